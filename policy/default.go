@@ -1,0 +1,50 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DefaultRepository is the repository the workshop's deny targets.
+const DefaultRepository = "team-a/alpine"
+
+// Default builds the lab's endpoint policy: allow everything through the
+// endpoint, then deny the given actions on the lab repository. With only
+// ecr:PutImage denied (the lab's case) the Deny's Sid is DenyPutImage.
+func Default(account, region, repo string, denied []string) (*Document, error) {
+	if repo == "" {
+		repo = DefaultRepository
+	}
+	if len(denied) == 0 {
+		denied = []string{"ecr:PutImage"}
+	}
+	actions := Values{}
+	for _, a := range denied {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		if !strings.Contains(a, ":") {
+			a = "ecr:" + a
+		}
+		name := strings.TrimPrefix(a, "ecr:")
+		if !strings.HasPrefix(a, "ecr:") || (!strings.ContainsAny(name, "*?") && !IsECRAction(name)) {
+			return nil, fmt.Errorf("%q is not an ECR action: use names like ecr:PutImage (see 'policy check' for the full list)", a)
+		}
+		if !strings.ContainsAny(name, "*?") {
+			a = "ecr:" + ecrActionIndex[strings.ToLower(name)]
+		}
+		actions = append(actions, a)
+	}
+	sid := "DenyActions"
+	if len(actions) == 1 && !strings.ContainsAny(actions[0], "*?") {
+		sid = "Deny" + strings.TrimPrefix(actions[0], "ecr:")
+	}
+	return &Document{
+		Version: "2012-10-17",
+		Statements: []Statement{
+			{Sid: "AllowAll", Effect: Allow, Principal: &Principal{Any: true}, Action: Values{"*"}, Resource: Values{"*"}},
+			{Sid: sid, Effect: Deny, Principal: &Principal{Any: true}, Action: actions, Resource: Values{RepositoryARN(region, account, repo)}},
+		},
+	}, nil
+}

@@ -1,0 +1,280 @@
+package policy
+
+import (
+	"strings"
+)
+
+// Result is the outcome of evaluating a policy for one request.
+type Result string
+
+const (
+	ResultAllow        Result = "Allow"
+	ResultExplicitDeny Result = "ExplicitDeny"
+	ResultImplicitDeny Result = "ImplicitDeny"
+)
+
+// Request is one call as a VPC endpoint sees it.
+type Request struct {
+	Action    string // e.g. ecr:PutImage
+	Resource  string // e.g. arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine
+	Principal string // the caller's ARN; empty for an anonymous request
+	// PrincipalAccount is the caller's account; derived from Principal when empty.
+	PrincipalAccount string
+	// Context holds condition keys (case-insensitive names) and their values.
+	Context map[string][]string
+}
+
+// Decision is the verdict for a request and why.
+type Decision struct {
+	Result Result `json:"decision"`
+	// Statements are the labels (Sid, or Statement[i]) of the statements that
+	// decided: every matching Deny for an explicit deny, every matching Allow
+	// for an allow, none for an implicit deny.
+	Statements []string `json:"statements,omitempty"`
+	// Reason is a sentence in the words AWS uses in its error messages.
+	Reason string `json:"reason"`
+}
+
+// Allowed reports whether the request may proceed.
+func (d Decision) Allowed() bool { return d.Result == ResultAllow }
+
+// Evaluate decides a request the way AWS evaluates a VPC endpoint policy: an
+// explicit Deny in any matching statement wins; otherwise a matching Allow is
+// needed; otherwise the request is implicitly denied.
+func Evaluate(doc *Document, req Request) Decision {
+	ctx := newEvalContext(req)
+	var denies, allows []string
+	if doc != nil {
+		for i, st := range doc.Statements {
+			if !st.matches(req, ctx, doc.Version) {
+				continue
+			}
+			switch st.Effect {
+			case Deny:
+				denies = append(denies, st.Label(i))
+			case Allow:
+				allows = append(allows, st.Label(i))
+			}
+		}
+	}
+	switch {
+	case len(denies) > 0:
+		return Decision{Result: ResultExplicitDeny, Statements: denies, Reason: "with an explicit deny in a VPC endpoint policy"}
+	case len(allows) > 0:
+		return Decision{Result: ResultAllow, Statements: allows, Reason: "allowed by the VPC endpoint policy"}
+	}
+	return Decision{Result: ResultImplicitDeny, Reason: "because no VPC endpoint policy allows the " + req.Action + " action"}
+}
+
+// DenialMessage is the sentence AWS returns when a VPC endpoint policy refuses
+// a request, e.g. "User: arn:... is not authorized to perform: ecr:PutImage on
+// resource: arn:... with an explicit deny in a VPC endpoint policy".
+func DenialMessage(req Request, d Decision) string {
+	who := req.Principal
+	if who == "" {
+		who = "anonymous"
+	}
+	return "User: " + who + " is not authorized to perform: " + req.Action + " on resource: " + req.Resource + " " + d.Reason
+}
+
+// evalContext is the request's condition keys, lower-cased, plus the keys AWS
+// derives from the principal.
+type evalContext map[string][]string
+
+func newEvalContext(req Request) evalContext {
+	ctx := evalContext{}
+	for k, v := range req.Context {
+		ctx[strings.ToLower(k)] = v
+	}
+	account := req.PrincipalAccount
+	if account == "" {
+		if a, ok := ParseARN(req.Principal); ok {
+			account = a.Account
+		}
+	}
+	setDefault := func(k string, v string) {
+		if _, ok := ctx[k]; !ok && v != "" {
+			ctx[k] = []string{v}
+		}
+	}
+	setDefault("aws:principalaccount", account)
+	setDefault("aws:principalarn", principalARN(req.Principal))
+	return ctx
+}
+
+// principalARN maps an assumed-role session to its role, which is what
+// aws:PrincipalArn holds.
+func principalARN(p string) string {
+	a, ok := ParseARN(p)
+	if !ok || a.Service != "sts" || !strings.HasPrefix(a.Resource, "assumed-role/") {
+		return p
+	}
+	parts := strings.Split(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
+	return "arn:" + a.Partition + ":iam::" + a.Account + ":role/" + parts[0]
+}
+
+func (c evalContext) get(key string) ([]string, bool) {
+	v, ok := c[strings.ToLower(key)]
+	return v, ok
+}
+
+func (s Statement) matches(req Request, ctx evalContext, version string) bool {
+	if s.Action != nil && !anyMatch(s.Action, func(p string) bool { return matchAction(p, req.Action) }) {
+		return false
+	}
+	if s.NotAction != nil && anyMatch(s.NotAction, func(p string) bool { return matchAction(p, req.Action) }) {
+		return false
+	}
+	if s.Action == nil && s.NotAction == nil {
+		return false
+	}
+	resMatch := func(p string) bool {
+		p, ok := substituteVariables(p, ctx, version)
+		return ok && matchResource(p, req.Resource)
+	}
+	if s.Resource != nil && !anyMatch(s.Resource, resMatch) {
+		return false
+	}
+	if s.NotResource != nil && anyMatch(s.NotResource, resMatch) {
+		return false
+	}
+	if s.Principal != nil && !s.Principal.matches(req, ctx) {
+		return false
+	}
+	if s.NotPrincipal != nil && s.NotPrincipal.matches(req, ctx) {
+		return false
+	}
+	if s.Principal == nil && s.NotPrincipal == nil {
+		// Endpoint policies require a principal; a statement without one is
+		// rejected by AWS, so it never matches here either.
+		return false
+	}
+	for op, keys := range s.Condition {
+		if !evalCondition(op, keys, ctx) {
+			return false
+		}
+	}
+	return true
+}
+
+func anyMatch(vs Values, f func(string) bool) bool {
+	for _, v := range vs {
+		if f(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Principal) matches(req Request, ctx evalContext) bool {
+	if p.Any {
+		return true
+	}
+	account, _ := ctx.get("aws:principalaccount")
+	for typ, ids := range p.IDs {
+		for _, id := range ids {
+			switch typ {
+			case "AWS":
+				if awsPrincipalMatches(id, req.Principal, first(account)) {
+					return true
+				}
+			default:
+				if id == req.Principal {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+// awsPrincipalMatches compares one "AWS" principal entry with the caller:
+// "*" is everyone; an account ID or its root ARN is every principal of that
+// account; a role ARN covers that role's sessions.
+func awsPrincipalMatches(entry, caller, callerAccount string) bool {
+	if entry == "*" {
+		return true
+	}
+	if caller == "" {
+		return false
+	}
+	if isAccountID(entry) {
+		return entry == callerAccount
+	}
+	if a, ok := ParseARN(entry); ok && a.Service == "iam" && a.Resource == "root" {
+		return a.Account == callerAccount
+	}
+	if entry == caller {
+		return true
+	}
+	if a, ok := ParseARN(entry); ok && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") {
+		name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
+		return strings.HasPrefix(caller, "arn:"+a.Partition+":sts::"+a.Account+":assumed-role/"+name+"/")
+	}
+	return false
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// substituteVariables replaces ${key} policy variables (version 2012-10-17
+// only) with the request's values. A variable whose key is missing makes the
+// value unusable, as in AWS.
+func substituteVariables(s string, ctx evalContext, version string) (string, bool) {
+	if version != "2012-10-17" || !strings.Contains(s, "${") {
+		return s, true
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), true
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			b.WriteString(s)
+			return b.String(), true
+		}
+		b.WriteString(s[:i])
+		name := s[i+2 : i+j]
+		def, hasDef := "", false
+		if k := strings.Index(name, ","); k >= 0 {
+			// ${key, 'default'}
+			d := strings.TrimSpace(name[k+1:])
+			if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
+				def, hasDef = d[1:len(d)-1], true
+			}
+			name = strings.TrimSpace(name[:k])
+		}
+		switch name {
+		case "*", "?", "$":
+			b.WriteString(name)
+		default:
+			if v, ok := ctx.get(name); ok && len(v) > 0 {
+				b.WriteString(v[0])
+			} else if hasDef {
+				b.WriteString(def)
+			} else {
+				return "", false
+			}
+		}
+		s = s[i+j+1:]
+	}
+}
