@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
+
+	"charm.land/lipgloss/v2"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -54,7 +57,7 @@ func newRootCmd() *cobra.Command {
 		Short: "Learn to secure Amazon ECR with VPC endpoints, step by step",
 		Long: "ecr-vpce-lab guides you through routing Amazon ECR traffic over VPC endpoints,\n" +
 			"restricting it with an endpoint policy, proving the policy with a push and a list,\n" +
-			"and removing everything again. Use --sandbox to practise without an AWS account.",
+			"and removing everything again; a built-in sandbox stands in for AWS when you have no account.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -63,6 +66,7 @@ func newRootCmd() *cobra.Command {
 		&cobra.Group{ID: groupTools, Title: "Tools"},
 	)
 	root.AddCommand(newPolicyCmd())
+	root.AddCommand(newSandboxCmd())
 	return root
 }
 
@@ -89,10 +93,28 @@ func exitCode(code int, msg string, args ...any) error {
 	return &exitError{code: code, msg: msg}
 }
 
+// errorHandler prints errors as one plain sentence. fang's default handler
+// capitalises the first letter, which mangles messages that start with a
+// flag ("--op is required").
 func errorHandler(w io.Writer, styles fang.Styles, err error) {
 	var ee *exitError
 	if errors.As(err, &ee) && ee.msg == "" {
 		return
 	}
-	fang.DefaultErrorHandler(w, styles, err)
+	msg := strings.TrimSpace(err.Error())
+	lipgloss.Fprintln(w, lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true).Render("Error:")+" "+msg)
+	if isUsageError(msg) {
+		lipgloss.Fprintln(w, "Try --help for usage.")
+	}
+}
+
+// isUsageError recognises cobra's flag and argument errors, which have no
+// type of their own.
+func isUsageError(msg string) bool {
+	for _, prefix := range []string{"flag needs an argument", "unknown flag", "unknown shorthand flag", "unknown command", "invalid argument", "accepts ", "requires at least", "bad flag syntax"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }

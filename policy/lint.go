@@ -144,7 +144,7 @@ func (l *linter) statement(index int, st Statement) {
 	label := st.Label(index)
 	// Effect
 	if _, ok := loc.keys["Effect"]; !ok {
-		l.add(SeverityError, "missing", loc.path, loc.pos, label+" has no Effect", `add "Effect": "Allow" or "Effect": "Deny"`)
+		l.add(SeverityError, "effect-missing", loc.path, loc.pos, label+" has no Effect", `add "Effect": "Allow" or "Effect": "Deny"`)
 	} else if st.Effect != "" || len(loc.values["Effect"]) > 0 {
 		if st.Effect != Allow && st.Effect != Deny {
 			fix := `write "Allow" or "Deny"`

@@ -9,21 +9,50 @@ import (
 // O(len(pattern)·len(s)) worst case without recursion, so hostile patterns
 // cannot blow up the sandbox that evaluates every registry request.
 func wildcardMatch(pattern, s string, foldCase bool) bool {
+	if isASCII(pattern) && isASCII(s) {
+		// The common case (ARNs, actions) needs no allocation.
+		return globMatch(len(pattern), len(s), func(i int) byte { return pattern[i] }, func(i int) byte { return s[i] }, foldCase)
+	}
 	if foldCase {
 		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
 	}
-	if !strings.ContainsAny(pattern, "*?") {
-		return pattern == s
-	}
 	p, t := []rune(pattern), []rune(s)
+	return globMatch(len(p), len(t), func(i int) rune { return p[i] }, func(i int) rune { return t[i] }, false)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII[C byte | rune](c C) C {
+	if c >= 'A' && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// globMatch is the classic two-pointer wildcard matcher with backtracking to
+// the last star only.
+func globMatch[C byte | rune](np, nt int, p, t func(int) C, fold bool) bool {
+	eq := func(a, b C) bool {
+		if fold {
+			return lowerASCII(a) == lowerASCII(b)
+		}
+		return a == b
+	}
 	pi, ti := 0, 0
 	star, mark := -1, 0
-	for ti < len(t) {
+	for ti < nt {
 		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
+		case pi < np && p(pi) != '*' && (p(pi) == '?' || eq(p(pi), t(ti))):
 			pi++
 			ti++
-		case pi < len(p) && p[pi] == '*':
+		case pi < np && p(pi) == '*':
 			star, mark = pi, ti
 			pi++
 		case star >= 0:
@@ -34,10 +63,10 @@ func wildcardMatch(pattern, s string, foldCase bool) bool {
 			return false
 		}
 	}
-	for pi < len(p) && p[pi] == '*' {
+	for pi < np && p(pi) == '*' {
 		pi++
 	}
-	return pi == len(p)
+	return pi == np
 }
 
 // matchAction compares IAM actions: case-insensitive, with wildcards.
@@ -76,10 +105,8 @@ func matchARN(pattern, value string, like bool) bool {
 	pp := strings.SplitN(pattern, ":", 6)
 	vp := strings.SplitN(value, ":", 6)
 	if len(pp) != 6 || len(vp) != 6 {
-		if like {
-			return wildcardMatch(pattern, value, false)
-		}
-		return pattern == value
+		// Not ARNs: AWS never matches them, whatever the wildcards.
+		return false
 	}
 	for i := range pp {
 		if like {
