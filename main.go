@@ -66,7 +66,6 @@ func newRootCmd() *cobra.Command {
 		&cobra.Group{ID: groupTools, Title: "Tools"},
 	)
 	root.AddCommand(newPolicyCmd())
-	root.AddCommand(newSandboxCmd())
 	return root
 }
 
