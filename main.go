@@ -66,6 +66,7 @@ func newRootCmd() *cobra.Command {
 		&cobra.Group{ID: groupTools, Title: "Tools"},
 	)
 	root.AddCommand(newPolicyCmd())
+	root.AddCommand(newSandboxCmd())
 	return root
 }
 

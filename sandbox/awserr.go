@@ -1,0 +1,57 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// APIError is an error as AWS answers it: a code, a message and an HTTP
+// status. Each protocol renders it its own way (EC2 XML, STS XML, JSON
+// __type).
+type APIError struct {
+	Code    string
+	Message string
+	Status  int
+	// Type is Sender or Receiver (STS only; derived from Status when empty).
+	Type string
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+func apiErr(status int, code, format string, args ...any) *APIError {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &APIError{Code: code, Message: msg, Status: status}
+}
+
+// NewAPIError makes an error for interceptors, e.g.
+// NewAPIError(503, "RequestLimitExceeded", "Request limit exceeded.").
+func NewAPIError(status int, code, message string) *APIError {
+	return &APIError{Code: code, Message: message, Status: status}
+}
+
+func badRequest(code, format string, args ...any) *APIError {
+	return apiErr(http.StatusBadRequest, code, format, args...)
+}
+
+func internalError(protocol string) *APIError {
+	switch protocol {
+	case protoJSON:
+		return apiErr(http.StatusInternalServerError, "ServerException", "An internal error occurred.")
+	case protoSTS:
+		return apiErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred.")
+	}
+	return apiErr(http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
+}
+
+func (e *APIError) senderType() string {
+	if e.Type != "" {
+		return e.Type
+	}
+	if e.Status >= 500 {
+		return "Receiver"
+	}
+	return "Sender"
+}

@@ -1,0 +1,109 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"ecr-vpce-lab/internal/testtool"
+)
+
+// TestBotocoreShapes records every response of the full SDK scenario (and of
+// authentication failures) and has botocore judge them: its parsers must
+// accept them and a strict walk against the service models must find no
+// unknown or mis-cased element, no bad boolean, no value outside an enum.
+// Deliberately broken copies must be rejected, so the judge is known to work.
+func TestBotocoreShapes(t *testing.T) {
+	py := testtool.RequirePython(t, "install python3-botocore or pip install botocore", "botocore")
+	clock := NewManualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	sb := startSandbox(t, Options{
+		Clock:        clock,
+		Timing:       Timing{EndpointAvailable: 20 * time.Second, EndpointDelete: 10 * time.Second, ENIRelease: 15 * time.Second},
+		ServiceZones: map[string][]string{"com.amazonaws.us-west-2.logs": {"us-west-2a"}},
+	})
+	w := &wire{}
+	runScenario(t, sb, clock, w)
+
+	// Authentication failures, per protocol.
+	ctx := context.Background()
+	badCfg := sdkConfig(sb, Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "x"}, w)
+	_, _ = ec2.NewFromConfig(badCfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	_, _ = ecr.NewFromConfig(badCfg).ListImages(ctx, &ecr.ListImagesInput{RepositoryName: aws.String(RepoA)})
+	_, _ = sts.NewFromConfig(badCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+
+	exs := w.exchanges()
+	ok := map[string]bool{}
+	failed := map[string]bool{}
+	for _, e := range exs {
+		if e.Status < 300 {
+			ok[e.Action] = true
+		} else {
+			failed[e.Service] = true
+		}
+	}
+	for _, a := range append(append(EC2Actions(), ECRActions()...), "GetCallerIdentity") {
+		if !ok[a] {
+			t.Errorf("the scenario has no successful %s to check", a)
+		}
+	}
+	for _, s := range []string{"ec2", "ecr", "sts"} {
+		if !failed[s] {
+			t.Errorf("the scenario has no %s error to check", s)
+		}
+	}
+
+	// Broken on purpose: each must be rejected.
+	type broken struct {
+		exchange
+		ExpectInvalid bool   `json:"expectInvalid"`
+		Why           string `json:"why"`
+	}
+	var all []broken
+	for _, e := range exs {
+		all = append(all, broken{exchange: e})
+	}
+	find := func(action, has string) exchange {
+		for _, e := range exs {
+			if e.Action == action && e.Status == 200 && strings.Contains(e.Body, has) {
+				return e
+			}
+		}
+		t.Fatalf("no %s response", action)
+		return exchange{}
+	}
+	vpcs, images, eps := find("DescribeVpcs", "<vpcId>"), find("ListImages", `"imageTag":"v1"`), find("DescribeVpcEndpoints", "<state>available</state>")
+	mutate := func(e exchange, old, new, why string) {
+		if !strings.Contains(e.Body, old) {
+			t.Fatalf("cannot break %s: %q not in %s", e.Action, old, e.Body)
+		}
+		e.Body = strings.Replace(e.Body, old, new, 1)
+		all = append(all, broken{exchange: e, ExpectInvalid: true, Why: why})
+	}
+	mutate(vpcs, "<isDefault>false</isDefault>", "<isDefault>False</isDefault>", "boolean False")
+	mutate(vpcs, "<vpcId>", "<VpcId>", "mis-cased element")
+	mutate(vpcs, "<vpcId>", "<color>red</color><vpcId>", "unknown element")
+	mutate(eps, "<state>available</state>", "<state>ready</state>", "enum value outside the model")
+	mutate(images, `"imageIds"`, `"ImageIds"`, "mis-cased JSON key")
+	mutate(images, `"imageTag":"v1"`, `"imageTag":"v1","pushed":true`, "unknown JSON key")
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "exchanges.json")
+	b, err := json.Marshal(all)
+	must(t, "marshal", err)
+	must(t, "write", os.WriteFile(path, b, 0o600))
+	out, err := exec.Command(py, filepath.Join("testdata", "botocore_check.py"), path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("botocore rejects sandbox responses:\n%s", out)
+	}
+	t.Logf("%s", strings.TrimSpace(string(out)))
+}

@@ -1,0 +1,447 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"ecr-vpce-lab/internal/testtool"
+)
+
+// The AWS CLI runs the lab's own commands (testdata/seed.md, a verbatim copy
+// of the workshop page) against the `ecr-vpce-lab sandbox` binary.
+//
+// Two substitutions, both deliberate and both things a learner does too:
+//   - The lab's curl commands address IMDS as http://169.254.169.254; against
+//     the sandbox that host is $AWS_EC2_METADATA_SERVICE_ENDPOINT (the AWS
+//     CLI and SDKs read that variable themselves; curl cannot).
+//   - Step 1's --query finds the route table only when the subnet is
+//     explicitly associated. In a default Cloud9 VPC (and in the sandbox) it
+//     is only implicitly associated with the main table, so the query prints
+//     nothing and step 7 fails as written. The test proves that trap is
+//     reproduced, then applies the fix the lab tool uses: the VPC's main
+//     route table (association.main=true).
+//
+// Steps 8 (host) and 9 (docker push) need the DNS server and registry of
+// part 2 and are not run here.
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// labBinary builds ecr-vpce-lab once per test process (or uses the binary
+// named by ECR_VPCE_LAB_BIN, for a CI that has built it already).
+func labBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("ECR_VPCE_LAB_BIN"); p != "" {
+		return testtool.RequirePath(t, p, "ECR_VPCE_LAB_BIN names a binary that is not there")
+	}
+	buildOnce.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = fmt.Errorf("building ecr-vpce-lab needs the go command on PATH: %v", err)
+			return
+		}
+		dir, err := os.MkdirTemp("", "ecr-vpce-lab-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(dir, "ecr-vpce-lab")
+		out, err := exec.Command(goBin, "build", "-o", buildPath, "ecr-vpce-lab").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+// served is a running `ecr-vpce-lab sandbox` process.
+type served struct {
+	cmd    *exec.Cmd
+	env    map[string]string
+	order  []string
+	stderr *bytes.Buffer
+	waited chan error
+}
+
+var exportLine = regexp.MustCompile(`^export ([A-Z_][A-Z0-9_]*)=(.*)$`)
+
+func serve(t *testing.T, bin string, args ...string) *served {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"sandbox"}, args...)...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	stdout, err := cmd.StdoutPipe()
+	must(t, "stdout pipe", err)
+	s := &served{cmd: cmd, env: map[string]string{}, stderr: &bytes.Buffer{}, waited: make(chan error, 1)}
+	cmd.Stderr = s.stderr
+	must(t, "start sandbox", cmd.Start())
+	t.Cleanup(func() { s.stop(t) })
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	go func() { s.waited <- cmd.Wait() }()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("sandbox exited before serving: %s", s.stderr)
+			}
+			if m := exportLine.FindStringSubmatch(l); m != nil {
+				s.env[m[1]] = strings.Trim(m[2], "'")
+				s.order = append(s.order, m[1])
+				continue
+			}
+			if strings.HasPrefix(l, "# ") && strings.Contains(l, "serving") {
+				go func() {
+					for range lines {
+					}
+				}()
+				return s
+			}
+			t.Fatalf("unexpected line from sandbox: %q", l)
+		case <-deadline:
+			t.Fatalf("sandbox did not start: %s", s.stderr)
+		}
+	}
+}
+
+// stop sends SIGTERM and waits; it must exit 0.
+func (s *served) stop(t *testing.T) {
+	t.Helper()
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.waited:
+		if err != nil {
+			t.Errorf("sandbox exit after SIGTERM: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		t.Errorf("sandbox ignored SIGTERM")
+	}
+}
+
+// seedBlocks returns the lab's bash blocks, in order.
+func seedBlocks(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "seed.md"))
+	must(t, "read seed", err)
+	var blocks []string
+	parts := strings.Split(string(b), "```bash\n")
+	for _, p := range parts[1:] {
+		end := strings.Index(p, "```")
+		if end < 0 {
+			t.Fatalf("unterminated bash block in seed")
+		}
+		blocks = append(blocks, p[:end])
+	}
+	return blocks
+}
+
+// cliEnv is a clean environment for the CLI: the sandbox's exports, a fresh
+// HOME, no user configuration, nothing that could reach AWS.
+func cliEnv(t *testing.T, s *served, home string) []string {
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "no-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "no-credentials"),
+		"AWS_PAGER=", "AWS_CLI_AUTO_PROMPT=off",
+		// A safety net: anything that tries to leave loopback meets a closed
+		// port on 127.0.0.1 instead of the internet.
+		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1",
+		"https_proxy=http://127.0.0.1:9", "http_proxy=http://127.0.0.1:9", "no_proxy=127.0.0.1",
+	}
+	if r := os.Getenv("PYENV_ROOT"); r != "" {
+		env = append(env, "PYENV_ROOT="+r)
+	} else if h, err := os.UserHomeDir(); err == nil {
+		if _, err := os.Stat(filepath.Join(h, ".pyenv")); err == nil {
+			env = append(env, "PYENV_ROOT="+filepath.Join(h, ".pyenv"))
+		}
+	}
+	keys := make([]string, 0, len(s.env))
+	for k := range s.env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !strings.HasPrefix(s.env[k], "http://127.0.0.1:") && strings.HasPrefix(s.env[k], "http") {
+			t.Fatalf("%s=%s is not on loopback", k, s.env[k])
+		}
+		env = append(env, k+"="+s.env[k])
+	}
+	return env
+}
+
+func bash(t *testing.T, env []string, dir, script string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Env, cmd.Dir = env, dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// awsCLIs lists the distinct AWS CLIs to test: the one on PATH (v1 here) and
+// Debian's v2 at /usr/bin/aws.
+func awsCLIs(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if p, err := exec.LookPath("aws"); err == nil {
+		out["path"] = p
+	}
+	if _, err := os.Stat("/usr/bin/aws"); err == nil && (out["path"] == "" || !sameFile(out["path"], "/usr/bin/aws")) {
+		out["debian"] = "/usr/bin/aws"
+	}
+	if len(out) == 0 {
+		testtool.Missing(t, "the AWS CLI", "pip install awscli, or apt-get install awscli")
+	}
+	return out
+}
+
+var cliVersion = regexp.MustCompile(`aws-cli/(\d+)\.(\d+)\.`)
+
+// readsEndpointURL reports whether an AWS CLI honours AWS_ENDPOINT_URL
+// (service-specific endpoints: v1.29.0 and v2.13.0 onwards).
+func readsEndpointURL(version string) bool {
+	m := cliVersion.FindStringSubmatch(version)
+	if m == nil {
+		return false
+	}
+	var major, minor int
+	fmt.Sscan(m[1], &major)
+	fmt.Sscan(m[2], &minor)
+	return major == 1 && minor >= 29 || major == 2 && minor >= 13 || major > 2
+}
+
+func sameFile(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+func TestAWSCLIRunsTheLab(t *testing.T) {
+	testtool.Require(t, "bash", "")
+	testtool.Require(t, "jq", "apt-get install jq")
+	testtool.Require(t, "curl", "apt-get install curl")
+	clis := awsCLIs(t)
+	bin := labBinary(t)
+	names := make([]string, 0, len(clis))
+	for n := range clis {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { runLabWithCLI(t, bin, clis[name]) })
+	}
+}
+
+func runLabWithCLI(t *testing.T, bin, awsPath string) {
+	state := t.TempDir()
+	home := t.TempDir()
+	s := serve(t, bin, "--state-dir", state, "--timing", "instant")
+	want := []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "ACCOUNT_ID", "ECR_REPO_A"}
+	if strings.Join(s.order, ",") != strings.Join(want, ",") {
+		t.Errorf("exports = %v, want %v", s.order, want)
+	}
+	env := cliEnv(t, s, home)
+	// Put the chosen CLI first on PATH. A CLI too old to read
+	// AWS_ENDPOINT_URL (v1 before 1.29, v2 before 2.13, like Debian 12's
+	// 2.9) gets --endpoint-url added to each call, as the acceptance allows.
+	shim := t.TempDir()
+	env[0] = "PATH=" + shim + string(os.PathListSeparator) + os.Getenv("PATH")
+	must(t, "aws shim", os.Symlink(awsPath, filepath.Join(shim, "aws")))
+	verOut, err := bash(t, env, home, "aws --version")
+	if err != nil {
+		t.Fatalf("aws --version: %v\n%s", err, verOut)
+	}
+	t.Logf("CLI: %s", strings.TrimSpace(verOut))
+	if !readsEndpointURL(verOut) {
+		must(t, "rm shim", os.Remove(filepath.Join(shim, "aws")))
+		wrapper := "#!/bin/sh\nexec " + awsPath + " \"$@\" --endpoint-url \"$AWS_ENDPOINT_URL\"\n"
+		must(t, "aws wrapper", os.WriteFile(filepath.Join(shim, "aws"), []byte(wrapper), 0o755))
+		t.Logf("this CLI ignores AWS_ENDPOINT_URL: adding --endpoint-url to every call")
+	}
+
+	var script strings.Builder
+	script.WriteString("set -e\n")
+	for i, b := range seedBlocks(t) {
+		step := i + 1
+		if strings.Contains(b, "docker ") || strings.Contains(b, "\nhost ") || strings.HasPrefix(b, "host ") {
+			continue // part 2: registry and DNS
+		}
+		b = strings.ReplaceAll(b, "http://169.254.169.254", "$AWS_EC2_METADATA_SERVICE_ENDPOINT")
+		fmt.Fprintf(&script, "echo '### step %d'\n%s\n", step, b)
+		if step == 1 {
+			// The trap, reproduced: the seed's query finds no explicit association.
+			script.WriteString(`echo "SEED_ROUTE_TABLE_ID=[$ROUTE_TABLE_ID]"
+if [ -z "$ROUTE_TABLE_ID" ]; then
+  ROUTE_TABLE_ID=$(aws ec2 describe-route-tables --filters Name=vpc-id,Values=$VPC_ID Name=association.main,Values=true --query 'RouteTables[0].RouteTableId' --region $AWS_REGION --output text)
+fi
+echo "INTERFACE_ID=$INTERFACE_ID WORKSPACE_SG_ID=$WORKSPACE_SG_ID SUBNET_ID=$SUBNET_ID VPC_ID=$VPC_ID ROUTE_TABLE_ID=$ROUTE_TABLE_ID"
+`)
+		}
+	}
+	script.WriteString(`echo '### after'
+aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID --query 'VpcEndpoints[].State' --output text
+[ "$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID --query 'VpcEndpoints[0].PolicyDocument' --output text)" = "$DKR_VPCE_POLICY" ] && echo POLICY_KEPT
+echo "LOGIN=$(aws ecr get-login-password --region $AWS_REGION | cut -c1-10)"
+aws sts get-caller-identity --query Arn --output text
+`)
+	out, err := bash(t, env, home, script.String())
+	if err != nil {
+		t.Fatalf("the lab's commands failed: %v\n%s\nsandbox stderr: %s", err, out, s.stderr)
+	}
+	t.Logf("lab output:\n%s", out)
+	mustMatch := func(re string) string {
+		t.Helper()
+		m := regexp.MustCompile(re).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("output lacks %s:\n%s", re, out)
+		}
+		if len(m) > 1 {
+			return m[1]
+		}
+		return m[0]
+	}
+	mustMatch(`SEED_ROUTE_TABLE_ID=\[\]`)
+	mustMatch(`INTERFACE_ID=02(:[0-9a-f]{2}){5}/ WORKSPACE_SG_ID=sg-[0-9a-f]{17} SUBNET_ID=subnet-[0-9a-f]{17} VPC_ID=vpc-[0-9a-f]{17} ROUTE_TABLE_ID=rtb-[0-9a-f]{17}`)
+	mustMatch(`(?m)^available\s+available\s+available$`)
+	mustMatch(`(?m)^POLICY_KEPT$`)
+	mustMatch(`LOGIN=eyJhY2NvdW`) // the password: base64 of {"account"...
+	mustMatch(`arn:aws:sts::123456789012:assumed-role/ecr-vpce-lab-workspace/i-[0-9a-f]{17}`)
+	mustMatch(`"imageTag": "v1"`)
+	sec, err := os.ReadFile(filepath.Join(home, ".ecr_security"))
+	must(t, "read ~/.ecr_security", err)
+	ids := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(sec)), "\n") {
+		if m := exportLine.FindStringSubmatch(l); m != nil {
+			ids[m[1]] = m[2]
+		}
+	}
+	for name, prefix := range map[string]string{"VPCE_SG_ID": "sg-", "SG_RULE_ID": "sgr-", "DKR_VPCE_ID": "vpce-", "API_VPCE_ID": "vpce-", "S3_VPCE_ID": "vpce-"} {
+		if !strings.HasPrefix(ids[name], prefix) {
+			t.Errorf("~/.ecr_security: %s=%q", name, ids[name])
+		}
+	}
+
+	// One world, one server: a second process on the same state dir is refused
+	// and names the holder.
+	second := exec.Command(bin, "sandbox", "--state-dir", state, "--timing", "instant")
+	second.Env = append(os.Environ(), "NO_COLOR=1")
+	secOut, err := second.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(secOut), fmt.Sprintf("already served by process %d", s.cmd.Process.Pid)) {
+		t.Errorf("second sandbox on the same world: %v\n%s", err, secOut)
+	}
+
+	// The world outlives the process.
+	s.stop(t)
+	s2 := serve(t, bin, "--state-dir", state, "--timing", "instant")
+	if s2.env["AWS_ACCESS_KEY_ID"] != s.env["AWS_ACCESS_KEY_ID"] {
+		t.Errorf("credentials changed across a restart")
+	}
+	env2 := cliEnv(t, s2, home)
+	env2[0] = env[0]
+	ids2 := "export " + strings.Join([]string{"DKR_VPCE_ID=" + ids["DKR_VPCE_ID"], "API_VPCE_ID=" + ids["API_VPCE_ID"], "S3_VPCE_ID=" + ids["S3_VPCE_ID"], "VPCE_SG_ID=" + ids["VPCE_SG_ID"], "SG_RULE_ID=" + ids["SG_RULE_ID"]}, " ") + "\n"
+	out, err = bash(t, env2, home, "set -e\n"+ids2+`
+aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID --query 'VpcEndpoints[].State' --output text
+aws ec2 describe-security-group-rules --security-group-rule-ids $SG_RULE_ID --query 'SecurityGroupRules[0].ReferencedGroupInfo.GroupId' --output text
+aws ec2 delete-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID
+aws ec2 revoke-security-group-ingress --group-id $VPCE_SG_ID --security-group-rule-ids $SG_RULE_ID --query Return
+aws ec2 delete-security-group --group-id $VPCE_SG_ID
+echo "GROUPS=$(aws ec2 describe-security-groups --filters Name=group-id,Values=$VPCE_SG_ID --query 'length(SecurityGroups)')"
+echo "ENDPOINTS=$(aws ec2 describe-vpc-endpoints --query 'length(VpcEndpoints)')"
+`)
+	if err != nil {
+		t.Fatalf("after restart: %v\n%s", err, out)
+	}
+	t.Logf("after restart:\n%s", out)
+	if !regexp.MustCompile(`(?m)^available\s+available\s+available$`).MatchString(out) || !regexp.MustCompile(`"Unsuccessful": \[\]`).MatchString(out) ||
+		!strings.Contains(out, "GROUPS=0\n") || !strings.Contains(out, "ENDPOINTS=0\n") || len(regexp.MustCompile(`(?m)^true$`).FindAllString(out, -1)) != 1 {
+		t.Errorf("after restart the world is not as the lab left it:\n%s", out)
+	}
+
+	// --reset: a fresh world with fresh credentials.
+	s2.stop(t)
+	s3 := serve(t, bin, "--state-dir", state, "--timing", "instant", "--reset")
+	if s3.env["AWS_ACCESS_KEY_ID"] == s.env["AWS_ACCESS_KEY_ID"] {
+		t.Errorf("--reset kept the old credentials")
+	}
+	env3 := cliEnv(t, s3, home)
+	env3[0] = env[0]
+	out, err = bash(t, env3, home, "aws ec2 describe-security-groups --query 'length(SecurityGroups)'")
+	if err != nil || strings.TrimSpace(out) != "2" {
+		t.Errorf("after --reset: %v %q", err, out)
+	}
+}
+
+// TestSandboxCommandSurvivesKill: the world is saved before a change is
+// acknowledged, and the lock dies with its process, so after a SIGKILL the
+// next `ecr-vpce-lab sandbox` serves the same world.
+func TestSandboxCommandSurvivesKill(t *testing.T) {
+	bin := labBinary(t)
+	state := t.TempDir()
+	s := serve(t, bin, "--state-dir", state, "--timing", "instant")
+	sdk := func(s *served) *ec2.Client {
+		return ec2.NewFromConfig(aws.Config{
+			Region:       s.env["AWS_REGION"],
+			Credentials:  credentials.NewStaticCredentialsProvider(s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"], ""),
+			BaseEndpoint: aws.String(s.env["AWS_ENDPOINT_URL"]),
+			Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+		})
+	}
+	ctx := context.Background()
+	vpcs, err := sdk(s).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	must(t, "DescribeVpcs", err)
+	sg, err := sdk(s).CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("survivor"), Description: aws.String("d"), VpcId: vpcs.Vpcs[0].VpcId})
+	must(t, "CreateSecurityGroup", err)
+	must(t, "kill", s.cmd.Process.Kill())
+	<-s.waited
+	s2 := serve(t, bin, "--state-dir", state, "--timing", "instant")
+	got, err := sdk(s2).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{aws.ToString(sg.GroupId)}})
+	must(t, "DescribeSecurityGroups after kill", err)
+	if len(got.SecurityGroups) != 1 || aws.ToString(got.SecurityGroups[0].GroupName) != "survivor" {
+		t.Errorf("after SIGKILL and restart: %+v", got.SecurityGroups)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildPath != "" {
+		_ = os.RemoveAll(filepath.Dir(buildPath))
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,978 @@
+package sandbox
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ec2Ctx is one EC2 request being served, with the world locked.
+type ec2Ctx struct {
+	s      *Sandbox
+	w      *world
+	now    time.Time
+	p      params
+	c      *apiCall
+	dryRun bool
+	dirty  bool
+}
+
+type ec2Handler func(x *ec2Ctx) (any, *APIError)
+
+var ec2Ops map[string]ec2Handler
+
+func init() {
+	ec2Ops = map[string]ec2Handler{
+		"DescribeVpcs":                  ec2DescribeVpcs,
+		"DescribeVpcAttribute":          ec2DescribeVpcAttribute,
+		"ModifyVpcAttribute":            ec2ModifyVpcAttribute,
+		"DescribeSubnets":               ec2DescribeSubnets,
+		"DescribeRouteTables":           ec2DescribeRouteTables,
+		"DescribeSecurityGroups":        ec2DescribeSecurityGroups,
+		"CreateSecurityGroup":           ec2CreateSecurityGroup,
+		"DeleteSecurityGroup":           ec2DeleteSecurityGroup,
+		"AuthorizeSecurityGroupIngress": ec2AuthorizeSecurityGroupIngress,
+		"RevokeSecurityGroupIngress":    ec2RevokeSecurityGroupIngress,
+		"DescribeSecurityGroupRules":    ec2DescribeSecurityGroupRules,
+		"CreateVpcEndpoint":             ec2CreateVpcEndpoint,
+		"DescribeVpcEndpoints":          ec2DescribeVpcEndpoints,
+		"ModifyVpcEndpoint":             ec2ModifyVpcEndpoint,
+		"DeleteVpcEndpoints":            ec2DeleteVpcEndpoints,
+		"DescribeVpcEndpointServices":   ec2DescribeVpcEndpointServices,
+		"DescribeNetworkInterfaces":     ec2DescribeNetworkInterfaces,
+		"CreateTags":                    ec2CreateTags,
+		"DeleteTags":                    ec2DeleteTags,
+		"DescribeTags":                  ec2DescribeTags,
+	}
+}
+
+// EC2Actions lists the EC2 operations the sandbox serves.
+func EC2Actions() []string {
+	out := make([]string, 0, len(ec2Ops))
+	for a := range ec2Ops {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
+	h, ok := ec2Ops[c.action]
+	if !ok {
+		return nil, badRequest("InvalidAction", "The action %s is not valid for this web service.", c.action)
+	}
+	if v := p.str("Version"); v == "" {
+		return nil, badRequest("MissingParameter", "The request must contain the parameter Version")
+	}
+	dry, err := p.boolean("DryRun")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := &ec2Ctx{s: s, w: s.w, now: s.opts.Clock.Now(), p: p, c: c, dryRun: dry}
+	if s.w.prune(x.now) {
+		x.dirty = true
+	}
+	out, apiE := h(x)
+	if x.dirty {
+		if err := s.save(); err != nil {
+			return nil, internalError(protoEC2)
+		}
+	}
+	if apiE != nil {
+		return nil, apiE
+	}
+	b, merr := marshalEC2(c.action, c.requestID, out)
+	if merr != nil {
+		return nil, internalError(protoEC2)
+	}
+	return b, nil
+}
+
+// checkDryRun answers DryRunOperation when the request asked for a dry run;
+// handlers call it once validation has passed, just before acting.
+func (x *ec2Ctx) checkDryRun() *APIError {
+	if x.dryRun {
+		return apiErr(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	}
+	return nil
+}
+
+// changed marks the world for saving.
+func (x *ec2Ctx) changed() { x.dirty = true }
+
+type out struct {
+	XMLName xml.Name `xml:"r"`
+}
+
+// paginate applies MaxResults/NextToken.
+func paginate[T any](x *ec2Ctx, items []T, maxName, tokenName string, lo, hi int) ([]T, string, *APIError) {
+	start := 0
+	if tok := x.p.str(tokenName); tok != "" {
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		act, num, ok := strings.Cut(string(b), ":")
+		n, err2 := strconv.Atoi(num)
+		if err != nil || !ok || act != x.c.action || err2 != nil || n < 0 || n > len(items) {
+			return nil, "", badRequest("InvalidNextToken", "The token '%s' is invalid.", tok)
+		}
+		start = n
+	}
+	limit, has, err := x.p.integer(maxName)
+	if err != nil {
+		return nil, "", err
+	}
+	if !has {
+		return items[start:], "", nil
+	}
+	if limit < lo || limit > hi {
+		return nil, "", badRequest("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Parameter must be between %d and %d.", limit, lo, hi)
+	}
+	end := min(start+limit, len(items))
+	next := ""
+	if end < len(items) {
+		next = base64.RawURLEncoding.EncodeToString([]byte(x.c.action + ":" + strconv.Itoa(end)))
+	}
+	return items[start:end], next, nil
+}
+
+// Filters.
+
+// filterable describes how a kind of resource answers filters.
+type filterable struct {
+	names  []string
+	values func(name string) []string
+	tags   []tag
+}
+
+func checkFilters(fs []filter, names []string, taggable bool) *APIError {
+	for _, f := range fs {
+		if taggable && (strings.HasPrefix(f.Name, "tag:") || f.Name == "tag-key" || f.Name == "tag-value") {
+			continue
+		}
+		if !slices.Contains(names, f.Name) {
+			return badRequest("InvalidParameterValue", "The filter '%s' is invalid", f.Name)
+		}
+	}
+	return nil
+}
+
+func (r filterable) match(fs []filter) bool {
+	for _, f := range fs {
+		var have []string
+		switch {
+		case strings.HasPrefix(f.Name, "tag:"):
+			key := strings.TrimPrefix(f.Name, "tag:")
+			for _, t := range r.tags {
+				if t.Key == key {
+					have = append(have, t.Value)
+				}
+			}
+		case f.Name == "tag-key":
+			for _, t := range r.tags {
+				have = append(have, t.Key)
+			}
+		case f.Name == "tag-value":
+			for _, t := range r.tags {
+				have = append(have, t.Value)
+			}
+		default:
+			have = r.values(f.Name)
+		}
+		hit := false
+		for _, want := range f.Values {
+			for _, h := range have {
+				if globMatch(want, h) {
+					hit = true
+				}
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	return true
+}
+
+func boolStr(b bool) string { return strconv.FormatBool(b) }
+
+// Tag specifications.
+
+func (x *ec2Ctx) tagSpecs(resourceType string) ([]tag, *APIError) {
+	var tags []tag
+	for _, spec := range x.p.structs("TagSpecification") {
+		rt := spec.str("ResourceType")
+		if rt != resourceType {
+			return nil, badRequest("InvalidParameterValue", "'%s' is not a valid taggable resource type for this operation.", rt)
+		}
+		ts, err := parseTags(spec, "Tag", true)
+		if err != nil {
+			return nil, err
+		}
+		tags = append(tags, ts...)
+	}
+	return tags, nil
+}
+
+func parseTags(p params, prefix string, needValue bool) ([]tag, *APIError) {
+	var out []tag
+	for _, t := range p.structs(prefix) {
+		k := t.str("Key")
+		if k == "" {
+			return nil, badRequest("InvalidParameterValue", "Tag key cannot be null or empty.")
+		}
+		if len(k) > 128 {
+			return nil, badRequest("InvalidParameterValue", "Tag key exceeds the maximum length of 128 characters")
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return nil, badRequest("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
+		}
+		v := t.str("Value")
+		if len(v) > 256 {
+			return nil, badRequest("InvalidParameterValue", "Tag value exceeds the maximum length of 256 characters")
+		}
+		out = append(out, tag{Key: k, Value: v})
+	}
+	if len(out) > 50 {
+		return nil, badRequest("TagLimitExceeded", "The maximum number of Tags for a resource is 50.")
+	}
+	return out, nil
+}
+
+// ID checks.
+
+func malformed(kind, prefix, id string) *APIError {
+	return badRequest("Invalid"+kind+".Malformed", "Invalid id: \"%s\" (expecting \"%s-...\")", id, prefix)
+}
+
+func wellFormed(prefix, id string) bool {
+	rest, ok := strings.CutPrefix(id, prefix+"-")
+	if !ok || (len(rest) != 8 && len(rest) != 17) {
+		return false
+	}
+	return strings.Trim(rest, "0123456789abcdef") == ""
+}
+
+// VPCs.
+
+func (x *ec2Ctx) vpcView(v *vpc) xVpc {
+	out := xVpc{
+		VpcID: v.ID, OwnerID: x.w.Account, State: "available", CidrBlock: v.CIDR,
+		CidrBlockAssociationSet: set[xVpcCidrAssoc]{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR, CidrBlockState: xCidrState{"associated"}}},
+		DhcpOptionsID:           v.DhcpOptionsID, TagSet: xTags(x.w.tagsOf(v.ID)), InstanceTenancy: "default",
+	}
+	out.BlockPublicAccessStates.InternetGatewayBlockMode = "off"
+	return out
+}
+
+func vpcFilter(w *world, v *vpc) filterable {
+	return filterable{
+		names: []string{"vpc-id", "cidr", "cidr-block-association.cidr-block", "cidr-block-association.association-id", "cidr-block-association.state", "dhcp-options-id", "is-default", "owner-id", "state"},
+		tags:  w.tagsOf(v.ID),
+		values: func(n string) []string {
+			switch n {
+			case "vpc-id":
+				return []string{v.ID}
+			case "cidr", "cidr-block-association.cidr-block":
+				return []string{v.CIDR}
+			case "cidr-block-association.association-id":
+				return []string{v.CIDRAssociationID}
+			case "cidr-block-association.state", "state":
+				if n == "state" {
+					return []string{"available"}
+				}
+				return []string{"associated"}
+			case "dhcp-options-id":
+				return []string{v.DhcpOptionsID}
+			case "is-default":
+				return []string{"false"}
+			case "owner-id":
+				return []string{w.Account}
+			}
+			return nil
+		},
+	}
+}
+
+func ec2DescribeVpcs(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("VpcId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
+		return nil, e
+	}
+	fs, e := x.p.filters("Filter")
+	if e != nil {
+		return nil, e
+	}
+	if e := checkFilters(fs, vpcFilter(x.w, &vpc{}).names, true); e != nil {
+		return nil, e
+	}
+	ids := x.p.list("VpcId")
+	for _, id := range ids {
+		if x.w.vpc(id) == nil {
+			return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+		}
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	var views []xVpc
+	for _, v := range x.w.VPCs {
+		if (len(ids) == 0 || slices.Contains(ids, v.ID)) && vpcFilter(x.w, v).match(fs) {
+			views = append(views, x.vpcView(v))
+		}
+	}
+	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	if e != nil {
+		return nil, e
+	}
+	return &struct {
+		out
+		Vpcs      set[xVpc] `xml:"vpcSet"`
+		NextToken string    `xml:"nextToken,omitempty"`
+	}{Vpcs: page, NextToken: next}, nil
+}
+
+func (x *ec2Ctx) vpcParam(name string) (*vpc, *APIError) {
+	id, e := x.p.required(name)
+	if e != nil {
+		return nil, e
+	}
+	v := x.w.vpc(id)
+	if v == nil {
+		if !wellFormed("vpc", id) {
+			return nil, malformed("VpcID", "vpc", id)
+		}
+		return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+	}
+	return v, nil
+}
+
+func ec2DescribeVpcAttribute(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("VpcId", "Attribute", "DryRun"); e != nil {
+		return nil, e
+	}
+	attr, e := x.p.required("Attribute")
+	if e != nil {
+		return nil, e
+	}
+	v, e := x.vpcParam("VpcId")
+	if e != nil {
+		return nil, e
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	r := &struct {
+		out
+		VpcID              string      `xml:"vpcId"`
+		EnableDNSHostnames *xBoolValue `xml:"enableDnsHostnames,omitempty"`
+		EnableDNSSupport   *xBoolValue `xml:"enableDnsSupport,omitempty"`
+		EnableNAUMetrics   *xBoolValue `xml:"enableNetworkAddressUsageMetrics,omitempty"`
+	}{VpcID: v.ID}
+	switch attr {
+	case "enableDnsSupport":
+		r.EnableDNSSupport = &xBoolValue{v.EnableDNSSupport}
+	case "enableDnsHostnames":
+		r.EnableDNSHostnames = &xBoolValue{v.EnableDNSHostnames}
+	case "enableNetworkAddressUsageMetrics":
+		r.EnableNAUMetrics = &xBoolValue{v.EnableNAUMetrics}
+	default:
+		return nil, badRequest("InvalidParameterValue", "Value (%s) for parameter attribute is invalid. Unknown attribute.", attr)
+	}
+	return r, nil
+}
+
+func ec2ModifyVpcAttribute(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("VpcId", "EnableDnsSupport", "EnableDnsHostnames", "EnableNetworkAddressUsageMetrics"); e != nil {
+		return nil, e
+	}
+	v, e := x.vpcParam("VpcId")
+	if e != nil {
+		return nil, e
+	}
+	var set []string
+	var val bool
+	for _, name := range []string{"EnableDnsSupport", "EnableDnsHostnames", "EnableNetworkAddressUsageMetrics"} {
+		b, present, e := x.p.optBool(name + ".Value")
+		if e != nil {
+			return nil, e
+		}
+		if present {
+			set = append(set, name)
+			val = b
+		}
+	}
+	switch len(set) {
+	case 0:
+		return nil, badRequest("InvalidParameterCombination", "No attributes specified.")
+	case 1:
+	default:
+		return nil, badRequest("InvalidParameterCombination", "Fields for multiple attribute types specified: %s", strings.Join(set, ", "))
+	}
+	if set[0] == "EnableDnsHostnames" && val && !v.EnableDNSSupport {
+		return nil, badRequest("InvalidParameterValue", "Value (true) for parameter enableDnsHostnames is invalid. DNS hostnames can only be enabled when DNS resolution is enabled for the VPC.")
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	switch set[0] {
+	case "EnableDnsSupport":
+		v.EnableDNSSupport = val
+	case "EnableDnsHostnames":
+		v.EnableDNSHostnames = val
+	default:
+		v.EnableNAUMetrics = val
+	}
+	x.changed()
+	return nil, nil
+}
+
+// Subnets.
+
+func (x *ec2Ctx) subnetView(s *subnet) xSubnet {
+	out := xSubnet{
+		SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + x.w.Region + ":" + x.w.Account + ":subnet/" + s.ID,
+		State: "available", OwnerID: x.w.Account, VpcID: s.VpcID, CidrBlock: s.CIDR,
+		AvailableIPAddressCount: x.w.freeIPs(s, x.now), AvailabilityZone: s.AZ, AvailabilityZoneID: s.AZID,
+		MapPublicIPOnLaunch: s.PublicIP, TagSet: xTags(x.w.tagsOf(s.ID)),
+	}
+	out.PrivateDNSNameOptionsOnLaunch.HostnameType = "ip-name"
+	out.BlockPublicAccessStates.InternetGatewayBlockMode = "off"
+	return out
+}
+
+func subnetFilter(w *world, s *subnet) filterable {
+	return filterable{
+		names: []string{"subnet-id", "vpc-id", "availability-zone", "availability-zone-id", "availabilityZone", "cidr-block", "cidrBlock", "cidr", "state", "default-for-az", "defaultForAz", "map-public-ip-on-launch", "owner-id", "subnet-arn"},
+		tags:  w.tagsOf(s.ID),
+		values: func(n string) []string {
+			switch n {
+			case "subnet-id":
+				return []string{s.ID}
+			case "vpc-id":
+				return []string{s.VpcID}
+			case "availability-zone", "availabilityZone":
+				return []string{s.AZ}
+			case "availability-zone-id":
+				return []string{s.AZID}
+			case "cidr-block", "cidrBlock", "cidr":
+				return []string{s.CIDR}
+			case "state":
+				return []string{"available"}
+			case "default-for-az", "defaultForAz":
+				return []string{"false"}
+			case "map-public-ip-on-launch":
+				return []string{boolStr(s.PublicIP)}
+			case "owner-id":
+				return []string{w.Account}
+			case "subnet-arn":
+				return []string{"arn:aws:ec2:" + w.Region + ":" + w.Account + ":subnet/" + s.ID}
+			}
+			return nil
+		},
+	}
+}
+
+func ec2DescribeSubnets(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("SubnetId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
+		return nil, e
+	}
+	fs, e := x.p.filters("Filter")
+	if e != nil {
+		return nil, e
+	}
+	if e := checkFilters(fs, subnetFilter(x.w, &subnet{}).names, true); e != nil {
+		return nil, e
+	}
+	ids := x.p.list("SubnetId")
+	for _, id := range ids {
+		if x.w.subnet(id) == nil {
+			return nil, badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+		}
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	var views []xSubnet
+	for _, s := range x.w.Subnets {
+		if (len(ids) == 0 || slices.Contains(ids, s.ID)) && subnetFilter(x.w, s).match(fs) {
+			views = append(views, x.subnetView(s))
+		}
+	}
+	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	if e != nil {
+		return nil, e
+	}
+	return &struct {
+		out
+		Subnets   set[xSubnet] `xml:"subnetSet"`
+		NextToken string       `xml:"nextToken,omitempty"`
+	}{Subnets: page, NextToken: next}, nil
+}
+
+// Route tables.
+
+func (x *ec2Ctx) routeTableView(rt *routeTable) xRouteTable {
+	out := xRouteTable{RouteTableID: rt.ID, VpcID: rt.VpcID, OwnerID: x.w.Account, TagSet: xTags(x.w.tagsOf(rt.ID))}
+	for _, r := range rt.Routes {
+		out.RouteSet = append(out.RouteSet, xRoute{
+			DestinationCidrBlock: r.DestinationCIDR, DestinationPrefixListID: r.DestinationPrefixList,
+			GatewayID: r.GatewayID, State: "active", Origin: r.Origin,
+		})
+	}
+	if rt.Main {
+		out.AssociationSet = append(out.AssociationSet, xRTAssoc{RouteTableAssociationID: rt.MainAssocID, RouteTableID: rt.ID, Main: true, AssociationState: xAssocState{"associated"}})
+	}
+	for _, a := range rt.Associations {
+		out.AssociationSet = append(out.AssociationSet, xRTAssoc{RouteTableAssociationID: a.ID, RouteTableID: rt.ID, SubnetID: a.SubnetID, AssociationState: xAssocState{"associated"}})
+	}
+	if out.RouteSet == nil {
+		out.RouteSet = set[xRoute]{}
+	}
+	if out.AssociationSet == nil {
+		out.AssociationSet = set[xRTAssoc]{}
+	}
+	return out
+}
+
+func routeTableFilter(w *world, rt *routeTable) filterable {
+	return filterable{
+		names: []string{"route-table-id", "vpc-id", "owner-id", "association.subnet-id", "association.main", "association.route-table-association-id", "association.route-table-id",
+			"association.association-state", "route.destination-cidr-block", "route.destination-prefix-list-id", "route.gateway-id", "route.origin", "route.state"},
+		tags: w.tagsOf(rt.ID),
+		values: func(n string) []string {
+			var out []string
+			switch n {
+			case "route-table-id", "association.route-table-id":
+				if n == "association.route-table-id" && !rt.Main && len(rt.Associations) == 0 {
+					return nil
+				}
+				return []string{rt.ID}
+			case "vpc-id":
+				return []string{rt.VpcID}
+			case "owner-id":
+				return []string{w.Account}
+			case "association.subnet-id":
+				for _, a := range rt.Associations {
+					out = append(out, a.SubnetID)
+				}
+			case "association.main":
+				if rt.Main {
+					return []string{"true"}
+				}
+				if len(rt.Associations) > 0 {
+					return []string{"false"}
+				}
+			case "association.route-table-association-id":
+				if rt.Main {
+					out = append(out, rt.MainAssocID)
+				}
+				for _, a := range rt.Associations {
+					out = append(out, a.ID)
+				}
+			case "association.association-state":
+				if rt.Main || len(rt.Associations) > 0 {
+					out = append(out, "associated")
+				}
+			case "route.destination-cidr-block":
+				for _, r := range rt.Routes {
+					if r.DestinationCIDR != "" {
+						out = append(out, r.DestinationCIDR)
+					}
+				}
+			case "route.destination-prefix-list-id":
+				for _, r := range rt.Routes {
+					if r.DestinationPrefixList != "" {
+						out = append(out, r.DestinationPrefixList)
+					}
+				}
+			case "route.gateway-id":
+				for _, r := range rt.Routes {
+					out = append(out, r.GatewayID)
+				}
+			case "route.origin":
+				for _, r := range rt.Routes {
+					out = append(out, r.Origin)
+				}
+			case "route.state":
+				out = append(out, "active")
+			}
+			return out
+		},
+	}
+}
+
+func ec2DescribeRouteTables(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("RouteTableId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
+		return nil, e
+	}
+	fs, e := x.p.filters("Filter")
+	if e != nil {
+		return nil, e
+	}
+	if e := checkFilters(fs, routeTableFilter(x.w, &routeTable{}).names, true); e != nil {
+		return nil, e
+	}
+	ids := x.p.list("RouteTableId")
+	for _, id := range ids {
+		if x.w.routeTable(id) == nil {
+			return nil, badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
+		}
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	var views []xRouteTable
+	for _, rt := range x.w.RouteTables {
+		if (len(ids) == 0 || slices.Contains(ids, rt.ID)) && routeTableFilter(x.w, rt).match(fs) {
+			views = append(views, x.routeTableView(rt))
+		}
+	}
+	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 100)
+	if e != nil {
+		return nil, e
+	}
+	return &struct {
+		out
+		RouteTables set[xRouteTable] `xml:"routeTableSet"`
+		NextToken   string           `xml:"nextToken,omitempty"`
+	}{RouteTables: page, NextToken: next}, nil
+}
+
+// Network interfaces.
+
+func (x *ec2Ctx) groupIdents(ids []string) set[xGroupIdentifier] {
+	out := set[xGroupIdentifier]{}
+	for _, id := range ids {
+		name := ""
+		if g := x.w.group(id); g != nil {
+			name = g.Name
+		}
+		out = append(out, xGroupIdentifier{GroupID: id, GroupName: name})
+	}
+	return out
+}
+
+func privateDNSName(ip, region string) string {
+	host := "ip-" + strings.ReplaceAll(ip, ".", "-")
+	if region == "us-east-1" {
+		return host + ".ec2.internal"
+	}
+	return host + "." + region + ".compute.internal"
+}
+
+func (x *ec2Ctx) eniView(n *eni) xNetworkInterface {
+	sn := x.w.subnet(n.SubnetID)
+	azid := ""
+	if sn != nil {
+		azid = sn.AZID
+	}
+	out := xNetworkInterface{
+		NetworkInterfaceID: n.ID, SubnetID: n.SubnetID, VpcID: n.VpcID, AvailabilityZone: n.AZ, AvailabilityZoneID: azid,
+		Description: n.Description, OwnerID: x.w.Account, RequesterID: n.RequesterID, RequesterManaged: n.RequesterManaged,
+		Status: "in-use", MacAddress: n.MAC, PrivateIPAddress: n.IP, PrivateDNSName: privateDNSName(n.IP, x.w.Region),
+		SourceDestCheck: true, GroupSet: x.groupIdents(n.GroupIDs), TagSet: xTags(x.w.tagsOf(n.ID)),
+		PrivateIPAddressesSet: set[xPrivateIP]{{PrivateIPAddress: n.IP, PrivateDNSName: privateDNSName(n.IP, x.w.Region), Primary: true}},
+		InterfaceType:         n.InterfaceType,
+	}
+	if n.InstanceID != "" {
+		out.Attachment = &xAttachment{AttachmentID: n.AttachmentID, InstanceID: n.InstanceID, InstanceOwnerID: x.w.Account, Status: "attached", AttachTime: ec2Time(n.AttachTime), DeleteOnTermination: true}
+	}
+	return out
+}
+
+func eniFilter(w *world, n *eni) filterable {
+	return filterable{
+		names: []string{"network-interface-id", "subnet-id", "vpc-id", "group-id", "availability-zone", "status", "interface-type", "requester-managed", "requester-id",
+			"description", "private-ip-address", "addresses.private-ip-address", "mac-address", "attachment.instance-id", "owner-id"},
+		tags: w.tagsOf(n.ID),
+		values: func(name string) []string {
+			switch name {
+			case "network-interface-id":
+				return []string{n.ID}
+			case "subnet-id":
+				return []string{n.SubnetID}
+			case "vpc-id":
+				return []string{n.VpcID}
+			case "group-id":
+				return n.GroupIDs
+			case "availability-zone":
+				return []string{n.AZ}
+			case "status":
+				return []string{"in-use"}
+			case "interface-type":
+				return []string{n.InterfaceType}
+			case "requester-managed":
+				return []string{boolStr(n.RequesterManaged)}
+			case "requester-id":
+				return []string{n.RequesterID}
+			case "description":
+				return []string{n.Description}
+			case "private-ip-address", "addresses.private-ip-address":
+				return []string{n.IP}
+			case "mac-address":
+				return []string{n.MAC}
+			case "attachment.instance-id":
+				return []string{n.InstanceID}
+			case "owner-id":
+				return []string{w.Account}
+			}
+			return nil
+		},
+	}
+}
+
+func ec2DescribeNetworkInterfaces(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("NetworkInterfaceId", "Filter", "MaxResults", "NextToken", "DryRun", "IncludeManagedResources"); e != nil {
+		return nil, e
+	}
+	fs, e := x.p.filters("Filter")
+	if e != nil {
+		return nil, e
+	}
+	if e := checkFilters(fs, eniFilter(x.w, &eni{}).names, true); e != nil {
+		return nil, e
+	}
+	ids := x.p.list("NetworkInterfaceId")
+	for _, id := range ids {
+		if n := x.w.eni(id); n == nil || !n.live(x.now) {
+			return nil, badRequest("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+		}
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	var views []xNetworkInterface
+	for _, n := range x.w.ENIs {
+		if n.live(x.now) && (len(ids) == 0 || slices.Contains(ids, n.ID)) && eniFilter(x.w, n).match(fs) {
+			views = append(views, x.eniView(n))
+		}
+	}
+	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	if e != nil {
+		return nil, e
+	}
+	return &struct {
+		out
+		NetworkInterfaces set[xNetworkInterface] `xml:"networkInterfaceSet"`
+		NextToken         string                 `xml:"nextToken,omitempty"`
+	}{NetworkInterfaces: page, NextToken: next}, nil
+}
+
+// Tags.
+
+// resourceType finds a taggable resource by id: its type for DescribeTags, or
+// the NotFound error AWS gives.
+func (x *ec2Ctx) resourceType(id string) (string, *APIError) {
+	prefix, _, _ := strings.Cut(id, "-")
+	switch prefix {
+	case "vpc":
+		if x.w.vpc(id) != nil {
+			return "vpc", nil
+		}
+		return "", badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+	case "subnet":
+		if x.w.subnet(id) != nil {
+			return "subnet", nil
+		}
+		return "", badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+	case "rtb":
+		if x.w.routeTable(id) != nil {
+			return "route-table", nil
+		}
+		return "", badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
+	case "sg":
+		if x.w.group(id) != nil {
+			return "security-group", nil
+		}
+		return "", badRequest("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	case "sgr":
+		for _, r := range x.w.Rules {
+			if r.ID == id {
+				return "security-group-rule", nil
+			}
+		}
+		return "", badRequest("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+	case "vpce":
+		if x.w.endpoint(id, x.now) != nil {
+			return "vpc-endpoint", nil
+		}
+		return "", badRequest("InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist", id)
+	case "eni":
+		if n := x.w.eni(id); n != nil && n.live(x.now) {
+			return "network-interface", nil
+		}
+		return "", badRequest("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+	case "i":
+		if x.w.Instance.ID == id {
+			return "instance", nil
+		}
+		return "", badRequest("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
+	}
+	return "", badRequest("InvalidID", "The ID '%s' is not valid", id)
+}
+
+func ec2CreateTags(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("ResourceId", "Tag", "DryRun"); e != nil {
+		return nil, e
+	}
+	ids := x.p.list("ResourceId")
+	if len(ids) == 0 {
+		return nil, badRequest("MissingParameter", "The request must contain the parameter resourceIdSet")
+	}
+	tags, e := parseTags(x.p, "Tag", false)
+	if e != nil {
+		return nil, e
+	}
+	if len(tags) == 0 {
+		return nil, badRequest("MissingParameter", "The request must contain the parameter tagSet")
+	}
+	for _, id := range ids {
+		if _, e := x.resourceType(id); e != nil {
+			return nil, e
+		}
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	for _, id := range ids {
+		x.w.setTags(id, tags)
+	}
+	x.changed()
+	return nil, nil
+}
+
+func ec2DeleteTags(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("ResourceId", "Tag", "DryRun"); e != nil {
+		return nil, e
+	}
+	ids := x.p.list("ResourceId")
+	if len(ids) == 0 {
+		return nil, badRequest("MissingParameter", "The request must contain the parameter resourceIdSet")
+	}
+	type del struct {
+		key, value string
+		hasValue   bool
+	}
+	var dels []del
+	for _, t := range x.p.structs("Tag") {
+		k := t.str("Key")
+		if k == "" {
+			return nil, badRequest("InvalidParameterValue", "Tag key cannot be null or empty.")
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return nil, badRequest("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
+		}
+		dels = append(dels, del{k, t.str("Value"), t.has("Value")})
+	}
+	for _, id := range ids {
+		if _, e := x.resourceType(id); e != nil {
+			return nil, e
+		}
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	for _, id := range ids {
+		cur := x.w.Tags[id]
+		cur = slices.DeleteFunc(cur, func(t tag) bool {
+			if len(dels) == 0 {
+				return true
+			}
+			for _, d := range dels {
+				if d.key == t.Key && (!d.hasValue || d.value == t.Value) {
+					return true
+				}
+			}
+			return false
+		})
+		if len(cur) == 0 {
+			delete(x.w.Tags, id)
+		} else {
+			x.w.Tags[id] = cur
+		}
+	}
+	x.changed()
+	return nil, nil
+}
+
+func ec2DescribeTags(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
+		return nil, e
+	}
+	fs, e := x.p.filters("Filter")
+	if e != nil {
+		return nil, e
+	}
+	names := []string{"resource-id", "resource-type", "key", "value"}
+	if e := checkFilters(fs, names, true); e != nil {
+		return nil, e
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, e
+	}
+	ids := make([]string, 0, len(x.w.Tags))
+	for id := range x.w.Tags {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var views []xTagDescription
+	for _, id := range ids {
+		rt, e := x.resourceType(id)
+		if e != nil {
+			continue // a resource gone by now
+		}
+		for _, t := range x.w.Tags[id] {
+			td := xTagDescription{ResourceID: id, ResourceType: rt, Key: t.Key, Value: t.Value}
+			f := filterable{names: names, tags: x.w.Tags[id], values: func(n string) []string {
+				switch n {
+				case "resource-id":
+					return []string{td.ResourceID}
+				case "resource-type":
+					return []string{td.ResourceType}
+				case "key":
+					return []string{td.Key}
+				case "value":
+					return []string{td.Value}
+				}
+				return nil
+			}}
+			if f.match(fs) {
+				views = append(views, td)
+			}
+		}
+	}
+	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	if e != nil {
+		return nil, e
+	}
+	return &struct {
+		out
+		Tags      set[xTagDescription] `xml:"tagSet"`
+		NextToken string               `xml:"nextToken,omitempty"`
+	}{Tags: page, NextToken: next}, nil
+}
+
+// paramsHash fingerprints a request's parameters for ClientToken idempotency.
+func paramsHash(p params) string {
+	keys := make([]string, 0, len(p.v))
+	for k := range p.v {
+		switch k {
+		case "ClientToken", "DryRun", "Version":
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k + "=" + p.v.Get(k) + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,767 @@
+package sandbox
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const ecrTargetPrefix = "AmazonEC2ContainerRegistry_V20150921."
+
+// epoch is a JSON timestamp as AWS JSON protocols send it: seconds since the
+// epoch, with a fraction.
+type epoch time.Time
+
+func (t epoch) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64)), nil
+}
+
+type ecrCtx struct {
+	s     *Sandbox
+	w     *world
+	now   time.Time
+	body  []byte
+	dirty bool
+}
+
+type ecrHandler func(x *ecrCtx) (any, *APIError)
+
+var ecrOps map[string]ecrHandler
+
+func init() {
+	ecrOps = map[string]ecrHandler{
+		"GetAuthorizationToken": ecrGetAuthorizationToken,
+		"CreateRepository":      ecrCreateRepository,
+		"DescribeRepositories":  ecrDescribeRepositories,
+		"DeleteRepository":      ecrDeleteRepository,
+		"ListImages":            ecrListImages,
+		"DescribeImages":        ecrDescribeImages,
+		"BatchGetImage":         ecrBatchGetImage,
+		"PutImage":              ecrPutImage,
+		"BatchDeleteImage":      ecrBatchDeleteImage,
+	}
+}
+
+// ECRActions lists the ECR operations the sandbox serves.
+func ECRActions() []string {
+	out := make([]string, 0, len(ecrOps))
+	for a := range ecrOps {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func ecrInvalid(format string, args ...any) *APIError {
+	return badRequest("InvalidParameterException", format, args...)
+}
+
+func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
+	h, ok := ecrOps[c.action]
+	if !ok {
+		return nil, badRequest("UnknownOperationException", "")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	if !json.Valid(body) || bytes.TrimSpace(body)[0] != '{' {
+		return nil, badRequest("SerializationException", "")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := &ecrCtx{s: s, w: s.w, now: s.opts.Clock.Now(), body: body}
+	out, apiE := h(x)
+	if x.dirty {
+		if err := s.save(); err != nil {
+			return nil, internalError(protoJSON)
+		}
+	}
+	if apiE != nil {
+		return nil, apiE
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, internalError(protoJSON)
+	}
+	return b, nil
+}
+
+// decode reads the request into v; a type mismatch is a SerializationException.
+func (x *ecrCtx) decode(v any) *APIError {
+	dec := json.NewDecoder(bytes.NewReader(x.body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return badRequest("SerializationException", "Unexpected value type for field %s.", te.Field)
+		}
+		return badRequest("SerializationException", "")
+	}
+	return nil
+}
+
+func (x *ecrCtx) checkRegistry(id string) *APIError {
+	if id != "" && (len(id) != 12 || strings.Trim(id, "0123456789") != "") {
+		return ecrInvalid("Invalid parameter at 'registryId' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''")
+	}
+	return nil
+}
+
+func (x *ecrCtx) registry() string { return x.w.Account }
+
+func (x *ecrCtx) repoURI(name string) string {
+	return x.w.Account + ".dkr.ecr." + x.w.Region + ".amazonaws.com/" + name
+}
+
+func (x *ecrCtx) repoARN(name string) string {
+	return "arn:aws:ecr:" + x.w.Region + ":" + x.w.Account + ":repository/" + name
+}
+
+func (x *ecrCtx) repoNotFound(name, registry string) *APIError {
+	if registry == "" {
+		registry = x.registry()
+	}
+	return badRequest("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", name, registry)
+}
+
+// repo resolves registryId + repositoryName.
+func (x *ecrCtx) repo(registry, name string) (*repository, *APIError) {
+	if e := x.checkRegistry(registry); e != nil {
+		return nil, e
+	}
+	if name == "" {
+		return nil, ecrInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'Member must not be null'")
+	}
+	if !ValidRepositoryName(name) {
+		return nil, ecrInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''")
+	}
+	if registry != "" && registry != x.registry() {
+		return nil, x.repoNotFound(name, registry)
+	}
+	r := x.w.Images.repo(name)
+	if r == nil {
+		return nil, x.repoNotFound(name, registry)
+	}
+	return r, nil
+}
+
+type jRepository struct {
+	RepositoryArn              string `json:"repositoryArn"`
+	RegistryID                 string `json:"registryId"`
+	RepositoryName             string `json:"repositoryName"`
+	RepositoryURI              string `json:"repositoryUri"`
+	CreatedAt                  epoch  `json:"createdAt"`
+	ImageTagMutability         string `json:"imageTagMutability"`
+	ImageScanningConfiguration struct {
+		ScanOnPush bool `json:"scanOnPush"`
+	} `json:"imageScanningConfiguration"`
+	EncryptionConfiguration struct {
+		EncryptionType string `json:"encryptionType"`
+	} `json:"encryptionConfiguration"`
+}
+
+func (x *ecrCtx) repoView(r *repository) jRepository {
+	v := jRepository{
+		RepositoryArn: x.repoARN(r.Name), RegistryID: x.registry(), RepositoryName: r.Name, RepositoryURI: x.repoURI(r.Name),
+		CreatedAt: epoch(r.CreatedAt), ImageTagMutability: r.Mutability,
+	}
+	v.ImageScanningConfiguration.ScanOnPush = r.ScanOnPush
+	v.EncryptionConfiguration.EncryptionType = "AES256"
+	return v
+}
+
+type jImageID struct {
+	ImageDigest string `json:"imageDigest,omitempty"`
+	ImageTag    string `json:"imageTag,omitempty"`
+}
+
+// pageOf applies maxResults/nextToken of ECR list operations.
+func pageOf[T any](items []T, action string, maxResults *int, nextToken string) ([]T, string, *APIError) {
+	start := 0
+	if nextToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(nextToken)
+		act, num, ok := strings.Cut(string(b), ":")
+		n, err2 := strconv.Atoi(num)
+		if err != nil || !ok || act != action || err2 != nil || n < 0 || n > len(items) {
+			return nil, "", ecrInvalid("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'")
+		}
+		start = n
+	}
+	end := len(items)
+	if maxResults != nil {
+		if *maxResults < 1 || *maxResults > 1000 {
+			return nil, "", ecrInvalid("Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000 and greater than or equal to 1'")
+		}
+		end = min(start+*maxResults, len(items))
+	}
+	next := ""
+	if end < len(items) {
+		next = base64.RawURLEncoding.EncodeToString([]byte(action + ":" + strconv.Itoa(end)))
+	}
+	return items[start:end], next, nil
+}
+
+// Authorization tokens.
+
+// registryPassword makes the password half of an authorization token: the
+// account, region and expiry, signed with the sandbox's secret.
+func registryPassword(w *world, expires time.Time) string {
+	payload := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"account":%q,"region":%q,"expiration":%d}`, w.Account, w.Region, expires.Unix())))
+	m := hmac.New(sha256.New, []byte(w.Credentials.SecretAccessKey))
+	m.Write([]byte(payload))
+	return payload + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// VerifyRegistryPassword reports whether pw is the password of an
+// authorization token this world issued that has not expired (for the
+// registry's basic auth: user AWS, this password).
+func (s *Sandbox) VerifyRegistryPassword(pw string) bool {
+	payload, sig, ok := strings.Cut(pw, ".")
+	if !ok {
+		return false
+	}
+	var valid bool
+	s.read(func(w *world) {
+		m := hmac.New(sha256.New, []byte(w.Credentials.SecretAccessKey))
+		m.Write([]byte(payload))
+		want := base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(sig)) {
+			return
+		}
+		b, err := base64.RawURLEncoding.DecodeString(payload)
+		if err != nil {
+			return
+		}
+		var p struct {
+			Expiration int64 `json:"expiration"`
+		}
+		if json.Unmarshal(b, &p) != nil {
+			return
+		}
+		valid = s.opts.Clock.Now().Unix() < p.Expiration
+	})
+	return valid
+}
+
+func ecrGetAuthorizationToken(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryIDs []string `json:"registryIds"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if len(in.RegistryIDs) > 10 {
+		return nil, ecrInvalid("Invalid parameter at 'registryIds' failed to satisfy constraint: 'Member must have length less than or equal to 10'")
+	}
+	ids := in.RegistryIDs
+	if len(ids) == 0 {
+		ids = []string{x.registry()}
+	}
+	expires := x.now.Add(12 * time.Hour).UTC()
+	type authData struct {
+		AuthorizationToken string `json:"authorizationToken"`
+		ExpiresAt          epoch  `json:"expiresAt"`
+		ProxyEndpoint      string `json:"proxyEndpoint"`
+	}
+	var out struct {
+		AuthorizationData []authData `json:"authorizationData"`
+	}
+	for _, id := range ids {
+		if e := x.checkRegistry(id); e != nil {
+			return nil, e
+		}
+		tok := base64.StdEncoding.EncodeToString([]byte("AWS:" + registryPassword(x.w, expires)))
+		out.AuthorizationData = append(out.AuthorizationData, authData{
+			AuthorizationToken: tok, ExpiresAt: epoch(expires),
+			ProxyEndpoint: "https://" + id + ".dkr.ecr." + x.w.Region + ".amazonaws.com",
+		})
+	}
+	return out, nil
+}
+
+func ecrCreateRepository(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID     string `json:"registryId"`
+		RepositoryName string `json:"repositoryName"`
+		Tags           []struct {
+			Key   *string `json:"Key"`
+			Value *string `json:"Value"`
+		} `json:"tags"`
+		ImageTagMutability         string `json:"imageTagMutability"`
+		ImageScanningConfiguration *struct {
+			ScanOnPush bool `json:"scanOnPush"`
+		} `json:"imageScanningConfiguration"`
+		EncryptionConfiguration *struct {
+			EncryptionType string `json:"encryptionType"`
+		} `json:"encryptionConfiguration"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if e := x.checkRegistry(in.RegistryID); e != nil {
+		return nil, e
+	}
+	if in.RegistryID != "" && in.RegistryID != x.registry() {
+		return nil, ecrInvalid("Invalid parameter at 'registryId': repositories can only be created in your own registry '%s'", x.registry())
+	}
+	switch in.ImageTagMutability {
+	case "", "MUTABLE", "IMMUTABLE":
+	case "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION":
+		return nil, ecrInvalid("Image tag mutability %s is not supported by the ecr-vpce-lab sandbox.", in.ImageTagMutability)
+	default:
+		return nil, ecrInvalid("Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]'")
+	}
+	if ec := in.EncryptionConfiguration; ec != nil && ec.EncryptionType != "AES256" {
+		return nil, ecrInvalid("Encryption type %q is not supported by the ecr-vpce-lab sandbox; use AES256.", ec.EncryptionType)
+	}
+	var tags []tag
+	for _, t := range in.Tags {
+		if t.Key == nil || t.Value == nil {
+			return nil, badRequest("InvalidTagParameterException", "Tag key and value must not be null.")
+		}
+		tags = append(tags, tag{*t.Key, *t.Value})
+	}
+	if len(tags) > 50 {
+		return nil, badRequest("TooManyTagsException", "The repository can have at most 50 tags.")
+	}
+	if in.RepositoryName == "" {
+		return nil, ecrInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'Member must not be null'")
+	}
+	scan := in.ImageScanningConfiguration != nil && in.ImageScanningConfiguration.ScanOnPush
+	r, err := x.w.Images.createRepository(in.RepositoryName, in.ImageTagMutability, scan, x.now)
+	switch {
+	case errors.Is(err, ErrInvalidName):
+		return nil, ecrInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''")
+	case errors.Is(err, ErrRepositoryExists):
+		return nil, badRequest("RepositoryAlreadyExistsException", "The repository with name '%s' already exists in the registry with id '%s'", in.RepositoryName, x.registry())
+	case err != nil:
+		return nil, internalError(protoJSON)
+	}
+	x.w.setTags(x.repoARN(r.Name), tags)
+	x.dirty = true
+	return map[string]any{"repository": x.repoView(r)}, nil
+}
+
+func ecrDescribeRepositories(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID      string   `json:"registryId"`
+		RepositoryNames []string `json:"repositoryNames"`
+		NextToken       string   `json:"nextToken"`
+		MaxResults      *int     `json:"maxResults"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if e := x.checkRegistry(in.RegistryID); e != nil {
+		return nil, e
+	}
+	if len(in.RepositoryNames) > 0 && (in.MaxResults != nil || in.NextToken != "") {
+		return nil, ecrInvalid("Invalid parameter: maxResults and nextToken cannot be used with repositoryNames")
+	}
+	var repos []jRepository
+	if len(in.RepositoryNames) > 0 {
+		for _, n := range in.RepositoryNames {
+			r, e := x.repo(in.RegistryID, n)
+			if e != nil {
+				return nil, e
+			}
+			repos = append(repos, x.repoView(r))
+		}
+	} else if in.RegistryID == "" || in.RegistryID == x.registry() {
+		for _, r := range x.w.Images.Repos {
+			repos = append(repos, x.repoView(r))
+		}
+	}
+	page, next, e := pageOf(repos, "DescribeRepositories", in.MaxResults, in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	if page == nil {
+		page = []jRepository{}
+	}
+	out := map[string]any{"repositories": page}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+func ecrDeleteRepository(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID     string `json:"registryId"`
+		RepositoryName string `json:"repositoryName"`
+		Force          bool   `json:"force"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	if e != nil {
+		return nil, e
+	}
+	if len(r.Images) > 0 && !in.Force {
+		return nil, badRequest("RepositoryNotEmptyException", "The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images", r.Name, x.registry())
+	}
+	view := x.repoView(r)
+	if _, err := x.w.Images.deleteRepository(r.Name, true); err != nil {
+		return nil, internalError(protoJSON)
+	}
+	delete(x.w.Tags, x.repoARN(r.Name))
+	x.dirty = true
+	return map[string]any{"repository": view}, nil
+}
+
+type imageFilter struct {
+	TagStatus   string `json:"tagStatus"`
+	ImageStatus string `json:"imageStatus"`
+}
+
+func (f *imageFilter) check() *APIError {
+	if f == nil {
+		return nil
+	}
+	switch f.TagStatus {
+	case "", "TAGGED", "UNTAGGED", "ANY":
+	default:
+		return ecrInvalid("Invalid parameter at 'filter.tagStatus' failed to satisfy constraint: 'Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]'")
+	}
+	switch f.ImageStatus {
+	case "", "ACTIVE", "ANY":
+	case "ARCHIVED", "ACTIVATING":
+	default:
+		return ecrInvalid("Invalid parameter at 'filter.imageStatus' failed to satisfy constraint: 'Member must satisfy enum value set: [ACTIVE, ARCHIVED, ACTIVATING, ANY]'")
+	}
+	return nil
+}
+
+func (f *imageFilter) keep(im *imageRec) bool {
+	if f == nil {
+		return true
+	}
+	if f.ImageStatus == "ARCHIVED" || f.ImageStatus == "ACTIVATING" {
+		return false
+	}
+	switch f.TagStatus {
+	case "TAGGED":
+		return len(im.Tags) > 0
+	case "UNTAGGED":
+		return len(im.Tags) == 0
+	}
+	return true
+}
+
+func ecrListImages(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID     string       `json:"registryId"`
+		RepositoryName string       `json:"repositoryName"`
+		NextToken      string       `json:"nextToken"`
+		MaxResults     *int         `json:"maxResults"`
+		Filter         *imageFilter `json:"filter"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if e := in.Filter.check(); e != nil {
+		return nil, e
+	}
+	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	if e != nil {
+		return nil, e
+	}
+	var ids []jImageID
+	for _, im := range r.Images {
+		if !in.Filter.keep(im) {
+			continue
+		}
+		if len(im.Tags) == 0 {
+			ids = append(ids, jImageID{ImageDigest: im.Digest})
+		}
+		for _, t := range im.Tags {
+			ids = append(ids, jImageID{ImageDigest: im.Digest, ImageTag: t})
+		}
+	}
+	page, next, e := pageOf(ids, "ListImages", in.MaxResults, in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	if page == nil {
+		page = []jImageID{}
+	}
+	out := map[string]any{"imageIds": page}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+func imageIDText(id jImageID) string {
+	d, t := "null", "null"
+	if id.ImageDigest != "" {
+		d = "'" + id.ImageDigest + "'"
+	}
+	if id.ImageTag != "" {
+		t = "'" + id.ImageTag + "'"
+	}
+	return "{imageDigest:" + d + ", imageTag:" + t + "}"
+}
+
+// findImage resolves an image id; the failure code and reason ECR gives.
+func findImage(r *repository, id jImageID) (*imageRec, string, string) {
+	switch {
+	case id.ImageDigest == "" && id.ImageTag == "":
+		return nil, "MissingDigestAndTag", "Invalid request parameters: both tag and digest cannot be null"
+	case id.ImageDigest != "" && !strings.HasPrefix(id.ImageDigest, "sha256:"):
+		return nil, "InvalidImageDigest", "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'"
+	case id.ImageTag != "" && !tagRE.MatchString(id.ImageTag):
+		return nil, "InvalidImageTag", "Invalid request parameters: image tag should satisfy the regex '[a-zA-Z0-9-_.]+'"
+	}
+	var im *imageRec
+	if id.ImageDigest != "" {
+		im = r.image(id.ImageDigest)
+		if im != nil && id.ImageTag != "" && !slices.Contains(im.Tags, id.ImageTag) {
+			if r.image(id.ImageTag) != nil {
+				return nil, "ImageTagDoesNotMatchDigest", "Invalid request parameters: given tag does not map to the given digest"
+			}
+			return nil, "ImageNotFound", "Requested image not found"
+		}
+	} else {
+		im = r.image(id.ImageTag)
+	}
+	if im == nil {
+		return nil, "ImageNotFound", "Requested image not found"
+	}
+	return im, "", ""
+}
+
+type jImageDetail struct {
+	RegistryID             string   `json:"registryId"`
+	RepositoryName         string   `json:"repositoryName"`
+	ImageDigest            string   `json:"imageDigest"`
+	ImageTags              []string `json:"imageTags,omitempty"`
+	ImageSizeInBytes       int64    `json:"imageSizeInBytes"`
+	ImagePushedAt          epoch    `json:"imagePushedAt"`
+	ImageManifestMediaType string   `json:"imageManifestMediaType"`
+	ArtifactMediaType      string   `json:"artifactMediaType,omitempty"`
+}
+
+func ecrDescribeImages(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID     string       `json:"registryId"`
+		RepositoryName string       `json:"repositoryName"`
+		ImageIDs       []jImageID   `json:"imageIds"`
+		NextToken      string       `json:"nextToken"`
+		MaxResults     *int         `json:"maxResults"`
+		Filter         *imageFilter `json:"filter"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if e := in.Filter.check(); e != nil {
+		return nil, e
+	}
+	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	if e != nil {
+		return nil, e
+	}
+	if len(in.ImageIDs) > 0 && (in.MaxResults != nil || in.NextToken != "") {
+		return nil, ecrInvalid("Invalid parameter: maxResults and nextToken cannot be used with imageIds")
+	}
+	var chosen []*imageRec
+	if len(in.ImageIDs) > 0 {
+		for _, id := range in.ImageIDs {
+			im, code, reason := findImage(r, id)
+			if im == nil {
+				if code == "ImageNotFound" {
+					return nil, badRequest("ImageNotFoundException", "The image with imageId %s does not exist within the repository with name '%s' in the registry with id '%s'", imageIDText(id), r.Name, x.registry())
+				}
+				return nil, ecrInvalid("%s", reason)
+			}
+			if !slices.Contains(chosen, im) {
+				chosen = append(chosen, im)
+			}
+		}
+	} else {
+		for _, im := range r.Images {
+			if in.Filter.keep(im) {
+				chosen = append(chosen, im)
+			}
+		}
+	}
+	var details []jImageDetail
+	for _, im := range chosen {
+		d := jImageDetail{
+			RegistryID: x.registry(), RepositoryName: r.Name, ImageDigest: im.Digest, ImageTags: slices.Clone(im.Tags),
+			ImageSizeInBytes: im.Size, ImagePushedAt: epoch(im.PushedAt), ImageManifestMediaType: im.MediaType,
+		}
+		var mi struct {
+			Config *struct {
+				MediaType string `json:"mediaType"`
+			} `json:"config"`
+		}
+		if json.Unmarshal([]byte(im.Manifest), &mi) == nil && mi.Config != nil {
+			d.ArtifactMediaType = mi.Config.MediaType
+		}
+		details = append(details, d)
+	}
+	page, next, e := pageOf(details, "DescribeImages", in.MaxResults, in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	if page == nil {
+		page = []jImageDetail{}
+	}
+	out := map[string]any{"imageDetails": page}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+type jImage struct {
+	RegistryID             string   `json:"registryId"`
+	RepositoryName         string   `json:"repositoryName"`
+	ImageID                jImageID `json:"imageId"`
+	ImageManifest          string   `json:"imageManifest"`
+	ImageManifestMediaType string   `json:"imageManifestMediaType"`
+}
+
+type jImageFailure struct {
+	ImageID       jImageID `json:"imageId"`
+	FailureCode   string   `json:"failureCode"`
+	FailureReason string   `json:"failureReason"`
+}
+
+func ecrBatchGetImage(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID         string     `json:"registryId"`
+		RepositoryName     string     `json:"repositoryName"`
+		ImageIDs           []jImageID `json:"imageIds"`
+		AcceptedMediaTypes []string   `json:"acceptedMediaTypes"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if len(in.ImageIDs) == 0 || len(in.ImageIDs) > 100 {
+		return nil, ecrInvalid("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100 and greater than or equal to 1'")
+	}
+	if len(in.AcceptedMediaTypes) > 100 {
+		return nil, ecrInvalid("Invalid parameter at 'acceptedMediaTypes' failed to satisfy constraint: 'Member must have length less than or equal to 100'")
+	}
+	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	if e != nil {
+		return nil, e
+	}
+	images, failures := []jImage{}, []jImageFailure{}
+	for _, id := range in.ImageIDs {
+		im, code, reason := findImage(r, id)
+		if im == nil {
+			failures = append(failures, jImageFailure{ImageID: id, FailureCode: code, FailureReason: reason})
+			continue
+		}
+		if len(in.AcceptedMediaTypes) > 0 && !slices.Contains(in.AcceptedMediaTypes, im.MediaType) {
+			failures = append(failures, jImageFailure{ImageID: id, FailureCode: "ImageNotFound", FailureReason: "Requested image not found: no manifest of an accepted media type"})
+			continue
+		}
+		images = append(images, jImage{
+			RegistryID: x.registry(), RepositoryName: r.Name, ImageID: jImageID{ImageDigest: im.Digest, ImageTag: id.ImageTag},
+			ImageManifest: im.Manifest, ImageManifestMediaType: im.MediaType,
+		})
+	}
+	return map[string]any{"images": images, "failures": failures}, nil
+}
+
+func ecrPutImage(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID             string `json:"registryId"`
+		RepositoryName         string `json:"repositoryName"`
+		ImageManifest          string `json:"imageManifest"`
+		ImageManifestMediaType string `json:"imageManifestMediaType"`
+		ImageTag               string `json:"imageTag"`
+		ImageDigest            string `json:"imageDigest"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if in.ImageManifest == "" {
+		return nil, ecrInvalid("Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length greater than or equal to 1'")
+	}
+	if len(in.ImageManifest) > 4*1024*1024 {
+		return nil, ecrInvalid("Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length less than or equal to 4194304'")
+	}
+	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	if e != nil {
+		return nil, e
+	}
+	im, err := x.w.Images.putImage(r.Name, in.ImageTag, in.ImageManifestMediaType, []byte(in.ImageManifest), in.ImageDigest, x.now, x.s.blobs.has)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrImageExists):
+		return nil, badRequest("ImageAlreadyExistsException", "Image with digest '%s' and tag '%s' already exists in the repository with name '%s' in registry with id '%s'", Digest([]byte(in.ImageManifest)), in.ImageTag, r.Name, x.registry())
+	case errors.Is(err, ErrTagImmutable):
+		return nil, badRequest("ImageTagAlreadyExistsException", "The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable.", in.ImageTag, r.Name)
+	case errors.Is(err, ErrDigestMismatch):
+		return nil, badRequest("ImageDigestDoesNotMatchException", "The digest of the image manifest '%s' does not match the digest '%s' given in the request.", Digest([]byte(in.ImageManifest)), in.ImageDigest)
+	case errors.Is(err, ErrLayersNotFound):
+		missing := strings.TrimPrefix(err.Error(), ErrLayersNotFound.Error()+": ")
+		return nil, badRequest("LayersNotFoundException", "Layers with digests '[%s]' required for pushing image into repository with name '%s' in the registry with id '%s' do not exist", missing, r.Name, x.registry())
+	case errors.Is(err, ErrInvalidManifest):
+		return nil, ecrInvalid("Invalid parameter at 'ImageManifest' failed to satisfy constraint: '%s'", strings.TrimPrefix(err.Error(), ErrInvalidManifest.Error()+": "))
+	default:
+		return nil, internalError(protoJSON)
+	}
+	x.dirty = true
+	return map[string]any{"image": jImage{
+		RegistryID: x.registry(), RepositoryName: r.Name, ImageID: jImageID{ImageDigest: im.Digest, ImageTag: in.ImageTag},
+		ImageManifest: im.Manifest, ImageManifestMediaType: im.MediaType,
+	}}, nil
+}
+
+func ecrBatchDeleteImage(x *ecrCtx) (any, *APIError) {
+	var in struct {
+		RegistryID     string     `json:"registryId"`
+		RepositoryName string     `json:"repositoryName"`
+		ImageIDs       []jImageID `json:"imageIds"`
+	}
+	if e := x.decode(&in); e != nil {
+		return nil, e
+	}
+	if len(in.ImageIDs) == 0 || len(in.ImageIDs) > 100 {
+		return nil, ecrInvalid("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100 and greater than or equal to 1'")
+	}
+	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	if e != nil {
+		return nil, e
+	}
+	deleted, failures := []jImageID{}, []jImageFailure{}
+	for _, id := range in.ImageIDs {
+		im, code, reason := findImage(r, id)
+		if im == nil {
+			failures = append(failures, jImageFailure{ImageID: id, FailureCode: code, FailureReason: reason})
+			continue
+		}
+		if id.ImageDigest != "" {
+			for _, t := range im.Tags {
+				deleted = append(deleted, jImageID{ImageDigest: im.Digest, ImageTag: t})
+			}
+			if len(im.Tags) == 0 {
+				deleted = append(deleted, jImageID{ImageDigest: im.Digest})
+			}
+		} else {
+			deleted = append(deleted, jImageID{ImageDigest: im.Digest, ImageTag: id.ImageTag})
+		}
+		if _, err := x.w.Images.deleteImage(r.Name, id.ImageDigest, id.ImageTag); err != nil {
+			return nil, internalError(protoJSON)
+		}
+		x.dirty = true
+	}
+	return map[string]any{"imageIds": deleted, "failures": failures}, nil
+}

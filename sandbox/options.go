@@ -1,0 +1,275 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of the sandbox world.
+const (
+	DefaultAccount = "123456789012"
+	DefaultRegion  = "us-west-2"
+	// RepoA is the repository the lab pushes to and lists.
+	RepoA = "team-a/alpine"
+)
+
+// Options configure a sandbox. The zero value is a valid, in-memory sandbox
+// with instant timing.
+type Options struct {
+	// Account is the 12-digit account id of the world (default 123456789012).
+	Account string
+	// Region is the region of the world (default us-west-2).
+	Region string
+
+	// StateDir holds the persistent world (state.json) and its lock. Empty
+	// means the world lives in memory only and no lock is taken.
+	StateDir string
+	// Reset discards any world saved in StateDir and starts a fresh one.
+	Reset bool
+
+	// Timing gives the durations of the endpoint life cycle. The zero value is
+	// Instant; the command line defaults to Realistic.
+	Timing Timing
+	// Clock drives every time-dependent state transition and IMDS token
+	// expiry. Nil means the system clock.
+	Clock Clock
+
+	// IMDSv2Required makes IMDS answer 401 to requests without a session
+	// token, like an instance with HttpTokens=required.
+	IMDSv2Required bool
+
+	// ServiceZones overrides the availability zones an endpoint service is
+	// offered in, keyed by service name (com.amazonaws.REGION.ecr.dkr). Useful
+	// to provoke the "AZ not offered" error.
+	ServiceZones map[string][]string
+
+	// Recorder receives every API call (after authentication). The sandbox
+	// always keeps its own log too, see Sandbox.Calls.
+	Recorder Recorder
+	// Interceptors run, in order, after authentication and before an API
+	// operation; the first one to return an error answers the request with it.
+	// This is the hook for fault injection (throttling, 5xx, latency).
+	Interceptors []Interceptor
+
+	// MaxBodyBytes bounds request bodies (default 1 MiB); larger requests get
+	// an AWS-shaped error.
+	MaxBodyBytes int64
+
+	// Logger receives one line per request at debug level and problems at
+	// warn level. Nil discards.
+	Logger *slog.Logger
+}
+
+// Timing holds the durations of the endpoint life cycle.
+type Timing struct {
+	// EndpointAvailable is how long an interface endpoint stays pending.
+	EndpointAvailable time.Duration `json:"endpointAvailable"`
+	// EndpointDelete is how long an endpoint stays deleting.
+	EndpointDelete time.Duration `json:"endpointDelete"`
+	// ENIRelease is how long the network interfaces of a deleted interface
+	// endpoint linger after it is deleted.
+	ENIRelease time.Duration `json:"eniRelease"`
+	// DNSSwitch is how long after an endpoint becomes available its private
+	// DNS starts answering (used by the DNS server of part 2).
+	DNSSwitch time.Duration `json:"dnsSwitch"`
+}
+
+// Timing presets.
+var (
+	Realistic = Timing{
+		EndpointAvailable: 20 * time.Second,
+		EndpointDelete:    10 * time.Second,
+		ENIRelease:        15 * time.Second,
+		DNSSwitch:         5 * time.Second,
+	}
+	Instant = Timing{}
+)
+
+// TimingNames lists the named timing sets.
+func TimingNames() []string { return []string{"realistic", "instant"} }
+
+// TimingByName returns a named timing set.
+func TimingByName(name string) (Timing, error) {
+	switch strings.ToLower(name) {
+	case "realistic", "":
+		return Realistic, nil
+	case "instant":
+		return Instant, nil
+	}
+	return Timing{}, fmt.Errorf("unknown timing %q (want one of %s)", name, strings.Join(TimingNames(), ", "))
+}
+
+// Clock tells the sandbox what time it is.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// ManualClock is a clock that only moves when told to; safe for concurrent use.
+type ManualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewManualClock returns a clock standing at t.
+func NewManualClock(t time.Time) *ManualClock { return &ManualClock{t: t} }
+
+// Now returns the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Call is one recorded API call.
+type Call struct {
+	Time time.Time `json:"time"`
+	// Service is ec2, ecr, sts or imds.
+	Service string `json:"service"`
+	// Action is the operation name, e.g. CreateVpcEndpoint.
+	Action string `json:"action"`
+	// AccessKeyID that signed the request (empty for IMDS).
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+	// DryRun is set for EC2 calls made with DryRun=true.
+	DryRun bool `json:"dryRun,omitempty"`
+	// ErrorCode is the AWS error code answered, empty on success.
+	ErrorCode string `json:"errorCode,omitempty"`
+}
+
+// IAMAction returns the IAM action name of the call, e.g.
+// ec2:CreateVpcEndpoint (empty for IMDS, which IAM does not govern).
+func (c Call) IAMAction() string {
+	if c.Service == "imds" {
+		return ""
+	}
+	return c.Service + ":" + c.Action
+}
+
+// Recorder receives API calls as they complete.
+type Recorder interface {
+	Record(Call)
+}
+
+// RecorderFunc adapts a function to Recorder.
+type RecorderFunc func(Call)
+
+// Record calls f.
+func (f RecorderFunc) Record(c Call) { f(c) }
+
+// CallLog is an in-memory Recorder, safe for concurrent use.
+type CallLog struct {
+	mu    sync.Mutex
+	calls []Call
+}
+
+// Record appends c.
+func (l *CallLog) Record(c Call) {
+	l.mu.Lock()
+	l.calls = append(l.calls, c)
+	l.mu.Unlock()
+}
+
+// Calls returns a copy of the recorded calls.
+func (l *CallLog) Calls() []Call {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Call(nil), l.calls...)
+}
+
+// Reset forgets the recorded calls.
+func (l *CallLog) Reset() {
+	l.mu.Lock()
+	l.calls = nil
+	l.mu.Unlock()
+}
+
+// IAMActions returns the distinct IAM actions of successful and DryRun calls,
+// sorted: the set a least-privilege policy must allow.
+func (l *CallLog) IAMActions() []string {
+	seen := map[string]bool{}
+	for _, c := range l.Calls() {
+		if a := c.IAMAction(); a != "" && (c.ErrorCode == "" || c.ErrorCode == "DryRunOperation") {
+			seen[a] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Request describes an authenticated API request to interceptors.
+type Request struct {
+	Service     string // ec2, ecr or sts
+	Action      string
+	AccessKeyID string
+	Time        time.Time
+}
+
+// Interceptor may answer a request with an error before the operation runs
+// (return a non-nil *APIError), delay it (sleep, honouring ctx), or let it
+// through (return nil).
+type Interceptor func(ctx context.Context, req Request) *APIError
+
+func (o *Options) normalise() error {
+	if o.Account == "" {
+		o.Account = DefaultAccount
+	}
+	if len(o.Account) != 12 || strings.Trim(o.Account, "0123456789") != "" {
+		return fmt.Errorf("account %q: want 12 digits", o.Account)
+	}
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if !validRegion(o.Region) {
+		return fmt.Errorf("region %q: want a region name like us-west-2", o.Region)
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	for _, d := range []time.Duration{o.Timing.EndpointAvailable, o.Timing.EndpointDelete, o.Timing.ENIRelease, o.Timing.DNSSwitch} {
+		if d < 0 {
+			return fmt.Errorf("timing: negative duration %s", d)
+		}
+	}
+	return nil
+}
+
+func validRegion(r string) bool {
+	parts := strings.Split(r, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+			return false
+		}
+	}
+	last := parts[len(parts)-1]
+	return strings.Trim(last, "0123456789") == ""
+}

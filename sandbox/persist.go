@@ -1,0 +1,129 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+const (
+	stateFile = "state.json"
+	lockFile  = "lock"
+)
+
+// ErrLocked is returned (wrapped in a *LockedError) when another process
+// serves the world of a state directory.
+var ErrLocked = errors.New("sandbox world is locked")
+
+// LockedError says which process holds a world.
+type LockedError struct {
+	Dir string
+	PID int // 0 when unknown
+}
+
+func (e *LockedError) Error() string {
+	if e.PID > 0 {
+		return fmt.Sprintf("the sandbox world in %s is already served by process %d (stop it, or use another --state-dir)", e.Dir, e.PID)
+	}
+	return fmt.Sprintf("the sandbox world in %s is already served by another process", e.Dir)
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// DefaultStateDir is $XDG_STATE_HOME/ecr-vpce-lab/sandbox, falling back to
+// ~/.local/state/ecr-vpce-lab/sandbox.
+func DefaultStateDir() (string, error) {
+	if x := os.Getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "ecr-vpce-lab", "sandbox"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no state directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "ecr-vpce-lab", "sandbox"), nil
+}
+
+// writeFileAtomic writes data to path so that readers see either the old or
+// the new content, never a mix: temp file in the same directory, fsync,
+// rename, fsync of the directory.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(mode); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// loadWorld reads DIR/state.json; (nil, nil) when there is none.
+func loadWorld(dir string) (*world, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var w world
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("%s is damaged (%v); start a fresh world with --reset", filepath.Join(dir, stateFile), err)
+	}
+	if w.Version != worldVersion {
+		return nil, fmt.Errorf("%s has format version %d, this build reads %d; start a fresh world with --reset", filepath.Join(dir, stateFile), w.Version, worldVersion)
+	}
+	if w.Tags == nil {
+		w.Tags = map[string][]tag{}
+	}
+	if w.ClientTokens == nil {
+		w.ClientTokens = map[string]token{}
+	}
+	w.ensureRoleCredentials()
+	return &w, nil
+}
+
+func saveWorld(dir string, w *world) error {
+	b, err := json.MarshalIndent(w, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, stateFile), append(b, '\n'), 0o600)
+}
+
+// resetWorld removes the saved world and its blobs.
+func resetWorld(dir string) error {
+	if err := os.Remove(filepath.Join(dir, stateFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return os.RemoveAll(filepath.Join(dir, "blobs"))
+}

@@ -1,0 +1,32 @@
+package sandbox
+
+// STS: GetCallerIdentity, the one call the lab makes, answering with the
+// workspace's assumed-role identity.
+
+func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
+	if c.action != "GetCallerIdentity" {
+		return nil, badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, p.str("Version"))
+	}
+	if v := p.str("Version"); v != "2011-06-15" {
+		if v == "" {
+			return nil, badRequest("MissingParameter", "The request must contain the parameter Version")
+		}
+		return nil, badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, v)
+	}
+	if e := p.allow(); e != nil {
+		return nil, badRequest("InvalidParameterValue", "%s", e.Message)
+	}
+	var arn, userID, account string
+	s.read(func(w *world) {
+		arn, userID, account = w.callerARN(), w.Identity.RoleID+":"+w.Instance.ID, w.Account
+	})
+	body := `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
+		"  <GetCallerIdentityResult>\n" +
+		"    <Arn>" + xmlEscape(arn) + "</Arn>\n" +
+		"    <UserId>" + xmlEscape(userID) + "</UserId>\n" +
+		"    <Account>" + account + "</Account>\n" +
+		"  </GetCallerIdentityResult>\n" +
+		"  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n" +
+		"</GetCallerIdentityResponse>\n"
+	return []byte(body), nil
+}
