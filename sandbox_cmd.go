@@ -18,20 +18,29 @@ func newSandboxCmd() *cobra.Command {
 		reset, imdsv2                     bool
 		available, deleting, eniRelease   time.Duration
 		dnsSwitch                         time.Duration
+		faults                            sandbox.Faults
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve an offline replica of the lab's AWS account on 127.0.0.1",
-		Long: "sandbox serves EC2, ECR, STS and the instance metadata service of a practice\n" +
-			"account on 127.0.0.1, with AWS's own wire protocols, so the AWS CLI and SDKs work\n" +
-			"against it unchanged. It prints `export` lines first (redirect them to a file and\n" +
+		Long: "sandbox serves EC2, ECR, STS, the instance metadata service, the ECR Docker\n" +
+			"registry and the VPC's DNS of a practice account on 127.0.0.1, with AWS's own wire\n" +
+			"protocols, so the AWS CLI, SDKs, skopeo and dig work against it unchanged. It prints `export` lines first (redirect them to a file and\n" +
 			"source it, or copy them), then serves in the foreground until interrupted; lines\n" +
 			"starting with # are comments. The world is saved in the state directory\n" +
 			"after every change and is there again on the next start; --reset starts afresh.\n\n" +
 			"The lab's curl commands address the metadata service as http://169.254.169.254;\n" +
-			"against the sandbox use $AWS_EC2_METADATA_SERVICE_ENDPOINT in its place.",
+			"against the sandbox use $AWS_EC2_METADATA_SERVICE_ENDPOINT in its place.\n\n" +
+			"The registry is $ECR_REGISTRY (plain HTTP: skopeo needs --dest-tls-verify=false,\n" +
+			"docker an insecure-registries entry); log in as AWS with 'aws ecr get-login-password'.\n" +
+			"DNS is $LAB_DNS_SERVER: dig @127.0.0.1 -p PORT ACCOUNT.dkr.ecr.REGION.amazonaws.com.\n\n" +
+			"The --fault-* flags make it misbehave as AWS can; world faults (--fault-vpc-dns-off,\n" +
+			"--fault-existing-dkr-endpoint, --fault-no-repository) shape a new world only, so\n" +
+			"add --reset to apply them to a saved one.",
 		Example: "  ecr-vpce-lab sandbox --timing instant > sandbox.env &\n" +
 			"  sleep 1; . ./sandbox.env\n" +
+			"  dig +short @127.0.0.1 -p ${LAB_DNS_SERVER##*:} $ACCOUNT_ID.dkr.ecr.$AWS_REGION.amazonaws.com\n" +
+			"  aws ecr get-login-password | skopeo login --tls-verify=false -u AWS --password-stdin $ECR_REGISTRY\n" +
 			"  aws ec2 describe-route-tables\n" +
 			"  curl -s \"$AWS_EC2_METADATA_SERVICE_ENDPOINT/latest/meta-data/mac\"",
 		GroupID: groupTools,
@@ -61,7 +70,7 @@ func newSandboxCmd() *cobra.Command {
 			}
 			sb, err := sandbox.Start(cmd.Context(), sandbox.Options{
 				Account: account, Region: region, StateDir: stateDir, Reset: reset,
-				Timing: t, IMDSv2Required: imdsv2,
+				Timing: t, IMDSv2Required: imdsv2, Faults: faults,
 			})
 			if err != nil {
 				return exitCode(1, "%v", err)
@@ -71,8 +80,11 @@ func newSandboxCmd() *cobra.Command {
 			for _, e := range sb.Env() {
 				fmt.Fprintf(out, "export %s=%s\n", e.Name, shellQuote(e.Value))
 			}
-			fmt.Fprintf(out, "# ecr-vpce-lab sandbox: serving account %s in %s from %s (EC2, ECR, STS at %s; IMDS at %s) until interrupted\n",
-				sb.Account(), sb.Region(), sb.StateDir(), sb.Endpoint(), sb.IMDSEndpoint())
+			if !sb.Fresh() && faults.ShapesWorld() {
+				fmt.Fprintln(cmd.ErrOrStderr(), "ecr-vpce-lab sandbox: the world faults apply to a new world only; this one was loaded from "+sb.StateDir()+" (add --reset)")
+			}
+			fmt.Fprintf(out, "# ecr-vpce-lab sandbox: serving account %s in %s from %s (EC2, ECR, STS at %s; IMDS at %s; registry at %s; DNS at %s) until interrupted\n",
+				sb.Account(), sb.Region(), sb.StateDir(), sb.Endpoint(), sb.IMDSEndpoint(), sb.RegistryAddr(), sb.DNSAddr())
 			<-cmd.Context().Done()
 			if err := sb.Close(); err != nil {
 				return exitCode(1, "stopping the sandbox: %v", err)
@@ -91,6 +103,17 @@ func newSandboxCmd() *cobra.Command {
 	f.DurationVar(&deleting, "endpoint-delete-after", 0, "override: time an endpoint stays deleting")
 	f.DurationVar(&eniRelease, "eni-release-after", 0, "override: time a deleted endpoint's network interfaces linger")
 	f.DurationVar(&dnsSwitch, "dns-switch-after", 0, "override: time from available until private DNS answers")
+	f.Uint64Var(&faults.Seed, "fault-seed", 0, "seed of the random faults, to replay the same run (0: random)")
+	f.Float64Var(&faults.ThrottleRate, "fault-throttle-rate", 0, "fraction of API calls refused as throttled (RequestLimitExceeded, ThrottlingException, Throttling)")
+	f.Float64Var(&faults.ServerErrorRate, "fault-5xx-rate", 0, "fraction of API calls answered with a 5xx error")
+	f.DurationVar(&faults.Latency, "fault-latency", 0, "latency added to every API call")
+	f.BoolVar(&faults.Registry, "fault-registry", false, "apply the throttling, 5xx and latency faults to the registry as well")
+	f.StringVar(&faults.FailEndpoints, "fault-endpoint-failure", "", "new interface endpoints end 'failed' with this reason")
+	f.StringSliceVar(&faults.FailEndpointServices, "fault-endpoint-failure-service", nil, "limit --fault-endpoint-failure to these services (ecr.dkr, ecr.api, ...)")
+	f.BoolVar(&faults.DNSNeverSwitches, "fault-dns-never-switches", false, "the ECR host names keep resolving to public addresses (and requests bypass the endpoints)")
+	f.BoolVar(&faults.VPCDNSOff, "fault-vpc-dns-off", false, "a new world's VPC has enableDnsSupport and enableDnsHostnames off")
+	f.BoolVar(&faults.ExistingDKREndpoint, "fault-existing-dkr-endpoint", false, "a new world already has an ecr.dkr endpoint with private DNS in the VPC")
+	f.BoolVar(&faults.NoRepository, "fault-no-repository", false, "a new world has no team-a/alpine repository")
 	return cmd
 }
 

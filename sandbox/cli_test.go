@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"ecr-vpce-lab/internal/testtool"
 )
@@ -39,8 +40,8 @@ import (
 //     reproduced, then applies the fix the lab tool uses: the VPC's main
 //     route table (association.main=true).
 //
-// Steps 8 (host) and 9 (docker push) need the DNS server and registry of
-// part 2 and are not run here.
+// Steps 8 (host) and 9 (docker push) need the DNS server and registry: they
+// run in TestAcceptanceLabWithCLIDigSkopeo, with dig and skopeo.
 
 var (
 	buildOnce sync.Once
@@ -196,7 +197,8 @@ func cliEnv(t *testing.T, s *served, home string) []string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !strings.HasPrefix(s.env[k], "http://127.0.0.1:") && strings.HasPrefix(s.env[k], "http") {
+		if !strings.HasPrefix(s.env[k], "http://127.0.0.1:") && strings.HasPrefix(s.env[k], "http") ||
+			(k == "ECR_REGISTRY" || k == "LAB_DNS_SERVER") && !strings.HasPrefix(s.env[k], "127.0.0.1:") {
 			t.Fatalf("%s=%s is not on loopback", k, s.env[k])
 		}
 		env = append(env, k+"="+s.env[k])
@@ -272,7 +274,7 @@ func runLabWithCLI(t *testing.T, bin, awsPath string) {
 	state := t.TempDir()
 	home := t.TempDir()
 	s := serve(t, bin, "--state-dir", state, "--timing", "instant")
-	want := []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "ACCOUNT_ID", "ECR_REPO_A"}
+	want := []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "ACCOUNT_ID", "ECR_REPO_A", "ECR_REGISTRY", "LAB_DNS_SERVER"}
 	if strings.Join(s.order, ",") != strings.Join(want, ",") {
 		t.Errorf("exports = %v, want %v", s.order, want)
 	}
@@ -435,6 +437,34 @@ func TestSandboxCommandSurvivesKill(t *testing.T) {
 	must(t, "DescribeSecurityGroups after kill", err)
 	if len(got.SecurityGroups) != 1 || aws.ToString(got.SecurityGroups[0].GroupName) != "survivor" {
 		t.Errorf("after SIGKILL and restart: %+v", got.SecurityGroups)
+	}
+}
+
+// TestSandboxCommandFaultFlags: the --fault-* flags reach the sandbox, and
+// world faults given for a saved world are refused politely.
+func TestSandboxCommandFaultFlags(t *testing.T) {
+	bin := labBinary(t)
+	state := t.TempDir()
+	s := serve(t, bin, "--state-dir", state, "--timing", "instant", "--fault-no-repository", "--fault-throttle-rate", "1", "--fault-seed", "3")
+	cfg := aws.Config{
+		Region:       s.env["AWS_REGION"],
+		Credentials:  credentials.NewStaticCredentialsProvider(s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"], ""),
+		BaseEndpoint: aws.String(s.env["AWS_ENDPOINT_URL"]),
+		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+	}
+	_, err := ec2.NewFromConfig(cfg).DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
+	wantCode(t, "DescribeVpcs with --fault-throttle-rate 1", err, "RequestLimitExceeded")
+	s.stop(t)
+	s2 := serve(t, bin, "--state-dir", state, "--timing", "instant", "--fault-vpc-dns-off")
+	cfg.BaseEndpoint = aws.String(s2.env["AWS_ENDPOINT_URL"])
+	out, err := ecr.NewFromConfig(cfg).DescribeRepositories(context.Background(), &ecr.DescribeRepositoriesInput{})
+	must(t, "DescribeRepositories", err)
+	if len(out.Repositories) != 0 {
+		t.Errorf("--fault-no-repository: %d repositories", len(out.Repositories))
+	}
+	s2.stop(t)
+	if !strings.Contains(s2.stderr.String(), "apply to a new world only") {
+		t.Errorf("no note about world faults on a saved world: %q", s2.stderr)
 	}
 }
 

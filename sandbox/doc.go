@@ -8,7 +8,7 @@
 //
 // # Serving
 //
-// Start listens on two free loopback ports. One HTTP listener serves EC2, ECR
+// Start listens on free loopback ports. One HTTP listener serves EC2, ECR
 // and STS (AWS_ENDPOINT_URL): ECR requests carry X-Amz-Target, EC2 and STS
 // are told apart by the service of the SigV4 credential scope. Every request
 // must be signed with the world's dummy keys (Sandbox.Credentials, which
@@ -16,7 +16,8 @@
 // and session token that IMDS serves under iam/security-credentials/ (so the
 // SDKs' default credential chain works as on an EC2 workspace); the
 // signature is verified. IMDS has its own listener
-// (AWS_EC2_METADATA_SERVICE_ENDPOINT). The lab's raw curl commands name IMDS
+// (AWS_EC2_METADATA_SERVICE_ENDPOINT), and so have the registry
+// (ECR_REGISTRY) and DNS (LAB_DNS_SERVER), described below. The lab's raw curl commands name IMDS
 // as http://169.254.169.254: against the sandbox that prefix is replaced by
 // $AWS_EC2_METADATA_SERVICE_ENDPOINT (the CLI and SDKs read the variable
 // themselves).
@@ -37,18 +38,64 @@
 // no background goroutines, tests drive time with a ManualClock, and a
 // restarted sandbox carries on where it stopped.
 //
-// # Seams for part 2 (registry, DNS, policy enforcement, faults)
+// # Registry
 //
-//   - ImageStore (Sandbox.Images) is the one store of repositories, manifests
-//     and blobs; the ECR API serves from it and a registry can push into it.
-//     VerifyRegistryPassword checks the password of GetAuthorizationToken.
-//   - Interceptors run after authentication and before every operation, with
-//     the service and action: throttling, 5xx and latency faults go there, and
-//     so can endpoint-policy enforcement of the ECR API.
+// A Docker Registry HTTP API v2 (ECR_REGISTRY, plain HTTP on loopback) is
+// go-containerregistry's registry behind ECR-style basic auth: user AWS and
+// the password of GetAuthorizationToken, else 401 with a
+// `Www-Authenticate: Basic` challenge. Pings and blob transfers go to
+// go-containerregistry with the sandbox's blob store as its blob handler;
+// manifests and tag lists are served from the ImageStore, so a pushed tag is
+// in ListImages and DescribeImages at once, BatchGetImage returns the pushed
+// manifest, and everything is saved with the world. Pushing a manifest that
+// is already there succeeds; unknown repositories are NAME_UNKNOWN (ECR does
+// not create repositories on push).
+//
+// # DNS
+//
+// miekg/dns on UDP and TCP at one loopback port (LAB_DNS_SERVER), as the
+// workspace VPC's resolver: ACCOUNT.dkr.ecr.REGION.amazonaws.com and
+// api.ecr.REGION.amazonaws.com answer stable public-looking addresses, or the
+// private addresses of the endpoint that carries their traffic (below); the
+// endpoints' own DNS names (regional and per AZ) answer their interfaces'
+// addresses once available; other names are NXDOMAIN. Nothing connects to
+// these addresses: clients use the exported loopback ones.
+//
+// # Endpoint policies
+//
+// Requests for ecr.dkr (the registry) and ecr.api (the ECR API) travel the
+// way the workspace's DNS sends them: through an interface endpoint of that
+// service in the workspace VPC with private DNS on, once it is available and
+// Timing.DNSSwitch has passed, while the VPC has enableDnsSupport and
+// enableDnsHostnames on. Such a request is evaluated with policy.Evaluate
+// against the endpoint's current policy (ModifyVpcEndpoint applies to the
+// next request, deleting the endpoint lifts it) for the ECR action it maps to:
+// registry blob HEAD BatchCheckLayerAvailability, upload start/part/finish
+// InitiateLayerUpload/UploadLayerPart/CompleteLayerUpload, manifest PUT
+// PutImage, manifest GET/HEAD BatchGetImage, blob GET GetDownloadUrlForLayer,
+// manifest DELETE BatchDeleteImage, tag list ListImages; ECR API operations
+// by their own name, on the repository they name (GetAuthorizationToken on
+// "*"). A refusal is AWS's sentence (policy.DenialMessage): a registry 403
+// {"errors":[{"code":"DENIED","message":...}]}, or an ECR API
+// AccessDeniedException. The DNS server and the enforcement share one rule
+// (routedEndpoint), so what dig shows is what the policy sees.
+//
+// # Faults
+//
+// Options.Faults (and the --fault-* flags of `ecr-vpce-lab sandbox`):
+// throttling and 5xx errors at a seeded random rate, added latency (for the
+// registry too with Faults.Registry), interface endpoints that end failed
+// with a reason, DNS that never switches, and worlds that start with the VPC's
+// DNS attributes off, an ecr.dkr endpoint with private DNS already present,
+// or no repository. Options.IMDSv2Required makes IMDS refuse token-less
+// requests.
+//
+// # Hooks
+//
+//   - Interceptors run after authentication and the built-in faults, before
+//     the endpoint policy and the operation.
 //   - Recorder (and Sandbox.CallLog) sees every call with its IAM action and
-//     outcome: CallLog.IAMActions is the set a least-privilege policy needs.
-//   - Timing.DNSSwitch and each endpoint's DNSSwitchAt tell a DNS server when
-//     private DNS starts answering; endpoint ENIs hold the private addresses.
-//   - vpcEndpoint.FailedReason makes an endpoint end failed; ServiceZones
-//     narrows the AZs a service is offered in.
+//     outcome, registry requests included (Call.Via "registry", under the ECR
+//     action they map to): CallLog.IAMActions is the set a least-privilege
+//     policy needs.
 package sandbox

@@ -466,6 +466,9 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 		}
 		ep.SubnetIDs, ep.GroupIDs, ep.PrivateDNS = subnets, groups, privDNS
 		ep.AvailableAt = ep.CreatedAt.Add(x.s.opts.Timing.EndpointAvailable)
+		if reason, ok := x.s.opts.Faults.failsEndpoint(x.w.Region, svc.Name); ok {
+			ep.FailedReason = reason
+		}
 	} else {
 		if len(subnets) > 0 || len(groups) > 0 {
 			return nil, badRequest("InvalidParameter", "Subnet IDs and security groups are only supported for Interface type VPC Endpoint.")
@@ -596,7 +599,9 @@ func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 				x.addENI(ep, x.w.subnet(s))
 			}
 		}
-		x.releaseENIs(ep, rmSN, x.now.Add(x.s.opts.Timing.ENIRelease))
+		if len(rmSN) > 0 { // (nil would release every interface)
+			x.releaseENIs(ep, rmSN, x.now.Add(x.s.opts.Timing.ENIRelease))
+		}
 		ep.SubnetIDs, ep.GroupIDs = newSubnets, newGroups
 		for _, nid := range ep.ENIIDs {
 			if n := x.w.eni(nid); n != nil {

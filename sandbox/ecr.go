@@ -224,12 +224,17 @@ func registryPassword(w *world, expires time.Time) string {
 // VerifyRegistryPassword reports whether pw is the password of an
 // authorization token this world issued that has not expired (for the
 // registry's basic auth: user AWS, this password).
-func (s *Sandbox) VerifyRegistryPassword(pw string) bool {
+func (s *Sandbox) VerifyRegistryPassword(pw string) bool { return s.registryPasswordProblem(pw) == "" }
+
+// registryPasswordProblem says what is wrong with a registry password, or
+// "" when it is valid.
+func (s *Sandbox) registryPasswordProblem(pw string) string {
+	const invalid = "Your authorization token is invalid. Get a new one with 'aws ecr get-login-password'."
 	payload, sig, ok := strings.Cut(pw, ".")
 	if !ok {
-		return false
+		return invalid
 	}
-	var valid bool
+	problem := invalid
 	s.read(func(w *world) {
 		m := hmac.New(sha256.New, []byte(w.Credentials.SecretAccessKey))
 		m.Write([]byte(payload))
@@ -247,9 +252,13 @@ func (s *Sandbox) VerifyRegistryPassword(pw string) bool {
 		if json.Unmarshal(b, &p) != nil {
 			return
 		}
-		valid = s.opts.Clock.Now().Unix() < p.Expiration
+		if s.opts.Clock.Now().Unix() >= p.Expiration {
+			problem = "Your authorization token has expired. Reauthenticate and try again."
+			return
+		}
+		problem = ""
 	})
-	return valid
+	return problem
 }
 
 func ecrGetAuthorizationToken(x *ecrCtx) (any, *APIError) {

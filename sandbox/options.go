@@ -39,6 +39,10 @@ type Options struct {
 	// expiry. Nil means the system clock.
 	Clock Clock
 
+	// Faults inject throttling, 5xx errors, latency, failing endpoints, DNS
+	// that never switches and awkward starting worlds.
+	Faults Faults
+
 	// IMDSv2Required makes IMDS answer 401 to requests without a session
 	// token, like an instance with HttpTokens=required.
 	IMDSv2Required bool
@@ -149,8 +153,14 @@ type Call struct {
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 	// DryRun is set for EC2 calls made with DryRun=true.
 	DryRun bool `json:"dryRun,omitempty"`
-	// ErrorCode is the AWS error code answered, empty on success.
+	// ErrorCode is the AWS error code answered, empty on success. For the
+	// registry it is the registry's error code (DENIED, UNAUTHORIZED, ...);
+	// a 404 (a layer or tag that is not there) counts as success.
 	ErrorCode string `json:"errorCode,omitempty"`
+	// Via is "registry" for a Docker registry request, recorded under the ECR
+	// action it maps to (PutImage, BatchCheckLayerAvailability, ...); empty
+	// for API calls.
+	Via string `json:"via,omitempty"`
 }
 
 // IAMAction returns the IAM action name of the call, e.g.
@@ -251,6 +261,9 @@ func (o *Options) normalise() error {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := o.Faults.check(); err != nil {
+		return err
 	}
 	for _, d := range []time.Duration{o.Timing.EndpointAvailable, o.Timing.EndpointDelete, o.Timing.ENIRelease, o.Timing.DNSSwitch} {
 		if d < 0 {

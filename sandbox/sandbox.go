@@ -32,9 +32,16 @@ type Sandbox struct {
 	lock  *worldLock
 	calls CallLog
 
-	apiSrv, imdsSrv *http.Server
-	apiURL, imdsURL string
-	imds            *imdsServer
+	apiSrv, imdsSrv, regSrv *http.Server
+	apiURL, imdsURL         string
+	regAddr                 string
+	imds                    *imdsServer
+	dns                     *dnsServer
+
+	conns    connTracker
+	faults   *injector
+	policies policyCache
+	fresh    bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -64,7 +71,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := opts.normalise(); err != nil {
 		return nil, err
 	}
-	s := &Sandbox{opts: opts, done: make(chan struct{})}
+	s := &Sandbox{opts: opts, done: make(chan struct{}), faults: newInjector(opts.Faults)}
 	now := opts.Clock.Now()
 
 	if opts.StateDir != "" {
@@ -107,6 +114,8 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 			s.lock.release()
 			return nil, seedErr
 		}
+		s.fresh = true
+		s.applyWorldFaults(now)
 		if err := s.save(); err != nil {
 			s.lock.release()
 			return nil, err
@@ -124,13 +133,33 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		s.lock.release()
 		return nil, err
 	}
+	regLn, err := listenLoopback(ctx)
+	if err != nil {
+		_ = apiLn.Close()
+		_ = imdsLn.Close()
+		s.lock.release()
+		return nil, err
+	}
+	if s.dns, err = startDNS(ctx, s); err != nil {
+		_ = apiLn.Close()
+		_ = imdsLn.Close()
+		_ = regLn.Close()
+		s.lock.release()
+		return nil, err
+	}
 	s.apiURL = "http://" + apiLn.Addr().String()
 	s.imdsURL = "http://" + imdsLn.Addr().String()
+	s.regAddr = regLn.Addr().String()
 	s.imds = newIMDS(s)
 	s.apiSrv = &http.Server{Handler: http.HandlerFunc(s.serveAPI), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	s.imdsSrv = &http.Server{Handler: s.imds, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+	s.regSrv = &http.Server{Handler: newRegistryServer(s), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	for _, srv := range []*http.Server{s.apiSrv, s.imdsSrv, s.regSrv} {
+		srv.ConnState = s.conns.hook
+	}
 	go func() { _ = s.apiSrv.Serve(apiLn) }()
 	go func() { _ = s.imdsSrv.Serve(imdsLn) }()
+	go func() { _ = s.regSrv.Serve(regLn) }()
 	return s, nil
 }
 
@@ -144,12 +173,17 @@ func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		// Connections that never sent a request (a client's spare dial)
+		// would hold Shutdown up for 5 seconds.
+		s.conns.closeFresh()
 		err1 := s.apiSrv.Shutdown(ctx)
 		err2 := s.imdsSrv.Shutdown(ctx)
+		err4 := s.regSrv.Shutdown(ctx)
+		err5 := s.dns.shutdown()
 		s.mu.Lock()
 		err3 := s.lock.release()
 		s.mu.Unlock()
-		s.closeErr = errors.Join(err1, err2, err3)
+		s.closeErr = errors.Join(err1, err2, err3, err4, err5)
 		close(s.done)
 	})
 	return s.closeErr
@@ -164,6 +198,20 @@ func (s *Sandbox) Endpoint() string { return s.apiURL }
 // IMDSEndpoint is the base URL of the instance metadata service
 // (AWS_EC2_METADATA_SERVICE_ENDPOINT).
 func (s *Sandbox) IMDSEndpoint() string { return s.imdsURL }
+
+// RegistryAddr is the host:port of the Docker registry (ECR_REGISTRY),
+// plain HTTP on loopback.
+func (s *Sandbox) RegistryAddr() string { return s.regAddr }
+
+// DNSAddr is the host:port of the DNS server, UDP and TCP (LAB_DNS_SERVER).
+func (s *Sandbox) DNSAddr() string { return s.dns.addr }
+
+// Fresh reports whether this Start created the world (rather than loading
+// a saved one); world faults only shape fresh worlds.
+func (s *Sandbox) Fresh() bool { return s.fresh }
+
+// Faults are the faults in force.
+func (s *Sandbox) Faults() Faults { return s.opts.Faults }
 
 // Credentials are the only keys the sandbox accepts.
 func (s *Sandbox) Credentials() Credentials {
@@ -245,6 +293,8 @@ func (s *Sandbox) Env() []EnvVar {
 		{"AWS_EC2_METADATA_SERVICE_ENDPOINT", s.imdsURL},
 		{"ACCOUNT_ID", s.opts.Account},
 		{"ECR_REPO_A", RepoA},
+		{"ECR_REGISTRY", s.regAddr},
+		{"LAB_DNS_SERVER", s.dns.addr},
 	}
 }
 
@@ -390,8 +440,21 @@ func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		c.dryRun = q.str("DryRun") == "true"
 	}
 
+	if e := s.faults.apiFault(r.Context(), c.service); e != nil {
+		s.writeError(rw, c, e)
+		s.record(c, e.Code)
+		return
+	}
 	for _, ic := range s.opts.Interceptors {
 		if e := ic(r.Context(), Request{Service: c.service, Action: c.action, AccessKeyID: c.accessKey, Time: s.opts.Clock.Now()}); e != nil {
+			s.writeError(rw, c, e)
+			s.record(c, e.Code)
+			return
+		}
+	}
+
+	if c.protocol == protoJSON {
+		if e := s.enforceECRAPI(c.action, body); e != nil {
 			s.writeError(rw, c, e)
 			s.record(c, e.Code)
 			return
@@ -421,6 +484,9 @@ func (s *Sandbox) record(c *apiCall, code string) {
 	call := Call{
 		Time: s.opts.Clock.Now(), Service: c.service, Action: c.action, AccessKeyID: c.accessKey,
 		DryRun: c.dryRun, ErrorCode: code,
+	}
+	if c.protocol == "registry" {
+		call.Via = "registry"
 	}
 	s.calls.Record(call)
 	if s.opts.Recorder != nil {
@@ -518,4 +584,32 @@ func (s *Sandbox) writeError(rw http.ResponseWriter, c *apiCall, e *APIError) {
 	}
 	rw.WriteHeader(status)
 	_, _ = io.WriteString(rw, body)
+}
+
+// connTracker knows the connections that have not sent a request yet.
+type connTracker struct {
+	mu    sync.Mutex
+	fresh map[net.Conn]struct{}
+}
+
+func (t *connTracker) hook(c net.Conn, st http.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if st == http.StateNew {
+		if t.fresh == nil {
+			t.fresh = map[net.Conn]struct{}{}
+		}
+		t.fresh[c] = struct{}{}
+		return
+	}
+	delete(t.fresh, c)
+}
+
+func (t *connTracker) closeFresh() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for c := range t.fresh {
+		_ = c.Close()
+	}
+	t.fresh = nil
 }

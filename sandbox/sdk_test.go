@@ -458,6 +458,15 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 		t.Fatalf("BatchGetImage = %+v", got)
 	}
 	manifest := aws.ToString(got.Images[0].ImageManifest)
+	// The api endpoint carries the lab policy: the ECR API's PutImage is
+	// refused with AWS's sentence until the policy is reset.
+	_, err = c.ecr.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(RepoA), ImageManifest: aws.String(manifest), ImageTag: aws.String("v2")})
+	wantCode(t, "PutImage through the lab's api endpoint", err, "AccessDeniedException")
+	if err == nil || !strings.Contains(err.Error(), "is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:"+region+":"+acct+":repository/"+RepoA+" with an explicit deny in a VPC endpoint policy") {
+		t.Errorf("PutImage refusal: %v", err)
+	}
+	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(apiID), ResetPolicy: aws.Bool(true)})
+	must(t, "ModifyVpcEndpoint ResetPolicy", err)
 	put, err := c.ecr.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(RepoA), ImageManifest: aws.String(manifest), ImageTag: aws.String("v2")})
 	must(t, "PutImage", err)
 	if aws.ToString(put.Image.ImageId.ImageDigest) != v1Digest || aws.ToString(put.Image.ImageId.ImageTag) != "v2" {

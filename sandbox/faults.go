@@ -1,0 +1,236 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Faults make the sandbox misbehave the ways AWS does, so the lab engine's
+// handling of each can be tested and rehearsed. The zero value injects
+// nothing.
+//
+// Rate faults (throttling, 5xx) and latency hit EC2, ECR and STS, and the
+// registry too when Registry is set. World faults (VPCDNSOff,
+// ExistingDKREndpoint, NoRepository) shape a world when it is created (an
+// in-memory world, a fresh state directory, or --reset); a saved world is
+// served as it was left.
+type Faults struct {
+	// Seed makes the random draws of the rate faults reproducible: the same
+	// seed and the same sequence of requests give the same faults. Zero picks
+	// a random seed.
+	Seed uint64
+	// ThrottleRate is the fraction (0 to 1) of calls refused as throttled:
+	// RequestLimitExceeded (EC2), ThrottlingException (ECR), Throttling
+	// (STS), 429 TOOMANYREQUESTS (registry).
+	ThrottleRate float64
+	// ServerErrorRate is the fraction (0 to 1) of calls answered with a 5xx
+	// error: InternalError or Unavailable (EC2), ServerException (ECR),
+	// InternalFailure or ServiceUnavailable (STS), 503 UNAVAILABLE (registry).
+	ServerErrorRate float64
+	// Latency is added to every call (before it is answered).
+	Latency time.Duration
+	// Registry extends the rate faults and the latency to the registry.
+	Registry bool
+
+	// FailEndpoints makes new interface endpoints end in the failed state
+	// with this reason instead of available.
+	FailEndpoints string
+	// FailEndpointServices narrows FailEndpoints to these services, given
+	// short (ecr.dkr) or in full (com.amazonaws.REGION.ecr.dkr); empty means
+	// every interface endpoint.
+	FailEndpointServices []string
+
+	// DNSNeverSwitches keeps the ECR host names on their public addresses
+	// whatever endpoints exist (as when a custom DHCP option set or another
+	// private hosted zone shadows the endpoint's): requests then do not
+	// travel through the endpoint, and its policy does not apply.
+	DNSNeverSwitches bool
+	// VPCDNSOff starts the world with enableDnsSupport and
+	// enableDnsHostnames off on the VPC.
+	VPCDNSOff bool
+	// ExistingDKREndpoint starts the world with an available ecr.dkr
+	// interface endpoint with private DNS already in the VPC (not made by the
+	// lab), so the lab's own conflicts with it.
+	ExistingDKREndpoint bool
+	// NoRepository starts the world without the repository team-a/alpine.
+	NoRepository bool
+}
+
+// ShapesWorld reports whether any fault shapes a new world (VPCDNSOff,
+// ExistingDKREndpoint, NoRepository).
+func (f Faults) ShapesWorld() bool { return f.VPCDNSOff || f.ExistingDKREndpoint || f.NoRepository }
+
+func (f Faults) check() error {
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"throttle rate", f.ThrottleRate}, {"5xx rate", f.ServerErrorRate}} {
+		if r.v < 0 || r.v > 1 {
+			return fmt.Errorf("faults: %s %v: want a fraction between 0 and 1", r.name, r.v)
+		}
+	}
+	if f.ThrottleRate+f.ServerErrorRate > 1 {
+		return fmt.Errorf("faults: throttle rate and 5xx rate add up to more than 1")
+	}
+	if f.Latency < 0 {
+		return fmt.Errorf("faults: negative latency %s", f.Latency)
+	}
+	return nil
+}
+
+// failsEndpoint reports whether a new interface endpoint of service (its
+// full name) fails, with the reason.
+func (f Faults) failsEndpoint(region, service string) (string, bool) {
+	if f.FailEndpoints == "" {
+		return "", false
+	}
+	if len(f.FailEndpointServices) == 0 {
+		return f.FailEndpoints, true
+	}
+	short := strings.TrimPrefix(service, "com.amazonaws."+region+".")
+	if slices.Contains(f.FailEndpointServices, service) || slices.Contains(f.FailEndpointServices, short) {
+		return f.FailEndpoints, true
+	}
+	return "", false
+}
+
+// faultKind is what the dice decided for one call.
+type faultKind int
+
+const (
+	faultNone faultKind = iota
+	faultThrottle
+	faultServer
+	faultServerAlt // the other 5xx flavour of the service
+)
+
+// injector draws the rate faults from one seeded source.
+type injector struct {
+	f   Faults
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+func newInjector(f Faults) *injector {
+	seed := f.Seed
+	if seed == 0 {
+		seed = rand.Uint64() | 1
+	}
+	return &injector{f: f, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// draw decides the fault of one call. Exactly one random number is drawn
+// per call when a rate is set, so a seed replays the same sequence.
+func (in *injector) draw() faultKind {
+	t, e := in.f.ThrottleRate, in.f.ServerErrorRate
+	if t == 0 && e == 0 {
+		return faultNone
+	}
+	in.mu.Lock()
+	r := in.rng.Float64()
+	in.mu.Unlock()
+	switch {
+	case r < t:
+		return faultThrottle
+	case r < t+e/2:
+		return faultServer
+	case r < t+e:
+		return faultServerAlt
+	}
+	return faultNone
+}
+
+// delay waits the configured latency, or until ctx ends.
+func (in *injector) delay(ctx context.Context) {
+	if in.f.Latency <= 0 {
+		return
+	}
+	t := time.NewTimer(in.f.Latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// apiFault is the fault of one EC2, ECR or STS call, as that service spells it.
+func (in *injector) apiFault(ctx context.Context, service string) *APIError {
+	in.delay(ctx)
+	k := in.draw()
+	switch service {
+	case "ec2":
+		switch k {
+		case faultThrottle:
+			return apiErr(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+		case faultServer:
+			return apiErr(http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
+		case faultServerAlt:
+			return apiErr(http.StatusServiceUnavailable, "Unavailable", "The server is overloaded and can't handle the request.")
+		}
+	case "sts":
+		switch k {
+		case faultThrottle:
+			return apiErr(http.StatusBadRequest, "Throttling", "Rate exceeded")
+		case faultServer:
+			return apiErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred.")
+		case faultServerAlt:
+			return apiErr(http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unable to handle request.")
+		}
+	default:
+		switch k {
+		case faultThrottle:
+			return apiErr(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		case faultServer, faultServerAlt:
+			return apiErr(http.StatusInternalServerError, "ServerException", "An internal error occurred.")
+		}
+	}
+	return nil
+}
+
+// registryFault is the fault of one registry request, or nil.
+func (in *injector) registryFault(ctx context.Context) *regError {
+	if !in.f.Registry {
+		return nil
+	}
+	in.delay(ctx)
+	switch in.draw() {
+	case faultThrottle:
+		return &regError{status: http.StatusTooManyRequests, code: "TOOMANYREQUESTS", message: "Rate exceeded"}
+	case faultServer, faultServerAlt:
+		return &regError{status: http.StatusServiceUnavailable, code: "UNAVAILABLE", message: "The service is unavailable. Try again later."}
+	}
+	return nil
+}
+
+// applyWorldFaults shapes a freshly created world (the caller holds it
+// exclusively and saves it afterwards).
+func (s *Sandbox) applyWorldFaults(now time.Time) {
+	f, w := s.opts.Faults, s.w
+	n := w.workspaceENI()
+	v := w.vpc(n.VpcID)
+	if f.VPCDNSOff {
+		v.EnableDNSSupport, v.EnableDNSHostnames = false, false
+	}
+	if f.NoRepository {
+		_, _ = w.Images.deleteRepository(RepoA, true)
+	}
+	if f.ExistingDKREndpoint {
+		x := &ec2Ctx{s: s, w: w, now: now}
+		created := now.UTC().Add(-48 * time.Hour).Truncate(time.Second)
+		ep := &vpcEndpoint{
+			ID: w.id("vpce"), Type: "Interface", VpcID: v.ID, ServiceName: "com.amazonaws." + w.Region + "." + serviceDKR,
+			Policy: defaultEndpointPolicy, SubnetIDs: []string{n.SubnetID}, GroupIDs: []string{w.defaultGroup(v.ID).ID},
+			PrivateDNS: true, CreatedAt: created, AvailableAt: created, DNSSwitchAt: created,
+		}
+		ep.DNSLabel = w.hex("dns-label", 8)
+		x.addENI(ep, w.subnet(n.SubnetID))
+		w.Endpoints = append(w.Endpoints, ep)
+		w.setTags(ep.ID, []tag{{"Name", "platform-team-ecr-dkr"}})
+	}
+}

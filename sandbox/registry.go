@@ -1,0 +1,425 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// The registry: the Docker Registry HTTP API v2 as ECR serves it, on its own
+// loopback listener (ECR_REGISTRY). go-containerregistry's registry handles
+// pings and blob transfers (its blob handler is the sandbox's blob store);
+// manifests and tags are served here from the ImageStore, so a pushed tag is
+// at once in ListImages, and BatchGetImage returns what was pushed.
+//
+// Every request needs ECR-style basic auth (user AWS, the password of
+// GetAuthorizationToken); then, when the workspace's requests travel through
+// an ecr.dkr endpoint, its policy is evaluated for the ECR action the request
+// maps to (blob HEAD BatchCheckLayerAvailability; upload start, part, finish
+// InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload; manifest PUT
+// PutImage; manifest GET/HEAD BatchGetImage; blob GET GetDownloadUrlForLayer;
+// manifest DELETE BatchDeleteImage; tag list ListImages).
+
+const (
+	// maxRegistryBody bounds one registry request body (a layer upload).
+	maxRegistryBody = 64 << 20
+	// maxManifestBytes is ECR's limit on a manifest.
+	maxManifestBytes = 4 << 20
+)
+
+// regError is a registry error as the distribution spec writes it.
+type regError struct {
+	status        int
+	code, message string
+}
+
+func (e *regError) write(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(e.status)
+	b, _ := json.Marshal(map[string]any{"errors": []map[string]string{{"code": e.code, "message": e.message}}})
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// regRoute is what a registry request addresses.
+type regRoute struct {
+	kind string // ping, manifest, blob, upload, tags, catalog, unknown
+	repo string
+	ref  string // tag or digest of a manifest, digest of a blob, upload id
+}
+
+func parseRegistryPath(p string) regRoute {
+	if p == "/v2" || p == "/v2/" {
+		return regRoute{kind: "ping"}
+	}
+	rest, ok := strings.CutPrefix(p, "/v2/")
+	if !ok {
+		return regRoute{kind: "unknown"}
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	el := strings.Split(rest, "/")
+	n := len(el)
+	switch {
+	case n == 1 && el[0] == "_catalog":
+		return regRoute{kind: "catalog"}
+	case n >= 3 && el[n-2] == "manifests":
+		return regRoute{kind: "manifest", repo: strings.Join(el[:n-2], "/"), ref: el[n-1]}
+	case n >= 3 && el[n-2] == "blobs" && el[n-1] == "uploads":
+		return regRoute{kind: "upload", repo: strings.Join(el[:n-2], "/")}
+	case n >= 4 && el[n-3] == "blobs" && el[n-2] == "uploads":
+		return regRoute{kind: "upload", repo: strings.Join(el[:n-3], "/"), ref: el[n-1]}
+	case n >= 3 && el[n-2] == "blobs":
+		return regRoute{kind: "blob", repo: strings.Join(el[:n-2], "/"), ref: el[n-1]}
+	case n >= 3 && el[n-2] == "tags" && el[n-1] == "list":
+		return regRoute{kind: "tags", repo: strings.Join(el[:n-2], "/")}
+	}
+	return regRoute{kind: "unknown"}
+}
+
+// registryActions maps a request to the ECR actions it performs, in order
+// (the first is the one the call is recorded as).
+func registryActions(method string, rt regRoute, q map[string][]string) []string {
+	switch rt.kind {
+	case "blob":
+		switch method {
+		case http.MethodHead:
+			return []string{"BatchCheckLayerAvailability"}
+		case http.MethodGet:
+			return []string{"GetDownloadUrlForLayer"}
+		}
+	case "upload":
+		switch method {
+		case http.MethodPost:
+			if len(q["digest"]) > 0 { // a monolithic upload does all three at once
+				return []string{"InitiateLayerUpload", "UploadLayerPart", "CompleteLayerUpload"}
+			}
+			return []string{"InitiateLayerUpload"}
+		case http.MethodPatch, http.MethodGet:
+			return []string{"UploadLayerPart"}
+		case http.MethodPut:
+			return []string{"UploadLayerPart", "CompleteLayerUpload"}
+		}
+	case "manifest":
+		switch method {
+		case http.MethodGet, http.MethodHead:
+			return []string{"BatchGetImage"}
+		case http.MethodPut:
+			return []string{"PutImage"}
+		case http.MethodDelete:
+			return []string{"BatchDeleteImage"}
+		}
+	case "tags":
+		if method == http.MethodGet {
+			return []string{"ListImages"}
+		}
+	}
+	return nil
+}
+
+// registryServer is the registry's HTTP handler.
+type registryServer struct {
+	s     *Sandbox
+	blobs http.Handler // go-containerregistry's registry
+}
+
+func newRegistryServer(s *Sandbox) *registryServer {
+	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithBlobHandler(registryBlobs{s: s}))
+	return &registryServer{s: s, blobs: h}
+}
+
+// registryBlobs lets go-containerregistry's registry keep blobs in the
+// sandbox's blob store.
+type registryBlobs struct{ s *Sandbox }
+
+func (b registryBlobs) Get(_ context.Context, _ string, h v1.Hash) (io.ReadCloser, error) {
+	data, ok := b.s.blobs.get(h.String())
+	if !ok {
+		return nil, registry.ErrNotFound
+	}
+	return io.NopCloser(bytes.NewReader(data)), nil
+}
+
+func (b registryBlobs) Stat(_ context.Context, _ string, h v1.Hash) (int64, error) {
+	data, ok := b.s.blobs.get(h.String())
+	if !ok {
+		return 0, registry.ErrNotFound
+	}
+	return int64(len(data)), nil
+}
+
+func (b registryBlobs) Put(_ context.Context, _ string, h v1.Hash, rc io.ReadCloser) error {
+	defer rc.Close()
+	data, err := io.ReadAll(rc) // verifies size and digest as it reads
+	if err != nil {
+		return err
+	}
+	return b.s.blobs.put(h.String(), data)
+}
+
+// statusWriter remembers the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	s := rs.s
+	w := &statusWriter{ResponseWriter: rw}
+	rt := parseRegistryPath(r.URL.Path)
+	actions := registryActions(r.Method, rt, r.URL.Query())
+	call := &apiCall{protocol: "registry", service: "ecr", requestID: newRequestID()}
+	if len(actions) > 0 {
+		call.action = actions[0]
+	}
+	code := ""
+	defer func() {
+		if v := recover(); v != nil {
+			s.opts.Logger.Error("sandbox: panic in the registry", "path", r.URL.Path, "panic", v)
+			if w.status == 0 {
+				(&regError{http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "An internal error occurred."}).write(w)
+			}
+			code = "INTERNAL_SERVER_ERROR"
+		}
+		if call.action != "" {
+			if code == "" && w.status >= 400 && w.status != http.StatusNotFound {
+				code = fmt.Sprintf("HTTP%d", w.status)
+			}
+			s.record(call, code)
+		}
+	}()
+	fail := func(e *regError) {
+		code = e.code
+		e.write(w)
+	}
+	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
+	r.Body = http.MaxBytesReader(w, r.Body, maxRegistryBody)
+
+	// Authentication: ECR's basic auth, user AWS.
+	user, pw, ok := r.BasicAuth()
+	problem := "Not Authorized"
+	if ok {
+		if user != "AWS" {
+			problem = "Your authorization token is invalid: the user name must be AWS."
+		} else {
+			problem = s.registryPasswordProblem(pw)
+		}
+	}
+	if problem != "" {
+		w.Header().Set("Www-Authenticate", fmt.Sprintf(`Basic realm="https://%s.dkr.ecr.%s.amazonaws.com/",service="ecr.amazonaws.com"`, s.opts.Account, s.opts.Region))
+		fail(&regError{http.StatusUnauthorized, "UNAUTHORIZED", problem})
+		return
+	}
+
+	if e := s.faults.registryFault(r.Context()); e != nil {
+		fail(e)
+		return
+	}
+
+	switch rt.kind {
+	case "ping":
+		rs.blobs.ServeHTTP(w, r)
+		return
+	case "catalog":
+		fail(&regError{http.StatusNotFound, "UNSUPPORTED", "The operation is unsupported: Amazon ECR does not serve the catalog; use 'aws ecr describe-repositories'."})
+		return
+	case "unknown":
+		fail(&regError{http.StatusNotFound, "NOT_FOUND", "404 page not found"})
+		return
+	}
+	if len(actions) == 0 {
+		fail(&regError{http.StatusMethodNotAllowed, "UNSUPPORTED", fmt.Sprintf("The operation is unsupported: %s %s.", r.Method, rt.kind)})
+		return
+	}
+
+	// The endpoint policy, when the request travels through an endpoint.
+	arn := s.repoARN(rt.repo)
+	checks := make([]endpointCheck, len(actions))
+	for i, a := range actions {
+		checks[i] = endpointCheck{action: "ecr:" + a, resource: arn}
+	}
+	if msg, act := s.endpointDenial(serviceDKR, checks); msg != "" {
+		call.action = strings.TrimPrefix(act, "ecr:")
+		fail(&regError{http.StatusForbidden, "DENIED", msg})
+		return
+	}
+
+	if !ValidRepositoryName(rt.repo) {
+		fail(&regError{http.StatusBadRequest, "NAME_INVALID", fmt.Sprintf("Invalid repository name %q.", rt.repo)})
+		return
+	}
+	exists := false
+	s.read(func(w *world) { exists = w.Images.repo(rt.repo) != nil })
+	if !exists {
+		fail(s.nameUnknown(rt.repo))
+		return
+	}
+
+	switch rt.kind {
+	case "manifest":
+		if e := rs.manifest(w, r, rt); e != nil {
+			fail(e)
+		}
+	case "tags":
+		if e := rs.tags(w, r, rt); e != nil {
+			fail(e)
+		}
+	default:
+		rs.blobs.ServeHTTP(w, r)
+	}
+}
+
+func (s *Sandbox) repoARN(repo string) string {
+	return "arn:aws:ecr:" + s.opts.Region + ":" + s.opts.Account + ":repository/" + repo
+}
+
+func (s *Sandbox) nameUnknown(repo string) *regError {
+	return &regError{http.StatusNotFound, "NAME_UNKNOWN", fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", repo, s.opts.Account)}
+}
+
+func (rs *registryServer) manifest(w http.ResponseWriter, r *http.Request, rt regRoute) *regError {
+	s := rs.s
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		im, err := s.Images().Manifest(rt.repo, rt.ref)
+		switch {
+		case errors.Is(err, ErrRepositoryNotFound):
+			return s.nameUnknown(rt.repo)
+		case err != nil:
+			return &regError{http.StatusNotFound, "MANIFEST_UNKNOWN", "Requested image not found"}
+		}
+		h := w.Header()
+		h.Set("Content-Type", im.MediaType)
+		h.Set("Docker-Content-Digest", im.Digest)
+		h.Set("Content-Length", fmt.Sprint(len(im.Manifest)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method == http.MethodGet {
+			_, _ = w.Write(im.Manifest)
+		}
+		return nil
+
+	case http.MethodPut:
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxManifestBytes+1))
+		if err != nil {
+			return &regError{http.StatusBadRequest, "MANIFEST_INVALID", "The manifest could not be read: " + err.Error()}
+		}
+		if len(body) > maxManifestBytes {
+			return &regError{http.StatusRequestEntityTooLarge, "SIZE_INVALID", fmt.Sprintf("The manifest exceeds the limit of %d bytes.", maxManifestBytes)}
+		}
+		tag, digest := rt.ref, ""
+		if strings.Contains(rt.ref, ":") {
+			tag, digest = "", rt.ref
+		}
+		mediaType := r.Header.Get("Content-Type")
+		if i := strings.IndexByte(mediaType, ';'); i >= 0 {
+			mediaType = strings.TrimSpace(mediaType[:i])
+		}
+		if mediaType == "application/json" || mediaType == "application/octet-stream" {
+			mediaType = ""
+		}
+		var stored Image
+		err = s.mutate(func(w *world, now time.Time) error {
+			im, err := w.Images.putImage(rt.repo, tag, mediaType, body, digest, now, s.blobs.has)
+			if errors.Is(err, ErrImageExists) {
+				// Pushing what is already there succeeds, as in ECR.
+				im = w.Images.repo(rt.repo).image(Digest(body))
+				err = nil
+			}
+			if err != nil {
+				return err
+			}
+			stored = im.public(rt.repo)
+			return nil
+		})
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrRepositoryNotFound):
+			return s.nameUnknown(rt.repo)
+		case errors.Is(err, ErrTagImmutable):
+			return &regError{http.StatusBadRequest, "TAG_INVALID", fmt.Sprintf("The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable.", tag, rt.repo)}
+		case errors.Is(err, ErrLayersNotFound):
+			return &regError{http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN", "blob unknown to registry: " + strings.TrimPrefix(err.Error(), ErrLayersNotFound.Error()+": ")}
+		case errors.Is(err, ErrDigestMismatch):
+			return &regError{http.StatusBadRequest, "DIGEST_INVALID", fmt.Sprintf("The digest of the manifest %s does not match %s.", Digest(body), digest)}
+		case errors.Is(err, ErrInvalidManifest):
+			return &regError{http.StatusBadRequest, "MANIFEST_INVALID", "manifest invalid: " + strings.TrimPrefix(err.Error(), ErrInvalidManifest.Error()+": ")}
+		default:
+			return &regError{http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "An internal error occurred."}
+		}
+		w.Header().Set("Location", "/v2/"+rt.repo+"/manifests/"+stored.Digest)
+		w.Header().Set("Docker-Content-Digest", stored.Digest)
+		w.WriteHeader(http.StatusCreated)
+		return nil
+
+	case http.MethodDelete:
+		if !strings.HasPrefix(rt.ref, "sha256:") {
+			return &regError{http.StatusBadRequest, "UNSUPPORTED", "Delete a manifest by its digest, or use 'aws ecr batch-delete-image' for tags."}
+		}
+		err := s.mutate(func(w *world, _ time.Time) error {
+			_, err := w.Images.deleteImage(rt.repo, rt.ref, "")
+			return err
+		})
+		if err != nil {
+			return &regError{http.StatusNotFound, "MANIFEST_UNKNOWN", "Requested image not found"}
+		}
+		w.WriteHeader(http.StatusAccepted)
+		return nil
+	}
+	return &regError{http.StatusMethodNotAllowed, "UNSUPPORTED", "The operation is unsupported."}
+}
+
+func (rs *registryServer) tags(w http.ResponseWriter, r *http.Request, rt regRoute) *regError {
+	images, err := rs.s.Images().Images(rt.repo)
+	if err != nil {
+		return rs.s.nameUnknown(rt.repo)
+	}
+	tags := []string{}
+	for _, im := range images {
+		tags = append(tags, im.Tags...)
+	}
+	slices.Sort(tags)
+	if last := r.URL.Query().Get("last"); last != "" {
+		i, _ := slices.BinarySearch(tags, last)
+		for i < len(tags) && tags[i] <= last {
+			i++
+		}
+		tags = tags[i:]
+	}
+	if n := r.URL.Query().Get("n"); n != "" {
+		var k int
+		if _, err := fmt.Sscan(n, &k); err != nil || k < 0 {
+			return &regError{http.StatusBadRequest, "PAGINATION_NUMBER_INVALID", "invalid number of results requested"}
+		}
+		if k < len(tags) {
+			tags = tags[:k]
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"name": rt.repo, "tags": tags})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return nil
+}
