@@ -65,6 +65,7 @@ func newRootCmd() *cobra.Command {
 		&cobra.Group{ID: groupLab, Title: "Lab"},
 		&cobra.Group{ID: groupTools, Title: "Tools"},
 	)
+	root.AddCommand(newUpCmd(), newTestCmd(), newStatusCmd(), newDownCmd())
 	root.AddCommand(newPolicyCmd())
 	root.AddCommand(newSandboxCmd())
 	return root

@@ -1,0 +1,601 @@
+package awsops_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/labtest"
+	"ecr-vpce-lab/policy"
+	"ecr-vpce-lab/sandbox"
+)
+
+func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
+	t.Helper()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	sb, err := sandbox.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb
+}
+
+// fastRetries retries at once, so tests of retries do not sleep.
+func fastRetries() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 5
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+		o.RateLimiter = noLimit{}
+	})
+}
+
+type noLimit struct{}
+
+func (noLimit) GetToken(context.Context, uint) (func() error, error) {
+	return func() error { return nil }, nil
+}
+func (noLimit) AddTokens(uint) error { return nil }
+
+type calls struct {
+	mu sync.Mutex
+	c  []awsops.Call
+}
+
+func (c *calls) add(x awsops.Call) { c.mu.Lock(); c.c = append(c.c, x); c.mu.Unlock() }
+func (c *calls) all() []awsops.Call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]awsops.Call(nil), c.c...)
+}
+
+func cloudFor(t *testing.T, sb *sandbox.Sandbox, mod func(*awsops.Options)) (*awsops.Cloud, *calls) {
+	t.Helper()
+	cr := sb.Credentials()
+	cfg := awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey)
+	cfg.Retryer = fastRetries
+	log := &calls{}
+	opts := awsops.Options{Config: cfg, BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
+		PollMin: time.Millisecond, PollMax: 5 * time.Millisecond, DependencyWait: 5 * time.Second, Observer: log.add}
+	if mod != nil {
+		mod(&opts)
+	}
+	c, err := awsops.New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c, log
+}
+
+func TestGuardRefusesNonLoopback(t *testing.T) {
+	for _, addr := range []string{"169.254.169.254:80", "10.0.0.1:443", "192.0.2.1:53", "[2001:db8::1]:443"} {
+		_, err := awsops.GuardedDialContext(context.Background(), "tcp", addr)
+		var ge *awsops.GuardError
+		if !errors.As(err, &ge) {
+			t.Errorf("dial %s: %v, want a GuardError", addr, err)
+		}
+	}
+	ln := labtest.StartDNS(t)
+	c, err := awsops.GuardedDialContext(context.Background(), "udp", ln.Addr)
+	if err != nil {
+		t.Fatalf("loopback dial refused: %v", err)
+	}
+	c.Close()
+
+	sb := startSandbox(t, sandbox.Options{})
+	// A Cloud refuses non-loopback overrides up front...
+	cr := sb.Credentials()
+	_, err = awsops.New(awsops.Options{Config: awsops.StaticConfig("us-west-2", cr.AccessKeyID, cr.SecretAccessKey),
+		BaseEndpoint: "https://ec2.us-west-2.amazonaws.com", LoopbackOnly: true})
+	if awsops.KindOf(err) != awsops.KindInvalid {
+		t.Fatalf("New with a real endpoint in loopback mode: %v", err)
+	}
+	// ...and every connection it makes goes through the guard: the registry,
+	// DNS and the metadata service at non-loopback addresses are refused
+	// before any packet leaves.
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) {
+		o.RegistryAddr = "192.0.2.10:443"
+		o.DNSServer = "192.0.2.53:53"
+	})
+	ctx := context.Background()
+	_, _, err = cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
+	if awsops.KindOf(err) != awsops.KindNetwork || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("push to a non-loopback registry: kind %s: %v", awsops.KindOf(err), err)
+	}
+	_, err = cloud.LookupHost(ctx, "api.ecr.us-west-2.amazonaws.com", awsops.Workspace{})
+	if awsops.KindOf(err) != awsops.KindNetwork {
+		t.Errorf("DNS to a non-loopback server: kind %s: %v", awsops.KindOf(err), err)
+	}
+}
+
+func TestDiscoverOnEC2(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{IMDSv2Required: true})
+	cloud, log := cloudFor(t, sb, nil)
+	ctx := context.Background()
+	ws, err := cloud.DiscoverIMDS(ctx)
+	if err != nil {
+		t.Fatalf("DiscoverIMDS: %v", err)
+	}
+	want := sb.Workspace()
+	if !ws.OnEC2 || ws.MAC != want.MAC || ws.SubnetID != want.SubnetID || ws.VpcID != want.VpcID || ws.SecurityGroupID != want.SecurityGroupID ||
+		ws.VpcCIDR != "10.0.0.0/16" || ws.InstanceID != want.InstanceID || ws.AZ == "" {
+		t.Fatalf("discovered %+v, want %+v", ws, want)
+	}
+	ws, err = cloud.Complete(ctx, ws)
+	if err != nil {
+		t.Fatalf("Complete: %v", err)
+	}
+	// The sandbox's subnets are only implicitly associated, as in a default
+	// Cloud9 VPC: the main table is the answer.
+	if ws.RouteTableID != want.RouteTableID || !ws.RouteTableMain {
+		t.Fatalf("route table %s main=%t, want %s (main)", ws.RouteTableID, ws.RouteTableMain, want.RouteTableID)
+	}
+	if !ws.InVPC("10.0.0.12") || ws.InVPC("52.94.1.1") {
+		t.Fatalf("InVPC wrong for %s", ws.VpcCIDR)
+	}
+	seen := map[string]bool{}
+	for _, c := range log.all() {
+		seen[c.Service+":"+c.Operation] = true
+	}
+	for _, k := range []string{"imds:GetMetadata", "ec2:DescribeSubnets", "ec2:DescribeRouteTables"} {
+		if !seen[k] {
+			t.Errorf("observer did not see %s (saw %v)", k, seen)
+		}
+	}
+}
+
+func TestDiscoverOffEC2(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.IMDSDisabled = true })
+	ctx := context.Background()
+	_, err := cloud.DiscoverIMDS(ctx)
+	if awsops.KindOf(err) != awsops.KindNotOnEC2 || !strings.Contains(awsops.FixOf(err), "--workspace-sg") {
+		t.Fatalf("DiscoverIMDS with IMDS off: %v (fix %q)", err, awsops.FixOf(err))
+	}
+	vpcs, err := cloud.ListVPCs(ctx)
+	if err != nil || len(vpcs) != 1 {
+		t.Fatalf("ListVPCs: %v %v", vpcs, err)
+	}
+	subnets, err := cloud.ListSubnets(ctx, vpcs[0].ID)
+	if err != nil || len(subnets) != 2 {
+		t.Fatalf("ListSubnets: %v %v", subnets, err)
+	}
+	groups, err := cloud.ListSecurityGroups(ctx, vpcs[0].ID)
+	if err != nil || len(groups) != 2 {
+		t.Fatalf("ListSecurityGroups: %v %v", groups, err)
+	}
+	want := sb.Workspace()
+	ws, err := cloud.Complete(ctx, awsops.Workspace{SubnetID: want.SubnetID, SecurityGroupID: want.SecurityGroupID})
+	if err != nil || ws.VpcID != want.VpcID || ws.RouteTableID != want.RouteTableID || ws.VpcCIDR == "" || ws.OnEC2 {
+		t.Fatalf("Complete(explicit IDs) = %+v, %v", ws, err)
+	}
+	// Mistakes get a fix.
+	_, err = cloud.Complete(ctx, awsops.Workspace{SubnetID: want.SubnetID, SecurityGroupID: "sg-0123456789abcdef0"})
+	if err == nil || awsops.FixOf(err) == "" {
+		t.Fatalf("Complete with a foreign group: %v", err)
+	}
+	_, err = cloud.Complete(ctx, awsops.Workspace{SubnetID: "subnet-0123456789abcdef0", SecurityGroupID: want.SecurityGroupID})
+	if awsops.KindOf(err) != awsops.KindNotFound {
+		t.Fatalf("Complete with a missing subnet: kind %s: %v", awsops.KindOf(err), err)
+	}
+}
+
+func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	cloud, _ := cloudFor(t, sb, nil)
+	ctx := context.Background()
+	ws, err := cloud.Complete(ctx, awsops.Workspace{SubnetID: sb.Workspace().SubnetID, SecurityGroupID: sb.Workspace().SecurityGroupID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := awsops.Tags{"ecr-vpce-lab:run": "t1", "Name": "ECR_VPCE_SG"}
+	g, cmd, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "Security group for ECR VPC Endpoints", tags)
+	if err != nil {
+		t.Fatalf("CreateSecurityGroup: %v", err)
+	}
+	if cmd.Result != g.ID || cmd.Capture != "VPCE_SG_ID" || !strings.Contains(cmd.String(), "aws ec2 create-security-group --group-name ECR_VPCE_SG --description 'Security group for ECR VPC Endpoints'") {
+		t.Fatalf("command %q", cmd.String())
+	}
+	if _, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "again", nil); awsops.KindOf(err) != awsops.KindConflict {
+		t.Fatalf("duplicate group: kind %s: %v", awsops.KindOf(err), err)
+	}
+	found, err := cloud.FindSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG")
+	if err != nil || found == nil || found.ID != g.ID || found.Tags["ecr-vpce-lab:run"] != "t1" {
+		t.Fatalf("FindSecurityGroup: %+v %v", found, err)
+	}
+	r1, _, err := cloud.AuthorizeIngress(ctx, g.ID, ws.SecurityGroupID, tags)
+	if err != nil || r1.ID == "" || r1.Existed {
+		t.Fatalf("AuthorizeIngress: %+v %v", r1, err)
+	}
+	r2, _, err := cloud.AuthorizeIngress(ctx, g.ID, ws.SecurityGroupID, tags)
+	if err != nil || r2.ID != r1.ID || !r2.Existed {
+		t.Fatalf("AuthorizeIngress again (InvalidPermission.Duplicate counts as done): %+v %v", r2, err)
+	}
+
+	pol, _ := policy.Default(sb.Account(), sb.Region(), sandbox.RepoA, nil)
+	specs := []awsops.EndpointSpec{
+		{VpcID: ws.VpcID, Service: cloud.ServiceName("ecr.dkr"), Type: awsops.Interface, SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{g.ID}, PrivateDNS: true, Policy: string(pol.Canonical()), ClientToken: "t1-dkr", Tags: tags},
+		{VpcID: ws.VpcID, Service: cloud.ServiceName("ecr.api"), Type: awsops.Interface, SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{g.ID}, PrivateDNS: true, Policy: string(pol.Canonical()), ClientToken: "t1-api", Tags: tags},
+		{VpcID: ws.VpcID, Service: cloud.ServiceName("s3"), Type: awsops.Gateway, RouteTableIDs: []string{ws.RouteTableID}, ClientToken: "t1-s3", Tags: tags},
+	}
+	var ids []string
+	for _, s := range specs {
+		e, cmd, err := cloud.CreateEndpoint(ctx, s)
+		if err != nil {
+			t.Fatalf("CreateEndpoint %s: %v", s.Service, err)
+		}
+		if !strings.Contains(cmd.String(), "--vpc-endpoint-type "+s.Type) {
+			t.Fatalf("command %q", cmd.String())
+		}
+		// Same client token: the same endpoint, not a second one.
+		again, _, err := cloud.CreateEndpoint(ctx, s)
+		if err != nil || again.ID != e.ID {
+			t.Fatalf("CreateEndpoint with the same ClientToken: %s vs %s, %v", again.ID, e.ID, err)
+		}
+		ids = append(ids, e.ID)
+	}
+	polls := 0
+	eps, err := cloud.WaitEndpoints(ctx, ids, func([]awsops.Endpoint) { polls++ })
+	if err != nil || len(eps) != 3 || polls == 0 {
+		t.Fatalf("WaitEndpoints: %d endpoints, %d polls, %v", len(eps), polls, err)
+	}
+	for _, e := range eps {
+		if !e.Available() || e.Tags["ecr-vpce-lab:run"] != "t1" {
+			t.Fatalf("endpoint %+v", e)
+		}
+	}
+	found2, err := cloud.FindEndpoints(ctx, ws.VpcID, cloud.ServiceName("ecr.dkr"))
+	if err != nil || len(found2) != 1 || !found2[0].PrivateDNS {
+		t.Fatalf("FindEndpoints: %+v %v", found2, err)
+	}
+	if _, err := cloud.ModifyEndpointPolicy(ctx, found2[0].ID, ""); err != nil {
+		t.Fatalf("reset policy: %v", err)
+	}
+	if _, _, err := cloud.DeleteEndpoints(ctx, ids); err != nil {
+		t.Fatalf("DeleteEndpoints: %v", err)
+	}
+	if err := cloud.WaitEndpointsGone(ctx, ids, nil); err != nil {
+		t.Fatalf("WaitEndpointsGone: %v", err)
+	}
+	if err := cloud.WaitInterfacesReleased(ctx, g.ID, nil); err != nil {
+		t.Fatalf("WaitInterfacesReleased: %v", err)
+	}
+	if _, err := cloud.RevokeIngress(ctx, g.ID, r1.ID); err != nil {
+		t.Fatalf("RevokeIngress: %v", err)
+	}
+	if _, err := cloud.RevokeIngress(ctx, g.ID, r1.ID); err != nil {
+		t.Fatalf("RevokeIngress twice should be fine: %v", err)
+	}
+	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, nil); err != nil {
+		t.Fatalf("DeleteSecurityGroup: %v", err)
+	}
+	left, err := cloud.TaggedEndpoints(ctx, "ecr-vpce-lab:run", "t1")
+	if err != nil || len(left) != 0 {
+		t.Fatalf("tagged endpoints left: %+v %v", left, err)
+	}
+	lg, err := cloud.TaggedSecurityGroups(ctx, "ecr-vpce-lab:run", "")
+	if err != nil || len(lg) != 0 {
+		t.Fatalf("tagged groups left: %+v %v", lg, err)
+	}
+}
+
+func TestDeleteSecurityGroupBacksOffOnDependency(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Timing: sandbox.Timing{ENIRelease: 300 * time.Millisecond}})
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.PollMin, o.PollMax = 20*time.Millisecond, 50*time.Millisecond })
+	ctx := context.Background()
+	ws := sb.Workspace()
+	g, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _, err := cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("ecr.api"), Type: awsops.Interface,
+		SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{g.ID}, PrivateDNS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cloud.DeleteEndpoints(ctx, []string{e.ID}); err != nil {
+		t.Fatal(err)
+	}
+	waits := 0
+	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, func(int, time.Duration) { waits++ }); err != nil {
+		t.Fatalf("DeleteSecurityGroup: %v", err)
+	}
+	if waits == 0 {
+		t.Fatal("expected DependencyViolation retries while the interfaces linger")
+	}
+}
+
+func TestObserverCountsRetries(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	sb := startSandbox(t, sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
+		if r.Action != "DescribeVpcs" {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		if n <= 2 {
+			return &sandbox.APIError{Status: http.StatusServiceUnavailable, Code: "RequestLimitExceeded", Message: "Request limit exceeded."}
+		}
+		return nil
+	}}})
+	cloud, log := cloudFor(t, sb, nil)
+	if _, err := cloud.ListVPCs(context.Background()); err != nil {
+		t.Fatalf("ListVPCs through throttling: %v", err)
+	}
+	var got *awsops.Call
+	for _, c := range log.all() {
+		if c.Operation == "DescribeVpcs" {
+			c := c
+			got = &c
+		}
+	}
+	if got == nil || got.Retries != 2 || got.Service != "ec2" || got.Err != nil {
+		t.Fatalf("observed %+v, want DescribeVpcs with 2 retries", got)
+	}
+}
+
+func TestErrorsClassified(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	ctx := context.Background()
+	// Keys the sandbox does not know.
+	cloud, err := awsops.New(awsops.Options{Config: awsops.StaticConfig(sb.Region(), "AKIAWRONGWRONGWRONG1", "wrong"), BaseEndpoint: sb.Endpoint(), LoopbackOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cloud.WhoAmI(ctx)
+	if awsops.KindOf(err) != awsops.KindInvalidCredentials || awsops.FixOf(err) == "" {
+		t.Fatalf("wrong keys: kind %s: %v", awsops.KindOf(err), err)
+	}
+	// No keys at all.
+	cfg := aws.Config{Region: sb.Region(), Credentials: credentials.StaticCredentialsProvider{}}
+	cloud, _ = awsops.New(awsops.Options{Config: cfg, BaseEndpoint: sb.Endpoint(), LoopbackOnly: true})
+	_, err = cloud.WhoAmI(ctx)
+	if k := awsops.KindOf(err); k != awsops.KindNoCredentials {
+		t.Fatalf("no keys: kind %s: %v", k, err)
+	}
+	// Nothing listening.
+	cloud, _ = awsops.New(awsops.Options{Config: awsops.StaticConfig("us-west-2", "a", "b"), BaseEndpoint: "http://127.0.0.1:1", LoopbackOnly: true})
+	_, err = cloud.WhoAmI(ctx)
+	if k := awsops.KindOf(err); k != awsops.KindNetwork {
+		t.Fatalf("nothing listening: kind %s: %v", k, err)
+	}
+	// No region.
+	if _, err := awsops.New(awsops.Options{Config: aws.Config{}}); awsops.KindOf(err) != awsops.KindRegion {
+		t.Fatalf("no region: %v", err)
+	}
+	// Not found, with AWS's own message.
+	good, _ := cloudFor(t, sb, nil)
+	_, _, err = good.RouteTableOf(ctx, "vpc-0123456789abcdef0", "subnet-0123456789abcdef0")
+	if awsops.KindOf(err) != awsops.KindNotFound {
+		t.Fatalf("route table of a missing VPC: kind %s: %v", awsops.KindOf(err), err)
+	}
+	_, err = good.Complete(ctx, awsops.Workspace{SubnetID: "subnet-nope", SecurityGroupID: "sg-nope"})
+	if e := new(awsops.Error); !errors.As(err, &e) || e.Code == "" || e.Fix == "" {
+		t.Fatalf("malformed ID: %#v", err)
+	}
+}
+
+func TestRegistryPushDeniedPullAndListAllowed(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	reg := labtest.StartRegistry(t, sb.VerifyRegistryPassword)
+	cloud, log := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = reg.Addr })
+	ctx := context.Background()
+	// Seed v1 with a token from the sandbox.
+	tok := registryPassword(t, sb)
+	reg.Seed(t, sandbox.RepoA, "v1", tok)
+	msg := "User: arn:aws:sts::" + sb.Account() + ":assumed-role/x/i-1 is not authorized to perform: ecr:PutImage on resource: " +
+		policy.RepositoryARN(sb.Region(), sb.Account(), sandbox.RepoA) + " with an explicit deny in a VPC endpoint policy"
+	reg.SetRefuser(func(r *http.Request) string {
+		if labtest.IsManifestPut(r) {
+			return msg
+		}
+		return ""
+	})
+	res, cmds, err := cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
+	if err != nil {
+		t.Fatalf("PushCopy: %v", err)
+	}
+	if res.Allowed || res.Code != "DENIED" || res.Message != msg || res.Action != "ecr:PutImage" || res.LayersExisting < 2 || res.LayersUploaded != 0 {
+		t.Fatalf("push result %+v", res)
+	}
+	if res.Registry != sb.Account()+".dkr.ecr."+sb.Region()+".amazonaws.com" || len(cmds) != 4 || !strings.HasPrefix(cmds[3].String(), "docker push "+res.Registry+"/team-a/alpine:v2") {
+		t.Fatalf("registry %q, commands %v", res.Registry, cmds)
+	}
+	pull, _, err := cloud.Pull(ctx, sandbox.RepoA, "v1")
+	if err != nil || !pull.Allowed || pull.Layers != 2 || pull.Bytes == 0 {
+		t.Fatalf("Pull: %+v %v", pull, err)
+	}
+	list, cmd, err := cloud.ListImages(ctx, sandbox.RepoA)
+	if err != nil || !list.Allowed || len(list.Images) == 0 || list.Images[0].Tag != "v1" {
+		t.Fatalf("ListImages: %+v %v", list, err)
+	}
+	if cmd.String() != "aws ecr list-images --repository-name team-a/alpine --region us-west-2" {
+		t.Fatalf("list command %q", cmd.String())
+	}
+	// The policy lifted: the push goes through.
+	reg.SetRefuser(nil)
+	res, _, err = cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
+	if err != nil || !res.Allowed {
+		t.Fatalf("push without a refusal: %+v %v", res, err)
+	}
+	seen := map[string]bool{}
+	for _, c := range log.all() {
+		if c.Service == "registry" {
+			seen[c.Operation] = true
+		}
+	}
+	for _, op := range []string{"PutImage", "BatchCheckLayerAvailability", "BatchGetImage", "GetDownloadUrlForLayer"} {
+		if !seen[op] {
+			t.Errorf("observer did not see registry %s: %v", op, seen)
+		}
+	}
+	// A wrong password is an error, not a refusal.
+	reg2 := labtest.StartRegistry(t, func(string) bool { return false })
+	bad, _ := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = reg2.Addr })
+	_, _, err = bad.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
+	if awsops.KindOf(err) != awsops.KindInvalidCredentials {
+		t.Fatalf("bad registry login: kind %s: %v", awsops.KindOf(err), err)
+	}
+}
+
+// registryPassword asks the sandbox's ECR for a registry password.
+func registryPassword(t *testing.T, sb *sandbox.Sandbox) string {
+	t.Helper()
+	cr := sb.Credentials()
+	client := ecr.NewFromConfig(aws.Config{Region: sb.Region(), BaseEndpoint: aws.String(sb.Endpoint()),
+		Credentials: credentials.NewStaticCredentialsProvider(cr.AccessKeyID, cr.SecretAccessKey, "")})
+	out, err := client.GetAuthorizationToken(context.Background(), &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
+	_, pw, _ := strings.Cut(string(raw), ":")
+	return pw
+}
+
+func TestDNSLookups(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	d := labtest.StartDNS(t)
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.DNSServer = d.Addr })
+	ctx := context.Background()
+	ws := awsops.Workspace{VpcCIDR: "10.0.0.0/16"}
+	hosts := cloud.LabHosts(sb.Account())
+	if hosts[0] != sb.Account()+".dkr.ecr.us-west-2.amazonaws.com" || hosts[1] != "api.ecr.us-west-2.amazonaws.com" {
+		t.Fatalf("hosts %v", hosts)
+	}
+	d.Set(hosts[0], "52.94.1.10")
+	d.Set(hosts[1], "10.0.0.21")
+	l0, err := cloud.LookupHost(ctx, hosts[0], ws)
+	if err != nil || l0.Private() || len(l0.Addresses) != 1 || l0.Addresses[0].Private {
+		t.Fatalf("public lookup %+v %v", l0, err)
+	}
+	l1, _ := cloud.LookupHost(ctx, hosts[1], ws)
+	if !l1.Private() {
+		t.Fatalf("private lookup %+v", l1)
+	}
+	lx, err := cloud.LookupHost(ctx, "nothing.example", ws)
+	if err != nil || lx.Err == "" || lx.Private() {
+		t.Fatalf("NXDOMAIN lookup %+v %v", lx, err)
+	}
+	// WatchDNS: public at first, private after a switch.
+	rounds := 0
+	_, err = cloud.WatchDNS(ctx, hosts, ws, 5*time.Second, func(r []awsops.Lookup, next time.Duration) {
+		rounds++
+		if rounds == 3 {
+			d.Set(hosts[0], "10.0.0.20")
+		}
+	})
+	if err != nil || rounds != 4 {
+		t.Fatalf("WatchDNS: %d rounds, %v", rounds, err)
+	}
+	// A deadline that passes gives the reasons to check.
+	d.Set(hosts[0], "52.94.1.10")
+	_, err = cloud.WatchDNS(ctx, hosts, ws, 20*time.Millisecond, nil)
+	if awsops.KindOf(err) != awsops.KindTimeout || !strings.Contains(awsops.FixOf(err), "enableDnsHostnames") {
+		t.Fatalf("WatchDNS deadline: %v / %s", err, awsops.FixOf(err))
+	}
+}
+
+func TestCommandQuoting(t *testing.T) {
+	c := awsops.Command{Args: []string{"aws", "ec2", "create-vpc-endpoint", "--policy-document", `{"Statement":[{"Sid":"it's"}]}`, "--vpc-id", "vpc-1"}}
+	want := `aws ec2 create-vpc-endpoint --policy-document '{"Statement":[{"Sid":"it'\''s"}]}' --vpc-id vpc-1`
+	if c.String() != want {
+		t.Fatalf("got  %s\nwant %s", c.String(), want)
+	}
+	if awsops.ShellQuote("") != "''" || awsops.ShellQuote("a b") != "'a b'" {
+		t.Fatal("quoting of empty or spaced strings")
+	}
+}
+
+// TestDockerCLI drives pushes and pulls through a docker executable (here a
+// stand-in script that answers as docker does) and reads its refusal.
+func TestDockerCLI(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	dir := t.TempDir()
+	log := filepath.Join(dir, "calls")
+	script := `#!/bin/sh
+echo "$@" >> ` + log + `
+case "$1" in
+login) cat > /dev/null; echo "Login Succeeded" ;;
+pull) echo "v1: Pulling from team-a/alpine"; echo "Digest: sha256:abc"; echo "Status: Image is up to date" ;;
+tag) ;;
+push) echo "The push refers to repository [x/team-a/alpine]"; echo "78a822fe2a2d: Layer already exists"
+      echo "denied: User: arn:aws:sts::123456789012:assumed-role/r/i is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine with an explicit deny in a VPC endpoint policy"; exit 1 ;;
+esac
+`
+	docker := filepath.Join(dir, "docker")
+	if err := os.WriteFile(docker, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.DockerCLI = docker; o.RegistryAddr = "127.0.0.1:5000" })
+	ctx := context.Background()
+	res, cmds, err := cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
+	if err != nil || res.Allowed || res.Code != "DENIED" || res.LayersExisting != 1 || !strings.HasSuffix(res.Message, "with an explicit deny in a VPC endpoint policy") || len(cmds) != 4 {
+		t.Fatalf("docker push: %+v %v", res, err)
+	}
+	pull, _, err := cloud.Pull(ctx, sandbox.RepoA, "v1")
+	if err != nil || !pull.Allowed || pull.Digest != "sha256:abc" {
+		t.Fatalf("docker pull: %+v %v", pull, err)
+	}
+	b, _ := os.ReadFile(log)
+	want := "login --username AWS --password-stdin 127.0.0.1:5000\npull 127.0.0.1:5000/team-a/alpine:v1\ntag 127.0.0.1:5000/team-a/alpine:v1 127.0.0.1:5000/team-a/alpine:v2\npush 127.0.0.1:5000/team-a/alpine:v2\n"
+	if !strings.HasPrefix(string(b), want) {
+		t.Fatalf("docker calls:\n%s", b)
+	}
+}
+
+func TestDryRunReportsRefusedActions(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
+		if r.Action == "CreateVpcEndpoint" || r.Action == "DeleteSecurityGroup" {
+			return &sandbox.APIError{Status: http.StatusForbidden, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation."}
+		}
+		return nil
+	}}})
+	cloud, log := cloudFor(t, sb, nil)
+	ctx := context.Background()
+	ws, err := cloud.Complete(ctx, awsops.Workspace{SubnetID: sb.Workspace().SubnetID, SecurityGroupID: sb.Workspace().SecurityGroupID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied, err := cloud.DryRun(ctx, ws, "")
+	if err != nil || strings.Join(denied, ",") != "ec2:CreateVpcEndpoint,ec2:DeleteSecurityGroup" {
+		t.Fatalf("DryRun = %v, %v", denied, err)
+	}
+	// Nothing changed: every call was a dry run.
+	if g, _ := cloud.FindSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG_DRYRUN"); g != nil {
+		t.Fatal("a dry run created a group")
+	}
+	if ok, _ := cloud.SecurityGroupExists(ctx, ws.SecurityGroupID); !ok {
+		t.Fatal("a dry run deleted the workspace group")
+	}
+	n := 0
+	for _, c := range log.all() {
+		if c.Code == "DryRunOperation" {
+			n++
+		}
+	}
+	if n < 3 {
+		t.Fatalf("%d calls answered DryRunOperation", n)
+	}
+	// Permission errors in real calls name the fix.
+	_, _, err = cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("s3"), Type: awsops.Gateway, RouteTableIDs: []string{ws.RouteTableID}})
+	if awsops.KindOf(err) != awsops.KindPermission || !strings.Contains(awsops.FixOf(err), "docs/iam-policy.json") {
+		t.Fatalf("CreateEndpoint without permission: %v / %s", err, awsops.FixOf(err))
+	}
+}

@@ -1,0 +1,305 @@
+// Package awsops is the only part of ecr-vpce-lab that talks to AWS: the EC2,
+// ECR and STS APIs through aws-sdk-go-v2, the instance metadata service, DNS
+// and the ECR registry. It takes and returns small domain types, never SDK
+// structs; every mutating call also returns its AWS CLI equivalent; every
+// error is classified (see Kind) and carries a fix in plain words.
+//
+// A Cloud talks to real AWS, or, with Options overrides, to anything that
+// speaks AWS's protocols on other addresses (the lab's sandbox, moto).
+package awsops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Options configure a Cloud. The zero value (plus an aws.Config) talks to
+// real AWS.
+type Options struct {
+	// Config carries credentials, region and retryer. Use LoadConfig for
+	// real AWS or StaticConfig for the sandbox.
+	Config aws.Config
+
+	// BaseEndpoint, when set, sends EC2, ECR and STS calls there
+	// (AWS_ENDPOINT_URL).
+	BaseEndpoint string
+	// IMDSEndpoint, when set, is the instance metadata service's base URL.
+	IMDSEndpoint string
+	// IMDSDisabled skips the metadata service: the caller gives workspace IDs.
+	IMDSDisabled bool
+	// DNSServer (host:port), when set, answers the lab's DNS lookups; else the
+	// system resolver does.
+	DNSServer string
+	// RegistryAddr (host:port), when set, is where registry requests go; else
+	// ACCOUNT.dkr.ecr.REGION.amazonaws.com over HTTPS.
+	RegistryAddr string
+	// LoopbackOnly refuses every connection to an address that is not
+	// 127.0.0.1/::1 (sandbox mode).
+	LoopbackOnly bool
+
+	// Observer, when set, hears about every API call once it has finished.
+	// It is called from the goroutine that made the call.
+	Observer func(Call)
+
+	// PollMin and PollMax bound the wait between polls (default 2 s, 10 s).
+	PollMin, PollMax time.Duration
+	// DependencyWait bounds how long DeleteSecurityGroup keeps retrying a
+	// DependencyViolation (default 10 minutes).
+	DependencyWait time.Duration
+
+	// DockerCLI, when set, is the docker executable used for push and pull
+	// (as the lab does); else the registry is driven in-process.
+	DockerCLI string
+}
+
+// Call describes one finished API call, for logs and --verbose.
+type Call struct {
+	Service   string        `json:"service"`
+	Operation string        `json:"operation"`
+	Start     time.Time     `json:"start"`
+	Duration  time.Duration `json:"duration"`
+	Retries   int           `json:"retries"`
+	Code      string        `json:"code,omitempty"`
+	Err       error         `json:"-"`
+}
+
+// Cloud is a connection to one account and region. It is safe for
+// concurrent use.
+type Cloud struct {
+	opts   Options
+	cfg    aws.Config
+	ec2    *ec2.Client
+	ecr    *ecr.Client
+	sts    *sts.Client
+	imds   *imds.Client
+	http   *http.Client
+	region string
+
+	mu      sync.Mutex
+	account string
+}
+
+// LoadConfig loads the SDK configuration for real AWS: --profile and
+// --region (else AWS_REGION, the profile's region, or the instance's
+// region from IMDS).
+func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	opts = append(opts, config.WithRetryer(newRetryer))
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		msg := err.Error()
+		fix := "check ~/.aws/config and ~/.aws/credentials, or pass --profile with a profile that exists"
+		return aws.Config{}, &Error{Kind: KindNoCredentials, Op: "load the AWS configuration", Message: msg, Fix: fix, Err: err}
+	}
+	if cfg.Region == "" {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if out, err := imds.NewFromConfig(cfg).GetRegion(rctx, &imds.GetRegionInput{}); err == nil && out.Region != "" {
+			cfg.Region = out.Region
+		}
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, newError(KindRegion, "find the region", "no region is set",
+			"pass --region, or export AWS_REGION (the workshop uses us-west-2)")
+	}
+	return cfg, nil
+}
+
+// StaticConfig is an SDK configuration with fixed keys and region and
+// nothing read from the environment or ~/.aws: the sandbox's.
+func StaticConfig(region, accessKey, secretKey string) aws.Config {
+	return aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")),
+		Retryer:     newRetryer,
+	}
+}
+
+// newRetryer is the SDK's standard retryer with more patience for
+// throttling, as a room full of learners provokes.
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 8
+		o.MaxBackoff = 8 * time.Second
+	})
+}
+
+// New builds a Cloud.
+func New(opts Options) (*Cloud, error) {
+	cfg := opts.Config.Copy()
+	if cfg.Region == "" {
+		return nil, newError(KindRegion, "connect", "no region is set", "pass --region, or export AWS_REGION (the workshop uses us-west-2)")
+	}
+	if opts.PollMin <= 0 {
+		opts.PollMin = 2 * time.Second
+	}
+	if opts.PollMax < opts.PollMin {
+		opts.PollMax = max(10*time.Second, opts.PollMin)
+	}
+	if opts.DependencyWait <= 0 {
+		opts.DependencyWait = 10 * time.Minute
+	}
+	if opts.LoopbackOnly {
+		for _, a := range []string{opts.BaseEndpoint, opts.IMDSEndpoint} {
+			if a != "" && !isLoopbackURL(a) {
+				return nil, newError(KindInvalid, "connect", fmt.Sprintf("%s is not a 127.0.0.1 address", a),
+					"sandbox mode only talks to 127.0.0.1: use the addresses the sandbox prints")
+			}
+		}
+		if opts.BaseEndpoint == "" {
+			return nil, newError(KindInvalid, "connect", "loopback-only mode needs a base endpoint", "give the sandbox's AWS_ENDPOINT_URL")
+		}
+	}
+	c := &Cloud{opts: opts, region: cfg.Region}
+	c.http = &http.Client{Transport: newTransport(opts.LoopbackOnly)}
+	cfg.HTTPClient = c.http
+	if cfg.Retryer == nil {
+		cfg.Retryer = newRetryer
+	}
+	cfg.APIOptions = append(cfg.APIOptions, c.observe)
+	if opts.BaseEndpoint != "" {
+		cfg.BaseEndpoint = aws.String(opts.BaseEndpoint)
+	}
+	c.cfg = cfg
+	c.ec2 = ec2.NewFromConfig(cfg)
+	c.ecr = ecr.NewFromConfig(cfg)
+	c.sts = sts.NewFromConfig(cfg)
+	c.imds = imds.New(imds.Options{
+		Endpoint:          opts.IMDSEndpoint,
+		HTTPClient:        c.http,
+		ClientEnableState: enableState(opts.IMDSDisabled, opts.IMDSEndpoint),
+		APIOptions:        []func(*middleware.Stack) error{c.observe},
+	})
+	return c, nil
+}
+
+// enableState: off when asked; on when an endpoint is given explicitly
+// (AWS_EC2_METADATA_DISABLED guards the default address only); else the
+// SDK's default, which honours AWS_EC2_METADATA_DISABLED.
+func enableState(disabled bool, endpoint string) imds.ClientEnableState {
+	switch {
+	case disabled:
+		return imds.ClientDisabled
+	case endpoint != "":
+		return imds.ClientEnabled
+	}
+	return imds.ClientDefaultEnableState
+}
+
+// Region is the region the Cloud works in.
+func (c *Cloud) Region() string { return c.region }
+
+// Sandboxed reports whether the Cloud is restricted to 127.0.0.1.
+func (c *Cloud) Sandboxed() bool { return c.opts.LoopbackOnly }
+
+// PollBounds returns the minimum and maximum wait between polls.
+func (c *Cloud) PollBounds() (time.Duration, time.Duration) { return c.opts.PollMin, c.opts.PollMax }
+
+// observe is the middleware that reports each call to the Observer.
+func (c *Cloud) observe(stack *middleware.Stack) error {
+	stackID := stack.ID()
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ecrVpceLabObserver",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			start := time.Now()
+			out, md, err := next.HandleInitialize(ctx, in)
+			if c.opts.Observer != nil {
+				call := Call{
+					Service:   strings.ToLower(awsmiddleware.GetServiceID(ctx)),
+					Operation: awsmiddleware.GetOperationName(ctx),
+					Start:     start, Duration: time.Since(start), Err: err,
+				}
+				if call.Service == "" {
+					call.Service = "imds"
+				}
+				if call.Operation == "" {
+					call.Operation = stackID
+				}
+				if ar, ok := retry.GetAttemptResults(md); ok && len(ar.Results) > 1 {
+					call.Retries = len(ar.Results) - 1
+				}
+				var ae smithy.APIError
+				if errors.As(err, &ae) {
+					call.Code = ae.ErrorCode()
+				}
+				c.opts.Observer(call)
+			}
+			return out, md, err
+		}), middleware.Before)
+}
+
+// note reports a non-SDK call (registry, DNS, docker) to the Observer.
+func (c *Cloud) note(service, op string, start time.Time, err error, code string) {
+	if c.opts.Observer != nil {
+		c.opts.Observer(Call{Service: service, Operation: op, Start: start, Duration: time.Since(start), Err: err, Code: code})
+	}
+}
+
+func isLoopbackURL(u string) bool {
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
+	host := u
+	if i := strings.IndexAny(host, "/"); i >= 0 {
+		host = host[:i]
+	}
+	if h, _, ok := strings.Cut(host, "]:"); ok {
+		host = strings.TrimPrefix(h, "[")
+	} else if i := strings.LastIndex(host, ":"); i >= 0 && !strings.Contains(host[:i], ":") {
+		host = host[:i]
+	}
+	host = strings.Trim(host, "[]")
+	return host == "127.0.0.1" || host == "::1" || strings.HasPrefix(host, "127.")
+}
+
+// Identity is who the credentials belong to.
+type Identity struct {
+	Account string `json:"account"`
+	ARN     string `json:"arn"`
+	UserID  string `json:"userId"`
+}
+
+// WhoAmI calls sts:GetCallerIdentity.
+func (c *Cloud) WhoAmI(ctx context.Context) (Identity, error) {
+	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Identity{}, classify("find out who you are (sts get-caller-identity)", err)
+	}
+	id := Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
+	c.mu.Lock()
+	c.account = id.Account
+	c.mu.Unlock()
+	return id, nil
+}
+
+// Account returns the account id, asking STS the first time.
+func (c *Cloud) Account(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	a := c.account
+	c.mu.Unlock()
+	if a != "" {
+		return a, nil
+	}
+	id, err := c.WhoAmI(ctx)
+	return id.Account, err
+}

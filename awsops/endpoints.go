@@ -1,0 +1,468 @@
+package awsops
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// Endpoint types.
+const (
+	Interface = "Interface"
+	Gateway   = "Gateway"
+)
+
+// Endpoint states, as the wire spells them. Compare with SameState: the
+// SDK's constants are capitalised.
+const (
+	StatePending   = "pending"
+	StateAvailable = "available"
+	StateDeleting  = "deleting"
+	StateDeleted   = "deleted"
+	StateFailed    = "failed"
+	StateRejected  = "rejected"
+)
+
+// SameState compares endpoint states case-insensitively.
+func SameState(a, b string) bool { return strings.EqualFold(a, b) }
+
+// ServiceName returns com.amazonaws.REGION.SHORT for short names like
+// ecr.dkr, ecr.api and s3.
+func (c *Cloud) ServiceName(short string) string { return "com.amazonaws." + c.region + "." + short }
+
+// EndpointSpec describes an endpoint to create.
+type EndpointSpec struct {
+	VpcID   string
+	Service string // full service name
+	Type    string // Interface or Gateway
+	// Interface endpoints.
+	SubnetIDs        []string
+	SecurityGroupIDs []string
+	PrivateDNS       bool
+	// Gateway endpoints.
+	RouteTableIDs []string
+	// Policy is the endpoint policy JSON ("" for AWS's default, full access).
+	Policy string
+	// ClientToken makes the create idempotent (at most 64 ASCII characters).
+	ClientToken string
+	Tags        Tags
+	// Capture is the lab's variable name for the ID (DKR_VPCE_ID...).
+	Capture string
+}
+
+// Endpoint is a VPC endpoint as the lab sees it.
+type Endpoint struct {
+	ID            string    `json:"id"`
+	Service       string    `json:"service"`
+	Type          string    `json:"type"`
+	State         string    `json:"state"`
+	VpcID         string    `json:"vpcId"`
+	PrivateDNS    bool      `json:"privateDns"`
+	Policy        string    `json:"policy,omitempty"`
+	SubnetIDs     []string  `json:"subnetIds,omitempty"`
+	GroupIDs      []string  `json:"securityGroupIds,omitempty"`
+	RouteTableIDs []string  `json:"routeTableIds,omitempty"`
+	ENIIDs        []string  `json:"networkInterfaceIds,omitempty"`
+	DNSNames      []string  `json:"dnsNames,omitempty"`
+	Created       time.Time `json:"created"`
+	LastError     string    `json:"lastError,omitempty"`
+	Tags          Tags      `json:"tags,omitempty"`
+}
+
+// Available reports whether the endpoint is available.
+func (e Endpoint) Available() bool { return SameState(e.State, StateAvailable) }
+
+// Failed reports whether the endpoint ended in a state it cannot leave.
+func (e Endpoint) Failed() bool {
+	return SameState(e.State, StateFailed) || SameState(e.State, StateRejected) || strings.EqualFold(e.State, "expired")
+}
+
+// Gone reports whether the endpoint is deleted.
+func (e Endpoint) Gone() bool { return SameState(e.State, StateDeleted) }
+
+func endpointOf(v types.VpcEndpoint) Endpoint {
+	e := Endpoint{
+		ID: aws.ToString(v.VpcEndpointId), Service: aws.ToString(v.ServiceName), Type: string(v.VpcEndpointType),
+		State: strings.ToLower(string(v.State)), VpcID: aws.ToString(v.VpcId), PrivateDNS: aws.ToBool(v.PrivateDnsEnabled),
+		Policy: aws.ToString(v.PolicyDocument), SubnetIDs: v.SubnetIds, RouteTableIDs: v.RouteTableIds,
+		ENIIDs: v.NetworkInterfaceIds, Created: aws.ToTime(v.CreationTimestamp), Tags: tagsOf(v.Tags),
+	}
+	for _, g := range v.Groups {
+		e.GroupIDs = append(e.GroupIDs, aws.ToString(g.GroupId))
+	}
+	for _, d := range v.DnsEntries {
+		e.DNSNames = append(e.DNSNames, aws.ToString(d.DnsName))
+	}
+	if v.LastError != nil {
+		e.LastError = strings.TrimSpace(aws.ToString(v.LastError.Code) + ": " + aws.ToString(v.LastError.Message))
+	}
+	return e
+}
+
+// CreateEndpoint creates a VPC endpoint. PrivateDnsEnabled and
+// VpcEndpointType are always sent explicitly.
+func (c *Cloud) CreateEndpoint(ctx context.Context, s EndpointSpec) (Endpoint, Command, error) {
+	args := []string{"ec2", "create-vpc-endpoint", "--vpc-id", s.VpcID, "--vpc-endpoint-type", s.Type, "--service-name", s.Service}
+	in := &ec2.CreateVpcEndpointInput{
+		VpcId: aws.String(s.VpcID), ServiceName: aws.String(s.Service), VpcEndpointType: types.VpcEndpointType(s.Type),
+		TagSpecifications: s.Tags.spec(types.ResourceTypeVpcEndpoint),
+	}
+	if s.ClientToken != "" {
+		in.ClientToken = aws.String(s.ClientToken)
+	}
+	if s.Policy != "" {
+		in.PolicyDocument = aws.String(s.Policy)
+		args = append(args, "--policy-document", s.Policy)
+	}
+	if s.Type == Interface {
+		in.SubnetIds, in.SecurityGroupIds, in.PrivateDnsEnabled = s.SubnetIDs, s.SecurityGroupIDs, aws.Bool(s.PrivateDNS)
+		args = append(args, "--subnet-ids")
+		args = append(args, s.SubnetIDs...)
+		args = append(args, "--security-group-ids")
+		args = append(args, s.SecurityGroupIDs...)
+		if s.PrivateDNS {
+			args = append(args, "--private-dns-enabled")
+		} else {
+			args = append(args, "--no-private-dns-enabled")
+		}
+	} else {
+		in.RouteTableIds = s.RouteTableIDs
+		args = append(args, "--route-table-ids")
+		args = append(args, s.RouteTableIDs...)
+	}
+	args = append(args, s.Tags.cli("vpc-endpoint")...)
+	cmd := awsCmd(c.region, args...)
+	cmd.Capture, cmd.Query = s.Capture, "VpcEndpoint.VpcEndpointId"
+	out, err := c.ec2.CreateVpcEndpoint(ctx, in)
+	if err != nil {
+		return Endpoint{}, cmd, classify("create the "+shortService(s.Service)+" endpoint", err)
+	}
+	e := endpointOf(*out.VpcEndpoint)
+	cmd.Result = e.ID
+	return e, cmd, nil
+}
+
+func shortService(s string) string {
+	parts := strings.Split(s, ".")
+	if len(parts) >= 4 {
+		return strings.Join(parts[3:], ".")
+	}
+	return s
+}
+
+// ShortService turns com.amazonaws.REGION.ecr.dkr into ecr.dkr.
+func ShortService(s string) string { return shortService(s) }
+
+// describeEndpoints runs one DescribeVpcEndpoints with filters (no NotFound
+// for endpoints that are gone).
+func (c *Cloud) describeEndpoints(ctx context.Context, op string, filters []types.Filter) ([]Endpoint, error) {
+	var out []Endpoint
+	p := ec2.NewDescribeVpcEndpointsPaginator(c.ec2, &ec2.DescribeVpcEndpointsInput{Filters: filters})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		for _, v := range page.VpcEndpoints {
+			out = append(out, endpointOf(v))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Endpoints describes endpoints by id, in one call; endpoints that no
+// longer exist are simply absent from the result. (EC2 answers
+// InvalidVpcEndpointId.NotFound when one of the ids is gone; then each is
+// asked for on its own.)
+func (c *Cloud) Endpoints(ctx context.Context, ids ...string) ([]Endpoint, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	const op = "describe the endpoints"
+	out, err := c.describeByID(ctx, ids)
+	switch {
+	case err == nil:
+		return out, nil
+	case KindOf(classify("", err)) != KindNotFound:
+		return nil, classify(op, err)
+	case len(ids) == 1:
+		return nil, nil
+	}
+	out = nil
+	for _, id := range ids {
+		one, err := c.describeByID(ctx, []string{id})
+		if err != nil {
+			if KindOf(classify("", err)) == KindNotFound {
+				continue
+			}
+			return nil, classify(op, err)
+		}
+		out = append(out, one...)
+	}
+	return out, nil
+}
+
+func (c *Cloud) describeByID(ctx context.Context, ids []string) ([]Endpoint, error) {
+	var out []Endpoint
+	p := ec2.NewDescribeVpcEndpointsPaginator(c.ec2, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: ids})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range page.VpcEndpoints {
+			out = append(out, endpointOf(v))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// FindEndpoints lists the VPC's endpoints for a service (full name) that are
+// not deleted.
+func (c *Cloud) FindEndpoints(ctx context.Context, vpcID, service string) ([]Endpoint, error) {
+	f := []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}
+	if service != "" {
+		f = append(f, types.Filter{Name: aws.String("service-name"), Values: []string{service}})
+	}
+	eps, err := c.describeEndpoints(ctx, "look for existing endpoints", f)
+	if err != nil {
+		return nil, err
+	}
+	live := eps[:0]
+	for _, e := range eps {
+		if !e.Gone() && !SameState(e.State, StateDeleting) {
+			live = append(live, e)
+		}
+	}
+	return live, nil
+}
+
+// TaggedEndpoints lists endpoints carrying tag key (with value, unless
+// value is empty) that are not deleted.
+func (c *Cloud) TaggedEndpoints(ctx context.Context, key, value string) ([]Endpoint, error) {
+	f := types.Filter{Name: aws.String("tag-key"), Values: []string{key}}
+	if value != "" {
+		f = types.Filter{Name: aws.String("tag:" + key), Values: []string{value}}
+	}
+	eps, err := c.describeEndpoints(ctx, "look for the lab's endpoints", []types.Filter{f})
+	if err != nil {
+		return nil, err
+	}
+	live := eps[:0]
+	for _, e := range eps {
+		if !e.Gone() {
+			live = append(live, e)
+		}
+	}
+	return live, nil
+}
+
+// TaggedSecurityGroups lists security groups carrying tag key (=value).
+func (c *Cloud) TaggedSecurityGroups(ctx context.Context, key, value string) ([]SecurityGroup, error) {
+	f := types.Filter{Name: aws.String("tag-key"), Values: []string{key}}
+	if value != "" {
+		f = types.Filter{Name: aws.String("tag:" + key), Values: []string{value}}
+	}
+	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{f}})
+	if err != nil {
+		return nil, classify("look for the lab's security groups", err)
+	}
+	var gs []SecurityGroup
+	for _, g := range out.SecurityGroups {
+		gs = append(gs, SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VpcID: aws.ToString(g.VpcId), Tags: tagsOf(g.Tags)})
+	}
+	return gs, nil
+}
+
+// WaitEndpoints polls until every endpoint is available, with one
+// DescribeVpcEndpoints per poll, waiting PollMin at first and backing off
+// to PollMax; onPoll hears every poll's result. An endpoint that fails
+// ends the wait with an error naming AWS's reason.
+func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]Endpoint)) ([]Endpoint, error) {
+	wait := c.opts.PollMin
+	for {
+		eps, err := c.Endpoints(ctx, ids...)
+		if err != nil {
+			return eps, err
+		}
+		if onPoll != nil {
+			onPoll(eps)
+		}
+		seen := map[string]bool{}
+		ready := true
+		for _, e := range eps {
+			seen[e.ID] = true
+			if e.Failed() {
+				msg := fmt.Sprintf("endpoint %s (%s) is %s", e.ID, shortService(e.Service), e.State)
+				if e.LastError != "" {
+					msg += ": " + e.LastError
+				}
+				return eps, &Error{Kind: KindInvalid, Op: "wait for the endpoints", Message: msg, Code: "EndpointFailed",
+					Fix: "run 'down' to remove it, check the reason above (subnet zone, VPC DNS attributes, quotas), then 'up' again"}
+			}
+			if !e.Available() {
+				ready = false
+			}
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				return eps, newError(KindNotFound, "wait for the endpoints", "endpoint "+id+" disappeared while we waited",
+					"someone deleted it: run 'up' again to recreate it")
+			}
+		}
+		if ready {
+			return eps, nil
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return eps, classify("wait for the endpoints", err)
+		}
+		wait = min(wait+wait/2, c.opts.PollMax)
+	}
+}
+
+// WaitEndpointsGone polls until none of the endpoints is visible any more
+// or all are deleted.
+func (c *Cloud) WaitEndpointsGone(ctx context.Context, ids []string, onPoll func([]Endpoint)) error {
+	wait := c.opts.PollMin
+	for {
+		eps, err := c.Endpoints(ctx, ids...)
+		if err != nil {
+			return err
+		}
+		if onPoll != nil {
+			onPoll(eps)
+		}
+		left := 0
+		for _, e := range eps {
+			if !e.Gone() {
+				left++
+			}
+		}
+		if left == 0 {
+			return nil
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return classify("wait for the endpoints to be deleted", err)
+		}
+		wait = min(wait+wait/2, c.opts.PollMax)
+	}
+}
+
+// ModifyEndpointPolicy replaces an endpoint's policy; an empty policy resets
+// it to AWS's default (full access).
+func (c *Cloud) ModifyEndpointPolicy(ctx context.Context, id, policyJSON string) (Command, error) {
+	in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(id)}
+	var cmd Command
+	if policyJSON == "" {
+		in.ResetPolicy = aws.Bool(true)
+		cmd = awsCmd(c.region, "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", id, "--reset-policy")
+	} else {
+		in.PolicyDocument = aws.String(policyJSON)
+		cmd = awsCmd(c.region, "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", id, "--policy-document", policyJSON)
+	}
+	if _, err := c.ec2.ModifyVpcEndpoint(ctx, in); err != nil {
+		return cmd, classify("change the policy of "+id, err)
+	}
+	return cmd, nil
+}
+
+// DeleteEndpoints deletes endpoints in one call. Endpoints already gone are
+// not errors. The per-endpoint failures AWS reports come back by id.
+func (c *Cloud) DeleteEndpoints(ctx context.Context, ids []string) (map[string]error, Command, error) {
+	cmd := awsCmd(c.region, append([]string{"ec2", "delete-vpc-endpoints", "--vpc-endpoint-ids"}, ids...)...)
+	if len(ids) == 0 {
+		return nil, cmd, nil
+	}
+	out, err := c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: ids})
+	if err != nil {
+		if KindOf(classify("", err)) == KindNotFound {
+			return nil, cmd, nil
+		}
+		return nil, cmd, classify("delete the endpoints", err)
+	}
+	failed := map[string]error{}
+	for _, u := range out.Unsuccessful {
+		if u.Error == nil {
+			continue
+		}
+		code, msg := aws.ToString(u.Error.Code), aws.ToString(u.Error.Message)
+		kind, fix := classifyCode(code, msg)
+		if kind == KindNotFound {
+			continue
+		}
+		failed[aws.ToString(u.ResourceId)] = &Error{Kind: kind, Op: "delete " + aws.ToString(u.ResourceId), Code: code, Message: msg, Fix: fix}
+	}
+	return failed, cmd, nil
+}
+
+// NetworkInterface is an elastic network interface.
+type NetworkInterface struct {
+	ID        string `json:"id"`
+	PrivateIP string `json:"privateIp"`
+	SubnetID  string `json:"subnetId"`
+	Status    string `json:"status"`
+}
+
+// NetworkInterfaces describes interfaces by id (missing ones are absent).
+func (c *Cloud) NetworkInterfaces(ctx context.Context, ids ...string) ([]NetworkInterface, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return c.enis(ctx, []types.Filter{{Name: aws.String("network-interface-id"), Values: ids}})
+}
+
+// GroupInterfaces lists the interfaces that use a security group: while any
+// remains, the group cannot be deleted.
+func (c *Cloud) GroupInterfaces(ctx context.Context, groupID string) ([]NetworkInterface, error) {
+	return c.enis(ctx, []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}})
+}
+
+func (c *Cloud) enis(ctx context.Context, f []types.Filter) ([]NetworkInterface, error) {
+	var out []NetworkInterface
+	p := ec2.NewDescribeNetworkInterfacesPaginator(c.ec2, &ec2.DescribeNetworkInterfacesInput{Filters: f})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, classify("describe the network interfaces", err)
+		}
+		for _, n := range page.NetworkInterfaces {
+			out = append(out, NetworkInterface{ID: aws.ToString(n.NetworkInterfaceId), PrivateIP: aws.ToString(n.PrivateIpAddress),
+				SubnetID: aws.ToString(n.SubnetId), Status: string(n.Status)})
+		}
+	}
+	return out, nil
+}
+
+// WaitInterfacesReleased polls until no interface uses the group.
+func (c *Cloud) WaitInterfacesReleased(ctx context.Context, groupID string, onPoll func([]NetworkInterface)) error {
+	wait := c.opts.PollMin
+	deadline := time.Now().Add(c.opts.DependencyWait)
+	for {
+		ns, err := c.GroupInterfaces(ctx, groupID)
+		if err != nil {
+			return err
+		}
+		if onPoll != nil {
+			onPoll(ns)
+		}
+		if len(ns) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return newError(KindDependency, "wait for the endpoints' network interfaces to be released",
+				fmt.Sprintf("%d network interfaces still use %s", len(ns), groupID), "wait a few minutes and run 'down' again")
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return classify("wait for the network interfaces to be released", err)
+		}
+		wait = min(wait+wait/2, c.opts.PollMax)
+	}
+}

@@ -1,0 +1,647 @@
+package awsops
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// Outcome is whether AWS let an operation through, with its own words.
+type Outcome struct {
+	Allowed bool `json:"allowed"`
+	// Code is the refusal's code (DENIED, AccessDeniedException).
+	Code string `json:"code,omitempty"`
+	// Message is the registry's or the API's refusal text, verbatim.
+	Message string `json:"message,omitempty"`
+	// Action is the ECR action that was refused, when known.
+	Action string `json:"action,omitempty"`
+}
+
+// Image is one image of a repository.
+type Image struct {
+	Tag    string `json:"imageTag,omitempty"`
+	Digest string `json:"imageDigest"`
+}
+
+// ListResult is the outcome of listing a repository's images.
+type ListResult struct {
+	Outcome
+	Repository string  `json:"repository"`
+	Images     []Image `json:"images"`
+}
+
+// PushResult is the outcome of a push.
+type PushResult struct {
+	Outcome
+	// Registry is the registry host the lab names (ACCOUNT.dkr.ecr...).
+	Registry   string `json:"registry"`
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	Digest     string `json:"digest,omitempty"`
+	// LayersExisting counts blobs the registry already had ("Layer already
+	// exists"), LayersUploaded those sent.
+	LayersExisting int `json:"layersExisting"`
+	LayersUploaded int `json:"layersUploaded"`
+}
+
+// PullResult is the outcome of a pull.
+type PullResult struct {
+	Outcome
+	Registry   string `json:"registry"`
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	Digest     string `json:"digest,omitempty"`
+	Layers     int    `json:"layers"`
+	Bytes      int64  `json:"bytes"`
+}
+
+// RegistryHost is the registry's name as the lab writes it.
+func (c *Cloud) RegistryHost(account string) string {
+	return account + ".dkr.ecr." + c.region + ".amazonaws.com"
+}
+
+// ECRAPIHost is the ECR API's host name.
+func (c *Cloud) ECRAPIHost() string { return "api.ecr." + c.region + ".amazonaws.com" }
+
+// ListImages lists a repository's images through the ECR API (the api
+// endpoint). A refusal by an endpoint policy is an outcome, not an error.
+func (c *Cloud) ListImages(ctx context.Context, repo string) (ListResult, Command, error) {
+	cmd := awsCmd(c.region, "ecr", "list-images", "--repository-name", repo)
+	res := ListResult{Repository: repo, Images: []Image{}}
+	p := ecr.NewListImagesPaginator(c.ecr, &ecr.ListImagesInput{RepositoryName: aws.String(repo)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if deny, ok := refusal(err); ok {
+				deny.Action = "ecr:ListImages"
+				res.Outcome = deny
+				return res, cmd, nil
+			}
+			return res, cmd, classify("list the images of "+repo, err)
+		}
+		for _, id := range page.ImageIds {
+			res.Images = append(res.Images, Image{Tag: aws.ToString(id.ImageTag), Digest: aws.ToString(id.ImageDigest)})
+		}
+	}
+	res.Allowed = true
+	return res, cmd, nil
+}
+
+// refusal recognises an API refusal (AccessDeniedException).
+func refusal(err error) (Outcome, bool) {
+	e, _ := classify("", err).(*Error)
+	if e != nil && e.Kind == KindPermission {
+		return Outcome{Code: e.Code, Message: e.Message}, true
+	}
+	return Outcome{}, false
+}
+
+// Repository describes whether the lab's repository is ready.
+type Repository struct {
+	Name   string `json:"name"`
+	Exists bool   `json:"exists"`
+	URI    string `json:"uri,omitempty"`
+	// HasTag reports whether the tag asked about exists.
+	HasTag bool `json:"hasTag"`
+}
+
+// DescribeRepository reports whether repo exists and holds tag.
+func (c *Cloud) DescribeRepository(ctx context.Context, repo, tag string) (Repository, error) {
+	r := Repository{Name: repo}
+	out, err := c.ecr.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
+	if err != nil {
+		if CodeOf(err) == "RepositoryNotFoundException" {
+			return r, nil
+		}
+		return r, classify("look for the repository "+repo, err)
+	}
+	if len(out.Repositories) == 0 {
+		return r, nil
+	}
+	r.Exists, r.URI = true, aws.ToString(out.Repositories[0].RepositoryUri)
+	if tag == "" {
+		return r, nil
+	}
+	im, err := c.ecr.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
+	switch {
+	case CodeOf(err) == "ImageNotFoundException":
+	case err != nil:
+		return r, classify("look for "+repo+":"+tag, err)
+	default:
+		r.HasTag = len(im.ImageDetails) > 0
+	}
+	return r, nil
+}
+
+// CreateRepository creates a repository; one that exists is fine.
+func (c *Cloud) CreateRepository(ctx context.Context, repo string) (Command, error) {
+	cmd := awsCmd(c.region, "ecr", "create-repository", "--repository-name", repo)
+	_, err := c.ecr.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo)})
+	if err != nil && CodeOf(err) != "RepositoryAlreadyExistsException" {
+		return cmd, classify("create the repository "+repo, err)
+	}
+	return cmd, nil
+}
+
+// DeleteImageTag removes a tag from a repository (the image goes when its
+// last tag does); a tag already gone is fine.
+func (c *Cloud) DeleteImageTag(ctx context.Context, repo, tag string) (Command, error) {
+	cmd := awsCmd(c.region, "ecr", "batch-delete-image", "--repository-name", repo, "--image-ids", "imageTag="+tag)
+	out, err := c.ecr.BatchDeleteImage(ctx, &ecr.BatchDeleteImageInput{RepositoryName: aws.String(repo),
+		ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
+	if err != nil {
+		if KindOf(classify("", err)) == KindNotFound {
+			return cmd, nil
+		}
+		return cmd, classify("delete "+repo+":"+tag, err)
+	}
+	for _, f := range out.Failures {
+		if f.FailureCode == ecrtypes.ImageFailureCodeImageNotFound || f.FailureCode == ecrtypes.ImageFailureCodeImageTagDoesNotMatchDigest {
+			continue
+		}
+		return cmd, &Error{Kind: KindUnknown, Op: "delete " + repo + ":" + tag, Code: string(f.FailureCode), Message: aws.ToString(f.FailureReason),
+			Fix: "delete the tag by hand: " + cmd.String()}
+	}
+	return cmd, nil
+}
+
+// registryAuth is a registry login.
+type registryAuth struct {
+	host     string // the registry's name (ACCOUNT.dkr.ecr.REGION.amazonaws.com)
+	addr     string // where to connect (host, or the override)
+	user     string
+	password string
+}
+
+// login fetches a registry token with ecr:GetAuthorizationToken.
+func (c *Cloud) login(ctx context.Context) (registryAuth, error) {
+	out, err := c.ecr.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		return registryAuth{}, classify("log in to the registry (ecr get-login-password)", err)
+	}
+	if len(out.AuthorizationData) == 0 {
+		return registryAuth{}, newError(KindUnknown, "log in to the registry", "GetAuthorizationToken returned no token", "run the command again")
+	}
+	d := out.AuthorizationData[0]
+	raw, err := base64.StdEncoding.DecodeString(aws.ToString(d.AuthorizationToken))
+	if err != nil {
+		return registryAuth{}, newError(KindUnknown, "log in to the registry", "the registry token is not base64: "+err.Error(), "run the command again")
+	}
+	user, pass, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return registryAuth{}, newError(KindUnknown, "log in to the registry", "the registry token has no user:password form", "run the command again")
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(aws.ToString(d.ProxyEndpoint), "https://"), "http://")
+	host = strings.TrimSuffix(host, "/")
+	a := registryAuth{host: host, addr: host, user: user, password: pass}
+	if c.opts.RegistryAddr != "" {
+		a.addr = c.opts.RegistryAddr
+	} else if c.opts.LoopbackOnly {
+		return registryAuth{}, newError(KindInvalid, "log in to the registry", "no registry address is known for the sandbox",
+			"the sandbox in use serves no registry yet: update it, or pass its ECR_REGISTRY")
+	}
+	if a.host == "" {
+		a.host = a.addr
+	}
+	return a, nil
+}
+
+// regStep is one registry request as the observer sees it.
+type regStep struct {
+	action string
+	status int
+}
+
+// regTransport reports registry requests to the observer, named by the ECR
+// action each one maps to, and remembers them for the operation.
+type regTransport struct {
+	c    *Cloud
+	base http.RoundTripper
+	mu   sync.Mutex
+	log  []regStep
+}
+
+func registryAction(method, path string) string {
+	switch {
+	case strings.HasSuffix(path, "/v2/") || path == "/v2":
+		return "Ping"
+	case strings.Contains(path, "/blobs/uploads"):
+		switch method {
+		case http.MethodPost:
+			return "InitiateLayerUpload"
+		case http.MethodPatch:
+			return "UploadLayerPart"
+		case http.MethodPut:
+			return "CompleteLayerUpload"
+		}
+	case strings.Contains(path, "/blobs/"):
+		if method == http.MethodHead {
+			return "BatchCheckLayerAvailability"
+		}
+		return "GetDownloadUrlForLayer"
+	case strings.Contains(path, "/manifests/"):
+		if method == http.MethodPut {
+			return "PutImage"
+		}
+		return "BatchGetImage"
+	}
+	return method + " " + path
+}
+
+func (t *regTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	action := registryAction(r.Method, r.URL.Path)
+	resp, err := t.base.RoundTrip(r)
+	status := 0
+	code := ""
+	if resp != nil {
+		status = resp.StatusCode
+		if status >= 400 {
+			code = http.StatusText(status)
+		}
+	}
+	t.mu.Lock()
+	t.log = append(t.log, regStep{action: action, status: status})
+	t.mu.Unlock()
+	t.c.note("registry", action, start, err, code)
+	return resp, err
+}
+
+func (t *regTransport) steps() []regStep {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]regStep(nil), t.log...)
+}
+
+func (c *Cloud) remoteOptions(ctx context.Context, a registryAuth) ([]remote.Option, *regTransport) {
+	rt := &regTransport{c: c, base: c.http.Transport}
+	return []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithTransport(rt),
+		remote.WithAuth(&authn.Basic{Username: a.user, Password: a.password}),
+		remote.WithJobs(4),
+	}, rt
+}
+
+func parseRef(addr, repo, tag string) (name.Tag, error) {
+	t, err := name.NewTag(addr + "/" + repo + ":" + tag)
+	if err != nil {
+		return name.Tag{}, newError(KindInvalid, "name the image", err.Error(), "check --repo: lowercase letters, digits, '/', '-', '_' and '.'")
+	}
+	return t, nil
+}
+
+// registryRefusal turns a registry error into an outcome when it is a
+// refusal (403 / DENIED), keeping the message verbatim.
+func registryRefusal(err error) (Outcome, bool) {
+	var te *transport.Error
+	if !errors.As(err, &te) {
+		return Outcome{}, false
+	}
+	if te.StatusCode != http.StatusForbidden && !hasCode(te, transport.DeniedErrorCode) {
+		return Outcome{}, false
+	}
+	o := Outcome{Code: string(transport.DeniedErrorCode)}
+	if len(te.Errors) > 0 {
+		o.Code, o.Message = string(te.Errors[0].Code), te.Errors[0].Message
+	} else {
+		o.Message = te.Error()
+	}
+	return o, true
+}
+
+func hasCode(te *transport.Error, code transport.ErrorCode) bool {
+	for _, d := range te.Errors {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func registryError(op string, err error) error {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		msg := te.Error()
+		if len(te.Errors) > 0 {
+			msg = te.Errors[0].String()
+		}
+		switch te.StatusCode {
+		case http.StatusUnauthorized:
+			return &Error{Kind: KindInvalidCredentials, Op: op, Code: "UNAUTHORIZED", Message: msg, Err: err,
+				Fix: "the registry refused the login token: run the command again (tokens last 12 hours)"}
+		case http.StatusNotFound:
+			return &Error{Kind: KindNotFound, Op: op, Code: "NOT_FOUND", Message: msg, Err: err,
+				Fix: "the repository or tag does not exist: pass --create-repo to 'up', or push the tag first"}
+		case http.StatusTooManyRequests:
+			return &Error{Kind: KindThrottled, Op: op, Code: "TOOMANYREQUESTS", Message: msg, Err: err,
+				Fix: "the registry is throttling requests: wait a minute and run the command again"}
+		}
+		return &Error{Kind: KindUnknown, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err,
+			Fix: "run the command again with --verbose to see every registry request"}
+	}
+	return classify(op, err)
+}
+
+func putImageSent(steps []regStep) bool {
+	for _, s := range steps {
+		if s.action == "PutImage" {
+			return true
+		}
+	}
+	return false
+}
+
+// refusedAction names the ECR action the registry refused, from the
+// operation's requests.
+func refusedAction(steps []regStep) string {
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].status == http.StatusForbidden {
+			return "ecr:" + steps[i].action
+		}
+	}
+	return ""
+}
+
+// PushCopy pushes REPO:toTag made of REPO:fromTag's layers, so every layer
+// already exists in the registry and only PutImage is at stake, as in the
+// lab. A refusal by the registry is an outcome, not an error.
+func (c *Cloud) PushCopy(ctx context.Context, repo, fromTag, toTag string) (PushResult, []Command, error) {
+	const op = "push the image"
+	if c.opts.DockerCLI != "" {
+		return c.dockerPush(ctx, repo, fromTag, toTag)
+	}
+	a, err := c.login(ctx)
+	if err != nil {
+		if o, ok := refusal(err); ok {
+			o.Action = "ecr:GetAuthorizationToken"
+			return PushResult{Outcome: o, Repository: repo, Tag: toTag}, nil, nil
+		}
+		return PushResult{}, nil, err
+	}
+	res := PushResult{Registry: a.host, Repository: repo, Tag: toTag}
+	cmds := c.pushCommands(a.host, repo, fromTag, toTag)
+	src, err := parseRef(a.addr, repo, fromTag)
+	if err != nil {
+		return res, cmds, err
+	}
+	dst, err := parseRef(a.addr, repo, toTag)
+	if err != nil {
+		return res, cmds, err
+	}
+	opts, rt := c.remoteOptions(ctx, a)
+	img, err := remote.Image(src, opts...)
+	if err != nil {
+		if o, ok := registryRefusal(err); ok {
+			o.Action = refusedAction(rt.steps())
+			res.Outcome = o
+			return res, cmds, nil
+		}
+		return res, cmds, registryError("read "+repo+":"+fromTag+" to copy its layers", err)
+	}
+	if d, err := img.Digest(); err == nil {
+		res.Digest = d.String()
+	}
+	err = remote.Write(dst, img, opts...)
+	if err == nil && !putImageSent(rt.steps()) {
+		// go-containerregistry skips the manifest PUT when the tag already
+		// names this image; docker push always sends it, and that PUT is
+		// what the endpoint policy judges (ecr:PutImage).
+		err = remote.Put(dst, img, opts...)
+	}
+	for _, s := range rt.steps() {
+		switch {
+		case s.action == "BatchCheckLayerAvailability" && s.status == http.StatusOK:
+			res.LayersExisting++
+		case s.action == "CompleteLayerUpload" && s.status < 300:
+			res.LayersUploaded++
+		}
+	}
+	if err != nil {
+		if o, ok := registryRefusal(err); ok {
+			o.Action = refusedAction(rt.steps())
+			res.Outcome = o
+			return res, cmds, nil
+		}
+		return res, cmds, registryError(op, err)
+	}
+	res.Allowed = true
+	return res, cmds, nil
+}
+
+func (c *Cloud) pushCommands(host, repo, fromTag, toTag string) []Command {
+	login := Command{Shell: "aws ecr get-login-password --region " + c.region + " | docker login --username AWS --password-stdin " + host}
+	return []Command{
+		login,
+		{Args: []string{"docker", "pull", host + "/" + repo + ":" + fromTag}},
+		{Args: []string{"docker", "tag", host + "/" + repo + ":" + fromTag, host + "/" + repo + ":" + toTag}},
+		{Args: []string{"docker", "push", host + "/" + repo + ":" + toTag}},
+	}
+}
+
+// Pull pulls REPO:tag: its manifest, then every layer. A refusal is an
+// outcome, not an error.
+func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Command, error) {
+	if c.opts.DockerCLI != "" {
+		return c.dockerPull(ctx, repo, tag)
+	}
+	a, err := c.login(ctx)
+	if err != nil {
+		if o, ok := refusal(err); ok {
+			o.Action = "ecr:GetAuthorizationToken"
+			return PullResult{Outcome: o, Repository: repo, Tag: tag}, nil, nil
+		}
+		return PullResult{}, nil, err
+	}
+	res := PullResult{Registry: a.host, Repository: repo, Tag: tag}
+	cmds := []Command{
+		{Shell: "aws ecr get-login-password --region " + c.region + " | docker login --username AWS --password-stdin " + a.host},
+		{Args: []string{"docker", "pull", a.host + "/" + repo + ":" + tag}},
+	}
+	ref, err := parseRef(a.addr, repo, tag)
+	if err != nil {
+		return res, cmds, err
+	}
+	opts, rt := c.remoteOptions(ctx, a)
+	deny := func(err error) (PullResult, []Command, error) {
+		if o, ok := registryRefusal(err); ok {
+			o.Action = refusedAction(rt.steps())
+			res.Outcome = o
+			return res, cmds, nil
+		}
+		return res, cmds, registryError("pull "+repo+":"+tag, err)
+	}
+	img, err := remote.Image(ref, opts...)
+	if err != nil {
+		return deny(err)
+	}
+	if d, err := img.Digest(); err == nil {
+		res.Digest = d.String()
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return deny(err)
+	}
+	for _, l := range layers {
+		n, err := readLayer(l)
+		if err != nil {
+			return deny(err)
+		}
+		res.Layers++
+		res.Bytes += n
+	}
+	res.Allowed = true
+	return res, cmds, nil
+}
+
+func readLayer(l v1.Layer) (int64, error) {
+	rc, err := l.Compressed()
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	return io.Copy(io.Discard, rc)
+}
+
+// SeedImage pushes a small image as REPO:tag, for an account whose lab
+// repository is missing or empty (the workshop's earlier chapter pushes
+// alpine there).
+func (c *Cloud) SeedImage(ctx context.Context, repo, tag string) ([]Command, error) {
+	a, err := c.login(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmds := []Command{
+		{Shell: "aws ecr get-login-password --region " + c.region + " | docker login --username AWS --password-stdin " + a.host},
+		{Args: []string{"docker", "pull", "alpine:latest"}},
+		{Args: []string{"docker", "tag", "alpine:latest", a.host + "/" + repo + ":" + tag}},
+		{Args: []string{"docker", "push", a.host + "/" + repo + ":" + tag}},
+	}
+	ref, err := parseRef(a.addr, repo, tag)
+	if err != nil {
+		return cmds, err
+	}
+	img, err := random.Image(2048, 1)
+	if err != nil {
+		return cmds, newError(KindUnknown, "build a small image", err.Error(), "run the command again")
+	}
+	opts, _ := c.remoteOptions(ctx, a)
+	if err := remote.Write(ref, img, opts...); err != nil {
+		if o, ok := registryRefusal(err); ok {
+			return cmds, &Error{Kind: KindDenied, Op: "push " + repo + ":" + tag, Code: o.Code, Message: o.Message,
+				Fix: "an endpoint policy refuses the push: create the image before the endpoints, or run 'down' first"}
+		}
+		return cmds, registryError("push "+repo+":"+tag, err)
+	}
+	return cmds, nil
+}
+
+// docker runs the docker CLI, returning its combined output.
+func (c *Cloud) docker(ctx context.Context, stdin string, args ...string) (string, error) {
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, c.opts.DockerCLI, args...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	c.note("docker", strings.Join(args[:1], " "), start, err, "")
+	return out.String(), err
+}
+
+// dockerDenied finds the "denied: ..." line docker prints for a refusal.
+func dockerDenied(out string) (Outcome, bool) {
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if msg, ok := strings.CutPrefix(line, "denied: "); ok {
+			return Outcome{Code: "DENIED", Message: msg}, true
+		}
+	}
+	return Outcome{}, false
+}
+
+func (c *Cloud) dockerLogin(ctx context.Context) (registryAuth, error) {
+	a, err := c.login(ctx)
+	if err != nil {
+		return a, err
+	}
+	if out, err := c.docker(ctx, a.password, "login", "--username", a.user, "--password-stdin", a.addr); err != nil {
+		return a, newError(KindInvalidCredentials, "docker login", strings.TrimSpace(out), "check that docker is running and can reach the registry")
+	}
+	return a, nil
+}
+
+func (c *Cloud) dockerPush(ctx context.Context, repo, fromTag, toTag string) (PushResult, []Command, error) {
+	a, err := c.dockerLogin(ctx)
+	if err != nil {
+		return PushResult{}, nil, err
+	}
+	res := PushResult{Registry: a.host, Repository: repo, Tag: toTag}
+	cmds := c.pushCommands(a.host, repo, fromTag, toTag)
+	src, dst := a.addr+"/"+repo+":"+fromTag, a.addr+"/"+repo+":"+toTag
+	if out, err := c.docker(ctx, "", "pull", src); err != nil {
+		if o, ok := dockerDenied(out); ok {
+			res.Outcome = o
+			return res, cmds, nil
+		}
+		return res, cmds, newError(KindUnknown, "docker pull", strings.TrimSpace(out), "check that docker is running")
+	}
+	if out, err := c.docker(ctx, "", "tag", src, dst); err != nil {
+		return res, cmds, newError(KindUnknown, "docker tag", strings.TrimSpace(out), "check that docker is running")
+	}
+	out, err := c.docker(ctx, "", "push", dst)
+	res.LayersExisting = strings.Count(out, "Layer already exists")
+	if err != nil {
+		if o, ok := dockerDenied(out); ok {
+			o.Action = "ecr:PutImage"
+			res.Outcome = o
+			return res, cmds, nil
+		}
+		return res, cmds, newError(KindUnknown, "docker push", strings.TrimSpace(out), "check that docker is running")
+	}
+	res.Allowed = true
+	return res, cmds, nil
+}
+
+func (c *Cloud) dockerPull(ctx context.Context, repo, tag string) (PullResult, []Command, error) {
+	a, err := c.dockerLogin(ctx)
+	if err != nil {
+		return PullResult{}, nil, err
+	}
+	res := PullResult{Registry: a.host, Repository: repo, Tag: tag}
+	cmds := []Command{{Args: []string{"docker", "pull", a.host + "/" + repo + ":" + tag}}}
+	out, err := c.docker(ctx, "", "pull", a.addr+"/"+repo+":"+tag)
+	if err != nil {
+		if o, ok := dockerDenied(out); ok {
+			res.Outcome = o
+			return res, cmds, nil
+		}
+		return res, cmds, newError(KindUnknown, "docker pull", strings.TrimSpace(out), "check that docker is running")
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if d, ok := strings.CutPrefix(strings.TrimSpace(line), "Digest: "); ok {
+			res.Digest = d
+		}
+	}
+	res.Allowed = true
+	return res, cmds, nil
+}

@@ -1,0 +1,227 @@
+package awsops
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// Tags are resource tags.
+type Tags map[string]string
+
+func (t Tags) spec(resourceType types.ResourceType) []types.TagSpecification {
+	if len(t) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var tags []types.Tag
+	for _, k := range keys {
+		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(t[k])})
+	}
+	return []types.TagSpecification{{ResourceType: resourceType, Tags: tags}}
+}
+
+// cli renders tags as a --tag-specifications argument.
+func (t Tags) cli(resourceType string) []string {
+	if len(t) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := "ResourceType=" + resourceType + ",Tags=["
+	for i, k := range keys {
+		if i > 0 {
+			s += ","
+		}
+		s += "{Key=" + k + ",Value=" + t[k] + "}"
+	}
+	return []string{"--tag-specifications", s + "]"}
+}
+
+func tagsOf(ts []types.Tag) Tags {
+	if len(ts) == 0 {
+		return nil
+	}
+	m := Tags{}
+	for _, t := range ts {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+// SecurityGroup is a security group.
+type SecurityGroup struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	VpcID       string `json:"vpcId"`
+	Tags        Tags   `json:"tags,omitempty"`
+}
+
+// Rule is a security group rule.
+type Rule struct {
+	ID      string `json:"id"`
+	GroupID string `json:"groupId"`
+	// Existed is set when the rule was already there.
+	Existed bool `json:"existed,omitempty"`
+	Tags    Tags `json:"tags,omitempty"`
+}
+
+// FindSecurityGroup returns the group of that name in the VPC, or nil.
+func (c *Cloud) FindSecurityGroup(ctx context.Context, vpcID, name string) (*SecurityGroup, error) {
+	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+		{Name: aws.String("group-name"), Values: []string{name}},
+	}})
+	if err != nil {
+		return nil, classify("look for the security group "+name, err)
+	}
+	for _, g := range out.SecurityGroups {
+		if aws.ToString(g.GroupName) == name {
+			return &SecurityGroup{ID: aws.ToString(g.GroupId), Name: name, Description: aws.ToString(g.Description), VpcID: vpcID, Tags: tagsOf(g.Tags)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// SecurityGroupExists reports whether the group still exists.
+func (c *Cloud) SecurityGroupExists(ctx context.Context, id string) (bool, error) {
+	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{id}}}})
+	if err != nil {
+		return false, classify("look for the security group "+id, err)
+	}
+	return len(out.SecurityGroups) > 0, nil
+}
+
+// CreateSecurityGroup creates a security group in the VPC.
+func (c *Cloud) CreateSecurityGroup(ctx context.Context, vpcID, name, description string, tags Tags) (SecurityGroup, Command, error) {
+	cmd := awsCmd(c.region, append([]string{"ec2", "create-security-group", "--group-name", name, "--description", description, "--vpc-id", vpcID}, tags.cli("security-group")...)...)
+	cmd.Capture, cmd.Query = "VPCE_SG_ID", "GroupId"
+	out, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		GroupName: aws.String(name), Description: aws.String(description), VpcId: aws.String(vpcID),
+		TagSpecifications: tags.spec(types.ResourceTypeSecurityGroup),
+	})
+	if err != nil {
+		return SecurityGroup{}, cmd, classify("create the security group "+name, err)
+	}
+	cmd.Result = aws.ToString(out.GroupId)
+	return SecurityGroup{ID: aws.ToString(out.GroupId), Name: name, Description: description, VpcID: vpcID, Tags: tags}, cmd, nil
+}
+
+// FindIngressRule returns the rule allowing tcp/443 from sourceGroup, or nil.
+func (c *Cloud) FindIngressRule(ctx context.Context, groupID, sourceGroup string) (*Rule, error) {
+	out, err := c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}}})
+	if err != nil {
+		return nil, classify("look for the ingress rule", err)
+	}
+	for _, r := range out.SecurityGroupRules {
+		if aws.ToBool(r.IsEgress) || aws.ToString(r.IpProtocol) != "tcp" || aws.ToInt32(r.FromPort) > 443 || aws.ToInt32(r.ToPort) < 443 {
+			continue
+		}
+		if r.ReferencedGroupInfo != nil && aws.ToString(r.ReferencedGroupInfo.GroupId) == sourceGroup {
+			return &Rule{ID: aws.ToString(r.SecurityGroupRuleId), GroupID: groupID, Existed: true, Tags: tagsOf(r.Tags)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// AuthorizeIngress allows tcp/443 into groupID from sourceGroup. A rule that
+// already exists (InvalidPermission.Duplicate) is found and returned.
+func (c *Cloud) AuthorizeIngress(ctx context.Context, groupID, sourceGroup string, tags Tags) (Rule, Command, error) {
+	cmd := awsCmd(c.region, append([]string{"ec2", "authorize-security-group-ingress", "--group-id", groupID, "--protocol", "tcp", "--port", "443", "--source-group", sourceGroup}, tags.cli("security-group-rule")...)...)
+	cmd.Capture, cmd.Query = "SG_RULE_ID", "SecurityGroupRules[0].SecurityGroupRuleId"
+	out, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: aws.String(groupID),
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+			UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(sourceGroup)}}}},
+		TagSpecifications: tags.spec(types.ResourceTypeSecurityGroupRule),
+	})
+	if CodeOf(err) == "InvalidPermission.Duplicate" {
+		r, ferr := c.FindIngressRule(ctx, groupID, sourceGroup)
+		if ferr != nil {
+			return Rule{}, cmd, ferr
+		}
+		if r != nil {
+			cmd.Result = r.ID
+			return *r, cmd, nil
+		}
+	}
+	if err != nil {
+		return Rule{}, cmd, classify("allow HTTPS from the workspace into the endpoints' security group", err)
+	}
+	r := Rule{GroupID: groupID, Tags: tags}
+	if len(out.SecurityGroupRules) > 0 {
+		r.ID = aws.ToString(out.SecurityGroupRules[0].SecurityGroupRuleId)
+	}
+	cmd.Result = r.ID
+	return r, cmd, nil
+}
+
+// RevokeIngress removes a rule by id; a rule or group already gone is fine.
+func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string) (Command, error) {
+	cmd := awsCmd(c.region, "ec2", "revoke-security-group-ingress", "--group-id", groupID, "--security-group-rule-ids", ruleID)
+	_, err := c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{ruleID}})
+	if err != nil && KindOf(classify("", err)) != KindNotFound {
+		return cmd, classify("remove the ingress rule "+ruleID, err)
+	}
+	return cmd, nil
+}
+
+// DeleteSecurityGroup deletes a group, retrying with backoff while EC2
+// answers DependencyViolation (an endpoint's network interfaces are still
+// being released). A group already gone is fine. onWait hears each retry.
+func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, onWait func(attempt int, wait time.Duration)) (Command, error) {
+	cmd := awsCmd(c.region, "ec2", "delete-security-group", "--group-id", id)
+	deadline := time.Now().Add(c.opts.DependencyWait)
+	wait := c.opts.PollMin
+	for attempt := 1; ; attempt++ {
+		_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+		if err == nil {
+			return cmd, nil
+		}
+		e := classify("delete the security group "+id, err)
+		switch KindOf(e) {
+		case KindNotFound:
+			return cmd, nil
+		case KindDependency:
+			if time.Now().Add(wait).After(deadline) {
+				return cmd, e
+			}
+			if onWait != nil {
+				onWait(attempt, wait)
+			}
+			if err := sleep(ctx, wait); err != nil {
+				return cmd, classify("delete the security group "+id, err)
+			}
+			wait = min(wait*2, c.opts.PollMax)
+			continue
+		}
+		return cmd, e
+	}
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

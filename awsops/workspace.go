@@ -1,0 +1,391 @@
+package awsops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// Workspace is where the learner works: the instance's network, as the lab's
+// first step discovers it.
+type Workspace struct {
+	// OnEC2 is set when the IDs came from the instance metadata service.
+	OnEC2      bool   `json:"onEC2"`
+	InstanceID string `json:"instanceId,omitempty"`
+	MAC        string `json:"mac,omitempty"`
+	VpcID      string `json:"vpcId"`
+	VpcCIDR    string `json:"vpcCidr"`
+	SubnetID   string `json:"subnetId"`
+	AZ         string `json:"availabilityZone"`
+	// SecurityGroupID is the workspace's security group, the source of the
+	// endpoints' ingress rule; SecurityGroupIDs are all of the interface's.
+	SecurityGroupID  string   `json:"securityGroupId"`
+	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
+	RouteTableID     string   `json:"routeTableId"`
+	// RouteTableMain is set when the subnet is only implicitly associated
+	// and the VPC's main route table was used.
+	RouteTableMain bool `json:"routeTableMain"`
+}
+
+// InVPC reports whether addr lies in the VPC's CIDR (a private address of
+// the VPC, such as an endpoint's network interface).
+func (w Workspace) InVPC(addr string) bool {
+	p, err := netip.ParsePrefix(w.VpcCIDR)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(addr)
+	return err == nil && p.Contains(a.Unmap())
+}
+
+// imdsGet reads one metadata path.
+func (c *Cloud) imdsGet(ctx context.Context, path string) (string, error) {
+	out, err := c.imds.GetMetadata(ctx, &imds.GetMetadataInput{Path: path})
+	if err != nil {
+		return "", err
+	}
+	defer out.Content.Close()
+	b, err := io.ReadAll(io.LimitReader(out.Content, 64<<10))
+	return strings.TrimSpace(string(b)), err
+}
+
+// DiscoverIMDS reads the workspace's IDs from the instance metadata service
+// (IMDSv2 tokens, falling back to v1): the primary interface's MAC, its
+// security groups, subnet, VPC and CIDR, and the instance's zone. It does
+// not call EC2; Complete adds the route table.
+func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
+	const op = "read the workspace's network from the instance metadata service"
+	if c.opts.IMDSDisabled {
+		return Workspace{}, newError(KindNotOnEC2, op, "the instance metadata service is turned off",
+			"pass --vpc, --subnet and --workspace-sg with your workspace's IDs")
+	}
+	// Off EC2 nothing answers at 169.254.169.254: do not wait long.
+	pctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	defer cancel()
+	mac, err := c.imdsGet(pctx, "mac")
+	if err != nil {
+		if ctx.Err() != nil {
+			return Workspace{}, classify(op, ctx.Err())
+		}
+		e := &Error{Kind: KindNotOnEC2, Op: op, Err: err, Message: "the instance metadata service did not answer (" + shortErr(err) + ")",
+			Fix: "this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg, or run on the workshop's Cloud9/EC2 workspace"}
+		return Workspace{}, e
+	}
+	ws := Workspace{OnEC2: true, MAC: mac}
+	base := "network/interfaces/macs/" + mac + "/"
+	get := func(p string) string {
+		if err != nil {
+			return ""
+		}
+		var v string
+		v, err = c.imdsGet(ctx, p)
+		return v
+	}
+	sgs := get(base + "security-group-ids")
+	ws.SubnetID = get(base + "subnet-id")
+	ws.VpcID = get(base + "vpc-id")
+	ws.VpcCIDR = get(base + "vpc-ipv4-cidr-block")
+	ws.AZ = get("placement/availability-zone")
+	ws.InstanceID = get("instance-id")
+	if err != nil {
+		return Workspace{}, &Error{Kind: KindNotOnEC2, Op: op, Err: err, Message: shortErr(err),
+			Fix: "the metadata service answered only partly: pass --vpc, --subnet and --workspace-sg"}
+	}
+	for _, g := range strings.Fields(sgs) {
+		ws.SecurityGroupIDs = append(ws.SecurityGroupIDs, g)
+	}
+	if len(ws.SecurityGroupIDs) > 0 {
+		ws.SecurityGroupID = ws.SecurityGroupIDs[0]
+	}
+	return ws, nil
+}
+
+func shortErr(err error) string {
+	var oe interface{ Unwrap() error }
+	s := err.Error()
+	if errors.As(err, &oe) && len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+// Complete checks a workspace against EC2 and fills in what is missing:
+// the VPC and zone of the subnet, the VPC's CIDR, the security group
+// (verified to be in the VPC), and the route table of the subnet, falling
+// back to the VPC's main table when the subnet is only implicitly associated.
+func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
+	const op = "describe the workspace's network"
+	if ws.SubnetID == "" {
+		return ws, newError(KindInvalid, op, "no subnet given", "pass --subnet (the workspace instance's subnet)")
+	}
+	sn, err := c.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{ws.SubnetID}})
+	if err != nil {
+		return ws, classify(op, err)
+	}
+	if len(sn.Subnets) == 0 {
+		return ws, newError(KindNotFound, op, "subnet "+ws.SubnetID+" does not exist", "check --subnet and --region")
+	}
+	s := sn.Subnets[0]
+	if ws.VpcID != "" && ws.VpcID != aws.ToString(s.VpcId) {
+		return ws, newError(KindInvalid, op, fmt.Sprintf("subnet %s is in %s, not in %s", ws.SubnetID, aws.ToString(s.VpcId), ws.VpcID),
+			"pass a subnet of the workspace's VPC, or leave --vpc out")
+	}
+	ws.VpcID = aws.ToString(s.VpcId)
+	ws.AZ = aws.ToString(s.AvailabilityZone)
+	if ws.VpcCIDR == "" {
+		v, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{ws.VpcID}})
+		if err != nil {
+			return ws, classify(op, err)
+		}
+		if len(v.Vpcs) > 0 {
+			ws.VpcCIDR = aws.ToString(v.Vpcs[0].CidrBlock)
+		}
+	}
+	if ws.SecurityGroupID == "" {
+		return ws, newError(KindInvalid, op, "no workspace security group given", "pass --workspace-sg (the workspace instance's security group)")
+	}
+	g, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{ws.SecurityGroupID}})
+	if err != nil {
+		return ws, classify(op, err)
+	}
+	if len(g.SecurityGroups) == 0 || aws.ToString(g.SecurityGroups[0].VpcId) != ws.VpcID {
+		return ws, newError(KindInvalid, op, fmt.Sprintf("security group %s is not in %s", ws.SecurityGroupID, ws.VpcID),
+			"pass the workspace's own security group with --workspace-sg")
+	}
+	rt, main, err := c.RouteTableOf(ctx, ws.VpcID, ws.SubnetID)
+	if err != nil {
+		return ws, err
+	}
+	ws.RouteTableID, ws.RouteTableMain = rt, main
+	return ws, nil
+}
+
+// RouteTableOf returns the subnet's route table: the one explicitly
+// associated with it, else the VPC's main table (main=true).
+func (c *Cloud) RouteTableOf(ctx context.Context, vpcID, subnetID string) (string, bool, error) {
+	const op = "find the subnet's route table"
+	out, err := c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
+		Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}},
+	})
+	if err != nil {
+		return "", false, classify(op, err)
+	}
+	mainID := ""
+	for _, rt := range out.RouteTables {
+		for _, a := range rt.Associations {
+			if aws.ToString(a.SubnetId) == subnetID {
+				return aws.ToString(rt.RouteTableId), false, nil
+			}
+			if aws.ToBool(a.Main) {
+				mainID = aws.ToString(rt.RouteTableId)
+			}
+		}
+	}
+	if mainID == "" {
+		return "", false, newError(KindNotFound, op, "the VPC "+vpcID+" has no main route table and none is associated with "+subnetID,
+			"associate a route table with the subnet, then run the command again")
+	}
+	return mainID, true, nil
+}
+
+// Choice is one thing a learner can pick when not on EC2.
+type Choice struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func nameTag(tags []types.Tag) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == "Name" {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+// ListVPCs lists the region's VPCs, for choosing a workspace.
+func (c *Cloud) ListVPCs(ctx context.Context) ([]Choice, error) {
+	var out []Choice
+	p := ec2.NewDescribeVpcsPaginator(c.ec2, &ec2.DescribeVpcsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, classify("list the VPCs", err)
+		}
+		for _, v := range page.Vpcs {
+			d := aws.ToString(v.CidrBlock)
+			if aws.ToBool(v.IsDefault) {
+				d += ", default VPC"
+			}
+			out = append(out, Choice{ID: aws.ToString(v.VpcId), Name: nameTag(v.Tags), Detail: d})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// ListSubnets lists a VPC's subnets with their zones.
+func (c *Cloud) ListSubnets(ctx context.Context, vpcID string) ([]Choice, error) {
+	var out []Choice
+	p := ec2.NewDescribeSubnetsPaginator(c.ec2, &ec2.DescribeSubnetsInput{Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, classify("list the subnets", err)
+		}
+		for _, s := range page.Subnets {
+			out = append(out, Choice{ID: aws.ToString(s.SubnetId), Name: nameTag(s.Tags), Detail: aws.ToString(s.AvailabilityZone) + ", " + aws.ToString(s.CidrBlock)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Detail < out[j].Detail })
+	return out, nil
+}
+
+// ListSecurityGroups lists a VPC's security groups.
+func (c *Cloud) ListSecurityGroups(ctx context.Context, vpcID string) ([]Choice, error) {
+	var out []Choice
+	p := ec2.NewDescribeSecurityGroupsPaginator(c.ec2, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, classify("list the security groups", err)
+		}
+		for _, g := range page.SecurityGroups {
+			out = append(out, Choice{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), Detail: aws.ToString(g.Description)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// VPCDNS reports the VPC's enableDnsSupport and enableDnsHostnames, which
+// private DNS for interface endpoints needs.
+func (c *Cloud) VPCDNS(ctx context.Context, vpcID string) (support, hostnames bool, err error) {
+	const op = "read the VPC's DNS attributes"
+	a, err := c.ec2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpcID), Attribute: types.VpcAttributeNameEnableDnsSupport})
+	if err != nil {
+		return false, false, classify(op, err)
+	}
+	b, err := c.ec2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpcID), Attribute: types.VpcAttributeNameEnableDnsHostnames})
+	if err != nil {
+		return false, false, classify(op, err)
+	}
+	return a.EnableDnsSupport != nil && aws.ToBool(a.EnableDnsSupport.Value),
+		b.EnableDnsHostnames != nil && aws.ToBool(b.EnableDnsHostnames.Value), nil
+}
+
+// EnableVPCDNS turns on enableDnsSupport and enableDnsHostnames (one
+// attribute per call, as the API requires).
+func (c *Cloud) EnableVPCDNS(ctx context.Context, vpcID string) ([]Command, error) {
+	const op = "turn on the VPC's DNS attributes"
+	cmds := []Command{
+		awsCmd(c.region, "ec2", "modify-vpc-attribute", "--vpc-id", vpcID, "--enable-dns-support", `{"Value":true}`),
+		awsCmd(c.region, "ec2", "modify-vpc-attribute", "--vpc-id", vpcID, "--enable-dns-hostnames", `{"Value":true}`),
+	}
+	if _, err := c.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpcID), EnableDnsSupport: &types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+		return cmds[:1], classify(op, err)
+	}
+	if _, err := c.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpcID), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+		return cmds, classify(op, err)
+	}
+	return cmds, nil
+}
+
+// ServiceZones returns, per endpoint service name, the zones it is offered in.
+func (c *Cloud) ServiceZones(ctx context.Context, services ...string) (map[string][]string, error) {
+	out, err := c.ec2.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{ServiceNames: services})
+	if err != nil {
+		return nil, classify("check where the endpoint services are offered", err)
+	}
+	m := map[string][]string{}
+	for _, d := range out.ServiceDetails {
+		m[aws.ToString(d.ServiceName)] = d.AvailabilityZones
+	}
+	return m, nil
+}
+
+// DryRun asks EC2 whether the caller may perform the lab's mutating calls,
+// without performing them (DryRun=true changes nothing, even on the
+// workspace's own group). It returns the actions that were refused. Calls
+// that fail for another reason than permission say nothing either way.
+func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string) (denied []string, err error) {
+	try := func(action string, call func() error) error {
+		err := call()
+		code := CodeOf(err)
+		switch {
+		case err == nil || code == "DryRunOperation":
+			return nil
+		case code == "UnauthorizedOperation" || code == "AccessDenied":
+			denied = append(denied, action)
+			return nil
+		}
+		k := KindOf(classify("", err))
+		if k == KindNoCredentials || k == KindExpiredCredentials || k == KindInvalidCredentials || k == KindNetwork || k == KindCanceled {
+			return classify("check permissions with DryRun", err)
+		}
+		// Anything else (a parameter EC2 checks before permissions) says
+		// nothing about permissions.
+		return nil
+	}
+	dry := aws.Bool(true)
+	checks := []struct {
+		action string
+		call   func() error
+	}{
+		{"ec2:CreateSecurityGroup", func() error {
+			_, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{DryRun: dry, GroupName: aws.String("ECR_VPCE_SG_DRYRUN"), Description: aws.String("dry run"), VpcId: aws.String(ws.VpcID)})
+			return err
+		}},
+		{"ec2:CreateVpcEndpoint", func() error {
+			_, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{DryRun: dry, VpcId: aws.String(ws.VpcID),
+				ServiceName: aws.String("com.amazonaws." + c.region + ".s3"), VpcEndpointType: types.VpcEndpointTypeGateway, RouteTableIds: []string{ws.RouteTableID}})
+			return err
+		}},
+	}
+	// The lab's other mutating calls, tried on the workspace's own resources:
+	// with DryRun nothing changes.
+	target := sgID
+	if target == "" {
+		target = ws.SecurityGroupID
+	}
+	more := []struct {
+		action string
+		call   func() error
+	}{
+		{"ec2:AuthorizeSecurityGroupIngress", func() error {
+			_, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{DryRun: dry, GroupId: aws.String(target),
+				IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(ws.SecurityGroupID)}}}}})
+			return err
+		}},
+		{"ec2:CreateTags", func() error {
+			_, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{DryRun: dry, Resources: []string{ws.VpcID}, Tags: []types.Tag{{Key: aws.String("ecr-vpce-lab:dry-run"), Value: aws.String("1")}}})
+			return err
+		}},
+		{"ec2:DeleteVpcEndpoints", func() error {
+			_, err := c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{DryRun: dry, VpcEndpointIds: []string{"vpce-00000000000000000"}})
+			return err
+		}},
+		{"ec2:DeleteSecurityGroup", func() error {
+			_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{DryRun: dry, GroupId: aws.String(target)})
+			return err
+		}},
+	}
+	checks = append(checks, more...)
+	for _, ch := range checks {
+		if err := try(ch.action, ch.call); err != nil {
+			return denied, err
+		}
+	}
+	return denied, nil
+}

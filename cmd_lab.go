@@ -1,0 +1,481 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/policy"
+	"ecr-vpce-lab/steps"
+)
+
+func newUpCmd() *cobra.Command {
+	var (
+		f                                 labFlags
+		yes, adopt, enableDNS, createRepo bool
+		deny                              []string
+		policyFile, target                string
+		vpc, subnet, workspaceSG          string
+		dnsTimeout                        time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:     "up",
+		Short:   "Run the lab: discover, security group, rule, policy, three endpoints, private DNS",
+		GroupID: groupLab,
+		Long: "up runs the lab's steps 1-8 headless: it discovers the workspace (instance metadata, or\n" +
+			"--vpc/--subnet/--workspace-sg), checks everything it needs, creates the endpoints'\n" +
+			"security group and its HTTPS rule, the ecr.dkr and ecr.api interface endpoints with the\n" +
+			"endpoint policy and the S3 gateway endpoint, waits until they are available and until\n" +
+			"both ECR host names resolve to private addresses. It is safe to run again: what exists\n" +
+			"is adopted, and an interrupted run continues where it stopped.\n\n" +
+			"It asks before creating anything; without a terminal, pass --yes.",
+		Example: "  ecr-vpce-lab up --sandbox --yes\n" +
+			"  ecr-vpce-lab up --yes --transcript lab.sh\n" +
+			"  ecr-vpce-lab up --vpc vpc-0abc --subnet subnet-0abc --workspace-sg sg-0abc",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := steps.Config{Deny: deny, Adopt: adopt, EnableVPCDNS: enableDNS, CreateRepo: createRepo, DNSTimeout: dnsTimeout,
+				Workspace: awsops.Workspace{VpcID: vpc, SubnetID: subnet, SecurityGroupID: workspaceSG}}
+			t, err := steps.ParseTarget(target)
+			if err != nil {
+				return exitCode(2, "--policy-target: %v", err)
+			}
+			cfg.Target = t
+			for _, a := range deny {
+				if !policy.IsECRAction(strings.TrimPrefix(a, "ecr:")) {
+					return exitCode(2, "--deny %s: not an ECR action (try ecr:PutImage)", a)
+				}
+			}
+			if policyFile != "" {
+				src, err := readPolicySource(cmd, policyFile)
+				if err != nil {
+					return err
+				}
+				if fs := policy.Lint(src); policy.HasErrors(fs) {
+					printFindings(cmd.ErrOrStderr(), fs)
+					return exitCode(2, "the policy in %s has errors, so AWS would not accept it: fix them (see 'ecr-vpce-lab policy check')", policyFile)
+				}
+				doc, err := policy.Parse(src)
+				if err != nil {
+					return exitCode(2, "%v", err)
+				}
+				cfg.Policy = doc
+			}
+			if !yes && !isTerminal(cmd.InOrStdin()) {
+				return exitCode(2, "up creates AWS resources and there is no terminal to ask on: add --yes to go ahead")
+			}
+			env, err := openLab(cmd, &f, openOptions{cfg: cfg, lock: true})
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			return runUp(cmd, env, &f, yes)
+		},
+	}
+	addLabFlags(cmd, &f, true)
+	fl := cmd.Flags()
+	fl.BoolVarP(&yes, "yes", "y", false, "create without asking")
+	fl.StringSliceVar(&deny, "deny", []string{"ecr:PutImage"}, "ECR actions the policy denies on the repository, comma-separated")
+	fl.StringVar(&policyFile, "policy", "", "use the endpoint policy in FILE (- for standard input) instead of the default")
+	fl.StringVar(&target, "policy-target", "both", "endpoints that carry the policy: both (ecr.dkr and ecr.api, as AWS recommends) or dkr")
+	fl.StringVar(&vpc, "vpc", "", "the workspace's VPC (when not on EC2)")
+	fl.StringVar(&subnet, "subnet", "", "the workspace's subnet (when not on EC2)")
+	fl.StringVar(&workspaceSG, "workspace-sg", "", "the workspace's security group (when not on EC2)")
+	fl.BoolVar(&adopt, "adopt", false, "adopt an existing ecr.dkr/ecr.api endpoint with private DNS in the VPC (its policy is restored on 'down')")
+	fl.BoolVar(&enableDNS, "enable-vpc-dns", false, "turn on the VPC's enableDnsSupport and enableDnsHostnames when they are off")
+	fl.BoolVar(&createRepo, "create-repo", false, "create the repository and push a small v1 when it is missing")
+	fl.BoolVar(&f.docker, "docker", false, "use the docker CLI for pushes and pulls, as the lab does")
+	fl.DurationVar(&dnsTimeout, "dns-timeout", 10*time.Minute, "how long to wait for private DNS")
+	return cmd
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// interrupts implements Ctrl-C: the first one cancels ctx (nothing new
+// starts; calls in flight finish and are saved), the second exits at once.
+func interrupts(ctx context.Context, out *printer, resume string) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-ch:
+				n++
+				if n == 1 {
+					out.line(cliStyles.warn.Render("Stopping: nothing new starts; calls in flight finish and are saved. Ctrl-C again to quit at once."))
+					cancel()
+					continue
+				}
+				out.line(cliStyles.warn.Render("Quitting now. The state saved so far is consistent; " + resume))
+				os.Exit(130)
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}
+
+func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
+	out := env.out
+	if env.sandboxNote != "" {
+		out.note("%s", env.sandboxNote)
+	}
+	if env.lab.Resumed() {
+		out.note("continuing run %s (state in %s)", env.lab.State().RunID, env.store.Path())
+	}
+	ctx, stop := interrupts(cmd.Context(), out, "run 'ecr-vpce-lab up' to continue or 'ecr-vpce-lab down' to clean up")
+	defer stop()
+	start := time.Now()
+	err := env.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight)
+	if err == nil && !yes {
+		err = confirmUp(cmd, env)
+	}
+	if err == nil {
+		err = env.lab.RunSteps(ctx, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy, steps.StepEndpoints, steps.StepDNS)
+	}
+	terr := env.writeTranscript(f, "ecr-vpce-lab up")
+	st := env.lab.State()
+	cost := env.lab.Cost()
+	if f.output == "json" {
+		res := map[string]any{"ok": err == nil, "runId": st.RunID, "mode": st.Mode, "state": st, "cost": cost,
+			"elapsedSeconds": time.Since(start).Seconds(), "apiCalls": env.stats.snapshot()}
+		addErr(res, err)
+		if werr := writeJSON(cmd.OutOrStdout(), res); werr != nil {
+			return werr
+		}
+	}
+	if f.verbose {
+		out.note("%s in %s", env.stats.summary(), seconds(time.Since(start)))
+	}
+	if terr != nil {
+		return exitCode(1, "%v", terr)
+	}
+	var declined *exitError
+	if errors.As(err, &declined) {
+		return err
+	}
+	if err != nil {
+		return upFailed(out, err, st)
+	}
+	if f.output != "json" {
+		out.line("")
+		out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) cost about $%.3f per hour while they exist.", cost.InterfaceEndpoints, cost.PerHour))
+		out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab test"+modeFlag(env)) + " to see the policy at work; " +
+			cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything.")
+	}
+	return nil
+}
+
+func modeFlag(env *labEnv) string {
+	if env.mode == "sandbox" {
+		return " --sandbox"
+	}
+	return ""
+}
+
+func addErr(res map[string]any, err error) {
+	if err == nil {
+		return
+	}
+	res["error"] = err.Error()
+	res["fix"] = awsops.FixOf(err)
+	res["errorKind"] = awsops.KindOf(err)
+	var se *steps.StepError
+	if errors.As(err, &se) {
+		res["fix"] = se.Fix
+		res["step"] = se.Step
+	}
+}
+
+func upFailed(out *printer, err error, st steps.State) error {
+	if awsops.KindOf(err) == awsops.KindCanceled {
+		msg := "stopped. Run 'ecr-vpce-lab up' to continue where it stopped"
+		if st.HasResources() {
+			msg += ", or 'ecr-vpce-lab down' to remove what was created"
+		}
+		return exitCode(130, "%s", msg)
+	}
+	_ = out
+	if st.HasResources() {
+		return exitCode(1, "up did not finish; what it created is recorded: fix the problem above and run 'up' again, or 'down' to remove it")
+	}
+	return exitCode(1, "up did not finish: fix the problem above and run 'up' again")
+}
+
+func confirmUp(cmd *cobra.Command, env *labEnv) error {
+	st := env.lab.State()
+	w := cmd.ErrOrStderr()
+	fmt.Fprintf(w, "\nThis creates, in account %s (%s), VPC %s:\n", st.Account, st.Region, st.Workspace.VpcID)
+	fmt.Fprintf(w, "  - security group ECR_VPCE_SG with an HTTPS rule from %s\n", st.Workspace.SecurityGroupID)
+	fmt.Fprintf(w, "  - interface endpoints ecr.dkr and ecr.api (about $%.3f per hour together) and the free S3 gateway endpoint\n", 2*steps.HourlyRate(st.Region))
+	fmt.Fprint(w, "Go ahead? [y/N] ")
+	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return exitCode(1, "nothing was created (run 'ecr-vpce-lab up' again when you are ready)")
+}
+
+func newTestCmd() *cobra.Command {
+	var (
+		f    labFlags
+		only []string
+	)
+	cmd := &cobra.Command{
+		Use:     "test",
+		Short:   "Prove the policy: push (expected: denied), list images and pull (expected: allowed)",
+		GroupID: groupLab,
+		Long: "test pushes REPO:v2 made of v1's layers (so only ecr:PutImage is at stake), lists the\n" +
+			"repository's images through the ECR API, and pulls v1, printing each outcome with the\n" +
+			"registry's or the API's own words. Exit status 0 when every outcome is what\n" +
+			"'policy simulate' predicts for the policies the endpoints carry, 1 otherwise.",
+		Example: "  ecr-vpce-lab test --sandbox\n  ecr-vpce-lab test --only push --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var ids []steps.StepID
+			for _, o := range only {
+				switch strings.ToLower(o) {
+				case "push":
+					ids = append(ids, steps.StepPush)
+				case "list", "list-images":
+					ids = append(ids, steps.StepList)
+				case "pull":
+					ids = append(ids, steps.StepPull)
+				default:
+					return exitCode(2, "--only %s: choose push, list or pull", o)
+				}
+			}
+			env, err := openLab(cmd, &f, openOptions{lock: true})
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			if env.sandboxNote != "" {
+				env.out.note("%s", env.sandboxNote)
+			}
+			if env.lab.State().Account == "" {
+				return exitCode(1, "the lab has not been set up here yet: run 'ecr-vpce-lab up%s' first", modeFlag(env))
+			}
+			start := time.Now()
+			results, terr := env.lab.Tests(cmd.Context(), ids...)
+			werr := env.writeTranscript(&f, "ecr-vpce-lab test")
+			ok := terr == nil
+			for _, r := range results {
+				ok = ok && r.Match
+			}
+			if f.output == "json" {
+				res := map[string]any{"ok": ok, "tests": results, "elapsedSeconds": time.Since(start).Seconds(), "apiCalls": env.stats.snapshot()}
+				addErr(res, terr)
+				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+			}
+			if f.verbose {
+				env.out.note("%s in %s", env.stats.summary(), seconds(time.Since(start)))
+			}
+			if werr != nil {
+				return exitCode(1, "%v", werr)
+			}
+			if !ok {
+				return exitCode(1, "not every outcome is what the policy in force predicts (see above)")
+			}
+			if f.output != "json" {
+				env.out.line("")
+				env.out.line(cliStyles.ok.Render("Every outcome is what the endpoint policy predicts."))
+			}
+			return nil
+		},
+	}
+	addLabFlags(cmd, &f, true)
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these tests: push, list, pull")
+	cmd.Flags().BoolVar(&f.docker, "docker", false, "use the docker CLI for pushes and pulls, as the lab does")
+	return cmd
+}
+
+func newStatusCmd() *cobra.Command {
+	var f labFlags
+	cmd := &cobra.Command{
+		Use:     "status",
+		Short:   "Show what the lab created, its state, DNS and the cost so far",
+		GroupID: groupLab,
+		Args:    cobra.NoArgs,
+		Example: "  ecr-vpce-lab status --sandbox\n  ecr-vpce-lab status --output json",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := openLab(cmd, &f, openOptions{fresh: true})
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			s, err := env.lab.Status(cmd.Context())
+			if err != nil {
+				return exitCode(1, "%v\n  fix: %s", err, awsops.FixOf(err))
+			}
+			if f.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), s)
+			}
+			printStatus(env, s)
+			return nil
+		},
+	}
+	addLabFlags(cmd, &f, false)
+	return cmd
+}
+
+func printStatus(env *labEnv, s steps.Status) {
+	out := env.out
+	if env.sandboxNote != "" {
+		out.note("%s", env.sandboxNote)
+	}
+	mode := "AWS"
+	if s.Mode == "sandbox" {
+		mode = "SANDBOX"
+	}
+	head := fmt.Sprintf("%s  region %s", mode, s.Region)
+	if s.Account != "" {
+		head += "  account " + s.Account
+	}
+	out.line(cliStyles.bold.Render(head))
+	if !s.Saved {
+		out.line("  no lab run is saved here" + map[bool]string{true: "", false: "; resources below were found by their tags"}[len(s.Leftovers) == 0])
+	} else {
+		out.line(fmt.Sprintf("  run %s  VPC %s  subnet %s  workspace group %s  route table %s", s.RunID, s.Workspace.VpcID, s.Workspace.SubnetID, s.Workspace.SecurityGroupID, s.Workspace.RouteTableID))
+	}
+	for _, r := range s.Resources {
+		mark, st := stateStyle(r.State)
+		if r.State == steps.ResGone {
+			mark, st = "✘", cliStyles.err
+		}
+		owner := "created"
+		if !r.Created {
+			owner = "adopted"
+		}
+		line := fmt.Sprintf("  %s %-15s %-14s %-24s %s (%s)", st.Render(mark), kindLabel[r.Kind], r.Name, r.ID, st.Render(r.State), owner)
+		out.line(line)
+		if r.Detail != "" {
+			out.line(cliStyles.faint.Render("      " + r.Detail))
+		}
+	}
+	for _, r := range s.Leftovers {
+		out.line(fmt.Sprintf("  %s %-15s %-14s %-24s %s %s", cliStyles.warn.Render("!"), kindLabel[r.Kind], r.Name, r.ID, r.State, cliStyles.faint.Render("(tagged "+r.Detail+", not in the state file)")))
+	}
+	if s.DNSError != "" {
+		out.line("  DNS: " + s.DNSError)
+	}
+	for _, l := range s.DNS {
+		mark, st := "◌", cliStyles.warn
+		if l.Private() {
+			mark, st = "✔", cliStyles.ok
+		}
+		out.line(fmt.Sprintf("  %s %s", st.Render(mark), lookupText(l)))
+	}
+	for _, name := range []string{"push", "list-images", "pull"} {
+		if t, ok := s.Tests[name]; ok {
+			out.line(fmt.Sprintf("  last %s test: %s (%s)", name, t.Verdict(), map[bool]string{true: "as predicted", false: "NOT as predicted"}[t.Match]))
+		}
+	}
+	if s.Cost.InterfaceEndpoints > 0 {
+		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ-hour(s) at $%.3f: $%.3f per hour, about $%.4f so far",
+			s.Cost.InterfaceEndpoints, s.Cost.AZs, s.Cost.Rate, s.Cost.PerHour, s.Cost.SoFar))
+	} else {
+		out.line("  cost: nothing is billing")
+	}
+}
+
+func newDownCmd() *cobra.Command {
+	var (
+		f        labFlags
+		yes, all bool
+	)
+	cmd := &cobra.Command{
+		Use:     "down",
+		Short:   "Remove everything the lab created, and check that nothing is left",
+		GroupID: groupLab,
+		Long: "down deletes the endpoints, waits until their network interfaces are released,\n" +
+			"removes the ingress rule and the security group, the tags the push test pushed, the\n" +
+			"lab's lines in ~/.ecr_security and the state file; then it lists resources tagged\n" +
+			"with this run's ecr-vpce-lab:run tag to confirm nothing is left. Adopted resources are\n" +
+			"restored and kept. --all removes every run's resources in the region.",
+		Example: "  ecr-vpce-lab down --sandbox --yes\n  ecr-vpce-lab down --all --yes --region us-west-2",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !yes && !isTerminal(cmd.InOrStdin()) {
+				return exitCode(2, "down deletes AWS resources and there is no terminal to ask on: add --yes to go ahead")
+			}
+			env, err := openLab(cmd, &f, openOptions{fresh: true, lock: true})
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			if env.sandboxNote != "" {
+				env.out.note("%s", env.sandboxNote)
+			}
+			if !yes {
+				what := "this run's resources"
+				if all {
+					what = "every resource tagged " + steps.TagKey + " in " + env.cloud.Region()
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Delete %s? [y/N] ", what)
+				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+					return exitCode(1, "nothing was deleted")
+				}
+			}
+			ctx, stop := interrupts(cmd.Context(), env.out, "run 'ecr-vpce-lab down' again to finish")
+			defer stop()
+			start := time.Now()
+			rep, derr := env.lab.Teardown(ctx, steps.TeardownOptions{All: all})
+			werr := env.writeTranscript(&f, "ecr-vpce-lab down")
+			if f.output == "json" {
+				res := map[string]any{"ok": derr == nil, "report": rep, "nothingLeft": rep.Nothing(), "elapsedSeconds": time.Since(start).Seconds(), "apiCalls": env.stats.snapshot()}
+				addErr(res, derr)
+				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+			}
+			if f.verbose {
+				env.out.note("%s in %s", env.stats.summary(), seconds(time.Since(start)))
+			}
+			if werr != nil {
+				return exitCode(1, "%v", werr)
+			}
+			if derr != nil {
+				if awsops.KindOf(derr) == awsops.KindCanceled {
+					return exitCode(130, "stopped: run 'ecr-vpce-lab down' again to finish")
+				}
+				return exitCode(1, "down did not finish: fix the problem above and run it again (it picks up where it stopped)")
+			}
+			if f.output != "json" {
+				env.out.line("")
+				env.out.line(cliStyles.ok.Render("Nothing is left.") + fmt.Sprintf(" Removed %d resource(s); kept %d adopted.", len(rep.Deleted), len(rep.Kept)))
+			}
+			return nil
+		},
+	}
+	addLabFlags(cmd, &f, true)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	cmd.Flags().BoolVar(&all, "all", false, "remove every resource tagged by any run of the lab in the region (facilitator clean-up)")
+	return cmd
+}

@@ -1,0 +1,417 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/ptytest"
+	"ecr-vpce-lab/internal/testtool"
+	"ecr-vpce-lab/sandbox"
+)
+
+// labHome isolates a test's HOME and state directory.
+func labHome(t *testing.T) (home, state string) {
+	t.Helper()
+	home = t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_STATE_HOME", filepath.Join(home, "state"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "ECR_REGISTRY", "LAB_DNS_SERVER"} {
+		t.Setenv(k, "")
+	}
+	return home, filepath.Join(home, "state", "ecr-vpce-lab")
+}
+
+func lab(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	code, out, errs := runCLI(t, "", args...)
+	return code, out, errs
+}
+
+func TestLabCommandsOnSandbox(t *testing.T) {
+	home, state := labHome(t)
+	mine := "# mine\nexport FOO=bar\n"
+	if err := os.WriteFile(filepath.Join(home, ".ecr_security"), []byte(mine), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
+	code, out, errs := lab(t, append([]string{"up", "--yes", "--transcript", filepath.Join(home, "up.sh")}, fast...)...)
+	if code != 0 {
+		t.Fatalf("up: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"✔ Discover the workspace", "security group  ECR_VPCE_SG", "created", "endpoint        ecr.dkr", "available",
+		"has address 10.0.", "(private)", "The endpoints are up."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("up output lacks %q:\n%s", want, out)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(home, ".ecr_security"))
+	if !strings.HasPrefix(string(b), mine) || strings.Count(string(b), "# ecr-vpce-lab run=") != 5 {
+		t.Fatalf("~/.ecr_security:\n%s", b)
+	}
+	if fi, err := os.Stat(filepath.Join(state, "lab-sandbox.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v", fi, err)
+	}
+
+	code, out, errs = lab(t, append([]string{"test"}, fast...)...)
+	if code != 0 {
+		t.Fatalf("test: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"push team-a/alpine:v2: denied, as the policy predicts",
+		"denied: User: arn:aws:sts::123456789012:assumed-role/", "is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine with an explicit deny in a VPC endpoint policy",
+		"list-images team-a/alpine: allowed", "      v1 ", "pull team-a/alpine:v1: allowed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("test output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, _ = lab(t, append([]string{"test", "--only", "push", "-o", "json"}, fast...)...)
+	var tres struct {
+		OK    bool
+		Tests []struct {
+			Name    string
+			Match   bool
+			Outcome struct {
+				Allowed bool
+				Message string
+			}
+		}
+		APICalls map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &tres); err != nil || code != 0 || !tres.OK || len(tres.Tests) != 1 || tres.Tests[0].Outcome.Allowed || tres.APICalls["total"] == 0 {
+		t.Fatalf("test -o json: exit %d, %v\n%s", code, err, out)
+	}
+
+	code, out, _ = lab(t, "status", "--sandbox")
+	for _, want := range []string{"SANDBOX  region us-west-2  account 123456789012", "ecr.api", "available (created)", "cost: 2 interface endpoint(s)"} {
+		if !strings.Contains(out, want) || code != 0 {
+			t.Errorf("status (exit %d) lacks %q:\n%s", code, want, out)
+		}
+	}
+	code, out, _ = lab(t, "status", "--sandbox", "-o", "json")
+	var st struct {
+		Saved     bool
+		Resources []struct{ Kind, State string }
+		Cost      struct{ InterfaceEndpoints int }
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 || !st.Saved || len(st.Resources) != 5 || st.Cost.InterfaceEndpoints != 2 {
+		t.Fatalf("status -o json: exit %d %v\n%s", code, err, out)
+	}
+
+	code, out, errs = lab(t, append([]string{"down", "--yes", "--transcript", filepath.Join(home, "down.sh")}, fast...)...)
+	if code != 0 || !strings.Contains(out, "Nothing left: no endpoint or security group tagged ecr-vpce-lab:run=") || !strings.Contains(out, "Nothing is left.") {
+		t.Fatalf("down: exit %d\n%s\n%s", code, out, errs)
+	}
+	b, _ = os.ReadFile(filepath.Join(home, ".ecr_security"))
+	if string(b) != mine {
+		t.Fatalf("~/.ecr_security after down: %q", b)
+	}
+	code, out, _ = lab(t, "status", "--sandbox")
+	if code != 0 || !strings.Contains(out, "no lab run is saved here") || !strings.Contains(out, "nothing is billing") {
+		t.Fatalf("status after down: exit %d\n%s", code, out)
+	}
+	code, _, _ = lab(t, append([]string{"down", "--yes"}, fast...)...)
+	if code != 0 {
+		t.Fatalf("second down: exit %d", code)
+	}
+	for _, f := range []string{"up.sh", "down.sh"} {
+		b, err := os.ReadFile(filepath.Join(home, f))
+		if err != nil || !strings.HasPrefix(string(b), "#!/usr/bin/env bash\n") {
+			t.Fatalf("%s: %v\n%s", f, err, b)
+		}
+	}
+}
+
+func TestLabCommandsRefuse(t *testing.T) {
+	labHome(t)
+	code, _, errs := lab(t, "up", "--sandbox")
+	if code != 2 || !strings.Contains(errs, "add --yes") {
+		t.Fatalf("up without --yes and without a terminal: exit %d: %s", code, errs)
+	}
+	code, _, errs = lab(t, "down", "--sandbox")
+	if code != 2 || !strings.Contains(errs, "add --yes") {
+		t.Fatalf("down without --yes: exit %d: %s", code, errs)
+	}
+	code, _, errs = lab(t, "up", "--sandbox", "--yes", "--deny", "ecr:Teleport")
+	if code != 2 || !strings.Contains(errs, "not an ECR action") {
+		t.Fatalf("bad --deny: exit %d: %s", code, errs)
+	}
+	code, _, errs = lab(t, "up", "--sandbox", "--yes", "--policy-target", "s3")
+	if code != 2 || !strings.Contains(errs, "use both or dkr") {
+		t.Fatalf("bad --policy-target: exit %d: %s", code, errs)
+	}
+	code, _, errs = lab(t, "status", "--sandbox", "--sandbox-timing", "slow")
+	if code != 2 || !strings.Contains(errs, "realistic") {
+		t.Fatalf("bad --sandbox-timing: exit %d: %s", code, errs)
+	}
+	code, _, errs = lab(t, "test", "--sandbox", "--sandbox-timing", "instant")
+	if code != 1 || !strings.Contains(errs, "run 'ecr-vpce-lab up --sandbox' first") {
+		t.Fatalf("test before up: exit %d: %s", code, errs)
+	}
+	code, _, errs = lab(t, "status", "--sandbox", "-o", "yaml")
+	if code != 2 || !strings.Contains(errs, "use text or json") {
+		t.Fatalf("bad --output: exit %d: %s", code, errs)
+	}
+}
+
+func TestLabOffEC2WithExplicitIDs(t *testing.T) {
+	home, state := labHome(t)
+	// Learn the world's IDs from a sandbox on the same state directory.
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(state, "sandbox")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := sb.Workspace()
+	_ = sb.Close()
+	_ = home
+	code, out, errs := lab(t, "up", "--sandbox", "--sandbox-timing", "instant", "--yes", "--subnet", ws.SubnetID, "--workspace-sg", ws.SecurityGroupID)
+	if code != 0 || !strings.Contains(out, "using the IDs you gave") || !strings.Contains(out, "the VPC's main table") {
+		t.Fatalf("up with explicit IDs: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
+		t.Fatalf("down: %d %s", code, errs)
+	}
+}
+
+// TestTranscriptRunsWithAWSCLI runs the scripts `up` and `down` wrote,
+// unchanged, with the AWS CLI against `ecr-vpce-lab sandbox`'s world.
+func TestTranscriptRunsWithAWSCLI(t *testing.T) {
+	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the transcript")
+	bash := testtool.Require(t, "bash", "the transcript is a bash script")
+	home, state := labHome(t)
+	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
+	up, down := filepath.Join(home, "up.sh"), filepath.Join(home, "down.sh")
+	if code, out, errs := lab(t, append([]string{"up", "--yes", "--transcript", up}, fast...)...); code != 0 {
+		t.Fatalf("up: %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := lab(t, append([]string{"down", "--yes", "--transcript", down}, fast...)...); code != 0 {
+		t.Fatalf("down: %d\n%s\n%s", code, out, errs)
+	}
+	// Serve the same world, as `ecr-vpce-lab sandbox` would, and point the
+	// CLI at it with the exports it prints.
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(state, "sandbox")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); v != "" && !strings.HasPrefix(k, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+home, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "PATH="+filepath.Dir(awsCLI)+":"+os.Getenv("PATH"))
+	for _, e := range sb.Env() {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	run := func(script string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bash, script)
+		cmd.Env = env
+		cmd.Dir = home
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			b, _ := os.ReadFile(script)
+			t.Fatalf("%s: %v\n%s\n--- script ---\n%s", filepath.Base(script), err, out.String(), b)
+		}
+		return out.String()
+	}
+	out := run(up)
+	if !strings.Contains(out, "VPCE_SG_ID=sg-") || !strings.Contains(out, "DKR_VPCE_ID=vpce-") {
+		t.Fatalf("up.sh output:\n%s", out)
+	}
+	cr := sb.Credentials()
+	cloud, err := awsops.New(awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey), BaseEndpoint: sb.Endpoint(), LoopbackOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := cloud.TaggedEndpoints(context.Background(), "ecr-vpce-lab:run", "")
+	if err != nil || len(eps) != 3 {
+		t.Fatalf("after up.sh: %d tagged endpoints, %v", len(eps), err)
+	}
+	for _, e := range eps {
+		if !e.Available() {
+			t.Fatalf("endpoint %s is %s after up.sh's wait", e.ID, e.State)
+		}
+	}
+	run(down)
+	eps, _ = cloud.TaggedEndpoints(context.Background(), "ecr-vpce-lab:run", "")
+	sgs, _ := cloud.TaggedSecurityGroups(context.Background(), "ecr-vpce-lab:run", "")
+	if len(eps) != 0 || len(sgs) != 0 {
+		t.Fatalf("after down.sh: %d endpoints, %d groups", len(eps), len(sgs))
+	}
+}
+
+// TestUpInterrupted: Ctrl-C while the endpoints are still pending stops the
+// wait, keeps what was created on record, says how to resume or clean up,
+// and exits 130; 'down' then removes everything.
+func TestUpInterrupted(t *testing.T) {
+	_, state := labHome(t)
+	t.Setenv("NO_COLOR", "1")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// Interrupt once the endpoints are on record (and still pending: the
+		// realistic timing keeps them so for 20 s).
+		for ctx.Err() == nil {
+			b, _ := os.ReadFile(filepath.Join(state, "lab-sandbox.json"))
+			if strings.Count(string(b), `"service": "com.amazonaws.`) == 3 {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := run(ctx, []string{"up", "--sandbox", "--sandbox-timing", "realistic", "--yes"}, strings.NewReader(""), &out, &errb)
+	if code != 130 || !strings.Contains(errb.String(), "Run 'ecr-vpce-lab up' to continue") || !strings.Contains(errb.String(), "'ecr-vpce-lab down'") {
+		t.Fatalf("interrupted up: exit %d after %s\n%s\n%s", code, time.Since(start), out.String(), errb.String())
+	}
+	if time.Since(start) > 15*time.Second {
+		t.Fatalf("the interruption took %s to take effect", time.Since(start))
+	}
+	b, err := os.ReadFile(filepath.Join(state, "lab-sandbox.json"))
+	if err != nil || !strings.Contains(string(b), `"ecr.dkr"`) {
+		t.Fatalf("state after the interruption: %v\n%s", err, b)
+	}
+	// What was created is on record and still pending; down removes it
+	// (resuming is TestInterruptedUpResumes in steps: here the endpoints
+	// would take their realistic 20 s).
+	code, o, e := lab(t, "status", "--sandbox")
+	if code != 0 || strings.Count(o, "pending (created)") != 2 {
+		t.Fatalf("status after the interruption: exit %d\n%s\n%s", code, o, e)
+	}
+	if code, o, e := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {
+		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
+	}
+}
+
+// TestHelperProcess runs the program when re-executed by a test.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("ECR_VPCE_LAB_HELPER") != "1" {
+		return
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// TestUpCtrlCTwice interrupts a real process twice while its endpoints are
+// pending: it exits 130 at once and leaves a state file 'down' can use.
+func TestUpCtrlCTwice(t *testing.T) {
+	home, state := labHome(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "--", "up", "--sandbox", "--yes")
+	cmd.Env = append(os.Environ(), "ECR_VPCE_LAB_HELPER=1", "NO_COLOR=1", "HOME="+home)
+	var out bytes.Buffer
+	pr, pw, _ := os.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	seen, readDone := make(chan struct{}), make(chan struct{})
+	var stdout bytes.Buffer
+	go func() {
+		defer close(readDone)
+		buf := make([]byte, 4096)
+		once := false
+		for {
+			n, err := pr.Read(buf)
+			stdout.Write(buf[:n])
+			if !once && strings.Count(stdout.String(), "pending") >= 2 {
+				once = true
+				close(seen)
+			}
+			if err != nil {
+				if !once {
+					close(seen)
+				}
+				return
+			}
+		}
+	}()
+	select {
+	case <-seen:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("no pending endpoints seen")
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	time.Sleep(20 * time.Millisecond)
+	_ = cmd.Process.Signal(os.Interrupt)
+	start := time.Now()
+	err := cmd.Wait()
+	<-readDone
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 || time.Since(start) > 10*time.Second ||
+		!strings.Contains(stdout.String(), "Stopping: nothing new starts") {
+		t.Fatalf("exit %v after %s\n%s\n%s", err, time.Since(start), stdout.String(), out.String())
+	}
+	b, err := os.ReadFile(filepath.Join(state, "lab-sandbox.json"))
+	var st map[string]any
+	if err != nil || json.Unmarshal(b, &st) != nil || st["endpoints"] == nil {
+		t.Fatalf("state after two interruptions: %v\n%s", err, b)
+	}
+	if code, o, e := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {
+		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
+	}
+}
+
+// TestUpAsksInATerminal: without --yes, in a terminal, up shows what it will
+// create and asks; "n" creates nothing, "y" goes ahead.
+func TestUpAsksInATerminal(t *testing.T) {
+	home, state := labHome(t)
+	env := append(os.Environ(), "ECR_VPCE_LAB_HELPER=1", "NO_COLOR=1", "HOME="+home, "XDG_STATE_HOME="+filepath.Join(home, "state"), "TERM=xterm-256color")
+	start := func() *ptytest.Term {
+		term, err := ptytest.Start(120, 40, env, os.Args[0], "-test.run=^TestHelperProcess$", "--", "up", "--sandbox", "--sandbox-timing", "instant")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(term.Close)
+		if s, err := term.WaitForText(30*time.Second, "This creates, in account 123456789012 (us-west-2)", "security group ECR_VPCE_SG", "Go ahead? [y/N]"); err != nil {
+			t.Fatalf("no question:\n%s", s)
+		}
+		return term
+	}
+	term := start()
+	_ = term.Send("n" + ptytest.Enter)
+	if s, err := term.WaitForText(10*time.Second, "nothing was created"); err != nil {
+		t.Fatalf("after n:\n%s", s)
+	}
+	if err := term.Wait(10 * time.Second); err == nil {
+		t.Fatal("answering n exited 0")
+	}
+	b, _ := os.ReadFile(filepath.Join(state, "lab-sandbox.json"))
+	if strings.Contains(string(b), `"securityGroup"`) {
+		t.Fatalf("n created something:\n%s", b)
+	}
+	term = start()
+	_ = term.Send("y" + ptytest.Enter)
+	if s, err := term.WaitForText(30*time.Second, "The endpoints are up."); err != nil {
+		t.Fatalf("after y:\n%s", s)
+	}
+	if err := term.Wait(10 * time.Second); err != nil {
+		t.Fatalf("up after y: %v", err)
+	}
+	if code, o, e := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
+		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
+	}
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/steps"
+)
+
+// printer turns the engine's events into plain progress lines in the style
+// of AWS Copilot: one line per resource with its state and the time it has
+// taken, a line per step, failures with their fix.
+type printer struct {
+	mu      sync.Mutex
+	w       io.Writer
+	verbose bool
+	lastDNS string
+}
+
+func newPrinter(w io.Writer, verbose bool) *printer { return &printer{w: w, verbose: verbose} }
+
+func (p *printer) line(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lipgloss.Fprintln(p.w, s)
+}
+
+func (p *printer) note(format string, args ...any) {
+	p.line(cliStyles.faint.Render(fmt.Sprintf(format, args...)))
+}
+
+func seconds(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return d.Round(time.Second).String()
+}
+
+var kindLabel = map[string]string{
+	steps.KindSecurityGroup: "security group",
+	steps.KindIngressRule:   "ingress rule",
+	steps.KindEndpoint:      "endpoint",
+	steps.KindImageTag:      "image tag",
+	steps.KindEnvFile:       "env file",
+	steps.KindStateFile:     "state file",
+	steps.KindVPCAttributes: "VPC attributes",
+	steps.KindRepository:    "repository",
+}
+
+func stateStyle(state string) (string, lipgloss.Style) {
+	switch strings.ToLower(state) {
+	case steps.ResFailed, awsops.StateRejected:
+		return "✘", cliStyles.err
+	case steps.ResCreating, awsops.StatePending, steps.ResDeleting, steps.ResWaiting:
+		return "◌", cliStyles.warn
+	case steps.ResKept, steps.ResAdopted, steps.ResRestored:
+		return "✔", cliStyles.warn
+	}
+	return "✔", cliStyles.ok
+}
+
+func (p *printer) event(e steps.Event) {
+	switch e.Kind {
+	case steps.EventStarted:
+		p.line(cliStyles.bold.Render(e.Message))
+	case steps.EventDetail:
+		p.line("  " + e.Message)
+	case steps.EventResource:
+		r := e.Resource
+		if len(r.Addresses) > 0 {
+			p.line(cliStyles.faint.Render(fmt.Sprintf("      %s %s: private addresses %s", r.Name, r.ID, strings.Join(r.Addresses, ", "))))
+			return
+		}
+		mark, st := stateStyle(r.State)
+		label := kindLabel[r.Kind]
+		if label == "" {
+			label = r.Kind
+		}
+		id := r.ID
+		if id == "" {
+			id = "…"
+		}
+		el := ""
+		if !r.Since.IsZero() {
+			el = seconds(e.Time.Sub(r.Since))
+		}
+		s := fmt.Sprintf("  %s %-15s %-14s %-24s %s", st.Render(mark), label, r.Name, id, st.Render(r.State))
+		if el != "" {
+			s += " " + cliStyles.faint.Render("["+el+"]")
+		}
+		p.line(strings.TrimRight(s, " "))
+		if r.Detail != "" {
+			p.line(cliStyles.faint.Render("      " + r.Detail))
+		}
+	case steps.EventCommand:
+		if p.verbose {
+			p.line(cliStyles.faint.Render("  $ " + e.Command.String()))
+		}
+	case steps.EventCheck:
+		c := e.Check
+		mark, st := "✔", cliStyles.ok
+		if !c.OK {
+			mark, st = "✘", cliStyles.err
+			if c.Warning {
+				mark, st = "!", cliStyles.warn
+			}
+		}
+		p.line(fmt.Sprintf("  %s %s: %s", st.Render(mark), c.Title, c.Message))
+		if !c.OK && c.Fix != "" {
+			p.line(cliStyles.faint.Render("      fix: " + c.Fix))
+		}
+	case steps.EventDNS:
+		var parts []string
+		for _, l := range e.Lookups {
+			parts = append(parts, lookupText(l))
+		}
+		s := strings.Join(parts, "; ")
+		p.mu.Lock()
+		same := s == p.lastDNS
+		p.lastDNS = s
+		p.mu.Unlock()
+		if !same {
+			for _, l := range e.Lookups {
+				mark, st := "◌", cliStyles.warn
+				if l.Private() {
+					mark, st = "✔", cliStyles.ok
+				}
+				p.line(fmt.Sprintf("  %s %s", st.Render(mark), lookupText(l)))
+			}
+			if e.NextPoll > 0 {
+				p.line(cliStyles.faint.Render("      not private yet; checking again in " + seconds(e.NextPoll) + " (DNS can lag a few minutes behind 'available')"))
+			}
+		}
+	case steps.EventTest:
+		printTest(p, *e.Test)
+	case steps.EventCall:
+		if p.verbose && e.Call != nil {
+			c := e.Call
+			s := fmt.Sprintf("  · %s %s %s", c.Service, c.Operation, seconds(c.Duration))
+			if c.Retries > 0 {
+				s += fmt.Sprintf(" (%d retries)", c.Retries)
+			}
+			if c.Code != "" {
+				s += " " + c.Code
+			} else if c.Err != nil {
+				s += " error"
+			}
+			p.line(cliStyles.faint.Render(s))
+		}
+	case steps.EventDone:
+		p.line(cliStyles.ok.Render("✔ ") + e.Message + " " + cliStyles.faint.Render("("+seconds(e.Elapsed)+")"))
+	case steps.EventFailed:
+		p.line(cliStyles.err.Render("✘ ") + e.Message + ": " + e.Error)
+		if e.Fix != "" {
+			p.line("  fix: " + e.Fix)
+		}
+	}
+}
+
+func lookupText(l awsops.Lookup) string {
+	if l.Err != "" {
+		return l.Name + ": " + l.Err
+	}
+	var as []string
+	for _, a := range l.Addresses {
+		kind := "public"
+		if a.Private {
+			kind = "private"
+		}
+		as = append(as, a.IP+" ("+kind+")")
+	}
+	return l.Name + " has address " + strings.Join(as, ", ")
+}
+
+func printTest(p *printer, t steps.TestResult) {
+	verdict := cliStyles.ok.Render(t.Verdict())
+	if !t.Outcome.Allowed {
+		verdict = cliStyles.err.Render(t.Verdict())
+	}
+	expect := "as the policy predicts"
+	if !t.Match {
+		expect = cliStyles.err.Render("but the policy predicts " + t.ExpectedVerdict())
+	}
+	what := t.Name + " " + t.Repository
+	if t.Tag != "" {
+		what += ":" + t.Tag
+	}
+	p.line(fmt.Sprintf("  %s: %s, %s", what, verdict, expect))
+	switch {
+	case t.Push != nil:
+		pr := t.Push
+		p.line(cliStyles.faint.Render(fmt.Sprintf("      The push refers to repository [%s/%s]", pr.Registry, pr.Repository)))
+		if pr.LayersExisting > 0 {
+			p.line(cliStyles.faint.Render(fmt.Sprintf("      %d layer(s) already exist", pr.LayersExisting)))
+		}
+		if !pr.Allowed {
+			p.line("      " + strings.ToLower(pr.Code) + ": " + pr.Message)
+		} else if pr.Digest != "" {
+			p.line(cliStyles.faint.Render("      " + pr.Tag + ": digest: " + pr.Digest))
+		}
+	case t.List != nil:
+		if !t.List.Allowed {
+			p.line("      " + t.List.Code + ": " + t.List.Message)
+		}
+		imgs := append([]awsops.Image(nil), t.List.Images...)
+		sort.Slice(imgs, func(i, j int) bool { return imgs[i].Tag < imgs[j].Tag })
+		for _, im := range imgs {
+			tag := im.Tag
+			if tag == "" {
+				tag = "<untagged>"
+			}
+			p.line(fmt.Sprintf("      %-8s %s", tag, im.Digest))
+		}
+	case t.Pull != nil:
+		if !t.Pull.Allowed {
+			p.line("      " + strings.ToLower(t.Pull.Code) + ": " + t.Pull.Message)
+		} else {
+			p.line(cliStyles.faint.Render(fmt.Sprintf("      Digest: %s (%d layers, %d bytes)", t.Pull.Digest, t.Pull.Layers, t.Pull.Bytes)))
+		}
+	}
+}
+
+// callStats counts API calls by service.
+type callStats struct {
+	mu      sync.Mutex
+	total   int
+	retries int
+	by      map[string]int
+}
+
+func (s *callStats) add(c awsops.Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.by == nil {
+		s.by = map[string]int{}
+	}
+	s.total++
+	s.retries += c.Retries
+	s.by[c.Service]++
+}
+
+// summary is "N API calls (ec2 5, ecr 2, ...)".
+func (s *callStats) summary() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := make([]string, 0, len(s.by))
+	for k := range s.by {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, s.by[k]))
+	}
+	out := fmt.Sprintf("%d calls", s.total)
+	if len(parts) > 0 {
+		out += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if s.retries > 0 {
+		out += fmt.Sprintf(", %d retries", s.retries)
+	}
+	return out
+}
+
+func (s *callStats) snapshot() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[string]int{"total": s.total, "retries": s.retries}
+	for k, v := range s.by {
+		m[k] = v
+	}
+	return m
+}

@@ -1,0 +1,519 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/policy"
+)
+
+var endpointVars = map[string]string{EndpointDKR: VarDKR, EndpointAPI: VarAPI, EndpointS3: VarS3}
+
+func endpointType(key string) string {
+	if key == EndpointS3 {
+		return awsops.Gateway
+	}
+	return awsops.Interface
+}
+
+// samePolicy compares two endpoint policies by meaning; "" is AWS's
+// default full-access policy.
+func samePolicy(have, want string) bool {
+	norm := func(s string) string {
+		if strings.TrimSpace(s) == "" {
+			s = `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+		}
+		d, err := policy.Parse([]byte(s))
+		if err != nil {
+			return s
+		}
+		d.Version, d.ID = "", ""
+		return string(d.Canonical())
+	}
+	return norm(have) == norm(want)
+}
+
+func (l *Lab) runEndpoints(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	if st.SecurityGroup == nil {
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "create the endpoints", Message: "the endpoints' security group does not exist yet",
+			Fix: "run the security group step first"}
+	}
+	if len(st.Policy) == 0 {
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "create the endpoints", Message: "no endpoint policy has been chosen yet",
+			Fix: "run the policy step first"}
+	}
+	// The three endpoints are independent: create them at once.
+	var wg sync.WaitGroup
+	errs := make([]error, len(EndpointKeys))
+	for i, key := range EndpointKeys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.ensureEndpoint(ctx, st, key)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, e := range errs {
+			if e != nil {
+				return e
+			}
+		}
+	}
+	return l.waitEndpoints(ctx)
+}
+
+// ensureEndpoint makes sure the lab has its endpoint for key: the one
+// recorded, one found (this run's, or adopted), or a new one.
+func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
+	const s = StepEndpoints
+	svc := l.cloud.ServiceName(key)
+	want := endpointPolicy(key, string(st.Policy), st.PolicyTarget)
+	attempt := 0
+	if rec := st.Endpoints[key]; rec != nil {
+		attempt = rec.Attempt
+		eps, err := l.cloud.Endpoints(ctx, rec.ID)
+		if err != nil {
+			return err
+		}
+		if len(eps) == 1 && !eps[0].Gone() && !eps[0].Failed() && !awsops.SameState(eps[0].State, awsops.StateDeleting) {
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: rec.ID, Name: key, State: eps[0].State})
+			if key != EndpointS3 && !samePolicy(eps[0].Policy, want) {
+				if err := l.modifyPolicy(ctx, s, key, rec.ID, want); err != nil {
+					return err
+				}
+			}
+			return l.setEnv(map[string]string{endpointVars[key]: rec.ID})
+		}
+		if len(eps) == 1 && eps[0].Failed() {
+			return &awsops.Error{Kind: awsops.KindInvalid, Op: "create the " + key + " endpoint", Code: "EndpointFailed",
+				Message: fmt.Sprintf("endpoint %s is %s: %s", rec.ID, eps[0].State, eps[0].LastError),
+				Fix:     "run 'down' to remove it, then 'up' again"}
+		}
+		l.detail(s, "the %s endpoint %s recorded earlier is gone; creating a new one", key, rec.ID)
+		attempt++
+	}
+	found, err := l.cloud.FindEndpoints(ctx, st.Workspace.VpcID, svc)
+	if err != nil {
+		return err
+	}
+	for _, e := range found {
+		switch {
+		case e.Tags[TagKey] == st.RunID:
+			// Ours, created before an interruption cut the record short.
+			if err := l.record(key, e, true, nil, attempt); err != nil {
+				return err
+			}
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: e.State})
+			if key != EndpointS3 && !samePolicy(e.Policy, want) {
+				if err := l.modifyPolicy(ctx, s, key, e.ID, want); err != nil {
+					return err
+				}
+			}
+			return l.setEnv(map[string]string{endpointVars[key]: e.ID})
+		case key == EndpointS3 && containsStr(e.RouteTableIDs, st.Workspace.RouteTableID):
+			// A gateway endpoint for S3 already serves the route table; a
+			// second one would be refused. Use it, and leave it be.
+			if err := l.record(key, e, false, nil, attempt); err != nil {
+				return err
+			}
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: ResAdopted,
+				Detail: "an existing S3 gateway endpoint on " + st.Workspace.RouteTableID + "; left in place on teardown"})
+			return l.setEnv(map[string]string{endpointVars[key]: e.ID})
+		case key != EndpointS3 && e.PrivateDNS:
+			if !l.cfg.Adopt {
+				return &awsops.Error{Kind: awsops.KindConflict, Op: "create the " + key + " endpoint", Code: "ExistingEndpoint",
+					Message: fmt.Sprintf("%s already serves %s in %s with private DNS, and AWS allows only one", e.ID, key, st.Workspace.VpcID),
+					Fix:     "adopt it (pass --adopt, or choose adopt in the wizard): the lab applies its policy and restores the old one on teardown"}
+			}
+			return l.adopt(ctx, s, key, e, want, attempt)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return stopped(err)
+	}
+	spec := awsops.EndpointSpec{
+		VpcID: st.Workspace.VpcID, Service: svc, Type: endpointType(key), Policy: want,
+		ClientToken: fmt.Sprintf("ecr-vpce-lab-%s-%s-%d", st.RunID, key, attempt),
+		Tags:        l.tags("ecr-vpce-lab " + key), Capture: endpointVars[key],
+	}
+	if spec.Type == awsops.Interface {
+		spec.SubnetIDs, spec.SecurityGroupIDs, spec.PrivateDNS = []string{st.Workspace.SubnetID}, []string{st.SecurityGroup.ID}, true
+	} else {
+		spec.RouteTableIDs = []string{st.Workspace.RouteTableID}
+	}
+	since := l.cfg.Now()
+	l.resource(s, ResourceEvent{Kind: KindEndpoint, Name: key, State: ResCreating, Since: since})
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	e, cmd, err := l.cloud.CreateEndpoint(fctx, spec)
+	l.command(s, cmd)
+	if err != nil {
+		return err
+	}
+	if err := l.record(key, e, true, nil, attempt); err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: e.State, Since: since})
+	return l.setEnv(map[string]string{endpointVars[key]: e.ID})
+}
+
+func containsStr(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// record saves an endpoint in the state.
+func (l *Lab) record(key string, e awsops.Endpoint, created bool, original *string, attempt int) error {
+	return l.update(func(x *State) {
+		if x.Endpoints == nil {
+			x.Endpoints = map[string]*Record{}
+		}
+		at := e.Created
+		if at.IsZero() {
+			at = l.cfg.Now()
+		}
+		x.Endpoints[key] = &Record{ID: e.ID, Name: key, Service: e.Service, Type: e.Type, State: e.State, Created: created,
+			CreatedAt: at, AZs: max(len(e.SubnetIDs), 1), OriginalPolicy: original, Attempt: attempt}
+	})
+}
+
+// adopt takes over an existing endpoint: its policy is remembered, to be
+// restored on teardown, and replaced by the lab's.
+func (l *Lab) adopt(ctx context.Context, s StepID, key string, e awsops.Endpoint, want string, attempt int) error {
+	orig := e.Policy
+	if err := l.record(key, e, false, &orig, attempt); err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: ResAdopted,
+		Detail: "an existing endpoint; its policy is restored and it is left in place on teardown"})
+	if !samePolicy(e.Policy, want) {
+		if err := l.modifyPolicy(ctx, s, key, e.ID, want); err != nil {
+			return err
+		}
+	}
+	return l.setEnv(map[string]string{endpointVars[key]: e.ID})
+}
+
+func (l *Lab) modifyPolicy(ctx context.Context, s StepID, key, id, want string) error {
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	cmd, err := l.cloud.ModifyEndpointPolicy(fctx, id, want)
+	l.command(s, cmd)
+	if err != nil {
+		return err
+	}
+	detail := "policy applied"
+	if want == "" {
+		detail = "policy reset to full access"
+	}
+	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: id, Name: key, State: ResModified, Detail: detail})
+	return nil
+}
+
+// waitEndpoints waits until the recorded endpoints are available, with one
+// DescribeVpcEndpoints per poll, reporting each state change.
+func (l *Lab) waitEndpoints(ctx context.Context) error {
+	const s = StepEndpoints
+	st := l.read()
+	var ids []string
+	keyOf := map[string]string{}
+	for _, k := range EndpointKeys {
+		if r := st.Endpoints[k]; r != nil {
+			ids = append(ids, r.ID)
+			keyOf[r.ID] = k
+		}
+	}
+	last := map[string]string{}
+	for _, k := range EndpointKeys {
+		if r := st.Endpoints[k]; r != nil {
+			last[r.ID] = r.State
+		}
+	}
+	eps, err := l.cloud.WaitEndpoints(ctx, ids, func(eps []awsops.Endpoint) {
+		for _, e := range eps {
+			if !strings.EqualFold(last[e.ID], e.State) {
+				last[e.ID] = e.State
+				r := st.Endpoints[keyOf[e.ID]]
+				l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: keyOf[e.ID], State: e.State, Since: r.CreatedAt})
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	var enis []string
+	for _, e := range eps {
+		enis = append(enis, e.ENIIDs...)
+	}
+	addrs := map[string]string{}
+	if len(enis) > 0 {
+		ns, err := l.cloud.NetworkInterfaces(ctx, enis...)
+		if err != nil {
+			return err
+		}
+		for _, n := range ns {
+			addrs[n.ID] = n.PrivateIP
+		}
+	}
+	if err := l.update(func(x *State) {
+		for _, e := range eps {
+			if r := x.Endpoints[keyOf[e.ID]]; r != nil {
+				r.State = e.State
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	for _, e := range eps {
+		if e.Type != awsops.Interface {
+			continue
+		}
+		var ips []string
+		for _, n := range e.ENIIDs {
+			if a := addrs[n]; a != "" {
+				ips = append(ips, a)
+			}
+		}
+		if len(ips) > 0 {
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: keyOf[e.ID], State: e.State, Addresses: ips,
+				Detail: "network interface addresses " + strings.Join(ips, ", ")})
+		}
+	}
+	l.command(s, waitCommand(l.cloud.Region(), ids))
+	return nil
+}
+
+// waitCommand is the shell loop the lab's "wait until available" becomes.
+func waitCommand(region string, ids []string) awsops.Command {
+	q := "length(VpcEndpoints[?State!=`available`])"
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = `"` + id + `"`
+	}
+	return awsops.Command{
+		Comment: "wait until every endpoint is available",
+		Shell: `until [ "$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ` + strings.Join(quoted, " ") +
+			` --query '` + q + `' --output text --region ` + region + `)" = 0 ]; do sleep 5; done`,
+	}
+}
+
+func (l *Lab) checkEndpoints(ctx context.Context) (CheckResult, error) {
+	st := l.read()
+	if len(st.Endpoints) == 0 {
+		return CheckResult{Message: "no endpoints yet"}, nil
+	}
+	var ids []string
+	for _, k := range EndpointKeys {
+		if r := st.Endpoints[k]; r != nil {
+			ids = append(ids, r.ID)
+		}
+	}
+	eps, err := l.cloud.Endpoints(ctx, ids...)
+	if err != nil {
+		return CheckResult{Message: err.Error()}, err
+	}
+	r := CheckResult{OK: len(eps) == len(EndpointKeys)}
+	byID := map[string]awsops.Endpoint{}
+	for _, e := range eps {
+		byID[e.ID] = e
+	}
+	for _, k := range EndpointKeys {
+		rec := st.Endpoints[k]
+		it := CheckItem{ID: k, Title: k + " endpoint"}
+		if rec == nil {
+			it.Message = "not created yet"
+			r.OK = false
+		} else if e, ok := byID[rec.ID]; !ok {
+			it.Message = rec.ID + " no longer exists"
+			r.OK = false
+		} else {
+			it.OK = e.Available()
+			it.Message = rec.ID + " is " + e.State
+			if k != EndpointS3 && !samePolicy(e.Policy, endpointPolicy(k, string(st.Policy), st.PolicyTarget)) {
+				it.OK = false
+				it.Message += ", but its policy is not the lab's"
+			}
+			if !it.OK {
+				r.OK = false
+			}
+		}
+		r.Items = append(r.Items, it)
+	}
+	if r.OK {
+		r.Message = "all three endpoints are available with the lab's policy"
+	} else {
+		r.Message = "not every endpoint is ready"
+	}
+	return r, nil
+}
+
+func (l *Lab) undoEndpoints(ctx context.Context) error {
+	if err := l.removeEndpoints(ctx, StepEndpoints, l.read(), nil); err != nil {
+		return err
+	}
+	return l.unsetEnv(VarDKR, VarAPI, VarS3)
+}
+
+// ApplyPolicy changes the endpoint policy mid-lab: it is checked, saved,
+// and applied with ModifyVpcEndpoint to the endpoints target names (the
+// other ECR endpoint is reset to full access). Before the endpoints exist
+// it only records the choice.
+func (l *Lab) ApplyPolicy(ctx context.Context, doc *policy.Document, target Target) error {
+	l.op.Lock()
+	defer l.op.Unlock()
+	const s = StepPolicy
+	start := time.Now()
+	l.emit(s, Event{Kind: EventStarted, Message: "Change the endpoint policy"})
+	step, _ := stepByID(s)
+	if doc == nil {
+		return l.fail(step, start, &awsops.Error{Kind: awsops.KindInvalid, Op: "change the policy", Message: "no policy given", Fix: "give a policy document"})
+	}
+	if target == "" {
+		target = TargetBoth
+	}
+	if err := l.lintPolicy(doc); err != nil {
+		return l.fail(step, start, err)
+	}
+	canon := string(doc.Canonical())
+	st := l.read()
+	for _, key := range []string{EndpointDKR, EndpointAPI} {
+		rec := st.Endpoints[key]
+		if rec == nil {
+			continue
+		}
+		want := endpointPolicy(key, canon, target)
+		if err := l.modifyPolicy(ctx, s, key, rec.ID, want); err != nil {
+			return l.fail(step, start, err)
+		}
+	}
+	if err := l.update(func(x *State) {
+		x.Policy, x.PolicyTarget = []byte(canon), target
+		// Earlier test results no longer describe the policy in force.
+		x.Tests = nil
+		delete(x.Steps, StepPush)
+		delete(x.Steps, StepList)
+		delete(x.Steps, StepPull)
+	}); err != nil {
+		return l.fail(step, start, err)
+	}
+	l.detail(s, "%s (on %s)", canon, map[Target]string{TargetBoth: "ecr.dkr and ecr.api", TargetDKR: "ecr.dkr only"}[target])
+	l.emit(s, Event{Kind: EventDone, Message: "Change the endpoint policy", Elapsed: time.Since(start)})
+	return nil
+}
+
+// AdoptEndpoint takes over an existing ECR endpoint (a preflight fix): the
+// lab records it, applies its policy when one is chosen, and restores the
+// endpoint's own policy on teardown.
+func (l *Lab) AdoptEndpoint(ctx context.Context, id string) error {
+	l.op.Lock()
+	defer l.op.Unlock()
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	eps, err := l.cloud.Endpoints(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(eps) != 1 || eps[0].Gone() {
+		return &awsops.Error{Kind: awsops.KindNotFound, Op: "adopt " + id, Message: id + " does not exist", Fix: "check the endpoint ID"}
+	}
+	e := eps[0]
+	key := awsops.ShortService(e.Service)
+	if key != EndpointDKR && key != EndpointAPI {
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "adopt " + id, Message: id + " serves " + e.Service + ", not ECR",
+			Fix: "adopt an ecr.dkr or ecr.api endpoint"}
+	}
+	if e.VpcID != st.Workspace.VpcID {
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "adopt " + id, Message: id + " is in " + e.VpcID + ", not the workspace's " + st.Workspace.VpcID,
+			Fix: "adopt an endpoint of the workspace's VPC"}
+	}
+	l.mu.Lock()
+	l.cfg.Adopt = true
+	l.mu.Unlock()
+	want := ""
+	if len(st.Policy) > 0 {
+		want = endpointPolicy(key, string(st.Policy), st.PolicyTarget)
+	} else {
+		want = e.Policy
+	}
+	return l.adopt(ctx, StepPreflight, key, e, want, 0)
+}
+
+func (l *Lab) runDNS(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	hosts := l.cloud.LabHosts(st.Account)
+	l.command(StepDNS, awsops.Command{Shell: "host " + hosts[0] + ` | grep "has address"; host ` + hosts[1] + ` | grep "has address"`,
+		Comment: "both names should resolve to private addresses of the VPC", Check: true})
+	_, err = l.cloud.WatchDNS(ctx, hosts, st.Workspace, l.cfg.DNSTimeout, func(round []awsops.Lookup, next time.Duration) {
+		l.emit(StepDNS, Event{Kind: EventDNS, Lookups: round, NextPoll: next})
+	})
+	return err
+}
+
+// Lookups resolves both lab host names once.
+func (l *Lab) Lookups(ctx context.Context) ([]awsops.Lookup, error) {
+	st := l.read()
+	if st.Account == "" {
+		return nil, nil
+	}
+	var out []awsops.Lookup
+	for _, h := range l.cloud.LabHosts(st.Account) {
+		lk, err := l.cloud.LookupHost(ctx, h, st.Workspace)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, lk)
+	}
+	return out, nil
+}
+
+func (l *Lab) checkDNS(ctx context.Context) (CheckResult, error) {
+	lks, err := l.Lookups(ctx)
+	if err != nil {
+		return CheckResult{Message: err.Error()}, err
+	}
+	r := CheckResult{OK: len(lks) > 0}
+	for _, lk := range lks {
+		it := CheckItem{ID: lk.Name, Title: lk.Name, OK: lk.Private()}
+		var as []string
+		for _, a := range lk.Addresses {
+			kind := "public"
+			if a.Private {
+				kind = "private"
+			}
+			as = append(as, a.IP+" ("+kind+")")
+		}
+		it.Message = strings.Join(as, ", ")
+		if lk.Err != "" {
+			it.Message = lk.Err
+		}
+		if !it.OK {
+			r.OK = false
+		}
+		r.Items = append(r.Items, it)
+	}
+	if r.OK {
+		r.Message = "both ECR host names resolve to private addresses"
+	} else {
+		r.Message = "the ECR host names do not resolve to private addresses yet"
+	}
+	return r, nil
+}

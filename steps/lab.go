@@ -1,0 +1,578 @@
+// Package steps is the lab itself: the workshop's steps in order, each with
+// Run (idempotent: it adopts what already exists), Check (read-only) and
+// Undo; the tests that prove the endpoint policy; teardown; the state file
+// and the ~/.ecr_security lines. Steps never print: they report progress as
+// Events, which the headless commands print as lines and the wizard turns
+// into messages.
+//
+// Every method of Lab is safe to call from any goroutine. Operations (Run,
+// Check, Undo, Up, RunSteps, Tests, ApplyPolicy, Teardown, Status and the
+// preflight fixes) run one at a time: a second call waits for the first.
+// State, Steps, Config, Cost and Resumed never wait for an operation, so a
+// UI may call them at any time, even from an event sink (which must not
+// start operations itself). Events reach the sink one at a time, in order.
+//
+// All I/O honours the context, with one deliberate exception: a create or
+// delete already sent to AWS is allowed to finish (bounded to two minutes)
+// and be recorded when the context is cancelled, so an interruption never
+// leaves a resource the state file does not know.
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/policy"
+)
+
+// StepID names a step.
+type StepID string
+
+// The lab's steps, in order.
+const (
+	StepDiscover      StepID = "discover"
+	StepPreflight     StepID = "preflight"
+	StepSecurityGroup StepID = "security-group"
+	StepIngress       StepID = "ingress"
+	StepPolicy        StepID = "policy"
+	StepEndpoints     StepID = "endpoints"
+	StepDNS           StepID = "dns"
+	StepPush          StepID = "push"
+	StepList          StepID = "list"
+	StepPull          StepID = "pull"
+	// StepTeardown is not in Steps(); teardown events carry it.
+	StepTeardown StepID = "teardown"
+	// StepStatus tags the events of Status.
+	StepStatus StepID = "status"
+)
+
+// Target says which ECR endpoints carry the lab's policy.
+type Target string
+
+// Policy targets.
+const (
+	// TargetBoth attaches the policy to ecr.dkr and ecr.api, as AWS recommends.
+	TargetBoth Target = "both"
+	// TargetDKR attaches it to ecr.dkr only; ecr.api keeps full access.
+	TargetDKR Target = "dkr"
+)
+
+// ParseTarget reads a policy target name.
+func ParseTarget(s string) (Target, error) {
+	switch strings.ToLower(s) {
+	case "", "both":
+		return TargetBoth, nil
+	case "dkr", "ecr.dkr", "dkr-only":
+		return TargetDKR, nil
+	}
+	return "", fmt.Errorf("unknown policy target %q: use both or dkr", s)
+}
+
+// Endpoint keys in State.Endpoints.
+const (
+	EndpointDKR = "ecr.dkr"
+	EndpointAPI = "ecr.api"
+	EndpointS3  = "s3"
+)
+
+// EndpointKeys lists the lab's endpoints in creation order.
+var EndpointKeys = []string{EndpointDKR, EndpointAPI, EndpointS3}
+
+// Config is what the learner chose.
+type Config struct {
+	// Mode is "aws" or "sandbox"; it names the state file and shows in events.
+	Mode string
+	// Account is the workshop's ACCOUNT_ID, if set; STS has the last word.
+	Account string
+	// Repo is the repository the policy protects (ECR_REPO_A).
+	Repo string
+	// SourceTag is the tag the push copies (v1); PushTag the one it pushes (v2).
+	SourceTag, PushTag string
+	// Deny lists the ECR actions the default policy denies on Repo.
+	Deny []string
+	// Policy, when set, replaces the default policy.
+	Policy *policy.Document
+	// Target says which endpoints get the policy.
+	Target Target
+	// Workspace holds explicit IDs (VpcID, SubnetID, SecurityGroupID) for a
+	// workspace that is not discovered through IMDS.
+	Workspace awsops.Workspace
+	// GroupName is the endpoints' security group name (ECR_VPCE_SG).
+	GroupName string
+	// Adopt lets the lab take over an existing ECR endpoint with private DNS
+	// in the VPC (AWS allows only one per service).
+	Adopt bool
+	// EnableVPCDNS lets preflight turn on the VPC's DNS attributes.
+	EnableVPCDNS bool
+	// CreateRepo lets preflight create the repository and push SourceTag.
+	CreateRepo bool
+	// DNSTimeout bounds the wait for private DNS (default 10 minutes).
+	DNSTimeout time.Duration
+	// EnvFile is ~/.ecr_security ("" to leave it alone).
+	EnvFile string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (c *Config) normalise() {
+	if c.Mode == "" {
+		c.Mode = "aws"
+	}
+	if c.Repo == "" {
+		c.Repo = policy.DefaultRepository
+	}
+	if c.SourceTag == "" {
+		c.SourceTag = "v1"
+	}
+	if c.PushTag == "" {
+		c.PushTag = "v2"
+	}
+	if len(c.Deny) == 0 {
+		c.Deny = []string{"ecr:PutImage"}
+	}
+	if c.Target == "" {
+		c.Target = TargetBoth
+	}
+	if c.GroupName == "" {
+		c.GroupName = "ECR_VPCE_SG"
+	}
+	if c.DNSTimeout <= 0 {
+		c.DNSTimeout = 10 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Lab runs the lab against one Cloud.
+type Lab struct {
+	cloud *awsops.Cloud
+	cfg   Config
+	store *Store
+	em    *Emitter
+	env   EnvFile
+
+	op    sync.Mutex // one operation at a time
+	envMu sync.Mutex // serialises ~/.ecr_security rewrites
+	mu    sync.Mutex // guards st
+	st    State
+	// loaded reports whether st came from the state file.
+	loaded bool
+}
+
+// New returns a Lab. It loads the saved state from store when there is one
+// (a damaged state file is an error: the caller decides whether to fall
+// back to tags); otherwise it starts a new run.
+func New(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) (*Lab, error) {
+	cfg.normalise()
+	if em == nil {
+		em = NewEmitter(nil)
+	}
+	l := &Lab{cloud: cloud, cfg: cfg, store: store, em: em, env: EnvFile{Path: cfg.EnvFile}}
+	st, err := store.Load()
+	switch {
+	case err == nil:
+		if st.Mode != cfg.Mode {
+			return nil, fmt.Errorf("the state file %s belongs to %s mode, not %s", store.Path(), st.Mode, cfg.Mode)
+		}
+		l.st, l.loaded = st, true
+	case errors.Is(err, ErrNoState):
+		l.st = newState(cfg.Mode, cfg.Now())
+	default:
+		return nil, err
+	}
+	if l.st.Region == "" {
+		l.st.Region = cloud.Region()
+	} else if l.st.Region != cloud.Region() && l.st.HasResources() {
+		return nil, fmt.Errorf("the saved lab runs in %s, not %s: pass --region %s (or run 'down --region %s' first)",
+			l.st.Region, cloud.Region(), l.st.Region, l.st.Region)
+	}
+	if l.st.Repo == "" {
+		l.st.Repo = cfg.Repo
+	}
+	return l, nil
+}
+
+// NewFresh is New ignoring any saved state (for 'down' and 'status' when
+// the state file is damaged: they fall back to tags).
+func NewFresh(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) *Lab {
+	cfg.normalise()
+	if em == nil {
+		em = NewEmitter(nil)
+	}
+	l := &Lab{cloud: cloud, cfg: cfg, store: store, em: em, env: EnvFile{Path: cfg.EnvFile}}
+	l.st = newState(cfg.Mode, cfg.Now())
+	l.st.Region = cloud.Region()
+	l.st.Repo = cfg.Repo
+	return l
+}
+
+// Resumed reports whether the lab continues a saved run.
+func (l *Lab) Resumed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.loaded
+}
+
+// State returns a copy of the lab's state.
+func (l *Lab) State() State {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.st.clone()
+}
+
+// Config returns the lab's configuration.
+func (l *Lab) Config() Config {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cfg
+}
+
+// Cloud returns the Cloud the lab works with.
+func (l *Lab) Cloud() *awsops.Cloud { return l.cloud }
+
+// update changes the state under the lock and saves it.
+func (l *Lab) update(fn func(*State)) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fn(&l.st)
+	l.st.Updated = l.cfg.Now()
+	if err := l.store.Save(l.st); err != nil {
+		return &awsops.Error{Kind: awsops.KindUnknown, Op: "save the lab's state", Message: err.Error(), Err: err,
+			Fix: "check that the state directory " + l.store.Dir + " is writable (or pass --state-dir)"}
+	}
+	l.loaded = true
+	return nil
+}
+
+func (l *Lab) read() State {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.st
+}
+
+// emit sends an event for step s.
+func (l *Lab) emit(s StepID, e Event) {
+	e.Step = s
+	l.em.Emit(e)
+}
+
+func (l *Lab) detail(s StepID, format string, args ...any) {
+	l.emit(s, Event{Kind: EventDetail, Message: fmt.Sprintf(format, args...)})
+}
+
+func (l *Lab) command(s StepID, c awsops.Command) {
+	if c.IsZero() {
+		return
+	}
+	l.emit(s, Event{Kind: EventCommand, Command: &c})
+}
+
+func (l *Lab) resource(s StepID, r ResourceEvent) {
+	l.emit(s, Event{Kind: EventResource, Resource: &r})
+}
+
+// tags returns the tags of a new resource.
+func (l *Lab) tags(name string) awsops.Tags {
+	return awsops.Tags{TagKey: l.read().RunID, "Name": name}
+}
+
+// Step is one step of the lab.
+type Step struct {
+	ID      StepID `json:"id"`
+	Title   string `json:"title"`
+	Summary string `json:"summary"`
+	// Mutates is set for steps that change AWS (they need confirmation).
+	Mutates bool `json:"mutates"`
+	run     func(l *Lab, ctx context.Context) error
+	check   func(l *Lab, ctx context.Context) (CheckResult, error)
+	undo    func(l *Lab, ctx context.Context) error
+}
+
+// StepInfo is a step and its last outcome, for step lists.
+type StepInfo struct {
+	Step
+	Status  string    `json:"status,omitempty"` // "", done, failed or stopped
+	At      time.Time `json:"at,omitzero"`
+	Message string    `json:"message,omitempty"`
+}
+
+// CheckItem is one line of a check (a preflight checklist item).
+type CheckItem struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	OK      bool   `json:"ok"`
+	Message string `json:"message,omitempty"`
+	Fix     string `json:"fix,omitempty"`
+	// Action names what the Lab can do to fix it (see Fix* constants).
+	Action string `json:"action,omitempty"`
+	// Warning marks an item that does not stop the lab.
+	Warning bool `json:"warning,omitempty"`
+}
+
+// Fix actions a caller can offer for a failed check item.
+const (
+	FixEnableVPCDNS = "enable-vpc-dns"
+	FixAdopt        = "adopt-endpoint"
+	FixCreateRepo   = "create-repository"
+	FixWorkspace    = "choose-workspace"
+)
+
+// CheckResult is the outcome of a read-only check.
+type CheckResult struct {
+	Step    StepID      `json:"step"`
+	OK      bool        `json:"ok"`
+	Message string      `json:"message"`
+	Items   []CheckItem `json:"items,omitempty"`
+}
+
+var allSteps = []Step{
+	{ID: StepDiscover, Title: "Discover the workspace",
+		Summary: "find the workspace's VPC, subnet, security group and route table, and who you are",
+		run:     (*Lab).runDiscover, check: (*Lab).checkDiscover, undo: (*Lab).undoNothing},
+	{ID: StepPreflight, Title: "Preflight checks",
+		Summary: "check VPC DNS, existing endpoints, service zones, the repository and permissions",
+		run:     (*Lab).runPreflight, check: (*Lab).checkPreflight, undo: (*Lab).undoNothing},
+	{ID: StepSecurityGroup, Title: "Security group for the endpoints", Mutates: true,
+		Summary: "create ECR_VPCE_SG in the workspace VPC (or reuse it)",
+		run:     (*Lab).runSecurityGroup, check: (*Lab).checkSecurityGroup, undo: (*Lab).undoSecurityGroup},
+	{ID: StepIngress, Title: "Allow HTTPS from the workspace", Mutates: true,
+		Summary: "allow tcp/443 into the endpoints' group from the workspace's group",
+		run:     (*Lab).runIngress, check: (*Lab).checkIngress, undo: (*Lab).undoIngress},
+	{ID: StepPolicy, Title: "Endpoint policy",
+		Summary: "allow everything, deny ecr:PutImage on the lab repository",
+		run:     (*Lab).runPolicy, check: (*Lab).checkPolicy, undo: (*Lab).undoPolicy},
+	{ID: StepEndpoints, Title: "VPC endpoints", Mutates: true,
+		Summary: "create ecr.dkr and ecr.api (interface, private DNS, with the policy) and s3 (gateway), then wait until available",
+		run:     (*Lab).runEndpoints, check: (*Lab).checkEndpoints, undo: (*Lab).undoEndpoints},
+	{ID: StepDNS, Title: "Private DNS",
+		Summary: "wait until both ECR host names resolve to private addresses in the VPC",
+		run:     (*Lab).runDNS, check: (*Lab).checkDNS, undo: (*Lab).undoNothing},
+	{ID: StepPush, Title: "Push test", Mutates: true,
+		Summary: "push REPO:v2 made of v1's layers: the endpoint policy should refuse PutImage",
+		run:     (*Lab).runPushTest, check: checkTest(StepPush), undo: (*Lab).undoPush},
+	{ID: StepList, Title: "List test",
+		Summary: "list the repository's images through the ECR API: allowed",
+		run:     (*Lab).runListTest, check: checkTest(StepList), undo: (*Lab).undoNothing},
+	{ID: StepPull, Title: "Pull test",
+		Summary: "pull REPO:v1 through the registry: allowed",
+		run:     (*Lab).runPullTest, check: checkTest(StepPull), undo: (*Lab).undoNothing},
+}
+
+// UpSteps are the steps `up` runs; TestSteps those `test` runs.
+var (
+	UpSteps   = []StepID{StepDiscover, StepPreflight, StepSecurityGroup, StepIngress, StepPolicy, StepEndpoints, StepDNS}
+	TestSteps = []StepID{StepPush, StepList, StepPull}
+)
+
+// Steps lists every step with its last outcome.
+func (l *Lab) Steps() []StepInfo {
+	st := l.State()
+	out := make([]StepInfo, 0, len(allSteps))
+	for _, s := range allSteps {
+		info := StepInfo{Step: s}
+		if r, ok := st.Steps[s.ID]; ok {
+			info.Status, info.At, info.Message = r.Status, r.At, r.Message
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+func stepByID(id StepID) (Step, bool) {
+	for _, s := range allSteps {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Step{}, false
+}
+
+// Run runs one step, emitting started, then its progress, then done or
+// failed (with the fix). It is idempotent: resources that already exist
+// are adopted, not duplicated.
+func (l *Lab) Run(ctx context.Context, id StepID) error {
+	s, ok := stepByID(id)
+	if !ok {
+		return fmt.Errorf("unknown step %q", id)
+	}
+	l.op.Lock()
+	defer l.op.Unlock()
+	return l.runLocked(ctx, s)
+}
+
+func (l *Lab) runLocked(ctx context.Context, s Step) error {
+	start := time.Now()
+	l.emit(s.ID, Event{Kind: EventStarted, Message: s.Title})
+	if err := ctx.Err(); err != nil {
+		return l.fail(s, start, stopped(err))
+	}
+	err := s.run(l, ctx)
+	if err != nil {
+		return l.fail(s, start, err)
+	}
+	rec := StepRecord{Status: "done", At: l.cfg.Now()}
+	if serr := l.update(func(st *State) {
+		if st.Steps == nil {
+			st.Steps = map[StepID]StepRecord{}
+		}
+		st.Steps[s.ID] = rec
+	}); serr != nil {
+		return l.fail(s, start, serr)
+	}
+	l.emit(s.ID, Event{Kind: EventDone, Message: s.Title, Elapsed: time.Since(start)})
+	return nil
+}
+
+// stopped turns a cancelled context into a classified error.
+func stopped(err error) error {
+	return &awsops.Error{Kind: awsops.KindCanceled, Op: "stop", Message: "stopped before starting anything new", Err: err,
+		Fix: "run the same command again to continue where it stopped, or 'down' to remove what was created"}
+}
+
+func (l *Lab) fail(s Step, start time.Time, err error) error {
+	fix := awsops.FixOf(err)
+	if fix == "" {
+		fix = "run the command again with --verbose to see every API call"
+	}
+	kind := awsops.KindOf(err)
+	_ = l.update(func(st *State) {
+		if st.Steps == nil {
+			st.Steps = map[StepID]StepRecord{}
+		}
+		status := "failed"
+		if kind == awsops.KindCanceled {
+			status = "stopped"
+		}
+		st.Steps[s.ID] = StepRecord{Status: status, At: l.cfg.Now(), Message: err.Error()}
+	})
+	l.emit(s.ID, Event{Kind: EventFailed, Message: s.Title, Error: err.Error(), Fix: fix, ErrKind: kind, Err: err, Elapsed: time.Since(start)})
+	return &StepError{Step: s.ID, Title: s.Title, Err: err, Fix: fix}
+}
+
+// StepError is a failed step.
+type StepError struct {
+	Step  StepID
+	Title string
+	Err   error
+	Fix   string
+}
+
+func (e *StepError) Error() string { return e.Title + ": " + e.Err.Error() }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Check runs a step's read-only check (for resume and the wizard's Check key).
+func (l *Lab) Check(ctx context.Context, id StepID) (CheckResult, error) {
+	s, ok := stepByID(id)
+	if !ok {
+		return CheckResult{}, fmt.Errorf("unknown step %q", id)
+	}
+	l.op.Lock()
+	defer l.op.Unlock()
+	r, err := s.check(l, ctx)
+	r.Step = id
+	return r, err
+}
+
+// Undo reverses one step (deletes what it created, restores what it adopted).
+func (l *Lab) Undo(ctx context.Context, id StepID) error {
+	s, ok := stepByID(id)
+	if !ok {
+		return fmt.Errorf("unknown step %q", id)
+	}
+	l.op.Lock()
+	defer l.op.Unlock()
+	start := time.Now()
+	l.emit(s.ID, Event{Kind: EventStarted, Message: "Undo: " + s.Title})
+	if err := s.undo(l, ctx); err != nil {
+		return l.fail(s, start, err)
+	}
+	_ = l.update(func(st *State) { delete(st.Steps, s.ID) })
+	l.emit(s.ID, Event{Kind: EventDone, Message: "Undo: " + s.Title, Elapsed: time.Since(start)})
+	return nil
+}
+
+func (l *Lab) undoNothing(context.Context) error { return nil }
+
+// Up runs the steps of UpSteps in order, stopping at the first failure.
+// When ctx is cancelled it starts nothing new: calls already in flight
+// finish and are recorded, and the error says how to resume.
+func (l *Lab) Up(ctx context.Context) error {
+	return l.RunSteps(ctx, UpSteps...)
+}
+
+// RunSteps runs the given steps in order, stopping at the first failure.
+func (l *Lab) RunSteps(ctx context.Context, ids ...StepID) error {
+	l.op.Lock()
+	defer l.op.Unlock()
+	for _, id := range ids {
+		s, ok := stepByID(id)
+		if !ok {
+			return fmt.Errorf("unknown step %q", id)
+		}
+		if err := l.runLocked(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish returns a context for a mutating call that must complete and be
+// recorded even when ctx is cancelled (Ctrl-C lets in-flight creates
+// finish); it is still bounded in time.
+func finish(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+}
+
+// Policy returns the endpoint policy in force (or the one the lab would
+// apply) as a document.
+func (l *Lab) Policy() (*policy.Document, error) {
+	st := l.State()
+	if len(st.Policy) > 0 {
+		return policy.Parse(st.Policy)
+	}
+	return l.buildPolicy(st)
+}
+
+func (l *Lab) buildPolicy(st State) (*policy.Document, error) {
+	if l.cfg.Policy != nil {
+		return l.cfg.Policy, nil
+	}
+	account := st.Account
+	if account == "" {
+		account = l.cfg.Account
+	}
+	return policy.Default(account, st.Region, l.cfg.Repo, l.cfg.Deny)
+}
+
+// policyJSON returns the canonical JSON of the policy in force.
+func (l *Lab) policyJSON() string {
+	st := l.read()
+	return string(st.Policy)
+}
+
+// endpointPolicy returns the policy JSON an endpoint should carry under the
+// current target ("" = AWS's default).
+func endpointPolicy(key string, pol string, target Target) string {
+	switch key {
+	case EndpointDKR:
+		return pol
+	case EndpointAPI:
+		if target == TargetBoth {
+			return pol
+		}
+	}
+	return ""
+}
+
+// marshal is json.Marshal for values that cannot fail.
+func marshal(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,603 @@
+package steps_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/policy"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+type fixture struct {
+	t     *testing.T
+	sb    *sandbox.Sandbox
+	cloud *awsops.Cloud
+	lab   *steps.Lab
+	store *steps.Store
+	env   string
+
+	mu     sync.Mutex
+	events []steps.Event
+	onEv   func(steps.Event)
+}
+
+func (f *fixture) all() []steps.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]steps.Event(nil), f.events...)
+}
+
+func (f *fixture) reset() {
+	f.mu.Lock()
+	f.events = nil
+	f.mu.Unlock()
+}
+
+// sandboxCloud points a Cloud at the sandbox: every address 127.0.0.1.
+func sandboxCloud(t *testing.T, sb *sandbox.Sandbox, observer func(awsops.Call), mod func(*awsops.Options)) *awsops.Cloud {
+	t.Helper()
+	cr := sb.Credentials()
+	opts := awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
+		BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
+		PollMin: time.Millisecond, PollMax: 10 * time.Millisecond, DependencyWait: 10 * time.Second, Observer: observer}
+	for _, e := range sb.Env() {
+		switch e.Name {
+		case "ECR_REGISTRY":
+			opts.RegistryAddr = e.Value
+		case "LAB_DNS_SERVER":
+			opts.DNSServer = e.Value
+		}
+	}
+	if opts.RegistryAddr == "" || opts.DNSServer == "" {
+		t.Fatalf("the sandbox exports no ECR_REGISTRY / LAB_DNS_SERVER: %v", sb.Env())
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	c, err := awsops.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
+	t.Helper()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	sb, err := sandbox.Start(context.Background(), sbo)
+	if err != nil {
+		t.Fatalf("sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	f := &fixture{t: t, sb: sb, env: filepath.Join(home, ".ecr_security")}
+	em := steps.NewEmitter(func(e steps.Event) {
+		f.mu.Lock()
+		f.events = append(f.events, e)
+		on := f.onEv
+		f.mu.Unlock()
+		if on != nil {
+			on(e)
+		}
+	})
+	f.cloud = sandboxCloud(t, sb, em.Call, mod)
+	f.store = steps.NewStore(filepath.Join(home, "state"), "sandbox")
+	cfg.Mode = "sandbox"
+	cfg.EnvFile = f.env
+	if cfg.DNSTimeout == 0 {
+		cfg.DNSTimeout = 5 * time.Second
+	}
+	lab, err := steps.New(cfg, f.cloud, f.store, em)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.lab = lab
+	return f
+}
+
+func (f *fixture) countEndpoints(vpc string) int {
+	f.t.Helper()
+	eps, err := f.cloud.FindEndpoints(context.Background(), vpc, "")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return len(eps)
+}
+
+const userLines = "# my own settings\nexport ECR_REPO_A=team-a/alpine\nexport VPCE_SG_ID=sg-handmade\n"
+
+func TestWholeLab(t *testing.T) {
+	f := newFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
+	if err := os.WriteFile(f.env, []byte(userLines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	st := f.lab.State()
+	ws := f.sb.Workspace()
+	if !st.Workspace.OnEC2 || st.Workspace.VpcID != ws.VpcID || st.Workspace.RouteTableID != ws.RouteTableID || !st.Workspace.RouteTableMain {
+		t.Fatalf("workspace %+v, sandbox %+v", st.Workspace, ws)
+	}
+	if st.SecurityGroup == nil || !st.SecurityGroup.Created || st.Rule == nil || len(st.Endpoints) != 3 {
+		t.Fatalf("state %+v", st)
+	}
+	for _, s := range steps.UpSteps {
+		if st.Steps[s].Status != "done" {
+			t.Errorf("step %s: %+v", s, st.Steps[s])
+		}
+	}
+	// State file: 0600, and what we read back is what we have.
+	fi, err := os.Stat(f.store.Path())
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file %v %v", fi, err)
+	}
+	saved, err := f.store.Load()
+	if err != nil || saved.RunID != st.RunID || saved.Endpoints[steps.EndpointDKR].ID != st.Endpoints[steps.EndpointDKR].ID {
+		t.Fatalf("saved state %+v %v", saved, err)
+	}
+	// ~/.ecr_security: the learner's lines kept, ours after them.
+	b, _ := os.ReadFile(f.env)
+	env := string(b)
+	if !strings.HasPrefix(env, userLines) {
+		t.Fatalf("user lines not kept:\n%s", env)
+	}
+	for _, v := range []string{"VPCE_SG_ID=" + st.SecurityGroup.ID, "SG_RULE_ID=" + st.Rule.ID, "DKR_VPCE_ID=" + st.Endpoints["ecr.dkr"].ID,
+		"API_VPCE_ID=" + st.Endpoints["ecr.api"].ID, "S3_VPCE_ID=" + st.Endpoints["s3"].ID} {
+		if !strings.Contains(env, "export "+v+" # ecr-vpce-lab run="+st.RunID+"\n") {
+			t.Errorf("missing %s in\n%s", v, env)
+		}
+	}
+	// Every created resource is tagged with the run.
+	eps, _ := f.cloud.TaggedEndpoints(ctx, steps.TagKey, st.RunID)
+	sgs, _ := f.cloud.TaggedSecurityGroups(ctx, steps.TagKey, st.RunID)
+	if len(eps) != 3 || len(sgs) != 1 || eps[0].Tags["Name"] == "" {
+		t.Fatalf("tagged: %d endpoints, %d groups", len(eps), len(sgs))
+	}
+
+	// Up again: nothing new.
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up again: %v", err)
+	}
+	if n := f.countEndpoints(ws.VpcID); n != 3 {
+		t.Fatalf("%d endpoints after a second up", n)
+	}
+	for _, s := range steps.UpSteps {
+		if r, err := f.lab.Check(ctx, s); err != nil || !r.OK {
+			t.Errorf("Check(%s) = %+v, %v", s, r, err)
+		}
+	}
+
+	// The tests: push denied, list and pull allowed, each as predicted.
+	res, err := f.lab.Tests(ctx)
+	if err != nil || len(res) != 3 {
+		t.Fatalf("Tests: %v %+v", err, res)
+	}
+	push, list, pull := res[0], res[1], res[2]
+	if push.Outcome.Allowed || !push.Match || push.Expected != policy.ResultExplicitDeny || push.ExpectedBy != "DenyPutImage" ||
+		!strings.Contains(push.Outcome.Message, "is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine with an explicit deny in a VPC endpoint policy") ||
+		push.Push.LayersExisting == 0 {
+		t.Fatalf("push %+v / %+v", push, push.Push)
+	}
+	if !list.Outcome.Allowed || !list.Match || len(list.List.Images) != 1 || list.List.Images[0].Tag != "v1" {
+		t.Fatalf("list %+v", list)
+	}
+	if !pull.Outcome.Allowed || !pull.Match || pull.Pull.Layers == 0 {
+		t.Fatalf("pull %+v", pull)
+	}
+
+	// A policy change with ModifyVpcEndpoint flips the push.
+	allowAll := policy.MustParse(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`)
+	if err := f.lab.ApplyPolicy(ctx, allowAll, steps.TargetDKR); err != nil {
+		t.Fatalf("ApplyPolicy: %v", err)
+	}
+	if err := f.lab.Run(ctx, steps.StepPush); err != nil {
+		t.Fatalf("push after allowing: %v", err)
+	}
+	if r := f.lab.State().Tests["push"]; !r.Outcome.Allowed || !r.Match {
+		t.Fatalf("push after allowing: %+v", r)
+	}
+	if err := f.lab.Run(ctx, steps.StepList); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.lab.State().Tests["list-images"]; len(r.List.Images) != 2 {
+		t.Fatalf("list after the push: %+v", r.List)
+	}
+	deny, _ := policy.Default(st.Account, st.Region, policy.DefaultRepository, nil)
+	if err := f.lab.ApplyPolicy(ctx, deny, steps.TargetBoth); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.Run(ctx, steps.StepPush); err != nil {
+		t.Fatalf("push after denying again: %v", err)
+	}
+	if r := f.lab.State().Tests["push"]; r.Outcome.Allowed {
+		t.Fatalf("push after denying again: %+v", r)
+	}
+	// An invalid policy is refused before AWS sees it.
+	bad := policy.MustParse(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	if err := f.lab.ApplyPolicy(ctx, bad, steps.TargetBoth); awsops.KindOf(err) != awsops.KindInvalid {
+		t.Fatalf("ApplyPolicy(no principal): %v", err)
+	}
+
+	// Teardown: one event per resource, in order, then nothing left.
+	f.reset()
+	rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{})
+	if err != nil || !rep.Nothing() {
+		t.Fatalf("Teardown: %+v %v", rep, err)
+	}
+	var order []string
+	for _, e := range f.all() {
+		if e.Kind == steps.EventResource && (e.Resource.State == steps.ResDeleted || e.Resource.State == steps.ResModified) {
+			order = append(order, e.Resource.Kind)
+		}
+	}
+	want := []string{steps.KindEndpoint, steps.KindEndpoint, steps.KindEndpoint, steps.KindIngressRule, steps.KindSecurityGroup,
+		steps.KindImageTag, steps.KindEnvFile, steps.KindStateFile}
+	if strings.Join(order, ",") != strings.Join(want, ",") {
+		t.Fatalf("deletion order %v, want %v", order, want)
+	}
+	last := f.all()[len(f.all())-2]
+	if last.Kind != steps.EventCheck || last.Check.ID != "nothing-left" || !last.Check.OK {
+		t.Fatalf("second to last event %+v", last)
+	}
+	b, _ = os.ReadFile(f.env)
+	if string(b) != userLines {
+		t.Fatalf("~/.ecr_security after teardown:\n%q\nwant\n%q", b, userLines)
+	}
+	if _, err := os.Stat(f.store.Path()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("state file still there: %v", err)
+	}
+	if n := f.countEndpoints(ws.VpcID); n != 0 {
+		t.Fatalf("%d endpoints left", n)
+	}
+	if g, _ := f.cloud.FindSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG"); g != nil {
+		t.Fatalf("group left: %+v", g)
+	}
+	lr, _, _ := f.cloud.ListImages(ctx, policy.DefaultRepository)
+	if len(lr.Images) != 1 {
+		t.Fatalf("images after teardown: %+v", lr.Images)
+	}
+	// Teardown again: a no-op.
+	if rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil || len(rep.Deleted) != 0 {
+		t.Fatalf("second teardown: %+v %v", rep, err)
+	}
+}
+
+func TestDiscoveryOffEC2(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, func(o *awsops.Options) { o.IMDSDisabled = true })
+	ctx := context.Background()
+	err := f.lab.Run(ctx, steps.StepDiscover)
+	var se *steps.StepError
+	if !errors.As(err, &se) || awsops.KindOf(err) != awsops.KindNotOnEC2 || !strings.Contains(se.Fix, "--subnet") {
+		t.Fatalf("discover without IMDS: %v", err)
+	}
+	failed := f.all()[len(f.all())-1]
+	if failed.Kind != steps.EventFailed || failed.Fix == "" || failed.ErrKind != awsops.KindNotOnEC2 {
+		t.Fatalf("last event %+v", failed)
+	}
+	vpcs, err := f.lab.ListVPCs(ctx)
+	if err != nil || len(vpcs) == 0 {
+		t.Fatal(vpcs, err)
+	}
+	subs, _ := f.lab.ListSubnets(ctx, vpcs[0].ID)
+	sgs, _ := f.lab.ListSecurityGroups(ctx, vpcs[0].ID)
+	ws := f.sb.Workspace()
+	var sub, sg string
+	for _, s := range subs {
+		if s.ID == ws.SubnetID {
+			sub = s.ID
+		}
+	}
+	for _, g := range sgs {
+		if g.ID == ws.SecurityGroupID {
+			sg = g.ID
+		}
+	}
+	if sub == "" || sg == "" {
+		t.Fatalf("choices lack the workspace: %v %v", subs, sgs)
+	}
+	f.lab.SetWorkspace(awsops.Workspace{VpcID: vpcs[0].ID, SubnetID: sub, SecurityGroupID: sg})
+	if err := f.lab.Run(ctx, steps.StepDiscover); err != nil {
+		t.Fatalf("discover with explicit IDs: %v", err)
+	}
+	st := f.lab.State()
+	if st.Workspace.OnEC2 || st.Workspace.RouteTableID != ws.RouteTableID || !st.Workspace.RouteTableMain || st.Account != f.sb.Account() {
+		t.Fatalf("workspace %+v", st.Workspace)
+	}
+}
+
+func TestAdoptExistingGroupAndEndpoint(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{ExistingDKREndpoint: true}}, steps.Config{}, nil)
+	ctx := context.Background()
+	ws := f.sb.Workspace()
+	// A group of the lab's name made by hand earlier, untagged.
+	g, _, err := f.cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "made by hand", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.lab.Up(ctx)
+	if awsops.KindOf(err) != awsops.KindInvalid || !strings.Contains(awsops.FixOf(err), "--adopt") {
+		t.Fatalf("Up with a conflicting endpoint: %v", err)
+	}
+	var item *steps.CheckItem
+	for _, e := range f.all() {
+		if e.Kind == steps.EventCheck && e.Check.ID == "existing-ecr.dkr" {
+			item = e.Check
+		}
+	}
+	if item == nil || item.OK || item.Action != steps.FixAdopt {
+		t.Fatalf("preflight item %+v", item)
+	}
+	existing, _ := f.cloud.FindEndpoints(ctx, ws.VpcID, f.cloud.ServiceName("ecr.dkr"))
+	if len(existing) != 1 {
+		t.Fatalf("existing endpoints %+v", existing)
+	}
+	orig := existing[0].Policy
+	if err := f.lab.AdoptEndpoint(ctx, existing[0].ID); err != nil {
+		t.Fatalf("AdoptEndpoint: %v", err)
+	}
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up after adopting: %v", err)
+	}
+	st := f.lab.State()
+	if st.SecurityGroup.ID != g.ID || st.SecurityGroup.Created {
+		t.Fatalf("group not adopted: %+v", st.SecurityGroup)
+	}
+	dkr := st.Endpoints["ecr.dkr"]
+	if dkr.ID != existing[0].ID || dkr.Created || dkr.OriginalPolicy == nil {
+		t.Fatalf("endpoint not adopted: %+v", dkr)
+	}
+	if n := f.countEndpoints(ws.VpcID); n != 3 {
+		t.Fatalf("%d endpoints", n)
+	}
+	res, err := f.lab.Tests(ctx, steps.StepPush)
+	if err != nil || res[0].Outcome.Allowed {
+		t.Fatalf("push through the adopted endpoint: %+v %v", res, err)
+	}
+	rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{})
+	if err != nil || !rep.Nothing() || len(rep.Kept) != 2 {
+		t.Fatalf("Teardown: %+v %v", rep, err)
+	}
+	after, _ := f.cloud.Endpoints(ctx, existing[0].ID)
+	if len(after) != 1 || !after[0].Available() || after[0].Policy != orig {
+		t.Fatalf("adopted endpoint after teardown: %+v (policy was %q)", after, orig)
+	}
+	if ok, _ := f.cloud.SecurityGroupExists(ctx, g.ID); !ok {
+		t.Fatal("adopted group deleted")
+	}
+	if n := f.countEndpoints(ws.VpcID); n != 1 {
+		t.Fatalf("%d endpoints after teardown, want the adopted one", n)
+	}
+}
+
+func TestPreflightFixes(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true, NoRepository: true}}, steps.Config{}, nil)
+	ctx := context.Background()
+	err := f.lab.Up(ctx)
+	if err == nil {
+		t.Fatal("Up with VPC DNS off and no repository succeeded")
+	}
+	r, err := f.lab.Check(ctx, steps.StepPreflight)
+	if err != nil || r.OK {
+		t.Fatalf("Check(preflight) = %+v, %v", r, err)
+	}
+	actions := map[string]bool{}
+	for _, it := range r.Items {
+		if !it.OK {
+			actions[it.Action] = true
+		}
+	}
+	if !actions[steps.FixEnableVPCDNS] || !actions[steps.FixCreateRepo] {
+		t.Fatalf("fixes offered: %v", actions)
+	}
+	if err := f.lab.EnableVPCDNS(ctx); err != nil {
+		t.Fatalf("EnableVPCDNS: %v", err)
+	}
+	if err := f.lab.CreateRepository(ctx); err != nil {
+		t.Fatalf("CreateRepository: %v", err)
+	}
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up after the fixes: %v", err)
+	}
+	res, err := f.lab.Tests(ctx)
+	if err != nil || res[0].Outcome.Allowed || !res[1].Outcome.Allowed || !res[2].Outcome.Allowed {
+		t.Fatalf("tests: %+v %v", res, err)
+	}
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInterruptedUpResumes(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	// Cancel the moment the security group is being created: the create in
+	// flight finishes and is recorded, nothing new starts.
+	f.onEv = func(e steps.Event) {
+		if e.Kind == steps.EventResource && e.Resource.Kind == steps.KindSecurityGroup && e.Resource.State == steps.ResCreating {
+			cancel()
+		}
+	}
+	err := f.lab.Up(ctx)
+	if awsops.KindOf(err) != awsops.KindCanceled {
+		t.Fatalf("interrupted Up: %v", err)
+	}
+	st := f.lab.State()
+	if st.SecurityGroup == nil || st.Rule != nil || len(st.Endpoints) != 0 {
+		t.Fatalf("after the interruption: %+v", st)
+	}
+	f.onEv = nil
+	// A new Lab from the saved state, as a new process would.
+	lab2, err := steps.New(steps.Config{Mode: "sandbox", EnvFile: f.env}, f.cloud, f.store, nil)
+	if err != nil || !lab2.Resumed() {
+		t.Fatalf("reopen: %v", err)
+	}
+	if err := lab2.Up(context.Background()); err != nil {
+		t.Fatalf("resumed Up: %v", err)
+	}
+	if lab2.State().SecurityGroup.ID != st.SecurityGroup.ID {
+		t.Fatal("the resumed run made a second group")
+	}
+	sgs, _ := f.cloud.TaggedSecurityGroups(context.Background(), steps.TagKey, "")
+	if len(sgs) != 1 {
+		t.Fatalf("%d tagged groups", len(sgs))
+	}
+	if _, err := lab2.Teardown(context.Background(), steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTeardownFindsResourcesByTag(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The state file is lost.
+	if err := os.Remove(f.store.Path()); err != nil {
+		t.Fatal(err)
+	}
+	run := f.lab.State().RunID
+	fresh := steps.NewFresh(steps.Config{Mode: "sandbox", EnvFile: f.env}, f.cloud, f.store, nil)
+	s, err := fresh.Status(ctx)
+	if err != nil || s.Saved || len(s.Leftovers) != 4 {
+		t.Fatalf("status without state: %+v %v", s, err)
+	}
+	// ~/.ecr_security still names the run: down finds it by its tag.
+	rep, err := fresh.Teardown(ctx, steps.TeardownOptions{})
+	if err != nil || rep.RunID != run || !rep.FromTags || !rep.Nothing() || len(rep.Deleted) < 4 {
+		t.Fatalf("teardown without state: %+v %v", rep, err)
+	}
+	b, _ := os.ReadFile(f.env)
+	if strings.Contains(string(b), "ecr-vpce-lab run=") {
+		t.Fatalf("our lines left:\n%s", b)
+	}
+
+	// Both the state file and ~/.ecr_security lost: down names the runs it
+	// sees and asks for --all, which removes them.
+	lab2, _ := steps.New(steps.Config{Mode: "sandbox", EnvFile: f.env}, f.cloud, f.store, nil)
+	if err := lab2.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Remove(f.store.Path())
+	_ = os.Remove(f.env)
+	fresh = steps.NewFresh(steps.Config{Mode: "sandbox", EnvFile: f.env}, f.cloud, f.store, nil)
+	_, err = fresh.Teardown(ctx, steps.TeardownOptions{})
+	if awsops.KindOf(err) != awsops.KindInvalid || !strings.Contains(awsops.FixOf(err), "down --all") || !strings.Contains(err.Error(), lab2.State().RunID) {
+		t.Fatalf("teardown with nothing to go on: %v", err)
+	}
+	rep, err = fresh.Teardown(ctx, steps.TeardownOptions{All: true})
+	if err != nil || !rep.Nothing() || len(rep.Deleted) < 4 {
+		t.Fatalf("teardown --all: %+v %v", rep, err)
+	}
+	rep, err = fresh.Teardown(ctx, steps.TeardownOptions{})
+	if err != nil || len(rep.Deleted) != 0 {
+		t.Fatalf("teardown of nothing: %+v %v", rep, err)
+	}
+}
+
+func TestOneOperationAtATime(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f.lab.Up(ctx)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.countEndpoints(f.sb.Workspace().VpcID); n != 3 {
+		t.Fatalf("%d endpoints after concurrent Ups", n)
+	}
+	// Started/done events never interleave between steps.
+	depth := 0
+	for _, e := range f.all() {
+		switch e.Kind {
+		case steps.EventStarted:
+			depth++
+		case steps.EventDone, steps.EventFailed:
+			depth--
+		}
+		if depth > 1 || depth < 0 {
+			t.Fatalf("interleaved steps at %+v", e)
+		}
+	}
+}
+
+func TestWaitsForAvailabilityAndDNS(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointAvailable: 150 * time.Millisecond, DNSSwitch: 150 * time.Millisecond}},
+		steps.Config{}, func(o *awsops.Options) { o.PollMin, o.PollMax = 20*time.Millisecond, 40*time.Millisecond })
+	start := time.Now()
+	if err := f.lab.Up(context.Background()); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond || d > 3*time.Second {
+		t.Fatalf("Up took %s: it should wait for availability, then DNS, and no longer", d)
+	}
+	var states []string
+	var dnsRounds, privateRounds int
+	for _, e := range f.all() {
+		if e.Kind == steps.EventResource && e.Resource.Name == "ecr.dkr" && len(e.Resource.Addresses) == 0 {
+			states = append(states, e.Resource.State)
+		}
+		if e.Kind == steps.EventDNS {
+			dnsRounds++
+			if e.Lookups[0].Private() && e.Lookups[1].Private() {
+				privateRounds++
+			} else if e.NextPoll <= 0 {
+				t.Fatalf("a public round without a next poll: %+v", e)
+			}
+		}
+	}
+	if strings.Join(states, ",") != "creating,pending,available" {
+		t.Fatalf("ecr.dkr states %v", states)
+	}
+	if dnsRounds < 2 || privateRounds != 1 {
+		t.Fatalf("%d DNS rounds, %d private", dnsRounds, privateRounds)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	ctx := context.Background()
+	// An endpoint that ends in the failed state: the reason and a fix.
+	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{FailEndpoints: "insufficient capacity in the zone", FailEndpointServices: []string{"ecr.api"}}}, steps.Config{}, nil)
+	err := f.lab.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "insufficient capacity in the zone") || !strings.Contains(awsops.FixOf(err), "down") {
+		t.Fatalf("failed endpoint: %v (fix %q)", err, awsops.FixOf(err))
+	}
+	if rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil || !rep.Nothing() {
+		t.Fatalf("teardown after a failed endpoint: %+v %v", rep, err)
+	}
+	// DNS that never switches: a deadline, then the reasons to check.
+	g := newFixture(t, sandbox.Options{Faults: sandbox.Faults{DNSNeverSwitches: true}}, steps.Config{DNSTimeout: 100 * time.Millisecond}, nil)
+	err = g.lab.Up(ctx)
+	if awsops.KindOf(err) != awsops.KindTimeout || !strings.Contains(awsops.FixOf(err), "DHCP options") || !strings.Contains(awsops.FixOf(err), "private hosted zone") {
+		t.Fatalf("DNS never switching: %v (fix %q)", err, awsops.FixOf(err))
+	}
+	// The push then bypasses the endpoint, and the prediction says so.
+	res, err := g.lab.Tests(ctx, steps.StepPush)
+	if err != nil || !res[0].Outcome.Allowed || !res[0].Match || len(res[0].Notes) == 0 {
+		t.Fatalf("push with public DNS: %+v %v", res, err)
+	}
+	if _, err := g.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,621 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/policy"
+)
+
+// SetWorkspace gives explicit workspace IDs (VPC optional, subnet and
+// security group required), for a workspace not on EC2; the next
+// discovery uses them instead of the metadata service.
+func (l *Lab) SetWorkspace(ws awsops.Workspace) {
+	l.op.Lock()
+	defer l.op.Unlock()
+	l.mu.Lock()
+	l.cfg.Workspace = awsops.Workspace{VpcID: ws.VpcID, SubnetID: ws.SubnetID, SecurityGroupID: ws.SecurityGroupID}
+	l.mu.Unlock()
+}
+
+// ListVPCs, ListSubnets and ListSecurityGroups offer choices for a
+// workspace that is not on EC2.
+func (l *Lab) ListVPCs(ctx context.Context) ([]awsops.Choice, error) { return l.cloud.ListVPCs(ctx) }
+
+// ListSubnets lists a VPC's subnets.
+func (l *Lab) ListSubnets(ctx context.Context, vpc string) ([]awsops.Choice, error) {
+	return l.cloud.ListSubnets(ctx, vpc)
+}
+
+// ListSecurityGroups lists a VPC's security groups.
+func (l *Lab) ListSecurityGroups(ctx context.Context, vpc string) ([]awsops.Choice, error) {
+	return l.cloud.ListSecurityGroups(ctx, vpc)
+}
+
+func explicit(ws awsops.Workspace) bool {
+	return ws.VpcID != "" || ws.SubnetID != "" || ws.SecurityGroupID != ""
+}
+
+func (l *Lab) runDiscover(ctx context.Context) error {
+	id, err := l.cloud.WhoAmI(ctx)
+	if err != nil {
+		return err
+	}
+	l.detail(StepDiscover, "account %s, region %s, calling as %s", id.Account, l.cloud.Region(), id.ARN)
+	if l.cfg.Account != "" && l.cfg.Account != id.Account {
+		l.detail(StepDiscover, "note: ACCOUNT_ID is %s but your credentials belong to %s; using %s", l.cfg.Account, id.Account, id.Account)
+	}
+	st := l.read()
+	var ws awsops.Workspace
+	switch {
+	case explicit(l.cfg.Workspace):
+		ws = l.cfg.Workspace
+		if ws.SubnetID == "" || ws.SecurityGroupID == "" {
+			return &awsops.Error{Kind: awsops.KindInvalid, Op: "use the workspace IDs you gave",
+				Message: "both a subnet and the workspace's security group are needed",
+				Fix:     "pass --subnet and --workspace-sg (and optionally --vpc)"}
+		}
+		l.detail(StepDiscover, "using the IDs you gave: subnet %s, security group %s", ws.SubnetID, ws.SecurityGroupID)
+	case st.Workspace.SubnetID != "" && st.Workspace.SecurityGroupID != "":
+		ws = st.Workspace
+		l.detail(StepDiscover, "using the workspace found earlier in this run")
+	default:
+		ws, err = l.cloud.DiscoverIMDS(ctx)
+		if err != nil {
+			return err
+		}
+		l.detail(StepDiscover, "instance metadata: interface %s, instance %s", ws.MAC, ws.InstanceID)
+	}
+	onEC2 := ws.OnEC2
+	done, err := l.cloud.Complete(ctx, ws)
+	if err != nil && awsops.KindOf(err) == awsops.KindNotFound && ws.OnEC2 && !explicit(l.cfg.Workspace) && st.Workspace.SubnetID != "" {
+		// The workspace remembered from earlier is gone (a new instance, a
+		// reset sandbox): ask the metadata service again.
+		l.detail(StepDiscover, "the workspace found earlier no longer exists; asking the instance metadata service again")
+		if ws, err = l.cloud.DiscoverIMDS(ctx); err != nil {
+			return err
+		}
+		done, err = l.cloud.Complete(ctx, ws)
+	}
+	if err != nil {
+		return err
+	}
+	ws = done
+	ws.OnEC2 = onEC2
+	rt := ws.RouteTableID
+	if ws.RouteTableMain {
+		rt += " (the VPC's main table: the subnet is only implicitly associated)"
+	}
+	l.detail(StepDiscover, "VPC %s (%s), subnet %s (%s), workspace security group %s, route table %s",
+		ws.VpcID, ws.VpcCIDR, ws.SubnetID, ws.AZ, ws.SecurityGroupID, rt)
+	if len(st.Endpoints) > 0 && st.Workspace.VpcID != "" && st.Workspace.VpcID != ws.VpcID {
+		return &awsops.Error{Kind: awsops.KindConflict, Op: "discover the workspace",
+			Message: fmt.Sprintf("this run's endpoints are in %s, but the workspace is now %s", st.Workspace.VpcID, ws.VpcID),
+			Fix:     "run 'down' to remove the earlier run's resources first"}
+	}
+	return l.update(func(s *State) {
+		s.Account, s.Caller, s.Workspace = id.Account, id.ARN, ws
+		s.Region = l.cloud.Region()
+	})
+}
+
+func (l *Lab) checkDiscover(ctx context.Context) (CheckResult, error) {
+	st := l.read()
+	if st.Workspace.SubnetID == "" {
+		return CheckResult{Message: "the workspace has not been discovered yet"}, nil
+	}
+	ws, err := l.cloud.Complete(ctx, st.Workspace)
+	if err != nil {
+		return CheckResult{Message: err.Error()}, err
+	}
+	return CheckResult{OK: true, Message: fmt.Sprintf("VPC %s, subnet %s, route table %s", ws.VpcID, ws.SubnetID, ws.RouteTableID)}, nil
+}
+
+// needWorkspace fails when discovery has not run.
+func (l *Lab) needWorkspace() (State, error) {
+	st := l.read()
+	if st.Workspace.VpcID == "" || st.Account == "" {
+		return st, &awsops.Error{Kind: awsops.KindInvalid, Op: "continue", Message: "the workspace has not been discovered yet",
+			Fix: "run the discover step first ('up' runs every step in order)"}
+	}
+	return st, nil
+}
+
+// preflight runs the checks; fix says whether to apply the fixes the
+// config allows.
+func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return nil, err
+	}
+	ws := st.Workspace
+	var items []CheckItem
+	add := func(it CheckItem) {
+		items = append(items, it)
+		if fix {
+			l.emit(StepPreflight, Event{Kind: EventCheck, Check: &it})
+		}
+	}
+	add(CheckItem{ID: "identity", Title: "Credentials and region", OK: true, Message: fmt.Sprintf("%s in %s", st.Caller, st.Region)})
+
+	// VPC DNS attributes.
+	sup, host, err := l.cloud.VPCDNS(ctx, ws.VpcID)
+	if err != nil {
+		return items, err
+	}
+	it := CheckItem{ID: "vpc-dns", Title: "VPC DNS support and host names", OK: sup && host}
+	if !it.OK {
+		it.Message = fmt.Sprintf("enableDnsSupport=%t, enableDnsHostnames=%t: private DNS for the endpoints needs both", sup, host)
+		it.Fix, it.Action = "turn both on (pass --enable-vpc-dns, or press the fix key in the wizard)", FixEnableVPCDNS
+		if fix && l.cfg.EnableVPCDNS {
+			if err := l.enableVPCDNS(ctx, StepPreflight); err != nil {
+				return items, err
+			}
+			it.OK, it.Message = true, "turned on enableDnsSupport and enableDnsHostnames"
+		}
+	} else {
+		it.Message = "enableDnsSupport and enableDnsHostnames are on"
+	}
+	add(it)
+
+	// Existing private-DNS ECR endpoints not ours.
+	for _, key := range []string{EndpointDKR, EndpointAPI} {
+		svc := l.cloud.ServiceName(key)
+		eps, err := l.cloud.FindEndpoints(ctx, ws.VpcID, svc)
+		if err != nil {
+			return items, err
+		}
+		it := CheckItem{ID: "existing-" + key, Title: "No other " + key + " endpoint with private DNS", OK: true, Message: "none found"}
+		for _, e := range eps {
+			if e.Tags[TagKey] == st.RunID || (st.Endpoints[key] != nil && st.Endpoints[key].ID == e.ID) {
+				it.Message = "this run's " + e.ID + " (" + e.State + ")"
+				continue
+			}
+			if e.PrivateDNS {
+				it.OK = false
+				it.Message = fmt.Sprintf("%s (%s) already serves %s with private DNS; AWS allows one per VPC", e.ID, e.State, key)
+				it.Fix, it.Action = "adopt it (pass --adopt): the lab will apply its policy to it and restore the old one on teardown", FixAdopt
+				if l.cfg.Adopt {
+					it.OK, it.Message = true, fmt.Sprintf("%s will be adopted (--adopt)", e.ID)
+				}
+			}
+		}
+		add(it)
+	}
+
+	// Services offered in the subnet's zone.
+	names := []string{l.cloud.ServiceName(EndpointDKR), l.cloud.ServiceName(EndpointAPI), l.cloud.ServiceName(EndpointS3)}
+	zones, err := l.cloud.ServiceZones(ctx, names...)
+	if err != nil {
+		return items, err
+	}
+	for _, n := range names[:2] {
+		it := CheckItem{ID: "zone-" + awsops.ShortService(n), Title: awsops.ShortService(n) + " offered in " + ws.AZ, OK: slices.Contains(zones[n], ws.AZ)}
+		if it.OK {
+			it.Message = "yes"
+		} else {
+			it.Message = fmt.Sprintf("%s is offered in %s only", n, strings.Join(zones[n], ", "))
+			it.Fix, it.Action = "choose a workspace subnet in one of those zones (--subnet)", FixWorkspace
+		}
+		add(it)
+	}
+
+	// The repository, with the tag the push copies.
+	repo, err := l.cloud.DescribeRepository(ctx, l.cfg.Repo, l.cfg.SourceTag)
+	if err != nil {
+		return items, err
+	}
+	it = CheckItem{ID: "repository", Title: "Repository " + l.cfg.Repo + " holds " + l.cfg.SourceTag, OK: repo.Exists && repo.HasTag}
+	if !it.OK {
+		if !repo.Exists {
+			it.Message = "the repository does not exist (the workshop's earlier chapter creates it)"
+		} else {
+			it.Message = "the repository has no " + l.cfg.SourceTag + " tag to copy"
+		}
+		it.Fix, it.Action = "create it and push a small "+l.cfg.SourceTag+" (pass --create-repo), or use --repo", FixCreateRepo
+		if fix && l.cfg.CreateRepo {
+			if err := l.createRepository(ctx, StepPreflight); err != nil {
+				return items, err
+			}
+			it.OK, it.Message = true, "created "+l.cfg.Repo+":"+l.cfg.SourceTag
+		}
+	} else {
+		it.Message = repo.URI + ":" + l.cfg.SourceTag
+	}
+	add(it)
+
+	// Permissions, with DryRun.
+	sg := ""
+	if st.SecurityGroup != nil {
+		sg = st.SecurityGroup.ID
+	}
+	denied, err := l.cloud.DryRun(ctx, ws, sg)
+	if err != nil {
+		return items, err
+	}
+	it = CheckItem{ID: "permissions", Title: "Permission for the lab's EC2 calls (DryRun)", OK: len(denied) == 0}
+	if it.OK {
+		it.Message = "DryRun says every call would succeed"
+	} else {
+		it.Message = "refused: " + strings.Join(denied, ", ")
+		it.Fix = "ask for the actions in docs/iam-policy.json, or use a role that has them"
+	}
+	add(it)
+	return items, nil
+}
+
+func (l *Lab) runPreflight(ctx context.Context) error {
+	items, err := l.preflight(ctx, true)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	var fix string
+	for _, it := range items {
+		if !it.OK && !it.Warning {
+			bad = append(bad, it.Title+": "+it.Message)
+			if fix == "" {
+				fix = it.Fix
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "preflight", Message: strings.Join(bad, "; "), Fix: fix}
+	}
+	return nil
+}
+
+func (l *Lab) checkPreflight(ctx context.Context) (CheckResult, error) {
+	items, err := l.preflight(ctx, false)
+	if err != nil {
+		return CheckResult{Items: items, Message: err.Error()}, err
+	}
+	r := CheckResult{OK: true, Items: items, Message: "every check passed"}
+	for _, it := range items {
+		if !it.OK && !it.Warning {
+			r.OK, r.Message = false, it.Title+": "+it.Message
+			break
+		}
+	}
+	return r, nil
+}
+
+// EnableVPCDNS turns on the VPC's DNS attributes (a preflight fix).
+func (l *Lab) EnableVPCDNS(ctx context.Context) error {
+	l.op.Lock()
+	defer l.op.Unlock()
+	if _, err := l.needWorkspace(); err != nil {
+		return err
+	}
+	return l.enableVPCDNS(ctx, StepPreflight)
+}
+
+func (l *Lab) enableVPCDNS(ctx context.Context, s StepID) error {
+	vpc := l.read().Workspace.VpcID
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	cmds, err := l.cloud.EnableVPCDNS(fctx, vpc)
+	for _, c := range cmds {
+		l.command(s, c)
+	}
+	if err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindVPCAttributes, ID: vpc, Name: "enableDnsSupport, enableDnsHostnames", State: ResModified})
+	return nil
+}
+
+// CreateRepository creates the lab repository and pushes a small SourceTag
+// image (a preflight fix).
+func (l *Lab) CreateRepository(ctx context.Context) error {
+	l.op.Lock()
+	defer l.op.Unlock()
+	return l.createRepository(ctx, StepPreflight)
+}
+
+func (l *Lab) createRepository(ctx context.Context, s StepID) error {
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	cmd, err := l.cloud.CreateRepository(fctx, l.cfg.Repo)
+	l.command(s, cmd)
+	if err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindRepository, ID: l.cfg.Repo, State: ResCreated})
+	cmds, err := l.cloud.SeedImage(fctx, l.cfg.Repo, l.cfg.SourceTag)
+	for _, c := range cmds {
+		l.command(s, c)
+	}
+	if err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindImageTag, ID: l.cfg.Repo + ":" + l.cfg.SourceTag, State: ResCreated})
+	return nil
+}
+
+func (l *Lab) runSecurityGroup(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	const s = StepSecurityGroup
+	if r := st.SecurityGroup; r != nil {
+		ok, err := l.cloud.SecurityGroupExists(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResExists})
+			return l.setEnv(map[string]string{VarSecurityGroup: r.ID})
+		}
+		l.detail(s, "the security group %s recorded earlier is gone; creating it again", r.ID)
+	}
+	g, err := l.cloud.FindSecurityGroup(ctx, st.Workspace.VpcID, l.cfg.GroupName)
+	if err != nil {
+		return err
+	}
+	if g != nil {
+		ours := g.Tags[TagKey] == st.RunID
+		state := ResAdopted
+		if ours {
+			state = ResExists
+		}
+		if err := l.update(func(x *State) {
+			x.SecurityGroup = &Record{ID: g.ID, Name: g.Name, Created: ours}
+		}); err != nil {
+			return err
+		}
+		l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: g.ID, Name: g.Name, State: state,
+			Detail: map[bool]string{true: "", false: "an existing group with this name; reused and left in place on teardown"}[ours]})
+		return l.setEnv(map[string]string{VarSecurityGroup: g.ID})
+	}
+	if err := ctx.Err(); err != nil {
+		return stopped(err)
+	}
+	since := l.cfg.Now()
+	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, Name: l.cfg.GroupName, State: ResCreating, Since: since})
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	g2, cmd, err := l.cloud.CreateSecurityGroup(fctx, st.Workspace.VpcID, l.cfg.GroupName, "Security group for ECR VPC Endpoints", l.tags(l.cfg.GroupName))
+	l.command(s, cmd)
+	if err != nil {
+		return err
+	}
+	if err := l.update(func(x *State) {
+		x.SecurityGroup = &Record{ID: g2.ID, Name: g2.Name, Created: true, CreatedAt: l.cfg.Now()}
+	}); err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: g2.ID, Name: g2.Name, State: ResCreated, Since: since})
+	return l.setEnv(map[string]string{VarSecurityGroup: g2.ID})
+}
+
+func (l *Lab) checkSecurityGroup(ctx context.Context) (CheckResult, error) {
+	st := l.read()
+	if st.SecurityGroup == nil {
+		return CheckResult{Message: "no security group yet"}, nil
+	}
+	ok, err := l.cloud.SecurityGroupExists(ctx, st.SecurityGroup.ID)
+	if err != nil {
+		return CheckResult{Message: err.Error()}, err
+	}
+	if !ok {
+		return CheckResult{Message: st.SecurityGroup.ID + " no longer exists"}, nil
+	}
+	return CheckResult{OK: true, Message: st.SecurityGroup.ID + " exists"}, nil
+}
+
+func (l *Lab) undoSecurityGroup(ctx context.Context) error {
+	st := l.read()
+	r := st.SecurityGroup
+	if r == nil {
+		return nil
+	}
+	if !r.Created {
+		l.resource(StepSecurityGroup, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResKept, Detail: "not created by the lab"})
+	} else if err := l.deleteGroup(ctx, StepSecurityGroup, r); err != nil {
+		return err
+	}
+	if err := l.update(func(x *State) { x.SecurityGroup = nil }); err != nil {
+		return err
+	}
+	return l.unsetEnv(VarSecurityGroup)
+}
+
+func (l *Lab) runIngress(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	const s = StepIngress
+	if st.SecurityGroup == nil {
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "add the ingress rule", Message: "the endpoints' security group does not exist yet",
+			Fix: "run the security group step first"}
+	}
+	sg, src := st.SecurityGroup.ID, st.Workspace.SecurityGroupID
+	existing, err := l.cloud.FindIngressRule(ctx, sg, src)
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		created := existing.Tags[TagKey] == st.RunID || (st.Rule != nil && st.Rule.ID == existing.ID && st.Rule.Created)
+		if err := l.update(func(x *State) { x.Rule = &Record{ID: existing.ID, Name: "tcp/443", Created: created} }); err != nil {
+			return err
+		}
+		l.resource(s, ResourceEvent{Kind: KindIngressRule, ID: existing.ID, Name: "tcp/443", State: ResExists})
+		return l.setEnv(map[string]string{VarRule: existing.ID})
+	}
+	if err := ctx.Err(); err != nil {
+		return stopped(err)
+	}
+	since := l.cfg.Now()
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	rule, cmd, err := l.cloud.AuthorizeIngress(fctx, sg, src, l.tags("ECR_VPCE_SG tcp/443"))
+	l.command(s, cmd)
+	if err != nil {
+		return err
+	}
+	if err := l.update(func(x *State) {
+		x.Rule = &Record{ID: rule.ID, Name: "tcp/443", Created: !rule.Existed || rule.Tags[TagKey] == st.RunID, CreatedAt: l.cfg.Now()}
+	}); err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindIngressRule, ID: rule.ID, Name: "tcp/443", State: ResCreated, Since: since})
+	return l.setEnv(map[string]string{VarRule: rule.ID})
+}
+
+func (l *Lab) checkIngress(ctx context.Context) (CheckResult, error) {
+	st := l.read()
+	if st.SecurityGroup == nil || st.Rule == nil {
+		return CheckResult{Message: "no ingress rule yet"}, nil
+	}
+	r, err := l.cloud.FindIngressRule(ctx, st.SecurityGroup.ID, st.Workspace.SecurityGroupID)
+	if err != nil {
+		return CheckResult{Message: err.Error()}, err
+	}
+	if r == nil {
+		return CheckResult{Message: "the rule allowing tcp/443 from the workspace is missing"}, nil
+	}
+	return CheckResult{OK: true, Message: r.ID + " allows tcp/443 from " + st.Workspace.SecurityGroupID}, nil
+}
+
+func (l *Lab) undoIngress(ctx context.Context) error {
+	st := l.read()
+	if st.Rule == nil || st.SecurityGroup == nil {
+		return nil
+	}
+	if st.Rule.Created {
+		fctx, cancel := finish(ctx)
+		defer cancel()
+		l.resource(StepIngress, ResourceEvent{Kind: KindIngressRule, ID: st.Rule.ID, State: ResDeleting, Since: l.cfg.Now()})
+		cmd, err := l.cloud.RevokeIngress(fctx, st.SecurityGroup.ID, st.Rule.ID)
+		l.command(StepIngress, cmd)
+		if err != nil {
+			return err
+		}
+		l.resource(StepIngress, ResourceEvent{Kind: KindIngressRule, ID: st.Rule.ID, State: ResDeleted})
+	}
+	if err := l.update(func(x *State) { x.Rule = nil }); err != nil {
+		return err
+	}
+	return l.unsetEnv(VarRule)
+}
+
+func (l *Lab) runPolicy(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	doc, err := l.buildPolicy(st)
+	if err != nil {
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "build the endpoint policy", Message: err.Error(), Fix: "check --deny and --repo"}
+	}
+	if err := l.lintPolicy(doc); err != nil {
+		return err
+	}
+	canon := doc.Canonical()
+	if err := l.update(func(x *State) {
+		x.Policy = canon
+		if x.PolicyTarget == "" {
+			x.PolicyTarget = l.cfg.Target
+		}
+	}); err != nil {
+		return err
+	}
+	l.detail(StepPolicy, "%s", string(canon))
+	for _, op := range []string{"push", "pull", "list-images"} {
+		sim, err := policy.Simulate(doc, op, l.cfg.Repo, st.Account, st.Region)
+		if err != nil {
+			continue
+		}
+		switch last := sim.Actions[len(sim.Actions)-1]; {
+		case sim.Decision == policy.ResultAllow:
+			l.detail(StepPolicy, "%s on %s: allowed", op, l.cfg.Repo)
+		case last.Statement != "":
+			l.detail(StepPolicy, "%s on %s: denied at %s by %s", op, l.cfg.Repo, last.Action, last.Statement)
+		default:
+			l.detail(StepPolicy, "%s on %s: denied at %s (no statement allows it)", op, l.cfg.Repo, last.Action)
+		}
+	}
+	return nil
+}
+
+// lintPolicy refuses a policy AWS would reject.
+func (l *Lab) lintPolicy(doc *policy.Document) error {
+	st := l.read()
+	src := doc.Canonical()
+	fs := policy.LintWith(src, policy.LintOptions{Account: st.Account, Region: st.Region, Repository: l.cfg.Repo})
+	if policy.HasErrors(fs) {
+		var msgs []string
+		fix := ""
+		for _, f := range fs {
+			if f.Severity == policy.SeverityError {
+				msgs = append(msgs, f.Message)
+				if fix == "" {
+					fix = f.Fix
+				}
+			}
+		}
+		return &awsops.Error{Kind: awsops.KindInvalid, Op: "check the endpoint policy", Message: strings.Join(msgs, "; "),
+			Fix: "fix the policy (see 'ecr-vpce-lab policy check FILE'): " + fix}
+	}
+	return nil
+}
+
+func (l *Lab) checkPolicy(context.Context) (CheckResult, error) {
+	st := l.read()
+	if len(st.Policy) == 0 {
+		return CheckResult{Message: "no policy chosen yet"}, nil
+	}
+	doc, err := policy.Parse(st.Policy)
+	if err != nil {
+		return CheckResult{Message: err.Error()}, nil
+	}
+	if err := l.lintPolicy(doc); err != nil {
+		return CheckResult{Message: err.Error()}, nil
+	}
+	return CheckResult{OK: true, Message: "the policy is valid; target: " + string(st.PolicyTarget)}, nil
+}
+
+func (l *Lab) undoPolicy(context.Context) error {
+	return l.update(func(x *State) { x.Policy = nil })
+}
+
+// setEnv records lab variables in ~/.ecr_security and the state.
+func (l *Lab) setEnv(vars map[string]string) error {
+	l.envMu.Lock()
+	defer l.envMu.Unlock()
+	st := l.read()
+	if err := l.env.Set(st.RunID, vars); err != nil {
+		return &awsops.Error{Kind: awsops.KindUnknown, Op: "write " + l.env.Path, Message: err.Error(), Err: err,
+			Fix: "check that " + l.env.Path + " is writable"}
+	}
+	return l.update(func(x *State) {
+		if x.EnvVars == nil {
+			x.EnvVars = map[string]string{}
+		}
+		for k, v := range vars {
+			x.EnvVars[k] = v
+		}
+	})
+}
+
+// unsetEnv removes this run's lines for names from ~/.ecr_security.
+func (l *Lab) unsetEnv(names ...string) error {
+	l.envMu.Lock()
+	defer l.envMu.Unlock()
+	st := l.read()
+	if _, err := l.env.RemoveVars(st.RunID, names...); err != nil {
+		return &awsops.Error{Kind: awsops.KindUnknown, Op: "clean " + l.env.Path, Message: err.Error(), Err: err,
+			Fix: "remove the lines ending in '" + envMarker + st.RunID + "' by hand"}
+	}
+	return l.update(func(x *State) {
+		for _, n := range names {
+			delete(x.EnvVars, n)
+		}
+	})
+}

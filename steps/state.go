@@ -1,0 +1,285 @@
+package steps
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+)
+
+// stateVersion is bumped when the state file's format changes incompatibly.
+const stateVersion = 1
+
+// TagKey is the tag every resource the lab creates carries, with the run id
+// as its value, so teardown finds leftovers even without the state file.
+const TagKey = "ecr-vpce-lab:run"
+
+// Record is one AWS resource the lab uses.
+type Record struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Created is set when this lab created it (and so removes it); adopted
+	// resources are left in place, restored to how they were.
+	Created   bool      `json:"created"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	// Service and Type, for endpoints.
+	Service string `json:"service,omitempty"`
+	Type    string `json:"type,omitempty"`
+	State   string `json:"state,omitempty"`
+	// AZs counts the zones an interface endpoint has interfaces in (cost).
+	AZs int `json:"azs,omitempty"`
+	// OriginalPolicy of an adopted endpoint, restored on teardown.
+	OriginalPolicy *string `json:"originalPolicy,omitempty"`
+	// Attempt numbers re-creations, so each gets a fresh ClientToken.
+	Attempt int `json:"attempt,omitempty"`
+}
+
+// StepRecord is the last outcome of a step.
+type StepRecord struct {
+	Status  string    `json:"status"` // done, failed or stopped (interrupted)
+	At      time.Time `json:"at"`
+	Message string    `json:"message,omitempty"`
+}
+
+// State is everything the lab remembers between commands.
+type State struct {
+	Version   int              `json:"version"`
+	RunID     string           `json:"runId"`
+	Mode      string           `json:"mode"`
+	Account   string           `json:"account,omitempty"`
+	Region    string           `json:"region,omitempty"`
+	Caller    string           `json:"caller,omitempty"`
+	Workspace awsops.Workspace `json:"workspace"`
+	Repo      string           `json:"repository,omitempty"`
+
+	SecurityGroup *Record            `json:"securityGroup,omitempty"`
+	Rule          *Record            `json:"ingressRule,omitempty"`
+	Endpoints     map[string]*Record `json:"endpoints,omitempty"` // keyed by ecr.dkr, ecr.api, s3
+
+	// Policy is the endpoint policy in force (canonical JSON); PolicyTarget
+	// says which endpoints carry it (both or dkr).
+	Policy       json.RawMessage `json:"policy,omitempty"`
+	PolicyTarget Target          `json:"policyTarget,omitempty"`
+
+	// PushedTags are tags the push test managed to push (removed on teardown).
+	PushedTags []string `json:"pushedTags,omitempty"`
+	// Tests holds the last result of each test.
+	Tests map[string]TestResult `json:"tests,omitempty"`
+
+	Steps   map[StepID]StepRecord `json:"steps,omitempty"`
+	Started time.Time             `json:"started"`
+	Updated time.Time             `json:"updated"`
+	// EnvVars are the ~/.ecr_security lines written, by name.
+	EnvVars map[string]string `json:"envVars,omitempty"`
+}
+
+func newState(mode string, now time.Time) State {
+	return State{Version: stateVersion, RunID: newRunID(), Mode: mode, Started: now, Updated: now}
+}
+
+func newRunID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// clone returns a deep copy, so callers can read it without locks.
+func (s State) clone() State {
+	b, _ := json.Marshal(s)
+	var c State
+	_ = json.Unmarshal(b, &c)
+	return c
+}
+
+// HasResources reports whether the state records anything in AWS.
+func (s State) HasResources() bool {
+	return s.SecurityGroup != nil || s.Rule != nil || len(s.Endpoints) > 0 || len(s.PushedTags) > 0
+}
+
+// Store keeps the state file of one mode in a directory.
+type Store struct {
+	Dir  string
+	Mode string
+	lock *os.File
+}
+
+// DefaultStateDir is $XDG_STATE_HOME/ecr-vpce-lab, falling back to
+// ~/.local/state/ecr-vpce-lab.
+func DefaultStateDir() (string, error) {
+	if x := os.Getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "ecr-vpce-lab"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no state directory (%v): pass --state-dir", err)
+	}
+	return filepath.Join(home, ".local", "state", "ecr-vpce-lab"), nil
+}
+
+// NewStore returns the store for mode ("aws" or "sandbox") in dir.
+func NewStore(dir, mode string) *Store { return &Store{Dir: dir, Mode: mode} }
+
+// Path is the state file's path.
+func (s *Store) Path() string { return filepath.Join(s.Dir, "lab-"+s.Mode+".json") }
+
+// ErrNoState means no state file exists.
+var ErrNoState = errors.New("no saved lab state")
+
+// StateError is a state file that exists but cannot be used.
+type StateError struct {
+	Path string
+	Err  error
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("the state file %s is damaged (%v)", e.Path, e.Err)
+}
+
+func (e *StateError) Unwrap() error { return e.Err }
+
+// Load reads the state; ErrNoState when there is none, *StateError when it
+// is damaged.
+func (s *Store) Load() (State, error) {
+	b, err := os.ReadFile(s.Path())
+	if errors.Is(err, fs.ErrNotExist) {
+		return State{}, ErrNoState
+	}
+	if err != nil {
+		return State{}, &StateError{Path: s.Path(), Err: err}
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return State{}, &StateError{Path: s.Path(), Err: err}
+	}
+	if st.Version != stateVersion || st.RunID == "" {
+		return State{}, &StateError{Path: s.Path(), Err: fmt.Errorf("format version %d, run %q", st.Version, st.RunID)}
+	}
+	for k, r := range st.Endpoints {
+		if r == nil || r.ID == "" {
+			delete(st.Endpoints, k)
+		}
+	}
+	if st.SecurityGroup != nil && st.SecurityGroup.ID == "" {
+		st.SecurityGroup = nil
+	}
+	if st.Rule != nil && st.Rule.ID == "" {
+		st.Rule = nil
+	}
+	return st, nil
+}
+
+// Save writes the state atomically: temp file, fsync, rename, mode 0600.
+func (s *Store) Save(st State) error {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(s.Path(), append(b, '\n'), 0o600)
+}
+
+// Remove deletes the state file (a missing one is fine).
+func (s *Store) Remove() error {
+	if err := os.Remove(s.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// LockedError says another command is working on the same lab.
+type LockedError struct {
+	Path string
+	PID  int
+}
+
+func (e *LockedError) Error() string {
+	who := "another ecr-vpce-lab command"
+	if e.PID > 0 {
+		who += fmt.Sprintf(" (process %d)", e.PID)
+	}
+	return who + " is working on this lab (" + e.Path + "); wait for it to finish, or stop it"
+}
+
+// Lock takes the store's lock for this process, so two commands never
+// interleave on one lab. Unlock releases it.
+func (s *Store) Lock() error {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return err
+	}
+	path := filepath.Join(s.Dir, "lab-"+s.Mode+".lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(path)
+		_ = f.Close()
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return &LockedError{Path: path, PID: pid}
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	s.lock = f
+	return nil
+}
+
+// Unlock releases the lock taken by Lock.
+func (s *Store) Unlock() {
+	if s.lock == nil {
+		return
+	}
+	_ = s.lock.Truncate(0)
+	_ = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
+	_ = s.lock.Close()
+	s.lock = nil
+}
+
+// writeFileAtomic writes data so readers see the old or the new content.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(mode); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+
+	"ecr-vpce-lab/awsops"
+)
+
+// ResourceStatus is one resource as status reports it.
+type ResourceStatus struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// State is the live state (available, exists, gone...).
+	State string `json:"state"`
+	// Created is set when the lab created it (teardown removes it).
+	Created bool   `json:"created"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Status is what exists, its state, DNS and cost.
+type Status struct {
+	RunID     string           `json:"runId"`
+	Mode      string           `json:"mode"`
+	Account   string           `json:"account,omitempty"`
+	Region    string           `json:"region"`
+	Caller    string           `json:"caller,omitempty"`
+	Saved     bool             `json:"saved"`
+	Workspace awsops.Workspace `json:"workspace"`
+	Resources []ResourceStatus `json:"resources"`
+	// Leftovers are resources tagged by this run that the state does not
+	// list (or, without a state file, every tagged resource).
+	Leftovers    []ResourceStatus      `json:"leftovers"`
+	DNS          []awsops.Lookup       `json:"dns,omitempty"`
+	DNSError     string                `json:"dnsError,omitempty"`
+	Policy       json.RawMessage       `json:"policy,omitempty"`
+	PolicyTarget Target                `json:"policyTarget,omitempty"`
+	Cost         Cost                  `json:"cost"`
+	Steps        []StepInfo            `json:"steps"`
+	Tests        map[string]TestResult `json:"tests,omitempty"`
+}
+
+// Status reads the live state of everything the lab knows of, read-only.
+// Without a saved run it lists every resource tagged by any run.
+func (l *Lab) Status(ctx context.Context) (Status, error) {
+	l.op.Lock()
+	defer l.op.Unlock()
+	st := l.read()
+	out := Status{RunID: st.RunID, Mode: st.Mode, Account: st.Account, Region: l.cloud.Region(), Caller: st.Caller,
+		Saved: l.loaded, Workspace: st.Workspace, Resources: []ResourceStatus{}, Leftovers: []ResourceStatus{},
+		Policy: st.Policy, PolicyTarget: st.PolicyTarget, Steps: l.stepsOf(st), Tests: st.Tests}
+	if sg := st.SecurityGroup; sg != nil {
+		ok, err := l.cloud.SecurityGroupExists(ctx, sg.ID)
+		if err != nil {
+			return out, err
+		}
+		out.Resources = append(out.Resources, ResourceStatus{Kind: KindSecurityGroup, ID: sg.ID, Name: sg.Name, State: existsWord(ok), Created: sg.Created})
+		if r := st.Rule; r != nil {
+			state := "gone"
+			if ok {
+				rule, err := l.cloud.FindIngressRule(ctx, sg.ID, st.Workspace.SecurityGroupID)
+				if err != nil {
+					return out, err
+				}
+				state = existsWord(rule != nil)
+			}
+			out.Resources = append(out.Resources, ResourceStatus{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: state, Created: r.Created})
+		}
+	}
+	var ids []string
+	for _, k := range EndpointKeys {
+		if r := st.Endpoints[k]; r != nil {
+			ids = append(ids, r.ID)
+		}
+	}
+	eps, err := l.cloud.Endpoints(ctx, ids...)
+	if err != nil {
+		return out, err
+	}
+	live := map[string]awsops.Endpoint{}
+	for _, e := range eps {
+		live[e.ID] = e
+	}
+	for _, k := range EndpointKeys {
+		r := st.Endpoints[k]
+		if r == nil {
+			continue
+		}
+		rs := ResourceStatus{Kind: KindEndpoint, ID: r.ID, Name: k, State: "gone", Created: r.Created}
+		if e, ok := live[r.ID]; ok {
+			rs.State = e.State
+			if e.LastError != "" {
+				rs.Detail = e.LastError
+			}
+		}
+		out.Resources = append(out.Resources, rs)
+	}
+	// Tagged resources the state does not know.
+	tag := st.RunID
+	if !l.loaded {
+		tag = ""
+	}
+	tEPs, err := l.cloud.TaggedEndpoints(ctx, TagKey, tag)
+	if err != nil {
+		return out, err
+	}
+	for _, e := range tEPs {
+		if _, ok := live[e.ID]; !ok {
+			out.Leftovers = append(out.Leftovers, ResourceStatus{Kind: KindEndpoint, ID: e.ID, Name: awsops.ShortService(e.Service), State: e.State, Created: true,
+				Detail: TagKey + "=" + e.Tags[TagKey]})
+		}
+	}
+	tSGs, err := l.cloud.TaggedSecurityGroups(ctx, TagKey, tag)
+	if err != nil {
+		return out, err
+	}
+	for _, g := range tSGs {
+		if st.SecurityGroup == nil || st.SecurityGroup.ID != g.ID {
+			out.Leftovers = append(out.Leftovers, ResourceStatus{Kind: KindSecurityGroup, ID: g.ID, Name: g.Name, State: ResExists, Created: true,
+				Detail: TagKey + "=" + g.Tags[TagKey]})
+		}
+	}
+	if st.Account != "" && st.Workspace.VpcCIDR != "" {
+		for _, h := range l.cloud.LabHosts(st.Account) {
+			lk, err := l.cloud.LookupHost(ctx, h, st.Workspace)
+			if err != nil {
+				out.DNSError = err.Error()
+				break
+			}
+			out.DNS = append(out.DNS, lk)
+		}
+	}
+	// Cost of what still exists.
+	costState := st
+	costState.Endpoints = map[string]*Record{}
+	for k, r := range st.Endpoints {
+		if e, ok := live[r.ID]; ok && !e.Gone() {
+			costState.Endpoints[k] = r
+		}
+	}
+	out.Cost = CostOf(costState, l.cfg.Now())
+	return out, nil
+}
+
+func existsWord(ok bool) string {
+	if ok {
+		return ResExists
+	}
+	return ResGone
+}
+
+func (l *Lab) stepsOf(st State) []StepInfo {
+	out := make([]StepInfo, 0, len(allSteps))
+	for _, s := range allSteps {
+		info := StepInfo{Step: s}
+		if r, ok := st.Steps[s.ID]; ok {
+			info.Status, info.At, info.Message = r.Status, r.At, r.Message
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// Cost returns the cost of the lab's endpoints according to the state.
+func (l *Lab) Cost() Cost { return CostOf(l.State(), l.cfg.Now()) }

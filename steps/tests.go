@@ -1,0 +1,292 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/policy"
+)
+
+// TestResult is the outcome of one of the lab's tests, beside what the
+// policy in force predicts.
+type TestResult struct {
+	// Name is the client operation: push, list-images or pull.
+	Name       string `json:"name"`
+	Repository string `json:"repository"`
+	Tag        string `json:"tag,omitempty"`
+	// Expected is policy.Simulate's verdict for the policies the endpoints
+	// carry; ExpectedAction and ExpectedBy name the refused action and the
+	// deciding statement.
+	Expected       policy.Result `json:"expected"`
+	ExpectedAction string        `json:"expectedAction,omitempty"`
+	ExpectedBy     string        `json:"expectedBy,omitempty"`
+	// Outcome is what AWS did, with its own words.
+	Outcome awsops.Outcome `json:"outcome"`
+	// Match is set when the outcome is what the simulation predicts.
+	Match bool               `json:"match"`
+	Push  *awsops.PushResult `json:"push,omitempty"`
+	List  *awsops.ListResult `json:"list,omitempty"`
+	Pull  *awsops.PullResult `json:"pull,omitempty"`
+	At    time.Time          `json:"at"`
+	Sim   *policy.Simulation `json:"simulation,omitempty"`
+	Notes []string           `json:"notes,omitempty"`
+}
+
+// Verdict is "allowed" or "denied".
+func (t TestResult) Verdict() string {
+	if t.Outcome.Allowed {
+		return "allowed"
+	}
+	return "denied"
+}
+
+// ExpectedVerdict is "allowed" or "denied".
+func (t TestResult) ExpectedVerdict() string {
+	if t.Expected == policy.ResultAllow {
+		return "allowed"
+	}
+	return "denied"
+}
+
+var testOps = map[StepID]string{StepPush: "push", StepList: "list-images", StepPull: "pull"}
+
+// policiesInForce reads the policies of the ECR endpoints that carry the
+// workspace's traffic from EC2 itself, so the prediction follows the world,
+// not our notes. An endpoint carries traffic when it is available with
+// private DNS and its host name resolves to a private address of the VPC
+// (while DNS still answers with public addresses, requests bypass it).
+func (l *Lab) policiesInForce(ctx context.Context, st State) (map[policy.Endpoint]*policy.Document, []string, error) {
+	pols := map[policy.Endpoint]*policy.Document{}
+	var notes []string
+	if st.Workspace.VpcID == "" {
+		return pols, notes, nil
+	}
+	hosts := l.cloud.LabHosts(st.Account)
+	hostOf := map[string]string{EndpointDKR: hosts[0], EndpointAPI: hosts[1]}
+	for _, key := range []string{EndpointDKR, EndpointAPI} {
+		eps, err := l.cloud.FindEndpoints(ctx, st.Workspace.VpcID, l.cloud.ServiceName(key))
+		if err != nil {
+			return nil, nil, err
+		}
+		var live *awsops.Endpoint
+		for i, e := range eps {
+			if e.PrivateDNS && e.Available() {
+				live = &eps[i]
+			}
+		}
+		if live == nil {
+			continue
+		}
+		if lk, err := l.cloud.LookupHost(ctx, hostOf[key], st.Workspace); err == nil && !lk.Private() {
+			notes = append(notes, hostOf[key]+" does not resolve to a private address yet, so requests bypass the "+key+" endpoint and its policy")
+			continue
+		}
+		if live.Policy == "" {
+			notes = append(notes, key+" endpoint "+live.ID+" has the default full-access policy")
+			continue
+		}
+		doc, err := policy.Parse([]byte(live.Policy))
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("cannot read the policy of %s: %v", live.ID, err))
+			continue
+		}
+		pols[policy.Endpoint(key)] = doc
+	}
+	return pols, notes, nil
+}
+
+// expect simulates op (after the login it needs) under the policies in force.
+func (l *Lab) expect(ctx context.Context, st State, op string) (policy.Simulation, []string, error) {
+	pols, notes, err := l.policiesInForce(ctx, st)
+	if err != nil {
+		return policy.Simulation{}, nil, err
+	}
+	principal := st.Caller
+	if principal == "" {
+		principal = policy.LabPrincipal(st.Account)
+	}
+	if op != "list-images" {
+		login, err := policy.SimulateEndpoints(pols, "login", l.cfg.Repo, st.Account, st.Region, principal)
+		if err != nil {
+			return policy.Simulation{}, nil, err
+		}
+		if login.Decision != policy.ResultAllow {
+			login.Operation = op
+			return login, append(notes, "the registry login (ecr:GetAuthorizationToken) is refused first"), nil
+		}
+	}
+	sim, err := policy.SimulateEndpoints(pols, op, l.cfg.Repo, st.Account, st.Region, principal)
+	return sim, notes, err
+}
+
+func (l *Lab) newResult(st State, id StepID, sim policy.Simulation, notes []string) TestResult {
+	r := TestResult{Name: testOps[id], Repository: l.cfg.Repo, Expected: sim.Decision, At: l.cfg.Now(), Sim: &sim, Notes: notes}
+	if sim.Decision != policy.ResultAllow && len(sim.Actions) > 0 {
+		last := sim.Actions[len(sim.Actions)-1]
+		r.ExpectedAction, r.ExpectedBy = last.Action, last.Statement
+	}
+	return r
+}
+
+func (l *Lab) finishTest(id StepID, r TestResult) error {
+	r.Match = (r.Expected == policy.ResultAllow) == r.Outcome.Allowed
+	if err := l.update(func(x *State) {
+		if x.Tests == nil {
+			x.Tests = map[string]TestResult{}
+		}
+		x.Tests[r.Name] = r
+		if r.Name == "push" && r.Outcome.Allowed && !containsStr(x.PushedTags, r.Tag) {
+			x.PushedTags = append(x.PushedTags, r.Tag)
+		}
+	}); err != nil {
+		return err
+	}
+	l.emit(id, Event{Kind: EventTest, Test: &r})
+	if !r.Match {
+		return &awsops.Error{Kind: awsops.KindUnknown, Op: r.Name + " test", Code: "UnexpectedOutcome",
+			Message: fmt.Sprintf("%s was %s, but the policy in force predicts %s", r.Name, r.Verdict(), r.ExpectedVerdict()),
+			Fix:     "check with 'status' that the endpoints are available with private DNS and that DNS already answers with private addresses, then run the test again"}
+	}
+	return nil
+}
+
+func (l *Lab) runPushTest(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	sim, notes, err := l.expect(ctx, st, "push")
+	if err != nil {
+		return err
+	}
+	r := l.newResult(st, StepPush, sim, notes)
+	r.Tag = l.cfg.PushTag
+	l.detail(StepPush, "pushing %s:%s made of %s:%s's layers; the policy in force predicts: %s", l.cfg.Repo, l.cfg.PushTag, l.cfg.Repo, l.cfg.SourceTag, r.ExpectedVerdict())
+	pr, cmds, err := l.cloud.PushCopy(ctx, l.cfg.Repo, l.cfg.SourceTag, l.cfg.PushTag)
+	for _, c := range cmds {
+		l.command(StepPush, c)
+	}
+	if err != nil {
+		return err
+	}
+	r.Push, r.Outcome = &pr, pr.Outcome
+	return l.finishTest(StepPush, r)
+}
+
+func (l *Lab) runListTest(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	sim, notes, err := l.expect(ctx, st, "list-images")
+	if err != nil {
+		return err
+	}
+	r := l.newResult(st, StepList, sim, notes)
+	lr, cmd, err := l.cloud.ListImages(ctx, l.cfg.Repo)
+	l.command(StepList, cmd)
+	if err != nil {
+		return err
+	}
+	r.List, r.Outcome = &lr, lr.Outcome
+	return l.finishTest(StepList, r)
+}
+
+func (l *Lab) runPullTest(ctx context.Context) error {
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	sim, notes, err := l.expect(ctx, st, "pull")
+	if err != nil {
+		return err
+	}
+	r := l.newResult(st, StepPull, sim, notes)
+	r.Tag = l.cfg.SourceTag
+	pr, cmds, err := l.cloud.Pull(ctx, l.cfg.Repo, l.cfg.SourceTag)
+	for _, c := range cmds {
+		l.command(StepPull, c)
+	}
+	if err != nil {
+		return err
+	}
+	r.Pull, r.Outcome = &pr, pr.Outcome
+	return l.finishTest(StepPull, r)
+}
+
+func checkTest(id StepID) func(*Lab, context.Context) (CheckResult, error) {
+	return func(l *Lab, _ context.Context) (CheckResult, error) {
+		st := l.read()
+		r, ok := st.Tests[testOps[id]]
+		if !ok {
+			return CheckResult{Message: "not run yet"}, nil
+		}
+		msg := fmt.Sprintf("%s was %s, as the policy predicts", r.Name, r.Verdict())
+		if !r.Match {
+			msg = fmt.Sprintf("%s was %s, but the policy predicts %s", r.Name, r.Verdict(), r.ExpectedVerdict())
+		}
+		return CheckResult{OK: r.Match, Message: msg}, nil
+	}
+}
+
+func (l *Lab) undoPush(ctx context.Context) error {
+	st := l.read()
+	for _, tag := range st.PushedTags {
+		if err := l.deleteTag(ctx, StepPush, tag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Lab) deleteTag(ctx context.Context, s StepID, tag string) error {
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	cmd, err := l.cloud.DeleteImageTag(fctx, l.cfg.Repo, tag)
+	l.command(s, cmd)
+	if err != nil {
+		return err
+	}
+	l.resource(s, ResourceEvent{Kind: KindImageTag, ID: l.cfg.Repo + ":" + tag, State: ResDeleted})
+	return l.update(func(x *State) {
+		var kept []string
+		for _, t := range x.PushedTags {
+			if t != tag {
+				kept = append(kept, t)
+			}
+		}
+		x.PushedTags = kept
+	})
+}
+
+// Tests runs the push, list and pull tests (or those named), each on its
+// own: one failing does not stop the others. It returns their results.
+func (l *Lab) Tests(ctx context.Context, ids ...StepID) ([]TestResult, error) {
+	if len(ids) == 0 {
+		ids = TestSteps
+	}
+	var out []TestResult
+	var first error
+	for _, id := range ids {
+		if _, ok := testOps[id]; !ok {
+			return out, fmt.Errorf("%q is not a test step", id)
+		}
+		if ctx.Err() != nil {
+			if first == nil {
+				first = stopped(ctx.Err())
+			}
+			break
+		}
+		start := l.cfg.Now()
+		err := l.Run(ctx, id)
+		if r, ok := l.State().Tests[testOps[id]]; ok && !r.At.Before(start) {
+			out = append(out, r)
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return out, first
+}
