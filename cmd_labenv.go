@@ -210,6 +210,11 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	if err != nil {
 		var le *sandbox.LockedError
 		if errors.As(err, &le) {
+			// The sandbox serving this world announces itself in it.
+			if env, pid, rerr := sandbox.Running(dir); rerr == nil {
+				opts := optionsFromEnv(func(name string) string { return envValue(env, name) })
+				return opts, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", pid, opts.BaseEndpoint), nil, nil
+			}
 			opts, ok := runningSandbox()
 			if !ok {
 				return awsops.Options{}, "", nil, exitCode(1, "%v\n  fix: in this shell, export the lines that 'ecr-vpce-lab sandbox' printed "+
@@ -243,12 +248,26 @@ func runningSandbox() (awsops.Options, bool) {
 	if !strings.HasPrefix(ep, "http://127.0.0.1:") {
 		return awsops.Options{}, false
 	}
+	return optionsFromEnv(os.Getenv), true
+}
+
+// optionsFromEnv builds the Cloud overrides from a sandbox's export lines.
+func optionsFromEnv(get func(string) string) awsops.Options {
 	return awsops.Options{
-		Config:       awsops.StaticConfig(region, key, secret),
-		BaseEndpoint: ep, IMDSEndpoint: os.Getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
-		RegistryAddr: os.Getenv("ECR_REGISTRY"), DNSServer: os.Getenv("LAB_DNS_SERVER"),
+		Config:       awsops.StaticConfig(get("AWS_REGION"), get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")),
+		BaseEndpoint: get("AWS_ENDPOINT_URL"), IMDSEndpoint: get("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+		RegistryAddr: get("ECR_REGISTRY"), DNSServer: get("LAB_DNS_SERVER"),
 		LoopbackOnly: true,
-	}, true
+	}
+}
+
+func envValue(env []sandbox.EnvVar, name string) string {
+	for _, e := range env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
 }
 
 // applySandboxExtras points the registry and DNS at the sandbox's, from the

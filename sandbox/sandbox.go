@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -160,6 +161,12 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	go func() { _ = s.apiSrv.Serve(apiLn) }()
 	go func() { _ = s.imdsSrv.Serve(imdsLn) }()
 	go func() { _ = s.regSrv.Serve(regLn) }()
+	if s.opts.StateDir != "" {
+		if err := s.writeServing(); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("announcing the sandbox in %s: %w", s.opts.StateDir, err)
+		}
+	}
 	return s, nil
 }
 
@@ -181,6 +188,9 @@ func (s *Sandbox) Close() error {
 		err4 := s.regSrv.Shutdown(ctx)
 		err5 := s.dns.shutdown()
 		s.mu.Lock()
+		if s.opts.StateDir != "" {
+			_ = os.Remove(filepath.Join(s.opts.StateDir, servingFile))
+		}
 		err3 := s.lock.release()
 		s.mu.Unlock()
 		s.closeErr = errors.Join(err1, err2, err3, err4, err5)

@@ -1,0 +1,58 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// servingFile announces a running sandbox in its state directory, so a lab
+// command started without the sandbox's exports in its environment can still
+// find it (and not start a second one on the same world). It lives only
+// while the process holds the world's lock.
+const servingFile = "serving.json"
+
+type serving struct {
+	PID int      `json:"pid"`
+	Env []EnvVar `json:"env"`
+}
+
+func (s *Sandbox) writeServing() error {
+	b, err := json.MarshalIndent(serving{PID: os.Getpid(), Env: s.Env()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(s.opts.StateDir, servingFile), b, 0o600)
+}
+
+// Running returns the environment of the sandbox serving the world in dir,
+// and its process ID. It fails with fs.ErrNotExist when no sandbox serves it
+// (including one that was killed and left its announcement behind).
+func Running(dir string) ([]EnvVar, int, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, 0, fs.ErrNotExist
+	}
+	lock, err := lockWorld(dir)
+	if err == nil {
+		// Nobody holds the world: any announcement is stale.
+		_ = os.Remove(filepath.Join(dir, servingFile))
+		_ = lock.release()
+		return nil, 0, fs.ErrNotExist
+	}
+	var le *LockedError
+	if !errors.As(err, &le) {
+		return nil, 0, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, servingFile))
+	if err != nil {
+		return nil, le.PID, err
+	}
+	var sv serving
+	if err := json.Unmarshal(b, &sv); err != nil {
+		return nil, le.PID, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, servingFile), err)
+	}
+	return sv.Env, sv.PID, nil
+}
