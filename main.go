@@ -19,8 +19,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is stamped at release time with -ldflags "-X main.version=...".
-var version = ""
+// version and commit are stamped at release time with
+// -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = ""
+	commit  = ""
+)
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -40,6 +44,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if version != "" {
 		opts = append(opts, fang.WithVersion(version))
+	}
+	if commit != "" {
+		opts = append(opts, fang.WithCommit(commit))
 	}
 	if err := fang.Execute(ctx, root, opts...); err != nil {
 		var ee *exitError
@@ -68,6 +75,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newUpCmd(), newTestCmd(), newStatusCmd(), newDownCmd())
 	root.AddCommand(newPolicyCmd())
 	root.AddCommand(newSandboxCmd())
+	addWizard(root)
 	return root
 }
 

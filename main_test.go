@@ -127,3 +127,13 @@ func TestPolicyDefaultFlagsAndEnv(t *testing.T) {
 		t.Fatalf("ACCOUNT_ID not honoured:\n%s", buf.String())
 	}
 }
+
+func TestWizardWithoutATerminalPointsToTheHeadlessCommands(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("TERM", "xterm-256color")
+	t.Setenv("ACCESSIBLE", "")
+	code, _, errs := runCLI(t, "", "--sandbox")
+	if code != 2 || !strings.Contains(errs, "the wizard needs a terminal") || !strings.Contains(errs, "up --sandbox --yes") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+}

@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// driver is a small Bubble Tea runtime for tests: it runs commands on
+// goroutines and feeds their messages back to the model, in order, so
+// Update is exercised exactly as the real program would, without a
+// terminal.
+type driver struct {
+	t    *testing.T
+	m    *Model
+	msgs chan tea.Msg
+	mu   sync.Mutex
+	quit bool
+}
+
+func newDriver(t *testing.T, m *Model, w, h int) *driver {
+	d := &driver{t: t, m: m, msgs: make(chan tea.Msg, 4096)}
+	d.exec(m.Init())
+	d.send(tea.WindowSizeMsg{Width: w, Height: h})
+	return d
+}
+
+func (d *driver) exec(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		msg := cmd()
+		d.deliver(msg)
+	}()
+}
+
+// deliver unpacks batches and sequences, as the runtime does.
+func (d *driver) deliver(msg tea.Msg) {
+	if msg == nil {
+		return
+	}
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			d.exec(c)
+		}
+		return
+	}
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+		// tea.Sequence: run in order.
+		cmds := make([]tea.Cmd, v.Len())
+		for i := range cmds {
+			cmds[i] = v.Index(i).Interface().(tea.Cmd)
+		}
+		go func() {
+			for _, c := range cmds {
+				if c != nil {
+					d.deliver(c())
+				}
+			}
+		}()
+		return
+	}
+	d.msgs <- msg
+}
+
+func (d *driver) send(msg tea.Msg) {
+	if _, ok := msg.(tea.QuitMsg); ok {
+		d.quit = true
+		return
+	}
+	_, cmd := d.m.Update(msg)
+	d.exec(cmd)
+}
+
+// key types one key.
+func (d *driver) key(k string) {
+	d.send(keyMsg(k))
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+s":
+		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+// until processes messages until cond holds.
+func (d *driver) until(what string, timeout time.Duration, cond func(m *Model) bool) {
+	d.t.Helper()
+	deadline := time.After(timeout)
+	for !cond(d.m) {
+		select {
+		case msg := <-d.msgs:
+			d.send(msg)
+		case <-deadline:
+			d.t.Fatalf("timed out waiting for %s; screen:\n%s", what, d.screen())
+		}
+	}
+}
+
+// settle processes messages until the model is idle for a moment.
+func (d *driver) settle() {
+	d.t.Helper()
+	d.until("idle", 20*time.Second, func(m *Model) bool { return m.busy == "" && m.phase != phaseConnect && m.phase != phaseDetect })
+	quiet := time.After(50 * time.Millisecond)
+	for {
+		select {
+		case msg := <-d.msgs:
+			d.send(msg)
+		case <-quiet:
+			return
+		}
+	}
+}
+
+func (d *driver) screen() string { return ansi.Strip(d.m.render()) }
+
+// sandboxOptions runs the wizard against an in-process sandbox with instant
+// timing, with HOME and the state in a temp dir.
+func sandboxOptions(t *testing.T) (Options, *sandbox.Sandbox) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: sandbox.Instant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	stateDir := filepath.Join(dir, "state")
+	opts := Options{
+		Sandbox: true,
+		Connect: func(ctx context.Context, sandboxMode bool, sink func(steps.Event)) (*Connection, error) {
+			cr := sb.Credentials()
+			o := awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
+				BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
+				PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond}
+			for _, e := range sb.Env() {
+				switch e.Name {
+				case "ECR_REGISTRY":
+					o.RegistryAddr = e.Value
+				case "LAB_DNS_SERVER":
+					o.DNSServer = e.Value
+				}
+			}
+			em := steps.NewEmitter(sink)
+			o.Observer = em.Call
+			cloud, err := awsops.New(o)
+			if err != nil {
+				return nil, err
+			}
+			store := steps.NewStore(stateDir, "sandbox")
+			lab, err := steps.New(steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, cloud, store, em)
+			if err != nil {
+				return nil, err
+			}
+			return &Connection{Lab: lab, Close: func() error { return nil }}, nil
+		},
+	}
+	return opts, sb
+}
+
+func TestMain(m *testing.M) {
+	// Tests never reach a real AWS host or the metadata address.
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Exit(m.Run())
+}
+
+func contains2(s string, subs ...string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
+}

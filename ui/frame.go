@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+)
+
+// StepStatus is where a step of the lab stands.
+type StepStatus int
+
+const (
+	StepPending StepStatus = iota
+	StepRunning
+	StepDone
+	StepFailed
+	StepSkipped
+)
+
+// StepItem is one row of the step list.
+type StepItem struct {
+	Title  string
+	Status StepStatus
+}
+
+// Minimum terminal size; below it the wizard only says how big it needs to be.
+const (
+	MinWidth  = 60
+	MinHeight = 16
+	// Below these the step list folds into one progress line.
+	WideWidth  = 110
+	TallHeight = 30
+)
+
+func (st Styles) stepMark(s StepStatus, frame string) string {
+	switch s {
+	case StepRunning:
+		return st.Spinner.Render(frame)
+	case StepDone:
+		return st.StepDone.Render("✔")
+	case StepFailed:
+		return st.StepFailed.Render("✘")
+	case StepSkipped:
+		return st.StepPending.Render("–")
+	}
+	return st.StepPending.Render("·")
+}
+
+// renderHeader is the top bar: mode badge, identity, and the running cost.
+func renderHeader(st Styles, sandbox bool, account, region, cost string, width int) string {
+	badge := st.ModeAWS.Render("AWS")
+	if sandbox {
+		badge = st.ModeSandbox.Render("SANDBOX")
+	}
+	title := st.Header.Bold(true).Render("ecr-vpce-lab")
+	who := ""
+	if account != "" || region != "" {
+		who = st.HeaderFaint.Render(fmt.Sprintf(" %s · %s ", orDash(account), orDash(region)))
+	}
+	right := ""
+	if cost != "" {
+		right = st.Cost.Render(" " + cost + " ")
+	}
+	left := badge + title + who
+	gap := width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 0 {
+		right = ""
+		gap = max(0, width-lipgloss.Width(left))
+	}
+	return truncate(left+st.HeaderFaint.Render(strings.Repeat(" ", gap))+right, width)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// renderSidebar is the step list, current step highlighted.
+func renderSidebar(st Styles, items []StepItem, current int, frame string, width int) string {
+	var rows []string
+	for i, it := range items {
+		num := st.Faint.Render(fmt.Sprintf("%2d ", i+1))
+		title := it.Title
+		row := num + st.stepMark(it.Status, frame) + " "
+		switch {
+		case i == current:
+			row += st.StepCurrent.Render(pad(title, width-6))
+		case it.Status == StepPending:
+			row += st.StepPending.Render(title)
+		default:
+			row += title
+		}
+		rows = append(rows, row)
+	}
+	return strings.Join(rows, "\n")
+}
+
+// renderCompactProgress folds the step list into one line for small
+// terminals: "Step 6/10 Endpoints  ✔✔✔✔✔⠋····".
+func renderCompactProgress(st Styles, items []StepItem, current int, frame string, width int) string {
+	var marks strings.Builder
+	for _, it := range items {
+		marks.WriteString(st.stepMark(it.Status, frame))
+	}
+	title := ""
+	if current >= 0 && current < len(items) {
+		title = items[current].Title
+	}
+	line := fmt.Sprintf("%s %s  %s", st.Faint.Render(fmt.Sprintf("Step %d/%d", current+1, len(items))), st.StepActive.Render(title), marks.String())
+	return truncate(line, width)
+}
+
+// renderTooSmall asks for a bigger terminal.
+func renderTooSmall(st Styles, width, height int) string {
+	msg := st.TooSmall.Render("The terminal is too small") + "\n" +
+		fmt.Sprintf("It is %d×%d; the lab needs at least %d×%d.", width, height, MinWidth, MinHeight) + "\n" +
+		st.Faint.Render("Enlarge the window, or run the headless commands (ecr-vpce-lab up --help).")
+	return lipgloss.Place(max(width, 1), max(height, 1), lipgloss.Center, lipgloss.Center, msg)
+}

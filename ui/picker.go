@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/steps"
+)
+
+// workspacePicker lets the learner choose the VPC, subnet and security group
+// when the workspace is not an EC2 instance (or they want other IDs). It
+// asks in two rounds, because the subnets depend on the VPC.
+type workspacePicker struct {
+	stage  int // 0 loading VPCs, 1 choose VPC, 2 loading, 3 choose subnet and group
+	form   *huh.Form
+	vpc    string
+	subnet string
+	sg     string
+	err    string
+	isDark bool
+	width  int
+}
+
+type choicesMsg struct {
+	vpcs, subnets, groups []awsops.Choice
+	err                   error
+}
+
+func (p *workspacePicker) theme() huh.Theme {
+	dark := p.isDark
+	return huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(dark) })
+}
+
+func options(cs []awsops.Choice) []huh.Option[string] {
+	out := make([]huh.Option[string], 0, len(cs))
+	for _, c := range cs {
+		label := c.ID
+		if c.Name != "" {
+			label += "  " + c.Name
+		}
+		if c.Detail != "" {
+			label += "  (" + c.Detail + ")"
+		}
+		out = append(out, huh.NewOption(label, c.ID))
+	}
+	return out
+}
+
+func (m *Model) openPicker() tea.Cmd {
+	if m.lab == nil {
+		return nil
+	}
+	ws := m.lab.State().Workspace
+	m.picker = &workspacePicker{vpc: ws.VpcID, subnet: ws.SubnetID, sg: ws.SecurityGroupID, isDark: m.c.Styles.IsDark, width: max(40, m.bodyWidth()-4)}
+	lab, ctx := m.lab, m.ctx
+	return func() tea.Msg {
+		vpcs, err := lab.ListVPCs(ctx)
+		return choicesMsg{vpcs: vpcs, err: err}
+	}
+}
+
+func (m *Model) gotChoices(msg choicesMsg) (tea.Model, tea.Cmd) {
+	p := m.picker
+	if p == nil {
+		return m, nil
+	}
+	if msg.err != nil {
+		p.err = errText(msg.err) + " → " + fixOf(msg.err)
+		return m, nil
+	}
+	switch {
+	case msg.vpcs != nil:
+		if len(msg.vpcs) == 0 {
+			p.err = "this account has no VPC in the region; create one (or pick another region) and try again"
+			return m, nil
+		}
+		if p.vpc == "" {
+			p.vpc = msg.vpcs[0].ID
+		}
+		p.stage = 1
+		p.form = huh.NewForm(huh.NewGroup(
+			huh.NewSelect[string]().Key("vpc").Title("VPC of your workspace").Options(options(msg.vpcs)...).Value(&p.vpc),
+		)).WithShowHelp(false).WithTheme(p.theme()).WithWidth(p.width)
+		return m, p.form.Init()
+	default:
+		if len(msg.subnets) == 0 || len(msg.groups) == 0 {
+			p.err = fmt.Sprintf("%s has no subnets or no security groups to choose from; pick another VPC (esc)", p.vpc)
+			return m, nil
+		}
+		if p.subnet == "" {
+			p.subnet = msg.subnets[0].ID
+		}
+		if p.sg == "" {
+			p.sg = msg.groups[0].ID
+		}
+		p.stage = 3
+		p.form = huh.NewForm(huh.NewGroup(
+			huh.NewSelect[string]().Key("subnet").Title("Subnet of your workspace").Description("the endpoints get an address in it").Options(options(msg.subnets)...).Value(&p.subnet),
+			huh.NewSelect[string]().Key("sg").Title("Security group of your workspace").Description("the endpoints will accept HTTPS from it").Options(options(msg.groups)...).Value(&p.sg),
+		)).WithShowHelp(false).WithTheme(p.theme()).WithWidth(p.width)
+		return m, p.form.Init()
+	}
+}
+
+// Update feeds the picker; done is set when it finished or was cancelled.
+func (p *workspacePicker) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
+		p.stage = -1
+		return nil, true
+	}
+	if p.form == nil {
+		return nil, false
+	}
+	f, cmd := p.form.Update(msg)
+	if ff, ok := f.(*huh.Form); ok {
+		p.form = ff
+	}
+	switch p.form.State {
+	case huh.StateCompleted:
+		return cmd, true
+	case huh.StateAborted:
+		p.stage = -1
+		return cmd, true
+	}
+	return cmd, false
+}
+
+func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
+	p := m.picker
+	switch p.stage {
+	case -1:
+		m.picker = nil
+		return m, nil
+	case 1:
+		p.stage = 2
+		p.form = nil
+		lab, ctx, vpc := m.lab, m.ctx, p.vpc
+		return m, func() tea.Msg {
+			subnets, err := lab.ListSubnets(ctx, vpc)
+			if err != nil {
+				return choicesMsg{err: err}
+			}
+			groups, err := lab.ListSecurityGroups(ctx, vpc)
+			return choicesMsg{subnets: subnets, groups: groups, err: err}
+		}
+	}
+	m.picker = nil
+	m.lab.SetWorkspace(awsops.Workspace{VpcID: p.vpc, SubnetID: p.subnet, SecurityGroupID: p.sg})
+	// Discover again with these IDs, then re-run the checks.
+	m.cur = scrPreflight
+	m.screens[scrPreflight] = screenState{commands: m.screens[scrPreflight].commands}
+	m.screens[scrWorkspace].status = StepPending
+	m.checks = nil
+	return m, m.runSteps(steps.StepDiscover, steps.StepPreflight)
+}
+
+func (p *workspacePicker) View(st Styles) string {
+	switch {
+	case p.err != "":
+		return st.Error.Render("✘ ") + p.err + "\n" + st.Faint.Render("esc goes back")
+	case p.stage == 0 || p.stage == 2:
+		return st.Faint.Render("Reading the account's networks…")
+	case p.form != nil:
+		return p.form.View() + "\n" + st.Faint.Render("↑/↓ choose · enter confirms · esc cancels")
+	}
+	return ""
+}

@@ -1,0 +1,338 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+
+	"ecr-vpce-lab/policy"
+	"ecr-vpce-lab/steps"
+)
+
+// policyEditor is the policy screen's input: a huh form for the common
+// choices, or raw JSON with lint findings as you type. It holds only input
+// state; the root model decides when to apply.
+type policyEditor struct {
+	account, region string
+
+	form   *huh.Form
+	repo   string
+	deny   []string
+	target string
+
+	rawMode  bool
+	raw      textarea.Model
+	findings []policy.Finding
+
+	isDark bool
+	width  int
+	// compact splits the form into one field per page, for small terminals.
+	compact bool
+}
+
+// denyChoices are the actions the lab's client operations use, which is
+// what a learner may want to deny; the JSON editor takes any other.
+func denyChoices() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, op := range policy.Operations() {
+		for _, s := range op.Steps {
+			if !seen[s.Action] {
+				seen[s.Action] = true
+				out = append(out, s.Action)
+			}
+		}
+	}
+	return out
+}
+
+func newPolicyEditor(account, region, repo string, deny []string, target steps.Target, isDark bool) *policyEditor {
+	e := &policyEditor{account: account, region: region, repo: repo, deny: append([]string(nil), deny...), target: string(target), isDark: isDark}
+	if e.target == "" {
+		e.target = string(steps.TargetBoth)
+	}
+	if len(e.deny) == 0 {
+		e.deny = []string{"ecr:PutImage"}
+	}
+	e.raw = textarea.New()
+	e.raw.ShowLineNumbers = true
+	e.raw.Prompt = ""
+	e.raw.CharLimit = policy.MaxSize * 2
+	e.resetForm()
+	return e
+}
+
+func (e *policyEditor) theme() huh.Theme {
+	dark := e.isDark
+	// Our own background guess, not the form's: huh v2.0.3 swaps the
+	// Charm theme's light and dark looks after a background message.
+	return huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(dark) })
+}
+
+func (e *policyEditor) resetForm() {
+	opts := make([]huh.Option[string], 0)
+	for _, a := range denyChoices() {
+		opts = append(opts, huh.NewOption(a, a).Selected(contains(e.deny, a)))
+	}
+	repo := huh.NewInput().Key("repo").Title("Repository").Description("the deny applies to this repository").
+		Value(&e.repo).Validate(validateRepo)
+	deny := huh.NewMultiSelect[string]().Key("deny").Title("Actions to deny").
+		Description("space toggles · enter confirms").Options(opts...).Value(&e.deny).Height(8).
+		Validate(func(v []string) error {
+			if len(v) == 0 {
+				return fmt.Errorf("pick at least one action, or use j to write a policy without a Deny")
+			}
+			return nil
+		})
+	target := huh.NewSelect[string]().Key("target").Title("Attach the policy to").Options(
+		huh.NewOption("both ECR endpoints (recommended)", string(steps.TargetBoth)),
+		huh.NewOption("ecr.dkr only (ecr.api keeps full access)", string(steps.TargetDKR)),
+	).Value(&e.target)
+	groups := []*huh.Group{huh.NewGroup(repo, deny, target)}
+	if e.compact {
+		groups = []*huh.Group{huh.NewGroup(repo), huh.NewGroup(deny), huh.NewGroup(target)}
+	}
+	e.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(e.theme())
+	if e.width > 0 {
+		e.form = e.form.WithWidth(e.width)
+	}
+}
+
+func validateRepo(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return fmt.Errorf("name a repository, e.g. team-a/alpine")
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./", r)) {
+			return fmt.Errorf("repository names use lower-case letters, digits and - _ . /")
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *policyEditor) SetWidth(w int) {
+	e.width = w
+	if e.form != nil {
+		e.form = e.form.WithWidth(w)
+	}
+	e.raw.SetWidth(w)
+}
+
+func (e *policyEditor) SetHeight(h int) {
+	e.raw.SetHeight(max(5, h))
+}
+
+// Init starts the form's cursor.
+func (e *policyEditor) Init() tea.Cmd { return e.form.Init() }
+
+// typing reports whether keys should go to a text field rather than be
+// read as the wizard's own shortcuts.
+func (e *policyEditor) typing() bool {
+	if e.rawMode {
+		return true
+	}
+	if e.form == nil {
+		return false
+	}
+	_, ok := e.form.GetFocusedField().(*huh.Input)
+	return ok
+}
+
+// Document builds the policy being edited, or returns the reason it cannot.
+func (e *policyEditor) Document() (*policy.Document, steps.Target, error) {
+	target := steps.Target(e.target)
+	if e.rawMode {
+		src := []byte(e.raw.Value())
+		if policy.HasErrors(e.findings) {
+			f := firstError(e.findings)
+			return nil, target, fmt.Errorf("line %d:%d: %s", f.Line, f.Column, f.Message)
+		}
+		doc, err := policy.Parse(src)
+		return doc, target, err
+	}
+	if err := validateRepo(e.repo); err != nil {
+		return nil, target, err
+	}
+	doc, err := policy.Default(e.account, e.region, strings.TrimSpace(e.repo), e.deny)
+	return doc, target, err
+}
+
+func firstError(fs []policy.Finding) policy.Finding {
+	for _, f := range fs {
+		if f.Severity == policy.SeverityError {
+			return f
+		}
+	}
+	return policy.Finding{}
+}
+
+// ToggleRaw switches between the form and the JSON editor, carrying the
+// current policy across.
+func (e *policyEditor) ToggleRaw() tea.Cmd {
+	if e.rawMode {
+		e.rawMode = false
+		e.raw.Blur()
+		e.resetForm()
+		return e.form.Init()
+	}
+	doc, _, err := e.Document()
+	text := ""
+	if err == nil {
+		text = string(doc.Pretty())
+	}
+	e.rawMode = true
+	e.raw.SetValue(text)
+	e.relint()
+	return e.raw.Focus()
+}
+
+func (e *policyEditor) relint() {
+	e.findings = policy.LintWith([]byte(e.raw.Value()), policy.LintOptions{Account: e.account, Region: e.region, Repository: e.repo})
+}
+
+// Update feeds a message to the active input. It reports submitted when the
+// learner finished the form (Enter on its last field).
+func (e *policyEditor) Update(msg tea.Msg) (cmd tea.Cmd, submitted bool) {
+	if e.rawMode {
+		before := e.raw.Value()
+		e.raw, cmd = e.raw.Update(msg)
+		if e.raw.Value() != before {
+			e.relint()
+		}
+		return cmd, false
+	}
+	m, cmd := e.form.Update(msg)
+	if f, ok := m.(*huh.Form); ok {
+		e.form = f
+	}
+	switch e.form.State {
+	case huh.StateCompleted:
+		e.resetForm()
+		return tea.Batch(cmd, e.form.Init()), true
+	case huh.StateAborted:
+		e.resetForm()
+		return e.form.Init(), false
+	}
+	return cmd, false
+}
+
+// View draws the editor: the form, or the JSON with its findings.
+func (e *policyEditor) View(st Styles) string {
+	if !e.rawMode {
+		return e.form.View()
+	}
+	var b strings.Builder
+	b.WriteString(e.raw.View())
+	b.WriteString("\n")
+	if len(e.findings) == 0 {
+		b.WriteString(st.OK.Render("✔ valid") + st.Faint.Render(" · ctrl+s applies · esc returns to the form"))
+		return b.String()
+	}
+	shown := e.findings
+	if len(shown) > 4 {
+		shown = shown[:4]
+	}
+	for _, f := range shown {
+		sev := st.Warn.Render("warning")
+		if f.Severity == policy.SeverityError {
+			sev = st.Error.Render("error")
+		}
+		b.WriteString(fmt.Sprintf("%s %s %s\n", st.Faint.Render(fmt.Sprintf("%d:%d", f.Line, f.Column)), sev, f.Message))
+		if f.Fix != "" {
+			b.WriteString(st.Faint.Render("   → "+f.Fix) + "\n")
+		}
+	}
+	if n := len(e.findings) - len(shown); n > 0 {
+		b.WriteString(st.Faint.Render(fmt.Sprintf("… and %d more", n)) + "\n")
+	}
+	if policy.HasErrors(e.findings) {
+		b.WriteString(st.Error.Render("AWS would reject this policy; fix the errors to apply it."))
+	} else {
+		b.WriteString(st.Faint.Render("ctrl+s applies · esc returns to the form"))
+	}
+	return b.String()
+}
+
+// simulationRows evaluates the lab's operations for the lab repository and
+// another one, as the policy would decide them on its endpoints.
+func simulationRows(doc *policy.Document, target steps.Target, account, region, repo string) [][]string {
+	other := "team-b/nginx"
+	if repo == other {
+		other = "team-a/alpine"
+	}
+	pols := map[policy.Endpoint]*policy.Document{policy.EndpointDKR: doc, policy.EndpointAPI: doc}
+	if target == steps.TargetDKR {
+		delete(pols, policy.EndpointAPI)
+	}
+	var rows [][]string
+	for _, r := range []string{repo, other} {
+		for _, op := range []string{"push", "pull", "list-images", "login"} {
+			sim, err := policy.SimulateEndpoints(pols, op, r, account, region, policy.LabPrincipal(account))
+			if err != nil {
+				continue
+			}
+			by := ""
+			if n := len(sim.Actions); n > 0 {
+				by = sim.Actions[n-1].Statement
+			}
+			name := r
+			if op == "login" {
+				name = "*"
+			}
+			rows = append(rows, []string{op, name, string(sim.Decision), by})
+		}
+	}
+	// login is the same for both repositories: keep one row.
+	out := rows[:0]
+	seen := map[string]bool{}
+	for _, row := range rows {
+		k := row[0] + row[1]
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+func renderSimulation(st Styles, rows [][]string, width int) string {
+	colW := []int{11, 0, 12}
+	for _, r := range rows {
+		colW[1] = max(colW[1], lipgloss.Width(r[1]))
+	}
+	var b strings.Builder
+	b.WriteString(st.TableHead.Render(fmt.Sprintf("%-*s %-*s %s", colW[0], "OPERATION", colW[1], "REPOSITORY", "DECISION")) + "\n")
+	for _, r := range rows {
+		dec := st.Allow.Render("Allow")
+		switch policy.Result(r[2]) {
+		case policy.ResultExplicitDeny:
+			dec = st.Deny.Render("Deny") + st.Faint.Render(" ("+r[3]+")")
+		case policy.ResultImplicitDeny:
+			dec = st.Deny.Render("Deny") + st.Faint.Render(" (no Allow)")
+		}
+		b.WriteString(truncate(fmt.Sprintf("%-*s %-*s %s", colW[0], r[0], colW[1], r[1], dec), width) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// sortedCopy is a sorted copy, for stable output.
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}

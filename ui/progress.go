@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// ResourceLine is one row of a Copilot-style progress list: a resource, its
+// state with a spinner while it changes, and how long it has taken.
+type ResourceLine struct {
+	Label   string // "ecr.dkr interface endpoint"
+	ID      string // "vpce-0abc…", empty until known
+	State   string // pending, available, failed, deleting, deleted, …
+	Detail  string // e.g. the ENI addresses
+	Started time.Time
+	Ended   time.Time // zero while in progress
+	Err     string
+	Fix     string
+}
+
+// busy reports whether the line's state is still changing: it has started
+// and not ended.
+func (r ResourceLine) busy() bool {
+	return !r.Started.IsZero() && r.Ended.IsZero() && r.Err == ""
+}
+
+func (s Styles) stateStyle(state string) lipgloss.Style {
+	switch strings.ToLower(state) {
+	case "available", "done", "created", "adopted", "gone", "deleted-ok":
+		return s.StateAvailable
+	case "failed", "rejected", "expired", "error":
+		return s.StateFailed
+	case "deleting", "revoking":
+		return s.StateDeleting
+	case "deleted", "skipped", "kept":
+		return s.StateDeleted
+	}
+	return s.StatePending
+}
+
+// RenderResourceLines draws the lines. frame is the spinner's current frame,
+// so every busy line spins in step.
+func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time.Time, width int) string {
+	labelW, idW := 0, 0
+	for _, l := range lines {
+		labelW = max(labelW, lipgloss.Width(l.Label))
+		idW = max(idW, lipgloss.Width(l.ID))
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		mark := st.Faint.Render("·")
+		switch {
+		case l.busy():
+			mark = st.Spinner.Render(frame)
+		case l.Err != "" || strings.EqualFold(l.State, "failed"):
+			mark = st.Error.Render("✘")
+		case !l.Ended.IsZero():
+			mark = st.OK.Render("✔")
+		}
+		state := l.State
+		if state == "" {
+			state = "waiting"
+		}
+		elapsed := ""
+		if !l.Started.IsZero() {
+			end := l.Ended
+			if end.IsZero() {
+				end = now
+			}
+			elapsed = st.Faint.Render(fmt.Sprintf("[%s]", formatElapsed(end.Sub(l.Started))))
+		}
+		id := l.ID
+		if id == "" {
+			id = "—"
+		}
+		row := fmt.Sprintf("%s %s  %s  %s %s", mark, pad(l.Label, labelW), st.Faint.Render(pad(id, idW)), st.stateStyle(state).Render(state), elapsed)
+		b.WriteString(truncate(row, width))
+		if l.Detail != "" {
+			b.WriteString("\n    " + st.Faint.Render(truncate(l.Detail, width-4)))
+		}
+		if l.Err != "" {
+			b.WriteString("\n    " + st.Error.Render("✘ ") + wrapIndent(l.Err, width-6, "      "))
+		}
+		if l.Fix != "" {
+			b.WriteString("\n    " + st.Action.Render("→ ") + wrapIndent(l.Fix, width-6, "      "))
+		}
+	}
+	return b.String()
+}
+
+// formatElapsed prints a duration the way a person reads a stopwatch.
+func formatElapsed(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0.0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func pad(s string, w int) string {
+	if n := lipgloss.Width(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// truncate cuts a styled string to width cells, marking the cut.
+func truncate(s string, width int) string {
+	if width <= 0 || lipgloss.Width(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// wrapIndent wraps plain text to width, indenting continuation lines.
+func wrapIndent(s string, width int, indent string) string {
+	if width < 20 {
+		width = 20
+	}
+	wrapped := lipgloss.Wrap(s, width, " ")
+	return strings.ReplaceAll(wrapped, "\n", "\n"+indent)
+}

@@ -1,0 +1,948 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/steps"
+)
+
+// wide reports whether there is room for the step list beside the screen.
+func (m *Model) wide() bool { return m.c.Width >= WideWidth && m.c.Height >= TallHeight-2 }
+
+const sidebarWidth = 24
+
+// bodyWidth is the width the current screen may use.
+func (m *Model) bodyWidth() int {
+	if m.wide() {
+		return m.c.Width - sidebarWidth - 3
+	}
+	return m.c.Width - 2
+}
+
+// View draws the whole wizard.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "ecr-vpce-lab"
+	return v
+}
+
+// Render is the screen as text, for tests and the accessible mode.
+func (m *Model) render() string {
+	st := m.c.Styles
+	w, h := m.c.Width, m.c.Height
+	if w < MinWidth || h < MinHeight {
+		return renderTooSmall(st, w, h)
+	}
+	header := renderHeader(st, m.c.Sandbox, m.account(), m.region(), m.costText(), w)
+	helpBar := m.helpBar()
+	bodyH := h - lipgloss.Height(header) - lipgloss.Height(helpBar) - 1
+	var body string
+	switch m.overlay {
+	case overlayConfirmTeardown:
+		body = m.confirmTeardownView(bodyH)
+	case overlayConfirmQuit:
+		body = m.confirmQuitView(bodyH)
+	case overlayHelp:
+		m.help.ShowAll = true
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center,
+			st.Pane.Render(st.PaneTitle.Render("Keys")+"\n\n"+m.help.View(m.c.Keys)+"\n\n"+st.Faint.Render("any key closes this")))
+		m.help.ShowAll = false
+	default:
+		body = m.bodyView(bodyH)
+	}
+	body = clipLines(body, bodyH)
+	gap := bodyH - lipgloss.Height(body)
+	return header + "\n" + body + strings.Repeat("\n", max(0, gap)+1) + helpBar
+}
+
+func (m *Model) account() string {
+	if m.lab != nil {
+		if a := m.lab.State().Account; a != "" {
+			m.knownAccount = a
+		}
+	}
+	// Teardown clears the state; the header keeps saying where we are.
+	return m.knownAccount
+}
+
+func (m *Model) region() string {
+	if m.lab == nil {
+		return m.detection.Region
+	}
+	if r := m.lab.State().Region; r != "" {
+		return r
+	}
+	return m.lab.Cloud().Region()
+}
+
+func (m *Model) costText() string {
+	if m.lab == nil {
+		return ""
+	}
+	c := m.lab.Cost()
+	if c.InterfaceEndpoints == 0 {
+		return ""
+	}
+	return fmt.Sprintf("$%.2f so far · $%.2f/h", c.SoFar, c.PerHour)
+}
+
+func (m *Model) helpBar() string {
+	st := m.c.Styles
+	m.help.SetWidth(m.c.Width - 1)
+	var parts []string
+	add := func(k, d string) { parts = append(parts, st.HelpKey.Render(k)+" "+st.HelpDesc.Render(d)) }
+	switch {
+	case m.overlay != overlayNone:
+		return ""
+	case m.phase == phaseNoAccount:
+		add("s", "use the sandbox")
+		add("q", "quit")
+	case m.phase == phaseResume:
+		add("enter", "resume")
+		add("T", "tear down")
+		add("n", "start over")
+		add("q", "quit")
+	case m.phase == phaseTeardown:
+		if m.busy == "" {
+			add("enter", "done")
+		}
+		add("q", "quit")
+	case m.phase == phaseFatal:
+		add("enter", "quit")
+	case m.picker != nil:
+		add("↑/↓", "choose")
+		add("enter", "confirm")
+		add("esc", "cancel")
+	case m.phase == phaseLab && m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
+		add("ctrl+s", "apply")
+		add("esc", "back to the form")
+		add("ctrl+c", "quit")
+	case m.phase == phaseLab:
+		if m.busy == "" {
+			add("enter", m.enterLabel())
+		}
+		switch m.cur {
+		case scrPreflight:
+			if m.fixable() {
+				add("f", "fix")
+			}
+		case scrWorkspace:
+			add("e", "edit IDs")
+		case scrPolicy:
+			add("tab", "next field")
+			add("j", "edit JSON")
+		case scrDNS:
+			add("s", "skip")
+		case scrPush, scrList, scrFinish:
+			add("p", "change policy")
+		}
+		// The keys that matter most come first: a narrow bar drops the tail.
+		add("q", "quit")
+		add("T", "tear down")
+		add("c", "CLI")
+		add("l", "log")
+		add("h", "hint")
+		add("?", "help")
+	default:
+		add("q", "quit")
+	}
+	line := ""
+	sep := st.HelpSep.Render(" • ")
+	for i, p := range parts {
+		next := line
+		if i > 0 {
+			next += sep
+		}
+		next += p
+		if lipgloss.Width(next) > m.c.Width-1 {
+			break
+		}
+		line = next
+	}
+	return " " + line
+}
+
+func (m *Model) fixable() bool {
+	for _, c := range m.checks {
+		if !c.OK && c.Action != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// enterLabel says what Enter will do now.
+func (m *Model) enterLabel() string {
+	sc := m.screens[m.cur]
+	if sc.status != StepDone && sc.status != StepSkipped && len(screens[m.cur].steps) > 0 {
+		if sc.status == StepFailed {
+			return "try again"
+		}
+		switch m.cur {
+		case scrPolicy:
+			return "apply"
+		case scrPush, scrList:
+			return "run the test"
+		}
+		return "run"
+	}
+	if m.cur == scrFinish {
+		return "tear down"
+	}
+	return "continue"
+}
+
+func (m *Model) bodyView(height int) string {
+	st := m.c.Styles
+	w := m.c.Width
+	switch m.phase {
+	case phaseDetect:
+		return "\n " + st.Spinner.Render(m.spin.View()) + " Looking for AWS credentials and the instance metadata service…"
+	case phaseNoAccount:
+		return m.noAccountView()
+	case phaseConnect:
+		what := "Connecting to AWS…"
+		if m.c.Sandbox {
+			what = "Starting the sandbox: a replica of the lab's slice of AWS on this machine…"
+		}
+		return "\n " + st.Spinner.Render(m.spin.View()) + " " + what
+	case phaseFatal:
+		return "\n " + st.Error.Render("✘ The lab cannot start") + "\n\n " + wrapIndent(m.fatal, w-4, " ") + "\n\n " + st.Faint.Render("Press Enter to quit.")
+	case phaseResume:
+		return m.resumeView()
+	case phaseTeardown:
+		return m.teardownView()
+	}
+	// phaseLab
+	items := make([]StepItem, numScreens)
+	for i := range items {
+		items[i] = StepItem{Title: screens[i].title, Status: m.screens[i].status}
+	}
+	if m.wide() {
+		side := st.Sidebar.Width(sidebarWidth).Height(height).Render(renderSidebar(st, items, int(m.cur), m.spin.View(), sidebarWidth))
+		main := m.screenView(m.bodyWidth(), height)
+		return lipgloss.JoinHorizontal(lipgloss.Top, side, "  ", main)
+	}
+	top := " " + renderCompactProgress(st, items, int(m.cur), m.spin.View(), w-2)
+	return top + "\n" + indent(m.screenView(m.bodyWidth(), height-1), 1)
+}
+
+func indent(s string, n int) string {
+	pad := strings.Repeat(" ", n)
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
+}
+
+// clipLines keeps at most n lines, marking the cut.
+func clipLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n || n < 1 {
+		return s
+	}
+	lines = lines[:n]
+	lines[n-1] = "…"
+	return strings.Join(lines, "\n")
+}
+
+// screenView is the current screen: title, the explanation, the body, what
+// to press, then the optional panes.
+func (m *Model) screenView(width, height int) string {
+	st := m.c.Styles
+	info := screens[m.cur]
+	sc := m.screens[m.cur]
+	var b strings.Builder
+	b.WriteString(st.Title.Render(fmt.Sprintf("%d · %s", m.cur+1, info.title)))
+	b.WriteString("\n")
+	b.WriteString(st.Prose.Render(lipgloss.Wrap(info.intro, width, " ")))
+	b.WriteString("\n\n")
+	if m.picker != nil {
+		b.WriteString(m.picker.View(st))
+	} else {
+		b.WriteString(m.screenBody(width))
+	}
+	if sc.err != "" {
+		b.WriteString("\n\n" + st.Error.Render("✘ ") + wrapIndent(sc.err, width-3, "  "))
+		if sc.fix != "" {
+			b.WriteString("\n" + st.Action.Render("→ ") + wrapIndent(sc.fix, width-3, "  "))
+		}
+	}
+	if line := m.actionLine(); line != "" {
+		b.WriteString("\n\n" + line)
+	}
+	main := b.String()
+	panes := m.panes(width)
+	if panes == "" {
+		return main
+	}
+	// Panes take the bottom of the screen; the body keeps what is left.
+	ph := lipgloss.Height(panes)
+	return clipLines(main, max(4, height-ph-1)) + "\n" + panes
+}
+
+// actionLine tells the learner what is happening or what to press.
+func (m *Model) actionLine() string {
+	st := m.c.Styles
+	sc := m.screens[m.cur]
+	if m.busy != "" {
+		what := "working"
+		switch m.cur {
+		case scrEndpoints:
+			what = "waiting for AWS; this usually takes one to three minutes"
+		case scrDNS:
+			what = "watching DNS"
+			if !m.nextPoll.IsZero() {
+				if d := m.nextPoll.Sub(m.now); d > 0 {
+					what += fmt.Sprintf(" · next look in %ds", int(d.Seconds()+0.5))
+				}
+			}
+		}
+		return st.Spinner.Render(m.spin.View()) + " " + st.Faint.Render(what)
+	}
+	if m.picker != nil {
+		return ""
+	}
+	switch {
+	case sc.status == StepDone && m.cur == scrFinish:
+		return st.Action.Render("Press T to tear everything down, or q to keep it running.")
+	case sc.status == StepDone || sc.status == StepSkipped || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
+		return st.Action.Render("Press Enter to continue.")
+	case m.cur == scrFinish:
+		return st.Action.Render("Press T to tear everything down, or q to keep it running.")
+	case sc.status == StepFailed && m.cur == scrPreflight && m.fixable():
+		return st.Action.Render("Press f to apply the fix, or Enter to check again.")
+	case sc.status == StepFailed:
+		return st.Action.Render("Press Enter to try again.")
+	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
+		return st.Action.Render("Edit the JSON; ctrl+s applies it, esc returns to the form.")
+	case m.cur == scrPolicy:
+		return st.Action.Render("Tab moves between fields; Enter on the last one applies the policy.")
+	case m.cur == scrPush || m.cur == scrList:
+		return st.Action.Render("Press Enter to run the test.")
+	}
+	l := m.runLabel()
+	return st.Action.Render("Press Enter to " + strings.ToLower(l[:1]) + l[1:] + ".")
+}
+
+func (m *Model) runLabel() string {
+	switch m.cur {
+	case scrPreflight:
+		return "Discover the workspace and run the checks"
+	case scrSecurityGroup:
+		return "Create the security group"
+	case scrIngress:
+		return "Add the rule"
+	case scrEndpoints:
+		return "Create the three endpoints"
+	case scrDNS:
+		return "Watch DNS switch over"
+	}
+	return "Run this step"
+}
+
+func (m *Model) screenBody(width int) string {
+	switch m.cur {
+	case scrPreflight:
+		return m.preflightBody(width)
+	case scrWorkspace:
+		return m.workspaceBody(width)
+	case scrSecurityGroup:
+		return m.sgBody(width)
+	case scrIngress:
+		return m.ingressBody(width)
+	case scrPolicy:
+		return m.policyBody(width)
+	case scrEndpoints:
+		return m.endpointsBody(width)
+	case scrDNS:
+		return m.dnsBody(width)
+	case scrPush:
+		return m.pushBody(width)
+	case scrList:
+		return m.listBody(width)
+	case scrFinish:
+		return m.finishBody(width)
+	}
+	return ""
+}
+
+func kv(st Styles, rows [][2]string, width int) string {
+	lw := 0
+	for _, r := range rows {
+		lw = max(lw, lipgloss.Width(r[0]))
+	}
+	var b strings.Builder
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		// Long values (ARNs, notes) wrap under themselves instead of being cut.
+		val := r[1]
+		if vw := width - lw - 2; vw > 10 && lipgloss.Width(val) > vw {
+			val = strings.ReplaceAll(lipgloss.Wrap(val, vw, " /:"), "\n", "\n"+strings.Repeat(" ", lw+2))
+		}
+		b.WriteString(st.Label.Render(pad(r[0], lw)) + "  " + val)
+	}
+	return b.String()
+}
+
+func (m *Model) preflightBody(width int) string {
+	st := m.c.Styles
+	mode := st.ModeAWS.UnsetPadding().Render("AWS") + "  " + st.Faint.Render("real resources in your account; interface endpoints are billed")
+	if m.c.Sandbox {
+		mode = st.ModeSandbox.UnsetPadding().Render("SANDBOX") + "  " + st.Faint.Render("a replica of AWS on this machine; nothing is billed")
+	}
+	rows := [][2]string{{"Mode", mode}}
+	if m.lab != nil {
+		s := m.lab.State()
+		if s.Account != "" {
+			rows = append(rows, [2]string{"Account", s.Account + " · " + m.region()})
+		}
+		if s.Caller != "" {
+			rows = append(rows, [2]string{"Caller", s.Caller})
+		}
+	}
+	out := kv(st, rows, width)
+	if len(m.checks) == 0 {
+		if m.busy != "" {
+			return out + "\n\n" + st.Spinner.Render(m.spin.View()) + " " + st.Faint.Render("discovering the workspace…")
+		}
+		return out
+	}
+	var b strings.Builder
+	b.WriteString(out + "\n")
+	for _, c := range m.checks {
+		mark := st.OK.Render("✔")
+		switch {
+		case !c.OK && c.Warning:
+			mark = st.Warn.Render("!")
+		case !c.OK:
+			mark = st.Error.Render("✘")
+		}
+		line := mark + " " + c.Title
+		if c.Message != "" && (!c.OK || c.Warning) {
+			line += st.Faint.Render(" — " + c.Message)
+		}
+		b.WriteString("\n" + truncate(line, width))
+		if !c.OK && c.Fix != "" {
+			b.WriteString("\n  " + st.Action.Render("→ ") + wrapIndent(c.Fix, width-4, "    "))
+		}
+	}
+	return b.String()
+}
+
+func (m *Model) workspaceBody(width int) string {
+	st := m.c.Styles
+	if m.lab == nil {
+		return ""
+	}
+	s := m.lab.State()
+	ws := s.Workspace
+	if ws.SubnetID == "" {
+		return st.Faint.Render("Not discovered yet. ") + st.Action.Render("Press e to choose the VPC, subnet and security group.")
+	}
+	rt := ws.RouteTableID
+	if ws.RouteTableMain {
+		rt += st.Faint.Render("  the VPC's main table (the subnet has no table of its own)")
+	} else {
+		rt += st.Faint.Render("  associated with the subnet")
+	}
+	src := "chosen by hand"
+	if ws.OnEC2 {
+		src = "read from the instance metadata service"
+		if ws.InstanceID != "" {
+			src = ws.InstanceID + st.Faint.Render("  "+src)
+		}
+	}
+	return kv(st, [][2]string{
+		{"Account", s.Account},
+		{"Region", m.region()},
+		{"VPC", ws.VpcID + st.Faint.Render("  "+ws.VpcCIDR)},
+		{"Subnet", ws.SubnetID + st.Faint.Render("  "+ws.AZ)},
+		{"Workspace group", ws.SecurityGroupID},
+		{"Route table", rt},
+		{"Instance", src},
+	}, width)
+}
+
+func (m *Model) linesOf(kinds ...string) []ResourceLine {
+	var keys []string
+	for _, k := range m.order {
+		for _, kind := range kinds {
+			if strings.HasPrefix(k, kind+"/") {
+				keys = append(keys, k)
+			}
+		}
+	}
+	// Endpoints are created at once and report in any order; list them in
+	// the lab's order so the screen does not shuffle.
+	rank := func(k string) int {
+		for i, e := range steps.EndpointKeys {
+			if k == steps.KindEndpoint+"/"+e {
+				return i
+			}
+		}
+		return len(steps.EndpointKeys)
+	}
+	sort.SliceStable(keys, func(i, j int) bool { return rank(keys[i]) < rank(keys[j]) })
+	out := make([]ResourceLine, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *m.resources[k])
+	}
+	return out
+}
+
+func (m *Model) sgBody(width int) string {
+	st := m.c.Styles
+	ws := awsops.Workspace{}
+	if m.lab != nil {
+		ws = m.lab.State().Workspace
+	}
+	plan := kv(st, [][2]string{
+		{"Name", "ECR_VPCE_SG"},
+		{"VPC", orDash(ws.VpcID)},
+		{"Inbound", "nothing yet (the next step adds HTTPS)"},
+	}, width)
+	lines := m.linesOf(steps.KindSecurityGroup)
+	if len(lines) == 0 {
+		return plan
+	}
+	return plan + "\n\n" + RenderResourceLines(st, lines, m.spin.View(), m.now, width)
+}
+
+func (m *Model) ingressBody(width int) string {
+	st := m.c.Styles
+	var ws awsops.Workspace
+	sg := "the endpoints' group"
+	if m.lab != nil {
+		s := m.lab.State()
+		ws = s.Workspace
+		if s.SecurityGroup != nil {
+			sg = s.SecurityGroup.ID
+		}
+	}
+	plan := kv(st, [][2]string{
+		{"Into", sg + st.Faint.Render("  ECR_VPCE_SG")},
+		{"Protocol", "tcp, port 443 (HTTPS)"},
+		{"From", orDash(ws.SecurityGroupID) + st.Faint.Render("  the workspace's group")},
+	}, width)
+	lines := m.linesOf(steps.KindIngressRule)
+	if len(lines) == 0 {
+		return plan
+	}
+	return plan + "\n\n" + RenderResourceLines(st, lines, m.spin.View(), m.now, width)
+}
+
+func (m *Model) policyBody(width int) string {
+	st := m.c.Styles
+	if m.editor == nil {
+		return ""
+	}
+	editor := m.editor.View(st)
+	doc, target, err := m.editor.Document()
+	s := m.lab.State()
+	if err != nil {
+		return editor + "\n" + st.Error.Render("✘ ") + st.Faint.Render(err.Error())
+	}
+	repo := strings.TrimSpace(m.editor.repo)
+	rows := simulationRows(doc, target, s.Account, s.Region, repo)
+	if !m.wide() {
+		// Small screens: the lab repository's rows only.
+		var mine [][]string
+		for _, r := range rows {
+			if r[1] == repo || r[1] == "*" {
+				mine = append(mine, r)
+			}
+		}
+		return editor + "\n" + st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, mine, width)
+	}
+	leftW := width * 11 / 20
+	left := editor + "\n\n" + st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, rows, leftW)
+	right := st.PaneTitle.Render("Policy JSON") + "\n" + st.Code.Render(lipgloss.Wrap(string(doc.Pretty()), width-leftW-2, ":/ "))
+	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(leftW).Render(left), "  ", lipgloss.NewStyle().Width(width-leftW-2).Render(right))
+}
+
+func (m *Model) endpointsBody(width int) string {
+	st := m.c.Styles
+	lines := m.linesOf(steps.KindEndpoint)
+	if len(lines) == 0 {
+		ws := awsops.Workspace{}
+		if m.lab != nil {
+			ws = m.lab.State().Workspace
+		}
+		return kv(st, [][2]string{
+			{"ecr.dkr", "interface · private DNS · subnet " + orDash(ws.SubnetID) + " · with the policy"},
+			{"ecr.api", "interface · private DNS · subnet " + orDash(ws.SubnetID) + " · with the policy"},
+			{"s3", "gateway · route table " + orDash(ws.RouteTableID)},
+		}, width)
+	}
+	out := RenderResourceLines(st, lines, m.spin.View(), m.now, width)
+	if m.lab != nil {
+		if c := m.lab.Cost(); c.InterfaceEndpoints > 0 {
+			out += "\n\n" + st.Faint.Render(lipgloss.Wrap(fmt.Sprintf("%s, billed per zone: %d × $%.3f = $%.2f per hour while they exist; the S3 gateway is free.",
+				plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.Rate, c.PerHour), width, " "))
+		}
+	}
+	return out
+}
+
+func (m *Model) dnsBody(width int) string {
+	st := m.c.Styles
+	if len(m.lookups) == 0 {
+		return st.Faint.Render(lipgloss.Wrap("The lab will look up the registry host and the API host and compare the answers with your VPC's address range.", width, " "))
+	}
+	var b strings.Builder
+	for i, l := range m.lookups {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		mark := st.Warn.Render("…")
+		if l.Private() {
+			mark = st.OK.Render("✔")
+		}
+		b.WriteString(mark + " " + st.Bold.Render(l.Name))
+		if l.Err != "" {
+			b.WriteString("\n    " + st.Faint.Render(l.Err))
+		}
+		var addrs []string
+		for _, a := range l.Addresses {
+			badge := st.Public.Render("public")
+			if a.Private {
+				badge = st.Private.Render("private")
+			}
+			addrs = append(addrs, a.IP+" "+badge)
+		}
+		if len(addrs) > 0 {
+			b.WriteString("\n    " + truncate(strings.Join(addrs, "  "), width-4))
+		}
+		if !l.Checked.IsZero() {
+			b.WriteString("\n    " + st.Faint.Render("checked "+l.Checked.Format("15:04:05")))
+		}
+	}
+	return b.String()
+}
+
+func (m *Model) testView(name string, width int) string {
+	st := m.c.Styles
+	t, ok := m.tests[name]
+	if !ok {
+		if m.busy != "" {
+			return st.Spinner.Render(m.spin.View()) + " running…"
+		}
+		return st.Faint.Render("not run yet")
+	}
+	verdict := st.Allow.Render("allowed")
+	if !t.Outcome.Allowed {
+		verdict = st.Deny.Render("denied")
+	}
+	exp := st.OK.Render("✔ as the policy predicts")
+	if !t.Match {
+		exp = st.Error.Render(fmt.Sprintf("✘ the policy predicts %s", t.Expected))
+	}
+	line := fmt.Sprintf("%s %s  %s", st.Bold.Render(name), verdict, exp)
+	out := truncate(line, width)
+	if t.Outcome.Message != "" {
+		msg := t.Outcome.Message
+		if t.Outcome.Code == "DENIED" {
+			// What docker itself prints for a registry refusal.
+			msg = "denied: " + msg
+		}
+		out += "\n" + st.Code.Render(wrapIndent(msg, width-2, ""))
+	}
+	for _, n := range t.Notes {
+		out += "\n" + st.Faint.Render(wrapIndent(n, width-2, ""))
+	}
+	return out
+}
+
+func (m *Model) pushBody(width int) string {
+	st := m.c.Styles
+	t, ok := m.tests["push"]
+	head := ""
+	if ok && t.Push != nil {
+		p := t.Push
+		head = st.Faint.Render(truncate(fmt.Sprintf("%s/%s:%s", p.Registry, p.Repository, p.Tag), width)) + "\n" +
+			st.Faint.Render(fmt.Sprintf("%s already there, %d uploaded", plural(p.LayersExisting, "layer"), p.LayersUploaded)) + "\n"
+	}
+	return head + m.testView("push", width)
+}
+
+func (m *Model) listBody(width int) string {
+	st := m.c.Styles
+	out := m.testView("list-images", width)
+	if t, ok := m.tests["list-images"]; ok && t.List != nil && len(t.List.Images) > 0 {
+		var b strings.Builder
+		b.WriteString("\n" + st.TableHead.Render(fmt.Sprintf("%-8s %s", "TAG", "DIGEST")))
+		imgs := append([]awsops.Image(nil), t.List.Images...)
+		sort.Slice(imgs, func(i, j int) bool { return imgs[i].Tag < imgs[j].Tag })
+		for _, im := range imgs {
+			tag := im.Tag
+			if tag == "" {
+				tag = "<none>"
+			}
+			b.WriteString("\n" + truncate(fmt.Sprintf("%-8s %s", tag, st.Faint.Render(im.Digest)), width))
+		}
+		out += b.String()
+	}
+	if _, ok := m.tests["pull"]; ok || m.busy != "" {
+		out += "\n\n" + m.testView("pull", width)
+	}
+	return out
+}
+
+func (m *Model) finishBody(width int) string {
+	st := m.c.Styles
+	if m.lab == nil {
+		return ""
+	}
+	s := m.lab.State()
+	var rows [][2]string
+	if s.SecurityGroup != nil {
+		rows = append(rows, [2]string{"Security group", s.SecurityGroup.ID + st.Faint.Render("  ECR_VPCE_SG")})
+	}
+	if s.Rule != nil {
+		rows = append(rows, [2]string{"Ingress rule", s.Rule.ID})
+	}
+	for _, k := range steps.EndpointKeys {
+		if r := s.Endpoints[k]; r != nil {
+			rows = append(rows, [2]string{k, r.ID + st.Faint.Render("  "+r.State)})
+		}
+	}
+	if len(rows) == 0 {
+		return st.OK.Render("✔ Nothing from this lab exists any more.")
+	}
+	out := kv(st, rows, width)
+	c := m.lab.Cost()
+	cost := fmt.Sprintf("Cost so far about $%.2f; $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
+	if m.c.Sandbox {
+		cost += " The sandbox bills nothing: these are the prices AWS would charge."
+	}
+	out += "\n\n" + st.Warn.Render(lipgloss.Wrap(cost, width, " "))
+	out += "\n" + st.Faint.Render("Later, from a shell: ecr-vpce-lab down"+sandboxFlag(m.c.Sandbox)+" --yes")
+	return out
+}
+
+// panes are the optional CLI, log and hint boxes.
+func (m *Model) panes(width int) string {
+	st := m.c.Styles
+	var out []string
+	if m.showHint {
+		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+lipgloss.Wrap(screens[m.cur].hint, width-4, " ")))
+	}
+	if m.showCLI {
+		cmds := append([]awsops.Command(nil), m.screens[m.cur].commands...)
+		// The three endpoints are created at once; show them in the lab's
+		// order, not in the order AWS answered.
+		rank := func(c awsops.Command) int {
+			for i, v := range []string{"DKR_VPCE_ID", "API_VPCE_ID", "S3_VPCE_ID"} {
+				if c.Capture == v {
+					return i
+				}
+			}
+			return 3
+		}
+		sort.SliceStable(cmds, func(i, j int) bool { return rank(cmds[i]) < rank(cmds[j]) })
+		var lines []string
+		// The newest commands that fit: a pane never takes more than half
+		// the screen.
+		budget := max(4, m.c.Height/2-4)
+		for i := len(cmds) - 1; i >= 0; i-- {
+			block := cliLines(st, cmds[i], width-4)
+			if len(lines) > 0 && len(lines)+len(block) > budget {
+				lines = append([]string{st.Faint.Render(fmt.Sprintf("… %d earlier command(s)", i+1))}, lines...)
+				break
+			}
+			lines = append(block, lines...)
+		}
+		if len(lines) == 0 {
+			lines = append(lines, st.Faint.Render("No AWS calls on this screen yet; run it and the equivalent commands appear here."))
+		}
+		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("The same with the AWS CLI")+"\n"+strings.Join(lines, "\n")))
+	}
+	if m.showLog {
+		var lines []string
+		for _, c := range lastCalls(m.calls, 6) {
+			res := st.OK.Render("ok")
+			if c.Code != "" {
+				res = st.Error.Render(c.Code)
+			}
+			retry := ""
+			if c.Retries > 0 {
+				retry = st.Warn.Render(fmt.Sprintf(" %d retries", c.Retries))
+			}
+			lines = append(lines, truncate(fmt.Sprintf("%s %s:%s %s %s%s", st.Faint.Render(c.Start.Format("15:04:05")), c.Service, c.Operation, st.Faint.Render(c.Duration.Round(time.Millisecond).String()), res, retry), width-4))
+		}
+		if len(lines) == 0 {
+			lines = append(lines, st.Faint.Render("No API calls yet."))
+		}
+		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("API calls")+"\n"+strings.Join(lines, "\n")))
+	}
+	return strings.Join(out, "\n")
+}
+
+func lastN(s []string, n int) []string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func lastCalls(c []awsops.Call, n int) []awsops.Call {
+	if len(c) > n {
+		return c[len(c)-n:]
+	}
+	return c
+}
+
+func (m *Model) noAccountView() string {
+	st := m.c.Styles
+	why := m.detection.Problem
+	if why == "" {
+		why = "No AWS credentials were found on this machine."
+	}
+	return "\n" + indent(st.Title.Render("No AWS account here")+"\n\n"+
+		lipgloss.Wrap(why+" You can still do the whole lab: the sandbox is a replica of the lab's part of AWS that runs on this machine, answers the same API calls, and costs nothing.", m.c.Width-4, " ")+
+		"\n\n"+st.Action.Render("Press s to start the sandbox, or q to quit.")+
+		"\n"+st.Faint.Render("To use your account instead, configure credentials (aws configure, or an instance role) and run ecr-vpce-lab again."), 2)
+}
+
+func (m *Model) resumeView() string {
+	st := m.c.Styles
+	s := m.lab.State()
+	var done []string
+	for i := scrPreflight; i < scrFinish; i++ {
+		if m.screens[i].status == StepDone {
+			done = append(done, screens[i].title)
+		}
+	}
+	body := st.Title.Render("Welcome back") + "\n\n" +
+		lipgloss.Wrap(fmt.Sprintf("A run of this lab started %s is saved (run %s).", s.Started.Format("Mon 15:04"), s.RunID), m.c.Width-4, " ") + "\n"
+	if len(done) > 0 {
+		body += st.Faint.Render("Done: "+strings.Join(done, ", ")) + "\n"
+	}
+	if c := m.lab.Cost(); c.InterfaceEndpoints > 0 {
+		body += st.Warn.Render(fmt.Sprintf("Its endpoints are running: $%.2f so far, $%.2f per hour.", c.SoFar, c.PerHour)) + "\n"
+	}
+	body += "\n" + st.Action.Render("Enter") + " resume where you were   " + st.Action.Render("T") + " tear it down   " + st.Action.Render("n") + " tear down and start over"
+	return "\n" + indent(body, 2)
+}
+
+func (m *Model) teardownView() string {
+	st := m.c.Styles
+	w := m.c.Width - 4
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Tear down") + "\n")
+	b.WriteString(lipgloss.Wrap("Everything the lab made goes, in the order AWS needs: the endpoints first, then — once their network interfaces are released — the rule and the security group, the pushed tag, and the lab's lines in ~/.ecr_security.", w, " ") + "\n\n")
+	if len(m.teardown) == 0 && m.busy != "" {
+		b.WriteString(st.Spinner.Render(m.spin.View()) + " looking for what to remove…")
+	} else {
+		b.WriteString(RenderResourceLines(st, derefLines(m.teardown), m.spin.View(), m.now, w))
+	}
+	if m.tdErr != "" {
+		b.WriteString("\n\n" + st.Error.Render("✘ ") + wrapIndent(m.tdErr, w-2, "  "))
+		if m.tdFix != "" {
+			b.WriteString("\n" + st.Action.Render("→ ") + wrapIndent(m.tdFix, w-2, "  "))
+		}
+	}
+	if r := m.tdReport; r != nil {
+		b.WriteString("\n\n")
+		if r.Nothing() && m.tdErr == "" {
+			b.WriteString(st.OK.Render("✔ Nothing left: no resource tagged by this lab remains, and nothing is billing."))
+		} else if len(r.Left) > 0 {
+			var ids []string
+			for _, x := range r.Left {
+				ids = append(ids, x.ID)
+			}
+			b.WriteString(st.Error.Render("✘ Still there: " + strings.Join(ids, ", ")))
+			b.WriteString("\n" + st.Action.Render("→ run 'ecr-vpce-lab down"+sandboxFlag(m.c.Sandbox)+" --yes' again in a minute; it picks up where this stopped"))
+		}
+		next := "quit"
+		if m.afterTD != nil {
+			next = "start a new run"
+		}
+		b.WriteString("\n\n" + st.Action.Render("Press Enter to "+next+"."))
+	}
+	return "\n" + indent(b.String(), 2)
+}
+
+func derefLines(ls []*ResourceLine) []ResourceLine {
+	out := make([]ResourceLine, len(ls))
+	for i, l := range ls {
+		out[i] = *l
+	}
+	return out
+}
+
+func (m *Model) confirmTeardownView(height int) string {
+	st := m.c.Styles
+	msg := st.Error.Render("Tear down everything?") + "\n\n" +
+		"The endpoints, the rule, the security group and the pushed tag\nwill be deleted. This cannot be undone.\n\n" +
+		st.Action.Render("y") + " yes, tear down    " + st.Action.Render("n") + " no, go back"
+	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
+}
+
+func (m *Model) confirmQuitView(height int) string {
+	st := m.c.Styles
+	why := "Work is in progress; it stops safely and is saved."
+	if m.busy == "" {
+		why = "The endpoints keep running (and billing) after you quit."
+	}
+	msg := st.Warn.Render("Quit the lab?") + "\n\n" + why + "\nRun ecr-vpce-lab again to resume, or 'down' to clean up.\n\n" +
+		st.Action.Render("y") + " yes, quit    " + st.Action.Render("n") + " no, stay"
+	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.BorderForeground(m.c.Styles.Highlight).Render(msg))
+}
+
+// cliLines lays a command out as a shell would accept it: one option per
+// line with continuations, each line cut to width rather than wrapped.
+func cliLines(st Styles, c awsops.Command, width int) []string {
+	var out []string
+	if c.Comment != "" {
+		out = append(out, st.Faint.Render(truncate("# "+c.Comment, width)))
+	}
+	if c.Shell != "" || len(c.Args) == 0 {
+		for _, l := range strings.Split(c.String(), "\n") {
+			out = append(out, st.Code.Render(truncate(l, width)))
+		}
+		return out
+	}
+	var groups []string
+	cur := ""
+	for _, a := range c.Args {
+		q := awsops.ShellQuote(a)
+		if strings.HasPrefix(a, "--") && cur != "" {
+			groups = append(groups, cur)
+			cur = "  " + q
+			continue
+		}
+		if cur == "" {
+			cur = q
+		} else {
+			cur += " " + q
+		}
+	}
+	groups = append(groups, cur)
+	if c.Capture != "" {
+		groups[0] = c.Capture + "=$(" + groups[0]
+		groups[len(groups)-1] += ")"
+	}
+	for i, g := range groups {
+		if i < len(groups)-1 {
+			g += " \\"
+		}
+		out = append(out, st.Code.Render(truncate(g, width)))
+	}
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"ecr-vpce-lab/steps"
+)
+
+// walkTo presses Enter until the wizard shows screen target.
+func walkTo(t *testing.T, d *driver, target screenID) {
+	t.Helper()
+	for i := 0; i < 40 && d.m.cur != target; i++ {
+		d.key("enter")
+		d.settle()
+		if d.m.screens[d.m.cur].status == StepFailed {
+			t.Fatalf("screen %s failed:\n%s", screens[d.m.cur].title, d.screen())
+		}
+	}
+	if d.m.cur != target {
+		t.Fatalf("did not reach %s:\n%s", screens[target].title, d.screen())
+	}
+}
+
+func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	if m.phase != phaseLab || m.cur != scrPreflight {
+		t.Fatalf("phase %d screen %d", m.phase, m.cur)
+	}
+	walkTo(t, d, scrPolicy)
+	for _, s := range []screenID{scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress} {
+		if m.screens[s].status != StepDone {
+			t.Fatalf("%s not done", screens[s].title)
+		}
+	}
+	if !strings.Contains(d.screen(), "Deny (DenyPutImage)") {
+		t.Fatalf("the simulation must show the deny:\n%s", d.screen())
+	}
+	// Enter through the form's three fields applies the policy.
+	for i := 0; i < 3; i++ {
+		d.key("enter")
+		d.settle()
+	}
+	if m.cur != scrEndpoints || m.screens[scrPolicy].status != StepDone {
+		t.Fatalf("policy not applied: screen %d\n%s", m.cur, d.screen())
+	}
+	if got := m.lab.State().Policy; !strings.Contains(string(got), "DenyPutImage") {
+		t.Fatalf("state policy: %s", got)
+	}
+}
+
+func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	walkTo(t, d, scrPolicy)
+	// Tab to a select so j is a shortcut, not text.
+	d.key("tab")
+	d.settle()
+	d.key("j")
+	d.settle()
+	if !m.editor.rawMode {
+		t.Fatalf("j must open the JSON editor:\n%s", d.screen())
+	}
+	m.editor.raw.SetValue(`{"Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]`)
+	m.editor.relint()
+	d.key("ctrl+s")
+	d.settle()
+	if m.screens[scrPolicy].status == StepDone || m.cur != scrPolicy {
+		t.Fatal("an invalid policy must not be applied")
+	}
+	screen := d.screen()
+	if !contains2(screen, "cannot be applied", "AWS would reject this policy") {
+		t.Fatalf("the refusal must be explained:\n%s", screen)
+	}
+	// A valid policy applies.
+	m.editor.raw.SetValue(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Sid":"NoPulls","Effect":"Deny","Principal":"*","Action":"ecr:BatchGetImage","Resource":"*"}]}`)
+	m.editor.relint()
+	d.key("ctrl+s")
+	d.settle()
+	if m.screens[scrPolicy].status != StepDone {
+		t.Fatalf("a valid policy must apply:\n%s", d.screen())
+	}
+	if !strings.Contains(string(m.lab.State().Policy), "NoPulls") {
+		t.Fatal("the JSON policy must be the one recorded")
+	}
+}
+
+func TestTeardownNeedsConfirmation(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	walkTo(t, d, scrIngress)
+	d.key("enter") // create the rule
+	d.settle()
+	d.key("T")
+	d.settle()
+	if m.overlay != overlayConfirmTeardown || !strings.Contains(d.screen(), "Tear down everything?") {
+		t.Fatalf("T must ask first:\n%s", d.screen())
+	}
+	d.key("n")
+	d.settle()
+	if m.overlay != overlayNone || m.phase != phaseLab {
+		t.Fatal("n must cancel")
+	}
+	d.key("T")
+	d.key("y")
+	d.settle()
+	if m.phase != phaseTeardown || m.tdReport == nil || !m.tdReport.Nothing() {
+		t.Fatalf("teardown did not finish clean:\n%s", d.screen())
+	}
+	screen := d.screen()
+	if !contains2(screen, "Nothing left", "security group ECR_VPCE_SG", "ingress rule") {
+		t.Fatalf("teardown screen:\n%s", screen)
+	}
+	d.key("enter")
+	d.settle()
+	if !d.quit && !m.quitting {
+		t.Fatal("Enter after teardown quits")
+	}
+}
+
+func TestQuitAsksWhileWorkIsInFlightOrBilling(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 80, 24)
+	d.settle()
+	// Nothing billing, nothing running: q quits at once.
+	d.key("q")
+	if !m.quitting {
+		t.Fatal("q with nothing running must quit")
+	}
+	m2 := New(context.Background(), opts)
+	d2 := newDriver(t, m2, 80, 24)
+	d2.settle()
+	m2.busy = "endpoints" // as if a step were running
+	d2.key("q")
+	if m2.quitting || m2.overlay != overlayConfirmQuit {
+		t.Fatal("q while busy must ask")
+	}
+	d2.key("n")
+	if m2.overlay != overlayNone || m2.quitting {
+		t.Fatal("n keeps the wizard")
+	}
+	d2.key("ctrl+c")
+	d2.key("ctrl+c")
+	if !m2.quitting {
+		t.Fatal("a second ctrl+c quits")
+	}
+}
+
+func TestFailedStepShowsItsFix(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	m.cur = scrSecurityGroup
+	d.send(eventMsg(steps.Event{Kind: steps.EventFailed, Step: steps.StepSecurityGroup, Error: "UnauthorizedOperation: not allowed to create security groups", Fix: "add ec2:CreateSecurityGroup to your role (see docs/iam-policy.json)"}))
+	d.send(opDoneMsg{op: "step", id: steps.StepSecurityGroup, err: errors.New("create the security group: UnauthorizedOperation")})
+	screen := d.screen()
+	if m.screens[scrSecurityGroup].status != StepFailed || !contains2(screen, "✘ UnauthorizedOperation", "→ add ec2:CreateSecurityGroup", "Press Enter to try again") {
+		t.Fatalf("failure and fix must show:\n%s", screen)
+	}
+}
+
+func TestResumeOffersChoices(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	walkTo(t, d, scrIngress)
+	m.Close()
+	// A new wizard on the same state resumes.
+	m2 := New(context.Background(), opts)
+	d2 := newDriver(t, m2, 120, 40)
+	d2.settle()
+	if m2.phase != phaseResume || !contains2(d2.screen(), "Welcome back", "resume where you were") {
+		t.Fatalf("resume screen:\n%s", d2.screen())
+	}
+	d2.key("enter")
+	d2.settle()
+	if m2.phase != phaseLab || m2.cur != scrIngress {
+		t.Fatalf("resume lands on the first unfinished screen, got %d", m2.cur)
+	}
+}
+
+func TestTooSmall(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 50, 12)
+	d.settle()
+	if !contains2(d.screen(), "too small", "50×12", "60×16") {
+		t.Fatalf("%s", d.screen())
+	}
+}
