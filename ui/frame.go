@@ -38,9 +38,9 @@ func (st Styles) stepMark(s StepStatus, frame string) string {
 	case StepRunning:
 		return st.Spinner.Render(frame)
 	case StepDone:
-		return st.StepDone.Render("✔")
+		return st.StepDone.Render("✓")
 	case StepFailed:
-		return st.StepFailed.Render("✘")
+		return st.StepFailed.Render("✗")
 	case StepSkipped:
 		return st.StepPending.Render("–")
 	}
@@ -99,7 +99,7 @@ func renderSidebar(st Styles, items []StepItem, current int, frame string, width
 }
 
 // renderCompactProgress folds the step list into one line for small
-// terminals: "Step 6/10 Endpoints  ✔✔✔✔✔⠋····".
+// terminals: "Step 6/10 Endpoints  ✓✓✓✓✓⠋····".
 func renderCompactProgress(st Styles, items []StepItem, current int, frame string, width int) string {
 	var marks strings.Builder
 	for _, it := range items {

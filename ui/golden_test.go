@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,46 +11,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"ecr-vpce-lab/internal/screentext"
 )
 
 // The golden tests run the real program (teatest) on an instant sandbox and
 // compare each screen, ANSI stripped, with testdata/TestGolden/SIZE/NAME.golden.
 // Run `go test ./ui -run TestGolden -update` after an intended change, then
 // read the diff: it is what a learner will see.
-
-var (
-	reID      = regexp.MustCompile(`\b(vpce|sgr|sg|subnet|vpc|rtb|eni|pl|i)-[0-9a-f]{3,17}`)
-	reClock   = regexp.MustCompile(`\b\d\d:\d\d:\d\d\b`)
-	reElapsed = regexp.MustCompile(`\[[0-9.]+s\]`)
-	reRun     = regexp.MustCompile(`run [0-9a-f]{10}`)
-	reDay     = regexp.MustCompile(`(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:\d\d`)
-	reDigest  = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
-	reHex17   = regexp.MustCompile(`\b[0-9a-f]{17}\b`) // an ID cut by wrapping
-	reIP      = regexp.MustCompile(`\b10\.0\.\d{1,3}\.\d{1,3}\b`)
-)
-
-// normalise replaces what changes from run to run (resource IDs, clocks,
-// durations) with fixed text of the same width, so layout stays checked.
-func normalise(s string) string {
-	s = ansi.Strip(s)
-	s = reID.ReplaceAllStringFunc(s, func(id string) string {
-		i := strings.LastIndex(id, "-")
-		return id[:i+1] + strings.Repeat("x", len(id)-i-1)
-	})
-	s = reHex17.ReplaceAllString(s, strings.Repeat("x", 17))
-	s = reClock.ReplaceAllString(s, "hh:mm:ss")
-	s = reElapsed.ReplaceAllStringFunc(s, func(e string) string { return "[" + strings.Repeat("0", len(e)-3) + "s]" })
-	s = reRun.ReplaceAllString(s, "run RUNID00000")
-	s = reDay.ReplaceAllString(s, "Day hh:mm")
-	s = reDigest.ReplaceAllString(s, "sha256:"+strings.Repeat("d", 64))
-	// Concurrent creation hands the endpoints' addresses out in any order.
-	s = reIP.ReplaceAllString(s, "10.0.n.n")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	return strings.Join(lines, "\n")
-}
 
 type goldenRun struct {
 	t  *testing.T
@@ -114,7 +80,7 @@ func (g *goldenRun) check(name string, wantStep string) Snapshot {
 	if wantStep != "" && s.Step != wantStep {
 		g.t.Fatalf("%s: on %q, want %q:\n%s", name, s.Step, wantStep, ansi.Strip(s.Screen))
 	}
-	g.t.Run(name, func(t *testing.T) { golden.RequireEqual(t, normalise(s.Screen)) })
+	g.t.Run(name, func(t *testing.T) { golden.RequireEqual(t, screentext.Normalise(s.Screen)) })
 	return s
 }
 

@@ -137,7 +137,7 @@ func New(ctx context.Context, opts Options) *Model {
 		tests:     map[string]steps.TestResult{},
 		tdIndex:   map[string]*ResourceLine{},
 		help:      help.New(),
-		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		spin:      spinner.New(spinner.WithSpinner(pulse)),
 		now:       time.Now(),
 	}
 	m.applyStyles()
@@ -1182,3 +1182,7 @@ type Snapshot struct {
 // SnapshotMsg asks the running program for a Snapshot; reading the model
 // from another goroutine would race with Update.
 type SnapshotMsg struct{ Reply chan<- Snapshot }
+
+// pulse is a one-cell spinner that breathes rather than spins: calmer during
+// minutes of waiting, and drawn with glyphs every common monospace font has.
+var pulse = spinner.Spinner{Frames: []string{"·", "•", "●", "•"}, FPS: time.Second / 4}

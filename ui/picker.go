@@ -160,7 +160,7 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 func (p *workspacePicker) View(st Styles) string {
 	switch {
 	case p.err != "":
-		return st.Error.Render("✘ ") + p.err + "\n" + st.Faint.Render("esc goes back")
+		return st.Error.Render("✗ ") + p.err + "\n" + st.Faint.Render("esc goes back")
 	case p.stage == 0 || p.stage == 2:
 		return st.Faint.Render("Reading the account's networks…")
 	case p.form != nil:

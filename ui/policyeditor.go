@@ -240,7 +240,7 @@ func (e *policyEditor) View(st Styles) string {
 	b.WriteString(e.raw.View())
 	b.WriteString("\n")
 	if len(e.findings) == 0 {
-		b.WriteString(st.OK.Render("✔ valid") + st.Faint.Render(" · ctrl+s applies · esc returns to the form"))
+		b.WriteString(st.OK.Render("✓ valid") + st.Faint.Render(" · ctrl+s applies · esc returns to the form"))
 		return b.String()
 	}
 	shown := e.findings

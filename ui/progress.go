@@ -60,9 +60,9 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		case l.busy():
 			mark = st.Spinner.Render(frame)
 		case l.Err != "" || strings.EqualFold(l.State, "failed"):
-			mark = st.Error.Render("✘")
+			mark = st.Error.Render("✗")
 		case !l.Ended.IsZero():
-			mark = st.OK.Render("✔")
+			mark = st.OK.Render("✓")
 		}
 		state := l.State
 		if state == "" {
@@ -86,7 +86,7 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 			b.WriteString("\n    " + st.Faint.Render(truncate(l.Detail, width-4)))
 		}
 		if l.Err != "" {
-			b.WriteString("\n    " + st.Error.Render("✘ ") + wrapIndent(l.Err, width-6, "      "))
+			b.WriteString("\n    " + st.Error.Render("✗ ") + wrapIndent(l.Err, width-6, "      "))
 		}
 		if l.Fix != "" {
 			b.WriteString("\n    " + st.Action.Render("→ ") + wrapIndent(l.Fix, width-6, "      "))

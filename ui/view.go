@@ -215,7 +215,7 @@ func (m *Model) bodyView(height int) string {
 		}
 		return "\n " + st.Spinner.Render(m.spin.View()) + " " + what
 	case phaseFatal:
-		return "\n " + st.Error.Render("✘ The lab cannot start") + "\n\n " + wrapIndent(m.fatal, w-4, " ") + "\n\n " + st.Faint.Render("Press Enter to quit.")
+		return "\n " + st.Error.Render("✗ The lab cannot start") + "\n\n " + wrapIndent(m.fatal, w-4, " ") + "\n\n " + st.Faint.Render("Press Enter to quit.")
 	case phaseResume:
 		return m.resumeView()
 	case phaseTeardown:
@@ -268,7 +268,7 @@ func (m *Model) screenView(width, height int) string {
 		b.WriteString(m.screenBody(width))
 	}
 	if sc.err != "" {
-		b.WriteString("\n\n" + st.Error.Render("✘ ") + wrapIndent(sc.err, width-3, "  "))
+		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(sc.err, width-3, "  "))
 		if sc.fix != "" {
 			b.WriteString("\n" + st.Action.Render("→ ") + wrapIndent(sc.fix, width-3, "  "))
 		}
@@ -418,12 +418,12 @@ func (m *Model) preflightBody(width int) string {
 	var b strings.Builder
 	b.WriteString(out + "\n")
 	for _, c := range m.checks {
-		mark := st.OK.Render("✔")
+		mark := st.OK.Render("✓")
 		switch {
 		case !c.OK && c.Warning:
 			mark = st.Warn.Render("!")
 		case !c.OK:
-			mark = st.Error.Render("✘")
+			mark = st.Error.Render("✗")
 		}
 		line := mark + " " + c.Title
 		if c.Message != "" && (!c.OK || c.Warning) {
@@ -548,7 +548,7 @@ func (m *Model) policyBody(width int) string {
 	doc, target, err := m.editor.Document()
 	s := m.lab.State()
 	if err != nil {
-		return editor + "\n" + st.Error.Render("✘ ") + st.Faint.Render(err.Error())
+		return editor + "\n" + st.Error.Render("✗ ") + st.Faint.Render(err.Error())
 	}
 	repo := strings.TrimSpace(m.editor.repo)
 	rows := simulationRows(doc, target, s.Account, s.Region, repo)
@@ -604,7 +604,7 @@ func (m *Model) dnsBody(width int) string {
 		}
 		mark := st.Warn.Render("…")
 		if l.Private() {
-			mark = st.OK.Render("✔")
+			mark = st.OK.Render("✓")
 		}
 		b.WriteString(mark + " " + st.Bold.Render(l.Name))
 		if l.Err != "" {
@@ -641,9 +641,9 @@ func (m *Model) testView(name string, width int) string {
 	if !t.Outcome.Allowed {
 		verdict = st.Deny.Render("denied")
 	}
-	exp := st.OK.Render("✔ as the policy predicts")
+	exp := st.OK.Render("✓ as the policy predicts")
 	if !t.Match {
-		exp = st.Error.Render(fmt.Sprintf("✘ the policy predicts %s", t.Expected))
+		exp = st.Error.Render(fmt.Sprintf("✗ the policy predicts %s", t.Expected))
 	}
 	line := fmt.Sprintf("%s %s  %s", st.Bold.Render(name), verdict, exp)
 	out := truncate(line, width)
@@ -715,7 +715,7 @@ func (m *Model) finishBody(width int) string {
 		}
 	}
 	if len(rows) == 0 {
-		return st.OK.Render("✔ Nothing from this lab exists any more.")
+		return st.OK.Render("✓ Nothing from this lab exists any more.")
 	}
 	out := kv(st, rows, width)
 	c := m.lab.Cost()
@@ -845,7 +845,7 @@ func (m *Model) teardownView() string {
 		b.WriteString(RenderResourceLines(st, derefLines(m.teardown), m.spin.View(), m.now, w))
 	}
 	if m.tdErr != "" {
-		b.WriteString("\n\n" + st.Error.Render("✘ ") + wrapIndent(m.tdErr, w-2, "  "))
+		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(m.tdErr, w-2, "  "))
 		if m.tdFix != "" {
 			b.WriteString("\n" + st.Action.Render("→ ") + wrapIndent(m.tdFix, w-2, "  "))
 		}
@@ -853,13 +853,13 @@ func (m *Model) teardownView() string {
 	if r := m.tdReport; r != nil {
 		b.WriteString("\n\n")
 		if r.Nothing() && m.tdErr == "" {
-			b.WriteString(st.OK.Render("✔ Nothing left: no resource tagged by this lab remains, and nothing is billing."))
+			b.WriteString(st.OK.Render("✓ Nothing left: no resource tagged by this lab remains, and nothing is billing."))
 		} else if len(r.Left) > 0 {
 			var ids []string
 			for _, x := range r.Left {
 				ids = append(ids, x.ID)
 			}
-			b.WriteString(st.Error.Render("✘ Still there: " + strings.Join(ids, ", ")))
+			b.WriteString(st.Error.Render("✗ Still there: " + strings.Join(ids, ", ")))
 			b.WriteString("\n" + st.Action.Render("→ run 'ecr-vpce-lab down"+sandboxFlag(m.c.Sandbox)+" --yes' again in a minute; it picks up where this stopped"))
 		}
 		next := "quit"

@@ -165,7 +165,7 @@ func TestFailedStepShowsItsFix(t *testing.T) {
 	d.send(eventMsg(steps.Event{Kind: steps.EventFailed, Step: steps.StepSecurityGroup, Error: "UnauthorizedOperation: not allowed to create security groups", Fix: "add ec2:CreateSecurityGroup to your role (see docs/iam-policy.json)"}))
 	d.send(opDoneMsg{op: "step", id: steps.StepSecurityGroup, err: errors.New("create the security group: UnauthorizedOperation")})
 	screen := d.screen()
-	if m.screens[scrSecurityGroup].status != StepFailed || !contains2(screen, "✘ UnauthorizedOperation", "→ add ec2:CreateSecurityGroup", "Press Enter to try again") {
+	if m.screens[scrSecurityGroup].status != StepFailed || !contains2(screen, "✗ UnauthorizedOperation", "→ add ec2:CreateSecurityGroup", "Press Enter to try again") {
 		t.Fatalf("failure and fix must show:\n%s", screen)
 	}
 }
