@@ -4,6 +4,9 @@
 // main.go only wires commands and flags; the work lives in the packages.
 package main
 
+// The README's screenshots: the wizard on the sandbox, rendered with freeze.
+//go:generate go run ./tools/screenshots -out docs/screens
+
 import (
 	"context"
 	"errors"
