@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"ecr-vpce-lab/internal/atomicfile"
 )
 
 const (
@@ -46,44 +48,9 @@ func DefaultStateDir() (string, error) {
 	return filepath.Join(home, ".local", "state", "ecr-vpce-lab", "sandbox"), nil
 }
 
-// writeFileAtomic writes data to path so that readers see either the old or
-// the new content, never a mix: temp file in the same directory, fsync,
-// rename, fsync of the directory.
+// writeFileAtomic writes data so readers see the old or the new content.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, data, mode)
 }
 
 // loadWorld reads DIR/state.json; (nil, nil) when there is none.
