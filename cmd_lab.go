@@ -86,7 +86,7 @@ func newUpCmd() *cobra.Command {
 	addLabFlags(cmd, &f, true)
 	fl := cmd.Flags()
 	fl.BoolVarP(&yes, "yes", "y", false, "create without asking")
-	fl.StringSliceVar(&deny, "deny", []string{"ecr:PutImage"}, "ECR actions the policy denies on the repository, comma-separated")
+	fl.StringSliceVar(&deny, "deny", []string{"ecr:PutImage"}, "the ECR actions the policy denies on the repository, comma-separated")
 	fl.StringVar(&policyFile, "policy", "", "use the endpoint policy in FILE (- for standard input) instead of the default")
 	fl.StringVar(&target, "policy-target", "both", "endpoints that carry the policy: both (ecr.dkr and ecr.api, as AWS recommends) or dkr")
 	fl.StringVar(&vpc, "vpc", "", "the workspace's VPC (when not on EC2)")
@@ -142,7 +142,8 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 	if env.sandboxNote != "" {
 		out.note("%s", env.sandboxNote)
 	}
-	if env.lab.Resumed() {
+	resumed := env.lab.Resumed()
+	if resumed {
 		out.note("continuing run %s (state in %s)", env.lab.State().RunID, env.store.Path())
 	}
 	ctx, stop := interrupts(cmd.Context(), out, "run 'ecr-vpce-lab up' to continue or 'ecr-vpce-lab down' to clean up")
@@ -157,6 +158,12 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 	}
 	terr := env.writeTranscript(f, "ecr-vpce-lab up")
 	st := env.lab.State()
+	if err != nil && !resumed && !st.HasResources() {
+		// A new run that created nothing leaves no state file: one would
+		// hide an earlier run's (found by 'down' through ~/.ecr_security and
+		// the tags when there is no state file).
+		_ = env.store.Remove()
+	}
 	cost := env.lab.Cost()
 	if f.output == "json" {
 		res := map[string]any{"ok": err == nil, "runId": st.RunID, "mode": st.Mode, "state": st, "cost": cost,

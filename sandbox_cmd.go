@@ -114,6 +114,7 @@ func newSandboxCmd() *cobra.Command {
 	f.BoolVar(&faults.VPCDNSOff, "fault-vpc-dns-off", false, "a new world's VPC has enableDnsSupport and enableDnsHostnames off")
 	f.BoolVar(&faults.ExistingDKREndpoint, "fault-existing-dkr-endpoint", false, "a new world already has an ecr.dkr endpoint with private DNS in the VPC")
 	f.BoolVar(&faults.NoRepository, "fault-no-repository", false, "a new world has no team-a/alpine repository")
+	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, ...): refused as AWS refuses them")
 	return cmd
 }
 

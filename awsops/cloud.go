@@ -61,8 +61,12 @@ type Options struct {
 	// PollMin and PollMax bound the wait between polls (default 2 s, 10 s).
 	PollMin, PollMax time.Duration
 	// DependencyWait bounds how long DeleteSecurityGroup keeps retrying a
-	// DependencyViolation (default 10 minutes).
+	// DependencyViolation, and the waits for deleted endpoints and released
+	// network interfaces (default 10 minutes).
 	DependencyWait time.Duration
+	// EndpointWait bounds the wait for new endpoints to become available
+	// (default 15 minutes; AWS takes a few).
+	EndpointWait time.Duration
 
 	// DockerCLI, when set, is the docker executable used for push and pull
 	// (as the lab does); else the registry is driven in-process.
@@ -129,21 +133,38 @@ func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error)
 }
 
 // StaticConfig is an SDK configuration with fixed keys and region and
-// nothing read from the environment or ~/.aws: the sandbox's.
+// nothing read from the environment or ~/.aws: the sandbox's. Its retryer
+// makes as many attempts as the one for AWS (so a throttling storm outlasts
+// the retries at the same point) but waits at most 250 ms between them: the
+// sandbox is on 127.0.0.1, and its faults are rehearsals, not load to back
+// off from.
 func StaticConfig(region, accessKey, secretKey string) aws.Config {
 	return aws.Config{
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")),
-		Retryer:     newRetryer,
+		Retryer:     newSandboxRetryer,
 	}
 }
+
+// RetryAttempts is how many times a call is tried before a throttling or
+// 5xx answer becomes an error: enough that a call fails at 20 % throttling
+// plus 20 % 5xx about once in ten thousand (0.4^10), as a room full of
+// learners sharing one account can provoke.
+const RetryAttempts = 10
 
 // newRetryer is the SDK's standard retryer with more patience for
 // throttling, as a room full of learners provokes.
 func newRetryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 8
+		o.MaxAttempts = RetryAttempts
 		o.MaxBackoff = 8 * time.Second
+	})
+}
+
+func newSandboxRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = RetryAttempts
+		o.MaxBackoff = 250 * time.Millisecond
 	})
 }
 
@@ -161,6 +182,9 @@ func New(opts Options) (*Cloud, error) {
 	}
 	if opts.DependencyWait <= 0 {
 		opts.DependencyWait = 10 * time.Minute
+	}
+	if opts.EndpointWait <= 0 {
+		opts.EndpointWait = 15 * time.Minute
 	}
 	if opts.LoopbackOnly {
 		for _, a := range []string{opts.BaseEndpoint, opts.IMDSEndpoint} {
@@ -187,6 +211,18 @@ func New(opts Options) (*Cloud, error) {
 	c.ec2 = ec2.NewFromConfig(cfg)
 	c.ecr = ecr.NewFromConfig(cfg)
 	c.sts = sts.NewFromConfig(cfg)
+	if opts.IMDSEndpoint == "" && !opts.LoopbackOnly {
+		// Real AWS: honour AWS_EC2_METADATA_SERVICE_ENDPOINT and the
+		// profile's ec2_metadata_service_endpoint, as the SDK does.
+		c.imds = imds.NewFromConfig(cfg, func(o *imds.Options) {
+			o.HTTPClient = c.http
+			o.APIOptions = append(o.APIOptions, c.observe)
+			if opts.IMDSDisabled {
+				o.ClientEnableState = imds.ClientDisabled
+			}
+		})
+		return c, nil
+	}
 	c.imds = imds.New(imds.Options{
 		Endpoint:          opts.IMDSEndpoint,
 		HTTPClient:        c.http,

@@ -288,6 +288,7 @@ func (c *Cloud) TaggedSecurityGroups(ctx context.Context, key, value string) ([]
 // ends the wait with an error naming AWS's reason.
 func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]Endpoint)) ([]Endpoint, error) {
 	wait := c.opts.PollMin
+	deadline := time.Now().Add(c.opts.EndpointWait)
 	for {
 		eps, err := c.Endpoints(ctx, ids...)
 		if err != nil {
@@ -321,6 +322,15 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 		if ready {
 			return eps, nil
 		}
+		if time.Now().After(deadline) {
+			var states []string
+			for _, e := range eps {
+				states = append(states, e.ID+" "+e.State)
+			}
+			return eps, &Error{Kind: KindTimeout, Op: "wait for the endpoints", Code: "EndpointsNotAvailable",
+				Message: fmt.Sprintf("after %s not every endpoint is available: %s", c.opts.EndpointWait.Round(time.Second), strings.Join(states, ", ")),
+				Fix:     "AWS is slow to provision them: run 'up' again in a few minutes (it keeps what exists), or 'down' to remove them"}
+		}
 		if err := sleep(ctx, wait); err != nil {
 			return eps, classify("wait for the endpoints", err)
 		}
@@ -329,9 +339,10 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 }
 
 // WaitEndpointsGone polls until none of the endpoints is visible any more
-// or all are deleted.
+// or all are deleted, for at most DependencyWait.
 func (c *Cloud) WaitEndpointsGone(ctx context.Context, ids []string, onPoll func([]Endpoint)) error {
 	wait := c.opts.PollMin
+	deadline := time.Now().Add(c.opts.DependencyWait)
 	for {
 		eps, err := c.Endpoints(ctx, ids...)
 		if err != nil {
@@ -348,6 +359,17 @@ func (c *Cloud) WaitEndpointsGone(ctx context.Context, ids []string, onPoll func
 		}
 		if left == 0 {
 			return nil
+		}
+		if time.Now().After(deadline) {
+			var states []string
+			for _, e := range eps {
+				if !e.Gone() {
+					states = append(states, e.ID+" "+e.State)
+				}
+			}
+			return newError(KindDependency, "wait for the endpoints to be deleted",
+				fmt.Sprintf("after %s, still there: %s", c.opts.DependencyWait.Round(time.Second), strings.Join(states, ", ")),
+				"check them in the VPC console, then run 'down' again")
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return classify("wait for the endpoints to be deleted", err)

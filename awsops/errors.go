@@ -135,6 +135,10 @@ func classify(op string, err error) error {
 	if errors.As(err, &ae) {
 		e.Code, e.Message = ae.ErrorCode(), ae.ErrorMessage()
 		e.Kind, e.Fix = classifyCode(e.Code, e.Message)
+		if e.Kind == KindPermission && e.Service != "" && e.Operation != "" {
+			e.Fix = fmt.Sprintf("your role lacks %s: add it to the role (docs/iam-policy.json lists every action the lab needs), or use a role that has them",
+				IAMAction(e.Service, e.Operation))
+		}
 		var mae *retry.MaxAttemptsError
 		if e.Kind == KindThrottled && errors.As(err, &mae) {
 			e.Fix = fmt.Sprintf("AWS kept throttling after %d attempts: wait a minute and run the command again (it resumes where it stopped)", mae.Attempt)
@@ -230,6 +234,12 @@ func classifyCode(code, msg string) (Kind, string) {
 		return KindNetwork, "AWS had an internal error: run the command again (it resumes where it stopped)"
 	}
 	return KindUnknown, "run the command again with --verbose to see every API call"
+}
+
+// IAMAction names the IAM action of an SDK operation: service ID "EC2" and
+// operation "CreateVpcEndpoint" give ec2:CreateVpcEndpoint.
+func IAMAction(serviceID, operation string) string {
+	return strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ":" + operation
 }
 
 // credentialsMissing recognises the SDK's ways of saying it found no keys.

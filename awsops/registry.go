@@ -281,8 +281,41 @@ func (t *regTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.mu.Lock()
 	t.log = append(t.log, regStep{action: action, status: status})
 	t.mu.Unlock()
-	t.c.note("registry", action, start, err, code)
+	call := Call{Service: "registry", Operation: action, Start: start, Duration: time.Since(start), Err: err, Code: code}
+	if retryableStatus(status) {
+		// The registry client tries this request again: count it as a
+		// retry, as the SDK's calls count theirs.
+		call.Retries = 1
+	}
+	if t.c.opts.Observer != nil {
+		t.c.opts.Observer(call)
+	}
 	return resp, err
+}
+
+// registryRetryCodes are the registry answers worth another attempt:
+// throttling and server errors.
+var registryRetryCodes = []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+	http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
+
+func retryableStatus(status int) bool {
+	for _, c := range registryRetryCodes {
+		if status == c {
+			return true
+		}
+	}
+	return false
+}
+
+// registryBackoff is how the registry client retries: as many attempts as
+// the API calls get, waiting from 1 s growing by half each time against AWS
+// (about a minute in all), and from 10 ms against the sandbox (a third of a
+// second in all). No Cap: reaching it would end the retries.
+func (c *Cloud) registryBackoff() remote.Backoff {
+	if c.opts.LoopbackOnly {
+		return remote.Backoff{Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 0.2, Steps: RetryAttempts}
+	}
+	return remote.Backoff{Duration: time.Second, Factor: 1.5, Jitter: 0.2, Steps: RetryAttempts}
 }
 
 func (t *regTransport) steps() []regStep {
@@ -298,6 +331,8 @@ func (c *Cloud) remoteOptions(ctx context.Context, a registryAuth) ([]remote.Opt
 		remote.WithTransport(rt),
 		remote.WithAuth(&authn.Basic{Username: a.user, Password: a.password}),
 		remote.WithJobs(4),
+		remote.WithRetryBackoff(c.registryBackoff()),
+		remote.WithRetryStatusCodes(registryRetryCodes...),
 	}, rt
 }
 

@@ -331,7 +331,7 @@ func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string) (denied [
 			return nil
 		}
 		k := KindOf(classify("", err))
-		if k == KindNoCredentials || k == KindExpiredCredentials || k == KindInvalidCredentials || k == KindNetwork || k == KindCanceled {
+		if k == KindNoCredentials || k == KindExpiredCredentials || k == KindInvalidCredentials || k == KindNetwork || k == KindCanceled || k == KindThrottled {
 			return classify("check permissions with DryRun", err)
 		}
 		// Anything else (a parameter EC2 checks before permissions) says

@@ -87,8 +87,10 @@
 // registry too with Faults.Registry), interface endpoints that end failed
 // with a reason, DNS that never switches, and worlds that start with the VPC's
 // DNS attributes off, an ecr.dkr endpoint with private DNS already present,
-// or no repository. Options.IMDSv2Required makes IMDS refuse token-less
-// requests.
+// or no repository; and a role that lacks some IAM actions (DenyActions:
+// refused with AWS's UnauthorizedOperation / AccessDeniedException / registry
+// DENIED, naming the action, DryRun calls included). Options.IMDSv2Required
+// makes IMDS refuse token-less requests.
 //
 // # Hooks
 //
@@ -96,6 +98,7 @@
 //     the endpoint policy and the operation.
 //   - Recorder (and Sandbox.CallLog) sees every call with its IAM action and
 //     outcome, registry requests included (Call.Via "registry", under the ECR
-//     action they map to): CallLog.IAMActions is the set a least-privilege
-//     policy needs.
+//     action they map to; a request that is several actions at once, such
+//     as a monolithic layer upload, is recorded once per action):
+//     CallLog.IAMActions is the set a least-privilege policy needs.
 package sandbox

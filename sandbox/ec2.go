@@ -75,6 +75,11 @@ func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 	if err != nil {
 		return nil, err
 	}
+	if s.opts.Faults.denies("ec2", c.action) {
+		// IAM decides before DryRun does: a dry run of a denied call is
+		// refused too.
+		return nil, s.deniedAction("ec2", c.action, "")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x := &ec2Ctx{s: s, w: s.w, now: s.opts.Clock.Now(), p: p, c: c, dryRun: dry}

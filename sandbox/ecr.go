@@ -77,6 +77,13 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 	if !json.Valid(body) || bytes.TrimSpace(body)[0] != '{' {
 		return nil, badRequest("SerializationException", "")
 	}
+	if s.opts.Faults.denies("ecr", c.action) {
+		var in struct {
+			RepositoryName string `json:"repositoryName"`
+		}
+		_ = json.Unmarshal(body, &in)
+		return nil, s.deniedAction("ecr", c.action, in.RepositoryName)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x := &ecrCtx{s: s, w: s.w, now: s.opts.Clock.Now(), body: body}

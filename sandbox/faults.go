@@ -60,6 +60,14 @@ type Faults struct {
 	ExistingDKREndpoint bool
 	// NoRepository starts the world without the repository team-a/alpine.
 	NoRepository bool
+
+	// DenyActions are IAM actions (ec2:CreateVpcEndpoint, ecr:ListImages)
+	// the caller's role lacks: those calls are refused as AWS refuses a
+	// call no identity-based policy allows (UnauthorizedOperation for EC2,
+	// also for DryRun calls; AccessDeniedException for ECR; 403 DENIED from
+	// the registry for the ECR actions it maps requests to). The message
+	// names the action. sts:GetCallerIdentity cannot be denied, as in AWS.
+	DenyActions []string
 }
 
 // ShapesWorld reports whether any fault shapes a new world (VPCDNSOff,
@@ -81,7 +89,42 @@ func (f Faults) check() error {
 	if f.Latency < 0 {
 		return fmt.Errorf("faults: negative latency %s", f.Latency)
 	}
+	for _, a := range f.DenyActions {
+		svc, name, ok := strings.Cut(a, ":")
+		if !ok || (svc != "ec2" && svc != "ecr") || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return fmt.Errorf("faults: deny action %q: want ec2:Action or ecr:Action", a)
+		}
+	}
 	return nil
+}
+
+// denies reports whether the fault DenyActions refuses service:action
+// (IAM action names are case-insensitive).
+func (f Faults) denies(service, action string) bool {
+	for _, a := range f.DenyActions {
+		if strings.EqualFold(a, service+":"+action) {
+			return true
+		}
+	}
+	return false
+}
+
+// deniedAction is AWS's refusal of a call no identity-based policy allows;
+// repo names the ECR repository the call is about ("" for none).
+func (s *Sandbox) deniedAction(service, action, repo string) *APIError {
+	var caller string
+	s.read(func(w *world) { caller = w.callerARN() })
+	act := service + ":" + action
+	if service == "ec2" {
+		return apiErr(http.StatusForbidden, "UnauthorizedOperation",
+			"You are not authorized to perform this operation. User: %s is not authorized to perform: %s because no identity-based policy allows the %s action", caller, act, act)
+	}
+	resource := "*"
+	if repo != "" {
+		resource = s.repoARN(repo)
+	}
+	return apiErr(http.StatusBadRequest, "AccessDeniedException",
+		"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", caller, act, resource, act)
 }
 
 // failsEndpoint reports whether a new interface endpoint of service (its

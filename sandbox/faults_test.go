@@ -372,3 +372,59 @@ func TestFaultOptionsValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultDenyActions: the role lacks one action; AWS's refusal names it,
+// DryRun calls of it are refused too, other calls (and DryRuns of other
+// actions) go through, and the registry refuses the ECR actions it maps.
+func TestFaultDenyActions(t *testing.T) {
+	sb := startSandbox(t, Options{Faults: Faults{DenyActions: []string{"ec2:CreateSecurityGroup", "ecr:ListImages", "ecr:PutImage"}}})
+	c := newClients(sb, nil)
+	ctx := context.Background()
+	ws := sb.Workspace()
+	for _, dry := range []bool{false, true} {
+		_, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{DryRun: aws.Bool(dry), GroupName: aws.String("x"), Description: aws.String("x"), VpcId: aws.String(ws.VpcID)})
+		code, status := errInfo(err)
+		if code != "UnauthorizedOperation" || status != http.StatusForbidden || !strings.Contains(err.Error(), "is not authorized to perform: ec2:CreateSecurityGroup") {
+			t.Fatalf("denied CreateSecurityGroup (dry run %t): %v", dry, err)
+		}
+	}
+	_, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{DryRun: aws.Bool(true), VpcId: aws.String(ws.VpcID),
+		ServiceName: aws.String("com.amazonaws." + sb.Region() + ".s3"), RouteTableIds: []string{ws.RouteTableID}})
+	if code, _ := errInfo(err); code != "DryRunOperation" {
+		t.Fatalf("a DryRun of an allowed action: %v", err)
+	}
+	if _, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {
+		t.Fatalf("an allowed action: %v", err)
+	}
+	_, err = c.ecr.ListImages(ctx, &ecr.ListImagesInput{RepositoryName: aws.String(RepoA)})
+	if code, _ := errInfo(err); code != "AccessDeniedException" || !strings.Contains(err.Error(), "ecr:ListImages on resource: arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine because no identity-based policy allows") {
+		t.Fatalf("denied ListImages: %v", err)
+	}
+	if _, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("GetCallerIdentity needs no permission: %v", err)
+	}
+	// The registry: pulls go through, the manifest PUT (ecr:PutImage) does not.
+	var password string
+	sb.read(func(w *world) { password = registryPassword(w, time.Now().Add(time.Hour)) })
+	img, err := remote.Image(tagRef(t, sb, RepoA, "v1"), regOpts(password, nil)...)
+	if err != nil {
+		t.Fatalf("pull with ecr:PutImage denied: %v", err)
+	}
+	err = remote.Write(tagRef(t, sb, RepoA, "v9"), img, regOpts(password, nil)...)
+	wantRegistryError(t, "push with ecr:PutImage denied", err, http.StatusForbidden, "DENIED",
+		"User: "+sb.Workspace().CallerARN+" is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine because no identity-based policy allows the ecr:PutImage action")
+	denied := 0
+	for _, call := range sb.Calls() {
+		if call.ErrorCode == "UnauthorizedOperation" || call.ErrorCode == "AccessDeniedException" || call.ErrorCode == "DENIED" {
+			denied++
+		}
+	}
+	if denied != 4 {
+		t.Fatalf("%d refusals recorded, want 4", denied)
+	}
+	for _, bad := range [][]string{{"CreateVpcEndpoint"}, {"s3:GetObject"}, {"ec2:"}} {
+		if _, err := Start(context.Background(), Options{Faults: Faults{DenyActions: bad}}); err == nil {
+			t.Errorf("DenyActions %q accepted", bad)
+		}
+	}
+}

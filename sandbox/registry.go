@@ -209,6 +209,16 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 				code = fmt.Sprintf("HTTP%d", w.status)
 			}
 			s.record(call, code)
+			// A request that is several ECR actions at once (a monolithic
+			// upload is UploadLayerPart and CompleteLayerUpload) needs each
+			// of them: record the others too, unless one was refused.
+			if len(actions) > 1 && call.action == actions[0] && code == "" {
+				for _, a := range actions[1:] {
+					more := *call
+					more.action = a
+					s.record(&more, code)
+				}
+			}
 		}
 	}()
 	fail := func(e *regError) {
@@ -255,8 +265,17 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The endpoint policy, when the request travels through an endpoint.
+	// The caller's own permissions (the DenyActions fault).
 	arn := s.repoARN(rt.repo)
+	for _, a := range actions {
+		if s.opts.Faults.denies("ecr", a) {
+			call.action = a
+			fail(&regError{http.StatusForbidden, "DENIED", s.deniedAction("ecr", a, rt.repo).Message})
+			return
+		}
+	}
+
+	// The endpoint policy, when the request travels through an endpoint.
 	checks := make([]endpointCheck, len(actions))
 	for i, a := range actions {
 		checks[i] = endpointCheck{action: "ecr:" + a, resource: arn}

@@ -161,6 +161,14 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	}
 	add(it)
 
+	// Leftovers of another run of the lab in this VPC (a state file lost or
+	// deleted): guessing whose they are could adopt, or leak, them.
+	it, err = l.leftoversItem(ctx, st)
+	if err != nil {
+		return items, err
+	}
+	add(it)
+
 	// Existing private-DNS ECR endpoints not ours.
 	for _, key := range []string{EndpointDKR, EndpointAPI} {
 		svc := l.cloud.ServiceName(key)
@@ -173,6 +181,9 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 			if e.Tags[TagKey] == st.RunID || (st.Endpoints[key] != nil && st.Endpoints[key].ID == e.ID) {
 				it.Message = "this run's " + e.ID + " (" + e.State + ")"
 				continue
+			}
+			if e.Tags[TagKey] != "" {
+				continue // another run's: the leftovers item says what to do
 			}
 			if e.PrivateDNS {
 				it.OK = false
@@ -245,6 +256,46 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	}
 	add(it)
 	return items, nil
+}
+
+// leftoversItem looks in the workspace VPC for the lab's endpoints and
+// security group tagged by another run than this one: what an earlier run
+// left when its state file was lost. Up cannot tell whether they are still
+// in use, so it refuses to guess and says how to clean up.
+func (l *Lab) leftoversItem(ctx context.Context, st State) (CheckItem, error) {
+	it := CheckItem{ID: "leftovers", Title: "No leftovers of another run", OK: true, Message: "none found"}
+	eps, err := l.cloud.FindEndpoints(ctx, st.Workspace.VpcID, "")
+	if err != nil {
+		return it, err
+	}
+	var ids, runs []string
+	for _, e := range eps {
+		if r := e.Tags[TagKey]; r != "" && r != st.RunID {
+			ids = append(ids, e.ID)
+			if !slices.Contains(runs, r) {
+				runs = append(runs, r)
+			}
+		}
+	}
+	g, err := l.cloud.FindSecurityGroup(ctx, st.Workspace.VpcID, l.cfg.GroupName)
+	if err != nil {
+		return it, err
+	}
+	if g != nil {
+		if r := g.Tags[TagKey]; r != "" && r != st.RunID {
+			ids = append(ids, g.ID)
+			if !slices.Contains(runs, r) {
+				runs = append(runs, r)
+			}
+		}
+	}
+	if len(ids) > 0 {
+		it.OK = false
+		it.Message = fmt.Sprintf("%s carry the %s tag of run %s, not of this run %s: an earlier run whose state file is gone",
+			strings.Join(ids, ", "), TagKey, strings.Join(runs, ", "), st.RunID)
+		it.Fix = "run 'ecr-vpce-lab down' first (it finds an earlier run's resources by their tags; with several runs, 'down --all'), then 'up' again"
+	}
+	return it, nil
 }
 
 func (l *Lab) runPreflight(ctx context.Context) error {

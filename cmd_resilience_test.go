@@ -1,0 +1,501 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// procHome is an isolated HOME for lab processes run from the built binary.
+type procHome struct {
+	t    *testing.T
+	bin  string
+	home string
+	// state is the lab's state directory ($XDG_STATE_HOME/ecr-vpce-lab).
+	state string
+}
+
+func newProcHome(t *testing.T, bin string) *procHome {
+	home := t.TempDir()
+	return &procHome{t: t, bin: bin, home: home, state: filepath.Join(home, "state", "ecr-vpce-lab")}
+}
+
+// env is the environment of a lab process: nothing of AWS's, no metadata
+// service; the lab finds the sandbox through its serving file.
+func (h *procHome) env() []string {
+	return []string{"HOME=" + h.home, "XDG_STATE_HOME=" + filepath.Join(h.home, "state"), "PATH=" + os.Getenv("PATH"),
+		"NO_COLOR=1", "LANG=C.UTF-8", "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull}
+}
+
+// sandboxProc is `ecr-vpce-lab sandbox` serving h's world in its own process.
+type sandboxProc struct {
+	cmd   *exec.Cmd
+	env   map[string]string
+	cloud *awsops.Cloud
+	vpc   string
+}
+
+// startSandbox runs `ecr-vpce-lab sandbox --timing instant ARGS...` on h's
+// state directory and waits until it serves.
+func (h *procHome) startSandbox(args ...string) *sandboxProc {
+	t := h.t
+	t.Helper()
+	cmd := exec.Command(h.bin, append([]string{"sandbox", "--state-dir", filepath.Join(h.state, "sandbox"), "--timing", "instant"}, args...)...)
+	cmd.Env = h.env()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	sp := &sandboxProc{cmd: cmd, env: map[string]string{}}
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			if k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok && strings.HasPrefix(line, "export ") {
+				sp.env[k] = strings.Trim(v, "'")
+			}
+			if strings.HasPrefix(line, "# ecr-vpce-lab sandbox: serving") {
+				ready <- nil
+				_, _ = io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		ready <- fmt.Errorf("the sandbox stopped before serving: %s", stderr.String())
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the sandbox did not serve within 30 s: %s", stderr.String())
+	}
+	// An inspector of the world, with patient retries (the sandbox may be
+	// throttling).
+	cfg := awsops.StaticConfig(sp.env["AWS_REGION"], sp.env["AWS_ACCESS_KEY_ID"], sp.env["AWS_SECRET_ACCESS_KEY"])
+	sp.cloud, err = awsops.New(awsops.Options{Config: cfg, BaseEndpoint: sp.env["AWS_ENDPOINT_URL"], LoopbackOnly: true, IMDSDisabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpcs, err := sp.cloud.ListVPCs(context.Background())
+	if err != nil || len(vpcs) != 1 {
+		t.Fatalf("the sandbox's VPCs: %v %v", vpcs, err)
+	}
+	sp.vpc = vpcs[0].ID
+	return sp
+}
+
+// lab runs a lab command to its end (bounded to 2 minutes).
+func (h *procHome) lab(args ...string) (int, string) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, h.bin, args...)
+	cmd.Env = h.env()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &ee) && ctx.Err() == nil:
+		return ee.ExitCode(), out.String()
+	}
+	h.t.Fatalf("%v: %v\n%s", args, err, out.String())
+	return -1, ""
+}
+
+// started is a lab command running in the background, its output read line
+// by line.
+type started struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	out   bytes.Buffer
+	lines chan string
+	done  chan struct{}
+}
+
+func (h *procHome) start(args ...string) *started {
+	h.t.Helper()
+	cmd := exec.Command(h.bin, args...)
+	cmd.Env = h.env()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	pw.Close()
+	s := &started{cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		defer close(s.lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			s.mu.Lock()
+			s.out.WriteString(sc.Text() + "\n")
+			s.mu.Unlock()
+			select {
+			case s.lines <- sc.Text():
+			default:
+			}
+		}
+		pr.Close()
+	}()
+	h.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return s
+}
+
+func (s *started) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+// waitFor waits (bounded) for a line matching re.
+func (s *started) waitFor(t *testing.T, re *regexp.Regexp, within time.Duration) string {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				t.Fatalf("the command ended before printing a line matching %q:\n%s", re, s.output())
+			}
+			if re.MatchString(l) {
+				return l
+			}
+		case <-deadline:
+			t.Fatalf("no line matching %q within %s:\n%s", re, within, s.output())
+		}
+	}
+}
+
+// wait waits for the command to end and returns its exit code.
+func (s *started) wait(t *testing.T) int {
+	t.Helper()
+	err := s.cmd.Wait()
+	<-s.done
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return -int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
+// assertWorldMatchesState fails unless the world holds exactly the lab's
+// resources the state file lists, once each: one ECR_VPCE_SG, its rule, and
+// one live endpoint per service, all available.
+func assertWorldMatchesState(t *testing.T, sp *sandboxProc, stateDir string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := steps.NewStore(stateDir, "sandbox").Load()
+	if err != nil {
+		t.Fatalf("state file: %v", err)
+	}
+	groups, eps := labResources(t, sp.cloud, sp.vpc)
+	if len(groups) != 1 || st.SecurityGroup == nil || groups[0] != st.SecurityGroup.ID {
+		t.Errorf("groups named ECR_VPCE_SG: %v; the state file: %+v", groups, st.SecurityGroup)
+	}
+	if st.SecurityGroup != nil {
+		all, err := sp.cloud.TaggedSecurityGroups(ctx, steps.TagKey, "")
+		if err != nil || len(all) != 1 {
+			t.Errorf("tagged security groups: %d (%v), want 1", len(all), err)
+		}
+		r, err := sp.cloud.FindIngressRule(ctx, st.SecurityGroup.ID, st.Workspace.SecurityGroupID)
+		if err != nil || r == nil || st.Rule == nil || r.ID != st.Rule.ID {
+			t.Errorf("ingress rule in the world %+v (%v), in the state file %+v", r, err, st.Rule)
+		}
+	}
+	bySvc := map[string][]string{}
+	for id, e := range eps {
+		k := awsops.ShortService(e.Service)
+		bySvc[k] = append(bySvc[k], id)
+		if !e.Available() {
+			t.Errorf("endpoint %s (%s) is %s", id, k, e.State)
+		}
+	}
+	if len(eps) != 3 {
+		t.Errorf("%d endpoints in the VPC, want 3: %v", len(eps), bySvc)
+	}
+	for _, k := range steps.EndpointKeys {
+		rec := st.Endpoints[k]
+		if len(bySvc[k]) != 1 || rec == nil || bySvc[k][0] != rec.ID {
+			t.Errorf("%s: endpoints %v in the world, %+v in the state file", k, bySvc[k], rec)
+		}
+	}
+}
+
+// downTwice runs down twice: the first removes everything, the second is a
+// no-op; nothing of the lab is left.
+func downTwice(t *testing.T, h *procHome, sp *sandboxProc) {
+	t.Helper()
+	code, out := h.lab("down", "--sandbox", "--yes")
+	if code != 0 || !strings.Contains(out, "Nothing is left.") {
+		t.Fatalf("down: exit %d\n%s", code, out)
+	}
+	assertNothingLeft(t, sp.cloud, sp.vpc, nil)
+	code, out = h.lab("down", "--sandbox", "--yes")
+	if code != 0 || !strings.Contains(out, "no saved run here, and nothing tagged ecr-vpce-lab:run") || !strings.Contains(out, "Removed 0 resource(s)") {
+		t.Fatalf("second down: exit %d\n%s", code, out)
+	}
+	assertNothingLeft(t, sp.cloud, sp.vpc, nil)
+}
+
+// TestLabSurvivesFaults runs the built binary against `ecr-vpce-lab
+// sandbox` processes: killed at chosen points and run again, throttled, two
+// at once.
+func TestLabSurvivesFaults(t *testing.T) {
+	bin := buildBinary(t)
+
+	kills := []struct {
+		name    string
+		sandbox []string
+		marker  string
+		// times the marker must be seen before the kill (default 1).
+		times int
+		// after checks the state the kill left.
+		after func(t *testing.T, st steps.State, err error)
+	}{
+		{name: "during discovery", sandbox: []string{"--fault-latency", "150ms"}, marker: `^Discover the workspace$`,
+			after: func(t *testing.T, st steps.State, err error) {
+				if err == nil && st.SecurityGroup != nil {
+					t.Errorf("killed during discovery, yet a group is on record: %+v", st.SecurityGroup)
+				}
+			}},
+		{name: "right after the security group is created", sandbox: []string{"--fault-latency", "100ms"},
+			marker: `security group\s+ECR_VPCE_SG\s+sg-\w+\s+created`,
+			after: func(t *testing.T, st steps.State, err error) {
+				if err != nil || st.SecurityGroup == nil || st.Rule != nil {
+					t.Errorf("killed after the group: state %v, group %+v, rule %+v", err, st.SecurityGroup, st.Rule)
+				}
+			}},
+		{name: "while the endpoints are being created", sandbox: []string{"--fault-latency", "300ms"},
+			marker: `endpoint\s+ecr\.(dkr|api)\s+…\s+creating`,
+			after: func(t *testing.T, st steps.State, err error) {
+				if err != nil || st.Rule == nil || len(st.Endpoints) == 3 {
+					t.Errorf("killed while creating: state %v, rule %+v, %d endpoints on record", err, st.Rule, len(st.Endpoints))
+				}
+			}},
+		{name: "while waiting for the endpoints", sandbox: []string{"--endpoint-available-after", "3s"},
+			// The third endpoint on record: up is then polling.
+			marker: `endpoint\s+(ecr\.dkr|ecr\.api|s3)\s+vpce-\w+\s+(pending|available)`, times: 3,
+			after: func(t *testing.T, st steps.State, err error) {
+				if err != nil || len(st.Endpoints) != 3 {
+					t.Errorf("killed while waiting: state %v, %d endpoints on record", err, len(st.Endpoints))
+				}
+			}},
+	}
+	for _, k := range kills {
+		t.Run("killed "+k.name+", then up again", func(t *testing.T) {
+			t.Parallel()
+			h := newProcHome(t, bin)
+			sp := h.startSandbox(k.sandbox...)
+			up := h.start("up", "--sandbox", "--yes")
+			line := ""
+			for range max(k.times, 1) {
+				line = up.waitFor(t, regexp.MustCompile(k.marker), time.Minute)
+			}
+			if err := up.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			if code := up.wait(t); code != -int(syscall.SIGKILL) {
+				t.Fatalf("up ended with %d before the kill:\n%s", code, up.output())
+			}
+			st, err := steps.NewStore(h.state, "sandbox").Load()
+			k.after(t, st, err)
+			groups, eps := labResources(t, sp.cloud, sp.vpc)
+			t.Logf("killed at %q: the world had %d group(s) and %d endpoint(s); the state file %d endpoint(s)", line, len(groups), len(eps), len(st.Endpoints))
+
+			start := time.Now()
+			code, out := h.lab("up", "--sandbox", "--yes")
+			if code != 0 || !strings.Contains(out, "The endpoints are up.") {
+				t.Fatalf("up after the kill: exit %d\n%s", code, out)
+			}
+			if err == nil && !strings.Contains(out, "continuing run "+st.RunID) {
+				t.Errorf("up did not say it continues run %s:\n%s", st.RunID, out)
+			}
+			t.Logf("resumed in %s", time.Since(start).Round(time.Millisecond))
+			assertWorldMatchesState(t, sp, h.state)
+			downTwice(t, h, sp)
+		})
+	}
+
+	t.Run("down after a partial up", func(t *testing.T) {
+		t.Parallel()
+		h := newProcHome(t, bin)
+		sp := h.startSandbox("--fault-latency", "300ms")
+		up := h.start("up", "--sandbox", "--yes")
+		up.waitFor(t, regexp.MustCompile(`endpoint\s+ecr\.(dkr|api)\s+…\s+creating`), time.Minute)
+		_ = up.cmd.Process.Signal(syscall.SIGKILL)
+		up.wait(t)
+		// An endpoint whose create was in flight exists, unrecorded, once
+		// the sandbox has served the request; down finds it by its tag.
+		time.Sleep(400 * time.Millisecond)
+		downTwice(t, h, sp)
+	})
+
+	for _, registry := range []bool{false, true} {
+		name := "throttling and 5xx at 20 % each"
+		args := []string{"--fault-throttle-rate", "0.2", "--fault-5xx-rate", "0.2"}
+		if registry {
+			name += ", the registry too"
+			args = append(args, "--fault-registry")
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newProcHome(t, bin)
+			sp := h.startSandbox(args...)
+			summary := regexp.MustCompile(`(?m)^(\d+) calls \(.*?\)(?:, (\d+) retries)? in `)
+			total := 0
+			for _, cmd := range [][]string{{"up", "--sandbox", "--yes", "--verbose"}, {"test", "--sandbox", "--verbose"}, {"down", "--sandbox", "--yes", "--verbose"}} {
+				start := time.Now()
+				code, out := h.lab(cmd...)
+				m := summary.FindStringSubmatch(out)
+				if code != 0 || m == nil {
+					t.Fatalf("%s under faults: exit %d\n%s", cmd[0], code, out)
+				}
+				retries, _ := strconv.Atoi(m[2])
+				total += retries
+				t.Logf("%s: exit 0 in %s, %s calls, %d retries", cmd[0], time.Since(start).Round(time.Millisecond), m[1], retries)
+				if cmd[0] == "test" && !strings.Contains(out, "push team-a/alpine:v2: denied, as the policy predicts") {
+					t.Fatalf("test under faults:\n%s", out)
+				}
+			}
+			if total == 0 {
+				t.Fatal("no retries reported under 20 % throttling and 20 % 5xx")
+			}
+			assertNothingLeft(t, sp.cloud, sp.vpc, nil)
+		})
+	}
+
+	t.Run("two at once on one state directory", func(t *testing.T) {
+		t.Parallel()
+		h := newProcHome(t, bin)
+		sp := h.startSandbox("--endpoint-available-after", "2s")
+		first := h.start("up", "--sandbox", "--yes")
+		first.waitFor(t, regexp.MustCompile(`\bpending\b`), time.Minute)
+		for _, second := range [][]string{{"up", "--sandbox", "--yes"}, {"down", "--sandbox", "--yes"}, {"test", "--sandbox"}} {
+			code, out := h.lab(second...)
+			if code != 1 || !regexp.MustCompile(`another ecr-vpce-lab command \(process \d+\) is working on this lab \(.*lab-sandbox\.lock\); wait for it to finish, or stop it`).MatchString(out) ||
+				strings.Contains(out, "Discover the workspace") || strings.Contains(out, "Tear down") {
+				t.Fatalf("a second %s while up runs: exit %d\n%s", second[0], code, out)
+			}
+		}
+		if code := first.wait(t); code != 0 {
+			t.Fatalf("the first up: exit %d\n%s", code, first.output())
+		}
+		assertWorldMatchesState(t, sp, h.state)
+		downTwice(t, h, sp)
+	})
+}
+
+// TestDamagedStateFile: the state file deleted, truncated or garbled.
+// status and down fall back to the tags and say so; down cleans up; up
+// refuses to guess and says how to proceed.
+func TestDamagedStateFile(t *testing.T) {
+	damage := []struct {
+		name string
+		do   func(path string) error
+		// status and down say this about the state file.
+		says string
+	}{
+		{"deleted", os.Remove, "no state file: tearing down run "},
+		{"truncated", func(p string) error { return os.Truncate(p, 40) }, "is damaged (unexpected end of JSON input): using the resources' ecr-vpce-lab:run tags instead"},
+		{"garbled", func(p string) error { return os.WriteFile(p, []byte("{\"version\": \"one\", \x00\xff"), 0o600) }, "is damaged (invalid character"},
+	}
+	for _, d := range damage {
+		t.Run(d.name, func(t *testing.T) {
+			_, state := labHome(t)
+			fast := []string{"--sandbox", "--sandbox-timing", "instant"}
+			if code, out, errs := lab(t, append([]string{"up", "--yes"}, fast...)...); code != 0 {
+				t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+			}
+			path := filepath.Join(state, "lab-sandbox.json")
+			st, err := steps.NewStore(state, "sandbox").Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.do(path); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := lab(t, append([]string{"status"}, fast...)...)
+			if code != 0 || !strings.Contains(out, "resources below were found by their tags") || strings.Count(out, "(tagged ecr-vpce-lab:run="+st.RunID) != 4 {
+				t.Fatalf("status: exit %d\n%s%s", code, out, errs)
+			}
+			if d.name != "deleted" && !strings.Contains(out, d.says) {
+				t.Fatalf("status does not say the state file is damaged:\n%s", out)
+			}
+			code, out, errs = lab(t, append([]string{"up", "--yes"}, fast...)...)
+			want := "fix: run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again"
+			if d.name == "deleted" {
+				want = "fix: run 'ecr-vpce-lab down' first (it finds an earlier run's resources by their tags"
+			}
+			if code != 1 || !strings.Contains(out+errs, want) || strings.Contains(out, "Security group for the endpoints") {
+				t.Fatalf("up with the state file %s: exit %d\n%s%s", d.name, code, out, errs)
+			}
+			code, out, errs = lab(t, append([]string{"down", "--yes"}, fast...)...)
+			if code != 0 || !strings.Contains(out, d.says) || !strings.Contains(out, "Nothing is left.") || !strings.Contains(out, "ECR_VPCE_SG") {
+				t.Fatalf("down: exit %d\n%s%s", code, out, errs)
+			}
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the damaged state file is still there: %v", err)
+			}
+			// The world: nothing of the lab left.
+			sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(state, "sandbox")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sb.Close()
+			cr := sb.Credentials()
+			cloud, err := awsops.New(awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey), BaseEndpoint: sb.Endpoint(), LoopbackOnly: true, IMDSDisabled: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertNothingLeft(t, cloud, sb.Workspace().VpcID, nil)
+		})
+	}
+}

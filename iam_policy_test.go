@@ -1,0 +1,133 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"ecr-vpce-lab/policy"
+	"ecr-vpce-lab/sandbox"
+)
+
+// notObservable are actions docs/iam-policy.json grants that a run against
+// the sandbox cannot show as allowed by IAM, each with the reason.
+var notObservable = map[string]string{
+	// The lab's push is refused by the endpoint policy: for that refusal to
+	// be the endpoint policy's (the lesson), IAM must allow ecr:PutImage.
+	// The sandbox records the refused call (DENIED), which the test checks.
+	"ecr:PutImage": "refused by the endpoint policy, which is the point of the lab; IAM must allow it",
+}
+
+// notGranted are actions the lab calls that docs/iam-policy.json leaves out
+// on purpose.
+var notGranted = map[string]string{
+	// AWS: "No permissions are required to perform this operation"; even an
+	// explicit deny does not stop it. Listing it would suggest otherwise.
+	"sts:GetCallerIdentity": "needs no permission",
+}
+
+// TestIAMPolicyIsLeastPrivilege runs the whole lab against the sandbox (up,
+// test, status, down; then again with every optional fix up offers), gathers
+// every AWS action the sandbox saw, registry requests included as the ECR
+// actions they are, and compares them with docs/iam-policy.json: nothing
+// called may be missing, nothing granted may go unused.
+func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
+	called := map[string]bool{}
+	refusedByEndpointPolicy := map[string]bool{}
+	runLab := func(opts sandbox.Options, upArgs ...string) {
+		t.Helper()
+		f := newFaultLab(t, opts)
+		sd := []string{"--sandbox", "--state-dir", f.state}
+		for _, args := range [][]string{append(append([]string{"up", "--yes"}, sd...), upArgs...), append([]string{"test"}, sd...),
+			append([]string{"status"}, sd...), append([]string{"down", "--yes"}, sd...)} {
+			if code, out := f.run(args...); code != 0 {
+				t.Fatalf("%s: exit %d\n%s", args[0], code, out)
+			}
+		}
+		for _, a := range f.sb.CallLog().IAMActions() {
+			called[a] = true
+		}
+		for _, c := range f.sb.Calls() {
+			if c.ErrorCode == "DENIED" && c.Via == "registry" {
+				refusedByEndpointPolicy[c.IAMAction()] = true
+			}
+		}
+	}
+	// The lab as the workshop runs it.
+	runLab(sandbox.Options{})
+	if !refusedByEndpointPolicy["ecr:PutImage"] {
+		t.Fatalf("the default lab's push was not refused by the endpoint policy: %v", refusedByEndpointPolicy)
+	}
+	// Every fix up offers: VPC DNS turned on, the repository created and v1
+	// pushed, an existing ecr.dkr endpoint adopted (its policy changed, then
+	// restored); a policy that allows the push, so down removes the tag.
+	runLab(sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true, NoRepository: true, ExistingDKREndpoint: true}},
+		"--enable-vpc-dns", "--create-repo", "--adopt", "--deny", "ecr:DeleteRepository")
+
+	src, err := os.ReadFile("docs/iam-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := policy.Lint(src); len(fs) > 0 {
+		for _, f := range fs {
+			if f.Severity == policy.SeverityError && !strings.Contains(f.Message, "Principal") {
+				t.Errorf("docs/iam-policy.json: %s", f.Message)
+			}
+		}
+	}
+	doc, err := policy.Parse(src)
+	if err != nil {
+		t.Fatalf("docs/iam-policy.json: %v", err)
+	}
+	if doc.Version != "2012-10-17" {
+		t.Errorf("Version %q, want 2012-10-17", doc.Version)
+	}
+	granted := map[string]string{}
+	for i, s := range doc.Statements {
+		if s.Sid == "" || s.Effect != policy.Allow || s.Principal != nil || len(s.NotAction) > 0 || len(s.Resource) == 0 {
+			t.Errorf("statement %d (%s): want a Sid, Effect Allow, Action and Resource, no Principal", i, s.Sid)
+		}
+		for _, a := range s.Action {
+			if strings.ContainsAny(a, "*?") {
+				t.Errorf("%s grants %s: no wildcards in a least-privilege policy", s.Sid, a)
+			}
+			if prev, dup := granted[a]; dup {
+				t.Errorf("%s is granted twice (%s, %s)", a, prev, s.Sid)
+			}
+			granted[a] = s.Sid
+		}
+	}
+	var calledList []string
+	for a := range called {
+		calledList = append(calledList, a)
+	}
+	sort.Strings(calledList)
+	t.Logf("%d actions called: %s", len(calledList), strings.Join(calledList, " "))
+	for _, a := range calledList {
+		if _, ok := granted[a]; !ok && notGranted[a] == "" {
+			t.Errorf("the lab calls %s, but docs/iam-policy.json does not grant it", a)
+		}
+	}
+	for a, sid := range granted {
+		if called[a] {
+			continue
+		}
+		if why := notObservable[a]; why != "" {
+			if !refusedByEndpointPolicy[a] && !called[a] {
+				t.Errorf("%s (%s) is granted because %s, but the lab never even tried it", a, sid, why)
+			}
+			continue
+		}
+		t.Errorf("docs/iam-policy.json grants %s (%s), but the lab never calls it", a, sid)
+	}
+	for a := range notGranted {
+		if _, ok := granted[a]; ok {
+			t.Errorf("docs/iam-policy.json grants %s, which %s", a, notGranted[a])
+		}
+	}
+	if !slices.Contains(calledList, "ecr:GetAuthorizationToken") {
+		t.Error("the lab never logged in to the registry?")
+	}
+}
