@@ -37,8 +37,8 @@ func addLabFlags(cmd *cobra.Command, f *labFlags, transcript bool) {
 	fl.BoolVar(&f.sandbox, "sandbox", false, "work against the offline sandbox instead of AWS (reuses a running 'ecr-vpce-lab sandbox' for the same state directory)")
 	fl.StringVar(&f.sandboxTiming, "sandbox-timing", "realistic", "endpoint timing of an in-process sandbox: "+strings.Join(sandbox.TimingNames(), " or "))
 	fl.StringVar(&f.stateDir, "state-dir", "", "where the lab keeps its state (default $XDG_STATE_HOME/ecr-vpce-lab)")
-	fl.StringVar(&f.region, "region", "", "AWS region (default $AWS_REGION, the profile's, or the instance's)")
-	fl.StringVar(&f.profile, "profile", "", "AWS profile from ~/.aws/config")
+	fl.StringVar(&f.region, "region", "", "the AWS region (default $AWS_REGION, the profile's, or the instance's)")
+	fl.StringVar(&f.profile, "profile", "", "the AWS profile to use, from ~/.aws/config")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every API call (with timing and retries) and the equivalent AWS CLI commands")
 	fl.StringVar(&f.repo, "repo", d.repo, "the lab repository (default $ECR_REPO_A or team-a/alpine)")
@@ -86,13 +86,9 @@ func openLab(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
 	if f.sandbox {
 		env.mode = "sandbox"
 	}
-	stateDir := f.stateDir
-	if stateDir == "" {
-		d, err := steps.DefaultStateDir()
-		if err != nil {
-			return nil, exitCode(2, "%v", err)
-		}
-		stateDir = d
+	stateDir, err := resolveStateDir(f.stateDir)
+	if err != nil {
+		return nil, err
 	}
 	progress := cmd.OutOrStdout()
 	if f.output == "json" {
@@ -110,23 +106,15 @@ func openLab(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
 		env.out.event(e)
 	})
 
-	var opts awsops.Options
+	opts, note, closer, err := cloudOptions(ctx, f, stateDir)
+	if err != nil {
+		return nil, err
+	}
+	if closer != nil {
+		env.closers = append(env.closers, closer)
+	}
 	if f.sandbox {
-		so, note, closer, err := sandboxOptions(ctx, stateDir, f)
-		if err != nil {
-			return nil, err
-		}
-		if closer != nil {
-			env.closers = append(env.closers, closer)
-		}
 		env.sandboxNote = note
-		opts = so
-	} else {
-		cfg, err := awsops.LoadConfig(ctx, f.profile, f.region)
-		if err != nil {
-			return nil, exitCode(1, "%s\n  fix: %s", err, awsops.FixOf(err))
-		}
-		opts = awsops.Options{Config: cfg}
 	}
 	opts.Observer = env.em.Call
 	if f.docker {
@@ -194,6 +182,32 @@ func (e *labEnv) writeTranscript(f *labFlags, title string) error {
 	}
 	e.out.note("transcript: %d commands written to %s", e.transcript.Len(), f.transcript)
 	return nil
+}
+
+// resolveStateDir is --state-dir, or the default under $XDG_STATE_HOME.
+func resolveStateDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	d, err := steps.DefaultStateDir()
+	if err != nil {
+		return "", exitCode(2, "%v", err)
+	}
+	return d, nil
+}
+
+// cloudOptions returns the Cloud's settings for the sandbox or for AWS, a
+// note saying where the lab runs, and what to release afterwards. The
+// headless commands and the wizard both build their Cloud from it.
+func cloudOptions(ctx context.Context, f *labFlags, stateDir string) (awsops.Options, string, func(), error) {
+	if f.sandbox {
+		return sandboxOptions(ctx, stateDir, f)
+	}
+	cfg, err := awsops.LoadConfig(ctx, f.profile, f.region)
+	if err != nil {
+		return awsops.Options{}, "", nil, exitCode(1, "%s\n  fix: %s", err, awsops.FixOf(err))
+	}
+	return awsops.Options{Config: cfg}, "AWS " + cfg.Region, nil, nil
 }
 
 // sandboxOptions returns the Cloud overrides for the sandbox of stateDir:

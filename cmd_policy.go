@@ -211,7 +211,7 @@ func newPolicyDefaultCmd() *cobra.Command {
 	f.StringVar(&account, "account", d.account, "account ID (default $ACCOUNT_ID or 123456789012)")
 	f.StringVar(&region, "region", d.region, "region (default $AWS_REGION or us-west-2)")
 	f.StringVar(&repo, "repo", d.repo, "repository whose actions are denied (default $ECR_REPO_A or team-a/alpine)")
-	f.StringSliceVar(&deny, "deny", []string{"ecr:PutImage"}, "ECR actions to deny on the repository, comma-separated")
+	f.StringSliceVar(&deny, "deny", []string{"ecr:PutImage"}, "the ECR actions to deny on the repository, comma-separated")
 	return cmd
 }
 

@@ -31,8 +31,8 @@ func addWizard(root *cobra.Command) {
 	fl.BoolVar(&f.sandbox, "sandbox", false, "practise on the built-in sandbox instead of AWS: no account needed, nothing billed")
 	fl.StringVar(&f.sandboxTiming, "sandbox-timing", "realistic", "how fast the sandbox's endpoints become available: realistic or instant")
 	fl.StringVar(&f.stateDir, "state-dir", "", "where the lab keeps its state (default $XDG_STATE_HOME/ecr-vpce-lab)")
-	fl.StringVar(&f.region, "region", "", "AWS region (default $AWS_REGION, the profile's, or the instance's)")
-	fl.StringVar(&f.profile, "profile", "", "AWS profile from ~/.aws/config")
+	fl.StringVar(&f.region, "region", "", "the AWS region (default $AWS_REGION, the profile's, or the instance's)")
+	fl.StringVar(&f.profile, "profile", "", "the AWS profile to use, from ~/.aws/config")
 	fl.StringVar(&f.repo, "repo", d.repo, "the lab repository (default $ECR_REPO_A or team-a/alpine)")
 	fl.BoolVar(&f.accessible, "accessible", false, "plain prompts and line output for screen readers (also ACCESSIBLE=1 or TERM=dumb)")
 	root.Args = cobra.NoArgs
@@ -41,13 +41,9 @@ func addWizard(root *cobra.Command) {
 
 func runWizard(cmd *cobra.Command, f *wizardFlags) error {
 	ctx := cmd.Context()
-	stateDir := f.stateDir
-	if stateDir == "" {
-		d, err := steps.DefaultStateDir()
-		if err != nil {
-			return exitCode(2, "%v", err)
-		}
-		stateDir = d
+	stateDir, err := resolveStateDir(f.stateDir)
+	if err != nil {
+		return err
 	}
 	opts := ui.Options{
 		Sandbox: f.sandbox,
@@ -102,13 +98,12 @@ func sandboxFlagText(on bool) string {
 // commands, with events going to the wizard instead of a printer.
 func connectLab(ctx context.Context, f *wizardFlags, stateDir string, sandbox bool, sink func(steps.Event)) (*ui.Connection, error) {
 	mode := "aws"
+	if sandbox {
+		mode = "sandbox"
+	}
 	lf := f.labFlags
 	lf.sandbox = sandbox
-	var (
-		opts    awsops.Options
-		closers []func()
-		where   string
-	)
+	var closers []func()
 	em := steps.NewEmitter(sink)
 	closeAll := func() error {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -116,23 +111,12 @@ func connectLab(ctx context.Context, f *wizardFlags, stateDir string, sandbox bo
 		}
 		return nil
 	}
-	if sandbox {
-		mode = "sandbox"
-		so, note, closer, err := sandboxOptions(ctx, stateDir, &lf)
-		if err != nil {
-			return nil, err
-		}
-		if closer != nil {
-			closers = append(closers, closer)
-		}
-		opts, where = so, note
-	} else {
-		cfg, err := awsops.LoadConfig(ctx, f.profile, f.region)
-		if err != nil {
-			return nil, err
-		}
-		opts = awsops.Options{Config: cfg}
-		where = "AWS " + cfg.Region
+	opts, where, closer, err := cloudOptions(ctx, &lf, stateDir)
+	if err != nil {
+		return nil, err
+	}
+	if closer != nil {
+		closers = append(closers, closer)
 	}
 	opts.Observer = em.Call
 	cloud, err := awsops.New(opts)

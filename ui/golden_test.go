@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,9 +75,15 @@ func (g *goldenRun) press(keys ...string) {
 	}
 }
 
-func (g *goldenRun) check(name string, wantStep string) Snapshot {
+// check waits until the wizard is idle on wantStep showing every one of
+// texts, then compares the screen with its golden file.
+func (g *goldenRun) check(name string, wantStep string, texts ...string) Snapshot {
 	g.t.Helper()
 	s := g.waitIdle(name)
+	for deadline := time.Now().Add(20 * time.Second); !containsAll(ansi.Strip(s.Screen), texts) && time.Now().Before(deadline); {
+		time.Sleep(30 * time.Millisecond)
+		s = g.waitIdle(name)
+	}
 	if wantStep != "" && s.Step != wantStep {
 		g.t.Fatalf("%s: on %q, want %q:\n%s", name, s.Step, wantStep, ansi.Strip(s.Screen))
 	}
@@ -99,7 +106,7 @@ func TestGolden(t *testing.T) {
 			g := &goldenRun{t: t, tm: tm}
 			g.check("00-start", "Preflight")
 			g.press("enter")
-			g.check("01-preflight", "Preflight")
+			g.check("01-preflight", "Preflight", "Permission for the lab")
 			g.press("enter")
 			g.check("02-workspace", "Workspace")
 			g.press("enter")
@@ -117,7 +124,7 @@ func TestGolden(t *testing.T) {
 			g.press("enter", "enter", "enter")
 			g.check("06-endpoints-plan", "Endpoints")
 			g.press("enter")
-			g.check("06-endpoints", "Endpoints")
+			g.check("06-endpoints", "Endpoints", "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint")
 			g.press("c")
 			g.check("06-endpoints-cli", "Endpoints")
 			g.press("c", "enter")
@@ -127,11 +134,11 @@ func TestGolden(t *testing.T) {
 			g.press("enter")
 			g.check("08-push-plan", "Push test")
 			g.press("up")
-			g.check("07-dns", "Private DNS")
+			g.check("07-dns", "Private DNS", "api.ecr")
 			g.press("down", "enter")
-			g.check("08-push", "Push test")
+			g.check("08-push", "Push test", "push denied")
 			g.press("enter", "enter")
-			g.check("09-list", "List test")
+			g.check("09-list", "List test", "list-images allowed", "pull allowed")
 			g.press("enter")
 			g.check("10-finish", "Finish")
 			g.press("?")
@@ -139,9 +146,18 @@ func TestGolden(t *testing.T) {
 			g.press("esc", "T")
 			g.check("confirm-teardown", "Finish")
 			g.press("y")
-			g.check("teardown", "")
+			g.check("teardown", "", "Nothing left")
 			g.press("enter")
 			tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 		})
 	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
 }

@@ -196,10 +196,26 @@ func (m *Model) connect(sandbox bool) tea.Cmd {
 	})
 }
 
-// waitEvent delivers the next engine event as a message.
+// eventsMsg carries engine events that arrived together.
+type eventsMsg []steps.Event
+
+// waitEvent delivers the next engine events as one message: it waits for
+// one, then takes whatever else is already queued, so a burst of API-call
+// events costs one render, not one each.
 func (m *Model) waitEvent() tea.Cmd {
 	events := m.events
-	return func() tea.Msg { return eventMsg(<-events) }
+	return func() tea.Msg {
+		batch := eventsMsg{<-events}
+		for len(batch) < 256 {
+			select {
+			case e := <-events:
+				batch = append(batch, e)
+			default:
+				return batch
+			}
+		}
+		return batch
+	}
 }
 
 // runSteps runs the given engine steps in order, one Cmd each.
@@ -320,9 +336,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.connect(false)
 	case connectedMsg:
 		return m.connected(msg)
+	case eventsMsg:
+		for _, e := range msg {
+			m.handleEvent(e)
+		}
+		return m, m.waitEvent()
 	case eventMsg:
 		m.handleEvent(steps.Event(msg))
-		return m, m.waitEvent()
+		return m, nil
 	case opDoneMsg:
 		return m.opDone(msg)
 	case teardownDoneMsg:

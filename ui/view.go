@@ -417,7 +417,25 @@ func (m *Model) preflightBody(width int) string {
 	}
 	var b strings.Builder
 	b.WriteString(out + "\n")
-	for _, c := range m.checks {
+	checks := m.checks
+	if !m.wide() && len(checks) > 5 {
+		// Small screens: the passed checks in one paragraph, the rest in full.
+		var passed []string
+		var rest []steps.CheckItem
+		for _, c := range checks {
+			if c.OK {
+				passed = append(passed, c.Title)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		if len(passed) > 0 {
+			line := fmt.Sprintf("%d of %d checks passed: %s.", len(passed), len(checks), strings.Join(passed, ", "))
+			b.WriteString("\n" + st.OK.Render("✓ ") + wrapIndent(line, width-2, "  "))
+		}
+		checks = rest
+	}
+	for _, c := range checks {
 		mark := st.OK.Render("✓")
 		switch {
 		case !c.OK && c.Warning:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"ecr-vpce-lab/steps"
 )
@@ -197,6 +198,45 @@ func TestTooSmall(t *testing.T) {
 	d := newDriver(t, m, 50, 12)
 	d.settle()
 	if !contains2(d.screen(), "too small", "50×12", "60×16") {
+		t.Fatalf("%s", d.screen())
+	}
+}
+
+// TestPolicyChangeFlipsThePush: p on the test screens goes back to the
+// policy, applies the change to the live endpoints, and runs the tests again;
+// without the Deny the same push goes through.
+func TestPolicyChangeFlipsThePush(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	walkTo(t, d, scrPush)
+	d.key("enter")
+	d.settle()
+	if m.tests["push"].Outcome.Allowed {
+		t.Fatalf("the lab policy must refuse the push:\n%s", d.screen())
+	}
+	d.key("p")
+	d.settle()
+	if m.cur != scrPolicy {
+		t.Fatalf("p must open the policy editor, at %d", m.cur)
+	}
+	d.key("tab")
+	d.key("j")
+	d.settle()
+	m.editor.raw.SetValue(`{"Version":"2012-10-17","Statement":[{"Sid":"AllowAll","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`)
+	m.editor.relint()
+	d.key("ctrl+s")
+	d.until("the push to run again", 20*time.Second, func(m *Model) bool {
+		_, ok := m.tests["push"]
+		return ok && m.busy == ""
+	})
+	d.settle()
+	push := m.tests["push"]
+	if !push.Outcome.Allowed || !push.Match || m.cur != scrPush {
+		t.Fatalf("without the Deny the push must go through, as predicted: %+v\n%s", push.Outcome, d.screen())
+	}
+	if !strings.Contains(d.screen(), "push allowed") {
 		t.Fatalf("%s", d.screen())
 	}
 }
