@@ -146,7 +146,10 @@ func (m *Model) helpBar() string {
 		}
 		// The keys that matter most come first: a narrow bar drops the tail.
 		add("q", "quit")
-		add("T", "tear down")
+		if m.cur != scrFinish {
+			// On the last screen Enter already tears down.
+			add("T", "tear down")
+		}
 		add("c", "CLI")
 		add("l", "log")
 		add("h", "hint")
@@ -856,7 +859,7 @@ func (m *Model) teardownView() string {
 	w := m.c.Width - 4
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Tear down") + "\n")
-	b.WriteString(lipgloss.Wrap("Everything the lab made goes, in the order AWS needs: the endpoints first, then — once their network interfaces are released — the rule and the security group, the pushed tag, and the lab's lines in ~/.ecr_security.", w, " ") + "\n\n")
+	b.WriteString(lipgloss.Wrap("Everything the lab made goes, in the order AWS needs: the endpoints first, then — once their network interfaces are released — the rule and the security group, any tag the push test wrote, and the lab's lines in ~/.ecr_security.", w, " ") + "\n\n")
 	if len(m.teardown) == 0 && m.busy != "" {
 		b.WriteString(st.Spinner.Render(m.spin.View()) + " looking for what to remove…")
 	} else {
@@ -871,7 +874,7 @@ func (m *Model) teardownView() string {
 	if r := m.tdReport; r != nil {
 		b.WriteString("\n\n")
 		if r.Nothing() && m.tdErr == "" {
-			b.WriteString(st.OK.Render("✓ Nothing left: no resource tagged by this lab remains, and nothing is billing."))
+			b.WriteString(st.OK.Render("✓ ") + st.OK.Render(wrapIndent("Nothing left: no resource tagged by this lab remains, and nothing is billing.", w-2, "  ")))
 		} else if len(r.Left) > 0 {
 			var ids []string
 			for _, x := range r.Left {
@@ -900,7 +903,7 @@ func derefLines(ls []*ResourceLine) []ResourceLine {
 func (m *Model) confirmTeardownView(height int) string {
 	st := m.c.Styles
 	msg := st.Error.Render("Tear down everything?") + "\n\n" +
-		"The endpoints, the rule, the security group and the pushed tag\nwill be deleted. This cannot be undone.\n\n" +
+		"The endpoints, the rule, the security group and any pushed tag\nwill be deleted. This cannot be undone.\n\n" +
 		st.Action.Render("y") + " yes, tear down    " + st.Action.Render("n") + " no, go back"
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
 }
