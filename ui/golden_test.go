@@ -75,6 +75,21 @@ func (g *goldenRun) press(keys ...string) {
 	}
 }
 
+// pressUntilChanged sends a key whose effect arrives through the program's
+// own messages (a form moving focus) and waits until the screen shows it.
+func (g *goldenRun) pressUntilChanged(k string) {
+	g.t.Helper()
+	before := g.waitIdle("before " + k).Screen
+	g.tm.Send(keyMsg(k))
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if g.snapshot().Screen != before {
+			g.waitIdle("after " + k)
+			return
+		}
+	}
+	g.t.Fatalf("%s changed nothing on the screen", k)
+}
+
 // check waits until the wizard is idle on wantStep showing every one of
 // texts, then compares the screen with its golden file.
 func (g *goldenRun) check(name string, wantStep string, texts ...string) Snapshot {
@@ -115,8 +130,7 @@ func TestGolden(t *testing.T) {
 			g.check("04-ingress", "Ingress rule")
 			g.press("enter", "enter")
 			g.check("05-policy", "Endpoint policy")
-			g.press("tab")
-			g.waitIdle("tab")
+			g.pressUntilChanged("tab")
 			g.press("j")
 			g.check("05-policy-json", "Endpoint policy")
 			g.press("esc")

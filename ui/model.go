@@ -1083,8 +1083,7 @@ func (m *Model) openEditor() tea.Cmd {
 		// Start from the policy in force when it is not the form's kind.
 		if def, err := policy.Default(st.Account, st.Region, repo, deny); err != nil || !policy.Equal(def, doc) {
 			cmd := m.editor.ToggleRaw()
-			m.editor.raw.SetValue(string(doc.Pretty()))
-			m.editor.relint()
+			m.editor.setRaw(string(doc.Pretty()))
 			m.layoutEditor()
 			return cmd
 		}

@@ -196,9 +196,16 @@ func (e *policyEditor) ToggleRaw() tea.Cmd {
 		text = string(doc.Pretty())
 	}
 	e.rawMode = true
-	e.raw.SetValue(text)
-	e.relint()
+	e.setRaw(text)
 	return e.raw.Focus()
+}
+
+// setRaw replaces the JSON and shows it from the top: the learner reads a
+// policy from its first line, not from where the cursor happened to end.
+func (e *policyEditor) setRaw(text string) {
+	e.raw.SetValue(text)
+	e.raw.MoveToBegin()
+	e.relint()
 }
 
 func (e *policyEditor) relint() {

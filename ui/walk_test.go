@@ -42,11 +42,16 @@ func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
 	if !strings.Contains(d.screen(), "Deny (DenyPutImage)") {
 		t.Fatalf("the simulation must show the deny:\n%s", d.screen())
 	}
-	// Enter through the form's three fields applies the policy.
+	// Enter through the form's three fields applies the policy. The form
+	// moves between fields through its own messages, so wait for the outcome
+	// rather than for a quiet moment.
 	for i := 0; i < 3; i++ {
 		d.key("enter")
 		d.settle()
 	}
+	d.until("the policy to be applied", 20*time.Second, func(m *Model) bool {
+		return m.screens[scrPolicy].status == StepDone && m.busy == ""
+	})
 	if m.cur != scrEndpoints || m.screens[scrPolicy].status != StepDone {
 		t.Fatalf("policy not applied: screen %d\n%s", m.cur, d.screen())
 	}
@@ -62,8 +67,7 @@ func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 	d.settle()
 	walkTo(t, d, scrPolicy)
 	// Tab to a select so j is a shortcut, not text.
-	d.key("tab")
-	d.settle()
+	tabToSelect(t, d)
 	d.key("j")
 	d.settle()
 	if !m.editor.rawMode {
@@ -221,7 +225,7 @@ func TestPolicyChangeFlipsThePush(t *testing.T) {
 	if m.cur != scrPolicy {
 		t.Fatalf("p must open the policy editor, at %d", m.cur)
 	}
-	d.key("tab")
+	tabToSelect(t, d)
 	d.key("j")
 	d.settle()
 	m.editor.raw.SetValue(`{"Version":"2012-10-17","Statement":[{"Sid":"AllowAll","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`)
@@ -239,4 +243,12 @@ func TestPolicyChangeFlipsThePush(t *testing.T) {
 	if !strings.Contains(d.screen(), "push allowed") {
 		t.Fatalf("%s", d.screen())
 	}
+}
+
+// tabToSelect moves the policy form's focus off the repository input; the
+// form does that through its own message, so wait for it.
+func tabToSelect(t *testing.T, d *driver) {
+	t.Helper()
+	d.key("tab")
+	d.until("the focus to leave the text field", 10*time.Second, func(m *Model) bool { return !m.editor.typing() })
 }
