@@ -148,6 +148,51 @@ func paginate[T any](x *ec2Ctx, items []T, maxName, tokenName string, lo, hi int
 	return items[start:end], next, nil
 }
 
+// describeSpec is what differs between the Describe* actions that take IDs,
+// filters and paging; describe does the rest, in the order AWS checks it:
+// parameters, filter names, that every asked-for ID exists, DryRun, then one
+// page of the matching items.
+type describeSpec[T, V any] struct {
+	idParam string
+	more    []string // other parameters the action accepts
+	items   []*T
+	id      func(*T) string
+	missing func(id string) *APIError // the NotFound error; nil when the ID exists
+	visible func(*T) bool             // nil: every item is listed
+	filter  func(*T) filterable
+	view    func(*T) V
+	lo, hi  int // MaxResults bounds
+}
+
+func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError) {
+	if e := x.p.allow(append([]string{s.idParam, "Filter", "MaxResults", "NextToken", "DryRun"}, s.more...)...); e != nil {
+		return nil, "", e
+	}
+	fs, e := x.p.filters("Filter")
+	if e != nil {
+		return nil, "", e
+	}
+	if e := checkFilters(fs, s.filter(new(T)).names, true); e != nil {
+		return nil, "", e
+	}
+	ids := x.p.list(s.idParam)
+	for _, id := range ids {
+		if e := s.missing(id); e != nil {
+			return nil, "", e
+		}
+	}
+	if e := x.checkDryRun(); e != nil {
+		return nil, "", e
+	}
+	var views []V
+	for _, it := range s.items {
+		if (s.visible == nil || s.visible(it)) && (len(ids) == 0 || slices.Contains(ids, s.id(it))) && s.filter(it).match(fs) {
+			views = append(views, s.view(it))
+		}
+	}
+	return paginate(x, views, "MaxResults", "NextToken", s.lo, s.hi)
+}
+
 // Filters.
 
 // filterable describes how a kind of resource answers filters.
@@ -307,32 +352,16 @@ func vpcFilter(w *world, v *vpc) filterable {
 }
 
 func ec2DescribeVpcs(x *ec2Ctx) (any, *APIError) {
-	if e := x.p.allow("VpcId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
-		return nil, e
-	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
-	if e := checkFilters(fs, vpcFilter(x.w, &vpc{}).names, true); e != nil {
-		return nil, e
-	}
-	ids := x.p.list("VpcId")
-	for _, id := range ids {
-		if x.w.vpc(id) == nil {
-			return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
-		}
-	}
-	if e := x.checkDryRun(); e != nil {
-		return nil, e
-	}
-	var views []xVpc
-	for _, v := range x.w.VPCs {
-		if (len(ids) == 0 || slices.Contains(ids, v.ID)) && vpcFilter(x.w, v).match(fs) {
-			views = append(views, x.vpcView(v))
-		}
-	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	page, next, e := describe(x, describeSpec[vpc, xVpc]{
+		idParam: "VpcId", items: x.w.VPCs, id: func(v *vpc) string { return v.ID },
+		missing: func(id string) *APIError {
+			if x.w.vpc(id) == nil {
+				return badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+			}
+			return nil
+		},
+		filter: func(v *vpc) filterable { return vpcFilter(x.w, v) }, view: x.vpcView, lo: 5, hi: 1000,
+	})
 	if e != nil {
 		return nil, e
 	}
@@ -485,32 +514,16 @@ func subnetFilter(w *world, s *subnet) filterable {
 }
 
 func ec2DescribeSubnets(x *ec2Ctx) (any, *APIError) {
-	if e := x.p.allow("SubnetId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
-		return nil, e
-	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
-	if e := checkFilters(fs, subnetFilter(x.w, &subnet{}).names, true); e != nil {
-		return nil, e
-	}
-	ids := x.p.list("SubnetId")
-	for _, id := range ids {
-		if x.w.subnet(id) == nil {
-			return nil, badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
-		}
-	}
-	if e := x.checkDryRun(); e != nil {
-		return nil, e
-	}
-	var views []xSubnet
-	for _, s := range x.w.Subnets {
-		if (len(ids) == 0 || slices.Contains(ids, s.ID)) && subnetFilter(x.w, s).match(fs) {
-			views = append(views, x.subnetView(s))
-		}
-	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	page, next, e := describe(x, describeSpec[subnet, xSubnet]{
+		idParam: "SubnetId", items: x.w.Subnets, id: func(s *subnet) string { return s.ID },
+		missing: func(id string) *APIError {
+			if x.w.subnet(id) == nil {
+				return badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+			}
+			return nil
+		},
+		filter: func(s *subnet) filterable { return subnetFilter(x.w, s) }, view: x.subnetView, lo: 5, hi: 1000,
+	})
 	if e != nil {
 		return nil, e
 	}
@@ -614,32 +627,16 @@ func routeTableFilter(w *world, rt *routeTable) filterable {
 }
 
 func ec2DescribeRouteTables(x *ec2Ctx) (any, *APIError) {
-	if e := x.p.allow("RouteTableId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
-		return nil, e
-	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
-	if e := checkFilters(fs, routeTableFilter(x.w, &routeTable{}).names, true); e != nil {
-		return nil, e
-	}
-	ids := x.p.list("RouteTableId")
-	for _, id := range ids {
-		if x.w.routeTable(id) == nil {
-			return nil, badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
-		}
-	}
-	if e := x.checkDryRun(); e != nil {
-		return nil, e
-	}
-	var views []xRouteTable
-	for _, rt := range x.w.RouteTables {
-		if (len(ids) == 0 || slices.Contains(ids, rt.ID)) && routeTableFilter(x.w, rt).match(fs) {
-			views = append(views, x.routeTableView(rt))
-		}
-	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 100)
+	page, next, e := describe(x, describeSpec[routeTable, xRouteTable]{
+		idParam: "RouteTableId", items: x.w.RouteTables, id: func(rt *routeTable) string { return rt.ID },
+		missing: func(id string) *APIError {
+			if x.w.routeTable(id) == nil {
+				return badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
+			}
+			return nil
+		},
+		filter: func(rt *routeTable) filterable { return routeTableFilter(x.w, rt) }, view: x.routeTableView, lo: 5, hi: 100,
+	})
 	if e != nil {
 		return nil, e
 	}
@@ -734,32 +731,17 @@ func eniFilter(w *world, n *eni) filterable {
 }
 
 func ec2DescribeNetworkInterfaces(x *ec2Ctx) (any, *APIError) {
-	if e := x.p.allow("NetworkInterfaceId", "Filter", "MaxResults", "NextToken", "DryRun", "IncludeManagedResources"); e != nil {
-		return nil, e
-	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
-	if e := checkFilters(fs, eniFilter(x.w, &eni{}).names, true); e != nil {
-		return nil, e
-	}
-	ids := x.p.list("NetworkInterfaceId")
-	for _, id := range ids {
-		if n := x.w.eni(id); n == nil || !n.live(x.now) {
-			return nil, badRequest("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
-		}
-	}
-	if e := x.checkDryRun(); e != nil {
-		return nil, e
-	}
-	var views []xNetworkInterface
-	for _, n := range x.w.ENIs {
-		if n.live(x.now) && (len(ids) == 0 || slices.Contains(ids, n.ID)) && eniFilter(x.w, n).match(fs) {
-			views = append(views, x.eniView(n))
-		}
-	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	live := func(n *eni) bool { return n.live(x.now) }
+	page, next, e := describe(x, describeSpec[eni, xNetworkInterface]{
+		idParam: "NetworkInterfaceId", more: []string{"IncludeManagedResources"}, items: x.w.ENIs, id: func(n *eni) string { return n.ID },
+		missing: func(id string) *APIError {
+			if n := x.w.eni(id); n == nil || !live(n) {
+				return badRequest("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+			}
+			return nil
+		},
+		visible: live, filter: func(n *eni) filterable { return eniFilter(x.w, n) }, view: x.eniView, lo: 5, hi: 1000,
+	})
 	if e != nil {
 		return nil, e
 	}

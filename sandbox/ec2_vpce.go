@@ -170,32 +170,17 @@ func endpointNotFound(id string) *APIError {
 }
 
 func ec2DescribeVpcEndpoints(x *ec2Ctx) (any, *APIError) {
-	if e := x.p.allow("VpcEndpointId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
-		return nil, e
-	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
-	if e := checkFilters(fs, endpointFilter(x, &vpcEndpoint{}).names, true); e != nil {
-		return nil, e
-	}
-	ids := x.p.list("VpcEndpointId")
-	for _, id := range ids {
-		if x.w.endpoint(id, x.now) == nil {
-			return nil, endpointNotFound(id)
-		}
-	}
-	if e := x.checkDryRun(); e != nil {
-		return nil, e
-	}
-	var views []xVpcEndpoint
-	for _, ep := range x.w.Endpoints {
-		if ep.visible(x.now) && (len(ids) == 0 || slices.Contains(ids, ep.ID)) && endpointFilter(x, ep).match(fs) {
-			views = append(views, x.endpointView(ep))
-		}
-	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 1, 1000)
+	page, next, e := describe(x, describeSpec[vpcEndpoint, xVpcEndpoint]{
+		idParam: "VpcEndpointId", items: x.w.Endpoints, id: func(ep *vpcEndpoint) string { return ep.ID },
+		missing: func(id string) *APIError {
+			if x.w.endpoint(id, x.now) == nil {
+				return endpointNotFound(id)
+			}
+			return nil
+		},
+		visible: func(ep *vpcEndpoint) bool { return ep.visible(x.now) },
+		filter:  func(ep *vpcEndpoint) filterable { return endpointFilter(x, ep) }, view: x.endpointView, lo: 1, hi: 1000,
+	})
 	if e != nil {
 		return nil, e
 	}
