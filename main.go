@@ -1,7 +1,6 @@
 // Command ecr-vpce-lab walks a learner through securing Amazon ECR with VPC
 // endpoints and an endpoint policy, against real AWS or an offline sandbox.
-//
-// main.go only wires commands and flags; the work lives in the packages.
+// The commands live in internal/cli.
 package main
 
 // The README's screenshots: the wizard on the sandbox, rendered with freeze.
@@ -9,17 +8,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"strings"
-	"syscall"
 
-	"charm.land/lipgloss/v2"
-
-	"charm.land/fang/v2"
-	"github.com/spf13/cobra"
+	"ecr-vpce-lab/internal/cli"
 )
 
 // version and commit are stamped at release time with
@@ -30,103 +21,6 @@ var (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
-
-// run executes the command line and turns the outcome into an exit code, so
-// tests can drive the whole program in-process.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	opts := []fang.Option{
-		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
-		fang.WithErrorHandler(errorHandler),
-	}
-	if version != "" {
-		opts = append(opts, fang.WithVersion(version))
-	}
-	if commit != "" {
-		opts = append(opts, fang.WithCommit(commit))
-	}
-	if err := fang.Execute(ctx, root, opts...); err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
-		return 2
-	}
-	return 0
-}
-
-func newRootCmd() *cobra.Command {
-	root := &cobra.Command{
-		Use:   "ecr-vpce-lab",
-		Short: "Learn to secure Amazon ECR with VPC endpoints, step by step",
-		Long: "ecr-vpce-lab guides you through routing Amazon ECR traffic over VPC endpoints,\n" +
-			"restricting it with an endpoint policy, proving the policy with a push and a list,\n" +
-			"and removing everything again; a built-in sandbox stands in for AWS when you have no account.",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.AddGroup(
-		&cobra.Group{ID: groupLab, Title: "Lab"},
-		&cobra.Group{ID: groupTools, Title: "Tools"},
-	)
-	root.AddCommand(newUpCmd(), newTestCmd(), newStatusCmd(), newDownCmd())
-	root.AddCommand(newPolicyCmd())
-	root.AddCommand(newSandboxCmd())
-	addWizard(root)
-	return root
-}
-
-const (
-	groupLab   = "lab"
-	groupTools = "tools"
-)
-
-// exitError carries a specific exit code. An empty message means the command
-// has already explained itself on its output streams.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e *exitError) Error() string { return e.msg }
-
-// exitCode returns an error that ends the program with code and prints msg
-// (nothing when msg is empty).
-func exitCode(code int, msg string, args ...any) error {
-	if len(args) > 0 {
-		msg = fmt.Sprintf(msg, args...)
-	}
-	return &exitError{code: code, msg: msg}
-}
-
-// errorHandler prints errors as one plain sentence. fang's default handler
-// capitalises the first letter, which mangles messages that start with a
-// flag ("--op is required").
-func errorHandler(w io.Writer, styles fang.Styles, err error) {
-	var ee *exitError
-	if errors.As(err, &ee) && ee.msg == "" {
-		return
-	}
-	msg := strings.TrimSpace(err.Error())
-	lipgloss.Fprintln(w, lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true).Render("Error:")+" "+msg)
-	if isUsageError(msg) {
-		lipgloss.Fprintln(w, "Try --help for usage.")
-	}
-}
-
-// isUsageError recognises cobra's flag and argument errors, which have no
-// type of their own.
-func isUsageError(msg string) bool {
-	for _, prefix := range []string{"flag needs an argument", "unknown flag", "unknown shorthand flag", "unknown command", "invalid argument", "accepts ", "requires at least", "bad flag syntax"} {
-		if strings.HasPrefix(msg, prefix) {
-			return true
-		}
-	}
-	return false
+	cli.Version, cli.Commit = version, commit
+	os.Exit(cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

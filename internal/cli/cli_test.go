@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	t.Setenv("ECR_REPO_A", "")
 	t.Setenv("NO_COLOR", "1")
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -123,7 +123,7 @@ func TestPolicyDefaultFlagsAndEnv(t *testing.T) {
 	os.Setenv("ACCOUNT_ID", "111122223333")
 	t.Cleanup(func() { os.Unsetenv("ACCOUNT_ID") })
 	var buf bytes.Buffer
-	if run(context.Background(), []string{"policy", "default"}, strings.NewReader(""), &buf, &buf) != 0 || !strings.Contains(buf.String(), ":111122223333:repository/team-a/alpine") {
+	if Run(context.Background(), []string{"policy", "default"}, strings.NewReader(""), &buf, &buf) != 0 || !strings.Contains(buf.String(), ":111122223333:repository/team-a/alpine") {
 		t.Fatalf("ACCOUNT_ID not honoured:\n%s", buf.String())
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func newFaultLab(t *testing.T, opts sandbox.Options) *faultLab {
 func (f *faultLab) run(args ...string) (int, string) {
 	f.t.Helper()
 	var out bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(""), &out, &out)
+	code := Run(context.Background(), args, strings.NewReader(""), &out, &out)
 	return code, out.String()
 }
 

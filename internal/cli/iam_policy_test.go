@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -66,7 +66,7 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 	runLab(sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true, NoRepository: true, ExistingDKREndpoint: true}},
 		"--enable-vpc-dns", "--create-repo", "--adopt", "--deny", "ecr:DeleteRepository")
 
-	src, err := os.ReadFile("docs/iam-policy.json")
+	src, err := os.ReadFile("../../docs/iam-policy.json")
 	if err != nil {
 		t.Fatal(err)
 	}

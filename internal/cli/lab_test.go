@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -276,7 +276,7 @@ func TestUpInterrupted(t *testing.T) {
 	}()
 	var out, errb bytes.Buffer
 	start := time.Now()
-	code := run(ctx, []string{"up", "--sandbox", "--sandbox-timing", "realistic", "--yes"}, strings.NewReader(""), &out, &errb)
+	code := Run(ctx, []string{"up", "--sandbox", "--sandbox-timing", "realistic", "--yes"}, strings.NewReader(""), &out, &errb)
 	if code != 130 || !strings.Contains(errb.String(), "Run 'ecr-vpce-lab up' to continue") || !strings.Contains(errb.String(), "'ecr-vpce-lab down'") {
 		t.Fatalf("interrupted up: exit %d after %s\n%s\n%s", code, time.Since(start), out.String(), errb.String())
 	}
@@ -311,7 +311,7 @@ func TestHelperProcess(t *testing.T) {
 			break
 		}
 	}
-	os.Exit(run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(Run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // TestUpCtrlCTwice interrupts a real process twice while its endpoints are
