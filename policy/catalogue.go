@@ -178,3 +178,35 @@ func labRequests(repo, account, region string) []Request {
 	sort.Slice(reqs, func(i, j int) bool { return reqs[i].Action < reqs[j].Action })
 	return reqs
 }
+
+// stepOf finds an action among the catalogue's operations.
+func stepOf(action string) (ActionStep, bool) {
+	for _, op := range operations {
+		for _, s := range op.Steps {
+			if strings.EqualFold(s.Action, action) {
+				return s, true
+			}
+		}
+	}
+	return ActionStep{}, false
+}
+
+// EndpointOf names the endpoint an ECR action travels through: ecr.dkr for
+// the registry's actions (push, pull), ecr.api for the rest.
+func EndpointOf(action string) Endpoint {
+	if s, ok := stepOf(action); ok {
+		return s.Endpoint
+	}
+	return EndpointAPI
+}
+
+// RequestFor is the request an ECR action makes on repo, as an endpoint
+// sees it: login (GetAuthorizationToken) acts on "*", the rest on the
+// repository.
+func RequestFor(action, repo, account, region, principal string) Request {
+	resource := RepositoryARN(region, account, repo)
+	if s, ok := stepOf(action); ok && s.Global {
+		resource = "*"
+	}
+	return Request{Action: action, Resource: resource, Principal: principal, PrincipalAccount: account}
+}

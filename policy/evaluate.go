@@ -119,70 +119,14 @@ func (c evalContext) get(key string) ([]string, bool) {
 }
 
 func (s Statement) matches(req Request, ctx evalContext, version string) bool {
-	if s.Action != nil && !anyMatch(s.Action, func(p string) bool { return matchAction(p, req.Action) }) {
-		return false
-	}
-	if s.NotAction != nil && anyMatch(s.NotAction, func(p string) bool { return matchAction(p, req.Action) }) {
-		return false
-	}
-	if s.Action == nil && s.NotAction == nil {
-		return false
-	}
-	resMatch := func(p string) bool {
-		p, ok := substituteVariables(p, ctx, version)
-		return ok && matchResource(p, req.Resource)
-	}
-	if s.Resource != nil && !anyMatch(s.Resource, resMatch) {
-		return false
-	}
-	if s.NotResource != nil && anyMatch(s.NotResource, resMatch) {
-		return false
-	}
-	if s.Principal != nil && !s.Principal.matches(req, ctx) {
-		return false
-	}
-	if s.NotPrincipal != nil && s.NotPrincipal.matches(req, ctx) {
-		return false
-	}
-	if s.Principal == nil && s.NotPrincipal == nil {
-		// Endpoint policies require a principal; a statement without one is
-		// rejected by AWS, so it never matches here either.
-		return false
-	}
-	for op, keys := range s.Condition {
-		if !evalCondition(op, keys, ctx) {
-			return false
-		}
-	}
-	return true
+	_, ok := s.elements(req, ctx, version, false)
+	return ok
 }
 
 func anyMatch(vs Values, f func(string) bool) bool {
 	for _, v := range vs {
 		if f(v) {
 			return true
-		}
-	}
-	return false
-}
-
-func (p *Principal) matches(req Request, ctx evalContext) bool {
-	if p.Any {
-		return true
-	}
-	account, _ := ctx.get("aws:principalaccount")
-	for typ, ids := range p.IDs {
-		for _, id := range ids {
-			switch typ {
-			case "AWS":
-				if awsPrincipalMatches(id, req.Principal, first(account)) {
-					return true
-				}
-			default:
-				if id == req.Principal {
-					return true
-				}
-			}
 		}
 	}
 	return false

@@ -133,3 +133,47 @@ func BenchmarkLint(b *testing.B) {
 		LintWith(src, LintOptions{Account: acct, Region: region})
 	}
 }
+
+// FuzzExplain holds the trace to Evaluate: the same decision, a deciding
+// statement matched on every element, a non-matching one missed on at least
+// one, and every proposed edit really flips the outcome.
+func FuzzExplain(f *testing.F) {
+	f.Add([]byte(seedPolicy), "ecr:PutImage", "arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine", "aws:SourceVpc", "vpc-1")
+	f.Add([]byte(`{"Statement":[{"Sid":"A","Effect":"Allow","Principal":{"AWS":["111122223333","arn:aws:iam::123456789012:role/Cloud9Role"]},"NotAction":"ecr:Put*","Resource":["arn:aws:ecr:*:*:repository/team-a/*","*"],"Condition":{"StringEquals":{"aws:SourceVpc":"vpc-1"},"Bool":{"aws:SecureTransport":"true"}}},{"Effect":"Deny","NotPrincipal":{"AWS":"123456789012"},"Action":"*","NotResource":"arn:aws:ecr:us-west-2:123456789012:repository/x"}]}`), "ecr:BatchGetImage", "*", "aws:SecureTransport", "true")
+	f.Add([]byte(`{"Statement":{"Effect":"Deny","Principal":"*","Action":["ecr:PutImage","ecr:*"],"Resource":"*"}}`), "ecr:PutImage", "*", "", "")
+	f.Fuzz(func(t *testing.T, src []byte, action, resource, key, value string) {
+		doc, err := Parse(src)
+		if err != nil {
+			return
+		}
+		req := Request{Action: action, Resource: resource, Principal: caller}
+		if key != "" {
+			req.Context = map[string][]string{key: {value}}
+		}
+		tr := Explain(doc, req)
+		if d := Evaluate(doc, req); d.Result != tr.Decision.Result {
+			t.Fatalf("Explain says %s, Evaluate %s", tr.Decision.Result, d.Result)
+		}
+		for _, s := range tr.Statements {
+			if s.Matched != (len(s.Misses()) == 0) {
+				t.Fatalf("%s: matched=%v with misses %+v", s.Label, s.Matched, s.Misses())
+			}
+			for _, c := range s.Checks {
+				if c.Why == "" {
+					t.Fatalf("%s: a check without a reason: %+v", s.Label, c)
+				}
+			}
+		}
+		if tr.Decision.Result != ResultImplicitDeny && len(tr.Deciding()) == 0 {
+			t.Fatalf("%s with no deciding statement", tr.Decision.Result)
+		}
+		for _, e := range tr.Edits {
+			if got := Evaluate(e.Policy, req); got.Result != e.Result || got.Allowed() == tr.Decision.Allowed() {
+				t.Fatalf("edit %q leaves the outcome %s", e.Summary, got.Result)
+			}
+		}
+		if Evaluate(doc, req).Result != tr.Decision.Result {
+			t.Fatal("Explain changed the policy")
+		}
+	})
+}
