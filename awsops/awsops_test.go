@@ -19,6 +19,7 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/labtest"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 )
@@ -101,7 +102,7 @@ func TestGuardRefusesNonLoopback(t *testing.T) {
 	cr := sb.Credentials()
 	_, err = awsops.New(awsops.Options{Config: awsops.StaticConfig("us-west-2", cr.AccessKeyID, cr.SecretAccessKey),
 		BaseEndpoint: "https://ec2.us-west-2.amazonaws.com", LoopbackOnly: true})
-	if awsops.KindOf(err) != awsops.KindInvalid {
+	if problem.KindOf(err) != problem.Invalid {
 		t.Fatalf("New with a real endpoint in loopback mode: %v", err)
 	}
 	// ...and every connection it makes goes through the guard: the registry,
@@ -113,12 +114,12 @@ func TestGuardRefusesNonLoopback(t *testing.T) {
 	})
 	ctx := context.Background()
 	_, _, err = cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
-	if awsops.KindOf(err) != awsops.KindNetwork || !strings.Contains(err.Error(), "127.0.0.1") {
-		t.Errorf("push to a non-loopback registry: kind %s: %v", awsops.KindOf(err), err)
+	if problem.KindOf(err) != problem.Network || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("push to a non-loopback registry: kind %s: %v", problem.KindOf(err), err)
 	}
 	_, err = cloud.LookupHost(ctx, "api.ecr.us-west-2.amazonaws.com", awsops.Workspace{})
-	if awsops.KindOf(err) != awsops.KindNetwork {
-		t.Errorf("DNS to a non-loopback server: kind %s: %v", awsops.KindOf(err), err)
+	if problem.KindOf(err) != problem.Network {
+		t.Errorf("DNS to a non-loopback server: kind %s: %v", problem.KindOf(err), err)
 	}
 }
 
@@ -163,8 +164,8 @@ func TestDiscoverOffEC2(t *testing.T) {
 	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.IMDSDisabled = true })
 	ctx := context.Background()
 	_, err := cloud.DiscoverIMDS(ctx)
-	if awsops.KindOf(err) != awsops.KindNotOnEC2 || !strings.Contains(awsops.FixOf(err), "--workspace-sg") {
-		t.Fatalf("DiscoverIMDS with IMDS off: %v (fix %q)", err, awsops.FixOf(err))
+	if problem.KindOf(err) != problem.NotOnEC2 || !strings.Contains(problem.FixOf(err), "--workspace-sg") {
+		t.Fatalf("DiscoverIMDS with IMDS off: %v (fix %q)", err, problem.FixOf(err))
 	}
 	vpcs, err := cloud.ListVPCs(ctx)
 	if err != nil || len(vpcs) != 1 {
@@ -185,12 +186,12 @@ func TestDiscoverOffEC2(t *testing.T) {
 	}
 	// Mistakes get a fix.
 	_, err = cloud.Complete(ctx, awsops.Workspace{SubnetID: want.SubnetID, SecurityGroupID: "sg-0123456789abcdef0"})
-	if err == nil || awsops.FixOf(err) == "" {
+	if err == nil || problem.FixOf(err) == "" {
 		t.Fatalf("Complete with a foreign group: %v", err)
 	}
 	_, err = cloud.Complete(ctx, awsops.Workspace{SubnetID: "subnet-0123456789abcdef0", SecurityGroupID: want.SecurityGroupID})
-	if awsops.KindOf(err) != awsops.KindNotFound {
-		t.Fatalf("Complete with a missing subnet: kind %s: %v", awsops.KindOf(err), err)
+	if problem.KindOf(err) != problem.NotFound {
+		t.Fatalf("Complete with a missing subnet: kind %s: %v", problem.KindOf(err), err)
 	}
 }
 
@@ -210,8 +211,8 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 	if cmd.Result != g.ID || cmd.Capture != "VPCE_SG_ID" || !strings.Contains(cmd.String(), "aws ec2 create-security-group --group-name ECR_VPCE_SG --description 'Security group for ECR VPC Endpoints'") {
 		t.Fatalf("command %q", cmd.String())
 	}
-	if _, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "again", nil); awsops.KindOf(err) != awsops.KindConflict {
-		t.Fatalf("duplicate group: kind %s: %v", awsops.KindOf(err), err)
+	if _, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "again", nil); problem.KindOf(err) != problem.Conflict {
+		t.Fatalf("duplicate group: kind %s: %v", problem.KindOf(err), err)
 	}
 	found, err := cloud.FindSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG")
 	if err != nil || found == nil || found.ID != g.ID || found.Tags["ecr-vpce-lab:run"] != "t1" {
@@ -350,6 +351,27 @@ func TestObserverCountsRetries(t *testing.T) {
 	}
 }
 
+// TestServerErrorsAreAWSs: a sandbox that answers every call with a 5xx
+// gives a "server" problem (AWS's trouble, not the network's) whose fix
+// says the retries already happened, in one sentence without the SDK's stack.
+func TestServerErrorsAreAWSs(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Faults: sandbox.Faults{ServerErrorRate: 1, Seed: 3}})
+	cloud, _ := cloudFor(t, sb, nil)
+	for _, call := range []func() error{
+		func() error { _, err := cloud.WhoAmI(context.Background()); return err },
+		func() error { _, err := cloud.ListVPCs(context.Background()); return err },
+	} {
+		err := call()
+		e, ok := problem.As(err)
+		if !ok || e.Kind != problem.Server || !strings.Contains(e.Fix, "after 5 attempts") || e.Code == "" {
+			t.Fatalf("5xx: %#v", err)
+		}
+		if strings.Contains(err.Error(), "operation error") || strings.Contains(err.Error(), "RequestID") {
+			t.Errorf("5xx shows the SDK's stack: %v", err)
+		}
+	}
+}
+
 func TestErrorsClassified(t *testing.T) {
 	sb := startSandbox(t, sandbox.Options{})
 	ctx := context.Background()
@@ -359,34 +381,34 @@ func TestErrorsClassified(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = cloud.WhoAmI(ctx)
-	if awsops.KindOf(err) != awsops.KindInvalidCredentials || awsops.FixOf(err) == "" {
-		t.Fatalf("wrong keys: kind %s: %v", awsops.KindOf(err), err)
+	if problem.KindOf(err) != problem.InvalidCredentials || problem.FixOf(err) == "" {
+		t.Fatalf("wrong keys: kind %s: %v", problem.KindOf(err), err)
 	}
 	// No keys at all.
 	cfg := aws.Config{Region: sb.Region(), Credentials: credentials.StaticCredentialsProvider{}}
 	cloud, _ = awsops.New(awsops.Options{Config: cfg, BaseEndpoint: sb.Endpoint(), LoopbackOnly: true})
 	_, err = cloud.WhoAmI(ctx)
-	if k := awsops.KindOf(err); k != awsops.KindNoCredentials {
+	if k := problem.KindOf(err); k != problem.NoCredentials {
 		t.Fatalf("no keys: kind %s: %v", k, err)
 	}
 	// Nothing listening.
 	cloud, _ = awsops.New(awsops.Options{Config: awsops.StaticConfig("us-west-2", "a", "b"), BaseEndpoint: "http://127.0.0.1:1", LoopbackOnly: true})
 	_, err = cloud.WhoAmI(ctx)
-	if k := awsops.KindOf(err); k != awsops.KindNetwork {
+	if k := problem.KindOf(err); k != problem.Network {
 		t.Fatalf("nothing listening: kind %s: %v", k, err)
 	}
 	// No region.
-	if _, err := awsops.New(awsops.Options{Config: aws.Config{}}); awsops.KindOf(err) != awsops.KindRegion {
+	if _, err := awsops.New(awsops.Options{Config: aws.Config{}}); problem.KindOf(err) != problem.Region {
 		t.Fatalf("no region: %v", err)
 	}
 	// Not found, with AWS's own message.
 	good, _ := cloudFor(t, sb, nil)
 	_, _, err = good.RouteTableOf(ctx, "vpc-0123456789abcdef0", "subnet-0123456789abcdef0")
-	if awsops.KindOf(err) != awsops.KindNotFound {
-		t.Fatalf("route table of a missing VPC: kind %s: %v", awsops.KindOf(err), err)
+	if problem.KindOf(err) != problem.NotFound {
+		t.Fatalf("route table of a missing VPC: kind %s: %v", problem.KindOf(err), err)
 	}
 	_, err = good.Complete(ctx, awsops.Workspace{SubnetID: "subnet-nope", SecurityGroupID: "sg-nope"})
-	if e := new(awsops.Error); !errors.As(err, &e) || e.Code == "" || e.Fix == "" {
+	if e := new(problem.Error); !errors.As(err, &e) || e.Code == "" || e.Fix == "" {
 		t.Fatalf("malformed ID: %#v", err)
 	}
 }
@@ -449,8 +471,8 @@ func TestRegistryPushDeniedPullAndListAllowed(t *testing.T) {
 	reg2 := labtest.StartRegistry(t, func(string) bool { return false })
 	bad, _ := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = reg2.Addr })
 	_, _, err = bad.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
-	if awsops.KindOf(err) != awsops.KindInvalidCredentials {
-		t.Fatalf("bad registry login: kind %s: %v", awsops.KindOf(err), err)
+	if problem.KindOf(err) != problem.InvalidCredentials {
+		t.Fatalf("bad registry login: kind %s: %v", problem.KindOf(err), err)
 	}
 }
 
@@ -507,8 +529,8 @@ func TestDNSLookups(t *testing.T) {
 	// A deadline that passes gives the reasons to check.
 	d.Set(hosts[0], "52.94.1.10")
 	_, err = cloud.WatchDNS(ctx, hosts, ws, 20*time.Millisecond, nil)
-	if awsops.KindOf(err) != awsops.KindTimeout || !strings.Contains(awsops.FixOf(err), "enableDnsHostnames") {
-		t.Fatalf("WatchDNS deadline: %v / %s", err, awsops.FixOf(err))
+	if problem.KindOf(err) != problem.Timeout || !strings.Contains(problem.FixOf(err), "enableDnsHostnames") {
+		t.Fatalf("WatchDNS deadline: %v / %s", err, problem.FixOf(err))
 	}
 }
 
@@ -595,7 +617,7 @@ func TestDryRunReportsRefusedActions(t *testing.T) {
 	}
 	// Permission errors in real calls name the fix.
 	_, _, err = cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("s3"), Type: awsops.Gateway, RouteTableIDs: []string{ws.RouteTableID}})
-	if awsops.KindOf(err) != awsops.KindPermission || !strings.Contains(awsops.FixOf(err), "docs/iam-policy.json") {
-		t.Fatalf("CreateEndpoint without permission: %v / %s", err, awsops.FixOf(err))
+	if problem.KindOf(err) != problem.Permission || !strings.Contains(problem.FixOf(err), "docs/iam-policy.json") {
+		t.Fatalf("CreateEndpoint without permission: %v / %s", err, problem.FixOf(err))
 	}
 }

@@ -2,7 +2,7 @@
 // ECR and STS APIs through aws-sdk-go-v2, the instance metadata service, DNS
 // and the ECR registry. It takes and returns small domain types, never SDK
 // structs; every mutating call also returns its AWS CLI equivalent; every
-// error is classified (see Kind) and carries a fix in plain words.
+// error is classified (see problem.Kind) and carries a fix in plain words.
 //
 // A Cloud talks to real AWS, or, with Options overrides, to anything that
 // speaks AWS's protocols on other addresses (the lab's sandbox, moto).
@@ -28,6 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // Options configure a Cloud. The zero value (plus an aws.Config) talks to
@@ -116,7 +118,7 @@ func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error)
 	if err != nil {
 		msg := err.Error()
 		fix := "check ~/.aws/config and ~/.aws/credentials, or pass --profile with a profile that exists"
-		return aws.Config{}, &Error{Kind: KindNoCredentials, Op: "load the AWS configuration", Message: msg, Fix: fix, Err: err}
+		return aws.Config{}, &problem.Error{Kind: problem.NoCredentials, Op: "load the AWS configuration", Message: msg, Fix: fix, Err: err}
 	}
 	if cfg.Region == "" {
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -126,7 +128,7 @@ func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error)
 		}
 	}
 	if cfg.Region == "" {
-		return aws.Config{}, newError(KindRegion, "find the region", "no region is set",
+		return aws.Config{}, problem.New(problem.Region, "find the region", "no region is set",
 			"pass --region, or export AWS_REGION (the workshop uses us-west-2)")
 	}
 	return cfg, nil
@@ -172,7 +174,7 @@ func newSandboxRetryer() aws.Retryer {
 func New(opts Options) (*Cloud, error) {
 	cfg := opts.Config.Copy()
 	if cfg.Region == "" {
-		return nil, newError(KindRegion, "connect", "no region is set", "pass --region, or export AWS_REGION (the workshop uses us-west-2)")
+		return nil, problem.New(problem.Region, "connect", "no region is set", "pass --region, or export AWS_REGION (the workshop uses us-west-2)")
 	}
 	if opts.PollMin <= 0 {
 		opts.PollMin = 2 * time.Second
@@ -189,12 +191,12 @@ func New(opts Options) (*Cloud, error) {
 	if opts.LoopbackOnly {
 		for _, a := range []string{opts.BaseEndpoint, opts.IMDSEndpoint} {
 			if a != "" && !isLoopbackURL(a) {
-				return nil, newError(KindInvalid, "connect", fmt.Sprintf("%s is not a 127.0.0.1 address", a),
+				return nil, problem.New(problem.Invalid, "connect", fmt.Sprintf("%s is not a 127.0.0.1 address", a),
 					"sandbox mode only talks to 127.0.0.1: use the addresses the sandbox prints")
 			}
 		}
 		if opts.BaseEndpoint == "" {
-			return nil, newError(KindInvalid, "connect", "loopback-only mode needs a base endpoint", "give the sandbox's AWS_ENDPOINT_URL")
+			return nil, problem.New(problem.Invalid, "connect", "loopback-only mode needs a base endpoint", "give the sandbox's AWS_ENDPOINT_URL")
 		}
 	}
 	c := &Cloud{opts: opts, region: cfg.Region}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // Environment is what the machine offers before the lab connects: whether
@@ -25,7 +27,7 @@ func DetectEnvironment(ctx context.Context, profile, region string) Environment 
 	cfg, err := LoadConfig(ctx, profile, region)
 	if err != nil {
 		env.Problem = err.Error()
-		if e, ok := err.(*Error); ok && e.Kind == KindRegion {
+		if e, ok := err.(*problem.Error); ok && e.Kind == problem.Region {
 			env.Problem = "No AWS region is set (export AWS_REGION, or pass --region)."
 		}
 		// The configuration may still carry credentials without a region.

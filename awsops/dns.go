@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // Address is one address a name resolved to.
@@ -62,7 +64,7 @@ func (c *Cloud) LookupHost(ctx context.Context, host string, ws Workspace) (Look
 		if ge, ok := err.(*GuardError); ok {
 			return l, classify("look up "+host, ge)
 		}
-		if e, ok := err.(*Error); ok {
+		if e, ok := err.(*problem.Error); ok {
 			// Not a DNS answer but a setup problem: waiting cannot help.
 			return l, e
 		}
@@ -80,7 +82,7 @@ func (c *Cloud) LookupHost(ctx context.Context, host string, ws Workspace) (Look
 func (c *Cloud) resolve(ctx context.Context, host string) ([]string, error) {
 	if c.opts.DNSServer == "" {
 		if c.opts.LoopbackOnly {
-			return nil, newError(KindInvalid, "look up "+host, "no DNS server is known for the sandbox",
+			return nil, problem.New(problem.Invalid, "look up "+host, "no DNS server is known for the sandbox",
 				"the sandbox in use serves no DNS yet: update it, or pass its LAB_DNS_SERVER")
 		}
 		addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
@@ -133,7 +135,7 @@ func (c *Cloud) resolve(ctx context.Context, host string) ([]string, error) {
 // WatchDNS looks both lab host names up until each resolves only to private
 // addresses or timeout passes, polling with the Cloud's backoff; onPoll
 // hears every round. It returns the last round; the error is a
-// KindTimeout with the reasons to check when the deadline passes.
+// problem.Timeout with the reasons to check when the deadline passes.
 func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, ws Workspace, timeout time.Duration, onPoll func([]Lookup, time.Duration)) ([]Lookup, error) {
 	deadline := time.Now().Add(timeout)
 	wait := c.opts.PollMin
@@ -161,7 +163,7 @@ func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, ws Workspace, time
 			return round, nil
 		}
 		if next == 0 {
-			return round, &Error{Kind: KindTimeout, Op: "wait for private DNS", Code: "DNSNotPrivate",
+			return round, &problem.Error{Kind: problem.Timeout, Op: "wait for private DNS", Code: "DNSNotPrivate",
 				Message: fmt.Sprintf("the ECR host names still resolve to public addresses after %s", timeout.Round(time.Second)),
 				Fix: "check that the VPC has enableDnsSupport and enableDnsHostnames on, that its DHCP options use AmazonProvidedDNS, " +
 					"and that no other private hosted zone covers amazonaws.com; then run 'up' again"}

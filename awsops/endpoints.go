@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // Endpoint types.
@@ -190,7 +192,7 @@ func (c *Cloud) Endpoints(ctx context.Context, ids ...string) ([]Endpoint, error
 	switch {
 	case err == nil:
 		return out, nil
-	case KindOf(classify("", err)) != KindNotFound:
+	case problem.KindOf(classify("", err)) != problem.NotFound:
 		return nil, classify(op, err)
 	case len(ids) == 1:
 		return nil, nil
@@ -199,7 +201,7 @@ func (c *Cloud) Endpoints(ctx context.Context, ids ...string) ([]Endpoint, error
 	for _, id := range ids {
 		one, err := c.describeByID(ctx, []string{id})
 		if err != nil {
-			if KindOf(classify("", err)) == KindNotFound {
+			if problem.KindOf(classify("", err)) == problem.NotFound {
 				continue
 			}
 			return nil, classify(op, err)
@@ -306,7 +308,7 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 				if e.LastError != "" {
 					msg += ": " + e.LastError
 				}
-				return eps, &Error{Kind: KindInvalid, Op: "wait for the endpoints", Message: msg, Code: "EndpointFailed",
+				return eps, &problem.Error{Kind: problem.Invalid, Op: "wait for the endpoints", Message: msg, Code: "EndpointFailed",
 					Fix: "run 'down' to remove it, check the reason above (subnet zone, VPC DNS attributes, quotas), then 'up' again"}
 			}
 			if !e.Available() {
@@ -315,7 +317,7 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 		}
 		for _, id := range ids {
 			if !seen[id] {
-				return eps, newError(KindNotFound, "wait for the endpoints", "endpoint "+id+" disappeared while we waited",
+				return eps, problem.New(problem.NotFound, "wait for the endpoints", "endpoint "+id+" disappeared while we waited",
 					"someone deleted it: run 'up' again to recreate it")
 			}
 		}
@@ -327,7 +329,7 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 			for _, e := range eps {
 				states = append(states, e.ID+" "+e.State)
 			}
-			return eps, &Error{Kind: KindTimeout, Op: "wait for the endpoints", Code: "EndpointsNotAvailable",
+			return eps, &problem.Error{Kind: problem.Timeout, Op: "wait for the endpoints", Code: "EndpointsNotAvailable",
 				Message: fmt.Sprintf("after %s not every endpoint is available: %s", c.opts.EndpointWait.Round(time.Second), strings.Join(states, ", ")),
 				Fix:     "AWS is slow to provision them: run 'up' again in a few minutes (it keeps what exists), or 'down' to remove them"}
 		}
@@ -367,7 +369,7 @@ func (c *Cloud) WaitEndpointsGone(ctx context.Context, ids []string, onPoll func
 					states = append(states, e.ID+" "+e.State)
 				}
 			}
-			return newError(KindDependency, "wait for the endpoints to be deleted",
+			return problem.New(problem.Dependency, "wait for the endpoints to be deleted",
 				fmt.Sprintf("after %s, still there: %s", c.opts.DependencyWait.Round(time.Second), strings.Join(states, ", ")),
 				"check them in the VPC console, then run 'down' again")
 		}
@@ -405,7 +407,7 @@ func (c *Cloud) DeleteEndpoints(ctx context.Context, ids []string) (map[string]e
 	}
 	out, err := c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: ids})
 	if err != nil {
-		if KindOf(classify("", err)) == KindNotFound {
+		if problem.KindOf(classify("", err)) == problem.NotFound {
 			return nil, cmd, nil
 		}
 		return nil, cmd, classify("delete the endpoints", err)
@@ -416,11 +418,11 @@ func (c *Cloud) DeleteEndpoints(ctx context.Context, ids []string) (map[string]e
 			continue
 		}
 		code, msg := aws.ToString(u.Error.Code), aws.ToString(u.Error.Message)
-		kind, fix := classifyCode(code, msg)
-		if kind == KindNotFound {
+		kind, fix := classifyCode(code)
+		if kind == problem.NotFound {
 			continue
 		}
-		failed[aws.ToString(u.ResourceId)] = &Error{Kind: kind, Op: "delete " + aws.ToString(u.ResourceId), Code: code, Message: msg, Fix: fix}
+		failed[aws.ToString(u.ResourceId)] = &problem.Error{Kind: kind, Op: "delete " + aws.ToString(u.ResourceId), Code: code, Message: msg, Fix: fix}
 	}
 	return failed, cmd, nil
 }
@@ -479,7 +481,7 @@ func (c *Cloud) WaitInterfacesReleased(ctx context.Context, groupID string, onPo
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return newError(KindDependency, "wait for the endpoints' network interfaces to be released",
+			return problem.New(problem.Dependency, "wait for the endpoints' network interfaces to be released",
 				fmt.Sprintf("%d network interfaces still use %s", len(ns), groupID), "wait a few minutes and run 'down' again")
 		}
 		if err := sleep(ctx, wait); err != nil {

@@ -5,101 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"ecr-vpce-lab/internal/problem"
 )
-
-// Kind classifies what went wrong, so callers can decide what to do and what
-// to tell the learner without parsing messages.
-type Kind string
-
-// Error kinds.
-const (
-	KindNoCredentials      Kind = "no-credentials"
-	KindExpiredCredentials Kind = "expired-credentials"
-	KindInvalidCredentials Kind = "invalid-credentials"
-	KindPermission         Kind = "permission"
-	KindThrottled          Kind = "throttled"
-	KindNotFound           Kind = "not-found"
-	KindConflict           Kind = "conflict"
-	KindDependency         Kind = "dependency"
-	KindNetwork            Kind = "network"
-	KindInvalid            Kind = "invalid"
-	KindRegion             Kind = "no-region"
-	KindNotOnEC2           Kind = "not-on-ec2"
-	KindCanceled           Kind = "canceled"
-	KindTimeout            Kind = "timeout"
-	KindDenied             Kind = "denied"
-	KindUnknown            Kind = "unknown"
-)
-
-// Error is a failed operation, classified, with the fix a learner can act on.
-type Error struct {
-	Kind Kind
-	// Op is what we were doing, in plain words ("create the security group").
-	Op string
-	// Service and Operation name the API call, when one failed.
-	Service, Operation string
-	// Code is the AWS error code, when AWS answered with one.
-	Code string
-	// Message is the service's own message, verbatim.
-	Message string
-	// Fix is one sentence saying what to do next.
-	Fix string
-	Err error
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Op != "" {
-		b.WriteString(e.Op)
-		b.WriteString(": ")
-	}
-	switch {
-	case e.Code != "" && e.Message != "":
-		fmt.Fprintf(&b, "%s: %s", e.Code, e.Message)
-	case e.Message != "":
-		b.WriteString(e.Message)
-	case e.Code != "":
-		b.WriteString(e.Code)
-	case e.Err != nil:
-		b.WriteString(e.Err.Error())
-	default:
-		b.WriteString(string(e.Kind))
-	}
-	return b.String()
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// KindOf returns the kind of a classified error, KindUnknown otherwise.
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindUnknown
-}
-
-// FixOf returns the fix carried by a classified error ("" otherwise).
-func FixOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Fix
-	}
-	return ""
-}
 
 // CodeOf returns the AWS error code of err, or "".
 func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) && e.Code != "" {
-		return e.Code
+	if c := problem.CodeOf(err); c != "" {
+		return c
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -108,132 +31,205 @@ func CodeOf(err error) string {
 	return ""
 }
 
-// newError builds a classified error of our own (no AWS call involved).
-func newError(kind Kind, op, msg, fix string) *Error {
-	return &Error{Kind: kind, Op: op, Message: msg, Fix: fix}
-}
-
-// classify wraps err from an AWS call as an *Error with a kind and a fix.
-// op says what we were doing; it is idempotent on already classified errors.
+// classify wraps err from an AWS call as a *problem.Error with a kind and a
+// fix. op says what we were doing; it is idempotent on problems already
+// classified. The kind comes from what the SDK knows for certain: AWS's
+// error code, then the HTTP status, then the Go type of a failure that
+// never reached AWS. Message text is read only where none of those exists.
 func classify(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var done *Error
-	if errors.As(err, &done) {
+	if done, ok := problem.As(err); ok {
 		if done.Op == "" {
 			done.Op = op
 		}
 		return done
 	}
-	e := &Error{Op: op, Err: err, Kind: KindUnknown}
+	e := &problem.Error{Op: op, Err: err, Kind: problem.Unknown}
 	var oe *smithy.OperationError
 	if errors.As(err, &oe) {
 		e.Service, e.Operation = oe.ServiceID, oe.OperationName
 	}
+	status := httpStatus(err)
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		e.Code, e.Message = ae.ErrorCode(), ae.ErrorMessage()
-		e.Kind, e.Fix = classifyCode(e.Code, e.Message)
-		if e.Kind == KindPermission && e.Service != "" && e.Operation != "" {
+		e.Kind, e.Fix = classifyCode(e.Code)
+		if e.Kind == problem.Unknown && status != 0 {
+			e.Kind, e.Fix = classifyStatus(status)
+		}
+		if e.Message == "" {
+			e.Message = cause(err)
+		}
+		if e.Kind == problem.Permission && e.Service != "" && e.Operation != "" {
 			e.Fix = fmt.Sprintf("your role lacks %s: add it to the role (docs/iam-policy.json lists every action the lab needs), or use a role that has them",
 				IAMAction(e.Service, e.Operation))
 		}
 		var mae *retry.MaxAttemptsError
-		if e.Kind == KindThrottled && errors.As(err, &mae) {
-			e.Fix = fmt.Sprintf("AWS kept throttling after %d attempts: wait a minute and run the command again (it resumes where it stopped)", mae.Attempt)
+		if errors.As(err, &mae) {
+			switch e.Kind {
+			case problem.Throttled:
+				e.Fix = fmt.Sprintf("AWS kept throttling after %d attempts: wait a minute and run the command again (it resumes where it stopped)", mae.Attempt)
+			case problem.Server:
+				e.Fix = fmt.Sprintf("AWS kept failing after %d attempts: wait a few minutes and run the command again (it resumes where it stopped); the AWS Health Dashboard shows known outages", mae.Attempt)
+			}
 		}
 		return e
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		e.Kind, e.Fix = KindCanceled, "the operation was interrupted; run the command again to continue"
+		e.Kind, e.Message, e.Fix = problem.Canceled, "interrupted", "the operation was interrupted; run the command again to continue"
 		return e
 	case errors.Is(err, context.DeadlineExceeded):
-		e.Kind, e.Fix = KindTimeout, "AWS did not answer in time: check the network and run the command again"
+		e.Kind, e.Message, e.Fix = problem.Timeout, "AWS did not answer in time", "AWS did not answer in time: check the network and run the command again"
+		return e
+	}
+	if status != 0 {
+		// An answer AWS's error format does not describe (an HTML page from
+		// a proxy, a body cut short): the status still says whose fault it is.
+		e.Kind, e.Fix = classifyStatus(status)
+		e.Code, e.Message = fmt.Sprintf("HTTP%d", status), cause(err)
 		return e
 	}
 	var me *aws.MissingRegionError
 	if errors.As(err, &me) {
-		e.Kind, e.Fix = KindRegion, "no region is set: pass --region, or export AWS_REGION (the workshop uses us-west-2)"
+		e.Kind, e.Message, e.Fix = problem.Region, "no region is set", "no region is set: pass --region, or export AWS_REGION (the workshop uses us-west-2)"
 		return e
 	}
 	var ge *GuardError
 	if errors.As(err, &ge) {
-		e.Kind, e.Fix = KindNetwork, "sandbox mode only talks to 127.0.0.1: check the sandbox's addresses (AWS_ENDPOINT_URL, ECR_REGISTRY, LAB_DNS_SERVER)"
+		e.Kind, e.Fix = problem.Network, "sandbox mode only talks to 127.0.0.1: check the sandbox's addresses (AWS_ENDPOINT_URL, ECR_REGISTRY, LAB_DNS_SERVER)"
 		e.Message = ge.Error()
 		return e
 	}
 	var se *v4.SigningError
 	if errors.As(err, &se) || credentialsMissing(err.Error()) {
-		msg := err.Error()
-		if strings.Contains(strings.ToLower(msg), "expired") {
-			e.Kind, e.Fix = KindExpiredCredentials, "your AWS credentials have expired: refresh them (aws sso login, or new keys) and run the command again"
+		// The SDK has no code for these; its words are all there is.
+		e.Message = cause(err)
+		if strings.Contains(strings.ToLower(err.Error()), "expired") {
+			e.Kind, e.Fix = problem.ExpiredCredentials, "your AWS credentials have expired: refresh them (aws sso login, or new keys) and run the command again"
 		} else {
-			e.Kind, e.Fix = KindNoCredentials, "no AWS credentials found: run on the workshop's EC2/Cloud9 workspace, set AWS_PROFILE or AWS_ACCESS_KEY_ID, or try --sandbox"
+			e.Kind, e.Fix = problem.NoCredentials, "no AWS credentials found: run on the workshop's EC2/Cloud9 workspace, set AWS_PROFILE or AWS_ACCESS_KEY_ID, or try --sandbox"
 		}
 		return e
 	}
 	var ne net.Error
 	var ue *url.Error
-	var oe2 *net.OpError
-	if errors.As(err, &oe2) || errors.As(err, &ue) || errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") {
-		e.Kind, e.Fix = KindNetwork, "cannot reach AWS: check the network connection (and, for the sandbox, that it is still running)"
+	var noe *net.OpError
+	if errors.As(err, &noe) || errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) {
+		e.Kind, e.Message, e.Fix = problem.Network, cause(err), "cannot reach AWS: check the network connection (and, for the sandbox, that it is still running)"
 		return e
 	}
+	e.Message, e.Fix = cause(err), problem.DefaultFix
 	return e
 }
 
-// classifyCode maps an AWS error code to a kind and a fix.
-func classifyCode(code, msg string) (Kind, string) {
-	lc := strings.ToLower(msg)
+// httpStatus is the HTTP status of AWS's answer, 0 when there was none.
+func httpStatus(err error) int {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// cause is the innermost useful sentence of an SDK error chain: the network
+// failure, or the last error that wraps nothing, without the "operation
+// error EC2: …, https response error StatusCode: …, RequestID: …" stack.
+func cause(err error) string {
+	var noe *net.OpError
+	if errors.As(err, &noe) {
+		return noe.Error()
+	}
+	var dnse *net.DNSError
+	if errors.As(err, &dnse) {
+		return dnse.Error()
+	}
+	last := err
+	for {
+		next := errors.Unwrap(last)
+		if next == nil {
+			break
+		}
+		last = next
+	}
+	msg := last.Error()
+	if msg == "" {
+		msg = err.Error()
+	}
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return msg
+}
+
+// classifyCode maps an AWS error code to a kind and a fix; Unknown when
+// the code is not one the lab knows.
+func classifyCode(code string) (problem.Kind, string) {
 	switch code {
 	case "ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired":
-		return KindExpiredCredentials, "your AWS credentials have expired (or the clock is off): refresh them and run the command again"
+		return problem.ExpiredCredentials, "your AWS credentials have expired (or the clock is off): refresh them and run the command again"
 	case "AuthFailure", "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch",
 		"InvalidSignatureException", "IncompleteSignature", "MissingAuthenticationToken", "MissingAuthenticationTokenException":
-		if strings.Contains(lc, "expired") {
-			return KindExpiredCredentials, "your AWS credentials have expired (or the clock is off): refresh them and run the command again"
-		}
-		return KindInvalidCredentials, "AWS does not accept these credentials: check AWS_PROFILE / AWS_ACCESS_KEY_ID (in sandbox mode, use the keys the sandbox prints)"
+		return problem.InvalidCredentials, "AWS does not accept these credentials: check AWS_PROFILE / AWS_ACCESS_KEY_ID, refresh them if they are temporary (in sandbox mode, use the keys the sandbox prints)"
 	case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException", "Forbidden", "OptInRequired":
-		return KindPermission, "your role lacks this permission: ask for the actions in docs/iam-policy.json, or use a role that has them"
+		return problem.Permission, "your role lacks this permission: ask for the actions in docs/iam-policy.json, or use a role that has them"
 	case "RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestThrottled", "SlowDown", "ThrottledException":
-		return KindThrottled, "AWS is throttling requests: wait a minute and run the command again"
+		return problem.Throttled, "AWS is throttling requests: wait a minute and run the command again"
 	case "DependencyViolation":
-		return KindDependency, "something still uses this resource (often an endpoint's network interfaces being released): wait a minute and run the command again"
+		return problem.Dependency, "something still uses this resource (often an endpoint's network interfaces being released): wait a minute and run the command again"
 	case "IdempotentParameterMismatch":
-		return KindConflict, "an earlier attempt used the same client token with different settings: run 'down' to clean up, then 'up' again"
+		return problem.Conflict, "an earlier attempt used the same client token with different settings: run 'down' to clean up, then 'up' again"
 	case "RepositoryAlreadyExistsException", "InvalidGroup.Duplicate", "InvalidPermission.Duplicate", "ResourceAlreadyExistsException", "RouteAlreadyExists":
-		return KindConflict, "it already exists: run the command again to adopt it"
+		return problem.Conflict, "it already exists: run the command again to adopt it"
 	case "RepositoryNotFoundException":
-		return KindNotFound, "the repository does not exist: create it (aws ecr create-repository), or pass --create-repo"
+		return problem.NotFound, "the repository does not exist: create it (aws ecr create-repository), or pass --create-repo"
 	case "ImageNotFoundException":
-		return KindNotFound, "the image tag does not exist in the repository: push it first, or pass --create-repo"
+		return problem.NotFound, "the image tag does not exist in the repository: push it first, or pass --create-repo"
 	case "InvalidParameter", "InvalidParameterValue", "InvalidParameterCombination":
-		if strings.Contains(lc, "conflicting dns domain") || strings.Contains(lc, "private dns") && strings.Contains(lc, "conflict") {
-			return KindConflict, "another endpoint for this service with private DNS already exists in the VPC: adopt it (--adopt) or delete it"
-		}
-		if strings.Contains(lc, "availability zone") || strings.Contains(lc, "not available in") {
-			return KindInvalid, "the service is not offered in this subnet's Availability Zone: choose a subnet in another zone (--subnet)"
-		}
-		return KindInvalid, "AWS rejected a parameter: check the IDs and the policy you passed"
+		return problem.Invalid, "AWS rejected a parameter: read AWS's message above; check the IDs, the subnet's zone, and that no other endpoint with private DNS serves ECR in the VPC"
 	case "InvalidPolicyDocument", "MalformedPolicyDocument":
-		return KindInvalid, "AWS rejected the endpoint policy: check it with 'ecr-vpce-lab policy check FILE'"
+		return problem.Invalid, "AWS rejected the endpoint policy: check it with 'ecr-vpce-lab policy check FILE'"
 	case "MissingParameter", "ValidationError", "ValidationException", "InvalidParameterException", "InvalidServiceName":
-		return KindInvalid, "AWS rejected the request: check the IDs, region and names you passed"
+		return problem.Invalid, "AWS rejected the request: check the IDs, region and names you passed"
+	case "InternalError", "InternalFailure", "InternalServerError", "InternalServerException", "ServerException",
+		"ServiceUnavailable", "ServiceUnavailableException", "Unavailable", "InsufficientInstanceCapacity":
+		return problem.Server, serverFix
 	}
 	switch {
 	case strings.HasSuffix(code, ".NotFound") || strings.HasSuffix(code, "NotFoundException") || strings.HasSuffix(code, ".Malformed"):
-		return KindNotFound, "it does not exist (any more): check the ID and region, or run 'status' to see what exists"
+		return problem.NotFound, "it does not exist (any more): check the ID and region, or run 'status' to see what exists"
 	case strings.HasSuffix(code, ".Duplicate"):
-		return KindConflict, "it already exists: run the command again to adopt it"
+		return problem.Conflict, "it already exists: run the command again to adopt it"
 	case strings.Contains(code, "Throttl"):
-		return KindThrottled, "AWS is throttling requests: wait a minute and run the command again"
-	case code == "InternalError" || code == "InternalFailure" || code == "ServiceUnavailable" || code == "Unavailable" || code == "ServerException":
-		return KindNetwork, "AWS had an internal error: run the command again (it resumes where it stopped)"
+		return problem.Throttled, "AWS is throttling requests: wait a minute and run the command again"
 	}
-	return KindUnknown, "run the command again with --verbose to see every API call"
+	return problem.Unknown, problem.DefaultFix
+}
+
+const serverFix = "AWS had a problem of its own: wait a minute and run the command again (it resumes where it stopped)"
+
+// classifyStatus maps the HTTP status of an answer whose code the lab does
+// not know to a kind and a fix.
+func classifyStatus(status int) (problem.Kind, string) {
+	switch {
+	case status >= 500:
+		return problem.Server, serverFix
+	case status == http.StatusTooManyRequests:
+		return problem.Throttled, "AWS is throttling requests: wait a minute and run the command again"
+	case status == http.StatusUnauthorized:
+		return problem.InvalidCredentials, "AWS does not accept these credentials: check AWS_PROFILE / AWS_ACCESS_KEY_ID"
+	case status == http.StatusForbidden:
+		return problem.Permission, "your role lacks this permission: ask for the actions in docs/iam-policy.json, or use a role that has them"
+	case status == http.StatusNotFound:
+		return problem.NotFound, "it does not exist (any more): check the ID and region, or run 'status' to see what exists"
+	case status == http.StatusConflict:
+		return problem.Conflict, "it already exists or is changing: run the command again in a minute"
+	case status >= 400:
+		return problem.Invalid, "AWS rejected the request: check the IDs, region and names you passed"
+	}
+	return problem.Unknown, problem.DefaultFix
 }
 
 // IAMAction names the IAM action of an SDK operation: service ID "EC2" and

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
@@ -59,7 +60,7 @@ type observed struct {
 	RouteTableMain       bool
 	DNSSupport           bool
 	DNSHostnames         bool
-	DuplicateGroup       awsops.Kind
+	DuplicateGroup       problem.Kind
 	GroupFoundByName     bool
 	GroupTags            awsops.Tags
 	RuleIDPrefix         string
@@ -116,7 +117,7 @@ func scenario(t *testing.T, cloud *awsops.Cloud, subnet, workspaceSG, account st
 		t.Fatalf("CreateSecurityGroup: %v", err)
 	}
 	_, _, err = cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "again", nil)
-	o.DuplicateGroup = awsops.KindOf(err)
+	o.DuplicateGroup = problem.KindOf(err)
 	found, err := cloud.FindSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG")
 	if err != nil {
 		t.Fatalf("FindSecurityGroup: %v", err)

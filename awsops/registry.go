@@ -22,6 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // Outcome is whether AWS let an operation through, with its own words.
@@ -107,8 +109,8 @@ func (c *Cloud) ListImages(ctx context.Context, repo string) (ListResult, Comman
 
 // refusal recognises an API refusal (AccessDeniedException).
 func refusal(err error) (Outcome, bool) {
-	e, _ := classify("", err).(*Error)
-	if e != nil && e.Kind == KindPermission {
+	e, _ := classify("", err).(*problem.Error)
+	if e != nil && e.Kind == problem.Permission {
 		return Outcome{Code: e.Code, Message: e.Message}, true
 	}
 	return Outcome{}, false
@@ -168,7 +170,7 @@ func (c *Cloud) DeleteImageTag(ctx context.Context, repo, tag string) (Command, 
 	out, err := c.ecr.BatchDeleteImage(ctx, &ecr.BatchDeleteImageInput{RepositoryName: aws.String(repo),
 		ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
 	if err != nil {
-		if KindOf(classify("", err)) == KindNotFound {
+		if problem.KindOf(classify("", err)) == problem.NotFound {
 			return cmd, nil
 		}
 		return cmd, classify("delete "+repo+":"+tag, err)
@@ -177,7 +179,7 @@ func (c *Cloud) DeleteImageTag(ctx context.Context, repo, tag string) (Command, 
 		if f.FailureCode == ecrtypes.ImageFailureCodeImageNotFound || f.FailureCode == ecrtypes.ImageFailureCodeImageTagDoesNotMatchDigest {
 			continue
 		}
-		return cmd, &Error{Kind: KindUnknown, Op: "delete " + repo + ":" + tag, Code: string(f.FailureCode), Message: aws.ToString(f.FailureReason),
+		return cmd, &problem.Error{Kind: problem.Unknown, Op: "delete " + repo + ":" + tag, Code: string(f.FailureCode), Message: aws.ToString(f.FailureReason),
 			Fix: "delete the tag by hand: " + cmd.String()}
 	}
 	return cmd, nil
@@ -198,16 +200,16 @@ func (c *Cloud) login(ctx context.Context) (registryAuth, error) {
 		return registryAuth{}, classify("log in to the registry (ecr get-login-password)", err)
 	}
 	if len(out.AuthorizationData) == 0 {
-		return registryAuth{}, newError(KindUnknown, "log in to the registry", "GetAuthorizationToken returned no token", "run the command again")
+		return registryAuth{}, problem.New(problem.Server, "log in to the registry", "GetAuthorizationToken returned no token", "run the command again")
 	}
 	d := out.AuthorizationData[0]
 	raw, err := base64.StdEncoding.DecodeString(aws.ToString(d.AuthorizationToken))
 	if err != nil {
-		return registryAuth{}, newError(KindUnknown, "log in to the registry", "the registry token is not base64: "+err.Error(), "run the command again")
+		return registryAuth{}, problem.New(problem.Server, "log in to the registry", "the registry token is not base64: "+err.Error(), "run the command again")
 	}
 	user, pass, ok := strings.Cut(string(raw), ":")
 	if !ok {
-		return registryAuth{}, newError(KindUnknown, "log in to the registry", "the registry token has no user:password form", "run the command again")
+		return registryAuth{}, problem.New(problem.Server, "log in to the registry", "the registry token has no user:password form", "run the command again")
 	}
 	host := strings.TrimPrefix(strings.TrimPrefix(aws.ToString(d.ProxyEndpoint), "https://"), "http://")
 	host = strings.TrimSuffix(host, "/")
@@ -215,7 +217,7 @@ func (c *Cloud) login(ctx context.Context) (registryAuth, error) {
 	if c.opts.RegistryAddr != "" {
 		a.addr = c.opts.RegistryAddr
 	} else if c.opts.LoopbackOnly {
-		return registryAuth{}, newError(KindInvalid, "log in to the registry", "no registry address is known for the sandbox",
+		return registryAuth{}, problem.New(problem.Invalid, "log in to the registry", "no registry address is known for the sandbox",
 			"the sandbox in use serves no registry yet: update it, or pass its ECR_REGISTRY")
 	}
 	if a.host == "" {
@@ -339,7 +341,7 @@ func (c *Cloud) remoteOptions(ctx context.Context, a registryAuth) ([]remote.Opt
 func parseRef(addr, repo, tag string) (name.Tag, error) {
 	t, err := name.NewTag(addr + "/" + repo + ":" + tag)
 	if err != nil {
-		return name.Tag{}, newError(KindInvalid, "name the image", err.Error(), "check --repo: lowercase letters, digits, '/', '-', '_' and '.'")
+		return name.Tag{}, problem.New(problem.Invalid, "name the image", err.Error(), "check --repo: lowercase letters, digits, '/', '-', '_' and '.'")
 	}
 	return t, nil
 }
@@ -381,16 +383,19 @@ func registryError(op string, err error) error {
 		}
 		switch te.StatusCode {
 		case http.StatusUnauthorized:
-			return &Error{Kind: KindInvalidCredentials, Op: op, Code: "UNAUTHORIZED", Message: msg, Err: err,
+			return &problem.Error{Kind: problem.InvalidCredentials, Op: op, Code: "UNAUTHORIZED", Message: msg, Err: err,
 				Fix: "the registry refused the login token: run the command again (tokens last 12 hours)"}
 		case http.StatusNotFound:
-			return &Error{Kind: KindNotFound, Op: op, Code: "NOT_FOUND", Message: msg, Err: err,
+			return &problem.Error{Kind: problem.NotFound, Op: op, Code: "NOT_FOUND", Message: msg, Err: err,
 				Fix: "the repository or tag does not exist: pass --create-repo to 'up', or push the tag first"}
 		case http.StatusTooManyRequests:
-			return &Error{Kind: KindThrottled, Op: op, Code: "TOOMANYREQUESTS", Message: msg, Err: err,
+			return &problem.Error{Kind: problem.Throttled, Op: op, Code: "TOOMANYREQUESTS", Message: msg, Err: err,
 				Fix: "the registry is throttling requests: wait a minute and run the command again"}
 		}
-		return &Error{Kind: KindUnknown, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err,
+		if te.StatusCode >= 500 {
+			return &problem.Error{Kind: problem.Server, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err, Fix: serverFix}
+		}
+		return &problem.Error{Kind: problem.Unknown, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err,
 			Fix: "run the command again with --verbose to see every registry request"}
 	}
 	return classify(op, err)
@@ -576,12 +581,12 @@ func (c *Cloud) SeedImage(ctx context.Context, repo, tag string) ([]Command, err
 	}
 	img, err := random.Image(2048, 1)
 	if err != nil {
-		return cmds, newError(KindUnknown, "build a small image", err.Error(), "run the command again")
+		return cmds, problem.New(problem.Local, "build a small image", err.Error(), "run the command again")
 	}
 	opts, _ := c.remoteOptions(ctx, a)
 	if err := remote.Write(ref, img, opts...); err != nil {
 		if o, ok := registryRefusal(err); ok {
-			return cmds, &Error{Kind: KindDenied, Op: "push " + repo + ":" + tag, Code: o.Code, Message: o.Message,
+			return cmds, &problem.Error{Kind: problem.Denied, Op: "push " + repo + ":" + tag, Code: o.Code, Message: o.Message,
 				Fix: "an endpoint policy refuses the push: create the image before the endpoints, or run 'down' first"}
 		}
 		return cmds, registryError("push "+repo+":"+tag, err)
@@ -620,7 +625,7 @@ func (c *Cloud) dockerLogin(ctx context.Context) (registryAuth, error) {
 		return a, err
 	}
 	if out, err := c.docker(ctx, a.password, "login", "--username", a.user, "--password-stdin", a.addr); err != nil {
-		return a, newError(KindInvalidCredentials, "docker login", strings.TrimSpace(out), "check that docker is running and can reach the registry")
+		return a, problem.New(problem.InvalidCredentials, "docker login", strings.TrimSpace(out), "check that docker is running and can reach the registry")
 	}
 	return a, nil
 }
@@ -638,10 +643,10 @@ func (c *Cloud) dockerPush(ctx context.Context, repo, fromTag, toTag string) (Pu
 			res.Outcome = o
 			return res, cmds, nil
 		}
-		return res, cmds, newError(KindUnknown, "docker pull", strings.TrimSpace(out), "check that docker is running")
+		return res, cmds, problem.New(problem.Local, "docker pull", strings.TrimSpace(out), "check that docker is running")
 	}
 	if out, err := c.docker(ctx, "", "tag", src, dst); err != nil {
-		return res, cmds, newError(KindUnknown, "docker tag", strings.TrimSpace(out), "check that docker is running")
+		return res, cmds, problem.New(problem.Local, "docker tag", strings.TrimSpace(out), "check that docker is running")
 	}
 	out, err := c.docker(ctx, "", "push", dst)
 	res.LayersExisting = strings.Count(out, "Layer already exists")
@@ -651,7 +656,7 @@ func (c *Cloud) dockerPush(ctx context.Context, repo, fromTag, toTag string) (Pu
 			res.Outcome = o
 			return res, cmds, nil
 		}
-		return res, cmds, newError(KindUnknown, "docker push", strings.TrimSpace(out), "check that docker is running")
+		return res, cmds, problem.New(problem.Local, "docker push", strings.TrimSpace(out), "check that docker is running")
 	}
 	res.Allowed = true
 	return res, cmds, nil
@@ -670,7 +675,7 @@ func (c *Cloud) dockerPull(ctx context.Context, repo, tag string) (PullResult, [
 			res.Outcome = o
 			return res, cmds, nil
 		}
-		return res, cmds, newError(KindUnknown, "docker pull", strings.TrimSpace(out), "check that docker is running")
+		return res, cmds, problem.New(problem.Local, "docker pull", strings.TrimSpace(out), "check that docker is running")
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if d, ok := strings.CutPrefix(strings.TrimSpace(line), "Digest: "); ok {

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // Tags are resource tags.
@@ -172,7 +174,7 @@ func (c *Cloud) AuthorizeIngress(ctx context.Context, groupID, sourceGroup strin
 func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string) (Command, error) {
 	cmd := awsCmd(c.region, "ec2", "revoke-security-group-ingress", "--group-id", groupID, "--security-group-rule-ids", ruleID)
 	_, err := c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{ruleID}})
-	if err != nil && KindOf(classify("", err)) != KindNotFound {
+	if err != nil && problem.KindOf(classify("", err)) != problem.NotFound {
 		return cmd, classify("remove the ingress rule "+ruleID, err)
 	}
 	return cmd, nil
@@ -191,10 +193,10 @@ func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, onWait func(
 			return cmd, nil
 		}
 		e := classify("delete the security group "+id, err)
-		switch KindOf(e) {
-		case KindNotFound:
+		switch problem.KindOf(e) {
+		case problem.NotFound:
 			return cmd, nil
-		case KindDependency:
+		case problem.Dependency:
 			if time.Now().Add(wait).After(deadline) {
 				return cmd, e
 			}

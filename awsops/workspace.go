@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // Workspace is where the learner works: the instance's network, as the lab's
@@ -66,7 +68,7 @@ func (c *Cloud) imdsGet(ctx context.Context, path string) (string, error) {
 func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 	const op = "read the workspace's network from the instance metadata service"
 	if c.opts.IMDSDisabled {
-		return Workspace{}, newError(KindNotOnEC2, op, "the instance metadata service is turned off",
+		return Workspace{}, problem.New(problem.NotOnEC2, op, "the instance metadata service is turned off",
 			"pass --vpc, --subnet and --workspace-sg with your workspace's IDs")
 	}
 	// Off EC2 nothing answers at 169.254.169.254: do not wait long.
@@ -77,7 +79,7 @@ func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 		if ctx.Err() != nil {
 			return Workspace{}, classify(op, ctx.Err())
 		}
-		e := &Error{Kind: KindNotOnEC2, Op: op, Err: err, Message: "the instance metadata service did not answer (" + shortErr(err) + ")",
+		e := &problem.Error{Kind: problem.NotOnEC2, Op: op, Err: err, Message: "the instance metadata service did not answer (" + shortErr(err) + ")",
 			Fix: "this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg, or run on the workshop's Cloud9/EC2 workspace"}
 		return Workspace{}, e
 	}
@@ -98,7 +100,7 @@ func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 	ws.AZ = get("placement/availability-zone")
 	ws.InstanceID = get("instance-id")
 	if err != nil {
-		return Workspace{}, &Error{Kind: KindNotOnEC2, Op: op, Err: err, Message: shortErr(err),
+		return Workspace{}, &problem.Error{Kind: problem.NotOnEC2, Op: op, Err: err, Message: shortErr(err),
 			Fix: "the metadata service answered only partly: pass --vpc, --subnet and --workspace-sg"}
 	}
 	for _, g := range strings.Fields(sgs) {
@@ -126,18 +128,18 @@ func shortErr(err error) string {
 func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
 	const op = "describe the workspace's network"
 	if ws.SubnetID == "" {
-		return ws, newError(KindInvalid, op, "no subnet given", "pass --subnet (the workspace instance's subnet)")
+		return ws, problem.New(problem.Invalid, op, "no subnet given", "pass --subnet (the workspace instance's subnet)")
 	}
 	sn, err := c.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{ws.SubnetID}})
 	if err != nil {
 		return ws, classify(op, err)
 	}
 	if len(sn.Subnets) == 0 {
-		return ws, newError(KindNotFound, op, "subnet "+ws.SubnetID+" does not exist", "check --subnet and --region")
+		return ws, problem.New(problem.NotFound, op, "subnet "+ws.SubnetID+" does not exist", "check --subnet and --region")
 	}
 	s := sn.Subnets[0]
 	if ws.VpcID != "" && ws.VpcID != aws.ToString(s.VpcId) {
-		return ws, newError(KindInvalid, op, fmt.Sprintf("subnet %s is in %s, not in %s", ws.SubnetID, aws.ToString(s.VpcId), ws.VpcID),
+		return ws, problem.New(problem.Invalid, op, fmt.Sprintf("subnet %s is in %s, not in %s", ws.SubnetID, aws.ToString(s.VpcId), ws.VpcID),
 			"pass a subnet of the workspace's VPC, or leave --vpc out")
 	}
 	ws.VpcID = aws.ToString(s.VpcId)
@@ -152,14 +154,14 @@ func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
 		}
 	}
 	if ws.SecurityGroupID == "" {
-		return ws, newError(KindInvalid, op, "no workspace security group given", "pass --workspace-sg (the workspace instance's security group)")
+		return ws, problem.New(problem.Invalid, op, "no workspace security group given", "pass --workspace-sg (the workspace instance's security group)")
 	}
 	g, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{ws.SecurityGroupID}})
 	if err != nil {
 		return ws, classify(op, err)
 	}
 	if len(g.SecurityGroups) == 0 || aws.ToString(g.SecurityGroups[0].VpcId) != ws.VpcID {
-		return ws, newError(KindInvalid, op, fmt.Sprintf("security group %s is not in %s", ws.SecurityGroupID, ws.VpcID),
+		return ws, problem.New(problem.Invalid, op, fmt.Sprintf("security group %s is not in %s", ws.SecurityGroupID, ws.VpcID),
 			"pass the workspace's own security group with --workspace-sg")
 	}
 	rt, main, err := c.RouteTableOf(ctx, ws.VpcID, ws.SubnetID)
@@ -192,7 +194,7 @@ func (c *Cloud) RouteTableOf(ctx context.Context, vpcID, subnetID string) (strin
 		}
 	}
 	if mainID == "" {
-		return "", false, newError(KindNotFound, op, "the VPC "+vpcID+" has no main route table and none is associated with "+subnetID,
+		return "", false, problem.New(problem.NotFound, op, "the VPC "+vpcID+" has no main route table and none is associated with "+subnetID,
 			"associate a route table with the subnet, then run the command again")
 	}
 	return mainID, true, nil
@@ -330,8 +332,8 @@ func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string) (denied [
 			denied = append(denied, action)
 			return nil
 		}
-		k := KindOf(classify("", err))
-		if k == KindNoCredentials || k == KindExpiredCredentials || k == KindInvalidCredentials || k == KindNetwork || k == KindCanceled || k == KindThrottled {
+		k := problem.KindOf(classify("", err))
+		if k == problem.NoCredentials || k == problem.ExpiredCredentials || k == problem.InvalidCredentials || k == problem.Network || k == problem.Canceled || k == problem.Throttled {
 			return classify("check permissions with DryRun", err)
 		}
 		// Anything else (a parameter EC2 checks before permissions) says

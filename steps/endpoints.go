@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 )
 
@@ -44,11 +45,11 @@ func (l *Lab) runEndpoints(ctx context.Context) error {
 		return err
 	}
 	if st.SecurityGroup == nil {
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "create the endpoints", Message: "the endpoints' security group does not exist yet",
+		return &problem.Error{Kind: problem.NotReady, Op: "create the endpoints", Message: "the endpoints' security group does not exist yet",
 			Fix: "run the security group step first"}
 	}
 	if len(st.Policy) == 0 {
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "create the endpoints", Message: "no endpoint policy has been chosen yet",
+		return &problem.Error{Kind: problem.NotReady, Op: "create the endpoints", Message: "no endpoint policy has been chosen yet",
 			Fix: "run the policy step first"}
 	}
 	// The three endpoints are independent: create them at once.
@@ -95,7 +96,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 			return l.setEnv(map[string]string{endpointVars[key]: rec.ID})
 		}
 		if len(eps) == 1 && eps[0].Failed() {
-			return &awsops.Error{Kind: awsops.KindInvalid, Op: "create the " + key + " endpoint", Code: "EndpointFailed",
+			return &problem.Error{Kind: problem.Invalid, Op: "create the " + key + " endpoint", Code: "EndpointFailed",
 				Message: fmt.Sprintf("endpoint %s is %s: %s", rec.ID, eps[0].State, eps[0].LastError),
 				Fix:     "run 'down' to remove it, then 'up' again"}
 		}
@@ -131,7 +132,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 			return l.setEnv(map[string]string{endpointVars[key]: e.ID})
 		case key != EndpointS3 && e.PrivateDNS:
 			if !l.cfg.Adopt {
-				return &awsops.Error{Kind: awsops.KindConflict, Op: "create the " + key + " endpoint", Code: "ExistingEndpoint",
+				return &problem.Error{Kind: problem.Conflict, Op: "create the " + key + " endpoint", Code: "ExistingEndpoint",
 					Message: fmt.Sprintf("%s already serves %s in %s with private DNS, and AWS allows only one", e.ID, key, st.Workspace.VpcID),
 					Fix:     "adopt it (pass --adopt, or choose adopt in the wizard): the lab applies its policy and restores the old one on teardown"}
 			}
@@ -380,7 +381,7 @@ func (l *Lab) ApplyPolicy(ctx context.Context, doc *policy.Document, target Targ
 	l.emit(s, Event{Kind: EventStarted, Message: "Change the endpoint policy"})
 	step, _ := stepByID(s)
 	if doc == nil {
-		return l.fail(step, start, &awsops.Error{Kind: awsops.KindInvalid, Op: "change the policy", Message: "no policy given", Fix: "give a policy document"})
+		return l.fail(step, start, &problem.Error{Kind: problem.Invalid, Op: "change the policy", Message: "no policy given", Fix: "give a policy document"})
 	}
 	if target == "" {
 		target = TargetBoth
@@ -430,16 +431,16 @@ func (l *Lab) AdoptEndpoint(ctx context.Context, id string) error {
 		return err
 	}
 	if len(eps) != 1 || eps[0].Gone() {
-		return &awsops.Error{Kind: awsops.KindNotFound, Op: "adopt " + id, Message: id + " does not exist", Fix: "check the endpoint ID"}
+		return &problem.Error{Kind: problem.NotFound, Op: "adopt " + id, Message: id + " does not exist", Fix: "check the endpoint ID"}
 	}
 	e := eps[0]
 	key := awsops.ShortService(e.Service)
 	if key != EndpointDKR && key != EndpointAPI {
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "adopt " + id, Message: id + " serves " + e.Service + ", not ECR",
+		return &problem.Error{Kind: problem.Invalid, Op: "adopt " + id, Message: id + " serves " + e.Service + ", not ECR",
 			Fix: "adopt an ecr.dkr or ecr.api endpoint"}
 	}
 	if e.VpcID != st.Workspace.VpcID {
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "adopt " + id, Message: id + " is in " + e.VpcID + ", not the workspace's " + st.Workspace.VpcID,
+		return &problem.Error{Kind: problem.Invalid, Op: "adopt " + id, Message: id + " is in " + e.VpcID + ", not the workspace's " + st.Workspace.VpcID,
 			Fix: "adopt an endpoint of the workspace's VPC"}
 	}
 	l.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 )
 
 // EventKind says what an Event reports.
@@ -95,7 +96,7 @@ type Event struct {
 	Elapsed  time.Duration   `json:"elapsed,omitempty"`
 	Error    string          `json:"error,omitempty"`
 	Fix      string          `json:"fix,omitempty"`
-	ErrKind  awsops.Kind     `json:"errorKind,omitempty"`
+	ErrKind  problem.Kind    `json:"errorKind,omitempty"`
 	Err      error           `json:"-"`
 }
 

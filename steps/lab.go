@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 )
 
@@ -244,7 +245,7 @@ func (l *Lab) update(fn func(*State)) error {
 	fn(&l.st)
 	l.st.Updated = l.cfg.Now()
 	if err := l.store.Save(l.st); err != nil {
-		return &awsops.Error{Kind: awsops.KindUnknown, Op: "save the lab's state", Message: err.Error(), Err: err,
+		return &problem.Error{Kind: problem.Local, Op: "save the lab's state", Message: err.Error(), Err: err,
 			Fix: "check that the state directory " + l.store.Dir + " is writable (or pass --state-dir)"}
 	}
 	l.loaded = true
@@ -432,22 +433,22 @@ func (l *Lab) runLocked(ctx context.Context, s Step) error {
 
 // stopped turns a cancelled context into a classified error.
 func stopped(err error) error {
-	return &awsops.Error{Kind: awsops.KindCanceled, Op: "stop", Message: "stopped before starting anything new", Err: err,
+	return &problem.Error{Kind: problem.Canceled, Op: "stop", Message: "stopped before starting anything new", Err: err,
 		Fix: "run the same command again to continue where it stopped, or 'down' to remove what was created"}
 }
 
 func (l *Lab) fail(s Step, start time.Time, err error) error {
-	fix := awsops.FixOf(err)
+	fix := problem.FixOf(err)
 	if fix == "" {
 		fix = "run the command again with --verbose to see every API call"
 	}
-	kind := awsops.KindOf(err)
+	kind := problem.KindOf(err)
 	_ = l.update(func(st *State) {
 		if st.Steps == nil {
 			st.Steps = map[StepID]StepRecord{}
 		}
 		status := "failed"
-		if kind == awsops.KindCanceled {
+		if kind == problem.Canceled {
 			status = "stopped"
 		}
 		st.Steps[s.ID] = StepRecord{Status: status, At: l.cfg.Now(), Message: err.Error()}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -225,7 +226,7 @@ func TestWholeLab(t *testing.T) {
 	}
 	// An invalid policy is refused before AWS sees it.
 	bad := policy.MustParse(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
-	if err := f.lab.ApplyPolicy(ctx, bad, steps.TargetBoth); awsops.KindOf(err) != awsops.KindInvalid {
+	if err := f.lab.ApplyPolicy(ctx, bad, steps.TargetBoth); problem.KindOf(err) != problem.Invalid {
 		t.Fatalf("ApplyPolicy(no principal): %v", err)
 	}
 
@@ -278,11 +279,11 @@ func TestDiscoveryOffEC2(t *testing.T) {
 	ctx := context.Background()
 	err := f.lab.Run(ctx, steps.StepDiscover)
 	var se *steps.StepError
-	if !errors.As(err, &se) || awsops.KindOf(err) != awsops.KindNotOnEC2 || !strings.Contains(se.Fix, "--subnet") {
+	if !errors.As(err, &se) || problem.KindOf(err) != problem.NotOnEC2 || !strings.Contains(se.Fix, "--subnet") {
 		t.Fatalf("discover without IMDS: %v", err)
 	}
 	failed := f.all()[len(f.all())-1]
-	if failed.Kind != steps.EventFailed || failed.Fix == "" || failed.ErrKind != awsops.KindNotOnEC2 {
+	if failed.Kind != steps.EventFailed || failed.Fix == "" || failed.ErrKind != problem.NotOnEC2 {
 		t.Fatalf("last event %+v", failed)
 	}
 	vpcs, err := f.lab.ListVPCs(ctx)
@@ -326,7 +327,7 @@ func TestAdoptExistingGroupAndEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = f.lab.Up(ctx)
-	if awsops.KindOf(err) != awsops.KindInvalid || !strings.Contains(awsops.FixOf(err), "--adopt") {
+	if problem.KindOf(err) != problem.Invalid || !strings.Contains(problem.FixOf(err), "--adopt") {
 		t.Fatalf("Up with a conflicting endpoint: %v", err)
 	}
 	var item *steps.CheckItem
@@ -429,7 +430,7 @@ func TestInterruptedUpResumes(t *testing.T) {
 		}
 	}
 	err := f.lab.Up(ctx)
-	if awsops.KindOf(err) != awsops.KindCanceled {
+	if problem.KindOf(err) != problem.Canceled {
 		t.Fatalf("interrupted Up: %v", err)
 	}
 	st := f.lab.State()
@@ -493,7 +494,7 @@ func TestTeardownFindsResourcesByTag(t *testing.T) {
 	_ = os.Remove(f.env)
 	fresh = steps.NewFresh(steps.Config{Mode: "sandbox", EnvFile: f.env}, f.cloud, f.store, nil)
 	_, err = fresh.Teardown(ctx, steps.TeardownOptions{})
-	if awsops.KindOf(err) != awsops.KindInvalid || !strings.Contains(awsops.FixOf(err), "down --all") || !strings.Contains(err.Error(), lab2.State().RunID) {
+	if problem.KindOf(err) != problem.Invalid || !strings.Contains(problem.FixOf(err), "down --all") || !strings.Contains(err.Error(), lab2.State().RunID) {
 		t.Fatalf("teardown with nothing to go on: %v", err)
 	}
 	rep, err = fresh.Teardown(ctx, steps.TeardownOptions{All: true})
@@ -580,8 +581,8 @@ func TestFailures(t *testing.T) {
 	// An endpoint that ends in the failed state: the reason and a fix.
 	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{FailEndpoints: "insufficient capacity in the zone", FailEndpointServices: []string{"ecr.api"}}}, steps.Config{}, nil)
 	err := f.lab.Up(ctx)
-	if err == nil || !strings.Contains(err.Error(), "insufficient capacity in the zone") || !strings.Contains(awsops.FixOf(err), "down") {
-		t.Fatalf("failed endpoint: %v (fix %q)", err, awsops.FixOf(err))
+	if err == nil || !strings.Contains(err.Error(), "insufficient capacity in the zone") || !strings.Contains(problem.FixOf(err), "down") {
+		t.Fatalf("failed endpoint: %v (fix %q)", err, problem.FixOf(err))
 	}
 	if rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil || !rep.Nothing() {
 		t.Fatalf("teardown after a failed endpoint: %+v %v", rep, err)
@@ -589,8 +590,8 @@ func TestFailures(t *testing.T) {
 	// DNS that never switches: a deadline, then the reasons to check.
 	g := newFixture(t, sandbox.Options{Faults: sandbox.Faults{DNSNeverSwitches: true}}, steps.Config{DNSTimeout: 100 * time.Millisecond}, nil)
 	err = g.lab.Up(ctx)
-	if awsops.KindOf(err) != awsops.KindTimeout || !strings.Contains(awsops.FixOf(err), "DHCP options") || !strings.Contains(awsops.FixOf(err), "private hosted zone") {
-		t.Fatalf("DNS never switching: %v (fix %q)", err, awsops.FixOf(err))
+	if problem.KindOf(err) != problem.Timeout || !strings.Contains(problem.FixOf(err), "DHCP options") || !strings.Contains(problem.FixOf(err), "private hosted zone") {
+		t.Fatalf("DNS never switching: %v (fix %q)", err, problem.FixOf(err))
 	}
 	// The push then bypasses the endpoint, and the prediction says so.
 	res, err := g.lab.Tests(ctx, steps.StepPush)

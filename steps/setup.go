@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 )
 
@@ -54,7 +55,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	case explicit(l.cfg.Workspace):
 		ws = l.cfg.Workspace
 		if ws.SubnetID == "" || ws.SecurityGroupID == "" {
-			return &awsops.Error{Kind: awsops.KindInvalid, Op: "use the workspace IDs you gave",
+			return &problem.Error{Kind: problem.Invalid, Op: "use the workspace IDs you gave",
 				Message: "both a subnet and the workspace's security group are needed",
 				Fix:     "pass --subnet and --workspace-sg (and optionally --vpc)"}
 		}
@@ -71,7 +72,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	}
 	onEC2 := ws.OnEC2
 	done, err := l.cloud.Complete(ctx, ws)
-	if err != nil && awsops.KindOf(err) == awsops.KindNotFound && ws.OnEC2 && !explicit(l.cfg.Workspace) && st.Workspace.SubnetID != "" {
+	if err != nil && problem.KindOf(err) == problem.NotFound && ws.OnEC2 && !explicit(l.cfg.Workspace) && st.Workspace.SubnetID != "" {
 		// The workspace remembered from earlier is gone (a new instance, a
 		// reset sandbox): ask the metadata service again.
 		l.detail(StepDiscover, "the workspace found earlier no longer exists; asking the instance metadata service again")
@@ -92,7 +93,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	l.detail(StepDiscover, "VPC %s (%s), subnet %s (%s), workspace security group %s, route table %s",
 		ws.VpcID, ws.VpcCIDR, ws.SubnetID, ws.AZ, ws.SecurityGroupID, rt)
 	if len(st.Endpoints) > 0 && st.Workspace.VpcID != "" && st.Workspace.VpcID != ws.VpcID {
-		return &awsops.Error{Kind: awsops.KindConflict, Op: "discover the workspace",
+		return &problem.Error{Kind: problem.Conflict, Op: "discover the workspace",
 			Message: fmt.Sprintf("this run's endpoints are in %s, but the workspace is now %s", st.Workspace.VpcID, ws.VpcID),
 			Fix:     "run 'down' to remove the earlier run's resources first"}
 	}
@@ -118,7 +119,7 @@ func (l *Lab) checkDiscover(ctx context.Context) (CheckResult, error) {
 func (l *Lab) needWorkspace() (State, error) {
 	st := l.read()
 	if st.Workspace.VpcID == "" || st.Account == "" {
-		return st, &awsops.Error{Kind: awsops.KindInvalid, Op: "continue", Message: "the workspace has not been discovered yet",
+		return st, &problem.Error{Kind: problem.NotReady, Op: "continue", Message: "the workspace has not been discovered yet",
 			Fix: "run the discover step first ('up' runs every step in order)"}
 	}
 	return st, nil
@@ -314,7 +315,7 @@ func (l *Lab) runPreflight(ctx context.Context) error {
 		}
 	}
 	if len(bad) > 0 {
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "preflight", Message: strings.Join(bad, "; "), Fix: fix}
+		return &problem.Error{Kind: problem.Invalid, Op: "preflight", Message: strings.Join(bad, "; "), Fix: fix}
 	}
 	return nil
 }
@@ -483,7 +484,7 @@ func (l *Lab) runIngress(ctx context.Context) error {
 	}
 	const s = StepIngress
 	if st.SecurityGroup == nil {
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "add the ingress rule", Message: "the endpoints' security group does not exist yet",
+		return &problem.Error{Kind: problem.NotReady, Op: "add the ingress rule", Message: "the endpoints' security group does not exist yet",
 			Fix: "run the security group step first"}
 	}
 	sg, src := st.SecurityGroup.ID, st.Workspace.SecurityGroupID
@@ -563,7 +564,7 @@ func (l *Lab) runPolicy(ctx context.Context) error {
 	}
 	doc, err := l.buildPolicy(st)
 	if err != nil {
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "build the endpoint policy", Message: err.Error(), Fix: "check --deny and --repo"}
+		return &problem.Error{Kind: problem.Invalid, Op: "build the endpoint policy", Message: err.Error(), Fix: "check --deny and --repo"}
 	}
 	if err := l.lintPolicy(doc); err != nil {
 		return err
@@ -611,7 +612,7 @@ func (l *Lab) lintPolicy(doc *policy.Document) error {
 				}
 			}
 		}
-		return &awsops.Error{Kind: awsops.KindInvalid, Op: "check the endpoint policy", Message: strings.Join(msgs, "; "),
+		return &problem.Error{Kind: problem.Invalid, Op: "check the endpoint policy", Message: strings.Join(msgs, "; "),
 			Fix: "fix the policy (see 'ecr-vpce-lab policy check FILE'): " + fix}
 	}
 	return nil
@@ -642,7 +643,7 @@ func (l *Lab) setEnv(vars map[string]string) error {
 	defer l.envMu.Unlock()
 	st := l.read()
 	if err := l.env.Set(st.RunID, vars); err != nil {
-		return &awsops.Error{Kind: awsops.KindUnknown, Op: "write " + l.env.Path, Message: err.Error(), Err: err,
+		return &problem.Error{Kind: problem.Local, Op: "write " + l.env.Path, Message: err.Error(), Err: err,
 			Fix: "check that " + l.env.Path + " is writable"}
 	}
 	return l.update(func(x *State) {
@@ -661,7 +662,7 @@ func (l *Lab) unsetEnv(names ...string) error {
 	defer l.envMu.Unlock()
 	st := l.read()
 	if _, err := l.env.RemoveVars(st.RunID, names...); err != nil {
-		return &awsops.Error{Kind: awsops.KindUnknown, Op: "clean " + l.env.Path, Message: err.Error(), Err: err,
+		return &problem.Error{Kind: problem.Local, Op: "clean " + l.env.Path, Message: err.Error(), Err: err,
 			Fix: "remove the lines ending in '" + envMarker + st.RunID + "' by hand"}
 	}
 	return l.update(func(x *State) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 )
 
 // TeardownOptions choose what teardown removes.
@@ -45,11 +46,11 @@ func (l *Lab) Teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	l.emit(s, Event{Kind: EventStarted, Message: "Tear down"})
 	rep, err := l.teardown(ctx, opts)
 	if err != nil {
-		fix := awsops.FixOf(err)
+		fix := problem.FixOf(err)
 		if fix == "" {
 			fix = "run 'down' again: it picks up where it stopped"
 		}
-		l.emit(s, Event{Kind: EventFailed, Message: "Tear down", Error: err.Error(), Fix: fix, ErrKind: awsops.KindOf(err), Err: err, Elapsed: time.Since(start)})
+		l.emit(s, Event{Kind: EventFailed, Message: "Tear down", Error: err.Error(), Fix: fix, ErrKind: problem.KindOf(err), Err: err, Elapsed: time.Since(start)})
 		return rep, &StepError{Step: s, Title: "Tear down", Err: err, Fix: fix}
 	}
 	l.emit(s, Event{Kind: EventDone, Message: "Tear down", Elapsed: time.Since(start)})
@@ -178,7 +179,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		run = ""
 	}
 	if n, err := l.env.Remove(run); err != nil {
-		return rep, &awsops.Error{Kind: awsops.KindUnknown, Op: "clean " + l.env.Path, Message: err.Error(), Err: err, Fix: "remove the lines ending in '" + envMarker + rep.RunID + "' by hand"}
+		return rep, &problem.Error{Kind: problem.Local, Op: "clean " + l.env.Path, Message: err.Error(), Err: err, Fix: "remove the lines ending in '" + envMarker + rep.RunID + "' by hand"}
 	} else if n > 0 {
 		ev := ResourceEvent{Kind: KindEnvFile, ID: l.env.Path, State: ResModified, Detail: fmt.Sprintf("removed the lab's %d export line(s); other lines kept", n)}
 		l.resource(s, ev)
@@ -187,7 +188,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 
 	// 5. The state file (leftovers, if any, are still found by their tags).
 	if err := l.store.Remove(); err != nil {
-		return rep, &awsops.Error{Kind: awsops.KindUnknown, Op: "remove the state file", Message: err.Error(), Err: err, Fix: "remove " + l.store.Path() + " by hand"}
+		return rep, &problem.Error{Kind: problem.Local, Op: "remove the state file", Message: err.Error(), Err: err, Fix: "remove " + l.store.Path() + " by hand"}
 	}
 	l.resource(s, ResourceEvent{Kind: KindStateFile, ID: l.store.Path(), State: ResDeleted})
 	l.mu.Lock()
@@ -228,7 +229,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	}
 	l.emit(s, Event{Kind: EventCheck, Check: &item})
 	if !item.OK {
-		return rep, &awsops.Error{Kind: awsops.KindDependency, Op: "check that nothing is left", Message: item.Message, Fix: item.Fix}
+		return rep, &problem.Error{Kind: problem.Dependency, Op: "check that nothing is left", Message: item.Message, Fix: item.Fix}
 	}
 
 	return rep, nil
@@ -280,7 +281,7 @@ func (l *Lab) lostRun(ctx context.Context) (string, error) {
 		}
 	}
 	sort.Strings(tagged)
-	return "", &awsops.Error{Kind: awsops.KindInvalid, Op: "find the lab's resources",
+	return "", &problem.Error{Kind: problem.Invalid, Op: "find the lab's resources",
 		Message: fmt.Sprintf("no saved run here, but %d endpoint(s) and %d security group(s) in %s carry the %s tag (runs %s)",
 			len(eps), len(sgs), l.cloud.Region(), TagKey, strings.Join(tagged, ", ")),
 		Fix: "if they are all yours (or you run the workshop), remove them with 'down --all'"}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 )
 
@@ -145,7 +146,7 @@ func (l *Lab) finishTest(id StepID, r TestResult) error {
 	}
 	l.emit(id, Event{Kind: EventTest, Test: &r})
 	if !r.Match {
-		return &awsops.Error{Kind: awsops.KindUnknown, Op: r.Name + " test", Code: "UnexpectedOutcome",
+		return &problem.Error{Kind: problem.Unexpected, Op: r.Name + " test", Code: "UnexpectedOutcome",
 			Message: fmt.Sprintf("%s was %s, but the policy in force predicts %s", r.Name, r.Verdict(), r.ExpectedVerdict()),
 			Fix:     "check with 'status' that the endpoints are available with private DNS and that DNS already answers with private addresses, then run the test again"}
 	}

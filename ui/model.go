@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
 )
@@ -352,7 +353,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.busy = ""
 		if msg.err != nil {
 			m.screens[m.cur].err = errText(msg.err)
-			m.screens[m.cur].fix = awsops.FixOf(msg.err)
+			m.screens[m.cur].fix = problem.FixOf(msg.err)
 		}
 		return m, nil
 	case choicesMsg:
@@ -394,7 +395,7 @@ func (m *Model) connected(msg connectedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		m.phase = phaseFatal
 		m.fatal = errText(msg.err)
-		if fix := awsops.FixOf(msg.err); fix != "" {
+		if fix := problem.FixOf(msg.err); fix != "" {
 			m.fatal += "\n→ " + fix
 		}
 		return m, nil
@@ -712,7 +713,7 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 			sc.err, sc.fix = "stopped", "press Enter to try again"
 		}
 		// Not on EC2: let the learner pick the IDs.
-		if msg.id == steps.StepDiscover && awsops.KindOf(msg.err) == awsops.KindNotOnEC2 {
+		if msg.id == steps.StepDiscover && problem.KindOf(msg.err) == problem.NotOnEC2 {
 			m.cur = scrWorkspace
 			return m, m.openPicker()
 		}
@@ -761,7 +762,7 @@ func errText(err error) string {
 	if errors.As(err, &se) {
 		err = se.Err
 	}
-	var ae *awsops.Error
+	var ae *problem.Error
 	if errors.As(err, &ae) {
 		return ae.Error()
 	}
@@ -773,7 +774,7 @@ func fixOf(err error) string {
 	if errors.As(err, &se) && se.Fix != "" {
 		return se.Fix
 	}
-	return awsops.FixOf(err)
+	return problem.FixOf(err)
 }
 
 // --- keys ---

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
 )
@@ -207,8 +208,8 @@ func addErr(res map[string]any, err error) {
 		return
 	}
 	res["error"] = err.Error()
-	res["fix"] = awsops.FixOf(err)
-	res["errorKind"] = awsops.KindOf(err)
+	res["fix"] = problem.FixOf(err)
+	res["errorKind"] = problem.KindOf(err)
 	var se *steps.StepError
 	if errors.As(err, &se) {
 		res["fix"] = se.Fix
@@ -217,7 +218,7 @@ func addErr(res map[string]any, err error) {
 }
 
 func upFailed(out *printer, err error, st steps.State) error {
-	if awsops.KindOf(err) == awsops.KindCanceled {
+	if problem.KindOf(err) == problem.Canceled {
 		msg := "stopped. Run 'ecr-vpce-lab up' to continue where it stopped"
 		if st.HasResources() {
 			msg += ", or 'ecr-vpce-lab down' to remove what was created"
@@ -338,7 +339,7 @@ func newStatusCmd() *cobra.Command {
 			defer env.close()
 			s, err := env.lab.Status(cmd.Context())
 			if err != nil {
-				return exitCode(1, "%v\n  fix: %s", err, awsops.FixOf(err))
+				return exitCode(1, "%v\n  fix: %s", err, problem.FixOf(err))
 			}
 			if f.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), s)
@@ -469,7 +470,7 @@ func newDownCmd() *cobra.Command {
 				return exitCode(1, "%v", werr)
 			}
 			if derr != nil {
-				if awsops.KindOf(derr) == awsops.KindCanceled {
+				if problem.KindOf(derr) == problem.Canceled {
 					return exitCode(130, "stopped: run 'ecr-vpce-lab down' again to finish")
 				}
 				return exitCode(1, "down did not finish: fix the problem above and run it again (it picks up where it stopped)")

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -128,7 +129,7 @@ func openLab(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
 	cloud, err := awsops.New(opts)
 	if err != nil {
 		env.close()
-		return nil, exitCode(1, "%s\n  fix: %s", err, awsops.FixOf(err))
+		return nil, exitCode(1, "%s\n  fix: %s", err, problem.FixOf(err))
 	}
 	env.cloud = cloud
 	env.store = steps.NewStore(stateDir, env.mode)
@@ -205,7 +206,7 @@ func cloudOptions(ctx context.Context, f *labFlags, stateDir string) (awsops.Opt
 	}
 	cfg, err := awsops.LoadConfig(ctx, f.profile, f.region)
 	if err != nil {
-		return awsops.Options{}, "", nil, exitCode(1, "%s\n  fix: %s", err, awsops.FixOf(err))
+		return awsops.Options{}, "", nil, exitCode(1, "%s\n  fix: %s", err, problem.FixOf(err))
 	}
 	return awsops.Options{Config: cfg}, "AWS " + cfg.Region, nil, nil
 }

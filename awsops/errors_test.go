@@ -1,0 +1,103 @@
+package awsops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"ecr-vpce-lab/internal/problem"
+)
+
+// sdkError builds the chain the SDK returns for a failed call: an operation
+// error around an HTTP response error around the API error (when AWS's
+// answer had one).
+func sdkError(status int, api error) error {
+	resp := &smithyhttp.Response{Response: &http.Response{StatusCode: status, Header: http.Header{}}}
+	inner := api
+	if inner == nil {
+		inner = errors.New("deserialization failed, failed to decode response body, invalid character '<' looking for beginning of value")
+	}
+	return &smithy.OperationError{ServiceID: "EC2", OperationName: "DescribeVpcEndpoints",
+		Err: &awshttp.ResponseError{RequestID: "0f3a-req", ResponseError: &smithyhttp.ResponseError{Response: resp, Err: inner}}}
+}
+
+func apiErr(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg}
+}
+
+func TestClassifyByCodeAndStatus(t *testing.T) {
+	refused := &smithy.OperationError{ServiceID: "STS", OperationName: "GetCallerIdentity",
+		Err: fmt.Errorf("https response error StatusCode: 0, RequestID: , request send failed, Post \"http://127.0.0.1:1/\": %w",
+			&net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: syscall.ECONNREFUSED})}
+	for _, tc := range []struct {
+		name    string
+		err     error
+		kind    problem.Kind
+		fix     string // part of the fix
+		message string // part of the message
+	}{
+		// 5xx is AWS's own trouble, not the learner's network.
+		{"internal error", sdkError(500, apiErr("InternalError", "An internal error has occurred")), problem.Server, "AWS had a problem", "An internal error"},
+		{"service unavailable", sdkError(503, apiErr("ServiceUnavailable", "Service unavailable")), problem.Server, "AWS had a problem", ""},
+		{"unknown code, 502", sdkError(502, apiErr("BadGatewayish", "upstream")), problem.Server, "wait a minute", "upstream"},
+		{"HTML page from a proxy, 504", sdkError(504, nil), problem.Server, "AWS had a problem", "invalid character"},
+		{"5xx after the retries", &retry.MaxAttemptsError{Attempt: 5, Err: sdkError(500, apiErr("InternalError", "boom"))}, problem.Server, "after 5 attempts", "boom"},
+		// The code decides; AWS's words do not change the kind.
+		{"auth failure that mentions expiry", sdkError(401, apiErr("AuthFailure", "AWS was not able to validate the provided access credentials; token expired?")),
+			problem.InvalidCredentials, "refresh them", ""},
+		{"request expired", sdkError(400, apiErr("RequestExpired", "Request has expired.")), problem.ExpiredCredentials, "expired", ""},
+		{"conflicting DNS is still an invalid parameter", sdkError(400, apiErr("InvalidParameter",
+			"private-dns-enabled cannot be set because there is already a conflicting DNS domain for dkr.ecr.us-west-2.amazonaws.com in the VPC vpc-1")),
+			problem.Invalid, "no other endpoint with private DNS", "conflicting DNS domain"},
+		{"unknown code, 403", sdkError(403, apiErr("SomethingNewDenied", "no")), problem.Permission, "docs/iam-policy.json", ""},
+		{"unknown code, 404", sdkError(404, apiErr("Whatever", "gone")), problem.NotFound, "run 'status'", ""},
+		{"unknown code, 429", sdkError(429, apiErr("Whatever", "slow down")), problem.Throttled, "wait a minute", ""},
+		{"not found by suffix", sdkError(400, apiErr("InvalidVpcID.NotFound", "The vpc ID 'vpc-1' does not exist")), problem.NotFound, "", "does not exist"},
+		{"permission names the action", sdkError(403, apiErr("UnauthorizedOperation", "You are not authorized")), problem.Permission, "ec2:DescribeVpcEndpoints", ""},
+		{"throttled", sdkError(400, apiErr("RequestLimitExceeded", "Request limit exceeded.")), problem.Throttled, "wait a minute", ""},
+		{"dependency", sdkError(400, apiErr("DependencyViolation", "resource sg-1 has a dependent object")), problem.Dependency, "network interfaces", ""},
+		// Failures that never reached AWS.
+		{"connection refused", refused, problem.Network, "cannot reach AWS", "connection refused"},
+		{"cancelled", fmt.Errorf("op: %w", context.Canceled), problem.Canceled, "interrupted", ""},
+		{"deadline", fmt.Errorf("op: %w", context.DeadlineExceeded), problem.Timeout, "did not answer in time", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := classify("describe the endpoints", tc.err)
+			e, ok := problem.As(err)
+			if !ok {
+				t.Fatalf("not a problem: %#v", err)
+			}
+			if e.Kind != tc.kind {
+				t.Errorf("kind %q, want %q (%v)", e.Kind, tc.kind, err)
+			}
+			if !strings.Contains(e.Fix, tc.fix) || e.Fix == "" {
+				t.Errorf("fix %q, want it to say %q", e.Fix, tc.fix)
+			}
+			if !strings.Contains(e.Message, tc.message) {
+				t.Errorf("message %q, want it to say %q", e.Message, tc.message)
+			}
+			if !errors.Is(err, tc.err) {
+				t.Errorf("the cause is lost: %v", err)
+			}
+			// What a person reads is one sentence, not the SDK's stack.
+			for _, dump := range []string{"operation error", "https response error", "RequestID", "StatusCode:"} {
+				if strings.Contains(err.Error(), dump) {
+					t.Errorf("%q shows the SDK's %q", err.Error(), dump)
+				}
+			}
+			if again := classify("other", err); again != err || e.Op != "describe the endpoints" {
+				t.Errorf("classifying twice changed it: %v", again)
+			}
+		})
+	}
+}
