@@ -79,14 +79,25 @@ const (
 	groupTools = "tools"
 )
 
-// exitError carries a specific exit code. An empty message means the command
-// has already explained itself on its output streams.
+// exitError carries a specific exit code, and the fix when there is one. An
+// empty message means the command has already explained itself on its output
+// streams.
 type exitError struct {
 	code int
 	msg  string
+	fix  string
 }
 
 func (e *exitError) Error() string { return e.msg }
+
+// withFix adds what to do next to an exitError ("" adds nothing).
+func withFix(err error, fix string) error {
+	var ee *exitError
+	if fix != "" && errors.As(err, &ee) {
+		ee.fix = fix
+	}
+	return err
+}
 
 // exitCode returns an error that ends the program with code and prints msg
 // (nothing when msg is empty).
@@ -107,6 +118,9 @@ func errorHandler(w io.Writer, styles fang.Styles, err error) {
 	}
 	msg := strings.TrimSpace(err.Error())
 	lipgloss.Fprintln(w, lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true).Render("Error:")+" "+msg)
+	if ee != nil && ee.fix != "" {
+		lipgloss.Fprintln(w, "  fix: "+ee.fix)
+	}
 	if isUsageError(msg) {
 		lipgloss.Fprintln(w, "Try --help for usage.")
 	}

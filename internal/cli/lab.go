@@ -76,7 +76,7 @@ func newUpCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "up creates AWS resources and there is no terminal to ask on: add --yes to go ahead")
 			}
-			env, err := openLab(cmd, &f, openOptions{cfg: cfg, lock: true})
+			env, err := openHeadless(cmd, &f, openOptions{cfg: cfg, lock: true})
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ func newUpCmd() *cobra.Command {
 			return runUp(cmd, env, &f, yes)
 		},
 	}
-	addLabFlags(cmd, &f, true)
+	addLabFlags(cmd, &f, withOutput|withTranscript|withDocker)
 	fl := cmd.Flags()
 	fl.BoolVarP(&yes, "yes", "y", false, "create without asking")
 	fl.StringSliceVar(&deny, "deny", []string{"ecr:PutImage"}, "the ECR actions the policy denies on the repository, comma-separated")
@@ -96,7 +96,6 @@ func newUpCmd() *cobra.Command {
 	fl.BoolVar(&adopt, "adopt", false, "adopt an existing ecr.dkr/ecr.api endpoint with private DNS in the VPC (its policy is restored on 'down')")
 	fl.BoolVar(&enableDNS, "enable-vpc-dns", false, "turn on the VPC's enableDnsSupport and enableDnsHostnames when they are off")
 	fl.BoolVar(&createRepo, "create-repo", false, "create the repository and push a small v1 when it is missing")
-	fl.BoolVar(&f.docker, "docker", false, "use the docker CLI for pushes and pulls, as the lab does")
 	fl.DurationVar(&dnsTimeout, "dns-timeout", 10*time.Minute, "how long to wait for private DNS")
 	return cmd
 }
@@ -140,9 +139,6 @@ func interrupts(ctx context.Context, out *printer, resume string) (context.Conte
 
 func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 	out := env.out
-	if env.sandboxNote != "" {
-		out.note("%s", env.sandboxNote)
-	}
 	resumed := env.lab.Resumed()
 	if resumed {
 		out.note("continuing run %s (state in %s)", env.lab.State().RunID, env.store.Path())
@@ -159,12 +155,6 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 	}
 	terr := env.writeTranscript(f, "ecr-vpce-lab up")
 	st := env.lab.State()
-	if err != nil && !resumed && !st.HasResources() {
-		// A new run that created nothing leaves no state file: one would
-		// hide an earlier run's (found by 'down' through ~/.ecr_security and
-		// the tags when there is no state file).
-		_ = env.store.Remove()
-	}
 	cost := env.lab.Cost()
 	if f.output == "json" {
 		res := map[string]any{"ok": err == nil, "runId": st.RunID, "mode": st.Mode, "state": st, "cost": cost,
@@ -276,14 +266,11 @@ func newTestCmd() *cobra.Command {
 					return exitCode(2, "--only %s: choose push, list or pull", o)
 				}
 			}
-			env, err := openLab(cmd, &f, openOptions{lock: true})
+			env, err := openHeadless(cmd, &f, openOptions{lock: true})
 			if err != nil {
 				return err
 			}
 			defer env.close()
-			if env.sandboxNote != "" {
-				env.out.note("%s", env.sandboxNote)
-			}
 			if env.lab.State().Account == "" {
 				return exitCode(1, "the lab has not been set up here yet: run 'ecr-vpce-lab up%s' first", modeFlag(env))
 			}
@@ -317,9 +304,8 @@ func newTestCmd() *cobra.Command {
 			return nil
 		},
 	}
-	addLabFlags(cmd, &f, true)
+	addLabFlags(cmd, &f, withOutput|withTranscript|withDocker)
 	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these tests: push, list, pull")
-	cmd.Flags().BoolVar(&f.docker, "docker", false, "use the docker CLI for pushes and pulls, as the lab does")
 	return cmd
 }
 
@@ -332,14 +318,14 @@ func newStatusCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		Example: "  ecr-vpce-lab status --sandbox\n  ecr-vpce-lab status --output json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := openLab(cmd, &f, openOptions{fresh: true})
+			env, err := openHeadless(cmd, &f, openOptions{damaged: tagsIfDamaged})
 			if err != nil {
 				return err
 			}
 			defer env.close()
 			s, err := env.lab.Status(cmd.Context())
 			if err != nil {
-				return exitCode(1, "%v\n  fix: %s", err, problem.FixOf(err))
+				return withFix(exitCode(1, "%v", err), problem.FixOf(err))
 			}
 			if f.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), s)
@@ -348,15 +334,12 @@ func newStatusCmd() *cobra.Command {
 			return nil
 		},
 	}
-	addLabFlags(cmd, &f, false)
+	addLabFlags(cmd, &f, withOutput)
 	return cmd
 }
 
 func printStatus(env *labEnv, s steps.Status) {
 	out := env.out
-	if env.sandboxNote != "" {
-		out.note("%s", env.sandboxNote)
-	}
 	mode := "AWS"
 	if s.Mode == "sandbox" {
 		mode = "SANDBOX"
@@ -432,14 +415,11 @@ func newDownCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "down deletes AWS resources and there is no terminal to ask on: add --yes to go ahead")
 			}
-			env, err := openLab(cmd, &f, openOptions{fresh: true, lock: true})
+			env, err := openHeadless(cmd, &f, openOptions{damaged: tagsIfDamaged, lock: true})
 			if err != nil {
 				return err
 			}
 			defer env.close()
-			if env.sandboxNote != "" {
-				env.out.note("%s", env.sandboxNote)
-			}
 			if !yes {
 				what := "this run's resources"
 				if all {
@@ -482,7 +462,7 @@ func newDownCmd() *cobra.Command {
 			return nil
 		},
 	}
-	addLabFlags(cmd, &f, true)
+	addLabFlags(cmd, &f, withOutput|withTranscript)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
 	cmd.Flags().BoolVar(&all, "all", false, "remove every resource tagged by any run of the lab in the region (facilitator clean-up)")
 	return cmd

@@ -18,71 +18,61 @@ import (
 	"ecr-vpce-lab/steps"
 )
 
-// labFlags are the flags every lab command shares.
-type labFlags struct {
-	sandbox       bool
-	sandboxTiming string
-	stateDir      string
-	region        string
-	profile       string
-	output        string
-	verbose       bool
-	repo          string
-	transcript    string
-	docker        bool
-}
-
-func addLabFlags(cmd *cobra.Command, f *labFlags, transcript bool) {
-	d := defaultsFromEnv()
-	fl := cmd.Flags()
-	fl.BoolVar(&f.sandbox, "sandbox", false, "work against the offline sandbox instead of AWS (reuses a running 'ecr-vpce-lab sandbox' for the same state directory)")
-	fl.StringVar(&f.sandboxTiming, "sandbox-timing", "realistic", "endpoint timing of an in-process sandbox: "+strings.Join(sandbox.TimingNames(), " or "))
-	fl.StringVar(&f.stateDir, "state-dir", "", "where the lab keeps its state (default $XDG_STATE_HOME/ecr-vpce-lab)")
-	fl.StringVar(&f.region, "region", "", "the AWS region (default $AWS_REGION, the profile's, or the instance's)")
-	fl.StringVar(&f.profile, "profile", "", "the AWS profile to use, from ~/.aws/config")
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every API call (with timing and retries) and the equivalent AWS CLI commands")
-	fl.StringVar(&f.repo, "repo", d.repo, "the lab repository (default $ECR_REPO_A or team-a/alpine)")
-	if transcript {
-		fl.StringVar(&f.transcript, "transcript", "", "write the equivalent AWS CLI commands to FILE as a runnable shell script")
-	}
-}
-
-// labEnv is everything a lab command works with.
+// labEnv is the lab as a command works with it.
 type labEnv struct {
-	mode        string
-	cloud       *awsops.Cloud
-	store       *steps.Store
-	lab         *steps.Lab
-	em          *steps.Emitter
-	out         *printer
-	transcript  *steps.Transcript
-	stats       *callStats
-	sandboxNote string
-	closers     []func()
+	mode  string
+	where string // what the lab runs against, in a sentence
+	cloud *awsops.Cloud
+	store *steps.Store
+	lab   *steps.Lab
+	stats *callStats
+	// transcript records the AWS CLI equivalents when --transcript is set.
+	transcript *steps.Transcript
+	// out prints the headless commands' progress (nil in the wizard).
+	out     *printer
+	closers []func()
 }
 
 func (e *labEnv) close() {
 	for i := len(e.closers) - 1; i >= 0; i-- {
 		e.closers[i]()
 	}
+	e.closers = nil
 }
 
-// openOptions tune openLab.
+// onDamagedState says what opening does with a state file that exists but
+// cannot be read.
+type onDamagedState int
+
+const (
+	// refuseDamaged stops with the way out: up and test would otherwise
+	// start a second run beside the one the file described.
+	refuseDamaged onDamagedState = iota
+	// tagsIfDamaged starts without the file and says so: status, down and
+	// the wizard find the lost run's resources by their tags (the wizard's
+	// preflight then stops before creating anything beside them).
+	tagsIfDamaged
+)
+
+// openOptions say what a command needs beyond its flags.
 type openOptions struct {
 	cfg steps.Config
-	// fresh ignores a damaged state file (status, down fall back to tags).
-	fresh bool
-	// lock takes the state directory's lock (up, test, down).
-	lock bool
+	// sink receives the engine's events (the printer, or the wizard).
+	sink func(steps.Event)
+	// lock takes the state directory's lock (every command that changes
+	// the lab).
+	lock    bool
+	damaged onDamagedState
+	// transcript, when set, continues this transcript instead of starting
+	// one (the wizard keeps one across reconnections).
+	transcript *steps.Transcript
 }
 
-// openLab builds the Cloud (real or sandbox), the store and the Lab.
-func openLab(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
-	if f.output != "text" && f.output != "json" {
-		return nil, exitCode(2, "unknown --output %q: use text or json", f.output)
-	}
-	ctx := cmd.Context()
+// openLab builds the lab for every command, the wizard's included: the
+// Cloud (AWS, a sandbox started here, or the one already serving the state
+// directory), the event sink, the state store and its lock, and the Lab
+// itself. close releases what it holds.
+func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 	env := &labEnv{mode: "aws", stats: &callStats{}}
 	if f.sandbox {
 		env.mode = "sandbox"
@@ -91,33 +81,28 @@ func openLab(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	progress := cmd.OutOrStdout()
-	if f.output == "json" {
-		progress = cmd.ErrOrStderr()
-	}
-	env.out = newPrinter(progress, f.verbose)
 	var tr *steps.Transcript
-	env.em = steps.NewEmitter(func(e steps.Event) {
+	sink := o.sink
+	em := steps.NewEmitter(func(e steps.Event) {
 		if e.Kind == steps.EventCall && e.Call != nil {
 			env.stats.add(*e.Call)
 		}
 		if tr != nil {
 			tr.Observe(e)
 		}
-		env.out.event(e)
+		if sink != nil {
+			sink(e)
+		}
 	})
-
-	opts, note, closer, err := cloudOptions(ctx, f, stateDir)
+	opts, where, closer, err := cloudOptions(ctx, f, stateDir)
 	if err != nil {
 		return nil, err
 	}
+	env.where = where
 	if closer != nil {
 		env.closers = append(env.closers, closer)
 	}
-	if f.sandbox {
-		env.sandboxNote = note
-	}
-	opts.Observer = env.em.Call
+	opts.Observer = em.Call
 	if f.docker {
 		p, err := lookDocker()
 		if err != nil {
@@ -129,7 +114,7 @@ func openLab(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
 	cloud, err := awsops.New(opts)
 	if err != nil {
 		env.close()
-		return nil, exitCode(1, "%s\n  fix: %s", err, problem.FixOf(err))
+		return nil, withFix(exitCode(1, "%s", err), problem.FixOf(err))
 	}
 	env.cloud = cloud
 	env.store = steps.NewStore(stateDir, env.mode)
@@ -151,38 +136,85 @@ func openLab(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
 			cfg.EnvFile = p
 		}
 	}
-	lab, err := steps.New(cfg, cloud, env.store, env.em)
+	lab, err := steps.New(cfg, cloud, env.store, em)
 	if err != nil {
 		var se *steps.StateError
-		if !o.fresh || !errors.As(err, &se) {
+		if !errors.As(err, &se) {
 			env.close()
-			if errors.As(err, &se) {
-				return nil, exitCode(1, "%v\n  fix: run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again; or move the file away", err)
-			}
 			return nil, exitCode(1, "%v", err)
 		}
-		env.out.note("%v: using the resources' %s tags instead", err, steps.TagKey)
-		lab = steps.NewFresh(cfg, cloud, env.store, env.em)
+		if o.damaged == refuseDamaged {
+			env.close()
+			return nil, withFix(exitCode(1, "%v", err), "run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again; or move the file away")
+		}
+		em.Emit(steps.Event{Kind: steps.EventDetail, Step: steps.StepPreflight,
+			Message: fmt.Sprintf("%v: using the resources' %s tags instead", err, steps.TagKey)})
+		lab = steps.NewFresh(cfg, cloud, env.store, em)
 	}
 	env.lab = lab
-	if f.transcript != "" {
+	if o.lock {
+		// A new run that created nothing leaves no state file: one would
+		// hide an earlier run's resources from 'down', which finds them
+		// through ~/.ecr_security and their tags when there is no file.
+		resumed := lab.Resumed() // a save makes it true
+		env.closers = append(env.closers, func() {
+			if !resumed && !lab.State().HasResources() {
+				_ = env.store.Remove()
+			}
+		})
+	}
+	switch {
+	case o.transcript != nil:
+		tr = o.transcript
+	case f.transcript != "":
 		tr = steps.NewTranscript(lab.State().EnvVars)
-		env.transcript = tr
+	}
+	env.transcript = tr
+	return env, nil
+}
+
+// openHeadless opens the lab for a headless command, its progress printed
+// as lines: on standard output, or standard error when the output is JSON.
+func openHeadless(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
+	if err := validateOutput(f.output); err != nil {
+		return nil, err
+	}
+	progress := cmd.OutOrStdout()
+	if f.output == "json" {
+		progress = cmd.ErrOrStderr()
+	}
+	out := newPrinter(progress, f.verbose)
+	o.sink = out.event
+	env, err := openLab(cmd.Context(), f, o)
+	if err != nil {
+		return nil, err
+	}
+	env.out = out
+	if f.sandbox {
+		out.note("%s", env.where)
 	}
 	return env, nil
 }
 
 // writeTranscript writes the transcript, if one was asked for.
 func (e *labEnv) writeTranscript(f *labFlags, title string) error {
-	if e.transcript == nil {
-		return nil
+	note, err := writeTranscript(e.transcript, f.transcript, title)
+	if note != "" && e.out != nil {
+		e.out.note("%s", note)
 	}
-	script := e.transcript.Script(title, time.Now())
-	if err := os.WriteFile(f.transcript, []byte(script), 0o755); err != nil {
-		return fmt.Errorf("writing the transcript: %w", err)
+	return err
+}
+
+// writeTranscript writes tr to path as a script and says so.
+func writeTranscript(tr *steps.Transcript, path, title string) (string, error) {
+	if tr == nil || path == "" {
+		return "", nil
 	}
-	e.out.note("transcript: %d commands written to %s", e.transcript.Len(), f.transcript)
-	return nil
+	script := tr.Script(title, time.Now())
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		return "", fmt.Errorf("writing the transcript: %w", err)
+	}
+	return fmt.Sprintf("transcript: %d commands written to %s", tr.Len(), path), nil
 }
 
 // resolveStateDir is --state-dir, or the default under $XDG_STATE_HOME.
@@ -206,7 +238,7 @@ func cloudOptions(ctx context.Context, f *labFlags, stateDir string) (awsops.Opt
 	}
 	cfg, err := awsops.LoadConfig(ctx, f.profile, f.region)
 	if err != nil {
-		return awsops.Options{}, "", nil, exitCode(1, "%s\n  fix: %s", err, problem.FixOf(err))
+		return awsops.Options{}, "", nil, withFix(exitCode(1, "%s", err), problem.FixOf(err))
 	}
 	return awsops.Options{Config: cfg}, "AWS " + cfg.Region, nil, nil
 }
@@ -232,8 +264,8 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 			}
 			opts, ok := runningSandbox()
 			if !ok {
-				return awsops.Options{}, "", nil, exitCode(1, "%v\n  fix: in this shell, export the lines that 'ecr-vpce-lab sandbox' printed "+
-					"(AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...), or stop it, or pass another --state-dir", err)
+				return awsops.Options{}, "", nil, withFix(exitCode(1, "%v", err), "in this shell, export the lines that 'ecr-vpce-lab sandbox' printed "+
+					"(AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...), or stop it, or pass another --state-dir")
 			}
 			return opts, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", le.PID, opts.BaseEndpoint), nil, nil
 		}

@@ -13,38 +13,26 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/steps"
 	"ecr-vpce-lab/ui"
 )
 
-// wizardFlags are the bare command's flags.
-type wizardFlags struct {
-	labFlags
-	accessible bool
-}
-
 // addWizard makes the root command open the wizard.
 func addWizard(root *cobra.Command) {
-	var f wizardFlags
-	d := defaultsFromEnv()
-	fl := root.Flags()
-	fl.BoolVar(&f.sandbox, "sandbox", false, "practise on the built-in sandbox instead of AWS: no account needed, nothing billed")
-	fl.StringVar(&f.sandboxTiming, "sandbox-timing", "realistic", "how fast the sandbox's endpoints become available: realistic or instant")
-	fl.StringVar(&f.stateDir, "state-dir", "", "where the lab keeps its state (default $XDG_STATE_HOME/ecr-vpce-lab)")
-	fl.StringVar(&f.region, "region", "", "the AWS region (default $AWS_REGION, the profile's, or the instance's)")
-	fl.StringVar(&f.profile, "profile", "", "the AWS profile to use, from ~/.aws/config")
-	fl.StringVar(&f.repo, "repo", d.repo, "the lab repository (default $ECR_REPO_A or team-a/alpine)")
-	fl.BoolVar(&f.accessible, "accessible", false, "plain prompts and line output for screen readers (also ACCESSIBLE=1 or TERM=dumb)")
+	var f labFlags
+	addLabFlags(root, &f, withTranscript|withDocker|withAccessible)
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, &f) }
 }
 
-func runWizard(cmd *cobra.Command, f *wizardFlags) error {
-	ctx := cmd.Context()
-	stateDir, err := resolveStateDir(f.stateDir)
-	if err != nil {
+func runWizard(cmd *cobra.Command, f *labFlags) error {
+	if _, err := resolveStateDir(f.stateDir); err != nil {
 		return err
 	}
+	// One transcript for the whole session, across the wizard's
+	// reconnections (starting over, switching to the sandbox).
+	var tr *steps.Transcript
 	opts := ui.Options{
 		Sandbox: f.sandbox,
 		Detect: func(ctx context.Context) ui.Detection {
@@ -52,7 +40,14 @@ func runWizard(cmd *cobra.Command, f *wizardFlags) error {
 			return ui.Detection{Credentials: env.Credentials, OnEC2: env.OnEC2, Region: env.Region, Problem: env.Problem}
 		},
 		Connect: func(ctx context.Context, sandbox bool, sink func(steps.Event)) (*ui.Connection, error) {
-			return connectLab(ctx, f, stateDir, sandbox, sink)
+			lf := *f
+			lf.sandbox = sandbox
+			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, damaged: tagsIfDamaged, transcript: tr})
+			if err != nil {
+				return nil, connectError(err)
+			}
+			tr = env.transcript
+			return &ui.Connection{Lab: env.lab, Where: env.where, Close: func() error { env.close(); return nil }}, nil
 		},
 	}
 	if p := os.Getenv("ECR_VPCE_LAB_TRACE"); p != "" {
@@ -63,6 +58,21 @@ func runWizard(cmd *cobra.Command, f *wizardFlags) error {
 		defer tf.Close()
 		opts.Trace = tf
 	}
+	err := wizard(cmd, f, opts)
+	note, terr := writeTranscript(tr, f.transcript, "ecr-vpce-lab")
+	if note != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), note)
+	}
+	if err == nil && terr != nil {
+		err = exitCode(1, "%v", terr)
+	}
+	return err
+}
+
+// wizard runs the wizard: full screen in a terminal, plain lines in
+// accessible mode.
+func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
+	ctx := cmd.Context()
 	accessible := f.accessible || os.Getenv("ACCESSIBLE") != "" || os.Getenv("TERM") == "dumb"
 	in, out := cmd.InOrStdin(), cmd.OutOrStdout()
 	if accessible {
@@ -94,58 +104,14 @@ func sandboxFlagText(on bool) string {
 	return ""
 }
 
-// connectLab builds the lab for the wizard: the same pieces as the headless
-// commands, with events going to the wizard instead of a printer.
-func connectLab(ctx context.Context, f *wizardFlags, stateDir string, sandbox bool, sink func(steps.Event)) (*ui.Connection, error) {
-	mode := "aws"
-	if sandbox {
-		mode = "sandbox"
+// connectError hands the wizard an opening failure with its fix apart, the
+// way it shows a step's.
+func connectError(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.fix != "" {
+		return &problem.Error{Kind: problem.KindOf(err), Message: ee.msg, Fix: ee.fix, Err: err}
 	}
-	lf := f.labFlags
-	lf.sandbox = sandbox
-	var closers []func()
-	em := steps.NewEmitter(sink)
-	closeAll := func() error {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-		return nil
-	}
-	opts, where, closer, err := cloudOptions(ctx, &lf, stateDir)
-	if err != nil {
-		return nil, err
-	}
-	if closer != nil {
-		closers = append(closers, closer)
-	}
-	opts.Observer = em.Call
-	cloud, err := awsops.New(opts)
-	if err != nil {
-		_ = closeAll()
-		return nil, err
-	}
-	store := steps.NewStore(stateDir, mode)
-	if err := store.Lock(); err != nil {
-		_ = closeAll()
-		return nil, err
-	}
-	closers = append(closers, store.Unlock)
-	cfg := steps.Config{Mode: mode, Repo: f.repo, Account: os.Getenv("ACCOUNT_ID")}
-	if p, err := steps.DefaultEnvFile(); err == nil {
-		cfg.EnvFile = p
-	}
-	lab, err := steps.New(cfg, cloud, store, em)
-	if err != nil {
-		var se *steps.StateError
-		if !errors.As(err, &se) {
-			_ = closeAll()
-			return nil, err
-		}
-		// A damaged state file: start afresh; teardown still finds the old
-		// run's resources by their tags.
-		lab = steps.NewFresh(cfg, cloud, store, em)
-	}
-	return &ui.Connection{Lab: lab, Close: closeAll, Where: where}, nil
+	return err
 }
 
 func isTerminalWriter(w io.Writer) bool {

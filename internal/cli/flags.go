@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"ecr-vpce-lab/sandbox"
+)
+
+// labFlags are the flags of the commands that open the lab: the wizard, up,
+// test, status and down. Each is declared once, in addLabFlags, so a flag
+// means the same and says the same everywhere.
+type labFlags struct {
+	sandbox       bool
+	sandboxTiming string
+	stateDir      string
+	region        string
+	profile       string
+	repo          string
+	docker        bool
+	transcript    string
+	// headless output
+	output  string
+	verbose bool
+	// the wizard's
+	accessible bool
+}
+
+// flagGroup selects the flags a command takes beyond the common ones
+// (sandbox, sandbox-timing, state-dir, region, profile, repo).
+type flagGroup uint
+
+const (
+	// withOutput: --output and --verbose, for the headless commands.
+	withOutput flagGroup = 1 << iota
+	// withTranscript: --transcript, for commands that make AWS calls worth
+	// replaying.
+	withTranscript
+	// withDocker: --docker, for commands that push and pull.
+	withDocker
+	// withAccessible: --accessible, for the wizard.
+	withAccessible
+)
+
+// addLabFlags declares the lab's flags on cmd.
+func addLabFlags(cmd *cobra.Command, f *labFlags, groups flagGroup) {
+	d := defaultsFromEnv()
+	fl := cmd.Flags()
+	fl.BoolVar(&f.sandbox, "sandbox", false, "practise on the built-in sandbox instead of AWS: no account needed, nothing billed "+
+		"(a running 'ecr-vpce-lab sandbox' for the same state directory is reused)")
+	fl.StringVar(&f.sandboxTiming, "sandbox-timing", "realistic", "how fast the endpoints of a sandbox started by this command become available: "+
+		strings.Join(sandbox.TimingNames(), " or "))
+	addStateDirFlag(cmd, &f.stateDir)
+	fl.StringVar(&f.region, "region", "", "the AWS region (default $AWS_REGION, the profile's, or the instance's)")
+	fl.StringVar(&f.profile, "profile", "", "the AWS profile to use, from ~/.aws/config")
+	fl.StringVar(&f.repo, "repo", d.repo, "the lab repository (default $ECR_REPO_A or team-a/alpine)")
+	if groups&withOutput != 0 {
+		fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+		fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every API call (with timing and retries) and the equivalent AWS CLI commands")
+	}
+	if groups&withTranscript != 0 {
+		fl.StringVar(&f.transcript, "transcript", "", "write the equivalent AWS CLI commands to FILE as a runnable shell script")
+	}
+	if groups&withDocker != 0 {
+		fl.BoolVar(&f.docker, "docker", false, "use the docker CLI for pushes and pulls, as the lab does")
+	}
+	if groups&withAccessible != 0 {
+		fl.BoolVar(&f.accessible, "accessible", false, "plain prompts and line output for screen readers (also ACCESSIBLE=1 or TERM=dumb)")
+	}
+}
+
+// addStateDirFlag declares --state-dir, which the sandbox command shares
+// with the lab's commands: one directory holds the lab's state and, in its
+// sandbox/ folder, the sandbox's world.
+func addStateDirFlag(cmd *cobra.Command, dir *string) {
+	cmd.Flags().StringVar(dir, "state-dir", "", "where the lab keeps its state and the sandbox its world (default $XDG_STATE_HOME/ecr-vpce-lab)")
+}
