@@ -87,7 +87,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 			return err
 		}
 		if len(eps) == 1 && !eps[0].Gone() && !eps[0].Failed() && !awsops.SameState(eps[0].State, awsops.StateDeleting) {
-			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: rec.ID, Name: key, State: eps[0].State})
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: rec.ID, Name: key, State: EndpointState(eps[0].State)})
 			if key != EndpointS3 && !samePolicy(eps[0].Policy, want) {
 				if err := l.modifyPolicy(ctx, s, key, rec.ID, want); err != nil {
 					return err
@@ -114,7 +114,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 			if err := l.record(key, e, true, nil, attempt); err != nil {
 				return err
 			}
-			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: e.State})
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: EndpointState(e.State)})
 			if key != EndpointS3 && !samePolicy(e.Policy, want) {
 				if err := l.modifyPolicy(ctx, s, key, e.ID, want); err != nil {
 					return err
@@ -164,7 +164,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 	if err := l.record(key, e, true, nil, attempt); err != nil {
 		return err
 	}
-	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: e.State, Since: since})
+	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: EndpointState(e.State), Since: since})
 	return l.setEnv(map[string]string{endpointVars[key]: e.ID})
 }
 
@@ -187,7 +187,7 @@ func (l *Lab) record(key string, e awsops.Endpoint, created bool, original *stri
 		if at.IsZero() {
 			at = l.cfg.Now()
 		}
-		x.Endpoints[key] = &Record{ID: e.ID, Name: key, Service: e.Service, Type: e.Type, State: e.State, Created: created,
+		x.Endpoints[key] = &Record{ID: e.ID, Name: key, Service: e.Service, Type: e.Type, State: EndpointState(e.State), Created: created,
 			CreatedAt: at, AZs: max(len(e.SubnetIDs), 1), OriginalPolicy: original, Attempt: attempt}
 	})
 }
@@ -238,7 +238,7 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 			keyOf[r.ID] = k
 		}
 	}
-	last := map[string]string{}
+	last := map[string]ResourceState{}
 	for _, k := range EndpointKeys {
 		if r := st.Endpoints[k]; r != nil {
 			last[r.ID] = r.State
@@ -246,10 +246,10 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 	}
 	eps, err := l.cloud.WaitEndpoints(ctx, ids, func(eps []awsops.Endpoint) {
 		for _, e := range eps {
-			if !strings.EqualFold(last[e.ID], e.State) {
-				last[e.ID] = e.State
+			if state := EndpointState(e.State); last[e.ID] != state {
+				last[e.ID] = state
 				r := st.Endpoints[keyOf[e.ID]]
-				l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: keyOf[e.ID], State: e.State, Since: r.CreatedAt})
+				l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: keyOf[e.ID], State: EndpointState(e.State), Since: r.CreatedAt})
 			}
 		}
 	})
@@ -273,7 +273,7 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 	if err := l.update(func(x *State) {
 		for _, e := range eps {
 			if r := x.Endpoints[keyOf[e.ID]]; r != nil {
-				r.State = e.State
+				r.State = EndpointState(e.State)
 			}
 		}
 	}); err != nil {
@@ -290,7 +290,7 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 			}
 		}
 		if len(ips) > 0 {
-			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: keyOf[e.ID], State: e.State, Addresses: ips,
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: keyOf[e.ID], State: EndpointState(e.State), Addresses: ips,
 				Detail: "network interface addresses " + strings.Join(ips, ", ")})
 		}
 	}
@@ -411,7 +411,7 @@ func (l *Lab) ApplyPolicy(ctx context.Context, doc *policy.Document, target Targ
 	}); err != nil {
 		return l.fail(step, start, err)
 	}
-	l.detail(s, "%s (on %s)", canon, map[Target]string{TargetBoth: "ecr.dkr and ecr.api", TargetDKR: "ecr.dkr only"}[target])
+	l.detail(s, "%s (on %s)", canon, target.Label())
 	l.emit(s, Event{Kind: EventDone, Message: "Change the endpoint policy", Elapsed: time.Since(start)})
 	return nil
 }

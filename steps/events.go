@@ -36,41 +36,12 @@ const (
 	EventFailed EventKind = "failed"
 )
 
-// Resource kinds.
-const (
-	KindSecurityGroup = "security-group"
-	KindIngressRule   = "ingress-rule"
-	KindEndpoint      = "vpc-endpoint"
-	KindImageTag      = "image-tag"
-	KindEnvFile       = "env-file"
-	KindStateFile     = "state-file"
-	KindVPCAttributes = "vpc-dns-attributes"
-	KindRepository    = "repository"
-)
-
-// Resource states in events, beyond the endpoint states AWS reports
-// (pending, available, deleting, deleted, failed).
-const (
-	ResCreating = "creating"
-	ResCreated  = "created"
-	ResAdopted  = "adopted"
-	ResExists   = "exists"
-	ResModified = "modified"
-	ResRestored = "restored"
-	ResDeleting = "deleting"
-	ResDeleted  = "deleted"
-	ResKept     = "kept"
-	ResGone     = "gone"
-	ResFailed   = "failed"
-	ResWaiting  = "waiting"
-)
-
 // ResourceEvent describes a resource in an event.
 type ResourceEvent struct {
-	Kind  string `json:"kind"`
-	ID    string `json:"id"`
-	Name  string `json:"name,omitempty"`
-	State string `json:"state"`
+	Kind  ResourceKind  `json:"kind"`
+	ID    string        `json:"id"`
+	Name  string        `json:"name,omitempty"`
+	State ResourceState `json:"state"`
 	// Detail adds context: addresses, the reason for a wait.
 	Detail string `json:"detail,omitempty"`
 	// Addresses are an interface endpoint's private addresses, once known.

@@ -23,7 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,31 +48,9 @@ const (
 	StepPull          StepID = "pull"
 	// StepTeardown is not in Steps(); teardown events carry it.
 	StepTeardown StepID = "teardown"
-	// StepStatus tags the events of Status.
-	StepStatus StepID = "status"
+	// StepReport tags the events of Status.
+	StepReport StepID = "status"
 )
-
-// Target says which ECR endpoints carry the lab's policy.
-type Target string
-
-// Policy targets.
-const (
-	// TargetBoth attaches the policy to ecr.dkr and ecr.api, as AWS recommends.
-	TargetBoth Target = "both"
-	// TargetDKR attaches it to ecr.dkr only; ecr.api keeps full access.
-	TargetDKR Target = "dkr"
-)
-
-// ParseTarget reads a policy target name.
-func ParseTarget(s string) (Target, error) {
-	switch strings.ToLower(s) {
-	case "", "both":
-		return TargetBoth, nil
-	case "dkr", "ecr.dkr", "dkr-only":
-		return TargetDKR, nil
-	}
-	return "", fmt.Errorf("unknown policy target %q: use both or dkr", s)
-}
 
 // Endpoint keys in State.Endpoints.
 const (
@@ -299,9 +276,9 @@ type Step struct {
 // StepInfo is a step and its last outcome, for step lists.
 type StepInfo struct {
 	Step
-	Status  string    `json:"status,omitempty"` // "", done, failed or stopped
-	At      time.Time `json:"at,omitzero"`
-	Message string    `json:"message,omitempty"`
+	Status  StepStatus `json:"status,omitempty"`
+	At      time.Time  `json:"at,omitzero"`
+	Message string     `json:"message,omitempty"`
 }
 
 // CheckItem is one line of a check (a preflight checklist item).
@@ -418,7 +395,7 @@ func (l *Lab) runLocked(ctx context.Context, s Step) error {
 	if err != nil {
 		return l.fail(s, start, err)
 	}
-	rec := StepRecord{Status: "done", At: l.cfg.Now()}
+	rec := StepRecord{Status: StatusDone, At: l.cfg.Now()}
 	if serr := l.update(func(st *State) {
 		if st.Steps == nil {
 			st.Steps = map[StepID]StepRecord{}
@@ -447,9 +424,9 @@ func (l *Lab) fail(s Step, start time.Time, err error) error {
 		if st.Steps == nil {
 			st.Steps = map[StepID]StepRecord{}
 		}
-		status := "failed"
+		status := StatusFailed
 		if kind == problem.Canceled {
-			status = "stopped"
+			status = StatusStopped
 		}
 		st.Steps[s.ID] = StepRecord{Status: status, At: l.cfg.Now(), Message: err.Error()}
 	})
@@ -561,13 +538,8 @@ func (l *Lab) policyJSON() string {
 // endpointPolicy returns the policy JSON an endpoint should carry under the
 // current target ("" = AWS's default).
 func endpointPolicy(key string, pol string, target Target) string {
-	switch key {
-	case EndpointDKR:
+	if target.Carries(key) {
 		return pol
-	case EndpointAPI:
-		if target == TargetBoth {
-			return pol
-		}
 	}
 	return ""
 }

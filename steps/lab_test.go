@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,15 +237,15 @@ func TestWholeLab(t *testing.T) {
 	if err != nil || !rep.Nothing() {
 		t.Fatalf("Teardown: %+v %v", rep, err)
 	}
-	var order []string
+	var order []steps.ResourceKind
 	for _, e := range f.all() {
 		if e.Kind == steps.EventResource && (e.Resource.State == steps.ResDeleted || e.Resource.State == steps.ResModified) {
 			order = append(order, e.Resource.Kind)
 		}
 	}
-	want := []string{steps.KindEndpoint, steps.KindEndpoint, steps.KindEndpoint, steps.KindIngressRule, steps.KindSecurityGroup,
+	want := []steps.ResourceKind{steps.KindEndpoint, steps.KindEndpoint, steps.KindEndpoint, steps.KindIngressRule, steps.KindSecurityGroup,
 		steps.KindImageTag, steps.KindEnvFile, steps.KindStateFile}
-	if strings.Join(order, ",") != strings.Join(want, ",") {
+	if !slices.Equal(order, want) {
 		t.Fatalf("deletion order %v, want %v", order, want)
 	}
 	last := f.all()[len(f.all())-2]
@@ -557,7 +558,7 @@ func TestWaitsForAvailabilityAndDNS(t *testing.T) {
 	var dnsRounds, privateRounds int
 	for _, e := range f.all() {
 		if e.Kind == steps.EventResource && e.Resource.Name == "ecr.dkr" && len(e.Resource.Addresses) == 0 {
-			states = append(states, e.Resource.State)
+			states = append(states, string(e.Resource.State))
 		}
 		if e.Kind == steps.EventDNS {
 			dnsRounds++

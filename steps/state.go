@@ -34,9 +34,9 @@ type Record struct {
 	Created   bool      `json:"created"`
 	CreatedAt time.Time `json:"createdAt,omitzero"`
 	// Service and Type, for endpoints.
-	Service string `json:"service,omitempty"`
-	Type    string `json:"type,omitempty"`
-	State   string `json:"state,omitempty"`
+	Service string        `json:"service,omitempty"`
+	Type    string        `json:"type,omitempty"`
+	State   ResourceState `json:"state,omitempty"`
 	// AZs counts the zones an interface endpoint has interfaces in (cost).
 	AZs int `json:"azs,omitempty"`
 	// OriginalPolicy of an adopted endpoint, restored on teardown.
@@ -47,9 +47,9 @@ type Record struct {
 
 // StepRecord is the last outcome of a step.
 type StepRecord struct {
-	Status  string    `json:"status"` // done, failed or stopped (interrupted)
-	At      time.Time `json:"at"`
-	Message string    `json:"message,omitempty"`
+	Status  StepStatus `json:"status"`
+	At      time.Time  `json:"at"`
+	Message string     `json:"message,omitempty"`
 }
 
 // State is everything the lab remembers between commands.
@@ -75,7 +75,7 @@ type State struct {
 	// PushedTags are tags the push test managed to push (removed on teardown).
 	PushedTags []string `json:"pushedTags,omitempty"`
 	// Tests holds the last result of each test.
-	Tests map[string]TestResult `json:"tests,omitempty"`
+	Tests map[TestName]TestResult `json:"tests,omitempty"`
 
 	Steps   map[StepID]StepRecord `json:"steps,omitempty"`
 	Started time.Time             `json:"started"`

@@ -9,11 +9,11 @@ import (
 
 // ResourceStatus is one resource as status reports it.
 type ResourceStatus struct {
-	Kind string `json:"kind"`
-	ID   string `json:"id"`
-	Name string `json:"name,omitempty"`
+	Kind ResourceKind `json:"kind"`
+	ID   string       `json:"id"`
+	Name string       `json:"name,omitempty"`
 	// State is the live state (available, exists, gone...).
-	State string `json:"state"`
+	State ResourceState `json:"state"`
 	// Created is set when the lab created it (teardown removes it).
 	Created bool   `json:"created"`
 	Detail  string `json:"detail,omitempty"`
@@ -31,14 +31,14 @@ type Status struct {
 	Resources []ResourceStatus `json:"resources"`
 	// Leftovers are resources tagged by this run that the state does not
 	// list (or, without a state file, every tagged resource).
-	Leftovers    []ResourceStatus      `json:"leftovers"`
-	DNS          []awsops.Lookup       `json:"dns,omitempty"`
-	DNSError     string                `json:"dnsError,omitempty"`
-	Policy       json.RawMessage       `json:"policy,omitempty"`
-	PolicyTarget Target                `json:"policyTarget,omitempty"`
-	Cost         Cost                  `json:"cost"`
-	Steps        []StepInfo            `json:"steps"`
-	Tests        map[string]TestResult `json:"tests,omitempty"`
+	Leftovers    []ResourceStatus        `json:"leftovers"`
+	DNS          []awsops.Lookup         `json:"dns,omitempty"`
+	DNSError     string                  `json:"dnsError,omitempty"`
+	Policy       json.RawMessage         `json:"policy,omitempty"`
+	PolicyTarget Target                  `json:"policyTarget,omitempty"`
+	Cost         Cost                    `json:"cost"`
+	Steps        []StepInfo              `json:"steps"`
+	Tests        map[TestName]TestResult `json:"tests,omitempty"`
 }
 
 // Status reads the live state of everything the lab knows of, read-only.
@@ -57,7 +57,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 		}
 		out.Resources = append(out.Resources, ResourceStatus{Kind: KindSecurityGroup, ID: sg.ID, Name: sg.Name, State: existsWord(ok), Created: sg.Created})
 		if r := st.Rule; r != nil {
-			state := "gone"
+			state := ResGone
 			if ok {
 				rule, err := l.cloud.FindIngressRule(ctx, sg.ID, st.Workspace.SecurityGroupID)
 				if err != nil {
@@ -87,9 +87,9 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 		if r == nil {
 			continue
 		}
-		rs := ResourceStatus{Kind: KindEndpoint, ID: r.ID, Name: k, State: "gone", Created: r.Created}
+		rs := ResourceStatus{Kind: KindEndpoint, ID: r.ID, Name: k, State: ResGone, Created: r.Created}
 		if e, ok := live[r.ID]; ok {
-			rs.State = e.State
+			rs.State = EndpointState(e.State)
 			if e.LastError != "" {
 				rs.Detail = e.LastError
 			}
@@ -107,7 +107,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	}
 	for _, e := range tEPs {
 		if _, ok := live[e.ID]; !ok {
-			out.Leftovers = append(out.Leftovers, ResourceStatus{Kind: KindEndpoint, ID: e.ID, Name: awsops.ShortService(e.Service), State: e.State, Created: true,
+			out.Leftovers = append(out.Leftovers, ResourceStatus{Kind: KindEndpoint, ID: e.ID, Name: awsops.ShortService(e.Service), State: EndpointState(e.State), Created: true,
 				Detail: TagKey + "=" + e.Tags[TagKey]})
 		}
 	}
@@ -143,7 +143,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	return out, nil
 }
 
-func existsWord(ok bool) string {
+func existsWord(ok bool) ResourceState {
 	if ok {
 		return ResExists
 	}

@@ -207,7 +207,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		return rep, err
 	}
 	for _, e := range leftEPs {
-		rep.Left = append(rep.Left, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: awsops.ShortService(e.Service), State: e.State})
+		rep.Left = append(rep.Left, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: awsops.ShortService(e.Service), State: EndpointState(e.State)})
 	}
 	for _, g := range leftSGs {
 		rep.Left = append(rep.Left, ResourceEvent{Kind: KindSecurityGroup, ID: g.ID, Name: g.Name, State: ResExists})

@@ -14,9 +14,9 @@ import (
 // policy in force predicts.
 type TestResult struct {
 	// Name is the client operation: push, list-images or pull.
-	Name       string `json:"name"`
-	Repository string `json:"repository"`
-	Tag        string `json:"tag,omitempty"`
+	Name       TestName `json:"name"`
+	Repository string   `json:"repository"`
+	Tag        string   `json:"tag,omitempty"`
 	// Expected is policy.Simulate's verdict for the policies the endpoints
 	// carry; ExpectedAction and ExpectedBy name the refused action and the
 	// deciding statement.
@@ -50,8 +50,6 @@ func (t TestResult) ExpectedVerdict() string {
 	}
 	return "denied"
 }
-
-var testOps = map[StepID]string{StepPush: "push", StepList: "list-images", StepPull: "pull"}
 
 // policiesInForce reads the policies of the ECR endpoints that carry the
 // workspace's traffic from EC2 itself, so the prediction follows the world,
@@ -99,7 +97,8 @@ func (l *Lab) policiesInForce(ctx context.Context, st State) (map[policy.Endpoin
 }
 
 // expect simulates op (after the login it needs) under the policies in force.
-func (l *Lab) expect(ctx context.Context, st State, op string) (policy.Simulation, []string, error) {
+func (l *Lab) expect(ctx context.Context, st State, test TestName) (policy.Simulation, []string, error) {
+	op := string(test)
 	pols, notes, err := l.policiesInForce(ctx, st)
 	if err != nil {
 		return policy.Simulation{}, nil, err
@@ -108,7 +107,7 @@ func (l *Lab) expect(ctx context.Context, st State, op string) (policy.Simulatio
 	if principal == "" {
 		principal = policy.LabPrincipal(st.Account)
 	}
-	if op != "list-images" {
+	if test != ListTest {
 		login, err := policy.SimulateEndpoints(pols, "login", l.cfg.Repo, st.Account, st.Region, principal)
 		if err != nil {
 			return policy.Simulation{}, nil, err
@@ -123,7 +122,8 @@ func (l *Lab) expect(ctx context.Context, st State, op string) (policy.Simulatio
 }
 
 func (l *Lab) newResult(st State, id StepID, sim policy.Simulation, notes []string) TestResult {
-	r := TestResult{Name: testOps[id], Repository: l.cfg.Repo, Expected: sim.Decision, At: l.cfg.Now(), Sim: &sim, Notes: notes}
+	name, _ := TestOf(id)
+	r := TestResult{Name: name, Repository: l.cfg.Repo, Expected: sim.Decision, At: l.cfg.Now(), Sim: &sim, Notes: notes}
 	if sim.Decision != policy.ResultAllow && len(sim.Actions) > 0 {
 		last := sim.Actions[len(sim.Actions)-1]
 		r.ExpectedAction, r.ExpectedBy = last.Action, last.Statement
@@ -135,10 +135,10 @@ func (l *Lab) finishTest(id StepID, r TestResult) error {
 	r.Match = (r.Expected == policy.ResultAllow) == r.Outcome.Allowed
 	if err := l.update(func(x *State) {
 		if x.Tests == nil {
-			x.Tests = map[string]TestResult{}
+			x.Tests = map[TestName]TestResult{}
 		}
 		x.Tests[r.Name] = r
-		if r.Name == "push" && r.Outcome.Allowed && !containsStr(x.PushedTags, r.Tag) {
+		if r.Name == PushTest && r.Outcome.Allowed && !containsStr(x.PushedTags, r.Tag) {
 			x.PushedTags = append(x.PushedTags, r.Tag)
 		}
 	}); err != nil {
@@ -146,7 +146,7 @@ func (l *Lab) finishTest(id StepID, r TestResult) error {
 	}
 	l.emit(id, Event{Kind: EventTest, Test: &r})
 	if !r.Match {
-		return &problem.Error{Kind: problem.Unexpected, Op: r.Name + " test", Code: "UnexpectedOutcome",
+		return &problem.Error{Kind: problem.Unexpected, Op: r.Name.Label(), Code: "UnexpectedOutcome",
 			Message: fmt.Sprintf("%s was %s, but the policy in force predicts %s", r.Name, r.Verdict(), r.ExpectedVerdict()),
 			Fix:     "check with 'status' that the endpoints are available with private DNS and that DNS already answers with private addresses, then run the test again"}
 	}
@@ -158,7 +158,7 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, err := l.expect(ctx, st, "push")
+	sim, notes, err := l.expect(ctx, st, PushTest)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (l *Lab) runListTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, err := l.expect(ctx, st, "list-images")
+	sim, notes, err := l.expect(ctx, st, ListTest)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (l *Lab) runPullTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, err := l.expect(ctx, st, "pull")
+	sim, notes, err := l.expect(ctx, st, PullTest)
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,8 @@ func (l *Lab) runPullTest(ctx context.Context) error {
 func checkTest(id StepID) func(*Lab, context.Context) (CheckResult, error) {
 	return func(l *Lab, _ context.Context) (CheckResult, error) {
 		st := l.read()
-		r, ok := st.Tests[testOps[id]]
+		name, _ := TestOf(id)
+		r, ok := st.Tests[name]
 		if !ok {
 			return CheckResult{Message: "not run yet"}, nil
 		}
@@ -271,7 +272,8 @@ func (l *Lab) Tests(ctx context.Context, ids ...StepID) ([]TestResult, error) {
 	var out []TestResult
 	var first error
 	for _, id := range ids {
-		if _, ok := testOps[id]; !ok {
+		name, ok := TestOf(id)
+		if !ok {
 			return out, fmt.Errorf("%q is not a test step", id)
 		}
 		if ctx.Err() != nil {
@@ -282,7 +284,7 @@ func (l *Lab) Tests(ctx context.Context, ids ...StepID) ([]TestResult, error) {
 		}
 		start := l.cfg.Now()
 		err := l.Run(ctx, id)
-		if r, ok := l.State().Tests[testOps[id]]; ok && !r.At.Before(start) {
+		if r, ok := l.State().Tests[name]; ok && !r.At.Before(start) {
 			out = append(out, r)
 		}
 		if err != nil && first == nil {

@@ -238,7 +238,7 @@ func (a *accessible) event(e steps.Event) {
 			if r.ID != "" {
 				name += " " + r.ID
 			}
-			line := fmt.Sprintf("%s is %s.", name, r.State)
+			line := fmt.Sprintf("%s is %s.", name, r.State.Label())
 			if r.Detail != "" {
 				line += " " + r.Detail
 			}

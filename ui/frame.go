@@ -5,23 +5,14 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-)
 
-// StepStatus is where a step of the lab stands.
-type StepStatus int
-
-const (
-	StepPending StepStatus = iota
-	StepRunning
-	StepDone
-	StepFailed
-	StepSkipped
+	"ecr-vpce-lab/steps"
 )
 
 // StepItem is one row of the step list.
 type StepItem struct {
 	Title  string
-	Status StepStatus
+	Status steps.StepStatus
 }
 
 // Minimum terminal size; below it the wizard only says how big it needs to be.
@@ -33,18 +24,16 @@ const (
 	TallHeight = 30
 )
 
-func (st Styles) stepMark(s StepStatus, frame string) string {
-	switch s {
-	case StepRunning:
+func (st Styles) stepMark(s steps.StepStatus, frame string) string {
+	switch s.Tone() {
+	case steps.ToneBusy:
 		return st.Spinner.Render(frame)
-	case StepDone:
-		return st.StepDone.Render("✓")
-	case StepFailed:
-		return st.StepFailed.Render("✗")
-	case StepSkipped:
-		return st.StepPending.Render("–")
+	case steps.ToneGood:
+		return st.StepDone.Render(s.Mark())
+	case steps.ToneBad:
+		return st.StepFailed.Render(s.Mark())
 	}
-	return st.StepPending.Render("·")
+	return st.StepPending.Render(s.Mark())
 }
 
 // renderHeader is the top bar: mode badge, identity, and the running cost.
@@ -88,7 +77,7 @@ func renderSidebar(st Styles, items []StepItem, current int, frame string, width
 		switch {
 		case i == current:
 			row += st.StepCurrent.Render(pad(title, width-6))
-		case it.Status == StepPending:
+		case it.Status == steps.StatusPending:
 			row += st.StepPending.Render(title)
 		default:
 			row += title

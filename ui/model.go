@@ -44,7 +44,7 @@ const (
 
 // screenState is what the root model knows about one screen.
 type screenState struct {
-	status   StepStatus
+	status   steps.StepStatus
 	err, fix string
 	details  []string
 	commands []awsops.Command
@@ -79,7 +79,7 @@ type Model struct {
 	order     []string
 	lookups   []awsops.Lookup
 	nextPoll  time.Time
-	tests     map[string]steps.TestResult
+	tests     map[steps.TestName]steps.TestResult
 	calls     []awsops.Call
 	teardown  []*ResourceLine
 	tdIndex   map[string]*ResourceLine
@@ -135,7 +135,7 @@ func New(ctx context.Context, opts Options) *Model {
 		ctx:       ctx,
 		events:    make(chan steps.Event, 1024),
 		resources: map[string]*ResourceLine{},
-		tests:     map[string]steps.TestResult{},
+		tests:     map[steps.TestName]steps.TestResult{},
 		tdIndex:   map[string]*ResourceLine{},
 		help:      help.New(),
 		spin:      spinner.New(spinner.WithSpinner(pulse)),
@@ -233,7 +233,7 @@ func (m *Model) runStep(id steps.StepID) tea.Cmd {
 	m.cancel = cancel
 	m.busy = string(id)
 	sc := &m.screens[m.cur]
-	sc.status, sc.err, sc.fix = StepRunning, "", ""
+	sc.status, sc.err, sc.fix = steps.StatusRunning, "", ""
 	if sc.started.IsZero() {
 		sc.started = m.now
 	}
@@ -353,7 +353,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.busy = ""
 		if msg.err != nil {
 			m.screens[m.cur].err = errText(msg.err)
-			m.screens[m.cur].fix = problem.FixOf(msg.err)
+			m.screens[m.cur].fix = fixOf(msg.err)
 		}
 		return m, nil
 	case choicesMsg:
@@ -430,25 +430,25 @@ func (m *Model) restoreFromState() {
 		failed := false
 		for _, id := range ids {
 			r, ok := st.Steps[id]
-			if !ok || r.Status != "done" {
+			if !ok || !r.Status.Passed() {
 				all = false
 			}
-			if ok && r.Status == "failed" {
+			if ok && r.Status.Failed() {
 				failed = true
 				m.screens[i].err = r.Message
 			}
 		}
 		switch {
 		case all:
-			m.screens[i].status = StepDone
+			m.screens[i].status = steps.StatusDone
 		case failed:
-			m.screens[i].status = StepFailed
+			m.screens[i].status = steps.StatusFailed
 		default:
-			m.screens[i].status = StepPending
+			m.screens[i].status = steps.StatusPending
 		}
 	}
-	if m.screens[scrPreflight].status == StepDone {
-		m.screens[scrWorkspace].status = StepDone
+	if m.screens[scrPreflight].status == steps.StatusDone {
+		m.screens[scrWorkspace].status = steps.StatusDone
 	}
 	for name, t := range st.Tests {
 		m.tests[name] = t
@@ -463,7 +463,7 @@ func (m *Model) restoreFromState() {
 // firstUnfinished is the screen to resume at.
 func (m *Model) firstUnfinished() screenID {
 	for i := scrPreflight; i < scrFinish; i++ {
-		if m.screens[i].status != StepDone {
+		if m.screens[i].status != steps.StatusDone {
 			return i
 		}
 	}
@@ -526,7 +526,7 @@ func (m *Model) handleEvent(e steps.Event) {
 			m.setResource(*e.Resource, e.Time, false)
 		}
 	case steps.EventFailed:
-		sc.err, sc.fix = e.Error, e.Fix
+		sc.err, sc.fix = e.Error, withKind(e.ErrKind, e.Fix)
 	}
 }
 
@@ -544,7 +544,7 @@ func (m *Model) setCheck(c steps.CheckItem) {
 func (m *Model) setResource(r steps.ResourceEvent, at time.Time, restoring bool) {
 	// One line per resource: by name (an endpoint's service, the group's
 	// name), since the creating event comes before AWS gives an ID.
-	key := r.Kind + "/" + r.Name
+	key := string(r.Kind) + "/" + r.Name
 	line, ok := m.resources[key]
 	if !ok {
 		line = &ResourceLine{Label: resourceLabel(r)}
@@ -563,17 +563,17 @@ func (m *Model) setResource(r steps.ResourceEvent, at time.Time, restoring bool)
 	} else if line.Started.IsZero() {
 		line.Started = at
 	}
-	switch strings.ToLower(r.State) {
-	case "available", steps.ResCreated, steps.ResAdopted, steps.ResExists, steps.ResModified, steps.ResDeleted, steps.ResGone, steps.ResKept, steps.ResRestored:
+	switch {
+	case r.State.Failed():
+		line.Err = r.Detail
+		line.Ended = at
+	case r.State.Settled():
 		if line.Ended.IsZero() {
 			line.Ended = at
 			if restoring {
 				line.Ended = line.Started
 			}
 		}
-	case "failed":
-		line.Err = r.Detail
-		line.Ended = at
 	default:
 		line.Ended = time.Time{}
 	}
@@ -605,9 +605,9 @@ func resourceLabel(r steps.ResourceEvent) string {
 		return "repository " + r.Name
 	}
 	if r.Name != "" {
-		return r.Kind + " " + r.Name
+		return r.Kind.Label() + " " + r.Name
 	}
-	return r.Kind
+	return r.Kind.Label()
 }
 
 func (m *Model) teardownEvent(e steps.Event) {
@@ -617,7 +617,7 @@ func (m *Model) teardownEvent(e steps.Event) {
 			return
 		}
 		r := *e.Resource
-		key := r.Kind + "/" + r.ID + "/" + r.Name
+		key := string(r.Kind) + "/" + r.ID + "/" + r.Name
 		line, ok := m.tdIndex[key]
 		if !ok {
 			id := r.ID
@@ -633,14 +633,18 @@ func (m *Model) teardownEvent(e steps.Event) {
 		if r.Detail != "" {
 			line.Detail = r.Detail
 		}
-		switch r.State {
-		case steps.ResDeleted, steps.ResGone, steps.ResKept, steps.ResRestored, steps.ResModified:
-			line.Ended = e.Time
-		case steps.ResFailed:
+		switch {
+		case r.State.Failed():
 			line.Ended, line.Err = e.Time, r.Detail
+		case r.State.Settled():
+			line.Ended = e.Time
+		default:
+			// Busy again: a deleted interface endpoint goes on to wait
+			// for its network interfaces.
+			line.Ended = time.Time{}
 		}
 	case steps.EventFailed:
-		m.tdErr, m.tdFix = e.Error, e.Fix
+		m.tdErr, m.tdFix = e.Error, withKind(e.ErrKind, e.Fix)
 	}
 }
 
@@ -677,20 +681,20 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		// A fix, an adoption or a policy change.
 		if msg.err != nil {
 			sc.err, sc.fix = errText(msg.err), fixOf(msg.err)
-			sc.status = StepFailed
+			sc.status = steps.StatusFailed
 			return m, nil
 		}
 		switch msg.op {
 		case "policy":
-			m.screens[scrPolicy].status = StepDone
+			m.screens[scrPolicy].status = steps.StatusDone
 			// A changed policy makes earlier test results stale.
-			if m.screens[scrPush].status == StepDone || m.screens[scrPush].status == StepFailed {
+			if m.screens[scrPush].status == steps.StatusDone || m.screens[scrPush].status == steps.StatusFailed {
 				for _, s := range []screenID{scrPush, scrList} {
 					m.screens[s] = screenState{commands: m.screens[s].commands}
 				}
-				delete(m.tests, "push")
-				delete(m.tests, "list-images")
-				delete(m.tests, "pull")
+				delete(m.tests, steps.PushTest)
+				delete(m.tests, steps.ListTest)
+				delete(m.tests, steps.PullTest)
 				m.cur = scrPush
 				return m, m.runSteps(screens[scrPush].steps...)
 			}
@@ -699,12 +703,12 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		default:
 			// After a fix, check again.
 			m.checks = nil
-			sc.status = StepPending
+			sc.status = steps.StatusPending
 			return m, m.runSteps(steps.StepPreflight)
 		}
 	}
 	if msg.err != nil {
-		sc.status = StepFailed
+		sc.status = steps.StatusFailed
 		if sc.err == "" {
 			sc.err, sc.fix = errText(msg.err), fixOf(msg.err)
 		}
@@ -724,13 +728,13 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		m.queue = m.queue[1:]
 		return m, m.runStep(next)
 	}
-	sc.status = StepDone
+	sc.status = steps.StatusDone
 	if m.cur == scrPreflight {
-		m.screens[scrWorkspace].status = StepDone
+		m.screens[scrWorkspace].status = steps.StatusDone
 		// A failed check item leaves the screen open with its fix.
 		for _, c := range m.checks {
 			if !c.OK && !c.Warning {
-				sc.status = StepFailed
+				sc.status = steps.StatusFailed
 				sc.err = c.Title + ": " + c.Message
 				sc.fix = c.Fix
 				break
@@ -769,12 +773,23 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// fixOf is the fix for err, after the kind of problem it is.
 func fixOf(err error) string {
+	fix := problem.FixOf(err)
 	var se *steps.StepError
 	if errors.As(err, &se) && se.Fix != "" {
-		return se.Fix
+		fix = se.Fix
 	}
-	return problem.FixOf(err)
+	return withKind(problem.KindOf(err), fix)
+}
+
+// withKind puts the kind of a problem before its fix ("[AWS had a
+// problem] wait a minute…"), so a learner sees at once whose move it is.
+func withKind(k problem.Kind, fix string) string {
+	if fix == "" || !k.Known() {
+		return fix
+	}
+	return "[" + k.Label() + "] " + fix
 }
 
 // --- keys ---
@@ -939,7 +954,7 @@ func (m *Model) labKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, k.Down) && m.busy == "":
-		if m.cur < scrFinish && m.screens[m.cur].status == StepDone {
+		if m.cur < scrFinish && m.screens[m.cur].status == steps.StatusDone {
 			m.cur++
 			if m.cur == scrPolicy {
 				return m, m.openEditor()
@@ -970,7 +985,7 @@ func (m *Model) labKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case scrDNS:
 		if key.Matches(msg, k.Skip) {
-			m.screens[scrDNS].status = StepSkipped
+			m.screens[scrDNS].status = steps.StatusSkipped
 			m.cur = scrPush
 			return m, nil
 		}
@@ -994,13 +1009,13 @@ func (m *Model) labKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m *Model) next() (tea.Model, tea.Cmd) {
 	sc := m.screens[m.cur]
 	ids := screens[m.cur].steps
-	if sc.status != StepDone && sc.status != StepSkipped && len(ids) > 0 {
+	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(ids) > 0 {
 		if m.cur == scrPreflight {
 			m.checks = nil
 		}
 		return m, m.runSteps(ids...)
 	}
-	if m.cur == scrPreflight && sc.status == StepFailed {
+	if m.cur == scrPreflight && sc.status == steps.StatusFailed {
 		return m, m.applyFix()
 	}
 	if m.cur >= scrFinish {
@@ -1009,7 +1024,7 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 	}
 	m.cur++
 	if m.cur == scrFinish {
-		m.screens[scrFinish].status = StepDone
+		m.screens[scrFinish].status = steps.StatusDone
 	}
 	if m.cur == scrPolicy {
 		return m, m.openEditor()
@@ -1158,7 +1173,7 @@ func (m *Model) applyPolicy() tea.Cmd {
 		return nil
 	}
 	sc.err, sc.fix = "", ""
-	sc.status = StepRunning
+	sc.status = steps.StatusRunning
 	lab := m.lab
 	return m.runOp("policy", func(ctx context.Context) error { return lab.ApplyPolicy(ctx, doc, target) })
 }

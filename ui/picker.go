@@ -152,7 +152,7 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 	// Discover again with these IDs, then re-run the checks.
 	m.cur = scrPreflight
 	m.screens[scrPreflight] = screenState{commands: m.screens[scrPreflight].commands}
-	m.screens[scrWorkspace].status = StepPending
+	m.screens[scrWorkspace].status = steps.StatusPending
 	m.checks = nil
 	return m, m.runSteps(steps.StepDiscover, steps.StepPreflight)
 }

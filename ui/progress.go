@@ -7,6 +7,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/steps"
 )
 
 // ResourceLine is one row of a Copilot-style progress list: a resource, its
@@ -14,7 +16,7 @@ import (
 type ResourceLine struct {
 	Label   string // "ecr.dkr interface endpoint"
 	ID      string // "vpce-0abc…", empty until known
-	State   string // pending, available, failed, deleting, deleted, …
+	State   steps.ResourceState
 	Detail  string // e.g. the ENI addresses
 	Started time.Time
 	Ended   time.Time // zero while in progress
@@ -28,18 +30,21 @@ func (r ResourceLine) busy() bool {
 	return !r.Started.IsZero() && r.Ended.IsZero() && r.Err == ""
 }
 
-func (s Styles) stateStyle(state string) lipgloss.Style {
-	switch strings.ToLower(state) {
-	case "available", "done", "created", "adopted", "gone", "deleted-ok":
-		return s.StateAvailable
-	case "failed", "rejected", "expired", "error":
+// stateStyle colours a resource state: red when it failed, magenta while it
+// goes away, yellow while anything else moves, faint once it is gone or
+// left alone, green when it is in place.
+func (s Styles) stateStyle(state steps.ResourceState) lipgloss.Style {
+	switch {
+	case state.Failed():
 		return s.StateFailed
-	case "deleting", "revoking":
+	case state.Removing():
 		return s.StateDeleting
-	case "deleted", "skipped", "kept":
+	case !state.Settled(), state == "":
+		return s.StatePending
+	case state.Removed(), state == steps.ResKept:
 		return s.StateDeleted
 	}
-	return s.StatePending
+	return s.StateAvailable
 }
 
 // RenderResourceLines draws the lines. frame is the spinner's current frame,
@@ -59,14 +64,14 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		switch {
 		case l.busy():
 			mark = st.Spinner.Render(frame)
-		case l.Err != "" || strings.EqualFold(l.State, "failed"):
+		case l.Err != "" || l.State.Failed():
 			mark = st.Error.Render("✗")
 		case !l.Ended.IsZero():
 			mark = st.OK.Render("✓")
 		}
 		state := l.State
 		if state == "" {
-			state = "waiting"
+			state = steps.ResWaiting
 		}
 		elapsed := ""
 		if !l.Started.IsZero() {
@@ -80,7 +85,7 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		if id == "" {
 			id = "—"
 		}
-		row := fmt.Sprintf("%s %s  %s  %s %s", mark, pad(l.Label, labelW), st.Faint.Render(pad(id, idW)), st.stateStyle(state).Render(state), elapsed)
+		row := fmt.Sprintf("%s %s  %s  %s %s", mark, pad(l.Label, labelW), st.Faint.Render(pad(id, idW)), st.stateStyle(state).Render(state.Label()), elapsed)
 		b.WriteString(truncate(row, width))
 		if l.Detail != "" {
 			b.WriteString("\n    " + st.Faint.Render(truncate(l.Detail, width-4)))

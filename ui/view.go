@@ -185,8 +185,8 @@ func (m *Model) fixable() bool {
 // enterLabel says what Enter will do now.
 func (m *Model) enterLabel() string {
 	sc := m.screens[m.cur]
-	if sc.status != StepDone && sc.status != StepSkipped && len(screens[m.cur].steps) > 0 {
-		if sc.status == StepFailed {
+	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(screens[m.cur].steps) > 0 {
+		if sc.status == steps.StatusFailed {
 			return "try again"
 		}
 		switch m.cur {
@@ -312,15 +312,15 @@ func (m *Model) actionLine() string {
 		return ""
 	}
 	switch {
-	case sc.status == StepDone && m.cur == scrFinish:
+	case sc.status == steps.StatusDone && m.cur == scrFinish:
 		return st.Action.Render("Press T to tear everything down, or q to keep it running.")
-	case sc.status == StepDone || sc.status == StepSkipped || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
+	case sc.status == steps.StatusDone || sc.status == steps.StatusSkipped || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
 		return st.Action.Render("Press Enter to continue.")
 	case m.cur == scrFinish:
 		return st.Action.Render("Press T to tear everything down, or q to keep it running.")
-	case sc.status == StepFailed && m.cur == scrPreflight && m.fixable():
+	case sc.status == steps.StatusFailed && m.cur == scrPreflight && m.fixable():
 		return st.Action.Render("Press f to apply the fix, or Enter to check again.")
-	case sc.status == StepFailed:
+	case sc.status == steps.StatusFailed:
 		return st.Action.Render("Press Enter to try again.")
 	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
 		return st.Action.Render("Edit the JSON; ctrl+s applies it, esc returns to the form.")
@@ -492,11 +492,11 @@ func (m *Model) workspaceBody(width int) string {
 	}, width)
 }
 
-func (m *Model) linesOf(kinds ...string) []ResourceLine {
+func (m *Model) linesOf(kinds ...steps.ResourceKind) []ResourceLine {
 	var keys []string
 	for _, k := range m.order {
 		for _, kind := range kinds {
-			if strings.HasPrefix(k, kind+"/") {
+			if strings.HasPrefix(k, string(kind)+"/") {
 				keys = append(keys, k)
 			}
 		}
@@ -505,7 +505,7 @@ func (m *Model) linesOf(kinds ...string) []ResourceLine {
 	// the lab's order so the screen does not shuffle.
 	rank := func(k string) int {
 		for i, e := range steps.EndpointKeys {
-			if k == steps.KindEndpoint+"/"+e {
+			if k == string(steps.KindEndpoint)+"/"+e {
 				return i
 			}
 		}
@@ -649,7 +649,7 @@ func (m *Model) dnsBody(width int) string {
 	return b.String()
 }
 
-func (m *Model) testView(name string, width int) string {
+func (m *Model) testView(name steps.TestName, width int) string {
 	st := m.c.Styles
 	t, ok := m.tests[name]
 	if !ok {
@@ -666,7 +666,7 @@ func (m *Model) testView(name string, width int) string {
 	if !t.Match {
 		exp = st.Error.Render(fmt.Sprintf("✗ the policy predicts %s", t.Expected))
 	}
-	line := fmt.Sprintf("%s %s  %s", st.Bold.Render(name), verdict, exp)
+	line := fmt.Sprintf("%s %s  %s", st.Bold.Render(string(name)), verdict, exp)
 	out := truncate(line, width)
 	if t.Outcome.Message != "" {
 		msg := t.Outcome.Message
@@ -684,20 +684,20 @@ func (m *Model) testView(name string, width int) string {
 
 func (m *Model) pushBody(width int) string {
 	st := m.c.Styles
-	t, ok := m.tests["push"]
+	t, ok := m.tests[steps.PushTest]
 	head := ""
 	if ok && t.Push != nil {
 		p := t.Push
 		head = st.Faint.Render(truncate(fmt.Sprintf("%s/%s:%s", p.Registry, p.Repository, p.Tag), width)) + "\n" +
 			st.Faint.Render(fmt.Sprintf("%s already there, %d uploaded", plural(p.LayersExisting, "layer"), p.LayersUploaded)) + "\n"
 	}
-	return head + m.testView("push", width)
+	return head + m.testView(steps.PushTest, width)
 }
 
 func (m *Model) listBody(width int) string {
 	st := m.c.Styles
-	out := m.testView("list-images", width)
-	if t, ok := m.tests["list-images"]; ok && t.List != nil && len(t.List.Images) > 0 {
+	out := m.testView(steps.ListTest, width)
+	if t, ok := m.tests[steps.ListTest]; ok && t.List != nil && len(t.List.Images) > 0 {
 		var b strings.Builder
 		b.WriteString("\n" + st.TableHead.Render(fmt.Sprintf("%-8s %s", "TAG", "DIGEST")))
 		imgs := append([]awsops.Image(nil), t.List.Images...)
@@ -711,8 +711,8 @@ func (m *Model) listBody(width int) string {
 		}
 		out += b.String()
 	}
-	if _, ok := m.tests["pull"]; ok || m.busy != "" {
-		out += "\n\n" + m.testView("pull", width)
+	if _, ok := m.tests[steps.PullTest]; ok || m.busy != "" {
+		out += "\n\n" + m.testView(steps.PullTest, width)
 	}
 	return out
 }
@@ -732,7 +732,7 @@ func (m *Model) finishBody(width int) string {
 	}
 	for _, k := range steps.EndpointKeys {
 		if r := s.Endpoints[k]; r != nil {
-			rows = append(rows, [2]string{k, r.ID + st.Faint.Render("  "+r.State)})
+			rows = append(rows, [2]string{k, r.ID + st.Faint.Render("  "+r.State.Label())})
 		}
 	}
 	if len(rows) == 0 {
@@ -838,7 +838,7 @@ func (m *Model) resumeView() string {
 	s := m.lab.State()
 	var done []string
 	for i := scrPreflight; i < scrFinish; i++ {
-		if m.screens[i].status == StepDone {
+		if m.screens[i].status == steps.StatusDone {
 			done = append(done, screens[i].title)
 		}
 	}

@@ -16,7 +16,7 @@ func walkTo(t *testing.T, d *driver, target screenID) {
 	for i := 0; i < 40 && d.m.cur != target; i++ {
 		d.key("enter")
 		d.settle()
-		if d.m.screens[d.m.cur].status == StepFailed {
+		if d.m.screens[d.m.cur].status == steps.StatusFailed {
 			t.Fatalf("screen %s failed:\n%s", screens[d.m.cur].title, d.screen())
 		}
 	}
@@ -35,7 +35,7 @@ func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
 	}
 	walkTo(t, d, scrPolicy)
 	for _, s := range []screenID{scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress} {
-		if m.screens[s].status != StepDone {
+		if m.screens[s].status != steps.StatusDone {
 			t.Fatalf("%s not done", screens[s].title)
 		}
 	}
@@ -50,9 +50,9 @@ func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
 		d.settle()
 	}
 	d.until("the policy to be applied", 20*time.Second, func(m *Model) bool {
-		return m.screens[scrPolicy].status == StepDone && m.busy == ""
+		return m.screens[scrPolicy].status == steps.StatusDone && m.busy == ""
 	})
-	if m.cur != scrEndpoints || m.screens[scrPolicy].status != StepDone {
+	if m.cur != scrEndpoints || m.screens[scrPolicy].status != steps.StatusDone {
 		t.Fatalf("policy not applied: screen %d\n%s", m.cur, d.screen())
 	}
 	if got := m.lab.State().Policy; !strings.Contains(string(got), "DenyPutImage") {
@@ -77,7 +77,7 @@ func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 	m.editor.relint()
 	d.key("ctrl+s")
 	d.settle()
-	if m.screens[scrPolicy].status == StepDone || m.cur != scrPolicy {
+	if m.screens[scrPolicy].status == steps.StatusDone || m.cur != scrPolicy {
 		t.Fatal("an invalid policy must not be applied")
 	}
 	screen := d.screen()
@@ -89,7 +89,7 @@ func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 	m.editor.relint()
 	d.key("ctrl+s")
 	d.settle()
-	if m.screens[scrPolicy].status != StepDone {
+	if m.screens[scrPolicy].status != steps.StatusDone {
 		t.Fatalf("a valid policy must apply:\n%s", d.screen())
 	}
 	if !strings.Contains(string(m.lab.State().Policy), "NoPulls") {
@@ -170,7 +170,7 @@ func TestFailedStepShowsItsFix(t *testing.T) {
 	d.send(eventMsg(steps.Event{Kind: steps.EventFailed, Step: steps.StepSecurityGroup, Error: "UnauthorizedOperation: not allowed to create security groups", Fix: "add ec2:CreateSecurityGroup to your role (see docs/iam-policy.json)"}))
 	d.send(opDoneMsg{op: "step", id: steps.StepSecurityGroup, err: errors.New("create the security group: UnauthorizedOperation")})
 	screen := d.screen()
-	if m.screens[scrSecurityGroup].status != StepFailed || !contains2(screen, "✗ UnauthorizedOperation", "→ add ec2:CreateSecurityGroup", "Press Enter to try again") {
+	if m.screens[scrSecurityGroup].status != steps.StatusFailed || !contains2(screen, "✗ UnauthorizedOperation", "→ add ec2:CreateSecurityGroup", "Press Enter to try again") {
 		t.Fatalf("failure and fix must show:\n%s", screen)
 	}
 }
@@ -217,7 +217,7 @@ func TestPolicyChangeFlipsThePush(t *testing.T) {
 	walkTo(t, d, scrPush)
 	d.key("enter")
 	d.settle()
-	if m.tests["push"].Outcome.Allowed {
+	if m.tests[steps.PushTest].Outcome.Allowed {
 		t.Fatalf("the lab policy must refuse the push:\n%s", d.screen())
 	}
 	d.key("p")
@@ -232,11 +232,11 @@ func TestPolicyChangeFlipsThePush(t *testing.T) {
 	m.editor.relint()
 	d.key("ctrl+s")
 	d.until("the push to run again", 20*time.Second, func(m *Model) bool {
-		_, ok := m.tests["push"]
+		_, ok := m.tests[steps.PushTest]
 		return ok && m.busy == ""
 	})
 	d.settle()
-	push := m.tests["push"]
+	push := m.tests[steps.PushTest]
 	if !push.Outcome.Allowed || !push.Match || m.cur != scrPush {
 		t.Fatalf("without the Deny the push must go through, as predicted: %+v\n%s", push.Outcome, d.screen())
 	}

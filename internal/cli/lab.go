@@ -255,16 +255,11 @@ func newTestCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var ids []steps.StepID
 			for _, o := range only {
-				switch strings.ToLower(o) {
-				case "push":
-					ids = append(ids, steps.StepPush)
-				case "list", "list-images":
-					ids = append(ids, steps.StepList)
-				case "pull":
-					ids = append(ids, steps.StepPull)
-				default:
+				name, err := steps.ParseTestName(o)
+				if err != nil {
 					return exitCode(2, "--only %s: choose push, list or pull", o)
 				}
+				ids = append(ids, name.Step())
 			}
 			env, err := openHeadless(cmd, &f, openOptions{lock: true})
 			if err != nil {
@@ -363,14 +358,14 @@ func printStatus(env *labEnv, s steps.Status) {
 		if !r.Created {
 			owner = "adopted"
 		}
-		line := fmt.Sprintf("  %s %-15s %-14s %-24s %s (%s)", st.Render(mark), kindLabel[r.Kind], r.Name, r.ID, st.Render(r.State), owner)
+		line := fmt.Sprintf("  %s %-15s %-14s %-24s %s (%s)", st.Render(mark), r.Kind.Label(), r.Name, r.ID, st.Render(r.State.Label()), owner)
 		out.line(line)
 		if r.Detail != "" {
 			out.line(cliStyles.faint.Render("      " + r.Detail))
 		}
 	}
 	for _, r := range s.Leftovers {
-		out.line(fmt.Sprintf("  %s %-15s %-14s %-24s %s %s", cliStyles.warn.Render("!"), kindLabel[r.Kind], r.Name, r.ID, r.State, cliStyles.faint.Render("(tagged "+r.Detail+", not in the state file)")))
+		out.line(fmt.Sprintf("  %s %-15s %-14s %-24s %s %s", cliStyles.warn.Render("!"), r.Kind.Label(), r.Name, r.ID, r.State.Label(), cliStyles.faint.Render("(tagged "+r.Detail+", not in the state file)")))
 	}
 	if s.DNSError != "" {
 		out.line("  DNS: " + s.DNSError)
@@ -382,7 +377,7 @@ func printStatus(env *labEnv, s steps.Status) {
 		}
 		out.line(fmt.Sprintf("  %s %s", st.Render(mark), lookupText(l)))
 	}
-	for _, name := range []string{"push", "list-images", "pull"} {
+	for _, name := range steps.TestNames {
 		if t, ok := s.Tests[name]; ok {
 			out.line(fmt.Sprintf("  last %s test: %s (%s)", name, t.Verdict(), map[bool]string{true: "as predicted", false: "NOT as predicted"}[t.Match]))
 		}

@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/steps"
 )
 
@@ -48,24 +49,16 @@ func seconds(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-var kindLabel = map[string]string{
-	steps.KindSecurityGroup: "security group",
-	steps.KindIngressRule:   "ingress rule",
-	steps.KindEndpoint:      "endpoint",
-	steps.KindImageTag:      "image tag",
-	steps.KindEnvFile:       "env file",
-	steps.KindStateFile:     "state file",
-	steps.KindVPCAttributes: "VPC attributes",
-	steps.KindRepository:    "repository",
-}
-
-func stateStyle(state string) (string, lipgloss.Style) {
-	switch strings.ToLower(state) {
-	case steps.ResFailed, awsops.StateRejected:
+// stateStyle draws a resource state in the printer's glyphs: ✘ failed,
+// ◌ still moving, ✔ in yellow for what is settled but worth a look (kept,
+// adopted, restored), ✔ in green otherwise.
+func stateStyle(state steps.ResourceState) (string, lipgloss.Style) {
+	switch state.Tone() {
+	case steps.ToneBad:
 		return "✘", cliStyles.err
-	case steps.ResCreating, awsops.StatePending, steps.ResDeleting, steps.ResWaiting:
+	case steps.ToneBusy:
 		return "◌", cliStyles.warn
-	case steps.ResKept, steps.ResAdopted, steps.ResRestored:
+	case steps.ToneNotice:
 		return "✔", cliStyles.warn
 	}
 	return "✔", cliStyles.ok
@@ -84,10 +77,7 @@ func (p *printer) event(e steps.Event) {
 			return
 		}
 		mark, st := stateStyle(r.State)
-		label := kindLabel[r.Kind]
-		if label == "" {
-			label = r.Kind
-		}
+		label := r.Kind.Label()
 		id := r.ID
 		if id == "" {
 			id = "…"
@@ -96,7 +86,7 @@ func (p *printer) event(e steps.Event) {
 		if !r.Since.IsZero() {
 			el = seconds(e.Time.Sub(r.Since))
 		}
-		s := fmt.Sprintf("  %s %-15s %-14s %-24s %s", st.Render(mark), label, r.Name, id, st.Render(r.State))
+		s := fmt.Sprintf("  %s %-15s %-14s %-24s %s", st.Render(mark), label, r.Name, id, st.Render(r.State.Label()))
 		if el != "" {
 			s += " " + cliStyles.faint.Render("["+el+"]")
 		}
@@ -164,9 +154,18 @@ func (p *printer) event(e steps.Event) {
 	case steps.EventFailed:
 		p.line(cliStyles.err.Render("✘ ") + e.Message + ": " + e.Error)
 		if e.Fix != "" {
-			p.line("  fix: " + e.Fix)
+			p.line("  " + kindTag(e.ErrKind) + "fix: " + e.Fix)
 		}
 	}
+}
+
+// kindTag names the kind of a problem before its fix ("[AWS had a
+// problem] "), so a learner sees at once whose move it is.
+func kindTag(k problem.Kind) string {
+	if !k.Known() {
+		return ""
+	}
+	return cliStyles.faint.Render("["+k.Label()+"]") + " "
 }
 
 func lookupText(l awsops.Lookup) string {
@@ -193,7 +192,7 @@ func printTest(p *printer, t steps.TestResult) {
 	if !t.Match {
 		expect = cliStyles.err.Render("but the policy predicts " + t.ExpectedVerdict())
 	}
-	what := t.Name + " " + t.Repository
+	what := string(t.Name) + " " + t.Repository
 	if t.Tag != "" {
 		what += ":" + t.Tag
 	}

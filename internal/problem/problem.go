@@ -83,6 +83,10 @@ func (k Kind) Label() string {
 	return string(k)
 }
 
+// Known reports whether the kind says more than "something went wrong",
+// so it is worth showing beside the fix.
+func (k Kind) Known() bool { return k != "" && k != Unknown }
+
 // Retryable reports whether running the same thing again, unchanged, may
 // succeed (AWS was busy, slow or unreachable, or something was still in use).
 func (k Kind) Retryable() bool {

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/steps"
+)
+
+// TestPrinterDrawsStatesByMeaning: the headless progress lines take their
+// mark and words from the steps vocabulary, so a state AWS reports (expired)
+// or one teardown adds (waiting for the network interfaces) reads right.
+func TestPrinterDrawsStatesByMeaning(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		state steps.ResourceState
+		want  string
+	}{
+		{steps.ResReleasing, "◌ endpoint        ecr.dkr        vpce-1                   waiting for its network interfaces [3.0s]"},
+		{steps.ResReleased, "✔ endpoint        ecr.dkr        vpce-1                   released [3.0s]"},
+		{steps.ResExpired, "✘ endpoint        ecr.dkr        vpce-1                   expired"},
+		{steps.ResPendingAcceptance, "◌ endpoint        ecr.dkr        vpce-1                   pending acceptance"},
+		{steps.ResAdopted, "✔ endpoint        ecr.dkr        vpce-1                   adopted"},
+	} {
+		var b bytes.Buffer
+		r := &steps.ResourceEvent{Kind: steps.KindEndpoint, ID: "vpce-1", Name: steps.EndpointDKR, State: tc.state}
+		if tc.state == steps.ResReleasing || tc.state == steps.ResReleased {
+			r.Since = t0
+		}
+		newPrinter(&b, false).event(steps.Event{Kind: steps.EventResource, Time: t0.Add(3 * time.Second), Resource: r})
+		if got := strings.TrimSpace(ansi.Strip(b.String())); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.state, got, tc.want)
+		}
+	}
+}
+
+// TestPrinterShowsTheKindOfAFailure: a failed step says what kind of
+// problem it is and what to do, never the SDK's stack.
+func TestPrinterShowsTheKindOfAFailure(t *testing.T) {
+	var b bytes.Buffer
+	err := &problem.Error{Kind: problem.Server, Op: "create the endpoints", Code: "InternalError", Message: "An internal error has occurred",
+		Fix: "wait a minute and run the command again"}
+	newPrinter(&b, false).event(steps.Event{Kind: steps.EventFailed, Message: "VPC endpoints", Error: err.Error(), Fix: err.Fix, ErrKind: err.Kind})
+	got := ansi.Strip(b.String())
+	for _, want := range []string{"✘ VPC endpoints: create the endpoints: InternalError: An internal error has occurred",
+		"AWS had a problem", "fix: wait a minute and run the command again"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failure lines lack %q:\n%s", want, got)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/steps"
+)
+
+// TestTeardownFollowsAnEndpointsSubStates: an interface endpoint's line
+// goes deleting → deleted → waiting for its network interfaces → released,
+// spinning again while the interfaces are released and settling after.
+func TestTeardownFollowsAnEndpointsSubStates(t *testing.T) {
+	m := &Model{tdIndex: map[string]*ResourceLine{}}
+	st := NewStyles(true)
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	send := func(state steps.ResourceState, at time.Duration) ResourceLine {
+		m.teardownEvent(steps.Event{Kind: steps.EventResource, Step: steps.StepTeardown, Time: t0.Add(at),
+			Resource: &steps.ResourceEvent{Kind: steps.KindEndpoint, ID: "vpce-1", Name: steps.EndpointDKR, State: state, Since: t0}})
+		if len(m.teardown) != 1 {
+			t.Fatalf("%d lines for one endpoint", len(m.teardown))
+		}
+		return *m.teardown[0]
+	}
+	screen := func(l ResourceLine, now time.Duration) string {
+		return ansi.Strip(RenderResourceLines(st, []ResourceLine{l}, "●", t0.Add(now), 100))
+	}
+	if l := send(steps.ResDeleting, 0); !l.busy() || !strings.Contains(screen(l, time.Second), "● ecr.dkr interface endpoint") {
+		t.Fatalf("deleting: %+v\n%s", l, screen(l, time.Second))
+	}
+	if l := send(steps.ResDeleted, 5*time.Second); l.busy() || !strings.Contains(screen(l, 6*time.Second), "✓") {
+		t.Fatalf("deleted: %+v", l)
+	}
+	l := send(steps.ResReleasing, 6*time.Second)
+	if !l.busy() || !strings.Contains(screen(l, 9*time.Second), "waiting for its network interfaces") {
+		t.Fatalf("releasing: %+v\n%s", l, screen(l, 9*time.Second))
+	}
+	l = send(steps.ResReleased, 20*time.Second)
+	if out := screen(l, 25*time.Second); l.busy() || !strings.Contains(out, "✓") || !strings.Contains(out, "released") || !strings.Contains(out, "[20.0s]") {
+		t.Fatalf("released: %+v\n%s", l, out)
+	}
+}
+
+// TestEveryStateHasItsColour: the progress lines colour states by their
+// meaning; states AWS reports in other spellings or that are new to the
+// wizard still read as what they are.
+func TestEveryStateHasItsColour(t *testing.T) {
+	st := NewStyles(true)
+	for state, want := range map[steps.ResourceState]string{
+		steps.ResRejected: "failed", steps.ResExpired: "failed", steps.ResFailed: "failed",
+		steps.ResReleasing: "deleting", steps.ResDeleting: "deleting",
+		steps.ResPendingAcceptance: "pending", steps.ResCreating: "pending", steps.ResWaiting: "pending",
+		steps.ResReleased: "deleted", steps.ResDeleted: "deleted", steps.ResKept: "deleted", steps.ResGone: "deleted",
+		steps.ResAvailable: "available", steps.ResCreated: "available", steps.ResAdopted: "available", steps.ResRestored: "available",
+	} {
+		got := map[string]string{
+			st.StateFailed.Render("x"): "failed", st.StateDeleting.Render("x"): "deleting", st.StatePending.Render("x"): "pending",
+			st.StateDeleted.Render("x"): "deleted", st.StateAvailable.Render("x"): "available",
+		}[st.stateStyle(state).Render("x")]
+		if got != want {
+			t.Errorf("%s is drawn as %q, want %q", state, got, want)
+		}
+	}
+}
+
+// TestSkippedHasItsOwnMark: a skipped step is not drawn as passed.
+func TestSkippedHasItsOwnMark(t *testing.T) {
+	st := NewStyles(true)
+	marks := map[string]steps.StepStatus{}
+	for _, s := range []steps.StepStatus{steps.StatusPending, steps.StatusDone, steps.StatusFailed, steps.StatusSkipped} {
+		mark := ansi.Strip(st.stepMark(s, "●"))
+		if other, ok := marks[mark]; ok {
+			t.Errorf("%q and %q share the mark %q", s, other, mark)
+		}
+		marks[mark] = s
+	}
+}
+
+// TestFixSaysTheKind: the fix under a failure names the kind of problem.
+func TestFixSaysTheKind(t *testing.T) {
+	err := &steps.StepError{Step: steps.StepEndpoints, Title: "VPC endpoints", Fix: "wait a minute and run the command again",
+		Err: &problem.Error{Kind: problem.Server, Code: "InternalError", Message: "boom"}}
+	if got := fixOf(err); got != "[AWS had a problem] wait a minute and run the command again" {
+		t.Errorf("fixOf = %q", got)
+	}
+	if got := fixOf(errors.New("plain")); got != "" {
+		t.Errorf("a plain error has no fix: %q", got)
+	}
+	if got := withKind(problem.Unknown, "run it again"); got != "run it again" {
+		t.Errorf("an unknown kind is not shown: %q", got)
+	}
+}
