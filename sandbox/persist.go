@@ -35,17 +35,11 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// DefaultStateDir is $XDG_STATE_HOME/ecr-vpce-lab/sandbox, falling back to
-// ~/.local/state/ecr-vpce-lab/sandbox.
-func DefaultStateDir() (string, error) {
-	if x := os.Getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
-		return filepath.Join(x, "ecr-vpce-lab", "sandbox"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("no state directory: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "ecr-vpce-lab", "sandbox"), nil
+// HoldsWorld reports whether dir holds a saved world itself (rather than,
+// say, a directory that has one in a folder of its own).
+func HoldsWorld(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, stateFile))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // writeFileAtomic writes data so readers see the old or the new content.

@@ -144,15 +144,20 @@ func TestOptionsValidation(t *testing.T) {
 	}
 }
 
-func TestDefaultStateDir(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", "/x/state")
-	if d, _ := DefaultStateDir(); d != "/x/state/ecr-vpce-lab/sandbox" {
-		t.Errorf("with XDG_STATE_HOME: %s", d)
+func TestHoldsWorld(t *testing.T) {
+	dir := t.TempDir()
+	if HoldsWorld(dir) {
+		t.Error("an empty directory holds a world")
 	}
-	t.Setenv("XDG_STATE_HOME", "")
-	t.Setenv("HOME", "/home/learner")
-	if d, _ := DefaultStateDir(); d != "/home/learner/.local/state/ecr-vpce-lab/sandbox" {
-		t.Errorf("fallback: %s", d)
+	sb := startSandbox(t, Options{StateDir: dir})
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !HoldsWorld(dir) {
+		t.Error("the directory of a saved world does not hold one")
+	}
+	if HoldsWorld(filepath.Dir(dir)) {
+		t.Error("its parent holds a world")
 	}
 }
 

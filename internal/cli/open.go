@@ -229,6 +229,18 @@ func resolveStateDir(flag string) (string, error) {
 	return d, nil
 }
 
+// worldDir is where the sandbox of the state directory keeps its world:
+// its sandbox folder, or the directory itself when it holds a world, as
+// 'ecr-vpce-lab sandbox --state-dir DIR' left it before --state-dir meant
+// one directory for every command. The lab's commands and the sandbox
+// command both go through here, so they always meet in the same world.
+func worldDir(stateDir string) string {
+	if sandbox.HoldsWorld(stateDir) {
+		return stateDir
+	}
+	return filepath.Join(stateDir, "sandbox")
+}
+
 // cloudOptions returns the Cloud's settings for the sandbox or for AWS, a
 // note saying where the lab runs, and what to release afterwards. The
 // headless commands and the wizard both build their Cloud from it.
@@ -251,7 +263,7 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	if err != nil {
 		return awsops.Options{}, "", nil, exitCode(2, "--sandbox-timing: %v", err)
 	}
-	dir := filepath.Join(stateDir, "sandbox")
+	dir := worldDir(stateDir)
 	region := f.region
 	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: dir, Region: region, Timing: timing})
 	if err != nil {

@@ -57,7 +57,7 @@ type sandboxProc struct {
 func (h *procHome) startSandbox(args ...string) *sandboxProc {
 	t := h.t
 	t.Helper()
-	cmd := exec.Command(h.bin, append([]string{"sandbox", "--state-dir", filepath.Join(h.state, "sandbox"), "--timing", "instant"}, args...)...)
+	cmd := exec.Command(h.bin, append([]string{"sandbox", "--state-dir", h.state, "--timing", "instant"}, args...)...)
 	cmd.Env = h.env()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

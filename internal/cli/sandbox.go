@@ -27,8 +27,10 @@ func newSandboxCmd() *cobra.Command {
 			"registry and the VPC's DNS of a practice account on 127.0.0.1, with AWS's own wire\n" +
 			"protocols, so the AWS CLI, SDKs, skopeo and dig work against it unchanged. It prints `export` lines first (redirect them to a file and\n" +
 			"source it, or copy them), then serves in the foreground until interrupted; lines\n" +
-			"starting with # are comments. The world is saved in the state directory\n" +
-			"after every change and is there again on the next start; --reset starts afresh.\n\n" +
+			"starting with # are comments. The world is saved in the state directory (the\n" +
+			"one the lab's commands use, in its sandbox folder) after every change and is\n" +
+			"there again on the next start, so 'up --sandbox' and this command share it;\n" +
+			"--reset starts afresh.\n\n" +
 			"The lab's curl commands address the metadata service as http://169.254.169.254;\n" +
 			"against the sandbox use $AWS_EC2_METADATA_SERVICE_ENDPOINT in its place.\n\n" +
 			"The registry is $ECR_REGISTRY (plain HTTP: skopeo needs --dest-tls-verify=false,\n" +
@@ -63,13 +65,11 @@ func newSandboxCmd() *cobra.Command {
 			if flags.Changed("dns-switch-after") {
 				t.DNSSwitch = dnsSwitch
 			}
-			if stateDir == "" {
-				if stateDir, err = sandbox.DefaultStateDir(); err != nil {
-					return exitCode(1, "%v", err)
-				}
+			if stateDir, err = resolveStateDir(stateDir); err != nil {
+				return err
 			}
 			sb, err := sandbox.Start(cmd.Context(), sandbox.Options{
-				Account: account, Region: region, StateDir: stateDir, Reset: reset,
+				Account: account, Region: region, StateDir: worldDir(stateDir), Reset: reset,
 				Timing: t, IMDSv2Required: imdsv2, Faults: faults,
 			})
 			if err != nil {
@@ -93,7 +93,7 @@ func newSandboxCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&stateDir, "state-dir", "", "directory of the saved world (default $XDG_STATE_HOME/ecr-vpce-lab/sandbox)")
+	addStateDirFlag(cmd, &stateDir)
 	f.BoolVar(&reset, "reset", false, "discard the saved world and start a fresh one")
 	f.StringVar(&timing, "timing", "realistic", "endpoint life-cycle timing: "+strings.Join(sandbox.TimingNames(), " or "))
 	f.StringVar(&account, "account", sandbox.DefaultAccount, "account id of the world")

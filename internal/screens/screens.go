@@ -51,7 +51,7 @@ func Capture(ctx context.Context, bin, scratch string) ([]Shot, error) {
 	// The sandbox serves on its own with short delays, so the endpoints are
 	// caught pending and DNS is caught public; the wizard finds it through
 	// the state directory.
-	sb := exec.CommandContext(ctx, bin, "sandbox", "--state-dir", filepath.Join(state, "ecr-vpce-lab", "sandbox"),
+	sb := exec.CommandContext(ctx, bin, "sandbox", "--state-dir", filepath.Join(state, "ecr-vpce-lab"),
 		"--endpoint-available-after", "4s", "--dns-switch-after", "10s", "--endpoint-delete-after", "1s", "--eni-release-after", "1s")
 	sb.Env = env
 	out, err := sb.StdoutPipe()
