@@ -113,7 +113,7 @@ func TestGuardRefusesNonLoopback(t *testing.T) {
 		o.DNSServer = "192.0.2.53:53"
 	})
 	ctx := context.Background()
-	_, _, err = cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
+	_, _, err = cloud.SaveImage(ctx, sandbox.RepoA, "v1", filepath.Join(t.TempDir(), "image"))
 	if problem.KindOf(err) != problem.Network || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("push to a non-loopback registry: kind %s: %v", problem.KindOf(err), err)
 	}
@@ -421,40 +421,88 @@ func TestRegistryPushDeniedPullAndListAllowed(t *testing.T) {
 	// Seed v1 with a token from the sandbox.
 	tok := registryPassword(t, sb)
 	reg.Seed(t, sandbox.RepoA, "v1", tok)
-	msg := "User: arn:aws:sts::" + sb.Account() + ":assumed-role/x/i-1 is not authorized to perform: ecr:PutImage on resource: " +
-		policy.RepositoryARN(sb.Region(), sb.Account(), sandbox.RepoA) + " with an explicit deny in a VPC endpoint policy"
-	reg.SetRefuser(func(r *http.Request) string {
-		if labtest.IsManifestPut(r) {
-			return msg
+
+	// The local copy, made while nothing refuses it (docker pull).
+	dir := filepath.Join(t.TempDir(), "image")
+	li, cmds, err := cloud.SaveImage(ctx, sandbox.RepoA, "v1", dir)
+	if err != nil || li.Layers == 0 || li.Bytes == 0 || li.Digest == "" || li.Dir != dir || li.Ref() != "team-a/alpine:v1" {
+		t.Fatalf("SaveImage: %+v %v", li, err)
+	}
+	if len(cmds) != 2 || cmds[1].String() != "docker pull "+sb.Account()+".dkr.ecr.us-west-2.amazonaws.com/team-a/alpine:v1" {
+		t.Fatalf("SaveImage commands %v", cmds)
+	}
+	if got, err := awsops.OpenLocalImage(dir, sandbox.RepoA, "v1"); err != nil || got.Digest != li.Digest {
+		t.Fatalf("OpenLocalImage: %+v %v", got, err)
+	}
+	if _, err := awsops.OpenLocalImage(dir, sandbox.RepoA, "v9"); !errors.Is(err, awsops.ErrNoLocalImage) {
+		t.Fatalf("OpenLocalImage of another tag: %v", err)
+	}
+
+	// An endpoint policy that denies PutImage and every read.
+	msg := func(action string) string {
+		return "User: arn:aws:sts::" + sb.Account() + ":assumed-role/x/i-1 is not authorized to perform: " + action + " on resource: " +
+			policy.RepositoryARN(sb.Region(), sb.Account(), sandbox.RepoA) + " with an explicit deny in a VPC endpoint policy"
+	}
+	denyReads := func(r *http.Request) string {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.URL.Path, "/manifests/") {
+			return msg("ecr:BatchGetImage")
+		}
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
+			return msg("ecr:GetDownloadUrlForLayer")
 		}
 		return ""
-	})
-	res, cmds, err := cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
-	if err != nil {
-		t.Fatalf("PushCopy: %v", err)
 	}
-	if res.Allowed || res.Code != "DENIED" || res.Message != msg || res.Action != "ecr:PutImage" || res.LayersExisting < 2 || res.LayersUploaded != 0 {
+	reg.SetRefuser(func(r *http.Request) string {
+		if labtest.IsManifestPut(r) {
+			return msg("ecr:PutImage")
+		}
+		return denyReads(r)
+	})
+	before := len(reg.Requests())
+	res, cmds, err := cloud.PushImage(ctx, li, sandbox.RepoA, "v2")
+	if err != nil {
+		t.Fatalf("PushImage: %v", err)
+	}
+	if res.Allowed || res.Code != "DENIED" || res.Message != msg("ecr:PutImage") || res.Action != "ecr:PutImage" ||
+		res.LayersExisting != li.Layers || res.LayersUploaded != 0 || res.Digest != li.Digest {
 		t.Fatalf("push result %+v", res)
 	}
-	if res.Registry != sb.Account()+".dkr.ecr."+sb.Region()+".amazonaws.com" || len(cmds) != 4 || !strings.HasPrefix(cmds[3].String(), "docker push "+res.Registry+"/team-a/alpine:v2") {
+	host := sb.Account() + ".dkr.ecr." + sb.Region() + ".amazonaws.com"
+	if res.Registry != host || len(cmds) != 3 || cmds[1].String() != "docker tag "+host+"/team-a/alpine:v1 "+host+"/team-a/alpine:v2" ||
+		cmds[2].String() != "docker push "+host+"/team-a/alpine:v2" {
 		t.Fatalf("registry %q, commands %v", res.Registry, cmds)
 	}
+	// A push reads nothing: no manifest GET or HEAD, no blob download.
+	for _, rq := range reg.Requests()[before:] {
+		if strings.HasPrefix(rq, "GET ") && strings.Contains(rq, "/blobs/") || strings.Contains(rq, "/manifests/") && !strings.HasPrefix(rq, "PUT ") {
+			t.Errorf("the push read from the repository: %s", rq)
+		}
+	}
+	// The same policy refuses the pull, for BatchGetImage.
 	pull, _, err := cloud.Pull(ctx, sandbox.RepoA, "v1")
-	if err != nil || !pull.Allowed || pull.Layers != 2 || pull.Bytes == 0 {
+	if err != nil || pull.Allowed || pull.Action != "ecr:BatchGetImage" || pull.Message != msg("ecr:BatchGetImage") {
+		t.Fatalf("Pull under a deny: %+v %v", pull, err)
+	}
+
+	// Pulls denied, PutImage allowed: the push goes through.
+	reg.SetRefuser(denyReads)
+	res, _, err = cloud.PushImage(ctx, li, sandbox.RepoA, "v2")
+	if err != nil || !res.Allowed {
+		t.Fatalf("push with only reads denied: %+v %v", res, err)
+	}
+
+	// Nothing refused: pull and list work.
+	reg.SetRefuser(nil)
+	pull, _, err = cloud.Pull(ctx, sandbox.RepoA, "v2")
+	if err != nil || !pull.Allowed || pull.Layers != li.Layers || pull.Digest != li.Digest {
 		t.Fatalf("Pull: %+v %v", pull, err)
 	}
 	list, cmd, err := cloud.ListImages(ctx, sandbox.RepoA)
-	if err != nil || !list.Allowed || len(list.Images) == 0 || list.Images[0].Tag != "v1" {
+	if err != nil || !list.Allowed || len(list.Images) == 0 {
 		t.Fatalf("ListImages: %+v %v", list, err)
 	}
 	if cmd.String() != "aws ecr list-images --repository-name team-a/alpine --region us-west-2" {
 		t.Fatalf("list command %q", cmd.String())
-	}
-	// The policy lifted: the push goes through.
-	reg.SetRefuser(nil)
-	res, _, err = cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
-	if err != nil || !res.Allowed {
-		t.Fatalf("push without a refusal: %+v %v", res, err)
 	}
 	seen := map[string]bool{}
 	for _, c := range log.all() {
@@ -467,10 +515,40 @@ func TestRegistryPushDeniedPullAndListAllowed(t *testing.T) {
 			t.Errorf("observer did not see registry %s: %v", op, seen)
 		}
 	}
+
+	// Into a registry that lacks the layers, the push uploads them.
+	empty := labtest.StartRegistry(t, sb.VerifyRegistryPassword)
+	other, _ := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = empty.Addr })
+	res, _, err = other.PushImage(ctx, li, sandbox.RepoA, "v2")
+	if err != nil || !res.Allowed || res.LayersUploaded != li.Layers || res.LayersExisting != 0 {
+		t.Fatalf("push into an empty registry: %+v %v", res, err)
+	}
+
+	// A damaged copy is no copy: a missing blob is noticed.
+	m, _ := filepath.Glob(filepath.Join(dir, "blobs", "sha256", "*"))
+	for _, f := range m {
+		if strings.HasSuffix(li.Digest, filepath.Base(f)) {
+			continue
+		}
+		if err := os.Truncate(f, 1); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if _, err := awsops.OpenLocalImage(dir, sandbox.RepoA, "v1"); !errors.Is(err, awsops.ErrNoLocalImage) {
+		t.Fatalf("OpenLocalImage of a damaged copy: %v", err)
+	}
+	if _, err := cloud.RemoveLocalImage(ctx, li); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the local copy is still there: %v", err)
+	}
+
 	// A wrong password is an error, not a refusal.
 	reg2 := labtest.StartRegistry(t, func(string) bool { return false })
 	bad, _ := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = reg2.Addr })
-	_, _, err = bad.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
+	_, _, err = bad.SaveImage(ctx, sandbox.RepoA, "v1", filepath.Join(t.TempDir(), "image"))
 	if problem.KindOf(err) != problem.InvalidCredentials {
 		t.Fatalf("bad registry login: kind %s: %v", problem.KindOf(err), err)
 	}
@@ -555,10 +633,12 @@ func TestDockerCLI(t *testing.T) {
 echo "$@" >> ` + log + `
 case "$1" in
 login) cat > /dev/null; echo "Login Succeeded" ;;
+image) echo "Error: No such image: $3" >&2; exit 1 ;;
 pull) echo "v1: Pulling from team-a/alpine"; echo "Digest: sha256:abc"; echo "Status: Image is up to date" ;;
 tag) ;;
 push) echo "The push refers to repository [x/team-a/alpine]"; echo "78a822fe2a2d: Layer already exists"
       echo "denied: User: arn:aws:sts::123456789012:assumed-role/r/i is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine with an explicit deny in a VPC endpoint policy"; exit 1 ;;
+rmi) echo "Untagged: $2" ;;
 esac
 `
 	docker := filepath.Join(dir, "docker")
@@ -567,18 +647,32 @@ esac
 	}
 	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.DockerCLI = docker; o.RegistryAddr = "127.0.0.1:5000" })
 	ctx := context.Background()
-	res, cmds, err := cloud.PushCopy(ctx, sandbox.RepoA, "v1", "v2")
-	if err != nil || res.Allowed || res.Code != "DENIED" || res.LayersExisting != 1 || !strings.HasSuffix(res.Message, "with an explicit deny in a VPC endpoint policy") || len(cmds) != 4 {
+	li, _, err := cloud.SaveImage(ctx, sandbox.RepoA, "v1", filepath.Join(dir, "unused"))
+	if err != nil || !li.Docker || !li.Pulled || li.Digest != "sha256:abc" {
+		t.Fatalf("docker save: %+v %v", li, err)
+	}
+	res, cmds, err := cloud.PushImage(ctx, li, sandbox.RepoA, "v2")
+	if err != nil || res.Allowed || res.Code != "DENIED" || res.LayersExisting != 1 || !strings.HasSuffix(res.Message, "with an explicit deny in a VPC endpoint policy") || len(cmds) != 3 {
 		t.Fatalf("docker push: %+v %v", res, err)
 	}
 	pull, _, err := cloud.Pull(ctx, sandbox.RepoA, "v1")
 	if err != nil || !pull.Allowed || pull.Digest != "sha256:abc" {
 		t.Fatalf("docker pull: %+v %v", pull, err)
 	}
+	if _, err := cloud.RemoveLocalImage(ctx, li, "v2"); err != nil {
+		t.Fatalf("docker rmi: %v", err)
+	}
 	b, _ := os.ReadFile(log)
-	want := "login --username AWS --password-stdin 127.0.0.1:5000\npull 127.0.0.1:5000/team-a/alpine:v1\ntag 127.0.0.1:5000/team-a/alpine:v1 127.0.0.1:5000/team-a/alpine:v2\npush 127.0.0.1:5000/team-a/alpine:v2\n"
-	if !strings.HasPrefix(string(b), want) {
-		t.Fatalf("docker calls:\n%s", b)
+	r := "127.0.0.1:5000/team-a/alpine"
+	want := "login --username AWS --password-stdin 127.0.0.1:5000\nimage inspect " + r + ":v1\npull " + r + ":v1\n" +
+		"login --username AWS --password-stdin 127.0.0.1:5000\ntag " + r + ":v1 " + r + ":v2\npush " + r + ":v2\n" +
+		"login --username AWS --password-stdin 127.0.0.1:5000\npull " + r + ":v1\n" +
+		"rmi " + r + ":v2 " + r + ":v1\n"
+	if string(b) != want {
+		t.Fatalf("docker calls:\n%s\nwant\n%s", b, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "unused")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("with docker, nothing is written to the state directory: %v", err)
 	}
 }
 

@@ -18,8 +18,9 @@ type Command struct {
 	Shell string `json:"shell,omitempty"`
 	// Comment explains the command in one line.
 	Comment string `json:"comment,omitempty"`
-	// Check marks a command that only looks (host, dig): transcripts write
-	// it commented out, since its tools and answers differ by machine.
+	// Check marks a command that transcripts write commented out, since its
+	// tools and answers differ by machine: one that only looks (host, dig),
+	// or one of docker's (login, pull, tag, push, rmi).
 	Check bool `json:"check,omitempty"`
 }
 

@@ -230,6 +230,20 @@ func (c *Cloud) login(ctx context.Context) (registryAuth, error) {
 type regStep struct {
 	action string
 	status int
+	// digest is the blob a blob request is about ("" for others).
+	digest string
+}
+
+// blobDigest names the blob of a registry request: the path's last element
+// for /blobs/DIGEST, the digest parameter for a finished upload.
+func blobDigest(r *http.Request) string {
+	if d := r.URL.Query().Get("digest"); d != "" {
+		return d
+	}
+	if i := strings.LastIndex(r.URL.Path, "/blobs/"); i >= 0 && !strings.Contains(r.URL.Path, "/blobs/uploads") {
+		return r.URL.Path[i+len("/blobs/"):]
+	}
+	return ""
 }
 
 // regTransport reports registry requests to the observer, named by the ECR
@@ -281,7 +295,7 @@ func (t *regTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	t.mu.Lock()
-	t.log = append(t.log, regStep{action: action, status: status})
+	t.log = append(t.log, regStep{action: action, status: status, digest: blobDigest(r)})
 	t.mu.Unlock()
 	call := Call{Service: "registry", Operation: action, Start: start, Duration: time.Since(start), Err: err, Code: code}
 	if retryableStatus(status) {
@@ -401,15 +415,6 @@ func registryError(op string, err error) error {
 	return classify(op, err)
 }
 
-func putImageSent(steps []regStep) bool {
-	for _, s := range steps {
-		if s.action == "PutImage" {
-			return true
-		}
-	}
-	return false
-}
-
 // refusedAction names the ECR action the registry refused, from the
 // operation's requests.
 func refusedAction(steps []regStep) string {
@@ -419,82 +424,6 @@ func refusedAction(steps []regStep) string {
 		}
 	}
 	return ""
-}
-
-// PushCopy pushes REPO:toTag made of REPO:fromTag's layers, so every layer
-// already exists in the registry and only PutImage is at stake, as in the
-// lab. A refusal by the registry is an outcome, not an error.
-func (c *Cloud) PushCopy(ctx context.Context, repo, fromTag, toTag string) (PushResult, []Command, error) {
-	const op = "push the image"
-	if c.opts.DockerCLI != "" {
-		return c.dockerPush(ctx, repo, fromTag, toTag)
-	}
-	a, err := c.login(ctx)
-	if err != nil {
-		if o, ok := refusal(err); ok {
-			o.Action = "ecr:GetAuthorizationToken"
-			return PushResult{Outcome: o, Repository: repo, Tag: toTag}, nil, nil
-		}
-		return PushResult{}, nil, err
-	}
-	res := PushResult{Registry: a.host, Repository: repo, Tag: toTag}
-	cmds := c.pushCommands(a.host, repo, fromTag, toTag)
-	src, err := parseRef(a.addr, repo, fromTag)
-	if err != nil {
-		return res, cmds, err
-	}
-	dst, err := parseRef(a.addr, repo, toTag)
-	if err != nil {
-		return res, cmds, err
-	}
-	opts, rt := c.remoteOptions(ctx, a)
-	img, err := remote.Image(src, opts...)
-	if err != nil {
-		if o, ok := registryRefusal(err); ok {
-			o.Action = refusedAction(rt.steps())
-			res.Outcome = o
-			return res, cmds, nil
-		}
-		return res, cmds, registryError("read "+repo+":"+fromTag+" to copy its layers", err)
-	}
-	if d, err := img.Digest(); err == nil {
-		res.Digest = d.String()
-	}
-	err = remote.Write(dst, img, opts...)
-	if err == nil && !putImageSent(rt.steps()) {
-		// go-containerregistry skips the manifest PUT when the tag already
-		// names this image; docker push always sends it, and that PUT is
-		// what the endpoint policy judges (ecr:PutImage).
-		err = remote.Put(dst, img, opts...)
-	}
-	for _, s := range rt.steps() {
-		switch {
-		case s.action == "BatchCheckLayerAvailability" && s.status == http.StatusOK:
-			res.LayersExisting++
-		case s.action == "CompleteLayerUpload" && s.status < 300:
-			res.LayersUploaded++
-		}
-	}
-	if err != nil {
-		if o, ok := registryRefusal(err); ok {
-			o.Action = refusedAction(rt.steps())
-			res.Outcome = o
-			return res, cmds, nil
-		}
-		return res, cmds, registryError(op, err)
-	}
-	res.Allowed = true
-	return res, cmds, nil
-}
-
-func (c *Cloud) pushCommands(host, repo, fromTag, toTag string) []Command {
-	login := Command{Shell: "aws ecr get-login-password --region " + c.region + " | docker login --username AWS --password-stdin " + host}
-	return []Command{
-		login,
-		{Args: []string{"docker", "pull", host + "/" + repo + ":" + fromTag}},
-		{Args: []string{"docker", "tag", host + "/" + repo + ":" + fromTag, host + "/" + repo + ":" + toTag}},
-		{Args: []string{"docker", "push", host + "/" + repo + ":" + toTag}},
-	}
 }
 
 // Pull pulls REPO:tag: its manifest, then every layer. A refusal is an
@@ -512,10 +441,7 @@ func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Comma
 		return PullResult{}, nil, err
 	}
 	res := PullResult{Registry: a.host, Repository: repo, Tag: tag}
-	cmds := []Command{
-		{Shell: "aws ecr get-login-password --region " + c.region + " | docker login --username AWS --password-stdin " + a.host},
-		{Args: []string{"docker", "pull", a.host + "/" + repo + ":" + tag}},
-	}
+	cmds := []Command{loginCommand(c.region, a.host), dockerCmd("pull", a.host+"/"+repo+":"+tag)}
 	ref, err := parseRef(a.addr, repo, tag)
 	if err != nil {
 		return res, cmds, err
@@ -570,10 +496,10 @@ func (c *Cloud) SeedImage(ctx context.Context, repo, tag string) ([]Command, err
 		return nil, err
 	}
 	cmds := []Command{
-		{Shell: "aws ecr get-login-password --region " + c.region + " | docker login --username AWS --password-stdin " + a.host},
-		{Args: []string{"docker", "pull", "alpine:latest"}},
-		{Args: []string{"docker", "tag", "alpine:latest", a.host + "/" + repo + ":" + tag}},
-		{Args: []string{"docker", "push", a.host + "/" + repo + ":" + tag}},
+		loginCommand(c.region, a.host),
+		dockerCmd("pull", "alpine:latest"),
+		dockerCmd("tag", "alpine:latest", a.host+"/"+repo+":"+tag),
+		dockerCmd("push", a.host+"/"+repo+":"+tag),
 	}
 	ref, err := parseRef(a.addr, repo, tag)
 	if err != nil {
@@ -630,45 +556,13 @@ func (c *Cloud) dockerLogin(ctx context.Context) (registryAuth, error) {
 	return a, nil
 }
 
-func (c *Cloud) dockerPush(ctx context.Context, repo, fromTag, toTag string) (PushResult, []Command, error) {
-	a, err := c.dockerLogin(ctx)
-	if err != nil {
-		return PushResult{}, nil, err
-	}
-	res := PushResult{Registry: a.host, Repository: repo, Tag: toTag}
-	cmds := c.pushCommands(a.host, repo, fromTag, toTag)
-	src, dst := a.addr+"/"+repo+":"+fromTag, a.addr+"/"+repo+":"+toTag
-	if out, err := c.docker(ctx, "", "pull", src); err != nil {
-		if o, ok := dockerDenied(out); ok {
-			res.Outcome = o
-			return res, cmds, nil
-		}
-		return res, cmds, problem.New(problem.Local, "docker pull", strings.TrimSpace(out), "check that docker is running")
-	}
-	if out, err := c.docker(ctx, "", "tag", src, dst); err != nil {
-		return res, cmds, problem.New(problem.Local, "docker tag", strings.TrimSpace(out), "check that docker is running")
-	}
-	out, err := c.docker(ctx, "", "push", dst)
-	res.LayersExisting = strings.Count(out, "Layer already exists")
-	if err != nil {
-		if o, ok := dockerDenied(out); ok {
-			o.Action = "ecr:PutImage"
-			res.Outcome = o
-			return res, cmds, nil
-		}
-		return res, cmds, problem.New(problem.Local, "docker push", strings.TrimSpace(out), "check that docker is running")
-	}
-	res.Allowed = true
-	return res, cmds, nil
-}
-
 func (c *Cloud) dockerPull(ctx context.Context, repo, tag string) (PullResult, []Command, error) {
 	a, err := c.dockerLogin(ctx)
 	if err != nil {
 		return PullResult{}, nil, err
 	}
 	res := PullResult{Registry: a.host, Repository: repo, Tag: tag}
-	cmds := []Command{{Args: []string{"docker", "pull", a.host + "/" + repo + ":" + tag}}}
+	cmds := []Command{dockerCmd("pull", a.host+"/"+repo+":"+tag)}
 	out, err := c.docker(ctx, "", "pull", a.addr+"/"+repo+":"+tag)
 	if err != nil {
 		if o, ok := dockerDenied(out); ok {

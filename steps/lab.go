@@ -333,7 +333,7 @@ var allSteps = []Step{
 		Summary: "wait until both ECR host names resolve to private addresses in the VPC",
 		run:     (*Lab).runDNS, check: (*Lab).checkDNS, undo: (*Lab).undoNothing},
 	{ID: StepPush, Title: "Push test", Mutates: true,
-		Summary: "push REPO:v2 made of v1's layers: the endpoint policy should refuse PutImage",
+		Summary: "push the local copy of REPO:v1 as REPO:v2: the endpoint policy should refuse PutImage",
 		run:     (*Lab).runPushTest, check: checkTest(StepPush), undo: (*Lab).undoPush},
 	{ID: StepList, Title: "List test",
 		Summary: "list the repository's images through the ECR API: allowed",

@@ -244,7 +244,7 @@ func TestWholeLab(t *testing.T) {
 		}
 	}
 	want := []steps.ResourceKind{steps.KindEndpoint, steps.KindEndpoint, steps.KindEndpoint, steps.KindIngressRule, steps.KindSecurityGroup,
-		steps.KindImageTag, steps.KindEnvFile, steps.KindStateFile}
+		steps.KindImageTag, steps.KindLocalImage, steps.KindEnvFile, steps.KindStateFile}
 	if !slices.Equal(order, want) {
 		t.Fatalf("deletion order %v, want %v", order, want)
 	}
@@ -601,5 +601,106 @@ func TestFailures(t *testing.T) {
 	}
 	if _, err := g.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPushTestPushesTheLocalCopy: the push test pushes the copy of v1 that
+// preflight kept on this machine, so a policy that also denies pulls still
+// refuses the push for PutImage (not for the read of v1), the pull for
+// BatchGetImage, and a policy that denies only pulls lets the push through.
+// A resumed run reuses the copy; teardown removes it and the pushed v2.
+func TestPushTestPushesTheLocalCopy(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	st := f.lab.State()
+	li := st.LocalImage
+	if li == nil || li.Dir != f.store.ImageDir() || li.Ref() != "team-a/alpine:v1" || li.Layers == 0 {
+		t.Fatalf("local copy after Up: %+v", li)
+	}
+	if _, err := os.Stat(filepath.Join(li.Dir, "index.json")); err != nil {
+		t.Fatalf("no image layout in %s: %v", li.Dir, err)
+	}
+	madeIn := map[steps.StepID]bool{}
+	for _, e := range f.all() {
+		if e.Kind == steps.EventResource && e.Resource.Kind == steps.KindLocalImage && e.Resource.State == steps.ResCreated {
+			madeIn[e.Step] = true
+		}
+	}
+	if !madeIn[steps.StepPreflight] || len(madeIn) != 1 {
+		t.Fatalf("the local copy was made in %v, want preflight only", madeIn)
+	}
+
+	both, err := policy.Default(st.Account, st.Region, policy.DefaultRepository, []string{"ecr:PutImage", "ecr:BatchGetImage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.ApplyPolicy(ctx, both, steps.TargetBoth); err != nil {
+		t.Fatal(err)
+	}
+	f.reset()
+	res, err := f.lab.Tests(ctx, steps.StepPush, steps.StepPull)
+	if err != nil || len(res) != 2 {
+		t.Fatalf("Tests: %v %+v", err, res)
+	}
+	push, pull := res[0], res[1]
+	if push.Outcome.Allowed || !push.Match || push.Outcome.Action != "ecr:PutImage" || push.ExpectedAction != "ecr:PutImage" ||
+		!strings.Contains(push.Outcome.Message, "ecr:PutImage") || push.Push.LayersExisting != li.Layers {
+		t.Fatalf("push under deny PutImage+BatchGetImage: %+v / %+v", push.Outcome, push.Push)
+	}
+	if pull.Outcome.Allowed || !pull.Match || pull.Outcome.Action != "ecr:BatchGetImage" || !strings.Contains(pull.Outcome.Message, "ecr:BatchGetImage") {
+		t.Fatalf("pull under deny PutImage+BatchGetImage: %+v", pull.Outcome)
+	}
+	for _, e := range f.all() {
+		if e.Kind == steps.EventCommand && e.Step == steps.StepPush && strings.HasPrefix(e.Command.String(), "docker pull") {
+			t.Fatalf("the push test pulls: %s", e.Command)
+		}
+	}
+
+	// Deny pulls only: the push goes through, as the simulation predicts.
+	pullsOnly, _ := policy.Default(st.Account, st.Region, policy.DefaultRepository, []string{"ecr:BatchGetImage"})
+	if err := f.lab.ApplyPolicy(ctx, pullsOnly, steps.TargetBoth); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.Run(ctx, steps.StepPush); err != nil {
+		t.Fatalf("push with pulls denied: %v", err)
+	}
+	if r := f.lab.State().Tests["push"]; !r.Outcome.Allowed || !r.Match || r.Expected != policy.ResultAllow {
+		t.Fatalf("push with pulls denied: %+v", r)
+	}
+	if tags := f.lab.State().PushedTags; len(tags) != 1 || tags[0] != "v2" {
+		t.Fatalf("pushed tags %v", tags)
+	}
+
+	// Resumed by a new process: the copy on disk is used, not read again.
+	lab2, err := steps.New(steps.Config{Mode: "sandbox", EnvFile: f.env}, f.cloud, f.store, steps.NewEmitter(func(e steps.Event) {
+		if e.Step != steps.StepTeardown && e.Kind == steps.EventResource && e.Resource.Kind == steps.KindLocalImage && e.Resource.State != steps.ResExists {
+			t.Errorf("resumed run: local copy %s", e.Resource.State)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lab2.Run(ctx, steps.StepPreflight); err != nil {
+		t.Fatalf("preflight again: %v", err)
+	}
+	if err := lab2.Run(ctx, steps.StepPush); err != nil {
+		t.Fatalf("push again: %v", err)
+	}
+
+	// Teardown removes the copy and v2.
+	f.reset()
+	rep, err := lab2.Teardown(ctx, steps.TeardownOptions{})
+	if err != nil || !rep.Nothing() {
+		t.Fatalf("Teardown: %+v %v", rep, err)
+	}
+	if _, err := os.Stat(li.Dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the local copy is still there: %v", err)
+	}
+	lr, _, _ := f.cloud.ListImages(ctx, policy.DefaultRepository)
+	if len(lr.Images) != 1 || lr.Images[0].Tag != "v1" {
+		t.Fatalf("images after teardown: %+v", lr.Images)
 	}
 }

@@ -238,6 +238,13 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 		it.Message = repo.URI + ":" + l.cfg.SourceTag
 	}
 	add(it)
+	if it.OK {
+		// The image the push test pushes, copied while nothing refuses it.
+		if it, err = l.localImageItem(ctx, fix); err != nil {
+			return items, err
+		}
+		add(it)
+	}
 
 	// Permissions, with DryRun.
 	sg := ""

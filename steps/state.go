@@ -74,6 +74,9 @@ type State struct {
 
 	// PushedTags are tags the push test managed to push (removed on teardown).
 	PushedTags []string `json:"pushedTags,omitempty"`
+	// LocalImage is the copy of SourceTag the push test pushes, kept on this
+	// machine (removed on teardown).
+	LocalImage *awsops.LocalImage `json:"localImage,omitempty"`
 	// Tests holds the last result of each test.
 	Tests map[TestName]TestResult `json:"tests,omitempty"`
 
@@ -132,6 +135,10 @@ func NewStore(dir, mode string) *Store { return &Store{Dir: dir, Mode: mode} }
 
 // Path is the state file's path.
 func (s *Store) Path() string { return filepath.Join(s.Dir, "lab-"+s.Mode+".json") }
+
+// ImageDir is where the local copy of the image to push is kept: beside
+// the state file, as docker keeps images on the learner's machine.
+func (s *Store) ImageDir() string { return filepath.Join(s.Dir, "image-"+s.Mode) }
 
 // ErrNoState means no state file exists.
 var ErrNoState = errors.New("no saved lab state")

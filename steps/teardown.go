@@ -36,8 +36,8 @@ func (r TeardownReport) Nothing() bool { return len(r.Left) == 0 }
 // Teardown removes what the lab created, in dependency order, one event per
 // resource: the endpoints (adopted ones get their policy back instead),
 // then — once their network interfaces are released — the ingress rule and
-// the security group, the pushed tags, the ~/.ecr_security lines and the
-// state file; then it checks by tags that nothing is left.
+// the security group, the pushed tags, the local copy of the image, the
+// ~/.ecr_security lines and the state file; then it checks by tags that nothing is left.
 func (l *Lab) Teardown(ctx context.Context, opts TeardownOptions) (TeardownReport, error) {
 	l.op.Lock()
 	defer l.op.Unlock()
@@ -72,6 +72,9 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 			return rep, err
 		}
 		if run == "" {
+			if err := l.removeLocalImage(ctx, s, &rep); err != nil {
+				return rep, err
+			}
 			item := CheckItem{ID: "nothing-left", Title: "Nothing left", OK: true,
 				Message: "no saved run here, and nothing tagged " + TagKey + " in " + l.cloud.Region()}
 			l.emit(s, Event{Kind: EventCheck, Check: &item})
@@ -171,6 +174,11 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 			return rep, err
 		}
 		rep.Deleted = append(rep.Deleted, ResourceEvent{Kind: KindImageTag, ID: l.cfg.Repo + ":" + tag, State: ResDeleted})
+	}
+
+	// The local copy of the image the push test pushed.
+	if err := l.removeLocalImage(ctx, s, &rep); err != nil {
+		return rep, err
 	}
 
 	// 4. Our ~/.ecr_security lines.

@@ -164,8 +164,12 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 	}
 	r := l.newResult(st, StepPush, sim, notes)
 	r.Tag = l.cfg.PushTag
-	l.detail(StepPush, "pushing %s:%s made of %s:%s's layers; the policy in force predicts: %s", l.cfg.Repo, l.cfg.PushTag, l.cfg.Repo, l.cfg.SourceTag, r.ExpectedVerdict())
-	pr, cmds, err := l.cloud.PushCopy(ctx, l.cfg.Repo, l.cfg.SourceTag, l.cfg.PushTag)
+	li, err := l.ensureLocalImage(ctx, StepPush)
+	if err != nil {
+		return err
+	}
+	l.detail(StepPush, "pushing the local copy of %s as %s:%s; the policy in force predicts: %s", li.Ref(), l.cfg.Repo, l.cfg.PushTag, r.ExpectedVerdict())
+	pr, cmds, err := l.cloud.PushImage(ctx, li, l.cfg.Repo, l.cfg.PushTag)
 	for _, c := range cmds {
 		l.command(StepPush, c)
 	}

@@ -159,6 +159,9 @@ const (
 	KindStateFile     ResourceKind = "state-file"
 	KindVPCAttributes ResourceKind = "vpc-dns-attributes"
 	KindRepository    ResourceKind = "repository"
+	// KindLocalImage is the copy of the image the push test pushes, kept on
+	// this machine.
+	KindLocalImage ResourceKind = "local-image"
 )
 
 var kindLabels = map[ResourceKind]string{
@@ -170,6 +173,7 @@ var kindLabels = map[ResourceKind]string{
 	KindStateFile:     "state file",
 	KindVPCAttributes: "VPC attributes",
 	KindRepository:    "repository",
+	KindLocalImage:    "local image",
 }
 
 // Label is the kind in words ("security group").

@@ -603,6 +603,8 @@ func resourceLabel(r steps.ResourceEvent) string {
 		return "VPC DNS attributes"
 	case steps.KindRepository:
 		return "repository " + r.Name
+	case steps.KindLocalImage:
+		return "local image"
 	}
 	if r.Name != "" {
 		return r.Kind.Label() + " " + r.Name

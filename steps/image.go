@@ -1,0 +1,142 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
+)
+
+// The push test pushes a local copy of SourceTag, as the workshop pushes
+// the alpine image docker holds on the workspace. Preflight makes the copy
+// before the endpoints exist (docker pull); the push then reads nothing
+// from the repository, so a policy that denies pulls cannot turn the push
+// test into a pull test.
+
+// ensureLocalImage returns the local copy of SourceTag, making it when it
+// is missing: the one recorded, one left in the state directory by an
+// earlier run whose state was lost, or a fresh copy from the registry.
+func (l *Lab) ensureLocalImage(ctx context.Context, s StepID) (awsops.LocalImage, error) {
+	st := l.read()
+	repo, tag := l.cfg.Repo, l.cfg.SourceTag
+	dir := l.store.ImageDir()
+	if li := st.LocalImage; li != nil && li.Repository == repo && li.Tag == tag {
+		if li.Docker {
+			l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: li.Ref(), State: ResExists, Detail: "in docker's image store"})
+			return *li, nil
+		}
+		if got, err := awsops.OpenLocalImage(li.Dir, repo, tag); err == nil {
+			l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: got.Ref(), State: ResExists, Detail: "kept in " + got.Dir})
+			return got, nil
+		}
+		l.detail(s, "the local copy of %s recorded earlier is gone or incomplete; copying it again", li.Ref())
+	} else if got, err := awsops.OpenLocalImage(dir, repo, tag); err == nil {
+		if err := l.update(func(x *State) { x.LocalImage = &got }); err != nil {
+			return got, err
+		}
+		l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: got.Ref(), State: ResExists, Detail: "kept in " + got.Dir})
+		return got, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return awsops.LocalImage{}, stopped(err)
+	}
+	since := l.cfg.Now()
+	l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: repo + ":" + tag, State: ResCreating, Since: since,
+		Detail: "copying it to this machine, as docker pull does"})
+	li, cmds, err := l.cloud.SaveImage(ctx, repo, tag, dir)
+	for _, c := range cmds {
+		l.command(s, c)
+	}
+	if err != nil {
+		l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: repo + ":" + tag, State: ResFailed, Since: since, Detail: err.Error()})
+		return li, err
+	}
+	if err := l.update(func(x *State) { x.LocalImage = &li }); err != nil {
+		return li, err
+	}
+	where := "in docker's image store"
+	if !li.Docker {
+		where = fmt.Sprintf("%d layer(s), %d bytes, in %s", li.Layers, li.Bytes, li.Dir)
+	}
+	l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: li.Ref(), State: ResCreated, Since: since, Detail: where})
+	return li, nil
+}
+
+// localImageItem is preflight's line about the local copy. Making it is
+// never fatal to preflight: the push test tries again and says why.
+func (l *Lab) localImageItem(ctx context.Context, fix bool) (CheckItem, error) {
+	ref := l.cfg.Repo + ":" + l.cfg.SourceTag
+	it := CheckItem{ID: "local-image", Title: "Local copy of " + ref}
+	if !fix {
+		st := l.read()
+		switch li := st.LocalImage; {
+		case li != nil && li.Docker:
+			it.OK, it.Message = true, "in docker's image store"
+		case li != nil:
+			if got, err := awsops.OpenLocalImage(li.Dir, li.Repository, li.Tag); err == nil {
+				it.OK, it.Message = true, "kept in "+got.Dir
+				break
+			}
+			fallthrough
+		default:
+			it.Warning, it.Message = true, "not copied yet: preflight copies it before the endpoints exist"
+		}
+		return it, nil
+	}
+	li, err := l.ensureLocalImage(ctx, StepPreflight)
+	if err != nil {
+		if k := problem.KindOf(err); k == problem.Canceled || errors.Is(err, context.Canceled) {
+			return it, err
+		}
+		it.Warning, it.Message, it.Fix = true, err.Error(), problem.FixOf(err)
+		return it, nil
+	}
+	it.OK = true
+	if li.Docker {
+		it.Message = "pulled into docker's image store; the push test pushes it as " + l.cfg.PushTag
+	} else {
+		it.Message = "kept in " + li.Dir + "; the push test pushes it as " + l.cfg.PushTag + ", reading nothing from the repository"
+	}
+	return it, nil
+}
+
+// removeLocalImage deletes the local copy (teardown). Without a record (a
+// lost state file) the copy in the state directory still goes.
+func (l *Lab) removeLocalImage(ctx context.Context, s StepID, rep *TeardownReport) error {
+	li := l.read().LocalImage
+	if li == nil {
+		dir := l.store.ImageDir()
+		if !exists(dir) && !exists(dir+".partial") {
+			return nil
+		}
+		li = &awsops.LocalImage{Dir: dir, Repository: l.cfg.Repo, Tag: l.cfg.SourceTag}
+	}
+	var extra []string
+	if li.Docker {
+		extra = []string{l.cfg.PushTag}
+	}
+	cmd, err := l.cloud.RemoveLocalImage(ctx, *li, extra...)
+	l.command(s, cmd)
+	if err != nil {
+		return err
+	}
+	ev := ResourceEvent{Kind: KindLocalImage, ID: li.Ref(), State: ResDeleted}
+	if li.Docker && !li.Pulled {
+		ev.Detail = "it was in docker before the lab: only the " + l.cfg.PushTag + " tag the lab made went"
+	}
+	l.resource(s, ev)
+	rep.Deleted = append(rep.Deleted, ev)
+	if l.read().LocalImage == nil {
+		return nil // nothing recorded: do not write a state file now
+	}
+	return l.update(func(x *State) { x.LocalImage = nil })
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil || !errors.Is(err, fs.ErrNotExist)
+}
