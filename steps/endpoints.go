@@ -52,7 +52,9 @@ func (l *Lab) runEndpoints(ctx context.Context) error {
 		return &problem.Error{Kind: problem.NotReady, Op: "create the endpoints", Message: "no endpoint policy has been chosen yet",
 			Fix: "run the policy step first"}
 	}
-	// The three endpoints are independent: create them at once.
+	// The three endpoints are independent: create them at once, each from
+	// its own copy of the state (they record into the live one as they go).
+	st = st.clone()
 	var wg sync.WaitGroup
 	errs := make([]error, len(EndpointKeys))
 	for i, key := range EndpointKeys {
