@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -54,4 +55,15 @@ func (e *APIError) senderType() string {
 		return "Receiver"
 	}
 	return "Sender"
+}
+
+// notSaved answers a change the sandbox could not save (see commit.go): a
+// 500 that says why, so SDKs retry and, while the cause lasts, fail.
+func notSaved(protocol string, err error) *APIError {
+	e := internalError(protocol)
+	var se *SaveError
+	if errors.As(err, &se) {
+		e.Message = se.Error()
+	}
+	return e
 }

@@ -10,7 +10,9 @@
 //
 // Start listens on free loopback ports. One HTTP listener serves EC2, ECR
 // and STS (AWS_ENDPOINT_URL): ECR requests carry X-Amz-Target, EC2 and STS
-// are told apart by the service of the SigV4 credential scope. Every request
+// are told apart by the service of the SigV4 credential scope. A request
+// passes a chain of stages (api.go): body, protocol and action,
+// authentication, faults, interceptors, endpoint policy, operation. Every request
 // must be signed with the world's dummy keys (Sandbox.Credentials, which
 // `ecr-vpce-lab sandbox` exports) or with the instance role's temporary keys
 // and session token that IMDS serves under iam/security-credentials/ (so the
@@ -31,7 +33,11 @@
 // repository team-a/alpine holding v1, a real (tiny) image whose blobs are in
 // the image store. With Options.StateDir the world is saved after every
 // change (temp file, fsync, rename; mode 0600) and one process at a time
-// serves it (an flock on DIR/lock naming the holder's PID).
+// serves it (an flock on DIR/lock naming the holder's PID). A change is made
+// to a copy of the world and becomes the world only once it is saved: when
+// saving fails (a full disk), the request fails with a 500 that says why
+// and nothing changed, in memory or on disk. Requests that only read never
+// wait for a save.
 //
 // Time-dependent states are stored as due times and derived on read from the
 // Clock (pending → available, deleting → deleted, ENI release), so there are

@@ -13,7 +13,8 @@ import (
 	"time"
 )
 
-// ec2Ctx is one EC2 request being served, with the world locked.
+// ec2Ctx is one EC2 request being served: the world it reads (a copy it
+// may change, for actions that write) and its parameters.
 type ec2Ctx struct {
 	s      *Sandbox
 	w      *world
@@ -26,30 +27,37 @@ type ec2Ctx struct {
 
 type ec2Handler func(x *ec2Ctx) (any, *APIError)
 
-var ec2Ops map[string]ec2Handler
+// ec2Op is an EC2 action: its handler, and whether it may change the world
+// (a change is made to a copy and kept only once saved; see commit.go).
+type ec2Op struct {
+	fn     ec2Handler
+	writes bool
+}
+
+var ec2Ops map[string]ec2Op
 
 func init() {
-	ec2Ops = map[string]ec2Handler{
-		"DescribeVpcs":                  ec2DescribeVpcs,
-		"DescribeVpcAttribute":          ec2DescribeVpcAttribute,
-		"ModifyVpcAttribute":            ec2ModifyVpcAttribute,
-		"DescribeSubnets":               ec2DescribeSubnets,
-		"DescribeRouteTables":           ec2DescribeRouteTables,
-		"DescribeSecurityGroups":        ec2DescribeSecurityGroups,
-		"CreateSecurityGroup":           ec2CreateSecurityGroup,
-		"DeleteSecurityGroup":           ec2DeleteSecurityGroup,
-		"AuthorizeSecurityGroupIngress": ec2AuthorizeSecurityGroupIngress,
-		"RevokeSecurityGroupIngress":    ec2RevokeSecurityGroupIngress,
-		"DescribeSecurityGroupRules":    ec2DescribeSecurityGroupRules,
-		"CreateVpcEndpoint":             ec2CreateVpcEndpoint,
-		"DescribeVpcEndpoints":          ec2DescribeVpcEndpoints,
-		"ModifyVpcEndpoint":             ec2ModifyVpcEndpoint,
-		"DeleteVpcEndpoints":            ec2DeleteVpcEndpoints,
-		"DescribeVpcEndpointServices":   ec2DescribeVpcEndpointServices,
-		"DescribeNetworkInterfaces":     ec2DescribeNetworkInterfaces,
-		"CreateTags":                    ec2CreateTags,
-		"DeleteTags":                    ec2DeleteTags,
-		"DescribeTags":                  ec2DescribeTags,
+	ec2Ops = map[string]ec2Op{
+		"DescribeVpcs":                  {ec2DescribeVpcs, false},
+		"DescribeVpcAttribute":          {ec2DescribeVpcAttribute, false},
+		"ModifyVpcAttribute":            {ec2ModifyVpcAttribute, true},
+		"DescribeSubnets":               {ec2DescribeSubnets, false},
+		"DescribeRouteTables":           {ec2DescribeRouteTables, false},
+		"DescribeSecurityGroups":        {ec2DescribeSecurityGroups, false},
+		"CreateSecurityGroup":           {ec2CreateSecurityGroup, true},
+		"DeleteSecurityGroup":           {ec2DeleteSecurityGroup, true},
+		"AuthorizeSecurityGroupIngress": {ec2AuthorizeSecurityGroupIngress, true},
+		"RevokeSecurityGroupIngress":    {ec2RevokeSecurityGroupIngress, true},
+		"DescribeSecurityGroupRules":    {ec2DescribeSecurityGroupRules, false},
+		"CreateVpcEndpoint":             {ec2CreateVpcEndpoint, true},
+		"DescribeVpcEndpoints":          {ec2DescribeVpcEndpoints, false},
+		"ModifyVpcEndpoint":             {ec2ModifyVpcEndpoint, true},
+		"DeleteVpcEndpoints":            {ec2DeleteVpcEndpoints, true},
+		"DescribeVpcEndpointServices":   {ec2DescribeVpcEndpointServices, false},
+		"DescribeNetworkInterfaces":     {ec2DescribeNetworkInterfaces, false},
+		"CreateTags":                    {ec2CreateTags, true},
+		"DeleteTags":                    {ec2DeleteTags, true},
+		"DescribeTags":                  {ec2DescribeTags, false},
 	}
 }
 
@@ -64,7 +72,7 @@ func EC2Actions() []string {
 }
 
 func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
-	h, ok := ec2Ops[c.action]
+	op, ok := ec2Ops[c.action]
 	if !ok {
 		return nil, badRequest("InvalidAction", "The action %s is not valid for this web service.", c.action)
 	}
@@ -80,17 +88,20 @@ func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 		// refused too.
 		return nil, s.deniedAction("ec2", c.action, "")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x := &ec2Ctx{s: s, w: s.w, now: s.opts.Clock.Now(), p: p, c: c, dryRun: dry}
-	if s.w.prune(x.now) {
-		x.dirty = true
-	}
-	out, apiE := h(x)
-	if x.dirty {
-		if err := s.save(); err != nil {
-			return nil, internalError(protoEC2)
-		}
+	var out any
+	var apiE *APIError
+	if !op.writes {
+		s.read(func(w *world) {
+			out, apiE = op.fn(&ec2Ctx{s: s, w: w, now: s.opts.Clock.Now(), p: p, c: c, dryRun: dry})
+		})
+	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
+		x := &ec2Ctx{s: s, w: w, now: now, p: p, c: c, dryRun: dry}
+		w.prune(now)
+		out, apiE = op.fn(x)
+		// A refused request changes nothing, whatever it touched first.
+		return x.dirty && apiE == nil, nil
+	}); err != nil {
+		return nil, notSaved(protoEC2, err)
 	}
 	if apiE != nil {
 		return nil, apiE

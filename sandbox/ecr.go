@@ -36,19 +36,25 @@ type ecrCtx struct {
 
 type ecrHandler func(x *ecrCtx) (any, *APIError)
 
-var ecrOps map[string]ecrHandler
+// ecrOp is an ECR action: its handler, and whether it may change the world.
+type ecrOp struct {
+	fn     ecrHandler
+	writes bool
+}
+
+var ecrOps map[string]ecrOp
 
 func init() {
-	ecrOps = map[string]ecrHandler{
-		"GetAuthorizationToken": ecrGetAuthorizationToken,
-		"CreateRepository":      ecrCreateRepository,
-		"DescribeRepositories":  ecrDescribeRepositories,
-		"DeleteRepository":      ecrDeleteRepository,
-		"ListImages":            ecrListImages,
-		"DescribeImages":        ecrDescribeImages,
-		"BatchGetImage":         ecrBatchGetImage,
-		"PutImage":              ecrPutImage,
-		"BatchDeleteImage":      ecrBatchDeleteImage,
+	ecrOps = map[string]ecrOp{
+		"GetAuthorizationToken": {ecrGetAuthorizationToken, false},
+		"CreateRepository":      {ecrCreateRepository, true},
+		"DescribeRepositories":  {ecrDescribeRepositories, false},
+		"DeleteRepository":      {ecrDeleteRepository, true},
+		"ListImages":            {ecrListImages, false},
+		"DescribeImages":        {ecrDescribeImages, false},
+		"BatchGetImage":         {ecrBatchGetImage, false},
+		"PutImage":              {ecrPutImage, true},
+		"BatchDeleteImage":      {ecrBatchDeleteImage, true},
 	}
 }
 
@@ -67,7 +73,7 @@ func ecrInvalid(format string, args ...any) *APIError {
 }
 
 func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
-	h, ok := ecrOps[c.action]
+	op, ok := ecrOps[c.action]
 	if !ok {
 		return nil, badRequest("UnknownOperationException", "")
 	}
@@ -84,14 +90,18 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 		_ = json.Unmarshal(body, &in)
 		return nil, s.deniedAction("ecr", c.action, in.RepositoryName)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x := &ecrCtx{s: s, w: s.w, now: s.opts.Clock.Now(), body: body}
-	out, apiE := h(x)
-	if x.dirty {
-		if err := s.save(); err != nil {
-			return nil, internalError(protoJSON)
-		}
+	var out any
+	var apiE *APIError
+	if !op.writes {
+		s.read(func(w *world) {
+			out, apiE = op.fn(&ecrCtx{s: s, w: w, now: s.opts.Clock.Now(), body: body})
+		})
+	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
+		x := &ecrCtx{s: s, w: w, now: now, body: body}
+		out, apiE = op.fn(x)
+		return x.dirty && apiE == nil, nil
+	}); err != nil {
+		return nil, notSaved(protoJSON, err)
 	}
 	if apiE != nil {
 		return nil, apiE

@@ -253,8 +253,8 @@ func (in *injector) registryFault(ctx context.Context) *regError {
 
 // applyWorldFaults shapes a freshly created world (the caller holds it
 // exclusively and saves it afterwards).
-func (s *Sandbox) applyWorldFaults(now time.Time) {
-	f, w := s.opts.Faults, s.w
+func (s *Sandbox) applyWorldFaults(w *world, now time.Time) {
+	f := s.opts.Faults
 	n := w.workspaceENI()
 	v := w.vpc(n.VpcID)
 	if f.VPCDNSOff {

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,36 +48,23 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 
 // loadWorld reads DIR/state.json; (nil, nil) when there is none.
 func loadWorld(dir string) (*world, error) {
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	path := filepath.Join(dir, stateFile)
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var w world
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, fmt.Errorf("%s is damaged (%v); start a fresh world with --reset", filepath.Join(dir, stateFile), err)
+	w, err := decodeWorld(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s is damaged (%v); start a fresh world with --reset", path, err)
 	}
 	if w.Version != worldVersion {
-		return nil, fmt.Errorf("%s has format version %d, this build reads %d; start a fresh world with --reset", filepath.Join(dir, stateFile), w.Version, worldVersion)
-	}
-	if w.Tags == nil {
-		w.Tags = map[string][]tag{}
-	}
-	if w.ClientTokens == nil {
-		w.ClientTokens = map[string]token{}
+		return nil, fmt.Errorf("%s has format version %d, this build reads %d; start a fresh world with --reset", path, w.Version, worldVersion)
 	}
 	w.ensureRoleCredentials()
-	return &w, nil
-}
-
-func saveWorld(dir string, w *world) error {
-	b, err := json.MarshalIndent(w, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(dir, stateFile), append(b, '\n'), 0o600)
+	return w, nil
 }
 
 // resetWorld removes the saved world and its blobs.
