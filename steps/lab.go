@@ -212,8 +212,8 @@ func (l *Lab) Config() Config {
 	return l.cfg
 }
 
-// Cloud returns the Cloud the lab works with.
-func (l *Lab) Cloud() *awsops.Cloud { return l.cloud }
+// Region is the AWS region the lab works in.
+func (l *Lab) Region() string { return l.cloud.Region() }
 
 // update changes the state under the lock and saves it.
 func (l *Lab) update(fn func(*State)) error {

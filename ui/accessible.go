@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
 )
@@ -279,7 +278,7 @@ func (a *accessible) event(e steps.Event) {
 	}
 }
 
-func lookupSentence(l awsops.Lookup) string {
+func lookupSentence(l steps.Lookup) string {
 	if l.Err != "" {
 		return l.Name + " did not resolve: " + l.Err
 	}

@@ -13,7 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -163,26 +163,8 @@ func sandboxOptions(t *testing.T) (Options, *sandbox.Sandbox) {
 	opts := Options{
 		Sandbox: true,
 		Connect: func(ctx context.Context, sandboxMode bool, sink func(steps.Event)) (*Connection, error) {
-			cr := sb.Credentials()
-			o := awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
-				BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-				PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond}
-			for _, e := range sb.Env() {
-				switch e.Name {
-				case "ECR_REGISTRY":
-					o.RegistryAddr = e.Value
-				case "LAB_DNS_SERVER":
-					o.DNSServer = e.Value
-				}
-			}
-			em := steps.NewEmitter(sink)
-			o.Observer = em.Call
-			cloud, err := awsops.New(o)
-			if err != nil {
-				return nil, err
-			}
 			store := steps.NewStore(stateDir, "sandbox")
-			lab, err := steps.New(steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, cloud, store, em)
+			lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
 			if err != nil {
 				return nil, err
 			}

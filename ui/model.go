@@ -13,7 +13,6 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
@@ -47,7 +46,7 @@ type screenState struct {
 	status   steps.StepStatus
 	err, fix string
 	details  []string
-	commands []awsops.Command
+	commands []steps.Command
 	started  time.Time
 }
 
@@ -77,10 +76,10 @@ type Model struct {
 	checks    []steps.CheckItem
 	resources map[string]*ResourceLine // by kind/id, for endpoints
 	order     []string
-	lookups   []awsops.Lookup
+	lookups   []steps.Lookup
 	nextPoll  time.Time
 	tests     map[steps.TestName]steps.TestResult
-	calls     []awsops.Call
+	calls     []steps.Call
 	teardown  []*ResourceLine
 	tdIndex   map[string]*ResourceLine
 	tdReport  *steps.TeardownReport

@@ -6,7 +6,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
-	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/steps"
 )
 
@@ -25,7 +24,7 @@ type workspacePicker struct {
 }
 
 type choicesMsg struct {
-	vpcs, subnets, groups []awsops.Choice
+	vpcs, subnets, groups []steps.Choice
 	err                   error
 }
 
@@ -34,7 +33,7 @@ func (p *workspacePicker) theme() huh.Theme {
 	return huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(dark) })
 }
 
-func options(cs []awsops.Choice) []huh.Option[string] {
+func options(cs []steps.Choice) []huh.Option[string] {
 	out := make([]huh.Option[string], 0, len(cs))
 	for _, c := range cs {
 		label := c.ID
@@ -148,7 +147,7 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 		}
 	}
 	m.picker = nil
-	m.lab.SetWorkspace(awsops.Workspace{VpcID: p.vpc, SubnetID: p.subnet, SecurityGroupID: p.sg})
+	m.lab.SetWorkspace(steps.Workspace{VpcID: p.vpc, SubnetID: p.subnet, SecurityGroupID: p.sg})
 	// Discover again with these IDs, then re-run the checks.
 	m.cur = scrPreflight
 	m.screens[scrPreflight] = screenState{commands: m.screens[scrPreflight].commands}

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/steps"
 )
 
@@ -80,7 +79,7 @@ func (m *Model) region() string {
 	if r := m.lab.State().Region; r != "" {
 		return r
 	}
-	return m.lab.Cloud().Region()
+	return m.lab.Region()
 }
 
 func (m *Model) costText() string {
@@ -521,7 +520,7 @@ func (m *Model) linesOf(kinds ...steps.ResourceKind) []ResourceLine {
 
 func (m *Model) sgBody(width int) string {
 	st := m.c.Styles
-	ws := awsops.Workspace{}
+	ws := steps.Workspace{}
 	if m.lab != nil {
 		ws = m.lab.State().Workspace
 	}
@@ -539,7 +538,7 @@ func (m *Model) sgBody(width int) string {
 
 func (m *Model) ingressBody(width int) string {
 	st := m.c.Styles
-	var ws awsops.Workspace
+	var ws steps.Workspace
 	sg := "the endpoints' group"
 	if m.lab != nil {
 		s := m.lab.State()
@@ -593,7 +592,7 @@ func (m *Model) endpointsBody(width int) string {
 	st := m.c.Styles
 	lines := m.linesOf(steps.KindEndpoint)
 	if len(lines) == 0 {
-		ws := awsops.Workspace{}
+		ws := steps.Workspace{}
 		if m.lab != nil {
 			ws = m.lab.State().Workspace
 		}
@@ -700,7 +699,7 @@ func (m *Model) listBody(width int) string {
 	if t, ok := m.tests[steps.ListTest]; ok && t.List != nil && len(t.List.Images) > 0 {
 		var b strings.Builder
 		b.WriteString("\n" + st.TableHead.Render(fmt.Sprintf("%-8s %s", "TAG", "DIGEST")))
-		imgs := append([]awsops.Image(nil), t.List.Images...)
+		imgs := append([]steps.Image(nil), t.List.Images...)
 		sort.Slice(imgs, func(i, j int) bool { return imgs[i].Tag < imgs[j].Tag })
 		for _, im := range imgs {
 			tag := im.Tag
@@ -757,10 +756,10 @@ func (m *Model) panes(width int) string {
 		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+lipgloss.Wrap(screens[m.cur].hint, width-4, " ")))
 	}
 	if m.showCLI {
-		cmds := append([]awsops.Command(nil), m.screens[m.cur].commands...)
+		cmds := append([]steps.Command(nil), m.screens[m.cur].commands...)
 		// The three endpoints are created at once; show them in the lab's
 		// order, not in the order AWS answered.
-		rank := func(c awsops.Command) int {
+		rank := func(c steps.Command) int {
 			for i, v := range []string{"DKR_VPCE_ID", "API_VPCE_ID", "S3_VPCE_ID"} {
 				if c.Capture == v {
 					return i
@@ -814,7 +813,7 @@ func lastN(s []string, n int) []string {
 	return s
 }
 
-func lastCalls(c []awsops.Call, n int) []awsops.Call {
+func lastCalls(c []steps.Call, n int) []steps.Call {
 	if len(c) > n {
 		return c[len(c)-n:]
 	}
@@ -921,7 +920,7 @@ func (m *Model) confirmQuitView(height int) string {
 
 // cliLines lays a command out as a shell would accept it: one option per
 // line with continuations, each line cut to width rather than wrapped.
-func cliLines(st Styles, c awsops.Command, width int) []string {
+func cliLines(st Styles, c steps.Command, width int) []string {
 	var out []string
 	if c.Comment != "" {
 		out = append(out, st.Faint.Render(truncate("# "+c.Comment, width)))
@@ -935,7 +934,7 @@ func cliLines(st Styles, c awsops.Command, width int) []string {
 	var groups []string
 	cur := ""
 	for _, a := range c.Args {
-		q := awsops.ShellQuote(a)
+		q := steps.ShellQuote(a)
 		if strings.HasPrefix(a, "--") && cur != "" {
 			groups = append(groups, cur)
 			cur = "  " + q
