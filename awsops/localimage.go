@@ -289,7 +289,7 @@ func pushLayout(ctx context.Context, dst name.Tag, img v1.Image, opts []remote.O
 }
 
 func loginCommand(region, host string) Command {
-	return Command{Shell: "aws ecr get-login-password --region " + region + " | docker login --username AWS --password-stdin " + host, Check: true}
+	return Command{Shell: "aws ecr get-login-password --region " + region + " \\\n  | docker login --username AWS --password-stdin " + host, Check: true}
 }
 
 // dockerCmd is a docker command line. Transcripts write it commented out:

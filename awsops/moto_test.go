@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -357,5 +359,73 @@ func TestAgainstMoto(t *testing.T) {
 	if !fromSandbox.AvailableAfterWait || fromSandbox.TaggedEndpoints != 3 || fromSandbox.GroupGone == false || fromSandbox.TaggedEndpointsLeft != 0 ||
 		fromSandbox.CreatedState["ecr.dkr"] != "pending" || !fromSandbox.InterfaceAddrInVPC {
 		t.Errorf("the sandbox's run: %+v", fromSandbox)
+	}
+}
+
+// TestRouteTableCommandsOnMoto runs the route-table commands the lab shows,
+// with bash and the AWS CLI against moto_server (the sandbox's subnets use
+// the main table only): a subnet with a table of its own is found by the
+// first query, one without by the main-table fallback, as RouteTableOf
+// decides.
+func TestRouteTableCommandsOnMoto(t *testing.T) {
+	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the lab's commands")
+	bash := testtool.Require(t, "bash", "the commands are shell lines")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	url := startMoto(t)
+	cfg := awsops.StaticConfig("us-west-2", "testing", "testing")
+	cfg.Retryer = fastRetries
+	moto, err := awsops.New(awsops.Options{Config: cfg, BaseEndpoint: url, LoopbackOnly: true, IMDSDisabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	vpcs, err := moto.ListVPCs(ctx)
+	if err != nil || len(vpcs) == 0 {
+		t.Fatalf("ListVPCs: %v %v", vpcs, err)
+	}
+	subnets, err := moto.ListSubnets(ctx, vpcs[0].ID)
+	if err != nil || len(subnets) < 2 {
+		t.Fatalf("ListSubnets: %v %v", subnets, err)
+	}
+	groups, err := moto.ListSecurityGroups(ctx, vpcs[0].ID)
+	if err != nil || len(groups) == 0 {
+		t.Fatalf("ListSecurityGroups: %v %v", groups, err)
+	}
+	run := func(script string, vars ...string) string {
+		t.Helper()
+		cmd := exec.Command(bash, "-euo", "pipefail", "-c", script)
+		cmd.Env = append([]string{"PATH=" + filepath.Dir(awsCLI) + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+			"AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_CONFIG_FILE=/dev/null",
+			"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true"}, vars...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s\n--- script ---\n%s", err, out, script)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	// The first subnet gets a route table of its own.
+	own := run(`RT=$(aws ec2 create-route-table --vpc-id ` + vpcs[0].ID + ` --region us-west-2 --query RouteTable.RouteTableId --output text)
+aws ec2 associate-route-table --route-table-id "$RT" --subnet-id ` + subnets[0].ID + ` --region us-west-2 > /dev/null
+echo "$RT"`)
+	for i, sn := range subnets[:2] {
+		ws, err := moto.Complete(ctx, awsops.Workspace{SubnetID: sn.ID, SecurityGroupID: groups[0].ID})
+		if err != nil {
+			t.Fatalf("Complete: %v", err)
+		}
+		if (i == 0) == ws.RouteTableMain || (i == 0 && ws.RouteTableID != own) {
+			t.Fatalf("subnet %d: route table %s (main %t), own table %s", i, ws.RouteTableID, ws.RouteTableMain, own)
+		}
+		cmds := moto.RouteTableCommands(ws)
+		if want := map[bool]int{false: 1, true: 2}[ws.RouteTableMain]; len(cmds) != want {
+			t.Fatalf("subnet %d: %d commands, want %d: %v", i, len(cmds), want, cmds)
+		}
+		var lines []string
+		for _, c := range cmds {
+			lines = append(lines, c.String())
+		}
+		got := run(strings.Join(lines, "\n")+"\necho \"$ROUTE_TABLE_ID\"", "VPC_ID="+ws.VpcID, "SUBNET_ID="+ws.SubnetID)
+		if got != ws.RouteTableID {
+			t.Errorf("subnet %d: the commands found %q, the lab %q:\n%s", i, got, ws.RouteTableID, strings.Join(lines, "\n"))
+		}
 	}
 }

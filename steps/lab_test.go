@@ -308,13 +308,31 @@ func TestDiscoveryOffEC2(t *testing.T) {
 	if sub == "" || sg == "" {
 		t.Fatalf("choices lack the workspace: %v %v", subs, sgs)
 	}
-	f.lab.SetWorkspace(awsops.Workspace{VpcID: vpcs[0].ID, SubnetID: sub, SecurityGroupID: sg})
+	f.lab.SetWorkspace(awsops.Workspace{SubnetID: sub, SecurityGroupID: sg})
+	f.reset()
 	if err := f.lab.Run(ctx, steps.StepDiscover); err != nil {
 		t.Fatalf("discover with explicit IDs: %v", err)
 	}
 	st := f.lab.State()
 	if st.Workspace.OnEC2 || st.Workspace.RouteTableID != ws.RouteTableID || !st.Workspace.RouteTableMain || st.Account != f.sb.Account() {
 		t.Fatalf("workspace %+v", st.Workspace)
+	}
+	// The commands set the seed's variables from the IDs given (no metadata
+	// reads), the VPC from the subnet, then find the route table.
+	var cmds []string
+	for _, e := range f.all() {
+		if e.Kind == steps.EventCommand {
+			cmds = append(cmds, e.Command.String())
+		}
+	}
+	got := strings.Join(cmds, "\n")
+	for _, want := range []string{"SUBNET_ID=" + sub, "WORKSPACE_SG_ID=" + sg, `VPC_ID=$(aws ec2 describe-subnets --subnet-ids "$SUBNET_ID"`, "ROUTE_TABLE_ID=$(aws ec2 describe-route-tables"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("discovery commands lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "curl") {
+		t.Errorf("discovery off EC2 shows metadata reads:\n%s", got)
 	}
 }
 

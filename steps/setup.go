@@ -45,14 +45,19 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	l.command(StepDiscover, l.cloud.WhoAmICommand(id.Account))
 	l.detail(StepDiscover, "account %s, region %s, calling as %s", id.Account, l.cloud.Region(), id.ARN)
 	if l.cfg.Account != "" && l.cfg.Account != id.Account {
 		l.detail(StepDiscover, "note: ACCOUNT_ID is %s but your credentials belong to %s; using %s", l.cfg.Account, id.Account, id.Account)
 	}
 	st := l.read()
 	var ws awsops.Workspace
+	// Where the IDs came from decides the commands that show how to find
+	// them: the metadata reads, or the IDs themselves.
+	source := "imds"
 	switch {
 	case explicit(l.cfg.Workspace):
+		source = "given"
 		ws = l.cfg.Workspace
 		if ws.SubnetID == "" || ws.SecurityGroupID == "" {
 			return &problem.Error{Kind: problem.Invalid, Op: "use the workspace IDs you gave",
@@ -61,6 +66,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 		}
 		l.detail(StepDiscover, "using the IDs you gave: subnet %s, security group %s", ws.SubnetID, ws.SecurityGroupID)
 	case st.Workspace.SubnetID != "" && st.Workspace.SecurityGroupID != "":
+		source = "earlier"
 		ws = st.Workspace
 		l.detail(StepDiscover, "using the workspace found earlier in this run")
 	default:
@@ -79,6 +85,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 		if ws, err = l.cloud.DiscoverIMDS(ctx); err != nil {
 			return err
 		}
+		source = "imds"
 		done, err = l.cloud.Complete(ctx, ws)
 	}
 	if err != nil {
@@ -86,6 +93,18 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	}
 	ws = done
 	ws.OnEC2 = onEC2
+	var cmds []awsops.Command
+	switch source {
+	case "imds":
+		cmds = l.cloud.IMDSCommands(ws)
+	case "given":
+		cmds = l.cloud.GivenIDCommands(l.cfg.Workspace, ws, "the workspace IDs you gave")
+	default:
+		cmds = l.cloud.GivenIDCommands(ws, ws, "the workspace found earlier in this run")
+	}
+	for _, c := range append(cmds, l.cloud.RouteTableCommands(ws)...) {
+		l.command(StepDiscover, c)
+	}
 	rt := ws.RouteTableID
 	if ws.RouteTableMain {
 		rt += " (the VPC's main table: the subnet is only implicitly associated)"

@@ -95,7 +95,13 @@ func (t *Transcript) Script(title string, now time.Time) string {
 			line = strings.Join(parts, " ")
 		}
 		if c.Check {
-			line = "# " + line
+			line = "# " + strings.ReplaceAll(line, "\n", "\n# ")
+		} else if c.Shell != "" && c.Capture != "" {
+			// The shell line sets the variable itself (VPC_ID=$(curl ...)).
+			line += "\necho \"" + c.Capture + "=$" + c.Capture + "\""
+			if c.Result != "" {
+				vars[c.Result] = "$" + c.Capture
+			}
 		} else if c.Capture != "" && c.Query != "" {
 			line = c.Capture + "=$(" + line + " --query " + awsops.ShellQuote(c.Query) + " --output text)\n" +
 				"echo \"" + c.Capture + "=$" + c.Capture + "\"\n" +

@@ -193,6 +193,7 @@ func TestTranscriptScript(t *testing.T) {
 		Capture: VarDKR, Query: "VpcEndpoint.VpcEndpointId", Result: "vpce-new"})
 	emit(awsops.Command{Shell: `until [ "$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids "vpce-new")" = 0 ]; do sleep 5; done`, Comment: "wait"})
 	emit(awsops.Command{Shell: "host x", Check: true})
+	emit(awsops.Command{Shell: "aws ecr get-login-password \\\n  | docker login", Check: true})
 	tr.Observe(Event{Kind: EventDetail, Message: "not a command"})
 	s := tr.Script("t", time.Unix(0, 0))
 	for _, want := range []string{
@@ -201,12 +202,13 @@ func TestTranscriptScript(t *testing.T) {
 		`echo "export DKR_VPCE_ID=$DKR_VPCE_ID" >> ~/.ecr_security`,
 		"# wait\n" + `until [ "$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids "$DKR_VPCE_ID")" = 0 ]; do sleep 5; done`,
 		"\n# host x\n",
+		"\n# aws ecr get-login-password \\\n#   | docker login\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %q:\n%s", want, s)
 		}
 	}
-	if tr.Len() != 3 {
+	if tr.Len() != 4 {
 		t.Fatalf("Len %d", tr.Len())
 	}
 }

@@ -187,6 +187,7 @@ func TestLabOffEC2WithExplicitIDs(t *testing.T) {
 func TestTranscriptRunsWithAWSCLI(t *testing.T) {
 	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the transcript")
 	bash := testtool.Require(t, "bash", "the transcript is a bash script")
+	testtool.Require(t, "curl", "the transcript reads the instance metadata with curl")
 	home, state := labHome(t)
 	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
 	up, down := filepath.Join(home, "up.sh"), filepath.Join(home, "down.sh")

@@ -96,7 +96,15 @@ func (p *printer) event(e steps.Event) {
 		}
 	case steps.EventCommand:
 		if p.verbose {
-			p.line(cliStyles.faint.Render("  $ " + e.Command.String()))
+			// Continuation lines line up under the command, each styled on
+			// its own (a styled block pads every line to the widest).
+			for i, l := range strings.Split(e.Command.String(), "\n") {
+				prefix := "  $ "
+				if i > 0 {
+					prefix = "    "
+				}
+				p.line(cliStyles.faint.Render(prefix + l))
+			}
 		}
 	case steps.EventCheck:
 		c := e.Check

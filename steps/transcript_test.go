@@ -1,0 +1,109 @@
+package steps_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/internal/testtool"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// TestDiscoveryCommandsRunAsWritten: discovery shows the commands a learner
+// types (an IMDSv2 token, the metadata reads, the route-table query and the
+// main-table fallback), and the transcript of a whole 'up' runs as written
+// with bash, curl and the AWS CLI against the sandbox's exports, finding
+// the same workspace from scratch and using the variables it set.
+func TestDiscoveryCommandsRunAsWritten(t *testing.T) {
+	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the transcript")
+	bash := testtool.Require(t, "bash", "the transcript is a bash script")
+	testtool.Require(t, "curl", "the transcript reads the instance metadata with curl")
+	f := newFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
+	tr := steps.NewTranscript(nil)
+	var discover []string
+	f.onEv = func(e steps.Event) {
+		tr.Observe(e)
+		if e.Kind == steps.EventCommand && e.Step == steps.StepDiscover {
+			// Laid out over lines that fit the learning pane; compared
+			// joined into one line each.
+			for _, l := range strings.Split(e.Command.String(), "\n") {
+				if len(l) > 80 {
+					t.Errorf("a line wider than 80 columns: %s", l)
+				}
+			}
+			discover = append(discover, strings.ReplaceAll(e.Command.String(), " \\\n  ", " "))
+		}
+	}
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	ws := f.sb.Workspace()
+	want := []string{
+		`ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text --region us-west-2)`,
+		`IMDS=${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254}`,
+		`TOKEN=$(curl -sf -X PUT "$IMDS/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")`,
+		`MAC=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/mac")`,
+		`WORKSPACE_SG_ID=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/network/interfaces/macs/$MAC/security-group-ids" | head -n 1)`,
+		`SUBNET_ID=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/network/interfaces/macs/$MAC/subnet-id")`,
+		`VPC_ID=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/network/interfaces/macs/$MAC/vpc-id")`,
+		`ROUTE_TABLE_ID=$(aws ec2 describe-route-tables --filters "Name=vpc-id,Values=$VPC_ID" --query "RouteTables[].Associations[?SubnetId=='$SUBNET_ID'][].RouteTableId" --output text --region us-west-2)`,
+		// The sandbox's subnet has no table of its own: the fallback.
+		`ROUTE_TABLE_ID=$(aws ec2 describe-route-tables --filters "Name=vpc-id,Values=$VPC_ID" Name=association.main,Values=true --query 'RouteTables[0].RouteTableId' --output text --region us-west-2)`,
+	}
+	if strings.Join(discover, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("discovery commands:\n%s\nwant\n%s", strings.Join(discover, "\n"), strings.Join(want, "\n"))
+	}
+	// Clean the world, then let the transcript do it all again.
+	f.onEv = nil
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	script := tr.Script("ecr-vpce-lab up", time.Now())
+	for _, v := range []string{`--vpc-id "$VPC_ID"`, `--subnet-ids "$SUBNET_ID"`, `--source-group "$WORKSPACE_SG_ID"`, `--route-table-ids "$ROUTE_TABLE_ID"`} {
+		if !strings.Contains(script, v) {
+			t.Errorf("the transcript does not use the discovered variable: no %s", v)
+		}
+	}
+	home := t.TempDir()
+	path := filepath.Join(home, "up.sh")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + home, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"PATH=" + filepath.Dir(awsCLI) + string(os.PathListSeparator) + os.Getenv("PATH")}
+	for _, e := range f.sb.Env() {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(rctx, bash, path)
+	cmd.Env, cmd.Dir = env, home
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("up.sh: %v\n%s\n--- script ---\n%s", err, out.String(), script)
+	}
+	for name, val := range map[string]string{"ACCOUNT_ID": f.sb.Account(), "WORKSPACE_SG_ID": ws.SecurityGroupID, "SUBNET_ID": ws.SubnetID,
+		"VPC_ID": ws.VpcID, "ROUTE_TABLE_ID": ws.RouteTableID} {
+		if !regexp.MustCompile(`(?m)^` + name + `=` + regexp.QuoteMeta(val) + `$`).MatchString(out.String()) {
+			t.Errorf("up.sh did not find %s=%s:\n%s", name, val, out.String())
+		}
+	}
+	eps, err := f.cloud.TaggedEndpoints(ctx, steps.TagKey, "")
+	if err != nil || len(eps) != 3 {
+		t.Fatalf("after up.sh: %d endpoints, %v\n%s", len(eps), err, out.String())
+	}
+	for _, e := range eps {
+		if e.VpcID != ws.VpcID {
+			t.Errorf("endpoint %s in %s", e.ID, e.VpcID)
+		}
+	}
+}
