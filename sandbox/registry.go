@@ -311,6 +311,16 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// registryInternal is a 500; a change the sandbox could not save says why.
+func registryInternal(err error) *regError {
+	msg := "An internal error occurred."
+	var se *SaveError
+	if errors.As(err, &se) {
+		msg = se.Error()
+	}
+	return &regError{http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", msg}
+}
+
 func (s *Sandbox) repoARN(repo string) string {
 	return "arn:aws:ecr:" + s.opts.Region + ":" + s.opts.Account + ":repository/" + repo
 }
@@ -386,7 +396,7 @@ func (rs *registryServer) manifest(w http.ResponseWriter, r *http.Request, rt re
 		case errors.Is(err, ErrInvalidManifest):
 			return &regError{http.StatusBadRequest, "MANIFEST_INVALID", "manifest invalid: " + strings.TrimPrefix(err.Error(), ErrInvalidManifest.Error()+": ")}
 		default:
-			return &regError{http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "An internal error occurred."}
+			return registryInternal(err)
 		}
 		w.Header().Set("Location", "/v2/"+rt.repo+"/manifests/"+stored.Digest)
 		w.Header().Set("Docker-Content-Digest", stored.Digest)
@@ -401,8 +411,11 @@ func (rs *registryServer) manifest(w http.ResponseWriter, r *http.Request, rt re
 			_, err := w.Images.deleteImage(rt.repo, rt.ref, "")
 			return err
 		})
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrImageNotFound), errors.Is(err, ErrRepositoryNotFound):
 			return &regError{http.StatusNotFound, "MANIFEST_UNKNOWN", "Requested image not found"}
+		case err != nil:
+			return registryInternal(err)
 		}
 		w.WriteHeader(http.StatusAccepted)
 		return nil
