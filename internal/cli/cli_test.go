@@ -17,6 +17,11 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("ECR_REPO_A", "")
 	t.Setenv("NO_COLOR", "1")
+	return runCLIRaw(stdin, args...)
+}
+
+// runCLIRaw runs the program in-process in the environment as it is.
+func runCLIRaw(stdin string, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()

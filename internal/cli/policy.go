@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2/table"
 	"github.com/spf13/cobra"
 
+	"ecr-vpce-lab/internal/boundedread"
 	"ecr-vpce-lab/policy"
 )
 
@@ -47,25 +48,40 @@ func newPolicyCmd() *cobra.Command {
 	return cmd
 }
 
-// readPolicySource reads FILE or standard input for "-".
+// policyLimit bounds a policy file or stream. AWS accepts at most 20,480
+// characters in an endpoint policy; the rest is room for the whitespace of
+// a hand-formatted file, so Lint, not the reader, explains a long policy.
+const policyLimit = 1 << 20
+
+// readPolicySource reads FILE, or standard input for "-", through the
+// bounded reader: never more than policyLimit, never a pipe or a device.
 func readPolicySource(cmd *cobra.Command, name string) ([]byte, error) {
 	var (
 		b   []byte
 		err error
 	)
 	if name == "-" {
-		b, err = io.ReadAll(io.LimitReader(cmd.InOrStdin(), 1<<20))
+		b, err = boundedread.Stream(cmd.InOrStdin(), "standard input", policyLimit)
 	} else {
-		b, err = os.ReadFile(name)
+		b, err = boundedread.File(name, policyLimit)
 	}
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, exitCode(2, "cannot read %s: %v. Check the path, or pass - to read the policy from standard input", name, pe.Err)
-		}
-		return nil, exitCode(2, "cannot read %s: %v", name, err)
+	if err == nil {
+		return b, nil
 	}
-	return b, nil
+	var (
+		tl *boundedread.TooLargeError
+		nr *boundedread.NotRegularError
+		pe *os.PathError
+	)
+	switch {
+	case errors.As(err, &tl):
+		return nil, exitCode(2, "%v (an endpoint policy holds at most 20,480 characters): check that this is the policy file", err)
+	case errors.As(err, &nr):
+		return nil, exitCode(2, "%v: give the path of a policy file, or pass - to read the policy from standard input", err)
+	case errors.As(err, &pe):
+		return nil, exitCode(2, "cannot read %s: %v. Check the path, or pass - to read the policy from standard input", name, pe.Err)
+	}
+	return nil, exitCode(2, "cannot read %s: %v", name, err)
 }
 
 func validateOutput(format string) error {
