@@ -16,6 +16,7 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/atomicfile"
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 // stateVersion is bumped when the state file's format changes incompatibly.
@@ -155,15 +156,37 @@ func (e *StateError) Error() string {
 
 func (e *StateError) Unwrap() error { return e.Err }
 
-// Load reads the state; ErrNoState when there is none, *StateError when it
-// is damaged.
+// NewerStateError is a state file written by a newer release: its format
+// may record resources this release cannot see, so it is never used and
+// never removed.
+type NewerStateError struct {
+	Path    string
+	Version int
+}
+
+func (e *NewerStateError) Error() string {
+	return fmt.Sprintf("the state file %s was written by a newer ecr-vpce-lab (format %d); upgrade, or use --state-dir elsewhere", e.Path, e.Version)
+}
+
+// stateLimit bounds the state file: a run's records take a few kilobytes.
+const stateLimit = 4 << 20
+
+// Load reads the state; ErrNoState when there is none, *NewerStateError
+// when a newer release wrote it, *StateError when it is damaged.
 func (s *Store) Load() (State, error) {
-	b, err := os.ReadFile(s.Path())
+	b, err := boundedread.File(s.Path(), stateLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return State{}, ErrNoState
 	}
 	if err != nil {
 		return State{}, &StateError{Path: s.Path(), Err: err}
+	}
+	// The version first: a newer format need not decode as this one.
+	var v struct {
+		Version int `json:"version"`
+	}
+	if json.Unmarshal(b, &v) == nil && v.Version > stateVersion {
+		return State{}, &NewerStateError{Path: s.Path(), Version: v.Version}
 	}
 	var st State
 	if err := json.Unmarshal(b, &st); err != nil {
@@ -232,7 +255,7 @@ func (s *Store) Lock() error {
 		return err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		b, _ := os.ReadFile(path)
+		b, _ := boundedread.File(path, 64)
 		_ = f.Close()
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 		return &LockedError{Path: path, PID: pid}

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -132,7 +133,7 @@ func TestStateFile(t *testing.T) {
 	if len(left) != 0 {
 		t.Fatalf("temp files left: %v", left)
 	}
-	for _, bad := range []string{"{", `{"version":99,"runId":"x"}`, `{"version":1}`, ""} {
+	for _, bad := range []string{"{", `{"version":0,"runId":"x"}`, `{"version":1}`, ""} {
 		if err := os.WriteFile(s.Path(), []byte(bad), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -140,6 +141,14 @@ func TestStateFile(t *testing.T) {
 		if _, err := s.Load(); err == nil || !asStateError(err, &se) {
 			t.Fatalf("Load(%q) = %v", bad, err)
 		}
+	}
+	// A newer release's file is not damaged: it is refused, as it is.
+	if err := os.WriteFile(s.Path(), []byte(`{"version":99,"runId":"x","shape":"new"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var ne *NewerStateError
+	if _, err := s.Load(); !errors.As(err, &ne) || ne.Version != 99 {
+		t.Fatalf("Load of a newer file: %v", err)
 	}
 	// The lock keeps a second holder out.
 	if err := s.Lock(); err != nil {
