@@ -94,8 +94,26 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 			sink(e)
 		}
 	})
+	// The lock and the state file's format come before the sandbox and
+	// before any call to AWS: racing commands all get the lock's message,
+	// and a newer release's state file is refused before anything starts.
+	env.store = steps.NewStore(stateDir, env.mode)
+	if o.lock {
+		if err := env.store.Lock(); err != nil {
+			return nil, exitCode(1, "%v", err)
+		}
+		env.closers = append(env.closers, env.store.Unlock)
+	}
+	if _, err := env.store.Load(); err != nil {
+		var ne *steps.NewerStateError
+		if errors.As(err, &ne) {
+			env.close()
+			return nil, exitCode(1, "%v", err)
+		}
+	}
 	opts, where, closer, err := cloudOptions(ctx, f, stateDir)
 	if err != nil {
+		env.close()
 		return nil, err
 	}
 	env.where = where
@@ -117,14 +135,6 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 		return nil, withFix(exitCode(1, "%s", err), problem.FixOf(err))
 	}
 	env.cloud = cloud
-	env.store = steps.NewStore(stateDir, env.mode)
-	if o.lock {
-		if err := env.store.Lock(); err != nil {
-			env.close()
-			return nil, exitCode(1, "%v", err)
-		}
-		env.closers = append(env.closers, env.store.Unlock)
-	}
 	cfg := o.cfg
 	cfg.Mode = env.mode
 	cfg.Repo = f.repo
@@ -139,7 +149,8 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 	lab, err := steps.New(cfg, cloud, env.store, em)
 	if err != nil {
 		var se *steps.StateError
-		if !errors.As(err, &se) {
+		var ne *steps.NewerStateError
+		if !errors.As(err, &se) || errors.As(err, &ne) {
 			env.close()
 			return nil, exitCode(1, "%v", err)
 		}
