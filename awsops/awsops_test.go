@@ -71,7 +71,7 @@ func cloudFor(t *testing.T, sb *sandbox.Sandbox, mod func(*awsops.Options)) (*aw
 	cfg.Retryer = fastRetries
 	log := &calls{}
 	opts := awsops.Options{Config: cfg, BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-		PollMin: time.Millisecond, PollMax: 5 * time.Millisecond, DependencyWait: 5 * time.Second, Observer: log.add}
+		Poll: time.Millisecond, DependencyWait: 5 * time.Second, Observer: log.add}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -294,9 +294,9 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 	}
 }
 
-func TestDeleteSecurityGroupBacksOffOnDependency(t *testing.T) {
+func TestDeleteSecurityGroupRetriesOnDependency(t *testing.T) {
 	sb := startSandbox(t, sandbox.Options{Timing: sandbox.Timing{ENIRelease: 300 * time.Millisecond}})
-	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.PollMin, o.PollMax = 20*time.Millisecond, 50*time.Millisecond })
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	ctx := context.Background()
 	ws := sb.Workspace()
 	g, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "x", nil)

@@ -60,8 +60,14 @@ type Options struct {
 	// It is called from the goroutine that made the call.
 	Observer func(Call)
 
-	// PollMin and PollMax bound the wait between polls (default 2 s, 10 s).
-	PollMin, PollMax time.Duration
+	// Poll is the steady cadence of every wait for AWS to change something
+	// (endpoints becoming available or deleted, network interfaces being
+	// released, DNS switching, a group still in use): default 1 s, so a
+	// change is seen within about a second. Each poll is one call for all
+	// the endpoints (or interfaces) at once: a three-minute wait costs about
+	// 180 DescribeVpcEndpoints, against the 20 a second EC2 refills for each
+	// account and Region.
+	Poll time.Duration
 	// DependencyWait bounds how long DeleteSecurityGroup keeps retrying a
 	// DependencyViolation, and the waits for deleted endpoints and released
 	// network interfaces (default 10 minutes).
@@ -176,11 +182,8 @@ func New(opts Options) (*Cloud, error) {
 	if cfg.Region == "" {
 		return nil, problem.New(problem.Region, "connect", "no region is set", "pass --region, or export AWS_REGION (the workshop uses us-west-2)")
 	}
-	if opts.PollMin <= 0 {
-		opts.PollMin = 2 * time.Second
-	}
-	if opts.PollMax < opts.PollMin {
-		opts.PollMax = max(10*time.Second, opts.PollMin)
+	if opts.Poll <= 0 {
+		opts.Poll = DefaultPoll
 	}
 	if opts.DependencyWait <= 0 {
 		opts.DependencyWait = 10 * time.Minute
@@ -253,8 +256,33 @@ func (c *Cloud) Region() string { return c.region }
 // Sandboxed reports whether the Cloud is restricted to 127.0.0.1.
 func (c *Cloud) Sandboxed() bool { return c.opts.LoopbackOnly }
 
-// PollBounds returns the minimum and maximum wait between polls.
-func (c *Cloud) PollBounds() (time.Duration, time.Duration) { return c.opts.PollMin, c.opts.PollMax }
+// DefaultPoll is the cadence of waits when Options.Poll is not set.
+const DefaultPoll = time.Second
+
+// PollEvery returns the cadence of waits.
+func (c *Cloud) PollEvery() time.Duration { return c.opts.Poll }
+
+// pacer keeps a wait's polls on a steady cadence: each starts Poll after
+// the one before started, however long the call took.
+type pacer struct {
+	every time.Duration
+	last  time.Time
+}
+
+// pacer starts a wait's pacing: its first poll starts now.
+func (c *Cloud) pacer() *pacer { return &pacer{every: c.opts.Poll, last: time.Now()} }
+
+// next returns how long until the next poll is due.
+func (p *pacer) next() time.Duration { return max(0, time.Until(p.last.Add(p.every))) }
+
+// wait sleeps until the next poll is due, then marks it started.
+func (p *pacer) wait(ctx context.Context) error {
+	if err := sleep(ctx, p.next()); err != nil {
+		return err
+	}
+	p.last = time.Now()
+	return nil
+}
 
 // observe is the middleware that reports each call to the Observer.
 func (c *Cloud) observe(stack *middleware.Stack) error {

@@ -138,7 +138,7 @@ func (c *Cloud) resolve(ctx context.Context, host string) ([]string, error) {
 // problem.Timeout with the reasons to check when the deadline passes.
 func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, ws Workspace, timeout time.Duration, onPoll func([]Lookup, time.Duration)) ([]Lookup, error) {
 	deadline := time.Now().Add(timeout)
-	wait := c.opts.PollMin
+	p := c.pacer()
 	for {
 		var round []Lookup
 		done := true
@@ -152,8 +152,8 @@ func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, ws Workspace, time
 				done = false
 			}
 		}
-		next := wait
-		if done || time.Now().Add(wait).After(deadline) {
+		next := p.every
+		if done || time.Now().Add(next).After(deadline) {
 			next = 0
 		}
 		if onPoll != nil {
@@ -168,9 +168,8 @@ func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, ws Workspace, time
 				Fix: "check that the VPC has enableDnsSupport and enableDnsHostnames on, that its DHCP options use AmazonProvidedDNS, " +
 					"and that no other private hosted zone covers amazonaws.com; then run 'up' again"}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := p.wait(ctx); err != nil {
 			return round, classify("wait for private DNS", err)
 		}
-		wait = min(wait+wait/2, c.opts.PollMax)
 	}
 }

@@ -285,11 +285,12 @@ func (c *Cloud) TaggedSecurityGroups(ctx context.Context, key, value string) ([]
 }
 
 // WaitEndpoints polls until every endpoint is available, with one
-// DescribeVpcEndpoints per poll, waiting PollMin at first and backing off
-// to PollMax; onPoll hears every poll's result. An endpoint that fails
+// DescribeVpcEndpoints per poll at the steady Poll cadence (no backoff: a
+// learner watches, and one call a second is a small share of EC2's
+// allowance); onPoll hears every poll's result. An endpoint that fails
 // ends the wait with an error naming AWS's reason.
 func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]Endpoint)) ([]Endpoint, error) {
-	wait := c.opts.PollMin
+	p := c.pacer()
 	deadline := time.Now().Add(c.opts.EndpointWait)
 	for {
 		eps, err := c.Endpoints(ctx, ids...)
@@ -333,17 +334,16 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 				Message: fmt.Sprintf("after %s not every endpoint is available: %s", c.opts.EndpointWait.Round(time.Second), strings.Join(states, ", ")),
 				Fix:     "AWS is slow to provision them: run 'up' again in a few minutes (it keeps what exists), or 'down' to remove them"}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := p.wait(ctx); err != nil {
 			return eps, classify("wait for the endpoints", err)
 		}
-		wait = min(wait+wait/2, c.opts.PollMax)
 	}
 }
 
 // WaitEndpointsGone polls until none of the endpoints is visible any more
 // or all are deleted, for at most DependencyWait.
 func (c *Cloud) WaitEndpointsGone(ctx context.Context, ids []string, onPoll func([]Endpoint)) error {
-	wait := c.opts.PollMin
+	p := c.pacer()
 	deadline := time.Now().Add(c.opts.DependencyWait)
 	for {
 		eps, err := c.Endpoints(ctx, ids...)
@@ -373,10 +373,9 @@ func (c *Cloud) WaitEndpointsGone(ctx context.Context, ids []string, onPoll func
 				fmt.Sprintf("after %s, still there: %s", c.opts.DependencyWait.Round(time.Second), strings.Join(states, ", ")),
 				"check them in the VPC console, then run 'down' again")
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := p.wait(ctx); err != nil {
 			return classify("wait for the endpoints to be deleted", err)
 		}
-		wait = min(wait+wait/2, c.opts.PollMax)
 	}
 }
 
@@ -467,7 +466,7 @@ func (c *Cloud) enis(ctx context.Context, f []types.Filter) ([]NetworkInterface,
 
 // WaitInterfacesReleased polls until no interface uses the group.
 func (c *Cloud) WaitInterfacesReleased(ctx context.Context, groupID string, onPoll func([]NetworkInterface)) error {
-	wait := c.opts.PollMin
+	p := c.pacer()
 	deadline := time.Now().Add(c.opts.DependencyWait)
 	for {
 		ns, err := c.GroupInterfaces(ctx, groupID)
@@ -484,9 +483,8 @@ func (c *Cloud) WaitInterfacesReleased(ctx context.Context, groupID string, onPo
 			return problem.New(problem.Dependency, "wait for the endpoints' network interfaces to be released",
 				fmt.Sprintf("%d network interfaces still use %s", len(ns), groupID), "wait a few minutes and run 'down' again")
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := p.wait(ctx); err != nil {
 			return classify("wait for the network interfaces to be released", err)
 		}
-		wait = min(wait+wait/2, c.opts.PollMax)
 	}
 }

@@ -304,7 +304,7 @@ func TestAgainstMoto(t *testing.T) {
 	cfg := awsops.StaticConfig("us-west-2", "testing", "testing")
 	cfg.Retryer = fastRetries
 	moto, err := awsops.New(awsops.Options{Config: cfg, BaseEndpoint: url, LoopbackOnly: true, IMDSDisabled: true,
-		PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond, DependencyWait: 3 * time.Second, EndpointWait: 10 * time.Second})
+		Poll: 5 * time.Millisecond, DependencyWait: 3 * time.Second, EndpointWait: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -180,13 +180,13 @@ func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string) (Comm
 	return cmd, nil
 }
 
-// DeleteSecurityGroup deletes a group, retrying with backoff while EC2
+// DeleteSecurityGroup deletes a group, retrying at the poll cadence while EC2
 // answers DependencyViolation (an endpoint's network interfaces are still
 // being released). A group already gone is fine. onWait hears each retry.
 func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, onWait func(attempt int, wait time.Duration)) (Command, error) {
 	cmd := awsCmd(c.region, "ec2", "delete-security-group", "--group-id", id)
 	deadline := time.Now().Add(c.opts.DependencyWait)
-	wait := c.opts.PollMin
+	p := c.pacer()
 	for attempt := 1; ; attempt++ {
 		_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 		if err == nil {
@@ -197,16 +197,15 @@ func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, onWait func(
 		case problem.NotFound:
 			return cmd, nil
 		case problem.Dependency:
-			if time.Now().Add(wait).After(deadline) {
+			if time.Now().Add(p.next()).After(deadline) {
 				return cmd, e
 			}
 			if onWait != nil {
-				onWait(attempt, wait)
+				onWait(attempt, p.next())
 			}
-			if err := sleep(ctx, wait); err != nil {
+			if err := p.wait(ctx); err != nil {
 				return cmd, classify("delete the security group "+id, err)
 			}
-			wait = min(wait*2, c.opts.PollMax)
 			continue
 		}
 		return cmd, e

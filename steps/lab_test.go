@@ -49,7 +49,7 @@ func sandboxCloud(t *testing.T, sb *sandbox.Sandbox, observer func(awsops.Call),
 	cr := sb.Credentials()
 	opts := awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
 		BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-		PollMin: time.Millisecond, PollMax: 10 * time.Millisecond, DependencyWait: 10 * time.Second, Observer: observer}
+		Poll: time.Millisecond, DependencyWait: 10 * time.Second, Observer: observer}
 	for _, e := range sb.Env() {
 		switch e.Name {
 		case "ECR_REGISTRY":
@@ -564,7 +564,7 @@ func TestOneOperationAtATime(t *testing.T) {
 
 func TestWaitsForAvailabilityAndDNS(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointAvailable: 150 * time.Millisecond, DNSSwitch: 150 * time.Millisecond}},
-		steps.Config{}, func(o *awsops.Options) { o.PollMin, o.PollMax = 20*time.Millisecond, 40*time.Millisecond })
+		steps.Config{}, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	start := time.Now()
 	if err := f.lab.Up(context.Background()); err != nil {
 		t.Fatalf("Up: %v", err)
@@ -720,5 +720,70 @@ func TestPushTestPushesTheLocalCopy(t *testing.T) {
 	lr, _, _ := f.cloud.ListImages(ctx, policy.DefaultRepository)
 	if len(lr.Images) != 1 || lr.Images[0].Tag != "v1" {
 		t.Fatalf("images after teardown: %+v", lr.Images)
+	}
+}
+
+// TestNoticesChangesWithinASecond: at the default cadence (one
+// DescribeVpcEndpoints a second for all the endpoints, steady while
+// something is expected to change), the lab sees an endpoint become
+// available within 2 s of AWS making it so, and teardown ends within 3 s of
+// AWS releasing the last network interface. Against AWS's timings scaled
+// down, so the test stays short: a backoff to 10 s fails it.
+func TestNoticesChangesWithinASecond(t *testing.T) {
+	timing := sandbox.Timing{EndpointAvailable: 5500 * time.Millisecond, EndpointDelete: 2 * time.Second, ENIRelease: 5500 * time.Millisecond}
+	f := newFixture(t, sandbox.Options{Timing: timing}, steps.Config{}, func(o *awsops.Options) { o.Poll = 0 })
+	if every := f.cloud.PollEvery(); every != awsops.DefaultPoll || every > time.Second {
+		t.Fatalf("poll cadence %s", every)
+	}
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	st := f.lab.State()
+	seen := 0
+	for _, e := range f.all() {
+		if e.Kind != steps.EventResource || e.Resource.Kind != steps.KindEndpoint || e.Resource.State != steps.ResAvailable ||
+			e.Resource.Name == steps.EndpointS3 || len(e.Resource.Addresses) > 0 {
+			continue
+		}
+		seen++
+		availableAt := st.Endpoints[e.Resource.Name].CreatedAt.Add(timing.EndpointAvailable)
+		after := e.Time.Sub(availableAt)
+		t.Logf("%s noticed available %s after AWS made it so", e.Resource.Name, after.Round(time.Millisecond))
+		if after < -50*time.Millisecond || after > 2*time.Second {
+			t.Errorf("%s noticed available %s after AWS made it so, want at most 2s", e.Resource.Name, after)
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("%d interface endpoints seen available", seen)
+	}
+
+	f.reset()
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	done := time.Now()
+	var deleted time.Time
+	describes := 0
+	for _, e := range f.all() {
+		if e.Kind == steps.EventCall && e.Call.Operation == "DeleteVpcEndpoints" {
+			deleted = e.Call.Start
+		}
+		if e.Kind == steps.EventCall && e.Call.Operation == "DescribeVpcEndpoints" && !deleted.IsZero() {
+			describes++
+		}
+	}
+	if deleted.IsZero() {
+		t.Fatal("no DeleteVpcEndpoints call")
+	}
+	awsDone := deleted.Add(timing.EndpointDelete + timing.ENIRelease)
+	over := done.Sub(awsDone)
+	t.Logf("teardown ended %s after AWS released the last interface; %d DescribeVpcEndpoints after the delete", over.Round(time.Millisecond), describes)
+	if over > 3*time.Second {
+		t.Errorf("teardown ended %s after AWS finished, want at most 3s", over)
+	}
+	// One call a poll for all three endpoints, not one each.
+	if limit := int((timing.EndpointDelete+timing.ENIRelease)/awsops.DefaultPoll) + 4; describes > limit {
+		t.Errorf("%d DescribeVpcEndpoints during teardown, want at most %d", describes, limit)
 	}
 }

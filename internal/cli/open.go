@@ -301,7 +301,7 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	}
 	applySandboxExtras(sb, &opts)
 	if timing == sandbox.Instant {
-		opts.PollMin, opts.PollMax = 5*time.Millisecond, 50*time.Millisecond
+		opts.Poll = 5 * time.Millisecond
 	}
 	return opts, "sandbox: serving the world in " + dir + " in this process", func() { _ = sb.Close() }, nil
 }

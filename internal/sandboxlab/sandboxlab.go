@@ -21,7 +21,7 @@ func Options(sb *sandbox.Sandbox) awsops.Options {
 	cr := sb.Credentials()
 	o := awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
 		BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-		PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond}
+		Poll: 5 * time.Millisecond}
 	for _, e := range sb.Env() {
 		switch e.Name {
 		case "ECR_REGISTRY":
