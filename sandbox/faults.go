@@ -61,6 +61,12 @@ type Faults struct {
 	// NoRepository starts the world without the repository team-a/alpine.
 	NoRepository bool
 
+	// IMDSHopLimit leaves the metadata service's token PUT unanswered from
+	// the workspace, as a container behind a bridge sees it when the
+	// instance's HttpPutResponseHopLimit is 1 (the answer expires on the
+	// extra hop); GETs are answered. [research G.2]
+	IMDSHopLimit bool
+
 	// DenyActions are IAM actions (ec2:CreateVpcEndpoint, ecr:ListImages)
 	// the caller's role lacks: those calls are refused as AWS refuses a
 	// call no identity-based policy allows (UnauthorizedOperation for EC2,
@@ -256,6 +262,9 @@ func (in *injector) registryFault(ctx context.Context) *regError {
 func (s *Sandbox) applyWorldFaults(w *world, now time.Time) {
 	f := s.opts.Faults
 	n := w.workspaceENI()
+	if n == nil {
+		n = w.instanceENI()
+	}
 	v := w.vpc(n.VpcID)
 	if f.VPCDNSOff {
 		v.EnableDNSSupport, v.EnableDNSHostnames = false, false

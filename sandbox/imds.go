@@ -107,6 +107,15 @@ func (m *imdsServer) serve(w http.ResponseWriter, r *http.Request, path string) 
 			m.fail(w, http.StatusMethodNotAllowed)
 			return http.StatusMethodNotAllowed
 		}
+		if m.s.opts.Faults.IMDSHopLimit && m.s.def.Metadata.Present {
+			// The answer would leave with a TTL of 1 and die on the
+			// container's bridge: the client hears nothing and times out.
+			select {
+			case <-r.Context().Done():
+			case <-m.s.closing:
+			}
+			return http.StatusGatewayTimeout
+		}
 		if r.Header.Get("X-Forwarded-For") != "" {
 			m.fail(w, http.StatusForbidden)
 			return http.StatusForbidden
@@ -125,6 +134,15 @@ func (m *imdsServer) serve(w http.ResponseWriter, r *http.Request, path string) 
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		m.fail(w, http.StatusMethodNotAllowed)
 		return http.StatusMethodNotAllowed
+	}
+	if m.s.def.Credentials == CredentialsContainer && strings.TrimSuffix(path, "/") == ContainerCredentialsPath {
+		return m.serveContainerCredentials(w, r, now)
+	}
+	if !m.s.def.Metadata.Present {
+		// No instance metadata here: the listener only stands in for the
+		// container-credentials endpoint.
+		m.fail(w, http.StatusNotFound)
+		return http.StatusNotFound
 	}
 	if tok := r.Header.Get(imdsTokenHeader); tok != "" {
 		exp, ok := m.tokenExpiry(tok)
@@ -185,7 +203,10 @@ func (m *imdsServer) tree() map[string]string {
 	t := map[string]string{}
 	now := m.s.opts.Clock.Now()
 	m.s.read(func(w *world) {
-		n := w.workspaceENI()
+		n := w.instanceENI()
+		if n == nil {
+			return
+		}
 		sn := w.subnet(n.SubnetID)
 		v := w.vpc(n.VpcID)
 		var names []string
@@ -314,4 +335,33 @@ func (m *imdsServer) lookup(path string) (string, bool) {
 	}
 	sort.Strings(names)
 	return strings.Join(names, "\n"), true
+}
+
+// serveContainerCredentials answers as CloudShell's credentials endpoint
+// does: the caller's temporary keys, for about 15 minutes, to a request that
+// carries the environment's AWS_CONTAINER_AUTHORIZATION_TOKEN in its
+// Authorization header (what the SDKs send). The document has CloudShell's
+// empty "Type". [research H.2]
+func (m *imdsServer) serveContainerCredentials(w http.ResponseWriter, r *http.Request, now time.Time) int {
+	var want string
+	var rc Credentials
+	m.s.read(func(wd *world) { want, rc = wd.ContainerToken, wd.RoleCredentials })
+	if want == "" || r.Header.Get("Authorization") != want {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"code":"AccessDenied","message":"the Authorization header does not carry this environment's token"}`))
+		return http.StatusUnauthorized
+	}
+	stamp := func(t time.Time) string { return strconv.Quote(t.UTC().Format("2006-01-02T15:04:05Z")) }
+	body := imdsJSON([][2]string{
+		{"Type", `""`},
+		{"AccessKeyId", strconv.Quote(rc.AccessKeyID)},
+		{"SecretAccessKey", strconv.Quote(rc.SecretAccessKey)},
+		{"Token", strconv.Quote(rc.SessionToken)},
+		{"Expiration", stamp(now.Add(15 * time.Minute))},
+		{"Code", `"Success"`},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(body))
+	return http.StatusOK
 }

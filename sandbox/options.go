@@ -31,6 +31,10 @@ type Options struct {
 	StateDir string
 	// Reset discards any world saved in StateDir and starts a fresh one.
 	Reset bool
+	// World names the kind of place the workspace is (see WorldNames): it
+	// shapes a new world, and a saved world must be of that kind. Empty
+	// means the saved world's kind, or DefaultWorld for a new one.
+	World string
 
 	// Timing gives the durations of the endpoint life cycle. The zero value is
 	// Instant; the command line defaults to Realistic.

@@ -23,6 +23,15 @@ const (
 // Sandbox is a running sandbox. Close it when done.
 type Sandbox struct {
 	opts Options
+	// def is the world's row in the table of worlds; profile the laptop
+	// world's shared config files (tempDir, when made for a world in
+	// memory, is removed on Close).
+	def     WorldDef
+	profile *ProfileFiles
+	tempDir string
+	// closing is closed when Close starts, releasing requests that wait
+	// forever on purpose (a token PUT lost to the hop limit).
+	closing chan struct{}
 
 	// cur is the world requests read; it is never changed in place (see
 	// commit.go). committed is its saved form, the source of the copy the
@@ -77,7 +86,11 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := opts.normalise(); err != nil {
 		return nil, err
 	}
-	s := &Sandbox{opts: opts, done: make(chan struct{}), faults: newInjector(opts.Faults)}
+	def, err := WorldByName(opts.World)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sandbox{opts: opts, def: def, done: make(chan struct{}), closing: make(chan struct{})}
 	now := opts.Clock.Now()
 
 	if opts.StateDir != "" {
@@ -106,6 +119,14 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 			return nil, fmt.Errorf("the world in %s is account %s in %s, not %s in %s; use --reset to start a fresh one", dir, w.Account, w.Region, opts.Account, opts.Region)
 		}
 		if w != nil {
+			saved := w.def()
+			if opts.World != "" && saved.Name != def.Name {
+				s.lock.release()
+				return nil, fmt.Errorf("the world in %s is %s, not %s; add --reset to start a fresh %s world (or leave --world out to keep this one)", dir, saved.Name, def.Name, def.Name)
+			}
+			s.def = saved
+		}
+		if w != nil {
 			b, err := encodeWorld(w)
 			if err != nil {
 				s.lock.release()
@@ -129,10 +150,31 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 			return nil, seedErr
 		}
 		s.fresh = true
+		if s.def.shape != nil {
+			s.def.shape(w, now)
+		}
+		if s.def.Name != DefaultWorld {
+			w.Kind = s.def.Name
+		}
+		if s.def.Credentials == CredentialsContainer {
+			w.ContainerToken = newContainerToken()
+		}
 		s.applyWorldFaults(w, now)
 		if err := s.commit(w); err != nil {
 			s.lock.release()
 			return nil, err
+		}
+	}
+
+	// What the world's row says about the metadata service adds to what
+	// the options ask for.
+	s.opts.IMDSv2Required = s.opts.IMDSv2Required || s.def.Metadata.V2Required
+	s.opts.Faults.IMDSHopLimit = s.opts.Faults.IMDSHopLimit || s.def.Metadata.TokenPutBlocked
+	s.faults = newInjector(s.opts.Faults)
+	if s.def.Credentials == CredentialsProfile {
+		if err := s.writeProfile(); err != nil {
+			s.lock.release()
+			return nil, fmt.Errorf("writing the laptop world's AWS profile: %w", err)
 		}
 	}
 
@@ -191,6 +233,10 @@ func listenLoopback(ctx context.Context) (net.Listener, error) {
 // Close stops serving and releases the world's lock. The world stays saved.
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closing)
+		if s.tempDir != "" {
+			_ = os.RemoveAll(s.tempDir)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		// Connections that never sent a request (a client's spare dial)
@@ -276,14 +322,24 @@ func (s *Sandbox) Workspace() Workspace {
 	var ws Workspace
 	s.read(func(w *world) {
 		n := w.workspaceENI()
+		if n == nil {
+			// The tool runs outside the VPC: the learner would choose the
+			// workshop instance's network.
+			n = w.instanceENI()
+		}
 		sn := w.subnet(n.SubnetID)
 		ws = Workspace{
 			InstanceID: w.Instance.ID, MAC: n.MAC, ENIID: n.ID, PrivateIP: n.IP, SecurityGroupID: n.GroupIDs[0],
 			SubnetID: n.SubnetID, VpcID: n.VpcID, CallerARN: w.callerARN(),
 		}
 		for _, rt := range w.RouteTables {
-			if rt.VpcID == sn.VpcID && rt.Main {
+			if rt.VpcID == sn.VpcID && rt.Main && ws.RouteTableID == "" {
 				ws.RouteTableID = rt.ID
+			}
+			for _, a := range rt.Associations {
+				if a.SubnetID == sn.ID {
+					ws.RouteTableID = rt.ID
+				}
 			}
 		}
 		for _, x := range w.Subnets {
@@ -296,21 +352,46 @@ func (s *Sandbox) Workspace() Workspace {
 }
 
 // Env returns the variables that point the AWS CLI and SDKs at the sandbox,
-// in the order `ecr-vpce-lab sandbox` prints them.
+// in the order `ecr-vpce-lab sandbox` prints them: the endpoints, the
+// credentials as the world offers them (keys; CloudShell's
+// container-credentials pair; the laptop's profile), the metadata service
+// (or none), and what the world's place exports.
 func (s *Sandbox) Env() []EnvVar {
 	c := s.Credentials()
-	return []EnvVar{
-		{"AWS_ENDPOINT_URL", s.apiURL},
-		{"AWS_ACCESS_KEY_ID", c.AccessKeyID},
-		{"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey},
-		{"AWS_REGION", s.opts.Region},
-		{"AWS_DEFAULT_REGION", s.opts.Region},
-		{"AWS_EC2_METADATA_SERVICE_ENDPOINT", s.imdsURL},
-		{"ACCOUNT_ID", s.opts.Account},
-		{"ECR_REPO_A", RepoA},
-		{"ECR_REGISTRY", s.regAddr},
-		{"LAB_DNS_SERVER", s.dns.addr},
+	out := []EnvVar{{"AWS_ENDPOINT_URL", s.apiURL}}
+	v := s.View()
+	switch s.def.Credentials {
+	case CredentialsContainer:
+		out = append(out, EnvVar{"AWS_CONTAINER_CREDENTIALS_FULL_URI", v.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")},
+			EnvVar{"AWS_CONTAINER_AUTHORIZATION_TOKEN", v.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")})
+	case CredentialsProfile:
+		out = append(out, EnvVar{"AWS_CONFIG_FILE", s.profile.ConfigFile}, EnvVar{"AWS_SHARED_CREDENTIALS_FILE", s.profile.CredentialsFile},
+			EnvVar{"AWS_PROFILE", s.profile.Name})
+	default:
+		out = append(out, EnvVar{"AWS_ACCESS_KEY_ID", c.AccessKeyID}, EnvVar{"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey})
 	}
+	out = append(out, EnvVar{"AWS_REGION", s.opts.Region}, EnvVar{"AWS_DEFAULT_REGION", s.opts.Region})
+	if s.def.Metadata.Present {
+		out = append(out, EnvVar{"AWS_EC2_METADATA_SERVICE_ENDPOINT", s.imdsURL})
+	} else {
+		out = append(out, EnvVar{"AWS_EC2_METADATA_DISABLED", "true"})
+	}
+	out = append(out,
+		EnvVar{"ACCOUNT_ID", s.opts.Account},
+		EnvVar{"ECR_REPO_A", RepoA},
+		EnvVar{"ECR_REGISTRY", s.regAddr},
+		EnvVar{"LAB_DNS_SERVER", s.dns.addr},
+	)
+	have := map[string]bool{}
+	for _, e := range out {
+		have[e.Name] = true
+	}
+	for _, e := range v.Env {
+		if !have[e.Name] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // connTracker knows the connections that have not sent a request yet.

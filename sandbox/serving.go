@@ -18,10 +18,13 @@ const servingFile = "serving.json"
 type serving struct {
 	PID int      `json:"pid"`
 	Env []EnvVar `json:"env"`
+	// View is what the tool sees from the world's workspace.
+	View *View `json:"view,omitempty"`
 }
 
 func (s *Sandbox) writeServing() error {
-	b, err := json.MarshalIndent(serving{PID: os.Getpid(), Env: s.Env()}, "", "  ")
+	v := s.View()
+	b, err := json.MarshalIndent(serving{PID: os.Getpid(), Env: s.Env(), View: &v}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -32,27 +35,45 @@ func (s *Sandbox) writeServing() error {
 // and its process ID. It fails with fs.ErrNotExist when no sandbox serves it
 // (including one that was killed and left its announcement behind).
 func Running(dir string) ([]EnvVar, int, error) {
+	sv, err := running(dir)
+	return sv.Env, sv.PID, err
+}
+
+// RunningView returns what the tool sees from the workspace of the world the
+// sandbox serving dir serves (fs.ErrNotExist when none serves it).
+func RunningView(dir string) (View, error) {
+	sv, err := running(dir)
+	if err != nil {
+		return View{}, err
+	}
+	if sv.View == nil {
+		return View{World: DefaultWorld, Credentials: CredentialsInstanceRole}, nil
+	}
+	return *sv.View, nil
+}
+
+func running(dir string) (serving, error) {
 	if _, err := os.Stat(dir); err != nil {
-		return nil, 0, fs.ErrNotExist
+		return serving{}, fs.ErrNotExist
 	}
 	lock, err := lockWorld(dir)
 	if err == nil {
 		// Nobody holds the world: any announcement is stale.
 		_ = os.Remove(filepath.Join(dir, servingFile))
 		_ = lock.release()
-		return nil, 0, fs.ErrNotExist
+		return serving{}, fs.ErrNotExist
 	}
 	var le *LockedError
 	if !errors.As(err, &le) {
-		return nil, 0, err
+		return serving{}, err
 	}
 	b, err := os.ReadFile(filepath.Join(dir, servingFile))
 	if err != nil {
-		return nil, le.PID, err
+		return serving{PID: le.PID}, err
 	}
 	var sv serving
 	if err := json.Unmarshal(b, &sv); err != nil {
-		return nil, le.PID, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, servingFile), err)
+		return serving{PID: le.PID}, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, servingFile), err)
 	}
-	return sv.Env, sv.PID, nil
+	return sv, nil
 }

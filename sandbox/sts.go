@@ -18,7 +18,7 @@ func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 	}
 	var arn, userID, account string
 	s.read(func(w *world) {
-		arn, userID, account = w.callerARN(), w.Identity.RoleID+":"+w.Instance.ID, w.Account
+		arn, userID, account = w.callerARN(), w.callerUserID(), w.Account
 	})
 	body := `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
 		"  <GetCallerIdentityResult>\n" +

@@ -19,10 +19,19 @@ const worldVersion = 1
 // clock, so no background goroutine is needed and a restart continues where
 // the previous process stopped.
 type world struct {
-	Version     int         `json:"version"`
-	Account     string      `json:"account"`
-	Region      string      `json:"region"`
-	Credentials Credentials `json:"credentials"`
+	Version int    `json:"version"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Kind names the world's row in the table of worlds ("" is the
+	// default, Cloud9, as every world saved before there were several).
+	Kind string `json:"kind,omitempty"`
+	// WorkspaceENIID is the network interface the tool's traffic leaves
+	// from when it is not the instance's (a CloudShell VPC environment's).
+	WorkspaceENIID string `json:"workspaceEniId,omitempty"`
+	// ContainerToken is what the container-credentials endpoint asks for
+	// (AWS_CONTAINER_AUTHORIZATION_TOKEN) in worlds that have one.
+	ContainerToken string      `json:"containerToken,omitempty"`
+	Credentials    Credentials `json:"credentials"`
 	// RoleCredentials are the instance role's temporary keys, as IMDS hands
 	// them to the workspace's SDKs.
 	RoleCredentials Credentials `json:"roleCredentials"`
@@ -475,11 +484,54 @@ func (w *world) eni(id string) *eni {
 
 func (w *world) defaultGroup(vpcID string) *securityGroup { return w.groupByName(vpcID, "default") }
 
-func (w *world) workspaceENI() *eni { return w.eni(w.Instance.ENIID) }
+// instanceENI is the workspace instance's primary network interface (what
+// its metadata service describes).
+func (w *world) instanceENI() *eni { return w.eni(w.Instance.ENIID) }
 
-// callerARN is the assumed-role ARN of the workspace identity.
+// def is the world's row in the table of worlds.
+func (w *world) def() WorldDef {
+	d, err := WorldByName(w.Kind)
+	if err != nil {
+		d, _ = WorldByName(DefaultWorld)
+	}
+	return d
+}
+
+// workspaceENI is the network interface the tool's traffic leaves from:
+// the instance's, CloudShell's, or none when the tool runs outside every
+// VPC of the account (public CloudShell, a laptop).
+func (w *world) workspaceENI() *eni {
+	switch w.def().Vantage {
+	case VantageOutside:
+		return nil
+	case VantageCloudShellENI:
+		return w.eni(w.WorkspaceENIID)
+	}
+	return w.instanceENI()
+}
+
+// callerARN is the identity the workspace's credentials belong to: the
+// instance role's session on EC2, the console role in CloudShell (a
+// workshop's participant role), an IAM user on a laptop.
 func (w *world) callerARN() string {
+	switch w.def().Credentials {
+	case CredentialsContainer:
+		return fmt.Sprintf("arn:aws:sts::%s:assumed-role/WSParticipantRole/Participant", w.Account)
+	case CredentialsProfile:
+		return fmt.Sprintf("arn:aws:iam::%s:user/workshop-learner", w.Account)
+	}
 	return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", w.Account, w.Identity.RoleName, w.Instance.ID)
+}
+
+// callerUserID is GetCallerIdentity's UserId for callerARN.
+func (w *world) callerUserID() string {
+	switch w.def().Credentials {
+	case CredentialsContainer:
+		return "AROA" + strings.Repeat("PARTICIPANT", 2)[:17] + ":Participant"
+	case CredentialsProfile:
+		return "AIDA" + strings.Repeat("WORKSHOPLEARNER", 2)[:17]
+	}
+	return w.Identity.RoleID + ":" + w.Instance.ID
 }
 
 // prune drops what has ceased to exist by now. It mutates, so callers hold

@@ -19,6 +19,7 @@ func newSandboxCmd() *cobra.Command {
 		available, deleting, eniRelease   time.Duration
 		dnsSwitch                         time.Duration
 		faults                            sandbox.Faults
+		wf                                worldFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -38,7 +39,10 @@ func newSandboxCmd() *cobra.Command {
 			"DNS is $LAB_DNS_SERVER: dig @127.0.0.1 -p PORT ACCOUNT.dkr.ecr.REGION.amazonaws.com.\n\n" +
 			"The --fault-* flags make it misbehave as AWS can; world faults (--fault-vpc-dns-off,\n" +
 			"--fault-existing-dkr-endpoint, --fault-no-repository) shape a new world only, so\n" +
-			"add --reset to apply them to a saved one.",
+			"add --reset to apply them to a saved one.\n\n" +
+			"--world plays one of the places a workshop runs in: it shapes a new world (the\n" +
+			"network, the workspace, the metadata service) and what the exports give a shell\n" +
+			"(container credentials and AWS_EXECUTION_ENV in CloudShell, a profile on a laptop):\n" + worldsHelp(),
 		Example: "  ecr-vpce-lab sandbox --timing instant > sandbox.env &\n" +
 			"  sleep 1; . ./sandbox.env\n" +
 			"  dig +short @127.0.0.1 -p ${LAB_DNS_SERVER##*:} $ACCOUNT_ID.dkr.ecr.$AWS_REGION.amazonaws.com\n" +
@@ -68,10 +72,14 @@ func newSandboxCmd() *cobra.Command {
 			if stateDir, err = resolveStateDir(stateDir); err != nil {
 				return err
 			}
-			sb, err := sandbox.Start(cmd.Context(), sandbox.Options{
+			so := sandbox.Options{
 				Account: account, Region: region, StateDir: worldDir(stateDir), Reset: reset,
 				Timing: t, IMDSv2Required: imdsv2, Faults: faults,
-			})
+			}
+			if err := wf.apply(&so); err != nil {
+				return err
+			}
+			sb, err := sandbox.Start(cmd.Context(), so)
 			if err != nil {
 				return exitCode(1, "%v", err)
 			}
@@ -83,8 +91,8 @@ func newSandboxCmd() *cobra.Command {
 			if !sb.Fresh() && faults.ShapesWorld() {
 				fmt.Fprintln(cmd.ErrOrStderr(), "ecr-vpce-lab sandbox: the world faults apply to a new world only; this one was loaded from "+sb.StateDir()+" (add --reset)")
 			}
-			fmt.Fprintf(out, "# ecr-vpce-lab sandbox: serving account %s in %s from %s (EC2, ECR, STS at %s; IMDS at %s; registry at %s; DNS at %s) until interrupted\n",
-				sb.Account(), sb.Region(), sb.StateDir(), sb.Endpoint(), sb.IMDSEndpoint(), sb.RegistryAddr(), sb.DNSAddr())
+			fmt.Fprintf(out, "# ecr-vpce-lab sandbox: serving account %s in %s from %s (EC2, ECR, STS at %s; IMDS at %s; registry at %s; DNS at %s) until interrupted; the world is %s (%s): the lab %s\n",
+				sb.Account(), sb.Region(), sb.StateDir(), sb.Endpoint(), sb.IMDSEndpoint(), sb.RegistryAddr(), sb.DNSAddr(), sb.World().Name, sb.World().Title, sb.World().Outcome)
 			<-cmd.Context().Done()
 			if err := sb.Close(); err != nil {
 				return exitCode(1, "stopping the sandbox: %v", err)
@@ -114,6 +122,7 @@ func newSandboxCmd() *cobra.Command {
 	f.BoolVar(&faults.VPCDNSOff, "fault-vpc-dns-off", false, "a new world's VPC has enableDnsSupport and enableDnsHostnames off")
 	f.BoolVar(&faults.ExistingDKREndpoint, "fault-existing-dkr-endpoint", false, "a new world already has an ecr.dkr endpoint with private DNS in the VPC")
 	f.BoolVar(&faults.NoRepository, "fault-no-repository", false, "a new world has no team-a/alpine repository")
+	addWorldFlags(f, &wf)
 	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, ...): refused as AWS refuses them")
 	return cmd
 }

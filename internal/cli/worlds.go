@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"ecr-vpce-lab/sandbox"
+)
+
+// worldFlags choose the kind of place the sandbox plays and the metadata
+// service's hop-limit fault. The sandbox command and every command run
+// with --sandbox declare them through addWorldFlags, so they read the same
+// everywhere.
+type worldFlags struct {
+	world    string
+	hopLimit bool
+}
+
+// addWorldFlags declares --world and --fault-imds-hop-limit.
+func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
+	var names []string
+	for _, n := range sandbox.WorldNames() {
+		names = append(names, n)
+	}
+	fl.StringVar(&w.world, "world", "", "the place the sandbox plays: "+strings.Join(names, ", ")+
+		" (default: the saved world's, or "+sandbox.DefaultWorld+"; another world needs a fresh state directory or --reset)")
+	fl.BoolVar(&w.hopLimit, "fault-imds-hop-limit", false, "the metadata service's token PUT goes unanswered from the workspace, "+
+		"as in a container when the instance's hop limit is 1")
+}
+
+// apply sets the sandbox options the flags choose.
+func (w worldFlags) apply(o *sandbox.Options) error {
+	if w.world != "" {
+		if _, err := sandbox.WorldByName(w.world); err != nil {
+			return exitCode(2, "--world: %v", err)
+		}
+	}
+	o.World = w.world
+	o.Faults.IMDSHopLimit = o.Faults.IMDSHopLimit || w.hopLimit
+	return nil
+}
+
+// worldsHelp describes every world, for --help.
+func worldsHelp() string {
+	var b strings.Builder
+	for _, n := range sandbox.WorldNames() {
+		d, _ := sandbox.WorldByName(n)
+		fmt.Fprintf(&b, "  %-15s %s\n", d.Name, d.Title)
+	}
+	return b.String()
+}
