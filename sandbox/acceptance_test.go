@@ -32,7 +32,7 @@ func TestAcceptanceLabWithCLIDigSkopeo(t *testing.T) {
 	testtool.Require(t, "host", "apt-get install bind9-host")
 	testtool.Require(t, "skopeo", "apt-get install skopeo")
 	awsPath := testtool.Require(t, "aws", "pip install awscli (v1), or apt-get install awscli")
-	bin := labBinary(t)
+	bin := testtool.LabBinary(t)
 	home := t.TempDir()
 	s := serve(t, bin, "--state-dir", t.TempDir(), "--timing", "instant")
 	for _, k := range []string{"ECR_REGISTRY", "LAB_DNS_SERVER"} {

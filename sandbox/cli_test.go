@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -42,42 +41,6 @@ import (
 //
 // Steps 8 (host) and 9 (docker push) need the DNS server and registry: they
 // run in TestAcceptanceLabWithCLIDigSkopeo, with dig and skopeo.
-
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
-// labBinary builds ecr-vpce-lab once per test process (or uses the binary
-// named by ECR_VPCE_LAB_BIN, for a CI that has built it already).
-func labBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("ECR_VPCE_LAB_BIN"); p != "" {
-		return testtool.RequirePath(t, p, "ECR_VPCE_LAB_BIN names a binary that is not there")
-	}
-	buildOnce.Do(func() {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = fmt.Errorf("building ecr-vpce-lab needs the go command on PATH: %v", err)
-			return
-		}
-		dir, err := os.MkdirTemp("", "ecr-vpce-lab-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(dir, "ecr-vpce-lab")
-		out, err := exec.Command(goBin, "build", "-o", buildPath, "ecr-vpce-lab").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
 
 // served is a running `ecr-vpce-lab sandbox` process.
 type served struct {
@@ -259,14 +222,18 @@ func TestAWSCLIRunsTheLab(t *testing.T) {
 	testtool.Require(t, "jq", "apt-get install jq")
 	testtool.Require(t, "curl", "apt-get install curl")
 	clis := awsCLIs(t)
-	bin := labBinary(t)
+	bin := testtool.LabBinary(t)
 	names := make([]string, 0, len(clis))
 	for n := range clis {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	// Each CLI against a sandbox of its own: they can run side by side.
 	for _, name := range names {
-		t.Run(name, func(t *testing.T) { runLabWithCLI(t, bin, clis[name]) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			runLabWithCLI(t, bin, clis[name])
+		})
 	}
 }
 
@@ -415,7 +382,7 @@ echo "ENDPOINTS=$(aws ec2 describe-vpc-endpoints --query 'length(VpcEndpoints)')
 // acknowledged, and the lock dies with its process, so after a SIGKILL the
 // next `ecr-vpce-lab sandbox` serves the same world.
 func TestSandboxCommandSurvivesKill(t *testing.T) {
-	bin := labBinary(t)
+	bin := testtool.LabBinary(t)
 	state := t.TempDir()
 	s := serve(t, bin, "--state-dir", state, "--timing", "instant")
 	sdk := func(s *served) *ec2.Client {
@@ -444,7 +411,7 @@ func TestSandboxCommandSurvivesKill(t *testing.T) {
 // TestSandboxCommandFaultFlags: the --fault-* flags reach the sandbox, and
 // world faults given for a saved world are refused politely.
 func TestSandboxCommandFaultFlags(t *testing.T) {
-	bin := labBinary(t)
+	bin := testtool.LabBinary(t)
 	state := t.TempDir()
 	s := serve(t, bin, "--state-dir", state, "--timing", "instant", "--fault-no-repository", "--fault-throttle-rate", "1", "--fault-seed", "3")
 	cfg := aws.Config{
@@ -471,8 +438,6 @@ func TestSandboxCommandFaultFlags(t *testing.T) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildPath != "" {
-		_ = os.RemoveAll(filepath.Dir(buildPath))
-	}
+	testtool.Cleanup()
 	os.Exit(code)
 }

@@ -183,11 +183,20 @@ func TestIMDSMatchesAWSMock(t *testing.T) {
 	if err != nil {
 		testtool.Missing(t, "the go command", "needed for `go tool ec2-metadata-mock`")
 	}
-	out, err := exec.Command(goBin, "tool", "-n", "ec2-metadata-mock").CombinedOutput()
+	// The path is the last line on standard output; with an empty module
+	// cache the go command first reports its downloads, on standard error.
+	var stderr bytes.Buffer
+	locate := exec.Command(goBin, "tool", "-n", "ec2-metadata-mock")
+	locate.Stderr = &stderr
+	out, err := locate.Output()
 	if err != nil {
-		t.Fatalf("go tool -n ec2-metadata-mock: %v\n%s", err, out)
+		t.Fatalf("go tool -n ec2-metadata-mock: %v\n%s%s", err, out, stderr.Bytes())
 	}
-	aemm := strings.TrimSpace(string(out))
+	lines := strings.Fields(strings.TrimSpace(string(out)))
+	if len(lines) == 0 {
+		t.Fatalf("go tool -n ec2-metadata-mock printed no path:\n%s", stderr.Bytes())
+	}
+	aemm := lines[len(lines)-1]
 
 	sb := startSandbox(t, Options{IMDSv2Required: true})
 	ws := sb.Workspace()

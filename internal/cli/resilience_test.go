@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -46,10 +47,32 @@ func (h *procHome) env() []string {
 
 // sandboxProc is `ecr-vpce-lab sandbox` serving h's world in its own process.
 type sandboxProc struct {
+	h     *procHome
 	cmd   *exec.Cmd
 	env   map[string]string
 	cloud *awsops.Cloud
 	vpc   string
+	done  chan struct{} // closed when the process has ended
+}
+
+// stop interrupts the sandbox and waits until it has saved the world and
+// ended; requests in flight are answered first.
+func (sp *sandboxProc) stop() {
+	_ = sp.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-sp.done:
+	case <-time.After(10 * time.Second):
+		_ = sp.cmd.Process.Kill()
+		<-sp.done
+	}
+}
+
+// restart serves the same world again, without faults: what a test checks
+// after the faults have done their part need not wait for them.
+func (sp *sandboxProc) restart() *sandboxProc {
+	sp.h.t.Helper()
+	sp.stop()
+	return sp.h.startSandbox()
 }
 
 // startSandbox runs `ecr-vpce-lab sandbox --timing instant ARGS...` on h's
@@ -68,20 +91,15 @@ func (h *procHome) startSandbox(args ...string) *sandboxProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	sp := &sandboxProc{cmd: cmd, env: map[string]string{}}
+	sp := &sandboxProc{h: h, cmd: cmd, env: map[string]string{}, done: make(chan struct{})}
+	// Wait only after the output has been read to its end (see
+	// exec.Cmd.StdoutPipe).
+	outDone := make(chan struct{})
+	go func() { <-outDone; _ = cmd.Wait(); close(sp.done) }()
+	t.Cleanup(sp.stop)
 	ready := make(chan error, 1)
 	go func() {
+		defer close(outDone)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
@@ -289,7 +307,8 @@ func downTwice(t *testing.T, h *procHome, sp *sandboxProc) {
 // sandbox` processes: killed at chosen points and run again, throttled, two
 // at once.
 func TestLabSurvivesFaults(t *testing.T) {
-	bin := buildBinary(t)
+	t.Parallel()
+	bin := testtool.LabBinary(t)
 
 	kills := []struct {
 		name    string
@@ -329,9 +348,18 @@ func TestLabSurvivesFaults(t *testing.T) {
 				}
 			}},
 	}
+	// The cases spend their time waiting on injected latency and timing,
+	// each in its own home with its own sandbox: they all run at once,
+	// rather than -parallel at a time (t.Run may be called from several
+	// goroutines).
+	var wg sync.WaitGroup
+	run := func(name string, f func(t *testing.T)) {
+		wg.Go(func() { t.Run(name, f) })
+	}
+	defer wg.Wait()
+
 	for _, k := range kills {
-		t.Run("killed "+k.name+", then up again", func(t *testing.T) {
-			t.Parallel()
+		run("killed "+k.name+", then up again", func(t *testing.T) {
 			h := newProcHome(t, bin)
 			sp := h.startSandbox(k.sandbox...)
 			up := h.start("up", "--sandbox", "--yes")
@@ -349,6 +377,9 @@ func TestLabSurvivesFaults(t *testing.T) {
 			k.after(t, st, err)
 			groups, eps := labResources(t, sp.cloud, sp.vpc)
 			t.Logf("killed at %q: the world had %d group(s) and %d endpoint(s); the state file %d endpoint(s)", line, len(groups), len(eps), len(st.Endpoints))
+			// The faults made the window for the kill; the rest runs
+			// without them.
+			sp = sp.restart()
 
 			start := time.Now()
 			code, out := h.lab("up", "--sandbox", "--yes")
@@ -364,8 +395,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 		})
 	}
 
-	t.Run("down after a partial up", func(t *testing.T) {
-		t.Parallel()
+	run("down after a partial up", func(t *testing.T) {
 		h := newProcHome(t, bin)
 		sp := h.startSandbox("--fault-latency", "300ms")
 		up := h.start("up", "--sandbox", "--yes")
@@ -373,8 +403,9 @@ func TestLabSurvivesFaults(t *testing.T) {
 		_ = up.cmd.Process.Signal(syscall.SIGKILL)
 		up.wait(t)
 		// An endpoint whose create was in flight exists, unrecorded, once
-		// the sandbox has served the request; down finds it by its tag.
-		time.Sleep(400 * time.Millisecond)
+		// the sandbox has served the request (it does before it stops);
+		// down finds it by its tag.
+		sp = sp.restart()
 		downTwice(t, h, sp)
 	})
 
@@ -385,8 +416,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 			name += ", the registry too"
 			args = append(args, "--fault-registry")
 		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
+		run(name, func(t *testing.T) {
 			h := newProcHome(t, bin)
 			sp := h.startSandbox(args...)
 			summary := regexp.MustCompile(`(?m)^(\d+) calls \(.*?\)(?:, (\d+) retries)? in `)
@@ -412,8 +442,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 		})
 	}
 
-	t.Run("two at once on one state directory", func(t *testing.T) {
-		t.Parallel()
+	run("two at once on one state directory", func(t *testing.T) {
 		h := newProcHome(t, bin)
 		sp := h.startSandbox("--endpoint-available-after", "2s")
 		first := h.start("up", "--sandbox", "--yes")

@@ -18,8 +18,9 @@ import (
 // what 'sandbox --state-dir X', in another process, serves to the AWS CLI;
 // and 'down --sandbox --state-dir X' uses that serving sandbox.
 func TestStateDirIsOneDirectory(t *testing.T) {
+	t.Parallel()
 	awsCLI := testtool.Require(t, "aws", "the AWS CLI inspects the served world")
-	h := newProcHome(t, buildBinary(t))
+	h := newProcHome(t, testtool.LabBinary(t))
 	// Not the default under $XDG_STATE_HOME: the flag must carry it.
 	h.state = filepath.Join(t.TempDir(), "lab")
 	sd := []string{"--sandbox", "--state-dir", h.state}

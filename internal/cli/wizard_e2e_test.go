@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,22 +14,14 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"ecr-vpce-lab/internal/ptytest"
+	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 )
 
-// buildBinary builds the program once per test binary run.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("ECR_VPCE_LAB_BIN"); p != "" {
-		return p
-	}
-	bin := filepath.Join(t.TempDir(), "ecr-vpce-lab")
-	cmd := exec.Command("go", "build", "-o", bin, "ecr-vpce-lab")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testtool.Cleanup()
+	os.Exit(code)
 }
 
 // TestWizardEndToEnd walks the whole lab in the built binary, in a
@@ -40,7 +31,8 @@ func TestWizardEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and walks the lab; skipped with -short")
 	}
-	bin := buildBinary(t)
+	t.Parallel()
+	bin := testtool.LabBinary(t)
 	home := t.TempDir()
 	env := []string{
 		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
@@ -73,7 +65,7 @@ func TestWizardEndToEnd(t *testing.T) {
 	step(enter, "3 · Security group", "Press Enter to create")
 	step(enter, "ECR_VPCE_SG", "created", "Press Enter to continue")
 	step(enter, "4 · Ingress rule")
-	step(enter, "ingress rule tcp/443", "created")
+	step(enter, "ingress rule tcp/443", "created", "Press Enter to continue")
 	step(enter, "5 · Endpoint policy", "Deny (DenyPutImage)")
 	// The form: repository, actions, target; Enter on the last applies.
 	step([]string{ptytest.Enter, ptytest.Enter, ptytest.Enter}, "6 · Endpoints", "Press Enter to create")

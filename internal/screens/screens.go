@@ -88,7 +88,7 @@ func Capture(ctx context.Context, bin, scratch string) ([]Shot, error) {
 	w.expect([]string{ptytest.Enter}, "3 · Security group")
 	w.expect([]string{ptytest.Enter}, "created", "Press Enter to continue")
 	w.expect([]string{ptytest.Enter}, "4 · Ingress rule")
-	w.expect([]string{ptytest.Enter}, "ingress rule tcp/443", "created")
+	w.expect([]string{ptytest.Enter}, "ingress rule tcp/443", "created", "Press Enter to continue")
 	w.expect([]string{ptytest.Enter}, "5 · Endpoint policy", "Deny (DenyPutImage)", "Policy JSON")
 	w.shoot("policy-editor")
 	w.expect([]string{ptytest.Enter, ptytest.Enter, ptytest.Enter}, "6 · Endpoints", "Press Enter to create")

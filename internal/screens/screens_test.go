@@ -3,29 +3,29 @@ package screens
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"ecr-vpce-lab/internal/screentext"
+	"ecr-vpce-lab/internal/testtool"
 )
 
 // TestCommittedScreensMatch fails when the wizard no longer draws what the
 // README's screenshots show. Refresh them with `go run ./tools/screenshots`
 // and commit docs/screens.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testtool.Cleanup()
+	os.Exit(code)
+}
+
 func TestCommittedScreensMatch(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	scratch := t.TempDir()
-	bin := filepath.Join(scratch, "ecr-vpce-lab")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	shots, err := Capture(context.Background(), bin, scratch)
+	shots, err := Capture(context.Background(), testtool.LabBinary(t), scratch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,11 @@
 package testtool
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -56,4 +59,53 @@ func RequirePython(t testing.TB, hint string, modules ...string) string {
 		}
 	}
 	return py
+}
+
+var (
+	labOnce sync.Once
+	labPath string
+	labErr  error
+)
+
+// LabBinary returns the ecr-vpce-lab program for tests that run it as a
+// process: the one named by ECR_VPCE_LAB_BIN (a CI that has built it
+// already), or one built once per test process, whichever test asks first.
+// It is built with the go command's defaults, so it reuses what `go vet` and
+// the other builds have compiled: no environment of its own, which would
+// make the go command compile every dependency again.
+func LabBinary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("ECR_VPCE_LAB_BIN"); p != "" {
+		return RequirePath(t, p, "ECR_VPCE_LAB_BIN names a binary that is not there")
+	}
+	labOnce.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			labErr = fmt.Errorf("building ecr-vpce-lab needs the go command on PATH: %v", err)
+			return
+		}
+		dir, err := os.MkdirTemp("", "ecr-vpce-lab-test-")
+		if err != nil {
+			labErr = err
+			return
+		}
+		labDir = dir
+		labPath = filepath.Join(dir, "ecr-vpce-lab")
+		if out, err := exec.Command(goBin, "build", "-o", labPath, "ecr-vpce-lab").CombinedOutput(); err != nil {
+			labErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if labErr != nil {
+		t.Fatal(labErr)
+	}
+	return labPath
+}
+
+var labDir string
+
+// Cleanup removes what LabBinary built; call it from TestMain after m.Run.
+func Cleanup() {
+	if labDir != "" {
+		_ = os.RemoveAll(labDir)
+	}
 }
