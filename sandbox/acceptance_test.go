@@ -25,6 +25,8 @@ import (
 // equivalent skopeo copy of v1's image to v2 after a skopeo login with
 // `aws ecr get-login-password`, as the workshop logs docker in.
 func TestAcceptanceLabWithCLIDigSkopeo(t *testing.T) {
+	// Processes of its own (the AWS CLI, a sandbox): it overlaps the others.
+	t.Parallel()
 	testtool.Require(t, "bash", "")
 	testtool.Require(t, "jq", "apt-get install jq")
 	testtool.Require(t, "curl", "apt-get install curl")

@@ -218,6 +218,8 @@ func sameFile(a, b string) bool {
 }
 
 func TestAWSCLIRunsTheLab(t *testing.T) {
+	// Processes of its own (the AWS CLI, a sandbox): it overlaps the others.
+	t.Parallel()
 	testtool.Require(t, "bash", "")
 	testtool.Require(t, "jq", "apt-get install jq")
 	testtool.Require(t, "curl", "apt-get install curl")
