@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ecr-vpce-lab/internal/testtool"
 )
 
 // Ten 'up's started at once on one lab: one runs, and every other one gets
@@ -16,7 +18,8 @@ func TestRacingUpsAllGetTheLocksMessage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	h := newProcHome(t, buildBinary(t))
+	t.Parallel()
+	h := newProcHome(t, testtool.LabBinary(t))
 	const n = 10
 	type result struct {
 		i    int
