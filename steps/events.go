@@ -34,6 +34,9 @@ const (
 	EventDone EventKind = "done"
 	// EventFailed: the step failed; Error and Fix say why and what to do.
 	EventFailed EventKind = "failed"
+	// EventState: the lab's state changed; State is a copy of it, so a UI
+	// keeps its own picture without calling back into the Lab.
+	EventState EventKind = "state"
 )
 
 // ResourceEvent describes a resource in an event.
@@ -64,6 +67,7 @@ type Event struct {
 	NextPoll time.Duration   `json:"nextPoll,omitempty"`
 	Test     *TestResult     `json:"test,omitempty"`
 	Call     *awsops.Call    `json:"call,omitempty"`
+	State    *State          `json:"-"`
 	Elapsed  time.Duration   `json:"elapsed,omitempty"`
 	Error    string          `json:"error,omitempty"`
 	Fix      string          `json:"fix,omitempty"`

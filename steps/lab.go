@@ -138,8 +138,11 @@ type Lab struct {
 
 	op    sync.Mutex // one operation at a time
 	envMu sync.Mutex // serialises ~/.ecr_security rewrites
-	mu    sync.Mutex // guards st
+	mu    sync.Mutex // guards st, seq and loaded
 	st    State
+	// seq numbers state changes; saved is the last one written (saveMu).
+	seq, saved int
+	saveMu     sync.Mutex
 	// loaded reports whether st came from the state file.
 	loaded bool
 }
@@ -215,18 +218,40 @@ func (l *Lab) Config() Config {
 // Region is the AWS region the lab works in.
 func (l *Lab) Region() string { return l.cloud.Region() }
 
-// update changes the state under the lock and saves it.
+// update changes the state under the lock, saves it, and publishes a copy
+// as an EventState. The lock is not held while the file is written (an
+// fsync can take long, and State must never wait for it); saves are
+// ordered by a sequence number so an older state never overwrites a newer.
 func (l *Lab) update(fn func(*State)) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	fn(&l.st)
 	l.st.Updated = l.cfg.Now()
-	if err := l.store.Save(l.st); err != nil {
+	l.seq++
+	seq, snap := l.seq, l.st.clone()
+	l.mu.Unlock()
+
+	l.saveMu.Lock()
+	var err error
+	if seq > l.saved {
+		if err = l.store.Save(snap); err == nil {
+			l.saved = seq
+		}
+	}
+	l.saveMu.Unlock()
+	if err != nil {
 		return &problem.Error{Kind: problem.Local, Op: "save the lab's state", Message: err.Error(), Err: err,
 			Fix: "check that the state directory " + l.store.Dir + " is writable (or pass --state-dir)"}
 	}
+	l.mu.Lock()
 	l.loaded = true
+	l.mu.Unlock()
+	l.publish(snap)
 	return nil
+}
+
+// publish sends a copy of the state to the event sink.
+func (l *Lab) publish(st State) {
+	l.em.Emit(Event{Kind: EventState, State: &st})
 }
 
 func (l *Lab) read() State {

@@ -787,3 +787,44 @@ func TestNoticesChangesWithinASecond(t *testing.T) {
 		t.Errorf("%d DescribeVpcEndpoints during teardown, want at most %d", describes, limit)
 	}
 }
+
+// TestStateReachesTheSinkAsEvents: every change of the state is published
+// as an EventState carrying a copy, so a UI never has to call back into the
+// Lab (and never waits for its lock); teardown publishes the empty state.
+func TestStateReachesTheSinkAsEvents(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	if err := f.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight, steps.StepSecurityGroup); err != nil {
+		t.Fatal(err)
+	}
+	var last *steps.State
+	for _, e := range f.all() {
+		if e.Kind == steps.EventState {
+			if e.State == nil {
+				t.Fatal("a state event without a state")
+			}
+			last = e.State
+		}
+	}
+	if last == nil || last.SecurityGroup == nil || last.SecurityGroup.ID != f.lab.State().SecurityGroup.ID || last.Steps[steps.StepSecurityGroup].Status != "done" {
+		t.Fatalf("the last state event must be the state now: %+v", last)
+	}
+	// A copy: changing it changes nothing in the lab.
+	last.SecurityGroup.ID = "sg-changed"
+	if f.lab.State().SecurityGroup.ID == "sg-changed" {
+		t.Fatal("the event's state is shared with the lab")
+	}
+	f.reset()
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	last = nil
+	for _, e := range f.all() {
+		if e.Kind == steps.EventState {
+			last = e.State
+		}
+	}
+	if last == nil || last.HasResources() || last.SecurityGroup != nil {
+		t.Fatalf("teardown must publish the emptied state: %+v", last)
+	}
+}

@@ -204,7 +204,14 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	l.st.Region = l.cloud.Region()
 	l.st.Repo = l.cfg.Repo
 	l.loaded = false
+	l.seq++
+	seq, fresh := l.seq, l.st.clone()
 	l.mu.Unlock()
+	// The file is gone: no save of an older state may bring it back.
+	l.saveMu.Lock()
+	l.saved = max(l.saved, seq)
+	l.saveMu.Unlock()
+	l.publish(fresh)
 	// 6. Nothing left?
 	leftEPs, err := l.cloud.TaggedEndpoints(ctx, TagKey, tagValue)
 	if err != nil {
