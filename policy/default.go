@@ -48,3 +48,13 @@ func Default(account, region, repo string, denied []string) (*Document, error) {
 		},
 	}, nil
 }
+
+// AllowAll is the policy AWS gives an endpoint by default, written out:
+// one statement that lets every principal do everything. The lab's form
+// produces it when nothing is to be denied.
+func AllowAll() *Document {
+	return &Document{
+		Version:    "2012-10-17",
+		Statements: []Statement{{Sid: "AllowAll", Effect: Allow, Principal: &Principal{Any: true}, Action: Values{"*"}, Resource: Values{"*"}}},
+	}
+}
