@@ -110,6 +110,10 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "ctrl+s":
 		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+	case "ctrl+o":
+		return tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	}
 	r := []rune(k)
 	return tea.KeyPressMsg{Code: r[0], Text: k}
@@ -132,7 +136,7 @@ func (d *driver) until(what string, timeout time.Duration, cond func(m *Model) b
 // settle processes messages until the model is idle for a moment.
 func (d *driver) settle() {
 	d.t.Helper()
-	d.until("idle", 20*time.Second, func(m *Model) bool { return m.busy == "" && m.phase != phaseConnect && m.phase != phaseDetect })
+	d.until("idle", 20*time.Second, func(m *Model) bool { return !m.busy() && m.phase != phaseConnect && m.phase != phaseDetect })
 	quiet := time.After(50 * time.Millisecond)
 	for {
 		select {

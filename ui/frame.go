@@ -32,6 +32,9 @@ func (st Styles) stepMark(s steps.StepStatus, frame string) string {
 		return st.StepDone.Render(s.Mark())
 	case steps.ToneBad:
 		return st.StepFailed.Render(s.Mark())
+	case steps.ToneNotice:
+		// Skipped or stopped: settled, but not a pass.
+		return st.Warn.Render(s.Mark())
 	}
 	return st.StepPending.Render(s.Mark())
 }
@@ -73,6 +76,9 @@ func renderSidebar(st Styles, items []StepItem, current int, frame string, width
 	for i, it := range items {
 		num := st.Faint.Render(fmt.Sprintf("%2d ", i+1))
 		title := it.Title
+		if it.Status == steps.StatusSkipped || it.Status == steps.StatusStopped {
+			title += " " + it.Status.Label()
+		}
 		row := num + st.stepMark(it.Status, frame) + " "
 		switch {
 		case i == current:
@@ -99,6 +105,15 @@ func renderCompactProgress(st Styles, items []StepItem, current int, frame strin
 		title = items[current].Title
 	}
 	line := fmt.Sprintf("%s %s  %s", st.Faint.Render(fmt.Sprintf("Step %d/%d", current+1, len(items))), st.StepActive.Render(title), marks.String())
+	var skipped []string
+	for i, it := range items {
+		if it.Status == steps.StatusSkipped {
+			skipped = append(skipped, fmt.Sprint(i+1))
+		}
+	}
+	if len(skipped) > 0 {
+		line += st.Warn.Render("  – skipped: " + strings.Join(skipped, ", "))
+	}
 	return truncate(line, width)
 }
 

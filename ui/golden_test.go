@@ -131,7 +131,7 @@ func TestGolden(t *testing.T) {
 			g.press("enter", "enter")
 			g.check("05-policy", "Endpoint policy")
 			g.pressUntilChanged("tab")
-			g.press("j")
+			g.press("ctrl+o")
 			g.check("05-policy-json", "Endpoint policy")
 			g.press("esc")
 			g.waitIdle("form")

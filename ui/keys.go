@@ -1,64 +1,205 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/huh/v2"
+)
 
-// KeyMap is every key the wizard answers to, grouped for the help bar.
+// KeyMap is every key the wizard answers to, and the keys it hands to the
+// focused form field: it is the only place a key is named. Which of them act
+// depends on the context (phase, screen, focused field, an operation in
+// flight); Model.bindings resolves that, and the help bar and the ? overlay
+// are drawn from the same resolution, so they list exactly what acts now.
 type KeyMap struct {
+	// The walk.
 	Next     key.Binding
 	Check    key.Binding
-	Edit     key.Binding
-	JSON     key.Binding
-	Policy   key.Binding
+	Fix      key.Binding
+	EditIDs  key.Binding
 	Skip     key.Binding
-	Retry    key.Binding
-	Up       key.Binding
-	Down     key.Binding
-	CLI      key.Binding
-	Log      key.Binding
-	Hint     key.Binding
-	Help     key.Binding
+	Stop     key.Binding
+	Policy   key.Binding
+	StepUp   key.Binding
+	StepDown key.Binding
 	Teardown key.Binding
-	Quit     key.Binding
-	Yes      key.Binding
-	No       key.Binding
-	Back     key.Binding
+
+	// Panes and help.
+	CLI  key.Binding
+	Log  key.Binding
+	Hint key.Binding
+	Help key.Binding
+
+	// Leaving.
+	Quit      key.Binding
+	ForceQuit key.Binding
+
+	// Dialogs and phases.
+	Yes       key.Binding
+	No        key.Binding
+	Close     key.Binding
+	Sandbox   key.Binding
+	Resume    key.Binding
+	StartOver key.Binding
+	Cancel    key.Binding
+
+	// The policy editor.
+	Apply    key.Binding
+	JSON     key.Binding
+	FormBack key.Binding
+	Leave    key.Binding
+
+	// Keys of the focused form field; the wizard passes them on.
+	FieldNext  key.Binding
+	FieldPrev  key.Binding
+	Confirm    key.Binding
+	ChoiceUp   key.Binding
+	ChoiceDown key.Binding
+	Toggle     key.Binding
+	Type       key.Binding
 }
 
 // DefaultKeyMap is the wizard's keys.
 func DefaultKeyMap() KeyMap {
+	b := func(help string, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
 	return KeyMap{
-		Next:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
-		Check:    key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "check again")),
-		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit IDs")),
-		JSON:     key.NewBinding(key.WithKeys("j"), key.WithHelp("j", "edit JSON")),
-		Policy:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "change policy")),
-		Skip:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip")),
-		Retry:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
-		Up:       key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
-		Down:     key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
-		CLI:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "CLI commands")),
-		Log:      key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "API log")),
-		Hint:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hint")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Teardown: key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "tear down")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
-		No:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Next:     b("enter", "continue", "enter"),
+		Check:    b("k", "check again", "k"),
+		Fix:      b("f", "apply the fix", "f"),
+		EditIDs:  b("e", "edit IDs", "e"),
+		Skip:     b("s", "skip", "s"),
+		Stop:     b("esc", "stop", "esc"),
+		Policy:   b("p", "change policy", "p"),
+		StepUp:   b("↑", "previous step", "up"),
+		StepDown: b("↓", "next step", "down"),
+		Teardown: b("T", "tear down", "T"),
+
+		CLI:  b("c", "CLI", "c"),
+		Log:  b("l", "log", "l"),
+		Hint: b("h", "hint", "h"),
+		Help: b("?", "keys", "?"),
+
+		Quit:      b("q", "quit", "q"),
+		ForceQuit: b("ctrl+c", "quit", "ctrl+c"),
+
+		Yes:       b("y", "yes", "y", "Y"),
+		No:        b("n", "no", "n", "N", "esc"),
+		Close:     b("esc", "close", "esc", "?", "q", "enter", "space"),
+		Sandbox:   b("s", "use the sandbox", "s", "enter"),
+		Resume:    b("enter", "resume", "enter", "r"),
+		StartOver: b("n", "start over", "n"),
+		Cancel:    b("esc", "cancel", "esc"),
+
+		Apply:    b("ctrl+s", "apply", "ctrl+s"),
+		JSON:     b("ctrl+o", "edit JSON", "ctrl+o"),
+		FormBack: b("esc", "back to the form", "esc"),
+		Leave:    b("esc", "leave it unchanged", "esc"),
+
+		FieldNext:  b("tab", "next field", "tab"),
+		FieldPrev:  b("shift+tab", "previous field", "shift+tab"),
+		Confirm:    b("enter", "next field", "enter"),
+		ChoiceUp:   b("↑/k", "up", "up", "k"),
+		ChoiceDown: b("↓/j", "down", "down", "j"),
+		Toggle:     b("space", "toggle", "space", "x"),
+		// Type stands for the printable keys a text field takes; it is
+		// only ever shown, never matched.
+		Type: key.NewBinding(key.WithKeys("(text)"), key.WithHelp("a-z", "type")),
 	}
 }
 
-// ShortHelp is the one-line help bar.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.CLI, k.Log, k.Hint, k.Teardown, k.Help, k.Quit}
+// FormKeys builds the keys huh's fields use from ours, so a field never
+// answers to a key the KeyMap does not name. Filtering and paging are off:
+// their keys (/, g, G, ctrl+u…) would be shortcuts no help bar explains.
+func (k KeyMap) FormKeys() *huh.KeyMap {
+	km := huh.NewDefaultKeyMap()
+	none := key.NewBinding(key.WithDisabled())
+	both := func(a, b key.Binding) key.Binding {
+		return key.NewBinding(key.WithKeys(append(append([]string{}, a.Keys()...), b.Keys()...)...))
+	}
+	km.Quit = k.ForceQuit
+	km.Input.Next = both(k.Confirm, k.FieldNext)
+	km.Input.Prev = k.FieldPrev
+	km.Input.Submit = k.Confirm
+	km.Input.AcceptSuggestion = none
+
+	km.MultiSelect.Next = both(k.Confirm, k.FieldNext)
+	km.MultiSelect.Prev = k.FieldPrev
+	km.MultiSelect.Submit = k.Confirm
+	km.MultiSelect.Up = k.ChoiceUp
+	km.MultiSelect.Down = k.ChoiceDown
+	km.MultiSelect.Toggle = k.Toggle
+	for _, b := range []*key.Binding{&km.MultiSelect.Filter, &km.MultiSelect.SetFilter, &km.MultiSelect.ClearFilter,
+		&km.MultiSelect.HalfPageUp, &km.MultiSelect.HalfPageDown, &km.MultiSelect.GotoTop, &km.MultiSelect.GotoBottom,
+		&km.MultiSelect.SelectAll, &km.MultiSelect.SelectNone} {
+		*b = none
+	}
+
+	// Enter confirms a choice; tab on the last field must not apply the
+	// policy behind the learner's back, so a select moves on with Enter only.
+	km.Select.Next = k.Confirm
+	km.Select.Prev = k.FieldPrev
+	km.Select.Submit = k.Confirm
+	km.Select.Up = k.ChoiceUp
+	km.Select.Down = k.ChoiceDown
+	for _, b := range []*key.Binding{&km.Select.Filter, &km.Select.SetFilter, &km.Select.ClearFilter,
+		&km.Select.HalfPageUp, &km.Select.HalfPageDown, &km.Select.GotoTop, &km.Select.GotoBottom,
+		&km.Select.Left, &km.Select.Right} {
+		*b = none
+	}
+	return km
 }
 
-// FullHelp groups every key for the ? screen.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Next, k.Check, k.Retry, k.Skip},
-		{k.Edit, k.JSON, k.Policy, k.Up, k.Down},
-		{k.CLI, k.Log, k.Hint, k.Help},
-		{k.Teardown, k.Quit, k.Back},
-	}
+// action is what a key does.
+type action int
+
+const (
+	actNone action = iota
+	actForceQuit
+	actQuit
+	actHelp
+	actClose
+	actYes
+	actNo
+	actNext
+	actCheck
+	actFix
+	actEditIDs
+	actSkip
+	actStop
+	actPolicy
+	actStepUp
+	actStepDown
+	actTeardown
+	actCLI
+	actLog
+	actHint
+	actSandbox
+	actResume
+	actStartOver
+	actCancel
+	actApply
+	actJSON
+	actFormBack
+	actLeave
+	// actField hands the key to the focused field.
+	actField
+	// actShow is a binding only shown, never matched (Type).
+	actShow
+)
+
+// group sorts bindings in the ? overlay.
+type group int
+
+const (
+	groupStep group = iota
+	groupField
+	groupAnywhere
+)
+
+// binding is a key that acts in the current context, and what it does.
+type binding struct {
+	key.Binding
+	act   action
+	group group
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -21,6 +22,7 @@ type workspacePicker struct {
 	err    string
 	isDark bool
 	width  int
+	keys   *huh.KeyMap
 }
 
 type choicesMsg struct {
@@ -52,8 +54,8 @@ func (m *Model) openPicker() tea.Cmd {
 	if m.lab == nil {
 		return nil
 	}
-	ws := m.lab.State().Workspace
-	m.picker = &workspacePicker{vpc: ws.VpcID, subnet: ws.SubnetID, sg: ws.SecurityGroupID, isDark: m.c.Styles.IsDark, width: max(40, m.bodyWidth()-4)}
+	ws := m.st.Workspace
+	m.picker = &workspacePicker{vpc: ws.VpcID, subnet: ws.SubnetID, sg: ws.SecurityGroupID, isDark: m.c.Styles.IsDark, width: max(40, m.bodyWidth()-4), keys: m.c.Keys.FormKeys()}
 	lab, ctx := m.lab, m.ctx
 	return func() tea.Msg {
 		vpcs, err := lab.ListVPCs(ctx)
@@ -82,7 +84,7 @@ func (m *Model) gotChoices(msg choicesMsg) (tea.Model, tea.Cmd) {
 		p.stage = 1
 		p.form = huh.NewForm(huh.NewGroup(
 			huh.NewSelect[string]().Key("vpc").Title("VPC of your workspace").Options(options(msg.vpcs)...).Value(&p.vpc),
-		)).WithShowHelp(false).WithTheme(p.theme()).WithWidth(p.width)
+		)).WithShowHelp(false).WithTheme(p.theme()).WithWidth(p.width).WithKeyMap(p.keys)
 		return m, p.form.Init()
 	default:
 		if len(msg.subnets) == 0 || len(msg.groups) == 0 {
@@ -99,17 +101,13 @@ func (m *Model) gotChoices(msg choicesMsg) (tea.Model, tea.Cmd) {
 		p.form = huh.NewForm(huh.NewGroup(
 			huh.NewSelect[string]().Key("subnet").Title("Subnet of your workspace").Description("the endpoints get an address in it").Options(options(msg.subnets)...).Value(&p.subnet),
 			huh.NewSelect[string]().Key("sg").Title("Security group of your workspace").Description("the endpoints will accept HTTPS from it").Options(options(msg.groups)...).Value(&p.sg),
-		)).WithShowHelp(false).WithTheme(p.theme()).WithWidth(p.width)
+		)).WithShowHelp(false).WithTheme(p.theme()).WithWidth(p.width).WithKeyMap(p.keys)
 		return m, p.form.Init()
 	}
 }
 
 // Update feeds the picker; done is set when it finished or was cancelled.
 func (p *workspacePicker) Update(msg tea.Msg) (tea.Cmd, bool) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
-		p.stage = -1
-		return nil, true
-	}
 	if p.form == nil {
 		return nil, false
 	}
@@ -147,13 +145,16 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 		}
 	}
 	m.picker = nil
-	m.lab.SetWorkspace(steps.Workspace{VpcID: p.vpc, SubnetID: p.subnet, SecurityGroupID: p.sg})
 	// Discover again with these IDs, then re-run the checks.
+	ws := steps.Workspace{VpcID: p.vpc, SubnetID: p.subnet, SecurityGroupID: p.sg}
 	m.cur = scrPreflight
 	m.screens[scrPreflight] = screenState{commands: m.screens[scrPreflight].commands}
 	m.screens[scrWorkspace].status = steps.StatusPending
 	m.checks = nil
-	return m, m.runSteps(steps.StepDiscover, steps.StepPreflight)
+	return m, m.start(opWorkspace, steps.StepDiscover, func(_ context.Context, lab *steps.Lab) opResult {
+		lab.SetWorkspace(ws)
+		return opResult{}
+	})
 }
 
 func (p *workspacePicker) View(st Styles) string {
@@ -163,7 +164,7 @@ func (p *workspacePicker) View(st Styles) string {
 	case p.stage == 0 || p.stage == 2:
 		return st.Faint.Render("Reading the account's networks…")
 	case p.form != nil:
-		return p.form.View() + "\n" + st.Faint.Render("↑/↓ choose · enter confirms · esc cancels")
+		return p.form.View()
 	}
 	return ""
 }

@@ -33,6 +33,40 @@ type policyEditor struct {
 	width  int
 	// compact splits the form into one field per page, for small terminals.
 	compact bool
+	keys    KeyMap
+	// target is the last field: Enter on it applies the policy.
+	targetField *huh.Select[string]
+}
+
+// fieldKind is the kind of form field that has the focus.
+type fieldKind int
+
+const (
+	fieldNone   fieldKind = iota
+	fieldText             // a text input: printable keys are text
+	fieldMulti            // a multi-select: arrows, j/k, space/x
+	fieldSelect           // a select: arrows, j/k
+	fieldJSON             // the JSON editor: every key is text
+)
+
+// focus says which kind of field has the focus, and whether it is the
+// form's last (Enter there applies the policy).
+func (e *policyEditor) focus() (kind fieldKind, last bool) {
+	if e.rawMode {
+		return fieldJSON, false
+	}
+	if e.form == nil {
+		return fieldNone, false
+	}
+	switch f := e.form.GetFocusedField().(type) {
+	case *huh.Input:
+		return fieldText, false
+	case *huh.MultiSelect[string]:
+		return fieldMulti, false
+	case *huh.Select[string]:
+		return fieldSelect, f == e.targetField
+	}
+	return fieldNone, false
 }
 
 // denyChoices are the actions the lab's client operations use, which is
@@ -51,19 +85,17 @@ func denyChoices() []string {
 	return out
 }
 
-func newPolicyEditor(account, region, repo string, deny []string, target steps.Target, isDark bool) *policyEditor {
-	e := &policyEditor{account: account, region: region, repo: repo, deny: append([]string(nil), deny...), target: string(target), isDark: isDark}
+// newPolicyEditor starts on the given choices; deny may be empty (the
+// policy then allows everything). Call resetForm to build the form.
+func newPolicyEditor(account, region, repo string, deny []string, target steps.Target, isDark bool, keys KeyMap) *policyEditor {
+	e := &policyEditor{account: account, region: region, repo: repo, deny: append([]string{}, deny...), target: string(target), isDark: isDark, keys: keys}
 	if e.target == "" {
 		e.target = string(steps.TargetBoth)
-	}
-	if len(e.deny) == 0 {
-		e.deny = []string{"ecr:PutImage"}
 	}
 	e.raw = textarea.New()
 	e.raw.ShowLineNumbers = true
 	e.raw.Prompt = ""
 	e.raw.CharLimit = policy.MaxSize * 2
-	e.resetForm()
 	return e
 }
 
@@ -74,33 +106,31 @@ func (e *policyEditor) theme() huh.Theme {
 	return huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(dark) })
 }
 
-func (e *policyEditor) resetForm() {
+// resetForm builds the form from the current choices and returns its
+// first command.
+func (e *policyEditor) resetForm() tea.Cmd {
 	opts := make([]huh.Option[string], 0)
 	for _, a := range denyChoices() {
 		opts = append(opts, huh.NewOption(a, a).Selected(contains(e.deny, a)))
 	}
 	repo := huh.NewInput().Key("repo").Title("Repository").Description("the deny applies to this repository").
 		Value(&e.repo).Validate(validateRepo)
+	// None ticked is a policy too: allow everything.
 	deny := huh.NewMultiSelect[string]().Key("deny").Title("Actions to deny").
-		Description("space toggles · enter confirms").Options(opts...).Value(&e.deny).Height(8).
-		Validate(func(v []string) error {
-			if len(v) == 0 {
-				return fmt.Errorf("pick at least one action, or use j to write a policy without a Deny")
-			}
-			return nil
-		})
-	target := huh.NewSelect[string]().Key("target").Title("Attach the policy to").Options(
+		Description("none ticked: the policy allows everything").Options(opts...).Value(&e.deny).Height(8).Filterable(false)
+	e.targetField = huh.NewSelect[string]().Key("target").Title("Attach the policy to").Options(
 		huh.NewOption("both ECR endpoints (recommended)", string(steps.TargetBoth)),
 		huh.NewOption("ecr.dkr only (ecr.api keeps full access)", string(steps.TargetDKR)),
 	).Value(&e.target)
-	groups := []*huh.Group{huh.NewGroup(repo, deny, target)}
+	groups := []*huh.Group{huh.NewGroup(repo, deny, e.targetField)}
 	if e.compact {
-		groups = []*huh.Group{huh.NewGroup(repo), huh.NewGroup(deny), huh.NewGroup(target)}
+		groups = []*huh.Group{huh.NewGroup(repo), huh.NewGroup(deny), huh.NewGroup(e.targetField)}
 	}
-	e.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(e.theme())
+	e.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(e.theme()).WithKeyMap(e.keys.FormKeys())
 	if e.width > 0 {
 		e.form = e.form.WithWidth(e.width)
 	}
+	return e.form.Init()
 }
 
 func validateRepo(s string) error {
@@ -137,22 +167,6 @@ func (e *policyEditor) SetHeight(h int) {
 	e.raw.SetHeight(max(5, h))
 }
 
-// Init starts the form's cursor.
-func (e *policyEditor) Init() tea.Cmd { return e.form.Init() }
-
-// typing reports whether keys should go to a text field rather than be
-// read as the wizard's own shortcuts.
-func (e *policyEditor) typing() bool {
-	if e.rawMode {
-		return true
-	}
-	if e.form == nil {
-		return false
-	}
-	_, ok := e.form.GetFocusedField().(*huh.Input)
-	return ok
-}
-
 // Document builds the policy being edited, or returns the reason it cannot.
 func (e *policyEditor) Document() (*policy.Document, steps.Target, error) {
 	target := steps.Target(e.target)
@@ -167,6 +181,9 @@ func (e *policyEditor) Document() (*policy.Document, steps.Target, error) {
 	}
 	if err := validateRepo(e.repo); err != nil {
 		return nil, target, err
+	}
+	if len(e.deny) == 0 {
+		return policy.AllowAll(), target, nil
 	}
 	doc, err := policy.Default(e.account, e.region, strings.TrimSpace(e.repo), e.deny)
 	return doc, target, err
@@ -187,8 +204,16 @@ func (e *policyEditor) ToggleRaw() tea.Cmd {
 	if e.rawMode {
 		e.rawMode = false
 		e.raw.Blur()
-		e.resetForm()
-		return e.form.Init()
+		// Carry what the JSON says back into the form, when it can say it.
+		if doc, err := policy.Parse([]byte(e.raw.Value())); err == nil {
+			if repo, deny, ok := formOf(doc, e.account, e.region); ok {
+				if repo != "" {
+					e.repo = repo
+				}
+				e.deny = deny
+			}
+		}
+		return e.resetForm()
 	}
 	doc, _, err := e.Document()
 	text := ""
@@ -229,11 +254,9 @@ func (e *policyEditor) Update(msg tea.Msg) (cmd tea.Cmd, submitted bool) {
 	}
 	switch e.form.State {
 	case huh.StateCompleted:
-		e.resetForm()
-		return tea.Batch(cmd, e.form.Init()), true
+		return tea.Batch(cmd, e.resetForm()), true
 	case huh.StateAborted:
-		e.resetForm()
-		return e.form.Init(), false
+		return e.resetForm(), false
 	}
 	return cmd, false
 }
@@ -247,7 +270,7 @@ func (e *policyEditor) View(st Styles) string {
 	b.WriteString(e.raw.View())
 	b.WriteString("\n")
 	if len(e.findings) == 0 {
-		b.WriteString(st.OK.Render("✓ valid") + st.Faint.Render(" · ctrl+s applies · esc returns to the form"))
+		b.WriteString(st.OK.Render("✓ valid"))
 		return b.String()
 	}
 	shown := e.findings
@@ -269,10 +292,8 @@ func (e *policyEditor) View(st Styles) string {
 	}
 	if policy.HasErrors(e.findings) {
 		b.WriteString(st.Error.Render("AWS would reject this policy; fix the errors to apply it."))
-	} else {
-		b.WriteString(st.Faint.Render("ctrl+s applies · esc returns to the form"))
 	}
-	return b.String()
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // simulationRows evaluates the lab's operations for the lab repository and

@@ -22,6 +22,9 @@ type ResourceLine struct {
 	Ended   time.Time // zero while in progress
 	Err     string
 	Fix     string
+	// Past are the states the resource went through before this one
+	// (deleting, then deleted, then waiting for its interfaces).
+	Past []steps.ResourceState
 }
 
 // busy reports whether the line's state is still changing: it has started
@@ -74,12 +77,13 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 			state = steps.ResWaiting
 		}
 		elapsed := ""
-		if !l.Started.IsZero() {
-			end := l.Ended
-			if end.IsZero() {
-				end = now
-			}
-			elapsed = st.Faint.Render(fmt.Sprintf("[%s]", formatElapsed(end.Sub(l.Started))))
+		switch {
+		case l.Started.IsZero():
+		case l.busy():
+			// Whole seconds while it runs: the figure visibly ticks.
+			elapsed = st.Faint.Render("[" + wholeSeconds(now.Sub(l.Started)) + "]")
+		case !l.Ended.IsZero():
+			elapsed = st.Faint.Render(fmt.Sprintf("[%s]", formatElapsed(l.Ended.Sub(l.Started))))
 		}
 		id := l.ID
 		if id == "" {
@@ -98,6 +102,15 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		}
 	}
 	return b.String()
+}
+
+// wholeSeconds prints a running duration in whole seconds ("7s", "1m05s").
+func wholeSeconds(d time.Duration) string {
+	d = max(d, 0).Truncate(time.Second)
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	return formatElapsed(d)
 }
 
 // formatElapsed prints a duration the way a person reads a stopwatch.

@@ -50,10 +50,7 @@ func (m *Model) render() string {
 	case overlayConfirmQuit:
 		body = m.confirmQuitView(bodyH)
 	case overlayHelp:
-		m.help.ShowAll = true
-		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center,
-			st.Pane.Render(st.PaneTitle.Render("Keys")+"\n\n"+m.help.View(m.c.Keys)+"\n\n"+st.Faint.Render("any key closes this")))
-		m.help.ShowAll = false
+		body = m.helpView(bodyH)
 	default:
 		body = m.bodyView(bodyH)
 	}
@@ -63,107 +60,41 @@ func (m *Model) render() string {
 }
 
 func (m *Model) account() string {
-	if m.lab != nil {
-		if a := m.lab.State().Account; a != "" {
-			m.knownAccount = a
-		}
-	}
 	// Teardown clears the state; the header keeps saying where we are.
-	return m.knownAccount
+	return orDefault(m.st.Account, m.knownAccount)
 }
 
 func (m *Model) region() string {
 	if m.lab == nil {
 		return m.detection.Region
 	}
-	if r := m.lab.State().Region; r != "" {
-		return r
-	}
-	return m.lab.Region()
+	return m.st.Region
 }
 
 func (m *Model) costText() string {
-	if m.lab == nil {
-		return ""
-	}
-	c := m.lab.Cost()
+	c := m.cost()
 	if c.InterfaceEndpoints == 0 {
 		return ""
 	}
 	return fmt.Sprintf("$%.2f so far · $%.2f/h", c.SoFar, c.PerHour)
 }
 
+// helpBar lists the keys that act now, from the same bindings that
+// dispatch them; a narrow bar drops the tail (the least important).
 func (m *Model) helpBar() string {
-	st := m.c.Styles
-	m.help.SetWidth(m.c.Width - 1)
-	var parts []string
-	add := func(k, d string) { parts = append(parts, st.HelpKey.Render(k)+" "+st.HelpDesc.Render(d)) }
-	switch {
-	case m.overlay != overlayNone:
+	if m.overlay != overlayNone {
+		// Dialogs say their keys themselves (from the same bindings).
 		return ""
-	case m.phase == phaseNoAccount:
-		add("s", "use the sandbox")
-		add("q", "quit")
-	case m.phase == phaseResume:
-		add("enter", "resume")
-		add("T", "tear down")
-		add("n", "start over")
-		add("q", "quit")
-	case m.phase == phaseTeardown:
-		if m.busy == "" {
-			add("enter", "done")
-		}
-		add("q", "quit")
-	case m.phase == phaseFatal:
-		add("enter", "quit")
-	case m.picker != nil:
-		add("↑/↓", "choose")
-		add("enter", "confirm")
-		add("esc", "cancel")
-	case m.phase == phaseLab && m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
-		add("ctrl+s", "apply")
-		add("esc", "back to the form")
-		add("ctrl+c", "quit")
-	case m.phase == phaseLab:
-		if m.busy == "" {
-			add("enter", m.enterLabel())
-		}
-		switch m.cur {
-		case scrPreflight:
-			if m.fixable() {
-				add("f", "fix")
-			}
-		case scrWorkspace:
-			add("e", "edit IDs")
-		case scrPolicy:
-			add("tab", "next field")
-			add("j", "edit JSON")
-		case scrDNS:
-			add("s", "skip")
-		case scrPush, scrList, scrFinish:
-			add("p", "change policy")
-		}
-		// The keys that matter most come first: a narrow bar drops the tail.
-		add("q", "quit")
-		if m.cur != scrFinish {
-			// On the last screen Enter already tears down.
-			add("T", "tear down")
-		}
-		add("c", "CLI")
-		add("l", "log")
-		add("h", "hint")
-		add("?", "help")
-	default:
-		add("q", "quit")
 	}
+	st := m.c.Styles
 	line := ""
 	sep := st.HelpSep.Render(" • ")
-	for i, p := range parts {
+	for i, h := range helpEntries(m.bindings()) {
 		next := line
 		if i > 0 {
 			next += sep
 		}
-		next += p
+		next += st.HelpKey.Render(h[0]) + " " + st.HelpDesc.Render(h[1])
 		if lipgloss.Width(next) > m.c.Width-1 {
 			break
 		}
@@ -172,34 +103,99 @@ func (m *Model) helpBar() string {
 	return " " + line
 }
 
-func (m *Model) fixable() bool {
-	for _, c := range m.checks {
-		if !c.OK && c.Action != "" {
-			return true
+// helpEntries turns bindings into (key, description) pairs for people:
+// one entry per distinct help text, and ctrl+c only when q does not quit.
+func helpEntries(bs []binding) [][2]string {
+	var out [][2]string
+	seen := map[[2]string]bool{}
+	quit := false
+	for _, b := range bs {
+		quit = quit || b.act == actQuit
+	}
+	for _, b := range bs {
+		if b.act == actForceQuit && quit {
+			continue
+		}
+		h := b.Help()
+		e := [2]string{h.Key, h.Desc}
+		if h.Key == "" || seen[e] {
+			continue
+		}
+		seen[e] = true
+		// Keys that do the same share one entry: "enter/tab next field".
+		merged := false
+		for i := range out {
+			if out[i][1] == e[1] {
+				out[i][0] += "/" + e[0]
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, e)
 		}
 	}
-	return false
+	return out
 }
 
-// enterLabel says what Enter will do now.
-func (m *Model) enterLabel() string {
-	sc := m.screens[m.cur]
-	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(screens[m.cur].steps) > 0 {
-		if sc.status == steps.StatusFailed {
-			return "try again"
+// dialogKeys is a dialog's own key line, from the bindings that act in it.
+func (m *Model) dialogKeys() string {
+	st := m.c.Styles
+	var parts []string
+	for _, b := range m.bindings() {
+		if b.act == actForceQuit {
+			continue
 		}
-		switch m.cur {
-		case scrPolicy:
-			return "apply"
-		case scrPush, scrList:
-			return "run the test"
+		h := b.Help()
+		parts = append(parts, st.Action.Render(h.Key)+" "+h.Desc)
+	}
+	return strings.Join(parts, "    ")
+}
+
+// helpView is the ? overlay: every key that acts on the screen underneath,
+// grouped.
+func (m *Model) helpView(height int) string {
+	st := m.c.Styles
+	titles := map[group]string{groupStep: "This screen", groupField: "The focused field", groupAnywhere: "Anywhere"}
+	var cols []string
+	for _, g := range []group{groupStep, groupField, groupAnywhere} {
+		var sub []binding
+		for _, b := range m.helpFor {
+			if b.group == g {
+				sub = append(sub, b)
+			}
 		}
-		return "run"
+		entries := helpEntries(sub)
+		if len(entries) == 0 {
+			continue
+		}
+		kw := 0
+		for _, e := range entries {
+			kw = max(kw, lipgloss.Width(e[0]))
+		}
+		lines := []string{st.PaneTitle.Render(titles[g])}
+		for _, e := range entries {
+			lines = append(lines, st.HelpKey.Render(pad(e[0], kw))+"  "+st.HelpDesc.Render(e[1]))
+		}
+		cols = append(cols, strings.Join(lines, "\n"))
 	}
-	if m.cur == scrFinish {
-		return "tear down"
+	body := lipgloss.JoinHorizontal(lipgloss.Top, interleave(cols, "    ")...)
+	if lipgloss.Width(body) > m.c.Width-6 {
+		body = strings.Join(cols, "\n\n")
 	}
-	return "continue"
+	box := st.Pane.Render(st.PaneTitle.Render("Keys that act now") + "\n\n" + body + "\n\n" + st.Faint.Render("esc closes this"))
+	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, box)
+}
+
+func interleave(xs []string, sep string) []string {
+	var out []string
+	for i, x := range xs {
+		if i > 0 {
+			out = append(out, sep)
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 func (m *Model) bodyView(height int) string {
@@ -207,7 +203,7 @@ func (m *Model) bodyView(height int) string {
 	w := m.c.Width
 	switch m.phase {
 	case phaseDetect:
-		return "\n " + st.Spinner.Render(m.spin.View()) + " Looking for AWS credentials and the instance metadata service…"
+		return "\n " + st.Spinner.Render(m.frame()) + " Looking for AWS credentials and the instance metadata service…"
 	case phaseNoAccount:
 		return m.noAccountView()
 	case phaseConnect:
@@ -215,7 +211,7 @@ func (m *Model) bodyView(height int) string {
 		if m.c.Sandbox {
 			what = "Starting the sandbox: a replica of the lab's slice of AWS on this machine…"
 		}
-		return "\n " + st.Spinner.Render(m.spin.View()) + " " + what
+		return "\n " + st.Spinner.Render(m.frame()) + " " + what
 	case phaseFatal:
 		return "\n " + st.Error.Render("✗ The lab cannot start") + "\n\n " + wrapIndent(m.fatal, w-4, " ") + "\n\n " + st.Faint.Render("Press Enter to quit.")
 	case phaseResume:
@@ -229,11 +225,11 @@ func (m *Model) bodyView(height int) string {
 		items[i] = StepItem{Title: screens[i].title, Status: m.screens[i].status}
 	}
 	if m.wide() {
-		side := st.Sidebar.Width(sidebarWidth).Height(height).Render(renderSidebar(st, items, int(m.cur), m.spin.View(), sidebarWidth))
+		side := st.Sidebar.Width(sidebarWidth).Height(height).Render(renderSidebar(st, items, int(m.cur), m.frame(), sidebarWidth))
 		main := m.screenView(m.bodyWidth(), height)
 		return lipgloss.JoinHorizontal(lipgloss.Top, side, "  ", main)
 	}
-	top := " " + renderCompactProgress(st, items, int(m.cur), m.spin.View(), w-2)
+	top := " " + renderCompactProgress(st, items, int(m.cur), m.frame(), w-2)
 	return top + "\n" + indent(m.screenView(m.bodyWidth(), height-1), 1)
 }
 
@@ -262,7 +258,7 @@ func (m *Model) screenView(width, height int) string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render(fmt.Sprintf("%d · %s", m.cur+1, info.title)))
 	b.WriteString("\n")
-	b.WriteString(st.Prose.Render(lipgloss.Wrap(info.intro, width, " ")))
+	b.WriteString(st.Prose.Render(lipgloss.Wrap(m.introFor(m.cur), width, " ")))
 	b.WriteString("\n\n")
 	if m.picker != nil {
 		b.WriteString(m.picker.View(st))
@@ -273,6 +269,25 @@ func (m *Model) screenView(width, height int) string {
 		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(sc.err, width-3, "  "))
 		if sc.fix != "" {
 			b.WriteString("\n" + st.Action.Render("→ ") + wrapIndent(sc.fix, width-3, "  "))
+		}
+	}
+	if sc.note != "" {
+		b.WriteString("\n\n" + st.Warn.Render("» ") + wrapIndent(sc.note, width-3, "  "))
+	}
+	if c := sc.checked; c != nil {
+		mark, style := "✓", st.OK
+		if !c.OK {
+			mark, style = "✗", st.Error
+		}
+		msg := c.Message
+		if msg == "" {
+			msg = "nothing to report"
+		}
+		b.WriteString("\n\n" + style.Render(mark+" ") + st.Faint.Render("checked "+sc.checkedAt.Format("15:04:05")+": ") + wrapIndent(msg, width-3, "  "))
+		for _, it := range c.Items {
+			if !it.OK {
+				b.WriteString("\n  " + st.Error.Render("✗ ") + truncate(it.Title+": "+it.Message, width-4))
+			}
 		}
 	}
 	if line := m.actionLine(); line != "" {
@@ -292,12 +307,18 @@ func (m *Model) screenView(width, height int) string {
 func (m *Model) actionLine() string {
 	st := m.c.Styles
 	sc := m.screens[m.cur]
-	if m.busy != "" {
+	if m.busy() {
 		what := "working"
-		switch m.cur {
-		case scrEndpoints:
+		switch {
+		case m.op.kind == opCheck:
+			what = "checking again, changing nothing"
+		case m.op.kind == opPolicy:
+			what = "applying the policy to the endpoints"
+		case m.op.kind == opFix:
+			what = "applying the fix"
+		case m.cur == scrEndpoints:
 			what = "waiting for AWS; this usually takes one to three minutes"
-		case scrDNS:
+		case m.cur == scrDNS:
 			what = "watching DNS"
 			if !m.nextPoll.IsZero() {
 				if d := m.nextPoll.Sub(m.now); d > 0 {
@@ -305,12 +326,16 @@ func (m *Model) actionLine() string {
 				}
 			}
 		}
-		return st.Spinner.Render(m.spin.View()) + " " + st.Faint.Render(what)
+		return st.Spinner.Render(m.frame()) + " " + st.Faint.Render(what+" · "+wholeSeconds(m.now.Sub(m.op.started)))
 	}
 	if m.picker != nil {
 		return ""
 	}
 	switch {
+	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
+		return st.Action.Render("Edit the JSON; ctrl+s applies it, esc returns to the form.")
+	case m.cur == scrPolicy && m.editor != nil:
+		return st.Action.Render("Enter moves to the next field; Enter on the last one applies the policy.")
 	case sc.status == steps.StatusDone && m.cur == scrFinish:
 		return st.Action.Render("Press T to tear everything down, or q to keep it running.")
 	case sc.status == steps.StatusDone || sc.status == steps.StatusSkipped || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
@@ -402,7 +427,7 @@ func (m *Model) preflightBody(width int) string {
 	}
 	rows := [][2]string{{"Mode", mode}}
 	if m.lab != nil {
-		s := m.lab.State()
+		s := m.st
 		if s.Account != "" {
 			rows = append(rows, [2]string{"Account", s.Account + " · " + m.region()})
 		}
@@ -412,8 +437,8 @@ func (m *Model) preflightBody(width int) string {
 	}
 	out := kv(st, rows, width)
 	if len(m.checks) == 0 {
-		if m.busy != "" {
-			return out + "\n\n" + st.Spinner.Render(m.spin.View()) + " " + st.Faint.Render("discovering the workspace…")
+		if m.busy() {
+			return out + "\n\n" + st.Spinner.Render(m.frame()) + " " + st.Faint.Render("discovering the workspace…")
 		}
 		return out
 	}
@@ -462,7 +487,7 @@ func (m *Model) workspaceBody(width int) string {
 	if m.lab == nil {
 		return ""
 	}
-	s := m.lab.State()
+	s := m.st
 	ws := s.Workspace
 	if ws.SubnetID == "" {
 		return st.Faint.Render("Not discovered yet. ") + st.Action.Render("Press e to choose the VPC, subnet and security group.")
@@ -522,7 +547,7 @@ func (m *Model) sgBody(width int) string {
 	st := m.c.Styles
 	ws := steps.Workspace{}
 	if m.lab != nil {
-		ws = m.lab.State().Workspace
+		ws = m.st.Workspace
 	}
 	plan := kv(st, [][2]string{
 		{"Name", "ECR_VPCE_SG"},
@@ -533,7 +558,7 @@ func (m *Model) sgBody(width int) string {
 	if len(lines) == 0 {
 		return plan
 	}
-	return plan + "\n\n" + RenderResourceLines(st, lines, m.spin.View(), m.now, width)
+	return plan + "\n\n" + RenderResourceLines(st, lines, m.frame(), m.now, width)
 }
 
 func (m *Model) ingressBody(width int) string {
@@ -541,7 +566,7 @@ func (m *Model) ingressBody(width int) string {
 	var ws steps.Workspace
 	sg := "the endpoints' group"
 	if m.lab != nil {
-		s := m.lab.State()
+		s := m.st
 		ws = s.Workspace
 		if s.SecurityGroup != nil {
 			sg = s.SecurityGroup.ID
@@ -556,7 +581,7 @@ func (m *Model) ingressBody(width int) string {
 	if len(lines) == 0 {
 		return plan
 	}
-	return plan + "\n\n" + RenderResourceLines(st, lines, m.spin.View(), m.now, width)
+	return plan + "\n\n" + RenderResourceLines(st, lines, m.frame(), m.now, width)
 }
 
 func (m *Model) policyBody(width int) string {
@@ -566,7 +591,7 @@ func (m *Model) policyBody(width int) string {
 	}
 	editor := m.editor.View(st)
 	doc, target, err := m.editor.Document()
-	s := m.lab.State()
+	s := m.st
 	if err != nil {
 		return editor + "\n" + st.Error.Render("✗ ") + st.Faint.Render(err.Error())
 	}
@@ -594,7 +619,7 @@ func (m *Model) endpointsBody(width int) string {
 	if len(lines) == 0 {
 		ws := steps.Workspace{}
 		if m.lab != nil {
-			ws = m.lab.State().Workspace
+			ws = m.st.Workspace
 		}
 		return kv(st, [][2]string{
 			{"ecr.dkr", "interface · private DNS · subnet " + orDash(ws.SubnetID) + " · with the policy"},
@@ -602,9 +627,9 @@ func (m *Model) endpointsBody(width int) string {
 			{"s3", "gateway · route table " + orDash(ws.RouteTableID)},
 		}, width)
 	}
-	out := RenderResourceLines(st, lines, m.spin.View(), m.now, width)
+	out := RenderResourceLines(st, lines, m.frame(), m.now, width)
 	if m.lab != nil {
-		if c := m.lab.Cost(); c.InterfaceEndpoints > 0 {
+		if c := m.cost(); c.InterfaceEndpoints > 0 {
 			out += "\n\n" + st.Faint.Render(lipgloss.Wrap(fmt.Sprintf("%s, billed per zone: %d × $%.3f = $%.2f per hour while they exist; the S3 gateway is free.",
 				plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.Rate, c.PerHour), width, " "))
 		}
@@ -652,8 +677,8 @@ func (m *Model) testView(name steps.TestName, width int) string {
 	st := m.c.Styles
 	t, ok := m.tests[name]
 	if !ok {
-		if m.busy != "" {
-			return st.Spinner.Render(m.spin.View()) + " running…"
+		if m.busy() {
+			return st.Spinner.Render(m.frame()) + " running…"
 		}
 		return st.Faint.Render("not run yet")
 	}
@@ -662,8 +687,16 @@ func (m *Model) testView(name steps.TestName, width int) string {
 		verdict = st.Deny.Render("denied")
 	}
 	exp := st.OK.Render("✓ as the policy predicts")
-	if !t.Match {
-		exp = st.Error.Render(fmt.Sprintf("✗ the policy predicts %s", t.Expected))
+	refused := t.Outcome.Action
+	if refused == "" {
+		refused = actionFromMessage(t.Outcome.Message)
+	}
+	switch {
+	case !t.Match:
+		exp = st.Error.Render(fmt.Sprintf("✗ the policy predicts %s", t.ExpectedVerdict()))
+	case !t.Outcome.Allowed && refused != "" && t.ExpectedAction != "" && !strings.EqualFold(refused, t.ExpectedAction):
+		// Refused, as predicted, but not where: say so rather than pass.
+		exp = st.Warn.Render(fmt.Sprintf("! refused at %s; the policy predicts %s", refused, t.ExpectedAction))
 	}
 	line := fmt.Sprintf("%s %s  %s", st.Bold.Render(string(name)), verdict, exp)
 	out := truncate(line, width)
@@ -673,10 +706,23 @@ func (m *Model) testView(name steps.TestName, width int) string {
 			// What docker itself prints for a registry refusal.
 			msg = "denied: " + msg
 		}
-		out += "\n" + st.Code.Render(wrapIndent(msg, width-2, ""))
+		wrapped := wrapIndent(msg, width-2, "")
+		if !m.wide() {
+			// The explanation below says it again in words; keep the
+			// service's own sentence short on small screens.
+			wrapped = clipLines(wrapped, 2)
+		}
+		out += "\n" + st.Code.Render(wrapped)
 	}
 	for _, n := range t.Notes {
 		out += "\n" + st.Faint.Render(wrapIndent(n, width-2, ""))
+	}
+	for i, l := range m.refusalLines(name) {
+		mark := "  "
+		if i == 0 {
+			mark = st.Deny.Render("✗ ")
+		}
+		out += "\n" + mark + wrapIndent(l, width-4, "  ")
 	}
 	return out
 }
@@ -710,7 +756,7 @@ func (m *Model) listBody(width int) string {
 		}
 		out += b.String()
 	}
-	if _, ok := m.tests[steps.PullTest]; ok || m.busy != "" {
+	if _, ok := m.tests[steps.PullTest]; ok || m.busy() {
 		out += "\n\n" + m.testView(steps.PullTest, width)
 	}
 	return out
@@ -721,7 +767,7 @@ func (m *Model) finishBody(width int) string {
 	if m.lab == nil {
 		return ""
 	}
-	s := m.lab.State()
+	s := m.st
 	var rows [][2]string
 	if s.SecurityGroup != nil {
 		rows = append(rows, [2]string{"Security group", s.SecurityGroup.ID + st.Faint.Render("  ECR_VPCE_SG")})
@@ -738,7 +784,7 @@ func (m *Model) finishBody(width int) string {
 		return st.OK.Render("✓ Nothing from this lab exists any more.")
 	}
 	out := kv(st, rows, width)
-	c := m.lab.Cost()
+	c := m.cost()
 	cost := fmt.Sprintf("Cost so far about $%.2f; $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
 	if m.c.Sandbox {
 		cost += " The sandbox bills nothing: these are the prices AWS would charge."
@@ -834,7 +880,7 @@ func (m *Model) noAccountView() string {
 
 func (m *Model) resumeView() string {
 	st := m.c.Styles
-	s := m.lab.State()
+	s := m.st
 	var done []string
 	for i := scrPreflight; i < scrFinish; i++ {
 		if m.screens[i].status == steps.StatusDone {
@@ -846,10 +892,10 @@ func (m *Model) resumeView() string {
 	if len(done) > 0 {
 		body += st.Faint.Render("Done: "+strings.Join(done, ", ")) + "\n"
 	}
-	if c := m.lab.Cost(); c.InterfaceEndpoints > 0 {
+	if c := m.cost(); c.InterfaceEndpoints > 0 {
 		body += st.Warn.Render(fmt.Sprintf("Its endpoints are running: $%.2f so far, $%.2f per hour.", c.SoFar, c.PerHour)) + "\n"
 	}
-	body += "\n" + st.Action.Render("Enter") + " resume where you were   " + st.Action.Render("T") + " tear it down   " + st.Action.Render("n") + " tear down and start over"
+	body += "\n" + m.dialogKeys()
 	return "\n" + indent(body, 2)
 }
 
@@ -859,10 +905,10 @@ func (m *Model) teardownView() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Tear down") + "\n")
 	b.WriteString(lipgloss.Wrap("Everything the lab made goes, in the order AWS needs: the endpoints first, then — once their network interfaces are released — the rule and the security group, any tag the push test wrote, and the lab's lines in ~/.ecr_security.", w, " ") + "\n\n")
-	if len(m.teardown) == 0 && m.busy != "" {
-		b.WriteString(st.Spinner.Render(m.spin.View()) + " looking for what to remove…")
+	if len(m.teardown) == 0 && m.busy() {
+		b.WriteString(st.Spinner.Render(m.frame()) + " looking for what to remove…")
 	} else {
-		b.WriteString(RenderResourceLines(st, derefLines(m.teardown), m.spin.View(), m.now, w))
+		b.WriteString(RenderResourceLines(st, derefLines(m.teardown), m.frame(), m.now, w))
 	}
 	if m.tdErr != "" {
 		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(m.tdErr, w-2, "  "))
@@ -903,18 +949,18 @@ func (m *Model) confirmTeardownView(height int) string {
 	st := m.c.Styles
 	msg := st.Error.Render("Tear down everything?") + "\n\n" +
 		"The endpoints, the rule, the security group and any pushed tag\nwill be deleted. This cannot be undone.\n\n" +
-		st.Action.Render("y") + " yes, tear down    " + st.Action.Render("n") + " no, go back"
+		m.dialogKeys()
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
 }
 
 func (m *Model) confirmQuitView(height int) string {
 	st := m.c.Styles
 	why := "Work is in progress; it stops safely and is saved."
-	if m.busy == "" {
+	if !m.busy() {
 		why = "The endpoints keep running (and billing) after you quit."
 	}
 	msg := st.Warn.Render("Quit the lab?") + "\n\n" + why + "\nRun ecr-vpce-lab again to resume, or 'down' to clean up.\n\n" +
-		st.Action.Render("y") + " yes, quit    " + st.Action.Render("n") + " no, stay"
+		m.dialogKeys()
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.BorderForeground(m.c.Styles.Highlight).Render(msg))
 }
 

@@ -50,7 +50,7 @@ func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
 		d.settle()
 	}
 	d.until("the policy to be applied", 20*time.Second, func(m *Model) bool {
-		return m.screens[scrPolicy].status == steps.StatusDone && m.busy == ""
+		return m.screens[scrPolicy].status == steps.StatusDone && !m.busy()
 	})
 	if m.cur != scrEndpoints || m.screens[scrPolicy].status != steps.StatusDone {
 		t.Fatalf("policy not applied: screen %d\n%s", m.cur, d.screen())
@@ -68,7 +68,7 @@ func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 	walkTo(t, d, scrPolicy)
 	// Tab to a select so j is a shortcut, not text.
 	tabToSelect(t, d)
-	d.key("j")
+	d.key("ctrl+o")
 	d.settle()
 	if !m.editor.rawMode {
 		t.Fatalf("j must open the JSON editor:\n%s", d.screen())
@@ -145,7 +145,7 @@ func TestQuitAsksWhileWorkIsInFlightOrBilling(t *testing.T) {
 	m2 := New(context.Background(), opts)
 	d2 := newDriver(t, m2, 80, 24)
 	d2.settle()
-	m2.busy = "endpoints" // as if a step were running
+	m2.op = &inflight{kind: opStep, seq: 99, cancel: func() {}} // as if a step were running
 	d2.key("q")
 	if m2.quitting || m2.overlay != overlayConfirmQuit {
 		t.Fatal("q while busy must ask")
@@ -167,8 +167,10 @@ func TestFailedStepShowsItsFix(t *testing.T) {
 	d := newDriver(t, m, 120, 40)
 	d.settle()
 	m.cur = scrSecurityGroup
+	// As if the step were running and failed.
+	m.op = &inflight{kind: opStep, seq: 42, step: steps.StepSecurityGroup, screen: scrSecurityGroup, cancel: func() {}}
 	d.send(eventMsg(steps.Event{Kind: steps.EventFailed, Step: steps.StepSecurityGroup, Error: "UnauthorizedOperation: not allowed to create security groups", Fix: "add ec2:CreateSecurityGroup to your role (see docs/iam-policy.json)"}))
-	d.send(opDoneMsg{op: "step", id: steps.StepSecurityGroup, err: errors.New("create the security group: UnauthorizedOperation")})
+	d.send(opDoneMsg{seq: 42, kind: opStep, step: steps.StepSecurityGroup, res: opResult{err: errors.New("create the security group: UnauthorizedOperation")}})
 	screen := d.screen()
 	if m.screens[scrSecurityGroup].status != steps.StatusFailed || !contains2(screen, "✗ UnauthorizedOperation", "→ add ec2:CreateSecurityGroup", "Press Enter to try again") {
 		t.Fatalf("failure and fix must show:\n%s", screen)
@@ -217,7 +219,7 @@ func TestPolicyChangeFlipsThePush(t *testing.T) {
 	walkTo(t, d, scrPush)
 	d.key("enter")
 	d.settle()
-	if m.tests[steps.PushTest].Outcome.Allowed {
+	if m.tests["push"].Outcome.Allowed {
 		t.Fatalf("the lab policy must refuse the push:\n%s", d.screen())
 	}
 	d.key("p")
@@ -226,17 +228,17 @@ func TestPolicyChangeFlipsThePush(t *testing.T) {
 		t.Fatalf("p must open the policy editor, at %d", m.cur)
 	}
 	tabToSelect(t, d)
-	d.key("j")
+	d.key("ctrl+o")
 	d.settle()
 	m.editor.raw.SetValue(`{"Version":"2012-10-17","Statement":[{"Sid":"AllowAll","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`)
 	m.editor.relint()
 	d.key("ctrl+s")
 	d.until("the push to run again", 20*time.Second, func(m *Model) bool {
-		_, ok := m.tests[steps.PushTest]
-		return ok && m.busy == ""
+		_, ok := m.tests["push"]
+		return ok && !m.busy()
 	})
 	d.settle()
-	push := m.tests[steps.PushTest]
+	push := m.tests["push"]
 	if !push.Outcome.Allowed || !push.Match || m.cur != scrPush {
 		t.Fatalf("without the Deny the push must go through, as predicted: %+v\n%s", push.Outcome, d.screen())
 	}
@@ -250,5 +252,5 @@ func TestPolicyChangeFlipsThePush(t *testing.T) {
 func tabToSelect(t *testing.T, d *driver) {
 	t.Helper()
 	d.key("tab")
-	d.until("the focus to leave the text field", 10*time.Second, func(m *Model) bool { return !m.editor.typing() })
+	d.until("the focus to leave the text field", 10*time.Second, func(m *Model) bool { k, _ := m.editor.focus(); return k != fieldText })
 }

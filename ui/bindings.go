@@ -1,0 +1,367 @@
+package ui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"charm.land/bubbles/v2/key"
+
+	"ecr-vpce-lab/steps"
+)
+
+// bindings resolves the keys that act now, most important first: the help
+// bar shows them in this order (dropping the tail when narrow), the ?
+// overlay shows them all, and key dispatch tries them in this order. A key
+// the focused field needs is never in the list as a wizard key.
+func (m *Model) bindings() []binding {
+	k := m.c.Keys
+	var out []binding
+	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
+	desc := func(b key.Binding, d string) key.Binding {
+		b.SetHelp(b.Help().Key, d)
+		return b
+	}
+	panes := func() {
+		add(k.CLI, actCLI, groupAnywhere)
+		add(k.Log, actLog, groupAnywhere)
+		add(k.Hint, actHint, groupAnywhere)
+	}
+
+	switch m.overlay {
+	case overlayConfirmTeardown:
+		add(desc(k.Yes, "yes, tear down"), actYes, groupStep)
+		add(desc(k.No, "no, go back"), actNo, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case overlayConfirmQuit:
+		add(desc(k.Yes, "yes, quit"), actYes, groupStep)
+		add(desc(k.No, "no, stay"), actNo, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case overlayHelp:
+		add(k.Close, actClose, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+
+	switch m.phase {
+	case phaseDetect, phaseConnect:
+		add(k.Quit, actQuit, groupAnywhere)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case phaseNoAccount:
+		add(k.Sandbox, actSandbox, groupStep)
+		add(k.Quit, actQuit, groupAnywhere)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case phaseFatal:
+		add(desc(k.Next, "quit"), actQuit, groupStep)
+		add(k.Quit, actQuit, groupAnywhere)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case phaseResume:
+		add(desc(k.Resume, "resume where you were"), actResume, groupStep)
+		add(desc(k.Teardown, "tear it down"), actTeardown, groupStep)
+		add(desc(k.StartOver, "tear down and start over"), actStartOver, groupStep)
+		add(k.Help, actHelp, groupAnywhere)
+		add(k.Quit, actQuit, groupAnywhere)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case phaseTeardown:
+		if !m.busy() {
+			what := "quit"
+			if m.afterTD != nil {
+				what = "start a new run"
+			}
+			add(desc(k.Next, what), actNext, groupStep)
+		}
+		add(k.Quit, actQuit, groupAnywhere)
+		add(k.Help, actHelp, groupAnywhere)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+
+	// phaseLab.
+	if m.picker != nil {
+		if m.picker.form != nil {
+			add(desc(k.Confirm, "choose"), actField, groupField)
+			add(k.ChoiceUp, actField, groupField)
+			add(k.ChoiceDown, actField, groupField)
+			add(k.FieldPrev, actField, groupField)
+		}
+		add(k.Cancel, actCancel, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+	if m.cur == scrPolicy && m.editor != nil && !m.busy() {
+		return m.policyBindings()
+	}
+	if m.busy() {
+		if m.op.kind == opStep || m.op.kind == opCheck {
+			if m.cur == scrDNS {
+				add(desc(k.Skip, "skip the wait"), actSkip, groupStep)
+			}
+			add(k.Stop, actStop, groupStep)
+		}
+		add(k.Help, actHelp, groupAnywhere)
+		add(k.Quit, actQuit, groupAnywhere)
+		panes()
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+	sc := m.screens[m.cur]
+	if m.cur != scrFinish {
+		add(desc(k.Next, m.enterLabel()), actNext, groupStep)
+	}
+	if m.cur == scrPreflight && m.fixable() {
+		add(k.Fix, actFix, groupStep)
+	}
+	if m.cur == scrWorkspace {
+		add(k.EditIDs, actEditIDs, groupStep)
+	}
+	if m.cur == scrDNS && sc.status != steps.StatusDone && sc.status != steps.StatusSkipped {
+		add(k.Skip, actSkip, groupStep)
+	}
+	if m.cur >= scrPush && len(m.st.Policy) > 0 {
+		add(k.Policy, actPolicy, groupStep)
+	}
+	if len(screens[m.cur].steps) > 0 && (sc.status == steps.StatusDone || sc.status == steps.StatusFailed) {
+		add(k.Check, actCheck, groupStep)
+	}
+	// ? before the rest: a narrow help bar drops its tail, and ? lists it.
+	add(k.Help, actHelp, groupAnywhere)
+	add(k.Quit, actQuit, groupAnywhere)
+	add(k.Teardown, actTeardown, groupStep)
+	if m.cur > 0 {
+		add(k.StepUp, actStepUp, groupStep)
+	}
+	if m.cur < scrFinish && (sc.status == steps.StatusDone || sc.status == steps.StatusSkipped) {
+		add(k.StepDown, actStepDown, groupStep)
+	}
+	panes()
+	add(k.ForceQuit, actForceQuit, groupAnywhere)
+	return out
+}
+
+// policyBindings are the policy screen's keys, by the focused field: a text
+// field keeps every printable key, a list keeps its arrows and j/k.
+func (m *Model) policyBindings() []binding {
+	k := m.c.Keys
+	var out []binding
+	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
+	desc := func(b key.Binding, d string) key.Binding {
+		b.SetHelp(b.Help().Key, d)
+		return b
+	}
+	kind, last := m.editor.focus()
+	switch kind {
+	case fieldJSON:
+		add(k.Apply, actApply, groupStep)
+		add(k.FormBack, actFormBack, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case fieldText:
+		add(k.Type, actShow, groupField)
+		add(k.Confirm, actField, groupField)
+		add(k.FieldNext, actField, groupField)
+		add(k.Apply, actApply, groupStep)
+		add(k.JSON, actJSON, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	case fieldMulti:
+		add(k.Toggle, actField, groupField)
+		add(k.ChoiceUp, actField, groupField)
+		add(k.ChoiceDown, actField, groupField)
+		add(k.Confirm, actField, groupField)
+		add(k.FieldPrev, actField, groupField)
+	case fieldSelect:
+		add(k.ChoiceUp, actField, groupField)
+		add(k.ChoiceDown, actField, groupField)
+		if last {
+			add(desc(k.Confirm, "apply"), actField, groupField)
+		} else {
+			add(k.Confirm, actField, groupField)
+		}
+		add(k.FieldPrev, actField, groupField)
+	}
+	add(k.Apply, actApply, groupStep)
+	add(k.JSON, actJSON, groupStep)
+	if m.screens[scrPolicy].status == steps.StatusDone {
+		add(k.Leave, actLeave, groupStep)
+	}
+	add(k.Help, actHelp, groupAnywhere)
+	add(k.Quit, actQuit, groupAnywhere)
+	add(k.Teardown, actTeardown, groupStep)
+	add(k.CLI, actCLI, groupAnywhere)
+	add(k.Log, actLog, groupAnywhere)
+	add(k.Hint, actHint, groupAnywhere)
+	add(k.ForceQuit, actForceQuit, groupAnywhere)
+	return out
+}
+
+// enterLabel says what Enter will do now.
+func (m *Model) enterLabel() string {
+	sc := m.screens[m.cur]
+	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(screens[m.cur].steps) > 0 {
+		switch {
+		case sc.status == steps.StatusFailed:
+			return "try again"
+		case m.cur == scrPush || m.cur == scrList:
+			return "run the test"
+		}
+		return "run"
+	}
+	return "continue"
+}
+
+// key dispatches a key press to the first binding that acts on it now; a
+// key no binding takes goes to the focused field, if any.
+func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	// The clock may be asleep (nothing moved); what the key starts is
+	// timed from now.
+	m.now = time.Now()
+	bs := m.bindings()
+	for _, b := range bs {
+		if b.act != actShow && key.Matches(msg, b.Binding) {
+			return m.do(b.act, msg, bs)
+		}
+	}
+	if m.fieldFocused() {
+		return m.toField(msg)
+	}
+	return m, nil
+}
+
+// fieldFocused reports whether a form field takes the keys no binding
+// claims (text typed into an input).
+func (m *Model) fieldFocused() bool {
+	if m.overlay != overlayNone || m.phase != phaseLab {
+		return false
+	}
+	if m.picker != nil {
+		return m.picker.form != nil
+	}
+	if m.cur == scrPolicy && m.editor != nil && !m.busy() {
+		kind, _ := m.editor.focus()
+		return kind == fieldText || kind == fieldJSON
+	}
+	return false
+}
+
+func (m *Model) toField(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.picker != nil {
+		cmd, done := m.picker.Update(msg)
+		if done {
+			mm, next := m.pickerDone()
+			return mm, tea.Batch(cmd, next)
+		}
+		return m, cmd
+	}
+	if m.editor != nil {
+		cmd, submitted := m.editor.Update(msg)
+		if submitted {
+			return m, tea.Batch(cmd, m.applyPolicy())
+		}
+		return m, cmd
+	}
+	return m, nil
+}
+
+// do performs an action.
+func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Model, tea.Cmd) {
+	switch act {
+	case actForceQuit:
+		return m.askQuit()
+	case actQuit:
+		if m.phase == phaseFatal {
+			return m.quitNow()
+		}
+		return m.askQuit()
+	case actHelp:
+		m.helpFor = context
+		m.overlay = overlayHelp
+	case actClose:
+		m.overlay = overlayNone
+	case actYes:
+		switch m.overlay {
+		case overlayConfirmTeardown:
+			m.overlay = overlayNone
+			return m, m.startTeardown()
+		case overlayConfirmQuit:
+			return m.quitNow()
+		}
+	case actNo:
+		m.overlay = overlayNone
+	case actSandbox:
+		return m, m.connect(true, nil)
+	case actResume:
+		m.phase = phaseLab
+		return m, m.goTo(m.firstUnfinished())
+	case actStartOver:
+		// Remove what exists, then begin afresh.
+		m.afterTD = m.startOver
+		return m, m.startTeardown()
+	case actTeardown:
+		m.overlay = overlayConfirmTeardown
+	case actNext:
+		if m.phase == phaseTeardown {
+			if m.afterTD != nil {
+				f := m.afterTD
+				m.afterTD = nil
+				return f()
+			}
+			return m.quitNow()
+		}
+		return m.next()
+	case actCheck:
+		return m, m.check()
+	case actFix:
+		return m, m.applyFix()
+	case actEditIDs:
+		return m, m.openPicker()
+	case actSkip:
+		if m.op != nil {
+			// Skip the wait: stop watching DNS; its end is a skip.
+			m.op.skip = true
+			m.stop()
+			return m, nil
+		}
+		return m, m.skipDNS()
+	case actStop:
+		m.stop()
+	case actPolicy:
+		m.policyFrom = m.cur
+		return m, m.goTo(scrPolicy)
+	case actStepUp:
+		if m.cur-1 == scrPolicy {
+			m.policyFrom = m.cur
+		}
+		return m, m.goTo(m.cur - 1)
+	case actStepDown:
+		if m.cur+1 == scrPolicy {
+			m.policyFrom = scrEndpoints
+		}
+		return m, m.goTo(m.cur + 1)
+	case actCLI:
+		m.showCLI = !m.showCLI
+	case actLog:
+		m.showLog = !m.showLog
+	case actHint:
+		m.showHint = !m.showHint
+	case actCancel:
+		m.picker = nil
+	case actApply:
+		return m, m.applyPolicy()
+	case actJSON:
+		return m, m.editor.ToggleRaw()
+	case actFormBack:
+		return m, m.editor.ToggleRaw()
+	case actLeave:
+		// Leave the policy as it is, back to where the learner came from.
+		return m, m.goTo(m.policyFrom)
+	case actField:
+		return m.toField(msg)
+	}
+	return m, nil
+}

@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"math"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// The wizard has one clock. It ticks four times a second while something
+// moves (an operation, a connection, a wait the engine reports), which
+// drives the spinner and the elapsed times; when nothing moves it stops, so
+// a wizard waiting for a key uses no CPU. While endpoints bill, it wakes
+// only when the cost shown in the header would change.
+
+// frameEvery is the spinner's pace; elapsed times show whole seconds while
+// they run, so they visibly tick every second.
+const frameEvery = 250 * time.Millisecond
+
+// pulse is a one-cell spinner that breathes rather than spins: calmer during
+// minutes of waiting, and drawn with glyphs every common monospace font has.
+var pulse = []string{"·", "•", "●", "•"}
+
+// frame is the spinner's current glyph, from the clock.
+func (m *Model) frame() string {
+	n := m.now.UnixMilli() / frameEvery.Milliseconds()
+	return pulse[int(n%int64(len(pulse)))]
+}
+
+// animating reports whether anything on screen changes by itself.
+func (m *Model) animating() bool {
+	switch {
+	case m.op != nil, m.phase == phaseDetect, m.phase == phaseConnect:
+		return true
+	}
+	return false
+}
+
+// startTicking starts the clock if something moves and it is not running.
+func (m *Model) startTicking() tea.Cmd {
+	if m.ticking {
+		return nil
+	}
+	d, ok := m.nextTick()
+	if !ok {
+		return nil
+	}
+	m.ticking = true
+	m.tickGen++
+	return tickAfter(m.tickGen, d)
+}
+
+func tickAfter(gen int, d time.Duration) tea.Cmd {
+	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg{gen: gen, t: t} })
+}
+
+// tick advances the clock and schedules the next tick, if any.
+func (m *Model) tick(msg tickMsg) tea.Cmd {
+	if msg.gen != m.tickGen {
+		return nil
+	}
+	m.now = msg.t
+	d, ok := m.nextTick()
+	if !ok {
+		m.ticking = false
+		return nil
+	}
+	return tickAfter(m.tickGen, d)
+}
+
+// nextTick is how long until the screen next changes by itself.
+func (m *Model) nextTick() (time.Duration, bool) {
+	if m.animating() {
+		return frameEvery, true
+	}
+	c := m.cost()
+	if c.PerHour <= 0 {
+		return 0, false
+	}
+	// The header shows cents: wake when the next one is reached.
+	cents := c.SoFar * 100
+	next := (math.Floor(cents) + 1 - cents) / 100 / c.PerHour
+	d := time.Duration(next * float64(time.Hour))
+	return max(d, time.Second), true
+}

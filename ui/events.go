@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"path/filepath"
+	"time"
+
+	"ecr-vpce-lab/steps"
+)
+
+// handleEvent folds one engine event into the model.
+func (m *Model) handleEvent(e steps.Event) {
+	if !e.Time.IsZero() && e.Time.After(m.now) {
+		m.now = e.Time
+	}
+	sid := screenOf(e.Step)
+	switch e.Kind {
+	case steps.EventState:
+		if e.State != nil {
+			m.st = *e.State
+			if m.st.Account != "" {
+				m.knownAccount = m.st.Account
+			}
+		}
+		return
+	case steps.EventCall:
+		if e.Call != nil {
+			m.calls = append(m.calls, *e.Call)
+			if len(m.calls) > 500 {
+				m.calls = m.calls[len(m.calls)-500:]
+			}
+		}
+		return
+	case steps.EventCommand:
+		if e.Command != nil && sid >= 0 {
+			m.screens[sid].commands = append(m.screens[sid].commands, *e.Command)
+			if e.Step == steps.StepDiscover {
+				// Discovery runs from Preflight but is what Workspace shows.
+				m.screens[scrWorkspace].commands = append(m.screens[scrWorkspace].commands, *e.Command)
+			}
+		}
+		return
+	case steps.EventCheck:
+		if e.Check != nil {
+			m.setCheck(*e.Check)
+		}
+		return
+	case steps.EventDNS:
+		m.lookups = e.Lookups
+		if e.NextPoll > 0 {
+			m.nextPoll = e.Time.Add(e.NextPoll)
+		} else {
+			m.nextPoll = time.Time{}
+		}
+		return
+	case steps.EventTest:
+		if e.Test != nil {
+			m.tests[e.Test.Name] = *e.Test
+			m.explainTest(*e.Test)
+		}
+		return
+	}
+	if e.Step == steps.StepTeardown {
+		m.teardownEvent(e)
+		return
+	}
+	if sid < 0 {
+		return
+	}
+	sc := &m.screens[sid]
+	switch e.Kind {
+	case steps.EventDetail:
+		if e.Message != "" {
+			sc.details = append(sc.details, e.Message)
+			if len(sc.details) > 50 {
+				sc.details = sc.details[len(sc.details)-50:]
+			}
+		}
+	case steps.EventResource:
+		if e.Resource != nil {
+			m.setResource(*e.Resource, e.Time, false)
+		}
+	case steps.EventFailed:
+		sc.err, sc.fix = e.Error, withKind(e.ErrKind, e.Fix)
+	}
+}
+
+func (m *Model) setCheck(c steps.CheckItem) {
+	for i := range m.checks {
+		if m.checks[i].ID == c.ID {
+			m.checks[i] = c
+			return
+		}
+	}
+	m.checks = append(m.checks, c)
+}
+
+// setResource keeps one progress line per resource.
+func (m *Model) setResource(r steps.ResourceEvent, at time.Time, restoring bool) {
+	// One line per resource: by name (an endpoint's service, the group's
+	// name), since the creating event comes before AWS gives an ID.
+	key := string(r.Kind) + "/" + r.Name
+	line, ok := m.resources[key]
+	if !ok {
+		line = &ResourceLine{Label: resourceLabel(r)}
+		m.resources[key] = line
+		m.order = append(m.order, key)
+	}
+	if r.ID != "" {
+		line.ID = r.ID
+	}
+	line.State = r.State
+	if r.Detail != "" {
+		line.Detail = r.Detail
+	}
+	if !r.Since.IsZero() {
+		line.Started = r.Since
+	} else if line.Started.IsZero() {
+		line.Started = at
+	}
+	switch {
+	case r.State.Failed():
+		line.Err = r.Detail
+		line.Ended = at
+	case r.State.Settled():
+		if line.Ended.IsZero() {
+			line.Ended = at
+			if restoring {
+				line.Ended = line.Started
+			}
+		}
+	default:
+		line.Ended = time.Time{}
+	}
+}
+
+func resourceLabel(r steps.ResourceEvent) string {
+	switch r.Kind {
+	case steps.KindEndpoint:
+		switch r.Name {
+		case steps.EndpointS3:
+			return "s3 gateway endpoint"
+		case "":
+			return "endpoint"
+		}
+		return r.Name + " interface endpoint"
+	case steps.KindSecurityGroup:
+		return "security group " + r.Name
+	case steps.KindIngressRule:
+		return "ingress rule tcp/443"
+	case steps.KindImageTag:
+		return "image tag " + r.Name
+	case steps.KindEnvFile:
+		return "~/.ecr_security lines"
+	case steps.KindStateFile:
+		return "state file"
+	case steps.KindVPCAttributes:
+		return "VPC DNS attributes"
+	case steps.KindRepository:
+		return "repository " + r.Name
+	case steps.KindLocalImage:
+		return "local image"
+	}
+	if r.Name != "" {
+		return r.Kind.Label() + " " + r.Name
+	}
+	return r.Kind.Label()
+}
+
+func (m *Model) teardownEvent(e steps.Event) {
+	switch e.Kind {
+	case steps.EventResource:
+		if e.Resource == nil {
+			return
+		}
+		r := *e.Resource
+		key := string(r.Kind) + "/" + r.ID + "/" + r.Name
+		line, ok := m.tdIndex[key]
+		if !ok {
+			id := r.ID
+			if r.Kind == steps.KindStateFile || r.Kind == steps.KindEnvFile {
+				// A path says nothing to a learner here and does not fit.
+				id = filepath.Base(id)
+			}
+			line = &ResourceLine{Label: resourceLabel(r), ID: id, Started: e.Time}
+			m.tdIndex[key] = line
+			m.teardown = append(m.teardown, line)
+		}
+		if line.State != "" && line.State != r.State {
+			line.Past = append(line.Past, line.State)
+		}
+		line.State = r.State
+		line.Detail = r.Detail
+		if !r.Since.IsZero() && len(line.Past) == 0 {
+			line.Started = r.Since
+		}
+		switch {
+		case r.State.Failed():
+			line.Ended, line.Err = e.Time, r.Detail
+		case r.State.Settled():
+			line.Ended = e.Time
+		default:
+			// Busy again: a deleted interface endpoint goes on to wait
+			// for its network interfaces.
+			line.Ended = time.Time{}
+		}
+	case steps.EventFailed:
+		m.tdErr, m.tdFix = e.Error, withKind(e.ErrKind, e.Fix)
+	}
+}
+
+// screenOf maps an engine step to the screen that shows it.
+func screenOf(id steps.StepID) screenID {
+	switch id {
+	case steps.StepDiscover, steps.StepPreflight:
+		return scrPreflight
+	case steps.StepSecurityGroup:
+		return scrSecurityGroup
+	case steps.StepIngress:
+		return scrIngress
+	case steps.StepPolicy:
+		return scrPolicy
+	case steps.StepEndpoints:
+		return scrEndpoints
+	case steps.StepDNS:
+		return scrDNS
+	case steps.StepPush:
+		return scrPush
+	case steps.StepList, steps.StepPull:
+		return scrList
+	}
+	return -1
+}

@@ -1,0 +1,265 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/steps"
+)
+
+// opKind is what is in flight.
+type opKind int
+
+const (
+	// opStep runs one engine step of the current screen; the screen's
+	// remaining steps follow, each as its own operation.
+	opStep opKind = iota + 1
+	// opCheck is a read-only check (k).
+	opCheck
+	// opPolicy applies the edited endpoint policy.
+	opPolicy
+	// opFix applies a preflight fix (f).
+	opFix
+	// opWorkspace discovers again with the IDs the learner picked.
+	opWorkspace
+	// opTeardown removes everything.
+	opTeardown
+)
+
+func (k opKind) String() string {
+	switch k {
+	case opStep:
+		return "step"
+	case opCheck:
+		return "check"
+	case opPolicy:
+		return "policy"
+	case opFix:
+		return "fix"
+	case opWorkspace:
+		return "workspace"
+	case opTeardown:
+		return "teardown"
+	}
+	return "none"
+}
+
+// inflight is the one operation running. It is only ever made by start, so
+// its cancel func is never nil.
+type inflight struct {
+	kind    opKind
+	seq     int
+	step    steps.StepID // the step it runs or checks ("" for others)
+	screen  screenID     // the screen it belongs to
+	cancel  context.CancelFunc
+	started time.Time
+	// skip is set when the learner skipped the step while it ran: its end
+	// is then a skip, whatever error the cancellation produced.
+	skip bool
+}
+
+// opResult is what an operation produced.
+type opResult struct {
+	err      error
+	check    *steps.CheckResult
+	teardown *steps.TeardownReport
+}
+
+// opDoneMsg ends the operation numbered seq; it is the only way one ends.
+type opDoneMsg struct {
+	seq  int
+	kind opKind
+	step steps.StepID
+	res  opResult
+}
+
+// start begins an operation; it is the only way anything runs against the
+// lab. It does nothing while another operation is in flight.
+func (m *Model) start(kind opKind, step steps.StepID, run func(ctx context.Context, lab *steps.Lab) opResult) tea.Cmd {
+	if m.op != nil || m.lab == nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.opSeq++
+	m.op = &inflight{kind: kind, seq: m.opSeq, step: step, screen: m.cur, cancel: cancel, started: m.now}
+	lab, seq := m.lab, m.opSeq
+	return tea.Batch(m.startTicking(), func() tea.Msg {
+		defer cancel()
+		return opDoneMsg{seq: seq, kind: kind, step: step, res: run(ctx, lab)}
+	})
+}
+
+// busy reports whether an operation is in flight.
+func (m *Model) busy() bool { return m.op != nil }
+
+// stop cancels the operation in flight, if any. The engine lets a create
+// or delete already sent finish and be recorded.
+func (m *Model) stop() {
+	if m.op != nil {
+		m.op.cancel()
+	}
+}
+
+// runSteps runs the given engine steps of the current screen in order.
+func (m *Model) runSteps(ids ...steps.StepID) tea.Cmd {
+	if len(ids) == 0 || m.lab == nil || m.op != nil {
+		return nil
+	}
+	m.queue = ids[1:]
+	sc := &m.screens[m.cur]
+	sc.status, sc.err, sc.fix, sc.note, sc.checked = steps.StatusRunning, "", "", "", nil
+	if sc.started.IsZero() {
+		sc.started = m.now
+	}
+	return m.runStep(ids[0])
+}
+
+func (m *Model) runStep(id steps.StepID) tea.Cmd {
+	return m.start(opStep, id, func(ctx context.Context, lab *steps.Lab) opResult {
+		return opResult{err: lab.Run(ctx, id)}
+	})
+}
+
+// check runs the current screen's read-only check.
+func (m *Model) check() tea.Cmd {
+	ids := screens[m.cur].steps
+	if len(ids) == 0 {
+		return nil
+	}
+	id := ids[len(ids)-1]
+	return m.start(opCheck, id, func(ctx context.Context, lab *steps.Lab) opResult {
+		res, err := lab.Check(ctx, id)
+		return opResult{err: err, check: &res}
+	})
+}
+
+func (m *Model) startTeardown() tea.Cmd {
+	if m.op != nil || m.lab == nil {
+		return nil
+	}
+	m.phase = phaseTeardown
+	m.overlay = overlayNone
+	m.teardown, m.tdIndex, m.tdReport, m.tdErr, m.tdFix = nil, map[string]*ResourceLine{}, nil, "", ""
+	return m.start(opTeardown, steps.StepTeardown, func(ctx context.Context, lab *steps.Lab) opResult {
+		rep, err := lab.Teardown(ctx, steps.TeardownOptions{})
+		return opResult{err: err, teardown: &rep}
+	})
+}
+
+// opDone finishes the operation in flight. A message for any other
+// operation (a stale one) changes nothing.
+func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
+	op := m.op
+	if op == nil || msg.seq != op.seq {
+		return m, nil
+	}
+	m.op = nil
+	if m.quitting {
+		return m, tea.Quit
+	}
+	err := msg.res.err
+	sc := &m.screens[op.screen]
+	switch op.kind {
+	case opTeardown:
+		rep := steps.TeardownReport{}
+		if msg.res.teardown != nil {
+			rep = *msg.res.teardown
+		}
+		m.tdReport = &rep
+		if err != nil && m.tdErr == "" {
+			m.tdErr, m.tdFix = errText(err), fixOf(err)
+		}
+		return m, nil
+	case opCheck:
+		if op.skip {
+			return m, m.skipDNS()
+		}
+		sc.checked, sc.checkedAt = msg.res.check, m.now
+		if err != nil && !errors.Is(err, context.Canceled) {
+			sc.checked = &steps.CheckResult{Step: op.step, Message: errText(err) + orEmpty(" → ", fixOf(err))}
+		}
+		return m, nil
+	case opPolicy:
+		return m.policyApplied(err)
+	case opFix, opWorkspace:
+		if err != nil {
+			sc.status, sc.err, sc.fix = steps.StatusFailed, errText(err), fixOf(err)
+			return m, nil
+		}
+		// Check again after a fix or new IDs.
+		m.checks = nil
+		m.cur = scrPreflight
+		if op.kind == opWorkspace {
+			return m, m.runSteps(steps.StepDiscover, steps.StepPreflight)
+		}
+		return m, m.runSteps(steps.StepPreflight)
+	}
+	// opStep.
+	if op.skip {
+		return m, m.skipDNS()
+	}
+	if err != nil {
+		m.queue = nil
+		sc.status = steps.StatusFailed
+		if sc.err == "" {
+			sc.err, sc.fix = errText(err), fixOf(err)
+		}
+		if errors.Is(err, context.Canceled) || problem.KindOf(err) == problem.Canceled {
+			sc.err, sc.fix = "stopped", "press Enter to try again"
+		}
+		// Not on EC2: let the learner pick the IDs.
+		if msg.step == steps.StepDiscover && problem.KindOf(err) == problem.NotOnEC2 {
+			m.cur = scrWorkspace
+			return m, m.openPicker()
+		}
+		return m, nil
+	}
+	if len(m.queue) > 0 {
+		next := m.queue[0]
+		m.queue = m.queue[1:]
+		return m, m.runStep(next)
+	}
+	sc.status = steps.StatusDone
+	if op.screen == scrPreflight {
+		m.screens[scrWorkspace].status = steps.StatusDone
+		// A failed check item leaves the screen open with its fix.
+		for _, c := range m.checks {
+			if !c.OK && !c.Warning {
+				sc.status = steps.StatusFailed
+				sc.err = c.Title + ": " + c.Message
+				sc.fix = c.Fix
+				break
+			}
+		}
+	}
+	// DNS goes on by itself once both names are private.
+	if op.screen == scrDNS && m.cur == scrDNS {
+		m.cur = scrPush
+	}
+	return m, nil
+}
+
+// skipDNS marks the DNS step skipped and goes on to the push test. A skip is
+// not a pass: the step keeps its own mark and the learner is told what it
+// means for the tests.
+func (m *Model) skipDNS() tea.Cmd {
+	sc := &m.screens[scrDNS]
+	sc.status, sc.err, sc.fix = steps.StatusSkipped, "", ""
+	sc.note = "Skipped: the names may still resolve to public addresses, so the tests can go around the endpoints and their policy."
+	m.queue = nil
+	if m.cur == scrDNS {
+		m.cur = scrPush
+	}
+	return nil
+}
+
+func orEmpty(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
