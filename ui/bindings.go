@@ -126,7 +126,7 @@ func (m *Model) bindings() []binding {
 	if m.cur >= scrPush && len(m.st.Policy) > 0 {
 		add(k.Policy, actPolicy, groupStep)
 	}
-	if len(screens[m.cur].steps) > 0 && (sc.status == steps.StatusDone || sc.status == steps.StatusFailed) {
+	if len(screens[m.cur].steps) > 0 && sc.status.Settled() {
 		add(k.Check, actCheck, groupStep)
 	}
 	// ? before the rest: a narrow help bar drops its tail, and ? lists it.

@@ -77,6 +77,9 @@ func (m *Model) handleEvent(e steps.Event) {
 		}
 	case steps.EventResource:
 		if e.Resource != nil {
+			if r := e.Resource; r.Kind == steps.KindEndpoint && r.Name == steps.EndpointDKR && len(r.Addresses) > 0 {
+				m.dkrAddress = r.Addresses[0]
+			}
 			m.setResource(*e.Resource, e.Time, false)
 		}
 	case steps.EventFailed:

@@ -76,7 +76,7 @@ func renderSidebar(st Styles, items []StepItem, current int, frame string, width
 	for i, it := range items {
 		num := st.Faint.Render(fmt.Sprintf("%2d ", i+1))
 		title := it.Title
-		if it.Status == steps.StatusSkipped || it.Status == steps.StatusStopped {
+		if it.Status == steps.StatusSkipped {
 			title += " " + it.Status.Label()
 		}
 		row := num + st.stepMark(it.Status, frame) + " "

@@ -87,8 +87,11 @@ type Model struct {
 	resources map[string]*ResourceLine // by kind/name, for the build screens
 	order     []string
 	lookups   []steps.Lookup
-	nextPoll  time.Time
-	tests     map[steps.TestName]steps.TestResult
+	// dkrAddress is the ecr.dkr interface's private address, as the
+	// endpoint reported it.
+	dkrAddress string
+	nextPoll   time.Time
+	tests      map[steps.TestName]steps.TestResult
 	// refusals explains each refused test: which action, which statement.
 	refusals map[steps.TestName]refusal
 	calls    []steps.Call

@@ -91,8 +91,18 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		}
 		row := fmt.Sprintf("%s %s  %s  %s %s", mark, pad(l.Label, labelW), st.Faint.Render(pad(id, idW)), st.stateStyle(state).Render(state.Label()), elapsed)
 		b.WriteString(truncate(row, width))
-		if l.Detail != "" {
-			b.WriteString("\n    " + st.Faint.Render(truncate(l.Detail, width-4)))
+		detail := l.Detail
+		if len(l.Past) > 1 {
+			// The way it went: deleting → deleted → waiting for its
+			// network interfaces → released.
+			var way []string
+			for _, p := range l.Past {
+				way = append(way, p.Label())
+			}
+			detail = strings.Join(append(way, state.Label()), " → ") + orSuffix(" · ", detail)
+		}
+		if detail != "" {
+			b.WriteString("\n    " + st.Faint.Render(truncate(detail, width-4)))
 		}
 		if l.Err != "" {
 			b.WriteString("\n    " + st.Error.Render("✗ ") + wrapIndent(l.Err, width-6, "      "))
@@ -148,4 +158,11 @@ func wrapIndent(s string, width int, indent string) string {
 	}
 	wrapped := lipgloss.Wrap(s, width, " ")
 	return strings.ReplaceAll(wrapped, "\n", "\n"+indent)
+}
+
+func orSuffix(sep, s string) string {
+	if s == "" {
+		return ""
+	}
+	return sep + s
 }

@@ -44,6 +44,10 @@ func TestTeardownFollowsAnEndpointsSubStates(t *testing.T) {
 	if out := screen(l, 25*time.Second); l.busy() || !strings.Contains(out, "✓") || !strings.Contains(out, "released") || !strings.Contains(out, "[20.0s]") {
 		t.Fatalf("released: %+v\n%s", l, out)
 	}
+	// The line keeps the way it went, so "deleted" is not mistaken for the end.
+	if out := screen(l, 25*time.Second); !strings.Contains(out, "deleting → deleted → waiting for its network interfaces → released") {
+		t.Fatalf("the sub-states must show in order:\n%s", out)
+	}
 }
 
 // TestEveryStateHasItsColour: the progress lines colour states by their

@@ -15,7 +15,7 @@ import (
 // wide reports whether there is room for the step list beside the screen.
 func (m *Model) wide() bool { return m.c.Width >= WideWidth && m.c.Height >= TallHeight-2 }
 
-const sidebarWidth = 24
+const sidebarWidth = 26
 
 // bodyWidth is the width the current screen may use.
 func (m *Model) bodyWidth() int {
@@ -272,7 +272,7 @@ func (m *Model) screenView(width, height int) string {
 		}
 	}
 	if sc.note != "" {
-		b.WriteString("\n\n" + st.Warn.Render("» ") + wrapIndent(sc.note, width-3, "  "))
+		b.WriteString("\n\n" + st.Warn.Render(steps.StatusSkipped.Mark()+" ") + wrapIndent(sc.note, width-3, "  "))
 	}
 	if c := sc.checked; c != nil {
 		mark, style := "✓", st.OK
@@ -326,7 +326,7 @@ func (m *Model) actionLine() string {
 				}
 			}
 		}
-		return st.Spinner.Render(m.frame()) + " " + st.Faint.Render(what+" · "+wholeSeconds(m.now.Sub(m.op.started)))
+		return st.Spinner.Render(m.frame()) + " " + st.Faint.Render(what+" ["+wholeSeconds(m.now.Sub(m.op.started))+"]")
 	}
 	if m.picker != nil {
 		return ""
@@ -640,37 +640,46 @@ func (m *Model) endpointsBody(width int) string {
 func (m *Model) dnsBody(width int) string {
 	st := m.c.Styles
 	if len(m.lookups) == 0 {
-		return st.Faint.Render(lipgloss.Wrap("The lab will look up the registry host and the API host and compare the answers with your VPC's address range.", width, " "))
+		if m.screens[scrDNS].status != steps.StatusPending {
+			return m.pathPicture(width, false)
+		}
+		return st.Faint.Render(lipgloss.Wrap("The lab will look up the registry host and the API host and compare the answers with your VPC's address range.", width, " ")) +
+			"\n\n" + m.pathPicture(width, false)
 	}
 	var b strings.Builder
+	var checked time.Time
+	nameW := 0
+	for _, l := range m.lookups {
+		nameW = max(nameW, lipgloss.Width(l.Name))
+	}
 	for i, l := range m.lookups {
 		if i > 0 {
-			b.WriteString("\n\n")
+			b.WriteString("\n")
 		}
 		mark := st.Warn.Render("…")
 		if l.Private() {
 			mark = st.OK.Render("✓")
 		}
-		b.WriteString(mark + " " + st.Bold.Render(l.Name))
-		if l.Err != "" {
-			b.WriteString("\n    " + st.Faint.Render(l.Err))
-		}
-		var addrs []string
+		line := mark + " " + st.Bold.Render(pad(l.Name, nameW))
 		for _, a := range l.Addresses {
 			badge := st.Public.Render("public")
 			if a.Private {
 				badge = st.Private.Render("private")
 			}
-			addrs = append(addrs, a.IP+" "+badge)
+			line += "  " + a.IP + " " + badge
 		}
-		if len(addrs) > 0 {
-			b.WriteString("\n    " + truncate(strings.Join(addrs, "  "), width-4))
+		b.WriteString(truncate(line, width))
+		if l.Err != "" {
+			b.WriteString("\n    " + st.Faint.Render(truncate(l.Err, width-4)))
 		}
-		if !l.Checked.IsZero() {
-			b.WriteString("\n    " + st.Faint.Render("checked "+l.Checked.Format("15:04:05")))
+		if l.Checked.After(checked) {
+			checked = l.Checked
 		}
 	}
-	return b.String()
+	if !checked.IsZero() {
+		b.WriteString("\n" + st.Faint.Render("  checked "+checked.Format("15:04:05")))
+	}
+	return b.String() + "\n\n" + m.pathPicture(width, false)
 }
 
 func (m *Model) testView(name steps.TestName, width int) string {
@@ -767,23 +776,10 @@ func (m *Model) finishBody(width int) string {
 	if m.lab == nil {
 		return ""
 	}
-	s := m.st
-	var rows [][2]string
-	if s.SecurityGroup != nil {
-		rows = append(rows, [2]string{"Security group", s.SecurityGroup.ID + st.Faint.Render("  ECR_VPCE_SG")})
-	}
-	if s.Rule != nil {
-		rows = append(rows, [2]string{"Ingress rule", s.Rule.ID})
-	}
-	for _, k := range steps.EndpointKeys {
-		if r := s.Endpoints[k]; r != nil {
-			rows = append(rows, [2]string{k, r.ID + st.Faint.Render("  "+r.State.Label())})
-		}
-	}
-	if len(rows) == 0 {
+	if !m.st.HasResources() {
 		return st.OK.Render("✓ Nothing from this lab exists any more.")
 	}
-	out := kv(st, rows, width)
+	out := m.pathPicture(width, true)
 	c := m.cost()
 	cost := fmt.Sprintf("Cost so far about $%.2f; $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
 	if m.c.Sandbox {
@@ -904,7 +900,11 @@ func (m *Model) teardownView() string {
 	w := m.c.Width - 4
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Tear down") + "\n")
-	b.WriteString(lipgloss.Wrap("Everything the lab made goes, in the order AWS needs: the endpoints first, then — once their network interfaces are released — the rule and the security group, any tag the push test wrote, and the lab's lines in ~/.ecr_security.", w, " ") + "\n\n")
+	intro := "Everything the lab made goes, in the order AWS needs: the endpoints first, then, once their network interfaces are released, the rule and the security group; then the pushed tag, the local image copy and the lab's lines in ~/.ecr_security."
+	if m.c.Height < TallHeight {
+		intro = "The endpoints go first; the rule and the security group once the endpoints' network interfaces are released."
+	}
+	b.WriteString(lipgloss.Wrap(intro, w, " ") + "\n\n")
 	if len(m.teardown) == 0 && m.busy() {
 		b.WriteString(st.Spinner.Render(m.frame()) + " looking for what to remove…")
 	} else {
@@ -933,6 +933,10 @@ func (m *Model) teardownView() string {
 			next = "start a new run"
 		}
 		b.WriteString("\n\n" + st.Action.Render("Press Enter to "+next+"."))
+	}
+	if m.c.Height < TallHeight {
+		// Every line counts on a small screen.
+		return indent(b.String(), 2)
 	}
 	return "\n" + indent(b.String(), 2)
 }

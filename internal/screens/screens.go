@@ -99,7 +99,7 @@ func Capture(ctx context.Context, bin, scratch string) ([]Shot, error) {
 	w.expect([]string{ptytest.Enter}, "public", "api.ecr.us-west-2.amazonaws.com", "next look in")
 	w.shoot("dns-public")
 	w.expect(nil, "8 · Push test", "Press Enter to run the test")
-	w.expect([]string{ptytest.Enter}, "push denied", "explicit deny in a VPC endpoint policy")
+	w.expect([]string{ptytest.Enter}, "push denied", "AWS refused ecr:PutImage")
 	w.shoot("push-denied")
 	w.expect([]string{"T"}, "Tear down everything?")
 	w.expect([]string{"y"}, "Nothing left")

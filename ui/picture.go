@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"ecr-vpce-lab/steps"
+)
+
+// pathPicture draws the way a push takes, with this run's IDs and
+// addresses: the workspace, the endpoints' security group, the ecr.dkr
+// network interface, the endpoint policy, ECR; the layers through the S3
+// gateway. It marks where the push is refused (or would be). One node per
+// line, so it fits 80 columns.
+func (m *Model) pathPicture(width int, withAPI bool) string {
+	st := m.c.Styles
+	ws := m.st.Workspace
+	id := func(s string) string { return orDefault(s, "—") }
+	var rows [][2]string
+	add := func(label, value string) { rows = append(rows, [2]string{label, value}) }
+
+	who := id(ws.SecurityGroupID)
+	if ws.InstanceID != "" {
+		who += st.Faint.Render("  " + ws.InstanceID)
+	}
+	add("workspace", who)
+
+	sg := "ECR_VPCE_SG " + id(recordID(m.st.SecurityGroup))
+	if m.st.Rule != nil {
+		sg += st.Faint.Render("  rule " + m.st.Rule.ID)
+	}
+	add("↓ :443 into", sg)
+
+	dkr := m.st.Endpoints[steps.EndpointDKR]
+	eni := m.privateAddress()
+	bypass := m.dnsPublic()
+	switch {
+	case bypass:
+		add("↓ ecr.dkr ENI", id(eni)+"  "+id(recordID(dkr)))
+		add("", st.Error.Render("✗ ")+"DNS still answers with public addresses: the push goes around the endpoint and its policy")
+	default:
+		add("↓ ecr.dkr ENI", id(eni)+st.Faint.Render("  "+id(recordID(dkr))))
+	}
+	add("↓ policy gate", m.gateText())
+	add("↓ Amazon ECR", orDefault(m.cfg.Repo, m.st.Repo))
+	s3 := m.st.Endpoints[steps.EndpointS3]
+	add("  layers", "s3 gateway "+id(recordID(s3))+st.Faint.Render(" · "+id(ws.RouteTableID)))
+	if withAPI {
+		add("  API calls", "ecr.api "+id(recordID(m.st.Endpoints[steps.EndpointAPI]))+st.Faint.Render("  login, list-images"))
+	}
+
+	lw := 0
+	for _, r := range rows {
+		lw = max(lw, lipgloss.Width(r[0]))
+	}
+	var b strings.Builder
+	b.WriteString(st.PaneTitle.Render("How a push travels"))
+	for _, r := range rows {
+		label := pad(r[0], lw)
+		if strings.HasPrefix(r[0], "↓") {
+			label = st.Faint.Render("↓") + st.Label.Render(strings.TrimPrefix(label, "↓"))
+		} else {
+			label = st.Label.Render(label)
+		}
+		b.WriteString("\n" + truncate(label+"  "+r[1], width))
+	}
+	return b.String()
+}
+
+func recordID(r *steps.Record) string {
+	if r == nil {
+		return ""
+	}
+	return r.ID
+}
+
+// privateAddress is the address the registry's name resolves to in the
+// VPC (the ecr.dkr interface), from the last DNS lookup.
+func (m *Model) privateAddress() string {
+	for _, l := range m.lookups {
+		if !strings.Contains(l.Name, ".dkr.") {
+			continue
+		}
+		for _, a := range l.Addresses {
+			if a.Private {
+				return a.IP
+			}
+		}
+	}
+	return m.dkrAddress
+}
+
+// dnsPublic reports whether the registry's name was last seen resolving
+// to a public address.
+func (m *Model) dnsPublic() bool {
+	for _, l := range m.lookups {
+		if strings.Contains(l.Name, ".dkr.") && len(l.Addresses) > 0 && !l.Private() {
+			return true
+		}
+	}
+	return false
+}
+
+// gateText says what the endpoint policy does to a push: what the push
+// test saw, or, before it ran, what the policy in force predicts.
+func (m *Model) gateText() string {
+	st := m.c.Styles
+	if t, ok := m.tests[steps.PushTest]; ok {
+		if t.Outcome.Allowed {
+			return st.OK.Render("✓ ") + "let the push through"
+		}
+		if r, ok := m.refusals[steps.PushTest]; ok {
+			by := ""
+			if r.trace != nil {
+				if d := r.trace.Deciding(); len(d) > 0 {
+					by = " (" + d[0].Label + ")"
+				}
+			}
+			return st.Error.Render("✗ ") + "refused the push at " + r.action + by
+		}
+		return st.Error.Render("✗ ") + "refused the push"
+	}
+	sim, ok := m.predict(m.appliedPolicies(), "push")
+	if !ok {
+		return st.Faint.Render("—")
+	}
+	if action, by := refusedAt(sim); action != "" {
+		return st.Error.Render("✗ ") + "will refuse the push at " + action + " (" + by + ")"
+	}
+	return st.OK.Render("✓ ") + "will let the push through"
+}
