@@ -83,3 +83,10 @@ func (m *Model) nextTick() (time.Duration, bool) {
 	d := time.Duration(next * float64(time.Hour))
 	return max(d, time.Second), true
 }
+
+// ProgramOptions are the options the wizard's program needs. Bubble Tea's
+// renderer wakes at its frame rate even when nothing changed; 30 frames a
+// second still echoes typing at once and halves what an idle wizard costs.
+func ProgramOptions() []tea.ProgramOption {
+	return []tea.ProgramOption{tea.WithFPS(30)}
+}

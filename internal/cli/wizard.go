@@ -83,7 +83,7 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 			"'ecr-vpce-lab up%s --yes', then 'test', 'status' and 'down --yes' (see --help), or pass --accessible for plain line prompts", sandboxFlagText(f.sandbox))
 	}
 	m := ui.New(ctx, opts)
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, ui.ProgramOptions()...)...)
 	final, err := p.Run()
 	if fm, ok := final.(*ui.Model); ok {
 		fm.Close()

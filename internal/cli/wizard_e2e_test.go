@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"ecr-vpce-lab/internal/ptytest"
 	"ecr-vpce-lab/internal/testtool"
@@ -25,8 +28,13 @@ func TestMain(m *testing.M) {
 }
 
 // TestWizardEndToEnd walks the whole lab in the built binary, in a
-// pseudo-terminal, with keys only, on the sandbox; then tears down and
-// checks that the sandbox's world holds nothing of the lab.
+// pseudo-terminal, with keys only, on the sandbox, as a learner who edits
+// the policy would: on the policy screen ↓ to ecr:BatchGetImage, toggle it,
+// apply; the push is refused for PutImage and the pull for BatchGetImage;
+// then p, deny nothing, apply: the push goes through and v2 is listed.
+// Then it tears down and checks that the sandbox's world holds nothing of
+// the lab. On the way it measures the CPU the wizard uses while it waits
+// for a key.
 func TestWizardEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and walks the lab; skipped with -short")
@@ -46,20 +54,23 @@ func TestWizardEndToEnd(t *testing.T) {
 	defer term.Close()
 
 	start := time.Now()
-	step := func(keys []string, want ...string) {
+	step := func(keys []string, want ...string) string {
 		t.Helper()
 		if err := term.Send(keys...); err != nil {
 			t.Fatal(err)
 		}
-		if screen, err := term.WaitForText(20*time.Second, want...); err != nil {
+		screen, err := term.WaitForText(20*time.Second, want...)
+		if err != nil {
 			t.Fatalf("after %q: %v\n%s", keys, err, screen)
 		}
+		return screen
 	}
 	enter := []string{ptytest.Enter}
 	if screen, err := term.WaitForText(10*time.Second, "1 · Preflight", "Press Enter"); err != nil {
 		t.Fatalf("first frame: %v\n%s", err, screen)
 	}
 	t.Logf("first frame after %s", time.Since(start).Round(time.Millisecond))
+	idleCPU(t, term, "Preflight, before anything")
 	step(enter, "Credentials and region", "Press Enter to continue")
 	step(enter, "2 · Workspace", "main table")
 	step(enter, "3 · Security group", "Press Enter to create")
@@ -67,15 +78,36 @@ func TestWizardEndToEnd(t *testing.T) {
 	step(enter, "4 · Ingress rule")
 	step(enter, "ingress rule tcp/443", "created", "Press Enter to continue")
 	step(enter, "5 · Endpoint policy", "Deny (DenyPutImage)")
-	// The form: repository, actions, target; Enter on the last applies.
-	step([]string{ptytest.Enter, ptytest.Enter, ptytest.Enter}, "6 · Endpoints", "Press Enter to create")
+
+	// The form, one field per page at this width: tab to the actions, ↓
+	// from ecr:PutImage to ecr:BatchGetImage, toggle it. The arrows reach
+	// the list, not the wizard's step navigation.
+	step([]string{ptytest.Tab}, "Actions to deny", "> ✓ ecr:PutImage")
+	step([]string{ptytest.Down}, "> • ecr:BatchGetImage")
+	step([]string{ptytest.Space}, "> ✓ ecr:BatchGetImage", "pull at ecr:BatchGetImage")
+	step(enter, "Attach the policy to")
+	step(enter, "6 · Endpoints", "Press Enter to create")
 	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
 	step(enter, "7 · Private DNS")
-	step(enter, "8 · Push test")
-	step(enter, "push denied", "explicit deny in a VPC endpoint policy")
-	step(enter, "9 · List test")
-	step(enter, "list-images allowed", "v1", "pull allowed")
+	step(enter, "8 · Push test", "denies exactly that (DenyActions)")
+	step(enter, "push denied", "AWS refused ecr:PutImage", "Decided by DenyActions")
+	step(enter, "9 · List test", "refuses the pull at ecr:BatchGetImage")
+	step(enter, "list-images allowed", "v1", "pull denied", "AWS refused ecr:BatchGetImage")
+
+	// p: back to the policy; untick both actions; apply. The tests run
+	// again under the new policy.
+	step([]string{"p"}, "5 · Endpoint policy", "Repository")
+	step([]string{ptytest.Tab}, "Actions to deny", "> ✓ ecr:PutImage")
+	step([]string{ptytest.Space, ptytest.Down, ptytest.Space}, "> • ecr:BatchGetImage", "denies nothing")
+	step(enter, "Attach the policy to")
+	step(enter, "8 · Push test", "push allowed", "as the policy predicts")
+	step(enter, "9 · List test", "allows both")
+	screen := step(enter, "list-images allowed", "v2", "pull allowed")
+	if strings.Contains(screen, "AWS refused") {
+		t.Fatalf("nothing is refused any more:\n%s", screen)
+	}
 	step(enter, "10 · Finish", "Press T to tear everything down")
+	idleCPU(t, term, "Finish, endpoints billing")
 	step([]string{"T"}, "Tear down everything?")
 	step([]string{"y"}, "Nothing left")
 	if err := term.Send(ptytest.Enter); err != nil {
@@ -116,7 +148,67 @@ func TestWizardEndToEnd(t *testing.T) {
 	if len(sgs.SecurityGroups) != 0 {
 		t.Errorf("security group left: %s", aws.ToString(sgs.SecurityGroups[0].GroupId))
 	}
+	imgs, err := ecr.New(ecr.Options{
+		Region: sb.Region(), BaseEndpoint: aws.String(sb.Endpoint()),
+		Credentials: credentials.NewStaticCredentialsProvider(cr.AccessKeyID, cr.SecretAccessKey, ""),
+	}).ListImages(ctx, &ecr.ListImagesInput{RepositoryName: aws.String("team-a/alpine")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range imgs.ImageIds {
+		if aws.ToString(id.ImageTag) == "v2" {
+			t.Errorf("the pushed v2 is still in team-a/alpine")
+		}
+	}
 	if b, err := os.ReadFile(filepath.Join(home, ".ecr_security")); err == nil && strings.Contains(string(b), "VPCE") {
 		t.Errorf("~/.ecr_security still has the lab's lines:\n%s", b)
 	}
+}
+
+// idleCPU measures the CPU time the wizard uses while it waits for a key,
+// from /proc, over a few seconds: an idle wizard must not tick.
+func idleCPU(t *testing.T, term *ptytest.Term, where string) {
+	t.Helper()
+	// Let the last frame settle first.
+	time.Sleep(300 * time.Millisecond)
+	before, err := cpuTicks(term.Pid())
+	if err != nil {
+		t.Logf("idle CPU not measured: %v", err)
+		return
+	}
+	const window = 5 * time.Second
+	time.Sleep(window)
+	after, err := cpuTicks(term.Pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := time.Duration(after-before) * time.Second / clockTicks
+	share := float64(used) / float64(window) * 100
+	t.Logf("idle CPU on %s: %s in %s (%.2f %% of one core)", where, used, window, share)
+	if share >= 1 {
+		t.Errorf("the wizard uses %.2f %% of a core on %s while waiting for a key; it must stay under 1 %%", share, where)
+	}
+}
+
+// clockTicks is the kernel's USER_HZ, in which /proc reports CPU time.
+const clockTicks = 100
+
+// cpuTicks reads a process's user and system CPU time from /proc/PID/stat.
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; fields count from after it.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("short /proc stat: %q", s)
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("bad /proc stat: %q", s)
+	}
+	return utime + stime, nil
 }

@@ -153,6 +153,9 @@ func (t *Term) Wait(timeout time.Duration) error {
 	}
 }
 
+// Pid is the program's process ID.
+func (t *Term) Pid() int { return t.cmd.Process.Pid }
+
 // Close kills the program if it still runs and releases the terminal.
 func (t *Term) Close() {
 	t.mu.Lock()
