@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/internal/screentext"
+	"ecr-vpce-lab/steps"
+)
+
+// TestHelpBarListsWhatActsNow: on each screen and in each context the help
+// bar lists exactly the KeyMap's bindings that act there, in order, and
+// nothing hand-written; keys it does not list do nothing.
+func TestHelpBarListsWhatActsNow(t *testing.T) {
+	k := DefaultKeyMap()
+	h := func(b key.Binding, desc ...string) string {
+		d := b.Help().Desc
+		if len(desc) > 0 {
+			d = desc[0]
+		}
+		return b.Help().Key + " " + d
+	}
+	panes := []string{h(k.CLI), h(k.Log), h(k.Hint)}
+	cases := []struct {
+		name  string
+		setup func(f *fuzzer)
+		want  []string
+		// dead are keys that must do nothing here.
+		dead []string
+	}{
+		{"preflight, not run", func(f *fuzzer) {},
+			append([]string{h(k.Next, "run"), h(k.Help), h(k.Quit), h(k.Teardown)}, panes...), []string{"s", "p", "k", "f", "e", "down"}},
+		{"preflight, a check failed with a fix", func(f *fuzzer) {
+			f.m.screens[scrPreflight].status = steps.StatusFailed
+			f.m.checks = []steps.CheckItem{{ID: "dns", OK: false, Action: steps.FixEnableVPCDNS}}
+		}, append([]string{h(k.Next, "try again"), h(k.Fix), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown)}, panes...), []string{"s", "p"}},
+		{"workspace", func(f *fuzzer) { f.done(scrPreflight, scrWorkspace); f.m.goTo(scrWorkspace) },
+			append([]string{h(k.Next, "continue"), h(k.EditIDs), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"k", "s"}},
+		{"DNS, watching", func(f *fuzzer) { f.m.goTo(scrDNS); f.update(keyMsg("enter")) },
+			append([]string{h(k.Skip, "skip the wait"), h(k.Stop), h(k.Help), h(k.Quit)}, panes...), []string{"T", "up", "p"}},
+		{"DNS, skipped", func(f *fuzzer) { f.m.goTo(scrDNS); f.press("s"); f.m.goTo(scrDNS) },
+			append([]string{h(k.Next, "continue"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s"}},
+		{"push, refused", func(f *fuzzer) { f.withPolicy(); f.done(scrPush); f.m.goTo(scrPush) },
+			append([]string{h(k.Next, "continue"), h(k.Policy), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s", "f"}},
+		{"finish", func(f *fuzzer) { f.withPolicy(); f.m.goTo(scrFinish) },
+			append([]string{h(k.Policy), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp)}, panes...), []string{"enter", "down"}},
+		{"policy, typing the repository", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle() },
+			[]string{h(k.Type), k.Confirm.Help().Key + "/" + h(k.FieldNext), h(k.Apply), h(k.JSON), h(k.ForceQuit)}, nil},
+		{"policy, the actions list", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle(); f.press("tab"); f.settle() },
+			[]string{h(k.Toggle), h(k.ChoiceUp), h(k.ChoiceDown), h(k.Confirm), h(k.FieldPrev), h(k.Apply), h(k.JSON), h(k.Help), h(k.Quit), h(k.Teardown), h(k.CLI), h(k.Log), h(k.Hint)}, nil},
+		{"policy, the last field", func(f *fuzzer) {
+			f.m.goTo(scrPolicy)
+			f.settle()
+			f.press("tab")
+			f.settle()
+			f.press("enter")
+			f.settle()
+		},
+			[]string{h(k.ChoiceUp), h(k.ChoiceDown), k.Confirm.Help().Key + "/" + h(k.Apply), h(k.FieldPrev), h(k.JSON), h(k.Help), h(k.Quit), h(k.Teardown), h(k.CLI), h(k.Log), h(k.Hint)}, nil},
+		{"policy, the JSON", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle(); f.press("ctrl+o") },
+			[]string{h(k.Apply), h(k.FormBack), h(k.ForceQuit)}, nil},
+		{"teardown finished", func(f *fuzzer) {
+			f.m.phase = phaseTeardown
+			f.m.tdReport = &steps.TeardownReport{}
+		}, []string{k.Next.Help().Key + "/" + h(k.Quit), h(k.Help)}, nil},
+		{"resume", func(f *fuzzer) { f.m.phase = phaseResume },
+			[]string{h(k.Resume, "resume where you were"), h(k.Teardown, "tear it down"), h(k.StartOver, "tear down and start over"), h(k.Help), h(k.Quit)}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFuzzer(t, nil)
+			defer f.close()
+			// The form moves its focus through its own commands: let them
+			// answer even on a busy machine.
+			f.wait = 200 * time.Millisecond
+			f.update(tea.WindowSizeMsg{Width: 200, Height: 40})
+			tc.setup(f)
+			var got []string
+			for _, e := range helpEntries(f.m.bindings()) {
+				got = append(got, e[0]+" "+e[1])
+			}
+			if strings.Join(got, " • ") != strings.Join(tc.want, " • ") {
+				t.Fatalf("keys that act:\n got %q\nwant %q", got, tc.want)
+			}
+			bar := strings.TrimSpace(ansi.Strip(f.m.helpBar()))
+			if bar != strings.Join(tc.want, " • ") {
+				t.Fatalf("help bar:\n got %q\nwant %q", bar, strings.Join(tc.want, " • "))
+			}
+			for _, dk := range tc.dead {
+				before := screentext.Normalise(f.m.render())
+				cur, phase, op := f.m.cur, f.m.phase, f.m.op
+				f.press(dk)
+				if f.m.cur != cur || f.m.phase != phase || f.m.op != op || f.m.overlay != overlayNone {
+					t.Fatalf("%s is not listed but acted", dk)
+				}
+				if after := screentext.Normalise(f.m.render()); after != before {
+					t.Fatalf("%s is not listed but changed the screen:\n%s", dk, after)
+				}
+			}
+		})
+	}
+}
+
+// press types keys, one message each.
+func (f *fuzzer) press(keys ...string) {
+	f.tb.Helper()
+	for _, k := range keys {
+		f.update(keyMsg(k))
+	}
+}
+
+// settle delivers what the commands produced (a form moving its focus)
+// until nothing is left.
+func (f *fuzzer) settle() {
+	f.tb.Helper()
+	for i := 0; i < 50 && len(f.pending) > 0; i++ {
+		msg := f.pending[0]
+		f.pending = f.pending[1:]
+		f.update(msg)
+	}
+}
+
+// done marks screens as passed.
+func (f *fuzzer) done(ss ...screenID) {
+	for _, s := range ss {
+		f.m.screens[s].status = steps.StatusDone
+	}
+}
+
+// withPolicy puts the lab's default policy in force.
+func (f *fuzzer) withPolicy() {
+	f.m.st.Policy = mustDefault("ecr:PutImage")
+	f.m.st.PolicyTarget = steps.TargetBoth
+}
