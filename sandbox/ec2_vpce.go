@@ -450,7 +450,6 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 			}
 		}
 		ep.SubnetIDs, ep.GroupIDs, ep.PrivateDNS = subnets, groups, privDNS
-		ep.AvailableAt = ep.CreatedAt.Add(x.s.opts.Timing.EndpointAvailable)
 		if reason, ok := x.s.opts.Faults.failsEndpoint(x.w.Region, svc.Name); ok {
 			ep.FailedReason = reason
 		}
@@ -465,14 +464,19 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 			return nil, e
 		}
 		ep.RouteTableIDs = rts
-		ep.AvailableAt = ep.CreatedAt
 	}
-	ep.DNSSwitchAt = ep.AvailableAt.Add(x.s.opts.Timing.DNSSwitch)
 	if e := x.checkDryRun(); e != nil {
 		return nil, e
 	}
 
 	ep.ID = x.w.id("vpce")
+	// A gateway endpoint is available at once; an interface endpoint is
+	// pending while its network interfaces are made.
+	ep.AvailableAt = ep.CreatedAt
+	if typ == "Interface" {
+		ep.AvailableAt = ep.CreatedAt.Add(x.s.opts.Timing.pending(ep.ID))
+	}
+	ep.DNSSwitchAt = ep.AvailableAt.Add(x.s.opts.Timing.dnsSwitch(ep.ID))
 	ep.DNSLabel = x.w.hex("dns-label", 8)
 	if typ == "Gateway" {
 		if e := x.addPrefixRoutes(ep, rts); e != nil {
@@ -585,7 +589,7 @@ func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 			}
 		}
 		if len(rmSN) > 0 { // (nil would release every interface)
-			x.releaseENIs(ep, rmSN, x.now.Add(x.s.opts.Timing.ENIRelease))
+			x.releaseENIs(ep, rmSN, x.now.Add(x.s.opts.Timing.eniRelease(ep.ID+"/"+strings.Join(rmSN, ","))))
 		}
 		ep.SubnetIDs, ep.GroupIDs = newSubnets, newGroups
 		for _, nid := range ep.ENIIDs {
@@ -664,8 +668,8 @@ func ec2DeleteVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 			continue // already deleting
 		}
 		ep.DeleteRequested = x.now.UTC()
-		ep.DeletedAt = ep.DeleteRequested.Add(t.EndpointDelete)
-		ep.GoneAt = ep.DeletedAt.Add(t.ENIRelease)
+		ep.DeletedAt = ep.DeleteRequested.Add(t.deleting(ep.ID))
+		ep.GoneAt = ep.DeletedAt.Add(t.eniRelease(ep.ID))
 		if ep.Type == "Gateway" {
 			x.removePrefixRoutes(ep, nil)
 		}

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -73,7 +75,11 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Timing holds the durations of the endpoint life cycle.
+// Timing holds the durations of the endpoint life cycle. Each is fixed, or,
+// when its Max is above it, drawn for each resource from [duration, Max]
+// (whole seconds, uniformly), from a hash of Seed and the resource's id: the
+// same seed and world give the same durations, and a restarted sandbox keeps
+// the ones already drawn (they are stored as due times).
 type Timing struct {
 	// EndpointAvailable is how long an interface endpoint stays pending.
 	EndpointAvailable time.Duration `json:"endpointAvailable"`
@@ -83,8 +89,17 @@ type Timing struct {
 	// endpoint linger after it is deleted.
 	ENIRelease time.Duration `json:"eniRelease"`
 	// DNSSwitch is how long after an endpoint becomes available its private
-	// DNS starts answering (used by the DNS server of part 2).
+	// DNS starts answering.
 	DNSSwitch time.Duration `json:"dnsSwitch"`
+
+	// The upper bounds of the draws; zero (or not above the duration)
+	// means the duration is fixed.
+	EndpointAvailableMax time.Duration `json:"endpointAvailableMax,omitempty"`
+	EndpointDeleteMax    time.Duration `json:"endpointDeleteMax,omitempty"`
+	ENIReleaseMax        time.Duration `json:"eniReleaseMax,omitempty"`
+	DNSSwitchMax         time.Duration `json:"dnsSwitchMax,omitempty"`
+	// Seed of the draws.
+	Seed uint64 `json:"seed,omitempty"`
 }
 
 // Timing presets.
@@ -96,10 +111,22 @@ var (
 		DNSSwitch:         5 * time.Second,
 	}
 	Instant = Timing{}
+	// AWS draws each duration from the range AWS takes: an interface
+	// endpoint is pending one to three minutes and deleting 20 s to a
+	// minute, its network interfaces linger one to five minutes after it is
+	// deleted (DeleteSecurityGroup answers DependencyViolation meanwhile),
+	// and its private DNS answers up to a minute after it is available.
+	// Facilitators rehearse with it to see a workshop's real pace.
+	AWS = Timing{
+		EndpointAvailable: time.Minute, EndpointAvailableMax: 3 * time.Minute,
+		EndpointDelete: 20 * time.Second, EndpointDeleteMax: time.Minute,
+		ENIRelease: time.Minute, ENIReleaseMax: 5 * time.Minute,
+		DNSSwitch: 0, DNSSwitchMax: time.Minute,
+	}
 )
 
 // TimingNames lists the named timing sets.
-func TimingNames() []string { return []string{"realistic", "instant"} }
+func TimingNames() []string { return []string{"realistic", "instant", "aws"} }
 
 // TimingByName returns a named timing set.
 func TimingByName(name string) (Timing, error) {
@@ -108,8 +135,56 @@ func TimingByName(name string) (Timing, error) {
 		return Realistic, nil
 	case "instant":
 		return Instant, nil
+	case "aws":
+		return AWS, nil
 	}
 	return Timing{}, fmt.Errorf("unknown timing %q (want one of %s)", name, strings.Join(TimingNames(), ", "))
+}
+
+// Drawn reports whether any duration is drawn from a range.
+func (t Timing) Drawn() bool {
+	return t.EndpointAvailableMax > t.EndpointAvailable || t.EndpointDeleteMax > t.EndpointDelete ||
+		t.ENIReleaseMax > t.ENIRelease || t.DNSSwitchMax > t.DNSSwitch
+}
+
+// Longest returns the longest each duration can be: what a client's waits
+// must allow for.
+func (t Timing) Longest() Timing {
+	return Timing{
+		EndpointAvailable: max(t.EndpointAvailable, t.EndpointAvailableMax),
+		EndpointDelete:    max(t.EndpointDelete, t.EndpointDeleteMax),
+		ENIRelease:        max(t.ENIRelease, t.ENIReleaseMax),
+		DNSSwitch:         max(t.DNSSwitch, t.DNSSwitchMax),
+	}
+}
+
+// The durations for one resource, drawn from its id.
+func (t Timing) pending(id string) time.Duration {
+	return t.draw(t.EndpointAvailable, t.EndpointAvailableMax, "pending", id)
+}
+func (t Timing) deleting(id string) time.Duration {
+	return t.draw(t.EndpointDelete, t.EndpointDeleteMax, "deleting", id)
+}
+func (t Timing) eniRelease(id string) time.Duration {
+	return t.draw(t.ENIRelease, t.ENIReleaseMax, "eni-release", id)
+}
+func (t Timing) dnsSwitch(id string) time.Duration {
+	return t.draw(t.DNSSwitch, t.DNSSwitchMax, "dns-switch", id)
+}
+
+func (t Timing) draw(lo, hi time.Duration, what, id string) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	unit := time.Second
+	if hi-lo < 10*time.Second {
+		unit = time.Millisecond // short ranges (tests) keep their spread
+	}
+	var seed [8]byte
+	binary.BigEndian.PutUint64(seed[:], t.Seed)
+	sum := sha256.Sum256([]byte(string(seed[:]) + "/" + what + "/" + id))
+	steps := uint64((hi-lo)/unit) + 1
+	return lo + time.Duration(binary.BigEndian.Uint64(sum[:8])%steps)*unit
 }
 
 // Clock tells the sandbox what time it is.
@@ -269,7 +344,9 @@ func (o *Options) normalise() error {
 	if err := o.Faults.check(); err != nil {
 		return err
 	}
-	for _, d := range []time.Duration{o.Timing.EndpointAvailable, o.Timing.EndpointDelete, o.Timing.ENIRelease, o.Timing.DNSSwitch} {
+	t := o.Timing
+	for _, d := range []time.Duration{t.EndpointAvailable, t.EndpointDelete, t.ENIRelease, t.DNSSwitch,
+		t.EndpointAvailableMax, t.EndpointDeleteMax, t.ENIReleaseMax, t.DNSSwitchMax} {
 		if d < 0 {
 			return fmt.Errorf("timing: negative duration %s", d)
 		}

@@ -1,11 +1,7 @@
 package cli
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
-
-	"ecr-vpce-lab/sandbox"
 )
 
 // labFlags are the flags of the commands that open the lab: the wizard, up,
@@ -49,8 +45,7 @@ func addLabFlags(cmd *cobra.Command, f *labFlags, groups flagGroup) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.sandbox, "sandbox", false, "practise on the built-in sandbox instead of AWS: no account needed, nothing billed "+
 		"(a running 'ecr-vpce-lab sandbox' for the same state directory is reused)")
-	fl.StringVar(&f.sandboxTiming, "sandbox-timing", "realistic", "how fast the endpoints of a sandbox started by this command become available: "+
-		strings.Join(sandbox.TimingNames(), " or "))
+	fl.StringVar(&f.sandboxTiming, "sandbox-timing", "realistic", "how fast the endpoints of a sandbox started by this command change state: "+timingHelp)
 	addStateDirFlag(cmd, &f.stateDir)
 	fl.StringVar(&f.region, "region", "", "the AWS region (default $AWS_REGION, the profile's, or the instance's)")
 	fl.StringVar(&f.profile, "profile", "", "the AWS profile to use, from ~/.aws/config")
@@ -69,6 +64,10 @@ func addLabFlags(cmd *cobra.Command, f *labFlags, groups flagGroup) {
 		fl.BoolVar(&f.accessible, "accessible", false, "plain prompts and line output for screen readers (also ACCESSIBLE=1 or TERM=dumb)")
 	}
 }
+
+// timingHelp says what each named sandbox timing means.
+var timingHelp = "realistic (seconds), instant, or aws (each endpoint draws its own durations from what AWS takes: " +
+	"pending 1-3 min, deleting 20-60 s, network interfaces lingering 1-5 min, private DNS 0-60 s after available)"
 
 // addStateDirFlag declares --state-dir, which the sandbox command shares
 // with the lab's commands: one directory holds the lab's state and, in its

@@ -153,6 +153,9 @@ func TestLabCommandsRefuse(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "realistic") {
 		t.Fatalf("bad --sandbox-timing: exit %d: %s", code, errs)
 	}
+	if code, _, errs = lab(t, "status", "--sandbox", "--sandbox-timing", "aws"); code != 0 {
+		t.Fatalf("--sandbox-timing aws: exit %d: %s", code, errs)
+	}
 	code, _, errs = lab(t, "test", "--sandbox", "--sandbox-timing", "instant")
 	if code != 1 || !strings.Contains(errs, "run 'ecr-vpce-lab up --sandbox' first") {
 		t.Fatalf("test before up: exit %d: %s", code, errs)

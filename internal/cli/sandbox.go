@@ -16,6 +16,7 @@ func newSandboxCmd() *cobra.Command {
 	var (
 		stateDir, timing, account, region string
 		reset, imdsv2                     bool
+		timingSeed                        uint64
 		available, deleting, eniRelease   time.Duration
 		dnsSwitch                         time.Duration
 		faults                            sandbox.Faults
@@ -57,17 +58,19 @@ func newSandboxCmd() *cobra.Command {
 				return exitCode(2, "%v", err)
 			}
 			flags := cmd.Flags()
+			t.Seed = timingSeed
+			// An override fixes that duration, drawn or not.
 			if flags.Changed("endpoint-available-after") {
-				t.EndpointAvailable = available
+				t.EndpointAvailable, t.EndpointAvailableMax = available, 0
 			}
 			if flags.Changed("endpoint-delete-after") {
-				t.EndpointDelete = deleting
+				t.EndpointDelete, t.EndpointDeleteMax = deleting, 0
 			}
 			if flags.Changed("eni-release-after") {
-				t.ENIRelease = eniRelease
+				t.ENIRelease, t.ENIReleaseMax = eniRelease, 0
 			}
 			if flags.Changed("dns-switch-after") {
-				t.DNSSwitch = dnsSwitch
+				t.DNSSwitch, t.DNSSwitchMax = dnsSwitch, 0
 			}
 			if stateDir, err = resolveStateDir(stateDir); err != nil {
 				return err
@@ -103,7 +106,8 @@ func newSandboxCmd() *cobra.Command {
 	f := cmd.Flags()
 	addStateDirFlag(cmd, &stateDir)
 	f.BoolVar(&reset, "reset", false, "discard the saved world and start a fresh one")
-	f.StringVar(&timing, "timing", "realistic", "endpoint life-cycle timing: "+strings.Join(sandbox.TimingNames(), " or "))
+	f.StringVar(&timing, "timing", "realistic", "endpoint life-cycle timing: "+timingHelp)
+	f.Uint64Var(&timingSeed, "timing-seed", 0, "seed of the durations --timing aws draws, to replay a rehearsal")
 	f.StringVar(&account, "account", sandbox.DefaultAccount, "account id of the world")
 	f.StringVar(&region, "region", sandbox.DefaultRegion, "region of the world")
 	f.BoolVar(&imdsv2, "imdsv2-required", false, "answer 401 to metadata requests without an IMDSv2 token")
