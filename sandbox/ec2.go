@@ -58,6 +58,9 @@ func init() {
 		"CreateTags":                    {ec2CreateTags, true},
 		"DeleteTags":                    {ec2DeleteTags, true},
 		"DescribeTags":                  {ec2DescribeTags, false},
+		"DescribeInstances":             {ec2DescribeInstances, false},
+		"DescribeAvailabilityZones":     {ec2DescribeAvailabilityZones, false},
+		"DescribePrefixLists":           {ec2DescribePrefixLists, false},
 	}
 }
 
@@ -74,7 +77,10 @@ func EC2Actions() []string {
 func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 	op, ok := ec2Ops[c.action]
 	if !ok {
-		return nil, badRequest("InvalidAction", "The action %s is not valid for this web service.", c.action)
+		if awsHas("ec2", c.action) {
+			return nil, unsupportedOp("ec2", c.action, EC2Actions())
+		}
+		return nil, unknownAction(protoEC2, c.action, "")
 	}
 	if v := p.str("Version"); v == "" {
 		return nil, badRequest("MissingParameter", "The request must contain the parameter Version")
@@ -129,10 +135,24 @@ type out struct {
 	XMLName xml.Name `xml:"r"`
 }
 
+// pageRule is how an action treats MaxResults: the bounds, and whether a
+// value above the maximum is an error or means the maximum (DescribeVpcEndpoints:
+// "If the value is greater than 1,000, we return only 1,000 items").
+type pageRule struct {
+	lo, hi int
+	clamp  bool
+}
+
+var (
+	pages5to1000  = pageRule{lo: 5, hi: 1000}
+	pages5to100   = pageRule{lo: 5, hi: 100}
+	pagesUpTo1000 = pageRule{lo: 1, hi: 1000, clamp: true}
+)
+
 // paginate applies MaxResults/NextToken.
-func paginate[T any](x *ec2Ctx, items []T, maxName, tokenName string, lo, hi int) ([]T, string, *APIError) {
+func paginate[T any](x *ec2Ctx, items []T, rule pageRule) ([]T, string, *APIError) {
 	start := 0
-	if tok := x.p.str(tokenName); tok != "" {
+	if tok := x.p.str("NextToken"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
 		act, num, ok := strings.Cut(string(b), ":")
 		n, err2 := strconv.Atoi(num)
@@ -141,15 +161,21 @@ func paginate[T any](x *ec2Ctx, items []T, maxName, tokenName string, lo, hi int
 		}
 		start = n
 	}
-	limit, has, err := x.p.integer(maxName)
+	limit, has, err := x.p.integer("MaxResults")
 	if err != nil {
 		return nil, "", err
 	}
 	if !has {
 		return items[start:], "", nil
 	}
-	if limit < lo || limit > hi {
-		return nil, "", badRequest("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Parameter must be between %d and %d.", limit, lo, hi)
+	switch {
+	case limit < rule.lo:
+		// Sic: "greater than 5" where 5 itself is allowed, as AWS says it.
+		return nil, "", badRequest("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than %d.", limit, rule.lo)
+	case limit > rule.hi && rule.clamp:
+		limit = rule.hi
+	case limit > rule.hi:
+		return nil, "", badRequest("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Expecting a value smaller than or equal to %d.", limit, rule.hi)
 	}
 	end := min(start+limit, len(items))
 	next := ""
@@ -172,7 +198,11 @@ type describeSpec[T, V any] struct {
 	visible func(*T) bool             // nil: every item is listed
 	filter  func(*T) filterable
 	view    func(*T) V
-	lo, hi  int // MaxResults bounds
+	// kind is the kind of the ids; privateLink: the action is one of
+	// PrivateLink's (VPC endpoints), which words its refusals its own way.
+	kind        idKind
+	privateLink bool
+	page        pageRule
 }
 
 func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError) {
@@ -183,10 +213,21 @@ func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError
 	if e != nil {
 		return nil, "", e
 	}
-	if e := checkFilters(fs, s.filter(new(T)).names, true); e != nil {
-		return nil, "", e
+	if bad := unknownFilter(fs, s.filter(new(T)).names, true); bad != "" {
+		if s.privateLink {
+			return nil, "", badRequest("InvalidParameterValue", "Unsupported filter attribute: [%s]", bad)
+		}
+		return nil, "", badFilter(bad)
 	}
 	ids := x.p.list(s.idParam)
+	for _, id := range ids {
+		if !s.kind.wellFormed(id) {
+			if s.privateLink {
+				return nil, "", s.kind.malformedPL(id)
+			}
+			return nil, "", s.kind.malformed(id)
+		}
+	}
 	for _, id := range ids {
 		if e := s.missing(id); e != nil {
 			return nil, "", e
@@ -201,7 +242,7 @@ func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError
 			views = append(views, s.view(it))
 		}
 	}
-	return paginate(x, views, "MaxResults", "NextToken", s.lo, s.hi)
+	return paginate(x, views, s.page)
 }
 
 // Filters.
@@ -213,16 +254,31 @@ type filterable struct {
 	tags   []tag
 }
 
-func checkFilters(fs []filter, names []string, taggable bool) *APIError {
+// unknownFilter returns the first filter name the resource does not answer
+// to, or "".
+func unknownFilter(fs []filter, names []string, taggable bool) string {
 	for _, f := range fs {
 		if taggable && (strings.HasPrefix(f.Name, "tag:") || f.Name == "tag-key" || f.Name == "tag-value") {
 			continue
 		}
 		if !slices.Contains(names, f.Name) {
-			return badRequest("InvalidParameterValue", "The filter '%s' is invalid", f.Name)
+			return f.Name
 		}
 	}
+	return ""
+}
+
+// checkFilters refuses an unknown filter name as classic EC2 calls do:
+// InvalidParameterValue (not InvalidFilter, which no capture shows for it).
+func checkFilters(fs []filter, names []string, taggable bool) *APIError {
+	if bad := unknownFilter(fs, names, taggable); bad != "" {
+		return badFilter(bad)
+	}
 	return nil
+}
+
+func badFilter(name string) *APIError {
+	return badRequest("InvalidParameterValue", "The filter '%s' is invalid", name)
 }
 
 func (r filterable) match(fs []filter) bool {
@@ -307,20 +363,6 @@ func parseTags(p params, prefix string, needValue bool) ([]tag, *APIError) {
 	return out, nil
 }
 
-// ID checks.
-
-func malformed(kind, prefix, id string) *APIError {
-	return badRequest("Invalid"+kind+".Malformed", "Invalid id: \"%s\" (expecting \"%s-...\")", id, prefix)
-}
-
-func wellFormed(prefix, id string) bool {
-	rest, ok := strings.CutPrefix(id, prefix+"-")
-	if !ok || (len(rest) != 8 && len(rest) != 17) {
-		return false
-	}
-	return strings.Trim(rest, "0123456789abcdef") == ""
-}
-
 // VPCs.
 
 func (x *ec2Ctx) vpcView(v *vpc) xVpc {
@@ -371,7 +413,7 @@ func ec2DescribeVpcs(x *ec2Ctx) (any, *APIError) {
 			}
 			return nil
 		},
-		filter: func(v *vpc) filterable { return vpcFilter(x.w, v) }, view: x.vpcView, lo: 5, hi: 1000,
+		filter: func(v *vpc) filterable { return vpcFilter(x.w, v) }, view: x.vpcView, kind: vpcIDs, page: pages5to1000,
 	})
 	if e != nil {
 		return nil, e
@@ -390,8 +432,8 @@ func (x *ec2Ctx) vpcParam(name string) (*vpc, *APIError) {
 	}
 	v := x.w.vpc(id)
 	if v == nil {
-		if !wellFormed("vpc", id) {
-			return nil, malformed("VpcID", "vpc", id)
+		if !vpcIDs.wellFormed(id) {
+			return nil, vpcIDs.malformed(id)
 		}
 		return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
 	}
@@ -533,7 +575,7 @@ func ec2DescribeSubnets(x *ec2Ctx) (any, *APIError) {
 			}
 			return nil
 		},
-		filter: func(s *subnet) filterable { return subnetFilter(x.w, s) }, view: x.subnetView, lo: 5, hi: 1000,
+		filter: func(s *subnet) filterable { return subnetFilter(x.w, s) }, view: x.subnetView, kind: subnetIDs, page: pages5to1000,
 	})
 	if e != nil {
 		return nil, e
@@ -646,7 +688,7 @@ func ec2DescribeRouteTables(x *ec2Ctx) (any, *APIError) {
 			}
 			return nil
 		},
-		filter: func(rt *routeTable) filterable { return routeTableFilter(x.w, rt) }, view: x.routeTableView, lo: 5, hi: 100,
+		filter: func(rt *routeTable) filterable { return routeTableFilter(x.w, rt) }, view: x.routeTableView, kind: routeTableIDs, page: pages5to100,
 	})
 	if e != nil {
 		return nil, e
@@ -751,7 +793,7 @@ func ec2DescribeNetworkInterfaces(x *ec2Ctx) (any, *APIError) {
 			}
 			return nil
 		},
-		visible: live, filter: func(n *eni) filterable { return eniFilter(x.w, n) }, view: x.eniView, lo: 5, hi: 1000,
+		visible: live, filter: func(n *eni) filterable { return eniFilter(x.w, n) }, view: x.eniView, kind: eniIDs, page: pages5to1000,
 	})
 	if e != nil {
 		return nil, e
@@ -801,7 +843,7 @@ func (x *ec2Ctx) resourceType(id string) (string, *APIError) {
 		if x.w.endpoint(id, x.now) != nil {
 			return "vpc-endpoint", nil
 		}
-		return "", badRequest("InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist", id)
+		return "", endpointNotFound(id)
 	case "eni":
 		if n := x.w.eni(id); n != nil && n.live(x.now) {
 			return "network-interface", nil
@@ -946,7 +988,7 @@ func ec2DescribeTags(x *ec2Ctx) (any, *APIError) {
 			}
 		}
 	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	page, next, e := paginate(x, views, pages5to1000)
 	if e != nil {
 		return nil, e
 	}

@@ -115,8 +115,8 @@ func groupFilter(x *ec2Ctx, g *securityGroup) filterable {
 }
 
 func (x *ec2Ctx) groupNotFound(id string) *APIError {
-	if !wellFormed("sg", id) {
-		return malformed("GroupId", "sg", id)
+	if !groupIDs.wellFormed(id) {
+		return groupIDs.malformed(id)
 	}
 	return badRequest("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
 }
@@ -153,7 +153,7 @@ func ec2DescribeSecurityGroups(x *ec2Ctx) (any, *APIError) {
 			views = append(views, x.groupView(g))
 		}
 	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	page, next, e := paginate(x, views, pages5to1000)
 	if e != nil {
 		return nil, e
 	}
@@ -187,6 +187,9 @@ func ec2CreateSecurityGroup(x *ec2Ctx) (any, *APIError) {
 		return nil, badRequest("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 	}
 	v := x.w.vpc(vpcID)
+	if v == nil && !vpcIDs.wellFormed(vpcID) {
+		return nil, badRequest(vpcIDs.malformedCode, "The vpc ID '%s' is malformed", vpcID)
+	}
 	if v == nil {
 		return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
@@ -568,7 +571,7 @@ func ec2DescribeSecurityGroupRules(x *ec2Ctx) (any, *APIError) {
 			views = append(views, x.ruleView(r))
 		}
 	}
-	page, next, e := paginate(x, views, "MaxResults", "NextToken", 5, 1000)
+	page, next, e := paginate(x, views, pages5to1000)
 	if e != nil {
 		return nil, e
 	}

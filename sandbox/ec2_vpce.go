@@ -15,21 +15,17 @@ const maxPolicyChars = 20480
 
 // defaultEndpointPolicy is the policy AWS attaches when none is given, as
 // DescribeVpcEndpoints shows it.
-const defaultEndpointPolicy = "{\n  \"Statement\": [\n    {\n      \"Action\": \"*\", \n      \"Effect\": \"Allow\", \n      \"Principal\": \"*\", \n      \"Resource\": \"*\"\n    }\n  ]\n}"
+const defaultEndpointPolicy = "{\n  \"Version\": \"2008-10-17\",\n  \"Statement\": [\n    {\n      \"Effect\": \"Allow\",\n      \"Principal\": \"*\",\n      \"Action\": \"*\",\n      \"Resource\": \"*\"\n    }\n  ]\n}"
 
-// lintPolicy is the one place the sandbox asks the policy package whether AWS
-// would accept a document: the message of the first error, or "".
-func lintPolicy(doc string) string {
-	fs := policy.Lint([]byte(doc))
-	if !policy.HasErrors(fs) {
-		return ""
-	}
-	for _, f := range fs {
+// policyError is the one place the sandbox asks the policy package whether
+// AWS would accept a document: the first error, if any.
+func policyError(doc string) (policy.Finding, bool) {
+	for _, f := range policy.Lint([]byte(doc)) {
 		if f.Severity == policy.SeverityError {
-			return f.Message
+			return f, true
 		}
 	}
-	return "the policy document is not valid"
+	return policy.Finding{}, false
 }
 
 // endpointService is one entry of the regional endpoint service catalogue.
@@ -94,6 +90,9 @@ func (x *ec2Ctx) endpointView(e *vpcEndpoint) xVpcEndpoint {
 		PolicyDocument: e.Policy, RouteTableIDSet: set[string](slices.Clone(e.RouteTableIDs)), SubnetIDSet: set[string](slices.Clone(e.SubnetIDs)),
 		GroupSet: x.groupIdents(e.GroupIDs), PrivateDNSEnabled: e.PrivateDNS, NetworkInterfaceIDSet: set[string](slices.Clone(e.ENIIDs)),
 		DNSEntrySet: set[xDNSEntry]{}, CreationTimestamp: ec2Time(e.CreatedAt), TagSet: xTags(x.w.tagsOf(e.ID)), OwnerID: x.w.Account,
+		ServiceRegion: x.w.Region,
+		// Gateway endpoints carry these too since S3 gateways learnt IPv6.
+		IPAddressType: "ipv4", DNSOptions: &xDNSOptions{DNSRecordIPType: "ipv4"},
 	}
 	if v.RouteTableIDSet == nil {
 		v.RouteTableIDSet = set[string]{}
@@ -109,8 +108,7 @@ func (x *ec2Ctx) endpointView(e *vpcEndpoint) xVpcEndpoint {
 		v.LastError = &xLastError{Code: "EndpointFailed", Message: e.FailedReason}
 	}
 	if e.Type == "Interface" {
-		v.IPAddressType = "ipv4"
-		v.DNSOptions = &xDNSOptions{DNSRecordIPType: "ipv4"}
+		v.DNSOptions.PrivateDNSOnlyForInboundResolverEndpoint = new(bool)
 		svc, _ := x.service(e.ServiceName)
 		zone := x.hostedZone()
 		if st == statePending {
@@ -153,21 +151,23 @@ func endpointFilter(x *ec2Ctx, e *vpcEndpoint) filterable {
 			case "vpc-endpoint-type":
 				return []string{e.Type}
 			case "ip-address-type":
-				if e.Type == "Interface" {
-					return []string{"ipv4"}
-				}
+				return []string{"ipv4"}
 			}
 			return nil
 		},
 	}
 }
 
+// endpointNotFound is the refusal of an endpoint id that names no endpoint.
 func endpointNotFound(id string) *APIError {
-	if !wellFormed("vpce", id) {
-		return badRequest("InvalidVpcEndpointId.Malformed", "The VpcEndpoint Id '%s' is malformed", id)
+	if !endpointIDs.wellFormed(id) {
+		return endpointIDs.malformedPL(id)
 	}
-	return badRequest("InvalidVpcEndpointId.NotFound", "The VpcEndpoint Id '%s' does not exist", id)
+	return badRequest("InvalidVpcEndpointId.NotFound", "%s", endpointMissing(id))
 }
+
+// endpointMissing is AWS's sentence, with its spacing and no full stop.
+func endpointMissing(id string) string { return "The Vpc Endpoint Id '" + id + "' does not exist" }
 
 func ec2DescribeVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 	page, next, e := describe(x, describeSpec[vpcEndpoint, xVpcEndpoint]{
@@ -179,7 +179,8 @@ func ec2DescribeVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 			return nil
 		},
 		visible: func(ep *vpcEndpoint) bool { return ep.visible(x.now) },
-		filter:  func(ep *vpcEndpoint) filterable { return endpointFilter(x, ep) }, view: x.endpointView, lo: 1, hi: 1000,
+		filter:  func(ep *vpcEndpoint) filterable { return endpointFilter(x, ep) }, view: x.endpointView,
+		kind: endpointIDs, privateLink: true, page: pagesUpTo1000,
 	})
 	if e != nil {
 		return nil, e
@@ -191,15 +192,28 @@ func ec2DescribeVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 	}{Endpoints: page, NextToken: next}, nil
 }
 
-// checkPolicy validates an endpoint policy document as AWS would.
+// checkPolicy validates an endpoint policy document as AWS would: a JSON
+// syntax error by its position (line, column), anything else AWS would
+// reject with the reason.
 func checkPolicy(doc string) *APIError {
+	const invalid = "The Policy Document is not valid. "
 	if len(doc) > maxPolicyChars {
-		return badRequest("InvalidPolicyDocument", "The policy document exceeds the maximum size of %d characters.", maxPolicyChars)
+		return badRequest("InvalidPolicyDocument", invalid+"It is %d characters long; an endpoint policy may have at most %d.", len(doc), maxPolicyChars)
 	}
-	if msg := lintPolicy(doc); msg != "" {
-		return badRequest("InvalidPolicyDocument", "Invalid policy document: %s", msg)
+	if f, ok := policyError(doc); ok {
+		if f.Rule == "json" {
+			return badRequest("InvalidPolicyDocument", invalid+"Syntax error at position (%d,%d)", f.Line, f.Column)
+		}
+		return badRequest("InvalidPolicyDocument", invalid+"%s", upperFirst(f.Message))
 	}
 	return nil
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // privateDNSConflict finds another endpoint of the VPC that already holds
@@ -221,8 +235,8 @@ func (x *ec2Ctx) checkSubnets(ids []string, v *vpc, svc endpointService) *APIErr
 	for _, id := range ids {
 		sn := x.w.subnet(id)
 		if sn == nil {
-			if !wellFormed("subnet", id) {
-				return malformed("SubnetID", "subnet", id)
+			if !subnetIDs.wellFormed(id) {
+				return subnetIDs.malformedPL(id)
 			}
 			return badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
 		}
@@ -236,7 +250,7 @@ func (x *ec2Ctx) checkSubnets(ids []string, v *vpc, svc endpointService) *APIErr
 			return badRequest("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", id)
 		}
 		if other, ok := zones[sn.AZ]; ok && other != id {
-			return badRequest("DuplicateSubnetsInSameZone", "Found another VPC endpoint subnet in the availability zone of %s", id)
+			return badRequest("DuplicateSubnetsInSameZone", "For an interface VPC endpoint, you can specify only one subnet per Availability Zone.")
 		}
 		zones[sn.AZ] = id
 	}
@@ -260,8 +274,8 @@ func (x *ec2Ctx) checkRouteTables(ids []string, v *vpc) *APIError {
 	for _, id := range ids {
 		rt := x.w.routeTable(id)
 		if rt == nil {
-			if !wellFormed("rtb", id) {
-				return malformed("RouteTableID", "rtb", id)
+			if !routeTableIDs.wellFormed(id) {
+				return routeTableIDs.malformedPL(id)
 			}
 			return badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
 		}
@@ -379,12 +393,12 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 	case "GatewayLoadBalancer", "Resource", "ServiceNetwork":
 		return nil, badRequest("InvalidParameter", "Endpoint type %s is not supported by the ecr-vpce-lab sandbox.", typ)
 	default:
-		return nil, badRequest("InvalidParameterValue", "Value (%s) for parameter VpcEndpointType is invalid. Expected one of: Interface, Gateway, GatewayLoadBalancer, Resource, ServiceNetwork.", typ)
+		return nil, badRequest("InvalidVpcEndpointType", "The specified VPC endpoint type is not valid. Valid values are Interface, Gateway, GatewayLoadBalancer, Resource and ServiceNetwork; the lab uses Interface and Gateway.")
 	}
 	v := x.w.vpc(vpcID)
 	if v == nil {
-		if !wellFormed("vpc", vpcID) {
-			return nil, malformed("VpcID", "vpc", vpcID)
+		if !vpcIDs.wellFormed(vpcID) {
+			return nil, vpcIDs.malformedPL(vpcID)
 		}
 		return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
@@ -393,7 +407,7 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 		return nil, badRequest("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", svcName)
 	}
 	if !svc.offers(typ) {
-		return nil, badRequest("InvalidParameter", "The Vpc Endpoint Service '%s' does not support endpoint type %s.", svcName, typ)
+		return nil, badRequest("InvalidParameter", "Endpoint type (%s) does not match available service types ([%s]).", typ, strings.Join(svc.Types, ", "))
 	}
 	doc := x.p.str("PolicyDocument")
 	if x.p.has("PolicyDocument") {
@@ -408,6 +422,9 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 	}
 	if rt := x.p.sub("DnsOptions").str("DnsRecordIpType"); rt != "" && rt != "ipv4" && rt != "service-defined" {
 		return nil, badRequest("InvalidParameter", "DnsRecordIpType %s is not supported: the subnets of this VPC have no IPv6 CIDR blocks.", rt)
+	}
+	if typ == "Gateway" && x.p.sub("DnsOptions").has("PrivateDnsOnlyForInboundResolverEndpoint") {
+		return nil, badRequest("InvalidParameter", "DnsOptions PrivateDnsOnlyForInboundResolverEndpoint is applicable only to Interface VPC Endpoints.")
 	}
 	subnets := x.p.list("SubnetId")
 	groups := x.p.list("SecurityGroupId")
@@ -454,11 +471,8 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 			ep.FailedReason = reason
 		}
 	} else {
-		if len(subnets) > 0 || len(groups) > 0 {
-			return nil, badRequest("InvalidParameter", "Subnet IDs and security groups are only supported for Interface type VPC Endpoint.")
-		}
-		if privSet && privDNS {
-			return nil, badRequest("InvalidParameter", "Private DNS is only supported for Interface type VPC Endpoint.")
+		if e := gatewayRefuses(subnets, groups, privSet && privDNS); e != nil {
+			return nil, e
 		}
 		if e := x.checkRouteTables(rts, v); e != nil {
 			return nil, e
@@ -497,6 +511,19 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 		Endpoint    xVpcEndpoint `xml:"vpcEndpoint"`
 		ClientToken string       `xml:"clientToken,omitempty"`
 	}{Endpoint: x.endpointView(ep), ClientToken: tok}, nil
+}
+
+// gatewayRefuses refuses what only interface endpoints take.
+func gatewayRefuses(subnets, groups []string, privateDNS bool) *APIError {
+	switch {
+	case len(subnets) > 0:
+		return badRequest("InvalidParameter", "Subnet IDs are only supported for Interface and GatewayLoadBalancer type VPC Endpoints.")
+	case len(groups) > 0:
+		return badRequest("InvalidParameter", "Security group IDs are only supported for Interface type VPC Endpoints.")
+	case privateDNS:
+		return badRequest("InvalidParameter", "Private DNS is only supported for Interface type VPC Endpoints.")
+	}
+	return nil
 }
 
 func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
@@ -601,11 +628,8 @@ func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 			ep.PrivateDNS = privDNS
 		}
 	} else {
-		if len(addSN)+len(rmSN)+len(addSG)+len(rmSG) > 0 {
-			return nil, badRequest("InvalidParameter", "Subnet IDs and security groups are only supported for Interface type VPC Endpoint.")
-		}
-		if privSet && privDNS {
-			return nil, badRequest("InvalidParameter", "Private DNS is only supported for Interface type VPC Endpoint.")
+		if e := gatewayRefuses(append(addSN, rmSN...), append(addSG, rmSG...), privSet && privDNS); e != nil {
+			return nil, e
 		}
 		if e := x.checkRouteTables(addRT, v); e != nil {
 			return nil, e
@@ -656,10 +680,10 @@ func ec2DeleteVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 			var u xUnsuccessful
 			u.ResourceID = id
 			u.Error.Code = "InvalidVpcEndpointId.NotFound"
-			u.Error.Message = "The VpcEndpoint Id '" + id + "' does not exist"
-			if !wellFormed("vpce", id) {
-				u.Error.Code = "InvalidVpcEndpointId.Malformed"
-				u.Error.Message = "The VpcEndpoint Id '" + id + "' is malformed"
+			u.Error.Message = endpointMissing(id)
+			if !endpointIDs.wellFormed(id) {
+				m := endpointIDs.malformedPL(id)
+				u.Error.Code, u.Error.Message = m.Code, m.Message
 			}
 			fails = append(fails, u)
 			continue
@@ -753,7 +777,7 @@ func ec2DescribeVpcEndpointServices(x *ec2Ctx) (any, *APIError) {
 			details = append(details, d)
 		}
 	}
-	page, next, e := paginate(x, details, "MaxResults", "NextToken", 5, 1000)
+	page, next, e := paginate(x, details, pagesUpTo1000)
 	if e != nil {
 		return nil, e
 	}

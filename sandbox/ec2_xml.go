@@ -88,8 +88,9 @@ type xVpc struct {
 	State                   string             `xml:"state"`
 	CidrBlock               string             `xml:"cidrBlock"`
 	CidrBlockAssociationSet set[xVpcCidrAssoc] `xml:"cidrBlockAssociationSet"`
+	Ipv6CidrBlockAssocSet   struct{}           `xml:"ipv6CidrBlockAssociationSet"`
 	DhcpOptionsID           string             `xml:"dhcpOptionsId"`
-	TagSet                  set[xTag]          `xml:"tagSet,omitempty"`
+	TagSet                  set[xTag]          `xml:"tagSet,omitempty"` // an untagged VPC has none, on AWS too
 	InstanceTenancy         string             `xml:"instanceTenancy"`
 	IsDefault               bool               `xml:"isDefault"`
 	BlockPublicAccessStates struct {
@@ -111,6 +112,7 @@ type xSubnet struct {
 	MapPublicIPOnLaunch           bool      `xml:"mapPublicIpOnLaunch"`
 	MapCustomerOwnedIPOnLaunch    bool      `xml:"mapCustomerOwnedIpOnLaunch"`
 	AssignIpv6AddressOnCreation   bool      `xml:"assignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssocSet         struct{}  `xml:"ipv6CidrBlockAssociationSet"`
 	TagSet                        set[xTag] `xml:"tagSet,omitempty"`
 	EnableDns64                   bool      `xml:"enableDns64"`
 	Ipv6Native                    bool      `xml:"ipv6Native"`
@@ -151,7 +153,7 @@ type xRouteTable struct {
 	RouteSet          set[xRoute]   `xml:"routeSet"`
 	AssociationSet    set[xRTAssoc] `xml:"associationSet"`
 	PropagatingVgwSet struct{}      `xml:"propagatingVgwSet"`
-	TagSet            set[xTag]     `xml:"tagSet,omitempty"`
+	TagSet            set[xTag]     `xml:"tagSet"` // always, even empty: boto3 scripts read rt['Tags']
 }
 
 type xGroupPair struct {
@@ -250,15 +252,16 @@ type xVpcEndpoint struct {
 	NetworkInterfaceIDSet set[string]           `xml:"networkInterfaceIdSet"`
 	DNSEntrySet           set[xDNSEntry]        `xml:"dnsEntrySet"`
 	CreationTimestamp     ec2Time               `xml:"creationTimestamp"`
-	TagSet                set[xTag]             `xml:"tagSet,omitempty"`
+	TagSet                set[xTag]             `xml:"tagSet"`
 	OwnerID               string                `xml:"ownerId"`
 	LastError             *xLastError           `xml:"lastError,omitempty"`
 	FailureReason         string                `xml:"failureReason,omitempty"`
+	ServiceRegion         string                `xml:"serviceRegion"`
 }
 
 type xDNSOptions struct {
 	DNSRecordIPType                          string `xml:"dnsRecordIpType"`
-	PrivateDNSOnlyForInboundResolverEndpoint bool   `xml:"privateDnsOnlyForInboundResolverEndpoint"`
+	PrivateDNSOnlyForInboundResolverEndpoint *bool  `xml:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`
 }
 
 type xServiceType struct {
@@ -321,7 +324,7 @@ type xNetworkInterface struct {
 	SourceDestCheck       bool                  `xml:"sourceDestCheck"`
 	GroupSet              set[xGroupIdentifier] `xml:"groupSet"`
 	Attachment            *xAttachment          `xml:"attachment,omitempty"`
-	TagSet                set[xTag]             `xml:"tagSet,omitempty"`
+	TagSet                set[xTag]             `xml:"tagSet"`
 	PrivateIPAddressesSet set[xPrivateIP]       `xml:"privateIpAddressesSet"`
 	Ipv6AddressesSet      struct{}              `xml:"ipv6AddressesSet"`
 	InterfaceType         string                `xml:"interfaceType"`

@@ -55,6 +55,8 @@ func init() {
 		"BatchGetImage":         {ecrBatchGetImage, false},
 		"PutImage":              {ecrPutImage, true},
 		"BatchDeleteImage":      {ecrBatchDeleteImage, true},
+		"GetRepositoryPolicy":   {ecrGetRepositoryPolicy, false},
+		"DescribeRegistry":      {ecrDescribeRegistry, false},
 	}
 }
 
@@ -75,7 +77,10 @@ func ecrInvalid(format string, args ...any) *APIError {
 func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 	op, ok := ecrOps[c.action]
 	if !ok {
-		return nil, badRequest("UnknownOperationException", "")
+		if awsHas("ecr", c.action) {
+			return nil, unsupportedOp("ecr", c.action, ECRActions())
+		}
+		return nil, unknownAction(protoJSON, c.action, "")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -122,8 +123,19 @@ func (s *Sandbox) deniedAction(service, action, repo string) *APIError {
 	s.read(func(w *world) { caller = w.callerARN() })
 	act := service + ":" + action
 	if service == "ec2" {
+		// EC2 names the resource (a wildcard of its type: the request is
+		// refused before anything exists) and attaches an encoded message
+		// that `aws sts decode-authorization-message` reads on AWS; here
+		// it is the same JSON, base64url-encoded, not encrypted.
+		on := ""
+		if r := ec2ResourceOf(action); r != "" {
+			on = " on resource: arn:aws:ec2:" + s.opts.Region + ":" + s.opts.Account + ":" + r
+		}
+		detail := fmt.Sprintf(`{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},`+
+			`"context":{"principal":{"arn":%q},"action":%q,"resource":%q}}`, caller, act, strings.TrimPrefix(on, " on resource: "))
 		return apiErr(http.StatusForbidden, "UnauthorizedOperation",
-			"You are not authorized to perform this operation. User: %s is not authorized to perform: %s because no identity-based policy allows the %s action", caller, act, act)
+			"You are not authorized to perform this operation. User: %s is not authorized to perform: %s%s because no identity-based policy allows the %s action. Encoded authorization failure message: %s",
+			caller, act, on, act, base64.RawURLEncoding.EncodeToString([]byte(detail)))
 	}
 	resource := "*"
 	if repo != "" {
@@ -131,6 +143,23 @@ func (s *Sandbox) deniedAction(service, action, repo string) *APIError {
 	}
 	return apiErr(http.StatusBadRequest, "AccessDeniedException",
 		"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", caller, act, resource, act)
+}
+
+// ec2ResourceOf is the resource type an EC2 action is authorized on, as a
+// wildcard ARN tail; "" for the Describe actions, which IAM authorizes on
+// no resource.
+func ec2ResourceOf(action string) string {
+	switch {
+	case strings.HasPrefix(action, "Describe"):
+		return ""
+	case strings.Contains(action, "VpcEndpoint"):
+		return "vpc-endpoint/*"
+	case strings.Contains(action, "SecurityGroup"):
+		return "security-group/*"
+	case strings.Contains(action, "VpcAttribute"):
+		return "vpc/*"
+	}
+	return "*/*"
 }
 
 // failsEndpoint reports whether a new interface endpoint of service (its

@@ -103,6 +103,42 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 	_, err = c.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(ws.VpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(false)}, EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}})
 	wantCode(t, "ModifyVpcAttribute two attributes", err, "InvalidParameterCombination")
 
+	// The workspace instance as EC2 describes it, the zones, the prefix lists.
+	insts, err := c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{flt("network-interface.mac-address", ws.MAC)}})
+	must(t, "DescribeInstances", err)
+	if len(insts.Reservations) != 1 || len(insts.Reservations[0].Instances) != 1 {
+		t.Fatalf("DescribeInstances by MAC = %+v", insts.Reservations)
+	}
+	in := insts.Reservations[0].Instances[0]
+	if aws.ToString(in.InstanceId) != ws.InstanceID || aws.ToString(in.SubnetId) != ws.SubnetID || aws.ToString(in.PrivateIpAddress) != ws.PrivateIP ||
+		in.State.Name != ec2types.InstanceStateNameRunning || in.MetadataOptions.HttpTokens != ec2types.HttpTokensStateOptional ||
+		len(in.SecurityGroups) != 1 || aws.ToString(in.SecurityGroups[0].GroupId) != ws.SecurityGroupID || len(in.Tags) != 1 {
+		t.Errorf("DescribeInstances = %+v", in)
+	}
+	_, err = c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{"i-0123456789abcdef0"}})
+	wantCode(t, "DescribeInstances unknown", err, "InvalidInstanceID.NotFound")
+	_, err = c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{ws.InstanceID}, MaxResults: aws.Int32(5)})
+	wantCode(t, "DescribeInstances ids and MaxResults", err, "InvalidParameterCombination")
+	azs, err := c.ec2.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{})
+	must(t, "DescribeAvailabilityZones", err)
+	if len(azs.AvailabilityZones) != 4 || aws.ToString(azs.AvailabilityZones[0].ZoneName) != region+"a" || azs.AvailabilityZones[0].State != ec2types.AvailabilityZoneStateAvailable {
+		t.Errorf("DescribeAvailabilityZones = %+v", azs.AvailabilityZones)
+	}
+	azs, err = c.ec2.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{Filters: []ec2types.Filter{flt("zone-id", azID(region, region+"b"))}})
+	must(t, "DescribeAvailabilityZones by zone-id", err)
+	if len(azs.AvailabilityZones) != 1 || aws.ToString(azs.AvailabilityZones[0].ZoneName) != region+"b" {
+		t.Errorf("DescribeAvailabilityZones zone-id = %+v", azs.AvailabilityZones)
+	}
+	_, err = c.ec2.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{ZoneNames: []string{region + "z"}})
+	wantCode(t, "DescribeAvailabilityZones unknown", err, "InvalidParameterValue")
+	pls, err := c.ec2.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{})
+	must(t, "DescribePrefixLists", err)
+	if len(pls.PrefixLists) != 2 || aws.ToString(pls.PrefixLists[0].PrefixListName) != svc("s3") || len(pls.PrefixLists[0].Cidrs) == 0 {
+		t.Errorf("DescribePrefixLists = %+v", pls.PrefixLists)
+	}
+	_, err = c.ec2.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{PrefixListIds: []string{"pl-00000000"}})
+	wantCode(t, "DescribePrefixLists unknown", err, "InvalidPrefixListID.NotFound")
+
 	// Subnets.
 	subs, err := c.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{flt("vpc-id", ws.VpcID)}})
 	must(t, "DescribeSubnets", err)
@@ -333,6 +369,10 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 		t.Errorf("unknown parameter: %d %s", status, body)
 	}
 	status, body = rawQuery(t, sb, "ec2", url.Values{"Action": {"RunInstances"}, "Version": {"2016-11-15"}})
+	if status != 400 || !strings.Contains(body, "<Code>UnsupportedOperation</Code>") || !strings.Contains(body, "RunInstances") {
+		t.Errorf("unmodelled action: %d %s", status, body)
+	}
+	status, body = rawQuery(t, sb, "ec2", url.Values{"Action": {"RunInstance"}, "Version": {"2016-11-15"}})
 	if status != 400 || !strings.Contains(body, "<Code>InvalidAction</Code>") {
 		t.Errorf("unknown action: %d %s", status, body)
 	}
@@ -445,6 +485,15 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 	}
 	_, err = c.ecr.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"team-z/none"}})
 	wantCode(t, "DescribeRepositories unknown", err, "RepositoryNotFoundException")
+	reg, err := c.ecr.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
+	must(t, "DescribeRegistry", err)
+	if aws.ToString(reg.RegistryId) != acct || reg.ReplicationConfiguration == nil || reg.ReplicationConfiguration.Rules == nil {
+		t.Errorf("DescribeRegistry = %+v", reg)
+	}
+	_, err = c.ecr.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(RepoA)})
+	wantCode(t, "GetRepositoryPolicy", err, "RepositoryPolicyNotFoundException")
+	_, err = c.ecr.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("team-z/none")})
+	wantCode(t, "GetRepositoryPolicy unknown repository", err, "RepositoryNotFoundException")
 	imgs, err := c.ecr.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(RepoA)})
 	must(t, "DescribeImages", err)
 	if len(imgs.ImageDetails) != 1 || aws.ToInt64(imgs.ImageDetails[0].ImageSizeInBytes) <= 0 || imgs.ImageDetails[0].ImageTags[0] != "v1" {
@@ -509,6 +558,10 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 		t.Errorf("ECR type mismatch: %d %s", status, body)
 	}
 	status, body = rawJSON(t, sb, "CreatePullThroughCacheRule", `{}`)
+	if status != 400 || !strings.Contains(body, `"__type":"UnsupportedOperationException"`) || !strings.Contains(body, "CreatePullThroughCacheRule") {
+		t.Errorf("ECR unmodelled operation: %d %s", status, body)
+	}
+	status, body = rawJSON(t, sb, "CreatePullThroughCacheRules", `{}`)
 	if status != 400 || !strings.Contains(body, `"__type":"UnknownOperationException"`) {
 		t.Errorf("ECR unknown operation: %d %s", status, body)
 	}

@@ -5,7 +5,10 @@ package sandbox
 
 func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 	if c.action != "GetCallerIdentity" {
-		return nil, badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, p.str("Version"))
+		if awsHas("sts", c.action) {
+			return nil, unsupportedOp("sts", c.action, []string{"GetCallerIdentity"})
+		}
+		return nil, unknownAction(protoSTS, c.action, p.str("Version"))
 	}
 	if v := p.str("Version"); v != "2011-06-15" {
 		if v == "" {

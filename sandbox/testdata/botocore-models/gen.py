@@ -6,6 +6,9 @@ which predates members AWS sends today, like securityGroupArn).
 Run with a recent botocore:  python3 gen.py   (from this directory)
 
 Only the operations the sandbox serves, and the shapes they reach, are kept.
+It also writes ../../aws_operations.txt: the name of every operation of the
+three services, which the sandbox embeds to tell an operation AWS has but it
+does not model from one that does not exist.
 """
 import gzip
 import json
@@ -19,20 +22,24 @@ OPS = {
         "DescribeSecurityGroups", "CreateSecurityGroup", "DeleteSecurityGroup", "AuthorizeSecurityGroupIngress",
         "RevokeSecurityGroupIngress", "DescribeSecurityGroupRules", "CreateVpcEndpoint", "DescribeVpcEndpoints",
         "ModifyVpcEndpoint", "DeleteVpcEndpoints", "DescribeVpcEndpointServices", "DescribeNetworkInterfaces",
-        "CreateTags", "DeleteTags", "DescribeTags",
+        "CreateTags", "DeleteTags", "DescribeTags", "DescribeInstances", "DescribeAvailabilityZones", "DescribePrefixLists",
+        "DescribeTransitGateways",  # not served: its refusal is judged
     ],
     ("ecr", "2015-09-21"): [
         "GetAuthorizationToken", "CreateRepository", "DescribeRepositories", "DeleteRepository", "ListImages",
-        "DescribeImages", "BatchGetImage", "PutImage", "BatchDeleteImage",
+        "DescribeImages", "BatchGetImage", "PutImage", "BatchDeleteImage", "GetRepositoryPolicy", "DescribeRegistry",
+        "GetLifecyclePolicy",  # not served: its refusal is judged
     ],
     ("sts", "2011-06-15"): ["GetCallerIdentity"],
 }
 
 data = os.path.join(os.path.dirname(botocore.__file__), "data")
 here = os.path.dirname(os.path.abspath(__file__))
+names = ["# The operations of EC2, ECR and STS, from botocore " + botocore.__version__ + " (written by testdata/botocore-models/gen.py)."]
 for (svc, ver), ops in OPS.items():
     src = os.path.join(data, svc, ver, "service-2.json")
     m = json.load(gzip.open(src + ".gz")) if os.path.exists(src + ".gz") else json.load(open(src))
+    names += ["%s %s" % (svc, op) for op in sorted(m["operations"])]
     keep = set()
 
     def reach(name):
@@ -68,3 +75,6 @@ for (svc, ver), ops in OPS.items():
         json.dump(out, f, indent=1, sort_keys=True)
         f.write("\n")
     print(svc, ver, len(out_ops), "operations,", len(shapes), "shapes")
+with open(os.path.join(here, "..", "..", "aws_operations.txt"), "w") as f:
+    f.write("\n".join(names) + "\n")
+print(len(names) - 1, "operation names")
