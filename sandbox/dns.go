@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 // see it, on UDP and TCP at the same loopback port (LAB_DNS_SERVER).
 //
 // It knows the ECR host names of the world's region,
-// ACCOUNT.dkr.ecr.REGION.amazonaws.com and api.ecr.REGION.amazonaws.com, and
-// the DNS names of the world's interface endpoints. The ECR names answer
+// ACCOUNT.dkr.ecr.REGION.amazonaws.com and api.ecr.REGION.amazonaws.com, the
+// public names ecr.REGION.amazonaws.com and s3.REGION.amazonaws.com (with
+// its bucket hosts), and the DNS names of the world's interface endpoints. The ECR names answer
 // public-looking addresses until the workspace's requests travel through a
 // matching endpoint (see routedEndpoint: private DNS on, available, the
 // switch-over delay passed), then the private addresses of the endpoint's
@@ -136,6 +138,18 @@ func (s *Sandbox) resolveName(name string) ([]string, bool) {
 			}
 			return
 		}
+		switch {
+		case name == "ecr."+w.Region+".amazonaws.com":
+			// The API's older name: public, and no endpoint's private DNS
+			// covers it (PrivateLink needs api.ecr).
+			addrs, known = publicAddrs(name), true
+			return
+		case isS3Host(name, w.Region):
+			// S3 and its bucket hosts (where ECR's layers are) stay public:
+			// a gateway endpoint changes the route to them, not their DNS.
+			addrs, known = s3Addrs(name, w.Region), true
+			return
+		}
 		x := &ec2Ctx{s: s, w: w, now: now}
 		for _, e := range w.Endpoints {
 			if e.Type != "Interface" || !e.visible(now) || e.state(now) != stateAvailable {
@@ -172,6 +186,22 @@ func ecrHostService(name, region string) (string, bool) {
 		return serviceDKR, true
 	}
 	return "", false
+}
+
+// s3Addrs are stable addresses for an S3 name inside the region's S3
+// ranges, the ones its prefix list (DescribePrefixLists) names.
+func s3Addrs(name, region string) []string {
+	sum := sha256.Sum256([]byte("s3/" + name))
+	var out []string
+	for i, cidr := range s3Ranges(region) {
+		p := netip.MustParsePrefix(cidr)
+		size := uint32(1) << (32 - p.Bits())
+		host := 1 + (uint32(sum[2*i])<<8|uint32(sum[2*i+1]))%(size-2)
+		a := p.Addr().As4()
+		v := (uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])) + host
+		out = append(out, netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String())
+	}
+	return out
 }
 
 // publicAddrs are stable, public-looking addresses for a name (in a range

@@ -17,12 +17,22 @@
 // `ecr-vpce-lab sandbox` exports) or with the instance role's temporary keys
 // and session token that IMDS serves under iam/security-credentials/ (so the
 // SDKs' default credential chain works as on an EC2 workspace); the
-// signature is verified. IMDS has its own listener
+// signature is verified. The lab's operations are served, and the reads a
+// learner pokes at beside them (DescribeInstances as IMDS describes the
+// workspace, DescribeAvailabilityZones, DescribePrefixLists,
+// GetRepositoryPolicy, DescribeRegistry); any other operation AWS has is
+// refused with UnsupportedOperation (UnsupportedOperationException on ECR)
+// naming it, and only a name AWS does not have gets AWS's InvalidAction
+// (aws_operations.txt lists AWS's operations, from botocore). Errors use
+// AWS's codes and wording where a source shows them; conformance_test.go
+// lists each behaviour copied with its source. IMDS has its own listener
 // (AWS_EC2_METADATA_SERVICE_ENDPOINT), and so have the registry
 // (ECR_REGISTRY) and DNS (LAB_DNS_SERVER), described below. The lab's raw curl commands name IMDS
 // as http://169.254.169.254: against the sandbox that prefix is replaced by
 // $AWS_EC2_METADATA_SERVICE_ENDPOINT (the CLI and SDKs read the variable
-// themselves).
+// themselves). IMDS lists the dated versions at / (each mirrors latest) and
+// serves the identity document with its signature, pkcs7 and rsa2048
+// (stable bytes of the right sizes, which no AWS certificate verifies).
 //
 // # The world
 //
@@ -42,7 +52,9 @@
 // Time-dependent states are stored as due times and derived on read from the
 // Clock (pending → available, deleting → deleted, ENI release), so there are
 // no background goroutines, tests drive time with a ManualClock, and a
-// restarted sandbox carries on where it stopped.
+// restarted sandbox carries on where it stopped. Options.Timing gives the
+// durations, fixed or (Timing AWS, --timing aws) drawn per endpoint from
+// the ranges AWS takes, seeded.
 //
 // # Registry
 //
@@ -64,7 +76,9 @@
 // api.ecr.REGION.amazonaws.com answer stable public-looking addresses, or the
 // private addresses of the endpoint that carries their traffic (below); the
 // endpoints' own DNS names (regional and per AZ) answer their interfaces'
-// addresses once available; other names are NXDOMAIN. Nothing connects to
+// addresses once available; ecr.REGION.amazonaws.com (which PrivateLink
+// does not cover) and s3.REGION.amazonaws.com with its bucket hosts (inside
+// the ranges of the S3 prefix list) stay public; other names are NXDOMAIN. Nothing connects to
 // these addresses: clients use the exported loopback ones.
 //
 // # Endpoint policies

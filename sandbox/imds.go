@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -263,7 +266,13 @@ func (m *imdsServer) tree() map[string]string {
 			{"region", strconv.Quote(w.Region)},
 			{"version", `"2017-09-30"`},
 		}
-		t["/latest/dynamic/instance-identity/document"] = imdsJSON(doc)
+		iid := imdsJSON(doc)
+		t["/latest/dynamic/instance-identity/document"] = iid
+		// The signatures AWS publishes certificates for; here stable bytes
+		// of the right sizes, which no AWS certificate verifies.
+		t["/latest/dynamic/instance-identity/signature"] = imdsSignature(iid, "signature", 256)
+		t["/latest/dynamic/instance-identity/pkcs7"] = imdsSignature(iid, "pkcs7", 1066)
+		t["/latest/dynamic/instance-identity/rsa2048"] = imdsSignature(iid, "rsa2048", 1670)
 
 		// The instance role, as the SDKs' credential chain reads it.
 		exp := now.UTC().Truncate(time.Hour).Add(6 * time.Hour)
@@ -303,15 +312,49 @@ func imdsJSON(pairs [][2]string) string {
 	return sb.String()
 }
 
+// imdsVersions are the metadata versions an instance offers at /, oldest
+// first; each mirrors latest.
+var imdsVersions = []string{"1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01", "2008-09-01",
+	"2009-04-04", "2011-01-01", "2011-05-01", "2012-01-12", "2014-02-25", "2014-11-05", "2015-10-20", "2016-04-19", "2016-06-30",
+	"2016-09-02", "2018-03-28", "2018-08-17", "2018-09-24", "2019-10-01", "2020-10-27", "2021-01-03", "2021-03-23", "2021-07-15",
+	"2022-09-24", "2024-04-11"}
+
+// imdsSignature is n stable pseudo-random bytes derived from the document,
+// base64 in 64-character lines (PKCS7 bodies come without PEM armour).
+func imdsSignature(doc, kind string, n int) string {
+	var raw []byte
+	for i := 0; len(raw) < n; i++ {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%s", kind, i, doc)))
+		raw = append(raw, sum[:]...)
+	}
+	b := base64.StdEncoding.EncodeToString(raw[:n])
+	var lines []string
+	for len(b) > 64 {
+		lines, b = append(lines, b[:64]), b[64:]
+	}
+	return strings.Join(append(lines, b), "\n")
+}
+
 // lookup answers a leaf with its value and a directory with its listing
-// (children, sub-directories with a trailing slash).
+// (children, sub-directories with a trailing slash). A dated version
+// (/2021-03-23/meta-data/...) answers as latest.
 func (m *imdsServer) lookup(path string) (string, bool) {
+	if path == "/" || path == "" {
+		return strings.Join(append(slices.Clone(imdsVersions), "latest"), "\n"), true
+	}
+	version, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if version != "latest" {
+		if !slices.Contains(imdsVersions, version) {
+			return "", false
+		}
+		path = "/latest/" + rest
+	}
+	if path == "/latest" || path == "/latest/" {
+		return "dynamic\nmeta-data", true
+	}
 	t := m.tree()
 	if v, ok := t[path]; ok {
 		return v, true
-	}
-	if path == "/" || path == "" {
-		return "latest", true
 	}
 	dir := strings.TrimSuffix(path, "/") + "/"
 	children := map[string]bool{}
