@@ -692,7 +692,13 @@ func ec2DeleteVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 			continue // already deleting
 		}
 		ep.DeleteRequested = x.now.UTC()
-		ep.DeletedAt = ep.DeleteRequested.Add(t.deleting(ep.ID))
+		// An interface endpoint takes a while to delete and its network
+		// interfaces linger after; a gateway endpoint, a route-table
+		// entry, is deleted at once (and stays listed as deleted as long).
+		ep.DeletedAt = ep.DeleteRequested
+		if ep.Type == "Interface" {
+			ep.DeletedAt = ep.DeleteRequested.Add(t.deleting(ep.ID))
+		}
 		ep.GoneAt = ep.DeletedAt.Add(t.eniRelease(ep.ID))
 		if ep.Type == "Gateway" {
 			x.removePrefixRoutes(ep, nil)

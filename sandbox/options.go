@@ -83,7 +83,8 @@ type Options struct {
 type Timing struct {
 	// EndpointAvailable is how long an interface endpoint stays pending.
 	EndpointAvailable time.Duration `json:"endpointAvailable"`
-	// EndpointDelete is how long an endpoint stays deleting.
+	// EndpointDelete is how long an interface endpoint stays deleting (a
+	// gateway endpoint is deleted at once).
 	EndpointDelete time.Duration `json:"endpointDelete"`
 	// ENIRelease is how long the network interfaces of a deleted interface
 	// endpoint linger after it is deleted.

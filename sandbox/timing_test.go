@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,29 @@ func TestTimingAWS(t *testing.T) {
 	}
 	if _, err := Start(context.Background(), Options{Timing: Timing{DNSSwitchMax: -time.Second}}); err == nil {
 		t.Error("a negative maximum was accepted")
+	}
+}
+
+// TestGatewayDeletesAtOnce: a gateway endpoint (a route-table entry) is
+// deleted at once, as on AWS; only interface endpoints take their time.
+func TestGatewayDeletesAtOnce(t *testing.T) {
+	clock := NewManualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	sb := startSandbox(t, Options{Clock: clock, Timing: AWS})
+	c := newClients(sb, nil)
+	ctx := context.Background()
+	ws := sb.Workspace()
+	out, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(ws.VpcID), ServiceName: aws.String("com.amazonaws." + sb.Region() + ".s3"),
+		RouteTableIds: []string{ws.RouteTableID}})
+	must(t, "CreateVpcEndpoint", err)
+	id := aws.ToString(out.VpcEndpoint.VpcEndpointId)
+	if !strings.EqualFold(string(out.VpcEndpoint.State), "available") {
+		t.Errorf("a new gateway endpoint is %s", out.VpcEndpoint.State)
+	}
+	_, err = c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	must(t, "DeleteVpcEndpoints", err)
+	eps, err := c.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	must(t, "DescribeVpcEndpoints", err)
+	if len(eps.VpcEndpoints) != 1 || !strings.EqualFold(string(eps.VpcEndpoints[0].State), "deleted") {
+		t.Errorf("a deleted gateway endpoint: %+v", eps.VpcEndpoints)
 	}
 }
