@@ -436,13 +436,22 @@ func (l *Lab) waitInterfaces(ctx context.Context, s StepID, groupID string) erro
 	if sg := l.read().SecurityGroup; sg != nil && sg.ID == groupID {
 		name = sg.Name
 	}
-	return l.cloud.WaitInterfacesReleased(ctx, groupID, func(ns []awsops.NetworkInterface) {
+	since := l.cfg.Now()
+	err := l.cloud.WaitInterfacesReleased(ctx, groupID, func(ns []awsops.NetworkInterface) {
 		if len(ns) > 0 && len(ns) != reported {
 			reported = len(ns)
-			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: groupID, Name: name, State: ResWaiting,
-				Detail: fmt.Sprintf("%d endpoint network interface(s) still being released", len(ns))})
+			// AWS keeps a deleted endpoint's interfaces for minutes (up to
+			// five): say so, or a learner takes the wait for a hang.
+			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: groupID, Name: name, State: ResWaiting, Since: since,
+				Detail: fmt.Sprintf("%d endpoint network interface(s) still being released; AWS takes a few minutes", len(ns))})
 		}
 	})
+	if err == nil && reported > 0 {
+		// The line's detail said what it waited for; now it is over.
+		l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: groupID, Name: name, State: ResWaiting, Since: since,
+			Detail: fmt.Sprintf("the endpoints' network interfaces were released after %s", l.cfg.Now().Sub(since).Round(time.Second))})
+	}
+	return err
 }
 
 // deleteGroup deletes a security group, backing off on DependencyViolation.
