@@ -61,9 +61,16 @@
 // A Docker Registry HTTP API v2 (ECR_REGISTRY, plain HTTP on loopback) is
 // go-containerregistry's registry behind ECR-style basic auth: user AWS and
 // the password of GetAuthorizationToken, else 401 with a
-// `Www-Authenticate: Basic` challenge. Pings and blob transfers go to
+// `Www-Authenticate: Basic` challenge. Pings and blob downloads go to
 // go-containerregistry with the sandbox's blob store as its blob handler;
-// manifests and tag lists are served from the ImageStore, so a pushed tag is
+// layer uploads are the sandbox's own (uploads.go): streamed to files under
+// the state directory (a private temporary directory for an in-memory
+// world), hashed as they arrive, held to Amazon ECR's quotas (a layer of at
+// most 52,000 MiB, at most 4,200 parts, every part but the last at least
+// 5 MiB), refused with BLOB_UPLOAD_INVALID naming the limit, and removed
+// when abandoned for Options.UploadExpiry or when the process ends, so a
+// layer of any size costs a file, not memory. Manifests (at most 4 MiB, as in
+// ECR) and tag lists are served from the ImageStore, so a pushed tag is
 // in ListImages and DescribeImages at once, BatchGetImage returns the pushed
 // manifest, and everything is saved with the world. Pushing a manifest that
 // is already there succeeds; unknown repositories are NAME_UNKNOWN (ECR does

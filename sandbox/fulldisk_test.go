@@ -362,3 +362,30 @@ func TestFullDiskSDKRetriesFailToo(t *testing.T) {
 		t.Errorf("a refused group exists: %+v", sgs.SecurityGroups)
 	}
 }
+
+// TestFullDiskLayerUpload: a layer that does not fit on the disk fails its
+// push with a 500 that says so (read to its end, so the client hears it),
+// and leaves no part of itself behind.
+func TestFullDiskLayerUpload(t *testing.T) {
+	dir := mountTmpfs(t)
+	sb, err := Start(context.Background(), Options{StateDir: dir})
+	must(t, "Start", err)
+	defer func() { _ = sb.Close() }()
+	c := newRegClient(t, sb)
+	before := committedWorld(sb)
+	loc := c.start(RepoA)
+	a := c.do(http.MethodPatch, loc, layerData(1, 256<<10), 256<<10)
+	if a.status != http.StatusInternalServerError || !strings.Contains(a.body, "no space left on device") || !strings.Contains(a.body, "free space in its state directory") {
+		t.Fatalf("a layer bigger than the disk: %d %s", a.status, a.body)
+	}
+	if a := c.do(http.MethodGet, loc, nil, 0); a.status != http.StatusNotFound {
+		t.Errorf("the failed upload lives on: %d %s", a.status, a.body)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, uploadsDir))
+	if len(entries) != 0 {
+		t.Errorf("left in the upload directory: %v", entries)
+	}
+	if committedWorld(sb) != before {
+		t.Error("the world changed")
+	}
+}

@@ -9,12 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -280,42 +281,19 @@ func (d *imageData) deleteImage(repoName, digest, tag string) (*imageRec, error)
 	return im, nil
 }
 
-// blobStore holds content-addressed blobs (image layers and configs).
-type blobStore interface {
-	has(digest string) bool
-	get(digest string) ([]byte, bool)
-	put(digest string, b []byte) error
+// blobStore holds content-addressed blobs (image layers and configs) as
+// files DIR/sha256/HEX. Blobs are streamed in and out, never held in
+// memory whole. durable stores fsync what they write (a state directory);
+// the private directory of an in-memory world need not.
+type blobStore struct {
+	dir     string
+	durable bool
 }
 
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// maxBlobInMemory bounds Blob, which returns a blob whole.
+const maxBlobInMemory = 64 << 20
 
-func (s *memBlobs) has(d string) bool { _, ok := s.get(d); return ok }
-func (s *memBlobs) get(d string) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.m[d]
-	return b, ok
-}
-func (s *memBlobs) put(d string, b []byte) error {
-	if Digest(b) != d {
-		return ErrDigestMismatch
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string][]byte{}
-	}
-	s.m[d] = bytes.Clone(b)
-	return nil
-}
-
-// dirBlobs stores blobs as files blobs/sha256/HEX under the state directory.
-type dirBlobs struct{ dir string }
-
-func (s dirBlobs) path(d string) (string, bool) {
+func (s blobStore) path(d string) (string, bool) {
 	hexPart, ok := strings.CutPrefix(d, "sha256:")
 	if !ok || len(hexPart) != 64 || strings.Trim(hexPart, "0123456789abcdef") != "" {
 		return "", false
@@ -323,25 +301,35 @@ func (s dirBlobs) path(d string) (string, bool) {
 	return filepath.Join(s.dir, "sha256", hexPart), true
 }
 
-func (s dirBlobs) has(d string) bool {
-	p, ok := s.path(d)
-	if !ok {
-		return false
-	}
-	_, err := os.Stat(p)
-	return err == nil
+func (s blobStore) has(d string) bool {
+	_, ok := s.size(d)
+	return ok
 }
 
-func (s dirBlobs) get(d string) ([]byte, bool) {
+// size is the size of a blob, false when there is none.
+func (s blobStore) size(d string) (int64, bool) {
 	p, ok := s.path(d)
 	if !ok {
-		return nil, false
+		return 0, false
 	}
-	b, err := os.ReadFile(p)
-	return b, err == nil
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, false
+	}
+	return fi.Size(), true
 }
 
-func (s dirBlobs) put(d string, b []byte) error {
+// open opens a blob for reading.
+func (s blobStore) open(d string) (*os.File, error) {
+	p, ok := s.path(d)
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	return os.Open(p)
+}
+
+// put stores a small blob held in memory (the seed image's).
+func (s blobStore) put(d string, b []byte) error {
 	p, ok := s.path(d)
 	if !ok || Digest(b) != d {
 		return ErrDigestMismatch
@@ -352,7 +340,65 @@ func (s dirBlobs) put(d string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	return writeFileAtomic(p, b, 0o600)
+	if s.durable {
+		return writeFileAtomic(p, b, 0o600)
+	}
+	tmp := p + ".tmp-" + newRequestID()
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// adopt moves the file at tmp, whose content has digest d (checked by the
+// caller), into the store; tmp must be on the store's file system.
+func (s blobStore) adopt(d, tmp string) error {
+	p, ok := s.path(d)
+	if !ok {
+		return ErrDigestMismatch
+	}
+	if s.has(d) {
+		return os.Remove(tmp)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	if s.durable {
+		f, err := os.Open(tmp)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		_ = f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return err
+	}
+	if s.durable {
+		if dir, err := os.Open(filepath.Dir(p)); err == nil {
+			_ = dir.Sync()
+			_ = dir.Close()
+		}
+	}
+	return nil
+}
+
+// get returns a blob whole (up to maxBlobInMemory bytes).
+func (s blobStore) get(d string) ([]byte, bool) {
+	f, err := s.open(d)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxBlobInMemory+1))
+	if err != nil || len(b) > maxBlobInMemory {
+		return nil, false
+	}
+	return b, true
 }
 
 // seedImage is the small but real image team-a/alpine:v1: one layer holding
@@ -486,5 +532,5 @@ func (st ImageStore) PutImage(repo, tag, mediaType string, manifest []byte) (Ima
 // PutBlob stores a blob under its digest.
 func (st ImageStore) PutBlob(digest string, b []byte) error { return st.s.blobs.put(digest, b) }
 
-// Blob returns a blob.
+// Blob returns a blob whole; false when there is none, or it is over 64 MiB.
 func (st ImageStore) Blob(digest string) ([]byte, bool) { return st.s.blobs.get(digest) }

@@ -51,25 +51,7 @@ func loadTest(t *testing.T, opts Options) {
 	layer := v1LayerDigest(t, string(v1.Manifest))
 	reg := "http://" + sb.RegistryAddr()
 
-	var peakHeap atomic.Uint64
-	stop := make(chan struct{})
-	var sampler sync.WaitGroup
-	sampler.Add(1)
-	go func() {
-		defer sampler.Done()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peakHeap.Load() {
-				peakHeap.Store(ms.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
+	peakHeap := sampleHeap(20 * time.Millisecond)
 
 	type result struct {
 		kind string
@@ -157,8 +139,7 @@ func loadTest(t *testing.T, opts Options) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	close(stop)
-	sampler.Wait()
+	peak := peakHeap()
 	close(results)
 
 	var all []time.Duration
@@ -187,7 +168,7 @@ func loadTest(t *testing.T, opts Options) {
 	t.Logf("load: %d calls by %d clients in %s (%.0f calls/s); latency p50 %s, p99 %s, max %s; peak heap in use %.1f MiB; peak RSS %s (race detector %v)",
 		len(all), clientsN, elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(),
 		pct(all, 0.50).Round(10*time.Microsecond), pct(all, 0.99).Round(10*time.Microsecond), pct(all, 1).Round(10*time.Microsecond),
-		float64(peakHeap.Load())/(1<<20), peakRSS(), raceEnabled)
+		float64(peak)/(1<<20), peakRSS(), raceEnabled)
 	kinds := make([]string, 0, len(byKind))
 	for k := range byKind {
 		kinds = append(kinds, k)
@@ -208,6 +189,35 @@ func loadTest(t *testing.T, opts Options) {
 	}
 	if want := len(byKind["registry:PUT manifest (denied)"]); denied != want || other != 0 {
 		t.Fatalf("recorded %d refusals (want %d) and %d other errors", denied, want, other)
+	}
+}
+
+// sampleHeap samples the heap in use every period until the returned
+// function is called, which returns the peak.
+func sampleHeap(period time.Duration) func() uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(period):
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		wg.Wait()
+		return peak.Load()
 	}
 }
 

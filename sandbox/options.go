@@ -66,9 +66,15 @@ type Options struct {
 	// This is the hook for fault injection (throttling, 5xx, latency).
 	Interceptors []Interceptor
 
-	// MaxBodyBytes bounds request bodies (default 1 MiB); larger requests get
-	// an AWS-shaped error.
+	// MaxBodyBytes bounds API request bodies (default 1 MiB); larger
+	// requests get an AWS-shaped error.
 	MaxBodyBytes int64
+	// MaxLayerBytes bounds one layer pushed to the registry (default
+	// ECRMaxLayerBytes, Amazon ECR's 52,000 MiB).
+	MaxLayerBytes int64
+	// UploadExpiry is how long a layer upload no request touches lives
+	// (default DefaultUploadExpiry, an hour).
+	UploadExpiry time.Duration
 
 	// Logger receives one line per request at debug level and problems at
 	// warn level. Nil discards.
@@ -338,6 +344,12 @@ func (o *Options) normalise() error {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
+	}
+	if o.MaxLayerBytes <= 0 {
+		o.MaxLayerBytes = ECRMaxLayerBytes
+	}
+	if o.UploadExpiry <= 0 {
+		o.UploadExpiry = DefaultUploadExpiry
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -11,8 +11,9 @@ import (
 )
 
 const (
-	stateFile = "state.json"
-	lockFile  = "lock"
+	stateFile  = "state.json"
+	lockFile   = "lock"
+	uploadsDir = "uploads"
 )
 
 // ErrLocked is returned (wrapped in a *LockedError) when another process
@@ -70,6 +71,9 @@ func loadWorld(dir string) (*world, error) {
 // resetWorld removes the saved world and its blobs.
 func resetWorld(dir string) error {
 	if err := os.Remove(filepath.Join(dir, stateFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(dir, uploadsDir)); err != nil {
 		return err
 	}
 	return os.RemoveAll(filepath.Join(dir, "blobs"))

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,12 +30,8 @@ import (
 // PutImage; manifest GET/HEAD BatchGetImage; blob GET GetDownloadUrlForLayer;
 // manifest DELETE BatchDeleteImage; tag list ListImages).
 
-const (
-	// maxRegistryBody bounds one registry request body (a layer upload).
-	maxRegistryBody = 64 << 20
-	// maxManifestBytes is ECR's limit on a manifest.
-	maxManifestBytes = 4 << 20
-)
+// maxManifestBytes is ECR's limit on a manifest.
+const maxManifestBytes = 4 << 20
 
 // regError is a registry error as the distribution spec writes it.
 type regError struct {
@@ -137,33 +132,25 @@ func newRegistryServer(s *Sandbox) *registryServer {
 	return &registryServer{s: s, blobs: h}
 }
 
-// registryBlobs lets go-containerregistry's registry keep blobs in the
-// sandbox's blob store.
+// registryBlobs lets go-containerregistry's registry serve blobs (HEAD and
+// GET, ranges included) from the sandbox's blob store, streamed from their
+// files. Uploads never reach it: the sandbox takes them itself (uploads.go).
 type registryBlobs struct{ s *Sandbox }
 
 func (b registryBlobs) Get(_ context.Context, _ string, h v1.Hash) (io.ReadCloser, error) {
-	data, ok := b.s.blobs.get(h.String())
-	if !ok {
+	f, err := b.s.blobs.open(h.String())
+	if err != nil {
 		return nil, registry.ErrNotFound
 	}
-	return io.NopCloser(bytes.NewReader(data)), nil
+	return f, nil
 }
 
 func (b registryBlobs) Stat(_ context.Context, _ string, h v1.Hash) (int64, error) {
-	data, ok := b.s.blobs.get(h.String())
+	n, ok := b.s.blobs.size(h.String())
 	if !ok {
 		return 0, registry.ErrNotFound
 	}
-	return int64(len(data)), nil
-}
-
-func (b registryBlobs) Put(_ context.Context, _ string, h v1.Hash, rc io.ReadCloser) error {
-	defer rc.Close()
-	data, err := io.ReadAll(rc) // verifies size and digest as it reads
-	if err != nil {
-		return err
-	}
-	return b.s.blobs.put(h.String(), data)
+	return n, nil
 }
 
 // statusWriter remembers the status of a response.
@@ -178,6 +165,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
@@ -226,7 +216,11 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		e.write(w)
 	}
 	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
-	r.Body = http.MaxBytesReader(w, r.Body, maxRegistryBody)
+	if rt.kind != "upload" {
+		// Only a manifest carries a body worth reading; uploads have
+		// their own limits (uploads.go).
+		r.Body = http.MaxBytesReader(w, r.Body, maxManifestBytes+1)
+	}
 
 	// Authentication: ECR's basic auth, user AWS.
 	user, pw, ok := r.BasicAuth()
@@ -304,6 +298,10 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 	case "tags":
 		if e := rs.tags(w, r, rt); e != nil {
+			fail(e)
+		}
+	case "upload":
+		if e := rs.upload(w, r, rt); e != nil {
 			fail(e)
 		}
 	default:
@@ -421,6 +419,87 @@ func (rs *registryServer) manifest(w http.ResponseWriter, r *http.Request, rt re
 		return nil
 	}
 	return &regError{http.StatusMethodNotAllowed, "UNSUPPORTED", "The operation is unsupported."}
+}
+
+// upload serves the blob upload API: start (POST, or a monolithic POST with
+// ?digest=), parts (PATCH), finish (PUT ?digest=, with an optional last
+// part) and status (GET). (A DELETE, which ECR's actions have no name for,
+// is refused before it gets here; the upload then expires.)
+func (rs *registryServer) upload(w http.ResponseWriter, r *http.Request, rt regRoute) *regError {
+	st := rs.s.uploads
+	digest := r.URL.Query().Get("digest")
+	accepted := func(u *upload) {
+		h := w.Header()
+		h.Set("Location", "/v2/"+rt.repo+"/blobs/uploads/"+u.id)
+		h.Set("Range", u.rangeHeader())
+		h.Set("Docker-Upload-UUID", u.id)
+	}
+	created := func() {
+		w.Header().Set("Location", "/v2/"+rt.repo+"/blobs/"+digest)
+		w.Header().Set("Docker-Content-Digest", digest)
+		w.WriteHeader(http.StatusCreated)
+	}
+	if r.Method == http.MethodPost {
+		if rt.ref != "" {
+			return &regError{http.StatusMethodNotAllowed, "UNSUPPORTED", "The operation is unsupported: POST to an upload; PATCH or PUT it."}
+		}
+		u, e := st.start(rt.repo)
+		if e != nil {
+			return e
+		}
+		defer st.release(u)
+		if digest == "" {
+			accepted(u)
+			w.WriteHeader(http.StatusAccepted)
+			return nil
+		}
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if e := st.appendPart(u, w, r); e != nil {
+			return e
+		}
+		if e := st.finish(u, digest, rs.s.blobs); e != nil {
+			return e
+		}
+		created()
+		return nil
+	}
+	u, e := st.get(rt.repo, rt.ref)
+	if e != nil {
+		return e
+	}
+	defer st.release(u)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch r.Method {
+	case http.MethodGet:
+		accepted(u)
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPatch:
+		if cr := r.Header.Get("Content-Range"); cr != "" {
+			var start, end int64
+			if _, err := fmt.Sscanf(strings.TrimPrefix(cr, "bytes="), "%d-%d", &start, &end); err != nil || start != u.size || end < start {
+				w.Header().Set("Range", u.rangeHeader())
+				return &regError{http.StatusRequestedRangeNotSatisfiable, "BLOB_UPLOAD_INVALID", fmt.Sprintf("Content-Range %q does not continue the upload, which has %d bytes", cr, u.size)}
+			}
+		}
+		if e := st.appendPart(u, w, r); e != nil {
+			return e
+		}
+		accepted(u)
+		w.WriteHeader(http.StatusAccepted)
+	case http.MethodPut:
+		if e := st.appendPart(u, w, r); e != nil {
+			return e
+		}
+		if e := st.finish(u, digest, rs.s.blobs); e != nil {
+			return e
+		}
+		created()
+	default:
+		return &regError{http.StatusMethodNotAllowed, "UNSUPPORTED", "The operation is unsupported: " + r.Method + " on an upload."}
+	}
+	return nil
 }
 
 func (rs *registryServer) tags(w http.ResponseWriter, r *http.Request, rt regRoute) *regError {

@@ -24,8 +24,8 @@ const (
 type Sandbox struct {
 	opts Options
 	// def is the world's row in the table of worlds; profile the laptop
-	// world's shared config files (tempDir, when made for a world in
-	// memory, is removed on Close).
+	// world's shared config files. tempDir holds an in-memory world's
+	// blobs, uploads and files; Close removes it.
 	def     WorldDef
 	profile *ProfileFiles
 	tempDir string
@@ -43,9 +43,10 @@ type Sandbox struct {
 	// (tests make it fail the way a full disk does).
 	writeFile func(path string, data []byte, mode os.FileMode) error
 
-	blobs blobStore
-	lock  *worldLock
-	calls CallLog
+	blobs   blobStore
+	uploads *uploadStore
+	lock    *worldLock
+	calls   CallLog
 
 	apiSrv, imdsSrv, regSrv *http.Server
 	apiURL, imdsURL         string
@@ -91,79 +92,22 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		return nil, err
 	}
 	s := &Sandbox{opts: opts, def: def, done: make(chan struct{}), closing: make(chan struct{})}
-	now := opts.Clock.Now()
-
-	if opts.StateDir != "" {
-		dir, err := filepath.Abs(opts.StateDir)
-		if err != nil {
-			return nil, err
+	var lns []net.Listener
+	fail := func(err error) (*Sandbox, error) {
+		for _, ln := range lns {
+			_ = ln.Close()
 		}
-		s.opts.StateDir = dir
-		if s.lock, err = lockWorld(dir); err != nil {
-			return nil, err
+		if s.dns != nil {
+			_ = s.dns.shutdown()
 		}
-		s.blobs = dirBlobs{dir: filepath.Join(dir, "blobs")}
-		if opts.Reset {
-			if err := resetWorld(dir); err != nil {
-				s.lock.release()
-				return nil, err
-			}
+		_ = s.lock.release()
+		if s.tempDir != "" {
+			_ = os.RemoveAll(s.tempDir)
 		}
-		w, err := loadWorld(dir)
-		if err != nil {
-			s.lock.release()
-			return nil, err
-		}
-		if w != nil && (w.Account != opts.Account || w.Region != opts.Region) {
-			s.lock.release()
-			return nil, fmt.Errorf("the world in %s is account %s in %s, not %s in %s; use --reset to start a fresh one", dir, w.Account, w.Region, opts.Account, opts.Region)
-		}
-		if w != nil {
-			saved := w.def()
-			if opts.World != "" && saved.Name != def.Name {
-				s.lock.release()
-				return nil, fmt.Errorf("the world in %s is %s, not %s; add --reset to start a fresh %s world (or leave --world out to keep this one)", dir, saved.Name, def.Name, def.Name)
-			}
-			s.def = saved
-		}
-		if w != nil {
-			b, err := encodeWorld(w)
-			if err != nil {
-				s.lock.release()
-				return nil, err
-			}
-			s.committed = b
-			s.cur.Store(w)
-		}
-	} else {
-		s.blobs = &memBlobs{}
+		return nil, err
 	}
-	if s.cur.Load() == nil {
-		var seedErr error
-		w := newWorld(opts.Account, opts.Region, now, func(w *world) imageData {
-			d, err := seedImages(w.Created, s.blobs)
-			seedErr = err
-			return d
-		})
-		if seedErr != nil {
-			s.lock.release()
-			return nil, seedErr
-		}
-		s.fresh = true
-		if s.def.shape != nil {
-			s.def.shape(w, now)
-		}
-		if s.def.Name != DefaultWorld {
-			w.Kind = s.def.Name
-		}
-		if s.def.Credentials == CredentialsContainer {
-			w.ContainerToken = newContainerToken()
-		}
-		s.applyWorldFaults(w, now)
-		if err := s.commit(w); err != nil {
-			s.lock.release()
-			return nil, err
-		}
+	if err := s.openWorld(); err != nil {
+		return fail(err)
 	}
 
 	// What the world's row says about the metadata service adds to what
@@ -173,35 +117,21 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.faults = newInjector(s.opts.Faults)
 	if s.def.Credentials == CredentialsProfile {
 		if err := s.writeProfile(); err != nil {
-			s.lock.release()
-			return nil, fmt.Errorf("writing the laptop world's AWS profile: %w", err)
+			return fail(fmt.Errorf("writing the laptop world's AWS profile: %w", err))
 		}
 	}
 
-	apiLn, err := listenLoopback(ctx)
-	if err != nil {
-		s.lock.release()
-		return nil, err
+	for range 3 {
+		ln, err := listenLoopback(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		lns = append(lns, ln)
 	}
-	imdsLn, err := listenLoopback(ctx)
-	if err != nil {
-		_ = apiLn.Close()
-		s.lock.release()
-		return nil, err
-	}
-	regLn, err := listenLoopback(ctx)
-	if err != nil {
-		_ = apiLn.Close()
-		_ = imdsLn.Close()
-		s.lock.release()
-		return nil, err
-	}
+	apiLn, imdsLn, regLn := lns[0], lns[1], lns[2]
 	if s.dns, err = startDNS(ctx, s); err != nil {
-		_ = apiLn.Close()
-		_ = imdsLn.Close()
-		_ = regLn.Close()
-		s.lock.release()
-		return nil, err
+		s.dns = nil
+		return fail(err)
 	}
 	s.apiURL = "http://" + apiLn.Addr().String()
 	s.imdsURL = "http://" + imdsLn.Addr().String()
@@ -209,7 +139,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.imds = newIMDS(s)
 	s.apiSrv = &http.Server{Handler: http.HandlerFunc(s.serveAPI), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	s.imdsSrv = &http.Server{Handler: s.imds, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
-	s.regSrv = &http.Server{Handler: newRegistryServer(s), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	// No ReadTimeout for the registry: a layer may take long to arrive; an
+	// upload that stalls is cut by its own idle deadline (uploads.go).
+	s.regSrv = &http.Server{Handler: newRegistryServer(s), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	for _, srv := range []*http.Server{s.apiSrv, s.imdsSrv, s.regSrv} {
 		srv.ConnState = s.conns.hook
 	}
@@ -225,6 +157,89 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	return s, nil
 }
 
+// openWorld takes the state directory's lock and loads its world, or makes
+// a fresh one; an in-memory world keeps its blobs, uploads and files in a
+// private temporary directory (tempDir) that Close removes.
+func (s *Sandbox) openWorld() error {
+	opts := s.opts
+	data := ""
+	if opts.StateDir != "" {
+		dir, err := filepath.Abs(opts.StateDir)
+		if err != nil {
+			return err
+		}
+		s.opts.StateDir = dir
+		if s.lock, err = lockWorld(dir); err != nil {
+			return err
+		}
+		if opts.Reset {
+			if err := resetWorld(dir); err != nil {
+				return err
+			}
+		}
+		data = dir
+		s.blobs = blobStore{dir: filepath.Join(dir, "blobs"), durable: true}
+	} else {
+		tmp, err := os.MkdirTemp("", "ecr-vpce-lab-sandbox-")
+		if err != nil {
+			return fmt.Errorf("a directory for the in-memory world's layers: %w", err)
+		}
+		s.tempDir, data = tmp, tmp
+		s.blobs = blobStore{dir: filepath.Join(tmp, "blobs")}
+	}
+	var err error
+	if s.uploads, err = newUploadStore(filepath.Join(data, uploadsDir), opts.Clock, opts.UploadExpiry, opts.MaxLayerBytes); err != nil {
+		return err
+	}
+
+	if dir := s.opts.StateDir; dir != "" {
+		w, err := loadWorld(dir)
+		if err != nil {
+			return err
+		}
+		if w != nil && (w.Account != opts.Account || w.Region != opts.Region) {
+			return fmt.Errorf("the world in %s is account %s in %s, not %s in %s; use --reset to start a fresh one", dir, w.Account, w.Region, opts.Account, opts.Region)
+		}
+		if w != nil {
+			saved := w.def()
+			if opts.World != "" && saved.Name != s.def.Name {
+				return fmt.Errorf("the world in %s is %s, not %s; add --reset to start a fresh %s world (or leave --world out to keep this one)", dir, saved.Name, s.def.Name, s.def.Name)
+			}
+			s.def = saved
+			b, err := encodeWorld(w)
+			if err != nil {
+				return err
+			}
+			s.committed = b
+			s.cur.Store(w)
+			return nil
+		}
+	}
+
+	now := opts.Clock.Now()
+	var seedErr error
+	w := newWorld(opts.Account, opts.Region, now, func(w *world) imageData {
+		d, err := seedImages(w.Created, s.blobs)
+		seedErr = err
+		return d
+	})
+	if seedErr != nil {
+		return seedErr
+	}
+	s.fresh = true
+	if s.def.shape != nil {
+		s.def.shape(w, now)
+	}
+	if s.def.Name != DefaultWorld {
+		w.Kind = s.def.Name
+	}
+	if s.def.Credentials == CredentialsContainer {
+		w.ContainerToken = newContainerToken()
+	}
+	s.applyWorldFaults(w, now)
+	return s.commit(w)
+}
+
 func listenLoopback(ctx context.Context) (net.Listener, error) {
 	var lc net.ListenConfig
 	return lc.Listen(ctx, "tcp4", "127.0.0.1:0")
@@ -234,9 +249,6 @@ func listenLoopback(ctx context.Context) (net.Listener, error) {
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
-		if s.tempDir != "" {
-			_ = os.RemoveAll(s.tempDir)
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		// Connections that never sent a request (a client's spare dial)
@@ -251,7 +263,14 @@ func (s *Sandbox) Close() error {
 		if s.opts.StateDir != "" {
 			_ = os.Remove(filepath.Join(s.opts.StateDir, servingFile))
 		}
+		if s.opts.StateDir != "" {
+			// Uploads do not outlive the process.
+			_ = os.RemoveAll(s.uploads.dir)
+		}
 		err3 := s.lock.release()
+		if s.tempDir != "" {
+			_ = os.RemoveAll(s.tempDir)
+		}
 		s.writeMu.Unlock()
 		s.closeErr = errors.Join(err1, err2, err3, err4, err5)
 		close(s.done)

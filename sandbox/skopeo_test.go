@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"ecr-vpce-lab/internal/testtool"
@@ -89,4 +90,30 @@ func TestSkopeoPushDenied(t *testing.T) {
 	if tags := listTags(t, c, RepoA); strings.Join(tags, ",") != "before,v1" {
 		t.Fatalf("tags after the skopeo pushes: %v", tags)
 	}
+}
+
+// TestSkopeoLayerOverTheLimit: a layer over the registry's limit fails the
+// push with the registry's sentence naming the limit, not a digest error.
+func TestSkopeoLayerOverTheLimit(t *testing.T) {
+	bin := testtool.Require(t, "skopeo", "apt-get install skopeo")
+	sb := startSandbox(t, Options{MaxLayerBytes: 300})
+	c := newClients(sb, nil)
+	home := t.TempDir()
+	pw, err := registryLogin(t, c)
+	must(t, "login", err)
+	creds := "AWS:" + pw
+	// A new image whose layer (1,000 random bytes, compressed) is over a
+	// limit of 300 bytes.
+	img, err := random.Image(1000, 1)
+	must(t, "random image", err)
+	dir := filepath.Join(home, "big-oci")
+	lp, err := layout.Write(dir, empty.Index)
+	must(t, "layout", err)
+	must(t, "layout image", lp.AppendImage(img))
+	out, err := skopeoRun(t, bin, home, "copy", "--dest-tls-verify=false", "--dest-creds", creds, "oci:"+dir, "docker://"+sb.RegistryAddr()+"/"+RepoA+":big")
+	want := "the layer exceeds the sandbox's maximum layer size of 300 bytes"
+	if err == nil || !strings.Contains(out, want) {
+		t.Fatalf("skopeo pushing a layer over the limit: %v\n%s\nwant %q", err, out, want)
+	}
+	t.Logf("skopeo: %s", strings.TrimSpace(out))
 }

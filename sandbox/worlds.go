@@ -397,11 +397,7 @@ func (s *Sandbox) View() View {
 func (s *Sandbox) writeProfile() error {
 	dir := filepath.Join(s.opts.StateDir, "aws")
 	if s.opts.StateDir == "" {
-		d, err := os.MkdirTemp("", "ecr-vpce-lab-laptop-")
-		if err != nil {
-			return err
-		}
-		dir, s.tempDir = d, d
+		dir = filepath.Join(s.tempDir, "aws")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
