@@ -138,8 +138,11 @@ type Lab struct {
 
 	op    sync.Mutex // one operation at a time
 	envMu sync.Mutex // serialises ~/.ecr_security rewrites
-	mu    sync.Mutex // guards st, seq and loaded
-	st    State
+	// envNoted is set once the learner was told that ~/.ecr_security
+	// leads out of their home directory (under envMu).
+	envNoted bool
+	mu       sync.Mutex // guards st, seq and loaded
+	st       State
 	// seq numbers state changes; saved is the last one written (saveMu).
 	seq, saved int
 	saveMu     sync.Mutex

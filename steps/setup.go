@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -668,9 +669,13 @@ func (l *Lab) setEnv(vars map[string]string) error {
 	l.envMu.Lock()
 	defer l.envMu.Unlock()
 	st := l.read()
-	if err := l.env.Set(st.RunID, vars); err != nil {
-		return &problem.Error{Kind: problem.Local, Op: "write " + l.env.Path, Message: err.Error(), Err: err,
-			Fix: "check that " + l.env.Path + " is writable"}
+	w, err := l.envFile(st).Set(st.RunID, vars)
+	if err != nil {
+		return envProblem("write "+l.env.Path, err, "check that "+l.env.Path+" is writable")
+	}
+	if w.Target.Outside && !l.envNoted {
+		l.envNoted = true
+		l.detail(envStep(vars), "%s is a link to %s, outside your home directory: the lab's export lines are written there", l.env.Path, w.Target.Path)
 	}
 	return l.update(func(x *State) {
 		if x.EnvVars == nil {
@@ -679,7 +684,36 @@ func (l *Lab) setEnv(vars map[string]string) error {
 		for k, v := range vars {
 			x.EnvVars[k] = v
 		}
+		x.EnvFileCreated = x.EnvFileCreated || w.Created
 	})
+}
+
+// envFile is ~/.ecr_security as the run st knows it.
+func (l *Lab) envFile(st State) EnvFile {
+	f := l.env
+	f.CreatedByLab = st.EnvFileCreated
+	return f
+}
+
+// envProblem turns a failure to use ~/.ecr_security into a problem with
+// its fix (a pipe or a device there has its own).
+func envProblem(op string, err error, fix string) error {
+	var ee *EnvFileError
+	if errors.As(err, &ee) {
+		fix = ee.Fix()
+	}
+	return &problem.Error{Kind: problem.Local, Op: op, Message: err.Error(), Err: err, Fix: fix}
+}
+
+// envStep is the step whose variables vars are, for its events.
+func envStep(vars map[string]string) StepID {
+	switch {
+	case vars[VarSecurityGroup] != "":
+		return StepSecurityGroup
+	case vars[VarRule] != "":
+		return StepIngress
+	}
+	return StepEndpoints
 }
 
 // unsetEnv removes this run's lines for names from ~/.ecr_security.
@@ -687,9 +721,8 @@ func (l *Lab) unsetEnv(names ...string) error {
 	l.envMu.Lock()
 	defer l.envMu.Unlock()
 	st := l.read()
-	if _, err := l.env.RemoveVars(st.RunID, names...); err != nil {
-		return &problem.Error{Kind: problem.Local, Op: "clean " + l.env.Path, Message: err.Error(), Err: err,
-			Fix: "remove the lines ending in '" + envMarker + st.RunID + "' by hand"}
+	if _, err := l.envFile(st).RemoveVars(st.RunID, names...); err != nil {
+		return envProblem("clean "+l.env.Path, err, "remove the lines ending in '"+envMarker+st.RunID+"' by hand")
 	}
 	return l.update(func(x *State) {
 		for _, n := range names {

@@ -86,6 +86,9 @@ type State struct {
 	Updated time.Time             `json:"updated"`
 	// EnvVars are the ~/.ecr_security lines written, by name.
 	EnvVars map[string]string `json:"envVars,omitempty"`
+	// EnvFileCreated says ~/.ecr_security did not exist before the lab
+	// wrote it: removing the lab's lines then removes the file.
+	EnvFileCreated bool `json:"envFileCreated,omitempty"`
 }
 
 func newState(mode string, now time.Time) State {

@@ -186,8 +186,8 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	if opts.All {
 		run = ""
 	}
-	if n, err := l.env.Remove(run); err != nil {
-		return rep, &problem.Error{Kind: problem.Local, Op: "clean " + l.env.Path, Message: err.Error(), Err: err, Fix: "remove the lines ending in '" + envMarker + rep.RunID + "' by hand"}
+	if n, err := l.envFile(l.read()).Remove(run); err != nil {
+		return rep, envProblem("clean "+l.env.Path, err, "remove the lines ending in '"+envMarker+rep.RunID+"' by hand")
 	} else if n > 0 {
 		ev := ResourceEvent{Kind: KindEnvFile, ID: l.env.Path, State: ResModified, Detail: fmt.Sprintf("removed the lab's %d export line(s); other lines kept", n)}
 		l.resource(s, ev)

@@ -20,10 +20,10 @@ func TestEnvFileKeepsOtherLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := EnvFile{Path: p}
-	if err := f.Set("r1", map[string]string{VarS3: "vpce-s3", VarSecurityGroup: "sg-new"}); err != nil {
+	if _, err := f.Set("r1", map[string]string{VarS3: "vpce-s3", VarSecurityGroup: "sg-new"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Set("r1", map[string]string{VarDKR: "vpce-dkr"}); err != nil {
+	if _, err := f.Set("r1", map[string]string{VarDKR: "vpce-dkr"}); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
@@ -56,7 +56,7 @@ func TestEnvFileKeepsOtherLines(t *testing.T) {
 	if n, err := (EnvFile{Path: q}).Remove("r1"); err != nil || n != 0 {
 		t.Fatal(n, err)
 	}
-	if err := (EnvFile{Path: q}).Set("r1", map[string]string{VarRule: "sgr-1"}); err != nil {
+	if _, err := (EnvFile{Path: q}).Set("r1", map[string]string{VarRule: "sgr-1"}); err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Stat(q); fi.Mode().Perm() != 0o600 {
@@ -76,7 +76,7 @@ func FuzzEnvFile(f *testing.F) {
 		ef := EnvFile{Path: p}
 		if value == "" || strings.Trim(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/") != "" {
 			// Unsafe values are refused and the file is left alone.
-			if err := ef.Set("fz", map[string]string{VarRule: value}); err == nil && value != "" {
+			if _, err := ef.Set("fz", map[string]string{VarRule: value}); err == nil && value != "" {
 				t.Fatalf("Set accepted %q", value)
 			}
 			if b, _ := os.ReadFile(p); string(b) != content {
@@ -90,7 +90,7 @@ func FuzzEnvFile(f *testing.F) {
 				others = append(others, l)
 			}
 		}
-		if err := ef.Set("fz", map[string]string{VarRule: value}); err != nil {
+		if _, err := ef.Set("fz", map[string]string{VarRule: value}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := ef.Ours("fz"); got[VarRule] != value {

@@ -76,7 +76,7 @@ func newUpCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "up creates AWS resources and there is no terminal to ask on: add --yes to go ahead")
 			}
-			env, err := openHeadless(cmd, &f, openOptions{cfg: cfg, lock: true})
+			env, err := openHeadless(cmd, &f, openOptions{cfg: cfg, lock: true, writesEnv: true})
 			if err != nil {
 				return err
 			}

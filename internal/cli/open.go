@@ -63,6 +63,9 @@ type openOptions struct {
 	// the lab).
 	lock    bool
 	damaged onDamagedState
+	// writesEnv checks ~/.ecr_security before anything starts (commands
+	// that create resources write their IDs there).
+	writesEnv bool
 	// transcript, when set, continues this transcript instead of starting
 	// one (the wizard keeps one across reconnections).
 	transcript *steps.Transcript
@@ -111,6 +114,25 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 			return nil, exitCode(1, "%v", err)
 		}
 	}
+	cfg := o.cfg
+	if cfg.EnvFile == "" {
+		if p, err := steps.DefaultEnvFile(); err == nil {
+			cfg.EnvFile = p
+		}
+	}
+	if o.writesEnv {
+		// A pipe there would block the first save, after the security
+		// group is created: refuse it before anything is.
+		if err := (steps.EnvFile{Path: cfg.EnvFile}).Check(); err != nil {
+			env.close()
+			fix := ""
+			var ee *steps.EnvFileError
+			if errors.As(err, &ee) {
+				fix = ee.Fix()
+			}
+			return nil, withFix(exitCode(1, "%v", err), fix)
+		}
+	}
 	opts, where, closer, err := cloudOptions(ctx, f, stateDir)
 	if err != nil {
 		env.close()
@@ -135,16 +157,10 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 		return nil, withFix(exitCode(1, "%s", err), problem.FixOf(err))
 	}
 	env.cloud = cloud
-	cfg := o.cfg
 	cfg.Mode = env.mode
 	cfg.Repo = f.repo
 	if cfg.Account == "" {
 		cfg.Account = os.Getenv("ACCOUNT_ID")
-	}
-	if cfg.EnvFile == "" {
-		if p, err := steps.DefaultEnvFile(); err == nil {
-			cfg.EnvFile = p
-		}
 	}
 	lab, err := steps.New(cfg, cloud, env.store, em)
 	if err != nil {

@@ -42,7 +42,7 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 		Connect: func(ctx context.Context, sandbox bool, sink func(steps.Event)) (*ui.Connection, error) {
 			lf := *f
 			lf.sandbox = sandbox
-			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, damaged: tagsIfDamaged, transcript: tr})
+			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr})
 			if err != nil {
 				return nil, connectError(err)
 			}
