@@ -16,6 +16,9 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
+
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/steps"
 )
 
 // Version and Commit are what --version prints; main sets them from the
@@ -28,10 +31,23 @@ var (
 // Run executes the command line and turns the outcome into an exit code, so
 // tests can drive the whole program in-process.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	return execute(ctx, newRootCmd(), args, stdin, stdout, stderr)
+}
+
+// execute runs root. With --output json every error is also JSON on
+// standard output, unless the command already wrote its result there.
+func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	// Only a JSON command's output is counted: the wrapper hides the
+	// terminal from colour detection and from the wizard.
+	var out io.Writer = stdout
+	var counted *countingWriter
+	if wantsJSON(args) {
+		counted = &countingWriter{w: stdout}
+		out = counted
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	opts := []fang.Option{
 		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
@@ -43,14 +59,78 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if Commit != "" {
 		opts = append(opts, fang.WithCommit(Commit))
 	}
-	if err := fang.Execute(ctx, root, opts...); err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
-		return 2
+	err := fang.Execute(ctx, root, opts...)
+	if err == nil {
+		return 0
 	}
-	return 0
+	code = 2
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if counted != nil && counted.n == 0 {
+		_ = writeJSON(counted, map[string]any{"error": errorJSON(err, code)})
+	}
+	return code
+}
+
+// countingWriter counts what the command wrote on standard output.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// wantsJSON reports whether the command line asks for JSON output.
+func wantsJSON(args []string) bool {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "--output=json" || a == "-ojson" || a == "-o=json":
+			return true
+		case (a == "--output" || a == "-o") && i+1 < len(args) && args[i+1] == "json":
+			return true
+		}
+	}
+	return false
+}
+
+// errorJSON is an error as the JSON outputs carry it: the sentence, what to
+// do, its kind when known, the step that failed, and the exit status.
+func errorJSON(err error, code int) map[string]any {
+	e := map[string]any{"message": strings.TrimSpace(err.Error())}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			e["message"] = ee.msg
+		}
+		if ee.fix != "" {
+			e["fix"] = ee.fix
+		}
+	}
+	if fix := problem.FixOf(err); fix != "" {
+		e["fix"] = fix
+	}
+	if k := problem.KindOf(err); k.Known() {
+		e["kind"] = k
+	}
+	var se *steps.StepError
+	if errors.As(err, &se) {
+		e["step"] = se.Step
+		if se.Fix != "" {
+			e["fix"] = se.Fix
+		}
+	}
+	if code != 0 {
+		e["exitCode"] = code
+	}
+	return e
 }
 
 func newRootCmd() *cobra.Command {

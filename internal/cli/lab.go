@@ -46,6 +46,9 @@ func newUpCmd() *cobra.Command {
 			"  ecr-vpce-lab up --vpc vpc-0abc --subnet subnet-0abc --workspace-sg sg-0abc",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dnsTimeout <= 0 {
+				return exitCode(2, "--dns-timeout must be longer than zero (private DNS can take minutes: the default is 10m)")
+			}
 			cfg := steps.Config{Deny: deny, Adopt: adopt, EnableVPCDNS: enableDNS, CreateRepo: createRepo, DNSTimeout: dnsTimeout,
 				Workspace: awsops.Workspace{VpcID: vpc, SubnetID: subnet, SecurityGroupID: workspaceSG}}
 			t, err := steps.ParseTarget(target)
@@ -153,7 +156,7 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 	if err == nil {
 		err = env.lab.RunSteps(ctx, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy, steps.StepEndpoints, steps.StepDNS)
 	}
-	terr := env.writeTranscript(f, "ecr-vpce-lab up")
+	terr := env.writeTranscript("ecr-vpce-lab up")
 	st := env.lab.State()
 	cost := env.lab.Cost()
 	if f.output == "json" {
@@ -193,17 +196,10 @@ func modeFlag(env *labEnv) string {
 	return ""
 }
 
+// addErr puts err into a JSON result, shaped as every JSON error is.
 func addErr(res map[string]any, err error) {
-	if err == nil {
-		return
-	}
-	res["error"] = err.Error()
-	res["fix"] = problem.FixOf(err)
-	res["errorKind"] = problem.KindOf(err)
-	var se *steps.StepError
-	if errors.As(err, &se) {
-		res["fix"] = se.Fix
-		res["step"] = se.Step
+	if err != nil {
+		res["error"] = errorJSON(err, 0)
 	}
 }
 
@@ -271,7 +267,7 @@ func newTestCmd() *cobra.Command {
 			}
 			start := time.Now()
 			results, terr := env.lab.Tests(cmd.Context(), ids...)
-			werr := env.writeTranscript(&f, "ecr-vpce-lab test")
+			werr := env.writeTranscript("ecr-vpce-lab test")
 			ok := terr == nil
 			for _, r := range results {
 				ok = ok && r.Match
@@ -430,7 +426,7 @@ func newDownCmd() *cobra.Command {
 			defer stop()
 			start := time.Now()
 			rep, derr := env.lab.Teardown(ctx, steps.TeardownOptions{All: all})
-			werr := env.writeTranscript(&f, "ecr-vpce-lab down")
+			werr := env.writeTranscript("ecr-vpce-lab down")
 			if f.output == "json" {
 				res := map[string]any{"ok": derr == nil, "report": rep, "nothingLeft": rep.Nothing(), "elapsedSeconds": time.Since(start).Seconds(), "apiCalls": env.stats.snapshot()}
 				addErr(res, derr)

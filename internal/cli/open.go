@@ -14,6 +14,7 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -26,8 +27,10 @@ type labEnv struct {
 	store *steps.Store
 	lab   *steps.Lab
 	stats *callStats
-	// transcript records the AWS CLI equivalents when --transcript is set.
-	transcript *steps.Transcript
+	// transcript records the AWS CLI equivalents when --transcript is set;
+	// transcriptOut is the file they go to.
+	transcript    *steps.Transcript
+	transcriptOut *transcriptFile
 	// out prints the headless commands' progress (nil in the wizard).
 	out     *printer
 	closers []func()
@@ -203,7 +206,11 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 // openHeadless opens the lab for a headless command, its progress printed
 // as lines: on standard output, or standard error when the output is JSON.
 func openHeadless(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, error) {
-	if err := validateOutput(f.output); err != nil {
+	if err := checkLabFlags(f); err != nil {
+		return nil, err
+	}
+	tf, err := openTranscript(f.transcript)
+	if err != nil {
 		return nil, err
 	}
 	progress := cmd.OutOrStdout()
@@ -214,9 +221,12 @@ func openHeadless(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, erro
 	o.sink = out.event
 	env, err := openLab(cmd.Context(), f, o)
 	if err != nil {
+		tf.close()
 		return nil, err
 	}
 	env.out = out
+	env.transcriptOut = tf
+	env.closers = append(env.closers, tf.close)
 	if f.sandbox {
 		out.note("%s", env.where)
 	}
@@ -224,24 +234,33 @@ func openHeadless(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, erro
 }
 
 // writeTranscript writes the transcript, if one was asked for.
-func (e *labEnv) writeTranscript(f *labFlags, title string) error {
-	note, err := writeTranscript(e.transcript, f.transcript, title)
+func (e *labEnv) writeTranscript(title string) error {
+	note, err := e.transcriptOut.write(e.transcript, title)
 	if note != "" && e.out != nil {
 		e.out.note("%s", note)
 	}
 	return err
 }
 
-// writeTranscript writes tr to path as a script and says so.
-func writeTranscript(tr *steps.Transcript, path, title string) (string, error) {
-	if tr == nil || path == "" {
-		return "", nil
+// checkLabFlags checks the flags every lab command shares, before anything
+// starts: a repository name ECR would refuse, a region that is not one, an
+// unknown timing or output format stop the command with exit 2.
+func checkLabFlags(f *labFlags) error {
+	if err := policy.ValidateRepository(f.repo); err != nil {
+		return exitCode(2, "--repo: %v", err)
 	}
-	script := tr.Script(title, time.Now())
-	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
-		return "", fmt.Errorf("writing the transcript: %w", err)
+	if f.region != "" {
+		if err := policy.ValidateRegion(f.region); err != nil {
+			return exitCode(2, "--region: %v", err)
+		}
 	}
-	return fmt.Sprintf("transcript: %d commands written to %s", tr.Len(), path), nil
+	if _, err := sandbox.TimingByName(f.sandboxTiming); err != nil {
+		return exitCode(2, "--sandbox-timing: %v", err)
+	}
+	if f.output != "" {
+		return validateOutput(f.output)
+	}
+	return nil
 }
 
 // resolveStateDir is --state-dir, or the default under $XDG_STATE_HOME.

@@ -84,6 +84,21 @@ func readPolicySource(cmd *cobra.Command, name string) ([]byte, error) {
 	return nil, exitCode(2, "cannot read %s: %v", name, err)
 }
 
+// checkPolicyFlags checks --repo, --account and --region as the lab's
+// commands do, with the same functions, before anything is read.
+func checkPolicyFlags(repo, account, region string) error {
+	if err := policy.ValidateRepository(repo); err != nil {
+		return exitCode(2, "--repo: %v", err)
+	}
+	if err := policy.ValidateAccount(account); err != nil {
+		return exitCode(2, "--account: %v", err)
+	}
+	if err := policy.ValidateRegion(region); err != nil {
+		return exitCode(2, "--region: %v", err)
+	}
+	return nil
+}
+
 func validateOutput(format string) error {
 	if format != "text" && format != "json" {
 		return exitCode(2, "unknown --output %q: use text or json", format)
@@ -106,6 +121,9 @@ func newPolicyCheckCmd() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := validateOutput(output); err != nil {
+				return err
+			}
+			if err := checkPolicyFlags(repo, account, region); err != nil {
 				return err
 			}
 			src, err := readPolicySource(cmd, args[0])
@@ -170,6 +188,9 @@ func newPolicySimulateCmd() *cobra.Command {
 			if _, ok := policy.LookupOperation(op); !ok {
 				return exitCode(2, "unknown operation %q: choose one of %s", op, strings.Join(policy.OperationNames(), ", "))
 			}
+			if err := checkPolicyFlags(repo, account, region); err != nil {
+				return err
+			}
 			src, err := readPolicySource(cmd, args[0])
 			if err != nil {
 				return err
@@ -215,6 +236,9 @@ func newPolicyDefaultCmd() *cobra.Command {
 			"  ecr-vpce-lab policy default --deny ecr:PutImage,ecr:BatchGetImage > policy.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkPolicyFlags(repo, account, region); err != nil {
+				return err
+			}
 			doc, err := policy.Default(account, region, repo, deny)
 			if err != nil {
 				return exitCode(2, "%v", err)

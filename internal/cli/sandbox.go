@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 )
 
@@ -58,6 +59,21 @@ func newSandboxCmd() *cobra.Command {
 				return exitCode(2, "%v", err)
 			}
 			flags := cmd.Flags()
+			for _, d := range []struct {
+				flag string
+				v    time.Duration
+			}{{"endpoint-available-after", available}, {"endpoint-delete-after", deleting}, {"eni-release-after", eniRelease},
+				{"dns-switch-after", dnsSwitch}, {"fault-latency", faults.Latency}} {
+				if d.v < 0 {
+					return exitCode(2, "--%s must not be negative", d.flag)
+				}
+			}
+			if err := policy.ValidateAccount(account); err != nil {
+				return exitCode(2, "--account: %v", err)
+			}
+			if err := policy.ValidateRegion(region); err != nil {
+				return exitCode(2, "--region: %v", err)
+			}
 			t.Seed = timingSeed
 			// An override fixes that duration, drawn or not.
 			if flags.Changed("endpoint-available-after") {

@@ -2,9 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,5 +89,83 @@ func TestRacingUpsAllGetTheLocksMessage(t *testing.T) {
 	}
 	if locked != n-1 {
 		t.Errorf("%d of %d got the lock's message, want %d", locked, n, n-1)
+	}
+}
+
+// Every flag and path is checked before the first call to AWS: a bad one
+// stops the command with exit 2 and nothing started, created or written.
+func TestFlagsAreCheckedFirst(t *testing.T) {
+	home, state := labHome(t)
+	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
+	fifo := filepath.Join(home, "transcript.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"policy", "simulate", "-", "--op", "push", "--repo", ""}, "--repo: name a repository"},
+		{[]string{"policy", "default", "--repo", "x*"}, `--repo: repository name "x*" has a wildcard`},
+		{[]string{"policy", "default", "--account", "12345"}, `--account: "12345" is not an AWS account ID`},
+		{[]string{"policy", "check", "-", "--region", "moon-1"}, `--region: "moon-1" is not an AWS region name`},
+		{[]string{"policy", "simulate", "-", "--op", "push", "--repo", "Team-A/Alpine"}, "lower case only (team-a/alpine)"},
+		{append([]string{"up", "--yes", "--repo", "x*"}, fast...), `--repo: repository name "x*" has a wildcard`},
+		{append([]string{"test", "--repo", "a//b"}, fast...), `--repo: "a//b" is not a repository name ECR accepts`},
+		{append([]string{"status", "--region", "nowhere"}, fast...), `--region: "nowhere" is not an AWS region name`},
+		{append([]string{"up", "--yes", "--dns-timeout", "-5s"}, fast...), "--dns-timeout must be longer than zero"},
+		{append([]string{"up", "--yes", "--dns-timeout", "0s"}, fast...), "--dns-timeout must be longer than zero"},
+		{append([]string{"up", "--yes", "--transcript", filepath.Join(home, "missing", "up.sh")}, fast...), "--transcript: cannot write " + filepath.Join(home, "missing", "up.sh")},
+		{append([]string{"up", "--yes", "--transcript", home}, fast...), "--transcript: " + home + " is a directory, not a regular file"},
+		{append([]string{"down", "--yes", "--transcript", fifo}, fast...), "--transcript: " + fifo + " is a named pipe (FIFO) that nothing reads"},
+		{[]string{"sandbox", "--endpoint-available-after", "-1s"}, "--endpoint-available-after must not be negative"},
+		{[]string{"sandbox", "--fault-latency", "-1ms"}, "--fault-latency must not be negative"},
+	} {
+		code, out, errs := runCLI(t, "{}", c.args...)
+		if code != 2 || !strings.Contains(errs, c.says) {
+			t.Errorf("%v: exit %d, want 2 and %q:\n%s%s", c.args, code, c.says, out, errs)
+		}
+		if out != "" {
+			t.Errorf("%v: printed before refusing:\n%s", c.args, out)
+		}
+	}
+	if entries, err := os.ReadDir(state); err == nil && len(entries) > 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the state directory was touched: %v", names)
+	}
+}
+
+// With -o json, an error is JSON on standard output too, however early it
+// happens, and still the line on standard error.
+func TestJSONErrorsAreJSON(t *testing.T) {
+	home, _ := labHome(t)
+	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
+	for _, args := range [][]string{
+		append([]string{"status", "-o", "json", "--repo", "x*"}, fast...),
+		append([]string{"up", "--yes", "--output=json", "--dns-timeout", "-1s"}, fast...),
+		append([]string{"down", "--yes", "-ojson", "--transcript", home}, fast...),
+		{"policy", "check", filepath.Join(home, "missing.json"), "-o", "json"},
+		{"policy", "simulate", "-", "--output", "json"},
+		append([]string{"test", "-o", "json"}, fast...), // before up
+	} {
+		code, out, errs := runCLI(t, "{}", args...)
+		var got struct {
+			Error struct {
+				Message  string `json:"message"`
+				Fix      string `json:"fix"`
+				ExitCode int    `json:"exitCode"`
+			} `json:"error"`
+		}
+		dec := json.NewDecoder(strings.NewReader(out))
+		if err := dec.Decode(&got); err != nil || dec.More() || got.Error.Message == "" || got.Error.ExitCode != code {
+			t.Errorf("%v: exit %d, stdout not one {\"error\": ...} (%v):\n%s", args, code, err, out)
+			continue
+		}
+		if code == 0 || !strings.Contains(errs, "Error: "+got.Error.Message) {
+			t.Errorf("%v: exit %d, stderr lacks the line %q:\n%s", args, code, got.Error.Message, errs)
+		}
 	}
 }

@@ -27,9 +27,17 @@ func addWizard(root *cobra.Command) {
 }
 
 func runWizard(cmd *cobra.Command, f *labFlags) error {
+	if err := checkLabFlags(f); err != nil {
+		return err
+	}
 	if _, err := resolveStateDir(f.stateDir); err != nil {
 		return err
 	}
+	out, err := openTranscript(f.transcript)
+	if err != nil {
+		return err
+	}
+	defer out.close()
 	// One transcript for the whole session, across the wizard's
 	// reconnections (starting over, switching to the sandbox).
 	var tr *steps.Transcript
@@ -58,8 +66,8 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 		defer tf.Close()
 		opts.Trace = tf
 	}
-	err := wizard(cmd, f, opts)
-	note, terr := writeTranscript(tr, f.transcript, "ecr-vpce-lab")
+	err = wizard(cmd, f, opts)
+	note, terr := out.write(tr, "ecr-vpce-lab")
 	if note != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), note)
 	}

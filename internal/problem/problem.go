@@ -16,7 +16,7 @@ import (
 
 // Kind classifies what went wrong, so callers decide what to do and what to
 // tell the learner without parsing messages. Its string is part of the JSON
-// output ("errorKind").
+// output (the "kind" of an "error").
 type Kind string
 
 // The kinds of problem.

@@ -1,0 +1,56 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ECR's repository names, as its API model (RepositoryName, in the
+// 2015-09-21 service model the API reference is generated from) states
+// them: 2 to 256 characters; lower-case letters and digits in components
+// separated by "/", each component's words joined by ".", "_", "__" or a
+// run of "-".
+var repositoryPattern = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
+
+// ValidateRepository says why ECR would refuse name as a repository name,
+// or nil. The policy commands, the lab commands and the wizard all check
+// --repo with it, before anything is sent to AWS.
+func ValidateRepository(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("name a repository, e.g. %s", DefaultRepository)
+	case len(name) < 2 || len(name) > 256:
+		return fmt.Errorf("repository name %q has %d characters; ECR accepts 2 to 256", name, len(name))
+	case strings.ContainsAny(name, "*?"):
+		return fmt.Errorf("repository name %q has a wildcard; name one repository, e.g. %s", name, DefaultRepository)
+	case strings.ToLower(name) != name:
+		return fmt.Errorf("repository name %q has upper-case letters; ECR accepts lower case only (%s)", name, strings.ToLower(name))
+	case !repositoryPattern.MatchString(name):
+		return fmt.Errorf("%q is not a repository name ECR accepts: lower-case letters and digits, words joined by . _ or -, parts separated by / (e.g. %s)", name, DefaultRepository)
+	}
+	return nil
+}
+
+var (
+	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// regionPattern is the shape of every AWS region name: us-west-2,
+	// us-gov-west-1, cn-north-1, eu-isoe-west-1.
+	regionPattern = regexp.MustCompile(`^[a-z]{2}(?:-[a-z]+)+-[0-9]+$`)
+)
+
+// ValidateAccount says why id is not an AWS account ID, or nil.
+func ValidateAccount(id string) error {
+	if !accountPattern.MatchString(id) {
+		return fmt.Errorf("%q is not an AWS account ID: write the 12 digits, e.g. 123456789012", id)
+	}
+	return nil
+}
+
+// ValidateRegion says why name is not an AWS region name, or nil.
+func ValidateRegion(name string) error {
+	if !regionPattern.MatchString(name) {
+		return fmt.Errorf("%q is not an AWS region name: write it like us-west-2", name)
+	}
+	return nil
+}
