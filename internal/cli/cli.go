@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -34,8 +35,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return execute(ctx, newRootCmd(), args, stdin, stdout, stderr)
 }
 
-// execute runs root. With --output json every error is also JSON on
-// standard output, unless the command already wrote its result there.
+// execute runs root. A panic in the command's goroutine, or in the
+// wizard, ends here: the crash report is written and the exit status says
+// so. With --output json every error is also JSON on standard output,
+// unless the command already wrote its result there.
 func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	// Only a JSON command's output is counted: the wrapper hides the
 	// terminal from colour detection and from the wizard.
@@ -49,6 +52,11 @@ func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.R
 	root.SetIn(stdin)
 	root.SetOut(out)
 	root.SetErr(stderr)
+	defer func() {
+		if v := recover(); v != nil {
+			code = reportCrash(root, args, stderr, &panicError{value: v, stack: debug.Stack()})
+		}
+	}()
 	opts := []fang.Option{
 		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
 		fang.WithErrorHandler(errorHandler),
@@ -62,6 +70,9 @@ func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.R
 	err := fang.Execute(ctx, root, opts...)
 	if err == nil {
 		return 0
+	}
+	if pe, ok := asPanic(err); ok {
+		return reportCrash(root, args, stderr, pe)
 	}
 	code = 2
 	var ee *exitError
@@ -192,6 +203,9 @@ func exitCode(code int, msg string, args ...any) error {
 // capitalises the first letter, which mangles messages that start with a
 // flag ("--op is required").
 func errorHandler(w io.Writer, styles fang.Styles, err error) {
+	if _, ok := asPanic(err); ok {
+		return // execute reports it, once the crash report is written
+	}
 	var ee *exitError
 	if errors.As(err, &ee) && ee.msg == "" {
 		return

@@ -90,19 +90,40 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 		return exitCode(2, "the wizard needs a terminal. Without one, use the headless commands: "+
 			"'ecr-vpce-lab up%s --yes', then 'test', 'status' and 'down --yes' (see --help), or pass --accessible for plain line prompts", sandboxFlagText(f.sandbox))
 	}
-	m := ui.New(ctx, opts)
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, ui.ProgramOptions()...)...)
-	final, err := p.Run()
+	final, err := runProgram(ctx, ui.New(ctx, opts), in, out, ui.ProgramOptions()...)
 	if fm, ok := final.(*ui.Model); ok {
 		fm.Close()
 		if note := fm.ExitNote(); note != "" {
 			fmt.Fprintln(cmd.ErrOrStderr(), note)
 		}
 	}
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
-		return exitCode(1, "the wizard stopped: %v", err)
+	return err
+}
+
+// runProgram runs a full-screen model on the terminal in and out, and says
+// how it ended: a panic (the guard's, with its stack, or one only Bubble
+// Tea saw) is a *panicError, to be reported as a crash once the terminal
+// is restored; a signal is exit 130; any other failure exit 1.
+func runProgram(ctx context.Context, m tea.Model, in io.Reader, out io.Writer, opts ...tea.ProgramOption) (tea.Model, error) {
+	g := newGuard(m)
+	p := tea.NewProgram(g, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, opts...)...)
+	g.quit = p.Quit
+	final, err := p.Run()
+	if fg, ok := final.(*guard); ok {
+		final = fg.inner
 	}
-	return nil
+	if pe := g.crash.get(); pe != nil {
+		return final, pe
+	}
+	switch {
+	case err == nil:
+		return final, nil
+	case errors.Is(err, tea.ErrProgramPanic):
+		return final, &panicError{value: "a panic inside the terminal interface (its stack is printed above)"}
+	case ctx.Err() != nil:
+		return final, exitCode(130, "stopped: run ecr-vpce-lab again to continue where you were")
+	}
+	return final, exitCode(1, "the wizard stopped: %v", err)
 }
 
 func sandboxFlagText(on bool) string {
