@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -57,14 +58,28 @@ func (l *Lab) runEndpoints(ctx context.Context) error {
 	st = st.clone()
 	var wg sync.WaitGroup
 	errs := make([]error, len(EndpointKeys))
+	panics := make([]any, len(EndpointKeys))
 	for i, key := range EndpointKeys {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A panic in a goroutine of our own ends the process past every
+			// recover: hand it, with its stack, to the caller's goroutine,
+			// where the crash is reported and the terminal restored.
+			defer func() {
+				if v := recover(); v != nil {
+					panics[i] = fmt.Sprintf("%v\n\n%s", v, debug.Stack())
+				}
+			}()
 			errs[i] = l.ensureEndpoint(ctx, st, key)
 		}()
 	}
 	wg.Wait()
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		for _, e := range errs {
 			if e != nil {
