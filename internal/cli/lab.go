@@ -108,28 +108,45 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// interrupts implements Ctrl-C: the first one cancels ctx (nothing new
-// starts; calls in flight finish and are saved), the second exits at once.
-func interrupts(ctx context.Context, out *printer, resume string) (context.Context, func()) {
+// stopGrace is how long the first interruption lets the calls in flight
+// finish and be saved before the command quits anyway: the answer to a
+// create normally comes in well under a second, and a signal must end the
+// command within two.
+const stopGrace = 1500 * time.Millisecond
+
+// interrupts implements Ctrl-C and SIGTERM: the first cancels ctx (nothing
+// new starts; calls in flight get stopGrace to finish and be saved), the
+// second, or the end of the grace, exits at once with status 130. save
+// runs before such an exit (the transcript so far).
+func interrupts(ctx context.Context, out *printer, resume string, save func()) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
-		n := 0
+		var grace <-chan time.Time
+		quit := func(why string) {
+			if save != nil {
+				save()
+			}
+			out.line(cliStyles.warn.Render(why + " The state saved so far is consistent; " + resume))
+			os.Exit(130)
+		}
 		for {
 			select {
 			case <-done:
 				return
+			case <-grace:
+				quit(fmt.Sprintf("Quitting now: a call sent before the interruption is still unanswered after %s; "+
+					"what it creates carries this run's tag, so the next command finds it.", seconds(stopGrace)))
 			case <-ch:
-				n++
-				if n == 1 {
-					out.line(cliStyles.warn.Render("Stopping: nothing new starts; calls in flight finish and are saved. Ctrl-C again to quit at once."))
+				if grace == nil {
+					out.line(cliStyles.warn.Render("Stopping: nothing new starts; calls in flight get " + seconds(stopGrace) + " to finish and be saved. Ctrl-C again to quit at once."))
 					cancel()
+					grace = time.After(stopGrace)
 					continue
 				}
-				out.line(cliStyles.warn.Render("Quitting now. The state saved so far is consistent; " + resume))
-				os.Exit(130)
+				quit("Quitting now.")
 			}
 		}
 	}()
@@ -146,7 +163,8 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 	if resumed {
 		out.note("continuing run %s (state in %s)", env.lab.State().RunID, env.store.Path())
 	}
-	ctx, stop := interrupts(cmd.Context(), out, "run 'ecr-vpce-lab up' to continue or 'ecr-vpce-lab down' to clean up")
+	ctx, stop := interrupts(cmd.Context(), out, "run 'ecr-vpce-lab up' to continue or 'ecr-vpce-lab down' to clean up",
+		func() { _ = env.writeTranscript("ecr-vpce-lab up") })
 	defer stop()
 	start := time.Now()
 	err := env.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight)
@@ -422,7 +440,8 @@ func newDownCmd() *cobra.Command {
 					return exitCode(1, "nothing was deleted")
 				}
 			}
-			ctx, stop := interrupts(cmd.Context(), env.out, "run 'ecr-vpce-lab down' again to finish")
+			ctx, stop := interrupts(cmd.Context(), env.out, "run 'ecr-vpce-lab down' again to finish",
+				func() { _ = env.writeTranscript("ecr-vpce-lab down") })
 			defer stop()
 			start := time.Now()
 			rep, derr := env.lab.Teardown(ctx, steps.TeardownOptions{All: all})

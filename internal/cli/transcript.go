@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 // path that cannot be written stops the command before anything is
 // created, not after. The script is written at the end.
 type transcriptFile struct {
+	// mu: a signal's quick exit may write while the command does.
+	mu   sync.Mutex
 	path string
 	f    *os.File
 	// created: the file did not exist, so a command that ends before
@@ -63,6 +66,11 @@ func (t *transcriptFile) write(tr *steps.Transcript, title string) (string, erro
 	if t == nil || tr == nil {
 		return "", nil
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.f == nil {
+		return "", nil
+	}
 	script := []byte(tr.Script(title, time.Now()))
 	if t.regular {
 		if err := t.f.Truncate(0); err != nil {
@@ -81,7 +89,12 @@ func (t *transcriptFile) write(tr *steps.Transcript, title string) (string, erro
 // close closes the file, and removes it when this command created it and
 // never wrote it (it stopped before the lab opened).
 func (t *transcriptFile) close() {
-	if t == nil || t.f == nil {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.f == nil {
 		return
 	}
 	_ = t.f.Close()
