@@ -176,12 +176,16 @@ func (a *accessible) policy(ctx context.Context, lab *steps.Lab) error {
 		break
 	}
 	var deny []string
+	allowAll := false
 	for {
-		ans := a.ask("Actions to deny, separated by commas? Press Enter for ecr:PutImage. Choices: " + strings.Join(denyChoices(), ", ") + ".")
+		ans := a.ask("Actions to deny, separated by commas? Press Enter for ecr:PutImage, or type none to deny nothing. Choices: " + strings.Join(denyChoices(), ", ") + ".")
 		if ans == "q" {
 			return context.Canceled
 		}
-		deny = nil
+		deny, allowAll = nil, ans == "none"
+		if allowAll {
+			break
+		}
 		for _, x := range strings.Split(ans, ",") {
 			if x = strings.TrimSpace(x); x != "" {
 				deny = append(deny, x)
@@ -200,6 +204,9 @@ func (a *accessible) policy(ctx context.Context, lab *steps.Lab) error {
 		return context.Canceled
 	}
 	doc, err := policy.Default(s.Account, s.Region, repo, deny)
+	if allowAll {
+		doc, err = policy.AllowAll(), nil
+	}
 	if err != nil {
 		return err
 	}

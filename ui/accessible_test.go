@@ -49,3 +49,20 @@ func TestAccessibleStopsOnQ(t *testing.T) {
 		t.Fatalf("%s", out.String())
 	}
 }
+
+// TestAccessibleDeniesNothing: "none" at the actions prompt applies a
+// policy that allows everything, and the push goes through.
+func TestAccessibleDeniesNothing(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	in := strings.NewReader(strings.Repeat("\n", 4) + "none\n" + strings.Repeat("\n", 6) + "y\n")
+	var out bytes.Buffer
+	if err := RunAccessible(context.Background(), in, &out, opts); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"With this policy, push on team-a/alpine is allowed.", "Test push: allowed. That is what the policy predicts.", "Nothing is left"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("missing %q in:\n%s", want, text)
+		}
+	}
+}

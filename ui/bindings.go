@@ -88,7 +88,9 @@ func (m *Model) bindings() []binding {
 			add(desc(k.Confirm, "choose"), actField, groupField)
 			add(k.ChoiceUp, actField, groupField)
 			add(k.ChoiceDown, actField, groupField)
-			add(k.FieldPrev, actField, groupField)
+			if m.picker.fields > 1 {
+				add(k.FieldPrev, actField, groupField)
+			}
 		}
 		add(k.Cancel, actCancel, groupStep)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)

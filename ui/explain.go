@@ -245,7 +245,7 @@ func (m *Model) finishSentence() string {
 	what := ""
 	if t, ok := m.tests[steps.PushTest]; ok {
 		if t.Outcome.Allowed {
-			what = ", and with the policy in force a push went through (press p to deny it again)."
+			what = m.keysIn(", and with the policy in force a push went through (press {Policy} to deny it again).")
 		} else {
 			what = ", and an endpoint policy refused a push your IAM role allows."
 		}
@@ -315,9 +315,9 @@ func (m *Model) shortARN(s string) string {
 // when the policy is the form's kind, otherwise in the JSON.
 func (m *Model) editWords(r refusal, e policy.Edit) string {
 	if r.form {
-		return "press p, untick " + r.action + " under Actions to deny, and apply."
+		return m.keysIn("press {Policy}, untick " + r.action + " under Actions to deny, and apply.")
 	}
-	return "press p and, in the JSON, " + e.Summary + "."
+	return m.keysIn("press {Policy} and, in the JSON, ") + e.Summary + "."
 }
 
 // formOf reads a policy the form can show: allow everything, then

@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"reflect"
+	"regexp"
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/huh/v2"
 )
@@ -203,3 +207,38 @@ type binding struct {
 	act   action
 	group group
 }
+
+// keyWord is a key as prose names it: "Enter", "esc", "T".
+func keyWord(b key.Binding) string {
+	k := b.Help().Key
+	if k == "enter" {
+		return "Enter"
+	}
+	return k
+}
+
+// keysIn fills {Name} in a sentence with the key the KeyMap binds to Name
+// ("Press {Teardown} to tear down" → "Press T to tear down"), so no text
+// names a key the KeyMap does not.
+func (k KeyMap) keysIn(s string) string {
+	if !strings.Contains(s, "{") {
+		return s
+	}
+	v := reflect.ValueOf(k)
+	return reBindingName.ReplaceAllStringFunc(s, func(name string) string {
+		f := v.FieldByName(name[1 : len(name)-1])
+		if !f.IsValid() {
+			return name
+		}
+		b, ok := f.Interface().(key.Binding)
+		if !ok {
+			return name
+		}
+		return keyWord(b)
+	})
+}
+
+var reBindingName = regexp.MustCompile(`\{[A-Z][A-Za-z]*\}`)
+
+// keysIn fills a sentence with the model's keys.
+func (m *Model) keysIn(s string) string { return m.c.Keys.keysIn(s) }

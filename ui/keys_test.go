@@ -137,3 +137,23 @@ func (f *fuzzer) withPolicy() {
 	f.m.st.Policy = mustDefault("ecr:PutImage")
 	f.m.st.PolicyTarget = steps.TargetBoth
 }
+
+// TestTextsNameKeysFromTheKeyMap: hints and prompts name keys only through
+// the KeyMap, so a key moved in the KeyMap moves in every sentence.
+func TestTextsNameKeysFromTheKeyMap(t *testing.T) {
+	k := DefaultKeyMap()
+	for _, info := range screens {
+		out := k.keysIn(info.hint)
+		if strings.Contains(out, "{") {
+			t.Errorf("%s: a key name the KeyMap does not have: %s", info.title, out)
+		}
+	}
+	if got := k.keysIn(screens[scrPolicy].hint); !strings.Contains(got, "Press "+k.JSON.Help().Key+" to edit the JSON") {
+		t.Errorf("the policy hint must name the JSON key: %s", got)
+	}
+	k.Teardown.SetKeys("X")
+	k.Teardown.SetHelp("X", "tear down")
+	if got := k.keysIn("Press {Teardown} now, {Next} later, {Nope} never"); got != "Press X now, Enter later, {Nope} never" {
+		t.Errorf("keysIn: %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
@@ -23,6 +24,9 @@ type workspacePicker struct {
 	isDark bool
 	width  int
 	keys   *huh.KeyMap
+	back   key.Binding
+	// fields is how many fields the form shows (the second round has two).
+	fields int
 }
 
 type choicesMsg struct {
@@ -55,7 +59,7 @@ func (m *Model) openPicker() tea.Cmd {
 		return nil
 	}
 	ws := m.st.Workspace
-	m.picker = &workspacePicker{vpc: ws.VpcID, subnet: ws.SubnetID, sg: ws.SecurityGroupID, isDark: m.c.Styles.IsDark, width: max(40, m.bodyWidth()-4), keys: m.c.Keys.FormKeys()}
+	m.picker = &workspacePicker{vpc: ws.VpcID, subnet: ws.SubnetID, sg: ws.SecurityGroupID, isDark: m.c.Styles.IsDark, width: max(40, m.bodyWidth()-4), keys: m.c.Keys.FormKeys(), back: m.c.Keys.Cancel}
 	lab, ctx := m.lab, m.ctx
 	return func() tea.Msg {
 		vpcs, err := lab.ListVPCs(ctx)
@@ -81,7 +85,7 @@ func (m *Model) gotChoices(msg choicesMsg) (tea.Model, tea.Cmd) {
 		if p.vpc == "" {
 			p.vpc = msg.vpcs[0].ID
 		}
-		p.stage = 1
+		p.stage, p.fields = 1, 1
 		p.form = huh.NewForm(huh.NewGroup(
 			huh.NewSelect[string]().Key("vpc").Title("VPC of your workspace").Options(options(msg.vpcs)...).Value(&p.vpc),
 		)).WithShowHelp(false).WithTheme(p.theme()).WithWidth(p.width).WithKeyMap(p.keys)
@@ -97,7 +101,7 @@ func (m *Model) gotChoices(msg choicesMsg) (tea.Model, tea.Cmd) {
 		if p.sg == "" {
 			p.sg = msg.groups[0].ID
 		}
-		p.stage = 3
+		p.stage, p.fields = 3, 2
 		p.form = huh.NewForm(huh.NewGroup(
 			huh.NewSelect[string]().Key("subnet").Title("Subnet of your workspace").Description("the endpoints get an address in it").Options(options(msg.subnets)...).Value(&p.subnet),
 			huh.NewSelect[string]().Key("sg").Title("Security group of your workspace").Description("the endpoints will accept HTTPS from it").Options(options(msg.groups)...).Value(&p.sg),
@@ -160,7 +164,7 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 func (p *workspacePicker) View(st Styles) string {
 	switch {
 	case p.err != "":
-		return st.Error.Render("✗ ") + p.err + "\n" + st.Faint.Render("esc goes back")
+		return st.Error.Render("✗ ") + p.err + "\n" + st.Faint.Render(keyWord(p.back)+" goes back")
 	case p.stage == 0 || p.stage == 2:
 		return st.Faint.Render("Reading the account's networks…")
 	case p.form != nil:

@@ -35,14 +35,14 @@ var screens = [numScreens]screenInfo{
 		title: "Preflight",
 		intro: "First the lab finds out who you are and which network your workspace is in. " +
 			"Then it checks what would make the endpoints fail later: the VPC's DNS settings, an endpoint that already exists, the repository.",
-		hint:  "A red line comes with the fix; press f to let the lab apply it for you, or fix it yourself and press k to check again.",
+		hint:  "A red line comes with the fix; press {Fix} to let the lab apply it for you, or fix it yourself and press {Check} to check again.",
 		steps: []steps.StepID{steps.StepDiscover, steps.StepPreflight},
 	},
 	scrWorkspace: {
 		title: "Workspace",
 		intro: "The workspace's network interface tells its VPC, subnet and security group; the subnet's route table steers its traffic. " +
 			"The endpoints go into this subnet, and the S3 gateway into this route table.",
-		hint: "When the subnet has no route table of its own, it uses the VPC's main table; the lab notices and uses that one. Press e to pick other IDs.",
+		hint: "When the subnet has no route table of its own, it uses the VPC's main table; the lab notices and uses that one. Press {EditIDs} to pick other IDs.",
 	},
 	scrSecurityGroup: {
 		title: "Security group",
@@ -63,7 +63,7 @@ var screens = [numScreens]screenInfo{
 		intro: "An endpoint policy is a second gate: a push your IAM role allows is still refused if the endpoint's policy says no. " +
 			"This one lets everything through except PutImage on one repository; the table shows what AWS would decide.",
 		hint: "One policy on both ECR endpoints is what AWS recommends: ecr.dkr carries pushes and pulls, ecr.api carries logins and listings. " +
-			"Press j to edit the JSON yourself; the lab refuses a policy AWS would reject.",
+			"Press {JSON} to edit the JSON yourself; the lab refuses a policy AWS would reject.",
 		steps: []steps.StepID{steps.StepPolicy},
 	},
 	scrEndpoints: {
@@ -77,14 +77,14 @@ var screens = [numScreens]screenInfo{
 		title: "Private DNS",
 		intro: "With private DNS the usual ECR host names resolve to the endpoints' addresses in your VPC, so Docker needs no new settings. " +
 			"The switch can lag behind the endpoints; the lab keeps looking until both names answer privately.",
-		hint:  "If the names stay public: the VPC needs both DNS attributes on, custom DHCP options must use the Amazon resolver, and no other private hosted zone may claim the names. Press s to go on without waiting.",
+		hint:  "If the names stay public: the VPC needs both DNS attributes on, custom DHCP options must use the Amazon resolver, and no other private hosted zone may claim the names. Press {Skip} to go on without waiting.",
 		steps: []steps.StepID{steps.StepDNS},
 	},
 	scrPush: {
 		title: "Push test",
 		intro: "The proof: the lab pushes team-a/alpine:v2 made of v1's layers, so only the last step is at stake, writing the manifest (ecr:PutImage). " +
 			"The policy denies exactly that, so the registry should refuse it.",
-		hint:  "Press p to change the policy and run the tests again: watch the same push go through once the Deny is gone.",
+		hint:  "Press {Policy} to change the policy and run the tests again: watch the same push go through once the Deny is gone.",
 		steps: []steps.StepID{steps.StepPush},
 	},
 	scrList: {
@@ -97,6 +97,6 @@ var screens = [numScreens]screenInfo{
 		title: "Finish",
 		intro: "ECR now goes through private endpoints, and an endpoint policy refused a push your IAM role allows. " +
 			"Interface endpoints are billed for every hour they exist, so tear them down when you are done.",
-		hint: "Press T to remove everything now. Press q to leave it running; run 'ecr-vpce-lab' again to come back, or 'ecr-vpce-lab down' to clean up later.",
+		hint: "Press {Teardown} to remove everything now. Press {Quit} to leave it running; run 'ecr-vpce-lab' again to come back, or 'ecr-vpce-lab down' to clean up later.",
 	},
 }

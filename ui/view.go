@@ -183,7 +183,7 @@ func (m *Model) helpView(height int) string {
 	if lipgloss.Width(body) > m.c.Width-6 {
 		body = strings.Join(cols, "\n\n")
 	}
-	box := st.Pane.Render(st.PaneTitle.Render("Keys that act now") + "\n\n" + body + "\n\n" + st.Faint.Render("esc closes this"))
+	box := st.Pane.Render(st.PaneTitle.Render("Keys that act now") + "\n\n" + body + "\n\n" + st.Faint.Render(m.keysIn("{Close} closes this")))
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, box)
 }
 
@@ -213,7 +213,7 @@ func (m *Model) bodyView(height int) string {
 		}
 		return "\n " + st.Spinner.Render(m.frame()) + " " + what
 	case phaseFatal:
-		return "\n " + st.Error.Render("✗ The lab cannot start") + "\n\n " + wrapIndent(m.fatal, w-4, " ") + "\n\n " + st.Faint.Render("Press Enter to quit.")
+		return "\n " + st.Error.Render("✗ The lab cannot start") + "\n\n " + wrapIndent(m.fatal, w-4, " ") + "\n\n " + st.Faint.Render(m.keysIn("Press {Next} to quit."))
 	case phaseResume:
 		return m.resumeView()
 	case phaseTeardown:
@@ -333,28 +333,28 @@ func (m *Model) actionLine() string {
 	}
 	switch {
 	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
-		return st.Action.Render("Edit the JSON; ctrl+s applies it, esc returns to the form.")
+		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy && m.editor != nil:
-		return st.Action.Render("Enter moves to the next field; Enter on the last one applies the policy.")
+		return st.Action.Render(m.keysIn("{Confirm} moves to the next field; {Confirm} on the last one applies the policy."))
 	case sc.status == steps.StatusDone && m.cur == scrFinish:
-		return st.Action.Render("Press T to tear everything down, or q to keep it running.")
+		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
 	case sc.status == steps.StatusDone || sc.status == steps.StatusSkipped || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
-		return st.Action.Render("Press Enter to continue.")
+		return st.Action.Render(m.keysIn("Press {Next} to continue."))
 	case m.cur == scrFinish:
-		return st.Action.Render("Press T to tear everything down, or q to keep it running.")
+		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
 	case sc.status == steps.StatusFailed && m.cur == scrPreflight && m.fixable():
-		return st.Action.Render("Press f to apply the fix, or Enter to check again.")
+		return st.Action.Render(m.keysIn("Press {Fix} to apply the fix, or {Next} to check again."))
 	case sc.status == steps.StatusFailed:
-		return st.Action.Render("Press Enter to try again.")
+		return st.Action.Render(m.keysIn("Press {Next} to try again."))
 	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
-		return st.Action.Render("Edit the JSON; ctrl+s applies it, esc returns to the form.")
+		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy:
 		return st.Action.Render("Tab moves between fields; Enter on the last one applies the policy.")
 	case m.cur == scrPush || m.cur == scrList:
-		return st.Action.Render("Press Enter to run the test.")
+		return st.Action.Render(m.keysIn("Press {Next} to run the test."))
 	}
 	l := m.runLabel()
-	return st.Action.Render("Press Enter to " + strings.ToLower(l[:1]) + l[1:] + ".")
+	return st.Action.Render(m.keysIn("Press {Next} to " + strings.ToLower(l[:1]) + l[1:] + "."))
 }
 
 func (m *Model) runLabel() string {
@@ -490,7 +490,7 @@ func (m *Model) workspaceBody(width int) string {
 	s := m.st
 	ws := s.Workspace
 	if ws.SubnetID == "" {
-		return st.Faint.Render("Not discovered yet. ") + st.Action.Render("Press e to choose the VPC, subnet and security group.")
+		return st.Faint.Render("Not discovered yet. ") + st.Action.Render(m.keysIn("Press {EditIDs} to choose the VPC, subnet and security group."))
 	}
 	rt := ws.RouteTableID
 	if ws.RouteTableMain {
@@ -795,7 +795,7 @@ func (m *Model) panes(width int) string {
 	st := m.c.Styles
 	var out []string
 	if m.showHint {
-		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+lipgloss.Wrap(screens[m.cur].hint, width-4, " ")))
+		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+lipgloss.Wrap(m.keysIn(screens[m.cur].hint), width-4, " ")))
 	}
 	if m.showCLI {
 		cmds := append([]steps.Command(nil), m.screens[m.cur].commands...)
@@ -870,7 +870,7 @@ func (m *Model) noAccountView() string {
 	}
 	return "\n" + indent(st.Title.Render("No AWS account here")+"\n\n"+
 		lipgloss.Wrap(why+" You can still do the whole lab: the sandbox is a replica of the lab's part of AWS that runs on this machine, answers the same API calls, and costs nothing.", m.c.Width-4, " ")+
-		"\n\n"+st.Action.Render("Press s to start the sandbox, or q to quit.")+
+		"\n\n"+st.Action.Render(m.keysIn("Press {Sandbox} to start the sandbox, or {Quit} to quit."))+
 		"\n"+st.Faint.Render("To use your account instead, configure credentials (aws configure, or an instance role) and run ecr-vpce-lab again."), 2)
 }
 
@@ -932,7 +932,7 @@ func (m *Model) teardownView() string {
 		if m.afterTD != nil {
 			next = "start a new run"
 		}
-		b.WriteString("\n\n" + st.Action.Render("Press Enter to "+next+"."))
+		b.WriteString("\n\n" + st.Action.Render(m.keysIn("Press {Next} to "+next+".")))
 	}
 	if m.c.Height < TallHeight {
 		// Every line counts on a small screen.
