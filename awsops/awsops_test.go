@@ -269,8 +269,18 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 	if _, _, err := cloud.DeleteEndpoints(ctx, ids); err != nil {
 		t.Fatalf("DeleteEndpoints: %v", err)
 	}
-	if err := cloud.WaitEndpointsGone(ctx, ids, nil); err != nil {
-		t.Fatalf("WaitEndpointsGone: %v", err)
+	enis := map[string][]string{}
+	for _, e := range eps {
+		enis[e.ID] = e.ENIIDs
+	}
+	var final []awsops.Removal
+	if err := cloud.WaitEndpointsReleased(ctx, ids, enis, func(rs []awsops.Removal) { final = rs }); err != nil {
+		t.Fatalf("WaitEndpointsReleased: %v", err)
+	}
+	for _, r := range final {
+		if !r.Released() {
+			t.Fatalf("not released at the end of the wait: %+v", r)
+		}
 	}
 	if err := cloud.WaitInterfacesReleased(ctx, g.ID, nil); err != nil {
 		t.Fatalf("WaitInterfacesReleased: %v", err)
@@ -713,5 +723,65 @@ func TestDryRunReportsRefusedActions(t *testing.T) {
 	_, _, err = cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("s3"), Type: awsops.Gateway, RouteTableIDs: []string{ws.RouteTableID}})
 	if problem.KindOf(err) != problem.Permission || !strings.Contains(problem.FixOf(err), "docs/iam-policy.json") {
 		t.Fatalf("CreateEndpoint without permission: %v / %s", err, problem.FixOf(err))
+	}
+}
+
+// TestWaitEndpointsReleased: after a delete, each poll is one
+// DescribeVpcEndpoints for the endpoints still deleting and one
+// DescribeNetworkInterfaces for the interfaces of those deleted; an
+// interface endpoint is deleted first and released once AWS lets its
+// interfaces go.
+func TestWaitEndpointsReleased(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Timing: sandbox.Timing{EndpointDelete: 100 * time.Millisecond, ENIRelease: 200 * time.Millisecond}})
+	cloud, log := cloudFor(t, sb, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
+	ctx := context.Background()
+	ws := sb.Workspace()
+	g, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _, err := cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("ecr.api"), Type: awsops.Interface,
+		SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{g.ID}, PrivateDNS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3, _, err := cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("s3"), Type: awsops.Gateway,
+		RouteTableIDs: []string{ws.RouteTableID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{api.ID, s3.ID}
+	if _, _, err := cloud.DeleteEndpoints(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	before := len(log.all())
+	var seen []string
+	polls := 0
+	err = cloud.WaitEndpointsReleased(ctx, ids, map[string][]string{api.ID: api.ENIIDs}, func(rs []awsops.Removal) {
+		polls++
+		r := rs[0]
+		state := "deleting"
+		switch {
+		case r.Released():
+			state = "released"
+		case r.Deleted:
+			state = "releasing"
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != state {
+			seen = append(seen, state)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(seen, ",") != "deleting,releasing,released" {
+		t.Fatalf("ecr.api went %v", seen)
+	}
+	calls := map[string]int{}
+	for _, c := range log.all()[before:] {
+		calls[c.Operation]++
+	}
+	if calls["DescribeVpcEndpoints"] > polls || calls["DescribeNetworkInterfaces"] > polls || len(calls) != 2 {
+		t.Fatalf("%d polls made %v", polls, calls)
 	}
 }

@@ -3,6 +3,7 @@ package awsops
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -340,37 +341,105 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 	}
 }
 
-// WaitEndpointsGone polls until none of the endpoints is visible any more
-// or all are deleted, for at most DependencyWait.
-func (c *Cloud) WaitEndpointsGone(ctx context.Context, ids []string, onPoll func([]Endpoint)) error {
+// Removal is where one deleted endpoint stands in a poll.
+type Removal struct {
+	ID string
+	// Deleted is set once DescribeVpcEndpoints says deleted, or no longer
+	// shows it.
+	Deleted bool
+	// Interfaces are its network interfaces that still exist (AWS
+	// releases an interface endpoint's after the endpoint is deleted).
+	Interfaces []string
+}
+
+// Released reports whether the endpoint is deleted and its network
+// interfaces are gone.
+func (r Removal) Released() bool { return r.Deleted && len(r.Interfaces) == 0 }
+
+// WaitEndpointsReleased polls, at the steady cadence, until the endpoints
+// are deleted and their network interfaces released, for at most
+// DependencyWait. enis holds each endpoint's interfaces as known before the
+// delete (more are learned from the polls). Each poll is at most one
+// DescribeVpcEndpoints, for the endpoints not yet deleted, and one
+// DescribeNetworkInterfaces, for the interfaces of those that are; onPoll
+// hears where every endpoint stands.
+func (c *Cloud) WaitEndpointsReleased(ctx context.Context, ids []string, enis map[string][]string, onPoll func([]Removal)) error {
 	p := c.pacer()
 	deadline := time.Now().Add(c.opts.DependencyWait)
+	rs := make([]Removal, len(ids))
+	known := map[string][]string{}
+	for i, id := range ids {
+		rs[i].ID = id
+		known[id] = append([]string(nil), enis[id]...)
+	}
 	for {
-		eps, err := c.Endpoints(ctx, ids...)
-		if err != nil {
-			return err
-		}
-		if onPoll != nil {
-			onPoll(eps)
-		}
-		left := 0
-		for _, e := range eps {
-			if !e.Gone() {
-				left++
+		var deleting []string
+		for _, r := range rs {
+			if !r.Deleted {
+				deleting = append(deleting, r.ID)
 			}
 		}
-		if left == 0 {
+		if len(deleting) > 0 {
+			eps, err := c.Endpoints(ctx, deleting...)
+			if err != nil {
+				return err
+			}
+			seen := map[string]Endpoint{}
+			for _, e := range eps {
+				seen[e.ID] = e
+			}
+			for i, r := range rs {
+				if r.Deleted {
+					continue
+				}
+				e, ok := seen[r.ID]
+				for _, n := range e.ENIIDs {
+					if !slices.Contains(known[r.ID], n) {
+						known[r.ID] = append(known[r.ID], n)
+					}
+				}
+				if !ok || e.Gone() {
+					rs[i].Deleted, rs[i].Interfaces = true, known[r.ID]
+				}
+			}
+		}
+		var lingering []string
+		for _, r := range rs {
+			if r.Deleted {
+				lingering = append(lingering, r.Interfaces...)
+			}
+		}
+		if len(lingering) > 0 {
+			ns, err := c.NetworkInterfaces(ctx, lingering...)
+			if err != nil {
+				return err
+			}
+			still := map[string]bool{}
+			for _, n := range ns {
+				still[n.ID] = true
+			}
+			for i, r := range rs {
+				rs[i].Interfaces = slices.DeleteFunc(slices.Clone(r.Interfaces), func(n string) bool { return !still[n] })
+			}
+		}
+		if onPoll != nil {
+			onPoll(slices.Clone(rs))
+		}
+		var left []string
+		for _, r := range rs {
+			switch {
+			case !r.Deleted:
+				left = append(left, r.ID+" (deleting)")
+			case len(r.Interfaces) > 0:
+				left = append(left, r.ID+" (its network interfaces "+strings.Join(r.Interfaces, ", ")+")")
+			}
+		}
+		if len(left) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			var states []string
-			for _, e := range eps {
-				if !e.Gone() {
-					states = append(states, e.ID+" "+e.State)
-				}
-			}
-			return problem.New(problem.Dependency, "wait for the endpoints to be deleted",
-				fmt.Sprintf("after %s, still there: %s", c.opts.DependencyWait.Round(time.Second), strings.Join(states, ", ")),
+			return problem.New(problem.Dependency, "wait for the endpoints to be deleted and their network interfaces released",
+				fmt.Sprintf("after %s, still there: %s", c.opts.DependencyWait.Round(time.Second), strings.Join(left, ", ")),
 				"check them in the VPC console, then run 'down' again")
 		}
 		if err := p.wait(ctx); err != nil {

@@ -240,8 +240,8 @@ func scenario(t *testing.T, cloud *awsops.Cloud, subnet, workspaceSG, account st
 		t.Fatalf("DeleteEndpoints: %v", err)
 	}
 	o.DeleteFailures = len(failed)
-	if err := cloud.WaitEndpointsGone(ctx, all, nil); err != nil {
-		t.Logf("WaitEndpointsGone: %v", err)
+	if err := cloud.WaitEndpointsReleased(ctx, all, nil, nil); err != nil {
+		t.Logf("WaitEndpointsReleased: %v", err)
 	} else {
 		o.GoneAfterDelete = true
 	}

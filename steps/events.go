@@ -37,6 +37,9 @@ const (
 	// EventState: the lab's state changed; State is a copy of it, so a UI
 	// keeps its own picture without calling back into the Lab.
 	EventState EventKind = "state"
+	// EventSkipped: the learner went on without the step; Reason says why
+	// and what that means. A skipped step is not a passed one.
+	EventSkipped EventKind = "skipped"
 )
 
 // ResourceEvent describes a resource in an event.
@@ -71,6 +74,7 @@ type Event struct {
 	Elapsed  time.Duration   `json:"elapsed,omitempty"`
 	Error    string          `json:"error,omitempty"`
 	Fix      string          `json:"fix,omitempty"`
+	Reason   string          `json:"reason,omitempty"`
 	ErrKind  problem.Kind    `json:"errorKind,omitempty"`
 	Err      error           `json:"-"`
 }

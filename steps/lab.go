@@ -296,9 +296,12 @@ type Step struct {
 	Summary string `json:"summary"`
 	// Mutates is set for steps that change AWS (they need confirmation).
 	Mutates bool `json:"mutates"`
-	run     func(l *Lab, ctx context.Context) error
-	check   func(l *Lab, ctx context.Context) (CheckResult, error)
-	undo    func(l *Lab, ctx context.Context) error
+	// Skippable is set for steps the learner may go on without (nothing
+	// later needs what they make); see Skip.
+	Skippable bool `json:"skippable,omitempty"`
+	run       func(l *Lab, ctx context.Context) error
+	check     func(l *Lab, ctx context.Context) (CheckResult, error)
+	undo      func(l *Lab, ctx context.Context) error
 }
 
 // StepInfo is a step and its last outcome, for step lists.
@@ -357,7 +360,7 @@ var allSteps = []Step{
 	{ID: StepEndpoints, Title: "VPC endpoints", Mutates: true,
 		Summary: "create ecr.dkr and ecr.api (interface, private DNS, with the policy) and s3 (gateway), then wait until available",
 		run:     (*Lab).runEndpoints, check: (*Lab).checkEndpoints, undo: (*Lab).undoEndpoints},
-	{ID: StepDNS, Title: "Private DNS",
+	{ID: StepDNS, Title: "Private DNS", Skippable: true,
 		Summary: "wait until both ECR host names resolve to private addresses in the VPC",
 		run:     (*Lab).runDNS, check: (*Lab).checkDNS, undo: (*Lab).undoNothing},
 	{ID: StepPush, Title: "Push test", Mutates: true,
@@ -460,6 +463,37 @@ func (l *Lab) fail(s Step, start time.Time, err error) error {
 	})
 	l.emit(s.ID, Event{Kind: EventFailed, Message: s.Title, Error: err.Error(), Fix: fix, ErrKind: kind, Err: err, Elapsed: time.Since(start)})
 	return &StepError{Step: s.ID, Title: s.Title, Err: err, Fix: fix}
+}
+
+// Skip records that the learner goes on without step id: it is saved as
+// skipped, never as done, with why (what it means for what follows), and
+// reported as an EventSkipped. Only a Skippable step can be skipped; a
+// step already done stays done. Like every operation it waits for the one
+// running (the caller stops that first, when it is the step to skip).
+func (l *Lab) Skip(id StepID, why string) error {
+	s, ok := stepByID(id)
+	if !ok {
+		return fmt.Errorf("unknown step %q", id)
+	}
+	if !s.Skippable {
+		return &problem.Error{Kind: problem.Invalid, Op: "skip " + s.Title, Message: "the later steps need what this step makes",
+			Fix: "run it (or fix what stops it); only the wait for private DNS can be skipped"}
+	}
+	l.op.Lock()
+	defer l.op.Unlock()
+	if l.read().Steps[id].Status.Passed() {
+		return nil
+	}
+	if err := l.update(func(st *State) {
+		if st.Steps == nil {
+			st.Steps = map[StepID]StepRecord{}
+		}
+		st.Steps[id] = StepRecord{Status: StatusSkipped, At: l.cfg.Now(), Message: why}
+	}); err != nil {
+		return err
+	}
+	l.emit(id, Event{Kind: EventSkipped, Message: s.Title, Reason: why})
+	return nil
 }
 
 // StepError is a failed step.

@@ -828,3 +828,113 @@ func TestStateReachesTheSinkAsEvents(t *testing.T) {
 		t.Fatalf("teardown must publish the emptied state: %+v", last)
 	}
 }
+
+// TestSkipIsNotAPass: a skipped step is saved and reported as skipped, with
+// its reason; only a skippable step can be skipped; running it later makes
+// it done, and skipping a done step changes nothing.
+func TestSkipIsNotAPass(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	if err := f.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy, steps.StepEndpoints); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.Skip(steps.StepEndpoints, "no"); problem.KindOf(err) != problem.Invalid || problem.FixOf(err) == "" {
+		t.Fatalf("Skip(endpoints) = %v", err)
+	}
+	f.reset()
+	if err := f.lab.Skip(steps.StepDNS, "the learner pressed s"); err != nil {
+		t.Fatal(err)
+	}
+	var ev []steps.Event
+	for _, e := range f.all() {
+		if e.Kind != steps.EventState {
+			ev = append(ev, e)
+		}
+	}
+	if len(ev) != 1 || ev[0].Kind != steps.EventSkipped || ev[0].Step != steps.StepDNS || ev[0].Reason != "the learner pressed s" || ev[0].Message != "Private DNS" {
+		t.Fatalf("events %+v", ev)
+	}
+	status := func() steps.StepStatus {
+		for _, s := range f.lab.Steps() {
+			if s.ID == steps.StepDNS {
+				return s.Status
+			}
+		}
+		return ""
+	}
+	if got := status(); got != steps.StatusSkipped || got.Passed() {
+		t.Fatalf("DNS step %q after a skip", got)
+	}
+	saved, err := f.store.Load()
+	if err != nil || saved.Steps[steps.StepDNS].Status != steps.StatusSkipped || saved.Steps[steps.StepDNS].Message != "the learner pressed s" {
+		t.Fatalf("saved %+v %v", saved.Steps[steps.StepDNS], err)
+	}
+	st, err := f.lab.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.Steps {
+		if s.ID == steps.StepDNS && s.Status != steps.StatusSkipped {
+			t.Fatalf("Status: DNS %q", s.Status)
+		}
+	}
+	if err := f.lab.Run(ctx, steps.StepDNS); err != nil || status() != steps.StatusDone {
+		t.Fatalf("DNS after running it: %q %v", status(), err)
+	}
+	if err := f.lab.Skip(steps.StepDNS, "later"); err != nil || status() != steps.StatusDone {
+		t.Fatalf("skipping a done step: %q %v", status(), err)
+	}
+}
+
+// TestTeardownSubStates: teardown reports each endpoint's way out as AWS
+// goes through it: deleting, deleted, then for an interface endpoint
+// waiting for its network interfaces and released; only then does the
+// security group go.
+func TestTeardownSubStates(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointDelete: 150 * time.Millisecond, ENIRelease: 300 * time.Millisecond}},
+		steps.Config{}, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.reset()
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string][]string{}
+	var groupDeleted, lastReleased int
+	var releasing *steps.ResourceEvent
+	for i, e := range f.all() {
+		if e.Kind != steps.EventResource {
+			continue
+		}
+		switch r := e.Resource; {
+		case r.Kind == steps.KindEndpoint:
+			states[r.Name] = append(states[r.Name], string(r.State))
+			if r.State == steps.ResReleased {
+				lastReleased = i
+			}
+			if r.State == steps.ResReleasing && releasing == nil {
+				releasing = r
+			}
+		case r.Kind == steps.KindSecurityGroup && r.State == steps.ResDeleted:
+			groupDeleted = i
+		}
+	}
+	want := map[string]string{
+		steps.EndpointDKR: "deleting,deleted,releasing,released",
+		steps.EndpointAPI: "deleting,deleted,releasing,released",
+		steps.EndpointS3:  "deleting,deleted",
+	}
+	for k, w := range want {
+		if got := strings.Join(states[k], ","); got != w {
+			t.Errorf("%s: %s, want %s", k, got, w)
+		}
+	}
+	if releasing == nil || !strings.Contains(releasing.Detail, "eni-") || releasing.State.Label() != "waiting for its network interfaces" || releasing.Since.IsZero() {
+		t.Errorf("releasing event %+v", releasing)
+	}
+	if groupDeleted < lastReleased {
+		t.Errorf("the security group went before the endpoints' interfaces were released")
+	}
+}

@@ -348,8 +348,31 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 	if err := ctx.Err(); err != nil {
 		return stopped(err)
 	}
+	// Each endpoint's network interfaces, while they are still listed: AWS
+	// releases an interface endpoint's only after the endpoint is deleted,
+	// and the endpoints' security group cannot go before they do.
+	enis, iface := map[string][]string{}, map[string]bool{}
+	for _, r := range st.Endpoints {
+		iface[r.ID] = r.Type == awsops.Interface
+	}
+	for _, e := range extra {
+		enis[e.ID], iface[e.ID] = e.ENIIDs, e.Type == awsops.Interface
+	}
+	if eps, err := l.cloud.Endpoints(ctx, ids...); err == nil {
+		for _, e := range eps {
+			enis[e.ID], iface[e.ID] = e.ENIIDs, e.Type == awsops.Interface
+		}
+	}
+	last := map[string]ResourceState{}
+	sub := func(id string, state ResourceState, detail string) {
+		if last[id] == state {
+			return
+		}
+		last[id] = state
+		l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: id, Name: name[id], State: state, Since: since, Detail: detail})
+	}
 	for _, id := range ids {
-		l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: id, Name: name[id], State: ResDeleting, Since: since})
+		sub(id, ResDeleting, "")
 	}
 	fctx, cancel := finish(ctx)
 	failed, cmd, err := l.cloud.DeleteEndpoints(fctx, ids)
@@ -359,49 +382,64 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 		return err
 	}
 	for id, ferr := range failed {
-		l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: id, Name: name[id], State: ResFailed, Detail: ferr.Error()})
+		sub(id, ResFailed, ferr.Error())
 		return ferr
 	}
-	gone := map[string]bool{}
-	markGone := func(id string) error {
-		if gone[id] {
-			return nil
+	var saveErr error
+	markGone := func(id string) {
+		if last[id] != ResDeleting {
+			return
 		}
-		gone[id] = true
-		ev := ResourceEvent{Kind: KindEndpoint, ID: id, Name: name[id], State: ResDeleted, Since: since}
-		l.resource(s, ev)
-		rep.Deleted = append(rep.Deleted, ev)
-		return l.update(func(x *State) {
+		sub(id, ResDeleted, "")
+		rep.Deleted = append(rep.Deleted, ResourceEvent{Kind: KindEndpoint, ID: id, Name: name[id], State: ResDeleted, Since: since})
+		if err := l.update(func(x *State) {
 			for k, r := range x.Endpoints {
 				if r.ID == id {
 					delete(x.Endpoints, k)
 				}
 			}
-		})
+		}); err != nil && saveErr == nil {
+			saveErr = err
+		}
 	}
-	var saveErr error
-	err = l.cloud.WaitEndpointsGone(ctx, ids, func(eps []awsops.Endpoint) {
-		present := map[string]bool{}
-		for _, e := range eps {
-			if !e.Gone() {
-				present[e.ID] = true
+	// deleting → deleted, then for an interface endpoint: waiting for its
+	// network interfaces → released. The group's line says what it waits
+	// for meanwhile.
+	var group *groupWaiting
+	if sg := l.read().SecurityGroup; sg != nil {
+		group = l.groupWaiter(s, sg.ID)
+	}
+	err = l.cloud.WaitEndpointsReleased(ctx, ids, enis, func(rs []awsops.Removal) {
+		lingering := 0
+		for _, r := range rs {
+			if r.Deleted {
+				lingering += len(r.Interfaces)
 			}
 		}
-		for _, id := range ids {
-			if !present[id] {
-				if err := markGone(id); err != nil && saveErr == nil {
-					saveErr = err
-				}
+		if group != nil {
+			group.report(lingering)
+		}
+		for _, r := range rs {
+			if !r.Deleted {
+				continue
+			}
+			markGone(r.ID)
+			switch {
+			case !iface[r.ID]:
+			case len(r.Interfaces) > 0:
+				sub(r.ID, ResReleasing, "AWS is releasing its network interface(s) "+strings.Join(r.Interfaces, ", ")+"; this takes a few minutes")
+			default:
+				sub(r.ID, ResReleased, "")
 			}
 		}
 	})
 	if err != nil {
 		return err
 	}
-	if saveErr != nil {
-		return saveErr
+	if group != nil {
+		group.done()
 	}
-	return nil
+	return saveErr
 }
 
 func order(key string) int {
@@ -431,27 +469,50 @@ func (l *Lab) waitInterfaces(ctx context.Context, s StepID, groupID string) erro
 	l.command(s, awsops.Command{Comment: "wait until the endpoints' network interfaces are released",
 		Shell: `until [ "$(aws ec2 describe-network-interfaces --filters Name=group-id,Values=` + groupID +
 			` --query 'length(NetworkInterfaces)' --output text --region ` + l.cloud.Region() + `)" = 0 ]; do sleep 5; done`})
-	reported := -1
-	name := ""
-	if sg := l.read().SecurityGroup; sg != nil && sg.ID == groupID {
-		name = sg.Name
-	}
-	since := l.cfg.Now()
-	err := l.cloud.WaitInterfacesReleased(ctx, groupID, func(ns []awsops.NetworkInterface) {
-		if len(ns) > 0 && len(ns) != reported {
-			reported = len(ns)
-			// AWS keeps a deleted endpoint's interfaces for minutes (up to
-			// five): say so, or a learner takes the wait for a hang.
-			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: groupID, Name: name, State: ResWaiting, Since: since,
-				Detail: fmt.Sprintf("%d endpoint network interface(s) still being released; AWS takes a few minutes", len(ns))})
-		}
-	})
-	if err == nil && reported > 0 {
-		// The line's detail said what it waited for; now it is over.
-		l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: groupID, Name: name, State: ResWaiting, Since: since,
-			Detail: fmt.Sprintf("the endpoints' network interfaces were released after %s", l.cfg.Now().Sub(since).Round(time.Second))})
+	w := l.groupWaiter(s, groupID)
+	err := l.cloud.WaitInterfacesReleased(ctx, groupID, func(ns []awsops.NetworkInterface) { w.report(len(ns)) })
+	if err == nil {
+		w.done()
 	}
 	return err
+}
+
+// groupWaiting tells, on the security group's line, what the group waits
+// for before it can go: the endpoints' network interfaces, which AWS keeps
+// for minutes after the endpoints are deleted (up to five): said so, or a
+// learner takes the wait for a hang.
+type groupWaiting struct {
+	l        *Lab
+	s        StepID
+	id, name string
+	since    time.Time
+	reported int
+}
+
+func (l *Lab) groupWaiter(s StepID, groupID string) *groupWaiting {
+	w := &groupWaiting{l: l, s: s, id: groupID, since: l.cfg.Now(), reported: -1}
+	if sg := l.read().SecurityGroup; sg != nil && sg.ID == groupID {
+		w.name = sg.Name
+	}
+	return w
+}
+
+// report says how many interfaces still hold the group, when that changes.
+func (w *groupWaiting) report(n int) {
+	if n > 0 && n != w.reported {
+		w.reported = n
+		w.l.resource(w.s, ResourceEvent{Kind: KindSecurityGroup, ID: w.id, Name: w.name, State: ResWaiting, Since: w.since,
+			Detail: fmt.Sprintf("%d endpoint network interface(s) still being released; AWS takes a few minutes", n)})
+	}
+}
+
+// done closes what the line said it waited for.
+func (w *groupWaiting) done() {
+	if w.reported > 0 {
+		w.l.resource(w.s, ResourceEvent{Kind: KindSecurityGroup, ID: w.id, Name: w.name, State: ResWaiting, Since: w.since,
+			Detail: fmt.Sprintf("the endpoints' network interfaces were released after %s", w.l.cfg.Now().Sub(w.since).Round(time.Second))})
+		w.reported = 0
+	}
 }
 
 // deleteGroup deletes a security group, backing off on DependencyViolation.

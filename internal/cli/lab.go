@@ -29,6 +29,7 @@ func newUpCmd() *cobra.Command {
 		policyFile, target                string
 		vpc, subnet, workspaceSG          string
 		dnsTimeout                        time.Duration
+		skipDNS                           bool
 	)
 	cmd := &cobra.Command{
 		Use:     "up",
@@ -84,7 +85,7 @@ func newUpCmd() *cobra.Command {
 				return err
 			}
 			defer env.close()
-			return runUp(cmd, env, &f, yes)
+			return runUp(cmd, env, &f, yes, skipDNS)
 		},
 	}
 	addLabFlags(cmd, &f, withOutput|withTranscript|withDocker)
@@ -100,6 +101,7 @@ func newUpCmd() *cobra.Command {
 	fl.BoolVar(&enableDNS, "enable-vpc-dns", false, "turn on the VPC's enableDnsSupport and enableDnsHostnames when they are off")
 	fl.BoolVar(&createRepo, "create-repo", false, "create the repository and push a small v1 when it is missing")
 	fl.DurationVar(&dnsTimeout, "dns-timeout", 10*time.Minute, "how long to wait for private DNS")
+	fl.BoolVar(&skipDNS, "skip-dns", false, "do not wait for private DNS (recorded as skipped; until the names resolve privately, tests may go the public way)")
 	return cmd
 }
 
@@ -157,7 +159,10 @@ func interrupts(ctx context.Context, out *printer, resume string, save func()) (
 	}
 }
 
-func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
+// skipDNSReason says what skipping the DNS wait means for what follows.
+const skipDNSReason = "went on without waiting for private DNS; until both names resolve to private addresses, requests may bypass the endpoints and their policy"
+
+func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) error {
 	out := env.out
 	resumed := env.lab.Resumed()
 	if resumed {
@@ -172,7 +177,12 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 		err = confirmUp(cmd, env)
 	}
 	if err == nil {
-		err = env.lab.RunSteps(ctx, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy, steps.StepEndpoints, steps.StepDNS)
+		err = env.lab.RunSteps(ctx, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy, steps.StepEndpoints)
+	}
+	if err == nil && skipDNS {
+		err = env.lab.Skip(steps.StepDNS, "--skip-dns: "+skipDNSReason)
+	} else if err == nil {
+		err = env.lab.RunSteps(ctx, steps.StepDNS)
 	}
 	terr := env.writeTranscript("ecr-vpce-lab up")
 	st := env.lab.State()
@@ -201,6 +211,9 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes bool) error {
 	if f.output != "json" {
 		out.line("")
 		out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) cost about $%.3f per hour while they exist.", cost.InterfaceEndpoints, cost.PerHour))
+		if skipDNS {
+			out.line(cliStyles.warn.Render("Private DNS was not checked (--skip-dns):") + " run 'ecr-vpce-lab status" + modeFlag(env) + "' to see whether the names resolve privately before you test.")
+		}
 		out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab test"+modeFlag(env)) + " to see the policy at work; " +
 			cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything.")
 	}
@@ -390,6 +403,17 @@ func printStatus(env *labEnv, s steps.Status) {
 			mark, st = "✔", cliStyles.ok
 		}
 		out.line(fmt.Sprintf("  %s %s", st.Render(mark), lookupText(l)))
+	}
+	for _, info := range s.Steps {
+		if info.Status == steps.StatusPending {
+			continue
+		}
+		mark, st := stepStyle(info.Status)
+		line := fmt.Sprintf("  %s %-34s %s", st.Render(mark), info.Title, st.Render(info.Status.Label()))
+		if info.Status != steps.StatusDone && info.Message != "" {
+			line += cliStyles.faint.Render(": " + info.Message)
+		}
+		out.line(line)
 	}
 	for _, name := range steps.TestNames {
 		if t, ok := s.Tests[name]; ok {

@@ -64,6 +64,21 @@ func stateStyle(state steps.ResourceState) (string, lipgloss.Style) {
 	return "✔", cliStyles.ok
 }
 
+// stepStyle draws a step status: ✔ done, ✘ failed, and the status's own
+// mark (– skipped, ■ stopped) in yellow, so a skipped step never reads as
+// a passed one.
+func stepStyle(status steps.StepStatus) (string, lipgloss.Style) {
+	switch status.Tone() {
+	case steps.ToneGood:
+		return "✔", cliStyles.ok
+	case steps.ToneBad:
+		return "✘", cliStyles.err
+	case steps.ToneNotice:
+		return status.Mark(), cliStyles.warn
+	}
+	return status.Mark(), cliStyles.faint
+}
+
 func (p *printer) event(e steps.Event) {
 	switch e.Kind {
 	case steps.EventStarted:
@@ -159,6 +174,13 @@ func (p *printer) event(e steps.Event) {
 		}
 	case steps.EventDone:
 		p.line(cliStyles.ok.Render("✔ ") + e.Message + " " + cliStyles.faint.Render("("+seconds(e.Elapsed)+")"))
+	case steps.EventSkipped:
+		mark, st := stepStyle(steps.StatusSkipped)
+		line := st.Render(mark+" ") + e.Message + " " + st.Render(steps.StatusSkipped.Label())
+		if e.Reason != "" {
+			line += ": " + e.Reason
+		}
+		p.line(line)
 	case steps.EventFailed:
 		p.line(cliStyles.err.Render("✘ ") + e.Message + ": " + e.Error)
 		if e.Fix != "" {
