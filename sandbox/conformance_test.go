@@ -432,8 +432,8 @@ func conformance() []behaviour {
 
 		// EC2: read operations a learner pokes at.
 		{area: "ec2", name: "DescribeInstances shows the workspace instance as IMDS does", tag: "MODEL",
-			aws:    "reservationSet/item/instancesSet/item with instanceId, imageId, instanceType, placement, privateIpAddress, subnetId, vpcId, groupSet, networkInterfaceSet, metadataOptions; the values IMDS gives",
-			source: "botocore ec2 DescribeInstancesResult; the IMDS match: INF",
+			aws:    "reservationSet/item/instancesSet/item with instanceId, imageId, instanceType, placement, privateIpAddress, subnetId, vpcId, groupSet, networkInterfaceSet, metadataOptions; the values IMDS gives; HttpTokens required with hop limit 2 where IMDSv2 is required",
+			source: "botocore ec2 DescribeInstancesResult; the IMDS match: INF; hop limit 2 for IMDSv2-only AMIs: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Image.html (ImdsSupport)",
 			check: func(f *conf) error {
 				body, err := f.ec2OK("DescribeInstances")
 				if err != nil {
@@ -460,8 +460,18 @@ func conformance() []behaviour {
 				if err != nil {
 					return err
 				}
-				if within(within(body, "metadataOptions"), "httpTokens") != "required" {
-					return fmt.Errorf("IMDSv2 required, metadataOptions: %s", within(body, "metadataOptions"))
+				if mo := within(body, "metadataOptions"); within(mo, "httpTokens") != "required" || within(mo, "httpPutResponseHopLimit") != "2" {
+					return fmt.Errorf("IMDSv2 required, metadataOptions: %s", mo)
+				}
+				// Where the token PUT dies on the way back (a container), the
+				// hop limit is 1, IMDSv2 or not.
+				g = newConf(f.t, Options{World: WorldVSCodeEC2, Faults: Faults{IMDSHopLimit: true}})
+				body, err = g.ec2OK("DescribeInstances")
+				if err != nil {
+					return err
+				}
+				if mo := within(body, "metadataOptions"); within(mo, "httpPutResponseHopLimit") != "1" {
+					return fmt.Errorf("hop limit fault, metadataOptions: %s", mo)
 				}
 				return nil
 			}},

@@ -148,6 +148,9 @@ func (x *ec2Ctx) instanceView(in *instance) xReservation {
 	if x.s.opts.IMDSv2Required {
 		v.MetadataOptions.HTTPTokens, v.MetadataOptions.HTTPPutResponseHopLimit = "required", 2
 	}
+	if x.s.def.Metadata.TokenPutBlocked || x.s.opts.Faults.IMDSHopLimit {
+		v.MetadataOptions.HTTPPutResponseHopLimit = 1 // why a container's token PUT goes unanswered
+	}
 	v.Monitoring.State = "disabled"
 	v.IamInstanceProfile.Arn = "arn:aws:iam::" + x.w.Account + ":instance-profile/" + x.w.Identity.RoleName
 	v.IamInstanceProfile.ID = x.w.Identity.ProfileID
