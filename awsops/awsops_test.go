@@ -548,6 +548,20 @@ func TestRegistryPushDeniedPullAndListAllowed(t *testing.T) {
 	if _, err := awsops.OpenLocalImage(dir, sandbox.RepoA, "v1"); !errors.Is(err, awsops.ErrNoLocalImage) {
 		t.Fatalf("OpenLocalImage of a damaged copy: %v", err)
 	}
+	// An expired login is 403 DENIED like a policy's refusal, but it is a
+	// credentials error to act on, not the policy's outcome.
+	reg.SetRefuser(func(*http.Request) string {
+		return "Your authorization token has expired. Reauthenticate and try again."
+	})
+	if res, _, err := cloud.PushImage(ctx, li, sandbox.RepoA, "v3"); problem.KindOf(err) != problem.ExpiredCredentials || res.Code != "" {
+		t.Fatalf("push with an expired token: %+v, kind %s: %v", res, problem.KindOf(err), err)
+	}
+	if res, _, err := cloud.Pull(ctx, sandbox.RepoA, "v1"); problem.KindOf(err) != problem.ExpiredCredentials || res.Code != "" ||
+		!strings.Contains(problem.FixOf(err), "log in afresh") {
+		t.Fatalf("pull with an expired token: %+v, kind %s: %v", res, problem.KindOf(err), err)
+	}
+	reg.SetRefuser(nil)
+
 	if _, err := cloud.RemoveLocalImage(ctx, li); err != nil {
 		t.Fatal(err)
 	}
@@ -555,7 +569,7 @@ func TestRegistryPushDeniedPullAndListAllowed(t *testing.T) {
 		t.Fatalf("the local copy is still there: %v", err)
 	}
 
-	// A wrong password is an error, not a refusal.
+	// A wrong password (400 DENIED) is an error, not a refusal.
 	reg2 := labtest.StartRegistry(t, func(string) bool { return false })
 	bad, _ := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = reg2.Addr })
 	_, _, err = bad.SaveImage(ctx, sandbox.RepoA, "v1", filepath.Join(t.TempDir(), "image"))
@@ -683,6 +697,36 @@ esac
 	}
 	if _, err := os.Stat(filepath.Join(dir, "unused")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("with docker, nothing is written to the state directory: %v", err)
+	}
+}
+
+// TestDockerTokenExpired: docker printing ECR's expired-token DENIED is a
+// credentials error, not the policy refusing the push.
+func TestDockerTokenExpired(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	dir := t.TempDir()
+	script := `#!/bin/sh
+case "$1" in
+login) cat > /dev/null; echo "Login Succeeded" ;;
+pull) echo "Error response from daemon: pull access denied for x/team-a/alpine: denied: Your authorization token has expired. Reauthenticate and try again." >&2; exit 1 ;;
+tag) ;;
+push) echo "The push refers to repository [x/team-a/alpine]"; echo "denied: Your authorization token has expired. Reauthenticate and try again."; exit 1 ;;
+esac
+`
+	docker := filepath.Join(dir, "docker")
+	if err := os.WriteFile(docker, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.DockerCLI = docker; o.RegistryAddr = "127.0.0.1:5000" })
+	ctx := context.Background()
+	li := awsops.LocalImage{Docker: true, Pulled: true, Repository: sandbox.RepoA, Tag: "v1", Addr: "127.0.0.1:5000"}
+	res, _, err := cloud.PushImage(ctx, li, sandbox.RepoA, "v2")
+	if problem.KindOf(err) != problem.ExpiredCredentials || res.Code != "" {
+		t.Fatalf("docker push with an expired token: %+v, kind %s: %v", res, problem.KindOf(err), err)
+	}
+	pull, _, err := cloud.Pull(ctx, sandbox.RepoA, "v1")
+	if problem.KindOf(err) != problem.ExpiredCredentials || pull.Code != "" {
+		t.Fatalf("docker pull with an expired token: %+v, kind %s: %v", pull, problem.KindOf(err), err)
 	}
 }
 

@@ -145,6 +145,7 @@ func (c *Cloud) SaveImage(ctx context.Context, repo, tag, dir string) (LocalImag
 		err = writeLayout(dir, img, repo+":"+tag)
 	}
 	if err != nil {
+		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
 			action := refusedAction(rt.steps())
 			return LocalImage{}, cmds, &problem.Error{Kind: problem.Denied, Op: op, Code: o.Code, Message: o.Message, Err: err,
@@ -253,6 +254,7 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 		}
 	}
 	if err != nil {
+		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
 			o.Action = refusedAction(rt.steps())
 			res.Outcome = o
@@ -359,7 +361,7 @@ func (c *Cloud) dockerPushLocal(ctx context.Context, li LocalImage, repo, tag st
 			res.Outcome = o
 			return res, cmds, nil
 		}
-		return res, cmds, problem.New(problem.Local, "docker push", strings.TrimSpace(out), "check that docker is running")
+		return res, cmds, dockerError("docker push", out, "check that docker is running")
 	}
 	res.Allowed = true
 	return res, cmds, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -376,7 +377,63 @@ func registryRefusal(err error) (Outcome, bool) {
 	} else {
 		o.Message = te.Error()
 	}
+	if tokenProblem("", o.Message, nil) != nil {
+		return Outcome{}, false // the login token, not a policy
+	}
 	return o, true
+}
+
+// headDetail finds out whether a refused HEAD was refused for the login
+// token: a HEAD answer has no body, so a 403 to one (every request, once
+// the token expired) carries no reason. The same URL is asked with GET,
+// whose refusal has the body. err is returned, with ECR's sentence about
+// the token added when that was the reason.
+func (c *Cloud) headDetail(ctx context.Context, a registryAuth, err error) error {
+	var te *transport.Error
+	if !errors.As(err, &te) || te.Request == nil || te.Request.Method != http.MethodHead || len(te.Errors) > 0 ||
+		(te.StatusCode != http.StatusForbidden && te.StatusCode != http.StatusBadRequest) {
+		return err
+	}
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, te.Request.URL.String(), nil)
+	if rerr != nil {
+		return err
+	}
+	req.SetBasicAuth(a.user, a.password)
+	resp, rerr := c.http.Do(req)
+	if rerr != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 400 {
+		return err // allowed to read, refused to check: no sentence to add
+	}
+	var body struct {
+		Errors []transport.Diagnostic `json:"errors"`
+	}
+	// Only a sentence about the token is taken over: a policy's refusal of
+	// the GET would name another action than the HEAD's.
+	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body) == nil && len(body.Errors) > 0 &&
+		tokenProblem("", body.Errors[0].Message, nil) != nil {
+		te.Errors = body.Errors
+	}
+	return err
+}
+
+// tokenProblem recognises ECR's answers about the login token itself, which
+// come as DENIED like a policy's refusal (an expired token 403, a token it
+// did not issue 400) and are told apart only by their sentence; nil when msg
+// is not one of them.
+func tokenProblem(op, msg string, err error) *problem.Error {
+	m := strings.ToLower(msg)
+	switch {
+	case strings.Contains(m, "authorization token has expired"):
+		return &problem.Error{Kind: problem.ExpiredCredentials, Op: op, Code: string(transport.DeniedErrorCode), Message: msg, Err: err,
+			Fix: "the registry login expired (a token lasts 12 hours, or only as long as the temporary credentials it came from): run the command again to log in afresh"}
+	case strings.Contains(m, "authorization token is invalid"):
+		return &problem.Error{Kind: problem.InvalidCredentials, Op: op, Code: string(transport.DeniedErrorCode), Message: msg, Err: err,
+			Fix: "the registry did not accept the login token: it must come from 'aws ecr get-login-password' for this registry's region and account; run the command again"}
+	}
+	return nil
 }
 
 func hasCode(te *transport.Error, code transport.ErrorCode) bool {
@@ -394,11 +451,14 @@ func registryError(op string, err error) error {
 		msg := te.Error()
 		if len(te.Errors) > 0 {
 			msg = te.Errors[0].String()
+			if p := tokenProblem(op, te.Errors[0].Message, err); p != nil {
+				return p
+			}
 		}
 		switch te.StatusCode {
 		case http.StatusUnauthorized:
 			return &problem.Error{Kind: problem.InvalidCredentials, Op: op, Code: "UNAUTHORIZED", Message: msg, Err: err,
-				Fix: "the registry refused the login token: run the command again (tokens last 12 hours)"}
+				Fix: "the registry asked for a login the lab did not give: run the command again; if it persists, check ECR_REGISTRY and --region"}
 		case http.StatusNotFound:
 			return &problem.Error{Kind: problem.NotFound, Op: op, Code: "NOT_FOUND", Message: msg, Err: err,
 				Fix: "the repository or tag does not exist: pass --create-repo to 'up', or push the tag first"}
@@ -448,6 +508,7 @@ func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Comma
 	}
 	opts, rt := c.remoteOptions(ctx, a)
 	deny := func(err error) (PullResult, []Command, error) {
+		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
 			o.Action = refusedAction(rt.steps())
 			res.Outcome = o
@@ -511,6 +572,7 @@ func (c *Cloud) SeedImage(ctx context.Context, repo, tag string) ([]Command, err
 	}
 	opts, _ := c.remoteOptions(ctx, a)
 	if err := remote.Write(ref, img, opts...); err != nil {
+		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
 			return cmds, &problem.Error{Kind: problem.Denied, Op: "push " + repo + ":" + tag, Code: o.Code, Message: o.Message,
 				Fix: "an endpoint policy refuses the push: create the image before the endpoints, or run 'down' first"}
@@ -534,15 +596,28 @@ func (c *Cloud) docker(ctx context.Context, stdin string, args ...string) (strin
 	return out.String(), err
 }
 
-// dockerDenied finds the "denied: ..." line docker prints for a refusal.
+// dockerDenied finds the "denied: ..." line docker prints for a refusal
+// (not one about the login token: see dockerError).
 func dockerDenied(out string) (Outcome, bool) {
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
-		if msg, ok := strings.CutPrefix(line, "denied: "); ok {
+		if msg, ok := strings.CutPrefix(line, "denied: "); ok && tokenProblem("", msg, nil) == nil {
 			return Outcome{Code: "DENIED", Message: msg}, true
 		}
 	}
 	return Outcome{}, false
+}
+
+// dockerError is a failed docker command's error: the login token's
+// problem when docker printed one, else what it printed.
+func dockerError(op, out, fix string) error {
+	for _, line := range strings.Split(out, "\n") {
+		_, msg, ok := strings.Cut(strings.TrimSpace(line), "denied: ")
+		if p := tokenProblem(op, msg, nil); ok && p != nil {
+			return p
+		}
+	}
+	return problem.New(problem.Local, op, strings.TrimSpace(out), fix)
 }
 
 func (c *Cloud) dockerLogin(ctx context.Context) (registryAuth, error) {
@@ -569,7 +644,7 @@ func (c *Cloud) dockerPull(ctx context.Context, repo, tag string) (PullResult, [
 			res.Outcome = o
 			return res, cmds, nil
 		}
-		return res, cmds, problem.New(problem.Local, "docker pull", strings.TrimSpace(out), "check that docker is running")
+		return res, cmds, dockerError("docker pull", out, "check that docker is running")
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if d, ok := strings.CutPrefix(strings.TrimSpace(line), "Digest: "); ok {

@@ -23,8 +23,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// Refuser decides whether a registry request is refused; it returns the
-// refusal's message ("" lets the request through).
+// Refuser decides whether a registry request is refused (403 DENIED, as an
+// endpoint policy or an expired token is); it returns the refusal's message
+// ("" lets the request through).
 type Refuser func(r *http.Request) string
 
 // Registry is a running test registry.
@@ -65,12 +66,20 @@ func StartRegistry(t testing.TB, check func(password string) bool) *Registry {
 		reg.requests = append(reg.requests, r.Method+" "+r.URL.Path)
 		deny := reg.deny
 		reg.mu.Unlock()
+		// As ECR answers: no credentials, a 401 challenge in plain text;
+		// credentials it did not issue, 400 DENIED.
 		user, pw, ok := r.BasicAuth()
-		if !ok || user != "AWS" || (check != nil && !check(pw)) {
+		if !ok {
 			w.Header().Set("Www-Authenticate", `Basic realm="https://`+reg.Addr+`/",service="ecr.amazonaws.com"`)
-			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
+			_, _ = io.WriteString(w, "Not Authorized\n")
+			return
+		}
+		if user != "AWS" || (check != nil && !check(pw)) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"errors":[{"code":"DENIED","message":"Your Authorization Token is invalid."}]}`)
 			return
 		}
 		if deny != nil {
