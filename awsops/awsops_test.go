@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +21,8 @@ import (
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/labtest"
 	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 )
@@ -66,12 +69,10 @@ func (c *calls) all() []awsops.Call {
 
 func cloudFor(t *testing.T, sb *sandbox.Sandbox, mod func(*awsops.Options)) (*awsops.Cloud, *calls) {
 	t.Helper()
-	cr := sb.Credentials()
-	cfg := awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey)
-	cfg.Retryer = fastRetries
 	log := &calls{}
-	opts := awsops.Options{Config: cfg, BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-		Poll: time.Millisecond, DependencyWait: 5 * time.Second, Observer: log.add}
+	opts := sandboxlab.Options(sb)
+	opts.Config.Retryer = fastRetries
+	opts.Poll, opts.DependencyWait, opts.Observer = time.Millisecond, 5*time.Second, log.add
 	if mod != nil {
 		mod(&opts)
 	}
@@ -644,6 +645,43 @@ func TestCommandQuoting(t *testing.T) {
 	}
 	if awsops.ShellQuote("") != "''" || awsops.ShellQuote("a b") != "'a b'" {
 		t.Fatal("quoting of empty or spaced strings")
+	}
+}
+
+// TestShellQuoteRoundTrips hands quoted words to a POSIX shell and reads
+// them back unchanged: every byte a value may hold, the characters a shell
+// gives a meaning to, and % (a sandbox's exports and the policy's URL
+// escapes have it).
+func TestShellQuoteRoundTrips(t *testing.T) {
+	sh := testtool.Require(t, "sh", "")
+	words := []string{"", "plain", "a b", "it's", `"dq"`, "$HOME", "${X:-y}", "`id`", "$(id)", "a;b", "a&b", "a|b", "a>b", "<a",
+		"*", "?", "[ab]", "~", "~root", "{a,b}", "a\\b", "!x", "#x", "x#", "%", "50%", "%2F", "a=b", "-n", "--", "\t\n", "tab\tnewline\n",
+		"http://127.0.0.1:4566/?q=1&r=%20", "arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine", "é ü 中", "\x01\x7f"}
+	var all []byte
+	for b := 1; b < 256; b++ {
+		all = append(all, byte(b))
+	}
+	words = append(words, string(all))
+	// A quoting mistake runs the word: let it write only into a scratch
+	// directory.
+	scratch := t.TempDir()
+	for _, w := range words {
+		// printf %s prints the word as the shell passed it, byte for byte.
+		cmd := exec.Command(sh, "-c", "printf %s "+awsops.ShellQuote(w))
+		cmd.Dir = scratch
+		out, err := cmd.Output()
+		if err != nil {
+			t.Errorf("%q quoted as %s: %v", w, awsops.ShellQuote(w), err)
+			continue
+		}
+		if string(out) != w {
+			t.Errorf("%q quoted as %s came back as %q", w, awsops.ShellQuote(w), out)
+		}
+	}
+	for _, w := range []string{"plain", "a=b", "50%", "us-west-2", "team-a/alpine", "127.0.0.1:4566", "a,b", "user@host", "a+b"} {
+		if q := awsops.ShellQuote(w); q != w {
+			t.Errorf("%q needs no quotes, got %s", w, q)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -46,18 +47,8 @@ func (f *fixture) reset() {
 // sandboxCloud points a Cloud at the sandbox: every address 127.0.0.1.
 func sandboxCloud(t *testing.T, sb *sandbox.Sandbox, observer func(awsops.Call), mod func(*awsops.Options)) *awsops.Cloud {
 	t.Helper()
-	cr := sb.Credentials()
-	opts := awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
-		BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-		Poll: time.Millisecond, DependencyWait: 10 * time.Second, Observer: observer}
-	for _, e := range sb.Env() {
-		switch e.Name {
-		case "ECR_REGISTRY":
-			opts.RegistryAddr = e.Value
-		case "LAB_DNS_SERVER":
-			opts.DNSServer = e.Value
-		}
-	}
+	opts := sandboxlab.Options(sb)
+	opts.Poll, opts.DependencyWait, opts.Observer = time.Millisecond, 10*time.Second, observer
 	if opts.RegistryAddr == "" || opts.DNSServer == "" {
 		t.Fatalf("the sandbox exports no ECR_REGISTRY / LAB_DNS_SERVER: %v", sb.Env())
 	}

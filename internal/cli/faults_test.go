@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -37,15 +38,21 @@ func newFaultLab(t *testing.T, opts sandbox.Options) *faultLab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sb.Close() })
-	cr := sb.Credentials()
 	// The inspector's own calls are never faulted: it asks the world
 	// directly (its keys are the sandbox's, its retries patient).
-	cloud, err := awsops.New(awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
-		BaseEndpoint: sb.Endpoint(), LoopbackOnly: true, IMDSDisabled: true})
+	return &faultLab{t: t, home: home, state: state, sb: sb, cloud: inspector(t, sandboxlab.Options(sb))}
+}
+
+// inspector is a Cloud with which a test looks at a sandbox's world: its
+// APIs only, never its metadata service.
+func inspector(t *testing.T, o awsops.Options) *awsops.Cloud {
+	t.Helper()
+	o.IMDSDisabled = true
+	c, err := awsops.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &faultLab{t: t, home: home, state: state, sb: sb, cloud: cloud}
+	return c
 }
 
 // run runs the program in-process; stdout and stderr are joined, as a

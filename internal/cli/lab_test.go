@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/ptytest"
+	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 )
@@ -236,11 +236,7 @@ func TestTranscriptRunsWithAWSCLI(t *testing.T) {
 	if !strings.Contains(out, "VPCE_SG_ID=sg-") || !strings.Contains(out, "DKR_VPCE_ID=vpce-") {
 		t.Fatalf("up.sh output:\n%s", out)
 	}
-	cr := sb.Credentials()
-	cloud, err := awsops.New(awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey), BaseEndpoint: sb.Endpoint(), LoopbackOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cloud := inspector(t, sandboxlab.Options(sb))
 	eps, err := cloud.TaggedEndpoints(context.Background(), "ecr-vpce-lab:run", "")
 	if err != nil || len(eps) != 3 {
 		t.Fatalf("after up.sh: %d tagged endpoints, %v", len(eps), err)

@@ -14,6 +14,7 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -317,7 +318,7 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 		if errors.As(err, &le) {
 			// The sandbox serving this world announces itself in it.
 			if env, pid, rerr := sandbox.Running(dir); rerr == nil {
-				opts := optionsFromEnv(func(name string) string { return envValue(env, name) })
+				opts := sandboxlab.FromExports(env)
 				return opts, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", pid, opts.BaseEndpoint), nil, nil
 			}
 			opts, ok := runningSandbox()
@@ -329,12 +330,7 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 		}
 		return awsops.Options{}, "", nil, exitCode(1, "starting the sandbox: %v", err)
 	}
-	cr := sb.Credentials()
-	opts := awsops.Options{
-		Config:       awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
-		BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-	}
-	applySandboxExtras(sb, &opts)
+	opts := sandboxlab.FromExports(sb.Env())
 	if timing == sandbox.Instant {
 		opts.Poll = 5 * time.Millisecond
 	}
@@ -353,39 +349,7 @@ func runningSandbox() (awsops.Options, bool) {
 	if !strings.HasPrefix(ep, "http://127.0.0.1:") {
 		return awsops.Options{}, false
 	}
-	return optionsFromEnv(os.Getenv), true
-}
-
-// optionsFromEnv builds the Cloud overrides from a sandbox's export lines.
-func optionsFromEnv(get func(string) string) awsops.Options {
-	return awsops.Options{
-		Config:       awsops.StaticConfig(get("AWS_REGION"), get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")),
-		BaseEndpoint: get("AWS_ENDPOINT_URL"), IMDSEndpoint: get("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
-		RegistryAddr: get("ECR_REGISTRY"), DNSServer: get("LAB_DNS_SERVER"),
-		LoopbackOnly: true,
-	}
-}
-
-func envValue(env []sandbox.EnvVar, name string) string {
-	for _, e := range env {
-		if e.Name == name {
-			return e.Value
-		}
-	}
-	return ""
-}
-
-// applySandboxExtras points the registry and DNS at the sandbox's, from the
-// exports it documents (ECR_REGISTRY, LAB_DNS_SERVER).
-func applySandboxExtras(sb *sandbox.Sandbox, o *awsops.Options) {
-	for _, e := range sb.Env() {
-		switch e.Name {
-		case "ECR_REGISTRY":
-			o.RegistryAddr = e.Value
-		case "LAB_DNS_SERVER":
-			o.DNSServer = e.Value
-		}
-	}
+	return sandboxlab.FromEnv(os.Getenv), true
 }
 
 func lookDocker() (string, error) {

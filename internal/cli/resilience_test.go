@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -124,11 +125,7 @@ func (h *procHome) startSandbox(args ...string) *sandboxProc {
 	}
 	// An inspector of the world, with patient retries (the sandbox may be
 	// throttling).
-	cfg := awsops.StaticConfig(sp.env["AWS_REGION"], sp.env["AWS_ACCESS_KEY_ID"], sp.env["AWS_SECRET_ACCESS_KEY"])
-	sp.cloud, err = awsops.New(awsops.Options{Config: cfg, BaseEndpoint: sp.env["AWS_ENDPOINT_URL"], LoopbackOnly: true, IMDSDisabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp.cloud = inspector(t, sandboxlab.FromEnv(func(name string) string { return sp.env[name] }))
 	vpcs, err := sp.cloud.ListVPCs(context.Background())
 	if err != nil || len(vpcs) != 1 {
 		t.Fatalf("the sandbox's VPCs: %v %v", vpcs, err)
@@ -519,12 +516,7 @@ func TestDamagedStateFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sb.Close()
-			cr := sb.Credentials()
-			cloud, err := awsops.New(awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey), BaseEndpoint: sb.Endpoint(), LoopbackOnly: true, IMDSDisabled: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertNothingLeft(t, cloud, sb.Workspace().VpcID, nil)
+			assertNothingLeft(t, inspector(t, sandboxlab.Options(sb)), sb.Workspace().VpcID, nil)
 		})
 	}
 }

@@ -2,11 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 )
@@ -105,7 +105,7 @@ func newSandboxCmd() *cobra.Command {
 			defer sb.Close()
 			out := cmd.OutOrStdout()
 			for _, e := range sb.Env() {
-				fmt.Fprintf(out, "export %s=%s\n", e.Name, shellQuote(e.Value))
+				fmt.Fprintf(out, "export %s=%s\n", e.Name, awsops.ShellQuote(e.Value))
 			}
 			if !sb.Fresh() && faults.ShapesWorld() {
 				fmt.Fprintln(cmd.ErrOrStderr(), "ecr-vpce-lab sandbox: the world faults apply to a new world only; this one was loaded from "+sb.StateDir()+" (add --reset)")
@@ -145,12 +145,4 @@ func newSandboxCmd() *cobra.Command {
 	addWorldFlags(f, &wf)
 	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, ...): refused as AWS refuses them")
 	return cmd
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -1,8 +1,9 @@
-// Package sandboxlab connects the lab to a running sandbox, for tests: the
-// awsops options that point every client at it (the APIs, the metadata
-// service, the registry, DNS), loopback only, with dummy credentials. It
-// keeps that wiring in one place, and lets the wizard's tests build a lab
-// without importing awsops themselves.
+// Package sandboxlab connects the lab to a sandbox: the awsops options that
+// point every client at it (the APIs, the metadata service, the registry,
+// DNS), loopback only, with its dummy credentials. The command line uses it
+// for a sandbox it starts and for one already serving; tests use it for
+// theirs. It keeps that wiring in one place, and lets the wizard's tests
+// build a lab without importing awsops themselves.
 //
 // It must not be imported by the sandbox's own tests: a server tested
 // through its client's code cannot catch the client's mistakes.
@@ -16,20 +17,35 @@ import (
 	"ecr-vpce-lab/steps"
 )
 
+// FromEnv returns the awsops options for the sandbox whose exports get
+// looks up (the lines 'ecr-vpce-lab sandbox' prints: AWS_ENDPOINT_URL,
+// AWS_ACCESS_KEY_ID, ..., ECR_REGISTRY, LAB_DNS_SERVER).
+func FromEnv(get func(name string) string) awsops.Options {
+	return awsops.Options{
+		Config:       awsops.StaticConfig(get("AWS_REGION"), get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")),
+		BaseEndpoint: get("AWS_ENDPOINT_URL"), IMDSEndpoint: get("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+		RegistryAddr: get("ECR_REGISTRY"), DNSServer: get("LAB_DNS_SERVER"),
+		LoopbackOnly: true,
+	}
+}
+
+// FromExports is FromEnv over a sandbox's export list (Sandbox.Env, or what
+// sandbox.Running reads from a serving one).
+func FromExports(env []sandbox.EnvVar) awsops.Options {
+	return FromEnv(func(name string) string {
+		for _, e := range env {
+			if e.Name == name {
+				return e.Value
+			}
+		}
+		return ""
+	})
+}
+
 // Options are awsops options that reach sb and nothing else, polling fast.
 func Options(sb *sandbox.Sandbox) awsops.Options {
-	cr := sb.Credentials()
-	o := awsops.Options{Config: awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey),
-		BaseEndpoint: sb.Endpoint(), IMDSEndpoint: sb.IMDSEndpoint(), LoopbackOnly: true,
-		Poll: 5 * time.Millisecond}
-	for _, e := range sb.Env() {
-		switch e.Name {
-		case "ECR_REGISTRY":
-			o.RegistryAddr = e.Value
-		case "LAB_DNS_SERVER":
-			o.DNSServer = e.Value
-		}
-	}
+	o := FromExports(sb.Env())
+	o.Poll = 5 * time.Millisecond
 	return o
 }
 
