@@ -438,8 +438,4 @@ func TestSandboxCommandFaultFlags(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testtool.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtool.Main(m) }

@@ -184,22 +184,11 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 	} else if err == nil {
 		err = env.lab.RunSteps(ctx, steps.StepDNS)
 	}
-	terr := env.writeTranscript("ecr-vpce-lab up")
 	st := env.lab.State()
 	cost := env.lab.Cost()
-	if f.output == "json" {
-		res := map[string]any{"ok": err == nil, "runId": st.RunID, "mode": st.Mode, "state": st, "cost": cost,
-			"elapsedSeconds": time.Since(start).Seconds(), "apiCalls": env.stats.snapshot()}
-		addErr(res, err)
-		if werr := writeJSON(cmd.OutOrStdout(), res); werr != nil {
-			return werr
-		}
-	}
-	if f.verbose {
-		out.note("%s in %s", env.stats.summary(), seconds(time.Since(start)))
-	}
-	if terr != nil {
-		return exitCode(1, "%v", terr)
+	res := map[string]any{"ok": err == nil, "runId": st.RunID, "mode": st.Mode, "state": st, "cost": cost}
+	if ferr := env.finish(cmd, f, "ecr-vpce-lab up", start, res, err); ferr != nil {
+		return ferr
 	}
 	var declined *exitError
 	if errors.As(err, &declined) {
@@ -216,6 +205,29 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 		}
 		out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab test"+modeFlag(env)) + " to see the policy at work; " +
 			cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything.")
+	}
+	return nil
+}
+
+// finish ends a headless command alike for up, test and down: it writes the
+// transcript, the JSON result (res, with the time taken, the API calls and
+// err added), and the call summary with --verbose. It returns only its own
+// failures; err is the caller's to report.
+func (e *labEnv) finish(cmd *cobra.Command, f *labFlags, title string, start time.Time, res map[string]any, err error) error {
+	terr := e.writeTranscript(title)
+	if f.output == "json" {
+		res["elapsedSeconds"] = time.Since(start).Seconds()
+		res["apiCalls"] = e.stats.snapshot()
+		addErr(res, err)
+		if werr := writeJSON(cmd.OutOrStdout(), res); werr != nil {
+			return werr
+		}
+	}
+	if f.verbose {
+		e.out.note("%s in %s", e.stats.summary(), seconds(time.Since(start)))
+	}
+	if terr != nil {
+		return exitCode(1, "%v", terr)
 	}
 	return nil
 }
@@ -298,23 +310,12 @@ func newTestCmd() *cobra.Command {
 			}
 			start := time.Now()
 			results, terr := env.lab.Tests(cmd.Context(), ids...)
-			werr := env.writeTranscript("ecr-vpce-lab test")
 			ok := terr == nil
 			for _, r := range results {
 				ok = ok && r.Match
 			}
-			if f.output == "json" {
-				res := map[string]any{"ok": ok, "tests": results, "elapsedSeconds": time.Since(start).Seconds(), "apiCalls": env.stats.snapshot()}
-				addErr(res, terr)
-				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
-					return err
-				}
-			}
-			if f.verbose {
-				env.out.note("%s in %s", env.stats.summary(), seconds(time.Since(start)))
-			}
-			if werr != nil {
-				return exitCode(1, "%v", werr)
+			if err := env.finish(cmd, &f, "ecr-vpce-lab test", start, map[string]any{"ok": ok, "tests": results}, terr); err != nil {
+				return err
 			}
 			if !ok {
 				return exitCode(1, "not every outcome is what the policy in force predicts (see above)")
@@ -469,19 +470,9 @@ func newDownCmd() *cobra.Command {
 			defer stop()
 			start := time.Now()
 			rep, derr := env.lab.Teardown(ctx, steps.TeardownOptions{All: all})
-			werr := env.writeTranscript("ecr-vpce-lab down")
-			if f.output == "json" {
-				res := map[string]any{"ok": derr == nil, "report": rep, "nothingLeft": rep.Nothing(), "elapsedSeconds": time.Since(start).Seconds(), "apiCalls": env.stats.snapshot()}
-				addErr(res, derr)
-				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
-					return err
-				}
-			}
-			if f.verbose {
-				env.out.note("%s in %s", env.stats.summary(), seconds(time.Since(start)))
-			}
-			if werr != nil {
-				return exitCode(1, "%v", werr)
+			res := map[string]any{"ok": derr == nil, "report": rep, "nothingLeft": rep.Nothing()}
+			if err := env.finish(cmd, &f, "ecr-vpce-lab down", start, res, derr); err != nil {
+				return err
 			}
 			if derr != nil {
 				if problem.KindOf(derr) == problem.Canceled {

@@ -21,11 +21,7 @@ import (
 	"ecr-vpce-lab/sandbox"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testtool.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtool.Main(m) }
 
 // TestWizardEndToEnd walks the whole lab in the built binary, in a
 // pseudo-terminal, with keys only, on the sandbox, as a learner who edits

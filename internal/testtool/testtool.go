@@ -103,9 +103,12 @@ func LabBinary(t testing.TB) string {
 
 var labDir string
 
-// Cleanup removes what LabBinary built; call it from TestMain after m.Run.
-func Cleanup() {
+// Main runs a package's tests and then removes what LabBinary built: the
+// TestMain of a package whose tests use LabBinary.
+func Main(m *testing.M) {
+	code := m.Run()
 	if labDir != "" {
 		_ = os.RemoveAll(labDir)
 	}
+	os.Exit(code)
 }
