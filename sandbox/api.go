@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 // The API listener (EC2, ECR and STS) serves every request through one chain
@@ -224,12 +226,8 @@ func newRequestID() string {
 
 // byteSize writes a limit for people: 1 MiB (1048576 bytes).
 func byteSize(n int64) string {
-	const mib = 1 << 20
-	if n >= mib && n%mib == 0 {
-		return fmt.Sprintf("%d MiB (%d bytes)", n/mib, n)
-	}
-	if n >= 1<<10 && n%(1<<10) == 0 {
-		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
+	if s := boundedread.Size(n); !strings.HasSuffix(s, " bytes") {
+		return fmt.Sprintf("%s (%d bytes)", s, n)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }

@@ -60,6 +60,14 @@ func (e *APIError) senderType() string {
 // notSaved answers a change the sandbox could not save (see commit.go): a
 // 500 that says why, so SDKs retry and, while the cause lasts, fail.
 func notSaved(protocol string, err error) *APIError {
+	var tl *WorldTooLargeError
+	if errors.As(err, &tl) {
+		// A limit, as AWS answers a service quota: retrying cannot help.
+		if protocol == protoJSON {
+			return badRequest("LimitExceededException", "%s", tl.Error())
+		}
+		return badRequest("ResourceLimitExceeded", "%s", tl.Error())
+	}
 	e := internalError(protocol)
 	var se *SaveError
 	if errors.As(err, &se) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 // The world is changed the way a database commits: a change is made to a
@@ -34,6 +36,14 @@ func (e *SaveError) Error() string {
 }
 
 func (e *SaveError) Unwrap() []error { return []error{ErrNotSaved, e.Err} }
+
+// WorldTooLargeError refuses a change that would make the saved world
+// larger than the sandbox reads back.
+type WorldTooLargeError struct{ Limit int64 }
+
+func (e *WorldTooLargeError) Error() string {
+	return fmt.Sprintf("the change would make the sandbox's world larger than %s, the most it keeps; delete images or repositories you no longer need", boundedread.Size(e.Limit))
+}
 
 // read runs fn with the current world. fn must not change it.
 func (s *Sandbox) read(fn func(*world)) { fn(s.cur.Load()) }
@@ -67,6 +77,9 @@ func (s *Sandbox) commit(w *world) error {
 	b, err := encodeWorld(w)
 	if err != nil {
 		return err
+	}
+	if int64(len(b)) > s.opts.maxWorldBytes {
+		return &WorldTooLargeError{Limit: s.opts.maxWorldBytes}
 	}
 	if s.opts.StateDir != "" {
 		path := filepath.Join(s.opts.StateDir, stateFile)

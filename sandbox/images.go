@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 // Media types the store understands.
@@ -324,6 +326,10 @@ func (s blobStore) open(d string) (*os.File, error) {
 	p, ok := s.path(d)
 	if !ok {
 		return nil, fs.ErrNotExist
+	}
+	// A named pipe put there by hand would block the open.
+	if err := boundedread.Check(p); err != nil {
+		return nil, err
 	}
 	return os.Open(p)
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 // worldLock, where flock is not available, is a PID file created
@@ -23,7 +25,7 @@ func lockWorld(dir string) (*worldLock, error) {
 	p := filepath.Join(dir, lockFile)
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		b, _ := os.ReadFile(p)
+		b, _ := boundedread.File(p, 64) // a PID
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 		return nil, &LockedError{Dir: dir, PID: pid}
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 // worldLock is an advisory flock on DIR/lock, which also records the PID.
@@ -23,7 +25,7 @@ func lockWorld(dir string) (*worldLock, error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		b, _ := os.ReadFile(f.Name())
+		b, _ := boundedread.File(f.Name(), 64) // a PID
 		_ = f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))

@@ -75,6 +75,9 @@ type Options struct {
 	// UploadExpiry is how long a layer upload no request touches lives
 	// (default DefaultUploadExpiry, an hour).
 	UploadExpiry time.Duration
+	// maxWorldBytes bounds the saved world (DefaultMaxWorldBytes; tests
+	// lower it).
+	maxWorldBytes int64
 
 	// Logger receives one line per request at debug level and problems at
 	// warn level. Nil discards.
@@ -350,6 +353,9 @@ func (o *Options) normalise() error {
 	}
 	if o.UploadExpiry <= 0 {
 		o.UploadExpiry = DefaultUploadExpiry
+	}
+	if o.maxWorldBytes <= 0 {
+		o.maxWorldBytes = DefaultMaxWorldBytes
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"ecr-vpce-lab/internal/atomicfile"
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 const (
@@ -47,19 +48,34 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	return atomicfile.Write(path, data, mode)
 }
 
+// DefaultMaxWorldBytes bounds the saved world (state.json), read and
+// written alike: a world the sandbox saved, it can always read back.
+const DefaultMaxWorldBytes = 64 << 20
+
 // loadWorld reads DIR/state.json; (nil, nil) when there is none.
-func loadWorld(dir string) (*world, error) {
+func loadWorld(dir string, limit int64) (*world, error) {
 	path := filepath.Join(dir, stateFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := boundedread.File(path, limit)
+	var nr *boundedread.NotRegularError
+	var tl *boundedread.TooLargeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
+	case errors.As(err, &nr):
+		return nil, fmt.Errorf("the sandbox's world: %w; move it away, or start a fresh world with --reset", err)
+	case errors.As(err, &tl):
+		return nil, fmt.Errorf("the sandbox's world: %w; start a fresh world with --reset, or use another --state-dir", err)
+	case err != nil:
 		return nil, err
 	}
 	w, err := decodeWorld(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s is damaged (%v); start a fresh world with --reset", path, err)
+	}
+	if w.Version > worldVersion {
+		// Never suggest --reset here: it would delete a world a newer
+		// release still serves.
+		return nil, fmt.Errorf("%s was written by a newer ecr-vpce-lab (format %d; this one reads %d); upgrade, or use --state-dir elsewhere", path, w.Version, worldVersion)
 	}
 	if w.Version != worldVersion {
 		return nil, fmt.Errorf("%s has format version %d, this build reads %d; start a fresh world with --reset", path, w.Version, worldVersion)

@@ -200,7 +200,7 @@ func TestConcurrentClients(t *testing.T) {
 	if len(sgs.SecurityGroups) != 2+workers*each {
 		t.Errorf("%d groups, want %d", len(sgs.SecurityGroups), 2+workers*each)
 	}
-	w, err := loadWorld(dir)
+	w, err := loadWorld(dir, DefaultMaxWorldBytes)
 	must(t, "loadWorld", err)
 	if len(w.Groups) != 2+workers*each {
 		t.Errorf("saved world has %d groups", len(w.Groups))

@@ -311,6 +311,10 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // registryInternal is a 500; a change the sandbox could not save says why.
 func registryInternal(err error) *regError {
+	var tl *WorldTooLargeError
+	if errors.As(err, &tl) {
+		return &regError{http.StatusBadRequest, "DENIED", tl.Error()}
+	}
 	msg := "An internal error occurred."
 	var se *SaveError
 	if errors.As(err, &se) {
@@ -354,7 +358,7 @@ func (rs *registryServer) manifest(w http.ResponseWriter, r *http.Request, rt re
 			return &regError{http.StatusBadRequest, "MANIFEST_INVALID", "The manifest could not be read: " + err.Error()}
 		}
 		if len(body) > maxManifestBytes {
-			return &regError{http.StatusRequestEntityTooLarge, "SIZE_INVALID", fmt.Sprintf("The manifest exceeds the limit of %d bytes.", maxManifestBytes)}
+			return &regError{http.StatusRequestEntityTooLarge, "SIZE_INVALID", fmt.Sprintf("The manifest is larger than %s, Amazon ECR's limit on an image manifest.", byteSize(maxManifestBytes))}
 		}
 		tag, digest := rt.ref, ""
 		if strings.Contains(rt.ref, ":") {

@@ -193,7 +193,7 @@ func (s *Sandbox) openWorld() error {
 	}
 
 	if dir := s.opts.StateDir; dir != "" {
-		w, err := loadWorld(dir)
+		w, err := loadWorld(dir, opts.maxWorldBytes)
 		if err != nil {
 			return err
 		}

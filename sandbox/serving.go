@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"ecr-vpce-lab/internal/boundedread"
 )
 
 // servingFile announces a running sandbox in its state directory, so a lab
@@ -14,6 +16,9 @@ import (
 // find it (and not start a second one on the same world). It lives only
 // while the process holds the world's lock.
 const servingFile = "serving.json"
+
+// maxServingBytes bounds what Running reads of serving.json (a few lines).
+const maxServingBytes = 64 << 10
 
 type serving struct {
 	PID int      `json:"pid"`
@@ -67,7 +72,7 @@ func running(dir string) (serving, error) {
 	if !errors.As(err, &le) {
 		return serving{}, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, servingFile))
+	b, err := boundedread.File(filepath.Join(dir, servingFile), maxServingBytes)
 	if err != nil {
 		return serving{PID: le.PID}, err
 	}
