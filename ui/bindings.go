@@ -207,7 +207,7 @@ func (m *Model) enterLabel() string {
 	sc := m.screens[m.cur]
 	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(screens[m.cur].steps) > 0 {
 		switch {
-		case sc.status == steps.StatusFailed:
+		case sc.status == steps.StatusFailed || sc.status == steps.StatusStopped:
 			return "try again"
 		case m.cur == scrPush || m.cur == scrList:
 			return "run the test"

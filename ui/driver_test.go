@@ -154,11 +154,17 @@ func (d *driver) screen() string { return ansi.Strip(d.m.render()) }
 // timing, with HOME and the state in a temp dir.
 func sandboxOptions(t *testing.T) (Options, *sandbox.Sandbox) {
 	t.Helper()
+	return sandboxOptionsTimed(t, sandbox.Instant)
+}
+
+// sandboxOptionsTimed is sandboxOptions with the sandbox's timing.
+func sandboxOptionsTimed(t *testing.T, timing sandbox.Timing) (Options, *sandbox.Sandbox) {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("HOME", dir)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	ctx := context.Background()
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: sandbox.Instant})
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: timing})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +187,11 @@ func sandboxOptions(t *testing.T) (Options, *sandbox.Sandbox) {
 func TestMain(m *testing.M) {
 	// Tests never reach a real AWS host or the metadata address.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, c := range cleanups {
+		c()
+	}
+	os.Exit(code)
 }
 
 func contains2(s string, subs ...string) bool {

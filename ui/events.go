@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/steps"
 )
 
@@ -83,6 +84,11 @@ func (m *Model) handleEvent(e steps.Event) {
 			m.setResource(*e.Resource, e.Time, false)
 		}
 	case steps.EventFailed:
+		if e.ErrKind == problem.Canceled {
+			// Stopped, not failed: the operation's end says so (and may
+			// arrive before this event).
+			return
+		}
 		sc.err, sc.fix = e.Error, withKind(e.ErrKind, e.Fix)
 	}
 }

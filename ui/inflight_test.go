@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"ecr-vpce-lab/sandbox"
 
 	"ecr-vpce-lab/steps"
 )
@@ -30,5 +33,37 @@ func TestCheckThenSkipOnDNS(t *testing.T) {
 	}
 	if !strings.Contains(d.screen(), "Private DNS skipped") && !strings.Contains(d.screen(), "skipped: 7") {
 		t.Fatalf("a skipped step has its own mark and word:\n%s", d.screen())
+	}
+}
+
+// TestStopAndSkipTheDNSWait, against a sandbox whose DNS takes a minute to
+// switch: esc stops the wait (stopped, its own mark, not failed), Enter
+// watches again, and s skips while it watches (skipped, and on to the
+// push test).
+func TestStopAndSkipTheDNSWait(t *testing.T) {
+	timing := sandbox.Instant
+	timing.DNSSwitch = time.Minute
+	opts, _ := sandboxOptionsTimed(t, timing)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	walkTo(t, d, scrDNS)
+	d.key("enter")
+	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	d.key("esc")
+	d.settle()
+	sc := m.screens[scrDNS]
+	if m.cur != scrDNS || sc.status != steps.StatusStopped || sc.err != "" {
+		t.Fatalf("esc must stop the wait: screen %d, status %q, err %q\n%s", m.cur, sc.status, sc.err, d.screen())
+	}
+	if !contains2(d.screen(), steps.StatusStopped.Mark()+" Private DNS", "Press Enter to try again") {
+		t.Fatalf("a stopped step says so:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.until("the DNS wait again", 10*time.Second, func(m *Model) bool { return m.busy() })
+	d.key("s")
+	d.settle()
+	if m.screens[scrDNS].status != steps.StatusSkipped || m.cur != scrPush {
+		t.Fatalf("s must skip the wait and go on: status %q on screen %d\n%s", m.screens[scrDNS].status, m.cur, d.screen())
 	}
 }

@@ -347,12 +347,17 @@ func (m *Model) restoreFromState() {
 				failed = true
 				m.screens[i].err = r.Message
 			}
+			if ok && (r.Status == steps.StatusSkipped || r.Status == steps.StatusStopped) {
+				m.screens[i].status = r.Status
+			}
 		}
 		switch {
 		case all:
 			m.screens[i].status = steps.StatusDone
 		case failed:
 			m.screens[i].status = steps.StatusFailed
+		case m.screens[i].status == steps.StatusSkipped || m.screens[i].status == steps.StatusStopped:
+			// As saved: a skip, or a step stopped half-way.
 		default:
 			m.screens[i].status = steps.StatusPending
 		}

@@ -37,6 +37,7 @@ var offlineLab = sync.OnceValues(func() (*steps.Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: sandbox.Instant})
 	if err != nil {
 		return nil, err
@@ -46,6 +47,9 @@ var offlineLab = sync.OnceValues(func() (*steps.Lab, error) {
 	_ = sb.Close()
 	return lab, err
 })
+
+// cleanups run after all the package's tests (TestMain).
+var cleanups []func()
 
 // fuzzer drives one model with a stream of bytes.
 type fuzzer struct {

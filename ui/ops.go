@@ -209,7 +209,10 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 			sc.err, sc.fix = errText(err), fixOf(err)
 		}
 		if errors.Is(err, context.Canceled) || problem.KindOf(err) == problem.Canceled {
-			sc.err, sc.fix = "stopped", "press Enter to try again"
+			// Stopped is not failed: its own mark, and nothing to fix.
+			sc.status = steps.StatusStopped
+			sc.err, sc.fix = "", ""
+			sc.note = m.keysIn("Stopped before it finished; what was already created is recorded. Press {Next} to go on from there.")
 		}
 		// Not on EC2: let the learner pick the IDs.
 		if msg.step == steps.StepDiscover && problem.KindOf(err) == problem.NotOnEC2 {

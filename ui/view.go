@@ -272,7 +272,11 @@ func (m *Model) screenView(width, height int) string {
 		}
 	}
 	if sc.note != "" {
-		b.WriteString("\n\n" + st.Warn.Render(steps.StatusSkipped.Mark()+" ") + wrapIndent(sc.note, width-3, "  "))
+		mark := steps.StatusSkipped.Mark()
+		if sc.status == steps.StatusStopped {
+			mark = steps.StatusStopped.Mark()
+		}
+		b.WriteString("\n\n" + st.Warn.Render(mark+" ") + wrapIndent(sc.note, width-3, "  "))
 	}
 	if c := sc.checked; c != nil {
 		mark, style := "✓", st.OK
@@ -344,7 +348,7 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
 	case sc.status == steps.StatusFailed && m.cur == scrPreflight && m.fixable():
 		return st.Action.Render(m.keysIn("Press {Fix} to apply the fix, or {Next} to check again."))
-	case sc.status == steps.StatusFailed:
+	case sc.status == steps.StatusFailed || sc.status == steps.StatusStopped:
 		return st.Action.Render(m.keysIn("Press {Next} to try again."))
 	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
