@@ -27,11 +27,12 @@ func (t epoch) MarshalJSON() ([]byte, error) {
 }
 
 type ecrCtx struct {
-	s     *Sandbox
-	w     *world
-	now   time.Time
-	body  []byte
-	dirty bool
+	s      *Sandbox
+	w      *world
+	now    time.Time
+	body   []byte
+	action string
+	dirty  bool
 }
 
 type ecrHandler func(x *ecrCtx) (any, *APIError)
@@ -99,10 +100,10 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 	var apiE *APIError
 	if !op.writes {
 		s.read(func(w *world) {
-			out, apiE = op.fn(&ecrCtx{s: s, w: w, now: s.opts.Clock.Now(), body: body})
+			out, apiE = op.fn(&ecrCtx{s: s, w: w, now: s.opts.Clock.Now(), body: body, action: c.action})
 		})
 	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
-		x := &ecrCtx{s: s, w: w, now: now, body: body}
+		x := &ecrCtx{s: s, w: w, now: now, body: body, action: c.action}
 		out, apiE = op.fn(x)
 		return x.dirty && apiE == nil, nil
 	}); err != nil {
@@ -155,6 +156,16 @@ func (x *ecrCtx) repoNotFound(name, registry string) *APIError {
 	return badRequest("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", name, registry)
 }
 
+// otherRegistry refuses a request for a repository in another account's
+// registry as ECR does when no repository policy there lets the caller in:
+// the world is one account, and no other account's policy allows it
+// anything. (GetAuthorizationToken is not refused: see its handler.)
+func (x *ecrCtx) otherRegistry(registry, repo string) *APIError {
+	act := "ecr:" + x.action
+	resource := "arn:aws:ecr:" + x.w.Region + ":" + registry + ":repository/" + repo
+	return badRequest("AccessDeniedException", "User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action", x.w.callerARN(), act, resource, act)
+}
+
 // repo resolves registryId + repositoryName.
 func (x *ecrCtx) repo(registry, name string) (*repository, *APIError) {
 	if e := x.checkRegistry(registry); e != nil {
@@ -167,7 +178,7 @@ func (x *ecrCtx) repo(registry, name string) (*repository, *APIError) {
 		return nil, ecrInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''")
 	}
 	if registry != "" && registry != x.registry() {
-		return nil, x.repoNotFound(name, registry)
+		return nil, x.otherRegistry(registry, name)
 	}
 	r := x.w.Images.repo(name)
 	if r == nil {
@@ -283,6 +294,14 @@ func (s *Sandbox) registryPasswordProblem(pw string) string {
 	return problem
 }
 
+// ecrGetAuthorizationToken answers for any registry ids, as ECR does: its
+// registryIds parameter is deprecated, and a token is good for every
+// registry the caller may use, so asking for another account's changes only
+// the proxyEndpoint (the AWS CLI shows the same for a foreign id, see
+// hashicorp/terraform-provider-aws#45754; the SDK's field documentation
+// says the id "doesn't change the permissions scope of the authorization
+// token"). ECR refuses the other account's repositories later, when they
+// are used (otherRegistry).
 func ecrGetAuthorizationToken(x *ecrCtx) (any, *APIError) {
 	var in struct {
 		RegistryIDs []string `json:"registryIds"`
@@ -342,7 +361,7 @@ func ecrCreateRepository(x *ecrCtx) (any, *APIError) {
 		return nil, e
 	}
 	if in.RegistryID != "" && in.RegistryID != x.registry() {
-		return nil, ecrInvalid("Invalid parameter at 'registryId': repositories can only be created in your own registry '%s'", x.registry())
+		return nil, x.otherRegistry(in.RegistryID, in.RepositoryName)
 	}
 	switch in.ImageTagMutability {
 	case "", "MUTABLE", "IMMUTABLE":
@@ -398,6 +417,9 @@ func ecrDescribeRepositories(x *ecrCtx) (any, *APIError) {
 	if len(in.RepositoryNames) > 0 && (in.MaxResults != nil || in.NextToken != "") {
 		return nil, ecrInvalid("Invalid parameter: maxResults and nextToken cannot be used with repositoryNames")
 	}
+	if in.RegistryID != "" && in.RegistryID != x.registry() && len(in.RepositoryNames) == 0 {
+		return nil, x.otherRegistry(in.RegistryID, "*")
+	}
 	var repos []jRepository
 	if len(in.RepositoryNames) > 0 {
 		for _, n := range in.RepositoryNames {
@@ -407,7 +429,7 @@ func ecrDescribeRepositories(x *ecrCtx) (any, *APIError) {
 			}
 			repos = append(repos, x.repoView(r))
 		}
-	} else if in.RegistryID == "" || in.RegistryID == x.registry() {
+	} else {
 		for _, r := range x.w.Images.Repos {
 			repos = append(repos, x.repoView(r))
 		}
