@@ -171,6 +171,52 @@ func (f *conf) gatewayEndpoint() (string, error) {
 	return within(body, "vpcEndpointId"), err
 }
 
+// registry sends a request to the registry; user "" sends no credentials.
+func (f *conf) registry(method, path, user, pass, accept string, body []byte, contentType string) (int, http.Header, string) {
+	var rd io.Reader
+	if body != nil {
+		rd = strings.NewReader(string(body))
+	}
+	req, _ := http.NewRequest(method, "http://"+f.sb.RegistryAddr()+path, rd)
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	must(f.t, method+" "+path, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// password is a registry password from GetAuthorizationToken.
+func (f *conf) password() string {
+	pw, err := registryLogin(f.t, f.c)
+	must(f.t, "registry login", err)
+	return pw
+}
+
+func (f *conf) registryError(status int, code, msg, method, path, user, pass string, body []byte) error {
+	st, _, b := f.registry(method, path, user, pass, "", body, "")
+	want := fmt.Sprintf(`{"errors":[{"code":%q,"message":%q}]}`, code, msg) + "\n"
+	if st != status || b != want {
+		return fmt.Errorf("got %d %s, want %d %s", st, b, status, want)
+	}
+	return nil
+}
+
+// v1Manifest is the stored manifest of team-a/alpine:v1.
+func (f *conf) v1Manifest() Image {
+	im, err := f.sb.Images().Manifest(RepoA, "v1")
+	must(f.t, "v1 manifest", err)
+	return im
+}
+
 const (
 	ec2ErrorsDoc   = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html"
 	privateLinkDoc = "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html"
@@ -178,6 +224,7 @@ const (
 	iidDoc         = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/verify-iid.html"
 	ecrEndpoints   = "https://docs.aws.amazon.com/general/latest/gr/ecr.html"
 	iamDenied      = "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"
+	manifestDoc    = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-manifest-formats.html"
 )
 
 func conformance() []behaviour {
@@ -696,6 +743,112 @@ func conformance() []behaviour {
 				st, body := rawQuery(f.t, f.sb, "sts", url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"}})
 				if st != 400 || !strings.Contains(body, "<Code>UnsupportedOperation</Code>") || !strings.Contains(body, "AssumeRole") {
 					return fmt.Errorf("%d %s", st, body)
+				}
+				return nil
+			}},
+
+		// Registry.
+		{area: "registry", name: "a request without credentials", error: true, tag: "OBS",
+			aws:    "401 with Www-Authenticate: Basic realm=\"https://ACCOUNT.dkr.ecr.REGION.amazonaws.com/\",service=\"ecr.amazonaws.com\" and a text/plain body \"Not Authorized\"",
+			source: "mdlavin/copy-docker-image#5, enix/kube-image-keeper#172, renovatebot's source (research A.2)",
+			check: func(f *conf) error {
+				st, h, body := f.registry(http.MethodGet, "/v2/", "", "", "", nil, "")
+				want := `Basic realm="https://` + f.sb.Account() + `.dkr.ecr.` + f.sb.Region() + `.amazonaws.com/",service="ecr.amazonaws.com"`
+				if st != 401 || h.Get("Www-Authenticate") != want || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") || body != "Not Authorized\n" {
+					return fmt.Errorf("%d %v %q", st, h, body)
+				}
+				return nil
+			}},
+		{area: "registry", name: "a garbled or foreign token", error: true, tag: "OBS",
+			aws:    "400 DENIED \"Your Authorization Token is invalid.\" (docker: 'login attempt ... failed with status: 400 Bad Request')",
+			source: "aws/aws-cli#5317 (status), apple/container#847 and akuity/kargo#3482 (message); the private-ECR status is INF",
+			check: func(f *conf) error {
+				return f.registryError(400, "DENIED", "Your Authorization Token is invalid.", http.MethodGet, "/v2/", "AWS", "garbled", nil)
+			}},
+		{area: "registry", name: "a user other than AWS", error: true, tag: "INF",
+			aws: "as a token ECR did not issue: 400 DENIED \"Your Authorization Token is invalid.\"", source: "research A.4",
+			check: func(f *conf) error {
+				return f.registryError(400, "DENIED", "Your Authorization Token is invalid.", http.MethodGet, "/v2/", "admin", f.password(), nil)
+			}},
+		{area: "registry", name: "an expired token", error: true, tag: "DOC",
+			aws:    "403 DENIED \"Your authorization token has expired. Reauthenticate and try again.\" (the status of a policy's refusal too)",
+			source: "https://docs.aws.amazon.com/AmazonECR/latest/public/public-troubleshooting.html; awslabs/soci-snapshotter 6dcfca7 (403)",
+			check: func(f *conf) error {
+				pw := f.password()
+				f.clock.Advance(12*time.Hour + time.Second)
+				return f.registryError(403, "DENIED", "Your authorization token has expired. Reauthenticate and try again.", http.MethodGet,
+					"/v2/"+RepoA+"/manifests/v1", "AWS", pw, nil)
+			}},
+		{area: "registry", name: "an endpoint policy's explicit deny", error: true, tag: "OBS",
+			aws:    "403 DENIED \"User: ARN is not authorized to perform: ecr:PutImage on resource: REPO-ARN with an explicit deny in a VPC endpoint policy\"",
+			source: "the workshop's own capture (seed lines 134-137); " + iamDenied,
+			check: func(f *conf) error {
+				if _, err := f.interfaceEndpoint("ecr.dkr", "PolicyDocument", labPolicy(f.sb.Account(), f.sb.Region())); err != nil {
+					return err
+				}
+				return f.registryError(403, "DENIED", "User: "+f.ws.CallerARN+" is not authorized to perform: ecr:PutImage on resource: "+f.sb.repoARN(RepoA)+
+					" with an explicit deny in a VPC endpoint policy", http.MethodPut, "/v2/"+RepoA+"/manifests/v2", "AWS", f.password(), f.v1Manifest().Manifest)
+			}},
+		{area: "registry", name: "an endpoint policy that allows too little", error: true, tag: "DOC",
+			aws: "403 DENIED \"User: ARN is not authorized to perform: ecr:PutImage on resource: REPO-ARN because no VPC endpoint policy allows the ecr:PutImage action\"", source: iamDenied,
+			check: func(f *conf) error {
+				doc := `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage","Resource":"*"}]}`
+				if _, err := f.interfaceEndpoint("ecr.dkr", "PolicyDocument", doc); err != nil {
+					return err
+				}
+				return f.registryError(403, "DENIED", "User: "+f.ws.CallerARN+" is not authorized to perform: ecr:PutImage on resource: "+f.sb.repoARN(RepoA)+
+					" because no VPC endpoint policy allows the ecr:PutImage action", http.MethodPut, "/v2/"+RepoA+"/manifests/v2", "AWS", f.password(), f.v1Manifest().Manifest)
+			}},
+		{area: "registry", name: "a repository that does not exist", error: true, tag: "OBS",
+			aws: "404 NAME_UNKNOWN \"The repository with name 'NAME' does not exist in the registry with id 'ACCOUNT'\"", source: "a README's docker output (research A.6); the status: Distribution spec",
+			check: func(f *conf) error {
+				return f.registryError(404, "NAME_UNKNOWN", "The repository with name 'team-z/none' does not exist in the registry with id '"+f.sb.Account()+"'",
+					http.MethodGet, "/v2/team-z/none/manifests/v1", "AWS", f.password(), nil)
+			}},
+		{area: "registry", name: "a schema 2 image pulled by tag by a client that accepts only OCI", tag: "DOC",
+			aws: "translated to OCI (Content-Type and Docker-Content-Digest of the translation)", source: manifestDoc,
+			check: func(f *conf) error {
+				st, h, body := f.registry(http.MethodGet, "/v2/"+RepoA+"/manifests/v1", "AWS", f.password(), MediaTypeOCIManifest, nil, "")
+				if st != 200 || h.Get("Content-Type") != MediaTypeOCIManifest || h.Get("Docker-Content-Digest") != Digest([]byte(body)) ||
+					!strings.Contains(body, `"application/vnd.oci.image.layer.v1.tar+gzip"`) || !strings.Contains(body, `"application/vnd.oci.image.config.v1+json"`) {
+					return fmt.Errorf("%d %v %s", st, h, body)
+				}
+				return nil
+			}},
+		{area: "registry", name: "an OCI image pulled by tag by a client that accepts only schema 2", tag: "DOC",
+			aws: "translated to Docker schema 2", source: manifestDoc,
+			check: func(f *conf) error {
+				pw := f.password()
+				oci, ok := translateManifest(f.v1Manifest().Manifest, MediaTypeOCIManifest)
+				if !ok {
+					return fmt.Errorf("no OCI copy of v1")
+				}
+				if st, _, body := f.registry(http.MethodPut, "/v2/"+RepoA+"/manifests/oci", "AWS", pw, "", oci, MediaTypeOCIManifest); st != 201 {
+					return fmt.Errorf("push the OCI manifest: %d %s", st, body)
+				}
+				st, h, body := f.registry(http.MethodGet, "/v2/"+RepoA+"/manifests/oci", "AWS", pw, MediaTypeDockerManifest, nil, "")
+				if st != 200 || h.Get("Content-Type") != MediaTypeDockerManifest || h.Get("Docker-Content-Digest") != Digest([]byte(body)) ||
+					!strings.Contains(body, `"`+mediaTypeDockerLayer+`"`) || !strings.Contains(body, `"`+mediaTypeDockerConfig+`"`) {
+					return fmt.Errorf("%d %v %s", st, h, body)
+				}
+				return nil
+			}},
+		{area: "registry", name: "a client that accepts only schema 1", error: true, tag: "INF",
+			aws: "404 MANIFEST_UNKNOWN saying what is stored (ECR's answer is not documented; the reference registry's)", source: manifestDoc + "; Azure/acr#764, docker/hub-feedback#2391",
+			check: func(f *conf) error {
+				st, _, body := f.registry(http.MethodGet, "/v2/"+RepoA+"/manifests/v1", "AWS", f.password(), mediaTypesDockerV1[1], nil, "")
+				if st != 404 || !strings.Contains(body, `"code":"MANIFEST_UNKNOWN"`) || !strings.Contains(body, "is stored as "+MediaTypeDockerManifest) {
+					return fmt.Errorf("%d %s", st, body)
+				}
+				return nil
+			}},
+		{area: "registry", name: "an image pulled by digest", tag: "DOC",
+			aws: "no translation: the stored manifest, whatever the client accepts", source: manifestDoc,
+			check: func(f *conf) error {
+				im := f.v1Manifest()
+				st, h, body := f.registry(http.MethodGet, "/v2/"+RepoA+"/manifests/"+im.Digest, "AWS", f.password(), MediaTypeOCIManifest, nil, "")
+				if st != 200 || h.Get("Content-Type") != MediaTypeDockerManifest || body != string(im.Manifest) {
+					return fmt.Errorf("%d %v", st, h)
 				}
 				return nil
 			}},

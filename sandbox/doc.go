@@ -60,8 +60,14 @@
 //
 // A Docker Registry HTTP API v2 (ECR_REGISTRY, plain HTTP on loopback) is
 // go-containerregistry's registry behind ECR-style basic auth: user AWS and
-// the password of GetAuthorizationToken, else 401 with a
-// `Www-Authenticate: Basic` challenge. Pings and blob downloads go to
+// the password of GetAuthorizationToken. Failures are answered as ECR
+// does: no credentials, 401 with a `Www-Authenticate: Basic` challenge and
+// "Not Authorized"; a token it did not issue, 400 DENIED "Your
+// Authorization Token is invalid."; an expired one, 403 DENIED "Your
+// authorization token has expired. ..." (the status of a policy's refusal
+// too). A manifest pulled by tag is translated between Docker schema 2 and
+// OCI when the client accepts only the other (manifests.go); by digest it
+// comes as stored. Pings and blob downloads go to
 // go-containerregistry with the sandbox's blob store as its blob handler;
 // layer uploads are the sandbox's own (uploads.go): streamed to files under
 // the state directory (a private temporary directory for an in-memory

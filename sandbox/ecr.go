@@ -262,7 +262,7 @@ func (s *Sandbox) VerifyRegistryPassword(pw string) bool { return s.registryPass
 // registryPasswordProblem says what is wrong with a registry password, or
 // "" when it is valid.
 func (s *Sandbox) registryPasswordProblem(pw string) string {
-	const invalid = "Your authorization token is invalid. Get a new one with 'aws ecr get-login-password'."
+	const invalid = tokenInvalid
 	payload, sig, ok := strings.Cut(pw, ".")
 	if !ok {
 		return invalid
@@ -286,7 +286,7 @@ func (s *Sandbox) registryPasswordProblem(pw string) string {
 			return
 		}
 		if s.opts.Clock.Now().Unix() >= p.Expiration {
-			problem = "Your authorization token has expired. Reauthenticate and try again."
+			problem = tokenExpired
 			return
 		}
 		problem = ""

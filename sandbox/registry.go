@@ -222,19 +222,16 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxManifestBytes+1)
 	}
 
-	// Authentication: ECR's basic auth, user AWS.
-	user, pw, ok := r.BasicAuth()
-	problem := "Not Authorized"
-	if ok {
-		if user != "AWS" {
-			problem = "Your authorization token is invalid: the user name must be AWS."
-		} else {
-			problem = s.registryPasswordProblem(pw)
+	// Authentication: ECR's basic auth, user AWS, and ECR's answers when it
+	// fails (see registryAuthFailure).
+	if e := s.registryAuthFailure(w, r); e != nil {
+		if e.status == http.StatusUnauthorized {
+			code = "UNAUTHORIZED"
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, "Not Authorized\n")
+			return
 		}
-	}
-	if problem != "" {
-		w.Header().Set("Www-Authenticate", fmt.Sprintf(`Basic realm="https://%s.dkr.ecr.%s.amazonaws.com/",service="ecr.amazonaws.com"`, s.opts.Account, s.opts.Region))
-		fail(&regError{http.StatusUnauthorized, "UNAUTHORIZED", problem})
+		fail(e)
 		return
 	}
 
@@ -309,6 +306,41 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// registryAuthFailure answers the Authorization header as ECR does: none
+// (or not Basic), 401 with a Basic challenge and a plain-text "Not
+// Authorized" (what a client needs to offer its credentials); a password
+// ECR did not issue (garbled, another region's or world's) or a user other
+// than AWS, 400 DENIED "Your Authorization Token is invalid."; an expired
+// token, 403 DENIED "Your authorization token has expired. Reauthenticate
+// and try again." An expired token and an endpoint policy's refusal are
+// both 403 DENIED: only the sentence tells them apart. nil when the
+// request is authenticated.
+func (s *Sandbox) registryAuthFailure(w http.ResponseWriter, r *http.Request) *regError {
+	user, pw, ok := r.BasicAuth()
+	if !ok {
+		h := w.Header()
+		h.Set("Www-Authenticate", fmt.Sprintf(`Basic realm="https://%s.dkr.ecr.%s.amazonaws.com/",service="ecr.amazonaws.com"`, s.opts.Account, s.opts.Region))
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		return &regError{status: http.StatusUnauthorized}
+	}
+	if user != "AWS" {
+		return &regError{http.StatusBadRequest, "DENIED", tokenInvalid}
+	}
+	switch s.registryPasswordProblem(pw) {
+	case "":
+		return nil
+	case tokenExpired:
+		return &regError{http.StatusForbidden, "DENIED", tokenExpired}
+	}
+	return &regError{http.StatusBadRequest, "DENIED", tokenInvalid}
+}
+
+// ECR's sentences about the login token.
+const (
+	tokenInvalid = "Your Authorization Token is invalid."
+	tokenExpired = "Your authorization token has expired. Reauthenticate and try again."
+)
+
 // registryInternal is a 500; a change the sandbox could not save says why.
 func registryInternal(err error) *regError {
 	var tl *WorldTooLargeError
@@ -342,13 +374,17 @@ func (rs *registryServer) manifest(w http.ResponseWriter, r *http.Request, rt re
 		case err != nil:
 			return &regError{http.StatusNotFound, "MANIFEST_UNKNOWN", "Requested image not found"}
 		}
+		body, mediaType, digest, e := negotiateManifest(im, rt.repo, rt.ref, accepted(r.Header.Values("Accept")))
+		if e != nil {
+			return e
+		}
 		h := w.Header()
-		h.Set("Content-Type", im.MediaType)
-		h.Set("Docker-Content-Digest", im.Digest)
-		h.Set("Content-Length", fmt.Sprint(len(im.Manifest)))
+		h.Set("Content-Type", mediaType)
+		h.Set("Docker-Content-Digest", digest)
+		h.Set("Content-Length", fmt.Sprint(len(body)))
 		w.WriteHeader(http.StatusOK)
 		if r.Method == http.MethodGet {
-			_, _ = w.Write(im.Manifest)
+			_, _ = w.Write(body)
 		}
 		return nil
 

@@ -350,27 +350,37 @@ func TestRegistryAuthentication(t *testing.T) {
 		return resp.StatusCode, resp.Header, string(b)
 	}
 	wantChallenge := `Basic realm="https://` + sb.Account() + `.dkr.ecr.` + sb.Region() + `.amazonaws.com/",service="ecr.amazonaws.com"`
-	for _, tc := range []struct{ name, user, pass, msg string }{
-		{"no credentials", "", "", "Not Authorized"},
-		{"wrong password", "AWS", "nope", "invalid"},
-		{"wrong user", "admin", pw, "user name must be AWS"},
+	// No credentials: the challenge, in plain text (as ECR: research A.2).
+	if st, h, body := get("", ""); st != http.StatusUnauthorized || h.Get("Www-Authenticate") != wantChallenge ||
+		h.Get("Content-Type") != "text/plain; charset=utf-8" || body != "Not Authorized\n" {
+		t.Errorf("no credentials: %d %v %q", st, h, body)
+	}
+	// Credentials ECR did not issue: 400 DENIED (research A.4).
+	for _, tc := range []struct{ name, user, pass string }{
+		{"wrong password", "AWS", "nope"},
+		{"another world's token", "AWS", "e30." + strings.Repeat("A", 43)},
+		{"wrong user", "admin", pw},
 	} {
-		st, h, body := get(tc.user, tc.pass)
-		if st != http.StatusUnauthorized || h.Get("Www-Authenticate") != wantChallenge || !strings.Contains(body, `"code":"UNAUTHORIZED"`) || !strings.Contains(body, tc.msg) {
-			t.Errorf("%s: %d %q %s", tc.name, st, h.Get("Www-Authenticate"), body)
+		st, _, body := get(tc.user, tc.pass)
+		if st != http.StatusBadRequest || body != `{"errors":[{"code":"DENIED","message":"Your Authorization Token is invalid."}]}`+"\n" {
+			t.Errorf("%s: %d %s", tc.name, st, body)
 		}
 	}
 	if st, h, _ := get("AWS", pw); st != http.StatusOK || h.Get("Docker-Distribution-Api-Version") != "registry/2.0" {
 		t.Errorf("valid login: %d %v", st, h)
 	}
-	// A pull with a wrong password fails as unauthorized, not as a refusal.
+	// A pull with a wrong password fails on the token, not the policy.
 	_, err = remote.Image(tagRef(t, sb, RepoA, "v1"), regOpts("nope", nil)...)
-	wantRegistryError(t, "pull with a wrong password", err, http.StatusUnauthorized, "UNAUTHORIZED", "")
-	// Tokens last 12 hours.
+	wantRegistryError(t, "pull with a wrong password", err, http.StatusBadRequest, "DENIED", "Your Authorization Token is invalid.")
+	// Tokens last 12 hours; then 403 DENIED, as a policy's refusal, told
+	// apart by the sentence (research A.3).
 	clock.Advance(12*time.Hour + time.Second)
-	if st, _, body := get("AWS", pw); st != http.StatusUnauthorized || !strings.Contains(body, "expired") {
+	if st, _, body := get("AWS", pw); st != http.StatusForbidden ||
+		body != `{"errors":[{"code":"DENIED","message":"Your authorization token has expired. Reauthenticate and try again."}]}`+"\n" {
 		t.Errorf("expired token: %d %s", st, body)
 	}
+	_, err = remote.Image(tagRef(t, sb, RepoA, "v1"), regOpts(pw, nil)...)
+	wantRegistryError(t, "pull with an expired token", err, http.StatusForbidden, "DENIED", "Your authorization token has expired. Reauthenticate and try again.")
 	// Unknown repositories and tags, as ECR names them.
 	clock.Advance(-13 * time.Hour)
 	_, err = remote.Image(tagRef(t, sb, "team-z/none", "v1"), regOpts(pw, nil)...)
