@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -735,6 +736,38 @@ esac
 	}
 	if _, err := os.Stat(filepath.Join(dir, "unused")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("with docker, nothing is written to the state directory: %v", err)
+	}
+}
+
+// TestRegistryTokenExpiresOnSandbox: the sandbox's registry answers an
+// expired token as ECR does (403 DENIED), and the engine reports it as
+// expired credentials, not as the endpoint policy's verdict, on a pull and
+// on a push (whose first request, a HEAD, has no body to read it from).
+func TestRegistryTokenExpiresOnSandbox(t *testing.T) {
+	clock := sandbox.NewManualClock(time.Now())
+	// Once expire is set, a token expires as soon as it is issued: 13
+	// hours pass after each GetAuthorizationToken (a token from
+	// short-lived credentials expires with them).
+	var expire atomic.Bool
+	sb := startSandbox(t, sandbox.Options{Clock: clock, Recorder: sandbox.RecorderFunc(func(c sandbox.Call) {
+		if expire.Load() && c.Action == "GetAuthorizationToken" && c.Via == "" && c.ErrorCode == "" {
+			clock.Advance(13 * time.Hour)
+		}
+	})})
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = sb.RegistryAddr() })
+	ctx := context.Background()
+	li, _, err := cloud.SaveImage(ctx, sandbox.RepoA, "v1", filepath.Join(t.TempDir(), "image"))
+	if err != nil {
+		t.Fatalf("SaveImage: %v", err)
+	}
+	expire.Store(true)
+	pull, _, err := cloud.Pull(ctx, sandbox.RepoA, "v1")
+	if problem.KindOf(err) != problem.ExpiredCredentials || pull.Code != "" || !strings.Contains(err.Error(), "has expired") {
+		t.Fatalf("pull with an expired token: %+v, kind %s: %v", pull, problem.KindOf(err), err)
+	}
+	push, _, err := cloud.PushImage(ctx, li, sandbox.RepoA, "v2")
+	if problem.KindOf(err) != problem.ExpiredCredentials || push.Code != "" || !strings.Contains(problem.FixOf(err), "log in afresh") {
+		t.Fatalf("push with an expired token: %+v, kind %s: %v", push, problem.KindOf(err), err)
 	}
 }
 
