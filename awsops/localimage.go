@@ -210,15 +210,17 @@ func (c *Cloud) RemoveLocalImage(ctx context.Context, li LocalImage, extraTags .
 // refusal is an outcome, not an error.
 func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) (PushResult, []Command, error) {
 	const op = "push the image"
-	if li.Docker {
-		return c.dockerPushLocal(ctx, li, repo, tag)
+	var img v1.Image
+	login := c.dockerLogin
+	if !li.Docker {
+		var err error
+		if img, err = layoutImage(li.Dir, li.Ref()); err != nil {
+			return PushResult{Repository: repo, Tag: tag}, nil, &problem.Error{Kind: problem.NotFound, Op: op, Message: err.Error(), Err: err,
+				Fix: "run preflight again: it copies " + li.Ref() + " to this machine"}
+		}
+		login = c.login
 	}
-	img, err := layoutImage(li.Dir, li.Ref())
-	if err != nil {
-		return PushResult{Repository: repo, Tag: tag}, nil, &problem.Error{Kind: problem.NotFound, Op: op, Message: err.Error(), Err: err,
-			Fix: "run preflight again: it copies " + li.Ref() + " to this machine"}
-	}
-	a, err := c.login(ctx)
+	a, err := login(ctx)
 	if err != nil {
 		if o, ok := refusal(err); ok {
 			o.Action = "ecr:GetAuthorizationToken"
@@ -228,6 +230,9 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 	}
 	res := PushResult{Registry: a.host, Repository: repo, Tag: tag}
 	cmds := c.pushCommands(a.host, li, repo, tag)
+	if li.Docker {
+		return c.dockerPushLocal(ctx, a, li, res, cmds)
+	}
 	dst, err := parseRef(a.addr, repo, tag)
 	if err != nil {
 		return res, cmds, err
@@ -337,18 +342,9 @@ func (c *Cloud) dockerSave(ctx context.Context, repo, tag string) (LocalImage, [
 	return li, cmds, nil
 }
 
-func (c *Cloud) dockerPushLocal(ctx context.Context, li LocalImage, repo, tag string) (PushResult, []Command, error) {
-	a, err := c.dockerLogin(ctx)
-	if err != nil {
-		if o, ok := refusal(err); ok {
-			o.Action = "ecr:GetAuthorizationToken"
-			return PushResult{Outcome: o, Repository: repo, Tag: tag}, nil, nil
-		}
-		return PushResult{}, nil, err
-	}
-	res := PushResult{Registry: a.host, Repository: repo, Tag: tag}
-	cmds := c.pushCommands(a.host, li, repo, tag)
-	src, dst := a.addr+"/"+li.Ref(), a.addr+"/"+repo+":"+tag
+// dockerPushLocal tags docker's copy as repo:tag and pushes it (logged in).
+func (c *Cloud) dockerPushLocal(ctx context.Context, a registryAuth, li LocalImage, res PushResult, cmds []Command) (PushResult, []Command, error) {
+	src, dst := a.addr+"/"+li.Ref(), a.addr+"/"+res.Repository+":"+res.Tag
 	if out, err := c.docker(ctx, "", "tag", src, dst); err != nil {
 		return res, cmds, problem.New(problem.NotFound, "docker tag", strings.TrimSpace(out),
 			"docker no longer holds "+li.Ref()+": run preflight again to pull it")

@@ -285,7 +285,8 @@ func newTestCmd() *cobra.Command {
 		Use:     "test",
 		Short:   "Prove the policy: push (expected: denied), list images and pull (expected: allowed)",
 		GroupID: groupLab,
-		Long: "test pushes REPO:v2 made of v1's layers (so only ecr:PutImage is at stake), lists the\n" +
+		Long: "test pushes the copy of v1 that preflight kept on this machine as REPO:v2 (reading\n" +
+			"nothing from the repository, so only the push's own actions are at stake), lists the\n" +
 			"repository's images through the ECR API, and pulls v1, printing each outcome with the\n" +
 			"registry's or the API's own words. Exit status 0 when every outcome is what\n" +
 			"'policy simulate' predicts for the policies the endpoints carry, 1 otherwise.",
@@ -440,9 +441,10 @@ func newDownCmd() *cobra.Command {
 		GroupID: groupLab,
 		Long: "down deletes the endpoints, waits until their network interfaces are released,\n" +
 			"removes the ingress rule and the security group, the tags the push test pushed, the\n" +
-			"lab's lines in ~/.ecr_security and the state file; then it lists resources tagged\n" +
-			"with this run's ecr-vpce-lab:run tag to confirm nothing is left. Adopted resources are\n" +
-			"restored and kept. --all removes every run's resources in the region.",
+			"local copy of v1 the push test pushes, the lab's lines in ~/.ecr_security and the\n" +
+			"state file; then it lists resources tagged with this run's ecr-vpce-lab:run tag to\n" +
+			"confirm nothing is left. Adopted resources are restored and kept. --all removes every\n" +
+			"run's resources in the region.",
 		Example: "  ecr-vpce-lab down --sandbox --yes\n  ecr-vpce-lab down --all --yes --region us-west-2",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
