@@ -3,6 +3,7 @@ package ui
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,11 +15,13 @@ import (
 
 // RunAccessible walks the lab with plain prompts and one line per event, for
 // screen readers and dumb terminals: no cursor movement, no colour needed,
-// every question answered with a line of text.
+// every question answered with a line of text. Every question says which
+// answers it takes and what Enter means; any other answer is asked again,
+// and only a yes (or Enter where yes is the stated default) creates anything.
 func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Options) error {
-	a := &accessible{in: bufio.NewScanner(in), out: out}
+	a := &accessible{in: bufio.NewReader(in), out: out}
 	say := a.say
-	say("ecr-vpce-lab, accessible mode. Each step explains itself, then asks you to press Enter. Type q and Enter at any prompt to stop.")
+	say("ecr-vpce-lab, accessible mode. Each step explains itself, then asks whether to run it. Type q and Enter at any question to stop.")
 	sandbox := opts.Sandbox
 	if !sandbox && opts.Detect != nil {
 		say("Looking for AWS credentials.")
@@ -29,7 +32,8 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 				why = "No AWS credentials were found."
 			}
 			say(why)
-			if ans := a.ask("Use the sandbox, a replica of AWS on this machine that costs nothing? Type y for yes, anything else to quit:"); ans != "y" && ans != "yes" {
+			if a.choose(askSandbox) != answerYes {
+				say("Nothing was started.")
 				return nil
 			}
 			sandbox = true
@@ -73,22 +77,23 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 			continue
 		}
 		for {
-			ans := a.ask("Press Enter to run this step, s to skip it, or q to stop:")
-			if ans == "q" {
+			switch a.choose(askRunStep) {
+			case answerQuit:
 				return a.stopped(lab, sandbox)
-			}
-			if ans == "s" {
-				break
-			}
-			err := lab.RunSteps(ctx, info.steps...)
-			if err == nil {
+			case answerNo:
+				say("Skipped.")
+			case answerYes:
+				err := lab.RunSteps(ctx, info.steps...)
+				if err != nil {
+					if ctx.Err() != nil {
+						return a.stopped(lab, sandbox)
+					}
+					say("The step failed.")
+					continue
+				}
 				say("Step done.")
-				break
 			}
-			if ctx.Err() != nil {
-				return a.stopped(lab, sandbox)
-			}
-			say("The step failed. Press Enter to try again.")
+			break
 		}
 	}
 	say("")
@@ -96,7 +101,7 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 	if c := lab.Cost(); c.InterfaceEndpoints > 0 {
 		say(fmt.Sprintf("So far about $%.2f; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
 	}
-	if ans := a.ask("Tear everything down now? Type y for yes, anything else to keep it:"); ans == "y" || ans == "yes" {
+	if a.choose(askTeardown) == answerYes {
 		rep, err := lab.Teardown(ctx, steps.TeardownOptions{})
 		if err != nil {
 			return err
@@ -109,9 +114,77 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 	return a.stopped(lab, sandbox)
 }
 
+// The answers a question can get.
+const (
+	answerYes  = "yes"
+	answerNo   = "no"
+	answerQuit = "quit"
+	answerBoth = "both"
+	answerDKR  = "dkr"
+)
+
+// question is a question with a fixed set of answers.
+type question struct {
+	prompt string
+	// again is said after an answer the question does not take.
+	again   string
+	choices []choice
+}
+
+// choice is one answer and the words that give it, in lower case; ""
+// stands for Enter alone, the default the prompt states.
+type choice struct {
+	answer string
+	words  []string
+}
+
+var (
+	quitWords = choice{answerQuit, []string{"q", "quit", "stop"}}
+
+	askSandbox = question{
+		prompt:  "Use the sandbox, a replica of AWS on this machine that costs nothing? Type y for yes or n for no; Enter means no.",
+		again:   "Please type y to use the sandbox, or n (or just Enter) to stop here.",
+		choices: []choice{{answerYes, []string{"y", "yes"}}, {answerNo, []string{"", "n", "no"}}, {answerNo, quitWords.words}},
+	}
+	askRunStep = question{
+		prompt:  "Run this step now? Type y to run it, n to skip it, q to stop; Enter means yes.",
+		again:   "Please type y (or just Enter) to run this step, n to skip it, or q to stop.",
+		choices: []choice{{answerYes, []string{"", "y", "yes"}}, {answerNo, []string{"n", "no", "s", "skip"}}, quitWords},
+	}
+	askTeardown = question{
+		prompt:  "Tear everything down now? Type y to remove what the lab created, or n to keep it; Enter means no.",
+		again:   "Please type y to tear down, or n (or just Enter) to keep everything.",
+		choices: []choice{{answerYes, []string{"y", "yes"}}, {answerNo, []string{"", "n", "no"}}, {answerNo, quitWords.words}},
+	}
+	askTarget = question{
+		prompt:  "Attach the policy to both ECR endpoints, as AWS recommends, or to ecr.dkr only? Type both or dkr, q to stop; Enter means both.",
+		again:   "Please type both (or just Enter), dkr, or q to stop.",
+		choices: []choice{{answerBoth, []string{"", "both", "b"}}, {answerDKR, []string{"dkr", "d", "ecr.dkr"}}, quitWords},
+	}
+	askApply = question{
+		prompt:  "Apply this policy? Type y to apply it, n to choose again, q to stop; Enter means yes.",
+		again:   "Please type y (or just Enter) to apply the policy, n to choose again, or q to stop.",
+		choices: []choice{{answerYes, []string{"", "y", "yes"}}, {answerNo, []string{"n", "no"}}, quitWords},
+	}
+)
+
+// pick returns the answer line gives, compared without case and the spaces
+// around it; ok is false when the question does not take it.
+func (q question) pick(line string) (answer string, ok bool) {
+	w := strings.ToLower(strings.TrimSpace(line))
+	for _, c := range q.choices {
+		for _, x := range c.words {
+			if w == x {
+				return c.answer, true
+			}
+		}
+	}
+	return "", false
+}
+
 type accessible struct {
 	mu  sync.Mutex
-	in  *bufio.Scanner
+	in  *bufio.Reader
 	out io.Writer
 }
 
@@ -121,13 +194,78 @@ func (a *accessible) say(s string) {
 	fmt.Fprintln(a.out, s)
 }
 
-// ask prints a prompt and reads one line; end of input counts as q.
-func (a *accessible) ask(prompt string) string {
-	a.say(prompt)
-	if !a.in.Scan() {
-		return "q"
+// choose asks q until it gets an answer q takes; the end of the input
+// stops the lab.
+func (a *accessible) choose(q question) string {
+	a.say(q.prompt)
+	for {
+		line, err := a.readLine()
+		if err != nil && !errors.Is(err, errLongAnswer) {
+			return answerQuit
+		}
+		if err == nil {
+			if ans, ok := q.pick(line); ok {
+				return ans
+			}
+		}
+		a.say(q.again)
 	}
-	return strings.ToLower(strings.TrimSpace(a.in.Text()))
+}
+
+// text asks for a line of free text. quit is set when the answer is q (or
+// the input ended); the text comes back with the spaces around it removed.
+func (a *accessible) text(prompt string) (text string, quit bool) {
+	a.say(prompt)
+	for {
+		line, err := a.readLine()
+		if errors.Is(err, errLongAnswer) {
+			a.say(fmt.Sprintf("That answer is longer than %d characters; please type it again.", maxAnswer))
+			continue
+		}
+		if err != nil {
+			return "", true
+		}
+		line = strings.TrimSpace(line)
+		if _, isQuit := (question{choices: []choice{quitWords}}).pick(line); isQuit {
+			return "", true
+		}
+		return line, false
+	}
+}
+
+// maxAnswer bounds one answer: a repository name is at most 256 characters.
+const maxAnswer = 1024
+
+var errLongAnswer = errors.New("answer too long")
+
+// readLine reads one line of input, at most maxAnswer bytes of it (the
+// rest of a longer line is read and dropped, and errLongAnswer returned).
+// A last line without a newline counts; then io.EOF.
+func (a *accessible) readLine() (string, error) {
+	var b []byte
+	long := false
+	for {
+		frag, err := a.in.ReadSlice('\n')
+		if !long {
+			if len(b)+len(frag) > maxAnswer+1 { // +1: the newline
+				long, b = true, nil
+			} else {
+				b = append(b, frag...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && len(b) == 0 && !long {
+			return "", err
+		}
+		break // a whole line, or a last one without its newline
+	}
+	line := strings.TrimSuffix(string(b), "\n")
+	if long || len(line) > maxAnswer {
+		return "", errLongAnswer
+	}
+	return strings.TrimSuffix(line, "\r"), nil
 }
 
 func (a *accessible) stopped(lab *steps.Lab, sandbox bool) error {
@@ -157,76 +295,87 @@ func (a *accessible) describeWorkspace(lab *steps.Lab) {
 	a.say(rt + ".")
 }
 
+// policy chooses the endpoint policy and applies it; "n" at the end
+// chooses again, and nothing is applied without a yes.
 func (a *accessible) policy(ctx context.Context, lab *steps.Lab) error {
 	s := lab.State()
-	cfg := lab.Config()
-	repo := cfg.Repo
+	repo := lab.Config().Repo
 	for {
-		ans := a.ask(fmt.Sprintf("Repository the Deny applies to? Press Enter for %s, or type another name:", repo))
-		if ans == "q" {
-			return context.Canceled
+		for {
+			ans, quit := a.text(fmt.Sprintf("Repository the Deny applies to? Type a name, q to stop; Enter means %s.", repo))
+			if quit {
+				return context.Canceled
+			}
+			if ans != "" {
+				if err := policy.ValidateRepository(ans); err != nil {
+					a.say(err.Error() + ".")
+					continue
+				}
+				repo = ans
+			}
+			break
 		}
-		if ans != "" {
-			if err := validateRepo(ans); err != nil {
+		var deny []string
+		allowAll := false
+		for {
+			ans, quit := a.text("Actions to deny, separated by commas? Type them, none to deny nothing, q to stop; Enter means ecr:PutImage. Choices: " + strings.Join(denyChoices(), ", ") + ".")
+			if quit {
+				return context.Canceled
+			}
+			deny, allowAll = nil, strings.EqualFold(ans, "none")
+			if allowAll {
+				break
+			}
+			for _, x := range strings.Split(ans, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					deny = append(deny, x)
+				}
+			}
+			if _, err := policy.Default(s.Account, s.Region, repo, deny); err != nil {
 				a.say(err.Error())
 				continue
 			}
-			repo = ans
-		}
-		break
-	}
-	var deny []string
-	allowAll := false
-	for {
-		ans := a.ask("Actions to deny, separated by commas? Press Enter for ecr:PutImage, or type none to deny nothing. Choices: " + strings.Join(denyChoices(), ", ") + ".")
-		if ans == "q" {
-			return context.Canceled
-		}
-		deny, allowAll = nil, ans == "none"
-		if allowAll {
 			break
 		}
-		for _, x := range strings.Split(ans, ",") {
-			if x = strings.TrimSpace(x); x != "" {
-				deny = append(deny, x)
-			}
-		}
-		if _, err := policy.Default(s.Account, s.Region, repo, deny); err != nil {
-			a.say(err.Error())
-			continue
-		}
-		break
-	}
-	target := steps.TargetBoth
-	if ans := a.ask("Attach the policy to both ECR endpoints, as AWS recommends? Press Enter for both, or type dkr for ecr.dkr only:"); ans == "dkr" {
-		target = steps.TargetDKR
-	} else if ans == "q" {
-		return context.Canceled
-	}
-	doc, err := policy.Default(s.Account, s.Region, repo, deny)
-	if allowAll {
-		doc, err = policy.AllowAll(), nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, row := range simulationRows(doc, target, s.Account, s.Region, repo) {
-		verdict := "allowed"
-		if row[2] != string(policy.ResultAllow) {
-			verdict = "denied"
-		}
-		a.say(fmt.Sprintf("With this policy, %s on %s is %s.", row[0], row[1], verdict))
-	}
-	for {
-		if ans := a.ask("Press Enter to apply this policy, or q to stop:"); ans == "q" {
+		target := steps.TargetBoth
+		switch a.choose(askTarget) {
+		case answerQuit:
 			return context.Canceled
+		case answerDKR:
+			target = steps.TargetDKR
 		}
-		if err := lab.ApplyPolicy(ctx, doc, target); err == nil {
-			a.say("Policy applied.")
-			return nil
+		doc, err := policy.Default(s.Account, s.Region, repo, deny)
+		if allowAll {
+			doc, err = policy.AllowAll(), nil
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if err != nil {
+			return err
+		}
+		for _, row := range simulationRows(doc, target, s.Account, s.Region, repo) {
+			verdict := "allowed"
+			if row[2] != string(policy.ResultAllow) {
+				verdict = "denied"
+			}
+			a.say(fmt.Sprintf("With this policy, %s on %s is %s.", row[0], row[1], verdict))
+		}
+		for {
+			switch a.choose(askApply) {
+			case answerQuit:
+				return context.Canceled
+			case answerNo:
+				a.say("Not applied. Choose again.")
+			case answerYes:
+				if err := lab.ApplyPolicy(ctx, doc, target); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					a.say("The policy was not applied.")
+					continue
+				}
+				a.say("Policy applied.")
+				return nil
+			}
+			break
 		}
 	}
 }

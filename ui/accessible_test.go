@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -65,4 +67,85 @@ func TestAccessibleDeniesNothing(t *testing.T) {
 			t.Fatalf("missing %q in:\n%s", want, text)
 		}
 	}
+}
+
+// answerTo is the specification of the step question, written out apart
+// from the code: the first line of input that is one of these words
+// decides; anything else is asked again; the end of the input stops.
+func answerTo(input string) string {
+	words := map[string]string{"": answerYes, "y": answerYes, "yes": answerYes,
+		"n": answerNo, "no": answerNo, "s": answerNo, "skip": answerNo,
+		"q": answerQuit, "quit": answerQuit, "stop": answerQuit}
+	for input != "" {
+		line, rest, _ := strings.Cut(input, "\n")
+		input = rest
+		if len(line) > maxAnswer {
+			continue // too long: asked again
+		}
+		if ans, ok := words[strings.ToLower(strings.TrimSpace(line))]; ok {
+			return ans
+		}
+	}
+	return answerQuit
+}
+
+func TestAccessibleQuestionsTakeOnlyTheirAnswers(t *testing.T) {
+	for input, want := range map[string]string{
+		"\n":                                answerYes,
+		"Y\n":                               answerYes,
+		" yes \r\n":                         answerYes,
+		"no\n":                              answerNo,
+		"NO\n":                              answerNo,
+		"skip\n":                            answerNo,
+		"quit\n":                            answerQuit,
+		"maybe\nnope\nn\n":                  answerNo,
+		"yes please\n\n":                    answerYes,
+		"":                                  answerQuit,
+		"x\n":                               answerQuit,
+		"n":                                 answerNo, // a last line without its newline
+		strings.Repeat("y", 5000):           answerQuit,
+		strings.Repeat("y", 5000) + "\nn\n": answerNo,
+	} {
+		a := &accessible{in: bufio.NewReader(strings.NewReader(input)), out: io.Discard}
+		if got := a.choose(askRunStep); got != want {
+			t.Errorf("%.20q: got %s, want %s", input, got, want)
+		}
+	}
+	// Yes/no questions whose default is no: Enter never says yes.
+	for _, q := range []question{askSandbox, askTeardown} {
+		for input, want := range map[string]string{"\n": answerNo, "y\n": answerYes, "no\n": answerNo, "quit\n": answerNo, "what\ny\n": answerYes} {
+			a := &accessible{in: bufio.NewReader(strings.NewReader(input)), out: io.Discard}
+			if got := a.choose(q); got != want {
+				t.Errorf("%q to %q: got %s, want %s", input, q.prompt, got, want)
+			}
+		}
+	}
+}
+
+// FuzzAccessibleAnswers feeds any input to the step question: the answer
+// is the one the specification gives, and only a yes (or Enter) runs it.
+func FuzzAccessibleAnswers(f *testing.F) {
+	for _, s := range []string{"\n", "no\n", "maybe\n\n", "Q", "\r\n", "yes\x00\n", strings.Repeat("n", 4100) + "\ny\n", "ｙｅｓ\nn\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		var out strings.Builder
+		a := &accessible{in: bufio.NewReader(strings.NewReader(input)), out: &out}
+		got := a.choose(askRunStep)
+		if want := answerTo(input); got != want {
+			t.Fatalf("%q: got %s, want %s", input, got, want)
+		}
+		if got == answerYes {
+			// The deciding line was a yes or Enter, never anything else.
+			for _, line := range strings.Split(input, "\n") {
+				w := strings.ToLower(strings.TrimSpace(line))
+				if w == "" || w == "y" || w == "yes" {
+					break
+				}
+				if w == "n" || w == "no" || w == "q" || w == "quit" || w == "s" || w == "skip" || w == "stop" {
+					t.Fatalf("%q ran the step after %q", input, line)
+				}
+			}
+		}
+	})
 }

@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// Accessible mode honours the answer: "no" to every question creates
+// nothing, any other word is asked again, and only a yes (or Enter where
+// yes is the stated default) runs a step.
+func TestAccessibleModeHonoursTheAnswer(t *testing.T) {
+	fast := []string{"--accessible", "--sandbox", "--sandbox-timing", "instant"}
+	t.Run("no", func(t *testing.T) {
+		labHome(t)
+		code, out, errs := runCLI(t, strings.Repeat("no\n", 40), fast...)
+		if code != 0 || strings.Contains(out, " is created.") || strings.Contains(out, "is creating") || !strings.Contains(out, "Skipped.") {
+			t.Fatalf("exit %d\n%s%s", code, out, errs)
+		}
+		code, out, errs = lab(t, "status", "--sandbox")
+		if code != 0 || !strings.Contains(out, "no lab run is saved here") || strings.Contains(out, "tagged ecr-vpce-lab:run") {
+			t.Fatalf("status after answering no: exit %d\n%s%s", code, out, errs)
+		}
+	})
+	t.Run("other words", func(t *testing.T) {
+		labHome(t)
+		// Preflight: two answers it does not take, then yes; the
+		// security group: "quit".
+		code, out, errs := runCLI(t, "maybe\nsure thing\nyes\nquit\n", fast...)
+		if code != 0 || strings.Count(out, "Please type y (or just Enter) to run this step, n to skip it, or q to stop.") != 2 ||
+			!strings.Contains(out, "Step done.") || strings.Contains(out, "security group ECR_VPCE_SG sg-") || !strings.Contains(out, "Stopped.") {
+			t.Fatalf("exit %d\n%s%s", code, out, errs)
+		}
+	})
+}
