@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -41,6 +42,13 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 	// One transcript for the whole session, across the wizard's
 	// reconnections (starting over, switching to the sandbox).
 	var tr *steps.Transcript
+	// The last opening failure, if no opening succeeded after it: the
+	// wizard shows it and lets the learner quit, and the exit status must
+	// then say the lab never started.
+	var (
+		connMu      sync.Mutex
+		lastConnErr error
+	)
 	opts := ui.Options{
 		Sandbox: f.sandbox,
 		Detect: func(ctx context.Context) ui.Detection {
@@ -51,6 +59,9 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 			lf := *f
 			lf.sandbox = sandbox
 			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr})
+			connMu.Lock()
+			lastConnErr = err
+			connMu.Unlock()
 			if err != nil {
 				return nil, connectError(err)
 			}
@@ -67,6 +78,16 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 		opts.Trace = tf
 	}
 	err = wizard(cmd, f, opts)
+	connMu.Lock()
+	if cerr := lastConnErr; err == nil && cerr != nil {
+		var ee *exitError
+		if errors.As(cerr, &ee) && ee.msg != "" {
+			err = withFix(exitCode(1, "the lab did not start: %s", ee.msg), ee.fix)
+		} else {
+			err = withFix(exitCode(1, "the lab did not start: %v", cerr), problem.FixOf(cerr))
+		}
+	}
+	connMu.Unlock()
 	note, terr := out.write(tr, "ecr-vpce-lab")
 	if note != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), note)
