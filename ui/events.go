@@ -40,6 +40,16 @@ func (m *Model) handleEvent(e steps.Event) {
 			}
 		}
 		return
+	case steps.EventSkipped:
+		// The engine recorded a skip (this wizard's, or the headless
+		// 'up --skip-dns' of a resumed run): say it in its words.
+		if sid >= 0 {
+			m.screens[sid].status = steps.StatusSkipped
+			if e.Reason != "" {
+				m.screens[sid].note = "Skipped: " + e.Reason + "."
+			}
+		}
+		return
 	case steps.EventCheck:
 		if e.Check != nil {
 			m.setCheck(*e.Check)

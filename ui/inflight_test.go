@@ -66,4 +66,18 @@ func TestStopAndSkipTheDNSWait(t *testing.T) {
 	if m.screens[scrDNS].status != steps.StatusSkipped || m.cur != scrPush {
 		t.Fatalf("s must skip the wait and go on: status %q on screen %d\n%s", m.screens[scrDNS].status, m.cur, d.screen())
 	}
+	// The engine records the skip, so status, the JSON and a resumed run
+	// know it was skipped, not passed.
+	if got := m.lab.State().Steps[steps.StepDNS].Status; got != steps.StatusSkipped {
+		t.Fatalf("the skip is saved as %q", got)
+	}
+	m.Close()
+	m2 := New(context.Background(), opts)
+	d2 := newDriver(t, m2, 120, 40)
+	d2.settle()
+	d2.key("enter")
+	d2.settle()
+	if m2.screens[scrDNS].status != steps.StatusSkipped || !strings.Contains(d2.screen(), "Private DNS skipped") {
+		t.Fatalf("a resumed run shows the skip:\n%s", d2.screen())
+	}
 }

@@ -43,7 +43,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			append([]string{h(k.Next, "continue"), h(k.EditIDs), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"k", "s"}},
 		{"DNS, watching", func(f *fuzzer) { f.m.goTo(scrDNS); f.update(keyMsg("enter")) },
 			append([]string{h(k.Skip, "skip the wait"), h(k.Stop), h(k.Help), h(k.Quit)}, panes...), []string{"T", "up", "p"}},
-		{"DNS, skipped", func(f *fuzzer) { f.m.goTo(scrDNS); f.press("s"); f.m.goTo(scrDNS) },
+		{"DNS, skipped", func(f *fuzzer) { f.m.goTo(scrDNS); f.press("s"); f.settle(); f.m.goTo(scrDNS) },
 			append([]string{h(k.Next, "continue"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s"}},
 		{"push, refused", func(f *fuzzer) { f.withPolicy(); f.done(scrPush); f.m.goTo(scrPush) },
 			append([]string{h(k.Next, "continue"), h(k.Policy), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s", "f"}},

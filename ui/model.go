@@ -349,6 +349,9 @@ func (m *Model) restoreFromState() {
 			}
 			if ok && (r.Status == steps.StatusSkipped || r.Status == steps.StatusStopped) {
 				m.screens[i].status = r.Status
+				if r.Status == steps.StatusSkipped && r.Message != "" {
+					m.screens[i].note = "Skipped: " + r.Message + "."
+				}
 			}
 		}
 		switch {

@@ -28,6 +28,8 @@ const (
 	opWorkspace
 	// opTeardown removes everything.
 	opTeardown
+	// opSkip records a skipped step.
+	opSkip
 )
 
 func (k opKind) String() string {
@@ -44,6 +46,8 @@ func (k opKind) String() string {
 		return "workspace"
 	case opTeardown:
 		return "teardown"
+	case opSkip:
+		return "skip"
 	}
 	return "none"
 }
@@ -185,6 +189,11 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case opPolicy:
 		return m.policyApplied(err)
+	case opSkip:
+		if err != nil {
+			sc.note += " (It could not be recorded: " + errText(err) + ".)"
+		}
+		return m, nil
 	case opFix, opWorkspace:
 		if err != nil {
 			sc.status, sc.err, sc.fix = steps.StatusFailed, errText(err), fixOf(err)
@@ -246,18 +255,24 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// skipDNS marks the DNS step skipped and goes on to the push test. A skip is
-// not a pass: the step keeps its own mark and the learner is told what it
-// means for the tests.
+// skipReason says what going on without private DNS means.
+const skipReason = "the names may still resolve to public addresses, so the tests can go around the endpoints and their policy"
+
+// skipDNS marks the DNS step skipped, goes on to the push test and has the
+// engine record the skip (so status, the JSON and a resumed run know). A
+// skip is not a pass: the step keeps its own mark and the learner is told
+// what it means for the tests.
 func (m *Model) skipDNS() tea.Cmd {
 	sc := &m.screens[scrDNS]
 	sc.status, sc.err, sc.fix = steps.StatusSkipped, "", ""
-	sc.note = "Skipped: the names may still resolve to public addresses, so the tests can go around the endpoints and their policy."
+	sc.note = "Skipped: " + skipReason + "."
 	m.queue = nil
 	if m.cur == scrDNS {
 		m.cur = scrPush
 	}
-	return nil
+	return m.start(opSkip, steps.StepDNS, func(_ context.Context, lab *steps.Lab) opResult {
+		return opResult{err: lab.Skip(steps.StepDNS, skipReason)}
+	})
 }
 
 func orEmpty(prefix, s string) string {
