@@ -141,19 +141,22 @@ func (st *uploadStore) drop(u *upload) {
 	_ = os.Remove(u.path)
 }
 
-// sweep drops the uploads nobody has touched for the expiry time.
+// sweep drops the uploads nobody has touched for the expiry time. They
+// leave the map before their files go, so no request can take one up in
+// between.
 func (st *uploadStore) sweep() {
 	now := st.clock.Now()
 	st.mu.Lock()
-	var stale []*upload
-	for _, u := range st.m {
+	var stale []string
+	for id, u := range st.m {
 		if u.inFlight == 0 && now.Sub(u.touched) > st.expiry {
-			stale = append(stale, u)
+			delete(st.m, id)
+			stale = append(stale, u.path)
 		}
 	}
 	st.mu.Unlock()
-	for _, u := range stale {
-		st.drop(u)
+	for _, p := range stale {
+		_ = os.Remove(p)
 	}
 }
 
