@@ -191,14 +191,18 @@ func TestTranscriptRunsWithAWSCLI(t *testing.T) {
 	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the transcript")
 	bash := testtool.Require(t, "bash", "the transcript is a bash script")
 	testtool.Require(t, "curl", "the transcript reads the instance metadata with curl")
-	home, state := labHome(t)
+	// The program in processes of its own, so the AWS CLI's slow start
+	// overlaps the other tests.
+	t.Parallel()
+	h := newProcHome(t, testtool.LabBinary(t))
+	home, state := h.home, h.state
 	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
 	up, down := filepath.Join(home, "up.sh"), filepath.Join(home, "down.sh")
-	if code, out, errs := lab(t, append([]string{"up", "--yes", "--transcript", up}, fast...)...); code != 0 {
-		t.Fatalf("up: %d\n%s\n%s", code, out, errs)
+	if code, out := h.lab(append([]string{"up", "--yes", "--transcript", up}, fast...)...); code != 0 {
+		t.Fatalf("up: %d\n%s", code, out)
 	}
-	if code, out, errs := lab(t, append([]string{"down", "--yes", "--transcript", down}, fast...)...); code != 0 {
-		t.Fatalf("down: %d\n%s\n%s", code, out, errs)
+	if code, out := h.lab(append([]string{"down", "--yes", "--transcript", down}, fast...)...); code != 0 {
+		t.Fatalf("down: %d\n%s", code, out)
 	}
 	// Serve the same world, as `ecr-vpce-lab sandbox` would, and point the
 	// CLI at it with the exports it prints.
