@@ -111,19 +111,21 @@ func flips(doc *Document, t Trace) []Edit {
 	seen := map[string]bool{}
 	for _, cs := range cands {
 		edited := apply(doc, cs)
-		d := Evaluate(edited, t.Request)
-		if d.Result == ResultImplicitDeny && t.Decision.Result == ResultExplicitDeny {
+		d := EvaluateAs(t.Type, edited, t.Request)
+		if d.Result == ResultImplicitDeny && t.Decision.Result == ResultExplicitDeny && t.Type != TypeRepository {
 			// Lifting the Deny leaves nothing that allows: allow it too.
-			for _, more := range allowCandidates(edited, explain(edited, t.Request)) {
+			// (Not in a repository policy: there, the caller's own
+			// identity-based policy is what allows.)
+			for _, more := range allowCandidates(edited, explain(t.Type, edited, t.Request)) {
 				if len(more) == 1 && more[0].Kind == ChangeAddStatement {
 					cs = append(cs, more...)
 					edited = apply(doc, cs)
-					d = Evaluate(edited, t.Request)
+					d = EvaluateAs(t.Type, edited, t.Request)
 					break
 				}
 			}
 		}
-		if d.Allowed() == wasAllowed {
+		if d.Allowed() == wasAllowed && !(t.Type == TypeRepository && d.Result != t.Decision.Result) {
 			continue
 		}
 		var words []string
@@ -222,7 +224,7 @@ func coverCandidates(doc *Document, t Trace, effect Effect) [][]Change {
 		switch m := miss[0]; {
 		case m.Written == "Action":
 			out = append(out, []Change{{Kind: ChangeAddValue, Statement: s.Index, Label: s.Label, Element: "Action", Value: req.Action}})
-		case m.Written == "Resource" && req.Resource != "":
+		case m.Written == "Resource" && req.Resource != "" && t.Type != TypeRepository:
 			out = append(out, []Change{{Kind: ChangeAddValue, Statement: s.Index, Label: s.Label, Element: "Resource", Value: req.Resource}})
 		}
 	}
@@ -239,8 +241,17 @@ func coverCandidates(doc *Document, t Trace, effect Effect) [][]Change {
 	if doc != nil {
 		n = len(doc.Statements)
 	}
-	out = append(out, []Change{{Kind: ChangeAddStatement, Statement: n, Label: sid,
-		New: &Statement{Sid: sid, Effect: effect, Principal: &Principal{Any: true}, Action: Values{req.Action}, Resource: Values{res}}}})
+	st := &Statement{Sid: sid, Effect: effect, Principal: &Principal{Any: true}, Action: Values{req.Action}, Resource: Values{res}}
+	if t.Type == TypeRepository {
+		// A repository policy names no Resource (ECR refuses one), and
+		// an Allow for "*" would open the repository to every account:
+		// name the caller's role.
+		st.Resource = nil
+		if effect == Allow && req.Principal != "" {
+			st.Principal = &Principal{IDs: map[string]Values{"AWS": {principalARN(req.Principal)}}}
+		}
+	}
+	out = append(out, []Change{{Kind: ChangeAddStatement, Statement: n, Label: sid, New: st}})
 	return out
 }
 

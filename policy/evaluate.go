@@ -24,9 +24,51 @@ type Request struct {
 	Context map[string][]string
 }
 
+// Type is the type of a policy, as IAM's refusals name it: each evaluates
+// the same grammar, but says its refusals in its own words, and an
+// identity-based policy has no Principal (it applies to its holder).
+type Type string
+
+// The types of policy an ECR request meets.
+const (
+	// TypeEndpoint is a VPC endpoint policy.
+	TypeEndpoint Type = "endpoint"
+	// TypeRepository is an ECR repository policy: IAM calls it a
+	// resource-based policy.
+	TypeRepository Type = "repository"
+	// TypeIdentity is the caller's own (IAM role or user) policy.
+	TypeIdentity Type = "identity"
+)
+
+// Phrase is how IAM's refusals name the type ("with an explicit deny in a
+// VPC endpoint policy", "because no resource-based policy allows …"), from
+// IAM's "Troubleshoot access denied error messages" page.
+func (k Type) Phrase() string {
+	switch k {
+	case TypeRepository:
+		return "resource-based policy"
+	case TypeIdentity:
+		return "identity-based policy"
+	}
+	return "VPC endpoint policy"
+}
+
+// Label is the type for a person: "endpoint policy", "repository policy".
+func (k Type) Label() string {
+	switch k {
+	case TypeRepository:
+		return "repository policy"
+	case TypeIdentity:
+		return "identity-based (IAM) policy"
+	}
+	return "endpoint policy"
+}
+
 // Decision is the verdict for a request and why.
 type Decision struct {
 	Result Result `json:"decision"`
+	// Type is the type of policy that decided.
+	Type Type `json:"type,omitempty"`
 	// Statements are the labels (Sid, or Statement[i]) of the statements that
 	// decided: every matching Deny for an explicit deny, every matching Allow
 	// for an allow, none for an implicit deny.
@@ -42,11 +84,18 @@ func (d Decision) Allowed() bool { return d.Result == ResultAllow }
 // explicit Deny in any matching statement wins; otherwise a matching Allow is
 // needed; otherwise the request is implicitly denied.
 func Evaluate(doc *Document, req Request) Decision {
+	return EvaluateAs(TypeEndpoint, doc, req)
+}
+
+// EvaluateAs evaluates a policy of the given type: the same order (an
+// explicit Deny wins, an Allow is needed), with the type's words in the
+// reason. A nil document allows nothing.
+func EvaluateAs(typ Type, doc *Document, req Request) Decision {
 	ctx := newEvalContext(req)
 	var denies, allows []string
 	if doc != nil {
 		for i, st := range doc.Statements {
-			if !st.matches(req, ctx, doc.Version) {
+			if !st.matches(req, ctx, doc.Version, typ) {
 				continue
 			}
 			switch st.Effect {
@@ -59,15 +108,23 @@ func Evaluate(doc *Document, req Request) Decision {
 	}
 	switch {
 	case len(denies) > 0:
-		return Decision{Result: ResultExplicitDeny, Statements: denies, Reason: "with an explicit deny in a VPC endpoint policy"}
+		return Decision{Result: ResultExplicitDeny, Type: typ, Statements: denies, Reason: "with an explicit deny in " + article(typ.Phrase()) + " " + typ.Phrase()}
 	case len(allows) > 0:
-		return Decision{Result: ResultAllow, Statements: allows, Reason: "allowed by the VPC endpoint policy"}
+		return Decision{Result: ResultAllow, Type: typ, Statements: allows, Reason: "allowed by the " + typ.Phrase()}
 	}
-	return Decision{Result: ResultImplicitDeny, Reason: "because no VPC endpoint policy allows the " + req.Action + " action"}
+	return Decision{Result: ResultImplicitDeny, Type: typ, Reason: "because no " + typ.Phrase() + " allows the " + req.Action + " action"}
 }
 
-// DenialMessage is the sentence AWS returns when a VPC endpoint policy refuses
-// a request, e.g. "User: arn:... is not authorized to perform: ecr:PutImage on
+// article is "an" before a vowel, as IAM writes "an identity-based policy".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// DenialMessage is the sentence AWS returns when a policy refuses a
+// request, in the type's words (Decision.Reason), e.g. "User: arn:... is not authorized to perform: ecr:PutImage on
 // resource: arn:... with an explicit deny in a VPC endpoint policy".
 func DenialMessage(req Request, d Decision) string {
 	who := req.Principal
@@ -118,8 +175,8 @@ func (c evalContext) get(key string) ([]string, bool) {
 	return v, ok
 }
 
-func (s Statement) matches(req Request, ctx evalContext, version string) bool {
-	_, ok := s.elements(req, ctx, version, false)
+func (s Statement) matches(req Request, ctx evalContext, version string, typ Type) bool {
+	_, ok := s.elements(req, ctx, version, false, typ)
 	return ok
 }
 

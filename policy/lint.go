@@ -14,6 +14,11 @@ import (
 // including white space.
 const MaxSize = 20480
 
+// MaxRepositorySize is the largest repository policy ECR accepts
+// (SetRepositoryPolicy's policyText: at most 10,240 characters, botocore's
+// ECR model).
+const MaxRepositorySize = 10240
+
 // LintOptions gives Lint the lab's context. Empty fields turn off the checks
 // that need them (ARN account and region) or fall back to the lab's defaults
 // (the repository).
@@ -21,6 +26,16 @@ type LintOptions struct {
 	Account    string
 	Region     string
 	Repository string
+	// Type is the type of policy checked (default TypeEndpoint). A
+	// repository policy names no Resource and may be half as long.
+	Type Type
+}
+
+func (o LintOptions) typ() Type {
+	if o.Type == "" {
+		return TypeEndpoint
+	}
+	return o.Type
 }
 
 // Lint checks a policy document as the lab's editor and commands need it:
@@ -32,9 +47,13 @@ func Lint(src []byte) []Finding { return LintWith(src, LintOptions{}) }
 func LintWith(src []byte, opts LintOptions) []Finding {
 	doc, structural := build(src)
 	l := &linter{builder: builder{findings: structural}, opts: opts, src: src}
-	if n := utf8.RuneCount(src); n > MaxSize {
+	limit, what := MaxSize, "an endpoint policy"
+	if opts.typ() == TypeRepository {
+		limit, what = MaxRepositorySize, "a repository policy"
+	}
+	if n := utf8.RuneCount(src); n > limit {
 		l.add(SeverityError, "size", "$", Pos{Offset: 0, Line: 1, Column: 1},
-			fmt.Sprintf("the policy is %d characters long; an endpoint policy may have at most %d", n, MaxSize),
+			fmt.Sprintf("the policy is %d characters long; %s may have at most %d", n, what, limit),
 			"remove statements or merge them, e.g. by listing several actions in one statement")
 	}
 	if doc != nil {
@@ -90,7 +109,7 @@ func (l *linter) document(doc *Document) {
 			}
 		}
 	}
-	if len(doc.Statements) > 0 && !hasAllow {
+	if len(doc.Statements) > 0 && !hasAllow && l.opts.typ() == TypeEndpoint {
 		l.add(SeverityWarning, "no-allow", "$.Statement", l.statementListPos(doc), "the policy has no Allow statement, so everything through the endpoint will be refused",
 			`add {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"} and deny only what you mean to`)
 	}
@@ -160,7 +179,10 @@ func (l *linter) statement(index int, st Statement) {
 	_, hasP := loc.keys["Principal"]
 	_, hasNP := loc.keys["NotPrincipal"]
 	switch {
-	case !hasP && !hasNP:
+	case !hasP && !hasNP && l.opts.typ() == TypeRepository:
+		l.add(SeverityError, "principal-missing", loc.path, loc.pos, label+" has no Principal; repository policies require one",
+			`add "Principal": "*" for every caller, or {"AWS": "ACCOUNT_ID"} for one account`)
+	case !hasP && !hasNP && l.opts.typ() == TypeEndpoint:
 		l.add(SeverityError, "principal-missing", loc.path, loc.pos, label+" has no Principal; VPC endpoint policies require one",
 			`add "Principal": "*" to apply it to every caller`)
 	case hasP && hasNP:
@@ -194,6 +216,18 @@ func (l *linter) statement(index int, st Statement) {
 	_, hasR := loc.keys["Resource"]
 	_, hasNR := loc.keys["NotResource"]
 	switch {
+	case l.opts.typ() == TypeRepository && (hasR || hasNR):
+		// ECR refuses it: InvalidParameterException "Invalid parameter at
+		// 'PolicyText' failed to satisfy constraint: 'Invalid repository
+		// policy provided'" (aws-cdk#24314, terraform-aws-ecr#19).
+		key := "Resource"
+		if !hasR {
+			key = "NotResource"
+		}
+		l.add(SeverityError, "resource-in-repository-policy", loc.path+"."+key, loc.keys[key],
+			"a repository policy has no "+key+": it applies to its own repository, and ECR refuses the policy ('Invalid repository policy provided')",
+			"remove the "+key+" element")
+	case l.opts.typ() == TypeRepository:
 	case !hasR && !hasNR:
 		l.add(SeverityError, "resource-missing", loc.path, loc.pos, label+" has no Resource", `add "Resource": "*" or a repository ARN`)
 	case hasR && hasNR:
@@ -212,6 +246,9 @@ func (l *linter) statement(index int, st Statement) {
 		}
 	}
 	l.authorizationToken(st)
+	if l.opts.typ() == TypeRepository {
+		l.repositoryToken(st)
+	}
 	l.conditions(st)
 	if st.Effect == Deny && l.denyIsInert(st) {
 		repo := l.repository()
@@ -324,6 +361,23 @@ func (l *linter) authorizationToken(st Statement) {
 		`put ecr:GetAuthorizationToken in its own statement with "Resource": "*"`)
 }
 
+// repositoryToken warns about an Allow of ecr:GetAuthorizationToken in a
+// repository policy: the login has no repository, and ECR requires it to
+// be allowed "through an IAM policy" (ECR's "Private repository policies").
+func (l *linter) repositoryToken(st Statement) {
+	if st.Effect != Allow {
+		return
+	}
+	for i, a := range st.Action {
+		if !strings.EqualFold(a, "ecr:GetAuthorizationToken") {
+			continue
+		}
+		l.add(SeverityWarning, "repository-token", st.loc.valuePath("Action", i, len(st.Action)), st.loc.valuePos("Action", i),
+			"a repository policy cannot grant ecr:GetAuthorizationToken: the login is on no repository, so only an IAM policy allows it",
+			"allow ecr:GetAuthorizationToken in the caller's IAM policy instead")
+	}
+}
+
 func (l *linter) conditions(st Statement) {
 	loc := st.loc
 	for _, opName := range sortedKeys(st.Condition) {
@@ -412,7 +466,7 @@ func (l *linter) denyIsInert(st Statement) bool {
 				continue
 			}
 			for _, req := range labRequests(l.repository(), acct, reg) {
-				if bare.matches(req, newEvalContext(req), "2012-10-17") {
+				if bare.matches(req, newEvalContext(req), "2012-10-17", l.opts.typ()) {
 					return false
 				}
 			}

@@ -94,6 +94,8 @@ func (s StatementTrace) Check(e Element) (Check, bool) {
 // statement, with the smallest edits that would change the outcome. It is
 // what "why was this refused" tools show.
 type Trace struct {
+	// Type is the type of policy traced.
+	Type       Type             `json:"type"`
 	Request    Request          `json:"request"`
 	Decision   Decision         `json:"decision"`
 	Statements []StatementTrace `json:"statements"`
@@ -119,7 +121,12 @@ func (t Trace) Deciding() []StatementTrace {
 // statement did or did not apply, and what edits would change the outcome.
 // Its Decision is always Evaluate's.
 func Explain(doc *Document, req Request) Trace {
-	t := explain(doc, req)
+	return ExplainAs(TypeEndpoint, doc, req)
+}
+
+// ExplainAs is Explain for a policy of the given type.
+func ExplainAs(typ Type, doc *Document, req Request) Trace {
+	t := explain(typ, doc, req)
 	if doc != nil {
 		t.Edits = flips(doc, t)
 	}
@@ -127,14 +134,14 @@ func Explain(doc *Document, req Request) Trace {
 }
 
 // explain is Explain without the edits.
-func explain(doc *Document, req Request) Trace {
-	t := Trace{Request: req, Decision: Evaluate(doc, req)}
+func explain(typ Type, doc *Document, req Request) Trace {
+	t := Trace{Type: typ, Request: req, Decision: EvaluateAs(typ, doc, req)}
 	if doc == nil {
 		return t
 	}
 	ctx := newEvalContext(req)
 	for i, st := range doc.Statements {
-		s := st.trace(i, req, ctx, doc.Version)
+		s := st.trace(i, req, ctx, doc.Version, typ)
 		switch {
 		case s.Effect != Allow && s.Effect != Deny:
 			s.Role = RoleIgnored
@@ -183,7 +190,7 @@ func (e *elemSet) list() []elemResult { return e.r[:e.n] }
 // elements matches each element of s against the request, cheapest first.
 // The statement applies when all are ok; unless full is set, matching stops
 // at the first miss (all Evaluate needs).
-func (s Statement) elements(req Request, ctx evalContext, version string, full bool) (set elemSet, ok bool) {
+func (s Statement) elements(req Request, ctx evalContext, version string, full bool, typ Type) (set elemSet, ok bool) {
 	ok = true
 	add := func(r elemResult) bool {
 		if !set.add(r) {
@@ -231,10 +238,11 @@ func (s Statement) elements(req Request, ctx evalContext, version string, full b
 	if s.Resource == nil && s.NotResource == nil {
 		add(elemResult{element: ElementResource, ok: true, hit: -1})
 	}
-	// Principal. Endpoint policies require one; a statement without it is
-	// rejected by AWS, so it never matches here either.
+	// Principal. Endpoint and repository policies require one; a statement
+	// without it is rejected by AWS, so it never matches here either. An
+	// identity-based policy has none: it applies to its holder.
 	if s.Principal == nil && s.NotPrincipal == nil {
-		if !add(elemResult{element: ElementPrincipal, hit: -1}) {
+		if !add(elemResult{element: ElementPrincipal, hit: -1, ok: typ == TypeIdentity}) {
 			return set, ok
 		}
 	}
@@ -365,10 +373,10 @@ func entryText(e [2]string) string {
 	return fmt.Sprintf(`{%q: %q}`, e[0], e[1])
 }
 
-func (s Statement) trace(i int, req Request, ctx evalContext, version string) StatementTrace {
+func (s Statement) trace(i int, req Request, ctx evalContext, version string, typ Type) StatementTrace {
 	path := fmt.Sprintf("$.Statement[%d]", i)
 	t := StatementTrace{Index: i, Label: s.Label(i), Sid: s.Sid, Effect: s.Effect, Path: path, Matched: true}
-	set, _ := s.elements(req, ctx, version, true)
+	set, _ := s.elements(req, ctx, version, true, typ)
 	list := set.list()
 	// Shown in the order a person reads a statement.
 	sort.SliceStable(list, func(i, j int) bool { return list[i].element.rank() < list[j].element.rank() })
@@ -377,7 +385,7 @@ func (s Statement) trace(i int, req Request, ctx evalContext, version string) St
 		if e.written != "" {
 			c.Path += "." + e.written
 		}
-		s.describe(&c, e, req, ctx)
+		s.describe(&c, e, req, ctx, typ)
 		if s.loc != nil && e.written != "" {
 			pos, ok := s.loc.keys[e.written]
 			if e.written == "Principal" || e.written == "NotPrincipal" {
@@ -403,10 +411,10 @@ func (s Statement) trace(i int, req Request, ctx evalContext, version string) St
 }
 
 // describe fills a check's Value, Path and Why.
-func (s Statement) describe(c *Check, e elemResult, req Request, ctx evalContext) {
+func (s Statement) describe(c *Check, e elemResult, req Request, ctx evalContext, typ Type) {
 	switch e.element {
 	case ElementPrincipal:
-		s.describePrincipal(c, e, req)
+		s.describePrincipal(c, e, req, typ)
 	case ElementAction:
 		vals := s.Action
 		if e.written == "NotAction" {
@@ -418,7 +426,11 @@ func (s Statement) describe(c *Check, e elemResult, req Request, ctx evalContext
 		if e.written == "NotResource" {
 			vals = s.NotResource
 		}
-		describeValues(c, e, vals, "resource", req.Resource, "no Resource: the statement does not restrict the resource")
+		absent := "no Resource: the statement does not restrict the resource"
+		if typ == TypeRepository {
+			absent = "a repository policy names no Resource: it is about its own repository"
+		}
+		describeValues(c, e, vals, "resource", req.Resource, absent)
 		if !e.ok && e.written == "Resource" && req.Resource == "*" {
 			c.Why += "; " + req.Action + " acts on no repository, and only Resource \"*\" covers it"
 		}
@@ -427,7 +439,7 @@ func (s Statement) describe(c *Check, e elemResult, req Request, ctx evalContext
 	}
 }
 
-func (s Statement) describePrincipal(c *Check, e elemResult, req Request) {
+func (s Statement) describePrincipal(c *Check, e elemResult, req Request, typ Type) {
 	caller := req.Principal
 	if caller == "" {
 		caller = "an anonymous caller"
@@ -438,7 +450,12 @@ func (s Statement) describePrincipal(c *Check, e elemResult, req Request) {
 	}
 	switch e.written {
 	case "":
-		c.Why = "no Principal: AWS rejects such a statement in an endpoint policy, so it never applies"
+		switch typ {
+		case TypeIdentity:
+			c.Why = "an identity-based policy applies to the role or user that holds it"
+		default:
+			c.Why = "no Principal: AWS rejects such a statement in " + article(typ.Label()) + " " + typ.Label() + ", so it never applies"
+		}
 	case "Principal":
 		switch {
 		case s.Principal.Any:
