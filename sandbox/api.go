@@ -27,6 +27,10 @@ type apiCall struct {
 	requestID string
 	accessKey string
 	dryRun    bool
+	// caller is who signed the request (principals.go); public is set
+	// when it came in on the public path's listener.
+	caller principal
+	public bool
 }
 
 // apiRequest is what the stages of the chain read and fill in.
@@ -56,8 +60,8 @@ var apiChain = []apiStage{
 }
 
 // serveAPI is the single entry of EC2, ECR and STS.
-func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request) {
-	q := &apiRequest{r: r, rw: rw, call: apiCall{requestID: newRequestID(), protocol: protoEC2, service: "ec2"}}
+func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request, public bool) {
+	q := &apiRequest{r: r, rw: rw, call: apiCall{requestID: newRequestID(), protocol: protoEC2, service: "ec2", public: public}}
 	if r.Header.Get("X-Amz-Target") != "" {
 		q.call.protocol, q.call.service = protoJSON, "ecr"
 	}
@@ -147,6 +151,7 @@ func (s *Sandbox) authenticate(q *apiRequest) *APIError {
 	q.authenticated = true
 	sig, failure := verifySigV4(q.r, q.body, s.acceptedKeys(), time.Now())
 	c.accessKey = sig.AccessKeyID
+	s.read(func(w *world) { c.caller = w.principalByKey(sig.AccessKeyID) })
 	if failure != authOK {
 		return authError(c.protocol, failure)
 	}
@@ -197,13 +202,14 @@ func (s *Sandbox) intercept(q *apiRequest) *APIError {
 	return nil
 }
 
-// enforceEndpointPolicy applies the policy of the ecr.api endpoint an ECR
-// request travels through (EC2 and STS have no endpoint in the lab).
+// enforceEndpointPolicy authorises an ECR request against the policies it
+// meets: the ecr.api endpoint's when it travels through one, the
+// repository's, the caller's own (EC2 and STS have no endpoint in the lab).
 func (s *Sandbox) enforceEndpointPolicy(q *apiRequest) *APIError {
 	if q.call.protocol != protoJSON {
 		return nil
 	}
-	return s.enforceECRAPI(q.call.action, q.body)
+	return s.enforceECRAPI(&q.call, q.body)
 }
 
 // dispatch runs the operation.

@@ -683,6 +683,27 @@ func conformance() []behaviour {
 				return f.ecrError(400, "RepositoryNotFoundException", "The repository with name 'team-z/none' does not exist in the registry with id '"+f.sb.Account()+"'",
 					"GetRepositoryPolicy", `{"repositoryName":"team-z/none"}`)
 			}},
+		{area: "ecr", name: "SetRepositoryPolicy with a Resource element", error: true, tag: "OBS",
+			aws:    "400 InvalidParameterException \"Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'\"",
+			source: "aws/aws-cdk#24314 (Status Code: 400); terraform-aws-modules/terraform-aws-ecr#19; awsdocs/amazon-ecr-user-guide#20",
+			check: func(f *conf) error {
+				return f.ecrError(400, "InvalidParameterException", "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'",
+					"SetRepositoryPolicy", `{"repositoryName":"`+RepoA+`","policyText":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"ecr:*\",\"Resource\":\"*\"}]}"}`)
+			}},
+		{area: "ecr", name: "SetRepositoryPolicy naming a role that does not exist", error: true, tag: "OBS",
+			aws:    "400 InvalidParameterException \"Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Principal not found'\"",
+			source: "hashicorp/terraform-provider-aws#39064 (SetRepositoryPolicy, StatusCode: 400)",
+			check: func(f *conf) error {
+				return f.ecrError(400, "InvalidParameterException", "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Principal not found'",
+					"SetRepositoryPolicy", `{"repositoryName":"`+RepoA+`","policyText":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::`+f.sb.Account()+`:role/nobody\"},\"Action\":\"ecr:*\"}]}"}`)
+			}},
+		{area: "ecr", name: "DeleteRepositoryPolicy on a repository without a policy", error: true, tag: "MODEL",
+			aws:    "400 RepositoryPolicyNotFoundException, worded as GetRepositoryPolicy's",
+			source: "botocore ecr DeleteRepositoryPolicy errors; the sentence as GetRepositoryPolicy's (OBS)",
+			check: func(f *conf) error {
+				return f.ecrError(400, "RepositoryPolicyNotFoundException", "Repository policy does not exist for the repository with name '"+RepoA+"' in the registry with id '"+f.sb.Account()+"'",
+					"DeleteRepositoryPolicy", `{"repositoryName":"`+RepoA+`"}`)
+			}},
 		{area: "ecr", name: "DescribeRegistry", tag: "MODEL",
 			aws: "{\"registryId\": ACCOUNT, \"replicationConfiguration\": {\"rules\": []}}", source: "botocore ecr DescribeRegistryResponse (rules required); https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRegistry.html",
 			check: func(f *conf) error {

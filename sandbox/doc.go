@@ -20,7 +20,7 @@
 // signature is verified. The lab's operations are served, and the reads a
 // learner pokes at beside them (DescribeInstances as IMDS describes the
 // workspace, DescribeAvailabilityZones, DescribePrefixLists,
-// GetRepositoryPolicy, DescribeRegistry); any other operation AWS has is
+// DescribeRegistry); any other operation AWS has is
 // refused with UnsupportedOperation (UnsupportedOperationException on ECR)
 // naming it, and only a name AWS does not have gets AWS's InvalidAction
 // (aws_operations.txt lists AWS's operations, from botocore). Errors use
@@ -112,6 +112,30 @@
 // {"errors":[{"code":"DENIED","message":...}]}, or an ECR API
 // AccessDeniedException. The DNS server and the enforcement share one rule
 // (routedEndpoint), so what dig shows is what the policy sees.
+//
+// # Repository policies, principals and the public path
+//
+// SetRepositoryPolicy, GetRepositoryPolicy and DeleteRepositoryPolicy keep
+// a policy on a repository (refused as ECR refuses them: a Resource
+// element, no Principal, a role that does not exist, more than 10,240
+// characters; a policy that would refuse the caller's next
+// SetRepositoryPolicy needs force). Every request for a repository is
+// authorised with policy.Authorize against the endpoint's policy (when one
+// carries it), the repository's, and the caller's own identity-based
+// policy: an explicit Deny in any refuses, an endpoint on the way must
+// allow, one account needs an allow from either its role or the
+// repository, another account from both; each refusal names the policy
+// type as IAM's sentences do (a resource-based policy for the
+// repository's). The request context is the one AWS gives (enforce.go,
+// requestContext): aws:PrincipalAccount, aws:PrincipalArn (the role, for a
+// session), aws:PrincipalOrgID, aws:SecureTransport, aws:RequestedRegion;
+// through an endpoint aws:SourceVpc, aws:SourceVpce and aws:VpcSourceIp,
+// otherwise aws:SourceIp; and the repository's tags as aws:ResourceTag/…
+// and ecr:ResourceTag/…. A second principal, the CI role of a partner
+// account (OtherAccount), signs with its own keys (LAB_OTHER_ACCESS_KEY_ID,
+// LAB_OTHER_SECRET_ACCESS_KEY); a second pair of listeners
+// (LAB_PUBLIC_ENDPOINT_URL, LAB_PUBLIC_REGISTRY) is a machine outside the
+// VPC, whose requests take the public path that no endpoint policy sees.
 //
 // # Faults
 //

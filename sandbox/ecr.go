@@ -33,6 +33,10 @@ type ecrCtx struct {
 	body   []byte
 	action string
 	dirty  bool
+	// caller signed the request (principals.go); public: it came in on
+	// the public path's listener.
+	caller principal
+	public bool
 }
 
 type ecrHandler func(x *ecrCtx) (any, *APIError)
@@ -47,17 +51,19 @@ var ecrOps map[string]ecrOp
 
 func init() {
 	ecrOps = map[string]ecrOp{
-		"GetAuthorizationToken": {ecrGetAuthorizationToken, false},
-		"CreateRepository":      {ecrCreateRepository, true},
-		"DescribeRepositories":  {ecrDescribeRepositories, false},
-		"DeleteRepository":      {ecrDeleteRepository, true},
-		"ListImages":            {ecrListImages, false},
-		"DescribeImages":        {ecrDescribeImages, false},
-		"BatchGetImage":         {ecrBatchGetImage, false},
-		"PutImage":              {ecrPutImage, true},
-		"BatchDeleteImage":      {ecrBatchDeleteImage, true},
-		"GetRepositoryPolicy":   {ecrGetRepositoryPolicy, false},
-		"DescribeRegistry":      {ecrDescribeRegistry, false},
+		"GetAuthorizationToken":  {ecrGetAuthorizationToken, false},
+		"CreateRepository":       {ecrCreateRepository, true},
+		"DescribeRepositories":   {ecrDescribeRepositories, false},
+		"DeleteRepository":       {ecrDeleteRepository, true},
+		"ListImages":             {ecrListImages, false},
+		"DescribeImages":         {ecrDescribeImages, false},
+		"BatchGetImage":          {ecrBatchGetImage, false},
+		"PutImage":               {ecrPutImage, true},
+		"BatchDeleteImage":       {ecrBatchDeleteImage, true},
+		"GetRepositoryPolicy":    {ecrGetRepositoryPolicy, false},
+		"SetRepositoryPolicy":    {ecrSetRepositoryPolicy, true},
+		"DeleteRepositoryPolicy": {ecrDeleteRepositoryPolicy, true},
+		"DescribeRegistry":       {ecrDescribeRegistry, false},
 	}
 }
 
@@ -89,7 +95,7 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 	if !json.Valid(body) || bytes.TrimSpace(body)[0] != '{' {
 		return nil, badRequest("SerializationException", "")
 	}
-	if s.opts.Faults.denies("ecr", c.action) {
+	if s.opts.Faults.denies("ecr", c.action) && !c.caller.other {
 		var in struct {
 			RepositoryName string `json:"repositoryName"`
 		}
@@ -100,10 +106,10 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 	var apiE *APIError
 	if !op.writes {
 		s.read(func(w *world) {
-			out, apiE = op.fn(&ecrCtx{s: s, w: w, now: s.opts.Clock.Now(), body: body, action: c.action})
+			out, apiE = op.fn(&ecrCtx{s: s, w: w, now: s.opts.Clock.Now(), body: body, action: c.action, caller: c.caller, public: c.public})
 		})
 	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
-		x := &ecrCtx{s: s, w: w, now: now, body: body, action: c.action}
+		x := &ecrCtx{s: s, w: w, now: now, body: body, action: c.action, caller: c.caller, public: c.public}
 		out, apiE = op.fn(x)
 		return x.dirty && apiE == nil, nil
 	}); err != nil {
@@ -163,7 +169,29 @@ func (x *ecrCtx) repoNotFound(name, registry string) *APIError {
 func (x *ecrCtx) otherRegistry(registry, repo string) *APIError {
 	act := "ecr:" + x.action
 	resource := "arn:aws:ecr:" + x.w.Region + ":" + registry + ":repository/" + repo
-	return badRequest("AccessDeniedException", "User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action", x.w.callerARN(), act, resource, act)
+	return badRequest("AccessDeniedException", "User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action", x.caller.arn, act, resource, act)
+}
+
+// registryOf is the registry a call is about: registryId, or the caller's
+// own account's when it names none.
+func (x *ecrCtx) registryOf(id string) string {
+	if id == "" && x.caller.account != "" {
+		return x.caller.account
+	}
+	if id == "" {
+		return x.registry()
+	}
+	return id
+}
+
+// foreign answers a call about a registry the world does not hold: the
+// partner account's own is empty (reads find nothing there), any other is
+// refused as otherRegistry says.
+func (x *ecrCtx) foreign(registry, repo string) *APIError {
+	if x.caller.other && registry == x.caller.account {
+		return x.repoNotFound(repo, registry)
+	}
+	return x.otherRegistry(registry, repo)
 }
 
 // repo resolves registryId + repositoryName.
@@ -177,8 +205,8 @@ func (x *ecrCtx) repo(registry, name string) (*repository, *APIError) {
 	if !ValidRepositoryName(name) {
 		return nil, ecrInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''")
 	}
-	if registry != "" && registry != x.registry() {
-		return nil, x.otherRegistry(registry, name)
+	if reg := x.registryOf(registry); reg != x.registry() {
+		return nil, x.foreign(reg, name)
 	}
 	r := x.w.Images.repo(name)
 	if r == nil {
@@ -248,10 +276,40 @@ func pageOf[T any](items []T, action string, maxResults *int, nextToken string) 
 // registryPassword makes the password half of an authorization token: the
 // account, region and expiry, signed with the sandbox's secret.
 func registryPassword(w *world, expires time.Time) string {
-	payload := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"account":%q,"region":%q,"expiration":%d}`, w.Account, w.Region, expires.Unix())))
+	return registryPasswordFor(w, expires, false)
+}
+
+// registryPasswordFor is registryPassword for a token the partner
+// account's role asked for (other): the registry then knows the caller as
+// that role, as ECR knows a token's principal.
+func registryPasswordFor(w *world, expires time.Time, other bool) string {
+	who := ""
+	if other {
+		who = `,"principal":"other"`
+	}
+	payload := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"account":%q,"region":%q,"expiration":%d%s}`, w.Account, w.Region, expires.Unix(), who)))
 	m := hmac.New(sha256.New, []byte(w.Credentials.SecretAccessKey))
 	m.Write([]byte(payload))
 	return payload + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// registryCaller is the principal a valid registry password was issued to.
+func (s *Sandbox) registryCaller(pw string) principal {
+	var p struct {
+		Principal string `json:"principal"`
+	}
+	payload, _, _ := strings.Cut(pw, ".")
+	if b, err := base64.RawURLEncoding.DecodeString(payload); err == nil {
+		_ = json.Unmarshal(b, &p)
+	}
+	var who principal
+	s.read(func(w *world) {
+		who = w.workspacePrincipal()
+		if p.Principal == "other" {
+			who = w.otherPrincipal()
+		}
+	})
+	return who
 }
 
 // VerifyRegistryPassword reports whether pw is the password of an
@@ -314,7 +372,7 @@ func ecrGetAuthorizationToken(x *ecrCtx) (any, *APIError) {
 	}
 	ids := in.RegistryIDs
 	if len(ids) == 0 {
-		ids = []string{x.registry()}
+		ids = []string{x.registryOf("")}
 	}
 	expires := x.now.Add(12 * time.Hour).UTC()
 	type authData struct {
@@ -329,7 +387,7 @@ func ecrGetAuthorizationToken(x *ecrCtx) (any, *APIError) {
 		if e := x.checkRegistry(id); e != nil {
 			return nil, e
 		}
-		tok := base64.StdEncoding.EncodeToString([]byte("AWS:" + registryPassword(x.w, expires)))
+		tok := base64.StdEncoding.EncodeToString([]byte("AWS:" + registryPasswordFor(x.w, expires, x.caller.other)))
 		out.AuthorizationData = append(out.AuthorizationData, authData{
 			AuthorizationToken: tok, ExpiresAt: epoch(expires),
 			ProxyEndpoint: "https://" + id + ".dkr.ecr." + x.w.Region + ".amazonaws.com",
@@ -360,8 +418,11 @@ func ecrCreateRepository(x *ecrCtx) (any, *APIError) {
 	if e := x.checkRegistry(in.RegistryID); e != nil {
 		return nil, e
 	}
-	if in.RegistryID != "" && in.RegistryID != x.registry() {
-		return nil, x.otherRegistry(in.RegistryID, in.RepositoryName)
+	if reg := x.registryOf(in.RegistryID); reg != x.registry() {
+		if x.caller.other && reg == x.caller.account {
+			return nil, ecrInvalid("The sandbox holds only account %s's registry; the partner account %s's is not modelled: pass registryId %s to use the lab's.", x.registry(), reg, x.registry())
+		}
+		return nil, x.otherRegistry(reg, in.RepositoryName)
 	}
 	switch in.ImageTagMutability {
 	case "", "MUTABLE", "IMMUTABLE":
@@ -417,8 +478,11 @@ func ecrDescribeRepositories(x *ecrCtx) (any, *APIError) {
 	if len(in.RepositoryNames) > 0 && (in.MaxResults != nil || in.NextToken != "") {
 		return nil, ecrInvalid("Invalid parameter: maxResults and nextToken cannot be used with repositoryNames")
 	}
-	if in.RegistryID != "" && in.RegistryID != x.registry() && len(in.RepositoryNames) == 0 {
-		return nil, x.otherRegistry(in.RegistryID, "*")
+	if reg := x.registryOf(in.RegistryID); reg != x.registry() && len(in.RepositoryNames) == 0 {
+		if x.caller.other && reg == x.caller.account {
+			return map[string]any{"repositories": []jRepository{}}, nil
+		}
+		return nil, x.otherRegistry(reg, "*")
 	}
 	var repos []jRepository
 	if len(in.RepositoryNames) > 0 {

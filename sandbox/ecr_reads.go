@@ -1,23 +1,6 @@
 package sandbox
 
-// ECR reads a learner pokes at: a repository's policy (the world's
-// repositories have none, and SetRepositoryPolicy is not modelled) and the
-// registry's settings (no replication).
-
-func ecrGetRepositoryPolicy(x *ecrCtx) (any, *APIError) {
-	var in struct {
-		RegistryID     string `json:"registryId"`
-		RepositoryName string `json:"repositoryName"`
-	}
-	if e := x.decode(&in); e != nil {
-		return nil, e
-	}
-	r, e := x.repo(in.RegistryID, in.RepositoryName)
-	if e != nil {
-		return nil, e
-	}
-	return nil, badRequest("RepositoryPolicyNotFoundException", "Repository policy does not exist for the repository with name '%s' in the registry with id '%s'", r.Name, x.registry())
-}
+// ECR reads a learner pokes at: the registry's settings (no replication).
 
 func ecrDescribeRegistry(x *ecrCtx) (any, *APIError) {
 	var in struct{}

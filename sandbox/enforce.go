@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,40 +86,128 @@ func (c *policyCache) parse(doc string) *policy.Document {
 	return d
 }
 
-// endpointCheck is one ECR action to authorise at an endpoint.
+// endpointCheck is one ECR action to authorise.
 type endpointCheck struct {
 	action   string // ecr:PutImage
 	resource string // repository ARN or *
 }
 
-// endpointDenial evaluates checks, in order, against the policy of the
-// endpoint requests for the service travel through. It returns the refusal
-// sentence AWS gives and the refused action, or "" when every check passes
-// (or no endpoint is in the way).
-func (s *Sandbox) endpointDenial(short string, checks []endpointCheck) (msg, action string) {
-	var doc string
-	var principal, account string
-	s.read(func(w *world) {
-		e := s.routedEndpoint(w, s.opts.Clock.Now(), short)
-		if e == nil {
-			return
-		}
-		doc, principal, account = e.Policy, w.callerARN(), w.Account
-	})
-	if doc == "" {
-		return "", ""
+// Identity-based policies: the workspace's role allows what the lab does
+// (Faults.DenyActions takes actions away, refused on their own), and the
+// partner account's CI role allows ECR in its own account's IAM.
+var (
+	workspaceIdentity = policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	otherIdentity     = policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]}`)
+	// brokenPolicy stands for a policy AWS could not parse: it allows
+	// nothing.
+	brokenPolicy = &policy.Document{Version: "2012-10-17"}
+)
+
+// netPath is the way a request reaches ECR.
+type netPath struct {
+	// endpoint carries it (nil: the public path).
+	endpoint *vpcEndpoint
+	// sourceIP is the caller's address as ECR sees it: the workspace's
+	// private address through an endpoint (aws:VpcSourceIp), a public one
+	// otherwise (aws:SourceIp).
+	sourceIP string
+}
+
+// routeOf is the way a request for service short takes: from outside the
+// VPC (public) always the public path; from the workspace, through the
+// endpoint its DNS names (routedEndpoint), else out through the internet
+// gateway from the instance's public address.
+func (s *Sandbox) routeOf(w *world, now time.Time, short string, public bool) netPath {
+	if public {
+		return netPath{sourceIP: outsidePublicIP}
 	}
-	d := s.policies.parse(doc)
-	for _, c := range checks {
-		req := policy.Request{Action: c.action, Resource: c.resource, Principal: principal, PrincipalAccount: account}
-		var dec policy.Decision
-		if d == nil {
-			dec = policy.Decision{Result: policy.ResultImplicitDeny, Reason: "because no VPC endpoint policy allows the " + c.action + " action"}
-		} else {
-			dec = policy.Evaluate(d, req)
+	if e := s.routedEndpoint(w, now, short); e != nil {
+		rt := netPath{endpoint: e}
+		if n := w.workspaceENI(); n != nil {
+			rt.sourceIP = n.IP
 		}
-		if !dec.Allowed() {
-			return policy.DenialMessage(req, dec), c.action
+		return rt
+	}
+	return netPath{sourceIP: workspacePublicIP}
+}
+
+// requestContext is the request context AWS gives a policy (IAM's global
+// condition keys, "Properties of the principal / network / request", and
+// ECR's resource tags): the principal's account, role and organization;
+// the endpoint, VPC and private address through an endpoint, the public
+// address otherwise; HTTPS (ECR serves nothing else, so
+// aws:SecureTransport is "true" although the sandbox speaks plain HTTP on
+// loopback); the region; and the repository's tags as aws:ResourceTag/…
+// and ecr:ResourceTag/….
+func (w *world) requestContext(caller principal, rt netPath, repoARN string) map[string][]string {
+	ctx := map[string][]string{
+		"aws:PrincipalAccount":      {caller.account},
+		"aws:PrincipalArn":          {caller.roleARN},
+		"aws:SecureTransport":       {"true"},
+		"aws:RequestedRegion":       {w.Region},
+		"aws:PrincipalIsAWSService": {"false"},
+	}
+	if caller.orgID != "" {
+		ctx["aws:PrincipalOrgID"] = []string{caller.orgID}
+	}
+	if e := rt.endpoint; e != nil {
+		ctx["aws:SourceVpce"] = []string{e.ID}
+		ctx["aws:SourceVpc"] = []string{e.VpcID}
+		if rt.sourceIP != "" {
+			ctx["aws:VpcSourceIp"] = []string{rt.sourceIP}
+		}
+	} else if rt.sourceIP != "" {
+		ctx["aws:SourceIp"] = []string{rt.sourceIP}
+	}
+	for _, t := range w.Tags[repoARN] {
+		ctx["aws:ResourceTag/"+t.Key] = []string{t.Value}
+		ctx["ecr:ResourceTag/"+t.Key] = []string{t.Value}
+	}
+	return ctx
+}
+
+// authorize evaluates checks, in order, for caller against every policy
+// they meet (policy.Authorize): the policy of the endpoint that carries
+// requests for the service (none on the public path), the repository's, the
+// caller's own. It returns AWS's refusal sentence and the refused action,
+// or "" when every check passes.
+func (s *Sandbox) authorize(short string, checks []endpointCheck, caller principal, public bool) (msg, action string) {
+	type job struct {
+		req      policy.Request
+		policies policy.Policies
+	}
+	var jobs []job
+	s.read(func(w *world) {
+		now := s.opts.Clock.Now()
+		rt := s.routeOf(w, now, short, public)
+		var ep *policy.Document
+		if rt.endpoint != nil && rt.endpoint.Policy != "" {
+			if ep = s.policies.parse(rt.endpoint.Policy); ep == nil {
+				ep = brokenPolicy
+			}
+		}
+		identity := workspaceIdentity
+		if caller.other {
+			identity = otherIdentity
+		}
+		for _, c := range checks {
+			p := policy.Policies{ThroughEndpoint: rt.endpoint != nil, Endpoint: ep, Identity: identity}
+			if arn, ok := policy.ParseARN(c.resource); ok {
+				p.ResourceAccount = arn.Account
+				if r := w.Images.repo(strings.TrimPrefix(arn.Resource, "repository/")); r != nil && arn.Account == w.Account && r.Policy != "" {
+					if p.Repository = s.policies.parse(r.Policy); p.Repository == nil {
+						p.Repository = brokenPolicy
+					}
+				}
+			}
+			req := policy.Request{Action: c.action, Resource: c.resource, Principal: caller.arn, PrincipalAccount: caller.account,
+				Context: w.requestContext(caller, rt, c.resource)}
+			jobs = append(jobs, job{req, p})
+		}
+	})
+	for _, j := range jobs {
+		if a := policy.Authorize(j.policies, j.req, false); !a.Allowed {
+			return a.Message, j.req.Action
 		}
 	}
 	return "", ""
@@ -129,7 +218,7 @@ func (s *Sandbox) endpointDenial(short string, checks []endpointCheck) (msg, act
 // GetAuthorizationToken, and every repository for an unqualified
 // DescribeRepositories). ok is false when the body cannot be read; the
 // operation then answers the request with its own error.
-func (s *Sandbox) ecrAPIChecks(action string, body []byte) ([]endpointCheck, bool) {
+func (s *Sandbox) ecrAPIChecks(action string, body []byte, caller principal) ([]endpointCheck, bool) {
 	var in struct {
 		RegistryID      string   `json:"registryId"`
 		RepositoryName  string   `json:"repositoryName"`
@@ -140,7 +229,8 @@ func (s *Sandbox) ecrAPIChecks(action string, body []byte) ([]endpointCheck, boo
 			return nil, false
 		}
 	}
-	account := s.opts.Account
+	// Without registryId a call is about the caller's own registry.
+	account := caller.account
 	if in.RegistryID != "" {
 		account = in.RegistryID
 	}
@@ -162,17 +252,17 @@ func (s *Sandbox) ecrAPIChecks(action string, body []byte) ([]endpointCheck, boo
 	return []endpointCheck{{act, policy.RepositoryARN(s.opts.Region, account, in.RepositoryName)}}, true
 }
 
-// enforceECRAPI refuses an ECR API request its endpoint's policy does not
+// enforceECRAPI refuses an ECR API request the policies it meets do not
 // allow, with AccessDeniedException and AWS's sentence.
-func (s *Sandbox) enforceECRAPI(action string, body []byte) *APIError {
-	if _, ok := ecrOps[action]; !ok {
+func (s *Sandbox) enforceECRAPI(c *apiCall, body []byte) *APIError {
+	if _, ok := ecrOps[c.action]; !ok {
 		return nil
 	}
-	checks, ok := s.ecrAPIChecks(action, body)
+	checks, ok := s.ecrAPIChecks(c.action, body, c.caller)
 	if !ok {
 		return nil
 	}
-	if msg, _ := s.endpointDenial(serviceAPI, checks); msg != "" {
+	if msg, _ := s.authorize(serviceAPI, checks, c.caller, c.public); msg != "" {
 		return apiErr(http.StatusBadRequest, "AccessDeniedException", "%s", msg)
 	}
 	return nil

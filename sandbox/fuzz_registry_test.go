@@ -28,7 +28,7 @@ func FuzzRegistryRequest(f *testing.F) {
 	pw, err := registryLogin(f, c)
 	must(f, "login", err)
 	createEndpoint(f, c, sb, serviceDKR, labPolicy(sb.Account(), sb.Region()))
-	h := newRegistryServer(sb)
+	h := newRegistryServer(sb, false)
 	f.Fuzz(func(t *testing.T, line, body string) {
 		method, target, ok := strings.Cut(line, " ")
 		if !ok || method == "" || strings.ContainsAny(method, " \t\r\n") || !strings.HasPrefix(target, "/") {

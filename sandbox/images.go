@@ -58,6 +58,8 @@ type repository struct {
 	Mutability string      `json:"imageTagMutability"`
 	ScanOnPush bool        `json:"scanOnPush"`
 	Images     []*imageRec `json:"images"`
+	// Policy is the repository policy (SetRepositoryPolicy), "" for none.
+	Policy string `json:"policy,omitempty"`
 }
 
 type imageRec struct {

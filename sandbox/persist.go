@@ -81,6 +81,7 @@ func loadWorld(dir string, limit int64) (*world, error) {
 		return nil, fmt.Errorf("%s has format version %d, this build reads %d; start a fresh world with --reset", path, w.Version, worldVersion)
 	}
 	w.ensureRoleCredentials()
+	w.ensureOtherCredentials()
 	return w, nil
 }
 

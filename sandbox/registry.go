@@ -125,11 +125,14 @@ func registryActions(method string, rt regRoute, q map[string][]string) []string
 type registryServer struct {
 	s     *Sandbox
 	blobs http.Handler // go-containerregistry's registry
+	// public: this listener is the public path, for a machine outside
+	// the VPC (principals.go).
+	public bool
 }
 
-func newRegistryServer(s *Sandbox) *registryServer {
+func newRegistryServer(s *Sandbox, public bool) *registryServer {
 	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithBlobHandler(registryBlobs{s: s}))
-	return &registryServer{s: s, blobs: h}
+	return &registryServer{s: s, blobs: h, public: public}
 }
 
 // registryBlobs lets go-containerregistry's registry serve blobs (HEAD and
@@ -224,7 +227,8 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 	// Authentication: ECR's basic auth, user AWS, and ECR's answers when it
 	// fails (see registryAuthFailure).
-	if e := s.registryAuthFailure(w, r); e != nil {
+	caller, e := s.registryAuthFailure(w, r)
+	if e != nil {
 		if e.status == http.StatusUnauthorized {
 			code = "UNAUTHORIZED"
 			w.WriteHeader(http.StatusUnauthorized)
@@ -259,19 +263,20 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	// The caller's own permissions (the DenyActions fault).
 	arn := s.repoARN(rt.repo)
 	for _, a := range actions {
-		if s.opts.Faults.denies("ecr", a) {
+		if s.opts.Faults.denies("ecr", a) && !caller.other {
 			call.action = a
 			fail(&regError{http.StatusForbidden, "DENIED", s.deniedAction("ecr", a, rt.repo).Message})
 			return
 		}
 	}
 
-	// The endpoint policy, when the request travels through an endpoint.
+	// The policies the request meets: the endpoint's when it travels
+	// through one, the repository's, the caller's own.
 	checks := make([]endpointCheck, len(actions))
 	for i, a := range actions {
 		checks[i] = endpointCheck{action: "ecr:" + a, resource: arn}
 	}
-	if msg, act := s.endpointDenial(serviceDKR, checks); msg != "" {
+	if msg, act := s.authorize(serviceDKR, checks, caller, rs.public); msg != "" {
 		call.action = strings.TrimPrefix(act, "ecr:")
 		fail(&regError{http.StatusForbidden, "DENIED", msg})
 		return
@@ -313,26 +318,27 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // than AWS, 400 DENIED "Your Authorization Token is invalid."; an expired
 // token, 403 DENIED "Your authorization token has expired. Reauthenticate
 // and try again." An expired token and an endpoint policy's refusal are
-// both 403 DENIED: only the sentence tells them apart. nil when the
-// request is authenticated.
-func (s *Sandbox) registryAuthFailure(w http.ResponseWriter, r *http.Request) *regError {
+// both 403 DENIED: only the sentence tells them apart. No error when the
+// request is authenticated: then the principal is whom the token was
+// issued to.
+func (s *Sandbox) registryAuthFailure(w http.ResponseWriter, r *http.Request) (principal, *regError) {
 	user, pw, ok := r.BasicAuth()
 	if !ok {
 		h := w.Header()
 		h.Set("Www-Authenticate", fmt.Sprintf(`Basic realm="https://%s.dkr.ecr.%s.amazonaws.com/",service="ecr.amazonaws.com"`, s.opts.Account, s.opts.Region))
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-		return &regError{status: http.StatusUnauthorized}
+		return principal{}, &regError{status: http.StatusUnauthorized}
 	}
 	if user != "AWS" {
-		return &regError{http.StatusBadRequest, "DENIED", tokenInvalid}
+		return principal{}, &regError{http.StatusBadRequest, "DENIED", tokenInvalid}
 	}
 	switch s.registryPasswordProblem(pw) {
 	case "":
-		return nil
+		return s.registryCaller(pw), nil
 	case tokenExpired:
-		return &regError{http.StatusForbidden, "DENIED", tokenExpired}
+		return principal{}, &regError{http.StatusForbidden, "DENIED", tokenExpired}
 	}
-	return &regError{http.StatusBadRequest, "DENIED", tokenInvalid}
+	return principal{}, &regError{http.StatusBadRequest, "DENIED", tokenInvalid}
 }
 
 // ECR's sentences about the login token.

@@ -51,8 +51,12 @@ type Sandbox struct {
 	apiSrv, imdsSrv, regSrv *http.Server
 	apiURL, imdsURL         string
 	regAddr                 string
-	imds                    *imdsServer
-	dns                     *dnsServer
+	// The public path: listeners for a machine outside the VPC
+	// (principals.go).
+	publicAPISrv, publicRegSrv  *http.Server
+	publicAPIURL, publicRegAddr string
+	imds                        *imdsServer
+	dns                         *dnsServer
 
 	conns    connTracker
 	faults   *injector
@@ -121,14 +125,14 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 	}
 
-	for range 3 {
+	for range 5 {
 		ln, err := listenLoopback(ctx)
 		if err != nil {
 			return fail(err)
 		}
 		lns = append(lns, ln)
 	}
-	apiLn, imdsLn, regLn := lns[0], lns[1], lns[2]
+	apiLn, imdsLn, regLn, publicAPILn, publicRegLn := lns[0], lns[1], lns[2], lns[3], lns[4]
 	if s.dns, err = startDNS(ctx, s); err != nil {
 		s.dns = nil
 		return fail(err)
@@ -136,18 +140,29 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.apiURL = "http://" + apiLn.Addr().String()
 	s.imdsURL = "http://" + imdsLn.Addr().String()
 	s.regAddr = regLn.Addr().String()
+	s.publicAPIURL = "http://" + publicAPILn.Addr().String()
+	s.publicRegAddr = publicRegLn.Addr().String()
 	s.imds = newIMDS(s)
-	s.apiSrv = &http.Server{Handler: http.HandlerFunc(s.serveAPI), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	s.imdsSrv = &http.Server{Handler: s.imds, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+	apiServer := func(public bool) *http.Server {
+		return &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveAPI(w, r, public) }),
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	}
 	// No ReadTimeout for the registry: a layer may take long to arrive; an
 	// upload that stalls is cut by its own idle deadline (uploads.go).
-	s.regSrv = &http.Server{Handler: newRegistryServer(s), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	for _, srv := range []*http.Server{s.apiSrv, s.imdsSrv, s.regSrv} {
+	regServer := func(public bool) *http.Server {
+		return &http.Server{Handler: newRegistryServer(s, public), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	}
+	s.apiSrv, s.publicAPISrv = apiServer(false), apiServer(true)
+	s.regSrv, s.publicRegSrv = regServer(false), regServer(true)
+	s.imdsSrv = &http.Server{Handler: s.imds, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+	for _, srv := range []*http.Server{s.apiSrv, s.imdsSrv, s.regSrv, s.publicAPISrv, s.publicRegSrv} {
 		srv.ConnState = s.conns.hook
 	}
 	go func() { _ = s.apiSrv.Serve(apiLn) }()
 	go func() { _ = s.imdsSrv.Serve(imdsLn) }()
 	go func() { _ = s.regSrv.Serve(regLn) }()
+	go func() { _ = s.publicAPISrv.Serve(publicAPILn) }()
+	go func() { _ = s.publicRegSrv.Serve(publicRegLn) }()
 	if s.opts.StateDir != "" {
 		if err := s.writeServing(); err != nil {
 			_ = s.Close()
@@ -258,6 +273,7 @@ func (s *Sandbox) Close() error {
 		err2 := s.imdsSrv.Shutdown(ctx)
 		err4 := s.regSrv.Shutdown(ctx)
 		err5 := s.dns.shutdown()
+		err6 := errors.Join(s.publicAPISrv.Shutdown(ctx), s.publicRegSrv.Shutdown(ctx))
 		// A change being saved finishes before the world is let go.
 		s.writeMu.Lock()
 		if s.opts.StateDir != "" {
@@ -272,7 +288,7 @@ func (s *Sandbox) Close() error {
 			_ = os.RemoveAll(s.tempDir)
 		}
 		s.writeMu.Unlock()
-		s.closeErr = errors.Join(err1, err2, err3, err4, err5)
+		s.closeErr = errors.Join(err1, err2, err3, err4, err5, err6)
 		close(s.done)
 	})
 	return s.closeErr
@@ -312,7 +328,7 @@ func (s *Sandbox) RoleCredentials() Credentials { return s.cur.Load().RoleCreden
 
 func (s *Sandbox) acceptedKeys() []Credentials {
 	w := s.cur.Load()
-	return []Credentials{w.Credentials, w.RoleCredentials}
+	return []Credentials{w.Credentials, w.RoleCredentials, w.OtherCredentials}
 }
 
 // Account is the account id of the world.
@@ -395,11 +411,18 @@ func (s *Sandbox) Env() []EnvVar {
 	} else {
 		out = append(out, EnvVar{"AWS_EC2_METADATA_DISABLED", "true"})
 	}
+	other := s.OtherCredentials()
 	out = append(out,
 		EnvVar{"ACCOUNT_ID", s.opts.Account},
 		EnvVar{"ECR_REPO_A", RepoA},
 		EnvVar{"ECR_REGISTRY", s.regAddr},
 		EnvVar{"LAB_DNS_SERVER", s.dns.addr},
+		// The public path and the partner account's role (principals.go),
+		// for requests from outside the VPC and from another account.
+		EnvVar{"LAB_PUBLIC_ENDPOINT_URL", s.publicAPIURL},
+		EnvVar{"LAB_PUBLIC_REGISTRY", s.publicRegAddr},
+		EnvVar{"LAB_OTHER_ACCESS_KEY_ID", other.AccessKeyID},
+		EnvVar{"LAB_OTHER_SECRET_ACCESS_KEY", other.SecretAccessKey},
 	)
 	have := map[string]bool{}
 	for _, e := range out {

@@ -494,6 +494,28 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 	wantCode(t, "GetRepositoryPolicy", err, "RepositoryPolicyNotFoundException")
 	_, err = c.ecr.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("team-z/none")})
 	wantCode(t, "GetRepositoryPolicy unknown repository", err, "RepositoryNotFoundException")
+	// A repository policy: set, read, deleted (then there is none).
+	partnerPull := `{"Version":"2012-10-17","Statement":[{"Sid":"PartnerPull","Effect":"Allow","Principal":{"AWS":"` + OtherAccount + `"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	set, err := c.ecr.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("team-b/busybox"), PolicyText: aws.String(partnerPull)})
+	must(t, "SetRepositoryPolicy", err)
+	if aws.ToString(set.PolicyText) != partnerPull || aws.ToString(set.RegistryId) != acct {
+		t.Errorf("SetRepositoryPolicy = %+v", set)
+	}
+	gotPolicy, err := c.ecr.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("team-b/busybox")})
+	must(t, "GetRepositoryPolicy", err)
+	if aws.ToString(gotPolicy.PolicyText) != partnerPull {
+		t.Errorf("GetRepositoryPolicy = %+v", gotPolicy)
+	}
+	deleted, err := c.ecr.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: aws.String("team-b/busybox")})
+	must(t, "DeleteRepositoryPolicy", err)
+	if aws.ToString(deleted.PolicyText) != partnerPull {
+		t.Errorf("DeleteRepositoryPolicy = %+v", deleted)
+	}
+	_, err = c.ecr.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: aws.String("team-b/busybox")})
+	wantCode(t, "DeleteRepositoryPolicy twice", err, "RepositoryPolicyNotFoundException")
+	_, err = c.ecr.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("team-b/busybox"),
+		PolicyText: aws.String(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Resource":"*"}]}`)})
+	wantCode(t, "SetRepositoryPolicy with a Resource", err, "InvalidParameterException")
 	imgs, err := c.ecr.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(RepoA)})
 	must(t, "DescribeImages", err)
 	if len(imgs.ImageDetails) != 1 || aws.ToInt64(imgs.ImageDetails[0].ImageSizeInBytes) <= 0 || imgs.ImageDetails[0].ImageTags[0] != "v1" {

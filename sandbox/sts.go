@@ -23,6 +23,10 @@ func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 	s.read(func(w *world) {
 		arn, userID, account = w.callerARN(), w.callerUserID(), w.Account
 	})
+	if c.caller.other {
+		// The partner account's CI role (principals.go).
+		arn, userID, account = c.caller.arn, "AROAPARTNERCIROLE0001:"+otherSessionName, c.caller.account
+	}
 	body := `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
 		"  <GetCallerIdentityResult>\n" +
 		"    <Arn>" + xmlEscape(arn) + "</Arn>\n" +

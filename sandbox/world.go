@@ -35,8 +35,11 @@ type world struct {
 	// RoleCredentials are the instance role's temporary keys, as IMDS hands
 	// them to the workspace's SDKs.
 	RoleCredentials Credentials `json:"roleCredentials"`
-	Seq             uint64      `json:"seq"`
-	Created         time.Time   `json:"created"`
+	// OtherCredentials are the keys of the partner account's CI role
+	// (principals.go).
+	OtherCredentials Credentials `json:"otherCredentials"`
+	Seq              uint64      `json:"seq"`
+	Created          time.Time   `json:"created"`
 
 	Identity identity `json:"identity"`
 	Instance instance `json:"instance"`
@@ -297,6 +300,7 @@ func newWorld(account, region string, now time.Time, images func(*world) imageDa
 	}
 	w.Identity = identity{RoleName: "ecr-vpce-lab-workspace", RoleID: "AROA" + w.upperAlnum("role", 17), ProfileID: "AIPA" + w.upperAlnum("profile", 17)}
 	w.ensureRoleCredentials()
+	w.ensureOtherCredentials()
 
 	v := &vpc{
 		ID: w.id("vpc"), CIDR: "10.0.0.0/16", CIDRAssociationID: w.id("vpc-cidr-assoc"),
