@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"sort"
 	"strings"
 )
 
@@ -42,16 +41,6 @@ var ecrActionIndex = func() map[string]string {
 	}
 	return m
 }()
-
-// ECRActions returns every ecr: action, sorted, with the prefix.
-func ECRActions() []string {
-	out := make([]string, len(ecrActions))
-	for i, a := range ecrActions {
-		out[i] = "ecr:" + a
-	}
-	sort.Strings(out)
-	return out
-}
 
 // IsECRAction reports whether name (without the prefix) is a real ECR
 // action; IAM compares action names case-insensitively.

@@ -63,23 +63,6 @@ func parseOperator(name string) (operator, bool) {
 	return op, true
 }
 
-// evalCondition evaluates one operator block: every key must hold (AND);
-// within a key, any policy value may match (OR).
-func evalCondition(opName string, keys map[string]Values, ctx evalContext) bool {
-	op, ok := parseOperator(opName)
-	if !ok {
-		// AWS rejects unknown operators when the policy is attached; an
-		// unattachable statement grants or denies nothing.
-		return false
-	}
-	for key, want := range keys {
-		if !op.evalKey(key, want, ctx) {
-			return false
-		}
-	}
-	return true
-}
-
 func (op operator) evalKey(key string, want Values, ctx evalContext) bool {
 	got, present := ctx.get(key)
 	present = present && len(got) > 0

@@ -180,15 +180,6 @@ func (s Statement) matches(req Request, ctx evalContext, version string, typ Typ
 	return ok
 }
 
-func anyMatch(vs Values, f func(string) bool) bool {
-	for _, v := range vs {
-		if f(v) {
-			return true
-		}
-	}
-	return false
-}
-
 func first(vs []string) string {
 	if len(vs) == 0 {
 		return ""

@@ -94,10 +94,6 @@ func ParseARN(s string) (ARN, bool) {
 	return ARN{Partition: parts[1], Service: parts[2], Region: parts[3], Account: parts[4], Resource: parts[5]}, true
 }
 
-func (a ARN) String() string {
-	return "arn:" + a.Partition + ":" + a.Service + ":" + a.Region + ":" + a.Account + ":" + a.Resource
-}
-
 // matchARN implements the Arn* condition operators: each of the six
 // colon-separated parts is compared on its own, so a wildcard never spans a
 // colon except in the final resource part.

@@ -346,11 +346,6 @@ func (p *Principal) match(req Request, ctx evalContext, sorted bool) (entry [2]s
 	return entry, false
 }
 
-func (p *Principal) matches(req Request, ctx evalContext) bool {
-	_, ok := p.match(req, ctx, false)
-	return ok
-}
-
 // entries lists a principal's (type, id) pairs in a fixed order.
 func (p *Principal) entries() [][2]string {
 	if p.Any {

@@ -139,11 +139,6 @@ func (f *conf) dig(name string) ([]string, int) {
 	return aRecords(r), r.Rcode
 }
 
-// has reports whether an XML body holds an element, empty or not.
-func has(body, element string) bool {
-	return regexp.MustCompile(`<` + element + `(/>|>)`).MatchString(body)
-}
-
 // emptyEl reports whether an XML body holds an empty element.
 func emptyEl(body, element string) bool {
 	return regexp.MustCompile(`<` + element + `/>|<` + element + `>\s*</` + element + `>`).MatchString(body)

@@ -20,7 +20,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -591,12 +590,6 @@ func (l *Lab) buildPolicy(st State) (*policy.Document, error) {
 	return policy.Default(account, st.Region, l.cfg.Repo, l.cfg.Deny)
 }
 
-// policyJSON returns the canonical JSON of the policy in force.
-func (l *Lab) policyJSON() string {
-	st := l.read()
-	return string(st.Policy)
-}
-
 // endpointPolicy returns the policy JSON an endpoint should carry under the
 // current target ("" = AWS's default).
 func endpointPolicy(key string, pol string, target Target) string {
@@ -604,10 +597,4 @@ func endpointPolicy(key string, pol string, target Target) string {
 		return pol
 	}
 	return ""
-}
-
-// marshal is json.Marshal for values that cannot fail.
-func marshal(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/textarea"
@@ -356,11 +355,4 @@ func renderSimulation(st Styles, rows [][]string, width int) string {
 		b.WriteString(truncate(fmt.Sprintf("%-*s %-*s %s", colW[0], r[0], colW[1], r[1], dec), width) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-// sortedCopy is a sorted copy, for stable output.
-func sortedCopy(s []string) []string {
-	out := append([]string(nil), s...)
-	sort.Strings(out)
-	return out
 }

@@ -852,13 +852,6 @@ func (m *Model) panes(width int) string {
 	return strings.Join(out, "\n")
 }
 
-func lastN(s []string, n int) []string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
 func lastCalls(c []steps.Call, n int) []steps.Call {
 	if len(c) > n {
 		return c[len(c)-n:]
