@@ -47,7 +47,10 @@ var notModelled = []struct{ what, why string }{
 		"throttling is a seeded rate fault (--fault-throttle-rate), not a token bucket"},
 	{"eventual consistency (InvalidVpcEndpointId.NotFound right after create)", "every change is visible at once"},
 	{"IPv6 and dual-stack (IpAddressType dualstack/ipv6, Ipv6 CIDR blocks)", "the world's VPC has no IPv6 CIDR; such requests are refused saying so"},
-	{"the encoded authorization failure message of UnauthorizedOperation", "a fixed placeholder blob; sts:DecodeAuthorizationMessage is not modelled"},
+	{"the encoded authorization failure message of UnauthorizedOperation", "it is base64url JSON, readable but not encrypted; sts:DecodeAuthorizationMessage is not modelled"},
+	{"Docker image manifest schema 1", "never produced: a client accepting only schema 1 gets 404 MANIFEST_UNKNOWN"},
+	{"repository and registry policies, lifecycle policies, replication", "GetRepositoryPolicy always finds none (SetRepositoryPolicy is not served), DescribeRegistry shows no replication rules"},
+	{"the registry's blob redirect to S3 (307 to a presigned prod-REGION-starport-layer-bucket URL)", "layers are served by the registry itself"},
 	{"cross-Region PrivateLink (ServiceRegion in requests)", "refused as not supported; responses carry the world's region"},
 	{"policy propagation delay (\"it can take a few minutes for the changes to take effect\")", "a modified endpoint policy applies to the next request"},
 	{"partitions other than aws (aws-cn, aws-us-gov)", "the world is always in the aws partition"},
@@ -846,6 +849,16 @@ func conformance() []behaviour {
 				if st != 200 || h.Get("Content-Type") != MediaTypeDockerManifest || h.Get("Docker-Content-Digest") != Digest([]byte(body)) ||
 					!strings.Contains(body, `"`+mediaTypeDockerLayer+`"`) || !strings.Contains(body, `"`+mediaTypeDockerConfig+`"`) {
 					return fmt.Errorf("%d %v %s", st, h, body)
+				}
+				return nil
+			}},
+		{area: "ecr", name: "BatchGetImage with acceptedMediaTypes", tag: "INF",
+			aws:    "acceptedMediaTypes is the API's Accept: a schema 2 image asked for by tag with only OCI accepted comes translated (imageManifestMediaType OCI)",
+			source: "botocore ecr BatchGetImageRequest.acceptedMediaTypes (MODEL); the translation rule of " + manifestDoc + " applied to the API: INF",
+			check: func(f *conf) error {
+				st, body := f.ecr("BatchGetImage", `{"repositoryName":"`+RepoA+`","imageIds":[{"imageTag":"v1"}],"acceptedMediaTypes":["`+MediaTypeOCIManifest+`"]}`)
+				if st != 200 || !strings.Contains(body, `"imageManifestMediaType":"`+MediaTypeOCIManifest+`"`) {
+					return fmt.Errorf("%d %s", st, body)
 				}
 				return nil
 			}},

@@ -784,13 +784,20 @@ func ecrBatchGetImage(x *ecrCtx) (any, *APIError) {
 			failures = append(failures, jImageFailure{ImageID: id, FailureCode: code, FailureReason: reason})
 			continue
 		}
-		if len(in.AcceptedMediaTypes) > 0 && !slices.Contains(in.AcceptedMediaTypes, im.MediaType) {
-			failures = append(failures, jImageFailure{ImageID: id, FailureCode: "ImageNotFound", FailureReason: "Requested image not found: no manifest of an accepted media type"})
+		// acceptedMediaTypes is the API's Accept: the registry's
+		// negotiation (manifests.go), translation by tag included.
+		ref := id.ImageTag
+		if ref == "" {
+			ref = id.ImageDigest
+		}
+		body, mediaType, digest, ne := negotiateManifest(Image{MediaType: im.MediaType, Manifest: []byte(im.Manifest), Digest: im.Digest}, r.Name, ref, accepted(in.AcceptedMediaTypes))
+		if ne != nil {
+			failures = append(failures, jImageFailure{ImageID: id, FailureCode: "ImageNotFound", FailureReason: "Requested image not found: " + ne.message})
 			continue
 		}
 		images = append(images, jImage{
-			RegistryID: x.registry(), RepositoryName: r.Name, ImageID: jImageID{ImageDigest: im.Digest, ImageTag: id.ImageTag},
-			ImageManifest: im.Manifest, ImageManifestMediaType: im.MediaType,
+			RegistryID: x.registry(), RepositoryName: r.Name, ImageID: jImageID{ImageDigest: digest, ImageTag: id.ImageTag},
+			ImageManifest: string(body), ImageManifestMediaType: mediaType,
 		})
 	}
 	return map[string]any{"images": images, "failures": failures}, nil
