@@ -69,7 +69,7 @@ var screens = [numScreens]screenInfo{
 	scrEndpoints: {
 		title: "Endpoints",
 		intro: "Three endpoints keep ECR traffic inside AWS: ecr.dkr (push, pull) and ecr.api (API calls) as interface endpoints with private DNS, " +
-			"and an S3 gateway, since image layers live in S3. Interface endpoints take a minute or two.",
+			"and an S3 gateway, since image layers live in S3. Interface endpoints take one to three minutes.",
 		hint:  "Interface endpoints are billed per hour and per zone while they exist; the gateway endpoint is free. The header shows what this run has cost so far.",
 		steps: []steps.StepID{steps.StepEndpoints},
 	},
