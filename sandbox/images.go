@@ -90,7 +90,10 @@ type Image struct {
 	Size       int64
 }
 
-var repoNameRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+// repoNameRE is ECR's RepositoryName pattern from its API model (botocore
+// data/ecr/2015-09-21/service-2.json): words joined by ".", "_", "__" or any
+// run of "-", parts separated by "/".
+var repoNameRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
 var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // ValidRepositoryName reports whether ECR accepts name.

@@ -132,17 +132,10 @@ func (e *policyEditor) resetForm() tea.Cmd {
 	return e.form.Init()
 }
 
+// validateRepo checks the form's repository with the rule every command
+// uses, so the wizard accepts exactly the names ECR does.
 func validateRepo(s string) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return fmt.Errorf("name a repository, e.g. team-a/alpine")
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./", r)) {
-			return fmt.Errorf("repository names use lower-case letters, digits and - _ . /")
-		}
-	}
-	return nil
+	return policy.ValidateRepository(strings.TrimSpace(s))
 }
 
 func contains(list []string, s string) bool {
