@@ -88,7 +88,9 @@ func TestWizardEndToEnd(t *testing.T) {
 	step(enter, "8 · Push test", "denies exactly that (DenyActions)")
 	step(enter, "push denied", "AWS refused ecr:PutImage", "Decided by DenyActions")
 	step(enter, "9 · List test", "refuses the pull at ecr:BatchGetImage")
-	step(enter, "list-images allowed", "v1", "pull denied", "AWS refused ecr:BatchGetImage")
+	// Wait for p in the help bar: the results show a moment before the
+	// test operation ends, and a key pressed while it runs does nothing.
+	step(enter, "list-images allowed", "v1", "pull denied", "AWS refused ecr:BatchGetImage", "p change policy")
 
 	// p: back to the policy; untick both actions; apply. The tests run
 	// again under the new policy.
@@ -96,13 +98,13 @@ func TestWizardEndToEnd(t *testing.T) {
 	step([]string{ptytest.Tab}, "Actions to deny", "> ✓ ecr:PutImage")
 	step([]string{ptytest.Space, ptytest.Down, ptytest.Space}, "> • ecr:BatchGetImage", "denies nothing")
 	step(enter, "Attach the policy to")
-	step(enter, "8 · Push test", "push allowed", "as the policy predicts")
-	step(enter, "9 · List test", "allows both")
-	screen := step(enter, "list-images allowed", "v2", "pull allowed")
+	step(enter, "8 · Push test", "push allowed", "as the policy predicts", "enter continue")
+	step(enter, "9 · List test", "allows both", "enter run the test")
+	screen := step(enter, "list-images allowed", "v2", "pull allowed", "enter continue")
 	if strings.Contains(screen, "AWS refused") {
 		t.Fatalf("nothing is refused any more:\n%s", screen)
 	}
-	step(enter, "10 · Finish", "Press T to tear everything down")
+	step(enter, "10 · Finish", "Press T to tear everything down", "T tear down")
 	idleCPU(t, term, "Finish, endpoints billing")
 	step([]string{"T"}, "Tear down everything?")
 	step([]string{"y"}, "Nothing left")
