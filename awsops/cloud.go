@@ -52,6 +52,10 @@ type Options struct {
 	// RegistryAddr (host:port), when set, is where registry requests go; else
 	// ACCOUNT.dkr.ecr.REGION.amazonaws.com over HTTPS.
 	RegistryAddr string
+	// RegistryID, when set, is the account whose registry the ECR calls
+	// address (registryId): a principal of another account using the
+	// lab's repositories. Empty means the caller's own.
+	RegistryID string
 	// LoopbackOnly refuses every connection to an address that is not
 	// 127.0.0.1/::1 (sandbox mode).
 	LoopbackOnly bool

@@ -196,7 +196,11 @@ type registryAuth struct {
 
 // login fetches a registry token with ecr:GetAuthorizationToken.
 func (c *Cloud) login(ctx context.Context) (registryAuth, error) {
-	out, err := c.ecr.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	in := &ecr.GetAuthorizationTokenInput{}
+	if c.opts.RegistryID != "" {
+		in.RegistryIds = []string{c.opts.RegistryID}
+	}
+	out, err := c.ecr.GetAuthorizationToken(ctx, in)
 	if err != nil {
 		return registryAuth{}, classify("log in to the registry (ecr get-login-password)", err)
 	}

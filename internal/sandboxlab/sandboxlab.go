@@ -42,6 +42,43 @@ func FromExports(env []sandbox.EnvVar) awsops.Options {
 	})
 }
 
+// Elsewhere returns the awsops options for the sandbox's other vantage
+// points, from its exports: a machine outside the VPC (its requests take
+// the public path: LAB_PUBLIC_ENDPOINT_URL, LAB_PUBLIC_REGISTRY) and the
+// partner account's CI role, signing with its own keys and addressing the
+// lab's registry (LAB_OTHER_ACCESS_KEY_ID, LAB_OTHER_SECRET_ACCESS_KEY,
+// ACCOUNT_ID). ok is false when the sandbox exports neither (one from
+// before they existed).
+func Elsewhere(get func(name string) string) (public, other awsops.Options, ok bool) {
+	if get("LAB_PUBLIC_ENDPOINT_URL") == "" || get("LAB_OTHER_ACCESS_KEY_ID") == "" {
+		return awsops.Options{}, awsops.Options{}, false
+	}
+	public = FromEnv(get)
+	public.BaseEndpoint, public.RegistryAddr = get("LAB_PUBLIC_ENDPOINT_URL"), get("LAB_PUBLIC_REGISTRY")
+	// Outside the VPC there is no metadata service and no VPC resolver.
+	public.IMDSEndpoint, public.IMDSDisabled, public.DNSServer = "", true, ""
+	other = FromEnv(get)
+	other.Config = awsops.StaticConfig(get("AWS_REGION"), get("LAB_OTHER_ACCESS_KEY_ID"), get("LAB_OTHER_SECRET_ACCESS_KEY"))
+	other.RegistryID = get("ACCOUNT_ID")
+	return public, other, true
+}
+
+// ElsewhereOf is Elsewhere over an export list.
+func ElsewhereOf(env []sandbox.EnvVar) (public, other awsops.Options, ok bool) {
+	return Elsewhere(lookup(env))
+}
+
+func lookup(env []sandbox.EnvVar) func(string) string {
+	return func(name string) string {
+		for _, e := range env {
+			if e.Name == name {
+				return e.Value
+			}
+		}
+		return ""
+	}
+}
+
 // Options are awsops options that reach sb and nothing else, polling fast.
 func Options(sb *sandbox.Sandbox) awsops.Options {
 	o := FromExports(sb.Env())
