@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -155,28 +154,6 @@ func SimulateEndpoints(policies map[Endpoint]*Document, operation, repo, account
 		}
 	}
 	return sim, nil
-}
-
-// labRequests are every request the lab's operations make on a repository,
-// used by Lint to spot a Deny that can never bite.
-func labRequests(repo, account, region string) []Request {
-	var reqs []Request
-	seen := map[string]bool{}
-	for _, op := range operations {
-		for _, st := range op.Steps {
-			if seen[st.Action] {
-				continue
-			}
-			seen[st.Action] = true
-			res := RepositoryARN(region, account, repo)
-			if st.Global {
-				res = "*"
-			}
-			reqs = append(reqs, Request{Action: st.Action, Resource: res, Principal: LabPrincipal(account), PrincipalAccount: account})
-		}
-	}
-	sort.Slice(reqs, func(i, j int) bool { return reqs[i].Action < reqs[j].Action })
-	return reqs
 }
 
 // stepOf finds an action among the catalogue's operations.

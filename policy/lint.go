@@ -253,7 +253,7 @@ func (l *linter) statement(index int, st Statement) {
 	if st.Effect == Deny && l.denyIsInert(st) {
 		repo := l.repository()
 		l.add(SeverityWarning, "deny-inert", loc.path, loc.pos,
-			fmt.Sprintf("%s denies nothing the lab does (push, pull, login, list, describe or create on %s)", label, repo),
+			fmt.Sprintf("%s denies no ECR action on %s (nor the login)", label, repo),
 			"check its actions and its resource ARN (region, account and repository name)")
 	}
 }
@@ -433,8 +433,8 @@ func badConditionValue(op operator, v string) (string, string) {
 	return "", ""
 }
 
-// denyIsInert reports whether a Deny statement matches none of the requests
-// the lab makes. Conditions are ignored: their keys come from the live
+// denyIsInert reports whether a Deny statement matches no ECR request on
+// the lab's repository (nor one on "*", as the login is). Conditions are ignored: their keys come from the live
 // request, so only actions, resources and principals are judged. When the
 // lab's account or region is unknown, the statement's own ARNs supply them.
 func (l *linter) denyIsInert(st Statement) bool {
@@ -465,7 +465,7 @@ func (l *linter) denyIsInert(st Statement) bool {
 			if reg == "" || strings.ContainsAny(reg, "*?") {
 				continue
 			}
-			for _, req := range labRequests(l.repository(), acct, reg) {
+			for _, req := range ecrRequests(l.repository(), acct, reg) {
 				if bare.matches(req, newEvalContext(req), "2012-10-17", l.opts.typ()) {
 					return false
 				}
@@ -473,4 +473,20 @@ func (l *linter) denyIsInert(st Statement) bool {
 		}
 	}
 	return true
+}
+
+// ecrRequests are every ECR action on the repository, and on "*" (the
+// login's only resource), by the lab's principal.
+func ecrRequests(repo, account, region string) []Request {
+	var reqs []Request
+	for _, a := range ecrActions {
+		resources := []string{RepositoryARN(region, account, repo), "*"}
+		if a == "GetAuthorizationToken" {
+			resources = resources[1:] // never on a repository
+		}
+		for _, res := range resources {
+			reqs = append(reqs, Request{Action: "ecr:" + a, Resource: res, Principal: LabPrincipal(account), PrincipalAccount: account})
+		}
+	}
+	return reqs
 }

@@ -95,6 +95,12 @@ type Config struct {
 	EnvFile string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Elsewhere are the lab's other vantage points, for the challenges'
+	// live checks (the sandbox has them; AWS does not).
+	Elsewhere Elsewhere
+	// PolicySettle bounds the wait for a policy a challenge applies to
+	// take effect (default 5 minutes: AWS says "a few minutes").
+	PolicySettle time.Duration
 }
 
 func (c *Config) normalise() {
@@ -124,6 +130,9 @@ func (c *Config) normalise() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.PolicySettle <= 0 {
+		c.PolicySettle = 5 * time.Minute
 	}
 }
 

@@ -80,6 +80,9 @@ type State struct {
 	LocalImage *awsops.LocalImage `json:"localImage,omitempty"`
 	// Tests holds the last result of each test.
 	Tests map[TestName]TestResult `json:"tests,omitempty"`
+	// Challenge is what the policy challenges' live checks left in the
+	// account (teardown removes it).
+	Challenge *ChallengeLeftovers `json:"challenge,omitempty"`
 
 	Steps   map[StepID]StepRecord `json:"steps,omitempty"`
 	Started time.Time             `json:"started"`

@@ -36,8 +36,10 @@ func (r TeardownReport) Nothing() bool { return len(r.Left) == 0 }
 // Teardown removes what the lab created, in dependency order, one event per
 // resource: the endpoints (adopted ones get their policy back instead),
 // then — once their network interfaces are released — the ingress rule and
-// the security group, the pushed tags, the local copy of the image, the
-// ~/.ecr_security lines and the state file; then it checks by tags that nothing is left.
+// the security group, the pushed tags, what the policy challenges left
+// (repository policies restored, their tags and repositories deleted), the
+// local copy of the image, the ~/.ecr_security lines and the state file;
+// then it checks by tags that nothing is left.
 func (l *Lab) Teardown(ctx context.Context, opts TeardownOptions) (TeardownReport, error) {
 	l.op.Lock()
 	defer l.op.Unlock()
@@ -174,6 +176,21 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 			return rep, err
 		}
 		rep.Deleted = append(rep.Deleted, ResourceEvent{Kind: KindImageTag, ID: l.cfg.Repo + ":" + tag, State: ResDeleted})
+	}
+
+	// What the policy challenges left: repository policies back to what
+	// they were, tags a check pushed, the repositories they created. The
+	// endpoints are gone by now, so no answer of theirs is in the way.
+	if left := l.read().Challenge; !left.empty() {
+		if err := l.restoreChallenge(ctx, s, true); err != nil {
+			return rep, err
+		}
+		for _, r := range left.Repos {
+			rep.Deleted = append(rep.Deleted, ResourceEvent{Kind: KindRepository, ID: r, State: ResDeleted})
+		}
+		for r := range left.RepoPolicies {
+			rep.Deleted = append(rep.Deleted, ResourceEvent{Kind: KindRepositoryPolicy, ID: r, State: ResRestored})
+		}
 	}
 
 	// The local copy of the image the push test pushed.

@@ -162,18 +162,21 @@ const (
 	// KindLocalImage is the copy of the image the push test pushes, kept on
 	// this machine.
 	KindLocalImage ResourceKind = "local-image"
+	// KindRepositoryPolicy is a repository's policy a challenge set.
+	KindRepositoryPolicy ResourceKind = "repository-policy"
 )
 
 var kindLabels = map[ResourceKind]string{
-	KindSecurityGroup: "security group",
-	KindIngressRule:   "ingress rule",
-	KindEndpoint:      "endpoint",
-	KindImageTag:      "image tag",
-	KindEnvFile:       "env file",
-	KindStateFile:     "state file",
-	KindVPCAttributes: "VPC attributes",
-	KindRepository:    "repository",
-	KindLocalImage:    "local image",
+	KindSecurityGroup:    "security group",
+	KindIngressRule:      "ingress rule",
+	KindEndpoint:         "endpoint",
+	KindImageTag:         "image tag",
+	KindEnvFile:          "env file",
+	KindStateFile:        "state file",
+	KindVPCAttributes:    "VPC attributes",
+	KindRepository:       "repository",
+	KindLocalImage:       "local image",
+	KindRepositoryPolicy: "repository policy",
 }
 
 // Label is the kind in words ("security group").

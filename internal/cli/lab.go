@@ -440,7 +440,8 @@ func newDownCmd() *cobra.Command {
 		Short:   "Remove everything the lab created, and check that nothing is left",
 		GroupID: groupLab,
 		Long: "down deletes the endpoints, waits until their network interfaces are released,\n" +
-			"removes the ingress rule and the security group, the tags the push test pushed, the\n" +
+			"removes the ingress rule and the security group, the tags the push test pushed, what the\n" +
+			"policy challenges left (repository policies put back, the repositories they created), the\n" +
 			"local copy of v1 the push test pushes, the lab's lines in ~/.ecr_security and the\n" +
 			"state file; then it lists resources tagged with this run's ecr-vpce-lab:run tag to\n" +
 			"confirm nothing is left. Adopted resources are restored and kept. --all removes every\n" +

@@ -1,0 +1,144 @@
+package steps
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"ecr-vpce-lab/internal/boundedread"
+)
+
+// A learner's progress through the challenges is kept beside the lab's
+// state, in challenges.json: it outlives a teardown (the lab's own state
+// goes with it) and is the same on AWS and on the sandbox.
+
+// ChallengeRecord is where a learner stands on one challenge.
+type ChallengeRecord struct {
+	// Passed: a check passed by simulation; Live: and for real too.
+	Passed   bool      `json:"passed,omitempty"`
+	Live     bool      `json:"live,omitempty"`
+	PassedAt time.Time `json:"passedAt,omitzero"`
+	Attempts int       `json:"attempts,omitempty"`
+	// Failed is set by a failed check: the model answer may then be shown.
+	Failed bool `json:"failed,omitempty"`
+	// Hints is how many hints were shown, one at a time.
+	Hints int `json:"hints,omitempty"`
+	// Draft is the learner's last policy.
+	Draft string `json:"draft,omitempty"`
+}
+
+// Status is the record in a word: passed, passed live, tried, or new.
+func (r ChallengeRecord) Status() string {
+	switch {
+	case r.Live:
+		return "passed, live too"
+	case r.Passed:
+		return "passed"
+	case r.Attempts > 0:
+		return "tried"
+	}
+	return "new"
+}
+
+// ChallengeProgress is every record, by challenge.
+type ChallengeProgress struct {
+	Version    int                      `json:"version"`
+	Challenges map[int]*ChallengeRecord `json:"challenges"`
+}
+
+// Record returns the record of a challenge (an empty one when none).
+func (p *ChallengeProgress) Record(id int) *ChallengeRecord {
+	if p.Challenges == nil {
+		p.Challenges = map[int]*ChallengeRecord{}
+	}
+	r, ok := p.Challenges[id]
+	if !ok {
+		r = &ChallengeRecord{}
+		p.Challenges[id] = r
+	}
+	return r
+}
+
+// NextHint reveals the next hint of a challenge and returns the hints
+// shown so far (all of them once every one is out).
+func (p *ChallengeProgress) NextHint(ch Challenge) []string {
+	r := p.Record(ch.ID)
+	if r.Hints < len(ch.Hints) {
+		r.Hints++
+	}
+	return ch.Hints[:r.Hints]
+}
+
+// Hints are the hints shown so far.
+func (p *ChallengeProgress) Hints(ch Challenge) []string {
+	n := min(p.Record(ch.ID).Hints, len(ch.Hints))
+	return ch.Hints[:n]
+}
+
+// Checked records a check's outcome.
+func (p *ChallengeProgress) Checked(id int, passed, live bool, draft string, now time.Time) {
+	r := p.Record(id)
+	r.Attempts++
+	r.Draft = draft
+	if passed {
+		if !r.Passed || (live && !r.Live) {
+			r.PassedAt = now
+		}
+		r.Passed = true
+		r.Live = r.Live || live
+		return
+	}
+	r.Failed = true
+}
+
+// ModelUnlocked reports whether the model answer may be shown: after a
+// failed check, or once passed.
+func (p *ChallengeProgress) ModelUnlocked(id int) bool {
+	r := p.Record(id)
+	return r.Failed || r.Passed
+}
+
+const progressVersion = 1
+
+// progressLimit bounds challenges.json: eight drafts of at most 20 KiB.
+const progressLimit = 1 << 20
+
+// ProgressPath is where the progress of the state directory dir is kept.
+func ProgressPath(dir string) string { return filepath.Join(dir, "challenges.json") }
+
+// LoadProgress reads the progress (none yet is an empty one). A damaged
+// file is an error that says how to start afresh.
+func LoadProgress(dir string) (*ChallengeProgress, error) {
+	p := &ChallengeProgress{Version: progressVersion, Challenges: map[int]*ChallengeRecord{}}
+	b, err := boundedread.File(ProgressPath(dir), progressLimit)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return p, nil
+	case err != nil:
+		return nil, fmt.Errorf("the challenges' progress: %w", err)
+	}
+	if err := json.Unmarshal(b, p); err != nil || p.Version > progressVersion {
+		return nil, fmt.Errorf("%s cannot be read (%v): move it away to start the challenges afresh", ProgressPath(dir), err)
+	}
+	if p.Challenges == nil {
+		p.Challenges = map[int]*ChallengeRecord{}
+	}
+	return p, nil
+}
+
+// SaveProgress writes the progress atomically, mode 0600.
+func SaveProgress(dir string, p *ChallengeProgress) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	p.Version = progressVersion
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(ProgressPath(dir), append(b, '\n'), 0o600)
+}

@@ -1,0 +1,844 @@
+package steps
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"ecr-vpce-lab/policy"
+)
+
+// Policy challenges (issue 16): after the lab, a learner writes the
+// policies work needs. Each challenge states a goal in words and is checked
+// twice: by simulation over a hidden set of requests (several principals,
+// repositories, actions and ways in, each with the request context AWS
+// would give it), then for real through the endpoints (challenge_live.go).
+// Every text here is the lab's own.
+
+// ChallengeTarget says where a challenge's answer goes.
+type ChallengeTarget string
+
+const (
+	// OnBoth: the answer is the policy of both ECR endpoints.
+	OnBoth ChallengeTarget = "both"
+	// OnAPI: the answer is ecr.api's policy; ecr.dkr keeps AWS's default.
+	OnAPI ChallengeTarget = "api"
+	// OnRepository: the answer is the repository policy of the lab's
+	// repository; both endpoints keep AWS's default.
+	OnRepository ChallengeTarget = "repository"
+)
+
+// Label says the target in words.
+func (t ChallengeTarget) Label() string {
+	switch t {
+	case OnAPI:
+		return "the ecr.api endpoint's policy (ecr.dkr keeps AWS's full-access default)"
+	case OnRepository:
+		return "the repository policy of team-a/alpine (both endpoints keep full access)"
+	}
+	return "the policy of both ECR endpoints"
+}
+
+// PolicyType is the type of policy the answer is.
+func (t ChallengeTarget) PolicyType() policy.Type {
+	if t == OnRepository {
+		return policy.TypeRepository
+	}
+	return policy.TypeEndpoint
+}
+
+// Who makes a request.
+type Who string
+
+const (
+	// Us is the lab's own principal (the workspace's role).
+	Us Who = "us"
+	// Partner is a CI role of another account.
+	Partner Who = "partner"
+)
+
+// From is where a request comes from.
+type From string
+
+const (
+	// Inside is the workspace, in the VPC: through the lab's endpoints.
+	Inside From = "inside"
+	// Outside is a machine outside the VPC: the public path, which no
+	// endpoint policy sees.
+	Outside From = "outside"
+)
+
+// Probe is one request of a challenge's hidden set, and what the goal
+// says should happen to it.
+type Probe struct {
+	Op   string `json:"op"`
+	Repo string `json:"repo,omitempty"`
+	Who  Who    `json:"who"`
+	From From   `json:"from"`
+	// Allowed is what the goal wants.
+	Allowed bool `json:"allowed"`
+	// Why is the part of the goal the request checks.
+	Why string `json:"why"`
+}
+
+// Label is the request in a few words: "pull team-a/alpine, as us, from inside".
+func (p Probe) Label() string {
+	s := p.Op
+	if p.Repo != "" && p.Op != "login" {
+		s += " " + p.Repo
+	}
+	who := "the lab's role"
+	if p.Who == Partner {
+		who = "another account's role"
+	}
+	where := "in the VPC"
+	if p.From == Outside {
+		where = "outside the VPC"
+	}
+	return s + " (" + who + ", " + where + ")"
+}
+
+// ChallengeContext names what a challenge's policies refer to: the lab's
+// account, region and principal, and its endpoints.
+type ChallengeContext struct {
+	Account   string `json:"account"`
+	Region    string `json:"region"`
+	Principal string `json:"principal"`
+	// Partner is the other account's principal (a role session ARN).
+	Partner  string `json:"partner"`
+	VpcID    string `json:"vpcId,omitempty"`
+	DKR      string `json:"dkrEndpoint,omitempty"`
+	API      string `json:"apiEndpoint,omitempty"`
+	SourceIP string `json:"sourceIp,omitempty"`
+	// Example is set when the endpoints do not exist yet: their IDs are
+	// stand-ins.
+	Example bool `json:"example,omitempty"`
+}
+
+// The partner account the challenges use when the lab has none to ask
+// (the sandbox's serves as its own; see sandbox/principals.go).
+const (
+	partnerAccount   = "210987654321"
+	partnerPrincipal = "arn:aws:sts::210987654321:assumed-role/partner-ci/build-7"
+)
+
+// Stand-ins for endpoints that do not exist yet.
+const (
+	exampleVPC = "vpc-0example0000000000"
+	exampleDKR = "vpce-0dkr0example000000"
+	exampleAPI = "vpce-0api0example000000"
+)
+
+// NewChallengeContext is the context of the lab's state st: its endpoints,
+// or stand-ins when they are not there yet.
+func NewChallengeContext(st State) ChallengeContext {
+	c := ChallengeContext{Account: st.Account, Region: st.Region, Principal: st.Caller, Partner: partnerPrincipal,
+		VpcID: st.Workspace.VpcID, SourceIP: hostIn(st.Workspace.VpcCIDR)}
+	if c.Account == "" {
+		c.Account = "123456789012"
+	}
+	if c.Region == "" {
+		c.Region = "us-west-2"
+	}
+	if c.Principal == "" {
+		c.Principal = policy.LabPrincipal(c.Account)
+	}
+	if r := st.Endpoints[EndpointDKR]; r != nil {
+		c.DKR = r.ID
+	}
+	if r := st.Endpoints[EndpointAPI]; r != nil {
+		c.API = r.ID
+	}
+	if c.DKR == "" || c.API == "" {
+		c.DKR, c.API, c.Example = exampleDKR, exampleAPI, true
+	}
+	if c.VpcID == "" {
+		c.VpcID = exampleVPC
+	}
+	if c.SourceIP == "" {
+		c.SourceIP = "10.0.0.10"
+	}
+	return c
+}
+
+// hostIn is an address inside a CIDR (its tenth host), standing for the
+// workspace's private address, which the lab does not record.
+func hostIn(cidr string) string {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || !p.Addr().Is4() {
+		return ""
+	}
+	a := p.Masked().Addr().As4()
+	a[3] += 10
+	return netip.AddrFrom4(a).String()
+}
+
+// Challenge is one policy challenge.
+type Challenge struct {
+	ID     int             `json:"id"`
+	Title  string          `json:"title"`
+	Goal   string          `json:"goal"`
+	Target ChallengeTarget `json:"target"`
+	Hints  []string        `json:"hints"`
+	// Lesson is what passing it teaches, shown after a pass.
+	Lesson string `json:"lesson"`
+	// starter is the policy the editor opens with; model a policy that
+	// passes; probes the hidden request set; setting the policies that
+	// are part of the challenge's world (not the learner's to write).
+	starter func(c ChallengeContext) string
+	model   func(c ChallengeContext) string
+	probes  func(c ChallengeContext) []Probe
+	setting func(c ChallengeContext) challengeSetting
+	// rules are checks of the policy's text itself (the allow-list's
+	// "no Action *").
+	rules func(doc *policy.Document) []string
+}
+
+// challengeSetting is the part of a challenge's world that is given: a
+// repository policy the challenge puts in place (not the learner's).
+type challengeSetting struct {
+	repositoryPolicy string
+}
+
+// Starter is the policy the editor opens with.
+func (ch Challenge) Starter(c ChallengeContext) string { return ch.starter(c) }
+
+// Model is a policy that passes.
+func (ch Challenge) Model(c ChallengeContext) string { return ch.model(c) }
+
+// Probes is the hidden request set.
+func (ch Challenge) Probes(c ChallengeContext) []Probe { return ch.probes(c) }
+
+// Challenges lists the challenges, in order.
+func Challenges() []Challenge { return append([]Challenge(nil), challenges...) }
+
+// ChallengeByID finds a challenge.
+func ChallengeByID(id int) (Challenge, bool) {
+	for _, ch := range challenges {
+		if ch.ID == id {
+			return ch, true
+		}
+	}
+	return Challenge{}, false
+}
+
+func repoARN(c ChallengeContext, repo string) string {
+	return policy.RepositoryARN(c.Region, c.Account, repo)
+}
+
+// allowAll is the statement most deny-list answers start with.
+const allowAll = `{"Sid": "AllowEverythingElse", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}`
+
+// The registry's actions: what travels ecr.dkr.
+var (
+	pushActions     = []string{"ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"}
+	pullActions     = []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
+	registryActions = append(append([]string{}, pullActions...), pushActions...)
+)
+
+func quoted(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// Repositories the probes name: the lab's, another team's (the challenges
+// create it when it is missing), one more of team a and one of a team no
+// policy names (simulated only: they need not exist), and a scratch
+// repository whose deletion the checks may try for real.
+const (
+	repoTeamB   = "team-b/nginx"
+	repoTeamA2  = "team-a/tools"
+	repoTeamC   = "team-c/app"
+	repoScratch = "ecr-vpce-lab/scratch"
+)
+
+var challenges = []Challenge{
+	{
+		ID: 1, Title: "Read-only team", Target: OnBoth,
+		Goal: "Team a's repositories become read-only: anyone may pull and list the images of every team-a/ repository, and nobody may push to any of them. " +
+			"The other teams' repositories are not this policy's business: leave them exactly as they are.",
+		Hints: []string{
+			"Start from the lab's policy: allow everything, then deny what must not happen. Only the Deny needs to change.",
+			"A push uploads the layers first (ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload), then writes the manifest (ecr:PutImage). Denying the manifest is enough to stop it; what matters more is which repositories the Deny covers.",
+			"Resource can end in a wildcard: arn:aws:ecr:REGION:ACCOUNT:repository/team-a/* covers every repository of team a, and no other team's.",
+		},
+		Lesson: "A Deny on a wildcard ARN covers a whole team; everything else keeps flowing through the Allow. Pulls and lists were never at stake, because nothing denies them.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `,
+    {"Sid": "DenyPutImage", "Effect": "Deny", "Principal": "*", "Action": "ecr:PutImage", "Resource": "` + repoARN(c, policy.DefaultRepository) + `"}
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `,
+    {"Sid": "TeamAIsReadOnly", "Effect": "Deny", "Principal": "*",
+     "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"],
+     "Resource": "` + repoARN(c, "team-a/*") + `"}
+  ]
+}`
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "anyone may pull team a's images"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "anyone may list team a's images"},
+				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "nobody may push to team-a/alpine"},
+				{Op: "push", Repo: repoTeamA2, Who: Us, From: Inside, Allowed: false, Why: "nobody may push to any team-a repository"},
+				{Op: "pull", Repo: repoTeamA2, Who: Us, From: Inside, Allowed: true, Why: "every team-a repository stays readable"},
+				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "other teams' repositories are left as they are"},
+				{Op: "pull", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "other teams' repositories are left as they are"},
+				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "docker login keeps working"},
+			}
+		},
+	},
+	{
+		ID: 2, Title: "Only our account", Target: OnBoth,
+		Goal: "The endpoints serve this account's principals and nobody else's. A role of another account must be turned away at the endpoint, even where a repository's own policy would let it in " +
+			"(team-a/alpine's does, for this challenge: it lets a partner's CI role pull).",
+		Hints: []string{
+			"The request context carries the caller's account as aws:PrincipalAccount.",
+			"A condition on an Allow narrows what it allows: with StringEquals on aws:PrincipalAccount, other accounts match no Allow and are refused implicitly.",
+			"Keep the condition's value exact: AWS does not allow wildcards with aws:PrincipalAccount in an endpoint policy.",
+		},
+		Lesson: "The endpoint is a gate of its own: a repository policy that lets another account in does not open the endpoint. Conditions on the caller's account keep a VPC's endpoints for its own account.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "OurAccountOnly", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:PrincipalAccount": "` + c.Account + `"}}}
+  ]
+}`
+		},
+		setting: func(c ChallengeContext) challengeSetting {
+			return challengeSetting{repositoryPolicy: partnerPullPolicy(c)}
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
+				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
+				{Op: "login", Who: Partner, From: Inside, Allowed: false, Why: "another account's role is turned away at the endpoint"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Partner, From: Inside, Allowed: false, Why: "another account is turned away even where the repository lets it in"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Partner, From: Inside, Allowed: false, Why: "another account is turned away at ecr.api too"},
+			}
+		},
+	},
+	{
+		ID: 3, Title: "Only our repositories", Target: OnBoth,
+		Goal: "ECR actions are allowed on the repositories of teams a and b (team-a/… and team-b/…) and refused on every other repository. docker login must keep working.",
+		Hints: []string{
+			"An allow-list: one Allow with the two teams' repository ARNs, ending in /*.",
+			"docker login calls ecr:GetAuthorizationToken, and that action is never on a repository: its resource is \"*\".",
+			"Give ecr:GetAuthorizationToken a statement of its own, with \"Resource\": \"*\".",
+		},
+		Lesson: "ecr:GetAuthorizationToken has no repository, so a policy that allows ECR only on some repositories breaks docker login unless it allows that one action on \"*\". The classic trap.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "OurTeams", "Effect": "Allow", "Principal": "*", "Action": "ecr:*",
+     "Resource": ["` + repoARN(c, "team-a/*") + `"]}
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "OurTeams", "Effect": "Allow", "Principal": "*", "Action": "ecr:*",
+     "Resource": ["` + repoARN(c, "team-a/*") + `", "` + repoARN(c, "team-b/*") + `"]},
+    {"Sid": "Login", "Effect": "Allow", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+  ]
+}`
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "docker login keeps working"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "team a's repositories are allowed"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "team a's repositories are allowed"},
+				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "team b's repositories are allowed"},
+				{Op: "pull", Repo: repoTeamC, Who: Us, From: Inside, Allowed: false, Why: "other repositories are refused"},
+				{Op: "list-images", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "other repositories are refused"},
+				{Op: "push", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "other repositories are refused"},
+			}
+		},
+	},
+	{
+		ID: 4, Title: "Nothing deleted", Target: OnBoth,
+		Goal: "Through the endpoints nobody deletes anything: ecr:BatchDeleteImage and ecr:DeleteRepository are refused on every repository. Everything else keeps working.",
+		Hints: []string{
+			"Allow everything, then deny the two actions.",
+			"Check what a wildcard covers before you use one: ecr:Delete* matches DeleteRepository but not BatchDeleteImage, and it also matches DeleteRepositoryPolicy and DeleteLifecyclePolicy.",
+			"\"Resource\": \"*\" covers every repository, including ones created tomorrow.",
+		},
+		Lesson: "Name the actions you mean: wildcards in Action cover more, or less, than their look suggests.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `,
+    {"Sid": "NothingDeleted", "Effect": "Deny", "Principal": "*", "Action": ["ecr:BatchDeleteImage", "ecr:DeleteRepository"], "Resource": "*"}
+  ]
+}`
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "delete-image", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "no image is deleted"},
+				{Op: "delete-repository", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "no repository is deleted"},
+				{Op: "delete-image", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "no image is deleted, in any repository"},
+				{Op: "push", Repo: repoScratch, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
+				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
+				{Op: "delete-repository-policy", Repo: repoScratch, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working, policies included"},
+			}
+		},
+	},
+	{
+		ID: 5, Title: "Lock yourself out, knowingly", Target: OnAPI,
+		Goal: "Deny ecr:GetAuthorizationToken on the ecr.api endpoint, and only that. Before you check, predict: which of docker login, push, pull and aws ecr list-images still work? " +
+			"The check proves it, then puts the lab's policy back.",
+		Hints: []string{
+			"ecr:GetAuthorizationToken is always requested on \"*\": a Deny for a repository ARN never meets it.",
+			"Keep an Allow for everything else, or ecr.api refuses every call.",
+			"A push and a pull both start with docker login, which goes through ecr.api; list-images does not need a login at all.",
+		},
+		Lesson: "Login, and so every push and pull, depends on ecr.api, even though the images themselves travel through ecr.dkr. list-images is signed with your AWS credentials and needs no registry token.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `,
+    {"Sid": "NoLogin", "Effect": "Deny", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+  ]
+}`
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "login", Who: Us, From: Inside, Allowed: false, Why: "the login is denied"},
+				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "a push starts with the login, so it cannot start"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "a pull starts with the login, so it cannot start"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "list-images needs no login: only that is denied"},
+				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "only the login is denied"},
+			}
+		},
+	},
+	{
+		ID: 6, Title: "Allow-list instead of deny-list", Target: OnBoth,
+		Goal: "Write the policy as a list of what is allowed, with no \"Action\": \"*\" (or \"ecr:*\") anywhere: allow exactly what pushing and pulling team-a/alpine needs, the login included. " +
+			"Listing its images must be refused, and so must every other repository.",
+		Hints: []string{
+			"A pull is ecr:BatchGetImage then ecr:GetDownloadUrlForLayer.",
+			"A push asks first whether each layer is there (ecr:BatchCheckLayerAvailability), uploads the missing ones (ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload), then writes the manifest (ecr:PutImage).",
+			"The login (ecr:GetAuthorizationToken) needs its own statement on \"*\".",
+		},
+		Lesson: "An allow-list refuses everything it does not name, including what you forgot: that is its strength and its cost. `policy simulate` and the sandbox's call log show exactly which actions a client sends.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Pull", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"], "Resource": "` + repoARN(c, policy.DefaultRepository) + `"}
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Login", "Effect": "Allow", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+    {"Sid": "PushAndPullAlpine", "Effect": "Allow", "Principal": "*",
+     "Action": [` + quoted(registryActions) + `],
+     "Resource": "` + repoARN(c, policy.DefaultRepository) + `"}
+  ]
+}`
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "the login is part of every push and pull"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "pulling team-a/alpine is allowed"},
+				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "pushing team-a/alpine is allowed"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "listing is not pushing or pulling"},
+				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "describing is not pushing or pulling"},
+				{Op: "pull", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "only team-a/alpine"},
+				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "only team-a/alpine"},
+			}
+		},
+		rules: func(doc *policy.Document) []string {
+			var out []string
+			for i, st := range doc.Statements {
+				if st.Effect != policy.Allow {
+					continue
+				}
+				if st.NotAction != nil {
+					out = append(out, st.Label(i)+" allows with NotAction: everything but what it lists")
+				}
+				for _, a := range st.Action {
+					if a == "*" || strings.EqualFold(a, "ecr:*") {
+						out = append(out, fmt.Sprintf("%s allows %q: an allow-list names its actions", st.Label(i), a))
+					}
+				}
+			}
+			return out
+		},
+	},
+	{
+		ID: 7, Title: "Per-endpoint policies", Target: OnAPI,
+		Goal: "Give the ecr.api endpoint a policy that refuses ecr:DescribeImages and nothing else; ecr.dkr keeps AWS's default, which allows everything. " +
+			"Then look at the results: which client commands still work, and through which endpoint does each one go?",
+		Hints: []string{
+			"Allow everything, deny the one action.",
+			"ecr:Describe* would also refuse DescribeRepositories, DescribeRegistry and more: name the action.",
+			"docker push and pull travel through ecr.dkr (after a login through ecr.api); the aws ecr commands through ecr.api.",
+		},
+		Lesson: "Each endpoint judges only the requests that pass through it: the registry's through ecr.dkr, the API's (login included) through ecr.api. A policy on one endpoint says nothing about the other.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    ` + allowAll + `,
+    {"Sid": "NoDescribeImages", "Effect": "Deny", "Principal": "*", "Action": "ecr:DescribeImages", "Resource": "*"}
+  ]
+}`
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "describe-images goes through ecr.api, which refuses it"},
+				{Op: "describe-images", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "refused on every repository"},
+				{Op: "describe-repositories", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "only DescribeImages is refused"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "only DescribeImages is refused"},
+				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "the login goes through ecr.api and is not refused"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "a pull goes through ecr.dkr, which keeps full access"},
+				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "a push goes through ecr.dkr, which keeps full access"},
+			}
+		},
+	},
+	{
+		ID: 8, Title: "The other half", Target: OnRepository,
+		Goal: "Endpoint policies only judge what passes through the endpoint. Write a repository policy for team-a/alpine that refuses the registry's requests (pushes and pulls) unless they come through the lab's ecr.dkr endpoint (aws:SourceVpce). " +
+			"A pull from inside the VPC must go through; the same pull from outside it must be refused. Keep the ECR API working, or you could not remove the policy again.",
+		Hints: []string{
+			"A repository policy names no Resource: it is about its own repository.",
+			"Your role's IAM policy already allows the pull, so an Allow in the repository policy cannot refuse anything: it takes a Deny.",
+			"Deny the registry's actions when aws:SourceVpce is not the ecr.dkr endpoint's ID (StringNotEquals). A request from outside the VPC has no aws:SourceVpce at all, and a missing key makes StringNotEquals true.",
+		},
+		Lesson: "An endpoint policy cannot refuse a request that never passes the endpoint. The repository's own policy can, with aws:SourceVpce: a request from outside carries none, and StringNotEquals on a missing key holds.",
+		starter: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "OnlyThroughOurEndpoint", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}
+  ]
+}`
+		},
+		model: func(c ChallengeContext) string {
+			return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "OnlyThroughOurEndpoint", "Effect": "Deny", "Principal": "*",
+     "Action": [` + quoted(registryActions) + `],
+     "Condition": {"StringNotEquals": {"aws:SourceVpce": "` + c.DKR + `"}}}
+  ]
+}`
+		},
+		probes: func(c ChallengeContext) []Probe {
+			return []Probe{
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "a pull through the lab's ecr.dkr endpoint goes through"},
+				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Outside, Allowed: false, Why: "the same pull from outside the VPC is refused"},
+				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Outside, Allowed: false, Why: "a push from outside the VPC is refused"},
+				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "a push through the lab's ecr.dkr endpoint goes through"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "the ECR API keeps working"},
+				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Outside, Allowed: true, Why: "the ECR API keeps working, from anywhere"},
+				{Op: "delete-repository-policy", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "you can still remove the policy"},
+			}
+		},
+	},
+}
+
+// partnerPullPolicy is the repository policy challenge 2 puts on the lab's
+// repository: the partner's CI role may pull.
+func partnerPullPolicy(c ChallengeContext) string {
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"PartnerPulls","Effect":"Allow","Principal":{"AWS":"` + partnerRole(c) + `"},` +
+		`"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer","ecr:ListImages"]}]}`
+}
+
+func partnerRole(c ChallengeContext) string {
+	if a, ok := policy.ParseARN(c.Partner); ok {
+		return "arn:" + a.Partition + ":iam::" + a.Account + ":role/" + roleOf(c.Partner)
+	}
+	return c.Partner
+}
+
+// Operations the challenges use beyond policy's catalogue, in the order
+// the client sends their actions, with the endpoint each travels through.
+var extraOps = map[string][]policy.ActionStep{
+	"describe-repositories":    {{Action: "ecr:DescribeRepositories", Endpoint: policy.EndpointAPI}},
+	"delete-image":             {{Action: "ecr:BatchDeleteImage", Endpoint: policy.EndpointAPI}},
+	"delete-repository":        {{Action: "ecr:DeleteRepository", Endpoint: policy.EndpointAPI}},
+	"delete-repository-policy": {{Action: "ecr:DeleteRepositoryPolicy", Endpoint: policy.EndpointAPI}},
+}
+
+// operationSteps are the actions of an operation, in order.
+func operationSteps(op string) ([]policy.ActionStep, bool) {
+	if o, ok := policy.LookupOperation(op); ok {
+		return o.Steps, true
+	}
+	s, ok := extraOps[op]
+	return s, ok
+}
+
+// ChallengeOperationNames lists every operation a challenge or explain
+// knows.
+func ChallengeOperationNames() []string {
+	names := policy.OperationNames()
+	var extra []string
+	for k := range extraOps {
+		extra = append(extra, k)
+	}
+	sort.Strings(extra)
+	return append(names, extra...)
+}
+
+// ProbeResult is one request of a check, expected and actual.
+type ProbeResult struct {
+	Probe
+	// Actual is what happened (simulated, or for real).
+	Actual bool `json:"actual"`
+	// Match: Actual is what the goal wants.
+	Match bool `json:"match"`
+	// Endpoint the refused (or last) action went through; Action the
+	// refused action; Message AWS's sentence.
+	Endpoint policy.Endpoint `json:"endpoint,omitempty"`
+	Action   string          `json:"action,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	// Trace is the deciding policy's trace, for a request that went wrong.
+	Trace *policy.Trace `json:"trace,omitempty"`
+	// Skipped says why a request was not made for real ("" when it was).
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// Verdict is "allowed" or "refused".
+func Verdict(allowed bool) string {
+	if allowed {
+		return "allowed"
+	}
+	return "refused"
+}
+
+// SimulationResult is the check of a policy by simulation.
+type SimulationResult struct {
+	Challenge int  `json:"challenge"`
+	Passed    bool `json:"passed"`
+	// Findings are errors lint finds (AWS would refuse the policy).
+	Findings []policy.Finding `json:"findings,omitempty"`
+	// Rules are the goal's rules about the text the policy breaks.
+	Rules    []string      `json:"rules,omitempty"`
+	Requests []ProbeResult `json:"requests"`
+}
+
+// Failed lists the requests that went otherwise than the goal wants.
+func (r SimulationResult) Failed() []ProbeResult {
+	var out []ProbeResult
+	for _, p := range r.Requests {
+		if !p.Match {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Simulate checks a policy (its text) against the challenge's hidden
+// request set.
+func (ch Challenge) Simulate(c ChallengeContext, src []byte) SimulationResult {
+	res := SimulationResult{Challenge: ch.ID, Requests: []ProbeResult{}}
+	findings := policy.LintWith(src, policy.LintOptions{Account: c.Account, Region: c.Region, Repository: policy.DefaultRepository, Type: ch.Target.PolicyType()})
+	for _, f := range findings {
+		if f.Severity == policy.SeverityError {
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	doc, err := policy.Parse(src)
+	if err != nil || len(res.Findings) > 0 {
+		return res
+	}
+	if ch.rules != nil {
+		res.Rules = ch.rules(doc)
+	}
+	res.Passed = len(res.Rules) == 0
+	for _, p := range ch.probes(c) {
+		r := ch.simulateProbe(c, doc, p)
+		res.Passed = res.Passed && r.Match
+		res.Requests = append(res.Requests, r)
+	}
+	return res
+}
+
+// setting is the challenge's given policies.
+func (ch Challenge) givenRepositoryPolicy(c ChallengeContext) *policy.Document {
+	if ch.setting == nil {
+		return nil
+	}
+	s := ch.setting(c)
+	if s.repositoryPolicy == "" {
+		return nil
+	}
+	return policy.MustParse(s.repositoryPolicy)
+}
+
+// simulateProbe evaluates one request of the hidden set under the answer
+// doc, put where the challenge says.
+func (ch Challenge) simulateProbe(c ChallengeContext, doc *policy.Document, p Probe) ProbeResult {
+	docs := map[policy.Endpoint]*policy.Document{}
+	repoPolicy := ch.givenRepositoryPolicy(c)
+	switch ch.Target {
+	case OnBoth:
+		docs[policy.EndpointDKR], docs[policy.EndpointAPI] = doc, doc
+	case OnAPI:
+		docs[policy.EndpointAPI] = doc
+	case OnRepository:
+		repoPolicy = doc
+	}
+	out := ch.evalProbe(c, docs, repoPolicy, p)
+	if !out.Match && out.Actual && (ch.Target != OnRepository || p.Repo == policy.DefaultRepository) {
+		// Allowed when it should not be: show why the answer let the
+		// request's last action through.
+		steps, _ := operationSteps(p.Op)
+		last := steps[len(steps)-1]
+		req := c.request(p, last)
+		tr := policy.ExplainAs(ch.Target.PolicyType(), doc, req)
+		out.Trace, out.Action = &tr, last.Action
+	}
+	return out
+}
+
+// evalProbe evaluates one request with the given endpoint policies (an
+// endpoint missing from docs has AWS's full-access default) and the
+// repository policy of the lab's repository, action by action as the
+// client sends them (push and pull start with the login); the first
+// refusal stops it, as it stops the client.
+func (ch Challenge) evalProbe(c ChallengeContext, docs map[policy.Endpoint]*policy.Document, repoPolicy *policy.Document, p Probe) ProbeResult {
+	out := ProbeResult{Probe: p, Actual: true}
+	steps, ok := operationSteps(p.Op)
+	if !ok {
+		out.Actual, out.Message = false, "unknown operation "+p.Op
+		return out
+	}
+	if p.Op == "push" || p.Op == "pull" {
+		steps = append([]policy.ActionStep{{Action: "ecr:GetAuthorizationToken", Endpoint: policy.EndpointAPI, Global: true}}, steps...)
+	}
+	for _, s := range steps {
+		req := c.request(p, s)
+		pol := policy.Policies{ThroughEndpoint: p.From == Inside, Endpoint: docs[s.Endpoint], Identity: labIdentity, ResourceAccount: c.Account}
+		if p.Repo == policy.DefaultRepository {
+			pol.Repository = repoPolicy
+		}
+		if p.Who == Partner {
+			pol.Identity = partnerIdentity
+		}
+		a := policy.Authorize(pol, req, true)
+		out.Endpoint = s.Endpoint
+		if !a.Allowed {
+			out.Actual, out.Action, out.Message = false, s.Action, a.Message
+			out.Trace = a.Deciding()
+			break
+		}
+	}
+	out.Match = out.Actual == p.Allowed
+	return out
+}
+
+// request is one action of a probe as AWS sees it.
+func (c ChallengeContext) request(p Probe, s policy.ActionStep) policy.Request {
+	principal, account := c.Principal, c.Account
+	if p.Who == Partner {
+		principal, account = c.Partner, partnerAccount
+		if a, ok := policy.ParseARN(c.Partner); ok {
+			account = a.Account
+		}
+	}
+	req := policy.RequestFor(s.Action, p.Repo, c.Account, c.Region, principal)
+	req.PrincipalAccount = account
+	if s.Global || s.Action == "ecr:GetAuthorizationToken" {
+		// The login acts on no repository.
+		req.Resource = "*"
+	}
+	req.Context = c.requestContext(p, s.Endpoint, p.From == Inside)
+	return req
+}
+
+// partnerIdentity is the partner's own IAM policy: it allows ECR.
+var partnerIdentity = policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]}`)
+
+// requestContext is the context AWS gives the request (IAM's global
+// condition keys, research B.1): the caller's account, role and (for the
+// lab's account) organization, HTTPS, the region; through an endpoint its
+// ID, the VPC and the private address, from outside a public address.
+func (c ChallengeContext) requestContext(p Probe, e policy.Endpoint, through bool) map[string][]string {
+	principal, account := c.Principal, c.Account
+	if p.Who == Partner {
+		principal = c.Partner
+		if a, ok := policy.ParseARN(principal); ok {
+			account = a.Account
+		}
+	}
+	ctx := map[string][]string{
+		"aws:PrincipalAccount": {account},
+		"aws:PrincipalArn":     {roleARN(principal)},
+		"aws:SecureTransport":  {"true"},
+		"aws:RequestedRegion":  {c.Region},
+	}
+	if through {
+		id := c.DKR
+		if e == policy.EndpointAPI {
+			id = c.API
+		}
+		ctx["aws:SourceVpce"] = []string{id}
+		ctx["aws:SourceVpc"] = []string{c.VpcID}
+		ctx["aws:VpcSourceIp"] = []string{c.SourceIP}
+	} else {
+		ctx["aws:SourceIp"] = []string{"198.51.100.77"}
+	}
+	return ctx
+}
