@@ -165,6 +165,12 @@ func (s *Sandbox) authenticate(q *apiRequest) *APIError {
 		e.Message = fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", sig.Region)
 		return e
 	}
+	if s.opts.Faults.RegionDisabled && sig.Region == s.opts.Region {
+		// A region the account has not enabled answers as if the keys
+		// were unknown: InvalidClientTokenId (STS), AuthFailure (EC2),
+		// UnrecognizedClientException (JSON services). [research L.4]
+		return authError(c.protocol, authUnknownKey)
+	}
 	return nil
 }
 

@@ -759,9 +759,35 @@ func conformance() []behaviour {
 		{area: "sts", name: "an STS operation the sandbox does not model", error: true, tag: "INF",
 			aws: "(AWS serves it) UnsupportedOperation naming it, not InvalidAction", source: "issue 14",
 			check: func(f *conf) error {
-				st, body := rawQuery(f.t, f.sb, "sts", url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"}})
-				if st != 400 || !strings.Contains(body, "<Code>UnsupportedOperation</Code>") || !strings.Contains(body, "AssumeRole") {
+				st, body := rawQuery(f.t, f.sb, "sts", url.Values{"Action": {"GetSessionToken"}, "Version": {"2011-06-15"}})
+				if st != 400 || !strings.Contains(body, "<Code>UnsupportedOperation</Code>") || !strings.Contains(body, "GetSessionToken") {
 					return fmt.Errorf("%d %s", st, body)
+				}
+				return nil
+			}},
+		{area: "sts", name: "AssumeRole refused to a caller without sts:AssumeRole", error: true, tag: "OBS",
+			aws:    "403 AccessDenied: User: ARN is not authorized to perform: sts:AssumeRole on resource: ROLE",
+			source: "research 14-15 L.3 (a redpanda log)",
+			check: func(f *conf) error {
+				f = newConf(f.t, Options{Faults: Faults{DenyActions: []string{"sts:AssumeRole"}}})
+				st, body := rawQuery(f.t, f.sb, "sts", url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"},
+					"RoleArn": {"arn:aws:iam::123456789012:role/Admin"}, "RoleSessionName": {"s"}})
+				if st != 403 || !strings.Contains(body, "<Code>AccessDenied</Code>") ||
+					!strings.Contains(body, "is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/Admin") {
+					return fmt.Errorf("%d %s", st, body)
+				}
+				return nil
+			}},
+		{area: "sts", name: "a region the account has not enabled", error: true, tag: "OBS",
+			aws:    "STS 403 InvalidClientTokenId, EC2 401 AuthFailure, as for unknown keys; STS in us-east-1 still answers",
+			source: "research 14-15 L.4 (segmentio/aws-okta#225, turbot/steampipe-plugin-aws#75)",
+			check: func(f *conf) error {
+				f = newConf(f.t, Options{Faults: Faults{RegionDisabled: true}})
+				if st, body := rawQuery(f.t, f.sb, "sts", url.Values{"Action": {"GetCallerIdentity"}, "Version": {"2011-06-15"}}); st != 403 || !strings.Contains(body, "<Code>InvalidClientTokenId</Code>") {
+					return fmt.Errorf("STS: %d %s", st, body)
+				}
+				if st, body := f.ec2("DescribeVpcs"); st != 401 || !strings.Contains(body, "<Code>AuthFailure</Code>") {
+					return fmt.Errorf("EC2: %d %s", st, body)
 				}
 				return nil
 			}},
@@ -1021,7 +1047,7 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	t.Logf("conformance: %d of %d error outcomes right, %d of %d shapes right", errRight, errAll, shapeRight, shapeAll)
-	served := map[string]int{"ec2": len(EC2Actions()), "ecr": len(ECRActions()), "sts": 1}
+	served := map[string]int{"ec2": len(EC2Actions()), "ecr": len(ECRActions()), "sts": 2}
 	for _, svc := range []string{"ec2", "ecr", "sts"} {
 		all := 0
 		for op := range awsOperations {

@@ -68,6 +68,11 @@ type Faults struct {
 	// extra hop); GETs are answered. [research G.2]
 	IMDSHopLimit bool
 
+	// RegionDisabled answers requests signed for the world's region as AWS
+	// answers an opt-in region the account has not enabled (as if the keys
+	// were unknown); STS in us-east-1 still accepts them.
+	RegionDisabled bool
+
 	// DenyActions are IAM actions (ec2:CreateVpcEndpoint, ecr:ListImages)
 	// the caller's role lacks: those calls are refused as AWS refuses a
 	// call no identity-based policy allows (UnauthorizedOperation for EC2,
@@ -98,8 +103,8 @@ func (f Faults) check() error {
 	}
 	for _, a := range f.DenyActions {
 		svc, name, ok := strings.Cut(a, ":")
-		if !ok || (svc != "ec2" && svc != "ecr") || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			return fmt.Errorf("faults: deny action %q: want ec2:Action or ecr:Action", a)
+		if !ok || (svc != "ec2" && svc != "ecr" && a != "sts:AssumeRole") || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return fmt.Errorf("faults: deny action %q: want ec2:Action, ecr:Action or sts:AssumeRole", a)
 		}
 	}
 	return nil

@@ -43,10 +43,11 @@ type Sandbox struct {
 	// (tests make it fail the way a full disk does).
 	writeFile func(path string, data []byte, mode os.FileMode) error
 
-	blobs   blobStore
-	uploads *uploadStore
-	lock    *worldLock
-	calls   CallLog
+	blobs    blobStore
+	uploads  *uploadStore
+	lock     *worldLock
+	calls    CallLog
+	sessions sessions
 
 	apiSrv, imdsSrv, regSrv *http.Server
 	apiURL, imdsURL         string
@@ -328,7 +329,7 @@ func (s *Sandbox) RoleCredentials() Credentials { return s.cur.Load().RoleCreden
 
 func (s *Sandbox) acceptedKeys() []Credentials {
 	w := s.cur.Load()
-	return []Credentials{w.Credentials, w.RoleCredentials, w.OtherCredentials}
+	return append([]Credentials{w.Credentials, w.RoleCredentials, w.OtherCredentials}, s.sessions.keys()...)
 }
 
 // Account is the account id of the world.

@@ -1,12 +1,24 @@
 package sandbox
 
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
 // STS: GetCallerIdentity, the one call the lab makes, answering with the
-// workspace's assumed-role identity.
+// workspace's identity (or an assumed role's); and AssumeRole, which a
+// profile with role_arn makes before anything else (with an MFA code when
+// the profile has mfa_serial).
 
 func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
-	if c.action != "GetCallerIdentity" {
+	if c.action != "GetCallerIdentity" && c.action != "AssumeRole" {
 		if awsHas("sts", c.action) {
-			return nil, unsupportedOp("sts", c.action, []string{"GetCallerIdentity"})
+			return nil, unsupportedOp("sts", c.action, []string{"GetCallerIdentity", "AssumeRole"})
 		}
 		return nil, unknownAction(protoSTS, c.action, p.str("Version"))
 	}
@@ -15,6 +27,9 @@ func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 			return nil, badRequest("MissingParameter", "The request must contain the parameter Version")
 		}
 		return nil, badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, v)
+	}
+	if c.action == "AssumeRole" {
+		return s.assumeRole(c, p)
 	}
 	if e := p.allow(); e != nil {
 		return nil, badRequest("InvalidParameterValue", "%s", e.Message)
@@ -26,6 +41,8 @@ func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 	if c.caller.other {
 		// The partner account's CI role (principals.go).
 		arn, userID, account = c.caller.arn, "AROAPARTNERCIROLE0001:"+otherSessionName, c.caller.account
+	} else if ss, ok := s.sessions.get(c.accessKey); ok {
+		arn, userID = ss.arn, ss.userID
 	}
 	body := `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
 		"  <GetCallerIdentityResult>\n" +
@@ -36,4 +53,107 @@ func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 		"  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n" +
 		"</GetCallerIdentityResponse>\n"
 	return []byte(body), nil
+}
+
+// assumeRole hands out temporary keys for the role, which the sandbox then
+// accepts (in this process) and names in GetCallerIdentity. A role the
+// caller may not assume (--fault-deny-action sts:AssumeRole) is refused as
+// AWS refuses it; an MFA serial needs a six-digit code.
+func (s *Sandbox) assumeRole(c *apiCall, p params) ([]byte, *APIError) {
+	if e := p.allow("RoleArn", "RoleSessionName", "DurationSeconds", "SerialNumber", "TokenCode", "ExternalId", "Policy", "SourceIdentity"); e != nil {
+		return nil, badRequest("InvalidParameterValue", "%s", e.Message)
+	}
+	roleARN, session := p.str("RoleArn"), p.str("RoleSessionName")
+	var missing []string
+	if roleARN == "" {
+		missing = append(missing, "Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+	}
+	if session == "" {
+		missing = append(missing, "Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
+	}
+	if len(missing) > 0 {
+		return nil, badRequest("ValidationError", "%d validation error(s) detected: %s", len(missing), strings.Join(missing, "; "))
+	}
+	role, ok := strings.CutPrefix(roleARN, "arn:aws:iam::")
+	acct, name, ok2 := strings.Cut(role, ":role/")
+	if !ok || !ok2 || len(acct) != 12 || name == "" {
+		return nil, badRequest("ValidationError", "%s is invalid", roleARN)
+	}
+	var caller string
+	s.read(func(w *world) { caller = w.callerARN() })
+	if ss, ok := s.sessions.get(c.accessKey); ok {
+		caller = ss.arn
+	}
+	if s.opts.Faults.denies("sts", "AssumeRole") {
+		return nil, apiErr(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller, roleARN)
+	}
+	if p.str("SerialNumber") != "" {
+		code := p.str("TokenCode")
+		if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+			return nil, apiErr(http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+		}
+	}
+	ss := newSession(acct, name, session)
+	s.sessions.add(ss)
+	exp := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04:05Z")
+	body := `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
+		"  <AssumeRoleResult>\n" +
+		"    <AssumedRoleUser>\n      <AssumedRoleId>" + xmlEscape(ss.userID) + "</AssumedRoleId>\n      <Arn>" + xmlEscape(ss.arn) + "</Arn>\n    </AssumedRoleUser>\n" +
+		"    <Credentials>\n      <AccessKeyId>" + ss.creds.AccessKeyID + "</AccessKeyId>\n      <SecretAccessKey>" + ss.creds.SecretAccessKey +
+		"</SecretAccessKey>\n      <SessionToken>" + ss.creds.SessionToken + "</SessionToken>\n      <Expiration>" + exp + "</Expiration>\n    </Credentials>\n" +
+		"  </AssumeRoleResult>\n" +
+		"  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n" +
+		"</AssumeRoleResponse>\n"
+	return []byte(body), nil
+}
+
+// session is an assumed role's temporary identity.
+type session struct {
+	creds       Credentials
+	arn, userID string
+}
+
+func newSession(account, role, name string) session {
+	var b [40]byte
+	_, _ = rand.Read(b[:])
+	h := strings.ToUpper(hex.EncodeToString(b[:]))
+	return session{
+		creds: Credentials{AccessKeyID: "ASIA" + h[:16], SecretAccessKey: strings.ToLower(h[16:56]),
+			SessionToken: "FwoGZXIvYXdzE" + strings.ToLower(hex.EncodeToString(b[:]))},
+		arn:    fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, role, name),
+		userID: "AROA" + h[56:73] + ":" + name,
+	}
+}
+
+// sessions are the assumed roles handed out by this process (not saved:
+// their keys last an hour in AWS, a process here).
+type sessions struct {
+	mu sync.Mutex
+	m  map[string]session
+}
+
+func (s *sessions) add(ss session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || len(s.m) > 1000 {
+		s.m = map[string]session{}
+	}
+	s.m[ss.creds.AccessKeyID] = ss
+}
+
+func (s *sessions) get(key string) (session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, ok := s.m[key]
+	return ss, ok
+}
+
+func (s *sessions) keys() []Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Credentials, 0, len(s.m))
+	for _, ss := range s.m {
+		out = append(out, ss.creds)
+	}
+	return out
 }

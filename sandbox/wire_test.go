@@ -64,7 +64,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"EC2 bad boolean", form, "Action=DescribeVpcs&Version=2016-11-15&DryRun=yes", "ec2", 400, "<Code>InvalidParameterValue</Code>"},
 		{"EC2 bad query", form, "Action=DescribeVpcs&Version=2016-11-15&%zz", "ec2", 400, "<Code>MalformedQueryString</Code>"},
 		{"JSON without target", map[string]string{"Content-Type": "application/json"}, "{}", "ec2", 400, "<Code>InvalidParameterValue</Code>"},
-		{"STS unmodelled action", form, "Action=AssumeRole&Version=2011-06-15", "sts", 400, "<Code>UnsupportedOperation</Code>"},
+		{"STS unmodelled action", form, "Action=GetSessionToken&Version=2011-06-15", "sts", 400, "<Code>UnsupportedOperation</Code>"},
 		{"STS unknown action", form, "Action=AssumeRoles&Version=2011-06-15", "sts", 400, "<Code>InvalidAction</Code>"},
 		{"panic in a handler", form, "Action=DescribeTags&Version=2016-11-15", "ec2", 500, "<Code>InternalError</Code>"},
 	} {

@@ -261,3 +261,39 @@ func nameOf(tags []ec2types.Tag) string {
 	}
 	return ""
 }
+
+// TestAssumeRoleAndDisabledRegion: AssumeRole hands out keys the sandbox
+// then knows; a refused AssumeRole and a disabled region answer as AWS does.
+func TestAssumeRoleAndDisabledRegion(t *testing.T) {
+	sb := startSandbox(t, Options{})
+	c := newClients(sb, nil)
+	ctx := context.Background()
+	role := "arn:aws:iam::" + sb.Account() + ":role/WorkshopAdmin"
+	_, err := c.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("me"), SerialNumber: aws.String("arn:aws:iam::123456789012:mfa/me"), TokenCode: aws.String("12ab")})
+	wantCode(t, "AssumeRole with a bad MFA code", err, "AccessDenied")
+	out, err := c.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("me"), SerialNumber: aws.String("arn:aws:iam::123456789012:mfa/me"), TokenCode: aws.String("123456")})
+	must(t, "AssumeRole", err)
+	cr := out.Credentials
+	cfg := sdkConfig(sb, Credentials{AccessKeyID: aws.ToString(cr.AccessKeyId), SecretAccessKey: aws.ToString(cr.SecretAccessKey), SessionToken: aws.ToString(cr.SessionToken)}, nil)
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	must(t, "GetCallerIdentity as the role", err)
+	if aws.ToString(id.Arn) != "arn:aws:sts::"+sb.Account()+":assumed-role/WorkshopAdmin/me" {
+		t.Fatalf("caller %s", aws.ToString(id.Arn))
+	}
+
+	denied := startSandbox(t, Options{Faults: Faults{DenyActions: []string{"sts:AssumeRole"}}})
+	_, err = newClients(denied, nil).sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("me")})
+	wantCode(t, "a refused AssumeRole", err, "AccessDenied")
+	if !strings.Contains(err.Error(), "is not authorized to perform: sts:AssumeRole on resource: "+role) {
+		t.Fatalf("refusal: %v", err)
+	}
+
+	off := startSandbox(t, Options{Region: "ap-east-1", Faults: Faults{RegionDisabled: true}})
+	oc := newClients(off, nil)
+	_, err = oc.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantCode(t, "STS in a disabled region", err, "InvalidClientTokenId")
+	_, err = oc.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	wantCode(t, "EC2 in a disabled region", err, "AuthFailure")
+	_, err = oc.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Region = "us-east-1" })
+	must(t, "STS in us-east-1", err)
+}
