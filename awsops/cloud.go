@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -42,6 +41,9 @@ type Options struct {
 	// BaseEndpoint, when set, sends EC2, ECR and STS calls there
 	// (AWS_ENDPOINT_URL).
 	BaseEndpoint string
+	// Metadata is the instance metadata service, already probed or not;
+	// when nil, one is made from IMDSEndpoint and IMDSDisabled.
+	Metadata *Metadata
 	// IMDSEndpoint, when set, is the instance metadata service's base URL.
 	IMDSEndpoint string
 	// IMDSDisabled skips the metadata service: the caller gives workspace IDs.
@@ -110,38 +112,6 @@ type Cloud struct {
 
 	mu      sync.Mutex
 	account string
-}
-
-// LoadConfig loads the SDK configuration for real AWS: --profile and
-// --region (else AWS_REGION, the profile's region, or the instance's
-// region from IMDS).
-func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	opts = append(opts, config.WithRetryer(newRetryer))
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		msg := err.Error()
-		fix := "check ~/.aws/config and ~/.aws/credentials, or pass --profile with a profile that exists"
-		return aws.Config{}, &problem.Error{Kind: problem.NoCredentials, Op: "load the AWS configuration", Message: msg, Fix: fix, Err: err}
-	}
-	if cfg.Region == "" {
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		if out, err := imds.NewFromConfig(cfg).GetRegion(rctx, &imds.GetRegionInput{}); err == nil && out.Region != "" {
-			cfg.Region = out.Region
-		}
-	}
-	if cfg.Region == "" {
-		return aws.Config{}, problem.New(problem.Region, "find the region", "no region is set",
-			"pass --region, or export AWS_REGION (the workshop uses us-west-2)")
-	}
-	return cfg, nil
 }
 
 // StaticConfig is an SDK configuration with fixed keys and region and
@@ -220,38 +190,12 @@ func New(opts Options) (*Cloud, error) {
 	c.ec2 = ec2.NewFromConfig(cfg)
 	c.ecr = ecr.NewFromConfig(cfg)
 	c.sts = sts.NewFromConfig(cfg)
-	if opts.IMDSEndpoint == "" && !opts.LoopbackOnly {
-		// Real AWS: honour AWS_EC2_METADATA_SERVICE_ENDPOINT and the
-		// profile's ec2_metadata_service_endpoint, as the SDK does.
-		c.imds = imds.NewFromConfig(cfg, func(o *imds.Options) {
-			o.HTTPClient = c.http
-			o.APIOptions = append(o.APIOptions, c.observe)
-			if opts.IMDSDisabled {
-				o.ClientEnableState = imds.ClientDisabled
-			}
-		})
-		return c, nil
+	if opts.Metadata == nil {
+		opts.Metadata = NewMetadata(MetadataOptions{Endpoint: opts.IMDSEndpoint, Disabled: opts.IMDSDisabled, LoopbackOnly: opts.LoopbackOnly})
+		c.opts.Metadata = opts.Metadata
 	}
-	c.imds = imds.New(imds.Options{
-		Endpoint:          opts.IMDSEndpoint,
-		HTTPClient:        c.http,
-		ClientEnableState: enableState(opts.IMDSDisabled, opts.IMDSEndpoint),
-		APIOptions:        []func(*middleware.Stack) error{c.observe},
-	})
+	c.imds = opts.Metadata.Client(c.observe)
 	return c, nil
-}
-
-// enableState: off when asked; on when an endpoint is given explicitly
-// (AWS_EC2_METADATA_DISABLED guards the default address only); else the
-// SDK's default, which honours AWS_EC2_METADATA_DISABLED.
-func enableState(disabled bool, endpoint string) imds.ClientEnableState {
-	switch {
-	case disabled:
-		return imds.ClientDisabled
-	case endpoint != "":
-		return imds.ClientEnabled
-	}
-	return imds.ClientDefaultEnableState
 }
 
 // Region is the region the Cloud works in.
@@ -353,7 +297,13 @@ type Identity struct {
 func (c *Cloud) WhoAmI(ctx context.Context) (Identity, error) {
 	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return Identity{}, classify("find out who you are (sts get-caller-identity)", err)
+		err = classify("find out who you are (sts get-caller-identity)", err)
+		if k := problem.KindOf(err); k == problem.InvalidCredentials || k == problem.Permission && CodeOf(err) == "InvalidClientTokenId" {
+			if d := c.regionDisabled(ctx); d != nil {
+				return Identity{}, d
+			}
+		}
+		return Identity{}, err
 	}
 	id := Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
 	c.mu.Lock()
@@ -373,3 +323,25 @@ func (c *Cloud) Account(ctx context.Context) (string, error) {
 	id, err := c.WhoAmI(ctx)
 	return id.Account, err
 }
+
+// regionDisabled tells a region the account has not enabled from
+// credentials that are bad: AWS answers the first like the second
+// (InvalidClientTokenId from STS, AuthFailure from EC2), so the same
+// credentials are tried in us-east-1, which every account has. When they
+// work there, the region is the problem. [research L.4]
+func (c *Cloud) regionDisabled(ctx context.Context) error {
+	if c.region == "us-east-1" {
+		return nil
+	}
+	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Region = "us-east-1" })
+	if err != nil {
+		return nil
+	}
+	return &problem.Error{Kind: problem.RegionDisabled, Op: "use the region " + c.region, Code: "RegionNotEnabled",
+		Message: fmt.Sprintf("AWS refuses these credentials in %s but accepts them in us-east-1 (account %s): %s is an opt-in region this account has not enabled",
+			c.region, aws.ToString(out.Account), c.region),
+		Fix: fmt.Sprintf("enable it (console: Account → AWS Regions, or  aws account enable-region --region-name %s), wait until it shows Enabled, then run again; or pass --region with a region that is enabled", c.region)}
+}
+
+// Metadata is the Cloud's metadata service.
+func (c *Cloud) Metadata() *Metadata { return c.opts.Metadata }

@@ -46,6 +46,9 @@ func classify(op string, err error) error {
 		}
 		return done
 	}
+	if p := credentialProblem(op, err); p != nil {
+		return p
+	}
 	e := &problem.Error{Op: op, Err: err, Kind: problem.Unknown}
 	var oe *smithy.OperationError
 	if errors.As(err, &oe) {

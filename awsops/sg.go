@@ -78,6 +78,26 @@ type Rule struct {
 	// Existed is set when the rule was already there.
 	Existed bool `json:"existed,omitempty"`
 	Tags    Tags `json:"tags,omitempty"`
+	// SourceGroup is the group the rule lets in (IngressRules fills it).
+	SourceGroup string `json:"sourceGroup,omitempty"`
+}
+
+// IngressRules lists the group's rules that let tcp/443 in from another
+// group.
+func (c *Cloud) IngressRules(ctx context.Context, groupID string) ([]Rule, error) {
+	out, err := c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}}})
+	if err != nil {
+		return nil, classify("list the group's rules", err)
+	}
+	var rs []Rule
+	for _, r := range out.SecurityGroupRules {
+		if aws.ToBool(r.IsEgress) || aws.ToString(r.IpProtocol) != "tcp" || aws.ToInt32(r.FromPort) > 443 || aws.ToInt32(r.ToPort) < 443 || r.ReferencedGroupInfo == nil {
+			continue
+		}
+		rs = append(rs, Rule{ID: aws.ToString(r.SecurityGroupRuleId), GroupID: groupID, Existed: true, Tags: tagsOf(r.Tags),
+			SourceGroup: aws.ToString(r.ReferencedGroupInfo.GroupId)})
+	}
+	return rs, nil
 }
 
 // FindSecurityGroup returns the group of that name in the VPC, or nil.

@@ -25,10 +25,14 @@ type Workspace struct {
 	OnEC2      bool   `json:"onEC2"`
 	InstanceID string `json:"instanceId,omitempty"`
 	MAC        string `json:"mac,omitempty"`
-	VpcID      string `json:"vpcId"`
-	VpcCIDR    string `json:"vpcCidr"`
-	SubnetID   string `json:"subnetId"`
-	AZ         string `json:"availabilityZone"`
+	// ENIID and PrivateIP, when the workspace is a network interface found
+	// without the metadata service (a CloudShell VPC environment's).
+	ENIID     string `json:"eniId,omitempty"`
+	PrivateIP string `json:"privateIp,omitempty"`
+	VpcID     string `json:"vpcId"`
+	VpcCIDR   string `json:"vpcCidr"`
+	SubnetID  string `json:"subnetId"`
+	AZ        string `json:"availabilityZone"`
 	// SecurityGroupID is the workspace's security group, the source of the
 	// endpoints' ingress rule; SecurityGroupIDs are all of the interface's.
 	SecurityGroupID  string   `json:"securityGroupId"`
@@ -67,12 +71,29 @@ func (c *Cloud) imdsGet(ctx context.Context, path string) (string, error) {
 // not call EC2; Complete adds the route table.
 func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 	const op = "read the workspace's network from the instance metadata service"
-	if c.opts.IMDSDisabled {
+	probe := c.opts.Metadata.Probe(ctx)
+	switch {
+	case probe.State == IMDSDisabled:
 		return Workspace{}, problem.New(problem.NotOnEC2, op, "the instance metadata service is turned off",
 			"pass --vpc, --subnet and --workspace-sg with your workspace's IDs")
+	case probe.State == IMDSTokenTimeoutV2Only:
+		// Without this, the SDK would wait out the token timeout, retry,
+		// and end as "not on EC2". [research G.2, G.3]
+		return Workspace{}, &problem.Error{Kind: problem.NotOnEC2, Op: op, Code: "IMDSHopLimit",
+			Message: "the token request timed out (a container, with the instance's metadata hop limit at 1) and the instance refuses requests without a token",
+			Fix:     "raise the hop limit:  " + probe.HopLimitFix(c.region) + "  (on the instance itself), or pass --vpc, --subnet and --workspace-sg"}
+	case !probe.Answered():
+		return Workspace{}, &problem.Error{Kind: problem.NotOnEC2, Op: op, Message: "the instance metadata service did not answer (" + probe.Detail + ")",
+			Fix: "this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg, or run on the workshop's EC2 workspace"}
 	}
-	// Off EC2 nothing answers at 169.254.169.254: do not wait long.
-	pctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	if probe.Region != "" && probe.Region != c.region {
+		// Otherwise the instance's subnet "does not exist" in the wrong
+		// region, which sends the learner looking in the wrong place.
+		return Workspace{}, &problem.Error{Kind: problem.Invalid, Op: op, Code: "RegionMismatch",
+			Message: fmt.Sprintf("this instance is in %s, but the lab is set to %s", probe.Region, c.region),
+			Fix:     fmt.Sprintf("pass --region %s (or unset AWS_REGION / AWS_DEFAULT_REGION if they say %s)", probe.Region, c.region)}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	mac, err := c.imdsGet(pctx, "mac")
 	if err != nil {
@@ -80,7 +101,7 @@ func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 			return Workspace{}, classify(op, ctx.Err())
 		}
 		e := &problem.Error{Kind: problem.NotOnEC2, Op: op, Err: err, Message: "the instance metadata service did not answer (" + shortErr(err) + ")",
-			Fix: "this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg, or run on the workshop's Cloud9/EC2 workspace"}
+			Fix: "this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg, or run on the workshop's EC2 workspace"}
 		return Workspace{}, e
 	}
 	ws := Workspace{OnEC2: true, MAC: mac}

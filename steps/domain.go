@@ -19,6 +19,10 @@ type (
 	Choice = awsops.Choice
 	// Image is one image of a repository (tag and digest).
 	Image = awsops.Image
+	// Environment is where the lab runs and how it knows.
+	Environment = awsops.Environment
+	// EnvKind is the kind of place the lab runs in.
+	EnvKind = awsops.EnvKind
 )
 
 // ShellQuote quotes s for a POSIX shell when it needs it, as Command.String

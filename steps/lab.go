@@ -156,6 +156,10 @@ type Lab struct {
 	saveMu     sync.Mutex
 	// loaded reports whether st came from the state file.
 	loaded bool
+	// place is where the lab runs, once told (SetEnvironment).
+	place *Environment
+	// recovered: st was rebuilt from the resources' tags (Recover).
+	recovered bool
 }
 
 // New returns a Lab. It loads the saved state from store when there is one
@@ -429,6 +433,9 @@ func (l *Lab) runLocked(ctx context.Context, s Step) error {
 	l.emit(s.ID, Event{Kind: EventStarted, Message: s.Title})
 	if err := ctx.Err(); err != nil {
 		return l.fail(s, start, stopped(err))
+	}
+	if reason := l.SkipReason(s.ID); reason != "" {
+		return l.skip(s, reason)
 	}
 	err := s.run(l, ctx)
 	if err != nil {

@@ -71,6 +71,15 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 		ws = st.Workspace
 		l.detail(StepDiscover, "using the workspace found earlier in this run")
 	default:
+		if pw, ok := l.placeWorkspace(); ok {
+			ws = pw
+			l.detail(StepDiscover, "CloudShell VPC environment: its network interface %s (%s) in subnet %s, security groups %s",
+				ws.ENIID, ws.PrivateIP, ws.SubnetID, strings.Join(ws.SecurityGroupIDs, ", "))
+			break
+		}
+		if env, ok := l.Environment(); ok && !env.Kind.OnEC2() {
+			return l.noWorkspace(ctx, env)
+		}
 		ws, err = l.cloud.DiscoverIMDS(ctx)
 		if err != nil {
 			return err
@@ -160,7 +169,14 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 			l.emit(StepPreflight, Event{Kind: EventCheck, Check: &it})
 		}
 	}
-	add(CheckItem{ID: "identity", Title: "Credentials and region", OK: true, Message: fmt.Sprintf("%s in %s", st.Caller, st.Region)})
+	who := fmt.Sprintf("%s in %s", st.Caller, st.Region)
+	if env, ok := l.Environment(); ok && env.Credentials {
+		who += ", with " + env.Identity()
+	}
+	add(CheckItem{ID: "identity", Title: "Credentials and region", OK: true, Message: who})
+	for _, it := range l.environmentItems() {
+		add(it)
+	}
 
 	// VPC DNS attributes.
 	sup, host, err := l.cloud.VPCDNS(ctx, ws.VpcID)

@@ -21,14 +21,18 @@ type ResourceStatus struct {
 
 // Status is what exists, its state, DNS and cost.
 type Status struct {
-	RunID     string           `json:"runId"`
-	Mode      string           `json:"mode"`
-	Account   string           `json:"account,omitempty"`
-	Region    string           `json:"region"`
-	Caller    string           `json:"caller,omitempty"`
-	Saved     bool             `json:"saved"`
-	Workspace awsops.Workspace `json:"workspace"`
-	Resources []ResourceStatus `json:"resources"`
+	RunID   string `json:"runId"`
+	Mode    string `json:"mode"`
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region"`
+	Caller  string `json:"caller,omitempty"`
+	Saved   bool   `json:"saved"`
+	// Recovered: the run was found by its tags, its state file gone.
+	Recovered bool `json:"recovered,omitempty"`
+	// Environment is where the lab runs, when known.
+	Environment *Environment     `json:"environment,omitempty"`
+	Workspace   awsops.Workspace `json:"workspace"`
+	Resources   []ResourceStatus `json:"resources"`
 	// Leftovers are resources tagged by this run that the state does not
 	// list (or, without a state file, every tagged resource).
 	Leftovers    []ResourceStatus        `json:"leftovers"`
@@ -47,9 +51,12 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	l.op.Lock()
 	defer l.op.Unlock()
 	st := l.read()
+	l.mu.Lock()
+	recovered, place := l.recovered, l.place
+	l.mu.Unlock()
 	out := Status{RunID: st.RunID, Mode: st.Mode, Account: st.Account, Region: l.cloud.Region(), Caller: st.Caller,
 		Saved: l.loaded, Workspace: st.Workspace, Resources: []ResourceStatus{}, Leftovers: []ResourceStatus{},
-		Policy: st.Policy, PolicyTarget: st.PolicyTarget, Steps: l.stepsOf(st), Tests: st.Tests}
+		Policy: st.Policy, PolicyTarget: st.PolicyTarget, Steps: l.stepsOf(st), Tests: st.Tests, Recovered: recovered, Environment: place}
 	if sg := st.SecurityGroup; sg != nil {
 		ok, err := l.cloud.SecurityGroupExists(ctx, sg.ID)
 		if err != nil {
@@ -98,7 +105,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	}
 	// Tagged resources the state does not know.
 	tag := st.RunID
-	if !l.loaded {
+	if !l.loaded && !recovered {
 		tag = ""
 	}
 	tEPs, err := l.cloud.TaggedEndpoints(ctx, TagKey, tag)

@@ -30,6 +30,9 @@ type Detection struct {
 	Region string
 	// Problem explains a missing piece in one sentence ("" when none).
 	Problem string
+	// Where says where the wizard runs and why it thinks so; Identity
+	// which credentials it found.
+	Where, Identity string
 }
 
 // Connection is a lab ready to run, and how to release what it holds (a

@@ -222,15 +222,17 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 				return realAWS(sb, env{"AWS_EC2_METADATA_DISABLED": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"})
 			},
 			args: []string{"up", "--yes"}, code: 1,
-			want: []string{"✘ Discover the workspace: read the workspace's network from the instance metadata service: the instance metadata service did not answer",
-				"fix: this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg"}},
+			want: []string{"here: a laptop or other machine outside AWS (no instance metadata service (connection refused); not CloudShell)",
+				"✘ Discover the workspace: there is no workspace to discover in a laptop or other machine outside AWS",
+				"fix: choose where the endpoints go: pass --vpc, --subnet and --workspace-sg", "VPCs in us-west-2: vpc-"}},
 		{name: "no credentials",
 			real: func(sb *sandbox.Sandbox) env {
 				return realAWS(sb, env{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
 			},
 			args: []string{"up", "--yes"}, code: 1,
-			want: []string{"✘ Discover the workspace: find out who you are (sts get-caller-identity)",
-				"fix: no AWS credentials found: run on the workshop's EC2/Cloud9 workspace, set AWS_PROFILE or AWS_ACCESS_KEY_ID, or try --sandbox"}},
+			want: []string{"No AWS credentials were found (no environment keys, no profile, no container credentials, and no instance metadata service)",
+				"fix: configure credentials (aws configure, aws sso login, or an instance role), or use the sandbox"},
+			absent: []string{"Discover the workspace"}},
 		{name: "credentials expire mid-run",
 			opts: func(sw *switchable) sandbox.Options {
 				return storm(sw, "CreateSecurityGroup", "ExpiredToken", "The security token included in the request is expired", http.StatusBadRequest)
@@ -258,7 +260,7 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 		{name: "region unset",
 			real: func(sb *sandbox.Sandbox) env { return realAWS(sb, env{"AWS_REGION": ""}) },
 			args: []string{"up", "--yes"}, code: 1,
-			want:   []string{"find the region: no region is set", "fix: pass --region, or export AWS_REGION (the workshop uses us-west-2)"},
+			want:   []string{"No AWS region is set", "fix: export AWS_REGION (the workshop uses us-west-2), or pass --region"},
 			absent: []string{"Discover the workspace"}},
 		{name: "a throttling storm outlasts the retries",
 			opts: func(sw *switchable) sandbox.Options {

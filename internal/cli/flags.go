@@ -21,6 +21,13 @@ type labFlags struct {
 	verbose bool
 	// the wizard's
 	accessible bool
+	// wf are the sandbox's world flags (--world, place faults).
+	wf worldFlags
+	// run is --run: the run to carry on with when the state file is gone.
+	run string
+	// pre is this machine's place, prepared before a full-screen program
+	// took the terminal (credentials that ask something).
+	pre *place
 }
 
 // flagGroup selects the flags a command takes beyond the common ones
@@ -50,6 +57,8 @@ func addLabFlags(cmd *cobra.Command, f *labFlags, groups flagGroup) {
 	fl.StringVar(&f.region, "region", "", "the AWS region (default $AWS_REGION, the profile's, or the instance's)")
 	fl.StringVar(&f.profile, "profile", "", "the AWS profile to use, from ~/.aws/config")
 	fl.StringVar(&f.repo, "repo", d.repo, "the lab repository (default $ECR_REPO_A or team-a/alpine)")
+	fl.StringVar(&f.run, "run", "", "when the state file is gone, carry on with this run (its resources' ecr-vpce-lab:run tag)")
+	addWorldFlags(fl, &f.wf)
 	if groups&withOutput != 0 {
 		fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 		fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every API call (with timing and retries) and the equivalent AWS CLI commands")

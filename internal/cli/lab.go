@@ -80,7 +80,7 @@ func newUpCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "up creates AWS resources and there is no terminal to ask on: add --yes to go ahead")
 			}
-			env, err := openHeadless(cmd, &f, openOptions{cfg: cfg, lock: true, writesEnv: true})
+			env, err := openHeadless(cmd, &f, openOptions{cfg: cfg, lock: true, writesEnv: true, recover: true})
 			if err != nil {
 				return err
 			}
@@ -203,8 +203,14 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 		if skipDNS {
 			out.line(cliStyles.warn.Render("Private DNS was not checked (--skip-dns):") + " run 'ecr-vpce-lab status" + modeFlag(env) + "' to see whether the names resolve privately before you test.")
 		}
-		out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab test"+modeFlag(env)) + " to see the policy at work; " +
-			cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything.")
+		if r := env.place.CannotProve(); r != "" {
+			out.line(cliStyles.warn.Render("The proofs are skipped from here. ") + r)
+			out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything; " +
+				cliStyles.bold.Render("ecr-vpce-lab --sandbox") + " shows the proofs.")
+		} else {
+			out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab test"+modeFlag(env)) + " to see the policy at work; " +
+				cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything.")
+		}
 	}
 	return nil
 }
@@ -218,6 +224,10 @@ func (e *labEnv) finish(cmd *cobra.Command, f *labFlags, title string, start tim
 	if f.output == "json" {
 		res["elapsedSeconds"] = time.Since(start).Seconds()
 		res["apiCalls"] = e.stats.snapshot()
+		res["environment"] = e.place
+		if e.recovered {
+			res["recovered"] = true
+		}
 		addErr(res, err)
 		if werr := writeJSON(cmd.OutOrStdout(), res); werr != nil {
 			return werr
@@ -289,7 +299,9 @@ func newTestCmd() *cobra.Command {
 			"nothing from the repository, so only the push's own actions are at stake), lists the\n" +
 			"repository's images through the ECR API, and pulls v1, printing each outcome with the\n" +
 			"registry's or the API's own words. Exit status 0 when every outcome is what\n" +
-			"'policy simulate' predicts for the policies the endpoints carry, 1 otherwise.",
+			"'policy simulate' predicts for the policies the endpoints carry, 1 otherwise, and 3\n" +
+			"when the proofs were skipped because they cannot be observed from here (public\n" +
+			"CloudShell, a laptop: outside the VPC).",
 		Example: "  ecr-vpce-lab test --sandbox\n  ecr-vpce-lab test --only push --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -301,7 +313,7 @@ func newTestCmd() *cobra.Command {
 				}
 				ids = append(ids, name.Step())
 			}
-			env, err := openHeadless(cmd, &f, openOptions{lock: true})
+			env, err := openHeadless(cmd, &f, openOptions{lock: true, recover: true})
 			if err != nil {
 				return err
 			}
@@ -315,11 +327,20 @@ func newTestCmd() *cobra.Command {
 			for _, r := range results {
 				ok = ok && r.Match
 			}
-			if err := env.finish(cmd, &f, "ecr-vpce-lab test", start, map[string]any{"ok": ok, "tests": results}, terr); err != nil {
+			skipped := skippedTests(env.lab, ids)
+			res := map[string]any{"ok": ok && skipped == "", "tests": results}
+			if skipped != "" {
+				res["skipped"] = skipped
+			}
+			if err := env.finish(cmd, &f, "ecr-vpce-lab test", start, res, terr); err != nil {
 				return err
 			}
 			if !ok {
 				return exitCode(1, "not every outcome is what the policy in force predicts (see above)")
+			}
+			if skipped != "" {
+				// Nothing was proven: not a pass (exit 0), not a failure (1).
+				return withFix(exitCode(3, "no proof was run: %s", skipped), "run the lab from inside the VPC (the workshop's EC2 workspace or a CloudShell VPC environment), or rehearse it with --sandbox")
 			}
 			if f.output != "json" {
 				env.out.line("")
@@ -342,7 +363,7 @@ func newStatusCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		Example: "  ecr-vpce-lab status --sandbox\n  ecr-vpce-lab status --output json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := openHeadless(cmd, &f, openOptions{damaged: tagsIfDamaged})
+			env, err := openHeadless(cmd, &f, openOptions{damaged: tagsIfDamaged, recover: true, recoverMode: recoverList})
 			if err != nil {
 				return err
 			}
@@ -373,7 +394,16 @@ func printStatus(env *labEnv, s steps.Status) {
 		head += "  account " + s.Account
 	}
 	out.line(cliStyles.bold.Render(head))
-	if !s.Saved {
+	for _, r := range env.runs {
+		out.line("  " + cliStyles.warn.Render("!") + " " + r.Describe(time.Now()))
+	}
+	if len(env.runs) > 0 {
+		out.line(cliStyles.faint.Render("  no state file here and several runs found by their tags: pass --run ID to see one"))
+	}
+	if s.Recovered {
+		out.line(fmt.Sprintf("  run %s, found by its %s tags (no state file here)  VPC %s  subnet %s  workspace group %s  route table %s", s.RunID, steps.TagKey,
+			s.Workspace.VpcID, s.Workspace.SubnetID, s.Workspace.SecurityGroupID, s.Workspace.RouteTableID))
+	} else if !s.Saved {
 		out.line("  no lab run is saved here" + map[bool]string{true: "", false: "; resources below were found by their tags"}[len(s.Leftovers) == 0])
 	} else {
 		out.line(fmt.Sprintf("  run %s  VPC %s  subnet %s  workspace group %s  route table %s", s.RunID, s.Workspace.VpcID, s.Workspace.SubnetID, s.Workspace.SecurityGroupID, s.Workspace.RouteTableID))
@@ -452,7 +482,7 @@ func newDownCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "down deletes AWS resources and there is no terminal to ask on: add --yes to go ahead")
 			}
-			env, err := openHeadless(cmd, &f, openOptions{damaged: tagsIfDamaged, lock: true})
+			env, err := openHeadless(cmd, &f, openOptions{damaged: tagsIfDamaged, lock: true, recover: !all})
 			if err != nil {
 				return err
 			}
@@ -494,4 +524,21 @@ func newDownCmd() *cobra.Command {
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
 	cmd.Flags().BoolVar(&all, "all", false, "remove every resource tagged by any run of the lab in the region (facilitator clean-up)")
 	return cmd
+}
+
+// skippedTests is why the tests ids were all skipped ("" when any ran).
+func skippedTests(lab *steps.Lab, ids []steps.StepID) string {
+	if len(ids) == 0 {
+		ids = steps.TestSteps
+	}
+	st := lab.State()
+	reason := ""
+	for _, id := range ids {
+		r, ok := st.Steps[id]
+		if !ok || r.Status != steps.StatusSkipped {
+			return ""
+		}
+		reason = r.Message
+	}
+	return reason
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,12 @@ type labEnv struct {
 	// out prints the headless commands' progress (nil in the wizard).
 	out     *printer
 	closers []func()
+	// place is where the lab runs (detected, then located).
+	place awsops.Environment
+	// recovered: the run was found by its tags; runs are the runs found
+	// when there were several and none was chosen (status lists them).
+	recovered bool
+	runs      []steps.RunSummary
 }
 
 func (e *labEnv) close() {
@@ -73,6 +80,17 @@ type openOptions struct {
 	// transcript, when set, continues this transcript instead of starting
 	// one (the wizard keeps one across reconnections).
 	transcript *steps.Transcript
+	// recover finds the run by its tags when the state file is gone, in
+	// this mode; in and ask are where to ask which of several (nil: the
+	// terminal is not ours to ask on).
+	recover     bool
+	recoverMode recoverMode
+	in          io.Reader
+	ask         io.Writer
+	// onPlace hears where the lab runs, once known, and note what the lab
+	// runs against (the headless commands print both).
+	onPlace func(awsops.Environment)
+	note    func(string)
 }
 
 // openLab builds the lab for every command, the wizard's included: the
@@ -137,14 +155,24 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 			return nil, withFix(exitCode(1, "%v", err), fix)
 		}
 	}
-	opts, where, closer, err := cloudOptions(ctx, f, stateDir)
+	opts, pl, where, closer, err := cloudOptions(ctx, f, stateDir)
+	if closer != nil {
+		env.closers = append(env.closers, closer)
+	}
 	if err != nil {
 		env.close()
 		return nil, err
 	}
 	env.where = where
-	if closer != nil {
-		env.closers = append(env.closers, closer)
+	if f.sandbox && o.note != nil {
+		o.note(where)
+	}
+	if err := env.detect(ctx, pl, &opts); err != nil {
+		env.close()
+		return nil, err
+	}
+	if !f.sandbox {
+		env.where = "AWS " + opts.Config.Region
 	}
 	opts.Observer = em.Call
 	if f.docker {
@@ -161,6 +189,10 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 		return nil, withFix(exitCode(1, "%s", err), problem.FixOf(err))
 	}
 	env.cloud = cloud
+	env.locate(ctx, pl)
+	if o.onPlace != nil {
+		o.onPlace(env.place)
+	}
 	cfg.Mode = env.mode
 	cfg.Repo = f.repo
 	if cfg.Account == "" {
@@ -183,6 +215,14 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 		lab = steps.NewFresh(cfg, cloud, env.store, em)
 	}
 	env.lab = lab
+	lab.SetEnvironment(env.place)
+	if o.recover {
+		terminal := o.in != nil && isTerminal(o.in)
+		if err := env.recoverRun(ctx, f, o.recoverMode, o.in, o.ask, terminal); err != nil {
+			env.close()
+			return nil, err
+		}
+	}
 	if o.lock {
 		// A new run that created nothing leaves no state file: one would
 		// hide an earlier run's resources from 'down', which finds them
@@ -218,8 +258,16 @@ func openHeadless(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, erro
 	if f.output == "json" {
 		progress = cmd.ErrOrStderr()
 	}
+	if err := prepareHost(cmd.Context(), f, cmd.InOrStdin(), cmd.ErrOrStderr()); err != nil {
+		return nil, err
+	}
 	out := newPrinter(progress, f.verbose)
 	o.sink = out.event
+	o.onPlace = func(e awsops.Environment) { out.printPlace(e, f.sandbox) }
+	o.note = func(s string) { out.note("%s", s) }
+	if o.recover {
+		o.in, o.ask = cmd.InOrStdin(), cmd.ErrOrStderr()
+	}
 	env, err := openLab(cmd.Context(), f, o)
 	if err != nil {
 		tf.close()
@@ -228,9 +276,6 @@ func openHeadless(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, erro
 	env.out = out
 	env.transcriptOut = tf
 	env.closers = append(env.closers, tf.close)
-	if f.sandbox {
-		out.note("%s", env.where)
-	}
 	return env, nil
 }
 
@@ -291,50 +336,69 @@ func worldDir(stateDir string) string {
 // cloudOptions returns the Cloud's settings for the sandbox or for AWS, a
 // note saying where the lab runs, and what to release afterwards. The
 // headless commands and the wizard both build their Cloud from it.
-func cloudOptions(ctx context.Context, f *labFlags, stateDir string) (awsops.Options, string, func(), error) {
+func cloudOptions(ctx context.Context, f *labFlags, stateDir string) (awsops.Options, place, string, func(), error) {
 	if f.sandbox {
 		return sandboxOptions(ctx, stateDir, f)
 	}
-	cfg, err := awsops.LoadConfig(ctx, f.profile, f.region)
-	if err != nil {
-		return awsops.Options{}, "", nil, withFix(exitCode(1, "%s", err), problem.FixOf(err))
+	if f.wf != (worldFlags{}) {
+		return awsops.Options{}, place{}, "", nil, exitCode(2, "--world and the --fault-* flags shape the sandbox: add --sandbox")
 	}
-	return awsops.Options{Config: cfg}, "AWS " + cfg.Region, nil, nil
+	return awsops.Options{}, hostPlace(ctx, f), "AWS", nil, nil
 }
 
 // sandboxOptions returns the Cloud overrides for the sandbox of stateDir:
 // a running `ecr-vpce-lab sandbox` when one serves that world (its exports
 // in the environment say where), else one started in this process.
-func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.Options, string, func(), error) {
+func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.Options, place, string, func(), error) {
 	timing, err := sandbox.TimingByName(f.sandboxTiming)
 	if err != nil {
-		return awsops.Options{}, "", nil, exitCode(2, "--sandbox-timing: %v", err)
+		return awsops.Options{}, place{}, "", nil, exitCode(2, "--sandbox-timing: %v", err)
 	}
 	dir := worldDir(stateDir)
 	region := f.region
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: dir, Region: region, Timing: timing})
+	so := sandbox.Options{StateDir: dir, Region: region, Timing: timing}
+	if err := f.wf.apply(&so); err != nil {
+		return awsops.Options{}, place{}, "", nil, err
+	}
+	sb, err := sandbox.Start(ctx, so)
 	if err != nil {
 		var le *sandbox.LockedError
 		if errors.As(err, &le) {
 			// The sandbox serving this world announces itself in it.
 			if env, pid, rerr := sandbox.Running(dir); rerr == nil {
 				opts := sandboxlab.FromExports(env)
-				return opts, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", pid, opts.BaseEndpoint), nil, nil
+				v, verr := sandbox.RunningView(dir)
+				if verr != nil {
+					return awsops.Options{}, place{}, "", nil, exitCode(1, "reading the running sandbox's world: %v", verr)
+				}
+				if f.wf.world != "" && f.wf.world != v.World {
+					return awsops.Options{}, place{}, "", nil, exitCode(2, "--world %s: the running sandbox (process %d) plays %s; stop it to play another world", f.wf.world, pid, v.World)
+				}
+				pl, perr := viewPlace(ctx, v, opts.Config.Region)
+				if perr != nil {
+					return awsops.Options{}, place{}, "", nil, exitCode(1, "%v", perr)
+				}
+				return opts, pl, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s (world %s)", pid, opts.BaseEndpoint, v.World), nil, nil
 			}
 			opts, ok := runningSandbox()
 			if !ok {
-				return awsops.Options{}, "", nil, withFix(exitCode(1, "%v", err), "in this shell, export the lines that 'ecr-vpce-lab sandbox' printed "+
+				return awsops.Options{}, place{}, "", nil, withFix(exitCode(1, "%v", err), "in this shell, export the lines that 'ecr-vpce-lab sandbox' printed "+
 					"(AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...), or stop it, or pass another --state-dir")
 			}
-			return opts, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", le.PID, opts.BaseEndpoint), nil, nil
+			return opts, keysPlace(opts, os.Getenv), fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", le.PID, opts.BaseEndpoint), nil, nil
 		}
-		return awsops.Options{}, "", nil, exitCode(1, "starting the sandbox: %v", err)
+		return awsops.Options{}, place{}, "", nil, exitCode(1, "starting the sandbox: %v", err)
 	}
+	closer := func() { _ = sb.Close() }
 	opts := sandboxlab.FromExports(sb.Env())
 	if timing == sandbox.Instant {
 		opts.Poll = 5 * time.Millisecond
 	}
-	return opts, "sandbox: serving the world in " + dir + " in this process", func() { _ = sb.Close() }, nil
+	pl, err := viewPlace(ctx, sb.View(), sb.Region())
+	if err != nil {
+		return awsops.Options{}, place{}, "", closer, exitCode(1, "%v", err)
+	}
+	return opts, pl, "sandbox: serving the world in " + dir + " in this process (world " + sb.World().Name + ")", closer, nil
 }
 
 // runningSandbox reads a running sandbox's addresses from the exports it

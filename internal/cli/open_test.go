@@ -95,9 +95,9 @@ func TestWizardWritesATranscript(t *testing.T) {
 	}
 }
 
-// TestWizardOnADamagedStateFile: the wizard says the state file is damaged
-// and falls back to the tags, and leaves nothing behind that would hide the
-// lost run from 'down'.
+// TestWizardOnADamagedStateFile: the wizard says the state file is damaged,
+// finds the run by its tags and carries on with it, and leaves nothing
+// behind that would hide the run from 'down'.
 func TestWizardOnADamagedStateFile(t *testing.T) {
 	_, state := labHome(t)
 	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
@@ -108,10 +108,10 @@ func TestWizardOnADamagedStateFile(t *testing.T) {
 	if err := os.Truncate(path, 40); err != nil {
 		t.Fatal(err)
 	}
-	// The preflight finds the lost run's resources and stops; then quit.
+	// The wizard finds the run by its tags and carries on with it; then quit.
 	code, out, errs := runCLI(t, "\nq\n", append([]string{"--accessible"}, fast...)...)
 	if code != 0 || !strings.Contains(out, "is damaged (unexpected end of JSON input): using the resources' ecr-vpce-lab:run tags instead") ||
-		!strings.Contains(out, "an earlier run whose state file is gone") {
+		!strings.Contains(out, "by its ecr-vpce-lab:run tags in vpc-") || !strings.Contains(out, "carrying on with it") {
 		t.Fatalf("wizard: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = lab(t, append([]string{"down", "--yes"}, fast...)...)

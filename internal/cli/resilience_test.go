@@ -460,8 +460,9 @@ func TestLabSurvivesFaults(t *testing.T) {
 }
 
 // TestDamagedStateFile: the state file deleted, truncated or garbled.
-// status and down fall back to the tags and say so; down cleans up; up
-// refuses to guess and says how to proceed.
+// status and down find the run by its tags and say so; down cleans up. up
+// carries on with a run whose file was deleted (a wiped CloudShell home),
+// and refuses to guess over a damaged file, saying how to proceed.
 func TestDamagedStateFile(t *testing.T) {
 	damage := []struct {
 		name string
@@ -469,7 +470,7 @@ func TestDamagedStateFile(t *testing.T) {
 		// status and down say this about the state file.
 		says string
 	}{
-		{"deleted", os.Remove, "no state file: tearing down run "},
+		{"deleted", os.Remove, ""},
 		{"truncated", func(p string) error { return os.Truncate(p, 40) }, "is damaged (unexpected end of JSON input): using the resources' ecr-vpce-lab:run tags instead"},
 		{"garbled", func(p string) error { return os.WriteFile(p, []byte("{\"version\": \"one\", \x00\xff"), 0o600) }, "is damaged (invalid character"},
 	}
@@ -488,19 +489,22 @@ func TestDamagedStateFile(t *testing.T) {
 			if err := d.do(path); err != nil {
 				t.Fatal(err)
 			}
+			found := "found run " + st.RunID + " by its ecr-vpce-lab:run tags"
 			code, out, errs := lab(t, append([]string{"status"}, fast...)...)
-			if code != 0 || !strings.Contains(out, "resources below were found by their tags") || strings.Count(out, "(tagged ecr-vpce-lab:run="+st.RunID) != 4 {
+			if code != 0 || !strings.Contains(out, found) || !strings.Contains(out, "run "+st.RunID+", found by its ecr-vpce-lab:run tags (no state file here)") ||
+				strings.Count(out, "(created)") != 5 || strings.Contains(out, "not in the state file") {
 				t.Fatalf("status: exit %d\n%s%s", code, out, errs)
 			}
-			if d.name != "deleted" && !strings.Contains(out, d.says) {
+			if d.says != "" && !strings.Contains(out, d.says) {
 				t.Fatalf("status does not say the state file is damaged:\n%s", out)
 			}
 			code, out, errs = lab(t, append([]string{"up", "--yes"}, fast...)...)
-			want := "fix: run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again"
 			if d.name == "deleted" {
-				want = "fix: run 'ecr-vpce-lab down' first (it finds an earlier run's resources by their tags"
-			}
-			if code != 1 || !strings.Contains(out+errs, want) || strings.Contains(out, "Security group for the endpoints") {
+				if code != 0 || !strings.Contains(out, found) || !strings.Contains(out, "continuing run "+st.RunID) || !strings.Contains(out, "The endpoints are up.") ||
+					strings.Contains(out, " creating") {
+					t.Fatalf("up after the state file was deleted: exit %d\n%s%s", code, out, errs)
+				}
+			} else if want := "fix: run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again"; code != 1 || !strings.Contains(out+errs, want) || strings.Contains(out, "Security group for the endpoints") {
 				t.Fatalf("up with the state file %s: exit %d\n%s%s", d.name, code, out, errs)
 			}
 			code, out, errs = lab(t, append([]string{"down", "--yes"}, fast...)...)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -39,6 +40,11 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 		return err
 	}
 	defer out.close()
+	// Credentials that ask something ask now, before the wizard owns the
+	// terminal.
+	if err := prepareHost(cmd.Context(), f, cmd.InOrStdin(), cmd.ErrOrStderr()); err != nil {
+		return err
+	}
 	// One transcript for the whole session, across the wizard's
 	// reconnections (starting over, switching to the sandbox).
 	var tr *steps.Transcript
@@ -52,13 +58,23 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 	opts := ui.Options{
 		Sandbox: f.sandbox,
 		Detect: func(ctx context.Context) ui.Detection {
-			env := awsops.DetectEnvironment(ctx, f.profile, f.region)
-			return ui.Detection{Credentials: env.Credentials, OnEC2: env.OnEC2, Region: env.Region, Problem: env.Problem}
+			if f.wf != (worldFlags{}) {
+				return ui.Detection{Problem: "--world and the --fault-* flags shape the sandbox: run again with --sandbox."}
+			}
+			pl := hostPlace(ctx, f)
+			f.pre = &pl // the probe and the credentials, for Connect
+			env := awsops.Detect(ctx, awsops.DetectInput{Loaded: pl.loaded, LoadErr: pl.loadErr, Metadata: pl.meta, Signals: pl.signals})
+			why := env.Problem
+			if why != "" && env.Fix != "" {
+				why = strings.TrimSuffix(why, ".") + " (" + env.Fix + ")."
+			}
+			return ui.Detection{Credentials: env.Credentials && env.Region != "", OnEC2: env.Kind.OnEC2(), Region: env.Region, Problem: why,
+				Where: env.Sentence(), Identity: env.Identity()}
 		},
 		Connect: func(ctx context.Context, sandbox bool, sink func(steps.Event)) (*ui.Connection, error) {
 			lf := *f
 			lf.sandbox = sandbox
-			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr})
+			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true})
 			connMu.Lock()
 			lastConnErr = err
 			connMu.Unlock()

@@ -14,11 +14,13 @@ import (
 // with --sandbox declare them through addWorldFlags, so they read the same
 // everywhere.
 type worldFlags struct {
-	world    string
-	hopLimit bool
+	world          string
+	hopLimit       bool
+	regionDisabled bool
 }
 
-// addWorldFlags declares --world and --fault-imds-hop-limit.
+// addWorldFlags declares --world, --fault-imds-hop-limit and
+// --fault-region-disabled.
 func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
 	var names []string
 	for _, n := range sandbox.WorldNames() {
@@ -28,6 +30,7 @@ func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
 		" (default: the saved world's, or "+sandbox.DefaultWorld+"; another world needs a fresh state directory or --reset)")
 	fl.BoolVar(&w.hopLimit, "fault-imds-hop-limit", false, "the metadata service's token PUT goes unanswered from the workspace, "+
 		"as in a container when the instance's hop limit is 1")
+	fl.BoolVar(&w.regionDisabled, "fault-region-disabled", false, "the world's region answers as an opt-in region the account has not enabled")
 }
 
 // apply sets the sandbox options the flags choose.
@@ -39,6 +42,7 @@ func (w worldFlags) apply(o *sandbox.Options) error {
 	}
 	o.World = w.world
 	o.Faults.IMDSHopLimit = o.Faults.IMDSHopLimit || w.hopLimit
+	o.Faults.RegionDisabled = o.Faults.RegionDisabled || w.regionDisabled
 	return nil
 }
 

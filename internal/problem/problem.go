@@ -32,12 +32,14 @@ const (
 	// Network: AWS could not be reached at all (no answer, refused, DNS).
 	Network Kind = "network"
 	// Server: AWS answered, with a failure of its own (HTTP 5xx).
-	Server   Kind = "server"
-	Invalid  Kind = "invalid"
-	Region   Kind = "no-region"
-	NotOnEC2 Kind = "not-on-ec2"
-	Canceled Kind = "canceled"
-	Timeout  Kind = "timeout"
+	Server  Kind = "server"
+	Invalid Kind = "invalid"
+	Region  Kind = "no-region"
+	// RegionDisabled: the account has not enabled the (opt-in) region.
+	RegionDisabled Kind = "region-disabled"
+	NotOnEC2       Kind = "not-on-ec2"
+	Canceled       Kind = "canceled"
+	Timeout        Kind = "timeout"
 	// Denied: the endpoint policy refused a request (the lab's tests).
 	Denied Kind = "denied"
 	// NotReady: a step ran before the steps it builds on.
@@ -62,6 +64,7 @@ var labels = map[Kind]string{
 	Server:             "AWS had a problem",
 	Invalid:            "not valid",
 	Region:             "no region",
+	RegionDisabled:     "region not enabled",
 	NotOnEC2:           "not on EC2",
 	Canceled:           "stopped",
 	Timeout:            "timed out",

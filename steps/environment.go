@@ -1,0 +1,116 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
+)
+
+// SetEnvironment tells the lab where it runs (awsops.Detect, then
+// Cloud.Locate): discovery picks the way that fits the place, preflight
+// says which place and why, and outside every VPC of the account the DNS
+// step and the proofs are skipped, with the reason.
+func (l *Lab) SetEnvironment(env Environment) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := env
+	l.place = &e
+}
+
+// Environment returns where the lab runs, when it has been told.
+func (l *Lab) Environment() (Environment, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.place == nil {
+		return Environment{}, false
+	}
+	return *l.place, true
+}
+
+// SkipReason says why a step is skipped here ("" when it runs): the DNS
+// step and the proofs observe the VPC from inside, which public CloudShell
+// and a laptop are not.
+func (l *Lab) SkipReason(id StepID) string {
+	switch id {
+	case StepDNS, StepPush, StepList, StepPull:
+	default:
+		return ""
+	}
+	env, ok := l.Environment()
+	if !ok {
+		return ""
+	}
+	return env.CannotProve()
+}
+
+// skip records a skipped step and says why.
+func (l *Lab) skip(s Step, reason string) error {
+	if err := l.update(func(st *State) {
+		if st.Steps == nil {
+			st.Steps = map[StepID]StepRecord{}
+		}
+		st.Steps[s.ID] = StepRecord{Status: StatusSkipped, At: l.cfg.Now(), Message: reason}
+	}); err != nil {
+		return err
+	}
+	l.emit(s.ID, Event{Kind: EventSkipped, Message: s.Title, Reason: reason})
+	return nil
+}
+
+// environmentItems are preflight's lines about the place: where the lab
+// runs and why it thinks so, and what that means for the lab.
+func (l *Lab) environmentItems() []CheckItem {
+	env, ok := l.Environment()
+	if !ok {
+		return nil
+	}
+	items := []CheckItem{{ID: "environment", Title: "Where the lab runs", OK: true, Message: env.Sentence()}}
+	for _, n := range env.Notes {
+		items = append(items, CheckItem{ID: "environment-note", Title: "Metadata service", Warning: true, Message: n})
+	}
+	if r := env.CannotProve(); r != "" {
+		items = append(items, CheckItem{ID: "proofs", Title: "What can be proven from here", Warning: true, Message: r,
+			Fix: "go on with the DNS step and the proofs skipped (marked skipped, not passed), or run the lab in the sandbox (--sandbox) to see them"})
+	}
+	return items
+}
+
+// noWorkspace is discovery's answer where there is no workspace to
+// discover: the place, and how to choose the VPC, subnet and group (the
+// region's VPCs listed, for the headless commands).
+func (l *Lab) noWorkspace(ctx context.Context, env Environment) error {
+	msg := "there is no workspace to discover in " + env.Kind.Title()
+	if env.Problem != "" {
+		msg += ": " + strings.TrimSuffix(env.Problem, ".")
+	}
+	fix := "choose where the endpoints go: pass --vpc, --subnet and --workspace-sg (in the wizard, press e to choose)"
+	if vpcs, err := l.cloud.ListVPCs(ctx); err == nil && len(vpcs) > 0 {
+		var vs []string
+		for i, v := range vpcs {
+			if i == 5 {
+				vs = append(vs, fmt.Sprintf("and %d more", len(vpcs)-5))
+				break
+			}
+			d := v.ID + " (" + v.Detail
+			if v.Name != "" {
+				d += ", " + v.Name
+			}
+			vs = append(vs, d+")")
+		}
+		fix += "; VPCs in " + l.cloud.Region() + ": " + strings.Join(vs, ", ") + ". 'aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC' lists a VPC's subnets"
+	}
+	return &problem.Error{Kind: problem.NotOnEC2, Message: msg, Fix: fix}
+}
+
+// placeWorkspace is the workspace the place itself gave (a CloudShell VPC
+// environment's interface), if any.
+func (l *Lab) placeWorkspace() (awsops.Workspace, bool) {
+	env, ok := l.Environment()
+	if !ok || env.Workspace == nil {
+		return awsops.Workspace{}, false
+	}
+	return *env.Workspace, true
+}
