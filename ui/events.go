@@ -100,6 +100,9 @@ func (m *Model) handleEvent(e steps.Event) {
 			return
 		}
 		sc.err, sc.fix = e.Error, withKind(e.ErrKind, e.Fix)
+	case steps.EventSkipped:
+		sc.skipped = true
+		sc.note = "Skipped, not passed: " + e.Reason
 	}
 }
 

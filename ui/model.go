@@ -42,7 +42,10 @@ type screenState struct {
 	status   steps.StepStatus
 	err, fix string
 	// note is a warning that is not a failure (a skipped step).
-	note     string
+	note string
+	// skipped: the lab skipped a step of the screen (it cannot be
+	// observed from where the wizard runs); the screen ends skipped.
+	skipped  bool
 	details  []string
 	commands []steps.Command
 	started  time.Time
@@ -64,7 +67,12 @@ type Model struct {
 	fatal   string
 
 	detection Detection
-	conn      *Connection
+	// place is where the lab runs (from the connection);
+	// proofsSkippedChosen: outside the VPC, the learner chose to go on
+	// with the proofs skipped rather than use the sandbox.
+	place               *steps.Environment
+	proofsSkippedChosen bool
+	conn                *Connection
 	// lab is used only inside operations (tea.Cmds), never by Update or
 	// View.
 	lab    *steps.Lab
@@ -131,7 +139,9 @@ type (
 		cfg      steps.Config
 		resumed  bool
 		progress bool
-		err      error
+		// place is where the lab runs, when known.
+		place *steps.Environment
+		err   error
 	}
 	eventMsg steps.Event
 	// eventsMsg carries engine events that arrived together.
@@ -204,8 +214,12 @@ func (m *Model) connect(sandbox bool, prev *Connection) tea.Cmd {
 			return connectedMsg{err: err}
 		}
 		st := conn.Lab.State()
-		return connectedMsg{conn: conn, st: st, cfg: conn.Lab.Config(), resumed: conn.Lab.Resumed(),
+		msg := connectedMsg{conn: conn, st: st, cfg: conn.Lab.Config(), resumed: conn.Lab.Resumed(),
 			progress: len(st.Steps) > 0 || st.SecurityGroup != nil || len(st.Endpoints) > 0}
+		if env, ok := conn.Lab.Environment(); ok {
+			msg.place = &env
+		}
+		return msg
 	})
 }
 
@@ -318,6 +332,7 @@ func (m *Model) connected(msg connectedMsg) (tea.Model, tea.Cmd) {
 	}
 	m.conn, m.lab = msg.conn, msg.conn.Lab
 	m.st, m.cfg = msg.st, msg.cfg
+	m.place = msg.place
 	m.restoreFromState()
 	if msg.resumed && msg.progress {
 		m.phase = phaseResume
@@ -338,8 +353,13 @@ func (m *Model) restoreFromState() {
 		}
 		all := true
 		failed := false
+		skipped := ""
 		for _, id := range ids {
 			r, ok := st.Steps[id]
+			if ok && r.Status == steps.StatusSkipped {
+				skipped = r.Message
+				continue
+			}
 			if !ok || !r.Status.Passed() {
 				all = false
 			}
@@ -355,6 +375,9 @@ func (m *Model) restoreFromState() {
 			}
 		}
 		switch {
+		case all && skipped != "":
+			m.screens[i].status, m.screens[i].skipped = steps.StatusSkipped, true
+			m.screens[i].note = "Skipped, not passed: " + skipped
 		case all:
 			m.screens[i].status = steps.StatusDone
 		case failed:

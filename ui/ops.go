@@ -71,6 +71,8 @@ type opResult struct {
 	err      error
 	check    *steps.CheckResult
 	teardown *steps.TeardownReport
+	// skipped is why the lab skipped the step ("" when it ran).
+	skipped string
 }
 
 // opDoneMsg ends the operation numbered seq; it is the only way one ends.
@@ -115,7 +117,7 @@ func (m *Model) runSteps(ids ...steps.StepID) tea.Cmd {
 	}
 	m.queue = ids[1:]
 	sc := &m.screens[m.cur]
-	sc.status, sc.err, sc.fix, sc.note, sc.checked = steps.StatusRunning, "", "", "", nil
+	sc.status, sc.err, sc.fix, sc.note, sc.checked, sc.skipped = steps.StatusRunning, "", "", "", nil, false
 	if sc.started.IsZero() {
 		sc.started = m.now
 	}
@@ -124,7 +126,12 @@ func (m *Model) runSteps(ids ...steps.StepID) tea.Cmd {
 
 func (m *Model) runStep(id steps.StepID) tea.Cmd {
 	return m.start(opStep, id, func(ctx context.Context, lab *steps.Lab) opResult {
-		return opResult{err: lab.Run(ctx, id)}
+		err := lab.Run(ctx, id)
+		res := opResult{err: err}
+		if r, ok := lab.State().Steps[id]; ok && err == nil && r.Status == steps.StatusSkipped {
+			res.skipped = r.Message
+		}
+		return res
 	})
 }
 
@@ -230,12 +237,18 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if msg.res.skipped != "" {
+		sc.skipped, sc.note = true, "Skipped, not passed: "+msg.res.skipped
+	}
 	if len(m.queue) > 0 {
 		next := m.queue[0]
 		m.queue = m.queue[1:]
 		return m, m.runStep(next)
 	}
 	sc.status = steps.StatusDone
+	if sc.skipped {
+		sc.status = steps.StatusSkipped
+	}
 	if op.screen == scrPreflight {
 		m.screens[scrWorkspace].status = steps.StatusDone
 		// A failed check item leaves the screen open with its fix.

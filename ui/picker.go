@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
 
 	"ecr-vpce-lab/steps"
 )
@@ -15,7 +16,12 @@ import (
 // when the workspace is not an EC2 instance (or they want other IDs). It
 // asks in two rounds, because the subnets depend on the VPC.
 type workspacePicker struct {
-	stage  int // 0 loading VPCs, 1 choose VPC, 2 loading, 3 choose subnet and group
+	// 0 loading VPCs, 1 choose VPC, 2 loading, 3 choose subnet and group,
+	// 4 choose between going on without the proofs and the sandbox
+	stage int
+	how   string
+	// note says, outside the VPC, what cannot be observed from here.
+	note   string
 	form   *huh.Form
 	vpc    string
 	subnet string
@@ -60,6 +66,26 @@ func (m *Model) openPicker() tea.Cmd {
 	}
 	ws := m.st.Workspace
 	m.picker = &workspacePicker{vpc: ws.VpcID, subnet: ws.SubnetID, sg: ws.SecurityGroupID, isDark: m.c.Styles.IsDark, width: max(40, m.bodyWidth()-4), keys: m.c.Keys.FormKeys(), back: m.c.Keys.Cancel}
+	if p := m.place; p != nil && p.Kind.Outside() {
+		m.picker.note = p.CannotProve() + " They will be skipped, not passed."
+	}
+	if p := m.place; p != nil && p.Kind.Outside() && !m.c.Sandbox && !m.proofsSkippedChosen {
+		// From outside the VPC some steps cannot be observed: say so, and
+		// offer the sandbox before the learner picks a VPC.
+		pk := m.picker
+		pk.stage, pk.how = 4, "choose"
+		pk.form = huh.NewForm(huh.NewGroup(
+			huh.NewSelect[string]().Key("how").Title("Go on from here, or use the sandbox?").Description(p.CannotProve()).
+				Options(huh.NewOption("Choose the VPC and go on: the DNS step and the proofs are skipped, not passed", "choose"),
+					huh.NewOption("Use the sandbox instead, where every step can be observed", "sandbox")).Value(&pk.how),
+		)).WithShowHelp(false).WithTheme(pk.theme()).WithWidth(pk.width).WithKeyMap(pk.keys)
+		return pk.form.Init()
+	}
+	return m.listVPCs()
+}
+
+// listVPCs asks for the region's VPCs, for the picker's first round.
+func (m *Model) listVPCs() tea.Cmd {
 	lab, ctx := m.lab, m.ctx
 	return func() tea.Msg {
 		vpcs, err := lab.ListVPCs(ctx)
@@ -135,6 +161,16 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 	case -1:
 		m.picker = nil
 		return m, nil
+	case 4:
+		if p.how == "sandbox" {
+			m.picker = nil
+			fresh := New(m.ctx, m.opts)
+			fresh.c = m.c
+			return fresh, fresh.connect(true, m.conn)
+		}
+		m.proofsSkippedChosen = true
+		p.stage, p.form = 0, nil
+		return m, m.listVPCs()
 	case 1:
 		p.stage = 2
 		p.form = nil
@@ -167,6 +203,8 @@ func (p *workspacePicker) View(st Styles) string {
 		return st.Error.Render("✗ ") + p.err + "\n" + st.Faint.Render(keyWord(p.back)+" goes back")
 	case p.stage == 0 || p.stage == 2:
 		return st.Faint.Render("Reading the account's networks…")
+	case p.form != nil && p.stage != 4 && p.note != "":
+		return st.Warn.Render(lipgloss.Wrap(p.note, p.width, " ")) + "\n\n" + p.form.View()
 	case p.form != nil:
 		return p.form.View()
 	}

@@ -438,6 +438,12 @@ func (m *Model) preflightBody(width int) string {
 		if s.Caller != "" {
 			rows = append(rows, [2]string{"Caller", s.Caller})
 		}
+		if p := m.place; p != nil {
+			rows = append(rows, [2]string{"Here", p.Sentence()})
+			if p.Credentials {
+				rows = append(rows, [2]string{"Credentials", p.Identity()})
+			}
+		}
 	}
 	out := kv(st, rows, width)
 	if len(m.checks) == 0 {
@@ -448,7 +454,12 @@ func (m *Model) preflightBody(width int) string {
 	}
 	var b strings.Builder
 	b.WriteString(out + "\n")
-	checks := m.checks
+	var checks []steps.CheckItem
+	for _, c := range m.checks {
+		if c.ID != "environment" || m.place == nil { // shown above, as Here
+			checks = append(checks, c)
+		}
+	}
 	if !m.wide() && len(checks) > 5 {
 		// Small screens: the passed checks in one paragraph, the rest in full.
 		var passed []string
@@ -478,7 +489,12 @@ func (m *Model) preflightBody(width int) string {
 		if c.Message != "" && (!c.OK || c.Warning) {
 			line += st.Faint.Render(" — " + c.Message)
 		}
-		b.WriteString("\n" + truncate(line, width))
+		if c.Warning {
+			// A warning is read in full: it changes what the lab can show.
+			b.WriteString("\n" + wrapIndent(line, width, "  "))
+		} else {
+			b.WriteString("\n" + truncate(line, width))
+		}
 		if !c.OK && c.Fix != "" {
 			b.WriteString("\n  " + st.Action.Render("→ ") + wrapIndent(c.Fix, width-4, "    "))
 		}
@@ -865,10 +881,14 @@ func (m *Model) noAccountView() string {
 	if why == "" {
 		why = "No AWS credentials were found on this machine."
 	}
-	return "\n" + indent(st.Title.Render("No AWS account here")+"\n\n"+
+	where := ""
+	if m.detection.Where != "" {
+		where = st.Faint.Render(lipgloss.Wrap("Here: "+m.detection.Where+".", m.c.Width-4, " ")) + "\n\n"
+	}
+	return "\n" + indent(st.Title.Render("No AWS account here")+"\n\n"+where+
 		lipgloss.Wrap(why+" You can still do the whole lab: the sandbox is a replica of the lab's part of AWS that runs on this machine, answers the same API calls, and costs nothing.", m.c.Width-4, " ")+
 		"\n\n"+st.Action.Render(m.keysIn("Press {Sandbox} to start the sandbox, or {Quit} to quit."))+
-		"\n"+st.Faint.Render("To use your account instead, configure credentials (aws configure, or an instance role) and run ecr-vpce-lab again."), 2)
+		"\n"+st.Faint.Render(lipgloss.Wrap("To use your account instead, configure credentials (aws configure, aws sso login, or an instance role) and run ecr-vpce-lab again.", m.c.Width-4, " ")), 2)
 }
 
 func (m *Model) resumeView() string {
