@@ -297,13 +297,7 @@ type Identity struct {
 func (c *Cloud) WhoAmI(ctx context.Context) (Identity, error) {
 	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		err = classify("find out who you are (sts get-caller-identity)", err)
-		if k := problem.KindOf(err); k == problem.InvalidCredentials || k == problem.Permission && CodeOf(err) == "InvalidClientTokenId" {
-			if d := c.regionDisabled(ctx); d != nil {
-				return Identity{}, d
-			}
-		}
-		return Identity{}, err
+		return Identity{}, c.Explain(ctx, classify("find out who you are (sts get-caller-identity)", err))
 	}
 	id := Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
 	c.mu.Lock()
@@ -322,6 +316,18 @@ func (c *Cloud) Account(ctx context.Context) (string, error) {
 	}
 	id, err := c.WhoAmI(ctx)
 	return id.Account, err
+}
+
+// Explain returns err, or, when AWS refused the credentials in a region
+// the account has not enabled, that explanation instead.
+func (c *Cloud) Explain(ctx context.Context, err error) error {
+	if problem.KindOf(err) != problem.InvalidCredentials {
+		return err
+	}
+	if d := c.regionDisabled(ctx); d != nil {
+		return d
+	}
+	return err
 }
 
 // regionDisabled tells a region the account has not enabled from

@@ -151,6 +151,7 @@ func (e *labEnv) recoverRun(ctx context.Context, f *labFlags, mode recoverMode, 
 	}
 	runs, err := e.lab.FindRuns(ctx, "")
 	if err != nil {
+		err = e.cloud.Explain(ctx, err)
 		return withFix(exitCode(1, "looking for the lab's runs by their tags: %v", err), problem.FixOf(err))
 	}
 	if f.run != "" {
