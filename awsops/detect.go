@@ -374,7 +374,7 @@ func classifyPlace(ctx context.Context, env *Environment, sig Signals) {
 			if d == "" {
 				d = "no answer"
 			}
-			add("no instance metadata service (" + d + ")")
+			add("no instance metadata service: " + d)
 		}
 		add("not CloudShell")
 	}

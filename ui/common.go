@@ -28,8 +28,9 @@ type Detection struct {
 	OnEC2 bool
 	// Region is the region the SDK would use, if any.
 	Region string
-	// Problem explains a missing piece in one sentence ("" when none).
-	Problem string
+	// Problem explains a missing piece in one sentence ("" when none);
+	// Fix says what to do about it.
+	Problem, Fix string
 	// Where says where the wizard runs and why it thinks so; Identity
 	// which credentials it found.
 	Where, Identity string

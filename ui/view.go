@@ -888,7 +888,15 @@ func (m *Model) noAccountView() string {
 	return "\n" + indent(st.Title.Render("No AWS account here")+"\n\n"+where+
 		lipgloss.Wrap(why+" You can still do the whole lab: the sandbox is a replica of the lab's part of AWS that runs on this machine, answers the same API calls, and costs nothing.", m.c.Width-4, " ")+
 		"\n\n"+st.Action.Render(m.keysIn("Press {Sandbox} to start the sandbox, or {Quit} to quit."))+
-		"\n"+st.Faint.Render(lipgloss.Wrap("To use your account instead, configure credentials (aws configure, aws sso login, or an instance role) and run ecr-vpce-lab again.", m.c.Width-4, " ")), 2)
+		"\n"+st.Faint.Render(lipgloss.Wrap(useAccount(m.detection.Fix), m.c.Width-4, " ")), 2)
+}
+
+// useAccount says how to use an AWS account instead of the sandbox.
+func useAccount(fix string) string {
+	if fix == "" {
+		fix = "configure credentials (aws configure, aws sso login, or an instance role)"
+	}
+	return "To use your account instead: " + fix + ", then run ecr-vpce-lab again."
 }
 
 func (m *Model) resumeView() string {

@@ -222,7 +222,7 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 				return realAWS(sb, env{"AWS_EC2_METADATA_DISABLED": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"})
 			},
 			args: []string{"up", "--yes"}, code: 1,
-			want: []string{"here: a laptop or other machine outside AWS (no instance metadata service (connection refused); not CloudShell)",
+			want: []string{"here: a laptop or other machine outside AWS (no instance metadata service: connection refused; not CloudShell)",
 				"✘ Discover the workspace: there is no workspace to discover in a laptop or other machine outside AWS",
 				"fix: choose where the endpoints go: pass --vpc, --subnet and --workspace-sg", "VPCs in us-west-2: vpc-"}},
 		{name: "no credentials",

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -64,12 +63,8 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 			pl := hostPlace(ctx, f)
 			f.pre = &pl // the probe and the credentials, for Connect
 			env := awsops.Detect(ctx, awsops.DetectInput{Loaded: pl.loaded, LoadErr: pl.loadErr, Metadata: pl.meta, Signals: pl.signals})
-			why := env.Problem
-			if why != "" && env.Fix != "" {
-				why = strings.TrimSuffix(why, ".") + " (" + env.Fix + ")."
-			}
-			return ui.Detection{Credentials: env.Credentials && env.Region != "", OnEC2: env.Kind.OnEC2(), Region: env.Region, Problem: why,
-				Where: env.Sentence(), Identity: env.Identity()}
+			return ui.Detection{Credentials: env.Credentials && env.Region != "", OnEC2: env.Kind.OnEC2(), Region: env.Region, Problem: env.Problem,
+				Fix: env.Fix, Where: env.Sentence(), Identity: env.Identity()}
 		},
 		Connect: func(ctx context.Context, sandbox bool, sink func(steps.Event)) (*ui.Connection, error) {
 			lf := *f

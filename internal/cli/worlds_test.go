@@ -62,7 +62,7 @@ func TestEveryWorldHeadless(t *testing.T) {
 			creds: "credentials: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", up: []string{"CloudShell VPC environment: its network interface eni-"}},
 		{world: "cloudshell", here: []string{"here: public CloudShell (AWS_EXECUTION_ENV=CloudShell; no network interface with address 10.132.50.112 in this account's VPCs in us-west-2)"},
 			creds: "credentials: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", outside: true},
-		{world: "laptop", here: []string{"here: a laptop or other machine outside AWS (no instance metadata service (there is none here); not CloudShell)"},
+		{world: "laptop", here: []string{"here: a laptop or other machine outside AWS (no instance metadata service: there is none here; not CloudShell)"},
 			creds: "credentials: a profile's keys in ", outside: true},
 	}
 	for _, c := range cases {
