@@ -68,6 +68,9 @@ func (m *Model) openPicker() tea.Cmd {
 	m.picker = &workspacePicker{vpc: ws.VpcID, subnet: ws.SubnetID, sg: ws.SecurityGroupID, isDark: m.c.Styles.IsDark, width: max(40, m.bodyWidth()-4), keys: m.c.Keys.FormKeys(), back: m.c.Keys.Cancel}
 	if p := m.place; p != nil && p.Kind.Outside() {
 		m.picker.note = p.CannotProve() + " They will be skipped, not passed."
+		if !m.c.Sandbox && !m.proofsSkippedChosen {
+			m.picker.note = p.CannotProve()
+		}
 	}
 	if p := m.place; p != nil && p.Kind.Outside() && !m.c.Sandbox && !m.proofsSkippedChosen {
 		// From outside the VPC some steps cannot be observed: say so, and
@@ -75,7 +78,7 @@ func (m *Model) openPicker() tea.Cmd {
 		pk := m.picker
 		pk.stage, pk.how = 4, "choose"
 		pk.form = huh.NewForm(huh.NewGroup(
-			huh.NewSelect[string]().Key("how").Title("Go on from here, or use the sandbox?").Description(p.CannotProve()).
+			huh.NewSelect[string]().Key("how").Title("Go on from here, or use the sandbox?").
 				Options(huh.NewOption("Choose the VPC and go on: the DNS step and the proofs are skipped, not passed", "choose"),
 					huh.NewOption("Use the sandbox instead, where every step can be observed", "sandbox")).Value(&pk.how),
 		)).WithShowHelp(false).WithTheme(pk.theme()).WithWidth(pk.width).WithKeyMap(pk.keys)
@@ -169,6 +172,7 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 			return fresh, fresh.connect(true, m.conn)
 		}
 		m.proofsSkippedChosen = true
+		p.note += " They will be skipped, not passed."
 		p.stage, p.form = 0, nil
 		return m, m.listVPCs()
 	case 1:
@@ -203,7 +207,7 @@ func (p *workspacePicker) View(st Styles) string {
 		return st.Error.Render("✗ ") + p.err + "\n" + st.Faint.Render(keyWord(p.back)+" goes back")
 	case p.stage == 0 || p.stage == 2:
 		return st.Faint.Render("Reading the account's networks…")
-	case p.form != nil && p.stage != 4 && p.note != "":
+	case p.form != nil && p.note != "":
 		return st.Warn.Render(lipgloss.Wrap(p.note, p.width, " ")) + "\n\n" + p.form.View()
 	case p.form != nil:
 		return p.form.View()

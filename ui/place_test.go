@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// outsideOptions: the wizard on AWS (not the sandbox) from a laptop; the
+// account is a sandbox playing the laptop world. sandboxed counts the
+// connections made to the sandbox instead.
+func outsideOptions(t *testing.T) (Options, *atomic.Int32) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{World: sandbox.WorldLaptop, Timing: sandbox.Instant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	var sandboxed atomic.Int32
+	place := steps.Environment{Kind: steps.EnvKind("laptop"), Title: "a laptop", Credentials: true, CredentialSource: "SharedConfigCredentials: x", Region: sb.Region()}
+	opts := Options{
+		Detect: func(context.Context) Detection { return Detection{Credentials: true, Region: sb.Region()} },
+		Connect: func(ctx context.Context, sandboxMode bool, sink func(steps.Event)) (*Connection, error) {
+			if sandboxMode {
+				sandboxed.Add(1)
+			}
+			store := steps.NewStore(filepath.Join(dir, "state"), "aws")
+			lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "aws", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
+			if err != nil {
+				return nil, err
+			}
+			lab.SetEnvironment(place)
+			return &Connection{Lab: lab, Close: func() error { return nil }}, nil
+		},
+	}
+	return opts, &sandboxed
+}
+
+// TestOutsideTheVPCOffersTheSandbox: from a laptop there is no workspace;
+// before the VPC is chosen the wizard says what cannot be proven from
+// there and offers the sandbox, which it then connects to.
+func TestOutsideTheVPCOffersTheSandbox(t *testing.T) {
+	opts, sandboxed := outsideOptions(t)
+	d := newDriver(t, New(context.Background(), opts), 100, 32)
+	d.settle()
+	d.key("enter")
+	d.until("the choice", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 4 })
+	if s := d.screen(); !contains2(s, "Go on from here, or use the sandbox?", "cannot be observed", "Use the sandbox instead") {
+		t.Fatalf("the choice:\n%s", s)
+	}
+	d.key("down")
+	d.key("enter")
+	d.until("a connection to the sandbox", 10*time.Second, func(*Model) bool { return sandboxed.Load() == 1 })
+}
+
+// TestOutsideTheVPCGoesOnWithTheProofsSkipped: choosing to go on, the
+// learner picks the VPC; the DNS step then ends skipped, not passed.
+func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
+	opts, sandboxed := outsideOptions(t)
+	d := newDriver(t, New(context.Background(), opts), 100, 32)
+	d.settle()
+	d.key("enter")
+	d.until("the choice", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 4 })
+	d.key("enter")
+	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	if s := d.screen(); !strings.Contains(s, "They will be skipped, not passed.") || !strings.Contains(s, "VPC of your workspace") {
+		t.Fatalf("the VPC form:\n%s", s)
+	}
+	d.key("enter")
+	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
+	d.key("enter")
+	d.key("enter")
+	d.until("preflight done", 20*time.Second, func(m *Model) bool {
+		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status == steps.StatusDone
+	})
+	if sandboxed.Load() != 0 {
+		t.Fatal("connected to the sandbox")
+	}
+	// Straight to DNS: its step is skipped by the lab.
+	m := d.m
+	m.cur = scrDNS
+	d.key("enter")
+	d.until("DNS settled", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrDNS].status.Settled() })
+	if st := d.m.screens[scrDNS].status; st != steps.StatusSkipped || !strings.Contains(d.m.screens[scrDNS].note, "Skipped, not passed") {
+		t.Fatalf("DNS ended %s (%q):\n%s", st, d.m.screens[scrDNS].note, d.screen())
+	}
+}
