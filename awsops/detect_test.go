@@ -199,3 +199,21 @@ func TestDetectWithNothingHere(t *testing.T) {
 	}
 	_ = filepath.Join
 }
+
+// TestInstanceRegionIsCompared: an instance in one region and a lab set to
+// another is said as that, before the subnet "does not exist".
+func TestInstanceRegionIsCompared(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	in, m := worldInputs(t, sb)
+	in.Loaded.Config.Region, in.Loaded.RegionFrom = "eu-west-1", "AWS_REGION"
+	env := awsops.Detect(context.Background(), in)
+	if env.IMDS.Region != "us-west-2" || !strings.Contains(env.Problem, "This instance is in us-west-2, but the lab is set to eu-west-1 (AWS_REGION)") ||
+		!strings.Contains(env.Fix, "--region us-west-2") {
+		t.Fatalf("detection: %+v", env)
+	}
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.Config.Region = "eu-west-1"; o.Metadata = m })
+	_, err := cloud.DiscoverIMDS(context.Background())
+	if e, ok := problem.As(err); !ok || e.Code != "RegionMismatch" || !strings.Contains(e.Fix, "--region us-west-2") {
+		t.Fatalf("DiscoverIMDS: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
 )
@@ -61,6 +62,15 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		}
 	}()
 	lab := conn.Lab
+	if env, ok := lab.Environment(); ok {
+		say("Here: " + env.Sentence() + ".")
+		if env.Credentials {
+			say("Credentials: " + env.Identity() + ".")
+		}
+		if r := env.CannotProve(); r != "" {
+			say(r + " They will be skipped, not passed; ecr-vpce-lab --sandbox --accessible shows them.")
+		}
+	}
 	for i := scrPreflight; i < scrFinish; i++ {
 		info := screens[i]
 		say("")
@@ -88,16 +98,26 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 					if ctx.Err() != nil {
 						return a.stopped(lab, sandbox)
 					}
+					if i == scrPreflight && problem.KindOf(err) == problem.NotOnEC2 {
+						if !a.chooseWorkspace(ctx, lab) {
+							return a.stopped(lab, sandbox)
+						}
+						continue
+					}
 					say("The step failed.")
 					continue
 				}
-				say("Step done.")
+				say(doneOrSkipped(lab, info.steps))
 			}
 			break
 		}
 	}
 	say("")
-	say(screens[scrFinish].intro)
+	if doneOrSkipped(lab, steps.TestSteps) != "Step done." {
+		say("The endpoints exist, but from here the DNS step and the proofs were skipped: nothing has shown the policy at work yet. Interface endpoints are billed for every hour they exist, so tear them down when you are done.")
+	} else {
+		say(screens[scrFinish].intro)
+	}
 	if c := lab.Cost(); c.InterfaceEndpoints > 0 {
 		say(fmt.Sprintf("So far about $%.2f; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
 	}
@@ -401,9 +421,17 @@ func (a *accessible) event(e steps.Event) {
 		}
 	case steps.EventCheck:
 		if c := e.Check; c != nil {
-			if c.OK {
+			switch {
+			case c.OK:
 				a.say("Check passed: " + c.Title + ".")
-			} else {
+			case c.Warning:
+				// A warning stops nothing; it is not a failed check.
+				w := "Note: " + c.Title + ". " + strings.TrimSuffix(c.Message, ".") + "."
+				if c.Fix != "" {
+					w += " What to do: " + c.Fix
+				}
+				a.say(w)
+			default:
 				a.say("Check failed: " + c.Title + ". " + c.Message + ". What to do: " + c.Fix)
 			}
 		}
@@ -431,6 +459,8 @@ func (a *accessible) event(e steps.Event) {
 		}
 	case steps.EventDone:
 		a.say("Finished: " + e.Message + ".")
+	case steps.EventSkipped:
+		a.say("Skipped, not passed: " + e.Message + ". " + e.Error)
 	}
 }
 
@@ -447,4 +477,70 @@ func lookupSentence(l steps.Lookup) string {
 		parts = append(parts, ad.IP+" ("+kind+")")
 	}
 	return l.Name + " resolves to " + strings.Join(parts, ", ") + "."
+}
+
+// chooseWorkspace asks, as numbered lists, for the VPC, subnet and security
+// group of a workspace there is no metadata service to find; false when the
+// learner stops.
+func (a *accessible) chooseWorkspace(ctx context.Context, lab *steps.Lab) bool {
+	a.say("There is no workspace to discover here: choose where the endpoints go.")
+	pick := func(what string, list func() ([]steps.Choice, error)) (string, bool) {
+		cs, err := list()
+		if err != nil {
+			a.say("Listing the " + what + "s failed: " + errText(err))
+			return "", false
+		}
+		if len(cs) == 0 {
+			a.say("There is no " + what + " to choose from.")
+			return "", false
+		}
+		for {
+			for i, c := range cs {
+				line := fmt.Sprintf("%d: %s", i+1, c.ID)
+				if c.Name != "" {
+					line += ", " + c.Name
+				}
+				if c.Detail != "" {
+					line += ", " + c.Detail
+				}
+				a.say(line)
+			}
+			ans, quit := a.text(fmt.Sprintf("Type the number of the %s (1 to %d), or q to stop:", what, len(cs)))
+			if quit {
+				return "", false
+			}
+			for i, c := range cs {
+				if ans == fmt.Sprint(i+1) || strings.EqualFold(ans, c.ID) {
+					return c.ID, true
+				}
+			}
+			a.say(ans + " is none of them.")
+		}
+	}
+	vpc, ok := pick("VPC", func() ([]steps.Choice, error) { return lab.ListVPCs(ctx) })
+	if !ok {
+		return false
+	}
+	subnet, ok := pick("subnet", func() ([]steps.Choice, error) { return lab.ListSubnets(ctx, vpc) })
+	if !ok {
+		return false
+	}
+	sg, ok := pick("security group", func() ([]steps.Choice, error) { return lab.ListSecurityGroups(ctx, vpc) })
+	if !ok {
+		return false
+	}
+	lab.SetWorkspace(steps.Workspace{VpcID: vpc, SubnetID: subnet, SecurityGroupID: sg})
+	a.say("Using VPC " + vpc + ", subnet " + subnet + ", security group " + sg + ".")
+	return true
+}
+
+// doneOrSkipped says how a screen's steps ended: a skip is not a pass.
+func doneOrSkipped(lab *steps.Lab, ids []steps.StepID) string {
+	st := lab.State()
+	for _, id := range ids {
+		if r, ok := st.Steps[id]; ok && r.Status == steps.StatusSkipped {
+			return "Step skipped, not passed."
+		}
+	}
+	return "Step done."
 }

@@ -228,3 +228,22 @@ func TestSeveralRunsFoundByTags(t *testing.T) {
 		t.Fatalf("down --all: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestAccessibleOutsideTheVPC: in accessible mode, public CloudShell is
+// said with its signal, the workspace is chosen from numbered lists, and
+// the DNS step and the proofs end "skipped, not passed".
+func TestAccessibleOutsideTheVPC(t *testing.T) {
+	labHome(t)
+	in := "\n1\n1\n1\n" + strings.Repeat("\n", 11) + "y\n"
+	code, out, errs := runCLI(t, in, "--accessible", "--sandbox", "--sandbox-timing", "instant", "--world", "cloudshell")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	wantAll(t, "accessible mode", out, "Here: public CloudShell (AWS_EXECUTION_ENV=CloudShell;", "Credentials: container credentials",
+		"There is no workspace to discover here: choose where the endpoints go.", "Type the number of the VPC (1 to 1)", "Using VPC vpc-",
+		"Note: What can be proven from here.", "Skipped, not passed: Private DNS.", "Skipped, not passed: Push test.", "Step skipped, not passed.",
+		"the DNS step and the proofs were skipped: nothing has shown the policy at work yet", "Nothing is left")
+	if strings.Contains(out, "Check failed: What can be proven") || strings.Contains(out, "an endpoint policy refused a push") {
+		t.Fatalf("a warning read as a failed check:\n%s", out)
+	}
+}
