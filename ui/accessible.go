@@ -460,7 +460,7 @@ func (a *accessible) event(e steps.Event) {
 	case steps.EventDone:
 		a.say("Finished: " + e.Message + ".")
 	case steps.EventSkipped:
-		a.say("Skipped, not passed: " + e.Message + ". " + e.Error)
+		a.say("Skipped, not passed: " + e.Message + ". " + e.Reason)
 	}
 }
 
