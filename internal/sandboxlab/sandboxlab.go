@@ -82,6 +82,10 @@ func lookup(env []sandbox.EnvVar) func(string) string {
 // Options are awsops options that reach sb and nothing else, polling fast.
 func Options(sb *sandbox.Sandbox) awsops.Options {
 	o := FromExports(sb.Env())
+	// The sandbox's own keys, whatever the world exports (CloudShell's
+	// container credentials, a laptop's profile).
+	cr := sb.Credentials()
+	o.Config = awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey)
 	o.Poll = 5 * time.Millisecond
 	return o
 }
