@@ -353,13 +353,8 @@ func (m *Model) restoreFromState() {
 		}
 		all := true
 		failed := false
-		skipped := ""
 		for _, id := range ids {
 			r, ok := st.Steps[id]
-			if ok && r.Status == steps.StatusSkipped {
-				skipped = r.Message
-				continue
-			}
 			if !ok || !r.Status.Passed() {
 				all = false
 			}
@@ -375,9 +370,6 @@ func (m *Model) restoreFromState() {
 			}
 		}
 		switch {
-		case all && skipped != "":
-			m.screens[i].status, m.screens[i].skipped = steps.StatusSkipped, true
-			m.screens[i].note = "Skipped, not passed: " + skipped
 		case all:
 			m.screens[i].status = steps.StatusDone
 		case failed:
