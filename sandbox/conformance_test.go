@@ -45,14 +45,12 @@ var notModelled = []struct{ what, why string }{
 		"they answer UnsupportedOperation / UnsupportedOperationException naming the operation, never InvalidAction"},
 	{"throttling buckets per operation (CreateVpcEndpoint: 4 burst, 0.3/s)",
 		"throttling is a seeded rate fault (--fault-throttle-rate), not a token bucket"},
-	{"eventual consistency (InvalidVpcEndpointId.NotFound right after create)", "every change is visible at once"},
 	{"IPv6 and dual-stack (IpAddressType dualstack/ipv6, Ipv6 CIDR blocks)", "the world's VPC has no IPv6 CIDR; such requests are refused saying so"},
 	{"the encoded authorization failure message of UnauthorizedOperation", "it is base64url JSON, readable but not encrypted; sts:DecodeAuthorizationMessage is not modelled"},
 	{"Docker image manifest schema 1", "never produced: a client accepting only schema 1 gets 404 MANIFEST_UNKNOWN"},
 	{"repository and registry policies, lifecycle policies, replication", "GetRepositoryPolicy always finds none (SetRepositoryPolicy is not served), DescribeRegistry shows no replication rules"},
 	{"the registry's blob redirect to S3 (307 to a presigned prod-REGION-starport-layer-bucket URL)", "layers are served by the registry itself"},
 	{"cross-Region PrivateLink (ServiceRegion in requests)", "refused as not supported; responses carry the world's region"},
-	{"policy propagation delay (\"it can take a few minutes for the changes to take effect\")", "a modified endpoint policy applies to the next request"},
 	{"partitions other than aws (aws-cn, aws-us-gov)", "the world is always in the aws partition"},
 }
 
@@ -1003,6 +1001,49 @@ func conformance() []behaviour {
 			check: func(f *conf) error {
 				if st, body := f.imds("/latest/meta-data/teleport"); st != 404 || !strings.Contains(body, "<title>404 - Not Found</title>") {
 					return fmt.Errorf("%d %q", st, body)
+				}
+				return nil
+			}},
+		{area: "ec2", name: "a group created moments ago is not found (eventual consistency)", error: true, tag: "DOC",
+			aws:    "InvalidGroup.NotFound for a while after CreateSecurityGroup, then found",
+			source: "https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html",
+			check: func(f *conf) error {
+				g := newConf(f.t, Options{Timing: Timing{ReadLag: 3 * time.Second, Seed: 1}})
+				body, err := g.ec2OK("CreateSecurityGroup", "GroupName", "ECR_VPCE_SG", "GroupDescription", "d", "VpcId", g.ws.VpcID)
+				if err != nil {
+					return err
+				}
+				id := regexp.MustCompile(`<groupId>(sg-[0-9a-f]+)</groupId>`).FindStringSubmatch(body)
+				if id == nil {
+					return fmt.Errorf("no group id in %s", body)
+				}
+				if st, _ := g.ec2("DescribeSecurityGroups", "GroupId.1", id[1]); st != 400 {
+					return fmt.Errorf("found at once (%d)", st)
+				}
+				g.clock.Advance(3 * time.Second)
+				_, err = g.ec2OK("DescribeSecurityGroups", "GroupId.1", id[1])
+				return err
+			}},
+		{area: "ec2", name: "a changed endpoint policy takes effect later", error: true, tag: "DOC",
+			aws:    "after ModifyVpcEndpoint \"it can take a few minutes for the changes to take effect\"",
+			source: "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html",
+			check: func(f *conf) error {
+				g := newConf(f.t, Options{Timing: Timing{PolicyPropagation: time.Minute}})
+				api := createEndpoint(g.t, g.c, g.sb, serviceAPI, "")
+				list := `{"repositoryName":"` + RepoA + `"}`
+				if st, b := g.ecr("ListImages", list); st != 200 {
+					return fmt.Errorf("ListImages under full access: %d %s", st, b)
+				}
+				if _, err := g.ec2OK("ModifyVpcEndpoint", "VpcEndpointId", api, "PolicyDocument",
+					`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}`); err != nil {
+					return err
+				}
+				if st, b := g.ecr("ListImages", list); st != 200 {
+					return fmt.Errorf("the new policy applied at once: %d %s", st, b)
+				}
+				g.clock.Advance(time.Minute)
+				if st, _ := g.ecr("ListImages", list); st != 400 {
+					return fmt.Errorf("the new policy never applied (%d)", st)
 				}
 				return nil
 			}},

@@ -56,6 +56,16 @@
 // durations, fixed or (Timing AWS, --timing aws) drawn per endpoint from
 // the ranges AWS takes, seeded.
 //
+// EC2 is eventually consistent, and so is the sandbox (Timing.ReadLag,
+// --eventual-consistency; 2 s in Realistic, 5 s in AWS): each security
+// group and endpoint draws, from its id and the seed, how long after its
+// creation the calls that name it still answer NotFound and filters leave
+// it out, and how long after its deletion reads still show it as it was.
+// The data plane does not lag: DNS and the endpoint policies follow the
+// resources as they are. A changed endpoint policy, though, is enforced
+// only Timing.PolicyPropagation (--policy-propagation) after
+// ModifyVpcEndpoint, while Describe shows it at once.
+//
 // # Registry
 //
 // A Docker Registry HTTP API v2 (ECR_REGISTRY, plain HTTP on loopback) is
@@ -101,8 +111,9 @@
 // service in the workspace VPC with private DNS on, once it is available and
 // Timing.DNSSwitch has passed, while the VPC has enableDnsSupport and
 // enableDnsHostnames on. Such a request is evaluated with policy.Evaluate
-// against the endpoint's current policy (ModifyVpcEndpoint applies to the
-// next request, deleting the endpoint lifts it) for the ECR action it maps to:
+// against the endpoint's policy in force (ModifyVpcEndpoint applies to the
+// next request, or once Timing.PolicyPropagation has passed; deleting the
+// endpoint lifts it) for the ECR action it maps to:
 // registry blob HEAD BatchCheckLayerAvailability, upload start/part/finish
 // InitiateLayerUpload/UploadLayerPart/CompleteLayerUpload, manifest PUT
 // PutImage, manifest GET/HEAD BatchGetImage, blob GET GetDownloadUrlForLayer,

@@ -828,7 +828,7 @@ func (x *ec2Ctx) resourceType(id string) (string, *APIError) {
 		}
 		return "", badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
 	case "sg":
-		if x.w.group(id) != nil {
+		if x.seenGroup(id) != nil {
 			return "security-group", nil
 		}
 		return "", badRequest("InvalidGroup.NotFound", "The security group '%s' does not exist", id)

@@ -73,7 +73,7 @@ func (x *ec2Ctx) ruleView(r *sgRule) xSGRule {
 func groupFilter(x *ec2Ctx, g *securityGroup) filterable {
 	return filterable{
 		names: []string{"group-id", "group-name", "vpc-id", "description", "owner-id", "ip-permission.protocol", "ip-permission.from-port", "ip-permission.to-port",
-			"ip-permission.group-id", "ip-permission.cidr", "egress.ip-permission.cidr"},
+			"ip-permission.group-id", "ip-permission.cidr", "egress.ip-permission.cidr", "egress.ip-permission.group-id"},
 		tags: x.w.tagsOf(g.ID),
 		values: func(n string) []string {
 			var out []string
@@ -96,6 +96,8 @@ func groupFilter(x *ec2Ctx, g *securityGroup) filterable {
 				switch {
 				case n == "egress.ip-permission.cidr" && r.Egress && r.CIDRv4 != "":
 					out = append(out, r.CIDRv4)
+				case n == "egress.ip-permission.group-id" && r.Egress && r.RefGroupID != "":
+					out = append(out, r.RefGroupID)
 				case r.Egress:
 				case n == "ip-permission.protocol":
 					out = append(out, r.Protocol)
@@ -112,6 +114,25 @@ func groupFilter(x *ec2Ctx, g *securityGroup) filterable {
 			return out
 		},
 	}
+}
+
+// seenGroup is the group reads know by id at this moment (a group created
+// moments ago is not known yet: Timing.ReadLag), or nil.
+func (x *ec2Ctx) seenGroup(id string) *securityGroup {
+	if g := x.w.group(id); g != nil && g.seen(x.now) {
+		return g
+	}
+	return nil
+}
+
+// goneGroup is a deleted group reads still list, or nil.
+func (x *ec2Ctx) goneGroup(id string) *goneGroup {
+	for _, g := range x.w.GoneGroups {
+		if g.Group.ID == id && x.now.Before(g.Until) {
+			return g
+		}
+	}
+	return nil
 }
 
 func (x *ec2Ctx) groupNotFound(id string) *APIError {
@@ -134,7 +155,7 @@ func ec2DescribeSecurityGroups(x *ec2Ctx) (any, *APIError) {
 	}
 	ids, names := x.p.list("GroupId"), x.p.list("GroupName")
 	for _, id := range ids {
-		if x.w.group(id) == nil {
+		if x.seenGroup(id) == nil && x.goneGroup(id) == nil {
 			return nil, x.groupNotFound(id)
 		}
 	}
@@ -146,11 +167,26 @@ func ec2DescribeSecurityGroups(x *ec2Ctx) (any, *APIError) {
 	}
 	var views []xSecurityGroup
 	for _, g := range x.w.Groups {
-		if len(ids) > 0 && !slices.Contains(ids, g.ID) || len(names) > 0 && !slices.Contains(names, g.Name) {
+		if len(ids) > 0 && !slices.Contains(ids, g.ID) || len(names) > 0 && !slices.Contains(names, g.Name) || !g.seen(x.now) {
 			continue
 		}
 		if groupFilter(x, g).match(fs) {
 			views = append(views, x.groupView(g))
+		}
+	}
+	// Deleted moments ago: reads still list it, as it was (its rules went
+	// with it).
+	for _, gg := range x.w.GoneGroups {
+		g := gg.Group
+		if len(ids) > 0 && !slices.Contains(ids, g.ID) || !x.now.Before(gg.Until) {
+			continue
+		}
+		f := groupFilter(x, &g)
+		f.tags = gg.Tags
+		if f.match(fs) {
+			v := x.groupView(&g)
+			v.TagSet = xTags(gg.Tags)
+			views = append(views, v)
 		}
 	}
 	page, next, e := paginate(x, views, pages5to1000)
@@ -207,6 +243,7 @@ func ec2CreateSecurityGroup(x *ec2Ctx) (any, *APIError) {
 		return nil, e
 	}
 	g := &securityGroup{ID: x.w.id("sg"), Name: name, Description: desc, VpcID: v.ID}
+	g.SeenFrom = x.now.Add(x.s.opts.Timing.readLag("created", g.ID))
 	x.w.Groups = append(x.w.Groups, g)
 	x.w.Rules = append(x.w.Rules, &sgRule{ID: x.w.id("sgr"), GroupID: g.ID, Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRv4: "0.0.0.0/0"})
 	x.w.setTags(g.ID, tags)
@@ -231,7 +268,7 @@ func (x *ec2Ctx) groupParam() (*securityGroup, *APIError) {
 	id, name := x.p.str("GroupId"), x.p.str("GroupName")
 	switch {
 	case id != "":
-		g := x.w.group(id)
+		g := x.seenGroup(id)
 		if g == nil {
 			return nil, x.groupNotFound(id)
 		}
@@ -270,6 +307,9 @@ func ec2DeleteSecurityGroup(x *ec2Ctx) (any, *APIError) {
 	}
 	if e := x.checkDryRun(); e != nil {
 		return nil, e
+	}
+	if lag := x.s.opts.Timing.readLag("deleted", g.ID); lag > 0 {
+		x.w.GoneGroups = append(x.w.GoneGroups, &goneGroup{Group: *g, Tags: x.w.tagsOf(g.ID), Until: x.now.Add(lag)})
 	}
 	x.w.Groups = slices.DeleteFunc(x.w.Groups, func(o *securityGroup) bool { return o == g })
 	x.w.Rules = slices.DeleteFunc(x.w.Rules, func(r *sgRule) bool {
@@ -381,7 +421,7 @@ func (x *ec2Ctx) permissionRules(g *securityGroup) ([]*sgRule, *APIError) {
 				var rg *securityGroup
 				switch {
 				case id != "":
-					if rg = x.w.group(id); rg == nil {
+					if rg = x.seenGroup(id); rg == nil {
 						return nil, x.groupNotFound(id)
 					}
 				case name != "":

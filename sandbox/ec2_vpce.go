@@ -83,8 +83,28 @@ func hexOf(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// knownEndpoint is the endpoint the calls that name it find at this
+// moment: one that exists and that EC2's reads already know (one created
+// moments ago is not known yet: Timing.ReadLag), or nil.
+func (x *ec2Ctx) knownEndpoint(id string) *vpcEndpoint {
+	if e := x.w.endpoint(id, x.now); e != nil && !x.now.Before(e.SeenFrom) {
+		return e
+	}
+	return nil
+}
+
+// seenEndpoint is the endpoint Describe shows by id, or nil.
+func (x *ec2Ctx) seenEndpoint(id string) *vpcEndpoint {
+	for _, e := range x.w.Endpoints {
+		if e.ID == id && e.seen(x.now) {
+			return e
+		}
+	}
+	return nil
+}
+
 func (x *ec2Ctx) endpointView(e *vpcEndpoint) xVpcEndpoint {
-	st := e.state(x.now)
+	st := e.seenState(x.now)
 	v := xVpcEndpoint{
 		VpcEndpointID: e.ID, VpcEndpointType: e.Type, VpcID: e.VpcID, ServiceName: e.ServiceName, State: st,
 		PolicyDocument: e.Policy, RouteTableIDSet: set[string](slices.Clone(e.RouteTableIDs)), SubnetIDSet: set[string](slices.Clone(e.SubnetIDs)),
@@ -147,7 +167,7 @@ func endpointFilter(x *ec2Ctx, e *vpcEndpoint) filterable {
 			case "vpc-endpoint-id":
 				return []string{e.ID}
 			case "vpc-endpoint-state":
-				return []string{e.state(x.now)}
+				return []string{e.seenState(x.now)}
 			case "vpc-endpoint-type":
 				return []string{e.Type}
 			case "ip-address-type":
@@ -173,12 +193,12 @@ func ec2DescribeVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 	page, next, e := describe(x, describeSpec[vpcEndpoint, xVpcEndpoint]{
 		idParam: "VpcEndpointId", items: x.w.Endpoints, id: func(ep *vpcEndpoint) string { return ep.ID },
 		missing: func(id string) *APIError {
-			if x.w.endpoint(id, x.now) == nil {
+			if x.seenEndpoint(id) == nil {
 				return endpointNotFound(id)
 			}
 			return nil
 		},
-		visible: func(ep *vpcEndpoint) bool { return ep.visible(x.now) },
+		visible: func(ep *vpcEndpoint) bool { return ep.seen(x.now) },
 		filter:  func(ep *vpcEndpoint) filterable { return endpointFilter(x, ep) }, view: x.endpointView,
 		kind: endpointIDs, privateLink: true, page: pagesUpTo1000,
 	})
@@ -259,7 +279,7 @@ func (x *ec2Ctx) checkSubnets(ids []string, v *vpc, svc endpointService) *APIErr
 
 func (x *ec2Ctx) checkGroups(ids []string, v *vpc) *APIError {
 	for _, id := range ids {
-		g := x.w.group(id)
+		g := x.seenGroup(id)
 		if g == nil {
 			return x.groupNotFound(id)
 		}
@@ -484,6 +504,7 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 	}
 
 	ep.ID = x.w.id("vpce")
+	ep.SeenFrom = ep.CreatedAt.Add(x.s.opts.Timing.readLag("created", ep.ID))
 	// A gateway endpoint is available at once; an interface endpoint is
 	// pending while its network interfaces are made.
 	ep.AvailableAt = ep.CreatedAt
@@ -538,7 +559,7 @@ func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
-	ep := x.w.endpoint(id, x.now)
+	ep := x.knownEndpoint(id)
 	if ep == nil {
 		return nil, endpointNotFound(id)
 	}
@@ -649,10 +670,19 @@ func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 		}
 		ep.RouteTableIDs = rts
 	}
+	newPolicy := ep.Policy
 	if reset {
-		ep.Policy = defaultEndpointPolicy
+		newPolicy = defaultEndpointPolicy
 	} else if x.p.has("PolicyDocument") {
-		ep.Policy = x.p.str("PolicyDocument")
+		newPolicy = x.p.str("PolicyDocument")
+	}
+	if newPolicy != ep.Policy {
+		// Requests go on being judged by the policy in force until the new
+		// one has propagated (Timing.PolicyPropagation).
+		if p := x.s.opts.Timing.PolicyPropagation; p > 0 {
+			ep.PriorPolicy, ep.PolicyFrom = ep.enforced(x.now), x.now.Add(p)
+		}
+		ep.Policy = newPolicy
 	}
 	x.changed()
 	return &struct {
@@ -675,7 +705,7 @@ func ec2DeleteVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 	fails := set[xUnsuccessful]{}
 	t := x.s.opts.Timing
 	for _, id := range ids {
-		ep := x.w.endpoint(id, x.now)
+		ep := x.knownEndpoint(id)
 		if ep == nil || ep.state(x.now) == stateDeleted {
 			var u xUnsuccessful
 			u.ResourceID = id
@@ -692,6 +722,7 @@ func ec2DeleteVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 			continue // already deleting
 		}
 		ep.DeleteRequested = x.now.UTC()
+		ep.SeenDeletedAt = ep.DeleteRequested.Add(t.readLag("deleted", ep.ID))
 		// An interface endpoint takes a while to delete and its network
 		// interfaces linger after; a gateway endpoint, a route-table
 		// entry, is deleted at once (and stays listed as deleted as long).

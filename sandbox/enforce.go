@@ -181,8 +181,9 @@ func (s *Sandbox) authorize(short string, checks []endpointCheck, caller princip
 		now := s.opts.Clock.Now()
 		rt := s.routeOf(w, now, short, public)
 		var ep *policy.Document
-		if rt.endpoint != nil && rt.endpoint.Policy != "" {
-			if ep = s.policies.parse(rt.endpoint.Policy); ep == nil {
+		// The policy in force: a changed one only once it has propagated.
+		if rt.endpoint != nil && rt.endpoint.enforced(now) != "" {
+			if ep = s.policies.parse(rt.endpoint.enforced(now)); ep == nil {
 				ep = brokenPolicy
 			}
 		}

@@ -110,6 +110,25 @@ type Timing struct {
 	DNSSwitchMax         time.Duration `json:"dnsSwitchMax,omitempty"`
 	// Seed of the draws.
 	Seed uint64 `json:"seed,omitempty"`
+
+	// ReadLag is how long, at most, EC2's reads lag its writes (eventual
+	// consistency): each new security group and endpoint draws its own lag
+	// from [0, ReadLag], during which Describe* and the calls that name it
+	// answer NotFound; each deleted one draws another, during which reads
+	// still show it as it was. "If you run a command to modify or describe
+	// the resource that you just created, its ID might not have propagated
+	// throughout the system, and you will get an error responding that the
+	// resource does not exist."
+	// [https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html;
+	// research I.1]
+	ReadLag time.Duration `json:"readLag,omitempty"`
+	// PolicyPropagation is how long after ModifyVpcEndpoint a new endpoint
+	// policy takes to be enforced; until then requests are judged by the
+	// one it replaced. "After you update an endpoint policy, it can take a
+	// few minutes for the changes to take effect."
+	// [https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html;
+	// research I.2]
+	PolicyPropagation time.Duration `json:"policyPropagation,omitempty"`
 }
 
 // Timing presets.
@@ -119,6 +138,7 @@ var (
 		EndpointDelete:    10 * time.Second,
 		ENIRelease:        15 * time.Second,
 		DNSSwitch:         5 * time.Second,
+		ReadLag:           2 * time.Second,
 	}
 	Instant = Timing{}
 	// AWS draws each duration from the range AWS takes: an interface
@@ -132,6 +152,7 @@ var (
 		EndpointDelete: 20 * time.Second, EndpointDeleteMax: time.Minute,
 		ENIRelease: time.Minute, ENIReleaseMax: 5 * time.Minute,
 		DNSSwitch: 0, DNSSwitchMax: time.Minute,
+		ReadLag: 5 * time.Second,
 	}
 )
 
@@ -165,6 +186,8 @@ func (t Timing) Longest() Timing {
 		EndpointDelete:    max(t.EndpointDelete, t.EndpointDeleteMax),
 		ENIRelease:        max(t.ENIRelease, t.ENIReleaseMax),
 		DNSSwitch:         max(t.DNSSwitch, t.DNSSwitchMax),
+		ReadLag:           t.ReadLag,
+		PolicyPropagation: t.PolicyPropagation,
 	}
 }
 
@@ -180,6 +203,12 @@ func (t Timing) eniRelease(id string) time.Duration {
 }
 func (t Timing) dnsSwitch(id string) time.Duration {
 	return t.draw(t.DNSSwitch, t.DNSSwitchMax, "dns-switch", id)
+}
+
+// readLag is how long reads of resource id lag a write of kind what
+// ("created", "deleted") to it.
+func (t Timing) readLag(what, id string) time.Duration {
+	return t.draw(0, t.ReadLag, "read-lag/"+what, id)
 }
 
 func (t Timing) draw(lo, hi time.Duration, what, id string) time.Duration {
@@ -365,7 +394,7 @@ func (o *Options) normalise() error {
 	}
 	t := o.Timing
 	for _, d := range []time.Duration{t.EndpointAvailable, t.EndpointDelete, t.ENIRelease, t.DNSSwitch,
-		t.EndpointAvailableMax, t.EndpointDeleteMax, t.ENIReleaseMax, t.DNSSwitchMax} {
+		t.EndpointAvailableMax, t.EndpointDeleteMax, t.ENIReleaseMax, t.DNSSwitchMax, t.ReadLag, t.PolicyPropagation} {
 		if d < 0 {
 			return fmt.Errorf("timing: negative duration %s", d)
 		}

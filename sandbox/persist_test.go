@@ -32,6 +32,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	c := newClients(sb, nil)
 	sg, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG"), Description: aws.String("d"), VpcId: aws.String(ws.VpcID)})
 	must(t, "CreateSecurityGroup", err)
+	clock.Advance(Realistic.ReadLag) // until reads know the group
 	ep, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(ws.VpcID), VpcEndpointType: ec2types.VpcEndpointTypeInterface,
 		ServiceName: aws.String("com.amazonaws.us-west-2.ecr.api"), SubnetIds: []string{ws.SubnetID}, SecurityGroupIds: []string{aws.ToString(sg.GroupId)}})
 	must(t, "CreateVpcEndpoint", err)

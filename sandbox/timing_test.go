@@ -35,6 +35,7 @@ func endpointLifeCycles(t *testing.T, tm Timing, n int) []lifeCycle {
 		must(t, "CreateVpcEndpoint", err)
 		ids = append(ids, aws.ToString(out.VpcEndpoint.VpcEndpointId))
 	}
+	clock.Advance(tm.ReadLag) // until reads know them all
 	_, err := c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: ids})
 	must(t, "DeleteVpcEndpoints", err)
 	var out []lifeCycle
@@ -125,8 +126,10 @@ func TestGatewayDeletesAtOnce(t *testing.T) {
 	if !strings.EqualFold(string(out.VpcEndpoint.State), "available") {
 		t.Errorf("a new gateway endpoint is %s", out.VpcEndpoint.State)
 	}
+	clock.Advance(AWS.ReadLag) // until reads know it
 	_, err = c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
 	must(t, "DeleteVpcEndpoints", err)
+	clock.Advance(AWS.ReadLag) // until reads know it is deleted
 	eps, err := c.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
 	must(t, "DescribeVpcEndpoints", err)
 	if len(eps.VpcEndpoints) != 1 || !strings.EqualFold(string(eps.VpcEndpoints[0].State), "deleted") {

@@ -53,6 +53,8 @@ type world struct {
 	ENIs         []*eni           `json:"networkInterfaces"`
 	Tags         map[string][]tag `json:"tags"`
 	ClientTokens map[string]token `json:"clientTokens"`
+	// GoneGroups are deleted groups reads still list (Timing.ReadLag).
+	GoneGroups []*goneGroup `json:"goneGroups,omitempty"`
 
 	Images imageData `json:"images"`
 }
@@ -125,6 +127,17 @@ type securityGroup struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	VpcID       string `json:"vpcId"`
+	// SeenFrom is when EC2's reads start to know the group (Timing.ReadLag):
+	// until then the calls that name it answer InvalidGroup.NotFound.
+	SeenFrom time.Time `json:"seenFrom,omitzero"`
+}
+
+// goneGroup is a deleted security group that reads still list until Until
+// (Timing.ReadLag).
+type goneGroup struct {
+	Group securityGroup `json:"group"`
+	Tags  []tag         `json:"tags,omitempty"`
+	Until time.Time     `json:"until"`
 }
 
 type sgRule struct {
@@ -163,6 +176,15 @@ type vpcEndpoint struct {
 	GoneAt time.Time `json:"goneAt"`
 	// FailedReason makes the endpoint end in the failed state (fault seam).
 	FailedReason string `json:"failedReason,omitempty"`
+	// SeenFrom is when EC2's reads start to know the endpoint; until
+	// SeenDeletedAt they show it as it was before DeleteVpcEndpoints
+	// (Timing.ReadLag).
+	SeenFrom      time.Time `json:"seenFrom,omitzero"`
+	SeenDeletedAt time.Time `json:"seenDeletedAt,omitzero"`
+	// PolicyFrom is when Policy starts to be enforced; until then
+	// PriorPolicy is (Timing.PolicyPropagation).
+	PriorPolicy string    `json:"priorPolicy,omitempty"`
+	PolicyFrom  time.Time `json:"policyFrom,omitzero"`
 }
 
 type eni struct {
@@ -220,10 +242,42 @@ func (e *vpcEndpoint) state(now time.Time) string {
 	return stateAvailable
 }
 
-// visible reports whether Describe still shows the endpoint at now.
+// visible reports whether the endpoint exists at now (deleted ones exist,
+// in the deleted state, until GoneAt).
 func (e *vpcEndpoint) visible(now time.Time) bool {
 	return e.DeleteRequested.IsZero() || now.Before(e.GoneAt)
 }
+
+// seen reports whether EC2's reads show the endpoint at now: from SeenFrom,
+// and until it is gone or, later, until reads learn of its deletion.
+func (e *vpcEndpoint) seen(now time.Time) bool {
+	if now.Before(e.SeenFrom) {
+		return false
+	}
+	return e.visible(now) || now.Before(e.SeenDeletedAt)
+}
+
+// seenState is the state reads show at now: the state before the delete
+// while reads have not learnt of it yet.
+func (e *vpcEndpoint) seenState(now time.Time) string {
+	if !e.DeleteRequested.IsZero() && now.Before(e.SeenDeletedAt) {
+		before := *e
+		before.DeleteRequested = time.Time{}
+		return before.state(now)
+	}
+	return e.state(now)
+}
+
+// enforced is the policy requests are judged by at now.
+func (e *vpcEndpoint) enforced(now time.Time) string {
+	if now.Before(e.PolicyFrom) {
+		return e.PriorPolicy
+	}
+	return e.Policy
+}
+
+// seen reports whether EC2's reads know the group at now.
+func (g *securityGroup) seen(now time.Time) bool { return !now.Before(g.SeenFrom) }
 
 // live reports whether the interface still exists at now.
 func (n *eni) live(now time.Time) bool {
@@ -544,7 +598,7 @@ func (w *world) prune(now time.Time) bool {
 	changed := false
 	eps := w.Endpoints[:0]
 	for _, e := range w.Endpoints {
-		if e.visible(now) {
+		if e.visible(now) || now.Before(e.SeenDeletedAt) {
 			eps = append(eps, e)
 		} else {
 			changed = true
@@ -561,6 +615,15 @@ func (w *world) prune(now time.Time) bool {
 		}
 	}
 	w.ENIs = enis
+	gone := w.GoneGroups[:0]
+	for _, g := range w.GoneGroups {
+		if now.Before(g.Until) {
+			gone = append(gone, g)
+		} else {
+			changed = true
+		}
+	}
+	w.GoneGroups = gone
 	return changed
 }
 

@@ -75,8 +75,8 @@ func addLabFlags(cmd *cobra.Command, f *labFlags, groups flagGroup) {
 }
 
 // timingHelp says what each named sandbox timing means.
-var timingHelp = "realistic (seconds), instant, or aws (each endpoint draws its own durations from what AWS takes: " +
-	"pending 1-3 min, deleting 20-60 s, network interfaces lingering 1-5 min, private DNS 0-60 s after available)"
+var timingHelp = "realistic (seconds; EC2's reads lag its writes by up to 2 s), instant, or aws (each endpoint draws its own durations from what AWS takes: " +
+	"pending 1-3 min, deleting 20-60 s, network interfaces lingering 1-5 min, private DNS 0-60 s after available; reads lag writes by up to 5 s)"
 
 // addStateDirFlag declares --state-dir, which the sandbox command shares
 // with the lab's commands: one directory holds the lab's state and, in its
