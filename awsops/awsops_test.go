@@ -252,7 +252,7 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 		ids = append(ids, e.ID)
 	}
 	polls := 0
-	eps, err := cloud.WaitEndpoints(ctx, ids, func([]awsops.Endpoint) { polls++ })
+	eps, err := cloud.WaitEndpoints(ctx, ids, nil, func([]awsops.Endpoint) { polls++ })
 	if err != nil || len(eps) != 3 || polls == 0 {
 		t.Fatalf("WaitEndpoints: %d endpoints, %d polls, %v", len(eps), polls, err)
 	}
@@ -287,13 +287,13 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 	if err := cloud.WaitInterfacesReleased(ctx, g.ID, nil); err != nil {
 		t.Fatalf("WaitInterfacesReleased: %v", err)
 	}
-	if _, err := cloud.RevokeIngress(ctx, g.ID, r1.ID); err != nil {
+	if _, err := cloud.RevokeIngress(ctx, g.ID, r1.ID, time.Time{}); err != nil {
 		t.Fatalf("RevokeIngress: %v", err)
 	}
-	if _, err := cloud.RevokeIngress(ctx, g.ID, r1.ID); err != nil {
+	if _, err := cloud.RevokeIngress(ctx, g.ID, r1.ID, time.Time{}); err != nil {
 		t.Fatalf("RevokeIngress twice should be fine: %v", err)
 	}
-	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, nil); err != nil {
+	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, time.Time{}, nil); err != nil {
 		t.Fatalf("DeleteSecurityGroup: %v", err)
 	}
 	left, err := cloud.TaggedEndpoints(ctx, "ecr-vpce-lab:run", "t1")
@@ -324,7 +324,7 @@ func TestDeleteSecurityGroupRetriesOnDependency(t *testing.T) {
 		t.Fatal(err)
 	}
 	waits := 0
-	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, func(int, time.Duration) { waits++ }); err != nil {
+	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, time.Time{}, func(int, time.Duration) { waits++ }); err != nil {
 		t.Fatalf("DeleteSecurityGroup: %v", err)
 	}
 	if waits == 0 {

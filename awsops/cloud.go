@@ -81,6 +81,10 @@ type Options struct {
 	// EndpointWait bounds the wait for new endpoints to become available
 	// (default 15 minutes; AWS takes a few).
 	EndpointWait time.Duration
+	// ConsistencyWait is how long after the lab created a resource a
+	// NotFound for it is taken as EC2's reads not having caught up yet, and
+	// retried (default DefaultConsistencyWait).
+	ConsistencyWait time.Duration
 
 	// DockerCLI, when set, is the docker executable used for push and pull
 	// (as the lab does); else the registry is driven in-process.
@@ -164,6 +168,9 @@ func New(opts Options) (*Cloud, error) {
 	}
 	if opts.EndpointWait <= 0 {
 		opts.EndpointWait = 15 * time.Minute
+	}
+	if opts.ConsistencyWait <= 0 {
+		opts.ConsistencyWait = DefaultConsistencyWait
 	}
 	if opts.LoopbackOnly {
 		for _, a := range []string{opts.BaseEndpoint, opts.IMDSEndpoint} {

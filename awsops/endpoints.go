@@ -288,11 +288,19 @@ func (c *Cloud) TaggedSecurityGroups(ctx context.Context, key, value string) ([]
 // WaitEndpoints polls until every endpoint is available, with one
 // DescribeVpcEndpoints per poll at the steady Poll cadence (no backoff: a
 // learner watches, and one call a second is a small share of EC2's
-// allowance); onPoll hears every poll's result. An endpoint that fails
-// ends the wait with an error naming AWS's reason.
-func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]Endpoint)) ([]Endpoint, error) {
+// allowance); onPoll hears every poll's result. created gives, by id, when
+// each endpoint was created: one EC2 does not list yet, created moments ago,
+// is pending (its reads lag its writes); one that fails, or is deleted or
+// being deleted (someone else's doing), ends the wait at once with an error
+// naming the reason.
+func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, created map[string]time.Time, onPoll func([]Endpoint)) ([]Endpoint, error) {
 	p := c.pacer()
 	deadline := time.Now().Add(c.opts.EndpointWait)
+	const op = "wait for the endpoints"
+	everSeen, youngAtStart := map[string]bool{}, map[string]bool{}
+	for _, id := range ids {
+		youngAtStart[id] = c.Young(created[id])
+	}
 	for {
 		eps, err := c.Endpoints(ctx, ids...)
 		if err != nil {
@@ -304,24 +312,36 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 		seen := map[string]bool{}
 		ready := true
 		for _, e := range eps {
-			seen[e.ID] = true
-			if e.Failed() {
+			seen[e.ID], everSeen[e.ID] = true, true
+			switch {
+			case e.Failed():
 				msg := fmt.Sprintf("endpoint %s (%s) is %s", e.ID, shortService(e.Service), e.State)
 				if e.LastError != "" {
 					msg += ": " + e.LastError
 				}
-				return eps, &problem.Error{Kind: problem.Invalid, Op: "wait for the endpoints", Message: msg, Code: "EndpointFailed",
+				return eps, &problem.Error{Kind: problem.Invalid, Op: op, Message: msg, Code: "EndpointFailed",
 					Fix: "run 'down' to remove it, check the reason above (subnet zone, VPC DNS attributes, quotas), then 'up' again"}
-			}
-			if !e.Available() {
+			case e.Gone() || SameState(e.State, StateDeleting):
+				return eps, &problem.Error{Kind: problem.NotFound, Op: op, Code: "EndpointDeleted",
+					Message: fmt.Sprintf("endpoint %s (%s) is %s: someone deleted it while the lab waited for it", e.ID, shortService(e.Service), e.State),
+					Fix:     "run 'up' again to create it anew (or 'down' to remove the rest)"}
+			case !e.Available():
 				ready = false
 			}
 		}
 		for _, id := range ids {
-			if !seen[id] {
-				return eps, problem.New(problem.NotFound, "wait for the endpoints", "endpoint "+id+" disappeared while we waited",
-					"someone deleted it: run 'up' again to recreate it")
+			if seen[id] {
+				continue
 			}
+			if !everSeen[id] && c.Young(created[id]) {
+				ready = false // not listed yet: EC2's reads lag its writes
+				continue
+			}
+			if !everSeen[id] && youngAtStart[id] {
+				return eps, c.stillUnknown(op, "endpoint "+id)
+			}
+			return eps, problem.New(problem.NotFound, op, "endpoint "+id+" disappeared while we waited",
+				"someone deleted it: run 'up' again to recreate it")
 		}
 		if ready {
 			return eps, nil
@@ -331,12 +351,12 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, onPoll func([]E
 			for _, e := range eps {
 				states = append(states, e.ID+" "+e.State)
 			}
-			return eps, &problem.Error{Kind: problem.Timeout, Op: "wait for the endpoints", Code: "EndpointsNotAvailable",
+			return eps, &problem.Error{Kind: problem.Timeout, Op: op, Code: "EndpointsNotAvailable",
 				Message: fmt.Sprintf("after %s not every endpoint is available: %s", c.opts.EndpointWait.Round(time.Second), strings.Join(states, ", ")),
 				Fix:     "AWS is slow to provision them: run 'up' again in a few minutes (it keeps what exists), or 'down' to remove them"}
 		}
 		if err := p.wait(ctx); err != nil {
-			return eps, classify("wait for the endpoints", err)
+			return eps, classify(op, err)
 		}
 	}
 }
@@ -466,33 +486,89 @@ func (c *Cloud) ModifyEndpointPolicy(ctx context.Context, id, policyJSON string)
 	return cmd, nil
 }
 
-// DeleteEndpoints deletes endpoints in one call. Endpoints already gone are
-// not errors. The per-endpoint failures AWS reports come back by id.
-func (c *Cloud) DeleteEndpoints(ctx context.Context, ids []string) (map[string]error, Command, error) {
+// EndpointFailure is one endpoint DeleteVpcEndpoints could not delete.
+type EndpointFailure struct {
+	ID  string
+	Err error
+}
+
+// Deletion is what DeleteVpcEndpoints answered for each endpoint.
+type Deletion struct {
+	// Failed lists every endpoint AWS reported in Unsuccessful for another
+	// reason than NotFound, in the order asked.
+	Failed []EndpointFailure
+	// Missing lists those it answered NotFound for: gone already, or
+	// created moments ago and not known to EC2's reads yet (the caller,
+	// who knows when it created them, decides).
+	Missing []string
+}
+
+// Err joins the failures into one error naming each endpoint, nil when
+// none failed.
+func (d Deletion) Err() error {
+	switch len(d.Failed) {
+	case 0:
+		return nil
+	case 1:
+		return d.Failed[0].Err
+	}
+	var msgs []string
+	kind, fix, code := problem.KindOf(d.Failed[0].Err), problem.FixOf(d.Failed[0].Err), problem.CodeOf(d.Failed[0].Err)
+	for _, f := range d.Failed {
+		msg := f.Err.Error()
+		if pe, ok := problem.As(f.Err); ok && pe.Message != "" {
+			msg = pe.Code + ": " + pe.Message
+		}
+		msgs = append(msgs, f.ID+" "+msg)
+		if problem.KindOf(f.Err) != kind {
+			kind = problem.Unknown
+		}
+		if problem.CodeOf(f.Err) != code {
+			code = "Unsuccessful"
+		}
+	}
+	return &problem.Error{Kind: kind, Op: "delete the endpoints", Code: code,
+		Message: fmt.Sprintf("AWS could not delete %d endpoints: %s", len(d.Failed), strings.Join(msgs, "; ")), Fix: fix}
+}
+
+// DeleteEndpoints deletes endpoints in one call. AWS answers for each
+// endpoint it could not delete in Unsuccessful: every one is reported,
+// NotFound apart (see Deletion).
+func (c *Cloud) DeleteEndpoints(ctx context.Context, ids []string) (Deletion, Command, error) {
 	cmd := awsCmd(c.region, append([]string{"ec2", "delete-vpc-endpoints", "--vpc-endpoint-ids"}, ids...)...)
+	var d Deletion
 	if len(ids) == 0 {
-		return nil, cmd, nil
+		return d, cmd, nil
 	}
 	out, err := c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: ids})
 	if err != nil {
-		if problem.KindOf(classify("", err)) == problem.NotFound {
-			return nil, cmd, nil
+		if Lagging(err) && len(ids) == 1 {
+			d.Missing = ids
+			return d, cmd, nil
 		}
-		return nil, cmd, classify("delete the endpoints", err)
+		return d, cmd, classify("delete the endpoints", err)
 	}
-	failed := map[string]error{}
+	byID := map[string]types.UnsuccessfulItem{}
 	for _, u := range out.Unsuccessful {
-		if u.Error == nil {
+		byID[aws.ToString(u.ResourceId)] = u
+	}
+	for _, id := range ids {
+		u, ok := byID[id]
+		if !ok || u.Error == nil {
 			continue
 		}
 		code, msg := aws.ToString(u.Error.Code), aws.ToString(u.Error.Message)
-		kind, fix := classifyCode(code)
-		if kind == problem.NotFound {
+		if strings.HasSuffix(code, ".NotFound") {
+			d.Missing = append(d.Missing, id)
 			continue
 		}
-		failed[aws.ToString(u.ResourceId)] = &problem.Error{Kind: kind, Op: "delete " + aws.ToString(u.ResourceId), Code: code, Message: msg, Fix: fix}
+		kind, fix := classifyCode(code)
+		if kind == problem.Unknown {
+			fix = "check " + id + " in the VPC console, then run 'down' again"
+		}
+		d.Failed = append(d.Failed, EndpointFailure{ID: id, Err: &problem.Error{Kind: kind, Op: "delete " + id, Code: code, Message: msg, Fix: fix}})
 	}
-	return failed, cmd, nil
+	return d, cmd, nil
 }
 
 // NetworkInterface is an elastic network interface.

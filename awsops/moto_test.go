@@ -172,7 +172,7 @@ func scenario(t *testing.T, cloud *awsops.Cloud, subnet, workspaceSG, account st
 			dups = append(dups, again.ID)
 		}
 	}
-	eps, err := cloud.WaitEndpoints(ctx, all, nil)
+	eps, err := cloud.WaitEndpoints(ctx, all, nil, nil)
 	if err != nil {
 		t.Fatalf("WaitEndpoints: %v", err)
 	}
@@ -235,11 +235,11 @@ func scenario(t *testing.T, cloud *awsops.Cloud, subnet, workspaceSG, account st
 	o.ListAllowed = list.Allowed
 
 	all = append(all, dups...)
-	failed, _, err := cloud.DeleteEndpoints(ctx, all)
+	del, _, err := cloud.DeleteEndpoints(ctx, all)
 	if err != nil {
 		t.Fatalf("DeleteEndpoints: %v", err)
 	}
-	o.DeleteFailures = len(failed)
+	o.DeleteFailures = len(del.Failed)
 	if err := cloud.WaitEndpointsReleased(ctx, all, nil, nil); err != nil {
 		t.Logf("WaitEndpointsReleased: %v", err)
 	} else {
@@ -252,10 +252,10 @@ func scenario(t *testing.T, cloud *awsops.Cloud, subnet, workspaceSG, account st
 		}
 	}
 	o.InterfacesReleased = cloud.WaitInterfacesReleased(ctx, g.ID, nil) == nil
-	_, err1 := cloud.RevokeIngress(ctx, g.ID, r1.ID)
-	_, err2 := cloud.RevokeIngress(ctx, g.ID, r1.ID)
+	_, err1 := cloud.RevokeIngress(ctx, g.ID, r1.ID, time.Time{})
+	_, err2 := cloud.RevokeIngress(ctx, g.ID, r1.ID, time.Time{})
 	o.RevokeTwiceFine = err1 == nil && err2 == nil
-	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, nil); err != nil {
+	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, time.Time{}, nil); err != nil {
 		t.Fatalf("DeleteSecurityGroup: %v", err)
 	}
 	exists, err := cloud.SecurityGroupExists(ctx, g.ID)

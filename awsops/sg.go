@@ -190,10 +190,15 @@ func (c *Cloud) AuthorizeIngress(ctx context.Context, groupID, sourceGroup strin
 	return r, cmd, nil
 }
 
-// RevokeIngress removes a rule by id; a rule or group already gone is fine.
-func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string) (Command, error) {
+// RevokeIngress removes a rule by id; a rule or group already gone is fine,
+// unless the group was created (at since) so recently that EC2's NotFound
+// may only mean its reads have not caught up: then it tries again.
+func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string, since time.Time) (Command, error) {
 	cmd := awsCmd(c.region, "ec2", "revoke-security-group-ingress", "--group-id", groupID, "--security-group-rule-ids", ruleID)
-	_, err := c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{ruleID}})
+	err := c.Settle(ctx, since, nil, func() error {
+		_, err := c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{ruleID}})
+		return err
+	})
 	if err != nil && problem.KindOf(classify("", err)) != problem.NotFound {
 		return cmd, classify("remove the ingress rule "+ruleID, err)
 	}
@@ -202,13 +207,18 @@ func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string) (Comm
 
 // DeleteSecurityGroup deletes a group, retrying at the poll cadence while EC2
 // answers DependencyViolation (an endpoint's network interfaces are still
-// being released). A group already gone is fine. onWait hears each retry.
-func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, onWait func(attempt int, wait time.Duration)) (Command, error) {
+// being released). A group already gone is fine, unless it was created (at
+// since) so recently that EC2's NotFound may only mean its reads have not
+// caught up. onWait hears each retry.
+func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, since time.Time, onWait func(attempt int, wait time.Duration)) (Command, error) {
 	cmd := awsCmd(c.region, "ec2", "delete-security-group", "--group-id", id)
 	deadline := time.Now().Add(c.opts.DependencyWait)
 	p := c.pacer()
 	for attempt := 1; ; attempt++ {
-		_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+		err := c.Settle(ctx, since, nil, func() error {
+			_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+			return err
+		})
 		if err == nil {
 			return cmd, nil
 		}

@@ -96,12 +96,19 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 	const s = StepEndpoints
 	svc := l.cloud.ServiceName(key)
 	want := endpointPolicy(key, string(st.Policy), st.PolicyTarget)
-	attempt := 0
 	if rec := st.Endpoints[key]; rec != nil {
-		attempt = rec.Attempt
 		eps, err := l.cloud.Endpoints(ctx, rec.ID)
 		if err != nil {
 			return err
+		}
+		if len(eps) == 0 && rec.Created && l.cloud.Young(rec.CreatedAt) {
+			// Created moments ago: EC2's reads have not caught up. It is
+			// there; creating another would make a second endpoint. The
+			// wait below sees it pending until EC2 lists it.
+			l.detail(s, "EC2 does not list the %s endpoint %s yet (created %s ago; its reads lag its writes): waiting for it, not creating another",
+				key, rec.ID, l.cfg.Now().Sub(rec.CreatedAt).Round(time.Second))
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: rec.ID, Name: key, State: ResPending, Since: rec.CreatedAt})
+			return l.setEnv(map[string]string{endpointVars[key]: rec.ID})
 		}
 		if len(eps) == 1 && !eps[0].Gone() && !eps[0].Failed() && !awsops.SameState(eps[0].State, awsops.StateDeleting) {
 			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: rec.ID, Name: key, State: EndpointState(eps[0].State)})
@@ -118,7 +125,6 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 				Fix:     "run 'down' to remove it, then 'up' again"}
 		}
 		l.detail(s, "the %s endpoint %s recorded earlier is gone; creating a new one", key, rec.ID)
-		attempt++
 	}
 	found, err := l.cloud.FindEndpoints(ctx, st.Workspace.VpcID, svc)
 	if err != nil {
@@ -128,7 +134,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 		switch {
 		case e.Tags[TagKey] == st.RunID:
 			// Ours, created before an interruption cut the record short.
-			if err := l.record(key, e, true, nil, attempt); err != nil {
+			if err := l.record(key, e, true, nil); err != nil {
 				return err
 			}
 			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: EndpointState(e.State)})
@@ -141,7 +147,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 		case key == EndpointS3 && containsStr(e.RouteTableIDs, st.Workspace.RouteTableID):
 			// A gateway endpoint for S3 already serves the route table; a
 			// second one would be refused. Use it, and leave it be.
-			if err := l.record(key, e, false, nil, attempt); err != nil {
+			if err := l.record(key, e, false, nil); err != nil {
 				return err
 			}
 			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: ResAdopted,
@@ -153,16 +159,19 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 					Message: fmt.Sprintf("%s already serves %s in %s with private DNS, and AWS allows only one", e.ID, key, st.Workspace.VpcID),
 					Fix:     "adopt it (pass --adopt, or choose adopt in the wizard): the lab applies its policy and restores the old one on teardown"}
 			}
-			return l.adopt(ctx, s, key, e, want, attempt)
+			return l.adopt(ctx, s, key, e, want)
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return stopped(err)
 	}
+	token, err := l.clientToken(key, false)
+	if err != nil {
+		return err
+	}
 	spec := awsops.EndpointSpec{
 		VpcID: st.Workspace.VpcID, Service: svc, Type: endpointType(key), Policy: want,
-		ClientToken: fmt.Sprintf("ecr-vpce-lab-%s-%s-%d", st.RunID, key, attempt),
-		Tags:        l.tags("ecr-vpce-lab " + key), Capture: endpointVars[key],
+		ClientToken: token, Tags: l.tags("ecr-vpce-lab " + key), Capture: endpointVars[key],
 	}
 	if spec.Type == awsops.Interface {
 		spec.SubnetIDs, spec.SecurityGroupIDs, spec.PrivateDNS = []string{st.Workspace.SubnetID}, []string{st.SecurityGroup.ID}, true
@@ -173,12 +182,31 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 	l.resource(s, ResourceEvent{Kind: KindEndpoint, Name: key, State: ResCreating, Since: since})
 	fctx, cancel := finish(ctx)
 	defer cancel()
-	e, cmd, err := l.cloud.CreateEndpoint(fctx, spec)
+	// Right after CreateSecurityGroup, EC2 may not know the group yet
+	// (InvalidGroup.NotFound); the same token makes the retry safe.
+	var e awsops.Endpoint
+	var cmd awsops.Command
+	create := func() error {
+		var err error
+		e, cmd, err = l.cloud.CreateEndpoint(fctx, spec)
+		return err
+	}
+	sg := st.SecurityGroup
+	err = l.cloud.Settle(fctx, sg.CreatedAt, l.onLag(s, sg.ID, sg.CreatedAt), create)
+	if spent := err == nil && (e.Gone() || awsops.SameState(e.State, awsops.StateDeleting)); spent || awsops.CodeOf(err) == "IdempotentParameterMismatch" {
+		// The token was used before, for other settings or for an
+		// endpoint deleted since (AWS may answer with that endpoint): a
+		// fresh one, saved first.
+		if spec.ClientToken, err = l.clientToken(key, true); err != nil {
+			return err
+		}
+		err = create()
+	}
 	l.command(s, cmd)
 	if err != nil {
 		return err
 	}
-	if err := l.record(key, e, true, nil, attempt); err != nil {
+	if err := l.record(key, e, true, nil); err != nil {
 		return err
 	}
 	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: EndpointState(e.State), Since: since})
@@ -194,8 +222,25 @@ func containsStr(xs []string, s string) bool {
 	return false
 }
 
-// record saves an endpoint in the state.
-func (l *Lab) record(key string, e awsops.Endpoint, created bool, original *string, attempt int) error {
+// clientToken returns the ClientToken of key's next create: the one saved
+// for a create not yet recorded (so a repeat returns the same endpoint),
+// or, when there is none or fresh is set, a new nonce, saved before it is
+// used.
+func (l *Lab) clientToken(key string, fresh bool) (string, error) {
+	if t := l.read().Tokens[key]; t != "" && !fresh {
+		return t, nil
+	}
+	t := "ecr-vpce-lab-" + l.read().RunID + "-" + key + "-" + newRunID()
+	return t, l.update(func(x *State) {
+		if x.Tokens == nil {
+			x.Tokens = map[string]string{}
+		}
+		x.Tokens[key] = t
+	})
+}
+
+// record saves an endpoint in the state (its create's token is spent).
+func (l *Lab) record(key string, e awsops.Endpoint, created bool, original *string) error {
 	return l.update(func(x *State) {
 		if x.Endpoints == nil {
 			x.Endpoints = map[string]*Record{}
@@ -205,15 +250,16 @@ func (l *Lab) record(key string, e awsops.Endpoint, created bool, original *stri
 			at = l.cfg.Now()
 		}
 		x.Endpoints[key] = &Record{ID: e.ID, Name: key, Service: e.Service, Type: e.Type, State: EndpointState(e.State), Created: created,
-			CreatedAt: at, AZs: max(len(e.SubnetIDs), 1), OriginalPolicy: original, Attempt: attempt}
+			CreatedAt: at, AZs: max(len(e.SubnetIDs), 1), OriginalPolicy: original}
+		delete(x.Tokens, key)
 	})
 }
 
 // adopt takes over an existing endpoint: its policy is remembered, to be
 // restored on teardown, and replaced by the lab's.
-func (l *Lab) adopt(ctx context.Context, s StepID, key string, e awsops.Endpoint, want string, attempt int) error {
+func (l *Lab) adopt(ctx context.Context, s StepID, key string, e awsops.Endpoint, want string) error {
 	orig := e.Policy
-	if err := l.record(key, e, false, &orig, attempt); err != nil {
+	if err := l.record(key, e, false, &orig); err != nil {
 		return err
 	}
 	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: ResAdopted,
@@ -256,12 +302,16 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 		}
 	}
 	last := map[string]ResourceState{}
+	created := map[string]time.Time{}
 	for _, k := range EndpointKeys {
 		if r := st.Endpoints[k]; r != nil {
 			last[r.ID] = r.State
+			if r.Created {
+				created[r.ID] = r.CreatedAt
+			}
 		}
 	}
-	eps, err := l.cloud.WaitEndpoints(ctx, ids, func(eps []awsops.Endpoint) {
+	eps, err := l.cloud.WaitEndpoints(ctx, ids, created, func(eps []awsops.Endpoint) {
 		for _, e := range eps {
 			if state := EndpointState(e.State); last[e.ID] != state {
 				last[e.ID] = state
@@ -469,7 +519,7 @@ func (l *Lab) AdoptEndpoint(ctx context.Context, id string) error {
 	} else {
 		want = e.Policy
 	}
-	return l.adopt(ctx, StepPreflight, key, e, want, 0)
+	return l.adopt(ctx, StepPreflight, key, e, want)
 }
 
 func (l *Lab) runDNS(ctx context.Context) error {

@@ -296,6 +296,14 @@ func (l *Lab) resource(s StepID, r ResourceEvent) {
 	l.emit(s, Event{Kind: EventResource, Resource: &r})
 }
 
+// onLag returns what tells the learner, on step s's lines, that EC2 does
+// not know what (created at since) yet and the call is tried again.
+func (l *Lab) onLag(s StepID, what string, since time.Time) func(error, time.Duration) {
+	return func(_ error, wait time.Duration) {
+		l.detail(s, "%s", awsops.LagNote(what, since, wait))
+	}
+}
+
 // tags returns the tags of a new resource.
 func (l *Lab) tags(name string) awsops.Tags {
 	return awsops.Tags{TagKey: l.read().RunID, "Name": name}

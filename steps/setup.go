@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
@@ -446,6 +447,13 @@ func (l *Lab) runSecurityGroup(ctx context.Context) error {
 			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResExists})
 			return l.setEnv(map[string]string{VarSecurityGroup: r.ID})
 		}
+		if r.Created && l.cloud.Young(r.CreatedAt) {
+			// Created moments ago: EC2's reads have not caught up. It is
+			// there; creating another would make a second group.
+			l.detail(s, "EC2 does not list %s yet (created %s ago; its reads lag its writes): keeping it", r.ID, l.cfg.Now().Sub(r.CreatedAt).Round(time.Second))
+			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResExists})
+			return l.setEnv(map[string]string{VarSecurityGroup: r.ID})
+		}
 		l.detail(s, "the security group %s recorded earlier is gone; creating it again", r.ID)
 	}
 	g, err := l.cloud.FindSecurityGroup(ctx, st.Workspace.VpcID, l.cfg.GroupName)
@@ -476,6 +484,13 @@ func (l *Lab) runSecurityGroup(ctx context.Context) error {
 	defer cancel()
 	g2, cmd, err := l.cloud.CreateSecurityGroup(fctx, st.Workspace.VpcID, l.cfg.GroupName, "Security group for ECR VPC Endpoints", l.tags(l.cfg.GroupName))
 	l.command(s, cmd)
+	if awsops.CodeOf(err) == "InvalidGroup.Duplicate" {
+		// EC2 knows the name but its reads did not list the group: one
+		// created moments ago (by an attempt cut short). Wait for the reads.
+		if g, ferr := l.findGroupSettled(fctx, st, since); ferr == nil && g != nil && g.Tags[TagKey] == st.RunID {
+			g2, err = *g, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -488,6 +503,20 @@ func (l *Lab) runSecurityGroup(ctx context.Context) error {
 	return l.setEnv(map[string]string{VarSecurityGroup: g2.ID})
 }
 
+// findGroupSettled looks the lab's group up by name until EC2's reads list
+// it (for at most the consistency window after since).
+func (l *Lab) findGroupSettled(ctx context.Context, st State, since time.Time) (*awsops.SecurityGroup, error) {
+	var g *awsops.SecurityGroup
+	err := l.cloud.Settle(ctx, since, l.onLag(StepSecurityGroup, l.cfg.GroupName, since), func() error {
+		var err error
+		if g, err = l.cloud.FindSecurityGroup(ctx, st.Workspace.VpcID, l.cfg.GroupName); err == nil && g == nil {
+			return &problem.Error{Kind: problem.NotFound, Code: "InvalidGroup.NotFound", Message: "not listed yet"}
+		}
+		return err
+	})
+	return g, err
+}
+
 func (l *Lab) checkSecurityGroup(ctx context.Context) (CheckResult, error) {
 	st := l.read()
 	if st.SecurityGroup == nil {
@@ -496,6 +525,9 @@ func (l *Lab) checkSecurityGroup(ctx context.Context) (CheckResult, error) {
 	ok, err := l.cloud.SecurityGroupExists(ctx, st.SecurityGroup.ID)
 	if err != nil {
 		return CheckResult{Message: err.Error()}, err
+	}
+	if !ok && st.SecurityGroup.Created && l.cloud.Young(st.SecurityGroup.CreatedAt) {
+		return CheckResult{OK: true, Message: st.SecurityGroup.ID + " was created moments ago; EC2 does not list it yet"}, nil
 	}
 	if !ok {
 		return CheckResult{Message: st.SecurityGroup.ID + " no longer exists"}, nil
@@ -549,7 +581,14 @@ func (l *Lab) runIngress(ctx context.Context) error {
 	since := l.cfg.Now()
 	fctx, cancel := finish(ctx)
 	defer cancel()
-	rule, cmd, err := l.cloud.AuthorizeIngress(fctx, sg, src, l.tags("ECR_VPCE_SG tcp/443"))
+	// Right after CreateSecurityGroup, EC2 may not know the group yet.
+	var rule awsops.Rule
+	var cmd awsops.Command
+	err = l.cloud.Settle(fctx, st.SecurityGroup.CreatedAt, l.onLag(s, sg, st.SecurityGroup.CreatedAt), func() error {
+		var err error
+		rule, cmd, err = l.cloud.AuthorizeIngress(fctx, sg, src, l.tags("ECR_VPCE_SG tcp/443"))
+		return err
+	})
 	l.command(s, cmd)
 	if err != nil {
 		return err
@@ -587,7 +626,7 @@ func (l *Lab) undoIngress(ctx context.Context) error {
 		fctx, cancel := finish(ctx)
 		defer cancel()
 		l.resource(StepIngress, ResourceEvent{Kind: KindIngressRule, ID: st.Rule.ID, State: ResDeleting, Since: l.cfg.Now()})
-		cmd, err := l.cloud.RevokeIngress(fctx, st.SecurityGroup.ID, st.Rule.ID)
+		cmd, err := l.cloud.RevokeIngress(fctx, st.SecurityGroup.ID, st.Rule.ID, st.SecurityGroup.CreatedAt)
 		l.command(StepIngress, cmd)
 		if err != nil {
 			return err

@@ -42,7 +42,8 @@ type Record struct {
 	AZs int `json:"azs,omitempty"`
 	// OriginalPolicy of an adopted endpoint, restored on teardown.
 	OriginalPolicy *string `json:"originalPolicy,omitempty"`
-	// Attempt numbers re-creations, so each gets a fresh ClientToken.
+	// Attempt numbered re-creations in earlier releases (their ClientToken);
+	// see State.Tokens.
 	Attempt int `json:"attempt,omitempty"`
 }
 
@@ -67,6 +68,13 @@ type State struct {
 	SecurityGroup *Record            `json:"securityGroup,omitempty"`
 	Rule          *Record            `json:"ingressRule,omitempty"`
 	Endpoints     map[string]*Record `json:"endpoints,omitempty"` // keyed by ecr.dkr, ecr.api, s3
+	// Tokens are the ClientTokens of endpoint creates not yet recorded,
+	// by endpoint key: a fresh nonce is saved before each create, so a
+	// create interrupted before its endpoint was recorded is repeated with
+	// the same token (and AWS returns the same endpoint), while a create
+	// after a teardown never reuses the token of a deleted endpoint.
+	// [https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html; research I.3]
+	Tokens map[string]string `json:"clientTokens,omitempty"`
 
 	// Policy is the endpoint policy in force (canonical JSON); PolicyTarget
 	// says which endpoints carry it (both or dkr).
@@ -114,7 +122,7 @@ func (s State) clone() State {
 
 // HasResources reports whether the state records anything in AWS.
 func (s State) HasResources() bool {
-	return s.SecurityGroup != nil || s.Rule != nil || len(s.Endpoints) > 0 || len(s.PushedTags) > 0
+	return s.SecurityGroup != nil || s.Rule != nil || len(s.Endpoints) > 0 || len(s.PushedTags) > 0 || len(s.Tokens) > 0
 }
 
 // Store keeps the state file of one mode in a directory.

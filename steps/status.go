@@ -62,7 +62,11 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return out, err
 		}
-		out.Resources = append(out.Resources, ResourceStatus{Kind: KindSecurityGroup, ID: sg.ID, Name: sg.Name, State: existsWord(ok), Created: sg.Created})
+		rs := ResourceStatus{Kind: KindSecurityGroup, ID: sg.ID, Name: sg.Name, State: existsWord(ok), Created: sg.Created}
+		if !ok && sg.Created && l.cloud.Young(sg.CreatedAt) {
+			rs.State, rs.Detail = ResPending, notListedYet
+		}
+		out.Resources = append(out.Resources, rs)
 		if r := st.Rule; r != nil {
 			state := ResGone
 			if ok {
@@ -100,6 +104,8 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 			if e.LastError != "" {
 				rs.Detail = e.LastError
 			}
+		} else if r.Created && l.cloud.Young(r.CreatedAt) {
+			rs.State, rs.Detail = ResPending, notListedYet
 		}
 		out.Resources = append(out.Resources, rs)
 	}
@@ -142,13 +148,17 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	costState := st
 	costState.Endpoints = map[string]*Record{}
 	for k, r := range st.Endpoints {
-		if e, ok := live[r.ID]; ok && !e.Gone() {
+		if e, ok := live[r.ID]; ok && !e.Gone() || !ok && r.Created && l.cloud.Young(r.CreatedAt) {
 			costState.Endpoints[k] = r
 		}
 	}
 	out.Cost = CostOf(costState, l.cfg.Now())
 	return out, nil
 }
+
+// notListedYet explains a resource the lab created moments ago that EC2's
+// reads do not list yet.
+const notListedYet = "created moments ago: EC2 does not list it yet (its reads lag its writes)"
 
 func existsWord(ok bool) ResourceState {
 	if ok {

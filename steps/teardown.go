@@ -132,7 +132,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		if r := st.Rule; r != nil && r.Created {
 			fctx, cancel := finish(ctx)
 			l.resource(s, ResourceEvent{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: ResDeleting, Since: l.cfg.Now()})
-			cmd, err := l.cloud.RevokeIngress(fctx, sg.ID, r.ID)
+			cmd, err := l.cloud.RevokeIngress(fctx, sg.ID, r.ID, sg.CreatedAt)
 			cancel()
 			l.command(s, cmd)
 			if err != nil {
@@ -229,20 +229,14 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	l.saved = max(l.saved, seq)
 	l.saveMu.Unlock()
 	l.publish(fresh)
-	// 6. Nothing left?
-	leftEPs, err := l.cloud.TaggedEndpoints(ctx, TagKey, tagValue)
-	if err != nil {
+	// 6. Nothing left? What was deleted moments ago may still be listed
+	// for a few seconds (EC2's reads lag its writes): ask again meanwhile.
+	deleted := map[string]bool{}
+	for _, d := range rep.Deleted {
+		deleted[d.ID] = true
+	}
+	if rep.Left, err = l.leftovers(ctx, tagValue, deleted, l.cfg.Now()); err != nil {
 		return rep, err
-	}
-	leftSGs, err := l.cloud.TaggedSecurityGroups(ctx, TagKey, tagValue)
-	if err != nil {
-		return rep, err
-	}
-	for _, e := range leftEPs {
-		rep.Left = append(rep.Left, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: awsops.ShortService(e.Service), State: EndpointState(e.State)})
-	}
-	for _, g := range leftSGs {
-		rep.Left = append(rep.Left, ResourceEvent{Kind: KindSecurityGroup, ID: g.ID, Name: g.Name, State: ResExists})
 	}
 	scope := TagKey + "=" + rep.RunID
 	if opts.All {
@@ -265,6 +259,41 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	}
 
 	return rep, nil
+}
+
+// leftovers lists the endpoints and security groups still tagged
+// tagValue; while every one listed is one this teardown deleted (at since,
+// or after), it asks again until EC2's reads catch up.
+func (l *Lab) leftovers(ctx context.Context, tagValue string, deleted map[string]bool, since time.Time) ([]ResourceEvent, error) {
+	var left []ResourceEvent
+	err := l.cloud.Settle(ctx, since, nil, func() error {
+		left = left[:0]
+		eps, err := l.cloud.TaggedEndpoints(ctx, TagKey, tagValue)
+		if err != nil {
+			return err
+		}
+		sgs, err := l.cloud.TaggedSecurityGroups(ctx, TagKey, tagValue)
+		if err != nil {
+			return err
+		}
+		lagging := true
+		for _, e := range eps {
+			left = append(left, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: awsops.ShortService(e.Service), State: EndpointState(e.State)})
+			lagging = lagging && deleted[e.ID]
+		}
+		for _, g := range sgs {
+			left = append(left, ResourceEvent{Kind: KindSecurityGroup, ID: g.ID, Name: g.Name, State: ResExists})
+			lagging = lagging && deleted[g.ID]
+		}
+		if len(left) > 0 && lagging {
+			return &problem.Error{Kind: problem.NotFound, Code: "Deleted.NotFound", Message: "still listed moments after its deletion"}
+		}
+		return nil
+	})
+	if err != nil && !awsops.Lagging(err) {
+		return nil, err
+	}
+	return append([]ResourceEvent{}, left...), nil
 }
 
 func (l *Lab) isLoaded() bool {
@@ -391,16 +420,35 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 	for _, id := range ids {
 		sub(id, ResDeleting, "")
 	}
+	created := map[string]time.Time{}
+	for _, r := range st.Endpoints {
+		if r.Created {
+			created[r.ID] = r.CreatedAt
+		}
+	}
 	fctx, cancel := finish(ctx)
-	failed, cmd, err := l.cloud.DeleteEndpoints(fctx, ids)
-	cancel()
+	del, cmd, err := l.cloud.DeleteEndpoints(fctx, ids)
 	l.command(s, cmd)
+	if err == nil {
+		err = l.deleteUnknown(fctx, s, &del, created)
+	}
+	cancel()
 	if err != nil {
 		return err
 	}
-	for id, ferr := range failed {
-		sub(id, ResFailed, ferr.Error())
-		return ferr
+	// Every endpoint AWS could not delete, each on its line.
+	for _, f := range del.Failed {
+		sub(f.ID, ResFailed, problem.FixOf(f.Err))
+	}
+	if err := del.Err(); err != nil {
+		return err
+	}
+	// The tokens of creates cut short name endpoints now deleted: a later
+	// create must not reuse them.
+	if len(l.read().Tokens) > 0 {
+		if err := l.update(func(x *State) { x.Tokens = nil }); err != nil {
+			return err
+		}
 	}
 	var saveErr error
 	markGone := func(id string) {
@@ -457,6 +505,34 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 		group.done()
 	}
 	return saveErr
+}
+
+// deleteUnknown deletes again, until EC2 knows them, the endpoints it
+// answered NotFound for that the lab created moments ago (its reads lag its
+// writes; taking the NotFound for "already gone" would leave them
+// running). Their failures join d's.
+func (l *Lab) deleteUnknown(ctx context.Context, s StepID, d *awsops.Deletion, created map[string]time.Time) error {
+	for _, id := range d.Missing {
+		since := created[id]
+		if !l.cloud.Young(since) {
+			continue // gone already
+		}
+		err := l.cloud.Settle(ctx, since, l.onLag(s, id, since), func() error {
+			again, _, err := l.cloud.DeleteEndpoints(ctx, []string{id})
+			switch {
+			case err != nil:
+				return err
+			case len(again.Missing) > 0:
+				return &problem.Error{Kind: problem.NotFound, Op: "delete " + id, Code: "InvalidVpcEndpointId.NotFound", Message: "not known to EC2 yet"}
+			}
+			d.Failed = append(d.Failed, again.Failed...)
+			return nil
+		})
+		if err != nil && !awsops.Lagging(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 func order(key string) int {
@@ -536,7 +612,7 @@ func (w *groupWaiting) done() {
 func (l *Lab) deleteGroup(ctx context.Context, s StepID, r *Record) error {
 	since := l.cfg.Now()
 	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResDeleting, Since: since})
-	cmd, err := l.cloud.DeleteSecurityGroup(ctx, r.ID, func(attempt int, wait time.Duration) {
+	cmd, err := l.cloud.DeleteSecurityGroup(ctx, r.ID, r.CreatedAt, func(attempt int, wait time.Duration) {
 		l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResWaiting, Since: since,
 			Detail: fmt.Sprintf("DependencyViolation: network interfaces still attached; retrying in %s", wait.Round(100*time.Millisecond))})
 	})

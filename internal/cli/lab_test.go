@@ -294,8 +294,10 @@ func TestUpInterrupted(t *testing.T) {
 	// What was created is on record and still pending; down removes it
 	// (resuming is TestInterruptedUpResumes in steps: here the endpoints
 	// would take their realistic 20 s).
+	// (The s3 gateway is available at once, but may not be listed yet:
+	// EC2's reads lag its writes for a few seconds, and it shows pending.)
 	code, o, e := lab(t, "status", "--sandbox")
-	if code != 0 || strings.Count(o, "pending (created)") != 2 {
+	if n := strings.Count(o, "pending (created)"); code != 0 || n < 2 || n > 3 {
 		t.Fatalf("status after the interruption: exit %d\n%s\n%s", code, o, e)
 	}
 	if code, o, e := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {

@@ -1,0 +1,77 @@
+package awsops
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"ecr-vpce-lab/internal/problem"
+)
+
+// EC2 is eventually consistent: "if you run a command to modify or describe
+// the resource that you just created, its ID might not have propagated
+// throughout the system, and you will get an error responding that the
+// resource does not exist." AWS's advice is to retry with an exponential
+// backoff, "starting with a couple of seconds of wait time, and increasing
+// gradually up to a few minutes" (older wording: up to about five minutes).
+// https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
+// (research I.1). The lab does so for the IDs it created moments ago, and
+// only for those: a NotFound for anything older means what it says.
+
+// DefaultConsistencyWait is how long after creating a resource the lab
+// takes EC2's NotFound for it as reads that have not caught up yet.
+const DefaultConsistencyWait = 5 * time.Minute
+
+// maxLagBackoff caps the wait between two tries of a call EC2 answered
+// NotFound for a resource created moments ago.
+const maxLagBackoff = 8 * time.Second
+
+// Lagging reports whether err is EC2's NotFound for a resource (the
+// answer reads give while a new ID propagates): InvalidGroup.NotFound,
+// InvalidVpcEndpointId.NotFound and the like, never a malformed ID.
+func Lagging(err error) bool {
+	return strings.HasSuffix(CodeOf(err), ".NotFound")
+}
+
+// Young reports whether a resource created at since may still be unknown
+// to EC2's reads.
+func (c *Cloud) Young(since time.Time) bool {
+	return !since.IsZero() && time.Since(since) < c.opts.ConsistencyWait
+}
+
+// Settle runs call, and runs it again with a growing wait (from the poll
+// cadence, doubling, up to 8 s) while it fails with EC2's NotFound and the
+// resource it names was created less than ConsistencyWait before since.
+// onLag, when set, hears each wait. The last error is returned as it came.
+func (c *Cloud) Settle(ctx context.Context, since time.Time, onLag func(err error, wait time.Duration), call func() error) error {
+	wait := c.opts.Poll
+	for {
+		err := call()
+		if err == nil || !Lagging(err) || !c.Young(since) || time.Since(since)+wait > c.opts.ConsistencyWait {
+			return err
+		}
+		if onLag != nil {
+			onLag(err, wait)
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return classify("wait for EC2 to know what was just created", serr)
+		}
+		wait = min(2*wait, maxLagBackoff)
+	}
+}
+
+// LagNote says, in a sentence, that EC2 does not know something created
+// moments ago yet; for progress lines.
+func LagNote(what string, since time.Time, wait time.Duration) string {
+	return fmt.Sprintf("EC2 does not know %s yet (created %s ago; its reads lag its writes for a few seconds): trying again in %s",
+		what, time.Since(since).Round(time.Second), wait.Round(100*time.Millisecond))
+}
+
+// stillUnknown is the error for a resource created moments ago that EC2
+// has not come to know within ConsistencyWait.
+func (c *Cloud) stillUnknown(op, what string) error {
+	return problem.New(problem.NotFound, op,
+		fmt.Sprintf("%s was created, but EC2 still does not know it after %s", what, c.opts.ConsistencyWait.Round(time.Second)),
+		"check in the VPC console whether it exists; run the command again (the lab will not create it twice), or 'down' to remove it")
+}

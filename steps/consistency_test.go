@@ -1,0 +1,129 @@
+package steps_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// creates counts the successful calls of an EC2 action the sandbox served.
+func (f *fixture) creates(action string) int {
+	n := 0
+	for _, c := range f.sb.Calls() {
+		if c.Action == action && c.ErrorCode == "" && !c.DryRun {
+			n++
+		}
+	}
+	return n
+}
+
+// TestReadsLagWrites: EC2's reads lag its writes (the sandbox's ReadLag):
+// the ingress rule right after the group, the endpoints right after it,
+// the wait right after the creates, the deletes right after them and the
+// final "nothing left" all meet NotFound for what was created (or still
+// find what was deleted) moments ago. The lab retries, creates one of
+// each, and leaves nothing.
+func TestReadsLagWrites(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: 400 * time.Millisecond, Seed: 3}}, steps.Config{}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	if _, err := f.lab.Tests(ctx); err != nil {
+		t.Fatalf("Tests: %v", err)
+	}
+	// Down at once: the group was created moments ago, and is deleted
+	// moments before the check that nothing is left.
+	rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{})
+	if err != nil {
+		t.Fatalf("Teardown: %v (left %+v)", err, rep.Left)
+	}
+	if n := f.creates("CreateVpcEndpoint"); n != 3 {
+		t.Errorf("%d endpoints created; want one of each", n)
+	}
+	if n := f.creates("CreateSecurityGroup"); n != 1 {
+		t.Errorf("%d security groups created; want one", n)
+	}
+	lagged := 0
+	for _, c := range f.sb.Calls() {
+		if strings.HasSuffix(c.ErrorCode, ".NotFound") {
+			lagged++
+		}
+	}
+	if lagged == 0 {
+		t.Error("no call met a NotFound: the sandbox's read lag did not show")
+	}
+	var noted bool
+	for _, e := range f.all() {
+		noted = noted || e.Kind == steps.EventDetail && strings.Contains(e.Message, "its reads lag its writes")
+	}
+	if !noted {
+		t.Error("the learner was never told that EC2 had not caught up yet")
+	}
+}
+
+// TestQuickRerunKeepsTheEndpoints: up stopped right after the endpoints
+// were created, and run again at once, finds EC2 not listing them yet: it
+// waits for them instead of creating a second of each.
+func TestQuickRerunKeepsTheEndpoints(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: time.Second, EndpointAvailable: 1500 * time.Millisecond, Seed: 5}}, steps.Config{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	recorded := 0
+	f.onEv = func(e steps.Event) {
+		if e.Kind == steps.EventResource && e.Resource.Kind == steps.KindEndpoint && e.Resource.ID != "" && e.Resource.State != steps.ResCreating {
+			if recorded++; recorded == 3 {
+				cancel()
+			}
+		}
+	}
+	err := f.lab.Up(ctx)
+	if problem.KindOf(err) != problem.Canceled {
+		t.Fatalf("first up: %v; want it stopped", err)
+	}
+	f.onEv = nil
+	if err := f.lab.Up(context.Background()); err != nil {
+		t.Fatalf("up again at once: %v", err)
+	}
+	if n := f.creates("CreateVpcEndpoint"); n != 3 {
+		t.Errorf("%d endpoints created; want one of each", n)
+	}
+	if n := f.countEndpoints(f.sb.Workspace().VpcID); n != 3 {
+		t.Errorf("%d endpoints in the VPC; want 3", n)
+	}
+}
+
+// TestWaitFailsAtOnceOnADeletedEndpoint: an endpoint deleted by someone
+// while the lab waits for it ends the wait at once, not after the fifteen
+// minutes the wait allows.
+func TestWaitFailsAtOnceOnADeletedEndpoint(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointAvailable: 30 * time.Second, EndpointDelete: 2 * time.Second, ENIRelease: 2 * time.Second}}, steps.Config{},
+		func(o *awsops.Options) { o.EndpointWait = 20 * time.Second })
+	ctx := context.Background()
+	if err := f.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy); err != nil {
+		t.Fatal(err)
+	}
+	f.onEv = func(e steps.Event) {
+		if e.Kind == steps.EventResource && e.Resource.Kind == steps.KindEndpoint && e.Resource.Name == steps.EndpointAPI && e.Resource.ID != "" {
+			go func() { _, _, _ = f.cloud.DeleteEndpoints(context.Background(), []string{e.Resource.ID}) }()
+		}
+	}
+	start := time.Now()
+	err := f.lab.Run(ctx, steps.StepEndpoints)
+	if took := time.Since(start); err == nil || took > 10*time.Second {
+		t.Fatalf("the wait ended after %s with %v; want an error at once", took, err)
+	}
+	if code := problem.CodeOf(err); code != "EndpointDeleted" {
+		t.Errorf("error %v (code %q); want EndpointDeleted", err, code)
+	}
+	var se *steps.StepError
+	if !errors.As(err, &se) || !strings.Contains(se.Fix, "'up' again") {
+		t.Errorf("fix %q", se.Fix)
+	}
+}
