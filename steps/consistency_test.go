@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
@@ -125,5 +128,38 @@ func TestWaitFailsAtOnceOnADeletedEndpoint(t *testing.T) {
 	var se *steps.StepError
 	if !errors.As(err, &se) || !strings.Contains(se.Fix, "'up' again") {
 		t.Errorf("fix %q", se.Fix)
+	}
+}
+
+// TestUpAfterAFailedDownUsesFreshTokens: a 'down' that deleted the
+// endpoints but failed on the group leaves the state behind; the next 'up'
+// creates the endpoints anew, never with a ClientToken of a deleted one
+// (AWS would answer with the deleted endpoint, or IdempotentParameterMismatch).
+func TestUpAfterAFailedDownUsesFreshTokens(t *testing.T) {
+	var refuse atomic.Bool
+	sbo := sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
+		if refuse.Load() && r.Action == "DeleteSecurityGroup" {
+			return &sandbox.APIError{Status: 500, Code: "InternalError", Message: "An internal error has occurred."}
+		}
+		return nil
+	}}}
+	f := newFixture(t, sbo, steps.Config{}, func(o *awsops.Options) { o.Config.Retryer = func() aws.Retryer { return aws.NopRetryer{} } })
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	refuse.Store(true)
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err == nil {
+		t.Fatal("Teardown succeeded; want it to fail on the group")
+	}
+	refuse.Store(false)
+	if st := f.lab.State(); len(st.Endpoints) != 0 || st.SecurityGroup == nil {
+		t.Fatalf("after the failed down: %+v", st)
+	}
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up after the failed down: %v", err)
+	}
+	if n := f.countEndpoints(f.sb.Workspace().VpcID); n != 3 {
+		t.Fatalf("%d endpoints; want 3", n)
 	}
 }
