@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/sandbox"
@@ -139,11 +137,11 @@ func TestUpAfterAFailedDownUsesFreshTokens(t *testing.T) {
 	var refuse atomic.Bool
 	sbo := sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
 		if refuse.Load() && r.Action == "DeleteSecurityGroup" {
-			return &sandbox.APIError{Status: 500, Code: "InternalError", Message: "An internal error has occurred."}
+			return &sandbox.APIError{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation."}
 		}
 		return nil
 	}}}
-	f := newFixture(t, sbo, steps.Config{}, func(o *awsops.Options) { o.Config.Retryer = func() aws.Retryer { return aws.NopRetryer{} } })
+	f := newFixture(t, sbo, steps.Config{}, nil)
 	ctx := context.Background()
 	if err := f.lab.Up(ctx); err != nil {
 		t.Fatalf("Up: %v", err)
