@@ -119,7 +119,7 @@ func TestGuardRefusesNonLoopback(t *testing.T) {
 	if problem.KindOf(err) != problem.Network || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("push to a non-loopback registry: kind %s: %v", problem.KindOf(err), err)
 	}
-	_, err = cloud.LookupHost(ctx, "api.ecr.us-west-2.amazonaws.com", awsops.Workspace{})
+	_, err = cloud.LookupHost(ctx, "api.ecr.us-west-2.amazonaws.com", awsops.Privacy{})
 	if problem.KindOf(err) != problem.Network {
 		t.Errorf("DNS to a non-loopback server: kind %s: %v", problem.KindOf(err), err)
 	}
@@ -607,21 +607,21 @@ func TestDNSLookups(t *testing.T) {
 	}
 	d.Set(hosts[0], "52.94.1.10")
 	d.Set(hosts[1], "10.0.0.21")
-	l0, err := cloud.LookupHost(ctx, hosts[0], ws)
+	l0, err := cloud.LookupHost(ctx, hosts[0], awsops.Privacy{VPC: ws})
 	if err != nil || l0.Private() || len(l0.Addresses) != 1 || l0.Addresses[0].Private {
 		t.Fatalf("public lookup %+v %v", l0, err)
 	}
-	l1, _ := cloud.LookupHost(ctx, hosts[1], ws)
+	l1, _ := cloud.LookupHost(ctx, hosts[1], awsops.Privacy{VPC: ws})
 	if !l1.Private() {
 		t.Fatalf("private lookup %+v", l1)
 	}
-	lx, err := cloud.LookupHost(ctx, "nothing.example", ws)
+	lx, err := cloud.LookupHost(ctx, "nothing.example", awsops.Privacy{VPC: ws})
 	if err != nil || lx.Err == "" || lx.Private() {
 		t.Fatalf("NXDOMAIN lookup %+v %v", lx, err)
 	}
 	// WatchDNS: public at first, private after a switch.
 	rounds := 0
-	_, err = cloud.WatchDNS(ctx, hosts, ws, 5*time.Second, func(r []awsops.Lookup, next time.Duration) {
+	_, err = cloud.WatchDNS(ctx, hosts, func(string) awsops.Privacy { return awsops.Privacy{VPC: ws} }, 5*time.Second, func(r []awsops.Lookup, next time.Duration) {
 		rounds++
 		if rounds == 3 {
 			d.Set(hosts[0], "10.0.0.20")
@@ -632,7 +632,7 @@ func TestDNSLookups(t *testing.T) {
 	}
 	// A deadline that passes gives the reasons to check.
 	d.Set(hosts[0], "52.94.1.10")
-	_, err = cloud.WatchDNS(ctx, hosts, ws, 20*time.Millisecond, nil)
+	_, err = cloud.WatchDNS(ctx, hosts, func(string) awsops.Privacy { return awsops.Privacy{VPC: ws} }, 20*time.Millisecond, nil)
 	if problem.KindOf(err) != problem.Timeout || !strings.Contains(problem.FixOf(err), "enableDnsHostnames") {
 		t.Fatalf("WatchDNS deadline: %v / %s", err, problem.FixOf(err))
 	}

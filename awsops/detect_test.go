@@ -66,6 +66,7 @@ func TestDetectEveryWorld(t *testing.T) {
 		{sandbox.WorldCloudShellVPC, awsops.EnvCloudShellVPC, "tagged ManagedByCloudShell", "container credentials"},
 		{sandbox.WorldCloudShell, awsops.EnvCloudShell, "no network interface with address 10.132.50.112", "container credentials"},
 		{sandbox.WorldLaptop, awsops.EnvLaptop, "no instance metadata service", "a profile's keys in "},
+		{sandbox.WorldSecondaryCIDR, awsops.EnvCloud9, "C9_USER is set", "the instance role"},
 	}
 	for _, c := range cases {
 		t.Run(c.world, func(t *testing.T) {

@@ -15,9 +15,11 @@ import (
 // Address is one address a name resolved to.
 type Address struct {
 	IP string `json:"ip"`
-	// Private is set when the address lies in the workspace VPC's CIDR: an
-	// endpoint's network interface.
+	// Private is set when the address is the endpoint's (see Privacy).
 	Private bool `json:"private"`
+	// InVPC is set when it lies in one of the VPC's CIDR blocks, the
+	// endpoint's or not.
+	InVPC bool `json:"inVpc,omitempty"`
 }
 
 // Lookup is one DNS lookup of a host name.
@@ -49,9 +51,9 @@ func (c *Cloud) LabHosts(account string) []string {
 }
 
 // LookupHost resolves host's IPv4 addresses and classifies each as private
-// (inside vpcCIDR) or public. Failures are reported in the Lookup, not as
-// an error, except when ctx ends.
-func (c *Cloud) LookupHost(ctx context.Context, host string, ws Workspace) (Lookup, error) {
+// (the endpoint's, see Privacy) or not. Failures are reported in the
+// Lookup, not as an error, except when ctx ends.
+func (c *Cloud) LookupHost(ctx context.Context, host string, pv Privacy) (Lookup, error) {
 	start := time.Now()
 	l := Lookup{Name: host, Addresses: []Address{}}
 	ips, err := c.resolve(ctx, host)
@@ -73,7 +75,7 @@ func (c *Cloud) LookupHost(ctx context.Context, host string, ws Workspace) (Look
 	}
 	sort.Strings(ips)
 	for _, ip := range ips {
-		l.Addresses = append(l.Addresses, Address{IP: ip, Private: ws.InVPC(ip)})
+		l.Addresses = append(l.Addresses, Address{IP: ip, Private: pv.Private(ip), InVPC: pv.VPC.InVPC(ip)})
 	}
 	c.note("dns", "A "+host, start, err, code)
 	return l, nil
@@ -132,18 +134,19 @@ func (c *Cloud) resolve(ctx context.Context, host string) ([]string, error) {
 	return out, nil
 }
 
-// WatchDNS looks both lab host names up until each resolves only to private
-// addresses or timeout passes, polling with the Cloud's backoff; onPoll
-// hears every round. It returns the last round; the error is a
-// problem.Timeout with the reasons to check when the deadline passes.
-func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, ws Workspace, timeout time.Duration, onPoll func([]Lookup, time.Duration)) ([]Lookup, error) {
+// WatchDNS looks the lab's host names up until each resolves only to its
+// endpoint's addresses (privacy gives, per name, what counts as private)
+// or timeout passes, polling at the steady cadence; onPoll hears every
+// round. It returns the last round; the error is a problem.Timeout with
+// the reasons to check when the deadline passes.
+func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, privacy func(host string) Privacy, timeout time.Duration, onPoll func([]Lookup, time.Duration)) ([]Lookup, error) {
 	deadline := time.Now().Add(timeout)
 	p := c.pacer()
 	for {
 		var round []Lookup
 		done := true
 		for _, h := range hosts {
-			l, err := c.LookupHost(ctx, h, ws)
+			l, err := c.LookupHost(ctx, h, privacy(h))
 			if err != nil {
 				return round, err
 			}
@@ -163,10 +166,18 @@ func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, ws Workspace, time
 			return round, nil
 		}
 		if next == 0 {
-			return round, &problem.Error{Kind: problem.Timeout, Op: "wait for private DNS", Code: "DNSNotPrivate",
-				Message: fmt.Sprintf("the ECR host names still resolve to public addresses after %s", timeout.Round(time.Second)),
-				Fix: "check that the VPC has enableDnsSupport and enableDnsHostnames on, that its DHCP options use AmazonProvidedDNS, " +
-					"and that no other private hosted zone covers amazonaws.com; then run 'up' again"}
+			msg := fmt.Sprintf("the ECR host names still resolve to public addresses after %s", timeout.Round(time.Second))
+			fix := "check that the VPC has enableDnsSupport and enableDnsHostnames on, that its DHCP options use AmazonProvidedDNS, " +
+				"and that no other private hosted zone covers amazonaws.com; then run 'up' again"
+			for _, l := range round {
+				for _, a := range l.Addresses {
+					if a.InVPC && !a.Private {
+						msg = fmt.Sprintf("%s resolves to %s, an address of the VPC but not the endpoint's, after %s", l.Name, a.IP, timeout.Round(time.Second))
+						fix = "another endpoint or a private hosted zone answers for " + l.Name + ": remove it (or adopt that endpoint with --adopt), then run 'up' again"
+					}
+				}
+			}
+			return round, &problem.Error{Kind: problem.Timeout, Op: "wait for private DNS", Code: "DNSNotPrivate", Message: msg, Fix: fix}
 		}
 		if err := p.wait(ctx); err != nil {
 			return round, classify("wait for private DNS", err)

@@ -7,8 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
 // GuardError is a connection the loopback-only dial guard refused.
@@ -60,3 +63,15 @@ func newTransport(loopbackOnly bool) *http.Transport {
 
 // asGuard finds a GuardError in err's chain.
 func asGuard(err error, target **GuardError) bool { return errors.As(err, target) }
+
+// ProxyFor returns the proxy that the environment (HTTPS_PROXY, NO_PROXY
+// and their lower-case forms, read afresh) sends HTTPS requests for host
+// through, "" when none: requests through a proxy leave from it, not
+// through the VPC's endpoints, so no endpoint policy applies to them.
+func ProxyFor(host string) string {
+	u, err := httpproxy.FromEnvironment().ProxyFunc()(&url.URL{Scheme: "https", Host: host})
+	if err != nil || u == nil {
+		return ""
+	}
+	return u.Redacted()
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,8 +32,11 @@ type Workspace struct {
 	PrivateIP string `json:"privateIp,omitempty"`
 	VpcID     string `json:"vpcId"`
 	VpcCIDR   string `json:"vpcCidr"`
-	SubnetID  string `json:"subnetId"`
-	AZ        string `json:"availabilityZone"`
+	// VpcCIDRs are all the VPC's IPv4 CIDR blocks, the primary one first:
+	// a subnet may lie in a secondary block.
+	VpcCIDRs []string `json:"vpcCidrs,omitempty"`
+	SubnetID string   `json:"subnetId"`
+	AZ       string   `json:"availabilityZone"`
 	// SecurityGroupID is the workspace's security group, the source of the
 	// endpoints' ingress rule; SecurityGroupIDs are all of the interface's.
 	SecurityGroupID  string   `json:"securityGroupId"`
@@ -43,15 +47,41 @@ type Workspace struct {
 	RouteTableMain bool `json:"routeTableMain"`
 }
 
-// InVPC reports whether addr lies in the VPC's CIDR (a private address of
-// the VPC, such as an endpoint's network interface).
+// InVPC reports whether addr lies in one of the VPC's CIDR blocks (a
+// private address of the VPC).
 func (w Workspace) InVPC(addr string) bool {
-	p, err := netip.ParsePrefix(w.VpcCIDR)
+	a, err := netip.ParseAddr(addr)
 	if err != nil {
 		return false
 	}
-	a, err := netip.ParseAddr(addr)
-	return err == nil && p.Contains(a.Unmap())
+	blocks := w.VpcCIDRs
+	if len(blocks) == 0 {
+		blocks = []string{w.VpcCIDR}
+	}
+	for _, b := range blocks {
+		if p, err := netip.ParsePrefix(b); err == nil && p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// Privacy decides which addresses of a host name are private, that is the
+// endpoint's: its own network interfaces' addresses once they are known
+// (an address elsewhere in the VPC, another endpoint's or a private hosted
+// zone's, does not carry the name's traffic through it); until then, any
+// address in one of the VPC's CIDR blocks.
+type Privacy struct {
+	Endpoint []string
+	VPC      Workspace
+}
+
+// Private reports whether ip is private for the name.
+func (p Privacy) Private(ip string) bool {
+	if len(p.Endpoint) > 0 {
+		return slices.Contains(p.Endpoint, ip)
+	}
+	return p.VPC.InVPC(ip)
 }
 
 // imdsGet reads one metadata path.
@@ -118,6 +148,7 @@ func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 	ws.SubnetID = get(base + "subnet-id")
 	ws.VpcID = get(base + "vpc-id")
 	ws.VpcCIDR = get(base + "vpc-ipv4-cidr-block")
+	ws.VpcCIDRs = strings.Fields(get(base + "vpc-ipv4-cidr-blocks"))
 	ws.AZ = get("placement/availability-zone")
 	ws.InstanceID = get("instance-id")
 	if err != nil {
@@ -165,13 +196,18 @@ func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
 	}
 	ws.VpcID = aws.ToString(s.VpcId)
 	ws.AZ = aws.ToString(s.AvailabilityZone)
-	if ws.VpcCIDR == "" {
+	if ws.VpcCIDR == "" || len(ws.VpcCIDRs) == 0 {
 		v, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{ws.VpcID}})
 		if err != nil {
 			return ws, classify(op, err)
 		}
 		if len(v.Vpcs) > 0 {
-			ws.VpcCIDR = aws.ToString(v.Vpcs[0].CidrBlock)
+			ws.VpcCIDR, ws.VpcCIDRs = aws.ToString(v.Vpcs[0].CidrBlock), nil
+			for _, a := range v.Vpcs[0].CidrBlockAssociationSet {
+				if a.CidrBlockState == nil || strings.EqualFold(string(a.CidrBlockState.State), "associated") {
+					ws.VpcCIDRs = append(ws.VpcCIDRs, aws.ToString(a.CidrBlock))
+				}
+			}
 		}
 	}
 	if ws.SecurityGroupID == "" {

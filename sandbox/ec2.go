@@ -371,6 +371,9 @@ func (x *ec2Ctx) vpcView(v *vpc) xVpc {
 		CidrBlockAssociationSet: set[xVpcCidrAssoc]{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR, CidrBlockState: xCidrState{"associated"}}},
 		DhcpOptionsID:           v.DhcpOptionsID, TagSet: xTags(x.w.tagsOf(v.ID)), InstanceTenancy: "default",
 	}
+	for _, b := range v.Secondary {
+		out.CidrBlockAssociationSet = append(out.CidrBlockAssociationSet, xVpcCidrAssoc{AssociationID: b.AssociationID, CidrBlock: b.CIDR, CidrBlockState: xCidrState{"associated"}})
+	}
 	out.BlockPublicAccessStates.InternetGatewayBlockMode = "off"
 	return out
 }
@@ -383,10 +386,16 @@ func vpcFilter(w *world, v *vpc) filterable {
 			switch n {
 			case "vpc-id":
 				return []string{v.ID}
-			case "cidr", "cidr-block-association.cidr-block":
+			case "cidr":
 				return []string{v.CIDR}
+			case "cidr-block-association.cidr-block":
+				return v.cidrs()
 			case "cidr-block-association.association-id":
-				return []string{v.CIDRAssociationID}
+				ids := []string{v.CIDRAssociationID}
+				for _, b := range v.Secondary {
+					ids = append(ids, b.AssociationID)
+				}
+				return ids
 			case "cidr-block-association.state", "state":
 				if n == "state" {
 					return []string{"available"}

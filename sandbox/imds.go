@@ -248,7 +248,7 @@ func (m *imdsServer) tree() map[string]string {
 		t[mac+"subnet-ipv4-cidr-block"] = sn.CIDR
 		t[mac+"vpc-id"] = v.ID
 		t[mac+"vpc-ipv4-cidr-block"] = v.CIDR
-		t[mac+"vpc-ipv4-cidr-blocks"] = v.CIDR
+		t[mac+"vpc-ipv4-cidr-blocks"] = strings.Join(v.cidrs(), "\n")
 		doc := [][2]string{
 			{"accountId", strconv.Quote(w.Account)},
 			{"architecture", `"x86_64"`},

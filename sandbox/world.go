@@ -82,13 +82,31 @@ type instance struct {
 }
 
 type vpc struct {
-	ID                 string `json:"id"`
-	CIDR               string `json:"cidr"`
-	CIDRAssociationID  string `json:"cidrAssociationId"`
-	DhcpOptionsID      string `json:"dhcpOptionsId"`
-	EnableDNSSupport   bool   `json:"enableDnsSupport"`
-	EnableDNSHostnames bool   `json:"enableDnsHostnames"`
-	EnableNAUMetrics   bool   `json:"enableNetworkAddressUsageMetrics"`
+	ID                string `json:"id"`
+	CIDR              string `json:"cidr"`
+	CIDRAssociationID string `json:"cidrAssociationId"`
+	// Secondary are the CIDR blocks associated with the VPC after the
+	// primary one.
+	Secondary          []cidrBlock `json:"secondaryCidrs,omitempty"`
+	DhcpOptionsID      string      `json:"dhcpOptionsId"`
+	EnableDNSSupport   bool        `json:"enableDnsSupport"`
+	EnableDNSHostnames bool        `json:"enableDnsHostnames"`
+	EnableNAUMetrics   bool        `json:"enableNetworkAddressUsageMetrics"`
+}
+
+// cidrBlock is one of a VPC's secondary IPv4 CIDR blocks.
+type cidrBlock struct {
+	AssociationID string `json:"associationId"`
+	CIDR          string `json:"cidr"`
+}
+
+// cidrs lists the VPC's IPv4 CIDR blocks, the primary one first.
+func (v *vpc) cidrs() []string {
+	out := []string{v.CIDR}
+	for _, b := range v.Secondary {
+		out = append(out, b.CIDR)
+	}
+	return out
 }
 
 type subnet struct {

@@ -30,6 +30,8 @@ const (
 	WorldCloudShellVPC = "cloudshell-vpc"
 	WorldCloudShell    = "cloudshell"
 	WorldLaptop        = "laptop"
+	// Issue 15's: real accounts the lab must not misread.
+	WorldSecondaryCIDR = "secondary-cidr"
 )
 
 // DefaultWorld is the world of a state directory that names none (worlds
@@ -140,6 +142,14 @@ var worldDefs = []WorldDef{
 		Env: cloudShellEnv,
 	},
 	{
+		Name: WorldSecondaryCIDR, Title: "Cloud9 in a subnet of the VPC's secondary CIDR block",
+		Outcome: "the workspace's subnet lies in 100.64.0.0/16, a block added to the VPC after 10.0.0.0/16: an address is private when it is the endpoint's own, " +
+			"whatever block it is in; every step and proof runs",
+		Metadata: Metadata{Present: true}, Credentials: CredentialsInstanceRole, Vantage: VantageInstance,
+		Env:   []EnvVar{{"C9_USER", "ec2-user"}, {"C9_PROJECT", "ecr-vpce-lab-workspace"}},
+		shape: shapeSecondaryCIDR,
+	},
+	{
 		Name: WorldLaptop, Title: "a laptop: a profile, outside every VPC of yours",
 		Outcome:  "no workspace to discover: you choose the VPC; the DNS step and the proofs are skipped, because they can only be observed from inside the VPC",
 		Metadata: Metadata{}, Credentials: CredentialsProfile, Vantage: VantageOutside,
@@ -216,6 +226,34 @@ func shapeVSCodeEC2(w *world, now time.Time) {
 	w.Instance.ENIID = n.ID
 	w.Instance.InstanceType = "t3.medium"
 	w.Tags[w.Instance.ID] = []tag{{"Name", "VSCodeServer"}}
+}
+
+// shapeSecondaryCIDR associates a secondary CIDR block with the workspace's
+// VPC (100.64.0.0/16, from the shared address space many VPCs extend into)
+// and moves the workspace into a subnet of it, implicitly associated with
+// the main route table, which routes the new block locally. What the
+// metadata service calls the VPC's CIDR (vpc-ipv4-cidr-block) stays the
+// primary 10.0.0.0/16; vpc-ipv4-cidr-blocks lists both.
+// [https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html]
+func shapeSecondaryCIDR(w *world, now time.Time) {
+	old := w.instanceENI()
+	v := w.vpc(old.VpcID)
+	block := cidrBlock{AssociationID: w.id("vpc-cidr-assoc"), CIDR: "100.64.0.0/16"}
+	v.Secondary = append(v.Secondary, block)
+	for _, rt := range w.RouteTables {
+		if rt.VpcID == v.ID {
+			rt.Routes = append(rt.Routes, route{DestinationCIDR: block.CIDR, GatewayID: "local", Origin: "CreateRouteTable"})
+		}
+	}
+	sn := &subnet{ID: w.id("subnet"), VpcID: v.ID, CIDR: "100.64.0.0/24", AZ: w.Region + "a", AZID: azID(w.Region, w.Region+"a"), NextHost: 10}
+	w.Subnets = append(w.Subnets, sn)
+	w.Tags[sn.ID] = []tag{{"Name", "workspace (secondary CIDR)"}}
+	ip, _ := w.allocIP(sn, now)
+	n := &eni{ID: w.id("eni"), SubnetID: sn.ID, VpcID: v.ID, AZ: sn.AZ, IP: ip, MAC: w.mac(), GroupIDs: old.GroupIDs,
+		InterfaceType: "interface", InstanceID: w.Instance.ID, AttachmentID: w.id("eni-attach"), AttachTime: w.Instance.LaunchTime}
+	w.removeENI(old.ID)
+	w.ENIs = append(w.ENIs, n)
+	w.Instance.ENIID = n.ID
 }
 
 // shapeContainerHost makes the instance a plain EC2 workshop instance (not

@@ -341,6 +341,12 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 		for _, e := range eps {
 			if r := x.Endpoints[keyOf[e.ID]]; r != nil {
 				r.State = EndpointState(e.State)
+				r.Addresses = nil
+				for _, n := range e.ENIIDs {
+					if a := addrs[n]; a != "" {
+						r.Addresses = append(r.Addresses, a)
+					}
+				}
 			}
 		}
 	}); err != nil {
@@ -530,10 +536,28 @@ func (l *Lab) runDNS(ctx context.Context) error {
 	hosts := l.cloud.LabHosts(st.Account)
 	l.command(StepDNS, awsops.Command{Shell: "host " + hosts[0] + ` | grep "has address"; host ` + hosts[1] + ` | grep "has address"`,
 		Comment: "both names should resolve to private addresses of the VPC", Check: true})
-	_, err = l.cloud.WatchDNS(ctx, hosts, st.Workspace, l.cfg.DNSTimeout, func(round []awsops.Lookup, next time.Duration) {
+	_, err = l.cloud.WatchDNS(ctx, hosts, l.privacy(st), l.cfg.DNSTimeout, func(round []awsops.Lookup, next time.Duration) {
 		l.emit(StepDNS, Event{Kind: EventDNS, Lookups: round, NextPoll: next})
 	})
 	return err
+}
+
+// privacy says, for each of the lab's host names, which addresses are
+// private: those of the endpoint that serves it, once recorded (whichever
+// of the VPC's CIDR blocks they are in), else any of the VPC's.
+func (l *Lab) privacy(st State) func(host string) awsops.Privacy {
+	hosts := l.cloud.LabHosts(st.Account)
+	return func(host string) awsops.Privacy {
+		p := awsops.Privacy{VPC: st.Workspace}
+		key := EndpointAPI
+		if host == hosts[0] {
+			key = EndpointDKR
+		}
+		if r := st.Endpoints[key]; r != nil {
+			p.Endpoint = r.Addresses
+		}
+		return p
+	}
 }
 
 // Lookups resolves both lab host names once.
@@ -544,7 +568,7 @@ func (l *Lab) Lookups(ctx context.Context) ([]awsops.Lookup, error) {
 	}
 	var out []awsops.Lookup
 	for _, h := range l.cloud.LabHosts(st.Account) {
-		lk, err := l.cloud.LookupHost(ctx, h, st.Workspace)
+		lk, err := l.cloud.LookupHost(ctx, h, l.privacy(st)(h))
 		if err != nil {
 			return out, err
 		}

@@ -148,7 +148,7 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 				continue
 			}
 			p.endpointID[e] = ep.ID
-			if lk, err := l.cloud.LookupHost(ctx, hostOf[key], st.Workspace); err == nil && !lk.Private() {
+			if lk, err := l.cloud.LookupHost(ctx, hostOf[key], l.privacy(st)(hostOf[key])); err == nil && !lk.Private() {
 				p.notes = append(p.notes, hostOf[key]+" still resolves to a public address, so the workspace's "+key+" requests bypass "+ep.ID+" and its policy")
 				break
 			}

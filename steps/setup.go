@@ -283,6 +283,12 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 		add(it)
 	}
 
+	// A proxy in the environment would carry the registry's and the API's
+	// requests around the endpoints.
+	if it, ok := l.proxyItem(st); ok {
+		add(it)
+	}
+
 	// Permissions, with DryRun.
 	sg := ""
 	if st.SecurityGroup != nil {
@@ -301,6 +307,33 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	}
 	add(it)
 	return items, nil
+}
+
+// proxyItem warns when HTTPS_PROXY (not excepted by NO_PROXY) would send
+// requests for the ECR host names through a proxy: they would then reach
+// ECR from the proxy, not through the endpoints, and no endpoint policy
+// would apply to them. ok is false when no proxy is set at all.
+func (l *Lab) proxyItem(st State) (CheckItem, bool) {
+	it := CheckItem{ID: "proxy", Title: "No proxy in the way of the endpoints", OK: true, Warning: true}
+	var through []string
+	proxy := ""
+	for _, h := range l.cloud.LabHosts(st.Account) {
+		if p := awsops.ProxyFor(h); p != "" {
+			through, proxy = append(through, h), p
+		}
+	}
+	if len(through) == 0 {
+		if awsops.ProxyFor("example.com") == "" {
+			return it, false
+		}
+		it.Message = "a proxy is set, but NO_PROXY keeps the ECR host names off it"
+		return it, true
+	}
+	it.OK = false
+	it.Message = fmt.Sprintf("the proxy %s (HTTPS_PROXY) would carry the requests for %s: they would reach ECR from the proxy, around the endpoints, "+
+		"and no endpoint policy would apply to them", proxy, strings.Join(through, " and "))
+	it.Fix = "add .amazonaws.com to NO_PROXY (export NO_PROXY=$NO_PROXY,.amazonaws.com), and to docker's own proxy settings if docker pushes"
+	return it, true
 }
 
 // leftoversItem looks in the workspace VPC for the lab's endpoints and

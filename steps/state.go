@@ -40,6 +40,10 @@ type Record struct {
 	State   ResourceState `json:"state,omitempty"`
 	// AZs counts the zones an interface endpoint has interfaces in (cost).
 	AZs int `json:"azs,omitempty"`
+	// Addresses are an interface endpoint's network interface addresses,
+	// once it is available: what its service's name must resolve to for
+	// requests to travel through it.
+	Addresses []string `json:"addresses,omitempty"`
 	// OriginalPolicy of an adopted endpoint, restored on teardown.
 	OriginalPolicy *string `json:"originalPolicy,omitempty"`
 	// Attempt numbered re-creations in earlier releases (their ClientToken);

@@ -136,7 +136,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	}
 	if st.Account != "" && st.Workspace.VpcCIDR != "" {
 		for _, h := range l.cloud.LabHosts(st.Account) {
-			lk, err := l.cloud.LookupHost(ctx, h, st.Workspace)
+			lk, err := l.cloud.LookupHost(ctx, h, l.privacy(st)(h))
 			if err != nil {
 				out.DNSError = err.Error()
 				break

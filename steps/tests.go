@@ -78,7 +78,7 @@ func (l *Lab) policiesInForce(ctx context.Context, st State) (map[policy.Endpoin
 		if live == nil {
 			continue
 		}
-		if lk, err := l.cloud.LookupHost(ctx, hostOf[key], st.Workspace); err == nil && !lk.Private() {
+		if lk, err := l.cloud.LookupHost(ctx, hostOf[key], l.privacy(st)(hostOf[key])); err == nil && !lk.Private() {
 			notes = append(notes, hostOf[key]+" does not resolve to a private address yet, so requests bypass the "+key+" endpoint and its policy")
 			continue
 		}

@@ -305,7 +305,7 @@ func (a *accessible) describeWorkspace(lab *steps.Lab) {
 		return
 	}
 	a.say(fmt.Sprintf("Account %s, region %s.", s.Account, s.Region))
-	a.say(fmt.Sprintf("VPC %s, address range %s.", ws.VpcID, ws.VpcCIDR))
+	a.say(fmt.Sprintf("VPC %s, address range %s.", ws.VpcID, vpcBlocks(ws.VpcCIDR, ws.VpcCIDRs)))
 	a.say(fmt.Sprintf("Subnet %s in zone %s.", ws.SubnetID, ws.AZ))
 	a.say("Workspace security group " + ws.SecurityGroupID + ".")
 	rt := "Route table " + ws.RouteTableID

@@ -528,7 +528,7 @@ func (m *Model) workspaceBody(width int) string {
 	return kv(st, [][2]string{
 		{"Account", s.Account},
 		{"Region", m.region()},
-		{"VPC", ws.VpcID + st.Faint.Render("  "+ws.VpcCIDR)},
+		{"VPC", ws.VpcID + st.Faint.Render("  "+vpcBlocks(ws.VpcCIDR, ws.VpcCIDRs))},
 		{"Subnet", ws.SubnetID + st.Faint.Render("  "+ws.AZ)},
 		{"Workspace group", ws.SecurityGroupID},
 		{"Route table", rt},
@@ -1040,4 +1040,13 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// vpcBlocks names the VPC's CIDR blocks: the primary one, and the others
+// when it has more (the workspace may be in one of those).
+func vpcBlocks(primary string, all []string) string {
+	if len(all) > 1 {
+		return strings.Join(all, ", ")
+	}
+	return primary
 }
