@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/steps"
+)
+
+// applyPolicyForm applies the policy form as it stands (ctrl+s) and waits
+// for the outcome.
+func applyPolicyForm(t *testing.T, d *driver) {
+	t.Helper()
+	d.key("ctrl+s")
+	d.until("the policy to be applied", 20*time.Second, func(m *Model) bool {
+		return m.screens[scrPolicy].status == steps.StatusDone && !m.busy()
+	})
+	d.settle()
+}
+
+// TestResumeAfterThePolicyFormSkipsIt: a policy applied from the form is a
+// done step; a resumed wizard goes on after it, not back to the form.
+func TestResumeAfterThePolicyFormSkipsIt(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	walkTo(t, d, scrPolicy)
+	applyPolicyForm(t, d)
+	if m.cur != scrEndpoints {
+		t.Fatalf("after applying, screen %d", m.cur)
+	}
+	m.Close()
+	m2 := New(context.Background(), opts)
+	d2 := newDriver(t, m2, 120, 40)
+	d2.settle()
+	if m2.phase != phaseResume || !contains2(d2.screen(), "Done: Preflight, Workspace, Security group, Ingress rule, Endpoint policy") {
+		t.Fatalf("resume screen:\n%s", d2.screen())
+	}
+	d2.key("enter")
+	d2.settle()
+	if m2.cur != scrEndpoints || m2.screens[scrPolicy].status != steps.StatusDone {
+		t.Fatalf("resume lands on %s (policy %s), want Endpoints:\n%s", screens[m2.cur].title, m2.screens[scrPolicy].status, d2.screen())
+	}
+}
