@@ -539,7 +539,11 @@ func (m *Model) openEditor() tea.Cmd {
 			// Open the form on the policy in force when the form can say it;
 			// otherwise show its JSON.
 			if r, d, ok := formOf(doc, st.Account, st.Region); ok {
-				repo, deny = r, d
+				// An allow-all policy names no repository: keep the lab's.
+				if r != "" {
+					repo = r
+				}
+				deny = d
 			} else {
 				raw = string(doc.Pretty())
 			}

@@ -44,3 +44,43 @@ func TestResumeAfterThePolicyFormSkipsIt(t *testing.T) {
 		t.Fatalf("resume lands on %s (policy %s), want Endpoints:\n%s", screens[m2.cur].title, m2.screens[scrPolicy].status, d2.screen())
 	}
 }
+
+// TestPolicyFormReopensOnAllowAll: after "deny nothing" is applied, the form
+// opens again on the lab's repository, not on an empty field that refuses
+// to apply ("name a repository").
+func TestPolicyFormReopensOnAllowAll(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 80, 24)
+	d.settle()
+	walkTo(t, d, scrPolicy)
+	tabToSelect(t, d)
+	d.key("space") // untick ecr:PutImage: deny nothing
+	d.settle()
+	if len(m.editor.deny) != 0 {
+		t.Fatalf("deny %v after unticking", m.editor.deny)
+	}
+	applyPolicyForm(t, d)
+	d.key("up") // back to the policy screen
+	d.settle()
+	if m.cur != scrPolicy || m.editor == nil {
+		t.Fatalf("up from Endpoints: screen %d", m.cur)
+	}
+	if m.editor.repo != m.cfg.Repo {
+		t.Fatalf("the form reopens with repository %q, want %q:\n%s", m.editor.repo, m.cfg.Repo, d.screen())
+	}
+	if _, _, err := m.editor.Document(); err != nil {
+		t.Fatalf("the reopened form cannot apply: %v\n%s", err, d.screen())
+	}
+	// Tick PutImage again and apply: the deny comes back on that repository.
+	tabToSelect(t, d)
+	for i := 0; i < 4; i++ { // the cursor starts on the first action
+		d.key("down")
+	}
+	d.key("space")
+	d.settle()
+	applyPolicyForm(t, d)
+	if p := string(m.st.Policy); !contains2(p, "ecr:PutImage", "repository/"+m.cfg.Repo) {
+		t.Fatalf("policy after ticking PutImage again: %s", p)
+	}
+}
