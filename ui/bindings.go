@@ -164,18 +164,24 @@ func (m *Model) policyBindings() []binding {
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
 	case fieldText:
-		add(k.Type, actShow, groupField)
+		// ? and q are text here, so an 80-column help bar must hold what
+		// matters: typing goes last, as the cursor already says it.
 		add(k.Confirm, actField, groupField)
 		add(k.FieldNext, actField, groupField)
 		add(k.Apply, actApply, groupStep)
 		add(k.JSON, actJSON, groupStep)
+		// A text input has no use for esc: the form opens here, so this
+		// is where a learner who pressed p by mistake wants out.
+		add(m.leaveBinding(), actLeave, groupStep)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		add(k.Type, actShow, groupField)
 		return out
 	case fieldMulti:
 		add(k.Toggle, actField, groupField)
 		add(k.ChoiceUp, actField, groupField)
 		add(k.ChoiceDown, actField, groupField)
 		add(k.Confirm, actField, groupField)
+		add(k.FieldNext, actField, groupField)
 		add(k.FieldPrev, actField, groupField)
 	case fieldSelect:
 		add(k.ChoiceUp, actField, groupField)
@@ -189,9 +195,7 @@ func (m *Model) policyBindings() []binding {
 	}
 	add(k.Apply, actApply, groupStep)
 	add(k.JSON, actJSON, groupStep)
-	if m.screens[scrPolicy].status == steps.StatusDone {
-		add(k.Leave, actLeave, groupStep)
-	}
+	add(m.leaveBinding(), actLeave, groupStep)
 	add(k.Help, actHelp, groupAnywhere)
 	add(k.Quit, actQuit, groupAnywhere)
 	add(k.Teardown, actTeardown, groupStep)
@@ -200,6 +204,25 @@ func (m *Model) policyBindings() []binding {
 	add(k.Hint, actHint, groupAnywhere)
 	add(k.ForceQuit, actForceQuit, groupAnywhere)
 	return out
+}
+
+// leaveBinding is esc on the policy form: with a policy applied it leaves
+// that policy unchanged, back to where the form was opened from; before
+// one is, it goes back a step, applying nothing.
+func (m *Model) leaveBinding() key.Binding {
+	b := m.c.Keys.Leave
+	if m.screens[scrPolicy].status != steps.StatusDone {
+		b.SetHelp(b.Help().Key, "back")
+	}
+	return b
+}
+
+// leaveTo is the screen esc on the policy form returns to.
+func (m *Model) leaveTo() screenID {
+	if m.screens[scrPolicy].status != steps.StatusDone || m.policyFrom == scrPolicy {
+		return scrPolicy - 1
+	}
+	return m.policyFrom
 }
 
 // enterLabel says what Enter will do now.
@@ -361,7 +384,7 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		return m, m.editor.ToggleRaw()
 	case actLeave:
 		// Leave the policy as it is, back to where the learner came from.
-		return m, m.goTo(m.policyFrom)
+		return m, m.goTo(m.leaveTo())
 	case actField:
 		return m.toField(msg)
 	}

@@ -98,7 +98,7 @@ func DefaultKeyMap() KeyMap {
 		Apply:    b("ctrl+s", "apply", "ctrl+s"),
 		JSON:     b("ctrl+o", "edit JSON", "ctrl+o"),
 		FormBack: b("esc", "back to the form", "esc"),
-		Leave:    b("esc", "leave it unchanged", "esc"),
+		Leave:    b("esc", "cancel", "esc"),
 
 		FieldNext:  b("tab", "next field", "tab"),
 		FieldPrev:  b("shift+tab", "previous field", "shift+tab"),

@@ -50,9 +50,9 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 		{"finish", func(f *fuzzer) { f.withPolicy(); f.m.goTo(scrFinish) },
 			append([]string{h(k.Policy), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp)}, panes...), []string{"enter", "down"}},
 		{"policy, typing the repository", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle() },
-			[]string{h(k.Type), k.Confirm.Help().Key + "/" + h(k.FieldNext), h(k.Apply), h(k.JSON), h(k.ForceQuit)}, nil},
+			[]string{k.Confirm.Help().Key + "/" + h(k.FieldNext), h(k.Apply), h(k.JSON), h(k.Leave, "back"), h(k.ForceQuit), h(k.Type)}, nil},
 		{"policy, the actions list", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle(); f.press("tab"); f.settle() },
-			[]string{h(k.Toggle), h(k.ChoiceUp), h(k.ChoiceDown), h(k.Confirm), h(k.FieldPrev), h(k.Apply), h(k.JSON), h(k.Help), h(k.Quit), h(k.Teardown), h(k.CLI), h(k.Log), h(k.Hint)}, nil},
+			[]string{h(k.Toggle), h(k.ChoiceUp), h(k.ChoiceDown), k.Confirm.Help().Key + "/" + h(k.FieldNext), h(k.FieldPrev), h(k.Apply), h(k.JSON), h(k.Leave, "back"), h(k.Help), h(k.Quit), h(k.Teardown), h(k.CLI), h(k.Log), h(k.Hint)}, nil},
 		{"policy, the last field", func(f *fuzzer) {
 			f.m.goTo(scrPolicy)
 			f.settle()
@@ -61,7 +61,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			f.press("enter")
 			f.settle()
 		},
-			[]string{h(k.ChoiceUp), h(k.ChoiceDown), k.Confirm.Help().Key + "/" + h(k.Apply), h(k.FieldPrev), h(k.JSON), h(k.Help), h(k.Quit), h(k.Teardown), h(k.CLI), h(k.Log), h(k.Hint)}, nil},
+			[]string{h(k.ChoiceUp), h(k.ChoiceDown), k.Confirm.Help().Key + "/" + h(k.Apply), h(k.FieldPrev), h(k.JSON), h(k.Leave, "back"), h(k.Help), h(k.Quit), h(k.Teardown), h(k.CLI), h(k.Log), h(k.Hint)}, nil},
 		{"policy, the JSON", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle(); f.press("ctrl+o") },
 			[]string{h(k.Apply), h(k.FormBack), h(k.ForceQuit)}, nil},
 		{"teardown finished", func(f *fuzzer) {

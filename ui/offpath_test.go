@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"ecr-vpce-lab/steps"
 )
 
@@ -82,5 +84,62 @@ func TestPolicyFormReopensOnAllowAll(t *testing.T) {
 	applyPolicyForm(t, d)
 	if p := string(m.st.Policy); !contains2(p, "ecr:PutImage", "repository/"+m.cfg.Repo) {
 		t.Fatalf("policy after ticking PutImage again: %s", p)
+	}
+}
+
+// TestPolicyFormKeys: keys a person presses on the policy form. Tab moves on
+// from the list of actions as from the text field; esc leaves the form from
+// any field (the form opens on the text field), back where the learner came
+// from, and the policy stays as it was.
+func TestPolicyFormKeys(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 80, 24)
+	d.settle()
+	walkTo(t, d, scrPolicy)
+
+	// First visit: esc goes back to the ingress rule, nothing applied.
+	d.key("esc")
+	d.settle()
+	if m.cur != scrIngress || m.screens[scrPolicy].status == steps.StatusDone {
+		t.Fatalf("esc on the first visit: screen %s, policy %s", screens[m.cur].title, m.screens[scrPolicy].status)
+	}
+	d.key("enter")
+	d.settle()
+	if m.cur != scrPolicy {
+		t.Fatalf("enter from the ingress rule: screen %s", screens[m.cur].title)
+	}
+
+	// Tab from the repository to the actions, and on to the target.
+	tabToSelect(t, d)
+	if k, _ := m.editor.focus(); k != fieldMulti {
+		t.Fatalf("tab from the repository: focus %d", k)
+	}
+	if !contains2(ansi.Strip(m.helpBar()), "tab") {
+		t.Fatalf("the help bar must offer tab on the list: %s", ansi.Strip(m.helpBar()))
+	}
+	d.key("tab")
+	d.until("the focus to reach the target", 10*time.Second, func(m *Model) bool { k, _ := m.editor.focus(); return k == fieldSelect })
+	applyPolicyForm(t, d)
+
+	walkTo(t, d, scrPush)
+	d.key("enter")
+	d.settle()
+	before := string(m.st.Policy)
+	d.key("p")
+	d.settle()
+	if k, _ := m.editor.focus(); m.cur != scrPolicy || k != fieldText {
+		t.Fatalf("p: screen %s, focus %d", screens[m.cur].title, k)
+	}
+	if !contains2(ansi.Strip(m.helpBar()), "esc") {
+		t.Fatalf("the help bar must offer esc on the text field: %s", ansi.Strip(m.helpBar()))
+	}
+	d.key("esc")
+	d.settle()
+	if m.cur != scrPush || string(m.st.Policy) != before {
+		t.Fatalf("esc after p: screen %s, policy changed %v", screens[m.cur].title, string(m.st.Policy) != before)
+	}
+	if _, ok := m.tests[steps.PushTest]; !ok {
+		t.Fatal("leaving the form unchanged keeps the test results")
 	}
 }
