@@ -36,6 +36,11 @@ type Outcome struct {
 	Message string `json:"message,omitempty"`
 	// Action is the ECR action that was refused, when known.
 	Action string `json:"action,omitempty"`
+	// Request is the refused request ("HEAD /v2/REPO/blobs/DIGEST") when
+	// the refusal came without the service's words: the answer to a HEAD
+	// request has no body, so Code is only the HTTP status and Message is
+	// empty.
+	Request string `json:"request,omitempty"`
 }
 
 // Image is one image of a repository.
@@ -376,9 +381,16 @@ func registryRefusal(err error) (Outcome, bool) {
 		return Outcome{}, false
 	}
 	o := Outcome{Code: string(transport.DeniedErrorCode)}
-	if len(te.Errors) > 0 {
+	switch {
+	case len(te.Errors) > 0:
 		o.Code, o.Message = string(te.Errors[0].Code), te.Errors[0].Message
-	} else {
+	case te.Request != nil && te.Request.Method == http.MethodHead:
+		// No body, so no code and no sentence: only the status and the
+		// request are known (go-containerregistry's "HEAD responses have
+		// no body, use GET for details" explains nothing to a learner).
+		o.Code = fmt.Sprint(te.StatusCode)
+		o.Request = http.MethodHead + " " + te.Request.URL.Path
+	default:
 		o.Message = te.Error()
 	}
 	if tokenProblem("", o.Message, nil) != nil {

@@ -48,3 +48,58 @@ func TestApplyPolicyRecordsThePolicyStep(t *testing.T) {
 		t.Fatalf("ecr.dkr endpoint %+v %v", eps, err)
 	}
 }
+
+// TestPushRefusedAtTheLayerCheck: a policy that denies
+// ecr:BatchCheckLayerAvailability stops a push at its first request, a HEAD,
+// whose answer has no body. The result names the refused action and says
+// why in words, from the policies in force, instead of the registry
+// client's "HEAD responses have no body, use GET for details".
+func TestPushRefusedAtTheLayerCheck(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := f.lab.State()
+	doc, err := policy.Default(st.Account, st.Region, policy.DefaultRepository, []string{"ecr:BatchCheckLayerAvailability"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.ApplyPolicy(ctx, doc, steps.TargetBoth); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.Run(ctx, steps.StepPush); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	r := f.lab.State().Tests[steps.PushTest]
+	if r.Outcome.Allowed || !r.Match || r.Outcome.Action != "ecr:BatchCheckLayerAvailability" || r.ExpectedAction != "ecr:BatchCheckLayerAvailability" {
+		t.Fatalf("push: %+v", r.Outcome)
+	}
+	if strings.Contains(r.Outcome.Message, "HEAD responses have no body") || !strings.HasPrefix(r.Outcome.Request, "HEAD /v2/team-a/alpine/blobs/sha256:") {
+		t.Fatalf("the outcome keeps the registry client's words: %+v", r.Outcome)
+	}
+	for _, want := range []string{"no body", "ecr:BatchCheckLayerAvailability on team-a/alpine", "ecr.dkr endpoint's policy denies it", "DenyBatchCheckLayerAvailability", "explicit deny"} {
+		if !strings.Contains(r.Reason, want) {
+			t.Fatalf("reason %q lacks %q", r.Reason, want)
+		}
+	}
+
+	// Allowed by the endpoints, refused by the repository's policy: the
+	// reason says so, and how to read AWS's own sentence.
+	if err := f.lab.ApplyPolicy(ctx, policy.AllowAll(), steps.TargetBoth); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cloud.SetRepositoryPolicy(ctx, policy.DefaultRepository, `{"Version":"2012-10-17","Statement":[{"Sid":"NoChecks","Effect":"Deny","Principal":"*","Action":"ecr:BatchCheckLayerAvailability"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.lab.Run(ctx, steps.StepPush) // refused, though the endpoints allow it: not what they predict
+	r = f.lab.State().Tests[steps.PushTest]
+	if r.Outcome.Allowed || r.Outcome.Action != "ecr:BatchCheckLayerAvailability" {
+		t.Fatalf("push under the repository's policy: %+v", r.Outcome)
+	}
+	for _, want := range []string{"no body", "ecr.dkr endpoint's policy allows it", "another policy refused it", "aws ecr batch-check-layer-availability --repository-name team-a/alpine --layer-digests sha256:"} {
+		if !strings.Contains(r.Reason, want) {
+			t.Fatalf("reason %q lacks %q", r.Reason, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"ecr-vpce-lab/awsops"
@@ -33,6 +34,10 @@ type TestResult struct {
 	At    time.Time          `json:"at"`
 	Sim   *policy.Simulation `json:"simulation,omitempty"`
 	Notes []string           `json:"notes,omitempty"`
+	// Reason explains, in the lab's words, a refusal that came without
+	// AWS's (Outcome.Message empty: the answer to a HEAD request has no
+	// body), from what the policies in force say about the refused action.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Verdict is "allowed" or "denied".
@@ -96,12 +101,13 @@ func (l *Lab) policiesInForce(ctx context.Context, st State) (map[policy.Endpoin
 	return pols, notes, nil
 }
 
-// expect simulates op (after the login it needs) under the policies in force.
-func (l *Lab) expect(ctx context.Context, st State, test TestName) (policy.Simulation, []string, error) {
+// expect simulates op (after the login it needs) under the policies in
+// force, which it returns too.
+func (l *Lab) expect(ctx context.Context, st State, test TestName) (policy.Simulation, []string, inForce, error) {
 	op := string(test)
 	pols, notes, err := l.policiesInForce(ctx, st)
 	if err != nil {
-		return policy.Simulation{}, nil, err
+		return policy.Simulation{}, nil, nil, err
 	}
 	principal := st.Caller
 	if principal == "" {
@@ -110,15 +116,62 @@ func (l *Lab) expect(ctx context.Context, st State, test TestName) (policy.Simul
 	if test != ListTest {
 		login, err := policy.SimulateEndpoints(pols, "login", l.cfg.Repo, st.Account, st.Region, principal)
 		if err != nil {
-			return policy.Simulation{}, nil, err
+			return policy.Simulation{}, nil, nil, err
 		}
 		if login.Decision != policy.ResultAllow {
 			login.Operation = op
-			return login, append(notes, "the registry login (ecr:GetAuthorizationToken) is refused first"), nil
+			return login, append(notes, "the registry login (ecr:GetAuthorizationToken) is refused first"), pols, nil
 		}
 	}
 	sim, err := policy.SimulateEndpoints(pols, op, l.cfg.Repo, st.Account, st.Region, principal)
-	return sim, notes, err
+	return sim, notes, pols, err
+}
+
+// inForce is the endpoint policies that carry the workspace's traffic; an
+// endpoint missing from it has AWS's full-access default.
+type inForce = map[policy.Endpoint]*policy.Document
+
+// bodylessReason explains a refusal that reached the lab without AWS's
+// words. The answer to a HEAD request has no body, so when the registry
+// refuses the push's first question about a layer ("is it there
+// already?", ecr:BatchCheckLayerAvailability) its sentence never arrives;
+// what the policies in force say about that action is the explanation left.
+func (l *Lab) bodylessReason(st State, o awsops.Outcome, pols inForce) string {
+	status := o.Code
+	if status == "403" {
+		status = "403 Forbidden"
+	}
+	req, digest := o.Request, "DIGEST"
+	if i := strings.LastIndex(req, "/blobs/"); i >= 0 {
+		digest = req[i+len("/blobs/"):]
+		if len(digest) > len("sha256:")+12 {
+			req = req[:i+len("/blobs/")] + digest[:len("sha256:")+12] + "…"
+		}
+	}
+	out := "AWS gave no reason: the registry answered " + status + " to " + req + ", and the answer to a HEAD request has no body."
+	if o.Action == "" {
+		return out
+	}
+	principal := st.Caller
+	if principal == "" {
+		principal = policy.LabPrincipal(st.Account)
+	}
+	ep := policy.EndpointOf(o.Action)
+	out += " That request is " + o.Action + " on " + l.cfg.Repo + ", and "
+	if doc := pols[ep]; doc != nil {
+		d := policy.Evaluate(doc, policy.RequestFor(o.Action, l.cfg.Repo, st.Account, st.Region, principal))
+		switch {
+		case d.Result == policy.ResultExplicitDeny:
+			return out + "the " + string(ep) + " endpoint's policy denies it: statement " + strings.Join(d.Statements, ", ") + " (an explicit deny)."
+		case !d.Allowed():
+			return out + "no statement of the " + string(ep) + " endpoint's policy allows it (an implicit deny)."
+		}
+		out += "the " + string(ep) + " endpoint's policy allows it"
+	} else {
+		out += "the " + string(ep) + " endpoint has AWS's full-access default policy"
+	}
+	return out + ", so another policy refused it: your IAM role's, or the repository's. For AWS's own sentence, ask the ECR API the same question: " +
+		"aws ecr batch-check-layer-availability --repository-name " + l.cfg.Repo + " --layer-digests " + digest + " --region " + st.Region
 }
 
 func (l *Lab) newResult(st State, id StepID, sim policy.Simulation, notes []string) TestResult {
@@ -131,8 +184,11 @@ func (l *Lab) newResult(st State, id StepID, sim policy.Simulation, notes []stri
 	return r
 }
 
-func (l *Lab) finishTest(id StepID, r TestResult) error {
+func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error {
 	r.Match = (r.Expected == policy.ResultAllow) == r.Outcome.Allowed
+	if !r.Outcome.Allowed && r.Outcome.Message == "" && r.Outcome.Request != "" {
+		r.Reason = l.bodylessReason(st, r.Outcome, pols)
+	}
 	if err := l.update(func(x *State) {
 		if x.Tests == nil {
 			x.Tests = map[TestName]TestResult{}
@@ -158,7 +214,7 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, err := l.expect(ctx, st, PushTest)
+	sim, notes, pols, err := l.expect(ctx, st, PushTest)
 	if err != nil {
 		return err
 	}
@@ -177,7 +233,7 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 		return err
 	}
 	r.Push, r.Outcome = &pr, pr.Outcome
-	return l.finishTest(StepPush, r)
+	return l.finishTest(StepPush, st, r, pols)
 }
 
 func (l *Lab) runListTest(ctx context.Context) error {
@@ -185,7 +241,7 @@ func (l *Lab) runListTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, err := l.expect(ctx, st, ListTest)
+	sim, notes, pols, err := l.expect(ctx, st, ListTest)
 	if err != nil {
 		return err
 	}
@@ -196,7 +252,7 @@ func (l *Lab) runListTest(ctx context.Context) error {
 		return err
 	}
 	r.List, r.Outcome = &lr, lr.Outcome
-	return l.finishTest(StepList, r)
+	return l.finishTest(StepList, st, r, pols)
 }
 
 func (l *Lab) runPullTest(ctx context.Context) error {
@@ -204,7 +260,7 @@ func (l *Lab) runPullTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, err := l.expect(ctx, st, PullTest)
+	sim, notes, pols, err := l.expect(ctx, st, PullTest)
 	if err != nil {
 		return err
 	}
@@ -218,7 +274,7 @@ func (l *Lab) runPullTest(ctx context.Context) error {
 		return err
 	}
 	r.Pull, r.Outcome = &pr, pr.Outcome
-	return l.finishTest(StepPull, r)
+	return l.finishTest(StepPull, st, r, pols)
 }
 
 func checkTest(id StepID) func(*Lab, context.Context) (CheckResult, error) {

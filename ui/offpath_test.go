@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +143,49 @@ func TestPolicyFormKeys(t *testing.T) {
 	}
 	if _, ok := m.tests[steps.PushTest]; !ok {
 		t.Fatal("leaving the form unchanged keeps the test results")
+	}
+}
+
+// TestPushRefusedAtTheLayerCheckOnScreen: with ecr:BatchCheckLayerAvailability
+// denied, the push screen says that AWS gave no reason for the refused HEAD,
+// which action it refused and which statement decided it, in words, not
+// the registry client's "HEAD responses have no body".
+func TestPushRefusedAtTheLayerCheckOnScreen(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			opts, _ := sandboxOptions(t)
+			m := New(context.Background(), opts)
+			d := newDriver(t, m, size[0], size[1])
+			d.settle()
+			walkTo(t, d, scrPolicy)
+			tabToSelect(t, d)
+			// The cursor starts on ecr:PutImage: untick it, and tick
+			// ecr:BatchCheckLayerAvailability four lines up.
+			d.key("space")
+			for i := 0; i < 4; i++ {
+				d.key("up")
+			}
+			d.key("space")
+			d.settle()
+			if len(m.editor.deny) != 1 || m.editor.deny[0] != "ecr:BatchCheckLayerAvailability" {
+				t.Fatalf("deny %v", m.editor.deny)
+			}
+			applyPolicyForm(t, d)
+			walkTo(t, d, scrPush)
+			if !strings.Contains(d.screen(), "(DenyBatchCheckLayerAvailability) before that") {
+				t.Fatalf("the intro must predict the refusal:\n%s", d.screen())
+			}
+			d.key("enter")
+			d.settle()
+			screen := d.screen()
+			for _, want := range []string{"push denied", "AWS gave no reason", "AWS refused ecr:BatchCheckLayerAvailability", "Decided by DenyBatchCheckLayerAvailability"} {
+				if !strings.Contains(screen, want) {
+					t.Fatalf("the push screen lacks %q:\n%s", want, screen)
+				}
+			}
+			if strings.Contains(screen, "HEAD responses") || strings.Contains(screen, "use GET") {
+				t.Fatalf("the registry client's words reached the screen:\n%s", screen)
+			}
+		})
 	}
 }

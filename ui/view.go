@@ -742,6 +742,13 @@ func (m *Model) testView(name steps.TestName, width int) string {
 			wrapped = clipLines(wrapped, 2)
 		}
 		out += "\n" + st.Code.Render(wrapped)
+	} else if t.Reason != "" {
+		// AWS gave no words (a HEAD answer has no body): the lab's.
+		wrapped := wrapIndent(t.Reason, width-2, "")
+		if !m.wide() {
+			wrapped = clipLines(wrapped, 2)
+		}
+		out += "\n" + st.Faint.Render(wrapped)
 	}
 	for _, n := range t.Notes {
 		out += "\n" + st.Faint.Render(wrapIndent(n, width-2, ""))

@@ -227,6 +227,12 @@ func printTest(p *printer, t steps.TestResult) {
 		what += ":" + t.Tag
 	}
 	p.line(fmt.Sprintf("  %s: %s, %s", what, verdict, expect))
+	defer func() {
+		// After AWS's words: which action it refused, and what decided it.
+		if line := refusedLine(t); line != "" {
+			p.line(cliStyles.faint.Render("      " + line))
+		}
+	}()
 	switch {
 	case t.Push != nil:
 		pr := t.Push
@@ -235,13 +241,13 @@ func printTest(p *printer, t steps.TestResult) {
 			p.line(cliStyles.faint.Render(fmt.Sprintf("      %d layer(s) already exist", pr.LayersExisting)))
 		}
 		if !pr.Allowed {
-			p.line("      " + strings.ToLower(pr.Code) + ": " + pr.Message)
+			p.line("      " + refusalText(t, pr.Outcome))
 		} else if pr.Digest != "" {
 			p.line(cliStyles.faint.Render("      " + pr.Tag + ": digest: " + pr.Digest))
 		}
 	case t.List != nil:
 		if !t.List.Allowed {
-			p.line("      " + t.List.Code + ": " + t.List.Message)
+			p.line("      " + refusalText(t, t.List.Outcome))
 		}
 		imgs := append([]awsops.Image(nil), t.List.Images...)
 		sort.Slice(imgs, func(i, j int) bool { return imgs[i].Tag < imgs[j].Tag })
@@ -254,11 +260,42 @@ func printTest(p *printer, t steps.TestResult) {
 		}
 	case t.Pull != nil:
 		if !t.Pull.Allowed {
-			p.line("      " + strings.ToLower(t.Pull.Code) + ": " + t.Pull.Message)
+			p.line("      " + refusalText(t, t.Pull.Outcome))
 		} else {
 			p.line(cliStyles.faint.Render(fmt.Sprintf("      Digest: %s (%d layers, %d bytes)", t.Pull.Digest, t.Pull.Layers, t.Pull.Bytes)))
 		}
 	}
+}
+
+// refusedLine names the action AWS refused and the statement of the
+// policy in force that decides it ("" when nothing was refused).
+func refusedLine(t steps.TestResult) string {
+	a := t.Outcome.Action
+	if t.Outcome.Allowed || a == "" {
+		return ""
+	}
+	switch {
+	case strings.EqualFold(a, t.ExpectedAction) && t.ExpectedBy != "":
+		return "refused " + a + ", decided by the policy's statement " + t.ExpectedBy
+	case t.ExpectedAction != "" && !strings.EqualFold(a, t.ExpectedAction):
+		return "refused " + a + "; the policy in force predicts a refusal at " + t.ExpectedAction
+	}
+	return "refused " + a
+}
+
+// refusalText is a refusal as the client prints it ("denied: User: …"),
+// or, when AWS gave no words (a HEAD answer has no body), the lab's
+// explanation.
+func refusalText(t steps.TestResult, o awsops.Outcome) string {
+	if o.Message == "" && t.Reason != "" {
+		return t.Reason
+	}
+	code := o.Code
+	if code == "DENIED" {
+		// What docker and the registry clients print.
+		code = "denied"
+	}
+	return code + ": " + o.Message
 }
 
 // callStats counts API calls by service.

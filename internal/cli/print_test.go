@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/steps"
 )
@@ -52,5 +53,29 @@ func TestPrinterShowsTheKindOfAFailure(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("failure lines lack %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestPrinterNamesTheRefusal: a refused test says which action AWS refused
+// and which statement decided it; a refusal that came without AWS's words
+// (a HEAD answer has no body) prints the lab's explanation, never the
+// registry client's "HEAD responses have no body, use GET for details".
+func TestPrinterNamesTheRefusal(t *testing.T) {
+	var b bytes.Buffer
+	reason := "AWS gave no reason: the registry answered 403 Forbidden to HEAD /v2/team-a/alpine/blobs/sha256:e12c93b4529c…, and the answer to a HEAD request has no body."
+	r := steps.TestResult{Name: steps.PushTest, Repository: "team-a/alpine", Tag: "v2", Expected: "ExplicitDeny", Match: true,
+		ExpectedAction: "ecr:BatchCheckLayerAvailability", ExpectedBy: "DenyChecks", Reason: reason}
+	r.Outcome.Code, r.Outcome.Action, r.Outcome.Request = "403", "ecr:BatchCheckLayerAvailability", "HEAD /v2/team-a/alpine/blobs/sha256:e12c93b4529c6d53"
+	r.Push = &awsops.PushResult{Outcome: r.Outcome, Registry: "123456789012.dkr.ecr.us-west-2.amazonaws.com", Repository: "team-a/alpine", Tag: "v2"}
+	printTest(newPrinter(&b, false), r)
+	got := ansi.Strip(b.String())
+	for _, want := range []string{"push team-a/alpine:v2: denied, as the policy predicts", reason,
+		"refused ecr:BatchCheckLayerAvailability, decided by the policy's statement DenyChecks"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("test lines lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "403: ") {
+		t.Errorf("a bare status where a sentence belongs:\n%s", got)
 	}
 }
