@@ -23,6 +23,8 @@ type (
 	Environment = awsops.Environment
 	// EnvKind is the kind of place the lab runs in.
 	EnvKind = awsops.EnvKind
+	// LocalImage is the copy of the image the push test pushes.
+	LocalImage = awsops.LocalImage
 )
 
 // ShellQuote quotes s for a POSIX shell when it needs it, as Command.String

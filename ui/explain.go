@@ -147,14 +147,34 @@ func (m *Model) introFor(s screenID) string {
 		return "An endpoint policy is a second gate: a push your IAM role allows is still refused if the endpoint's policy says no. " +
 			m.policySentence(docs)
 	case scrPush:
-		return "The proof: the lab pushes " + m.cfg.Repo + ":" + orDefault(m.cfg.PushTag, "v2") + " made of " + orDefault(m.cfg.SourceTag, "v1") +
-			"'s layers, so only the last step is at stake: writing the manifest (ecr:PutImage). " + m.pushSentence()
+		return m.pushIntro() + m.pushSentence()
 	case scrList:
 		return m.listSentence()
 	case scrFinish:
 		return m.finishSentence()
 	}
 	return info.intro
+}
+
+// pushIntro says what the push test pushes: the copy of the source image the
+// lab keeps on this machine (read before the endpoints existed, as docker
+// pull would), retagged. Its layers are already in the repository, so the
+// manifest write (ecr:PutImage) is the step at stake.
+func (m *Model) pushIntro() string {
+	repo := orDefault(m.cfg.Repo, "team-a/alpine")
+	src := repo + ":" + orDefault(m.cfg.SourceTag, "v1")
+	dst := repo + ":" + orDefault(m.cfg.PushTag, "v2")
+	where := "the copy of " + src + " it keeps on this machine, in its state directory,"
+	if li := m.st.LocalImage; li != nil {
+		switch {
+		case li.Docker:
+			where = "the copy of " + li.Ref() + " in docker's image store on this machine"
+		case li.Dir != "":
+			where = "the copy of " + li.Ref() + " it keeps on this machine, in its state directory,"
+		}
+	}
+	return "The proof: the lab pushes " + where + " as " + dst + ". The repository already holds every layer, " +
+		"so only the last step is at stake: writing the manifest (ecr:PutImage). "
 }
 
 func orDefault(s, def string) string {

@@ -189,3 +189,22 @@ func TestPushRefusedAtTheLayerCheckOnScreen(t *testing.T) {
 		})
 	}
 }
+
+// TestPushIntroSaysWhatIsPushed: the push pushes the copy of v1 the lab keeps
+// on this machine (docker's own copy with --docker), not an image made on
+// the fly from the repository's layers; the intro says so, in the wizard
+// and in accessible mode.
+func TestPushIntroSaysWhatIsPushed(t *testing.T) {
+	m := New(context.Background(), Options{})
+	m.cfg = steps.Config{Repo: "team-a/alpine", SourceTag: "v1", PushTag: "v2"}
+	m.st.LocalImage = &steps.LocalImage{Dir: "/state/image-sandbox", Repository: "team-a/alpine", Tag: "v1"}
+	for _, intro := range []string{m.introFor(scrPush), screens[scrPush].intro} {
+		if strings.Contains(intro, "made of") || !contains2(intro, "team-a/alpine:v1", "copy", "on this machine", "state directory") {
+			t.Errorf("push intro: %s", intro)
+		}
+	}
+	m.st.LocalImage.Docker = true
+	if intro := m.introFor(scrPush); !contains2(intro, "team-a/alpine:v1", "docker's image store") || strings.Contains(intro, "state directory") {
+		t.Errorf("push intro with docker: %s", intro)
+	}
+}

@@ -82,7 +82,8 @@ var screens = [numScreens]screenInfo{
 	},
 	scrPush: {
 		title: "Push test",
-		intro: "The proof: the lab pushes team-a/alpine:v2 made of v1's layers, so only the last step is at stake, writing the manifest (ecr:PutImage). " +
+		intro: "The proof: the lab pushes the copy of team-a/alpine:v1 it keeps on this machine, in its state directory, as team-a/alpine:v2. " +
+			"The repository already holds every layer, so only the last step is at stake: writing the manifest (ecr:PutImage). " +
 			"The policy denies exactly that, so the registry should refuse it.",
 		hint:  "Press {Policy} to change the policy and run the tests again: watch the same push go through once the Deny is gone.",
 		steps: []steps.StepID{steps.StepPush},
