@@ -85,7 +85,7 @@ func TestWizardEndToEnd(t *testing.T) {
 	step(enter, "6 · Endpoints", "Press Enter to create")
 	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
 	step(enter, "7 · Private DNS")
-	step(enter, "8 · Push test", "denies exactly that (DenyActions)")
+	step(enter, "8 · Push test", "denies exactly that", "(DenyActions), so the registry should refuse it")
 	step(enter, "push denied", "AWS refused ecr:PutImage", "Decided by DenyActions")
 	step(enter, "9 · List test", "refuses the pull at ecr:BatchGetImage")
 	// Wait for p in the help bar: the results show a moment before the
