@@ -116,6 +116,8 @@ type Cloud struct {
 
 	mu      sync.Mutex
 	account string
+	// names are the partition's names as AWS gave them (partition.go).
+	names Names
 }
 
 // StaticConfig is an SDK configuration with fixed keys and region and
@@ -310,6 +312,7 @@ func (c *Cloud) WhoAmI(ctx context.Context) (Identity, error) {
 	c.mu.Lock()
 	c.account = id.Account
 	c.mu.Unlock()
+	c.notePartition(id.ARN)
 	return id, nil
 }
 

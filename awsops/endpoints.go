@@ -35,9 +35,22 @@ const (
 // SameState compares endpoint states case-insensitively.
 func SameState(a, b string) bool { return strings.EqualFold(a, b) }
 
-// ServiceName returns com.amazonaws.REGION.SHORT for short names like
-// ecr.dkr, ecr.api and s3.
-func (c *Cloud) ServiceName(short string) string { return "com.amazonaws." + c.region + "." + short }
+// ServiceName returns the endpoint service named by short (ecr.dkr, ecr.api,
+// s3): the name DescribeVpcEndpointServices gave (ResolveNames), else the
+// partition's form: cn.com.amazonaws.REGION.SERVICE for China's interface
+// services, com.amazonaws.REGION.SERVICE otherwise.
+func (c *Cloud) ServiceName(short string) string {
+	c.mu.Lock()
+	n := c.names.Services[short]
+	c.mu.Unlock()
+	if n != "" {
+		return n
+	}
+	if c.Partition() == "aws-cn" && short != "s3" {
+		return "cn.com.amazonaws." + c.region + "." + short
+	}
+	return "com.amazonaws." + c.region + "." + short
+}
 
 // EndpointSpec describes an endpoint to create.
 type EndpointSpec struct {
@@ -152,7 +165,7 @@ func (c *Cloud) CreateEndpoint(ctx context.Context, s EndpointSpec) (Endpoint, C
 }
 
 func shortService(s string) string {
-	parts := strings.Split(s, ".")
+	parts := strings.Split(strings.TrimPrefix(s, "cn."), ".")
 	if len(parts) >= 4 {
 		return strings.Join(parts[3:], ".")
 	}

@@ -81,13 +81,30 @@ type PullResult struct {
 	Bytes      int64  `json:"bytes"`
 }
 
-// RegistryHost is the registry's name as the lab writes it.
+// RegistryHost is the registry's name as the lab writes it: the one AWS
+// gave (ProxyEndpoint, or the ecr.dkr service's private DNS name), else
+// ACCOUNT.dkr.ecr.REGION and the partition's DNS suffix.
 func (c *Cloud) RegistryHost(account string) string {
-	return account + ".dkr.ecr." + c.region + ".amazonaws.com"
+	c.mu.Lock()
+	h := c.names.Registry
+	c.mu.Unlock()
+	if h != "" && strings.HasPrefix(h, account+".") {
+		return h
+	}
+	return account + ".dkr.ecr." + c.region + "." + dnsSuffixOf(c.Partition())
 }
 
-// ECRAPIHost is the ECR API's host name.
-func (c *Cloud) ECRAPIHost() string { return "api.ecr." + c.region + ".amazonaws.com" }
+// ECRAPIHost is the ECR API's host name: the ecr.api service's private DNS
+// name, else api.ecr.REGION and the partition's DNS suffix.
+func (c *Cloud) ECRAPIHost() string {
+	c.mu.Lock()
+	h := c.names.API
+	c.mu.Unlock()
+	if h != "" {
+		return h
+	}
+	return "api.ecr." + c.region + "." + dnsSuffixOf(c.Partition())
+}
 
 // ListImages lists a repository's images through the ECR API (the api
 // endpoint). A refusal by an endpoint policy is an outcome, not an error.
@@ -224,6 +241,9 @@ func (c *Cloud) login(ctx context.Context) (registryAuth, error) {
 	host := strings.TrimPrefix(strings.TrimPrefix(aws.ToString(d.ProxyEndpoint), "https://"), "http://")
 	host = strings.TrimSuffix(host, "/")
 	a := registryAuth{host: host, addr: host, user: user, password: pass}
+	if c.opts.RegistryID == "" {
+		c.noteRegistry(host)
+	}
 	if c.opts.RegistryAddr != "" {
 		a.addr = c.opts.RegistryAddr
 	} else if c.opts.LoopbackOnly {

@@ -408,7 +408,7 @@ func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string) (denied [
 		}},
 		{"ec2:CreateVpcEndpoint", func() error {
 			_, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{DryRun: dry, VpcId: aws.String(ws.VpcID),
-				ServiceName: aws.String("com.amazonaws." + c.region + ".s3"), VpcEndpointType: types.VpcEndpointTypeGateway, RouteTableIds: []string{ws.RouteTableID}})
+				ServiceName: aws.String(c.ServiceName("s3")), VpcEndpointType: types.VpcEndpointTypeGateway, RouteTableIds: []string{ws.RouteTableID}})
 			return err
 		}},
 	}

@@ -313,11 +313,17 @@ func (l *linter) resource(r, path string, pos Pos) {
 	arn, ok := ParseARN(r)
 	if !ok {
 		l.add(SeverityError, "arn", path, pos, fmt.Sprintf("%q is not a valid ARN", r),
-			`write "*" or arn:aws:ecr:REGION:ACCOUNT:repository/NAME`)
+			`write "*" or arn:`+PartitionOf(l.opts.Region)+`:ecr:REGION:ACCOUNT:repository/NAME`)
 		return
 	}
 	if !strings.EqualFold(arn.Service, "ecr") {
 		return
+	}
+	if want := PartitionOf(l.opts.Region); l.opts.Region != "" && !strings.ContainsAny(arn.Partition, "*?") && arn.Partition != want {
+		// A partition is part of the ARN: arn:aws:… never matches a
+		// resource in GovCloud or China.
+		l.add(SeverityWarning, "arn-partition", path, pos, fmt.Sprintf("the ARN names partition %s, but %s is in %s: it never matches there", arn.Partition, l.opts.Region, want),
+			"write arn:"+want+":ecr:… so the statement applies to the lab's repository")
 	}
 	if l.opts.Region != "" && arn.Region != "" && !strings.ContainsAny(arn.Region, "*?") && arn.Region != l.opts.Region {
 		l.add(SeverityWarning, "arn-region", path, pos, fmt.Sprintf("the ARN names region %s, but the lab runs in %s", arn.Region, l.opts.Region),

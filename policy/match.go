@@ -118,5 +118,5 @@ func matchARN(pattern, value string, like bool) bool {
 
 // RepositoryARN is the ARN of an ECR repository.
 func RepositoryARN(region, account, repo string) string {
-	return "arn:aws:ecr:" + region + ":" + account + ":repository/" + repo
+	return "arn:" + PartitionOf(region) + ":ecr:" + region + ":" + account + ":repository/" + repo
 }

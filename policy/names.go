@@ -36,7 +36,7 @@ var (
 	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
 	// regionPattern is the shape of every AWS region name: us-west-2,
 	// us-gov-west-1, cn-north-1, eu-isoe-west-1.
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(?:-[a-z]+)+-[0-9]+$`)
+	regionPattern = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-[0-9]+$`)
 )
 
 // ValidateAccount says why id is not an AWS account ID, or nil.

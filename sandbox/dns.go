@@ -114,8 +114,8 @@ func (d *dnsServer) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 
 func (d *dnsServer) soa() dns.RR {
 	return &dns.SOA{
-		Hdr: dns.RR_Header{Name: "amazonaws.com.", Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: dnsTTL},
-		Ns:  "ns1.amazonaws.com.", Mbox: "awsdns-hostmaster.amazon.com.",
+		Hdr: dns.RR_Header{Name: partitionOf(d.s.opts.Region).dnsSuffix + ".", Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: dnsTTL},
+		Ns:  "ns1." + partitionOf(d.s.opts.Region).dnsSuffix + ".", Mbox: "awsdns-hostmaster.amazon.com.",
 		Serial: 1, Refresh: 7200, Retry: 900, Expire: 1209600, Minttl: 86400,
 	}
 }
@@ -139,7 +139,7 @@ func (s *Sandbox) resolveName(name string) ([]string, bool) {
 			return
 		}
 		switch {
-		case name == "ecr."+w.Region+".amazonaws.com":
+		case name == w.host("ecr"):
 			// The API's older name: public, and no endpoint's private DNS
 			// covers it (PrivateLink needs api.ecr).
 			addrs, known = publicAddrs(name), true
@@ -179,10 +179,10 @@ func (s *Sandbox) resolveName(name string) ([]string, bool) {
 // ACCOUNT.dkr.ecr.REGION.amazonaws.com (ecr.dkr, any 12-digit account) or
 // api.ecr.REGION.amazonaws.com (ecr.api).
 func ecrHostService(name, region string) (string, bool) {
-	if name == "api.ecr."+region+".amazonaws.com" {
+	if name == hostOf("api.ecr", region) {
 		return serviceAPI, true
 	}
-	if acct, ok := strings.CutSuffix(name, ".dkr.ecr."+region+".amazonaws.com"); ok && len(acct) == 12 && strings.Trim(acct, "0123456789") == "" {
+	if acct, ok := strings.CutSuffix(name, "."+hostOf("dkr.ecr", region)); ok && len(acct) == 12 && strings.Trim(acct, "0123456789") == "" {
 		return serviceDKR, true
 	}
 	return "", false

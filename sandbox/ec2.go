@@ -533,7 +533,7 @@ func ec2ModifyVpcAttribute(x *ec2Ctx) (any, *APIError) {
 
 func (x *ec2Ctx) subnetView(s *subnet) xSubnet {
 	out := xSubnet{
-		SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + x.w.Region + ":" + x.w.Account + ":subnet/" + s.ID,
+		SubnetID: s.ID, SubnetArn: x.w.arn("ec2", x.w.Region, x.w.Account+":subnet/"+s.ID),
 		State: "available", OwnerID: x.w.Account, VpcID: s.VpcID, CidrBlock: s.CIDR,
 		AvailableIPAddressCount: x.w.freeIPs(s, x.now), AvailabilityZone: s.AZ, AvailabilityZoneID: s.AZID,
 		MapPublicIPOnLaunch: s.PublicIP, TagSet: xTags(x.w.tagsOf(s.ID)),
@@ -568,7 +568,7 @@ func subnetFilter(w *world, s *subnet) filterable {
 			case "owner-id":
 				return []string{w.Account}
 			case "subnet-arn":
-				return []string{"arn:aws:ec2:" + w.Region + ":" + w.Account + ":subnet/" + s.ID}
+				return []string{w.arn("ec2", w.Region, w.Account+":subnet/"+s.ID)}
 			}
 			return nil
 		},

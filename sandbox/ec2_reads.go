@@ -152,7 +152,7 @@ func (x *ec2Ctx) instanceView(in *instance) xReservation {
 		v.MetadataOptions.HTTPPutResponseHopLimit = 1 // why a container's token PUT goes unanswered
 	}
 	v.Monitoring.State = "disabled"
-	v.IamInstanceProfile.Arn = "arn:aws:iam::" + x.w.Account + ":instance-profile/" + x.w.Identity.RoleName
+	v.IamInstanceProfile.Arn = x.w.arn("iam", "", x.w.Account+":instance-profile/"+x.w.Identity.RoleName)
 	v.IamInstanceProfile.ID = x.w.Identity.ProfileID
 	v.PrivateDNSNameOptions.HostnameType = "ip-name"
 	return xReservation{ReservationID: "r-" + hexOf("reservation/" + in.ID)[:17], OwnerID: x.w.Account, Instances: set[xInstance]{v}}
@@ -339,8 +339,8 @@ type prefixList struct {
 // DynamoDB. The ids and ranges of us-west-2 are AWS's; elsewhere they are
 // stable made-up ones.
 func (w *world) prefixLists() []prefixList {
-	s3 := prefixList{ID: w.s3PrefixList(), Name: "com.amazonaws." + w.Region + ".s3", CIDRs: s3Ranges(w.Region)}
-	ddb := prefixList{ID: "pl-" + hexOf("dynamodb/" + w.Region)[:8], Name: "com.amazonaws." + w.Region + ".dynamodb", CIDRs: madeUpRanges("dynamodb/" + w.Region)}
+	s3 := prefixList{ID: w.s3PrefixList(), Name: serviceName(w.Region, "s3", true), CIDRs: s3Ranges(w.Region)}
+	ddb := prefixList{ID: "pl-" + hexOf("dynamodb/" + w.Region)[:8], Name: serviceName(w.Region, "dynamodb", true), CIDRs: madeUpRanges("dynamodb/" + w.Region)}
 	return []prefixList{s3, ddb}
 }
 
@@ -403,5 +403,5 @@ func ec2DescribePrefixLists(x *ec2Ctx) (any, *APIError) {
 
 // isS3Host reports whether name is the region's S3 endpoint.
 func isS3Host(name, region string) bool {
-	return name == "s3."+region+".amazonaws.com" || strings.HasSuffix(name, ".s3."+region+".amazonaws.com")
+	return name == hostOf("s3", region) || strings.HasSuffix(name, "."+hostOf("s3", region))
 }

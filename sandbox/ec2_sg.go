@@ -9,11 +9,11 @@ import (
 )
 
 func (x *ec2Ctx) sgArn(id string) string {
-	return "arn:aws:ec2:" + x.w.Region + ":" + x.w.Account + ":security-group/" + id
+	return x.w.arn("ec2", x.w.Region, x.w.Account+":security-group/"+id)
 }
 
 func (x *ec2Ctx) sgRuleArn(id string) string {
-	return "arn:aws:ec2:" + x.w.Region + ":" + x.w.Account + ":security-group-rule/" + id
+	return x.w.arn("ec2", x.w.Region, x.w.Account+":security-group-rule/"+id)
 }
 
 func portPtr(r *sgRule) (*int, *int) {

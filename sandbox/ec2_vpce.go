@@ -43,22 +43,31 @@ func (s endpointService) offers(t string) bool { return slices.Contains(s.Types,
 func (x *ec2Ctx) services() []endpointService {
 	r := x.w.Region
 	zones := []string{r + "a", r + "b", r + "c", r + "d"}
+	suffix := partitionOf(r).dnsSuffix
 	mk := func(short string, types []string, private, base string) endpointService {
-		name := "com.amazonaws." + r + "." + short
+		name := serviceName(r, short, len(types) == 1 && types[0] == "Gateway")
 		z := zones
 		if o, ok := x.s.opts.ServiceZones[name]; ok {
 			z = o
 		}
 		return endpointService{Name: name, Types: types, PrivateDNS: private, BaseDNS: base, Zones: z}
 	}
-	return []endpointService{
-		mk("ec2", []string{"Interface"}, "ec2."+r+".amazonaws.com", "ec2."+r+".vpce.amazonaws.com"),
-		mk("ecr.api", []string{"Interface"}, "api.ecr."+r+".amazonaws.com", "api.ecr."+r+".vpce.amazonaws.com"),
-		mk("ecr.dkr", []string{"Interface"}, "*.dkr.ecr."+r+".amazonaws.com", "dkr.ecr."+r+".vpce.amazonaws.com"),
-		mk("logs", []string{"Interface"}, "logs."+r+".amazonaws.com", "logs."+r+".vpce.amazonaws.com"),
-		mk("s3", []string{"Gateway", "Interface"}, "", "s3."+r+".amazonaws.com"),
-		mk("sts", []string{"Interface"}, "sts."+r+".amazonaws.com", "sts."+r+".vpce.amazonaws.com"),
+	// vpce is a service's base endpoint DNS name: api.ecr.REGION.vpce.SUFFIX.
+	vpce := func(prefix string) string { return prefix + "." + r + ".vpce." + suffix }
+	s3 := []endpointService{mk("s3", []string{"Gateway", "Interface"}, "", x.w.host("s3"))}
+	if partitionOf(r).id == "aws-cn" {
+		// China names its interface services cn.com.amazonaws.…, but S3's
+		// gateway keeps com.amazonaws.…: two entries. [research K]
+		s3 = []endpointService{mk("s3", []string{"Gateway"}, "", x.w.host("s3")), mk("s3", []string{"Interface"}, "", x.w.host("s3"))}
 	}
+	out := []endpointService{
+		mk("ec2", []string{"Interface"}, x.w.host("ec2"), vpce("ec2")),
+		mk("ecr.api", []string{"Interface"}, x.w.host("api.ecr"), vpce("api.ecr")),
+		mk("ecr.dkr", []string{"Interface"}, "*."+x.w.host("dkr.ecr"), vpce("dkr.ecr")),
+		mk("logs", []string{"Interface"}, x.w.host("logs"), vpce("logs")),
+	}
+	out = append(out, s3...)
+	return append(out, mk("sts", []string{"Interface"}, x.w.host("sts"), vpce("sts")))
 }
 
 func (x *ec2Ctx) service(name string) (endpointService, bool) {
@@ -757,7 +766,9 @@ func serviceFilter(s endpointService, typ string) filterable {
 			case "owner":
 				return []string{"amazon"}
 			}
-			return []string{strings.Split(s.Name, ".")[2]}
+			// service-region: com.amazonaws.REGION.… (cn.com.amazonaws.… in China)
+			_, rest, _ := strings.Cut(s.Name, "amazonaws.")
+			return []string{strings.Split(rest, ".")[0]}
 		},
 	}
 }

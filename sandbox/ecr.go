@@ -148,11 +148,11 @@ func (x *ecrCtx) checkRegistry(id string) *APIError {
 func (x *ecrCtx) registry() string { return x.w.Account }
 
 func (x *ecrCtx) repoURI(name string) string {
-	return x.w.Account + ".dkr.ecr." + x.w.Region + ".amazonaws.com/" + name
+	return x.w.Account + "." + x.w.host("dkr.ecr") + "/" + name
 }
 
 func (x *ecrCtx) repoARN(name string) string {
-	return "arn:aws:ecr:" + x.w.Region + ":" + x.w.Account + ":repository/" + name
+	return x.w.arn("ecr", x.w.Region, x.w.Account+":repository/"+name)
 }
 
 func (x *ecrCtx) repoNotFound(name, registry string) *APIError {
@@ -168,7 +168,7 @@ func (x *ecrCtx) repoNotFound(name, registry string) *APIError {
 // anything. (GetAuthorizationToken is not refused: see its handler.)
 func (x *ecrCtx) otherRegistry(registry, repo string) *APIError {
 	act := "ecr:" + x.action
-	resource := "arn:aws:ecr:" + x.w.Region + ":" + registry + ":repository/" + repo
+	resource := x.w.arn("ecr", x.w.Region, registry+":repository/"+repo)
 	return badRequest("AccessDeniedException", "User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action", x.caller.arn, act, resource, act)
 }
 
@@ -390,7 +390,7 @@ func ecrGetAuthorizationToken(x *ecrCtx) (any, *APIError) {
 		tok := base64.StdEncoding.EncodeToString([]byte("AWS:" + registryPasswordFor(x.w, expires, x.caller.other)))
 		out.AuthorizationData = append(out.AuthorizationData, authData{
 			AuthorizationToken: tok, ExpiresAt: epoch(expires),
-			ProxyEndpoint: "https://" + id + ".dkr.ecr." + x.w.Region + ".amazonaws.com",
+			ProxyEndpoint: "https://" + id + "." + x.w.host("dkr.ecr"),
 		})
 	}
 	return out, nil

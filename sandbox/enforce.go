@@ -39,7 +39,7 @@ func (s *Sandbox) routedEndpoint(w *world, now time.Time, short string) *vpcEndp
 	if v == nil || !v.EnableDNSSupport || !v.EnableDNSHostnames {
 		return nil
 	}
-	name := "com.amazonaws." + w.Region + "." + short
+	name := serviceName(w.Region, short, false)
 	for _, e := range w.Endpoints {
 		if e.Type == "Interface" && e.VpcID == v.ID && e.ServiceName == name && e.PrivateDNS &&
 			e.visible(now) && e.state(now) == stateAvailable && !now.Before(e.DNSSwitchAt) {

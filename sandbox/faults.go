@@ -134,7 +134,7 @@ func (s *Sandbox) deniedAction(service, action, repo string) *APIError {
 		// it is the same JSON, base64url-encoded, not encrypted.
 		on := ""
 		if r := ec2ResourceOf(action); r != "" {
-			on = " on resource: arn:aws:ec2:" + s.opts.Region + ":" + s.opts.Account + ":" + r
+			on = " on resource: arn:" + partitionOf(s.opts.Region).id + ":ec2:" + s.opts.Region + ":" + s.opts.Account + ":" + r
 		}
 		detail := fmt.Sprintf(`{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},`+
 			`"context":{"principal":{"arn":%q},"action":%q,"resource":%q}}`, caller, act, strings.TrimPrefix(on, " on resource: "))
@@ -176,7 +176,7 @@ func (f Faults) failsEndpoint(region, service string) (string, bool) {
 	if len(f.FailEndpointServices) == 0 {
 		return f.FailEndpoints, true
 	}
-	short := strings.TrimPrefix(service, "com.amazonaws."+region+".")
+	short := shortService(service, region)
 	if slices.Contains(f.FailEndpointServices, service) || slices.Contains(f.FailEndpointServices, short) {
 		return f.FailEndpoints, true
 	}
@@ -310,7 +310,7 @@ func (s *Sandbox) applyWorldFaults(w *world, now time.Time) {
 		x := &ec2Ctx{s: s, w: w, now: now}
 		created := now.UTC().Add(-48 * time.Hour).Truncate(time.Second)
 		ep := &vpcEndpoint{
-			ID: w.id("vpce"), Type: "Interface", VpcID: v.ID, ServiceName: "com.amazonaws." + w.Region + "." + serviceDKR,
+			ID: w.id("vpce"), Type: "Interface", VpcID: v.ID, ServiceName: serviceName(w.Region, serviceDKR, false),
 			Policy: defaultEndpointPolicy, SubnetIDs: []string{n.SubnetID}, GroupIDs: []string{w.defaultGroup(v.ID).ID},
 			PrivateDNS: true, CreatedAt: created, AvailableAt: created, DNSSwitchAt: created,
 		}

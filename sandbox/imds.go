@@ -233,8 +233,8 @@ func (m *imdsServer) tree() map[string]string {
 		t[md+"placement/availability-zone-id"] = sn.AZID
 		t[md+"placement/region"] = w.Region
 		t[md+"security-groups"] = strings.Join(names, "\n")
-		t[md+"services/domain"] = "amazonaws.com"
-		t[md+"services/partition"] = "aws"
+		t[md+"services/domain"] = partitionOf(w.Region).dnsSuffix
+		t[md+"services/partition"] = partitionOf(w.Region).id
 		mac := md + "network/interfaces/macs/" + n.MAC + "/"
 		t[mac+"device-number"] = "0"
 		t[mac+"interface-id"] = n.ID
@@ -281,7 +281,7 @@ func (m *imdsServer) tree() map[string]string {
 		t[md+"iam/info"] = imdsJSON([][2]string{
 			{"Code", `"Success"`},
 			{"LastUpdated", stamp(exp.Add(-6 * time.Hour))},
-			{"InstanceProfileArn", strconv.Quote("arn:aws:iam::" + w.Account + ":instance-profile/" + w.Identity.RoleName)},
+			{"InstanceProfileArn", strconv.Quote(w.arn("iam", "", w.Account+":instance-profile/"+w.Identity.RoleName))},
 			{"InstanceProfileId", strconv.Quote(w.Identity.ProfileID)},
 		})
 		t[md+"iam/security-credentials/"+w.Identity.RoleName] = imdsJSON([][2]string{

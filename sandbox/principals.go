@@ -59,9 +59,9 @@ func (w *world) workspacePrincipal() principal {
 func (w *world) otherPrincipal() principal {
 	return principal{
 		other:   true,
-		arn:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", OtherAccount, OtherRoleName, otherSessionName),
+		arn:     w.arn("sts", "", fmt.Sprintf("%s:assumed-role/%s/%s", OtherAccount, OtherRoleName, otherSessionName)),
 		account: OtherAccount,
-		roleARN: fmt.Sprintf("arn:aws:iam::%s:role/%s", OtherAccount, OtherRoleName),
+		roleARN: w.arn("iam", "", fmt.Sprintf("%s:role/%s", OtherAccount, OtherRoleName)),
 	}
 }
 

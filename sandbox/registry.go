@@ -325,7 +325,7 @@ func (s *Sandbox) registryAuthFailure(w http.ResponseWriter, r *http.Request) (p
 	user, pw, ok := r.BasicAuth()
 	if !ok {
 		h := w.Header()
-		h.Set("Www-Authenticate", fmt.Sprintf(`Basic realm="https://%s.dkr.ecr.%s.amazonaws.com/",service="ecr.amazonaws.com"`, s.opts.Account, s.opts.Region))
+		h.Set("Www-Authenticate", fmt.Sprintf(`Basic realm="https://%s.%s/",service="ecr.amazonaws.com"`, s.opts.Account, hostOf("dkr.ecr", s.opts.Region)))
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		return principal{}, &regError{status: http.StatusUnauthorized}
 	}
@@ -362,7 +362,7 @@ func registryInternal(err error) *regError {
 }
 
 func (s *Sandbox) repoARN(repo string) string {
-	return "arn:aws:ecr:" + s.opts.Region + ":" + s.opts.Account + ":repository/" + repo
+	return "arn:" + partitionOf(s.opts.Region).id + ":ecr:" + s.opts.Region + ":" + s.opts.Account + ":repository/" + repo
 }
 
 func (s *Sandbox) nameUnknown(repo string) *regError {

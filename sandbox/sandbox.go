@@ -23,6 +23,8 @@ const (
 // Sandbox is a running sandbox. Close it when done.
 type Sandbox struct {
 	opts Options
+	// regionGiven: Options.Region was set, not left to the world.
+	regionGiven bool
 	// def is the world's row in the table of worlds; profile the laptop
 	// world's shared config files. tempDir holds an in-memory world's
 	// blobs, uploads and files; Close removes it.
@@ -89,14 +91,24 @@ type Workspace struct {
 
 // Start builds or loads the world and serves it on 127.0.0.1 (free ports).
 func Start(ctx context.Context, opts Options) (*Sandbox, error) {
-	if err := opts.normalise(); err != nil {
-		return nil, err
-	}
 	def, err := WorldByName(opts.World)
 	if err != nil {
 		return nil, err
 	}
-	s := &Sandbox{opts: opts, def: def, done: make(chan struct{}), closing: make(chan struct{})}
+	// A world of a partition of its own is in that partition's region
+	// unless --region names another region of it.
+	regionGiven := opts.Region != ""
+	switch {
+	case !regionGiven:
+		opts.Region = def.Region
+	case def.Region != "" && partitionOf(opts.Region).id != partitionOf(def.Region).id:
+		return nil, fmt.Errorf("the world %s is in the %s partition (%s): region %s is in %s; leave --region out or name a region of %s",
+			def.Name, partitionOf(def.Region).id, def.Region, opts.Region, partitionOf(opts.Region).id, partitionOf(def.Region).id)
+	}
+	if err := opts.normalise(); err != nil {
+		return nil, err
+	}
+	s := &Sandbox{opts: opts, def: def, regionGiven: regionGiven, done: make(chan struct{}), closing: make(chan struct{})}
 	var lns []net.Listener
 	fail := func(err error) (*Sandbox, error) {
 		for _, ln := range lns {
@@ -212,6 +224,10 @@ func (s *Sandbox) openWorld() error {
 		w, err := loadWorld(dir, opts.maxWorldBytes)
 		if err != nil {
 			return err
+		}
+		if w != nil && !s.regionGiven {
+			// No region asked for: the saved world's.
+			opts.Region, s.opts.Region = w.Region, w.Region
 		}
 		if w != nil && (w.Account != opts.Account || w.Region != opts.Region) {
 			return fmt.Errorf("the world in %s is account %s in %s, not %s in %s; use --reset to start a fresh one", dir, w.Account, w.Region, opts.Account, opts.Region)

@@ -74,7 +74,8 @@ func (s *Sandbox) assumeRole(c *apiCall, p params) ([]byte, *APIError) {
 	if len(missing) > 0 {
 		return nil, badRequest("ValidationError", "%d validation error(s) detected: %s", len(missing), strings.Join(missing, "; "))
 	}
-	role, ok := strings.CutPrefix(roleARN, "arn:aws:iam::")
+	part := partitionOf(s.opts.Region).id
+	role, ok := strings.CutPrefix(roleARN, "arn:"+part+":iam::")
 	acct, name, ok2 := strings.Cut(role, ":role/")
 	if !ok || !ok2 || len(acct) != 12 || name == "" {
 		return nil, badRequest("ValidationError", "%s is invalid", roleARN)
@@ -93,7 +94,7 @@ func (s *Sandbox) assumeRole(c *apiCall, p params) ([]byte, *APIError) {
 			return nil, apiErr(http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
 		}
 	}
-	ss := newSession(acct, name, session)
+	ss := newSession(part, acct, name, session)
 	s.sessions.add(ss)
 	exp := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04:05Z")
 	body := `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
@@ -113,14 +114,14 @@ type session struct {
 	arn, userID string
 }
 
-func newSession(account, role, name string) session {
+func newSession(part, account, role, name string) session {
 	var b [40]byte
 	_, _ = rand.Read(b[:])
 	h := strings.ToUpper(hex.EncodeToString(b[:]))
 	return session{
 		creds: Credentials{AccessKeyID: "ASIA" + h[:16], SecretAccessKey: strings.ToLower(h[16:56]),
 			SessionToken: "FwoGZXIvYXdzE" + strings.ToLower(hex.EncodeToString(b[:]))},
-		arn:    fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, role, name),
+		arn:    fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", part, account, role, name),
 		userID: "AROA" + h[56:73] + ":" + name,
 	}
 }

@@ -592,11 +592,11 @@ func (w *world) workspaceENI() *eni {
 func (w *world) callerARN() string {
 	switch w.def().Credentials {
 	case CredentialsContainer:
-		return fmt.Sprintf("arn:aws:sts::%s:assumed-role/WSParticipantRole/Participant", w.Account)
+		return w.arn("sts", "", w.Account+":assumed-role/WSParticipantRole/Participant")
 	case CredentialsProfile:
-		return fmt.Sprintf("arn:aws:iam::%s:user/workshop-learner", w.Account)
+		return w.arn("iam", "", w.Account+":user/workshop-learner")
 	}
-	return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", w.Account, w.Identity.RoleName, w.Instance.ID)
+	return w.arn("sts", "", fmt.Sprintf("%s:assumed-role/%s/%s", w.Account, w.Identity.RoleName, w.Instance.ID))
 }
 
 // callerUserID is GetCallerIdentity's UserId for callerARN.

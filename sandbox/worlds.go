@@ -32,6 +32,8 @@ const (
 	WorldLaptop        = "laptop"
 	// Issue 15's: real accounts the lab must not misread.
 	WorldSecondaryCIDR = "secondary-cidr"
+	WorldAWSUSGov      = "aws-us-gov"
+	WorldAWSCN         = "aws-cn"
 )
 
 // DefaultWorld is the world of a state directory that names none (worlds
@@ -96,13 +98,15 @@ type WorldDef struct {
 	// Env is what the place exports to every shell, besides the sandbox's
 	// own addresses; ${REGION} stands for the world's region.
 	Env []EnvVar
+	// Region is the region the place is in ("": any, us-west-2 unless
+	// --region says otherwise): the partitions' worlds are in theirs.
+	Region string
 	// shape turns the base world (a Cloud9 instance in its VPC) into this
 	// place; nil keeps it.
 	shape func(w *world, now time.Time)
 }
 
-// worldDefs is the table of worlds. Issue 15's secondary-cidr, aws-us-gov
-// and aws-cn are rows to come.
+// worldDefs is the table of worlds.
 var worldDefs = []WorldDef{
 	{
 		Name: WorldCloud9, Title: "Cloud9: EC2, IMDSv1 and v2, an instance role",
@@ -148,6 +152,24 @@ var worldDefs = []WorldDef{
 		Metadata: Metadata{Present: true}, Credentials: CredentialsInstanceRole, Vantage: VantageInstance,
 		Env:   []EnvVar{{"C9_USER", "ec2-user"}, {"C9_PROJECT", "ecr-vpce-lab-workspace"}},
 		shape: shapeSecondaryCIDR,
+	},
+	{
+		Name: WorldAWSUSGov, Title: "an EC2 workspace in AWS GovCloud (US-West)",
+		Outcome: "the partition is aws-us-gov: ARNs start arn:aws-us-gov:, so the policy's Deny must name the repository that way to refuse the push; " +
+			"every step and proof runs",
+		Region:   "us-gov-west-1",
+		Metadata: Metadata{Present: true, V2Required: true}, Credentials: CredentialsInstanceRole, Vantage: VantageInstance,
+		Env:   []EnvVar{{"AWS_REGION", "${REGION}"}},
+		shape: shapeEC2Workspace,
+	},
+	{
+		Name: WorldAWSCN, Title: "an EC2 workspace in AWS China (Beijing)",
+		Outcome: "the partition is aws-cn: ARNs start arn:aws-cn:, host names end in amazonaws.com.cn and the ECR endpoint services are " +
+			"cn.com.amazonaws.cn-north-1.ecr.dkr and .ecr.api; every step and proof runs",
+		Region:   "cn-north-1",
+		Metadata: Metadata{Present: true, V2Required: true}, Credentials: CredentialsInstanceRole, Vantage: VantageInstance,
+		Env:   []EnvVar{{"AWS_REGION", "${REGION}"}},
+		shape: shapeEC2Workspace,
 	},
 	{
 		Name: WorldLaptop, Title: "a laptop: a profile, outside every VPC of yours",
@@ -254,6 +276,16 @@ func shapeSecondaryCIDR(w *world, now time.Time) {
 	w.removeENI(old.ID)
 	w.ENIs = append(w.ENIs, n)
 	w.Instance.ENIID = n.ID
+}
+
+// shapeEC2Workspace makes the instance a plain EC2 workspace (Cloud9 is
+// not offered in every partition): its security group is the workshop's.
+func shapeEC2Workspace(w *world, _ time.Time) {
+	n := w.instanceENI()
+	if g := w.group(n.GroupIDs[0]); g != nil {
+		g.Name, g.Description = "workshop-workspace", "Workshop workspace instance"
+	}
+	w.Tags[w.Instance.ID] = []tag{{"Name", "workshop-workspace"}}
 }
 
 // shapeContainerHost makes the instance a plain EC2 workshop instance (not

@@ -15,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/miekg/dns"
 )
 
 // callerOf asks STS who the credentials of cfg belong to.
@@ -296,4 +298,77 @@ func TestAssumeRoleAndDisabledRegion(t *testing.T) {
 	wantCode(t, "EC2 in a disabled region", err, "AuthFailure")
 	_, err = oc.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Region = "us-east-1" })
 	must(t, "STS in us-east-1", err)
+}
+
+// TestPartitionWorlds: GovCloud and China speak their partition's names.
+// ARNs start arn:aws-us-gov: / arn:aws-cn: (the caller, repositories);
+// China's interface endpoint services are cn.com.amazonaws.REGION.…
+// while its S3 gateway keeps com.amazonaws.REGION.s3, the commercial name
+// does not exist there; host names end in amazonaws.com.cn (the registry's
+// ProxyEndpoint, the services' private DNS names, what DNS answers); the
+// metadata service names the partition. [research K]
+func TestPartitionWorlds(t *testing.T) {
+	cases := []struct {
+		world, region, partition, suffix, svcPrefix string
+	}{
+		{WorldAWSUSGov, "us-gov-west-1", "aws-us-gov", "amazonaws.com", "com.amazonaws."},
+		{WorldAWSCN, "cn-north-1", "aws-cn", "amazonaws.com.cn", "cn.com.amazonaws."},
+	}
+	for _, c := range cases {
+		t.Run(c.world, func(t *testing.T) {
+			sb := startSandbox(t, Options{World: c.world})
+			if sb.Region() != c.region {
+				t.Fatalf("region %s, want %s", sb.Region(), c.region)
+			}
+			cl := newClients(sb, nil)
+			ctx := context.Background()
+			id, err := cl.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			must(t, "GetCallerIdentity", err)
+			if !strings.HasPrefix(aws.ToString(id.Arn), "arn:"+c.partition+":sts::") {
+				t.Errorf("caller %s", aws.ToString(id.Arn))
+			}
+			svcs, err := cl.ec2.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{})
+			must(t, "DescribeVpcEndpointServices", err)
+			got := map[string]ec2types.ServiceDetail{}
+			for _, d := range svcs.ServiceDetails {
+				got[aws.ToString(d.ServiceName)+"/"+string(d.ServiceType[0].ServiceType)] = d
+			}
+			dkr, ok := got[c.svcPrefix+c.region+".ecr.dkr/Interface"]
+			if !ok || aws.ToString(dkr.PrivateDnsName) != "*.dkr.ecr."+c.region+"."+c.suffix ||
+				dkr.BaseEndpointDnsNames[0] != "dkr.ecr."+c.region+".vpce."+c.suffix {
+				t.Errorf("ecr.dkr: %+v (services %v)", dkr, svcs.ServiceNames)
+			}
+			if api := got[c.svcPrefix+c.region+".ecr.api/Interface"]; aws.ToString(api.PrivateDnsName) != "api.ecr."+c.region+"."+c.suffix {
+				t.Errorf("ecr.api: %+v", api)
+			}
+			if _, ok := got["com.amazonaws."+c.region+".s3/Gateway"]; !ok {
+				t.Errorf("no S3 gateway com.amazonaws.%s.s3: %v", c.region, svcs.ServiceNames)
+			}
+			if c.partition == "aws-cn" {
+				_, err := cl.ec2.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{ServiceNames: []string{"com.amazonaws." + c.region + ".ecr.dkr"}})
+				wantCode(t, "the commercial name in China", err, "InvalidServiceName")
+			}
+			tok, err := cl.ecr.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+			must(t, "GetAuthorizationToken", err)
+			registry := sb.Account() + ".dkr.ecr." + c.region + "." + c.suffix
+			if pe := aws.ToString(tok.AuthorizationData[0].ProxyEndpoint); pe != "https://"+registry {
+				t.Errorf("ProxyEndpoint %s", pe)
+			}
+			repos, err := cl.ecr.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+			must(t, "DescribeRepositories", err)
+			if r := repos.Repositories[0]; !strings.HasPrefix(aws.ToString(r.RepositoryArn), "arn:"+c.partition+":ecr:"+c.region+":") ||
+				!strings.HasPrefix(aws.ToString(r.RepositoryUri), registry+"/") {
+				t.Errorf("repository %s %s", aws.ToString(r.RepositoryArn), aws.ToString(r.RepositoryUri))
+			}
+			for _, name := range []string{registry, "api.ecr." + c.region + "." + c.suffix} {
+				if a := aRecords(query(t, sb, "udp", name+".", dns.TypeA)); len(a) == 0 {
+					t.Errorf("%s does not resolve", name)
+				}
+			}
+			v := sb.View()
+			if r := imdsDo(t, http.MethodGet, v.IMDSEndpoint+"/latest/meta-data/services/partition", map[string]string{imdsTokenHeader: imdsToken(t, v.IMDSEndpoint, 60)}); r.body != c.partition {
+				t.Errorf("IMDS services/partition %q", r.body)
+			}
+		})
+	}
 }

@@ -10,25 +10,24 @@ import (
 // hour (plus per GB processed, which the lab's few requests make
 // negligible); gateway endpoints are free. The table holds the US regions
 // the workshop runs in, at the AWS PrivateLink pricing page's rate
-// (https://aws.amazon.com/privatelink/pricing/); other regions use
-// DefaultHourlyRate, which is the same base rate: some regions charge up
-// to a few tenths of a cent more, so treat the figure as an estimate.
+// (https://aws.amazon.com/privatelink/pricing/). Other regions charge
+// other rates, GovCloud and China in their own price lists (China in
+// yuan): for them the lab says it has no price rather than guess one.
+// [research M]
 var hourlyRates = map[string]float64{
 	"us-east-1": 0.01,
 	"us-east-2": 0.01,
 	"us-west-2": 0.01,
 }
 
-// DefaultHourlyRate is the per-endpoint-per-AZ hourly price (USD) assumed
-// for regions missing from the table.
-const DefaultHourlyRate = 0.01
+// PricingPage is where AWS lists every region's price.
+const PricingPage = "https://aws.amazon.com/privatelink/pricing/"
 
-// HourlyRate returns the interface endpoint price per AZ-hour in region.
-func HourlyRate(region string) float64 {
-	if r, ok := hourlyRates[region]; ok {
-		return r
-	}
-	return DefaultHourlyRate
+// HourlyRate returns the interface endpoint price (USD) per AZ-hour in
+// region, and whether the lab's table has one.
+func HourlyRate(region string) (float64, bool) {
+	r, ok := hourlyRates[region]
+	return r, ok
 }
 
 // Cost is what the lab's endpoints cost.
@@ -40,12 +39,25 @@ type Cost struct {
 	PerHour            float64   `json:"perHourUsd"`
 	SoFar              float64   `json:"soFarUsd"`
 	Since              time.Time `json:"since,omitzero"`
+	// Unpriced: the table has no price for Region, and the money figures
+	// are zero; NoPrice says so.
+	Region   string `json:"region,omitempty"`
+	Unpriced bool   `json:"unpriced,omitempty"`
+}
+
+// NoPrice says that the lab has no price for the region, "" when it has.
+func (c Cost) NoPrice() string {
+	if !c.Unpriced {
+		return ""
+	}
+	return "the lab has no price for " + c.Region + ": see " + PricingPage
 }
 
 // CostOf computes the cost of the state's interface endpoints at now. AWS
 // bills each started hour; SoFar counts exact time, for a calm estimate.
 func CostOf(st State, now time.Time) Cost {
-	c := Cost{Rate: HourlyRate(st.Region)}
+	rate, ok := HourlyRate(st.Region)
+	c := Cost{Rate: rate, Region: st.Region, Unpriced: !ok}
 	for _, r := range st.Endpoints {
 		if r == nil || r.Type != awsops.Interface || !r.Created {
 			continue

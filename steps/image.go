@@ -55,7 +55,7 @@ func (l *Lab) ensureLocalImage(ctx context.Context, s StepID) (awsops.LocalImage
 		l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: repo + ":" + tag, State: ResFailed, Since: since, Detail: err.Error()})
 		return li, err
 	}
-	if err := l.update(func(x *State) { x.LocalImage = &li }); err != nil {
+	if err := l.update(func(x *State) { x.LocalImage = &li; x.Names = l.cloud.Names() }); err != nil {
 		return li, err
 	}
 	where := "in docker's image store"

@@ -192,6 +192,8 @@ func New(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) (*Lab, erro
 	if l.st.Repo == "" {
 		l.st.Repo = cfg.Repo
 	}
+	// The names AWS gave an earlier command stand until it is asked again.
+	cloud.UseNames(l.st.Names)
 	return l, nil
 }
 

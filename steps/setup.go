@@ -127,9 +127,20 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 			Message: fmt.Sprintf("this run's endpoints are in %s, but the workspace is now %s", st.Workspace.VpcID, ws.VpcID),
 			Fix:     "run 'down' to remove the earlier run's resources first"}
 	}
+	// The partition's names, from AWS: a service named otherwise (China's
+	// cn.com.amazonaws.…) would otherwise be asked for in vain.
+	names, err := l.cloud.ResolveNames(ctx, id.Account)
+	if err != nil {
+		return err
+	}
+	if names.Partition != "aws" {
+		l.detail(StepDiscover, "partition %s: ARNs start arn:%s:, the ECR endpoint services are %s and %s, the registry is %s",
+			names.Partition, names.Partition, l.cloud.ServiceName(EndpointDKR), l.cloud.ServiceName(EndpointAPI), l.cloud.RegistryHost(id.Account))
+	}
 	return l.update(func(s *State) {
 		s.Account, s.Caller, s.Workspace = id.Account, id.ARN, ws
 		s.Region = l.cloud.Region()
+		s.Names = names
 	})
 }
 

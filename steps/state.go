@@ -60,12 +60,15 @@ type StepRecord struct {
 
 // State is everything the lab remembers between commands.
 type State struct {
-	Version   int              `json:"version"`
-	RunID     string           `json:"runId"`
-	Mode      string           `json:"mode"`
-	Account   string           `json:"account,omitempty"`
-	Region    string           `json:"region,omitempty"`
-	Caller    string           `json:"caller,omitempty"`
+	Version int    `json:"version"`
+	RunID   string `json:"runId"`
+	Mode    string `json:"mode"`
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
+	Caller  string `json:"caller,omitempty"`
+	// Names are the account's partition and the names AWS gave the lab's
+	// services there (endpoint services, host names).
+	Names     awsops.Names     `json:"names,omitzero"`
 	Workspace awsops.Workspace `json:"workspace"`
 	Repo      string           `json:"repository,omitempty"`
 

@@ -190,8 +190,13 @@ func TestCost(t *testing.T) {
 	if c := CostOf(st, now); c.InterfaceEndpoints != 1 {
 		t.Fatalf("adopted counted: %+v", c)
 	}
-	if HourlyRate("xx-nowhere-9") != DefaultHourlyRate {
-		t.Fatal("default rate")
+	// A region without a price in the table says so instead of guessing.
+	if r, ok := HourlyRate("cn-north-1"); ok || r != 0 {
+		t.Fatalf("cn-north-1 priced at %v", r)
+	}
+	st.Region = "us-gov-west-1"
+	if c := CostOf(st, now); !c.Unpriced || c.PerHour != 0 || !strings.Contains(c.NoPrice(), "no price for us-gov-west-1") {
+		t.Fatalf("unpriced region: %+v %q", c, c.NoPrice())
 	}
 }
 

@@ -119,7 +119,11 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		say(screens[scrFinish].intro)
 	}
 	if c := lab.Cost(); c.InterfaceEndpoints > 0 {
-		say(fmt.Sprintf("So far about $%.2f; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
+		if c.Unpriced {
+			say("The endpoints are billed for every hour they exist; " + c.NoPrice() + ".")
+		} else {
+			say(fmt.Sprintf("So far about $%.2f; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
+		}
 	}
 	if a.choose(askTeardown) == answerYes {
 		rep, err := lab.Teardown(ctx, steps.TeardownOptions{})

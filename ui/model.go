@@ -431,8 +431,12 @@ func (m *Model) askQuit() (tea.Model, tea.Cmd) {
 func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 	m.stop()
 	if c := m.cost(); c.InterfaceEndpoints > 0 {
-		m.exitNote = fmt.Sprintf("The endpoints are still running (about $%.2f per hour). Run 'ecr-vpce-lab%s' to come back, or 'ecr-vpce-lab down%s --yes' to remove everything.",
-			c.PerHour, sandboxFlag(m.c.Sandbox), sandboxFlag(m.c.Sandbox))
+		price := fmt.Sprintf("about $%.2f per hour", c.PerHour)
+		if c.Unpriced {
+			price = "billed by the hour; " + c.NoPrice()
+		}
+		m.exitNote = fmt.Sprintf("The endpoints are still running (%s). Run 'ecr-vpce-lab%s' to come back, or 'ecr-vpce-lab down%s --yes' to remove everything.",
+			price, sandboxFlag(m.c.Sandbox), sandboxFlag(m.c.Sandbox))
 	}
 	m.quitting = true
 	return m, tea.Quit

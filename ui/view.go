@@ -76,6 +76,9 @@ func (m *Model) costText() string {
 	if c.InterfaceEndpoints == 0 {
 		return ""
 	}
+	if c.Unpriced {
+		return "no price for " + c.Region
+	}
 	return fmt.Sprintf("$%.2f so far · $%.2f/h", c.SoFar, c.PerHour)
 }
 
@@ -650,8 +653,13 @@ func (m *Model) endpointsBody(width int) string {
 	out := RenderResourceLines(st, lines, m.frame(), m.now, width)
 	if m.lab != nil {
 		if c := m.cost(); c.InterfaceEndpoints > 0 {
-			out += "\n\n" + st.Faint.Render(lipgloss.Wrap(fmt.Sprintf("%s, billed per zone: %d × $%.3f = $%.2f per hour while they exist; the S3 gateway is free.",
-				plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.Rate, c.PerHour), width, " "))
+			bill := fmt.Sprintf("%s, billed per zone: %d × $%.3f = $%.2f per hour while they exist; the S3 gateway is free.",
+				plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.Rate, c.PerHour)
+			if c.Unpriced {
+				bill = fmt.Sprintf("%s, billed per zone (%d) and per hour while they exist; %s. The S3 gateway is free.",
+					plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.NoPrice())
+			}
+			out += "\n\n" + st.Faint.Render(lipgloss.Wrap(bill, width, " "))
 		}
 	}
 	return out
@@ -809,6 +817,9 @@ func (m *Model) finishBody(width int) string {
 	out := m.pathPicture(width, true)
 	c := m.cost()
 	cost := fmt.Sprintf("Cost so far about $%.2f; $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
+	if c.Unpriced {
+		cost = "The interface endpoints are billed for every hour they exist; " + c.NoPrice() + "."
+	}
 	if m.c.Sandbox {
 		cost += " The sandbox bills nothing: these are the prices AWS would charge."
 	}
@@ -921,7 +932,11 @@ func (m *Model) resumeView() string {
 		body += st.Faint.Render("Done: "+strings.Join(done, ", ")) + "\n"
 	}
 	if c := m.cost(); c.InterfaceEndpoints > 0 {
-		body += st.Warn.Render(fmt.Sprintf("Its endpoints are running: $%.2f so far, $%.2f per hour.", c.SoFar, c.PerHour)) + "\n"
+		running := fmt.Sprintf("Its endpoints are running: $%.2f so far, $%.2f per hour.", c.SoFar, c.PerHour)
+		if c.Unpriced {
+			running = "Its endpoints are running, billed by the hour (" + c.NoPrice() + ")."
+		}
+		body += st.Warn.Render(running) + "\n"
 	}
 	body += "\n" + m.dialogKeys()
 	return "\n" + indent(body, 2)

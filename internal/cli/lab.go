@@ -199,7 +199,11 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 	}
 	if f.output != "json" {
 		out.line("")
-		out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) cost about $%.3f per hour while they exist.", cost.InterfaceEndpoints, cost.PerHour))
+		if cost.Unpriced {
+			out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) are billed for every hour they exist; %s.", cost.InterfaceEndpoints, cost.NoPrice()))
+		} else {
+			out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) cost about $%.3f per hour while they exist.", cost.InterfaceEndpoints, cost.PerHour))
+		}
 		if skipDNS {
 			out.line(cliStyles.warn.Render("Private DNS was not checked (--skip-dns):") + " run 'ecr-vpce-lab status" + modeFlag(env) + "' to see whether the names resolve privately before you test.")
 		}
@@ -276,7 +280,11 @@ func confirmUp(cmd *cobra.Command, env *labEnv) error {
 	w := cmd.ErrOrStderr()
 	fmt.Fprintf(w, "\nThis creates, in account %s (%s), VPC %s:\n", st.Account, st.Region, st.Workspace.VpcID)
 	fmt.Fprintf(w, "  - security group ECR_VPCE_SG with an HTTPS rule from %s\n", st.Workspace.SecurityGroupID)
-	fmt.Fprintf(w, "  - interface endpoints ecr.dkr and ecr.api (about $%.3f per hour together) and the free S3 gateway endpoint\n", 2*steps.HourlyRate(st.Region))
+	price := "no price in the lab's table for " + st.Region + ": see " + steps.PricingPage
+	if rate, ok := steps.HourlyRate(st.Region); ok {
+		price = fmt.Sprintf("about $%.3f per hour together", 2*rate)
+	}
+	fmt.Fprintf(w, "  - interface endpoints ecr.dkr and ecr.api (%s) and the free S3 gateway endpoint\n", price)
 	fmt.Fprint(w, "Go ahead? [y/N] ")
 	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
@@ -452,7 +460,9 @@ func printStatus(env *labEnv, s steps.Status) {
 			out.line(fmt.Sprintf("  last %s test: %s (%s)", name, t.Verdict(), map[bool]string{true: "as predicted", false: "NOT as predicted"}[t.Match]))
 		}
 	}
-	if s.Cost.InterfaceEndpoints > 0 {
+	if s.Cost.InterfaceEndpoints > 0 && s.Cost.Unpriced {
+		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ, billed by the hour; %s", s.Cost.InterfaceEndpoints, s.Cost.AZs, s.Cost.NoPrice()))
+	} else if s.Cost.InterfaceEndpoints > 0 {
 		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ-hour(s) at $%.3f: $%.3f per hour, about $%.4f so far",
 			s.Cost.InterfaceEndpoints, s.Cost.AZs, s.Cost.Rate, s.Cost.PerHour, s.Cost.SoFar))
 	} else {

@@ -62,6 +62,17 @@ func TestEveryWorldHeadless(t *testing.T) {
 			creds: "credentials: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", up: []string{"CloudShell VPC environment: its network interface eni-"}},
 		{world: "cloudshell", here: []string{"here: public CloudShell (AWS_EXECUTION_ENV=CloudShell; no network interface with address 10.132.50.112 in this account's VPCs in us-west-2)"},
 			creds: "credentials: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", outside: true},
+		// Issue 15: GovCloud and China. The Deny names the repository in
+		// the partition (arn:aws:… would never match: the push would go
+		// through), the endpoints are the partition's services.
+		{world: "aws-us-gov", here: []string{"here: an EC2 instance"},
+			creds: "credentials: the instance role (instance metadata)",
+			up: []string{"partition aws-us-gov: ARNs start arn:aws-us-gov:", "com.amazonaws.us-gov-west-1.ecr.dkr", ".dkr.ecr.us-gov-west-1.amazonaws.com",
+				"are billed for every hour they exist; the lab has no price for us-gov-west-1: see https://aws.amazon.com/privatelink/pricing/"}},
+		{world: "aws-cn", here: []string{"here: an EC2 instance"},
+			creds: "credentials: the instance role (instance metadata)",
+			up: []string{"partition aws-cn: ARNs start arn:aws-cn:", "cn.com.amazonaws.cn-north-1.ecr.dkr", ".dkr.ecr.cn-north-1.amazonaws.com.cn",
+				"the lab has no price for cn-north-1"}},
 		{world: "laptop", here: []string{"here: a laptop or other machine outside AWS (no instance metadata service: there is none here; not CloudShell)"},
 			creds: "credentials: a profile's keys in ", outside: true},
 	}
