@@ -35,6 +35,11 @@ type LocalImage struct {
 	Digest     string `json:"digest,omitempty"`
 	Layers     int    `json:"layers"`
 	Bytes      int64  `json:"bytes"`
+	// MediaType is the manifest's: an image index (a multi-platform image,
+	// as buildx and containerd push) is kept and pushed as an index.
+	// Platforms are its images' (linux/arm64, …).
+	MediaType string   `json:"mediaType,omitempty"`
+	Platforms []string `json:"platforms,omitempty"`
 	// Docker is set when docker's image store holds it, under the name
 	// Addr/Repository:Tag (Host is the registry's name in commands); Pulled
 	// says that the lab's pull put it there, so teardown removes it again.
@@ -57,15 +62,62 @@ var ErrNoLocalImage = errors.New("no local copy of the image")
 // ErrNoLocalImage when the directory is missing, holds another image, or
 // lacks a blob (an interrupted copy).
 func OpenLocalImage(dir, repo, tag string) (LocalImage, error) {
-	img, err := layoutImage(dir, repo+":"+tag)
+	a, err := layoutArtifact(dir, repo+":"+tag)
 	if err != nil {
 		return LocalImage{}, err
 	}
 	li := LocalImage{Dir: dir, Repository: repo, Tag: tag}
-	if err := describe(&li, img, dir); err != nil {
+	if err := describe(&li, a, dir); err != nil {
 		return LocalImage{}, err
 	}
 	return li, nil
+}
+
+// artifact is what a tag names: an image, or an image index.
+type artifact struct {
+	img v1.Image
+	idx v1.ImageIndex
+}
+
+func (a artifact) digest() (v1.Hash, error) {
+	if a.idx != nil {
+		return a.idx.Digest()
+	}
+	return a.img.Digest()
+}
+
+// layoutArtifact is the image or index kept in dir under ref.
+func layoutArtifact(dir, ref string) (artifact, error) {
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		return artifact{}, fmt.Errorf("%w in %s", ErrNoLocalImage, dir)
+	}
+	ii, err := p.ImageIndex()
+	if err != nil {
+		return artifact{}, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
+	}
+	im, err := ii.IndexManifest()
+	if err != nil {
+		return artifact{}, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
+	}
+	for _, d := range im.Manifests {
+		if d.Annotations[refAnnotation] != ref {
+			continue
+		}
+		if d.MediaType.IsIndex() {
+			idx, err := p.ImageIndex()
+			if err == nil {
+				idx, err = idx.ImageIndex(d.Digest)
+			}
+			if err != nil {
+				return artifact{}, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
+			}
+			return artifact{idx: idx}, nil
+		}
+		img, err := layoutImage(dir, ref)
+		return artifact{img: img}, err
+	}
+	return artifact{}, fmt.Errorf("%w: %s holds no %s", ErrNoLocalImage, dir, ref)
 }
 
 func layoutImage(dir, ref string) (v1.Image, error) {
@@ -93,30 +145,84 @@ func layoutImage(dir, ref string) (v1.Image, error) {
 	return nil, fmt.Errorf("%w: %s holds no %s", ErrNoLocalImage, dir, ref)
 }
 
-// describe fills in the digest and sizes, checking every blob is present.
-func describe(li *LocalImage, img v1.Image, dir string) error {
-	d, err := img.Digest()
+// describe fills in the digest, media type, platforms and sizes, checking
+// every blob is present (of every image, for an index).
+func describe(li *LocalImage, a artifact, dir string) error {
+	d, err := a.digest()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNoLocalImage, err)
 	}
 	li.Digest = d.String()
+	li.Layers, li.Bytes, li.Platforms = 0, 0, nil
+	if a.idx != nil {
+		mt, _ := a.idx.MediaType()
+		li.MediaType = string(mt)
+		return describeIndex(li, a.idx, dir)
+	}
+	mt, _ := a.img.MediaType()
+	li.MediaType = string(mt)
+	return describeImage(li, a.img, dir)
+}
+
+func describeIndex(li *LocalImage, idx v1.ImageIndex, dir string) error {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNoLocalImage, err)
+	}
+	for _, c := range im.Manifests {
+		if err := haveBlob(dir, c); err != nil {
+			return err
+		}
+		switch {
+		case c.MediaType.IsIndex():
+			child, err := idx.ImageIndex(c.Digest)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrNoLocalImage, err)
+			}
+			if err := describeIndex(li, child, dir); err != nil {
+				return err
+			}
+		case c.MediaType.IsImage():
+			img, err := idx.Image(c.Digest)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrNoLocalImage, err)
+			}
+			if err := describeImage(li, img, dir); err != nil {
+				return err
+			}
+			if c.Platform != nil {
+				li.Platforms = append(li.Platforms, c.Platform.String())
+			}
+		}
+	}
+	return nil
+}
+
+func describeImage(li *LocalImage, img v1.Image, dir string) error {
 	m, err := img.Manifest()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNoLocalImage, err)
 	}
-	blobs := append([]v1.Descriptor{m.Config}, m.Layers...)
-	for _, b := range blobs {
-		if dir != "" {
-			fi, err := os.Stat(filepath.Join(dir, "blobs", b.Digest.Algorithm, b.Digest.Hex))
-			if err != nil || fi.Size() != b.Size {
-				return fmt.Errorf("%w: blob %s is missing or incomplete", ErrNoLocalImage, b.Digest)
-			}
+	for _, b := range append([]v1.Descriptor{m.Config}, m.Layers...) {
+		if err := haveBlob(dir, b); err != nil {
+			return err
 		}
 	}
-	li.Layers = len(m.Layers)
-	li.Bytes = 0
+	li.Layers += len(m.Layers)
 	for _, l := range m.Layers {
 		li.Bytes += l.Size
+	}
+	return nil
+}
+
+// haveBlob checks a blob is in the layout, whole.
+func haveBlob(dir string, b v1.Descriptor) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(filepath.Join(dir, "blobs", b.Digest.Algorithm, b.Digest.Hex))
+	if err != nil || fi.Size() != b.Size {
+		return fmt.Errorf("%w: blob %s is missing or incomplete", ErrNoLocalImage, b.Digest)
 	}
 	return nil
 }
@@ -140,16 +246,28 @@ func (c *Cloud) SaveImage(ctx context.Context, repo, tag, dir string) (LocalImag
 		return LocalImage{}, cmds, err
 	}
 	opts, rt := c.remoteOptions(ctx, a)
-	img, err := remote.Image(ref, opts...)
+	// The manifest as it is, as docker pull and a retag push keep it: an
+	// index stays an index (remote.Image would pick its linux/amd64 image,
+	// and find none in an index of arm64 images only).
+	desc, err := remote.Get(ref, opts...)
 	if err == nil {
-		err = writeLayout(dir, img, repo+":"+tag)
+		err = writeLayout(dir, desc, repo+":"+tag)
 	}
 	if err != nil {
 		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
-			action := refusedAction(rt.steps())
-			return LocalImage{}, cmds, &problem.Error{Kind: problem.Denied, Op: op, Code: o.Code, Message: o.Message, Err: err,
-				Fix: "the registry refused to read " + repo + ":" + tag + " (" + action + "): allow it in the endpoint policy (or IAM), or run 'down' and start again, which copies it before the endpoints exist"}
+			if o.Action == "" {
+				o.Action = refusedAction(rt.steps())
+			}
+			fix := "the registry refused to read " + repo + ":" + tag + " (" + o.Action + "): allow it in the endpoint policy, or run 'down' and start again, which copies it before the endpoints exist"
+			if f, ok := c.RefusalFix(o); ok {
+				fix = f
+			}
+			kind := problem.Denied
+			if o.By != ByEndpointPolicy {
+				kind = problem.Permission // not the lesson's refusal
+			}
+			return LocalImage{}, cmds, &problem.Error{Kind: kind, Op: op, Code: o.Code, Message: o.Message, Err: err, Fix: fix}
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -162,7 +280,7 @@ func (c *Cloud) SaveImage(ctx context.Context, repo, tag, dir string) (LocalImag
 	return li, cmds, err
 }
 
-func writeLayout(dir string, img v1.Image, ref string) error {
+func writeLayout(dir string, desc *remote.Descriptor, ref string) error {
 	tmp := dir + ".partial"
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
@@ -174,9 +292,25 @@ func writeLayout(dir string, img v1.Image, ref string) error {
 	if err != nil {
 		return err
 	}
-	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{refAnnotation: ref})); err != nil {
-		_ = os.RemoveAll(tmp)
-		return err
+	anno := layout.WithAnnotations(map[string]string{refAnnotation: ref})
+	if desc.MediaType.IsIndex() {
+		idx, err := desc.ImageIndex()
+		if err == nil {
+			err = p.AppendIndex(idx, anno)
+		}
+		if err != nil {
+			_ = os.RemoveAll(tmp)
+			return err
+		}
+	} else {
+		img, err := desc.Image()
+		if err == nil {
+			err = p.AppendImage(img, anno)
+		}
+		if err != nil {
+			_ = os.RemoveAll(tmp)
+			return err
+		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -210,11 +344,11 @@ func (c *Cloud) RemoveLocalImage(ctx context.Context, li LocalImage, extraTags .
 // refusal is an outcome, not an error.
 func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) (PushResult, []Command, error) {
 	const op = "push the image"
-	var img v1.Image
+	var art artifact
 	login := c.dockerLogin
 	if !li.Docker {
 		var err error
-		if img, err = layoutImage(li.Dir, li.Ref()); err != nil {
+		if art, err = layoutArtifact(li.Dir, li.Ref()); err != nil {
 			return PushResult{Repository: repo, Tag: tag}, nil, &problem.Error{Kind: problem.NotFound, Op: op, Message: err.Error(), Err: err,
 				Fix: "run preflight again: it copies " + li.Ref() + " to this machine"}
 		}
@@ -237,19 +371,12 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 	if err != nil {
 		return res, cmds, err
 	}
-	if d, err := img.Digest(); err == nil {
+	if d, err := art.digest(); err == nil {
 		res.Digest = d.String()
 	}
 	opts, rt := c.remoteOptions(ctx, a)
-	err = pushLayout(ctx, dst, img, opts)
 	layers := map[string]bool{}
-	if ls, lerr := img.Layers(); lerr == nil {
-		for _, l := range ls {
-			if d, derr := l.Digest(); derr == nil {
-				layers[d.String()] = true
-			}
-		}
-	}
+	err = pushArtifact(ctx, dst, art, opts, layers)
 	for _, s := range rt.steps() {
 		switch {
 		case s.action == "BatchCheckLayerAvailability" && s.status == http.StatusOK && layers[s.digest]:
@@ -261,7 +388,9 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 	if err != nil {
 		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
-			o.Action = refusedAction(rt.steps())
+			if o.Action == "" {
+				o.Action = refusedAction(rt.steps())
+			}
 			res.Outcome = o
 			return res, cmds, nil
 		}
@@ -271,14 +400,55 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 	return res, cmds, nil
 }
 
-// pushLayout uploads the config and the layers the registry lacks, then puts
-// the manifest: no manifest HEAD first (go-containerregistry's Write makes
-// one, which ECR counts as BatchGetImage; docker push does not).
-func pushLayout(ctx context.Context, dst name.Tag, img v1.Image, opts []remote.Option) error {
+// pushArtifact pushes an image, or an index with each of its images (by
+// digest) before the index itself (by tag), as a retag push does; layers
+// collects the layers' digests.
+func pushArtifact(ctx context.Context, dst name.Tag, a artifact, opts []remote.Option, layers map[string]bool) error {
 	p, err := remote.NewPusher(opts...)
 	if err != nil {
 		return err
 	}
+	if a.idx != nil {
+		return pushIndex(ctx, p, dst, dst, a.idx, layers)
+	}
+	return pushLayout(ctx, p, dst, dst, a.img, layers)
+}
+
+// pushIndex pushes the images and indexes an index holds, then the index
+// under ref.
+func pushIndex(ctx context.Context, p *remote.Pusher, dst name.Tag, ref name.Reference, idx v1.ImageIndex, layers map[string]bool) error {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return err
+	}
+	for _, c := range im.Manifests {
+		at := dst.Context().Digest(c.Digest.String())
+		switch {
+		case c.MediaType.IsIndex():
+			child, err := idx.ImageIndex(c.Digest)
+			if err == nil {
+				err = pushIndex(ctx, p, dst, at, child, layers)
+			}
+			if err != nil {
+				return err
+			}
+		case c.MediaType.IsImage():
+			img, err := idx.Image(c.Digest)
+			if err == nil {
+				err = pushLayout(ctx, p, dst, at, img, layers)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return p.Put(ctx, ref, idx)
+}
+
+// pushLayout uploads the config and the layers the registry lacks, then puts
+// the manifest: no manifest HEAD first (go-containerregistry's Write makes
+// one, which ECR counts as BatchGetImage; docker push does not).
+func pushLayout(ctx context.Context, p *remote.Pusher, dst name.Tag, ref name.Reference, img v1.Image, layers map[string]bool) error {
 	cfg, err := partial.ConfigLayer(img)
 	if err != nil {
 		return err
@@ -287,12 +457,17 @@ func pushLayout(ctx context.Context, dst name.Tag, img v1.Image, opts []remote.O
 	if err != nil {
 		return err
 	}
+	for _, l := range ls {
+		if d, err := l.Digest(); err == nil {
+			layers[d.String()] = true
+		}
+	}
 	for _, l := range append(ls, cfg) {
 		if err := p.Upload(ctx, dst.Context(), l); err != nil {
 			return err
 		}
 	}
-	return p.Put(ctx, dst, img)
+	return p.Put(ctx, ref, img)
 }
 
 func loginCommand(region, host string) Command {
@@ -331,6 +506,13 @@ func (c *Cloud) dockerSave(ctx context.Context, repo, tag string) (LocalImage, [
 		if o, ok := dockerDenied(out); ok {
 			return LocalImage{}, cmds, &problem.Error{Kind: problem.Denied, Op: "docker pull " + repo + ":" + tag, Code: o.Code, Message: o.Message,
 				Fix: "the registry refused to read " + repo + ":" + tag + ": allow it in the endpoint policy (or IAM), or run 'down' and start again"}
+		}
+		if strings.Contains(out, "no matching manifest for") {
+			// An index without this machine's platform (an arm64-only
+			// image on an amd64 workspace, say).
+			return LocalImage{}, cmds, problem.New(problem.Local, "docker pull", strings.TrimSpace(out),
+				repo+":"+tag+" has no image for this machine's platform: run without --docker (the lab then copies the image index as it is), "+
+					"or pull it yourself with docker pull --platform linux/arm64 "+a.host+"/"+repo+":"+tag)
 		}
 		return LocalImage{}, cmds, problem.New(problem.Local, "docker pull", strings.TrimSpace(out), "check that docker is running")
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,10 @@ type Outcome struct {
 	// request has no body, so Code is only the HTTP status and Message is
 	// empty.
 	Request string `json:"request,omitempty"`
+	// By is what refused, as AWS's sentence names it (ByEndpointPolicy,
+	// ByIdentityPolicy, ByResourcePolicy, ByS3Gateway, another policy
+	// type), "" when it names nothing.
+	By string `json:"by,omitempty"`
 }
 
 // Image is one image of a repository.
@@ -79,6 +84,8 @@ type PullResult struct {
 	Digest     string `json:"digest,omitempty"`
 	Layers     int    `json:"layers"`
 	Bytes      int64  `json:"bytes"`
+	// Platform is the image pulled from an index (linux/arm64).
+	Platform string `json:"platform,omitempty"`
 }
 
 // RegistryHost is the registry's name as the lab writes it: the one AWS
@@ -134,7 +141,7 @@ func (c *Cloud) ListImages(ctx context.Context, repo string) (ListResult, Comman
 func refusal(err error) (Outcome, bool) {
 	e, _ := classify("", err).(*problem.Error)
 	if e != nil && e.Kind == problem.Permission {
-		return Outcome{Code: e.Code, Message: e.Message}, true
+		return Outcome{Code: e.Code, Message: e.Message, By: refuserOf(e.Message)}, true
 	}
 	return Outcome{}, false
 }
@@ -397,6 +404,9 @@ func registryRefusal(err error) (Outcome, bool) {
 	if !errors.As(err, &te) {
 		return Outcome{}, false
 	}
+	if o, ok := s3Refusal(te); ok {
+		return o, true
+	}
 	if te.StatusCode != http.StatusForbidden && !hasCode(te, transport.DeniedErrorCode) {
 		return Outcome{}, false
 	}
@@ -416,6 +426,7 @@ func registryRefusal(err error) (Outcome, bool) {
 	if tokenProblem("", o.Message, nil) != nil {
 		return Outcome{}, false // the login token, not a policy
 	}
+	o.By = refuserOf(o.Message)
 	return o, true
 }
 
@@ -546,18 +557,29 @@ func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Comma
 	deny := func(err error) (PullResult, []Command, error) {
 		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
-			o.Action = refusedAction(rt.steps())
+			if o.Action == "" {
+				o.Action = refusedAction(rt.steps())
+			}
 			res.Outcome = o
 			return res, cmds, nil
 		}
 		return res, cmds, registryError("pull "+repo+":"+tag, err)
 	}
-	img, err := remote.Image(ref, opts...)
+	// The manifest as it is; for an index (a multi-platform image), one of
+	// its images is pulled, as docker pulls the one for its platform.
+	desc, err := remote.Get(ref, opts...)
 	if err != nil {
 		return deny(err)
 	}
-	if d, err := img.Digest(); err == nil {
-		res.Digest = d.String()
+	res.Digest = desc.Digest.String()
+	var img v1.Image
+	if desc.MediaType.IsIndex() {
+		img, res.Platform, err = pickImage(desc)
+	} else {
+		img, err = desc.Image()
+	}
+	if err != nil {
+		return deny(err)
 	}
 	layers, err := img.Layers()
 	if err != nil {
@@ -573,6 +595,39 @@ func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Comma
 	}
 	res.Allowed = true
 	return res, cmds, nil
+}
+
+// pickImage chooses the image of an index to pull: this machine's
+// platform (linux/ARCH) when the index has it, else its first image (the
+// pull proves what the policy lets through, not that the image runs here).
+// It returns the image and the platform pulled.
+func pickImage(desc *remote.Descriptor) (v1.Image, string, error) {
+	idx, err := desc.ImageIndex()
+	if err != nil {
+		return nil, "", err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, "", err
+	}
+	var pick *v1.Descriptor
+	for i, m := range im.Manifests {
+		if !m.MediaType.IsImage() || (m.Platform != nil && m.Platform.OS == "unknown") {
+			continue // attestations are stored as unknown/unknown images
+		}
+		if pick == nil || (m.Platform != nil && m.Platform.OS == "linux" && m.Platform.Architecture == runtime.GOARCH) {
+			pick = &im.Manifests[i]
+		}
+	}
+	if pick == nil {
+		return nil, "", fmt.Errorf("the image index %s holds no image", desc.Digest)
+	}
+	img, err := idx.Image(pick.Digest)
+	platform := ""
+	if pick.Platform != nil {
+		platform = pick.Platform.String()
+	}
+	return img, platform, err
 }
 
 func readLayer(l v1.Layer) (int64, error) {
@@ -638,7 +693,7 @@ func dockerDenied(out string) (Outcome, bool) {
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
 		if msg, ok := strings.CutPrefix(line, "denied: "); ok && tokenProblem("", msg, nil) == nil {
-			return Outcome{Code: "DENIED", Message: msg}, true
+			return Outcome{Code: "DENIED", Message: msg, By: refuserOf(msg)}, true
 		}
 	}
 	return Outcome{}, false

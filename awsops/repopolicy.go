@@ -157,10 +157,12 @@ func (c *Cloud) PushRandom(ctx context.Context, repo, tag string) (PushResult, [
 		return res, cmds, problem.New(problem.Local, "build a small image", err.Error(), "run the command again")
 	}
 	opts, rt := c.remoteOptions(ctx, a)
-	if err := pushLayout(ctx, ref, img, opts); err != nil {
+	if err := pushArtifact(ctx, ref, artifact{img: img}, opts, map[string]bool{}); err != nil {
 		err = c.headDetail(ctx, a, err)
 		if o, ok := registryRefusal(err); ok {
-			o.Action = refusedAction(rt.steps())
+			if o.Action == "" {
+				o.Action = refusedAction(rt.steps())
+			}
 			res.Outcome = o
 			return res, cmds, nil
 		}

@@ -61,6 +61,15 @@ type Faults struct {
 	ExistingDKREndpoint bool
 	// NoRepository starts the world without the repository team-a/alpine.
 	NoRepository bool
+	// ARM64Index starts the world with v1 of team-a/alpine an OCI image
+	// index of one linux/arm64 image (what buildx or containerd push from
+	// an ARM machine): a client that resolves it to linux/amd64 fails.
+	ARM64Index bool
+	// S3GatewayPolicy starts the world with an S3 gateway endpoint on the
+	// workspace's route table (another team's, which the lab adopts) whose
+	// policy allows only that team's bucket, not ECR's layer bucket
+	// prod-REGION-starport-layer-bucket: layer downloads get S3's 403.
+	S3GatewayPolicy bool
 
 	// IMDSHopLimit leaves the metadata service's token PUT unanswered from
 	// the workspace, as a container behind a bridge sees it when the
@@ -305,6 +314,14 @@ func (s *Sandbox) applyWorldFaults(w *world, now time.Time) {
 	}
 	if f.NoRepository {
 		_, _ = w.Images.deleteRepository(RepoA, true)
+	}
+	if f.ARM64Index && !f.NoRepository {
+		if err := s.makeARM64Index(w, now); err != nil {
+			s.opts.Logger.Error("sandbox: the arm64 index fault", "err", err)
+		}
+	}
+	if f.S3GatewayPolicy {
+		s.addS3Gateway(w, now)
 	}
 	if f.ExistingDKREndpoint {
 		x := &ec2Ctx{s: s, w: w, now: now}

@@ -218,6 +218,12 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		code = e.code
 		e.write(w)
 	}
+	if strings.HasPrefix(r.URL.Path, s3RedirectPath) {
+		// A presigned S3 URL (layers.go): S3's, not the registry's; it
+		// carries its own signature, no registry login.
+		rs.serveS3(w, r)
+		return
+	}
 	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
 	if rt.kind != "upload" {
 		// Only a manifest carries a body worth reading; uploads have
@@ -307,6 +313,14 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			fail(e)
 		}
 	default:
+		if r.Method == http.MethodGet {
+			// The download itself comes from S3, through the S3 gateway
+			// endpoint on the workspace's route (layers.go).
+			if msg := s.layerRefusal(caller, rs.public, rt.ref); msg != "" {
+				redirectToS3(w, s.opts.Region, rt.ref)
+				return
+			}
+		}
 		rs.blobs.ServeHTTP(w, r)
 	}
 }

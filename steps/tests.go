@@ -186,8 +186,18 @@ func (l *Lab) newResult(st State, id StepID, sim policy.Simulation, notes []stri
 
 func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error {
 	r.Match = (r.Expected == policy.ResultAllow) == r.Outcome.Allowed
-	if !r.Outcome.Allowed && r.Outcome.Message == "" && r.Outcome.Request != "" {
+	bodyless := !r.Outcome.Allowed && r.Outcome.Message == "" && r.Outcome.Request != ""
+	if bodyless {
 		r.Reason = l.bodylessReason(st, r.Outcome, pols)
+	}
+	// A refusal is the endpoint policy's only when AWS says so: IAM, the
+	// repository's policy or S3 (a layer download through the S3 gateway)
+	// refuse with the same status, and a refusal from them proves nothing
+	// about the endpoint policy. (A refusal without words, the answer to
+	// a HEAD, is explained by bodylessReason.)
+	otherRefuser := !r.Outcome.Allowed && !bodyless && r.Outcome.By != awsops.ByEndpointPolicy
+	if otherRefuser {
+		r.Match = false
 	}
 	if err := l.update(func(x *State) {
 		if x.Tests == nil {
@@ -202,11 +212,47 @@ func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error 
 	}
 	l.emit(id, Event{Kind: EventTest, Test: &r})
 	if !r.Match {
+		if otherRefuser {
+			return l.refusedElsewhere(r)
+		}
 		return &problem.Error{Kind: problem.Unexpected, Op: r.Name.Label(), Code: "UnexpectedOutcome",
 			Message: fmt.Sprintf("%s was %s, but the policy in force predicts %s", r.Name, r.Verdict(), r.ExpectedVerdict()),
 			Fix:     "check with 'status' that the endpoints are available with private DNS and that DNS already answers with private addresses, then run the test again"}
 	}
 	return nil
+}
+
+// refusedElsewhere is the error of a test refused by something other than
+// the endpoint policy: who refused, in AWS's words, and what to do about
+// that one.
+func (l *Lab) refusedElsewhere(r TestResult) error {
+	o := r.Outcome
+	who := "something other than the endpoint policy"
+	switch o.By {
+	case awsops.ByS3Gateway:
+		who = "S3, on the layer download: the S3 gateway endpoint's policy does not allow ECR's layer bucket"
+		if rec := l.read().Endpoints[EndpointS3]; rec != nil && !rec.Created {
+			who = fmt.Sprintf("S3, on the layer download: the S3 gateway endpoint %s (not the lab's; it was there before) does not allow ECR's layer bucket", rec.ID)
+		}
+	case "":
+	default:
+		who = "a " + o.By + ", not the endpoint policy"
+	}
+	predicted := "the policy in force predicts " + r.ExpectedVerdict()
+	msg := fmt.Sprintf("%s was refused by %s (%s)", r.Name, who, predicted)
+	if o.Message != "" {
+		msg += ": " + o.Message
+	}
+	fix, ok := l.cloud.RefusalFix(o)
+	if !ok {
+		fix = "read AWS's sentence: it names the policy that refused; the endpoint policy's refusals say \"VPC endpoint policy\""
+	}
+	if o.By == awsops.ByS3Gateway {
+		if rec := l.read().Endpoints[EndpointS3]; rec != nil {
+			fix = strings.ReplaceAll(fix, awsops.S3GatewayIDPlaceholder, rec.ID)
+		}
+	}
+	return &problem.Error{Kind: problem.Permission, Op: r.Name.Label(), Code: "RefusedElsewhere", Message: msg, Fix: fix}
 }
 
 func (l *Lab) runPushTest(ctx context.Context) error {

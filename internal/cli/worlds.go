@@ -17,6 +17,8 @@ type worldFlags struct {
 	world          string
 	hopLimit       bool
 	regionDisabled bool
+	arm64Index     bool
+	s3Gateway      bool
 }
 
 // addWorldFlags declares --world, --fault-imds-hop-limit and
@@ -31,6 +33,9 @@ func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
 	fl.BoolVar(&w.hopLimit, "fault-imds-hop-limit", false, "the metadata service's token PUT goes unanswered from the workspace, "+
 		"as in a container when the instance's hop limit is 1")
 	fl.BoolVar(&w.regionDisabled, "fault-region-disabled", false, "the world's region answers as an opt-in region the account has not enabled")
+	fl.BoolVar(&w.arm64Index, "fault-arm64-index", false, "a new world's team-a/alpine:v1 is an image index holding only a linux/arm64 image")
+	fl.BoolVar(&w.s3Gateway, "fault-s3-gateway-policy", false, "a new world has another team's S3 gateway endpoint on the workspace's route table, "+
+		"whose policy does not allow ECR's layer bucket")
 }
 
 // apply sets the sandbox options the flags choose.
@@ -43,6 +48,8 @@ func (w worldFlags) apply(o *sandbox.Options) error {
 	o.World = w.world
 	o.Faults.IMDSHopLimit = o.Faults.IMDSHopLimit || w.hopLimit
 	o.Faults.RegionDisabled = o.Faults.RegionDisabled || w.regionDisabled
+	o.Faults.ARM64Index = o.Faults.ARM64Index || w.arm64Index
+	o.Faults.S3GatewayPolicy = o.Faults.S3GatewayPolicy || w.s3Gateway
 	return nil
 }
 
