@@ -526,7 +526,7 @@ func registryHost(account, region string) string {
 	if account == "" {
 		account = "ACCOUNT"
 	}
-	return account + ".dkr.ecr." + orRegion(region) + ".amazonaws.com"
+	return account + ".dkr.ecr." + orRegion(region) + "." + policy.DNSSuffix(orRegion(region))
 }
 
 func article(phrase string) string {

@@ -48,6 +48,26 @@ func (t TestResult) Verdict() string {
 	return "denied"
 }
 
+// Mismatch says how the outcome differs from the prediction, as the end of
+// "push …: denied, …"; "" when it matches. A refusal by anything but the
+// endpoint policy says who refused.
+func (t TestResult) Mismatch() string {
+	if t.Match {
+		return ""
+	}
+	if !t.Outcome.Allowed && t.Outcome.By != awsops.ByEndpointPolicy {
+		switch by := t.Outcome.By; by {
+		case "":
+			return "but not by the endpoint policy (AWS's sentence names no VPC endpoint policy)"
+		case awsops.ByS3Gateway:
+			return "but by S3 on the layer download (the S3 gateway endpoint's policy), not by the endpoint policy"
+		default:
+			return "but by " + article(by) + ", not by the endpoint policy"
+		}
+	}
+	return "but the policy predicts " + t.ExpectedVerdict()
+}
+
 // ExpectedVerdict is "allowed" or "denied".
 func (t TestResult) ExpectedVerdict() string {
 	if t.Expected == policy.ResultAllow {
@@ -236,7 +256,7 @@ func (l *Lab) refusedElsewhere(r TestResult) error {
 		}
 	case "":
 	default:
-		who = "a " + o.By + ", not the endpoint policy"
+		who = article(o.By) + ", not the endpoint policy"
 	}
 	predicted := "the policy in force predicts " + r.ExpectedVerdict()
 	msg := fmt.Sprintf("%s was refused by %s (%s)", r.Name, who, predicted)
@@ -333,7 +353,7 @@ func checkTest(id StepID) func(*Lab, context.Context) (CheckResult, error) {
 		}
 		msg := fmt.Sprintf("%s was %s, as the policy predicts", r.Name, r.Verdict())
 		if !r.Match {
-			msg = fmt.Sprintf("%s was %s, but the policy predicts %s", r.Name, r.Verdict(), r.ExpectedVerdict())
+			msg = fmt.Sprintf("%s was %s, %s", r.Name, r.Verdict(), r.Mismatch())
 		}
 		return CheckResult{OK: r.Match, Message: msg}, nil
 	}

@@ -730,7 +730,7 @@ func (m *Model) testView(name steps.TestName, width int) string {
 	}
 	switch {
 	case !t.Match:
-		exp = st.Error.Render(fmt.Sprintf("✗ the policy predicts %s", t.ExpectedVerdict()))
+		exp = st.Error.Render("✗ " + strings.TrimPrefix(t.Mismatch(), "but "))
 	case !t.Outcome.Allowed && refused != "" && t.ExpectedAction != "" && !strings.EqualFold(refused, t.ExpectedAction):
 		// Refused, as predicted, but not where: say so rather than pass.
 		exp = st.Warn.Render(fmt.Sprintf("! refused at %s; the policy predicts %s", refused, t.ExpectedAction))

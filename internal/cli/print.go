@@ -220,7 +220,7 @@ func printTest(p *printer, t steps.TestResult) {
 	}
 	expect := "as the policy predicts"
 	if !t.Match {
-		expect = cliStyles.err.Render("but the policy predicts " + t.ExpectedVerdict())
+		expect = cliStyles.err.Render(t.Mismatch())
 	}
 	what := string(t.Name) + " " + t.Repository
 	if t.Tag != "" {
