@@ -56,10 +56,12 @@ func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
 			service = "sts"
 		}
 	}
-	base := w.base
-	if base == nil {
-		base = http.DefaultTransport
+	w.mu.Lock()
+	if w.base == nil {
+		w.base = ownTransport()
 	}
+	base := w.base
+	w.mu.Unlock()
 	resp, err := base.RoundTrip(req)
 	if err != nil {
 		return nil, err
@@ -102,8 +104,15 @@ type clients struct {
 	sts *sts.Client
 }
 
+// ownTransport is a connection pool of the caller's own. With the shared
+// default pool, a test could be handed an idle connection to an earlier
+// test's sandbox, closed since, whose port a new sandbox reuses: the
+// request then fails with "use of closed network connection" (and the
+// clients here do not retry).
+func ownTransport() *http.Transport { return http.DefaultTransport.(*http.Transport).Clone() }
+
 func sdkConfig(sb *Sandbox, creds Credentials, w *wire) aws.Config {
-	var hc aws.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	var hc aws.HTTPClient = &http.Client{Transport: ownTransport(), Timeout: 10 * time.Second}
 	if w != nil {
 		hc = &http.Client{Transport: w, Timeout: 10 * time.Second}
 	}
