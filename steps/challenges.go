@@ -133,7 +133,9 @@ const (
 // NewChallengeContext is the context of the lab's state st: its endpoints,
 // or stand-ins when they are not there yet.
 func NewChallengeContext(st State) ChallengeContext {
-	c := ChallengeContext{Account: st.Account, Region: st.Region, Principal: st.Caller, Partner: partnerPrincipal,
+	// The partner's ARN is in the lab's partition (arn:aws-us-gov:… in GovCloud).
+	partner := "arn:" + policy.PartitionOf(st.Region) + strings.TrimPrefix(partnerPrincipal, "arn:aws")
+	c := ChallengeContext{Account: st.Account, Region: st.Region, Principal: st.Caller, Partner: partner,
 		VpcID: st.Workspace.VpcID, SourceIP: hostIn(st.Workspace.VpcCIDR)}
 	if c.Account == "" {
 		c.Account = "123456789012"

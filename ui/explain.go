@@ -324,7 +324,7 @@ func (m *Model) refusalLines(name steps.TestName) []string {
 // shortARN drops the region and account from an ECR ARN of this lab: the
 // learner knows them, and the repository is what matters.
 func (m *Model) shortARN(s string) string {
-	prefix := "arn:aws:ecr:" + m.st.Region + ":" + m.st.Account + ":"
+	prefix := "arn:" + policy.PartitionOf(m.st.Region) + ":ecr:" + m.st.Region + ":" + m.st.Account + ":"
 	if strings.HasPrefix(s, prefix) {
 		return "…:" + strings.TrimPrefix(s, prefix)
 	}
