@@ -55,7 +55,7 @@ func (t TestResult) Mismatch() string {
 	if t.Match {
 		return ""
 	}
-	if !t.Outcome.Allowed && t.Outcome.By != awsops.ByEndpointPolicy {
+	if bodyless := t.Outcome.Message == "" && t.Outcome.Request != ""; !t.Outcome.Allowed && !bodyless && t.Outcome.By != awsops.ByEndpointPolicy {
 		switch by := t.Outcome.By; by {
 		case "":
 			return "but not by the endpoint policy (AWS's sentence names no VPC endpoint policy)"
