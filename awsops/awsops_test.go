@@ -28,10 +28,23 @@ import (
 	"ecr-vpce-lab/sandbox"
 )
 
+// TestMain keeps every test of the package off a real metadata service and
+// a real AWS endpoint, for the whole process: tests that want otherwise
+// say so with t.Setenv, and parallel tests (which may not) inherit it.
+func TestMain(m *testing.M) {
+	_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_ = os.Unsetenv("AWS_ENDPOINT_URL")
+	os.Exit(m.Run())
+}
+
 func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 	t.Helper()
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_ENDPOINT_URL", "")
+	// Set again only where a test changed them (t.Setenv is refused in a
+	// parallel test, which keeps TestMain's).
+	if os.Getenv("AWS_EC2_METADATA_DISABLED") != "true" || os.Getenv("AWS_ENDPOINT_URL") != "" {
+		t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+		t.Setenv("AWS_ENDPOINT_URL", "")
+	}
 	sb, err := sandbox.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)

@@ -299,7 +299,10 @@ var motoGaps = map[string]string{
 // two runs observed field by field. Differences must be listed in motoGaps
 // with the reason; everything else must match.
 func TestAgainstMoto(t *testing.T) {
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// Its own moto_server and sandbox: it shares nothing with the other
+	// tests, and most of its time is moto's start. TestMain keeps the
+	// metadata service off.
+	t.Parallel()
 	url := startMoto(t)
 	cfg := awsops.StaticConfig("us-west-2", "testing", "testing")
 	cfg.Retryer = fastRetries
@@ -370,7 +373,7 @@ func TestAgainstMoto(t *testing.T) {
 func TestRouteTableCommandsOnMoto(t *testing.T) {
 	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the lab's commands")
 	bash := testtool.Require(t, "bash", "the commands are shell lines")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Parallel() // its own moto_server; TestMain keeps the metadata service off
 	url := startMoto(t)
 	cfg := awsops.StaticConfig("us-west-2", "testing", "testing")
 	cfg.Retryer = fastRetries
