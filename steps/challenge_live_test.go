@@ -17,11 +17,9 @@ import (
 
 // upWithElsewhere is a lab that is up on a sandbox, with the sandbox's
 // public path and partner role as its other vantage points.
-func upWithElsewhere(t *testing.T) *fixture {
+func upWithElsewhere(t *testing.T, parallel bool) *fixture {
 	t.Helper()
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	home := t.TempDir()
-	t.Setenv("HOME", home)
+	home := testHome(t, parallel)
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +57,7 @@ func upWithElsewhere(t *testing.T) *fixture {
 // policy is back on the endpoints and the repository has no policy. Then
 // teardown removes what the checks created.
 func TestChallengesLive(t *testing.T) {
-	f := upWithElsewhere(t)
+	f := upWithElsewhere(t, true)
 	ctx := context.Background()
 	st := f.lab.State()
 	c := steps.NewChallengeContext(st)

@@ -3,6 +3,7 @@ package steps_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,9 +65,55 @@ func sandboxCloud(t *testing.T, sb *sandbox.Sandbox, observer func(awsops.Call),
 
 func newFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
 	t.Helper()
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	home := t.TempDir()
-	t.Setenv("HOME", home)
+	return newFixtureAt(t, testHome(t, false), sbo, cfg, mod)
+}
+
+// newParallelFixture is newFixture for a test that shares nothing with the
+// others and runs beside them (it calls t.Parallel): its home is a folder
+// of its own inside the process's HOME, which it may not change.
+func newParallelFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
+	t.Helper()
+	return newFixtureAt(t, testHome(t, true), sbo, cfg, mod)
+}
+
+// TestMain gives the process a home of its own and keeps the SDK off any
+// metadata service; a test may still set its own with t.Setenv.
+func TestMain(m *testing.M) {
+	home, err := os.MkdirTemp("", "steps-test-home-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = os.Setenv("HOME", home)
+	_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	code := m.Run()
+	_ = os.RemoveAll(home)
+	os.Exit(code)
+}
+
+// testHome is a fresh home for one test: the process's own HOME set to a
+// temporary folder, or, for a parallel test (which may not set the
+// environment), a folder inside the process's HOME, which the lab then
+// counts as the user's.
+func testHome(t *testing.T, parallel bool) string {
+	t.Helper()
+	if !parallel {
+		t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+		home := t.TempDir()
+		t.Setenv("HOME", home)
+		return home
+	}
+	t.Parallel()
+	home, err := os.MkdirTemp(os.Getenv("HOME"), "t-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(home) })
+	return home
+}
+
+func newFixtureAt(t *testing.T, home string, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
+	t.Helper()
 	sb, err := sandbox.Start(context.Background(), sbo)
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)
@@ -109,7 +156,7 @@ func (f *fixture) countEndpoints(vpc string) int {
 const userLines = "# my own settings\nexport ECR_REPO_A=team-a/alpine\nexport VPCE_SG_ID=sg-handmade\n"
 
 func TestWholeLab(t *testing.T) {
-	f := newFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
+	f := newParallelFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
 	if err := os.WriteFile(f.env, []byte(userLines), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -726,8 +773,9 @@ func TestPushTestPushesTheLocalCopy(t *testing.T) {
 // AWS releasing the last network interface. Against AWS's timings scaled
 // down, so the test stays short: a backoff to 10 s fails it.
 func TestNoticesChangesWithinASecond(t *testing.T) {
+	// Most of its time is the sandbox's clock running: beside the others.
 	timing := sandbox.Timing{EndpointAvailable: 5500 * time.Millisecond, EndpointDelete: 2 * time.Second, ENIRelease: 5500 * time.Millisecond}
-	f := newFixture(t, sandbox.Options{Timing: timing}, steps.Config{}, func(o *awsops.Options) { o.Poll = 0 })
+	f := newParallelFixture(t, sandbox.Options{Timing: timing}, steps.Config{}, func(o *awsops.Options) { o.Poll = 0 })
 	if every := f.cloud.PollEvery(); every != awsops.DefaultPoll || every > time.Second {
 		t.Fatalf("poll cadence %s", every)
 	}

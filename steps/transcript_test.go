@@ -25,7 +25,9 @@ func TestDiscoveryCommandsRunAsWritten(t *testing.T) {
 	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the transcript")
 	bash := testtool.Require(t, "bash", "the transcript is a bash script")
 	testtool.Require(t, "curl", "the transcript reads the instance metadata with curl")
-	f := newFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
+	// Most of its time is the AWS CLI's, one process after another: beside
+	// the others.
+	f := newParallelFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
 	tr := steps.NewTranscript(nil)
 	var discover []string
 	f.onEv = func(e steps.Event) {
