@@ -107,10 +107,14 @@ type clients struct {
 // ownTransport is a connection pool of the caller's own. With the shared
 // default pool, a test could be handed an idle connection to an earlier
 // test's sandbox, closed since, whose port a new sandbox reuses: the
-// request then fails with "use of closed network connection" (and the
-// clients here do not retry).
+// request then fails with "use of closed network connection".
 func ownTransport() *http.Transport { return http.DefaultTransport.(*http.Transport).Clone() }
 
+// sdkConfig points the SDK at one sandbox. It retries nothing but a
+// connection the client itself lost (see connectionRetryer: Go's transport
+// can close a connection under a response it is still reading,
+// aws/aws-sdk-go-v2#2737): every answer of the sandbox, errors included, is
+// the test's to judge.
 func sdkConfig(sb *Sandbox, creds Credentials, w *wire) aws.Config {
 	var hc aws.HTTPClient = &http.Client{Transport: ownTransport(), Timeout: 10 * time.Second}
 	if w != nil {
@@ -121,7 +125,7 @@ func sdkConfig(sb *Sandbox, creds Credentials, w *wire) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken),
 		BaseEndpoint: aws.String(sb.Endpoint()),
 		HTTPClient:   hc,
-		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+		Retryer:      connectionRetryer,
 	}
 }
 
