@@ -385,6 +385,7 @@ echo "ENDPOINTS=$(aws ec2 describe-vpc-endpoints --query 'length(VpcEndpoints)')
 // acknowledged, and the lock dies with its process, so after a SIGKILL the
 // next `ecr-vpce-lab sandbox` serves the same world.
 func TestSandboxCommandSurvivesKill(t *testing.T) {
+	t.Parallel() // processes of its own
 	bin := testtool.LabBinary(t)
 	state := t.TempDir()
 	s := serve(t, bin, "--state-dir", state, "--timing", "instant")

@@ -179,6 +179,9 @@ func freePort(t *testing.T) int {
 // (which the lab's commands produce) with a 301 redirect, which curl does not
 // follow without -L; IMDS and the sandbox answer it. That path is left out.
 func TestIMDSMatchesAWSMock(t *testing.T) {
+	// Its time is the go command's build of the mock and the mock's start:
+	// beside the others, with which it shares nothing.
+	t.Parallel()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		testtool.Missing(t, "the go command", "needed for `go tool ec2-metadata-mock`")

@@ -166,6 +166,8 @@ func TestHoldsWorld(t *testing.T) {
 // the race detector; every create is visible afterwards and the saved world
 // agrees.
 func TestConcurrentClients(t *testing.T) {
+	// Its time is the state directory's fsyncs: beside the others.
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	sb := startSandbox(t, Options{StateDir: dir})
