@@ -92,4 +92,7 @@ require (
 	gotest.tools/v3 v3.5.2 // indirect
 )
 
-tool github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock
+tool (
+	ecr-vpce-lab
+	github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock
+)

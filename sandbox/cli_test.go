@@ -439,5 +439,3 @@ func TestSandboxCommandFaultFlags(t *testing.T) {
 		t.Errorf("no note about world faults on a saved world: %q", s2.stderr)
 	}
 }
-
-func TestMain(m *testing.M) { testtool.Main(m) }

@@ -182,24 +182,13 @@ func TestIMDSMatchesAWSMock(t *testing.T) {
 	// Its time is the go command's build of the mock and the mock's start:
 	// beside the others, with which it shares nothing.
 	t.Parallel()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
+	if _, err := exec.LookPath("go"); err != nil {
 		testtool.Missing(t, "the go command", "needed for `go tool ec2-metadata-mock`")
 	}
-	// The path is the last line on standard output; with an empty module
-	// cache the go command first reports its downloads, on standard error.
-	var stderr bytes.Buffer
-	locate := exec.Command(goBin, "tool", "-n", "ec2-metadata-mock")
-	locate.Stderr = &stderr
-	out, err := locate.Output()
+	aemm, err := testtool.GoTool("ec2-metadata-mock")
 	if err != nil {
-		t.Fatalf("go tool -n ec2-metadata-mock: %v\n%s%s", err, out, stderr.Bytes())
+		t.Fatal(err)
 	}
-	lines := strings.Fields(strings.TrimSpace(string(out)))
-	if len(lines) == 0 {
-		t.Fatalf("go tool -n ec2-metadata-mock printed no path:\n%s", stderr.Bytes())
-	}
-	aemm := lines[len(lines)-1]
 
 	sb := startSandbox(t, Options{IMDSv2Required: true})
 	ws := sb.Workspace()

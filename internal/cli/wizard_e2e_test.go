@@ -21,8 +21,6 @@ import (
 	"ecr-vpce-lab/sandbox"
 )
 
-func TestMain(m *testing.M) { testtool.Main(m) }
-
 // TestWizardEndToEnd walks the whole lab in the built binary, in a
 // pseudo-terminal, with keys only, on the sandbox, as a learner who edits
 // the policy would: on the policy screen ↓ to ecr:BatchGetImage, toggle it,

@@ -13,8 +13,6 @@ import (
 // TestCommittedScreensMatch fails when the wizard no longer draws what the
 // README's screenshots show. Refresh them with `go run ./tools/screenshots`
 // and commit docs/screens.
-func TestMain(m *testing.M) { testtool.Main(m) }
-
 func TestCommittedScreensMatch(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {

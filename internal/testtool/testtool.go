@@ -5,10 +5,11 @@
 package testtool
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -69,46 +70,43 @@ var (
 
 // LabBinary returns the ecr-vpce-lab program for tests that run it as a
 // process: the one named by ECR_VPCE_LAB_BIN (a CI that has built it
-// already), or one built once per test process, whichever test asks first.
-// It is built with the go command's defaults, so it reuses what `go vet` and
-// the other builds have compiled: no environment of its own, which would
-// make the go command compile every dependency again.
+// already), or the one `go tool -n ecr-vpce-lab` names (go.mod lists the
+// program as a tool of its own module). The go command keeps that build in
+// its cache, keyed by everything that goes into it, so the packages whose
+// tests run it, and later runs, share one build instead of linking it once
+// each. It is built with the go command's defaults, as `go vet` compiles,
+// so only the link is new work.
 func LabBinary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("ECR_VPCE_LAB_BIN"); p != "" {
 		return RequirePath(t, p, "ECR_VPCE_LAB_BIN names a binary that is not there")
 	}
-	labOnce.Do(func() {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			labErr = fmt.Errorf("building ecr-vpce-lab needs the go command on PATH: %v", err)
-			return
-		}
-		dir, err := os.MkdirTemp("", "ecr-vpce-lab-test-")
-		if err != nil {
-			labErr = err
-			return
-		}
-		labDir = dir
-		labPath = filepath.Join(dir, "ecr-vpce-lab")
-		if out, err := exec.Command(goBin, "build", "-o", labPath, "ecr-vpce-lab").CombinedOutput(); err != nil {
-			labErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
+	labOnce.Do(func() { labPath, labErr = GoTool("ecr-vpce-lab") })
 	if labErr != nil {
 		t.Fatal(labErr)
 	}
 	return labPath
 }
 
-var labDir string
-
-// Main runs a package's tests and then removes what LabBinary built: the
-// TestMain of a package whose tests use LabBinary.
-func Main(m *testing.M) {
-	code := m.Run()
-	if labDir != "" {
-		_ = os.RemoveAll(labDir)
+// GoTool builds (or finds in the go command's cache) a tool that go.mod
+// lists and returns its path. With an empty module cache the go command
+// first reports its downloads on standard error; the path is the last line
+// of standard output.
+func GoTool(name string) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("building %s needs the go command on PATH: %v", name, err)
 	}
-	os.Exit(code)
+	var stderr bytes.Buffer
+	cmd := exec.Command(goBin, "tool", "-n", name)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go tool -n %s: %v\n%s%s", name, err, out, stderr.Bytes())
+	}
+	lines := strings.Fields(strings.TrimSpace(string(out)))
+	if len(lines) == 0 {
+		return "", fmt.Errorf("go tool -n %s printed no path:\n%s", name, stderr.Bytes())
+	}
+	return lines[len(lines)-1], nil
 }
