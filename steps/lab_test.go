@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -606,14 +607,42 @@ func TestOneOperationAtATime(t *testing.T) {
 }
 
 func TestWaitsForAvailabilityAndDNS(t *testing.T) {
-	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointAvailable: 150 * time.Millisecond, DNSSwitch: 150 * time.Millisecond}},
+	// The sandbox's clock moves only once the lab has seen the state the
+	// test moves it out of: the endpoints pending, then DNS still public.
+	// On a loaded machine the lab cannot miss either (with the wall clock,
+	// a late first look found DNS private already).
+	timing := sandbox.Timing{EndpointAvailable: 150 * time.Millisecond, DNSSwitch: 150 * time.Millisecond}
+	clock := sandbox.NewManualClock(time.Now())
+	f := newFixture(t, sandbox.Options{Clock: clock, Timing: timing},
 		steps.Config{}, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
+	var movedAvailable, movedDNS atomic.Bool
+	f.onEv = func(e steps.Event) {
+		switch {
+		case e.Kind == steps.EventResource && e.Resource.Name == "ecr.dkr" && e.Resource.State == steps.ResPending:
+			if !movedAvailable.Swap(true) {
+				clock.Advance(timing.EndpointAvailable)
+			}
+		case e.Kind == steps.EventDNS && !(e.Lookups[0].Private() && e.Lookups[1].Private()):
+			if !movedAvailable.Load() {
+				t.Errorf("a DNS round before the endpoints were available: %+v", e)
+			}
+			if !movedDNS.Swap(true) {
+				clock.Advance(timing.DNSSwitch)
+			}
+		}
+	}
 	start := time.Now()
 	if err := f.lab.Up(context.Background()); err != nil {
 		t.Fatalf("Up: %v", err)
 	}
-	if d := time.Since(start); d < 300*time.Millisecond || d > 3*time.Second {
-		t.Fatalf("Up took %s: it should wait for availability, then DNS, and no longer", d)
+	// A few 20 ms polls; the bound is the loaded machine's, not the lab's.
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Up took %s, polling every 20ms", d)
+	}
+	// It waited for availability, then for DNS, and no longer: it went on
+	// only once each had happened, and stopped at the first private round.
+	if !movedAvailable.Load() || !movedDNS.Load() {
+		t.Fatalf("Up returned before the endpoints were available (%t) or DNS had switched (%t)", movedAvailable.Load(), movedDNS.Load())
 	}
 	var states []string
 	var dnsRounds, privateRounds int
