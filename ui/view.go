@@ -821,7 +821,11 @@ func (m *Model) finishBody(width int) string {
 		cost = "The interface endpoints are billed for every hour they exist; " + c.NoPrice() + "."
 	}
 	if m.c.Sandbox {
-		cost += " The sandbox bills nothing: these are the prices AWS would charge."
+		if c.Unpriced {
+			cost += " The sandbox bills nothing."
+		} else {
+			cost += " The sandbox bills nothing: these are the prices AWS would charge."
+		}
 	}
 	out += "\n\n" + st.Warn.Render(lipgloss.Wrap(cost, width, " "))
 	out += "\n" + st.Faint.Render("Later, from a shell: ecr-vpce-lab down"+sandboxFlag(m.c.Sandbox)+" --yes")
