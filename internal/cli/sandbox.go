@@ -73,7 +73,7 @@ func newSandboxCmd() *cobra.Command {
 			if err := policy.ValidateAccount(account); err != nil {
 				return exitCode(2, "--account: %v", err)
 			}
-			if err := policy.ValidateRegion(region); err != nil {
+			if err := policy.ValidateRegion(region); region != "" && err != nil {
 				return exitCode(2, "--region: %v", err)
 			}
 			t.Seed = timingSeed
@@ -133,7 +133,7 @@ func newSandboxCmd() *cobra.Command {
 	f.StringVar(&timing, "timing", "realistic", "endpoint life-cycle timing: "+timingHelp)
 	f.Uint64Var(&timingSeed, "timing-seed", 0, "seed of the durations --timing aws draws, to replay a rehearsal")
 	f.StringVar(&account, "account", sandbox.DefaultAccount, "account id of the world")
-	f.StringVar(&region, "region", sandbox.DefaultRegion, "region of the world")
+	f.StringVar(&region, "region", "", "region of the world (default "+sandbox.DefaultRegion+", the world's own for aws-us-gov and aws-cn, or a saved world's)")
 	f.BoolVar(&imdsv2, "imdsv2-required", false, "answer 401 to metadata requests without an IMDSv2 token")
 	f.DurationVar(&available, "endpoint-available-after", 0, "override: time an interface endpoint stays pending")
 	f.DurationVar(&deleting, "endpoint-delete-after", 0, "override: time an endpoint stays deleting")
