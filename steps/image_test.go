@@ -101,6 +101,11 @@ func TestS3GatewayRefusesLayers(t *testing.T) {
 	if it, ok := checkItem(f, "local-image"); !ok || it.OK || !strings.Contains(it.Fix, "arn:aws:s3:::prod-us-west-2-starport-layer-bucket/*") {
 		t.Fatalf("preflight's local copy: %+v", it)
 	}
+	// Preflight read the gateway's policy before anything was made.
+	if it, ok := checkItem(f, "s3-gateway"); !ok || it.OK || !it.Warning || !strings.Contains(it.Message, s3.ID) ||
+		!strings.Contains(it.Fix, "--vpc-endpoint-id "+s3.ID) {
+		t.Fatalf("preflight's S3 gateway line: %+v", it)
+	}
 	res, err := f.lab.Tests(ctx, steps.StepPull)
 	if len(res) != 1 || res[0].Outcome.Allowed || res[0].Outcome.By != "S3 gateway endpoint policy" || res[0].Outcome.Action != "s3:GetObject" {
 		t.Fatalf("pull: %+v", res)

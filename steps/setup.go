@@ -300,6 +300,15 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 		add(it)
 	}
 
+	// An S3 gateway endpoint already on the route table is adopted, and
+	// every layer download goes through it: its policy must allow ECR's
+	// layer bucket.
+	if it, ok, err := l.s3GatewayItem(ctx, st); err != nil {
+		return items, err
+	} else if ok {
+		add(it)
+	}
+
 	// Permissions, with DryRun.
 	sg := ""
 	if st.SecurityGroup != nil {
@@ -318,6 +327,57 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	}
 	add(it)
 	return items, nil
+}
+
+// s3GatewayItem checks the policy of an S3 gateway endpoint that already
+// serves the workspace's route table (not this run's): ECR's layers are
+// downloaded from S3 through it, so it must allow s3:GetObject on
+// arn:PARTITION:s3:::prod-REGION-starport-layer-bucket/* (ECR user guide,
+// "Minimum Amazon S3 bucket permissions for Amazon ECR"). ok is false when
+// there is none.
+func (l *Lab) s3GatewayItem(ctx context.Context, st State) (CheckItem, bool, error) {
+	ws := st.Workspace
+	eps, err := l.cloud.FindEndpoints(ctx, ws.VpcID, l.cloud.ServiceName(EndpointS3))
+	if err != nil {
+		return CheckItem{}, false, err
+	}
+	for _, e := range eps {
+		if e.Tags[TagKey] == st.RunID || !containsStr(e.RouteTableIDs, ws.RouteTableID) || e.Gone() {
+			continue
+		}
+		it := CheckItem{ID: "s3-gateway", Title: "ECR's layers through the S3 gateway endpoint " + e.ID, OK: true,
+			Message: "its policy allows s3:GetObject on ECR's layer bucket; the lab will use it and leave it in place"}
+		bucket := l.cloud.LayerBucketARN()
+		doc, perr := policy.Parse([]byte(orDefault(e.Policy)))
+		if perr != nil {
+			it.OK, it.Warning = false, true
+			it.Message = fmt.Sprintf("its policy could not be read (%v)", perr)
+			return it, true, nil
+		}
+		principal := st.Caller
+		if principal == "" {
+			principal = policy.LabPrincipal(st.Account)
+		}
+		d := policy.Evaluate(doc, policy.Request{Action: "s3:GetObject", Resource: strings.TrimSuffix(bucket, "*") + "layer", Principal: principal})
+		if !d.Allowed() {
+			// A warning: the endpoints, DNS and the list test still work.
+			it.OK, it.Warning = false, true
+			it.Message = fmt.Sprintf("%s already serves route table %s (the lab adopts it), and its policy does not allow s3:GetObject on %s (%s): every layer download would be refused by S3",
+				e.ID, ws.RouteTableID, bucket, d.Reason)
+			fix, _ := l.cloud.RefusalFix(awsops.Outcome{By: awsops.ByS3Gateway, Action: "s3:GetObject"})
+			it.Fix = strings.ReplaceAll(fix, awsops.S3GatewayIDPlaceholder, e.ID)
+		}
+		return it, true, nil
+	}
+	return CheckItem{}, false, nil
+}
+
+// orDefault is an endpoint policy, AWS's full-access default when empty.
+func orDefault(doc string) string {
+	if strings.TrimSpace(doc) == "" {
+		return `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+	}
+	return doc
 }
 
 // proxyItem warns when HTTPS_PROXY (not excepted by NO_PROXY) would send
