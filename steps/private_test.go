@@ -67,3 +67,19 @@ func checkItem(f *fixture, id string) (steps.CheckItem, bool) {
 	}
 	return it, ok
 }
+
+// TestProxyInChina: in China the ECR host names end in .amazonaws.com.cn,
+// which NO_PROXY=.amazonaws.com does not cover: the proxy would still
+// carry them, and the fix names China's suffix.
+func TestProxyInChina(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
+	t.Setenv("NO_PROXY", ".amazonaws.com")
+	f := newFixture(t, sandbox.Options{World: sandbox.WorldAWSCN}, steps.Config{}, nil)
+	if err := f.lab.RunSteps(context.Background(), steps.StepDiscover, steps.StepPreflight); err != nil {
+		t.Fatalf("preflight: %v", err)
+	}
+	it, ok := checkItem(f, "proxy")
+	if !ok || it.OK || !strings.Contains(it.Message, "amazonaws.com.cn") || !strings.Contains(it.Fix, "NO_PROXY=$NO_PROXY,.amazonaws.com.cn") {
+		t.Fatalf("proxy item in China %+v", it)
+	}
+}

@@ -403,7 +403,8 @@ func (l *Lab) proxyItem(st State) (CheckItem, bool) {
 	it.OK = false
 	it.Message = fmt.Sprintf("the proxy %s (HTTPS_PROXY) would carry the requests for %s: they would reach ECR from the proxy, around the endpoints, "+
 		"and no endpoint policy would apply to them", proxy, strings.Join(through, " and "))
-	it.Fix = "add .amazonaws.com to NO_PROXY (export NO_PROXY=$NO_PROXY,.amazonaws.com), and to docker's own proxy settings if docker pushes"
+	suffix := "." + policy.DNSSuffix(st.Region)
+	it.Fix = "add " + suffix + " to NO_PROXY (export NO_PROXY=$NO_PROXY," + suffix + "), and to docker's own proxy settings if docker pushes"
 	return it, true
 }
 
