@@ -419,17 +419,17 @@ type seedImage struct {
 	blobs    map[string][]byte
 }
 
-func buildSeedImage() seedImage {
+// seedEpoch is the seed images' time stamp.
+var seedEpoch = time.Date(2024, 9, 6, 0, 0, 0, 0, time.UTC)
+
+// seedLayer builds a layer holding the files under etc/, reproducibly: the
+// tar (whose digest is the config's diff_id) and its gzip (the blob).
+func seedLayer(files []struct{ name, body string }) (tarBytes, layer []byte) {
 	var tarBuf bytes.Buffer
 	tw := tar.NewWriter(&tarBuf)
-	files := []struct{ name, body string }{
-		{"etc/alpine-release", "3.20.3\n"},
-		{"etc/motd", "Welcome to the ecr-vpce-lab sandbox image.\n"},
-	}
-	epoch := time.Date(2024, 9, 6, 0, 0, 0, 0, time.UTC)
-	_ = tw.WriteHeader(&tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: epoch, Format: tar.FormatPAX})
+	_ = tw.WriteHeader(&tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: seedEpoch, Format: tar.FormatPAX})
 	for _, f := range files {
-		_ = tw.WriteHeader(&tar.Header{Name: f.name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(f.body)), ModTime: epoch, Format: tar.FormatPAX})
+		_ = tw.WriteHeader(&tar.Header{Name: f.name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(f.body)), ModTime: seedEpoch, Format: tar.FormatPAX})
 		_, _ = tw.Write([]byte(f.body))
 	}
 	_ = tw.Close()
@@ -437,14 +437,22 @@ func buildSeedImage() seedImage {
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	_, _ = zw.Write(tarBuf.Bytes())
 	_ = zw.Close()
-	layer := gz.Bytes()
+	return tarBuf.Bytes(), gz.Bytes()
+}
+
+func buildSeedImage() seedImage {
+	epoch := seedEpoch
+	tarBytes, layer := seedLayer([]struct{ name, body string }{
+		{"etc/alpine-release", "3.20.3\n"},
+		{"etc/motd", "Welcome to the ecr-vpce-lab sandbox image.\n"},
+	})
 
 	config, _ := json.Marshal(map[string]any{
 		"architecture": "amd64",
 		"os":           "linux",
 		"created":      epoch.Format(time.RFC3339),
 		"config":       map[string]any{"Env": []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, "Cmd": []string{"/bin/sh"}},
-		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{Digest(tarBuf.Bytes())}},
+		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{Digest(tarBytes)}},
 		"history":      []map[string]any{{"created": epoch.Format(time.RFC3339), "created_by": "ecr-vpce-lab sandbox seed image"}},
 	})
 	manifest, _ := json.MarshalIndent(map[string]any{

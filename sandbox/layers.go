@@ -1,9 +1,6 @@
 package sandbox
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -247,23 +244,13 @@ func (s *Sandbox) makeARM64Index(w *world, now time.Time) error {
 // buildSeedImageFor is the seed image built for another architecture, as
 // an OCI image manifest.
 func buildSeedImageFor(arch string) seedImage {
-	var tarBuf bytes.Buffer
-	tw := tar.NewWriter(&tarBuf)
-	epoch := time.Date(2024, 9, 6, 0, 0, 0, 0, time.UTC)
-	body := "3.20.3 (" + arch + ")\n"
-	_ = tw.WriteHeader(&tar.Header{Name: "etc/alpine-release", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body)), ModTime: epoch, Format: tar.FormatPAX})
-	_, _ = tw.Write([]byte(body))
-	_ = tw.Close()
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write(tarBuf.Bytes())
-	_ = zw.Close()
-	layer := gz.Bytes()
+	epoch := seedEpoch
+	tarBytes, layer := seedLayer([]struct{ name, body string }{{"etc/alpine-release", "3.20.3 (" + arch + ")\n"}})
 	config, _ := json.Marshal(map[string]any{
 		"architecture": arch, "os": "linux", "variant": "v8",
 		"created": epoch.Format(time.RFC3339),
 		"config":  map[string]any{"Cmd": []string{"/bin/sh"}},
-		"rootfs":  map[string]any{"type": "layers", "diff_ids": []string{Digest(tarBuf.Bytes())}},
+		"rootfs":  map[string]any{"type": "layers", "diff_ids": []string{Digest(tarBytes)}},
 	})
 	manifest, _ := json.MarshalIndent(map[string]any{
 		"schemaVersion": 2,
