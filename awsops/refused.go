@@ -1,7 +1,6 @@
 package awsops
 
 import (
-	"errors"
 	"html"
 	"net/http"
 	"regexp"
@@ -73,16 +72,6 @@ func s3Refusal(te *transport.Error) (Outcome, bool) {
 		}
 	}
 	return o, true
-}
-
-// isS3Refusal reports whether err is S3's refusal of a layer download.
-func isS3Refusal(err error) bool {
-	var te *transport.Error
-	if !errors.As(err, &te) {
-		return false
-	}
-	_, ok := s3Refusal(te)
-	return ok
 }
 
 // S3GatewayIDPlaceholder stands for the S3 gateway endpoint's id in
