@@ -92,11 +92,32 @@
 // is already there succeeds; unknown repositories are NAME_UNKNOWN (ECR does
 // not create repositories on push).
 //
+// Layer downloads come from S3, as in ECR: from the workspace, when its
+// subnet's route table sends S3's prefix list to a gateway endpoint whose
+// policy does not allow s3:GetObject on
+// arn:PARTITION:s3:::prod-REGION-starport-layer-bucket/*, a blob GET is
+// answered with a 307 to a presigned-style URL on the registry's listener
+// (/_s3/…), which answers as S3 does: 403, an XML AccessDenied naming the
+// quoted object ARN (layers.go; Faults.S3GatewayPolicy adds such a
+// gateway). Faults.ARM64Index makes v1 an OCI image index of one
+// linux/arm64 image.
+//
+// # Partitions
+//
+// The world's region decides its partition (partition.go): ARNs
+// (arn:aws-us-gov:…, arn:aws-cn:…), host names (amazonaws.com.cn in
+// China: the registry's ProxyEndpoint and realm, the services' private DNS
+// and vpce names, what DNS answers), endpoint service names (China's
+// interface services cn.com.amazonaws.REGION.…, its S3 gateway
+// com.amazonaws.REGION.s3, the commercial names refused with
+// InvalidServiceName) and IMDS's services/partition and services/domain.
+// The worlds aws-us-gov and aws-cn are in us-gov-west-1 and cn-north-1.
+//
 // # DNS
 //
 // miekg/dns on UDP and TCP at one loopback port (LAB_DNS_SERVER), as the
 // workspace VPC's resolver: ACCOUNT.dkr.ecr.REGION.amazonaws.com and
-// api.ecr.REGION.amazonaws.com answer stable public-looking addresses, or the
+// api.ecr.REGION.amazonaws.com (amazonaws.com.cn in China) answer stable public-looking addresses, or the
 // private addresses of the endpoint that carries their traffic (below); the
 // endpoints' own DNS names (regional and per AZ) answer their interfaces'
 // addresses once available; ecr.REGION.amazonaws.com (which PrivateLink
