@@ -309,6 +309,9 @@ func (a *accessible) describeWorkspace(lab *steps.Lab) {
 		return
 	}
 	a.say(fmt.Sprintf("Account %s, region %s.", s.Account, s.Region))
+	if p := s.Names.Partition; p != "" && p != "aws" {
+		a.say("Partition " + p + ": ARNs start arn:" + p + ":.")
+	}
 	a.say(fmt.Sprintf("VPC %s, address range %s.", ws.VpcID, vpcBlocks(ws.VpcCIDR, ws.VpcCIDRs)))
 	a.say(fmt.Sprintf("Subnet %s in zone %s.", ws.SubnetID, ws.AZ))
 	a.say("Workspace security group " + ws.SecurityGroupID + ".")

@@ -528,9 +528,15 @@ func (m *Model) workspaceBody(width int) string {
 			src = ws.InstanceID + st.Faint.Render("  "+src)
 		}
 	}
+	region := m.region()
+	if p := s.Names.Partition; p != "" && p != "aws" {
+		// GovCloud, China: ARNs and (in China) host names are the
+		// partition's own.
+		region += st.Faint.Render("  partition " + p + ": ARNs start arn:" + p + ":")
+	}
 	return kv(st, [][2]string{
 		{"Account", s.Account},
-		{"Region", m.region()},
+		{"Region", region},
 		{"VPC", ws.VpcID + st.Faint.Render("  "+vpcBlocks(ws.VpcCIDR, ws.VpcCIDRs))},
 		{"Subnet", ws.SubnetID + st.Faint.Render("  "+ws.AZ)},
 		{"Workspace group", ws.SecurityGroupID},
