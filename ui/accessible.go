@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
@@ -48,7 +49,16 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 	if opts.Connect == nil {
 		return fmt.Errorf("no way to connect")
 	}
-	conn, err := opts.Connect(ctx, sandbox, a.event)
+	conn, err := opts.Connect(ctx, Target{Sandbox: sandbox}, a.event)
+	var choice *steps.RunChoiceError
+	if errors.As(err, &choice) && len(choice.Runs) > 0 {
+		run, ok := a.chooseRun(choice)
+		if !ok {
+			say("Nothing was chosen. 'ecr-vpce-lab down --run ID" + sandboxFlag(sandbox) + "' removes one run, 'ecr-vpce-lab down --all" + sandboxFlag(sandbox) + "' all of them.")
+			return nil
+		}
+		conn, err = opts.Connect(ctx, Target{Sandbox: sandbox, Run: run}, a.event)
+	}
 	if err != nil {
 		say("The lab cannot start: " + errText(err))
 		if fix := fixOf(err); fix != "" {
@@ -489,6 +499,27 @@ func lookupSentence(l steps.Lookup) string {
 // chooseWorkspace asks, as numbered lists, for the VPC, subnet and security
 // group of a workspace there is no metadata service to find; false when the
 // learner stops.
+// chooseRun asks which of the runs found by their tags to carry on with.
+func (a *accessible) chooseRun(c *steps.RunChoiceError) (string, bool) {
+	a.say(fmt.Sprintf("There is no state file here, and %d runs of the lab were found in %s by their tags:", len(c.Runs), c.Region))
+	now := time.Now()
+	for {
+		for i, r := range c.Runs {
+			a.say(fmt.Sprintf("%d: %s", i+1, r.Describe(now)))
+		}
+		ans, quit := a.text(fmt.Sprintf("Type the number of the run to carry on with (1 to %d), or q to stop:", len(c.Runs)))
+		if quit {
+			return "", false
+		}
+		for i, r := range c.Runs {
+			if ans == fmt.Sprint(i+1) || ans == r.RunID {
+				return r.RunID, true
+			}
+		}
+		a.say(ans + " is none of them.")
+	}
+}
+
 func (a *accessible) chooseWorkspace(ctx context.Context, lab *steps.Lab) bool {
 	a.say("There is no workspace to discover here: choose where the endpoints go.")
 	pick := func(what string, list func() ([]steps.Choice, error)) (string, bool) {

@@ -50,6 +50,19 @@ func (m *Model) bindings() []binding {
 		add(k.Quit, actQuit, groupAnywhere)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
+	case phaseChooseRun:
+		if m.runChoice == nil || len(m.runChoice.Runs) == 0 {
+			add(k.Quit, actQuit, groupAnywhere)
+			add(k.ForceQuit, actForceQuit, groupAnywhere)
+			return out
+		}
+		add(desc(k.Confirm, "carry on with this run"), actChooseRun, groupStep)
+		add(k.ChoiceUp, actRunUp, groupStep)
+		add(k.ChoiceDown, actRunDown, groupStep)
+		add(k.Help, actHelp, groupAnywhere)
+		add(k.Quit, actQuit, groupAnywhere)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
 	case phaseNoAccount:
 		add(k.Sandbox, actSandbox, groupStep)
 		add(k.Quit, actQuit, groupAnywhere)
@@ -319,7 +332,7 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 	case actNo:
 		m.overlay = overlayNone
 	case actSandbox:
-		return m, m.connect(true, nil)
+		return m, m.connect(Target{Sandbox: true}, nil)
 	case actResume:
 		m.phase = phaseLab
 		return m, m.goTo(m.firstUnfinished())
@@ -385,6 +398,14 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 	case actLeave:
 		// Leave the policy as it is, back to where the learner came from.
 		return m, m.goTo(m.leaveTo())
+	case actRunUp:
+		m.runCursor = max(m.runCursor-1, 0)
+	case actRunDown:
+		m.runCursor = min(m.runCursor+1, len(m.runChoice.Runs)-1)
+	case actChooseRun:
+		run := m.runChoice.Runs[m.runCursor].RunID
+		m.runChoice = nil
+		return m, m.connect(Target{Sandbox: m.c.Sandbox, Run: run}, nil)
 	case actField:
 		return m.toField(msg)
 	}

@@ -45,6 +45,15 @@ type Connection struct {
 	Where string
 }
 
+// Target is what Connect builds the lab on.
+type Target struct {
+	// Sandbox: the built-in sandbox rather than AWS.
+	Sandbox bool
+	// Run is the run to carry on with, chosen from the runs found by their
+	// tags ("" for the state file's run, or a new one).
+	Run string
+}
+
 // Options configure the wizard. main supplies the functions, so the UI never
 // builds clients itself.
 type Options struct {
@@ -53,7 +62,10 @@ type Options struct {
 	// Detect looks for credentials and the instance metadata service.
 	Detect func(ctx context.Context) Detection
 	// Connect builds the lab for AWS or the sandbox; events go to sink.
-	Connect func(ctx context.Context, sandbox bool, sink func(steps.Event)) (*Connection, error)
+	// When the state file is gone and several runs are found by their
+	// tags, it fails with a *steps.RunChoiceError, and the wizard asks
+	// which one and connects again with Target.Run.
+	Connect func(ctx context.Context, t Target, sink func(steps.Event)) (*Connection, error)
 	// DarkBackground is the initial guess until the terminal answers.
 	DarkBackground bool
 	// Trace, when set, receives one line per message (ECR_VPCE_LAB_TRACE).

@@ -172,7 +172,7 @@ func sandboxOptionsTimed(t *testing.T, timing sandbox.Timing) (Options, *sandbox
 	stateDir := filepath.Join(dir, "state")
 	opts := Options{
 		Sandbox: true,
-		Connect: func(ctx context.Context, sandboxMode bool, sink func(steps.Event)) (*Connection, error) {
+		Connect: func(ctx context.Context, t Target, sink func(steps.Event)) (*Connection, error) {
 			store := steps.NewStore(stateDir, "sandbox")
 			lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
 			if err != nil {

@@ -186,6 +186,9 @@ const (
 	actJSON
 	actFormBack
 	actLeave
+	actRunUp
+	actRunDown
+	actChooseRun
 	// actField hands the key to the focused field.
 	actField
 	// actShow is a binding only shown, never matched (Type).

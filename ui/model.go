@@ -21,6 +21,7 @@ const (
 	phaseDetect    phase = iota // looking for credentials
 	phaseNoAccount              // none found: offer the sandbox
 	phaseConnect                // building the lab
+	phaseChooseRun              // no state file, several runs found by their tags: which one
 	phaseResume                 // a saved run exists: resume, tear down or start over
 	phaseLab                    // walking the screens
 	phaseTeardown               // removing everything
@@ -110,6 +111,11 @@ type Model struct {
 	tdFix    string
 	afterTD  func() (tea.Model, tea.Cmd)
 
+	// runChoice is the runs found by their tags, when the wizard asks
+	// which one to carry on with; runCursor the one pointed at.
+	runChoice *steps.RunChoiceError
+	runCursor int
+
 	editor *policyEditor
 	picker *workspacePicker
 	// policyFrom is the screen the policy editor was opened from (esc
@@ -178,7 +184,7 @@ func (m *Model) ExitNote() string { return m.exitNote }
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
 	if m.phase == phaseConnect {
-		cmds = append(cmds, m.connect(true, nil))
+		cmds = append(cmds, m.connect(Target{Sandbox: true}, nil))
 	} else {
 		cmds = append(cmds, m.detect(), m.startTicking())
 	}
@@ -200,16 +206,16 @@ func (m *Model) detect() tea.Cmd {
 
 // connect builds the lab; prev, when set, is a connection to release first
 // (starting over).
-func (m *Model) connect(sandbox bool, prev *Connection) tea.Cmd {
+func (m *Model) connect(t Target, prev *Connection) tea.Cmd {
 	m.phase = phaseConnect
-	m.c.Sandbox = sandbox
+	m.c.Sandbox = t.Sandbox
 	connect, ctx, events := m.opts.Connect, m.ctx, m.events
 	return tea.Batch(m.startTicking(), func() tea.Msg {
 		closeConn(prev)
 		if connect == nil {
 			return connectedMsg{err: errors.New("the wizard was built without a way to connect")}
 		}
-		conn, err := connect(ctx, sandbox, func(e steps.Event) { events <- e })
+		conn, err := connect(ctx, t, func(e steps.Event) { events <- e })
 		if err != nil {
 			return connectedMsg{err: err}
 		}
@@ -272,7 +278,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.phase = phaseNoAccount
 			return m, nil
 		}
-		return m, m.connect(false, nil)
+		return m, m.connect(Target{}, nil)
 	case connectedMsg:
 		return m.connected(msg)
 	case eventsMsg:
@@ -322,6 +328,11 @@ func (m *Model) forwardToInput(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) connected(msg connectedMsg) (tea.Model, tea.Cmd) {
+	var choice *steps.RunChoiceError
+	if errors.As(msg.err, &choice) && len(choice.Runs) > 0 {
+		m.phase, m.runChoice, m.runCursor = phaseChooseRun, choice, 0
+		return m, nil
+	}
 	if msg.err != nil {
 		m.phase = phaseFatal
 		m.fatal = errText(msg.err)
@@ -407,7 +418,7 @@ func (m *Model) firstUnfinished() screenID {
 func (m *Model) startOver() (tea.Model, tea.Cmd) {
 	fresh := New(m.ctx, m.opts)
 	fresh.c = m.c
-	return fresh, fresh.connect(m.c.Sandbox, m.conn)
+	return fresh, fresh.connect(Target{Sandbox: m.c.Sandbox}, m.conn)
 }
 
 func closeConn(c *Connection) {

@@ -77,7 +77,7 @@ func newFuzzer(tb testing.TB, data []byte) *fuzzer {
 	opts := Options{
 		Sandbox: true,
 		Detect:  func(context.Context) Detection { return Detection{Region: "us-west-2"} },
-		Connect: func(context.Context, bool, func(steps.Event)) (*Connection, error) { return conn, nil },
+		Connect: func(context.Context, Target, func(steps.Event)) (*Connection, error) { return conn, nil },
 	}
 	f := &fuzzer{tb: tb, data: data, wait: time.Millisecond}
 	f.m = New(ctx, opts)
@@ -330,7 +330,8 @@ func (f *fuzzer) step() {
 	case op == 14:
 		f.update([]tea.Msg{tea.BackgroundColorMsg{}, detectedMsg{Credentials: f.pick(2) == 0}, choicesMsg{vpcs: []steps.Choice{{ID: "vpc-1"}}},
 			choicesMsg{subnets: []steps.Choice{{ID: "subnet-1"}}, groups: []steps.Choice{{ID: "sg-1"}}}, choicesMsg{err: errors.New("no")},
-			connectedMsg{err: errors.New("cannot connect")}}[f.pick(6)])
+			connectedMsg{err: errors.New("cannot connect")},
+			connectedMsg{err: &steps.RunChoiceError{Region: "us-west-2", Runs: []steps.RunSummary{{RunID: "r1"}, {RunID: "r2", VpcID: "vpc-1"}}}}}[f.pick(7)])
 	default:
 		f.update(keyMsg(fuzzKeys[f.pick(len(fuzzKeys))]))
 	}

@@ -169,7 +169,7 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 			m.picker = nil
 			fresh := New(m.ctx, m.opts)
 			fresh.c = m.c
-			return fresh, fresh.connect(true, m.conn)
+			return fresh, fresh.connect(Target{Sandbox: true}, m.conn)
 		}
 		m.proofsSkippedChosen = true
 		p.note += " They will be skipped, not passed."

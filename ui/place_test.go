@@ -29,8 +29,8 @@ func outsideOptions(t *testing.T) (Options, *atomic.Int32) {
 	place := steps.Environment{Kind: steps.EnvKind("laptop"), Title: "a laptop", Credentials: true, CredentialSource: "SharedConfigCredentials: x", Region: sb.Region()}
 	opts := Options{
 		Detect: func(context.Context) Detection { return Detection{Credentials: true, Region: sb.Region()} },
-		Connect: func(ctx context.Context, sandboxMode bool, sink func(steps.Event)) (*Connection, error) {
-			if sandboxMode {
+		Connect: func(ctx context.Context, t Target, sink func(steps.Event)) (*Connection, error) {
+			if t.Sandbox {
 				sandboxed.Add(1)
 			}
 			store := steps.NewStore(filepath.Join(dir, "state"), "aws")

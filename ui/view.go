@@ -217,6 +217,8 @@ func (m *Model) bodyView(height int) string {
 		return "\n " + st.Spinner.Render(m.frame()) + " " + what
 	case phaseFatal:
 		return "\n " + st.Error.Render("✗ The lab cannot start") + "\n\n " + wrapIndent(m.fatal, w-4, " ") + "\n\n " + st.Faint.Render(m.keysIn("Press {Next} to quit."))
+	case phaseChooseRun:
+		return m.chooseRunView()
 	case phaseResume:
 		return m.resumeView()
 	case phaseTeardown:
@@ -925,6 +927,34 @@ func useAccount(fix string) string {
 		fix = "configure credentials (aws configure, aws sso login, or an instance role)"
 	}
 	return "To use your account instead: " + fix + ", then run ecr-vpce-lab again."
+}
+
+// chooseRunView lists the runs found by their tags when the state file is
+// gone, one to carry on with.
+func (m *Model) chooseRunView() string {
+	st := m.c.Styles
+	w := m.c.Width - 4
+	c := m.runChoice
+	if c == nil {
+		c = &steps.RunChoiceError{}
+	}
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Which run is yours?") + "\n\n")
+	b.WriteString(lipgloss.Wrap(fmt.Sprintf("There is no state file here, yet %d runs of this lab were found in %s by their tags "+
+		"(a state file goes when a CloudShell home is wiped after idling, or when it is deleted). "+
+		"Choose the one to carry on with: the wizard rebuilds its state from what exists, then offers to resume it or tear it down.",
+		len(c.Runs), c.Region), w, " ") + "\n\n")
+	for i, r := range c.Runs {
+		line := lipgloss.Wrap(r.Describe(m.now), w-2, " ")
+		line = strings.ReplaceAll(line, "\n", "\n  ")
+		if i == m.runCursor {
+			b.WriteString(st.Action.Render("> ") + line + "\n")
+		} else {
+			b.WriteString("  " + st.Faint.Render(line) + "\n")
+		}
+	}
+	b.WriteString("\n" + st.Faint.Render(lipgloss.Wrap("The others stay as they are: 'ecr-vpce-lab down --run ID' removes one, 'down --all' every run.", w, " ")))
+	return "\n" + indent(b.String(), 2)
 }
 
 func (m *Model) resumeView() string {

@@ -177,9 +177,14 @@ type exitError struct {
 	code int
 	msg  string
 	fix  string
+	// cause, when set, is the typed error behind msg, for callers that
+	// act on it (the wizard shows a list of runs for a RunChoiceError).
+	cause error
 }
 
 func (e *exitError) Error() string { return e.msg }
+
+func (e *exitError) Unwrap() error { return e.cause }
 
 // withFix adds what to do next to an exitError ("" adds nothing).
 func withFix(err error, fix string) error {

@@ -182,7 +182,8 @@ func (e *labEnv) recoverRun(ctx context.Context, f *labFlags, mode recoverMode, 
 		e.runs = runs
 		return nil
 	case !terminal:
-		return withFix(exitCode(2, "there is no state file here and %d runs of the lab in %s: say which with --run ID", len(runs), e.cloud.Region()), runList(runs, time.Now()))
+		choice := &steps.RunChoiceError{Region: e.cloud.Region(), Runs: runs}
+		return withFix(&exitError{code: 2, msg: choice.Error(), cause: choice}, runList(runs, time.Now()))
 	}
 	fmt.Fprintf(out, "There is no state file here, and %d runs of the lab were found by their tags:\n", len(runs))
 	for i, r := range runs {

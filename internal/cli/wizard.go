@@ -66,9 +66,12 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 			return ui.Detection{Credentials: env.Credentials && env.Region != "", OnEC2: env.Kind.OnEC2(), Region: env.Region, Problem: env.Problem,
 				Fix: env.Fix, Where: env.Sentence(), Identity: env.Identity()}
 		},
-		Connect: func(ctx context.Context, sandbox bool, sink func(steps.Event)) (*ui.Connection, error) {
+		Connect: func(ctx context.Context, t ui.Target, sink func(steps.Event)) (*ui.Connection, error) {
 			lf := *f
-			lf.sandbox = sandbox
+			lf.sandbox = t.Sandbox
+			if t.Run != "" {
+				lf.run = t.Run // chosen in the wizard from the runs found by their tags
+			}
 			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true})
 			connMu.Lock()
 			lastConnErr = err

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"ecr-vpce-lab/internal/ptytest"
+	"ecr-vpce-lab/internal/testtool"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// TestWizardChoosesAmongRunsFoundByTags: the state file is gone (a wiped
+// CloudShell home) and two runs are in the VPC. The wizard lists them; the
+// learner moves with the arrows, picks their own run, and tears it down
+// from the welcome-back screen. The other run's group is left alone.
+func TestWizardChoosesAmongRunsFoundByTags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	home, state := labHome(t)
+	w := []string{"--sandbox", "--sandbox-timing", "instant"}
+	if code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...); code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	st, err := steps.NewStore(state, "sandbox").Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other string
+	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
+		out, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),
+			VpcId: aws.String(sb.Workspace().VpcID), TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
+				Tags: []ec2types.Tag{{Key: aws.String(steps.TagKey), Value: aws.String("0ther0run0")}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other = aws.ToString(out.GroupId)
+	})
+	if err := os.Remove(filepath.Join(state, "lab-sandbox.json")); err != nil {
+		t.Fatal(err)
+	}
+
+	env := []string{
+		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+	term, err := ptytest.Start(100, 30, env, testtool.LabBinary(t), w...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	step := func(keys []string, want ...string) string {
+		t.Helper()
+		if err := term.Send(keys...); err != nil {
+			t.Fatal(err)
+		}
+		screen, err := term.WaitForText(20*time.Second, want...)
+		if err != nil {
+			t.Fatalf("after %q: %v\n%s", keys, err, screen)
+		}
+		return screen
+	}
+	if screen, err := term.WaitForText(20*time.Second, "Which run is yours?", "2 runs of this lab", "enter carry on with this run"); err != nil {
+		t.Fatalf("the list of runs: %v\n%s", err, screen)
+	}
+	step([]string{ptytest.Down}, "> run 0ther0run0")
+	step([]string{ptytest.Up}, "> run "+st.RunID)
+	step([]string{ptytest.Enter}, "Welcome back", "(run "+st.RunID+")", "T tear it down")
+	step([]string{"T"}, "Tear down everything?")
+	step([]string{"y"}, "Nothing left")
+	if err := term.Send(ptytest.Enter); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Wait(10 * time.Second); err != nil {
+		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
+	}
+
+	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
+		eps, err := c.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range eps.VpcEndpoints {
+			if !strings.EqualFold(string(e.State), "deleted") {
+				t.Errorf("endpoint left: %s %s", aws.ToString(e.VpcEndpointId), e.State)
+			}
+		}
+		sgs, err := c.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("tag-key"), Values: []string{steps.TagKey}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sgs.SecurityGroups) != 1 || aws.ToString(sgs.SecurityGroups[0].GroupId) != other {
+			t.Errorf("want only the other run's group %s left, got %+v", other, sgs.SecurityGroups)
+		}
+	})
+}
