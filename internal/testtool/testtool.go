@@ -62,6 +62,9 @@ func RequirePython(t testing.TB, hint string, modules ...string) string {
 	return py
 }
 
+// startEnv is the environment before any test changed it.
+var startEnv = os.Environ()
+
 var (
 	labOnce sync.Once
 	labPath string
@@ -99,6 +102,11 @@ func GoTool(name string) (string, error) {
 	}
 	var stderr bytes.Buffer
 	cmd := exec.Command(goBin, "tool", "-n", name)
+	// The environment the test process started with: a test that has
+	// already pointed HOME at a temp dir (t.Setenv) would otherwise send
+	// the go command to an empty build cache and module cache under it,
+	// and the build would take minutes and download modules.
+	cmd.Env = startEnv
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
