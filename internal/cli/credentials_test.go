@@ -20,21 +20,40 @@ import (
 func awsModeOn(t *testing.T, sb *sandbox.Sandbox, config string) []string {
 	t.Helper()
 	home, _ := labHome(t)
+	vars, env := awsMode(t, sb, config, home)
+	for k, v := range vars {
+		t.Setenv(k, v)
+	}
+	return env
+}
+
+// awsModeChild is awsModeOn's environment for a program in a child process
+// only: this process's stays as it is, so the test may run in parallel.
+func awsModeChild(t *testing.T, sb *sandbox.Sandbox, config string) []string {
+	t.Helper()
+	_, env := awsMode(t, sb, config, t.TempDir())
+	return env
+}
+
+// awsMode is the lab in AWS mode against sb, with config as the AWS config
+// file in home: the AWS variables to set (empty: unset), and a child
+// process's whole environment.
+func awsMode(t *testing.T, sb *sandbox.Sandbox, config, home string) (map[string]string, []string) {
+	t.Helper()
 	cfg := filepath.Join(home, "aws-config")
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"AWS_ENDPOINT_URL": sb.Endpoint(), "AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+	vars := map[string]string{"AWS_ENDPOINT_URL": sb.Endpoint(), "AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
 		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_REGION": "", "AWS_DEFAULT_REGION": "",
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": ""}
-	out := []string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8"}
-	for k, v := range env {
-		t.Setenv(k, v)
+	env := []string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8"}
+	for k, v := range vars {
 		if v != "" {
-			out = append(out, k+"="+v)
+			env = append(env, k+"="+v)
 		}
 	}
-	return out
+	return vars, env
 }
 
 func startWorld(t *testing.T, o sandbox.Options) *sandbox.Sandbox {
@@ -75,9 +94,10 @@ func TestMFAPromptBeforeTheWizard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
+	t.Parallel() // the program in a pty, with an environment of its own
 	bin := testtool.LabBinary(t)
 	sb := startWorld(t, sandbox.Options{})
-	env := awsModeOn(t, sb, mfaProfile(sb))
+	env := awsModeChild(t, sb, mfaProfile(sb))
 	term, err := ptytest.Start(100, 30, env, bin, "--profile", "mfa")
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +125,7 @@ func TestCredentialProcessAsksBeforeTheWizard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
+	t.Parallel() // the program in a pty, with an environment of its own
 	bin := testtool.LabBinary(t)
 	sb := startWorld(t, sandbox.Options{})
 	c := sb.Credentials()
@@ -114,7 +135,7 @@ func TestCredentialProcessAsksBeforeTheWizard(t *testing.T) {
 	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	env := awsModeOn(t, sb, "[profile proc]\ncredential_process = "+script+"\nregion = "+sb.Region()+"\n")
+	env := awsModeChild(t, sb, "[profile proc]\ncredential_process = "+script+"\nregion = "+sb.Region()+"\n")
 	term, err := ptytest.Start(100, 30, env, bin, "--profile", "proc")
 	if err != nil {
 		t.Fatal(err)
