@@ -227,10 +227,15 @@ func containsStr(xs []string, s string) bool {
 // or, when there is none or fresh is set, a new nonce, saved before it is
 // used.
 func (l *Lab) clientToken(key string, fresh bool) (string, error) {
-	if t := l.read().Tokens[key]; t != "" && !fresh {
-		return t, nil
+	// Read under the lock: the three endpoints' creates run at once, and
+	// the map is the live state's (read() copies the struct, not its maps).
+	l.mu.Lock()
+	saved, run := l.st.Tokens[key], l.st.RunID
+	l.mu.Unlock()
+	if saved != "" && !fresh {
+		return saved, nil
 	}
-	t := "ecr-vpce-lab-" + l.read().RunID + "-" + key + "-" + newRunID()
+	t := "ecr-vpce-lab-" + run + "-" + key + "-" + newRunID()
 	return t, l.update(func(x *State) {
 		if x.Tokens == nil {
 			x.Tokens = map[string]string{}
