@@ -23,6 +23,10 @@ import (
 // takes EC2's NotFound for it as reads that have not caught up yet.
 const DefaultConsistencyWait = 5 * time.Minute
 
+// steadyLagTries is how many tries Settle makes at the poll cadence before
+// it backs off.
+const steadyLagTries = 5
+
 // maxLagBackoff caps the wait between two tries of a call EC2 answered
 // NotFound for a resource created moments ago.
 const maxLagBackoff = 8 * time.Second
@@ -40,13 +44,14 @@ func (c *Cloud) Young(since time.Time) bool {
 	return !since.IsZero() && time.Since(since) < c.opts.ConsistencyWait
 }
 
-// Settle runs call, and runs it again with a growing wait (from the poll
-// cadence, doubling, up to 8 s) while it fails with EC2's NotFound and the
-// resource it names was created less than ConsistencyWait before since.
-// onLag, when set, hears each wait. The last error is returned as it came.
+// Settle runs call, and runs it again while it fails with EC2's NotFound
+// and the resource it names was created less than ConsistencyWait before
+// since: at the poll cadence for the first few tries (the lag is usually
+// seconds, and a learner waits), then doubling up to 8 s. onLag, when set,
+// hears each wait. The last error is returned as it came.
 func (c *Cloud) Settle(ctx context.Context, since time.Time, onLag func(err error, wait time.Duration), call func() error) error {
 	wait := c.opts.Poll
-	for {
+	for tries := 1; ; tries++ {
 		err := call()
 		if err == nil || !Lagging(err) || !c.Young(since) || time.Since(since)+wait > c.opts.ConsistencyWait {
 			return err
@@ -57,7 +62,9 @@ func (c *Cloud) Settle(ctx context.Context, since time.Time, onLag func(err erro
 		if serr := sleep(ctx, wait); serr != nil {
 			return classify("wait for EC2 to know what was just created", serr)
 		}
-		wait = min(2*wait, maxLagBackoff)
+		if tries >= steadyLagTries {
+			wait = min(2*wait, maxLagBackoff)
+		}
 	}
 }
 

@@ -285,9 +285,12 @@ func (l *Lab) modifyPolicy(ctx context.Context, s StepID, key, id, want string) 
 	if err != nil {
 		return err
 	}
-	detail := "policy applied"
+	if err := l.update(func(x *State) { x.PolicyChanged = l.cfg.Now() }); err != nil {
+		return err
+	}
+	detail := "policy applied (AWS takes a few minutes to enforce a changed policy)"
 	if want == "" {
-		detail = "policy reset to full access"
+		detail = "policy reset to full access (AWS takes a few minutes to enforce it)"
 	}
 	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: id, Name: key, State: ResModified, Detail: detail})
 	return nil

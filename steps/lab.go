@@ -91,6 +91,11 @@ type Config struct {
 	CreateRepo bool
 	// DNSTimeout bounds the wait for private DNS (default 10 minutes).
 	DNSTimeout time.Duration
+	// PolicyPropagation is how long after a policy change a test whose
+	// outcome contradicts the new policy is tried again (default
+	// DefaultPolicyPropagation): AWS says a changed endpoint policy "can
+	// take a few minutes" to take effect.
+	PolicyPropagation time.Duration
 	// EnvFile is ~/.ecr_security ("" to leave it alone).
 	EnvFile string
 	// Now is the clock (default time.Now).
@@ -127,6 +132,9 @@ func (c *Config) normalise() {
 	}
 	if c.DNSTimeout <= 0 {
 		c.DNSTimeout = 10 * time.Minute
+	}
+	if c.PolicyPropagation <= 0 {
+		c.PolicyPropagation = DefaultPolicyPropagation
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -87,6 +87,10 @@ type State struct {
 	// says which endpoints carry it (both or dkr).
 	Policy       json.RawMessage `json:"policy,omitempty"`
 	PolicyTarget Target          `json:"policyTarget,omitempty"`
+	// PolicyChanged is when the lab last changed an endpoint's policy with
+	// ModifyVpcEndpoint: AWS takes a few minutes to enforce a new one, and
+	// the tests meanwhile may meet the old.
+	PolicyChanged time.Time `json:"policyChanged,omitzero"`
 
 	// PushedTags are tags the push test managed to push (removed on teardown).
 	PushedTags []string `json:"pushedTags,omitempty"`

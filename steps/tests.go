@@ -38,6 +38,10 @@ type TestResult struct {
 	// AWS's (Outcome.Message empty: the answer to a HEAD request has no
 	// body), from what the policies in force say about the refused action.
 	Reason string `json:"reason,omitempty"`
+	// Retrying marks the outcome of an attempt made while AWS was still
+	// applying a changed policy (it contradicts the new one): another
+	// attempt follows, and only the last is recorded.
+	Retrying bool `json:"retrying,omitempty"`
 }
 
 // Verdict is "allowed" or "denied".
@@ -204,8 +208,56 @@ func (l *Lab) newResult(st State, id StepID, sim policy.Simulation, notes []stri
 	return r
 }
 
+// DefaultPolicyPropagation is how long after a policy change the tests
+// allow AWS to enforce it: "After you update an endpoint policy, it can
+// take a few minutes for the changes to take effect."
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html; research I.2)
+const DefaultPolicyPropagation = 5 * time.Minute
+
+// matches reports whether a test's outcome is what the policy predicts.
+func matches(r TestResult) bool { return (r.Expected == policy.ResultAllow) == r.Outcome.Allowed }
+
+// propagating runs one test attempt (run), and while its outcome
+// contradicts the policy in force and that policy was changed less than
+// PolicyPropagation ago, says on the step's line that AWS is still
+// applying it and tries again: the outcome then reported is AWS's once the
+// new policy is enforced, or the last one when the window ends.
+func (l *Lab) propagating(ctx context.Context, id StepID, run func() (TestResult, error)) (TestResult, error) {
+	every := max(5*l.cloud.PollEvery(), 10*time.Millisecond)
+	for tries := 1; ; tries++ {
+		r, err := run()
+		if err != nil || matches(r) {
+			if err == nil && tries > 1 {
+				r.Notes = append(r.Notes, fmt.Sprintf("AWS enforced the changed policy after about %s (this was attempt %d)",
+					l.cfg.Now().Sub(l.read().PolicyChanged).Round(time.Second), tries))
+			}
+			return r, err
+		}
+		changed := l.read().PolicyChanged
+		left := changed.Add(l.cfg.PolicyPropagation).Sub(l.cfg.Now())
+		if changed.IsZero() || left <= 0 {
+			return r, nil
+		}
+		wait := min(every, left)
+		msg := fmt.Sprintf("AWS is still applying the endpoint policy changed %s ago (it can take a few minutes): %s was %s, the policy in force says %s; trying again in %s",
+			l.cfg.Now().Sub(changed).Round(time.Second), r.Name, r.Verdict(), r.ExpectedVerdict(), wait.Round(100*time.Millisecond))
+		l.emit(id, Event{Kind: EventDetail, Message: msg})
+		// The wizard shows the attempt on the test's own screen, with why.
+		interim := r
+		interim.Retrying, interim.Notes = true, append(append([]string(nil), r.Notes...), msg)
+		l.emit(id, Event{Kind: EventTest, Test: &interim})
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return r, stopped(ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
 func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error {
-	r.Match = (r.Expected == policy.ResultAllow) == r.Outcome.Allowed
+	r.Match = matches(r)
 	bodyless := !r.Outcome.Allowed && r.Outcome.Message == "" && r.Outcome.Request != ""
 	if bodyless {
 		r.Reason = l.bodylessReason(st, r.Outcome, pols)
@@ -280,26 +332,47 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, pols, err := l.expect(ctx, st, PushTest)
-	if err != nil {
-		return err
-	}
-	r := l.newResult(st, StepPush, sim, notes)
-	r.Tag = l.cfg.PushTag
+	var pols inForce
 	li, err := l.ensureLocalImage(ctx, StepPush)
 	if err != nil {
 		return err
 	}
-	l.detail(StepPush, "pushing the local copy of %s as %s:%s; the policy in force predicts: %s", li.Ref(), l.cfg.Repo, l.cfg.PushTag, r.ExpectedVerdict())
-	pr, cmds, err := l.cloud.PushImage(ctx, li, l.cfg.Repo, l.cfg.PushTag)
-	for _, c := range cmds {
-		l.command(StepPush, c)
-	}
+	r, err := l.propagating(ctx, StepPush, func() (TestResult, error) {
+		sim, notes, p, err := l.expect(ctx, st, PushTest)
+		if err != nil {
+			return TestResult{}, err
+		}
+		pols = p
+		r := l.newResult(st, StepPush, sim, notes)
+		r.Tag = l.cfg.PushTag
+		l.detail(StepPush, "pushing the local copy of %s as %s:%s; the policy in force predicts: %s", li.Ref(), l.cfg.Repo, l.cfg.PushTag, r.ExpectedVerdict())
+		pr, cmds, err := l.cloud.PushImage(ctx, li, l.cfg.Repo, l.cfg.PushTag)
+		for _, c := range cmds {
+			l.command(StepPush, c)
+		}
+		if err != nil {
+			return r, err
+		}
+		if pr.Outcome.Allowed {
+			l.notePushed(r.Tag)
+		}
+		r.Push, r.Outcome = &pr, pr.Outcome
+		return r, nil
+	})
 	if err != nil {
 		return err
 	}
-	r.Push, r.Outcome = &pr, pr.Outcome
 	return l.finishTest(StepPush, st, r, pols)
+}
+
+// notePushed records a tag the push test managed to push (teardown
+// removes it), also when a later attempt is refused.
+func (l *Lab) notePushed(tag string) {
+	_ = l.update(func(x *State) {
+		if !containsStr(x.PushedTags, tag) {
+			x.PushedTags = append(x.PushedTags, tag)
+		}
+	})
 }
 
 func (l *Lab) runListTest(ctx context.Context) error {
@@ -307,17 +380,25 @@ func (l *Lab) runListTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, pols, err := l.expect(ctx, st, ListTest)
+	var pols inForce
+	r, err := l.propagating(ctx, StepList, func() (TestResult, error) {
+		sim, notes, p, err := l.expect(ctx, st, ListTest)
+		if err != nil {
+			return TestResult{}, err
+		}
+		pols = p
+		r := l.newResult(st, StepList, sim, notes)
+		lr, cmd, err := l.cloud.ListImages(ctx, l.cfg.Repo)
+		l.command(StepList, cmd)
+		if err != nil {
+			return r, err
+		}
+		r.List, r.Outcome = &lr, lr.Outcome
+		return r, nil
+	})
 	if err != nil {
 		return err
 	}
-	r := l.newResult(st, StepList, sim, notes)
-	lr, cmd, err := l.cloud.ListImages(ctx, l.cfg.Repo)
-	l.command(StepList, cmd)
-	if err != nil {
-		return err
-	}
-	r.List, r.Outcome = &lr, lr.Outcome
 	return l.finishTest(StepList, st, r, pols)
 }
 
@@ -326,20 +407,28 @@ func (l *Lab) runPullTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sim, notes, pols, err := l.expect(ctx, st, PullTest)
+	var pols inForce
+	r, err := l.propagating(ctx, StepPull, func() (TestResult, error) {
+		sim, notes, p, err := l.expect(ctx, st, PullTest)
+		if err != nil {
+			return TestResult{}, err
+		}
+		pols = p
+		r := l.newResult(st, StepPull, sim, notes)
+		r.Tag = l.cfg.SourceTag
+		pr, cmds, err := l.cloud.Pull(ctx, l.cfg.Repo, l.cfg.SourceTag)
+		for _, c := range cmds {
+			l.command(StepPull, c)
+		}
+		if err != nil {
+			return r, err
+		}
+		r.Pull, r.Outcome = &pr, pr.Outcome
+		return r, nil
+	})
 	if err != nil {
 		return err
 	}
-	r := l.newResult(st, StepPull, sim, notes)
-	r.Tag = l.cfg.SourceTag
-	pr, cmds, err := l.cloud.Pull(ctx, l.cfg.Repo, l.cfg.SourceTag)
-	for _, c := range cmds {
-		l.command(StepPull, c)
-	}
-	if err != nil {
-		return err
-	}
-	r.Pull, r.Outcome = &pr, pr.Outcome
 	return l.finishTest(StepPull, st, r, pols)
 }
 

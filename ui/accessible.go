@@ -457,7 +457,7 @@ func (a *accessible) event(e steps.Event) {
 			a.say(lookupSentence(l))
 		}
 	case steps.EventTest:
-		if t := e.Test; t != nil {
+		if t := e.Test; t != nil && !t.Retrying { // the detail said why it is tried again
 			line := fmt.Sprintf("Test %s: %s.", t.Name, t.Verdict())
 			if t.Match {
 				line += " That is what the policy predicts."

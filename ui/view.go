@@ -737,6 +737,9 @@ func (m *Model) testView(name steps.TestName, width int) string {
 		refused = actionFromMessage(t.Outcome.Message)
 	}
 	switch {
+	case t.Retrying:
+		// AWS is still applying a changed policy: the note below says so.
+		exp = st.Warn.Render(fmt.Sprintf("… the new policy predicts %s: trying again", t.ExpectedVerdict()))
 	case !t.Match:
 		exp = st.Error.Render("✗ " + strings.TrimPrefix(t.Mismatch(), "but "))
 	case !t.Outcome.Allowed && refused != "" && t.ExpectedAction != "" && !strings.EqualFold(refused, t.ExpectedAction):

@@ -157,7 +157,9 @@ func (p *printer) event(e steps.Event) {
 			}
 		}
 	case steps.EventTest:
-		printTest(p, *e.Test)
+		if !e.Test.Retrying { // the detail line says why it is tried again
+			printTest(p, *e.Test)
+		}
 	case steps.EventCall:
 		if p.verbose && e.Call != nil {
 			c := e.Call

@@ -20,7 +20,6 @@ func newSandboxCmd() *cobra.Command {
 		timingSeed                        uint64
 		available, deleting, eniRelease   time.Duration
 		dnsSwitch                         time.Duration
-		readLag, propagation              time.Duration
 		faults                            sandbox.Faults
 		wf                                worldFlags
 	)
@@ -64,8 +63,7 @@ func newSandboxCmd() *cobra.Command {
 				flag string
 				v    time.Duration
 			}{{"endpoint-available-after", available}, {"endpoint-delete-after", deleting}, {"eni-release-after", eniRelease},
-				{"dns-switch-after", dnsSwitch}, {"fault-latency", faults.Latency},
-				{"eventual-consistency", readLag}, {"policy-propagation", propagation}} {
+				{"dns-switch-after", dnsSwitch}, {"fault-latency", faults.Latency}} {
 				if d.v < 0 {
 					return exitCode(2, "--%s must not be negative", d.flag)
 				}
@@ -89,12 +87,6 @@ func newSandboxCmd() *cobra.Command {
 			}
 			if flags.Changed("dns-switch-after") {
 				t.DNSSwitch, t.DNSSwitchMax = dnsSwitch, 0
-			}
-			if flags.Changed("eventual-consistency") {
-				t.ReadLag = readLag
-			}
-			if flags.Changed("policy-propagation") {
-				t.PolicyPropagation = propagation
 			}
 			if stateDir, err = resolveStateDir(stateDir); err != nil {
 				return err
@@ -139,9 +131,6 @@ func newSandboxCmd() *cobra.Command {
 	f.DurationVar(&deleting, "endpoint-delete-after", 0, "override: time an endpoint stays deleting")
 	f.DurationVar(&eniRelease, "eni-release-after", 0, "override: time a deleted endpoint's network interfaces linger")
 	f.DurationVar(&dnsSwitch, "dns-switch-after", 0, "override: time from available until private DNS answers")
-	f.DurationVar(&readLag, "eventual-consistency", 0, "reads of EC2 lag its writes by up to this long, drawn per resource: a group or endpoint "+
-		"just created is NotFound, one just deleted still listed (default: 2s with --timing realistic, 5s with aws, 0 with instant)")
-	f.DurationVar(&propagation, "policy-propagation", 0, "a changed endpoint policy is enforced only this long after ModifyVpcEndpoint (AWS: \"a few minutes\")")
 	f.Uint64Var(&faults.Seed, "fault-seed", 0, "seed of the random faults, to replay the same run (0: random)")
 	f.Float64Var(&faults.ThrottleRate, "fault-throttle-rate", 0, "fraction of API calls refused as throttled (RequestLimitExceeded, ThrottlingException, Throttling)")
 	f.Float64Var(&faults.ServerErrorRate, "fault-5xx-rate", 0, "fraction of API calls answered with a 5xx error")

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -19,7 +20,37 @@ type worldFlags struct {
 	regionDisabled bool
 	arm64Index     bool
 	s3Gateway      bool
+	// How AWS's eventual consistency shows (issue 15): set only when given.
+	readLag, propagation optDuration
 }
+
+// optDuration is a duration flag that knows whether it was given (0 is a
+// value: it turns a timing's default off).
+type optDuration struct {
+	set bool
+	d   time.Duration
+}
+
+func (o *optDuration) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if d < 0 {
+		return fmt.Errorf("must not be negative")
+	}
+	o.set, o.d = true, d
+	return nil
+}
+
+func (o *optDuration) String() string {
+	if !o.set {
+		return ""
+	}
+	return o.d.String()
+}
+
+func (o *optDuration) Type() string { return "duration" }
 
 // addWorldFlags declares --world, --fault-imds-hop-limit and
 // --fault-region-disabled.
@@ -36,6 +67,10 @@ func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
 	fl.BoolVar(&w.arm64Index, "fault-arm64-index", false, "a new world's team-a/alpine:v1 is an image index holding only a linux/arm64 image")
 	fl.BoolVar(&w.s3Gateway, "fault-s3-gateway-policy", false, "a new world has another team's S3 gateway endpoint on the workspace's route table, "+
 		"whose policy does not allow ECR's layer bucket")
+	fl.Var(&w.readLag, "eventual-consistency", "reads of EC2 lag its writes by up to this long, drawn per resource: a group or endpoint "+
+		"just created is NotFound, one just deleted still listed (default: 2s with the realistic timing, 5s with aws, 0 with instant)")
+	fl.Var(&w.propagation, "policy-propagation", "a changed endpoint policy is enforced only this long after ModifyVpcEndpoint "+
+		"(AWS: \"a few minutes\"; default 0)")
 }
 
 // apply sets the sandbox options the flags choose.
@@ -50,6 +85,12 @@ func (w worldFlags) apply(o *sandbox.Options) error {
 	o.Faults.RegionDisabled = o.Faults.RegionDisabled || w.regionDisabled
 	o.Faults.ARM64Index = o.Faults.ARM64Index || w.arm64Index
 	o.Faults.S3GatewayPolicy = o.Faults.S3GatewayPolicy || w.s3Gateway
+	if w.readLag.set {
+		o.Timing.ReadLag = w.readLag.d
+	}
+	if w.propagation.set {
+		o.Timing.PolicyPropagation = w.propagation.d
+	}
 	return nil
 }
 
