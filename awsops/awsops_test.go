@@ -814,6 +814,43 @@ esac
 	}
 }
 
+// TestDryRunTriesTagOnCreate: under a role that may create but not tag
+// (ec2:CreateTags refused on create), DryRun of the creates with their
+// TagSpecifications is refused, naming ec2:CreateTags, and the fix gives
+// the command that decodes AWS's encoded message. [issue 15, item 3]
+func TestDryRunTriesTagOnCreate(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Faults: sandbox.Faults{TagPolicy: true}})
+	cloud, _ := cloudFor(t, sb, nil)
+	ctx := context.Background()
+	ws, err := cloud.Complete(ctx, awsops.Workspace{SubnetID: sb.Workspace().SubnetID, SecurityGroupID: sb.Workspace().SecurityGroupID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := cloud.DryRun(ctx, ws, "", awsops.Tags{"ecr-vpce-lab:run": "t1", "Name": "ECR_VPCE_SG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first awsops.PermissionCheck
+	for _, c := range checks {
+		if c.Action == "ec2:CreateSecurityGroup" {
+			first = c
+		}
+	}
+	if first.Refused == nil || first.StandIn != "" {
+		t.Fatalf("CreateSecurityGroup with tags: %+v; want refused, on nothing stood in for", first)
+	}
+	fix := problem.FixOf(first.Refused)
+	for _, w := range []string{"ec2:CreateTags", "aws sts decode-authorization-message --encoded-message "} {
+		if !strings.Contains(fix, w) {
+			t.Errorf("fix %q lacks %q", fix, w)
+		}
+	}
+	// The same role creates untagged groups: the refusal is the tags'.
+	if _, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "untagged", "x", nil); err != nil {
+		t.Fatalf("an untagged create: %v", err)
+	}
+}
+
 func TestDryRunReportsRefusedActions(t *testing.T) {
 	sb := startSandbox(t, sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
 		if r.Action == "CreateVpcEndpoint" || r.Action == "DeleteSecurityGroup" {
@@ -827,9 +864,22 @@ func TestDryRunReportsRefusedActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	denied, err := cloud.DryRun(ctx, ws, "")
-	if err != nil || strings.Join(denied, ",") != "ec2:CreateVpcEndpoint,ec2:DeleteSecurityGroup" {
+	checks, err := cloud.DryRun(ctx, ws, "", awsops.Tags{"ecr-vpce-lab:run": "t1"})
+	var denied []string
+	for _, c := range checks {
+		if c.Refused != nil {
+			denied = append(denied, c.Action+map[bool]string{true: " (stand-in)"}[c.StandIn != ""])
+		}
+	}
+	if err != nil || strings.Join(denied, ",") != "ec2:CreateVpcEndpoint,ec2:CreateVpcEndpoint (stand-in),ec2:DeleteSecurityGroup (stand-in)" {
 		t.Fatalf("DryRun = %v, %v", denied, err)
+	}
+	// No standalone CreateTags (on the VPC, which the lab never tags):
+	// tag-based policies refuse it though the lab never needs it.
+	for _, c := range log.all() {
+		if c.Operation == "CreateTags" {
+			t.Fatal("DryRun tried CreateTags on its own")
+		}
 	}
 	// Nothing changed: every call was a dry run.
 	if g, _ := cloud.FindSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG_DRYRUN"); g != nil {

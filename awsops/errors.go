@@ -65,9 +65,12 @@ func classify(op string, err error) error {
 		if e.Message == "" {
 			e.Message = cause(err)
 		}
-		if e.Kind == problem.Permission && e.Service != "" && e.Operation != "" {
-			e.Fix = fmt.Sprintf("your role lacks %s: add it to the role (docs/iam-policy.json lists every action the lab needs), or use a role that has them",
-				IAMAction(e.Service, e.Operation))
+		if e.Kind == problem.Permission {
+			called := ""
+			if e.Service != "" && e.Operation != "" {
+				called = IAMAction(e.Service, e.Operation)
+			}
+			explainPermission(e, called)
 		}
 		var mae *retry.MaxAttemptsError
 		if errors.As(err, &mae) {

@@ -101,3 +101,57 @@ func TestClassifyByCodeAndStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestPermissionRefusalsSayWhoRefusedWhat: the fix of a refusal names the
+// action AWS's sentence names (ec2:CreateTags for a create with tags),
+// says when the deny is explicit (no Allow overrides it) and in which kind
+// of policy, and gives the command that decodes the encoded message.
+func TestPermissionRefusalsSayWhoRefusedWhat(t *testing.T) {
+	const caller = "arn:aws:sts::123456789012:assumed-role/lab/i-0abc"
+	tagged := func(reason string) string {
+		return "You are not authorized to perform this operation. User: " + caller + " is not authorized to perform: ec2:CreateTags on resource: " +
+			"arn:aws:ec2:us-west-2:123456789012:security-group/* " + reason + ". Encoded authorization failure message: Zm9vLWJhcl9i-Az"
+	}
+	create := func(msg string) error {
+		resp := &smithyhttp.Response{Response: &http.Response{StatusCode: 403, Header: http.Header{}}}
+		return &smithy.OperationError{ServiceID: "EC2", OperationName: "CreateSecurityGroup",
+			Err: &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{Response: resp, Err: apiErr("UnauthorizedOperation", msg)}}}
+	}
+	for _, c := range []struct {
+		name, msg string
+		want      []string
+		not       []string
+	}{
+		{"implicit, tag on create", tagged("because no identity-based policy allows the ec2:CreateTags action"),
+			[]string{"your role lacks ec2:CreateTags", "ec2:CreateSecurityGroup needs ec2:CreateTags as well",
+				"aws sts decode-authorization-message --encoded-message Zm9vLWJhcl9i-Az --query DecodedMessage --output text"},
+			[]string{"explicit"}},
+		{"explicit, in a service control policy", tagged("with an explicit deny in a service control policy"),
+			[]string{"explicit Deny in a service control policy refuses ec2:CreateTags", "no Allow in your role can override it", "decode-authorization-message"},
+			[]string{"your role lacks"}},
+		{"encoded message only", "You are not authorized to perform this operation. Encoded authorization failure message: abc_DEF",
+			[]string{"your role lacks ec2:CreateSecurityGroup", "--encoded-message abc_DEF"}, nil},
+		{"no encoded message", "User: " + caller + " is not authorized to perform: ec2:CreateSecurityGroup on resource: * because no identity-based policy allows the ec2:CreateSecurityGroup action",
+			[]string{"your role lacks ec2:CreateSecurityGroup"}, []string{"decode", "as well"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e, _ := classify("create the security group", create(c.msg)).(*problem.Error)
+			if e == nil || e.Kind != problem.Permission {
+				t.Fatalf("classified %v", e)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(e.Fix, w) {
+					t.Errorf("fix %q lacks %q", e.Fix, w)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(e.Fix, n) {
+					t.Errorf("fix %q has %q", e.Fix, n)
+				}
+			}
+			if strings.Count(e.Message+e.Fix, "Zm9vLWJhcl9i-Az") > 1 {
+				t.Errorf("the encoded message is shown twice: %q / %q", e.Message, e.Fix)
+			}
+		})
+	}
+}

@@ -374,77 +374,100 @@ func (c *Cloud) ServiceZones(ctx context.Context, services ...string) (map[strin
 	return m, nil
 }
 
-// DryRun asks EC2 whether the caller may perform the lab's mutating calls,
-// without performing them (DryRun=true changes nothing, even on the
-// workspace's own group). It returns the actions that were refused. Calls
-// that fail for another reason than permission say nothing either way.
-func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string) (denied []string, err error) {
-	try := func(action string, call func() error) error {
+// PermissionCheck is one of the lab's mutating calls, asked of EC2 with
+// DryRun: nothing happens, and the answer says whether the caller may make
+// it.
+type PermissionCheck struct {
+	// Action is the call's IAM action.
+	Action string `json:"action"`
+	// StandIn names what the call was tried on in place of a resource the
+	// lab has not made yet (the workspace's own security group for the
+	// lab's): a refusal there may be about that resource only (tag-based
+	// policies), so it is a warning, not a verdict.
+	StandIn string `json:"standIn,omitempty"`
+	// Refused is AWS's refusal, classified, with its fix (the action it
+	// names, an explicit deny, the decode command); nil when EC2 said the
+	// call would succeed, or answered something that says nothing about
+	// permissions.
+	Refused error `json:"-"`
+}
+
+// DryRun asks EC2, with DryRun=true (nothing changes), whether the caller
+// may make the lab's mutating calls as the lab makes them: the creates
+// with their TagSpecifications (tagging on create is authorized as
+// ec2:CreateTags too), the endpoints with their subnet, group and route
+// table. Calls on resources the lab has not made yet are tried on stand-ins
+// (the workspace's group for the lab's, a made-up endpoint id), and say so.
+// sgID is the lab's group when it exists; tags are the tags the lab puts on
+// what it creates.
+func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string, tags Tags) ([]PermissionCheck, error) {
+	var out []PermissionCheck
+	try := func(action, standIn string, call func() error) error {
 		err := call()
 		code := CodeOf(err)
+		pc := PermissionCheck{Action: action, StandIn: standIn}
 		switch {
 		case err == nil || code == "DryRunOperation":
-			return nil
-		case code == "UnauthorizedOperation" || code == "AccessDenied":
-			denied = append(denied, action)
-			return nil
+		case code == "UnauthorizedOperation" || code == "AccessDenied" || problem.KindOf(classify("", err)) == problem.Permission:
+			pc.Refused = classify("check "+action+" with DryRun", err)
+		default:
+			k := problem.KindOf(classify("", err))
+			if k == problem.NoCredentials || k == problem.ExpiredCredentials || k == problem.InvalidCredentials || k == problem.Network || k == problem.Canceled || k == problem.Throttled {
+				return classify("check permissions with DryRun", err)
+			}
+			// Anything else (a parameter EC2 checks before permissions)
+			// says nothing about permissions.
 		}
-		k := problem.KindOf(classify("", err))
-		if k == problem.NoCredentials || k == problem.ExpiredCredentials || k == problem.InvalidCredentials || k == problem.Network || k == problem.Canceled || k == problem.Throttled {
-			return classify("check permissions with DryRun", err)
-		}
-		// Anything else (a parameter EC2 checks before permissions) says
-		// nothing about permissions.
+		out = append(out, pc)
 		return nil
 	}
 	dry := aws.Bool(true)
+	group, groupStandIn := sgID, ""
+	if group == "" {
+		group, groupStandIn = ws.SecurityGroupID, "the workspace's security group "+ws.SecurityGroupID+", for the lab's own"
+	}
 	checks := []struct {
-		action string
-		call   func() error
+		action, standIn string
+		call            func() error
 	}{
-		{"ec2:CreateSecurityGroup", func() error {
-			_, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{DryRun: dry, GroupName: aws.String("ECR_VPCE_SG_DRYRUN"), Description: aws.String("dry run"), VpcId: aws.String(ws.VpcID)})
+		{"ec2:CreateSecurityGroup", "", func() error {
+			_, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{DryRun: dry, GroupName: aws.String("ECR_VPCE_SG_DRYRUN"),
+				Description: aws.String("dry run"), VpcId: aws.String(ws.VpcID), TagSpecifications: tags.spec(types.ResourceTypeSecurityGroup)})
 			return err
 		}},
-		{"ec2:CreateVpcEndpoint", func() error {
+		{"ec2:AuthorizeSecurityGroupIngress", groupStandIn, func() error {
+			_, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{DryRun: dry, GroupId: aws.String(group),
+				IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+					UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(ws.SecurityGroupID)}}}},
+				TagSpecifications: tags.spec(types.ResourceTypeSecurityGroupRule)})
+			return err
+		}},
+		{"ec2:CreateVpcEndpoint", "", func() error {
 			_, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{DryRun: dry, VpcId: aws.String(ws.VpcID),
-				ServiceName: aws.String(c.ServiceName("s3")), VpcEndpointType: types.VpcEndpointTypeGateway, RouteTableIds: []string{ws.RouteTableID}})
+				ServiceName: aws.String(c.ServiceName("s3")), VpcEndpointType: types.VpcEndpointTypeGateway, RouteTableIds: []string{ws.RouteTableID},
+				TagSpecifications: tags.spec(types.ResourceTypeVpcEndpoint)})
 			return err
 		}},
-	}
-	// The lab's other mutating calls, tried on the workspace's own resources:
-	// with DryRun nothing changes.
-	target := sgID
-	if target == "" {
-		target = ws.SecurityGroupID
-	}
-	more := []struct {
-		action string
-		call   func() error
-	}{
-		{"ec2:AuthorizeSecurityGroupIngress", func() error {
-			_, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{DryRun: dry, GroupId: aws.String(target),
-				IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(ws.SecurityGroupID)}}}}})
+		{"ec2:CreateVpcEndpoint", groupStandIn, func() error {
+			_, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{DryRun: dry, VpcId: aws.String(ws.VpcID),
+				ServiceName: aws.String(c.ServiceName("ecr.dkr")), VpcEndpointType: types.VpcEndpointTypeInterface,
+				SubnetIds: []string{ws.SubnetID}, SecurityGroupIds: []string{group}, PrivateDnsEnabled: aws.Bool(true),
+				TagSpecifications: tags.spec(types.ResourceTypeVpcEndpoint)})
 			return err
 		}},
-		{"ec2:CreateTags", func() error {
-			_, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{DryRun: dry, Resources: []string{ws.VpcID}, Tags: []types.Tag{{Key: aws.String("ecr-vpce-lab:dry-run"), Value: aws.String("1")}}})
-			return err
-		}},
-		{"ec2:DeleteVpcEndpoints", func() error {
+		{"ec2:DeleteVpcEndpoints", "a made-up endpoint id, for the lab's endpoints", func() error {
 			_, err := c.ec2.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{DryRun: dry, VpcEndpointIds: []string{"vpce-00000000000000000"}})
 			return err
 		}},
-		{"ec2:DeleteSecurityGroup", func() error {
-			_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{DryRun: dry, GroupId: aws.String(target)})
+		{"ec2:DeleteSecurityGroup", groupStandIn, func() error {
+			_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{DryRun: dry, GroupId: aws.String(group)})
 			return err
 		}},
 	}
-	checks = append(checks, more...)
 	for _, ch := range checks {
-		if err := try(ch.action, ch.call); err != nil {
-			return denied, err
+		if err := try(ch.action, ch.standIn, ch.call); err != nil {
+			return out, err
 		}
 	}
-	return denied, nil
+	return out, nil
 }

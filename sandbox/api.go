@@ -31,6 +31,9 @@ type apiCall struct {
 	// when it came in on the public path's listener.
 	caller principal
 	public bool
+	// also are other IAM actions the request is authorized for (a create
+	// with tags is ec2:CreateTags too): recorded beside it.
+	also []string
 }
 
 // apiRequest is what the stages of the chain read and fill in.
@@ -252,9 +255,12 @@ func (s *Sandbox) record(c *apiCall, code string) {
 	if c.protocol == "registry" {
 		call.Via = "registry"
 	}
-	s.calls.Record(call)
-	if s.opts.Recorder != nil {
-		s.opts.Recorder.Record(call)
+	for _, a := range append([]string{c.action}, c.also...) {
+		call.Action = a
+		s.calls.Record(call)
+		if s.opts.Recorder != nil {
+			s.opts.Recorder.Record(call)
+		}
 	}
 	s.opts.Logger.Debug("sandbox: call", "service", c.service, "action", c.action, "error", code)
 }

@@ -94,6 +94,13 @@ func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 		// refused too.
 		return nil, s.deniedAction("ec2", c.action, "")
 	}
+	if rt := tagOnCreate(c.action, p); rt != "" {
+		// Tagging on create is authorized as ec2:CreateTags too.
+		c.also = append(c.also, "CreateTags")
+		if s.opts.Faults.TagPolicy || s.opts.Faults.denies("ec2", "CreateTags") {
+			return nil, s.deniedOn("ec2", "CreateTags", "", rt+"/*")
+		}
+	}
 	var out any
 	var apiE *APIError
 	if !op.writes {

@@ -82,6 +82,14 @@ type Faults struct {
 	// were unknown); STS in us-east-1 still accepts them.
 	RegionDisabled bool
 
+	// TagPolicy refuses tagging on create: a create with
+	// TagSpecifications needs ec2:CreateTags as well, which the caller's
+	// role lacks here (as under a tag-based policy that only allows tagged
+	// creates of some kinds). The refusal names ec2:CreateTags and carries
+	// an encoded authorization message, as AWS's does.
+	// [https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html; research C.6]
+	TagPolicy bool
+
 	// DenyActions are IAM actions (ec2:CreateVpcEndpoint, ecr:ListImages)
 	// the caller's role lacks: those calls are refused as AWS refuses a
 	// call no identity-based policy allows (UnauthorizedOperation for EC2,
@@ -89,6 +97,27 @@ type Faults struct {
 	// the registry for the ECR actions it maps requests to). The message
 	// names the action. sts:GetCallerIdentity cannot be denied, as in AWS.
 	DenyActions []string
+}
+
+// taggingCreates are the EC2 creates the lab tags as it makes them: IAM
+// authorizes their TagSpecifications as ec2:CreateTags on the new resource.
+var taggingCreates = map[string]bool{"CreateSecurityGroup": true, "AuthorizeSecurityGroupIngress": true, "CreateVpcEndpoint": true}
+
+// tagOnCreate returns the resource type a create tags (from its first
+// TagSpecification), "" when it tags nothing.
+func tagOnCreate(action string, p params) string {
+	if !taggingCreates[action] {
+		return ""
+	}
+	for _, spec := range p.structs("TagSpecification") {
+		if len(spec.structs("Tag")) > 0 {
+			if rt := spec.str("ResourceType"); rt != "" {
+				return rt
+			}
+			return "*"
+		}
+	}
+	return ""
 }
 
 // ShapesWorld reports whether any fault shapes a new world (VPCDNSOff,
@@ -133,6 +162,12 @@ func (f Faults) denies(service, action string) bool {
 // deniedAction is AWS's refusal of a call no identity-based policy allows;
 // repo names the ECR repository the call is about ("" for none).
 func (s *Sandbox) deniedAction(service, action, repo string) *APIError {
+	return s.deniedOn(service, action, repo, ec2ResourceOf(action))
+}
+
+// deniedOn is deniedAction with the EC2 resource type named (a wildcard
+// ARN tail like security-group/*; "" for none).
+func (s *Sandbox) deniedOn(service, action, repo, ec2Resource string) *APIError {
 	var caller string
 	s.read(func(w *world) { caller = w.callerARN() })
 	act := service + ":" + action
@@ -142,7 +177,7 @@ func (s *Sandbox) deniedAction(service, action, repo string) *APIError {
 		// that `aws sts decode-authorization-message` reads on AWS; here
 		// it is the same JSON, base64url-encoded, not encrypted.
 		on := ""
-		if r := ec2ResourceOf(action); r != "" {
+		if r := ec2Resource; r != "" {
 			on = " on resource: arn:" + partitionOf(s.opts.Region).id + ":ec2:" + s.opts.Region + ":" + s.opts.Account + ":" + r
 		}
 		detail := fmt.Sprintf(`{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},`+

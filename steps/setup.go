@@ -309,23 +309,19 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 		add(it)
 	}
 
-	// Permissions, with DryRun.
+	// Permissions, with DryRun: the calls as the lab makes them, tags
+	// included.
 	sg := ""
 	if st.SecurityGroup != nil {
 		sg = st.SecurityGroup.ID
 	}
-	denied, err := l.cloud.DryRun(ctx, ws, sg)
+	checks, err := l.cloud.DryRun(ctx, ws, sg, l.tags(l.cfg.GroupName))
 	if err != nil {
 		return items, err
 	}
-	it = CheckItem{ID: "permissions", Title: "Permission for the lab's EC2 calls (DryRun)", OK: len(denied) == 0}
-	if it.OK {
-		it.Message = "DryRun says every call would succeed"
-	} else {
-		it.Message = "refused: " + strings.Join(denied, ", ")
-		it.Fix = "ask for the actions in docs/iam-policy.json, or use a role that has them"
+	for _, it := range permissionItems(checks) {
+		add(it)
 	}
-	add(it)
 	return items, nil
 }
 
@@ -406,6 +402,46 @@ func (l *Lab) proxyItem(st State) (CheckItem, bool) {
 	suffix := "." + policy.DNSSuffix(st.Region)
 	it.Fix = "add " + suffix + " to NO_PROXY (export NO_PROXY=$NO_PROXY," + suffix + "), and to docker's own proxy settings if docker pushes"
 	return it, true
+}
+
+// permissionItems turns the DryRun answers into preflight's lines: the
+// calls refused as the lab makes them (an error, with AWS's reason and
+// what to do), and those refused only on a stand-in (a warning: the lab's
+// own resource may be allowed where the stand-in is not).
+func permissionItems(checks []awsops.PermissionCheck) []CheckItem {
+	it := CheckItem{ID: "permissions", Title: "Permission for the lab's EC2 calls (DryRun, with their tags)", OK: true,
+		Message: "DryRun says every call would succeed"}
+	warn := CheckItem{ID: "permissions-stand-in", Title: "Permission on resources the lab has not made yet", OK: true, Warning: true}
+	var refused, standIn []string
+	for _, c := range checks {
+		if c.Refused == nil {
+			continue
+		}
+		what := c.Action
+		if pe, ok := problem.As(c.Refused); ok && pe.Message != "" {
+			what += " (" + strings.TrimPrefix(pe.Message, "You are not authorized to perform this operation. ") + ")"
+		}
+		if c.StandIn != "" {
+			standIn = append(standIn, what+", tried on "+c.StandIn)
+			if warn.Fix == "" {
+				warn.Fix = problem.FixOf(c.Refused) + "; if your role's policy allows these calls only on the lab's own resources (by their tags), this is fine"
+			}
+			continue
+		}
+		refused = append(refused, what)
+		if it.Fix == "" {
+			it.Fix = problem.FixOf(c.Refused)
+		}
+	}
+	if len(refused) > 0 {
+		it.OK, it.Message = false, "refused: "+strings.Join(refused, "; ")
+	}
+	out := []CheckItem{it}
+	if len(standIn) > 0 {
+		warn.OK, warn.Message = false, "refused on a stand-in: "+strings.Join(standIn, "; ")
+		out = append(out, warn)
+	}
+	return out
 }
 
 // leftoversItem looks in the workspace VPC for the lab's endpoints and

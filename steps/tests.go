@@ -337,6 +337,7 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	said := false
 	r, err := l.propagating(ctx, StepPush, func() (TestResult, error) {
 		sim, notes, p, err := l.expect(ctx, st, PushTest)
 		if err != nil {
@@ -345,7 +346,10 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 		pols = p
 		r := l.newResult(st, StepPush, sim, notes)
 		r.Tag = l.cfg.PushTag
-		l.detail(StepPush, "pushing the local copy of %s as %s:%s; the policy in force predicts: %s", li.Ref(), l.cfg.Repo, l.cfg.PushTag, r.ExpectedVerdict())
+		if !said {
+			said = true
+			l.detail(StepPush, "pushing the local copy of %s as %s:%s; the policy in force predicts: %s", li.Ref(), l.cfg.Repo, l.cfg.PushTag, r.ExpectedVerdict())
+		}
 		pr, cmds, err := l.cloud.PushImage(ctx, li, l.cfg.Repo, l.cfg.PushTag)
 		for _, c := range cmds {
 			l.command(StepPush, c)

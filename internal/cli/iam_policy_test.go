@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
 )
 
 // notObservable are actions docs/iam-policy.json grants that a run against
@@ -40,6 +43,27 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 		t.Helper()
 		f := newFaultLab(t, opts)
 		sd := []string{"--sandbox", "--state-dir", f.state}
+		if len(upArgs) > 0 && upArgs[0] == "workspace-ids" {
+			// The path off EC2: the workspace's IDs given, as a learner on
+			// a laptop or in CloudShell does (or picks them in the wizard,
+			// whose lists are asked for here too).
+			ws := f.sb.Workspace()
+			upArgs = []string{"--subnet", ws.SubnetID, "--workspace-sg", ws.SecurityGroupID}
+			lab, err := sandboxlab.Lab(f.sb, steps.Config{Mode: "sandbox"}, steps.NewStore(t.TempDir(), "sandbox"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := lab.ListVPCs(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lab.ListSubnets(ctx, ws.VpcID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lab.ListSecurityGroups(ctx, ws.VpcID); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, args := range [][]string{append(append([]string{"up", "--yes"}, sd...), upArgs...), append([]string{"test"}, sd...),
 			append([]string{"status"}, sd...), append([]string{"down", "--yes"}, sd...)} {
 			if code, out := f.run(args...); code != 0 {
@@ -65,6 +89,8 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 	// restored); a policy that allows the push, so down removes the tag.
 	runLab(sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true, NoRepository: true, ExistingDKREndpoint: true}},
 		"--enable-vpc-dns", "--create-repo", "--adopt", "--deny", "ecr:DeleteRepository")
+	// Off EC2: the workspace's IDs given (or picked).
+	runLab(sandbox.Options{}, "workspace-ids")
 
 	src, err := os.ReadFile("../../docs/iam-policy.json")
 	if err != nil {
