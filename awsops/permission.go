@@ -79,3 +79,27 @@ func explainPermission(e *problem.Error, called string) {
 	}
 	e.Fix = fix
 }
+
+// refusedWhy says in a few words what refused a call of action: the action
+// AWS's sentence names when it is another, and the kind of policy.
+func refusedWhy(err error, action string) string {
+	pe, ok := problem.As(err)
+	if !ok {
+		return ""
+	}
+	sentence, _ := EncodedMessage(pe.Message)
+	r := iamrefusal.Parse(sentence)
+	var parts []string
+	if r.Action != "" && r.Action != action {
+		parts = append(parts, "needs "+r.Action)
+	}
+	switch {
+	case r.Deny == iamrefusal.Explicit && r.PolicyType != iamrefusal.Unnamed:
+		parts = append(parts, "an explicit deny in a "+string(r.PolicyType))
+	case r.Deny == iamrefusal.Explicit:
+		parts = append(parts, "an explicit deny")
+	case r.PolicyType != iamrefusal.Unnamed:
+		parts = append(parts, "no "+string(r.PolicyType)+" allows it")
+	}
+	return strings.Join(parts, ": ")
+}

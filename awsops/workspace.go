@@ -390,6 +390,11 @@ type PermissionCheck struct {
 	// call would succeed, or answered something that says nothing about
 	// permissions.
 	Refused error `json:"-"`
+	// Why says briefly what refused it, from AWS's sentence: the action
+	// it names when that is another ("needs ec2:CreateTags"), and the
+	// policy ("no identity-based policy allows it", "an explicit deny in
+	// a service control policy").
+	Why string `json:"why,omitempty"`
 }
 
 // DryRun asks EC2, with DryRun=true (nothing changes), whether the caller
@@ -410,6 +415,7 @@ func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string, tags Tags
 		case err == nil || code == "DryRunOperation":
 		case code == "UnauthorizedOperation" || code == "AccessDenied" || problem.KindOf(classify("", err)) == problem.Permission:
 			pc.Refused = classify("check "+action+" with DryRun", err)
+			pc.Why = refusedWhy(pc.Refused, action)
 		default:
 			k := problem.KindOf(classify("", err))
 			if k == problem.NoCredentials || k == problem.ExpiredCredentials || k == problem.InvalidCredentials || k == problem.Network || k == problem.Canceled || k == problem.Throttled {

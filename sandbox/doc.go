@@ -178,7 +178,9 @@
 // DNS attributes off, an ecr.dkr endpoint with private DNS already present,
 // or no repository; and a role that lacks some IAM actions (DenyActions:
 // refused with AWS's UnauthorizedOperation / AccessDeniedException / registry
-// DENIED, naming the action, DryRun calls included). Options.IMDSv2Required
+// DENIED, naming the action, DryRun calls included); a role that may
+// create but not tag (TagPolicy: a create with TagSpecifications is
+// ec2:CreateTags too, as IAM authorizes it, and is refused for it). Options.IMDSv2Required
 // makes IMDS refuse token-less requests.
 //
 // # Hooks

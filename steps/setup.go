@@ -413,13 +413,19 @@ func permissionItems(checks []awsops.PermissionCheck) []CheckItem {
 		Message: "DryRun says every call would succeed"}
 	warn := CheckItem{ID: "permissions-stand-in", Title: "Permission on resources the lab has not made yet", OK: true, Warning: true}
 	var refused, standIn []string
+	realWhy := map[string]bool{}
 	for _, c := range checks {
-		if c.Refused == nil {
-			continue
+		if c.Refused != nil && c.StandIn == "" && c.Why != "" {
+			realWhy[c.Why] = true
+		}
+	}
+	for _, c := range checks {
+		if c.Refused == nil || c.StandIn != "" && realWhy[c.Why] {
+			continue // (a stand-in refused for a reason already given)
 		}
 		what := c.Action
-		if pe, ok := problem.As(c.Refused); ok && pe.Message != "" {
-			what += " (" + strings.TrimPrefix(pe.Message, "You are not authorized to perform this operation. ") + ")"
+		if c.Why != "" {
+			what += " (" + c.Why + ")"
 		}
 		if c.StandIn != "" {
 			standIn = append(standIn, what+", tried on "+c.StandIn)

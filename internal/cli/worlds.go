@@ -22,6 +22,8 @@ type worldFlags struct {
 	s3Gateway      bool
 	// How AWS's eventual consistency shows (issue 15): set only when given.
 	readLag, propagation optDuration
+	// The account's faults of issue 15.
+	tagPolicy bool
 }
 
 // optDuration is a duration flag that knows whether it was given (0 is a
@@ -69,6 +71,8 @@ func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
 		"whose policy does not allow ECR's layer bucket")
 	fl.Var(&w.readLag, "eventual-consistency", "reads of EC2 lag its writes by up to this long, drawn per resource: a group or endpoint "+
 		"just created is NotFound, one just deleted still listed (default: 2s with the realistic timing, 5s with aws, 0 with instant)")
+	fl.BoolVar(&w.tagPolicy, "fault-tag-policy", false, "the role may create but not tag: a create with tags is refused for ec2:CreateTags, "+
+		"with an encoded authorization message")
 	fl.Var(&w.propagation, "policy-propagation", "a changed endpoint policy is enforced only this long after ModifyVpcEndpoint "+
 		"(AWS: \"a few minutes\"; default 0)")
 }
@@ -85,6 +89,7 @@ func (w worldFlags) apply(o *sandbox.Options) error {
 	o.Faults.RegionDisabled = o.Faults.RegionDisabled || w.regionDisabled
 	o.Faults.ARM64Index = o.Faults.ARM64Index || w.arm64Index
 	o.Faults.S3GatewayPolicy = o.Faults.S3GatewayPolicy || w.s3Gateway
+	o.Faults.TagPolicy = o.Faults.TagPolicy || w.tagPolicy
 	if w.readLag.set {
 		o.Timing.ReadLag = w.readLag.d
 	}
