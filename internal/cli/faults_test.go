@@ -246,7 +246,9 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 				return sandbox.Options{Faults: sandbox.Faults{DenyActions: []string{"ec2:CreateVpcEndpoint"}}}
 			},
 			args: fast, code: 1,
-			want:   []string{"✘ Permission for the lab's EC2 calls (DryRun): refused: ec2:CreateVpcEndpoint", "fix: ask for the actions in docs/iam-policy.json"},
+			want: []string{"✘ Permission for the lab's EC2 calls (DryRun, with their tags): refused: ec2:CreateVpcEndpoint (no identity-based policy allows it)",
+				"fix: your role lacks ec2:CreateVpcEndpoint: add it to the role (docs/iam-policy.json lists every action the lab needs)",
+				"aws sts decode-authorization-message --encoded-message "},
 			absent: []string{"Security group for the endpoints"}},
 		{name: "permission missing for a read",
 			opts: func(*switchable) sandbox.Options {
