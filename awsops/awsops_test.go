@@ -337,11 +337,63 @@ func TestDeleteSecurityGroupRetriesOnDependency(t *testing.T) {
 		t.Fatal(err)
 	}
 	waits := 0
-	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, time.Time{}, func(int, time.Duration) { waits++ }); err != nil {
+	if _, err := cloud.DeleteSecurityGroup(ctx, g.ID, time.Time{}, func(int, time.Duration) error { waits++; return nil }); err != nil {
 		t.Fatalf("DeleteSecurityGroup: %v", err)
 	}
 	if waits == 0 {
 		t.Fatal("expected DependencyViolation retries while the interfaces linger")
+	}
+}
+
+// TestWhatHoldsAGroup: the interfaces that use a group are told apart (an
+// endpoint's, which AWS releases on its own, from an instance's), and the
+// rules of other groups that refer to it are found, inbound and outbound,
+// each with the command that removes it. [issue 15, item 6]
+func TestWhatHoldsAGroup(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Faults: sandbox.Faults{SGReferenced: true}})
+	cloud, _ := cloudFor(t, sb, nil)
+	ctx := context.Background()
+	ws := sb.Workspace()
+	all, err := cloud.GroupInterfaces(ctx, ws.SecurityGroupID)
+	if err != nil || len(all) == 0 {
+		t.Fatalf("the workspace group's interfaces: %+v %v", all, err)
+	}
+	if eps, err := cloud.EndpointInterfaces(ctx, ws.SecurityGroupID); err != nil || len(eps) != 0 {
+		t.Fatalf("endpoint interfaces in the workspace's group: %+v %v; want none (the instance's is not one)", eps, err)
+	}
+	g, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("ecr.api"), Type: awsops.Interface,
+		SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{g.ID}, PrivateDNS: true}); err != nil {
+		t.Fatal(err)
+	}
+	if eps, err := cloud.EndpointInterfaces(ctx, g.ID); err != nil || len(eps) == 0 || eps[0].Type != awsops.EndpointInterfaceType {
+		t.Fatalf("the endpoint's interfaces: %+v %v", eps, err)
+	}
+	// The workspace's group lets the endpoints' group in: an inbound
+	// reference, beside the other team's outbound one.
+	in, _, err := cloud.AuthorizeIngress(ctx, ws.SecurityGroupID, g.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := cloud.GroupReferences(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, r := range refs {
+		lines = append(lines, r.RevokeCommand("us-west-2").String())
+	}
+	got := strings.Join(lines, "\n")
+	for _, w := range []string{"aws ec2 revoke-security-group-egress --group-id sg-", "aws ec2 revoke-security-group-ingress --group-id " + ws.SecurityGroupID + " --security-group-rule-ids " + in.ID} {
+		if !strings.Contains(got, w) {
+			t.Errorf("references %q lack %q", got, w)
+		}
+	}
+	if len(refs) != 2 {
+		t.Errorf("%d references: %+v; want 2", len(refs), refs)
 	}
 }
 

@@ -590,7 +590,16 @@ type NetworkInterface struct {
 	PrivateIP string `json:"privateIp"`
 	SubnetID  string `json:"subnetId"`
 	Status    string `json:"status"`
+	// Type is EC2's interface type: vpc_endpoint for an interface
+	// endpoint's, interface for an instance's, and so on.
+	Type        string `json:"type,omitempty"`
+	Description string `json:"description,omitempty"`
 }
+
+// EndpointInterfaceType is the InterfaceType EC2 gives an interface
+// endpoint's network interfaces
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html).
+const EndpointInterfaceType = "vpc_endpoint"
 
 // NetworkInterfaces describes interfaces by id (missing ones are absent).
 func (c *Cloud) NetworkInterfaces(ctx context.Context, ids ...string) ([]NetworkInterface, error) {
@@ -606,6 +615,24 @@ func (c *Cloud) GroupInterfaces(ctx context.Context, groupID string) ([]NetworkI
 	return c.enis(ctx, []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}})
 }
 
+// EndpointInterfaces lists the interface endpoints' network interfaces that
+// use a security group: those AWS releases on its own, minutes after the
+// endpoints are deleted. (Filtered here rather than with EC2's
+// interface-type filter, which not every EC2 look-alike knows.)
+func (c *Cloud) EndpointInterfaces(ctx context.Context, groupID string) ([]NetworkInterface, error) {
+	all, err := c.GroupInterfaces(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	var out []NetworkInterface
+	for _, n := range all {
+		if n.Type == EndpointInterfaceType {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
 func (c *Cloud) enis(ctx context.Context, f []types.Filter) ([]NetworkInterface, error) {
 	var out []NetworkInterface
 	p := ec2.NewDescribeNetworkInterfacesPaginator(c.ec2, &ec2.DescribeNetworkInterfacesInput{Filters: f})
@@ -616,18 +643,22 @@ func (c *Cloud) enis(ctx context.Context, f []types.Filter) ([]NetworkInterface,
 		}
 		for _, n := range page.NetworkInterfaces {
 			out = append(out, NetworkInterface{ID: aws.ToString(n.NetworkInterfaceId), PrivateIP: aws.ToString(n.PrivateIpAddress),
-				SubnetID: aws.ToString(n.SubnetId), Status: string(n.Status)})
+				SubnetID: aws.ToString(n.SubnetId), Status: string(n.Status), Type: string(n.InterfaceType), Description: aws.ToString(n.Description)})
 		}
 	}
 	return out, nil
 }
 
-// WaitInterfacesReleased polls until no interface uses the group.
+// WaitInterfacesReleased polls until no interface endpoint's network
+// interface uses the group. Only those: AWS releases them on its own after
+// the endpoints go, while another interface in the group (an instance's)
+// stays until someone moves it, and waiting for it would only hide it
+// (deleting the group then names it).
 func (c *Cloud) WaitInterfacesReleased(ctx context.Context, groupID string, onPoll func([]NetworkInterface)) error {
 	p := c.pacer()
 	deadline := time.Now().Add(c.opts.DependencyWait)
 	for {
-		ns, err := c.GroupInterfaces(ctx, groupID)
+		ns, err := c.EndpointInterfaces(ctx, groupID)
 		if err != nil {
 			return err
 		}
@@ -639,7 +670,7 @@ func (c *Cloud) WaitInterfacesReleased(ctx context.Context, groupID string, onPo
 		}
 		if time.Now().After(deadline) {
 			return problem.New(problem.Dependency, "wait for the endpoints' network interfaces to be released",
-				fmt.Sprintf("%d network interfaces still use %s", len(ns), groupID), "wait a few minutes and run 'down' again")
+				fmt.Sprintf("%d endpoint network interfaces still use %s", len(ns), groupID), "wait a few minutes and run 'down' again")
 		}
 		if err := p.wait(ctx); err != nil {
 			return classify("wait for the network interfaces to be released", err)

@@ -209,8 +209,10 @@ func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string, since
 // answers DependencyViolation (an endpoint's network interfaces are still
 // being released). A group already gone is fine, unless it was created (at
 // since) so recently that EC2's NotFound may only mean its reads have not
-// caught up. onWait hears each retry.
-func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, since time.Time, onWait func(attempt int, wait time.Duration)) (Command, error) {
+// caught up. onWait hears each retry; when it returns an error (it found
+// what holds the group, and waiting will not release it), the delete stops
+// with that error.
+func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, since time.Time, onWait func(attempt int, wait time.Duration) error) (Command, error) {
 	cmd := awsCmd(c.region, "ec2", "delete-security-group", "--group-id", id)
 	deadline := time.Now().Add(c.opts.DependencyWait)
 	p := c.pacer()
@@ -231,7 +233,9 @@ func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, since time.T
 				return cmd, e
 			}
 			if onWait != nil {
-				onWait(attempt, p.next())
+				if err := onWait(attempt, p.next()); err != nil {
+					return cmd, err
+				}
 			}
 			if err := p.wait(ctx); err != nil {
 				return cmd, classify("delete the security group "+id, err)
@@ -240,6 +244,71 @@ func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, since time.T
 		}
 		return cmd, e
 	}
+}
+
+// GroupReference is a rule in another security group that names a group:
+// EC2 refuses to delete a group while any rule refers to it
+// (DependencyViolation; https://docs.aws.amazon.com/vpc/latest/userguide/deleting-security-groups.html),
+// and no wait releases it.
+type GroupReference struct {
+	// GroupID and GroupName are the group the rule belongs to.
+	GroupID   string `json:"groupId"`
+	GroupName string `json:"groupName,omitempty"`
+	RuleID    string `json:"ruleId"`
+	Egress    bool   `json:"egress,omitempty"`
+}
+
+// RevokeCommand is the AWS CLI command that removes the rule.
+func (r GroupReference) RevokeCommand(region string) Command {
+	verb := "revoke-security-group-ingress"
+	if r.Egress {
+		verb = "revoke-security-group-egress"
+	}
+	return awsCmd(region, "ec2", verb, "--group-id", r.GroupID, "--security-group-rule-ids", r.RuleID)
+}
+
+// GroupReferences finds the rules of other groups that refer to groupID,
+// inbound or outbound: DescribeSecurityGroups' ip-permission.group-id and
+// egress.ip-permission.group-id filters find the groups
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html),
+// DescribeSecurityGroupRules their rules.
+func (c *Cloud) GroupReferences(ctx context.Context, groupID string) ([]GroupReference, error) {
+	const op = "look for rules of other security groups that refer to the group"
+	names := map[string]string{}
+	var ids []string
+	for _, f := range []string{"ip-permission.group-id", "egress.ip-permission.group-id"} {
+		p := ec2.NewDescribeSecurityGroupsPaginator(c.ec2, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{{Name: aws.String(f), Values: []string{groupID}}}})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, classify(op, err)
+			}
+			for _, g := range page.SecurityGroups {
+				id := aws.ToString(g.GroupId)
+				if _, seen := names[id]; !seen && id != groupID {
+					names[id] = aws.ToString(g.GroupName)
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	sort.Strings(ids)
+	var refs []GroupReference
+	for _, id := range ids {
+		p := ec2.NewDescribeSecurityGroupRulesPaginator(c.ec2, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{id}}}})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, classify(op, err)
+			}
+			for _, r := range page.SecurityGroupRules {
+				if r.ReferencedGroupInfo != nil && aws.ToString(r.ReferencedGroupInfo.GroupId) == groupID {
+					refs = append(refs, GroupReference{GroupID: id, GroupName: names[id], RuleID: aws.ToString(r.SecurityGroupRuleId), Egress: aws.ToBool(r.IsEgress)})
+				}
+			}
+		}
+	}
+	return refs, nil
 }
 
 // sleep waits d or until ctx is done.

@@ -180,8 +180,10 @@
 // refused with AWS's UnauthorizedOperation / AccessDeniedException / registry
 // DENIED, naming the action, DryRun calls included); a role that may
 // create but not tag (TagPolicy: a create with TagSpecifications is
-// ec2:CreateTags too, as IAM authorizes it, and is refused for it). Options.IMDSv2Required
-// makes IMDS refuse token-less requests.
+// ec2:CreateTags too, as IAM authorizes it, and is refused for it); another
+// team's group whose rule refers to each group the caller creates
+// (SGReferenced: DeleteSecurityGroup answers DependencyViolation until the
+// rule goes). Options.IMDSv2Required makes IMDS refuse token-less requests.
 //
 // # Hooks
 //

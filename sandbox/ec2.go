@@ -48,6 +48,7 @@ func init() {
 		"DeleteSecurityGroup":           {ec2DeleteSecurityGroup, true},
 		"AuthorizeSecurityGroupIngress": {ec2AuthorizeSecurityGroupIngress, true},
 		"RevokeSecurityGroupIngress":    {ec2RevokeSecurityGroupIngress, true},
+		"RevokeSecurityGroupEgress":     {ec2RevokeSecurityGroupEgress, true},
 		"DescribeSecurityGroupRules":    {ec2DescribeSecurityGroupRules, false},
 		"CreateVpcEndpoint":             {ec2CreateVpcEndpoint, true},
 		"DescribeVpcEndpoints":          {ec2DescribeVpcEndpoints, false},

@@ -247,6 +247,9 @@ func ec2CreateSecurityGroup(x *ec2Ctx) (any, *APIError) {
 	x.w.Groups = append(x.w.Groups, g)
 	x.w.Rules = append(x.w.Rules, &sgRule{ID: x.w.id("sgr"), GroupID: g.ID, Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRv4: "0.0.0.0/0"})
 	x.w.setTags(g.ID, tags)
+	if x.s.opts.Faults.SGReferenced {
+		x.referenceGroup(g)
+	}
 	x.changed()
 	return &struct {
 		out
@@ -254,6 +257,24 @@ func ec2CreateSecurityGroup(x *ec2Ctx) (any, *APIError) {
 		TagSet           set[xTag] `xml:"tagSet,omitempty"`
 		SecurityGroupArn string    `xml:"securityGroupArn"`
 	}{GroupID: g.ID, TagSet: xTags(tags), SecurityGroupArn: x.sgArn(g.ID)}, nil
+}
+
+// ReferencingGroupName is the name of the other team's group whose rules
+// refer to the caller's new groups under Faults.SGReferenced.
+const ReferencingGroupName = "team-b-app"
+
+// referenceGroup gives the other team's group (made on first use) an
+// outbound HTTPS rule to g (Faults.SGReferenced).
+func (x *ec2Ctx) referenceGroup(g *securityGroup) {
+	other := x.w.groupByName(g.VpcID, ReferencingGroupName)
+	if other == nil {
+		other = &securityGroup{ID: x.w.id("sg"), Name: ReferencingGroupName, Description: "team B's application servers", VpcID: g.VpcID}
+		x.w.Groups = append(x.w.Groups, other)
+		x.w.Rules = append(x.w.Rules, &sgRule{ID: x.w.id("sgr"), GroupID: other.ID, Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRv4: "0.0.0.0/0"})
+		x.w.setTags(other.ID, []tag{{Key: "Name", Value: ReferencingGroupName}})
+	}
+	x.w.Rules = append(x.w.Rules, &sgRule{ID: x.w.id("sgr"), GroupID: other.ID, Egress: true, Protocol: "tcp", FromPort: 443, ToPort: 443,
+		RefGroupID: g.ID, Description: "HTTPS to the ECR endpoints"})
 }
 
 // noDefaultVPC is EC2's answer to a security group named rather than given by
@@ -529,6 +550,25 @@ func ec2RevokeSecurityGroupIngress(x *ec2Ctx) (any, *APIError) {
 	if e := x.p.allow("GroupId", "GroupName", "IpPermissions", "IpProtocol", "FromPort", "ToPort", "CidrIp", "SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "SecurityGroupRuleId", "DryRun"); e != nil {
 		return nil, e
 	}
+	return revokeRules(x, false)
+}
+
+// ec2RevokeSecurityGroupEgress removes outbound rules: what a learner runs
+// to free a group another group's outbound rule refers to (the fix
+// teardown gives under Faults.SGReferenced).
+func ec2RevokeSecurityGroupEgress(x *ec2Ctx) (any, *APIError) {
+	if e := x.p.allow("GroupId", "IpPermissions", "IpProtocol", "FromPort", "ToPort", "CidrIp", "SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "SecurityGroupRuleId", "DryRun"); e != nil {
+		return nil, e
+	}
+	if x.p.str("GroupId") == "" {
+		return nil, badRequest("MissingParameter", "The request must contain the parameter groupId")
+	}
+	return revokeRules(x, true)
+}
+
+// revokeRules removes the group's inbound (or outbound) rules named by id
+// or by permission.
+func revokeRules(x *ec2Ctx, egress bool) (any, *APIError) {
 	g, e := x.groupParam()
 	if e != nil {
 		return nil, e
@@ -539,7 +579,7 @@ func ec2RevokeSecurityGroupIngress(x *ec2Ctx) (any, *APIError) {
 			return nil, badRequest("InvalidParameterCombination", "You may specify either security group rule IDs or IP permissions, but not both.")
 		}
 		for _, id := range ids {
-			i := slices.IndexFunc(x.w.Rules, func(r *sgRule) bool { return r.ID == id && r.GroupID == g.ID && !r.Egress })
+			i := slices.IndexFunc(x.w.Rules, func(r *sgRule) bool { return r.ID == id && r.GroupID == g.ID && r.Egress == egress })
 			if i < 0 {
 				return nil, badRequest("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
 			}
@@ -551,6 +591,7 @@ func ec2RevokeSecurityGroupIngress(x *ec2Ctx) (any, *APIError) {
 			return nil, e
 		}
 		for _, w := range want {
+			w.Egress = egress
 			i := slices.IndexFunc(x.w.Rules, func(r *sgRule) bool { return sameRule(w, r) })
 			if i < 0 {
 				return nil, badRequest("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")

@@ -90,6 +90,15 @@ type Faults struct {
 	// [https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html; research C.6]
 	TagPolicy bool
 
+	// SGReferenced has another team's security group (ReferencingGroupName,
+	// in the same VPC) gain an outbound HTTPS rule to every security group
+	// the caller creates, moments after it is created, as a colleague
+	// opening their application's way to the endpoints does: EC2 then
+	// refuses to delete the group (DependencyViolation) until that rule
+	// goes, whatever the wait.
+	// [https://docs.aws.amazon.com/vpc/latest/userguide/deleting-security-groups.html]
+	SGReferenced bool
+
 	// DenyActions are IAM actions (ec2:CreateVpcEndpoint, ecr:ListImages)
 	// the caller's role lacks: those calls are refused as AWS refuses a
 	// call no identity-based policy allows (UnauthorizedOperation for EC2,

@@ -238,6 +238,23 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 	}
 	_, err = c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{SecurityGroupRuleIds: []string{"sgr-0123456789abcdef0"}})
 	wantCode(t, "DescribeSecurityGroupRules unknown", err, "InvalidSecurityGroupRuleId.NotFound")
+	// The outbound rule a new group starts with, revoked by id (what
+	// teardown tells a learner to run on a group that refers to the lab's).
+	all, err := c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []ec2types.Filter{flt("group-id", vpceSG)}})
+	must(t, "DescribeSecurityGroupRules", err)
+	egressID := ""
+	for _, r := range all.SecurityGroupRules {
+		if aws.ToBool(r.IsEgress) {
+			egressID = aws.ToString(r.SecurityGroupRuleId)
+		}
+	}
+	_, err = c.ec2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(vpceSG), SecurityGroupRuleIds: []string{ruleID}})
+	wantCode(t, "RevokeSecurityGroupEgress of an inbound rule", err, "InvalidSecurityGroupRuleId.NotFound")
+	revOut, err := c.ec2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(vpceSG), SecurityGroupRuleIds: []string{egressID}})
+	must(t, "RevokeSecurityGroupEgress", err)
+	if !aws.ToBool(revOut.Return) || len(revOut.RevokedSecurityGroupRules) != 1 || !aws.ToBool(revOut.RevokedSecurityGroupRules[0].IsEgress) {
+		t.Errorf("RevokeSecurityGroupEgress = %+v", revOut)
+	}
 	rev, err := c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
 		GroupId: aws.String(vpceSG), IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}},
 	})

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -608,18 +609,97 @@ func (w *groupWaiting) done() {
 	}
 }
 
-// deleteGroup deletes a security group, backing off on DependencyViolation.
+// deleteGroup deletes a security group, backing off on DependencyViolation
+// while what holds the group may still go away on its own (an endpoint's
+// network interfaces AWS is releasing, or EC2's reads catching up); when
+// what holds it will not (a rule of another group that refers to it, an
+// interface that is not an endpoint's), it stops at once and names it, with
+// the command that frees the group.
 func (l *Lab) deleteGroup(ctx context.Context, s StepID, r *Record) error {
 	since := l.cfg.Now()
 	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResDeleting, Since: since})
-	cmd, err := l.cloud.DeleteSecurityGroup(ctx, r.ID, r.CreatedAt, func(attempt int, wait time.Duration) {
+	cmd, err := l.cloud.DeleteSecurityGroup(ctx, r.ID, r.CreatedAt, func(attempt int, wait time.Duration) error {
+		why, err := l.whatHoldsGroup(ctx, r)
+		if errors.Is(err, errGroupHeld) {
+			return err
+		} else if err != nil {
+			// Not knowing what holds it is no reason to stop trying.
+			why = "something still uses the group (looking for what failed: " + err.Error() + ")"
+		}
 		l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResWaiting, Since: since,
-			Detail: fmt.Sprintf("DependencyViolation: network interfaces still attached; retrying in %s", wait.Round(100*time.Millisecond))})
+			Detail: fmt.Sprintf("DependencyViolation: %s; retrying in %s", why, wait.Round(100*time.Millisecond))})
+		return nil
 	})
 	l.command(s, cmd)
 	if err != nil {
+		if pe, ok := problem.As(err); ok && errors.Is(err, errGroupHeld) {
+			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResFailed, Since: since, Detail: pe.Message})
+		}
 		return err
 	}
 	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResDeleted, Since: since})
 	return nil
+}
+
+// errGroupHeld marks the problem of a group something outside the lab
+// holds: waiting will not free it.
+var errGroupHeld = errors.New("the security group is held by something outside the lab")
+
+// whatHoldsGroup says why EC2 refuses to delete the group (it answered
+// DependencyViolation), as a phrase, while it may still free itself: the
+// endpoints' network interfaces AWS has not released yet. When none
+// remains, it looks for what will not go away by waiting (a rule in another
+// group that refers to this one, an interface that is not an endpoint's)
+// and returns it as the error, naming it, with the command that frees the
+// group.
+func (l *Lab) whatHoldsGroup(ctx context.Context, r *Record) (string, error) {
+	eps, err := l.cloud.EndpointInterfaces(ctx, r.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(eps) > 0 {
+		return fmt.Sprintf("%d endpoint network interface(s) still being released (AWS takes a few minutes)", len(eps)), nil
+	}
+	refs, err := l.cloud.GroupReferences(ctx, r.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(refs) > 0 {
+		var named, cmds []string
+		for _, ref := range refs {
+			dir := "an inbound"
+			if ref.Egress {
+				dir = "an outbound"
+			}
+			g := ref.GroupID
+			if ref.GroupName != "" {
+				g += " (" + ref.GroupName + ")"
+			}
+			named = append(named, fmt.Sprintf("%s rule %s of security group %s", dir, ref.RuleID, g))
+			cmds = append(cmds, ref.RevokeCommand(l.cloud.Region()).String())
+		}
+		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation", Err: errGroupHeld,
+			Message: fmt.Sprintf("%s refers to %s (%s), and EC2 does not delete a group another group's rule refers to", strings.Join(named, "; "), r.ID, r.Name),
+			Fix:     fmt.Sprintf("if that rule may go, remove it: %s; then run 'down' again (or keep it, and delete %s yourself later)", strings.Join(cmds, " && "), r.ID)}
+	}
+	all, err := l.cloud.GroupInterfaces(ctx, r.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(all) > 0 {
+		var named []string
+		for _, n := range all {
+			d := n.ID
+			if n.Description != "" {
+				d += " (" + n.Description + ")"
+			} else if n.Type != "" {
+				d += " (" + n.Type + ")"
+			}
+			named = append(named, d)
+		}
+		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation", Err: errGroupHeld,
+			Message: fmt.Sprintf("network interface(s) %s use %s (%s), and they are not the lab's endpoints'", strings.Join(named, ", "), r.ID, r.Name),
+			Fix:     "give them other security groups (EC2 console: Network interfaces, Actions, Change security groups), then run 'down' again"}
+	}
+	return "no endpoint interface or rule refers to it any more; EC2 may not have caught up yet", nil
 }

@@ -23,7 +23,7 @@ type worldFlags struct {
 	// How AWS's eventual consistency shows (issue 15): set only when given.
 	readLag, propagation optDuration
 	// The account's faults of issue 15.
-	tagPolicy bool
+	tagPolicy, sgReferenced bool
 }
 
 // optDuration is a duration flag that knows whether it was given (0 is a
@@ -73,6 +73,8 @@ func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
 		"just created is NotFound, one just deleted still listed (default: 2s with the realistic timing, 5s with aws, 0 with instant)")
 	fl.BoolVar(&w.tagPolicy, "fault-tag-policy", false, "the role may create but not tag: a create with tags is refused for ec2:CreateTags, "+
 		"with an encoded authorization message")
+	fl.BoolVar(&w.sgReferenced, "fault-sg-referenced", false, "another team's security group ("+sandbox.ReferencingGroupName+") gains an outbound "+
+		"HTTPS rule to each group the lab creates, so EC2 refuses to delete the lab's group until that rule goes")
 	fl.Var(&w.propagation, "policy-propagation", "a changed endpoint policy is enforced only this long after ModifyVpcEndpoint "+
 		"(AWS: \"a few minutes\"; default 0)")
 }
@@ -90,6 +92,7 @@ func (w worldFlags) apply(o *sandbox.Options) error {
 	o.Faults.ARM64Index = o.Faults.ARM64Index || w.arm64Index
 	o.Faults.S3GatewayPolicy = o.Faults.S3GatewayPolicy || w.s3Gateway
 	o.Faults.TagPolicy = o.Faults.TagPolicy || w.tagPolicy
+	o.Faults.SGReferenced = o.Faults.SGReferenced || w.sgReferenced
 	if w.readLag.set {
 		o.Timing.ReadLag = w.readLag.d
 	}

@@ -20,7 +20,7 @@ OPS = {
     ("ec2", "2016-11-15"): [
         "DescribeVpcs", "DescribeVpcAttribute", "ModifyVpcAttribute", "DescribeSubnets", "DescribeRouteTables",
         "DescribeSecurityGroups", "CreateSecurityGroup", "DeleteSecurityGroup", "AuthorizeSecurityGroupIngress",
-        "RevokeSecurityGroupIngress", "DescribeSecurityGroupRules", "CreateVpcEndpoint", "DescribeVpcEndpoints",
+        "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "CreateVpcEndpoint", "DescribeVpcEndpoints",
         "ModifyVpcEndpoint", "DeleteVpcEndpoints", "DescribeVpcEndpointServices", "DescribeNetworkInterfaces",
         "CreateTags", "DeleteTags", "DescribeTags", "DescribeInstances", "DescribeAvailabilityZones", "DescribePrefixLists",
         "DescribeTransitGateways",  # not served: its refusal is judged

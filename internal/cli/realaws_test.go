@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"ecr-vpce-lab/sandbox"
+)
+
+// TestFaultSGReferencedDown is issue 15's acceptance for item 6, through
+// the commands: with --fault-sg-referenced another team's group refers to
+// the lab's, and down names that group, its rule and the command that
+// removes it within a minute (not after ten of "network interfaces still
+// attached"), exits 1 and keeps the run; once the rule is gone, down
+// finishes.
+func TestFaultSGReferencedDown(t *testing.T) {
+	_, state := labHome(t)
+	w := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", state}
+	if code, out, errs := lab(t, append([]string{"up", "--yes", "--fault-sg-referenced"}, w...)...); code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	var other string
+	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
+		out, err := c.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+			{Name: aws.String("group-name"), Values: []string{sandbox.ReferencingGroupName}}}})
+		if err != nil || len(out.SecurityGroups) != 1 {
+			t.Fatalf("the other team's group: %+v %v", out, err)
+		}
+		other = aws.ToString(out.SecurityGroups[0].GroupId)
+	})
+	start := time.Now()
+	code, out, errs := lab(t, append([]string{"down", "--yes"}, w...)...)
+	if took := time.Since(start); took > time.Minute {
+		t.Errorf("down took %s; want what holds the group named within a minute", took)
+	}
+	if code != 1 {
+		t.Fatalf("down: exit %d, want 1\n%s%s", code, out, errs)
+	}
+	wantAll(t, "down", out+errs, "an outbound rule sgr-", "of security group "+other+" ("+sandbox.ReferencingGroupName+") refers to sg-",
+		"fix: if that rule may go, remove it: aws ec2 revoke-security-group-egress --group-id "+other+" --security-group-rule-ids sgr-")
+	if strings.Contains(out, "network interfaces still attached") {
+		t.Errorf("down blamed network interfaces:\n%s", out)
+	}
+	// The learner runs the fix's command (here through the SDK).
+	_, rest, _ := strings.Cut(out+errs, "--security-group-rule-ids ")
+	rule := strings.Fields(rest)[0]
+	worldOf(t, state, func(_ *sandbox.Sandbox, c *ec2.Client) {
+		if _, err := c.RevokeSecurityGroupEgress(context.Background(), &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(other),
+			SecurityGroupRuleIds: []string{rule}}); err != nil {
+			t.Fatalf("revoke %s: %v", rule, err)
+		}
+	})
+	if code, out, errs := lab(t, append([]string{"down", "--yes"}, w...)...); code != 0 || !strings.Contains(out, "Nothing is left.") {
+		t.Fatalf("down after the fix: exit %d\n%s%s", code, out, errs)
+	}
+}
