@@ -278,8 +278,13 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 	if err != nil || len(found2) != 1 || !found2[0].PrivateDNS {
 		t.Fatalf("FindEndpoints: %+v %v", found2, err)
 	}
+	// Back to full access on an interface endpoint: ResetPolicy is for
+	// gateway endpoints only, so the document itself is sent. [issue 15, item 10]
 	if _, err := cloud.ModifyEndpointPolicy(ctx, found2[0].ID, ""); err != nil {
 		t.Fatalf("reset policy: %v", err)
+	}
+	if back, err := cloud.Endpoints(ctx, found2[0].ID); err != nil || len(back) != 1 || !strings.Contains(back[0].Policy, `"Action":"*"`) {
+		t.Fatalf("policy after the reset: %+v %v", back, err)
 	}
 	if _, _, err := cloud.DeleteEndpoints(ctx, ids); err != nil {
 		t.Fatalf("DeleteEndpoints: %v", err)

@@ -481,18 +481,22 @@ func (c *Cloud) WaitEndpointsReleased(ctx context.Context, ids []string, enis ma
 	}
 }
 
-// ModifyEndpointPolicy replaces an endpoint's policy; an empty policy resets
-// it to AWS's default (full access).
+// FullAccessPolicy is the policy AWS gives an endpoint created without one
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html#default-endpoint-policy).
+const FullAccessPolicy = `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+
+// ModifyEndpointPolicy replaces an endpoint's policy; an empty policy puts
+// back full access, by sending the full-access document itself:
+// ModifyVpcEndpoint's ResetPolicy is documented for gateway endpoints only
+// ("(Gateway endpoint) Specify true to reset the policy document to the
+// default policy"; https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcEndpoint.html),
+// and the document works for both kinds.
 func (c *Cloud) ModifyEndpointPolicy(ctx context.Context, id, policyJSON string) (Command, error) {
-	in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(id)}
-	var cmd Command
 	if policyJSON == "" {
-		in.ResetPolicy = aws.Bool(true)
-		cmd = awsCmd(c.region, "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", id, "--reset-policy")
-	} else {
-		in.PolicyDocument = aws.String(policyJSON)
-		cmd = awsCmd(c.region, "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", id, "--policy-document", policyJSON)
+		policyJSON = FullAccessPolicy
 	}
+	in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(id), PolicyDocument: aws.String(policyJSON)}
+	cmd := awsCmd(c.region, "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", id, "--policy-document", policyJSON)
 	if _, err := c.ec2.ModifyVpcEndpoint(ctx, in); err != nil {
 		return cmd, classify("change the policy of "+id, err)
 	}

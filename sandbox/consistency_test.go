@@ -118,7 +118,7 @@ func TestPolicyPropagates(t *testing.T) {
 		return err
 	}
 	wantCode(t, "ListImages under the endpoint's first policy", list(), "AccessDeniedException")
-	_, err := c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(api), ResetPolicy: aws.Bool(true)})
+	_, err := c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(api), PolicyDocument: aws.String(defaultEndpointPolicy)})
 	must(t, "ModifyVpcEndpoint", err)
 	got, err := c.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{api}})
 	must(t, "DescribeVpcEndpoints", err)
@@ -135,7 +135,7 @@ func TestPolicyPropagates(t *testing.T) {
 	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(api), PolicyDocument: aws.String(deny)})
 	must(t, "ModifyVpcEndpoint deny", err)
 	clock.Advance(10 * time.Second)
-	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(api), ResetPolicy: aws.Bool(true)})
+	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(api), PolicyDocument: aws.String(defaultEndpointPolicy)})
 	must(t, "ModifyVpcEndpoint reset", err)
 	clock.Advance(15 * time.Second)
 	must(t, "ListImages: the deny never took effect", list())

@@ -600,6 +600,13 @@ func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 		if len(addRT)+len(rmRT) > 0 {
 			return nil, badRequest("InvalidParameter", "Route table IDs are only supported for Gateway type VPC Endpoint.")
 		}
+		if reset {
+			// ResetPolicy is documented for gateway endpoints only
+			// (API_ModifyVpcEndpoint: "(Gateway endpoint) Specify true to
+			// reset the policy document"); the refusal's wording follows
+			// the route-table one above (inferred, not captured).
+			return nil, badRequest("InvalidParameter", "ResetPolicy is only supported for Gateway type VPC Endpoint.")
+		}
 		newSubnets := slices.DeleteFunc(slices.Clone(ep.SubnetIDs), func(s string) bool { return slices.Contains(rmSN, s) })
 		for _, s := range addSN {
 			if !slices.Contains(newSubnets, s) {

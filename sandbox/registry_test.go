@@ -239,7 +239,7 @@ func TestRegistryEndpointPolicy(t *testing.T) {
 	}
 
 	// ModifyVpcEndpoint resets the policy: the very next push goes through.
-	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(dkr), ResetPolicy: aws.Bool(true)})
+	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(dkr), PolicyDocument: aws.String(defaultEndpointPolicy)})
 	must(t, "ModifyVpcEndpoint reset", err)
 	must(t, "push v2 after the reset", remote.Write(tagRef(t, sb, RepoA, "v2"), v1img, opts...))
 	if tags := listTags(t, c, RepoA); !slices.Equal(tags, []string{"fresh", "v1", "v2"}) {

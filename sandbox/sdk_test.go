@@ -421,8 +421,14 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 	_, err = c.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{"vpce-0123456789abcdef0"}})
 	wantCode(t, "DescribeVpcEndpoints unknown", err, "InvalidVpcEndpointId.NotFound")
 
-	// Modify: reset the policy, add and remove a subnet.
-	mod, err := c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(dkrID), ResetPolicy: aws.Bool(true), AddSubnetIds: []string{otherSubnet}})
+	// Modify: back to full access, add and remove a subnet. ResetPolicy
+	// is for gateway endpoints only: an interface endpoint is sent the
+	// full-access document.
+	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(dkrID), ResetPolicy: aws.Bool(true)})
+	wantCode(t, "ModifyVpcEndpoint ResetPolicy on an interface endpoint", err, "InvalidParameter")
+	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(s3ID), ResetPolicy: aws.Bool(true)})
+	must(t, "ModifyVpcEndpoint ResetPolicy on the gateway", err)
+	mod, err := c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(dkrID), PolicyDocument: aws.String(defaultEndpointPolicy), AddSubnetIds: []string{otherSubnet}})
 	must(t, "ModifyVpcEndpoint", err)
 	if !aws.ToBool(mod.Return) {
 		t.Error("ModifyVpcEndpoint returned false")
@@ -553,8 +559,8 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 	if err == nil || !strings.Contains(err.Error(), "is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:"+region+":"+acct+":repository/"+RepoA+" with an explicit deny in a VPC endpoint policy") {
 		t.Errorf("PutImage refusal: %v", err)
 	}
-	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(apiID), ResetPolicy: aws.Bool(true)})
-	must(t, "ModifyVpcEndpoint ResetPolicy", err)
+	_, err = c.ec2.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(apiID), PolicyDocument: aws.String(defaultEndpointPolicy)})
+	must(t, "ModifyVpcEndpoint full access", err)
 	put, err := c.ecr.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(RepoA), ImageManifest: aws.String(manifest), ImageTag: aws.String("v2")})
 	must(t, "PutImage", err)
 	if aws.ToString(put.Image.ImageId.ImageDigest) != v1Digest || aws.ToString(put.Image.ImageId.ImageTag) != "v2" {
