@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"math"
 	"time"
 
 	"ecr-vpce-lab/awsops"
@@ -43,6 +44,8 @@ type Cost struct {
 	// are zero; NoPrice says so.
 	Region   string `json:"region,omitempty"`
 	Unpriced bool   `json:"unpriced,omitempty"`
+	// NextHour is when the next endpoint-hour starts, and SoFar grows.
+	NextHour time.Time `json:"nextHour,omitzero"`
 }
 
 // NoPrice says that the lab has no price for the region, "" when it has.
@@ -53,8 +56,11 @@ func (c Cost) NoPrice() string {
 	return "the lab has no price for " + c.Region + ": see " + PricingPage
 }
 
-// CostOf computes the cost of the state's interface endpoints at now. AWS
-// bills each started hour; SoFar counts exact time, for a calm estimate.
+// CostOf computes the cost of the state's interface endpoints at now, as
+// AWS bills it: every hour an endpoint has started, in each of its zones,
+// in full ("Each partial VPC endpoint-hour consumed is billed as a full
+// hour", https://aws.amazon.com/privatelink/pricing/), so a lab torn down
+// after ten minutes has cost an hour.
 func CostOf(st State, now time.Time) Cost {
 	rate, ok := HourlyRate(st.Region)
 	c := Cost{Rate: rate, Region: st.Region, Unpriced: !ok}
@@ -66,10 +72,14 @@ func CostOf(st State, now time.Time) Cost {
 		c.InterfaceEndpoints++
 		c.AZs += azs
 		c.PerHour += c.Rate * float64(azs)
-		if !r.CreatedAt.IsZero() && now.After(r.CreatedAt) {
-			c.SoFar += c.Rate * float64(azs) * now.Sub(r.CreatedAt).Hours()
+		if !r.CreatedAt.IsZero() && !now.Before(r.CreatedAt) {
+			started := math.Floor(now.Sub(r.CreatedAt).Hours()) + 1
+			c.SoFar += c.Rate * float64(azs) * started
 			if c.Since.IsZero() || r.CreatedAt.Before(c.Since) {
 				c.Since = r.CreatedAt
+			}
+			if next := r.CreatedAt.Add(time.Duration(started) * time.Hour); c.NextHour.IsZero() || next.Before(c.NextHour) {
+				c.NextHour = next
 			}
 		}
 	}

@@ -181,9 +181,17 @@ func TestCost(t *testing.T) {
 		EndpointAPI: {Type: awsops.Interface, Created: true, AZs: 2, CreatedAt: now.Add(-1 * time.Hour)},
 		EndpointS3:  {Type: awsops.Gateway, Created: true, CreatedAt: now.Add(-2 * time.Hour)},
 	}}
-	c := CostOf(st, now)
-	if c.InterfaceEndpoints != 2 || c.AZs != 3 || math.Abs(c.PerHour-0.03) > 1e-9 || math.Abs(c.SoFar-0.04) > 1e-9 || !c.Since.Equal(now.Add(-2*time.Hour)) {
+	// AWS bills each started hour in full: the dkr endpoint has started
+	// its third hour, the api one its second, in two zones.
+	c := CostOf(st, now.Add(time.Minute))
+	if c.InterfaceEndpoints != 2 || c.AZs != 3 || math.Abs(c.PerHour-0.03) > 1e-9 || math.Abs(c.SoFar-0.07) > 1e-9 || !c.Since.Equal(now.Add(-2*time.Hour)) ||
+		!c.NextHour.Equal(now.Add(time.Hour)) {
 		t.Fatalf("cost %+v", c)
+	}
+	// Torn down ten minutes after it was made, an endpoint has cost an hour.
+	young := State{Region: "us-west-2", Endpoints: map[string]*Record{EndpointDKR: {Type: awsops.Interface, Created: true, AZs: 1, CreatedAt: now}}}
+	if c := CostOf(young, now.Add(10*time.Minute)); math.Abs(c.SoFar-0.01) > 1e-9 {
+		t.Fatalf("ten minutes: %+v", c)
 	}
 	// Adopted endpoints are someone else's bill.
 	st.Endpoints[EndpointAPI].Created = false

@@ -132,7 +132,7 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		if c.Unpriced {
 			say("The endpoints are billed for every hour they exist; " + c.NoPrice() + ".")
 		} else {
-			say(fmt.Sprintf("So far about $%.2f; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
+			say(fmt.Sprintf("So far $%.2f, as AWS bills every started hour in full; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
 		}
 	}
 	if a.choose(askTeardown) == answerYes {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"math"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -77,11 +76,12 @@ func (m *Model) nextTick() (time.Duration, bool) {
 	if c.PerHour <= 0 {
 		return 0, false
 	}
-	// The header shows cents: wake when the next one is reached.
-	cents := c.SoFar * 100
-	next := (math.Floor(cents) + 1 - cents) / 100 / c.PerHour
-	d := time.Duration(next * float64(time.Hour))
-	return max(d, time.Second), true
+	// The header shows what AWS bills, which grows as each endpoint-hour
+	// starts: wake then.
+	if c.NextHour.IsZero() {
+		return 0, false
+	}
+	return max(c.NextHour.Sub(m.now), time.Second), true
 }
 
 // ProgramOptions are the options the wizard's program needs. Bubble Tea's

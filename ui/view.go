@@ -827,7 +827,7 @@ func (m *Model) finishBody(width int) string {
 	}
 	out := m.pathPicture(width, true)
 	c := m.cost()
-	cost := fmt.Sprintf("Cost so far about $%.2f; $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
+	cost := fmt.Sprintf("Cost so far $%.2f (AWS bills every started hour in full); $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
 	if c.Unpriced {
 		cost = "The interface endpoints are billed for every hour they exist; " + c.NoPrice() + "."
 	}
