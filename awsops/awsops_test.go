@@ -17,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/smithy-go/middleware"
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/labtest"
@@ -171,6 +173,41 @@ func TestDiscoverOnEC2(t *testing.T) {
 		if !seen[k] {
 			t.Errorf("observer did not see %s (saw %v)", k, seen)
 		}
+	}
+}
+
+// TestRouteTableAskedByFilter: the subnet's route table is asked for with
+// the association.subnet-id filter, and the main table with vpc-id and
+// association.main: never by listing every table of the VPC (a big VPC
+// has many, in pages). [issue 15, item 10]
+func TestRouteTableAskedByFilter(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	var filters []string
+	var mu sync.Mutex
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) {
+		o.Config.APIOptions = append(o.Config.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("captureFilters", func(ctx context.Context, in middleware.InitializeInput,
+				next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if rt, ok := in.Parameters.(*ec2.DescribeRouteTablesInput); ok {
+					var names []string
+					for _, f := range rt.Filters {
+						names = append(names, aws.ToString(f.Name))
+					}
+					mu.Lock()
+					filters = append(filters, strings.Join(names, "+"))
+					mu.Unlock()
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+		})
+	})
+	ws := sb.Workspace()
+	rt, main, err := cloud.RouteTableOf(context.Background(), ws.VpcID, ws.SubnetID)
+	if err != nil || rt != ws.RouteTableID || !main {
+		t.Fatalf("RouteTableOf = %s %t %v; want %s, the main table", rt, main, err, ws.RouteTableID)
+	}
+	if got := strings.Join(filters, ", "); got != "association.subnet-id, vpc-id+association.main" {
+		t.Fatalf("DescribeRouteTables filters: %s", got)
 	}
 }
 

@@ -58,8 +58,8 @@ func (c *Cloud) GivenIDCommands(given, found Workspace, comment string) []Comman
 // the VPC's main table.
 func (c *Cloud) RouteTableCommands(ws Workspace) []Command {
 	own := captured("ROUTE_TABLE_ID",
-		`aws ec2 describe-route-tables \`+"\n"+`  --filters "Name=vpc-id,Values=$VPC_ID" \`+"\n"+
-			`  --query "RouteTables[].Associations[?SubnetId=='$SUBNET_ID'][].RouteTableId" \`+"\n"+`  --output text --region `+c.region,
+		`aws ec2 describe-route-tables \`+"\n"+`  --filters "Name=association.subnet-id,Values=$SUBNET_ID" \`+"\n"+
+			`  --query 'RouteTables[].RouteTableId' --output text --region `+c.region,
 		ws.RouteTableID, "the route table associated with the subnet")
 	if !ws.RouteTableMain {
 		return []Command{own}

@@ -230,31 +230,77 @@ func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
 }
 
 // RouteTableOf returns the subnet's route table: the one explicitly
-// associated with it, else the VPC's main table (main=true).
+// associated with it, else the VPC's main table (main=true). Each question
+// is asked with its filter (association.subnet-id, then vpc-id with
+// association.main), not by listing every table of the VPC: a big VPC has
+// many, and DescribeRouteTables pages them.
 func (c *Cloud) RouteTableOf(ctx context.Context, vpcID, subnetID string) (string, bool, error) {
 	const op = "find the subnet's route table"
-	out, err := c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
-		Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}},
+	own, err := c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
+		Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnetID}}},
 	})
 	if err != nil {
 		return "", false, classify(op, err)
 	}
-	mainID := ""
-	for _, rt := range out.RouteTables {
+	for _, rt := range own.RouteTables {
 		for _, a := range rt.Associations {
 			if aws.ToString(a.SubnetId) == subnetID {
 				return aws.ToString(rt.RouteTableId), false, nil
 			}
+		}
+	}
+	main, err := c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
+		Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}, {Name: aws.String("association.main"), Values: []string{"true"}}},
+	})
+	if err != nil {
+		return "", false, classify(op, err)
+	}
+	for _, rt := range main.RouteTables {
+		for _, a := range rt.Associations {
 			if aws.ToBool(a.Main) {
-				mainID = aws.ToString(rt.RouteTableId)
+				return aws.ToString(rt.RouteTableId), true, nil
 			}
 		}
 	}
-	if mainID == "" {
-		return "", false, problem.New(problem.NotFound, op, "the VPC "+vpcID+" has no main route table and none is associated with "+subnetID,
-			"associate a route table with the subnet, then run the command again")
+	return "", false, problem.New(problem.NotFound, op, "the VPC "+vpcID+" has no main route table and none is associated with "+subnetID,
+		"associate a route table with the subnet, then run the command again")
+}
+
+// ImplicitSubnets lists the VPC's subnets that have no route table of
+// their own, and so use the main table: a route added to the main table
+// (an S3 gateway's) applies to each of them.
+func (c *Cloud) ImplicitSubnets(ctx context.Context, vpcID string) ([]string, error) {
+	const op = "list the subnets that use the VPC's main route table"
+	explicit := map[string]bool{}
+	rts := ec2.NewDescribeRouteTablesPaginator(c.ec2, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}})
+	for rts.HasMorePages() {
+		page, err := rts.NextPage(ctx)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		for _, rt := range page.RouteTables {
+			for _, a := range rt.Associations {
+				if id := aws.ToString(a.SubnetId); id != "" {
+					explicit[id] = true
+				}
+			}
+		}
 	}
-	return mainID, true, nil
+	var out []string
+	sns := ec2.NewDescribeSubnetsPaginator(c.ec2, &ec2.DescribeSubnetsInput{Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}})
+	for sns.HasMorePages() {
+		page, err := sns.NextPage(ctx)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		for _, s := range page.Subnets {
+			if id := aws.ToString(s.SubnetId); !explicit[id] {
+				out = append(out, id)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // Choice is one thing a learner can pick when not on EC2.

@@ -302,8 +302,14 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 
 	// An S3 gateway endpoint already on the route table is adopted, and
 	// every layer download goes through it: its policy must allow ECR's
-	// layer bucket.
+	// layer bucket. Otherwise the lab's own gateway's route goes into the
+	// subnet's route table: when that is the VPC's main table, other
+	// subnets get it too.
 	if it, ok, err := l.s3GatewayItem(ctx, st); err != nil {
+		return items, err
+	} else if ok {
+		add(it)
+	} else if it, ok, err := l.mainTableItem(ctx, st); err != nil {
 		return items, err
 	} else if ok {
 		add(it)
@@ -374,6 +380,42 @@ func orDefault(doc string) string {
 		return `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
 	}
 	return doc
+}
+
+// mainTableItem warns, when the workspace's subnet has no route table of
+// its own and the lab will create the S3 gateway, that the gateway's route
+// goes into the VPC's main table and so serves every other subnet that has
+// none either: their S3 traffic then takes the gateway, under its policy,
+// and AWS warns that connections may be briefly interrupted as it is added
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html).
+// ok is false when no other subnet is affected.
+func (l *Lab) mainTableItem(ctx context.Context, st State) (CheckItem, bool, error) {
+	ws := st.Workspace
+	if !ws.RouteTableMain || st.Endpoints[EndpointS3] != nil {
+		return CheckItem{}, false, nil
+	}
+	subnets, err := l.cloud.ImplicitSubnets(ctx, ws.VpcID)
+	if err != nil {
+		return CheckItem{}, false, err
+	}
+	others := slices.DeleteFunc(subnets, func(s string) bool { return s == ws.SubnetID })
+	if len(others) == 0 {
+		return CheckItem{}, false, nil
+	}
+	const most = 4
+	named := strings.Join(others[:min(len(others), most)], ", ")
+	if len(others) > most {
+		named += fmt.Sprintf(" and %d more", len(others)-most)
+	}
+	subnetsUse := fmt.Sprintf("%d other subnets use", len(others))
+	if len(others) == 1 {
+		subnetsUse = "1 other subnet uses"
+	}
+	return CheckItem{ID: "main-route-table", Title: "The S3 gateway affects only this subnet", OK: false, Warning: true,
+		Message: fmt.Sprintf("its route goes into the VPC's main table %s, which %s too (%s): their S3 traffic takes the gateway as well until teardown, "+
+			"and may drop for a moment as it is added", ws.RouteTableID, subnetsUse, named),
+		Fix: "fine as it is (the gateway allows everything); to keep it to this subnet, give the subnet a route table of its own " +
+			"(aws ec2 create-route-table, associate-route-table) and run up again"}, true, nil
 }
 
 // proxyItem warns when HTTPS_PROXY (not excepted by NO_PROXY) would send

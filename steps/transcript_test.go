@@ -56,7 +56,7 @@ func TestDiscoveryCommandsRunAsWritten(t *testing.T) {
 		`WORKSPACE_SG_ID=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/network/interfaces/macs/$MAC/security-group-ids" | head -n 1)`,
 		`SUBNET_ID=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/network/interfaces/macs/$MAC/subnet-id")`,
 		`VPC_ID=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/network/interfaces/macs/$MAC/vpc-id")`,
-		`ROUTE_TABLE_ID=$(aws ec2 describe-route-tables --filters "Name=vpc-id,Values=$VPC_ID" --query "RouteTables[].Associations[?SubnetId=='$SUBNET_ID'][].RouteTableId" --output text --region us-west-2)`,
+		`ROUTE_TABLE_ID=$(aws ec2 describe-route-tables --filters "Name=association.subnet-id,Values=$SUBNET_ID" --query 'RouteTables[].RouteTableId' --output text --region us-west-2)`,
 		// The sandbox's subnet has no table of its own: the fallback.
 		`ROUTE_TABLE_ID=$(aws ec2 describe-route-tables --filters "Name=vpc-id,Values=$VPC_ID" Name=association.main,Values=true --query 'RouteTables[0].RouteTableId' --output text --region us-west-2)`,
 	}
