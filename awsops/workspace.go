@@ -393,16 +393,42 @@ func (c *Cloud) VPCDNS(ctx context.Context, vpcID string) (support, hostnames bo
 // EnableVPCDNS turns on enableDnsSupport and enableDnsHostnames (one
 // attribute per call, as the API requires).
 func (c *Cloud) EnableVPCDNS(ctx context.Context, vpcID string) ([]Command, error) {
-	const op = "turn on the VPC's DNS attributes"
-	cmds := []Command{
-		awsCmd(c.region, "ec2", "modify-vpc-attribute", "--vpc-id", vpcID, "--enable-dns-support", `{"Value":true}`),
-		awsCmd(c.region, "ec2", "modify-vpc-attribute", "--vpc-id", vpcID, "--enable-dns-hostnames", `{"Value":true}`),
+	return c.SetVPCDNS(ctx, vpcID, true, true, true)
+}
+
+// SetVPCDNS turns the named DNS attributes of the VPC on or off, one per
+// call as the API requires, in the order AWS accepts: on, support before
+// host names ("DNS hostnames can only be enabled when DNS resolution is
+// enabled"); off, host names first. It returns the commands it ran (the
+// failed one last).
+func (c *Cloud) SetVPCDNS(ctx context.Context, vpcID string, on, support, hostnames bool) ([]Command, error) {
+	op := "turn on the VPC's DNS attributes"
+	if !on {
+		op = "turn the VPC's DNS attributes back off"
 	}
-	if _, err := c.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpcID), EnableDnsSupport: &types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
-		return cmds[:1], classify(op, err)
+	val := fmt.Sprintf(`{"Value":%t}`, on)
+	type attr struct {
+		flag string
+		in   *ec2.ModifyVpcAttributeInput
 	}
-	if _, err := c.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpcID), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
-		return cmds, classify(op, err)
+	sup := attr{"--enable-dns-support", &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpcID), EnableDnsSupport: &types.AttributeBooleanValue{Value: aws.Bool(on)}}}
+	host := attr{"--enable-dns-hostnames", &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpcID), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(on)}}}
+	var todo []attr
+	if support {
+		todo = append(todo, sup)
+	}
+	if hostnames {
+		todo = append(todo, host)
+	}
+	if !on {
+		slices.Reverse(todo)
+	}
+	var cmds []Command
+	for _, a := range todo {
+		cmds = append(cmds, awsCmd(c.region, "ec2", "modify-vpc-attribute", "--vpc-id", vpcID, a.flag, val))
+		if _, err := c.ec2.ModifyVpcAttribute(ctx, a.in); err != nil {
+			return cmds, classify(op, err)
+		}
 	}
 	return cmds, nil
 }

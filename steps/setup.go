@@ -578,18 +578,39 @@ func (l *Lab) EnableVPCDNS(ctx context.Context) error {
 	return l.enableVPCDNS(ctx, StepPreflight)
 }
 
+// enableVPCDNS turns on the VPC's DNS attributes that are off, and
+// records which it turned on (before turning them on: turning an
+// attribute that stayed off back off changes nothing), so teardown can
+// put them back as they were.
 func (l *Lab) enableVPCDNS(ctx context.Context, s StepID) error {
 	vpc := l.read().Workspace.VpcID
 	fctx, cancel := finish(ctx)
 	defer cancel()
-	cmds, err := l.cloud.EnableVPCDNS(fctx, vpc)
+	sup, host, err := l.cloud.VPCDNS(fctx, vpc)
+	if err != nil {
+		return err
+	}
+	change := VPCDNSChange{VpcID: vpc, Support: !sup, Hostnames: !host}
+	if len(change.Names()) == 0 {
+		return nil
+	}
+	if err := l.update(func(x *State) {
+		if prev := x.VPCDNS; prev != nil && prev.VpcID == vpc {
+			change.Support, change.Hostnames = change.Support || prev.Support, change.Hostnames || prev.Hostnames
+		}
+		x.VPCDNS = &change
+	}); err != nil {
+		return err
+	}
+	cmds, err := l.cloud.SetVPCDNS(fctx, vpc, true, !sup, !host)
 	for _, c := range cmds {
 		l.command(s, c)
 	}
 	if err != nil {
 		return err
 	}
-	l.resource(s, ResourceEvent{Kind: KindVPCAttributes, ID: vpc, Name: "enableDnsSupport, enableDnsHostnames", State: ResModified})
+	l.resource(s, ResourceEvent{Kind: KindVPCAttributes, ID: vpc, Name: strings.Join(change.Names(), ", "), State: ResModified,
+		Detail: "turned on by the lab; teardown turns them back off"})
 	return nil
 }
 

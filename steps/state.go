@@ -92,6 +92,10 @@ type State struct {
 	// the tests meanwhile may meet the old.
 	PolicyChanged time.Time `json:"policyChanged,omitzero"`
 
+	// VPCDNS records the VPC DNS attributes the lab turned on because they
+	// were off: teardown turns them back off, unless told to keep them.
+	VPCDNS *VPCDNSChange `json:"vpcDns,omitempty"`
+
 	// PushedTags are tags the push test managed to push (removed on teardown).
 	PushedTags []string `json:"pushedTags,omitempty"`
 	// LocalImage is the copy of SourceTag the push test pushes, kept on this
@@ -129,6 +133,25 @@ func (s State) clone() State {
 	var c State
 	_ = json.Unmarshal(b, &c)
 	return c
+}
+
+// VPCDNSChange is which of a VPC's DNS attributes the lab turned on.
+type VPCDNSChange struct {
+	VpcID     string `json:"vpcId"`
+	Support   bool   `json:"enableDnsSupport,omitempty"`
+	Hostnames bool   `json:"enableDnsHostnames,omitempty"`
+}
+
+// Names lists the attributes turned on, by their API names.
+func (c *VPCDNSChange) Names() []string {
+	var out []string
+	if c != nil && c.Support {
+		out = append(out, "enableDnsSupport")
+	}
+	if c != nil && c.Hostnames {
+		out = append(out, "enableDnsHostnames")
+	}
+	return out
 }
 
 // HasResources reports whether the state records anything in AWS.

@@ -17,6 +17,9 @@ type TeardownOptions struct {
 	// All removes every resource tagged by any run of the lab in the region
 	// (a facilitator's clean-up), not just this run's.
 	All bool
+	// KeepVPCDNS leaves on the VPC DNS attributes the lab turned on
+	// (teardown otherwise turns them back off, as they were).
+	KeepVPCDNS bool
 }
 
 // TeardownReport says what teardown did.
@@ -171,6 +174,12 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		rep.Deleted = append(rep.Deleted, ResourceEvent{Kind: KindSecurityGroup, ID: g.ID, Name: g.Name, State: ResDeleted})
 	}
 
+	// The VPC's DNS attributes the lab turned on, now that its endpoints
+	// are gone.
+	if err := l.revertVPCDNS(ctx, s, opts, &rep); err != nil {
+		return rep, err
+	}
+
 	// 3. Tags the push test pushed.
 	for _, tag := range l.read().PushedTags {
 		if err := l.deleteTag(ctx, s, tag); err != nil {
@@ -295,6 +304,51 @@ func (l *Lab) leftovers(ctx context.Context, tagValue string, deleted map[string
 		return nil, err
 	}
 	return append([]ResourceEvent{}, left...), nil
+}
+
+// revertVPCDNS turns back off the VPC DNS attributes the lab turned on,
+// unless asked to keep them or another endpoint with private DNS (not the
+// lab's: those are gone) still needs them: interface endpoints' private
+// DNS works only with both on
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html#prerequisites-interface-endpoints).
+func (l *Lab) revertVPCDNS(ctx context.Context, s StepID, opts TeardownOptions, rep *TeardownReport) error {
+	ch := l.read().VPCDNS
+	if len(ch.Names()) == 0 {
+		return nil
+	}
+	names := strings.Join(ch.Names(), ", ")
+	keep := func(why string) error {
+		ev := ResourceEvent{Kind: KindVPCAttributes, ID: ch.VpcID, Name: names, State: ResKept, Detail: why}
+		l.resource(s, ev)
+		rep.Kept = append(rep.Kept, ev)
+		return l.update(func(x *State) { x.VPCDNS = nil })
+	}
+	if opts.KeepVPCDNS {
+		return keep("left on, as asked; the lab turned them on")
+	}
+	eps, err := l.cloud.FindEndpoints(ctx, ch.VpcID, "")
+	if err != nil {
+		return err
+	}
+	for _, e := range eps {
+		if e.PrivateDNS && !e.Gone() && !awsops.SameState(e.State, awsops.StateDeleting) {
+			return keep(fmt.Sprintf("left on: %s (%s) uses private DNS, which needs them", e.ID, awsops.ShortService(e.Service)))
+		}
+	}
+	fctx, cancel := finish(ctx)
+	defer cancel()
+	cmds, err := l.cloud.SetVPCDNS(fctx, ch.VpcID, false, ch.Support, ch.Hostnames)
+	for _, c := range cmds {
+		l.command(s, c)
+	}
+	if err != nil {
+		return err
+	}
+	ev := ResourceEvent{Kind: KindVPCAttributes, ID: ch.VpcID, Name: names, State: ResRestored,
+		Detail: "turned back off, as they were before the lab turned them on"}
+	l.resource(s, ev)
+	rep.Deleted = append(rep.Deleted, ev)
+	return l.update(func(x *State) { x.VPCDNS = nil })
 }
 
 func (l *Lab) isLoaded() bool {

@@ -136,7 +136,12 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		}
 	}
 	if a.choose(askTeardown) == answerYes {
-		rep, err := lab.Teardown(ctx, steps.TeardownOptions{})
+		var opts steps.TeardownOptions
+		if names := lab.State().VPCDNS.Names(); len(names) > 0 {
+			say(fmt.Sprintf("The lab turned on %s in the VPC %s.", strings.Join(names, " and "), lab.State().VPCDNS.VpcID))
+			opts.KeepVPCDNS = a.choose(askRevertDNS) == answerNo
+		}
+		rep, err := lab.Teardown(ctx, opts)
 		if err != nil {
 			return err
 		}
@@ -189,6 +194,11 @@ var (
 		prompt:  "Tear everything down now? Type y to remove what the lab created, or n to keep it; Enter means no.",
 		again:   "Please type y to tear down, or n (or just Enter) to keep everything.",
 		choices: []choice{{answerYes, []string{"y", "yes"}}, {answerNo, []string{"", "n", "no"}}, {answerNo, quitWords.words}},
+	}
+	askRevertDNS = question{
+		prompt:  "Turn them back off, as they were before the lab? Type y to turn them off, or n to keep them on; Enter means yes.",
+		again:   "Please type y (or just Enter) to turn them back off, or n to keep them on.",
+		choices: []choice{{answerYes, []string{"", "y", "yes"}}, {answerNo, []string{"n", "no"}}, {answerNo, quitWords.words}},
 	}
 	askTarget = question{
 		prompt:  "Attach the policy to both ECR endpoints, as AWS recommends, or to ecr.dkr only? Type both or dkr, q to stop; Enter means both.",

@@ -30,7 +30,13 @@ func (m *Model) bindings() []binding {
 
 	switch m.overlay {
 	case overlayConfirmTeardown:
-		add(desc(k.Yes, "yes, tear down"), actYes, groupStep)
+		if len(m.st.VPCDNS.Names()) > 0 {
+			// The lab turned the VPC's DNS attributes on: offer to keep them.
+			add(desc(k.Yes, "yes, and turn VPC DNS back off"), actYes, groupStep)
+			add(k.KeepDNS, actKeepDNS, groupStep)
+		} else {
+			add(desc(k.Yes, "yes, tear down"), actYes, groupStep)
+		}
 		add(desc(k.No, "no, go back"), actNo, groupStep)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
@@ -328,6 +334,12 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 			return m, m.startTeardown()
 		case overlayConfirmQuit:
 			return m.quitNow()
+		}
+	case actKeepDNS:
+		if m.overlay == overlayConfirmTeardown {
+			m.overlay = overlayNone
+			m.tdKeepDNS = true
+			return m, m.startTeardown()
 		}
 	case actNo:
 		m.overlay = overlayNone

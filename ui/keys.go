@@ -40,6 +40,7 @@ type KeyMap struct {
 	// Dialogs and phases.
 	Yes       key.Binding
 	No        key.Binding
+	KeepDNS   key.Binding
 	Close     key.Binding
 	Sandbox   key.Binding
 	Resume    key.Binding
@@ -89,6 +90,7 @@ func DefaultKeyMap() KeyMap {
 
 		Yes:       b("y", "yes", "y", "Y"),
 		No:        b("n", "no", "n", "N", "esc"),
+		KeepDNS:   b("k", "tear down, keep VPC DNS on", "k", "K"),
 		Close:     b("esc", "close", "esc", "?", "q", "enter", "space"),
 		Sandbox:   b("s", "use the sandbox", "s", "enter"),
 		Resume:    b("enter", "resume", "enter", "r"),
@@ -165,6 +167,7 @@ const (
 	actClose
 	actYes
 	actNo
+	actKeepDNS
 	actNext
 	actCheck
 	actFix

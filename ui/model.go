@@ -110,6 +110,9 @@ type Model struct {
 	tdErr    string
 	tdFix    string
 	afterTD  func() (tea.Model, tea.Cmd)
+	// tdKeepDNS asks the next teardown to leave on the VPC DNS
+	// attributes the lab turned on.
+	tdKeepDNS bool
 
 	// runChoice is the runs found by their tags, when the wizard asks
 	// which one to carry on with; runCursor the one pointed at.

@@ -155,8 +155,10 @@ func (m *Model) startTeardown() tea.Cmd {
 	m.phase = phaseTeardown
 	m.overlay = overlayNone
 	m.teardown, m.tdIndex, m.tdReport, m.tdErr, m.tdFix = nil, map[string]*ResourceLine{}, nil, "", ""
+	opts := steps.TeardownOptions{KeepVPCDNS: m.tdKeepDNS}
+	m.tdKeepDNS = false
 	return m.start(opTeardown, steps.StepTeardown, func(ctx context.Context, lab *steps.Lab) opResult {
-		rep, err := lab.Teardown(ctx, steps.TeardownOptions{})
+		rep, err := lab.Teardown(ctx, opts)
 		return opResult{err: err, teardown: &rep}
 	})
 }

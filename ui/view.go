@@ -1042,8 +1042,12 @@ func derefLines(ls []*ResourceLine) []ResourceLine {
 func (m *Model) confirmTeardownView(height int) string {
 	st := m.c.Styles
 	msg := st.Error.Render("Tear down everything?") + "\n\n" +
-		"The endpoints, the rule, the security group and any pushed tag\nwill be deleted. This cannot be undone.\n\n" +
-		m.dialogKeys()
+		"The endpoints, the rule, the security group and any pushed tag\nwill be deleted. This cannot be undone.\n\n"
+	if names := m.st.VPCDNS.Names(); len(names) > 0 {
+		msg += fmt.Sprintf("The lab turned on %s\nin %s: y turns them back off, as they were;\nk keeps them on (other endpoints may want them).\n\n",
+			strings.Join(names, " and "), m.st.VPCDNS.VpcID)
+	}
+	msg += m.dialogKeys()
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
 }
 

@@ -472,8 +472,8 @@ func printStatus(env *labEnv, s steps.Status) {
 
 func newDownCmd() *cobra.Command {
 	var (
-		f        labFlags
-		yes, all bool
+		f                 labFlags
+		yes, all, keepDNS bool
 	)
 	cmd := &cobra.Command{
 		Use:     "down",
@@ -484,8 +484,9 @@ func newDownCmd() *cobra.Command {
 			"policy challenges left (repository policies put back, the repositories they created), the\n" +
 			"local copy of v1 the push test pushes, the lab's lines in ~/.ecr_security and the\n" +
 			"state file; then it lists resources tagged with this run's ecr-vpce-lab:run tag to\n" +
-			"confirm nothing is left. Adopted resources are restored and kept. --all removes every\n" +
-			"run's resources in the region.",
+			"confirm nothing is left. Adopted resources are restored and kept. The VPC DNS attributes\n" +
+			"the lab turned on (up --enable-vpc-dns) are turned back off unless --keep-vpc-dns, or\n" +
+			"another endpoint with private DNS needs them. --all removes every run's resources in the region.",
 		Example: "  ecr-vpce-lab down --sandbox --yes\n  ecr-vpce-lab down --all --yes --region us-west-2",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -512,7 +513,7 @@ func newDownCmd() *cobra.Command {
 				func() { _ = env.writeTranscript("ecr-vpce-lab down") })
 			defer stop()
 			start := time.Now()
-			rep, derr := env.lab.Teardown(ctx, steps.TeardownOptions{All: all})
+			rep, derr := env.lab.Teardown(ctx, steps.TeardownOptions{All: all, KeepVPCDNS: keepDNS})
 			res := map[string]any{"ok": derr == nil, "report": rep, "nothingLeft": rep.Nothing()}
 			if err := env.finish(cmd, &f, "ecr-vpce-lab down", start, res, derr); err != nil {
 				return err
@@ -525,7 +526,7 @@ func newDownCmd() *cobra.Command {
 			}
 			if f.output != "json" {
 				env.out.line("")
-				env.out.line(cliStyles.ok.Render("Nothing is left.") + fmt.Sprintf(" Removed %d resource(s); kept %d adopted.", len(rep.Deleted), len(rep.Kept)))
+				env.out.line(cliStyles.ok.Render("Nothing is left.") + fmt.Sprintf(" Removed %d resource(s); kept %d (adopted, or left as asked).", len(rep.Deleted), len(rep.Kept)))
 			}
 			return nil
 		},
@@ -533,6 +534,7 @@ func newDownCmd() *cobra.Command {
 	addLabFlags(cmd, &f, withOutput|withTranscript)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
 	cmd.Flags().BoolVar(&all, "all", false, "remove every resource tagged by any run of the lab in the region (facilitator clean-up)")
+	cmd.Flags().BoolVar(&keepDNS, "keep-vpc-dns", false, "leave on the VPC DNS attributes the lab turned on (by default they are turned back off)")
 	return cmd
 }
 

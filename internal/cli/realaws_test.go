@@ -60,3 +60,33 @@ func TestFaultSGReferencedDown(t *testing.T) {
 		t.Fatalf("down after the fix: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestDownSaysWhatItReverted: up --enable-vpc-dns turned the VPC's DNS
+// attributes on; a headless down turns them back off and says so, and
+// with --keep-vpc-dns leaves them on and says that. [issue 15, item 10]
+func TestDownSaysWhatItReverted(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		f := newFaultLab(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true}})
+		if code, out := f.run("up", "--sandbox", "--yes", "--enable-vpc-dns"); code != 0 {
+			t.Fatalf("up: exit %d\n%s", code, out)
+		}
+		args := []string{"down", "--sandbox", "--yes"}
+		want := "VPC attributes  enableDnsSupport, enableDnsHostnames vpc-"
+		if keep {
+			args = append(args, "--keep-vpc-dns")
+		}
+		code, out := f.run(args...)
+		if code != 0 {
+			t.Fatalf("down (keep %t): exit %d\n%s", keep, code, out)
+		}
+		said := "turned back off, as they were before the lab turned them on"
+		if keep {
+			said = "left on, as asked"
+		}
+		wantAll(t, "down", out, want, said, "Nothing is left.")
+		sup, host, err := f.cloud.VPCDNS(context.Background(), f.sb.Workspace().VpcID)
+		if err != nil || sup != keep || host != keep {
+			t.Errorf("keep %t: enableDnsSupport=%t enableDnsHostnames=%t %v", keep, sup, host, err)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// TestTeardownOffersToRevertVPCDNS: the learner let the lab turn on the
+// VPC's DNS attributes (f on the preflight screen); the teardown dialog
+// then says so and offers both: y tears down and turns them back off, k
+// tears down and keeps them on. [issue 15, item 10]
+func TestTeardownOffersToRevertVPCDNS(t *testing.T) {
+	for _, k := range []string{"y", "k"} {
+		t.Run(k, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Setenv("HOME", dir)
+			sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Faults: sandbox.Faults{VPCDNSOff: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = sb.Close() })
+			opts := Options{Sandbox: true, Connect: func(ctx context.Context, _ bool, sink func(steps.Event)) (*Connection, error) {
+				lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")},
+					steps.NewStore(filepath.Join(dir, "state"), "sandbox"), steps.NewEmitter(sink))
+				if err != nil {
+					return nil, err
+				}
+				return &Connection{Lab: lab, Close: func() error { return nil }}, nil
+			}}
+			m := New(context.Background(), opts)
+			d := newDriver(t, m, 120, 40)
+			d.settle()
+			d.key("enter") // discover and check
+			d.settle()
+			if !strings.Contains(d.screen(), "enableDnsSupport=false") {
+				t.Fatalf("preflight does not show the DNS attributes off:\n%s", d.screen())
+			}
+			d.key("f")
+			d.settle()
+			if names := m.lab.State().VPCDNS.Names(); len(names) != 2 {
+				t.Fatalf("after f the state records %v:\n%s", names, d.screen())
+			}
+			d.key("T")
+			d.settle()
+			if s := d.screen(); !contains2(s, "The lab turned on enableDnsSupport and enableDnsHostnames", "k keeps them on", "keep VPC DNS on") {
+				t.Fatalf("the dialog does not offer the choice:\n%s", s)
+			}
+			d.key(k)
+			d.settle()
+			d.until("the teardown", 20*time.Second, func(m *Model) bool { return m.tdReport != nil && !m.busy() })
+			o := sandboxlab.Options(sb)
+			o.IMDSDisabled = true
+			cloud, err := awsops.New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sup, host, err := cloud.VPCDNS(context.Background(), sb.Workspace().VpcID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := k == "k"; sup != want || host != want {
+				t.Fatalf("after %s: enableDnsSupport=%t enableDnsHostnames=%t\n%s", k, sup, host, d.screen())
+			}
+			word := map[string]string{"y": "restored", "k": "kept"}[k]
+			if s := d.screen(); !strings.Contains(s, word) || !strings.Contains(s, "VPC DNS attributes") {
+				t.Fatalf("the teardown screen does not say the attributes were %s:\n%s", word, s)
+			}
+		})
+	}
+}
