@@ -223,7 +223,8 @@ func matches(r TestResult) bool { return (r.Expected == policy.ResultAllow) == r
 // applying it and tries again: the outcome then reported is AWS's once the
 // new policy is enforced, or the last one when the window ends.
 func (l *Lab) propagating(ctx context.Context, id StepID, run func() (TestResult, error)) (TestResult, error) {
-	every := max(5*l.cloud.PollEvery(), 10*time.Millisecond)
+	// Each try is a whole push or pull: not more than one a second.
+	every := max(5*l.cloud.PollEvery(), time.Second)
 	for tries := 1; ; tries++ {
 		r, err := run()
 		if err != nil || matches(r) {

@@ -289,7 +289,7 @@ func (m *Model) refusalLines(name steps.TestName) []string {
 		out = append(out, "The lab put no policy on "+string(r.endpoint)+", so its full-access default allows this: the refusal comes from elsewhere (your IAM role, the repository's policy, or a policy changed outside the lab).")
 		return out
 	case !r.agrees():
-		out = append(out, "The policy the lab applied allows it ("+r.trace.Summary()+"), so the refusal comes from elsewhere: DNS may still go the public way, or the policy was changed outside the lab.")
+		out = append(out, "The policy the lab applied allows it ("+r.trace.Summary()+"), so the refusal comes from elsewhere: AWS may still be enforcing the policy it replaced (a change takes a few minutes), DNS may still go the public way, or the policy was changed outside the lab.")
 		return out
 	}
 	tr := r.trace

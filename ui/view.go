@@ -772,6 +772,10 @@ func (m *Model) testView(name steps.TestName, width int) string {
 	for _, n := range t.Notes {
 		out += "\n" + st.Faint.Render(wrapIndent(n, width-2, ""))
 	}
+	if t.Retrying {
+		// The note says AWS is still applying the policy; the lab tries again.
+		return out
+	}
 	for i, l := range m.refusalLines(name) {
 		mark := "  "
 		if i == 0 {
