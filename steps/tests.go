@@ -239,6 +239,11 @@ func (l *Lab) propagating(ctx context.Context, id StepID, run func() (TestResult
 		if changed.IsZero() || left <= 0 {
 			return r, nil
 		}
+		if !r.Outcome.Allowed && r.Outcome.Message != "" && r.Outcome.By != awsops.ByEndpointPolicy {
+			// Refused by IAM, a repository policy or S3: no endpoint
+			// policy still propagating explains it, and waiting won't.
+			return r, nil
+		}
 		wait := min(every, left)
 		msg := fmt.Sprintf("AWS is still applying the endpoint policy changed %s ago (it can take a few minutes): %s was %s, the policy in force says %s; trying again in %s",
 			l.cfg.Now().Sub(changed).Round(time.Second), r.Name, r.Verdict(), r.ExpectedVerdict(), wait.Round(100*time.Millisecond))
