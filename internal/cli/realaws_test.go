@@ -90,3 +90,55 @@ func TestDownSaysWhatItReverted(t *testing.T) {
 		}
 	}
 }
+
+// TestEventualConsistencyFlagsOnSandboxCommands: --eventual-consistency and
+// --policy-propagation, given to the lab's own commands with --sandbox,
+// shape the sandbox those commands start: up meets EC2 catching up and
+// still creates one of each, and the test after a policy change says AWS
+// is still applying it, then reports the new outcome. (The acceptance's 5 s
+// and 20 s run in steps, on a faster sandbox clock; here the wall clock
+// runs, so the durations are short.) [issue 15, items 1 and 2]
+func TestEventualConsistencyFlagsOnSandboxCommands(t *testing.T) {
+	_, state := labHome(t)
+	w := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", state, "--eventual-consistency", "1s", "--policy-propagation", "1500ms"}
+	code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...)
+	if code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "its reads lag its writes") {
+		t.Errorf("up never met EC2 catching up (--eventual-consistency did not reach the sandbox):\n%s", out)
+	}
+	// One of each, for all the NotFounds.
+	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
+		eps, err := c.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := 0
+		for _, e := range eps.VpcEndpoints {
+			if e.State != ec2types.StateDeleted && e.State != ec2types.StateDeleting {
+				live++
+			}
+		}
+		sgs, err := c.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+			{Name: aws.String("group-name"), Values: []string{"ECR_VPCE_SG"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live != 3 || len(sgs.SecurityGroups) != 1 {
+			t.Errorf("after up: %d endpoints and %d ECR_VPCE_SG groups; want one of each", live, len(sgs.SecurityGroups))
+		}
+	})
+	if code, out, errs = lab(t, append([]string{"up", "--yes", "--deny", "ecr:BatchGetImage"}, w...)...); code != 0 {
+		t.Fatalf("up with another policy: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = lab(t, append([]string{"test"}, w...)...)
+	if code != 0 {
+		t.Fatalf("test after the change: exit %d\n%s%s", code, out, errs)
+	}
+	wantAll(t, "test", out, "AWS is still applying the endpoint policy changed", "push team-a/alpine:v2: allowed, as the policy predicts",
+		"pull team-a/alpine:v1: denied, as the policy predicts")
+	if code, out, errs = lab(t, append([]string{"down", "--yes"}, w...)...); code != 0 {
+		t.Fatalf("down: exit %d\n%s%s", code, out, errs)
+	}
+}
