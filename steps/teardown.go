@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -686,8 +687,8 @@ func (l *Lab) deleteGroup(ctx context.Context, s StepID, r *Record) error {
 	})
 	l.command(s, cmd)
 	if err != nil {
-		if pe, ok := problem.As(err); ok && errors.Is(err, errGroupHeld) {
-			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResFailed, Since: since, Detail: pe.Message})
+		if hold := (*groupHeld)(nil); errors.As(err, &hold) {
+			l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResFailed, Since: since, Detail: hold.short})
 		}
 		return err
 	}
@@ -698,6 +699,13 @@ func (l *Lab) deleteGroup(ctx context.Context, s StepID, r *Record) error {
 // errGroupHeld marks the problem of a group something outside the lab
 // holds: waiting will not free it.
 var errGroupHeld = errors.New("the security group is held by something outside the lab")
+
+// groupHeld is errGroupHeld with what holds the group, in a few words for
+// the group's own line.
+type groupHeld struct{ short string }
+
+func (g *groupHeld) Error() string        { return errGroupHeld.Error() + ": " + g.short }
+func (g *groupHeld) Is(target error) bool { return target == errGroupHeld }
 
 // whatHoldsGroup says why EC2 refuses to delete the group (it answered
 // DependencyViolation), as a phrase, while it may still free itself: the
@@ -719,7 +727,7 @@ func (l *Lab) whatHoldsGroup(ctx context.Context, r *Record) (string, error) {
 		return "", err
 	}
 	if len(refs) > 0 {
-		var named, cmds []string
+		var named, cmds, holders []string
 		for _, ref := range refs {
 			dir := "an inbound"
 			if ref.Egress {
@@ -730,9 +738,11 @@ func (l *Lab) whatHoldsGroup(ctx context.Context, r *Record) (string, error) {
 				g += " (" + ref.GroupName + ")"
 			}
 			named = append(named, fmt.Sprintf("%s rule %s of security group %s", dir, ref.RuleID, g))
+			holders = append(holders, g)
 			cmds = append(cmds, ref.RevokeCommand(l.cloud.Region()).String())
 		}
-		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation", Err: errGroupHeld,
+		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation",
+			Err:     &groupHeld{"a rule of " + strings.Join(slices.Compact(holders), ", ") + " refers to it"},
 			Message: fmt.Sprintf("%s refers to %s (%s), and EC2 does not delete a group another group's rule refers to", strings.Join(named, "; "), r.ID, r.Name),
 			Fix:     fmt.Sprintf("if that rule may go, remove it: %s; then run 'down' again (or keep it, and delete %s yourself later)", strings.Join(cmds, " && "), r.ID)}
 	}
@@ -741,8 +751,9 @@ func (l *Lab) whatHoldsGroup(ctx context.Context, r *Record) (string, error) {
 		return "", err
 	}
 	if len(all) > 0 {
-		var named []string
+		var named, ids []string
 		for _, n := range all {
+			ids = append(ids, n.ID)
 			d := n.ID
 			if n.Description != "" {
 				d += " (" + n.Description + ")"
@@ -751,7 +762,8 @@ func (l *Lab) whatHoldsGroup(ctx context.Context, r *Record) (string, error) {
 			}
 			named = append(named, d)
 		}
-		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation", Err: errGroupHeld,
+		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation",
+			Err:     &groupHeld{"used by " + strings.Join(ids, ", ") + ", not an endpoint's"},
 			Message: fmt.Sprintf("network interface(s) %s use %s (%s), and they are not the lab's endpoints'", strings.Join(named, ", "), r.ID, r.Name),
 			Fix:     "give them other security groups (EC2 console: Network interfaces, Actions, Change security groups), then run 'down' again"}
 	}
