@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -43,24 +42,13 @@ func TestAcceptanceReadsLagAndPolicyPropagates(t *testing.T) {
 			t.Errorf("%s: %s, the policy predicts %s", r.Name, r.Verdict(), r.ExpectedVerdict())
 		}
 	}
-	st := f.lab.State()
-	doc, err := policy.Default(st.Account, st.Region, "team-a/alpine", []string{"ecr:BatchGetImage"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.lab.ApplyPolicy(ctx, doc, steps.TargetBoth); err != nil {
-		t.Fatalf("the flip: %v", err)
-	}
+	flipPolicy(t, f)
 	f.reset()
 	res, err = f.lab.Tests(ctx, steps.StepPush)
 	if err != nil || len(res) != 1 || !res[0].Outcome.Allowed || !res[0].Match {
 		t.Fatalf("re-test after the flip: %+v %v; want the push allowed, as the new policy says", res, err)
 	}
-	var applying bool
-	for _, e := range f.all() {
-		applying = applying || e.Kind == steps.EventDetail && strings.Contains(e.Message, "AWS is still applying the endpoint policy")
-	}
-	if !applying {
+	if !saidApplying(f) {
 		t.Error("the re-test never said AWS was still applying the policy (the 20 s did not show)")
 	}
 	if rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {

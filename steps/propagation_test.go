@@ -26,14 +26,7 @@ func TestRetestWhilePolicyPropagates(t *testing.T) {
 	if err != nil || len(res) != 1 || res[0].Outcome.Allowed {
 		t.Fatalf("first push: %+v %v; want denied", res, err)
 	}
-	st := f.lab.State()
-	doc, err := policy.Default(st.Account, st.Region, "team-a/alpine", []string{"ecr:BatchGetImage"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.lab.ApplyPolicy(ctx, doc, steps.TargetBoth); err != nil {
-		t.Fatalf("ApplyPolicy: %v", err)
-	}
+	flipPolicy(t, f)
 	if f.lab.State().PolicyChanged.IsZero() {
 		t.Error("the state does not record when the policy changed")
 	}
@@ -42,11 +35,32 @@ func TestRetestWhilePolicyPropagates(t *testing.T) {
 	if err != nil || len(res) != 1 || !res[0].Outcome.Allowed || !res[0].Match {
 		t.Fatalf("push after the flip: %+v %v; want allowed, as the new policy predicts", res, err)
 	}
-	var said bool
-	for _, e := range f.all() {
-		said = said || e.Kind == steps.EventDetail && e.Step == steps.StepPush && strings.Contains(e.Message, "AWS is still applying the endpoint policy")
-	}
-	if !said {
+	if !saidApplying(f) {
 		t.Error("the learner was not told that AWS was still applying the policy")
 	}
+}
+
+// flipPolicy applies the lab's policy denying pulls instead of pushes:
+// the push test's outcome flips to allowed.
+func flipPolicy(t *testing.T, f *fixture) {
+	t.Helper()
+	st := f.lab.State()
+	doc, err := policy.Default(st.Account, st.Region, "team-a/alpine", []string{"ecr:BatchGetImage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.ApplyPolicy(context.Background(), doc, steps.TargetBoth); err != nil {
+		t.Fatalf("the flip: %v", err)
+	}
+}
+
+// saidApplying reports whether the push test said, on its line, that AWS
+// was still applying the policy.
+func saidApplying(f *fixture) bool {
+	for _, e := range f.all() {
+		if e.Kind == steps.EventDetail && e.Step == steps.StepPush && strings.Contains(e.Message, "AWS is still applying the endpoint policy") {
+			return true
+		}
+	}
+	return false
 }
