@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"ecr-vpce-lab/awsops"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -56,16 +60,7 @@ func TestTeardownOffersToRevertVPCDNS(t *testing.T) {
 			d.key(k)
 			d.settle()
 			d.until("the teardown", 20*time.Second, func(m *Model) bool { return m.tdReport != nil && !m.busy() })
-			o := sandboxlab.Options(sb)
-			o.IMDSDisabled = true
-			cloud, err := awsops.New(o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sup, host, err := cloud.VPCDNS(context.Background(), sb.Workspace().VpcID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sup, host := vpcDNS(t, sb)
 			if want := k == "k"; sup != want || host != want {
 				t.Fatalf("after %s: enableDnsSupport=%t enableDnsHostnames=%t\n%s", k, sup, host, d.screen())
 			}
@@ -75,4 +70,23 @@ func TestTeardownOffersToRevertVPCDNS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// vpcDNS reads the workspace VPC's DNS attributes, as an independent EC2
+// client (the ui reaches AWS only through steps).
+func vpcDNS(t *testing.T, sb *sandbox.Sandbox) (support, hostnames bool) {
+	t.Helper()
+	cr := sb.Credentials()
+	c := ec2.New(ec2.Options{Region: sb.Region(), BaseEndpoint: aws.String(sb.Endpoint()),
+		Credentials: credentials.NewStaticCredentialsProvider(cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken)})
+	vpc := aws.String(sb.Workspace().VpcID)
+	a, err := c.DescribeVpcAttribute(context.Background(), &ec2.DescribeVpcAttributeInput{VpcId: vpc, Attribute: ec2types.VpcAttributeNameEnableDnsSupport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.DescribeVpcAttribute(context.Background(), &ec2.DescribeVpcAttributeInput{VpcId: vpc, Attribute: ec2types.VpcAttributeNameEnableDnsHostnames})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToBool(a.EnableDnsSupport.Value), aws.ToBool(b.EnableDnsHostnames.Value)
 }
