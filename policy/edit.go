@@ -410,12 +410,13 @@ func Diff(before, after *Document) []DiffLine {
 			out = append(out, DiffLine{' ', a[i]})
 			i++
 			j++
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
-			out = append(out, DiffLine{'+', b[j]})
-			j++
-		default:
+		case i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]):
+			// Removals before additions, as diff(1) shows a change.
 			out = append(out, DiffLine{'-', a[i]})
 			i++
+		default:
+			out = append(out, DiffLine{'+', b[j]})
+			j++
 		}
 	}
 	return out

@@ -15,13 +15,13 @@ const (
 
 // Request is one call as a VPC endpoint sees it.
 type Request struct {
-	Action    string // e.g. ecr:PutImage
-	Resource  string // e.g. arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine
-	Principal string // the caller's ARN; empty for an anonymous request
+	Action    string `json:"action"`              // e.g. ecr:PutImage
+	Resource  string `json:"resource"`            // e.g. arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine
+	Principal string `json:"principal,omitempty"` // the caller's ARN; empty for an anonymous request
 	// PrincipalAccount is the caller's account; derived from Principal when empty.
-	PrincipalAccount string
+	PrincipalAccount string `json:"principalAccount,omitempty"`
 	// Context holds condition keys (case-insensitive names) and their values.
-	Context map[string][]string
+	Context map[string][]string `json:"context,omitempty"`
 }
 
 // Type is the type of a policy, as IAM's refusals name it: each evaluates
