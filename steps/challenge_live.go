@@ -151,14 +151,19 @@ func (l *Lab) CheckChallengeLive(ctx context.Context, ch Challenge, doc *policy.
 	if err != nil {
 		return res, errors.Join(err, l.restoreAfterCheck(ctx, ch))
 	}
-	defer func() {
-		if rerr := l.restoreAfterCheck(ctx, ch); rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
+	res, err = l.runChecks(ctx, ch, c, doc, probes, runnable, res)
+	if rerr := l.restoreAfterCheck(ctx, ch); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return res, err
+	}
+	l.emit(s, Event{Kind: EventDone, Message: fmt.Sprintf("Check challenge %d for real", ch.ID), Elapsed: time.Since(start)})
+	return res, nil
+}
 
-	// Wait until the answer takes effect: poll a request without side
-	// effects whose outcome the answer changes.
+// runChecks waits for the answer to take effect, then makes the requests.
+func (l *Lab) runChecks(ctx context.Context, ch Challenge, c ChallengeContext, doc *policy.Document, probes []Probe, runnable []bool, res LiveResult) (LiveResult, error) {
 	sim := ch.Simulate(c, doc.Canonical())
 	waited, note, err := l.settle(ctx, ch, c, probes, runnable, sim)
 	res.Waited = waited
@@ -193,7 +198,6 @@ func (l *Lab) CheckChallengeLive(ctx context.Context, ch Challenge, doc *policy.
 		res.Requests[i] = r
 		res.Passed = res.Passed && r.Match
 	}
-	l.emit(s, Event{Kind: EventDone, Message: fmt.Sprintf("Check challenge %d for real", ch.ID), Elapsed: time.Since(start)})
 	return res, nil
 }
 
@@ -314,7 +318,11 @@ func (l *Lab) applyAnswer(ctx context.Context, ch Challenge, c ChallengeContext,
 		}
 	}
 	for _, key := range []string{EndpointDKR, EndpointAPI} {
-		if err := l.modifyPolicy(ctx, s, key, st.Endpoints[key].ID, want[key]); err != nil {
+		note := "the challenge's answer"
+		if want[key] == "" {
+			note = "AWS's default (full access), for the challenge"
+		}
+		if err := l.modifyPolicyWith(ctx, s, key, st.Endpoints[key].ID, want[key], note); err != nil {
 			return strings.Join(where, ", "), err
 		}
 	}
@@ -382,7 +390,7 @@ func (l *Lab) restoreChallenge(ctx context.Context, s StepID, all bool) error {
 	if left.Applied != 0 {
 		for _, key := range []string{EndpointDKR, EndpointAPI} {
 			if rec := st.Endpoints[key]; rec != nil {
-				if err := l.modifyPolicy(ctx, s, key, rec.ID, endpointPolicy(key, string(st.Policy), st.PolicyTarget)); err != nil {
+				if err := l.modifyPolicyWith(ctx, s, key, rec.ID, endpointPolicy(key, string(st.Policy), st.PolicyTarget), "the lab's policy back"); err != nil {
 					return err
 				}
 			}
@@ -455,18 +463,22 @@ func (l *Lab) restoreChallenge(ctx context.Context, s StepID, all bool) error {
 // policies, until it comes out as the answer says, or PolicySettle passes.
 func (l *Lab) settle(ctx context.Context, ch Challenge, c ChallengeContext, probes []Probe, runnable []bool, sim SimulationResult) (time.Duration, string, error) {
 	start := time.Now()
+	// A read if one tells them apart, else a push (whose tag, if the old
+	// policy lets it through, goes with the check's other tags); never a
+	// deletion.
 	canary := -1
-	for i, p := range probes {
-		if !runnable[i] || i >= len(sim.Requests) || !sideEffectFree(p.Op) {
-			continue
-		}
-		if sim.Requests[i].Actual != l.underLabPolicy(ch, c, p) {
-			canary = i
-			break
+	for _, rank := range []int{0, 1} {
+		for i, p := range probes {
+			if canary >= 0 || !runnable[i] || i >= len(sim.Requests) || opRank(p.Op) != rank {
+				continue
+			}
+			if sim.Requests[i].Actual != l.underLabPolicy(ch, c, p) {
+				canary = i
+			}
 		}
 	}
 	if canary < 0 {
-		return 0, "no request without side effects tells the lab's policy from the answer, so the check could not wait for the answer to take effect", nil
+		return 0, "no read or push tells the lab's own policy from the answer, so the check could not confirm that the answer had taken effect", nil
 	}
 	want := sim.Requests[canary].Actual
 	every := l.cloud.PollEvery()

@@ -278,6 +278,15 @@ func (l *Lab) adopt(ctx context.Context, s StepID, key string, e awsops.Endpoint
 }
 
 func (l *Lab) modifyPolicy(ctx context.Context, s StepID, key, id, want string) error {
+	detail := "policy applied (AWS takes a few minutes to enforce a changed policy)"
+	if want == "" {
+		detail = "policy reset to full access (AWS takes a few minutes to enforce it)"
+	}
+	return l.modifyPolicyWith(ctx, s, key, id, want, detail)
+}
+
+// modifyPolicyWith is modifyPolicy saying what the policy is.
+func (l *Lab) modifyPolicyWith(ctx context.Context, s StepID, key, id, want, detail string) error {
 	fctx, cancel := finish(ctx)
 	defer cancel()
 	cmd, err := l.cloud.ModifyEndpointPolicy(fctx, id, want)
@@ -287,10 +296,6 @@ func (l *Lab) modifyPolicy(ctx context.Context, s StepID, key, id, want string) 
 	}
 	if err := l.update(func(x *State) { x.PolicyChanged = l.cfg.Now() }); err != nil {
 		return err
-	}
-	detail := "policy applied (AWS takes a few minutes to enforce a changed policy)"
-	if want == "" {
-		detail = "policy reset to full access (AWS takes a few minutes to enforce it)"
 	}
 	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: id, Name: key, State: ResModified, Detail: detail})
 	return nil

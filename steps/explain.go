@@ -48,6 +48,9 @@ type Explanation struct {
 	// carries it now ("" when none: the public path).
 	Endpoint   policy.Endpoint `json:"endpoint,omitempty"`
 	EndpointID string          `json:"endpointId,omitempty"`
+	// Through: the request meets that endpoint's policy (false: the
+	// public path, or no endpoint of the lab's).
+	Through bool `json:"through"`
 	// EndpointPossible: an endpoint policy can be what refused.
 	EndpointPossible bool `json:"endpointPossible"`
 	// Request is the request evaluated; Authorization the verdict of every
@@ -128,6 +131,10 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 	if in.EndpointPolicy != nil || in.RepositoryPolicy != nil {
 		return ExplainOffline(in, st.Account, st.Region)
 	}
+	if r := refusal.Parse(in.Text); strings.TrimSpace(in.Text) != "" && r.Kind != refusal.Policy && r.Kind != refusal.SentenceLost {
+		// No policy to read: an expired login, a missing repository.
+		return explain(in, explainPolicies{}, st.Account, st.Region, st.Caller)
+	}
 	if st.Workspace.VpcID == "" || st.Account == "" {
 		return Explanation{}, &problem.Error{Kind: problem.NotReady, Op: "explain", Message: "the lab has not been set up here, so there are no endpoint policies to read",
 			Fix: "run 'ecr-vpce-lab up' first, or give the policy to evaluate with --policy FILE"}
@@ -157,7 +164,7 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 				sources = append(sources, key+" "+ep.ID+" (AWS's default: full access)")
 				break
 			}
-			doc, err := policy.Parse([]byte(ep.Policy))
+			doc, err := readPretty(ep.Policy)
 			if err != nil {
 				p.notes = append(p.notes, fmt.Sprintf("cannot read the policy of %s: %v", ep.ID, err))
 				break
@@ -176,7 +183,7 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 	if text, ok, err := l.cloud.GetRepositoryPolicy(ctx, repo); err != nil {
 		p.notes = append(p.notes, "the repository policy of "+repo+" could not be read ("+err.Error()+"): it is left out")
 	} else if ok {
-		doc, perr := policy.Parse([]byte(text))
+		doc, perr := readPretty(text)
 		if perr != nil {
 			p.notes = append(p.notes, "cannot read the repository policy of "+repo+": "+perr.Error())
 		} else {
@@ -187,6 +194,16 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 	p.source = "live: " + strings.Join(sources, "; ")
 	principal := st.Caller
 	return explain(in, p, st.Account, st.Region, principal)
+}
+
+// readPretty parses a policy AWS holds as it is shown (indented), so the
+// trace's line numbers point into what the learner sees.
+func readPretty(text string) (*policy.Document, error) {
+	doc, err := policy.Parse([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(doc.Pretty())
 }
 
 // labIdentity stands for the workspace role's own policy, which the lab
@@ -300,19 +317,30 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 	}
 	var chosen *policy.Authorization
 	var chosenReq policy.Request
+	var steps []string
 	for _, action := range actions {
 		req := policy.RequestFor(action, repo, account, region, principal)
 		if r.Resource != "" && action == r.Action {
 			req.Resource = r.Resource
 		}
+		// The caller's account is its own, not the repository's.
+		req.PrincipalAccount = ""
+		if a, ok := policy.ParseARN(principal); ok {
+			req.PrincipalAccount = a.Account
+		}
 		e := policy.EndpointOf(action)
 		req.Context = requestContextFor(req, p, e, region)
 		pol := policy.Policies{ThroughEndpoint: p.through[e], Endpoint: p.endpoints[e], Repository: p.repository, Identity: labIdentity, ResourceAccount: account}
 		a := policy.Authorize(pol, req, true)
-		if chosen == nil || !a.Allowed {
-			chosen, chosenReq = &a, req
-			out.Endpoint, out.EndpointID = e, p.endpointID[e]
+		chosen, chosenReq = &a, req
+		out.Endpoint, out.EndpointID, out.Through = e, p.endpointID[e], p.through[e]
+		via := string(e)
+		if id := p.endpointID[e]; id != "" && p.through[e] {
+			via += " " + id
+		} else {
+			via += ", public path"
 		}
+		steps = append(steps, action+" ("+via+")")
 		if !a.Allowed {
 			break
 		}
@@ -343,16 +371,34 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 	}
 	if chosen.Allowed {
 		out.Cause = allowedCause(out, chosenReq, r)
-		out.Look = []string{"run the command again, and explain its output",
-			"the caller's IAM policies: aws iam list-attached-role-policies --role-name ROLE (and list-role-policies)"}
-		if r.Kind != refusal.Policy {
-			out.Look = append([]string{"docker's containerd image store and HEAD requests drop AWS's reason: explain the operation with --op " + orOp(firstNonEmpty(in.Operation, r.Operation)) + " --repo " + repo}, out.Look...)
+		if len(steps) > 1 {
+			out.Cause = "The policies in force allow every step of " + in.Operation + ": " + strings.Join(steps, ", ") + "."
+		}
+		out.Look = []string{"the caller's IAM policies: aws iam list-attached-role-policies --role-name " + roleOf(chosenReq.Principal) + " (and list-role-policies)"}
+		if r.Kind == refusal.SentenceLost {
+			out.Look = append([]string{"the client lost AWS's reason (a HEAD answer has no body; docker's containerd image store drops it): explain the operation with --op " +
+				orOp(firstNonEmpty(in.Operation, r.Operation)) + " --repo " + repo}, out.Look...)
 		}
 		return out, nil
 	}
 	out.Agrees = true
 	out.Trace = chosen.Deciding()
-	out.Cause = refusedCause(chosen, chosenReq, out)
+	decided := chosen.Type
+	// The policy the sentence names, when it refuses too, is the one to
+	// explain: AWS names one of the policies that refuse.
+	if t := chosen.Trace(named); r.Kind == refusal.Policy && r.PolicyType != refusal.Unnamed && named != chosen.Type && t != nil && !t.Decision.Allowed() {
+		if d := chosen.Deciding(); d != nil {
+			out.Notes = append(out.Notes, fmt.Sprintf("the %s refuses it too: %s", chosen.Type.Label(), d.Summary()))
+		}
+		out.Trace, decided = t, named
+	} else if r.Kind == refusal.Policy && r.PolicyType != refusal.Unnamed && named != chosen.Type {
+		out.Notes = append(out.Notes, fmt.Sprintf("ECR named a %s, but the lab finds the %s refusing it: when several policies refuse, AWS names one of them", r.PolicyType, chosen.Type.Phrase()))
+	}
+	out.Cause = refusedCause(out.Trace, decided, chosen.Message, chosenReq, out)
+	if out.Trace != nil && r.Deny != refusal.Unsaid && string(r.Deny) != denyOf(out.Trace.Decision.Result) {
+		out.Notes = append(out.Notes, fmt.Sprintf("ECR's sentence says the deny was %s; the policy the lab reads now refuses it %sly: it changed since, or the lab reads another",
+			r.Deny, denyOf(out.Trace.Decision.Result)))
+	}
 	if out.Trace != nil && len(out.Trace.Edits) > 0 {
 		e := out.Trace.Edits[0]
 		out.Edit = &e
@@ -365,10 +411,14 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 	if chosen.Type == policy.TypeIdentity {
 		out.Look = []string{"the caller's IAM policies: aws iam list-attached-role-policies --role-name ROLE, and aws iam simulate-principal-policy"}
 	}
-	if r.Kind == refusal.Policy && r.PolicyType != refusal.Unnamed && named != chosen.Type {
-		out.Notes = append(out.Notes, fmt.Sprintf("ECR named a %s, but the lab finds the %s refusing it: when several policies refuse, AWS names one of them", r.PolicyType, chosen.Type.Phrase()))
-	}
 	return out, nil
+}
+
+func denyOf(r policy.Result) string {
+	if r == policy.ResultExplicitDeny {
+		return string(refusal.Explicit)
+	}
+	return string(refusal.Implicit)
 }
 
 // requestContextFor is the request context the request would carry, as
@@ -427,9 +477,12 @@ func policyTypeOf(t string) policy.Type {
 // elsewhere says where to look when the refusal names a policy the lab
 // does not hold.
 func elsewhere(r refusal.Refusal, req policy.Request, account, region string) (string, []string) {
-	what := fmt.Sprintf("%s was refused %s %s", req.Action, map[refusal.Deny]string{refusal.Explicit: "by an explicit deny in", refusal.Implicit: "because nothing allows it in"}[r.Deny], article(string(r.PolicyType)))
-	if r.Deny == refusal.Unsaid {
-		what = req.Action + " was refused by " + article(string(r.PolicyType))
+	what := req.Action + " was refused by " + article(string(r.PolicyType))
+	switch r.Deny {
+	case refusal.Explicit:
+		what = req.Action + " was refused by an explicit deny in " + article(string(r.PolicyType))
+	case refusal.Implicit:
+		what = req.Action + " was refused because no " + string(r.PolicyType) + " allows it"
 	}
 	cause := what + ". That is not an endpoint policy, so changing the lab's endpoint policy cannot fix it."
 	role := roleOf(req.Principal)
@@ -453,8 +506,11 @@ func elsewhere(r refusal.Refusal, req policy.Request, account, region string) (s
 
 func allowedCause(out Explanation, req policy.Request, r refusal.Refusal) string {
 	where := "the public path, which no endpoint policy sees"
-	if out.EndpointID != "" {
+	switch {
+	case out.Through && out.EndpointID != "":
 		where = string(out.Endpoint) + " endpoint " + out.EndpointID
+	case out.Through:
+		where = string(out.Endpoint) + ", with the endpoint policy given"
 	}
 	s := fmt.Sprintf("The policies in force allow %s on %s (through %s).", req.Action, req.Resource, where)
 	switch {
@@ -466,19 +522,17 @@ func allowedCause(out Explanation, req policy.Request, r refusal.Refusal) string
 	return s + " If the client was refused, the reason lies outside these policies."
 }
 
-func refusedCause(a *policy.Authorization, req policy.Request, out Explanation) string {
-	tr := a.Deciding()
-	kind := a.Type.Label()
+func refusedCause(tr *policy.Trace, t policy.Type, message string, req policy.Request, out Explanation) string {
+	kind := t.Label()
 	where := ""
-	if a.Type == policy.TypeEndpoint && out.EndpointID != "" {
+	if t == policy.TypeEndpoint && out.EndpointID != "" {
 		kind += " of " + out.EndpointID
 		where = " (" + string(out.Endpoint) + ")"
 	}
 	if tr == nil {
-		return fmt.Sprintf("%s is refused: %s.", req.Action, a.Message)
+		return fmt.Sprintf("%s is refused: %s.", req.Action, message)
 	}
-	switch a.Result {
-	case policy.ResultExplicitDeny:
+	if tr.Decision.Result == policy.ResultExplicitDeny {
 		return fmt.Sprintf("The %s%s refuses %s with an explicit deny: %s.", kind, where, req.Action, tr.Summary())
 	}
 	return fmt.Sprintf("The %s%s refuses %s implicitly: no statement allows it.", kind, where, req.Action)
