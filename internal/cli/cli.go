@@ -159,7 +159,7 @@ func newRootCmd() *cobra.Command {
 		&cobra.Group{ID: groupTools, Title: "Tools"},
 	)
 	root.AddCommand(newUpCmd(), newTestCmd(), newStatusCmd(), newDownCmd())
-	root.AddCommand(newPolicyCmd())
+	root.AddCommand(newPolicyCmd(), newExplainCmd(), newChallengeCmd())
 	root.AddCommand(newSandboxCmd())
 	addWizard(root)
 	return root

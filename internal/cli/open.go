@@ -91,6 +91,10 @@ type openOptions struct {
 	// runs against (the headless commands print both).
 	onPlace func(awsops.Environment)
 	note    func(string)
+	// elsewhere gives the lab the sandbox's other vantage points (a
+	// machine outside the VPC, another account's role) for the
+	// challenges' live checks.
+	elsewhere bool
 }
 
 // openLab builds the lab for every command, the wizard's included: the
@@ -192,6 +196,12 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 	env.locate(ctx, pl)
 	if o.onPlace != nil {
 		o.onPlace(env.place)
+	}
+	if o.elsewhere && pl.exports != nil {
+		if cfg.Elsewhere, err = elsewhereClouds(pl.exports); err != nil {
+			env.close()
+			return nil, exitCode(1, "%v", err)
+		}
 	}
 	cfg.Mode = env.mode
 	cfg.Repo = f.repo
@@ -378,6 +388,7 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 				if perr != nil {
 					return awsops.Options{}, place{}, "", nil, exitCode(1, "%v", perr)
 				}
+				pl.exports = sandboxlab.Lookup(env)
 				return opts, pl, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s (world %s)", pid, opts.BaseEndpoint, v.World), nil, nil
 			}
 			opts, ok := runningSandbox()
@@ -385,7 +396,9 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 				return awsops.Options{}, place{}, "", nil, withFix(exitCode(1, "%v", err), "in this shell, export the lines that 'ecr-vpce-lab sandbox' printed "+
 					"(AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...), or stop it, or pass another --state-dir")
 			}
-			return opts, keysPlace(opts, os.Getenv), fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", le.PID, opts.BaseEndpoint), nil, nil
+			pl := keysPlace(opts, os.Getenv)
+			pl.exports = os.Getenv
+			return opts, pl, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", le.PID, opts.BaseEndpoint), nil, nil
 		}
 		return awsops.Options{}, place{}, "", nil, exitCode(1, "starting the sandbox: %v", err)
 	}
@@ -398,7 +411,24 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	if err != nil {
 		return awsops.Options{}, place{}, "", closer, exitCode(1, "%v", err)
 	}
+	pl.exports = sandboxlab.Lookup(sb.Env())
 	return opts, pl, "sandbox: serving the world in " + dir + " in this process (world " + sb.World().Name + ")", closer, nil
+}
+
+// elsewhereClouds builds the Clouds of the sandbox's other vantage points
+// from the exports that point at it (the lab's Cloud came from them too).
+func elsewhereClouds(exports func(string) string) (steps.Elsewhere, error) {
+	var el steps.Elsewhere
+	public, other, ok := sandboxlab.Elsewhere(exports)
+	if !ok {
+		return el, nil
+	}
+	var err error
+	if el.Outside, err = awsops.New(public); err != nil {
+		return el, err
+	}
+	el.Partner, err = awsops.New(other)
+	return el, err
 }
 
 // runningSandbox reads a running sandbox's addresses from the exports it

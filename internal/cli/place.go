@@ -26,6 +26,9 @@ type place struct {
 	meta    *awsops.Metadata
 	loaded  awsops.Loaded
 	loadErr error
+	// exports looks up a sandbox's exports (nil on AWS): its other
+	// vantage points come from them.
+	exports func(string) string
 }
 
 // hostPlace is this machine's: its environment and interfaces, the

@@ -99,6 +99,17 @@ func checkPolicyFlags(repo, account, region string) error {
 	return nil
 }
 
+// policyType reads --type.
+func policyType(s string) (policy.Type, error) {
+	switch s {
+	case "endpoint", "":
+		return policy.TypeEndpoint, nil
+	case "repository":
+		return policy.TypeRepository, nil
+	}
+	return "", exitCode(2, "unknown --type %q: use endpoint or repository", s)
+}
+
 func validateOutput(format string) error {
 	if format != "text" && format != "json" {
 		return exitCode(2, "unknown --output %q: use text or json", format)
@@ -108,7 +119,7 @@ func validateOutput(format string) error {
 
 func newPolicyCheckCmd() *cobra.Command {
 	d := defaultsFromEnv()
-	var account, region, output, repo string
+	var account, region, output, repo, typ string
 	var arnChecks bool
 	cmd := &cobra.Command{
 		Use:   "check FILE|-",
@@ -126,11 +137,15 @@ func newPolicyCheckCmd() *cobra.Command {
 			if err := checkPolicyFlags(repo, account, region); err != nil {
 				return err
 			}
+			pt, err := policyType(typ)
+			if err != nil {
+				return err
+			}
 			src, err := readPolicySource(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			opts := policy.LintOptions{Repository: repo}
+			opts := policy.LintOptions{Repository: repo, Type: pt}
 			if arnChecks || cmd.Flags().Changed("account") || os.Getenv("ACCOUNT_ID") != "" {
 				opts.Account = account
 			}
@@ -161,6 +176,7 @@ func newPolicyCheckCmd() *cobra.Command {
 	f.StringVar(&region, "region", d.region, "the lab's region, for ARN checks (default $AWS_REGION)")
 	f.StringVar(&repo, "repo", d.repo, "the lab's repository (default $ECR_REPO_A)")
 	f.BoolVar(&arnChecks, "arn-checks", false, "check ARNs against the default account and region even when they are not given")
+	f.StringVar(&typ, "type", "endpoint", "the kind of policy: endpoint (a VPC endpoint's) or repository (an ECR repository's)")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
 }

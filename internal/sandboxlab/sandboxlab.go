@@ -65,10 +65,11 @@ func Elsewhere(get func(name string) string) (public, other awsops.Options, ok b
 
 // ElsewhereOf is Elsewhere over an export list.
 func ElsewhereOf(env []sandbox.EnvVar) (public, other awsops.Options, ok bool) {
-	return Elsewhere(lookup(env))
+	return Elsewhere(Lookup(env))
 }
 
-func lookup(env []sandbox.EnvVar) func(string) string {
+// Lookup looks a name up in an export list.
+func Lookup(env []sandbox.EnvVar) func(string) string {
 	return func(name string) string {
 		for _, e := range env {
 			if e.Name == name {

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the explain golden files")
+
+const (
+	goldenSession = "arn:aws:sts::123456789012:assumed-role/ecr-vpce-lab-workspace/i-0a1b2c3d4e5f60718"
+	goldenRepo    = "arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine"
+	goldenHost    = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+)
+
+// TestExplainGolden: `explain` on every wording of an ECR refusal, each as
+// a client prints it (sources: research notes section A; IAM's "access
+// denied error messages" page for the sentence grammar), against policy
+// files (so the output does not depend on a lab). The golden files are
+// testdata/explain/NAME.golden; go test ./internal/cli -run
+// TestExplainGolden -update rewrites them.
+func TestExplainGolden(t *testing.T) {
+	const dir = "testdata/explain"
+	endpoint := filepath.Join(dir, "endpoint-policy.json")
+	allowList := filepath.Join(dir, "endpoint-allow-list.json")
+	repoPolicy := filepath.Join(dir, "repository-policy.json")
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		// An explicit deny in the endpoint policy: docker push, wrapped over
+		// lines as the workshop page prints it [OBS workshop page].
+		{"endpoint-explicit-deny-docker-push", "The push refers to repository [" + goldenHost + "/team-a/alpine]\n78a822fe2a2d: Layer already exists\ndenied: User: " + goldenSession +
+			"\n  is not authorized to perform: ecr:PutImage on resource:\n  " + goldenRepo + " with an explicit\n  deny in a VPC endpoint policy\n",
+			[]string{"--policy", endpoint}},
+		// No statement allows it: the AWS CLI v2's 2026 prefix, login on "*"
+		// under an allow-list of team-a's ARNs [OBS aws/aws-cli#9889].
+		{"endpoint-implicit-deny-aws-cli", "",
+			[]string{"--policy", allowList, "aws: [ERROR]: An error occurred (AccessDeniedException) when calling the GetAuthorizationToken operation: User: " + goldenSession +
+				" is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no VPC endpoint policy allows the ecr:GetAuthorizationToken action"}},
+		// The repository policy's explicit deny: skopeo's logfmt with Go
+		// quoting [SRC containers/image copy/single.go, skopeo main.go].
+		{"repository-explicit-deny-skopeo", `time="2026-05-01T10:00:00Z" level=fatal msg="writing manifest: uploading manifest v2 to ` + goldenHost + `/team-a/alpine: denied: User: ` +
+			goldenSession + ` is not authorized to perform: ecr:PutImage on resource: ` + goldenRepo + ` with an explicit deny in a resource-based policy"`,
+			[]string{"--policy", endpoint, "--repository-policy", repoPolicy, "-"}},
+		// Another account, no repository policy allows it: docker push
+		// [OBS aws-actions/amazon-ecr-login#232].
+		{"repository-implicit-deny-cross-account", "", []string{"--policy", endpoint, "--repository-policy", repoPolicy,
+			"denied: User: arn:aws:sts::210987654321:assumed-role/partner-ci/build-7 is not authorized to perform: ecr:InitiateLayerUpload on resource: " + goldenRepo +
+				" because no resource-based policy allows the ecr:InitiateLayerUpload action"}},
+		// The caller's own IAM policy: docker pull [OBS everything2#2562,
+		// SRC moby distribution/errors.go].
+		{"identity-implicit-deny-docker-pull", "", []string{"--policy", endpoint,
+			"Error response from daemon: pull access denied for " + goldenHost + "/team-a/alpine, repository does not exist or may require 'docker login': denied: User: " +
+				goldenSession + " is not authorized to perform: ecr:BatchGetImage on resource: " + goldenRepo + " because no identity-based policy allows the ecr:BatchGetImage action"}},
+		// The registry login expired [SRC awslabs/soci-snapshotter].
+		{"expired-token-docker-push", "The push refers to repository [" + goldenHost + "/team-a/alpine]\ndenied: Your authorization token has expired. Reauthenticate and try again.\n",
+			[]string{"--policy", endpoint}},
+		// A missing repository: docker pull [SRC moby distribution/errors.go].
+		{"missing-repository-docker-pull", "", []string{"--policy", endpoint,
+			"Error response from daemon: repository " + goldenHost + "/team-c/app not found: name unknown: The repository with name 'team-c/app' does not exist in the registry with id '123456789012'"}},
+		// A HEAD's refusal has no body: skopeo cannot say why
+		// [SRC containers/image docker/errors.go].
+		{"sentence-lost-skopeo-head", `FATA[0001] trying to reuse blob sha256:9b1a at destination: checking whether a blob sha256:9b1a exists in ` + goldenHost + `/team-a/alpine: StatusCode: 403, ""`,
+			[]string{"--policy", endpoint}},
+		// The oldest wording names no policy type [OBS awsdocs/amazon-ecr-user-guide#13].
+		{"unnamed-explicit-deny-old-cli", "", []string{"--policy", endpoint,
+			"A client error (AccessDeniedException) occurred when calling the PutImage operation: User: " + goldenSession + " is not authorized to perform: ecr:PutImage on resource: " +
+				goldenRepo + " with an explicit deny"}},
+		// An operation rather than a refusal.
+		{"operation-push", "", []string{"--policy", endpoint, "--op", "push"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("ACCOUNT_ID", "123456789012")
+			t.Setenv("AWS_REGION", "us-west-2")
+			t.Setenv("ECR_REPO_A", "")
+			t.Setenv("NO_COLOR", "1")
+			code, out, errs := runCLIRaw(tc.stdin, append([]string{"explain"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+			}
+			golden := filepath.Join(dir, tc.name+".golden")
+			if *updateGolden {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to write it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("explain output differs from %s:\n--- got\n%s\n--- want\n%s", golden, out, want)
+			}
+			// The same as JSON: one value, the same verdict.
+			code, js, _ := runCLIRaw(tc.stdin, append([]string{"explain", "--output", "json"}, tc.args...)...)
+			var ex struct {
+				Kind   string `json:"kind"`
+				Agrees bool   `json:"agrees"`
+				Cause  string `json:"cause"`
+			}
+			if code != 0 || json.Unmarshal([]byte(js), &ex) != nil || ex.Cause == "" || !strings.Contains(out, ex.Cause) {
+				t.Errorf("--output json: exit %d, %+v\n%s", code, ex, js)
+			}
+		})
+	}
+}
+
+// TestExplainBadInput: nothing to explain, a text with no refusal, a
+// policy with errors, an unknown operation: exit 2, with what to do.
+func TestExplainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"Statement":[{"Effect":"Allow","Action":"ecr:*"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explain", "--policy", bad, "denied: x"}, "has errors"},
+		{[]string{"explain", "--policy", "testdata/explain/endpoint-policy.json", "hello world"}, "holds no refusal"},
+		{[]string{"explain", "--op", "fly"}, "unknown --op"},
+		{[]string{"explain", "--file", filepath.Join(dir, "missing.txt")}, "cannot read"},
+		{[]string{"explain", "--file", "x", "also an argument"}, "not both"},
+	} {
+		code, _, errs := runCLI(t, "", tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, errs)
+		}
+	}
+}
