@@ -243,7 +243,7 @@ func (l *Lab) fixture(ctx context.Context, p Probe) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			l.resource(StepPolicy, ResourceEvent{Kind: KindRepository, ID: p.Repo, State: ResCreated, Detail: "for the challenges; removed on teardown"})
+			l.resource(StepPolicy, ResourceEvent{Kind: KindRepository, ID: p.Repo, State: ResCreated, Detail: "for the check; removed after it"})
 			if err := l.update(func(x *State) {
 				if x.Challenge == nil {
 					x.Challenge = &ChallengeLeftovers{}
@@ -372,16 +372,15 @@ func hasKey(m map[string]string, k string) bool {
 func (l *Lab) restoreAfterCheck(ctx context.Context, ch Challenge) error {
 	fctx, cancel := finish(ctx)
 	defer cancel()
-	if err := l.restoreChallenge(fctx, StepPolicy, false); err != nil {
-		return err
-	}
-	return nil
+	return l.restoreChallenge(fctx, StepPolicy, false)
 }
 
 // restoreChallenge undoes what the checks changed: the endpoints get the
-// lab's policy back, repository policies their originals, pushed tags go;
-// with all set (teardown), the repositories the checks created go too.
-func (l *Lab) restoreChallenge(ctx context.Context, s StepID, all bool) error {
+// lab's policy back, repository policies their originals, pushed tags and
+// the repositories the checks created go. After a check (strict unset) a
+// repository the lab's own policy will not let it delete stays recorded,
+// for teardown, which removes it once the endpoints are gone (strict).
+func (l *Lab) restoreChallenge(ctx context.Context, s StepID, strict bool) error {
 	st := l.read()
 	left := st.Challenge
 	if left.empty() {
@@ -439,19 +438,33 @@ func (l *Lab) restoreChallenge(ctx context.Context, s StepID, all bool) error {
 			return err
 		}
 	}
-	if all {
-		for _, repo := range left.Repos {
-			o, cmd, err := l.cloud.DeleteRepository(ctx, repo)
-			l.command(s, cmd)
-			if err != nil && problem.KindOf(err) != problem.NotFound {
-				return err
-			}
-			if err == nil && !o.Allowed {
-				return &problem.Error{Kind: problem.Permission, Op: "delete the repository " + repo, Message: o.Message,
-					Fix: "delete it by hand once the policy that refuses it is gone: " + cmd.String()}
-			}
-			l.resource(s, ResourceEvent{Kind: KindRepository, ID: repo, State: ResDeleted, Detail: "created for the challenges"})
+	for _, repo := range left.Repos {
+		o, cmd, err := l.cloud.DeleteRepository(ctx, repo)
+		l.command(s, cmd)
+		if err != nil && problem.KindOf(err) != problem.NotFound {
+			return err
 		}
+		if err == nil && !o.Allowed {
+			if !strict {
+				continue
+			}
+			return &problem.Error{Kind: problem.Permission, Op: "delete the repository " + repo, Message: o.Message,
+				Fix: "delete it by hand once the policy that refuses it is gone: " + cmd.String()}
+		}
+		l.resource(s, ResourceEvent{Kind: KindRepository, ID: repo, State: ResDeleted, Detail: "created for the challenges"})
+		if err := l.update(func(x *State) {
+			var kept []string
+			for _, r := range x.Challenge.Repos {
+				if r != repo {
+					kept = append(kept, r)
+				}
+			}
+			x.Challenge.Repos = kept
+		}); err != nil {
+			return err
+		}
+	}
+	if l.read().Challenge.empty() {
 		return l.update(func(x *State) { x.Challenge = nil })
 	}
 	return nil

@@ -128,15 +128,32 @@ func TestChallengesLive(t *testing.T) {
 			})
 		}
 	}
-	// Teardown removes the repositories the checks created.
-	created := f.lab.State().Challenge
-	if created == nil || len(created.Repos) == 0 {
-		t.Fatal("the checks created no repository to remove")
+	// After each check the repositories it created are gone again.
+	for _, r := range []string{"team-b/nginx", "team-a/tools", "team-c/app", "ecr-vpce-lab/scratch"} {
+		if rep, err := f.cloud.DescribeRepository(ctx, r, ""); err != nil || rep.Exists {
+			t.Errorf("%s is still there after the checks (%v)", r, err)
+		}
+	}
+	// When the lab's own policy will not let a check delete what it
+	// created, it stays recorded, and teardown removes it once the
+	// endpoints are gone.
+	noDeletes := policy.MustParse(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},` +
+		`{"Sid":"KeepRepositories","Effect":"Deny","Principal":"*","Action":"ecr:DeleteRepository","Resource":"*"}]}`)
+	if err := f.lab.ApplyPolicy(ctx, noDeletes, steps.TargetBoth); err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := steps.ChallengeByID(1)
+	if res, err := f.lab.CheckChallengeLive(ctx, ch, policy.MustParse(ch.Model(c))); err != nil || !res.Passed {
+		t.Fatalf("check: %+v %v", res, err)
+	}
+	left := f.lab.State().Challenge
+	if left == nil || len(left.Repos) == 0 {
+		t.Fatalf("the repositories the lab's policy kept are not recorded: %+v", left)
 	}
 	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range created.Repos {
+	for _, r := range left.Repos {
 		if rep, err := f.cloud.DescribeRepository(ctx, r, ""); err != nil || rep.Exists {
 			t.Errorf("%s is still there after teardown (%v)", r, err)
 		}

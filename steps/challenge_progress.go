@@ -142,3 +142,18 @@ func SaveProgress(dir string, p *ChallengeProgress) error {
 	}
 	return writeFileAtomic(ProgressPath(dir), append(b, '\n'), 0o600)
 }
+
+// Progress reads the learner's progress kept beside the lab's state.
+func (l *Lab) Progress() (*ChallengeProgress, error) { return LoadProgress(l.store.Dir) }
+
+// SaveProgress keeps the learner's progress beside the lab's state.
+func (l *Lab) SaveProgress(p *ChallengeProgress) error { return SaveProgress(l.store.Dir, p) }
+
+// ChallengeContext is what the challenges' policies refer to in this lab.
+func (l *Lab) ChallengeContext() ChallengeContext { return NewChallengeContext(l.State()) }
+
+// LabUp reports whether both ECR endpoints exist, so a check can go for
+// real.
+func (st State) LabUp() bool {
+	return st.Endpoints[EndpointDKR] != nil && st.Endpoints[EndpointAPI] != nil
+}

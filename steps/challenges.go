@@ -600,17 +600,16 @@ var challenges = []Challenge{
 }
 
 // partnerPullPolicy is the repository policy challenge 2 puts on the lab's
-// repository: the partner's CI role may pull.
+// repository: the partner's account may pull. It names the account, not
+// its role: ECR refuses a policy naming a role it cannot find ("Principal
+// not found"), and on AWS the lab has no partner role to name.
 func partnerPullPolicy(c ChallengeContext) string {
-	return `{"Version":"2012-10-17","Statement":[{"Sid":"PartnerPulls","Effect":"Allow","Principal":{"AWS":"` + partnerRole(c) + `"},` +
-		`"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer","ecr:ListImages"]}]}`
-}
-
-func partnerRole(c ChallengeContext) string {
+	account := partnerAccount
 	if a, ok := policy.ParseARN(c.Partner); ok {
-		return "arn:" + a.Partition + ":iam::" + a.Account + ":role/" + roleOf(c.Partner)
+		account = a.Account
 	}
-	return c.Partner
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"PartnerPulls","Effect":"Allow","Principal":{"AWS":"` + account + `"},` +
+		`"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer","ecr:ListImages"]}]}`
 }
 
 // Operations the challenges use beyond policy's catalogue, in the order
@@ -843,4 +842,30 @@ func (c ChallengeContext) requestContext(p Probe, e policy.Endpoint, through boo
 		ctx["aws:SourceIp"] = []string{"198.51.100.77"}
 	}
 	return ctx
+}
+
+// Preview is what a draft does to the lab's everyday requests on
+// team-a/alpine (login, push, pull, list), from inside the VPC and, for a
+// repository policy, from outside it: the table an editor shows while the
+// learner types. It is not the hidden set. A draft that does not parse
+// previews nothing.
+func (ch Challenge) Preview(c ChallengeContext, src []byte) []ProbeResult {
+	doc, err := policy.Parse(src)
+	if err != nil {
+		return nil
+	}
+	froms := []From{Inside}
+	if ch.Target == OnRepository {
+		froms = append(froms, Outside)
+	}
+	var out []ProbeResult
+	for _, from := range froms {
+		for _, op := range []string{"login", "push", "pull", "list-images"} {
+			p := Probe{Op: op, Repo: policy.DefaultRepository, Who: Us, From: from, Allowed: true}
+			r := ch.simulateProbe(c, doc, p)
+			r.Trace = nil
+			out = append(out, r)
+		}
+	}
+	return out
 }

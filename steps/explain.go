@@ -206,6 +206,10 @@ func readPretty(text string) (*policy.Document, error) {
 	return policy.Parse(doc.Pretty())
 }
 
+// IsRefusal reports whether a text holds a refusal explain can read (a
+// policy's sentence, an expired login, a missing repository…).
+func IsRefusal(text string) bool { return refusal.Parse(text).IsRefusal() }
+
 // labIdentity stands for the workspace role's own policy, which the lab
 // cannot read: it allows what the lab does (preflight checks it).
 var labIdentity = policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
