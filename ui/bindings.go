@@ -49,6 +49,12 @@ func (m *Model) bindings() []binding {
 		add(k.Close, actClose, groupStep)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
+	case overlayWhy:
+		add(k.Close, actClose, groupStep)
+		add(k.ScrollUp, actScrollUp, groupStep)
+		add(k.ScrollDown, actScrollDown, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
 	}
 
 	switch m.phase {
@@ -87,6 +93,8 @@ func (m *Model) bindings() []binding {
 		add(k.Quit, actQuit, groupAnywhere)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
+	case phaseChallenges:
+		return m.challengeBindings()
 	case phaseTeardown:
 		if !m.busy() {
 			what := "quit"
@@ -134,6 +142,12 @@ func (m *Model) bindings() []binding {
 	sc := m.screens[m.cur]
 	if m.cur != scrFinish {
 		add(desc(k.Next, m.enterLabel()), actNext, groupStep)
+	}
+	if _, ok := m.whyInput(); ok {
+		add(k.Explain, actExplain, groupStep)
+	}
+	if m.cur == scrFinish && m.st.HasResources() {
+		add(k.Challenges, actChallenges, groupStep)
 	}
 	if m.cur == scrPreflight && m.fixable() {
 		add(k.Fix, actFix, groupStep)
@@ -280,11 +294,17 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // fieldFocused reports whether a form field takes the keys no binding
 // claims (text typed into an input).
 func (m *Model) fieldFocused() bool {
+	if m.overlay == overlayNone && m.phase == phaseChallenges && m.chal != nil && m.chal.open >= 0 && m.chal.editing && !m.busy() {
+		return true
+	}
 	if m.overlay != overlayNone || m.phase != phaseLab {
 		return false
 	}
 	if m.picker != nil {
 		return m.picker.form != nil
+	}
+	if m.phase == phaseChallenges {
+		return false
 	}
 	if m.cur == scrPolicy && m.editor != nil && !m.busy() {
 		kind, _ := m.editor.focus()
@@ -294,6 +314,9 @@ func (m *Model) fieldFocused() bool {
 }
 
 func (m *Model) toField(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.phase == phaseChallenges && m.chal != nil && m.chal.open >= 0 {
+		return m.challengeKey(msg)
+	}
 	if m.picker != nil {
 		cmd, done := m.picker.Update(msg)
 		if done {
@@ -314,7 +337,23 @@ func (m *Model) toField(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // do performs an action.
 func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Model, tea.Cmd) {
+	if m.phase == phaseChallenges && m.overlay == overlayNone {
+		switch act {
+		case actOpen, actStepUp, actStepDown, actBack, actEditAnswer, actStopEditing, actCheckAnswer, actNextHint, actAnswer, actExplain:
+			return m.doChallenge(act)
+		}
+	}
 	switch act {
+	case actExplain:
+		if in, ok := m.whyInput(); ok {
+			return m, m.openWhy(in)
+		}
+	case actChallenges:
+		return m, m.openChallenges()
+	case actScrollUp:
+		m.whyScroll = max(0, m.whyScroll-1)
+	case actScrollDown:
+		m.whyScroll++
 	case actForceQuit:
 		return m.askQuit()
 	case actQuit:

@@ -159,7 +159,10 @@ func TestGolden(t *testing.T) {
 			g.check("08-push", "Push test", "push denied", "AWS refused ecr:PutImage")
 			g.press("enter", "enter")
 			g.check("09-list", "List test", "list-images allowed", "pull denied", "AWS refused ecr:BatchGetImage")
-			g.press("enter")
+			// x: why was the pull refused? The engine's explanation.
+			g.press("x")
+			g.check("09-list-why", "List test", "Why: ecr:BatchGetImage", "statement by statement")
+			g.press("esc", "enter")
 			g.check("10-finish", "Finish", "How a push travels")
 			// Deny nothing: untick both, apply; the tests run again.
 			g.press("p")
@@ -174,6 +177,20 @@ func TestGolden(t *testing.T) {
 			g.check("09-list-allowed", "List test", "v2")
 			g.press("enter")
 			g.check("10-finish-allowed", "Finish", "let the push through")
+			// The policy challenges: the list, challenge 1, a failed check,
+			// its why, the model answer, checked for real.
+			g.press("g")
+			g.check("challenges", "Finish", "Policy challenges", "Read-only team")
+			g.press("enter")
+			g.check("challenge-1", "Finish", "Challenge 1 · Read-only team", "AWS would accept it")
+			g.press("enter")
+			g.check("challenge-1-failed", "Finish", "7 of 8 requests", "push team-a/tools")
+			g.press("x")
+			g.check("challenge-1-why", "Finish", "Why: ecr:PutImage", "statement by statement")
+			g.press("esc", "s", "enter")
+			g.check("challenge-1-passed", "Finish", "8 of 8 requests as the goal wants, for real", "passed, live too")
+			g.press("esc", "esc")
+			g.check("10-finish-after-challenges", "Finish", "How a push travels")
 			g.press("?")
 			g.check("help", "Finish")
 			g.press("esc", "T")

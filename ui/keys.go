@@ -47,6 +47,18 @@ type KeyMap struct {
 	StartOver key.Binding
 	Cancel    key.Binding
 
+	// Why a request was refused, and the policy challenges.
+	Explain    key.Binding
+	Challenges key.Binding
+	Open       key.Binding
+	EditAnswer key.Binding
+	CheckNow   key.Binding
+	NextHint   key.Binding
+	Answer     key.Binding
+	Back       key.Binding
+	ScrollUp   key.Binding
+	ScrollDown key.Binding
+
 	// The policy editor.
 	Apply    key.Binding
 	JSON     key.Binding
@@ -96,6 +108,17 @@ func DefaultKeyMap() KeyMap {
 		Resume:    b("enter", "resume", "enter", "r"),
 		StartOver: b("n", "start over", "n"),
 		Cancel:    b("esc", "cancel", "esc"),
+
+		Explain:    b("x", "why refused?", "x"),
+		Challenges: b("g", "policy challenges", "g"),
+		Open:       b("enter", "open", "enter"),
+		EditAnswer: b("e", "edit the policy", "e"),
+		CheckNow:   b("ctrl+s", "check", "ctrl+s"),
+		NextHint:   b("h", "a hint", "h"),
+		Answer:     b("s", "show a model answer", "s"),
+		Back:       b("esc", "back", "esc"),
+		ScrollUp:   b("↑", "scroll up", "up"),
+		ScrollDown: b("↓", "scroll down", "down"),
 
 		Apply:    b("ctrl+s", "apply", "ctrl+s"),
 		JSON:     b("ctrl+o", "edit JSON", "ctrl+o"),
@@ -192,6 +215,17 @@ const (
 	actRunUp
 	actRunDown
 	actChooseRun
+	actExplain
+	actChallenges
+	actOpen
+	actEditAnswer
+	actCheckAnswer
+	actNextHint
+	actAnswer
+	actBack
+	actScrollUp
+	actScrollDown
+	actStopEditing
 	// actField hands the key to the focused field.
 	actField
 	// actShow is a binding only shown, never matched (Type).

@@ -18,14 +18,15 @@ import (
 type phase int
 
 const (
-	phaseDetect    phase = iota // looking for credentials
-	phaseNoAccount              // none found: offer the sandbox
-	phaseConnect                // building the lab
-	phaseChooseRun              // no state file, several runs found by their tags: which one
-	phaseResume                 // a saved run exists: resume, tear down or start over
-	phaseLab                    // walking the screens
-	phaseTeardown               // removing everything
-	phaseFatal                  // cannot go on; the message says why
+	phaseDetect     phase = iota // looking for credentials
+	phaseNoAccount               // none found: offer the sandbox
+	phaseConnect                 // building the lab
+	phaseChooseRun               // no state file, several runs found by their tags: which one
+	phaseResume                  // a saved run exists: resume, tear down or start over
+	phaseLab                     // walking the screens
+	phaseTeardown                // removing everything
+	phaseFatal                   // cannot go on; the message says why
+	phaseChallenges              // the policy challenges, after the lab
 )
 
 // overlay is a dialog drawn over the current screen.
@@ -36,6 +37,8 @@ const (
 	overlayConfirmTeardown
 	overlayConfirmQuit
 	overlayHelp
+	// overlayWhy explains a refusal (x).
+	overlayWhy
 )
 
 // screenState is what the root model knows about one screen.
@@ -118,6 +121,13 @@ type Model struct {
 	// which one to carry on with; runCursor the one pointed at.
 	runChoice *steps.RunChoiceError
 	runCursor int
+	// why is the explanation the x overlay shows (nil while it comes);
+	// whyErr why there is none; whyScroll the first line shown.
+	why       *steps.Explanation
+	whyErr    string
+	whyScroll int
+	// chal is the policy challenges (nil until they are opened).
+	chal *challenges
 
 	editor *policyEditor
 	picker *workspacePicker
@@ -263,6 +273,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = max(msg.Width, 1), max(msg.Height, 1)
 		m.layoutEditor()
+		m.layoutChallenge()
+		return m, nil
+	case progressMsg:
+		return m.gotProgress(msg)
+	case progressSavedMsg:
+		if msg.err != nil && m.chal != nil {
+			m.chal.note = "Your progress could not be saved: " + msg.err.Error()
+		}
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.c.Styles = NewStyles(msg.IsDark())
@@ -312,6 +330,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *Model) forwardToInput(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch {
+	case m.phase == phaseChallenges && m.chal != nil && m.chal.open >= 0 && m.chal.editing:
+		return m.challengeKey(msg)
 	case m.picker != nil:
 		// Form internals (next field, next group) can finish the picker too.
 		cmd, done := m.picker.Update(msg)

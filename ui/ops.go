@@ -30,6 +30,10 @@ const (
 	opTeardown
 	// opSkip records a skipped step.
 	opSkip
+	// opExplain explains a refusal (x).
+	opExplain
+	// opChallenge checks a challenge's answer for real.
+	opChallenge
 )
 
 func (k opKind) String() string {
@@ -48,6 +52,10 @@ func (k opKind) String() string {
 		return "teardown"
 	case opSkip:
 		return "skip"
+	case opExplain:
+		return "explain"
+	case opChallenge:
+		return "challenge"
 	}
 	return "none"
 }
@@ -72,7 +80,9 @@ type opResult struct {
 	check    *steps.CheckResult
 	teardown *steps.TeardownReport
 	// skipped is why the lab skipped the step ("" when it ran).
-	skipped string
+	skipped     string
+	explanation *steps.Explanation
+	live        *steps.LiveResult
 }
 
 // opDoneMsg ends the operation numbered seq; it is the only way one ends.
@@ -177,6 +187,11 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	err := msg.res.err
 	sc := &m.screens[op.screen]
 	switch op.kind {
+	case opExplain:
+		m.whyDone(msg.res.explanation, err)
+		return m, nil
+	case opChallenge:
+		return m, m.challengeChecked(msg.res.live, err)
 	case opTeardown:
 		rep := steps.TeardownReport{}
 		if msg.res.teardown != nil {

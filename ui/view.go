@@ -51,6 +51,8 @@ func (m *Model) render() string {
 		body = m.confirmQuitView(bodyH)
 	case overlayHelp:
 		body = m.helpView(bodyH)
+	case overlayWhy:
+		body = m.whyView(bodyH)
 	default:
 		body = m.bodyView(bodyH)
 	}
@@ -223,6 +225,10 @@ func (m *Model) bodyView(height int) string {
 		return m.resumeView()
 	case phaseTeardown:
 		return m.teardownView()
+	case phaseChallenges:
+		if m.chal != nil {
+			return m.challengesView(height)
+		}
 	}
 	// phaseLab
 	items := make([]StepItem, numScreens)
@@ -345,6 +351,8 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy && m.editor != nil:
 		return st.Action.Render(m.keysIn("{Confirm} moves to the next field; {Confirm} on the last one applies the policy."))
+	case sc.status == steps.StatusDone && m.cur == scrFinish && m.st.HasResources():
+		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, {Quit} to keep it running, {Challenges} for challenges."))
 	case sc.status == steps.StatusDone && m.cur == scrFinish:
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
 	case sc.status == steps.StatusDone || sc.status == steps.StatusSkipped || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:

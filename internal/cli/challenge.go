@@ -69,8 +69,7 @@ func openChallenges(f *labFlags) (*challengeSetup, error) {
 	}
 	st, _ := steps.NewStore(dir, mode).Load()
 	c := steps.NewChallengeContext(st)
-	up := st.Endpoints[steps.EndpointDKR] != nil && st.Endpoints[steps.EndpointAPI] != nil
-	return &challengeSetup{dir: dir, progress: p, ctx: c, labUp: up}, nil
+	return &challengeSetup{dir: dir, progress: p, ctx: c, labUp: st.LabUp()}, nil
 }
 
 func (s *challengeSetup) save() error {

@@ -50,7 +50,7 @@ func newExplainCmd() *cobra.Command {
 			if op != "" && !contains(steps.ChallengeOperationNames(), op) {
 				return exitCode(2, "unknown --op %q: choose one of %s", op, strings.Join(steps.ChallengeOperationNames(), ", "))
 			}
-			text, err := refusalText(cmd, args, file, op != "")
+			text, err := pastedRefusal(cmd, args, file, op != "")
 			if err != nil {
 				return err
 			}
@@ -115,10 +115,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// refusalText is the refusal to explain: the arguments (a sentence pasted
+// pastedRefusal is the refusal to explain: the arguments (a sentence pasted
 // without quotes arrives as many), --file, or standard input ("-", or no
 // argument while input is piped). Nothing is fine with --op.
-func refusalText(cmd *cobra.Command, args []string, file string, haveOp bool) (string, error) {
+func pastedRefusal(cmd *cobra.Command, args []string, file string, haveOp bool) (string, error) {
 	var b []byte
 	var err error
 	switch {

@@ -72,7 +72,7 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 			if t.Run != "" {
 				lf.run = t.Run // chosen in the wizard from the runs found by their tags
 			}
-			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true})
+			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true, elsewhere: true})
 			connMu.Lock()
 			lastConnErr = err
 			connMu.Unlock()

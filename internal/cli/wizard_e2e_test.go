@@ -225,3 +225,92 @@ func cpuTicks(pid int) (int64, error) {
 	}
 	return utime + stime, nil
 }
+
+// TestWizardPlaysChallengeOne plays policy challenge 1 in the built
+// binary, in a pseudo-terminal, with keys only, on the sandbox: the lab
+// walked with Enter, then g for the challenges, Enter on challenge 1, a
+// check of the starting policy (refused by simulation, on the request that
+// shows why), x for why, h for a hint, s for a model answer, and Enter to
+// check it: by simulation, then for real through the endpoints. The
+// progress is saved; the teardown leaves nothing.
+func TestWizardPlaysChallengeOne(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and walks the lab; skipped with -short")
+	}
+	t.Parallel()
+	bin := testtool.LabBinary(t)
+	home := t.TempDir()
+	env := []string{
+		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+	term, err := ptytest.Start(100, 30, env, bin, "--sandbox", "--sandbox-timing", "instant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	step := func(keys []string, want ...string) string {
+		t.Helper()
+		if err := term.Send(keys...); err != nil {
+			t.Fatal(err)
+		}
+		screen, err := term.WaitForText(20*time.Second, want...)
+		if err != nil {
+			t.Fatalf("after %q: %v\n%s", keys, err, screen)
+		}
+		return screen
+	}
+	enter := []string{ptytest.Enter}
+	if screen, err := term.WaitForText(10*time.Second, "1 · Preflight", "Press Enter"); err != nil {
+		t.Fatalf("first frame: %v\n%s", err, screen)
+	}
+	step(enter, "Credentials and region", "Press Enter to continue")
+	step(enter, "2 · Workspace")
+	step(enter, "3 · Security group", "Press Enter to create")
+	step(enter, "ECR_VPCE_SG", "created", "Press Enter to continue")
+	step(enter, "4 · Ingress rule")
+	step(enter, "ingress rule tcp/443", "created", "Press Enter to continue")
+	step(enter, "5 · Endpoint policy", "Deny (DenyPutImage)")
+	step([]string{ptytest.Tab}, "Actions to deny")
+	step(enter, "Attach the policy to")
+	step(enter, "6 · Endpoints", "Press Enter to create")
+	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
+	step(enter, "7 · Private DNS")
+	step(enter, "8 · Push test")
+	step(enter, "push denied")
+	step(enter, "9 · List test")
+	step(enter, "list-images allowed", "pull allowed")
+	step(enter, "10 · Finish", "g for challenges")
+
+	step([]string{"g"}, "Policy challenges", "Read-only team", "Press Enter to open")
+	step(enter, "Challenge 1 · Read-only team", "AWS would accept it", "Press e to edit")
+	step([]string{"e"}, "Editing: ctrl+s checks the answer")
+	step([]string{ptytest.Esc}, "Press e to edit the policy")
+	// The starting policy protects only team-a/alpine: the simulation
+	// finds the push to another team-a repository allowed.
+	step(enter, "7 of 8 requests as the goal wants, by simulation", "push team-a/tools", "wants it refused, got allowed")
+	step([]string{"x"}, "Why: ecr:PutImage", "statement by statement")
+	step([]string{ptytest.Esc}, "x to see why")
+	step([]string{"h"}, "Hint 1/3")
+	step([]string{"s"}, "A model answer")
+	screen := step(enter, "8 of 8 requests as the goal wants, for real", "passed, live too", "Passed.")
+	if strings.Contains(screen, "wants it") {
+		t.Errorf("a request went wrong:\n%s", screen)
+	}
+	step([]string{ptytest.Esc}, "✓ 1  Read-only team", "passed, live too")
+	step([]string{ptytest.Esc}, "10 · Finish")
+	step([]string{"T"}, "Tear down everything?")
+	step([]string{"y"}, "Nothing left")
+	if err := term.Send(ptytest.Enter); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Wait(10 * time.Second); err != nil {
+		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
+	}
+	// The progress is kept beside the lab's state.
+	b, err := os.ReadFile(filepath.Join(home, "state", "ecr-vpce-lab", "challenges.json"))
+	if err != nil || !strings.Contains(string(b), `"live": true`) {
+		t.Errorf("progress: %v\n%s", err, b)
+	}
+}

@@ -1,0 +1,563 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"ecr-vpce-lab/policy"
+	"ecr-vpce-lab/steps"
+)
+
+// The policy challenges, after the lab (g on the finish screen): a list,
+// then one challenge at a time: its goal, a JSON editor that lints as the
+// learner types beside a table of what the draft does to the lab's own
+// requests, and a check (Enter, or ctrl+s while editing) that simulates
+// the hidden requests and then, with the lab up, makes them for real.
+// Hints come one at a time (h); a model answer (s) once a check failed.
+// The root model owns this state; the views below only draw it.
+
+type challenges struct {
+	list     []steps.Challenge
+	progress *steps.ChallengeProgress
+	ctx      steps.ChallengeContext
+	labUp    bool
+	// sel is the list's cursor; open the challenge being worked on (-1:
+	// the list).
+	sel  int
+	open int
+	// The open challenge.
+	editor   textarea.Model
+	editing  bool
+	findings []policy.Finding
+	preview  []steps.ProbeResult
+	sim      *steps.SimulationResult
+	live     *steps.LiveResult
+	checkErr string
+	// modelShown: the editor holds the model answer.
+	modelShown bool
+	note       string
+}
+
+// current is the open challenge.
+func (c *challenges) current() steps.Challenge { return c.list[c.open] }
+
+// progressMsg brings the learner's progress, read from disk.
+type progressMsg struct {
+	p   *steps.ChallengeProgress
+	err error
+}
+
+// openChallenges enters the challenges: the list, with the progress read
+// in a command.
+func (m *Model) openChallenges() tea.Cmd {
+	m.phase = phaseChallenges
+	m.chal = &challenges{list: steps.Challenges(), open: -1, ctx: steps.NewChallengeContext(m.st), labUp: m.st.LabUp(),
+		progress: &steps.ChallengeProgress{}}
+	lab := m.lab
+	return func() tea.Msg {
+		p, err := lab.Progress()
+		return progressMsg{p: p, err: err}
+	}
+}
+
+func (m *Model) gotProgress(msg progressMsg) (tea.Model, tea.Cmd) {
+	if m.chal == nil {
+		return m, nil
+	}
+	if msg.err != nil {
+		m.chal.note = "Your progress could not be read (" + msg.err.Error() + "); it starts afresh and is saved again."
+		return m, nil
+	}
+	m.chal.progress = msg.p
+	return m, nil
+}
+
+// saveProgress writes the progress in a command; a failure is said on the
+// screen.
+func (m *Model) saveProgress() tea.Cmd {
+	lab, p := m.lab, m.chal.progress
+	return func() tea.Msg {
+		return progressSavedMsg{err: lab.SaveProgress(p)}
+	}
+}
+
+type progressSavedMsg struct{ err error }
+
+// openChallenge opens the selected challenge, with the learner's last draft
+// or the starter.
+func (m *Model) openChallenge() tea.Cmd {
+	c := m.chal
+	c.open = c.sel
+	ch := c.current()
+	text := ch.Starter(c.ctx)
+	if d := c.progress.Record(ch.ID).Draft; d != "" {
+		text = d
+	}
+	if doc, err := policy.Parse([]byte(text)); err == nil {
+		text = string(doc.Pretty())
+	}
+	c.editor = textarea.New()
+	c.editor.ShowLineNumbers = true
+	c.editor.Prompt = ""
+	c.editor.CharLimit = policy.MaxSize * 2
+	c.editor.SetValue(text)
+	c.editor.MoveToBegin()
+	c.sim, c.live, c.checkErr, c.modelShown, c.editing = nil, nil, "", false, false
+	m.relint()
+	m.layoutChallenge()
+	return nil
+}
+
+// layoutChallenge sizes the editor to what the rest of the screen leaves:
+// call it when the window, the hints or the last check change.
+func (m *Model) layoutChallenge() {
+	c := m.chal
+	if c == nil || c.open < 0 {
+		return
+	}
+	c.editor.SetWidth(max(30, min(110, m.c.Width-4)))
+	// The body is the window less the header, the help bar and a gap.
+	body := m.c.Height - 3
+	rest := lipgloss.Height(m.challengeTop(m.c.Width-4)) + lipgloss.Height(m.challengeBottom(m.c.Width-4))
+	c.editor.SetHeight(max(4, min(24, body-rest-1)))
+}
+
+// relint lints the draft and previews what it does, as the learner types.
+func (m *Model) relint() {
+	c := m.chal
+	ch := c.current()
+	src := []byte(c.editor.Value())
+	c.findings = policy.LintWith(src, policy.LintOptions{Account: c.ctx.Account, Region: c.ctx.Region, Type: ch.Target.PolicyType()})
+	c.preview = ch.Preview(c.ctx, src)
+}
+
+// checkAnswer checks the draft: by simulation at once, then for real when
+// that passes and the lab is up.
+func (m *Model) checkAnswer() tea.Cmd {
+	c := m.chal
+	ch := c.current()
+	src := []byte(c.editor.Value())
+	sim := ch.Simulate(c.ctx, src)
+	c.sim, c.live, c.checkErr = &sim, nil, ""
+	c.editing = false
+	c.editor.Blur()
+	m.layoutChallenge()
+	if !sim.Passed || !c.labUp {
+		c.progress.Checked(ch.ID, sim.Passed, false, string(src), time.Now())
+		return m.saveProgress()
+	}
+	doc, err := policy.Parse(src)
+	if err != nil {
+		return nil
+	}
+	return m.start(opChallenge, steps.StepPolicy, func(ctx context.Context, lab *steps.Lab) opResult {
+		lr, err := lab.CheckChallengeLive(ctx, ch, doc)
+		return opResult{err: err, live: &lr}
+	})
+}
+
+// challengeChecked receives the check for real.
+func (m *Model) challengeChecked(lr *steps.LiveResult, err error) tea.Cmd {
+	c := m.chal
+	if c == nil || c.open < 0 {
+		return nil
+	}
+	ch := c.current()
+	if err != nil {
+		c.checkErr = errText(err) + orEmpty(" → ", fixOf(err))
+		// The simulation's verdict stands.
+		c.progress.Checked(ch.ID, c.sim != nil && c.sim.Passed, false, c.editor.Value(), time.Now())
+		return m.saveProgress()
+	}
+	c.live = lr
+	c.progress.Checked(ch.ID, lr.Passed, lr.Passed, c.editor.Value(), time.Now())
+	m.layoutChallenge()
+	return m.saveProgress()
+}
+
+// failedRequest is the first request of the last check that went
+// otherwise than the goal wants, for x.
+func (c *challenges) failedRequest() (steps.ProbeResult, bool) {
+	if c.live != nil {
+		if f := c.live.Failed(); len(f) > 0 {
+			return f[0], true
+		}
+	}
+	if c.sim != nil {
+		if f := c.sim.Failed(); len(f) > 0 {
+			return f[0], true
+		}
+	}
+	return steps.ProbeResult{}, false
+}
+
+// whyRequest is the explanation of a challenge's failed request, from the
+// simulation's trace: the same overlay as x on the lab's screens.
+func (m *Model) whyRequest(r steps.ProbeResult) *steps.Explanation {
+	c := m.chal
+	ex := &steps.Explanation{Agrees: !r.Actual, Endpoint: r.Endpoint, Through: r.From == steps.Inside, Trace: r.Trace, EndpointPossible: true}
+	if r.Trace != nil {
+		req := r.Trace.Request
+		ex.Request = &req
+		if len(r.Trace.Edits) > 0 {
+			e := r.Trace.Edits[0]
+			ex.Edit = &e
+			if doc, err := policy.Parse([]byte(c.editor.Value())); err == nil {
+				ex.Diff = policy.Diff(doc, e.Policy)
+			}
+		}
+	}
+	ex.Refusal.Action = r.Action
+	ex.Cause = fmt.Sprintf("%s: the goal wants it %s (%s), your answer has it %s.", r.Label(), steps.Verdict(r.Allowed), r.Why, steps.Verdict(r.Actual))
+	if r.Message != "" {
+		ex.Cause += " AWS would say: " + r.Message
+	}
+	return ex
+}
+
+// showModel puts a model answer in the editor (after a failed check).
+func (m *Model) showModel() {
+	c := m.chal
+	ch := c.current()
+	text := ch.Model(c.ctx)
+	if doc, err := policy.Parse([]byte(text)); err == nil {
+		text = string(doc.Pretty())
+	}
+	c.editor.SetValue(text)
+	c.editor.MoveToBegin()
+	c.modelShown = true
+	m.relint()
+}
+
+// challengeKey hands a key to the editor while the learner edits.
+func (m *Model) challengeKey(msg tea.Msg) (tea.Model, tea.Cmd) {
+	c := m.chal
+	before := c.editor.Value()
+	var cmd tea.Cmd
+	c.editor, cmd = c.editor.Update(msg)
+	if c.editor.Value() != before {
+		c.modelShown = false
+		m.relint()
+	}
+	return m, cmd
+}
+
+// --- views ---
+
+func (m *Model) challengesView(height int) string {
+	c := m.chal
+	if c.open < 0 {
+		return m.challengeListView(height)
+	}
+	return m.challengeView(height)
+}
+
+func (m *Model) challengeListView(height int) string {
+	st := m.c.Styles
+	c := m.chal
+	w := m.c.Width - 4
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Policy challenges") + "\n")
+	b.WriteString(lipgloss.Wrap("The lab taught one policy. These ask for the ones real teams need. Each is checked against requests you do not see, "+
+		"by simulation and then for real through the endpoints.", w, " ") + "\n\n")
+	for i, ch := range c.list {
+		r := c.progress.Record(ch.ID)
+		mark, style := "·", st.Faint
+		switch {
+		case r.Live:
+			mark, style = "✓", st.OK
+		case r.Passed:
+			mark, style = "✓", st.Warn
+		case r.Attempts > 0:
+			mark, style = "…", st.Warn
+		}
+		line := fmt.Sprintf("%s %d  %-34s %s", style.Render(mark), ch.ID, ch.Title, st.Faint.Render(r.Status()))
+		if i == c.sel {
+			line = st.StepCurrent.Render("› ") + line
+		} else {
+			line = "  " + line
+		}
+		b.WriteString(truncate(line, w) + "\n")
+	}
+	if c.note != "" {
+		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "")) + "\n")
+	}
+	if !c.labUp {
+		b.WriteString("\n" + st.Faint.Render(wrapIndent("The lab's endpoints are not up, so answers are checked by simulation only.", w, "")) + "\n")
+	}
+	b.WriteString("\n" + st.Action.Render(m.keysIn("Press {Open} to open a challenge.")))
+	return "\n" + indent(clipLines(b.String(), height-1), 2)
+}
+
+func (m *Model) challengeView(height int) string {
+	w := m.c.Width - 4
+	out := m.challengeTop(w) + "\n" + m.chal.editor.View() + "\n" + m.challengeBottom(w)
+	return indent(clipLines(out, height), 2)
+}
+
+// challengeTop is the goal, where the answer goes and the hints shown.
+func (m *Model) challengeTop(w int) string {
+	st := m.c.Styles
+	c := m.chal
+	ch := c.current()
+	r := c.progress.Record(ch.ID)
+	var top strings.Builder
+	top.WriteString(st.Title.Render(fmt.Sprintf("Challenge %d · %s", ch.ID, ch.Title)) + "  " + st.Faint.Render(r.Status()) + "\n")
+	top.WriteString(st.Prose.Render(lipgloss.Wrap(ch.Goal, w, " ")) + "\n")
+	top.WriteString(st.Faint.Render(truncate("The answer is "+ch.Target.Label()+".", w)))
+	for i, h := range c.progress.Hints(ch) {
+		top.WriteString("\n" + st.Warn.Render(fmt.Sprintf("Hint %d/%d: ", i+1, len(ch.Hints))) + wrapIndent(h, w-10, "  "))
+	}
+	return top.String()
+}
+
+// challengeBottom is what is under the editor: the lint, the draft's
+// effect (beside the editor when wide), the last check, the keys.
+func (m *Model) challengeBottom(w int) string {
+	st := m.c.Styles
+	c := m.chal
+	var b strings.Builder
+	b.WriteString(m.lintLine(w))
+	b.WriteString("\n" + m.previewLine(w))
+	if c.modelShown {
+		b.WriteString("\n" + st.Faint.Render("A model answer: yours may differ and still pass."))
+	}
+	b.WriteString(m.checkView(w))
+	if a := m.challengeAction(); a != "" {
+		b.WriteString("\n" + a)
+	}
+	return b.String()
+}
+
+// previewLine is what the draft does to the lab's own requests now, as
+// the learner types.
+func (m *Model) previewLine(width int) string {
+	st := m.c.Styles
+	var parts []string
+	for _, p := range m.chal.preview {
+		label := p.Op
+		if p.From == steps.Outside {
+			label += " from outside"
+		}
+		if p.Actual {
+			parts = append(parts, label+" "+st.Allow.Render("✓"))
+		} else {
+			parts = append(parts, label+" "+st.Deny.Render("✗"))
+		}
+	}
+	if len(parts) == 0 {
+		return st.Faint.Render("Your draft: fix the JSON to see what it does.")
+	}
+	return truncate(st.Faint.Render("Your draft on team-a/alpine: ")+strings.Join(parts, st.Faint.Render(" · ")), width)
+}
+
+// lintLine says whether AWS would accept the draft.
+func (m *Model) lintLine(width int) string {
+	st := m.c.Styles
+	var errs []policy.Finding
+	for _, f := range m.chal.findings {
+		if f.Severity == policy.SeverityError {
+			errs = append(errs, f)
+		}
+	}
+	if len(errs) == 0 {
+		warn := ""
+		for _, f := range m.chal.findings {
+			warn = st.Warn.Render(fmt.Sprintf("  ! %d:%d %s", f.Line, f.Column, f.Message))
+			break
+		}
+		return truncate(st.OK.Render("✓ AWS would accept it")+warn, width)
+	}
+	f := errs[0]
+	return truncate(st.Error.Render(fmt.Sprintf("✗ %d:%d %s", f.Line, f.Column, f.Message))+st.Faint.Render(fmt.Sprintf("  (%d error(s))", len(errs))), width)
+}
+
+// checkView is the last check's outcome: each request that went wrong,
+// with what the goal wants and what AWS would say.
+func (m *Model) checkView(width int) string {
+	st := m.c.Styles
+	c := m.chal
+	var b strings.Builder
+	if m.busy() && m.op.kind == opChallenge {
+		return "\n" + st.Spinner.Render(m.frame()) + " " + st.Faint.Render("checking for real: the answer is on the endpoints, the requests go through them ["+wholeSeconds(m.now.Sub(m.op.started))+"]")
+	}
+	if c.sim == nil {
+		return ""
+	}
+	sim := c.sim
+	if len(sim.Findings) > 0 {
+		return "\n" + st.Error.Render("✗ AWS would not accept this policy: fix the errors first.")
+	}
+	reqs := sim.Requests
+	where := "by simulation"
+	if c.live != nil {
+		reqs, where = c.live.Requests, "for real"
+		if c.live.NotApplied != "" {
+			return "\n" + st.Error.Render("✗ AWS refused the answer itself: ") + wrapIndent(c.live.NotApplied, width-4, "  ")
+		}
+	}
+	ok := 0
+	made := 0
+	for _, r := range reqs {
+		if r.Skipped != "" {
+			continue
+		}
+		made++
+		if r.Match {
+			ok++
+		}
+	}
+	for _, r := range sim.Rules {
+		b.WriteString("\n" + st.Error.Render("✗ ") + truncate(r, width-2))
+	}
+	verdict := st.OK.Render(fmt.Sprintf("✓ %d of %d requests as the goal wants, %s", ok, made, where))
+	if ok < made {
+		verdict = st.Error.Render(fmt.Sprintf("✗ %d of %d requests as the goal wants, %s", ok, made, where))
+	}
+	b.WriteString("\n" + verdict)
+	shown := 0
+	for _, r := range reqs {
+		if r.Skipped != "" || r.Match {
+			continue
+		}
+		if shown == 2 {
+			b.WriteString("\n" + st.Faint.Render("  …"))
+			break
+		}
+		shown++
+		got := steps.Verdict(r.Actual)
+		if !r.Actual && r.Action != "" {
+			got += " at " + r.Action
+		}
+		b.WriteString("\n" + st.Error.Render("  ✗ ") + truncate(r.Label(), width-4))
+		b.WriteString("\n" + st.Faint.Render("    "+truncate(fmt.Sprintf("wants it %s, got %s · goal: %s", steps.Verdict(r.Allowed), got, r.Why), width-4)))
+	}
+	if c.checkErr != "" {
+		b.WriteString("\n" + st.Error.Render("✗ ") + wrapIndent("Not checked for real: "+c.checkErr, width-2, "  "))
+	}
+	if ok == made && len(sim.Rules) == 0 && (c.live != nil || !c.labUp) {
+		b.WriteString("\n" + st.OK.Render(lipgloss.Wrap("Passed. "+c.current().Lesson, width, " ")))
+	} else if ok == made && len(sim.Rules) == 0 && c.live == nil && c.checkErr == "" {
+		b.WriteString("\n" + st.Faint.Render("Passed by simulation."))
+	}
+	return b.String()
+}
+
+// challengeAction says what to press.
+func (m *Model) challengeAction() string {
+	st := m.c.Styles
+	c := m.chal
+	switch {
+	case m.busy():
+		return ""
+	case c.editing:
+		return st.Action.Render(m.keysIn("Editing: {CheckNow} checks the answer, {Back} stops editing."))
+	case c.sim != nil && !c.sim.Passed || c.live != nil && !c.live.Passed:
+		return st.Action.Render(m.keysIn("Press {EditAnswer} to edit, {Explain} to see why, {NextHint} for a hint, {Answer} for a model answer."))
+	}
+	return st.Action.Render(m.keysIn("Press {EditAnswer} to edit the policy, {Next} to check it."))
+}
+
+// challengeBindings are the keys of the challenges.
+func (m *Model) challengeBindings() []binding {
+	k := m.c.Keys
+	var out []binding
+	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
+	desc := func(b key.Binding, d string) key.Binding {
+		b.SetHelp(b.Help().Key, d)
+		return b
+	}
+	c := m.chal
+	if c.open < 0 {
+		add(k.Open, actOpen, groupStep)
+		if c.sel > 0 {
+			add(desc(k.StepUp, "previous"), actStepUp, groupStep)
+		}
+		if c.sel < len(c.list)-1 {
+			add(desc(k.StepDown, "next"), actStepDown, groupStep)
+		}
+		add(desc(k.Back, "back to the lab"), actBack, groupStep)
+		add(k.Help, actHelp, groupAnywhere)
+		add(k.Quit, actQuit, groupAnywhere)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+	if m.busy() {
+		add(k.Stop, actStop, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+	if c.editing {
+		add(k.CheckNow, actCheckAnswer, groupStep)
+		add(desc(k.Back, "stop editing"), actStopEditing, groupStep)
+		add(k.Type, actShow, groupField)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+	ch := c.current()
+	add(desc(k.Next, "check"), actCheckAnswer, groupStep)
+	add(k.EditAnswer, actEditAnswer, groupStep)
+	if _, ok := c.failedRequest(); ok {
+		add(desc(k.Explain, "why?"), actExplain, groupStep)
+	}
+	if len(c.progress.Hints(ch)) < len(ch.Hints) {
+		add(k.NextHint, actNextHint, groupStep)
+	}
+	if c.progress.ModelUnlocked(ch.ID) && !c.modelShown {
+		add(k.Answer, actAnswer, groupStep)
+	}
+	add(desc(k.Back, "back to the challenges"), actBack, groupStep)
+	add(k.Help, actHelp, groupAnywhere)
+	add(k.Quit, actQuit, groupAnywhere)
+	add(k.ForceQuit, actForceQuit, groupAnywhere)
+	return out
+}
+
+// doChallenge performs a challenge action.
+func (m *Model) doChallenge(act action) (tea.Model, tea.Cmd) {
+	c := m.chal
+	switch act {
+	case actOpen:
+		return m, m.openChallenge()
+	case actStepUp:
+		c.sel = max(0, c.sel-1)
+	case actStepDown:
+		c.sel = min(len(c.list)-1, c.sel+1)
+	case actBack:
+		if c.open >= 0 {
+			c.open = -1
+			return m, nil
+		}
+		m.phase = phaseLab
+		m.chal = nil
+	case actEditAnswer:
+		c.editing = true
+		m.layoutChallenge()
+		return m, c.editor.Focus()
+	case actStopEditing:
+		c.editing = false
+		c.editor.Blur()
+		m.layoutChallenge()
+	case actCheckAnswer:
+		return m, m.checkAnswer()
+	case actNextHint:
+		c.progress.NextHint(c.current())
+		m.layoutChallenge()
+		return m, m.saveProgress()
+	case actAnswer:
+		m.showModel()
+		m.layoutChallenge()
+	case actExplain:
+		if r, ok := c.failedRequest(); ok {
+			m.showWhy(m.whyRequest(r))
+		}
+	}
+	return m, nil
+}
