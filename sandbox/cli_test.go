@@ -244,7 +244,7 @@ func runLabWithCLI(t *testing.T, bin, awsPath string) {
 	home := t.TempDir()
 	s := serve(t, bin, "--state-dir", state, "--timing", "instant")
 	want := []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "ACCOUNT_ID", "ECR_REPO_A", "ECR_REGISTRY", "LAB_DNS_SERVER",
-		"LAB_PUBLIC_ENDPOINT_URL", "LAB_PUBLIC_REGISTRY", "LAB_OTHER_ACCESS_KEY_ID", "LAB_OTHER_SECRET_ACCESS_KEY",
+		"LAB_PUBLIC_ENDPOINT_URL", "LAB_PUBLIC_REGISTRY", "LAB_PUBLIC_ACCESS_KEY_ID", "LAB_PUBLIC_SECRET_ACCESS_KEY", "LAB_OTHER_ACCESS_KEY_ID", "LAB_OTHER_SECRET_ACCESS_KEY",
 		"C9_USER", "C9_PROJECT"} // what the default world, Cloud9, exports
 	if strings.Join(s.order, ",") != strings.Join(want, ",") {
 		t.Errorf("exports = %v, want %v", s.order, want)

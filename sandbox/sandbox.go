@@ -438,6 +438,10 @@ func (s *Sandbox) Env() []EnvVar {
 		// for requests from outside the VPC and from another account.
 		EnvVar{"LAB_PUBLIC_ENDPOINT_URL", s.publicAPIURL},
 		EnvVar{"LAB_PUBLIC_REGISTRY", s.publicRegAddr},
+		// The machine outside the VPC signs with the account's keys,
+		// whatever credentials the workspace's world hands out.
+		EnvVar{"LAB_PUBLIC_ACCESS_KEY_ID", c.AccessKeyID},
+		EnvVar{"LAB_PUBLIC_SECRET_ACCESS_KEY", c.SecretAccessKey},
 		EnvVar{"LAB_OTHER_ACCESS_KEY_ID", other.AccessKeyID},
 		EnvVar{"LAB_OTHER_SECRET_ACCESS_KEY", other.SecretAccessKey},
 	)

@@ -360,6 +360,10 @@ func printSimulationCheck(w io.Writer, ch steps.Challenge, sim steps.SimulationR
 
 // printRequests writes a check's requests: expected, actual, and why.
 func printRequests(w io.Writer, reqs []steps.ProbeResult) {
+	lw := 0
+	for _, r := range reqs {
+		lw = max(lw, len(r.Label()))
+	}
 	for _, r := range reqs {
 		mark, st := "✔", cliStyles.ok
 		switch {
@@ -368,7 +372,7 @@ func printRequests(w io.Writer, reqs []steps.ProbeResult) {
 		case !r.Match:
 			mark, st = "✘", cliStyles.err
 		}
-		line := fmt.Sprintf("%s %-60s expected %-7s", st.Render(mark), r.Label(), steps.Verdict(r.Allowed))
+		line := fmt.Sprintf("%s %-*s  expected %-7s", st.Render(mark), lw, r.Label(), steps.Verdict(r.Allowed))
 		if r.Skipped != "" {
 			lipgloss.Fprintln(w, line+cliStyles.faint.Render("  "+r.Skipped))
 			continue

@@ -44,7 +44,8 @@ func FromExports(env []sandbox.EnvVar) awsops.Options {
 
 // Elsewhere returns the awsops options for the sandbox's other vantage
 // points, from its exports: a machine outside the VPC (its requests take
-// the public path: LAB_PUBLIC_ENDPOINT_URL, LAB_PUBLIC_REGISTRY) and the
+// the public path: LAB_PUBLIC_ENDPOINT_URL, LAB_PUBLIC_REGISTRY, signed
+// with LAB_PUBLIC_ACCESS_KEY_ID and LAB_PUBLIC_SECRET_ACCESS_KEY) and the
 // partner account's CI role, signing with its own keys and addressing the
 // lab's registry (LAB_OTHER_ACCESS_KEY_ID, LAB_OTHER_SECRET_ACCESS_KEY,
 // ACCOUNT_ID). ok is false when the sandbox exports neither (one from
@@ -54,6 +55,7 @@ func Elsewhere(get func(name string) string) (public, other awsops.Options, ok b
 		return awsops.Options{}, awsops.Options{}, false
 	}
 	public = FromEnv(get)
+	public.Config = awsops.StaticConfig(get("AWS_REGION"), get("LAB_PUBLIC_ACCESS_KEY_ID"), get("LAB_PUBLIC_SECRET_ACCESS_KEY"))
 	public.BaseEndpoint, public.RegistryAddr = get("LAB_PUBLIC_ENDPOINT_URL"), get("LAB_PUBLIC_REGISTRY")
 	// Outside the VPC there is no metadata service and no VPC resolver.
 	public.IMDSEndpoint, public.IMDSDisabled, public.DNSServer = "", true, ""
