@@ -622,6 +622,9 @@ func (l *Lab) runProbe(ctx context.Context, p Probe) (ProbeResult, error) {
 	}
 	if out.Action != "" {
 		out.Endpoint = policy.EndpointOf(out.Action)
+	} else if steps, ok := operationSteps(p.Op); ok && len(steps) > 0 {
+		// Allowed: it went all the way, through its last action's endpoint.
+		out.Endpoint = steps[len(steps)-1].Endpoint
 	}
 	return out, nil
 }

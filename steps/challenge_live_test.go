@@ -81,6 +81,9 @@ func TestChallengesLive(t *testing.T) {
 					if r.Skipped != "" {
 						t.Errorf("%s was not made for real: %s", r.Label(), r.Skipped)
 					}
+					if r.Endpoint == "" && res.NotApplied == "" {
+						t.Errorf("%s does not say which endpoint it went through", r.Label())
+					}
 				}
 				if a.shows == "(not applied)" {
 					if res.Passed || res.NotApplied == "" {

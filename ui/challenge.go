@@ -222,6 +222,43 @@ func (m *Model) whyRequest(r steps.ProbeResult) *steps.Explanation {
 	return ex
 }
 
+// requestLines lists the last check's requests, each with its outcome and
+// the way it went (which endpoint, or the public path): what a passed
+// check teaches.
+func (m *Model) requestLines(width int) []string {
+	st := m.c.Styles
+	c := m.chal
+	reqs, where := c.sim.Requests, "by simulation"
+	if c.live != nil {
+		reqs, where = c.live.Requests, "for real"
+	}
+	out := []string{st.Title.Render(fmt.Sprintf("Challenge %d, request by request (%s)", c.current().ID, where)), ""}
+	for _, r := range reqs {
+		mark, ms := "✓", st.OK
+		switch {
+		case r.Skipped != "":
+			mark, ms = "–", st.Faint
+		case !r.Match:
+			mark, ms = "✗", st.Error
+		}
+		got := steps.Verdict(r.Actual)
+		if !r.Actual && r.Action != "" {
+			got += " at " + r.Action
+		}
+		via := "the public path"
+		if r.From == steps.Inside && r.Endpoint != "" {
+			via = "through " + string(r.Endpoint)
+		}
+		out = append(out, ms.Render(mark)+" "+truncate(r.Label(), width-2))
+		if r.Skipped != "" {
+			out = append(out, st.Faint.Render("    "+truncate(r.Skipped, width-4)))
+			continue
+		}
+		out = append(out, st.Faint.Render("    "+truncate(got+", "+via+" · "+r.Why, width-4)))
+	}
+	return out
+}
+
 // showModel puts a model answer in the editor (after a failed check).
 func (m *Model) showModel() {
 	c := m.chal
@@ -506,6 +543,8 @@ func (m *Model) challengeBindings() []binding {
 	add(k.EditAnswer, actEditAnswer, groupStep)
 	if _, ok := c.failedRequest(); ok {
 		add(desc(k.Explain, "why?"), actExplain, groupStep)
+	} else if c.sim != nil && len(c.sim.Findings) == 0 {
+		add(desc(k.Explain, "each request"), actExplain, groupStep)
 	}
 	if len(c.progress.Hints(ch)) < len(ch.Hints) {
 		add(k.NextHint, actNextHint, groupStep)
@@ -557,6 +596,8 @@ func (m *Model) doChallenge(act action) (tea.Model, tea.Cmd) {
 	case actExplain:
 		if r, ok := c.failedRequest(); ok {
 			m.showWhy(m.whyRequest(r))
+		} else if c.sim != nil {
+			m.showLines(m.requestLines(m.c.Width - 6))
 		}
 	}
 	return m, nil

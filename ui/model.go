@@ -126,6 +126,9 @@ type Model struct {
 	why       *steps.Explanation
 	whyErr    string
 	whyScroll int
+	// whyText, when set, is what the overlay shows instead (a check's
+	// requests, one by one).
+	whyText []string
 	// chal is the policy challenges (nil until they are opened).
 	chal *challenges
 

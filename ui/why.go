@@ -53,15 +53,21 @@ func (m *Model) whyInput() (steps.ExplainInput, bool) {
 // openWhy asks the engine to explain in (an operation: it reads the live
 // policies) and opens the overlay, which shows it once it comes.
 func (m *Model) openWhy(in steps.ExplainInput) tea.Cmd {
-	m.why, m.whyErr, m.whyScroll = nil, "", 0
+	m.why, m.whyErr, m.whyScroll, m.whyText = nil, "", 0, nil
 	m.overlay = overlayWhy
 	return m.start(opExplain, "", m.explainOp(in))
+}
+
+// showLines opens the overlay on lines made elsewhere (a check's requests).
+func (m *Model) showLines(lines []string) {
+	m.why, m.whyErr, m.whyScroll, m.whyText = nil, "", 0, lines
+	m.overlay = overlayWhy
 }
 
 // showWhy opens the overlay on an explanation at hand (a challenge's
 // failed request, traced by the simulation).
 func (m *Model) showWhy(ex *steps.Explanation) {
-	m.why, m.whyErr, m.whyScroll = ex, "", 0
+	m.why, m.whyErr, m.whyScroll, m.whyText = ex, "", 0, nil
 	m.overlay = overlayWhy
 }
 
@@ -198,6 +204,8 @@ func (m *Model) whyView(height int) string {
 	w := m.c.Width - 6
 	var lines []string
 	switch {
+	case m.whyText != nil:
+		lines = m.whyText
 	case m.whyErr != "":
 		lines = []string{st.Title.Render("Why?"), "", st.Error.Render("✗ ") + wrapIndent(m.whyErr, w-2, "  ")}
 	case m.why == nil:

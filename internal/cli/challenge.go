@@ -381,7 +381,14 @@ func printRequests(w io.Writer, reqs []steps.ProbeResult) {
 		if !r.Actual && r.Action != "" {
 			got += " at " + r.Action
 		}
-		lipgloss.Fprintln(w, line+" got "+st.Render(got))
+		via := ""
+		if r.Endpoint != "" {
+			via = cliStyles.faint.Render("  via " + string(r.Endpoint))
+			if r.From == steps.Outside {
+				via = cliStyles.faint.Render("  the public path")
+			}
+		}
+		lipgloss.Fprintln(w, line+" got "+st.Render(got)+via)
 		if r.Match {
 			continue
 		}
