@@ -660,6 +660,26 @@ type ProbeResult struct {
 	Skipped string `json:"skipped,omitempty"`
 }
 
+// Got is the outcome in words: "allowed", or "refused at ecr:PutImage".
+func (r ProbeResult) Got() string {
+	if !r.Actual && r.Action != "" {
+		return "refused at " + r.Action
+	}
+	return Verdict(r.Actual)
+}
+
+// Way says which way the request went: through which endpoint, or the
+// public path ("" when not known).
+func (r ProbeResult) Way() string {
+	switch {
+	case r.From == Outside:
+		return "the public path"
+	case r.Endpoint != "":
+		return "through " + string(r.Endpoint)
+	}
+	return ""
+}
+
 // Verdict is "allowed" or "refused".
 func Verdict(allowed bool) string {
 	if allowed {

@@ -241,20 +241,12 @@ func (m *Model) requestLines(width int) []string {
 		case !r.Match:
 			mark, ms = "✗", st.Error
 		}
-		got := steps.Verdict(r.Actual)
-		if !r.Actual && r.Action != "" {
-			got += " at " + r.Action
-		}
-		via := "the public path"
-		if r.From == steps.Inside && r.Endpoint != "" {
-			via = "through " + string(r.Endpoint)
-		}
 		out = append(out, ms.Render(mark)+" "+truncate(r.Label(), width-2))
 		if r.Skipped != "" {
 			out = append(out, st.Faint.Render("    "+truncate(r.Skipped, width-4)))
 			continue
 		}
-		out = append(out, st.Faint.Render("    "+truncate(got+", "+via+" · "+r.Why, width-4)))
+		out = append(out, st.Faint.Render("    "+truncate(r.Got()+", "+r.Way()+" · "+r.Why, width-4)))
 	}
 	return out
 }
@@ -469,12 +461,8 @@ func (m *Model) checkView(width int) string {
 			break
 		}
 		shown++
-		got := steps.Verdict(r.Actual)
-		if !r.Actual && r.Action != "" {
-			got += " at " + r.Action
-		}
 		b.WriteString("\n" + st.Error.Render("  ✗ ") + truncate(r.Label(), width-4))
-		b.WriteString("\n" + st.Faint.Render("    "+truncate(fmt.Sprintf("wants it %s, got %s · goal: %s", steps.Verdict(r.Allowed), got, r.Why), width-4)))
+		b.WriteString("\n" + st.Faint.Render("    "+truncate(fmt.Sprintf("wants it %s, got %s · goal: %s", steps.Verdict(r.Allowed), r.Got(), r.Why), width-4)))
 	}
 	if c.checkErr != "" {
 		b.WriteString("\n" + st.Error.Render("✗ ") + wrapIndent("Not checked for real: "+c.checkErr, width-2, "  "))

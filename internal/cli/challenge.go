@@ -377,16 +377,10 @@ func printRequests(w io.Writer, reqs []steps.ProbeResult) {
 			lipgloss.Fprintln(w, line+cliStyles.faint.Render("  "+r.Skipped))
 			continue
 		}
-		got := steps.Verdict(r.Actual)
-		if !r.Actual && r.Action != "" {
-			got += " at " + r.Action
-		}
+		got := r.Got()
 		via := ""
-		if r.Endpoint != "" {
-			via = cliStyles.faint.Render("  via " + string(r.Endpoint))
-			if r.From == steps.Outside {
-				via = cliStyles.faint.Render("  the public path")
-			}
+		if way := r.Way(); way != "" {
+			via = cliStyles.faint.Render("  " + way)
 		}
 		lipgloss.Fprintln(w, line+" got "+st.Render(got)+via)
 		if r.Match {

@@ -34,31 +34,8 @@ func TestWizardEndToEnd(t *testing.T) {
 		t.Skip("builds the binary and walks the lab; skipped with -short")
 	}
 	t.Parallel()
-	bin := testtool.LabBinary(t)
-	home := t.TempDir()
-	env := []string{
-		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
-		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
-	term, err := ptytest.Start(100, 30, env, bin, "--sandbox", "--sandbox-timing", "instant")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer term.Close()
-
+	term, step, home := wizardTerm(t)
 	start := time.Now()
-	step := func(keys []string, want ...string) string {
-		t.Helper()
-		if err := term.Send(keys...); err != nil {
-			t.Fatal(err)
-		}
-		screen, err := term.WaitForText(20*time.Second, want...)
-		if err != nil {
-			t.Fatalf("after %q: %v\n%s", keys, err, screen)
-		}
-		return screen
-	}
 	enter := []string{ptytest.Enter}
 	// The deadline is a loaded machine's; the time is logged.
 	if screen, err := term.WaitForText(30*time.Second, "1 · Preflight", "Press Enter"); err != nil {
@@ -162,6 +139,38 @@ func TestWizardEndToEnd(t *testing.T) {
 	}
 }
 
+// wizardTerm starts the built binary's wizard in a 100×30 pseudo-terminal
+// on an instant sandbox, in a home of its own, and returns it with step:
+// send keys, then wait until the screen shows every one of want. The
+// terminal closes when the test ends.
+func wizardTerm(t *testing.T) (*ptytest.Term, func(keys []string, want ...string) string, string) {
+	t.Helper()
+	bin := testtool.LabBinary(t)
+	home := t.TempDir()
+	env := []string{
+		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+	term, err := ptytest.Start(100, 30, env, bin, "--sandbox", "--sandbox-timing", "instant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(term.Close)
+	step := func(keys []string, want ...string) string {
+		t.Helper()
+		if err := term.Send(keys...); err != nil {
+			t.Fatal(err)
+		}
+		screen, err := term.WaitForText(20*time.Second, want...)
+		if err != nil {
+			t.Fatalf("after %q: %v\n%s", keys, err, screen)
+		}
+		return screen
+	}
+	return term, step, home
+}
+
 // idleCPU measures the CPU time the wizard uses while it waits for a key,
 // from /proc, over a few seconds: an idle wizard must not tick.
 func idleCPU(t *testing.T, term *ptytest.Term, where string) {
@@ -238,29 +247,7 @@ func TestWizardPlaysChallengeOne(t *testing.T) {
 		t.Skip("builds the binary and walks the lab; skipped with -short")
 	}
 	t.Parallel()
-	bin := testtool.LabBinary(t)
-	home := t.TempDir()
-	env := []string{
-		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
-		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
-	term, err := ptytest.Start(100, 30, env, bin, "--sandbox", "--sandbox-timing", "instant")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer term.Close()
-	step := func(keys []string, want ...string) string {
-		t.Helper()
-		if err := term.Send(keys...); err != nil {
-			t.Fatal(err)
-		}
-		screen, err := term.WaitForText(20*time.Second, want...)
-		if err != nil {
-			t.Fatalf("after %q: %v\n%s", keys, err, screen)
-		}
-		return screen
-	}
+	term, step, home := wizardTerm(t)
 	enter := []string{ptytest.Enter}
 	if screen, err := term.WaitForText(10*time.Second, "1 · Preflight", "Press Enter"); err != nil {
 		t.Fatalf("first frame: %v\n%s", err, screen)
