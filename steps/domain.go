@@ -25,6 +25,8 @@ type (
 	EnvKind = awsops.EnvKind
 	// LocalImage is the copy of the image the push test pushes.
 	LocalImage = awsops.LocalImage
+	// Outcome is whether AWS let a request through, in its own words.
+	Outcome = awsops.Outcome
 )
 
 // ShellQuote quotes s for a POSIX shell when it needs it, as Command.String

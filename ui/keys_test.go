@@ -47,6 +47,47 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			append([]string{h(k.Next, "continue"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s"}},
 		{"push, refused", func(f *fuzzer) { f.withPolicy(); f.done(scrPush); f.m.goTo(scrPush) },
 			append([]string{h(k.Next, "continue"), h(k.Policy), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s", "f"}},
+		{"push, refused with AWS's words: x explains it", func(f *fuzzer) {
+			f.withPolicy()
+			f.done(scrPush)
+			f.m.tests[steps.PushTest] = steps.TestResult{Name: steps.PushTest, Outcome: steps.Outcome{Code: "DENIED",
+				Message: "User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: ecr:PutImage on resource: arn:aws:ecr:us-west-2:123456789012:repository/team-a/alpine with an explicit deny in a VPC endpoint policy"}}
+			f.m.goTo(scrPush)
+		},
+			append([]string{h(k.Next, "continue"), h(k.Explain), h(k.Policy), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), nil},
+		{"a step failed with a refusal: x explains it", func(f *fuzzer) {
+			f.done(scrPreflight, scrWorkspace)
+			f.m.goTo(scrSecurityGroup)
+			f.m.screens[scrSecurityGroup].status = steps.StatusFailed
+			f.m.screens[scrSecurityGroup].err = "create the security group: UnauthorizedOperation: You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: ec2:CreateSecurityGroup on resource: arn:aws:ec2:us-west-2:123456789012:security-group/* because no identity-based policy allows the ec2:CreateSecurityGroup action"
+		},
+			append([]string{h(k.Next, "try again"), h(k.Explain), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp)}, panes...), nil},
+		{"a step failed, no refusal: no x", func(f *fuzzer) {
+			f.done(scrPreflight, scrWorkspace)
+			f.m.goTo(scrSecurityGroup)
+			f.m.screens[scrSecurityGroup].status = steps.StatusFailed
+			f.m.screens[scrSecurityGroup].err = "create the security group: dial tcp: connection refused"
+		},
+			append([]string{h(k.Next, "try again"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp)}, panes...), []string{"x", "g"}},
+		{"challenges, the list", func(f *fuzzer) { f.m.goTo(scrFinish); f.run(f.m.openChallenges()); f.settle() },
+			[]string{h(k.Open), h(k.StepDown, "next"), h(k.Back, "back to the lab"), h(k.Help), h(k.Quit)}, []string{"x", "s", "e", "h"}},
+		{"a challenge, before any check", func(f *fuzzer) { f.m.goTo(scrFinish); f.run(f.m.openChallenges()); f.settle(); f.press("enter") },
+			[]string{h(k.Next, "check"), h(k.EditAnswer), h(k.NextHint), h(k.Back, "back to the challenges"), h(k.Help), h(k.Quit)}, []string{"x", "s"}},
+		{"a challenge, after a failed check", func(f *fuzzer) {
+			f.m.goTo(scrFinish)
+			f.run(f.m.openChallenges())
+			f.settle()
+			f.press("enter", "enter")
+			f.settle()
+		},
+			[]string{h(k.Next, "check"), h(k.EditAnswer), h(k.Explain, "why?"), h(k.NextHint), h(k.Answer), h(k.Back, "back to the challenges"), h(k.Help), h(k.Quit)}, nil},
+		{"a challenge, editing", func(f *fuzzer) {
+			f.m.goTo(scrFinish)
+			f.run(f.m.openChallenges())
+			f.settle()
+			f.press("enter", "e")
+		},
+			[]string{h(k.CheckNow), h(k.Back, "stop editing"), h(k.Type), h(k.ForceQuit)}, nil},
 		{"finish", func(f *fuzzer) { f.withPolicy(); f.m.goTo(scrFinish) },
 			append([]string{h(k.Policy), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp)}, panes...), []string{"enter", "down"}},
 		{"policy, typing the repository", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle() },
