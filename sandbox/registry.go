@@ -244,6 +244,11 @@ func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		fail(e)
 		return
 	}
+	if caller.other {
+		// The call is the partner's: the log names the key its token
+		// came from, as the API's calls name theirs.
+		call.accessKey = s.OtherCredentials().AccessKeyID
+	}
 
 	if e := s.faults.registryFault(r.Context()); e != nil {
 		fail(e)
