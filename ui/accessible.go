@@ -134,6 +134,8 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		} else {
 			say(fmt.Sprintf("So far $%.2f, as AWS bills every started hour in full; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
 		}
+		say("While they exist, the policy challenges can be checked for real: 'ecr-vpce-lab challenge list" + sandboxFlag(sandbox) +
+			"' states their goals and 'challenge check' checks an answer once this session has ended; 'ecr-vpce-lab explain" + sandboxFlag(sandbox) + "' says why a request was refused.")
 	}
 	if a.choose(askTeardown) == answerYes {
 		var opts steps.TeardownOptions
