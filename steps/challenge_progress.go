@@ -95,6 +95,30 @@ func (p *ChallengeProgress) Checked(id int, passed, live bool, draft string, now
 	r.Failed = true
 }
 
+// Clone is a copy that shares nothing with p: what a save writes while
+// the learner goes on.
+func (p *ChallengeProgress) Clone() *ChallengeProgress {
+	out := &ChallengeProgress{Version: p.Version, Challenges: make(map[int]*ChallengeRecord, len(p.Challenges))}
+	for id, r := range p.Challenges {
+		if r != nil {
+			c := *r
+			out.Challenges[id] = &c
+		}
+	}
+	return out
+}
+
+// SetDraft keeps the learner's draft of a challenge that was not checked
+// (the editor closed, the challenge left), and reports whether it changed.
+func (p *ChallengeProgress) SetDraft(id int, draft string) bool {
+	r := p.Record(id)
+	if r.Draft == draft {
+		return false
+	}
+	r.Draft = draft
+	return true
+}
+
 // ModelUnlocked reports whether the model answer may be shown: after a
 // failed check, or once passed.
 func (p *ChallengeProgress) ModelUnlocked(id int) bool {
@@ -135,8 +159,15 @@ func SaveProgress(dir string, p *ChallengeProgress) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// Only the challenges the learner touched: Record makes empty ones.
+	out := ChallengeProgress{Version: progressVersion, Challenges: map[int]*ChallengeRecord{}}
+	for id, r := range p.Challenges {
+		if r != nil && *r != (ChallengeRecord{}) {
+			out.Challenges[id] = r
+		}
+	}
 	p.Version = progressVersion
-	b, err := json.MarshalIndent(p, "", "  ")
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}

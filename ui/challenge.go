@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -42,7 +43,12 @@ type challenges struct {
 	checkErr string
 	// modelShown: the editor holds the model answer.
 	modelShown bool
-	note       string
+	// loaded is the editor's text as last opened or saved.
+	loaded string
+	note   string
+	// saves counts the saves started; saver writes them in order.
+	saves int
+	saver *progressSaver
 }
 
 // current is the open challenge.
@@ -59,7 +65,7 @@ type progressMsg struct {
 func (m *Model) openChallenges() tea.Cmd {
 	m.phase = phaseChallenges
 	m.chal = &challenges{list: steps.Challenges(), open: -1, ctx: steps.NewChallengeContext(m.st), labUp: m.st.LabUp(),
-		progress: &steps.ChallengeProgress{}}
+		progress: &steps.ChallengeProgress{}, saver: &progressSaver{}}
 	lab := m.lab
 	return func() tea.Msg {
 		p, err := lab.Progress()
@@ -82,10 +88,27 @@ func (m *Model) gotProgress(msg progressMsg) (tea.Model, tea.Cmd) {
 // saveProgress writes the progress in a command; a failure is said on the
 // screen.
 func (m *Model) saveProgress() tea.Cmd {
-	lab, p := m.lab, m.chal.progress
+	// A copy: the learner goes on while it is written. Saves run as
+	// commands, side by side: one that started later never loses to an
+	// older one.
+	c := m.chal
+	c.saves++
+	lab, p, seq, sv := m.lab, c.progress.Clone(), c.saves, c.saver
 	return func() tea.Msg {
+		sv.mu.Lock()
+		defer sv.mu.Unlock()
+		if seq < sv.written {
+			return progressSavedMsg{}
+		}
+		sv.written = seq
 		return progressSavedMsg{err: lab.SaveProgress(p)}
 	}
+}
+
+// progressSaver orders the saves of the progress.
+type progressSaver struct {
+	mu      sync.Mutex
+	written int
 }
 
 type progressSavedMsg struct{ err error }
@@ -109,6 +132,7 @@ func (m *Model) openChallenge() tea.Cmd {
 	c.editor.CharLimit = policy.MaxSize * 2
 	c.editor.SetValue(text)
 	c.editor.MoveToBegin()
+	c.loaded = c.editor.Value()
 	c.sim, c.live, c.checkErr, c.modelShown, c.editing = nil, nil, "", false, false
 	m.relint()
 	m.layoutChallenge()
@@ -265,6 +289,19 @@ func (m *Model) showModel() {
 	m.relint()
 }
 
+// keepDraft saves the draft of the open challenge when it changed since
+// it was last saved, so a learner who leaves without checking finds it
+// again (a model answer shown is not the learner's draft).
+func (m *Model) keepDraft() tea.Cmd {
+	c := m.chal
+	text := c.editor.Value()
+	if c.modelShown || text == c.loaded || !c.progress.SetDraft(c.current().ID, text) {
+		return nil
+	}
+	c.loaded = text
+	return m.saveProgress()
+}
+
 // challengeKey hands a key to the editor while the learner edits.
 func (m *Model) challengeKey(msg tea.Msg) (tea.Model, tea.Cmd) {
 	c := m.chal
@@ -359,6 +396,9 @@ func (m *Model) challengeBottom(w int) string {
 		b.WriteString("\n" + st.Faint.Render("A model answer: yours may differ and still pass."))
 	}
 	b.WriteString(m.checkView(w))
+	if c.note != "" {
+		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "  ")))
+	}
 	if a := m.challengeAction(); a != "" {
 		b.WriteString("\n" + a)
 	}
@@ -484,6 +524,8 @@ func (m *Model) challengeAction() string {
 		return ""
 	case c.editing:
 		return st.Action.Render(m.keysIn("Editing: {CheckNow} checks the answer, {Back} stops editing."))
+	case (c.sim != nil && !c.sim.Passed || c.live != nil && !c.live.Passed) && c.modelShown:
+		return st.Action.Render(m.keysIn("Press {Next} to check the model answer, {EditAnswer} to edit it, {Explain} to see why yours failed."))
 	case c.sim != nil && !c.sim.Passed || c.live != nil && !c.live.Passed:
 		return st.Action.Render(m.keysIn("Press {EditAnswer} to edit, {Explain} to see why, {NextHint} for a hint, {Answer} for a model answer."))
 	}
@@ -559,8 +601,9 @@ func (m *Model) doChallenge(act action) (tea.Model, tea.Cmd) {
 		c.sel = min(len(c.list)-1, c.sel+1)
 	case actBack:
 		if c.open >= 0 {
+			save := m.keepDraft()
 			c.open = -1
-			return m, nil
+			return m, save
 		}
 		m.phase = phaseLab
 		m.chal = nil
@@ -572,6 +615,7 @@ func (m *Model) doChallenge(act action) (tea.Model, tea.Cmd) {
 		c.editing = false
 		c.editor.Blur()
 		m.layoutChallenge()
+		return m, m.keepDraft()
 	case actCheckAnswer:
 		return m, m.checkAnswer()
 	case actNextHint:

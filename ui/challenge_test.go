@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/steps"
+)
+
+// TestChallengeDraftKeptWithoutACheck: a learner who edits an answer and
+// leaves without checking it finds the draft again, in this wizard and
+// in the next; opening and leaving a challenge without typing saves
+// nothing, and a model answer shown is not taken for the learner's draft.
+func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	d.exec(m.openChallenges())
+	d.settle()
+	progress := filepath.Join(os.Getenv("HOME"), "state", "challenges.json")
+	// Open and leave challenge 2 untouched: nothing to save.
+	d.key("down")
+	d.key("enter")
+	d.key("esc")
+	d.settle()
+	if b, err := os.ReadFile(progress); err == nil {
+		t.Fatalf("an untouched challenge saved a draft:\n%s", b)
+	}
+	// Challenge 1: type into the editor (a stray character: the draft
+	// need not even parse), stop editing, leave.
+	d.key("up")
+	d.key("enter")
+	d.key("e")
+	d.key("down")
+	d.key("x")
+	typed := m.chal.editor.Value()
+	if typed == m.chal.loaded {
+		t.Fatalf("typing changed nothing:\n%s", typed)
+	}
+	d.key("esc") // stop editing
+	d.key("esc") // back to the list
+	d.settle()
+	d.until("the draft saved", 10*time.Second, func(*Model) bool {
+		b, err := os.ReadFile(progress)
+		return err == nil && strings.Contains(string(b), "draft")
+	})
+	p, err := steps.LoadProgress(filepath.Join(os.Getenv("HOME"), "state"))
+	if err != nil || p.Record(1).Draft != typed {
+		t.Fatalf("the draft on disk: %v %q", err, p.Record(1).Draft)
+	}
+	if r := p.Record(1); r.Attempts != 0 || r.Failed || r.Passed {
+		t.Errorf("a kept draft is not a check: %+v", r)
+	}
+	if _, ok := p.Challenges[2]; ok {
+		t.Errorf("challenge 2, never touched, is in the file")
+	}
+	// In again: the draft, not the starter.
+	d.key("enter")
+	if got := m.chal.editor.Value(); got != typed {
+		t.Errorf("reopened, the editor holds %q, not the draft", got)
+	}
+	// A model answer shown (after a failed check) and left is not the
+	// learner's draft.
+	d.key("enter")
+	d.settle()
+	if m.chal.sim == nil || m.chal.sim.Passed {
+		t.Fatalf("the draft should fail its check:\n%s", d.screen())
+	}
+	d.key("s")
+	ch, _ := steps.ChallengeByID(1)
+	if !strings.Contains(m.chal.editor.Value(), "TeamAIsReadOnly") {
+		t.Fatalf("s did not show the model answer:\n%s", d.screen())
+	}
+	d.key("esc")
+	d.settle()
+	p, _ = steps.LoadProgress(filepath.Join(os.Getenv("HOME"), "state"))
+	if got := p.Record(1).Draft; got == ch.Model(m.chal.ctx) || strings.Contains(got, "TeamAIsReadOnly") {
+		t.Errorf("the model answer was saved as the learner's draft")
+	}
+	// A wizard started afresh finds the draft.
+	m.Close()
+	m2 := New(context.Background(), opts)
+	d2 := newDriver(t, m2, 120, 40)
+	d2.settle()
+	d2.exec(m2.openChallenges())
+	d2.settle()
+	d2.key("enter")
+	if got := m2.chal.editor.Value(); got != typed {
+		t.Errorf("in a new wizard, the editor holds %q, not the draft", got)
+	}
+}
