@@ -145,8 +145,16 @@ func TestWizardEndToEnd(t *testing.T) {
 // terminal closes when the test ends.
 func wizardTerm(t *testing.T) (*ptytest.Term, func(keys []string, want ...string) string, string) {
 	t.Helper()
-	bin := testtool.LabBinary(t)
 	home := t.TempDir()
+	term, step := wizardTermIn(t, home)
+	return term, step, home
+}
+
+// wizardTermIn is wizardTerm in the home given: a second run of the
+// wizard finds the first one's lab and progress there.
+func wizardTermIn(t *testing.T, home string) (*ptytest.Term, func(keys []string, want ...string) string) {
+	t.Helper()
+	bin := testtool.LabBinary(t)
 	env := []string{
 		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
 		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
@@ -168,7 +176,7 @@ func wizardTerm(t *testing.T) (*ptytest.Term, func(keys []string, want ...string
 		}
 		return screen
 	}
-	return term, step, home
+	return term, step
 }
 
 // idleCPU measures the CPU time the wizard uses while it waits for a key,
@@ -236,18 +244,23 @@ func cpuTicks(pid int) (int64, error) {
 }
 
 // TestWizardPlaysChallengeOne plays policy challenge 1 in the built
-// binary, in a pseudo-terminal, with keys only, on the sandbox: the lab
-// walked with Enter, then g for the challenges, Enter on challenge 1, a
-// check of the starting policy (refused by simulation, on the request that
-// shows why), x for why, h for a hint, s for a model answer, and Enter to
-// check it: by simulation, then for real through the endpoints. The
-// progress is saved; the teardown leaves nothing.
+// binary, in a pseudo-terminal, with keys only, on the sandbox, as a
+// learner would: the lab walked, g for the challenges, the arrows through
+// the list, two hints one at a time, a check of the starting policy
+// (refused by simulation, on the request that shows why), x for why, s for
+// a model answer (offered only once a check failed), then the learner's
+// own fix typed into the editor (arrows, End, Backspace, a character) and
+// checked with ctrl+s: by simulation, then for real through the
+// endpoints. Then the wizard quits with the lab up; started again, it
+// resumes at the finish, and the challenges show the progress, the hints
+// and the draft kept. The teardown leaves nothing.
 func TestWizardPlaysChallengeOne(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and walks the lab; skipped with -short")
 	}
 	t.Parallel()
-	term, step, home := wizardTerm(t)
+	home := t.TempDir()
+	term, step := wizardTermIn(t, home)
 	enter := []string{ptytest.Enter}
 	if screen, err := term.WaitForText(10*time.Second, "1 · Preflight", "Press Enter"); err != nil {
 		t.Fatalf("first frame: %v\n%s", err, screen)
@@ -265,27 +278,83 @@ func TestWizardPlaysChallengeOne(t *testing.T) {
 	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
 	step(enter, "7 · Private DNS")
 	step(enter, "8 · Push test")
-	step(enter, "push denied")
+	step(enter, "push denied", "enter continue")
 	step(enter, "9 · List test")
-	step(enter, "list-images allowed", "pull allowed")
+	step(enter, "list-images allowed", "pull allowed", "p change policy")
 	step(enter, "10 · Finish", "g for challenges")
 
-	step([]string{"g"}, "Policy challenges", "Read-only team", "Press Enter to open")
-	step(enter, "Challenge 1 · Read-only team", "AWS would accept it", "Press e to edit")
-	step([]string{"e"}, "Editing: ctrl+s checks the answer")
-	step([]string{ptytest.Esc}, "Press e to edit the policy")
+	// The list, walked with the arrows.
+	step([]string{"g"}, "Policy challenges", "› · 1  Read-only team", "Press Enter to open")
+	step([]string{ptytest.Down}, "› · 2  Only our account")
+	step([]string{ptytest.Down}, "› · 3  Only our repositories")
+	step([]string{ptytest.Up, ptytest.Up}, "› · 1  Read-only team")
+	screen := step(enter, "Challenge 1 · Read-only team", "AWS would accept it", "Press e to edit")
+	// No model answer before a check has failed.
+	if strings.Contains(screen, "model answer") {
+		t.Errorf("a model answer is offered before any check:\n%s", screen)
+	}
+	// Hints, one at a time.
+	screen = step([]string{"h"}, "Hint 1/3")
+	if strings.Contains(screen, "Hint 2/3") {
+		t.Errorf("h showed more than one hint:\n%s", screen)
+	}
+	step([]string{"h"}, "Hint 1/3", "Hint 2/3")
 	// The starting policy protects only team-a/alpine: the simulation
 	// finds the push to another team-a repository allowed.
-	step(enter, "7 of 8 requests as the goal wants, by simulation", "push team-a/tools", "wants it refused, got allowed")
+	step(enter, "7 of 8 requests as the goal wants, by simulation", "push team-a/tools", "wants it refused, got allowed", "s for a model answer")
 	step([]string{"x"}, "Why: ecr:PutImage", "statement by statement")
 	step([]string{ptytest.Esc}, "x to see why")
-	step([]string{"h"}, "Hint 1/3")
-	step([]string{"s"}, "A model answer")
-	screen := step(enter, "8 of 8 requests as the goal wants, for real", "passed, live too", "Passed.")
-	if strings.Contains(screen, "wants it") {
-		t.Errorf("a request went wrong:\n%s", screen)
+	step([]string{"s"}, "A model answer: yours may differ and still pass")
+	// Not taken: back to the list and in again, the learner's own draft
+	// comes back, and the learner fixes it by hand: the Deny's Resource
+	// (line 16) from team-a/alpine to team-a/*.
+	step([]string{ptytest.Esc}, "… 1  Read-only team", "tried")
+	step(enter, "Challenge 1 · Read-only team", "Press e to edit")
+	step([]string{"e"}, "Editing: ctrl+s checks the answer")
+	var downs []string
+	for range 15 {
+		downs = append(downs, ptytest.Down)
 	}
+	keys := append(append([]string{}, downs...), ptytest.End, ptytest.Left)
+	for range len("alpine") {
+		keys = append(keys, ptytest.Backspace)
+	}
+	step(append(keys, "*"), `repository/team-a/*"`)
+	screen = step([]string{ptytest.CtrlS}, "8 of 8 requests as the goal wants, for real", "Passed.")
+	if strings.Contains(screen, "wants it") || strings.Contains(screen, "A model answer") {
+		t.Errorf("the learner's own answer did not pass on its own:\n%s", screen)
+	}
+	step([]string{"x"}, "request by request (for real)", "through ecr.dkr", "through ecr.api")
+	step([]string{ptytest.Esc}, "Press e to edit")
 	step([]string{ptytest.Esc}, "✓ 1  Read-only team", "passed, live too")
+
+	// Quit with the lab up; the progress is on disk.
+	step([]string{"q"}, "Quit the lab?")
+	if err := term.Send("y"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Wait(10 * time.Second); err != nil {
+		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
+	}
+	b, err := os.ReadFile(filepath.Join(home, "state", "ecr-vpce-lab", "challenges.json"))
+	if err != nil || !strings.Contains(string(b), `"live": true`) || !strings.Contains(string(b), `"hints": 2`) {
+		t.Errorf("progress: %v\n%s", err, b)
+	}
+
+	// Started again: it resumes where the learner was, and the challenges
+	// are where the learner left them.
+	term, step = wizardTermIn(t, home)
+	step(nil, "Welcome back", "resume where you were")
+	step(enter, "10 · Finish", "g for challenges")
+	step([]string{"g"}, "✓ 1  Read-only team", "passed, live too", "· 2  Only our account")
+	screen = step(enter, "Challenge 1 · Read-only team", "Hint 1/3", "Hint 2/3", "s show a model answer")
+	if strings.Contains(screen, "Hint 3/3") {
+		t.Errorf("a hint the learner did not ask for:\n%s", screen)
+	}
+	step([]string{"e"}, "Editing")
+	step(downs, `repository/team-a/*"`)
+	step([]string{ptytest.Esc}, "Press e to edit")
+	step([]string{ptytest.Esc}, "Policy challenges")
 	step([]string{ptytest.Esc}, "10 · Finish")
 	step([]string{"T"}, "Tear down everything?")
 	step([]string{"y"}, "Nothing left")
@@ -294,10 +363,5 @@ func TestWizardPlaysChallengeOne(t *testing.T) {
 	}
 	if err := term.Wait(10 * time.Second); err != nil {
 		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
-	}
-	// The progress is kept beside the lab's state.
-	b, err := os.ReadFile(filepath.Join(home, "state", "ecr-vpce-lab", "challenges.json"))
-	if err != nil || !strings.Contains(string(b), `"live": true`) {
-		t.Errorf("progress: %v\n%s", err, b)
 	}
 }

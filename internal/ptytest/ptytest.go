@@ -40,7 +40,9 @@ const (
 	Right     = "\x1b[C"
 	Left      = "\x1b[D"
 	Backspace = "\x7f"
+	End       = "\x1b[F"
 	CtrlC     = "\x03"
+	CtrlS     = "\x13"
 	Space     = " "
 )
 
