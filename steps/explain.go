@@ -131,8 +131,9 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 	if in.EndpointPolicy != nil || in.RepositoryPolicy != nil {
 		return ExplainOffline(in, st.Account, st.Region)
 	}
-	if r := refusal.Parse(in.Text); strings.TrimSpace(in.Text) != "" && r.Kind != refusal.Policy && r.Kind != refusal.SentenceLost {
-		// No policy to read: an expired login, a missing repository.
+	if r := refusal.Parse(in.Text); strings.TrimSpace(in.Text) != "" && (r.Kind != refusal.Policy && r.Kind != refusal.SentenceLost || notECR(r.Action)) {
+		// No policy to read: an expired login, a missing repository, or
+		// another service's action (a failed step's EC2 or STS call).
 		return explain(in, explainPolicies{}, st.Account, st.Region, st.Caller)
 	}
 	if st.Workspace.VpcID == "" || st.Account == "" {
@@ -272,7 +273,9 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 		return out, nil
 	case refusal.ExpiredSession:
 		out.Cause = "The AWS credentials themselves have expired (an STS session), before any policy was looked at."
-		out.Look = []string{"get fresh credentials (aws sso login, or a new session), then run the command again"}
+		out.Look = []string{"on an EC2 workspace or in CloudShell the credentials renew by themselves within minutes: run the command again",
+			"with a profile or AWS SSO, log in again (aws sso login); exported AWS_SESSION_TOKEN values must be replaced by fresh ones",
+			"check which credentials are used and until when: aws sts get-caller-identity, aws configure list"}
 		return out, nil
 	case refusal.InvalidCredentials:
 		out.Cause = "AWS does not know these credentials (the access key), so no policy was looked at."
@@ -293,6 +296,14 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 	case refusal.Throttled:
 		out.Cause = "AWS is throttling the requests (too many at once). No policy refused anything."
 		out.Look = []string{"wait a minute and try again; in a workshop, stagger the learners' pushes"}
+		return out, nil
+	}
+
+	if notECR(r.Action) {
+		// A step's call to EC2, STS or IAM: it never meets an ECR
+		// endpoint's policy or a repository's.
+		out.EndpointPossible = r.PolicyType == refusal.Endpoint
+		out.Cause, out.Look = otherService(r, principal, region)
 		return out, nil
 	}
 
@@ -506,6 +517,47 @@ func elsewhere(r refusal.Refusal, req policy.Request, account, region string) (s
 		return cause, []string{"the role's trust policy: aws iam get-role --role-name " + role + " --query Role.AssumeRolePolicyDocument"}
 	}
 	return cause, nil
+}
+
+// notECR reports whether an action is another service's (ec2:…, sts:…):
+// the lab's ECR endpoints never carry its requests.
+func notECR(action string) bool {
+	svc, _, ok := strings.Cut(action, ":")
+	return ok && svc != "" && !strings.EqualFold(svc, "ecr")
+}
+
+// otherService explains a refusal of another service's action: which
+// policy refused it, and where to look. A VPC endpoint policy there is
+// that service's endpoint's (an ec2 interface endpoint in the VPC), not
+// the lab's.
+func otherService(r refusal.Refusal, principal, region string) (string, []string) {
+	svc, _, _ := strings.Cut(r.Action, ":")
+	cause := fmt.Sprintf("%s is an action of %s, not of ECR: its requests never pass through the lab's ECR endpoints, so neither their policies nor a repository policy can have refused it.",
+		r.Action, strings.ToUpper(svc))
+	req := policy.Request{Action: r.Action, Principal: principal}
+	role := roleOf(principal)
+	iam := []string{
+		"the caller's IAM policies: aws iam list-attached-role-policies --role-name " + role + " and aws iam list-role-policies --role-name " + role,
+		"the permissions the lab needs, as an IAM policy: docs/iam-policy.json (ecr-vpce-lab preflight checks them)",
+	}
+	switch refusal.PolicyType(r.PolicyType) {
+	case refusal.Endpoint:
+		what := "no VPC endpoint policy allows it"
+		if r.Deny == refusal.Explicit {
+			what = "an explicit deny in a VPC endpoint policy refuses it"
+		}
+		return cause + " AWS says " + what + ": the policy of " + article(svc) + " endpoint of your VPC, not one of the lab's.",
+			[]string{"the VPC's endpoints for " + svc + " and their policies: aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws." + orRegion(region) + "." + svc}
+	case refusal.Unnamed:
+		return cause + " The sentence does not say which policy refused it; most often it is the caller's IAM policy.", iam
+	}
+	why, look := elsewhere(r, req, "", region)
+	if len(look) == 0 {
+		look = iam
+	}
+	// elsewhere's first sentence says which policy refused.
+	first, _, _ := strings.Cut(why, ". ")
+	return cause + " " + first + ".", look
 }
 
 func allowedCause(out Explanation, req policy.Request, r refusal.Refusal) string {

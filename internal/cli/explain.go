@@ -220,8 +220,10 @@ func printExplanation(w io.Writer, ex steps.Explanation) {
 	row("Caller", who)
 	if ex.Request != nil {
 		row("Request", ex.Request.Action+" on "+ex.Request.Resource)
-	} else if r.Action != "" {
-		row("Request", strings.TrimSpace(r.Action+" on "+r.Resource))
+	} else if r.Action != "" && r.Resource != "" {
+		row("Request", r.Action+" on "+r.Resource)
+	} else {
+		row("Request", r.Action)
 	}
 	if ex.Endpoint != "" {
 		via := string(ex.Endpoint) + " " + ex.EndpointID

@@ -74,6 +74,20 @@ func TestExplainGolden(t *testing.T) {
 				goldenRepo + " with an explicit deny"}},
 		// An operation rather than a refusal.
 		{"operation-push", "", []string{"--policy", endpoint, "--op", "push"}},
+		// The AWS credentials expired, not the registry login: the AWS CLI
+		// on ecr.api [OBS research A.3].
+		{"expired-session-aws-cli", "", []string{"--policy", endpoint,
+			"An error occurred (ExpiredTokenException) when calling the DescribeImages operation: The security token included in the request is expired"}},
+		// The organization's control policy [DOC IAM access-denied examples].
+		{"scp-explicit-deny-aws-cli", "", []string{"--policy", endpoint,
+			"An error occurred (AccessDeniedException) when calling the ListImages operation: User: " + goldenSession + " is not authorized to perform: ecr:ListImages on resource: " +
+				goldenRepo + " with an explicit deny in a service control policy"}},
+		// A lab step's EC2 call refused by the role's IAM policy, as the
+		// wizard shows the failed step (EC2's wording, research G): no ECR
+		// endpoint is on its way.
+		{"ec2-identity-implicit-deny-step", "", []string{"--policy", endpoint,
+			"find the subnet's route table: UnauthorizedOperation: You are not authorized to perform this operation. User: " + goldenSession +
+				" is not authorized to perform: ec2:DescribeRouteTables because no identity-based policy allows the ec2:DescribeRouteTables action. Encoded authorization failure message: eyJhbGxvd2VkIjpmYWxzZX0"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +114,18 @@ func TestExplainGolden(t *testing.T) {
 			}
 			// The same as JSON: one value, the same verdict.
 			code, js, _ := runCLIRaw(tc.stdin, append([]string{"explain", "--output", "json"}, tc.args...)...)
+			if tc.name == "endpoint-explicit-deny-docker-push" {
+				// What scripts read, field by field.
+				golden := filepath.Join(dir, tc.name+".json.golden")
+				if *updateGolden {
+					if err := os.WriteFile(golden, []byte(js), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if want, err := os.ReadFile(golden); err != nil || js != string(want) {
+					t.Errorf("explain --output json differs from %s (%v):\n--- got\n%s\n--- want\n%s", golden, err, js, want)
+				}
+			}
 			var ex struct {
 				Kind   string `json:"kind"`
 				Agrees bool   `json:"agrees"`

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// TestWhyAfterAFailedStep: a step refused by AWS (the role lacks
+// ec2:DescribeRouteTables, so the workspace cannot be discovered) offers
+// x, and x explains it with the engine: an EC2 action never passes the
+// lab's ECR endpoints, the caller's IAM policy refused it, and where to
+// look. No endpoint policy's trace is shown for it.
+func TestWhyAfterAFailedStep(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: sandbox.Instant,
+		Faults: sandbox.Faults{DenyActions: []string{"ec2:DescribeRouteTables"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	opts := Options{Sandbox: true, Connect: func(ctx context.Context, _ bool, sink func(steps.Event)) (*Connection, error) {
+		lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")},
+			steps.NewStore(filepath.Join(dir, "state"), "sandbox"), steps.NewEmitter(sink))
+		if err != nil {
+			return nil, err
+		}
+		return &Connection{Lab: lab, Close: func() error { return nil }}, nil
+	}}
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	for i := 0; i < 5 && m.screens[m.cur].status != steps.StatusFailed; i++ {
+		d.key("enter")
+		d.settle()
+	}
+	if m.screens[m.cur].status != steps.StatusFailed || !strings.Contains(d.screen(), "x why refused?") {
+		t.Fatalf("no failed step offering x:\n%s", d.screen())
+	}
+	d.key("x")
+	d.until("the explanation", 20*time.Second, func(m *Model) bool { return m.why != nil || m.whyErr != "" })
+	screen := d.screen()
+	for _, want := range []string{"Why: ec2:DescribeRouteTables", "is an action of EC2, not of ECR", "no identity-based policy allows it",
+		"aws iam list-attached-role-policies", "No endpoint policy can have refused this"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the explanation lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, "statement by statement") {
+		t.Errorf("an ECR endpoint policy's trace for an EC2 call:\n%s", screen)
+	}
+	d.key("esc")
+	d.settle()
+	if m.overlay != overlayNone {
+		t.Fatalf("esc did not close the explanation")
+	}
+}
