@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,8 +20,14 @@ import (
 // public path and partner role as its other vantage points.
 func upWithElsewhere(t *testing.T, parallel bool) *fixture {
 	t.Helper()
+	return upWithElsewhereOn(t, parallel, sandbox.Options{})
+}
+
+// upWithElsewhereOn is upWithElsewhere on a sandbox started with opts.
+func upWithElsewhereOn(t *testing.T, parallel bool, opts sandbox.Options) *fixture {
+	t.Helper()
 	home := testHome(t, parallel)
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
+	sb, err := sandbox.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,5 +167,57 @@ func TestChallengesLive(t *testing.T) {
 		if rep, err := f.cloud.DescribeRepository(ctx, r, ""); err != nil || rep.Exists {
 			t.Errorf("%s is still there after teardown (%v)", r, err)
 		}
+	}
+}
+
+// TestTeardownRemovesWhatAFailedCheckLeft: a check whose clean-up ECR
+// refuses (its deletions fail) keeps on record what it could not put back:
+// the repository policy it set, the tags it pushed, the repository it
+// made. The teardown, once ECR answers again, removes all of it.
+func TestTeardownRemovesWhatAFailedCheckLeft(t *testing.T) {
+	var broken atomic.Bool
+	f := upWithElsewhereOn(t, true, sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
+		if broken.Load() && r.Service == "ecr" && (strings.HasPrefix(r.Action, "Delete") || r.Action == "BatchDeleteImage") {
+			return &sandbox.APIError{Status: 400, Code: "InvalidParameterException", Message: "refused for the test"}
+		}
+		return nil
+	}}})
+	ctx := context.Background()
+	c := steps.NewChallengeContext(f.lab.State())
+	c.Partner = f.sb.OtherPrincipalARN()
+	// Challenge 2 puts a partner's pull policy on team-a/alpine, pushes to
+	// team-b/nginx, which it creates.
+	ch, _ := steps.ChallengeByID(2)
+	broken.Store(true)
+	if _, err := f.lab.CheckChallengeLive(ctx, ch, policy.MustParse(ch.Model(c))); err == nil {
+		t.Fatal("the check's clean-up failed, and the check says nothing")
+	}
+	left := f.lab.State().Challenge
+	if left == nil || len(left.RepoPolicies) == 0 || len(left.Tags) == 0 || len(left.Repos) == 0 {
+		t.Fatalf("what the check could not put back is not on record: %+v", left)
+	}
+	if f.sb.RepositoryPolicy(policy.DefaultRepository) == "" {
+		t.Fatal("the answer's repository policy should still be there")
+	}
+	broken.Store(false)
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.sb.RepositoryPolicy(policy.DefaultRepository); p != "" {
+		t.Errorf("team-a/alpine keeps the check's policy after teardown: %s", p)
+	}
+	for _, r := range left.Repos {
+		if rep, err := f.cloud.DescribeRepository(ctx, r, ""); err != nil || rep.Exists {
+			t.Errorf("%s is still there after teardown (%v)", r, err)
+		}
+	}
+	for _, tg := range left.Tags {
+		repo, tag, _ := strings.Cut(tg, ":")
+		if rep, err := f.cloud.DescribeRepository(ctx, repo, tag); err == nil && rep.Exists && rep.HasTag {
+			t.Errorf("the tag %s pushed by the check is still there after teardown", tg)
+		}
+	}
+	if left := f.lab.State().Challenge; left != nil {
+		t.Errorf("leftovers still on record after teardown: %+v", left)
 	}
 }
