@@ -46,6 +46,10 @@ type challenges struct {
 	// loaded is the editor's text as last opened or saved.
 	loaded string
 	note   string
+	// compact: the window is too short for everything beside an editor
+	// of a useful height: the latest hint only, the target on a line, one
+	// failed request, no key line (the help bar has the keys).
+	compact bool
 	// saves counts the saves started; saver writes them in order.
 	saves int
 	saver *progressSaver
@@ -149,8 +153,14 @@ func (m *Model) layoutChallenge() {
 	c.editor.SetWidth(max(30, min(110, m.c.Width-4)))
 	// The body is the window less the header, the help bar and a gap.
 	body := m.c.Height - 3
-	rest := lipgloss.Height(m.challengeTop(m.c.Width-4)) + lipgloss.Height(m.challengeBottom(m.c.Width-4))
-	c.editor.SetHeight(max(4, min(24, body-rest-1)))
+	room := func() int {
+		return body - lipgloss.Height(m.challengeTop(m.c.Width-4)) - lipgloss.Height(m.challengeBottom(m.c.Width-4)) - 1
+	}
+	c.compact = false
+	if room() < 6 {
+		c.compact = true
+	}
+	c.editor.SetHeight(max(3, min(24, room())))
 }
 
 // relint lints the draft and previews what it does, as the learner types.
@@ -377,8 +387,18 @@ func (m *Model) challengeTop(w int) string {
 	var top strings.Builder
 	top.WriteString(st.Title.Render(fmt.Sprintf("Challenge %d · %s", ch.ID, ch.Title)) + "  " + st.Faint.Render(r.Status()) + "\n")
 	top.WriteString(st.Prose.Render(lipgloss.Wrap(ch.Goal, w, " ")) + "\n")
-	top.WriteString(st.Faint.Render(truncate("The answer is "+ch.Target.Label()+".", w)))
-	for i, h := range c.progress.Hints(ch) {
+	target := "The answer is " + ch.Target.Label() + "."
+	if c.compact {
+		top.WriteString(st.Faint.Render(truncate(target, w)))
+	} else {
+		top.WriteString(st.Faint.Render(lipgloss.Wrap(target, w, " ")))
+	}
+	hints := c.progress.Hints(ch)
+	for i, h := range hints {
+		if c.compact && i < len(hints)-1 {
+			// The latest hint only: its number says how many came before.
+			continue
+		}
 		top.WriteString("\n" + st.Warn.Render(fmt.Sprintf("Hint %d/%d: ", i+1, len(ch.Hints))) + wrapIndent(h, w-10, "  "))
 	}
 	return top.String()
@@ -395,36 +415,51 @@ func (m *Model) challengeBottom(w int) string {
 	if c.modelShown {
 		b.WriteString("\n" + st.Faint.Render("A model answer: yours may differ and still pass."))
 	}
-	b.WriteString(m.checkView(w))
+	if !c.compact || !c.editing {
+		// While the learner types in a small window, the editor takes the
+		// last check's lines; esc brings them back.
+		b.WriteString(m.checkView(w))
+	}
 	if c.note != "" {
 		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "  ")))
 	}
-	if a := m.challengeAction(); a != "" {
+	if a := m.challengeAction(); a != "" && !c.compact {
 		b.WriteString("\n" + a)
 	}
 	return b.String()
 }
 
 // previewLine is what the draft does to the lab's own requests now, as
-// the learner types.
+// the learner types: a line for the requests from inside the VPC, and one
+// for those from outside it when the challenge has them.
 func (m *Model) previewLine(width int) string {
 	st := m.c.Styles
-	var parts []string
-	for _, p := range m.chal.preview {
-		label := p.Op
-		if p.From == steps.Outside {
-			label += " from outside"
-		}
-		if p.Actual {
-			parts = append(parts, label+" "+st.Allow.Render("✓"))
-		} else {
-			parts = append(parts, label+" "+st.Deny.Render("✗"))
-		}
-	}
-	if len(parts) == 0 {
+	if len(m.chal.preview) == 0 {
 		return st.Faint.Render("Your draft: fix the JSON to see what it does.")
 	}
-	return truncate(st.Faint.Render("Your draft on team-a/alpine: ")+strings.Join(parts, st.Faint.Render(" · ")), width)
+	var lines []string
+	for _, from := range []steps.From{steps.Inside, steps.Outside} {
+		var parts []string
+		for _, p := range m.chal.preview {
+			if p.From != from {
+				continue
+			}
+			if p.Actual {
+				parts = append(parts, p.Op+" "+st.Allow.Render("✓"))
+			} else {
+				parts = append(parts, p.Op+" "+st.Deny.Render("✗"))
+			}
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		head := "Your draft on team-a/alpine: "
+		if from == steps.Outside {
+			head = "  from outside the VPC: "
+		}
+		lines = append(lines, truncate(st.Faint.Render(head)+strings.Join(parts, st.Faint.Render(" · ")), width))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // lintLine says whether AWS would accept the draft.
@@ -496,8 +531,10 @@ func (m *Model) checkView(width int) string {
 		if r.Skipped != "" || r.Match {
 			continue
 		}
-		if shown == 2 {
-			b.WriteString("\n" + st.Faint.Render("  …"))
+		if shown == 2 || shown == 1 && c.compact {
+			if !c.compact {
+				b.WriteString("\n" + st.Faint.Render("  …"))
+			}
 			break
 		}
 		shown++

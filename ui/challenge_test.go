@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"ecr-vpce-lab/steps"
 )
 
@@ -92,5 +94,48 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	d2.key("enter")
 	if got := m2.chal.editor.Value(); got != typed {
 		t.Errorf("in a new wizard, the editor holds %q, not the draft", got)
+	}
+}
+
+// TestChallengeFitsASmallWindow: at 80×24, challenge 8 with every hint
+// out still shows the whole goal, the latest hint, the editor, the
+// draft's effect from inside and from outside the VPC, and the last
+// check with the request that shows why; the help bar has the keys. At
+// 120×40 every hint is in full, and a line says what to press.
+func TestChallengeFitsASmallWindow(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 80, 24)
+	d.settle()
+	d.exec(m.openChallenges())
+	d.settle()
+	for range 7 {
+		d.key("down")
+	}
+	d.key("enter")
+	d.key("h")
+	d.key("h")
+	d.key("h")
+	d.key("enter")
+	d.settle()
+	screen := d.screen()
+	for _, want := range []string{"Challenge 8 · The other half", "remove the policy again.", "Hint 3/3: Deny the registry's actions when aws:SourceVpce",
+		"Your draft on team-a/alpine: login ✓", "from outside the VPC: login ✓ · push ✓ · pull ✓", "5 of 7 requests as the goal wants, by simulation",
+		"✗ pull team-a/alpine (the lab's role, outside the VPC)", "    1 {", "x why?"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("at 80×24 the screen lacks %q:\n%s", want, screen)
+		}
+	}
+	if n := strings.Count(screen, "\n") + 1; n > 24 {
+		t.Errorf("the screen has %d lines", n)
+	}
+	if !m.chal.compact {
+		t.Errorf("at 80×24 with three hints the screen should be compact")
+	}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	d.settle()
+	screen = d.screen()
+	if m.chal.compact || !contains2(screen, "Hint 1/3:", "Hint 2/3:", "Hint 3/3:", "Press e to edit, x to see why") {
+		t.Errorf("at 120×40 every hint fits in full, and what to press:\n%s", screen)
 	}
 }

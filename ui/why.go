@@ -85,7 +85,9 @@ func (m *Model) whyLines(ex *steps.Explanation, width int) []string {
 	st := m.c.Styles
 	var out []string
 	add := func(s string) { out = append(out, strings.Split(s, "\n")...) }
-	wrap := func(s string, style lipgloss.Style) { add(style.Render(lipgloss.Wrap(m.shortARNs(s), width, " /:"))) }
+	// Break at spaces and slashes, not at the colon of an action
+	// (ecr:PutImage); the lab's ARNs are shortened to …:repository/….
+	wrap := func(s string, style lipgloss.Style) { add(style.Render(lipgloss.Wrap(m.shortARNs(s), width, " /"))) }
 	what := ex.Refusal.Action
 	if ex.Request != nil {
 		what = ex.Request.Action
@@ -213,7 +215,8 @@ func (m *Model) whyView(height int) string {
 	default:
 		lines = m.whyLines(m.why, w)
 	}
-	room := max(3, height-4)
+	// The lines, a blank line and the keys fill the body.
+	room := max(3, height-2)
 	m.whyScroll = max(0, min(m.whyScroll, len(lines)-room))
 	shown := lines[m.whyScroll:min(len(lines), m.whyScroll+room)]
 	foot := m.dialogKeys()
