@@ -185,6 +185,10 @@ type Challenge struct {
 	Hints  []string        `json:"hints"`
 	// Lesson is what passing it teaches, shown after a pass.
 	Lesson string `json:"lesson"`
+	// Predict are the client commands whose fate the learner foretells
+	// before the check (which still work once the answer is in place);
+	// the check then says which guesses were right.
+	Predict []string `json:"predict,omitempty"`
 	// starter is the policy the editor opens with; model a policy that
 	// passes; probes the hidden request set; setting the policies that
 	// are part of the challenge's world (not the learner's to write).
@@ -425,6 +429,7 @@ var challenges = []Challenge{
 	},
 	{
 		ID: 5, Title: "Lock yourself out, knowingly", Target: OnAPI,
+		Predict: []string{"login", "push", "pull", "list-images"},
 		Goal: "Deny ecr:GetAuthorizationToken on the ecr.api endpoint, and only that. Before you check, predict: which of docker login, push, pull and aws ecr list-images still work? " +
 			"The check proves it, then puts the lab's policy back.",
 		Hints: []string{
@@ -885,6 +890,37 @@ func (ch Challenge) Preview(c ChallengeContext, src []byte) []ProbeResult {
 			r := ch.simulateProbe(c, doc, p)
 			r.Trace = nil
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Prediction is a learner's forecast: for each command of a challenge's
+// Predict, whether it still works once the answer is in place.
+type Prediction map[string]bool
+
+// Guess is one forecast held against what happened.
+type Guess struct {
+	Op        string `json:"op"`
+	Predicted bool   `json:"predicted"`
+	Actual    bool   `json:"actual"`
+	Right     bool   `json:"right"`
+	// Got is what happened, in words ("refused at ecr:GetAuthorizationToken").
+	Got string `json:"got"`
+}
+
+// JudgePrediction holds a forecast against a check's requests (the first
+// request of each command, made by the lab's role from inside the VPC).
+// A command no request made is left out.
+func (ch Challenge) JudgePrediction(p Prediction, reqs []ProbeResult) []Guess {
+	var out []Guess
+	for _, op := range ch.Predict {
+		for _, r := range reqs {
+			if r.Op != op || r.Who != Us || r.From != Inside || r.Skipped != "" {
+				continue
+			}
+			out = append(out, Guess{Op: op, Predicted: p[op], Actual: r.Actual, Right: p[op] == r.Actual, Got: r.Got()})
+			break
 		}
 	}
 	return out

@@ -110,3 +110,34 @@ func TestChallengeSimulationUsesTheRequestContext(t *testing.T) {
 		t.Errorf("example context %+v", ex)
 	}
 }
+
+// TestJudgePrediction: challenge 5 asks for a forecast; the model
+// answer's requests prove login, push and pull refused and list-images
+// allowed, and each guess is held against them.
+func TestJudgePrediction(t *testing.T) {
+	ch, _ := ChallengeByID(5)
+	if len(ch.Predict) != 4 {
+		t.Fatalf("challenge 5 predicts %v", ch.Predict)
+	}
+	c := NewChallengeContext(State{})
+	sim := ch.Simulate(c, []byte(ch.Model(c)))
+	if !sim.Passed {
+		t.Fatalf("model fails: %+v", sim.Failed())
+	}
+	guesses := ch.JudgePrediction(Prediction{"list-images": true, "pull": true}, sim.Requests)
+	if len(guesses) != 4 {
+		t.Fatalf("guesses %+v", guesses)
+	}
+	want := map[string]struct{ actual, right bool }{"login": {false, true}, "push": {false, true}, "pull": {false, false}, "list-images": {true, true}}
+	for _, g := range guesses {
+		if w := want[g.Op]; g.Actual != w.actual || g.Right != w.right {
+			t.Errorf("%s: %+v, want actual %v right %v", g.Op, g, w.actual, w.right)
+		}
+	}
+	if g := guesses[2]; g.Op != "pull" || g.Got != "refused at ecr:GetAuthorizationToken" {
+		t.Errorf("the pull's outcome in words: %+v", g)
+	}
+	if other, _ := ChallengeByID(1); len(other.JudgePrediction(Prediction{}, sim.Requests)) != 0 {
+		t.Errorf("a challenge without a forecast judges one")
+	}
+}

@@ -339,7 +339,8 @@ func (m *Model) toField(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Model, tea.Cmd) {
 	if m.phase == phaseChallenges && m.overlay == overlayNone {
 		switch act {
-		case actOpen, actStepUp, actStepDown, actBack, actEditAnswer, actStopEditing, actCheckAnswer, actNextHint, actAnswer, actExplain:
+		case actOpen, actStepUp, actStepDown, actBack, actEditAnswer, actStopEditing, actCheckAnswer, actNextHint, actAnswer, actExplain,
+			actPredictUp, actPredictDown, actPredictToggle, actPredictDone, actPredictCancel:
 			return m.doChallenge(act)
 		}
 	}

@@ -50,6 +50,11 @@ type challenges struct {
 	// of a useful height: the latest hint only, the target on a line, one
 	// failed request, no key line (the help bar has the keys).
 	compact bool
+	// predict is the learner's forecast for this check (nil: none made
+	// yet); predicting: the forecast is being made, predSel its cursor.
+	predict    steps.Prediction
+	predicting bool
+	predSel    int
 	// saves counts the saves started; saver writes them in order.
 	saves int
 	saver *progressSaver
@@ -138,6 +143,7 @@ func (m *Model) openChallenge() tea.Cmd {
 	c.editor.MoveToBegin()
 	c.loaded = c.editor.Value()
 	c.sim, c.live, c.checkErr, c.modelShown, c.editing = nil, nil, "", false, false
+	c.predict, c.predicting, c.predSel = nil, false, 0
 	m.relint()
 	m.layoutChallenge()
 	return nil
@@ -415,7 +421,10 @@ func (m *Model) challengeBottom(w int) string {
 	if c.modelShown {
 		b.WriteString("\n" + st.Faint.Render("A model answer: yours may differ and still pass."))
 	}
-	if !c.compact || !c.editing {
+	switch {
+	case c.predicting:
+		b.WriteString(m.predictView(w))
+	case !c.compact || !c.editing:
 		// While the learner types in a small window, the editor takes the
 		// last check's lines; esc brings them back.
 		b.WriteString(m.checkView(w))
@@ -541,6 +550,7 @@ func (m *Model) checkView(width int) string {
 		b.WriteString("\n" + st.Error.Render("  ✗ ") + truncate(r.Label(), width-4))
 		b.WriteString("\n" + st.Faint.Render("    "+truncate(fmt.Sprintf("wants it %s, got %s · goal: %s", steps.Verdict(r.Allowed), r.Got(), r.Why), width-4)))
 	}
+	b.WriteString(m.forecastLines(reqs, width))
 	if c.checkErr != "" {
 		b.WriteString("\n" + st.Error.Render("✗ ") + wrapIndent("Not checked for real: "+c.checkErr, width-2, "  "))
 	}
@@ -552,6 +562,67 @@ func (m *Model) checkView(width int) string {
 	return b.String()
 }
 
+// predictView is the forecast being made: each command, ticked when the
+// learner expects it to still work.
+func (m *Model) predictView(width int) string {
+	st := m.c.Styles
+	c := m.chal
+	var b strings.Builder
+	b.WriteString("\n" + st.Action.Render(truncate("Before the check: which still work once the answer is in place?", width)))
+	for i, op := range c.current().Predict {
+		cur := "  "
+		if i == c.predSel {
+			cur = st.StepCurrent.Render("› ")
+		}
+		mark, say := st.Deny.Render("✗"), "refused"
+		if c.predict[op] {
+			mark, say = st.Allow.Render("✓"), "still works"
+		}
+		b.WriteString("\n" + cur + mark + " " + fmt.Sprintf("%-12s", op) + st.Faint.Render(say))
+	}
+	return b.String()
+}
+
+// forecastLines hold the learner's forecast against the check's requests.
+func (m *Model) forecastLines(reqs []steps.ProbeResult, width int) string {
+	st := m.c.Styles
+	c := m.chal
+	if c.predict == nil {
+		return ""
+	}
+	guesses := c.current().JudgePrediction(c.predict, reqs)
+	if len(guesses) == 0 {
+		return ""
+	}
+	right := 0
+	for _, g := range guesses {
+		if g.Right {
+			right++
+		}
+	}
+	var b strings.Builder
+	line := fmt.Sprintf("Your forecast: %d of %d right.", right, len(guesses))
+	if right == len(guesses) {
+		b.WriteString("\n" + st.OK.Render("✓ "+line))
+		return b.String()
+	}
+	b.WriteString("\n" + st.Warn.Render("! "+line))
+	for _, g := range guesses {
+		if g.Right {
+			continue
+		}
+		said := "refused"
+		if g.Predicted {
+			said = "still works"
+		}
+		b.WriteString("\n" + st.Faint.Render("    "+truncate(fmt.Sprintf("%s: you said %s; it was %s", g.Op, said, g.Got), width-4)))
+		if c.compact {
+			break
+		}
+	}
+	return b.String()
+}
+
 // challengeAction says what to press.
 func (m *Model) challengeAction() string {
 	st := m.c.Styles
@@ -559,6 +630,8 @@ func (m *Model) challengeAction() string {
 	switch {
 	case m.busy():
 		return ""
+	case c.predicting:
+		return st.Action.Render(m.keysIn("{Toggle} marks what still works, {Next} checks."))
 	case c.editing:
 		return st.Action.Render(m.keysIn("Editing: {CheckNow} checks the answer, {Back} stops editing."))
 	case (c.sim != nil && !c.sim.Passed || c.live != nil && !c.live.Passed) && c.modelShown:
@@ -595,6 +668,15 @@ func (m *Model) challengeBindings() []binding {
 	}
 	if m.busy() {
 		add(k.Stop, actStop, groupStep)
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
+	}
+	if c.predicting {
+		add(desc(k.Next, "check"), actPredictDone, groupStep)
+		add(desc(k.Toggle, "still works / refused"), actPredictToggle, groupStep)
+		add(k.ChoiceUp, actPredictUp, groupStep)
+		add(k.ChoiceDown, actPredictDown, groupStep)
+		add(desc(k.Back, "not now"), actPredictCancel, groupStep)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
 	}
@@ -654,7 +736,27 @@ func (m *Model) doChallenge(act action) (tea.Model, tea.Cmd) {
 		m.layoutChallenge()
 		return m, m.keepDraft()
 	case actCheckAnswer:
+		if len(c.current().Predict) > 0 && c.predict == nil {
+			// The forecast comes first: what will still work?
+			c.editing, c.predicting, c.predSel, c.predict = false, true, 0, steps.Prediction{}
+			c.editor.Blur()
+			m.layoutChallenge()
+			return m, nil
+		}
 		return m, m.checkAnswer()
+	case actPredictUp:
+		c.predSel = max(0, c.predSel-1)
+	case actPredictDown:
+		c.predSel = min(len(c.current().Predict)-1, c.predSel+1)
+	case actPredictToggle:
+		op := c.current().Predict[c.predSel]
+		c.predict[op] = !c.predict[op]
+	case actPredictDone:
+		c.predicting = false
+		return m, m.checkAnswer()
+	case actPredictCancel:
+		c.predicting, c.predict = false, nil
+		m.layoutChallenge()
 	case actNextHint:
 		c.progress.NextHint(c.current())
 		m.layoutChallenge()

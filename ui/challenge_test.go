@@ -139,3 +139,56 @@ func TestChallengeFitsASmallWindow(t *testing.T) {
 		t.Errorf("at 120×40 every hint fits in full, and what to press:\n%s", screen)
 	}
 }
+
+// TestChallengeFiveAsksForAForecast: challenge 5's check starts with a
+// forecast (which commands still work?), made with the arrows and space;
+// esc puts it off; the check then holds each guess against what happened,
+// and asks only once.
+func TestChallengeFiveAsksForAForecast(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, 120, 40)
+	d.settle()
+	d.exec(m.openChallenges())
+	d.settle()
+	for range 4 {
+		d.key("down")
+	}
+	d.key("enter")
+	if m.chal.current().ID != 5 {
+		t.Fatalf("opened challenge %d", m.chal.current().ID)
+	}
+	d.key("enter")
+	if !m.chal.predicting || !contains2(d.screen(), "Before the check: which still work", "› ✗ login", "space still works / refused") {
+		t.Fatalf("no forecast before the check:\n%s", d.screen())
+	}
+	d.key("esc")
+	if m.chal.predicting || m.chal.sim != nil {
+		t.Fatalf("esc should put the forecast off, and check nothing")
+	}
+	d.key("enter")
+	// login still works (a wrong guess for the model answer), list-images
+	// too (right); push and pull refused (right).
+	d.key("space")
+	d.key("down")
+	d.key("down")
+	d.key("down")
+	d.key("space")
+	if !contains2(d.screen(), "✓ login", "› ✓ list-images", "✗ push") {
+		t.Fatalf("the forecast as made:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.settle()
+	// The starter allows everything: login and list-images right, push
+	// and pull wrong.
+	if !contains2(d.screen(), "Your forecast: 2 of 4 right.", "push: you said refused; it was allowed") {
+		t.Errorf("the forecast held against the starter:\n%s", d.screen())
+	}
+	d.key("s")
+	d.key("enter")
+	d.settle()
+	screen := d.screen()
+	if m.chal.predicting || !contains2(screen, "5 of 5 requests as the goal wants", "Your forecast: 3 of 4 right.", "login: you said still works; it was refused at ecr:GetAuthorizationToken") {
+		t.Errorf("the model answer's check, without asking again:\n%s", screen)
+	}
+}

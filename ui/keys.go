@@ -226,6 +226,12 @@ const (
 	actScrollUp
 	actScrollDown
 	actStopEditing
+	// The forecast before a check (challenge 5).
+	actPredictUp
+	actPredictDown
+	actPredictToggle
+	actPredictDone
+	actPredictCancel
 	// actField hands the key to the focused field.
 	actField
 	// actShow is a binding only shown, never matched (Type).

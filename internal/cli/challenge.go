@@ -214,6 +214,7 @@ func newChallengeCheckCmd() *cobra.Command {
 		f            labFlags
 		policyFile   string
 		simulateOnly bool
+		works        []string
 	)
 	cmd := &cobra.Command{
 		Use:   "check N --policy FILE",
@@ -237,6 +238,10 @@ func newChallengeCheckCmd() *cobra.Command {
 			}
 			if policyFile == "" {
 				return exitCode(2, "--policy FILE is required: the answer to check ('ecr-vpce-lab challenge show %d > answer.json' gives one to start from)", ch.ID)
+			}
+			forecast, err := forecastOf(ch, works, cmd.Flags().Changed("works"))
+			if err != nil {
+				return err
 			}
 			src, err := readPolicySource(cmd, policyFile)
 			if err != nil {
@@ -274,6 +279,24 @@ func newChallengeCheckCmd() *cobra.Command {
 					printLiveCheck(out, lr)
 				}
 			}
+			if len(ch.Predict) > 0 {
+				reqs := sim.Requests
+				if lr, ok := res["live"].(steps.LiveResult); ok {
+					reqs = lr.Requests
+				}
+				if forecast == nil {
+					if f.output != "json" {
+						noteLine(out, fmt.Sprintf("Challenge %d asks for a forecast before the check: --works COMMANDS names those you expect to still work (of %s), or --works none.",
+							ch.ID, strings.Join(ch.Predict, ", ")))
+					}
+				} else {
+					guesses := ch.JudgePrediction(forecast, reqs)
+					res["forecast"] = guesses
+					if f.output != "json" {
+						printForecast(out, guesses)
+					}
+				}
+			}
 			s.progress.Checked(ch.ID, passed, live, string(src), time.Now())
 			if err := s.save(); err != nil {
 				return err
@@ -301,7 +324,58 @@ func newChallengeCheckCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&policyFile, "policy", "", "the answer: a policy FILE, or - for standard input")
 	fl.BoolVar(&simulateOnly, "simulate-only", false, "check by simulation only, even when the lab is up")
+	fl.StringSliceVar(&works, "works", nil, "your forecast, for a challenge that asks for one: the commands you expect to still work (or none)")
 	return cmd
+}
+
+// forecastOf reads --works: the commands the learner expects to still
+// work, of those the challenge asks about (nil when not given).
+func forecastOf(ch steps.Challenge, works []string, given bool) (steps.Prediction, error) {
+	if !given {
+		return nil, nil
+	}
+	if len(ch.Predict) == 0 {
+		return nil, exitCode(2, "challenge %d asks for no forecast: leave out --works", ch.ID)
+	}
+	p := steps.Prediction{}
+	for _, w := range works {
+		w = strings.TrimSpace(w)
+		if w == "none" || w == "" {
+			continue
+		}
+		known := false
+		for _, op := range ch.Predict {
+			known = known || op == w
+		}
+		if !known {
+			return nil, exitCode(2, "--works %q: challenge %d asks about %s (or none)", w, ch.ID, strings.Join(ch.Predict, ", "))
+		}
+		p[w] = true
+	}
+	return p, nil
+}
+
+// printForecast holds the learner's forecast against what happened.
+func printForecast(w io.Writer, guesses []steps.Guess) {
+	right := 0
+	for _, g := range guesses {
+		if g.Right {
+			right++
+		}
+	}
+	lipgloss.Fprintln(w, "")
+	lipgloss.Fprintln(w, cliStyles.bold.Render(fmt.Sprintf("Your forecast: %d of %d right", right, len(guesses))))
+	for _, g := range guesses {
+		said := "refused"
+		if g.Predicted {
+			said = "still works"
+		}
+		mark, st := "✔", cliStyles.ok
+		if !g.Right {
+			mark, st = "✘", cliStyles.err
+		}
+		lipgloss.Fprintln(w, fmt.Sprintf("%s %-12s you said %-11s  it was %s", st.Render(mark), g.Op, said, g.Got))
+	}
 }
 
 func sandboxFlag(f *labFlags) string {

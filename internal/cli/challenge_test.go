@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"ecr-vpce-lab/policy"
+	"ecr-vpce-lab/steps"
 )
 
 // TestChallengeCommands plays a challenge headless: list, show (a goal on
@@ -107,5 +108,48 @@ func TestChallengeCommands(t *testing.T) {
 		if code, _, errs := run("", args...); code != 2 {
 			t.Errorf("%v: exit %d %s", args, code, errs)
 		}
+	}
+}
+
+// TestChallengeForecastHeadless: challenge 5's check takes a forecast
+// (--works: the commands expected to still work) and holds it against
+// what happened; a challenge without one refuses the flag.
+func TestChallengeForecastHeadless(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("HOME", t.TempDir())
+	dir := t.TempDir()
+	ch, _ := steps.ChallengeByID(5)
+	answer := filepath.Join(dir, "answer.json")
+	if err := os.WriteFile(answer, []byte(ch.Model(steps.NewChallengeContext(steps.State{}))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"challenge", "check", "5", "--policy", answer, "--state-dir", dir}, args...)...)
+	}
+	if code, out, _ := run("--works", "list-images"); code != 0 || !strings.Contains(out, "Your forecast: 4 of 4 right") {
+		t.Errorf("a right forecast: exit %d\n%s", code, out)
+	}
+	code, out, _ := run("--works", "pull,list-images")
+	if code != 0 || !strings.Contains(out, "Your forecast: 3 of 4 right") || !strings.Contains(out, "✘ pull         you said still works  it was refused at ecr:GetAuthorizationToken") {
+		t.Errorf("a wrong guess: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run(); code != 0 || !strings.Contains(out, "asks for a forecast before the check: --works") {
+		t.Errorf("no forecast: exit %d\n%s", code, out)
+	}
+	code, js, _ := run("--works", "none", "--output", "json")
+	var res struct {
+		Forecast []steps.Guess `json:"forecast"`
+	}
+	if code != 0 || json.Unmarshal([]byte(js), &res) != nil || len(res.Forecast) != 4 || res.Forecast[3].Op != "list-images" || res.Forecast[3].Right {
+		t.Errorf("--output json: exit %d %+v\n%s", code, res, js)
+	}
+	for _, args := range [][]string{{"--works", "fly"}} {
+		if code, _, errs := run(args...); code != 2 || !strings.Contains(errs, "asks about login, push, pull, list-images") {
+			t.Errorf("%v: exit %d %s", args, code, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, "", "challenge", "check", "1", "--policy", answer, "--state-dir", dir, "--works", "login"); code != 2 || !strings.Contains(errs, "asks for no forecast") {
+		t.Errorf("--works on challenge 1: exit %d %s", code, errs)
 	}
 }
