@@ -443,6 +443,10 @@ func (m *Model) challengeBottom(w int) string {
 // for those from outside it when the challenge has them.
 func (m *Model) previewLine(width int) string {
 	st := m.c.Styles
+	if c := m.chal; len(c.current().Predict) > 0 && (c.predict == nil || c.predicting) {
+		// The forecast is the point: the draft's effect shows once it is made.
+		return st.Faint.Render(truncate("Your draft's effect shows after your forecast: Enter makes one, then checks.", width))
+	}
 	if len(m.chal.preview) == 0 {
 		return st.Faint.Render("Your draft: fix the JSON to see what it does.")
 	}

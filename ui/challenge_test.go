@@ -158,6 +158,9 @@ func TestChallengeFiveAsksForAForecast(t *testing.T) {
 	if m.chal.current().ID != 5 {
 		t.Fatalf("opened challenge %d", m.chal.current().ID)
 	}
+	if s := d.screen(); !strings.Contains(s, "Your draft's effect shows after your forecast") || strings.Contains(s, "login ✓ ·") {
+		t.Errorf("the draft's effect gives the forecast away:\n%s", s)
+	}
 	d.key("enter")
 	if !m.chal.predicting || !contains2(d.screen(), "Before the check: which still work", "› ✗ login", "space still works / refused") {
 		t.Fatalf("no forecast before the check:\n%s", d.screen())
@@ -188,7 +191,7 @@ func TestChallengeFiveAsksForAForecast(t *testing.T) {
 	d.key("enter")
 	d.settle()
 	screen := d.screen()
-	if m.chal.predicting || !contains2(screen, "5 of 5 requests as the goal wants", "Your forecast: 3 of 4 right.", "login: you said still works; it was refused at ecr:GetAuthorizationToken") {
+	if m.chal.predicting || !contains2(screen, "5 of 5 requests as the goal wants", "Your forecast: 3 of 4 right.", "Your draft on team-a/alpine: login ✗", "login: you said still works; it was refused at ecr:GetAuthorizationToken") {
 		t.Errorf("the model answer's check, without asking again:\n%s", screen)
 	}
 }
