@@ -869,24 +869,32 @@ func (c ChallengeContext) requestContext(p Probe, e policy.Endpoint, through boo
 	return ctx
 }
 
-// Preview is what a draft does to the lab's everyday requests on
-// team-a/alpine (login, push, pull, list), from inside the VPC and, for a
-// repository policy, from outside it: the table an editor shows while the
-// learner types. It is not the hidden set. A draft that does not parse
-// previews nothing.
+// Preview is what a draft does to the lab's everyday requests (login,
+// push, pull, list) on team-a/alpine and on another team's repository,
+// from inside the VPC and, for a repository policy, on team-a/alpine from
+// outside it: the table an editor shows while the learner types. It is not
+// the hidden set. A draft that does not parse previews nothing.
 func (ch Challenge) Preview(c ChallengeContext, src []byte) []ProbeResult {
 	doc, err := policy.Parse(src)
 	if err != nil {
 		return nil
 	}
-	froms := []From{Inside}
+	type row struct {
+		repo string
+		from From
+		ops  []string
+	}
+	rows := []row{
+		{policy.DefaultRepository, Inside, []string{"login", "push", "pull", "list-images"}},
+		{repoTeamB, Inside, []string{"push", "pull", "list-images"}},
+	}
 	if ch.Target == OnRepository {
-		froms = append(froms, Outside)
+		rows = append(rows, row{policy.DefaultRepository, Outside, []string{"login", "push", "pull", "list-images"}})
 	}
 	var out []ProbeResult
-	for _, from := range froms {
-		for _, op := range []string{"login", "push", "pull", "list-images"} {
-			p := Probe{Op: op, Repo: policy.DefaultRepository, Who: Us, From: from, Allowed: true}
+	for _, rw := range rows {
+		for _, op := range rw.ops {
+			p := Probe{Op: op, Repo: rw.repo, Who: Us, From: rw.from, Allowed: true}
 			r := ch.simulateProbe(c, doc, p)
 			r.Trace = nil
 			out = append(out, r)

@@ -156,7 +156,12 @@ func (m *Model) layoutChallenge() {
 	if c == nil || c.open < 0 {
 		return
 	}
-	c.editor.SetWidth(max(30, min(110, m.c.Width-4)))
+	if m.chalWide() {
+		// The draft's effect sits beside the editor.
+		c.editor.SetWidth(min(110, m.c.Width-4-previewWidth-2))
+	} else {
+		c.editor.SetWidth(max(30, min(110, m.c.Width-4)))
+	}
 	// The body is the window less the header, the help bar and a gap.
 	body := m.c.Height - 3
 	room := func() int {
@@ -380,8 +385,62 @@ func (m *Model) challengeListView(height int) string {
 
 func (m *Model) challengeView(height int) string {
 	w := m.c.Width - 4
-	out := m.challengeTop(w) + "\n" + m.chal.editor.View() + "\n" + m.challengeBottom(w)
+	editor := m.chal.editor.View()
+	if m.chalWide() {
+		editor = lipgloss.JoinHorizontal(lipgloss.Top, editor, "  ", m.previewTable())
+	}
+	out := m.challengeTop(w) + "\n" + editor + "\n" + m.challengeBottom(w)
 	return indent(clipLines(out, height), 2)
+}
+
+// previewWidth is the width of the table beside the editor.
+const previewWidth = 40
+
+// chalWide reports whether the window has room for the draft's effect as
+// a table beside the editor (else it is a line or two under it).
+func (m *Model) chalWide() bool { return m.c.Width >= 110 && m.c.Height >= 36 }
+
+// previewHidden: challenge 5's forecast is not made yet, and the draft's
+// effect would give it away.
+func (m *Model) previewHidden() bool {
+	c := m.chal
+	return len(c.current().Predict) > 0 && (c.predict == nil || c.predicting)
+}
+
+// previewTable is what the draft does, request by request, on team-a's
+// repository and team b's (and from outside the VPC, for a repository
+// policy), as the learner types.
+func (m *Model) previewTable() string {
+	st := m.c.Styles
+	c := m.chal
+	lines := []string{st.PaneTitle.Render("What your draft does")}
+	if m.previewHidden() {
+		lines = append(lines, st.Faint.Render(lipgloss.Wrap("It shows after your forecast: Enter makes one, then checks.", previewWidth, " ")))
+		return strings.Join(lines, "\n")
+	}
+	if len(c.preview) == 0 {
+		lines = append(lines, st.Faint.Render(lipgloss.Wrap("Nothing yet: fix the JSON to see it.", previewWidth, " ")))
+		return strings.Join(lines, "\n")
+	}
+	cell := func(r steps.ProbeResult) string {
+		if r.Actual {
+			return st.Allow.Render("✓ allowed")
+		}
+		return st.Deny.Render(truncate("✗ "+strings.TrimPrefix(r.Action, "ecr:"), previewWidth-15))
+	}
+	head := ""
+	for _, r := range c.preview {
+		where := r.Repo
+		if r.From == steps.Outside {
+			where += ", from outside the VPC"
+		}
+		if where != head {
+			head = where
+			lines = append(lines, st.Faint.Render(truncate(where, previewWidth)))
+		}
+		lines = append(lines, fmt.Sprintf("  %-12s %s", r.Op, cell(r)))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // challengeTop is the goal, where the answer goes and the hints shown.
@@ -417,7 +476,9 @@ func (m *Model) challengeBottom(w int) string {
 	c := m.chal
 	var b strings.Builder
 	b.WriteString(m.lintLine(w))
-	b.WriteString("\n" + m.previewLine(w))
+	if !m.chalWide() {
+		b.WriteString("\n" + m.previewLine(w))
+	}
 	if c.modelShown {
 		b.WriteString("\n" + st.Faint.Render("A model answer: yours may differ and still pass."))
 	}
@@ -443,7 +504,7 @@ func (m *Model) challengeBottom(w int) string {
 // for those from outside it when the challenge has them.
 func (m *Model) previewLine(width int) string {
 	st := m.c.Styles
-	if c := m.chal; len(c.current().Predict) > 0 && (c.predict == nil || c.predicting) {
+	if m.previewHidden() {
 		// The forecast is the point: the draft's effect shows once it is made.
 		return st.Faint.Render(truncate("Your draft's effect shows after your forecast: Enter makes one, then checks.", width))
 	}
@@ -454,7 +515,7 @@ func (m *Model) previewLine(width int) string {
 	for _, from := range []steps.From{steps.Inside, steps.Outside} {
 		var parts []string
 		for _, p := range m.chal.preview {
-			if p.From != from {
+			if p.From != from || p.Repo != policy.DefaultRepository {
 				continue
 			}
 			if p.Actual {

@@ -101,7 +101,9 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 // out still shows the whole goal, the latest hint, the editor, the
 // draft's effect from inside and from outside the VPC, and the last
 // check with the request that shows why; the help bar has the keys. At
-// 120×40 every hint is in full, and a line says what to press.
+// 120×40 every hint is in full, the draft's effect is a table beside the
+// editor (team a's repository and team b's, and from outside the VPC),
+// and a line says what to press.
 func TestChallengeFitsASmallWindow(t *testing.T) {
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
@@ -135,7 +137,8 @@ func TestChallengeFitsASmallWindow(t *testing.T) {
 	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	d.settle()
 	screen = d.screen()
-	if m.chal.compact || !contains2(screen, "Hint 1/3:", "Hint 2/3:", "Hint 3/3:", "Press e to edit, x to see why") {
+	if m.chal.compact || !contains2(screen, "Hint 1/3:", "Hint 2/3:", "Hint 3/3:", "Press e to edit, x to see why",
+		"What your draft does", "team-a/alpine, from outside the VPC", "team-b/nginx") {
 		t.Errorf("at 120×40 every hint fits in full, and what to press:\n%s", screen)
 	}
 }
@@ -158,7 +161,7 @@ func TestChallengeFiveAsksForAForecast(t *testing.T) {
 	if m.chal.current().ID != 5 {
 		t.Fatalf("opened challenge %d", m.chal.current().ID)
 	}
-	if s := d.screen(); !strings.Contains(s, "Your draft's effect shows after your forecast") || strings.Contains(s, "login ✓ ·") {
+	if s := d.screen(); !strings.Contains(s, "It shows after your forecast") || strings.Contains(s, "✓ allowed") {
 		t.Errorf("the draft's effect gives the forecast away:\n%s", s)
 	}
 	d.key("enter")
@@ -191,7 +194,7 @@ func TestChallengeFiveAsksForAForecast(t *testing.T) {
 	d.key("enter")
 	d.settle()
 	screen := d.screen()
-	if m.chal.predicting || !contains2(screen, "5 of 5 requests as the goal wants", "Your forecast: 3 of 4 right.", "Your draft on team-a/alpine: login ✗", "login: you said still works; it was refused at ecr:GetAuthorizationToken") {
+	if m.chal.predicting || !contains2(screen, "5 of 5 requests as the goal wants", "Your forecast: 3 of 4 right.", "What your draft does", "login        ✗ GetAuthorizationToken", "login: you said still works; it was refused at ecr:GetAuthorizationToken") {
 		t.Errorf("the model answer's check, without asking again:\n%s", screen)
 	}
 }
