@@ -105,16 +105,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 // editor (team a's repository and team b's, and from outside the VPC),
 // and a line says what to press.
 func TestChallengeFitsASmallWindow(t *testing.T) {
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 80, 24)
-	d.settle()
-	d.exec(m.openChallenges())
-	d.settle()
-	for range 7 {
-		d.key("down")
-	}
-	d.key("enter")
+	m, d := openChallengeN(t, 80, 24, 8)
 	d.key("h")
 	d.key("h")
 	d.key("h")
@@ -148,19 +139,7 @@ func TestChallengeFitsASmallWindow(t *testing.T) {
 // esc puts it off; the check then holds each guess against what happened,
 // and asks only once.
 func TestChallengeFiveAsksForAForecast(t *testing.T) {
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
-	d.exec(m.openChallenges())
-	d.settle()
-	for range 4 {
-		d.key("down")
-	}
-	d.key("enter")
-	if m.chal.current().ID != 5 {
-		t.Fatalf("opened challenge %d", m.chal.current().ID)
-	}
+	m, d := openChallengeN(t, 120, 40, 5)
 	if s := d.screen(); !strings.Contains(s, "It shows after your forecast") || strings.Contains(s, "✓ allowed") {
 		t.Errorf("the draft's effect gives the forecast away:\n%s", s)
 	}
@@ -197,4 +176,24 @@ func TestChallengeFiveAsksForAForecast(t *testing.T) {
 	if m.chal.predicting || !contains2(screen, "5 of 5 requests as the goal wants", "Your forecast: 3 of 4 right.", "What your draft does", "login        ✗ GetAuthorizationToken", "login: you said still works; it was refused at ecr:GetAuthorizationToken") {
 		t.Errorf("the model answer's check, without asking again:\n%s", screen)
 	}
+}
+
+// openChallengeN starts a wizard (no lab up: checks by simulation) in a
+// w×h window and opens challenge id from the list with the arrows.
+func openChallengeN(t *testing.T, w, h, id int) (*Model, *driver) {
+	t.Helper()
+	opts, _ := sandboxOptions(t)
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, w, h)
+	d.settle()
+	d.exec(m.openChallenges())
+	d.settle()
+	for range id - 1 {
+		d.key("down")
+	}
+	d.key("enter")
+	if m.chal.open < 0 || m.chal.current().ID != id {
+		t.Fatalf("did not open challenge %d:\n%s", id, d.screen())
+	}
+	return m, d
 }
