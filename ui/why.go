@@ -236,7 +236,7 @@ func (m *Model) explainOp(in steps.ExplainInput) func(ctx context.Context, lab *
 
 // shortARNs is shortARN for every ECR ARN of this lab in a sentence.
 func (m *Model) shortARNs(s string) string {
-	prefix := "arn:aws:ecr:" + m.st.Region + ":" + m.st.Account + ":"
+	prefix := "arn:" + policy.PartitionOf(m.st.Region) + ":ecr:" + m.st.Region + ":" + m.st.Account + ":"
 	if m.st.Account == "" {
 		return s
 	}
