@@ -27,7 +27,7 @@ func TestWhyAfterAFailedStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sb.Close() })
-	opts := Options{Sandbox: true, Connect: func(ctx context.Context, _ bool, sink func(steps.Event)) (*Connection, error) {
+	opts := Options{Sandbox: true, Connect: func(ctx context.Context, _ Target, sink func(steps.Event)) (*Connection, error) {
 		lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")},
 			steps.NewStore(filepath.Join(dir, "state"), "sandbox"), steps.NewEmitter(sink))
 		if err != nil {
