@@ -617,10 +617,19 @@ func TestWaitsForAvailabilityAndDNS(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Clock: clock, Timing: timing},
 		steps.Config{}, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	var movedAvailable, movedDNS atomic.Bool
+	var mu sync.Mutex
+	pending := map[string]bool{}
 	f.onEv = func(e steps.Event) {
 		switch {
-		case e.Kind == steps.EventResource && e.Resource.Name == "ecr.dkr" && e.Resource.State == steps.ResPending:
-			if !movedAvailable.Swap(true) {
+		case e.Kind == steps.EventResource && e.Resource.State == steps.ResPending:
+			// Both interface endpoints are created (at the same moment
+			// of this clock) before it moves: the two creates run at
+			// once, and one made after the move would stay pending.
+			mu.Lock()
+			pending[e.Resource.Name] = true
+			both := pending[steps.EndpointDKR] && pending[steps.EndpointAPI]
+			mu.Unlock()
+			if both && !movedAvailable.Swap(true) {
 				clock.Advance(timing.EndpointAvailable)
 			}
 		case e.Kind == steps.EventDNS && !(e.Lookups[0].Private() && e.Lookups[1].Private()):
