@@ -48,10 +48,11 @@ var notModelled = []struct{ what, why string }{
 	{"IPv6 and dual-stack (IpAddressType dualstack/ipv6, Ipv6 CIDR blocks)", "the world's VPC has no IPv6 CIDR; such requests are refused saying so"},
 	{"the encoded authorization failure message of UnauthorizedOperation", "it is base64url JSON, readable but not encrypted; sts:DecodeAuthorizationMessage is not modelled"},
 	{"Docker image manifest schema 1", "never produced: a client accepting only schema 1 gets 404 MANIFEST_UNKNOWN"},
-	{"repository and registry policies, lifecycle policies, replication", "GetRepositoryPolicy always finds none (SetRepositoryPolicy is not served), DescribeRegistry shows no replication rules"},
-	{"the registry's blob redirect to S3 (307 to a presigned prod-REGION-starport-layer-bucket URL)", "layers are served by the registry itself"},
+	{"registry policies, lifecycle policies, replication (repository policies are modelled)", "DescribeRegistry shows no replication rules; the others are not served"},
+	{"the registry's blob redirect to S3 for every layer (307 to a presigned prod-REGION-starport-layer-bucket URL)",
+		"layers are served by the registry itself; only a layer an S3 gateway's policy refuses is redirected, to an S3-style 403 (--fault-s3-gateway-policy)"},
 	{"cross-Region PrivateLink (ServiceRegion in requests)", "refused as not supported; responses carry the world's region"},
-	{"partitions other than aws (aws-cn, aws-us-gov)", "the world is always in the aws partition"},
+	{"the isolated partitions (aws-iso, aws-iso-b, aws-eusc)", "worlds exist for aws, aws-us-gov and aws-cn only"},
 }
 
 type conf struct {
