@@ -116,7 +116,7 @@ func (e *policyEditor) resetForm() tea.Cmd {
 		Value(&e.repo).Validate(validateRepo)
 	// None ticked is a policy too: allow everything.
 	deny := huh.NewMultiSelect[string]().Key("deny").Title("Actions to deny").
-		Description("none ticked: the policy allows everything").Options(opts...).Value(&e.deny).Height(8).Filterable(false)
+		Description("ticked ones are denied; none: allow all").Options(opts...).Value(&e.deny).Height(8).Filterable(false)
 	e.targetField = huh.NewSelect[string]().Key("target").Title("Attach the policy to").Options(
 		huh.NewOption("both ECR endpoints (recommended)", string(steps.TargetBoth)),
 		huh.NewOption("ecr.dkr only (ecr.api keeps full access)", string(steps.TargetDKR)),
