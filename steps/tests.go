@@ -239,9 +239,11 @@ func (l *Lab) propagating(ctx context.Context, id StepID, run func() (TestResult
 		if changed.IsZero() || left <= 0 {
 			return r, nil
 		}
-		if !r.Outcome.Allowed && r.Outcome.Message != "" && r.Outcome.By != awsops.ByEndpointPolicy {
-			// Refused by IAM, a repository policy or S3: no endpoint
-			// policy still propagating explains it, and waiting won't.
+		if !r.Outcome.Allowed && r.Outcome.By != awsops.ByEndpointPolicy {
+			// Refused by IAM, a repository policy or S3, or without words
+			// (a HEAD's answer, which names no refuser): AWS's sentence
+			// does not blame the endpoint policy, so waiting for it would
+			// only cost the learner minutes for the same answer.
 			return r, nil
 		}
 		wait := min(every, left)
