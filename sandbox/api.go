@@ -42,7 +42,9 @@ type apiRequest struct {
 	r     *http.Request
 	rw    http.ResponseWriter
 	body  []byte
-	query params // EC2 and STS: the Query parameters
+	query params // EC2, STS and IAM: the Query parameters
+	// rest is a REST-JSON request's route (Scheduler).
+	rest restRoute
 	// authenticated: from here on the request is the caller's, and its
 	// outcome is recorded (see Recorder).
 	authenticated bool
@@ -62,11 +64,20 @@ var apiChain = []apiStage{
 	(*Sandbox).enforceEndpointPolicy,
 }
 
-// serveAPI is the single entry of EC2, ECR and STS.
+// serveAPI is the single entry of every API the sandbox serves (public:
+// the request comes from outside the VPC, principals.go). A request for
+// another account or region of the hub is served by that world.
 func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request, public bool) {
 	q := &apiRequest{r: r, rw: rw, call: apiCall{requestID: newRequestID(), protocol: protoEC2, service: "ec2", public: public}}
-	if r.Header.Get("X-Amz-Target") != "" {
+	switch t := r.Header.Get("X-Amz-Target"); {
+	case t != "":
 		q.call.protocol, q.call.service = protoJSON, "ecr"
+	case isSchedulerPath(r.URL.Path):
+		q.call.protocol, q.call.service = protoREST, "scheduler"
+	}
+	if m := s.routeTo(r); m != nil && m != s {
+		m.serveAPI(rw, r, public)
+		return
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -121,6 +132,13 @@ func (s *Sandbox) parseRequest(q *apiRequest) *APIError {
 		c.action, _ = strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecrTargetPrefix)
 		return nil
 	}
+	if c.protocol == protoREST {
+		c.action, q.rest = schedulerRoute(r.Method, r.URL.EscapedPath(), r.URL.Query())
+		if c.action == "" {
+			c.action = "-"
+		}
+		return nil
+	}
 	raw := r.URL.RawQuery
 	switch r.Method {
 	case http.MethodPost:
@@ -142,6 +160,8 @@ func (s *Sandbox) parseRequest(q *apiRequest) *APIError {
 	// The credential scope names the service; without one, guess from the action.
 	if sig, ok := parseAuthorization(r.Header.Get("Authorization")); ok && sig.Service == "sts" {
 		c.protocol, c.service = protoSTS, "sts"
+	} else if ok && sig.Service == "iam" {
+		c.protocol, c.service = protoIAM, "iam"
 	} else if !ok && c.action == "GetCallerIdentity" {
 		c.protocol, c.service = protoSTS, "sts"
 	}
@@ -163,7 +183,7 @@ func (s *Sandbox) authenticate(q *apiRequest) *APIError {
 		e.Message = fmt.Sprintf("Credential should be scoped to correct service: '%s'.", c.service)
 		return e
 	}
-	if sig.Region != s.opts.Region && !(c.service == "sts" && sig.Region == "us-east-1") {
+	if sig.Region != s.opts.Region && !(globalService(c.service) && sig.Region == "us-east-1") {
 		e := authError(c.protocol, authBadSignature)
 		e.Message = fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", sig.Region)
 		return e
@@ -189,7 +209,7 @@ func (s *Sandbox) requireAction(q *apiRequest) *APIError {
 	switch c.protocol {
 	case protoJSON:
 		return badRequest("UnknownOperationException", "")
-	case protoSTS:
+	case protoSTS, protoIAM:
 		return badRequest("MissingAction", "Missing Action")
 	}
 	return badRequest("MissingAction", "The request must contain the parameter Action")
@@ -228,6 +248,10 @@ func (s *Sandbox) dispatch(q *apiRequest) ([]byte, *APIError) {
 		return s.handleECR(&q.call, q.body)
 	case protoSTS:
 		return s.handleSTS(&q.call, q.query)
+	case protoIAM:
+		return s.handleIAM(&q.call, q.query)
+	case protoREST:
+		return s.handleScheduler(&q.call, q.rest, q.body)
 	}
 	return s.handleEC2(&q.call, q.query)
 }
@@ -267,7 +291,7 @@ func (s *Sandbox) record(c *apiCall, code string) {
 
 func authError(protocol string, f authFailure) *APIError {
 	switch protocol {
-	case protoJSON:
+	case protoJSON, protoREST:
 		switch f {
 		case authMissing:
 			return apiErr(http.StatusBadRequest, "MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -280,7 +304,7 @@ func authError(protocol string, f authFailure) *APIError {
 		default:
 			return apiErr(http.StatusBadRequest, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 		}
-	case protoSTS:
+	case protoSTS, protoIAM:
 		switch f {
 		case authMissing:
 			return apiErr(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
@@ -313,8 +337,11 @@ func (s *Sandbox) writeOK(rw http.ResponseWriter, c *apiCall, body []byte) {
 	case protoJSON:
 		h.Set("Content-Type", "application/x-amz-json-1.1")
 		h.Set("X-Amzn-Requestid", c.requestID)
-	case protoSTS:
+	case protoSTS, protoIAM:
 		h.Set("Content-Type", "text/xml")
+		h.Set("X-Amzn-Requestid", c.requestID)
+	case protoREST:
+		h.Set("Content-Type", "application/json")
 		h.Set("X-Amzn-Requestid", c.requestID)
 	default:
 		h.Set("Content-Type", "text/xml;charset=UTF-8")
@@ -341,10 +368,21 @@ func (s *Sandbox) writeError(rw http.ResponseWriter, c *apiCall, e *APIError) {
 		h.Set("X-Amzn-Requestid", c.requestID)
 		h.Set("X-Amzn-Errortype", e.Code+":")
 		body = jsonString(map[string]string{"__type": e.Code, "message": e.Message})
-	case protoSTS:
+	case protoREST:
+		// REST-JSON: the code in x-amzn-ErrorType, "Message" in the body
+		// (research D.1).
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Amzn-Requestid", c.requestID)
+		h.Set("X-Amzn-Errortype", e.Code+":")
+		body = jsonString(map[string]string{"Message": e.Message})
+	case protoSTS, protoIAM:
+		ns := "https://sts.amazonaws.com/doc/2011-06-15/"
+		if c.protocol == protoIAM {
+			ns = iamNamespace
+		}
 		h.Set("Content-Type", "text/xml")
 		h.Set("X-Amzn-Requestid", c.requestID)
-		body = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
+		body = `<ErrorResponse xmlns="` + ns + `">` + "\n" +
 			"  <Error>\n    <Type>" + xmlEscape(e.senderType()) + "</Type>\n    <Code>" + xmlEscape(e.Code) + "</Code>\n    <Message>" +
 			xmlEscape(e.Message) + "</Message>\n  </Error>\n  <RequestId>" + c.requestID + "</RequestId>\n</ErrorResponse>\n"
 	default:

@@ -43,6 +43,10 @@ func internalError(protocol string) *APIError {
 		return apiErr(http.StatusInternalServerError, "ServerException", "An internal error occurred.")
 	case protoSTS:
 		return apiErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred.")
+	case protoIAM:
+		return apiErr(http.StatusInternalServerError, "ServiceFailure", "An internal error occurred.")
+	case protoREST:
+		return apiErr(http.StatusInternalServerError, "InternalServerException", "An internal error occurred.")
 	}
 	return apiErr(http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
 }
@@ -63,8 +67,13 @@ func notSaved(protocol string, err error) *APIError {
 	var tl *WorldTooLargeError
 	if errors.As(err, &tl) {
 		// A limit, as AWS answers a service quota: retrying cannot help.
-		if protocol == protoJSON {
+		switch protocol {
+		case protoJSON:
 			return badRequest("LimitExceededException", "%s", tl.Error())
+		case protoREST:
+			return apiErr(http.StatusPaymentRequired, "ServiceQuotaExceededException", "%s", tl.Error())
+		case protoIAM:
+			return apiErr(http.StatusConflict, "LimitExceeded", "%s", tl.Error())
 		}
 		return badRequest("ResourceLimitExceeded", "%s", tl.Error())
 	}

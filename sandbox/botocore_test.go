@@ -33,6 +33,7 @@ func TestBotocoreShapes(t *testing.T) {
 	})
 	w := &wire{}
 	runScenario(t, sb, clock, w)
+	runAutomationScenario(t, sb, clock, w)
 
 	// Authentication failures, per protocol.
 	ctx := context.Background()
@@ -57,12 +58,12 @@ func TestBotocoreShapes(t *testing.T) {
 			failed[e.Service] = true
 		}
 	}
-	for _, a := range append(append(EC2Actions(), ECRActions()...), "GetCallerIdentity") {
+	for _, a := range append(append(append(append(EC2Actions(), ECRActions()...), IAMActions()...), SchedulerActions()...), "GetCallerIdentity") {
 		if !ok[a] {
 			t.Errorf("the scenario has no successful %s to check", a)
 		}
 	}
-	for _, s := range []string{"ec2", "ecr", "sts"} {
+	for _, s := range []string{"ec2", "ecr", "sts", "iam", "scheduler"} {
 		if !failed[s] {
 			t.Errorf("the scenario has no %s error to check", s)
 		}
@@ -101,6 +102,12 @@ func TestBotocoreShapes(t *testing.T) {
 	mutate(eps, "<state>available</state>", "<state>ready</state>", "enum value outside the model")
 	mutate(images, `"imageIds"`, `"ImageIds"`, "mis-cased JSON key")
 	mutate(images, `"imageTag":"v1"`, `"imageTag":"v1","pushed":true`, "unknown JSON key")
+	sched, role := find("GetSchedule", `"ActionAfterCompletion"`), find("GetRole", "<RoleName>")
+	mutate(sched, `"ActionAfterCompletion":"DELETE"`, `"ActionAfterCompletion":"REMOVE"`, "Scheduler enum value outside the model")
+	mutate(sched, `"CreationDate":`, `"creationDate":`, "mis-cased Scheduler key")
+	mutate(role, "<RoleName>", "<Rolename>", "mis-cased IAM element")
+	schedErr := find404(t, exs, "GetSchedule")
+	mutate(schedErr, `{"Message":`, `{"message":`, "a REST-JSON error body with message, not Message")
 
 	dir := t.TempDir()
 	path := filepath.Join(dir, "exchanges.json")
@@ -112,4 +119,16 @@ func TestBotocoreShapes(t *testing.T) {
 		t.Fatalf("botocore rejects sandbox responses:\n%s", out)
 	}
 	t.Logf("%s", strings.TrimSpace(string(out)))
+}
+
+// find404 is the first response of action with status 404.
+func find404(t *testing.T, exs []exchange, action string) exchange {
+	t.Helper()
+	for _, e := range exs {
+		if e.Action == action && e.Status == 404 {
+			return e
+		}
+	}
+	t.Fatalf("no 404 for %s", action)
+	return exchange{}
 }

@@ -53,6 +53,11 @@ var notModelled = []struct{ what, why string }{
 		"layers are served by the registry itself; only a layer an S3 gateway's policy refuses is redirected, to an S3-style 403 (--fault-s3-gateway-policy)"},
 	{"cross-Region PrivateLink (ServiceRegion in requests)", "refused as not supported; responses carry the world's region"},
 	{"the isolated partitions (aws-iso, aws-iso-b, aws-eusc)", "worlds exist for aws, aws-us-gov and aws-cn only"},
+	{"EventBridge Scheduler's rate and cron schedules, flexible time windows and schedule groups other than default",
+		"accepted and listed; only one-time (at) schedules fire, at their time (AWS: within the minute)"},
+	{"Scheduler's templated targets (SQS, ECS, Lambda...), dead-letter queues and CloudWatch metrics",
+		"universal targets of the EC2 API are invoked; what an invocation did is in Sandbox.Invocations and the resources themselves"},
+	{"IAM managed policies, groups, users, permissions boundaries", "roles with inline policies only; AdministratorAccess is known by name"},
 }
 
 type conf struct {

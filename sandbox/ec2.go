@@ -102,6 +102,9 @@ func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 			return nil, s.deniedOn("ec2", "CreateTags", "", rt+"/*")
 		}
 	}
+	if e := s.authorizeEC2(c, p); e != nil {
+		return nil, e
+	}
 	var out any
 	var apiE *APIError
 	if !op.writes {

@@ -81,6 +81,21 @@ type Faults struct {
 	// answers an opt-in region the account has not enabled (as if the keys
 	// were unknown); STS in us-east-1 still accepts them.
 	RegionDisabled bool
+	// SchedulerThrottleRate is the fraction (0 to 1) of EventBridge
+	// Scheduler calls refused with ThrottlingException (429), on top of
+	// ThrottleRate.
+	SchedulerThrottleRate float64
+	// RolePropagation is how long a new IAM role stays invisible to
+	// EventBridge Scheduler: CreateSchedule and UpdateSchedule with it
+	// answer "The execution role you provide must allow AWS EventBridge
+	// Scheduler to assume the role." meanwhile, as AWS does while IAM
+	// propagates a role (research D.2, E).
+	RolePropagation time.Duration
+	// FireOnTest makes the home world's pending one-time schedules fire as
+	// soon as the learner's tests start (the first registry request once
+	// an endpoint exists), as if their time had come: the auto-teardown
+	// deleting the endpoints under a test.
+	FireOnTest bool
 
 	// TagPolicy refuses tagging on create: a create with
 	// TagSpecifications needs ec2:CreateTags as well, which the caller's
@@ -137,7 +152,7 @@ func (f Faults) check() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"throttle rate", f.ThrottleRate}, {"5xx rate", f.ServerErrorRate}} {
+	}{{"throttle rate", f.ThrottleRate}, {"5xx rate", f.ServerErrorRate}, {"scheduler throttle rate", f.SchedulerThrottleRate}} {
 		if r.v < 0 || r.v > 1 {
 			return fmt.Errorf("faults: %s %v: want a fraction between 0 and 1", r.name, r.v)
 		}
@@ -148,10 +163,13 @@ func (f Faults) check() error {
 	if f.Latency < 0 {
 		return fmt.Errorf("faults: negative latency %s", f.Latency)
 	}
+	if f.RolePropagation < 0 {
+		return fmt.Errorf("faults: negative role propagation %s", f.RolePropagation)
+	}
 	for _, a := range f.DenyActions {
 		svc, name, ok := strings.Cut(a, ":")
-		if !ok || (svc != "ec2" && svc != "ecr" && a != "sts:AssumeRole") || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			return fmt.Errorf("faults: deny action %q: want ec2:Action, ecr:Action or sts:AssumeRole", a)
+		if !ok || !slices.Contains([]string{"ec2", "ecr", "iam", "scheduler", "sts"}, svc) || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return fmt.Errorf("faults: deny action %q: want SERVICE:Action for ec2, ecr, iam, scheduler or sts", a)
 		}
 	}
 	return nil
@@ -299,6 +317,14 @@ func (in *injector) delay(ctx context.Context) {
 func (in *injector) apiFault(ctx context.Context, service string) *APIError {
 	in.delay(ctx)
 	k := in.draw()
+	if service == "scheduler" && k == faultNone && in.f.SchedulerThrottleRate > 0 {
+		in.mu.Lock()
+		r := in.rng.Float64()
+		in.mu.Unlock()
+		if r < in.f.SchedulerThrottleRate {
+			k = faultThrottle
+		}
+	}
 	switch service {
 	case "ec2":
 		switch k {
@@ -309,7 +335,14 @@ func (in *injector) apiFault(ctx context.Context, service string) *APIError {
 		case faultServerAlt:
 			return apiErr(http.StatusServiceUnavailable, "Unavailable", "The server is overloaded and can't handle the request.")
 		}
-	case "sts":
+	case "scheduler":
+		switch k {
+		case faultThrottle:
+			return apiErr(http.StatusTooManyRequests, "ThrottlingException", "Rate exceeded")
+		case faultServer, faultServerAlt:
+			return apiErr(http.StatusInternalServerError, "InternalServerException", "Internal Server Error")
+		}
+	case "sts", "iam":
 		switch k {
 		case faultThrottle:
 			return apiErr(http.StatusBadRequest, "Throttling", "Rate exceeded")

@@ -47,13 +47,19 @@ func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
 	service, action := "ec2", ""
+	auth := req.Header.Get("Authorization")
 	if t := req.Header.Get("X-Amz-Target"); t != "" {
 		service, action = "ecr", strings.TrimPrefix(t, ecrTargetPrefix)
+	} else if isSchedulerPath(req.URL.Path) {
+		service = "scheduler"
+		action, _ = schedulerRoute(req.Method, req.URL.EscapedPath(), req.URL.Query())
 	} else {
 		q, _ := url.ParseQuery(string(reqBody))
 		action = q.Get("Action")
-		if strings.Contains(req.Header.Get("Authorization"), "/sts/aws4_request") {
-			service = "sts"
+		for _, svc := range []string{"sts", "iam"} {
+			if strings.Contains(auth, "/"+svc+"/aws4_request") {
+				service = svc
+			}
 		}
 	}
 	w.mu.Lock()

@@ -181,6 +181,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s := rs.s
+	s.fireOnTest(r.Context())
 	w := &statusWriter{ResponseWriter: rw}
 	rt := parseRegistryPath(r.URL.Path)
 	actions := registryActions(r.Method, rt, r.URL.Query())

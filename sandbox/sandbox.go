@@ -61,10 +61,16 @@ type Sandbox struct {
 	imds                        *imdsServer
 	dns                         *dnsServer
 
-	conns    connTracker
-	faults   *injector
-	policies policyCache
-	fresh    bool
+	conns connTracker
+	// hub is every account and region this process serves (hub.go).
+	hub *hub
+	// firedOnTest: the fault FireOnTest has fired (fire.go); schedDone is
+	// closed when the scheduler's loop has stopped.
+	firedOnTest atomic.Bool
+	schedDone   chan struct{}
+	faults      *injector
+	policies    policyCache
+	fresh       bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -132,6 +138,8 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.opts.IMDSv2Required = s.opts.IMDSv2Required || s.def.Metadata.V2Required
 	s.opts.Faults.IMDSHopLimit = s.opts.Faults.IMDSHopLimit || s.def.Metadata.TokenPutBlocked
 	s.faults = newInjector(s.opts.Faults)
+	newHub(s)
+	s.hub.registerKeys(s)
 	if s.def.Credentials == CredentialsProfile {
 		if err := s.writeProfile(); err != nil {
 			return fail(fmt.Errorf("writing the laptop world's AWS profile: %w", err))
@@ -176,6 +184,11 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	go func() { _ = s.regSrv.Serve(regLn) }()
 	go func() { _ = s.publicAPISrv.Serve(publicAPILn) }()
 	go func() { _ = s.publicRegSrv.Serve(publicRegLn) }()
+	s.schedDone = make(chan struct{})
+	go func() {
+		defer close(s.schedDone)
+		s.runScheduler()
+	}()
 	if s.opts.StateDir != "" {
 		if err := s.writeServing(); err != nil {
 			_ = s.Close()
@@ -281,6 +294,10 @@ func listenLoopback(ctx context.Context) (net.Listener, error) {
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		// No schedule fires into a world being let go.
+		if s.schedDone != nil {
+			<-s.schedDone
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		// Connections that never sent a request (a client's spare dial)
@@ -345,7 +362,7 @@ func (s *Sandbox) RoleCredentials() Credentials { return s.cur.Load().RoleCreden
 
 func (s *Sandbox) acceptedKeys() []Credentials {
 	w := s.cur.Load()
-	return append([]Credentials{w.Credentials, w.RoleCredentials, w.OtherCredentials}, s.sessions.keys()...)
+	return append(append([]Credentials{w.Credentials, w.RoleCredentials, w.OtherCredentials}, s.sessions.keys()...), s.hub.sessions.keysOf(w.Account)...)
 }
 
 // Account is the account id of the world.

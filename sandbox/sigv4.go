@@ -111,6 +111,16 @@ func verifySigV4(r *http.Request, body []byte, keys []Credentials, now time.Time
 	default:
 		return s, authBadSignature
 	}
+	want := signature(r, s, amzDate, payloadHash, creds.SecretAccessKey)
+	if !hmac.Equal([]byte(want), []byte(s.Signature)) {
+		return s, authBadSignature
+	}
+	return s, authOK
+}
+
+// signature computes the request's SigV4 signature for the scope and
+// signed headers of s.
+func signature(r *http.Request, s sigv4, amzDate, payloadHash, secret string) string {
 	var canon strings.Builder
 	canon.WriteString(r.Method)
 	canon.WriteByte('\n')
@@ -132,15 +142,31 @@ func verifySigV4(r *http.Request, body []byte, keys []Credentials, now time.Time
 	scope := s.Date + "/" + s.Region + "/" + s.Service + "/aws4_request"
 	crHash := sha256.Sum256([]byte(canon.String()))
 	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
-	k := hmacSHA256([]byte("AWS4"+creds.SecretAccessKey), s.Date)
+	k := hmacSHA256([]byte("AWS4"+secret), s.Date)
 	k = hmacSHA256(k, s.Region)
 	k = hmacSHA256(k, s.Service)
 	k = hmacSHA256(k, "aws4_request")
-	want := hex.EncodeToString(hmacSHA256(k, toSign))
-	if !hmac.Equal([]byte(want), []byte(s.Signature)) {
-		return s, authBadSignature
+	return hex.EncodeToString(hmacSHA256(k, toSign))
+}
+
+// signSigV4 signs a request the way the SDKs do (the sandbox's own calls:
+// EventBridge Scheduler invoking a target as the execution role).
+func signSigV4(r *http.Request, body []byte, creds Credentials, region, service string, now time.Time) {
+	amzDate := now.UTC().Format("20060102T150405Z")
+	sum := sha256.Sum256(body)
+	payload := hex.EncodeToString(sum[:])
+	r.Header.Set("X-Amz-Date", amzDate)
+	if creds.SessionToken != "" {
+		r.Header.Set("X-Amz-Security-Token", creds.SessionToken)
 	}
-	return s, authOK
+	signed := []string{"content-type", "host", "x-amz-date"}
+	if creds.SessionToken != "" {
+		signed = append(signed, "x-amz-security-token")
+	}
+	s := sigv4{AccessKeyID: creds.AccessKeyID, Date: amzDate[:8], Region: region, Service: service, SignedHeaders: signed}
+	sig := signature(r, s, amzDate, payload, creds.SecretAccessKey)
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+creds.AccessKeyID+"/"+s.Date+"/"+region+"/"+service+"/aws4_request, SignedHeaders="+
+		strings.Join(signed, ";")+", Signature="+sig)
 }
 
 func hmacSHA256(key []byte, data string) []byte {

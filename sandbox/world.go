@@ -57,6 +57,14 @@ type world struct {
 	GoneGroups []*goneGroup `json:"goneGroups,omitempty"`
 
 	Images imageData `json:"images"`
+
+	// Roles are the account's IAM roles (iam.go; kept in the world of the
+	// account's first region), Schedules EventBridge Scheduler's
+	// schedules (scheduler.go), Invocations what the schedules did
+	// (fire.go).
+	Roles       []*iamRole   `json:"roles,omitempty"`
+	Schedules   []*schedule  `json:"schedules,omitempty"`
+	Invocations []Invocation `json:"invocations,omitempty"`
 }
 
 // Credentials are dummy access keys the sandbox accepts. SessionToken is set

@@ -63,7 +63,7 @@ func newSandboxCmd() *cobra.Command {
 				flag string
 				v    time.Duration
 			}{{"endpoint-available-after", available}, {"endpoint-delete-after", deleting}, {"eni-release-after", eniRelease},
-				{"dns-switch-after", dnsSwitch}, {"fault-latency", faults.Latency}} {
+				{"dns-switch-after", dnsSwitch}, {"fault-latency", faults.Latency}, {"fault-role-propagation", faults.RolePropagation}} {
 				if d.v < 0 {
 					return exitCode(2, "--%s must not be negative", d.flag)
 				}
@@ -143,6 +143,9 @@ func newSandboxCmd() *cobra.Command {
 	f.BoolVar(&faults.ExistingDKREndpoint, "fault-existing-dkr-endpoint", false, "a new world already has an ecr.dkr endpoint with private DNS in the VPC")
 	f.BoolVar(&faults.NoRepository, "fault-no-repository", false, "a new world has no team-a/alpine repository")
 	addWorldFlags(f, &wf)
-	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, ...): refused as AWS refuses them")
+	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, iam:CreateRole, iam:PassRole, scheduler:CreateSchedule, ...): refused as AWS refuses them")
+	f.Float64Var(&faults.SchedulerThrottleRate, "fault-scheduler-throttle-rate", 0, "fraction of EventBridge Scheduler calls refused with ThrottlingException")
+	f.DurationVar(&faults.RolePropagation, "fault-role-propagation", 0, "how long a new IAM role stays unknown to EventBridge Scheduler (CreateSchedule answers that it cannot assume the role meanwhile)")
+	f.BoolVar(&faults.FireOnTest, "fault-fire-during-test", false, "the auto-teardown's schedule fires as soon as the lab's tests start, deleting the endpoints under them")
 	return cmd
 }

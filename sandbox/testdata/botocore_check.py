@@ -277,7 +277,7 @@ def check(ex):
             if root.find("{*}requestId") is None:
                 w.fail(where, "no <requestId>")
             return w.problems
-        # query (STS)
+        # query (STS, IAM)
         if is_error:
             if tag != "ErrorResponse":
                 w.fail(where, "error root <%s>, want <ErrorResponse>" % tag)
@@ -291,6 +291,11 @@ def check(ex):
             return w.problems
         if tag != ex["action"] + "Response":
             w.fail(where, "root <%s>" % tag)
+        if not root.tag.startswith("{" + svc.metadata["xmlNamespace"]):
+            w.fail(where, "namespace of %s is not %s" % (root.tag, svc.metadata["xmlNamespace"]))
+        if op.output_shape is None:
+            expect_children(w, root, ["ResponseMetadata"], where)
+            return w.problems
         wrapper = op.output_shape.serialization.get("resultWrapper")
         expect_children(w, root, [wrapper, "ResponseMetadata"], where)
         result = root.find("{*}" + wrapper)
@@ -301,11 +306,24 @@ def check(ex):
             expect_children(w, md, ["RequestId"], where + "/ResponseMetadata")
         return w.problems
 
-    # json (ECR)
+    # json (ECR) and rest-json (Scheduler)
     try:
         value = json.loads(body)
     except ValueError as e:
         w.fail(where, "JSON does not parse: %s" % e)
+        return w.problems
+    if is_error and protocol == "rest-json":
+        # The code travels in x-amzn-ErrorType, the text in Message.
+        if not isinstance(value, dict) or set(value) != {"Message"}:
+            w.fail(where, "error body %r: want exactly Message" % value)
+            return w.problems
+        code = ex["headers"].get("x-amzn-errortype", "").split(":")[0]
+        modelled = {s.name for s in op.error_shapes}
+        if code not in modelled and code not in COMMON_JSON_ERRORS:
+            w.fail(where, "error %s is neither modelled for %s (%s) nor a common error" % (code, ex["action"], sorted(modelled)))
+        for s in op.error_shapes:
+            if s.name == code and s.metadata.get("error", {}).get("httpStatusCode", status) != status:
+                w.fail(where, "error %s with status %d, the model says %d" % (code, status, s.metadata["error"]["httpStatusCode"]))
         return w.problems
     if is_error:
         if not isinstance(value, dict) or set(value) - {"__type", "message"} or not value.get("__type"):
@@ -316,7 +334,7 @@ def check(ex):
         if code not in modelled and code not in COMMON_JSON_ERRORS:
             w.fail(where, "error %s is neither modelled for %s (%s) nor a common error" % (code, ex["action"], sorted(modelled)))
         return w.problems
-    if op.output_shape is None:
+    if op.output_shape is None or (protocol == "rest-json" and not op.output_shape.members):
         if value != {}:
             w.fail(where, "body %r for an operation without output" % value)
     else:

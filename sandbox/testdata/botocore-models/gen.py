@@ -30,12 +30,20 @@ OPS = {
         "DescribeImages", "BatchGetImage", "PutImage", "BatchDeleteImage", "GetRepositoryPolicy", "DescribeRegistry",
         "GetLifecyclePolicy",  # not served: its refusal is judged
     ],
-    ("sts", "2011-06-15"): ["GetCallerIdentity"],
+    ("sts", "2011-06-15"): ["GetCallerIdentity", "AssumeRole"],
+    ("iam", "2010-05-08"): [
+        "CreateRole", "GetRole", "DeleteRole", "ListRoles", "TagRole", "PutRolePolicy", "GetRolePolicy", "ListRolePolicies",
+        "DeleteRolePolicy", "SimulatePrincipalPolicy",
+    ],
+    ("scheduler", "2021-06-30"): [
+        "CreateSchedule", "GetSchedule", "UpdateSchedule", "DeleteSchedule", "ListSchedules", "GetScheduleGroup", "ListScheduleGroups",
+    ],
+    ("organizations", "2016-11-28"): ["ListAccounts", "DescribeOrganization"],
 }
 
 data = os.path.join(os.path.dirname(botocore.__file__), "data")
 here = os.path.dirname(os.path.abspath(__file__))
-names = ["# The operations of EC2, ECR and STS, from botocore " + botocore.__version__ + " (written by testdata/botocore-models/gen.py)."]
+names = ["# The operations of EC2, ECR, STS, IAM, EventBridge Scheduler and Organizations, from botocore " + botocore.__version__ + " (written by testdata/botocore-models/gen.py)."]
 for (svc, ver), ops in OPS.items():
     src = os.path.join(data, svc, ver, "service-2.json")
     m = json.load(gzip.open(src + ".gz")) if os.path.exists(src + ".gz") else json.load(open(src))
