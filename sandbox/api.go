@@ -75,6 +75,10 @@ func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request, public bool)
 	case isSchedulerPath(r.URL.Path):
 		q.call.protocol, q.call.service = protoREST, "scheduler"
 	}
+	if r.URL.Path == clockPath {
+		s.serveClock(rw, r)
+		return
+	}
 	if m := s.routeTo(r); m != nil && m != s {
 		m.serveAPI(rw, r, public)
 		return
@@ -172,7 +176,7 @@ func (s *Sandbox) parseRequest(q *apiRequest) *APIError {
 func (s *Sandbox) authenticate(q *apiRequest) *APIError {
 	c := &q.call
 	q.authenticated = true
-	sig, failure := verifySigV4(q.r, q.body, s.acceptedKeys(), time.Now())
+	sig, failure := verifySigV4(q.r, q.body, s.acceptedKeys(), time.Now(), s.opts.Clock.Now())
 	c.accessKey = sig.AccessKeyID
 	s.read(func(w *world) { c.caller = w.principalByKey(sig.AccessKeyID) })
 	if failure != authOK {
@@ -333,6 +337,7 @@ func authError(protocol string, f authFailure) *APIError {
 
 func (s *Sandbox) writeOK(rw http.ResponseWriter, c *apiCall, body []byte) {
 	h := rw.Header()
+	h.Set("Date", s.opts.Clock.Now().UTC().Format(http.TimeFormat))
 	switch c.protocol {
 	case protoJSON:
 		h.Set("Content-Type", "application/x-amz-json-1.1")
@@ -362,6 +367,9 @@ func (s *Sandbox) writeError(rw http.ResponseWriter, c *apiCall, e *APIError) {
 	}
 	var body string
 	h := rw.Header()
+	// The world's time: clients that correct their clock from Date (the
+	// SDKs) then follow a clock the sandbox was asked to move.
+	h.Set("Date", s.opts.Clock.Now().UTC().Format(http.TimeFormat))
 	switch c.protocol {
 	case protoJSON:
 		h.Set("Content-Type", "application/x-amz-json-1.1")

@@ -41,8 +41,9 @@ type Options struct {
 	// Timing gives the durations of the endpoint life cycle. The zero value is
 	// Instant; the command line defaults to Realistic.
 	Timing Timing
-	// Clock drives every time-dependent state transition and IMDS token
-	// expiry. Nil means the system clock.
+	// Clock drives every time-dependent state transition, IMDS token
+	// expiry and the schedules. Nil means the wall clock, moved ahead by
+	// what AdvanceClock added (an OffsetClock, saved with the world).
 	Clock Clock
 
 	// Faults inject throttling, 5xx errors, latency, failing endpoints, DNS
@@ -372,7 +373,7 @@ func (o *Options) normalise() error {
 		return fmt.Errorf("region %q: want a region name like us-west-2", o.Region)
 	}
 	if o.Clock == nil {
-		o.Clock = SystemClock{}
+		o.Clock = &OffsetClock{}
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20

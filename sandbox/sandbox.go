@@ -64,6 +64,8 @@ type Sandbox struct {
 	conns connTracker
 	// hub is every account and region this process serves (hub.go).
 	hub *hub
+	// controlToken guards the control address (clock.go).
+	controlToken string
 	// firedOnTest: the fault FireOnTest has fired (fire.go); schedDone is
 	// closed when the scheduler's loop has stopped.
 	firedOnTest atomic.Bool
@@ -114,7 +116,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := opts.normalise(); err != nil {
 		return nil, err
 	}
-	s := &Sandbox{opts: opts, def: def, regionGiven: regionGiven, done: make(chan struct{}), closing: make(chan struct{})}
+	s := &Sandbox{opts: opts, def: def, regionGiven: regionGiven, done: make(chan struct{}), closing: make(chan struct{}), controlToken: newControlToken()}
 	var lns []net.Listener
 	fail := func(err error) (*Sandbox, error) {
 		for _, ln := range lns {
@@ -257,6 +259,9 @@ func (s *Sandbox) openWorld() error {
 			}
 			s.committed = b
 			s.cur.Store(w)
+			if oc, ok := s.opts.Clock.(*OffsetClock); ok {
+				oc.set(w.ClockOffset)
+			}
 			return nil
 		}
 	}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -313,7 +314,7 @@ func runAutomationScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wir
 	_, err = im.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: role.Role.RoleName})
 	must(t, "ListRolePolicies", err)
 	_, err = im.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{PolicySourceArn: role.Role.Arn, ActionNames: []string{"ec2:DeleteVpcEndpoints"},
-		ResourceArns: []string{"arn:aws:ec2:" + sb.Region() + ":" + sb.Account() + ":vpc-endpoint/vpce-1"},
+		ResourceArns:   []string{"arn:aws:ec2:" + sb.Region() + ":" + sb.Account() + ":vpc-endpoint/vpce-1"},
 		ContextEntries: []iamtypes.ContextEntry{{ContextKeyName: aws.String("aws:ResourceTag/ecr-vpce-lab:run"), ContextKeyValues: []string{"b0"}, ContextKeyType: iamtypes.ContextKeyTypeEnumString}}})
 	must(t, "SimulatePrincipalPolicy", err)
 
@@ -360,4 +361,43 @@ func runAutomationScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wir
 	must(t, "DeleteRolePolicy", err)
 	_, err = im.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: role.Role.RoleName})
 	must(t, "DeleteRole", err)
+}
+
+// TestClockControl: moving the sandbox's clock four hours ahead fires the
+// schedule due then; SDK clients follow the sandbox's time from its Date
+// (their clock-skew correction) and keep working; a restarted sandbox
+// keeps the moved clock.
+func TestClockControl(t *testing.T) {
+	dir := t.TempDir()
+	sb, err := Start(context.Background(), Options{StateDir: dir})
+	must(t, "Start", err)
+	defer func() { _ = sb.Close() }()
+	cfg := sdkConfig(sb, sb.Credentials(), nil)
+	cfg.Retryer = nil // the SDK's standard retryer, which corrects clock skew
+	f := &schedFixture{t: t, sb: sb, ec2: ec2.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), sched: scheduler.NewFromConfig(cfg), ctx: context.Background()}
+	run := "c10c0c10c0"
+	id := f.endpoint("ecr.dkr", run)
+	role := f.role("ecr-vpce-lab-teardown-"+run, schedulerTrust(sb.Account(), sb.Region()), map[string]string{"d": deleteTaggedPolicy(run)})
+	start := time.Now()
+	must(t, "CreateSchedule", f.schedule("ecr-vpce-lab-"+run+"-endpoints", role, start.Add(4*time.Hour), deleteEndpointsTarget, `{"VpcEndpointIds":["`+id+`"]}`))
+	now, err := sb.AdvanceClock(f.ctx, 4*time.Hour+time.Minute)
+	must(t, "AdvanceClock", err)
+	if now.Sub(start) < 4*time.Hour {
+		t.Fatalf("the clock stands at %s after moving 4h from %s", now, start)
+	}
+	if st := f.states(id)[id]; st != "gone" && st != "deleted" {
+		t.Errorf("the endpoint is %s after the clock passed its schedule", st)
+	}
+	// The SDK now signs with the sandbox's time (after one answer).
+	for i := range 2 {
+		_, err = f.ec2.DescribeVpcs(f.ctx, &ec2.DescribeVpcsInput{})
+		must(t, fmt.Sprintf("DescribeVpcs %d after the clock moved", i), err)
+	}
+	must(t, "Close", sb.Close())
+	again, err := Start(context.Background(), Options{StateDir: dir})
+	must(t, "Start again", err)
+	defer func() { _ = again.Close() }()
+	if d := again.opts.Clock.Now().Sub(time.Now()); d < 4*time.Hour {
+		t.Errorf("a restarted sandbox stands %s ahead, want the 4h it was moved", d)
+	}
 }

@@ -1,12 +1,17 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"ecr-vpce-lab/internal/boundedread"
 )
@@ -25,11 +30,19 @@ type serving struct {
 	Env []EnvVar `json:"env"`
 	// View is what the tool sees from the world's workspace.
 	View *View `json:"view,omitempty"`
+	// Control is the sandbox's own control address and its token
+	// (clock.go).
+	Control *control `json:"control,omitempty"`
+}
+
+type control struct {
+	URL   string `json:"url"`
+	Token string `json:"token"`
 }
 
 func (s *Sandbox) writeServing() error {
 	v := s.View()
-	b, err := json.MarshalIndent(serving{PID: os.Getpid(), Env: s.Env(), View: &v}, "", "  ")
+	b, err := json.MarshalIndent(serving{PID: os.Getpid(), Env: s.Env(), View: &v, Control: &control{URL: s.apiURL + clockPath, Token: s.controlToken}}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -81,4 +94,39 @@ func running(dir string) (serving, error) {
 		return serving{PID: le.PID}, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, servingFile), err)
 	}
 	return sv, nil
+}
+
+// AdvanceRunningClock moves the clock of the sandbox serving dir forward
+// by d (see Sandbox.AdvanceClock) and returns its new time.
+func AdvanceRunningClock(ctx context.Context, dir string, d time.Duration) (time.Time, error) {
+	sv, err := running(dir)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if sv.Control == nil {
+		return time.Time{}, fmt.Errorf("the sandbox serving %s is older than its clock control; restart it", dir)
+	}
+	body := fmt.Sprintf(`{"advance":%q}`, d.String())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sv.Control.URL, strings.NewReader(body))
+	if err != nil {
+		return time.Time{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+sv.Control.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		return time.Time{}, fmt.Errorf("the sandbox refused: %s", strings.TrimSpace(string(b)))
+	}
+	var out struct {
+		Now time.Time `json:"now"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return time.Time{}, err
+	}
+	return out.Now, nil
 }

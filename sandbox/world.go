@@ -62,9 +62,12 @@ type world struct {
 	// account's first region), Schedules EventBridge Scheduler's
 	// schedules (scheduler.go), Invocations what the schedules did
 	// (fire.go).
-	Roles       []*iamRole   `json:"roles,omitempty"`
-	Schedules   []*schedule  `json:"schedules,omitempty"`
-	Invocations []Invocation `json:"invocations,omitempty"`
+	Roles []*iamRole `json:"roles,omitempty"`
+	// ClockOffset is how far the sandbox's clock was moved ahead of the
+	// wall clock (clock.go).
+	ClockOffset time.Duration `json:"clockOffset,omitempty"`
+	Schedules   []*schedule   `json:"schedules,omitempty"`
+	Invocations []Invocation  `json:"invocations,omitempty"`
 }
 
 // Credentials are dummy access keys the sandbox accepts. SessionToken is set

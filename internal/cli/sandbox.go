@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -143,9 +146,48 @@ func newSandboxCmd() *cobra.Command {
 	f.BoolVar(&faults.ExistingDKREndpoint, "fault-existing-dkr-endpoint", false, "a new world already has an ecr.dkr endpoint with private DNS in the VPC")
 	f.BoolVar(&faults.NoRepository, "fault-no-repository", false, "a new world has no team-a/alpine repository")
 	addWorldFlags(f, &wf)
+	cmd.AddCommand(newSandboxClockCmd())
 	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, iam:CreateRole, iam:PassRole, scheduler:CreateSchedule, ...): refused as AWS refuses them")
 	f.Float64Var(&faults.SchedulerThrottleRate, "fault-scheduler-throttle-rate", 0, "fraction of EventBridge Scheduler calls refused with ThrottlingException")
 	f.DurationVar(&faults.RolePropagation, "fault-role-propagation", 0, "how long a new IAM role stays unknown to EventBridge Scheduler (CreateSchedule answers that it cannot assume the role meanwhile)")
 	f.BoolVar(&faults.FireOnTest, "fault-fire-during-test", false, "the auto-teardown's schedule fires as soon as the lab's tests start, deleting the endpoints under them")
+	return cmd
+}
+
+// newSandboxClockCmd moves a running sandbox's clock forward, so hours of
+// a workshop (the auto-teardown's expiry) pass in a moment.
+func newSandboxClockCmd() *cobra.Command {
+	var stateDir string
+	cmd := &cobra.Command{
+		Use:   "clock +DURATION",
+		Short: "Move the running sandbox's clock forward (the lab's expiry comes in a moment)",
+		Long: "clock moves the clock of the sandbox serving the state directory forward by DURATION\n" +
+			"(Go's form: 90s, 15m, 4h5m), saves it with the world, and fires what came due: the\n" +
+			"auto-teardown's schedules run as they would have at that time. The sandbox answers\n" +
+			"with its time, and the lab's commands and the AWS SDKs follow it; the clock never\n" +
+			"goes back.",
+		Example: "  ecr-vpce-lab sandbox clock +4h1m",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := time.ParseDuration(strings.TrimPrefix(args[0], "+"))
+			if err != nil || d <= 0 {
+				return exitCode(2, "clock %s: want a positive duration such as +4h or +90s", args[0])
+			}
+			dir, err := resolveStateDir(stateDir)
+			if err != nil {
+				return err
+			}
+			now, err := sandbox.AdvanceRunningClock(cmd.Context(), worldDir(dir), d)
+			if errors.Is(err, fs.ErrNotExist) {
+				return withFix(exitCode(1, "no sandbox is serving %s", worldDir(dir)), "start one with 'ecr-vpce-lab sandbox --state-dir "+dir+"', or pass the --state-dir it uses")
+			}
+			if err != nil {
+				return exitCode(1, "moving the sandbox's clock: %v", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "the sandbox's clock now reads %s (moved %s ahead)\n", now.UTC().Format(time.RFC3339), d)
+			return nil
+		},
+	}
+	addStateDirFlag(cmd, &stateDir)
 	return cmd
 }
