@@ -176,7 +176,7 @@ func (s *Sandbox) parseRequest(q *apiRequest) *APIError {
 func (s *Sandbox) authenticate(q *apiRequest) *APIError {
 	c := &q.call
 	q.authenticated = true
-	sig, failure := verifySigV4(q.r, q.body, s.acceptedKeys(), time.Now(), s.opts.Clock.Now())
+	sig, failure := verifySigV4(q.r, q.body, s.acceptedKeys(), time.Now(), s.clockAtStart, s.opts.Clock.Now())
 	c.accessKey = sig.AccessKeyID
 	s.read(func(w *world) { c.caller = w.principalByKey(sig.AccessKeyID) })
 	if failure != authOK {

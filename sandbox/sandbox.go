@@ -64,8 +64,11 @@ type Sandbox struct {
 	conns connTracker
 	// hub is every account and region this process serves (hub.go).
 	hub *hub
-	// controlToken guards the control address (clock.go).
+	// controlToken guards the control address (clock.go); clockAtStart
+	// is the world's time when this process started (signatures made by
+	// any time since are fresh, see verifySigV4).
 	controlToken string
+	clockAtStart time.Time
 	// firedOnTest: the fault FireOnTest has fired (fire.go); schedDone is
 	// closed when the scheduler's loop has stopped.
 	firedOnTest atomic.Bool
@@ -140,6 +143,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.opts.IMDSv2Required = s.opts.IMDSv2Required || s.def.Metadata.V2Required
 	s.opts.Faults.IMDSHopLimit = s.opts.Faults.IMDSHopLimit || s.def.Metadata.TokenPutBlocked
 	s.faults = newInjector(s.opts.Faults)
+	s.clockAtStart = s.opts.Clock.Now()
 	newHub(s)
 	s.hub.registerKeys(s)
 	if s.def.Credentials == CredentialsProfile {

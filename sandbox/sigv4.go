@@ -71,7 +71,9 @@ func parseAuthorization(h string) (sigv4, bool) {
 // is the wall clock (signature freshness is about real time, not the
 // world's); also, when given, the world's clock: a client that corrects its
 // clock skew from the Date the sandbox answers with (as the SDKs do) signs
-// with the world's time, once the world's clock was moved.
+// with the world's time, or, just after the world's clock was moved, with
+// the time it saw last: any time from the earliest to the latest of the
+// clocks given is fresh.
 func verifySigV4(r *http.Request, body []byte, keys []Credentials, now time.Time, also ...time.Time) (sigv4, authFailure) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -96,13 +98,16 @@ func verifySigV4(r *http.Request, body []byte, keys []Credentials, now time.Time
 	if err != nil || !strings.HasPrefix(amzDate, s.Date) {
 		return s, authMalformed
 	}
-	fresh := false
-	for _, n := range append([]time.Time{now}, also...) {
-		if d := n.Sub(t); d <= 15*time.Minute && d >= -15*time.Minute {
-			fresh = true
+	lo, hi := now, now
+	for _, n := range also {
+		if n.Before(lo) {
+			lo = n
+		}
+		if n.After(hi) {
+			hi = n
 		}
 	}
-	if !fresh {
+	if t.Before(lo.Add(-15*time.Minute)) || t.After(hi.Add(15*time.Minute)) {
 		return s, authExpired
 	}
 	if !contains(s.SignedHeaders, "host") {
