@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -105,19 +107,25 @@ type Call struct {
 // Cloud is a connection to one account and region. It is safe for
 // concurrent use.
 type Cloud struct {
-	opts   Options
-	cfg    aws.Config
-	ec2    *ec2.Client
-	ecr    *ecr.Client
-	sts    *sts.Client
-	imds   *imds.Client
-	http   *http.Client
-	region string
+	opts Options
+	cfg  aws.Config
+	ec2  *ec2.Client
+	ecr  *ecr.Client
+	sts  *sts.Client
+	iam  *iam.Client
+	// scheduler is EventBridge Scheduler's.
+	scheduler *scheduler.Client
+	imds      *imds.Client
+	http      *http.Client
+	region    string
 
 	mu      sync.Mutex
 	account string
 	// names are the partition's names as AWS gave them (partition.go).
 	names Names
+	// skew is how far AWS's clock (the Date of its answers) stands from
+	// this machine's, as last seen (see Now).
+	skew time.Duration
 }
 
 // StaticConfig is an SDK configuration with fixed keys and region and
@@ -199,6 +207,8 @@ func New(opts Options) (*Cloud, error) {
 	c.ec2 = ec2.NewFromConfig(cfg)
 	c.ecr = ecr.NewFromConfig(cfg)
 	c.sts = sts.NewFromConfig(cfg)
+	c.iam = iam.NewFromConfig(cfg)
+	c.scheduler = scheduler.NewFromConfig(cfg)
 	if opts.Metadata == nil {
 		opts.Metadata = NewMetadata(MetadataOptions{Endpoint: opts.IMDSEndpoint, Disabled: opts.IMDSDisabled, LoopbackOnly: opts.LoopbackOnly})
 		c.opts.Metadata = opts.Metadata
@@ -209,6 +219,16 @@ func New(opts Options) (*Cloud, error) {
 
 // Region is the region the Cloud works in.
 func (c *Cloud) Region() string { return c.region }
+
+// Now is AWS's time: this machine's clock corrected by the Date of AWS's
+// last answer. Expiry is AWS's business (the schedule fires by its clock),
+// so the lab judges it by the same clock; against the sandbox this is the
+// sandbox's clock, which can be moved ahead.
+func (c *Cloud) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skew)
+}
 
 // Sandboxed reports whether the Cloud is restricted to 127.0.0.1.
 func (c *Cloud) Sandboxed() bool { return c.opts.LoopbackOnly }
@@ -248,6 +268,13 @@ func (c *Cloud) observe(stack *middleware.Stack) error {
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			start := time.Now()
 			out, md, err := next.HandleInitialize(ctx, in)
+			if server, ok := awsmiddleware.GetServerTime(md); ok {
+				if at, ok := awsmiddleware.GetResponseAt(md); ok {
+					c.mu.Lock()
+					c.skew = server.Sub(at).Round(time.Second)
+					c.mu.Unlock()
+				}
+			}
 			if c.opts.Observer != nil {
 				call := Call{
 					Service:   strings.ToLower(awsmiddleware.GetServiceID(ctx)),

@@ -62,6 +62,7 @@ func init() {
 		"DescribeInstances":             {ec2DescribeInstances, false},
 		"DescribeAvailabilityZones":     {ec2DescribeAvailabilityZones, false},
 		"DescribePrefixLists":           {ec2DescribePrefixLists, false},
+		"DescribeRegions":               {ec2DescribeRegions, false},
 	}
 }
 

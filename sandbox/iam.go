@@ -134,6 +134,19 @@ func (s *Sandbox) handleIAM(c *apiCall, p params) ([]byte, *APIError) {
 	if e := s.refuseCaller(c, "iam", c.action, iamResource(s.opts.Account, c.action, p)); e != nil {
 		return nil, e
 	}
+	if c.action == "CreateRole" && p.has("Tags.member.1.Key") {
+		// Tagging on create needs iam:TagRole too (IAM's "Permissions
+		// required to add tags": tag-on-create checks the tagging action).
+		e := s.refuseCaller(c, "iam", "TagRole", iamResource(s.opts.Account, c.action, p))
+		code := ""
+		if e != nil {
+			code = e.Code
+		}
+		s.recordAuthorization(c, "iam", "TagRole", code)
+		if e != nil {
+			return nil, e
+		}
+	}
 	var body string
 	var apiE *APIError
 	if !op.writes {

@@ -53,6 +53,11 @@ func (l *Lab) runEndpoints(ctx context.Context) error {
 		return &problem.Error{Kind: problem.NotReady, Op: "create the endpoints", Message: "no endpoint policy has been chosen yet",
 			Fix: "run the policy step first"}
 	}
+	// The auto-teardown's role first: IAM propagates it while the
+	// endpoints are created, before the schedules name it.
+	if err := l.ensureTeardownRole(ctx, StepEndpoints); err != nil {
+		return err
+	}
 	// The three endpoints are independent: create them at once, each from
 	// its own copy of the state (they record into the live one as they go).
 	st = st.clone()
@@ -86,6 +91,11 @@ func (l *Lab) runEndpoints(ctx context.Context) error {
 				return e
 			}
 		}
+	}
+	// The endpoints exist, and bill: schedule their removal at expiry
+	// before waiting for them.
+	if err := l.scheduleTeardown(ctx, StepEndpoints); err != nil {
+		return err
 	}
 	return l.waitEndpoints(ctx)
 }

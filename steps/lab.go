@@ -98,7 +98,11 @@ type Config struct {
 	PolicyPropagation time.Duration
 	// EnvFile is ~/.ecr_security ("" to leave it alone).
 	EnvFile string
-	// Now is the clock (default time.Now).
+	// Expires is how long the run lives before the auto-teardown removes
+	// it (expiry.go): zero for the default (DefaultExpires) on a new run
+	// and the saved expiry on a resumed one; NeverExpires to opt out.
+	Expires time.Duration
+	// Now is the clock (default: AWS's, awsops.Cloud.Now).
 	Now func() time.Time
 	// Elsewhere are the lab's other vantage points, for the challenges'
 	// live checks (the sandbox has them; AWS does not).
@@ -174,6 +178,9 @@ type Lab struct {
 // (a damaged state file is an error: the caller decides whether to fall
 // back to tags); otherwise it starts a new run.
 func New(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) (*Lab, error) {
+	if cfg.Now == nil {
+		cfg.Now = cloud.Now
+	}
 	cfg.normalise()
 	if em == nil {
 		em = NewEmitter(nil)
@@ -208,6 +215,9 @@ func New(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) (*Lab, erro
 // NewFresh is New ignoring any saved state (for 'down' and 'status' when
 // the state file is damaged: they fall back to tags).
 func NewFresh(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) *Lab {
+	if cfg.Now == nil {
+		cfg.Now = cloud.Now
+	}
 	cfg.normalise()
 	if em == nil {
 		em = NewEmitter(nil)
@@ -314,9 +324,14 @@ func (l *Lab) onLag(s StepID, what string, since time.Time) func(error, time.Dur
 	}
 }
 
-// tags returns the tags of a new resource.
+// tags returns the tags of a new resource: the run, its expiry, a name.
 func (l *Lab) tags(name string) awsops.Tags {
-	return awsops.Tags{TagKey: l.read().RunID, "Name": name}
+	st := l.read()
+	t := awsops.Tags{TagKey: st.RunID, "Name": name}
+	if st.NeverExpires || !st.ExpiresAt.IsZero() {
+		t[ExpiresTagKey] = expiresValue(st)
+	}
+	return t
 }
 
 // Step is one step of the lab.
@@ -468,6 +483,7 @@ func (l *Lab) runLocked(ctx context.Context, s Step) error {
 	}); serr != nil {
 		return l.fail(s, start, serr)
 	}
+	l.markStage(ctx, s.ID)
 	l.emit(s.ID, Event{Kind: EventDone, Message: s.Title, Elapsed: time.Since(start)})
 	return nil
 }

@@ -283,8 +283,10 @@ func TestWholeLab(t *testing.T) {
 			order = append(order, e.Resource.Kind)
 		}
 	}
-	want := []steps.ResourceKind{steps.KindEndpoint, steps.KindEndpoint, steps.KindEndpoint, steps.KindIngressRule, steps.KindSecurityGroup,
-		steps.KindImageTag, steps.KindLocalImage, steps.KindEnvFile, steps.KindStateFile}
+	// The auto-teardown's schedules go first (none may fire into the
+	// teardown), its role once nothing runs as it.
+	want := []steps.ResourceKind{steps.KindSchedule, steps.KindSchedule, steps.KindEndpoint, steps.KindEndpoint, steps.KindEndpoint,
+		steps.KindIngressRule, steps.KindSecurityGroup, steps.KindRole, steps.KindImageTag, steps.KindLocalImage, steps.KindEnvFile, steps.KindStateFile}
 	if !slices.Equal(order, want) {
 		t.Fatalf("deletion order %v, want %v", order, want)
 	}

@@ -328,6 +328,14 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	for _, it := range permissionItems(checks) {
 		add(it)
 	}
+
+	// The auto-teardown's permissions (a warning when missing: the run
+	// goes on with its expiry tags only).
+	at, aerr := l.autoTeardownItem(ctx, l.read())
+	if aerr != nil {
+		return items, aerr
+	}
+	add(at)
 	return items, nil
 }
 
@@ -533,6 +541,9 @@ func (l *Lab) leftoversItem(ctx context.Context, st State) (CheckItem, error) {
 }
 
 func (l *Lab) runPreflight(ctx context.Context) error {
+	if err := l.settleExpiry(ctx, StepPreflight); err != nil {
+		return err
+	}
 	items, err := l.preflight(ctx, true)
 	if err != nil {
 		return err
@@ -692,7 +703,9 @@ func (l *Lab) runSecurityGroup(ctx context.Context) error {
 	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, Name: l.cfg.GroupName, State: ResCreating, Since: since})
 	fctx, cancel := finish(ctx)
 	defer cancel()
-	g2, cmd, err := l.cloud.CreateSecurityGroup(fctx, st.Workspace.VpcID, l.cfg.GroupName, "Security group for ECR VPC Endpoints", l.tags(l.cfg.GroupName))
+	sgTags := l.tags(l.cfg.GroupName)
+	sgTags[StageTagKey] = StageValue(StageSecurityGroup, l.cfg.Now())
+	g2, cmd, err := l.cloud.CreateSecurityGroup(fctx, st.Workspace.VpcID, l.cfg.GroupName, "Security group for ECR VPC Endpoints", sgTags)
 	l.command(s, cmd)
 	if awsops.CodeOf(err) == "InvalidGroup.Duplicate" {
 		// EC2 knows the name but its reads did not list the group: one

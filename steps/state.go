@@ -115,6 +115,13 @@ type State struct {
 	// EnvFileCreated says ~/.ecr_security did not exist before the lab
 	// wrote it: removing the lab's lines then removes the file.
 	EnvFileCreated bool `json:"envFileCreated,omitempty"`
+
+	// ExpiresAt is when the run expires (expiry.go); NeverExpires says the
+	// learner opted out. AutoTeardown is the role and schedules that
+	// remove the run then.
+	ExpiresAt    time.Time     `json:"expiresAt,omitzero"`
+	NeverExpires bool          `json:"neverExpires,omitempty"`
+	AutoTeardown *AutoTeardown `json:"autoTeardown,omitempty"`
 }
 
 func newState(mode string, now time.Time) State {

@@ -43,6 +43,8 @@ type Status struct {
 	Cost         Cost                    `json:"cost"`
 	Steps        []StepInfo              `json:"steps"`
 	Tests        map[TestName]TestResult `json:"tests,omitempty"`
+	// AutoTeardown is the run's expiry and what its schedules did.
+	AutoTeardown *AutoTeardownStatus `json:"autoTeardown,omitempty"`
 }
 
 // Status reads the live state of everything the lab knows of, read-only.
@@ -153,6 +155,20 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 		}
 	}
 	out.Cost = CostOf(costState, l.cfg.Now())
+	endpointsLeft, groupLeft := false, false
+	for _, r := range append(append([]ResourceStatus(nil), out.Resources...), out.Leftovers...) {
+		switch {
+		case r.Kind == KindEndpoint && r.Created && !r.State.Removed() && !r.State.Removing():
+			endpointsLeft = true
+		case r.Kind == KindSecurityGroup && r.Created && r.State == ResExists:
+			groupLeft = true
+		}
+	}
+	at, err := l.autoTeardownStatus(ctx, st, endpointsLeft, groupLeft)
+	if err != nil {
+		return out, err
+	}
+	out.AutoTeardown = at
 	return out, nil
 }
 

@@ -90,6 +90,12 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		tagValue, st.RunID, rep.RunID = run, run, run
 	}
 
+	// The auto-teardown's schedules first: none may fire into the
+	// teardown.
+	if err := l.removeAutoSchedules(ctx, s, st.RunID, opts.All, &rep); err != nil {
+		return rep, err
+	}
+
 	// Resources found by tag that the state does not know (a lost state
 	// file, an interrupted run, other runs with --all).
 	taggedEPs, err := l.cloud.TaggedEndpoints(ctx, TagKey, tagValue)
@@ -178,6 +184,10 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	// The VPC's DNS attributes the lab turned on, now that its endpoints
 	// are gone.
 	if err := l.revertVPCDNS(ctx, s, opts, &rep); err != nil {
+		return rep, err
+	}
+	// The auto-teardown's role, now that nothing runs as it.
+	if err := l.removeAutoRoles(ctx, s, st.RunID, opts.All, &rep); err != nil {
 		return rep, err
 	}
 

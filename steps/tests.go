@@ -292,6 +292,11 @@ func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error 
 	}
 	l.emit(id, Event{Kind: EventTest, Test: &r})
 	if !r.Match {
+		if why, expired := l.expiredUnderTest(context.Background(), l.read()); expired {
+			return &problem.Error{Kind: problem.Unexpected, Op: r.Name.Label(), Code: "RunExpired",
+				Message: fmt.Sprintf("%s was %s, not %s: %s", r.Name, r.Verdict(), r.ExpectedVerdict(), why),
+				Fix:     "run 'ecr-vpce-lab up --expires 4h' to create the endpoints again (a longer --expires gives you more time), then the tests"}
+		}
 		if otherRefuser {
 			return l.refusedElsewhere(r)
 		}

@@ -57,6 +57,9 @@ const (
 	// ResWaiting: something else must happen first (a security group
 	// waits for the endpoints' network interfaces).
 	ResWaiting ResourceState = "waiting"
+	// ResSkipped: the lab went on without it (the auto-teardown, when AWS
+	// refuses what it needs).
+	ResSkipped ResourceState = "skipped"
 
 	// Endpoint states as AWS reports them (besides deleting, deleted and
 	// failed above).
@@ -125,7 +128,7 @@ func (s ResourceState) Tone() Tone {
 		return ToneBusy
 	}
 	switch s {
-	case ResKept, ResAdopted, ResRestored, ResPartial:
+	case ResKept, ResAdopted, ResRestored, ResPartial, ResSkipped:
 		return ToneNotice
 	case "":
 		return ToneIdle
@@ -164,6 +167,10 @@ const (
 	KindLocalImage ResourceKind = "local-image"
 	// KindRepositoryPolicy is a repository's policy a challenge set.
 	KindRepositoryPolicy ResourceKind = "repository-policy"
+	// KindRole is the auto-teardown's IAM role, KindSchedule one of its
+	// EventBridge Scheduler schedules.
+	KindRole     ResourceKind = "iam-role"
+	KindSchedule ResourceKind = "schedule"
 )
 
 var kindLabels = map[ResourceKind]string{
@@ -177,6 +184,8 @@ var kindLabels = map[ResourceKind]string{
 	KindRepository:       "repository",
 	KindLocalImage:       "local image",
 	KindRepositoryPolicy: "repository policy",
+	KindRole:             "IAM role",
+	KindSchedule:         "schedule",
 }
 
 // Label is the kind in words ("security group").

@@ -91,6 +91,20 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 		"--enable-vpc-dns", "--create-repo", "--adopt", "--deny", "ecr:DeleteRepository")
 	// Off EC2: the workspace's IDs given (or picked).
 	runLab(sandbox.Options{}, "workspace-ids")
+	// The auto-teardown's other calls: a new expiry moves the schedules,
+	// down --expired --all-regions and down --all find runs by their
+	// schedules' and roles' names in every enabled region.
+	f := newFaultLab(t, sandbox.Options{})
+	sd := []string{"--sandbox", "--state-dir", f.state}
+	for _, args := range [][]string{{"up", "--yes", "--expires", "1h"}, {"up", "--yes", "--expires", "2h"},
+		{"down", "--expired", "--all-regions", "--yes"}, {"down", "--all", "--yes"}} {
+		if code, out := f.run(append(args, sd...)...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+	for _, a := range f.sb.CallLog().IAMActions() {
+		called[a] = true
+	}
 
 	src, err := os.ReadFile("../../docs/iam-policy.json")
 	if err != nil {

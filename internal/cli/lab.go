@@ -30,6 +30,7 @@ func newUpCmd() *cobra.Command {
 		vpc, subnet, workspaceSG          string
 		dnsTimeout                        time.Duration
 		skipDNS                           bool
+		expires                           string
 	)
 	cmd := &cobra.Command{
 		Use:     "up",
@@ -52,6 +53,13 @@ func newUpCmd() *cobra.Command {
 			}
 			cfg := steps.Config{Deny: deny, Adopt: adopt, EnableVPCDNS: enableDNS, CreateRepo: createRepo, DNSTimeout: dnsTimeout,
 				Workspace: awsops.Workspace{VpcID: vpc, SubnetID: subnet, SecurityGroupID: workspaceSG}}
+			if cmd.Flags().Changed("expires") {
+				d, err := steps.ParseExpires(expires)
+				if err != nil {
+					return exitCode(2, "--expires: %v", err)
+				}
+				cfg.Expires = d
+			}
 			t, err := steps.ParseTarget(target)
 			if err != nil {
 				return exitCode(2, "--policy-target: %v", err)
@@ -102,7 +110,14 @@ func newUpCmd() *cobra.Command {
 	fl.BoolVar(&createRepo, "create-repo", false, "create the repository and push a small v1 when it is missing")
 	fl.DurationVar(&dnsTimeout, "dns-timeout", 10*time.Minute, "how long to wait for private DNS")
 	fl.BoolVar(&skipDNS, "skip-dns", false, "do not wait for private DNS (recorded as skipped; until the names resolve privately, tests may go the public way)")
+	addExpiresFlag(cmd, &expires)
 	return cmd
+}
+
+// addExpiresFlag declares --expires, which up and the wizard share.
+func addExpiresFlag(cmd *cobra.Command, v *string) {
+	cmd.Flags().StringVar(v, "expires", "4h", "remove the endpoints and the group for you this long after up (any positive duration: 90m, 4h, 30s on the sandbox), "+
+		"or never; a resumed run keeps its expiry unless you give one")
 }
 
 func isTerminal(r io.Reader) bool {
@@ -215,8 +230,25 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 			out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab test"+modeFlag(env)) + " to see the policy at work; " +
 				cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything.")
 		}
+		out.line(expiryLine(env, st))
 	}
 	return nil
+}
+
+// expiryLine says when the run expires and whether a schedule removes it.
+func expiryLine(env *labEnv, st steps.State) string {
+	at, ok := st.ExpiryTime()
+	switch {
+	case st.NeverExpires:
+		return cliStyles.warn.Render("No expiry (--expires never):") + " nothing removes the endpoints for you; they bill until you run 'ecr-vpce-lab down" + modeFlag(env) + "'."
+	case !ok:
+		return ""
+	case st.AutoTeardown != nil && st.AutoTeardown.Off != "":
+		return cliStyles.warn.Render(fmt.Sprintf("Expires at %s (in %s), but no schedule removes it:", at.UTC().Format("15:04 UTC"), steps.FormatLeft(at.Sub(env.lab.Now())))) +
+			" " + st.AutoTeardown.Off + ". Run 'ecr-vpce-lab down" + modeFlag(env) + "' when you are done, or 'down --expired' after the expiry."
+	}
+	return fmt.Sprintf("Expires at %s (in %s): an EventBridge Scheduler schedule then deletes the endpoints, and the group a little later.",
+		at.UTC().Format("15:04 UTC"), steps.FormatLeft(at.Sub(env.lab.Now())))
 }
 
 // finish ends a headless command alike for up, test and down: it writes the
@@ -460,6 +492,35 @@ func printStatus(env *labEnv, s steps.Status) {
 			out.line(fmt.Sprintf("  last %s test: %s (%s)", name, t.Verdict(), map[bool]string{true: "as predicted", false: "NOT as predicted"}[t.Match]))
 		}
 	}
+	if a := s.AutoTeardown; a != nil {
+		switch {
+		case a.Never:
+			out.line("  " + cliStyles.warn.Render("!") + " expiry: never (--expires never); nothing removes the endpoints for you")
+		default:
+			left := "in " + a.Left
+			if a.Expired {
+				left = "expired"
+			}
+			out.line(fmt.Sprintf("  %s expiry: %s (%s)", cliStyles.faint.Render("◷"), a.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC"), left))
+		}
+		for _, sc := range a.Schedules {
+			mark, st := stateStyle(sc.State)
+			what := map[string]string{steps.ScheduleEndpoints: "deletes the endpoints", steps.ScheduleGroup: "deletes the group and its rule"}[sc.Purpose]
+			state := "scheduled"
+			if sc.State == steps.ResGone {
+				state = "gone (it ran, or was deleted)"
+			}
+			out.line(fmt.Sprintf("  %s %-15s %-14s %-24s %s %s", st.Render(mark), "schedule", sc.Purpose, sc.Name, st.Render(state),
+				cliStyles.faint.Render("at "+sc.At.UTC().Format("15:04:05 UTC")+": "+what)))
+		}
+		if r := a.Role; r != nil {
+			mark, st := stateStyle(r.State)
+			out.line(fmt.Sprintf("  %s %-15s %-14s %-24s %s", st.Render(mark), r.Kind.Label(), "auto-teardown", r.Name, st.Render(r.State.Label())))
+		}
+		if a.Outcome != "" {
+			out.line("  auto-teardown: " + a.Outcome)
+		}
+	}
 	if s.Cost.InterfaceEndpoints > 0 && s.Cost.Unpriced {
 		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ, billed by the hour; %s", s.Cost.InterfaceEndpoints, s.Cost.AZs, s.Cost.NoPrice()))
 	} else if s.Cost.InterfaceEndpoints > 0 {
@@ -472,8 +533,8 @@ func printStatus(env *labEnv, s steps.Status) {
 
 func newDownCmd() *cobra.Command {
 	var (
-		f                 labFlags
-		yes, all, keepDNS bool
+		f                                      labFlags
+		yes, all, keepDNS, expired, allRegions bool
 	)
 	cmd := &cobra.Command{
 		Use:     "down",
@@ -486,12 +547,25 @@ func newDownCmd() *cobra.Command {
 			"state file; then it lists resources tagged with this run's ecr-vpce-lab:run tag to\n" +
 			"confirm nothing is left. Adopted resources are restored and kept. The VPC DNS attributes\n" +
 			"the lab turned on (up --enable-vpc-dns) are turned back off unless --keep-vpc-dns, or\n" +
-			"another endpoint with private DNS needs them. --all removes every run's resources in the region.",
-		Example: "  ecr-vpce-lab down --sandbox --yes\n  ecr-vpce-lab down --all --yes --region us-west-2",
+			"another endpoint with private DNS needs them. It also deletes the auto-teardown's\n" +
+			"schedules and its IAM role. --all removes every run's resources in the region.\n\n" +
+			"--expired removes every run whose ecr-vpce-lab:expires-at has passed (by AWS's clock),\n" +
+			"found by its tags: for accounts where the auto-teardown's schedule could not be created,\n" +
+			"or failed. --all-regions does it in every region enabled for the account.",
+		Example: "  ecr-vpce-lab down --sandbox --yes\n  ecr-vpce-lab down --all --yes --region us-west-2\n  ecr-vpce-lab down --expired --all-regions --yes",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case expired && all:
+				return exitCode(2, "--expired and --all choose different runs: give one of them")
+			case allRegions && !expired:
+				return exitCode(2, "--all-regions goes with --expired (down --expired --all-regions)")
+			}
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "down deletes AWS resources and there is no terminal to ask on: add --yes to go ahead")
+			}
+			if expired {
+				return runDownExpired(cmd, &f, yes, allRegions)
 			}
 			env, err := openHeadless(cmd, &f, openOptions{damaged: tagsIfDamaged, lock: true, recover: !all})
 			if err != nil {
@@ -535,6 +609,8 @@ func newDownCmd() *cobra.Command {
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
 	cmd.Flags().BoolVar(&all, "all", false, "remove every resource tagged by any run of the lab in the region (facilitator clean-up)")
 	cmd.Flags().BoolVar(&keepDNS, "keep-vpc-dns", false, "leave on the VPC DNS attributes the lab turned on (by default they are turned back off)")
+	cmd.Flags().BoolVar(&expired, "expired", false, "remove every run whose expiry (its "+steps.ExpiresTagKey+" tag) has passed")
+	cmd.Flags().BoolVar(&allRegions, "all-regions", false, "with --expired: in every region enabled for the account")
 	return cmd
 }
 
@@ -553,4 +629,86 @@ func skippedTests(lab *steps.Lab, ids []steps.StepID) string {
 		reason = r.Message
 	}
 	return reason
+}
+
+// runDownExpired is 'down --expired': the lab's region (the saved run in
+// full when it has expired), then, with --all-regions, every other enabled
+// region, by tags.
+func runDownExpired(cmd *cobra.Command, f *labFlags, yes, allRegions bool) error {
+	env, err := openHeadless(cmd, f, openOptions{damaged: tagsIfDamaged, lock: true})
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	regions := []string{env.cloud.Region()}
+	if allRegions {
+		rs, err := env.cloud.EnabledRegions(cmd.Context())
+		if err != nil {
+			return withFix(exitCode(1, "%v", err), problem.FixOf(err))
+		}
+		for _, r := range rs {
+			if r != env.cloud.Region() {
+				regions = append(regions, r)
+			}
+		}
+	}
+	if !yes {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Delete every run of the lab whose expiry has passed, in %s? [y/N] ", strings.Join(regions, ", "))
+		line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			return exitCode(1, "nothing was deleted")
+		}
+	}
+	ctx, stop := interrupts(cmd.Context(), env.out, "run 'ecr-vpce-lab down --expired' again to finish",
+		func() { _ = env.writeTranscript("ecr-vpce-lab down --expired") })
+	defer stop()
+	start := time.Now()
+	swept, derr := env.lab.TeardownExpired(ctx)
+	for _, r := range regions[1:] {
+		if derr != nil {
+			break
+		}
+		c, err := env.cloud.ForRegion(r)
+		if err != nil {
+			derr = err
+			break
+		}
+		more, err := steps.Sweep(ctx, c, steps.SweepOptions{Expired: true}, env.out.event)
+		swept = append(swept, more...)
+		if err != nil {
+			derr = err
+		}
+		for _, s := range more {
+			if s.Error != "" && derr == nil {
+				derr = &problem.Error{Kind: problem.Dependency, Op: "remove the expired runs", Message: "run " + s.Run + " in " + r + ": " + s.Error,
+					Fix: "run 'down --expired --all-regions' again in a few minutes (it picks up what is left)"}
+			}
+		}
+	}
+	if swept == nil {
+		swept = []steps.SweptRun{}
+	}
+	res := map[string]any{"ok": derr == nil, "regions": regions, "runs": swept}
+	if err := env.finish(cmd, f, "ecr-vpce-lab down --expired", start, res, derr); err != nil {
+		return err
+	}
+	if derr != nil {
+		if problem.KindOf(derr) == problem.Canceled {
+			return exitCode(130, "stopped: run 'ecr-vpce-lab down --expired' again to finish")
+		}
+		return exitCode(1, "down --expired did not finish: fix the problem above and run it again (it picks up what is left)")
+	}
+	if f.output != "json" {
+		env.out.line("")
+		if len(swept) == 0 {
+			env.out.line(cliStyles.ok.Render("No run has expired") + " in " + strings.Join(regions, ", ") + ".")
+		} else {
+			n := 0
+			for _, s := range swept {
+				n += len(s.Deleted)
+			}
+			env.out.line(cliStyles.ok.Render(fmt.Sprintf("Removed %d expired run(s)", len(swept))) + fmt.Sprintf(" (%d resource(s)) in %s.", n, strings.Join(regions, ", ")))
+		}
+	}
+	return nil
 }

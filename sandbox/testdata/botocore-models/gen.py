@@ -22,7 +22,7 @@ OPS = {
         "DescribeSecurityGroups", "CreateSecurityGroup", "DeleteSecurityGroup", "AuthorizeSecurityGroupIngress",
         "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "CreateVpcEndpoint", "DescribeVpcEndpoints",
         "ModifyVpcEndpoint", "DeleteVpcEndpoints", "DescribeVpcEndpointServices", "DescribeNetworkInterfaces",
-        "CreateTags", "DeleteTags", "DescribeTags", "DescribeInstances", "DescribeAvailabilityZones", "DescribePrefixLists",
+        "CreateTags", "DeleteTags", "DescribeTags", "DescribeInstances", "DescribeAvailabilityZones", "DescribePrefixLists", "DescribeRegions",
         "DescribeTransitGateways",  # not served: its refusal is judged
     ],
     ("ecr", "2015-09-21"): [
