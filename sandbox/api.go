@@ -70,6 +70,8 @@ var apiChain = []apiStage{
 func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request, public bool) {
 	q := &apiRequest{r: r, rw: rw, call: apiCall{requestID: newRequestID(), protocol: protoEC2, service: "ec2", public: public}}
 	switch t := r.Header.Get("X-Amz-Target"); {
+	case strings.HasPrefix(t, orgsTargetPrefix):
+		q.call.protocol, q.call.service = protoOrgs, "organizations"
 	case t != "":
 		q.call.protocol, q.call.service = protoJSON, "ecr"
 	case isSchedulerPath(r.URL.Path):
@@ -134,6 +136,10 @@ func (s *Sandbox) parseRequest(q *apiRequest) *APIError {
 	c, r := &q.call, q.r
 	if c.protocol == protoJSON {
 		c.action, _ = strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecrTargetPrefix)
+		return nil
+	}
+	if c.protocol == protoOrgs {
+		c.action, _ = strings.CutPrefix(r.Header.Get("X-Amz-Target"), orgsTargetPrefix)
 		return nil
 	}
 	if c.protocol == protoREST {
@@ -211,7 +217,7 @@ func (s *Sandbox) requireAction(q *apiRequest) *APIError {
 		return nil
 	}
 	switch c.protocol {
-	case protoJSON:
+	case protoJSON, protoOrgs:
 		return badRequest("UnknownOperationException", "")
 	case protoSTS, protoIAM:
 		return badRequest("MissingAction", "Missing Action")
@@ -256,6 +262,8 @@ func (s *Sandbox) dispatch(q *apiRequest) ([]byte, *APIError) {
 		return s.handleIAM(&q.call, q.query)
 	case protoREST:
 		return s.handleScheduler(&q.call, q.rest, q.body)
+	case protoOrgs:
+		return s.handleOrganizations(&q.call, q.body)
 	}
 	return s.handleEC2(&q.call, q.query)
 }
@@ -295,7 +303,7 @@ func (s *Sandbox) record(c *apiCall, code string) {
 
 func authError(protocol string, f authFailure) *APIError {
 	switch protocol {
-	case protoJSON, protoREST:
+	case protoJSON, protoREST, protoOrgs:
 		switch f {
 		case authMissing:
 			return apiErr(http.StatusBadRequest, "MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -339,7 +347,7 @@ func (s *Sandbox) writeOK(rw http.ResponseWriter, c *apiCall, body []byte) {
 	h := rw.Header()
 	h.Set("Date", s.opts.Clock.Now().UTC().Format(http.TimeFormat))
 	switch c.protocol {
-	case protoJSON:
+	case protoJSON, protoOrgs:
 		h.Set("Content-Type", "application/x-amz-json-1.1")
 		h.Set("X-Amzn-Requestid", c.requestID)
 	case protoSTS, protoIAM:
@@ -376,6 +384,11 @@ func (s *Sandbox) writeError(rw http.ResponseWriter, c *apiCall, e *APIError) {
 		h.Set("X-Amzn-Requestid", c.requestID)
 		h.Set("X-Amzn-Errortype", e.Code+":")
 		body = jsonString(map[string]string{"__type": e.Code, "message": e.Message})
+	case protoOrgs:
+		// Organizations' error shapes spell it Message (research F.1).
+		h.Set("Content-Type", "application/x-amz-json-1.1")
+		h.Set("X-Amzn-Requestid", c.requestID)
+		body = jsonString(map[string]string{"__type": e.Code, "Message": e.Message})
 	case protoREST:
 		// REST-JSON: the code in x-amzn-ErrorType, "Message" in the body
 		// (research D.1).

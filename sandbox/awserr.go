@@ -45,6 +45,8 @@ func internalError(protocol string) *APIError {
 		return apiErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred.")
 	case protoIAM:
 		return apiErr(http.StatusInternalServerError, "ServiceFailure", "An internal error occurred.")
+	case protoOrgs:
+		return apiErr(http.StatusInternalServerError, "ServiceException", "AWS Organizations can't complete your request because of an internal service error. Try again later.")
 	case protoREST:
 		return apiErr(http.StatusInternalServerError, "InternalServerException", "An internal error occurred.")
 	}

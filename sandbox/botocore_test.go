@@ -27,6 +27,7 @@ func TestBotocoreShapes(t *testing.T) {
 	py := testtool.RequirePython(t, "install python3-botocore or pip install botocore", "botocore")
 	clock := NewManualClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	sb := startSandbox(t, Options{
+		Accounts:     2,
 		Clock:        clock,
 		Timing:       Timing{EndpointAvailable: 20 * time.Second, EndpointDelete: 10 * time.Second, ENIRelease: 15 * time.Second},
 		ServiceZones: map[string][]string{"com.amazonaws.us-west-2.logs": {"us-west-2a"}},
@@ -63,7 +64,12 @@ func TestBotocoreShapes(t *testing.T) {
 			t.Errorf("the scenario has no successful %s to check", a)
 		}
 	}
-	for _, s := range []string{"ec2", "ecr", "sts", "iam", "scheduler"} {
+	for _, a := range []string{"ListAccounts", "DescribeOrganization", "AssumeRole"} {
+		if !ok[a] {
+			t.Errorf("the scenario has no successful %s to check", a)
+		}
+	}
+	for _, s := range []string{"ec2", "ecr", "sts", "iam", "scheduler", "organizations"} {
 		if !failed[s] {
 			t.Errorf("the scenario has no %s error to check", s)
 		}

@@ -168,8 +168,8 @@ func (f Faults) check() error {
 	}
 	for _, a := range f.DenyActions {
 		svc, name, ok := strings.Cut(a, ":")
-		if !ok || !slices.Contains([]string{"ec2", "ecr", "iam", "scheduler", "sts"}, svc) || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			return fmt.Errorf("faults: deny action %q: want SERVICE:Action for ec2, ecr, iam, scheduler or sts", a)
+		if !ok || !slices.Contains([]string{"ec2", "ecr", "iam", "scheduler", "sts", "organizations"}, svc) || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return fmt.Errorf("faults: deny action %q: want SERVICE:Action for ec2, ecr, iam, scheduler, sts or organizations", a)
 		}
 	}
 	return nil
@@ -341,6 +341,13 @@ func (in *injector) apiFault(ctx context.Context, service string) *APIError {
 			return apiErr(http.StatusTooManyRequests, "ThrottlingException", "Rate exceeded")
 		case faultServer, faultServerAlt:
 			return apiErr(http.StatusInternalServerError, "InternalServerException", "Internal Server Error")
+		}
+	case "organizations":
+		switch k {
+		case faultThrottle:
+			return apiErr(http.StatusBadRequest, "TooManyRequestsException", "You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.")
+		case faultServer, faultServerAlt:
+			return apiErr(http.StatusInternalServerError, "ServiceException", "AWS Organizations can't complete your request because of an internal service error. Try again later.")
 		}
 	case "sts", "iam":
 		switch k {

@@ -48,7 +48,9 @@ func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	service, action := "ec2", ""
 	auth := req.Header.Get("Authorization")
-	if t := req.Header.Get("X-Amz-Target"); t != "" {
+	if t := req.Header.Get("X-Amz-Target"); strings.HasPrefix(t, orgsTargetPrefix) {
+		service, action = "organizations", strings.TrimPrefix(t, orgsTargetPrefix)
+	} else if t != "" {
 		service, action = "ecr", strings.TrimPrefix(t, ecrTargetPrefix)
 	} else if isSchedulerPath(req.URL.Path) {
 		service = "scheduler"

@@ -83,6 +83,17 @@ type Options struct {
 	// Logger receives one line per request at debug level and problems at
 	// warn level. Nil discards.
 	Logger *slog.Logger
+
+	// Accounts is how many accounts the sandbox serves (default 1): the
+	// world's own, the management account of an organization, and
+	// Accounts-1 members, each with OrganizationAccountAccessRole (org.go).
+	Accounts int
+	// Regions are more regions every account has a world in (the world's
+	// region is always the first); DescribeRegions lists them all.
+	Regions []string
+	// FleetDemo seeds, in every account and region, a learner's run at
+	// one stage or another, some expired, one failed (fleetdemo.go).
+	FleetDemo bool
 }
 
 // Timing holds the durations of the endpoint life cycle. Each is fixed, or,
@@ -389,6 +400,17 @@ func (o *Options) normalise() error {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Accounts == 0 {
+		o.Accounts = 1
+	}
+	if o.Accounts < 1 || o.Accounts > MaxAccounts {
+		return fmt.Errorf("accounts %d: want 1 to %d", o.Accounts, MaxAccounts)
+	}
+	for _, r := range o.Regions {
+		if !validRegion(r) {
+			return fmt.Errorf("region %q: want a region name like us-east-1", r)
+		}
 	}
 	if err := o.Faults.check(); err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +71,10 @@ type Sandbox struct {
 	// any time since are fresh, see verifySigV4).
 	controlToken string
 	clockAtStart time.Time
+	// member marks the world of another account or region of the hub;
+	// fleet is the facilitator's files (org.go).
+	member bool
+	fleet  *FleetFiles
 	// firedOnTest: the fault FireOnTest has fired (fire.go); schedDone is
 	// closed when the scheduler's loop has stopped.
 	firedOnTest atomic.Bool
@@ -146,9 +152,27 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.clockAtStart = s.opts.Clock.Now()
 	newHub(s)
 	s.hub.registerKeys(s)
+	if s.opts.Accounts > 1 || len(s.opts.Regions) > 0 || s.opts.FleetDemo {
+		if err := s.startMembers(); err != nil {
+			s.closeMembers()
+			return fail(err)
+		}
+	}
+	if s.opts.FleetDemo {
+		if err := s.seedFleetDemo(); err != nil {
+			s.closeMembers()
+			return fail(err)
+		}
+	}
 	if s.def.Credentials == CredentialsProfile {
 		if err := s.writeProfile(); err != nil {
 			return fail(fmt.Errorf("writing the laptop world's AWS profile: %w", err))
+		}
+	}
+	if s.opts.Accounts > 1 {
+		if err := s.writeFleetFiles(); err != nil {
+			s.closeMembers()
+			return fail(fmt.Errorf("writing the facilitator's profiles: %w", err))
 		}
 	}
 
@@ -263,7 +287,7 @@ func (s *Sandbox) openWorld() error {
 			}
 			s.committed = b
 			s.cur.Store(w)
-			if oc, ok := s.opts.Clock.(*OffsetClock); ok {
+			if oc, ok := s.opts.Clock.(*OffsetClock); ok && !s.member {
 				oc.set(w.ClockOffset)
 			}
 			return nil
@@ -331,7 +355,7 @@ func (s *Sandbox) Close() error {
 			_ = os.RemoveAll(s.tempDir)
 		}
 		s.writeMu.Unlock()
-		s.closeErr = errors.Join(err1, err2, err3, err4, err5, err6)
+		s.closeErr = errors.Join(err1, err2, err3, err4, err5, err6, s.closeMembers())
 		close(s.done)
 	})
 	return s.closeErr
@@ -471,6 +495,13 @@ func (s *Sandbox) Env() []EnvVar {
 		EnvVar{"LAB_OTHER_ACCESS_KEY_ID", other.AccessKeyID},
 		EnvVar{"LAB_OTHER_SECRET_ACCESS_KEY", other.SecretAccessKey},
 	)
+	if ff := s.fleet; ff != nil {
+		// Every account's profile (the laptop world's own included) and
+		// the member accounts' OrganizationAccountAccessRole ARNs.
+		out = slices.DeleteFunc(out, func(e EnvVar) bool { return e.Name == "AWS_CONFIG_FILE" || e.Name == "AWS_SHARED_CREDENTIALS_FILE" })
+		out = append(out, EnvVar{"AWS_CONFIG_FILE", ff.ConfigFile}, EnvVar{"AWS_SHARED_CREDENTIALS_FILE", ff.CredentialsFile},
+			EnvVar{"LAB_FLEET_PROFILES", strings.Join(ff.Profiles, ",")}, EnvVar{"LAB_FLEET_ROLES_FILE", ff.RolesFile})
+	}
 	have := map[string]bool{}
 	for _, e := range out {
 		have[e.Name] = true
@@ -509,4 +540,19 @@ func (t *connTracker) closeFresh() {
 		_ = c.Close()
 	}
 	t.fresh = nil
+}
+
+// closeMembers lets the other accounts' and regions' worlds go.
+func (s *Sandbox) closeMembers() error {
+	if s.hub == nil {
+		return nil
+	}
+	var errs []error
+	for k, m := range s.hub.members {
+		if m != s {
+			errs = append(errs, m.closeMember())
+			delete(s.hub.members, k)
+		}
+	}
+	return errors.Join(errs...)
 }

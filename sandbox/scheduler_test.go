@@ -14,8 +14,10 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	schedtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -362,6 +364,22 @@ func runAutomationScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wir
 	must(t, "DeleteRolePolicy", err)
 	_, err = im.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: role.Role.RoleName})
 	must(t, "DeleteRole", err)
+
+	// The organization and a member's role (the sandbox has two accounts).
+	orgs := organizations.NewFromConfig(cfg)
+	_, err = orgs.ListAccounts(ctx, &organizations.ListAccountsInput{})
+	must(t, "ListAccounts", err)
+	_, err = orgs.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	must(t, "DescribeOrganization", err)
+	member := sb.Accounts()[1]
+	mk, _ := sb.AccountCredentials(member)
+	_, err = organizations.NewFromConfig(sdkConfig(sb, mk, w)).ListAccounts(ctx, &organizations.ListAccountsInput{})
+	wantCode(t, "ListAccounts from a member", err, "AccessDeniedException")
+	st := sts.NewFromConfig(cfg)
+	_, err = st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + member + ":role/" + OrgAccessRole), RoleSessionName: aws.String("fleet")})
+	must(t, "AssumeRole", err)
+	_, err = st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + member + ":role/Nope"), RoleSessionName: aws.String("fleet")})
+	wantCode(t, "AssumeRole of a missing role", err, "AccessDenied")
 
 	regions, err := ec2.NewFromConfig(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
 	must(t, "DescribeRegions", err)

@@ -38,6 +38,12 @@ func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 	s.read(func(w *world) {
 		arn, userID, account = w.callerARN(), w.callerUserID(), w.Account
 	})
+	if rs, ok := s.hub.sessions.get(c.accessKey); ok {
+		arn, account = rs.arn(), rs.Account
+		if r := s.hub.role(rs.Account, rs.Role); r != nil {
+			userID = r.ID + ":" + rs.Name
+		}
+	}
 	if c.caller.other {
 		// The partner account's CI role (principals.go).
 		arn, userID, account = c.caller.arn, "AROAPARTNERCIROLE0001:"+otherSessionName, c.caller.account
@@ -93,6 +99,14 @@ func (s *Sandbox) assumeRole(c *apiCall, p params) ([]byte, *APIError) {
 		if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 			return nil, apiErr(http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
 		}
+	}
+	// A role of an account the sandbox serves, as IAM knows it (another
+	// account's, or one of this account's roles): its trust policy
+	// decides, and the session works in that account (org.go). Any other
+	// role (a laptop profile's role_arn in this account) is assumed in
+	// this world, as it always was.
+	if s.hub.iamWorld(acct) != nil && (acct != s.opts.Account || s.hub.role(acct, name) != nil) {
+		return s.assumeHubRole(c, p)
 	}
 	ss := newSession(part, acct, name, session)
 	s.sessions.add(ss)

@@ -25,6 +25,9 @@ func newSandboxCmd() *cobra.Command {
 		dnsSwitch                         time.Duration
 		faults                            sandbox.Faults
 		wf                                worldFlags
+		accounts                          int
+		regions                           []string
+		fleetDemo                         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -94,9 +97,18 @@ func newSandboxCmd() *cobra.Command {
 			if stateDir, err = resolveStateDir(stateDir); err != nil {
 				return err
 			}
+			if accounts < 1 || accounts > sandbox.MaxAccounts {
+				return exitCode(2, "--accounts %d: give 1 to %d", accounts, sandbox.MaxAccounts)
+			}
+			for _, r := range regions {
+				if err := policy.ValidateRegion(r); err != nil {
+					return exitCode(2, "--regions: %v", err)
+				}
+			}
 			so := sandbox.Options{
 				Account: account, Region: region, StateDir: worldDir(stateDir), Reset: reset,
 				Timing: t, IMDSv2Required: imdsv2, Faults: faults,
+				Accounts: accounts, Regions: regions, FleetDemo: fleetDemo,
 			}
 			if err := wf.apply(&so); err != nil {
 				return err
@@ -115,6 +127,10 @@ func newSandboxCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "# ecr-vpce-lab sandbox: serving account %s in %s from %s (EC2, ECR, STS at %s; IMDS at %s; registry at %s; DNS at %s) until interrupted; the world is %s (%s): the lab %s\n",
 				sb.Account(), sb.Region(), sb.StateDir(), sb.Endpoint(), sb.IMDSEndpoint(), sb.RegistryAddr(), sb.DNSAddr(), sb.World().Name, sb.World().Title, sb.World().Outcome)
+			if n := len(sb.Accounts()); n > 1 || len(sb.Regions()) > 1 {
+				fmt.Fprintf(out, "# an organization of %d account(s) (%s the management account; the others have %s) in %s: ecr-vpce-lab fleet status --org\n",
+					n, sb.Account(), sandbox.OrgAccessRole, strings.Join(sb.Regions(), ", "))
+			}
 			<-cmd.Context().Done()
 			if err := sb.Close(); err != nil {
 				return exitCode(1, "stopping the sandbox: %v", err)
@@ -146,6 +162,9 @@ func newSandboxCmd() *cobra.Command {
 	f.BoolVar(&faults.ExistingDKREndpoint, "fault-existing-dkr-endpoint", false, "a new world already has an ecr.dkr endpoint with private DNS in the VPC")
 	f.BoolVar(&faults.NoRepository, "fault-no-repository", false, "a new world has no team-a/alpine repository")
 	addWorldFlags(f, &wf)
+	f.IntVar(&accounts, "accounts", 1, "serve an organization of this many accounts: this world's is the management account, the others members with OrganizationAccountAccessRole")
+	f.StringSliceVar(&regions, "regions", nil, "more regions every account has a world in (DescribeRegions lists them as enabled)")
+	f.BoolVar(&fleetDemo, "fleet-demo", false, "seed learners' runs at every stage across the member accounts (and a second region), some expired, one failed")
 	cmd.AddCommand(newSandboxClockCmd())
 	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, iam:CreateRole, iam:PassRole, scheduler:CreateSchedule, ...): refused as AWS refuses them")
 	f.Float64Var(&faults.SchedulerThrottleRate, "fault-scheduler-throttle-rate", 0, "fraction of EventBridge Scheduler calls refused with ThrottlingException")

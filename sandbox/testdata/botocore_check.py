@@ -326,8 +326,11 @@ def check(ex):
                 w.fail(where, "error %s with status %d, the model says %d" % (code, status, s.metadata["error"]["httpStatusCode"]))
         return w.problems
     if is_error:
-        if not isinstance(value, dict) or set(value) - {"__type", "message"} or not value.get("__type"):
-            w.fail(where, "error body %r: want exactly __type and message" % value)
+        # The error shapes name the text: message (ECR) or Message
+        # (Organizations); botocore reads either.
+        text = {m.serialization.get("name", n) for s in op.error_shapes for n, m in s.members.items()} & {"message", "Message"} or {"message"}
+        if not isinstance(value, dict) or set(value) - {"__type"} - text or not value.get("__type"):
+            w.fail(where, "error body %r: want exactly __type and %s" % (value, "/".join(sorted(text))))
             return w.problems
         code = value["__type"].split("#")[-1]
         modelled = {s.name for s in op.error_shapes}
