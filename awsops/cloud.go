@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -113,8 +114,9 @@ type Cloud struct {
 	ecr  *ecr.Client
 	sts  *sts.Client
 	iam  *iam.Client
-	// scheduler is EventBridge Scheduler's.
+	// scheduler is EventBridge Scheduler's; orgs AWS Organizations'.
 	scheduler *scheduler.Client
+	orgs      *organizations.Client
 	imds      *imds.Client
 	http      *http.Client
 	region    string
@@ -209,6 +211,7 @@ func New(opts Options) (*Cloud, error) {
 	c.sts = sts.NewFromConfig(cfg)
 	c.iam = iam.NewFromConfig(cfg)
 	c.scheduler = scheduler.NewFromConfig(cfg)
+	c.orgs = organizations.NewFromConfig(cfg)
 	if opts.Metadata == nil {
 		opts.Metadata = NewMetadata(MetadataOptions{Endpoint: opts.IMDSEndpoint, Disabled: opts.IMDSDisabled, LoopbackOnly: opts.LoopbackOnly})
 		c.opts.Metadata = opts.Metadata

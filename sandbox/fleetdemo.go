@@ -32,8 +32,7 @@ type demoRun struct {
 	run     string
 	since   time.Duration // how long it has been at its stage
 	expires time.Duration // from now; negative: expired
-	never   bool
-	sched   bool // has the auto-teardown's role and schedules
+	sched   bool          // has the auto-teardown's role and schedules
 }
 
 func demoPlan(i int) demoRun {
@@ -42,7 +41,8 @@ func demoPlan(i int) demoRun {
 	case "security-group":
 		d.since = 95 * time.Minute
 	case "ingress-rule":
-		d.never, d.sched = true, false
+		// A learner whose role may not create the auto-teardown.
+		d.expires, d.sched = 2*time.Hour, false
 	case "endpoints-pending":
 		d.since = 40 * time.Minute
 	case "push-refused":
@@ -181,6 +181,12 @@ func (s *Sandbox) seedRun(d demoRun) error {
 			if e.Type != "Interface" {
 				continue
 			}
+			// Created when the learner reached the endpoints (they have
+			// billed since).
+			created := stageAt.Add(-2 * time.Minute)
+			if d.stage != "endpoints-pending" {
+				e.CreatedAt, e.AvailableAt, e.DNSSwitchAt = created, created, created
+			}
 			switch d.stage {
 			case "endpoints-pending":
 				e.CreatedAt, e.AvailableAt = now.Add(-d.since), now.Add(2*time.Hour)
@@ -208,9 +214,6 @@ func (s *Sandbox) seedRun(d demoRun) error {
 }
 
 func (d demoRun) expiresValue(now time.Time) string {
-	if d.never {
-		return "never"
-	}
 	return now.Add(d.expires).Truncate(time.Second).Format(time.RFC3339)
 }
 

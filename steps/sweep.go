@@ -156,11 +156,24 @@ func Sweep(ctx context.Context, cloud *awsops.Cloud, opts SweepOptions, sink fun
 		return nil, err
 	}
 	now := cloud.Now()
-	var out []SweptRun
+	var chosen []Run
 	for _, r := range runs {
 		if slices.Contains(opts.Keep, r.ID) || (len(opts.Runs) > 0 && !slices.Contains(opts.Runs, r.ID)) || (opts.Expired && !r.Expired(now)) {
 			continue
 		}
+		chosen = append(chosen, r)
+	}
+	return SweepRuns(ctx, cloud, chosen, sink)
+}
+
+// SweepRuns removes runs already found (FindRuns, or the facilitator's
+// survey) in the cloud's region.
+func SweepRuns(ctx context.Context, cloud *awsops.Cloud, runs []Run, sink func(Event)) ([]SweptRun, error) {
+	if sink == nil {
+		sink = func(Event) {}
+	}
+	var out []SweptRun
+	for _, r := range runs {
 		if err := ctx.Err(); err != nil {
 			return out, stopped(err)
 		}

@@ -175,6 +175,31 @@ func TestArrows(t *testing.T) {
 		}
 	}
 
+	// The facilitator's view: the fleet reads many accounts through awsops
+	// and knows the lab's tags from steps; its full-screen view stands
+	// beside the wizard (nothing but the command package imports either).
+	fleet, fleetui := module+"/fleet", module+"/fleetui"
+	for _, want := range []string{fleet, fleetui} {
+		if pkgs[want] == nil {
+			t.Fatalf("package %s is missing: update this test with DESIGN.md", name(want))
+		}
+	}
+	for _, p := range paths {
+		if p == cli || p == fleetui {
+			continue
+		}
+		for _, m := range []map[string]string{pkgs[p].imports, pkgs[p].testImports} {
+			if file, ok := m[fleetui]; ok {
+				t.Errorf("%s imports fleetui: only internal/cli starts the fleet view", file)
+			}
+		}
+	}
+	for imp, file := range pkgs[fleetui].imports {
+		if strings.HasPrefix(imp, module+"/") && !slices.Contains([]string{fleet, steps, module + "/internal/problem"}, imp) {
+			t.Errorf("%s imports %s: the fleet view imports only fleet and steps (DESIGN.md: fleetui → fleet)", file, name(imp))
+		}
+	}
+
 	// The rest of DESIGN.md's arrows between the top-level packages.
 	top := map[string][]string{
 		awsops:  {},
@@ -182,6 +207,7 @@ func TestArrows(t *testing.T) {
 		steps:   {awsops, policy},
 		ui:      {steps, policy},
 		sandbox: {policy},
+		fleet:   {awsops, steps},
 	}
 	for from, allowed := range top {
 		if from == ui {

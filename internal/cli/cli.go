@@ -161,6 +161,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newUpCmd(), newTestCmd(), newStatusCmd(), newDownCmd())
 	root.AddCommand(newPolicyCmd(), newExplainCmd(), newChallengeCmd())
 	root.AddCommand(newSandboxCmd())
+	root.AddCommand(newFleetCmd())
 	addWizard(root)
 	return root
 }

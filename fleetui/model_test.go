@@ -1,0 +1,223 @@
+package fleetui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/fleet"
+	"ecr-vpce-lab/steps"
+)
+
+// fakeFleet answers surveys with rows and records sweeps.
+type fakeFleet struct {
+	mu      sync.Mutex
+	rows    []fleet.Row
+	swept   [][]fleet.Row
+	surveys int
+}
+
+func (f *fakeFleet) Survey(context.Context) (fleet.Survey, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.surveys++
+	return fleet.Survey{Rows: append([]fleet.Row(nil), f.rows...), Calls: 7, Took: 3 * time.Millisecond, At: now}, nil
+}
+
+func (f *fakeFleet) Sweep(_ context.Context, rows []fleet.Row, sink func(string, string, steps.Event)) []fleet.SweepResult {
+	f.mu.Lock()
+	f.swept = append(f.swept, rows)
+	f.mu.Unlock()
+	var out []fleet.SweepResult
+	for _, r := range rows {
+		sink(r.Account, r.Region, steps.Event{Kind: steps.EventResource, Resource: &steps.ResourceEvent{Kind: steps.KindEndpoint, ID: "vpce-1", State: steps.ResDeleted}})
+		out = append(out, fleet.SweepResult{Account: r.Account, Region: r.Region})
+	}
+	return out
+}
+
+var now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
+func row(acct, region, run, stage string, since time.Duration, cost float64, expired, finished, stuck, failed bool) fleet.Row {
+	r := fleet.Row{Account: acct, Region: region, CostSoFar: cost, Expired: expired, Finished: finished, Stuck: stuck, Failed: failed}
+	if run != "" {
+		r.Run, r.Stage = &run, &stage
+		t := now.Add(-since)
+		r.StageSince = &t
+		r.Runs = []steps.Run{{ID: run, Endpoints: []awsops.Endpoint{{ID: "vpce-1"}}}}
+		r.Endpoints = 1
+		exp := now.Add(time.Hour).Format(time.RFC3339)
+		if expired {
+			exp = now.Add(-time.Hour).Format(time.RFC3339)
+		}
+		r.ExpiresAt = &exp
+	}
+	return r
+}
+
+func demoRows() []fleet.Row {
+	return []fleet.Row{
+		row("111111111111", "us-west-2", "aaaa", "security-group", 95*time.Minute, 0, false, false, true, false),
+		row("111111111111", "us-east-1", "bbbb", "endpoints-failed", 5*time.Minute, 0.01, false, false, true, true),
+		row("222222222222", "us-west-2", "cccc", "push-refused", 10*time.Minute, 0.30, true, false, false, false),
+		row("222222222222", "us-east-1", "dddd", "finished", 20*time.Minute, 0.12, false, true, false, false),
+		row("333333333333", "us-west-2", "", "", 0, 0, false, false, false, false),
+	}
+}
+
+// drive runs a command and feeds its messages back, as the program does
+// (the spinner's ticks aside: they would tick for ever).
+func drive(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case nil, spinner.TickMsg:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			drive(t, m, c)
+		}
+	default:
+		_, next := m.Update(msg)
+		drive(t, m, next)
+	}
+}
+
+func press(t *testing.T, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "down":
+			msg = tea.KeyPressMsg{Code: tea.KeyDown}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		_, cmd := m.Update(msg)
+		drive(t, m, cmd)
+	}
+}
+
+func newView(t *testing.T, f *fakeFleet) *Model {
+	t.Helper()
+	m := New(context.Background(), f, Options{Title: "organization", Sandbox: true, Now: func() time.Time { return now }})
+	m.Update(tea.WindowSizeMsg{Width: 140, Height: 30})
+	drive(t, m, m.Init())
+	return m
+}
+
+func screen(m *Model) string { return ansi.Strip(m.Render()) }
+
+// TestFleetView: the table shows every row (an empty account too), stuck
+// and failed runs marked; the help bar lists exactly the keys that act.
+func TestFleetView(t *testing.T) {
+	f := &fakeFleet{rows: demoRows()}
+	m := newView(t, f)
+	s := screen(m)
+	for _, want := range []string{"security-group", "endpoints-failed", "push-refused", "finished", "333333333333", "5 account(s)", "SANDBOX"} {
+		if want == "5 account(s)" {
+			want = "3 account(s) × 2 region(s)"
+		}
+		if !strings.Contains(s, want) {
+			t.Errorf("the screen lacks %q:\n%s", want, s)
+		}
+	}
+	lines := strings.Split(s, "\n")
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, "security-group") && !strings.HasPrefix(strings.TrimSpace(l), "!"):
+			t.Errorf("a stuck run does not stand out: %q", l)
+		case strings.Contains(l, "endpoints-failed") && !strings.HasPrefix(strings.TrimSpace(l), "✘"):
+			t.Errorf("a failed run does not stand out: %q", l)
+		}
+	}
+	help := lines[len(lines)-1]
+	for _, b := range m.KeysNow() {
+		if !strings.Contains(help, b.Help().Key+" "+b.Help().Desc) {
+			t.Errorf("the help bar lacks %s: %q", b.Help().Key, help)
+		}
+	}
+}
+
+// TestFleetViewFilterAndSort: / filters by any column's text; s sorts by
+// cost, then by time at the stage (stuck first).
+func TestFleetViewFilterAndSort(t *testing.T) {
+	f := &fakeFleet{rows: demoRows()}
+	m := newView(t, f)
+	press(t, m, "/", "p", "u", "s", "h")
+	if n := len(m.Rows()); n != 1 || *m.Rows()[0].Run != "cccc" {
+		t.Fatalf("filter 'push': %d rows\n%s", n, screen(m))
+	}
+	if !strings.Contains(screen(m), "enter keep the filter") {
+		t.Errorf("while filtering, the help says how to leave it:\n%s", screen(m))
+	}
+	press(t, m, "esc")
+	if len(m.Rows()) != 5 {
+		t.Fatalf("esc keeps the filter: %d rows", len(m.Rows()))
+	}
+	press(t, m, "s")
+	if got := *m.Rows()[0].Run; got != "cccc" {
+		t.Errorf("sorted by cost, the first run is %s, want cccc ($0.30)", got)
+	}
+	press(t, m, "s")
+	if got := *m.Rows()[0].Run; got != "aaaa" {
+		t.Errorf("sorted by time stuck, the first run is %s, want aaaa (95 minutes)", got)
+	}
+}
+
+// TestFleetViewTearDown: d asks about the selected row's run, n keeps it,
+// y removes it (the sweep gets exactly that row) and the view surveys
+// again; D lists every expired or finished run, and only those.
+func TestFleetViewTearDown(t *testing.T) {
+	f := &fakeFleet{rows: demoRows()}
+	m := newView(t, f)
+	press(t, m, "down", "d")
+	if s := screen(m); !strings.Contains(s, "Tear down 1 run(s)?") || !strings.Contains(s, "bbbb") {
+		t.Fatalf("d asks about the selected run:\n%s", s)
+	}
+	press(t, m, "n")
+	if len(f.swept) != 0 || !strings.Contains(screen(m), "Nothing was removed") {
+		t.Fatalf("n removed something: %v", f.swept)
+	}
+	surveys := f.surveys
+	press(t, m, "d", "y")
+	if len(f.swept) != 1 || len(f.swept[0]) != 1 || *f.swept[0][0].Run != "bbbb" {
+		t.Fatalf("the sweep after d, y: %+v", f.swept)
+	}
+	if f.surveys <= surveys {
+		t.Error("the view did not look again after the teardown")
+	}
+	if s := screen(m); !strings.Contains(s, "endpoint vpce-1 deleted") {
+		t.Errorf("the teardown's lines are not shown:\n%s", s)
+	}
+	press(t, m, "D")
+	s := screen(m)
+	if !strings.Contains(s, "Tear down 2 run(s)?") || !strings.Contains(s, "cccc") || !strings.Contains(s, "dddd") || strings.Contains(s, "aaaa") {
+		t.Fatalf("D lists the expired and finished runs only:\n%s", s)
+	}
+	press(t, m, "y")
+	if len(f.swept) != 2 || len(f.swept[1]) != 2 {
+		t.Fatalf("the sweep after D, y: %+v", f.swept)
+	}
+	// The empty account has nothing to tear down.
+	for range 4 {
+		press(t, m, "down")
+	}
+	press(t, m, "d")
+	if !strings.Contains(screen(m), "Nothing to tear down") {
+		t.Errorf("d on an empty row:\n%s", screen(m))
+	}
+}
