@@ -39,9 +39,11 @@ func Lagging(err error) bool {
 }
 
 // Young reports whether a resource created at since may still be unknown
-// to EC2's reads.
+// to EC2's reads. since is on AWS's clock (the lab records it with Now), so
+// the age is too: a world whose clock moved on (the sandbox's, hours ahead
+// for an expiry) makes nothing young that AWS made long ago.
 func (c *Cloud) Young(since time.Time) bool {
-	return !since.IsZero() && time.Since(since) < c.opts.ConsistencyWait
+	return !since.IsZero() && c.Now().Sub(since) < c.opts.ConsistencyWait
 }
 
 // Settle runs call, and runs it again while it fails with EC2's NotFound
@@ -53,7 +55,7 @@ func (c *Cloud) Settle(ctx context.Context, since time.Time, onLag func(err erro
 	wait := c.opts.Poll
 	for tries := 1; ; tries++ {
 		err := call()
-		if err == nil || !Lagging(err) || !c.Young(since) || time.Since(since)+wait > c.opts.ConsistencyWait {
+		if err == nil || !Lagging(err) || !c.Young(since) || c.Now().Sub(since)+wait > c.opts.ConsistencyWait {
 			return err
 		}
 		if onLag != nil {
