@@ -518,29 +518,34 @@ func (l *Lab) scheduleTeardown(ctx context.Context, s StepID) error {
 	}
 	for _, p := range plans {
 		name := ScheduleName(st.RunID, p.purpose)
-		rec := st.AutoTeardown.Schedules[p.purpose]
-		if rec != nil && rec.At.Equal(p.at) && rec.Input == p.input {
-			cur, err := l.cloud.GetSchedule(ctx, name)
-			if err != nil {
+		// Whatever the state file says (a run found by its tags has no
+		// record), the schedule as it stands decides: kept when it already
+		// fires at the wanted time with the wanted IDs, moved otherwise.
+		cur, err := l.cloud.GetSchedule(ctx, name)
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.At.Equal(p.at.UTC().Truncate(time.Second)) && cur.Input == p.input {
+			if err := l.recordSchedule(p.purpose, name, p.at, p.input); err != nil {
 				return err
 			}
-			if cur != nil {
-				l.resource(s, ResourceEvent{Kind: KindSchedule, ID: name, Name: p.purpose, State: ResExists,
-					Detail: "at " + p.at.UTC().Format("15:04:05 UTC") + ": " + p.what})
-				continue
-			}
+			l.resource(s, ResourceEvent{Kind: KindSchedule, ID: name, Name: p.purpose, State: ResExists,
+				Detail: "at " + p.at.UTC().Format("15:04:05 UTC") + ": " + p.what})
+			continue
 		}
 		spec := awsops.ScheduleSpec{Name: name, At: p.at, Target: l.target(p.api), RoleARN: st.AutoTeardown.Role.ID, Input: p.input,
 			Description:   "ecr-vpce-lab run " + st.RunID + " expires " + expiresValue(st) + ": " + p.what,
 			RetryAttempts: p.retries, MaxAge: time.Hour}
 		since := l.cfg.Now()
-		l.resource(s, ResourceEvent{Kind: KindSchedule, Name: name, State: ResCreating, Since: since})
 		fctx, cancel := finish(ctx)
 		var cmd awsops.Command
-		cur, err := l.cloud.GetSchedule(fctx, name)
-		if err == nil && cur != nil {
+		done := ResCreated
+		if cur != nil {
+			// Moved (a new expiry) or given other IDs.
+			done = ResModified
 			cmd, err = l.cloud.UpdateSchedule(fctx, spec)
-		} else if err == nil {
+		} else {
+			l.resource(s, ResourceEvent{Kind: KindSchedule, Name: name, State: ResCreating, Since: since})
 			_, cmd, err = l.cloud.CreateSchedule(fctx, spec, func(attempt int, wait time.Duration) {
 				l.resource(s, ResourceEvent{Kind: KindSchedule, Name: name, State: ResWaiting, Since: since,
 					Detail: fmt.Sprintf("IAM is still propagating the new role (EventBridge Scheduler cannot assume it yet); trying again in %s", wait.Round(100*time.Millisecond))})
@@ -554,18 +559,26 @@ func (l *Lab) scheduleTeardown(ctx context.Context, s StepID) error {
 		if err != nil {
 			return err
 		}
-		if err := l.update(func(x *State) {
-			if x.AutoTeardown.Schedules == nil {
-				x.AutoTeardown.Schedules = map[string]*ScheduleRecord{}
-			}
-			x.AutoTeardown.Schedules[p.purpose] = &ScheduleRecord{Name: name, At: p.at, Input: p.input}
-		}); err != nil {
+		if err := l.recordSchedule(p.purpose, name, p.at, p.input); err != nil {
 			return err
 		}
-		l.resource(s, ResourceEvent{Kind: KindSchedule, ID: name, Name: p.purpose, State: ResCreated, Since: since,
+		l.resource(s, ResourceEvent{Kind: KindSchedule, ID: name, Name: p.purpose, State: done, Since: since,
 			Detail: "at " + p.at.UTC().Format("15:04:05 UTC") + ": " + p.what})
 	}
 	return nil
+}
+
+// recordSchedule notes one of the run's schedules in the state.
+func (l *Lab) recordSchedule(purpose, name string, at time.Time, input string) error {
+	return l.update(func(x *State) {
+		if x.AutoTeardown == nil {
+			x.AutoTeardown = &AutoTeardown{}
+		}
+		if x.AutoTeardown.Schedules == nil {
+			x.AutoTeardown.Schedules = map[string]*ScheduleRecord{}
+		}
+		x.AutoTeardown.Schedules[purpose] = &ScheduleRecord{Name: name, At: at, Input: input}
+	})
 }
 
 // expiresFor is the run's lifetime as it was set (for the group's gap).

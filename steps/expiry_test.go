@@ -298,3 +298,66 @@ func TestSetExpiry(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveredRunKeepsItsExpiry: with the state file lost, a run found by
+// its tags gets its expiry back from them, and an up on it keeps the
+// schedules it already has (no new ones, no moved ones).
+func TestRecoveredRunKeepsItsExpiry(t *testing.T) {
+	clock := sandbox.NewManualClock(time.Now().UTC().Truncate(time.Second))
+	f := newFixture(t, sandbox.Options{Clock: clock}, steps.Config{Expires: 2 * time.Hour}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	before := f.lab.State()
+	if err := f.store.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	// A new lab over the same account, as after CloudShell wiped $HOME.
+	lab, err := steps.New(steps.Config{Mode: "sandbox", EnvFile: f.env, DNSTimeout: 5 * time.Second}, f.cloud, f.store, steps.NewEmitter(func(e steps.Event) {
+		f.mu.Lock()
+		f.events = append(f.events, e)
+		f.mu.Unlock()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := lab.FindRuns(ctx, "")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("FindRuns: %+v %v", runs, err)
+	}
+	if err := lab.Recover(ctx, runs[0], true); err != nil {
+		t.Fatal(err)
+	}
+	if got := lab.State(); !got.ExpiresAt.Equal(before.ExpiresAt) || got.NeverExpires {
+		t.Fatalf("the recovered run expires at %s (never: %v), its tags say %s", got.ExpiresAt, got.NeverExpires, before.ExpiresAt)
+	}
+	f.reset()
+	if err := lab.Up(ctx); err != nil {
+		t.Fatalf("Up on the recovered run: %v", err)
+	}
+	kept := 0
+	for _, e := range f.all() {
+		if e.Kind != steps.EventResource || e.Resource.Kind != steps.KindSchedule {
+			continue
+		}
+		switch e.Resource.State {
+		case steps.ResExists:
+			kept++
+		case steps.ResCreated, steps.ResModified:
+			t.Errorf("the recovered run's schedule was %s: %+v", e.Resource.State, e.Resource)
+		}
+	}
+	if kept != 2 {
+		t.Errorf("%d schedules kept as they were, want 2", kept)
+	}
+	for _, p := range []string{steps.ScheduleEndpoints, steps.ScheduleGroup} {
+		sc, err := f.cloud.GetSchedule(ctx, steps.ScheduleName(before.RunID, p))
+		if err != nil || sc == nil || !sc.At.Equal(before.AutoTeardown.Schedules[p].At) {
+			t.Errorf("schedule %s after the up: %+v %v", p, sc, err)
+		}
+	}
+	if a := lab.State().AutoTeardown; a == nil || len(a.Schedules) != 2 {
+		t.Errorf("the recovered run's schedules are not recorded: %+v", a)
+	}
+}

@@ -191,6 +191,24 @@ func (l *Lab) Recover(ctx context.Context, run RunSummary, save bool) error {
 		}
 	}
 	st.Workspace = ws
+	// The run's expiry, from the tags every resource carries (expiry.go).
+	var tagged []awsops.Tags
+	if g := run.group; g != nil {
+		tagged = append(tagged, g.Tags)
+	}
+	for _, e := range run.endpoints {
+		tagged = append(tagged, e.Tags)
+	}
+	for _, t := range tagged {
+		switch v := t[ExpiresTagKey]; {
+		case v == "never":
+			st.NeverExpires = true
+		case v != "":
+			if at, err := time.Parse(time.RFC3339, v); err == nil && at.After(st.ExpiresAt) {
+				st.ExpiresAt = at
+			}
+		}
+	}
 	var notes []string
 	// An endpoint the run adopted carries its policy but not its tag; its
 	// own policy was only in the lost state file.
