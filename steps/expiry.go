@@ -748,7 +748,7 @@ func teardownOutcome(a *AutoTeardownStatus, gone map[string]bool, endpointsLeft,
 	case !made:
 		return ""
 	case !a.Expired:
-		return "the auto-teardown is scheduled: the endpoints go at " + a.ExpiresAt.UTC().Format("15:04 UTC") + " (in " + a.Left + ")"
+		return "scheduled: the endpoints go at " + a.ExpiresAt.UTC().Format("15:04 UTC") + " (in " + a.Left + ")"
 	}
 	var parts []string
 	switch {

@@ -106,6 +106,10 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	if err != nil {
 		return rep, err
 	}
+	st, err = l.dropGone(s, st, taggedEPs, taggedSGs)
+	if err != nil {
+		return rep, err
+	}
 	known := map[string]bool{}
 	for _, r := range st.Endpoints {
 		known[r.ID] = true
@@ -412,6 +416,52 @@ func (l *Lab) lostRun(ctx context.Context) (string, error) {
 		Message: fmt.Sprintf("no saved run here, but %d endpoint(s) and %d security group(s) in %s carry the %s tag (runs %s)",
 			len(eps), len(sgs), l.cloud.Region(), TagKey, strings.Join(tagged, ", ")),
 		Fix: "if they are all yours (or you run the workshop), remove them with 'down --all'"}
+}
+
+// dropGone takes out of the state what the lab created that no longer
+// exists: recorded, listed no more among the run's tagged endpoints and
+// groups, and old enough for EC2's reads to know it (its NotFound then
+// means what it says). The auto-teardown's schedules remove the endpoints
+// and the group on their own; 'down' afterwards says they are gone
+// instead of claiming to delete them again.
+func (l *Lab) dropGone(s StepID, st State, eps []awsops.Endpoint, sgs []awsops.SecurityGroup) (State, error) {
+	listed := map[string]bool{}
+	for _, e := range eps {
+		listed[e.ID] = true
+	}
+	for _, g := range sgs {
+		listed[g.ID] = true
+	}
+	gone := func(r *Record) bool { return r != nil && r.Created && !listed[r.ID] && !l.cloud.Young(r.CreatedAt) }
+	const why = "already deleted (by the auto-teardown's schedule, or by someone else)"
+	var keys []string
+	for _, key := range EndpointKeys {
+		if r := st.Endpoints[key]; gone(r) {
+			keys = append(keys, key)
+			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: r.ID, Name: key, State: ResGone, Detail: why})
+		}
+	}
+	group := gone(st.SecurityGroup)
+	if group {
+		if r := st.Rule; r != nil && r.Created {
+			l.resource(s, ResourceEvent{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: ResGone, Detail: "went with its security group"})
+		}
+		l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: st.SecurityGroup.ID, Name: st.SecurityGroup.Name, State: ResGone, Detail: why})
+	}
+	if len(keys) == 0 && !group {
+		return st, nil
+	}
+	if err := l.update(func(x *State) {
+		for _, k := range keys {
+			delete(x.Endpoints, k)
+		}
+		if group {
+			x.Rule, x.SecurityGroup = nil, nil
+		}
+	}); err != nil {
+		return st, err
+	}
+	return l.read(), nil
 }
 
 // removeEndpoints deletes the endpoints the lab created (and extra tagged
