@@ -299,6 +299,14 @@ func sweepRun(ctx context.Context, cloud *awsops.Cloud, r Run, sr *SweptRun, sin
 func (l *Lab) TeardownExpired(ctx context.Context) ([]SweptRun, error) {
 	st := l.State()
 	var out []SweptRun
+	if _, ok := st.ExpiryTime(); ok && l.isLoaded() {
+		// Expired or not is AWS's clock's say, which this process learns
+		// from AWS's first answer: ask once before deciding (the sandbox's
+		// clock may stand hours ahead of this machine's).
+		if _, err := l.cloud.WhoAmI(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if at, ok := st.ExpiryTime(); ok && l.isLoaded() && !l.cfg.Now().Before(at) && st.HasResources() {
 		l.detail(StepTeardown, "this run (%s) expired at %s: removing it in full", st.RunID, at.UTC().Format("15:04 UTC"))
 		rep, err := l.Teardown(ctx, TeardownOptions{})
