@@ -361,3 +361,37 @@ func TestRecoveredRunKeepsItsExpiry(t *testing.T) {
 		t.Errorf("the recovered run's schedules are not recorded: %+v", a)
 	}
 }
+
+// TestAutoTeardownSchedulerThrottled: EventBridge Scheduler throttles
+// half its calls; the SDK's retryer rides it out, and up ends with both
+// schedules as without the fault.
+func TestAutoTeardownSchedulerThrottled(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{SchedulerThrottleRate: 0.5, Seed: 17}}, steps.Config{Expires: time.Hour}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up under scheduler throttling: %v", err)
+	}
+	throttled, ok := 0, 0
+	for _, c := range f.sb.Calls() {
+		if c.Service != "scheduler" {
+			continue
+		}
+		if c.ErrorCode == "ThrottlingException" {
+			throttled++
+		} else if c.ErrorCode == "" {
+			ok++
+		}
+	}
+	if throttled == 0 || ok == 0 {
+		t.Fatalf("scheduler calls: %d throttled, %d answered: the fault did not bite", throttled, ok)
+	}
+	st := f.lab.State()
+	if a := st.AutoTeardown; a == nil || a.Off != "" || len(a.Schedules) != 2 {
+		t.Fatalf("auto-teardown under throttling: %+v", a)
+	}
+	for _, p := range []string{steps.ScheduleEndpoints, steps.ScheduleGroup} {
+		if sc, err := f.cloud.GetSchedule(ctx, steps.ScheduleName(st.RunID, p)); err != nil || sc == nil {
+			t.Errorf("schedule %s: %+v %v", p, sc, err)
+		}
+	}
+}
