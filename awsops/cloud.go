@@ -249,6 +249,21 @@ type pacer struct {
 	last  time.Time
 }
 
+// nextSkew is the skew to keep after an answer whose Date stood seen from
+// this machine's clock. Date has whole seconds, so one answer's reading
+// is up to a second short: a skew that followed every reading would jump
+// back and forth by a second, and the lab's clock with it (a test started
+// at 12:00:00 recorded at 11:59:59). Only a reading more than a second
+// away from the kept skew moves it: a real change (the sandbox's clock
+// moved hours ahead, or this machine's corrected) always does.
+func nextSkew(kept, seen time.Duration) time.Duration {
+	seen = seen.Round(time.Second)
+	if d := seen - kept; d > time.Second || d < -time.Second {
+		return seen
+	}
+	return kept
+}
+
 // pacer starts a wait's pacing: its first poll starts now.
 func (c *Cloud) pacer() *pacer { return &pacer{every: c.opts.Poll, last: time.Now()} }
 
@@ -274,7 +289,7 @@ func (c *Cloud) observe(stack *middleware.Stack) error {
 			if server, ok := awsmiddleware.GetServerTime(md); ok {
 				if at, ok := awsmiddleware.GetResponseAt(md); ok {
 					c.mu.Lock()
-					c.skew = server.Sub(at).Round(time.Second)
+					c.skew = nextSkew(c.skew, server.Sub(at))
 					c.mu.Unlock()
 				}
 			}
