@@ -62,7 +62,10 @@ func TestWizardEndToEnd(t *testing.T) {
 	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
 	step(enter, "7 · Private DNS")
 	step(enter, "8 · Push test", "denies exactly that", "(DenyActions), so the registry should refuse it")
-	step(enter, "push denied", "AWS refused ecr:PutImage", "Decided by DenyActions")
+	// The result shows a moment before the step ends (the lab then
+	// records the run's stage on its group): wait for the prompt, since
+	// a key pressed while the step runs does nothing.
+	step(enter, "push denied", "AWS refused ecr:PutImage", "Decided by DenyActions", "Press Enter to continue")
 	step(enter, "9 · List test", "refuses the pull at ecr:BatchGetImage")
 	// Wait for p in the help bar: the results show a moment before the
 	// test operation ends, and a key pressed while it runs does nothing.
