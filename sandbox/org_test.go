@@ -115,7 +115,20 @@ func TestAccounts(t *testing.T) {
 // TestFleetDemo: --fleet-demo seeds a run at each stage across the
 // learners' accounts and two regions, with the lab's tags.
 func TestFleetDemo(t *testing.T) {
-	sb := startSandbox(t, Options{Accounts: 5, FleetDemo: true})
+	for _, timing := range TimingNames() {
+		t.Run(timing, func(t *testing.T) { testFleetDemo(t, timing) })
+	}
+}
+
+// testFleetDemo seeds the demo with a timing: with the realistic ones
+// EC2's reads lag its writes, which the seeding (runs that have existed
+// for minutes or hours) must not trip on.
+func testFleetDemo(t *testing.T, timing string) {
+	tm, err := TimingByName(timing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := startSandbox(t, Options{Accounts: 5, FleetDemo: true, Timing: tm})
 	if len(sb.Regions()) != 2 {
 		t.Fatalf("regions %v", sb.Regions())
 	}
