@@ -28,6 +28,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/fleet"
 	"ecr-vpce-lab/steps"
@@ -376,11 +377,18 @@ func (m *Model) refreshRows() {
 		})
 	}
 	m.rows = rows
+	keep := fitColumns(m.width, m.survey.Rows)
 	cells := make([]table.Row, len(rows))
 	for i, r := range rows {
-		cells[i] = m.cells(r, now)
+		cells[i] = project(m.cells(r, now), keep)
 	}
+	// Columns and rows change together: the table draws a row's cells by
+	// its columns, so none may have fewer cells than there are columns.
+	cur := m.table.Cursor()
+	m.table.SetRows(nil)
+	m.table.SetColumns(columnsOf(keep, m.width, m.survey.Rows))
 	m.table.SetRows(cells)
+	m.table.SetCursor(cur)
 	// (The table's cursor is -1 while it has no rows.)
 	if c := m.table.Cursor(); len(rows) > 0 && (c < 0 || c >= len(rows)) {
 		m.table.SetCursor(min(max(c, 0), len(rows)-1))
@@ -398,13 +406,26 @@ func deref(p *string) string {
 	return *p
 }
 
+// anyError reports whether a row has an error (the status line may show
+// it in full).
+func (m *Model) anyError() bool {
+	for _, r := range m.survey.Rows {
+		if r.Error != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // layout sizes the table to the window.
 func (m *Model) layout() {
-	m.table.SetColumns(columns(m.width))
 	m.help.SetWidth(m.width - 2)
 	h := m.height - 3 - lipgloss.Height(m.helpView())
 	if m.statusLine() != "" {
 		h--
+	}
+	if m.anyError() {
+		h-- // errorLine's room, whichever row is selected
 	}
 	if m.mode == modeFilter || m.filter.Value() != "" {
 		h--
@@ -448,6 +469,9 @@ func (m *Model) render() string {
 	}
 	if m.mode == modeFilter || m.filter.Value() != "" {
 		parts = append(parts, " "+m.filter.View())
+	}
+	if m.anyError() && m.mode != modeConfirm && m.surveyed {
+		parts = append(parts, m.errorLine())
 	}
 	if line := m.statusLine(); line != "" {
 		parts = append(parts, line)
@@ -512,8 +536,17 @@ func (m *Model) statusLine() string {
 	return ""
 }
 
+// errorLine is the selected row's reason in full (the table cuts it short).
+func (m *Model) errorLine() string {
+	if r, ok := m.selected(); ok && r.Error != nil && m.mode != modeConfirm {
+		return " " + m.styles.Error.Render(ansi.Truncate(r.Account+" "+r.Region+": "+*r.Error, max(10, m.width-2), "…"))
+	}
+	return ""
+}
+
 func (m *Model) helpView() string {
-	return " " + m.help.View(m.keys.forMode(m.mode, m.busy.kind != ""))
+	// Indented by one, every line (the full help has several).
+	return lipgloss.NewStyle().PaddingLeft(1).Render(m.help.View(m.keys.forMode(m.mode, m.busy.kind != "")))
 }
 
 // Styles are the view's colours, for a dark or light background.

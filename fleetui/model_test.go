@@ -221,3 +221,52 @@ func TestFleetViewTearDown(t *testing.T) {
 		t.Errorf("d on an empty row:\n%s", screen(m))
 	}
 }
+
+// TestFleetViewFitsTheWindow: at 80×24 every line fits, and what a
+// facilitator needs stays (account, region, stage, expiry); at 120
+// columns the schedule and run are there too; an error keeps its column
+// even when narrow; the full help and the confirmation fit as well.
+func TestFleetViewFitsTheWindow(t *testing.T) {
+	rows := demoRows()
+	e := "AccessDenied: cannot assume the role"
+	rows[4].Error = &e
+	for _, size := range []struct {
+		w, h int
+		want []string
+	}{
+		{80, 24, []string{"ACCOUNT", "REGION", "STAGE", "EXPIRES", "ERROR", "endpoints-failed", "AccessDen"}},
+		{120, 40, []string{"ACCOUNT", "REGION", "RUN", "STAGE", "SINCE", "COST", "EXPIRES", "SCHEDULE", "ERROR", "aaaa", "AccessDenied"}},
+	} {
+		f := &fakeFleet{rows: rows}
+		m := newView(t, f)
+		m.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
+		check := func(what string) string {
+			t.Helper()
+			s := screen(m)
+			for i, l := range strings.Split(s, "\n") {
+				if w := ansi.StringWidth(l); w > size.w {
+					t.Errorf("%d×%d %s: line %d is %d wide: %q", size.w, size.h, what, i, w, l)
+				}
+			}
+			return s
+		}
+		s := check("table")
+		for _, w := range size.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%d×%d: the table lacks %q:\n%s", size.w, size.h, w, s)
+			}
+		}
+		press(t, m, "?")
+		check("full help")
+		press(t, m, "?", "D")
+		if s := check("confirmation"); !strings.Contains(s, "run cccc") || !strings.Contains(s, "1 endpoint(s)") {
+			t.Errorf("%d×%d: the confirmation:\n%s", size.w, size.h, s)
+		}
+		press(t, m, "esc")
+		// The selected row's reason, in full, under the table.
+		press(t, m, "/", "3", "3", "3", "enter")
+		if s := check("an error selected"); !strings.Contains(s, "333333333333 us-west-2: "+e) {
+			t.Errorf("%d×%d: the selected row's error is not shown in full:\n%s", size.w, size.h, s)
+		}
+	}
+}

@@ -14,27 +14,110 @@ import (
 
 // The dumb renderers: each draws what it is given.
 
-// column widths; the last column (ERROR) takes what is left.
-var baseColumns = []table.Column{
+// The table's columns, in order; a row's cells are in this order too.
+const (
+	colMark = iota
+	colAccount
+	colRegion
+	colRun
+	colStage
+	colSince
+	colEP
+	colCost
+	colExpires
+	colSchedule
+	colError
+	numCols
+)
+
+// baseColumns are the columns at their widths (REGION's and ERROR's are
+// set by fitColumns).
+var baseColumns = [numCols]table.Column{
 	{Title: " ", Width: 1}, {Title: "ACCOUNT", Width: 12}, {Title: "REGION", Width: 14}, {Title: "RUN", Width: 10},
 	{Title: "STAGE", Width: 17}, {Title: "SINCE", Width: 6}, {Title: "EP", Width: 2}, {Title: "COST", Width: 6},
-	{Title: "EXPIRES", Width: 7}, {Title: "SCHEDULE", Width: 9}, {Title: "ERROR", Width: 10},
+	{Title: "EXPIRES", Width: 7}, {Title: "SCHEDULE", Width: 8}, {Title: "ERROR", Width: 10},
 }
 
-// columns fits the columns to the width: narrow screens lose SCHEDULE,
-// then ERROR shrinks to what is left.
-func columns(width int) []table.Column {
-	cols := append([]table.Column(nil), baseColumns...)
+// dropOrder is what a narrow screen gives up first: the schedule's time,
+// the run id (the confirmation names it), the endpoint count, how long at
+// the stage, the cost. Account, region, stage and expiry always stay.
+var dropOrder = []int{colSchedule, colRun, colEP, colSince, colCost}
+
+// fitColumns chooses the columns for the width and the rows: REGION is as
+// wide as the longest region; ERROR takes what is left, and is there when
+// a row has an error or when it has room.
+func fitColumns(width int, rows []fleet.Row) []int {
+	region, errs := len("REGION"), false
+	for _, r := range rows {
+		region = max(region, len(r.Region))
+		errs = errs || r.Error != nil
+	}
+	w := func(c int) int {
+		if c == colRegion {
+			return region + 2
+		}
+		return baseColumns[c].Width + 2 // the cells' padding
+	}
+	on := map[int]bool{}
 	used := 0
-	for _, c := range cols[:len(cols)-1] {
-		used += c.Width + 2 // the cells' padding
+	for c := range colError {
+		on[c] = true
+		used += w(c)
 	}
-	if width-used-2 < 10 {
-		cols[9].Width = 0
-		used -= 9 + 2
+	minErr := 0
+	if errs {
+		minErr = 12
 	}
-	cols[len(cols)-1].Width = max(6, width-used-2)
+	for _, c := range dropOrder {
+		if used+minErr <= width {
+			break
+		}
+		on[c] = false
+		used -= w(c)
+	}
+	var out []int
+	for c := range colError {
+		if on[c] {
+			out = append(out, c)
+		}
+	}
+	if errs || width-used >= 10 {
+		out = append(out, colError)
+	}
+	return out
+}
+
+// columnsOf are the table's columns for a choice, ERROR taking what is
+// left of the width.
+func columnsOf(keep []int, width int, rows []fleet.Row) []table.Column {
+	cols := make([]table.Column, 0, len(keep))
+	used := 0
+	for _, c := range keep {
+		col := baseColumns[c]
+		if c == colRegion {
+			col.Width = len("REGION")
+			for _, r := range rows {
+				col.Width = max(col.Width, len(r.Region))
+			}
+		}
+		if c != colError {
+			used += col.Width + 2
+		}
+		cols = append(cols, col)
+	}
+	if n := len(cols); n > 0 && keep[n-1] == colError {
+		cols[n-1].Width = max(8, width-used-2)
+	}
 	return cols
+}
+
+// project keeps a row's cells for the chosen columns.
+func project(cells table.Row, keep []int) table.Row {
+	out := make(table.Row, len(keep))
+	for i, c := range keep {
+		out[i] = cells[c]
+	}
+	return out
 }
 
 // cells draws one row: the mark says failed (✘), stuck (!) or expired (◷);
@@ -110,7 +193,16 @@ func renderHeader(st Styles, h headerFacts, width int) string {
 	}
 	gap := width - lipgloss.Width(left) - lipgloss.Width(mid) - lipgloss.Width(right)
 	if gap < 1 {
+		// Narrow: the facts go, then the words of the size, then the rate.
 		mid = ""
+		gap = width - lipgloss.Width(left) - lipgloss.Width(right)
+	}
+	if gap < 1 {
+		left = st.Mode.Render(h.mode) + st.Header.Render(fmt.Sprintf("fleet · %s · %d×%d", orDash(h.title), h.accounts, h.regions))
+		gap = width - lipgloss.Width(left) - lipgloss.Width(right)
+	}
+	if gap < 1 {
+		right = st.Cost.Render(fmt.Sprintf("$%.2f so far", h.cost))
 		gap = max(1, width-lipgloss.Width(left)-lipgloss.Width(right))
 	}
 	return left + mid + st.Header.Render(strings.Repeat(" ", max(0, gap-2))) + right
@@ -123,25 +215,35 @@ func orDash(s string) string {
 	return s
 }
 
+// confirmWhy says why a run is in a teardown: expired, finished, or
+// (chosen with d) its stage.
+func confirmWhy(r fleet.Row) string {
+	switch {
+	case r.Expired:
+		return "expired"
+	case r.Finished:
+		return "finished"
+	}
+	return deref(r.Stage)
+}
+
 // renderConfirm lists the runs a teardown would remove, and asks.
 func renderConfirm(st Styles, rows []fleet.Row, k KeyMap, width, height int) string {
 	var b strings.Builder
 	b.WriteString(st.Error.Render(fmt.Sprintf("Tear down %d run(s)?", len(rows))) + "\n")
 	b.WriteString("Their schedules, endpoints, security groups (with their rules) and roles are deleted:\n\n")
 	shown := 0
+	// The columns as wide as what they hold, so a line fits 80 columns.
+	regionW, runW, whyW := 0, 0, 0
+	for _, r := range rows {
+		regionW, runW, whyW = max(regionW, len(r.Region)), max(runW, len(deref(r.Run))), max(whyW, len(confirmWhy(r)))
+	}
 	for _, r := range rows {
 		if shown >= max(1, height-8) {
 			b.WriteString(st.Faint.Render(fmt.Sprintf("  … and %d more", len(rows)-shown)) + "\n")
 			break
 		}
-		why := "finished"
-		if r.Expired {
-			why = "expired"
-		}
-		if !r.Expired && !r.Finished {
-			why = deref(r.Stage)
-		}
-		fmt.Fprintf(&b, "  %s  %-12s %-14s run %-12s %-18s %d endpoint(s)\n", st.Warn.Render("•"), r.Account, r.Region, deref(r.Run), why, r.Endpoints)
+		fmt.Fprintf(&b, "  %s %s  %-*s  run %-*s  %-*s  %d endpoint(s)\n", st.Warn.Render("•"), r.Account, regionW, r.Region, runW, deref(r.Run), whyW, confirmWhy(r), r.Endpoints)
 		shown++
 	}
 	b.WriteString("\n" + st.Bold.Render(k.Yes.Help().Key) + " remove them   " + st.Bold.Render(k.No.Help().Key) + " keep them")

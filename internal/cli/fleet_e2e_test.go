@@ -122,7 +122,7 @@ func TestFleetEndToEnd(t *testing.T) {
 		t.Fatalf("after r: %v\n%s", err, screen)
 	}
 	screen = step([]string{"D"}, "Tear down", "run(s)?", "y remove them")
-	n := strings.Count(screen, "•  ")
+	n := strings.Count(screen, " endpoint(s)")
 	if n < 8 {
 		t.Errorf("D lists %d run(s), want the 8 learners':\n%s", n, screen)
 	}
