@@ -436,7 +436,7 @@ func (l *Lab) ensureTeardownRole(ctx context.Context, s StepID) error {
 	}
 	since := l.cfg.Now()
 	if r == nil {
-		l.resource(s, ResourceEvent{Kind: KindRole, Name: name, State: ResCreating, Since: since})
+		l.resource(s, ResourceEvent{Kind: KindRole, Name: "auto-teardown", State: ResCreating, Since: since})
 		fctx, cancel := finish(ctx)
 		created, cmd, err := l.cloud.CreateRole(fctx, name, TeardownRolePath, "ecr-vpce-lab run "+st.RunID+": EventBridge Scheduler deletes this run's endpoints and security group at expiry",
 			l.teardownTrust(st), awsops.Tags{TagKey: st.RunID, ExpiresTagKey: expiresValue(st), RegionTagKey: st.Region})
@@ -468,7 +468,7 @@ func (l *Lab) ensureTeardownRole(ctx context.Context, s StepID) error {
 	if err != nil {
 		return err
 	}
-	l.resource(s, ResourceEvent{Kind: KindRole, ID: r.ARN, Name: name, State: ResCreated, Since: since,
+	l.resource(s, ResourceEvent{Kind: KindRole, ID: r.ARN, Name: "auto-teardown", State: ResCreated, Since: since,
 		Detail: "EventBridge Scheduler runs the auto-teardown as this role; it may delete only what carries " + TagKey + "=" + st.RunID})
 	return nil
 }
@@ -632,7 +632,7 @@ func (l *Lab) removeRole(ctx context.Context, s StepID, run string, rep *Teardow
 		for _, c := range cmds {
 			l.command(s, c)
 		}
-		ev := ResourceEvent{Kind: KindRole, ID: name, Name: name, State: ResDeleted}
+		ev := ResourceEvent{Kind: KindRole, ID: name, Name: "auto-teardown", State: ResDeleted}
 		l.resource(s, ev)
 		if rep != nil {
 			rep.Deleted = append(rep.Deleted, ev)

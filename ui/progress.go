@@ -53,10 +53,19 @@ func (s Styles) stateStyle(state steps.ResourceState) lipgloss.Style {
 // RenderResourceLines draws the lines. frame is the spinner's current frame,
 // so every busy line spins in step.
 func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time.Time, width int) string {
-	labelW, idW := 0, 0
+	labelW, idW, stateW := 0, 0, 0
 	for _, l := range lines {
 		labelW = max(labelW, lipgloss.Width(l.Label))
 		idW = max(idW, lipgloss.Width(l.ID))
+		stateW = max(stateW, len(l.State.Label())+len(" [00.0s]"))
+	}
+	// The state is what a line is for: when the columns would push it off
+	// a narrow screen, long IDs (a schedule's or a role's name) are cut in
+	// the middle first, then long labels.
+	if over := 2 + labelW + 2 + idW + 2 + stateW - width; width > 0 && over > 0 {
+		cut := min(over, max(0, idW-22))
+		idW -= cut
+		labelW -= min(over-cut, max(0, labelW-20))
 	}
 	var b strings.Builder
 	for i, l := range lines {
@@ -89,7 +98,7 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		if id == "" {
 			id = "—"
 		}
-		row := fmt.Sprintf("%s %s  %s  %s %s", mark, pad(l.Label, labelW), st.Faint.Render(pad(id, idW)), st.stateStyle(state).Render(state.Label()), elapsed)
+		row := fmt.Sprintf("%s %s  %s  %s %s", mark, pad(cutMiddle(l.Label, labelW), labelW), st.Faint.Render(pad(cutMiddle(id, idW), idW)), st.stateStyle(state).Render(state.Label()), elapsed)
 		b.WriteString(truncate(row, width))
 		detail := l.Detail
 		if len(l.Past) > 1 {
@@ -141,6 +150,17 @@ func pad(s string, w int) string {
 		return s + strings.Repeat(" ", w-n)
 	}
 	return s
+}
+
+// cutMiddle shortens plain text to width cells by taking out its middle:
+// a long name keeps its start and its distinctive end.
+func cutMiddle(s string, width int) string {
+	r := []rune(s)
+	if width <= 1 || len(r) <= width {
+		return s
+	}
+	head := (width - 1) / 2
+	return string(r[:head]) + "…" + string(r[len(r)-(width-1-head):])
 }
 
 // truncate cuts a styled string to width cells, marking the cut.
