@@ -22,6 +22,13 @@ var (
 	reIP      = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`)
 	reCost    = regexp.MustCompile(`\$\d+\.\d\d so far`)
 	reCount   = regexp.MustCompile(`next look in \d+s`)
+	// The run's expiry: the time left and the wall-clock time it falls at.
+	reLeft = regexp.MustCompile(`\b(\d+h\d\dm|\d+m|\d+s) left\b|\(in (\d+h\d\dm|\d+m|\d+s)\)|[Ee]xpire[sd] at \d\d:\d\d|\b\d{4}-\d\d-\d\dT`)
+	// The auto-teardown's schedules and role carry the run id, whole or
+	// cut in the middle (…) on a narrow screen.
+	reRunName = regexp.MustCompile(`teardown-[0-9a-f]{1,10}\b|\b[0-9a-f]{1,10}-(endpoints|group)\b|…([a-z]*-)?[0-9a-f]{1,10}\b|\b[0-9a-f]{1,10}…`)
+	reDigit   = regexp.MustCompile(`\d`)
+	reISOTime = regexp.MustCompile(`T\d\d:\d\d:\d\d`)
 )
 
 // Normalise strips colours and replaces what varies with fixed text of the
@@ -42,6 +49,9 @@ func Normalise(s string) string {
 	s = reIP.ReplaceAllString(s, "n.n.n.n")
 	s = reCost.ReplaceAllLiteralString(s, "$n.nn so far")
 	s = reCount.ReplaceAllString(s, "next look in ns")
+	s = reLeft.ReplaceAllStringFunc(s, func(m string) string { return reDigit.ReplaceAllString(m, "n") })
+	s = reISOTime.ReplaceAllString(s, "Thh:mm:ss")
+	s = reRunName.ReplaceAllStringFunc(s, maskRunID)
 	// The spinner breathes through · • ●; any frame may be caught.
 	s = strings.NewReplacer("●", "·", "•", "·").Replace(s)
 	lines := strings.Split(s, "\n")
@@ -49,4 +59,25 @@ func Normalise(s string) string {
 		lines[i] = strings.TrimRight(l, " ")
 	}
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}
+
+// maskRunID replaces the run id's hex digits in a schedule's or role's
+// name (or what is left of it) with x, keeping the words around it.
+func maskRunID(m string) string {
+	prefix, rest := "", m
+	for _, p := range []string{"teardown-", "…"} {
+		if strings.HasPrefix(rest, p) {
+			prefix, rest = p, strings.TrimPrefix(rest, p)
+		}
+	}
+	if i := strings.LastIndex(rest, "-"); prefix == "…" && i >= 0 && !strings.HasSuffix(rest, "-endpoints") && !strings.HasSuffix(rest, "-group") {
+		prefix, rest = prefix+rest[:i+1], rest[i+1:] // "…own-" of a cut role name
+	}
+	suffix := ""
+	for _, p := range []string{"-endpoints", "-group", "…"} {
+		if strings.HasSuffix(rest, p) {
+			suffix, rest = p, strings.TrimSuffix(rest, p)
+		}
+	}
+	return prefix + strings.Repeat("x", len(rest)) + suffix
 }

@@ -9,6 +9,8 @@ func TestNormalise(t *testing.T) {
 	want := "✓ ecr.dkr  vpce-xxxxxxxxxxxxxxxxx  available [0000s]  n.n.n.n\n" +
 		"checked hh:mm:ss · run RUNID00000 · sha256:" + "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd" + "\n" +
 		"i-\nxxxxxxxxxxxxxxxxx · · $n.nn so far · next look in ns"
+	in += "$0.02/h · 3h59m left · Expires at 12:41 (in 12m) · 40s left"
+	want += "\n\n$0.02/h · nhnnm left · Expires at nn:nn (in nnm) · nns left"
 	if got := Normalise(in); got != want {
 		t.Fatalf("got\n%q\nwant\n%q", got, want)
 	}
