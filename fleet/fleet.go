@@ -577,7 +577,9 @@ func (f *Fleet) describe(row *Row, now time.Time) {
 		s := since.UTC()
 		row.StageSince = &s
 	}
-	rate := steps.HourlyRate(row.Region)
+	// A region the price table lacks counts nothing (the row's cost is a
+	// lower bound there, as the lab's own status says).
+	rate, _ := steps.HourlyRate(row.Region)
 	for _, r := range row.Runs {
 		for _, e := range r.Endpoints {
 			row.Endpoints++
