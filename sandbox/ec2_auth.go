@@ -40,7 +40,7 @@ type authResource struct {
 // Service Authorization Reference's resource types for the actions the lab
 // and its schedules call; "*" for the Describe actions).
 func (s *Sandbox) ec2Resources(w *world, action string, p params) []authResource {
-	prefix := "arn:aws:ec2:" + s.opts.Region + ":" + s.opts.Account + ":"
+	prefix := "arn:" + s.part() + ":ec2:" + s.opts.Region + ":" + s.opts.Account + ":"
 	named := func(typ string, ids []string) []authResource {
 		var out []authResource
 		for _, id := range ids {

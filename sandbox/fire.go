@@ -229,7 +229,7 @@ func (s *Sandbox) invoke(ctx context.Context, sch schedule) Invocation {
 	if err != nil {
 		return fail("ValidationException", err.Error(), false)
 	}
-	rs := newRoleSession(acct, r, executionID(sch), now.Add(time.Hour))
+	rs := newRoleSession(s.part(), acct, r, executionID(sch), now.Add(time.Hour))
 	s.hub.sessions.add(rs)
 	inv.Caller = rs.arn()
 	code, msg, status, err := s.callOwnEC2(ctx, rs, form)

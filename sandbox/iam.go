@@ -51,8 +51,8 @@ type inlinePolicy struct {
 // AdministratorAccess is AWS's managed policy that allows everything.
 const administratorAccess = "arn:aws:iam::aws:policy/AdministratorAccess"
 
-func (r *iamRole) arn(account string) string {
-	return "arn:aws:iam::" + account + ":role" + r.Path + r.Name
+func (r *iamRole) arn(part, account string) string {
+	return "arn:" + part + ":iam::" + account + ":role" + r.Path + r.Name
 }
 
 func (w *world) role(name string) *iamRole {
@@ -131,13 +131,13 @@ func (s *Sandbox) handleIAM(c *apiCall, p params) ([]byte, *APIError) {
 		}
 		return nil, badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, v)
 	}
-	if e := s.refuseCaller(c, "iam", c.action, iamResource(s.opts.Account, c.action, p)); e != nil {
+	if e := s.refuseCaller(c, "iam", c.action, iamResource(s.part(), s.opts.Account, c.action, p)); e != nil {
 		return nil, e
 	}
 	if c.action == "CreateRole" && p.has("Tags.member.1.Key") {
 		// Tagging on create needs iam:TagRole too (IAM's "Permissions
 		// required to add tags": tag-on-create checks the tagging action).
-		e := s.refuseCaller(c, "iam", "TagRole", iamResource(s.opts.Account, c.action, p))
+		e := s.refuseCaller(c, "iam", "TagRole", iamResource(s.part(), s.opts.Account, c.action, p))
 		code := ""
 		if e != nil {
 			code = e.Code
@@ -168,17 +168,17 @@ func (s *Sandbox) handleIAM(c *apiCall, p params) ([]byte, *APIError) {
 
 // iamResource is the resource an IAM action is authorized on, as IAM's
 // refusals name it.
-func iamResource(account, action string, p params) string {
+func iamResource(part, account, action string, p params) string {
 	switch action {
 	case "SimulatePrincipalPolicy":
 		if a := p.str("PolicySourceArn"); a != "" {
 			return a
 		}
 	case "ListRoles":
-		return "arn:aws:iam::" + account + ":role/"
+		return "arn:" + part + ":iam::" + account + ":role/"
 	}
 	if name := p.str("RoleName"); name != "" {
-		return "arn:aws:iam::" + account + ":role/" + name
+		return "arn:" + part + ":iam::" + account + ":role/" + name
 	}
 	return "*"
 }
@@ -338,7 +338,7 @@ func iamCreateRole(x *iamCtx) (string, *APIError) {
 		Trust: trust, Description: desc, MaxSession: maxSession, Tags: tags}
 	x.w.Roles = append(x.w.Roles, r)
 	x.dirty = true
-	return "    <Role>\n" + roleXML(r, x.w.Account, true) + "    </Role>\n", nil
+	return "    <Role>\n" + roleXML(r, x.s.part(), x.w.Account, true) + "    </Role>\n", nil
 }
 
 // iamTags reads Tags.member.N.Key/Value (at most 50, keys unique).
@@ -364,13 +364,13 @@ func iamTags(p params, prefix string) ([]tag, *APIError) {
 
 // roleXML writes a Role's members in the model's order; trust documents are
 // URL-encoded as IAM sends them (research E).
-func roleXML(r *iamRole, account string, withTags bool) string {
+func roleXML(r *iamRole, part, account string, withTags bool) string {
 	var b strings.Builder
 	el := func(name, v string) { b.WriteString("      <" + name + ">" + xmlEscape(v) + "</" + name + ">\n") }
 	el("Path", r.Path)
 	el("RoleName", r.Name)
 	el("RoleId", r.ID)
-	el("Arn", r.arn(account))
+	el("Arn", r.arn(part, account))
 	el("CreateDate", r.Created.UTC().Format(time.RFC3339))
 	el("AssumeRolePolicyDocument", awsEscape(r.Trust))
 	if r.Description != "" {
@@ -398,7 +398,7 @@ func iamGetRole(x *iamCtx) (string, *APIError) {
 	if e != nil {
 		return "", e
 	}
-	return "    <Role>\n" + roleXML(r, x.w.Account, true) + "    </Role>\n", nil
+	return "    <Role>\n" + roleXML(r, x.s.part(), x.w.Account, true) + "    </Role>\n", nil
 }
 
 func iamDeleteRole(x *iamCtx) (string, *APIError) {
@@ -445,7 +445,7 @@ func iamListRoles(x *iamCtx) (string, *APIError) {
 	var b strings.Builder
 	b.WriteString("    <Roles>\n")
 	for _, r := range page {
-		b.WriteString("      <member>\n" + roleXML(r, x.w.Account, false) + "      </member>\n")
+		b.WriteString("      <member>\n" + roleXML(r, x.s.part(), x.w.Account, false) + "      </member>\n")
 	}
 	b.WriteString("    </Roles>\n")
 	b.WriteString(truncated(marker))

@@ -30,16 +30,25 @@ type roleSession struct {
 	Path    string
 	Name    string // the session name
 	Expires time.Time
+	// Part is the ARN partition (empty: aws).
+	Part string `json:",omitempty"`
+}
+
+func (r roleSession) partition() string {
+	if r.Part == "" {
+		return "aws"
+	}
+	return r.Part
 }
 
 // arn is the session's ARN, as IAM's sentences name the caller.
 func (r roleSession) arn() string {
-	return "arn:aws:sts::" + r.Account + ":assumed-role/" + r.Role + "/" + r.Name
+	return "arn:" + r.partition() + ":sts::" + r.Account + ":assumed-role/" + r.Role + "/" + r.Name
 }
 
 // roleARN is the ARN of the role behind the session.
 func (r roleSession) roleARN() string {
-	return "arn:aws:iam::" + r.Account + ":role" + r.Path + r.Role
+	return "arn:" + r.partition() + ":iam::" + r.Account + ":role" + r.Path + r.Role
 }
 
 // sessionBook holds the sessions handed out by this process (not saved:
@@ -79,14 +88,14 @@ func (b *sessionBook) keysOf(account string) []Credentials {
 }
 
 // newRoleSession makes the keys of a new session of role.
-func newRoleSession(account string, role *iamRole, name string, expires time.Time) roleSession {
+func newRoleSession(part, account string, role *iamRole, name string, expires time.Time) roleSession {
 	var b [48]byte
 	_, _ = rand.Read(b[:])
 	h := strings.ToUpper(hex.EncodeToString(b[:]))
 	return roleSession{
 		Creds: Credentials{AccessKeyID: "ASIA" + h[:16], SecretAccessKey: strings.ToLower(h[16:56]),
 			SessionToken: "IQoJb3JpZ2luX2VjE" + base64.RawStdEncoding.EncodeToString(b[:])},
-		Account: account, Role: role.Name, Path: role.Path, Name: name, Expires: expires,
+		Account: account, Role: role.Name, Path: role.Path, Name: name, Expires: expires, Part: part,
 	}
 }
 
@@ -171,7 +180,10 @@ func (s *Sandbox) callerPerms(accessKey string) perms {
 // the workspace's role or user, or a role of the account.
 func (s *Sandbox) identityOf(w *world, arn string) (perms, *APIError) {
 	caller := w.callerARN()
-	if arn == caller || arn == principalOf(caller) {
+	// IAM is global: the world answering it may stand in another
+	// partition's region than the caller's (GovCloud, China), so the
+	// caller is recognised whatever partition its ARN names.
+	if samePrincipal(arn, caller) || samePrincipal(arn, principalOf(caller)) {
 		return perms{arn: caller, workspace: true, denied: s.opts.Faults.denies}, nil
 	}
 	acct, name, ok := roleARNOf(arn)
@@ -186,6 +198,16 @@ func (s *Sandbox) identityOf(w *world, arn string) (perms, *APIError) {
 		return perms{}, noSuchRole(name)
 	}
 	return rolePerms(arn, r), nil
+}
+
+// samePrincipal reports whether two ARNs name the same principal, their
+// partitions aside.
+func samePrincipal(a, b string) bool {
+	pa, pb := strings.SplitN(a, ":", 3), strings.SplitN(b, ":", 3)
+	if len(pa) != 3 || len(pb) != 3 {
+		return a == b
+	}
+	return pa[0] == pb[0] && pa[2] == pb[2]
 }
 
 // principalOf maps an assumed-role session ARN to its role's ARN.

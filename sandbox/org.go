@@ -282,7 +282,7 @@ func (s *Sandbox) assumeHubRole(c *apiCall, p params) ([]byte, *APIError) {
 		return nil, refused
 	}
 	r := s.hub.role(acct, roleName)
-	if r == nil || r.arn(acct) != roleARN {
+	if r == nil || r.arn(s.part(), acct) != roleARN {
 		return nil, refused
 	}
 	callerAcct := s.opts.Account
@@ -308,7 +308,7 @@ func (s *Sandbox) assumeHubRole(c *apiCall, p params) ([]byte, *APIError) {
 	if _, chained := s.hub.sessions.get(c.accessKey); chained && dur > time.Hour {
 		return nil, badRequest("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
-	rs := newRoleSession(acct, r, name, s.opts.Clock.Now().Add(dur))
+	rs := newRoleSession(s.part(), acct, r, name, s.opts.Clock.Now().Add(dur))
 	s.hub.sessions.add(rs)
 	body := `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
 		"  <AssumeRoleResult>\n" +
@@ -327,7 +327,11 @@ func trustAllows(r *iamRole, acct, caller, callerAcct string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	req := policy.Request{Action: "sts:AssumeRole", Resource: r.arn(acct), Principal: caller, PrincipalAccount: callerAcct}
+	part := "aws"
+	if f := strings.SplitN(caller, ":", 3); len(f) == 3 && f[0] == "arn" {
+		part = f[1] // the role is in its caller's partition
+	}
+	req := policy.Request{Action: "sts:AssumeRole", Resource: r.arn(part, acct), Principal: caller, PrincipalAccount: callerAcct}
 	return policy.EvaluateAs(policy.TypeRepository, doc, req).Allowed(), nil
 }
 

@@ -17,6 +17,10 @@ type partition struct {
 	dnsSuffix string // amazonaws.com, amazonaws.com.cn
 }
 
+// part is the ARN partition of the sandbox's region (aws, aws-us-gov,
+// aws-cn): the partition of every ARN it hands out.
+func (s *Sandbox) part() string { return partitionOf(s.opts.Region).id }
+
 // partitionOf returns the partition a region belongs to.
 func partitionOf(region string) partition {
 	for _, p := range []struct {

@@ -68,11 +68,11 @@ type scheduleTarget struct {
 }
 
 func (s *Sandbox) scheduleARN(group, name string) string {
-	return "arn:aws:scheduler:" + s.opts.Region + ":" + s.opts.Account + ":schedule/" + group + "/" + name
+	return "arn:" + s.part() + ":scheduler:" + s.opts.Region + ":" + s.opts.Account + ":schedule/" + group + "/" + name
 }
 
 func (s *Sandbox) scheduleGroupARN(group string) string {
-	return "arn:aws:scheduler:" + s.opts.Region + ":" + s.opts.Account + ":schedule-group/" + group
+	return "arn:" + s.part() + ":scheduler:" + s.opts.Region + ":" + s.opts.Account + ":schedule-group/" + group
 }
 
 func (w *world) schedule(group, name string) *schedule {
@@ -289,11 +289,14 @@ type scheduleInput struct {
 var (
 	scheduleNameRE = regexp.MustCompile(`^[0-9a-zA-Z-_.]{1,64}$`)
 	clientTokenRE  = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
-	roleARNRE      = regexp.MustCompile(`^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@\/-]+$`)
-	atRE           = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
-	rateRE         = regexp.MustCompile(`^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$`)
-	cronRE         = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
-	dlqARNRE       = regexp.MustCompile(`^arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$`)
+	// The model's pattern, ^arn:aws(-[a-z]+)?:iam::…, would refuse
+	// GovCloud's own role ARNs (arn:aws-us-gov:…), in a partition where
+	// Scheduler runs: the sandbox takes any partition's.
+	roleARNRE = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]+$`)
+	atRE      = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
+	rateRE    = regexp.MustCompile(`^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$`)
+	cronRE    = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
+	dlqARNRE  = regexp.MustCompile(`^arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$`)
 )
 
 // constraint is Smithy's validation sentence for one member.
@@ -509,7 +512,7 @@ func (s *Sandbox) trustsScheduler(r *iamRole, group string) bool {
 	if err != nil {
 		return false
 	}
-	req := policy.Request{Action: "sts:AssumeRole", Resource: r.arn(s.opts.Account), Principal: "scheduler.amazonaws.com",
+	req := policy.Request{Action: "sts:AssumeRole", Resource: r.arn(s.part(), s.opts.Account), Principal: "scheduler.amazonaws.com",
 		Context: map[string][]string{"aws:SourceAccount": {s.opts.Account}, "aws:SourceArn": {s.scheduleGroupARN(group)}}}
 	return policy.Evaluate(doc, req).Allowed()
 }

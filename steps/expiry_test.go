@@ -395,3 +395,34 @@ func TestAutoTeardownSchedulerThrottled(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoTeardownInOtherPartitions: in GovCloud and China the role, its
+// policy and the schedules are in the partition's ARNs, and the schedule
+// firing there deletes the endpoints as the role.
+func TestAutoTeardownInOtherPartitions(t *testing.T) {
+	for _, world := range []string{sandbox.WorldAWSUSGov, sandbox.WorldAWSCN} {
+		t.Run(world, func(t *testing.T) {
+			clock := sandbox.NewManualClock(time.Now().UTC().Truncate(time.Second))
+			f := newFixture(t, sandbox.Options{World: world, Clock: clock}, steps.Config{Expires: time.Hour}, nil)
+			ctx := context.Background()
+			if err := f.lab.Up(ctx); err != nil {
+				t.Fatalf("Up: %v", err)
+			}
+			st := f.lab.State()
+			if a := st.AutoTeardown; a == nil || a.Off != "" || len(a.Schedules) != 2 || !strings.HasPrefix(a.Role.ID, "arn:"+awsops.Partition(st.Caller)+":iam::") {
+				t.Fatalf("auto-teardown in %s: %+v", world, a)
+			}
+			clock.Advance(time.Hour + time.Minute)
+			f.sb.FireDue(ctx)
+			invs := f.sb.Invocations()
+			if len(invs) != 1 || invs[0].ErrorCode != "" {
+				t.Fatalf("the schedule's invocation in %s: %+v", world, invs)
+			}
+			for _, tg := range f.runTags(st.RunID) {
+				if tg["Name"] != "ECR_VPCE_SG" {
+					t.Errorf("an endpoint is left after the auto-teardown: %v", tg)
+				}
+			}
+		})
+	}
+}
