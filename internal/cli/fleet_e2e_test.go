@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,4 +247,121 @@ func sortStrings(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestFleetHeadless: 'fleet status --output table' marks the failed,
+// stuck and expired rows and exits 0; 'fleet down' at a terminal lists
+// the runs and asks (n keeps them all); 'fleet down --expired --yes'
+// removes exactly the expired runs; then 'fleet down --yes' the rest, and
+// nothing is left.
+func TestFleetHeadless(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	t.Parallel()
+	bin := testtool.LabBinary(t)
+	_, state := fleetSandbox(t, 5)
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1", "TERM=xterm-256color", "LANG=C.UTF-8"}
+	where := []string{"--sandbox", "--state-dir", state, "--org", "--regions", "all"}
+	run := func(args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, where...)...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	out, code := run("fleet", "status", "--output", "table")
+	if code != 0 {
+		t.Fatalf("fleet status: exit %d\n%s", code, out)
+	}
+	marks := map[string]string{"endpoints-failed": "✘", "security-group ": "!", "finished": "◷"}
+	for stage, mark := range marks {
+		found := false
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, stage) {
+				found = true
+				if !strings.HasPrefix(l, mark) {
+					t.Errorf("the %s row is not marked %s: %q", stage, mark, l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no %s row in the table:\n%s", stage, out)
+		}
+	}
+	for _, h := range []string{"ACCOUNT", "REGION", "RUN", "STAGE", "SINCE", "ENDPOINTS", "COST", "EXPIRES", "SCHEDULE", "ERROR", "10 row(s)"} {
+		if !strings.Contains(out, h) {
+			t.Errorf("the table lacks %q:\n%s", h, out)
+		}
+	}
+	expired := 0
+	for _, r := range fleetJSON(t, bin, env, where...) {
+		if exp, ok := r["expiresAt"].(string); ok && exp != "never" {
+			if at, err := time.Parse(time.RFC3339, exp); err == nil && at.Before(time.Now()) {
+				expired++
+			}
+		}
+	}
+	if expired == 0 {
+		t.Fatal("the demo has no expired run")
+	}
+
+	// At a terminal, fleet down lists the runs and asks; n keeps them.
+	term, err := ptytest.Start(120, 40, env, bin, append([]string{"fleet", "down"}, where...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	screen, err := term.WaitForText(20*time.Second, "run(s) to remove:", "Remove them? [y/N]")
+	if err != nil {
+		t.Fatalf("fleet down at a terminal: %v\n%s", err, screen)
+	}
+	if err := term.Send("n", ptytest.Enter); err != nil {
+		t.Fatal(err)
+	}
+	if screen, err := term.WaitForText(10*time.Second, "nothing was deleted"); err != nil {
+		t.Fatalf("after n: %v\n%s", err, screen)
+	}
+	if err := term.Wait(10 * time.Second); err == nil {
+		t.Error("fleet down answered n exits 0")
+	}
+
+	// --expired --yes: the expired runs only.
+	out, code = run("fleet", "down", "--expired", "--yes")
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("%d run(s) to remove:", expired)) || !strings.Contains(out, "Removed") {
+		t.Fatalf("fleet down --expired --yes: exit %d, want %d expired run(s) removed\n%s", code, expired, out)
+	}
+	left := 0
+	for _, r := range fleetJSON(t, bin, env, where...) {
+		if exp, ok := r["expiresAt"].(string); ok && exp != "never" {
+			if at, err := time.Parse(time.RFC3339, exp); err == nil && at.Before(time.Now()) {
+				t.Errorf("an expired run is left: %v", r)
+			}
+		}
+		if r["run"] != nil {
+			left++
+		}
+	}
+	if left == 0 {
+		t.Fatal("fleet down --expired removed the runs that have not expired")
+	}
+	out, code = run("fleet", "down", "--expired", "--yes")
+	if code != 0 || !strings.Contains(out, "No run has expired.") {
+		t.Errorf("a second fleet down --expired: exit %d\n%s", code, out)
+	}
+	if out, code = run("fleet", "down", "--yes"); code != 0 {
+		t.Fatalf("fleet down --yes: exit %d\n%s", code, out)
+	}
+	for _, r := range fleetJSON(t, bin, env, where...) {
+		if r["run"] != nil || r["endpoints"].(float64) != 0 {
+			t.Errorf("left after fleet down --yes: %v", r)
+		}
+	}
 }
