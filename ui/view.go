@@ -1010,7 +1010,16 @@ func (m *Model) teardownView() string {
 	if len(m.teardown) == 0 && m.busy() {
 		b.WriteString(st.Spinner.Render(m.frame()) + " looking for what to remove…")
 	} else {
-		b.WriteString(RenderResourceLines(st, derefLines(m.teardown), m.frame(), m.now, w))
+		lines := derefLines(m.teardown)
+		if m.c.Height < TallHeight {
+			// A short screen keeps one line per resource, so the verdict
+			// under them stays in view: the way each went (deleting →
+			// deleted → released) and notes that are not errors go.
+			for i := range lines {
+				lines[i].Past, lines[i].Detail = nil, ""
+			}
+		}
+		b.WriteString(RenderResourceLines(st, lines, m.frame(), m.now, w))
 	}
 	if m.tdErr != "" {
 		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(m.tdErr, w-2, "  "))
