@@ -486,6 +486,11 @@ func (m *Model) preflightBody(width int) string {
 		}
 		if len(passed) > 0 {
 			line := fmt.Sprintf("%d of %d checks passed: %s.", len(passed), len(checks), strings.Join(passed, ", "))
+			if m.c.Height < TallHeight && len(rest) > 0 {
+				// A short window keeps the checks that need reading and
+				// only counts the passed ones.
+				line = fmt.Sprintf("%d of %d checks passed (a taller window names them).", len(passed), len(checks))
+			}
 			b.WriteString("\n" + st.OK.Render("✓ ") + wrapIndent(line, width-2, "  "))
 		}
 		checks = rest
@@ -843,10 +848,17 @@ func (m *Model) finishBody(width int) string {
 	if c.Unpriced {
 		cost = "The interface endpoints are billed for every hour they exist; " + c.NoPrice() + "."
 	}
+	short := m.c.Height < TallHeight
+	if short && !c.Unpriced {
+		// A short window keeps the figures and drops the explanation, so
+		// what to press next still shows.
+		cost = fmt.Sprintf("Cost so far $%.2f; $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
+	}
 	if m.c.Sandbox {
-		if c.Unpriced {
+		switch {
+		case c.Unpriced || short:
 			cost += " The sandbox bills nothing."
-		} else {
+		default:
 			cost += " The sandbox bills nothing: these are the prices AWS would charge."
 		}
 	}
