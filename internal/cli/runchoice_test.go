@@ -13,7 +13,6 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"ecr-vpce-lab/internal/ptytest"
-	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -49,27 +48,7 @@ func TestWizardChoosesAmongRunsFoundByTags(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	env := []string{
-		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
-		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
-	term, err := ptytest.Start(100, 30, env, testtool.LabBinary(t), w...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer term.Close()
-	step := func(keys []string, want ...string) string {
-		t.Helper()
-		if err := term.Send(keys...); err != nil {
-			t.Fatal(err)
-		}
-		screen, err := term.WaitForText(20*time.Second, want...)
-		if err != nil {
-			t.Fatalf("after %q: %v\n%s", keys, err, screen)
-		}
-		return screen
-	}
+	term, step := wizardTermWith(t, home, 100, 30, w...)
 	if screen, err := term.WaitForText(20*time.Second, "Which run is yours?", "2 runs of this lab", "enter carry on with this run"); err != nil {
 		t.Fatalf("the list of runs: %v\n%s", err, screen)
 	}

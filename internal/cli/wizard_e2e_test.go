@@ -157,13 +157,21 @@ func wizardTerm(t *testing.T) (*ptytest.Term, func(keys []string, want ...string
 // wizard finds the first one's lab and progress there.
 func wizardTermIn(t *testing.T, home string) (*ptytest.Term, func(keys []string, want ...string) string) {
 	t.Helper()
+	return wizardTermWith(t, home, 100, 30, "--sandbox", "--sandbox-timing", "instant")
+}
+
+// wizardTermWith starts the built program with args in a width×height
+// pseudo-terminal, in home, and returns a step that presses keys and waits
+// for texts on the screen.
+func wizardTermWith(t *testing.T, home string, width, height int, args ...string) (*ptytest.Term, func(keys []string, want ...string) string) {
+	t.Helper()
 	bin := testtool.LabBinary(t)
 	env := []string{
 		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
 		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
-	term, err := ptytest.Start(100, 30, env, bin, "--sandbox", "--sandbox-timing", "instant")
+	term, err := ptytest.Start(width, height, env, bin, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"ecr-vpce-lab/internal/ptytest"
-	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 )
 
@@ -34,32 +32,11 @@ func TestWizardInWorlds(t *testing.T) {
 		{"cloudshell-vpc", []string{"Here", "a CloudShell VPC environment", "AWS_EXECUTION_ENV=CloudShell", "tagged ManagedByCloudShell", "container credentials"},
 			[]string{"the VPC's main table"}},
 	}
-	bin := testtool.LabBinary(t)
 	for _, c := range cases {
 		t.Run(c.world, func(t *testing.T) {
 			t.Parallel()
 			home := t.TempDir()
-			env := []string{
-				"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
-				"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
-				"AWS_EC2_METADATA_DISABLED=true",
-			}
-			term, err := ptytest.Start(100, 32, env, bin, "--sandbox", "--sandbox-timing", "instant", "--world", c.world)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer term.Close()
-			step := func(keys []string, want ...string) string {
-				t.Helper()
-				if err := term.Send(keys...); err != nil {
-					t.Fatal(err)
-				}
-				screen, err := term.WaitForText(20*time.Second, want...)
-				if err != nil {
-					t.Fatalf("after %q: %v\n%s", keys, err, screen)
-				}
-				return screen
-			}
+			term, step := wizardTermWith(t, home, 100, 32, "--sandbox", "--sandbox-timing", "instant", "--world", c.world)
 			enter := []string{ptytest.Enter}
 			if screen, err := term.WaitForText(10*time.Second, "1 · Preflight", "Press Enter"); err != nil {
 				t.Fatalf("first frame: %v\n%s", err, screen)
