@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -69,26 +70,71 @@ var (
 	labOnce sync.Once
 	labPath string
 	labErr  error
+	// binDir holds the program LabBinary built for this test process;
+	// Main creates it and removes it when the tests are done.
+	binDir string
 )
+
+// Main runs a package's tests for packages whose tests call LabBinary, and
+// removes the program built for them afterwards. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(testtool.Main(m)) }
+func Main(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "ecr-vpce-lab-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testtool:", err)
+		return 1
+	}
+	binDir = dir
+	defer os.RemoveAll(dir)
+	return m.Run()
+}
 
 // LabBinary returns the ecr-vpce-lab program for tests that run it as a
 // process: the one named by ECR_VPCE_LAB_BIN (a CI that has built it
-// already), or the one `go tool -n ecr-vpce-lab` names (go.mod lists the
-// program as a tool of its own module). The go command keeps that build in
-// its cache, keyed by everything that goes into it, so the packages whose
-// tests run it, and later runs, share one build instead of linking it once
-// each. It is built with the go command's defaults, as `go vet` compiles,
-// so only the link is new work.
+// already), or one the go command builds with the same build flags as the
+// tests themselves. Under -race that is `go build -race`: every package it
+// needs was compiled for the test binaries already, so only the link is new
+// work, where a program built with the defaults would compile all of them
+// (the AWS SDK's EC2 package alone takes a minute of CPU) a second time.
+// Without -race it is the build `go tool -n ecr-vpce-lab` names (go.mod
+// lists the program as a tool of its own module), which the go command
+// keeps in its cache for the next package and the next run.
 func LabBinary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("ECR_VPCE_LAB_BIN"); p != "" {
 		return RequirePath(t, p, "ECR_VPCE_LAB_BIN names a binary that is not there")
 	}
-	labOnce.Do(func() { labPath, labErr = GoTool("ecr-vpce-lab") })
+	if raceBuild && binDir == "" {
+		t.Fatal("testtool.LabBinary needs the package's TestMain to call testtool.Main, which removes the program it builds")
+	}
+	labOnce.Do(func() {
+		if raceBuild {
+			labPath, labErr = buildRace(binDir)
+			return
+		}
+		labPath, labErr = GoTool("ecr-vpce-lab")
+	})
 	if labErr != nil {
 		t.Fatal(labErr)
 	}
 	return labPath
+}
+
+// buildRace builds the program with -race into dir.
+func buildRace(dir string) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("building ecr-vpce-lab needs the go command on PATH: %v", err)
+	}
+	out := filepath.Join(dir, "ecr-vpce-lab")
+	cmd := exec.Command(goBin, "build", "-race", "-o", out, "ecr-vpce-lab")
+	// See GoTool: the environment the test process started with.
+	cmd.Env = startEnv
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build -race ecr-vpce-lab: %v\n%s", err, msg)
+	}
+	return out, nil
 }
 
 // GoTool builds (or finds in the go command's cache) a tool that go.mod
