@@ -55,6 +55,18 @@ func (m *Model) bindings() []binding {
 		add(k.ScrollDown, actScrollDown, groupStep)
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
+	case overlayExpiry:
+		if m.expiryConfirm {
+			add(desc(k.Yes, "yes, under an hour"), actYes, groupStep)
+			add(desc(k.No, "no, choose again"), actNo, groupStep)
+		} else {
+			add(desc(k.Confirm, "set"), actExpirySet, groupStep)
+			add(k.ChoiceUp, actExpiryUp, groupStep)
+			add(k.ChoiceDown, actExpiryDown, groupStep)
+			add(desc(k.Cancel, "keep it"), actClose, groupStep)
+		}
+		add(k.ForceQuit, actForceQuit, groupAnywhere)
+		return out
 	}
 
 	switch m.phase {
@@ -142,6 +154,10 @@ func (m *Model) bindings() []binding {
 	sc := m.screens[m.cur]
 	if m.cur != scrFinish {
 		add(desc(k.Next, m.enterLabel()), actNext, groupStep)
+	} else {
+		// The finish screen's one job is the teardown: T leads, so a
+		// narrow help bar that drops its tail keeps it.
+		add(k.Teardown, actTeardown, groupStep)
 	}
 	if _, ok := m.whyInput(); ok {
 		add(k.Explain, actExplain, groupStep)
@@ -161,13 +177,18 @@ func (m *Model) bindings() []binding {
 	if m.cur >= scrPush && len(m.st.Policy) > 0 {
 		add(k.Policy, actPolicy, groupStep)
 	}
+	if m.expiryOffered() {
+		add(k.Expiry, actExpiry, groupStep)
+	}
 	if len(screens[m.cur].steps) > 0 && sc.status.Settled() {
 		add(k.Check, actCheck, groupStep)
 	}
 	// ? before the rest: a narrow help bar drops its tail, and ? lists it.
 	add(k.Help, actHelp, groupAnywhere)
 	add(k.Quit, actQuit, groupAnywhere)
-	add(k.Teardown, actTeardown, groupStep)
+	if m.cur != scrFinish {
+		add(k.Teardown, actTeardown, groupStep)
+	}
 	if m.cur > 0 {
 		add(k.StepUp, actStepUp, groupStep)
 	}
@@ -374,6 +395,8 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 			return m, m.startTeardown()
 		case overlayConfirmQuit:
 			return m.quitNow()
+		case overlayExpiry:
+			return m, m.applyExpiry()
 		}
 	case actKeepDNS:
 		if m.overlay == overlayConfirmTeardown {
@@ -382,7 +405,19 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 			return m, m.startTeardown()
 		}
 	case actNo:
+		if m.overlay == overlayExpiry && m.expiryConfirm {
+			m.expiryConfirm = false
+			return m, nil
+		}
 		m.overlay = overlayNone
+	case actExpiry:
+		m.openExpiry()
+	case actExpiryUp:
+		m.expiryPick = max(0, m.expiryPick-1)
+	case actExpiryDown:
+		m.expiryPick = min(len(m.expiryChoices())-1, m.expiryPick+1)
+	case actExpirySet:
+		return m, m.chooseExpiry()
 	case actSandbox:
 		return m, m.connect(Target{Sandbox: true}, nil)
 	case actResume:

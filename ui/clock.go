@@ -10,7 +10,7 @@ import (
 // moves (an operation, a connection, a wait the engine reports), which
 // drives the spinner and the elapsed times; when nothing moves it stops, so
 // a wizard waiting for a key uses no CPU. While endpoints bill, it wakes
-// only when the cost shown in the header would change.
+// only when the cost or the time left shown in the header would change.
 
 // frameEvery is the spinner's pace; elapsed times show whole seconds while
 // they run, so they visibly tick every second.
@@ -72,16 +72,19 @@ func (m *Model) nextTick() (time.Duration, bool) {
 	if m.animating() {
 		return frameEvery, true
 	}
+	var next time.Duration
+	ok := false
 	c := m.cost()
-	if c.PerHour <= 0 {
-		return 0, false
-	}
 	// The header shows what AWS bills, which grows as each endpoint-hour
 	// starts: wake then.
-	if c.NextHour.IsZero() {
-		return 0, false
+	if c.PerHour > 0 && !c.NextHour.IsZero() {
+		next, ok = max(c.NextHour.Sub(m.now), time.Second), true
 	}
-	return max(c.NextHour.Sub(m.now), time.Second), true
+	// The header's time left counts down: wake when its words change.
+	if d, has := m.nextLeftChange(); has && (!ok || d < next) {
+		next, ok = d, true
+	}
+	return next, ok
 }
 
 // ProgramOptions are the options the wizard's program needs. Bubble Tea's

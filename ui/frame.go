@@ -39,8 +39,16 @@ func (st Styles) stepMark(s steps.StepStatus, frame string) string {
 	return st.StepPending.Render(s.Mark())
 }
 
-// renderHeader is the top bar: mode badge, identity, and the running cost.
-func renderHeader(st Styles, sandbox bool, account, region, cost string, width int) string {
+// headerPart is one fact at the header's right (the cost so far, the rate,
+// the time left); a narrow header drops the lowest rank first.
+type headerPart struct {
+	text string
+	rank int
+}
+
+// renderHeader is the top bar: mode badge, identity, the running cost and
+// the time left.
+func renderHeader(st Styles, sandbox bool, account, region string, parts []headerPart, width int) string {
 	badge := st.ModeAWS.Render("AWS")
 	if sandbox {
 		badge = st.ModeSandbox.Render("SANDBOX")
@@ -50,17 +58,36 @@ func renderHeader(st Styles, sandbox bool, account, region, cost string, width i
 	if account != "" || region != "" {
 		who = st.HeaderFaint.Render(fmt.Sprintf(" %s · %s ", orDash(account), orDash(region)))
 	}
-	right := ""
-	if cost != "" {
-		right = st.Cost.Render(" " + cost + " ")
-	}
 	left := badge + title + who
-	gap := width - lipgloss.Width(left) - lipgloss.Width(right)
+	right := func() string {
+		var ts []string
+		for _, p := range parts {
+			ts = append(ts, p.text)
+		}
+		if len(ts) == 0 {
+			return ""
+		}
+		return st.Cost.Render(" " + strings.Join(ts, " · ") + " ")
+	}
+	gap := width - lipgloss.Width(left) - lipgloss.Width(right())
+	// Narrow: the least telling part goes first (the rate, which the
+	// endpoints screen states, before the time left and the cost so far).
+	for gap < 0 && len(parts) > 1 {
+		low := 0
+		for i, p := range parts {
+			if p.rank < parts[low].rank {
+				low = i
+			}
+		}
+		parts = append(parts[:low:low], parts[low+1:]...)
+		gap = width - lipgloss.Width(left) - lipgloss.Width(right())
+	}
+	r := right()
 	if gap < 0 {
-		right = ""
+		r = ""
 		gap = max(0, width-lipgloss.Width(left))
 	}
-	return truncate(left+st.HeaderFaint.Render(strings.Repeat(" ", gap))+right, width)
+	return truncate(left+st.HeaderFaint.Render(strings.Repeat(" ", gap))+r, width)
 }
 
 func orDash(s string) string {

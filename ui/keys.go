@@ -23,6 +23,7 @@ type KeyMap struct {
 	Skip     key.Binding
 	Stop     key.Binding
 	Policy   key.Binding
+	Expiry   key.Binding
 	StepUp   key.Binding
 	StepDown key.Binding
 	Teardown key.Binding
@@ -88,6 +89,7 @@ func DefaultKeyMap() KeyMap {
 		Skip:     b("s", "skip", "s"),
 		Stop:     b("esc", "stop", "esc"),
 		Policy:   b("p", "change policy", "p"),
+		Expiry:   b("E", "expiry", "E"),
 		StepUp:   b("↑", "previous step", "up"),
 		StepDown: b("↓", "next step", "down"),
 		Teardown: b("T", "tear down", "T"),
@@ -232,6 +234,10 @@ const (
 	actPredictToggle
 	actPredictDone
 	actPredictCancel
+	actExpiry
+	actExpiryUp
+	actExpiryDown
+	actExpirySet
 	// actField hands the key to the focused field.
 	actField
 	// actShow is a binding only shown, never matched (Type).

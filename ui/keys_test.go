@@ -34,7 +34,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 		dead []string
 	}{
 		{"preflight, not run", func(f *fuzzer) {},
-			append([]string{h(k.Next, "run"), h(k.Help), h(k.Quit), h(k.Teardown)}, panes...), []string{"s", "p", "k", "f", "e", "down"}},
+			append([]string{h(k.Next, "run"), h(k.Help), h(k.Quit), h(k.Teardown)}, panes...), []string{"s", "p", "k", "f", "e", "down", "x", "E"}},
 		{"preflight, a check failed with a fix", func(f *fuzzer) {
 			f.m.screens[scrPreflight].status = steps.StatusFailed
 			f.m.checks = []steps.CheckItem{{ID: "dns", OK: false, Action: steps.FixEnableVPCDNS}}
@@ -46,7 +46,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 		{"DNS, skipped", func(f *fuzzer) { f.m.goTo(scrDNS); f.press("s"); f.settle(); f.m.goTo(scrDNS) },
 			append([]string{h(k.Next, "continue"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s"}},
 		{"push, refused", func(f *fuzzer) { f.withPolicy(); f.done(scrPush); f.m.goTo(scrPush) },
-			append([]string{h(k.Next, "continue"), h(k.Policy), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s", "f"}},
+			append([]string{h(k.Next, "continue"), h(k.Policy), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s", "f", "E"}},
 		{"push, refused with AWS's words: x explains it", func(f *fuzzer) {
 			f.withPolicy()
 			f.done(scrPush)
@@ -88,8 +88,13 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			f.press("enter", "e")
 		},
 			[]string{h(k.CheckNow), h(k.Back, "stop editing"), h(k.Type), h(k.ForceQuit)}, nil},
+		{"endpoints, created: E sets the expiry", func(f *fuzzer) {
+			f.done(scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress, scrPolicy, scrEndpoints)
+			f.m.goTo(scrEndpoints)
+		},
+			append([]string{h(k.Next, "continue"), h(k.Expiry), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"x"}},
 		{"finish", func(f *fuzzer) { f.withPolicy(); f.m.goTo(scrFinish) },
-			append([]string{h(k.Policy), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp)}, panes...), []string{"enter", "down"}},
+			append([]string{h(k.Teardown), h(k.Policy), h(k.Expiry), h(k.Help), h(k.Quit), h(k.StepUp)}, panes...), []string{"enter", "down"}},
 		{"policy, typing the repository", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle() },
 			[]string{k.Confirm.Help().Key + "/" + h(k.FieldNext), h(k.Apply), h(k.JSON), h(k.Leave, "back"), h(k.ForceQuit), h(k.Type)}, nil},
 		{"policy, the actions list", func(f *fuzzer) { f.m.goTo(scrPolicy); f.settle(); f.press("tab"); f.settle() },

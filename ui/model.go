@@ -39,6 +39,7 @@ const (
 	overlayHelp
 	// overlayWhy explains a refusal (x).
 	overlayWhy
+	overlayExpiry
 )
 
 // screenState is what the root model knows about one screen.
@@ -143,6 +144,14 @@ type Model struct {
 	// The one clock: it ticks while something moves, and only then.
 	ticking bool
 	tickGen int
+	// expiryPick is the choice under the cursor in the expiry dialog;
+	// expiryConfirm: a choice under an hour on AWS waits for a yes.
+	expiryPick    int
+	expiryConfirm bool
+	// shortExpiryOK: the learner said yes to endpoints that expire in
+	// under an hour on AWS; expiryThenCreate: that yes creates them.
+	shortExpiryOK, expiryThenCreate bool
+
 	// helpFor is the context the ? overlay explains.
 	helpFor []binding
 
@@ -497,6 +506,9 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(ids) > 0 {
 		if m.cur == scrPreflight {
 			m.checks = nil
+		}
+		if m.cur == scrEndpoints && m.askShortExpiry() {
+			return m, nil
 		}
 		return m, m.runSteps(ids...)
 	}

@@ -34,6 +34,8 @@ const (
 	opExplain
 	// opChallenge checks a challenge's answer for real.
 	opChallenge
+	// opExpiry gives the run a new expiry.
+	opExpiry
 )
 
 func (k opKind) String() string {
@@ -56,6 +58,8 @@ func (k opKind) String() string {
 		return "explain"
 	case opChallenge:
 		return "challenge"
+	case opExpiry:
+		return "expiry"
 	}
 	return "none"
 }
@@ -218,6 +222,8 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 			sc.note += " (It could not be recorded: " + errText(err) + ".)"
 		}
 		return m, nil
+	case opExpiry:
+		return m.expirySet(err)
 	case opFix, opWorkspace:
 		if err != nil {
 			sc.status, sc.err, sc.fix = steps.StatusFailed, errText(err), fixOf(err)

@@ -40,7 +40,7 @@ func (m *Model) render() string {
 	if w < MinWidth || h < MinHeight {
 		return renderTooSmall(st, w, h)
 	}
-	header := renderHeader(st, m.c.Sandbox, m.account(), m.region(), m.costText(), w)
+	header := renderHeader(st, m.c.Sandbox, m.account(), m.region(), m.headerParts(), w)
 	helpBar := m.helpBar()
 	bodyH := h - lipgloss.Height(header) - lipgloss.Height(helpBar) - 1
 	var body string
@@ -53,6 +53,8 @@ func (m *Model) render() string {
 		body = m.helpView(bodyH)
 	case overlayWhy:
 		body = m.whyView(bodyH)
+	case overlayExpiry:
+		body = m.expiryView(bodyH)
 	default:
 		body = m.bodyView(bodyH)
 	}
@@ -73,15 +75,23 @@ func (m *Model) region() string {
 	return m.st.Region
 }
 
-func (m *Model) costText() string {
-	c := m.cost()
-	if c.InterfaceEndpoints == 0 {
-		return ""
+// headerParts are the header's running facts: what the endpoints cost
+// (when there are any) and the run's time left (while it has resources).
+func (m *Model) headerParts() []headerPart {
+	var out []headerPart
+	if c := m.cost(); c.InterfaceEndpoints > 0 {
+		if c.Unpriced {
+			out = append(out, headerPart{"no price for " + c.Region, 1})
+		} else {
+			out = append(out, headerPart{fmt.Sprintf("$%.2f so far", c.SoFar), 3}, headerPart{fmt.Sprintf("$%.2f/h", c.PerHour), 1})
+		}
 	}
-	if c.Unpriced {
-		return "no price for " + c.Region
+	if m.lab != nil && m.st.HasResources() {
+		if left := m.timeLeft(); left != "" {
+			out = append(out, headerPart{left, 2})
+		}
 	}
-	return fmt.Sprintf("$%.2f so far · $%.2f/h", c.SoFar, c.PerHour)
+	return out
 }
 
 // helpBar lists the keys that act now, from the same bindings that
@@ -682,6 +692,9 @@ func (m *Model) endpointsBody(width int) string {
 			}
 			out += "\n\n" + st.Faint.Render(lipgloss.Wrap(bill, width, " "))
 		}
+		if n := m.expiryNote(m.c.Height < TallHeight); n != "" {
+			out += "\n" + st.Faint.Render(lipgloss.Wrap(n, width, " "))
+		}
 	}
 	return out
 }
@@ -856,6 +869,10 @@ func (m *Model) finishBody(width int) string {
 	}
 	if m.c.Sandbox {
 		switch {
+		case short && !c.Unpriced:
+			// One line, so the expiry's line below it leaves 'Press T'
+			// on an 80×24 screen.
+			cost = fmt.Sprintf("Cost $%.2f so far, $%.2f/h while endpoints exist. The sandbox bills nothing.", c.SoFar, c.PerHour)
 		case c.Unpriced || short:
 			cost += " The sandbox bills nothing."
 		default:
@@ -863,6 +880,9 @@ func (m *Model) finishBody(width int) string {
 		}
 	}
 	out += "\n\n" + st.Warn.Render(lipgloss.Wrap(cost, width, " "))
+	if n := m.expiryNote(short); n != "" {
+		out += "\n" + lipgloss.Wrap(n, width, " ")
+	}
 	out += "\n" + st.Faint.Render("Later, from a shell: ecr-vpce-lab down"+sandboxFlag(m.c.Sandbox)+" --yes")
 	return out
 }

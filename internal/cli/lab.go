@@ -53,13 +53,11 @@ func newUpCmd() *cobra.Command {
 			}
 			cfg := steps.Config{Deny: deny, Adopt: adopt, EnableVPCDNS: enableDNS, CreateRepo: createRepo, DNSTimeout: dnsTimeout,
 				Workspace: awsops.Workspace{VpcID: vpc, SubnetID: subnet, SecurityGroupID: workspaceSG}}
-			if cmd.Flags().Changed("expires") {
-				d, err := steps.ParseExpires(expires)
-				if err != nil {
-					return exitCode(2, "--expires: %v", err)
-				}
-				cfg.Expires = d
+			d, err := expiresFlag(cmd, expires)
+			if err != nil {
+				return err
 			}
+			cfg.Expires = d
 			t, err := steps.ParseTarget(target)
 			if err != nil {
 				return exitCode(2, "--policy-target: %v", err)
@@ -118,6 +116,20 @@ func newUpCmd() *cobra.Command {
 func addExpiresFlag(cmd *cobra.Command, v *string) {
 	cmd.Flags().StringVar(v, "expires", "4h", "remove the endpoints and the group for you this long after up (any positive duration: 90m, 4h, 30s on the sandbox), "+
 		"or never; a resumed run keeps its expiry unless you give one")
+}
+
+// expiresFlag reads --expires as up and the wizard share it: zero when
+// not given (a resumed run keeps its own expiry, a new one gets the
+// default), steps.NeverExpires for never.
+func expiresFlag(cmd *cobra.Command, v string) (time.Duration, error) {
+	if !cmd.Flags().Changed("expires") {
+		return 0, nil
+	}
+	d, err := steps.ParseExpires(v)
+	if err != nil {
+		return 0, exitCode(2, "--expires: %v", err)
+	}
+	return d, nil
 }
 
 func isTerminal(r io.Reader) bool {

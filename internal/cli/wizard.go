@@ -22,12 +22,22 @@ import (
 // addWizard makes the root command open the wizard.
 func addWizard(root *cobra.Command) {
 	var f labFlags
+	var expires string
 	addLabFlags(root, &f, withTranscript|withDocker|withAccessible)
+	addExpiresFlag(root, &expires)
 	root.Args = cobra.NoArgs
-	root.RunE = func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, &f) }
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		var cfg steps.Config
+		d, err := expiresFlag(cmd, expires)
+		if err != nil {
+			return err
+		}
+		cfg.Expires = d
+		return runWizard(cmd, &f, cfg)
+	}
 }
 
-func runWizard(cmd *cobra.Command, f *labFlags) error {
+func runWizard(cmd *cobra.Command, f *labFlags, cfg steps.Config) error {
 	if err := checkLabFlags(f); err != nil {
 		return err
 	}
@@ -72,7 +82,7 @@ func runWizard(cmd *cobra.Command, f *labFlags) error {
 			if t.Run != "" {
 				lf.run = t.Run // chosen in the wizard from the runs found by their tags
 			}
-			env, err := openLab(ctx, &lf, openOptions{sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true, elsewhere: true})
+			env, err := openLab(ctx, &lf, openOptions{cfg: cfg, sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true, elsewhere: true})
 			connMu.Lock()
 			lastConnErr = err
 			connMu.Unlock()

@@ -1,0 +1,238 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"ecr-vpce-lab/steps"
+)
+
+// The run's expiry in the wizard: the header shows the time left, the
+// endpoints and finish screens say when the auto-teardown removes the
+// endpoints, and E there opens a dialog that sets a new expiry (the
+// engine retags what exists and moves the schedules). Under an hour on
+// AWS the dialog asks first: the endpoints may go before the tests.
+
+// expiryChoice is one line of the expiry dialog.
+type expiryChoice struct {
+	label string
+	d     time.Duration // steps.NeverExpires for never
+}
+
+// expiryChoices are the dialog's lines, shortest first; the sandbox adds
+// minutes, for a rehearsal that sees the schedule fire, and --expires its
+// own when it is none of them.
+func (m *Model) expiryChoices() []expiryChoice {
+	var out []expiryChoice
+	if m.c.Sandbox {
+		out = append(out, expiryChoice{"2 minutes (a rehearsal: watch the auto-teardown)", 2 * time.Minute})
+	}
+	if d := m.cfg.Expires; d > 0 && d < 30*time.Minute && d != 2*time.Minute {
+		out = append(out, expiryChoice{d.String() + " (--expires)", d})
+	}
+	out = append(out,
+		expiryChoice{"30 minutes", 30 * time.Minute},
+		expiryChoice{"1 hour", time.Hour},
+		expiryChoice{"2 hours", 2 * time.Hour},
+		expiryChoice{"4 hours (the default)", steps.DefaultExpires},
+		expiryChoice{"8 hours", 8 * time.Hour},
+		expiryChoice{"never (remove it yourself with T or 'down')", steps.NeverExpires},
+	)
+	return out
+}
+
+// expiryOffered reports whether E sets the expiry now: on the screens that
+// speak of it, with the lab connected and nothing running.
+func (m *Model) expiryOffered() bool {
+	return m.phase == phaseLab && m.lab != nil && !m.busy() && m.st.RunID != "" && (m.cur == scrEndpoints || m.cur == scrFinish)
+}
+
+// openExpiry opens the dialog with the cursor on the choice nearest the
+// time left now.
+func (m *Model) openExpiry() {
+	m.overlay, m.expiryConfirm, m.expiryThenCreate = overlayExpiry, false, false
+	cs := m.expiryChoices()
+	m.expiryPick = len(cs) - 1
+	if left, ok := m.st.TimeLeft(m.now); ok {
+		for i, c := range cs {
+			if c.d != steps.NeverExpires && c.d >= left-time.Minute {
+				m.expiryPick = i
+				break
+			}
+		}
+	}
+}
+
+// chooseExpiry is Enter in the dialog: under an hour on AWS it asks first.
+func (m *Model) chooseExpiry() tea.Cmd {
+	c := m.expiryChoices()[m.expiryPick]
+	if !m.c.Sandbox && c.d != steps.NeverExpires && c.d < time.Hour {
+		m.expiryConfirm = true
+		return nil
+	}
+	return m.applyExpiry()
+}
+
+// askShortExpiry stops Enter on the endpoints screen, once, when the run
+// would expire in under an hour on AWS (--expires 30m): the dialog asks,
+// and its yes creates the endpoints.
+func (m *Model) askShortExpiry() bool {
+	left, ok := m.st.TimeLeft(m.now)
+	if m.c.Sandbox || m.shortExpiryOK || !ok || left >= time.Hour || len(m.st.Endpoints) > 0 {
+		return false
+	}
+	m.openExpiry()
+	for i, c := range m.expiryChoices() {
+		if c.d != steps.NeverExpires && c.d >= left-time.Minute {
+			m.expiryPick = i
+			break
+		}
+	}
+	m.expiryConfirm, m.expiryThenCreate = true, true
+	return true
+}
+
+// applyExpiry closes the dialog and gives the run the chosen expiry (or,
+// asked before the endpoints, keeps it and creates them).
+func (m *Model) applyExpiry() tea.Cmd {
+	d := m.expiryChoices()[m.expiryPick].d
+	then := m.expiryThenCreate
+	m.overlay, m.expiryConfirm, m.expiryThenCreate = overlayNone, false, false
+	if !m.c.Sandbox && d != steps.NeverExpires && d < time.Hour {
+		m.shortExpiryOK = true
+	}
+	if then {
+		if left, ok := m.st.TimeLeft(m.now); ok && d >= left-time.Minute && d <= left+time.Minute {
+			// The expiry it has: create the endpoints with it.
+			return m.runSteps(screens[scrEndpoints].steps...)
+		}
+	}
+	m.screens[m.cur].note = ""
+	return m.start(opExpiry, "", func(ctx context.Context, lab *steps.Lab) opResult {
+		return opResult{err: lab.SetExpiry(ctx, d)}
+	})
+}
+
+// expirySet ends the operation: a failure is a note on the screen (the
+// run keeps its old expiry, which the header still shows).
+func (m *Model) expirySet(err error) (tea.Model, tea.Cmd) {
+	if err != nil {
+		m.screens[m.cur].note = "The expiry was not changed: " + errText(err) + orEmpty(" → ", fixOf(err))
+	}
+	return m, nil
+}
+
+// timeLeft is the header's part: "3h59m left", "expired", "no expiry".
+func (m *Model) timeLeft() string {
+	switch {
+	case m.st.NeverExpires:
+		return "no expiry"
+	case m.st.ExpiresAt.IsZero():
+		return ""
+	}
+	left, _ := m.st.TimeLeft(m.now)
+	if left <= 0 {
+		return "expired"
+	}
+	return steps.FormatLeft(left) + " left"
+}
+
+// nextLeftChange is how long until the time left shown changes: at the
+// next whole minute of it, every second in its last minute, and once at
+// the expiry itself (then the wizard looks at what the auto-teardown did).
+func (m *Model) nextLeftChange() (time.Duration, bool) {
+	if m.lab == nil || !m.st.HasResources() {
+		return 0, false
+	}
+	left, ok := m.st.TimeLeft(m.now)
+	if !ok || left <= 0 {
+		return 0, false
+	}
+	step := time.Minute
+	if left <= time.Minute {
+		step = time.Second
+	}
+	d := left % step
+	if d == 0 {
+		d = step
+	}
+	// A hair past the change, so the next look sees the new words.
+	return d + 10*time.Millisecond, true
+}
+
+// expiryNote is the endpoints and finish screens' sentence about the
+// auto-teardown; short, one line for a short screen. It names E only
+// while E acts (not while the endpoints are being created).
+func (m *Model) expiryNote(short bool) string {
+	st := m.st
+	change := ""
+	if m.expiryOffered() {
+		change = " {Expiry} changes it."
+	}
+	var s string
+	switch {
+	case st.NeverExpires && short:
+		s = "No expiry: nothing removes the endpoints for you."
+		if change != "" {
+			s = "No expiry: nothing removes the endpoints for you ({Expiry} sets one)."
+		}
+		return m.keysIn(s)
+	case st.NeverExpires:
+		s = "No expiry: nothing removes the endpoints for you; they bill until you tear them down ({Teardown})."
+		if change != "" {
+			s += " {Expiry} sets one."
+		}
+		return m.keysIn(s)
+	case st.ExpiresAt.IsZero():
+		return ""
+	}
+	when := st.ExpiresAt.Local().Format("15:04")
+	left, _ := st.TimeLeft(m.now)
+	off := st.AutoTeardown != nil && st.AutoTeardown.Off != ""
+	switch {
+	case left <= 0 && off:
+		s = fmt.Sprintf("Expired at %s, and nothing is scheduled to remove it: tear down ({Teardown}).", when)
+	case left <= 0:
+		s = fmt.Sprintf("Expired at %s: the auto-teardown removes the endpoints, then the group.", when)
+	case short && off:
+		s = fmt.Sprintf("Expires at %s, but nothing removes it: tear down when done.", when)
+	case short:
+		s = fmt.Sprintf("Expires at %s (in %s): the auto-teardown removes the lab.", when, steps.FormatLeft(left))
+	case off:
+		s = fmt.Sprintf("Expires at %s (in %s), but nothing is scheduled to remove it (%s): tear down ({Teardown}) when you are done.", when, steps.FormatLeft(left), st.AutoTeardown.Off)
+	default:
+		s = fmt.Sprintf("Expires at %s (in %s): then the auto-teardown removes the endpoints, and the group a little later, even with this window closed.", when, steps.FormatLeft(left))
+	}
+	return m.keysIn(s + change)
+}
+
+// expiryView is the dialog.
+func (m *Model) expiryView(height int) string {
+	st := m.c.Styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render("When should the lab remove itself?") + "\n\n")
+	cur := "Now: " + orDefault(m.timeLeft(), "not set yet")
+	b.WriteString(st.Faint.Render(cur) + "\n\n")
+	for i, c := range m.expiryChoices() {
+		line := "  " + c.label
+		if i == m.expiryPick {
+			line = st.Action.Render("> " + c.label)
+		}
+		b.WriteString(line + "\n")
+	}
+	if m.expiryConfirm {
+		c := m.expiryChoices()[m.expiryPick]
+		q := fmt.Sprintf("Under an hour on AWS: the endpoints go %s from now, maybe before you have run the tests. Set it anyway?", c.label)
+		if m.expiryThenCreate {
+			q = fmt.Sprintf("This run expires in under an hour (%s): the auto-teardown may delete the endpoints before you have run the tests. Create them anyway?", orDefault(m.timeLeft(), c.label))
+		}
+		b.WriteString("\n" + st.Warn.Render(lipgloss.Wrap(q, 56, " ")) + "\n")
+	}
+	b.WriteString("\n" + m.dialogKeys())
+	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(b.String()))
+}
