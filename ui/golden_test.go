@@ -95,7 +95,12 @@ func (g *goldenRun) pressUntilChanged(k string) {
 func (g *goldenRun) check(name string, wantStep string, texts ...string) Snapshot {
 	g.t.Helper()
 	s := g.waitIdle(name)
-	for deadline := time.Now().Add(20 * time.Second); !containsAll(ansi.Strip(s.Screen), texts) && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(20 * time.Second); !containsAll(ansi.Strip(s.Screen), texts); {
+		if time.Now().After(deadline) {
+			// A text that never comes is a failure, not a 20-second wait
+			// and then a golden of whatever the screen showed.
+			g.t.Fatalf("%s: the screen never showed %q:\n%s", name, texts, ansi.Strip(s.Screen))
+		}
 		time.Sleep(30 * time.Millisecond)
 		s = g.waitIdle(name)
 	}
@@ -121,7 +126,7 @@ func TestGolden(t *testing.T) {
 			g := &goldenRun{t: t, tm: tm}
 			g.check("00-start", "Preflight")
 			g.press("enter")
-			g.check("01-preflight", "Preflight", "Permission for the lab")
+			g.check("01-preflight", "Preflight", "Press Enter to continue")
 			g.press("enter")
 			g.check("02-workspace", "Workspace")
 			g.press("enter")
