@@ -115,7 +115,7 @@ func (l *Lab) CheckChallengeLive(ctx context.Context, ch Challenge, doc *policy.
 		}
 	}
 	c := NewChallengeContext(st)
-	probes := ch.probes(c)
+	probes := ch.probes
 	l.emit(s, Event{Kind: EventStarted, Message: fmt.Sprintf("Check challenge %d for real", ch.ID)})
 	start := time.Now()
 

@@ -194,7 +194,7 @@ type Challenge struct {
 	// are part of the challenge's world (not the learner's to write).
 	starter func(c ChallengeContext) string
 	model   func(c ChallengeContext) string
-	probes  func(c ChallengeContext) []Probe
+	probes  []Probe
 	setting func(c ChallengeContext) challengeSetting
 	// rules are checks of the policy's text itself (the allow-list's
 	// "no Action *").
@@ -213,9 +213,6 @@ func (ch Challenge) Starter(c ChallengeContext) string { return ch.starter(c) }
 // Model is a policy that passes.
 func (ch Challenge) Model(c ChallengeContext) string { return ch.model(c) }
 
-// Probes is the hidden request set.
-func (ch Challenge) Probes(c ChallengeContext) []Probe { return ch.probes(c) }
-
 // Challenges lists the challenges, in order.
 func Challenges() []Challenge { return append([]Challenge(nil), challenges...) }
 
@@ -231,6 +228,12 @@ func ChallengeByID(id int) (Challenge, bool) {
 
 func repoARN(c ChallengeContext, repo string) string {
 	return policy.RepositoryARN(c.Region, c.Account, repo)
+}
+
+// policyText is a policy document with the given statements, laid out as
+// the editor shows it.
+func policyText(statements ...string) string {
+	return "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    " + strings.Join(statements, ",\n    ") + "\n  ]\n}"
 }
 
 // allowAll is the statement most deny-list answers start with.
@@ -256,11 +259,27 @@ func quoted(vs []string) string {
 // policy names (simulated only: they need not exist), and a scratch
 // repository whose deletion the checks may try for real.
 const (
+	repoLab     = policy.DefaultRepository
 	repoTeamB   = "team-b/nginx"
 	repoTeamA2  = "team-a/tools"
 	repoTeamC   = "team-c/app"
 	repoScratch = "ecr-vpce-lab/scratch"
 )
+
+// allowed and refused are requests of a hidden set and the goal's verdict
+// on them, made by the lab's role from inside the VPC unless asPartner or
+// fromOutside say otherwise. A login names no repository ("").
+func allowed(op, repo, why string) Probe {
+	return Probe{Op: op, Repo: repo, Who: Us, From: Inside, Allowed: true, Why: why}
+}
+
+func refused(op, repo, why string) Probe {
+	return Probe{Op: op, Repo: repo, Who: Us, From: Inside, Allowed: false, Why: why}
+}
+
+func (p Probe) asPartner() Probe { p.Who = Partner; return p }
+
+func (p Probe) fromOutside() Probe { p.From = Outside; return p }
 
 var challenges = []Challenge{
 	{
@@ -274,36 +293,28 @@ var challenges = []Challenge{
 		},
 		Lesson: "A Deny on a wildcard ARN covers a whole team; everything else keeps flowing through the Allow. Pulls and lists were never at stake, because nothing denies them.",
 		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `,
-    {"Sid": "DenyPutImage", "Effect": "Deny", "Principal": "*", "Action": "ecr:PutImage", "Resource": "` + repoARN(c, policy.DefaultRepository) + `"}
-  ]
-}`
+			return policyText(
+				allowAll,
+				`{"Sid": "DenyPutImage", "Effect": "Deny", "Principal": "*", "Action": "ecr:PutImage", "Resource": "`+repoARN(c, policy.DefaultRepository)+`"}`,
+			)
 		},
 		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `,
-    {"Sid": "TeamAIsReadOnly", "Effect": "Deny", "Principal": "*",
+			return policyText(
+				allowAll,
+				`{"Sid": "TeamAIsReadOnly", "Effect": "Deny", "Principal": "*",
      "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"],
-     "Resource": "` + repoARN(c, "team-a/*") + `"}
-  ]
-}`
+     "Resource": "`+repoARN(c, "team-a/*")+`"}`,
+			)
 		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "anyone may pull team a's images"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "anyone may list team a's images"},
-				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "nobody may push to team-a/alpine"},
-				{Op: "push", Repo: repoTeamA2, Who: Us, From: Inside, Allowed: false, Why: "nobody may push to any team-a repository"},
-				{Op: "pull", Repo: repoTeamA2, Who: Us, From: Inside, Allowed: true, Why: "every team-a repository stays readable"},
-				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "other teams' repositories are left as they are"},
-				{Op: "pull", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "other teams' repositories are left as they are"},
-				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "docker login keeps working"},
-			}
+		probes: []Probe{
+			allowed("pull", repoLab, "anyone may pull team a's images"),
+			allowed("list-images", repoLab, "anyone may list team a's images"),
+			refused("push", repoLab, "nobody may push to team-a/alpine"),
+			refused("push", repoTeamA2, "nobody may push to any team-a repository"),
+			allowed("pull", repoTeamA2, "every team-a repository stays readable"),
+			allowed("push", repoTeamB, "other teams' repositories are left as they are"),
+			allowed("pull", repoTeamB, "other teams' repositories are left as they are"),
+			allowed("login", "", "docker login keeps working"),
 		},
 	},
 	{
@@ -315,37 +326,25 @@ var challenges = []Challenge{
 			"A condition on an Allow narrows what it allows: with StringEquals on aws:PrincipalAccount, other accounts match no Allow and are refused implicitly.",
 			"Keep the condition's value exact: AWS does not allow wildcards with aws:PrincipalAccount in an endpoint policy.",
 		},
-		Lesson: "The endpoint is a gate of its own: a repository policy that lets another account in does not open the endpoint. Conditions on the caller's account keep a VPC's endpoints for its own account.",
-		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `
-  ]
-}`
-		},
+		Lesson:  "The endpoint is a gate of its own: a repository policy that lets another account in does not open the endpoint. Conditions on the caller's account keep a VPC's endpoints for its own account.",
+		starter: func(ChallengeContext) string { return policyText(allowAll) },
 		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {"Sid": "OurAccountOnly", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
-     "Condition": {"StringEquals": {"aws:PrincipalAccount": "` + c.Account + `"}}}
-  ]
-}`
+			return policyText(
+				`{"Sid": "OurAccountOnly", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:PrincipalAccount": "` + c.Account + `"}}}`,
+			)
 		},
 		setting: func(c ChallengeContext) challengeSetting {
 			return challengeSetting{repositoryPolicy: partnerPullPolicy(c)}
 		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
-				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "our own principals keep working"},
-				{Op: "login", Who: Partner, From: Inside, Allowed: false, Why: "another account's role is turned away at the endpoint"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Partner, From: Inside, Allowed: false, Why: "another account is turned away even where the repository lets it in"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Partner, From: Inside, Allowed: false, Why: "another account is turned away at ecr.api too"},
-			}
+		probes: []Probe{
+			allowed("login", "", "our own principals keep working"),
+			allowed("pull", repoLab, "our own principals keep working"),
+			allowed("push", repoTeamB, "our own principals keep working"),
+			allowed("list-images", repoLab, "our own principals keep working"),
+			refused("login", "", "another account's role is turned away at the endpoint").asPartner(),
+			refused("pull", repoLab, "another account is turned away even where the repository lets it in").asPartner(),
+			refused("list-images", repoLab, "another account is turned away at ecr.api too").asPartner(),
 		},
 	},
 	{
@@ -358,34 +357,26 @@ var challenges = []Challenge{
 		},
 		Lesson: "ecr:GetAuthorizationToken has no repository, so a policy that allows ECR only on some repositories breaks docker login unless it allows that one action on \"*\". The classic trap.",
 		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {"Sid": "OurTeams", "Effect": "Allow", "Principal": "*", "Action": "ecr:*",
-     "Resource": ["` + repoARN(c, "team-a/*") + `"]}
-  ]
-}`
+			return policyText(
+				`{"Sid": "OurTeams", "Effect": "Allow", "Principal": "*", "Action": "ecr:*",
+     "Resource": ["` + repoARN(c, "team-a/*") + `"]}`,
+			)
 		},
 		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {"Sid": "OurTeams", "Effect": "Allow", "Principal": "*", "Action": "ecr:*",
-     "Resource": ["` + repoARN(c, "team-a/*") + `", "` + repoARN(c, "team-b/*") + `"]},
-    {"Sid": "Login", "Effect": "Allow", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
-  ]
-}`
+			return policyText(
+				`{"Sid": "OurTeams", "Effect": "Allow", "Principal": "*", "Action": "ecr:*",
+     "Resource": ["`+repoARN(c, "team-a/*")+`", "`+repoARN(c, "team-b/*")+`"]}`,
+				`{"Sid": "Login", "Effect": "Allow", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}`,
+			)
 		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "docker login keeps working"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "team a's repositories are allowed"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "team a's repositories are allowed"},
-				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "team b's repositories are allowed"},
-				{Op: "pull", Repo: repoTeamC, Who: Us, From: Inside, Allowed: false, Why: "other repositories are refused"},
-				{Op: "list-images", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "other repositories are refused"},
-				{Op: "push", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "other repositories are refused"},
-			}
+		probes: []Probe{
+			allowed("login", "", "docker login keeps working"),
+			allowed("pull", repoLab, "team a's repositories are allowed"),
+			allowed("list-images", repoLab, "team a's repositories are allowed"),
+			allowed("push", repoTeamB, "team b's repositories are allowed"),
+			refused("pull", repoTeamC, "other repositories are refused"),
+			refused("list-images", repoScratch, "other repositories are refused"),
+			refused("push", repoScratch, "other repositories are refused"),
 		},
 	},
 	{
@@ -396,35 +387,23 @@ var challenges = []Challenge{
 			"Check what a wildcard covers before you use one: ecr:Delete* matches DeleteRepository but not BatchDeleteImage, and it also matches DeleteRepositoryPolicy and DeleteLifecyclePolicy.",
 			"\"Resource\": \"*\" covers every repository, including ones created tomorrow.",
 		},
-		Lesson: "Name the actions you mean: wildcards in Action cover more, or less, than their look suggests.",
-		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `
-  ]
-}`
+		Lesson:  "Name the actions you mean: wildcards in Action cover more, or less, than their look suggests.",
+		starter: func(ChallengeContext) string { return policyText(allowAll) },
+		model: func(ChallengeContext) string {
+			return policyText(
+				allowAll,
+				`{"Sid": "NothingDeleted", "Effect": "Deny", "Principal": "*", "Action": ["ecr:BatchDeleteImage", "ecr:DeleteRepository"], "Resource": "*"}`,
+			)
 		},
-		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `,
-    {"Sid": "NothingDeleted", "Effect": "Deny", "Principal": "*", "Action": ["ecr:BatchDeleteImage", "ecr:DeleteRepository"], "Resource": "*"}
-  ]
-}`
-		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "delete-image", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "no image is deleted"},
-				{Op: "delete-repository", Repo: repoScratch, Who: Us, From: Inside, Allowed: false, Why: "no repository is deleted"},
-				{Op: "delete-image", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "no image is deleted, in any repository"},
-				{Op: "push", Repo: repoScratch, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
-				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working"},
-				{Op: "delete-repository-policy", Repo: repoScratch, Who: Us, From: Inside, Allowed: true, Why: "everything else keeps working, policies included"},
-			}
+		probes: []Probe{
+			refused("delete-image", repoScratch, "no image is deleted"),
+			refused("delete-repository", repoScratch, "no repository is deleted"),
+			refused("delete-image", repoLab, "no image is deleted, in any repository"),
+			allowed("push", repoScratch, "everything else keeps working"),
+			allowed("pull", repoLab, "everything else keeps working"),
+			allowed("list-images", repoLab, "everything else keeps working"),
+			allowed("describe-images", repoLab, "everything else keeps working"),
+			allowed("delete-repository-policy", repoScratch, "everything else keeps working, policies included"),
 		},
 	},
 	{
@@ -437,32 +416,20 @@ var challenges = []Challenge{
 			"Keep an Allow for everything else, or ecr.api refuses every call.",
 			"A push and a pull both start with docker login, which goes through ecr.api; list-images does not need a login at all.",
 		},
-		Lesson: "Login, and so every push and pull, depends on ecr.api, even though the images themselves travel through ecr.dkr. list-images is signed with your AWS credentials and needs no registry token.",
-		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `
-  ]
-}`
+		Lesson:  "Login, and so every push and pull, depends on ecr.api, even though the images themselves travel through ecr.dkr. list-images is signed with your AWS credentials and needs no registry token.",
+		starter: func(ChallengeContext) string { return policyText(allowAll) },
+		model: func(ChallengeContext) string {
+			return policyText(
+				allowAll,
+				`{"Sid": "NoLogin", "Effect": "Deny", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}`,
+			)
 		},
-		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `,
-    {"Sid": "NoLogin", "Effect": "Deny", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
-  ]
-}`
-		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "login", Who: Us, From: Inside, Allowed: false, Why: "the login is denied"},
-				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "a push starts with the login, so it cannot start"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "a pull starts with the login, so it cannot start"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "list-images needs no login: only that is denied"},
-				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "only the login is denied"},
-			}
+		probes: []Probe{
+			refused("login", "", "the login is denied"),
+			refused("push", repoTeamB, "a push starts with the login, so it cannot start"),
+			refused("pull", repoLab, "a pull starts with the login, so it cannot start"),
+			allowed("list-images", repoLab, "list-images needs no login: only that is denied"),
+			allowed("describe-images", repoLab, "only the login is denied"),
 		},
 	},
 	{
@@ -476,34 +443,26 @@ var challenges = []Challenge{
 		},
 		Lesson: "An allow-list refuses everything it does not name, including what you forgot: that is its strength and its cost. `policy simulate` and the sandbox's call log show exactly which actions a client sends.",
 		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {"Sid": "Pull", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"], "Resource": "` + repoARN(c, policy.DefaultRepository) + `"}
-  ]
-}`
+			return policyText(
+				`{"Sid": "Pull", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"], "Resource": "` + repoARN(c, policy.DefaultRepository) + `"}`,
+			)
 		},
 		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {"Sid": "Login", "Effect": "Allow", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-    {"Sid": "PushAndPullAlpine", "Effect": "Allow", "Principal": "*",
-     "Action": [` + quoted(registryActions) + `],
-     "Resource": "` + repoARN(c, policy.DefaultRepository) + `"}
-  ]
-}`
+			return policyText(
+				`{"Sid": "Login", "Effect": "Allow", "Principal": "*", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}`,
+				`{"Sid": "PushAndPullAlpine", "Effect": "Allow", "Principal": "*",
+     "Action": [`+quoted(registryActions)+`],
+     "Resource": "`+repoARN(c, policy.DefaultRepository)+`"}`,
+			)
 		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "the login is part of every push and pull"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "pulling team-a/alpine is allowed"},
-				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "pushing team-a/alpine is allowed"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "listing is not pushing or pulling"},
-				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "describing is not pushing or pulling"},
-				{Op: "pull", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "only team-a/alpine"},
-				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "only team-a/alpine"},
-			}
+		probes: []Probe{
+			allowed("login", "", "the login is part of every push and pull"),
+			allowed("pull", repoLab, "pulling team-a/alpine is allowed"),
+			allowed("push", repoLab, "pushing team-a/alpine is allowed"),
+			refused("list-images", repoLab, "listing is not pushing or pulling"),
+			refused("describe-images", repoLab, "describing is not pushing or pulling"),
+			refused("pull", repoTeamB, "only team-a/alpine"),
+			refused("push", repoTeamB, "only team-a/alpine"),
 		},
 		rules: func(doc *policy.Document) []string {
 			var out []string
@@ -532,34 +491,22 @@ var challenges = []Challenge{
 			"ecr:Describe* would also refuse DescribeRepositories, DescribeRegistry and more: name the action.",
 			"docker push and pull travel through ecr.dkr (after a login through ecr.api); the aws ecr commands through ecr.api.",
 		},
-		Lesson: "Each endpoint judges only the requests that pass through it: the registry's through ecr.dkr, the API's (login included) through ecr.api. A policy on one endpoint says nothing about the other.",
-		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `
-  ]
-}`
+		Lesson:  "Each endpoint judges only the requests that pass through it: the registry's through ecr.dkr, the API's (login included) through ecr.api. A policy on one endpoint says nothing about the other.",
+		starter: func(ChallengeContext) string { return policyText(allowAll) },
+		model: func(ChallengeContext) string {
+			return policyText(
+				allowAll,
+				`{"Sid": "NoDescribeImages", "Effect": "Deny", "Principal": "*", "Action": "ecr:DescribeImages", "Resource": "*"}`,
+			)
 		},
-		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    ` + allowAll + `,
-    {"Sid": "NoDescribeImages", "Effect": "Deny", "Principal": "*", "Action": "ecr:DescribeImages", "Resource": "*"}
-  ]
-}`
-		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "describe-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: false, Why: "describe-images goes through ecr.api, which refuses it"},
-				{Op: "describe-images", Repo: repoTeamB, Who: Us, From: Inside, Allowed: false, Why: "refused on every repository"},
-				{Op: "describe-repositories", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "only DescribeImages is refused"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "only DescribeImages is refused"},
-				{Op: "login", Who: Us, From: Inside, Allowed: true, Why: "the login goes through ecr.api and is not refused"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "a pull goes through ecr.dkr, which keeps full access"},
-				{Op: "push", Repo: repoTeamB, Who: Us, From: Inside, Allowed: true, Why: "a push goes through ecr.dkr, which keeps full access"},
-			}
+		probes: []Probe{
+			refused("describe-images", repoLab, "describe-images goes through ecr.api, which refuses it"),
+			refused("describe-images", repoTeamB, "refused on every repository"),
+			allowed("describe-repositories", repoLab, "only DescribeImages is refused"),
+			allowed("list-images", repoLab, "only DescribeImages is refused"),
+			allowed("login", "", "the login goes through ecr.api and is not refused"),
+			allowed("pull", repoLab, "a pull goes through ecr.dkr, which keeps full access"),
+			allowed("push", repoTeamB, "a push goes through ecr.dkr, which keeps full access"),
 		},
 	},
 	{
@@ -572,34 +519,26 @@ var challenges = []Challenge{
 			"Deny the registry's actions when aws:SourceVpce is not the ecr.dkr endpoint's ID (StringNotEquals). A request from outside the VPC has no aws:SourceVpce at all, and a missing key makes StringNotEquals true.",
 		},
 		Lesson: "An endpoint policy cannot refuse a request that never passes the endpoint. The repository's own policy can, with aws:SourceVpce: a request from outside carries none, and StringNotEquals on a missing key holds.",
-		starter: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {"Sid": "OnlyThroughOurEndpoint", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}
-  ]
-}`
+		starter: func(ChallengeContext) string {
+			return policyText(
+				`{"Sid": "OnlyThroughOurEndpoint", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}`,
+			)
 		},
 		model: func(c ChallengeContext) string {
-			return `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {"Sid": "OnlyThroughOurEndpoint", "Effect": "Deny", "Principal": "*",
+			return policyText(
+				`{"Sid": "OnlyThroughOurEndpoint", "Effect": "Deny", "Principal": "*",
      "Action": [` + quoted(registryActions) + `],
-     "Condition": {"StringNotEquals": {"aws:SourceVpce": "` + c.DKR + `"}}}
-  ]
-}`
+     "Condition": {"StringNotEquals": {"aws:SourceVpce": "` + c.DKR + `"}}}`,
+			)
 		},
-		probes: func(c ChallengeContext) []Probe {
-			return []Probe{
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "a pull through the lab's ecr.dkr endpoint goes through"},
-				{Op: "pull", Repo: policy.DefaultRepository, Who: Us, From: Outside, Allowed: false, Why: "the same pull from outside the VPC is refused"},
-				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Outside, Allowed: false, Why: "a push from outside the VPC is refused"},
-				{Op: "push", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "a push through the lab's ecr.dkr endpoint goes through"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "the ECR API keeps working"},
-				{Op: "list-images", Repo: policy.DefaultRepository, Who: Us, From: Outside, Allowed: true, Why: "the ECR API keeps working, from anywhere"},
-				{Op: "delete-repository-policy", Repo: policy.DefaultRepository, Who: Us, From: Inside, Allowed: true, Why: "you can still remove the policy"},
-			}
+		probes: []Probe{
+			allowed("pull", repoLab, "a pull through the lab's ecr.dkr endpoint goes through"),
+			refused("pull", repoLab, "the same pull from outside the VPC is refused").fromOutside(),
+			refused("push", repoLab, "a push from outside the VPC is refused").fromOutside(),
+			allowed("push", repoLab, "a push through the lab's ecr.dkr endpoint goes through"),
+			allowed("list-images", repoLab, "the ECR API keeps working"),
+			allowed("list-images", repoLab, "the ECR API keeps working, from anywhere").fromOutside(),
+			allowed("delete-repository-policy", repoLab, "you can still remove the policy"),
 		},
 	},
 }
@@ -733,7 +672,7 @@ func (ch Challenge) Simulate(c ChallengeContext, src []byte) SimulationResult {
 		res.Rules = ch.rules(doc)
 	}
 	res.Passed = len(res.Rules) == 0
-	for _, p := range ch.probes(c) {
+	for _, p := range ch.probes {
 		r := ch.simulateProbe(c, doc, p)
 		res.Passed = res.Passed && r.Match
 		res.Requests = append(res.Requests, r)
