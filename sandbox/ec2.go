@@ -206,8 +206,7 @@ type describeSpec[T, V any] struct {
 	more    []string // other parameters the action accepts
 	items   []*T
 	id      func(*T) string
-	missing func(id string) *APIError // the NotFound error; nil when the ID exists
-	visible func(*T) bool             // nil: every item is listed
+	visible func(*T) bool // nil: every item is listed; an ID of a hidden one is not found
 	filter  func(*T) filterable
 	view    func(*T) V
 	// kind is the kind of the ids; privateLink: the action is one of
@@ -240,9 +239,10 @@ func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError
 			return nil, "", s.kind.malformed(id)
 		}
 	}
+	listed := func(it *T) bool { return s.visible == nil || s.visible(it) }
 	for _, id := range ids {
-		if e := s.missing(id); e != nil {
-			return nil, "", e
+		if !slices.ContainsFunc(s.items, func(it *T) bool { return s.id(it) == id && listed(it) }) {
+			return nil, "", s.kind.notFound(id)
 		}
 	}
 	if e := x.checkDryRun(); e != nil {
@@ -250,7 +250,7 @@ func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError
 	}
 	var views []V
 	for _, it := range s.items {
-		if (s.visible == nil || s.visible(it)) && (len(ids) == 0 || slices.Contains(ids, s.id(it))) && s.filter(it).match(fs) {
+		if listed(it) && (len(ids) == 0 || slices.Contains(ids, s.id(it))) && s.filter(it).match(fs) {
 			views = append(views, s.view(it))
 		}
 	}
@@ -428,12 +428,6 @@ func vpcFilter(w *world, v *vpc) filterable {
 func ec2DescribeVpcs(x *ec2Ctx) (any, *APIError) {
 	page, next, e := describe(x, describeSpec[vpc, xVpc]{
 		idParam: "VpcId", items: x.w.VPCs, id: func(v *vpc) string { return v.ID },
-		missing: func(id string) *APIError {
-			if x.w.vpc(id) == nil {
-				return badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
-			}
-			return nil
-		},
 		filter: func(v *vpc) filterable { return vpcFilter(x.w, v) }, view: x.vpcView, kind: vpcIDs, page: pages5to1000,
 	})
 	if e != nil {
@@ -453,10 +447,7 @@ func (x *ec2Ctx) vpcParam(name string) (*vpc, *APIError) {
 	}
 	v := x.w.vpc(id)
 	if v == nil {
-		if !vpcIDs.wellFormed(id) {
-			return nil, vpcIDs.malformed(id)
-		}
-		return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+		return nil, vpcIDs.unknown(id)
 	}
 	return v, nil
 }
@@ -590,12 +581,6 @@ func subnetFilter(w *world, s *subnet) filterable {
 func ec2DescribeSubnets(x *ec2Ctx) (any, *APIError) {
 	page, next, e := describe(x, describeSpec[subnet, xSubnet]{
 		idParam: "SubnetId", items: x.w.Subnets, id: func(s *subnet) string { return s.ID },
-		missing: func(id string) *APIError {
-			if x.w.subnet(id) == nil {
-				return badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
-			}
-			return nil
-		},
 		filter: func(s *subnet) filterable { return subnetFilter(x.w, s) }, view: x.subnetView, kind: subnetIDs, page: pages5to1000,
 	})
 	if e != nil {
@@ -703,12 +688,6 @@ func routeTableFilter(w *world, rt *routeTable) filterable {
 func ec2DescribeRouteTables(x *ec2Ctx) (any, *APIError) {
 	page, next, e := describe(x, describeSpec[routeTable, xRouteTable]{
 		idParam: "RouteTableId", items: x.w.RouteTables, id: func(rt *routeTable) string { return rt.ID },
-		missing: func(id string) *APIError {
-			if x.w.routeTable(id) == nil {
-				return badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
-			}
-			return nil
-		},
 		filter: func(rt *routeTable) filterable { return routeTableFilter(x.w, rt) }, view: x.routeTableView, kind: routeTableIDs, page: pages5to100,
 	})
 	if e != nil {
@@ -808,12 +787,6 @@ func ec2DescribeNetworkInterfaces(x *ec2Ctx) (any, *APIError) {
 	live := func(n *eni) bool { return n.live(x.now) }
 	page, next, e := describe(x, describeSpec[eni, xNetworkInterface]{
 		idParam: "NetworkInterfaceId", more: []string{"IncludeManagedResources"}, items: x.w.ENIs, id: func(n *eni) string { return n.ID },
-		missing: func(id string) *APIError {
-			if n := x.w.eni(id); n == nil || !live(n) {
-				return badRequest("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
-			}
-			return nil
-		},
 		visible: live, filter: func(n *eni) filterable { return eniFilter(x.w, n) }, view: x.eniView, kind: eniIDs, page: pages5to1000,
 	})
 	if e != nil {
@@ -837,44 +810,44 @@ func (x *ec2Ctx) resourceType(id string) (string, *APIError) {
 		if x.w.vpc(id) != nil {
 			return "vpc", nil
 		}
-		return "", badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+		return "", vpcIDs.notFound(id)
 	case "subnet":
 		if x.w.subnet(id) != nil {
 			return "subnet", nil
 		}
-		return "", badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+		return "", subnetIDs.notFound(id)
 	case "rtb":
 		if x.w.routeTable(id) != nil {
 			return "route-table", nil
 		}
-		return "", badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
+		return "", routeTableIDs.notFound(id)
 	case "sg":
 		if x.seenGroup(id) != nil {
 			return "security-group", nil
 		}
-		return "", badRequest("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+		return "", groupIDs.notFound(id)
 	case "sgr":
 		for _, r := range x.w.Rules {
 			if r.ID == id {
 				return "security-group-rule", nil
 			}
 		}
-		return "", badRequest("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+		return "", ruleIDs.notFound(id)
 	case "vpce":
 		if x.w.endpoint(id, x.now) != nil {
 			return "vpc-endpoint", nil
 		}
-		return "", endpointNotFound(id)
+		return "", endpointIDs.unknownPL(id)
 	case "eni":
 		if n := x.w.eni(id); n != nil && n.live(x.now) {
 			return "network-interface", nil
 		}
-		return "", badRequest("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+		return "", eniIDs.notFound(id)
 	case "i":
 		if x.w.Instance.ID == id {
 			return "instance", nil
 		}
-		return "", badRequest("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
+		return "", instanceIDs.notFound(id)
 	}
 	return "", badRequest("InvalidID", "The ID '%s' is not valid", id)
 }

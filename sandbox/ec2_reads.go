@@ -219,12 +219,6 @@ func ec2DescribeInstances(x *ec2Ctx) (any, *APIError) {
 	}
 	page, next, e := describe(x, describeSpec[instance, xReservation]{
 		idParam: "InstanceId", more: []string{"IncludeManagedResources"}, items: x.w.instances(), id: func(in *instance) string { return in.ID },
-		missing: func(id string) *APIError {
-			if !slices.ContainsFunc(x.w.instances(), func(in *instance) bool { return in.ID == id }) {
-				return badRequest("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
-			}
-			return nil
-		},
 		filter: func(in *instance) filterable { return instanceFilter(x, in) }, view: x.instanceView, kind: instanceIDs, page: pages5to1000,
 	})
 	if e != nil {
@@ -372,12 +366,6 @@ func ec2DescribePrefixLists(x *ec2Ctx) (any, *APIError) {
 	}
 	page, next, e := describe(x, describeSpec[prefixList, xPrefixList]{
 		idParam: "PrefixListId", items: items, id: func(p *prefixList) string { return p.ID },
-		missing: func(id string) *APIError {
-			if !slices.ContainsFunc(items, func(p *prefixList) bool { return p.ID == id }) {
-				return badRequest("InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist", id)
-			}
-			return nil
-		},
 		filter: func(p *prefixList) filterable {
 			return filterable{names: []string{"prefix-list-id", "prefix-list-name"}, values: func(n string) []string {
 				if n == "prefix-list-id" {

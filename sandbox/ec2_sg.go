@@ -136,10 +136,7 @@ func (x *ec2Ctx) goneGroup(id string) *goneGroup {
 }
 
 func (x *ec2Ctx) groupNotFound(id string) *APIError {
-	if !groupIDs.wellFormed(id) {
-		return groupIDs.malformed(id)
-	}
-	return badRequest("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	return groupIDs.unknown(id)
 }
 
 func ec2DescribeSecurityGroups(x *ec2Ctx) (any, *APIError) {
@@ -227,7 +224,7 @@ func ec2CreateSecurityGroup(x *ec2Ctx) (any, *APIError) {
 		return nil, badRequest(vpcIDs.malformedCode, "The vpc ID '%s' is malformed", vpcID)
 	}
 	if v == nil {
-		return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
+		return nil, vpcIDs.notFound(vpcID)
 	}
 	if name == "default" {
 		return nil, badRequest("InvalidGroup.Reserved", "The security group 'default' is reserved")
@@ -581,7 +578,7 @@ func revokeRules(x *ec2Ctx, egress bool) (any, *APIError) {
 		for _, id := range ids {
 			i := slices.IndexFunc(x.w.Rules, func(r *sgRule) bool { return r.ID == id && r.GroupID == g.ID && r.Egress == egress })
 			if i < 0 {
-				return nil, badRequest("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+				return nil, ruleIDs.notFound(id)
 			}
 			victims = append(victims, x.w.Rules[i])
 		}
@@ -631,7 +628,7 @@ func ec2DescribeSecurityGroupRules(x *ec2Ctx) (any, *APIError) {
 	ids := x.p.list("SecurityGroupRuleId")
 	for _, id := range ids {
 		if !slices.ContainsFunc(x.w.Rules, func(r *sgRule) bool { return r.ID == id }) {
-			return nil, badRequest("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+			return nil, ruleIDs.notFound(id)
 		}
 	}
 	if e := x.checkDryRun(); e != nil {

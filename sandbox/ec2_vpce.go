@@ -187,26 +187,9 @@ func endpointFilter(x *ec2Ctx, e *vpcEndpoint) filterable {
 	}
 }
 
-// endpointNotFound is the refusal of an endpoint id that names no endpoint.
-func endpointNotFound(id string) *APIError {
-	if !endpointIDs.wellFormed(id) {
-		return endpointIDs.malformedPL(id)
-	}
-	return badRequest("InvalidVpcEndpointId.NotFound", "%s", endpointMissing(id))
-}
-
-// endpointMissing is AWS's sentence, with its spacing and no full stop.
-func endpointMissing(id string) string { return "The Vpc Endpoint Id '" + id + "' does not exist" }
-
 func ec2DescribeVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 	page, next, e := describe(x, describeSpec[vpcEndpoint, xVpcEndpoint]{
 		idParam: "VpcEndpointId", items: x.w.Endpoints, id: func(ep *vpcEndpoint) string { return ep.ID },
-		missing: func(id string) *APIError {
-			if x.seenEndpoint(id) == nil {
-				return endpointNotFound(id)
-			}
-			return nil
-		},
 		visible: func(ep *vpcEndpoint) bool { return ep.seen(x.now) },
 		filter:  func(ep *vpcEndpoint) filterable { return endpointFilter(x, ep) }, view: x.endpointView,
 		kind: endpointIDs, privateLink: true, page: pagesUpTo1000,
@@ -264,10 +247,7 @@ func (x *ec2Ctx) checkSubnets(ids []string, v *vpc, svc endpointService) *APIErr
 	for _, id := range ids {
 		sn := x.w.subnet(id)
 		if sn == nil {
-			if !subnetIDs.wellFormed(id) {
-				return subnetIDs.malformedPL(id)
-			}
-			return badRequest("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+			return subnetIDs.unknownPL(id)
 		}
 		if sn.VpcID != v.ID {
 			return badRequest("InvalidParameter", "The subnet ID '%s' does not belong to the VPC '%s'.", id, v.ID)
@@ -303,10 +283,7 @@ func (x *ec2Ctx) checkRouteTables(ids []string, v *vpc) *APIError {
 	for _, id := range ids {
 		rt := x.w.routeTable(id)
 		if rt == nil {
-			if !routeTableIDs.wellFormed(id) {
-				return routeTableIDs.malformedPL(id)
-			}
-			return badRequest("InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist", id)
+			return routeTableIDs.unknownPL(id)
 		}
 		if rt.VpcID != v.ID {
 			return badRequest("InvalidParameter", "The route table '%s' does not belong to the VPC '%s'.", id, v.ID)
@@ -426,10 +403,7 @@ func ec2CreateVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 	}
 	v := x.w.vpc(vpcID)
 	if v == nil {
-		if !vpcIDs.wellFormed(vpcID) {
-			return nil, vpcIDs.malformedPL(vpcID)
-		}
-		return nil, badRequest("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
+		return nil, vpcIDs.unknownPL(vpcID)
 	}
 	svc, ok := x.service(svcName)
 	if !ok {
@@ -570,7 +544,7 @@ func ec2ModifyVpcEndpoint(x *ec2Ctx) (any, *APIError) {
 	}
 	ep := x.knownEndpoint(id)
 	if ep == nil {
-		return nil, endpointNotFound(id)
+		return nil, endpointIDs.unknownPL(id)
 	}
 	if st := ep.state(x.now); st == stateDeleting || st == stateDeleted {
 		return nil, badRequest("IncorrectState", "VPC endpoint %s is in state %s and cannot be modified.", id, st)
@@ -725,12 +699,8 @@ func ec2DeleteVpcEndpoints(x *ec2Ctx) (any, *APIError) {
 		if ep == nil || ep.state(x.now) == stateDeleted {
 			var u xUnsuccessful
 			u.ResourceID = id
-			u.Error.Code = "InvalidVpcEndpointId.NotFound"
-			u.Error.Message = endpointMissing(id)
-			if !endpointIDs.wellFormed(id) {
-				m := endpointIDs.malformedPL(id)
-				u.Error.Code, u.Error.Message = m.Code, m.Message
-			}
+			m := endpointIDs.unknownPL(id)
+			u.Error.Code, u.Error.Message = m.Code, m.Message
 			fails = append(fails, u)
 			continue
 		}

@@ -12,24 +12,52 @@ import "strings"
 // `Invalid Id: 'x' (expecting 'vpc-...; the Id may only contain lowercase
 // alphanumeric characters and a single dash')`. The conformance table
 // (conformance_test.go) names the captures each comes from.
+//
+// An id of the right form that names nothing is refused as not found,
+// again with a code and a sentence of its kind's own (PrivateLink's has its
+// own spacing and no full stop). Rule ids are looked up, never checked for
+// their form.
 type idKind struct {
 	prefix        string
 	malformedCode string
+	notFoundCode  string
+	missing       string // the NotFound sentence, with %s for the id
 }
 
 var (
-	vpcIDs        = idKind{"vpc", "InvalidVpcId.Malformed"}
-	subnetIDs     = idKind{"subnet", "InvalidSubnetID.Malformed"}
-	routeTableIDs = idKind{"rtb", "InvalidRouteTableId.Malformed"}
-	groupIDs      = idKind{"sg", "InvalidGroupId.Malformed"}
-	endpointIDs   = idKind{"vpce", "InvalidVpcEndpointId.Malformed"}
-	eniIDs        = idKind{"eni", "InvalidNetworkInterfaceId.Malformed"}
-	instanceIDs   = idKind{"i", "InvalidInstanceID.Malformed"}
-	prefixListIDs = idKind{"pl", "InvalidPrefixListId.Malformed"}
+	vpcIDs        = idKind{"vpc", "InvalidVpcId.Malformed", "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist"}
+	subnetIDs     = idKind{"subnet", "InvalidSubnetID.Malformed", "InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist"}
+	routeTableIDs = idKind{"rtb", "InvalidRouteTableId.Malformed", "InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist"}
+	groupIDs      = idKind{"sg", "InvalidGroupId.Malformed", "InvalidGroup.NotFound", "The security group '%s' does not exist"}
+	endpointIDs   = idKind{"vpce", "InvalidVpcEndpointId.Malformed", "InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist"}
+	eniIDs        = idKind{"eni", "InvalidNetworkInterfaceId.Malformed", "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist"}
+	instanceIDs   = idKind{"i", "InvalidInstanceID.Malformed", "InvalidInstanceID.NotFound", "The instance ID '%s' does not exist"}
+	ruleIDs       = idKind{prefix: "sgr", notFoundCode: "InvalidSecurityGroupRuleId.NotFound", missing: "The security group rule ID '%s' does not exist"}
+	prefixListIDs = idKind{"pl", "InvalidPrefixListId.Malformed", "InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist"}
 )
 
 // wellFormed reports whether id has the form of the kind's ids.
 func (k idKind) wellFormed(id string) bool { return wellFormed(k.prefix, id) }
+
+// notFound is the refusal of a well-formed id that names nothing.
+func (k idKind) notFound(id string) *APIError { return badRequest(k.notFoundCode, k.missing, id) }
+
+// unknown is the refusal of an id that names nothing, in a classic EC2
+// call: malformed when it has not the kind's form, else not found.
+func (k idKind) unknown(id string) *APIError {
+	if !k.wellFormed(id) {
+		return k.malformed(id)
+	}
+	return k.notFound(id)
+}
+
+// unknownPL is unknown in a PrivateLink (VPC endpoint) call.
+func (k idKind) unknownPL(id string) *APIError {
+	if !k.wellFormed(id) {
+		return k.malformedPL(id)
+	}
+	return k.notFound(id)
+}
 
 // malformed is the refusal of a classic EC2 call.
 func (k idKind) malformed(id string) *APIError {
