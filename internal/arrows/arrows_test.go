@@ -122,15 +122,34 @@ func TestArrows(t *testing.T) {
 		}
 	}
 
+	// internal/ec2query is awsops' EC2 client (the SDK's service/ec2 is too
+	// big to compile for the calls the lab makes): it stands behind awsops
+	// as the SDK does, and is built on the SDK alone.
+	ec2query := module + "/internal/ec2query"
+	for _, want := range []string{ec2query, ec2query + "/types"} {
+		if pkgs[want] == nil {
+			t.Fatalf("package %s is missing: update this test with DESIGN.md", name(want))
+		}
+	}
 	for _, p := range paths {
 		pk := pkgs[p]
 		// Only awsops talks to AWS: the SDK and smithy stay behind it. Tests
 		// may use the SDK as an independent client (the sandbox's
-		// conformance tests do).
-		if p != awsops {
+		// conformance tests do), and so may they use internal/ec2query.
+		if p != awsops && !strings.HasPrefix(p, ec2query) {
 			for imp, file := range pk.imports {
 				if isSDK(imp) {
 					t.Errorf("%s imports %s: only awsops may use the AWS SDK; add what you need to awsops and call it through steps", file, imp)
+				}
+				if strings.HasPrefix(imp, ec2query) {
+					t.Errorf("%s imports %s: only awsops calls EC2; add what you need to awsops and call it through steps", file, name(imp))
+				}
+			}
+		}
+		if strings.HasPrefix(p, ec2query) {
+			for imp, file := range pk.imports {
+				if strings.HasPrefix(imp, module+"/") && imp != ec2query+"/types" {
+					t.Errorf("%s imports %s: internal/ec2query is built on the SDK alone", file, name(imp))
 				}
 			}
 		}
