@@ -25,19 +25,10 @@ type ec2Ctx struct {
 	dirty  bool
 }
 
-type ec2Handler func(x *ec2Ctx) (any, *APIError)
-
-// ec2Op is an EC2 action: its handler, and whether it may change the world
-// (a change is made to a copy and kept only once saved; see commit.go).
-type ec2Op struct {
-	fn     ec2Handler
-	writes bool
-}
-
-var ec2Ops map[string]ec2Op
+var ec2Ops operations[ec2Ctx, any]
 
 func init() {
-	ec2Ops = map[string]ec2Op{
+	ec2Ops = operations[ec2Ctx, any]{
 		"DescribeVpcs":                  {ec2DescribeVpcs, false},
 		"DescribeVpcAttribute":          {ec2DescribeVpcAttribute, false},
 		"ModifyVpcAttribute":            {ec2ModifyVpcAttribute, true},
@@ -67,22 +58,12 @@ func init() {
 }
 
 // EC2Actions lists the EC2 operations the sandbox serves.
-func EC2Actions() []string {
-	out := make([]string, 0, len(ec2Ops))
-	for a := range ec2Ops {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
-}
+func EC2Actions() []string { return ec2Ops.names() }
 
 func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 	op, ok := ec2Ops[c.action]
 	if !ok {
-		if awsHas("ec2", c.action) {
-			return nil, unsupportedOp("ec2", c.action, EC2Actions())
-		}
-		return nil, unknownAction(protoEC2, c.action, "")
+		return nil, notServed("ec2", protoEC2, c.action, "", EC2Actions())
 	}
 	if v := p.str("Version"); v == "" {
 		return nil, badRequest("MissingParameter", "The request must contain the parameter Version")
@@ -107,22 +88,16 @@ func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 		return nil, e
 	}
 	var out any
-	var apiE *APIError
-	if !op.writes {
-		s.read(func(w *world) {
-			out, apiE = op.fn(&ec2Ctx{s: s, w: w, now: s.opts.Clock.Now(), p: p, c: c, dryRun: dry})
-		})
-	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
+	if e := s.serve(protoEC2, op.writes, func(w *world, now time.Time) (bool, *APIError) {
+		if op.writes {
+			w.prune(now)
+		}
 		x := &ec2Ctx{s: s, w: w, now: now, p: p, c: c, dryRun: dry}
-		w.prune(now)
-		out, apiE = op.fn(x)
-		// A refused request changes nothing, whatever it touched first.
-		return x.dirty && apiE == nil, nil
-	}); err != nil {
-		return nil, notSaved(protoEC2, err)
-	}
-	if apiE != nil {
-		return nil, apiE
+		var e *APIError
+		out, e = op.fn(x)
+		return x.dirty, e
+	}); e != nil {
+		return nil, e
 	}
 	b, merr := marshalEC2(c.action, c.requestID, out)
 	if merr != nil {

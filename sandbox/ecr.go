@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -39,18 +38,10 @@ type ecrCtx struct {
 	public bool
 }
 
-type ecrHandler func(x *ecrCtx) (any, *APIError)
-
-// ecrOp is an ECR action: its handler, and whether it may change the world.
-type ecrOp struct {
-	fn     ecrHandler
-	writes bool
-}
-
-var ecrOps map[string]ecrOp
+var ecrOps operations[ecrCtx, any]
 
 func init() {
-	ecrOps = map[string]ecrOp{
+	ecrOps = operations[ecrCtx, any]{
 		"GetAuthorizationToken":  {ecrGetAuthorizationToken, false},
 		"CreateRepository":       {ecrCreateRepository, true},
 		"DescribeRepositories":   {ecrDescribeRepositories, false},
@@ -68,14 +59,7 @@ func init() {
 }
 
 // ECRActions lists the ECR operations the sandbox serves.
-func ECRActions() []string {
-	out := make([]string, 0, len(ecrOps))
-	for a := range ecrOps {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
-}
+func ECRActions() []string { return ecrOps.names() }
 
 func ecrInvalid(format string, args ...any) *APIError {
 	return badRequest("InvalidParameterException", format, args...)
@@ -84,10 +68,7 @@ func ecrInvalid(format string, args ...any) *APIError {
 func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 	op, ok := ecrOps[c.action]
 	if !ok {
-		if awsHas("ecr", c.action) {
-			return nil, unsupportedOp("ecr", c.action, ECRActions())
-		}
-		return nil, unknownAction(protoJSON, c.action, "")
+		return nil, notServed("ecr", protoJSON, c.action, "", ECRActions())
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
@@ -103,20 +84,13 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 		return nil, s.deniedAction("ecr", c.action, in.RepositoryName)
 	}
 	var out any
-	var apiE *APIError
-	if !op.writes {
-		s.read(func(w *world) {
-			out, apiE = op.fn(&ecrCtx{s: s, w: w, now: s.opts.Clock.Now(), body: body, action: c.action, caller: c.caller, public: c.public})
-		})
-	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
+	if e := s.serve(protoJSON, op.writes, func(w *world, now time.Time) (bool, *APIError) {
 		x := &ecrCtx{s: s, w: w, now: now, body: body, action: c.action, caller: c.caller, public: c.public}
-		out, apiE = op.fn(x)
-		return x.dirty && apiE == nil, nil
-	}); err != nil {
-		return nil, notSaved(protoJSON, err)
-	}
-	if apiE != nil {
-		return nil, apiE
+		var e *APIError
+		out, e = op.fn(x)
+		return x.dirty, e
+	}); e != nil {
+		return nil, e
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

@@ -24,8 +24,6 @@ import (
 // only what the role's policies allow, evaluated by the lab's own policy
 // engine (identity.go).
 
-const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
-
 // iamRole is an IAM role.
 type iamRole struct {
 	Name        string    `json:"name"`
@@ -83,15 +81,10 @@ type iamCtx struct {
 	dirty bool
 }
 
-type iamOp struct {
-	fn     func(x *iamCtx) (string, *APIError)
-	writes bool
-}
-
-var iamOps map[string]iamOp
+var iamOps operations[iamCtx, string]
 
 func init() {
-	iamOps = map[string]iamOp{
+	iamOps = operations[iamCtx, string]{
 		"CreateRole":              {iamCreateRole, true},
 		"GetRole":                 {iamGetRole, false},
 		"DeleteRole":              {iamDeleteRole, true},
@@ -106,30 +99,17 @@ func init() {
 }
 
 // IAMActions lists the IAM operations the sandbox serves.
-func IAMActions() []string {
-	out := make([]string, 0, len(iamOps))
-	for a := range iamOps {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
-}
+func IAMActions() []string { return iamOps.names() }
 
 // handleIAM serves an IAM Query request in the world that holds the
 // account's roles.
 func (s *Sandbox) handleIAM(c *apiCall, p params) ([]byte, *APIError) {
 	op, ok := iamOps[c.action]
 	if !ok {
-		if awsHas("iam", c.action) {
-			return nil, unsupportedOp("iam", c.action, IAMActions())
-		}
-		return nil, unknownAction(protoIAM, c.action, p.str("Version"))
+		return nil, notServed("iam", protoIAM, c.action, p.str("Version"), IAMActions())
 	}
-	if v := p.str("Version"); v != "2010-05-08" {
-		if v == "" {
-			return nil, badRequest("MissingParameter", "The request must contain the parameter Version")
-		}
-		return nil, badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, v)
+	if e := checkVersion(c, p, "2010-05-08"); e != nil {
+		return nil, e
 	}
 	if e := s.refuseCaller(c, "iam", c.action, iamResource(s.part(), s.opts.Account, c.action, p)); e != nil {
 		return nil, e
@@ -148,22 +128,15 @@ func (s *Sandbox) handleIAM(c *apiCall, p params) ([]byte, *APIError) {
 		}
 	}
 	var body string
-	var apiE *APIError
-	if !op.writes {
-		s.read(func(w *world) {
-			body, apiE = op.fn(&iamCtx{s: s, w: w, now: s.opts.Clock.Now(), p: p, c: c})
-		})
-	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
+	if e := s.serve(protoIAM, op.writes, func(w *world, now time.Time) (bool, *APIError) {
 		x := &iamCtx{s: s, w: w, now: now, p: p, c: c}
-		body, apiE = op.fn(x)
-		return x.dirty && apiE == nil, nil
-	}); err != nil {
-		return nil, notSaved(protoIAM, err)
+		var e *APIError
+		body, e = op.fn(x)
+		return x.dirty, e
+	}); e != nil {
+		return nil, e
 	}
-	if apiE != nil {
-		return nil, apiE
-	}
-	return []byte(iamResponse(c, body)), nil
+	return queryResponse(c, body), nil
 }
 
 // iamResource is the resource an IAM action is authorized on, as IAM's
@@ -181,19 +154,6 @@ func iamResource(part, account, action string, p params) string {
 		return "arn:" + part + ":iam::" + account + ":role/" + name
 	}
 	return "*"
-}
-
-// iamResponse wraps a result as the Query protocol does; an empty result
-// (PutRolePolicy, DeleteRole...) has no Result element.
-func iamResponse(c *apiCall, result string) string {
-	var b strings.Builder
-	b.WriteString("<" + c.action + `Response xmlns="` + iamNamespace + `">` + "\n")
-	if result != "" {
-		b.WriteString("  <" + c.action + "Result>\n" + result + "  </" + c.action + "Result>\n")
-	}
-	b.WriteString("  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n")
-	b.WriteString("</" + c.action + "Response>\n")
-	return b.String()
 }
 
 // IAM's errors (research E): codes, statuses and wordings.

@@ -148,15 +148,10 @@ type schedCtx struct {
 	dirty bool
 }
 
-type schedOp struct {
-	fn     func(x *schedCtx) (any, *APIError)
-	writes bool
-}
-
-var schedOps map[string]schedOp
+var schedOps operations[schedCtx, any]
 
 func init() {
-	schedOps = map[string]schedOp{
+	schedOps = operations[schedCtx, any]{
 		"CreateSchedule":     {schedCreate, true},
 		"GetSchedule":        {schedGet, false},
 		"UpdateSchedule":     {schedUpdate, true},
@@ -168,14 +163,7 @@ func init() {
 }
 
 // SchedulerActions lists the Scheduler operations the sandbox serves.
-func SchedulerActions() []string {
-	out := make([]string, 0, len(schedOps))
-	for a := range schedOps {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
-}
+func SchedulerActions() []string { return schedOps.names() }
 
 // Scheduler's errors (research D.2).
 func schedValidation(format string, args ...any) *APIError {
@@ -201,10 +189,7 @@ func roleNotAssumable() *APIError {
 func (s *Sandbox) handleScheduler(c *apiCall, rt restRoute, body []byte) ([]byte, *APIError) {
 	op, ok := schedOps[c.action]
 	if !ok {
-		if awsHas("scheduler", c.action) {
-			return nil, unsupportedOp("scheduler", c.action, SchedulerActions())
-		}
-		return nil, apiErr(http.StatusNotFound, "UnknownOperationException", "")
+		return nil, notServed("scheduler", protoREST, c.action, "", SchedulerActions())
 	}
 	if len(bytes.TrimSpace(body)) > 0 && (!json.Valid(body) || bytes.TrimSpace(body)[0] != '{') {
 		return nil, badRequest("SerializationException", "")
@@ -229,20 +214,13 @@ func (s *Sandbox) handleScheduler(c *apiCall, rt restRoute, body []byte) ([]byte
 		return nil, e
 	}
 	var out any
-	var apiE *APIError
-	if !op.writes {
-		s.read(func(w *world) {
-			out, apiE = op.fn(&schedCtx{s: s, w: w, now: s.opts.Clock.Now(), c: c, rt: rt, body: body})
-		})
-	} else if err := s.update(func(w *world, now time.Time) (bool, error) {
+	if e := s.serve(protoREST, op.writes, func(w *world, now time.Time) (bool, *APIError) {
 		x := &schedCtx{s: s, w: w, now: now, c: c, rt: rt, body: body}
-		out, apiE = op.fn(x)
-		return x.dirty && apiE == nil, nil
-	}); err != nil {
-		return nil, notSaved(protoREST, err)
-	}
-	if apiE != nil {
-		return nil, apiE
+		var e *APIError
+		out, e = op.fn(x)
+		return x.dirty, e
+	}); e != nil {
+		return nil, e
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

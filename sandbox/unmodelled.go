@@ -3,6 +3,7 @@ package sandbox
 import (
 	_ "embed"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -44,8 +45,10 @@ func unsupportedOp(service, op string, served []string) *APIError {
 // unknownAction is AWS's own answer to an action the service does not have.
 func unknownAction(protocol, action, version string) *APIError {
 	switch protocol {
-	case protoJSON:
+	case protoJSON, protoOrgs:
 		return badRequest("UnknownOperationException", "")
+	case protoREST:
+		return apiErr(http.StatusNotFound, "UnknownOperationException", "")
 	case protoSTS:
 		return badRequest("InvalidAction", "Could not find operation %s for version %s", action, version)
 	}
