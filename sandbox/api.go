@@ -343,25 +343,35 @@ func authError(protocol string, f authFailure) *APIError {
 	return apiErr(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
 }
 
-func (s *Sandbox) writeOK(rw http.ResponseWriter, c *apiCall, body []byte) {
+// contentType is the Content-Type of a protocol's answers.
+func contentType(protocol string) string {
+	switch protocol {
+	case protoJSON, protoOrgs:
+		return "application/x-amz-json-1.1"
+	case protoSTS, protoIAM:
+		return "text/xml"
+	case protoREST:
+		return "application/json"
+	}
+	return "text/xml;charset=UTF-8"
+}
+
+// writeHead sets what every answer carries: the world's time as Date
+// (clients that correct their clock from it, the SDKs, then follow a clock
+// the sandbox was asked to move) and the protocol's Content-Type.
+func (s *Sandbox) writeHead(rw http.ResponseWriter, c *apiCall) http.Header {
 	h := rw.Header()
 	h.Set("Date", s.opts.Clock.Now().UTC().Format(http.TimeFormat))
-	switch c.protocol {
-	case protoJSON, protoOrgs:
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-		h.Set("X-Amzn-Requestid", c.requestID)
-	case protoSTS, protoIAM:
-		h.Set("Content-Type", "text/xml")
-		h.Set("X-Amzn-Requestid", c.requestID)
-	case protoREST:
-		h.Set("Content-Type", "application/json")
-		h.Set("X-Amzn-Requestid", c.requestID)
-	default:
-		h.Set("Content-Type", "text/xml;charset=UTF-8")
-		h.Set("X-Amzn-Requestid", c.requestID)
-	}
-	h.Set("Server", "AmazonEC2")
-	if c.protocol != protoEC2 {
+	h.Set("Content-Type", contentType(c.protocol))
+	return h
+}
+
+func (s *Sandbox) writeOK(rw http.ResponseWriter, c *apiCall, body []byte) {
+	h := s.writeHead(rw, c)
+	h.Set("X-Amzn-Requestid", c.requestID)
+	if c.protocol == protoEC2 {
+		h.Set("Server", "AmazonEC2")
+	} else {
 		h.Del("Server")
 	}
 	rw.WriteHeader(http.StatusOK)
@@ -374,40 +384,27 @@ func (s *Sandbox) writeError(rw http.ResponseWriter, c *apiCall, e *APIError) {
 		status = http.StatusBadRequest
 	}
 	var body string
-	h := rw.Header()
-	// The world's time: clients that correct their clock from Date (the
-	// SDKs) then follow a clock the sandbox was asked to move.
-	h.Set("Date", s.opts.Clock.Now().UTC().Format(http.TimeFormat))
+	h := s.writeHead(rw, c)
+	if c.protocol != protoEC2 {
+		h.Set("X-Amzn-Requestid", c.requestID)
+	}
 	switch c.protocol {
 	case protoJSON:
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-		h.Set("X-Amzn-Requestid", c.requestID)
 		h.Set("X-Amzn-Errortype", e.Code+":")
 		body = jsonString(map[string]string{"__type": e.Code, "message": e.Message})
 	case protoOrgs:
 		// Organizations' error shapes spell it Message (research F.1).
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-		h.Set("X-Amzn-Requestid", c.requestID)
 		body = jsonString(map[string]string{"__type": e.Code, "Message": e.Message})
 	case protoREST:
 		// REST-JSON: the code in x-amzn-ErrorType, "Message" in the body
 		// (research D.1).
-		h.Set("Content-Type", "application/json")
-		h.Set("X-Amzn-Requestid", c.requestID)
 		h.Set("X-Amzn-Errortype", e.Code+":")
 		body = jsonString(map[string]string{"Message": e.Message})
 	case protoSTS, protoIAM:
-		ns := "https://sts.amazonaws.com/doc/2011-06-15/"
-		if c.protocol == protoIAM {
-			ns = iamNamespace
-		}
-		h.Set("Content-Type", "text/xml")
-		h.Set("X-Amzn-Requestid", c.requestID)
-		body = `<ErrorResponse xmlns="` + ns + `">` + "\n" +
+		body = `<ErrorResponse xmlns="` + queryNamespace(c.protocol) + `">` + "\n" +
 			"  <Error>\n    <Type>" + xmlEscape(e.senderType()) + "</Type>\n    <Code>" + xmlEscape(e.Code) + "</Code>\n    <Message>" +
 			xmlEscape(e.Message) + "</Message>\n  </Error>\n  <RequestId>" + c.requestID + "</RequestId>\n</ErrorResponse>\n"
 	default:
-		h.Set("Content-Type", "text/xml;charset=UTF-8")
 		body = `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<Response><Errors><Error><Code>` + xmlEscape(e.Code) +
 			`</Code><Message>` + xmlEscape(e.Message) + `</Message></Error></Errors><RequestID>` + c.requestID + `</RequestID></Response>`
 	}

@@ -178,10 +178,7 @@ func (s *Sandbox) handleOrganizations(c *apiCall, body []byte) ([]byte, *APIErro
 	switch c.action {
 	case "ListAccounts", "DescribeOrganization":
 	default:
-		if awsHas("organizations", c.action) {
-			return nil, unsupportedOp("organizations", c.action, []string{"DescribeOrganization", "ListAccounts"})
-		}
-		return nil, badRequest("UnknownOperationException", "")
+		return nil, notServed("organizations", protoOrgs, c.action, "", []string{"DescribeOrganization", "ListAccounts"})
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
@@ -253,22 +250,10 @@ func (s *Sandbox) handleOrganizations(c *apiCall, body []byte) ([]byte, *APIErro
 // serves, when the role's trust policy lets the caller in and the caller
 // may call sts:AssumeRole; the session's keys then sign requests of that
 // account (hub.routeTo). A role that does not exist is refused like one
-// that does not trust the caller (research F.3).
+// that does not trust the caller (research F.3). assumeRole has checked
+// that the parameters are known and the two required ones given.
 func (s *Sandbox) assumeHubRole(c *apiCall, p params) ([]byte, *APIError) {
-	if e := p.allow("RoleArn", "RoleSessionName", "DurationSeconds", "SerialNumber", "TokenCode", "ExternalId", "Policy", "SourceIdentity"); e != nil {
-		return nil, badRequest("InvalidParameterValue", "%s", e.Message)
-	}
 	roleARN, name := p.str("RoleArn"), p.str("RoleSessionName")
-	var missing []string
-	if roleARN == "" {
-		missing = append(missing, "Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
-	}
-	if name == "" {
-		missing = append(missing, "Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
-	}
-	if len(missing) > 0 {
-		return nil, badRequest("ValidationError", "%d validation error(s) detected: %s", len(missing), strings.Join(missing, "; "))
-	}
 	if len(name) < 2 || len(name) > 64 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-") != "" {
 		return nil, badRequest("ValidationError", "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
 	}
@@ -310,15 +295,7 @@ func (s *Sandbox) assumeHubRole(c *apiCall, p params) ([]byte, *APIError) {
 	}
 	rs := newRoleSession(s.part(), acct, r, name, s.opts.Clock.Now().Add(dur))
 	s.hub.sessions.add(rs)
-	body := `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
-		"  <AssumeRoleResult>\n" +
-		"    <AssumedRoleUser>\n      <AssumedRoleId>" + xmlEscape(r.ID+":"+name) + "</AssumedRoleId>\n      <Arn>" + xmlEscape(rs.arn()) + "</Arn>\n    </AssumedRoleUser>\n" +
-		"    <Credentials>\n      <AccessKeyId>" + rs.Creds.AccessKeyID + "</AccessKeyId>\n      <SecretAccessKey>" + rs.Creds.SecretAccessKey +
-		"</SecretAccessKey>\n      <SessionToken>" + xmlEscape(rs.Creds.SessionToken) + "</SessionToken>\n      <Expiration>" + rs.Expires.UTC().Format("2006-01-02T15:04:05Z") + "</Expiration>\n    </Credentials>\n" +
-		"  </AssumeRoleResult>\n" +
-		"  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n" +
-		"</AssumeRoleResponse>\n"
-	return []byte(body), nil
+	return queryResponse(c, assumeRoleResult(r.ID+":"+name, rs.arn(), rs.Creds, rs.Expires)), nil
 }
 
 // trustAllows evaluates a role's trust policy for a caller.

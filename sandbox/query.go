@@ -234,3 +234,43 @@ func globMatch(pattern, s string) bool {
 	}
 	return true
 }
+
+// The XML namespaces of the Query services' answers.
+const (
+	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+	iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+)
+
+// queryNamespace is the namespace of a Query service's answers (STS or IAM).
+func queryNamespace(protocol string) string {
+	if protocol == protoIAM {
+		return iamNamespace
+	}
+	return stsNamespace
+}
+
+// checkVersion refuses a Query request (STS, IAM) that does not name the
+// API version the service speaks.
+func checkVersion(c *apiCall, p params, want string) *APIError {
+	switch v := p.str("Version"); v {
+	case want:
+		return nil
+	case "":
+		return badRequest("MissingParameter", "The request must contain the parameter Version")
+	default:
+		return badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, v)
+	}
+}
+
+// queryResponse wraps a result as the Query protocol does (STS, IAM); an
+// empty result (IAM's PutRolePolicy, DeleteRole...) has no Result element.
+func queryResponse(c *apiCall, result string) []byte {
+	var b strings.Builder
+	b.WriteString("<" + c.action + `Response xmlns="` + queryNamespace(c.protocol) + `">` + "\n")
+	if result != "" {
+		b.WriteString("  <" + c.action + "Result>\n" + result + "  </" + c.action + "Result>\n")
+	}
+	b.WriteString("  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n")
+	b.WriteString("</" + c.action + "Response>\n")
+	return []byte(b.String())
+}

@@ -17,16 +17,10 @@ import (
 
 func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 	if c.action != "GetCallerIdentity" && c.action != "AssumeRole" {
-		if awsHas("sts", c.action) {
-			return nil, unsupportedOp("sts", c.action, []string{"GetCallerIdentity", "AssumeRole"})
-		}
-		return nil, unknownAction(protoSTS, c.action, p.str("Version"))
+		return nil, notServed("sts", protoSTS, c.action, p.str("Version"), []string{"GetCallerIdentity", "AssumeRole"})
 	}
-	if v := p.str("Version"); v != "2011-06-15" {
-		if v == "" {
-			return nil, badRequest("MissingParameter", "The request must contain the parameter Version")
-		}
-		return nil, badRequest("InvalidAction", "Could not find operation %s for version %s", c.action, v)
+	if e := checkVersion(c, p, "2011-06-15"); e != nil {
+		return nil, e
 	}
 	if c.action == "AssumeRole" {
 		return s.assumeRole(c, p)
@@ -50,15 +44,9 @@ func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
 	} else if ss, ok := s.sessions.get(c.accessKey); ok {
 		arn, userID = ss.arn, ss.userID
 	}
-	body := `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
-		"  <GetCallerIdentityResult>\n" +
-		"    <Arn>" + xmlEscape(arn) + "</Arn>\n" +
-		"    <UserId>" + xmlEscape(userID) + "</UserId>\n" +
-		"    <Account>" + account + "</Account>\n" +
-		"  </GetCallerIdentityResult>\n" +
-		"  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n" +
-		"</GetCallerIdentityResponse>\n"
-	return []byte(body), nil
+	return queryResponse(c, "    <Arn>"+xmlEscape(arn)+"</Arn>\n"+
+		"    <UserId>"+xmlEscape(userID)+"</UserId>\n"+
+		"    <Account>"+account+"</Account>\n"), nil
 }
 
 // assumeRole hands out temporary keys for the role, which the sandbox then
@@ -110,16 +98,14 @@ func (s *Sandbox) assumeRole(c *apiCall, p params) ([]byte, *APIError) {
 	}
 	ss := newSession(part, acct, name, session)
 	s.sessions.add(ss)
-	exp := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04:05Z")
-	body := `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` + "\n" +
-		"  <AssumeRoleResult>\n" +
-		"    <AssumedRoleUser>\n      <AssumedRoleId>" + xmlEscape(ss.userID) + "</AssumedRoleId>\n      <Arn>" + xmlEscape(ss.arn) + "</Arn>\n    </AssumedRoleUser>\n" +
-		"    <Credentials>\n      <AccessKeyId>" + ss.creds.AccessKeyID + "</AccessKeyId>\n      <SecretAccessKey>" + ss.creds.SecretAccessKey +
-		"</SecretAccessKey>\n      <SessionToken>" + ss.creds.SessionToken + "</SessionToken>\n      <Expiration>" + exp + "</Expiration>\n    </Credentials>\n" +
-		"  </AssumeRoleResult>\n" +
-		"  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n" +
-		"</AssumeRoleResponse>\n"
-	return []byte(body), nil
+	return queryResponse(c, assumeRoleResult(ss.userID, ss.arn, ss.creds, time.Now().Add(time.Hour))), nil
+}
+
+// assumeRoleResult is AssumeRole's result: the session's user and keys.
+func assumeRoleResult(roleID, arn string, creds Credentials, expires time.Time) string {
+	return "    <AssumedRoleUser>\n      <AssumedRoleId>" + xmlEscape(roleID) + "</AssumedRoleId>\n      <Arn>" + xmlEscape(arn) + "</Arn>\n    </AssumedRoleUser>\n" +
+		"    <Credentials>\n      <AccessKeyId>" + creds.AccessKeyID + "</AccessKeyId>\n      <SecretAccessKey>" + creds.SecretAccessKey +
+		"</SecretAccessKey>\n      <SessionToken>" + xmlEscape(creds.SessionToken) + "</SessionToken>\n      <Expiration>" + expires.UTC().Format("2006-01-02T15:04:05Z") + "</Expiration>\n    </Credentials>\n"
 }
 
 // session is an assumed role's temporary identity.
