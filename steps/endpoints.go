@@ -413,12 +413,7 @@ func (l *Lab) checkEndpoints(ctx context.Context) (CheckResult, error) {
 	if len(st.Endpoints) == 0 {
 		return CheckResult{Message: "no endpoints yet"}, nil
 	}
-	var ids []string
-	for _, k := range EndpointKeys {
-		if r := st.Endpoints[k]; r != nil {
-			ids = append(ids, r.ID)
-		}
-	}
+	ids := st.EndpointIDs()
 	eps, err := l.cloud.Endpoints(ctx, ids...)
 	if err != nil {
 		return CheckResult{Message: err.Error()}, err

@@ -208,11 +208,7 @@ func (l *Lab) setExpiry(ctx context.Context, s StepID, d time.Duration) error {
 	if st.Rule != nil && st.Rule.Created {
 		ids = append(ids, st.Rule.ID)
 	}
-	for _, k := range EndpointKeys {
-		if r := st.Endpoints[k]; r != nil && r.Created {
-			ids = append(ids, r.ID)
-		}
-	}
+	ids = append(ids, st.createdEndpointIDs()...)
 	if len(ids) > 0 {
 		tags := awsops.Tags{ExpiresTagKey: expiresValue(st)}
 		fctx, cancel := finish(ctx)
@@ -490,12 +486,7 @@ func (l *Lab) scheduleTeardown(ctx context.Context, s StepID) error {
 		}
 	}
 	at, _ := st.ExpiryTime()
-	var ids []string
-	for _, k := range EndpointKeys {
-		if r := st.Endpoints[k]; r != nil && r.Created {
-			ids = append(ids, r.ID)
-		}
-	}
+	ids := st.createdEndpointIDs()
 	plans := []struct {
 		purpose, api, input, what string
 		at                        time.Time
@@ -605,11 +596,7 @@ func (l *Lab) removeSchedules(ctx context.Context, s StepID, run string, rep *Te
 		}
 		if existed {
 			l.command(s, cmd)
-			ev := ResourceEvent{Kind: KindSchedule, ID: name, Name: p, State: ResDeleted}
-			l.resource(s, ev)
-			if rep != nil {
-				rep.Deleted = append(rep.Deleted, ev)
-			}
+			l.removed(s, ResourceEvent{Kind: KindSchedule, ID: name, Name: p, State: ResDeleted}, rep)
 		}
 	}
 	return l.update(func(x *State) {
@@ -632,11 +619,7 @@ func (l *Lab) removeRole(ctx context.Context, s StepID, run string, rep *Teardow
 		for _, c := range cmds {
 			l.command(s, c)
 		}
-		ev := ResourceEvent{Kind: KindRole, ID: name, Name: "auto-teardown", State: ResDeleted}
-		l.resource(s, ev)
-		if rep != nil {
-			rep.Deleted = append(rep.Deleted, ev)
-		}
+		l.removed(s, ResourceEvent{Kind: KindRole, ID: name, Name: "auto-teardown", State: ResDeleted}, rep)
 	}
 	return l.update(func(x *State) {
 		if x.AutoTeardown != nil {
@@ -848,12 +831,7 @@ func (l *Lab) expiredUnderTest(ctx context.Context, st State) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	var ids []string
-	for _, k := range EndpointKeys {
-		if r := st.Endpoints[k]; r != nil {
-			ids = append(ids, r.ID)
-		}
-	}
+	ids := st.EndpointIDs()
 	eps, err := l.cloud.Endpoints(ctx, ids...)
 	if err != nil {
 		return "", false
@@ -937,44 +915,47 @@ func ExpiredRuns(ctx context.Context, cloud *awsops.Cloud) ([]ExpiredRun, error)
 // A learner who may not touch Scheduler never had any: a refusal is not a
 // failed teardown.
 func (l *Lab) removeAutoSchedules(ctx context.Context, s StepID, run string, all bool, rep *TeardownReport) error {
-	runs := []string{run}
-	if all {
+	everyRun := func() ([]string, error) {
 		scheds, err := l.cloud.ListSchedules(ctx, schedulePrefix)
-		if err != nil {
-			return tolerateDenied(err)
-		}
-		runs = nil
+		var runs []string
 		for _, sc := range scheds {
 			if r, _, ok := RunOfSchedule(sc.Name); ok && !slices.Contains(runs, r) {
 				runs = append(runs, r)
 			}
 		}
+		return runs, err
 	}
-	for _, r := range runs {
-		if err := l.removeSchedules(ctx, s, r, rep); err != nil {
-			return tolerateDenied(err)
-		}
-	}
-	return nil
+	return removeForRuns(run, all, everyRun, func(r string) error { return l.removeSchedules(ctx, s, r, rep) })
 }
 
 // removeAutoRoles deletes the run's role (every run's with all).
 func (l *Lab) removeAutoRoles(ctx context.Context, s StepID, run string, all bool, rep *TeardownReport) error {
-	runs := []string{run}
-	if all {
+	everyRun := func() ([]string, error) {
 		roles, err := l.cloud.ListRoles(ctx, TeardownRolePath)
-		if err != nil {
-			return tolerateDenied(err)
-		}
-		runs = nil
+		var runs []string
 		for _, ro := range roles {
 			if r, ok := RunOfRole(ro.Name); ok {
 				runs = append(runs, r)
 			}
 		}
+		return runs, err
+	}
+	return removeForRuns(run, all, everyRun, func(r string) error { return l.removeRole(ctx, s, r, rep) })
+}
+
+// removeForRuns calls remove for the run, or with all for every run
+// everyRun finds. A refusal is tolerated (tolerateDenied): a learner who may
+// not touch IAM or Scheduler never had an auto-teardown to remove.
+func removeForRuns(run string, all bool, everyRun func() ([]string, error), remove func(run string) error) error {
+	runs := []string{run}
+	if all {
+		var err error
+		if runs, err = everyRun(); err != nil {
+			return tolerateDenied(err)
+		}
 	}
 	for _, r := range runs {
-		if err := l.removeRole(ctx, s, r, rep); err != nil {
+		if err := remove(r); err != nil {
 			return tolerateDenied(err)
 		}
 	}

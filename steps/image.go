@@ -128,8 +128,7 @@ func (l *Lab) removeLocalImage(ctx context.Context, s StepID, rep *TeardownRepor
 	if li.Docker && !li.Pulled {
 		ev.Detail = "it was in docker before the lab: only the " + l.cfg.PushTag + " tag the lab made went"
 	}
-	l.resource(s, ev)
-	rep.Deleted = append(rep.Deleted, ev)
+	l.removed(s, ev, rep)
 	if l.read().LocalImage == nil {
 		return nil // nothing recorded: do not write a state file now
 	}

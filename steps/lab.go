@@ -316,6 +316,15 @@ func (l *Lab) resource(s StepID, r ResourceEvent) {
 	l.emit(s, Event{Kind: EventResource, Resource: &r})
 }
 
+// removed tells what a teardown removed (or put back) and notes it in the
+// teardown's report, when there is one.
+func (l *Lab) removed(s StepID, ev ResourceEvent, rep *TeardownReport) {
+	l.resource(s, ev)
+	if rep != nil {
+		rep.Deleted = append(rep.Deleted, ev)
+	}
+}
+
 // onLag returns what tells the learner, on step s's lines, that EC2 does
 // not know what (created at since) yet and the call is tried again.
 func (l *Lab) onLag(s StepID, what string, since time.Time) func(error, time.Duration) {
@@ -426,18 +435,7 @@ var (
 )
 
 // Steps lists every step with its last outcome.
-func (l *Lab) Steps() []StepInfo {
-	st := l.State()
-	out := make([]StepInfo, 0, len(allSteps))
-	for _, s := range allSteps {
-		info := StepInfo{Step: s}
-		if r, ok := st.Steps[s.ID]; ok {
-			info.Status, info.At, info.Message = r.Status, r.At, r.Message
-		}
-		out = append(out, info)
-	}
-	return out
-}
+func (l *Lab) Steps() []StepInfo { return l.stepsOf(l.State()) }
 
 func stepByID(id StepID) (Step, bool) {
 	for _, s := range allSteps {

@@ -161,6 +161,23 @@ func (c *VPCDNSChange) Names() []string {
 	return out
 }
 
+// EndpointIDs lists the IDs of the run's endpoints, in EndpointKeys order.
+func (s State) EndpointIDs() []string { return s.endpointIDs(false) }
+
+// createdEndpointIDs lists the IDs of the endpoints the run created (not
+// the ones it adopted), in EndpointKeys order.
+func (s State) createdEndpointIDs() []string { return s.endpointIDs(true) }
+
+func (s State) endpointIDs(createdOnly bool) []string {
+	var ids []string
+	for _, k := range EndpointKeys {
+		if r := s.Endpoints[k]; r != nil && (r.Created || !createdOnly) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
 // HasResources reports whether the state records anything in AWS.
 func (s State) HasResources() bool {
 	return s.SecurityGroup != nil || s.Rule != nil || len(s.Endpoints) > 0 || len(s.PushedTags) > 0 || len(s.Tokens) > 0

@@ -81,12 +81,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 			out.Resources = append(out.Resources, ResourceStatus{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: state, Created: r.Created})
 		}
 	}
-	var ids []string
-	for _, k := range EndpointKeys {
-		if r := st.Endpoints[k]; r != nil {
-			ids = append(ids, r.ID)
-		}
-	}
+	ids := st.EndpointIDs()
 	eps, err := l.cloud.Endpoints(ctx, ids...)
 	if err != nil {
 		return out, err
@@ -183,6 +178,7 @@ func existsWord(ok bool) ResourceState {
 	return ResGone
 }
 
+// stepsOf lists every step with its last outcome in st.
 func (l *Lab) stepsOf(st State) []StepInfo {
 	out := make([]StepInfo, 0, len(allSteps))
 	for _, s := range allSteps {

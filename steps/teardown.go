@@ -154,8 +154,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 				return rep, err
 			}
 			ev := ResourceEvent{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: ResDeleted}
-			l.resource(s, ev)
-			rep.Deleted = append(rep.Deleted, ev)
+			l.removed(s, ev, &rep)
 		}
 		if err := l.update(func(x *State) { x.Rule = nil }); err != nil {
 			return rep, err
@@ -232,8 +231,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		return rep, envProblem("clean "+l.env.Path, err, "remove the lines ending in '"+envMarker+rep.RunID+"' by hand")
 	} else if n > 0 {
 		ev := ResourceEvent{Kind: KindEnvFile, ID: l.env.Path, State: ResModified, Detail: fmt.Sprintf("removed the lab's %d export line(s); other lines kept", n)}
-		l.resource(s, ev)
-		rep.Deleted = append(rep.Deleted, ev)
+		l.removed(s, ev, &rep)
 	}
 
 	// 5. The state file (leftovers, if any, are still found by their tags).
@@ -361,8 +359,7 @@ func (l *Lab) revertVPCDNS(ctx context.Context, s StepID, opts TeardownOptions, 
 	}
 	ev := ResourceEvent{Kind: KindVPCAttributes, ID: ch.VpcID, Name: names, State: ResRestored,
 		Detail: "turned back off, as they were before the lab turned them on"}
-	l.resource(s, ev)
-	rep.Deleted = append(rep.Deleted, ev)
+	l.removed(s, ev, rep)
 	return l.update(func(x *State) { x.VPCDNS = nil })
 }
 
