@@ -149,6 +149,20 @@ func openFleet(ctx context.Context, f *fleetFlags) (*fleet.Fleet, func(), error)
 	return fleet.New(accts, fleet.Options{Regions: f.regions, Concurrency: f.concurrency, StuckAfter: f.stuckAfter}), closer, nil
 }
 
+// surveyFleet reaches the accounts and surveys them once; closer lets go
+// of them.
+func surveyFleet(ctx context.Context, f *fleetFlags) (fl *fleet.Fleet, sv fleet.Survey, closer func(), err error) {
+	fl, closer, err = openFleet(ctx, f)
+	if err != nil {
+		return nil, sv, closer, err
+	}
+	if sv, err = fl.Survey(ctx); err != nil {
+		closer()
+		return nil, sv, func() {}, exitCode(1, "the survey stopped: %v", err)
+	}
+	return fl, sv, closer, nil
+}
+
 func validateRegionFlag(r string) error { return policy.ValidateRegion(r) }
 
 func newFleetStatusCmd(f *fleetFlags) *cobra.Command {
@@ -166,15 +180,11 @@ func newFleetStatusCmd(f *fleetFlags) *cobra.Command {
 			if output != "table" && output != "json" {
 				return exitCode(2, "unknown --output %q: use table or json", output)
 			}
-			fl, closer, err := openFleet(cmd.Context(), f)
+			_, sv, closer, err := surveyFleet(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
 			defer closer()
-			sv, err := fl.Survey(cmd.Context())
-			if err != nil {
-				return exitCode(1, "the survey stopped: %v", err)
-			}
 			if output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), sv); err != nil {
 					return err
@@ -260,21 +270,17 @@ func newFleetDownCmd(f *fleetFlags) *cobra.Command {
 		Example: "  ecr-vpce-lab fleet down --org --regions all --expired --yes",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" {
-				return exitCode(2, "unknown --output %q: use text or json", output)
+			if err := validateOutput(output); err != nil {
+				return err
 			}
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "fleet down deletes AWS resources in every account and there is no terminal to ask on: add --yes to go ahead")
 			}
-			fl, closer, err := openFleet(cmd.Context(), f)
+			fl, sv, closer, err := surveyFleet(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
 			defer closer()
-			sv, err := fl.Survey(cmd.Context())
-			if err != nil {
-				return exitCode(1, "the survey stopped: %v", err)
-			}
 			var targets []fleet.Row
 			for _, r := range sv.Rows {
 				if len(r.Runs) > 0 && (!expired || r.Expired) {
