@@ -258,44 +258,8 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 		principal = policy.LabPrincipal(account)
 	}
 
-	switch r.Kind {
-	case refusal.ExpiredToken:
-		out.Cause = "The registry login has expired: a token from GetAuthorizationToken lasts 12 hours, or only as long as the temporary credentials it came from. No policy refused anything."
-		out.Look = []string{"log in again: aws ecr get-login-password --region " + orRegion(region) + " | docker login --username AWS --password-stdin " + registryHost(account, region)}
-		return out, nil
-	case refusal.InvalidToken:
-		out.Cause = "The registry did not accept the login token: it was not issued for this registry (another account or region), or it was garbled. No policy refused anything."
-		out.Look = []string{"log in with a token of this registry's account and region: aws ecr get-login-password --region " + orRegion(region)}
-		return out, nil
-	case refusal.NoLogin:
-		out.Cause = "The registry was sent no login at all (HTTP 401). No policy refused anything."
-		out.Look = []string{"log in first: aws ecr get-login-password --region " + orRegion(region) + " | docker login --username AWS --password-stdin " + registryHost(account, region)}
-		return out, nil
-	case refusal.ExpiredSession:
-		out.Cause = "The AWS credentials themselves have expired (an STS session), before any policy was looked at."
-		out.Look = []string{"on an EC2 workspace or in CloudShell the credentials renew by themselves within minutes: run the command again",
-			"with a profile or AWS SSO, log in again (aws sso login); exported AWS_SESSION_TOKEN values must be replaced by fresh ones",
-			"check which credentials are used and until when: aws sts get-caller-identity, aws configure list"}
-		return out, nil
-	case refusal.InvalidCredentials:
-		out.Cause = "AWS does not know these credentials (the access key), so no policy was looked at."
-		out.Look = []string{"check AWS_ACCESS_KEY_ID / AWS_PROFILE: aws sts get-caller-identity"}
-		return out, nil
-	case refusal.MissingRepository:
-		out.Cause = fmt.Sprintf("The repository %s does not exist in the registry of account %s: ECR answers that before it looks at any policy, and does not create repositories on push.", orUnknown(repo), orUnknown(account))
-		out.Look = []string{"check the repository's name, the account and the region: aws ecr describe-repositories --region " + orRegion(region),
-			"create it if it should exist: aws ecr create-repository --repository-name " + orUnknown(repo)}
-		return out, nil
-	case refusal.MissingImage:
-		out.Cause = "The repository exists but has no image with that tag or digest. No policy refused anything."
-		out.Look = []string{"list its tags: aws ecr list-images --repository-name " + orUnknown(repo)}
-		return out, nil
-	case refusal.MissingRepositoryPolicy:
-		out.Cause = "The repository has no repository policy, so there is none to read. Not a refusal: only the endpoint and IAM policies apply to it."
-		return out, nil
-	case refusal.Throttled:
-		out.Cause = "AWS is throttling the requests (too many at once). No policy refused anything."
-		out.Look = []string{"wait a minute and try again; in a workshop, stagger the learners' pushes"}
+	if cause, look, ok := notAPolicy(r.Kind, account, region, repo); ok {
+		out.Cause, out.Look = cause, look
 		return out, nil
 	}
 
@@ -427,6 +391,49 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 		out.Look = []string{"the caller's IAM policies: aws iam list-attached-role-policies --role-name ROLE, and aws iam simulate-principal-policy"}
 	}
 	return out, nil
+}
+
+// notAPolicy is the cause of a refusal no policy decided (an expired or
+// missing login, a missing repository or image, throttling...) and what to
+// do about it; ok is false for a refusal a policy may have decided.
+func notAPolicy(kind refusal.Kind, account, region, repo string) (cause string, look []string, ok bool) {
+	switch kind {
+	case refusal.ExpiredToken:
+		return "The registry login has expired: a token from GetAuthorizationToken lasts 12 hours, or only as long as the temporary credentials it came from. No policy refused anything.",
+			[]string{"log in again: " + dockerLogin(account, region)}, true
+	case refusal.InvalidToken:
+		return "The registry did not accept the login token: it was not issued for this registry (another account or region), or it was garbled. No policy refused anything.",
+			[]string{"log in with a token of this registry's account and region: aws ecr get-login-password --region " + orRegion(region)}, true
+	case refusal.NoLogin:
+		return "The registry was sent no login at all (HTTP 401). No policy refused anything.",
+			[]string{"log in first: " + dockerLogin(account, region)}, true
+	case refusal.ExpiredSession:
+		return "The AWS credentials themselves have expired (an STS session), before any policy was looked at.",
+			[]string{"on an EC2 workspace or in CloudShell the credentials renew by themselves within minutes: run the command again",
+				"with a profile or AWS SSO, log in again (aws sso login); exported AWS_SESSION_TOKEN values must be replaced by fresh ones",
+				"check which credentials are used and until when: aws sts get-caller-identity, aws configure list"}, true
+	case refusal.InvalidCredentials:
+		return "AWS does not know these credentials (the access key), so no policy was looked at.",
+			[]string{"check AWS_ACCESS_KEY_ID / AWS_PROFILE: aws sts get-caller-identity"}, true
+	case refusal.MissingRepository:
+		return fmt.Sprintf("The repository %s does not exist in the registry of account %s: ECR answers that before it looks at any policy, and does not create repositories on push.", orUnknown(repo), orUnknown(account)),
+			[]string{"check the repository's name, the account and the region: aws ecr describe-repositories --region " + orRegion(region),
+				"create it if it should exist: aws ecr create-repository --repository-name " + orUnknown(repo)}, true
+	case refusal.MissingImage:
+		return "The repository exists but has no image with that tag or digest. No policy refused anything.",
+			[]string{"list its tags: aws ecr list-images --repository-name " + orUnknown(repo)}, true
+	case refusal.MissingRepositoryPolicy:
+		return "The repository has no repository policy, so there is none to read. Not a refusal: only the endpoint and IAM policies apply to it.", nil, true
+	case refusal.Throttled:
+		return "AWS is throttling the requests (too many at once). No policy refused anything.",
+			[]string{"wait a minute and try again; in a workshop, stagger the learners' pushes"}, true
+	}
+	return "", nil, false
+}
+
+// dockerLogin is the command that logs docker in to the registry.
+func dockerLogin(account, region string) string {
+	return "aws ecr get-login-password --region " + orRegion(region) + " | docker login --username AWS --password-stdin " + registryHost(account, region)
 }
 
 func denyOf(r policy.Result) string {
