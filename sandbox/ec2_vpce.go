@@ -102,16 +102,6 @@ func (x *ec2Ctx) knownEndpoint(id string) *vpcEndpoint {
 	return nil
 }
 
-// seenEndpoint is the endpoint Describe shows by id, or nil.
-func (x *ec2Ctx) seenEndpoint(id string) *vpcEndpoint {
-	for _, e := range x.w.Endpoints {
-		if e.ID == id && e.seen(x.now) {
-			return e
-		}
-	}
-	return nil
-}
-
 func (x *ec2Ctx) endpointView(e *vpcEndpoint) xVpcEndpoint {
 	st := e.seenState(x.now)
 	v := xVpcEndpoint{

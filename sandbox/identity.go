@@ -46,11 +46,6 @@ func (r roleSession) arn() string {
 	return "arn:" + r.partition() + ":sts::" + r.Account + ":assumed-role/" + r.Role + "/" + r.Name
 }
 
-// roleARN is the ARN of the role behind the session.
-func (r roleSession) roleARN() string {
-	return "arn:" + r.partition() + ":iam::" + r.Account + ":role" + r.Path + r.Role
-}
-
 // sessionBook holds the sessions handed out by this process (not saved:
 // they last an hour on AWS, a process here).
 type sessionBook struct {

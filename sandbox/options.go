@@ -243,12 +243,6 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the wall clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
 // ManualClock is a clock that only moves when told to; safe for concurrent use.
 type ManualClock struct {
 	mu sync.Mutex
