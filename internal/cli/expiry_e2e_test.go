@@ -72,6 +72,27 @@ func runTagged(t *testing.T, c *awsops.Cloud, run string) map[string]string {
 	return out
 }
 
+// wantExpiryTagged loads the run's state and checks that its four
+// resources (three endpoints and the group) carry its expiry.
+func wantExpiryTagged(t *testing.T, c *awsops.Cloud, state string) steps.State {
+	t.Helper()
+	st, err := steps.NewStore(state, "sandbox").Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := runTagged(t, c, st.RunID)
+	if len(tagged) != 4 {
+		t.Fatalf("resources tagged with the run: %v", tagged)
+	}
+	want := st.ExpiresAt.UTC().Format(time.RFC3339)
+	for id, exp := range tagged {
+		if exp != want {
+			t.Errorf("%s carries %s=%q, want %s", id, steps.ExpiresTagKey, exp, want)
+		}
+	}
+	return st
+}
+
 // automation lists the auto-teardown's roles and schedules in the account.
 func automation(t *testing.T, c *awsops.Cloud) (roles, schedules int) {
 	t.Helper()
@@ -99,19 +120,7 @@ func TestAutoTeardownAcceptance(t *testing.T) {
 	c := cloudOf(t, sb)
 	out := labRun(t, 0, "up", "--yes", "--sandbox")
 	wantAll(t, "up", out, "Expires at ", " UTC (in ", "an EventBridge Scheduler schedule then deletes the endpoints", "IAM role", "schedule")
-	st, err := steps.NewStore(state, "sandbox").Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tagged := runTagged(t, c, st.RunID)
-	if len(tagged) != 4 {
-		t.Fatalf("resources tagged with the run: %v", tagged)
-	}
-	for id, exp := range tagged {
-		if exp != st.ExpiresAt.UTC().Format(time.RFC3339) {
-			t.Errorf("%s carries %s=%q, want %s", id, steps.ExpiresTagKey, exp, st.ExpiresAt.UTC().Format(time.RFC3339))
-		}
-	}
+	st := wantExpiryTagged(t, c, state)
 	out = labRun(t, 0, "status", "--sandbox")
 	wantAll(t, "status before the expiry", out, "expiry: ", " UTC (in ", "auto-teardown: scheduled: the endpoints go at", "deletes the endpoints", "deletes the group and its rule", "scheduled")
 
@@ -160,19 +169,7 @@ func TestAutoTeardownWithoutIAMAcceptance(t *testing.T) {
 	c := cloudOf(t, sb)
 	out := labRun(t, 0, "up", "--yes", "--sandbox", "--expires", "2h")
 	wantAll(t, "up", out, "iam:CreateRole", "down --expired", "but no schedule removes it", "The endpoints are up.")
-	st, err := steps.NewStore(state, "sandbox").Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tagged := runTagged(t, c, st.RunID)
-	if len(tagged) != 4 {
-		t.Fatalf("resources tagged with the run: %v", tagged)
-	}
-	for id, exp := range tagged {
-		if exp != st.ExpiresAt.UTC().Format(time.RFC3339) {
-			t.Errorf("%s carries %s=%q without the schedule", id, steps.ExpiresTagKey, exp)
-		}
-	}
+	st := wantExpiryTagged(t, c, state)
 	if roles, schedules := automation(t, c); roles != 0 || schedules != 0 {
 		t.Fatalf("%d role(s) and %d schedule(s) without the permissions", roles, schedules)
 	}

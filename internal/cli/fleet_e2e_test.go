@@ -89,17 +89,7 @@ func TestFleetEndToEnd(t *testing.T) {
 			t.Errorf("the stuck run does not stand out: %q", l)
 		}
 	}
-	step := func(keys []string, want ...string) string {
-		t.Helper()
-		if err := term.Send(keys...); err != nil {
-			t.Fatal(err)
-		}
-		screen, err := term.WaitForText(20*time.Second, want...)
-		if err != nil {
-			t.Fatalf("after %q: %v\n%s", keys, err, screen)
-		}
-		return screen
-	}
+	step := keySteps(t, term)
 	screen = step([]string{"/", "p", "u", "s", "h"}, "/ push", "enter keep the filter")
 	if strings.Contains(screen, "security-group ") {
 		t.Errorf("the filter 'push' keeps other rows:\n%s", screen)

@@ -176,7 +176,13 @@ func wizardTermWith(t *testing.T, home string, width, height int, args ...string
 		t.Fatal(err)
 	}
 	t.Cleanup(term.Close)
-	step := func(keys []string, want ...string) string {
+	return term, keySteps(t, term)
+}
+
+// keySteps returns step: it presses keys and waits until the screen shows
+// every want, then returns the screen.
+func keySteps(t *testing.T, term *ptytest.Term) func(keys []string, want ...string) string {
+	return func(keys []string, want ...string) string {
 		t.Helper()
 		if err := term.Send(keys...); err != nil {
 			t.Fatal(err)
@@ -187,7 +193,6 @@ func wizardTermWith(t *testing.T, home string, width, height int, args ...string
 		}
 		return screen
 	}
-	return term, step
 }
 
 // idleCPU measures the CPU time the wizard uses while it waits for a key,
