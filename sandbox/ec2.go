@@ -177,6 +177,7 @@ func paginate[T any](x *ec2Ctx, items []T, rule pageRule) ([]T, string, *APIErro
 // parameters, filter names, that every asked-for ID exists, DryRun, then one
 // page of the matching items.
 type describeSpec[T, V any] struct {
+	set     string // the element of the answer that holds the items: vpcSet
 	idParam string
 	more    []string // other parameters the action accepts
 	items   []*T
@@ -191,7 +192,39 @@ type describeSpec[T, V any] struct {
 	page        pageRule
 }
 
-func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError) {
+func describe[T, V any](x *ec2Ctx, s describeSpec[T, V]) (any, *APIError) {
+	page, next, e := describePage(x, s)
+	if e != nil {
+		return nil, e
+	}
+	return describedPage[V]{setName: s.set, items: page, nextToken: next}, nil
+}
+
+// describedPage is a Describe*'s answer: one page of the items, in the set
+// element the action names, and the token of the next page.
+type describedPage[V any] struct {
+	setName   string
+	items     set[V]
+	nextToken string
+}
+
+func (p describedPage[V]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	start.Name = xml.Name{Local: "r"} // a wrapper marshalEC2 drops
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := e.EncodeElement(p.items, xml.StartElement{Name: xml.Name{Local: p.setName}}); err != nil {
+		return err
+	}
+	if p.nextToken != "" {
+		if err := e.EncodeElement(p.nextToken, xml.StartElement{Name: xml.Name{Local: "nextToken"}}); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
+}
+
+func describePage[T, V any](x *ec2Ctx, s describeSpec[T, V]) ([]V, string, *APIError) {
 	if e := x.p.allow(append([]string{s.idParam, "Filter", "MaxResults", "NextToken", "DryRun"}, s.more...)...); e != nil {
 		return nil, "", e
 	}
@@ -401,18 +434,11 @@ func vpcFilter(w *world, v *vpc) filterable {
 }
 
 func ec2DescribeVpcs(x *ec2Ctx) (any, *APIError) {
-	page, next, e := describe(x, describeSpec[vpc, xVpc]{
+	return describe(x, describeSpec[vpc, xVpc]{
+		set:     "vpcSet",
 		idParam: "VpcId", items: x.w.VPCs, id: func(v *vpc) string { return v.ID },
 		filter: func(v *vpc) filterable { return vpcFilter(x.w, v) }, view: x.vpcView, kind: vpcIDs, page: pages5to1000,
 	})
-	if e != nil {
-		return nil, e
-	}
-	return &struct {
-		out
-		Vpcs      set[xVpc] `xml:"vpcSet"`
-		NextToken string    `xml:"nextToken,omitempty"`
-	}{Vpcs: page, NextToken: next}, nil
 }
 
 func (x *ec2Ctx) vpcParam(name string) (*vpc, *APIError) {
@@ -554,18 +580,11 @@ func subnetFilter(w *world, s *subnet) filterable {
 }
 
 func ec2DescribeSubnets(x *ec2Ctx) (any, *APIError) {
-	page, next, e := describe(x, describeSpec[subnet, xSubnet]{
+	return describe(x, describeSpec[subnet, xSubnet]{
+		set:     "subnetSet",
 		idParam: "SubnetId", items: x.w.Subnets, id: func(s *subnet) string { return s.ID },
 		filter: func(s *subnet) filterable { return subnetFilter(x.w, s) }, view: x.subnetView, kind: subnetIDs, page: pages5to1000,
 	})
-	if e != nil {
-		return nil, e
-	}
-	return &struct {
-		out
-		Subnets   set[xSubnet] `xml:"subnetSet"`
-		NextToken string       `xml:"nextToken,omitempty"`
-	}{Subnets: page, NextToken: next}, nil
 }
 
 // Route tables.
@@ -661,18 +680,11 @@ func routeTableFilter(w *world, rt *routeTable) filterable {
 }
 
 func ec2DescribeRouteTables(x *ec2Ctx) (any, *APIError) {
-	page, next, e := describe(x, describeSpec[routeTable, xRouteTable]{
+	return describe(x, describeSpec[routeTable, xRouteTable]{
+		set:     "routeTableSet",
 		idParam: "RouteTableId", items: x.w.RouteTables, id: func(rt *routeTable) string { return rt.ID },
 		filter: func(rt *routeTable) filterable { return routeTableFilter(x.w, rt) }, view: x.routeTableView, kind: routeTableIDs, page: pages5to100,
 	})
-	if e != nil {
-		return nil, e
-	}
-	return &struct {
-		out
-		RouteTables set[xRouteTable] `xml:"routeTableSet"`
-		NextToken   string           `xml:"nextToken,omitempty"`
-	}{RouteTables: page, NextToken: next}, nil
 }
 
 // Network interfaces.
@@ -760,18 +772,11 @@ func eniFilter(w *world, n *eni) filterable {
 
 func ec2DescribeNetworkInterfaces(x *ec2Ctx) (any, *APIError) {
 	live := func(n *eni) bool { return n.live(x.now) }
-	page, next, e := describe(x, describeSpec[eni, xNetworkInterface]{
+	return describe(x, describeSpec[eni, xNetworkInterface]{
+		set:     "networkInterfaceSet",
 		idParam: "NetworkInterfaceId", more: []string{"IncludeManagedResources"}, items: x.w.ENIs, id: func(n *eni) string { return n.ID },
 		visible: live, filter: func(n *eni) filterable { return eniFilter(x.w, n) }, view: x.eniView, kind: eniIDs, page: pages5to1000,
 	})
-	if e != nil {
-		return nil, e
-	}
-	return &struct {
-		out
-		NetworkInterfaces set[xNetworkInterface] `xml:"networkInterfaceSet"`
-		NextToken         string                 `xml:"nextToken,omitempty"`
-	}{NetworkInterfaces: page, NextToken: next}, nil
 }
 
 // Tags.
@@ -961,11 +966,7 @@ func ec2DescribeTags(x *ec2Ctx) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
-	return &struct {
-		out
-		Tags      set[xTagDescription] `xml:"tagSet"`
-		NextToken string               `xml:"nextToken,omitempty"`
-	}{Tags: page, NextToken: next}, nil
+	return describedPage[xTagDescription]{setName: "tagSet", items: page, nextToken: next}, nil
 }
 
 // paramsHash fingerprints a request's parameters for ClientToken idempotency.

@@ -217,18 +217,11 @@ func ec2DescribeInstances(x *ec2Ctx) (any, *APIError) {
 	if len(x.p.list("InstanceId")) > 0 && x.p.has("MaxResults") {
 		return nil, badRequest("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
 	}
-	page, next, e := describe(x, describeSpec[instance, xReservation]{
+	return describe(x, describeSpec[instance, xReservation]{
+		set:     "reservationSet",
 		idParam: "InstanceId", more: []string{"IncludeManagedResources"}, items: x.w.instances(), id: func(in *instance) string { return in.ID },
 		filter: func(in *instance) filterable { return instanceFilter(x, in) }, view: x.instanceView, kind: instanceIDs, page: pages5to1000,
 	})
-	if e != nil {
-		return nil, e
-	}
-	return &struct {
-		out
-		Reservations set[xReservation] `xml:"reservationSet"`
-		NextToken    string            `xml:"nextToken,omitempty"`
-	}{Reservations: page, NextToken: next}, nil
 }
 
 // Availability zones.
@@ -364,7 +357,8 @@ func ec2DescribePrefixLists(x *ec2Ctx) (any, *APIError) {
 	for i := range lists {
 		items[i] = &lists[i]
 	}
-	page, next, e := describe(x, describeSpec[prefixList, xPrefixList]{
+	return describe(x, describeSpec[prefixList, xPrefixList]{
+		set:     "prefixListSet",
 		idParam: "PrefixListId", items: items, id: func(p *prefixList) string { return p.ID },
 		filter: func(p *prefixList) filterable {
 			return filterable{names: []string{"prefix-list-id", "prefix-list-name"}, values: func(n string) []string {
@@ -379,14 +373,6 @@ func ec2DescribePrefixLists(x *ec2Ctx) (any, *APIError) {
 		},
 		kind: prefixListIDs, page: pages5to1000,
 	})
-	if e != nil {
-		return nil, e
-	}
-	return &struct {
-		out
-		PrefixLists set[xPrefixList] `xml:"prefixListSet"`
-		NextToken   string           `xml:"nextToken,omitempty"`
-	}{PrefixLists: page, NextToken: next}, nil
 }
 
 // isS3Host reports whether name is the region's S3 endpoint.

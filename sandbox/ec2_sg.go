@@ -190,11 +190,7 @@ func ec2DescribeSecurityGroups(x *ec2Ctx) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
-	return &struct {
-		out
-		SecurityGroups set[xSecurityGroup] `xml:"securityGroupInfo"`
-		NextToken      string              `xml:"nextToken,omitempty"`
-	}{SecurityGroups: page, NextToken: next}, nil
+	return describedPage[xSecurityGroup]{setName: "securityGroupInfo", items: page, nextToken: next}, nil
 }
 
 func ec2CreateSecurityGroup(x *ec2Ctx) (any, *APIError) {
@@ -653,9 +649,5 @@ func ec2DescribeSecurityGroupRules(x *ec2Ctx) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
-	return &struct {
-		out
-		Rules     set[xSGRule] `xml:"securityGroupRuleSet"`
-		NextToken string       `xml:"nextToken,omitempty"`
-	}{Rules: page, NextToken: next}, nil
+	return describedPage[xSGRule]{setName: "securityGroupRuleSet", items: page, nextToken: next}, nil
 }

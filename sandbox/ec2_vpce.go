@@ -178,20 +178,13 @@ func endpointFilter(x *ec2Ctx, e *vpcEndpoint) filterable {
 }
 
 func ec2DescribeVpcEndpoints(x *ec2Ctx) (any, *APIError) {
-	page, next, e := describe(x, describeSpec[vpcEndpoint, xVpcEndpoint]{
+	return describe(x, describeSpec[vpcEndpoint, xVpcEndpoint]{
+		set:     "vpcEndpointSet",
 		idParam: "VpcEndpointId", items: x.w.Endpoints, id: func(ep *vpcEndpoint) string { return ep.ID },
 		visible: func(ep *vpcEndpoint) bool { return ep.seen(x.now) },
 		filter:  func(ep *vpcEndpoint) filterable { return endpointFilter(x, ep) }, view: x.endpointView,
 		kind: endpointIDs, privateLink: true, page: pagesUpTo1000,
 	})
-	if e != nil {
-		return nil, e
-	}
-	return &struct {
-		out
-		Endpoints set[xVpcEndpoint] `xml:"vpcEndpointSet"`
-		NextToken string            `xml:"nextToken,omitempty"`
-	}{Endpoints: page, NextToken: next}, nil
 }
 
 // checkPolicy validates an endpoint policy document as AWS would: a JSON
