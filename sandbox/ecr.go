@@ -245,6 +245,23 @@ func pageOf[T any](items []T, action string, maxResults *int, nextToken string) 
 	return items[start:end], next, nil
 }
 
+// pageAnswer is a List/Describe answer: one page of the items under key
+// (an empty list when there are none) and the next page's token.
+func pageAnswer[T any](key string, items []T, action string, maxResults *int, nextToken string) (any, *APIError) {
+	page, next, e := pageOf(items, action, maxResults, nextToken)
+	if e != nil {
+		return nil, e
+	}
+	if page == nil {
+		page = []T{}
+	}
+	out := map[string]any{key: page}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
 // Authorization tokens.
 
 // registryPassword makes the password half of an authorization token: the
@@ -472,18 +489,7 @@ func ecrDescribeRepositories(x *ecrCtx) (any, *APIError) {
 			repos = append(repos, x.repoView(r))
 		}
 	}
-	page, next, e := pageOf(repos, "DescribeRepositories", in.MaxResults, in.NextToken)
-	if e != nil {
-		return nil, e
-	}
-	if page == nil {
-		page = []jRepository{}
-	}
-	out := map[string]any{"repositories": page}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return pageAnswer("repositories", repos, "DescribeRepositories", in.MaxResults, in.NextToken)
 }
 
 func ecrDeleteRepository(x *ecrCtx) (any, *APIError) {
@@ -550,21 +556,31 @@ func (f *imageFilter) keep(im *imageRec) bool {
 	return true
 }
 
-func ecrListImages(x *ecrCtx) (any, *APIError) {
-	var in struct {
-		RegistryID     string       `json:"registryId"`
-		RepositoryName string       `json:"repositoryName"`
-		NextToken      string       `json:"nextToken"`
-		MaxResults     *int         `json:"maxResults"`
-		Filter         *imageFilter `json:"filter"`
-	}
-	if e := x.decode(&in); e != nil {
+// imagesIn is the request ListImages takes, and DescribeImages with the
+// image IDs besides.
+type imagesIn struct {
+	RegistryID     string       `json:"registryId"`
+	RepositoryName string       `json:"repositoryName"`
+	NextToken      string       `json:"nextToken"`
+	MaxResults     *int         `json:"maxResults"`
+	Filter         *imageFilter `json:"filter"`
+}
+
+// decodeImages decodes the request into v, which holds in, checks its
+// filter and finds its repository.
+func (x *ecrCtx) decodeImages(v any, in *imagesIn) (*repository, *APIError) {
+	if e := x.decode(v); e != nil {
 		return nil, e
 	}
 	if e := in.Filter.check(); e != nil {
 		return nil, e
 	}
-	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	return x.repo(in.RegistryID, in.RepositoryName)
+}
+
+func ecrListImages(x *ecrCtx) (any, *APIError) {
+	var in imagesIn
+	r, e := x.decodeImages(&in, &in)
 	if e != nil {
 		return nil, e
 	}
@@ -580,18 +596,7 @@ func ecrListImages(x *ecrCtx) (any, *APIError) {
 			ids = append(ids, jImageID{ImageDigest: im.Digest, ImageTag: t})
 		}
 	}
-	page, next, e := pageOf(ids, "ListImages", in.MaxResults, in.NextToken)
-	if e != nil {
-		return nil, e
-	}
-	if page == nil {
-		page = []jImageID{}
-	}
-	out := map[string]any{"imageIds": page}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return pageAnswer("imageIds", ids, "ListImages", in.MaxResults, in.NextToken)
 }
 
 func imageIDText(id jImageID) string {
@@ -646,20 +651,10 @@ type jImageDetail struct {
 
 func ecrDescribeImages(x *ecrCtx) (any, *APIError) {
 	var in struct {
-		RegistryID     string       `json:"registryId"`
-		RepositoryName string       `json:"repositoryName"`
-		ImageIDs       []jImageID   `json:"imageIds"`
-		NextToken      string       `json:"nextToken"`
-		MaxResults     *int         `json:"maxResults"`
-		Filter         *imageFilter `json:"filter"`
+		imagesIn
+		ImageIDs []jImageID `json:"imageIds"`
 	}
-	if e := x.decode(&in); e != nil {
-		return nil, e
-	}
-	if e := in.Filter.check(); e != nil {
-		return nil, e
-	}
-	r, e := x.repo(in.RegistryID, in.RepositoryName)
+	r, e := x.decodeImages(&in, &in.imagesIn)
 	if e != nil {
 		return nil, e
 	}
@@ -703,18 +698,7 @@ func ecrDescribeImages(x *ecrCtx) (any, *APIError) {
 		}
 		details = append(details, d)
 	}
-	page, next, e := pageOf(details, "DescribeImages", in.MaxResults, in.NextToken)
-	if e != nil {
-		return nil, e
-	}
-	if page == nil {
-		page = []jImageDetail{}
-	}
-	out := map[string]any{"imageDetails": page}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return pageAnswer("imageDetails", details, "DescribeImages", in.MaxResults, in.NextToken)
 }
 
 type jImage struct {

@@ -161,6 +161,10 @@ func noSuchRole(name string) *APIError {
 	return apiErr(http.StatusNotFound, "NoSuchEntity", "The role with name %s cannot be found.", name)
 }
 
+func noSuchRolePolicy(name string) *APIError {
+	return apiErr(http.StatusNotFound, "NoSuchEntity", "The role policy with name %s cannot be found.", name)
+}
+
 func iamInvalid(format string, args ...any) *APIError {
 	return badRequest("InvalidInput", format, args...)
 }
@@ -187,6 +191,15 @@ func (x *iamCtx) roleName() (string, *APIError) {
 }
 
 // findRole is the role a request names, or NoSuchEntity.
+// roleOf checks that the request names only the parameters the action
+// takes, then finds the role it names.
+func (x *iamCtx) roleOf(params ...string) (*iamRole, *APIError) {
+	if e := x.p.allow(params...); e != nil {
+		return nil, iamInvalid("%s", e.Message)
+	}
+	return x.findRole()
+}
+
 func (x *iamCtx) findRole() (*iamRole, *APIError) {
 	name, e := x.roleName()
 	if e != nil {
@@ -351,10 +364,7 @@ func roleXML(r *iamRole, part, account string, withTags bool) string {
 }
 
 func iamGetRole(x *iamCtx) (string, *APIError) {
-	if e := x.p.allow("RoleName"); e != nil {
-		return "", iamInvalid("%s", e.Message)
-	}
-	r, e := x.findRole()
+	r, e := x.roleOf("RoleName")
 	if e != nil {
 		return "", e
 	}
@@ -362,10 +372,7 @@ func iamGetRole(x *iamCtx) (string, *APIError) {
 }
 
 func iamDeleteRole(x *iamCtx) (string, *APIError) {
-	if e := x.p.allow("RoleName"); e != nil {
-		return "", iamInvalid("%s", e.Message)
-	}
-	r, e := x.findRole()
+	r, e := x.roleOf("RoleName")
 	if e != nil {
 		return "", e
 	}
@@ -448,10 +455,7 @@ func truncated(marker string) string {
 }
 
 func iamTagRole(x *iamCtx) (string, *APIError) {
-	if e := x.p.allow("RoleName", "Tags"); e != nil {
-		return "", iamInvalid("%s", e.Message)
-	}
-	r, e := x.findRole()
+	r, e := x.roleOf("RoleName", "Tags")
 	if e != nil {
 		return "", e
 	}
@@ -541,27 +545,21 @@ func compactJSON(doc string) string {
 }
 
 func iamGetRolePolicy(x *iamCtx) (string, *APIError) {
-	if e := x.p.allow("RoleName", "PolicyName"); e != nil {
-		return "", iamInvalid("%s", e.Message)
-	}
-	r, e := x.findRole()
+	r, e := x.roleOf("RoleName", "PolicyName")
 	if e != nil {
 		return "", e
 	}
 	name := x.p.str("PolicyName")
 	p := r.inline(name)
 	if p == nil {
-		return "", apiErr(http.StatusNotFound, "NoSuchEntity", "The role policy with name %s cannot be found.", name)
+		return "", noSuchRolePolicy(name)
 	}
 	return "    <RoleName>" + xmlEscape(r.Name) + "</RoleName>\n    <PolicyName>" + xmlEscape(p.Name) + "</PolicyName>\n" +
 		"    <PolicyDocument>" + awsEscape(p.Document) + "</PolicyDocument>\n", nil
 }
 
 func iamListRolePolicies(x *iamCtx) (string, *APIError) {
-	if e := x.p.allow("RoleName", "Marker", "MaxItems"); e != nil {
-		return "", iamInvalid("%s", e.Message)
-	}
-	r, e := x.findRole()
+	r, e := x.roleOf("RoleName", "Marker", "MaxItems")
 	if e != nil {
 		return "", e
 	}
@@ -585,16 +583,13 @@ func iamListRolePolicies(x *iamCtx) (string, *APIError) {
 }
 
 func iamDeleteRolePolicy(x *iamCtx) (string, *APIError) {
-	if e := x.p.allow("RoleName", "PolicyName"); e != nil {
-		return "", iamInvalid("%s", e.Message)
-	}
-	r, e := x.findRole()
+	r, e := x.roleOf("RoleName", "PolicyName")
 	if e != nil {
 		return "", e
 	}
 	name := x.p.str("PolicyName")
 	if r.inline(name) == nil {
-		return "", apiErr(http.StatusNotFound, "NoSuchEntity", "The role policy with name %s cannot be found.", name)
+		return "", noSuchRolePolicy(name)
 	}
 	r.Inline = slices.DeleteFunc(r.Inline, func(p inlinePolicy) bool { return p.Name == name })
 	x.dirty = true
