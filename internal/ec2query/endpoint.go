@@ -129,6 +129,9 @@ func (m *endpointMiddleware) HandleFinalize(ctx context.Context, in middleware.F
 // The settings NewFromConfig reads from cfg.ConfigSources (config.EnvConfig,
 // config.SharedConfig…), by the methods the SDK's own clients look for.
 type (
+	ignoreEndpointsSource interface {
+		GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error)
+	}
 	serviceEndpointSource interface {
 		GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
 	}
@@ -145,13 +148,26 @@ func lookupEnv(k string) (string, bool) { return os.LookupEnv(k) }
 // baseEndpointFromConfig is cfg.BaseEndpoint, unless EC2 has an endpoint
 // of its own in the configuration (AWS_ENDPOINT_URL_EC2, or ec2's in the
 // profile's services section); a global AWS_ENDPOINT_URL without the EC2
-// one keeps cfg.BaseEndpoint, which already holds it.
+// one keeps cfg.BaseEndpoint, which already holds it; and
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (ignore_configured_endpoint_urls)
+// ignores EC2's own.
 func baseEndpointFromConfig(cfg aws.Config, env func(string) (string, bool)) *string {
 	base := cfg.BaseEndpoint
 	_, global := env("AWS_ENDPOINT_URL")
 	_, own := env("AWS_ENDPOINT_URL_EC2")
 	if global && !own {
 		return base
+	}
+	for _, src := range cfg.ConfigSources {
+		if s, ok := src.(ignoreEndpointsSource); ok {
+			ignore, found, err := s.GetIgnoreConfiguredEndpoints(context.Background())
+			if found && ignore && err == nil {
+				return base
+			}
+			if err != nil || found {
+				break
+			}
+		}
 	}
 	for _, src := range cfg.ConfigSources {
 		if s, ok := src.(serviceEndpointSource); ok {
