@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	ec2 "ecr-vpce-lab/internal/ec2query"
 )
 
 // TestReadsLagWrites: with Timing.ReadLag, a security group and an

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/miekg/dns"
 
+	ec2 "ecr-vpce-lab/internal/ec2query"
 	"ecr-vpce-lab/internal/testtool"
 )
 

@@ -16,10 +16,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	ec2 "ecr-vpce-lab/internal/ec2query"
+	ec2types "ecr-vpce-lab/internal/ec2query/types"
 )
 
 // A full disk must not make the sandbox lie: a change it cannot save is

@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	ec2 "ecr-vpce-lab/internal/ec2query"
 )
 
 // TestAccounts: --accounts 3 --regions us-east-1 serves an organization of

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	ec2 "ecr-vpce-lab/internal/ec2query"
+	ec2types "ecr-vpce-lab/internal/ec2query/types"
 )
 
 // labPolicy is the seed's endpoint policy: allow everything, deny PutImage on

@@ -5,8 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-
+	ec2 "ecr-vpce-lab/internal/ec2query"
 	"ecr-vpce-lab/internal/ptytest"
 	"ecr-vpce-lab/sandbox"
 )
