@@ -160,7 +160,7 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Client {
 	if cfg.Retryer != nil {
 		opts.Retryer = cfg.Retryer()
 	}
-	opts.BaseEndpoint = baseEndpointFromConfig(cfg, lookupEnv)
+	opts.BaseEndpoint = baseEndpointFromConfig(cfg)
 	opts.EndpointOptions = endpointOptionsFromConfig(cfg)
 	return New(opts, optFns...)
 }

@@ -143,69 +143,53 @@ type (
 	}
 )
 
-func lookupEnv(k string) (string, bool) { return os.LookupEnv(k) }
-
 // baseEndpointFromConfig is cfg.BaseEndpoint, unless EC2 has an endpoint
 // of its own in the configuration (AWS_ENDPOINT_URL_EC2, or ec2's in the
 // profile's services section); a global AWS_ENDPOINT_URL without the EC2
 // one keeps cfg.BaseEndpoint, which already holds it; and
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (ignore_configured_endpoint_urls)
 // ignores EC2's own.
-func baseEndpointFromConfig(cfg aws.Config, env func(string) (string, bool)) *string {
-	base := cfg.BaseEndpoint
-	_, global := env("AWS_ENDPOINT_URL")
-	_, own := env("AWS_ENDPOINT_URL_EC2")
+func baseEndpointFromConfig(cfg aws.Config) *string {
+	_, global := os.LookupEnv("AWS_ENDPOINT_URL")
+	_, own := os.LookupEnv("AWS_ENDPOINT_URL_EC2")
 	if global && !own {
-		return base
+		return cfg.BaseEndpoint
 	}
-	for _, src := range cfg.ConfigSources {
-		if s, ok := src.(ignoreEndpointsSource); ok {
-			ignore, found, err := s.GetIgnoreConfiguredEndpoints(context.Background())
-			if found && ignore && err == nil {
-				return base
-			}
-			if err != nil || found {
-				break
-			}
-		}
+	if ignore, _ := fromSources(cfg, ignoreEndpointsSource.GetIgnoreConfiguredEndpoints); ignore {
+		return cfg.BaseEndpoint
 	}
-	for _, src := range cfg.ConfigSources {
-		if s, ok := src.(serviceEndpointSource); ok {
-			v, found, err := s.GetServiceBaseEndpoint(context.Background(), ServiceID)
-			if err != nil {
-				break
-			}
-			if found {
-				return &v
-			}
-		}
+	v, found := fromSources(cfg, func(s serviceEndpointSource, ctx context.Context) (string, bool, error) {
+		return s.GetServiceBaseEndpoint(ctx, ServiceID)
+	})
+	if found {
+		return &v
 	}
-	return base
+	return cfg.BaseEndpoint
 }
 
-// endpointOptionsFromConfig is the first FIPS and dual-stack setting the
-// configuration's sources give (AWS_USE_FIPS_ENDPOINT, use_fips_endpoint…).
+// endpointOptionsFromConfig is the FIPS and dual-stack setting the
+// configuration gives (AWS_USE_FIPS_ENDPOINT, use_fips_endpoint…).
 func endpointOptionsFromConfig(cfg aws.Config) EndpointResolverOptions {
-	var o EndpointResolverOptions
+	fips, _ := fromSources(cfg, fipsSource.GetUseFIPSEndpoint)
+	dual, _ := fromSources(cfg, dualStackSource.GetUseDualStackEndpoint)
+	return EndpointResolverOptions{UseFIPSEndpoint: fips, UseDualStackEndpoint: dual}
+}
+
+// fromSources is the setting of the first of cfg.ConfigSources that has
+// one (S's method finds it); a source that fails to read ends the search
+// with nothing, as in the SDK.
+func fromSources[S, V any](cfg aws.Config, get func(S, context.Context) (V, bool, error)) (V, bool) {
+	var zero V
 	for _, src := range cfg.ConfigSources {
-		if s, ok := src.(fipsSource); ok {
-			if v, found, err := s.GetUseFIPSEndpoint(context.Background()); err != nil || found {
-				if err == nil {
-					o.UseFIPSEndpoint = v
-				}
-				break
+		if s, ok := src.(S); ok {
+			v, found, err := get(s, context.Background())
+			if err != nil {
+				return zero, false
+			}
+			if found {
+				return v, true
 			}
 		}
 	}
-	for _, src := range cfg.ConfigSources {
-		if s, ok := src.(dualStackSource); ok {
-			if v, found, err := s.GetUseDualStackEndpoint(context.Background()); err != nil || found {
-				if err == nil {
-					o.UseDualStackEndpoint = v
-				}
-				break
-			}
-		}
-	}
-	return o
+	return zero, false
 }
