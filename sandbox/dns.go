@@ -150,7 +150,7 @@ func (s *Sandbox) resolveName(name string) ([]string, bool) {
 			addrs, known = s3Addrs(name, w.Region), true
 			return
 		}
-		x := &ec2Ctx{s: s, w: w, now: now}
+		x := &ec2Ctx{request: &request{s: s, w: w, now: now}}
 		for _, e := range w.Endpoints {
 			if e.Type != "Interface" || !e.visible(now) || e.state(now) != stateAvailable {
 				continue

@@ -10,19 +10,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ec2Ctx is one EC2 request being served: the world it reads (a copy it
 // may change, for actions that write) and its parameters.
 type ec2Ctx struct {
-	s      *Sandbox
-	w      *world
-	now    time.Time
+	*request
 	p      params
 	c      *apiCall
 	dryRun bool
-	dirty  bool
 }
 
 var ec2Ops operations[ec2Ctx, any]
@@ -88,14 +84,12 @@ func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 		return nil, e
 	}
 	var out any
-	if e := s.serve(protoEC2, op.writes, func(w *world, now time.Time) (bool, *APIError) {
+	if e := s.serve(protoEC2, op.writes, func(r *request) (e *APIError) {
 		if op.writes {
-			w.prune(now)
+			r.w.prune(r.now)
 		}
-		x := &ec2Ctx{s: s, w: w, now: now, p: p, c: c, dryRun: dry}
-		var e *APIError
-		out, e = op.fn(x)
-		return x.dirty, e
+		out, e = op.fn(&ec2Ctx{request: r, p: p, c: c, dryRun: dry})
+		return e
 	}); e != nil {
 		return nil, e
 	}

@@ -26,12 +26,9 @@ func (t epoch) MarshalJSON() ([]byte, error) {
 }
 
 type ecrCtx struct {
-	s      *Sandbox
-	w      *world
-	now    time.Time
+	*request
 	body   []byte
 	action string
-	dirty  bool
 	// caller signed the request (principals.go); public: it came in on
 	// the public path's listener.
 	caller principal
@@ -84,11 +81,9 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 		return nil, s.deniedAction("ecr", c.action, in.RepositoryName)
 	}
 	var out any
-	if e := s.serve(protoJSON, op.writes, func(w *world, now time.Time) (bool, *APIError) {
-		x := &ecrCtx{s: s, w: w, now: now, body: body, action: c.action, caller: c.caller, public: c.public}
-		var e *APIError
-		out, e = op.fn(x)
-		return x.dirty, e
+	if e := s.serve(protoJSON, op.writes, func(r *request) (e *APIError) {
+		out, e = op.fn(&ecrCtx{request: r, body: body, action: c.action, caller: c.caller, public: c.public})
+		return e
 	}); e != nil {
 		return nil, e
 	}

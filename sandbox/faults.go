@@ -408,7 +408,7 @@ func (s *Sandbox) applyWorldFaults(w *world, now time.Time) {
 		s.addS3Gateway(w, now)
 	}
 	if f.ExistingDKREndpoint {
-		x := &ec2Ctx{s: s, w: w, now: now}
+		x := &ec2Ctx{request: &request{s: s, w: w, now: now}}
 		created := now.UTC().Add(-48 * time.Hour).Truncate(time.Second)
 		ep := &vpcEndpoint{
 			ID: w.id("vpce"), Type: "Interface", VpcID: v.ID, ServiceName: serviceName(w.Region, serviceDKR, false),

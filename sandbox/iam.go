@@ -73,12 +73,9 @@ func (r *iamRole) inline(name string) *inlinePolicy {
 
 // iamCtx is one IAM request being served.
 type iamCtx struct {
-	s     *Sandbox
-	w     *world
-	now   time.Time
-	p     params
-	c     *apiCall
-	dirty bool
+	*request
+	p params
+	c *apiCall
 }
 
 var iamOps operations[iamCtx, string]
@@ -128,11 +125,9 @@ func (s *Sandbox) handleIAM(c *apiCall, p params) ([]byte, *APIError) {
 		}
 	}
 	var body string
-	if e := s.serve(protoIAM, op.writes, func(w *world, now time.Time) (bool, *APIError) {
-		x := &iamCtx{s: s, w: w, now: now, p: p, c: c}
-		var e *APIError
-		body, e = op.fn(x)
-		return x.dirty, e
+	if e := s.serve(protoIAM, op.writes, func(r *request) (e *APIError) {
+		body, e = op.fn(&iamCtx{request: r, p: p, c: c})
+		return e
 	}); e != nil {
 		return nil, e
 	}

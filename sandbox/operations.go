@@ -30,20 +30,32 @@ func notServed(service, protocol, action, version string, served []string) *APIE
 	return unknownAction(protocol, action, version)
 }
 
+// request is what the handlers of every service work on: the sandbox, the
+// world (for an action that writes, a copy it may change), the time, and
+// whether the handler changed the world.
+type request struct {
+	s     *Sandbox
+	w     *world
+	now   time.Time
+	dirty bool
+}
+
 // serve runs a handler on the world. One that only reads sees the world as
 // it is; one that writes works on a copy, kept when the handler succeeded
-// and says it changed something (run's dirty). A change that cannot be
-// saved is refused as the protocol refuses it (notSaved).
-func (s *Sandbox) serve(protocol string, writes bool, run func(w *world, now time.Time) (dirty bool, e *APIError)) *APIError {
-	var apiE *APIError
+// and marked it dirty: a refused request changes nothing, whatever it
+// touched first. A change that cannot be saved is refused as the protocol
+// refuses it (notSaved).
+func (s *Sandbox) serve(protocol string, writes bool, run func(r *request) *APIError) *APIError {
 	if !writes {
-		s.read(func(w *world) { _, apiE = run(w, s.opts.Clock.Now()) })
-		return apiE
+		var e *APIError
+		s.read(func(w *world) { e = run(&request{s: s, w: w, now: s.opts.Clock.Now()}) })
+		return e
 	}
+	var apiE *APIError
 	if err := s.update(func(w *world, now time.Time) (bool, error) {
-		dirty, e := run(w, now)
-		apiE = e
-		return dirty && e == nil, nil
+		r := &request{s: s, w: w, now: now}
+		apiE = run(r)
+		return r.dirty && apiE == nil, nil
 	}); err != nil {
 		return notSaved(protocol, err)
 	}

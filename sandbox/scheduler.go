@@ -139,13 +139,10 @@ func schedulerRoute(method, path string, query url.Values) (string, restRoute) {
 }
 
 type schedCtx struct {
-	s     *Sandbox
-	w     *world
-	now   time.Time
-	c     *apiCall
-	rt    restRoute
-	body  []byte
-	dirty bool
+	*request
+	c    *apiCall
+	rt   restRoute
+	body []byte
 }
 
 var schedOps operations[schedCtx, any]
@@ -214,11 +211,9 @@ func (s *Sandbox) handleScheduler(c *apiCall, rt restRoute, body []byte) ([]byte
 		return nil, e
 	}
 	var out any
-	if e := s.serve(protoREST, op.writes, func(w *world, now time.Time) (bool, *APIError) {
-		x := &schedCtx{s: s, w: w, now: now, c: c, rt: rt, body: body}
-		var e *APIError
-		out, e = op.fn(x)
-		return x.dirty, e
+	if e := s.serve(protoREST, op.writes, func(r *request) (e *APIError) {
+		out, e = op.fn(&schedCtx{request: r, c: c, rt: rt, body: body})
+		return e
 	}); e != nil {
 		return nil, e
 	}
