@@ -470,11 +470,7 @@ func (f *Fleet) surveyRegion(ctx context.Context, a *Account, region string, rol
 		return errRow(a, region, err)
 	}
 	row := Row{Account: a.ID, Region: region, Label: a.Label, account: a}
-	eps, err := c.TaggedEndpoints(ctx, steps.TagKey, "")
-	if err != nil {
-		return errRow(a, region, err)
-	}
-	sgs, err := c.TaggedSecurityGroups(ctx, steps.TagKey, "")
+	eps, sgs, err := steps.Tagged(ctx, c, steps.TagKey, "")
 	if err != nil {
 		return errRow(a, region, err)
 	}

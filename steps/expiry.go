@@ -388,6 +388,16 @@ func autoTeardownOn(st State) bool {
 	return ok && (st.AutoTeardown == nil || st.AutoTeardown.Off == "")
 }
 
+// refusedOrErr is a failed call of the auto-teardown's setup: a refusal
+// turns the auto-teardown off and the lab goes on (goOff); anything else
+// stops it.
+func (l *Lab) refusedOrErr(ctx context.Context, s StepID, err error) error {
+	if problem.KindOf(err) == problem.Permission {
+		return l.goOff(ctx, s, err)
+	}
+	return err
+}
+
 // goOff records that the auto-teardown is off, and why, and says so on
 // the step's line; what it created is removed.
 func (l *Lab) goOff(ctx context.Context, s StepID, err error) error {
@@ -424,11 +434,8 @@ func (l *Lab) ensureTeardownRole(ctx context.Context, s StepID) error {
 	}
 	name := TeardownRoleName(st.RunID)
 	r, err := l.cloud.GetRole(ctx, name)
-	if problem.KindOf(err) == problem.Permission {
-		return l.goOff(ctx, s, err)
-	}
 	if err != nil {
-		return err
+		return l.refusedOrErr(ctx, s, err)
 	}
 	since := l.cfg.Now()
 	if r == nil {
@@ -438,11 +445,8 @@ func (l *Lab) ensureTeardownRole(ctx context.Context, s StepID) error {
 			l.teardownTrust(st), awsops.Tags{TagKey: st.RunID, ExpiresTagKey: expiresValue(st), RegionTagKey: st.Region})
 		cancel()
 		l.command(s, cmd)
-		if problem.KindOf(err) == problem.Permission {
-			return l.goOff(ctx, s, err)
-		}
 		if err != nil {
-			return err
+			return l.refusedOrErr(ctx, s, err)
 		}
 		r = &created
 	}
@@ -458,11 +462,8 @@ func (l *Lab) ensureTeardownRole(ctx context.Context, s StepID) error {
 	cmd, err := l.cloud.PutRolePolicy(fctx, name, teardownPolicyName, l.teardownPolicy(st))
 	cancel()
 	l.command(s, cmd)
-	if problem.KindOf(err) == problem.Permission {
-		return l.goOff(ctx, s, err)
-	}
 	if err != nil {
-		return err
+		return l.refusedOrErr(ctx, s, err)
 	}
 	l.resource(s, ResourceEvent{Kind: KindRole, ID: r.ARN, Name: "auto-teardown", State: ResCreated, Since: since,
 		Detail: "EventBridge Scheduler runs the auto-teardown as this role; it may delete only what carries " + TagKey + "=" + st.RunID})
@@ -544,11 +545,8 @@ func (l *Lab) scheduleTeardown(ctx context.Context, s StepID) error {
 		}
 		cancel()
 		l.command(s, cmd)
-		if problem.KindOf(err) == problem.Permission {
-			return l.goOff(ctx, s, err)
-		}
 		if err != nil {
-			return err
+			return l.refusedOrErr(ctx, s, err)
 		}
 		if err := l.recordSchedule(p.purpose, name, p.at, p.input); err != nil {
 			return err
@@ -865,11 +863,7 @@ type ExpiredRun struct {
 // (at AWS's time), from the tags of their endpoints and groups.
 func ExpiredRuns(ctx context.Context, cloud *awsops.Cloud) ([]ExpiredRun, error) {
 	now := cloud.Now()
-	eps, err := cloud.TaggedEndpoints(ctx, ExpiresTagKey, "")
-	if err != nil {
-		return nil, err
-	}
-	sgs, err := cloud.TaggedSecurityGroups(ctx, ExpiresTagKey, "")
+	eps, sgs, err := Tagged(ctx, cloud, ExpiresTagKey, "")
 	if err != nil {
 		return nil, err
 	}

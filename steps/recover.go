@@ -67,11 +67,7 @@ func ago(d time.Duration) string {
 // FindRuns lists the runs whose endpoints or security groups carry the
 // lab's tag in the region, in vpc when it is not empty, newest first.
 func (l *Lab) FindRuns(ctx context.Context, vpc string) ([]RunSummary, error) {
-	eps, err := l.cloud.TaggedEndpoints(ctx, TagKey, "")
-	if err != nil {
-		return nil, err
-	}
-	sgs, err := l.cloud.TaggedSecurityGroups(ctx, TagKey, "")
+	eps, sgs, err := Tagged(ctx, l.cloud, TagKey, "")
 	if err != nil {
 		return nil, err
 	}

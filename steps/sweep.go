@@ -55,15 +55,25 @@ func (r Run) Empty() bool {
 // region of its run.
 const RegionTagKey = "ecr-vpce-lab:region"
 
+// Tagged lists the endpoints and security groups of the cloud's region that
+// carry the tag key (with value, when value is not empty).
+func Tagged(ctx context.Context, cloud *awsops.Cloud, key, value string) ([]awsops.Endpoint, []awsops.SecurityGroup, error) {
+	eps, err := cloud.TaggedEndpoints(ctx, key, value)
+	if err != nil {
+		return nil, nil, err
+	}
+	sgs, err := cloud.TaggedSecurityGroups(ctx, key, value)
+	if err != nil {
+		return nil, nil, err
+	}
+	return eps, sgs, nil
+}
+
 // FindRuns lists the lab's runs in the cloud's region from the tags of
 // their endpoints and groups, the names of their schedules, and the
 // auto-teardown roles of runs of this region; sorted by run.
 func FindRuns(ctx context.Context, cloud *awsops.Cloud) ([]Run, error) {
-	eps, err := cloud.TaggedEndpoints(ctx, TagKey, "")
-	if err != nil {
-		return nil, err
-	}
-	sgs, err := cloud.TaggedSecurityGroups(ctx, TagKey, "")
+	eps, sgs, err := Tagged(ctx, cloud, TagKey, "")
 	if err != nil {
 		return nil, err
 	}

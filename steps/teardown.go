@@ -98,11 +98,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 
 	// Resources found by tag that the state does not know (a lost state
 	// file, an interrupted run, other runs with --all).
-	taggedEPs, err := l.cloud.TaggedEndpoints(ctx, TagKey, tagValue)
-	if err != nil {
-		return rep, err
-	}
-	taggedSGs, err := l.cloud.TaggedSecurityGroups(ctx, TagKey, tagValue)
+	taggedEPs, taggedSGs, err := Tagged(ctx, l.cloud, TagKey, tagValue)
 	if err != nil {
 		return rep, err
 	}
@@ -291,11 +287,7 @@ func (l *Lab) leftovers(ctx context.Context, tagValue string, deleted map[string
 	var left []ResourceEvent
 	err := l.cloud.Settle(ctx, since, nil, func() error {
 		left = left[:0]
-		eps, err := l.cloud.TaggedEndpoints(ctx, TagKey, tagValue)
-		if err != nil {
-			return err
-		}
-		sgs, err := l.cloud.TaggedSecurityGroups(ctx, TagKey, tagValue)
+		eps, sgs, err := Tagged(ctx, l.cloud, TagKey, tagValue)
 		if err != nil {
 			return err
 		}
@@ -383,11 +375,7 @@ func (l *Lab) lostRun(ctx context.Context) (string, error) {
 		l.detail(s, "no state file: tearing down run %s, named in %s, found by its %s tag", runs[0], l.env.Path, TagKey)
 		return runs[0], nil
 	}
-	eps, err := l.cloud.TaggedEndpoints(ctx, TagKey, "")
-	if err != nil {
-		return "", err
-	}
-	sgs, err := l.cloud.TaggedSecurityGroups(ctx, TagKey, "")
+	eps, sgs, err := Tagged(ctx, l.cloud, TagKey, "")
 	if err != nil {
 		return "", err
 	}
