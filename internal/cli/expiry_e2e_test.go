@@ -76,10 +76,7 @@ func runTagged(t *testing.T, c *awsops.Cloud, run string) map[string]string {
 // resources (three endpoints and the group) carry its expiry.
 func wantExpiryTagged(t *testing.T, c *awsops.Cloud, state string) steps.State {
 	t.Helper()
-	st, err := steps.NewStore(state, "sandbox").Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := sandboxState(t, state)
 	tagged := runTagged(t, c, st.RunID)
 	if len(tagged) != 4 {
 		t.Fatalf("resources tagged with the run: %v", tagged)

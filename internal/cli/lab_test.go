@@ -16,6 +16,7 @@ import (
 	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
 )
 
 // labHome isolates a test's HOME and state directory.
@@ -29,6 +30,25 @@ func labHome(t *testing.T) (home, state string) {
 		t.Setenv(k, "")
 	}
 	return home, filepath.Join(home, "state", "ecr-vpce-lab")
+}
+
+// upState runs up --yes with flags and returns the run's state.
+func upState(t *testing.T, state string, flags []string) steps.State {
+	t.Helper()
+	if code, out, errs := lab(t, append([]string{"up", "--yes"}, flags...)...); code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	return sandboxState(t, state)
+}
+
+// sandboxState loads the sandbox run's state file from the state directory.
+func sandboxState(t *testing.T, state string) steps.State {
+	t.Helper()
+	st, err := steps.NewStore(state, "sandbox").Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func lab(t *testing.T, args ...string) (int, string, string) {

@@ -27,13 +27,7 @@ func TestWizardChoosesAmongRunsFoundByTags(t *testing.T) {
 	}
 	home, state := labHome(t)
 	w := []string{"--sandbox", "--sandbox-timing", "instant"}
-	if code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...); code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
-	}
-	st, err := steps.NewStore(state, "sandbox").Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := upState(t, state, w)
 	var other string
 	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
 		out, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),
@@ -55,14 +49,7 @@ func TestWizardChoosesAmongRunsFoundByTags(t *testing.T) {
 	step([]string{ptytest.Down}, "> run 0ther0run0")
 	step([]string{ptytest.Up}, "> run "+st.RunID)
 	step([]string{ptytest.Enter}, "Welcome back", "(run "+st.RunID+")", "T tear it down")
-	step([]string{"T"}, "Tear down everything?")
-	step([]string{"y"}, "Nothing left")
-	if err := term.Send(ptytest.Enter); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.Wait(10 * time.Second); err != nil {
-		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
-	}
+	tearDownAndExit(t, term, step)
 
 	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
 		eps, err := c.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{})

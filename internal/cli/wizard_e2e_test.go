@@ -85,14 +85,7 @@ func TestWizardEndToEnd(t *testing.T) {
 	}
 	step(enter, "10 · Finish", "Press T to tear everything down", "T tear down")
 	idleCPU(t, term, "Finish, endpoints billing")
-	step([]string{"T"}, "Tear down everything?")
-	step([]string{"y"}, "Nothing left")
-	if err := term.Send(ptytest.Enter); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.Wait(10 * time.Second); err != nil {
-		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
-	}
+	tearDownAndExit(t, term, step)
 	t.Logf("whole lab in %s", time.Since(start).Round(time.Millisecond))
 
 	// The world the wizard used: nothing of the lab may be left in it.
@@ -177,6 +170,20 @@ func wizardTermWith(t *testing.T, home string, width, height int, args ...string
 	}
 	t.Cleanup(term.Close)
 	return term, keySteps(t, term)
+}
+
+// tearDownAndExit tears the lab down from the finish screen (T, y), then
+// leaves with Enter: the wizard must exit cleanly.
+func tearDownAndExit(t *testing.T, term *ptytest.Term, step func(keys []string, want ...string) string) {
+	t.Helper()
+	step([]string{"T"}, "Tear down everything?")
+	step([]string{"y"}, "Nothing left")
+	if err := term.Send(ptytest.Enter); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Wait(10 * time.Second); err != nil {
+		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
+	}
 }
 
 // keySteps returns step: it presses keys and waits until the screen shows
@@ -372,12 +379,5 @@ func TestWizardPlaysChallengeOne(t *testing.T) {
 	step([]string{ptytest.Esc}, "Press e to edit")
 	step([]string{ptytest.Esc}, "Policy challenges")
 	step([]string{ptytest.Esc}, "10 · Finish")
-	step([]string{"T"}, "Tear down everything?")
-	step([]string{"y"}, "Nothing left")
-	if err := term.Send(ptytest.Enter); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.Wait(10 * time.Second); err != nil {
-		t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
-	}
+	tearDownAndExit(t, term, step)
 }

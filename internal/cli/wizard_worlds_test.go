@@ -61,14 +61,7 @@ func TestWizardInWorlds(t *testing.T) {
 			step(enter, "9 · List test", "enter run the test")
 			step(enter, "list-images allowed", "pull allowed", "enter continue")
 			step(enter, "10 · Finish", "Press T to tear everything down", "T tear down")
-			step([]string{"T"}, "Tear down everything?")
-			step([]string{"y"}, "Nothing left")
-			if err := term.Send(ptytest.Enter); err != nil {
-				t.Fatal(err)
-			}
-			if err := term.Wait(10 * time.Second); err != nil {
-				t.Fatalf("the wizard did not exit cleanly: %v\n%s", err, term.Screen())
-			}
+			tearDownAndExit(t, term, step)
 			worldOf(t, filepath.Join(home, "state", "ecr-vpce-lab"), func(sb *sandbox.Sandbox, client *ec2.Client) {
 				if sb.World().Name != c.world {
 					t.Fatalf("the wizard played %s", sb.World().Name)

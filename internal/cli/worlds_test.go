@@ -139,13 +139,7 @@ func TestEveryWorldHeadless(t *testing.T) {
 func TestWipedHomeInCloudShell(t *testing.T) {
 	home, state := labHome(t)
 	w := []string{"--sandbox", "--sandbox-timing", "instant", "--world", "cloudshell-vpc"}
-	if code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...); code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
-	}
-	st, err := steps.NewStore(state, "sandbox").Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := upState(t, state, w)
 	wipe := func() {
 		t.Helper()
 		for _, p := range []string{filepath.Join(state, "lab-sandbox.json"), filepath.Join(home, ".ecr_security")} {
@@ -189,13 +183,7 @@ func TestWipedHomeInCloudShell(t *testing.T) {
 func TestSeveralRunsFoundByTags(t *testing.T) {
 	_, state := labHome(t)
 	w := []string{"--sandbox", "--sandbox-timing", "instant"}
-	if code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...); code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
-	}
-	st, err := steps.NewStore(state, "sandbox").Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := upState(t, state, w)
 	// Another learner's run in the same VPC: its security group.
 	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
 		_, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),
