@@ -90,52 +90,42 @@ type restRoute struct {
 	query url.Values
 }
 
-// schedulerRoute maps a REST request to Scheduler's operation.
+// schedulerRoutes are Scheduler's REST routes, as its API model writes
+// them: a label in braces stands for the rest of the path.
+var schedulerRoutes = []struct{ method, uri, op string }{
+	{http.MethodGet, "/schedules", "ListSchedules"},
+	{http.MethodPost, "/schedules/{Name}", "CreateSchedule"},
+	{http.MethodGet, "/schedules/{Name}", "GetSchedule"},
+	{http.MethodPut, "/schedules/{Name}", "UpdateSchedule"},
+	{http.MethodDelete, "/schedules/{Name}", "DeleteSchedule"},
+	{http.MethodGet, "/schedule-groups", "ListScheduleGroups"},
+	{http.MethodGet, "/schedule-groups/{Name}", "GetScheduleGroup"},
+	{http.MethodPost, "/schedule-groups/{Name}", "CreateScheduleGroup"},
+	{http.MethodDelete, "/schedule-groups/{Name}", "DeleteScheduleGroup"},
+	{http.MethodGet, "/tags/{ResourceArn}", "ListTagsForResource"},
+	{http.MethodPost, "/tags/{ResourceArn}", "TagResource"},
+	{http.MethodDelete, "/tags/{ResourceArn}", "UntagResource"},
+}
+
+// schedulerRoute maps a REST request to Scheduler's operation ("" when
+// none); the route keeps the {Name} of a path that has one, whatever the
+// method.
 func schedulerRoute(method, path string, query url.Values) (string, restRoute) {
 	rt := restRoute{query: query}
-	switch {
-	case path == "/schedules":
-		if method == http.MethodGet {
-			return "ListSchedules", rt
+	op := ""
+	for _, r := range schedulerRoutes {
+		base, label, labelled := strings.Cut(r.uri, "{")
+		if labelled && !strings.HasPrefix(path, base) || !labelled && path != base {
+			continue
 		}
-	case strings.HasPrefix(path, "/schedules/"):
-		rt.name = strings.TrimPrefix(path, "/schedules/")
-		switch method {
-		case http.MethodPost:
-			return "CreateSchedule", rt
-		case http.MethodGet:
-			return "GetSchedule", rt
-		case http.MethodPut:
-			return "UpdateSchedule", rt
-		case http.MethodDelete:
-			return "DeleteSchedule", rt
+		if label == "Name}" {
+			rt.name = strings.TrimPrefix(path, base)
 		}
-	case path == "/schedule-groups":
-		switch method {
-		case http.MethodGet:
-			return "ListScheduleGroups", rt
-		}
-	case strings.HasPrefix(path, "/schedule-groups/"):
-		rt.name = strings.TrimPrefix(path, "/schedule-groups/")
-		switch method {
-		case http.MethodGet:
-			return "GetScheduleGroup", rt
-		case http.MethodPost:
-			return "CreateScheduleGroup", rt
-		case http.MethodDelete:
-			return "DeleteScheduleGroup", rt
-		}
-	case strings.HasPrefix(path, "/tags/"):
-		switch method {
-		case http.MethodGet:
-			return "ListTagsForResource", rt
-		case http.MethodPost:
-			return "TagResource", rt
-		case http.MethodDelete:
-			return "UntagResource", rt
+		if r.method == method && op == "" {
+			op = r.op
 		}
 	}
-	return "", rt
+	return op, rt
 }
 
 type schedCtx struct {
