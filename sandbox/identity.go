@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"ecr-vpce-lab/policy"
@@ -46,35 +45,15 @@ func (r roleSession) arn() string {
 	return "arn:" + r.partition() + ":sts::" + r.Account + ":assumed-role/" + r.Role + "/" + r.Name
 }
 
-// sessionBook holds the sessions handed out by this process (not saved:
-// they last an hour on AWS, a process here).
-type sessionBook struct {
-	mu    sync.RWMutex
-	byKey map[string]roleSession
-}
+// sessionBook holds the sessions of the hub's roles, of any account.
+type sessionBook struct{ keyBook[roleSession] }
 
-func (b *sessionBook) add(r roleSession) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.byKey == nil {
-		b.byKey = map[string]roleSession{}
-	}
-	b.byKey[r.Creds.AccessKeyID] = r
-}
-
-func (b *sessionBook) get(key string) (roleSession, bool) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	r, ok := b.byKey[key]
-	return r, ok
-}
+func (b *sessionBook) add(r roleSession) { b.put(r.Creds.AccessKeyID, r, 0) }
 
 // keysOf lists the session keys of an account.
 func (b *sessionBook) keysOf(account string) []Credentials {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
 	var out []Credentials
-	for _, r := range b.byKey {
+	for _, r := range b.all() {
 		if r.Account == account {
 			out = append(out, r.Creds)
 		}

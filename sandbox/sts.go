@@ -126,34 +126,50 @@ func newSession(part, account, role, name string) session {
 	}
 }
 
-// sessions are the assumed roles handed out by this process (not saved:
-// their keys last an hour in AWS, a process here).
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]session
+// keyBook holds what this process hands out, by access key (not saved:
+// keys last an hour on AWS, a process here).
+type keyBook[T any] struct {
+	mu    sync.RWMutex
+	byKey map[string]T
 }
 
-func (s *sessions) add(ss session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil || len(s.m) > 1000 {
-		s.m = map[string]session{}
+// put adds v under key; with a limit, a book that has grown past it
+// starts afresh first.
+func (b *keyBook[T]) put(key string, v T, limit int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.byKey == nil || limit > 0 && len(b.byKey) > limit {
+		b.byKey = map[string]T{}
 	}
-	s.m[ss.creds.AccessKeyID] = ss
+	b.byKey[key] = v
 }
 
-func (s *sessions) get(key string) (session, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.m[key]
-	return ss, ok
+func (b *keyBook[T]) get(key string) (T, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	v, ok := b.byKey[key]
+	return v, ok
 }
+
+func (b *keyBook[T]) all() []T {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]T, 0, len(b.byKey))
+	for _, v := range b.byKey {
+		out = append(out, v)
+	}
+	return out
+}
+
+// sessions are the assumed roles of this world's own account (at most a
+// thousand or so: past that the book starts afresh).
+type sessions struct{ keyBook[session] }
+
+func (s *sessions) add(ss session) { s.put(ss.creds.AccessKeyID, ss, 1000) }
 
 func (s *sessions) keys() []Credentials {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Credentials, 0, len(s.m))
-	for _, ss := range s.m {
+	var out []Credentials
+	for _, ss := range s.all() {
 		out = append(out, ss.creds)
 	}
 	return out
