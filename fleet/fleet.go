@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -481,36 +480,10 @@ func (f *Fleet) surveyRegion(ctx context.Context, a *Account, region string, rol
 	if err != nil {
 		return errRow(a, region, err)
 	}
-	runs := map[string]*steps.Run{}
-	get := func(id string) *steps.Run {
-		if runs[id] == nil {
-			runs[id] = &steps.Run{ID: id, Endpoints: []awsops.Endpoint{}, Groups: []awsops.SecurityGroup{}, Schedules: []awsops.Schedule{}}
-		}
-		return runs[id]
-	}
-	expiry := func(r *steps.Run, tags awsops.Tags) {
-		switch v := tags[steps.ExpiresTagKey]; {
-		case v == "never":
-			r.Never = true
-		case v != "":
-			if at, err := time.Parse(time.RFC3339, v); err == nil && at.After(r.ExpiresAt) {
-				r.ExpiresAt = at
-			}
-		}
-	}
-	for _, e := range eps {
-		r := get(e.Tags[steps.TagKey])
-		r.Endpoints = append(r.Endpoints, e)
-		expiry(r, e.Tags)
-	}
-	for _, g := range sgs {
-		r := get(g.Tags[steps.TagKey])
-		r.Groups = append(r.Groups, g)
-		expiry(r, g.Tags)
-	}
+	runs := steps.RunsOfTagged(eps, sgs)
 	for _, n := range scheds {
 		if id, _, ok := steps.RunOfSchedule(n); ok {
-			r := get(id)
+			r := runs.Get(id)
 			r.Schedules = append(r.Schedules, awsops.Schedule{Name: n})
 		}
 	}
@@ -534,20 +507,15 @@ func (f *Fleet) surveyRegion(ctx context.Context, a *Account, region string, rol
 		if err != nil || full == nil || full.Tags[steps.RegionTagKey] != region {
 			continue
 		}
-		r := get(id)
+		r := runs.Get(id)
 		r.Role = ro.Name
-		expiry(r, full.Tags)
+		r.NoteExpiry(full.Tags)
 	}
 	if len(runs) == 0 {
 		return row
 	}
-	var list []steps.Run
-	for _, r := range runs {
-		list = append(list, *r)
-	}
 	// The newest run first (by its stage or its endpoints' creation).
-	slices.SortFunc(list, func(x, y steps.Run) int { return strings.Compare(y.ID, x.ID) })
-	row.Runs = list
+	row.Runs = runs.List(func(x, y steps.Run) int { return strings.Compare(y.ID, x.ID) })
 	f.describe(&row, c.Now())
 	return row
 }

@@ -77,42 +77,14 @@ func FindRuns(ctx context.Context, cloud *awsops.Cloud) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]*Run{}
-	get := func(id string) *Run {
-		r := byID[id]
-		if r == nil {
-			r = &Run{ID: id, Endpoints: []awsops.Endpoint{}, Groups: []awsops.SecurityGroup{}, Schedules: []awsops.Schedule{}}
-			byID[id] = r
-		}
-		return r
-	}
-	expiry := func(r *Run, tags awsops.Tags) {
-		switch v := tags[ExpiresTagKey]; {
-		case v == "never":
-			r.Never = true
-		case v != "":
-			if at, err := time.Parse(time.RFC3339, v); err == nil && at.After(r.ExpiresAt) {
-				r.ExpiresAt = at
-			}
-		}
-	}
-	for _, e := range eps {
-		r := get(e.Tags[TagKey])
-		r.Endpoints = append(r.Endpoints, e)
-		expiry(r, e.Tags)
-	}
-	for _, g := range sgs {
-		r := get(g.Tags[TagKey])
-		r.Groups = append(r.Groups, g)
-		expiry(r, g.Tags)
-	}
+	runs := RunsOfTagged(eps, sgs)
 	scheds, err := cloud.ListSchedules(ctx, schedulePrefix)
 	if err != nil && problem.KindOf(err) != problem.Permission {
 		return nil, err
 	}
 	for _, s := range scheds {
 		if id, _, ok := RunOfSchedule(s.Name); ok {
-			r := get(id)
+			r := runs.Get(id)
 			r.Schedules = append(r.Schedules, s)
 		}
 	}
@@ -125,23 +97,69 @@ func FindRuns(ctx context.Context, cloud *awsops.Cloud) ([]Run, error) {
 		if !ok {
 			continue
 		}
-		if byID[id] == nil {
+		if runs[id] == nil {
 			// A run with nothing else left here: its role only when it
 			// names this region (ListRoles carries no tags).
 			full, err := cloud.GetRole(ctx, ro.Name)
 			if err != nil || full == nil || full.Tags[RegionTagKey] != cloud.Region() {
 				continue
 			}
-			expiry(get(id), full.Tags)
+			runs.Get(id).NoteExpiry(full.Tags)
 		}
-		byID[id].Role = ro.Name
+		runs[id].Role = ro.Name
 	}
-	out := make([]Run, 0, len(byID))
-	for _, r := range byID {
+	return runs.List(func(a, b Run) int { return strings.Compare(a.ID, b.ID) }), nil
+}
+
+// Runs are a region's runs by their ID, gathered from what they left.
+type Runs map[string]*Run
+
+// RunsOfTagged gathers the runs of the lab's tagged endpoints and groups,
+// with the latest expiry their tags name.
+func RunsOfTagged(eps []awsops.Endpoint, sgs []awsops.SecurityGroup) Runs {
+	runs := Runs{}
+	for _, e := range eps {
+		r := runs.Get(e.Tags[TagKey])
+		r.Endpoints = append(r.Endpoints, e)
+		r.NoteExpiry(e.Tags)
+	}
+	for _, g := range sgs {
+		r := runs.Get(g.Tags[TagKey])
+		r.Groups = append(r.Groups, g)
+		r.NoteExpiry(g.Tags)
+	}
+	return runs
+}
+
+// Get is the run id, added with nothing yet when it is new.
+func (rs Runs) Get(id string) *Run {
+	if rs[id] == nil {
+		rs[id] = &Run{ID: id, Endpoints: []awsops.Endpoint{}, Groups: []awsops.SecurityGroup{}, Schedules: []awsops.Schedule{}}
+	}
+	return rs[id]
+}
+
+// List is the runs in the order cmp gives.
+func (rs Runs) List(cmp func(a, b Run) int) []Run {
+	out := make([]Run, 0, len(rs))
+	for _, r := range rs {
 		out = append(out, *r)
 	}
-	slices.SortFunc(out, func(a, b Run) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	slices.SortFunc(out, cmp)
+	return out
+}
+
+// NoteExpiry takes the expiry a resource's tags name: "never", or a time
+// later than the run's so far.
+func (r *Run) NoteExpiry(tags awsops.Tags) {
+	switch v := tags[ExpiresTagKey]; {
+	case v == "never":
+		r.Never = true
+	case v != "":
+		if at, err := time.Parse(time.RFC3339, v); err == nil && at.After(r.ExpiresAt) {
+			r.ExpiresAt = at
+		}
+	}
 }
 
 // SweptRun is one run a sweep removed (or failed to).
