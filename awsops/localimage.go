@@ -386,15 +386,8 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 		}
 	}
 	if err != nil {
-		err = c.headDetail(ctx, a, err)
-		if o, ok := registryRefusal(err); ok {
-			if o.Action == "" {
-				o.Action = refusedAction(rt.steps())
-			}
-			res.Outcome = o
-			return res, cmds, nil
-		}
-		return res, cmds, registryError(op, err)
+		res.Outcome, err = c.refusedByRegistry(ctx, a, rt, op, err)
+		return res, cmds, err
 	}
 	res.Allowed = true
 	return res, cmds, nil

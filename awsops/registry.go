@@ -492,6 +492,20 @@ func hasCode(te *transport.Error, code transport.ErrorCode) bool {
 	return false
 }
 
+// refusedByRegistry sorts a failed registry call: a refusal is its outcome
+// (naming the refused action from what the client sent when the registry
+// does not say), anything else an error of op.
+func (c *Cloud) refusedByRegistry(ctx context.Context, a registryAuth, rt *regTransport, op string, err error) (Outcome, error) {
+	err = c.headDetail(ctx, a, err)
+	if o, ok := registryRefusal(err); ok {
+		if o.Action == "" {
+			o.Action = refusedAction(rt.steps())
+		}
+		return o, nil
+	}
+	return Outcome{}, registryError(op, err)
+}
+
 func registryError(op string, err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) {
@@ -555,15 +569,8 @@ func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Comma
 	}
 	opts, rt := c.remoteOptions(ctx, a)
 	deny := func(err error) (PullResult, []Command, error) {
-		err = c.headDetail(ctx, a, err)
-		if o, ok := registryRefusal(err); ok {
-			if o.Action == "" {
-				o.Action = refusedAction(rt.steps())
-			}
-			res.Outcome = o
-			return res, cmds, nil
-		}
-		return res, cmds, registryError("pull "+repo+":"+tag, err)
+		res.Outcome, err = c.refusedByRegistry(ctx, a, rt, "pull "+repo+":"+tag, err)
+		return res, cmds, err
 	}
 	// The manifest as it is; for an index (a multi-platform image), one of
 	// its images is pulled, as docker pulls the one for its platform.

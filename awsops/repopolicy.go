@@ -158,15 +158,8 @@ func (c *Cloud) PushRandom(ctx context.Context, repo, tag string) (PushResult, [
 	}
 	opts, rt := c.remoteOptions(ctx, a)
 	if err := pushArtifact(ctx, ref, artifact{img: img}, opts, map[string]bool{}); err != nil {
-		err = c.headDetail(ctx, a, err)
-		if o, ok := registryRefusal(err); ok {
-			if o.Action == "" {
-				o.Action = refusedAction(rt.steps())
-			}
-			res.Outcome = o
-			return res, cmds, nil
-		}
-		return res, cmds, registryError("push "+repo+":"+tag, err)
+		res.Outcome, err = c.refusedByRegistry(ctx, a, rt, "push "+repo+":"+tag, err)
+		return res, cmds, err
 	}
 	if d, err := img.Digest(); err == nil {
 		res.Digest = d.String()
