@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -42,6 +43,20 @@ func (l Lookup) Private() bool {
 		}
 	}
 	return true
+}
+
+// AddressList is the addresses, each with whether it is private or public:
+// "10.0.1.12 (private), 10.0.2.7 (private)".
+func (l Lookup) AddressList() string {
+	var as []string
+	for _, a := range l.Addresses {
+		kind := "public"
+		if a.Private {
+			kind = "private"
+		}
+		as = append(as, a.IP+" ("+kind+")")
+	}
+	return strings.Join(as, ", ")
 }
 
 // LabHosts returns the two host names the lab checks: the registry's and

@@ -608,16 +608,7 @@ func (l *Lab) checkDNS(ctx context.Context) (CheckResult, error) {
 	}
 	r := CheckResult{OK: len(lks) > 0}
 	for _, lk := range lks {
-		it := CheckItem{ID: lk.Name, Title: lk.Name, OK: lk.Private()}
-		var as []string
-		for _, a := range lk.Addresses {
-			kind := "public"
-			if a.Private {
-				kind = "private"
-			}
-			as = append(as, a.IP+" ("+kind+")")
-		}
-		it.Message = strings.Join(as, ", ")
+		it := CheckItem{ID: lk.Name, Title: lk.Name, OK: lk.Private(), Message: lk.AddressList()}
 		if lk.Err != "" {
 			it.Message = lk.Err
 		}

@@ -204,15 +204,7 @@ func lookupText(l awsops.Lookup) string {
 	if l.Err != "" {
 		return l.Name + ": " + l.Err
 	}
-	var as []string
-	for _, a := range l.Addresses {
-		kind := "public"
-		if a.Private {
-			kind = "private"
-		}
-		as = append(as, a.IP+" ("+kind+")")
-	}
-	return l.Name + " has address " + strings.Join(as, ", ")
+	return l.Name + " has address " + l.AddressList()
 }
 
 func printTest(p *printer, t steps.TestResult) {
