@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -362,8 +363,13 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 	}
 	if err := l.update(func(x *State) {
 		for _, e := range eps {
+			if sg := x.SecurityGroup; sg != nil && slices.Contains(e.GroupIDs, sg.ID) {
+				// EC2 lists an endpoint in the group: it knows the group
+				// (see unlistedYet).
+				sg.Listed = true
+			}
 			if r := x.Endpoints[keyOf[e.ID]]; r != nil {
-				r.State = EndpointState(e.State)
+				r.State, r.Listed = EndpointState(e.State), true
 				r.Addresses = nil
 				for _, n := range e.ENIIDs {
 					if a := addrs[n]; a != "" {

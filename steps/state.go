@@ -38,6 +38,10 @@ type Record struct {
 	Service string        `json:"service,omitempty"`
 	Type    string        `json:"type,omitempty"`
 	State   ResourceState `json:"state,omitempty"`
+	// Listed is set once the lab has seen it in EC2's own listing (a
+	// describe, not the create's answer): missing later, it is gone, not
+	// EC2's reads lagging (see Lab.unlistedYet).
+	Listed bool `json:"listed,omitempty"`
 	// AZs counts the zones an interface endpoint has interfaces in (cost).
 	AZs int `json:"azs,omitempty"`
 	// Addresses are an interface endpoint's network interface addresses,

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"ecr-vpce-lab/awsops"
 )
@@ -101,7 +102,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 			if e.LastError != "" {
 				rs.Detail = e.LastError
 			}
-		} else if r.Created && l.cloud.Young(r.CreatedAt) {
+		} else if l.unlistedYet(r) {
 			rs.State, rs.Detail = ResPending, notListedYet
 		}
 		out.Resources = append(out.Resources, rs)
@@ -145,7 +146,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	costState := st
 	costState.Endpoints = map[string]*Record{}
 	for k, r := range st.Endpoints {
-		if e, ok := live[r.ID]; ok && !e.Gone() || !ok && r.Created && l.cloud.Young(r.CreatedAt) {
+		if e, ok := live[r.ID]; ok && !e.Gone() || !ok && l.unlistedYet(r) {
 			costState.Endpoints[k] = r
 		}
 	}
@@ -165,6 +166,26 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	}
 	out.AutoTeardown = at
 	return out, nil
+}
+
+// unlistedYet reports whether EC2 may not list r yet: the lab created it
+// moments ago and has not seen it in EC2's own listing since (Listed: the
+// endpoints it watched become available, and their group). Missing now,
+// a listed one is gone: a short expiry's auto-teardown deletes it within
+// minutes of its creation, and the lab must not take that for EC2's lag
+// (and wait it out). The create's answer is no listing: an S3 gateway is
+// available in it, and may still be unknown to EC2's reads.
+func (l *Lab) unlistedYet(r *Record) bool {
+	return r != nil && r.Created && l.cloud.Young(r.CreatedAt) && !r.Listed
+}
+
+// listedSince is since for a call that retries EC2's NotFound while r may
+// not be listed yet: zero once it has been (a NotFound is then final).
+func (l *Lab) listedSince(r *Record) time.Time {
+	if l.unlistedYet(r) {
+		return r.CreatedAt
+	}
+	return time.Time{}
 }
 
 // notListedYet explains a resource the lab created moments ago that EC2's

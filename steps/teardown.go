@@ -143,7 +143,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		if r := st.Rule; r != nil && r.Created {
 			fctx, cancel := finish(ctx)
 			l.resource(s, ResourceEvent{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: ResDeleting, Since: l.cfg.Now()})
-			cmd, err := l.cloud.RevokeIngress(fctx, sg.ID, r.ID, sg.CreatedAt)
+			cmd, err := l.cloud.RevokeIngress(fctx, sg.ID, r.ID, l.listedSince(sg))
 			cancel()
 			l.command(s, cmd)
 			if err != nil {
@@ -417,7 +417,7 @@ func (l *Lab) dropGone(s StepID, st State, eps []awsops.Endpoint, sgs []awsops.S
 	for _, g := range sgs {
 		listed[g.ID] = true
 	}
-	gone := func(r *Record) bool { return r != nil && r.Created && !listed[r.ID] && !l.cloud.Young(r.CreatedAt) }
+	gone := func(r *Record) bool { return r != nil && r.Created && !listed[r.ID] && !l.unlistedYet(r) }
 	const why = "already deleted (by the auto-teardown's schedule, or by someone else)"
 	var keys []string
 	for _, key := range EndpointKeys {
@@ -521,9 +521,10 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 	for _, id := range ids {
 		sub(id, ResDeleting, "")
 	}
+	// Those EC2 may not list yet: a NotFound for them is its lag.
 	created := map[string]time.Time{}
 	for _, r := range st.Endpoints {
-		if r.Created {
+		if l.unlistedYet(r) {
 			created[r.ID] = r.CreatedAt
 		}
 	}
@@ -718,7 +719,7 @@ func (w *groupWaiting) done() {
 func (l *Lab) deleteGroup(ctx context.Context, s StepID, r *Record) error {
 	since := l.cfg.Now()
 	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, ID: r.ID, Name: r.Name, State: ResDeleting, Since: since})
-	cmd, err := l.cloud.DeleteSecurityGroup(ctx, r.ID, r.CreatedAt, func(attempt int, wait time.Duration) error {
+	cmd, err := l.cloud.DeleteSecurityGroup(ctx, r.ID, l.listedSince(r), func(attempt int, wait time.Duration) error {
 		why, err := l.whatHoldsGroup(ctx, r)
 		if errors.Is(err, errGroupHeld) {
 			return err

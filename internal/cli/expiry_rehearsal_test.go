@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// TestShortRehearsalStatusAndDown: a facilitator's rehearsal, 'up
+// --expires 2m' and the clock moved past it. The endpoints and the group
+// go within minutes of their creation, inside the window where EC2 may
+// not list a new resource yet; the lab saw them listed, so status says
+// the auto-teardown removed them (not "created moments ago: EC2 does not
+// list it yet"), and down says they are gone at once instead of waiting
+// out EC2's lag.
+func TestShortRehearsalStatusAndDown(t *testing.T) {
+	_, state := labHome(t)
+	sb := servedSandbox(t, state, sandbox.Faults{})
+	c := cloudOf(t, sb)
+	labRun(t, 0, "up", "--yes", "--sandbox", "--expires", "2m")
+	st, err := steps.NewStore(state, "sandbox").Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labRun(t, 0, "sandbox", "clock", "+2m5s", "--state-dir", state)
+	out := labRun(t, 0, "status", "--sandbox")
+	wantAll(t, "status after the endpoints went", out, "(expired)", "removed the endpoints", "the group goes a little later")
+	if strings.Contains(out, "does not list it yet") {
+		t.Errorf("status takes the deleted endpoints for EC2's lag:\n%s", out)
+	}
+	labRun(t, 0, "sandbox", "clock", "+2m", "--state-dir", state)
+	out = labRun(t, 0, "status", "--sandbox")
+	wantAll(t, "status after both schedules", out, "then removed the security group")
+	if left := runTagged(t, c, st.RunID); len(left) != 0 {
+		t.Fatalf("left after the auto-teardown: %v", left)
+	}
+	start := time.Now()
+	out = labRun(t, 0, "down", "--yes", "--sandbox")
+	took := time.Since(start)
+	wantAll(t, "down", out, "already deleted (by the auto-teardown's schedule", "Nothing is left.")
+	// EC2's lag is waited out for up to 5 minutes of AWS's time; what the
+	// lab saw listed is not waited for at all.
+	if took > 20*time.Second {
+		t.Errorf("down took %s after the auto-teardown:\n%s", took.Round(time.Second), out)
+	}
+	if roles, schedules := automation(t, c); roles != 0 || schedules != 0 {
+		t.Errorf("after down: %d role(s), %d schedule(s)", roles, schedules)
+	}
+}
