@@ -36,16 +36,21 @@ func (m *Model) animating() bool {
 }
 
 // startTicking starts the clock if something moves and it is not running.
+// A clock already ticking is planned again when something needs it sooner
+// than its next tick (the expiry passed, by AWS's clock, while it slept
+// until the next minute).
 func (m *Model) startTicking() tea.Cmd {
-	if m.ticking {
-		return nil
-	}
 	d, ok := m.nextTick()
 	if !ok {
 		return nil
 	}
+	at := time.Now().Add(d)
+	if m.ticking && !m.tickAt.After(at) {
+		return nil
+	}
 	m.ticking = true
 	m.tickGen++
+	m.tickAt = at
 	return tickAfter(m.tickGen, d)
 }
 
@@ -59,12 +64,14 @@ func (m *Model) tick(msg tickMsg) tea.Cmd {
 		return nil
 	}
 	m.now = msg.t
+	look := m.lookAtExpiry()
 	d, ok := m.nextTick()
 	if !ok {
 		m.ticking = false
-		return nil
+		return look
 	}
-	return tickAfter(m.tickGen, d)
+	m.tickAt = msg.t.Add(d)
+	return tea.Batch(look, tickAfter(m.tickGen, d))
 }
 
 // nextTick is how long until the screen next changes by itself.
@@ -82,6 +89,10 @@ func (m *Model) nextTick() (time.Duration, bool) {
 	}
 	// The header's time left counts down: wake when its words change.
 	if d, has := m.nextLeftChange(); has && (!ok || d < next) {
+		next, ok = d, true
+	}
+	// Once expired: the next look at what the auto-teardown did.
+	if d, has := m.nextExpiryLook(); has && (!ok || d < next) {
 		next, ok = d, true
 	}
 	return next, ok

@@ -49,7 +49,7 @@ func (m *Model) expiryChoices() []expiryChoice {
 // expiryOffered reports whether E sets the expiry now: on the screens that
 // speak of it, with the lab connected and nothing running.
 func (m *Model) expiryOffered() bool {
-	return m.phase == phaseLab && m.lab != nil && !m.busy() && m.st.RunID != "" && (m.cur == scrEndpoints || m.cur == scrFinish)
+	return m.phase == phaseLab && m.lab != nil && !m.busy() && m.st.RunID != "" && (m.cur == scrEndpoints || m.cur == scrFinish) && !m.expired()
 }
 
 // openExpiry opens the dialog with the cursor on the choice nearest the
@@ -58,7 +58,7 @@ func (m *Model) openExpiry() {
 	m.overlay, m.expiryConfirm, m.expiryThenCreate = overlayExpiry, false, false
 	cs := m.expiryChoices()
 	m.expiryPick = len(cs) - 1
-	if left, ok := m.st.TimeLeft(m.now); ok {
+	if left, ok := m.st.TimeLeft(m.awsNow()); ok {
 		for i, c := range cs {
 			if c.d != steps.NeverExpires && c.d >= left-time.Minute {
 				m.expiryPick = i
@@ -82,7 +82,7 @@ func (m *Model) chooseExpiry() tea.Cmd {
 // would expire in under an hour on AWS (--expires 30m): the dialog asks,
 // and its yes creates the endpoints.
 func (m *Model) askShortExpiry() bool {
-	left, ok := m.st.TimeLeft(m.now)
+	left, ok := m.st.TimeLeft(m.awsNow())
 	if m.c.Sandbox || m.shortExpiryOK || !ok || left >= time.Hour || len(m.st.Endpoints) > 0 {
 		return false
 	}
@@ -107,7 +107,7 @@ func (m *Model) applyExpiry() tea.Cmd {
 		m.shortExpiryOK = true
 	}
 	if then {
-		if left, ok := m.st.TimeLeft(m.now); ok && d >= left-time.Minute && d <= left+time.Minute {
+		if left, ok := m.st.TimeLeft(m.awsNow()); ok && d >= left-time.Minute && d <= left+time.Minute {
 			// The expiry it has: create the endpoints with it.
 			return m.runSteps(screens[scrEndpoints].steps...)
 		}
@@ -135,7 +135,7 @@ func (m *Model) timeLeft() string {
 	case m.st.ExpiresAt.IsZero():
 		return ""
 	}
-	left, _ := m.st.TimeLeft(m.now)
+	left, _ := m.st.TimeLeft(m.awsNow())
 	if left <= 0 {
 		return "expired"
 	}
@@ -149,7 +149,7 @@ func (m *Model) nextLeftChange() (time.Duration, bool) {
 	if m.lab == nil || !m.st.HasResources() {
 		return 0, false
 	}
-	left, ok := m.st.TimeLeft(m.now)
+	left, ok := m.st.TimeLeft(m.awsNow())
 	if !ok || left <= 0 {
 		return 0, false
 	}
@@ -191,14 +191,13 @@ func (m *Model) expiryNote(short bool) string {
 	case st.ExpiresAt.IsZero():
 		return ""
 	}
+	if m.expired() {
+		return "" // the screen's banner says what happened
+	}
 	when := st.ExpiresAt.Local().Format("15:04")
-	left, _ := st.TimeLeft(m.now)
+	left, _ := st.TimeLeft(m.awsNow())
 	off := st.AutoTeardown != nil && st.AutoTeardown.Off != ""
 	switch {
-	case left <= 0 && off:
-		s = fmt.Sprintf("Expired at %s, and nothing is scheduled to remove it: tear down ({Teardown}).", when)
-	case left <= 0:
-		s = fmt.Sprintf("Expired at %s: the auto-teardown removes the endpoints, then the group.", when)
 	case short && off:
 		s = fmt.Sprintf("Expires at %s, but nothing removes it: tear down when done.", when)
 	case short:
@@ -235,4 +234,182 @@ func (m *Model) expiryView(height int) string {
 	}
 	b.WriteString("\n" + m.dialogKeys())
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(b.String()))
+}
+
+// awsNow is the wizard's clock on AWS's time: the expiry is AWS's
+// business (the schedule fires by its clock, and the sandbox's clock can
+// be moved ahead), so the time left is counted on it.
+func (m *Model) awsNow() time.Time {
+	if m.lab == nil {
+		return m.now
+	}
+	return m.now.Add(m.lab.Now().Sub(time.Now()))
+}
+
+// expired reports whether the run's expiry has passed while it still has
+// resources the wizard knows of.
+func (m *Model) expired() bool {
+	if m.lab == nil || !m.st.HasResources() {
+		return false
+	}
+	left, ok := m.st.TimeLeft(m.awsNow())
+	return ok && left <= 0
+}
+
+// Once the run expires the auto-teardown acts under the wizard: the
+// endpoints go, then the group. The wizard looks (status, read-only) at
+// the expiry and every expiryLookEvery after it until nothing more is to
+// come, and says what happened instead of showing endpoints that are no
+// longer there.
+
+// expiryLookEvery is the pace of those looks: Scheduler fires within the
+// minute of the time, and endpoints take a minute or so to go.
+var expiryLookEvery = 10 * time.Second
+
+// expiryLook is what the wizard last saw of the auto-teardown.
+type expiryLook struct {
+	at   time.Time // the expiry it was read for
+	when time.Time // when it was read (the wizard's clock)
+	err  string
+	// endpointsLeft, groupLeft: which of the run's resources still exist.
+	endpointsLeft, groupLeft bool
+	// endpointsDue, groupDue: the schedules still waiting to fire;
+	// groupAt is the group's.
+	endpointsDue, groupDue bool
+	groupAt                time.Time
+	off                    string
+	outcome                string
+	// final: nothing more will happen by itself.
+	final bool
+}
+
+type expiryLookMsg struct {
+	at  time.Time
+	st  steps.Status
+	err error
+}
+
+// current reports whether the look is of the run's present expiry.
+func (l *expiryLook) current(st steps.State) bool {
+	return l != nil && l.at.Equal(st.ExpiresAt)
+}
+
+// lookAtExpiry starts a look when one is due.
+func (m *Model) lookAtExpiry() tea.Cmd {
+	if m.expiryLooking || !m.expired() || (m.phase != phaseLab && m.phase != phaseChallenges) {
+		return nil
+	}
+	if l := m.expLook; l.current(m.st) && (l.final || m.now.Sub(l.when) < expiryLookEvery) {
+		return nil
+	}
+	m.expiryLooking = true
+	lab, at, ctx := m.lab, m.st.ExpiresAt, m.ctx
+	return func() tea.Msg {
+		c, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		st, err := lab.Status(c)
+		return expiryLookMsg{at: at, st: st, err: err}
+	}
+}
+
+// nextExpiryLook is how long until the next look, while one is to come.
+func (m *Model) nextExpiryLook() (time.Duration, bool) {
+	if !m.expired() {
+		return 0, false
+	}
+	l := m.expLook
+	switch {
+	case m.expiryLooking:
+		return 0, false // its answer wakes the wizard
+	case !l.current(m.st):
+		return 10 * time.Millisecond, true
+	case l.final:
+		return 0, false
+	}
+	return max(expiryLookEvery-m.now.Sub(l.when), 10*time.Millisecond), true
+}
+
+// expiryLooked folds a look into the model: the resource lines of what
+// the auto-teardown removed say so, and the screens say what happened.
+func (m *Model) expiryLooked(msg expiryLookMsg) tea.Cmd {
+	m.expiryLooking = false
+	l := &expiryLook{at: msg.at, when: m.now}
+	if msg.err != nil {
+		l.err = errText(msg.err)
+		m.expLook = l
+		return nil
+	}
+	removed := map[string]steps.ResourceState{}
+	for _, r := range append(append([]steps.ResourceStatus(nil), msg.st.Resources...), msg.st.Leftovers...) {
+		switch {
+		case r.Kind == steps.KindEndpoint && r.Created && !r.State.Removed() && !r.State.Removing():
+			l.endpointsLeft = true
+		case r.Kind == steps.KindSecurityGroup && r.Created && r.State == steps.ResExists:
+			l.groupLeft = true
+		}
+		switch {
+		case r.Created && r.State.Removed():
+			removed[r.ID] = steps.ResDeleted
+		case r.Created && r.State.Removing():
+			removed[r.ID] = r.State
+		}
+	}
+	if a := msg.st.AutoTeardown; a != nil {
+		l.off, l.outcome = a.Off, a.Outcome
+		for _, sc := range a.Schedules {
+			if sc.State != steps.ResExists {
+				continue
+			}
+			switch sc.Purpose {
+			case steps.ScheduleEndpoints:
+				l.endpointsDue = true
+			case steps.ScheduleGroup:
+				l.groupDue, l.groupAt = true, sc.At
+			}
+		}
+	}
+	l.final = !l.endpointsLeft && !l.groupLeft || l.off != "" || !l.endpointsDue && !l.groupDue
+	for _, line := range m.resources {
+		if state, ok := removed[line.ID]; ok && line.ID != "" && !line.State.Removed() {
+			line.State, line.Detail, line.Err, line.Fix, line.Past = state, "by the auto-teardown, at the expiry", "", "", nil
+		}
+	}
+	m.expLook = l
+	return nil
+}
+
+// expiredBanner says, once the run has expired, what the auto-teardown
+// did as the wizard last saw it; it takes the place of the screen's
+// introduction ("" before the expiry).
+func (m *Model) expiredBanner() string {
+	if !m.expired() {
+		return ""
+	}
+	when := m.st.ExpiresAt.Local().Format("15:04")
+	l := m.expLook
+	var s string
+	switch {
+	case !l.current(m.st):
+		s = fmt.Sprintf("This run expired at %s: looking at what the auto-teardown did…", when)
+	case l.err != "":
+		s = fmt.Sprintf("This run expired at %s, and the wizard could not look at what the auto-teardown did (%s). {Teardown} tears down what is left.", when, l.err)
+	case !l.endpointsLeft && !l.groupLeft:
+		s = fmt.Sprintf("This run expired at %s and the auto-teardown removed it: the endpoints, then the security group and its rule. Nothing bills any more. {Teardown} tidies up the rest (its IAM role, the saved run), or {Quit} leaves.", when)
+	case !l.endpointsLeft && l.groupDue:
+		s = fmt.Sprintf("This run expired at %s and the auto-teardown removed the endpoints: nothing bills any more, and the tests can no longer go through them. The security group and its rule go at %s. {Teardown} removes the rest now.", when, l.groupAt.Local().Format("15:04"))
+	case l.off != "":
+		s = fmt.Sprintf("This run expired at %s, and nothing is scheduled to remove it (%s): the endpoints still bill. {Teardown} tears it down.", when, l.off)
+	case l.endpointsLeft && l.endpointsDue:
+		s = fmt.Sprintf("This run expired at %s: the auto-teardown is due and deletes the endpoints within a minute, then the security group.", when)
+	default:
+		s = fmt.Sprintf("This run expired at %s, but the auto-teardown did not remove everything: %s. {Teardown} tears down what is left.", when, l.outcome)
+	}
+	return m.keysIn(s)
+}
+
+// autoTornDown reports whether the wizard saw the auto-teardown remove
+// the endpoints.
+func (m *Model) autoTornDown() bool {
+	l := m.expLook
+	return l.current(m.st) && l.err == "" && !l.endpointsLeft
 }

@@ -11,11 +11,14 @@ import (
 
 // TestExpiryInTheWizard: with the endpoints up, the header shows the time
 // left and the endpoints screen says when the auto-teardown runs; E opens
-// the dialog, ↓ and Enter choose 8 hours, and the run's expiry (state,
-// schedule, header) moves; esc leaves it as it was; the finish screen says
-// it too and offers E.
+// the dialog. esc changes nothing, in the state or in AWS. ↓ Enter
+// chooses 8 hours: AWS's tags on everything the run made say the new
+// time, and both schedules moved with it. On the finish screen never
+// removes the schedules (and the tags say never); 2 minutes brings them
+// back. The world is read with clients of its own, as describe-tags and
+// list-schedules read it.
 func TestExpiryInTheWizard(t *testing.T) {
-	opts, _ := sandboxOptions(t)
+	opts, sb := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
 	d.settle()
@@ -31,17 +34,24 @@ func TestExpiryInTheWizard(t *testing.T) {
 	if !contains2(s, "then the auto-teardown removes the endpoints", "E changes it", "E expiry") {
 		t.Errorf("the endpoints screen does not speak of the expiry:\n%s", s)
 	}
-	before := m.lab.State().ExpiresAt
+	st0 := m.lab.State()
+	run := st0.RunID
+	w0 := readWorld(t, sb, run)
+	w0.expiresAt(t, st0, st0.ExpiresAt.UTC().Format(time.RFC3339))
+	w0.scheduledAt(t, st0, st0.ExpiresAt)
 
-	// esc keeps it.
+	// esc keeps it, in AWS too.
 	d.key("E")
 	if s := d.screen(); !contains2(s, "When should the lab remove itself?", "> 4 hours (the default)", "8 hours", "never") {
 		t.Fatalf("the dialog:\n%s", s)
 	}
 	d.key("esc")
 	d.settle()
-	if m.overlay != overlayNone || !m.lab.State().ExpiresAt.Equal(before) {
+	if m.overlay != overlayNone || !m.lab.State().ExpiresAt.Equal(st0.ExpiresAt) {
 		t.Fatalf("esc changed the expiry or left the dialog open")
+	}
+	if w := readWorld(t, sb, run); !w.same(w0) {
+		t.Fatalf("esc changed AWS:\n before %+v\n after  %+v", w0, w)
 	}
 
 	// ↓ Enter: 8 hours.
@@ -51,21 +61,21 @@ func TestExpiryInTheWizard(t *testing.T) {
 	d.settle()
 	d.until("the new expiry", 20*time.Second, func(m *Model) bool { return !m.busy() })
 	st := m.lab.State()
-	if got := st.ExpiresAt.Sub(before); got < 4*time.Hour-time.Minute || got > 4*time.Hour+time.Minute {
+	if got := st.ExpiresAt.Sub(st0.ExpiresAt); got < 4*time.Hour-time.Minute || got > 4*time.Hour+time.Minute {
 		t.Fatalf("8 hours moved the expiry by %s", got)
 	}
-	if sc := st.AutoTeardown.Schedules[steps.ScheduleEndpoints]; sc == nil || !sc.At.Equal(st.ExpiresAt) {
-		t.Errorf("the endpoints' schedule after the new expiry: %+v", sc)
-	}
+	w := readWorld(t, sb, run)
+	w.expiresAt(t, st, st.ExpiresAt.UTC().Format(time.RFC3339))
+	w.scheduledAt(t, st, st.ExpiresAt)
 	if header := strings.SplitN(d.screen(), "\n", 2)[0]; !strings.Contains(header, "7h5") {
 		t.Errorf("the header after 8 hours: %q", header)
 	}
 
 	walkTo(t, d, scrFinish)
-	if s := d.screen(); !contains2(s, "then the auto-teardown removes the endpoints", "E changes it") {
+	if s := d.screen(); !contains2(s, "then the auto-teardown removes the endpoints", "E changes it", "E expiry") {
 		t.Errorf("the finish screen does not speak of the expiry:\n%s", s)
 	}
-	// never: the schedules go, and the screen says so.
+	// never: the schedules go, the tags say never, and the screen says so.
 	d.key("E")
 	for range m.expiryChoices() {
 		d.key("down")
@@ -76,58 +86,126 @@ func TestExpiryInTheWizard(t *testing.T) {
 	if s := d.screen(); !contains2(s, "No expiry: nothing removes the endpoints for you", "no expiry") {
 		t.Errorf("after never:\n%s", s)
 	}
-	if a := m.lab.State().AutoTeardown; a != nil && len(a.Schedules) != 0 {
-		t.Errorf("schedules left after never: %+v", a.Schedules)
+	w = readWorld(t, sb, run)
+	w.expiresAt(t, m.lab.State(), "never")
+	if len(w.schedules) != 0 {
+		t.Errorf("schedules left in AWS after never: %v", w.schedules)
 	}
+	if a := m.lab.State().AutoTeardown; a != nil && len(a.Schedules) != 0 {
+		t.Errorf("schedules left in the state after never: %+v", a.Schedules)
+	}
+
+	// And back: 2 minutes (a sandbox's rehearsal) schedules it again.
+	d.key("E")
+	for range m.expiryChoices() {
+		d.key("up")
+	}
+	d.key("enter")
+	d.settle()
+	d.until("2 minutes", 20*time.Second, func(m *Model) bool { return !m.busy() && !m.st.NeverExpires })
+	st = m.lab.State()
+	if left, _ := st.TimeLeft(m.lab.Now()); left > 2*time.Minute || left < 90*time.Second {
+		t.Fatalf("2 minutes: %s left", left)
+	}
+	w = readWorld(t, sb, run)
+	w.expiresAt(t, st, st.ExpiresAt.UTC().Format(time.RFC3339))
+	w.scheduledAt(t, st, st.ExpiresAt)
 }
 
-// TestShortExpiryOnAWSAsks: on AWS, a run that expires in under an hour
-// (--expires 30m) asks before its endpoints are created, and so does
-// choosing 30 minutes in the dialog; n goes back to the choices, y goes
-// ahead. The sandbox does not ask.
+// TestShortExpiryOnAWSAsks: on AWS, choosing 30 minutes in the dialog asks
+// first; n goes back to the choices and esc closes the dialog, and
+// neither changes anything in AWS; y sets it (tags and schedules). A run
+// that expires in under an hour (--expires 30m) asks again before its
+// endpoints are created; n and esc create nothing, y creates them. The
+// sandbox does not ask.
 func TestShortExpiryOnAWSAsks(t *testing.T) {
-	opts, _ := sandboxOptions(t)
+	opts, sb := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
 	d.settle()
 	walkTo(t, d, scrEndpoints)
 	m.c.Sandbox = false // as on AWS (the lab itself is the sandbox's)
-	// The run expires in 30 minutes (as --expires 30m made it).
-	d.key("E")
-	d.key("up")
-	d.key("up")
-	d.key("up")
-	if c := m.expiryChoices()[m.expiryPick]; c.d != 30*time.Minute {
-		t.Fatalf("the cursor is on %q", c.label)
+	st0 := m.lab.State()
+	run := st0.RunID
+	w0 := readWorld(t, sb, run)
+	w0.expiresAt(t, st0, st0.ExpiresAt.UTC().Format(time.RFC3339))
+	thirty := func() {
+		t.Helper()
+		d.key("E")
+		for range 3 {
+			d.key("up")
+		}
+		if c := m.expiryChoices()[m.expiryPick]; c.d != 30*time.Minute {
+			t.Fatalf("the cursor is on %q", c.label)
+		}
+		d.key("enter")
+		if s := d.screen(); !m.expiryConfirm || !strings.Contains(s, "Under an hour on AWS") || !strings.Contains(s, "y yes, under an hour") {
+			t.Fatalf("30 minutes on AWS did not ask:\n%s", s)
+		}
 	}
-	d.key("enter")
-	if s := d.screen(); !m.expiryConfirm || !strings.Contains(s, "Under an hour on AWS") || !strings.Contains(s, "y yes, under an hour") {
-		t.Fatalf("30 minutes on AWS did not ask:\n%s", s)
+	unchanged := func(what string) {
+		t.Helper()
+		d.settle()
+		if m.busy() || !m.lab.State().ExpiresAt.Equal(st0.ExpiresAt) {
+			t.Fatalf("%s changed the expiry", what)
+		}
+		if w := readWorld(t, sb, run); !w.same(w0) {
+			t.Fatalf("%s changed AWS:\n before %+v\n after  %+v", what, w0, w)
+		}
 	}
-	d.key("y")
-	d.settle()
-	d.until("the expiry set", 20*time.Second, func(m *Model) bool { return !m.busy() })
-	left, _ := m.lab.State().TimeLeft(time.Now())
-	if left > 31*time.Minute || left < 28*time.Minute {
-		t.Fatalf("after y the run expires in %s", left)
-	}
-	// As a new session with --expires 30m finds it: Enter to create the
-	// endpoints asks first.
-	m.shortExpiryOK = false
-	d.key("enter")
-	if s := d.screen(); m.overlay != overlayExpiry || !strings.Contains(s, "Create them anyway?") {
-		t.Fatalf("Enter on the endpoints with 30 minutes left did not ask:\n%s", s)
-	}
-	if m.busy() {
-		t.Fatal("the endpoints are being created before the yes")
-	}
+	thirty()
 	d.key("n")
 	if m.overlay != overlayExpiry || m.expiryConfirm {
 		t.Fatalf("n did not go back to the choices")
 	}
+	unchanged("n")
 	d.key("esc")
+	if m.overlay != overlayNone {
+		t.Fatal("esc did not close the dialog")
+	}
+	unchanged("n, then esc")
+	thirty()
+	d.key("esc") // esc is no here too: back to the choices
+	d.key("esc")
+	unchanged("esc, esc")
+
+	thirty()
+	d.key("y")
+	d.settle()
+	d.until("the expiry set", 20*time.Second, func(m *Model) bool { return !m.busy() })
+	st := m.lab.State()
+	left, _ := st.TimeLeft(time.Now())
+	if left > 31*time.Minute || left < 28*time.Minute {
+		t.Fatalf("after y the run expires in %s", left)
+	}
+	readWorld(t, sb, run).expiresAt(t, st, st.ExpiresAt.UTC().Format(time.RFC3339))
+
+	// As a new session with --expires 30m finds it: Enter to create the
+	// endpoints asks first.
+	m.shortExpiryOK = false
+	for _, no := range []string{"n", "esc"} {
+		d.key("enter")
+		if s := d.screen(); m.overlay != overlayExpiry || !strings.Contains(s, "Create them anyway?") {
+			t.Fatalf("Enter on the endpoints with 30 minutes left did not ask:\n%s", s)
+		}
+		d.key(no)
+		if m.overlay != overlayExpiry || m.expiryConfirm {
+			t.Fatalf("%s did not go back to the choices", no)
+		}
+		d.key("esc")
+		d.settle()
+		if m.busy() || m.overlay != overlayNone {
+			t.Fatalf("after %s, esc: busy %v, overlay %v", no, m.busy(), m.overlay)
+		}
+		if w := readWorld(t, sb, run); len(w.live) != 0 || len(m.lab.State().Endpoints) != 0 {
+			t.Fatalf("%s created endpoints: %v", no, w.live)
+		}
+	}
 	d.key("enter")
 	d.key("y")
 	d.settle()
 	d.until("the endpoints", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrEndpoints].status == steps.StatusDone })
+	if w := readWorld(t, sb, run); len(w.live) != 3 {
+		t.Fatalf("after y, endpoints in AWS: %v", w.live)
+	}
 }

@@ -144,6 +144,8 @@ type Model struct {
 	// The one clock: it ticks while something moves, and only then.
 	ticking bool
 	tickGen int
+	// tickAt is when the next tick is due, while ticking.
+	tickAt time.Time
 	// expiryPick is the choice under the cursor in the expiry dialog;
 	// expiryConfirm: a choice under an hour on AWS waits for a yes.
 	expiryPick    int
@@ -151,6 +153,10 @@ type Model struct {
 	// shortExpiryOK: the learner said yes to endpoints that expire in
 	// under an hour on AWS; expiryThenCreate: that yes creates them.
 	shortExpiryOK, expiryThenCreate bool
+	// expLook is what the wizard last saw of the auto-teardown after the
+	// expiry; expiryLooking: a look is under way.
+	expLook       *expiryLook
+	expiryLooking bool
 
 	// helpFor is the context the ? overlay explains.
 	helpFor []binding
@@ -305,6 +311,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		return m, m.tick(msg)
+	case expiryLookMsg:
+		return m, tea.Batch(m.expiryLooked(msg), m.startTicking())
 	case detectedMsg:
 		m.detection = Detection(msg)
 		if !m.detection.Credentials {

@@ -86,6 +86,9 @@ func (m *Model) headerParts() []headerPart {
 			out = append(out, headerPart{fmt.Sprintf("$%.2f so far", c.SoFar), 3}, headerPart{fmt.Sprintf("$%.2f/h", c.PerHour), 1})
 		}
 	}
+	if m.autoTornDown() {
+		out = nil // the auto-teardown removed the endpoints: nothing bills
+	}
 	if m.lab != nil && m.st.HasResources() {
 		if left := m.timeLeft(); left != "" {
 			out = append(out, headerPart{left, 2})
@@ -279,7 +282,13 @@ func (m *Model) screenView(width, height int) string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render(fmt.Sprintf("%d · %s", m.cur+1, info.title)))
 	b.WriteString("\n")
-	b.WriteString(st.Prose.Render(lipgloss.Wrap(m.introFor(m.cur), width, " ")))
+	if banner := m.expiredBanner(); banner != "" {
+		// The auto-teardown acted under the wizard: that, not the step's
+		// introduction, is what the learner needs to read.
+		b.WriteString(st.Warn.Render(lipgloss.Wrap("⏱ "+banner, width, " ")))
+	} else {
+		b.WriteString(st.Prose.Render(lipgloss.Wrap(m.introFor(m.cur), width, " ")))
+	}
 	b.WriteString("\n\n")
 	if m.picker != nil {
 		b.WriteString(m.picker.View(st))
@@ -361,6 +370,9 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy && m.editor != nil:
 		return st.Action.Render(m.keysIn("{Confirm} moves to the next field; {Confirm} on the last one applies the policy."))
+	case m.cur == scrFinish && m.autoTornDown():
+		// Nothing left running to keep.
+		return st.Action.Render(m.keysIn("Press {Teardown} to tidy up what is left, or {Quit} to leave."))
 	case sc.status == steps.StatusDone && m.cur == scrFinish && m.st.HasResources():
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, {Quit} to keep it running, {Challenges} for challenges."))
 	case sc.status == steps.StatusDone && m.cur == scrFinish:
@@ -683,7 +695,7 @@ func (m *Model) endpointsBody(width int) string {
 	}
 	out := RenderResourceLines(st, lines, m.frame(), m.now, width)
 	if m.lab != nil {
-		if c := m.cost(); c.InterfaceEndpoints > 0 {
+		if c := m.cost(); c.InterfaceEndpoints > 0 && !m.autoTornDown() {
 			bill := fmt.Sprintf("%s, billed per zone: %d × $%.3f = $%.2f per hour while they exist; the S3 gateway is free.",
 				plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.Rate, c.PerHour)
 			if c.Unpriced {
@@ -878,6 +890,9 @@ func (m *Model) finishBody(width int) string {
 		default:
 			cost += " The sandbox bills nothing: these are the prices AWS would charge."
 		}
+	}
+	if m.autoTornDown() {
+		cost = "The auto-teardown removed the endpoints: nothing bills any more."
 	}
 	out += "\n\n" + st.Warn.Render(lipgloss.Wrap(cost, width, " "))
 	if n := m.expiryNote(short); n != "" {
@@ -1096,6 +1111,14 @@ func (m *Model) confirmTeardownView(height int) string {
 	st := m.c.Styles
 	msg := st.Error.Render("Tear down everything?") + "\n\n" +
 		"The endpoints, the rule, the security group and any pushed tag\nwill be deleted. This cannot be undone.\n\n"
+	if m.autoTornDown() {
+		// Say what is really left to remove.
+		what := "The auto-teardown removed the endpoints, the rule and the\nsecurity group. Its IAM role, any pushed tag and the saved\nrun will be deleted. This cannot be undone.\n\n"
+		if m.expLook.groupLeft {
+			what = "The auto-teardown removed the endpoints. The rule, the\nsecurity group, the IAM role, any pushed tag and the saved\nrun will be deleted. This cannot be undone.\n\n"
+		}
+		msg = st.Error.Render("Tidy up what is left?") + "\n\n" + what
+	}
 	if names := m.st.VPCDNS.Names(); len(names) > 0 {
 		msg += fmt.Sprintf("The lab turned on %s\nin %s: y turns them back off, as they were;\nk keeps them on (other endpoints may want them).\n\n",
 			strings.Join(names, " and "), m.st.VPCDNS.VpcID)
