@@ -185,6 +185,9 @@ func (l *Lab) SetExpiry(ctx context.Context, d time.Duration) error {
 	}
 	l.op.Lock()
 	defer l.op.Unlock()
+	// The lifetime chosen last is the run's from now on: the group's gap
+	// after the endpoints follows it (expiresFor), not --expires.
+	l.cfg.Expires = d
 	return l.setExpiry(ctx, StepEndpoints, d)
 }
 

@@ -426,3 +426,40 @@ func TestAutoTeardownInOtherPartitions(t *testing.T) {
 		})
 	}
 }
+
+// TestSetExpiryMovesTheGroupsGap: the group's schedule follows the
+// lifetime the learner chose last, not --expires: a rehearsal's 2 minutes
+// made 3 hours leaves the 15 minutes AWS may take to release the
+// endpoints' interfaces (one to five), and 3 hours made 2 minutes a
+// short gap again.
+func TestSetExpiryMovesTheGroupsGap(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{Expires: 2 * time.Minute}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	gap := func() time.Duration {
+		t.Helper()
+		st := f.lab.State()
+		g, err := f.cloud.GetSchedule(ctx, steps.ScheduleName(st.RunID, steps.ScheduleGroup))
+		if err != nil || g == nil {
+			t.Fatalf("the group's schedule: %+v %v", g, err)
+		}
+		return g.At.Sub(st.ExpiresAt)
+	}
+	if g := gap(); g != time.Minute {
+		t.Fatalf("2 minutes: the group goes %s after the endpoints", g)
+	}
+	if err := f.lab.SetExpiry(ctx, 3*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if g := gap(); g != 15*time.Minute {
+		t.Errorf("made 3 hours: the group goes %s after the endpoints, want 15m", g)
+	}
+	if err := f.lab.SetExpiry(ctx, 4*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if g := gap(); g != 2*time.Minute {
+		t.Errorf("made 4 minutes: the group goes %s after the endpoints, want 2m", g)
+	}
+}
