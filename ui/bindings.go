@@ -56,7 +56,10 @@ func (m *Model) bindings() []binding {
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
 	case overlayExpiry:
-		if m.expiryConfirm {
+		if m.expiryConfirm && m.expiryThenCreate {
+			add(desc(k.Yes, "yes, create them"), actYes, groupStep)
+			add(desc(k.No, "no, choose again"), actNo, groupStep)
+		} else if m.expiryConfirm {
 			add(desc(k.Yes, "yes, under an hour"), actYes, groupStep)
 			add(desc(k.No, "no, choose again"), actNo, groupStep)
 		} else {
@@ -174,7 +177,7 @@ func (m *Model) bindings() []binding {
 	if m.cur == scrDNS && sc.status != steps.StatusDone && sc.status != steps.StatusSkipped {
 		add(k.Skip, actSkip, groupStep)
 	}
-	if m.cur >= scrPush && len(m.st.Policy) > 0 {
+	if m.cur >= scrPush && len(m.st.Policy) > 0 && !m.autoTornDown() {
 		add(k.Policy, actPolicy, groupStep)
 	}
 	if m.expiryOffered() {

@@ -33,7 +33,12 @@ func (m *Model) expiryChoices() []expiryChoice {
 		out = append(out, expiryChoice{"2 minutes (a rehearsal: watch the auto-teardown)", 2 * time.Minute})
 	}
 	if d := m.cfg.Expires; d > 0 && d < 30*time.Minute && d != 2*time.Minute {
-		out = append(out, expiryChoice{d.String() + " (--expires)", d})
+		// 5m, 1m30s, 45s: Go's spelling without a trailing 0s.
+		label := d.String()
+		if strings.HasSuffix(label, "m0s") {
+			label = strings.TrimSuffix(label, "0s")
+		}
+		out = append(out, expiryChoice{label + " (--expires)", d})
 	}
 	out = append(out,
 		expiryChoice{"30 minutes", 30 * time.Minute},

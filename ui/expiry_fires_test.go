@@ -80,6 +80,19 @@ func TestExpiryFiresUnderTheWizard(t *testing.T) {
 		t.Errorf("the endpoint lines and the note:\n%s", s)
 	}
 
+	// Enter on the next screen runs nothing on what is gone: it says so.
+	d.key("enter")
+	d.key("enter")
+	d.settle()
+	if m.cur != scrDNS || m.busy() || m.screens[scrDNS].status == steps.StatusRunning {
+		t.Fatalf("after the auto-teardown Enter on DNS started the step (screen %s, busy %v)", screens[m.cur].title, m.busy())
+	}
+	if s := flat(d.screen()); !strings.Contains(s, "this step has nothing to run on. T tidies up what is left") {
+		t.Errorf("Enter on DNS after the auto-teardown:\n%s", d.screen())
+	}
+	d.key("up")
+	d.settle()
+
 	// Then the group's schedule.
 	if _, err := sb.AdvanceClock(ctx, 2*time.Minute); err != nil {
 		t.Fatal(err)

@@ -185,7 +185,7 @@ func TestShortExpiryOnAWSAsks(t *testing.T) {
 	m.shortExpiryOK = false
 	for _, no := range []string{"n", "esc"} {
 		d.key("enter")
-		if s := d.screen(); m.overlay != overlayExpiry || !strings.Contains(s, "Create them anyway?") {
+		if s := d.screen(); m.overlay != overlayExpiry || !strings.Contains(s, "Create them anyway?") || !strings.Contains(s, "y yes, create them") {
 			t.Fatalf("Enter on the endpoints with 30 minutes left did not ask:\n%s", s)
 		}
 		d.key(no)
@@ -207,5 +207,32 @@ func TestShortExpiryOnAWSAsks(t *testing.T) {
 	d.until("the endpoints", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrEndpoints].status == steps.StatusDone })
 	if w := readWorld(t, sb, run); len(w.live) != 3 {
 		t.Fatalf("after y, endpoints in AWS: %v", w.live)
+	}
+}
+
+// TestExpiryChoicesOfferTheFlags: the dialog offers --expires's own
+// duration when it is none of its lines, spelled as the learner typed it;
+// the sandbox's 2 minutes come first.
+func TestExpiryChoicesOfferTheFlags(t *testing.T) {
+	f := newFuzzer(t, nil)
+	defer f.close()
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m (--expires)", 90 * time.Second: "1m30s (--expires)", 2 * time.Minute: ""} {
+		f.m.cfg.Expires = d
+		var labels []string
+		for _, c := range f.m.expiryChoices() {
+			labels = append(labels, c.label)
+		}
+		if labels[0] != "2 minutes (a rehearsal: watch the auto-teardown)" {
+			t.Errorf("--expires %s: the first choice is %q", d, labels[0])
+		}
+		got := ""
+		for _, l := range labels {
+			if strings.HasSuffix(l, "(--expires)") {
+				got = l
+			}
+		}
+		if got != want {
+			t.Errorf("--expires %s: the dialog offers %q, want %q (%q)", d, got, want, labels)
+		}
 	}
 }

@@ -129,6 +129,12 @@ func (m *Model) runSteps(ids ...steps.StepID) tea.Cmd {
 	if len(ids) == 0 || m.lab == nil || m.op != nil {
 		return nil
 	}
+	if m.autoTornDown() {
+		// The steps would run on endpoints that are gone (a DNS wait of
+		// minutes for nothing, tests that go the public way).
+		m.screens[m.cur].note = m.keysIn("The auto-teardown removed the endpoints at the expiry, so this step has nothing to run on. {Teardown} tidies up what is left; then start the lab again for a new run.")
+		return nil
+	}
 	m.queue = ids[1:]
 	sc := &m.screens[m.cur]
 	sc.status, sc.err, sc.fix, sc.note, sc.checked, sc.skipped = steps.StatusRunning, "", "", "", nil, false
