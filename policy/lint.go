@@ -200,18 +200,8 @@ func (l *linter) statement(index int, st Statement) {
 	case hasA && hasNA:
 		l.add(SeverityError, "action-both", loc.path+".NotAction", loc.keys["NotAction"], label+" has both Action and NotAction", "keep only one of them")
 	}
-	for _, elem := range []string{"Action", "NotAction"} {
-		vs := st.Action
-		if elem == "NotAction" {
-			vs = st.NotAction
-		}
-		if vs != nil && len(vs) == 0 {
-			l.add(SeverityError, "empty", loc.path+"."+elem, loc.keys[elem], elem+" is an empty list", "name at least one action")
-		}
-		for i, a := range vs {
-			l.action(a, loc.valuePath(elem, i, len(vs)), loc.valuePos(elem, i))
-		}
-	}
+	l.values(loc, "Action", st.Action, "name at least one action", l.action)
+	l.values(loc, "NotAction", st.NotAction, "name at least one action", l.action)
 	// Resource / NotResource
 	_, hasR := loc.keys["Resource"]
 	_, hasNR := loc.keys["NotResource"]
@@ -233,18 +223,8 @@ func (l *linter) statement(index int, st Statement) {
 	case hasR && hasNR:
 		l.add(SeverityError, "resource-both", loc.path+".NotResource", loc.keys["NotResource"], label+" has both Resource and NotResource", "keep only one of them")
 	}
-	for _, elem := range []string{"Resource", "NotResource"} {
-		vs := st.Resource
-		if elem == "NotResource" {
-			vs = st.NotResource
-		}
-		if vs != nil && len(vs) == 0 {
-			l.add(SeverityError, "empty", loc.path+"."+elem, loc.keys[elem], elem+" is an empty list", `name at least one resource, or "*"`)
-		}
-		for i, r := range vs {
-			l.resource(r, loc.valuePath(elem, i, len(vs)), loc.valuePos(elem, i))
-		}
-	}
+	l.values(loc, "Resource", st.Resource, `name at least one resource, or "*"`, l.resource)
+	l.values(loc, "NotResource", st.NotResource, `name at least one resource, or "*"`, l.resource)
 	l.authorizationToken(st)
 	if l.opts.typ() == TypeRepository {
 		l.repositoryToken(st)
@@ -266,6 +246,18 @@ func (l *linter) repository() string {
 }
 
 var servicePrefix = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// values lints the list of one element (Action, NotResource...): an empty
+// list is an error (fix says what to name instead), and check lints each
+// value where it was written.
+func (l *linter) values(loc *stmtLoc, elem string, vs Values, fix string, check func(v, path string, pos Pos)) {
+	if vs != nil && len(vs) == 0 {
+		l.add(SeverityError, "empty", loc.path+"."+elem, loc.keys[elem], elem+" is an empty list", fix)
+	}
+	for i, v := range vs {
+		check(v, loc.valuePath(elem, i, len(vs)), loc.valuePos(elem, i))
+	}
+}
 
 func (l *linter) action(a, path string, pos Pos) {
 	if a == "*" {
