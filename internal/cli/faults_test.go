@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"os"
@@ -18,20 +17,21 @@ import (
 )
 
 // faultLab is a sandbox serving the state directory of an isolated HOME, as
-// `ecr-vpce-lab sandbox` would, so the lab commands (run in-process) find it
-// through its serving file and meet its faults.
+// `ecr-vpce-lab sandbox` would, so the lab commands (run as processes) find
+// it through its serving file and meet its faults.
 type faultLab struct {
 	t     *testing.T
 	home  string
 	state string
 	sb    *sandbox.Sandbox
 	cloud *awsops.Cloud
+	proc  *isolatedLab
 }
 
 func newFaultLab(t *testing.T, opts sandbox.Options) *faultLab {
 	t.Helper()
-	home, state := labHome(t)
-	t.Setenv("NO_COLOR", "1")
+	proc := newIsolatedLab(t)
+	home, state := proc.home, proc.state
 	opts.StateDir = filepath.Join(state, "sandbox")
 	sb, err := sandbox.Start(context.Background(), opts)
 	if err != nil {
@@ -40,7 +40,7 @@ func newFaultLab(t *testing.T, opts sandbox.Options) *faultLab {
 	t.Cleanup(func() { _ = sb.Close() })
 	// The inspector's own calls are never faulted: it asks the world
 	// directly (its keys are the sandbox's, its retries patient).
-	return &faultLab{t: t, home: home, state: state, sb: sb, cloud: inspector(t, sandboxlab.Options(sb))}
+	return &faultLab{t: t, home: home, state: state, sb: sb, cloud: inspector(t, sandboxlab.Options(sb)), proc: proc}
 }
 
 // inspector is a Cloud with which a test looks at a sandbox's world: its
@@ -55,13 +55,11 @@ func inspector(t *testing.T, o awsops.Options) *awsops.Cloud {
 	return c
 }
 
-// run runs the program in-process; stdout and stderr are joined, as a
-// learner reads them.
+// run runs the program; stdout and stderr are joined, as a learner reads
+// them.
 func (f *faultLab) run(args ...string) (int, string) {
 	f.t.Helper()
-	var out bytes.Buffer
-	code := Run(context.Background(), args, strings.NewReader(""), &out, &out)
-	return code, out.String()
+	return f.proc.runJoined(args...)
 }
 
 // labResources lists what of the lab exists in the world: security groups
@@ -133,6 +131,7 @@ func assertNothingLeft(t *testing.T, cloud *awsops.Cloud, vpc string, preexistin
 // message with its fix and an exit code come out, and nothing is leaked
 // (what exists is on record, and 'down' then leaves nothing).
 func TestEachFailureHasItsMessage(t *testing.T) {
+	t.Parallel()
 	type env map[string]string
 	// realAWS runs `up` in real-AWS mode, with the SDK's endpoint pointed at
 	// the sandbox (AWS_ENDPOINT_URL) and no configuration files: the
@@ -274,6 +273,7 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			sw := &switchable{}
 			sw.armed.Store(true)
 			var opts sandbox.Options
@@ -291,7 +291,7 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 			if tc.real != nil {
 				mode = "aws"
 				for k, v := range tc.real(f.sb) {
-					t.Setenv(k, v)
+					f.proc.env[k] = v
 				}
 			}
 			start := time.Now()

@@ -20,6 +20,7 @@ import (
 // is granted by neither document, or if the challenges' document grants
 // one nothing called.
 func TestChallengesIAMPolicy(t *testing.T) {
+	t.Parallel()
 	f := newFaultLab(t, sandbox.Options{})
 	sd := []string{"--sandbox", "--state-dir", f.state}
 	if code, out := f.run(append([]string{"up", "--yes"}, sd...)...); code != 0 {

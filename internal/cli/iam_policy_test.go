@@ -37,6 +37,7 @@ var notGranted = map[string]string{
 // actions they are, and compares them with docs/iam-policy.json: nothing
 // called may be missing, nothing granted may go unused.
 func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
+	t.Parallel()
 	called := map[string]bool{}
 	refusedByEndpointPolicy := map[string]bool{}
 	runLab := func(opts sandbox.Options, upArgs ...string) {

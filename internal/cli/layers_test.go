@@ -51,6 +51,7 @@ func TestLayerFaultsHeadless(t *testing.T) {
 // serves China's region without --region (the world's own), exports it,
 // and the lab commands that find it run the whole lab there.
 func TestSandboxCommandPlaysAPartition(t *testing.T) {
+	t.Parallel()
 	h := newProcHome(t, testtool.LabBinary(t))
 	sp := h.startSandbox("--world", "aws-cn")
 	if r := sp.env["AWS_REGION"]; r != "cn-north-1" {

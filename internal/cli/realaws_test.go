@@ -65,6 +65,7 @@ func TestFaultSGReferencedDown(t *testing.T) {
 // attributes on; a headless down turns them back off and says so, and
 // with --keep-vpc-dns leaves them on and says that. [issue 15, item 10]
 func TestDownSaysWhatItReverted(t *testing.T) {
+	t.Parallel()
 	for _, keep := range []bool{false, true} {
 		f := newFaultLab(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true}})
 		if code, out := f.run("up", "--sandbox", "--yes", "--enable-vpc-dns"); code != 0 {
@@ -99,9 +100,11 @@ func TestDownSaysWhatItReverted(t *testing.T) {
 // and 20 s run in steps, on a faster sandbox clock; here the wall clock
 // runs, so the durations are short.) [issue 15, items 1 and 2]
 func TestEventualConsistencyFlagsOnSandboxCommands(t *testing.T) {
-	_, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	state := l.state
 	w := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", state, "--eventual-consistency", "1s", "--policy-propagation", "1500ms"}
-	code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...)
+	code, out, errs := l.lab(append([]string{"up", "--yes"}, w...)...)
 	if code != 0 {
 		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 	}
@@ -129,16 +132,16 @@ func TestEventualConsistencyFlagsOnSandboxCommands(t *testing.T) {
 			t.Errorf("after up: %d endpoints and %d ECR_VPCE_SG groups; want one of each", live, len(sgs.SecurityGroups))
 		}
 	})
-	if code, out, errs = lab(t, append([]string{"up", "--yes", "--deny", "ecr:BatchGetImage"}, w...)...); code != 0 {
+	if code, out, errs = l.lab(append([]string{"up", "--yes", "--deny", "ecr:BatchGetImage"}, w...)...); code != 0 {
 		t.Fatalf("up with another policy: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, errs = lab(t, append([]string{"test"}, w...)...)
+	code, out, errs = l.lab(append([]string{"test"}, w...)...)
 	if code != 0 {
 		t.Fatalf("test after the change: exit %d\n%s%s", code, out, errs)
 	}
 	wantAll(t, "test", out, "AWS is still applying the endpoint policy changed", "push team-a/alpine:v2: allowed, as the policy predicts",
 		"pull team-a/alpine:v1: denied, as the policy predicts")
-	if code, out, errs = lab(t, append([]string{"down", "--yes"}, w...)...); code != 0 {
+	if code, out, errs = l.lab(append([]string{"down", "--yes"}, w...)...); code != 0 {
 		t.Fatalf("down: exit %d\n%s%s", code, out, errs)
 	}
 }

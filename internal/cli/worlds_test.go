@@ -44,6 +44,7 @@ func wantAll(t *testing.T, what, out string, want ...string) {
 // say where the lab runs and why it thinks so, and which credentials it
 // uses.
 func TestEveryWorldHeadless(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		world     string
 		here      []string
@@ -78,12 +79,14 @@ func TestEveryWorldHeadless(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.world, func(t *testing.T) {
-			_, state := labHome(t)
+			t.Parallel()
+			l := newIsolatedLab(t)
+			state := l.state
 			w := []string{"--sandbox", "--sandbox-timing", "instant", "--world", c.world}
 			var ids []string
 			if c.outside {
 				// No workspace to discover: up says so and lists the VPCs.
-				code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...)
+				code, out, errs := l.lab(append([]string{"up", "--yes"}, w...)...)
 				if code != 1 {
 					t.Fatalf("up without IDs: exit %d\n%s%s", code, out, errs)
 				}
@@ -95,7 +98,7 @@ func TestEveryWorldHeadless(t *testing.T) {
 					ids = []string{"--vpc", ws.VpcID, "--subnet", ws.SubnetID, "--workspace-sg", ws.SecurityGroupID}
 				})
 			}
-			code, out, errs := lab(t, append(append([]string{"up", "--yes"}, w...), ids...)...)
+			code, out, errs := l.lab(append(append([]string{"up", "--yes"}, w...), ids...)...)
 			if code != 0 {
 				t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 			}
@@ -104,7 +107,7 @@ func TestEveryWorldHeadless(t *testing.T) {
 				wantAll(t, "up", out, "read with IMDSv1 instead; to let containers use tokens: aws ec2 modify-instance-metadata-options --instance-id i-",
 					"--http-put-response-hop-limit 2")
 			}
-			code, out, errs = lab(t, append([]string{"test"}, w...)...)
+			code, out, errs = l.lab(append([]string{"test"}, w...)...)
 			if c.outside {
 				if code != 3 {
 					t.Fatalf("test from outside the VPC: exit %d, want 3 (nothing proven)\n%s%s", code, out, errs)
@@ -119,13 +122,13 @@ func TestEveryWorldHeadless(t *testing.T) {
 				}
 				wantAll(t, "test", out, "push team-a/alpine:v2: denied, as the policy predicts", "list-images team-a/alpine: allowed", "pull team-a/alpine:v1: allowed")
 			}
-			code, out, errs = lab(t, append([]string{"down", "--yes"}, w...)...)
+			code, out, errs = l.lab(append([]string{"down", "--yes"}, w...)...)
 			if code != 0 {
 				t.Fatalf("down: exit %d\n%s%s", code, out, errs)
 			}
 			wantAll(t, "down", out, "Nothing is left.")
 			// The JSON output carries the place too.
-			code, out, _ = lab(t, append([]string{"status", "-o", "json"}, w...)...)
+			code, out, _ = l.lab(append([]string{"status", "-o", "json"}, w...)...)
 			if code != 0 || !strings.Contains(out, `"environment"`) || !strings.Contains(out, `"credentialSource"`) {
 				t.Fatalf("status -o json: exit %d\n%s", code, out)
 			}

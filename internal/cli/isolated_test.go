@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/internal/testtool"
+)
+
+// isolatedLab runs the built program in its own process with the
+// environment labHome and runCLI give an in-process run. The test process's
+// environment is left alone (no t.Setenv), so tests using it run in
+// parallel: most of their time is spent waiting on the sandbox, not
+// computing.
+type isolatedLab struct {
+	t    *testing.T
+	bin  string
+	home string
+	// state is the lab's state directory ($XDG_STATE_HOME/ecr-vpce-lab).
+	state string
+	// env is the process's whole environment; an empty value unsets.
+	env map[string]string
+}
+
+func newIsolatedLab(t *testing.T) *isolatedLab {
+	t.Helper()
+	home := t.TempDir()
+	return &isolatedLab{t: t, bin: testtool.LabBinary(t), home: home, state: filepath.Join(home, "state", "ecr-vpce-lab"),
+		env: map[string]string{"HOME": home, "XDG_STATE_HOME": filepath.Join(home, "state"), "PATH": os.Getenv("PATH"),
+			"TMPDIR": os.TempDir(), "LANG": "C.UTF-8", "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}}
+}
+
+func (l *isolatedLab) environ() []string {
+	var env []string
+	for k, v := range l.env {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	sort.Strings(env)
+	return env
+}
+
+// start runs a lab command to its end (bounded to 2 minutes) with stdin,
+// writing its output to stdout and stderr (one writer: joined in order).
+func (l *isolatedLab) start(stdin string, stdout, stderr io.Writer, args ...string) int {
+	l.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, l.bin, args...)
+	cmd.Env = l.environ()
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee) && ctx.Err() == nil:
+		return ee.ExitCode()
+	}
+	l.t.Fatalf("%v: %v", args, err)
+	return -1
+}
+
+// run runs a lab command with stdin.
+func (l *isolatedLab) run(stdin string, args ...string) (code int, stdout, stderr string) {
+	l.t.Helper()
+	var out, errb bytes.Buffer
+	code = l.start(stdin, &out, &errb, args...)
+	return code, out.String(), errb.String()
+}
+
+// lab runs a lab command without stdin.
+func (l *isolatedLab) lab(args ...string) (int, string, string) {
+	l.t.Helper()
+	return l.run("", args...)
+}
+
+// runJoined runs a lab command without stdin, its stdout and stderr joined
+// in the order they were written, as a learner reads them.
+func (l *isolatedLab) runJoined(args ...string) (int, string) {
+	l.t.Helper()
+	var out bytes.Buffer
+	code := l.start("", &out, &out, args...)
+	return code, out.String()
+}
