@@ -301,6 +301,16 @@ func (s *Sandbox) record(c *apiCall, code string) {
 	s.opts.Logger.Debug("sandbox: call", "service", c.service, "action", c.action, "error", code)
 }
 
+// AWS's sentences for a signature that does not match, or has expired, and
+// for credentials EC2 cannot validate; several protocols share them.
+const (
+	sigMismatch  = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	sigExpired   = "Signature expired: the request time is more than 15 minutes away from the server time."
+	sigMalformed = "Request must contain a signature that conforms to AWS standards"
+	badToken     = "The security token included in the request is invalid."
+	ec2AuthFail  = "AWS was not able to validate the provided access credentials"
+)
+
 func authError(protocol string, f authFailure) *APIError {
 	switch protocol {
 	case protoJSON, protoREST, protoOrgs:
@@ -310,37 +320,33 @@ func authError(protocol string, f authFailure) *APIError {
 		case authMalformed:
 			return apiErr(http.StatusBadRequest, "IncompleteSignatureException", "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters, a matching 'X-Amz-Date' header and a signed 'host' header.")
 		case authUnknownKey:
-			return apiErr(http.StatusBadRequest, "UnrecognizedClientException", "The security token included in the request is invalid.")
+			return apiErr(http.StatusBadRequest, "UnrecognizedClientException", badToken)
 		case authExpired:
-			return apiErr(http.StatusBadRequest, "InvalidSignatureException", "Signature expired: the request time is more than 15 minutes away from the server time.")
-		default:
-			return apiErr(http.StatusBadRequest, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+			return apiErr(http.StatusBadRequest, "InvalidSignatureException", sigExpired)
 		}
+		return apiErr(http.StatusBadRequest, "InvalidSignatureException", sigMismatch)
 	case protoSTS, protoIAM:
 		switch f {
 		case authMissing:
 			return apiErr(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
 		case authMalformed:
-			return apiErr(http.StatusBadRequest, "IncompleteSignature", "Request must contain a signature that conforms to AWS standards")
+			return apiErr(http.StatusBadRequest, "IncompleteSignature", sigMalformed)
 		case authUnknownKey:
-			return apiErr(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			return apiErr(http.StatusForbidden, "InvalidClientTokenId", badToken)
 		case authExpired:
-			return apiErr(http.StatusForbidden, "SignatureDoesNotMatch", "Signature expired: the request time is more than 15 minutes away from the server time.")
-		default:
-			return apiErr(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+			return apiErr(http.StatusForbidden, "SignatureDoesNotMatch", sigExpired)
 		}
+		return apiErr(http.StatusForbidden, "SignatureDoesNotMatch", sigMismatch)
 	}
+	// EC2 says little: anything but a malformed or expired request is an
+	// AuthFailure.
 	switch f {
-	case authMissing:
-		return apiErr(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
 	case authMalformed:
-		return apiErr(http.StatusBadRequest, "IncompleteSignature", "Request must contain a signature that conforms to AWS standards")
+		return apiErr(http.StatusBadRequest, "IncompleteSignature", sigMalformed)
 	case authExpired:
 		return apiErr(http.StatusBadRequest, "RequestExpired", "Request has expired.")
-	case authBadSignature:
-		return apiErr(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
 	}
-	return apiErr(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+	return apiErr(http.StatusUnauthorized, "AuthFailure", ec2AuthFail)
 }
 
 // contentType is the Content-Type of a protocol's answers.
