@@ -96,6 +96,11 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 			}
 			continue
 		}
+		if i == scrEndpoints && !sandbox {
+			if left, ok := lab.State().TimeLeft(lab.Now()); ok && left < time.Hour {
+				say(fmt.Sprintf("This run expires in %s, under an hour: that long after the endpoints exist, the auto-teardown removes them. Answer n to skip, and start again with a longer --expires if you need more time.", steps.FormatLeft(left)))
+			}
+		}
 		for {
 			switch a.choose(askRunStep) {
 			case answerQuit:
@@ -118,6 +123,11 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 					continue
 				}
 				say(doneOrSkipped(lab, info.steps))
+				if i == scrEndpoints && len(lab.State().Endpoints) > 0 {
+					if e := expirySentence(lab.State(), lab.Now()); e != "" {
+						say(e + " You can change it at the end.")
+					}
+				}
 			}
 			break
 		}
@@ -137,6 +147,9 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		say("While they exist, the policy challenges can be checked for real: 'ecr-vpce-lab challenge list" + sandboxFlag(sandbox) +
 			"' states their goals and 'challenge check' checks an answer once this session has ended; 'ecr-vpce-lab explain" + sandboxFlag(sandbox) + "' says why a request was refused.")
 	}
+	if e := expirySentence(lab.State(), lab.Now()); e != "" {
+		say(e)
+	}
 	if a.choose(askTeardown) == answerYes {
 		var opts steps.TeardownOptions
 		if names := lab.State().VPCDNS.Names(); len(names) > 0 {
@@ -152,7 +165,56 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		}
 		return nil
 	}
+	if len(lab.State().Endpoints) > 0 {
+		a.changeExpiry(ctx, lab, sandbox)
+	}
 	return a.stopped(lab, sandbox)
+}
+
+// expirySentence says when the auto-teardown removes the run, or that
+// nothing will; "" when the run has no expiry yet.
+func expirySentence(st steps.State, now time.Time) string {
+	switch {
+	case st.NeverExpires:
+		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down."
+	case st.ExpiresAt.IsZero():
+		return ""
+	}
+	when := st.ExpiresAt.Local().Format("15:04")
+	left, _ := st.TimeLeft(now)
+	switch {
+	case left <= 0:
+		return fmt.Sprintf("This run expired at %s: the auto-teardown removes what it created.", when)
+	case st.AutoTeardown != nil && st.AutoTeardown.Off != "":
+		return fmt.Sprintf("The run expires at %s (in %s), but nothing is scheduled to remove it (%s): tear it down when you are done.", when, steps.FormatLeft(left), st.AutoTeardown.Off)
+	}
+	return fmt.Sprintf("The run expires at %s (in %s): then the auto-teardown removes the endpoints, and the security group a little later, even with this window closed.", when, steps.FormatLeft(left))
+}
+
+// changeExpiry offers, when the learner keeps the lab running, to move
+// the expiry or turn it off, as the wizard's E does. An answer it cannot
+// read is asked again; Enter, q or the end of the input keep the expiry.
+func (a *accessible) changeExpiry(ctx context.Context, lab *steps.Lab, sandbox bool) {
+	for {
+		line, quit := a.text("Change when the auto-teardown removes it? Type a new lifetime from now, such as 2h or 45m, or never; Enter keeps it.")
+		if quit || line == "" {
+			return
+		}
+		d, err := steps.ParseExpires(line)
+		if err != nil {
+			a.say(err.Error() + ".")
+			continue
+		}
+		if !sandbox && d != steps.NeverExpires && d < time.Hour && a.choose(askShortExpiry) != answerYes {
+			continue
+		}
+		if err := lab.SetExpiry(ctx, d); err != nil {
+			a.say("The expiry was not changed: " + errText(err) + orEmpty(" What to do: ", fixOf(err)))
+			return
+		}
+		a.say(expirySentence(lab.State(), lab.Now()))
+		return
+	}
 }
 
 // The answers a question can get.
@@ -206,6 +268,11 @@ var (
 		prompt:  "Attach the policy to both ECR endpoints, as AWS recommends, or to ecr.dkr only? Type both or dkr, q to stop; Enter means both.",
 		again:   "Please type both (or just Enter), dkr, or q to stop.",
 		choices: []choice{{answerBoth, []string{"", "both", "b"}}, {answerDKR, []string{"dkr", "d", "ecr.dkr"}}, quitWords},
+	}
+	askShortExpiry = question{
+		prompt:  "That is under an hour: the auto-teardown would remove the endpoints while you may still be working. Type y to set it anyway, or n to choose again; Enter means no.",
+		again:   "Please type y to set it anyway, or n (or just Enter) to choose again.",
+		choices: []choice{{answerYes, []string{"y", "yes"}}, {answerNo, []string{"", "n", "no"}}, {answerNo, quitWords.words}},
 	}
 	askApply = question{
 		prompt:  "Apply this policy? Type y to apply it, n to choose again, q to stop; Enter means yes.",
