@@ -363,7 +363,7 @@ func (l *Lab) autoTeardownItem(ctx context.Context, st State) (CheckItem, error)
 		}
 	}
 	if len(missing) == 0 {
-		it.Message += "an EventBridge Scheduler schedule will delete the endpoints then, as a role allowed to delete only this run's"
+		it.Message += "an EventBridge Scheduler schedule will delete the endpoints then, as a role allowed to delete only this run's endpoints"
 		if st.AutoTeardown != nil && st.AutoTeardown.Off != "" {
 			_ = l.update(func(x *State) { x.AutoTeardown.Off = "" })
 		}
