@@ -403,16 +403,9 @@ func (c *Cloud) DeleteSchedule(ctx context.Context, name string) (cmd Command, e
 // ListSchedules lists the schedules whose names start with prefix, each
 // read in full (ListSchedules leaves out the expression).
 func (c *Cloud) ListSchedules(ctx context.Context, prefix string) ([]Schedule, error) {
-	var names []string
-	p := scheduler.NewListSchedulesPaginator(c.scheduler, &scheduler.ListSchedulesInput{NamePrefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, classify("list the schedules named "+prefix+"…", err)
-		}
-		for _, s := range page.Schedules {
-			names = append(names, aws.ToString(s.Name))
-		}
+	names, err := c.ScheduleNames(ctx, prefix)
+	if err != nil {
+		return nil, err
 	}
 	var out []Schedule
 	for _, n := range names {

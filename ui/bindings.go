@@ -18,10 +18,6 @@ func (m *Model) bindings() []binding {
 	k := m.c.Keys
 	var out []binding
 	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
-	desc := func(b key.Binding, d string) key.Binding {
-		b.SetHelp(b.Help().Key, d)
-		return b
-	}
 	panes := func() {
 		add(k.CLI, actCLI, groupAnywhere)
 		add(k.Log, actLog, groupAnywhere)
@@ -209,10 +205,6 @@ func (m *Model) policyBindings() []binding {
 	k := m.c.Keys
 	var out []binding
 	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
-	desc := func(b key.Binding, d string) key.Binding {
-		b.SetHelp(b.Help().Key, d)
-		return b
-	}
 	kind, last := m.editor.focus()
 	switch kind {
 	case fieldJSON:
@@ -261,6 +253,12 @@ func (m *Model) policyBindings() []binding {
 	add(k.Hint, actHint, groupAnywhere)
 	add(k.ForceQuit, actForceQuit, groupAnywhere)
 	return out
+}
+
+// desc is b with its help text d (the key shown stays b's).
+func desc(b key.Binding, d string) key.Binding {
+	b.SetHelp(b.Help().Key, d)
+	return b
 }
 
 // leaveBinding is esc on the policy form: with a policy applied it leaves

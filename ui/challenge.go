@@ -712,10 +712,6 @@ func (m *Model) challengeBindings() []binding {
 	k := m.c.Keys
 	var out []binding
 	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
-	desc := func(b key.Binding, d string) key.Binding {
-		b.SetHelp(b.Help().Key, d)
-		return b
-	}
 	c := m.chal
 	if c.open < 0 {
 		add(k.Open, actOpen, groupStep)
