@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/internal/testtool"
+	"ecr-vpce-lab/steps"
 )
 
 // isolatedLab runs the built program in its own process with the
@@ -93,4 +94,13 @@ func (l *isolatedLab) runJoined(args ...string) (int, string) {
 	var out bytes.Buffer
 	code := l.start("", &out, &out, args...)
 	return code, out.String()
+}
+
+// upState runs up --yes with flags and returns the run's state.
+func (l *isolatedLab) upState(flags []string) steps.State {
+	l.t.Helper()
+	if code, out, errs := l.lab(append([]string{"up", "--yes"}, flags...)...); code != 0 {
+		l.t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	return sandboxState(l.t, l.state)
 }

@@ -58,13 +58,15 @@ func lab(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestLabCommandsOnSandbox(t *testing.T) {
-	home, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	home, state := l.home, l.state
 	mine := "# mine\nexport FOO=bar\n"
 	if err := os.WriteFile(filepath.Join(home, ".ecr_security"), []byte(mine), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
-	code, out, errs := lab(t, append([]string{"up", "--yes", "--transcript", filepath.Join(home, "up.sh")}, fast...)...)
+	code, out, errs := l.lab(append([]string{"up", "--yes", "--transcript", filepath.Join(home, "up.sh")}, fast...)...)
 	if code != 0 {
 		t.Fatalf("up: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -82,7 +84,7 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 		t.Fatalf("state file: %v %v", fi, err)
 	}
 
-	code, out, errs = lab(t, append([]string{"test"}, fast...)...)
+	code, out, errs = l.lab(append([]string{"test"}, fast...)...)
 	if code != 0 {
 		t.Fatalf("test: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -94,7 +96,7 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 		}
 	}
 
-	code, out, _ = lab(t, append([]string{"test", "--only", "push", "-o", "json"}, fast...)...)
+	code, out, _ = l.lab(append([]string{"test", "--only", "push", "-o", "json"}, fast...)...)
 	var tres struct {
 		OK    bool
 		Tests []struct {
@@ -111,13 +113,13 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 		t.Fatalf("test -o json: exit %d, %v\n%s", code, err, out)
 	}
 
-	code, out, _ = lab(t, "status", "--sandbox")
+	code, out, _ = l.lab("status", "--sandbox")
 	for _, want := range []string{"SANDBOX  region us-west-2  account 123456789012", "ecr.api", "available (created)", "cost: 2 interface endpoint(s)"} {
 		if !strings.Contains(out, want) || code != 0 {
 			t.Errorf("status (exit %d) lacks %q:\n%s", code, want, out)
 		}
 	}
-	code, out, _ = lab(t, "status", "--sandbox", "-o", "json")
+	code, out, _ = l.lab("status", "--sandbox", "-o", "json")
 	var st struct {
 		Saved     bool
 		Resources []struct{ Kind, State string }
@@ -127,7 +129,7 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 		t.Fatalf("status -o json: exit %d %v\n%s", code, err, out)
 	}
 
-	code, out, errs = lab(t, append([]string{"down", "--yes", "--transcript", filepath.Join(home, "down.sh")}, fast...)...)
+	code, out, errs = l.lab(append([]string{"down", "--yes", "--transcript", filepath.Join(home, "down.sh")}, fast...)...)
 	if code != 0 || !strings.Contains(out, "Nothing left: no endpoint or security group tagged ecr-vpce-lab:run=") || !strings.Contains(out, "Nothing is left.") {
 		t.Fatalf("down: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -135,11 +137,11 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 	if string(b) != mine {
 		t.Fatalf("~/.ecr_security after down: %q", b)
 	}
-	code, out, _ = lab(t, "status", "--sandbox")
+	code, out, _ = l.lab("status", "--sandbox")
 	if code != 0 || !strings.Contains(out, "no lab run is saved here") || !strings.Contains(out, "nothing is billing") {
 		t.Fatalf("status after down: exit %d\n%s", code, out)
 	}
-	code, _, _ = lab(t, append([]string{"down", "--yes"}, fast...)...)
+	code, _, _ = l.lab(append([]string{"down", "--yes"}, fast...)...)
 	if code != 0 {
 		t.Fatalf("second down: exit %d", code)
 	}
@@ -152,42 +154,45 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 }
 
 func TestLabCommandsRefuse(t *testing.T) {
-	labHome(t)
-	code, _, errs := lab(t, "up", "--sandbox")
+	t.Parallel()
+	l := newIsolatedLab(t)
+	code, _, errs := l.lab("up", "--sandbox")
 	if code != 2 || !strings.Contains(errs, "add --yes") {
 		t.Fatalf("up without --yes and without a terminal: exit %d: %s", code, errs)
 	}
-	code, _, errs = lab(t, "down", "--sandbox")
+	code, _, errs = l.lab("down", "--sandbox")
 	if code != 2 || !strings.Contains(errs, "add --yes") {
 		t.Fatalf("down without --yes: exit %d: %s", code, errs)
 	}
-	code, _, errs = lab(t, "up", "--sandbox", "--yes", "--deny", "ecr:Teleport")
+	code, _, errs = l.lab("up", "--sandbox", "--yes", "--deny", "ecr:Teleport")
 	if code != 2 || !strings.Contains(errs, "not an ECR action") {
 		t.Fatalf("bad --deny: exit %d: %s", code, errs)
 	}
-	code, _, errs = lab(t, "up", "--sandbox", "--yes", "--policy-target", "s3")
+	code, _, errs = l.lab("up", "--sandbox", "--yes", "--policy-target", "s3")
 	if code != 2 || !strings.Contains(errs, "use both or dkr") {
 		t.Fatalf("bad --policy-target: exit %d: %s", code, errs)
 	}
-	code, _, errs = lab(t, "status", "--sandbox", "--sandbox-timing", "slow")
+	code, _, errs = l.lab("status", "--sandbox", "--sandbox-timing", "slow")
 	if code != 2 || !strings.Contains(errs, "realistic") {
 		t.Fatalf("bad --sandbox-timing: exit %d: %s", code, errs)
 	}
-	if code, _, errs = lab(t, "status", "--sandbox", "--sandbox-timing", "aws"); code != 0 {
+	if code, _, errs = l.lab("status", "--sandbox", "--sandbox-timing", "aws"); code != 0 {
 		t.Fatalf("--sandbox-timing aws: exit %d: %s", code, errs)
 	}
-	code, _, errs = lab(t, "test", "--sandbox", "--sandbox-timing", "instant")
+	code, _, errs = l.lab("test", "--sandbox", "--sandbox-timing", "instant")
 	if code != 1 || !strings.Contains(errs, "run 'ecr-vpce-lab up --sandbox' first") {
 		t.Fatalf("test before up: exit %d: %s", code, errs)
 	}
-	code, _, errs = lab(t, "status", "--sandbox", "-o", "yaml")
+	code, _, errs = l.lab("status", "--sandbox", "-o", "yaml")
 	if code != 2 || !strings.Contains(errs, "use text or json") {
 		t.Fatalf("bad --output: exit %d: %s", code, errs)
 	}
 }
 
 func TestLabOffEC2WithExplicitIDs(t *testing.T) {
-	home, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	home, state := l.home, l.state
 	// Learn the world's IDs from a sandbox on the same state directory.
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(state, "sandbox")})
 	if err != nil {
@@ -196,11 +201,11 @@ func TestLabOffEC2WithExplicitIDs(t *testing.T) {
 	ws := sb.Workspace()
 	_ = sb.Close()
 	_ = home
-	code, out, errs := lab(t, "up", "--sandbox", "--sandbox-timing", "instant", "--yes", "--subnet", ws.SubnetID, "--workspace-sg", ws.SecurityGroupID)
+	code, out, errs := l.lab("up", "--sandbox", "--sandbox-timing", "instant", "--yes", "--subnet", ws.SubnetID, "--workspace-sg", ws.SecurityGroupID)
 	if code != 0 || !strings.Contains(out, "using the IDs you gave") || !strings.Contains(out, "the VPC's main table") {
 		t.Fatalf("up with explicit IDs: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, _, errs := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
+	if code, _, errs := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
 		t.Fatalf("down: %d %s", code, errs)
 	}
 }
@@ -280,7 +285,10 @@ func TestTranscriptRunsWithAWSCLI(t *testing.T) {
 
 // TestUpInterrupted: Ctrl-C while the endpoints are still pending stops the
 // wait, keeps what was created on record, says how to resume or clean up,
-// and exits 130; 'down' then removes everything.
+// and exits 130; 'down' then removes everything. It stays serial (in this
+// process's environment): it cancels Run's context, the path a caller
+// takes, which only an in-process run can; TestUpCtrlCTwice and
+// TestSignalEndsUpWithinTwoSeconds signal a process.
 func TestUpInterrupted(t *testing.T) {
 	_, state := labHome(t)
 	t.Setenv("NO_COLOR", "1")
@@ -325,27 +333,14 @@ func TestUpInterrupted(t *testing.T) {
 	}
 }
 
-// TestHelperProcess runs the program when re-executed by a test.
-func TestHelperProcess(t *testing.T) {
-	if os.Getenv("ECR_VPCE_LAB_HELPER") != "1" {
-		return
-	}
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
-	os.Exit(Run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
-}
-
 // TestUpCtrlCTwice interrupts a real process twice while its endpoints are
 // pending: it exits 130 at once and leaves a state file 'down' can use.
 func TestUpCtrlCTwice(t *testing.T) {
-	home, state := labHome(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "--", "up", "--sandbox", "--yes")
-	cmd.Env = append(os.Environ(), "ECR_VPCE_LAB_HELPER=1", "NO_COLOR=1", "HOME="+home)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	state := l.state
+	cmd := exec.Command(l.bin, "up", "--sandbox", "--yes")
+	cmd.Env = l.environ()
 	var out bytes.Buffer
 	pr, pw, _ := os.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, &out
@@ -396,7 +391,7 @@ func TestUpCtrlCTwice(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &st) != nil || st["endpoints"] == nil {
 		t.Fatalf("state after two interruptions: %v\n%s", err, b)
 	}
-	if code, o, e := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {
+	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {
 		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
 	}
 }
@@ -404,10 +399,12 @@ func TestUpCtrlCTwice(t *testing.T) {
 // TestUpAsksInATerminal: without --yes, in a terminal, up shows what it will
 // create and asks; "n" creates nothing, "y" goes ahead.
 func TestUpAsksInATerminal(t *testing.T) {
-	home, state := labHome(t)
-	env := append(os.Environ(), "ECR_VPCE_LAB_HELPER=1", "NO_COLOR=1", "HOME="+home, "XDG_STATE_HOME="+filepath.Join(home, "state"), "TERM=xterm-256color")
+	t.Parallel()
+	l := newIsolatedLab(t)
+	state := l.state
+	env := append(l.environ(), "TERM=xterm-256color")
 	start := func() *ptytest.Term {
-		term, err := ptytest.Start(120, 40, env, os.Args[0], "-test.run=^TestHelperProcess$", "--", "up", "--sandbox", "--sandbox-timing", "instant")
+		term, err := ptytest.Start(120, 40, env, l.bin, "up", "--sandbox", "--sandbox-timing", "instant")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -437,7 +434,7 @@ func TestUpAsksInATerminal(t *testing.T) {
 	if err := term.Wait(10 * time.Second); err != nil {
 		t.Fatalf("up after y: %v", err)
 	}
-	if code, o, e := lab(t, "down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
+	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
 		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
 	}
 }

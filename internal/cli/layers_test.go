@@ -14,28 +14,31 @@ import (
 // bucket; the pull test fails, saying S3 refused the layer download through
 // that gateway and which statement to add, not "check DNS".
 func TestLayerFaultsHeadless(t *testing.T) {
+	t.Parallel()
 	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
 	t.Run("arm64-index", func(t *testing.T) {
-		labHome(t)
+		t.Parallel()
+		l := newIsolatedLab(t)
 		w := append(fast, "--fault-arm64-index")
-		if code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...); code != 0 {
+		if code, out, errs := l.lab(append([]string{"up", "--yes"}, w...)...); code != 0 {
 			t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 		}
-		code, out, errs := lab(t, append([]string{"test"}, w...)...)
+		code, out, errs := l.lab(append([]string{"test"}, w...)...)
 		if code != 0 {
 			t.Fatalf("test: exit %d\n%s%s", code, out, errs)
 		}
 		wantAll(t, "test", out, "push team-a/alpine:v2: denied, as the policy predicts", "pull team-a/alpine:v1: allowed")
 	})
 	t.Run("s3-gateway-policy", func(t *testing.T) {
-		labHome(t)
+		t.Parallel()
+		l := newIsolatedLab(t)
 		w := append(fast, "--fault-s3-gateway-policy")
-		code, out, errs := lab(t, append([]string{"up", "--yes"}, w...)...)
+		code, out, errs := l.lab(append([]string{"up", "--yes"}, w...)...)
 		if code != 0 {
 			t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 		}
 		wantAll(t, "up", out, "an existing S3 gateway endpoint on rtb-")
-		code, out, errs = lab(t, append([]string{"test", "--only", "pull"}, w...)...)
+		code, out, errs = l.lab(append([]string{"test", "--only", "pull"}, w...)...)
 		if code == 0 {
 			t.Fatalf("test with S3 refusing the layers: exit 0\n%s%s", out, errs)
 		}

@@ -20,9 +20,11 @@ import (
 // attached"), exits 1 and keeps the run; once the rule is gone, down
 // finishes.
 func TestFaultSGReferencedDown(t *testing.T) {
-	_, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	state := l.state
 	w := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", state}
-	if code, out, errs := lab(t, append([]string{"up", "--yes", "--fault-sg-referenced"}, w...)...); code != 0 {
+	if code, out, errs := l.lab(append([]string{"up", "--yes", "--fault-sg-referenced"}, w...)...); code != 0 {
 		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 	}
 	var other string
@@ -35,7 +37,7 @@ func TestFaultSGReferencedDown(t *testing.T) {
 		other = aws.ToString(out.SecurityGroups[0].GroupId)
 	})
 	start := time.Now()
-	code, out, errs := lab(t, append([]string{"down", "--yes"}, w...)...)
+	code, out, errs := l.lab(append([]string{"down", "--yes"}, w...)...)
 	if took := time.Since(start); took > time.Minute {
 		t.Errorf("down took %s; want what holds the group named within a minute", took)
 	}
@@ -56,7 +58,7 @@ func TestFaultSGReferencedDown(t *testing.T) {
 			t.Fatalf("revoke %s: %v", rule, err)
 		}
 	})
-	if code, out, errs := lab(t, append([]string{"down", "--yes"}, w...)...); code != 0 || !strings.Contains(out, "Nothing is left.") {
+	if code, out, errs := l.lab(append([]string{"down", "--yes"}, w...)...); code != 0 || !strings.Contains(out, "Nothing is left.") {
 		t.Fatalf("down after the fix: exit %d\n%s%s", code, out, errs)
 	}
 }

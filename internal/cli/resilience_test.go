@@ -464,6 +464,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 // carries on with a run whose file was deleted (a wiped CloudShell home),
 // and refuses to guess over a damaged file, saying how to proceed.
 func TestDamagedStateFile(t *testing.T) {
+	t.Parallel()
 	damage := []struct {
 		name string
 		do   func(path string) error
@@ -476,9 +477,11 @@ func TestDamagedStateFile(t *testing.T) {
 	}
 	for _, d := range damage {
 		t.Run(d.name, func(t *testing.T) {
-			_, state := labHome(t)
+			t.Parallel()
+			l := newIsolatedLab(t)
+			state := l.state
 			fast := []string{"--sandbox", "--sandbox-timing", "instant"}
-			if code, out, errs := lab(t, append([]string{"up", "--yes"}, fast...)...); code != 0 {
+			if code, out, errs := l.lab(append([]string{"up", "--yes"}, fast...)...); code != 0 {
 				t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 			}
 			path := filepath.Join(state, "lab-sandbox.json")
@@ -490,7 +493,7 @@ func TestDamagedStateFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			found := "found run " + st.RunID + " by its ecr-vpce-lab:run tags"
-			code, out, errs := lab(t, append([]string{"status"}, fast...)...)
+			code, out, errs := l.lab(append([]string{"status"}, fast...)...)
 			if code != 0 || !strings.Contains(out, found) || !strings.Contains(out, "run "+st.RunID+", found by its ecr-vpce-lab:run tags (no state file here)") ||
 				strings.Count(out, "(created)") != 5 || strings.Contains(out, "not in the state file") {
 				t.Fatalf("status: exit %d\n%s%s", code, out, errs)
@@ -498,7 +501,7 @@ func TestDamagedStateFile(t *testing.T) {
 			if d.says != "" && !strings.Contains(out, d.says) {
 				t.Fatalf("status does not say the state file is damaged:\n%s", out)
 			}
-			code, out, errs = lab(t, append([]string{"up", "--yes"}, fast...)...)
+			code, out, errs = l.lab(append([]string{"up", "--yes"}, fast...)...)
 			if d.name == "deleted" {
 				if code != 0 || !strings.Contains(out, found) || !strings.Contains(out, "continuing run "+st.RunID) || !strings.Contains(out, "The endpoints are up.") ||
 					strings.Contains(out, " creating") {
@@ -507,7 +510,7 @@ func TestDamagedStateFile(t *testing.T) {
 			} else if want := "fix: run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again"; code != 1 || !strings.Contains(out+errs, want) || strings.Contains(out, "Security group for the endpoints") {
 				t.Fatalf("up with the state file %s: exit %d\n%s%s", d.name, code, out, errs)
 			}
-			code, out, errs = lab(t, append([]string{"down", "--yes"}, fast...)...)
+			code, out, errs = l.lab(append([]string{"down", "--yes"}, fast...)...)
 			if code != 0 || !strings.Contains(out, d.says) || !strings.Contains(out, "Nothing is left.") || !strings.Contains(out, "ECR_VPCE_SG") {
 				t.Fatalf("down: exit %d\n%s%s", code, out, errs)
 			}

@@ -25,9 +25,11 @@ func TestWizardChoosesAmongRunsFoundByTags(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	home, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	home, state := l.home, l.state
 	w := []string{"--sandbox", "--sandbox-timing", "instant"}
-	st := upState(t, state, w)
+	st := l.upState(w)
 	var other string
 	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
 		out, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),

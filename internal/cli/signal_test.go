@@ -61,7 +61,9 @@ func (s *slowCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // status 130, the state saved as it was; the next 'up' adopts what the
 // unanswered call created, and 'down' leaves nothing.
 func TestSignalEndsUpWithinTwoSeconds(t *testing.T) {
-	_, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	state := l.state
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(state, "sandbox"), Timing: sandbox.Instant})
 	if err != nil {
 		t.Fatal(err)
@@ -87,14 +89,14 @@ func TestSignalEndsUpWithinTwoSeconds(t *testing.T) {
 			close(slow.release)
 		}
 	}()
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	l.env["AWS_EC2_METADATA_DISABLED"] = ""
 	for _, e := range sb.Env() {
-		t.Setenv(e.Name, e.Value)
+		l.env[e.Name] = e.Value
 	}
-	t.Setenv("AWS_ENDPOINT_URL", "http://"+ln.Addr().String())
+	l.env["AWS_ENDPOINT_URL"] = "http://" + ln.Addr().String()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "--", "up", "--sandbox", "--yes")
-	cmd.Env = append(os.Environ(), "ECR_VPCE_LAB_HELPER=1", "NO_COLOR=1")
+	cmd := exec.Command(l.bin, "up", "--sandbox", "--yes")
+	cmd.Env = l.environ()
 	out := &stampedOutput{marks: []string{"Stopping:", "Quitting now"}}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -129,13 +131,13 @@ func TestSignalEndsUpWithinTwoSeconds(t *testing.T) {
 		g, _ := labResources(t, cloudFor(t, sb), sb.Workspace().VpcID)
 		return len(g) == 1
 	})
-	if code, o := helper(t, "up", "--sandbox", "--yes"); code != 0 {
+	if code, o := l.runJoined("up", "--sandbox", "--yes"); code != 0 {
 		t.Fatalf("up again: exit %d\n%s", code, o)
 	}
 	if g, _ := labResources(t, cloudFor(t, sb), sb.Workspace().VpcID); len(g) != 1 {
 		t.Fatalf("security groups after the second up: %v", g)
 	}
-	if code, o := helper(t, "down", "--sandbox", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {
+	if code, o := l.runJoined("down", "--sandbox", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {
 		t.Fatalf("down: exit %d\n%s", code, o)
 	}
 	assertNothingLeft(t, cloudFor(t, sb), sb.Workspace().VpcID, nil)
@@ -177,22 +179,6 @@ func (o *stampedOutput) at(mark string) time.Time {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.seen[mark]
-}
-
-// helper runs the program in a child process, in this environment.
-func helper(t *testing.T, args ...string) (int, string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
-	cmd.Env = append(os.Environ(), "ECR_VPCE_LAB_HELPER=1", "NO_COLOR=1")
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), string(out)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0, string(out)
 }
 
 func waitFor(t *testing.T, ok func() bool) {

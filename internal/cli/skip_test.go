@@ -12,9 +12,10 @@ import (
 // skipped, and the progress line, 'status' and its JSON all say skipped,
 // never done.
 func TestSkippedDNSIsNotAPass(t *testing.T) {
-	labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
 	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
-	code, out, errs := lab(t, append([]string{"up", "--yes", "--skip-dns"}, fast...)...)
+	code, out, errs := l.lab(append([]string{"up", "--yes", "--skip-dns"}, fast...)...)
 	if code != 0 {
 		t.Fatalf("up --skip-dns: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -22,12 +23,12 @@ func TestSkippedDNSIsNotAPass(t *testing.T) {
 		strings.Contains(out, "✔ Private DNS") || !strings.Contains(out, "Private DNS was not checked") {
 		t.Fatalf("up --skip-dns output:\n%s", out)
 	}
-	code, out, errs = lab(t, append([]string{"status"}, fast...)...)
+	code, out, errs = l.lab(append([]string{"status"}, fast...)...)
 	if code != 0 || !strings.Contains(out, "– Private DNS") || !strings.Contains(out, "skipped: --skip-dns") ||
 		!strings.Contains(out, "✔ VPC endpoints") {
 		t.Fatalf("status: exit %d\n%s\n%s", code, out, errs)
 	}
-	code, out, errs = lab(t, append([]string{"status", "--output", "json"}, fast...)...)
+	code, out, errs = l.lab(append([]string{"status", "--output", "json"}, fast...)...)
 	if code != 0 {
 		t.Fatalf("status --output json: exit %d\n%s", code, errs)
 	}
@@ -46,10 +47,10 @@ func TestSkippedDNSIsNotAPass(t *testing.T) {
 		t.Fatalf("JSON lacks the skipped status:\n%s", out)
 	}
 	// Running the step later makes it a pass.
-	if code, out, errs := lab(t, append([]string{"up", "--yes"}, fast...)...); code != 0 || !strings.Contains(out, "✔ Private DNS") {
+	if code, out, errs := l.lab(append([]string{"up", "--yes"}, fast...)...); code != 0 || !strings.Contains(out, "✔ Private DNS") {
 		t.Fatalf("up again: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, _, _ := lab(t, append([]string{"down", "--yes"}, fast...)...); code != 0 {
+	if code, _, _ := l.lab(append([]string{"down", "--yes"}, fast...)...); code != 0 {
 		t.Fatalf("down: exit %d", code)
 	}
 }

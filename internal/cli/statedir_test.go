@@ -80,7 +80,8 @@ func TestStateDirIsOneDirectory(t *testing.T) {
 // of an earlier release kept its world in (the world's files directly in
 // it) is still that world, for the lab's commands as for the sandbox's.
 func TestStateDirOfTheEarlierLayoutStillOpens(t *testing.T) {
-	labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
 	old := t.TempDir()
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: old})
 	if err != nil {
@@ -97,14 +98,14 @@ func TestStateDirOfTheEarlierLayoutStillOpens(t *testing.T) {
 	if got := worldDir(fresh); got != filepath.Join(fresh, "sandbox") {
 		t.Errorf("worldDir(a new directory) = %s", got)
 	}
-	code, out, errs := lab(t, "up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", old)
+	code, out, errs := l.lab("up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", old)
 	if code != 0 || !strings.Contains(out, "serving the world in "+old+" in this process") || !strings.Contains(out, "VPC "+vpc) {
 		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 	}
 	if _, err := os.Stat(filepath.Join(old, "sandbox")); err == nil {
 		t.Error("up made a second world beside the earlier one")
 	}
-	if code, out, errs := lab(t, "down", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", old); code != 0 {
+	if code, out, errs := l.lab("down", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", old); code != 0 {
 		t.Fatalf("down: exit %d\n%s%s", code, out, errs)
 	}
 }

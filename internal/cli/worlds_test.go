@@ -140,9 +140,11 @@ func TestEveryWorldHeadless(t *testing.T) {
 // CloudShell deletes $HOME after idling; test, status and down find the run
 // by its tags and say so, and up afterwards starts afresh.
 func TestWipedHomeInCloudShell(t *testing.T) {
-	home, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	home, state := l.home, l.state
 	w := []string{"--sandbox", "--sandbox-timing", "instant", "--world", "cloudshell-vpc"}
-	st := upState(t, state, w)
+	st := l.upState(w)
 	wipe := func() {
 		t.Helper()
 		for _, p := range []string{filepath.Join(state, "lab-sandbox.json"), filepath.Join(home, ".ecr_security")} {
@@ -153,30 +155,30 @@ func TestWipedHomeInCloudShell(t *testing.T) {
 	}
 	found := "no state file: found run " + st.RunID + " by its ecr-vpce-lab:run tags in " + st.Workspace.VpcID
 	wipe()
-	code, out, errs := lab(t, append([]string{"test"}, w...)...)
+	code, out, errs := l.lab(append([]string{"test"}, w...)...)
 	if code != 0 {
 		t.Fatalf("test after the wipe: exit %d\n%s%s", code, out, errs)
 	}
 	wantAll(t, "test after the wipe", out, found, "push team-a/alpine:v2: denied, as the policy predicts")
 	wipe()
-	code, out, errs = lab(t, append([]string{"status"}, w...)...)
+	code, out, errs = l.lab(append([]string{"status"}, w...)...)
 	if code != 0 {
 		t.Fatalf("status after the wipe: exit %d\n%s%s", code, out, errs)
 	}
 	wantAll(t, "status after the wipe", out, found, "found by its ecr-vpce-lab:run tags (no state file here)", "ecr.dkr", "available (created)")
 	wipe()
-	code, out, errs = lab(t, append([]string{"down", "--yes"}, w...)...)
+	code, out, errs = l.lab(append([]string{"down", "--yes"}, w...)...)
 	if code != 0 {
 		t.Fatalf("down after the wipe: exit %d\n%s%s", code, out, errs)
 	}
 	wantAll(t, "down after the wipe", out, found, "Nothing is left.", "ECR_VPCE_SG")
 	wipe()
-	code, out, errs = lab(t, append([]string{"up", "--yes"}, w...)...)
+	code, out, errs = l.lab(append([]string{"up", "--yes"}, w...)...)
 	if code != 0 || strings.Contains(out, "found run") {
 		t.Fatalf("up after down: exit %d\n%s%s", code, out, errs)
 	}
 	wantAll(t, "up after down", out, "The endpoints are up.")
-	if code, out, errs := lab(t, append([]string{"down", "--yes"}, w...)...); code != 0 {
+	if code, out, errs := l.lab(append([]string{"down", "--yes"}, w...)...); code != 0 {
 		t.Fatalf("down: exit %d\n%s%s", code, out, errs)
 	}
 }
@@ -184,9 +186,11 @@ func TestWipedHomeInCloudShell(t *testing.T) {
 // TestSeveralRunsFoundByTags: with no state file and two runs in the VPC,
 // the commands list them and want one (--run), and status lists them.
 func TestSeveralRunsFoundByTags(t *testing.T) {
-	_, state := labHome(t)
+	t.Parallel()
+	l := newIsolatedLab(t)
+	state := l.state
 	w := []string{"--sandbox", "--sandbox-timing", "instant"}
-	st := upState(t, state, w)
+	st := l.upState(w)
 	// Another learner's run in the same VPC: its security group.
 	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
 		_, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),
@@ -199,34 +203,34 @@ func TestSeveralRunsFoundByTags(t *testing.T) {
 	if err := os.Remove(filepath.Join(state, "lab-sandbox.json")); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := lab(t, append([]string{"test"}, w...)...)
+	code, out, errs := l.lab(append([]string{"test"}, w...)...)
 	if code != 2 {
 		t.Fatalf("test with two runs and no --run: exit %d\n%s%s", code, out, errs)
 	}
 	wantAll(t, "test with two runs", out+errs, "there is no state file here and 2 runs of the lab in us-west-2: say which with --run ID",
 		"run "+st.RunID+" in "+st.Workspace.VpcID+", started ", "run 0ther0run0 in "+st.Workspace.VpcID+", age unknown: security group ")
-	code, out, _ = lab(t, append([]string{"status"}, w...)...)
+	code, out, _ = l.lab(append([]string{"status"}, w...)...)
 	if code != 0 {
 		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 	wantAll(t, "status with two runs", out, "run "+st.RunID+" in ", "run 0ther0run0 in ", "pass --run ID to see one")
-	code, out, errs = lab(t, append([]string{"test", "--run", st.RunID}, w...)...)
+	code, out, errs = l.lab(append([]string{"test", "--run", st.RunID}, w...)...)
 	if code != 0 {
 		t.Fatalf("test --run: exit %d\n%s%s", code, out, errs)
 	}
 	wantAll(t, "test --run", out, "found run "+st.RunID, "push team-a/alpine:v2: denied, as the policy predicts")
-	code, _, errs = lab(t, append([]string{"status", "--run", "nosuchrun"}, w...)...)
+	code, _, errs = l.lab(append([]string{"status", "--run", "nosuchrun"}, w...)...)
 	if code != 2 || !strings.Contains(errs, "--run nosuchrun: the state file here is run "+st.RunID) {
 		t.Fatalf("--run of another run than the saved one: exit %d\n%s", code, errs)
 	}
 	if err := os.Remove(filepath.Join(state, "lab-sandbox.json")); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errs = lab(t, append([]string{"status", "--run", "nosuchrun"}, w...)...)
+	code, _, errs = l.lab(append([]string{"status", "--run", "nosuchrun"}, w...)...)
 	if code != 1 || !strings.Contains(errs, "--run nosuchrun: no resource tagged ecr-vpce-lab:run=nosuchrun") || !strings.Contains(errs, "runs found by their tags:") {
 		t.Fatalf("--run of no run: exit %d\n%s", code, errs)
 	}
-	if code, out, errs := lab(t, append([]string{"down", "--yes", "--all"}, w...)...); code != 0 {
+	if code, out, errs := l.lab(append([]string{"down", "--yes", "--all"}, w...)...); code != 0 {
 		t.Fatalf("down --all: exit %d\n%s%s", code, out, errs)
 	}
 }
