@@ -100,12 +100,14 @@ func TestDownSaysWhatItReverted(t *testing.T) {
 // still creates one of each, and the test after a policy change says AWS
 // is still applying it, then reports the new outcome. (The acceptance's 5 s
 // and 20 s run in steps, on a faster sandbox clock; here the wall clock
-// runs, so the durations are short.) [issue 15, items 1 and 2]
+// runs, so the durations are short; the propagation is long enough that
+// `test`, a second process started after `up` ends, still meets it on a
+// loaded machine.) [issue 15, items 1 and 2]
 func TestEventualConsistencyFlagsOnSandboxCommands(t *testing.T) {
 	t.Parallel()
 	l := newIsolatedLab(t)
 	state := l.state
-	w := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", state, "--eventual-consistency", "1s", "--policy-propagation", "1500ms"}
+	w := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", state, "--eventual-consistency", "1s", "--policy-propagation", "8s"}
 	code, out, errs := l.lab(append([]string{"up", "--yes"}, w...)...)
 	if code != 0 {
 		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
