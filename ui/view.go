@@ -412,28 +412,23 @@ func (m *Model) runLabel() string {
 	return "Run this step"
 }
 
+// screenBodies renders each screen's body.
+var screenBodies = map[screenID]func(*Model, int) string{
+	scrPreflight:     (*Model).preflightBody,
+	scrWorkspace:     (*Model).workspaceBody,
+	scrSecurityGroup: (*Model).sgBody,
+	scrIngress:       (*Model).ingressBody,
+	scrPolicy:        (*Model).policyBody,
+	scrEndpoints:     (*Model).endpointsBody,
+	scrDNS:           (*Model).dnsBody,
+	scrPush:          (*Model).pushBody,
+	scrList:          (*Model).listBody,
+	scrFinish:        (*Model).finishBody,
+}
+
 func (m *Model) screenBody(width int) string {
-	switch m.cur {
-	case scrPreflight:
-		return m.preflightBody(width)
-	case scrWorkspace:
-		return m.workspaceBody(width)
-	case scrSecurityGroup:
-		return m.sgBody(width)
-	case scrIngress:
-		return m.ingressBody(width)
-	case scrPolicy:
-		return m.policyBody(width)
-	case scrEndpoints:
-		return m.endpointsBody(width)
-	case scrDNS:
-		return m.dnsBody(width)
-	case scrPush:
-		return m.pushBody(width)
-	case scrList:
-		return m.listBody(width)
-	case scrFinish:
-		return m.finishBody(width)
+	if body, ok := screenBodies[m.cur]; ok {
+		return body(m, width)
 	}
 	return ""
 }
