@@ -207,6 +207,9 @@ type Row struct {
 	// Endpoints counts the lab's endpoints that exist (not deleted).
 	Endpoints int     `json:"endpoints"`
 	CostSoFar float64 `json:"costSoFar"`
+	// Unpriced: interface endpoints exist in a region the lab has no price
+	// for, so CostSoFar (0 for them) is not what AWS bills.
+	Unpriced bool `json:"unpriced,omitempty"`
 	// ExpiresAt is RFC 3339, or "never".
 	ExpiresAt *string `json:"expiresAt"`
 	// Schedule says whether a schedule will remove the run: the time its
@@ -541,13 +544,14 @@ func (f *Fleet) describe(row *Row, now time.Time) {
 		s := since.UTC()
 		row.StageSince = &s
 	}
-	// A region the price table lacks counts nothing (the row's cost is a
-	// lower bound there, as the lab's own status says).
-	rate, _ := steps.HourlyRate(row.Region)
+	// A region the price table lacks counts nothing and says so (Unpriced),
+	// as the lab's own status says "no price" rather than guess one.
+	rate, priced := steps.HourlyRate(row.Region)
 	for _, r := range row.Runs {
 		for _, e := range r.Endpoints {
 			row.Endpoints++
 			if e.Type == awsops.Interface && !e.Failed() {
+				row.Unpriced = row.Unpriced || !priced
 				azs := max(len(e.SubnetIDs), 1)
 				row.PerHour += rate * float64(azs)
 				if now.After(e.Created) && !e.Created.IsZero() {

@@ -10,6 +10,7 @@ import (
 	"ecr-vpce-lab/fleet"
 	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
 )
 
 // orgFleet serves an organization of n accounts in two regions with the
@@ -198,4 +199,55 @@ func BenchmarkSweep(b *testing.B) {
 		b.StopTimer()
 		_ = sb.Close()
 	}
+}
+
+// TestUnpricedRegion: a run's endpoints in a region the lab has no price
+// for are marked unpriced (shown as "no price"), not counted as $0 billed.
+func TestUnpricedRegion(t *testing.T) {
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Accounts: 5, FleetDemo: true, Regions: []string{"eu-central-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	o := sandboxlab.Options(sb)
+	o.IMDSDisabled = true
+	base, err := awsops.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts, err := fleet.Accounts(context.Background(), base, fleet.Source{Org: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := fleet.New(accts, fleet.Options{Regions: []string{"all"}}).Survey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, r := range sv.Rows {
+		t.Logf("%s %s stage=%v ep=%d cost=%v unpriced=%v err=%v", r.Account, r.Region, deref(r.Stage), r.Endpoints, r.CostSoFar, r.Unpriced, deref(r.Error))
+	}
+	for _, r := range sv.Rows {
+		if r.Endpoints == 0 || r.PerHour == 0 && !r.Unpriced {
+			continue
+		}
+		_, priced := steps.HourlyRate(r.Region)
+		if r.Unpriced == priced {
+			t.Errorf("%s %s: unpriced %v, but the lab has a price there: %v", r.Account, r.Region, r.Unpriced, priced)
+		}
+		if r.Unpriced && r.CostSoFar != 0 {
+			t.Errorf("%s %s: unpriced with a cost of %v", r.Account, r.Region, r.CostSoFar)
+		}
+		seen[r.Region]++
+	}
+	if seen["eu-central-1"] == 0 || seen["us-west-2"] == 0 {
+		t.Fatalf("rows with interface endpoints by region: %v, want both regions", seen)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -495,10 +495,13 @@ type headerFacts struct {
 	accounts, regions    int
 	rows, stuck, expired int
 	cost, perHour        float64
-	surveyed             time.Time
-	calls                int
-	took                 time.Duration
-	sort                 string
+	// unpriced: some rows bill in regions the lab has no price for, so
+	// cost and perHour are lower bounds.
+	unpriced bool
+	surveyed time.Time
+	calls    int
+	took     time.Duration
+	sort     string
 }
 
 func (m *Model) headerFacts() headerFacts {
@@ -510,6 +513,7 @@ func (m *Model) headerFacts() headerFacts {
 	for _, r := range m.survey.Rows {
 		accts[r.Account], regions[r.Region] = true, true
 		h.cost += r.CostSoFar
+		h.unpriced = h.unpriced || r.Unpriced
 		h.perHour += r.PerHour
 		if r.Stuck {
 			h.stuck++

@@ -270,3 +270,25 @@ func TestFleetViewFitsTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetViewUnpriced: a row in a region the lab has no price for says
+// "no price", not $0.00, and the header's totals say they are a floor.
+func TestFleetViewUnpriced(t *testing.T) {
+	rows := demoRows()
+	eu := row("444444444444", "eu-central-1", "eeee", "finished", 20*time.Minute, 0, false, true, false, false)
+	eu.Unpriced = true
+	m := newView(t, &fakeFleet{rows: append(rows, eu)})
+	s := screen(m)
+	var line string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "eu-central-1") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "no price") || strings.Contains(line, "$0.00") {
+		t.Errorf("the unpriced row: %q", line)
+	}
+	if head := strings.SplitN(s, "\n", 2)[0]; !strings.Contains(head, "≥ $0.43 so far") {
+		t.Errorf("the header does not say its total is a floor: %q", head)
+	}
+}

@@ -34,8 +34,8 @@ const (
 // set by fitColumns).
 var baseColumns = [numCols]table.Column{
 	{Title: " ", Width: 1}, {Title: "ACCOUNT", Width: 12}, {Title: "REGION", Width: 14}, {Title: "RUN", Width: 10},
-	{Title: "STAGE", Width: 17}, {Title: "SINCE", Width: 6}, {Title: "EP", Width: 2}, {Title: "COST", Width: 6},
-	{Title: "EXPIRES", Width: 7}, {Title: "SCHEDULE", Width: 8}, {Title: "ERROR", Width: 10},
+	{Title: "STAGE", Width: 17}, {Title: "SINCE", Width: 6}, {Title: "EP", Width: 2}, {Title: "COST", Width: 8},
+	{Title: "EXPIRES", Width: 7}, {Title: "SCHEDULE", Width: 8}, {Title: "ERROR", Width: 8},
 }
 
 // dropOrder is what a narrow screen gives up first: the schedule's time,
@@ -145,7 +145,7 @@ func (m *Model) cells(r fleet.Row, now time.Time) table.Row {
 	}
 	cost, ep := "", ""
 	if r.Run != nil {
-		cost, ep = fmt.Sprintf("$%.2f", r.CostSoFar), fmt.Sprint(r.Endpoints)
+		cost, ep = costText(r), fmt.Sprint(r.Endpoints)
 	}
 	exp := deref(r.ExpiresAt)
 	if t, err := time.Parse(time.RFC3339, exp); err == nil {
@@ -186,7 +186,12 @@ func renderHeader(st Styles, h headerFacts, width int) string {
 	if h.expired > 0 {
 		facts = append(facts, fmt.Sprintf("%d expired", h.expired))
 	}
-	right := st.Cost.Render(fmt.Sprintf("$%.2f so far · $%.2f/h", h.cost, h.perHour))
+	// "at least" where some rows have no price: their $0 is not AWS's bill.
+	least := ""
+	if h.unpriced {
+		least = "≥ "
+	}
+	right := st.Cost.Render(fmt.Sprintf("%s$%.2f so far · %s$%.2f/h", least, h.cost, least, h.perHour))
 	mid := st.HeaderFaint.Render(" " + strings.Join(facts, " · "))
 	if !h.surveyed.IsZero() {
 		mid += st.HeaderFaint.Render(fmt.Sprintf(" · sorted by %s · %d calls in %s ", h.sort, h.calls, h.took.Round(time.Millisecond)))
@@ -202,7 +207,7 @@ func renderHeader(st Styles, h headerFacts, width int) string {
 		gap = width - lipgloss.Width(left) - lipgloss.Width(right)
 	}
 	if gap < 1 {
-		right = st.Cost.Render(fmt.Sprintf("$%.2f so far", h.cost))
+		right = st.Cost.Render(fmt.Sprintf("%s$%.2f so far", least, h.cost))
 		gap = max(1, width-lipgloss.Width(left)-lipgloss.Width(right))
 	}
 	return left + mid + st.Header.Render(strings.Repeat(" ", max(0, gap-2))) + right
@@ -248,4 +253,13 @@ func renderConfirm(st Styles, rows []fleet.Row, k KeyMap, width, height int) str
 	}
 	b.WriteString("\n" + st.Bold.Render(k.Yes.Help().Key) + " remove them   " + st.Bold.Render(k.No.Help().Key) + " keep them")
 	return st.Confirm.Width(min(width-2, 100)).Render(b.String())
+}
+
+// costText is a row's cost so far, or "no price" where the lab has none
+// for the region (a $0.00 there would pass for nothing billed).
+func costText(r fleet.Row) string {
+	if r.Unpriced {
+		return "no price"
+	}
+	return fmt.Sprintf("$%.2f", r.CostSoFar)
 }

@@ -232,6 +232,9 @@ func printFleetTable(w io.Writer, sv fleet.Survey) {
 		cost := "-"
 		if r.Run != nil {
 			cost = fmt.Sprintf("$%.2f", r.CostSoFar)
+			if r.Unpriced {
+				cost = "no price" // not $0.00: AWS bills it all the same
+			}
 		}
 		exp := str(r.ExpiresAt)
 		if r.ExpiresAt != nil && *r.ExpiresAt != "never" {
