@@ -37,7 +37,10 @@ func newIsolatedLab(t *testing.T) *isolatedLab {
 	home := t.TempDir()
 	return &isolatedLab{t: t, bin: testtool.LabBinary(t), home: home, state: filepath.Join(home, "state", "ecr-vpce-lab"),
 		env: map[string]string{"HOME": home, "XDG_STATE_HOME": filepath.Join(home, "state"), "PATH": os.Getenv("PATH"),
-			"TMPDIR": os.TempDir(), "LANG": "C.UTF-8", "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}}
+			"TMPDIR": os.TempDir(), "LANG": "C.UTF-8", "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true",
+			// A -race program sleeps 1 s at exit by default; races are still
+			// reported, and the exit status still says so.
+			"GORACE": "atexit_sleep_ms=0"}}
 }
 
 func (l *isolatedLab) environ() []string {
