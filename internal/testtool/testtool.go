@@ -6,10 +6,13 @@ package testtool
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -76,7 +79,9 @@ var (
 )
 
 // Main runs a package's tests for packages whose tests call LabBinary, and
-// removes the program built for them afterwards. Use it from TestMain:
+// removes the program built for them afterwards. It also lets the
+// programs the tests start end without the race detector's exit sleep, and
+// lets more parallel tests wait at once. Use it from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(testtool.Main(m)) }
 func Main(m *testing.M) int {
@@ -87,6 +92,21 @@ func Main(m *testing.M) int {
 	}
 	binDir = dir
 	defer os.RemoveAll(dir)
+	if raceBuild && os.Getenv("GORACE") == "" {
+		// A -race program sleeps a second on its way out by default (so its
+		// goroutines can report); every lab command a test runs would pay
+		// it. Races found are still reported and still fail the program.
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
+	// These packages' tests mostly wait on programs and sandboxes, not the
+	// CPU: let more of their parallel tests wait at once than the default
+	// of one per core, unless -test.parallel was given.
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if p := flag.Lookup("test.parallel"); p != nil && !given {
+		_ = p.Value.Set(strconv.Itoa(max(4, 2*runtime.GOMAXPROCS(0))))
+	}
 	return m.Run()
 }
 
