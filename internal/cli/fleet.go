@@ -173,7 +173,9 @@ func newFleetStatusCmd(f *fleetFlags) *cobra.Command {
 		Long: "status surveys every account and region once and prints one row each, those with nothing\n" +
 			"too: --output table (the default) or json ({\"rows\": [{account, region, run, stage,\n" +
 			"stageSince, endpoints, costSoFar, expiresAt, schedule, error}]}). An account that cannot\n" +
-			"be reached is a row with the reason. Exit status 0 when every account was read, 1 otherwise.",
+			"be reached is a row with the reason. costSoFar counts the regions the lab has a price for;\n" +
+			"a row elsewhere with endpoints adds \"unpriced\": true (the table says \"no price\").\n" +
+			"Exit status 0 when every account was read, 1 otherwise.",
 		Example: "  ecr-vpce-lab fleet status --org --output json | jq '.rows[] | select(.stage)'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
