@@ -13,11 +13,12 @@ import (
 	"ecr-vpce-lab/steps"
 )
 
-// orgFleet serves an organization of n accounts in two regions with the
-// fleet demo, and returns the fleet of its accounts (found with --org).
-func orgFleet(t testing.TB, n int) (*sandbox.Sandbox, *fleet.Fleet) {
+// orgFleet serves an organization of n accounts in two regions (the
+// second one of regions, when given) with the fleet demo, and returns the
+// fleet of its accounts (found with --org).
+func orgFleet(t testing.TB, n int, regions ...string) (*sandbox.Sandbox, *fleet.Fleet) {
 	t.Helper()
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Accounts: n, FleetDemo: true})
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Accounts: n, FleetDemo: true, Regions: regions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,22 +205,8 @@ func BenchmarkSweep(b *testing.B) {
 // TestUnpricedRegion: a run's endpoints in a region the lab has no price
 // for are marked unpriced (shown as "no price"), not counted as $0 billed.
 func TestUnpricedRegion(t *testing.T) {
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Accounts: 5, FleetDemo: true, Regions: []string{"eu-central-1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	o := sandboxlab.Options(sb)
-	o.IMDSDisabled = true
-	base, err := awsops.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	accts, err := fleet.Accounts(context.Background(), base, fleet.Source{Org: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := fleet.New(accts, fleet.Options{Regions: []string{"all"}}).Survey(context.Background())
+	_, fl := orgFleet(t, 5, "eu-central-1")
+	sv, err := fl.Survey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
