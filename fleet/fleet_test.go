@@ -212,9 +212,6 @@ func TestUnpricedRegion(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for _, r := range sv.Rows {
-		t.Logf("%s %s stage=%v ep=%d cost=%v unpriced=%v err=%v", r.Account, r.Region, deref(r.Stage), r.Endpoints, r.CostSoFar, r.Unpriced, deref(r.Error))
-	}
-	for _, r := range sv.Rows {
 		if r.Endpoints == 0 || r.PerHour == 0 && !r.Unpriced {
 			continue
 		}
@@ -230,11 +227,4 @@ func TestUnpricedRegion(t *testing.T) {
 	if seen["eu-central-1"] == 0 || seen["us-west-2"] == 0 {
 		t.Fatalf("rows with interface endpoints by region: %v, want both regions", seen)
 	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
