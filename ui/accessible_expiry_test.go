@@ -41,6 +41,7 @@ func accessibleLab(t *testing.T, aws bool, input string) (string, *steps.Lab, wo
 // a learner who keeps the lab running can move the expiry (what cannot be
 // read is asked again), and AWS then holds the new tags and schedules.
 func TestAccessibleSaysAndChangesTheExpiry(t *testing.T) {
+	t.Parallel()
 	// Enter through the ten steps, n: keep it, a bad answer, then 8h.
 	text, lab, w := accessibleLab(t, false, strings.Repeat("\n", 11)+"n\n"+"a fortnight\n"+"8h\n")
 	for _, want := range []string{
@@ -64,6 +65,7 @@ func TestAccessibleSaysAndChangesTheExpiry(t *testing.T) {
 // TestAccessibleNeverAndEnterKeeps: never removes the schedules; Enter
 // keeps the expiry as it was.
 func TestAccessibleNeverAndEnterKeeps(t *testing.T) {
+	t.Parallel()
 	text, lab, w := accessibleLab(t, false, strings.Repeat("\n", 11)+"n\n"+"never\n")
 	if !strings.Contains(text, "No expiry: nothing removes the endpoints for you") {
 		t.Errorf("never is not said:\n%s", text)
@@ -83,6 +85,7 @@ func TestAccessibleNeverAndEnterKeeps(t *testing.T) {
 // TestAccessibleShortExpiryOnAWSAsks: on AWS, under an hour asks first; n
 // asks for another lifetime and changes nothing, y sets it.
 func TestAccessibleShortExpiryOnAWSAsks(t *testing.T) {
+	t.Parallel()
 	text, lab, w := accessibleLab(t, true, strings.Repeat("\n", 11)+"n\n"+"30m\n"+"n\n"+"\n")
 	if !strings.Contains(text, "That is under an hour") {
 		t.Fatalf("30m on AWS did not ask:\n%s", text)

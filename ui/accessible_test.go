@@ -13,6 +13,7 @@ import (
 // output only, as a screen reader user would: Enter at every prompt, then y
 // to tear down.
 func TestAccessibleWalk(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	in := strings.NewReader(strings.Repeat("\n", 11) + "y\n")
 	var out bytes.Buffer
@@ -42,6 +43,7 @@ func TestAccessibleWalk(t *testing.T) {
 
 // TestAccessibleStopsOnQ leaves at the first prompt and says how to come back.
 func TestAccessibleStopsOnQ(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	var out bytes.Buffer
 	if err := RunAccessible(context.Background(), strings.NewReader("q\n"), &out, opts); err != nil {
@@ -55,6 +57,7 @@ func TestAccessibleStopsOnQ(t *testing.T) {
 // TestAccessibleDeniesNothing: "none" at the actions prompt applies a
 // policy that allows everything, and the push goes through.
 func TestAccessibleDeniesNothing(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	in := strings.NewReader(strings.Repeat("\n", 4) + "none\n" + strings.Repeat("\n", 6) + "y\n")
 	var out bytes.Buffer
@@ -90,6 +93,7 @@ func answerTo(input string) string {
 }
 
 func TestAccessibleQuestionsTakeOnlyTheirAnswers(t *testing.T) {
+	t.Parallel()
 	for input, want := range map[string]string{
 		"\n":                                answerYes,
 		"Y\n":                               answerYes,

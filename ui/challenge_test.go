@@ -3,13 +3,13 @@ package ui
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
 
@@ -18,13 +18,14 @@ import (
 // in the next; opening and leaving a challenge without typing saves
 // nothing, and a model answer shown is not taken for the learner's draft.
 func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
-	opts, _ := sandboxOptions(t)
+	t.Parallel()
+	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
 	d.settle()
 	d.exec(m.openChallenges())
 	d.settle()
-	progress := filepath.Join(os.Getenv("HOME"), "state", "challenges.json")
+	progress := steps.ProgressPath(stateDir)
 	// Open and leave challenge 2 untouched: nothing to save.
 	d.key("down")
 	d.key("enter")
@@ -51,7 +52,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 		b, err := os.ReadFile(progress)
 		return err == nil && strings.Contains(string(b), "draft")
 	})
-	p, err := steps.LoadProgress(filepath.Join(os.Getenv("HOME"), "state"))
+	p, err := steps.LoadProgress(stateDir)
 	if err != nil || p.Record(1).Draft != typed {
 		t.Fatalf("the draft on disk: %v %q", err, p.Record(1).Draft)
 	}
@@ -80,7 +81,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	}
 	d.key("esc")
 	d.settle()
-	p, _ = steps.LoadProgress(filepath.Join(os.Getenv("HOME"), "state"))
+	p, _ = steps.LoadProgress(stateDir)
 	if got := p.Record(1).Draft; got == ch.Model(m.chal.ctx) || strings.Contains(got, "TeamAIsReadOnly") {
 		t.Errorf("the model answer was saved as the learner's draft")
 	}
@@ -105,6 +106,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 // editor (team a's repository and team b's, and from outside the VPC),
 // and a line says what to press.
 func TestChallengeFitsASmallWindow(t *testing.T) {
+	t.Parallel()
 	m, d := openChallengeN(t, 80, 24, 8)
 	d.key("h")
 	d.key("h")
@@ -139,6 +141,7 @@ func TestChallengeFitsASmallWindow(t *testing.T) {
 // esc puts it off; the check then holds each guess against what happened,
 // and asks only once.
 func TestChallengeFiveAsksForAForecast(t *testing.T) {
+	t.Parallel()
 	m, d := openChallengeN(t, 120, 40, 5)
 	if s := d.screen(); !strings.Contains(s, "It shows after your forecast") || strings.Contains(s, "✓ allowed") {
 		t.Errorf("the draft's effect gives the forecast away:\n%s", s)

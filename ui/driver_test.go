@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -151,26 +152,27 @@ func (d *driver) settle() {
 func (d *driver) screen() string { return ansi.Strip(d.m.render()) }
 
 // sandboxOptions runs the wizard against an in-process sandbox with instant
-// timing, with HOME and the state in a temp dir.
+// timing, with the state in a temp dir.
 func sandboxOptions(t *testing.T) (Options, *sandbox.Sandbox) {
 	t.Helper()
-	return sandboxOptionsTimed(t, sandbox.Instant)
+	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	return opts, sb
 }
 
-// sandboxOptionsTimed is sandboxOptions with the sandbox's timing.
-func sandboxOptionsTimed(t *testing.T, timing sandbox.Timing) (Options, *sandbox.Sandbox) {
+// sandboxOptionsWith is sandboxOptions on a sandbox started with so (its
+// timing, faults); its state directory is the test's. stateDir is the
+// lab's.
+func sandboxOptionsWith(t *testing.T, so sandbox.Options) (opts Options, sb *sandbox.Sandbox, stateDir string) {
 	t.Helper()
 	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	ctx := context.Background()
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: timing})
+	so.StateDir = filepath.Join(dir, "sandbox")
+	sb, err := sandbox.Start(context.Background(), so)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sb.Close() })
-	stateDir := filepath.Join(dir, "state")
-	opts := Options{
+	stateDir = filepath.Join(dir, "state")
+	opts = Options{
 		Sandbox: true,
 		Connect: func(ctx context.Context, t Target, sink func(steps.Event)) (*Connection, error) {
 			store := steps.NewStore(stateDir, "sandbox")
@@ -181,16 +183,27 @@ func sandboxOptionsTimed(t *testing.T, timing sandbox.Timing) (Options, *sandbox
 			return &Connection{Lab: lab, Close: func() error { return nil }}, nil
 		},
 	}
-	return opts, sb
+	return opts, sb, stateDir
 }
 
 func TestMain(m *testing.M) {
-	// Tests never reach a real AWS host or the metadata address.
+	// Tests never reach a real AWS host or the metadata address, and never
+	// write to the developer's home: each test names its own state
+	// directory and ~/.ecr_security, and HOME is a directory of the
+	// package's for whatever else would look there. Set once here rather
+	// than per test (t.Setenv), so the tests can run in parallel.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	home, err := os.MkdirTemp("", "ui-home")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("HOME", home)
 	code := m.Run()
 	for _, c := range cleanups {
 		c()
 	}
+	_ = os.RemoveAll(home)
 	os.Exit(code)
 }
 

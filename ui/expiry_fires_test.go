@@ -19,6 +19,8 @@ import (
 // lab removed itself, and T tidies up the role: nothing of the run is
 // left in AWS.
 func TestExpiryFiresUnderTheWizard(t *testing.T) {
+	// Not parallel: it sets expiryLookEvery, which every wizard reads; the
+	// package's parallel tests start only after it has ended.
 	defer func(d time.Duration) { expiryLookEvery = d }(expiryLookEvery)
 	expiryLookEvery = 100 * time.Millisecond
 	opts, sb := sandboxOptions(t)

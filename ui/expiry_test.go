@@ -18,6 +18,7 @@ import (
 // back. The world is read with clients of its own, as describe-tags and
 // list-schedules read it.
 func TestExpiryInTheWizard(t *testing.T) {
+	t.Parallel()
 	opts, sb := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -119,6 +120,7 @@ func TestExpiryInTheWizard(t *testing.T) {
 // endpoints are created; n and esc create nothing, y creates them. The
 // sandbox does not ask.
 func TestShortExpiryOnAWSAsks(t *testing.T) {
+	t.Parallel()
 	opts, sb := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -214,6 +216,7 @@ func TestShortExpiryOnAWSAsks(t *testing.T) {
 // duration when it is none of its lines, spelled as the learner typed it;
 // the sandbox's 2 minutes come first.
 func TestExpiryChoicesOfferTheFlags(t *testing.T) {
+	t.Parallel()
 	f := newFuzzer(t, nil)
 	defer f.close()
 	for d, want := range map[time.Duration]string{5 * time.Minute: "5m (--expires)", 90 * time.Second: "1m30s (--expires)", 2 * time.Minute: ""} {

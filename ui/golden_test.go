@@ -112,8 +112,10 @@ func (g *goldenRun) check(name string, wantStep string, texts ...string) Snapsho
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			t.Parallel()
 			opts, _ := sandboxOptions(t)
 			opts.DarkBackground = true
 			m := New(context.Background(), opts)

@@ -14,6 +14,7 @@ import (
 // TestCheckThenSkipOnDNS is the panic of issue 11: k (check again) on the
 // Private DNS screen, then s (skip), once called a nil cancel func.
 func TestCheckThenSkipOnDNS(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -41,9 +42,10 @@ func TestCheckThenSkipOnDNS(t *testing.T) {
 // watches again, and s skips while it watches (skipped, and on to the
 // push test).
 func TestStopAndSkipTheDNSWait(t *testing.T) {
+	t.Parallel()
 	timing := sandbox.Instant
 	timing.DNSSwitch = time.Minute
-	opts, _ := sandboxOptionsTimed(t, timing)
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: timing})
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
 	d.settle()

@@ -17,6 +17,7 @@ import (
 // bar lists exactly the KeyMap's bindings that act there, in order, and
 // nothing hand-written; keys it does not list do nothing.
 func TestHelpBarListsWhatActsNow(t *testing.T) {
+	t.Parallel()
 	k := DefaultKeyMap()
 	h := func(b key.Binding, desc ...string) string {
 		d := b.Help().Desc
@@ -119,7 +120,14 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFuzzer(t, nil)
+			t.Parallel()
+			// A lab of its own: what another case did to a shared one
+			// (a step stopped, a challenge checked) would change the keys.
+			lab, err := offlineLabIn(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFuzzerOn(t, lab, nil)
 			defer f.close()
 			// The form moves its focus through its own commands: let them
 			// answer even on a busy machine.
@@ -187,6 +195,7 @@ func (f *fuzzer) withPolicy() {
 // TestTextsNameKeysFromTheKeyMap: hints and prompts name keys only through
 // the KeyMap, so a key moved in the KeyMap moves in every sentence.
 func TestTextsNameKeysFromTheKeyMap(t *testing.T) {
+	t.Parallel()
 	k := DefaultKeyMap()
 	for _, info := range screens {
 		out := k.keysIn(info.hint)

@@ -28,16 +28,11 @@ import (
 // sequences for a fixed time on every test run; FuzzModel lets `go test
 // -fuzz` search further from the regression seeds.
 
-// offlineLab is a lab that can never reach anything: its cloud points at a
-// closed loopback port and the wizard's context is cancelled, so every
-// operation the model starts ends at once with "stopped". Events go nowhere:
-// the fuzzer sends its own.
-var offlineLab = sync.OnceValues(func() (*steps.Lab, error) {
-	dir, err := os.MkdirTemp("", "ui-fuzz")
-	if err != nil {
-		return nil, err
-	}
-	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
+// offlineLabIn makes, in dir, a lab that can never reach anything: its
+// cloud points at a closed loopback port and the wizard's context is
+// cancelled, so every operation the model starts ends at once with
+// "stopped". Events go nowhere: the fuzzer sends its own.
+func offlineLabIn(dir string) (*steps.Lab, error) {
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: sandbox.Instant})
 	if err != nil {
 		return nil, err
@@ -46,6 +41,18 @@ var offlineLab = sync.OnceValues(func() (*steps.Lab, error) {
 	// Nothing is served any more: the lab reaches nothing.
 	_ = sb.Close()
 	return lab, err
+}
+
+// offlineLab is one offline lab that the property's many runs share; what
+// one run leaves in it (a step stopped, a challenge's draft) is more input
+// for the next.
+var offlineLab = sync.OnceValues(func() (*steps.Lab, error) {
+	dir, err := os.MkdirTemp("", "ui-fuzz")
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
+	return offlineLabIn(dir)
 })
 
 // cleanups run after all the package's tests (TestMain).
@@ -71,6 +78,12 @@ func newFuzzer(tb testing.TB, data []byte) *fuzzer {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return newFuzzerOn(tb, lab, data)
+}
+
+// newFuzzerOn is newFuzzer on a lab of the caller's.
+func newFuzzerOn(tb testing.TB, lab *steps.Lab, data []byte) *fuzzer {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // every operation stops before it starts
 	conn := &Connection{Lab: lab, Close: func() error { return nil }}
@@ -382,6 +395,7 @@ func FuzzModel(f *testing.F) {
 // TestModelProperty runs random sequences against the model for a few
 // seconds and says how many it ran.
 func TestModelProperty(t *testing.T) {
+	t.Parallel()
 	budget := 3 * time.Second
 	if testing.Short() {
 		budget = 500 * time.Millisecond

@@ -26,6 +26,7 @@ func applyPolicyForm(t *testing.T, d *driver) {
 // TestResumeAfterThePolicyFormSkipsIt: a policy applied from the form is a
 // done step; a resumed wizard goes on after it, not back to the form.
 func TestResumeAfterThePolicyFormSkipsIt(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -53,6 +54,7 @@ func TestResumeAfterThePolicyFormSkipsIt(t *testing.T) {
 // opens again on the lab's repository, not on an empty field that refuses
 // to apply ("name a repository").
 func TestPolicyFormReopensOnAllowAll(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 80, 24)
@@ -94,6 +96,7 @@ func TestPolicyFormReopensOnAllowAll(t *testing.T) {
 // any field (the form opens on the text field), back where the learner came
 // from, and the policy stays as it was.
 func TestPolicyFormKeys(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 80, 24)
@@ -151,8 +154,10 @@ func TestPolicyFormKeys(t *testing.T) {
 // which action it refused and which statement decided it, in words, not
 // the registry client's "HEAD responses have no body".
 func TestPushRefusedAtTheLayerCheckOnScreen(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			t.Parallel()
 			opts, _ := sandboxOptions(t)
 			m := New(context.Background(), opts)
 			d := newDriver(t, m, size[0], size[1])
@@ -195,6 +200,7 @@ func TestPushRefusedAtTheLayerCheckOnScreen(t *testing.T) {
 // the fly from the repository's layers; the intro says so, in the wizard
 // and in accessible mode.
 func TestPushIntroSaysWhatIsPushed(t *testing.T) {
+	t.Parallel()
 	m := New(context.Background(), Options{})
 	m.cfg = steps.Config{Repo: "team-a/alpine", SourceTag: "v1", PushTag: "v2"}
 	m.st.LocalImage = &steps.LocalImage{Dir: "/state/image-sandbox", Repository: "team-a/alpine", Tag: "v1"}

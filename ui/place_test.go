@@ -19,7 +19,6 @@ import (
 func outsideOptions(t *testing.T) (Options, *atomic.Int32) {
 	t.Helper()
 	dir := t.TempDir()
-	t.Setenv("HOME", dir)
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{World: sandbox.WorldLaptop, Timing: sandbox.Instant})
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +48,7 @@ func outsideOptions(t *testing.T) (Options, *atomic.Int32) {
 // before the VPC is chosen the wizard says what cannot be proven from
 // there and offers the sandbox, which it then connects to.
 func TestOutsideTheVPCOffersTheSandbox(t *testing.T) {
+	t.Parallel()
 	opts, sandboxed := outsideOptions(t)
 	d := newDriver(t, New(context.Background(), opts), 100, 32)
 	d.settle()
@@ -65,6 +65,7 @@ func TestOutsideTheVPCOffersTheSandbox(t *testing.T) {
 // TestOutsideTheVPCGoesOnWithTheProofsSkipped: choosing to go on, the
 // learner picks the VPC; the DNS step then ends skipped, not passed.
 func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
+	t.Parallel()
 	opts, sandboxed := outsideOptions(t)
 	d := newDriver(t, New(context.Background(), opts), 100, 32)
 	d.settle()

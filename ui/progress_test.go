@@ -16,6 +16,7 @@ import (
 // goes deleting → deleted → waiting for its network interfaces → released,
 // spinning again while the interfaces are released and settling after.
 func TestTeardownFollowsAnEndpointsSubStates(t *testing.T) {
+	t.Parallel()
 	m := &Model{tdIndex: map[string]*ResourceLine{}}
 	st := NewStyles(true)
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -54,6 +55,7 @@ func TestTeardownFollowsAnEndpointsSubStates(t *testing.T) {
 // meaning; states AWS reports in other spellings or that are new to the
 // wizard still read as what they are.
 func TestEveryStateHasItsColour(t *testing.T) {
+	t.Parallel()
 	st := NewStyles(true)
 	for state, want := range map[steps.ResourceState]string{
 		steps.ResRejected: "failed", steps.ResExpired: "failed", steps.ResFailed: "failed",
@@ -74,6 +76,7 @@ func TestEveryStateHasItsColour(t *testing.T) {
 
 // TestSkippedHasItsOwnMark: a skipped step is not drawn as passed.
 func TestSkippedHasItsOwnMark(t *testing.T) {
+	t.Parallel()
 	st := NewStyles(true)
 	marks := map[string]steps.StepStatus{}
 	for _, s := range []steps.StepStatus{steps.StatusPending, steps.StatusDone, steps.StatusFailed, steps.StatusSkipped} {
@@ -87,6 +90,7 @@ func TestSkippedHasItsOwnMark(t *testing.T) {
 
 // TestFixSaysTheKind: the fix under a failure names the kind of problem.
 func TestFixSaysTheKind(t *testing.T) {
+	t.Parallel()
 	err := &steps.StepError{Step: steps.StepEndpoints, Title: "VPC endpoints", Fix: "wait a minute and run the command again",
 		Err: &problem.Error{Kind: problem.Server, Code: "InternalError", Message: "boom"}}
 	if got := fixOf(err); got != "[AWS had a problem] wait a minute and run the command again" {

@@ -28,6 +28,7 @@ func twoRuns() *steps.RunChoiceError {
 // arrows (or j/k); Enter connects again with that run. Before, the wizard
 // stopped with "say which with --run ID".
 func TestSeveralRunsAreChosenFromAList(t *testing.T) {
+	t.Parallel()
 	base, _ := sandboxOptions(t)
 	var mu sync.Mutex
 	var targets []Target
@@ -68,6 +69,7 @@ func TestSeveralRunsAreChosenFromAList(t *testing.T) {
 // TestAccessibleModeAsksWhichRun: the same choice in accessible mode, a
 // numbered list; an answer that is none of them is asked again.
 func TestAccessibleModeAsksWhichRun(t *testing.T) {
+	t.Parallel()
 	var targets []Target
 	opts := Options{Sandbox: true, Connect: func(ctx context.Context, tg Target, sink func(steps.Event)) (*Connection, error) {
 		targets = append(targets, tg)

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +11,7 @@ import (
 
 	ec2 "ecr-vpce-lab/internal/ec2query"
 	ec2types "ecr-vpce-lab/internal/ec2query/types"
-	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/sandbox"
-	"ecr-vpce-lab/steps"
 )
 
 // TestTeardownOffersToRevertVPCDNS: the learner let the lab turn on the
@@ -22,23 +19,11 @@ import (
 // then says so and offers both: y tears down and turns them back off, k
 // tears down and keeps them on. [issue 15, item 10]
 func TestTeardownOffersToRevertVPCDNS(t *testing.T) {
+	t.Parallel()
 	for _, k := range []string{"y", "k"} {
 		t.Run(k, func(t *testing.T) {
-			dir := t.TempDir()
-			t.Setenv("HOME", dir)
-			sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Faults: sandbox.Faults{VPCDNSOff: true}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = sb.Close() })
-			opts := Options{Sandbox: true, Connect: func(ctx context.Context, _ Target, sink func(steps.Event)) (*Connection, error) {
-				lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")},
-					steps.NewStore(filepath.Join(dir, "state"), "sandbox"), steps.NewEmitter(sink))
-				if err != nil {
-					return nil, err
-				}
-				return &Connection{Lab: lab, Close: func() error { return nil }}, nil
-			}}
+			t.Parallel()
+			opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true}})
 			m := New(context.Background(), opts)
 			d := newDriver(t, m, 120, 40)
 			d.settle()

@@ -26,6 +26,7 @@ func walkTo(t *testing.T, d *driver, target screenID) {
 }
 
 func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -61,6 +62,7 @@ func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
 }
 
 func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -98,6 +100,7 @@ func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 }
 
 func TestTeardownNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -133,6 +136,7 @@ func TestTeardownNeedsConfirmation(t *testing.T) {
 }
 
 func TestQuitAsksWhileWorkIsInFlightOrBilling(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 80, 24)
@@ -162,6 +166,7 @@ func TestQuitAsksWhileWorkIsInFlightOrBilling(t *testing.T) {
 }
 
 func TestFailedStepShowsItsFix(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -178,6 +183,7 @@ func TestFailedStepShowsItsFix(t *testing.T) {
 }
 
 func TestResumeOffersChoices(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
@@ -199,6 +205,7 @@ func TestResumeOffersChoices(t *testing.T) {
 }
 
 func TestTooSmall(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 50, 12)
@@ -212,6 +219,7 @@ func TestTooSmall(t *testing.T) {
 // policy, applies the change to the live endpoints, and runs the tests again;
 // without the Deny the same push goes through.
 func TestPolicyChangeFlipsThePush(t *testing.T) {
+	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)

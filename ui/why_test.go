@@ -2,12 +2,10 @@ package ui
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -18,23 +16,8 @@ import (
 // lab's ECR endpoints, the caller's IAM policy refused it, and where to
 // look. No endpoint policy's trace is shown for it.
 func TestWhyAfterAFailedStep(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: sandbox.Instant,
-		Faults: sandbox.Faults{DenyActions: []string{"ec2:DescribeRouteTables"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	opts := Options{Sandbox: true, Connect: func(ctx context.Context, _ Target, sink func(steps.Event)) (*Connection, error) {
-		lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")},
-			steps.NewStore(filepath.Join(dir, "state"), "sandbox"), steps.NewEmitter(sink))
-		if err != nil {
-			return nil, err
-		}
-		return &Connection{Lab: lab, Close: func() error { return nil }}, nil
-	}}
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant, Faults: sandbox.Faults{DenyActions: []string{"ec2:DescribeRouteTables"}}})
 	m := New(context.Background(), opts)
 	d := newDriver(t, m, 120, 40)
 	d.settle()
