@@ -202,7 +202,7 @@ func (l *Lab) setExpiry(ctx context.Context, s StepID, d time.Duration) error {
 		return err
 	}
 	st := l.read()
-	l.detail(s, "%s", expirySentence(st, l.cfg.Now()))
+	l.detail(s, "%s", ExpirySentence(st, l.cfg.Now()))
 	// What exists says so.
 	var ids []string
 	if st.SecurityGroup != nil && st.SecurityGroup.Created {
@@ -240,13 +240,25 @@ func expiresValue(st State) string {
 	return "never"
 }
 
-// expirySentence says when the run expires, for a person.
-func expirySentence(st State, now time.Time) string {
-	at, ok := st.ExpiryTime()
-	if !ok {
-		return "this run never expires (--expires never): nothing removes its endpoints for you; run 'ecr-vpce-lab down' when you are done"
+// ExpirySentence says, for a person, when the run expires and what removes
+// it then ("" while it has no expiry yet), on the local clock. The lab's
+// own detail, accessible mode and the wizard's screens all say it.
+func ExpirySentence(st State, now time.Time) string {
+	switch {
+	case st.NeverExpires:
+		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down."
+	case st.ExpiresAt.IsZero():
+		return ""
 	}
-	return fmt.Sprintf("this run expires at %s (in %s): then the endpoints are removed for you", at.UTC().Format("15:04 UTC, 2 Jan"), FormatLeft(at.Sub(now)))
+	when := st.ExpiresAt.Local().Format("15:04")
+	left := st.ExpiresAt.Sub(now)
+	switch {
+	case left <= 0:
+		return fmt.Sprintf("This run expired at %s: the auto-teardown removes what it created.", when)
+	case st.AutoTeardown != nil && st.AutoTeardown.Off != "":
+		return fmt.Sprintf("The run expires at %s (in %s), but nothing is scheduled to remove it (%s): tear it down when you are done.", when, FormatLeft(left), st.AutoTeardown.Off)
+	}
+	return fmt.Sprintf("The run expires at %s (in %s): then the auto-teardown removes the endpoints, and the security group a little later, even with this window closed.", when, FormatLeft(left))
 }
 
 // FormatLeft writes a time left for people: 3h59m, 12m, 40s, "expired".
@@ -341,7 +353,7 @@ func (l *Lab) autoTeardownChecks(st State) []awsops.SimulatedCheck {
 func (l *Lab) autoTeardownItem(ctx context.Context, st State) (CheckItem, error) {
 	it := CheckItem{ID: "auto-teardown", Title: "Auto-teardown at expiry", OK: true, Warning: true}
 	if st.NeverExpires {
-		it.Message = expirySentence(st, l.cfg.Now())
+		it.Message = ExpirySentence(st, l.cfg.Now())
 		return it, nil
 	}
 	if at, ok := st.ExpiryTime(); ok {
@@ -668,7 +680,7 @@ func (l *Lab) autoTeardownStatus(ctx context.Context, st State, endpointsLeft, g
 	out := &AutoTeardownStatus{Schedules: []ScheduleStatus{}}
 	if st.NeverExpires {
 		out.Never = true
-		out.Outcome = expirySentence(st, now)
+		out.Outcome = ExpirySentence(st, now)
 		return out, nil
 	}
 	at, ok := st.ExpiryTime()

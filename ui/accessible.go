@@ -124,7 +124,7 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 				}
 				say(doneOrSkipped(lab, info.steps))
 				if i == scrEndpoints && len(lab.State().Endpoints) > 0 {
-					if e := expirySentence(lab.State(), lab.Now()); e != "" {
+					if e := steps.ExpirySentence(lab.State(), lab.Now()); e != "" {
 						say(e + " You can change it at the end.")
 					}
 				}
@@ -147,7 +147,7 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		say("While they exist, the policy challenges can be checked for real: 'ecr-vpce-lab challenge list" + sandboxFlag(sandbox) +
 			"' states their goals and 'challenge check' checks an answer once this session has ended; 'ecr-vpce-lab explain" + sandboxFlag(sandbox) + "' says why a request was refused.")
 	}
-	if e := expirySentence(lab.State(), lab.Now()); e != "" {
+	if e := steps.ExpirySentence(lab.State(), lab.Now()); e != "" {
 		say(e)
 	}
 	if a.choose(askTeardown) == answerYes {
@@ -171,26 +171,6 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 	return a.stopped(lab, sandbox)
 }
 
-// expirySentence says when the auto-teardown removes the run, or that
-// nothing will; "" when the run has no expiry yet.
-func expirySentence(st steps.State, now time.Time) string {
-	switch {
-	case st.NeverExpires:
-		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down."
-	case st.ExpiresAt.IsZero():
-		return ""
-	}
-	when := st.ExpiresAt.Local().Format("15:04")
-	left, _ := st.TimeLeft(now)
-	switch {
-	case left <= 0:
-		return fmt.Sprintf("This run expired at %s: the auto-teardown removes what it created.", when)
-	case st.AutoTeardown != nil && st.AutoTeardown.Off != "":
-		return fmt.Sprintf("The run expires at %s (in %s), but nothing is scheduled to remove it (%s): tear it down when you are done.", when, steps.FormatLeft(left), st.AutoTeardown.Off)
-	}
-	return fmt.Sprintf("The run expires at %s (in %s): then the auto-teardown removes the endpoints, and the security group a little later, even with this window closed.", when, steps.FormatLeft(left))
-}
-
 // changeExpiry offers, when the learner keeps the lab running, to move
 // the expiry or turn it off, as the wizard's E does. An answer it cannot
 // read is asked again; Enter, q or the end of the input keep the expiry.
@@ -210,9 +190,8 @@ func (a *accessible) changeExpiry(ctx context.Context, lab *steps.Lab, sandbox b
 		}
 		if err := lab.SetExpiry(ctx, d); err != nil {
 			a.say("The expiry was not changed: " + errText(err) + orEmpty(" What to do: ", fixOf(err)))
-			return
 		}
-		a.say(expirySentence(lab.State(), lab.Now()))
+		// The lab's detail has said the new expiry.
 		return
 	}
 }

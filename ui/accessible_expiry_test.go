@@ -54,6 +54,10 @@ func TestAccessibleSaysAndChangesTheExpiry(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, text)
 		}
 	}
+	// The lab's detail says the new expiry; accessible mode does not say it again.
+	if n := strings.Count(text, "(in 7h59m)"); n != 1 {
+		t.Errorf("the new expiry is said %d times:\n%s", n, text)
+	}
 	st := lab.State()
 	if left, ok := st.TimeLeft(lab.Now()); !ok || left < 8*time.Hour-time.Minute || left > 8*time.Hour+time.Minute {
 		t.Fatalf("after 8h the run expires in %s (%v)", left, ok)

@@ -171,48 +171,44 @@ func (m *Model) nextLeftChange() (time.Duration, bool) {
 }
 
 // expiryNote is the endpoints and finish screens' sentence about the
-// auto-teardown; short, one line for a short screen. It names E only
-// while E acts (not while the endpoints are being created).
+// auto-teardown (the lab's own, with the keys that act on it); short, one
+// line for a short screen. It names E only while E acts (not while the
+// endpoints are being created).
 func (m *Model) expiryNote(short bool) string {
 	st := m.st
-	change := ""
-	if m.expiryOffered() {
-		change = " {Expiry} changes it."
+	if m.expired() {
+		return "" // the screen's banner says what happened
 	}
+	off := st.AutoTeardown != nil && st.AutoTeardown.Off != ""
 	var s string
 	switch {
-	case st.NeverExpires && short:
-		s = "No expiry: nothing removes the endpoints for you."
-		if change != "" {
-			s = "No expiry: nothing removes the endpoints for you ({Expiry} sets one)."
+	case !short:
+		s = steps.ExpirySentence(st, m.awsNow())
+		if s != "" && (st.NeverExpires || off) {
+			s += " {Teardown} tears it down."
 		}
-		return m.keysIn(s)
 	case st.NeverExpires:
-		s = "No expiry: nothing removes the endpoints for you; they bill until you tear them down ({Teardown})."
-		if change != "" {
-			s += " {Expiry} sets one."
+		s = "No expiry: nothing removes the endpoints for you."
+		if m.expiryOffered() {
+			s = "No expiry: nothing removes the endpoints for you ({Expiry} sets one)."
 		}
 		return m.keysIn(s)
 	case st.ExpiresAt.IsZero():
 		return ""
-	}
-	if m.expired() {
-		return "" // the screen's banner says what happened
-	}
-	when := st.ExpiresAt.Local().Format("15:04")
-	left, _ := st.TimeLeft(m.awsNow())
-	off := st.AutoTeardown != nil && st.AutoTeardown.Off != ""
-	switch {
-	case short && off:
-		s = fmt.Sprintf("Expires at %s, but nothing removes it: tear down when done.", when)
-	case short:
-		s = fmt.Sprintf("Expires at %s (in %s): the auto-teardown removes the lab.", when, steps.FormatLeft(left))
 	case off:
-		s = fmt.Sprintf("Expires at %s (in %s), but nothing is scheduled to remove it (%s): tear down ({Teardown}) when you are done.", when, steps.FormatLeft(left), st.AutoTeardown.Off)
+		s = fmt.Sprintf("Expires at %s, but nothing removes it: tear down when done.", st.ExpiresAt.Local().Format("15:04"))
 	default:
-		s = fmt.Sprintf("Expires at %s (in %s): then the auto-teardown removes the endpoints, and the group a little later, even with this window closed.", when, steps.FormatLeft(left))
+		left, _ := st.TimeLeft(m.awsNow())
+		s = fmt.Sprintf("Expires at %s (in %s): the auto-teardown removes the lab.", st.ExpiresAt.Local().Format("15:04"), steps.FormatLeft(left))
 	}
-	return m.keysIn(s + change)
+	switch {
+	case s == "" || !m.expiryOffered():
+	case st.NeverExpires:
+		s += " {Expiry} sets one."
+	default:
+		s += " {Expiry} changes it."
+	}
+	return m.keysIn(s)
 }
 
 // expiryView is the dialog.
