@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"ecr-vpce-lab/internal/dnsserve"
 )
 
 // The DNS server: the workspace VPC's resolver as the lab's `host` commands
@@ -53,14 +55,10 @@ func startDNS(ctx context.Context, s *Sandbox) (*dnsServer, error) {
 		d.udp = &dns.Server{PacketConn: pc, Handler: d}
 		d.tcp = &dns.Server{Listener: ln, Handler: d, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second}
 		for _, srv := range []*dns.Server{d.udp, d.tcp} {
-			started := make(chan struct{})
-			srv.NotifyStartedFunc = func() { close(started) }
-			go func() { _ = srv.ActivateAndServe() }()
-			select {
-			case <-started:
-			case <-time.After(5 * time.Second):
+			if err := dnsserve.Start(srv, 5*time.Second); err != nil {
 				d.shutdown()
-				return nil, fmt.Errorf("the DNS server did not start")
+				_, _ = pc.Close(), ln.Close()
+				return nil, err
 			}
 		}
 		return d, nil

@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/miekg/dns"
+
+	"ecr-vpce-lab/internal/dnsserve"
 )
 
 // Refuser decides whether a registry request is refused (403 DENIED, as an
@@ -167,13 +169,9 @@ func StartDNS(t testing.TB) *DNS {
 		}
 		_ = w.WriteMsg(m)
 	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = srv.ActivateAndServe() }()
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("dns server did not start")
+	if err := dnsserve.Start(srv, 5*time.Second); err != nil {
+		_ = pc.Close()
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
