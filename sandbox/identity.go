@@ -157,7 +157,7 @@ func (s *Sandbox) identityOf(w *world, arn string) (perms, *APIError) {
 	// IAM is global: the world answering it may stand in another
 	// partition's region than the caller's (GovCloud, China), so the
 	// caller is recognised whatever partition its ARN names.
-	if samePrincipal(arn, caller) || samePrincipal(arn, principalOf(caller)) {
+	if samePrincipal(arn, caller) || samePrincipal(arn, principalARNOf(caller)) {
 		return perms{arn: caller, workspace: true, denied: s.opts.Faults.denies}, nil
 	}
 	acct, name, ok := roleARNOf(arn)
@@ -182,16 +182,6 @@ func samePrincipal(a, b string) bool {
 		return a == b
 	}
 	return pa[0] == pb[0] && pa[2] == pb[2]
-}
-
-// principalOf maps an assumed-role session ARN to its role's ARN.
-func principalOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "sts" || !strings.HasPrefix(parts[5], "assumed-role/") {
-		return arn
-	}
-	role, _, _ := strings.Cut(strings.TrimPrefix(parts[5], "assumed-role/"), "/")
-	return "arn:" + parts[1] + ":iam::" + parts[4] + ":role/" + role
 }
 
 // refuseCaller refuses a request its signer may not make, in the words of
