@@ -54,12 +54,7 @@ func (r *iamRole) arn(part, account string) string {
 }
 
 func (w *world) role(name string) *iamRole {
-	for _, r := range w.Roles {
-		if r.Name == name {
-			return r
-		}
-	}
-	return nil
+	return firstOf(w.Roles, func(r *iamRole) bool { return r.Name == name })
 }
 
 func (r *iamRole) inline(name string) *inlinePolicy {

@@ -76,12 +76,7 @@ func (s *Sandbox) scheduleGroupARN(group string) string {
 }
 
 func (w *world) schedule(group, name string) *schedule {
-	for _, x := range w.Schedules {
-		if x.Name == name && x.Group == group {
-			return x
-		}
-	}
-	return nil
+	return firstOf(w.Schedules, func(x *schedule) bool { return x.Name == name && x.Group == group })
 }
 
 // restRoute is a REST request's operation and the names in its path.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -506,67 +507,40 @@ func (w *world) freeIPs(s *subnet, now time.Time) int {
 
 // Lookups.
 
-func (w *world) vpc(id string) *vpc {
-	for _, v := range w.VPCs {
-		if v.ID == id {
-			return v
-		}
+// firstOf is the first of items that match says is the one, or nil.
+func firstOf[T any](items []*T, match func(*T) bool) *T {
+	if i := slices.IndexFunc(items, match); i >= 0 {
+		return items[i]
 	}
 	return nil
+}
+
+func (w *world) vpc(id string) *vpc {
+	return firstOf(w.VPCs, func(v *vpc) bool { return v.ID == id })
 }
 
 func (w *world) subnet(id string) *subnet {
-	for _, s := range w.Subnets {
-		if s.ID == id {
-			return s
-		}
-	}
-	return nil
+	return firstOf(w.Subnets, func(s *subnet) bool { return s.ID == id })
 }
 
 func (w *world) routeTable(id string) *routeTable {
-	for _, r := range w.RouteTables {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
+	return firstOf(w.RouteTables, func(r *routeTable) bool { return r.ID == id })
 }
 
 func (w *world) group(id string) *securityGroup {
-	for _, g := range w.Groups {
-		if g.ID == id {
-			return g
-		}
-	}
-	return nil
+	return firstOf(w.Groups, func(g *securityGroup) bool { return g.ID == id })
 }
 
 func (w *world) groupByName(vpcID, name string) *securityGroup {
-	for _, g := range w.Groups {
-		if g.Name == name && (vpcID == "" || g.VpcID == vpcID) {
-			return g
-		}
-	}
-	return nil
+	return firstOf(w.Groups, func(g *securityGroup) bool { return g.Name == name && (vpcID == "" || g.VpcID == vpcID) })
 }
 
 func (w *world) endpoint(id string, now time.Time) *vpcEndpoint {
-	for _, e := range w.Endpoints {
-		if e.ID == id && e.visible(now) {
-			return e
-		}
-	}
-	return nil
+	return firstOf(w.Endpoints, func(e *vpcEndpoint) bool { return e.ID == id && e.visible(now) })
 }
 
 func (w *world) eni(id string) *eni {
-	for _, n := range w.ENIs {
-		if n.ID == id {
-			return n
-		}
-	}
-	return nil
+	return firstOf(w.ENIs, func(n *eni) bool { return n.ID == id })
 }
 
 func (w *world) defaultGroup(vpcID string) *securityGroup { return w.groupByName(vpcID, "default") }
