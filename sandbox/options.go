@@ -6,7 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -343,12 +344,7 @@ func (l *CallLog) IAMActions() []string {
 			seen[a] = true
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for a := range seen {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // Request describes an authenticated API request to interceptors.

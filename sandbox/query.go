@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -90,12 +91,7 @@ func (p params) indexes(prefix string) []int {
 		}
 		seen[n] = true
 	}
-	out := make([]int, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Ints(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // list returns the values of PREFIX.1, PREFIX.2, ... in index order.
