@@ -118,10 +118,7 @@ func (w *world) ensureOtherCredentials() bool {
 	if w.OtherCredentials.AccessKeyID != "" {
 		return false
 	}
-	w.OtherCredentials = Credentials{
-		AccessKeyID:     "AKIA" + w.upperAlnum("other-key", 16),
-		SecretAccessKey: w.hex("other-secret-1", 20) + w.hex("other-secret-2", 20),
-	}
+	w.OtherCredentials = w.keyPair("AKIA", "other-key", "other-secret")
 	return true
 }
 

@@ -339,6 +339,16 @@ func (w *world) upperAlnum(salt string, n int) string {
 	return sb.String()
 }
 
+// keyPair derives an access key (prefix: AKIA for long-term keys, ASIA for
+// temporary ones) and its secret from the world; the salts keep each pair
+// of the world apart.
+func (w *world) keyPair(prefix, keySalt, secretSalt string) Credentials {
+	return Credentials{
+		AccessKeyID:     prefix + w.upperAlnum(keySalt, 16),
+		SecretAccessKey: w.hex(secretSalt+"-1", 20) + w.hex(secretSalt+"-2", 20),
+	}
+}
+
 func (w *world) mac() string {
 	w.Seq++
 	h := w.hex("mac", 10)
@@ -378,10 +388,7 @@ func newWorld(account, region string, now time.Time, images func(*world) imageDa
 		Tags:         map[string][]tag{},
 		ClientTokens: map[string]token{},
 	}
-	w.Credentials = Credentials{
-		AccessKeyID:     "AKIA" + w.upperAlnum("access-key", 16),
-		SecretAccessKey: w.hex("secret-1", 20) + w.hex("secret-2", 20),
-	}
+	w.Credentials = w.keyPair("AKIA", "access-key", "secret")
 	w.Identity = identity{RoleName: "ecr-vpce-lab-workspace", RoleID: "AROA" + w.upperAlnum("role", 17), ProfileID: "AIPA" + w.upperAlnum("profile", 17)}
 	w.ensureRoleCredentials()
 	w.ensureOtherCredentials()
@@ -446,10 +453,7 @@ func (w *world) ensureRoleCredentials() bool {
 	if w.RoleCredentials.AccessKeyID != "" {
 		return false
 	}
-	w.RoleCredentials = Credentials{
-		AccessKeyID:     "ASIA" + w.upperAlnum("role-key", 16),
-		SecretAccessKey: w.hex("role-secret-1", 20) + w.hex("role-secret-2", 20),
-	}
+	w.RoleCredentials = w.keyPair("ASIA", "role-key", "role-secret")
 	var tok strings.Builder
 	for i := 0; tok.Len() < 300; i++ {
 		tok.WriteString(w.hex(fmt.Sprintf("role-token-%d", i), 64))
