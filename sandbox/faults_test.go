@@ -230,11 +230,7 @@ func TestFaultEndpointFails(t *testing.T) {
 	if got := aRecords(query(t, sb, "udp", sb.Account()+".dkr.ecr."+sb.Region()+".amazonaws.com", dns.TypeA)); classify(got) != "public" {
 		t.Fatalf("DNS with a failed endpoint: %v", got)
 	}
-	pw, err := registryLogin(t, c)
-	must(t, "login", err)
-	img, err := remote.Image(tagRef(t, sb, RepoA, "v1"), regOpts(pw, nil)...)
-	must(t, "pull v1", err)
-	must(t, "push past a failed endpoint", remote.Write(tagRef(t, sb, RepoA, "v2"), img, regOpts(pw, nil)...))
+	pushV1AsV2(t, c, sb, "push past a failed endpoint")
 }
 
 func TestFaultDNSNeverSwitches(t *testing.T) {
@@ -255,11 +251,7 @@ func TestFaultDNSNeverSwitches(t *testing.T) {
 		}
 	}
 	// Requests then take the public way: the endpoint policy does not bite.
-	pw, err := registryLogin(t, c)
-	must(t, "login", err)
-	img, err := remote.Image(tagRef(t, sb, RepoA, "v1"), regOpts(pw, nil)...)
-	must(t, "pull", err)
-	must(t, "push bypassing the endpoint", remote.Write(tagRef(t, sb, RepoA, "v2"), img, regOpts(pw, nil)...))
+	pushV1AsV2(t, c, sb, "push bypassing the endpoint")
 }
 
 func TestFaultVPCDNSOff(t *testing.T) {

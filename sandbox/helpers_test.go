@@ -184,11 +184,25 @@ func rawJSON(t testing.TB, sb *Sandbox, target, body string) (int, string) {
 
 func signAndSend(t testing.TB, sb *Sandbox, service string, req *http.Request, body []byte) (int, string) {
 	t.Helper()
+	signAt(t, sb, service, req, body, time.Now())
+	return send(t, req)
+}
+
+// signAt signs req with the workspace's keys (the SDK's signer, not the
+// sandbox's own) as at the given time, over body: the payload it claims,
+// which a tampered request does not send.
+func signAt(t testing.TB, sb *Sandbox, service string, req *http.Request, body []byte, at time.Time) {
+	t.Helper()
 	sum := sha256.Sum256(body)
 	c := sb.Credentials()
 	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey},
-		req, hex.EncodeToString(sum[:]), service, sb.Region(), time.Now())
+		req, hex.EncodeToString(sum[:]), service, sb.Region(), at)
 	must(t, "sign", err)
+}
+
+// send sends req and returns the answer's status and body.
+func send(t testing.TB, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	must(t, "send", err)
 	defer resp.Body.Close()

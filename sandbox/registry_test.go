@@ -69,6 +69,31 @@ func registryLogin(t testing.TB, c clients) (string, error) {
 	return pw, nil
 }
 
+// pushV1AsV2 logs in, pulls RepoA:v1 and pushes it as v2, as the lab's
+// push proof does; any refusal fails the test, named by what.
+func pushV1AsV2(t testing.TB, c clients, sb *Sandbox, what string) {
+	t.Helper()
+	pw, err := registryLogin(t, c)
+	must(t, "login", err)
+	img, err := remote.Image(tagRef(t, sb, RepoA, "v1"), regOpts(pw, nil)...)
+	must(t, "pull v1", err)
+	must(t, what, remote.Write(tagRef(t, sb, RepoA, "v2"), img, regOpts(pw, nil)...))
+}
+
+// readLayers downloads every layer of a pulled image to the end.
+func readLayers(t testing.TB, img v1.Image, what string) {
+	t.Helper()
+	layers, err := img.Layers()
+	must(t, what+": layers", err)
+	for _, ly := range layers {
+		rc, err := ly.Compressed()
+		must(t, what+": layer", err)
+		_, err = io.Copy(io.Discard, rc)
+		must(t, what+": read layer", err)
+		rc.Close()
+	}
+}
+
 func regOpts(pw string, l *regLog) []remote.Option {
 	o := []remote.Option{remote.WithAuth(&authn.Basic{Username: "AWS", Password: pw}), remote.WithRetryBackoff(remote.Backoff{Steps: 1})}
 	if l != nil {
@@ -164,14 +189,7 @@ func TestRegistryEndpointPolicy(t *testing.T) {
 	if d1 != d2 {
 		t.Fatalf("pulled %s, pushed %s", d2, d1)
 	}
-	layers, _ := got.Layers()
-	for _, ly := range layers {
-		rc, err := ly.Compressed()
-		must(t, "layer", err)
-		_, err = io.Copy(io.Discard, rc)
-		must(t, "read layer", err)
-		rc.Close()
-	}
+	readLayers(t, got, "pull fresh")
 	// One store: the ECR API sees the pushed tag and serves its manifest.
 	if tags := listTags(t, c, RepoA); !slices.Equal(tags, []string{"fresh", "v1"}) {
 		t.Fatalf("ListImages after push: %v", tags)
@@ -413,14 +431,7 @@ func TestRegistryPersists(t *testing.T) {
 	var want, have v1.Hash
 	want, _ = img.Digest()
 	have, _ = got.Digest()
-	ls, _ := got.Layers()
-	for _, ly := range ls {
-		rc, err := ly.Compressed()
-		must(t, "layer after restart", err)
-		_, err = io.Copy(io.Discard, rc)
-		must(t, "read layer after restart", err)
-		rc.Close()
-	}
+	readLayers(t, got, "after restart")
 	if want != have {
 		t.Fatalf("digest after restart %s, want %s", have, want)
 	}

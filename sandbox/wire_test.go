@@ -2,16 +2,11 @@ package sandbox
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // TestMalformedRequests: bad input gets an AWS-shaped error in the right
@@ -30,10 +25,7 @@ func TestMalformedRequests(t *testing.T) {
 			req.Header.Set(k, v)
 		}
 		if sign != "" {
-			sum := sha256.Sum256([]byte(body))
-			c := sb.Credentials()
-			must(t, "sign", v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey},
-				req, hex.EncodeToString(sum[:]), sign, sb.Region(), time.Now()))
+			signAt(t, sb, sign, req, []byte(body), time.Now())
 		}
 		client := &http.Client{Timeout: 5 * time.Second}
 		resp, err := client.Do(req)
@@ -77,41 +69,24 @@ func TestMalformedRequests(t *testing.T) {
 	// A body changed after signing fails the signature check.
 	req, _ := http.NewRequest(http.MethodPost, sb.Endpoint()+"/", strings.NewReader("Action=DescribeVpcs&Version=2016-11-15"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	sum := sha256.Sum256([]byte("Action=DescribeSubnets&Version=2016-11-15"))
-	c := sb.Credentials()
-	must(t, "sign", v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, req, hex.EncodeToString(sum[:]), "ec2", sb.Region(), time.Now()))
-	resp, err := http.DefaultClient.Do(req)
-	must(t, "tampered", err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 401 || !strings.Contains(string(b), "AuthFailure") {
-		t.Errorf("tampered body: %d %s", resp.StatusCode, b)
+	signAt(t, sb, "ec2", req, []byte("Action=DescribeSubnets&Version=2016-11-15"), time.Now())
+	if status, b := send(t, req); status != 401 || !strings.Contains(b, "AuthFailure") {
+		t.Errorf("tampered body: %d %s", status, b)
 	}
 
 	// A stale signature (16 minutes old) is refused as expired.
 	req, _ = http.NewRequest(http.MethodPost, sb.Endpoint()+"/", strings.NewReader("Action=DescribeVpcs&Version=2016-11-15"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	sum = sha256.Sum256([]byte("Action=DescribeVpcs&Version=2016-11-15"))
-	must(t, "sign", v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, req, hex.EncodeToString(sum[:]), "ec2", sb.Region(), time.Now().Add(-16*time.Minute)))
-	resp, err = http.DefaultClient.Do(req)
-	must(t, "stale", err)
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 400 || !strings.Contains(string(b), "RequestExpired") {
-		t.Errorf("stale signature: %d %s", resp.StatusCode, b)
+	signAt(t, sb, "ec2", req, []byte("Action=DescribeVpcs&Version=2016-11-15"), time.Now().Add(-16*time.Minute))
+	if status, b := send(t, req); status != 400 || !strings.Contains(b, "RequestExpired") {
+		t.Errorf("stale signature: %d %s", status, b)
 	}
 
 	// A signed GET with the parameters in the query string works (EC2
 	// accepts both), which exercises the canonical query string.
 	req, _ = http.NewRequest(http.MethodGet, sb.Endpoint()+"/?Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=tag%3AName&Filter.1.Value.1=ecr%2A", nil)
-	sum = sha256.Sum256(nil)
-	must(t, "sign", v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, req, hex.EncodeToString(sum[:]), "ec2", sb.Region(), time.Now()))
-	resp, err = http.DefaultClient.Do(req)
-	must(t, "GET", err)
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "<vpcId>vpc-") {
-		t.Errorf("signed GET: %d %s", resp.StatusCode, b)
+	if status, b := signAndSend(t, sb, "ec2", req, nil); status != 200 || !strings.Contains(b, "<vpcId>vpc-") {
+		t.Errorf("signed GET: %d %s", status, b)
 	}
 }
 
