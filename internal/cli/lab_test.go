@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"ecr-vpce-lab/internal/ptytest"
-	"ecr-vpce-lab/internal/sandboxlab"
-	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -207,79 +205,6 @@ func TestLabOffEC2WithExplicitIDs(t *testing.T) {
 	}
 	if code, _, errs := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
 		t.Fatalf("down: %d %s", code, errs)
-	}
-}
-
-// TestTranscriptRunsWithAWSCLI runs the scripts `up` and `down` wrote,
-// unchanged, with the AWS CLI against `ecr-vpce-lab sandbox`'s world.
-func TestTranscriptRunsWithAWSCLI(t *testing.T) {
-	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the transcript")
-	bash := testtool.Require(t, "bash", "the transcript is a bash script")
-	testtool.Require(t, "curl", "the transcript reads the instance metadata with curl")
-	// The program in processes of its own, so the AWS CLI's slow start
-	// overlaps the other tests.
-	t.Parallel()
-	h := newProcHome(t, testtool.LabBinary(t))
-	home, state := h.home, h.state
-	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
-	up, down := filepath.Join(home, "up.sh"), filepath.Join(home, "down.sh")
-	if code, out := h.lab(append([]string{"up", "--yes", "--transcript", up}, fast...)...); code != 0 {
-		t.Fatalf("up: %d\n%s", code, out)
-	}
-	if code, out := h.lab(append([]string{"down", "--yes", "--transcript", down}, fast...)...); code != 0 {
-		t.Fatalf("down: %d\n%s", code, out)
-	}
-	// Serve the same world, as `ecr-vpce-lab sandbox` would, and point the
-	// CLI at it with the exports it prints.
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(state, "sandbox")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	var env []string
-	for _, kv := range os.Environ() {
-		if k, v, _ := strings.Cut(kv, "="); v != "" && !strings.HasPrefix(k, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+home, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "PATH="+filepath.Dir(awsCLI)+":"+os.Getenv("PATH"))
-	for _, e := range sb.Env() {
-		env = append(env, e.Name+"="+e.Value)
-	}
-	run := func(script string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, bash, script)
-		cmd.Env = env
-		cmd.Dir = home
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			b, _ := os.ReadFile(script)
-			t.Fatalf("%s: %v\n%s\n--- script ---\n%s", filepath.Base(script), err, out.String(), b)
-		}
-		return out.String()
-	}
-	out := run(up)
-	if !strings.Contains(out, "VPCE_SG_ID=sg-") || !strings.Contains(out, "DKR_VPCE_ID=vpce-") {
-		t.Fatalf("up.sh output:\n%s", out)
-	}
-	cloud := inspector(t, sandboxlab.Options(sb))
-	eps, err := cloud.TaggedEndpoints(context.Background(), "ecr-vpce-lab:run", "")
-	if err != nil || len(eps) != 3 {
-		t.Fatalf("after up.sh: %d tagged endpoints, %v", len(eps), err)
-	}
-	for _, e := range eps {
-		if !e.Available() {
-			t.Fatalf("endpoint %s is %s after up.sh's wait", e.ID, e.State)
-		}
-	}
-	run(down)
-	eps, _ = cloud.TaggedEndpoints(context.Background(), "ecr-vpce-lab:run", "")
-	sgs, _ := cloud.TaggedSecurityGroups(context.Background(), "ecr-vpce-lab:run", "")
-	if len(eps) != 0 || len(sgs) != 0 {
-		t.Fatalf("after down.sh: %d endpoints, %d groups", len(eps), len(sgs))
 	}
 }
 
