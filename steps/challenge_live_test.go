@@ -18,15 +18,16 @@ import (
 
 // upWithElsewhere is a lab that is up on a sandbox, with the sandbox's
 // public path and partner role as its other vantage points.
-func upWithElsewhere(t *testing.T, parallel bool) *fixture {
+func upWithElsewhere(t *testing.T) *fixture {
 	t.Helper()
-	return upWithElsewhereOn(t, parallel, sandbox.Options{})
+	return upWithElsewhereOn(t, sandbox.Options{})
 }
 
 // upWithElsewhereOn is upWithElsewhere on a sandbox started with opts.
-func upWithElsewhereOn(t *testing.T, parallel bool, opts sandbox.Options) *fixture {
+func upWithElsewhereOn(t *testing.T, opts sandbox.Options) *fixture {
 	t.Helper()
-	home := testHome(t, parallel)
+	t.Parallel()
+	home := ownHome(t)
 	sb, err := sandbox.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func upWithElsewhereOn(t *testing.T, parallel bool, opts sandbox.Options) *fixtu
 // policy is back on the endpoints and the repository has no policy. Then
 // teardown removes what the checks created.
 func TestChallengesLive(t *testing.T) {
-	f := upWithElsewhere(t, true)
+	f := upWithElsewhere(t)
 	ctx := context.Background()
 	st := f.lab.State()
 	c := steps.NewChallengeContext(st)
@@ -176,7 +177,7 @@ func TestChallengesLive(t *testing.T) {
 // made. The teardown, once ECR answers again, removes all of it.
 func TestTeardownRemovesWhatAFailedCheckLeft(t *testing.T) {
 	var broken atomic.Bool
-	f := upWithElsewhereOn(t, true, sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
+	f := upWithElsewhereOn(t, sandbox.Options{Interceptors: []sandbox.Interceptor{func(_ context.Context, r sandbox.Request) *sandbox.APIError {
 		if broken.Load() && r.Service == "ecr" && (strings.HasPrefix(r.Action, "Delete") || r.Action == "BatchDeleteImage") {
 			return &sandbox.APIError{Status: 400, Code: "InvalidParameterException", Message: "refused for the test"}
 		}

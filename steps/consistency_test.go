@@ -32,6 +32,7 @@ func (f *fixture) creates(action string) int {
 // find what was deleted) moments ago. The lab retries, creates one of
 // each, and leaves nothing.
 func TestReadsLagWrites(t *testing.T) {
+	t.Parallel()
 	// Each resource's lag is drawn from [0, ReadLag] by its id, and ids
 	// differ from world to world: a lag drawn near zero has passed before
 	// the next call on a loaded machine, and then that world shows the
@@ -48,7 +49,7 @@ func TestReadsLagWrites(t *testing.T) {
 // readsLagWrites runs the lab in a world with a read lag and checks it;
 // false when no call that names what was just created met the lag.
 func readsLagWrites(t *testing.T) bool {
-	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: 400 * time.Millisecond, Seed: 3}}, steps.Config{}, nil)
+	f := anotherFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: 400 * time.Millisecond, Seed: 3}}, steps.Config{}, nil)
 	ctx := context.Background()
 	if err := f.lab.Up(ctx); err != nil {
 		t.Fatalf("Up: %v", err)

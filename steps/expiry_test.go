@@ -408,6 +408,7 @@ func TestAutoTeardownSchedulerThrottled(t *testing.T) {
 // policy and the schedules are in the partition's ARNs, and the schedule
 // firing there deletes the endpoints as the role.
 func TestAutoTeardownInOtherPartitions(t *testing.T) {
+	t.Parallel()
 	for _, world := range []string{sandbox.WorldAWSUSGov, sandbox.WorldAWSCN} {
 		t.Run(world, func(t *testing.T) {
 			clock := sandbox.NewManualClock(time.Now().UTC().Truncate(time.Second))

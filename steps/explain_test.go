@@ -14,7 +14,7 @@ import (
 // a pull refused by a repository policy, an operation, and the refusals
 // no endpoint policy can cause.
 func TestExplainOnTheSandbox(t *testing.T) {
-	f := upWithElsewhere(t, false)
+	f := upWithElsewhere(t)
 	ctx := context.Background()
 	st := f.lab.State()
 	dkr := st.Endpoints[steps.EndpointDKR].ID

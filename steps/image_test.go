@@ -40,7 +40,7 @@ func TestARM64IndexIsCopiedAsItIs(t *testing.T) {
 
 	// A policy that denies something else lets the push through: v2 is
 	// the same index as v1.
-	g := newFixture(t, sandbox.Options{Faults: sandbox.Faults{ARM64Index: true}}, steps.Config{Deny: []string{"ecr:DeleteRepository"}}, nil)
+	g := anotherFixture(t, sandbox.Options{Faults: sandbox.Faults{ARM64Index: true}}, steps.Config{Deny: []string{"ecr:DeleteRepository"}}, nil)
 	if err := g.lab.Up(ctx); err != nil {
 		t.Fatalf("Up: %v", err)
 	}

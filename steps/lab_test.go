@@ -17,6 +17,7 @@ import (
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -65,21 +66,39 @@ func sandboxCloud(t *testing.T, sb *sandbox.Sandbox, observer func(awsops.Call),
 	return c
 }
 
+// newFixture is a lab on a sandbox of its own, for a test that shares
+// nothing with the others and so runs beside them (it calls t.Parallel):
+// its home is a folder of its own inside the process's HOME, which it may
+// not change. A test that sets the environment uses newSerialFixture.
 func newFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
 	t.Helper()
-	return newFixtureAt(t, testHome(t, false), sbo, cfg, mod)
+	t.Parallel()
+	return anotherFixture(t, sbo, cfg, mod)
 }
 
-// newParallelFixture is newFixture for a test that shares nothing with the
-// others and runs beside them (it calls t.Parallel): its home is a folder
-// of its own inside the process's HOME, which it may not change.
-func newParallelFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
+// anotherFixture is newFixture for a test that runs in parallel already
+// (it has a fixture, or called t.Parallel): a second lab, in a home of its
+// own.
+func anotherFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
 	t.Helper()
-	return newFixtureAt(t, testHome(t, true), sbo, cfg, mod)
+	return newFixtureAt(t, ownHome(t), sbo, cfg, mod)
+}
+
+// newSerialFixture is newFixture for a test that changes the process's
+// environment (t.Setenv): it runs alone, with HOME set to a folder of its
+// own.
+func newSerialFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod func(*awsops.Options)) *fixture {
+	t.Helper()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	return newFixtureAt(t, home, sbo, cfg, mod)
 }
 
 // TestMain gives the process a home of its own and keeps the SDK off any
-// metadata service; a test may still set its own with t.Setenv.
+// metadata service; a test may still set its own with t.Setenv. Most
+// tests wait on sandboxes' timings more than they compute: testtool.Main
+// lets more of them wait at once than one per core.
 func TestMain(m *testing.M) {
 	home, err := os.MkdirTemp("", "steps-test-home-")
 	if err != nil {
@@ -88,24 +107,16 @@ func TestMain(m *testing.M) {
 	}
 	_ = os.Setenv("HOME", home)
 	_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	code := m.Run()
+	code := testtool.Main(m)
 	_ = os.RemoveAll(home)
 	os.Exit(code)
 }
 
-// testHome is a fresh home for one test: the process's own HOME set to a
-// temporary folder, or, for a parallel test (which may not set the
-// environment), a folder inside the process's HOME, which the lab then
-// counts as the user's.
-func testHome(t *testing.T, parallel bool) string {
+// ownHome is a fresh home for one test that runs beside others (and so
+// may not set the environment): a folder inside the process's HOME, which
+// the lab then counts as the user's.
+func ownHome(t *testing.T) string {
 	t.Helper()
-	if !parallel {
-		t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-		home := t.TempDir()
-		t.Setenv("HOME", home)
-		return home
-	}
-	t.Parallel()
 	home, err := os.MkdirTemp(os.Getenv("HOME"), "t-")
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +169,7 @@ func (f *fixture) countEndpoints(vpc string) int {
 const userLines = "# my own settings\nexport ECR_REPO_A=team-a/alpine\nexport VPCE_SG_ID=sg-handmade\n"
 
 func TestWholeLab(t *testing.T) {
-	f := newParallelFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
+	f := newFixture(t, sandbox.Options{IMDSv2Required: true}, steps.Config{}, nil)
 	if err := os.WriteFile(f.env, []byte(userLines), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -691,7 +702,7 @@ func TestFailures(t *testing.T) {
 		t.Fatalf("teardown after a failed endpoint: %+v %v", rep, err)
 	}
 	// DNS that never switches: a deadline, then the reasons to check.
-	g := newFixture(t, sandbox.Options{Faults: sandbox.Faults{DNSNeverSwitches: true}}, steps.Config{DNSTimeout: 100 * time.Millisecond}, nil)
+	g := anotherFixture(t, sandbox.Options{Faults: sandbox.Faults{DNSNeverSwitches: true}}, steps.Config{DNSTimeout: 100 * time.Millisecond}, nil)
 	err = g.lab.Up(ctx)
 	if problem.KindOf(err) != problem.Timeout || !strings.Contains(problem.FixOf(err), "DHCP options") || !strings.Contains(problem.FixOf(err), "private hosted zone") {
 		t.Fatalf("DNS never switching: %v (fix %q)", err, problem.FixOf(err))
@@ -807,12 +818,6 @@ func TestPushTestPushesTheLocalCopy(t *testing.T) {
 	}
 }
 
-// TestNoticesChangesWithinASecond: at the default cadence (one
-// DescribeVpcEndpoints a second for all the endpoints, steady while
-// something is expected to change), the lab sees an endpoint become
-// available within 2 s of AWS making it so, and teardown ends within 3 s of
-// AWS releasing the last network interface. Against AWS's timings scaled
-// down, so the test stays short: a backoff to 10 s fails it.
 // inFlight is how much of [from, to] had at least one of the calls in evs
 // in flight.
 func inFlight(evs []steps.Event, from, to time.Time) time.Duration {
@@ -848,70 +853,93 @@ func inFlight(evs []steps.Event, from, to time.Time) time.Duration {
 	return total
 }
 
+// TestNoticesChangesWithinASecond: at the default cadence (one
+// DescribeVpcEndpoints a second for all the endpoints, steady while
+// something is expected to change), the lab sees an endpoint become
+// available within 2 s of AWS making it so, and teardown ends within 3 s of
+// AWS releasing the last network interface. Against AWS's timings scaled
+// down, so the test stays short: a backoff to 10 s fails it. The two
+// halves wait on their own sandboxes at once, and beside the other tests:
+// what they measure is the lab's own share of the delay, the time none of
+// its calls to AWS was in flight, which a loaded machine does not stretch
+// by seconds.
 func TestNoticesChangesWithinASecond(t *testing.T) {
-	// Not beside the others: it measures the lab's reaction on the wall
-	// clock, which CPU-bound neighbours would slow.
-	timing := sandbox.Timing{EndpointAvailable: 5500 * time.Millisecond, EndpointDelete: 2 * time.Second, ENIRelease: 5500 * time.Millisecond}
+	t.Parallel()
+	t.Run("available", func(t *testing.T) {
+		timing := sandbox.Timing{EndpointAvailable: 5500 * time.Millisecond}
+		f := upAtDefaultCadence(t, timing)
+		st := f.lab.State()
+		seen := 0
+		for _, e := range f.all() {
+			if e.Kind != steps.EventResource || e.Resource.Kind != steps.KindEndpoint || e.Resource.State != steps.ResAvailable ||
+				e.Resource.Name == steps.EndpointS3 || len(e.Resource.Addresses) > 0 {
+				continue
+			}
+			seen++
+			availableAt := st.Endpoints[e.Resource.Name].CreatedAt.Add(timing.EndpointAvailable)
+			after := e.Time.Sub(availableAt)
+			// The lab's own delay: the time its calls to AWS were in flight is
+			// AWS's (here a sandbox on a machine that may be loaded).
+			own := after - inFlight(f.all(), availableAt, e.Time)
+			t.Logf("%s noticed available %s after AWS made it so (%s of it the lab's own)", e.Resource.Name, after.Round(time.Millisecond), own.Round(time.Millisecond))
+			if after < -50*time.Millisecond || own > 2*time.Second {
+				t.Errorf("%s noticed available %s after AWS made it so, %s of it the lab's own, want at most 2s", e.Resource.Name, after, own)
+			}
+		}
+		if seen != 2 {
+			t.Fatalf("%d interface endpoints seen available", seen)
+		}
+	})
+	t.Run("teardown", func(t *testing.T) {
+		// Up at once; only the teardown takes AWS's time.
+		timing := sandbox.Timing{EndpointDelete: 2 * time.Second, ENIRelease: 5500 * time.Millisecond}
+		f := upAtDefaultCadence(t, timing)
+		ctx := context.Background()
+		f.reset()
+		if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		done := time.Now()
+		var deleted time.Time
+		describes := 0
+		for _, e := range f.all() {
+			if e.Kind == steps.EventCall && e.Call.Operation == "DeleteVpcEndpoints" {
+				deleted = e.Call.Start
+			}
+			if e.Kind == steps.EventCall && e.Call.Operation == "DescribeVpcEndpoints" && !deleted.IsZero() {
+				describes++
+			}
+		}
+		if deleted.IsZero() {
+			t.Fatal("no DeleteVpcEndpoints call")
+		}
+		awsDone := deleted.Add(timing.EndpointDelete + timing.ENIRelease)
+		over := done.Sub(awsDone)
+		own := over - inFlight(f.all(), awsDone, done)
+		t.Logf("teardown ended %s after AWS released the last interface (%s of it the lab's own); %d DescribeVpcEndpoints after the delete",
+			over.Round(time.Millisecond), own.Round(time.Millisecond), describes)
+		if own > 3*time.Second {
+			t.Errorf("teardown ended %s after AWS finished, %s of it the lab's own, want at most 3s", over, own)
+		}
+		// One call a poll for all three endpoints, not one each.
+		if limit := int((timing.EndpointDelete+timing.ENIRelease)/awsops.DefaultPoll) + 4; describes > limit {
+			t.Errorf("%d DescribeVpcEndpoints during teardown, want at most %d", describes, limit)
+		}
+	})
+}
+
+// upAtDefaultCadence is a lab up on a sandbox with timing, polling at the
+// default cadence (one call a second).
+func upAtDefaultCadence(t *testing.T, timing sandbox.Timing) *fixture {
+	t.Helper()
 	f := newFixture(t, sandbox.Options{Timing: timing}, steps.Config{}, func(o *awsops.Options) { o.Poll = 0 })
 	if every := f.cloud.PollEvery(); every != awsops.DefaultPoll || every > time.Second {
 		t.Fatalf("poll cadence %s", every)
 	}
-	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
+	if err := f.lab.Up(context.Background()); err != nil {
 		t.Fatalf("Up: %v", err)
 	}
-	st := f.lab.State()
-	seen := 0
-	for _, e := range f.all() {
-		if e.Kind != steps.EventResource || e.Resource.Kind != steps.KindEndpoint || e.Resource.State != steps.ResAvailable ||
-			e.Resource.Name == steps.EndpointS3 || len(e.Resource.Addresses) > 0 {
-			continue
-		}
-		seen++
-		availableAt := st.Endpoints[e.Resource.Name].CreatedAt.Add(timing.EndpointAvailable)
-		after := e.Time.Sub(availableAt)
-		// The lab's own delay: the time its calls to AWS were in flight is
-		// AWS's (here a sandbox on a machine that may be loaded).
-		own := after - inFlight(f.all(), availableAt, e.Time)
-		t.Logf("%s noticed available %s after AWS made it so (%s of it the lab's own)", e.Resource.Name, after.Round(time.Millisecond), own.Round(time.Millisecond))
-		if after < -50*time.Millisecond || own > 2*time.Second {
-			t.Errorf("%s noticed available %s after AWS made it so, %s of it the lab's own, want at most 2s", e.Resource.Name, after, own)
-		}
-	}
-	if seen != 2 {
-		t.Fatalf("%d interface endpoints seen available", seen)
-	}
-
-	f.reset()
-	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	done := time.Now()
-	var deleted time.Time
-	describes := 0
-	for _, e := range f.all() {
-		if e.Kind == steps.EventCall && e.Call.Operation == "DeleteVpcEndpoints" {
-			deleted = e.Call.Start
-		}
-		if e.Kind == steps.EventCall && e.Call.Operation == "DescribeVpcEndpoints" && !deleted.IsZero() {
-			describes++
-		}
-	}
-	if deleted.IsZero() {
-		t.Fatal("no DeleteVpcEndpoints call")
-	}
-	awsDone := deleted.Add(timing.EndpointDelete + timing.ENIRelease)
-	over := done.Sub(awsDone)
-	own := over - inFlight(f.all(), awsDone, done)
-	t.Logf("teardown ended %s after AWS released the last interface (%s of it the lab's own); %d DescribeVpcEndpoints after the delete",
-		over.Round(time.Millisecond), own.Round(time.Millisecond), describes)
-	if own > 3*time.Second {
-		t.Errorf("teardown ended %s after AWS finished, %s of it the lab's own, want at most 3s", over, own)
-	}
-	// One call a poll for all three endpoints, not one each.
-	if limit := int((timing.EndpointDelete+timing.ENIRelease)/awsops.DefaultPoll) + 4; describes > limit {
-		t.Errorf("%d DescribeVpcEndpoints during teardown, want at most %d", describes, limit)
-	}
+	return f
 }
 
 // TestStateReachesTheSinkAsEvents: every change of the state is published

@@ -18,6 +18,7 @@ import (
 // never match there, and the push would go through), and the push is
 // refused; down leaves nothing.
 func TestPartitionWorlds(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		world, partition, dkrService, registrySuffix string
 	}{

@@ -37,7 +37,7 @@ func TestSecondaryCIDRIsPrivate(t *testing.T) {
 func TestProxyInTheWayIsWarned(t *testing.T) {
 	t.Setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
 	t.Setenv("NO_PROXY", "")
-	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	f := newSerialFixture(t, sandbox.Options{}, steps.Config{}, nil)
 	ctx := context.Background()
 	if err := f.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight); err != nil {
 		t.Fatalf("preflight: %v", err)
@@ -74,7 +74,7 @@ func checkItem(f *fixture, id string) (steps.CheckItem, bool) {
 func TestProxyInChina(t *testing.T) {
 	t.Setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
 	t.Setenv("NO_PROXY", ".amazonaws.com")
-	f := newFixture(t, sandbox.Options{World: sandbox.WorldAWSCN}, steps.Config{}, nil)
+	f := newSerialFixture(t, sandbox.Options{World: sandbox.WorldAWSCN}, steps.Config{}, nil)
 	if err := f.lab.RunSteps(context.Background(), steps.StepDiscover, steps.StepPreflight); err != nil {
 		t.Fatalf("preflight: %v", err)
 	}

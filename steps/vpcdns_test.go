@@ -15,8 +15,9 @@ import (
 // says so, or, asked to keep them, leaves them on and says that.
 // [issue 15, item 10]
 func TestTeardownRevertsTheVPCDNSItTurnedOn(t *testing.T) {
+	t.Parallel()
 	for _, keep := range []bool{false, true} {
-		f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true}}, steps.Config{EnableVPCDNS: true}, nil)
+		f := anotherFixture(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true}}, steps.Config{EnableVPCDNS: true}, nil)
 		ctx := context.Background()
 		if err := f.lab.Up(ctx); err != nil {
 			t.Fatalf("up: %v", err)
