@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,12 +57,7 @@ func (c *Cloud) iamCmd(args ...string) Command {
 func (c *Cloud) CreateRole(ctx context.Context, name, path, description, trust string, tags Tags) (Role, Command, error) {
 	args := []string{"create-role", "--role-name", name, "--path", path, "--description", description, "--assume-role-policy-document", trust}
 	in := &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String(path), Description: aws.String(description), AssumeRolePolicyDocument: aws.String(trust)}
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		in.Tags = append(in.Tags, iamtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 		args = append(args, "--tags", "Key="+k+",Value="+tags[k])
 	}
@@ -183,12 +180,7 @@ func (c *Cloud) SimulatePermissions(ctx context.Context, principal string, check
 		if chk.Resource != "" {
 			in.ResourceArns = []string{chk.Resource}
 		}
-		keys := make([]string, 0, len(chk.Context))
-		for k := range chk.Context {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(chk.Context)) {
 			in.ContextEntries = append(in.ContextEntries, iamtypes.ContextEntry{ContextKeyName: aws.String(k), ContextKeyValues: chk.Context[k], ContextKeyType: iamtypes.ContextKeyTypeEnumString})
 		}
 		res, err := c.iam.SimulatePrincipalPolicy(ctx, in)
@@ -428,15 +420,10 @@ func isCode(err error, code string) bool {
 
 // TagResources sets tags on EC2 resources (a run's new expiry, its stage).
 func (c *Cloud) TagResources(ctx context.Context, ids []string, tags Tags) (Command, error) {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var ts []ec2types.Tag
 	args := append([]string{"ec2", "create-tags", "--resources"}, ids...)
 	args = append(args, "--tags")
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		ts = append(ts, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 		args = append(args, "Key="+k+",Value="+tags[k])
 	}

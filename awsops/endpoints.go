@@ -252,42 +252,30 @@ func (c *Cloud) FindEndpoints(ctx context.Context, vpcID, service string) ([]End
 	if err != nil {
 		return nil, err
 	}
-	live := eps[:0]
-	for _, e := range eps {
-		if !e.Gone() && !SameState(e.State, StateDeleting) {
-			live = append(live, e)
-		}
-	}
-	return live, nil
+	return slices.DeleteFunc(eps, func(e Endpoint) bool { return e.Gone() || SameState(e.State, StateDeleting) }), nil
 }
 
 // TaggedEndpoints lists endpoints carrying tag key (with value, unless
 // value is empty) that are not deleted.
 func (c *Cloud) TaggedEndpoints(ctx context.Context, key, value string) ([]Endpoint, error) {
-	f := types.Filter{Name: aws.String("tag-key"), Values: []string{key}}
-	if value != "" {
-		f = types.Filter{Name: aws.String("tag:" + key), Values: []string{value}}
-	}
-	eps, err := c.describeEndpoints(ctx, "look for the lab's endpoints", []types.Filter{f})
+	eps, err := c.describeEndpoints(ctx, "look for the lab's endpoints", []types.Filter{tagFilter(key, value)})
 	if err != nil {
 		return nil, err
 	}
-	live := eps[:0]
-	for _, e := range eps {
-		if !e.Gone() {
-			live = append(live, e)
-		}
+	return slices.DeleteFunc(eps, Endpoint.Gone), nil
+}
+
+// tagFilter finds what carries tag key, with value unless value is empty.
+func tagFilter(key, value string) types.Filter {
+	if value == "" {
+		return types.Filter{Name: aws.String("tag-key"), Values: []string{key}}
 	}
-	return live, nil
+	return types.Filter{Name: aws.String("tag:" + key), Values: []string{value}}
 }
 
 // TaggedSecurityGroups lists security groups carrying tag key (=value).
 func (c *Cloud) TaggedSecurityGroups(ctx context.Context, key, value string) ([]SecurityGroup, error) {
-	f := types.Filter{Name: aws.String("tag-key"), Values: []string{key}}
-	if value != "" {
-		f = types.Filter{Name: aws.String("tag:" + key), Values: []string{value}}
-	}
-	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{f}})
+	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{tagFilter(key, value)}})
 	if err != nil {
 		return nil, classify("look for the lab's security groups", err)
 	}

@@ -2,6 +2,8 @@ package awsops
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -19,13 +21,8 @@ func (t Tags) spec(resourceType types.ResourceType) []types.TagSpecification {
 	if len(t) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var tags []types.Tag
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(t)) {
 		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(t[k])})
 	}
 	return []types.TagSpecification{{ResourceType: resourceType, Tags: tags}}
@@ -36,13 +33,8 @@ func (t Tags) cli(resourceType string) []string {
 	if len(t) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	s := "ResourceType=" + resourceType + ",Tags=["
-	for i, k := range keys {
+	for i, k := range slices.Sorted(maps.Keys(t)) {
 		if i > 0 {
 			s += ","
 		}
