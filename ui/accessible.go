@@ -543,15 +543,7 @@ func lookupSentence(l steps.Lookup) string {
 	if l.Err != "" {
 		return l.Name + " did not resolve: " + l.Err
 	}
-	var parts []string
-	for _, ad := range l.Addresses {
-		kind := "public"
-		if ad.Private {
-			kind = "private"
-		}
-		parts = append(parts, ad.IP+" ("+kind+")")
-	}
-	return l.Name + " resolves to " + strings.Join(parts, ", ") + "."
+	return l.Name + " resolves to " + l.AddressList() + "."
 }
 
 // chooseWorkspace asks, as numbered lists, for the VPC, subnet and security
