@@ -426,15 +426,7 @@ func (l *Lab) restoreChallenge(ctx context.Context, s StepID, strict bool) error
 		if err != nil {
 			return err
 		}
-		if err := l.update(func(x *State) {
-			var kept []string
-			for _, k := range x.Challenge.Tags {
-				if k != t {
-					kept = append(kept, k)
-				}
-			}
-			x.Challenge.Tags = kept
-		}); err != nil {
+		if err := l.update(func(x *State) { x.Challenge.Tags = without(x.Challenge.Tags, t) }); err != nil {
 			return err
 		}
 	}
@@ -452,15 +444,7 @@ func (l *Lab) restoreChallenge(ctx context.Context, s StepID, strict bool) error
 				Fix: "delete it by hand once the policy that refuses it is gone: " + cmd.String()}
 		}
 		l.resource(s, ResourceEvent{Kind: KindRepository, ID: repo, State: ResDeleted, Detail: "created for the challenges"})
-		if err := l.update(func(x *State) {
-			var kept []string
-			for _, r := range x.Challenge.Repos {
-				if r != repo {
-					kept = append(kept, r)
-				}
-			}
-			x.Challenge.Repos = kept
-		}); err != nil {
+		if err := l.update(func(x *State) { x.Challenge.Repos = without(x.Challenge.Repos, repo) }); err != nil {
 			return err
 		}
 	}
@@ -592,13 +576,7 @@ func (l *Lab) runProbe(ctx context.Context, p Probe) (ProbeResult, error) {
 			// It is gone: nothing of it is left to remove.
 			_ = l.update(func(x *State) {
 				if x.Challenge != nil {
-					var kept []string
-					for _, r := range x.Challenge.Repos {
-						if r != p.Repo {
-							kept = append(kept, r)
-						}
-					}
-					x.Challenge.Repos = kept
+					x.Challenge.Repos = without(x.Challenge.Repos, p.Repo)
 				}
 			})
 		}

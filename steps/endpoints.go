@@ -224,6 +224,18 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 	return l.setEnv(map[string]string{endpointVars[key]: e.ID})
 }
 
+// without is xs less every s, in a new slice (nil when nothing is left):
+// xs's own array is left alone, as the copies read() handed out share it.
+func without(xs []string, s string) []string {
+	var kept []string
+	for _, x := range xs {
+		if x != s {
+			kept = append(kept, x)
+		}
+	}
+	return kept
+}
+
 func containsStr(xs []string, s string) bool {
 	for _, x := range xs {
 		if x == s {

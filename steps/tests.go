@@ -484,15 +484,7 @@ func (l *Lab) deleteTag(ctx context.Context, s StepID, tag string) error {
 		return err
 	}
 	l.resource(s, ResourceEvent{Kind: KindImageTag, ID: l.cfg.Repo + ":" + tag, State: ResDeleted})
-	return l.update(func(x *State) {
-		var kept []string
-		for _, t := range x.PushedTags {
-			if t != tag {
-				kept = append(kept, t)
-			}
-		}
-		x.PushedTags = kept
-	})
+	return l.update(func(x *State) { x.PushedTags = without(x.PushedTags, tag) })
 }
 
 // Tests runs the push, list and pull tests (or those named), each on its
