@@ -341,23 +341,15 @@ func (l *Lab) refusedElsewhere(r TestResult) error {
 }
 
 func (l *Lab) runPushTest(ctx context.Context) error {
-	st, err := l.needWorkspace()
-	if err != nil {
+	if _, err := l.needWorkspace(); err != nil {
 		return err
 	}
-	var pols inForce
 	li, err := l.ensureLocalImage(ctx, StepPush)
 	if err != nil {
 		return err
 	}
 	said := false
-	r, err := l.propagating(ctx, StepPush, func() (TestResult, error) {
-		sim, notes, p, err := l.expect(ctx, st, PushTest)
-		if err != nil {
-			return TestResult{}, err
-		}
-		pols = p
-		r := l.newResult(st, StepPush, sim, notes)
+	return l.runTest(ctx, PushTest, func(r *TestResult) error {
 		r.Tag = l.cfg.PushTag
 		if !said {
 			said = true
@@ -368,18 +360,41 @@ func (l *Lab) runPushTest(ctx context.Context) error {
 			l.command(StepPush, c)
 		}
 		if err != nil {
-			return r, err
+			return err
 		}
 		if pr.Outcome.Allowed {
 			l.notePushed(r.Tag)
 		}
 		r.Push, r.Outcome = &pr, pr.Outcome
-		return r, nil
+		return nil
+	})
+}
+
+// runTest runs one of the tests: each attempt (propagating tries again
+// while a changed policy may not be in force yet) predicts the outcome
+// from the policies in force, then do makes the request and notes what AWS
+// did in r.
+func (l *Lab) runTest(ctx context.Context, name TestName, do func(r *TestResult) error) error {
+	id := name.Step()
+	st, err := l.needWorkspace()
+	if err != nil {
+		return err
+	}
+	var pols inForce
+	r, err := l.propagating(ctx, id, func() (TestResult, error) {
+		sim, notes, p, err := l.expect(ctx, st, name)
+		if err != nil {
+			return TestResult{}, err
+		}
+		pols = p
+		r := l.newResult(st, id, sim, notes)
+		err = do(&r)
+		return r, err
 	})
 	if err != nil {
 		return err
 	}
-	return l.finishTest(StepPush, st, r, pols)
+	return l.finishTest(id, st, r, pols)
 }
 
 // notePushed records a tag the push test managed to push (teardown
@@ -393,60 +408,30 @@ func (l *Lab) notePushed(tag string) {
 }
 
 func (l *Lab) runListTest(ctx context.Context) error {
-	st, err := l.needWorkspace()
-	if err != nil {
-		return err
-	}
-	var pols inForce
-	r, err := l.propagating(ctx, StepList, func() (TestResult, error) {
-		sim, notes, p, err := l.expect(ctx, st, ListTest)
-		if err != nil {
-			return TestResult{}, err
-		}
-		pols = p
-		r := l.newResult(st, StepList, sim, notes)
+	return l.runTest(ctx, ListTest, func(r *TestResult) error {
 		lr, cmd, err := l.cloud.ListImages(ctx, l.cfg.Repo)
 		l.command(StepList, cmd)
 		if err != nil {
-			return r, err
+			return err
 		}
 		r.List, r.Outcome = &lr, lr.Outcome
-		return r, nil
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return l.finishTest(StepList, st, r, pols)
 }
 
 func (l *Lab) runPullTest(ctx context.Context) error {
-	st, err := l.needWorkspace()
-	if err != nil {
-		return err
-	}
-	var pols inForce
-	r, err := l.propagating(ctx, StepPull, func() (TestResult, error) {
-		sim, notes, p, err := l.expect(ctx, st, PullTest)
-		if err != nil {
-			return TestResult{}, err
-		}
-		pols = p
-		r := l.newResult(st, StepPull, sim, notes)
+	return l.runTest(ctx, PullTest, func(r *TestResult) error {
 		r.Tag = l.cfg.SourceTag
 		pr, cmds, err := l.cloud.Pull(ctx, l.cfg.Repo, l.cfg.SourceTag)
 		for _, c := range cmds {
 			l.command(StepPull, c)
 		}
 		if err != nil {
-			return r, err
+			return err
 		}
 		r.Pull, r.Outcome = &pr, pr.Outcome
-		return r, nil
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return l.finishTest(StepPull, st, r, pols)
 }
 
 func checkTest(id StepID) func(*Lab, context.Context) (CheckResult, error) {
