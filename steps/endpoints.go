@@ -436,20 +436,18 @@ func (l *Lab) checkEndpoints(ctx context.Context) (CheckResult, error) {
 	if err != nil {
 		return CheckResult{Message: err.Error()}, err
 	}
-	r := CheckResult{OK: len(eps) == len(EndpointKeys)}
 	byID := map[string]awsops.Endpoint{}
 	for _, e := range eps {
 		byID[e.ID] = e
 	}
+	var items []CheckItem
 	for _, k := range EndpointKeys {
 		rec := st.Endpoints[k]
 		it := CheckItem{ID: k, Title: k + " endpoint"}
 		if rec == nil {
 			it.Message = "not created yet"
-			r.OK = false
 		} else if e, ok := byID[rec.ID]; !ok {
 			it.Message = rec.ID + " no longer exists"
-			r.OK = false
 		} else {
 			it.OK = e.Available()
 			it.Message = rec.ID + " is " + e.State
@@ -457,18 +455,25 @@ func (l *Lab) checkEndpoints(ctx context.Context) (CheckResult, error) {
 				it.OK = false
 				it.Message += ", but its policy is not the lab's"
 			}
-			if !it.OK {
-				r.OK = false
-			}
 		}
-		r.Items = append(r.Items, it)
+		items = append(items, it)
 	}
-	if r.OK {
-		r.Message = "all three endpoints are available with the lab's policy"
-	} else {
-		r.Message = "not every endpoint is ready"
+	return itemized(len(eps) == len(EndpointKeys), items, "all three endpoints are available with the lab's policy", "not every endpoint is ready"), nil
+}
+
+// itemized is a check of several items: it passes when ok and every item
+// passes, and says so (done) or not (notYet).
+func itemized(ok bool, items []CheckItem, done, notYet string) CheckResult {
+	r := CheckResult{OK: ok, Items: items, Message: done}
+	for _, it := range items {
+		if !it.OK {
+			r.OK = false
+		}
 	}
-	return r, nil
+	if !r.OK {
+		r.Message = notYet
+	}
+	return r
 }
 
 func (l *Lab) undoEndpoints(ctx context.Context) error {
@@ -624,21 +629,13 @@ func (l *Lab) checkDNS(ctx context.Context) (CheckResult, error) {
 	if err != nil {
 		return CheckResult{Message: err.Error()}, err
 	}
-	r := CheckResult{OK: len(lks) > 0}
+	var items []CheckItem
 	for _, lk := range lks {
 		it := CheckItem{ID: lk.Name, Title: lk.Name, OK: lk.Private(), Message: lk.AddressList()}
 		if lk.Err != "" {
 			it.Message = lk.Err
 		}
-		if !it.OK {
-			r.OK = false
-		}
-		r.Items = append(r.Items, it)
+		items = append(items, it)
 	}
-	if r.OK {
-		r.Message = "both ECR host names resolve to private addresses"
-	} else {
-		r.Message = "the ECR host names do not resolve to private addresses yet"
-	}
-	return r, nil
+	return itemized(len(lks) > 0, items, "both ECR host names resolve to private addresses", "the ECR host names do not resolve to private addresses yet"), nil
 }
