@@ -233,19 +233,12 @@ func (p *parser) object() (*node, error) {
 			return nil, err
 		}
 		n.members = append(n.members, member{key: key, keyPos: keyPos, value: v})
-		p.skipSpace()
-		if p.i >= len(p.src) {
-			return nil, p.unclosed(open, '}')
+		done, err := p.afterElement(open, '}')
+		if err != nil {
+			return nil, err
 		}
-		switch p.src[p.i] {
-		case ',':
-			p.advance()
-		case '}':
-			p.advance()
+		if done {
 			return n, nil
-		default:
-			return nil, p.errHere(fmt.Sprintf("expected ',' or '}' after a value, found %s", p.describeNext()),
-				fmt.Sprintf("add a comma between members, or close the object opened at %d:%d with '}'", open.Line, open.Column))
 		}
 	}
 }
@@ -276,21 +269,38 @@ func (p *parser) array() (*node, error) {
 			return nil, err
 		}
 		n.items = append(n.items, v)
-		p.skipSpace()
-		if p.i >= len(p.src) {
-			return nil, p.unclosed(open, ']')
+		done, err := p.afterElement(open, ']')
+		if err != nil {
+			return nil, err
 		}
-		switch p.src[p.i] {
-		case ',':
-			p.advance()
-		case ']':
-			p.advance()
+		if done {
 			return n, nil
-		default:
-			return nil, p.errHere(fmt.Sprintf("expected ',' or ']' after a list item, found %s", p.describeNext()),
-				fmt.Sprintf("add a comma between items, or close the list opened at %d:%d with ']'", open.Line, open.Column))
 		}
 	}
+}
+
+// afterElement reads what follows an object's member or a list's item,
+// in the container opened at open: a comma (more to come) or its closer
+// (done).
+func (p *parser) afterElement(open Pos, closer byte) (done bool, err error) {
+	p.skipSpace()
+	if p.i >= len(p.src) {
+		return false, p.unclosed(open, closer)
+	}
+	switch p.src[p.i] {
+	case ',':
+		p.advance()
+		return false, nil
+	case closer:
+		p.advance()
+		return true, nil
+	}
+	element, elements, container := "a value", "members", "object"
+	if closer == ']' {
+		element, elements, container = "a list item", "items", "list"
+	}
+	return false, p.errHere(fmt.Sprintf("expected ',' or '%c' after %s, found %s", closer, element, p.describeNext()),
+		fmt.Sprintf("add a comma between %s, or close the %s opened at %d:%d with '%c'", elements, container, open.Line, open.Column, closer))
 }
 
 // unclosed reports input that ends inside a container, at the end of input,
