@@ -604,6 +604,16 @@ func (m *Model) linesOf(kinds ...steps.ResourceKind) []ResourceLine {
 	return out
 }
 
+// withLines is a step's plan, then the lines of its resources of kind once
+// there are any.
+func (m *Model) withLines(plan string, kind steps.ResourceKind, width int) string {
+	lines := m.linesOf(kind)
+	if len(lines) == 0 {
+		return plan
+	}
+	return plan + "\n\n" + RenderResourceLines(m.c.Styles, lines, m.frame(), m.now, width)
+}
+
 func (m *Model) sgBody(width int) string {
 	st := m.c.Styles
 	ws := steps.Workspace{}
@@ -615,11 +625,7 @@ func (m *Model) sgBody(width int) string {
 		{"VPC", orDash(ws.VpcID)},
 		{"Inbound", "nothing yet (the next step adds HTTPS)"},
 	}, width)
-	lines := m.linesOf(steps.KindSecurityGroup)
-	if len(lines) == 0 {
-		return plan
-	}
-	return plan + "\n\n" + RenderResourceLines(st, lines, m.frame(), m.now, width)
+	return m.withLines(plan, steps.KindSecurityGroup, width)
 }
 
 func (m *Model) ingressBody(width int) string {
@@ -638,11 +644,7 @@ func (m *Model) ingressBody(width int) string {
 		{"Protocol", "tcp, port 443 (HTTPS)"},
 		{"From", orDash(ws.SecurityGroupID) + st.Faint.Render("  the workspace's group")},
 	}, width)
-	lines := m.linesOf(steps.KindIngressRule)
-	if len(lines) == 0 {
-		return plan
-	}
-	return plan + "\n\n" + RenderResourceLines(st, lines, m.frame(), m.now, width)
+	return m.withLines(plan, steps.KindIngressRule, width)
 }
 
 func (m *Model) policyBody(width int) string {
