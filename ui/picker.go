@@ -139,15 +139,24 @@ func (m *Model) gotChoices(msg choicesMsg) (tea.Model, tea.Cmd) {
 	}
 }
 
+// updateForm feeds msg to a form embedded in a model: huh hands the form
+// back as a tea.Model, and the model keeps the *huh.Form whose State it
+// polls.
+func updateForm(f *huh.Form, msg tea.Msg) (*huh.Form, tea.Cmd) {
+	m, cmd := f.Update(msg)
+	if ff, ok := m.(*huh.Form); ok {
+		f = ff
+	}
+	return f, cmd
+}
+
 // Update feeds the picker; done is set when it finished or was cancelled.
 func (p *workspacePicker) Update(msg tea.Msg) (tea.Cmd, bool) {
 	if p.form == nil {
 		return nil, false
 	}
-	f, cmd := p.form.Update(msg)
-	if ff, ok := f.(*huh.Form); ok {
-		p.form = ff
-	}
+	var cmd tea.Cmd
+	p.form, cmd = updateForm(p.form, msg)
 	switch p.form.State {
 	case huh.StateCompleted:
 		return cmd, true

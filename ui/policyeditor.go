@@ -240,10 +240,7 @@ func (e *policyEditor) Update(msg tea.Msg) (cmd tea.Cmd, submitted bool) {
 		}
 		return cmd, false
 	}
-	m, cmd := e.form.Update(msg)
-	if f, ok := m.(*huh.Form); ok {
-		e.form = f
-	}
+	e.form, cmd = updateForm(e.form, msg)
 	switch e.form.State {
 	case huh.StateCompleted:
 		return tea.Batch(cmd, e.resetForm()), true
