@@ -361,11 +361,11 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 	}
 }
 
-func TestDeleteSecurityGroupRetriesOnDependency(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Timing: sandbox.Timing{ENIRelease: 300 * time.Millisecond}})
-	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
+// groupAndAPIEndpoint creates ECR_VPCE_SG in the workspace's VPC and an
+// ecr.api interface endpoint in it, as the lab does.
+func groupAndAPIEndpoint(t *testing.T, cloud *awsops.Cloud, ws sandbox.Workspace) (awsops.SecurityGroup, awsops.Endpoint) {
+	t.Helper()
 	ctx := context.Background()
-	ws := sb.Workspace()
 	g, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "x", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -375,6 +375,15 @@ func TestDeleteSecurityGroupRetriesOnDependency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g, e
+}
+
+func TestDeleteSecurityGroupRetriesOnDependency(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Timing: sandbox.Timing{ENIRelease: 300 * time.Millisecond}})
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
+	ctx := context.Background()
+	ws := sb.Workspace()
+	g, e := groupAndAPIEndpoint(t, cloud, ws)
 	if _, _, err := cloud.DeleteEndpoints(ctx, []string{e.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -403,14 +412,7 @@ func TestWhatHoldsAGroup(t *testing.T) {
 	if eps, err := cloud.EndpointInterfaces(ctx, ws.SecurityGroupID); err != nil || len(eps) != 0 {
 		t.Fatalf("endpoint interfaces in the workspace's group: %+v %v; want none (the instance's is not one)", eps, err)
 	}
-	g, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "x", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("ecr.api"), Type: awsops.Interface,
-		SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{g.ID}, PrivateDNS: true}); err != nil {
-		t.Fatal(err)
-	}
+	g, _ := groupAndAPIEndpoint(t, cloud, ws)
 	if eps, err := cloud.EndpointInterfaces(ctx, g.ID); err != nil || len(eps) == 0 || eps[0].Type != awsops.EndpointInterfaceType {
 		t.Fatalf("the endpoint's interfaces: %+v %v", eps, err)
 	}
@@ -1008,15 +1010,7 @@ func TestWaitEndpointsReleased(t *testing.T) {
 	cloud, log := cloudFor(t, sb, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	ctx := context.Background()
 	ws := sb.Workspace()
-	g, _, err := cloud.CreateSecurityGroup(ctx, ws.VpcID, "ECR_VPCE_SG", "x", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, _, err := cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("ecr.api"), Type: awsops.Interface,
-		SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{g.ID}, PrivateDNS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, api := groupAndAPIEndpoint(t, cloud, ws)
 	s3, _, err := cloud.CreateEndpoint(ctx, awsops.EndpointSpec{VpcID: ws.VpcID, Service: cloud.ServiceName("s3"), Type: awsops.Gateway,
 		RouteTableIDs: []string{ws.RouteTableID}})
 	if err != nil {
