@@ -190,117 +190,91 @@ func (p *parser) enter() error {
 }
 
 func (p *parser) object() (*node, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer func() { p.depth-- }()
-	open := p.pos()
-	n := &node{kind: KindObject, pos: open}
-	p.advance() // {
-	p.skipSpace()
-	if p.i < len(p.src) && p.src[p.i] == '}' {
-		p.advance()
-		return n, nil
-	}
-	for {
-		p.skipSpace()
-		if p.i >= len(p.src) {
-			return nil, p.unclosed(open, '}')
-		}
+	return p.container(KindObject, '}', func(n *node, open Pos) error {
 		if p.src[p.i] != '"' {
-			if p.src[p.i] == '}' {
-				return nil, p.errHere("trailing comma before '}'", "remove the comma before the closing brace")
-			}
-			return nil, p.errHere(fmt.Sprintf("unexpected %s, a quoted key was expected", p.describeNext()),
+			return p.errHere(fmt.Sprintf("unexpected %s, a quoted key was expected", p.describeNext()),
 				`object keys are written in double quotes, like "Effect"`)
 		}
 		keyPos := p.pos()
 		key, err := p.string()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.skipSpace()
 		if p.i >= len(p.src) {
-			return nil, p.unclosed(open, '}')
+			return p.unclosed(open, '}')
 		}
 		if p.src[p.i] != ':' {
-			return nil, p.errHere(fmt.Sprintf("expected ':' after the key %q, found %s", key, p.describeNext()),
+			return p.errHere(fmt.Sprintf("expected ':' after the key %q, found %s", key, p.describeNext()),
 				"put a colon between a key and its value")
 		}
 		p.advance()
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n.members = append(n.members, member{key: key, keyPos: keyPos, value: v})
-		done, err := p.afterElement(open, '}')
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			return n, nil
-		}
-	}
+		return nil
+	})
 }
 
 func (p *parser) array() (*node, error) {
+	return p.container(KindArray, ']', func(n *node, _ Pos) error {
+		v, err := p.value()
+		if err != nil {
+			return err
+		}
+		n.items = append(n.items, v)
+		return nil
+	})
+}
+
+// container reads an object or a list (kind) from its opener to its
+// closer. element reads one member or item into n once the container has
+// made sure one is there: not the end of input, not a trailing comma.
+func (p *parser) container(kind Kind, closer byte, element func(n *node, open Pos) error) (*node, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
 	open := p.pos()
-	n := &node{kind: KindArray, pos: open}
-	p.advance() // [
+	n := &node{kind: kind, pos: open}
+	p.advance() // the opener
 	p.skipSpace()
-	if p.i < len(p.src) && p.src[p.i] == ']' {
+	if p.i < len(p.src) && p.src[p.i] == closer {
 		p.advance()
 		return n, nil
 	}
+	one, many, what, bracket := "a value", "members", "object", "brace"
+	if closer == ']' {
+		one, many, what, bracket = "a list item", "items", "list", "bracket"
+	}
 	for {
 		p.skipSpace()
-		if p.i < len(p.src) && p.src[p.i] == ']' {
-			return nil, p.errHere("trailing comma before ']'", "remove the comma before the closing bracket")
-		}
 		if p.i >= len(p.src) {
-			return nil, p.unclosed(open, ']')
+			return nil, p.unclosed(open, closer)
 		}
-		v, err := p.value()
-		if err != nil {
+		if p.src[p.i] == closer {
+			return nil, p.errHere(fmt.Sprintf("trailing comma before '%c'", closer), "remove the comma before the closing "+bracket)
+		}
+		if err := element(n, open); err != nil {
 			return nil, err
 		}
-		n.items = append(n.items, v)
-		done, err := p.afterElement(open, ']')
-		if err != nil {
-			return nil, err
+		p.skipSpace()
+		if p.i >= len(p.src) {
+			return nil, p.unclosed(open, closer)
 		}
-		if done {
+		switch p.src[p.i] {
+		case ',':
+			p.advance()
+		case closer:
+			p.advance()
 			return n, nil
+		default:
+			return nil, p.errHere(fmt.Sprintf("expected ',' or '%c' after %s, found %s", closer, one, p.describeNext()),
+				fmt.Sprintf("add a comma between %s, or close the %s opened at %d:%d with '%c'", many, what, open.Line, open.Column, closer))
 		}
 	}
-}
-
-// afterElement reads what follows an object's member or a list's item,
-// in the container opened at open: a comma (more to come) or its closer
-// (done).
-func (p *parser) afterElement(open Pos, closer byte) (done bool, err error) {
-	p.skipSpace()
-	if p.i >= len(p.src) {
-		return false, p.unclosed(open, closer)
-	}
-	switch p.src[p.i] {
-	case ',':
-		p.advance()
-		return false, nil
-	case closer:
-		p.advance()
-		return true, nil
-	}
-	element, elements, container := "a value", "members", "object"
-	if closer == ']' {
-		element, elements, container = "a list item", "items", "list"
-	}
-	return false, p.errHere(fmt.Sprintf("expected ',' or '%c' after %s, found %s", closer, element, p.describeNext()),
-		fmt.Sprintf("add a comma between %s, or close the %s opened at %d:%d with '%c'", elements, container, open.Line, open.Column, closer))
 }
 
 // unclosed reports input that ends inside a container, at the end of input,
