@@ -795,6 +795,18 @@ func TestShellQuoteRoundTrips(t *testing.T) {
 	}
 }
 
+// withDocker is a Cloud on sb whose docker is script, written in dir: a
+// stand-in that answers as docker does.
+func withDocker(t *testing.T, sb *sandbox.Sandbox, dir, script string) *awsops.Cloud {
+	t.Helper()
+	docker := filepath.Join(dir, "docker")
+	if err := os.WriteFile(docker, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.DockerCLI = docker; o.RegistryAddr = "127.0.0.1:5000" })
+	return cloud
+}
+
 // TestDockerCLI drives pushes and pulls through a docker executable (here a
 // stand-in script that answers as docker does) and reads its refusal.
 func TestDockerCLI(t *testing.T) {
@@ -813,11 +825,7 @@ push) echo "The push refers to repository [x/team-a/alpine]"; echo "78a822fe2a2d
 rmi) echo "Untagged: $2" ;;
 esac
 `
-	docker := filepath.Join(dir, "docker")
-	if err := os.WriteFile(docker, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.DockerCLI = docker; o.RegistryAddr = "127.0.0.1:5000" })
+	cloud := withDocker(t, sb, dir, script)
 	ctx := context.Background()
 	li, _, err := cloud.SaveImage(ctx, sandbox.RepoA, "v1", filepath.Join(dir, "unused"))
 	if err != nil || !li.Docker || !li.Pulled || li.Digest != "sha256:abc" {
@@ -893,11 +901,7 @@ tag) ;;
 push) echo "The push refers to repository [x/team-a/alpine]"; echo "denied: Your authorization token has expired. Reauthenticate and try again."; exit 1 ;;
 esac
 `
-	docker := filepath.Join(dir, "docker")
-	if err := os.WriteFile(docker, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cloud, _ := cloudFor(t, sb, func(o *awsops.Options) { o.DockerCLI = docker; o.RegistryAddr = "127.0.0.1:5000" })
+	cloud := withDocker(t, sb, dir, script)
 	ctx := context.Background()
 	li := awsops.LocalImage{Docker: true, Pulled: true, Repository: sandbox.RepoA, Tag: "v1", Addr: "127.0.0.1:5000"}
 	res, _, err := cloud.PushImage(ctx, li, sandbox.RepoA, "v2")
