@@ -179,16 +179,13 @@ func freePort(t *testing.T) int {
 // (which the lab's commands produce) with a 301 redirect, which curl does not
 // follow without -L; IMDS and the sandbox answer it. That path is left out.
 func TestIMDSMatchesAWSMock(t *testing.T) {
-	// Its time is the go command's build of the mock and the mock's start:
-	// beside the others, with which it shares nothing.
+	// Its time is the build of the mock and the mock's start: beside the
+	// others, with which it shares nothing.
 	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
-		testtool.Missing(t, "the go command", "needed for `go tool ec2-metadata-mock`")
+		testtool.Missing(t, "the go command", "needed to build ec2-metadata-mock")
 	}
-	aemm, err := testtool.GoTool("ec2-metadata-mock")
-	if err != nil {
-		t.Fatal(err)
-	}
+	aemm := testtool.Program(t, "github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock")
 
 	sb := startSandbox(t, Options{IMDSv2Required: true})
 	ws := sb.Workspace()
