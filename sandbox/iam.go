@@ -395,16 +395,25 @@ func iamListRoles(x *iamCtx) (string, *APIError) {
 	roles = append(roles, x.w.Roles...)
 	roles = slices.DeleteFunc(slices.Clone(roles), func(r *iamRole) bool { return !strings.HasPrefix(r.Path, prefix) })
 	sort.SliceStable(roles, func(i, j int) bool { return roles[i].Name < roles[j].Name })
-	page, marker, e := iamPage(x.p, roles)
+	return iamList(x.p, "Roles", roles, func(r *iamRole) string {
+		return "      <member>\n" + roleXML(r, x.s.part(), x.w.Account, false) + "      </member>\n"
+	})
+}
+
+// iamList answers a List* action: one page of the items (iamPage) in the
+// element list, each as member writes it, then IsTruncated and the Marker
+// of the next page.
+func iamList[T any](p params, list string, items []T, member func(T) string) (string, *APIError) {
+	page, marker, e := iamPage(p, items)
 	if e != nil {
 		return "", e
 	}
 	var b strings.Builder
-	b.WriteString("    <Roles>\n")
-	for _, r := range page {
-		b.WriteString("      <member>\n" + roleXML(r, x.s.part(), x.w.Account, false) + "      </member>\n")
+	b.WriteString("    <" + list + ">\n")
+	for _, it := range page {
+		b.WriteString(member(it))
 	}
-	b.WriteString("    </Roles>\n")
+	b.WriteString("    </" + list + ">\n")
 	b.WriteString(truncated(marker))
 	return b.String(), nil
 }
@@ -558,18 +567,9 @@ func iamListRolePolicies(x *iamCtx) (string, *APIError) {
 		names = append(names, p.Name)
 	}
 	sort.Strings(names)
-	page, marker, e := iamPage(x.p, names)
-	if e != nil {
-		return "", e
-	}
-	var b strings.Builder
-	b.WriteString("    <PolicyNames>\n")
-	for _, n := range page {
-		b.WriteString("      <member>" + xmlEscape(n) + "</member>\n")
-	}
-	b.WriteString("    </PolicyNames>\n")
-	b.WriteString(truncated(marker))
-	return b.String(), nil
+	return iamList(x.p, "PolicyNames", names, func(n string) string {
+		return "      <member>" + xmlEscape(n) + "</member>\n"
+	})
 }
 
 func iamDeleteRolePolicy(x *iamCtx) (string, *APIError) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +263,55 @@ func TestIAMRoles(t *testing.T) {
 	_, err = g.iam.CreateRole(g.ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trust)})
 	wantMsg(t, "CreateRole without the permission", err, "AccessDenied",
 		"User: "+g.sb.Workspace().CallerARN+" is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::"+g.sb.Account()+":role/r because no identity-based policy allows the iam:CreateRole action")
+}
+
+// TestIAMListsPage: ListRoles and ListRolePolicies answer a page at a time
+// (MaxItems, IsTruncated, Marker), in name order, as the SDK's paginators
+// expect; a bad Marker or MaxItems is refused.
+func TestIAMListsPage(t *testing.T) {
+	f := newSchedFixture(t, Options{})
+	trust := schedulerTrust(f.sb.Account(), f.sb.Region())
+	for _, n := range []string{"c", "a", "b"} {
+		f.role("ecr-vpce-lab-teardown-"+n, trust, nil)
+	}
+	f.role("ecr-vpce-lab-teardown-p", trust, map[string]string{"two": deleteTaggedPolicy("x"), "one": deleteTaggedPolicy("y"), "three": deleteTaggedPolicy("z")})
+
+	var roles []string
+	rp := iam.NewListRolesPaginator(f.iam, &iam.ListRolesInput{PathPrefix: aws.String("/ecr-vpce-lab/"), MaxItems: aws.Int32(3)})
+	pages := 0
+	for rp.HasMorePages() {
+		out, err := rp.NextPage(f.ctx)
+		must(t, "ListRoles page", err)
+		if len(out.Roles) > 3 || out.IsTruncated != (out.Marker != nil) {
+			t.Errorf("ListRoles page %d: %d roles, truncated %v, marker %v", pages, len(out.Roles), out.IsTruncated, out.Marker)
+		}
+		for _, r := range out.Roles {
+			roles = append(roles, aws.ToString(r.RoleName))
+		}
+		pages++
+	}
+	if want := []string{"ecr-vpce-lab-teardown-a", "ecr-vpce-lab-teardown-b", "ecr-vpce-lab-teardown-c", "ecr-vpce-lab-teardown-p"}; pages != 2 || !slices.Equal(roles, want) {
+		t.Errorf("ListRoles in %d pages: %v, want 2 pages of %v", pages, roles, want)
+	}
+
+	first, err := f.iam.ListRolePolicies(f.ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("ecr-vpce-lab-teardown-p"), MaxItems: aws.Int32(2)})
+	must(t, "ListRolePolicies", err)
+	if !slices.Equal(first.PolicyNames, []string{"one", "three"}) || !first.IsTruncated || first.Marker == nil {
+		t.Fatalf("first page of policies: %v, truncated %v, marker %v", first.PolicyNames, first.IsTruncated, first.Marker)
+	}
+	rest, err := f.iam.ListRolePolicies(f.ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("ecr-vpce-lab-teardown-p"), Marker: first.Marker})
+	must(t, "ListRolePolicies, next page", err)
+	if !slices.Equal(rest.PolicyNames, []string{"two"}) || rest.IsTruncated || rest.Marker != nil {
+		t.Errorf("last page of policies: %v, truncated %v, marker %v", rest.PolicyNames, rest.IsTruncated, rest.Marker)
+	}
+
+	_, err = f.iam.ListRolePolicies(f.ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("ecr-vpce-lab-teardown-p"), Marker: aws.String("not-a-marker")})
+	wantMsg(t, "ListRolePolicies with a bad Marker", err, "InvalidInput", "Invalid Marker.")
+	_, err = f.iam.ListRoles(f.ctx, &iam.ListRolesInput{MaxItems: aws.Int32(1001)})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationError" {
+		t.Errorf("ListRoles with MaxItems 1001: %v, want ValidationError", err)
+	}
 }
 
 func wantMsg(t *testing.T, what string, err error, code, msg string) {
