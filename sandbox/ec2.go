@@ -826,13 +826,35 @@ func (x *ec2Ctx) resourceType(id string) (string, *APIError) {
 	return "", badRequest("InvalidID", "The ID '%s' is not valid", id)
 }
 
-func ec2CreateTags(x *ec2Ctx) (any, *APIError) {
+// tagResources reads the resources a CreateTags or DeleteTags names
+// (ResourceId.N, at least one).
+func (x *ec2Ctx) tagResources() ([]string, *APIError) {
 	if e := x.p.allow("ResourceId", "Tag", "DryRun"); e != nil {
 		return nil, e
 	}
 	ids := x.p.list("ResourceId")
 	if len(ids) == 0 {
 		return nil, badRequest("MissingParameter", "The request must contain the parameter resourceIdSet")
+	}
+	return ids, nil
+}
+
+// readyToTag is the last check of a CreateTags or DeleteTags, once its
+// tags are read: every resource exists (else its kind's NotFound), then
+// DryRun.
+func (x *ec2Ctx) readyToTag(ids []string) *APIError {
+	for _, id := range ids {
+		if _, e := x.resourceType(id); e != nil {
+			return e
+		}
+	}
+	return x.checkDryRun()
+}
+
+func ec2CreateTags(x *ec2Ctx) (any, *APIError) {
+	ids, e := x.tagResources()
+	if e != nil {
+		return nil, e
 	}
 	tags, e := parseTags(x.p, "Tag", false)
 	if e != nil {
@@ -841,12 +863,7 @@ func ec2CreateTags(x *ec2Ctx) (any, *APIError) {
 	if len(tags) == 0 {
 		return nil, badRequest("MissingParameter", "The request must contain the parameter tagSet")
 	}
-	for _, id := range ids {
-		if _, e := x.resourceType(id); e != nil {
-			return nil, e
-		}
-	}
-	if e := x.checkDryRun(); e != nil {
+	if e := x.readyToTag(ids); e != nil {
 		return nil, e
 	}
 	for _, id := range ids {
@@ -857,12 +874,9 @@ func ec2CreateTags(x *ec2Ctx) (any, *APIError) {
 }
 
 func ec2DeleteTags(x *ec2Ctx) (any, *APIError) {
-	if e := x.p.allow("ResourceId", "Tag", "DryRun"); e != nil {
+	ids, e := x.tagResources()
+	if e != nil {
 		return nil, e
-	}
-	ids := x.p.list("ResourceId")
-	if len(ids) == 0 {
-		return nil, badRequest("MissingParameter", "The request must contain the parameter resourceIdSet")
 	}
 	type del struct {
 		key, value string
@@ -879,12 +893,7 @@ func ec2DeleteTags(x *ec2Ctx) (any, *APIError) {
 		}
 		dels = append(dels, del{k, t.str("Value"), t.has("Value")})
 	}
-	for _, id := range ids {
-		if _, e := x.resourceType(id); e != nil {
-			return nil, e
-		}
-	}
-	if e := x.checkDryRun(); e != nil {
+	if e := x.readyToTag(ids); e != nil {
 		return nil, e
 	}
 	for _, id := range ids {

@@ -673,6 +673,49 @@ func v1LayerDigest(t *testing.T, manifest string) string {
 
 // TestAuthentication: only the sandbox's own keys, correctly signed, pass,
 // and each service says so in its own words.
+// TestTaggingChecksInOrder: CreateTags and DeleteTags check what they are
+// given in the same order: a resource at all, the tags, that every resource
+// exists, then DryRun (which changes nothing).
+func TestTaggingChecksInOrder(t *testing.T) {
+	sb := startSandbox(t, Options{})
+	vpc := sb.Workspace().VpcID
+	for _, action := range []string{"CreateTags", "DeleteTags"} {
+		ask := func(kv ...string) string {
+			t.Helper()
+			form := url.Values{"Action": {action}, "Version": {"2016-11-15"}}
+			for i := 0; i+1 < len(kv); i += 2 {
+				form.Set(kv[i], kv[i+1])
+			}
+			_, body := rawQuery(t, sb, "ec2", form)
+			return body
+		}
+		for _, tc := range []struct {
+			name string
+			kv   []string
+			want string
+		}{
+			{"no resource", []string{"Tag.1.Key", "k", "Tag.1.Value", "v"}, "<Code>MissingParameter</Code>"},
+			{"a reserved tag before an unknown resource", []string{"ResourceId.1", "vpc-0123456789abcdef0", "Tag.1.Key", "aws:k", "Tag.1.Value", "v"}, "<Code>InvalidParameterValue</Code>"},
+			{"an unknown resource before DryRun", []string{"ResourceId.1", vpc, "ResourceId.2", "vpc-0123456789abcdef0", "Tag.1.Key", "k", "Tag.1.Value", "v", "DryRun", "true"}, "<Code>InvalidVpcID.NotFound</Code>"},
+			{"DryRun", []string{"ResourceId.1", vpc, "Tag.1.Key", "k", "Tag.1.Value", "v", "DryRun", "true"}, "<Code>DryRunOperation</Code>"},
+			{"an unknown parameter", []string{"ResourceId.1", vpc, "Tag.1.Key", "k", "Tag.1.Value", "v", "Filter.1.Name", "x"}, "<Code>UnknownParameter</Code>"},
+		} {
+			if body := ask(tc.kv...); !strings.Contains(body, tc.want) {
+				t.Errorf("%s, %s: %s; want %s", action, tc.name, body, tc.want)
+			}
+		}
+	}
+	// The dry runs changed nothing.
+	c := newClients(sb, nil)
+	tags, err := c.ec2.DescribeTags(context.Background(), &ec2.DescribeTagsInput{Filters: []ec2types.Filter{flt("resource-id", vpc)}})
+	must(t, "DescribeTags", err)
+	for _, tg := range tags.Tags {
+		if aws.ToString(tg.Key) == "k" {
+			t.Errorf("a dry run tagged the VPC: %+v", tags.Tags)
+		}
+	}
+}
+
 func TestAuthentication(t *testing.T) {
 	ctx := context.Background()
 	sb := startSandbox(t, Options{})
