@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -20,9 +19,7 @@ import (
 func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	t.Parallel()
 	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := startWizard(t, opts, 120, 40)
 	d.exec(m.openChallenges())
 	d.settle()
 	progress := steps.ProgressPath(stateDir)
@@ -87,9 +84,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	}
 	// A wizard started afresh finds the draft.
 	m.Close()
-	m2 := New(context.Background(), opts)
-	d2 := newDriver(t, m2, 120, 40)
-	d2.settle()
+	m2, d2 := startWizard(t, opts, 120, 40)
 	d2.exec(m2.openChallenges())
 	d2.settle()
 	d2.key("enter")
@@ -185,10 +180,7 @@ func TestChallengeFiveAsksForAForecast(t *testing.T) {
 // w×h window and opens challenge id from the list with the arrows.
 func openChallengeN(t *testing.T, w, h, id int) (*Model, *driver) {
 	t.Helper()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, w, h)
-	d.settle()
+	m, d := sandboxWizard(t, w, h)
 	d.exec(m.openChallenges())
 	d.settle()
 	for range id - 1 {

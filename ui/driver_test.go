@@ -2,10 +2,13 @@ package ui
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,30 +94,25 @@ func (d *driver) key(k string) {
 	d.send(keyMsg(k))
 }
 
+// namedKeys are the keys keyMsg knows by name.
+var namedKeys = map[string]tea.KeyPressMsg{
+	"enter":     {Code: tea.KeyEnter},
+	"esc":       {Code: tea.KeyEscape},
+	"tab":       {Code: tea.KeyTab},
+	"space":     {Code: tea.KeySpace, Text: " "},
+	"up":        {Code: tea.KeyUp},
+	"down":      {Code: tea.KeyDown},
+	"backspace": {Code: tea.KeyBackspace},
+	"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
+	"ctrl+s":    {Code: 's', Mod: tea.ModCtrl},
+	"ctrl+o":    {Code: 'o', Mod: tea.ModCtrl},
+	"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift},
+}
+
+// keyMsg is the key press of a named key, or of the character k types.
 func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	case "ctrl+s":
-		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
-	case "ctrl+o":
-		return tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	if msg, ok := namedKeys[k]; ok {
+		return msg
 	}
 	r := []rune(k)
 	return tea.KeyPressMsg{Code: r[0], Text: k}
@@ -150,6 +148,22 @@ func (d *driver) settle() {
 }
 
 func (d *driver) screen() string { return ansi.Strip(d.m.render()) }
+
+// startWizard runs a wizard on opts in a w×h window and lets it settle.
+func startWizard(t *testing.T, opts Options, w, h int) (*Model, *driver) {
+	t.Helper()
+	m := New(context.Background(), opts)
+	d := newDriver(t, m, w, h)
+	d.settle()
+	return m, d
+}
+
+// sandboxWizard is startWizard on a fresh sandbox (sandboxOptions).
+func sandboxWizard(t *testing.T, w, h int) (*Model, *driver) {
+	t.Helper()
+	opts, _ := sandboxOptions(t)
+	return startWizard(t, opts, w, h)
+}
 
 // sandboxOptions runs the wizard against an in-process sandbox with instant
 // timing, with the state in a temp dir.
@@ -199,6 +213,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Setenv("HOME", home)
+	// The tests mostly wait (on their sandboxes, on the wizard's quiet
+	// moments), not on the CPU: let twice as many as there are cores wait
+	// at once, unless -test.parallel says how many.
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", strconv.Itoa(max(4, 2*runtime.GOMAXPROCS(0))))
+	}
 	code := m.Run()
 	for _, c := range cleanups {
 		c()

@@ -264,8 +264,9 @@ func (m *Model) expired() bool {
 // longer there.
 
 // expiryLookEvery is the pace of those looks: Scheduler fires within the
-// minute of the time, and endpoints take a minute or so to go.
-var expiryLookEvery = 10 * time.Second
+// minute of the time, and endpoints take a minute or so to go. A model
+// keeps its own (lookEvery), so a test can quicken one wizard's looks.
+const expiryLookEvery = 10 * time.Second
 
 // expiryLook is what the wizard last saw of the auto-teardown.
 type expiryLook struct {
@@ -300,7 +301,7 @@ func (m *Model) lookAtExpiry() tea.Cmd {
 	if m.expiryLooking || !m.expired() || (m.phase != phaseLab && m.phase != phaseChallenges) {
 		return nil
 	}
-	if l := m.expLook; l.current(m.st) && (l.final || m.now.Sub(l.when) < expiryLookEvery) {
+	if l := m.expLook; l.current(m.st) && (l.final || m.now.Sub(l.when) < m.lookEvery) {
 		return nil
 	}
 	m.expiryLooking = true
@@ -327,7 +328,7 @@ func (m *Model) nextExpiryLook() (time.Duration, bool) {
 	case l.final:
 		return 0, false
 	}
-	return max(expiryLookEvery-m.now.Sub(l.when), 10*time.Millisecond), true
+	return max(m.lookEvery-m.now.Sub(l.when), 10*time.Millisecond), true
 }
 
 // expiryLooked folds a look into the model: the resource lines of what

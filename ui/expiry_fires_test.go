@@ -19,18 +19,10 @@ import (
 // lab removed itself, and T tidies up the role: nothing of the run is
 // left in AWS.
 func TestExpiryFiresUnderTheWizard(t *testing.T) {
-	// Not parallel: it sets expiryLookEvery, which every wizard reads; the
-	// package's parallel tests start only after it has ended.
-	defer func(d time.Duration) { expiryLookEvery = d }(expiryLookEvery)
-	expiryLookEvery = 100 * time.Millisecond
-	opts, sb := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
-	walkTo(t, d, scrEndpoints)
-	d.key("enter")
-	d.settle()
-	d.until("the endpoints", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrEndpoints].status == steps.StatusDone })
+	t.Parallel()
+	m, d, sb := endpointsUp(t)
+	// This wizard looks every 100 ms, not every 10 s.
+	m.lookEvery = 100 * time.Millisecond
 	d.key("E")
 	for range m.expiryChoices() {
 		d.key("up")
@@ -115,9 +107,13 @@ func TestExpiryFiresUnderTheWizard(t *testing.T) {
 			t.Errorf("%s is still in AWS", id)
 		}
 	}
-	// No look after the last: the wizard is idle again.
+	// No look after the last: none is planned, and the clock ticking well
+	// past the pace starts none; the wizard is idle again.
 	looks := m.expLook.when
-	time.Sleep(3 * expiryLookEvery)
+	if next, ok := m.nextExpiryLook(); ok {
+		t.Errorf("another look is planned, in %s", next)
+	}
+	d.send(tickMsg{gen: m.tickGen, t: time.Now().Add(3 * m.lookEvery)})
 	d.settle()
 	if !m.expLook.when.Equal(looks) || m.expiryLooking {
 		t.Errorf("the wizard still looks after the outcome was final")

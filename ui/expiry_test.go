@@ -1,11 +1,11 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
 
@@ -19,14 +19,7 @@ import (
 // list-schedules read it.
 func TestExpiryInTheWizard(t *testing.T) {
 	t.Parallel()
-	opts, sb := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
-	walkTo(t, d, scrEndpoints)
-	d.key("enter")
-	d.settle()
-	d.until("the endpoints", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrEndpoints].status == steps.StatusDone })
+	m, d, sb := endpointsUp(t)
 	s := d.screen()
 	header := strings.SplitN(s, "\n", 2)[0]
 	if !strings.Contains(header, "left") || !strings.Contains(header, "3h5") {
@@ -122,9 +115,7 @@ func TestExpiryInTheWizard(t *testing.T) {
 func TestShortExpiryOnAWSAsks(t *testing.T) {
 	t.Parallel()
 	opts, sb := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := startWizard(t, opts, 120, 40)
 	walkTo(t, d, scrEndpoints)
 	m.c.Sandbox = false // as on AWS (the lab itself is the sandbox's)
 	st0 := m.lab.State()
@@ -238,4 +229,17 @@ func TestExpiryChoicesOfferTheFlags(t *testing.T) {
 			t.Errorf("--expires %s: the dialog offers %q, want %q (%q)", d, got, want, labels)
 		}
 	}
+}
+
+// endpointsUp starts a wizard on a fresh sandbox, walks it to the
+// endpoints and creates them.
+func endpointsUp(t *testing.T) (*Model, *driver, *sandbox.Sandbox) {
+	t.Helper()
+	opts, sb := sandboxOptions(t)
+	m, d := startWizard(t, opts, 120, 40)
+	walkTo(t, d, scrEndpoints)
+	d.key("enter")
+	d.settle()
+	d.until("the endpoints", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrEndpoints].status == steps.StatusDone })
+	return m, d, sb
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +14,7 @@ import (
 // Private DNS screen, then s (skip), once called a nil cancel func.
 func TestCheckThenSkipOnDNS(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := sandboxWizard(t, 120, 40)
 	walkTo(t, d, scrDNS)
 	// As if the wait for DNS had failed: k checks again, and s skips while
 	// the check runs.
@@ -46,9 +42,7 @@ func TestStopAndSkipTheDNSWait(t *testing.T) {
 	timing := sandbox.Instant
 	timing.DNSSwitch = time.Minute
 	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: timing})
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := startWizard(t, opts, 120, 40)
 	walkTo(t, d, scrDNS)
 	d.key("enter")
 	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
@@ -74,9 +68,7 @@ func TestStopAndSkipTheDNSWait(t *testing.T) {
 		t.Fatalf("the skip is saved as %q", got)
 	}
 	m.Close()
-	m2 := New(context.Background(), opts)
-	d2 := newDriver(t, m2, 120, 40)
-	d2.settle()
+	m2, d2 := startWizard(t, opts, 120, 40)
 	d2.key("enter")
 	d2.settle()
 	if m2.screens[scrDNS].status != steps.StatusSkipped || !strings.Contains(d2.screen(), "Private DNS skipped") {

@@ -157,6 +157,8 @@ type Model struct {
 	// expiry; expiryLooking: a look is under way.
 	expLook       *expiryLook
 	expiryLooking bool
+	// lookEvery is the pace of those looks (expiryLookEvery).
+	lookEvery time.Duration
 
 	// helpFor is the context the ? overlay explains.
 	helpFor []binding
@@ -201,6 +203,7 @@ func New(ctx context.Context, opts Options) *Model {
 		refusals:  map[steps.TestName]refusal{},
 		tdIndex:   map[string]*ResourceLine{},
 		now:       time.Now(),
+		lookEvery: expiryLookEvery,
 	}
 	if opts.Sandbox {
 		m.phase = phaseConnect

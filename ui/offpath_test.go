@@ -28,18 +28,14 @@ func applyPolicyForm(t *testing.T, d *driver) {
 func TestResumeAfterThePolicyFormSkipsIt(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := startWizard(t, opts, 120, 40)
 	walkTo(t, d, scrPolicy)
 	applyPolicyForm(t, d)
 	if m.cur != scrEndpoints {
 		t.Fatalf("after applying, screen %d", m.cur)
 	}
 	m.Close()
-	m2 := New(context.Background(), opts)
-	d2 := newDriver(t, m2, 120, 40)
-	d2.settle()
+	m2, d2 := startWizard(t, opts, 120, 40)
 	if m2.phase != phaseResume || !contains2(d2.screen(), "Done: Preflight, Workspace, Security group, Ingress rule, Endpoint policy") {
 		t.Fatalf("resume screen:\n%s", d2.screen())
 	}
@@ -55,10 +51,7 @@ func TestResumeAfterThePolicyFormSkipsIt(t *testing.T) {
 // to apply ("name a repository").
 func TestPolicyFormReopensOnAllowAll(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 80, 24)
-	d.settle()
+	m, d := sandboxWizard(t, 80, 24)
 	walkTo(t, d, scrPolicy)
 	tabToSelect(t, d)
 	d.key("space") // untick ecr:PutImage: deny nothing
@@ -97,10 +90,7 @@ func TestPolicyFormReopensOnAllowAll(t *testing.T) {
 // from, and the policy stays as it was.
 func TestPolicyFormKeys(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 80, 24)
-	d.settle()
+	m, d := sandboxWizard(t, 80, 24)
 	walkTo(t, d, scrPolicy)
 
 	// First visit: esc goes back to the ingress rule, nothing applied.
@@ -158,10 +148,7 @@ func TestPushRefusedAtTheLayerCheckOnScreen(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			t.Parallel()
-			opts, _ := sandboxOptions(t)
-			m := New(context.Background(), opts)
-			d := newDriver(t, m, size[0], size[1])
-			d.settle()
+			m, d := sandboxWizard(t, size[0], size[1])
 			walkTo(t, d, scrPolicy)
 			tabToSelect(t, d)
 			// The cursor starts on ecr:PutImage: untick it, and tick

@@ -24,9 +24,7 @@ func TestTeardownOffersToRevertVPCDNS(t *testing.T) {
 		t.Run(k, func(t *testing.T) {
 			t.Parallel()
 			opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true}})
-			m := New(context.Background(), opts)
-			d := newDriver(t, m, 120, 40)
-			d.settle()
+			m, d := startWizard(t, opts, 120, 40)
 			d.key("enter") // discover and check
 			d.settle()
 			if !strings.Contains(d.screen(), "enableDnsSupport=false") {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -27,10 +26,7 @@ func walkTo(t *testing.T, d *driver, target screenID) {
 
 func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := sandboxWizard(t, 120, 40)
 	if m.phase != phaseLab || m.cur != scrPreflight {
 		t.Fatalf("phase %d screen %d", m.phase, m.cur)
 	}
@@ -63,10 +59,7 @@ func TestEnterWalksToThePolicyAndAppliesIt(t *testing.T) {
 
 func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := sandboxWizard(t, 120, 40)
 	walkTo(t, d, scrPolicy)
 	// Tab to a select so j is a shortcut, not text.
 	tabToSelect(t, d)
@@ -101,10 +94,7 @@ func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 
 func TestTeardownNeedsConfirmation(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := sandboxWizard(t, 120, 40)
 	walkTo(t, d, scrIngress)
 	d.key("enter") // create the rule
 	d.settle()
@@ -138,17 +128,13 @@ func TestTeardownNeedsConfirmation(t *testing.T) {
 func TestQuitAsksWhileWorkIsInFlightOrBilling(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 80, 24)
-	d.settle()
+	m, d := startWizard(t, opts, 80, 24)
 	// Nothing billing, nothing running: q quits at once.
 	d.key("q")
 	if !m.quitting {
 		t.Fatal("q with nothing running must quit")
 	}
-	m2 := New(context.Background(), opts)
-	d2 := newDriver(t, m2, 80, 24)
-	d2.settle()
+	m2, d2 := startWizard(t, opts, 80, 24)
 	m2.op = &inflight{kind: opStep, seq: 99, cancel: func() {}} // as if a step were running
 	d2.key("q")
 	if m2.quitting || m2.overlay != overlayConfirmQuit {
@@ -167,10 +153,7 @@ func TestQuitAsksWhileWorkIsInFlightOrBilling(t *testing.T) {
 
 func TestFailedStepShowsItsFix(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := sandboxWizard(t, 120, 40)
 	m.cur = scrSecurityGroup
 	// As if the step were running and failed.
 	m.op = &inflight{kind: opStep, seq: 42, step: steps.StepSecurityGroup, screen: scrSecurityGroup, cancel: func() {}}
@@ -185,15 +168,11 @@ func TestFailedStepShowsItsFix(t *testing.T) {
 func TestResumeOffersChoices(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := startWizard(t, opts, 120, 40)
 	walkTo(t, d, scrIngress)
 	m.Close()
 	// A new wizard on the same state resumes.
-	m2 := New(context.Background(), opts)
-	d2 := newDriver(t, m2, 120, 40)
-	d2.settle()
+	m2, d2 := startWizard(t, opts, 120, 40)
 	if m2.phase != phaseResume || !contains2(d2.screen(), "Welcome back", "resume where you were") {
 		t.Fatalf("resume screen:\n%s", d2.screen())
 	}
@@ -206,10 +185,7 @@ func TestResumeOffersChoices(t *testing.T) {
 
 func TestTooSmall(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 50, 12)
-	d.settle()
+	_, d := sandboxWizard(t, 50, 12)
 	if !contains2(d.screen(), "too small", "50×12", "60×16") {
 		t.Fatalf("%s", d.screen())
 	}
@@ -220,10 +196,7 @@ func TestTooSmall(t *testing.T) {
 // without the Deny the same push goes through.
 func TestPolicyChangeFlipsThePush(t *testing.T) {
 	t.Parallel()
-	opts, _ := sandboxOptions(t)
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := sandboxWizard(t, 120, 40)
 	walkTo(t, d, scrPush)
 	d.key("enter")
 	d.settle()

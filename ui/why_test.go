@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +17,7 @@ import (
 func TestWhyAfterAFailedStep(t *testing.T) {
 	t.Parallel()
 	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant, Faults: sandbox.Faults{DenyActions: []string{"ec2:DescribeRouteTables"}}})
-	m := New(context.Background(), opts)
-	d := newDriver(t, m, 120, 40)
-	d.settle()
+	m, d := startWizard(t, opts, 120, 40)
 	for i := 0; i < 5 && m.screens[m.cur].status != steps.StatusFailed; i++ {
 		d.key("enter")
 		d.settle()
