@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -391,7 +392,7 @@ func (b *builder) principal(n *node, path string) *Principal {
 		b.duplicateKeys(n, path)
 		pr := &Principal{IDs: map[string]Values{}}
 		for _, m := range n.members {
-			if !contains(principalKeys, m.key) {
+			if !slices.Contains(principalKeys, m.key) {
 				b.unknownKey(m, path, principalKeys)
 				continue
 			}
@@ -448,15 +449,6 @@ func (b *builder) condition(n *node, path string, loc *stmtLoc) map[string]map[s
 		out[op.key] = keys
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // closest suggests the known word nearest to s, or "" when none is close.

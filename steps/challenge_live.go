@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -248,7 +249,7 @@ func (l *Lab) fixture(ctx context.Context, p Probe) (string, error) {
 				if x.Challenge == nil {
 					x.Challenge = &ChallengeLeftovers{}
 				}
-				if !containsStr(x.Challenge.Repos, p.Repo) {
+				if !slices.Contains(x.Challenge.Repos, p.Repo) {
 					x.Challenge.Repos = append(x.Challenge.Repos, p.Repo)
 				}
 			}); err != nil {
@@ -272,7 +273,7 @@ func (l *Lab) rememberTag(repo, tag string) error {
 		if x.Challenge == nil {
 			x.Challenge = &ChallengeLeftovers{}
 		}
-		if t := repo + ":" + tag; !containsStr(x.Challenge.Tags, t) {
+		if t := repo + ":" + tag; !slices.Contains(x.Challenge.Tags, t) {
 			x.Challenge.Tags = append(x.Challenge.Tags, t)
 		}
 	})

@@ -155,7 +155,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 				}
 			}
 			return l.setEnv(map[string]string{endpointVars[key]: e.ID})
-		case key == EndpointS3 && containsStr(e.RouteTableIDs, st.Workspace.RouteTableID):
+		case key == EndpointS3 && slices.Contains(e.RouteTableIDs, st.Workspace.RouteTableID):
 			// A gateway endpoint for S3 already serves the route table; a
 			// second one would be refused. Use it, and leave it be.
 			if err := l.record(key, e, false, nil); err != nil {
@@ -234,15 +234,6 @@ func without(xs []string, s string) []string {
 		}
 	}
 	return kept
-}
-
-func containsStr(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // clientToken returns the ClientToken of key's next create: the one saved

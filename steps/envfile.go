@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -400,7 +401,7 @@ func (f EnvFile) RemoveVars(runID string, names ...string) (removed int, err err
 	if len(names) == 0 {
 		return 0, nil
 	}
-	return f.remove(func(o ourLine) bool { return o.run == runID && containsStr(names, o.name) })
+	return f.remove(func(o ourLine) bool { return o.run == runID && slices.Contains(names, o.name) })
 }
 
 // Runs lists the run ids our lines belong to.

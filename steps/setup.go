@@ -352,7 +352,7 @@ func (l *Lab) s3GatewayItem(ctx context.Context, st State) (CheckItem, bool, err
 		return CheckItem{}, false, err
 	}
 	for _, e := range eps {
-		if e.Tags[TagKey] == st.RunID || !containsStr(e.RouteTableIDs, ws.RouteTableID) || e.Gone() {
+		if e.Tags[TagKey] == st.RunID || !slices.Contains(e.RouteTableIDs, ws.RouteTableID) || e.Gone() {
 			continue
 		}
 		it := CheckItem{ID: "s3-gateway", Title: "ECR's layers through the S3 gateway endpoint " + e.ID, OK: true,

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -284,7 +285,7 @@ func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error 
 			x.Tests = map[TestName]TestResult{}
 		}
 		x.Tests[r.Name] = r
-		if r.Name == PushTest && r.Outcome.Allowed && !containsStr(x.PushedTags, r.Tag) {
+		if r.Name == PushTest && r.Outcome.Allowed && !slices.Contains(x.PushedTags, r.Tag) {
 			x.PushedTags = append(x.PushedTags, r.Tag)
 		}
 	}); err != nil {
@@ -401,7 +402,7 @@ func (l *Lab) runTest(ctx context.Context, name TestName, do func(r *TestResult)
 // removes it), also when a later attempt is refused.
 func (l *Lab) notePushed(tag string) {
 	_ = l.update(func(x *State) {
-		if !containsStr(x.PushedTags, tag) {
+		if !slices.Contains(x.PushedTags, tag) {
 			x.PushedTags = append(x.PushedTags, tag)
 		}
 	})

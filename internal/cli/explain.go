@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -47,7 +48,7 @@ func newExplainCmd() *cobra.Command {
 				return err
 			}
 			in := steps.ExplainInput{Operation: op, Repo: f.repo}
-			if op != "" && !contains(steps.ChallengeOperationNames(), op) {
+			if op != "" && !slices.Contains(steps.ChallengeOperationNames(), op) {
 				return exitCode(2, "unknown --op %q: choose one of %s", op, strings.Join(steps.ChallengeOperationNames(), ", "))
 			}
 			text, err := pastedRefusal(cmd, args, file, op != "")
@@ -104,15 +105,6 @@ func newExplainCmd() *cobra.Command {
 	fl.StringVar(&repoPolicy, "repository-policy", "", "evaluate this repository policy (FILE) instead of the live one")
 	_ = cmd.RegisterFlagCompletionFunc("op", cobra.FixedCompletions(steps.ChallengeOperationNames(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // pastedRefusal is the refusal to explain: the arguments (a sentence pasted
