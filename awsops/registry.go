@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +60,11 @@ type ListResult struct {
 	Outcome
 	Repository string  `json:"repository"`
 	Images     []Image `json:"images"`
+}
+
+// ByTag is the images in tag order (a copy; untagged first).
+func (r ListResult) ByTag() []Image {
+	return slices.SortedStableFunc(slices.Values(r.Images), func(a, b Image) int { return strings.Compare(a.Tag, b.Tag) })
 }
 
 // PushResult is the outcome of a push.

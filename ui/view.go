@@ -839,9 +839,7 @@ func (m *Model) listBody(width int) string {
 	if t, ok := m.tests[steps.ListTest]; ok && t.List != nil && len(t.List.Images) > 0 {
 		var b strings.Builder
 		b.WriteString("\n" + st.TableHead.Render(fmt.Sprintf("%-8s %s", "TAG", "DIGEST")))
-		imgs := append([]steps.Image(nil), t.List.Images...)
-		sort.Slice(imgs, func(i, j int) bool { return imgs[i].Tag < imgs[j].Tag })
-		for _, im := range imgs {
+		for _, im := range t.List.ByTag() {
 			tag := im.Tag
 			if tag == "" {
 				tag = "<none>"

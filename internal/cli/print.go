@@ -243,9 +243,7 @@ func printTest(p *printer, t steps.TestResult) {
 		if !t.List.Allowed {
 			p.line("      " + refusalText(t, t.List.Outcome))
 		}
-		imgs := append([]awsops.Image(nil), t.List.Images...)
-		sort.Slice(imgs, func(i, j int) bool { return imgs[i].Tag < imgs[j].Tag })
-		for _, im := range imgs {
+		for _, im := range t.List.ByTag() {
 			tag := im.Tag
 			if tag == "" {
 				tag = "<untagged>"
