@@ -240,6 +240,19 @@ func expiresValue(st State) string {
 	return "never"
 }
 
+// noteExpiry folds the expiry a resource's tags name into the expiry seen
+// so far: "never", or a time later than at.
+func noteExpiry(tags awsops.Tags, never *bool, at *time.Time) {
+	switch v := tags[ExpiresTagKey]; {
+	case v == "never":
+		*never = true
+	case v != "":
+		if t, err := time.Parse(time.RFC3339, v); err == nil && t.After(*at) {
+			*at = t
+		}
+	}
+}
+
 // ExpirySentence says, for a person, when the run expires and what removes
 // it then ("" while it has no expiry yet), on the local clock. The lab's
 // own detail, accessible mode and the wizard's screens all say it.

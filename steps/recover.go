@@ -196,14 +196,7 @@ func (l *Lab) Recover(ctx context.Context, run RunSummary, save bool) error {
 		tagged = append(tagged, e.Tags)
 	}
 	for _, t := range tagged {
-		switch v := t[ExpiresTagKey]; {
-		case v == "never":
-			st.NeverExpires = true
-		case v != "":
-			if at, err := time.Parse(time.RFC3339, v); err == nil && at.After(st.ExpiresAt) {
-				st.ExpiresAt = at
-			}
-		}
+		noteExpiry(t, &st.NeverExpires, &st.ExpiresAt)
 	}
 	var notes []string
 	// An endpoint the run adopted carries its policy but not its tag; its

@@ -151,16 +151,7 @@ func (rs Runs) List(cmp func(a, b Run) int) []Run {
 
 // NoteExpiry takes the expiry a resource's tags name: "never", or a time
 // later than the run's so far.
-func (r *Run) NoteExpiry(tags awsops.Tags) {
-	switch v := tags[ExpiresTagKey]; {
-	case v == "never":
-		r.Never = true
-	case v != "":
-		if at, err := time.Parse(time.RFC3339, v); err == nil && at.After(r.ExpiresAt) {
-			r.ExpiresAt = at
-		}
-	}
-}
+func (r *Run) NoteExpiry(tags awsops.Tags) { noteExpiry(tags, &r.Never, &r.ExpiresAt) }
 
 // SweptRun is one run a sweep removed (or failed to).
 type SweptRun struct {
