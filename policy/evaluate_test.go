@@ -331,15 +331,7 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		c1 := d1.Canonical()
-		d2, err := Parse(c1)
-		if err != nil {
-			t.Fatalf("canonical does not parse: %s: %v", c1, err)
-		}
-		if c2 := d2.Canonical(); string(c1) != string(c2) {
-			t.Fatalf("canonical form is not stable:\n%s\n%s", c1, c2)
-		}
-		if !Equal(d1, d2) {
+		if d2 := reparsed(t, d1); !Equal(d1, d2) {
 			t.Fatal("Equal must hold after a round trip")
 		}
 	}

@@ -6,6 +6,21 @@ import (
 	"testing"
 )
 
+// reparsed is doc read back from its canonical form, which must parse
+// and be its own canonical form.
+func reparsed(t *testing.T, doc *Document) *Document {
+	t.Helper()
+	c1 := doc.Canonical()
+	d2, err := Parse(c1)
+	if err != nil {
+		t.Fatalf("canonical form does not parse: %s: %v", c1, err)
+	}
+	if c2 := d2.Canonical(); string(c1) != string(c2) {
+		t.Fatalf("canonical form is not stable:\n%s\n%s", c1, c2)
+	}
+	return d2
+}
+
 func FuzzLint(f *testing.F) {
 	for _, s := range []string{
 		seedPolicy,
@@ -30,14 +45,7 @@ func FuzzLint(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c1 := doc.Canonical()
-		doc2, err := Parse(c1)
-		if err != nil {
-			t.Fatalf("canonical form does not parse: %s: %v", c1, err)
-		}
-		if c2 := doc2.Canonical(); string(c1) != string(c2) {
-			t.Fatalf("canonical form unstable:\n%s\n%s", c1, c2)
-		}
+		reparsed(t, doc)
 	})
 }
 
