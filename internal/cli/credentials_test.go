@@ -47,7 +47,7 @@ func awsMode(t *testing.T, sb *sandbox.Sandbox, config, home string) (map[string
 	vars := map[string]string{"AWS_ENDPOINT_URL": sb.Endpoint(), "AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
 		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_REGION": "", "AWS_DEFAULT_REGION": "",
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": ""}
-	env := []string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8"}
+	env := procEnv(home, "TERM=xterm-256color")
 	for k, v := range vars {
 		if v != "" {
 			env = append(env, k+"="+v)

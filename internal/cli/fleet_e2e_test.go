@@ -31,6 +31,21 @@ func fleetSandbox(t *testing.T, accounts int) (*sandbox.Sandbox, string) {
 	return sb, state
 }
 
+// fleetProgram is the built program, for a test that runs it beside
+// others, against fleetSandbox(accounts): the program, the sandbox, its
+// state directory and the program's environment (a home of its own, then
+// more).
+func fleetProgram(t *testing.T, accounts int, more ...string) (string, *sandbox.Sandbox, string, []string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	t.Parallel()
+	bin := testtool.LabBinary(t)
+	sb, state := fleetSandbox(t, accounts)
+	return bin, sb, state, procEnv(t.TempDir(), more...)
+}
+
 // fleetJSON runs 'fleet status --output json' and decodes its rows.
 func fleetJSON(t *testing.T, bin string, env []string, args ...string) []map[string]any {
 	t.Helper()
@@ -56,14 +71,7 @@ func fleetJSON(t *testing.T, bin string, env []string, args ...string) []map[str
 // expire) r refreshes, D lists every run, y removes them, and then
 // nothing of the lab is left in any account or region.
 func TestFleetEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
-	}
-	t.Parallel()
-	bin := testtool.LabBinary(t)
-	sb, state := fleetSandbox(t, 5)
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8", "AWS_EC2_METADATA_DISABLED=true"}
+	bin, sb, state, env := fleetProgram(t, 5, "TERM=xterm-256color")
 	args := []string{"fleet", "--sandbox", "--state-dir", state, "--org", "--regions", "all"}
 	start := time.Now()
 	term, err := ptytest.Start(150, 34, env, bin, args...)
@@ -148,14 +156,7 @@ func TestFleetEndToEnd(t *testing.T) {
 // that cannot be reached is a row with the reason; fleet down asks without
 // --yes and refuses without a terminal.
 func TestFleetStatusJSON(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
-	}
-	t.Parallel()
-	bin := testtool.LabBinary(t)
-	sb, state := fleetSandbox(t, 3)
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1"}
+	bin, sb, state, env := fleetProgram(t, 3, "NO_COLOR=1")
 	rows := fleetJSON(t, bin, env, "--sandbox", "--state-dir", state, "--org", "--regions", "all")
 	if len(rows) != 6 {
 		t.Fatalf("rows: %d, want 3 accounts × 2 regions", len(rows))
@@ -245,14 +246,7 @@ func sortStrings(s []string) []string {
 // removes exactly the expired runs; then 'fleet down --yes' the rest, and
 // nothing is left.
 func TestFleetHeadless(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
-	}
-	t.Parallel()
-	bin := testtool.LabBinary(t)
-	_, state := fleetSandbox(t, 5)
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1", "TERM=xterm-256color", "LANG=C.UTF-8"}
+	bin, _, state, env := fleetProgram(t, 5, "NO_COLOR=1", "TERM=xterm-256color")
 	where := []string{"--sandbox", "--state-dir", state, "--org", "--regions", "all"}
 	run := func(args ...string) (string, int) {
 		t.Helper()

@@ -35,12 +35,22 @@ type isolatedLab struct {
 func newIsolatedLab(t *testing.T) *isolatedLab {
 	t.Helper()
 	home := t.TempDir()
-	return &isolatedLab{t: t, bin: testtool.LabBinary(t), home: home, state: filepath.Join(home, "state", "ecr-vpce-lab"),
-		env: map[string]string{"HOME": home, "XDG_STATE_HOME": filepath.Join(home, "state"), "PATH": os.Getenv("PATH"),
-			"TMPDIR": os.TempDir(), "LANG": "C.UTF-8", "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true",
-			// A -race program sleeps 1 s at exit by default; races are still
-			// reported, and the exit status still says so.
-			"GORACE": "atexit_sleep_ms=0"}}
+	env := map[string]string{}
+	for _, kv := range procEnv(home, "TMPDIR="+os.TempDir(), "NO_COLOR=1") {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return &isolatedLab{t: t, bin: testtool.LabBinary(t), home: home, state: filepath.Join(home, "state", "ecr-vpce-lab"), env: env}
+}
+
+// procEnv is the environment of a lab program a test runs, then more
+// (KEY=VALUE): a home of its own with its state under home/state, no
+// instance metadata service, and no exit sleep of the race runtime (a
+// -race program sleeps 1 s on its way out by default; races are still
+// reported, and the exit status still says so).
+func procEnv(home string, more ...string) []string {
+	return append([]string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"),
+		"LANG=C.UTF-8", "AWS_EC2_METADATA_DISABLED=true", "GORACE=atexit_sleep_ms=0"}, more...)
 }
 
 func (l *isolatedLab) environ() []string {

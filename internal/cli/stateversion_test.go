@@ -68,8 +68,7 @@ func TestWizardRefusesANewerStateFile(t *testing.T) {
 	if err := os.WriteFile(path, newer, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8", "AWS_EC2_METADATA_DISABLED=true"}
-	term, err := ptytest.Start(100, 30, env, bin, "--sandbox", "--sandbox-timing", "instant", "--state-dir", state)
+	term, err := ptytest.Start(100, 30, procEnv(home, "TERM=xterm-256color"), bin, "--sandbox", "--sandbox-timing", "instant", "--state-dir", state)
 	if err != nil {
 		t.Fatal(err)
 	}

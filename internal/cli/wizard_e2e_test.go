@@ -159,12 +159,7 @@ func wizardTermIn(t *testing.T, home string) (*ptytest.Term, func(keys []string,
 func wizardTermWith(t *testing.T, home string, width, height int, args ...string) (*ptytest.Term, func(keys []string, want ...string) string) {
 	t.Helper()
 	bin := testtool.LabBinary(t)
-	env := []string{
-		"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
-		"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
-	term, err := ptytest.Start(width, height, env, bin, args...)
+	term, err := ptytest.Start(width, height, procEnv(home, "TERM=xterm-256color"), bin, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
