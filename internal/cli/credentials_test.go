@@ -95,27 +95,10 @@ func TestMFAPromptBeforeTheWizard(t *testing.T) {
 		t.Skip("builds the binary; skipped with -short")
 	}
 	t.Parallel() // the program in a pty, with an environment of its own
-	bin := testtool.LabBinary(t)
 	sb := startWorld(t, sandbox.Options{})
-	env := awsModeChild(t, sb, mfaProfile(sb))
-	term, err := ptytest.Start(100, 30, env, bin, "--profile", "mfa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer term.Close()
-	if screen, err := term.WaitForText(10*time.Second, "MFA code for arn:aws:iam::"+sb.Account()+":mfa/learner (profile mfa):"); err != nil {
-		t.Fatalf("no MFA prompt before the wizard: %v\n%s", err, screen)
-	}
-	if err := term.Send("123456", ptytest.Enter); err != nil {
-		t.Fatal(err)
-	}
-	if screen, err := term.WaitForText(15*time.Second, "1 · Preflight", "Credentials", "an assumed role (the profile's role_arn)"); err != nil {
-		t.Fatalf("the wizard after the MFA code: %v\n%s", err, screen)
-	}
-	_ = term.Send("q")
-	if err := term.Wait(10 * time.Second); err != nil {
-		t.Fatalf("the wizard did not exit: %v\n%s", err, term.Screen())
-	}
+	asksBeforeTheWizard(t, sb, mfaProfile(sb), "mfa",
+		[]string{"MFA code for arn:aws:iam::" + sb.Account() + ":mfa/learner (profile mfa):"}, "123456",
+		[]string{"1 · Preflight", "Credentials", "an assumed role (the profile's role_arn)"})
 }
 
 // TestCredentialProcessAsksBeforeTheWizard: a credential_process that
@@ -126,7 +109,6 @@ func TestCredentialProcessAsksBeforeTheWizard(t *testing.T) {
 		t.Skip("builds the binary; skipped with -short")
 	}
 	t.Parallel() // the program in a pty, with an environment of its own
-	bin := testtool.LabBinary(t)
 	sb := startWorld(t, sandbox.Options{})
 	c := sb.Credentials()
 	script := filepath.Join(t.TempDir(), "creds.sh")
@@ -135,20 +117,30 @@ func TestCredentialProcessAsksBeforeTheWizard(t *testing.T) {
 	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	env := awsModeChild(t, sb, "[profile proc]\ncredential_process = "+script+"\nregion = "+sb.Region()+"\n")
-	term, err := ptytest.Start(100, 30, env, bin, "--profile", "proc")
+	asksBeforeTheWizard(t, sb, "[profile proc]\ncredential_process = "+script+"\nregion = "+sb.Region()+"\n", "proc",
+		[]string{"credential_process of profile proc", "Passphrase for the workshop keys:"}, "open",
+		[]string{"1 · Preflight", "the profile's credential_process"})
+}
+
+// asksBeforeTheWizard starts the built wizard with --profile profile, in
+// AWS mode against sb with config as the AWS config file, in a
+// pseudo-terminal: the terminal must show ask before the wizard; answer is
+// typed, with Enter; then the wizard must show wizard, and q ends it.
+func asksBeforeTheWizard(t *testing.T, sb *sandbox.Sandbox, config, profile string, ask []string, answer string, wizard []string) {
+	t.Helper()
+	term, err := ptytest.Start(100, 30, awsModeChild(t, sb, config), testtool.LabBinary(t), "--profile", profile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer term.Close()
-	if screen, err := term.WaitForText(10*time.Second, "credential_process of profile proc", "Passphrase for the workshop keys:"); err != nil {
-		t.Fatalf("the process did not ask before the wizard: %v\n%s", err, screen)
+	if screen, err := term.WaitForText(10*time.Second, ask...); err != nil {
+		t.Fatalf("nothing asked before the wizard: %v\n%s", err, screen)
 	}
-	if err := term.Send("open", ptytest.Enter); err != nil {
+	if err := term.Send(answer, ptytest.Enter); err != nil {
 		t.Fatal(err)
 	}
-	if screen, err := term.WaitForText(15*time.Second, "1 · Preflight", "the profile's credential_process"); err != nil {
-		t.Fatalf("the wizard after the process: %v\n%s", err, screen)
+	if screen, err := term.WaitForText(15*time.Second, wizard...); err != nil {
+		t.Fatalf("the wizard after the answer: %v\n%s", err, screen)
 	}
 	_ = term.Send("q")
 	if err := term.Wait(10 * time.Second); err != nil {
