@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -42,14 +43,15 @@ func newProcHome(t *testing.T, bin string) *procHome {
 // env is the environment of a lab process: nothing of AWS's, no metadata
 // service; the lab finds the sandbox through its serving file.
 func (h *procHome) env() []string {
-	return []string{"HOME=" + h.home, "XDG_STATE_HOME=" + filepath.Join(h.home, "state"), "PATH=" + os.Getenv("PATH"),
-		"NO_COLOR=1", "LANG=C.UTF-8", "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull}
+	return procEnv(h.home, "NO_COLOR=1", "AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
 }
 
-// sandboxProc is `ecr-vpce-lab sandbox` serving h's world in its own process.
+// sandboxProc is `ecr-vpce-lab sandbox` serving h's world in its own
+// process, or a sandbox serving it in this one (sb).
 type sandboxProc struct {
 	h     *procHome
 	cmd   *exec.Cmd
+	sb    *sandbox.Sandbox
 	env   map[string]string
 	cloud *awsops.Cloud
 	vpc   string
@@ -59,6 +61,10 @@ type sandboxProc struct {
 // stop interrupts the sandbox and waits until it has saved the world and
 // ended; requests in flight are answered first.
 func (sp *sandboxProc) stop() {
+	if sp.sb != nil {
+		_ = sp.sb.Close()
+		return
+	}
 	_ = sp.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-sp.done:
@@ -132,6 +138,47 @@ func (h *procHome) startSandbox(args ...string) *sandboxProc {
 	}
 	sp.vpc = vpcs[0].ID
 	return sp
+}
+
+// startHeldSandbox serves h's world in this process, as startSandbox's
+// process would (the lab's commands find it through its serving file),
+// holding up every call of action once a call of after has succeeded for
+// real (not as a DryRun): the lab stops at a known point of its run, for
+// as long as the test needs, at no cost anywhere else (a latency on every
+// call, --fault-latency, makes the whole run slow). A held call goes on
+// when release is called, or when its caller goes away (a killed lab's
+// call is then served, as AWS serves a request it has received).
+func (h *procHome) startHeldSandbox(after, action string) (sp *sandboxProc, release func()) {
+	t := h.t
+	t.Helper()
+	var armed atomic.Bool
+	released := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(released) }) }
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{
+		StateDir: worldDir(h.state),
+		Recorder: sandbox.RecorderFunc(func(c sandbox.Call) {
+			if c.Action == after && !c.DryRun && c.ErrorCode == "" {
+				armed.Store(true)
+			}
+		}),
+		Interceptors: []sandbox.Interceptor{func(ctx context.Context, r sandbox.Request) *sandbox.APIError {
+			if armed.Load() && r.Action == action {
+				select {
+				case <-released:
+				case <-ctx.Done():
+				}
+			}
+			return nil
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp = &sandboxProc{h: h, sb: sb, cloud: inspector(t, sandboxlab.Options(sb)), vpc: sb.Workspace().VpcID}
+	t.Cleanup(sp.stop)
+	t.Cleanup(release)
+	return sp, release
 }
 
 // lab runs a lab command to its end (bounded to 2 minutes).
@@ -301,16 +348,20 @@ func downTwice(t *testing.T, h *procHome, sp *sandboxProc) {
 }
 
 // TestLabSurvivesFaults runs the built binary against `ecr-vpce-lab
-// sandbox` processes: killed at chosen points and run again, throttled, two
-// at once.
+// sandbox` processes (or, where the kill needs one call held up, a sandbox
+// in the test's process): killed at chosen points and run again,
+// throttled, two at once.
 func TestLabSurvivesFaults(t *testing.T) {
 	t.Parallel()
 	bin := testtool.LabBinary(t)
-
 	kills := []struct {
 		name    string
 		sandbox []string
-		marker  string
+		// hold (after, action): instead, a sandbox in this process holds
+		// up action once after succeeded (startHeldSandbox); the kill
+		// lands then.
+		hold   [2]string
+		marker string
 		// times the marker must be seen before the kill (default 1).
 		times int
 		// after checks the state the kill left.
@@ -322,14 +373,14 @@ func TestLabSurvivesFaults(t *testing.T) {
 					t.Errorf("killed during discovery, yet a group is on record: %+v", st.SecurityGroup)
 				}
 			}},
-		{name: "right after the security group is created", sandbox: []string{"--fault-latency", "100ms"},
+		{name: "right after the security group is created", hold: [2]string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress"},
 			marker: `security group\s+ECR_VPCE_SG\s+sg-\w+\s+created`,
 			after: func(t *testing.T, st steps.State, err error) {
 				if err != nil || st.SecurityGroup == nil || st.Rule != nil {
 					t.Errorf("killed after the group: state %v, group %+v, rule %+v", err, st.SecurityGroup, st.Rule)
 				}
 			}},
-		{name: "while the endpoints are being created", sandbox: []string{"--fault-latency", "300ms"},
+		{name: "while the endpoints are being created", hold: [2]string{"AuthorizeSecurityGroupIngress", "CreateVpcEndpoint"},
 			marker: `endpoint\s+ecr\.(dkr|api)\s+…\s+creating`,
 			after: func(t *testing.T, st steps.State, err error) {
 				if err != nil || st.Rule == nil || len(st.Endpoints) == 3 {
@@ -358,7 +409,13 @@ func TestLabSurvivesFaults(t *testing.T) {
 	for _, k := range kills {
 		run("killed "+k.name+", then up again", func(t *testing.T) {
 			h := newProcHome(t, bin)
-			sp := h.startSandbox(k.sandbox...)
+			var sp *sandboxProc
+			release := func() {}
+			if k.hold[0] != "" {
+				sp, release = h.startHeldSandbox(k.hold[0], k.hold[1])
+			} else {
+				sp = h.startSandbox(k.sandbox...)
+			}
 			up := h.start("up", "--sandbox", "--yes")
 			line := ""
 			for range max(k.times, 1) {
@@ -370,6 +427,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 			if code := up.wait(t); code != -int(syscall.SIGKILL) {
 				t.Fatalf("up ended with %d before the kill:\n%s", code, up.output())
 			}
+			release()
 			st, err := steps.NewStore(h.state, "sandbox").Load()
 			k.after(t, st, err)
 			groups, eps := labResources(t, sp.cloud, sp.vpc)
@@ -394,11 +452,12 @@ func TestLabSurvivesFaults(t *testing.T) {
 
 	run("down after a partial up", func(t *testing.T) {
 		h := newProcHome(t, bin)
-		sp := h.startSandbox("--fault-latency", "300ms")
+		sp, release := h.startHeldSandbox("AuthorizeSecurityGroupIngress", "CreateVpcEndpoint")
 		up := h.start("up", "--sandbox", "--yes")
 		up.waitFor(t, regexp.MustCompile(`endpoint\s+ecr\.(dkr|api)\s+…\s+creating`), time.Minute)
 		_ = up.cmd.Process.Signal(syscall.SIGKILL)
 		up.wait(t)
+		release()
 		// An endpoint whose create was in flight exists, unrecorded, once
 		// the sandbox has served the request (it does before it stops);
 		// down finds it by its tag.
@@ -441,9 +500,11 @@ func TestLabSurvivesFaults(t *testing.T) {
 
 	run("two at once on one state directory", func(t *testing.T) {
 		h := newProcHome(t, bin)
-		sp := h.startSandbox("--endpoint-available-after", "2s")
+		// The first up, holding the lab's lock, stops at its endpoints'
+		// creation until the second commands have been refused.
+		sp, release := h.startHeldSandbox("AuthorizeSecurityGroupIngress", "CreateVpcEndpoint")
 		first := h.start("up", "--sandbox", "--yes")
-		first.waitFor(t, regexp.MustCompile(`\bpending\b`), time.Minute)
+		first.waitFor(t, regexp.MustCompile(`endpoint\s+ecr\.(dkr|api)\s+…\s+creating`), time.Minute)
 		for _, second := range [][]string{{"up", "--sandbox", "--yes"}, {"down", "--sandbox", "--yes"}, {"test", "--sandbox"}} {
 			code, out := h.lab(second...)
 			if code != 1 || !regexp.MustCompile(`another ecr-vpce-lab command \(process \d+\) is working on this lab \(.*lab-sandbox\.lock\); wait for it to finish, or stop it`).MatchString(out) ||
@@ -451,6 +512,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 				t.Fatalf("a second %s while up runs: exit %d\n%s", second[0], code, out)
 			}
 		}
+		release()
 		if code := first.wait(t); code != 0 {
 			t.Fatalf("the first up: exit %d\n%s", code, first.output())
 		}
