@@ -49,7 +49,7 @@ func TestReadsLagWrites(t *testing.T) {
 // readsLagWrites runs the lab in a world with a read lag and checks it;
 // false when no call that names what was just created met the lag.
 func readsLagWrites(t *testing.T) bool {
-	f := anotherFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: 400 * time.Millisecond, Seed: 3}}, steps.Config{}, nil)
+	f := anotherFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: time.Second, Seed: 3}}, steps.Config{}, nil)
 	ctx := context.Background()
 	if err := f.lab.Up(ctx); err != nil {
 		t.Fatalf("Up: %v", err)

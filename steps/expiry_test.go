@@ -236,7 +236,7 @@ func TestSweepOtherRuns(t *testing.T) {
 // TestAutoTeardownRolePropagation: while IAM propagates the new role,
 // Scheduler refuses the schedule; the lab waits, says so, and succeeds.
 func TestAutoTeardownRolePropagation(t *testing.T) {
-	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{RolePropagation: 1500 * time.Millisecond}}, steps.Config{Expires: time.Hour}, nil)
+	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{RolePropagation: 5 * time.Second}}, steps.Config{Expires: time.Hour}, nil)
 	if err := f.lab.Up(context.Background()); err != nil {
 		t.Fatalf("Up: %v", err)
 	}

@@ -1045,7 +1045,7 @@ func TestSkipIsNotAPass(t *testing.T) {
 // waiting for its network interfaces and released; only then does the
 // security group go.
 func TestTeardownSubStates(t *testing.T) {
-	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointDelete: 150 * time.Millisecond, ENIRelease: 300 * time.Millisecond}},
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointDelete: time.Second, ENIRelease: time.Second}},
 		steps.Config{}, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	ctx := context.Background()
 	if err := f.lab.Up(ctx); err != nil {

@@ -17,7 +17,7 @@ import (
 // still applying it, tries again, and reports the new outcome, the push
 // allowed, as the new policy predicts.
 func TestRetestWhilePolicyPropagates(t *testing.T) {
-	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{PolicyPropagation: 400 * time.Millisecond}}, steps.Config{}, nil)
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{PolicyPropagation: 3 * time.Second}}, steps.Config{}, nil)
 	ctx := context.Background()
 	if err := f.lab.Up(ctx); err != nil {
 		t.Fatalf("Up: %v", err)

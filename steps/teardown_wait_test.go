@@ -16,7 +16,7 @@ import (
 // it waits for and that AWS is slow here; once they are gone it says so,
 // rather than keeping a stale "still being released" under a deleted group.
 func TestTeardownSaysWhatItWaitsFor(t *testing.T) {
-	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{ENIRelease: 300 * time.Millisecond}}, steps.Config{},
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{ENIRelease: 2 * time.Second}}, steps.Config{},
 		func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	ctx := context.Background()
 	if err := f.lab.Up(ctx); err != nil {
