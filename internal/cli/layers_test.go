@@ -3,8 +3,6 @@ package cli
 import (
 	"strings"
 	"testing"
-
-	"ecr-vpce-lab/internal/testtool"
 )
 
 // TestLayerFaultsHeadless: the image faults of issue 15 on --sandbox
@@ -55,20 +53,20 @@ func TestLayerFaultsHeadless(t *testing.T) {
 // and the lab commands that find it run the whole lab there.
 func TestSandboxCommandPlaysAPartition(t *testing.T) {
 	t.Parallel()
-	h := newProcHome(t, testtool.LabBinary(t))
+	h := newProcHome(t)
 	sp := h.startSandbox("--world", "aws-cn")
 	if r := sp.env["AWS_REGION"]; r != "cn-north-1" {
 		t.Fatalf("the sandbox exports AWS_REGION=%s, want cn-north-1", r)
 	}
-	if code, out := h.lab("up", "--sandbox", "--yes"); code != 0 || !strings.Contains(out, "(world aws-cn)") {
+	if code, out := h.runJoined("up", "--sandbox", "--yes"); code != 0 || !strings.Contains(out, "(world aws-cn)") {
 		t.Fatalf("up: exit %d\n%s", code, out)
 	}
-	code, out := h.lab("test", "--sandbox")
+	code, out := h.runJoined("test", "--sandbox")
 	if code != 0 {
 		t.Fatalf("test: exit %d\n%s", code, out)
 	}
 	wantAll(t, "test", out, "push team-a/alpine:v2: denied, as the policy predicts", "[123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team-a/alpine]")
-	if code, out := h.lab("down", "--sandbox", "--yes"); code != 0 || !strings.Contains(out, "Nothing is left.") {
+	if code, out := h.runJoined("down", "--sandbox", "--yes"); code != 0 || !strings.Contains(out, "Nothing is left.") {
 		t.Fatalf("down: exit %d\n%s", code, out)
 	}
 }

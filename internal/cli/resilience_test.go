@@ -21,29 +21,19 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/sandboxlab"
-	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
 
-// procHome is an isolated HOME for lab processes run from the built binary.
-type procHome struct {
-	t    *testing.T
-	bin  string
-	home string
-	// state is the lab's state directory ($XDG_STATE_HOME/ecr-vpce-lab).
-	state string
-}
+// procHome is an isolatedLab whose commands find their sandbox through
+// its serving file (`ecr-vpce-lab sandbox`, or one in this process), with
+// nothing of AWS's configuration, and may run in the background (start).
+type procHome struct{ *isolatedLab }
 
-func newProcHome(t *testing.T, bin string) *procHome {
-	home := t.TempDir()
-	return &procHome{t: t, bin: bin, home: home, state: filepath.Join(home, "state", "ecr-vpce-lab")}
-}
-
-// env is the environment of a lab process: nothing of AWS's, no metadata
-// service; the lab finds the sandbox through its serving file.
-func (h *procHome) env() []string {
-	return procEnv(h.home, "NO_COLOR=1", "AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
+func newProcHome(t *testing.T) *procHome {
+	l := newIsolatedLab(t)
+	l.env["AWS_CONFIG_FILE"], l.env["AWS_SHARED_CREDENTIALS_FILE"] = os.DevNull, os.DevNull
+	return &procHome{l}
 }
 
 // sandboxProc is `ecr-vpce-lab sandbox` serving h's world in its own
@@ -88,7 +78,7 @@ func (h *procHome) startSandbox(args ...string) *sandboxProc {
 	t := h.t
 	t.Helper()
 	cmd := exec.Command(h.bin, append([]string{"sandbox", "--state-dir", h.state, "--timing", "instant"}, args...)...)
-	cmd.Env = h.env()
+	cmd.Env = h.environ()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -181,27 +171,6 @@ func (h *procHome) startHeldSandbox(after, action string) (sp *sandboxProc, rele
 	return sp, release
 }
 
-// lab runs a lab command to its end (bounded to 2 minutes).
-func (h *procHome) lab(args ...string) (int, string) {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, h.bin, args...)
-	cmd.Env = h.env()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee) && ctx.Err() == nil:
-		return ee.ExitCode(), out.String()
-	}
-	h.t.Fatalf("%v: %v\n%s", args, err, out.String())
-	return -1, ""
-}
-
 // started is a lab command running in the background, its output read line
 // by line.
 type started struct {
@@ -212,10 +181,11 @@ type started struct {
 	done  chan struct{}
 }
 
-func (h *procHome) start(args ...string) *started {
+// background starts a lab command and reads its output as it comes.
+func (h *procHome) background(args ...string) *started {
 	h.t.Helper()
 	cmd := exec.Command(h.bin, args...)
-	cmd.Env = h.env()
+	cmd.Env = h.environ()
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		h.t.Fatal(err)
@@ -335,12 +305,12 @@ func assertWorldMatchesState(t *testing.T, sp *sandboxProc, stateDir string) {
 // no-op; nothing of the lab is left.
 func downTwice(t *testing.T, h *procHome, sp *sandboxProc) {
 	t.Helper()
-	code, out := h.lab("down", "--sandbox", "--yes")
+	code, out := h.runJoined("down", "--sandbox", "--yes")
 	if code != 0 || !strings.Contains(out, "Nothing is left.") {
 		t.Fatalf("down: exit %d\n%s", code, out)
 	}
 	assertNothingLeft(t, sp.cloud, sp.vpc, nil)
-	code, out = h.lab("down", "--sandbox", "--yes")
+	code, out = h.runJoined("down", "--sandbox", "--yes")
 	if code != 0 || !strings.Contains(out, "no saved run here, and nothing tagged ecr-vpce-lab:run") || !strings.Contains(out, "Removed 0 resource(s)") {
 		t.Fatalf("second down: exit %d\n%s", code, out)
 	}
@@ -353,7 +323,6 @@ func downTwice(t *testing.T, h *procHome, sp *sandboxProc) {
 // throttled, two at once.
 func TestLabSurvivesFaults(t *testing.T) {
 	t.Parallel()
-	bin := testtool.LabBinary(t)
 	kills := []struct {
 		name    string
 		sandbox []string
@@ -408,7 +377,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 
 	for _, k := range kills {
 		run("killed "+k.name+", then up again", func(t *testing.T) {
-			h := newProcHome(t, bin)
+			h := newProcHome(t)
 			var sp *sandboxProc
 			release := func() {}
 			if k.hold[0] != "" {
@@ -416,7 +385,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 			} else {
 				sp = h.startSandbox(k.sandbox...)
 			}
-			up := h.start("up", "--sandbox", "--yes")
+			up := h.background("up", "--sandbox", "--yes")
 			line := ""
 			for range max(k.times, 1) {
 				line = up.waitFor(t, regexp.MustCompile(k.marker), time.Minute)
@@ -437,7 +406,7 @@ func TestLabSurvivesFaults(t *testing.T) {
 			sp = sp.restart()
 
 			start := time.Now()
-			code, out := h.lab("up", "--sandbox", "--yes")
+			code, out := h.runJoined("up", "--sandbox", "--yes")
 			if code != 0 || !strings.Contains(out, "The endpoints are up.") {
 				t.Fatalf("up after the kill: exit %d\n%s", code, out)
 			}
@@ -451,9 +420,9 @@ func TestLabSurvivesFaults(t *testing.T) {
 	}
 
 	run("down after a partial up", func(t *testing.T) {
-		h := newProcHome(t, bin)
+		h := newProcHome(t)
 		sp, release := h.startHeldSandbox("AuthorizeSecurityGroupIngress", "CreateVpcEndpoint")
-		up := h.start("up", "--sandbox", "--yes")
+		up := h.background("up", "--sandbox", "--yes")
 		up.waitFor(t, regexp.MustCompile(`endpoint\s+ecr\.(dkr|api)\s+…\s+creating`), time.Minute)
 		_ = up.cmd.Process.Signal(syscall.SIGKILL)
 		up.wait(t)
@@ -473,13 +442,13 @@ func TestLabSurvivesFaults(t *testing.T) {
 			args = append(args, "--fault-registry")
 		}
 		run(name, func(t *testing.T) {
-			h := newProcHome(t, bin)
+			h := newProcHome(t)
 			sp := h.startSandbox(args...)
 			summary := regexp.MustCompile(`(?m)^(\d+) calls \(.*?\)(?:, (\d+) retries)? in `)
 			total := 0
 			for _, cmd := range [][]string{{"up", "--sandbox", "--yes", "--verbose"}, {"test", "--sandbox", "--verbose"}, {"down", "--sandbox", "--yes", "--verbose"}} {
 				start := time.Now()
-				code, out := h.lab(cmd...)
+				code, out := h.runJoined(cmd...)
 				m := summary.FindStringSubmatch(out)
 				if code != 0 || m == nil {
 					t.Fatalf("%s under faults: exit %d\n%s", cmd[0], code, out)
@@ -499,14 +468,14 @@ func TestLabSurvivesFaults(t *testing.T) {
 	}
 
 	run("two at once on one state directory", func(t *testing.T) {
-		h := newProcHome(t, bin)
+		h := newProcHome(t)
 		// The first up, holding the lab's lock, stops at its endpoints'
 		// creation until the second commands have been refused.
 		sp, release := h.startHeldSandbox("AuthorizeSecurityGroupIngress", "CreateVpcEndpoint")
-		first := h.start("up", "--sandbox", "--yes")
+		first := h.background("up", "--sandbox", "--yes")
 		first.waitFor(t, regexp.MustCompile(`endpoint\s+ecr\.(dkr|api)\s+…\s+creating`), time.Minute)
 		for _, second := range [][]string{{"up", "--sandbox", "--yes"}, {"down", "--sandbox", "--yes"}, {"test", "--sandbox"}} {
-			code, out := h.lab(second...)
+			code, out := h.runJoined(second...)
 			if code != 1 || !regexp.MustCompile(`another ecr-vpce-lab command \(process \d+\) is working on this lab \(.*lab-sandbox\.lock\); wait for it to finish, or stop it`).MatchString(out) ||
 				strings.Contains(out, "Discover the workspace") || strings.Contains(out, "Tear down") {
 				t.Fatalf("a second %s while up runs: exit %d\n%s", second[0], code, out)

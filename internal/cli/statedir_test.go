@@ -20,11 +20,11 @@ import (
 func TestStateDirIsOneDirectory(t *testing.T) {
 	t.Parallel()
 	awsCLI := testtool.Require(t, "aws", "the AWS CLI inspects the served world")
-	h := newProcHome(t, testtool.LabBinary(t))
+	h := newProcHome(t)
 	// Not the default under $XDG_STATE_HOME: the flag must carry it.
 	h.state = filepath.Join(t.TempDir(), "lab")
 	sd := []string{"--sandbox", "--state-dir", h.state}
-	if code, out := h.lab(append([]string{"up", "--yes", "--sandbox-timing", "instant"}, sd...)...); code != 0 {
+	if code, out := h.runJoined(append([]string{"up", "--yes", "--sandbox-timing", "instant"}, sd...)...); code != 0 {
 		t.Fatalf("up: exit %d\n%s", code, out)
 	}
 	sp := h.startSandbox()
@@ -64,7 +64,7 @@ func TestStateDirIsOneDirectory(t *testing.T) {
 		t.Errorf("the AWS CLI sees ECR_VPCE_SG as %v", got)
 	}
 
-	code, out := h.lab(append([]string{"down", "--yes"}, sd...)...)
+	code, out := h.runJoined(append([]string{"down", "--yes"}, sd...)...)
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("using the running sandbox (process %d)", sp.cmd.Process.Pid)) || !strings.Contains(out, "Nothing is left.") {
 		t.Fatalf("down: exit %d\n%s", code, out)
 	}

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"ecr-vpce-lab/internal/testtool"
 )
 
 // Ten 'up's started at once on one lab: one runs, and every other one gets
@@ -23,7 +21,7 @@ func TestRacingUpsAllGetTheLocksMessage(t *testing.T) {
 		t.Skip("builds the binary; skipped with -short")
 	}
 	t.Parallel()
-	h := newProcHome(t, testtool.LabBinary(t))
+	h := newProcHome(t)
 	const n = 10
 	type result struct {
 		i    int
@@ -36,7 +34,7 @@ func TestRacingUpsAllGetTheLocksMessage(t *testing.T) {
 		// Realistic timing: the winner is still waiting for its endpoints
 		// while the others start and give up.
 		c := exec.Command(h.bin, "up", "--sandbox", "--yes", "--state-dir", h.state)
-		c.Env = h.env()
+		c.Env = h.environ()
 		out := &bytes.Buffer{}
 		c.Stdout, c.Stderr = out, out
 		cmds[i] = c
