@@ -102,8 +102,12 @@ func (s *Sandbox) writeState(path string, b []byte) error {
 	return writeFileAtomic(path, b, 0o600)
 }
 
+// encodeWorld is the saved form of w. It is compact JSON: every change
+// encodes the whole world, and the next change decodes it again to copy it
+// (update), so indenting it would add a pass over the text at each end for
+// a file no one edits by hand (a world saved indented still reads).
 func encodeWorld(w *world) ([]byte, error) {
-	b, err := json.MarshalIndent(w, "", "  ")
+	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, err
 	}
