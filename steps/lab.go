@@ -20,6 +20,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -262,13 +263,16 @@ func (l *Lab) update(fn func(*State)) error {
 	fn(&l.st)
 	l.st.Updated = l.cfg.Now()
 	l.seq++
-	seq, snap := l.seq, l.st.clone()
+	// One encoding serves both the copy and the file: this runs at every
+	// change of the lab, and encoding is most of its cost.
+	seq := l.seq
+	b, err := json.Marshal(l.st)
+	snap := decodeCopy(b)
 	l.mu.Unlock()
 
 	l.saveMu.Lock()
-	var err error
-	if seq > l.saved {
-		if err = l.store.Save(snap); err == nil {
+	if err == nil && seq > l.saved {
+		if err = l.store.saveEncoded(b); err == nil {
 			l.saved = seq
 		}
 	}

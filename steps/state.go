@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -141,6 +142,12 @@ func newRunID() string {
 // clone returns a deep copy, so callers can read it without locks.
 func (s State) clone() State {
 	b, _ := json.Marshal(s)
+	return decodeCopy(b)
+}
+
+// decodeCopy is the state a json.Marshal of one encoded: a copy that
+// shares nothing with it.
+func decodeCopy(b []byte) State {
 	var c State
 	_ = json.Unmarshal(b, &c)
 	return c
@@ -287,14 +294,26 @@ func (s *Store) Load() (State, error) {
 
 // Save writes the state atomically: temp file, fsync, rename, mode 0600.
 func (s *Store) Save(st State) error {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(st, "", "  ")
+	b, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.Path(), append(b, '\n'), 0o600)
+	return s.saveEncoded(b)
+}
+
+// saveEncoded is Save for a state already encoded by json.Marshal (the lab
+// copies and saves a state from one encoding, see Lab.update). The file is
+// the same indented JSON Save writes.
+func (s *Store) saveEncoded(b []byte) error {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	return writeFileAtomic(s.Path(), out.Bytes(), 0o600)
 }
 
 // Remove deletes the state file (a missing one is fine).
