@@ -259,7 +259,7 @@ func noteExpiry(tags awsops.Tags, never *bool, at *time.Time) {
 func ExpirySentence(st State, now time.Time) string {
 	switch {
 	case st.NeverExpires:
-		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down."
+		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down ('ecr-vpce-lab down')."
 	case st.ExpiresAt.IsZero():
 		return ""
 	}

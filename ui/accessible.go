@@ -475,6 +475,18 @@ func (a *accessible) policy(ctx context.Context, lab *steps.Lab) error {
 	}
 }
 
+// stands says where a resource stands as the rest of a sentence that
+// starts with its name: "exists", "is available", "is not started yet".
+func stands(s steps.ResourceState) string {
+	switch s {
+	case steps.ResExists:
+		return "exists"
+	case "":
+		return "is not started yet"
+	}
+	return "is " + s.Label()
+}
+
 // event prints one engine event as a sentence.
 func (a *accessible) event(e steps.Event) {
 	switch e.Kind {
@@ -488,7 +500,7 @@ func (a *accessible) event(e steps.Event) {
 			if r.ID != "" {
 				name += " " + r.ID
 			}
-			line := fmt.Sprintf("%s is %s.", name, r.State.Label())
+			line := name + " " + stands(r.State) + "."
 			if r.Detail != "" {
 				line += " " + r.Detail
 			}
