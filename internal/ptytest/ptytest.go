@@ -24,6 +24,9 @@ type Term struct {
 	ptmx *os.File
 	emu  *vt.SafeEmulator
 	done chan struct{}
+	// drained is closed once everything the program wrote is in the
+	// emulator (its side of the terminal closed and the reads hit its end).
+	drained chan struct{}
 
 	mu      sync.Mutex
 	exitErr error
@@ -55,9 +58,10 @@ func Start(width, height int, env []string, name string, args ...string) (*Term,
 	if err != nil {
 		return nil, fmt.Errorf("start %s in a pty: %w", name, err)
 	}
-	t := &Term{cmd: cmd, ptmx: ptmx, emu: vt.NewSafeEmulator(width, height), done: make(chan struct{})}
+	t := &Term{cmd: cmd, ptmx: ptmx, emu: vt.NewSafeEmulator(width, height), done: make(chan struct{}), drained: make(chan struct{})}
 	// Program output → emulator.
 	go func() {
+		defer close(t.drained)
 		_, _ = io.Copy(t.emu, ptmx)
 	}()
 	// Emulator replies (answers to the program's terminal queries) → program.
@@ -116,8 +120,13 @@ func (t *Term) WaitFor(timeout time.Duration, cond func(screen string) bool) (st
 		}
 		select {
 		case <-t.done:
-			// One last look: the final frame may have just arrived.
-			time.Sleep(50 * time.Millisecond)
+			// One last look, once the program's last output is on the
+			// screen: on a loaded machine it can still be on its way
+			// after the program has exited.
+			select {
+			case <-t.drained:
+			case <-time.After(5 * time.Second):
+			}
 			if s := t.Screen(); cond(s) {
 				return s, nil
 			}
