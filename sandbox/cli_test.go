@@ -39,8 +39,11 @@ import (
 //     reproduced, then applies the fix the lab tool uses: the VPC's main
 //     route table (association.main=true).
 //
-// Steps 8 (host) and 9 (docker push) need the DNS server and registry: they
-// run in TestAcceptanceLabWithCLIDigSkopeo, with dig and skopeo.
+// Steps 8 (host) and 9 (docker push) need the DNS server and registry:
+// `host` asks $LAB_DNS_SERVER (host -p PORT NAME SERVER), and `docker tag` +
+// `docker push` become the equivalent skopeo copy of v1's image to v2 after
+// a skopeo login with `aws ecr get-login-password`, as the workshop logs
+// docker in. dig shows the endpoints' names before and after step 7.
 
 // served is a running `ecr-vpce-lab sandbox` process.
 type served struct {
@@ -223,6 +226,9 @@ func TestAWSCLIRunsTheLab(t *testing.T) {
 	testtool.Require(t, "bash", "")
 	testtool.Require(t, "jq", "apt-get install jq")
 	testtool.Require(t, "curl", "apt-get install curl")
+	testtool.Require(t, "dig", "apt-get install bind9-dnsutils")
+	testtool.Require(t, "host", "apt-get install bind9-host")
+	testtool.Require(t, "skopeo", "apt-get install skopeo")
 	clis := awsCLIs(t)
 	bin := testtool.LabBinary(t)
 	names := make([]string, 0, len(clis))
@@ -267,15 +273,29 @@ func runLabWithCLI(t *testing.T, bin, awsPath string) {
 		must(t, "aws wrapper", os.WriteFile(filepath.Join(shim, "aws"), []byte(wrapper), 0o755))
 		t.Logf("this CLI ignores AWS_ENDPOINT_URL: adding --endpoint-url to every call")
 	}
+	policy := `{"default":[{"type":"insecureAcceptAnything"}]}`
+	must(t, "skopeo policy", os.WriteFile(filepath.Join(home, "policy.json"), []byte(policy), 0o600))
+	env = append(env, "REGISTRY_AUTH_FILE="+filepath.Join(home, "auth.json"))
 
 	var script strings.Builder
-	script.WriteString("set -e\n")
+	script.WriteString(`set -e
+DNS_HOST=${LAB_DNS_SERVER%:*}; DNS_PORT=${LAB_DNS_SERVER##*:}
+host() { command host -p "$DNS_PORT" "$@" "$DNS_HOST"; }
+skopeo() { command skopeo --policy "$HOME/policy.json" "$@"; }
+echo "BEFORE_DKR=$(dig @$DNS_HOST -p $DNS_PORT +short $ACCOUNT_ID.dkr.ecr.$AWS_REGION.amazonaws.com | xargs)"
+echo "BEFORE_API=$(dig @$DNS_HOST -p $DNS_PORT +short api.ecr.$AWS_REGION.amazonaws.com | xargs)"
+`)
 	for i, b := range seedBlocks(t) {
 		step := i + 1
-		if strings.Contains(b, "docker ") || strings.Contains(b, "\nhost ") || strings.HasPrefix(b, "host ") {
-			continue // part 2: registry and DNS
-		}
 		b = strings.ReplaceAll(b, "http://169.254.169.254", "$AWS_EC2_METADATA_SERVICE_ENDPOINT")
+		if strings.Contains(b, "docker push") {
+			b = `aws ecr get-login-password --region $AWS_REGION | skopeo login --tls-verify=false --username AWS --password-stdin $ECR_REGISTRY
+set +e
+skopeo copy --src-tls-verify=false --dest-tls-verify=false docker://$ECR_REGISTRY/$ECR_REPO_A:v1 docker://$ECR_REGISTRY/$ECR_REPO_A:v2 2>&1
+echo "PUSH_EXIT=$?"
+set -e
+`
+		}
 		fmt.Fprintf(&script, "echo '### step %d'\n%s\n", step, b)
 		if step == 1 {
 			// The trap, reproduced: the seed's query finds no explicit association.
@@ -284,6 +304,13 @@ if [ -z "$ROUTE_TABLE_ID" ]; then
   ROUTE_TABLE_ID=$(aws ec2 describe-route-tables --filters Name=vpc-id,Values=$VPC_ID Name=association.main,Values=true --query 'RouteTables[0].RouteTableId' --region $AWS_REGION --output text)
 fi
 echo "INTERFACE_ID=$INTERFACE_ID WORKSPACE_SG_ID=$WORKSPACE_SG_ID SUBNET_ID=$SUBNET_ID VPC_ID=$VPC_ID ROUTE_TABLE_ID=$ROUTE_TABLE_ID"
+`)
+		}
+		if strings.Contains(b, "S3_VPCE_ID=") {
+			script.WriteString(`echo "STATES=$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID --query 'VpcEndpoints[].State' --output text | xargs)"
+echo "AFTER_DKR=$(dig @$DNS_HOST -p $DNS_PORT +short $ACCOUNT_ID.dkr.ecr.$AWS_REGION.amazonaws.com | xargs)"
+echo "AFTER_API=$(dig @$DNS_HOST -p $DNS_PORT +short api.ecr.$AWS_REGION.amazonaws.com | xargs)"
+echo "VPC_CIDR=$(curl -s $AWS_EC2_METADATA_SERVICE_ENDPOINT/latest/meta-data/network/interfaces/macs/${INTERFACE_ID}vpc-ipv4-cidr-block)"
 `)
 		}
 	}
@@ -316,6 +343,7 @@ aws sts get-caller-identity --query Arn --output text
 	mustMatch(`LOGIN=eyJhY2NvdW`) // the password: base64 of {"account"...
 	mustMatch(`arn:aws:sts::123456789012:assumed-role/ecr-vpce-lab-workspace/i-[0-9a-f]{17}`)
 	mustMatch(`"imageTag": "v1"`)
+	checkRegistryAndDNS(t, s, out)
 	sec, err := os.ReadFile(filepath.Join(home, ".ecr_security"))
 	must(t, "read ~/.ecr_security", err)
 	ids := map[string]string{}
