@@ -40,9 +40,16 @@ type choicesMsg struct {
 	err                   error
 }
 
-func (p *workspacePicker) theme() huh.Theme {
-	dark := p.isDark
-	return huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(dark) })
+func (p *workspacePicker) theme() huh.Theme { return charmTheme(p.isDark) }
+
+// charmTheme is huh's Charm theme for a dark or a light background, whatever
+// the form itself guesses (huh v2.0.3 swaps the theme's light and dark looks
+// after a background message). Its styles are built once a form: huh asks
+// the theme for them on every render of every field, and ThemeCharm builds
+// them anew each time it is asked.
+func charmTheme(dark bool) huh.Theme {
+	styles := huh.ThemeCharm(dark)
+	return huh.ThemeFunc(func(bool) *huh.Styles { return styles })
 }
 
 func options(cs []steps.Choice) []huh.Option[string] {

@@ -98,12 +98,8 @@ func newPolicyEditor(account, region, repo string, deny []string, target steps.T
 	return e
 }
 
-func (e *policyEditor) theme() huh.Theme {
-	dark := e.isDark
-	// Our own background guess, not the form's: huh v2.0.3 swaps the
-	// Charm theme's light and dark looks after a background message.
-	return huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(dark) })
-}
+// theme follows our own background guess, not the form's (charmTheme).
+func (e *policyEditor) theme() huh.Theme { return charmTheme(e.isDark) }
 
 // resetForm builds the form from the current choices and returns its
 // first command.
