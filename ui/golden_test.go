@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,105 +112,141 @@ func (g *goldenRun) check(name string, wantStep string, texts ...string) Snapsho
 	return s
 }
 
+// snapshotted is the wizard as the program runs it, but for the frame
+// drawn right after a snapshot: a snapshot changes nothing, so that frame
+// is the one drawn before it. The test reads the screen through snapshots,
+// never through the terminal's output, and drawing each polled screen a
+// second time for that output was half of the test's rendering.
+type snapshotted struct {
+	*Model
+	last  tea.View
+	drawn bool
+	// snapshot: the last message was a SnapshotMsg.
+	snapshot bool
+}
+
+func (s *snapshotted) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, s.snapshot = msg.(SnapshotMsg)
+	next, cmd := s.Model.Update(msg)
+	s.Model = next.(*Model)
+	return s, cmd
+}
+
+func (s *snapshotted) View() tea.View {
+	if !s.drawn || !s.snapshot {
+		s.last, s.drawn = s.Model.View(), true
+	}
+	return s.last
+}
+
 func TestGolden(t *testing.T) {
 	t.Parallel()
+	// Both sizes at once, in this test's own parallel slot: as parallel
+	// subtests they queued for slots of their own behind the package's
+	// other tests, and the longest walk of the package started last.
+	var sizes sync.WaitGroup
 	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
-		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
-			t.Parallel()
-			opts, _ := sandboxOptions(t)
-			opts.DarkBackground = true
-			m := New(context.Background(), opts)
-			tm := teatest.NewTestModel(t, m,
-				teatest.WithInitialTermSize(size.w, size.h),
-				teatest.WithProgramOptions(
-					tea.WithColorProfile(colorprofile.TrueColor),
-					tea.WithEnvironment([]string{"TERM=xterm-256color", "COLORTERM=truecolor"}),
-				))
-			g := &goldenRun{t: t, tm: tm}
-			g.check("00-start", "Preflight")
-			g.press("enter")
-			g.check("01-preflight", "Preflight", "Press Enter to continue")
-			g.press("enter")
-			g.check("02-workspace", "Workspace")
-			g.press("enter")
-			g.check("03-security-group", "Security group")
-			g.press("enter", "enter")
-			g.check("04-ingress", "Ingress rule")
-			g.press("enter", "enter")
-			g.check("05-policy", "Endpoint policy")
-			g.pressUntilChanged("tab")
-			g.press("ctrl+o")
-			g.check("05-policy-json", "Endpoint policy")
-			g.press("esc")
-			g.waitIdle("form")
-			// Deny pulls too: ↓ from ecr:PutImage to ecr:BatchGetImage, toggle.
-			g.pressUntilChanged("tab")
-			g.press("down", "space")
-			g.check("05-policy-deny-pull", "Endpoint policy", "✓ ecr:BatchGetImage")
-			g.pressUntilChanged("enter")
-			g.press("enter")
-			g.check("06-endpoints-plan", "Endpoints")
-			g.press("enter")
-			g.check("06-endpoints", "Endpoints", "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint")
-			g.press("c")
-			g.check("06-endpoints-cli", "Endpoints")
-			g.press("c", "enter")
-			g.check("07-dns-plan", "Private DNS")
-			// Skip the wait: the step keeps its own mark.
-			g.press("s")
-			g.check("08-push-plan", "Push test", "skipped")
-			g.press("up")
-			g.check("07-dns-skipped", "Private DNS", "Skipped")
-			g.press("k")
-			g.check("07-dns-checked", "Private DNS", "checked")
-			g.press("down", "enter")
-			g.check("08-push", "Push test", "push denied", "AWS refused ecr:PutImage")
-			g.press("enter", "enter")
-			g.check("09-list", "List test", "list-images allowed", "pull denied", "AWS refused ecr:BatchGetImage")
-			// x: why was the pull refused? The engine's explanation.
-			g.press("x")
-			g.check("09-list-why", "List test", "Why: ecr:BatchGetImage", "statement by statement")
-			g.press("esc", "enter")
-			g.check("10-finish", "Finish", "How a push travels")
-			// Deny nothing: untick both, apply; the tests run again.
-			g.press("p")
-			g.waitIdle("the form")
-			g.pressUntilChanged("tab")
-			g.press("space", "down", "space")
-			g.check("05-policy-allow-all", "Endpoint policy", "denies nothing")
-			g.pressUntilChanged("enter")
-			g.press("enter")
-			g.check("08-push-allowed", "Push test", "push allowed")
-			g.press("enter", "enter")
-			g.check("09-list-allowed", "List test", "v2")
-			g.press("enter")
-			g.check("10-finish-allowed", "Finish", "let the push through")
-			// The policy challenges: the list, challenge 1, a failed check,
-			// its why, the model answer, checked for real.
-			g.press("g")
-			g.check("challenges", "Finish", "Policy challenges", "Read-only team")
-			g.press("enter")
-			g.check("challenge-1", "Finish", "Challenge 1 · Read-only team", "AWS would accept it")
-			g.press("enter")
-			g.check("challenge-1-failed", "Finish", "7 of 8 requests", "push team-a/tools")
-			g.press("x")
-			g.check("challenge-1-why", "Finish", "Why: ecr:PutImage", "statement by statement")
-			g.press("esc", "s", "enter")
-			g.check("challenge-1-passed", "Finish", "8 of 8 requests as the goal wants, for real", "passed, live too")
-			g.press("x")
-			g.check("challenge-1-requests", "Finish", "request by request (for real)", "through ecr.dkr")
-			g.press("esc", "esc", "esc")
-			g.check("10-finish-after-challenges", "Finish", "How a push travels")
-			g.press("?")
-			g.check("help", "Finish")
-			g.press("esc", "T")
-			g.check("confirm-teardown", "Finish")
-			g.press("y")
-			g.check("teardown", "", "Nothing left")
-			g.press("enter")
-			tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-		})
+		sizes.Go(func() { goldenWalk(t, size.w, size.h) })
 	}
+	sizes.Wait()
+}
+
+// goldenWalk walks the lab in a w×h terminal, checking each screen.
+func goldenWalk(t *testing.T, w, h int) {
+	t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+		opts, _ := sandboxOptions(t)
+		opts.DarkBackground = true
+		m := &snapshotted{Model: New(context.Background(), opts)}
+		tm := teatest.NewTestModel(t, m,
+			teatest.WithInitialTermSize(w, h),
+			teatest.WithProgramOptions(
+				tea.WithColorProfile(colorprofile.TrueColor),
+				tea.WithEnvironment([]string{"TERM=xterm-256color", "COLORTERM=truecolor"}),
+			))
+		g := &goldenRun{t: t, tm: tm}
+		g.check("00-start", "Preflight")
+		g.press("enter")
+		g.check("01-preflight", "Preflight", "Press Enter to continue")
+		g.press("enter")
+		g.check("02-workspace", "Workspace")
+		g.press("enter")
+		g.check("03-security-group", "Security group")
+		g.press("enter", "enter")
+		g.check("04-ingress", "Ingress rule")
+		g.press("enter", "enter")
+		g.check("05-policy", "Endpoint policy")
+		g.pressUntilChanged("tab")
+		g.press("ctrl+o")
+		g.check("05-policy-json", "Endpoint policy")
+		g.press("esc")
+		g.waitIdle("form")
+		// Deny pulls too: ↓ from ecr:PutImage to ecr:BatchGetImage, toggle.
+		g.pressUntilChanged("tab")
+		g.press("down", "space")
+		g.check("05-policy-deny-pull", "Endpoint policy", "✓ ecr:BatchGetImage")
+		g.pressUntilChanged("enter")
+		g.press("enter")
+		g.check("06-endpoints-plan", "Endpoints")
+		g.press("enter")
+		g.check("06-endpoints", "Endpoints", "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint")
+		g.press("c")
+		g.check("06-endpoints-cli", "Endpoints")
+		g.press("c", "enter")
+		g.check("07-dns-plan", "Private DNS")
+		// Skip the wait: the step keeps its own mark.
+		g.press("s")
+		g.check("08-push-plan", "Push test", "skipped")
+		g.press("up")
+		g.check("07-dns-skipped", "Private DNS", "Skipped")
+		g.press("k")
+		g.check("07-dns-checked", "Private DNS", "checked")
+		g.press("down", "enter")
+		g.check("08-push", "Push test", "push denied", "AWS refused ecr:PutImage")
+		g.press("enter", "enter")
+		g.check("09-list", "List test", "list-images allowed", "pull denied", "AWS refused ecr:BatchGetImage")
+		// x: why was the pull refused? The engine's explanation.
+		g.press("x")
+		g.check("09-list-why", "List test", "Why: ecr:BatchGetImage", "statement by statement")
+		g.press("esc", "enter")
+		g.check("10-finish", "Finish", "How a push travels")
+		// Deny nothing: untick both, apply; the tests run again.
+		g.press("p")
+		g.waitIdle("the form")
+		g.pressUntilChanged("tab")
+		g.press("space", "down", "space")
+		g.check("05-policy-allow-all", "Endpoint policy", "denies nothing")
+		g.pressUntilChanged("enter")
+		g.press("enter")
+		g.check("08-push-allowed", "Push test", "push allowed")
+		g.press("enter", "enter")
+		g.check("09-list-allowed", "List test", "v2")
+		g.press("enter")
+		g.check("10-finish-allowed", "Finish", "let the push through")
+		// The policy challenges: the list, challenge 1, a failed check,
+		// its why, the model answer, checked for real.
+		g.press("g")
+		g.check("challenges", "Finish", "Policy challenges", "Read-only team")
+		g.press("enter")
+		g.check("challenge-1", "Finish", "Challenge 1 · Read-only team", "AWS would accept it")
+		g.press("enter")
+		g.check("challenge-1-failed", "Finish", "7 of 8 requests", "push team-a/tools")
+		g.press("x")
+		g.check("challenge-1-why", "Finish", "Why: ecr:PutImage", "statement by statement")
+		g.press("esc", "s", "enter")
+		g.check("challenge-1-passed", "Finish", "8 of 8 requests as the goal wants, for real", "passed, live too")
+		g.press("x")
+		g.check("challenge-1-requests", "Finish", "request by request (for real)", "through ecr.dkr")
+		g.press("esc", "esc", "esc")
+		g.check("10-finish-after-challenges", "Finish", "How a push travels")
+		g.press("?")
+		g.check("help", "Finish")
+		g.press("esc", "T")
+		g.check("confirm-teardown", "Finish")
+		g.press("y")
+		g.check("teardown", "", "Nothing left")
+		g.press("enter")
+		tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	})
 }
 
 func containsAll(s string, subs []string) bool {

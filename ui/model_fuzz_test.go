@@ -28,19 +28,33 @@ import (
 // sequences for a fixed time on every test run; FuzzModel lets `go test
 // -fuzz` search further from the regression seeds.
 
+// offlineSandbox is a sandbox that served once and stopped: labs built on
+// it reach nothing. One is enough for every offline lab.
+var offlineSandbox = sync.OnceValues(func() (*sandbox.Sandbox, error) {
+	dir, err := os.MkdirTemp("", "ui-fuzz")
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: dir, Timing: sandbox.Instant})
+	if err != nil {
+		return nil, err
+	}
+	// Nothing is served any more.
+	_ = sb.Close()
+	return sb, nil
+})
+
 // offlineLabIn makes, in dir, a lab that can never reach anything: its
 // cloud points at a closed loopback port and the wizard's context is
 // cancelled, so every operation the model starts ends at once with
 // "stopped". Events go nowhere: the fuzzer sends its own.
 func offlineLabIn(dir string) (*steps.Lab, error) {
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Timing: sandbox.Instant})
+	sb, err := offlineSandbox()
 	if err != nil {
 		return nil, err
 	}
-	lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, steps.NewStore(filepath.Join(dir, "state"), "sandbox"), nil)
-	// Nothing is served any more: the lab reaches nothing.
-	_ = sb.Close()
-	return lab, err
+	return sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, steps.NewStore(filepath.Join(dir, "state"), "sandbox"), nil)
 }
 
 // offlineLab is one offline lab that the property's many runs share; what
