@@ -20,8 +20,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	t.Parallel()
 	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
 	m, d := startWizard(t, opts, 120, 40)
-	d.exec(m.openChallenges())
-	d.settle()
+	openChallenges(t, m, d)
 	progress := steps.ProgressPath(stateDir)
 	// Open and leave challenge 2 untouched: nothing to save.
 	d.key("down")
@@ -85,8 +84,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	// A wizard started afresh finds the draft.
 	m.Close()
 	m2, d2 := startWizard(t, opts, 120, 40)
-	d2.exec(m2.openChallenges())
-	d2.settle()
+	openChallenges(t, m2, d2)
 	d2.key("enter")
 	if got := m2.chal.editor.Value(); got != typed {
 		t.Errorf("in a new wizard, the editor holds %q, not the draft", got)
@@ -181,8 +179,7 @@ func TestChallengeFiveAsksForAForecast(t *testing.T) {
 func openChallengeN(t *testing.T, w, h, id int) (*Model, *driver) {
 	t.Helper()
 	m, d := sandboxWizard(t, w, h)
-	d.exec(m.openChallenges())
-	d.settle()
+	openChallenges(t, m, d)
 	for range id - 1 {
 		d.key("down")
 	}
@@ -191,4 +188,16 @@ func openChallengeN(t *testing.T, w, h, id int) (*Model, *driver) {
 		t.Fatalf("did not open challenge %d:\n%s", id, d.screen())
 	}
 	return m, d
+}
+
+// openChallenges opens the list of challenges and waits until the
+// learner's progress has been read: it replaces what the challenges hold,
+// so a hint asked for or a draft typed before it arrives would be lost
+// (seen on a loaded machine, where it came after settle's quiet moment).
+func openChallenges(t *testing.T, m *Model, d *driver) {
+	t.Helper()
+	d.exec(m.openChallenges())
+	empty := m.chal.progress
+	d.until("the progress read", 20*time.Second, func(m *Model) bool { return m.chal == nil || m.chal.progress != empty || m.chal.note != "" })
+	d.settle()
 }
