@@ -292,3 +292,37 @@ func TestFleetViewUnpriced(t *testing.T) {
 		t.Errorf("the header does not say its total is a floor: %q", head)
 	}
 }
+
+// TestHeaderKeepsTheSortOnASlowDay: when the header is short of room, the
+// survey's call count and time go before the sort the table is in (a slow
+// survey's "in 12.345s" once pushed "sorted by time at stage" off a
+// 150-column header), and the counts go last.
+func TestHeaderKeepsTheSortOnASlowDay(t *testing.T) {
+	st := NewStyles(false)
+	h := headerFacts{title: "organization", mode: "SANDBOX", accounts: 5, regions: 2, stuck: 4, expired: 2,
+		sort: "time at stage", surveyed: time.Now(), calls: 1234, took: 12345 * time.Millisecond, cost: 0.21, perHour: 0.11}
+	for _, c := range []struct {
+		width      int
+		want, lack []string
+	}{
+		{200, []string{"4 stuck · 2 expired · sorted by time at stage · 1234 calls in 12.345s", "$0.21 so far · $0.11/h"}, nil},
+		{150, []string{"4 stuck · 2 expired · sorted by time at stage", "$0.21 so far · $0.11/h"}, []string{"calls"}},
+		{120, []string{"4 stuck · 2 expired", "$0.21 so far"}, []string{"sorted by", "calls"}},
+		{95, []string{"fleet · organization", "$0.21 so far"}, []string{"stuck", "sorted by"}},
+	} {
+		s := ansi.Strip(renderHeader(st, h, c.width))
+		if w := ansi.StringWidth(s); w > c.width {
+			t.Errorf("width %d: the header is %d wide: %q", c.width, w, s)
+		}
+		for _, x := range c.want {
+			if !strings.Contains(s, x) {
+				t.Errorf("width %d: the header lacks %q: %q", c.width, x, s)
+			}
+		}
+		for _, x := range c.lack {
+			if strings.Contains(s, x) {
+				t.Errorf("width %d: the header keeps %q, which should have made room: %q", c.width, x, s)
+			}
+		}
+	}
+}

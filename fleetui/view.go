@@ -2,6 +2,7 @@ package fleetui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -192,15 +193,26 @@ func renderHeader(st Styles, h headerFacts, width int) string {
 		least = "≥ "
 	}
 	right := st.Cost.Render(fmt.Sprintf("%s$%.2f so far · %s$%.2f/h", least, h.cost, least, h.perHour))
-	mid := st.HeaderFaint.Render(" " + strings.Join(facts, " · "))
+	// What the table shows (its sort) outlives how the survey went (its
+	// calls and time, which grow on a slow day): a narrower window drops
+	// the survey's figures first, then the sort, then the counts.
+	var tries [][]string
 	if !h.surveyed.IsZero() {
-		mid += st.HeaderFaint.Render(fmt.Sprintf(" · sorted by %s · %d calls in %s ", h.sort, h.calls, h.took.Round(time.Millisecond)))
+		sorted := "sorted by " + h.sort
+		survey := fmt.Sprintf("%d calls in %s", h.calls, h.took.Round(time.Millisecond))
+		tries = append(tries, append(slices.Clone(facts), sorted, survey), append(slices.Clone(facts), sorted))
 	}
-	gap := width - lipgloss.Width(left) - lipgloss.Width(mid) - lipgloss.Width(right)
-	if gap < 1 {
-		// Narrow: the facts go, then the words of the size, then the rate.
+	tries = append(tries, facts, nil)
+	var mid string
+	gap := 0
+	for _, try := range tries {
 		mid = ""
-		gap = width - lipgloss.Width(left) - lipgloss.Width(right)
+		if len(try) > 0 {
+			mid = st.HeaderFaint.Render(" " + strings.Join(try, " · ") + " ")
+		}
+		if gap = width - lipgloss.Width(left) - lipgloss.Width(mid) - lipgloss.Width(right); gap >= 1 {
+			break
+		}
 	}
 	if gap < 1 {
 		left = st.Mode.Render(h.mode) + st.Header.Render(fmt.Sprintf("fleet · %s · %d×%d", orDash(h.title), h.accounts, h.regions))
