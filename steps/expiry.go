@@ -686,9 +686,55 @@ type ScheduleStatus struct {
 	State   ResourceState `json:"state"`
 }
 
-// autoTeardownStatus reads the run's schedules and role. live says which
-// of the run's endpoints and group still exist.
-func (l *Lab) autoTeardownStatus(ctx context.Context, st State, endpointsLeft, groupLeft bool) (*AutoTeardownStatus, error) {
+// scheduleLook is what Scheduler showed of a run's two schedules.
+type scheduleLook struct {
+	schedules []ScheduleStatus
+	// gone: a schedule the lab made that Scheduler no longer has (a
+	// one-time schedule deletes itself once it has run).
+	gone map[string]bool
+	// denied is the error code when the schedules could not be read.
+	denied string
+}
+
+// lookAtSchedules reads the run's schedules. Status reads them before the
+// resources they remove: a schedule that runs between the two reads is
+// then seen before it ran and its resources after (the next look sees
+// both gone), never gone with its resources still there, which would
+// read as a teardown that failed.
+func (l *Lab) lookAtSchedules(ctx context.Context, st State) (scheduleLook, error) {
+	look := scheduleLook{schedules: []ScheduleStatus{}, gone: map[string]bool{}}
+	if _, ok := st.ExpiryTime(); !ok || st.NeverExpires {
+		return look, nil
+	}
+	for _, p := range []string{ScheduleEndpoints, ScheduleGroup} {
+		name := ScheduleName(st.RunID, p)
+		ss := ScheduleStatus{Name: name, Purpose: p, State: ResGone}
+		if st.AutoTeardown != nil && st.AutoTeardown.Schedules[p] != nil {
+			ss.At = st.AutoTeardown.Schedules[p].At
+		}
+		cur, err := l.cloud.GetSchedule(ctx, name)
+		if err != nil {
+			if problem.KindOf(err) == problem.Permission {
+				look.denied = problem.CodeOf(err)
+				return look, nil
+			}
+			return look, err
+		}
+		if cur != nil {
+			ss.State, ss.At = ResExists, cur.At
+		} else if ss.At.IsZero() {
+			continue // never made
+		}
+		look.gone[p] = cur == nil
+		look.schedules = append(look.schedules, ss)
+	}
+	return look, nil
+}
+
+// autoTeardownStatus says what the auto-teardown did from the look at the
+// schedules and the run's role; endpointsLeft and groupLeft say which of
+// the run's resources still exist.
+func (l *Lab) autoTeardownStatus(ctx context.Context, st State, look scheduleLook, endpointsLeft, groupLeft bool) (*AutoTeardownStatus, error) {
 	now := l.cfg.Now()
 	out := &AutoTeardownStatus{Schedules: []ScheduleStatus{}}
 	if st.NeverExpires {
@@ -704,29 +750,12 @@ func (l *Lab) autoTeardownStatus(ctx context.Context, st State, endpointsLeft, g
 	if st.AutoTeardown != nil {
 		out.Off = st.AutoTeardown.Off
 	}
-	gone := map[string]bool{}
-	for _, p := range []string{ScheduleEndpoints, ScheduleGroup} {
-		name := ScheduleName(st.RunID, p)
-		ss := ScheduleStatus{Name: name, Purpose: p, State: ResGone}
-		if st.AutoTeardown != nil && st.AutoTeardown.Schedules[p] != nil {
-			ss.At = st.AutoTeardown.Schedules[p].At
-		}
-		cur, err := l.cloud.GetSchedule(ctx, name)
-		if err != nil {
-			if problem.KindOf(err) == problem.Permission {
-				out.Outcome = "could not read the schedules (" + problem.CodeOf(err) + ")"
-				return out, nil
-			}
-			return out, err
-		}
-		if cur != nil {
-			ss.State, ss.At = ResExists, cur.At
-		} else if ss.At.IsZero() {
-			continue // never made
-		}
-		gone[p] = cur == nil
-		out.Schedules = append(out.Schedules, ss)
+	if look.denied != "" {
+		out.Outcome = "could not read the schedules (" + look.denied + ")"
+		return out, nil
 	}
+	gone := look.gone
+	out.Schedules = look.schedules
 	if r, err := l.cloud.GetRole(ctx, TeardownRoleName(st.RunID)); err == nil {
 		rs := &ResourceStatus{Kind: KindRole, ID: TeardownRoleName(st.RunID), Name: TeardownRoleName(st.RunID), State: ResGone, Created: true}
 		if r != nil {

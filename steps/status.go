@@ -60,6 +60,11 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	out := Status{RunID: st.RunID, Mode: st.Mode, Account: st.Account, Region: l.cloud.Region(), Caller: st.Caller,
 		Saved: l.loaded, Workspace: st.Workspace, Resources: []ResourceStatus{}, Leftovers: []ResourceStatus{},
 		Policy: st.Policy, PolicyTarget: st.PolicyTarget, Steps: l.stepsOf(st), Tests: st.Tests, Recovered: recovered, Environment: place}
+	// The schedules first: see lookAtSchedules.
+	look, err := l.lookAtSchedules(ctx, st)
+	if err != nil {
+		return out, err
+	}
 	if sg := st.SecurityGroup; sg != nil {
 		ok, err := l.cloud.SecurityGroupExists(ctx, sg.ID)
 		if err != nil {
@@ -160,7 +165,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 			groupLeft = true
 		}
 	}
-	at, err := l.autoTeardownStatus(ctx, st, endpointsLeft, groupLeft)
+	at, err := l.autoTeardownStatus(ctx, st, look, endpointsLeft, groupLeft)
 	if err != nil {
 		return out, err
 	}
