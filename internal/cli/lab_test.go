@@ -30,15 +30,6 @@ func labHome(t *testing.T) (home, state string) {
 	return home, filepath.Join(home, "state", "ecr-vpce-lab")
 }
 
-// upState runs up --yes with flags and returns the run's state.
-func upState(t *testing.T, state string, flags []string) steps.State {
-	t.Helper()
-	if code, out, errs := lab(t, append([]string{"up", "--yes"}, flags...)...); code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
-	}
-	return sandboxState(t, state)
-}
-
 // sandboxState loads the sandbox run's state file from the state directory.
 func sandboxState(t *testing.T, state string) steps.State {
 	t.Helper()
