@@ -55,9 +55,11 @@ type challenges struct {
 	predict    steps.Prediction
 	predicting bool
 	predSel    int
-	// saves counts the saves started; saver writes them in order.
-	saves int
-	saver *progressSaver
+	// loading: the learner's progress is being read (the first time the
+	// challenges open in this wizard); held is what the learner typed
+	// meanwhile, done once it is in.
+	loading bool
+	held    []tea.Msg
 }
 
 // current is the open challenge.
@@ -65,33 +67,67 @@ func (c *challenges) current() steps.Challenge { return c.list[c.open] }
 
 // progressMsg brings the learner's progress, read from disk.
 type progressMsg struct {
+	lab *steps.Lab
 	p   *steps.ChallengeProgress
 	err error
 }
 
-// openChallenges enters the challenges: the list, with the progress read
-// in a command.
+// openChallenges enters the challenges: the list. The learner's progress
+// is read in a command the first time; until it is in, what the learner
+// types is held (holdKey) and then done on it, as if it had been there
+// at once. Afterwards the wizard's copy is the one that counts (its saves
+// may still be on their way to the disk), so coming back reads nothing.
 func (m *Model) openChallenges() tea.Cmd {
 	m.phase = phaseChallenges
-	m.chal = &challenges{list: steps.Challenges(), open: -1, ctx: steps.NewChallengeContext(m.st), labUp: m.st.LabUp(),
-		progress: &steps.ChallengeProgress{}, saver: &progressSaver{}}
+	c := &challenges{list: steps.Challenges(), open: -1, ctx: steps.NewChallengeContext(m.st), labUp: m.st.LabUp()}
+	m.chal = c
+	if m.progress != nil && m.progressOf == m.lab {
+		c.progress = m.progress
+		return nil
+	}
+	c.progress, c.loading = &steps.ChallengeProgress{}, true
 	lab := m.lab
 	return func() tea.Msg {
 		p, err := lab.Progress()
-		return progressMsg{p: p, err: err}
+		return progressMsg{lab: lab, p: p, err: err}
 	}
 }
 
+// holdKey keeps what the learner types while the progress is read, and
+// reports whether it did (ctrl+c is never held).
+func (m *Model) holdKey(msg tea.Msg) bool {
+	c := m.chal
+	if m.phase != phaseChallenges || c == nil || !c.loading || m.overlay != overlayNone {
+		return false
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.c.Keys.ForceQuit) {
+		return false
+	}
+	c.held = append(c.held, msg)
+	return true
+}
+
 func (m *Model) gotProgress(msg progressMsg) (tea.Model, tea.Cmd) {
-	if m.chal == nil {
+	c := m.chal
+	if c == nil || !c.loading || msg.lab != m.lab {
 		return m, nil
 	}
+	p := msg.p
 	if msg.err != nil {
-		m.chal.note = "Your progress could not be read (" + msg.err.Error() + "); it starts afresh and is saved again."
-		return m, nil
+		c.note = "Your progress could not be read (" + msg.err.Error() + "); it starts afresh and is saved again."
+		p = &steps.ChallengeProgress{}
 	}
-	m.chal.progress = msg.p
-	return m, nil
+	m.progress, m.progressOf = p, m.lab
+	c.progress, c.loading = p, false
+	// What the learner typed meanwhile, in order, on the progress read.
+	held := c.held
+	c.held = nil
+	var cmds []tea.Cmd
+	for _, k := range held {
+		_, cmd := m.Update(k)
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // saveProgress writes the progress in a command; a failure is said on the
@@ -100,9 +136,9 @@ func (m *Model) saveProgress() tea.Cmd {
 	// A copy: the learner goes on while it is written. Saves run as
 	// commands, side by side: one that started later never loses to an
 	// older one.
-	c := m.chal
-	c.saves++
-	lab, p, seq, sv := m.lab, c.progress.Clone(), c.saves, c.saver
+	sv := m.saver
+	sv.started++
+	lab, p, seq := m.lab, m.chal.progress.Clone(), sv.started
 	return func() tea.Msg {
 		sv.mu.Lock()
 		defer sv.mu.Unlock()
@@ -114,8 +150,10 @@ func (m *Model) saveProgress() tea.Cmd {
 	}
 }
 
-// progressSaver orders the saves of the progress.
+// progressSaver orders the saves of the progress: started counts the
+// saves started (by Update only), written is the latest on disk.
 type progressSaver struct {
+	started int
 	mu      sync.Mutex
 	written int
 }
@@ -365,13 +403,20 @@ func (m *Model) challengeListView(height int) string {
 		case r.Attempts > 0:
 			mark, style = "…", st.Warn
 		}
-		line := fmt.Sprintf("%s %d  %-34s %s", style.Render(mark), ch.ID, ch.Title, st.Faint.Render(r.Status()))
+		status := r.Status()
+		if c.loading {
+			mark, status = " ", ""
+		}
+		line := fmt.Sprintf("%s %d  %-34s %s", style.Render(mark), ch.ID, ch.Title, st.Faint.Render(status))
 		if i == c.sel {
 			line = st.StepCurrent.Render("› ") + line
 		} else {
 			line = "  " + line
 		}
 		b.WriteString(truncate(line, w) + "\n")
+	}
+	if c.loading {
+		b.WriteString("\n" + st.Faint.Render("Reading your progress…") + "\n")
 	}
 	if c.note != "" {
 		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "")) + "\n")

@@ -191,13 +191,133 @@ func openChallengeN(t *testing.T, w, h, id int) (*Model, *driver) {
 }
 
 // openChallenges opens the list of challenges and waits until the
-// learner's progress has been read: it replaces what the challenges hold,
-// so a hint asked for or a draft typed before it arrives would be lost
-// (seen on a loaded machine, where it came after settle's quiet moment).
+// learner's progress has been read (keys typed before are held until
+// then: TestChallengeProgressArrivesLate).
 func openChallenges(t *testing.T, m *Model, d *driver) {
 	t.Helper()
 	d.exec(m.openChallenges())
-	empty := m.chal.progress
-	d.until("the progress read", 20*time.Second, func(m *Model) bool { return m.chal == nil || m.chal.progress != empty || m.chal.note != "" })
+	d.until("the progress read", 20*time.Second, func(m *Model) bool { return m.chal == nil || !m.chal.loading })
 	d.settle()
+}
+
+// TestChallengeProgressArrivesLate: the learner's saved progress is read
+// in a command; on a loaded machine it can arrive after the learner has
+// opened a challenge, asked for a hint and typed. Nothing is lost either
+// way: the keys act on the saved progress once it is in (the saved draft
+// gets the typing, the hint is the one after those already out), the
+// challenges not touched keep their records, and what is saved then
+// holds both.
+func TestChallengeProgressArrivesLate(t *testing.T) {
+	t.Parallel()
+	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	saved := &steps.ChallengeProgress{Challenges: map[int]*steps.ChallengeRecord{
+		1: {Hints: 1, Draft: "{ my draft", Attempts: 1, Failed: true},
+		2: {Passed: true, Attempts: 2},
+	}}
+	if err := steps.SaveProgress(stateDir, saved); err != nil {
+		t.Fatal(err)
+	}
+	m, d := startWizard(t, opts, 120, 40)
+	read := m.openChallenges()
+	if read == nil {
+		t.Fatal("the first opening reads nothing")
+	}
+	// The learner is quicker than the disk: opens challenge 1, asks for a
+	// hint, edits, types; resizes the window too.
+	d.key("enter")
+	d.key("h")
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	d.key("e")
+	d.key("x")
+	d.send(read())
+	d.settle()
+	c := m.chal
+	if c.open < 0 || c.current().ID != 1 || !c.editing {
+		t.Fatalf("the keys typed while the progress came did not open and edit challenge 1:\n%s", d.screen())
+	}
+	if got := c.editor.Value(); got != "x{ my draft" {
+		t.Errorf("the editor holds %q: not the saved draft with the typing", got)
+	}
+	if got := c.progress.Record(1).Hints; got != 2 {
+		t.Errorf("hints out: %d, want the saved one and the one asked for", got)
+	}
+	if !c.progress.Record(2).Passed {
+		t.Errorf("challenge 2's pass was lost")
+	}
+	d.key("esc")
+	d.key("esc")
+	d.settle()
+	d.until("the draft saved", 10*time.Second, func(*Model) bool {
+		p, err := steps.LoadProgress(stateDir)
+		return err == nil && p.Record(1).Draft == "x{ my draft"
+	})
+	p, _ := steps.LoadProgress(stateDir)
+	if r := p.Record(1); r.Hints != 2 || r.Attempts != 1 || !r.Failed {
+		t.Errorf("challenge 1 on disk: %+v", r)
+	}
+	if r := p.Record(2); !r.Passed || r.Attempts != 2 {
+		t.Errorf("challenge 2 on disk: %+v", r)
+	}
+	// A new wizard: esc while the progress is read waits for it too, then
+	// leaves; coming back reads nothing again and shows what was saved.
+	m.Close()
+	m2, d2 := startWizard(t, opts, 80, 24)
+	read = m2.openChallenges()
+	d2.key("esc")
+	if s := d2.screen(); m2.phase != phaseChallenges || !strings.Contains(s, "Reading your progress") {
+		t.Fatalf("while the progress is read:\n%s", s)
+	}
+	d2.send(read())
+	if m2.phase != phaseLab {
+		t.Fatalf("esc, held while the progress was read, did not leave:\n%s", d2.screen())
+	}
+	if again := m2.openChallenges(); again != nil {
+		t.Errorf("coming back reads the progress again")
+	}
+	if s := d2.screen(); !contains2(s, "1  Read-only team", "tried", "2  Only our account", "passed") {
+		t.Errorf("back in the challenges:\n%s", s)
+	}
+}
+
+// TestChallengeProgressKeptAcrossVisits: a draft left in the challenges
+// is there when the learner comes back to them at once, even when the
+// save of the draft has not reached the disk yet.
+func TestChallengeProgressKeptAcrossVisits(t *testing.T) {
+	t.Parallel()
+	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	m, d := startWizard(t, opts, 120, 40)
+	openChallenges(t, m, d)
+	d.key("enter")
+	d.key("e")
+	d.key("x")
+	typed := m.chal.editor.Value()
+	d.key("esc")
+	// Leave the challenge and the challenges, keeping the save back.
+	_, save := m.Update(keyMsg("esc"))
+	_, cmd := m.Update(keyMsg("esc"))
+	d.exec(cmd)
+	if m.phase != phaseLab {
+		t.Fatalf("esc esc did not leave the challenges:\n%s", d.screen())
+	}
+	// Back at once: what is read first, the save after.
+	if read := m.openChallenges(); read != nil {
+		d.send(read())
+	}
+	if save != nil {
+		d.send(save())
+	}
+	d.settle()
+	d.key("enter")
+	if got := m.chal.editor.Value(); got != typed {
+		t.Errorf("back in the challenges, the editor holds %q, not the draft %q", got, typed)
+	}
+	d.key("h")
+	d.settle()
+	d.until("the hint saved", 10*time.Second, func(*Model) bool {
+		p, err := steps.LoadProgress(stateDir)
+		return err == nil && p.Record(1).Hints == 1
+	})
+	if p, _ := steps.LoadProgress(stateDir); p.Record(1).Draft != typed {
+		t.Errorf("the draft on disk: %q", p.Record(1).Draft)
+	}
 }

@@ -70,13 +70,18 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			f.m.screens[scrSecurityGroup].err = "create the security group: dial tcp: connection refused"
 		},
 			append([]string{h(k.Next, "try again"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp)}, panes...), []string{"x", "g"}},
-		{"challenges, the list", func(f *fuzzer) { f.m.goTo(scrFinish); f.run(f.m.openChallenges()); f.settle() },
+		{"challenges, the list", func(f *fuzzer) { f.m.goTo(scrFinish); f.runFor(f.m.openChallenges(), 10*time.Second); f.settle() },
 			[]string{h(k.Open), h(k.StepDown, "next"), h(k.Back, "back to the lab"), h(k.Help), h(k.Quit)}, []string{"x", "s", "e", "h"}},
-		{"a challenge, before any check", func(f *fuzzer) { f.m.goTo(scrFinish); f.run(f.m.openChallenges()); f.settle(); f.press("enter") },
+		{"a challenge, before any check", func(f *fuzzer) {
+			f.m.goTo(scrFinish)
+			f.runFor(f.m.openChallenges(), 10*time.Second)
+			f.settle()
+			f.press("enter")
+		},
 			[]string{h(k.Next, "check"), h(k.EditAnswer), h(k.NextHint), h(k.Back, "back to the challenges"), h(k.Help), h(k.Quit)}, []string{"x", "s"}},
 		{"a challenge, after a failed check", func(f *fuzzer) {
 			f.m.goTo(scrFinish)
-			f.run(f.m.openChallenges())
+			f.runFor(f.m.openChallenges(), 10*time.Second)
 			f.settle()
 			f.press("enter", "enter")
 			f.settle()
@@ -84,7 +89,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			[]string{h(k.Next, "check"), h(k.EditAnswer), h(k.Explain, "why?"), h(k.NextHint), h(k.Answer), h(k.Back, "back to the challenges"), h(k.Help), h(k.Quit)}, nil},
 		{"a challenge, editing", func(f *fuzzer) {
 			f.m.goTo(scrFinish)
-			f.run(f.m.openChallenges())
+			f.runFor(f.m.openChallenges(), 10*time.Second)
 			f.settle()
 			f.press("enter", "e")
 		},

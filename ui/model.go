@@ -132,6 +132,11 @@ type Model struct {
 	whyText []string
 	// chal is the policy challenges (nil until they are opened).
 	chal *challenges
+	// progress is the learner's progress through the challenges, read
+	// once from progressOf's state directory; saver orders its saves.
+	progress   *steps.ChallengeProgress
+	progressOf *steps.Lab
+	saver      *progressSaver
 
 	editor *policyEditor
 	picker *workspacePicker
@@ -204,6 +209,7 @@ func New(ctx context.Context, opts Options) *Model {
 		tdIndex:   map[string]*ResourceLine{},
 		now:       time.Now(),
 		lookEvery: expiryLookEvery,
+		saver:     &progressSaver{},
 	}
 	if opts.Sandbox {
 		m.phase = phaseConnect
@@ -289,6 +295,12 @@ func (m *Model) waitEvent() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.opts.Trace != nil {
 		fmt.Fprintf(m.opts.Trace, "%s %T %v\n", time.Now().Format("15:04:05.000"), msg, msg)
+	}
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.PasteMsg:
+		if m.holdKey(msg) {
+			return m, nil
+		}
 	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:

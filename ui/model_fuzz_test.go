@@ -145,6 +145,7 @@ func (f *fuzzer) update(msg tea.Msg) {
 		panic any
 		stack string
 	}
+	chal := f.m.chal
 	done := make(chan result, 1)
 	go func() {
 		var r result
@@ -167,6 +168,12 @@ func (f *fuzzer) update(msg tea.Msg) {
 			f.m = mm
 			f.models = append(f.models, mm)
 		}
+		if c := f.m.chal; c != nil && c != chal && c.loading {
+			// The learner's progress is being read: everything typed
+			// waits for it, so it must arrive, however slow the disk.
+			f.runFor(r.cmd, 10*time.Second)
+			return
+		}
 		f.run(r.cmd)
 	case <-time.After(time.Second):
 		f.tb.Fatalf("Update(%T %+v) blocked for a second (screen %d, phase %d)", msg, msg, f.m.cur, f.m.phase)
@@ -176,7 +183,10 @@ func (f *fuzzer) update(msg tea.Msg) {
 // run executes a command briefly: what answers at once (a form moving its
 // focus, an operation that stops) is delivered later; what waits (ticks,
 // engine events) is dropped.
-func (f *fuzzer) run(cmd tea.Cmd) {
+func (f *fuzzer) run(cmd tea.Cmd) { f.runFor(cmd, f.wait) }
+
+// runFor is run with a wait of its own.
+func (f *fuzzer) runFor(cmd tea.Cmd, wait time.Duration) {
 	if cmd == nil {
 		return
 	}
@@ -185,7 +195,7 @@ func (f *fuzzer) run(cmd tea.Cmd) {
 	select {
 	case msg := <-ch:
 		f.collect(msg)
-	case <-time.After(f.wait):
+	case <-time.After(wait):
 	}
 }
 
