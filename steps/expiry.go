@@ -255,9 +255,20 @@ func noteExpiry(tags awsops.Tags, never *bool, at *time.Time) {
 
 // ExpirySentence says, for a person, when the run expires and what removes
 // it then ("" while it has no expiry yet), on the local clock. The lab's
-// own detail, accessible mode and the wizard's screens all say it.
-func ExpirySentence(st State, now time.Time) string {
+// own detail and accessible mode say it; the wizard's screens say
+// ExpirySentenceKey.
+func ExpirySentence(st State, now time.Time) string { return expirySentence(st, now, "") }
+
+// ExpirySentenceKey is ExpirySentence where a key tears the run down (the
+// wizard's T): the way out is said once, as that key.
+func ExpirySentenceKey(st State, now time.Time, key string) string {
+	return expirySentence(st, now, key)
+}
+
+func expirySentence(st State, now time.Time, key string) string {
 	switch {
+	case st.NeverExpires && key != "":
+		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down with " + key + "."
 	case st.NeverExpires:
 		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down ('ecr-vpce-lab down')."
 	case st.ExpiresAt.IsZero():
@@ -269,7 +280,11 @@ func ExpirySentence(st State, now time.Time) string {
 	case left <= 0:
 		return fmt.Sprintf("This run expired at %s: the auto-teardown removes what it created.", when)
 	case st.AutoTeardown != nil && st.AutoTeardown.Off != "":
-		return fmt.Sprintf("The run expires at %s (in %s), but nothing is scheduled to remove it (%s): tear it down when you are done.", when, FormatLeft(left), st.AutoTeardown.Off)
+		down := "tear it down"
+		if key != "" {
+			down += " with " + key
+		}
+		return fmt.Sprintf("The run expires at %s (in %s), but nothing is scheduled to remove it (%s): %s when you are done.", when, FormatLeft(left), st.AutoTeardown.Off, down)
 	}
 	return fmt.Sprintf("The run expires at %s (in %s): then the auto-teardown removes the endpoints, and the security group a little later, even with this window closed.", when, FormatLeft(left))
 }

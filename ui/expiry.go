@@ -183,10 +183,7 @@ func (m *Model) expiryNote(short bool) string {
 	var s string
 	switch {
 	case !short:
-		s = steps.ExpirySentence(st, m.awsNow())
-		if s != "" && (st.NeverExpires || off) {
-			s += " {Teardown} tears it down."
-		}
+		s = steps.ExpirySentenceKey(st, m.awsNow(), "{Teardown}")
 	case st.NeverExpires:
 		s = "No expiry: nothing removes the endpoints for you."
 		if m.expiryOffered() {

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -242,4 +245,31 @@ func endpointsUp(t *testing.T) (*Model, *driver, *sandbox.Sandbox) {
 	d.settle()
 	d.until("the endpoints", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrEndpoints].status == steps.StatusDone })
 	return m, d, sb
+}
+
+// TestExpiryNoteSaysTheWayOutOnce: the wizard's long note about a run
+// that never expires, or that nothing is scheduled to remove, names the
+// way out once, as the wizard's key; the lab's own sentence (headless,
+// accessible) names the command.
+func TestExpiryNoteSaysTheWayOutOnce(t *testing.T) {
+	t.Parallel()
+	m := New(context.Background(), Options{})
+	cases := []struct {
+		st   steps.State
+		want string
+	}{
+		{steps.State{NeverExpires: true}, "they are billed until you tear them down with T."},
+		{steps.State{ExpiresAt: time.Now().Add(4 * time.Hour), AutoTeardown: &steps.AutoTeardown{Off: "no scheduler role"}},
+			"(no scheduler role): tear it down with T when you are done."},
+	}
+	for _, tc := range cases {
+		m.st = tc.st
+		note := ansi.Strip(m.expiryNote(false))
+		if !strings.Contains(note, tc.want) || strings.Count(note, "tear") != 1 || strings.Contains(note, "ecr-vpce-lab down") {
+			t.Errorf("the note %q: want the way out once, as %q", note, tc.want)
+		}
+	}
+	if s := steps.ExpirySentence(steps.State{NeverExpires: true}, time.Now()); !strings.HasSuffix(s, "tear them down ('ecr-vpce-lab down').") {
+		t.Errorf("the lab's own sentence: %q", s)
+	}
 }
