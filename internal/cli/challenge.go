@@ -267,7 +267,7 @@ func newChallengeCheckCmd() *cobra.Command {
 			case simulateOnly:
 				noteLine(out, "--simulate-only: not checked for real.")
 			case !s.labUp:
-				noteLine(out, "The lab is not up here, so the answer was checked by simulation only: run 'ecr-vpce-lab up"+sandboxFlag(&f)+"' to check it for real too.")
+				noteLine(out, "The lab is not up here, so the answer was checked by simulation only: run '"+f.next("up")+"' to check it for real too.")
 			default:
 				lr, lerr := checkLive(cmd, &f, ch, src)
 				if lerr != nil {
@@ -376,13 +376,6 @@ func printForecast(w io.Writer, guesses []steps.Guess) {
 		}
 		lipgloss.Fprintln(w, fmt.Sprintf("%s %-12s you said %-11s  it was %s", st.Render(mark), g.Op, said, g.Got))
 	}
-}
-
-func sandboxFlag(f *labFlags) string {
-	if f.sandbox {
-		return " --sandbox"
-	}
-	return ""
 }
 
 func noteLine(w io.Writer, s string) {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
+
+	"ecr-vpce-lab/awsops"
 )
 
 // labFlags are the flags of the commands that open the lab: the wizard, up,
@@ -83,4 +85,26 @@ var timingHelp = "realistic (seconds; EC2's reads lag its writes by up to 2 s), 
 // sandbox/ folder, the sandbox's world.
 func addStateDirFlag(cmd *cobra.Command, dir *string) {
 	cmd.Flags().StringVar(dir, "state-dir", "", "where the lab keeps its state and the sandbox its world (default $XDG_STATE_HOME/ecr-vpce-lab)")
+}
+
+// again is the flags, as given, that choose this lab: the sandbox or AWS,
+// the state directory, the region and the profile. A command this one tells
+// the user to run next carries them, or it would reach another run (or, for
+// a learner on the sandbox, real AWS).
+func (f *labFlags) again() string {
+	s := ""
+	if f.sandbox {
+		s += " --sandbox"
+	}
+	for _, fl := range []struct{ name, v string }{{"state-dir", f.stateDir}, {"region", f.region}, {"profile", f.profile}} {
+		if fl.v != "" {
+			s += " --" + fl.name + " " + awsops.ShellQuote(fl.v)
+		}
+	}
+	return s
+}
+
+// next is the command line of sub ("up", "down --yes", ...) for this lab.
+func (f *labFlags) next(sub string) string {
+	return "ecr-vpce-lab " + sub + f.again()
 }

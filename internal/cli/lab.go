@@ -195,13 +195,13 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 	if resumed {
 		out.note("continuing run %s (state in %s)", env.lab.State().RunID, env.store.Path())
 	}
-	ctx, stop := interrupts(cmd.Context(), out, "run 'ecr-vpce-lab up' to continue or 'ecr-vpce-lab down' to clean up",
+	ctx, stop := interrupts(cmd.Context(), out, "run '"+f.next("up")+"' to continue or '"+f.next("down")+"' to clean up",
 		func() { _ = env.writeTranscript("ecr-vpce-lab up") })
 	defer stop()
 	start := time.Now()
 	err := env.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight)
 	if err == nil && !yes {
-		err = confirmUp(cmd, env)
+		err = confirmUp(cmd, env, f)
 	}
 	if err == nil {
 		err = env.lab.RunSteps(ctx, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy, steps.StepEndpoints)
@@ -222,7 +222,7 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 		return err
 	}
 	if err != nil {
-		return upFailed(out, err, st)
+		return upFailed(f, err, st)
 	}
 	if f.output != "json" {
 		out.line("")
@@ -232,32 +232,32 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 			out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) cost about $%.3f per hour while they exist.", cost.InterfaceEndpoints, cost.PerHour))
 		}
 		if skipDNS {
-			out.line(cliStyles.warn.Render("Private DNS was not checked (--skip-dns):") + " run 'ecr-vpce-lab status" + modeFlag(env) + "' to see whether the names resolve privately before you test.")
+			out.line(cliStyles.warn.Render("Private DNS was not checked (--skip-dns):") + " run '" + f.next("status") + "' to see whether the names resolve privately before you test.")
 		}
 		if r := env.place.CannotProve(); r != "" {
 			out.line(cliStyles.warn.Render("The proofs are skipped from here. ") + r)
-			out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything; " +
+			out.line("Next: " + cliStyles.bold.Render(f.next("down")) + " to remove everything; " +
 				cliStyles.bold.Render("ecr-vpce-lab --sandbox") + " shows the proofs.")
 		} else {
-			out.line("Next: " + cliStyles.bold.Render("ecr-vpce-lab test"+modeFlag(env)) + " to see the policy at work; " +
-				cliStyles.bold.Render("ecr-vpce-lab down"+modeFlag(env)) + " to remove everything.")
+			out.line("Next: " + cliStyles.bold.Render(f.next("test")) + " to see the policy at work; " +
+				cliStyles.bold.Render(f.next("down")) + " to remove everything.")
 		}
-		out.line(expiryLine(env, st))
+		out.line(expiryLine(env, f, st))
 	}
 	return nil
 }
 
 // expiryLine says when the run expires and whether a schedule removes it.
-func expiryLine(env *labEnv, st steps.State) string {
+func expiryLine(env *labEnv, f *labFlags, st steps.State) string {
 	at, ok := st.ExpiryTime()
 	switch {
 	case st.NeverExpires:
-		return cliStyles.warn.Render("No expiry (--expires never):") + " nothing removes the endpoints for you; they bill until you run 'ecr-vpce-lab down" + modeFlag(env) + "'."
+		return cliStyles.warn.Render("No expiry (--expires never):") + " nothing removes the endpoints for you; they bill until you run '" + f.next("down") + "'."
 	case !ok:
 		return ""
 	case st.AutoTeardown != nil && st.AutoTeardown.Off != "":
 		return cliStyles.warn.Render(fmt.Sprintf("Expires at %s (in %s), but no schedule removes it:", at.UTC().Format("15:04 UTC"), steps.FormatLeft(at.Sub(env.lab.Now())))) +
-			" " + st.AutoTeardown.Off + ". Run 'ecr-vpce-lab down" + modeFlag(env) + "' when you are done, or 'down --expired' after the expiry."
+			" " + st.AutoTeardown.Off + ". Run '" + f.next("down") + "' when you are done, or '" + f.next("down --expired") + "' after the expiry."
 	}
 	return fmt.Sprintf("Expires at %s (in %s): an EventBridge Scheduler schedule then deletes the endpoints, and the group a little later.",
 		at.UTC().Format("15:04 UTC"), steps.FormatLeft(at.Sub(env.lab.Now())))
@@ -290,13 +290,6 @@ func (e *labEnv) finish(cmd *cobra.Command, f *labFlags, title string, start tim
 	return nil
 }
 
-func modeFlag(env *labEnv) string {
-	if env.mode == "sandbox" {
-		return " --sandbox"
-	}
-	return ""
-}
-
 // addErr puts err into a JSON result, shaped as every JSON error is.
 func addErr(res map[string]any, err error) {
 	if err != nil {
@@ -304,22 +297,21 @@ func addErr(res map[string]any, err error) {
 	}
 }
 
-func upFailed(out *printer, err error, st steps.State) error {
+func upFailed(f *labFlags, err error, st steps.State) error {
 	if problem.KindOf(err) == problem.Canceled {
-		msg := "stopped. Run 'ecr-vpce-lab up' to continue where it stopped"
+		msg := "stopped. Run '" + f.next("up") + "' to continue where it stopped"
 		if st.HasResources() {
-			msg += ", or 'ecr-vpce-lab down' to remove what was created"
+			msg += ", or '" + f.next("down") + "' to remove what was created"
 		}
 		return exitCode(130, "%s", msg)
 	}
-	_ = out
 	if st.HasResources() {
 		return exitCode(1, "up did not finish; what it created is recorded: fix the problem above and run 'up' again, or 'down' to remove it")
 	}
 	return exitCode(1, "up did not finish: fix the problem above and run 'up' again")
 }
 
-func confirmUp(cmd *cobra.Command, env *labEnv) error {
+func confirmUp(cmd *cobra.Command, env *labEnv, f *labFlags) error {
 	st := env.lab.State()
 	w := cmd.ErrOrStderr()
 	fmt.Fprintf(w, "\nThis creates, in account %s (%s), VPC %s:\n", st.Account, st.Region, st.Workspace.VpcID)
@@ -335,7 +327,7 @@ func confirmUp(cmd *cobra.Command, env *labEnv) error {
 	case "y", "yes":
 		return nil
 	}
-	return exitCode(1, "nothing was created (run 'ecr-vpce-lab up' again when you are ready)")
+	return exitCode(1, "nothing was created (run '%s' again when you are ready)", f.next("up"))
 }
 
 func newTestCmd() *cobra.Command {
@@ -371,7 +363,7 @@ func newTestCmd() *cobra.Command {
 			}
 			defer env.close()
 			if env.lab.State().Account == "" {
-				return exitCode(1, "the lab has not been set up here yet: run 'ecr-vpce-lab up%s' first", modeFlag(env))
+				return exitCode(1, "the lab has not been set up here yet: run '%s' first", f.next("up"))
 			}
 			start := time.Now()
 			results, terr := env.lab.Tests(cmd.Context(), ids...)
@@ -595,7 +587,7 @@ func newDownCmd() *cobra.Command {
 					return exitCode(1, "nothing was deleted")
 				}
 			}
-			ctx, stop := interrupts(cmd.Context(), env.out, "run 'ecr-vpce-lab down' again to finish",
+			ctx, stop := interrupts(cmd.Context(), env.out, "run '"+f.next("down")+"' again to finish",
 				func() { _ = env.writeTranscript("ecr-vpce-lab down") })
 			defer stop()
 			start := time.Now()
@@ -606,7 +598,7 @@ func newDownCmd() *cobra.Command {
 			}
 			if derr != nil {
 				if problem.KindOf(derr) == problem.Canceled {
-					return exitCode(130, "stopped: run 'ecr-vpce-lab down' again to finish")
+					return exitCode(130, "stopped: run '%s' again to finish", f.next("down"))
 				}
 				return exitCode(1, "down did not finish: fix the problem above and run it again (it picks up where it stopped)")
 			}
@@ -671,7 +663,7 @@ func runDownExpired(cmd *cobra.Command, f *labFlags, yes, allRegions bool) error
 			return exitCode(1, "nothing was deleted")
 		}
 	}
-	ctx, stop := interrupts(cmd.Context(), env.out, "run 'ecr-vpce-lab down --expired' again to finish",
+	ctx, stop := interrupts(cmd.Context(), env.out, "run '"+f.next("down --expired")+"' again to finish",
 		func() { _ = env.writeTranscript("ecr-vpce-lab down --expired") })
 	defer stop()
 	start := time.Now()
@@ -706,7 +698,7 @@ func runDownExpired(cmd *cobra.Command, f *labFlags, yes, allRegions bool) error
 	}
 	if derr != nil {
 		if problem.KindOf(derr) == problem.Canceled {
-			return exitCode(130, "stopped: run 'ecr-vpce-lab down --expired' again to finish")
+			return exitCode(130, "stopped: run '%s' again to finish", f.next("down --expired"))
 		}
 		return exitCode(1, "down --expired did not finish: fix the problem above and run it again (it picks up what is left)")
 	}

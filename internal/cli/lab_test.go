@@ -54,13 +54,16 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".ecr_security"), []byte(mine), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fast := []string{"--sandbox", "--sandbox-timing", "instant"}
+	// The state directory given (the default's own): the next commands
+	// up names carry it.
+	fast := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", state}
 	code, out, errs := l.lab(append([]string{"up", "--yes", "--transcript", filepath.Join(home, "up.sh")}, fast...)...)
 	if code != 0 {
 		t.Fatalf("up: exit %d\n%s\n%s", code, out, errs)
 	}
 	for _, want := range []string{"✔ Discover the workspace", "security group  ECR_VPCE_SG", "created", "endpoint        ecr.dkr", "available",
-		"has address 10.0.", "(private)", "The endpoints are up."} {
+		"has address 10.0.", "(private)", "The endpoints are up.",
+		"Next: ecr-vpce-lab test --sandbox --state-dir " + state + " to see the policy at work; ecr-vpce-lab down --sandbox --state-dir " + state + " to remove everything."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("up output lacks %q:\n%s", want, out)
 		}
@@ -227,7 +230,7 @@ func TestUpInterrupted(t *testing.T) {
 	var out, errb bytes.Buffer
 	start := time.Now()
 	code := Run(ctx, []string{"up", "--sandbox", "--sandbox-timing", "realistic", "--eventual-consistency", "0s", "--yes"}, strings.NewReader(""), &out, &errb)
-	if code != 130 || !strings.Contains(errb.String(), "Run 'ecr-vpce-lab up' to continue") || !strings.Contains(errb.String(), "'ecr-vpce-lab down'") {
+	if code != 130 || !strings.Contains(errb.String(), "Run 'ecr-vpce-lab up --sandbox' to continue") || !strings.Contains(errb.String(), "'ecr-vpce-lab down --sandbox'") {
 		t.Fatalf("interrupted up: exit %d after %s\n%s\n%s", code, time.Since(start), out.String(), errb.String())
 	}
 	if time.Since(start) > 15*time.Second {

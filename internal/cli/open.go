@@ -218,7 +218,7 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 		}
 		if o.damaged == refuseDamaged {
 			env.close()
-			return nil, withFix(exitCode(1, "%v", err), "run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again; or move the file away")
+			return nil, withFix(exitCode(1, "%v", err), "run '"+f.next("down")+"' (it finds the lab's resources by their tags), then 'up' again; or move the file away")
 		}
 		em.Emit(steps.Event{Kind: steps.EventDetail, Step: steps.StepPreflight,
 			Message: fmt.Sprintf("%v: using the resources' %s tags instead", err, steps.TagKey)})

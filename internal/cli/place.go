@@ -196,7 +196,7 @@ func (e *labEnv) recoverRun(ctx context.Context, f *labFlags, mode recoverMode, 
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	line = strings.TrimSpace(line)
 	if line == "" {
-		return exitCode(1, "no run chosen: pass --run ID to choose one ('ecr-vpce-lab down --all' removes them all)")
+		return exitCode(1, "no run chosen: pass --run ID to choose one ('%s' removes them all)", f.next("down --all"))
 	}
 	for i, r := range runs {
 		if line == fmt.Sprint(i+1) || line == r.RunID {

@@ -538,7 +538,7 @@ func TestDamagedStateFile(t *testing.T) {
 					strings.Contains(out, " creating") {
 					t.Fatalf("up after the state file was deleted: exit %d\n%s%s", code, out, errs)
 				}
-			} else if want := "fix: run 'ecr-vpce-lab down' (it finds the lab's resources by their tags), then 'up' again"; code != 1 || !strings.Contains(out+errs, want) || strings.Contains(out, "Security group for the endpoints") {
+			} else if want := "fix: run 'ecr-vpce-lab down --sandbox' (it finds the lab's resources by their tags), then 'up' again"; code != 1 || !strings.Contains(out+errs, want) || strings.Contains(out, "Security group for the endpoints") {
 				t.Fatalf("up with the state file %s: exit %d\n%s%s", d.name, code, out, errs)
 			}
 			code, out, errs = l.lab(append([]string{"down", "--yes"}, fast...)...)

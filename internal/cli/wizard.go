@@ -133,7 +133,7 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 	}
 	if !isTerminal(in) || !isTerminalWriter(out) {
 		return exitCode(2, "the wizard needs a terminal. Without one, use the headless commands: "+
-			"'ecr-vpce-lab up%s --yes', then 'test', 'status' and 'down --yes' (see --help), or pass --accessible for plain line prompts", sandboxFlagText(f.sandbox))
+			"'%s --yes', then 'test', 'status' and 'down --yes' (see --help), or pass --accessible for plain line prompts", f.next("up"))
 	}
 	final, err := runProgram(ctx, ui.New(ctx, opts), in, out, ui.ProgramOptions()...)
 	if fm, ok := final.(*ui.Model); ok {
@@ -169,13 +169,6 @@ func runProgram(ctx context.Context, m tea.Model, in io.Reader, out io.Writer, o
 		return final, exitCode(130, "stopped: run ecr-vpce-lab again to continue where you were")
 	}
 	return final, exitCode(1, "the wizard stopped: %v", err)
-}
-
-func sandboxFlagText(on bool) string {
-	if on {
-		return " --sandbox"
-	}
-	return ""
 }
 
 // connectError hands the wizard an opening failure with its fix apart, the

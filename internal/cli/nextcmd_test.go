@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A command that tells the user what to run next names the same lab: the
+// sandbox, the state directory, the region they gave. Without them, a
+// learner on the sandbox who copies 'ecr-vpce-lab up' reaches real AWS, and
+// a facilitator with --state-dir reaches another directory's run.
+func TestNextCommandsNameTheSameLab(t *testing.T) {
+	_, _ = labHome(t)
+	dir := filepath.Join(t.TempDir(), "lab1")
+	same := []string{"--sandbox", "--sandbox-timing", "instant", "--state-dir", dir, "--region", "us-west-2"}
+	again := " --sandbox --state-dir " + dir + " --region us-west-2"
+
+	code, out, errs := runCLI(t, "", append([]string{"test"}, same...)...)
+	if want := "run 'ecr-vpce-lab up" + again + "' first"; code != 1 || !strings.Contains(errs, want) {
+		t.Fatalf("test before up: exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "lab-sandbox.json"), []byte("{garbled"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, "", append([]string{"up", "--yes"}, same...)...)
+	if want := "fix: run 'ecr-vpce-lab down" + again + "' (it finds the lab's resources by their tags)"; code != 1 || !strings.Contains(errs, want) {
+		t.Fatalf("up on a damaged state file: exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
+	}
+}
