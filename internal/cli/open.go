@@ -319,16 +319,43 @@ func checkLabFlags(f *labFlags) error {
 	return nil
 }
 
-// resolveStateDir is --state-dir, or the default under $XDG_STATE_HOME.
+// resolveStateDir is --state-dir, or the default under $XDG_STATE_HOME,
+// made if missing. A path that is a file, or a directory this user cannot
+// write to, is refused here with exit 2: later, it would fail as a bare
+// mkdir or open error, after the sandbox or AWS had been reached.
 func resolveStateDir(flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
+	d := flag
+	if d == "" {
+		var err error
+		if d, err = steps.DefaultStateDir(); err != nil {
+			return "", exitCode(2, "%v", err)
+		}
 	}
-	d, err := steps.DefaultStateDir()
-	if err != nil {
-		return "", exitCode(2, "%v", err)
+	if err := writableDir(d); err != nil {
+		name := "--state-dir " + d
+		if flag == "" {
+			name = "the state directory " + d + " (the default)"
+		}
+		return "", withFix(exitCode(2, "%s: %v", name, err), "give --state-dir a directory you can write to (it is made if missing)")
 	}
 	return d, nil
+}
+
+// writableDir makes dir if missing and checks that a file can be created
+// in it.
+func writableDir(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("it is a file, not a directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("it cannot be made: %w", errors.Unwrap(err))
+	}
+	f, err := os.CreateTemp(dir, ".write-check-")
+	if err != nil {
+		return fmt.Errorf("nothing can be written in it: %w", errors.Unwrap(err))
+	}
+	_ = f.Close()
+	return os.Remove(f.Name())
 }
 
 // worldDir is where the sandbox of the state directory keeps its world:

@@ -99,6 +99,10 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("no FIFOs here: %v", err)
 	}
+	file := filepath.Join(home, "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		says string
@@ -118,6 +122,10 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		{append([]string{"down", "--yes", "--transcript", fifo}, fast...), "--transcript: " + fifo + " is a named pipe (FIFO) that nothing reads"},
 		{[]string{"sandbox", "--endpoint-available-after", "-1s"}, "--endpoint-available-after must not be negative"},
 		{[]string{"sandbox", "--fault-latency", "-1ms"}, "--fault-latency must not be negative"},
+		{append([]string{"status", "--state-dir", file}, fast...), "--state-dir " + file + ": it is a file, not a directory"},
+		{append([]string{"up", "--yes", "--state-dir", filepath.Join(file, "lab")}, fast...), "--state-dir " + filepath.Join(file, "lab") + ": it cannot be made: not a directory"},
+		{[]string{"sandbox", "--state-dir", file}, "--state-dir " + file + ": it is a file, not a directory"},
+		{[]string{"challenge", "list", "--state-dir", file}, "--state-dir " + file + ": it is a file, not a directory"},
 	} {
 		code, out, errs := runCLI(t, "{}", c.args...)
 		if code != 2 || !strings.Contains(errs, c.says) {
