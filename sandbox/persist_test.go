@@ -128,6 +128,22 @@ func TestDamagedState(t *testing.T) {
 	must(t, "Close", sb.Close())
 }
 
+// TestSavedWorldKeepsItsAccountAndRegion: a start that names no account or
+// region serves the saved world's (the lab's commands have no --account);
+// one that names others is refused with what the world is.
+func TestSavedWorldKeepsItsAccountAndRegion(t *testing.T) {
+	dir := t.TempDir()
+	must(t, "Close", startSandbox(t, Options{StateDir: dir, Account: "210987654321", Region: "eu-central-1"}).Close())
+	sb := startSandbox(t, Options{StateDir: dir})
+	if sb.Account() != "210987654321" || sb.Region() != "eu-central-1" {
+		t.Errorf("reopened as %s in %s, want the saved 210987654321 in eu-central-1", sb.Account(), sb.Region())
+	}
+	must(t, "Close", sb.Close())
+	if _, err := Start(context.Background(), Options{StateDir: dir, Region: "us-west-2"}); err == nil || !strings.Contains(err.Error(), "is account 210987654321 in eu-central-1") {
+		t.Fatalf("another region: %v", err)
+	}
+}
+
 func TestOptionsValidation(t *testing.T) {
 	for _, o := range []Options{
 		{Account: "12345"},

@@ -25,8 +25,9 @@ const (
 // Sandbox is a running sandbox. Close it when done.
 type Sandbox struct {
 	opts Options
-	// regionGiven: Options.Region was set, not left to the world.
-	regionGiven bool
+	// regionGiven, accountGiven: Options.Region, Options.Account were
+	// set, not left to a saved world.
+	regionGiven, accountGiven bool
 	// def is the world's row in the table of worlds; profile the laptop
 	// world's shared config files. tempDir holds an in-memory world's
 	// blobs, uploads and files; Close removes it.
@@ -114,7 +115,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 	// A world of a partition of its own is in that partition's region
 	// unless --region names another region of it.
-	regionGiven := opts.Region != ""
+	regionGiven, accountGiven := opts.Region != "", opts.Account != ""
 	switch {
 	case !regionGiven:
 		opts.Region = def.Region
@@ -125,7 +126,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := opts.normalise(); err != nil {
 		return nil, err
 	}
-	s := &Sandbox{opts: opts, def: def, regionGiven: regionGiven, done: make(chan struct{}), closing: make(chan struct{}), controlToken: newControlToken()}
+	s := &Sandbox{opts: opts, def: def, regionGiven: regionGiven, accountGiven: accountGiven, done: make(chan struct{}), closing: make(chan struct{}), controlToken: newControlToken()}
 	var lns []net.Listener
 	fail := func(err error) (*Sandbox, error) {
 		for _, ln := range lns {
@@ -271,6 +272,10 @@ func (s *Sandbox) openWorld() error {
 		if w != nil && !s.regionGiven {
 			// No region asked for: the saved world's.
 			opts.Region, s.opts.Region = w.Region, w.Region
+		}
+		if w != nil && !s.accountGiven {
+			// No account asked for: the saved world's.
+			opts.Account, s.opts.Account = w.Account, w.Account
 		}
 		if w != nil && (w.Account != opts.Account || w.Region != opts.Region) {
 			return fmt.Errorf("the world in %s is account %s in %s, not %s in %s; use --reset to start a fresh one", dir, w.Account, w.Region, opts.Account, opts.Region)

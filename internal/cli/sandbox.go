@@ -74,7 +74,7 @@ func newSandboxCmd() *cobra.Command {
 					return exitCode(2, "--%s must not be negative", d.flag)
 				}
 			}
-			if err := policy.ValidateAccount(account); err != nil {
+			if err := policy.ValidateAccount(account); account != "" && err != nil {
 				return exitCode(2, "--account: %v", err)
 			}
 			if err := policy.ValidateRegion(region); region != "" && err != nil {
@@ -143,7 +143,7 @@ func newSandboxCmd() *cobra.Command {
 	f.BoolVar(&reset, "reset", false, "discard the saved world and start a fresh one")
 	f.StringVar(&timing, "timing", "realistic", "endpoint life-cycle timing: "+timingHelp)
 	f.Uint64Var(&timingSeed, "timing-seed", 0, "seed of the durations --timing aws draws, to replay a rehearsal")
-	f.StringVar(&account, "account", sandbox.DefaultAccount, "account id of the world")
+	f.StringVar(&account, "account", "", "account id of the world (default "+sandbox.DefaultAccount+", or a saved world's)")
 	f.StringVar(&region, "region", "", "region of the world (default "+sandbox.DefaultRegion+", the world's own for aws-us-gov and aws-cn, or a saved world's)")
 	f.BoolVar(&imdsv2, "imdsv2-required", false, "answer 401 to metadata requests without an IMDSv2 token")
 	f.DurationVar(&available, "endpoint-available-after", 0, "override: time an interface endpoint stays pending")
