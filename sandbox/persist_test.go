@@ -129,8 +129,8 @@ func TestDamagedState(t *testing.T) {
 }
 
 // TestSavedWorldKeepsItsAccountAndRegion: a start that names no account or
-// region serves the saved world's (the lab's commands have no --account);
-// one that names others is refused with what the world is.
+// region serves the saved world's (the lab's commands name neither); one
+// that names others is refused with what the world is.
 func TestSavedWorldKeepsItsAccountAndRegion(t *testing.T) {
 	dir := t.TempDir()
 	must(t, "Close", startSandbox(t, Options{StateDir: dir, Account: "210987654321", Region: "eu-central-1"}).Close())
@@ -139,8 +139,10 @@ func TestSavedWorldKeepsItsAccountAndRegion(t *testing.T) {
 		t.Errorf("reopened as %s in %s, want the saved 210987654321 in eu-central-1", sb.Account(), sb.Region())
 	}
 	must(t, "Close", sb.Close())
-	if _, err := Start(context.Background(), Options{StateDir: dir, Region: "us-west-2"}); err == nil || !strings.Contains(err.Error(), "is account 210987654321 in eu-central-1") {
-		t.Fatalf("another region: %v", err)
+	_, err := Start(context.Background(), Options{StateDir: dir, Region: "us-west-2"})
+	var wm *WorldMismatchError
+	if !errors.As(err, &wm) || wm.Region != "eu-central-1" || wm.AskedRegion != "us-west-2" || wm.Account != "210987654321" {
+		t.Fatalf("another region: %v (%+v)", err, wm)
 	}
 }
 

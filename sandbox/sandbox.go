@@ -229,6 +229,22 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	return s, nil
 }
 
+// WorldMismatchError: the world saved in Dir is not the one asked for: in
+// another account or region, or (AskedWorld set) another of the worlds.
+type WorldMismatchError struct {
+	Dir                       string
+	Account, Region, World    string // the saved world's (World only when AskedWorld is set)
+	AskedAccount, AskedRegion string
+	AskedWorld                string
+}
+
+func (e *WorldMismatchError) Error() string {
+	if e.AskedWorld != "" {
+		return fmt.Sprintf("the world in %s is %s, not %s; add --reset to start a fresh %s world (or leave --world out to keep this one)", e.Dir, e.World, e.AskedWorld, e.AskedWorld)
+	}
+	return fmt.Sprintf("the world in %s is account %s in %s, not %s in %s; use --reset to start a fresh one", e.Dir, e.Account, e.Region, e.AskedAccount, e.AskedRegion)
+}
+
 // openWorld takes the state directory's lock and loads its world, or makes
 // a fresh one; an in-memory world keeps its blobs, uploads and files in a
 // private temporary directory (tempDir) that Close removes.
@@ -278,12 +294,12 @@ func (s *Sandbox) openWorld() error {
 			opts.Account, s.opts.Account = w.Account, w.Account
 		}
 		if w != nil && (w.Account != opts.Account || w.Region != opts.Region) {
-			return fmt.Errorf("the world in %s is account %s in %s, not %s in %s; use --reset to start a fresh one", dir, w.Account, w.Region, opts.Account, opts.Region)
+			return &WorldMismatchError{Dir: dir, Account: w.Account, Region: w.Region, AskedAccount: opts.Account, AskedRegion: opts.Region}
 		}
 		if w != nil {
 			saved := w.def()
 			if opts.World != "" && saved.Name != s.def.Name {
-				return fmt.Errorf("the world in %s is %s, not %s; add --reset to start a fresh %s world (or leave --world out to keep this one)", dir, saved.Name, s.def.Name, s.def.Name)
+				return &WorldMismatchError{Dir: dir, Account: w.Account, Region: w.Region, World: saved.Name, AskedWorld: s.def.Name}
 			}
 			s.def = saved
 			b, err := encodeWorld(w)

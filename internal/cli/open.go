@@ -411,6 +411,10 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 				if f.wf.world != "" && f.wf.world != v.World {
 					return awsops.Options{}, place{}, "", nil, exitCode(2, "--world %s: the running sandbox (process %d) plays %s; stop it to play another world", f.wf.world, pid, v.World)
 				}
+				if region != "" && region != opts.Config.Region {
+					return awsops.Options{}, place{}, "", nil, withFix(exitCode(2, "--region %s: the running sandbox (process %d) serves the world in %s, in %s", region, pid, dir, opts.Config.Region),
+						fmt.Sprintf("leave --region out to use it, or pass another --state-dir for a world in %s", region))
+				}
 				pl, perr := viewPlace(ctx, v, opts.Config.Region)
 				if perr != nil {
 					return awsops.Options{}, place{}, "", nil, exitCode(1, "%v", perr)
@@ -427,6 +431,10 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 			pl.exports = os.Getenv
 			return opts, pl, fmt.Sprintf("sandbox: using the running sandbox (process %d) at %s", le.PID, opts.BaseEndpoint), nil, nil
 		}
+		var wm *sandbox.WorldMismatchError
+		if errors.As(err, &wm) {
+			return awsops.Options{}, place{}, "", nil, worldMismatch(wm)
+		}
 		return awsops.Options{}, place{}, "", nil, exitCode(1, "starting the sandbox: %v", err)
 	}
 	closer := func() { _ = sb.Close() }
@@ -440,6 +448,21 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	}
 	pl.exports = sandboxlab.Lookup(sb.Env())
 	return opts, pl, "sandbox: serving the world in " + dir + " in this process (world " + sb.World().Name + ")", closer, nil
+}
+
+// worldMismatch says why the sandbox's saved world does not open as a lab
+// command asked, and what to do: the sandbox's own message names --reset,
+// which only 'ecr-vpce-lab sandbox' has.
+func worldMismatch(wm *sandbox.WorldMismatchError) error {
+	switch {
+	case wm.AskedWorld != "":
+		return withFix(exitCode(2, "--world %s: the sandbox's world in %s is %s", wm.AskedWorld, wm.Dir, wm.World),
+			fmt.Sprintf("leave --world out to carry on in it, or pass another --state-dir to play %s", wm.AskedWorld))
+	case wm.AskedRegion != wm.Region:
+		return withFix(exitCode(2, "--region %s: the sandbox's world in %s is in %s", wm.AskedRegion, wm.Dir, wm.Region),
+			fmt.Sprintf("leave --region out to use it, or pass another --state-dir for a world in %s", wm.AskedRegion))
+	}
+	return exitCode(1, "starting the sandbox: %v", wm)
 }
 
 // elsewhereClouds builds the Clouds of the sandbox's other vantage points

@@ -36,4 +36,26 @@ func TestSandboxFlagReusesTheRunningSandbox(t *testing.T) {
 	if !strings.Contains(out+errs, want) {
 		t.Fatalf("want %q in:\n%s\n%s", want, out, errs)
 	}
+
+	// A region or world the world is not: refused before anything is
+	// sent, saying what to do with the flags the lab's commands have (no
+	// --reset), whether the sandbox serves or not.
+	refused := func(want ...string) {
+		t.Helper()
+		code, out, errs := runCLI(t, "", append([]string{"status", "--sandbox", "--state-dir", stateDir}, want[0:2]...)...)
+		if code != 2 || out != "" || strings.Contains(errs, "--reset") {
+			t.Errorf("%v: exit %d, want 2, nothing on stdout and no --reset:\n%s%s", want[0:2], code, out, errs)
+		}
+		for _, w := range want[2:] {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%v: want %q in:\n%s", want[0:2], w, errs)
+			}
+		}
+	}
+	refused("--region", "eu-west-1", "--region eu-west-1: the running sandbox", "in us-west-2", "fix: leave --region out to use it, or pass another --state-dir")
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	refused("--region", "eu-west-1", "--region eu-west-1: the sandbox's world in "+filepath.Join(stateDir, "sandbox")+" is in us-west-2", "fix: leave --region out to use it, or pass another --state-dir")
+	refused("--world", "laptop", "--world laptop: the sandbox's world in "+filepath.Join(stateDir, "sandbox")+" is cloud9", "fix: leave --world out to carry on in it, or pass another --state-dir to play laptop")
 }
