@@ -348,11 +348,7 @@ func (m *Model) toField(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	if m.editor != nil {
-		cmd, submitted := m.editor.Update(msg)
-		if submitted {
-			return m, tea.Batch(cmd, m.applyPolicy())
-		}
-		return m, cmd
+		return m.editDraft(msg)
 	}
 	return m, nil
 }
@@ -479,10 +475,13 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		m.picker = nil
 	case actApply:
 		return m, m.applyPolicy()
-	case actJSON:
-		return m, m.editor.ToggleRaw()
-	case actFormBack:
-		return m, m.editor.ToggleRaw()
+	case actJSON, actFormBack:
+		before := m.editor.draft()
+		cmd := m.editor.ToggleRaw()
+		if m.editor.draft() != before {
+			m.dropDraftErr()
+		}
+		return m, cmd
 	case actLeave:
 		// Leave the policy as it is, back to where the learner came from.
 		return m, m.goTo(m.leaveTo())

@@ -57,6 +57,9 @@ type screenState struct {
 	// checked is the last read-only check's result (k).
 	checked   *steps.CheckResult
 	checkedAt time.Time
+	// draftErr: err is why the policy being edited could not be applied;
+	// it goes as soon as that draft changes or is put away.
+	draftErr bool
 }
 
 // Model is the wizard's root model. It owns all state; screens only draw
@@ -376,13 +379,30 @@ func (m *Model) forwardToInput(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, cmd
 	case m.phase == phaseLab && m.cur == scrPolicy && m.editor != nil && !m.busy():
-		cmd, submitted := m.editor.Update(msg)
-		if submitted {
-			return m, tea.Batch(cmd, m.applyPolicy())
-		}
-		return m, cmd
+		return m.editDraft(msg)
 	}
 	return m, nil
+}
+
+// editDraft feeds msg to the policy editor; Enter on the form's last field
+// applies the draft. An error about an earlier draft goes once it changed.
+func (m *Model) editDraft(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := m.editor.draft()
+	cmd, submitted := m.editor.Update(msg)
+	if m.editor.draft() != before {
+		m.dropDraftErr()
+	}
+	if submitted {
+		return m, tea.Batch(cmd, m.applyPolicy())
+	}
+	return m, cmd
+}
+
+// dropDraftErr forgets why an earlier draft could not be applied.
+func (m *Model) dropDraftErr() {
+	if sc := &m.screens[scrPolicy]; sc.draftErr {
+		sc.err, sc.fix, sc.draftErr = "", "", false
+	}
 }
 
 func (m *Model) connected(msg connectedMsg) (tea.Model, tea.Cmd) {
@@ -544,6 +564,8 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 // goTo shows screen s.
 func (m *Model) goTo(s screenID) tea.Cmd {
 	m.cur = s
+	// The draft is put away (a policy screen opens on the policy in force).
+	m.dropDraftErr()
 	if m.cur == scrFinish {
 		m.screens[scrFinish].status = steps.StatusDone
 	}
@@ -643,10 +665,10 @@ func (m *Model) applyPolicy() tea.Cmd {
 	doc, target, err := m.editor.Document()
 	sc := &m.screens[scrPolicy]
 	if err != nil {
-		sc.err, sc.fix = "this policy cannot be applied: "+err.Error(), "fix it in the editor, then apply again"
+		sc.err, sc.fix, sc.draftErr = "this policy cannot be applied: "+err.Error(), "fix it in the editor, then apply again", true
 		return nil
 	}
-	sc.err, sc.fix = "", ""
+	sc.err, sc.fix, sc.draftErr = "", "", false
 	sc.status = steps.StatusRunning
 	return m.start(opPolicy, steps.StepPolicy, func(ctx context.Context, lab *steps.Lab) opResult {
 		return opResult{err: lab.ApplyPolicy(ctx, doc, target)}

@@ -177,6 +177,14 @@ func (e *policyEditor) Document() (*policy.Document, steps.Target, error) {
 	return doc, target, err
 }
 
+// draft is what the learner has in the editor, to tell whether it changed.
+func (e *policyEditor) draft() string {
+	if e.rawMode {
+		return "json\x00" + e.raw.Value()
+	}
+	return "form\x00" + e.repo + "\x00" + strings.Join(e.deny, ",") + "\x00" + e.target
+}
+
 func firstError(fs []policy.Finding) policy.Finding {
 	for _, f := range fs {
 		if f.Severity == policy.SeverityError {

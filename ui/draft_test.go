@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/steps"
+)
+
+// draftModel is a wizard on the policy screen with the lab's default policy
+// in the editor, and no lab behind it: what is tested here happens before
+// anything is sent to AWS.
+func draftModel(t *testing.T, w, h int) *Model {
+	t.Helper()
+	m := New(context.Background(), Options{})
+	m.phase, m.cur = phaseLab, scrPolicy
+	m.st.Account, m.st.Region = "123456789012", "us-west-2"
+	m.cfg.Repo = "team-a/alpine"
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.editor = newPolicyEditor(m.st.Account, m.st.Region, m.cfg.Repo, []string{"ecr:PutImage"}, steps.TargetBoth, true, m.c.Keys)
+	m.editor.compact = !m.wide()
+	m.editor.resetForm()
+	m.layoutEditor()
+	return m
+}
+
+// typeDraft sends keys to the wizard one by one, discarding the commands
+// (cursor blinks, form focus): the editor's value changes synchronously.
+func typeDraft(m *Model, keys ...string) {
+	for _, k := range keys {
+		m.Update(keyMsg(k))
+	}
+}
+
+// setJSON replaces the JSON in the editor, as a learner who rewrote it.
+func setJSON(t *testing.T, m *Model, text string) {
+	t.Helper()
+	if !m.editor.rawMode {
+		typeDraft(m, "ctrl+o")
+	}
+	if !m.editor.rawMode {
+		t.Fatal("ctrl+o did not open the JSON editor")
+	}
+	m.editor.setRaw(text)
+}
+
+// TestDraftErrorGoesWithTheDraft: ctrl+s on a policy that cannot be applied
+// says why; once the learner edits it (or leaves and comes back), that
+// reason, about a draft that no longer exists, is not shown any more.
+func TestDraftErrorGoesWithTheDraft(t *testing.T) {
+	m := draftModel(t, 100, 30)
+	setJSON(t, m, strings.Replace(defaultJSON(t, m), "ecr:PutImage", "ecr:PushImage", 1))
+	typeDraft(m, "ctrl+s")
+	if sc := m.screens[scrPolicy]; !strings.Contains(sc.err, "ecr:PushImage") {
+		t.Fatalf("ctrl+s on an unknown action: error %q", sc.err)
+	}
+	typeDraft(m, "x") // any edit
+	if sc := m.screens[scrPolicy]; sc.err != "" {
+		t.Fatalf("after an edit the screen still says %q:\n%s", sc.err, plainScreen(m))
+	}
+	// The same after leaving the editor and opening it again on the form.
+	typeDraft(m, "ctrl+s")
+	if m.screens[scrPolicy].err == "" {
+		t.Fatal("ctrl+s on invalid JSON said nothing")
+	}
+	m.goTo(scrEndpoints) // esc: back where the learner came from
+	if sc := m.screens[scrPolicy]; sc.err != "" {
+		t.Fatalf("after leaving the editor the policy screen still says %q", sc.err)
+	}
+	m.cur = scrPolicy
+	// An error of AWS's (a failed apply) is not about the draft: it stays.
+	m.policyApplied(errString("AWS said no"))
+	typeDraft(m, "y")
+	if sc := m.screens[scrPolicy]; sc.err != "AWS said no" {
+		t.Fatalf("a failed apply's error after an edit: %q", sc.err)
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+func defaultJSON(t *testing.T, m *Model) string {
+	t.Helper()
+	doc, _, err := m.editor.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(doc.Pretty())
+}
+
+func plainScreen(m *Model) string { return ansi.Strip(m.render()) }
