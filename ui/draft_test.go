@@ -94,3 +94,34 @@ func defaultJSON(t *testing.T, m *Model) string {
 }
 
 func plainScreen(m *Model) string { return ansi.Strip(m.render()) }
+
+// TestDraftFindingsWrap: a finding and its fix are wrapped to the screen,
+// never cut: the end of a fix is what to do ("… and deny only what you
+// mean to").
+func TestDraftFindingsWrap(t *testing.T) {
+	for _, w := range []int{70, 100} {
+		m := draftModel(t, w, 30)
+		// No Allow statement: the warning with the longest fix.
+		setJSON(t, m, `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "ecr:PutImage", "Resource": "*"}]}`)
+		var fix string
+		for _, f := range m.editor.findings {
+			if strings.Contains(f.Message, "no Allow") {
+				fix = f.Fix
+			}
+		}
+		if fix == "" {
+			t.Fatalf("no finding about the missing Allow: %+v", m.editor.findings)
+		}
+		screen := plainScreen(m)
+		flat := strings.Join(strings.Fields(screen), " ")
+		if !strings.Contains(flat, strings.Join(strings.Fields(fix), " ")) {
+			t.Errorf("%d columns: the fix %q is not on the screen whole:\n%s", w, fix, screen)
+		}
+		// The terminal cuts what is wider than the screen.
+		for _, l := range strings.Split(screen, "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Errorf("%d columns: a line %d wide: %q", w, ansi.StringWidth(l), l)
+			}
+		}
+	}
+}

@@ -275,9 +275,13 @@ func (e *policyEditor) View(st Styles) string {
 		if f.Severity == policy.SeverityError {
 			sev = st.Error.Render("error")
 		}
-		b.WriteString(fmt.Sprintf("%s %s %s\n", st.Faint.Render(fmt.Sprintf("%d:%d", f.Line, f.Column)), sev, f.Message))
+		// Wrapped, not cut: the end of a finding is often what to do.
+		at := fmt.Sprintf("%d:%d", f.Line, f.Column)
+		text := wrapIndent(at+" "+string(f.Severity)+" "+f.Message, e.width, "   ")
+		text = st.Faint.Render(at) + " " + sev + strings.TrimPrefix(text, at+" "+string(f.Severity))
+		b.WriteString(text + "\n")
 		if f.Fix != "" {
-			b.WriteString(st.Faint.Render("   → "+f.Fix) + "\n")
+			b.WriteString(st.Faint.Render("   → "+wrapIndent(f.Fix, e.width-5, "     ")) + "\n")
 		}
 	}
 	if n := len(e.findings) - len(shown); n > 0 {

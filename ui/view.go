@@ -656,7 +656,7 @@ func (m *Model) policyBody(width int) string {
 	doc, target, err := m.editor.Document()
 	s := m.st
 	if err != nil {
-		return editor + "\n" + st.Error.Render("✗ ") + st.Faint.Render(err.Error())
+		return editor + "\n" + st.Error.Render("✗ ") + st.Faint.Render(wrapIndent(err.Error(), m.editor.width-2, "  "))
 	}
 	repo := strings.TrimSpace(m.editor.repo)
 	rows := simulationRows(doc, target, s.Account, s.Region, repo)
