@@ -125,3 +125,15 @@ func TestDraftFindingsWrap(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftIntroSaysWhatTheDraftDoes: the policy screen's opening sentence
+// describes the policy on the screen; a draft that cannot be applied is
+// not "a policy that denies nothing".
+func TestDraftIntroSaysWhatTheDraftDoes(t *testing.T) {
+	m := draftModel(t, 100, 30)
+	setJSON(t, m, strings.Replace(defaultJSON(t, m), "ecr:PutImage", "ecr:PushImage", 1))
+	intro := m.introFor(scrPolicy)
+	if strings.Contains(intro, "denies nothing") || !strings.Contains(intro, "cannot be applied") {
+		t.Errorf("the intro for a draft with an unknown action: %q", intro)
+	}
+}

@@ -135,17 +135,21 @@ func (m *Model) introFor(s screenID) string {
 	info := screens[s]
 	switch s {
 	case scrPolicy:
+		const gate = "An endpoint policy is a second gate: a push your IAM role allows is still refused if the endpoint's policy says no. "
 		docs := m.appliedPolicies()
 		if m.editor != nil {
-			if doc, target, err := m.editor.Document(); err == nil {
-				docs = map[policy.Endpoint]*policy.Document{policy.EndpointDKR: doc}
-				if target != steps.TargetDKR {
-					docs[policy.EndpointAPI] = doc
-				}
+			doc, target, err := m.editor.Document()
+			if err != nil {
+				// What is in force is not what is on the screen: saying
+				// what it allows would describe another policy.
+				return gate + "This one cannot be applied as it stands: fix what is marked below."
+			}
+			docs = map[policy.Endpoint]*policy.Document{policy.EndpointDKR: doc}
+			if target != steps.TargetDKR {
+				docs[policy.EndpointAPI] = doc
 			}
 		}
-		return "An endpoint policy is a second gate: a push your IAM role allows is still refused if the endpoint's policy says no. " +
-			m.policySentence(docs)
+		return gate + m.policySentence(docs)
 	case scrPush:
 		return m.pushIntro() + m.pushSentence()
 	case scrList:
