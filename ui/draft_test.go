@@ -137,3 +137,18 @@ func TestDraftIntroSaysWhatTheDraftDoes(t *testing.T) {
 		t.Errorf("the intro for a draft with an unknown action: %q", intro)
 	}
 }
+
+// TestDraftIntroDenyEverything: a policy that refuses every operation of
+// the lab does not end with "the rest goes through".
+func TestDraftIntroDenyEverything(t *testing.T) {
+	m := draftModel(t, 100, 30)
+	setJSON(t, m, `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}`)
+	intro := m.introFor(scrPolicy)
+	if strings.Contains(intro, "the rest goes through") || !strings.Contains(intro, "nothing the lab does goes through") {
+		t.Errorf("the intro for a Deny on everything: %q", intro)
+	}
+	// One refusal still leaves the rest.
+	if intro := draftModel(t, 100, 30).introFor(scrPolicy); !strings.Contains(intro, "the rest goes through") {
+		t.Errorf("the intro for the lab's policy: %q", intro)
+	}
+}

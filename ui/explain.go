@@ -198,8 +198,11 @@ func (m *Model) policySentence(docs map[policy.Endpoint]*policy.Document) string
 			refused = append(refused, fmt.Sprintf("%s at %s (%s)", opWords(op), action, by))
 		}
 	}
-	if len(refused) == 0 {
+	switch len(refused) {
+	case 0:
 		return "This one denies nothing: everything goes through."
+	case 4:
+		return "On " + m.cfg.Repo + " this one refuses " + joinWords(refused) + ": nothing the lab does goes through."
 	}
 	return "On " + m.cfg.Repo + " this one refuses " + joinWords(refused) + "; the rest goes through."
 }
