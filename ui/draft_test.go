@@ -152,3 +152,36 @@ func TestDraftIntroDenyEverything(t *testing.T) {
 		t.Errorf("the intro for the lab's policy: %q", intro)
 	}
 }
+
+// TestDraftJSONSurvivesALookAtTheForm: esc from JSON the form cannot show
+// keeps it; ctrl+o brings it back as the learner left it, not the form's
+// policy, until the form itself is changed.
+func TestDraftJSONSurvivesALookAtTheForm(t *testing.T) {
+	m := draftModel(t, 100, 30)
+	mine := `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}`
+	setJSON(t, m, mine)
+	typeDraft(m, "esc")
+	if m.editor.rawMode {
+		t.Fatal("esc did not go back to the form")
+	}
+	if s := plainScreen(m); !strings.Contains(s, "The form cannot show the JSON you wrote") {
+		t.Errorf("the form does not say the JSON is kept:\n%s", s)
+	}
+	typeDraft(m, "ctrl+o")
+	if got := m.editor.raw.Value(); got != mine {
+		t.Fatalf("ctrl+o after esc opened\n%s\nnot the JSON the learner wrote", got)
+	}
+	// Invalid JSON is kept the same way.
+	setJSON(t, m, mine[:40])
+	typeDraft(m, "esc", "ctrl+o")
+	if got := m.editor.raw.Value(); got != mine[:40] {
+		t.Fatalf("invalid JSON after esc and ctrl+o: %q", got)
+	}
+	// A change in the form makes the form's policy the draft.
+	typeDraft(m, "esc")
+	m.editor.deny = []string{"ecr:BatchGetImage"}
+	typeDraft(m, "ctrl+o")
+	if got := m.editor.raw.Value(); !strings.Contains(got, "ecr:BatchGetImage") {
+		t.Fatalf("after a change in the form, ctrl+o opened\n%s", got)
+	}
+}

@@ -27,6 +27,11 @@ type policyEditor struct {
 	rawMode  bool
 	raw      textarea.Model
 	findings []policy.Finding
+	// kept is JSON the learner left for the form that the form cannot
+	// show (invalid, or more than one repository and a list of actions);
+	// keptForm is the form as it was then. Until the form changes, the
+	// JSON editor opens on kept again rather than on the form's policy.
+	kept, keptForm string
 
 	isDark bool
 	width  int
@@ -201,21 +206,31 @@ func (e *policyEditor) ToggleRaw() tea.Cmd {
 		e.rawMode = false
 		e.raw.Blur()
 		// Carry what the JSON says back into the form, when it can say it.
-		if doc, err := policy.Parse([]byte(e.raw.Value())); err == nil {
+		text, shown := e.raw.Value(), false
+		if doc, err := policy.Parse([]byte(text)); err == nil {
 			if repo, deny, ok := formOf(doc, e.account, e.region); ok {
 				if repo != "" {
 					e.repo = repo
 				}
 				e.deny = deny
+				shown = true
 			}
 		}
-		return e.resetForm()
+		cmd := e.resetForm()
+		e.kept, e.keptForm = "", ""
+		if !shown && strings.TrimSpace(text) != "" {
+			// Keep it: the learner's JSON is not lost by a look at the form.
+			e.kept, e.keptForm = text, e.draft()
+		}
+		return cmd
 	}
-	doc, _, err := e.Document()
 	text := ""
-	if err == nil {
+	if e.kept != "" && e.draft() == e.keptForm {
+		text = e.kept
+	} else if doc, _, err := e.Document(); err == nil {
 		text = string(doc.Pretty())
 	}
+	e.kept, e.keptForm = "", ""
 	e.rawMode = true
 	e.setRaw(text)
 	return e.raw.Focus()
@@ -257,6 +272,11 @@ func (e *policyEditor) Update(msg tea.Msg) (cmd tea.Cmd, submitted bool) {
 // View draws the editor: the form, or the JSON with its findings.
 func (e *policyEditor) View(st Styles) string {
 	if !e.rawMode {
+		if e.kept != "" && e.draft() == e.keptForm {
+			note := "The form cannot show the JSON you wrote: " + keyWord(e.keys.JSON) +
+				" goes back to it as you left it; applying the form replaces it."
+			return st.Warn.Render(lipgloss.Wrap(note, max(20, e.width), " ")) + "\n" + e.form.View()
+		}
 		return e.form.View()
 	}
 	var b strings.Builder
