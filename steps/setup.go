@@ -570,11 +570,23 @@ func (l *Lab) checkPreflight(ctx context.Context) (CheckResult, error) {
 		return CheckResult{Items: items, Message: err.Error()}, err
 	}
 	r := CheckResult{OK: true, Items: items, Message: "every check passed"}
+	warnings := 0
 	for _, it := range items {
 		if !it.OK && !it.Warning {
 			r.OK, r.Message = false, it.Title+": "+it.Message
-			break
+			return r, nil
 		}
+		if !it.OK {
+			warnings++
+		}
+	}
+	// A warning is not a pass: the check names them, as the screen does.
+	switch warnings {
+	case 0:
+	case 1:
+		r.Message = "no check failed; 1 warning"
+	default:
+		r.Message = fmt.Sprintf("no check failed; %d warnings", warnings)
 	}
 	return r, nil
 }

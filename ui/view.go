@@ -319,7 +319,10 @@ func (m *Model) screenView(width, height int) string {
 		}
 		b.WriteString("\n\n" + style.Render(mark+" ") + st.Faint.Render("checked "+sc.checkedAt.Format("15:04:05")+": ") + wrapIndent(msg, width-3, "  "))
 		for _, it := range c.Items {
-			if !it.OK {
+			switch {
+			case !it.OK && it.Warning:
+				b.WriteString("\n  " + st.Warn.Render("! ") + truncate(it.Title+": "+it.Message, width-4))
+			case !it.OK:
 				b.WriteString("\n  " + st.Error.Render("✗ ") + truncate(it.Title+": "+it.Message, width-4))
 			}
 		}
