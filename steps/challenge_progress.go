@@ -145,13 +145,40 @@ func LoadProgress(dir string) (*ChallengeProgress, error) {
 	case err != nil:
 		return nil, fmt.Errorf("the challenges' progress: %w", err)
 	}
-	if err := json.Unmarshal(b, p); err != nil || p.Version > progressVersion {
+	if err := json.Unmarshal(b, p); err != nil {
 		return nil, fmt.Errorf("%s cannot be read (%v): move it away to start the challenges afresh", ProgressPath(dir), err)
+	}
+	if p.Version > progressVersion {
+		return nil, fmt.Errorf("%s: %w (version %d): use that release, or move it away to start the challenges afresh", ProgressPath(dir), ErrProgressNewer, p.Version)
 	}
 	if p.Challenges == nil {
 		p.Challenges = map[int]*ChallengeRecord{}
 	}
 	return p, nil
+}
+
+// ErrProgressNewer is a progress file written by a newer release: this
+// one must neither read nor overwrite it.
+var ErrProgressNewer = errors.New("written by a newer ecr-vpce-lab")
+
+// SetAsideProgress keeps a progress file that cannot be read under a name
+// of its own beside it (challenges.json.unreadable-20261130-164501), so
+// that a fresh one can be saved without overwriting it, and returns that
+// name.
+func SetAsideProgress(dir string, now time.Time) (string, error) {
+	from := ProgressPath(dir)
+	base := from + ".unreadable-" + now.UTC().Format("20060102-150405")
+	to := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(to); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		to = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(from, to); err != nil {
+		return "", err
+	}
+	return to, nil
 }
 
 // SaveProgress writes the progress atomically, mode 0600.
@@ -176,6 +203,12 @@ func SaveProgress(dir string, p *ChallengeProgress) error {
 
 // Progress reads the learner's progress kept beside the lab's state.
 func (l *Lab) Progress() (*ChallengeProgress, error) { return LoadProgress(l.store.Dir) }
+
+// SetAsideProgress keeps an unreadable progress file beside the lab's
+// state under a name of its own (SetAsideProgress).
+func (l *Lab) SetAsideProgress(now time.Time) (string, error) {
+	return SetAsideProgress(l.store.Dir, now)
+}
 
 // SaveProgress keeps the learner's progress beside the lab's state.
 func (l *Lab) SaveProgress(p *ChallengeProgress) error { return SaveProgress(l.store.Dir, p) }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -60,16 +61,22 @@ type challenges struct {
 	// meanwhile, done once it is in.
 	loading bool
 	held    []tea.Msg
+	// saveFailed: note says the last save failed.
+	saveFailed bool
 }
 
 // current is the open challenge.
 func (c *challenges) current() steps.Challenge { return c.list[c.open] }
 
-// progressMsg brings the learner's progress, read from disk.
+// progressMsg brings the learner's progress, read from disk. A file that
+// cannot be read is set aside (keptAs), unless it is a newer release's;
+// setAside is why that failed.
 type progressMsg struct {
-	lab *steps.Lab
-	p   *steps.ChallengeProgress
-	err error
+	lab      *steps.Lab
+	p        *steps.ChallengeProgress
+	err      error
+	keptAs   string
+	setAside error
 }
 
 // openChallenges enters the challenges: the list. The learner's progress
@@ -82,14 +89,18 @@ func (m *Model) openChallenges() tea.Cmd {
 	c := &challenges{list: steps.Challenges(), open: -1, ctx: steps.NewChallengeContext(m.st), labUp: m.st.LabUp()}
 	m.chal = c
 	if m.progress != nil && m.progressOf == m.lab {
-		c.progress = m.progress
+		c.progress, c.note = m.progress, m.noSave
 		return nil
 	}
 	c.progress, c.loading = &steps.ChallengeProgress{}, true
 	lab := m.lab
 	return func() tea.Msg {
 		p, err := lab.Progress()
-		return progressMsg{lab: lab, p: p, err: err}
+		msg := progressMsg{lab: lab, p: p, err: err}
+		if err != nil && !errors.Is(err, steps.ErrProgressNewer) {
+			msg.keptAs, msg.setAside = lab.SetAsideProgress(time.Now())
+		}
+		return msg
 	}
 }
 
@@ -113,8 +124,21 @@ func (m *Model) gotProgress(msg progressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	p := msg.p
-	if msg.err != nil {
-		c.note = "Your progress could not be read (" + msg.err.Error() + "); it starts afresh and is saved again."
+	m.noSave = ""
+	switch {
+	case msg.err == nil:
+	case msg.keptAs != "":
+		// Nothing lost: the old file stays, under another name.
+		c.note = fmt.Sprintf("Your saved progress could not be read (%v). It is kept as %s; the challenges start afresh here, and are saved as you go.", msg.err, msg.keptAs)
+		p = &steps.ChallengeProgress{}
+	default:
+		// It stays where it is, untouched: nothing is saved over it.
+		why := msg.err.Error()
+		if msg.setAside != nil {
+			why += "; it could not be set aside either: " + msg.setAside.Error()
+		}
+		m.noSave = "Your saved progress could not be read: " + why + ". Nothing you do here is saved, so as not to overwrite it."
+		c.note = m.noSave
 		p = &steps.ChallengeProgress{}
 	}
 	m.progress, m.progressOf = p, m.lab
@@ -136,6 +160,10 @@ func (m *Model) saveProgress() tea.Cmd {
 	// A copy: the learner goes on while it is written. Saves run as
 	// commands, side by side: one that started later never loses to an
 	// older one.
+	if m.noSave != "" {
+		m.chal.note = m.noSave
+		return nil
+	}
 	sv := m.saver
 	sv.started++
 	lab, p, seq := m.lab, m.chal.progress.Clone(), sv.started
@@ -143,10 +171,24 @@ func (m *Model) saveProgress() tea.Cmd {
 		sv.mu.Lock()
 		defer sv.mu.Unlock()
 		if seq < sv.written {
-			return progressSavedMsg{}
+			return progressSavedMsg{stale: true}
 		}
 		sv.written = seq
 		return progressSavedMsg{err: lab.SaveProgress(p)}
+	}
+}
+
+// progressSaved says a save that failed, with what to do, and takes the
+// words back once a later one succeeds.
+func (m *Model) progressSaved(msg progressSavedMsg) {
+	c := m.chal
+	switch {
+	case c == nil || msg.stale:
+	case msg.err != nil:
+		c.note = "Your progress could not be saved (" + msg.err.Error() + "). The wizard keeps it while it runs, and saves all of it again at your next change: free some space or fix the state directory's permissions."
+		c.saveFailed = true
+	case c.saveFailed:
+		c.note, c.saveFailed = "", false
 	}
 }
 
@@ -158,7 +200,12 @@ type progressSaver struct {
 	written int
 }
 
-type progressSavedMsg struct{ err error }
+// progressSavedMsg is a save's outcome; stale: a later one was written
+// first, so it wrote nothing.
+type progressSavedMsg struct {
+	err   error
+	stale bool
+}
 
 // openChallenge opens the selected challenge, with the learner's last draft
 // or the starter.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,86 @@ func TestChallengeProgressKeptAcrossVisits(t *testing.T) {
 	})
 	if p, _ := steps.LoadProgress(stateDir); p.Record(1).Draft != typed {
 		t.Errorf("the draft on disk: %q", p.Record(1).Draft)
+	}
+}
+
+// TestChallengeProgressUnreadable: a progress file that cannot be read is
+// kept under a name of its own, said on the screen, and the challenges
+// start afresh and are saved; one written by a newer release is neither
+// moved nor overwritten, and the screen says nothing is saved. A save
+// that fails says what to do, and the words go once one succeeds.
+func TestChallengeProgressUnreadable(t *testing.T) {
+	t.Parallel()
+	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	path := steps.ProgressPath(stateDir)
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	damaged := []byte(`{"version":1,"challenges":{"1":{"hints":`)
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, d := startWizard(t, opts, 100, 30)
+	openChallenges(t, m, d)
+	kept, _ := filepath.Glob(path + ".unreadable-*")
+	if len(kept) != 1 {
+		t.Fatalf("the damaged file was not kept aside: %v", kept)
+	}
+	if b, _ := os.ReadFile(kept[0]); string(b) != string(damaged) {
+		t.Errorf("what was kept: %q", b)
+	}
+	if s := d.screen(); !contains2(strings.Join(strings.Fields(s), " "), "Your saved progress could not be read", "It is kept as", "saved as you go") {
+		t.Errorf("the list does not say what happened:\n%s", s)
+	}
+	d.key("enter")
+	d.key("h")
+	d.settle()
+	d.until("the fresh progress saved", 10*time.Second, func(*Model) bool {
+		p, err := steps.LoadProgress(stateDir)
+		return err == nil && p.Record(1).Hints == 1
+	})
+	// A save that fails (a directory where the file goes) says so, with
+	// what to do; the next that succeeds takes it back.
+	if err := os.Rename(path, path+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	d.key("h")
+	d.until("the failed save said", 10*time.Second, func(m *Model) bool { return m.chal.saveFailed })
+	if s := d.screen(); !contains2(strings.Join(strings.Fields(s), " "), "could not be saved", "saves all of it again at your next change") {
+		t.Errorf("a failed save:\n%s", s)
+	}
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	d.key("h")
+	d.until("the save again", 10*time.Second, func(m *Model) bool { return !m.chal.saveFailed })
+	if p, err := steps.LoadProgress(stateDir); err != nil || p.Record(1).Hints != 3 {
+		t.Errorf("after the failed save, the next holds everything: %v %+v", err, p.Record(1))
+	}
+	m.Close()
+
+	// A newer release's file: untouched, and nothing saved over it.
+	newer := []byte(`{"version":99,"challenges":{"1":{"passed":true}}}`)
+	if err := os.WriteFile(path, newer, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m2, d2 := startWizard(t, opts, 100, 30)
+	openChallenges(t, m2, d2)
+	d2.key("enter")
+	d2.key("h")
+	d2.key("e")
+	d2.key("x")
+	d2.key("esc")
+	d2.key("esc")
+	d2.settle()
+	if b, _ := os.ReadFile(path); string(b) != string(newer) {
+		t.Errorf("the newer release's file was overwritten: %s", b)
+	}
+	// The words, however the path wraps them.
+	if s := d2.screen(); !contains2(strings.Join(strings.Fields(s), " "), "written by a newer", "you do here is saved") {
+		t.Errorf("the list does not say why nothing is saved:\n%s", s)
 	}
 }

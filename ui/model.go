@@ -140,6 +140,9 @@ type Model struct {
 	progress   *steps.ChallengeProgress
 	progressOf *steps.Lab
 	saver      *progressSaver
+	// noSave says why the progress is not saved (a file that cannot be
+	// read, and cannot be set aside, is not overwritten).
+	noSave string
 
 	editor *policyEditor
 	picker *workspacePicker
@@ -314,9 +317,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case progressMsg:
 		return m.gotProgress(msg)
 	case progressSavedMsg:
-		if msg.err != nil && m.chal != nil {
-			m.chal.note = "Your progress could not be saved: " + msg.err.Error()
-		}
+		m.progressSaved(msg)
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.c.Styles = NewStyles(msg.IsDark())
