@@ -791,10 +791,31 @@ func (m *Model) challengeAction() string {
 		return st.Action.Render(m.keysIn("{Toggle} marks what still works, {Next} checks."))
 	case c.editing:
 		return st.Action.Render(m.keysIn("Editing: {CheckNow} checks the answer, {Back} stops editing."))
-	case (c.sim != nil && !c.sim.Passed || c.live != nil && !c.live.Passed) && c.modelShown:
-		return st.Action.Render(m.keysIn("Press {Next} to check the model answer, {EditAnswer} to edit it, {Explain} to see why yours failed."))
 	case c.sim != nil && !c.sim.Passed || c.live != nil && !c.live.Passed:
-		return st.Action.Render(m.keysIn("Press {EditAnswer} to edit, {Explain} to see why, {NextHint} for a hint, {Answer} for a model answer."))
+		// Only the keys that act now (challengeBindings): x needs a
+		// request that went wrong (a draft AWS would not accept has
+		// none), h a hint still to come.
+		_, why := c.failedRequest()
+		ch := c.current()
+		var say []string
+		if c.modelShown {
+			say = append(say, "{Next} to check the model answer", "{EditAnswer} to edit it")
+			if why {
+				say = append(say, "{Explain} to see why yours failed")
+			}
+		} else {
+			say = append(say, "{EditAnswer} to edit")
+			if why {
+				say = append(say, "{Explain} to see why")
+			}
+		}
+		if !c.modelShown && len(c.progress.Hints(ch)) < len(ch.Hints) {
+			say = append(say, "{NextHint} for a hint")
+		}
+		if !c.modelShown && c.progress.ModelUnlocked(ch.ID) {
+			say = append(say, "{Answer} for a model answer")
+		}
+		return st.Action.Render(m.keysIn("Press " + strings.Join(say, ", ") + "."))
 	}
 	return st.Action.Render(m.keysIn("Press {EditAnswer} to edit the policy, {Next} to check it."))
 }

@@ -71,10 +71,18 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	if m.chal.sim == nil || m.chal.sim.Passed {
 		t.Fatalf("the draft should fail its check:\n%s", d.screen())
 	}
+	// AWS would not accept it: no request went wrong, so x has nothing
+	// to explain and is not offered.
+	if s := d.screen(); !strings.Contains(s, "Press e to edit, h for a hint, s for a model answer.") {
+		t.Errorf("after a check of a draft AWS would not accept, the keys offered:\n%s", s)
+	}
 	d.key("s")
 	ch, _ := steps.ChallengeByID(1)
 	if !strings.Contains(m.chal.editor.Value(), "TeamAIsReadOnly") {
 		t.Fatalf("s did not show the model answer:\n%s", d.screen())
+	}
+	if s := d.screen(); !strings.Contains(s, "Press Enter to check the model answer, e to edit it.") {
+		t.Errorf("with the model answer shown, the keys offered:\n%s", s)
 	}
 	d.key("esc")
 	d.settle()
@@ -124,7 +132,7 @@ func TestChallengeFitsASmallWindow(t *testing.T) {
 	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	d.settle()
 	screen = d.screen()
-	if m.chal.compact || !contains2(screen, "Hint 1/3:", "Hint 2/3:", "Hint 3/3:", "Press e to edit, x to see why",
+	if m.chal.compact || !contains2(screen, "Hint 1/3:", "Hint 2/3:", "Hint 3/3:", "Press e to edit, x to see why, s for a model answer.",
 		"What your draft does", "team-a/alpine, from outside the VPC", "team-b/nginx") {
 		t.Errorf("at 120×40 every hint fits in full, and what to press:\n%s", screen)
 	}
