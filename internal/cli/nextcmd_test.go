@@ -30,3 +30,13 @@ func TestNextCommandsNameTheSameLab(t *testing.T) {
 		t.Fatalf("up on a damaged state file: exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
 	}
 }
+
+// --run names a run that no resource is tagged with, in a region with no run
+// at all: the fix says so, instead of an empty list of the runs found.
+func TestRunThatNoResourceCarries(t *testing.T) {
+	_, _ = labHome(t)
+	code, out, errs := runCLI(t, "", "status", "--sandbox", "--sandbox-timing", "instant", "--state-dir", t.TempDir(), "--run", "nosuchrun")
+	if want := "fix: no run of the lab is tagged in us-west-2 at all: check the region, or leave --run out"; code != 1 || !strings.Contains(errs, want) || strings.Contains(errs, "runs found by their tags:") {
+		t.Fatalf("exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
+	}
+}

@@ -163,7 +163,11 @@ func (e *labEnv) recoverRun(ctx context.Context, f *labFlags, mode recoverMode, 
 				return e.adopt(ctx, r, mode)
 			}
 		}
-		return withFix(exitCode(1, "--run %s: no resource tagged %s=%s in %s", f.run, steps.TagKey, f.run, e.cloud.Region()), runList(runs, time.Now()))
+		fix := runList(runs, time.Now())
+		if len(runs) == 0 {
+			fix = fmt.Sprintf("no run of the lab is tagged in %s at all: check the region, or leave --run out", e.cloud.Region())
+		}
+		return withFix(exitCode(1, "--run %s: no resource tagged %s=%s in %s", f.run, steps.TagKey, f.run, e.cloud.Region()), fix)
 	}
 	if len(runs) > 1 {
 		if vpc := e.workspaceVPC(ctx); vpc != "" {
