@@ -83,6 +83,11 @@ func newUpCmd() *cobra.Command {
 				}
 				cfg.Policy = doc
 			}
+			// Every flag is checked before --yes is asked for: fixing one
+			// refusal should not lead to the next.
+			if err := checkLabFlags(&f); err != nil {
+				return err
+			}
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "up creates AWS resources and there is no terminal to ask on: add --yes to go ahead")
 			}
@@ -564,6 +569,9 @@ func newDownCmd() *cobra.Command {
 				return exitCode(2, "--expired and --all choose different runs: give one of them")
 			case allRegions && !expired:
 				return exitCode(2, "--all-regions goes with --expired (down --expired --all-regions)")
+			}
+			if err := checkLabFlags(&f); err != nil {
+				return err
 			}
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "down deletes AWS resources and there is no terminal to ask on: add --yes to go ahead")

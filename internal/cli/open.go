@@ -300,7 +300,8 @@ func (e *labEnv) writeTranscript(title string) error {
 
 // checkLabFlags checks the flags every lab command shares, before anything
 // starts: a repository name ECR would refuse, a region that is not one, an
-// unknown timing or output format stop the command with exit 2.
+// unknown timing, world or output format, the sandbox's flags without
+// --sandbox stop the command with exit 2.
 func checkLabFlags(f *labFlags) error {
 	if err := policy.ValidateRepository(f.repo); err != nil {
 		return exitCode(2, "--repo: %v", err)
@@ -313,10 +314,23 @@ func checkLabFlags(f *labFlags) error {
 	if _, err := sandbox.TimingByName(f.sandboxTiming); err != nil {
 		return exitCode(2, "--sandbox-timing: %v", err)
 	}
+	if f.wf.world != "" {
+		if _, err := sandbox.WorldByName(f.wf.world); err != nil {
+			return exitCode(2, "--world: %v", err)
+		}
+	}
+	if !f.sandbox && f.wf != (worldFlags{}) {
+		return errSandboxOnly()
+	}
 	if f.output != "" {
 		return validateOutput(f.output)
 	}
 	return nil
+}
+
+// errSandboxOnly refuses the sandbox's flags on a command run against AWS.
+func errSandboxOnly() error {
+	return exitCode(2, "--world and the --fault-* flags shape the sandbox: add --sandbox")
 }
 
 // resolveStateDir is --state-dir, or the default under $XDG_STATE_HOME,
@@ -378,7 +392,7 @@ func cloudOptions(ctx context.Context, f *labFlags, stateDir string) (awsops.Opt
 		return sandboxOptions(ctx, stateDir, f)
 	}
 	if f.wf != (worldFlags{}) {
-		return awsops.Options{}, place{}, "", nil, exitCode(2, "--world and the --fault-* flags shape the sandbox: add --sandbox")
+		return awsops.Options{}, place{}, "", nil, errSandboxOnly()
 	}
 	return awsops.Options{}, hostPlace(ctx, f), "AWS", nil, nil
 }

@@ -126,6 +126,13 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		{append([]string{"up", "--yes", "--state-dir", filepath.Join(file, "lab")}, fast...), "--state-dir " + filepath.Join(file, "lab") + ": it cannot be made: not a directory"},
 		{[]string{"sandbox", "--state-dir", file}, "--state-dir " + file + ": it is a file, not a directory"},
 		{[]string{"challenge", "list", "--state-dir", file}, "--state-dir " + file + ": it is a file, not a directory"},
+		// Before --yes is asked for, so that one fix does not lead to the
+		// next refusal; and before the state directory's lock.
+		{[]string{"up", "--sandbox", "--region", "moon-1"}, `--region: "moon-1" is not an AWS region name`},
+		{[]string{"up", "--sandbox", "--world", "mars"}, `--world: unknown world "mars"`},
+		{[]string{"down", "--sandbox", "--sandbox-timing", "slow"}, `--sandbox-timing: unknown timing "slow"`},
+		{[]string{"up", "--yes", "--world", "cloud9"}, "--world and the --fault-* flags shape the sandbox: add --sandbox"},
+		{[]string{"down", "--fault-tag-policy"}, "--world and the --fault-* flags shape the sandbox: add --sandbox"},
 	} {
 		code, out, errs := runCLI(t, "{}", c.args...)
 		if code != 2 || !strings.Contains(errs, c.says) {
