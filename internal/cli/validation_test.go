@@ -122,6 +122,8 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		{append([]string{"down", "--yes", "--transcript", fifo}, fast...), "--transcript: " + fifo + " is a named pipe (FIFO) that nothing reads"},
 		{[]string{"sandbox", "--endpoint-available-after", "-1s"}, "--endpoint-available-after must not be negative"},
 		{[]string{"sandbox", "--fault-latency", "-1ms"}, "--fault-latency must not be negative"},
+		{[]string{"sandbox", "--fault-5xx-rate", "2"}, "--fault-5xx-rate 2: give a fraction from 0 to 1"},
+		{[]string{"sandbox", "--fault-throttle-rate", "NaN"}, "--fault-throttle-rate NaN: give a fraction from 0 to 1"},
 		{append([]string{"status", "--state-dir", file}, fast...), "--state-dir " + file + ": it is a file, not a directory"},
 		{append([]string{"up", "--yes", "--state-dir", filepath.Join(file, "lab")}, fast...), "--state-dir " + filepath.Join(file, "lab") + ": it cannot be made: not a directory"},
 		{[]string{"sandbox", "--state-dir", file}, "--state-dir " + file + ": it is a file, not a directory"},
