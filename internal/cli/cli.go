@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -57,10 +58,12 @@ func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.R
 			code = reportCrash(root, args, stderr, &panicError{value: v, stack: debug.Stack()})
 		}
 	}()
-	opts := []fang.Option{
-		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
-		fang.WithErrorHandler(errorHandler),
-	}
+	// The signals end the command's context here rather than in fang, so
+	// that the exit status can tell an interrupted command from a failed
+	// one.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := []fang.Option{fang.WithErrorHandler(errorHandler)}
 	if Version != "" {
 		opts = append(opts, fang.WithVersion(Version))
 	}
@@ -78,6 +81,11 @@ func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.R
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
+	}
+	if code == 1 && ctx.Err() != nil {
+		// Interrupted (Ctrl-C, SIGTERM, or the caller's context): what
+		// failed failed because of it, and the exit status says so.
+		code = 130
 	}
 	if counted != nil && counted.n == 0 {
 		_ = writeJSON(counted, map[string]any{"error": errorJSON(err, code)})

@@ -20,6 +20,19 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	return runCLIRaw(stdin, args...)
 }
 
+// runCLIContext is runCLI with the caller's context (cancel it to
+// interrupt the command).
+func runCLIContext(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Setenv("ACCOUNT_ID", "")
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("ECR_REPO_A", "")
+	t.Setenv("NO_COLOR", "1")
+	var out, errb bytes.Buffer
+	code = Run(ctx, args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
 // runCLIRaw runs the program in-process in the environment as it is.
 func runCLIRaw(stdin string, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer

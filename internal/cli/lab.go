@@ -384,6 +384,9 @@ func newTestCmd() *cobra.Command {
 			if err := env.finish(cmd, &f, "ecr-vpce-lab test", start, res, terr); err != nil {
 				return err
 			}
+			if problem.KindOf(terr) == problem.Canceled {
+				return exitCode(130, "stopped before every test ran: run '%s' to run them again", f.next("test"))
+			}
 			if !ok {
 				return exitCode(1, "not every outcome is what the policy in force predicts (see above)")
 			}
