@@ -161,12 +161,14 @@ func (m *Model) saveProgress() tea.Cmd {
 	// commands, side by side: one that started later never loses to an
 	// older one.
 	if m.noSave != "" {
-		m.chal.note = m.noSave
+		if m.chal != nil {
+			m.chal.note = m.noSave
+		}
 		return nil
 	}
 	sv := m.saver
 	sv.started++
-	lab, p, seq := m.lab, m.chal.progress.Clone(), sv.started
+	lab, p, seq := m.lab, m.progress.Clone(), sv.started
 	return func() tea.Msg {
 		sv.mu.Lock()
 		defer sv.mu.Unlock()
@@ -181,6 +183,7 @@ func (m *Model) saveProgress() tea.Cmd {
 // progressSaved says a save that failed, with what to do, and takes the
 // words back once a later one succeeds.
 func (m *Model) progressSaved(msg progressSavedMsg) {
+	m.saver.finished++
 	c := m.chal
 	switch {
 	case c == nil || msg.stale:
@@ -192,12 +195,32 @@ func (m *Model) progressSaved(msg progressSavedMsg) {
 	}
 }
 
+// saveBeforeQuit is the save the wizard makes before it quits: the draft
+// being typed, or everything again when a save is still on its way (the
+// process would end under it). Nil when all is on disk.
+func (m *Model) saveBeforeQuit() tea.Cmd {
+	if m.progress == nil || m.progressOf != m.lab {
+		return nil
+	}
+	if c := m.chal; c != nil && !c.loading && c.open >= 0 {
+		if save := m.keepDraft(); save != nil {
+			return save
+		}
+	}
+	if m.saver.finished < m.saver.started {
+		return m.saveProgress()
+	}
+	return nil
+}
+
 // progressSaver orders the saves of the progress: started counts the
-// saves started (by Update only), written is the latest on disk.
+// saves started, finished those whose outcome came back (both by Update
+// only); written is the latest on disk.
 type progressSaver struct {
-	started int
-	mu      sync.Mutex
-	written int
+	started  int
+	finished int
+	mu       sync.Mutex
+	written  int
 }
 
 // progressSavedMsg is a save's outcome; stale: a later one was written

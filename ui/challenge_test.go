@@ -411,3 +411,33 @@ func TestChallengeProgressUnreadable(t *testing.T) {
 		t.Errorf("the list does not say why nothing is saved:\n%s", s)
 	}
 }
+
+// TestChallengeQuitKeepsTheDraft: ctrl+c while typing an answer, or q
+// just after a hint, quits only once what the learner did is on disk.
+func TestChallengeQuitKeepsTheDraft(t *testing.T) {
+	t.Parallel()
+	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	m, d := startWizard(t, opts, 100, 30)
+	openChallenges(t, m, d)
+	d.key("enter")
+	d.key("e")
+	d.key("x")
+	typed := m.chal.editor.Value()
+	d.key("ctrl+c")
+	d.until("the wizard quit", 10*time.Second, func(*Model) bool { return d.quit })
+	if p, err := steps.LoadProgress(stateDir); err != nil || p.Record(1).Draft != typed {
+		t.Errorf("after ctrl+c while typing, the draft on disk: %v %q", err, p.Record(1).Draft)
+	}
+	m.Close()
+	m2, d2 := startWizard(t, opts, 100, 30)
+	openChallenges(t, m2, d2)
+	d2.key("enter")
+	// The hint's save and the quit at once: the quit waits for it.
+	d2.send(keyMsg("h"))
+	_, quit := m2.Update(keyMsg("q"))
+	d2.exec(quit)
+	d2.until("the wizard quit", 10*time.Second, func(*Model) bool { return d2.quit })
+	if p, err := steps.LoadProgress(stateDir); err != nil || p.Record(1).Hints != 1 || p.Record(1).Draft != typed {
+		t.Errorf("after q just after a hint, on disk: %v %+v", err, p.Record(1))
+	}
+}

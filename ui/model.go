@@ -529,6 +529,10 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 			price, sandboxFlag(m.c.Sandbox), sandboxFlag(m.c.Sandbox))
 	}
 	m.quitting = true
+	if save := m.saveBeforeQuit(); save != nil {
+		// The learner's draft and hints reach the disk first.
+		return m, tea.Sequence(save, tea.Quit)
+	}
 	return m, tea.Quit
 }
 
