@@ -279,7 +279,15 @@ func (m *Model) layoutChallenge() {
 	if room() < 6 {
 		c.compact = true
 	}
-	c.editor.SetHeight(max(3, min(24, room())))
+	// In a small window the last check's verdict and the request that
+	// shows why matter more than a peek at the draft: the editor gives
+	// up its lines down to one, and gets them back (the check's lines
+	// go) while the learner edits.
+	least := 3
+	if c.compact && !c.editing {
+		least = 1
+	}
+	c.editor.SetHeight(max(least, min(24, room())))
 }
 
 // relint lints the draft and previews what it does, as the learner types.
@@ -621,7 +629,7 @@ func (m *Model) previewLine(width int) string {
 	st := m.c.Styles
 	if m.previewHidden() {
 		// The forecast is the point: the draft's effect shows once it is made.
-		return st.Faint.Render(truncate("Your draft's effect shows after your forecast: Enter makes one, then checks.", width))
+		return st.Faint.Render(lipgloss.Wrap("Your draft's effect shows after your forecast: Enter makes one, then checks.", width, " "))
 	}
 	if len(m.chal.preview) == 0 {
 		return st.Faint.Render("Your draft: fix the JSON to see what it does.")
@@ -646,7 +654,22 @@ func (m *Model) previewLine(width int) string {
 		if from == steps.Outside {
 			head = "  from outside the VPC: "
 		}
-		lines = append(lines, truncate(st.Faint.Render(head)+strings.Join(parts, st.Faint.Render(" · ")), width))
+		// A narrow window gets the rest on a line of its own, not cut:
+		// the last request's verdict is as much the point as the first's.
+		line, used := st.Faint.Render(head), lipgloss.Width(head)
+		for i, p := range parts {
+			w := lipgloss.Width(p)
+			switch {
+			case i == 0:
+			case used+3+w > width:
+				lines = append(lines, line)
+				line, used = "    ", 4
+			default:
+				line, used = line+st.Faint.Render(" · "), used+3
+			}
+			line, used = line+p, used+w
+		}
+		lines = append(lines, truncate(line, width))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -129,6 +129,21 @@ func TestChallengeFitsASmallWindow(t *testing.T) {
 	if !m.chal.compact {
 		t.Errorf("at 80×24 with three hints the screen should be compact")
 	}
+	// At 70×24 every verdict of the draft's effect is still there, on a
+	// line of its own when need be.
+	d.send(tea.WindowSizeMsg{Width: 70, Height: 24})
+	screen = d.screen()
+	// The verdict and the request that shows why stay too: the editor
+	// gives up its lines until the learner edits.
+	if !contains2(screen, "Your draft on team-a/alpine: login ✓", "list-images ✓", "from outside the VPC: login ✓ · push ✓ · pull ✓",
+		"5 of 7 requests as the goal wants", "✗ pull team-a/alpine (the lab's role, outside the VPC)") || strings.Contains(screen, "list-ima…") {
+		t.Errorf("at 70×24 the draft's effect or the check is cut:\n%s", screen)
+	}
+	d.key("e")
+	if s := d.screen(); !contains2(s, "    1 {", "    3   \"Statement\": [") || strings.Count(s, "\n")+1 > 24 {
+		t.Errorf("editing at 70×24, the editor has too few lines:\n%s", s)
+	}
+	d.key("esc")
 	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	d.settle()
 	screen = d.screen()
