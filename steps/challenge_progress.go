@@ -169,8 +169,10 @@ func SetAsideProgress(dir string, now time.Time) (string, error) {
 	from := ProgressPath(dir)
 	base := from + ".unreadable-" + now.UTC().Format("20060102-150405")
 	to := base
+	// Never over one set aside before (any error but "exists" is the
+	// rename's to say).
 	for i := 2; ; i++ {
-		if _, err := os.Lstat(to); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(to); err != nil {
 			break
 		}
 		to = fmt.Sprintf("%s-%d", base, i)
@@ -201,6 +203,36 @@ func SaveProgress(dir string, p *ChallengeProgress) error {
 	return writeFileAtomic(ProgressPath(dir), append(b, '\n'), 0o600)
 }
 
+// SaveProgressOver saves the records of the challenges in mine, from p,
+// over the progress on disk, which keeps every other record: a check
+// made meanwhile by another process (ecr-vpce-lab challenge check) is not
+// lost to a wizard that read the file earlier. A file written by a newer
+// release is left alone (ErrProgressNewer); one that cannot be read is
+// set aside first, and keptAs names it.
+func SaveProgressOver(dir string, p *ChallengeProgress, mine map[int]bool, now time.Time) (keptAs string, err error) {
+	out, err := LoadProgress(dir)
+	switch {
+	case errors.Is(err, ErrProgressNewer):
+		return "", err
+	case err != nil:
+		// A file that is there but cannot be read is kept; a path that
+		// cannot be reached at all is for the save to report.
+		if _, serr := os.Lstat(ProgressPath(dir)); serr == nil {
+			if keptAs, err = SetAsideProgress(dir, now); err != nil {
+				return "", err
+			}
+		}
+		out = &ChallengeProgress{Challenges: map[int]*ChallengeRecord{}}
+	}
+	for id := range mine {
+		if r := p.Challenges[id]; r != nil {
+			c := *r
+			out.Challenges[id] = &c
+		}
+	}
+	return keptAs, SaveProgress(dir, out)
+}
+
 // Progress reads the learner's progress kept beside the lab's state.
 func (l *Lab) Progress() (*ChallengeProgress, error) { return LoadProgress(l.store.Dir) }
 
@@ -208,6 +240,12 @@ func (l *Lab) Progress() (*ChallengeProgress, error) { return LoadProgress(l.sto
 // state under a name of its own (SetAsideProgress).
 func (l *Lab) SetAsideProgress(now time.Time) (string, error) {
 	return SetAsideProgress(l.store.Dir, now)
+}
+
+// SaveProgressOver saves what the learner changed over the progress kept
+// beside the lab's state (SaveProgressOver).
+func (l *Lab) SaveProgressOver(p *ChallengeProgress, mine map[int]bool, now time.Time) (string, error) {
+	return SaveProgressOver(l.store.Dir, p, mine, now)
 }
 
 // SaveProgress keeps the learner's progress beside the lab's state.

@@ -141,7 +141,7 @@ func (m *Model) gotProgress(msg progressMsg) (tea.Model, tea.Cmd) {
 		c.note = m.noSave
 		p = &steps.ChallengeProgress{}
 	}
-	m.progress, m.progressOf = p, m.lab
+	m.progress, m.progressOf, m.touched = p, m.lab, map[int]bool{}
 	c.progress, c.loading = p, false
 	// What the learner typed meanwhile, in order, on the progress read.
 	held := c.held
@@ -154,9 +154,11 @@ func (m *Model) gotProgress(msg progressMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
-// saveProgress writes the progress in a command; a failure is said on the
-// screen.
-func (m *Model) saveProgress() tea.Cmd {
+// saveProgress writes the progress in a command, with the record of
+// challenge id changed (0: none new); a failure is said on the screen.
+// Only the records the learner changed in this wizard are written over
+// the file: the others stay as they are there.
+func (m *Model) saveProgress(id int) tea.Cmd {
 	// A copy: the learner goes on while it is written. Saves run as
 	// commands, side by side: one that started later never loses to an
 	// older one.
@@ -165,6 +167,13 @@ func (m *Model) saveProgress() tea.Cmd {
 			m.chal.note = m.noSave
 		}
 		return nil
+	}
+	if id > 0 {
+		m.touched[id] = true
+	}
+	mine := make(map[int]bool, len(m.touched))
+	for id := range m.touched {
+		mine[id] = true
 	}
 	sv := m.saver
 	sv.started++
@@ -176,7 +185,8 @@ func (m *Model) saveProgress() tea.Cmd {
 			return progressSavedMsg{stale: true}
 		}
 		sv.written = seq
-		return progressSavedMsg{err: lab.SaveProgress(p)}
+		kept, err := lab.SaveProgressOver(p, mine, time.Now())
+		return progressSavedMsg{err: err, keptAs: kept}
 	}
 }
 
@@ -190,9 +200,14 @@ func (m *Model) progressSaved(msg progressSavedMsg) {
 	case msg.err != nil:
 		c.note = "Your progress could not be saved (" + msg.err.Error() + "). The wizard keeps it while it runs, and saves all of it again at your next change: free some space or fix the state directory's permissions."
 		c.saveFailed = true
+	case msg.keptAs != "":
+		c.note = "The progress file had become unreadable meanwhile: it is kept as " + msg.keptAs + ", and yours is saved afresh."
+		c.saveFailed = false
 	case c.saveFailed:
 		c.note, c.saveFailed = "", false
 	}
+	// The note takes lines from the editor, or gives them back.
+	m.layoutChallenge()
 }
 
 // saveBeforeQuit is the save the wizard makes before it quits: the draft
@@ -208,7 +223,7 @@ func (m *Model) saveBeforeQuit() tea.Cmd {
 		}
 	}
 	if m.saver.finished < m.saver.started {
-		return m.saveProgress()
+		return m.saveProgress(0)
 	}
 	return nil
 }
@@ -224,10 +239,12 @@ type progressSaver struct {
 }
 
 // progressSavedMsg is a save's outcome; stale: a later one was written
-// first, so it wrote nothing.
+// first, so it wrote nothing; keptAs: the file on disk could not be read
+// and was set aside first.
 type progressSavedMsg struct {
-	err   error
-	stale bool
+	err    error
+	stale  bool
+	keptAs string
 }
 
 // openChallenge opens the selected challenge, with the learner's last draft
@@ -312,7 +329,7 @@ func (m *Model) checkAnswer() tea.Cmd {
 	m.layoutChallenge()
 	if !sim.Passed || !c.labUp {
 		c.progress.Checked(ch.ID, sim.Passed, false, string(src), time.Now())
-		return m.saveProgress()
+		return m.saveProgress(ch.ID)
 	}
 	doc, err := policy.Parse(src)
 	if err != nil {
@@ -335,12 +352,12 @@ func (m *Model) challengeChecked(lr *steps.LiveResult, err error) tea.Cmd {
 		c.checkErr = errText(err) + orEmpty(" → ", fixOf(err))
 		// The simulation's verdict stands.
 		c.progress.Checked(ch.ID, c.sim != nil && c.sim.Passed, false, c.editor.Value(), time.Now())
-		return m.saveProgress()
+		return m.saveProgress(ch.ID)
 	}
 	c.live = lr
 	c.progress.Checked(ch.ID, lr.Passed, lr.Passed, c.editor.Value(), time.Now())
 	m.layoutChallenge()
-	return m.saveProgress()
+	return m.saveProgress(ch.ID)
 }
 
 // failedRequest is the first request of the last check that went
@@ -436,7 +453,7 @@ func (m *Model) keepDraft() tea.Cmd {
 		return nil
 	}
 	c.loaded = text
-	return m.saveProgress()
+	return m.saveProgress(c.current().ID)
 }
 
 // challengeKey hands a key to the editor while the learner edits.
@@ -980,7 +997,7 @@ func (m *Model) doChallenge(act action) (tea.Model, tea.Cmd) {
 	case actNextHint:
 		c.progress.NextHint(c.current())
 		m.layoutChallenge()
-		return m, m.saveProgress()
+		return m, m.saveProgress(c.current().ID)
 	case actAnswer:
 		m.showModel()
 		m.layoutChallenge()

@@ -335,14 +335,28 @@ func TestChallengeProgressKeptAcrossVisits(t *testing.T) {
 	if got := m.chal.editor.Value(); got != typed {
 		t.Errorf("back in the challenges, the editor holds %q, not the draft %q", got, typed)
 	}
+	// Meanwhile another process ('ecr-vpce-lab challenge check 3')
+	// records a pass: the wizard's next save keeps it.
+	p, err := steps.LoadProgress(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Checked(3, true, false, "{}", time.Now())
+	if err := steps.SaveProgress(stateDir, p); err != nil {
+		t.Fatal(err)
+	}
 	d.key("h")
 	d.settle()
 	d.until("the hint saved", 10*time.Second, func(*Model) bool {
 		p, err := steps.LoadProgress(stateDir)
 		return err == nil && p.Record(1).Hints == 1
 	})
-	if p, _ := steps.LoadProgress(stateDir); p.Record(1).Draft != typed {
+	p, _ = steps.LoadProgress(stateDir)
+	if p.Record(1).Draft != typed {
 		t.Errorf("the draft on disk: %q", p.Record(1).Draft)
+	}
+	if r := p.Record(3); !r.Passed || r.Draft != "{}" {
+		t.Errorf("challenge 3, checked by another process meanwhile, on disk: %+v", r)
 	}
 }
 
@@ -381,12 +395,28 @@ func TestChallengeProgressUnreadable(t *testing.T) {
 		p, err := steps.LoadProgress(stateDir)
 		return err == nil && p.Record(1).Hints == 1
 	})
-	// A save that fails (a directory where the file goes) says so, with
-	// what to do; the next that succeeds takes it back.
-	if err := os.Rename(path, path+".moved"); err != nil {
+	// Damaged meanwhile: the next save keeps it aside too, and says so.
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(path, "x"), 0o700); err != nil {
+	d.key("h")
+	d.until("the damaged file set aside", 10*time.Second, func(*Model) bool {
+		p, err := steps.LoadProgress(stateDir)
+		return err == nil && p.Record(1).Hints == 2
+	})
+	d.settle()
+	if kept, _ := filepath.Glob(path + ".unreadable-*"); len(kept) != 2 {
+		t.Errorf("the file damaged meanwhile was not kept aside: %v", kept)
+	}
+	if s := d.screen(); !contains2(strings.Join(strings.Fields(s), " "), "had become unreadable meanwhile", "yours is saved afresh") {
+		t.Errorf("the screen does not say the file was set aside:\n%s", s)
+	}
+	// A save that fails (the state directory is a file for a moment)
+	// says so, with what to do; the next that succeeds takes it back.
+	if err := os.Rename(stateDir, stateDir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stateDir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d.key("h")
@@ -394,12 +424,19 @@ func TestChallengeProgressUnreadable(t *testing.T) {
 	if s := d.screen(); !contains2(strings.Join(strings.Fields(s), " "), "could not be saved", "saves all of it again at your next change") {
 		t.Errorf("a failed save:\n%s", s)
 	}
-	if err := os.RemoveAll(path); err != nil {
+	if err := os.Remove(stateDir); err != nil {
 		t.Fatal(err)
 	}
-	d.key("h")
+	if err := os.Rename(stateDir+".away", stateDir); err != nil {
+		t.Fatal(err)
+	}
+	d.key("esc")
+	d.key("enter")
+	d.key("e")
+	d.key("x")
+	d.key("esc")
 	d.until("the save again", 10*time.Second, func(m *Model) bool { return !m.chal.saveFailed })
-	if p, err := steps.LoadProgress(stateDir); err != nil || p.Record(1).Hints != 3 {
+	if p, err := steps.LoadProgress(stateDir); err != nil || p.Record(1).Hints != 3 || !strings.HasPrefix(p.Record(1).Draft, "x") {
 		t.Errorf("after the failed save, the next holds everything: %v %+v", err, p.Record(1))
 	}
 	m.Close()

@@ -140,6 +140,9 @@ type Model struct {
 	progress   *steps.ChallengeProgress
 	progressOf *steps.Lab
 	saver      *progressSaver
+	// touched are the challenges whose records the learner changed here:
+	// the only ones a save writes over the file.
+	touched map[int]bool
 	// noSave says why the progress is not saved (a file that cannot be
 	// read, and cannot be set aside, is not overwritten).
 	noSave string
