@@ -51,6 +51,9 @@ type Options struct {
 	IMDSEndpoint string
 	// IMDSDisabled skips the metadata service: the caller gives workspace IDs.
 	IMDSDisabled bool
+	// IMDSTimeouts bound each metadata request when Metadata is nil; zero
+	// fields are the SDK's.
+	IMDSTimeouts IMDSTimeouts
 	// DNSServer (host:port), when set, answers the lab's DNS lookups; else the
 	// system resolver does.
 	DNSServer string
@@ -213,7 +216,7 @@ func New(opts Options) (*Cloud, error) {
 	c.scheduler = scheduler.NewFromConfig(cfg)
 	c.orgs = organizations.NewFromConfig(cfg)
 	if opts.Metadata == nil {
-		opts.Metadata = NewMetadata(MetadataOptions{Endpoint: opts.IMDSEndpoint, Disabled: opts.IMDSDisabled, LoopbackOnly: opts.LoopbackOnly})
+		opts.Metadata = NewMetadata(MetadataOptions{Endpoint: opts.IMDSEndpoint, Disabled: opts.IMDSDisabled, LoopbackOnly: opts.LoopbackOnly, Timeouts: opts.IMDSTimeouts})
 		c.opts.Metadata = opts.Metadata
 	}
 	c.imds = opts.Metadata.Client(c.observe)

@@ -2,6 +2,7 @@ package awsops_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -168,8 +169,36 @@ func TestSDKTimeoutsKept(t *testing.T) {
 	start := time.Now()
 	p := m.Probe(context.Background())
 	d := time.Since(start)
-	if p.Answered() || d < 900*time.Millisecond || d > 1500*time.Millisecond || n.Load() != 2 {
-		t.Fatalf("probe %+v after %s, %d requests; want nothing answered after two 500 ms waits", p, d, n.Load())
+	if p.Answered() || d < 900*time.Millisecond || d > 1500*time.Millisecond || n.Load() != 2 || !strings.HasSuffix(p.Detail, "within 500ms") {
+		t.Fatalf("probe %+v after %s, %d requests; want nothing answered after two 500 ms waits, and said so", p, d, n.Load())
+	}
+}
+
+// TestIMDSTimeoutsSet: a caller that knows its metadata service is slow to
+// be scheduled (a sandbox's on a loaded machine) waits as long as it says,
+// and a timeout is reported as the one that fired.
+func TestIMDSTimeoutsSet(t *testing.T) {
+	t.Parallel()
+	// The token's answer comes after the SDK's 500 ms.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			time.Sleep(700 * time.Millisecond)
+			_, _ = io.WriteString(w, "token")
+			return
+		}
+		_, _ = io.WriteString(w, "i-0123")
+	}))
+	defer slow.Close()
+	m := awsops.NewMetadata(awsops.MetadataOptions{Endpoint: slow.URL, LoopbackOnly: true, Timeouts: awsops.IMDSTimeouts{Header: 10 * time.Second}})
+	if p := m.Probe(context.Background()); p.State != awsops.IMDSv2 || p.InstanceID != "i-0123" {
+		t.Errorf("a token 700 ms late, with 10 s allowed: %+v", p)
+	}
+	// Nothing ever answers: the detail names the header timeout given.
+	mute := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer mute.Close()
+	m = awsops.NewMetadata(awsops.MetadataOptions{Endpoint: mute.URL, LoopbackOnly: true, Timeouts: awsops.IMDSTimeouts{Header: 50 * time.Millisecond}})
+	if p := m.Probe(context.Background()); p.Answered() || !strings.HasSuffix(p.Detail, "within 50ms") {
+		t.Errorf("a mute service, 50 ms allowed: %+v", p)
 	}
 }
 

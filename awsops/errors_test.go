@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -153,5 +156,21 @@ func TestPermissionRefusalsSayWhoRefusedWhat(t *testing.T) {
 				t.Errorf("the encoded message is shown twice: %q / %q", e.Message, e.Fix)
 			}
 		})
+	}
+}
+
+// TestIMDSTimeoutNamed: a failed metadata request says which timeout fired,
+// to connect or for the answer, with the value in force.
+func TestIMDSTimeoutNamed(t *testing.T) {
+	m := NewMetadata(MetadataOptions{Endpoint: "http://127.0.0.1:1", LoopbackOnly: true, Timeouts: IMDSTimeouts{Header: 2 * time.Second}})
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	read := &url.Error{Op: "Put", URL: "http://127.0.0.1:1/latest/api/token", Err: os.ErrDeadlineExceeded}
+	for err, want := range map[error]string{dial: "no connection within 5s", read: "no answer within 2s"} {
+		if got := m.shortNetErr(err); got != want {
+			t.Errorf("%v: %q, want %q", err, got, want)
+		}
+	}
+	if d := (IMDSTimeouts{}).withDefaults(false); d.Dial != 250*time.Millisecond || d.Header != 500*time.Millisecond {
+		t.Errorf("the SDK's timeouts off loopback: %+v", d)
 	}
 }

@@ -27,7 +27,44 @@ const (
 	imdsDialTimeout   = 250 * time.Millisecond
 	imdsHeaderTimeout = 500 * time.Millisecond
 	defaultIMDS       = "http://169.254.169.254"
+	// loopbackDialTimeout is the connect timeout on 127.0.0.1 (sandbox
+	// mode): there a connection is made or refused at once, never lost on
+	// the way, so the short timeout that finds a missing service quickly
+	// has nothing to find, and could only fire on a CPU too busy to run
+	// the dialling goroutine in time.
+	loopbackDialTimeout = 5 * time.Second
 )
+
+// IMDSTimeouts bound each request to the metadata service: Dial to
+// connect, Header for the answer's headers. A zero field is the SDK's
+// (250 ms, 500 ms; Dial is 5 s on 127.0.0.1).
+//
+// The real service answers from the host, whatever the instance's own
+// load, so the SDK's short timeouts only ever fire where there is no
+// service, or a token PUT that can never come back. A sandbox's service
+// is a goroutine that shares the CPU with the lab, and test fixtures on a
+// loaded machine give it longer (at the price of waiting that long for a
+// hop limit the sandbox imitates). The lab's sandbox mode keeps the SDK's
+// header timeout: its container world imitates the hop limit, and a
+// facilitator rehearsing it should wait what a learner in a container
+// waits; its connection never needed the short timeout (loopback).
+type IMDSTimeouts struct {
+	Dial, Header time.Duration
+}
+
+// withDefaults fills the zero fields in.
+func (t IMDSTimeouts) withDefaults(loopback bool) IMDSTimeouts {
+	if t.Dial <= 0 {
+		t.Dial = imdsDialTimeout
+		if loopback {
+			t.Dial = loopbackDialTimeout
+		}
+	}
+	if t.Header <= 0 {
+		t.Header = imdsHeaderTimeout
+	}
+	return t
+}
 
 // IMDSState is what one probe of the metadata service found.
 type IMDSState string
@@ -110,6 +147,8 @@ type MetadataOptions struct {
 	// Absent: the place has no metadata service at all (a sandbox world
 	// without one), as opposed to one turned off.
 	Absent bool
+	// Timeouts of each request; zero fields are the SDK's.
+	Timeouts IMDSTimeouts
 }
 
 // Metadata is the instance metadata service as this process reaches it:
@@ -120,6 +159,7 @@ type Metadata struct {
 	endpoint string
 	disabled bool
 	absent   bool
+	timeouts IMDSTimeouts
 	hc       *http.Client
 
 	once  sync.Once
@@ -142,9 +182,10 @@ func NewMetadata(o MetadataOptions) *Metadata {
 	if m.endpoint == "" {
 		m.disabled = true
 	}
+	m.timeouts = o.Timeouts.withDefaults(o.LoopbackOnly)
 	d := newDialer(o.LoopbackOnly)
-	d.Timeout = imdsDialTimeout
-	t := &http.Transport{DialContext: d.DialContext, ResponseHeaderTimeout: imdsHeaderTimeout, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second}
+	d.Timeout = m.timeouts.Dial
+	t := &http.Transport{DialContext: d.DialContext, ResponseHeaderTimeout: m.timeouts.Header, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second}
 	// Never through a proxy: the service is on the link, and a proxy
 	// would answer for it.
 	m.hc = &http.Client{Transport: &tokenGate{base: t, m: m}}
@@ -161,8 +202,8 @@ func (m *Metadata) Endpoint() string {
 
 // Probe asks the metadata service once, the first time it is called, and
 // returns what it found; later calls (and concurrent ones) get the same
-// answer. It takes at most about a second, and 250 ms where no service is
-// reachable.
+// answer. With the SDK's timeouts it takes at most about a second, and
+// 250 ms where no service is reachable.
 func (m *Metadata) Probe(ctx context.Context) IMDSProbe {
 	m.once.Do(func() {
 		defer close(m.done)
@@ -192,7 +233,8 @@ func (m *Metadata) doProbe(ctx context.Context) IMDSProbe {
 		return IMDSProbe{State: IMDSDisabled}
 	}
 	p := IMDSProbe{Endpoint: m.endpoint}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	// Four requests at most, each within its timeouts (3 s with the SDK's).
+	ctx, cancel := context.WithTimeout(ctx, 4*(m.timeouts.Dial+m.timeouts.Header))
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, m.endpoint+"/latest/api/token", nil)
 	req.Header.Set("X-aws-ec2-metadata-token-ttl-seconds", "300")
@@ -210,11 +252,11 @@ func (m *Metadata) doProbe(ctx context.Context) IMDSProbe {
 			p.State = IMDSTokenTimeoutV2Only
 			return p
 		default:
-			p.State, p.Detail = IMDSAbsent, "the token request and a plain request both went unanswered"
+			p.State, p.Detail = IMDSAbsent, "the token request and a plain request both went unanswered within "+m.timeouts.Header.String()
 			return p
 		}
 	case err != nil:
-		p.State, p.Detail = IMDSAbsent, shortNetErr(err)
+		p.State, p.Detail = IMDSAbsent, m.shortNetErr(err)
 		return p
 	default:
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
@@ -311,8 +353,9 @@ func headerTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout() || strings.Contains(err.Error(), "timeout awaiting response headers")
 }
 
-// shortNetErr says in a few words why a connection failed.
-func shortNetErr(err error) string {
+// shortNetErr says in a few words why a request failed, naming the
+// timeout that fired.
+func (m *Metadata) shortNetErr(err error) string {
 	var ge *GuardError
 	switch {
 	case errors.As(err, &ge):
@@ -324,7 +367,11 @@ func shortNetErr(err error) string {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return "no answer within " + imdsDialTimeout.String()
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" {
+			return "no connection within " + m.timeouts.Dial.String()
+		}
+		return "no answer within " + m.timeouts.Header.String()
 	}
 	return cause(err)
 }
