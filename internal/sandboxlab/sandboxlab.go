@@ -82,7 +82,17 @@ func Lookup(env []sandbox.EnvVar) func(string) string {
 	}
 }
 
-// Options are awsops options that reach sb and nothing else, polling fast.
+// FixtureIMDSTimeouts are the metadata timeouts of a lab built by Options:
+// a test's sandbox answers from a goroutine of the test process, which on
+// 2 loaded cores (the suite under -race, other packages beside it) took up
+// to 490 ms to answer, against the SDK's 500 ms. The fixtures here imitate
+// no hop limit, so nothing waits these out; a test of the hop limit builds
+// its Metadata with the SDK's timeouts, as the lab does.
+var FixtureIMDSTimeouts = awsops.IMDSTimeouts{Dial: 5 * time.Second, Header: 5 * time.Second}
+
+// Options are awsops options that reach sb and nothing else, polling fast,
+// and patient with its metadata service (FixtureIMDSTimeouts): test
+// fixtures.
 func Options(sb *sandbox.Sandbox) awsops.Options {
 	o := FromExports(sb.Env())
 	// The sandbox's own keys, whatever the world exports (CloudShell's
@@ -90,6 +100,7 @@ func Options(sb *sandbox.Sandbox) awsops.Options {
 	cr := sb.Credentials()
 	o.Config = awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey)
 	o.Poll = 5 * time.Millisecond
+	o.IMDSTimeouts = FixtureIMDSTimeouts
 	return o
 }
 
