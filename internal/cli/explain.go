@@ -40,7 +40,7 @@ func newExplainCmd() *cobra.Command {
 			"refusal cannot come from an endpoint policy (an IAM policy, an expired login, a missing\n" +
 			"repository), it says where to look instead.\n" +
 			"Exit status: 0 when it explained, 1 when the lab could not read what it needs, 2 on bad input.",
-		Example: "  docker push $ECR/team-a/alpine:v2 2>&1 | ecr-vpce-lab explain --sandbox\n" +
+		Example: "  docker push $ACCOUNT_ID.dkr.ecr.$AWS_REGION.amazonaws.com/team-a/alpine:v2 2>&1 | ecr-vpce-lab explain\n" +
 			"  ecr-vpce-lab explain --op push --repo team-a/alpine --sandbox\n" +
 			"  ecr-vpce-lab explain --file refusal.txt --policy policy.json --output json",
 		RunE: func(cmd *cobra.Command, args []string) error {
