@@ -62,16 +62,28 @@ type Account struct {
 	calls *counter
 }
 
+// OpReadRoles is the operation of the errors about the --roles file.
+const OpReadRoles = "read the roles file"
+
+// Names are the flags of the sources of accounts src gives (one is
+// expected).
+func (src Source) Names() []string {
+	var names []string
+	for _, s := range []struct {
+		on   bool
+		name string
+	}{{len(src.Profiles) > 0, "--profiles"}, {src.RolesFile != "", "--roles"}, {src.Org, "--org"}} {
+		if s.on {
+			names = append(names, s.name)
+		}
+	}
+	return names
+}
+
 // Accounts resolves a source into accounts, reached from base (the
 // caller's own credentials, endpoints and retries).
 func Accounts(ctx context.Context, base *awsops.Cloud, src Source) ([]Account, error) {
-	n := 0
-	for _, on := range []bool{len(src.Profiles) > 0, src.RolesFile != "", src.Org} {
-		if on {
-			n++
-		}
-	}
-	if n != 1 {
+	if len(src.Names()) != 1 {
 		return nil, problem.New(problem.Invalid, "choose the accounts", "give one source of accounts",
 			"pass --profiles a,b,c, or --roles FILE (one role ARN a line), or --org")
 	}
@@ -152,7 +164,7 @@ func Accounts(ctx context.Context, base *awsops.Cloud, src Source) ([]Account, e
 func readRoles(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, problem.New(problem.Local, "read the roles file", err.Error(), "give a file with one role ARN a line (arn:aws:iam::ACCOUNT:role/NAME)")
+		return nil, problem.New(problem.Local, OpReadRoles, err.Error(), "give a file with one role ARN a line (arn:aws:iam::ACCOUNT:role/NAME)")
 	}
 	defer f.Close()
 	var out []string
@@ -165,13 +177,13 @@ func readRoles(path string) ([]string, error) {
 			continue
 		}
 		if accountOfARN(s) == "" || !strings.Contains(s, ":role/") {
-			return nil, problem.New(problem.Invalid, "read the roles file", fmt.Sprintf("%s:%d: %q is not a role ARN", path, line, s),
+			return nil, problem.New(problem.Invalid, OpReadRoles, fmt.Sprintf("%s:%d: %q is not a role ARN", path, line, s),
 				"write one role ARN a line, like arn:aws:iam::123456789012:role/OrganizationAccountAccessRole")
 		}
 		out = append(out, s)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, problem.New(problem.Local, "read the roles file", err.Error(), "check the file")
+		return nil, problem.New(problem.Local, OpReadRoles, err.Error(), "check the file")
 	}
 	return out, nil
 }

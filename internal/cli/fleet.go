@@ -109,6 +109,10 @@ func openFleet(ctx context.Context, f *fleetFlags) (*fleet.Fleet, func(), error)
 		}
 	}
 	src := fleet.Source{Profiles: f.profiles, RolesFile: f.roles, Org: f.org, RoleName: f.roleName}
+	if n := len(src.Names()); n != 1 {
+		return nil, none, withFix(exitCode(2, "choose the accounts: give one source of accounts%s", map[bool]string{true: ", not " + strings.Join(src.Names(), " and "), false: ""}[n > 1]),
+			"pass --profiles a,b,c, or --roles FILE (one role ARN a line), or --org")
+	}
 	var base awsops.Options
 	closer := none
 	if f.sandbox {
@@ -144,7 +148,11 @@ func openFleet(ctx context.Context, f *fleetFlags) (*fleet.Fleet, func(), error)
 	accts, err := fleet.Accounts(ctx, cloud, src)
 	if err != nil {
 		closer()
-		return nil, none, withFix(exitCode(1, "%s", err), problem.FixOf(err))
+		code := 1
+		if pe, ok := problem.As(err); ok && pe.Op == fleet.OpReadRoles {
+			code = 2 // the file --roles names: an input the command refuses
+		}
+		return nil, none, withFix(exitCode(code, "%s", err), problem.FixOf(err))
 	}
 	return fleet.New(accts, fleet.Options{Regions: f.regions, Concurrency: f.concurrency, StuckAfter: f.stuckAfter}), closer, nil
 }

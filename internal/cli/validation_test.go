@@ -135,6 +135,8 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		{[]string{"down", "--sandbox", "--sandbox-timing", "slow"}, `--sandbox-timing: unknown timing "slow"`},
 		{[]string{"up", "--yes", "--world", "cloud9"}, "--world and the --fault-* flags shape the sandbox: add --sandbox"},
 		{[]string{"down", "--fault-tag-policy"}, "--world and the --fault-* flags shape the sandbox: add --sandbox"},
+		{[]string{"fleet", "status", "--org", "--profiles", "a"}, "choose the accounts: give one source of accounts, not --profiles and --org"},
+		{[]string{"fleet", "status", "--sandbox", "--state-dir", filepath.Join(home, "fleet"), "--roles", filepath.Join(home, "missing")}, "read the roles file: open " + filepath.Join(home, "missing")},
 	} {
 		code, out, errs := runCLI(t, "{}", c.args...)
 		if code != 2 || !strings.Contains(errs, c.says) {
