@@ -425,6 +425,11 @@ func newStatusCmd() *cobra.Command {
 				return withFix(exitCode(1, "%v", err), problem.FixOf(err))
 			}
 			if f.output == "json" {
+				if !s.Saved && !s.Recovered {
+					// No run here: the ID a new one would get names
+					// nothing ('down --run' with it finds no resource).
+					s.RunID = ""
+				}
 				return writeJSON(cmd.OutOrStdout(), s)
 			}
 			printStatus(env, s)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,5 +39,19 @@ func TestRunThatNoResourceCarries(t *testing.T) {
 	code, out, errs := runCLI(t, "", "status", "--sandbox", "--sandbox-timing", "instant", "--state-dir", t.TempDir(), "--run", "nosuchrun")
 	if want := "fix: no run of the lab is tagged in us-west-2 at all: check the region, or leave --run out"; code != 1 || !strings.Contains(errs, want) || strings.Contains(errs, "runs found by their tags:") {
 		t.Fatalf("exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
+	}
+}
+
+// status -o json with no run here names none: the ID a new run would get
+// is no run's, and a script would carry it to 'down --run'.
+func TestStatusJSONWithNoRunNamesNone(t *testing.T) {
+	_, _ = labHome(t)
+	code, out, errs := runCLI(t, "", "status", "--sandbox", "--sandbox-timing", "instant", "--state-dir", t.TempDir(), "-o", "json")
+	var s struct {
+		RunID string `json:"runId"`
+		Saved bool   `json:"saved"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil || code != 0 || s.Saved || s.RunID != "" {
+		t.Fatalf("exit %d, %v: %+v\n%s%s", code, err, s, out, errs)
 	}
 }
