@@ -52,6 +52,16 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 // written alike: a world the sandbox saved, it can always read back.
 const DefaultMaxWorldBytes = 64 << 20
 
+// UnreadableWorldError: the saved world cannot be served, and a fresh one
+// (--reset, of the sandbox command) in its place is a way out.
+type UnreadableWorldError struct {
+	Problem string
+	// Fix is the way out with the sandbox command's flags.
+	Fix string
+}
+
+func (e *UnreadableWorldError) Error() string { return e.Problem + "; " + e.Fix }
+
 // loadWorld reads DIR/state.json; (nil, nil) when there is none.
 func loadWorld(dir string, limit int64) (*world, error) {
 	path := filepath.Join(dir, stateFile)
@@ -62,15 +72,15 @@ func loadWorld(dir string, limit int64) (*world, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
 	case errors.As(err, &nr):
-		return nil, fmt.Errorf("the sandbox's world: %w; move it away, or start a fresh world with --reset", err)
+		return nil, &UnreadableWorldError{Problem: "the sandbox's world: " + err.Error(), Fix: "move it away, or start a fresh world with --reset"}
 	case errors.As(err, &tl):
-		return nil, fmt.Errorf("the sandbox's world: %w; start a fresh world with --reset, or use another --state-dir", err)
+		return nil, &UnreadableWorldError{Problem: "the sandbox's world: " + err.Error(), Fix: "start a fresh world with --reset, or use another --state-dir"}
 	case err != nil:
 		return nil, err
 	}
 	w, err := decodeWorld(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s is damaged (%v); start a fresh world with --reset", path, err)
+		return nil, &UnreadableWorldError{Problem: fmt.Sprintf("%s is damaged (%v)", path, err), Fix: "start a fresh world with --reset"}
 	}
 	if w.Version > worldVersion {
 		// Never suggest --reset here: it would delete a world a newer
@@ -78,7 +88,7 @@ func loadWorld(dir string, limit int64) (*world, error) {
 		return nil, fmt.Errorf("%s was written by a newer ecr-vpce-lab (format %d; this one reads %d); upgrade, or use --state-dir elsewhere", path, w.Version, worldVersion)
 	}
 	if w.Version != worldVersion {
-		return nil, fmt.Errorf("%s has format version %d, this build reads %d; start a fresh world with --reset", path, w.Version, worldVersion)
+		return nil, &UnreadableWorldError{Problem: fmt.Sprintf("%s has format version %d, this build reads %d", path, w.Version, worldVersion), Fix: "start a fresh world with --reset"}
 	}
 	w.ensureRoleCredentials()
 	w.ensureOtherCredentials()

@@ -449,6 +449,12 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 		if errors.As(err, &wm) {
 			return awsops.Options{}, place{}, "", nil, worldMismatch(wm)
 		}
+		var uw *sandbox.UnreadableWorldError
+		if errors.As(err, &uw) {
+			return awsops.Options{}, place{}, "", nil, withFix(exitCode(1, "%s", uw.Problem),
+				fmt.Sprintf("'ecr-vpce-lab sandbox --reset --state-dir %s' starts a fresh world in its place (Ctrl-C once it serves), or pass another --state-dir",
+					awsops.ShellQuote(stateDir)))
+		}
 		return awsops.Options{}, place{}, "", nil, exitCode(1, "starting the sandbox: %v", err)
 	}
 	closer := func() { _ = sb.Close() }

@@ -59,3 +59,21 @@ func TestSandboxFlagReusesTheRunningSandbox(t *testing.T) {
 	refused("--region", "eu-west-1", "--region eu-west-1: the sandbox's world in "+filepath.Join(stateDir, "sandbox")+" is in us-west-2", "fix: leave --region out to use it, or pass another --state-dir")
 	refused("--world", "laptop", "--world laptop: the sandbox's world in "+filepath.Join(stateDir, "sandbox")+" is cloud9", "fix: leave --world out to carry on in it, or pass another --state-dir to play laptop")
 }
+
+// A damaged sandbox world: a lab command says which command has --reset,
+// since it has none itself.
+func TestDamagedWorldNamesTheSandboxsReset(t *testing.T) {
+	_, _ = labHome(t)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "sandbox"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sandbox", "state.json"), []byte("{damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "status", "--sandbox", "--state-dir", dir)
+	if want := "fix: 'ecr-vpce-lab sandbox --reset --state-dir " + dir + "' starts a fresh world in its place"; code != 1 || !strings.Contains(errs, "state.json is damaged (") ||
+		!strings.Contains(errs, want) || strings.Contains(errs, "; start a fresh world with --reset") {
+		t.Fatalf("exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
+	}
+}
