@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"ecr-vpce-lab/sandbox"
 )
@@ -72,4 +73,26 @@ func TestHelpExamplesRunAsWritten(t *testing.T) {
 	if n < 20 {
 		t.Fatalf("only %d example commands found", n)
 	}
+}
+
+// A flag's help names only flags of its own command, or names them with
+// the command that has them ('ecr-vpce-lab sandbox --reset'): the lab's
+// commands share --world with the sandbox command, which alone has --reset.
+func TestFlagHelpNamesOnlyFlagsItsCommandHas(t *testing.T) {
+	flag := regexp.MustCompile(`--[a-z][a-z0-9-]*`)
+	quoted := regexp.MustCompile(`'ecr-vpce-lab [^']*'`)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			for _, m := range flag.FindAllString(quoted.ReplaceAllString(f.Usage, ""), -1) {
+				if c.Flags().Lookup(m[2:]) == nil {
+					t.Errorf("%s --%s: its help names %s, which %s does not have: %q", c.CommandPath(), f.Name, m, c.CommandPath(), f.Usage)
+				}
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd())
 }

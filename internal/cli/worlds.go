@@ -62,7 +62,7 @@ func addWorldFlags(fl *pflag.FlagSet, w *worldFlags) {
 		names = append(names, n)
 	}
 	fl.StringVar(&w.world, "world", "", "the place the sandbox plays: "+strings.Join(names, ", ")+
-		" (default: the saved world's, or "+sandbox.DefaultWorld+"; another world needs a fresh state directory or --reset)")
+		" (default: the saved world's, or "+sandbox.DefaultWorld+"; another world needs a fresh state directory, or 'ecr-vpce-lab sandbox --reset')")
 	fl.BoolVar(&w.hopLimit, "fault-imds-hop-limit", false, "the metadata service's token PUT goes unanswered from the workspace, "+
 		"as in a container when the instance's hop limit is 1")
 	fl.BoolVar(&w.regionDisabled, "fault-region-disabled", false, "the world's region answers as an opt-in region the account has not enabled")
