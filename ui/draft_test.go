@@ -185,3 +185,18 @@ func TestDraftJSONSurvivesALookAtTheForm(t *testing.T) {
 		t.Fatalf("after a change in the form, ctrl+o opened\n%s", got)
 	}
 }
+
+// TestDraftFitsASmallWindow: at 70 columns every line of the policy form
+// fits, the line that says what Enter does included.
+func TestDraftFitsASmallWindow(t *testing.T) {
+	m := draftModel(t, 70, 24)
+	screen := plainScreen(m)
+	for _, l := range strings.Split(screen, "\n") {
+		if ansi.StringWidth(l) > 70 {
+			t.Errorf("a line %d wide: %q", ansi.StringWidth(l), l)
+		}
+	}
+	if flat := strings.Join(strings.Fields(screen), " "); !strings.Contains(flat, "on the last one applies the policy.") {
+		t.Errorf("what Enter does is not on the screen whole:\n%s", screen)
+	}
+}

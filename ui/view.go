@@ -328,7 +328,8 @@ func (m *Model) screenView(width, height int) string {
 		}
 	}
 	if line := m.actionLine(); line != "" {
-		b.WriteString("\n\n" + line)
+		// Wrapped: cut, it loses its end, which says what the key does.
+		b.WriteString("\n\n" + lipgloss.Wrap(line, width, " "))
 	}
 	main := b.String()
 	panes := m.panes(width)
