@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/steps"
 )
@@ -26,5 +27,12 @@ func TestRecheckMarksAWarningAsAWarning(t *testing.T) {
 	screen := plainScreen(m)
 	if !strings.Contains(screen, "! The S3 gateway affects only this subnet") || strings.Contains(screen, "✗") {
 		t.Fatalf("the warning after a check again:\n%s", screen)
+	}
+	// A long message wraps within the window, the time before it included.
+	m.screens[scrPreflight].checked.Message = strings.Repeat("a long message about what was checked ", 4)
+	for _, l := range strings.Split(plainScreen(m), "\n") {
+		if ansi.StringWidth(l) > 100 {
+			t.Errorf("a line %d wide: %q", ansi.StringWidth(l), l)
+		}
 	}
 }

@@ -317,7 +317,10 @@ func (m *Model) screenView(width, height int) string {
 		if msg == "" {
 			msg = "nothing to report"
 		}
-		b.WriteString("\n\n" + style.Render(mark+" ") + st.Faint.Render("checked "+sc.checkedAt.Format("15:04:05")+": ") + wrapIndent(msg, width-3, "  "))
+		// The time goes in the width too, or the first line overflows.
+		head := "checked " + sc.checkedAt.Format("15:04:05") + ": "
+		text := strings.TrimPrefix(wrapIndent(head+msg, width-3, "  "), head)
+		b.WriteString("\n\n" + style.Render(mark+" ") + st.Faint.Render(head) + text)
 		for _, it := range c.Items {
 			switch {
 			case !it.OK && it.Warning:
