@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -161,10 +162,28 @@ func (m *Model) check() tea.Cmd {
 	if len(ids) == 0 {
 		return nil
 	}
-	id := ids[len(ids)-1]
-	return m.start(opCheck, id, func(ctx context.Context, lab *steps.Lab) opResult {
-		res, err := lab.Check(ctx, id)
-		return opResult{err: err, check: &res}
+	if m.cur == scrPreflight {
+		// The discovery is the workspace screen's to show.
+		ids = ids[len(ids)-1:]
+	}
+	// Every step the screen shows is checked (the list screen's list and
+	// pull), not only its last: a check that left one out would pass it.
+	return m.start(opCheck, ids[len(ids)-1], func(ctx context.Context, lab *steps.Lab) opResult {
+		all := steps.CheckResult{Step: ids[len(ids)-1], OK: true}
+		var msgs []string
+		for _, id := range ids {
+			res, err := lab.Check(ctx, id)
+			if err != nil {
+				return opResult{err: err, check: &res}
+			}
+			all.OK = all.OK && res.OK
+			all.Items = append(all.Items, res.Items...)
+			if res.Message != "" {
+				msgs = append(msgs, res.Message)
+			}
+		}
+		all.Message = strings.Join(msgs, "; ")
+		return opResult{check: &all}
 	})
 }
 
