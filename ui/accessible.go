@@ -21,7 +21,7 @@ import (
 // answers it takes and what Enter means; any other answer is asked again,
 // and only a yes (or Enter where yes is the stated default) creates anything.
 func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Options) error {
-	a := &accessible{in: bufio.NewReader(in), out: out}
+	a := &accessible{in: bufio.NewReader(in), out: out, again: opts.Again}
 	say := a.say
 	say("ecr-vpce-lab, accessible mode. Each step explains itself, then asks whether to run it. Type q and Enter at any question to stop.")
 	sandbox := opts.Sandbox
@@ -54,7 +54,7 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 	if errors.As(err, &choice) && len(choice.Runs) > 0 {
 		run, ok := a.chooseRun(choice)
 		if !ok {
-			say("Nothing was chosen. 'ecr-vpce-lab down --run ID" + sandboxFlag(sandbox) + "' removes one run, 'ecr-vpce-lab down --all" + sandboxFlag(sandbox) + "' all of them.")
+			say("Nothing was chosen. '" + a.cmd(" down --run ID", sandbox) + "' removes one run, '" + a.cmd(" down --all", sandbox) + "' all of them.")
 			return nil
 		}
 		conn, err = opts.Connect(ctx, Target{Sandbox: sandbox, Run: run}, a.event)
@@ -144,8 +144,8 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		} else {
 			say(fmt.Sprintf("So far $%.2f, as AWS bills every started hour in full; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
 		}
-		say("While they exist, the policy challenges can be checked for real: 'ecr-vpce-lab challenge list" + sandboxFlag(sandbox) +
-			"' states their goals and 'challenge check' checks an answer once this session has ended; 'ecr-vpce-lab explain" + sandboxFlag(sandbox) + "' says why a request was refused.")
+		say("While they exist, the policy challenges can be checked for real: '" + a.cmd(" challenge list", sandbox) +
+			"' states their goals and 'challenge check' checks an answer once this session has ended; '" + a.cmd(" explain", sandbox) + "' says why a request was refused.")
 	}
 	if e := steps.ExpirySentence(lab.State(), lab.Now()); e != "" {
 		say(e)
@@ -278,6 +278,14 @@ type accessible struct {
 	mu  sync.Mutex
 	in  *bufio.Reader
 	out io.Writer
+	// again is the flags besides --sandbox that chose this lab
+	// (Options.Again).
+	again string
+}
+
+// cmd is the command line of sub for this lab, with the flags that chose it.
+func (a *accessible) cmd(sub string, sandbox bool) string {
+	return "ecr-vpce-lab" + sub + sandboxFlag(sandbox) + a.again
 }
 
 func (a *accessible) say(s string) {
@@ -362,9 +370,9 @@ func (a *accessible) readLine() (string, error) {
 
 func (a *accessible) stopped(lab *steps.Lab, sandbox bool) error {
 	if lab.Cost().InterfaceEndpoints > 0 {
-		a.say("Stopped. The endpoints keep running. Run ecr-vpce-lab" + sandboxFlag(sandbox) + " again to resume, or ecr-vpce-lab down" + sandboxFlag(sandbox) + " --yes to remove everything.")
+		a.say("Stopped. The endpoints keep running. Run " + a.cmd(" --accessible", sandbox) + " again to resume, or " + a.cmd(" down", sandbox) + " --yes to remove everything.")
 	} else {
-		a.say("Stopped. Run ecr-vpce-lab" + sandboxFlag(sandbox) + " again to resume.")
+		a.say("Stopped. Run " + a.cmd(" --accessible", sandbox) + " again to resume.")
 	}
 	return nil
 }

@@ -45,11 +45,12 @@ func TestAccessibleWalk(t *testing.T) {
 func TestAccessibleStopsOnQ(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
+	opts.Again = " --state-dir /tmp/my-lab" // the flags that chose this lab come back with it
 	var out bytes.Buffer
 	if err := RunAccessible(context.Background(), strings.NewReader("q\n"), &out, opts); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "Stopped. Run ecr-vpce-lab --sandbox again to resume.") {
+	if !strings.Contains(out.String(), "Stopped. Run ecr-vpce-lab --accessible --sandbox --state-dir /tmp/my-lab again to resume.") {
 		t.Fatalf("%s", out.String())
 	}
 }

@@ -70,4 +70,8 @@ type Options struct {
 	DarkBackground bool
 	// Trace, when set, receives one line per message (ECR_VPCE_LAB_TRACE).
 	Trace io.Writer
+	// Again is the flags besides --sandbox that chose this lab, as given
+	// (--state-dir, --region, --profile; "" for none). A command the wizard
+	// tells the learner to run carries them, or it reaches another run.
+	Again string
 }

@@ -203,7 +203,7 @@ func TestTextsNameKeysFromTheKeyMap(t *testing.T) {
 	t.Parallel()
 	k := DefaultKeyMap()
 	for _, info := range screens {
-		out := k.keysIn(info.hint)
+		out := commandsIn(k.keysIn(info.hint), "ecr-vpce-lab", "ecr-vpce-lab down")
 		if strings.Contains(out, "{") {
 			t.Errorf("%s: a key name the KeyMap does not have: %s", info.title, out)
 		}

@@ -528,8 +528,8 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 		if c.Unpriced {
 			price = "billed by the hour; " + c.NoPrice()
 		}
-		m.exitNote = fmt.Sprintf("The endpoints are still running (%s). Run 'ecr-vpce-lab%s' to come back, or 'ecr-vpce-lab down%s --yes' to remove everything.",
-			price, sandboxFlag(m.c.Sandbox), sandboxFlag(m.c.Sandbox))
+		m.exitNote = fmt.Sprintf("The endpoints are still running (%s). Run '%s' to come back, or '%s' to remove everything.",
+			price, m.labCmd(""), m.labCmd(" down")+" --yes")
 	}
 	m.quitting = true
 	if save := m.saveBeforeQuit(); save != nil {
@@ -541,6 +541,12 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 
 // cost is what the lab's endpoints cost, from the state the engine sent.
 func (m *Model) cost() steps.Cost { return steps.CostOf(m.st, m.now) }
+
+// labCmd is the command line of sub (" down", or "" for the wizard) for
+// this lab: on the sandbox or AWS as now, with the flags that chose it.
+func (m *Model) labCmd(sub string) string {
+	return "ecr-vpce-lab" + sub + sandboxFlag(m.c.Sandbox) + m.opts.Again
+}
 
 func sandboxFlag(on bool) string {
 	if on {

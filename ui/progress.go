@@ -171,6 +171,30 @@ func truncate(s string, width int) string {
 	return ansi.Truncate(s, width, "…")
 }
 
+// wrapAtSpaces wraps plain text to width at spaces only: a command in it
+// (ecr-vpce-lab down --sandbox) is never broken at a hyphen, where a
+// learner copying it would get "-- sandbox". A word longer than width
+// keeps a line of its own.
+func wrapAtSpaces(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(s) {
+		ww := lipgloss.Width(w)
+		switch {
+		case n == 0:
+		case n+1+ww > width:
+			b.WriteString("\n")
+			n = 0
+		default:
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(w)
+		n += ww
+	}
+	return b.String()
+}
+
 // wrapIndent wraps plain text to width, indenting continuation lines.
 func wrapIndent(s string, width int, indent string) string {
 	if width < 20 {

@@ -98,6 +98,6 @@ var screens = [numScreens]screenInfo{
 		title: "Finish",
 		intro: "ECR now goes through private endpoints, and an endpoint policy refused a push your IAM role allows. " +
 			"Interface endpoints are billed for every hour they exist, so tear them down when you are done.",
-		hint: "Press {Teardown} to remove everything now. Press {Quit} to leave it running; run 'ecr-vpce-lab' again to come back, or 'ecr-vpce-lab down' to clean up later.",
+		hint: "Press {Teardown} to remove everything now. Press {Quit} to leave it running; run '{Again}' again to come back, or '{Down}' to clean up later.",
 	},
 }

@@ -900,7 +900,7 @@ func (m *Model) finishBody(width int) string {
 	if n := m.expiryNote(short); n != "" {
 		out += "\n" + lipgloss.Wrap(n, width, " ")
 	}
-	out += "\n" + st.Faint.Render("Later, from a shell: ecr-vpce-lab down"+sandboxFlag(m.c.Sandbox)+" --yes")
+	out += "\n" + st.Faint.Render("Later, from a shell: "+m.labCmd(" down")+" --yes")
 	return out
 }
 
@@ -909,7 +909,7 @@ func (m *Model) panes(width int) string {
 	st := m.c.Styles
 	var out []string
 	if m.showHint {
-		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+lipgloss.Wrap(m.keysIn(screens[m.cur].hint), width-4, " ")))
+		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+wrapAtSpaces(commandsIn(m.keysIn(screens[m.cur].hint), m.labCmd(""), m.labCmd(" down")), width-4)))
 	}
 	if m.showCLI {
 		cmds := append([]steps.Command(nil), m.screens[m.cur].commands...)
@@ -1086,7 +1086,7 @@ func (m *Model) teardownView() string {
 				ids = append(ids, x.ID)
 			}
 			b.WriteString(st.Error.Render("✗ Still there: " + strings.Join(ids, ", ")))
-			b.WriteString("\n" + st.Action.Render("→ run 'ecr-vpce-lab down"+sandboxFlag(m.c.Sandbox)+" --yes' again in a minute; it picks up where this stopped"))
+			b.WriteString("\n" + st.Action.Render("→ run '"+m.labCmd(" down")+" --yes' again in a minute; it picks up where this stopped"))
 		}
 		next := "quit"
 		if m.afterTD != nil {
@@ -1129,13 +1129,20 @@ func (m *Model) confirmTeardownView(height int) string {
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
 }
 
+// commandsIn fills {Again} and {Down} in a text with the command lines
+// that reopen (again) and remove (down) this lab.
+func commandsIn(s, again, down string) string {
+	return strings.NewReplacer("{Again}", again, "{Down}", down).Replace(s)
+}
+
 func (m *Model) confirmQuitView(height int) string {
 	st := m.c.Styles
 	why := "Work is in progress; it stops safely and is saved."
 	if !m.busy() {
 		why = "The endpoints keep running (and billing) after you quit."
 	}
-	msg := st.Warn.Render("Quit the lab?") + "\n\n" + why + "\nRun ecr-vpce-lab again to resume, or 'down' to clean up.\n\n" +
+	again := wrapAtSpaces("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", max(20, min(56, m.c.Width-8)))
+	msg := st.Warn.Render("Quit the lab?") + "\n\n" + why + "\n" + again + "\n\n" +
 		m.dialogKeys()
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.BorderForeground(m.c.Styles.Highlight).Render(msg))
 }

@@ -64,8 +64,14 @@ func runWizard(cmd *cobra.Command, f *labFlags, cfg steps.Config) error {
 		connMu      sync.Mutex
 		lastConnErr error
 	)
+	// The flags besides --sandbox that chose this lab, for the commands the
+	// wizard tells the learner to run (it knows whether it is on the
+	// sandbox: the learner may switch to it).
+	nosb := *f
+	nosb.sandbox = false
 	opts := ui.Options{
 		Sandbox: f.sandbox,
+		Again:   nosb.again(),
 		Detect: func(ctx context.Context) ui.Detection {
 			if f.wf != (worldFlags{}) {
 				return ui.Detection{Problem: "--world and the --fault-* flags shape the sandbox: run again with --sandbox."}

@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/steps"
+)
+
+// TestComeBackCommandsNameThisLab: every command the wizard tells the
+// learner to run later (to come back, to tear down) carries the flags that
+// chose this lab. Without --state-dir, 'down --sandbox' finds no run in
+// the default directory, and the endpoints of this one stay.
+func TestComeBackCommandsNameThisLab(t *testing.T) {
+	const again = " --state-dir /tmp/my-lab"
+	opts, _ := sandboxOptions(t)
+	opts.Again = again
+	m, _ := startWizard(t, opts, 100, 30)
+	m.phase, m.cur = phaseLab, scrFinish
+	m.st.Endpoints = map[string]*steps.Record{"ecr.dkr": {ID: "vpce-1", Type: "Interface" /* awsops.Interface; ui does not import awsops */, Created: true, CreatedAt: time.Now()}}
+	m.screens[scrFinish].status = steps.StatusDone
+	want := "ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab"
+
+	if s := plainScreen(m); !strings.Contains(s, "Later, from a shell: "+want+" --yes") {
+		t.Errorf("the finish screen:\n%s", s)
+	}
+	m.showHint = true
+	if s := flatText(plainScreen(m)); !strings.Contains(s, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' again to come back") ||
+		!strings.Contains(s, "'"+want+"' to clean up") {
+		t.Errorf("the finish hint:\n%s", s)
+	}
+	m.showHint = false
+	m.overlay = overlayConfirmQuit
+	if s := flatText(ansi.Strip(m.confirmQuitView(30))); !strings.Contains(s, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' again to resume") ||
+		!strings.Contains(s, "'"+want+"' to clean up") {
+		t.Errorf("the quit dialog:\n%s", s)
+	}
+	m.quitNow()
+	if n := m.ExitNote(); !strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") || !strings.Contains(n, "'"+want+" --yes'") {
+		t.Errorf("the note after quitting: %s", n)
+	}
+}
+
+// flatText is a screen's words in one line, the boxes' sides left out.
+func flatText(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), " ")
+}
