@@ -133,11 +133,7 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		}
 	}
 	say("")
-	if doneOrSkipped(lab, steps.TestSteps) != "Step done." {
-		say("The endpoints exist, but from here the DNS step and the proofs were skipped: nothing has shown the policy at work yet. Interface endpoints are billed for every hour they exist, so tear them down when you are done.")
-	} else {
-		say(screens[scrFinish].intro)
-	}
+	say(finishWords(lab.State()))
 	if c := lab.Cost(); c.InterfaceEndpoints > 0 {
 		if c.Unpriced {
 			say("The endpoints are billed for every hour they exist; " + c.NoPrice() + ".")
@@ -643,6 +639,32 @@ func (a *accessible) chooseWorkspace(ctx context.Context, lab *steps.Lab) bool {
 }
 
 // doneOrSkipped says how a screen's steps ended: a skip is not a pass.
+// finishWords says what the run has shown, from the lab's state: a step
+// the learner answered n to was not run, and is not reported as done.
+func finishWords(st steps.State) string {
+	const bill = " Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+	if st.Endpoints[steps.EndpointDKR] == nil {
+		return "The endpoints were not created, so ECR traffic still takes the public way and nothing has shown the policy at work."
+	}
+	for _, id := range steps.TestSteps {
+		if st.Steps[id].Status == steps.StatusSkipped {
+			return "The endpoints exist, but from here the DNS step and the proofs were skipped: nothing has shown the policy at work yet." + bill
+		}
+	}
+	push, ok := st.Tests[steps.PushTest]
+	if !ok {
+		return "The endpoints exist, but the proofs were not run: nothing has shown the policy at work yet." + bill
+	}
+	route := "ECR now goes through private endpoints"
+	if st.Steps[steps.StepDNS].Status != steps.StatusDone {
+		route = "The endpoints exist, but private DNS was not checked, so ECR traffic may still take the public way"
+	}
+	if push.Outcome.Allowed {
+		return route + ", and with the policy in force a push went through." + bill
+	}
+	return route + ", and an endpoint policy refused a push your IAM role allows." + bill
+}
+
 func doneOrSkipped(lab *steps.Lab, ids []steps.StepID) string {
 	st := lab.State()
 	for _, id := range ids {

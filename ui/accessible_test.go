@@ -66,10 +66,14 @@ func TestAccessibleDeniesNothing(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	text := out.String()
-	for _, want := range []string{"With this policy, push on team-a/alpine is allowed.", "Test push: allowed. That is what the policy predicts.", "Nothing is left"} {
+	for _, want := range []string{"With this policy, push on team-a/alpine is allowed.", "Test push: allowed. That is what the policy predicts.",
+		"a push went through", "Nothing is left"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("missing %q in:\n%s", want, text)
 		}
+	}
+	if strings.Contains(text, "refused a push") {
+		t.Fatalf("the closing words say a push was refused; it went through:\n%s", text)
 	}
 }
 
@@ -153,4 +157,24 @@ func FuzzAccessibleAnswers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAccessibleNoToEverything: a learner who answers n at every step has
+// made nothing and proved nothing; the closing words must not say ECR now
+// goes through private endpoints, nor that a push was refused.
+func TestAccessibleNoToEverything(t *testing.T) {
+	t.Parallel()
+	opts, _ := sandboxOptions(t)
+	// Preflight, security group, rule: n; the policy's four questions:
+	// Enter; endpoints, DNS, push, list: n; tear down: Enter (no).
+	in := strings.NewReader("n\nn\nn\n\n\n\n\nn\nn\nn\nn\n\n")
+	var out bytes.Buffer
+	if err := RunAccessible(context.Background(), in, &out, opts); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text := out.String()
+	if strings.Contains(text, "ECR now goes through private endpoints") || strings.Contains(text, "refused a push") ||
+		!strings.Contains(text, "The endpoints were not created") {
+		t.Fatalf("the closing words after n to every step:\n%s", text)
+	}
 }
