@@ -146,8 +146,10 @@ func renderCompactProgress(st Styles, items []StepItem, current int, frame strin
 
 // renderTooSmall asks for a bigger terminal.
 func renderTooSmall(st Styles, width, height int) string {
-	msg := st.TooSmall.Render("The terminal is too small") + "\n" +
-		fmt.Sprintf("It is %d×%d; the lab needs at least %d×%d.", width, height, MinWidth, MinHeight) + "\n" +
-		st.Faint.Render("Enlarge the window, or run the headless commands (ecr-vpce-lab up --help).")
+	// Wrapped, not cut: a cut "60×16" would read as another size.
+	w := max(width, 1)
+	msg := st.TooSmall.Render(wrapWords("The terminal is too small", w)) + "\n" +
+		wrapWords(fmt.Sprintf("It is %d×%d; the lab needs at least %d×%d.", width, height, MinWidth, MinHeight), w) + "\n" +
+		st.Faint.Render(wrapWords("Enlarge the window, or run the headless commands (ecr-vpce-lab up --help).", w))
 	return lipgloss.Place(max(width, 1), max(height, 1), lipgloss.Center, lipgloss.Center, msg)
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
 	"ecr-vpce-lab/steps"
 )
 
@@ -188,6 +191,18 @@ func TestTooSmall(t *testing.T) {
 	_, d := sandboxWizard(t, 50, 12)
 	if !contains2(d.screen(), "too small", "50×12", "60×16") {
 		t.Fatalf("%s", d.screen())
+	}
+	// Narrower still, the words wrap: a terminal would cut a longer line
+	// ("at least 60×1").
+	d.send(tea.WindowSizeMsg{Width: 36, Height: 10})
+	screen := d.screen()
+	for _, l := range strings.Split(screen, "\n") {
+		if lipgloss.Width(l) > 36 {
+			t.Errorf("at 36×10 a line is %d wide: %q", lipgloss.Width(l), l)
+		}
+	}
+	if s := strings.Join(strings.Fields(screen), " "); !contains2(s, "36×10; the lab needs at least 60×16.", "(ecr-vpce-lab up --help).") {
+		t.Errorf("at 36×10:\n%s", screen)
 	}
 }
 
