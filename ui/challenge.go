@@ -65,6 +65,12 @@ type challenges struct {
 	saveFailed bool
 }
 
+// chalWrap wraps s at width (20 at least) at its spaces only, and indents
+// the lines after the first.
+func chalWrap(s string, width int, indent string) string {
+	return strings.ReplaceAll(wrapWords(s, max(20, width)), "\n", "\n"+indent)
+}
+
 // current is the open challenge.
 func (c *challenges) current() steps.Challenge { return c.list[c.open] }
 
@@ -485,8 +491,8 @@ func (m *Model) challengeListView(height int) string {
 	w := m.c.Width - 4
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Policy challenges") + "\n")
-	b.WriteString(lipgloss.Wrap("The lab taught one policy. These ask for the ones real teams need. Each is checked against requests you do not see, "+
-		"by simulation and then for real through the endpoints.", w, " ") + "\n\n")
+	b.WriteString(wrapWords("The lab taught one policy. These ask for the ones real teams need. Each is checked against requests you do not see, "+
+		"by simulation and then for real through the endpoints.", w) + "\n\n")
 	for i, ch := range c.list {
 		r := c.progress.Record(ch.ID)
 		mark, style := "·", st.Faint
@@ -514,10 +520,10 @@ func (m *Model) challengeListView(height int) string {
 		b.WriteString("\n" + st.Faint.Render("Reading your progress…") + "\n")
 	}
 	if c.note != "" {
-		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "")) + "\n")
+		b.WriteString("\n" + st.Warn.Render(chalWrap(c.note, w, "")) + "\n")
 	}
 	if !c.labUp {
-		b.WriteString("\n" + st.Faint.Render(wrapIndent("The lab's endpoints are not up, so answers are checked by simulation only.", w, "")) + "\n")
+		b.WriteString("\n" + st.Faint.Render(chalWrap("The lab's endpoints are not up, so answers are checked by simulation only.", w, "")) + "\n")
 	}
 	b.WriteString("\n" + st.Action.Render(m.keysIn("Press {Open} to open a challenge.")))
 	return "\n" + indent(clipLines(b.String(), height-1), 2)
@@ -555,11 +561,11 @@ func (m *Model) previewTable() string {
 	c := m.chal
 	lines := []string{st.PaneTitle.Render("What your draft does")}
 	if m.previewHidden() {
-		lines = append(lines, st.Faint.Render(lipgloss.Wrap("It shows after your forecast: Enter makes one, then checks.", previewWidth, " ")))
+		lines = append(lines, st.Faint.Render(wrapWords("It shows after your forecast: Enter makes one, then checks.", previewWidth)))
 		return strings.Join(lines, "\n")
 	}
 	if len(c.preview) == 0 {
-		lines = append(lines, st.Faint.Render(lipgloss.Wrap("Nothing yet: fix the JSON to see it.", previewWidth, " ")))
+		lines = append(lines, st.Faint.Render(wrapWords("Nothing yet: fix the JSON to see it.", previewWidth)))
 		return strings.Join(lines, "\n")
 	}
 	cell := func(r steps.ProbeResult) string {
@@ -591,12 +597,12 @@ func (m *Model) challengeTop(w int) string {
 	r := c.progress.Record(ch.ID)
 	var top strings.Builder
 	top.WriteString(st.Title.Render(fmt.Sprintf("Challenge %d · %s", ch.ID, ch.Title)) + "  " + st.Faint.Render(r.Status()) + "\n")
-	top.WriteString(st.Prose.Render(lipgloss.Wrap(ch.Goal, w, " ")) + "\n")
+	top.WriteString(st.Prose.Render(wrapWords(ch.Goal, w)) + "\n")
 	target := "The answer is " + ch.Target.Label() + "."
 	if c.compact {
 		top.WriteString(st.Faint.Render(truncate(target, w)))
 	} else {
-		top.WriteString(st.Faint.Render(lipgloss.Wrap(target, w, " ")))
+		top.WriteString(st.Faint.Render(wrapWords(target, w)))
 	}
 	hints := c.progress.Hints(ch)
 	for i, h := range hints {
@@ -604,7 +610,7 @@ func (m *Model) challengeTop(w int) string {
 			// The latest hint only: its number says how many came before.
 			continue
 		}
-		top.WriteString("\n" + st.Warn.Render(fmt.Sprintf("Hint %d/%d: ", i+1, len(ch.Hints))) + wrapIndent(h, w-10, "  "))
+		top.WriteString("\n" + st.Warn.Render(fmt.Sprintf("Hint %d/%d: ", i+1, len(ch.Hints))) + chalWrap(h, w-10, "  "))
 	}
 	return top.String()
 }
@@ -631,7 +637,7 @@ func (m *Model) challengeBottom(w int) string {
 		b.WriteString(m.checkView(w))
 	}
 	if c.note != "" {
-		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "  ")))
+		b.WriteString("\n" + st.Warn.Render(chalWrap(c.note, w, "  ")))
 	}
 	if a := m.challengeAction(); a != "" && !c.compact {
 		b.WriteString("\n" + a)
@@ -646,7 +652,7 @@ func (m *Model) previewLine(width int) string {
 	st := m.c.Styles
 	if m.previewHidden() {
 		// The forecast is the point: the draft's effect shows once it is made.
-		return st.Faint.Render(lipgloss.Wrap("Your draft's effect shows after your forecast: Enter makes one, then checks.", width, " "))
+		return st.Faint.Render(wrapWords("Your draft's effect shows after your forecast: Enter makes one, then checks.", width))
 	}
 	if len(m.chal.preview) == 0 {
 		return st.Faint.Render("Your draft: fix the JSON to see what it does.")
@@ -733,7 +739,7 @@ func (m *Model) checkView(width int) string {
 	if c.live != nil {
 		reqs, where = c.live.Requests, "for real"
 		if c.live.NotApplied != "" {
-			return "\n" + st.Error.Render("✗ AWS refused the answer itself: ") + wrapIndent(c.live.NotApplied, width-4, "  ")
+			return "\n" + st.Error.Render("✗ AWS refused the answer itself: ") + chalWrap(c.live.NotApplied, width-4, "  ")
 		}
 	}
 	ok := 0
@@ -772,10 +778,10 @@ func (m *Model) checkView(width int) string {
 	}
 	b.WriteString(m.forecastLines(reqs, width))
 	if c.checkErr != "" {
-		b.WriteString("\n" + st.Error.Render("✗ ") + wrapIndent("Not checked for real: "+c.checkErr, width-2, "  "))
+		b.WriteString("\n" + st.Error.Render("✗ ") + chalWrap("Not checked for real: "+c.checkErr, width-2, "  "))
 	}
 	if ok == made && len(sim.Rules) == 0 && (c.live != nil || !c.labUp) {
-		b.WriteString("\n" + st.OK.Render(lipgloss.Wrap("Passed. "+c.current().Lesson, width, " ")))
+		b.WriteString("\n" + st.OK.Render(wrapWords("Passed. "+c.current().Lesson, width)))
 	} else if ok == made && len(sim.Rules) == 0 && c.live == nil && c.checkErr == "" {
 		b.WriteString("\n" + st.Faint.Render("Passed by simulation."))
 	}

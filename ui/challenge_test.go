@@ -23,9 +23,15 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	m, d := startWizard(t, opts, 120, 40)
 	openChallenges(t, m, d)
 	progress := steps.ProgressPath(stateDir)
-	// Open and leave challenge 2 untouched: nothing to save.
+	// Open and leave challenge 2 untouched: nothing to save. At 100
+	// columns its goal wraps at spaces, not inside team-a/alpine.
 	d.key("down")
 	d.key("enter")
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if s := d.screen(); !strings.Contains(s, "team-a/alpine's does") {
+		t.Errorf("the goal splits a name:\n%s", s)
+	}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	d.key("esc")
 	d.settle()
 	if b, err := os.ReadFile(progress); err == nil {

@@ -204,6 +204,14 @@ func wrapIndent(s string, width int, indent string) string {
 	return strings.ReplaceAll(wrapped, "\n", "\n"+indent)
 }
 
+// wrapWords wraps s to width at its spaces only: lipgloss also ends lines
+// after a hyphen, which splits the names of repositories, commands and
+// flags (team-a/alpine, ecr-vpce-lab, --help) across two lines.
+func wrapWords(s string, width int) string {
+	const keep = "\u2011" // a non-breaking hyphen, one cell wide
+	return strings.ReplaceAll(lipgloss.Wrap(strings.ReplaceAll(s, "-", keep), width, " "), keep, "-")
+}
+
 func orSuffix(sep, s string) string {
 	if s == "" {
 		return ""
