@@ -115,7 +115,7 @@ func newChallengeListCmd() *cobra.Command {
 					steps.OnRepository: "a repository policy"}[it.Target], it.Status)
 			}
 			lipgloss.Fprintln(cmd.OutOrStdout(), t.Render())
-			lipgloss.Fprintln(cmd.ErrOrStderr(), cliStyles.faint.Render("'ecr-vpce-lab challenge show N' states a goal and prints a policy to start from."))
+			lipgloss.Fprintln(cmd.ErrOrStderr(), cliStyles.faint.Render("'"+f.next("challenge show N")+"' states a goal and prints a policy to start from."))
 			return nil
 		},
 	}
@@ -162,7 +162,7 @@ func newChallengeShowCmd() *cobra.Command {
 			}
 			if answer && !s.progress.ModelUnlocked(ch.ID) {
 				return withFix(exitCode(1, "the model answer of challenge %d shows once a check of yours has failed", ch.ID),
-					fmt.Sprintf("try first: ecr-vpce-lab challenge check %d --policy answer.json", ch.ID))
+					"try first: "+f.next(fmt.Sprintf("challenge check %d --policy answer.json", ch.ID)))
 			}
 			policyText := ch.Starter(s.ctx)
 			if d := s.progress.Record(ch.ID).Draft; d != "" {
@@ -194,7 +194,7 @@ func newChallengeShowCmd() *cobra.Command {
 			if answer {
 				lipgloss.Fprintln(w, cliStyles.ok.Render("A model answer (yours may differ and still pass):"))
 			} else {
-				lipgloss.Fprintln(w, cliStyles.faint.Render(fmt.Sprintf("Then: ecr-vpce-lab challenge check %d --policy FILE", ch.ID)))
+				lipgloss.Fprintln(w, cliStyles.faint.Render("Then: "+f.next(fmt.Sprintf("challenge check %d --policy FILE", ch.ID))))
 			}
 			_, err = fmt.Fprintln(cmd.OutOrStdout(), policyText)
 			return err
@@ -237,7 +237,7 @@ func newChallengeCheckCmd() *cobra.Command {
 				return err
 			}
 			if policyFile == "" {
-				return exitCode(2, "--policy FILE is required: the answer to check ('ecr-vpce-lab challenge show %d > answer.json' gives one to start from)", ch.ID)
+				return exitCode(2, "--policy FILE is required: the answer to check ('%s > answer.json' gives one to start from)", f.next(fmt.Sprintf("challenge show %d", ch.ID)))
 			}
 			forecast, err := forecastOf(ch, works, cmd.Flags().Changed("works"))
 			if err != nil {

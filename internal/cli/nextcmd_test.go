@@ -55,3 +55,20 @@ func TestStatusJSONWithNoRunNamesNone(t *testing.T) {
 		t.Fatalf("exit %d, %v: %+v\n%s%s", code, err, s, out, errs)
 	}
 }
+
+// The challenges keep their progress in the state directory, so the
+// commands they name carry it (and --sandbox): a check run as written
+// elsewhere would not unlock the model answer here.
+func TestChallengeCommandsNameTheSameLab(t *testing.T) {
+	_, _ = labHome(t)
+	dir := t.TempDir()
+	again := " --sandbox --state-dir " + dir
+	code, out, errs := runCLI(t, "", "challenge", "show", "2", "--sandbox", "--state-dir", dir)
+	if want := "Then: ecr-vpce-lab challenge check 2 --policy FILE" + again; code != 0 || !strings.Contains(errs, want) {
+		t.Fatalf("show: exit %d, want 0 and %q:\n%s%s", code, want, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "challenge", "show", "2", "--answer", "--sandbox", "--state-dir", dir)
+	if want := "fix: try first: ecr-vpce-lab challenge check 2 --policy answer.json" + again; code != 1 || !strings.Contains(errs, want) {
+		t.Fatalf("show --answer: exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
+	}
+}
