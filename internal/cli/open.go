@@ -156,7 +156,8 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 			if errors.As(err, &ee) {
 				fix = ee.Fix()
 			}
-			return nil, withFix(exitCode(1, "%v", err), fix)
+			// A path refused before anything is sent: exit 2.
+			return nil, withFix(exitCode(2, "%v", err), fix)
 		}
 	}
 	opts, pl, where, closer, err := cloudOptions(ctx, f, stateDir)

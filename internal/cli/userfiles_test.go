@@ -70,7 +70,8 @@ func TestUpAndDownRespectTheUsersFile(t *testing.T) {
 			t.Skipf("no FIFOs here: %v", err)
 		}
 		code, out, errs := runCLIWithin(t, 20*time.Second, "", append([]string{"up", "--yes"}, fast...)...)
-		if code == 0 || !strings.Contains(errs, fifo+" is a named pipe (FIFO), not a regular file") || !strings.Contains(errs, "move that away") {
+		// A path the command refuses before anything is sent: exit 2.
+		if code != 2 || !strings.Contains(errs, fifo+" is a named pipe (FIFO), not a regular file") || !strings.Contains(errs, "move that away") {
 			t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 		}
 		if strings.Contains(out, "ECR_VPCE_SG") {
