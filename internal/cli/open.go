@@ -133,7 +133,8 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 		}
 		env.closers = append(env.closers, env.store.Unlock)
 	}
-	if _, err := env.store.Load(); err != nil {
+	saved, err := env.store.Load()
+	if err != nil {
 		var ne *steps.NewerStateError
 		if errors.As(err, &ne) {
 			env.close()
@@ -194,6 +195,10 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 		return nil, withFix(exitCode(1, "%s", err), problem.FixOf(err))
 	}
 	env.cloud = cloud
+	if err := env.runIsHere(ctx, saved); err != nil {
+		env.close()
+		return nil, err
+	}
 	env.locate(ctx, pl)
 	if o.onPlace != nil {
 		o.onPlace(env.place)
@@ -253,6 +258,38 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 	}
 	env.transcript = tr
 	return env, nil
+}
+
+// runIsHere refuses a saved run that is not where the credentials (or the
+// sandbox's world) are: another account's, or on the sandbox another
+// region's. Opened there, every resource of it looks gone: status says so,
+// and down says nothing is left and deletes the state file, while the run
+// bills on in its own account.
+func (e *labEnv) runIsHere(ctx context.Context, saved steps.State) error {
+	if !saved.HasResources() {
+		return nil
+	}
+	path := e.store.Path()
+	if e.mode == "sandbox" && saved.Region != "" && saved.Region != e.cloud.Region() {
+		return withFix(exitCode(1, "the state file %s is of run %s in %s, but the sandbox's world here is in %s", path, saved.RunID, saved.Region, e.cloud.Region()),
+			"its resources are not in this world: pass the --state-dir of the world it ran in, or move the state file away")
+	}
+	if saved.Account == "" {
+		return nil
+	}
+	account, err := e.cloud.Account(ctx)
+	if err != nil {
+		return withFix(exitCode(1, "%v", err), problem.FixOf(err))
+	}
+	if account == saved.Account {
+		return nil
+	}
+	msg := fmt.Sprintf("the state file %s is of run %s in account %s, but these credentials are of account %s", path, saved.RunID, saved.Account, account)
+	if e.mode == "sandbox" {
+		return withFix(exitCode(1, "%s", msg+" (the sandbox's world here)"),
+			"its resources are not in this world: pass the --state-dir of the world it ran in, or move the state file away")
+	}
+	return withFix(exitCode(1, "%s", msg), fmt.Sprintf("use credentials of account %s (--profile, AWS_PROFILE) to carry on with that run or remove it; for a run in account %s, pass another --state-dir", saved.Account, account))
 }
 
 // openHeadless opens the lab for a headless command, its progress printed

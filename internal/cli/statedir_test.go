@@ -106,3 +106,48 @@ func TestStateDirOfTheEarlierLayoutStillOpens(t *testing.T) {
 		t.Fatalf("down: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// A state file whose run is in another account, or on the sandbox in
+// another region, than the credentials (the world) here is refused by
+// status and down, and kept: opened here, its resources all looked gone,
+// down said nothing was left and deleted the file, while the run went on
+// billing in its own account.
+func TestRunOfAnotherAccountOrRegionIsRefused(t *testing.T) {
+	_, _ = labHome(t)
+	ran := t.TempDir()
+	if code, out, errs := runCLI(t, "", "up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", ran); code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	saved, err := os.ReadFile(filepath.Join(ran, "lab-sandbox.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		world sandbox.Options
+		says  string
+	}{
+		{sandbox.Options{Account: "111122223333"}, "in account 123456789012, but these credentials are of account 111122223333"},
+		{sandbox.Options{Region: "eu-west-1"}, "in us-west-2, but the sandbox's world here is in eu-west-1"},
+	} {
+		dir := t.TempDir()
+		c.world.StateDir = filepath.Join(dir, "sandbox")
+		sb, err := sandbox.Start(context.Background(), c.world)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = sb.Close()
+		path := filepath.Join(dir, "lab-sandbox.json")
+		if err := os.WriteFile(path, saved, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range [][]string{{"status"}, {"down", "--yes"}} {
+			code, out, errs := runCLI(t, "", append(cmd, "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)...)
+			if code != 1 || !strings.Contains(errs, c.says) || !strings.Contains(errs, "fix: its resources are not in this world") {
+				t.Errorf("%v in a world %+v: exit %d, want 1 and %q:\n%s%s", cmd, c.world, code, c.says, out, errs)
+			}
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("the state file is gone: %v", err)
+		}
+	}
+}
