@@ -467,7 +467,13 @@ func (m *Model) challengeKey(msg tea.Msg) (tea.Model, tea.Cmd) {
 	c := m.chal
 	before := c.editor.Value()
 	var cmd tea.Cmd
-	c.editor, cmd = c.editor.Update(msg)
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.Code == tea.KeyTab && k.Mod == 0 {
+		// The editor ignores tab; in JSON it means indent: two spaces,
+		// as the policy is printed.
+		c.editor.InsertString("  ")
+	} else {
+		c.editor, cmd = c.editor.Update(msg)
+	}
 	if c.editor.Value() != before {
 		c.modelShown = false
 		m.relint()

@@ -44,9 +44,10 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	d.key("e")
 	d.key("down")
 	d.key("x")
+	d.key("tab") // indents, as in any code editor
 	typed := m.chal.editor.Value()
-	if typed == m.chal.loaded {
-		t.Fatalf("typing changed nothing:\n%s", typed)
+	if !strings.Contains(typed, "\nx    \"Version\"") {
+		t.Fatalf("typing x and tab on line 2:\n%s", typed)
 	}
 	d.key("esc") // stop editing
 	d.key("esc") // back to the list
