@@ -406,6 +406,9 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 			m.expiryConfirm = false
 			return m, nil
 		}
+		if m.overlay == overlayConfirmTeardown {
+			m.afterTD = nil // no teardown, so no starting over either
+		}
 		m.overlay = overlayNone
 	case actExpiry:
 		m.openExpiry()
@@ -421,10 +424,11 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		m.phase = phaseLab
 		return m, m.goTo(m.firstUnfinished())
 	case actStartOver:
-		// Remove what exists, then begin afresh.
+		// Remove what exists, then begin afresh: after a yes, as T asks.
 		m.afterTD = m.startOver
-		return m, m.startTeardown()
+		m.overlay = overlayConfirmTeardown
 	case actTeardown:
+		m.afterTD = nil
 		m.overlay = overlayConfirmTeardown
 	case actNext:
 		if m.phase == phaseTeardown {

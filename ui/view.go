@@ -1111,7 +1111,11 @@ func derefLines(ls []*ResourceLine) []ResourceLine {
 
 func (m *Model) confirmTeardownView(height int) string {
 	st := m.c.Styles
-	msg := st.Error.Render("Tear down everything?") + "\n\n" +
+	title := "Tear down everything?"
+	if m.afterTD != nil {
+		title = "Tear down everything and start over?"
+	}
+	msg := st.Error.Render(title) + "\n\n" +
 		"The endpoints, the rule, the security group and any pushed tag\nwill be deleted. This cannot be undone.\n\n"
 	if m.autoTornDown() {
 		// Say what is really left to remove.

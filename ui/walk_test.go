@@ -179,10 +179,36 @@ func TestResumeOffersChoices(t *testing.T) {
 	if m2.phase != phaseResume || !contains2(d2.screen(), "Welcome back", "resume where you were") {
 		t.Fatalf("resume screen:\n%s", d2.screen())
 	}
+	// n (tear down and start over) asks first, as T does; n to that
+	// removes nothing.
+	d2.key("n")
+	d2.settle()
+	if m2.phase != phaseResume || m2.overlay != overlayConfirmTeardown || !contains2(d2.screen(), "Tear down everything and start over?") {
+		t.Fatalf("n on the resume screen must ask first (phase %d):\n%s", m2.phase, d2.screen())
+	}
+	d2.key("n")
+	d2.settle()
+	if m2.phase != phaseResume || m2.overlay != overlayNone || m2.afterTD != nil || m2.st.SecurityGroup == nil {
+		t.Fatalf("no to starting over must leave everything (phase %d):\n%s", m2.phase, d2.screen())
+	}
 	d2.key("enter")
 	d2.settle()
 	if m2.phase != phaseLab || m2.cur != scrIngress {
 		t.Fatalf("resume lands on the first unfinished screen, got %d", m2.cur)
+	}
+	m2.Close()
+	// Yes to starting over tears down, then begins afresh.
+	m3, d3 := startWizard(t, opts, 120, 40)
+	d3.key("n")
+	d3.key("y")
+	d3.settle()
+	if m3.phase != phaseTeardown || m3.tdReport == nil || !m3.tdReport.Nothing() {
+		t.Fatalf("yes to starting over must tear down:\n%s", d3.screen())
+	}
+	d3.key("enter")
+	d3.settle()
+	if m3.phase != phaseLab || m3.cur != scrPreflight {
+		t.Fatalf("after the teardown, the lab starts over: phase %d, screen %d\n%s", m3.phase, m3.cur, d3.screen())
 	}
 }
 
