@@ -282,6 +282,9 @@ func (m *Model) leaveTo() screenID {
 
 // enterLabel says what Enter will do now.
 func (m *Model) enterLabel() string {
+	if m.noWorkspaceYet() {
+		return "choose IDs"
+	}
 	sc := m.screens[m.cur]
 	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(screens[m.cur].steps) > 0 {
 		switch {

@@ -558,6 +558,10 @@ func sandboxFlag(on bool) string {
 // next is what Enter does: run the screen's steps when they are not done,
 // otherwise move on.
 func (m *Model) next() (tea.Model, tea.Cmd) {
+	if m.noWorkspaceYet() {
+		// Nothing to go on with: every later step needs the workspace.
+		return m, m.openPicker()
+	}
 	sc := m.screens[m.cur]
 	ids := screens[m.cur].steps
 	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(ids) > 0 {
@@ -573,6 +577,12 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m, m.goTo(m.cur + 1)
+}
+
+// noWorkspaceYet: on the workspace screen with no workspace discovered
+// or chosen (outside EC2, the picker closed with esc).
+func (m *Model) noWorkspaceYet() bool {
+	return m.cur == scrWorkspace && m.lab != nil && m.screens[scrWorkspace].status != steps.StatusDone && m.st.Workspace.SubnetID == ""
 }
 
 // goTo shows screen s.

@@ -76,6 +76,18 @@ func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
 	if s := d.screen(); !strings.Contains(s, "They will be skipped, not passed.") || !strings.Contains(s, "VPC of your workspace") {
 		t.Fatalf("the VPC form:\n%s", s)
 	}
+	// esc closes the form; with nothing chosen, Enter opens it again
+	// rather than going on to steps that all need the workspace.
+	d.key("esc")
+	d.until("the form to close", 10*time.Second, func(m *Model) bool { return m.picker == nil })
+	if s := d.screen(); d.m.cur != scrWorkspace || !strings.Contains(s, "Press Enter to choose them.") || !strings.Contains(s, "enter choose IDs") {
+		t.Fatalf("the workspace screen with nothing chosen:\n%s", s)
+	}
+	d.key("enter")
+	d.until("the VPC form again", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	if d.m.cur != scrWorkspace {
+		t.Fatalf("Enter with no workspace went on to %s", screens[d.m.cur].title)
+	}
 	d.key("enter")
 	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
 	d.key("enter")

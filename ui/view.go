@@ -373,6 +373,9 @@ func (m *Model) actionLine() string {
 		return ""
 	}
 	switch {
+	case m.noWorkspaceYet():
+		// The body says which key chooses them; Enter does the same.
+		return st.Action.Render(m.keysIn("Press {Next} to choose them."))
 	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy && m.editor != nil:
