@@ -142,12 +142,15 @@ func (l *Lab) Now() time.Time { return l.cfg.Now() }
 
 // settleExpiry gives a run its expiry once, before anything is created:
 // Config.Expires from now, or the default. A resumed run keeps its own
-// unless the learner gave a new one (SetExpiry then retags what exists).
+// unless the learner gave a new one (SetExpiry then retags what exists),
+// or its own has passed: the auto-teardown has run, and what the run makes
+// again would go at once, by schedules set in the past.
 func (l *Lab) settleExpiry(ctx context.Context, s StepID) error {
 	st := l.read()
 	d := l.cfg.Expires
+	passed := !st.ExpiresAt.IsZero() && !st.ExpiresAt.After(l.cfg.Now())
 	switch {
-	case st.NeverExpires && d == 0, !st.ExpiresAt.IsZero() && d == 0:
+	case st.NeverExpires && d == 0, !st.ExpiresAt.IsZero() && d == 0 && !passed:
 		return nil
 	case d == 0:
 		d = DefaultExpires
@@ -205,17 +208,29 @@ func (l *Lab) setExpiry(ctx context.Context, s StepID, d time.Duration) error {
 	l.detail(s, "%s", ExpirySentence(st, l.cfg.Now()))
 	// What exists says so.
 	var ids []string
-	if st.SecurityGroup != nil && st.SecurityGroup.Created {
-		ids = append(ids, st.SecurityGroup.ID)
+	young := map[string]bool{}
+	for _, r := range append([]*Record{st.SecurityGroup, st.Rule}, st.endpointRecords()...) {
+		if r != nil && r.Created {
+			ids = append(ids, r.ID)
+			young[r.ID] = l.unlistedYet(r)
+		}
 	}
-	if st.Rule != nil && st.Rule.Created {
-		ids = append(ids, st.Rule.ID)
-	}
-	ids = append(ids, st.createdEndpointIDs()...)
 	if len(ids) > 0 {
 		tags := awsops.Tags{ExpiresTagKey: expiresValue(st)}
 		fctx, cancel := finish(ctx)
 		cmd, err := l.cloud.TagResources(fctx, ids, tags)
+		if problem.KindOf(err) == problem.NotFound {
+			// Some are gone (the auto-teardown ran at the old expiry, or
+			// someone deleted them): tag what is left; the steps make the
+			// rest again. One EC2 does not list yet is not gone.
+			err = nil
+			for _, id := range ids {
+				if _, e := l.cloud.TagResources(fctx, []string{id}, tags); e != nil && (problem.KindOf(e) != problem.NotFound || young[id]) {
+					err = e
+					break
+				}
+			}
+		}
 		cancel()
 		l.command(s, cmd)
 		if err != nil {

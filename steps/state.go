@@ -179,6 +179,18 @@ func (s State) EndpointIDs() []string { return s.endpointIDs(false) }
 // the ones it adopted), in EndpointKeys order.
 func (s State) createdEndpointIDs() []string { return s.endpointIDs(true) }
 
+// endpointRecords are the records of the run's endpoints, in EndpointKeys'
+// order.
+func (s State) endpointRecords() []*Record {
+	var rs []*Record
+	for _, k := range EndpointKeys {
+		if r := s.Endpoints[k]; r != nil {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
 func (s State) endpointIDs(createdOnly bool) []string {
 	var ids []string
 	for _, k := range EndpointKeys {

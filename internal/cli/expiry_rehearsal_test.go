@@ -50,3 +50,38 @@ func TestShortRehearsalStatusAndDown(t *testing.T) {
 		t.Errorf("after down: %d role(s), %d schedule(s)", roles, schedules)
 	}
 }
+
+// TestUpAfterTheRunExpired: the learner comes back after the auto-teardown
+// and runs up again. The run gets a new expiry from now (it kept the
+// passed one, so the schedules made again fired at once and took the new
+// endpoints away), and retagging skips what the auto-teardown removed.
+func TestUpAfterTheRunExpired(t *testing.T) {
+	_, state := labHome(t)
+	servedSandbox(t, state, sandbox.Faults{})
+	labRun(t, 0, "up", "--yes", "--sandbox")
+	before, err := steps.NewStore(state, "sandbox").Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labRun(t, 0, "sandbox", "clock", "+4h1m", "--state-dir", state)
+	out := labRun(t, 0, "up", "--yes", "--sandbox")
+	if strings.Contains(out, "(in expired)") {
+		t.Errorf("up says the run is already expired:\n%s", out)
+	}
+	st, err := steps.NewStore(state, "sandbox").Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.ExpiresAt.After(before.ExpiresAt.Add(4 * time.Hour)) {
+		t.Fatalf("the run expires at %s, was %s: not 4h from the up after it", st.ExpiresAt, before.ExpiresAt)
+	}
+	for purpose, sc := range st.AutoTeardown.Schedules {
+		if !sc.At.After(before.ExpiresAt.Add(4 * time.Hour)) {
+			t.Errorf("the %s schedule is at %s, before the new expiry", purpose, sc.At)
+		}
+	}
+	labRun(t, 0, "sandbox", "clock", "+1m", "--state-dir", state)
+	if out := labRun(t, 0, "status", "--sandbox"); strings.Count(out, "available (created)") != 3 {
+		t.Errorf("the endpoints made again did not stay:\n%s", out)
+	}
+}
