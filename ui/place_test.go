@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
 	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -83,6 +86,14 @@ func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
 	if s := d.screen(); d.m.cur != scrWorkspace || !strings.Contains(s, "Press Enter to choose them.") || !strings.Contains(s, "enter choose IDs") {
 		t.Fatalf("the workspace screen with nothing chosen:\n%s", s)
 	}
+	// In a narrow window it wraps rather than losing its end.
+	d.send(tea.WindowSizeMsg{Width: 70, Height: 24})
+	for _, l := range strings.Split(d.screen(), "\n") {
+		if ansi.StringWidth(l) > 70 {
+			t.Errorf("at 70 columns, a line %d wide: %q", ansi.StringWidth(l), l)
+		}
+	}
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 32})
 	d.key("enter")
 	d.until("the VPC form again", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
 	if d.m.cur != scrWorkspace {

@@ -555,7 +555,9 @@ func (m *Model) workspaceBody(width int) string {
 	s := m.st
 	ws := s.Workspace
 	if ws.SubnetID == "" {
-		return st.Faint.Render("Not discovered yet. ") + st.Action.Render(m.keysIn("Press {EditIDs} to choose the VPC, subnet and security group."))
+		const not = "Not discovered yet. "
+		text := strings.TrimPrefix(lipgloss.Wrap(not+m.keysIn("Press {EditIDs} to choose the VPC, subnet and security group."), width, " "), not)
+		return st.Faint.Render(not) + st.Action.Render(text)
 	}
 	rt := ws.RouteTableID
 	if ws.RouteTableMain {
