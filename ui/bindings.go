@@ -167,7 +167,7 @@ func (m *Model) bindings() []binding {
 	if m.cur == scrPreflight && m.fixable() {
 		add(k.Fix, actFix, groupStep)
 	}
-	if m.cur == scrWorkspace {
+	if m.cur == scrWorkspace && !m.builtOnWorkspace() {
 		add(k.EditIDs, actEditIDs, groupStep)
 	}
 	if m.cur == scrDNS && sc.status != steps.StatusDone && sc.status != steps.StatusSkipped {

@@ -579,6 +579,14 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 	return m, m.goTo(m.cur + 1)
 }
 
+// builtOnWorkspace: the lab has made (or adopted) something for the
+// workspace: the group whose rule lets HTTPS in from its security group,
+// endpoints in its subnet. Another workspace chosen now would leave them
+// made for the old one, with every mark still saying done.
+func (m *Model) builtOnWorkspace() bool {
+	return m.st.SecurityGroup != nil || m.st.Rule != nil || len(m.st.Endpoints) > 0
+}
+
 // noWorkspaceYet: on the workspace screen with no workspace discovered
 // or chosen (outside EC2, the picker closed with esc).
 func (m *Model) noWorkspaceYet() bool {

@@ -578,7 +578,7 @@ func (m *Model) workspaceBody(width int) string {
 		// partition's own.
 		region += st.Faint.Render("  partition " + p + ": ARNs start arn:" + p + ":")
 	}
-	return kv(st, [][2]string{
+	out := kv(st, [][2]string{
 		{"Account", s.Account},
 		{"Region", region},
 		{"VPC", ws.VpcID + st.Faint.Render("  "+vpcBlocks(ws.VpcCIDR, ws.VpcCIDRs))},
@@ -587,6 +587,11 @@ func (m *Model) workspaceBody(width int) string {
 		{"Route table", rt},
 		{"Instance", src},
 	}, width)
+	if m.builtOnWorkspace() {
+		// Why the IDs cannot be edited any more, and the way out.
+		out += "\n\n" + st.Faint.Render(lipgloss.Wrap(m.keysIn("What the lab made is made for this workspace: to choose another, tear it down first ({Teardown})."), width, " "))
+	}
+	return out
 }
 
 func (m *Model) linesOf(kinds ...steps.ResourceKind) []ResourceLine {

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/steps"
 )
@@ -101,6 +102,20 @@ func TestTeardownNeedsConfirmation(t *testing.T) {
 	walkTo(t, d, scrIngress)
 	d.key("enter") // create the rule
 	d.settle()
+	// With the group and its rule made, the workspace's IDs cannot be
+	// chosen again (the rule lets HTTPS in from the old group): e is not
+	// offered and does nothing, and the screen says why.
+	d.key("up")
+	d.key("up")
+	d.settle()
+	if m.cur != scrWorkspace || strings.Contains(ansi.Strip(m.helpBar()), "edit IDs") || !strings.Contains(flatText(d.screen()), "to choose another, tear it down first (T)") {
+		t.Fatalf("the workspace screen once the rule exists (help %q):\n%s", ansi.Strip(m.helpBar()), d.screen())
+	}
+	d.key("e")
+	d.settle()
+	if m.picker != nil {
+		t.Fatalf("e opened the workspace form once the rule exists:\n%s", d.screen())
+	}
 	d.key("T")
 	d.settle()
 	if m.overlay != overlayConfirmTeardown || !strings.Contains(d.screen(), "Tear down everything?") {
