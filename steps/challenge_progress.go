@@ -143,13 +143,13 @@ func LoadProgress(dir string) (*ChallengeProgress, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return p, nil
 	case err != nil:
-		return nil, fmt.Errorf("the challenges' progress: %w", err)
+		return nil, &ProgressError{Path: ProgressPath(dir), Err: err, unread: true}
 	}
 	if err := json.Unmarshal(b, p); err != nil {
-		return nil, fmt.Errorf("%s cannot be read (%v): move it away to start the challenges afresh", ProgressPath(dir), err)
+		return nil, &ProgressError{Path: ProgressPath(dir), Err: err}
 	}
 	if p.Version > progressVersion {
-		return nil, fmt.Errorf("%s: %w (version %d): use that release, or move it away to start the challenges afresh", ProgressPath(dir), ErrProgressNewer, p.Version)
+		return nil, &ProgressError{Path: ProgressPath(dir), Err: fmt.Errorf("%w (version %d)", ErrProgressNewer, p.Version)}
 	}
 	if p.Challenges == nil {
 		p.Challenges = map[int]*ChallengeRecord{}
@@ -160,6 +160,27 @@ func LoadProgress(dir string) (*ChallengeProgress, error) {
 // ErrProgressNewer is a progress file written by a newer release: this
 // one must neither read nor overwrite it.
 var ErrProgressNewer = errors.New("written by a newer ecr-vpce-lab")
+
+// ProgressError is a progress file that cannot be read: Err says why
+// (the wizard says it in its own words, with what it did about it).
+type ProgressError struct {
+	Path string
+	Err  error
+	// unread: the file could not be read at all (not its content).
+	unread bool
+}
+
+func (e *ProgressError) Error() string {
+	switch {
+	case e.unread:
+		return "the challenges' progress: " + e.Err.Error()
+	case errors.Is(e.Err, ErrProgressNewer):
+		return fmt.Sprintf("%s: %v: use that release, or move it away to start the challenges afresh", e.Path, e.Err)
+	}
+	return fmt.Sprintf("%s cannot be read (%v): move it away to start the challenges afresh", e.Path, e.Err)
+}
+
+func (e *ProgressError) Unwrap() error { return e.Err }
 
 // SetAsideProgress keeps a progress file that cannot be read under a name
 // of its own beside it (challenges.json.unreadable-20261130-164501), so

@@ -61,8 +61,11 @@ type challenges struct {
 	// meanwhile, done once it is in.
 	loading bool
 	held    []tea.Msg
-	// saveFailed: note says the last save failed.
+	// saveFailed: note says the last save failed (or set the file
+	// aside): the next save that works takes it back.
 	saveFailed bool
+	// info is said once, on the list (the file set aside at the start).
+	info string
 }
 
 // chalWrap wraps s at width (20 at least) at its spaces only, and indents
@@ -94,8 +97,8 @@ func (m *Model) openChallenges() tea.Cmd {
 	m.phase = phaseChallenges
 	c := &challenges{list: steps.Challenges(), open: -1, ctx: steps.NewChallengeContext(m.st), labUp: m.st.LabUp()}
 	m.chal = c
-	if m.progress != nil && m.progressOf == m.lab {
-		c.progress, c.note = m.progress, m.noSave
+	if m.progress != nil && m.progressOf == m.lab && m.noSave == "" {
+		c.progress = m.progress
 		return nil
 	}
 	c.progress, c.loading = &steps.ChallengeProgress{}, true
@@ -131,28 +134,50 @@ func (m *Model) gotProgress(msg progressMsg) (tea.Model, tea.Cmd) {
 	}
 	p := msg.p
 	m.noSave = ""
+	why := ""
+	if msg.err != nil {
+		why = msg.err.Error()
+		if pe := (*steps.ProgressError)(nil); errors.As(msg.err, &pe) {
+			why = pe.Err.Error()
+		}
+		p = &steps.ChallengeProgress{Challenges: map[int]*steps.ChallengeRecord{}}
+	}
 	switch {
 	case msg.err == nil:
 	case msg.keptAs != "":
-		// Nothing lost: the old file stays, under another name.
-		c.note = fmt.Sprintf("Your saved progress could not be read (%v). It is kept as %s; the challenges start afresh here, and are saved as you go.", msg.err, msg.keptAs)
-		p = &steps.ChallengeProgress{}
+		// Nothing lost: the old file stays, under another name. Said
+		// once, on the list.
+		c.info = fmt.Sprintf("Your saved progress could not be read (%s). It is kept as %s; the challenges start afresh and are saved as you go.", why, msg.keptAs)
 	default:
 		// It stays where it is, untouched: nothing is saved over it.
-		why := msg.err.Error()
 		if msg.setAside != nil {
-			why += "; it could not be set aside either: " + msg.setAside.Error()
+			why += "; nor could it be set aside: " + msg.setAside.Error()
 		}
-		m.noSave = "Your saved progress could not be read: " + why + ". Nothing you do here is saved, so as not to overwrite it."
+		m.noSave = m.keysIn("Your saved progress could not be read (" + why + "), so nothing here is saved over it. To start afresh, move it away, then {Back} and {Challenges}: what you did meanwhile is kept.")
 		c.note = m.noSave
-		p = &steps.ChallengeProgress{}
 	}
-	m.progress, m.progressOf, m.touched = p, m.lab, map[int]bool{}
+	var cmds []tea.Cmd
+	if m.progress != nil && m.progressOf == m.lab {
+		// Read again (saving was off): what the learner changed in
+		// this wizard wins over the file, and is saved now if it can be.
+		for id := range m.touched {
+			if r := m.progress.Challenges[id]; r != nil {
+				rc := *r
+				p.Challenges[id] = &rc
+			}
+		}
+		m.progress = p
+		if len(m.touched) > 0 {
+			cmds = append(cmds, m.saveProgress(0))
+		}
+	} else {
+		m.touched = map[int]bool{}
+	}
+	m.progress, m.progressOf = p, m.lab
 	c.progress, c.loading = p, false
 	// What the learner typed meanwhile, in order, on the progress read.
 	held := c.held
 	c.held = nil
-	var cmds []tea.Cmd
 	for _, k := range held {
 		_, cmd := m.Update(k)
 		cmds = append(cmds, cmd)
@@ -168,14 +193,14 @@ func (m *Model) saveProgress(id int) tea.Cmd {
 	// A copy: the learner goes on while it is written. Saves run as
 	// commands, side by side: one that started later never loses to an
 	// older one.
+	if id > 0 {
+		m.touched[id] = true
+	}
 	if m.noSave != "" {
 		if m.chal != nil {
 			m.chal.note = m.noSave
 		}
 		return nil
-	}
-	if id > 0 {
-		m.touched[id] = true
 	}
 	mine := make(map[int]bool, len(m.touched))
 	for id := range m.touched {
@@ -208,7 +233,7 @@ func (m *Model) progressSaved(msg progressSavedMsg) {
 		c.saveFailed = true
 	case msg.keptAs != "":
 		c.note = "The progress file had become unreadable meanwhile: it is kept as " + msg.keptAs + ", and yours is saved afresh."
-		c.saveFailed = false
+		c.saveFailed = true
 	case c.saveFailed:
 		c.note, c.saveFailed = "", false
 	}
@@ -524,6 +549,9 @@ func (m *Model) challengeListView(height int) string {
 	}
 	if c.loading {
 		b.WriteString("\n" + st.Faint.Render("Reading your progress…") + "\n")
+	}
+	if c.info != "" {
+		b.WriteString("\n" + st.Warn.Render(chalWrap(c.info, w, "")) + "\n")
 	}
 	if c.note != "" {
 		b.WriteString("\n" + st.Warn.Render(chalWrap(c.note, w, "")) + "\n")
