@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,5 +46,26 @@ func TestInterruptedCommandsExit130(t *testing.T) {
 	}
 	if code, out, errs = runCLIContext(t, ctx, "status", "--sandbox", "--state-dir", dir); code != 130 {
 		t.Fatalf("status interrupted: exit %d, want 130:\n%s%s", code, out, errs)
+	}
+}
+
+// A proof that did not get as far as an outcome (here docker cannot reach
+// its daemon) is not said to be an outcome other than the policy predicts.
+func TestTestThatCouldNotRunIsNotAMismatch(t *testing.T) {
+	_, _ = labHome(t)
+	dir := t.TempDir()
+	if code, out, errs := runCLI(t, "", "up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir); code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	bin := t.TempDir()
+	docker := "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(docker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	code, out, errs := runCLI(t, "", "test", "--only", "pull", "--docker", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)
+	if want := "not every test ran: fix the problem above, then run 'ecr-vpce-lab test --sandbox --state-dir " + dir + "' again"; code != 1 || !strings.Contains(errs, want) ||
+		strings.Contains(errs, "not every outcome") || !strings.Contains(out, "Cannot connect to the Docker daemon") {
+		t.Fatalf("exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
 	}
 }

@@ -372,9 +372,10 @@ func newTestCmd() *cobra.Command {
 			}
 			start := time.Now()
 			results, terr := env.lab.Tests(cmd.Context(), ids...)
-			ok := terr == nil
+			ok, mismatch := terr == nil, false
 			for _, r := range results {
 				ok = ok && r.Match
+				mismatch = mismatch || !r.Match
 			}
 			skipped := skippedTests(env.lab, ids)
 			res := map[string]any{"ok": ok && skipped == "", "tests": results}
@@ -386,6 +387,11 @@ func newTestCmd() *cobra.Command {
 			}
 			if problem.KindOf(terr) == problem.Canceled {
 				return exitCode(130, "stopped before every test ran: run '%s' to run them again", f.next("test"))
+			}
+			if !ok && !mismatch {
+				// Nothing was refused that should not have been: a test
+				// did not get as far as an outcome.
+				return exitCode(1, "not every test ran: fix the problem above, then run '%s' again", f.next("test"))
 			}
 			if !ok {
 				return exitCode(1, "not every outcome is what the policy in force predicts (see above)")
