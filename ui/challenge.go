@@ -92,7 +92,9 @@ type progressMsg struct {
 // is read in a command the first time; until it is in, what the learner
 // types is held (holdKey) and then done on it, as if it had been there
 // at once. Afterwards the wizard's copy is the one that counts (its saves
-// may still be on their way to the disk), so coming back reads nothing.
+// may still be on their way to the disk), so coming back reads nothing,
+// unless saving is off (noSave): then the file is read again, in case the
+// learner moved it away as the note says.
 func (m *Model) openChallenges() tea.Cmd {
 	m.phase = phaseChallenges
 	c := &challenges{list: steps.Challenges(), open: -1, ctx: steps.NewChallengeContext(m.st), labUp: m.st.LabUp()}
