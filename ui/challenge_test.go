@@ -19,9 +19,7 @@ import (
 // nothing, and a model answer shown is not taken for the learner's draft.
 func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	t.Parallel()
-	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
-	m, d := startWizard(t, opts, 120, 40)
-	openChallenges(t, m, d)
+	m, d, opts, stateDir := challengesWizard(t, 120, 40)
 	progress := steps.ProgressPath(stateDir)
 	// Open and leave challenge 2 untouched: nothing to save. At 100
 	// columns its goal wraps at spaces, not inside team-a/alpine.
@@ -221,6 +219,17 @@ func openChallengeN(t *testing.T, w, h, id int) (*Model, *driver) {
 	return m, d
 }
 
+// challengesWizard starts a wizard on a fresh sandbox (its options and
+// state directory returned, to start another on them) in a w×h window,
+// and opens the challenges.
+func challengesWizard(t *testing.T, w, h int) (*Model, *driver, Options, string) {
+	t.Helper()
+	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	m, d := startWizard(t, opts, w, h)
+	openChallenges(t, m, d)
+	return m, d, opts, stateDir
+}
+
 // openChallenges opens the list of challenges and waits until the
 // learner's progress has been read (keys typed before are held until
 // then: TestChallengeProgressArrivesLate).
@@ -315,9 +324,7 @@ func TestChallengeProgressArrivesLate(t *testing.T) {
 // save of the draft has not reached the disk yet.
 func TestChallengeProgressKeptAcrossVisits(t *testing.T) {
 	t.Parallel()
-	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
-	m, d := startWizard(t, opts, 120, 40)
-	openChallenges(t, m, d)
+	m, d, _, stateDir := challengesWizard(t, 120, 40)
 	d.key("enter")
 	d.key("e")
 	d.key("x")
@@ -491,9 +498,7 @@ func TestChallengeProgressUnreadable(t *testing.T) {
 // just after a hint, quits only once what the learner did is on disk.
 func TestChallengeQuitKeepsTheDraft(t *testing.T) {
 	t.Parallel()
-	opts, _, stateDir := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
-	m, d := startWizard(t, opts, 100, 30)
-	openChallenges(t, m, d)
+	m, d, opts, stateDir := challengesWizard(t, 100, 30)
 	d.key("enter")
 	d.key("e")
 	d.key("x")
