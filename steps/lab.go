@@ -482,6 +482,7 @@ func (l *Lab) runLocked(ctx context.Context, s Step) error {
 			st.Steps = map[StepID]StepRecord{}
 		}
 		st.Steps[s.ID] = rec
+		st.TeardownStarted = time.Time{} // building again, not half torn down
 	}); serr != nil {
 		return l.fail(s, start, serr)
 	}

@@ -515,6 +515,13 @@ func TestInterruptedUpResumes(t *testing.T) {
 		t.Fatalf("after the interruption: %+v", st)
 	}
 	f.onEv = nil
+	// A teardown stopped at once (a Ctrl-C): the saved state says one began.
+	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err == nil {
+		t.Fatal("a teardown with its context cancelled succeeded")
+	}
+	if saved, err := f.store.Load(); err != nil || saved.TeardownStarted.IsZero() {
+		t.Fatalf("after a stopped teardown the saved state does not say one began: %v", err)
+	}
 	// A new Lab from the saved state, as a new process would.
 	lab2, err := steps.New(steps.Config{Mode: "sandbox", EnvFile: f.env}, f.cloud, f.store, nil)
 	if err != nil || !lab2.Resumed() {
@@ -522,6 +529,9 @@ func TestInterruptedUpResumes(t *testing.T) {
 	}
 	if err := lab2.Up(context.Background()); err != nil {
 		t.Fatalf("resumed Up: %v", err)
+	}
+	if !lab2.State().TeardownStarted.IsZero() {
+		t.Fatal("building again still says a teardown was stopped")
 	}
 	if lab2.State().SecurityGroup.ID != st.SecurityGroup.ID {
 		t.Fatal("the resumed run made a second group")

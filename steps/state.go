@@ -115,6 +115,11 @@ type State struct {
 	Steps   map[StepID]StepRecord `json:"steps,omitempty"`
 	Started time.Time             `json:"started"`
 	Updated time.Time             `json:"updated"`
+	// TeardownStarted is when a teardown of this run began. A teardown
+	// that ends removes the state file, so one still saved here was
+	// stopped part way: some of what the records list may be gone. A step
+	// run since clears it.
+	TeardownStarted time.Time `json:"teardownStarted,omitzero"`
 	// EnvVars are the ~/.ecr_security lines written, by name.
 	EnvVars map[string]string `json:"envVars,omitempty"`
 	// EnvFileCreated says ~/.ecr_security did not exist before the lab

@@ -51,6 +51,13 @@ func (l *Lab) Teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	const s = StepTeardown
 	start := time.Now()
 	l.emit(s, Event{Kind: EventStarted, Message: "Tear down"})
+	if l.isLoaded() {
+		// Saved first: a teardown stopped part way (Ctrl-C, a lost
+		// connection) is then known as such when the run is opened again.
+		if err := l.update(func(x *State) { x.TeardownStarted = l.cfg.Now() }); err != nil {
+			return TeardownReport{}, &StepError{Step: s, Title: "Tear down", Err: err}
+		}
+	}
 	rep, err := l.teardown(ctx, opts)
 	if err != nil {
 		fix := problem.FixOf(err)

@@ -97,8 +97,13 @@ func (m *Model) bindings() []binding {
 		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		return out
 	case phaseResume:
-		add(desc(k.Resume, "resume where you were"), actResume, groupStep)
-		add(desc(k.Teardown, "tear it down"), actTeardown, groupStep)
+		if m.st.TeardownStarted.IsZero() {
+			add(desc(k.Resume, "resume where you were"), actResume, groupStep)
+			add(desc(k.Teardown, "tear it down"), actTeardown, groupStep)
+		} else {
+			// Half torn down: there is nothing to resume but the teardown.
+			add(desc(k.Resume, "finish the teardown"), actTeardown, groupStep)
+		}
 		add(desc(k.StartOver, "tear down and start over"), actStartOver, groupStep)
 		add(k.Help, actHelp, groupAnywhere)
 		add(k.Quit, actQuit, groupAnywhere)

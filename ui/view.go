@@ -1045,7 +1045,11 @@ func (m *Model) resumeView() string {
 	if len(done) > 0 {
 		body += st.Faint.Render("Done: "+strings.Join(done, ", ")) + "\n"
 	}
-	if c := m.cost(); c.InterfaceEndpoints > 0 {
+	if t := s.TeardownStarted; !t.IsZero() {
+		// Its records list what may be gone: say so, not what they say.
+		stopped := fmt.Sprintf("A teardown of it began %s and was stopped before the end: some of it is gone, and what is left may still be billing.", t.Format("Mon 15:04"))
+		body += st.Warn.Render(lipgloss.Wrap(stopped, m.c.Width-4, " ")) + "\n"
+	} else if c := m.cost(); c.InterfaceEndpoints > 0 {
 		running := fmt.Sprintf("Its endpoints are running: $%.2f so far, $%.2f per hour.", c.SoFar, c.PerHour)
 		if c.Unpriced {
 			running = "Its endpoints are running, billed by the hour (" + c.NoPrice() + ")."

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -290,4 +291,37 @@ func tabToSelect(t *testing.T, d *driver) {
 	t.Helper()
 	d.key("tab")
 	d.until("the focus to leave the text field", 10*time.Second, func(m *Model) bool { k, _ := m.editor.focus(); return k != fieldText })
+}
+
+// TestResumeAfterAStoppedTeardown: a teardown stopped part way (Ctrl-C
+// twice) leaves a run whose records list what may be gone. Opened again,
+// the wizard says so instead of "its endpoints are running", and Enter
+// finishes the teardown (after a yes) instead of resuming a half-removed
+// lab.
+func TestResumeAfterAStoppedTeardown(t *testing.T) {
+	t.Parallel()
+	opts, _ := sandboxOptions(t)
+	m, d := startWizard(t, opts, 120, 40)
+	walkTo(t, d, scrIngress)
+	stoppedCtx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.lab.Teardown(stoppedCtx, steps.TeardownOptions{}); err == nil {
+		t.Fatal("a stopped teardown succeeded")
+	}
+	m.Close()
+	m2, d2 := startWizard(t, opts, 120, 40)
+	s := flatText(d2.screen())
+	if m2.phase != phaseResume || !strings.Contains(s, "was stopped before the end") || strings.Contains(s, "resume where you were") || !strings.Contains(s, "enter finish the teardown") {
+		t.Fatalf("the resume screen after a stopped teardown:\n%s", d2.screen())
+	}
+	d2.key("enter")
+	d2.settle()
+	if m2.overlay != overlayConfirmTeardown {
+		t.Fatalf("enter must ask before tearing down:\n%s", d2.screen())
+	}
+	d2.key("y")
+	d2.settle()
+	if m2.phase != phaseTeardown || m2.tdReport == nil || !m2.tdReport.Nothing() {
+		t.Fatalf("the teardown did not finish clean:\n%s", d2.screen())
+	}
 }
