@@ -361,7 +361,7 @@ func (m *Model) checkAnswer() tea.Cmd {
 	c.editor.Blur()
 	m.layoutChallenge()
 	if !sim.Passed || !c.labUp {
-		c.progress.Checked(ch.ID, sim.Passed, false, string(src), time.Now())
+		c.progress.Checked(ch.ID, sim.Passed, false, m.draftOf(), time.Now())
 		return m.saveProgress(ch.ID)
 	}
 	doc, err := policy.Parse(src)
@@ -374,6 +374,17 @@ func (m *Model) checkAnswer() tea.Cmd {
 	})
 }
 
+// draftOf is the draft a check records: the editor's, unless it holds the
+// model answer as shown, which is not the learner's (s shows it again);
+// then the learner's own draft stays.
+func (m *Model) draftOf() string {
+	c := m.chal
+	if c.modelShown {
+		return c.progress.Record(c.current().ID).Draft
+	}
+	return c.editor.Value()
+}
+
 // challengeChecked receives the check for real.
 func (m *Model) challengeChecked(lr *steps.LiveResult, err error) tea.Cmd {
 	c := m.chal
@@ -384,11 +395,11 @@ func (m *Model) challengeChecked(lr *steps.LiveResult, err error) tea.Cmd {
 	if err != nil {
 		c.checkErr = errText(err) + orEmpty(" → ", fixOf(err))
 		// The simulation's verdict stands.
-		c.progress.Checked(ch.ID, c.sim != nil && c.sim.Passed, false, c.editor.Value(), time.Now())
+		c.progress.Checked(ch.ID, c.sim != nil && c.sim.Passed, false, m.draftOf(), time.Now())
 		return m.saveProgress(ch.ID)
 	}
 	c.live = lr
-	c.progress.Checked(ch.ID, lr.Passed, lr.Passed, c.editor.Value(), time.Now())
+	c.progress.Checked(ch.ID, lr.Passed, lr.Passed, m.draftOf(), time.Now())
 	m.layoutChallenge()
 	return m.saveProgress(ch.ID)
 }

@@ -89,11 +89,19 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	if s := d.screen(); !strings.Contains(s, "Press Enter to check the model answer, e to edit it.") {
 		t.Errorf("with the model answer shown, the keys offered:\n%s", s)
 	}
+	// Checked, it passes, and the learner's own draft is still theirs
+	// to finish: the model answer is always one key away.
+	d.key("enter")
+	d.settle()
 	d.key("esc")
 	d.settle()
+	d.until("the check saved", 10*time.Second, func(*Model) bool {
+		p, err := steps.LoadProgress(stateDir)
+		return err == nil && p.Record(1).Passed
+	})
 	p, _ = steps.LoadProgress(stateDir)
-	if got := p.Record(1).Draft; got == ch.Model(m.chal.ctx) || strings.Contains(got, "TeamAIsReadOnly") {
-		t.Errorf("the model answer was saved as the learner's draft")
+	if got := p.Record(1).Draft; got != typed || got == ch.Model(m.chal.ctx) || strings.Contains(got, "TeamAIsReadOnly") {
+		t.Errorf("the model answer was saved as the learner's draft: %q", got)
 	}
 	// A wizard started afresh finds the draft.
 	m.Close()
