@@ -34,7 +34,9 @@ func newSandboxCmd() *cobra.Command {
 		Short: "Serve an offline replica of the lab's AWS account on 127.0.0.1",
 		Long: "sandbox serves EC2, ECR, STS, the instance metadata service, the ECR Docker\n" +
 			"registry and the VPC's DNS of a practice account on 127.0.0.1, with AWS's own wire\n" +
-			"protocols, so the AWS CLI, SDKs, skopeo and dig work against it unchanged. It prints `export` lines first (redirect them to a file and\n" +
+			"protocols, so the AWS CLI, SDKs, skopeo and dig work against it unchanged (an AWS CLI\n" +
+			"older than v1.29 or v2.13 ignores AWS_ENDPOINT_URL: give it --endpoint-url \"$AWS_ENDPOINT_URL\").\n" +
+			"It prints `export` lines first (redirect them to a file and\n" +
 			"source it, or copy them), then serves in the foreground until interrupted; lines\n" +
 			"starting with # are comments. The world is saved in the state directory (the\n" +
 			"one the lab's commands use, in its sandbox folder) after every change and is\n" +
