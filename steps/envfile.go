@@ -105,8 +105,24 @@ func (f EnvFile) Check() error {
 	if f.Path == "" {
 		return nil
 	}
-	_, _, err := f.load()
-	return err
+	t, _, err := f.load()
+	if err != nil {
+		return err
+	}
+	// A save writes a new file beside the target and renames it over: a
+	// directory that takes no new file (a read-only home) would fail it
+	// after the first resource is made.
+	dir := filepath.Dir(t.Path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(t.Path)+".tmp-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &EnvFileError{Path: f.Path, Err: fmt.Errorf("cannot write %s: nothing can be created in %s (%w)", t.Path, dir, err)}
+	}
+	_ = tmp.Close()
+	return os.Remove(tmp.Name())
 }
 
 // Resolve follows the file's symbolic links to the file that holds its

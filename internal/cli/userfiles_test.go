@@ -81,4 +81,21 @@ func TestUpAndDownRespectTheUsersFile(t *testing.T) {
 			t.Fatalf("a state file was left: %v", err)
 		}
 	})
+	// A home where no file can be made (read-only; as root, only /proc is
+	// that): up refused only after making the security group, at its
+	// first save of the file.
+	t.Run("unwritable home", func(t *testing.T) {
+		if fi, err := os.Stat("/proc"); err != nil || !fi.IsDir() {
+			t.Skip("no /proc here")
+		}
+		_, state := labHome(t)
+		t.Setenv("HOME", "/proc")
+		code, out, errs := runCLIWithin(t, 20*time.Second, "", append([]string{"up", "--yes"}, fast...)...)
+		if code != 2 || !strings.Contains(errs, "cannot write /proc/.ecr_security: nothing can be created in /proc") || strings.Contains(out, "ECR_VPCE_SG") {
+			t.Fatalf("up: exit %d, want 2 before anything is made\n%s%s", code, out, errs)
+		}
+		if _, err := os.Stat(filepath.Join(state, "lab-sandbox.json")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a state file was left: %v", err)
+		}
+	})
 }
