@@ -334,6 +334,11 @@ func (p *parser) string() (string, error) {
 				return "", p.errHere(fmt.Sprintf("invalid escape \\%c in a string", e), `only \" \\ \/ \b \f \n \r \t and \uXXXX are allowed`)
 			}
 			p.advance()
+		case c == '\n' || c == '\r':
+			// Almost always a closing quote left out (or deleted), not a
+			// line break meant to be in the string: point at the string.
+			return "", &SyntaxError{Pos: start, Msg: "this string is not closed before the end of its line",
+				Fix: `add the closing " (a line break inside a string is written \n)`}
 		case c < 0x20:
 			return "", p.errHere("control character inside a string", `write it escaped, e.g. \n or \t`)
 		default:

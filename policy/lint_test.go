@@ -173,3 +173,18 @@ func TestParseErrors(t *testing.T) {
 		t.Fatalf("unicode escapes: %q", n.str)
 	}
 }
+
+// TestLintUnclosedStringOnItsLine: a quote left out at the end of a value
+// (the mistake a learner editing JSON makes) is reported as that, at the
+// string, not as "control character inside a string: write it escaped".
+func TestLintUnclosedStringOnItsLine(t *testing.T) {
+	src := "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\n    \"Effect\": \"Allow\n    \"Principal\": \"*\", \"Action\": \"*\", \"Resource\": \"*\"}]\n}"
+	fs := LintWith([]byte(src), LintOptions{Account: acct, Region: region})
+	if len(fs) == 0 {
+		t.Fatal("no finding")
+	}
+	f := fs[0]
+	if f.Line != 4 || f.Column != 15 || !strings.Contains(f.Message, "not closed") || !strings.Contains(f.Fix, `add the closing "`) {
+		t.Fatalf("finding %d:%d %q (fix %q)", f.Line, f.Column, f.Message, f.Fix)
+	}
+}
