@@ -491,6 +491,11 @@ func (l *Lab) ApplyPolicy(ctx context.Context, doc *policy.Document, target Targ
 	if target == "" {
 		target = TargetBoth
 	}
+	// The policy is the lab's once the account is known (a repository ARN
+	// without it matches nothing): after the discovery, as the step.
+	if _, err := l.needWorkspace(); err != nil {
+		return l.fail(step, start, err)
+	}
 	if err := l.lintPolicy(doc); err != nil {
 		return l.fail(step, start, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -19,6 +20,14 @@ import (
 func TestApplyPolicyRecordsThePolicyStep(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
 	ctx := context.Background()
+	// Before the discovery there is no account for the policy's ARNs: not
+	// applied, and not recorded as the policy step.
+	if err := f.lab.ApplyPolicy(ctx, policy.AllowAll(), steps.TargetBoth); problem.KindOf(err) != problem.NotReady {
+		t.Fatalf("ApplyPolicy before the discovery: %v", err)
+	}
+	if st := f.lab.State(); len(st.Policy) != 0 || st.Steps[steps.StepPolicy].Status == steps.StatusDone {
+		t.Fatalf("a policy recorded before the discovery: %s", st.Policy)
+	}
 	if err := f.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight, steps.StepSecurityGroup, steps.StepIngress); err != nil {
 		t.Fatal(err)
 	}

@@ -398,6 +398,12 @@ func (a *accessible) describeWorkspace(lab *steps.Lab) {
 // chooses again, and nothing is applied without a yes.
 func (a *accessible) policy(ctx context.Context, lab *steps.Lab) error {
 	s := lab.State()
+	if s.Account == "" {
+		// The policy names the repository by its ARN, with the account the
+		// preflight finds: written without it, its Deny would match nothing.
+		a.say("This step needs your account, which the preflight finds; the preflight did not run, so there is no policy to write yet.")
+		return nil
+	}
 	repo := lab.Config().Repo
 	for {
 		for {

@@ -165,9 +165,10 @@ func FuzzAccessibleAnswers(f *testing.F) {
 func TestAccessibleNoToEverything(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
-	// Preflight, security group, rule: n; the policy's four questions:
-	// Enter; endpoints, DNS, push, list: n; tear down: Enter (no).
-	in := strings.NewReader("n\nn\nn\n\n\n\n\nn\nn\nn\nn\n\n")
+	// Preflight, security group, rule: n; the policy asks nothing without
+	// the account the preflight finds; endpoints, DNS, push, list: n; tear
+	// down: Enter (no).
+	in := strings.NewReader("n\nn\nn\nn\nn\nn\nn\n\n")
 	var out bytes.Buffer
 	if err := RunAccessible(context.Background(), in, &out, opts); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -176,5 +177,10 @@ func TestAccessibleNoToEverything(t *testing.T) {
 	if strings.Contains(text, "ECR now goes through private endpoints") || strings.Contains(text, "refused a push") ||
 		!strings.Contains(text, "The endpoints were not created") {
 		t.Fatalf("the closing words after n to every step:\n%s", text)
+	}
+	// Without the preflight there is no account: no policy is written
+	// (its repository ARN would have none, and its Deny match nothing).
+	if strings.Contains(text, "Policy applied") || !strings.Contains(text, "no policy to write yet") {
+		t.Fatalf("the policy step without the preflight:\n%s", text)
 	}
 }
