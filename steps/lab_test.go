@@ -594,6 +594,61 @@ func TestTeardownFindsResourcesByTag(t *testing.T) {
 	}
 }
 
+// TestTeardownRemovesWhatAppearsLate: an endpoint of the run that EC2
+// lists only after teardown's look by tag (a create cut short moments ago
+// by a second Ctrl-C) is found by the last look: down says it is still
+// there and keeps the run on record, so down again removes it (it used to
+// forget the run first, and the next down refused, for want of a run,
+// and pointed at --all).
+func TestTeardownRemovesWhatAppearsLate(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	if err := f.lab.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ws, run := f.sb.Workspace(), f.lab.State().RunID
+	// Another client: the lab's reports its calls as events, and this one
+	// calls from inside the event sink.
+	other := sandboxCloud(t, f.sb, nil, nil)
+	var late awsops.Endpoint
+	f.mu.Lock()
+	f.onEv = func(e steps.Event) {
+		if e.Kind != steps.EventResource || e.Resource.Kind != steps.KindSecurityGroup || e.Resource.State != steps.ResDeleted || late.ID != "" {
+			return
+		}
+		spec := awsopsSpec(f, ws, "ecr.api")
+		spec.PrivateDNS, spec.Tags = false, awsops.Tags{steps.TagKey: run}
+		var err error
+		if late, _, err = other.CreateEndpoint(ctx, spec); err != nil {
+			t.Error(err)
+		}
+	}
+	f.mu.Unlock()
+	rep, err := f.lab.Teardown(ctx, steps.TeardownOptions{})
+	if late.ID == "" {
+		t.Fatal("no endpoint made during the teardown")
+	}
+	if problem.KindOf(err) != problem.Dependency || len(rep.Left) != 1 || rep.Left[0].ID != late.ID || !strings.Contains(problem.FixOf(err), "run 'down' again") {
+		t.Fatalf("teardown with %s made behind its back: %+v %v", late.ID, rep, err)
+	}
+	if _, err := os.Stat(f.store.Path()); err != nil {
+		t.Errorf("the state file is gone while %s is left: %v", late.ID, err)
+	}
+	f.mu.Lock()
+	f.onEv = nil
+	f.mu.Unlock()
+	rep, err = f.lab.Teardown(ctx, steps.TeardownOptions{})
+	if err != nil || !rep.Nothing() || !slices.ContainsFunc(rep.Deleted, func(e steps.ResourceEvent) bool { return e.ID == late.ID }) {
+		t.Fatalf("down again: %+v %v", rep, err)
+	}
+	if _, err := os.Stat(f.store.Path()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the state file after nothing is left: %v", err)
+	}
+	if b, _ := os.ReadFile(f.env); strings.Contains(string(b), "ecr-vpce-lab run=") {
+		t.Errorf("our lines left:\n%s", b)
+	}
+}
+
 func TestOneOperationAtATime(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
 	ctx := context.Background()

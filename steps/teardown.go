@@ -43,8 +43,10 @@ func (r TeardownReport) Nothing() bool { return len(r.Left) == 0 }
 // then — once their network interfaces are released — the ingress rule and
 // the security group, the pushed tags, what the policy challenges left
 // (repository policies restored, their tags and repositories deleted), the
-// local copy of the image, the ~/.ecr_security lines and the state file;
-// then it checks by tags that nothing is left.
+// local copy of the image; then it checks by tags that nothing is left,
+// and only then forgets the run (the ~/.ecr_security lines and the state
+// file), so that a down after one that left something still knows the
+// run's tag.
 func (l *Lab) Teardown(ctx context.Context, opts TeardownOptions) (TeardownReport, error) {
 	l.op.Lock()
 	defer l.op.Unlock()
@@ -225,38 +227,12 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		return rep, err
 	}
 
-	// 4. Our ~/.ecr_security lines.
-	run := rep.RunID
-	if opts.All {
-		run = ""
-	}
-	if n, err := l.envFile(l.read()).Remove(run); err != nil {
-		return rep, envProblem("clean "+l.env.Path, err, "remove the lines ending in '"+envMarker+rep.RunID+"' by hand")
-	} else if n > 0 {
-		ev := ResourceEvent{Kind: KindEnvFile, ID: l.env.Path, State: ResModified, Detail: fmt.Sprintf("removed the lab's %d export line(s); other lines kept", n)}
-		l.removed(s, ev, &rep)
-	}
-
-	// 5. The state file (leftovers, if any, are still found by their tags).
-	if err := l.store.Remove(); err != nil {
-		return rep, &problem.Error{Kind: problem.Local, Op: "remove the state file", Message: err.Error(), Err: err, Fix: "remove " + l.store.Path() + " by hand"}
-	}
-	l.resource(s, ResourceEvent{Kind: KindStateFile, ID: l.store.Path(), State: ResDeleted})
-	l.mu.Lock()
-	l.st = newState(l.cfg.Mode, l.cfg.Now())
-	l.st.Region = l.cloud.Region()
-	l.st.Repo = l.cfg.Repo
-	l.loaded = false
-	l.seq++
-	seq, fresh := l.seq, l.st.clone()
-	l.mu.Unlock()
-	// The file is gone: no save of an older state may bring it back.
-	l.saveMu.Lock()
-	l.saved = max(l.saved, seq)
-	l.saveMu.Unlock()
-	l.publish(fresh)
-	// 6. Nothing left? What was deleted moments ago may still be listed
+	// 4. Nothing left? What was deleted moments ago may still be listed
 	// for a few seconds (EC2's reads lag its writes): ask again meanwhile.
+	// What is left keeps the run on record (state file, ~/.ecr_security),
+	// so the next down finds it by its tag: a create cut short moments
+	// ago (a second Ctrl-C) makes an endpoint EC2 may list only now, after
+	// the look by tag at the start.
 	deleted := map[string]bool{}
 	for _, d := range rep.Deleted {
 		deleted[d.ID] = true
@@ -277,13 +253,45 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 			ids = append(ids, r.ID)
 		}
 		item.Message = "still there: " + strings.Join(ids, ", ")
-		item.Fix = "run 'down' again in a few minutes"
+		item.Fix = "run 'down' again (in a few minutes, if they are still deleting): the run stays on record until nothing is left"
 	}
-	l.emit(s, Event{Kind: EventCheck, Check: &item})
 	if !item.OK {
+		l.emit(s, Event{Kind: EventCheck, Check: &item})
 		return rep, &problem.Error{Kind: problem.Dependency, Op: "check that nothing is left", Message: item.Message, Fix: item.Fix}
 	}
 
+	// 5. Our ~/.ecr_security lines.
+	run := rep.RunID
+	if opts.All {
+		run = ""
+	}
+	if n, err := l.envFile(l.read()).Remove(run); err != nil {
+		return rep, envProblem("clean "+l.env.Path, err, "remove the lines ending in '"+envMarker+rep.RunID+"' by hand")
+	} else if n > 0 {
+		ev := ResourceEvent{Kind: KindEnvFile, ID: l.env.Path, State: ResModified, Detail: fmt.Sprintf("removed the lab's %d export line(s); other lines kept", n)}
+		l.removed(s, ev, &rep)
+	}
+
+	// 6. The state file.
+	if err := l.store.Remove(); err != nil {
+		return rep, &problem.Error{Kind: problem.Local, Op: "remove the state file", Message: err.Error(), Err: err, Fix: "remove " + l.store.Path() + " by hand"}
+	}
+	l.resource(s, ResourceEvent{Kind: KindStateFile, ID: l.store.Path(), State: ResDeleted})
+	l.mu.Lock()
+	l.st = newState(l.cfg.Mode, l.cfg.Now())
+	l.st.Region = l.cloud.Region()
+	l.st.Repo = l.cfg.Repo
+	l.loaded = false
+	l.seq++
+	seq, fresh := l.seq, l.st.clone()
+	l.mu.Unlock()
+	// The file is gone: no save of an older state may bring it back.
+	l.saveMu.Lock()
+	l.saved = max(l.saved, seq)
+	l.saveMu.Unlock()
+	l.publish(fresh)
+	// Said last, as the teardown's conclusion.
+	l.emit(s, Event{Kind: EventCheck, Check: &item})
 	return rep, nil
 }
 
