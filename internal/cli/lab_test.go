@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -308,12 +309,36 @@ func TestUpCtrlCTwice(t *testing.T) {
 		t.Fatalf("exit %v after %s\n%s\n%s", err, time.Since(start), stdout.String(), out.String())
 	}
 	b, err := os.ReadFile(filepath.Join(state, "lab-sandbox.json"))
-	var st map[string]any
-	if err != nil || json.Unmarshal(b, &st) != nil || st["endpoints"] == nil {
+	var st struct {
+		Endpoints map[string]struct{ ID string } `json:"endpoints"`
+		Tokens    map[string]string              `json:"clientTokens"`
+	}
+	if err != nil || json.Unmarshal(b, &st) != nil || st.Endpoints == nil {
 		t.Fatalf("state after two interruptions: %v\n%s", err, b)
 	}
-	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 || !strings.Contains(o, "Nothing is left.") {
-		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
+	// The second Ctrl-C can cut an endpoint's create short after AWS made
+	// it: its ClientToken stays in the state file, the endpoint is not
+	// recorded, and down finds it by its tag, once EC2 lists it. Its
+	// reads lag its writes (a couple of seconds on this sandbox), so a
+	// down at once may meet it only in its last look: it then says it is
+	// still there and to run down again, keeping the run on record, and
+	// that down removes it. Anything else left, or a recorded endpoint
+	// left, fails.
+	recorded := map[string]bool{}
+	for _, r := range st.Endpoints {
+		recorded[r.ID] = true
+	}
+	stillThere := regexp.MustCompile(`still there: (vpce-\w+)\n`)
+	for try := 1; ; try++ {
+		code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes")
+		if code == 0 && strings.Contains(o, "Nothing is left.") {
+			break
+		}
+		m := stillThere.FindStringSubmatch(o)
+		if try == 3 || len(st.Tokens) == 0 || code != 1 || m == nil || recorded[m[1]] || !strings.Contains(o, "fix: run 'down' again") {
+			t.Fatalf("down (try %d; creates cut short: %v): exit %d\n%s\n%s", try, st.Tokens, code, o, e)
+		}
+		t.Logf("down %d found %s, whose create was cut short, only in its last look; running it again", try, m[1])
 	}
 }
 
