@@ -533,10 +533,7 @@ func (m *Model) challengeListView(height int) string {
 	st := m.c.Styles
 	c := m.chal
 	w := m.c.Width - 4
-	var b strings.Builder
-	b.WriteString(st.Title.Render("Policy challenges") + "\n")
-	b.WriteString(wrapWords("The lab taught one policy. These ask for the ones real teams need. Each is checked against requests you do not see, "+
-		"by simulation and then for real through the endpoints.", w) + "\n\n")
+	var items []string
 	for i, ch := range c.list {
 		r := c.progress.Record(ch.ID)
 		mark, style := "·", st.Faint
@@ -558,8 +555,9 @@ func (m *Model) challengeListView(height int) string {
 		} else {
 			line = "  " + line
 		}
-		b.WriteString(truncate(line, w) + "\n")
+		items = append(items, truncate(line, w))
 	}
+	var b strings.Builder
 	if c.loading {
 		b.WriteString("\n" + st.Faint.Render("Reading your progress…") + "\n")
 	}
@@ -573,7 +571,21 @@ func (m *Model) challengeListView(height int) string {
 		b.WriteString("\n" + st.Faint.Render(chalWrap("The lab's endpoints are not up, so answers are checked by simulation only.", w, "")) + "\n")
 	}
 	b.WriteString("\n" + st.Action.Render(m.keysIn("Press {Open} to open a challenge.")))
-	return "\n" + indent(clipLines(b.String(), height-1), 2)
+	tail := b.String()
+	intro := wrapWords("The lab taught one policy. These ask for the ones real teams need. Each is checked against requests you do not see, "+
+		"by simulation and then for real through the endpoints.", w) + "\n\n"
+	// A short window keeps the challenge the cursor is on in sight: the
+	// introduction goes first, then the list scrolls.
+	room := height - 1 - 1 - lipgloss.Height(tail)
+	if room < lipgloss.Height(intro)-1+len(items) {
+		intro = ""
+	}
+	if room = max(1, room); room < len(items) {
+		first := min(max(0, c.sel-room/2), len(items)-room)
+		items = items[first : first+room]
+	}
+	out := st.Title.Render("Policy challenges") + "\n" + intro + strings.Join(items, "\n") + "\n" + tail
+	return "\n" + indent(clipLines(out, height-1), 2)
 }
 
 func (m *Model) challengeView(height int) string {
@@ -582,7 +594,13 @@ func (m *Model) challengeView(height int) string {
 	if m.chalWide() {
 		editor = lipgloss.JoinHorizontal(lipgloss.Top, editor, "  ", m.previewTable())
 	}
-	out := m.challengeTop(w) + "\n" + editor + "\n" + m.challengeBottom(w)
+	top, bottom := m.challengeTop(w), m.challengeBottom(w)
+	// In a window too short for everything, the goal gives up its last
+	// lines before the editor or the last check does.
+	if n := height - lipgloss.Height(editor) - lipgloss.Height(bottom); n < lipgloss.Height(top) {
+		top = clipLines(top, max(2, n))
+	}
+	out := top + "\n" + editor + "\n" + bottom
 	return indent(clipLines(out, height), 2)
 }
 

@@ -164,6 +164,19 @@ func TestChallengeFitsASmallWindow(t *testing.T) {
 		"What your draft does", "team-a/alpine, from outside the VPC", "team-b/nginx") {
 		t.Errorf("at 120×40 every hint fits in full, and what to press:\n%s", screen)
 	}
+	// At 60×16, the smallest the wizard takes, the goal gives up lines
+	// for the last check; on the list, challenge 8 (the cursor's) is in
+	// sight.
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
+	screen = d.screen()
+	if !contains2(screen, "Challenge 8 · The other half", "5 of 7 requests as the goal wants") || strings.Count(screen, "\n")+1 > 16 {
+		t.Errorf("at 60×16 the last check is not in sight:\n%s", screen)
+	}
+	d.key("esc")
+	screen = d.screen()
+	if !contains2(screen, "› … 8  The other half", "Press Enter to open a challenge.") {
+		t.Errorf("at 60×16 the list hides the challenge under the cursor:\n%s", screen)
+	}
 }
 
 // TestChallengeFiveAsksForAForecast: challenge 5's check starts with a
