@@ -402,7 +402,14 @@ func newTestCmd() *cobra.Command {
 			}
 			if f.output != "json" {
 				env.out.line("")
-				env.out.line(cliStyles.ok.Render("Every outcome is what the endpoint policy predicts."))
+				line := cliStyles.ok.Render("Every outcome is what the endpoint policy predicts.")
+				for _, r := range results {
+					if len(r.Notes) > 0 {
+						line = cliStyles.ok.Render("Every outcome is what the policies in force predict") + " (read the notes above)."
+						break
+					}
+				}
+				env.out.line(line)
 			}
 			return nil
 		},

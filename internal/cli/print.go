@@ -23,6 +23,8 @@ type printer struct {
 	w       io.Writer
 	verbose bool
 	lastDNS string
+	// notes are the tests' notes already printed: each is said once.
+	notes map[string]bool
 }
 
 func newPrinter(w io.Writer, verbose bool) *printer { return &printer{w: w, verbose: verbose} }
@@ -221,6 +223,21 @@ func printTest(p *printer, t steps.TestResult) {
 		what += ":" + t.Tag
 	}
 	p.line(fmt.Sprintf("  %s: %s, %s", what, verdict, expect))
+	// What the prediction rests on (a name still public, so the request
+	// bypassed an endpoint and its policy; a policy AWS was still
+	// applying), as the JSON gives it.
+	for _, n := range t.Notes {
+		p.mu.Lock()
+		said := p.notes[n]
+		if p.notes == nil {
+			p.notes = map[string]bool{}
+		}
+		p.notes[n] = true
+		p.mu.Unlock()
+		if !said {
+			p.line(cliStyles.warn.Render("      note: ") + n)
+		}
+	}
 	defer func() {
 		// After AWS's words: which action it refused, and what decided it.
 		if line := refusedLine(t); line != "" {
