@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/steps"
@@ -37,6 +38,18 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	if s := flatText(ansi.Strip(m.confirmQuitView(30))); !strings.Contains(s, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' again to resume") ||
 		!strings.Contains(s, "'"+want+"' to clean up") {
 		t.Errorf("the quit dialog:\n%s", s)
+	}
+	// In a narrow window the command wraps whole, at spaces.
+	m.Update(tea.WindowSizeMsg{Width: 70, Height: 30})
+	m.overlay = overlayNone
+	s := plainScreen(m)
+	for _, l := range strings.Split(s, "\n") {
+		if ansi.StringWidth(l) > 70 {
+			t.Errorf("at 70 columns, a line %d wide: %q", ansi.StringWidth(l), l)
+		}
+	}
+	if !strings.Contains(flatText(s), "Later, from a shell: "+want+" --yes") {
+		t.Errorf("the finish screen at 70 columns:\n%s", s)
 	}
 	m.quitNow()
 	if n := m.ExitNote(); !strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") || !strings.Contains(n, "'"+want+" --yes'") {

@@ -910,7 +910,8 @@ func (m *Model) finishBody(width int) string {
 	if n := m.expiryNote(short); n != "" {
 		out += "\n" + lipgloss.Wrap(n, width, " ")
 	}
-	out += "\n" + st.Faint.Render("Later, from a shell: "+m.labCmd(" down")+" --yes")
+	// Wrapped at spaces: cut, or broken at a hyphen, it would not run.
+	out += "\n" + st.Faint.Render(wrapAtSpaces("Later, from a shell: "+m.labCmd(" down")+" --yes", width))
 	return out
 }
 
