@@ -51,6 +51,18 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	if !strings.Contains(flatText(s), "Later, from a shell: "+want+" --yes") {
 		t.Errorf("the finish screen at 70 columns:\n%s", s)
 	}
+	// The teardown's line for what is still there, in the same window.
+	m.phase, m.tdReport = phaseTeardown, &steps.TeardownReport{Left: []steps.ResourceEvent{{ID: "vpce-1"}}}
+	s = plainScreen(m)
+	for _, l := range strings.Split(s, "\n") {
+		if ansi.StringWidth(l) > 70 {
+			t.Errorf("teardown at 70 columns, a line %d wide: %q", ansi.StringWidth(l), l)
+		}
+	}
+	if !strings.Contains(flatText(s), "run '"+want+" --yes' again in a minute") {
+		t.Errorf("the teardown's retry line at 70 columns:\n%s", s)
+	}
+	m.phase, m.tdReport = phaseLab, nil
 	m.quitNow()
 	if n := m.ExitNote(); !strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") || !strings.Contains(n, "'"+want+" --yes'") {
 		t.Errorf("the note after quitting: %s", n)

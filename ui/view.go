@@ -1100,8 +1100,9 @@ func (m *Model) teardownView() string {
 			for _, x := range r.Left {
 				ids = append(ids, x.ID)
 			}
-			b.WriteString(st.Error.Render("✗ Still there: " + strings.Join(ids, ", ")))
-			b.WriteString("\n" + st.Action.Render("→ run '"+m.labCmd(" down")+" --yes' again in a minute; it picks up where this stopped"))
+			b.WriteString(st.Error.Render(wrapIndent("✗ Still there: "+strings.Join(ids, ", "), w, "  ")))
+			again := wrapAtSpaces("run '"+m.labCmd(" down")+" --yes' again in a minute; it picks up where this stopped", w-2)
+			b.WriteString("\n" + st.Action.Render("→ "+strings.ReplaceAll(again, "\n", "\n  ")))
 		}
 		next := "quit"
 		if m.afterTD != nil {
