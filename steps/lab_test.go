@@ -97,8 +97,8 @@ func newSerialFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod f
 
 // TestMain gives the process a home of its own and keeps the SDK off any
 // metadata service; a test may still set its own with t.Setenv. Most
-// tests wait on sandboxes' timings more than they compute: testtool.Main
-// lets more of them wait at once than one per core.
+// tests wait on sandboxes' timings more than they compute: more of them
+// wait at once than one per core.
 func TestMain(m *testing.M) {
 	home, err := os.MkdirTemp("", "steps-test-home-")
 	if err != nil {
@@ -107,7 +107,8 @@ func TestMain(m *testing.M) {
 	}
 	_ = os.Setenv("HOME", home)
 	_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	code := testtool.Main(m)
+	testtool.MoreParallelTests()
+	code := m.Run()
 	_ = os.RemoveAll(home)
 	os.Exit(code)
 }

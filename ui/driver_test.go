@@ -2,13 +2,10 @@ package ui
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -214,14 +212,8 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("HOME", home)
 	// The tests mostly wait (on their sandboxes, on the wizard's quiet
-	// moments), not on the CPU: let twice as many as there are cores wait
-	// at once, unless -test.parallel says how many.
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		_ = flag.Set("test.parallel", strconv.Itoa(max(4, 2*runtime.GOMAXPROCS(0))))
-	}
+	// moments), not on the CPU.
+	testtool.MoreParallelTests()
 	code := m.Run()
 	for _, c := range cleanups {
 		c()

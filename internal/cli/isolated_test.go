@@ -45,12 +45,13 @@ func newIsolatedLab(t *testing.T) *isolatedLab {
 
 // procEnv is the environment of a lab program a test runs, then more
 // (KEY=VALUE): a home of its own with its state under home/state, no
-// instance metadata service, and no exit sleep of the race runtime (a
-// -race program sleeps 1 s on its way out by default; races are still
-// reported, and the exit status still says so).
+// instance metadata service, and no exit sleep of the race runtime
+// (testtool.ProgramGORACE: races are still reported, and the exit status
+// still says so).
 func procEnv(home string, more ...string) []string {
-	return append([]string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"),
-		"LANG=C.UTF-8", "AWS_EC2_METADATA_DISABLED=true", "GORACE=atexit_sleep_ms=0"}, more...)
+	env := append([]string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"),
+		"LANG=C.UTF-8", "AWS_EC2_METADATA_DISABLED=true"}, testtool.ProgramGORACE()...)
+	return append(env, more...)
 }
 
 func (l *isolatedLab) environ() []string {

@@ -87,8 +87,9 @@ type program struct {
 
 // Main runs a package's tests for packages whose tests call Program, and
 // removes the programs built for them afterwards. It also lets the
-// programs the tests start end without the race detector's exit sleep, and
-// lets more parallel tests wait at once. Use it from TestMain:
+// programs the tests start end without the race detector's exit sleep
+// (ProgramGORACE), and lets more parallel tests wait at once
+// (MoreParallelTests). Use it from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(testtool.Main(m)) }
 func Main(m *testing.M) int {
@@ -99,22 +100,44 @@ func Main(m *testing.M) int {
 	}
 	binDir = dir
 	defer os.RemoveAll(dir)
-	if raceBuild && os.Getenv("GORACE") == "" {
-		// A -race program sleeps a second on its way out by default (so its
-		// goroutines can report); every lab command a test runs would pay
-		// it. Races found are still reported and still fail the program.
-		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	if g := ProgramGORACE(); len(g) > 0 && os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", strings.TrimPrefix(g[0], "GORACE="))
 	}
-	// These packages' tests mostly wait on programs and sandboxes, not the
-	// CPU: let more of their parallel tests wait at once than the default
-	// of one per core, unless -test.parallel was given.
+	MoreParallelTests()
+	return m.Run()
+}
+
+// noExitSleep is GORACE for the programs a -race test starts: a -race
+// program sleeps a second on its way out by default (so its goroutines can
+// report), and every lab command a test runs would pay it. Races found are
+// still reported and still fail the program.
+const noExitSleep = "atexit_sleep_ms=0"
+
+// ProgramGORACE is the GORACE setting, as an environment entry, for a
+// program a test starts with an environment of its own: this process's
+// GORACE when one is set, else, under -race, no exit sleep; nothing for a
+// build without the race detector.
+func ProgramGORACE() []string {
+	if g, ok := os.LookupEnv("GORACE"); ok {
+		return []string{"GORACE=" + g}
+	}
+	if raceBuild {
+		return []string{"GORACE=" + noExitSleep}
+	}
+	return nil
+}
+
+// MoreParallelTests lets twice as many parallel tests run at once as there
+// are cores (at least 4), for a package whose tests mostly wait (on
+// programs, sandboxes, a program's quiet moments) rather than compute;
+// -test.parallel, when given, wins. Call it from TestMain before m.Run.
+func MoreParallelTests() {
 	flag.Parse()
 	given := false
 	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
 	if p := flag.Lookup("test.parallel"); p != nil && !given {
 		_ = p.Value.Set(strconv.Itoa(max(4, 2*runtime.GOMAXPROCS(0))))
 	}
-	return m.Run()
 }
 
 // LabBinary returns the ecr-vpce-lab program for tests that run it as a
