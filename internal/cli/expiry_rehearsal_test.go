@@ -51,8 +51,8 @@ func TestShortRehearsalStatusAndDown(t *testing.T) {
 	}
 }
 
-// TestUpAfterTheRunExpired: the learner comes back after the auto-teardown
-// and runs up again. The run gets a new expiry from now (it kept the
+// TestUpAfterTheRunExpired: the learner comes back after the auto-teardown,
+// is told by test that the run expired, and runs up again. The run gets a new expiry from now (it kept the
 // passed one, so the schedules made again fired at once and took the new
 // endpoints away), and retagging skips what the auto-teardown removed.
 func TestUpAfterTheRunExpired(t *testing.T) {
@@ -64,7 +64,11 @@ func TestUpAfterTheRunExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	labRun(t, 0, "sandbox", "clock", "+4h1m", "--state-dir", state)
-	out := labRun(t, 0, "up", "--yes", "--sandbox")
+	// The endpoints are gone: test does not "prove" the policy through ECR's
+	// public way.
+	out := labRun(t, 1, "test", "--sandbox")
+	wantAll(t, "test after the expiry", out, "run "+before.RunID+" expired at ", "fix: run 'ecr-vpce-lab up --sandbox' (it gives the run a new expiry")
+	out = labRun(t, 0, "up", "--yes", "--sandbox")
 	if strings.Contains(out, "(in expired)") {
 		t.Errorf("up says the run is already expired:\n%s", out)
 	}

@@ -370,6 +370,16 @@ func newTestCmd() *cobra.Command {
 			if env.lab.State().Account == "" {
 				return exitCode(1, "the lab has not been set up here yet: run '%s' first", f.next("up"))
 			}
+			if st := env.lab.State(); st.HasResources() {
+				// Past its expiry the run's endpoints are removed (by its
+				// schedules, or 'down --expired'): the requests would go
+				// ECR's public way and "prove" an endpoint policy nothing
+				// applies.
+				if at, ok := st.ExpiryTime(); ok && !at.After(env.lab.Now()) {
+					return withFix(exitCode(1, "run %s expired at %s: its endpoints are removed at its expiry, so the tests would not go through them", st.RunID, at.UTC().Format("15:04 UTC")),
+						fmt.Sprintf("run '%s' (it gives the run a new expiry and makes again what is gone), then test", f.next("up")))
+				}
+			}
 			start := time.Now()
 			results, terr := env.lab.Tests(cmd.Context(), ids...)
 			ok, mismatch := terr == nil, false
