@@ -243,6 +243,19 @@ func (m *Model) progressSaved(msg progressSavedMsg) {
 	m.layoutChallenge()
 }
 
+// quitAfterChallenge stops a check for real and leaves the quit to its
+// end: a check puts the lab's policy back on the endpoints as it ends,
+// and a wizard gone before that would leave the answer there. ctrl+c
+// again quits at once (the state records the answer, and teardown puts
+// it right).
+func (m *Model) quitAfterChallenge() (tea.Model, tea.Cmd) {
+	m.stop()
+	m.quitting, m.overlay = true, overlayNone
+	m.chal.note = m.keysIn("Stopping the check: the lab's policy goes back on the endpoints, then the wizard quits ({ForceQuit} quits at once).")
+	m.layoutChallenge()
+	return m, nil
+}
+
 // saveBeforeQuit is the save the wizard makes before it quits: the draft
 // being typed, or everything again when a save is still on its way (the
 // process would end under it). Nil when all is on disk.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -541,4 +542,41 @@ func TestChallengeQuitKeepsTheDraft(t *testing.T) {
 	if p, err := steps.LoadProgress(stateDir); err != nil || p.Record(1).Hints != 1 || p.Record(1).Draft != typed {
 		t.Errorf("after q just after a hint, on disk: %v %+v", err, p.Record(1))
 	}
+}
+
+// TestChallengeQuitWaitsForThePolicyBack: quitting while an answer is
+// checked for real stops the check and quits once it has ended, for the
+// check puts the lab's policy back on the endpoints as it ends; a second
+// ctrl+c quits at once.
+func TestChallengeQuitWaitsForThePolicyBack(t *testing.T) {
+	t.Parallel()
+	m, d, _, _ := challengesWizard(t, 100, 30)
+	d.key("enter")
+	stopped := false
+	// A check for real in flight, as checkAnswer starts it.
+	m.opSeq++
+	m.op = &inflight{kind: opChallenge, seq: m.opSeq, step: steps.StepPolicy, cancel: func() { stopped = true }, started: time.Now()}
+	d.key("ctrl+c")
+	_, cmd := m.Update(keyMsg("y"))
+	if !stopped || !m.quitting {
+		t.Fatalf("y did not stop the check")
+	}
+	if cmd != nil {
+		t.Fatalf("the wizard quits before the check has put the lab's policy back")
+	}
+	if s := d.screen(); !strings.Contains(strings.Join(strings.Fields(s), " "), "the lab's policy goes back on the endpoints") {
+		t.Errorf("while the check winds down:\n%s", s)
+	}
+	d.send(opDoneMsg{seq: m.opSeq, kind: opChallenge, res: opResult{err: context.Canceled}})
+	d.until("the quit", 10*time.Second, func(*Model) bool { return d.quit })
+
+	// A second ctrl+c does not wait.
+	m2, d2, _, _ := challengesWizard(t, 100, 30)
+	d2.key("enter")
+	m2.opSeq++
+	m2.op = &inflight{kind: opChallenge, seq: m2.opSeq, step: steps.StepPolicy, cancel: func() {}, started: time.Now()}
+	d2.key("ctrl+c")
+	d2.key("y")
+	d2.key("ctrl+c")
+	d2.until("the quit", 10*time.Second, func(*Model) bool { return d2.quit })
 }

@@ -510,7 +510,7 @@ func closeConn(c *Connection) {
 }
 
 func (m *Model) askQuit() (tea.Model, tea.Cmd) {
-	if m.overlay == overlayConfirmQuit {
+	if m.overlay == overlayConfirmQuit || m.quitting {
 		// A second Ctrl-C: leave now. The engine saved after every change.
 		return m.quitNow()
 	}
@@ -522,6 +522,11 @@ func (m *Model) askQuit() (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) quitNow() (tea.Model, tea.Cmd) {
+	if m.busy() && m.op.kind == opChallenge && !m.quitting && m.chal != nil {
+		// The check has the answer on the endpoints: stopped, it puts
+		// the lab's policy back as it ends, and opDone quits then.
+		return m.quitAfterChallenge()
+	}
 	m.stop()
 	if c := m.cost(); c.InterfaceEndpoints > 0 {
 		price := fmt.Sprintf("about $%.2f per hour", c.PerHour)

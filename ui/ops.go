@@ -211,7 +211,7 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	}
 	m.op = nil
 	if m.quitting {
-		return m, tea.Quit
+		return m.quitNow()
 	}
 	err := msg.res.err
 	sc := &m.screens[op.screen]
