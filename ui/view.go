@@ -89,7 +89,10 @@ func (m *Model) headerParts() []headerPart {
 	if m.autoTornDown() {
 		out = nil // the auto-teardown removed the endpoints: nothing bills
 	}
-	if m.lab != nil && m.st.HasResources() {
+	// Not during a teardown: it removes the auto-teardown's schedules
+	// first, so a countdown would promise a removal nothing will do if
+	// the learner left before the end.
+	if m.lab != nil && m.st.HasResources() && m.phase != phaseTeardown {
 		if left := m.timeLeft(); left != "" {
 			out = append(out, headerPart{left, 2})
 		}

@@ -127,8 +127,15 @@ func TestTeardownNeedsConfirmation(t *testing.T) {
 	if m.overlay != overlayNone || m.phase != phaseLab {
 		t.Fatal("n must cancel")
 	}
+	if !strings.Contains(d.screen(), "left") {
+		t.Fatalf("the header shows no time left before the teardown:\n%s", d.screen())
+	}
 	d.key("T")
 	d.key("y")
+	// The teardown removes the schedules first: no countdown from then on.
+	if m.phase != phaseTeardown || strings.Contains(strings.SplitN(d.screen(), "\n", 2)[0], " left") {
+		t.Fatalf("the header during the teardown:\n%s", d.screen())
+	}
 	d.settle()
 	if m.phase != phaseTeardown || m.tdReport == nil || !m.tdReport.Nothing() {
 		t.Fatalf("teardown did not finish clean:\n%s", d.screen())
