@@ -311,9 +311,9 @@ func upFailed(f *labFlags, err error, st steps.State) error {
 		return exitCode(130, "%s", msg)
 	}
 	if st.HasResources() {
-		return exitCode(1, "up did not finish; what it created is recorded: fix the problem above and run 'up' again, or 'down' to remove it")
+		return exitCode(1, "up did not finish; what it created is recorded: fix the problem above and run '%s' again, or '%s' to remove it", f.next("up"), f.next("down"))
 	}
-	return exitCode(1, "up did not finish: fix the problem above and run 'up' again")
+	return exitCode(1, "up did not finish: fix the problem above and run '%s' again", f.next("up"))
 }
 
 func confirmUp(cmd *cobra.Command, env *labEnv, f *labFlags) error {

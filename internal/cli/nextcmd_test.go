@@ -30,6 +30,15 @@ func TestNextCommandsNameTheSameLab(t *testing.T) {
 	if want := "fix: run 'ecr-vpce-lab down" + again + "' (it finds the lab's resources by their tags)"; code != 1 || !strings.Contains(errs, want) {
 		t.Fatalf("up on a damaged state file: exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
 	}
+
+	// Out of the way: up stops at discovery (no subnet for these IDs).
+	if err := os.Remove(filepath.Join(dir, "lab-sandbox.json")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, "", append([]string{"up", "--yes", "--subnet", "subnet-0123456789abcdef0", "--workspace-sg", "sg-0123456789abcdef0"}, same...)...)
+	if want := "up did not finish: fix the problem above and run 'ecr-vpce-lab up" + again + "' again"; code != 1 || !strings.Contains(errs, want) {
+		t.Fatalf("up that stops: exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
+	}
 }
 
 // --run names a run that no resource is tagged with, in a region with no run
