@@ -72,8 +72,13 @@ func (l *Lab) environmentItems() []CheckItem {
 		items = append(items, CheckItem{ID: "environment-note", Title: "Metadata service", Warning: true, Message: n})
 	}
 	if r := env.CannotProve(); r != "" {
+		see := "run the lab in the sandbox (--sandbox) to see them"
+		if l.cfg.Mode == "sandbox" {
+			// On the sandbox already: it is playing a place outside the VPC.
+			see = "play a workspace inside the VPC (--world cloud9, with a fresh --state-dir or --reset) to see them"
+		}
 		items = append(items, CheckItem{ID: "proofs", Title: "What can be proven from here", Warning: true, Message: r,
-			Fix: "go on with the DNS step and the proofs skipped (marked skipped, not passed), or run the lab in the sandbox (--sandbox) to see them"})
+			Fix: "go on with the DNS step and the proofs skipped (marked skipped, not passed), or " + see})
 	}
 	return items
 }

@@ -16,3 +16,6 @@ func WrongAnswers(id int, c ChallengeContext) []WrongAnswer {
 	}
 	return out
 }
+
+// EnvironmentItems are preflight's lines about the place.
+func (l *Lab) EnvironmentItems() []CheckItem { return l.environmentItems() }

@@ -121,3 +121,20 @@ func TestPushRefusedAtTheLayerCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestOutsideOnTheSandboxSaysHowToSeeTheProofs: the sandbox playing a
+// laptop says how to see the DNS step and the proofs; "run the lab in the
+// sandbox (--sandbox)" is no way there when the lab runs on it already.
+func TestOutsideOnTheSandboxSaysHowToSeeTheProofs(t *testing.T) {
+	f := newFixture(t, sandbox.Options{World: sandbox.WorldLaptop}, steps.Config{}, nil)
+	f.lab.SetEnvironment(steps.Environment{Kind: steps.EnvKind("laptop"), Title: "a laptop", Credentials: true})
+	var fix string
+	for _, it := range f.lab.EnvironmentItems() {
+		if it.ID == "proofs" {
+			fix = it.Fix
+		}
+	}
+	if fix == "" || strings.Contains(fix, "(--sandbox)") || !strings.Contains(fix, "--world cloud9") {
+		t.Fatalf("on the sandbox, the way to see the proofs: %q", fix)
+	}
+}
