@@ -36,7 +36,7 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	m.showHint = false
 	m.overlay = overlayConfirmQuit
 	if s := flatText(ansi.Strip(m.confirmQuitView(30))); !strings.Contains(s, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' again to resume") ||
-		!strings.Contains(s, "'"+want+"' to clean up") {
+		!strings.Contains(s, "'"+want+"' to clean up") || strings.Contains(s, "billing") {
 		t.Errorf("the quit dialog:\n%s", s)
 	}
 	// In a narrow window the command wraps whole, at spaces.
@@ -64,7 +64,8 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	}
 	m.phase, m.tdReport = phaseLab, nil
 	m.quitNow()
-	if n := m.ExitNote(); !strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") || !strings.Contains(n, "'"+want+" --yes'") {
+	if n := m.ExitNote(); !strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") || !strings.Contains(n, "'"+want+" --yes'") ||
+		!strings.Contains(n, "the sandbox bills nothing") {
 		t.Errorf("the note after quitting: %s", n)
 	}
 }

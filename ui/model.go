@@ -533,6 +533,9 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 		if c.Unpriced {
 			price = "billed by the hour; " + c.NoPrice()
 		}
+		if m.c.Sandbox {
+			price = "the sandbox bills nothing; on AWS, " + price
+		}
 		m.exitNote = fmt.Sprintf("The endpoints are still running (%s). Run '%s' to come back, or '%s' to remove everything.",
 			price, m.labCmd(""), m.labCmd(" down")+" --yes")
 	}

@@ -1163,6 +1163,9 @@ func (m *Model) confirmQuitView(height int) string {
 	why := "Work is in progress; it stops safely and is saved."
 	if !m.busy() {
 		why = "The endpoints keep running (and billing) after you quit."
+		if m.c.Sandbox {
+			why = "The endpoints stay after you quit (the sandbox bills nothing)."
+		}
 	}
 	again := wrapAtSpaces("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", max(20, min(56, m.c.Width-8)))
 	msg := st.Warn.Render("Quit the lab?") + "\n\n" + why + "\n" + again + "\n\n" +
