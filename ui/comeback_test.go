@@ -21,12 +21,17 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	opts.Again = again
 	m, _ := startWizard(t, opts, 100, 30)
 	m.phase, m.cur = phaseLab, scrFinish
-	m.st.Endpoints = map[string]*steps.Record{"ecr.dkr": {ID: "vpce-1", Type: "Interface" /* awsops.Interface; ui does not import awsops */, Created: true, CreatedAt: time.Now()}}
+	m.st.Endpoints = map[string]*steps.Record{"ecr.dkr": {ID: "vpce-1", Type: "Interface" /* awsops.Interface; ui does not import awsops */, Created: true, CreatedAt: time.Now(), Addresses: []string{"10.0.0.12"}}}
 	m.screens[scrFinish].status = steps.StatusDone
 	want := "ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab"
 
 	if s := plainScreen(m); !strings.Contains(s, "Later, from a shell: "+want+" --yes") {
 		t.Errorf("the finish screen:\n%s", s)
+	}
+	// The path picture has the ecr.dkr interface's address from the saved
+	// record, with no event of this session to carry it (a resumed run).
+	if s := plainScreen(m); !strings.Contains(s, "ecr.dkr ENI  10.0.0.12") {
+		t.Errorf("the path picture of a resumed run:\n%s", s)
 	}
 	m.showHint = true
 	if s := flatText(plainScreen(m)); !strings.Contains(s, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' again to come back") ||

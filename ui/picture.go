@@ -88,7 +88,15 @@ func (m *Model) privateAddress() string {
 			}
 		}
 	}
-	return m.dkrAddress
+	if m.dkrAddress != "" {
+		return m.dkrAddress
+	}
+	// A resumed run (or one 'up' made) sent no event with it: the
+	// saved record has it.
+	if r := m.st.Endpoints[steps.EndpointDKR]; r != nil && len(r.Addresses) > 0 {
+		return r.Addresses[0]
+	}
+	return ""
 }
 
 // dnsPublic reports whether the registry's name was last seen resolving
