@@ -20,8 +20,27 @@ import (
 // every question answered with a line of text. Every question says which
 // answers it takes and what Enter means; any other answer is asked again,
 // and only a yes (or Enter where yes is the stated default) creates anything.
+//
+// Input that ends before the lab does stops it as q would, but the error
+// says so (ErrInputEnded, with what to do next as its fix): answers that
+// ran out are not a finished lab.
 func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Options) error {
 	a := &accessible{in: bufio.NewReader(in), out: out, again: opts.Again}
+	err := a.run(ctx, opts)
+	if err == nil && a.ended {
+		next := a.next
+		if next == "" {
+			next = "run '" + a.cmd(" --accessible", opts.Sandbox) + "' again and answer each question (Enter takes the answer it states)"
+		}
+		return &problem.Error{Message: ErrInputEnded.Error(), Fix: next, Err: ErrInputEnded}
+	}
+	return err
+}
+
+// ErrInputEnded is accessible mode's input ending before the lab did.
+var ErrInputEnded = errors.New("the input ended before the lab finished")
+
+func (a *accessible) run(ctx context.Context, opts Options) error {
 	say := a.say
 	say("ecr-vpce-lab, accessible mode. Each step explains itself, then asks whether to run it. Type q and Enter at any question to stop.")
 	sandbox := opts.Sandbox
@@ -277,6 +296,10 @@ type accessible struct {
 	// again is the flags besides --sandbox that chose this lab
 	// (Options.Again).
 	again string
+	// ended is set once the input has ended (or cannot be read).
+	ended bool
+	// next is what to do next, as the last stop said it.
+	next string
 }
 
 // cmd is the command line of sub for this lab, with the flags that chose it.
@@ -353,6 +376,7 @@ func (a *accessible) readLine() (string, error) {
 			continue
 		}
 		if err != nil && len(b) == 0 && !long {
+			a.ended = true
 			return "", err
 		}
 		break // a whole line, or a last one without its newline
@@ -365,10 +389,21 @@ func (a *accessible) readLine() (string, error) {
 }
 
 func (a *accessible) stopped(lab *steps.Lab, sandbox bool) error {
-	if lab.Cost().InterfaceEndpoints > 0 {
-		a.say("Stopped. The endpoints keep running. Run " + a.cmd(" --accessible", sandbox) + " again to resume, or " + a.cmd(" down", sandbox) + " --yes to remove everything.")
-	} else {
-		a.say("Stopped. Run " + a.cmd(" --accessible", sandbox) + " again to resume.")
+	resume, down := a.cmd(" --accessible", sandbox), a.cmd(" down", sandbox)+" --yes"
+	stop := "Stopped."
+	if a.ended {
+		stop = "Stopped: the input ended before the lab finished."
+	}
+	switch {
+	case lab.Cost().InterfaceEndpoints > 0:
+		a.say(stop + " The endpoints keep running. Run " + resume + " again to resume, or " + down + " to remove everything.")
+		a.next = "run '" + resume + "' again to resume, or '" + down + "' to remove everything"
+	case lab.State().HasResources():
+		a.say(stop + " Run " + resume + " again to resume, or " + down + " to remove what the lab created.")
+		a.next = "run '" + resume + "' again to resume, or '" + down + "' to remove what the lab created"
+	default:
+		a.say(stop + " Run " + resume + " again to resume.")
+		a.next = "run '" + resume + "' again to resume"
 	}
 	return nil
 }

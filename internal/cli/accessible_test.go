@@ -32,3 +32,22 @@ func TestAccessibleModeHonoursTheAnswer(t *testing.T) {
 		}
 	})
 }
+
+// Answers that run out before the lab finishes stop it, but not as a
+// success: exit 1, and the last words say how to resume with the same
+// --state-dir and how to remove what was made. A q typed by the learner
+// stays a choice (exit 0, as "other words" above shows).
+func TestAccessibleInputEndingIsNotSuccess(t *testing.T) {
+	labHome(t)
+	dir := t.TempDir()
+	// Preflight and the security group: Enter; then the input ends.
+	code, out, errs := runCLI(t, "\n\n", "--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)
+	resume := "ecr-vpce-lab --accessible --sandbox --state-dir " + dir
+	down := "ecr-vpce-lab down --sandbox --state-dir " + dir + " --yes"
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	if code != 1 || last != "Stopped: the input ended before the lab finished. Run "+resume+" again to resume, or "+down+" to remove what the lab created." ||
+		!strings.Contains(errs, "the input ended before the lab finished") || !strings.Contains(errs, "run '"+resume+"' again to resume, or '"+down+"'") {
+		t.Fatalf("exit %d, want 1; last words %q\n%s%s", code, last, out, errs)
+	}
+}

@@ -135,7 +135,14 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 	accessible := f.accessible || os.Getenv("ACCESSIBLE") != "" || os.Getenv("TERM") == "dumb"
 	in, out := cmd.InOrStdin(), cmd.OutOrStdout()
 	if accessible {
-		return ui.RunAccessible(ctx, in, colorprofile.NewWriter(out, os.Environ()), opts)
+		err := ui.RunAccessible(ctx, in, colorprofile.NewWriter(out, os.Environ()), opts)
+		if errors.Is(err, ui.ErrInputEnded) {
+			// Exit 1, as for a lab that did not get done: no signal came
+			// (130 would say one did), and the command line was right (2
+			// would say it was not); the answers ran out.
+			return withFix(exitCode(1, "%v", ui.ErrInputEnded), problem.FixOf(err))
+		}
+		return err
 	}
 	if !isTerminal(in) || !isTerminalWriter(out) {
 		return exitCode(2, "the wizard needs a terminal. Without one, use the headless commands: "+
