@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -360,7 +361,11 @@ func newTestCmd() *cobra.Command {
 				if err != nil {
 					return exitCode(2, "--only %s: choose push, list or pull", o)
 				}
-				ids = append(ids, name.Step())
+				// A name given twice (push,push, or list,list-images) is
+				// a set, as a person means it: each test runs once.
+				if !slices.Contains(ids, name.Step()) {
+					ids = append(ids, name.Step())
+				}
 			}
 			env, err := openHeadless(cmd, &f, openOptions{lock: true, recover: true})
 			if err != nil {
