@@ -24,12 +24,57 @@ func ValidateRepository(name string) error {
 		return fmt.Errorf("repository name %q has %d characters; ECR accepts 2 to 256", name, len(name))
 	case strings.ContainsAny(name, "*?"):
 		return fmt.Errorf("repository name %q has a wildcard; name one repository, e.g. %s", name, DefaultRepository)
-	case strings.ToLower(name) != name:
+	case strings.ToLower(name) != name && repositoryPattern.MatchString(strings.ToLower(name)):
 		return fmt.Errorf("repository name %q has upper-case letters; ECR accepts lower case only (%s)", name, strings.ToLower(name))
 	case !repositoryPattern.MatchString(name):
-		return fmt.Errorf("%q is not a repository name ECR accepts: lower-case letters and digits, words joined by . _ or -, parts separated by / (e.g. %s)", name, DefaultRepository)
+		hint := "e.g. " + DefaultRepository
+		if s := SuggestRepository(name); s != "" {
+			hint = "did you mean " + s + "?"
+		}
+		return fmt.Errorf("%q is not a repository name ECR accepts: lower-case letters and digits, words joined by . _ or -, parts separated by / (%s)", name, hint)
 	}
 	return nil
+}
+
+// SuggestRepository returns the name ECR would accept that is nearest to
+// name as a person would write it ("Team A" is team-a), or "" when there
+// is none. A suggestion is only worth making if it is itself valid: it is
+// checked with ValidateRepository.
+func SuggestRepository(name string) string {
+	var parts []string
+	for _, part := range strings.Split(strings.ToLower(strings.TrimSpace(name)), "/") {
+		var b strings.Builder
+		var sep []rune // the separators since the last letter or digit
+		for _, r := range part {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				if len(sep) > 0 && b.Len() > 0 {
+					b.WriteString(joiner(string(sep)))
+				}
+				sep = sep[:0]
+				b.WriteRune(r)
+				continue
+			}
+			sep = append(sep, r) // anything else (a space, a colon) separates words
+		}
+		if b.Len() > 0 {
+			parts = append(parts, b.String())
+		}
+	}
+	s := strings.Join(parts, "/")
+	if ValidateRepository(s) != nil || s == name {
+		return ""
+	}
+	return s
+}
+
+// joiner keeps a separator ECR accepts between two words (".", "_", "__",
+// a run of "-") and turns any other (a space, "._", ":") into "-".
+func joiner(sep string) string {
+	switch {
+	case sep == "." || sep == "_" || sep == "__" || strings.Trim(sep, "-") == "":
+		return sep
+	}
+	return "-"
 }
 
 var (

@@ -31,6 +31,49 @@ func TestValidateRepository(t *testing.T) {
 	}
 }
 
+// TestRepositorySuggestion: the name a refusal suggests is one ECR
+// accepts ("Team A" once suggested "team a", refused in turn).
+func TestRepositorySuggestion(t *testing.T) {
+	for in, want := range map[string]string{
+		"Team A":          "team-a",
+		"Team A/Alpine":   "team-a/alpine",
+		" team a ":        "team-a",
+		"team a/alpine":   "team-a/alpine",
+		"Team_A":          "team_a",
+		"TEAM:A//alpine/": "team-a/alpine",
+		"-team-a-":        "team-a",
+		"a___b":           "a-b",
+		"Team-A/alpine":   "team-a/alpine",
+		"é":               "",
+		"a b.":            "a-b",
+		"x*":              "",
+		"**":              "",
+	} {
+		got := SuggestRepository(in)
+		if got != want {
+			t.Errorf("SuggestRepository(%q) = %q, want %q", in, got, want)
+		}
+		err := ValidateRepository(in)
+		if err == nil {
+			t.Errorf("%q accepted", in)
+			continue
+		}
+		if got != "" && !strings.Contains(err.Error(), got) {
+			t.Errorf("%q: %v does not suggest %q", in, err, got)
+		}
+		// The name the message offers is one ECR accepts.
+		msg := err.Error()
+		for _, form := range []struct{ before, after string }{{"did you mean ", "?"}, {"lower case only (", ")"}} {
+			if _, rest, ok := strings.Cut(msg, form.before); ok {
+				offered, _, _ := strings.Cut(rest, form.after)
+				if verr := ValidateRepository(offered); verr != nil {
+					t.Errorf("%q: the message offers %q, which ECR refuses: %v", in, offered, verr)
+				}
+			}
+		}
+	}
+}
+
 func TestValidateAccountAndRegion(t *testing.T) {
 	if ValidateAccount("123456789012") != nil || ValidateAccount("12345678901") == nil || ValidateAccount("12345678901a") == nil || ValidateAccount("") == nil {
 		t.Error("account IDs are 12 digits")
