@@ -121,11 +121,11 @@ func pastedRefusal(cmd *cobra.Command, args []string, file string, haveOp bool) 
 	case file != "":
 		b, err = boundedread.File(file, refusalLimit)
 	case len(args) > 0:
-		return strings.Join(args, " "), nil
+		b = []byte(strings.Join(args, " "))
 	case !haveOp && !isTerminal(cmd.InOrStdin()):
 		b, err = boundedread.Stream(cmd.InOrStdin(), "standard input", refusalLimit)
 	case !haveOp:
-		return "", exitCode(2, "nothing to explain: paste the refusal as an argument, pipe it in (docker push … 2>&1 | ecr-vpce-lab explain), give --file, or name an operation with --op push")
+		return "", exitCode(2, "%s", nothingToExplain)
 	}
 	if err != nil {
 		var tl *boundedread.TooLargeError
@@ -141,8 +141,15 @@ func pastedRefusal(cmd *cobra.Command, args []string, file string, haveOp bool) 
 		}
 		return "", exitCode(2, "reading the refusal: %v", err)
 	}
+	if strings.TrimSpace(string(b)) == "" && !haveOp {
+		// Said before the lab opens: an empty pipe or file must not start
+		// the sandbox (or reach AWS) only to have nothing to look at.
+		return "", exitCode(2, "%s", nothingToExplain)
+	}
 	return string(b), nil
 }
+
+const nothingToExplain = "nothing to explain: paste the refusal as an argument, pipe it in (docker push … 2>&1 | ecr-vpce-lab explain), give --file, or name an operation with --op push"
 
 // readPolicyOfType reads a policy file and refuses one AWS would not
 // accept as that type.

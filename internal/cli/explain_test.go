@@ -161,4 +161,22 @@ func TestExplainBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d, %q", tc.args, code, errs)
 		}
 	}
+	// Nothing to explain (an empty pipe, a blank argument, an empty file)
+	// is said before the lab opens: no sandbox starts, nothing is written.
+	labHome(t)
+	empty := filepath.Join(dir, "empty.txt")
+	if err := os.WriteFile(empty, []byte("\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	for _, args := range [][]string{{}, {" "}, {"--file", empty}} {
+		args = append([]string{"explain", "--sandbox", "--state-dir", state}, args...)
+		code, out, errs := runCLI(t, "", args...)
+		if code != 2 || !strings.Contains(errs, "nothing to explain: paste the refusal") || strings.Contains(out+errs, "sandbox:") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+		if _, err := os.Stat(state); err == nil {
+			t.Fatalf("%v: the state directory was made: the lab opened", args)
+		}
+	}
 }
