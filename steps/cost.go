@@ -46,6 +46,23 @@ type Cost struct {
 	Unpriced bool   `json:"unpriced,omitempty"`
 	// NextHour is when the next endpoint-hour starts, and SoFar grows.
 	NextHour time.Time `json:"nextHour,omitzero"`
+	// Deleting counts the interface endpoints (of InterfaceEndpoints) AWS
+	// is deleting. "Hourly billing for a VPC endpoint stops when you
+	// delete it" (the PrivateLink pricing page); the hour begun is billed
+	// in full and is in SoFar. They are billed until they are deleted, not
+	// by the hour from now on: PerHour leaves them out.
+	Deleting int `json:"deleting,omitempty"`
+}
+
+// stopping counts rs, endpoints CostOf counted, as being deleted.
+func (c *Cost) stopping(rs ...*Record) {
+	for _, r := range rs {
+		if r == nil || r.Type != awsops.Interface || !r.Created {
+			continue
+		}
+		c.Deleting++
+		c.PerHour = max(c.PerHour-c.Rate*float64(max(r.AZs, 1)), 0)
+	}
 }
 
 // NoPrice says that the lab has no price for the region, "" when it has.

@@ -46,6 +46,36 @@ type Status struct {
 	Tests        map[TestName]TestResult `json:"tests,omitempty"`
 	// AutoTeardown is the run's expiry and what its schedules did.
 	AutoTeardown *AutoTeardownStatus `json:"autoTeardown,omitempty"`
+	// Teardown is set when a teardown of the run began and was stopped
+	// before the end: the steps' records then tell what was built, not
+	// what is left (Resources do).
+	Teardown *StoppedTeardown `json:"teardown,omitempty"`
+}
+
+// beforeTeardown is the message of a step done before a teardown that was
+// stopped: its record says what was built, not what is left.
+const beforeTeardown = "done before the teardown began: what it made may be gone or going (see the resources)"
+
+// Undid reports whether the teardown may have undone the step: it built
+// something teardown removes (the group, its rule, the endpoints with
+// their policy and private DNS) and was done before the teardown began.
+func (t *StoppedTeardown) Undid(info StepInfo) bool {
+	switch info.ID {
+	case StepSecurityGroup, StepIngress, StepPolicy, StepEndpoints, StepDNS:
+		return t != nil && info.Status == StatusDone && !info.At.After(t.Started)
+	}
+	return false
+}
+
+// StoppedTeardown is a teardown that began and did not finish (Ctrl-C, a
+// lost connection): a teardown that ends removes the state file.
+type StoppedTeardown struct {
+	Started time.Time `json:"started"`
+	// Status is StatusStopped.
+	Status StepStatus `json:"status"`
+	// Next is the command that finishes it; the caller that knows the
+	// flags that chose this lab puts them in.
+	Next string `json:"next"`
 }
 
 // Status reads the live state of everything the lab knows of, read-only.
@@ -60,6 +90,14 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	out := Status{RunID: st.RunID, Mode: st.Mode, Account: st.Account, Region: l.cloud.Region(), Caller: st.Caller,
 		Saved: l.loaded, Workspace: st.Workspace, Resources: []ResourceStatus{}, Leftovers: []ResourceStatus{},
 		Policy: st.Policy, PolicyTarget: st.PolicyTarget, Steps: l.stepsOf(st), Tests: st.Tests, Recovered: recovered, Environment: place}
+	if t := st.TeardownStarted; !t.IsZero() {
+		out.Teardown = &StoppedTeardown{Started: t, Status: StatusStopped, Next: "ecr-vpce-lab down"}
+		for i, info := range out.Steps {
+			if out.Teardown.Undid(info) {
+				out.Steps[i].Message = beforeTeardown
+			}
+		}
+	}
 	// The schedules first: see lookAtSchedules.
 	look, err := l.lookAtSchedules(ctx, st)
 	if err != nil {
@@ -150,12 +188,17 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	// Cost of what still exists.
 	costState := st
 	costState.Endpoints = map[string]*Record{}
+	var deleting []*Record
 	for k, r := range st.Endpoints {
 		if e, ok := live[r.ID]; ok && !e.Gone() || !ok && l.unlistedYet(r) {
 			costState.Endpoints[k] = r
+			if ok && EndpointState(e.State) == ResDeleting {
+				deleting = append(deleting, r)
+			}
 		}
 	}
 	out.Cost = CostOf(costState, l.cfg.Now())
+	out.Cost.stopping(deleting...)
 	endpointsLeft, groupLeft := false, false
 	for _, r := range append(append([]ResourceStatus(nil), out.Resources...), out.Leftovers...) {
 		switch {

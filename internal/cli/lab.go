@@ -452,6 +452,9 @@ func newStatusCmd() *cobra.Command {
 			if err != nil {
 				return withFix(exitCode(1, "%v", err), problem.FixOf(err))
 			}
+			if s.Teardown != nil {
+				s.Teardown.Next = f.next("down")
+			}
 			if f.output == "json" {
 				if !s.Saved && !s.Recovered {
 					// No run here: the ID a new one would get names
@@ -493,6 +496,10 @@ func printStatus(env *labEnv, s steps.Status) {
 	} else {
 		out.line(fmt.Sprintf("  run %s  VPC %s  subnet %s  workspace group %s  route table %s", s.RunID, s.Workspace.VpcID, s.Workspace.SubnetID, s.Workspace.SecurityGroupID, s.Workspace.RouteTableID))
 	}
+	if t := s.Teardown; t != nil {
+		out.line("  " + cliStyles.warn.Render("! a teardown began "+t.Started.UTC().Format("2006-01-02 15:04 UTC")+" and was stopped before the end") +
+			": some of the run is gone, what is left may still be billing; run '" + t.Next + "' to finish it")
+	}
 	for _, r := range s.Resources {
 		mark, st := stateStyle(r.State)
 		if r.State == steps.ResGone {
@@ -526,7 +533,13 @@ func printStatus(env *labEnv, s steps.Status) {
 			continue
 		}
 		mark, st := stepStyle(info.Status)
-		line := fmt.Sprintf("  %s %-34s %s", st.Render(mark), info.Title, st.Render(info.Status.Label()))
+		label := info.Status.Label()
+		if s.Teardown.Undid(info) {
+			// Built, then (maybe) torn down: the resources above say
+			// what is left.
+			mark, st, label = "·", cliStyles.faint, "done before the teardown"
+		}
+		line := fmt.Sprintf("  %s %-34s %s", st.Render(mark), info.Title, st.Render(label))
 		if info.Status != steps.StatusDone && info.Message != "" {
 			line += cliStyles.faint.Render(": " + info.Message)
 		}
@@ -545,6 +558,10 @@ func printStatus(env *labEnv, s steps.Status) {
 			left := "in " + a.Left
 			if a.Expired {
 				left = "expired"
+			}
+			if s.Teardown != nil && len(a.Schedules) == 0 {
+				// The stopped teardown removed the schedules first.
+				left += "; its schedules are gone: nothing removes the rest at the expiry"
 			}
 			out.line(fmt.Sprintf("  %s expiry: %s (%s)", cliStyles.faint.Render("◷"), a.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC"), left))
 		}
@@ -566,12 +583,24 @@ func printStatus(env *labEnv, s steps.Status) {
 			out.line("  auto-teardown: " + a.Outcome)
 		}
 	}
-	if s.Cost.InterfaceEndpoints > 0 && s.Cost.Unpriced {
-		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ, billed by the hour; %s", s.Cost.InterfaceEndpoints, s.Cost.AZs, s.Cost.NoPrice()))
-	} else if s.Cost.InterfaceEndpoints > 0 {
-		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ-hour(s) at $%.3f: $%.3f per hour, about $%.4f so far",
-			s.Cost.InterfaceEndpoints, s.Cost.AZs, s.Cost.Rate, s.Cost.PerHour, s.Cost.SoFar))
-	} else {
+	c := s.Cost
+	deleting := ""
+	if c.Deleting > 0 {
+		deleting = fmt.Sprintf("; %d of them being deleted, billed until they are deleted", c.Deleting)
+	}
+	switch {
+	case c.InterfaceEndpoints > 0 && c.Deleting == c.InterfaceEndpoints && c.Unpriced:
+		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) being deleted, billed until they are deleted; %s", c.InterfaceEndpoints, c.NoPrice()))
+	case c.InterfaceEndpoints > 0 && c.Deleting == c.InterfaceEndpoints:
+		// No hourly rate: AWS stops billing by the hour once they go.
+		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) being deleted: about $%.4f so far (each hour begun is billed in full), billed until they are deleted",
+			c.InterfaceEndpoints, c.SoFar))
+	case c.InterfaceEndpoints > 0 && c.Unpriced:
+		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ, billed by the hour%s; %s", c.InterfaceEndpoints, c.AZs, deleting, c.NoPrice()))
+	case c.InterfaceEndpoints > 0:
+		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ-hour(s) at $%.3f: $%.3f per hour, about $%.4f so far%s",
+			c.InterfaceEndpoints, c.AZs, c.Rate, c.PerHour, c.SoFar, deleting))
+	default:
 		out.line("  cost: nothing is billing")
 	}
 }
