@@ -96,3 +96,41 @@ func TestFlagHelpNamesOnlyFlagsItsCommandHas(t *testing.T) {
 	}
 	walk(newRootCmd())
 }
+
+// Every --output flag takes the same words, text or json, with text the
+// default; fleet status, whose word was "table", still takes it too.
+func TestOutputFlagSaysTextEverywhere(t *testing.T) {
+	n := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if f := c.Flags().Lookup("output"); f != nil {
+			n++
+			if f.DefValue != "text" || f.Shorthand != "o" || f.Usage != "output format: text or json" {
+				t.Errorf("%s: -%s --output %q (default %q), want -o, \"output format: text or json\", default text", c.CommandPath(), f.Shorthand, f.Usage, f.DefValue)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd())
+	if n < 10 {
+		t.Fatalf("only %d commands with --output found", n)
+	}
+	labHome(t)
+	where := []string{"fleet", "status", "--sandbox", "--state-dir", t.TempDir(), "--org", "--output"}
+	var tables []string
+	for _, word := range []string{"text", "table"} {
+		code, out, errs := runCLI(t, "", append(where, word)...)
+		if code != 0 || !strings.Contains(out, "ACCOUNT") {
+			t.Fatalf("fleet status --output %s: exit %d\n%s%s", word, code, out, errs)
+		}
+		tables = append(tables, strings.Split(out, "\n")[0])
+	}
+	if tables[0] != tables[1] {
+		t.Errorf("--output text and table differ:\n%s\n%s", tables[0], tables[1])
+	}
+	if code, _, errs := runCLI(t, "", append(where, "yaml")...); code != 2 || !strings.Contains(errs, `unknown --output "yaml": use text or json`) {
+		t.Errorf("fleet status --output yaml: exit %d %s", code, errs)
+	}
+}

@@ -75,7 +75,7 @@ func newFleetCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !isTerminal(cmd.InOrStdin()) || !isTerminalWriter(cmd.OutOrStdout()) {
-				return exitCode(2, "the fleet view needs a terminal; without one use 'ecr-vpce-lab fleet status --output json' (or table) and 'fleet down'")
+				return exitCode(2, "the fleet view needs a terminal; without one use 'ecr-vpce-lab fleet status' (--output text or json) and 'fleet down'")
 			}
 			fl, closer, err := openFleet(cmd.Context(), &f)
 			if err != nil {
@@ -179,16 +179,22 @@ func newFleetStatusCmd(f *fleetFlags) *cobra.Command {
 		Use:   "status",
 		Short: "Every account and region's run, as a table or JSON",
 		Long: "status surveys every account and region once and prints one row each, those with nothing\n" +
-			"too: --output table (the default) or json ({\"rows\": [{account, region, run, stage,\n" +
-			"stageSince, endpoints, costSoFar, expiresAt, schedule, error}]}). An account that cannot\n" +
-			"be reached is a row with the reason. costSoFar counts the regions the lab has a price for;\n" +
-			"a row elsewhere with endpoints adds \"unpriced\": true (the table says \"no price\").\n" +
+			"too: --output text, a table (the default; \"table\" is accepted too), or json ({\"rows\":\n" +
+			"[{account, region, run, stage, stageSince, endpoints, costSoFar, expiresAt, schedule,\n" +
+			"error}]}). An account that cannot be reached is a row with the reason. costSoFar counts\n" +
+			"the regions the lab has a price for; a row elsewhere with endpoints adds \"unpriced\": true\n" +
+			"(the table says \"no price\").\n" +
 			"Exit status 0 when every account was read, 1 otherwise.",
 		Example: "  ecr-vpce-lab fleet status --org --output json | jq '.rows[] | select(.stage)'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return exitCode(2, "unknown --output %q: use table or json", output)
+			// "table" was this command's word for text before it took the
+			// one every other command uses; it keeps working.
+			if output == "table" {
+				output = "text"
+			}
+			if err := validateOutput(output); err != nil {
+				return err
 			}
 			_, sv, closer, err := surveyFleet(cmd.Context(), f)
 			if err != nil {
@@ -210,7 +216,7 @@ func newFleetStatusCmd(f *fleetFlags) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
 }
 
