@@ -586,7 +586,7 @@ func printStatus(env *labEnv, s steps.Status) {
 	c := s.Cost
 	deleting := ""
 	if c.Deleting > 0 {
-		deleting = fmt.Sprintf("; %d of them being deleted, billed until they are deleted", c.Deleting)
+		deleting = fmt.Sprintf("; %d of them being deleted, billed until deleted, not by the hour", c.Deleting)
 	}
 	switch {
 	case c.InterfaceEndpoints > 0 && c.Deleting == c.InterfaceEndpoints && c.Unpriced:
