@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2/table"
 	"github.com/spf13/cobra"
 
+	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
@@ -269,7 +271,12 @@ func newChallengeCheckCmd() *cobra.Command {
 			case !s.labUp:
 				noteLine(out, "The lab is not up here, so the answer was checked by simulation only: run '"+f.next("up")+"' to check it for real too.")
 			default:
-				lr, lerr := checkLive(cmd, &f, ch, src)
+				again := fmt.Sprintf("challenge check %d --policy %s", ch.ID, awsops.ShellQuote(policyFile))
+				if cmd.Flags().Changed("works") {
+					again += " --works " + awsops.ShellQuote(cmp.Or(strings.Join(works, ","), "none"))
+				}
+				resume := "run '" + f.next(again) + "' again, or '" + f.next("down") + "' (it puts everything back)"
+				lr, lerr := checkLive(cmd, &f, ch, src, resume)
 				if lerr != nil {
 					return lerr
 				}
@@ -383,8 +390,9 @@ func noteLine(w io.Writer, s string) {
 }
 
 // checkLive opens the lab (with the sandbox's other vantage points) and
-// checks the answer for real.
-func checkLive(cmd *cobra.Command, f *labFlags, ch steps.Challenge, src []byte) (steps.LiveResult, error) {
+// checks the answer for real; resume is what to run when it is
+// interrupted, with the flags that chose this lab.
+func checkLive(cmd *cobra.Command, f *labFlags, ch steps.Challenge, src []byte, resume string) (steps.LiveResult, error) {
 	doc, err := policy.Parse(src)
 	if err != nil {
 		return steps.LiveResult{}, exitCode(2, "%v", err)
@@ -394,7 +402,7 @@ func checkLive(cmd *cobra.Command, f *labFlags, ch steps.Challenge, src []byte) 
 		return steps.LiveResult{}, err
 	}
 	defer env.close()
-	ctx, stop := interrupts(cmd.Context(), env.out, "run 'ecr-vpce-lab challenge check' again, or 'down' (it puts everything back)", nil)
+	ctx, stop := interrupts(cmd.Context(), env.out, resume, nil)
 	defer stop()
 	lr, err := env.lab.CheckChallengeLive(ctx, ch, doc)
 	if err != nil {

@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
@@ -109,6 +114,56 @@ func TestChallengeCommands(t *testing.T) {
 			t.Errorf("%v: exit %d %s", args, code, errs)
 		}
 	}
+
+	// Ctrl-C twice during a check for real: the last words name the
+	// commands to go on with, and the flags that chose this lab.
+	sigs := make(chan chan<- os.Signal, 1)
+	quit := make(chan int, 1)
+	notify, exit := notifyInterrupts, exitNow
+	t.Cleanup(func() { notifyInterrupts, exitNow = notify, exit })
+	notifyInterrupts = func(c chan<- os.Signal) { sigs <- c }
+	exitNow = func(code int) { quit <- code; runtime.Goexit() }
+	go func() {
+		select {
+		case c := <-sigs:
+			c <- os.Interrupt
+			c <- os.Interrupt
+		case <-time.After(time.Minute):
+		}
+	}()
+	var sout, serr syncBuffer
+	Run(context.Background(), append([]string{"challenge", "check", "1", "--policy", answer}, state...), strings.NewReader(""), &sout, &serr)
+	select {
+	case code := <-quit:
+		if code != 130 {
+			t.Errorf("the second ctrl-c quits with %d, want 130", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the second ctrl-c did not quit:\n%s%s", sout.String(), serr.String())
+	}
+	if want := "Quitting now. The state saved so far is consistent; run 'ecr-vpce-lab challenge check 1 --policy " + answer + " --sandbox --state-dir " + dir +
+		"' again, or 'ecr-vpce-lab down --sandbox --state-dir " + dir + "'"; !strings.Contains(sout.String(), want) {
+		t.Fatalf("the interrupted check's last words lack %q:\n%s%s", want, sout.String(), serr.String())
+	}
+}
+
+// syncBuffer is a buffer that a command's interrupt handler may write to
+// while the command does.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestChallengeForecastHeadless: challenge 5's check takes a forecast

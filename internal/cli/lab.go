@@ -153,10 +153,17 @@ const stopGrace = 1500 * time.Millisecond
 // new starts; calls in flight get stopGrace to finish and be saved), the
 // second, or the end of the grace, exits at once with status 130. save
 // runs before such an exit (the transcript so far).
+// The signals interrupts listens to, and how it quits at once: variables
+// so that a test can interrupt a command in-process and read its last words.
+var (
+	notifyInterrupts = func(c chan<- os.Signal) { signal.Notify(c, os.Interrupt, syscall.SIGTERM) }
+	exitNow          = os.Exit
+)
+
 func interrupts(ctx context.Context, out *printer, resume string, save func()) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	notifyInterrupts(ch)
 	done := make(chan struct{})
 	go func() {
 		var grace <-chan time.Time
@@ -165,7 +172,7 @@ func interrupts(ctx context.Context, out *printer, resume string, save func()) (
 				save()
 			}
 			out.line(cliStyles.warn.Render(why + " The state saved so far is consistent; " + resume))
-			os.Exit(130)
+			exitNow(130)
 		}
 		for {
 			select {
