@@ -134,9 +134,12 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			}
 			f := newFuzzerOn(t, lab, nil)
 			defer f.close()
-			// The form moves its focus through its own commands: let them
-			// answer even on a busy machine.
+			// The form moves its focus and an operation ends through
+			// their own commands: let them answer even on a busy machine,
+			// for as long as they are at work rather than waiting on a
+			// tick or an engine event.
 			f.wait = 200 * time.Millisecond
+			f.patient = true
 			f.update(tea.WindowSizeMsg{Width: 200, Height: 40})
 			tc.setup(f)
 			var got []string

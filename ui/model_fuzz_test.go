@@ -84,7 +84,14 @@ type fuzzer struct {
 	// wait is how long a command may take to be delivered; longer ones
 	// (ticks, waits for engine events) are dropped.
 	wait time.Duration
+	// patient: a command that is still at work after wait (not parked on
+	// a timer or a channel: saving the state on a slow disk, starved of
+	// CPU) is waited for until it answers, for up to patience.
+	patient bool
 }
+
+// patience bounds the wait for a patient fuzzer's command at work.
+const patience = 10 * time.Second
 
 func newFuzzer(tb testing.TB, data []byte) *fuzzer {
 	tb.Helper()
@@ -134,8 +141,12 @@ func (f *fuzzer) byte() byte {
 
 func (f *fuzzer) pick(n int) int { return int(f.byte()) % n }
 
-// update delivers one message, failing if Update panics or does not return
-// within a second, then runs what it returned.
+// update delivers one message, failing if Update panics or blocks, then
+// runs what it returned. Blocking is what the runtime says Update's
+// goroutine is doing, not a clock: parked on a channel, a lock, a timer or
+// a system call in three looks over a fifth of a second, past its first
+// second. A goroutine only starved of CPU (runnable) is not blocked; one
+// still running after blockCap is in a loop.
 func (f *fuzzer) update(msg tea.Msg) {
 	f.tb.Helper()
 	f.steps++
@@ -147,7 +158,9 @@ func (f *fuzzer) update(msg tea.Msg) {
 	}
 	chal := f.m.chal
 	done := make(chan result, 1)
+	id := make(chan int64, 1)
 	go func() {
+		id <- goid()
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
@@ -159,8 +172,34 @@ func (f *fuzzer) update(msg tea.Msg) {
 		_ = r.m.View()
 		done <- r
 	}()
-	select {
-	case r := <-done:
+	gid := <-id
+	look := time.NewTimer(time.Second)
+	defer look.Stop()
+	start, parked := time.Now(), 0
+	var r result
+wait:
+	for {
+		select {
+		case r = <-done:
+			break wait
+		case <-look.C:
+		}
+		state, stack, ok := goroutineState(gid)
+		switch {
+		case !ok: // it has just returned
+		case waitsOnSomething(state):
+			if parked++; parked == 3 {
+				f.tb.Fatalf("Update(%T %+v) blocked (%s) for over 200ms (screen %d, phase %d):\n%s", msg, msg, state, f.m.cur, f.m.phase, stack)
+			}
+		default:
+			parked = 0
+			if time.Since(start) > blockCap {
+				f.tb.Fatalf("Update(%T %+v) still %s after %s (screen %d, phase %d): a loop?\n%s", msg, msg, state, blockCap, f.m.cur, f.m.phase, stack)
+			}
+		}
+		look.Reset(100 * time.Millisecond)
+	}
+	{
 		if r.panic != nil {
 			f.tb.Fatalf("Update(%T %+v) panicked: %v\nafter %d steps on screen %d phase %d", msg, msg, r.panic, f.steps, f.m.cur, f.m.phase)
 		}
@@ -175,10 +214,12 @@ func (f *fuzzer) update(msg tea.Msg) {
 			return
 		}
 		f.run(r.cmd)
-	case <-time.After(time.Second):
-		f.tb.Fatalf("Update(%T %+v) blocked for a second (screen %d, phase %d)", msg, msg, f.m.cur, f.m.phase)
 	}
 }
+
+// blockCap is how long one Update may keep a CPU busy before the fuzzer
+// calls it a loop: far beyond any load, well inside the test's timeout.
+const blockCap = 30 * time.Second
 
 // run executes a command briefly: what answers at once (a form moving its
 // focus, an operation that stops) is delivered later; what waits (ticks,
@@ -191,11 +232,30 @@ func (f *fuzzer) runFor(cmd tea.Cmd, wait time.Duration) {
 		return
 	}
 	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	select {
-	case msg := <-ch:
-		f.collect(msg)
-	case <-time.After(wait):
+	id := make(chan int64, 1)
+	go func() {
+		id <- goid()
+		ch <- cmd()
+	}()
+	gid := <-id
+	look := time.NewTimer(wait)
+	defer look.Stop()
+	give := time.Now().Add(patience)
+	for {
+		select {
+		case msg := <-ch:
+			f.collect(msg)
+			return
+		case <-look.C:
+		}
+		if !f.patient || time.Now().After(give) {
+			return
+		}
+		// A tick or a wait for engine events is dropped; work goes on.
+		if state, _, ok := goroutineState(gid); ok && waitsForEvent(state) {
+			return
+		}
+		look.Reset(10 * time.Millisecond)
 	}
 }
 
