@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,8 +26,12 @@ import (
 // says so (ErrInputEnded, with what to do next as its fix): answers that
 // ran out are not a finished lab.
 func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Options) error {
-	a := &accessible{in: bufio.NewReader(in), out: out, again: opts.Again}
+	a := &accessible{ctx: ctx, in: bufio.NewReader(in), out: out, again: opts.Again}
 	err := a.run(ctx, opts)
+	if err == nil && ctx.Err() != nil {
+		// Interrupted (ctrl-c): stopped, not finished.
+		return &problem.Error{Kind: problem.Canceled, Message: "stopped before the lab finished", Fix: cmp.Or(a.next, "run '"+a.cmd(" --accessible", opts.Sandbox)+"' again to resume"), Err: ctx.Err()}
+	}
 	if err == nil && a.ended {
 		next := a.next
 		if next == "" {
@@ -290,9 +295,14 @@ func (q question) pick(line string) (answer string, ok bool) {
 }
 
 type accessible struct {
-	mu  sync.Mutex
+	mu sync.Mutex
+	// ctx ends the wait for an answer (ctrl-c).
+	ctx context.Context
 	in  *bufio.Reader
-	out io.Writer
+	// pending is the line being read in the background, when a wait for
+	// it was cut short.
+	pending chan lineRead
+	out     io.Writer
 	// again is the flags besides --sandbox that chose this lab
 	// (Options.Again).
 	again string
@@ -357,10 +367,44 @@ const maxAnswer = 1024
 
 var errLongAnswer = errors.New("answer too long")
 
-// readLine reads one line of input, at most maxAnswer bytes of it (the
+// lineRead is one line read, or why there is none.
+type lineRead struct {
+	line string
+	err  error
+}
+
+// readLine waits for the next line of input, or for the context to end:
+// ctrl-c at a question stops the lab at once, not after the next Enter.
+// The read goes on in the background, and the next readLine takes its line.
+func (a *accessible) readLine() (string, error) {
+	if a.pending == nil {
+		ch := make(chan lineRead, 1)
+		a.pending = ch
+		go func() {
+			line, err := a.readLineNow()
+			ch <- lineRead{line, err}
+		}()
+	}
+	var stop <-chan struct{} // nil, without a context: wait for the line
+	if a.ctx != nil {
+		stop = a.ctx.Done()
+	}
+	select {
+	case r := <-a.pending:
+		a.pending = nil
+		if r.err != nil && !errors.Is(r.err, errLongAnswer) {
+			a.ended = true
+		}
+		return r.line, r.err
+	case <-stop:
+		return "", a.ctx.Err()
+	}
+}
+
+// readLineNow reads one line of input, at most maxAnswer bytes of it (the
 // rest of a longer line is read and dropped, and errLongAnswer returned).
 // A last line without a newline counts; then io.EOF.
-func (a *accessible) readLine() (string, error) {
+func (a *accessible) readLineNow() (string, error) {
 	var b []byte
 	long := false
 	for {
@@ -376,7 +420,6 @@ func (a *accessible) readLine() (string, error) {
 			continue
 		}
 		if err != nil && len(b) == 0 && !long {
-			a.ended = true
 			return "", err
 		}
 		break // a whole line, or a last one without its newline
@@ -391,6 +434,9 @@ func (a *accessible) readLine() (string, error) {
 func (a *accessible) stopped(lab *steps.Lab, sandbox bool) error {
 	resume, down := a.cmd(" --accessible", sandbox), a.cmd(" down", sandbox)+" --yes"
 	stop := "Stopped."
+	if a.ctx != nil && a.ctx.Err() != nil {
+		a.say("") // past the ^C the terminal echoed
+	}
 	if a.ended {
 		stop = "Stopped: the input ended before the lab finished."
 	}

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"context"
+	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Accessible mode honours the answer: "no" to every question creates
@@ -49,5 +52,38 @@ func TestAccessibleInputEndingIsNotSuccess(t *testing.T) {
 	if code != 1 || last != "Stopped: the input ended before the lab finished. Run "+resume+" again to resume, or "+down+" to remove what the lab created." ||
 		!strings.Contains(errs, "the input ended before the lab finished") || !strings.Contains(errs, "run '"+resume+"' again to resume, or '"+down+"'") {
 		t.Fatalf("exit %d, want 1; last words %q\n%s%s", code, last, out, errs)
+	}
+}
+
+// Ctrl-C at a question stops accessible mode at once (not after the next
+// Enter) and exits 130, the last words saying how to resume.
+func TestAccessibleCtrlCAtAQuestion(t *testing.T) {
+	labHome(t)
+	dir := t.TempDir()
+	t.Setenv("NO_COLOR", "1")
+	stdin, typing := io.Pipe() // a learner who types nothing
+	defer typing.Close()
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	var out, errs syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir}, stdin, &out, &errs)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "Run this step now?"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no question:\n%s%s", out.String(), errs.String())
+		}
+	}
+	interrupt()
+	select {
+	case code := <-done:
+		resume := "ecr-vpce-lab --accessible --sandbox --state-dir " + dir
+		if code != 130 || !strings.HasSuffix(out.String(), "\nStopped. Run "+resume+" again to resume.\n") || !strings.Contains(errs.String(), "run '"+resume+"' again to resume") {
+			t.Fatalf("exit %d, want 130 and how to resume:\n%s%s", code, out.String(), errs.String())
+		}
+	case <-time.After(10 * time.Second):
+		typing.Close() // the old code waits for a line; let it end
+		t.Fatalf("ctrl-c at a question did not stop the lab until the next line:\n%s", out.String())
 	}
 }

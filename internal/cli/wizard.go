@@ -142,6 +142,9 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 			// would say it was not); the answers ran out.
 			return withFix(exitCode(1, "%v", ui.ErrInputEnded), problem.FixOf(err))
 		}
+		if problem.KindOf(err) == problem.Canceled {
+			return withFix(exitCode(130, "stopped before the lab finished"), problem.FixOf(err))
+		}
 		return err
 	}
 	if !isTerminal(in) || !isTerminalWriter(out) {
