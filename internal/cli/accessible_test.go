@@ -2,10 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/ui"
 )
 
 // Accessible mode honours the answer: "no" to every question creates
@@ -85,5 +89,37 @@ func TestAccessibleCtrlCAtAQuestion(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		typing.Close() // the old code waits for a line; let it end
 		t.Fatalf("ctrl-c at a question did not stop the lab until the next line:\n%s", out.String())
+	}
+}
+
+// How accessible mode's end becomes the exit status: a lab that did not
+// get done (a teardown AWS refused, say) is 1, never the 2 of a command
+// line that was wrong; a status the error carries is kept.
+func TestAccessibleExitStatus(t *testing.T) {
+	refused := &problem.Error{Kind: problem.Permission, Op: "DeleteVpcEndpoints", Message: "not authorized", Fix: "ask for ec2:DeleteVpcEndpoints"}
+	for _, c := range []struct {
+		name string
+		err  error
+		code int
+		fix  string
+	}{
+		{"finished", nil, 0, ""},
+		{"teardown refused", refused, 1, "ask for ec2:DeleteVpcEndpoints"},
+		{"plain error", errors.New("no way to connect"), 1, ""},
+		{"input ended", &problem.Error{Message: ui.ErrInputEnded.Error(), Fix: "run it again", Err: ui.ErrInputEnded}, 1, "run it again"},
+		{"interrupted", &problem.Error{Kind: problem.Canceled, Fix: "run it again to resume", Err: context.Canceled}, 130, "run it again to resume"},
+		{"a flag refused while opening", &problem.Error{Message: "bad", Err: exitCode(2, "--region moon-1 is not a region")}, 2, ""},
+	} {
+		err := accessibleExit(c.err)
+		code := 0
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		} else if err != nil {
+			code = 2 // what execute gives an error without a status
+		}
+		if code != c.code || (c.fix != "" && (ee == nil || ee.fix != c.fix)) {
+			t.Errorf("%s: exit %d (fix %v), want %d (fix %q)", c.name, code, ee, c.code, c.fix)
+		}
 	}
 }

@@ -135,17 +135,7 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 	accessible := f.accessible || os.Getenv("ACCESSIBLE") != "" || os.Getenv("TERM") == "dumb"
 	in, out := cmd.InOrStdin(), cmd.OutOrStdout()
 	if accessible {
-		err := ui.RunAccessible(ctx, in, colorprofile.NewWriter(out, os.Environ()), opts)
-		if errors.Is(err, ui.ErrInputEnded) {
-			// Exit 1, as for a lab that did not get done: no signal came
-			// (130 would say one did), and the command line was right (2
-			// would say it was not); the answers ran out.
-			return withFix(exitCode(1, "%v", ui.ErrInputEnded), problem.FixOf(err))
-		}
-		if problem.KindOf(err) == problem.Canceled {
-			return withFix(exitCode(130, "stopped before the lab finished"), problem.FixOf(err))
-		}
-		return err
+		return accessibleExit(ui.RunAccessible(ctx, in, colorprofile.NewWriter(out, os.Environ()), opts))
 	}
 	if !isTerminal(in) || !isTerminalWriter(out) {
 		return exitCode(2, "the wizard needs a terminal. Without one, use the headless commands: "+
@@ -159,6 +149,27 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 		}
 	}
 	return err
+}
+
+// accessibleExit gives accessible mode's end its exit status. An error
+// that carries its own (a flag refused while opening the lab) keeps it;
+// otherwise the lab did not get done, which is exit 1, since the default
+// for an error with no status, 2, says the command line was wrong.
+func accessibleExit(err error) error {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ui.ErrInputEnded):
+		// No signal came (130 would say one did), and the command line
+		// was right: the answers ran out.
+		return withFix(exitCode(1, "%v", ui.ErrInputEnded), problem.FixOf(err))
+	case problem.KindOf(err) == problem.Canceled:
+		return withFix(exitCode(130, "stopped before the lab finished"), problem.FixOf(err))
+	case errors.As(err, &ee):
+		return err
+	}
+	return withFix(exitCode(1, "%v", err), problem.FixOf(err))
 }
 
 // runProgram runs a full-screen model on the terminal in and out, and says
