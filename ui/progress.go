@@ -171,42 +171,16 @@ func truncate(s string, width int) string {
 	return ansi.Truncate(s, width, "…")
 }
 
-// wrapAtSpaces wraps plain text to width at spaces only: a command in it
-// (ecr-vpce-lab down --sandbox) is never broken at a hyphen, where a
-// learner copying it would get "-- sandbox". A word longer than width
-// keeps a line of its own.
-func wrapAtSpaces(s string, width int) string {
-	var b strings.Builder
-	n := 0
-	for _, w := range strings.Fields(s) {
-		ww := lipgloss.Width(w)
-		switch {
-		case n == 0:
-		case n+1+ww > width:
-			b.WriteString("\n")
-			n = 0
-		default:
-			b.WriteString(" ")
-			n++
-		}
-		b.WriteString(w)
-		n += ww
-	}
-	return b.String()
-}
-
-// wrapIndent wraps plain text to width, indenting continuation lines.
+// wrapIndent wraps plain text to width at its spaces (wrapWords),
+// indenting continuation lines.
 func wrapIndent(s string, width int, indent string) string {
-	if width < 20 {
-		width = 20
-	}
-	wrapped := lipgloss.Wrap(s, width, " ")
-	return strings.ReplaceAll(wrapped, "\n", "\n"+indent)
+	return strings.ReplaceAll(wrapWords(s, max(width, 20)), "\n", "\n"+indent)
 }
 
 // wrapWords wraps s to width at its spaces only: lipgloss also ends lines
-// after a hyphen, which splits the names of repositories, commands and
-// flags (team-a/alpine, ecr-vpce-lab, --help) across two lines.
+// after a hyphen, which splits the names of repositories, resources,
+// commands and flags (team-a/alpine, rtb-0abc…, ecr-vpce-lab, --sandbox)
+// across two lines, and a learner copying one gets it wrong.
 func wrapWords(s string, width int) string {
 	const keep = "\u2011" // a non-breaking hyphen, one cell wide
 	return strings.ReplaceAll(lipgloss.Wrap(strings.ReplaceAll(s, "-", keep), width, " "), keep, "-")

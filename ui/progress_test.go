@@ -103,3 +103,22 @@ func TestFixSaysTheKind(t *testing.T) {
 		t.Errorf("an unknown kind is not shown: %q", got)
 	}
 }
+
+// TestWrapKeepsNamesWhole: the screens wrap at spaces only, so an ID, an
+// ARN or a command a learner may copy is never split at one of its
+// hyphens (only a word longer than the whole width is broken).
+func TestWrapKeepsNamesWhole(t *testing.T) {
+	t.Parallel()
+	s := "its route goes into the VPC's main table rtb-0123456789abcdef0, which subnet-0fedcba9876543210 uses too: run ecr-vpce-lab down --sandbox --yes"
+	for width := len("subnet-0fedcba9876543210"); width <= 90; width++ {
+		got := wrapIndent(s, width, "  ")
+		for _, name := range []string{"rtb-0123456789abcdef0,", "subnet-0fedcba9876543210", "ecr-vpce-lab", "--sandbox"} {
+			if !strings.Contains(got, name) {
+				t.Fatalf("width %d split %q:\n%s", width, name, got)
+			}
+		}
+		if flat := strings.Join(strings.Fields(got), " "); flat != s {
+			t.Fatalf("width %d changed the words:\n%s", width, got)
+		}
+	}
+}

@@ -265,6 +265,17 @@ func indent(s string, n int) string {
 	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
 }
 
+// serviceWords is a service's own sentence under a test's verdict: whole
+// on a wide screen; on a small one, where the explanation below says it
+// again in words, one line cut where it ends. (Wrapped, then clipped, it
+// kept only what came before the first long name: "denied: User:".)
+func (m *Model) serviceWords(s string, width int) string {
+	if !m.wide() {
+		return truncate(s, width)
+	}
+	return wrapIndent(s, width, "")
+}
+
 // clipLines keeps at most n lines, marking the cut.
 func clipLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
@@ -809,20 +820,10 @@ func (m *Model) testView(name steps.TestName, width int) string {
 			// What docker itself prints for a registry refusal.
 			msg = "denied: " + msg
 		}
-		wrapped := wrapIndent(msg, width-2, "")
-		if !m.wide() {
-			// The explanation below says it again in words; keep the
-			// service's own sentence short on small screens.
-			wrapped = clipLines(wrapped, 2)
-		}
-		out += "\n" + st.Code.Render(wrapped)
+		out += "\n" + st.Code.Render(m.serviceWords(msg, width-2))
 	} else if t.Reason != "" {
 		// AWS gave no words (a HEAD answer has no body): the lab's.
-		wrapped := wrapIndent(t.Reason, width-2, "")
-		if !m.wide() {
-			wrapped = clipLines(wrapped, 2)
-		}
-		out += "\n" + st.Faint.Render(wrapped)
+		out += "\n" + st.Faint.Render(m.serviceWords(t.Reason, width-2))
 	}
 	for _, n := range t.Notes {
 		out += "\n" + st.Faint.Render(wrapIndent(n, width-2, ""))
@@ -914,7 +915,7 @@ func (m *Model) finishBody(width int) string {
 		out += "\n" + lipgloss.Wrap(n, width, " ")
 	}
 	// Wrapped at spaces: cut, or broken at a hyphen, it would not run.
-	out += "\n" + st.Faint.Render(wrapAtSpaces("Later, from a shell: "+m.labCmd(" down")+" --yes", width))
+	out += "\n" + st.Faint.Render(wrapWords("Later, from a shell: "+m.labCmd(" down")+" --yes", width))
 	return out
 }
 
@@ -923,7 +924,7 @@ func (m *Model) panes(width int) string {
 	st := m.c.Styles
 	var out []string
 	if m.showHint {
-		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+wrapAtSpaces(commandsIn(m.keysIn(screens[m.cur].hint), m.labCmd(""), m.labCmd(" down")), width-4)))
+		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+wrapWords(commandsIn(m.keysIn(screens[m.cur].hint), m.labCmd(""), m.labCmd(" down")), width-4)))
 	}
 	if m.showCLI {
 		cmds := append([]steps.Command(nil), m.screens[m.cur].commands...)
@@ -1104,7 +1105,7 @@ func (m *Model) teardownView() string {
 				ids = append(ids, x.ID)
 			}
 			b.WriteString(st.Error.Render(wrapIndent("✗ Still there: "+strings.Join(ids, ", "), w, "  ")))
-			again := wrapAtSpaces("run '"+m.labCmd(" down")+" --yes' again in a minute; it picks up where this stopped", w-2)
+			again := wrapWords("run '"+m.labCmd(" down")+" --yes' again in a minute; it picks up where this stopped", w-2)
 			b.WriteString("\n" + st.Action.Render("→ "+strings.ReplaceAll(again, "\n", "\n  ")))
 		}
 		next := "quit"
@@ -1167,7 +1168,7 @@ func (m *Model) confirmQuitView(height int) string {
 			why = "The endpoints stay after you quit (the sandbox bills nothing)."
 		}
 	}
-	again := wrapAtSpaces("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", max(20, min(56, m.c.Width-8)))
+	again := wrapWords("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", max(20, min(56, m.c.Width-8)))
 	msg := st.Warn.Render("Quit the lab?") + "\n\n" + why + "\n" + again + "\n\n" +
 		m.dialogKeys()
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.BorderForeground(m.c.Styles.Highlight).Render(msg))
