@@ -75,6 +75,29 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	}
 }
 
+// TestQuitSaysWhatIsLeft: quitting once the lab has made something, even
+// only its security group (nothing billed), says it is there and names
+// the command that removes it; with nothing made, no note.
+func TestQuitSaysWhatIsLeft(t *testing.T) {
+	opts, _ := sandboxOptions(t)
+	opts.Again = " --state-dir /tmp/my-lab"
+	m, _ := startWizard(t, opts, 100, 30)
+	m.phase, m.cur = phaseLab, scrIngress
+	m.quitNow()
+	if n := m.ExitNote(); n != "" {
+		t.Errorf("nothing made, yet a note: %s", n)
+	}
+	m, _ = startWizard(t, opts, 100, 30)
+	m.phase, m.cur = phaseLab, scrIngress
+	m.st.SecurityGroup = &steps.Record{ID: "sg-1", Created: true, CreatedAt: time.Now()}
+	m.quitNow()
+	if n := m.ExitNote(); !strings.Contains(n, "still there (none of it is billed)") ||
+		!strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") ||
+		!strings.Contains(n, "'ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes' to remove it") {
+		t.Errorf("the note after quitting with the security group made: %q", n)
+	}
+}
+
 // flatText is a screen's words in one line, the boxes' sides left out.
 func flatText(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), " ")

@@ -538,6 +538,11 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 		}
 		m.exitNote = fmt.Sprintf("The endpoints are still running (%s). Run '%s' to come back, or '%s' to remove everything.",
 			price, m.labCmd(""), m.labCmd(" down")+" --yes")
+	} else if m.lab != nil && m.st.HasResources() {
+		// Nothing of it bills, but the learner should not leave without
+		// knowing it is there, nor how to remove it (as accessible mode).
+		m.exitNote = fmt.Sprintf("What the lab created so far is still there (none of it is billed). Run '%s' to come back, or '%s' to remove it.",
+			m.labCmd(""), m.labCmd(" down")+" --yes")
 	}
 	m.quitting = true
 	if save := m.saveBeforeQuit(); save != nil {
