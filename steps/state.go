@@ -198,8 +198,8 @@ func (s State) endpointRecords() []*Record {
 
 func (s State) endpointIDs(createdOnly bool) []string {
 	var ids []string
-	for _, k := range EndpointKeys {
-		if r := s.Endpoints[k]; r != nil && (r.Created || !createdOnly) {
+	for _, r := range s.endpointRecords() {
+		if r.Created || !createdOnly {
 			ids = append(ids, r.ID)
 		}
 	}
