@@ -100,8 +100,8 @@ func Main(m *testing.M) int {
 	}
 	binDir = dir
 	defer os.RemoveAll(dir)
-	if g := ProgramGORACE(); len(g) > 0 && os.Getenv("GORACE") == "" {
-		os.Setenv("GORACE", strings.TrimPrefix(g[0], "GORACE="))
+	if raceBuild && os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", noExitSleep)
 	}
 	MoreParallelTests()
 	return m.Run()
