@@ -113,16 +113,14 @@ func (f EnvFile) Check() error {
 	// directory that takes no new file (a read-only home) would fail it
 	// after the first resource is made.
 	dir := filepath.Dir(t.Path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(t.Path)+".tmp-*")
-	if err != nil {
+	if err := atomicfile.CanCreate(dir, filepath.Base(t.Path)); err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return &EnvFileError{Path: f.Path, Err: fmt.Errorf("cannot write %s: nothing can be created in %s (%w)", t.Path, dir, err)}
 	}
-	_ = tmp.Close()
-	return os.Remove(tmp.Name())
+	return nil
 }
 
 // Resolve follows the file's symbolic links to the file that holds its

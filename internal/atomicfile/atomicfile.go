@@ -47,3 +47,15 @@ func Write(path string, data []byte, mode os.FileMode) error {
 	}
 	return nil
 }
+
+// CanCreate checks that Write can make its temporary file in dir (a
+// read-only directory cannot take one), and removes what it made. The
+// error is os.CreateTemp's.
+func CanCreate(dir string, name string) error {
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_ = f.Close()
+	return os.Remove(f.Name())
+}

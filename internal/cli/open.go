@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/atomicfile"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/internal/sandboxlab"
 	"ecr-vpce-lab/policy"
@@ -402,12 +403,10 @@ func writableDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("it cannot be made: %w", errors.Unwrap(err))
 	}
-	f, err := os.CreateTemp(dir, ".write-check-")
-	if err != nil {
+	if err := atomicfile.CanCreate(dir, "write-check"); err != nil {
 		return fmt.Errorf("nothing can be written in it: %w", errors.Unwrap(err))
 	}
-	_ = f.Close()
-	return os.Remove(f.Name())
+	return nil
 }
 
 // worldDir is where the sandbox of the state directory keeps its world:
