@@ -65,9 +65,24 @@ type Account struct {
 // OpReadRoles is the operation of the errors about the --roles file.
 const OpReadRoles = "read the roles file"
 
-// Names are the flags of the sources of accounts src gives (one is
+// Check refuses a Source that gives no source of accounts, or more than
+// one, naming those given.
+func (src Source) Check() error {
+	names := src.names()
+	if len(names) == 1 {
+		return nil
+	}
+	msg := "give one source of accounts"
+	if len(names) > 1 {
+		msg += ", not " + strings.Join(names, " and ")
+	}
+	return problem.New(problem.Invalid, "choose the accounts", msg,
+		"pass --profiles a,b,c, or --roles FILE (one role ARN a line), or --org")
+}
+
+// names are the flags of the sources of accounts src gives (one is
 // expected).
-func (src Source) Names() []string {
+func (src Source) names() []string {
 	var names []string
 	for _, s := range []struct {
 		on   bool
@@ -83,9 +98,8 @@ func (src Source) Names() []string {
 // Accounts resolves a source into accounts, reached from base (the
 // caller's own credentials, endpoints and retries).
 func Accounts(ctx context.Context, base *awsops.Cloud, src Source) ([]Account, error) {
-	if len(src.Names()) != 1 {
-		return nil, problem.New(problem.Invalid, "choose the accounts", "give one source of accounts",
-			"pass --profiles a,b,c, or --roles FILE (one role ARN a line), or --org")
+	if err := src.Check(); err != nil {
+		return nil, err
 	}
 	role := src.RoleName
 	if role == "" {

@@ -109,9 +109,8 @@ func openFleet(ctx context.Context, f *fleetFlags) (*fleet.Fleet, func(), error)
 		}
 	}
 	src := fleet.Source{Profiles: f.profiles, RolesFile: f.roles, Org: f.org, RoleName: f.roleName}
-	if n := len(src.Names()); n != 1 {
-		return nil, none, withFix(exitCode(2, "choose the accounts: give one source of accounts%s", map[bool]string{true: ", not " + strings.Join(src.Names(), " and "), false: ""}[n > 1]),
-			"pass --profiles a,b,c, or --roles FILE (one role ARN a line), or --org")
+	if err := src.Check(); err != nil {
+		return nil, none, withFix(exitCode(2, "%s", err), problem.FixOf(err))
 	}
 	var base awsops.Options
 	closer := none
