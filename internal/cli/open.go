@@ -271,9 +271,9 @@ func (e *labEnv) runIsHere(ctx context.Context, saved steps.State) error {
 		return nil
 	}
 	path := e.store.Path()
+	const otherWorld = "its resources are not in this world: pass the --state-dir of the world it ran in, or move the state file away"
 	if e.mode == "sandbox" && saved.Region != "" && saved.Region != e.cloud.Region() {
-		return withFix(exitCode(1, "the state file %s is of run %s in %s, but the sandbox's world here is in %s", path, saved.RunID, saved.Region, e.cloud.Region()),
-			"its resources are not in this world: pass the --state-dir of the world it ran in, or move the state file away")
+		return withFix(exitCode(1, "the state file %s is of run %s in %s, but the sandbox's world here is in %s", path, saved.RunID, saved.Region, e.cloud.Region()), otherWorld)
 	}
 	if saved.Account == "" {
 		return nil
@@ -287,8 +287,7 @@ func (e *labEnv) runIsHere(ctx context.Context, saved steps.State) error {
 	}
 	msg := fmt.Sprintf("the state file %s is of run %s in account %s, but these credentials are of account %s", path, saved.RunID, saved.Account, account)
 	if e.mode == "sandbox" {
-		return withFix(exitCode(1, "%s", msg+" (the sandbox's world here)"),
-			"its resources are not in this world: pass the --state-dir of the world it ran in, or move the state file away")
+		return withFix(exitCode(1, "%s", msg+" (the sandbox's world here)"), otherWorld)
 	}
 	return withFix(exitCode(1, "%s", msg), fmt.Sprintf("use credentials of account %s (--profile, AWS_PROFILE) to carry on with that run or remove it; for a run in account %s, pass another --state-dir", saved.Account, account))
 }
