@@ -68,12 +68,6 @@ type challenges struct {
 	info string
 }
 
-// chalWrap wraps s at width (20 at least) at its spaces only, and indents
-// the lines after the first.
-func chalWrap(s string, width int, indent string) string {
-	return strings.ReplaceAll(wrapWords(s, max(20, width)), "\n", "\n"+indent)
-}
-
 // current is the open challenge.
 func (c *challenges) current() steps.Challenge { return c.list[c.open] }
 
@@ -575,13 +569,13 @@ func (m *Model) challengeListView(height int) string {
 		b.WriteString("\n" + st.Faint.Render("Reading your progress…") + "\n")
 	}
 	if c.info != "" {
-		b.WriteString("\n" + st.Warn.Render(chalWrap(c.info, w, "")) + "\n")
+		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.info, w, "")) + "\n")
 	}
 	if c.note != "" {
-		b.WriteString("\n" + st.Warn.Render(chalWrap(c.note, w, "")) + "\n")
+		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "")) + "\n")
 	}
 	if !c.labUp {
-		b.WriteString("\n" + st.Faint.Render(chalWrap("The lab's endpoints are not up, so answers are checked by simulation only.", w, "")) + "\n")
+		b.WriteString("\n" + st.Faint.Render(wrapIndent("The lab's endpoints are not up, so answers are checked by simulation only.", w, "")) + "\n")
 	}
 	b.WriteString("\n" + st.Action.Render(m.keysIn("Press {Open} to open a challenge.")))
 	tail := b.String()
@@ -688,7 +682,7 @@ func (m *Model) challengeTop(w int) string {
 			// The latest hint only: its number says how many came before.
 			continue
 		}
-		top.WriteString("\n" + st.Warn.Render(fmt.Sprintf("Hint %d/%d: ", i+1, len(ch.Hints))) + chalWrap(h, w-10, "  "))
+		top.WriteString("\n" + st.Warn.Render(fmt.Sprintf("Hint %d/%d: ", i+1, len(ch.Hints))) + wrapIndent(h, w-10, "  "))
 	}
 	return top.String()
 }
@@ -715,7 +709,7 @@ func (m *Model) challengeBottom(w int) string {
 		b.WriteString(m.checkView(w))
 	}
 	if c.note != "" {
-		b.WriteString("\n" + st.Warn.Render(chalWrap(c.note, w, "  ")))
+		b.WriteString("\n" + st.Warn.Render(wrapIndent(c.note, w, "  ")))
 	}
 	if a := m.challengeAction(); a != "" && !c.compact {
 		b.WriteString("\n" + a)
@@ -817,7 +811,7 @@ func (m *Model) checkView(width int) string {
 	if c.live != nil {
 		reqs, where = c.live.Requests, "for real"
 		if c.live.NotApplied != "" {
-			return "\n" + st.Error.Render("✗ AWS refused the answer itself: ") + chalWrap(c.live.NotApplied, width-4, "  ")
+			return "\n" + st.Error.Render("✗ AWS refused the answer itself: ") + wrapIndent(c.live.NotApplied, width-4, "  ")
 		}
 	}
 	ok := 0
@@ -856,7 +850,7 @@ func (m *Model) checkView(width int) string {
 	}
 	b.WriteString(m.forecastLines(reqs, width))
 	if c.checkErr != "" {
-		b.WriteString("\n" + st.Error.Render("✗ ") + chalWrap("Not checked for real: "+c.checkErr, width-2, "  "))
+		b.WriteString("\n" + st.Error.Render("✗ ") + wrapIndent("Not checked for real: "+c.checkErr, width-2, "  "))
 	}
 	if ok == made && len(sim.Rules) == 0 && (c.live != nil || !c.labUp) {
 		b.WriteString("\n" + st.OK.Render(wrapWords("Passed. "+c.current().Lesson, width)))
