@@ -725,7 +725,6 @@ func (a *accessible) chooseWorkspace(ctx context.Context, lab *steps.Lab) bool {
 	return true
 }
 
-// doneOrSkipped says how a screen's steps ended: a skip is not a pass.
 // finishWords says what the run has shown, from the lab's state: a step
 // the learner answered n to was not run, and is not reported as done.
 func finishWords(st steps.State) string {
@@ -752,6 +751,7 @@ func finishWords(st steps.State) string {
 	return route + ", and an endpoint policy refused a push your IAM role allows." + bill
 }
 
+// doneOrSkipped says how a screen's steps ended: a skip is not a pass.
 func doneOrSkipped(lab *steps.Lab, ids []steps.StepID) string {
 	st := lab.State()
 	for _, id := range ids {
