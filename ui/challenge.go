@@ -949,12 +949,12 @@ func (m *Model) challengeAction() string {
 			if why {
 				say = append(say, "{Explain} to see why")
 			}
-		}
-		if !c.modelShown && len(c.progress.Hints(ch)) < len(ch.Hints) {
-			say = append(say, "{NextHint} for a hint")
-		}
-		if !c.modelShown && c.progress.ModelUnlocked(ch.ID) {
-			say = append(say, "{Answer} for a model answer")
+			if len(c.progress.Hints(ch)) < len(ch.Hints) {
+				say = append(say, "{NextHint} for a hint")
+			}
+			if c.progress.ModelUnlocked(ch.ID) {
+				say = append(say, "{Answer} for a model answer")
+			}
 		}
 		return st.Action.Render(m.keysIn("Press " + strings.Join(say, ", ") + "."))
 	}
