@@ -314,7 +314,7 @@ type accessible struct {
 
 // cmd is the command line of sub for this lab, with the flags that chose it.
 func (a *accessible) cmd(sub string, sandbox bool) string {
-	return "ecr-vpce-lab" + sub + sandboxFlag(sandbox) + a.again
+	return labCommand(sub, sandbox, a.again)
 }
 
 func (a *accessible) say(s string) {

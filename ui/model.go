@@ -558,7 +558,13 @@ func (m *Model) cost() steps.Cost { return steps.CostOf(m.st, m.now) }
 // labCmd is the command line of sub (" down", or "" for the wizard) for
 // this lab: on the sandbox or AWS as now, with the flags that chose it.
 func (m *Model) labCmd(sub string) string {
-	return "ecr-vpce-lab" + sub + sandboxFlag(m.c.Sandbox) + m.opts.Again
+	return labCommand(sub, m.c.Sandbox, m.opts.Again)
+}
+
+// labCommand is the command line of sub for a lab on the sandbox or AWS,
+// with again, the flags besides --sandbox that chose it (Options.Again).
+func labCommand(sub string, sandbox bool, again string) string {
+	return "ecr-vpce-lab" + sub + sandboxFlag(sandbox) + again
 }
 
 func sandboxFlag(on bool) string {
