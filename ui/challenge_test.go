@@ -372,7 +372,11 @@ func TestChallengeProgressKeptAcrossVisits(t *testing.T) {
 		t.Errorf("back in the challenges, the editor holds %q, not the draft %q", got, typed)
 	}
 	// Meanwhile another process ('ecr-vpce-lab challenge check 3')
-	// records a pass: the wizard's next save keeps it.
+	// records a pass: the wizard's next save keeps it. It writes once the
+	// wizard's saves have landed (settle's 50 ms of quiet is not that on
+	// a loaded machine): one still on its way would write what it read
+	// before the pass, which is the race this test does not look at.
+	d.until("the wizard's saves landed", 10*time.Second, func(m *Model) bool { return m.saver.finished == m.saver.started })
 	p, err := steps.LoadProgress(stateDir)
 	if err != nil {
 		t.Fatal(err)
