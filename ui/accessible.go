@@ -130,6 +130,8 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 			case answerQuit:
 				return a.stopped(lab, sandbox)
 			case answerNo:
+				// The learner has seen the failure and moves on past it.
+				a.failed = nil
 				say("Skipped.")
 			case answerYes:
 				err := lab.RunSteps(ctx, info.steps...)
@@ -144,8 +146,10 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 						continue
 					}
 					say("The step failed.")
+					a.failed = &problem.Error{Kind: problem.KindOf(err), Message: strings.ToLower(info.title[:1]) + info.title[1:] + " did not finish: " + errText(err), Fix: fixOf(err), Err: err}
 					continue
 				}
+				a.failed = nil
 				say(doneOrSkipped(lab, info.steps))
 				if i == scrEndpoints && len(lab.State().Endpoints) > 0 {
 					if e := steps.ExpirySentence(lab.State(), lab.Now()); e != "" {
@@ -310,6 +314,10 @@ type accessible struct {
 	ended bool
 	// next is what to do next, as the last stop said it.
 	next string
+	// failed is the failure the learner has not got past yet (a step that
+	// failed, a policy that was not applied): a stop after it is no clean
+	// stop, and exits non-zero saying what was not done.
+	failed *problem.Error
 }
 
 // cmd is the command line of sub for this lab, with the flags that chose it.
@@ -440,6 +448,17 @@ func (a *accessible) stopped(lab *steps.Lab, sandbox bool) error {
 	if a.ended {
 		stop = "Stopped: the input ended before the lab finished."
 	}
+	if f := a.failed; f != nil {
+		// Said again at the stop, as the last thing read: a stop right
+		// after a failure must not read as a lab that went well.
+		stop = strings.TrimSuffix(stop, ".") + ", and " + f.Message + "."
+		if f.Fix != "" {
+			stop += " What to do: " + f.Fix
+			if !strings.HasSuffix(stop, ".") {
+				stop += "."
+			}
+		}
+	}
 	switch {
 	case lab.Cost().InterfaceEndpoints > 0:
 		a.say(stop + " The endpoints keep running. Run " + resume + " again to resume, or " + down + " to remove everything.")
@@ -450,6 +469,13 @@ func (a *accessible) stopped(lab *steps.Lab, sandbox bool) error {
 	default:
 		a.say(stop + " Run " + resume + " again to resume.")
 		a.next = "run '" + resume + "' again to resume"
+	}
+	if f := a.failed; f != nil {
+		fix := f.Fix
+		if fix != "" {
+			fix += "; then "
+		}
+		return &problem.Error{Kind: f.Kind, Message: "stopped, and " + f.Message, Fix: fix + a.next, Err: f.Err}
 	}
 	return nil
 }
@@ -555,9 +581,16 @@ func (a *accessible) policy(ctx context.Context, lab *steps.Lab) error {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
+					a.failed = &problem.Error{Kind: problem.KindOf(err), Message: "the endpoint policy was not applied: " + errText(err), Fix: fixOf(err), Err: err}
+					if problem.KindOf(err) == problem.Invalid {
+						// The same policy would be refused again: choose another.
+						a.say("The policy was not applied. Choose again.")
+						break
+					}
 					a.say("The policy was not applied.")
 					continue
 				}
+				a.failed = nil
 				a.say("Policy applied.")
 				return nil
 			}

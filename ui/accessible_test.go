@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"ecr-vpce-lab/internal/problem"
 )
 
 // TestAccessibleWalk finishes the whole lab with plain prompts and line
@@ -182,5 +184,38 @@ func TestAccessibleNoToEverything(t *testing.T) {
 	// (its repository ARN would have none, and its Deny match nothing).
 	if strings.Contains(text, "Policy applied") || !strings.Contains(text, "no policy to write yet") {
 		t.Fatalf("the policy step without the preflight:\n%s", text)
+	}
+}
+
+// TestAccessiblePolicyNotApplied: a policy the lab refuses (a wildcard
+// that matches no ECR action) is not applied; the learner is asked to
+// choose again, and a stop from there says what was not done, and is no
+// success: an error (exit 1), not the "Stopped." of a clean stop.
+func TestAccessiblePolicyNotApplied(t *testing.T) {
+	t.Parallel()
+	opts, _ := sandboxOptions(t)
+	// Preflight, group, rule: Enter; repository: Enter; actions: zz*;
+	// both endpoints: Enter; apply: Enter; then q at the repository again.
+	in := strings.NewReader("\n\n\n\nzz*\n\n\nq\n")
+	var out bytes.Buffer
+	err := RunAccessible(context.Background(), in, &out, opts)
+	text := out.String()
+	if err == nil || problem.KindOf(err) == problem.Canceled || !strings.Contains(err.Error(), "policy was not applied") {
+		t.Fatalf("a stop after a policy that was not applied returned %v\n%s", err, text)
+	}
+	if !strings.Contains(problem.FixOf(err), "matches no ECR action") && !strings.Contains(problem.FixOf(err), "check the spelling") {
+		t.Fatalf("the error's fix does not say what to do: %q", problem.FixOf(err))
+	}
+	for _, want := range []string{
+		"The policy was not applied. Choose again.\nRepository the Deny applies to?",
+		"Stopped, and the endpoint policy was not applied: ",
+		`"ecr:zz*" matches no ECR action. What to do: `,
+	} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("missing %q in:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Policy applied") || strings.Contains(text, "\nStopped. ") {
+		t.Fatalf("the policy reads as applied, or the stop as a clean one:\n%s", text)
 	}
 }
