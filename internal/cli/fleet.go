@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -321,9 +319,7 @@ func newFleetDownCmd(f *fleetFlags) *cobra.Command {
 				fmt.Fprintf(msgs, "  %s %s  run %s  %s  %d endpoint(s)\n", r.Account, r.Region, deref(r.Run), deref(r.Stage), r.Endpoints)
 			}
 			if !yes {
-				fmt.Fprint(cmd.ErrOrStderr(), "Remove them? [y/N] ")
-				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+				if !askYes(cmd, "Remove them?") {
 					return exitCode(1, "nothing was deleted")
 				}
 			}

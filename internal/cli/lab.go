@@ -334,13 +334,29 @@ func confirmUp(cmd *cobra.Command, env *labEnv, f *labFlags) error {
 		price = fmt.Sprintf("about $%.3f per hour together", 2*rate)
 	}
 	fmt.Fprintf(w, "  - interface endpoints ecr.dkr and ecr.api (%s) and the free S3 gateway endpoint\n", price)
-	fmt.Fprint(w, "Go ahead? [y/N] ")
-	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
+	if askYes(cmd, "Go ahead?") {
 		return nil
 	}
 	return exitCode(1, "nothing was created (run '%s' again when you are ready)", f.next("up"))
+}
+
+// askYes asks question on stderr with a [y/N] prompt and reads one line:
+// only "y" or "yes" (any case) is a yes, so Enter or end of input is a no.
+func askYes(cmd *cobra.Command, question string) bool {
+	fmt.Fprint(cmd.ErrOrStderr(), question+" [y/N] ")
+	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes"
+}
+
+// downFailed is how a teardown (verb: "down", "down --expired") that did
+// not finish ends: 130 when interrupted, 1 otherwise; both say to run it
+// again, because a teardown picks up what is left.
+func downFailed(f *labFlags, verb string, err error) error {
+	if problem.KindOf(err) == problem.Canceled {
+		return exitCode(130, "stopped: run '%s' again to finish", f.next(verb))
+	}
+	return exitCode(1, "%s did not finish: fix the problem above and run it again (it picks up what is left)", verb)
 }
 
 func newTestCmd() *cobra.Command {
@@ -661,9 +677,7 @@ func newDownCmd() *cobra.Command {
 				if all {
 					what = "every resource tagged " + steps.TagKey + " in " + env.cloud.Region()
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "Delete %s? [y/N] ", what)
-				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+				if !askYes(cmd, "Delete "+what+"?") {
 					return exitCode(1, "nothing was deleted")
 				}
 			}
@@ -677,10 +691,7 @@ func newDownCmd() *cobra.Command {
 				return err
 			}
 			if derr != nil {
-				if problem.KindOf(derr) == problem.Canceled {
-					return exitCode(130, "stopped: run '%s' again to finish", f.next("down"))
-				}
-				return exitCode(1, "down did not finish: fix the problem above and run it again (it picks up where it stopped)")
+				return downFailed(&f, "down", derr)
 			}
 			if f.output != "json" {
 				env.out.line("")
@@ -737,9 +748,7 @@ func runDownExpired(cmd *cobra.Command, f *labFlags, yes, allRegions bool) error
 		}
 	}
 	if !yes {
-		fmt.Fprintf(cmd.ErrOrStderr(), "Delete every run of the lab whose expiry has passed, in %s? [y/N] ", strings.Join(regions, ", "))
-		line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		if !askYes(cmd, "Delete every run of the lab whose expiry has passed, in "+strings.Join(regions, ", ")+"?") {
 			return exitCode(1, "nothing was deleted")
 		}
 	}
@@ -777,10 +786,7 @@ func runDownExpired(cmd *cobra.Command, f *labFlags, yes, allRegions bool) error
 		return err
 	}
 	if derr != nil {
-		if problem.KindOf(derr) == problem.Canceled {
-			return exitCode(130, "stopped: run '%s' again to finish", f.next("down --expired"))
-		}
-		return exitCode(1, "down --expired did not finish: fix the problem above and run it again (it picks up what is left)")
+		return downFailed(f, "down --expired", derr)
 	}
 	if f.output != "json" {
 		env.out.line("")
