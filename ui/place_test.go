@@ -47,16 +47,24 @@ func outsideOptions(t *testing.T) (Options, *atomic.Int32) {
 	return opts, &sandboxed
 }
 
-// TestOutsideTheVPCOffersTheSandbox: from a laptop there is no workspace;
-// before the VPC is chosen the wizard says what cannot be proven from
-// there and offers the sandbox, which it then connects to.
-func TestOutsideTheVPCOffersTheSandbox(t *testing.T) {
-	t.Parallel()
+// outsideAtTheChoice starts the wizard from a laptop and walks it, with
+// Enter, to where it asks whether to go on from here or use the sandbox.
+func outsideAtTheChoice(t *testing.T) (*driver, *atomic.Int32) {
+	t.Helper()
 	opts, sandboxed := outsideOptions(t)
 	d := newDriver(t, New(context.Background(), opts), 100, 32)
 	d.settle()
 	d.key("enter")
 	d.until("the choice", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 4 })
+	return d, sandboxed
+}
+
+// TestOutsideTheVPCOffersTheSandbox: from a laptop there is no workspace;
+// before the VPC is chosen the wizard says what cannot be proven from
+// there and offers the sandbox, which it then connects to.
+func TestOutsideTheVPCOffersTheSandbox(t *testing.T) {
+	t.Parallel()
+	d, sandboxed := outsideAtTheChoice(t)
 	if s := d.screen(); !contains2(s, "Go on from here, or use the sandbox?", "cannot be observed", "Use the sandbox instead") {
 		t.Fatalf("the choice:\n%s", s)
 	}
@@ -69,11 +77,7 @@ func TestOutsideTheVPCOffersTheSandbox(t *testing.T) {
 // learner picks the VPC; the DNS step then ends skipped, not passed.
 func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
 	t.Parallel()
-	opts, sandboxed := outsideOptions(t)
-	d := newDriver(t, New(context.Background(), opts), 100, 32)
-	d.settle()
-	d.key("enter")
-	d.until("the choice", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 4 })
+	d, sandboxed := outsideAtTheChoice(t)
 	d.key("enter")
 	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
 	if s := d.screen(); !strings.Contains(s, "They will be skipped, not passed.") || !strings.Contains(s, "VPC of your workspace") {
