@@ -31,7 +31,8 @@ type ChallengeRecord struct {
 	Draft string `json:"draft,omitempty"`
 }
 
-// Status is the record in a word: passed, passed live, tried, or new.
+// Status is the record in a word: passed, passed live, tried, draft
+// saved (written, not checked yet: not new to the learner), or new.
 func (r ChallengeRecord) Status() string {
 	switch {
 	case r.Live:
@@ -40,6 +41,8 @@ func (r ChallengeRecord) Status() string {
 		return "passed"
 	case r.Attempts > 0:
 		return "tried"
+	case r.Draft != "":
+		return "draft saved"
 	}
 	return "new"
 }

@@ -551,6 +551,8 @@ func (m *Model) challengeListView(height int) string {
 			mark, style = "✓", st.Warn
 		case r.Attempts > 0:
 			mark, style = "…", st.Warn
+		case r.Draft != "":
+			mark = "…"
 		}
 		status := r.Status()
 		if c.loading {

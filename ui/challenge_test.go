@@ -367,6 +367,10 @@ func TestChallengeProgressKeptAcrossVisits(t *testing.T) {
 		d.send(save())
 	}
 	d.settle()
+	// A draft, never checked, is not a new challenge.
+	if line := lineWith(d.screen(), "1  Read-only team"); !strings.Contains(line, "draft saved") {
+		t.Errorf("challenge 1, with a draft never checked, in the list: %q\n%s", line, d.screen())
+	}
 	d.key("enter")
 	if got := m.chal.editor.Value(); got != typed {
 		t.Errorf("back in the challenges, the editor holds %q, not the draft %q", got, typed)

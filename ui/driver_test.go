@@ -230,3 +230,13 @@ func contains2(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// lineWith is the first line of s that holds sub, or "".
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
