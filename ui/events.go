@@ -123,7 +123,7 @@ func (m *Model) setResource(r steps.ResourceEvent, at time.Time, restoring bool)
 	key := string(r.Kind) + "/" + r.Name
 	line, ok := m.resources[key]
 	if !ok {
-		line = &ResourceLine{Label: resourceLabel(r)}
+		line = &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r)}
 		m.resources[key] = line
 		m.order = append(m.order, key)
 	}
@@ -188,6 +188,34 @@ func resourceLabel(r steps.ResourceEvent) string {
 	return r.Kind.Label()
 }
 
+// resourceShortLabel is resourceLabel in fewer words, for a narrow
+// screen: the ID beside it says the rest ("sg-…" is a group).
+func resourceShortLabel(r steps.ResourceEvent) string {
+	switch r.Kind {
+	case steps.KindEndpoint:
+		switch r.Name {
+		case steps.EndpointS3:
+			return "s3 gateway"
+		case "":
+			return "endpoint"
+		}
+		return r.Name
+	case steps.KindSecurityGroup:
+		return orDefault(r.Name, "group")
+	case steps.KindIngressRule:
+		return "tcp/443 rule"
+	case steps.KindEnvFile:
+		return "~/.ecr_security"
+	case steps.KindVPCAttributes:
+		return "VPC DNS"
+	case steps.KindRepository, steps.KindImageTag:
+		if r.Name != "" {
+			return r.Name
+		}
+	}
+	return resourceLabel(r)
+}
+
 func (m *Model) teardownEvent(e steps.Event) {
 	switch e.Kind {
 	case steps.EventResource:
@@ -203,7 +231,7 @@ func (m *Model) teardownEvent(e steps.Event) {
 				// A path says nothing to a learner here and does not fit.
 				id = filepath.Base(id)
 			}
-			line = &ResourceLine{Label: resourceLabel(r), ID: id, Started: e.Time}
+			line = &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: id, Started: e.Time}
 			m.tdIndex[key] = line
 			m.teardown = append(m.teardown, line)
 		}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 // state with a spinner while it changes, and how long it has taken.
 type ResourceLine struct {
 	Label   string // "ecr.dkr interface endpoint"
+	Short   string // "ecr.dkr": the label on a narrow screen ("" is Label)
 	ID      string // "vpce-0abc…", empty until known
 	State   steps.ResourceState
 	Detail  string // e.g. the ENI addresses
@@ -59,13 +61,31 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		idW = max(idW, lipgloss.Width(l.ID))
 		stateW = max(stateW, len(l.State.Label())+len(" [00.0s]"))
 	}
-	// The state is what a line is for: when the columns would push it off
-	// a narrow screen, long IDs (a schedule's or a role's name) are cut in
-	// the middle first, then long labels.
-	if over := 2 + labelW + 2 + idW + 2 + stateW - width; width > 0 && over > 0 {
-		cut := min(over, max(0, idW-22))
-		idW -= cut
-		labelW -= min(over-cut, max(0, labelW-20))
+	// The state and its elapsed time are what a line is for: when the
+	// columns would push them off a narrow screen, long IDs (a schedule's
+	// or a role's name) are cut in the middle first, then the labels take
+	// their short forms, then IDs and labels are cut further, and last the
+	// state itself is shortened, never its time.
+	// A state longer than most ("waiting for its network interfaces")
+	// cuts labels and IDs only as far as the common ones need: its own
+	// words are shortened rather than every name on the screen.
+	short := false
+	over := func() int { return 2 + labelW + 2 + idW + 2 + stateW - width }
+	if width > 0 && over() > 0 {
+		idW -= min(over(), max(0, idW-22))
+	}
+	if width > 0 && over() > 0 {
+		short, labelW = true, 0
+		for _, l := range lines {
+			labelW = max(labelW, lipgloss.Width(cmp.Or(l.Short, l.Label)))
+		}
+	}
+	stateW = min(stateW, len("available [00.0s]"))
+	if width > 0 && over() > 0 {
+		idW -= min(over(), max(0, idW-12))
+	}
+	if width > 0 && over() > 0 {
+		labelW -= min(over(), max(0, labelW-8))
 	}
 	var b strings.Builder
 	for i, l := range lines {
@@ -90,15 +110,29 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		case l.Started.IsZero():
 		case l.busy():
 			// Whole seconds while it runs: the figure visibly ticks.
-			elapsed = st.Faint.Render("[" + wholeSeconds(now.Sub(l.Started)) + "]")
+			elapsed = "[" + wholeSeconds(now.Sub(l.Started)) + "]"
 		case !l.Ended.IsZero():
-			elapsed = st.Faint.Render(fmt.Sprintf("[%s]", formatElapsed(l.Ended.Sub(l.Started))))
+			elapsed = fmt.Sprintf("[%s]", formatElapsed(l.Ended.Sub(l.Started)))
 		}
 		id := l.ID
 		if id == "" {
 			id = "—"
 		}
-		row := fmt.Sprintf("%s %s  %s  %s %s", mark, pad(cutMiddle(l.Label, labelW), labelW), st.Faint.Render(pad(cutMiddle(id, idW), idW)), st.stateStyle(state).Render(state.Label()), elapsed)
+		label := l.Label
+		if short {
+			label = cmp.Or(l.Short, l.Label)
+		}
+		head := fmt.Sprintf("%s %s  %s  ", mark, pad(cutEnd(label, labelW), labelW), st.Faint.Render(pad(cutMiddle(id, idW), idW)))
+		words := state.Label()
+		if width > 0 {
+			// What is left for the state once the time has its place.
+			room := width - lipgloss.Width(head) - len(elapsed) - 1
+			words = cutEnd(words, max(1, room))
+		}
+		row := head + st.stateStyle(state).Render(words)
+		if elapsed != "" {
+			row += " " + st.Faint.Render(elapsed)
+		}
 		b.WriteString(truncate(row, width))
 		detail := l.Detail
 		if len(l.Past) > 1 {
@@ -161,6 +195,15 @@ func cutMiddle(s string, width int) string {
 	}
 	head := (width - 1) / 2
 	return string(r[:head]) + "…" + string(r[len(r)-(width-1-head):])
+}
+
+// cutEnd shortens plain text to width cells, marking the cut at its end.
+func cutEnd(s string, width int) string {
+	r := []rune(s)
+	if width < 1 || len(r) <= width {
+		return s
+	}
+	return string(r[:width-1]) + "…"
 }
 
 // truncate cuts a styled string to width cells, marking the cut.

@@ -122,3 +122,60 @@ func TestWrapKeepsNamesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestElapsedStaysOnNarrowScreens: on a narrow screen (60×16 leaves the
+// lines 58 cells) every line keeps its whole faint elapsed time and its
+// state; the labels take their short forms and IDs are cut first.
+func TestElapsedStaysOnNarrowScreens(t *testing.T) {
+	t.Parallel()
+	st := NewStyles(true)
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	now := t0.Add(75 * time.Second)
+	ev := func(kind steps.ResourceKind, name string) steps.ResourceEvent {
+		return steps.ResourceEvent{Kind: kind, Name: name}
+	}
+	line := func(r steps.ResourceEvent, id string, state steps.ResourceState, took time.Duration) ResourceLine {
+		l := ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: id, State: state, Started: t0}
+		if took > 0 {
+			l.Ended = t0.Add(took)
+		}
+		return l
+	}
+	lines := []ResourceLine{
+		line(ev(steps.KindSecurityGroup, "ECR_VPCE_SG"), "sg-9c097af3f85bb4019", steps.ResCreated, 120*time.Millisecond),
+		line(ev(steps.KindIngressRule, ""), "sgr-0123456789abcdef0", steps.ResCreated, 3*time.Second),
+		line(ev(steps.KindEndpoint, steps.EndpointDKR), "vpce-0123456789abcdef0", steps.ResPending, 0),
+		line(ev(steps.KindEndpoint, steps.EndpointAPI), "vpce-0fedcba9876543210", steps.ResReleasing, 0),
+		line(ev(steps.KindEndpoint, steps.EndpointS3), "vpce-0aaaabbbbccccdddd", steps.ResAvailable, 62*time.Second),
+		line(ev(steps.KindSchedule, "endpoints"), "ecr-vpce-lab-0123456789-endpoints", steps.ResDeleted, 2*time.Second),
+	}
+	want := []string{"[0.1s]", "[3.0s]", "[1m15s]", "[1m15s]", "[1m02s]", "[2.0s]"}
+	for _, width := range []int{36, 46, 58, 68, 78, 98} {
+		out := ansi.Strip(RenderResourceLines(st, lines, "●", now, width))
+		rows := strings.Split(out, "\n")
+		if len(rows) != len(lines) {
+			t.Fatalf("width %d: %d rows for %d lines:\n%s", width, len(rows), len(lines), out)
+		}
+		for i, row := range rows {
+			if w := ansi.StringWidth(row); w > width {
+				t.Errorf("width %d: row %d is %d cells wide:\n%s", width, i, w, row)
+			}
+			if !strings.HasSuffix(row, " "+want[i]) {
+				t.Errorf("width %d: row %d lost its elapsed time %s:\n%s", width, i, want[i], out)
+			}
+		}
+		if width == 58 {
+			// At 60×16 the label says what it is, and a state of common
+			// length is whole (the long one is cut, but starts as itself).
+			for i, words := range []string{"ECR_VPCE_SG", "tcp/443 rule", "ecr.dkr", "ecr.api", "s3 gateway"} {
+				state := lines[i].State.Label() + " "
+				if lines[i].State == steps.ResReleasing {
+					state = " waiting "
+				}
+				if !strings.Contains(rows[i], words) || !strings.Contains(rows[i], state) {
+					t.Errorf("width 58: row %d lacks %q or its whole state:\n%s", i, words, out)
+				}
+			}
+		}
+	}
+}
