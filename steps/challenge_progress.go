@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"ecr-vpce-lab/internal/boundedread"
@@ -207,8 +208,69 @@ func SetAsideProgress(dir string, now time.Time) (string, error) {
 	return to, nil
 }
 
-// SaveProgress writes the progress atomically, mode 0600.
+// Every change to challenges.json is a read-modify-write: the wizard and
+// 'ecr-vpce-lab challenge' in another terminal may save at once, so each
+// holds the progress lock (an flock on challenges.json.lock) from its read
+// to its rename, and neither loses the other's record.
+
+// progressLockWait bounds the wait for another process's save, which
+// holds the lock for one small read and write.
+const progressLockWait = 10 * time.Second
+
+// ProgressLockedError: another process held the progress lock for longer
+// than any save takes.
+type ProgressLockedError struct{ Path string }
+
+func (e *ProgressLockedError) Error() string {
+	return "another ecr-vpce-lab process is saving the challenges' progress and has not finished (" + e.Path + "): try again once it has, or stop it"
+}
+
+// lockProgress takes the progress lock of dir, waiting for another
+// process's save to finish. The returned function releases it.
+func lockProgress(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := ProgressPath(dir) + ".lock"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(progressLockWait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			_ = f.Close()
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			_ = f.Close()
+			return nil, &ProgressLockedError{Path: path}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
+}
+
+// SaveProgress writes the progress atomically, mode 0600, under the
+// progress lock.
 func SaveProgress(dir string, p *ChallengeProgress) error {
+	unlock, err := lockProgress(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return saveProgress(dir, p)
+}
+
+// saveProgress writes the progress; the caller holds the lock.
+func saveProgress(dir string, p *ChallengeProgress) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -227,6 +289,25 @@ func SaveProgress(dir string, p *ChallengeProgress) error {
 	return writeFileAtomic(ProgressPath(dir), append(b, '\n'), 0o600)
 }
 
+// UpdateProgress applies change to the progress on disk and saves it,
+// under the progress lock, and returns what it saved: what a command
+// that changes one record uses, so a record saved since it first read
+// the file is kept. A file that cannot be read is an error (LoadProgress's,
+// which says how to start afresh); nothing is written then.
+func UpdateProgress(dir string, change func(*ChallengeProgress)) (*ChallengeProgress, error) {
+	unlock, err := lockProgress(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	p, err := LoadProgress(dir)
+	if err != nil {
+		return nil, err
+	}
+	change(p)
+	return p, saveProgress(dir, p)
+}
+
 // SaveProgressOver saves the records of the challenges in mine, from p,
 // over the progress on disk, which keeps every other record: a check
 // made meanwhile by another process (ecr-vpce-lab challenge check) is not
@@ -234,6 +315,11 @@ func SaveProgress(dir string, p *ChallengeProgress) error {
 // release is left alone (ErrProgressNewer); one that cannot be read is
 // set aside first, and keptAs names it.
 func SaveProgressOver(dir string, p *ChallengeProgress, mine map[int]bool, now time.Time) (keptAs string, err error) {
+	unlock, err := lockProgress(dir)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	out, err := LoadProgress(dir)
 	switch {
 	case errors.Is(err, ErrProgressNewer):
@@ -254,7 +340,7 @@ func SaveProgressOver(dir string, p *ChallengeProgress, mine map[int]bool, now t
 			out.Challenges[id] = &c
 		}
 	}
-	return keptAs, SaveProgress(dir, out)
+	return keptAs, saveProgress(dir, out)
 }
 
 // Progress reads the learner's progress kept beside the lab's state.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -70,5 +71,56 @@ func TestSaveProgressOver(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != string(newer) {
 		t.Errorf("the newer file was written over: %s", b)
+	}
+}
+
+// TestProgressWritersConcurrent: the wizard (SaveProgressOver) and
+// 'challenge check' in another terminal (UpdateProgress) save at once,
+// round after round, each a record of its own: every record survives.
+func TestProgressWritersConcurrent(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const rounds = 30
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*rounds)
+	wg.Add(2)
+	go func() { // the wizard: its own copy, saved over the file
+		defer wg.Done()
+		mine := &ChallengeProgress{Challenges: map[int]*ChallengeRecord{}}
+		for i := range rounds {
+			mine.Record(1000 + i).Hints = 1
+			if _, err := SaveProgressOver(dir, mine, map[int]bool{1000 + i: true}, time.Now()); err != nil {
+				errs <- err
+			}
+		}
+	}()
+	go func() { // the command: one check a run
+		defer wg.Done()
+		for i := range rounds {
+			if _, err := UpdateProgress(dir, func(p *ChallengeProgress) { p.Checked(2000+i, true, false, "d", time.Now()) }); err != nil {
+				errs <- err
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := LoadProgress(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lost []int
+	for i := range rounds {
+		if got.Challenges[1000+i] == nil {
+			lost = append(lost, 1000+i)
+		}
+		if got.Challenges[2000+i] == nil {
+			lost = append(lost, 2000+i)
+		}
+	}
+	if len(lost) > 0 {
+		t.Errorf("%d of %d records lost: %v", len(lost), 2*rounds, lost)
 	}
 }

@@ -74,10 +74,15 @@ func openChallenges(f *labFlags) (*challengeSetup, error) {
 	return &challengeSetup{dir: dir, progress: p, ctx: c, labUp: st.LabUp()}, nil
 }
 
-func (s *challengeSetup) save() error {
-	if err := steps.SaveProgress(s.dir, s.progress); err != nil {
+// update makes change to the progress on disk, read again under the
+// progress lock: the wizard, open in another terminal, may have saved a
+// record since openChallenges read it.
+func (s *challengeSetup) update(change func(*steps.ChallengeProgress)) error {
+	p, err := steps.UpdateProgress(s.dir, change)
+	if err != nil {
 		return exitCode(1, "saving the challenges' progress in %s: %v", s.dir, err)
 	}
+	s.progress = p
 	return nil
 }
 
@@ -157,8 +162,7 @@ func newChallengeShowCmd() *cobra.Command {
 				if len(hints) == len(ch.Hints) {
 					lipgloss.Fprintln(cmd.ErrOrStderr(), cliStyles.warn.Render("Every hint is out already."))
 				}
-				hints = s.progress.NextHint(ch)
-				if err := s.save(); err != nil {
+				if err := s.update(func(p *steps.ChallengeProgress) { hints = p.NextHint(ch) }); err != nil {
 					return err
 				}
 			}
@@ -304,8 +308,7 @@ func newChallengeCheckCmd() *cobra.Command {
 					}
 				}
 			}
-			s.progress.Checked(ch.ID, passed, live, string(src), time.Now())
-			if err := s.save(); err != nil {
+			if err := s.update(func(p *steps.ChallengeProgress) { p.Checked(ch.ID, passed, live, string(src), time.Now()) }); err != nil {
 				return err
 			}
 			res["passed"] = passed
