@@ -227,7 +227,7 @@ func (s *Sandbox) requireAction(q *apiRequest) *APIError {
 
 // injectFault applies the rate faults and latency of Options.Faults.
 func (s *Sandbox) injectFault(q *apiRequest) *APIError {
-	return s.faults.apiFault(q.r.Context(), q.call.service)
+	return s.faults.apiFault(q.r.Context(), q.call.service, q.call.protocol)
 }
 
 // intercept runs Options.Interceptors in order.

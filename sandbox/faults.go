@@ -313,8 +313,12 @@ func (in *injector) delay(ctx context.Context) {
 	}
 }
 
-// apiFault is the fault of one EC2, ECR or STS call, as that service spells it.
-func (in *injector) apiFault(ctx context.Context, service string) *APIError {
+// apiFault is the fault of one API call, as its service spells it. A
+// server error is the service's own internal error (internalError, the
+// one the handlers answer with too); the alternative 5xx is a 503 where
+// the service has one (EC2's Unavailable, STS's and IAM's
+// ServiceUnavailable) and that same internal error elsewhere.
+func (in *injector) apiFault(ctx context.Context, service, protocol string) *APIError {
 	in.delay(ctx)
 	k := in.draw()
 	if service == "scheduler" && k == faultNone && in.f.SchedulerThrottleRate > 0 {
@@ -325,48 +329,36 @@ func (in *injector) apiFault(ctx context.Context, service string) *APIError {
 			k = faultThrottle
 		}
 	}
-	switch service {
-	case "ec2":
-		switch k {
-		case faultThrottle:
-			return apiErr(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
-		case faultServer:
-			return apiErr(http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
-		case faultServerAlt:
+	switch k {
+	case faultThrottle:
+		return throttled(service)
+	case faultServerAlt:
+		switch service {
+		case "ec2":
 			return apiErr(http.StatusServiceUnavailable, "Unavailable", "The server is overloaded and can't handle the request.")
-		}
-	case "scheduler":
-		switch k {
-		case faultThrottle:
-			return apiErr(http.StatusTooManyRequests, "ThrottlingException", "Rate exceeded")
-		case faultServer, faultServerAlt:
-			return apiErr(http.StatusInternalServerError, "InternalServerException", "Internal Server Error")
-		}
-	case "organizations":
-		switch k {
-		case faultThrottle:
-			return apiErr(http.StatusBadRequest, "TooManyRequestsException", "You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.")
-		case faultServer, faultServerAlt:
-			return apiErr(http.StatusInternalServerError, "ServiceException", "AWS Organizations can't complete your request because of an internal service error. Try again later.")
-		}
-	case "sts", "iam":
-		switch k {
-		case faultThrottle:
-			return apiErr(http.StatusBadRequest, "Throttling", "Rate exceeded")
-		case faultServer:
-			return apiErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred.")
-		case faultServerAlt:
+		case "sts", "iam":
 			return apiErr(http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unable to handle request.")
 		}
-	default:
-		switch k {
-		case faultThrottle:
-			return apiErr(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
-		case faultServer, faultServerAlt:
-			return apiErr(http.StatusInternalServerError, "ServerException", "An internal error occurred.")
-		}
+		return internalError(protocol)
+	case faultServer:
+		return internalError(protocol)
 	}
 	return nil
+}
+
+// throttled is a service's answer to a caller over its request rate.
+func throttled(service string) *APIError {
+	switch service {
+	case "ec2":
+		return apiErr(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+	case "scheduler":
+		return apiErr(http.StatusTooManyRequests, "ThrottlingException", "Rate exceeded")
+	case "organizations":
+		return apiErr(http.StatusBadRequest, "TooManyRequestsException", "You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.")
+	case "sts", "iam":
+		return apiErr(http.StatusBadRequest, "Throttling", "Rate exceeded")
+	}
+	return apiErr(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 }
 
 // registryFault is the fault of one registry request, or nil.

@@ -91,6 +91,22 @@ func TestFaultServerErrors(t *testing.T) {
 	if len(seen) != 5 {
 		t.Errorf("5xx faults: %v", seen)
 	}
+	// Every service's server fault is the internal error its handlers
+	// answer with (IAM's is ServiceFailure, not STS's InternalFailure).
+	in := newInjector(Faults{ServerErrorRate: 1, Seed: 7})
+	for _, c := range []struct{ service, protocol string }{
+		{"ec2", protoEC2}, {"ecr", protoJSON}, {"sts", protoSTS}, {"iam", protoIAM}, {"scheduler", protoREST}, {"organizations", protoOrgs},
+	} {
+		want := internalError(c.protocol)
+		got := map[string]bool{}
+		for range 16 {
+			e := in.apiFault(context.Background(), c.service, c.protocol)
+			got[e.Code] = true
+		}
+		if !got[want.Code] {
+			t.Errorf("%s's server faults %v lack its internal error %s", c.service, got, want.Code)
+		}
+	}
 }
 
 // TestFaultRatesAreSeeded: the same seed replays the same faults; at a rate
