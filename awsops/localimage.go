@@ -356,8 +356,7 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 	}
 	a, err := login(ctx)
 	if err != nil {
-		if o, ok := refusal(err); ok {
-			o.Action = "ecr:GetAuthorizationToken"
+		if o, ok := refusal(err, loginAction); ok {
 			return PushResult{Outcome: o, Repository: repo, Tag: tag}, nil, nil
 		}
 		return PushResult{}, nil, err

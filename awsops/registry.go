@@ -128,8 +128,7 @@ func (c *Cloud) ListImages(ctx context.Context, repo string) (ListResult, Comman
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			if deny, ok := refusal(err); ok {
-				deny.Action = "ecr:ListImages"
+			if deny, ok := refusal(err, "ecr:ListImages"); ok {
 				res.Outcome = deny
 				return res, cmd, nil
 			}
@@ -143,11 +142,15 @@ func (c *Cloud) ListImages(ctx context.Context, repo string) (ListResult, Comman
 	return res, cmd, nil
 }
 
-// refusal recognises an API refusal (AccessDeniedException).
-func refusal(err error) (Outcome, bool) {
+// loginAction is what a registry login asks for; a refused login is a
+// refusal of it, whatever the client went on to do.
+const loginAction = "ecr:GetAuthorizationToken"
+
+// refusal recognises an API refusal (AccessDeniedException) of action.
+func refusal(err error, action string) (Outcome, bool) {
 	e, _ := classify("", err).(*problem.Error)
 	if e != nil && e.Kind == problem.Permission {
-		return Outcome{Code: e.Code, Message: e.Message, By: refuserOf(e.Message)}, true
+		return Outcome{Code: e.Code, Message: e.Message, By: refuserOf(e.Message), Action: action}, true
 	}
 	return Outcome{}, false
 }
@@ -561,8 +564,7 @@ func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Comma
 	}
 	a, err := c.login(ctx)
 	if err != nil {
-		if o, ok := refusal(err); ok {
-			o.Action = "ecr:GetAuthorizationToken"
+		if o, ok := refusal(err, loginAction); ok {
 			return PullResult{Outcome: o, Repository: repo, Tag: tag}, nil, nil
 		}
 		return PullResult{}, nil, err

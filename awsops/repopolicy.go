@@ -78,8 +78,7 @@ func (c *Cloud) DeleteRepositoryPolicy(ctx context.Context, repo string) (Comman
 func (c *Cloud) Login(ctx context.Context) (Outcome, Command, error) {
 	cmd := awsCmd(c.region, "ecr", "get-login-password")
 	if _, err := c.login(ctx); err != nil {
-		if o, ok := refusal(err); ok {
-			o.Action = "ecr:GetAuthorizationToken"
+		if o, ok := refusal(err, loginAction); ok {
 			return o, cmd, nil
 		}
 		return Outcome{}, cmd, err
@@ -125,8 +124,7 @@ func (c *Cloud) apiOutcome(err error, action, op string, cmd Command) (Outcome, 
 	if err == nil {
 		return Outcome{Allowed: true}, cmd, nil
 	}
-	if o, ok := refusal(err); ok {
-		o.Action = action
+	if o, ok := refusal(err, action); ok {
 		return o, cmd, nil
 	}
 	return Outcome{}, cmd, classify(op, err)
@@ -139,8 +137,7 @@ func (c *Cloud) PushRandom(ctx context.Context, repo, tag string) (PushResult, [
 	res := PushResult{Repository: repo, Tag: tag}
 	a, err := c.login(ctx)
 	if err != nil {
-		if o, ok := refusal(err); ok {
-			o.Action = "ecr:GetAuthorizationToken"
+		if o, ok := refusal(err, loginAction); ok {
 			res.Outcome = o
 			return res, nil, nil
 		}
