@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,19 +28,7 @@ func TestWizardChoosesAmongRunsFoundByTags(t *testing.T) {
 	home, state := l.home, l.state
 	w := []string{"--sandbox", "--sandbox-timing", "instant"}
 	st := l.upState(w)
-	var other string
-	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
-		out, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),
-			VpcId: aws.String(sb.Workspace().VpcID), TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
-				Tags: []ec2types.Tag{{Key: aws.String(steps.TagKey), Value: aws.String("0ther0run0")}}}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		other = aws.ToString(out.GroupId)
-	})
-	if err := os.Remove(filepath.Join(state, "lab-sandbox.json")); err != nil {
-		t.Fatal(err)
-	}
+	other := anotherRunAndNoStateFile(t, state)
 
 	term, step := wizardTermWith(t, home, 100, 30, w...)
 	if screen, err := term.WaitForText(20*time.Second, "Which run is yours?", "2 runs of this lab", "enter carry on with this run"); err != nil {

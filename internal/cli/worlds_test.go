@@ -30,6 +30,27 @@ func worldOf(t *testing.T, state string, fn func(sb *sandbox.Sandbox, c *ec2.Cli
 		Credentials: credentials.NewStaticCredentialsProvider(cr.AccessKeyID, cr.SecretAccessKey, "")}))
 }
 
+// anotherRunAndNoStateFile puts another learner's run (its security group,
+// tagged run 0ther0run0) into the VPC of the lab in state, and removes the
+// lab's state file, as a wiped home would: two runs are then found only by
+// their tags. It returns the other run's group.
+func anotherRunAndNoStateFile(t *testing.T, state string) (other string) {
+	t.Helper()
+	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
+		out, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),
+			VpcId: aws.String(sb.Workspace().VpcID), TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
+				Tags: []ec2types.Tag{{Key: aws.String(steps.TagKey), Value: aws.String("0ther0run0")}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other = aws.ToString(out.GroupId)
+	})
+	if err := os.Remove(filepath.Join(state, "lab-sandbox.json")); err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
 func wantAll(t *testing.T, what, out string, want ...string) {
 	t.Helper()
 	for _, w := range want {
@@ -191,18 +212,7 @@ func TestSeveralRunsFoundByTags(t *testing.T) {
 	state := l.state
 	w := []string{"--sandbox", "--sandbox-timing", "instant"}
 	st := l.upState(w)
-	// Another learner's run in the same VPC: its security group.
-	worldOf(t, state, func(sb *sandbox.Sandbox, c *ec2.Client) {
-		_, err := c.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("ECR_VPCE_SG_2"), Description: aws.String("another run"),
-			VpcId: aws.String(sb.Workspace().VpcID), TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
-				Tags: []ec2types.Tag{{Key: aws.String(steps.TagKey), Value: aws.String("0ther0run0")}}}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	if err := os.Remove(filepath.Join(state, "lab-sandbox.json")); err != nil {
-		t.Fatal(err)
-	}
+	anotherRunAndNoStateFile(t, state)
 	code, out, errs := l.lab(append([]string{"test"}, w...)...)
 	if code != 2 {
 		t.Fatalf("test with two runs and no --run: exit %d\n%s%s", code, out, errs)
