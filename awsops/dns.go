@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"ecr-vpce-lab/internal/partition"
 	"ecr-vpce-lab/internal/problem"
 )
 
@@ -183,7 +184,7 @@ func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, privacy func(host 
 		if next == 0 {
 			msg := fmt.Sprintf("the ECR host names still resolve to public addresses after %s", timeout.Round(time.Second))
 			fix := "check that the VPC has enableDnsSupport and enableDnsHostnames on, that its DHCP options use AmazonProvidedDNS, " +
-				"and that no other private hosted zone covers " + dnsSuffixOf(c.Partition()) + "; then run 'up' again"
+				"and that no other private hosted zone covers " + partition.Named(c.Partition()).DNSSuffix + "; then run 'up' again"
 			for _, l := range round {
 				for _, a := range l.Addresses {
 					if a.InVPC && !a.Private {

@@ -8,6 +8,7 @@ import (
 
 	ec2 "ecr-vpce-lab/internal/ec2query"
 	"ecr-vpce-lab/internal/ec2query/types"
+	"ecr-vpce-lab/internal/partition"
 	"ecr-vpce-lab/internal/problem"
 )
 
@@ -20,7 +21,7 @@ import (
 // (GetCallerIdentity), the endpoint services and the API's host name from
 // DescribeVpcEndpointServices, the registry's host name from
 // GetAuthorizationToken's ProxyEndpoint. Until AWS has answered, the
-// partitions' conventions stand in. [research K; PrivateLink guide: take
+// partitions' conventions (internal/partition) stand in. [research K; PrivateLink guide: take
 // service names from DescribeVpcEndpointServices]
 
 // Names are the names of the lab's services in the account's partition.
@@ -35,26 +36,6 @@ type Names struct {
 	Registry string `json:"registry,omitempty"`
 	// API is the ECR API's host name, the ecr.api service's private DNS name.
 	API string `json:"api,omitempty"`
-}
-
-// partitionOfRegion is the stand-in until the caller's ARN is known.
-func partitionOfRegion(region string) string {
-	switch {
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	}
-	return "aws"
-}
-
-// dnsSuffixOf is a partition's DNS suffix (the stand-in for names AWS has
-// not given yet).
-func dnsSuffixOf(partition string) string {
-	if partition == "aws-cn" {
-		return "amazonaws.com.cn"
-	}
-	return "amazonaws.com"
 }
 
 // partitionOfARN is the partition an ARN names, "" when s is none.
@@ -73,7 +54,7 @@ func (c *Cloud) Partition() string {
 	p := c.names.Partition
 	c.mu.Unlock()
 	if p == "" {
-		p = partitionOfRegion(c.region)
+		p = partition.Of(c.region).ID
 	}
 	return p
 }
@@ -88,7 +69,7 @@ func (c *Cloud) Names() Names {
 		n.Services[k] = v
 	}
 	if n.Partition == "" {
-		n.Partition = partitionOfRegion(c.region)
+		n.Partition = partition.Of(c.region).ID
 	}
 	return n
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"ecr-vpce-lab/internal/partition"
 	"ecr-vpce-lab/internal/problem"
 )
 
@@ -104,7 +105,7 @@ func (c *Cloud) RegistryHost(account string) string {
 	if h != "" && strings.HasPrefix(h, account+".") {
 		return h
 	}
-	return account + ".dkr.ecr." + c.region + "." + dnsSuffixOf(c.Partition())
+	return account + ".dkr.ecr." + c.region + "." + partition.Named(c.Partition()).DNSSuffix
 }
 
 // ECRAPIHost is the ECR API's host name: the ecr.api service's private DNS
@@ -116,7 +117,7 @@ func (c *Cloud) ECRAPIHost() string {
 	if h != "" {
 		return h
 	}
-	return "api.ecr." + c.region + "." + dnsSuffixOf(c.Partition())
+	return "api.ecr." + c.region + "." + partition.Named(c.Partition()).DNSSuffix
 }
 
 // ListImages lists a repository's images through the ECR API (the api

@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"ecr-vpce-lab/internal/dnsserve"
+	"ecr-vpce-lab/internal/partition"
 )
 
 // The DNS server: the workspace VPC's resolver as the lab's `host` commands
@@ -112,8 +113,8 @@ func (d *dnsServer) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 
 func (d *dnsServer) soa() dns.RR {
 	return &dns.SOA{
-		Hdr: dns.RR_Header{Name: partitionOf(d.s.opts.Region).dnsSuffix + ".", Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: dnsTTL},
-		Ns:  "ns1." + partitionOf(d.s.opts.Region).dnsSuffix + ".", Mbox: "awsdns-hostmaster.amazon.com.",
+		Hdr: dns.RR_Header{Name: partition.Of(d.s.opts.Region).DNSSuffix + ".", Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: dnsTTL},
+		Ns:  "ns1." + partition.Of(d.s.opts.Region).DNSSuffix + ".", Mbox: "awsdns-hostmaster.amazon.com.",
 		Serial: 1, Refresh: 7200, Retry: 900, Expire: 1209600, Minttl: 86400,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"ecr-vpce-lab/internal/partition"
 	"ecr-vpce-lab/policy"
 )
 
@@ -43,7 +44,7 @@ func (s endpointService) offers(t string) bool { return slices.Contains(s.Types,
 func (x *ec2Ctx) services() []endpointService {
 	r := x.w.Region
 	zones := []string{r + "a", r + "b", r + "c", r + "d"}
-	suffix := partitionOf(r).dnsSuffix
+	suffix := partition.Of(r).DNSSuffix
 	mk := func(short string, types []string, private, base string) endpointService {
 		name := serviceName(r, short, len(types) == 1 && types[0] == "Gateway")
 		z := zones
@@ -55,7 +56,7 @@ func (x *ec2Ctx) services() []endpointService {
 	// vpce is a service's base endpoint DNS name: api.ecr.REGION.vpce.SUFFIX.
 	vpce := func(prefix string) string { return prefix + "." + r + ".vpce." + suffix }
 	s3 := []endpointService{mk("s3", []string{"Gateway", "Interface"}, "", x.w.host("s3"))}
-	if partitionOf(r).id == "aws-cn" {
+	if partition.Of(r).ID == "aws-cn" {
 		// China names its interface services cn.com.amazonaws.…, but S3's
 		// gateway keeps com.amazonaws.…: two entries. [research K]
 		s3 = []endpointService{mk("s3", []string{"Gateway"}, "", x.w.host("s3")), mk("s3", []string{"Interface"}, "", x.w.host("s3"))}

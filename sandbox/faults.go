@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"ecr-vpce-lab/internal/partition"
 )
 
 // Faults make the sandbox misbehave the ways AWS does, so the lab engine's
@@ -205,7 +207,7 @@ func (s *Sandbox) deniedOn(service, action, repo, ec2Resource string) *APIError 
 		// it is the same JSON, base64url-encoded, not encrypted.
 		on := ""
 		if r := ec2Resource; r != "" {
-			on = " on resource: arn:" + partitionOf(s.opts.Region).id + ":ec2:" + s.opts.Region + ":" + s.opts.Account + ":" + r
+			on = " on resource: arn:" + partition.Of(s.opts.Region).ID + ":ec2:" + s.opts.Region + ":" + s.opts.Account + ":" + r
 		}
 		detail := fmt.Sprintf(`{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},`+
 			`"context":{"principal":{"arn":%q},"action":%q,"resource":%q}}`, caller, act, strings.TrimPrefix(on, " on resource: "))

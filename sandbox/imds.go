@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"ecr-vpce-lab/internal/partition"
 )
 
 // IMDS headers.
@@ -233,8 +235,8 @@ func (m *imdsServer) tree() map[string]string {
 		t[md+"placement/availability-zone-id"] = sn.AZID
 		t[md+"placement/region"] = w.Region
 		t[md+"security-groups"] = strings.Join(names, "\n")
-		t[md+"services/domain"] = partitionOf(w.Region).dnsSuffix
-		t[md+"services/partition"] = partitionOf(w.Region).id
+		t[md+"services/domain"] = partition.Of(w.Region).DNSSuffix
+		t[md+"services/partition"] = partition.Of(w.Region).ID
 		mac := md + "network/interfaces/macs/" + n.MAC + "/"
 		t[mac+"device-number"] = "0"
 		t[mac+"interface-id"] = n.ID

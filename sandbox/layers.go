@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"ecr-vpce-lab/internal/partition"
 	"ecr-vpce-lab/policy"
 )
 
@@ -34,7 +35,7 @@ func layerBucket(region string) string { return "prod-" + region + "-starport-la
 
 // layerObjectARN is the S3 object a layer is downloaded from.
 func layerObjectARN(region, digest string) string {
-	return "arn:" + partitionOf(region).id + ":s3:::" + layerBucket(region) + "/" + layerKey(digest)
+	return "arn:" + partition.Of(region).ID + ":s3:::" + layerBucket(region) + "/" + layerKey(digest)
 }
 
 // layerKey is the object key of a layer (ECR's keys are opaque: a prefix and
@@ -183,7 +184,7 @@ var s3Text = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 func layerBucketOnlyPolicy(w *world) string {
 	return `{"Version":"2012-10-17","Statement":[{"Sid":"TeamArtifactsOnly","Effect":"Allow","Principal":"*",` +
 		`"Action":["s3:GetObject","s3:PutObject","s3:ListBucket"],` +
-		`"Resource":["arn:` + partitionOf(w.Region).id + `:s3:::platform-artifacts-` + w.Account + `","arn:` + partitionOf(w.Region).id + `:s3:::platform-artifacts-` + w.Account + `/*"]}]}`
+		`"Resource":["arn:` + partition.Of(w.Region).ID + `:s3:::platform-artifacts-` + w.Account + `","arn:` + partition.Of(w.Region).ID + `:s3:::platform-artifacts-` + w.Account + `/*"]}]}`
 }
 
 // addS3Gateway gives the workspace's route table an S3 gateway endpoint

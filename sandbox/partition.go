@@ -1,68 +1,41 @@
 package sandbox
 
-import "strings"
+import (
+	"strings"
 
-// Partitions: AWS is split into partitions, each with its own ARNs and DNS
-// names. The commercial partition aws; GovCloud, aws-us-gov (us-gov-*),
-// whose host names still end in amazonaws.com; China, aws-cn (cn-*), whose
-// host names end in amazonaws.com.cn and whose interface endpoint services
-// are named cn.com.amazonaws.REGION.SERVICE, while its S3 gateway keeps
-// com.amazonaws.REGION.s3. The sandbox keeps its own table (the lab's
-// client takes these from AWS's answers, not from a table it could share).
-// [botocore partitions.json; research K]
+	"ecr-vpce-lab/internal/partition"
+)
 
-// partition is one partition's names.
-type partition struct {
-	id        string // the ARN's partition: aws, aws-us-gov, aws-cn
-	dnsSuffix string // amazonaws.com, amazonaws.com.cn
-}
+// The world's region decides its partition (internal/partition): the
+// partition of every ARN it hands out, its host names and, in China, the
+// names of its interface endpoint services (cn.com.amazonaws.REGION.SERVICE,
+// while its S3 gateway keeps com.amazonaws.REGION.s3).
 
 // part is the ARN partition of the sandbox's region (aws, aws-us-gov,
 // aws-cn): the partition of every ARN it hands out.
-func (s *Sandbox) part() string { return partitionOf(s.opts.Region).id }
-
-// partitionOf returns the partition a region belongs to.
-func partitionOf(region string) partition {
-	for _, p := range []struct {
-		prefix string
-		p      partition
-	}{
-		{"us-gov-", partition{"aws-us-gov", "amazonaws.com"}},
-		{"cn-", partition{"aws-cn", "amazonaws.com.cn"}},
-		{"us-iso-", partition{"aws-iso", "c2s.ic.gov"}},
-		{"us-isob-", partition{"aws-iso-b", "sc2s.sgov.gov"}},
-		{"us-isof-", partition{"aws-iso-f", "csp.hci.ic.gov"}},
-		{"eu-isoe-", partition{"aws-iso-e", "cloud.adc-e.uk"}},
-		{"eusc-", partition{"aws-eusc", "amazonaws.eu"}},
-	} {
-		if strings.HasPrefix(region, p.prefix) {
-			return p.p
-		}
-	}
-	return partition{"aws", "amazonaws.com"}
-}
+func (s *Sandbox) part() string { return partition.Of(s.opts.Region).ID }
 
 // arn writes an ARN of the world's partition: arn(service, region, rest)
 // with region "" for global services (iam, sts).
 func (w *world) arn(service, region, rest string) string {
-	return "arn:" + partitionOf(w.Region).id + ":" + service + ":" + region + ":" + rest
+	return "arn:" + partition.Of(w.Region).ID + ":" + service + ":" + region + ":" + rest
 }
 
 // host is a regional host name: host("api.ecr") is
 // api.ecr.REGION.amazonaws.com (…amazonaws.com.cn in China).
 func (w *world) host(prefix string) string {
-	return prefix + "." + w.Region + "." + partitionOf(w.Region).dnsSuffix
+	return prefix + "." + w.Region + "." + partition.Of(w.Region).DNSSuffix
 }
 
 // hostOf is host for a region and no world.
 func hostOf(prefix, region string) string {
-	return prefix + "." + region + "." + partitionOf(region).dnsSuffix
+	return prefix + "." + region + "." + partition.Of(region).DNSSuffix
 }
 
 // serviceName is the name of a regional endpoint service. In China
 // interface services carry the cn. prefix; S3's gateway does not.
 func serviceName(region, short string, gateway bool) string {
-	if partitionOf(region).id == "aws-cn" && !gateway {
+	if partition.Of(region).ID == "aws-cn" && !gateway {
 		return "cn.com.amazonaws." + region + "." + short
 	}
 	return "com.amazonaws." + region + "." + short

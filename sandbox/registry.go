@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"ecr-vpce-lab/internal/partition"
 )
 
 // The registry: the Docker Registry HTTP API v2 as ECR serves it, on its own
@@ -382,7 +384,7 @@ func registryInternal(err error) *regError {
 }
 
 func (s *Sandbox) repoARN(repo string) string {
-	return "arn:" + partitionOf(s.opts.Region).id + ":ecr:" + s.opts.Region + ":" + s.opts.Account + ":repository/" + repo
+	return "arn:" + partition.Of(s.opts.Region).ID + ":ecr:" + s.opts.Region + ":" + s.opts.Account + ":repository/" + repo
 }
 
 func (s *Sandbox) nameUnknown(repo string) *regError {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"ecr-vpce-lab/internal/partition"
 )
 
 // Protocols of the API listener.
@@ -119,9 +121,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	switch {
 	case !regionGiven:
 		opts.Region = def.Region
-	case def.Region != "" && partitionOf(opts.Region).id != partitionOf(def.Region).id:
+	case def.Region != "" && partition.Of(opts.Region).ID != partition.Of(def.Region).ID:
 		return nil, fmt.Errorf("the world %s is in the %s partition (%s): region %s is in %s; leave --region out or name a region of %s",
-			def.Name, partitionOf(def.Region).id, def.Region, opts.Region, partitionOf(opts.Region).id, partitionOf(def.Region).id)
+			def.Name, partition.Of(def.Region).ID, def.Region, opts.Region, partition.Of(opts.Region).ID, partition.Of(def.Region).ID)
 	}
 	if err := opts.normalise(); err != nil {
 		return nil, err

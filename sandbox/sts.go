@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"ecr-vpce-lab/internal/partition"
 )
 
 // STS: GetCallerIdentity, the one call the lab makes, answering with the
@@ -68,7 +70,7 @@ func (s *Sandbox) assumeRole(c *apiCall, p params) ([]byte, *APIError) {
 	if len(missing) > 0 {
 		return nil, badRequest("ValidationError", "%d validation error(s) detected: %s", len(missing), strings.Join(missing, "; "))
 	}
-	part := partitionOf(s.opts.Region).id
+	part := partition.Of(s.opts.Region).ID
 	role, ok := strings.CutPrefix(roleARN, "arn:"+part+":iam::")
 	acct, name, ok2 := strings.Cut(role, ":role/")
 	if !ok || !ok2 || len(acct) != 12 || name == "" {
