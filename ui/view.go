@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/steps"
 )
@@ -288,31 +289,35 @@ func clipLines(s string, n int) string {
 }
 
 // screenView is the current screen: title, the explanation, the body, what
-// to press, then the optional panes.
+// to press, then the optional panes. A screen taller than the window gives
+// up its explanation first (one line is left), then the part of its body
+// that matters least; what went wrong, its fix and what to press stay.
 func (m *Model) screenView(width, height int) string {
 	st := m.c.Styles
 	info := screens[m.cur]
 	sc := m.screens[m.cur]
-	var b strings.Builder
-	b.WriteString(st.Title.Render(fmt.Sprintf("%d · %s", m.cur+1, info.title)))
-	b.WriteString("\n")
+	title := st.Title.Render(fmt.Sprintf("%d · %s", m.cur+1, info.title))
+	var intro string
 	if banner := m.expiredBanner(); banner != "" {
 		// The auto-teardown acted under the wizard: that, not the step's
 		// introduction, is what the learner needs to read.
-		b.WriteString(st.Warn.Render(lipgloss.Wrap("⏱ "+banner, width, " ")))
+		intro = st.Warn.Render(lipgloss.Wrap("⏱ "+banner, width, " "))
 	} else {
-		b.WriteString(st.Prose.Render(lipgloss.Wrap(m.introFor(m.cur), width, " ")))
+		intro = st.Prose.Render(lipgloss.Wrap(m.introFor(m.cur), width, " "))
 	}
-	b.WriteString("\n\n")
+	var body string
 	if m.picker != nil {
-		b.WriteString(m.picker.View(st))
+		body = m.picker.View(st)
 	} else {
-		b.WriteString(m.screenBody(width))
+		body = m.screenBody(width)
 	}
+	// What went wrong and what to do, each a part of its own, so a short
+	// window keeps the start of every one of them.
+	var parts []string
 	if sc.err != "" {
-		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(sc.err, width-3, "  "))
+		parts = append(parts, "\n\n"+st.Error.Render("✗ ")+wrapIndent(sc.err, width-3, "  "))
 		if sc.fix != "" {
-			b.WriteString("\n" + st.Action.Render("→ ") + wrapIndent(sc.fix, width-3, "  "))
+			parts = append(parts, "\n"+st.Action.Render("→ ")+wrapIndent(sc.fix, width-3, "  "))
 		}
 	}
 	if sc.note != "" {
@@ -320,7 +325,7 @@ func (m *Model) screenView(width, height int) string {
 		if sc.status == steps.StatusStopped {
 			mark = steps.StatusStopped.Mark()
 		}
-		b.WriteString("\n\n" + st.Warn.Render(mark+" ") + wrapIndent(sc.note, width-3, "  "))
+		parts = append(parts, "\n\n"+st.Warn.Render(mark+" ")+wrapIndent(sc.note, width-3, "  "))
 	}
 	if c := sc.checked; c != nil {
 		mark, style := "✓", st.OK
@@ -334,6 +339,7 @@ func (m *Model) screenView(width, height int) string {
 		// The time goes in the width too, or the first line overflows.
 		head := "checked " + sc.checkedAt.Format("15:04:05") + ": "
 		text := strings.TrimPrefix(wrapIndent(head+msg, width-3, "  "), head)
+		var b strings.Builder
 		b.WriteString("\n\n" + style.Render(mark+" ") + st.Faint.Render(head) + text)
 		for _, it := range c.Items {
 			switch {
@@ -343,19 +349,103 @@ func (m *Model) screenView(width, height int) string {
 				b.WriteString("\n  " + st.Error.Render("✗ ") + truncate(it.Title+": "+it.Message, width-4))
 			}
 		}
+		parts = append(parts, b.String())
 	}
+	news := strings.Join(parts, "")
+	action := ""
 	if line := m.actionLine(); line != "" {
 		// Wrapped: cut, it loses its end, which says what the key does.
-		b.WriteString("\n\n" + lipgloss.Wrap(line, width, " "))
+		action = "\n\n" + lipgloss.Wrap(line, width, " ")
 	}
-	main := b.String()
 	panes := m.panes(width)
+	room := height
+	if panes != "" {
+		// Panes take the bottom of the screen; the body keeps what is left.
+		room = max(4, height-lipgloss.Height(panes)-1)
+	}
+	// Each part's height, past the line the part before it ends on.
+	tall := func() int {
+		return 1 + lipgloss.Height(intro) + 1 + lipgloss.Height(body) + lipgloss.Height(news) - 1 + lipgloss.Height(action) - 1
+	}
+	if over := tall() - room; over > 0 {
+		intro = cutLines(intro, max(1, lipgloss.Height(intro)-over), width)
+	}
+	if over := tall() - room; over > 0 && body != "" {
+		keep := max(1, lipgloss.Height(body)-over)
+		if m.bodyEndsWithNews() {
+			body = cutLinesBefore(body, keep, width)
+		} else {
+			body = cutLines(body, keep, width)
+		}
+	}
+	for most := lipgloss.Height(news); tall() > room && most > 1; most-- {
+		// A failure longer than the window: the start of each part (what
+		// went wrong, what to do), then what to press.
+		var cut strings.Builder
+		for _, p := range parts {
+			text := strings.TrimLeft(p, "\n")
+			cut.WriteString(p[:len(p)-len(text)] + cutLines(text, most, width))
+		}
+		news = cut.String()
+	}
+	main := title + "\n" + intro + "\n\n" + body + news + action
 	if panes == "" {
 		return main
 	}
-	// Panes take the bottom of the screen; the body keeps what is left.
-	ph := lipgloss.Height(panes)
-	return clipLines(main, max(4, height-ph-1)) + "\n" + panes
+	return clipLines(main, room) + "\n" + panes
+}
+
+// bodyEndsWithNews reports whether the current screen's body puts what
+// just happened at its end (the checks, the progress line, under the
+// plan): cut short, it keeps its end. Other bodies (a form, a verdict
+// with its explanation under it, the endpoints' lines above their bill)
+// keep their start.
+func (m *Model) bodyEndsWithNews() bool {
+	if m.picker != nil {
+		return false
+	}
+	switch m.cur {
+	case scrPreflight, scrSecurityGroup, scrIngress:
+		return true
+	}
+	return false
+}
+
+// cutLines keeps the first n lines of s, marking the cut at the end of
+// the last one kept.
+func cutLines(s string, n, width int) string {
+	lines := strings.Split(s, "\n")
+	if n < 1 || len(lines) <= n {
+		return s
+	}
+	lines = lines[:n]
+	last := lines[n-1]
+	if plain := ansi.Strip(last); strings.TrimRight(plain, " ") != plain {
+		// The mark goes after the words, not after a styled line's padding.
+		last = ansi.Truncate(last, lipgloss.Width(strings.TrimRight(plain, " ")), "")
+	}
+	if lipgloss.Width(last)+2 > width {
+		last = ansi.Truncate(last, max(1, width-2), "")
+		// At a space, not inside a word.
+		if plain := ansi.Strip(last); strings.LastIndex(plain, " ") > len(plain)/2 {
+			last = ansi.Truncate(last, lipgloss.Width(plain[:strings.LastIndex(plain, " ")]), "")
+		}
+	}
+	lines[n-1] = last + " …"
+	return strings.Join(lines, "\n")
+}
+
+// cutLinesBefore keeps the last n lines of s, a line saying "…" first in
+// place of what went.
+func cutLinesBefore(s string, n, width int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	if n < 2 {
+		return "…"
+	}
+	return strings.Join(append([]string{"…"}, lines[len(lines)-(n-1):]...), "\n")
 }
 
 // actionLine tells the learner what is happening or what to press.

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -25,6 +27,16 @@ func TestWhyAfterAFailedStep(t *testing.T) {
 	if m.screens[m.cur].status != steps.StatusFailed || !strings.Contains(d.screen(), "x why refused?") {
 		t.Fatalf("no failed step offering x:\n%s", d.screen())
 	}
+	// On a small window the failure, its fix and what to press stay in
+	// sight: the step's introduction and body give way first.
+	for _, size := range [][2]int{{60, 16}, {80, 24}} {
+		d.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		s := d.screen()
+		if !contains2(s, "✗ ", "DescribeRouteTables", "→ ", "Press Enter to try again.", "enter try again") {
+			t.Errorf("at %dx%d the failure, its fix or what to press is out of sight:\n%s", size[0], size[1], s)
+		}
+	}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	d.key("x")
 	d.until("the explanation", 20*time.Second, func(m *Model) bool { return m.why != nil || m.whyErr != "" })
 	screen := d.screen()
