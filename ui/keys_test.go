@@ -220,3 +220,35 @@ func TestTextsNameKeysFromTheKeyMap(t *testing.T) {
 		t.Errorf("keysIn: %q", got)
 	}
 }
+
+// TestPolicyListCursorInSight: on a 60×16 window the list of actions
+// to deny fits what the screen leaves it, so the line under the cursor
+// (the one space ticks) is on the screen as the learner walks the list
+// down and up again.
+func TestPolicyListCursorInSight(t *testing.T) {
+	t.Parallel()
+	lab, err := offlineLabIn(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFuzzerOn(t, lab, nil)
+	defer f.close()
+	f.wait, f.patient = 200*time.Millisecond, true
+	f.update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	f.m.goTo(scrPolicy)
+	f.settle()
+	f.press("tab")
+	f.settle()
+	walk := append(strings.Split(strings.Repeat("down,", len(denyChoices())), ","), strings.Split(strings.Repeat("up,", len(denyChoices())), ",")...)
+	for i, k := range walk {
+		if k == "" {
+			continue
+		}
+		f.press(k)
+		f.settle()
+		s := ansi.Strip(f.m.render())
+		if !strings.Contains(s, "┃ > ") {
+			t.Fatalf("after %d keys the cursor is off the screen:\n%s", i+1, s)
+		}
+	}
+}

@@ -766,6 +766,9 @@ func (m *Model) layoutEditor() {
 	}
 	m.editor.SetWidth(max(30, left-2))
 	m.editor.SetHeight(max(6, m.c.Height-18))
+	// The screen's header, step line, title, one line of introduction and
+	// what to press leave the rest to the form: at 16 rows, 6.
+	m.editor.SetListHeight(min(8, max(5, m.c.Height-10)))
 }
 
 // Close releases the connection (a sandbox started in-process) once the

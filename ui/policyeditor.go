@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -40,6 +41,11 @@ type policyEditor struct {
 	keys    KeyMap
 	// target is the last field: Enter on it applies the policy.
 	targetField *huh.Select[string]
+	// denyField is the list of actions; denyHeight its height with its
+	// title (0: 8), less on a short window, so the line under the cursor
+	// is never below the screen's edge.
+	denyField  *huh.MultiSelect[string]
+	denyHeight int
 }
 
 // fieldKind is the kind of form field that has the focus.
@@ -117,7 +123,8 @@ func (e *policyEditor) resetForm() tea.Cmd {
 		Value(&e.repo).Validate(validateRepo)
 	// None ticked is a policy too: allow everything.
 	deny := huh.NewMultiSelect[string]().Key("deny").Title("Actions to deny").
-		Description("ticked ones are denied; none: allow all").Options(opts...).Value(&e.deny).Height(8).Filterable(false)
+		Description("ticked ones are denied; none: allow all").Options(opts...).Value(&e.deny).Height(cmp.Or(e.denyHeight, 8)).Filterable(false)
+	e.denyField = deny
 	e.targetField = huh.NewSelect[string]().Key("target").Title("Attach the policy to").Options(
 		huh.NewOption("both ECR endpoints (recommended)", string(steps.TargetBoth)),
 		huh.NewOption("ecr.dkr only (ecr.api keeps full access)", string(steps.TargetDKR)),
@@ -158,6 +165,14 @@ func (e *policyEditor) SetWidth(w int) {
 
 func (e *policyEditor) SetHeight(h int) {
 	e.raw.SetHeight(max(5, h))
+}
+
+// SetListHeight sets the height of the list of actions, title included.
+func (e *policyEditor) SetListHeight(h int) {
+	e.denyHeight = h
+	if e.denyField != nil {
+		e.denyField.Height(h)
+	}
 }
 
 // Document builds the policy being edited, or returns the reason it cannot.
