@@ -150,13 +150,23 @@ func tagOnCreate(action string, p params) string {
 // ExistingDKREndpoint, NoRepository).
 func (f Faults) ShapesWorld() bool { return f.VPCDNSOff || f.ExistingDKREndpoint || f.NoRepository }
 
+// CheckRate refuses a fault rate that is not a fraction from 0 to 1 (NaN
+// and infinities are not), in the words the command line and the options
+// share; name is what the user set it as (a flag, a field).
+func CheckRate(name string, v float64) error {
+	if v >= 0 && v <= 1 { // false for NaN
+		return nil
+	}
+	return fmt.Errorf("%s %v: give a fraction from 0 to 1 (0.1: one call in ten)", name, v)
+}
+
 func (f Faults) check() error {
 	for _, r := range []struct {
 		name string
 		v    float64
 	}{{"throttle rate", f.ThrottleRate}, {"5xx rate", f.ServerErrorRate}, {"scheduler throttle rate", f.SchedulerThrottleRate}} {
-		if r.v < 0 || r.v > 1 {
-			return fmt.Errorf("faults: %s %v: want a fraction between 0 and 1", r.name, r.v)
+		if err := CheckRate("faults: "+r.name, r.v); err != nil {
+			return err
 		}
 	}
 	if f.ThrottleRate+f.ServerErrorRate > 1 {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -374,10 +375,32 @@ func TestFaultIMDSv2Required(t *testing.T) {
 	// The SDK's IMDS client (tokens) is tested in TestIMDSWithSDKClient.
 }
 
+// TestFaultOptionsValidated: options the command line would refuse are
+// refused when a program (or a test) sets them too, NaN and infinities
+// included, in the command line's words.
 func TestFaultOptionsValidated(t *testing.T) {
-	for _, f := range []Faults{{ThrottleRate: -0.1}, {ServerErrorRate: 1.5}, {ThrottleRate: 0.6, ServerErrorRate: 0.6}, {Latency: -time.Second}} {
-		if _, err := Start(context.Background(), Options{Faults: f}); err == nil {
-			t.Errorf("faults %+v accepted", f)
+	const fraction = "give a fraction from 0 to 1"
+	for _, c := range []struct {
+		f    Faults
+		want string
+	}{
+		{Faults{ThrottleRate: -0.1}, "faults: throttle rate -0.1: " + fraction},
+		{Faults{ServerErrorRate: 1.5}, "faults: 5xx rate 1.5: " + fraction},
+		{Faults{ThrottleRate: 0.6, ServerErrorRate: 0.6}, "add up to more than 1"},
+		{Faults{Latency: -time.Second}, "negative latency"},
+		{Faults{ThrottleRate: math.NaN()}, "faults: throttle rate NaN: " + fraction},
+		{Faults{ServerErrorRate: math.Inf(1)}, "faults: 5xx rate +Inf: " + fraction},
+		{Faults{SchedulerThrottleRate: math.NaN()}, "faults: scheduler throttle rate NaN: " + fraction},
+		{Faults{SchedulerThrottleRate: math.Inf(-1)}, "faults: scheduler throttle rate -Inf: " + fraction},
+	} {
+		sb, err := Start(context.Background(), Options{Faults: c.f})
+		if err == nil {
+			sb.Close()
+			t.Errorf("faults %+v accepted", c.f)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("faults %+v: %q, want %q", c.f, err, c.want)
 		}
 	}
 }

@@ -80,8 +80,8 @@ func newSandboxCmd() *cobra.Command {
 				flag string
 				v    float64
 			}{{"fault-throttle-rate", faults.ThrottleRate}, {"fault-5xx-rate", faults.ServerErrorRate}, {"fault-scheduler-throttle-rate", faults.SchedulerThrottleRate}} {
-				if !(r.v >= 0 && r.v <= 1) {
-					return exitCode(2, "--%s %v: give a fraction from 0 to 1 (0.1: one call in ten)", r.flag, r.v)
+				if err := sandbox.CheckRate("--"+r.flag, r.v); err != nil {
+					return exitCode(2, "%v", err)
 				}
 			}
 			if err := policy.ValidateAccount(account); account != "" && err != nil {
