@@ -3,6 +3,8 @@ package steps
 import (
 	"fmt"
 	"strings"
+
+	"ecr-vpce-lab/policy"
 )
 
 // This file is the lab's vocabulary: the states a resource goes through,
@@ -367,4 +369,22 @@ func (n TestName) Label() string {
 		return "list test"
 	}
 	return string(n) + " test"
+}
+
+// StatementMark is how a statement's part in a decision reads at a glance,
+// wherever a trace is drawn statement by statement ('policy explain', the
+// wizard's why pane): ▶ for a statement that decided, good for an Allow and
+// bad for a Deny; ✓ for a matching Allow that a Deny outweighs, worth a
+// look; · for one that did not apply.
+func StatementMark(s policy.StatementTrace) (string, Tone) {
+	switch s.Role {
+	case policy.RoleDecides:
+		if s.Effect == policy.Allow {
+			return "▶", ToneGood
+		}
+		return "▶", ToneBad
+	case policy.RoleOverridden:
+		return "✓", ToneNotice
+	}
+	return "·", ToneIdle
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
 )
 
@@ -139,5 +140,26 @@ func TestTestNamesAndTargets(t *testing.T) {
 	}
 	if steps.KindVPCAttributes.Label() != "VPC attributes" || steps.ResourceKind("nat-gateway").Label() != "nat gateway" {
 		t.Error("kind labels")
+	}
+}
+
+// TestStatementMarks: the deciding statement stands out in the verdict's
+// tone, an outweighed Allow is worth a look, the rest is idle.
+func TestStatementMarks(t *testing.T) {
+	for _, tc := range []struct {
+		role   policy.Role
+		effect policy.Effect
+		mark   string
+		tone   steps.Tone
+	}{
+		{policy.RoleDecides, policy.Deny, "▶", steps.ToneBad},
+		{policy.RoleDecides, policy.Allow, "▶", steps.ToneGood},
+		{policy.RoleOverridden, policy.Allow, "✓", steps.ToneNotice},
+		{policy.RoleNoMatch, policy.Deny, "·", steps.ToneIdle},
+		{policy.RoleIgnored, "Permit", "·", steps.ToneIdle},
+	} {
+		if mark, tone := steps.StatementMark(policy.StatementTrace{Role: tc.role, Effect: tc.effect}); mark != tc.mark || tone != tc.tone {
+			t.Errorf("%s %s: %q %v, want %q %v", tc.role, tc.effect, mark, tone, tc.mark, tc.tone)
+		}
 	}
 }

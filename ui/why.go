@@ -113,17 +113,8 @@ func (m *Model) whyLines(ex *steps.Explanation, width int) []string {
 		add("")
 		add(st.PaneTitle.Render(strings.ToUpper(tr.Type.Label()[:1]) + tr.Type.Label()[1:] + ", statement by statement"))
 		for _, s := range tr.Statements {
-			mark, ms := "·", st.Faint
-			switch s.Role {
-			case policy.RoleDecides:
-				mark, ms = "▶", st.Deny
-				if s.Effect == policy.Allow {
-					ms = st.Allow
-				}
-			case policy.RoleOverridden:
-				mark, ms = "✓", st.Warn
-			}
-			add(ms.Render(truncate(fmt.Sprintf("%s %s (%s)", mark, s.Label, s.Effect), width)))
+			mark, tone := steps.StatementMark(s)
+			add(st.statementStyle(tone).Render(truncate(fmt.Sprintf("%s %s (%s)", mark, s.Label, s.Effect), width)))
 			for _, c := range s.Checks {
 				if c.Written == "" && c.Matched {
 					continue
@@ -241,4 +232,18 @@ func (m *Model) shortARNs(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, prefix, "…:")
+}
+
+// statementStyle draws a statement's tone (steps.StatementMark) in the
+// colours of the verdicts: a deciding Allow green, a deciding Deny red.
+func (st Styles) statementStyle(t steps.Tone) lipgloss.Style {
+	switch t {
+	case steps.ToneGood:
+		return st.Allow
+	case steps.ToneBad:
+		return st.Deny
+	case steps.ToneNotice:
+		return st.Warn
+	}
+	return st.Faint
 }

@@ -288,17 +288,8 @@ func printTrace(w io.Writer, tr *policy.Trace, ex steps.Explanation) {
 	lipgloss.Fprintln(w, "")
 	lipgloss.Fprintln(w, cliStyles.bold.Render(strings.ToUpper(title[:1])+title[1:]+" ("+verdict+"), statement by statement:"))
 	for _, s := range tr.Statements {
-		mark, st := "·", cliStyles.faint
-		switch s.Role {
-		case policy.RoleDecides:
-			mark, st = "▶", cliStyles.err
-			if s.Effect == policy.Allow {
-				st = cliStyles.ok
-			}
-		case policy.RoleOverridden:
-			mark, st = "✓", cliStyles.warn
-		}
-		lipgloss.Fprintln(w, st.Render(fmt.Sprintf("  %s %s  %s  %s", mark, s.Label, s.Effect, roleWords(s.Role))))
+		mark, tone := steps.StatementMark(s)
+		lipgloss.Fprintln(w, toneStyle(tone).Render(fmt.Sprintf("  %s %s  %s  %s", mark, s.Label, s.Effect, roleWords(s.Role))))
 		for _, c := range s.Checks {
 			m := cliStyles.ok.Render("✓")
 			if !c.Matched {

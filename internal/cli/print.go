@@ -51,6 +51,20 @@ func seconds(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
+// toneStyle is the colour of a tone: red bad, yellow worth a look or still
+// moving, green good, faint idle.
+func toneStyle(t steps.Tone) lipgloss.Style {
+	switch t {
+	case steps.ToneBad:
+		return cliStyles.err
+	case steps.ToneBusy, steps.ToneNotice:
+		return cliStyles.warn
+	case steps.ToneGood:
+		return cliStyles.ok
+	}
+	return cliStyles.faint
+}
+
 // stateStyle draws a resource state in the printer's glyphs: ✘ failed,
 // ◌ still moving, ✔ in yellow for what is settled but worth a look (kept,
 // adopted, restored), ✔ in green otherwise.
