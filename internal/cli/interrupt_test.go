@@ -17,11 +17,7 @@ import (
 // doing: test, interrupted between its proofs, said that not every outcome
 // was what the policy predicts and exited 1, and status exited 1.
 func TestInterruptedCommandsExit130(t *testing.T) {
-	_, _ = labHome(t)
-	dir := t.TempDir()
-	if code, out, errs := runCLI(t, "", "up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir); code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
-	}
+	dir := upOnSandbox(t)
 	// Served here with every API call slowed, so that the proofs after
 	// the push are still to come when the push's result is saved.
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Faults: sandbox.Faults{Latency: 200 * time.Millisecond}})
@@ -53,11 +49,7 @@ func TestInterruptedCommandsExit130(t *testing.T) {
 // A proof that did not get as far as an outcome (here docker cannot reach
 // its daemon) is not said to be an outcome other than the policy predicts.
 func TestTestThatCouldNotRunIsNotAMismatch(t *testing.T) {
-	_, _ = labHome(t)
-	dir := t.TempDir()
-	if code, out, errs := runCLI(t, "", "up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir); code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
-	}
+	dir := upOnSandbox(t)
 	bin := t.TempDir()
 	docker := "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n"
 	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(docker), 0o755); err != nil {

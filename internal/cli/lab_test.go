@@ -31,6 +31,19 @@ func labHome(t *testing.T) (home, state string) {
 	return home, filepath.Join(home, "state", "ecr-vpce-lab")
 }
 
+// upOnSandbox runs 'up' on the sandbox (instant timing) in this process,
+// in a home and a state directory of the test's own, and returns the
+// state directory.
+func upOnSandbox(t *testing.T) (dir string) {
+	t.Helper()
+	_, _ = labHome(t)
+	dir = t.TempDir()
+	if code, out, errs := runCLI(t, "", "up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir); code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
+	}
+	return dir
+}
+
 // sandboxState loads the sandbox run's state file from the state directory.
 func sandboxState(t *testing.T, state string) steps.State {
 	t.Helper()

@@ -113,11 +113,7 @@ func TestStateDirOfTheEarlierLayoutStillOpens(t *testing.T) {
 // down said nothing was left and deleted the file, while the run went on
 // billing in its own account.
 func TestRunOfAnotherAccountOrRegionIsRefused(t *testing.T) {
-	_, _ = labHome(t)
-	ran := t.TempDir()
-	if code, out, errs := runCLI(t, "", "up", "--yes", "--sandbox", "--sandbox-timing", "instant", "--state-dir", ran); code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
-	}
+	ran := upOnSandbox(t)
 	saved, err := os.ReadFile(filepath.Join(ran, "lab-sandbox.json"))
 	if err != nil {
 		t.Fatal(err)
