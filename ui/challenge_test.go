@@ -252,6 +252,15 @@ func challengesWizard(t *testing.T, w, h int) (*Model, *driver, Options, string)
 	return m, d, opts, stateDir
 }
 
+// draftFirstChallenge opens the first challenge from the list, starts
+// editing and types a letter; it returns the draft the editor then holds.
+func draftFirstChallenge(m *Model, d *driver) string {
+	d.key("enter")
+	d.key("e")
+	d.key("x")
+	return m.chal.editor.Value()
+}
+
 // openChallenges opens the list of challenges and waits until the
 // learner's progress has been read (keys typed before are held until
 // then: TestChallengeProgressArrivesLate).
@@ -347,10 +356,7 @@ func TestChallengeProgressArrivesLate(t *testing.T) {
 func TestChallengeProgressKeptAcrossVisits(t *testing.T) {
 	t.Parallel()
 	m, d, _, stateDir := challengesWizard(t, 120, 40)
-	d.key("enter")
-	d.key("e")
-	d.key("x")
-	typed := m.chal.editor.Value()
+	typed := draftFirstChallenge(m, d)
 	d.key("esc")
 	// Leave the challenge and the challenges, keeping the save back.
 	_, save := m.Update(keyMsg("esc"))
@@ -529,10 +535,7 @@ func TestChallengeProgressUnreadable(t *testing.T) {
 func TestChallengeQuitKeepsTheDraft(t *testing.T) {
 	t.Parallel()
 	m, d, opts, stateDir := challengesWizard(t, 100, 30)
-	d.key("enter")
-	d.key("e")
-	d.key("x")
-	typed := m.chal.editor.Value()
+	typed := draftFirstChallenge(m, d)
 	d.key("ctrl+c")
 	d.until("the wizard quit", 10*time.Second, func(*Model) bool { return d.quit })
 	if p, err := steps.LoadProgress(stateDir); err != nil || p.Record(1).Draft != typed {
