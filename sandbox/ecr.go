@@ -710,6 +710,15 @@ type jImageFailure struct {
 	FailureReason string   `json:"failureReason"`
 }
 
+// checkBatchIDs refuses a batch call (BatchGetImage, BatchDeleteImage) that
+// names no image or more than 100, as ECR's model constrains imageIds.
+func checkBatchIDs(ids []jImageID) *APIError {
+	if len(ids) == 0 || len(ids) > 100 {
+		return ecrInvalid("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100 and greater than or equal to 1'")
+	}
+	return nil
+}
+
 func ecrBatchGetImage(x *ecrCtx) (any, *APIError) {
 	var in struct {
 		RegistryID         string     `json:"registryId"`
@@ -720,8 +729,8 @@ func ecrBatchGetImage(x *ecrCtx) (any, *APIError) {
 	if e := x.decode(&in); e != nil {
 		return nil, e
 	}
-	if len(in.ImageIDs) == 0 || len(in.ImageIDs) > 100 {
-		return nil, ecrInvalid("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100 and greater than or equal to 1'")
+	if e := checkBatchIDs(in.ImageIDs); e != nil {
+		return nil, e
 	}
 	if len(in.AcceptedMediaTypes) > 100 {
 		return nil, ecrInvalid("Invalid parameter at 'acceptedMediaTypes' failed to satisfy constraint: 'Member must have length less than or equal to 100'")
@@ -811,8 +820,8 @@ func ecrBatchDeleteImage(x *ecrCtx) (any, *APIError) {
 	if e := x.decode(&in); e != nil {
 		return nil, e
 	}
-	if len(in.ImageIDs) == 0 || len(in.ImageIDs) > 100 {
-		return nil, ecrInvalid("Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100 and greater than or equal to 1'")
+	if e := checkBatchIDs(in.ImageIDs); e != nil {
+		return nil, e
 	}
 	r, e := x.repo(in.RegistryID, in.RepositoryName)
 	if e != nil {

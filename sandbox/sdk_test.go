@@ -581,6 +581,10 @@ func runScenario(t *testing.T, sb *Sandbox, clock *ManualClock, w *wire) {
 	if len(del.ImageIds) != 1 || len(del.Failures) != 1 {
 		t.Errorf("BatchDeleteImage = %+v", del)
 	}
+	_, err = c.ecr.BatchDeleteImage(ctx, &ecr.BatchDeleteImageInput{RepositoryName: aws.String(RepoA), ImageIds: []ecrtypes.ImageIdentifier{}})
+	wantCode(t, "BatchDeleteImage of no image", err, "InvalidParameterException")
+	_, err = c.ecr.BatchGetImage(ctx, &ecr.BatchGetImageInput{RepositoryName: aws.String(RepoA), ImageIds: make([]ecrtypes.ImageIdentifier, 101)})
+	wantCode(t, "BatchGetImage of 101 images", err, "InvalidParameterException")
 	list, err = c.ecr.ListImages(ctx, &ecr.ListImagesInput{RepositoryName: aws.String(RepoA)})
 	must(t, "ListImages after delete", err)
 	if len(list.ImageIds) != 1 || aws.ToString(list.ImageIds[0].ImageTag) != "v1" {
