@@ -578,11 +578,11 @@ func (f *Fleet) describe(row *Row, now time.Time) {
 			row.Endpoints++
 			if e.Type == awsops.Interface && !e.Failed() {
 				row.Unpriced = row.Unpriced || !priced
-				azs := max(len(e.SubnetIDs), 1)
-				row.PerHour += rate * float64(azs)
-				if now.After(e.Created) && !e.Created.IsZero() {
-					row.CostSoFar += rate * float64(azs) * now.Sub(e.Created).Hours()
-				}
+				// The lab's own rule: begun hours in full, nothing
+				// more by the hour once AWS is deleting it.
+				b := steps.BillOf(rate, len(e.SubnetIDs), e.Created, steps.EndpointState(e.State), now)
+				row.PerHour += b.PerHour
+				row.CostSoFar += b.SoFar
 			}
 		}
 	}

@@ -54,17 +54,6 @@ type Cost struct {
 	Deleting int `json:"deleting,omitempty"`
 }
 
-// stopping counts rs, endpoints CostOf counted, as being deleted.
-func (c *Cost) stopping(rs ...*Record) {
-	for _, r := range rs {
-		if r == nil || r.Type != awsops.Interface || !r.Created {
-			continue
-		}
-		c.Deleting++
-		c.PerHour = max(c.PerHour-c.Rate*float64(max(r.AZs, 1)), 0)
-	}
-}
-
 // NoPrice says that the lab has no price for the region, "" when it has.
 func (c Cost) NoPrice() string {
 	if !c.Unpriced {
@@ -73,11 +62,39 @@ func (c Cost) NoPrice() string {
 	return "the lab has no price for " + c.Region + ": see " + PricingPage
 }
 
+// Bill is what one interface endpoint costs: per hour from now on, and so
+// far.
+type Bill struct {
+	PerHour, SoFar float64
+	// NextHour is when its next hour starts, and SoFar grows.
+	NextHour time.Time
+}
+
+// BillOf is the one rule every figure of the lab (status, the wizard,
+// fleet) prices an interface endpoint by: at rate per AZ-hour in azs zones
+// (one at least), created at created, in state at now. AWS bills every
+// hour an endpoint has started, in full ("Each partial VPC endpoint-hour
+// consumed is billed as a full hour", PricingPage), so one torn down after
+// ten minutes has cost an hour. One AWS is deleting costs nothing per hour
+// from now on: "Hourly billing for a VPC endpoint stops when you delete
+// it"; the hour begun is in SoFar.
+func BillOf(rate float64, azs int, created time.Time, state ResourceState, now time.Time) Bill {
+	azs = max(azs, 1)
+	var b Bill
+	if state != ResDeleting {
+		b.PerHour = rate * float64(azs)
+	}
+	if !created.IsZero() && !now.Before(created) {
+		started := math.Floor(now.Sub(created).Hours()) + 1
+		b.SoFar = rate * float64(azs) * started
+		b.NextHour = created.Add(time.Duration(started) * time.Hour)
+	}
+	return b
+}
+
 // CostOf computes the cost of the state's interface endpoints at now, as
-// AWS bills it: every hour an endpoint has started, in each of its zones,
-// in full ("Each partial VPC endpoint-hour consumed is billed as a full
-// hour", https://aws.amazon.com/privatelink/pricing/), so a lab torn down
-// after ten minutes has cost an hour.
+// AWS bills it (BillOf); an endpoint whose record says AWS is deleting it
+// is counted in Deleting.
 func CostOf(st State, now time.Time) Cost {
 	rate, ok := HourlyRate(st.Region)
 	c := Cost{Rate: rate, Region: st.Region, Unpriced: !ok}
@@ -88,16 +105,20 @@ func CostOf(st State, now time.Time) Cost {
 		azs := max(r.AZs, 1)
 		c.InterfaceEndpoints++
 		c.AZs += azs
-		c.PerHour += c.Rate * float64(azs)
-		if !r.CreatedAt.IsZero() && !now.Before(r.CreatedAt) {
-			started := math.Floor(now.Sub(r.CreatedAt).Hours()) + 1
-			c.SoFar += c.Rate * float64(azs) * started
-			if c.Since.IsZero() || r.CreatedAt.Before(c.Since) {
-				c.Since = r.CreatedAt
-			}
-			if next := r.CreatedAt.Add(time.Duration(started) * time.Hour); c.NextHour.IsZero() || next.Before(c.NextHour) {
-				c.NextHour = next
-			}
+		if r.State == ResDeleting {
+			c.Deleting++
+		}
+		b := BillOf(c.Rate, azs, r.CreatedAt, r.State, now)
+		c.PerHour += b.PerHour
+		c.SoFar += b.SoFar
+		if b.NextHour.IsZero() {
+			continue
+		}
+		if c.Since.IsZero() || r.CreatedAt.Before(c.Since) {
+			c.Since = r.CreatedAt
+		}
+		if c.NextHour.IsZero() || b.NextHour.Before(c.NextHour) {
+			c.NextHour = b.NextHour
 		}
 	}
 	return c

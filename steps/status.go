@@ -188,17 +188,16 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 	// Cost of what still exists.
 	costState := st
 	costState.Endpoints = map[string]*Record{}
-	var deleting []*Record
 	for k, r := range st.Endpoints {
 		if e, ok := live[r.ID]; ok && !e.Gone() || !ok && l.unlistedYet(r) {
-			costState.Endpoints[k] = r
-			if ok && EndpointState(e.State) == ResDeleting {
-				deleting = append(deleting, r)
+			c := *r
+			if ok {
+				c.State = EndpointState(e.State) // as AWS has it now
 			}
+			costState.Endpoints[k] = &c
 		}
 	}
 	out.Cost = CostOf(costState, l.cfg.Now())
-	out.Cost.stopping(deleting...)
 	endpointsLeft, groupLeft := false, false
 	for _, r := range append(append([]ResourceStatus(nil), out.Resources...), out.Leftovers...) {
 		switch {

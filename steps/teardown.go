@@ -552,8 +552,22 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 		return err
 	}
 	// Every endpoint AWS could not delete, each on its line.
+	refused := map[string]bool{}
 	for _, f := range del.Failed {
 		sub(f.ID, ResFailed, problem.FixOf(f.Err))
+		refused[f.ID] = true
+	}
+	// The others AWS is deleting: their records say so, and what the lab
+	// shows they cost stops counting them by the hour (BillOf), also after
+	// a teardown stopped now.
+	if err := l.update(func(x *State) {
+		for _, r := range x.Endpoints {
+			if slices.Contains(ids, r.ID) && !refused[r.ID] {
+				r.State = ResDeleting
+			}
+		}
+	}); err != nil {
+		return err
 	}
 	if err := del.Err(); err != nil {
 		return err

@@ -193,6 +193,13 @@ func TestCost(t *testing.T) {
 	if c := CostOf(young, now.Add(10*time.Minute)); math.Abs(c.SoFar-0.01) > 1e-9 {
 		t.Fatalf("ten minutes: %+v", c)
 	}
+	// One AWS is deleting costs nothing more by the hour; the hours begun
+	// stay billed.
+	st.Endpoints[EndpointAPI].State = ResDeleting
+	if c := CostOf(st, now.Add(time.Minute)); c.Deleting != 1 || c.InterfaceEndpoints != 2 || math.Abs(c.PerHour-0.01) > 1e-9 || math.Abs(c.SoFar-0.07) > 1e-9 {
+		t.Fatalf("one deleting: %+v", c)
+	}
+	st.Endpoints[EndpointAPI].State = ResAvailable
 	// Adopted endpoints are someone else's bill.
 	st.Endpoints[EndpointAPI].Created = false
 	if c := CostOf(st, now); c.InterfaceEndpoints != 1 {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +272,27 @@ func TestExpiryNoteSaysTheWayOutOnce(t *testing.T) {
 	}
 	if s := steps.ExpirySentence(steps.State{NeverExpires: true}, time.Now()); !strings.HasSuffix(s, "tear them down ('ecr-vpce-lab down').") {
 		t.Errorf("the lab's own sentence: %q", s)
+	}
+}
+
+// TestQuitNoteOfEndpointsBeingDeleted: leaving after a stopped teardown,
+// with AWS deleting the endpoints, the note says so and prices them by
+// the lab's rule (steps.BillOf), not "still running" at the full hourly
+// rate.
+func TestQuitNoteOfEndpointsBeingDeleted(t *testing.T) {
+	t.Parallel()
+	m := New(context.Background(), Options{})
+	m.now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	ep := func(state steps.ResourceState) *steps.Record {
+		return &steps.Record{Type: "Interface" /* awsops.Interface; ui does not import awsops */, Created: true, AZs: 1, CreatedAt: m.now.Add(-time.Minute), State: state}
+	}
+	m.st = steps.State{Region: "us-east-1", TeardownStarted: m.now, Endpoints: map[string]*steps.Record{
+		steps.EndpointDKR: ep(steps.ResDeleting), steps.EndpointAPI: ep(steps.ResDeleting)}}
+	m.quitNow()
+	if !strings.Contains(m.exitNote, "The endpoints are being deleted (billed until AWS has deleted them, not by the hour)") {
+		t.Errorf("leaving with the endpoints being deleted: %q", m.exitNote)
+	}
+	if h := fmt.Sprint(m.headerParts()); !strings.Contains(h, "$0.00/h") {
+		t.Errorf("the header's hourly cost of endpoints being deleted: %s", h)
 	}
 }

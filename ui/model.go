@@ -536,8 +536,16 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 		if m.c.Sandbox {
 			price = "the sandbox bills nothing; on AWS, " + price
 		}
-		m.exitNote = fmt.Sprintf("The endpoints are still running (%s). Run '%s' to come back, or '%s' to remove everything.",
-			price, m.labCmd(""), m.labCmd(" down")+" --yes")
+		running := "are still running"
+		if c.Deleting == c.InterfaceEndpoints {
+			// A stopped teardown: AWS goes on deleting them.
+			running, price = "are being deleted", "billed until AWS has deleted them, not by the hour"
+			if m.c.Sandbox {
+				price = "the sandbox bills nothing; on AWS, " + price
+			}
+		}
+		m.exitNote = fmt.Sprintf("The endpoints %s (%s). Run '%s' to come back, or '%s' to remove everything.",
+			running, price, m.labCmd(""), m.labCmd(" down")+" --yes")
 	} else if m.lab != nil && m.st.HasResources() {
 		// Nothing of it bills, but the learner should not leave without
 		// knowing it is there, nor how to remove it (as accessible mode).

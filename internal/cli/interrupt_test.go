@@ -163,4 +163,13 @@ func TestStatusAfterAStoppedTeardown(t *testing.T) {
 	if c := s.Cost; c.Deleting != 2 || c.InterfaceEndpoints != 2 || c.PerHour != 0 || c.SoFar <= 0 {
 		t.Errorf("JSON cost: %+v, want 2 deleting, nothing per hour, what they cost so far", c)
 	}
+	// The lab reopened from its state (the wizard's figures, Lab.Cost)
+	// prices them by the same rule, without asking AWS.
+	lab, err := steps.New(steps.Config{Mode: "sandbox"}, cloud, steps.NewStore(dir, "sandbox"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := lab.Cost(); c.Deleting != 2 || c.InterfaceEndpoints != 2 || c.PerHour != 0 || c.SoFar <= 0 {
+		t.Errorf("Lab.Cost: %+v, want 2 deleting, nothing per hour, what they cost so far", c)
+	}
 }
