@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -686,6 +689,32 @@ func TestRegistryPushDeniedPullAndListAllowed(t *testing.T) {
 	_, _, err = bad.SaveImage(ctx, sandbox.RepoA, "v1", filepath.Join(t.TempDir(), "image"))
 	if problem.KindOf(err) != problem.InvalidCredentials {
 		t.Fatalf("bad registry login: kind %s: %v", problem.KindOf(err), err)
+	}
+
+	// A registry throttling, then failing, through every attempt: the fix
+	// says how many were made, as the API calls' do.
+	var status, requests atomic.Int32
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(int(status.Load()))
+		_, _ = io.WriteString(w, `{"errors":[{"code":"TOOMANYREQUESTS","message":"Rate exceeded"}]}`)
+	}))
+	defer busy.Close()
+	throttled, _ := cloudFor(t, sb, func(o *awsops.Options) { o.RegistryAddr = strings.TrimPrefix(busy.URL, "http://") })
+	for _, c := range []struct {
+		status int
+		kind   problem.Kind
+		says   string
+	}{{http.StatusTooManyRequests, problem.Throttled, "the registry kept throttling after %d attempts: wait a minute"},
+		{http.StatusServiceUnavailable, problem.Server, "the registry kept failing after %d attempts: wait a few minutes"}} {
+		status.Store(int32(c.status))
+		requests.Store(0)
+		_, _, err = throttled.Pull(ctx, sandbox.RepoA, "v1")
+		n := int(requests.Load())
+		if want := fmt.Sprintf(c.says, n); problem.KindOf(err) != c.kind || !strings.Contains(problem.FixOf(err), want) || n != awsops.RetryAttempts {
+			t.Errorf("registry answering %d: %d requests, kind %s, fix %q, want %q", c.status, n, problem.KindOf(err), problem.FixOf(err), want)
+		}
 	}
 }
 

@@ -74,11 +74,8 @@ func classify(op string, err error) error {
 		}
 		var mae *retry.MaxAttemptsError
 		if errors.As(err, &mae) {
-			switch e.Kind {
-			case problem.Throttled:
-				e.Fix = fmt.Sprintf("AWS kept throttling after %d attempts: wait a minute and run the command again (it resumes where it stopped)", mae.Attempt)
-			case problem.Server:
-				e.Fix = fmt.Sprintf("AWS kept failing after %d attempts: wait a few minutes and run the command again (it resumes where it stopped); the AWS Health Dashboard shows known outages", mae.Attempt)
+			if fix, ok := outOfRetries(e.Kind, "AWS", mae.Attempt); ok {
+				e.Fix = fix
 			}
 		}
 		return e
@@ -212,6 +209,19 @@ func classifyCode(code string) (problem.Kind, string) {
 		return problem.Throttled, "AWS is throttling requests: wait a minute and run the command again"
 	}
 	return problem.Unknown, problem.DefaultFix
+}
+
+// outOfRetries is the fix of a call throttled or failing through every
+// attempt its client made (the SDK's retryer, the registry client's
+// backoff): who answered so, and after how many attempts.
+func outOfRetries(kind problem.Kind, who string, attempts int) (string, bool) {
+	switch kind {
+	case problem.Throttled:
+		return fmt.Sprintf("%s kept throttling after %d attempts: wait a minute and run the command again (it resumes where it stopped)", who, attempts), true
+	case problem.Server:
+		return fmt.Sprintf("%s kept failing after %d attempts: wait a few minutes and run the command again (it resumes where it stopped); the AWS Health Dashboard shows known outages", who, attempts), true
+	}
+	return "", false
 }
 
 const serverFix = "AWS had a problem of its own: wait a minute and run the command again (it resumes where it stopped)"

@@ -274,7 +274,7 @@ func (c *Cloud) SaveImage(ctx context.Context, repo, tag, dir string) (LocalImag
 			return LocalImage{}, cmds, &problem.Error{Kind: problem.Local, Op: op, Message: err.Error(), Err: err,
 				Fix: "check that " + filepath.Dir(dir) + " is writable and has room (or pass --state-dir)"}
 		}
-		return LocalImage{}, cmds, registryError(op, err)
+		return LocalImage{}, cmds, c.registryError(op, err)
 	}
 	li, err := OpenLocalImage(dir, repo, tag)
 	return li, cmds, err

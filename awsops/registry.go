@@ -513,10 +513,13 @@ func (c *Cloud) refusedByRegistry(ctx context.Context, a registryAuth, rt *regTr
 		}
 		return o, nil
 	}
-	return Outcome{}, registryError(op, err)
+	return Outcome{}, c.registryError(op, err)
 }
 
-func registryError(op string, err error) error {
+// registryError is the problem of a failed registry request of op. A
+// throttling or server answer the client retries came after every attempt
+// of its backoff (registryBackoff), and says how many.
+func (c *Cloud) registryError(op string, err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) {
 		msg := te.Error()
@@ -534,11 +537,15 @@ func registryError(op string, err error) error {
 			return &problem.Error{Kind: problem.NotFound, Op: op, Code: "NOT_FOUND", Message: msg, Err: err,
 				Fix: "the repository or tag does not exist: pass --create-repo to 'up', or push the tag first"}
 		case http.StatusTooManyRequests:
-			return &problem.Error{Kind: problem.Throttled, Op: op, Code: "TOOMANYREQUESTS", Message: msg, Err: err,
-				Fix: "the registry is throttling requests: wait a minute and run the command again"}
+			fix, _ := outOfRetries(problem.Throttled, "the registry", c.registryBackoff().Steps)
+			return &problem.Error{Kind: problem.Throttled, Op: op, Code: "TOOMANYREQUESTS", Message: msg, Err: err, Fix: fix}
 		}
 		if te.StatusCode >= 500 {
-			return &problem.Error{Kind: problem.Server, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err, Fix: serverFix}
+			fix := serverFix
+			if retryableStatus(te.StatusCode) {
+				fix, _ = outOfRetries(problem.Server, "the registry", c.registryBackoff().Steps)
+			}
+			return &problem.Error{Kind: problem.Server, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err, Fix: fix}
 		}
 		return &problem.Error{Kind: problem.Unknown, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err,
 			Fix: "run the command again with --verbose to see every registry request"}
@@ -684,7 +691,7 @@ func (c *Cloud) SeedImage(ctx context.Context, repo, tag string) ([]Command, err
 			return cmds, &problem.Error{Kind: problem.Denied, Op: "push " + repo + ":" + tag, Code: o.Code, Message: o.Message,
 				Fix: "an endpoint policy refuses the push: create the image before the endpoints, or run 'down' first"}
 		}
-		return cmds, registryError("push "+repo+":"+tag, err)
+		return cmds, c.registryError("push "+repo+":"+tag, err)
 	}
 	return cmds, nil
 }
