@@ -240,3 +240,10 @@ func lineWith(s, sub string) string {
 	}
 	return ""
 }
+
+// flatBox is a dialog's words as one line: the box's sides gone, lines
+// joined and runs of spaces made one, so a sentence the dialog wraps (at
+// spaces only) reads whole.
+func flatBox(s string) string {
+	return strings.Join(strings.Fields(strings.NewReplacer("│", " ", "╭", " ", "╮", " ", "╰", " ", "╯", " ", "─", " ").Replace(s)), " ")
+}

@@ -230,7 +230,7 @@ func (m *Model) expiryView(height int) string {
 		}
 		b.WriteString("\n" + st.Warn.Render(lipgloss.Wrap(q, 56, " ")) + "\n")
 	}
-	b.WriteString("\n" + m.dialogKeys())
+	b.WriteString("\n" + m.dialogKeys(max(20, m.c.Width-8)))
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(b.String()))
 }
 

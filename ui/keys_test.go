@@ -252,3 +252,44 @@ func TestPolicyListCursorInSight(t *testing.T) {
 		}
 	}
 }
+
+// TestDialogsFitSixtyColumns: at 60×16, the smallest window the wizard
+// takes, the welcome back screen and the teardown and quit dialogs say
+// every word and every key: their sentences and key lines wrap between
+// words, none is cut at the window's edge.
+func TestDialogsFitSixtyColumns(t *testing.T) {
+	t.Parallel()
+	lab, err := offlineLabIn(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFuzzerOn(t, lab, nil)
+	defer f.close()
+	f.update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	f.done(scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress, scrPolicy)
+	for _, tc := range []struct {
+		name  string
+		setup func()
+		want  []string
+	}{
+		{"welcome back", func() { f.m.phase = phaseResume },
+			[]string{"Done: Preflight, Workspace, Security group, Ingress rule, Endpoint policy", "n tear down and start over", "q quit"}},
+		{"tear down?", func() { f.m.phase, f.m.overlay = phaseLab, overlayConfirmTeardown },
+			[]string{"The endpoints, the rule, the security group and any pushed tag will be deleted. This cannot be undone.", "y yes, tear down", "n no, go back"}},
+		{"quit?", func() { f.m.overlay = overlayConfirmQuit },
+			[]string{"to clean up.", "y yes, quit", "n no, stay"}},
+	} {
+		tc.setup()
+		s := ansi.Strip(f.m.render())
+		for _, l := range strings.Split(s, "\n") {
+			if w := ansi.StringWidth(l); w > 60 {
+				t.Errorf("%s: a line %d wide:\n%s", tc.name, w, s)
+			}
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(flatBox(s), w) {
+				t.Errorf("%s: %q is cut or missing:\n%s", tc.name, w, s)
+			}
+		}
+	}
+}

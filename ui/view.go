@@ -160,18 +160,31 @@ func helpEntries(bs []binding) [][2]string {
 	return out
 }
 
-// dialogKeys is a dialog's own key line, from the bindings that act in it.
-func (m *Model) dialogKeys() string {
+// dialogKeys is a dialog's own key line, from the bindings that act in it,
+// broken between keys (never inside one) to fit width.
+func (m *Model) dialogKeys(width int) string {
 	st := m.c.Styles
-	var parts []string
-	for _, b := range m.bindings() {
-		if b.act == actForceQuit {
+	var b strings.Builder
+	line := 0
+	for _, bd := range m.bindings() {
+		if bd.act == actForceQuit {
 			continue
 		}
-		h := b.Help()
-		parts = append(parts, st.Action.Render(h.Key)+" "+h.Desc)
+		h := bd.Help()
+		part := st.Action.Render(h.Key) + " " + h.Desc
+		switch w := lipgloss.Width(part); {
+		case line == 0:
+			line = w
+		case line+4+w > width:
+			b.WriteString("\n")
+			line = w
+		default:
+			b.WriteString("    ")
+			line += 4 + w
+		}
+		b.WriteString(part)
 	}
-	return strings.Join(parts, "    ")
+	return b.String()
 }
 
 // helpView is the ? overlay: every key that acts on the screen underneath,
@@ -1138,7 +1151,7 @@ func (m *Model) resumeView() string {
 	body := st.Title.Render("Welcome back") + "\n\n" +
 		lipgloss.Wrap(fmt.Sprintf("A run of this lab started %s is saved (run %s).", s.Started.Format("Mon 15:04"), s.RunID), m.c.Width-4, " ") + "\n"
 	if len(done) > 0 {
-		body += st.Faint.Render("Done: "+strings.Join(done, ", ")) + "\n"
+		body += st.Faint.Render(wrapWords("Done: "+strings.Join(done, ", "), m.c.Width-4)) + "\n"
 	}
 	if t := s.TeardownStarted; !t.IsZero() {
 		// Its records list what may be gone: say so, not what they say.
@@ -1149,9 +1162,9 @@ func (m *Model) resumeView() string {
 		if c.Unpriced {
 			running = "Its endpoints are running, billed by the hour (" + c.NoPrice() + ")."
 		}
-		body += st.Warn.Render(running) + "\n"
+		body += st.Warn.Render(wrapWords(running, m.c.Width-4)) + "\n"
 	}
-	body += "\n" + m.dialogKeys()
+	body += "\n" + m.dialogKeys(m.c.Width-4)
 	return "\n" + indent(body, 2)
 }
 
@@ -1225,21 +1238,25 @@ func (m *Model) confirmTeardownView(height int) string {
 	if m.afterTD != nil {
 		title = "Tear down everything and start over?"
 	}
+	// The box's border and padding take 6 columns, its margin 2; its
+	// words are wrapped to that, never cut at the screen's edge.
+	w := max(20, min(62, m.c.Width-8))
+	para := func(s string) string { return wrapWords(s, w) + "\n\n" }
 	msg := st.Error.Render(title) + "\n\n" +
-		"The endpoints, the rule, the security group and any pushed tag\nwill be deleted. This cannot be undone.\n\n"
+		para("The endpoints, the rule, the security group and any pushed tag will be deleted. This cannot be undone.")
 	if m.autoTornDown() {
 		// Say what is really left to remove.
-		what := "The auto-teardown removed the endpoints, the rule and the\nsecurity group. Its IAM role, any pushed tag and the saved\nrun will be deleted. This cannot be undone.\n\n"
+		what := "The auto-teardown removed the endpoints, the rule and the security group. Its IAM role, any pushed tag and the saved run will be deleted. This cannot be undone."
 		if m.expLook.groupLeft {
-			what = "The auto-teardown removed the endpoints. The rule, the\nsecurity group, the IAM role, any pushed tag and the saved\nrun will be deleted. This cannot be undone.\n\n"
+			what = "The auto-teardown removed the endpoints. The rule, the security group, the IAM role, any pushed tag and the saved run will be deleted. This cannot be undone."
 		}
-		msg = st.Error.Render("Tidy up what is left?") + "\n\n" + what
+		msg = st.Error.Render("Tidy up what is left?") + "\n\n" + para(what)
 	}
 	if names := m.st.VPCDNS.Names(); len(names) > 0 {
-		msg += fmt.Sprintf("The lab turned on %s\nin %s: y turns them back off, as they were;\nk keeps them on (other endpoints may want them).\n\n",
-			strings.Join(names, " and "), m.st.VPCDNS.VpcID)
+		msg += para(fmt.Sprintf("The lab turned on %s in %s: y turns them back off, as they were; k keeps them on (other endpoints may want them).",
+			strings.Join(names, " and "), m.st.VPCDNS.VpcID))
 	}
-	msg += m.dialogKeys()
+	msg += m.dialogKeys(w)
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
 }
 
@@ -1258,9 +1275,9 @@ func (m *Model) confirmQuitView(height int) string {
 			why = "The endpoints stay after you quit (the sandbox bills nothing)."
 		}
 	}
-	again := wrapWords("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", max(20, min(56, m.c.Width-8)))
-	msg := st.Warn.Render("Quit the lab?") + "\n\n" + why + "\n" + again + "\n\n" +
-		m.dialogKeys()
+	w := max(20, min(56, m.c.Width-8))
+	again := wrapWords("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", w)
+	msg := st.Warn.Render("Quit the lab?") + "\n\n" + wrapWords(why, w) + "\n" + again + "\n\n" + m.dialogKeys(w)
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.BorderForeground(m.c.Styles.Highlight).Render(msg))
 }
 

@@ -37,7 +37,7 @@ func TestTeardownOffersToRevertVPCDNS(t *testing.T) {
 			}
 			d.key("T")
 			d.settle()
-			if s := d.screen(); !contains2(s, "The lab turned on enableDnsSupport and enableDnsHostnames", "k keeps them on", "keep VPC DNS on") {
+			if s := d.screen(); !contains2(flatBox(s), "The lab turned on enableDnsSupport and enableDnsHostnames", "k keeps them on", "keep VPC DNS on") {
 				t.Fatalf("the dialog does not offer the choice:\n%s", s)
 			}
 			d.key(k)

@@ -210,7 +210,7 @@ func (m *Model) whyView(height int) string {
 	room := max(3, height-2)
 	m.whyScroll = max(0, min(m.whyScroll, len(lines)-room))
 	shown := lines[m.whyScroll:min(len(lines), m.whyScroll+room)]
-	foot := m.dialogKeys()
+	foot := m.dialogKeys(max(20, m.c.Width-4))
 	if len(lines) > room {
 		foot = st.Faint.Render(fmt.Sprintf("lines %d-%d of %d  ", m.whyScroll+1, m.whyScroll+len(shown), len(lines))) + foot
 	}
