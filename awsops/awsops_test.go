@@ -305,7 +305,7 @@ func TestSecurityGroupRuleAndEndpoints(t *testing.T) {
 		ids = append(ids, e.ID)
 	}
 	polls := 0
-	eps, err := cloud.WaitEndpoints(ctx, ids, nil, func([]awsops.Endpoint) { polls++ })
+	eps, err := cloud.WaitEndpoints(ctx, ids, nil, func([]awsops.Endpoint) { polls++ }, nil)
 	if err != nil || len(eps) != 3 || polls == 0 {
 		t.Fatalf("WaitEndpoints: %d endpoints, %d polls, %v", len(eps), polls, err)
 	}

@@ -293,8 +293,9 @@ func (c *Cloud) TaggedSecurityGroups(ctx context.Context, key, value string) ([]
 // each endpoint was created: one EC2 does not list yet, created moments ago,
 // is pending (its reads lag its writes); one that fails, or is deleted or
 // being deleted (someone else's doing), ends the wait at once with an error
-// naming the reason.
-func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, created map[string]time.Time, onPoll func([]Endpoint)) ([]Endpoint, error) {
+// naming the reason. onLag, when set, hears each poll that does not list
+// one created moments ago, and how long until the next.
+func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, created map[string]time.Time, onPoll func([]Endpoint), onLag func(id string, wait time.Duration)) ([]Endpoint, error) {
 	p := c.pacer()
 	deadline := time.Now().Add(c.opts.EndpointWait)
 	const op = "wait for the endpoints"
@@ -336,6 +337,9 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, created map[str
 			}
 			if !everSeen[id] && c.Young(created[id]) {
 				ready = false // not listed yet: EC2's reads lag its writes
+				if onLag != nil {
+					onLag(id, p.next())
+				}
 				continue
 			}
 			if !everSeen[id] && youngAtStart[id] {

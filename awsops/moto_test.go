@@ -172,7 +172,7 @@ func scenario(t *testing.T, cloud *awsops.Cloud, subnet, workspaceSG, account st
 			dups = append(dups, again.ID)
 		}
 	}
-	eps, err := cloud.WaitEndpoints(ctx, all, nil, nil)
+	eps, err := cloud.WaitEndpoints(ctx, all, nil, nil, nil)
 	if err != nil {
 		t.Fatalf("WaitEndpoints: %v", err)
 	}

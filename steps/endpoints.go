@@ -338,6 +338,7 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 			}
 		}
 	}
+	lagged := map[string]bool{}
 	eps, err := l.cloud.WaitEndpoints(ctx, ids, created, func(eps []awsops.Endpoint) {
 		for _, e := range eps {
 			if state := EndpointState(e.State); last[e.ID] != state {
@@ -345,6 +346,12 @@ func (l *Lab) waitEndpoints(ctx context.Context) error {
 				r := st.Endpoints[keyOf[e.ID]]
 				l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: keyOf[e.ID], State: EndpointState(e.State), Since: r.CreatedAt})
 			}
+		}
+	}, func(id string, wait time.Duration) {
+		// Once for each: the wait polls every second.
+		if !lagged[id] {
+			lagged[id] = true
+			l.onLag(s, "the "+keyOf[id]+" endpoint "+id, created[id])(nil, wait)
 		}
 	})
 	if err != nil {
