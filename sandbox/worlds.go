@@ -112,7 +112,7 @@ var worldDefs = []WorldDef{
 		Name: WorldCloud9, Title: "Cloud9: EC2, IMDSv1 and v2, an instance role",
 		Outcome:  "discovers the workspace through the metadata service; every step and proof runs",
 		Metadata: Metadata{Present: true}, Credentials: CredentialsInstanceRole, Vantage: VantageInstance,
-		Env: []EnvVar{{"C9_USER", "ec2-user"}, {"C9_PROJECT", "ecr-vpce-lab-workspace"}},
+		Env: cloud9Env,
 	},
 	{
 		Name: WorldVSCodeEC2, Title: "VS Code server on EC2: IMDSv2 only, the IDE's own VPC",
@@ -141,7 +141,7 @@ var worldDefs = []WorldDef{
 	},
 	{
 		Name: WorldCloudShell, Title: "public CloudShell: outside every VPC of yours",
-		Outcome:  "no workspace to discover: you choose the VPC; the DNS step and the proofs are skipped, because they can only be observed from inside the VPC",
+		Outcome:  outsideOutcome,
 		Metadata: Metadata{}, Credentials: CredentialsContainer, Vantage: VantageOutside,
 		Env: cloudShellEnv,
 	},
@@ -150,7 +150,7 @@ var worldDefs = []WorldDef{
 		Outcome: "the workspace's subnet lies in 100.64.0.0/16, a block added to the VPC after 10.0.0.0/16: an address is private when it is the endpoint's own, " +
 			"whatever block it is in; every step and proof runs",
 		Metadata: Metadata{Present: true}, Credentials: CredentialsInstanceRole, Vantage: VantageInstance,
-		Env:   []EnvVar{{"C9_USER", "ec2-user"}, {"C9_PROJECT", "ecr-vpce-lab-workspace"}},
+		Env:   cloud9Env,
 		shape: shapeSecondaryCIDR,
 	},
 	{
@@ -173,10 +173,18 @@ var worldDefs = []WorldDef{
 	},
 	{
 		Name: WorldLaptop, Title: "a laptop: a profile, outside every VPC of yours",
-		Outcome:  "no workspace to discover: you choose the VPC; the DNS step and the proofs are skipped, because they can only be observed from inside the VPC",
+		Outcome:  outsideOutcome,
 		Metadata: Metadata{}, Credentials: CredentialsProfile, Vantage: VantageOutside,
 	},
 }
+
+// cloud9Env is what Cloud9 exports to its terminals (the tool's sign of
+// Cloud9).
+var cloud9Env = []EnvVar{{"C9_USER", "ec2-user"}, {"C9_PROJECT", "ecr-vpce-lab-workspace"}}
+
+// outsideOutcome is what happens in a place outside every VPC of the
+// learner's (public CloudShell, a laptop).
+const outsideOutcome = "no workspace to discover: you choose the VPC; the DNS step and the proofs are skipped, because they can only be observed from inside the VPC"
 
 // cloudShellEnv is what CloudShell exports (the container-credentials pair
 // is added by the sandbox). AWS_EXECUTION_ENV comes from CloudShell's default
