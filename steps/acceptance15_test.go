@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -24,8 +25,9 @@ func (c fastClock) Now() time.Time { return c.start.Add(time.Since(c.start) * c.
 // its own durations (on a sandbox clock 10 times faster than the wall):
 // with reads lagging writes by up to 5 s, up, test and down succeed and
 // create one of each; with a policy enforced 20 s after it changes, the
-// re-test after the flip says AWS is still applying it and reports the new
-// outcome, the push allowed.
+// re-test after the flip (recorded in the state) says on the push's line
+// that AWS is still applying it, tries again, and reports the new outcome,
+// the push allowed, as the new policy predicts.
 func TestAcceptanceReadsLagAndPolicyPropagates(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Clock: fastClock{start: time.Now(), speed: 10},
 		Timing: sandbox.Timing{ReadLag: 5 * time.Second, PolicyPropagation: 20 * time.Second, Seed: 15}}, steps.Config{}, nil)
@@ -43,6 +45,9 @@ func TestAcceptanceReadsLagAndPolicyPropagates(t *testing.T) {
 		}
 	}
 	flipPolicy(t, f)
+	if f.lab.State().PolicyChanged.IsZero() {
+		t.Error("the state does not record when the policy changed")
+	}
 	f.reset()
 	res, err = f.lab.Tests(ctx, steps.StepPush)
 	if err != nil || len(res) != 1 || !res[0].Outcome.Allowed || !res[0].Match {
@@ -68,4 +73,29 @@ func TestAcceptanceReadsLagAndPolicyPropagates(t *testing.T) {
 	if lagged == 0 {
 		t.Error("no call met a NotFound: the 5 s read lag did not show")
 	}
+}
+
+// flipPolicy applies the lab's policy denying pulls instead of pushes:
+// the push test's outcome flips to allowed.
+func flipPolicy(t *testing.T, f *fixture) {
+	t.Helper()
+	st := f.lab.State()
+	doc, err := policy.Default(st.Account, st.Region, "team-a/alpine", []string{"ecr:BatchGetImage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.ApplyPolicy(context.Background(), doc, steps.TargetBoth); err != nil {
+		t.Fatalf("the flip: %v", err)
+	}
+}
+
+// saidApplying reports whether the push test said, on its line, that AWS
+// was still applying the policy.
+func saidApplying(f *fixture) bool {
+	for _, e := range f.all() {
+		if e.Kind == steps.EventDetail && e.Step == steps.StepPush && strings.Contains(e.Message, "AWS is still applying the endpoint policy") {
+			return true
+		}
+	}
+	return false
 }
