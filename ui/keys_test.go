@@ -128,19 +128,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			t.Parallel()
 			// A lab of its own: what another case did to a shared one
 			// (a step stopped, a challenge checked) would change the keys.
-			lab, err := offlineLabIn(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := newFuzzerOn(t, lab, nil)
-			defer f.close()
-			// The form moves its focus and an operation ends through
-			// their own commands: let them answer even on a busy machine,
-			// for as long as they are at work rather than waiting on a
-			// tick or an engine event.
-			f.wait = 200 * time.Millisecond
-			f.patient = true
-			f.update(tea.WindowSizeMsg{Width: 200, Height: 40})
+			f := patientFuzzer(t, 200, 40)
 			tc.setup(f)
 			var got []string
 			for _, e := range helpEntries(f.m.bindings()) {
@@ -221,20 +209,31 @@ func TestTextsNameKeysFromTheKeyMap(t *testing.T) {
 	}
 }
 
+// patientFuzzer drives a wizard on an offline lab of its own in a w×h
+// window, closed when the test ends. The form moves its focus and an
+// operation ends through their own commands: it lets them answer even on a
+// busy machine, for as long as they are at work rather than waiting on a
+// tick or an engine event.
+func patientFuzzer(t *testing.T, w, h int) *fuzzer {
+	t.Helper()
+	lab, err := offlineLabIn(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFuzzerOn(t, lab, nil)
+	t.Cleanup(f.close)
+	f.wait, f.patient = 200*time.Millisecond, true
+	f.update(tea.WindowSizeMsg{Width: w, Height: h})
+	return f
+}
+
 // TestPolicyListCursorInSight: on a 60×16 window the list of actions
 // to deny fits what the screen leaves it, so the line under the cursor
 // (the one space ticks) is on the screen as the learner walks the list
 // down and up again.
 func TestPolicyListCursorInSight(t *testing.T) {
 	t.Parallel()
-	lab, err := offlineLabIn(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFuzzerOn(t, lab, nil)
-	defer f.close()
-	f.wait, f.patient = 200*time.Millisecond, true
-	f.update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	f := patientFuzzer(t, 60, 16)
 	f.m.goTo(scrPolicy)
 	f.settle()
 	f.press("tab")
