@@ -150,27 +150,36 @@ func tagOnCreate(action string, p params) string {
 // ExistingDKREndpoint, NoRepository).
 func (f Faults) ShapesWorld() bool { return f.VPCDNSOff || f.ExistingDKREndpoint || f.NoRepository }
 
-// CheckRate refuses a fault rate that is not a fraction from 0 to 1 (NaN
-// and infinities are not), in the words the command line and the options
-// share; name is what the user set it as (a flag, a field).
-func CheckRate(name string, v float64) error {
-	if v >= 0 && v <= 1 { // false for NaN
-		return nil
-	}
-	return fmt.Errorf("%s %v: give a fraction from 0 to 1 (0.1: one call in ten)", name, v)
-}
+// RateNames are the fault rates' names as the user set them (flags,
+// fields), for CheckRates' words.
+type RateNames struct{ Throttle, Server, SchedulerThrottle string }
 
-func (f Faults) check() error {
+// optionNames name the rates as Options hold them.
+var optionNames = RateNames{"faults: throttle rate", "faults: 5xx rate", "faults: scheduler throttle rate"}
+
+// CheckRates refuses rates that are not fractions from 0 to 1 (NaN and
+// infinities are not), or a throttle rate and a 5xx rate that add up to
+// more than 1 (a call draws one fault or none), in the words the command
+// line and the options share.
+func (f Faults) CheckRates(n RateNames) error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"throttle rate", f.ThrottleRate}, {"5xx rate", f.ServerErrorRate}, {"scheduler throttle rate", f.SchedulerThrottleRate}} {
-		if err := CheckRate("faults: "+r.name, r.v); err != nil {
-			return err
+	}{{n.Throttle, f.ThrottleRate}, {n.Server, f.ServerErrorRate}, {n.SchedulerThrottle, f.SchedulerThrottleRate}} {
+		if !(r.v >= 0 && r.v <= 1) { // true for NaN
+			return fmt.Errorf("%s %v: give a fraction from 0 to 1 (0.1: one call in ten)", r.name, r.v)
 		}
 	}
 	if f.ThrottleRate+f.ServerErrorRate > 1 {
-		return fmt.Errorf("faults: throttle rate and 5xx rate add up to more than 1")
+		return fmt.Errorf("%s %v and %s %v add up to more than 1: a call is throttled or fails, not both; lower one so that they add up to 1 at most",
+			n.Throttle, f.ThrottleRate, n.Server, f.ServerErrorRate)
+	}
+	return nil
+}
+
+func (f Faults) check() error {
+	if err := f.CheckRates(optionNames); err != nil {
+		return err
 	}
 	if f.Latency < 0 {
 		return fmt.Errorf("faults: negative latency %s", f.Latency)

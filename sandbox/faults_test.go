@@ -386,7 +386,7 @@ func TestFaultOptionsValidated(t *testing.T) {
 	}{
 		{Faults{ThrottleRate: -0.1}, "faults: throttle rate -0.1: " + fraction},
 		{Faults{ServerErrorRate: 1.5}, "faults: 5xx rate 1.5: " + fraction},
-		{Faults{ThrottleRate: 0.6, ServerErrorRate: 0.6}, "add up to more than 1"},
+		{Faults{ThrottleRate: 0.6, ServerErrorRate: 0.6}, "faults: throttle rate 0.6 and faults: 5xx rate 0.6 add up to more than 1: a call is throttled or fails, not both; lower one"},
 		{Faults{Latency: -time.Second}, "negative latency"},
 		{Faults{ThrottleRate: math.NaN()}, "faults: throttle rate NaN: " + fraction},
 		{Faults{ServerErrorRate: math.Inf(1)}, "faults: 5xx rate +Inf: " + fraction},

@@ -76,13 +76,9 @@ func newSandboxCmd() *cobra.Command {
 					return exitCode(2, "--%s must not be negative", d.flag)
 				}
 			}
-			for _, r := range []struct {
-				flag string
-				v    float64
-			}{{"fault-throttle-rate", faults.ThrottleRate}, {"fault-5xx-rate", faults.ServerErrorRate}, {"fault-scheduler-throttle-rate", faults.SchedulerThrottleRate}} {
-				if err := sandbox.CheckRate("--"+r.flag, r.v); err != nil {
-					return exitCode(2, "%v", err)
-				}
+			if err := faults.CheckRates(sandbox.RateNames{Throttle: "--fault-throttle-rate", Server: "--fault-5xx-rate",
+				SchedulerThrottle: "--fault-scheduler-throttle-rate"}); err != nil {
+				return exitCode(2, "%v", err)
 			}
 			if err := policy.ValidateAccount(account); account != "" && err != nil {
 				return exitCode(2, "--account: %v", err)

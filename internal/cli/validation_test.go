@@ -124,6 +124,7 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		{[]string{"sandbox", "--fault-latency", "-1ms"}, "--fault-latency must not be negative"},
 		{[]string{"sandbox", "--fault-5xx-rate", "2"}, "--fault-5xx-rate 2: give a fraction from 0 to 1"},
 		{[]string{"sandbox", "--fault-throttle-rate", "NaN"}, "--fault-throttle-rate NaN: give a fraction from 0 to 1"},
+		{[]string{"sandbox", "--fault-throttle-rate", "0.6", "--fault-5xx-rate", "0.6"}, "--fault-throttle-rate 0.6 and --fault-5xx-rate 0.6 add up to more than 1: a call is throttled or fails, not both; lower one"},
 		{append([]string{"status", "--state-dir", file}, fast...), "--state-dir " + file + ": it is a file, not a directory"},
 		{append([]string{"up", "--yes", "--state-dir", filepath.Join(file, "lab")}, fast...), "--state-dir " + filepath.Join(file, "lab") + ": it cannot be made: not a directory"},
 		{[]string{"sandbox", "--state-dir", file}, "--state-dir " + file + ": it is a file, not a directory"},
