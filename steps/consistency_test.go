@@ -213,3 +213,42 @@ func TestUpAfterAFailedDownUsesFreshTokens(t *testing.T) {
 		t.Fatalf("%d endpoints; want 3", n)
 	}
 }
+
+// TestExpiryRightAfterTheGroup: a new expiry chosen moments after the
+// group's create meets EC2 not knowing the group yet: the lab waits that
+// out, says so, and tags it, rather than failing with EC2's NotFound.
+func TestExpiryRightAfterTheGroup(t *testing.T) {
+	t.Parallel()
+	for attempt := 1; attempt <= 3; attempt++ {
+		f := anotherFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: 3 * time.Second}}, steps.Config{}, nil)
+		ctx := context.Background()
+		if err := f.lab.RunSteps(ctx, steps.StepDiscover, steps.StepPreflight, steps.StepSecurityGroup); err != nil {
+			t.Fatal(err)
+		}
+		before := len(f.sb.Calls())
+		if err := f.lab.SetExpiry(ctx, 2*time.Hour); err != nil {
+			t.Fatalf("a new expiry right after the group: %v", err)
+		}
+		met := false
+		for _, c := range f.sb.Calls()[before:] {
+			met = met || c.Action == "CreateTags" && strings.HasSuffix(c.ErrorCode, ".NotFound")
+		}
+		if !met {
+			t.Logf("attempt %d: the group's lag had passed before the expiry's tags", attempt)
+			continue
+		}
+		told := false
+		for _, e := range f.all() {
+			told = told || e.Kind == steps.EventDetail && strings.HasPrefix(e.Message, "EC2 does not know sg-") && strings.Contains(e.Message, "its reads lag its writes")
+		}
+		if !told {
+			t.Error("the wait for EC2 to know the group was not said")
+		}
+		sgs, err := f.cloud.TaggedSecurityGroups(ctx, steps.ExpiresTagKey, "")
+		if err != nil || len(sgs) != 1 {
+			t.Errorf("groups tagged with the expiry: %v %v", sgs, err)
+		}
+		return
+	}
+	t.Fatal("in three worlds the group's lag had passed before the expiry's tags")
+}

@@ -209,10 +209,11 @@ func (l *Lab) setExpiry(ctx context.Context, s StepID, d time.Duration) error {
 	// What exists says so.
 	var ids []string
 	young := map[string]bool{}
+	since := map[string]time.Time{} // of those EC2 may not know yet
 	for _, r := range append([]*Record{st.SecurityGroup, st.Rule}, st.endpointRecords()...) {
 		if r != nil && r.Created {
 			ids = append(ids, r.ID)
-			young[r.ID] = l.unlistedYet(r)
+			young[r.ID], since[r.ID] = l.unlistedYet(r), l.listedSince(r)
 		}
 	}
 	if len(ids) > 0 {
@@ -222,10 +223,15 @@ func (l *Lab) setExpiry(ctx context.Context, s StepID, d time.Duration) error {
 		if problem.KindOf(err) == problem.NotFound {
 			// Some are gone (the auto-teardown ran at the old expiry, or
 			// someone deleted them): tag what is left; the steps make the
-			// rest again. One EC2 does not list yet is not gone.
+			// rest again. One EC2 does not list yet is not gone: its
+			// lag is waited out, and said.
 			err = nil
 			for _, id := range ids {
-				if _, e := l.cloud.TagResources(fctx, []string{id}, tags); e != nil && (problem.KindOf(e) != problem.NotFound || young[id]) {
+				e := l.cloud.Settle(fctx, since[id], l.onLag(s, id, since[id]), func() error {
+					_, err := l.cloud.TagResources(fctx, []string{id}, tags)
+					return err
+				})
+				if e != nil && (problem.KindOf(e) != problem.NotFound || young[id]) {
 					err = e
 					break
 				}
