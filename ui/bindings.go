@@ -293,8 +293,10 @@ func (m *Model) enterLabel() string {
 	sc := m.screens[m.cur]
 	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(screens[m.cur].steps) > 0 {
 		switch {
-		case sc.status == steps.StatusFailed || sc.status == steps.StatusStopped:
+		case sc.status == steps.StatusFailed:
 			return "try again"
+		case sc.status == steps.StatusStopped:
+			return "go on"
 		case m.cur == scrPush || m.cur == scrList:
 			return "run the test"
 		}

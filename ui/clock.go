@@ -26,6 +26,16 @@ func (m *Model) frame() string {
 	return pulse[int(n%int64(len(pulse)))]
 }
 
+// linesFrame is the spinner's frame for the progress lines, or "" when
+// nothing is in flight: a resource still changing that no one watches (a
+// step stopped, then the wizard reopened) is not drawn as one at work.
+func (m *Model) linesFrame() string {
+	if m.op == nil {
+		return ""
+	}
+	return m.frame()
+}
+
 // animating reports whether anything on screen changes by itself.
 func (m *Model) animating() bool {
 	switch {

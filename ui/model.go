@@ -460,6 +460,11 @@ func (m *Model) restoreFromState() {
 				if r.Status == steps.StatusSkipped && r.Message != "" {
 					m.screens[i].note = "Skipped: " + r.Message + "."
 				}
+				if r.Status == steps.StatusStopped {
+					// Said as when it stopped in this window: a stopped
+					// step with no word reads as one still at work.
+					m.screens[i].note = stoppedNote(m.c.Keys)
+				}
 			}
 		}
 		switch {

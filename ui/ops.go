@@ -276,7 +276,7 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 			// Stopped is not failed: its own mark, and nothing to fix.
 			sc.status = steps.StatusStopped
 			sc.err, sc.fix = "", ""
-			sc.note = m.keysIn("Stopped before it finished; what was already created is recorded. Press {Next} to go on from there.")
+			sc.note = stoppedNote(m.c.Keys)
 		}
 		// Not on EC2: let the learner pick the IDs.
 		if msg.step == steps.StepDiscover && problem.KindOf(err) == problem.NotOnEC2 {
@@ -341,4 +341,10 @@ func orEmpty(prefix, s string) string {
 		return ""
 	}
 	return prefix + s
+}
+
+// stoppedNote is what a step stopped half-way says, in this window or when
+// the learner comes back to it.
+func stoppedNote(k KeyMap) string {
+	return k.keysIn("Stopped before it finished; what was already created is recorded, and nothing is watched until you press {Next} to go on from there.")
 }

@@ -53,7 +53,8 @@ func (s Styles) stateStyle(state steps.ResourceState) lipgloss.Style {
 }
 
 // RenderResourceLines draws the lines. frame is the spinner's current frame,
-// so every busy line spins in step.
+// so every busy line spins in step; "" when nothing watches them: a line
+// still changing then has a still mark and no running time.
 func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time.Time, width int) string {
 	labelW, idW, stateW := 0, 0, 0
 	for _, l := range lines {
@@ -94,6 +95,8 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		}
 		mark := st.Faint.Render("·")
 		switch {
+		case l.busy() && frame == "":
+			mark = st.Warn.Render(steps.StatusStopped.Mark())
 		case l.busy():
 			mark = st.Spinner.Render(frame)
 		case l.Err != "" || l.State.Failed():
@@ -107,7 +110,7 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		}
 		elapsed := ""
 		switch {
-		case l.Started.IsZero():
+		case l.Started.IsZero(), l.busy() && frame == "":
 		case l.busy():
 			// Whole seconds while it runs: the figure visibly ticks.
 			elapsed = "[" + wholeSeconds(now.Sub(l.Started)) + "]"

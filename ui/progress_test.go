@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/internal/problem"
@@ -177,5 +178,38 @@ func TestElapsedStaysOnNarrowScreens(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestStoppedEndpointsOnComingBack: the learner quit while the endpoints
+// were pending and opens the wizard again. The screen says the step
+// stopped and that nothing watches the endpoints until Enter; their lines
+// have a still mark and no clock (a spinner and a time frozen read as a
+// wizard at work, or hung), and Enter is "go on", not "try again".
+func TestStoppedEndpointsOnComingBack(t *testing.T) {
+	t.Parallel()
+	lab, err := offlineLabIn(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFuzzerOn(t, lab, nil)
+	defer f.close()
+	f.update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	created := time.Now().Add(-40 * time.Second)
+	f.m.st.Steps = map[steps.StepID]steps.StepRecord{steps.StepEndpoints: {Status: steps.StatusStopped}}
+	f.m.st.Endpoints = map[string]*steps.Record{
+		steps.EndpointDKR: {ID: "vpce-0123456789abcdef0", Created: true, CreatedAt: created, State: steps.ResPending},
+		steps.EndpointS3:  {ID: "vpce-0fedcba9876543210", Created: true, CreatedAt: created, State: steps.ResAvailable},
+	}
+	f.m.restoreFromState()
+	f.m.goTo(scrEndpoints)
+	s := ansi.Strip(f.m.render())
+	dkr := lineWith(s, "vpce-0123456789abcdef0")
+	if !strings.HasPrefix(strings.TrimSpace(dkr), steps.StatusStopped.Mark()+" ") || strings.Contains(dkr, "[") {
+		t.Errorf("a pending endpoint nothing watches: %q\n%s", dkr, s)
+	}
+	if !contains2(flat(s), "Stopped before it finished", "nothing is watched until you press Enter to go on from there", "enter go on") ||
+		strings.Contains(s, "try again") {
+		t.Errorf("the stopped step on coming back:\n%s", s)
 	}
 }

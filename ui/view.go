@@ -510,8 +510,11 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
 	case sc.status == steps.StatusFailed && m.cur == scrPreflight && m.fixable():
 		return st.Action.Render(m.keysIn("Press {Fix} to apply the fix, or {Next} to check again."))
-	case sc.status == steps.StatusFailed || sc.status == steps.StatusStopped:
+	case sc.status == steps.StatusFailed:
 		return st.Action.Render(m.keysIn("Press {Next} to try again."))
+	case sc.status == steps.StatusStopped:
+		// The note above says it.
+		return ""
 	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy:
@@ -745,7 +748,7 @@ func (m *Model) withLines(plan string, kind steps.ResourceKind, width int) strin
 	if len(lines) == 0 {
 		return plan
 	}
-	return plan + "\n\n" + RenderResourceLines(m.c.Styles, lines, m.frame(), m.now, width)
+	return plan + "\n\n" + RenderResourceLines(m.c.Styles, lines, m.linesFrame(), m.now, width)
 }
 
 func (m *Model) sgBody(width int) string {
@@ -824,7 +827,7 @@ func (m *Model) endpointsBody(width int) string {
 			{"s3", "gateway · route table " + orDash(ws.RouteTableID)},
 		}, width)
 	}
-	out := RenderResourceLines(st, lines, m.frame(), m.now, width)
+	out := RenderResourceLines(st, lines, m.linesFrame(), m.now, width)
 	if m.lab != nil {
 		if c := m.cost(); c.InterfaceEndpoints > 0 && !m.autoTornDown() {
 			bill := fmt.Sprintf("%s, billed per zone: %d × $%.3f = $%.2f per hour while they exist; the S3 gateway is free.",
@@ -1190,7 +1193,7 @@ func (m *Model) teardownView() string {
 				lines[i].Past, lines[i].Detail = nil, ""
 			}
 		}
-		b.WriteString(RenderResourceLines(st, lines, m.frame(), m.now, w))
+		b.WriteString(RenderResourceLines(st, lines, m.linesFrame(), m.now, w))
 	}
 	if m.tdErr != "" {
 		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(m.tdErr, w-2, "  "))
