@@ -64,13 +64,7 @@ func TestAcceptanceReadsLagAndPolicyPropagates(t *testing.T) {
 			t.Errorf("%s succeeded %d times; want %d", action, n, want)
 		}
 	}
-	lagged := 0
-	for _, c := range f.sb.Calls() {
-		if strings.HasSuffix(c.ErrorCode, ".NotFound") {
-			lagged++
-		}
-	}
-	if lagged == 0 {
+	if f.notFounds() == 0 {
 		t.Error("no call met a NotFound: the 5 s read lag did not show")
 	}
 }

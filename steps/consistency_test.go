@@ -25,6 +25,18 @@ func (f *fixture) creates(action string) int {
 	return n
 }
 
+// notFounds counts the calls the sandbox answered with a NotFound (as EC2
+// answers a read that lags a write).
+func (f *fixture) notFounds() int {
+	n := 0
+	for _, c := range f.sb.Calls() {
+		if strings.HasSuffix(c.ErrorCode, ".NotFound") {
+			n++
+		}
+	}
+	return n
+}
+
 // TestReadsLagWrites: EC2's reads lag its writes (the sandbox's ReadLag):
 // the ingress rule right after the group, the endpoints right after it,
 // the wait right after the creates, the deletes right after them and the
@@ -70,13 +82,7 @@ func readsLagWrites(t *testing.T) bool {
 	if n := f.creates("CreateSecurityGroup"); n != 1 {
 		t.Errorf("%d security groups created; want one", n)
 	}
-	lagged := 0
-	for _, c := range f.sb.Calls() {
-		if strings.HasSuffix(c.ErrorCode, ".NotFound") {
-			lagged++
-		}
-	}
-	if lagged == 0 {
+	if f.notFounds() == 0 {
 		t.Error("no call met a NotFound: the sandbox's read lag did not show")
 	}
 	// Every wait of up's on EC2's lag is told, on the step's lines and in
