@@ -228,7 +228,7 @@ func (m *Model) expiryView(height int) string {
 		if m.expiryThenCreate {
 			q = fmt.Sprintf("This run expires in under an hour (%s): the auto-teardown may delete the endpoints before you have run the tests. Create them anyway?", orDefault(m.timeLeft(), c.label))
 		}
-		b.WriteString("\n" + st.Warn.Render(lipgloss.Wrap(q, 56, " ")) + "\n")
+		b.WriteString("\n" + st.Warn.Render(wrapWords(q, 56)) + "\n")
 	}
 	b.WriteString("\n" + m.dialogKeys(max(20, m.c.Width-8)))
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(b.String()))

@@ -7,7 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"charm.land/lipgloss/v2"
 
 	"ecr-vpce-lab/steps"
 )
@@ -224,7 +223,7 @@ func (p *workspacePicker) View(st Styles) string {
 	case p.stage == 0 || p.stage == 2:
 		return st.Faint.Render("Reading the account's networks…")
 	case p.form != nil && p.note != "":
-		return st.Warn.Render(lipgloss.Wrap(p.note, p.width, " ")) + "\n\n" + p.form.View()
+		return st.Warn.Render(wrapWords(p.note, p.width)) + "\n\n" + p.form.View()
 	case p.form != nil:
 		return p.form.View()
 	}

@@ -290,7 +290,7 @@ func (e *policyEditor) View(st Styles) string {
 		if e.kept != "" && e.draft() == e.keptForm {
 			note := "The form cannot show the JSON you wrote: " + keyWord(e.keys.JSON) +
 				" goes back to it as you left it; applying the form replaces it."
-			return st.Warn.Render(lipgloss.Wrap(note, max(20, e.width), " ")) + "\n" + e.form.View()
+			return st.Warn.Render(wrapWords(note, max(20, e.width))) + "\n" + e.form.View()
 		}
 		return e.form.View()
 	}

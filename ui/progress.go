@@ -228,8 +228,14 @@ func wrapIndent(s string, width int, indent string) string {
 // commands and flags (team-a/alpine, rtb-0abc…, ecr-vpce-lab, --sandbox)
 // across two lines, and a learner copying one gets it wrong.
 func wrapWords(s string, width int) string {
+	return wrapAt(s, width, " ")
+}
+
+// wrapAt is wrapWords with other places to break a line as well (after a
+// / or a : of an ARN), but never after a hyphen.
+func wrapAt(s string, width int, breakpoints string) string {
 	const keep = "\u2011" // a non-breaking hyphen, one cell wide
-	return strings.ReplaceAll(lipgloss.Wrap(strings.ReplaceAll(s, "-", keep), width, " "), keep, "-")
+	return strings.ReplaceAll(lipgloss.Wrap(strings.ReplaceAll(s, "-", keep), width, breakpoints), keep, "-")
 }
 
 func orSuffix(sep, s string) string {

@@ -213,3 +213,31 @@ func TestStoppedEndpointsOnComingBack(t *testing.T) {
 		t.Errorf("the stopped step on coming back:\n%s", s)
 	}
 }
+
+// TestScreensKeepNamesWhole: at 60 columns the screens' own sentences
+// (a step's introduction, a plan's values) break lines at spaces, never
+// inside team-a/alpine:v2 or a subnet's ID.
+func TestScreensKeepNamesWhole(t *testing.T) {
+	t.Parallel()
+	lab, err := offlineLabIn(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFuzzerOn(t, lab, nil)
+	defer f.close()
+	f.update(tea.WindowSizeMsg{Width: 60, Height: 40})
+	f.m.st.Workspace.SubnetID = "subnet-734e9930117f96b03"
+	f.withPolicy()
+	for scr, names := range map[screenID][]string{
+		scrPush:      {"team-a/alpine:v1", "team-a/alpine:v2"},
+		scrEndpoints: {"subnet subnet-734e9930117f96b03 ·"},
+	} {
+		f.m.goTo(scr)
+		s := flat(ansi.Strip(f.m.render()))
+		for _, n := range names {
+			if !strings.Contains(s, n) {
+				t.Errorf("%s: %q is split:\n%s", screens[scr].title, n, ansi.Strip(f.m.render()))
+			}
+		}
+	}
+}

@@ -314,9 +314,9 @@ func (m *Model) screenView(width, height int) string {
 	if banner := m.expiredBanner(); banner != "" {
 		// The auto-teardown acted under the wizard: that, not the step's
 		// introduction, is what the learner needs to read.
-		intro = st.Warn.Render(lipgloss.Wrap("⏱ "+banner, width, " "))
+		intro = st.Warn.Render(wrapWords("⏱ "+banner, width))
 	} else {
-		intro = st.Prose.Render(lipgloss.Wrap(m.introFor(m.cur), width, " "))
+		intro = st.Prose.Render(wrapWords(m.introFor(m.cur), width))
 	}
 	var body string
 	if m.picker != nil {
@@ -368,7 +368,7 @@ func (m *Model) screenView(width, height int) string {
 	action := ""
 	if line := m.actionLine(); line != "" {
 		// Wrapped: cut, it loses its end, which says what the key does.
-		action = "\n\n" + lipgloss.Wrap(line, width, " ")
+		action = "\n\n" + wrapWords(line, width)
 	}
 	panes := m.panes(width)
 	room := height
@@ -576,7 +576,7 @@ func kv(st Styles, rows [][2]string, width int) string {
 		// Long values (ARNs, notes) wrap under themselves instead of being cut.
 		val := r[1]
 		if vw := width - lw - 2; vw > 10 && lipgloss.Width(val) > vw {
-			val = strings.ReplaceAll(lipgloss.Wrap(val, vw, " /:"), "\n", "\n"+strings.Repeat(" ", lw+2))
+			val = strings.ReplaceAll(wrapAt(val, vw, " /:"), "\n", "\n"+strings.Repeat(" ", lw+2))
 		}
 		b.WriteString(st.Label.Render(pad(r[0], lw)) + "  " + val)
 	}
@@ -676,7 +676,7 @@ func (m *Model) workspaceBody(width int) string {
 	ws := s.Workspace
 	if ws.SubnetID == "" {
 		const not = "Not discovered yet. "
-		text := strings.TrimPrefix(lipgloss.Wrap(not+m.keysIn("Press {EditIDs} to choose the VPC, subnet and security group."), width, " "), not)
+		text := strings.TrimPrefix(wrapWords(not+m.keysIn("Press {EditIDs} to choose the VPC, subnet and security group."), width), not)
 		return st.Faint.Render(not) + st.Action.Render(text)
 	}
 	rt := ws.RouteTableID
@@ -709,7 +709,7 @@ func (m *Model) workspaceBody(width int) string {
 	}, width)
 	if m.builtOnWorkspace() {
 		// Why the IDs cannot be edited any more, and the way out.
-		out += "\n\n" + st.Faint.Render(lipgloss.Wrap(m.keysIn("What the lab made is made for this workspace: to choose another, tear it down first ({Teardown})."), width, " "))
+		out += "\n\n" + st.Faint.Render(wrapWords(m.keysIn("What the lab made is made for this workspace: to choose another, tear it down first ({Teardown})."), width))
 	}
 	return out
 }
@@ -809,7 +809,7 @@ func (m *Model) policyBody(width int) string {
 	}
 	leftW := width * 11 / 20
 	left := editor + "\n\n" + st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, rows, leftW)
-	right := st.PaneTitle.Render("Policy JSON") + "\n" + st.Code.Render(lipgloss.Wrap(string(doc.Pretty()), width-leftW-2, ":/ "))
+	right := st.PaneTitle.Render("Policy JSON") + "\n" + st.Code.Render(wrapAt(string(doc.Pretty()), width-leftW-2, ":/ "))
 	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(leftW).Render(left), "  ", lipgloss.NewStyle().Width(width-leftW-2).Render(right))
 }
 
@@ -836,10 +836,10 @@ func (m *Model) endpointsBody(width int) string {
 				bill = fmt.Sprintf("%s, billed per zone (%d) and per hour while they exist; %s. The S3 gateway is free.",
 					plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.NoPrice())
 			}
-			out += "\n\n" + st.Faint.Render(lipgloss.Wrap(bill, width, " "))
+			out += "\n\n" + st.Faint.Render(wrapWords(bill, width))
 		}
 		if n := m.expiryNote(m.c.Height < TallHeight); n != "" {
-			out += "\n" + st.Faint.Render(lipgloss.Wrap(n, width, " "))
+			out += "\n" + st.Faint.Render(wrapWords(n, width))
 		}
 	}
 	return out
@@ -851,7 +851,7 @@ func (m *Model) dnsBody(width int) string {
 		if m.screens[scrDNS].status != steps.StatusPending {
 			return m.pathPicture(width, false)
 		}
-		return st.Faint.Render(lipgloss.Wrap("The lab will look up the registry host and the API host and compare the answers with your VPC's address range.", width, " ")) +
+		return st.Faint.Render(wrapWords("The lab will look up the registry host and the API host and compare the answers with your VPC's address range.", width)) +
 			"\n\n" + m.pathPicture(width, false)
 	}
 	var b strings.Builder
@@ -1016,9 +1016,9 @@ func (m *Model) finishBody(width int) string {
 	if m.autoTornDown() {
 		cost = "The auto-teardown removed the endpoints: nothing bills any more."
 	}
-	out += "\n\n" + st.Warn.Render(lipgloss.Wrap(cost, width, " "))
+	out += "\n\n" + st.Warn.Render(wrapWords(cost, width))
 	if n := m.expiryNote(short); n != "" {
-		out += "\n" + lipgloss.Wrap(n, width, " ")
+		out += "\n" + wrapWords(n, width)
 	}
 	// Wrapped at spaces: cut, or broken at a hyphen, it would not run.
 	out += "\n" + st.Faint.Render(wrapWords("Later, from a shell: "+m.labCmd(" down")+" --yes", width))
@@ -1098,12 +1098,12 @@ func (m *Model) noAccountView() string {
 	}
 	where := ""
 	if m.detection.Where != "" {
-		where = st.Faint.Render(lipgloss.Wrap("Here: "+m.detection.Where+".", m.c.Width-4, " ")) + "\n\n"
+		where = st.Faint.Render(wrapWords("Here: "+m.detection.Where+".", m.c.Width-4)) + "\n\n"
 	}
 	return "\n" + indent(st.Title.Render("No AWS account here")+"\n\n"+where+
-		lipgloss.Wrap(why+" You can still do the whole lab: the sandbox is a replica of the lab's part of AWS that runs on this machine, answers the same API calls, and costs nothing.", m.c.Width-4, " ")+
+		wrapWords(why+" You can still do the whole lab: the sandbox is a replica of the lab's part of AWS that runs on this machine, answers the same API calls, and costs nothing.", m.c.Width-4)+
 		"\n\n"+st.Action.Render(m.keysIn("Press {Sandbox} to start the sandbox, or {Quit} to quit."))+
-		"\n"+st.Faint.Render(lipgloss.Wrap(useAccount(m.detection.Fix), m.c.Width-4, " ")), 2)
+		"\n"+st.Faint.Render(wrapWords(useAccount(m.detection.Fix), m.c.Width-4)), 2)
 }
 
 // useAccount says how to use an AWS account instead of the sandbox.
@@ -1125,12 +1125,12 @@ func (m *Model) chooseRunView() string {
 	}
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Which run is yours?") + "\n\n")
-	b.WriteString(lipgloss.Wrap(fmt.Sprintf("There is no state file here, yet %d runs of this lab were found in %s by their tags "+
+	b.WriteString(wrapWords(fmt.Sprintf("There is no state file here, yet %d runs of this lab were found in %s by their tags "+
 		"(a state file goes when a CloudShell home is wiped after idling, or when it is deleted). "+
 		"Choose the one to carry on with: the wizard rebuilds its state from what exists, then offers to resume it or tear it down.",
-		len(c.Runs), c.Region), w, " ") + "\n\n")
+		len(c.Runs), c.Region), w) + "\n\n")
 	for i, r := range c.Runs {
-		line := lipgloss.Wrap(r.Describe(m.now), w-2, " ")
+		line := wrapWords(r.Describe(m.now), w-2)
 		line = strings.ReplaceAll(line, "\n", "\n  ")
 		if i == m.runCursor {
 			b.WriteString(st.Action.Render("> ") + line + "\n")
@@ -1138,7 +1138,7 @@ func (m *Model) chooseRunView() string {
 			b.WriteString("  " + st.Faint.Render(line) + "\n")
 		}
 	}
-	b.WriteString("\n" + st.Faint.Render(lipgloss.Wrap("The others stay as they are: 'ecr-vpce-lab down --run ID' removes one, 'down --all' every run.", w, " ")))
+	b.WriteString("\n" + st.Faint.Render(wrapWords("The others stay as they are: 'ecr-vpce-lab down --run ID' removes one, 'down --all' every run.", w)))
 	return "\n" + indent(b.String(), 2)
 }
 
@@ -1152,14 +1152,14 @@ func (m *Model) resumeView() string {
 		}
 	}
 	body := st.Title.Render("Welcome back") + "\n\n" +
-		lipgloss.Wrap(fmt.Sprintf("A run of this lab started %s is saved (run %s).", s.Started.Format("Mon 15:04"), s.RunID), m.c.Width-4, " ") + "\n"
+		wrapWords(fmt.Sprintf("A run of this lab started %s is saved (run %s).", s.Started.Format("Mon 15:04"), s.RunID), m.c.Width-4) + "\n"
 	if len(done) > 0 {
 		body += st.Faint.Render(wrapWords("Done: "+strings.Join(done, ", "), m.c.Width-4)) + "\n"
 	}
 	if t := s.TeardownStarted; !t.IsZero() {
 		// Its records list what may be gone: say so, not what they say.
 		stopped := fmt.Sprintf("A teardown of it began %s and was stopped before the end: some of it is gone, and what is left may still be billing.", t.Format("Mon 15:04"))
-		body += st.Warn.Render(lipgloss.Wrap(stopped, m.c.Width-4, " ")) + "\n"
+		body += st.Warn.Render(wrapWords(stopped, m.c.Width-4)) + "\n"
 	} else if c := m.cost(); c.InterfaceEndpoints > 0 {
 		running := fmt.Sprintf("Its endpoints are running: $%.2f so far, $%.2f per hour.", c.SoFar, c.PerHour)
 		if c.Unpriced {
@@ -1180,7 +1180,7 @@ func (m *Model) teardownView() string {
 	if m.c.Height < TallHeight {
 		intro = "The endpoints go first; the rule and the security group once the endpoints' network interfaces are released."
 	}
-	b.WriteString(lipgloss.Wrap(intro, w, " ") + "\n\n")
+	b.WriteString(wrapWords(intro, w) + "\n\n")
 	if len(m.teardown) == 0 && m.busy() {
 		b.WriteString(st.Spinner.Render(m.frame()) + " looking for what to remove…")
 	} else {

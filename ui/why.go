@@ -87,7 +87,7 @@ func (m *Model) whyLines(ex *steps.Explanation, width int) []string {
 	add := func(s string) { out = append(out, strings.Split(s, "\n")...) }
 	// Break at spaces and slashes, not at the colon of an action
 	// (ecr:PutImage); the lab's ARNs are shortened to …:repository/….
-	wrap := func(s string, style lipgloss.Style) { add(style.Render(lipgloss.Wrap(m.shortARNs(s), width, " /"))) }
+	wrap := func(s string, style lipgloss.Style) { add(style.Render(wrapAt(m.shortARNs(s), width, " /"))) }
 	what := ex.Refusal.Action
 	if ex.Request != nil {
 		what = ex.Request.Action
