@@ -206,13 +206,23 @@ func (m *Model) whyView(height int) string {
 	default:
 		lines = m.whyLines(m.why, w)
 	}
-	// The lines, a blank line and the keys fill the body.
-	room := max(3, height-2)
-	m.whyScroll = max(0, min(m.whyScroll, len(lines)-room))
-	shown := lines[m.whyScroll:min(len(lines), m.whyScroll+room)]
-	foot := m.dialogKeys(max(20, m.c.Width-4))
-	if len(lines) > room {
-		foot = st.Faint.Render(fmt.Sprintf("lines %d-%d of %d  ", m.whyScroll+1, m.whyScroll+len(shown), len(lines))) + foot
+	// The lines, a blank line and the keys fill the body; on a narrow
+	// window the keys take two lines rather than lose their end.
+	var shown []string
+	foot := ""
+	for footH := 1; ; footH++ {
+		room := max(3, height-1-footH)
+		m.whyScroll = max(0, min(m.whyScroll, len(lines)-room))
+		shown = lines[m.whyScroll:min(len(lines), m.whyScroll+room)]
+		where := ""
+		if len(lines) > room {
+			where = st.Faint.Render(fmt.Sprintf("lines %d-%d of %d  ", m.whyScroll+1, m.whyScroll+len(shown), len(lines)))
+		}
+		keys := m.dialogKeys(max(20, m.c.Width-4-lipgloss.Width(where)))
+		foot = where + strings.ReplaceAll(keys, "\n", "\n"+strings.Repeat(" ", lipgloss.Width(where)))
+		if lipgloss.Height(foot) <= footH || footH >= 3 {
+			break
+		}
 	}
 	return indent(strings.Join(shown, "\n")+"\n\n"+foot, 2)
 }

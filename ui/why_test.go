@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -49,6 +50,13 @@ func TestWhyAfterAFailedStep(t *testing.T) {
 	if strings.Contains(screen, "statement by statement") {
 		t.Errorf("an ECR endpoint policy's trace for an EC2 call:\n%s", screen)
 	}
+	// At 60×16 the explanation scrolls, and its key line says every key
+	// whole beside where the reader is.
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
+	if s := d.screen(); !contains2(s, "lines 1-", "esc close", "↑ scroll up", "↓ scroll down") || ansi.StringWidth(lineWith(s, "esc close")) > 60 {
+		t.Errorf("at 60x16 the explanation's keys are cut:\n%s", s)
+	}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	d.key("esc")
 	d.settle()
 	if m.overlay != overlayNone {
