@@ -241,3 +241,30 @@ func TestScreensKeepNamesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishKeepsTheWayOut: on a 60×16 window the Finish screen keeps
+// what the run costs and the command that removes it, under the diagram
+// it gives up first: nothing may be left billing for want of a line.
+func TestFinishKeepsTheWayOut(t *testing.T) {
+	t.Parallel()
+	lab, err := offlineLabIn(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFuzzerOn(t, lab, nil)
+	defer f.close()
+	f.update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	f.withPolicy()
+	created := time.Now().Add(-10 * time.Minute)
+	f.m.st.Workspace = steps.Workspace{VpcID: "vpc-1", SubnetID: "subnet-1", SecurityGroupID: "sg-1", RouteTableID: "rtb-1", AZ: "us-west-2a"}
+	f.m.st.Endpoints = map[string]*steps.Record{}
+	for _, k := range steps.EndpointKeys {
+		f.m.st.Endpoints[k] = &steps.Record{ID: "vpce-" + strings.ReplaceAll(k, ".", ""), Created: true, CreatedAt: created, State: steps.ResAvailable}
+	}
+	f.done(scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress, scrPolicy, scrEndpoints, scrDNS, scrPush, scrList)
+	f.m.goTo(scrFinish)
+	s := ansi.Strip(f.m.render())
+	if !contains2(flat(s), "ecr-vpce-lab down --sandbox", "--yes", "Press T to tear everything down") {
+		t.Errorf("the Finish screen at 60x16 lost the way out:\n%s", s)
+	}
+}

@@ -409,16 +409,17 @@ func (m *Model) screenView(width, height int) string {
 }
 
 // bodyEndsWithNews reports whether the current screen's body puts what
-// just happened at its end (the checks, the progress line, under the
-// plan): cut short, it keeps its end. Other bodies (a form, a verdict
-// with its explanation under it, the endpoints' lines above their bill)
-// keep their start.
+// matters most at its end (the checks, the progress line, under the plan;
+// what the run costs and how to remove it, under the finish's diagram):
+// cut short, it keeps its end. Other bodies (a form, a verdict with its
+// explanation under it, the endpoints' lines above their bill) keep their
+// start.
 func (m *Model) bodyEndsWithNews() bool {
 	if m.picker != nil {
 		return false
 	}
 	switch m.cur {
-	case scrPreflight, scrSecurityGroup, scrIngress:
+	case scrPreflight, scrSecurityGroup, scrIngress, scrFinish:
 		return true
 	}
 	return false
