@@ -97,14 +97,15 @@ func readsLagWrites(t *testing.T) bool {
 		}
 		return false
 	}
-	met := map[string]bool{}
+	met := map[string]int{}
 	for _, c := range upCalls {
-		if !strings.HasSuffix(c.ErrorCode, ".NotFound") {
-			continue
+		if strings.HasSuffix(c.ErrorCode, ".NotFound") {
+			met[c.Action]++
 		}
-		met[c.Action] = true
+	}
+	for action, n := range met {
 		var ok bool
-		switch c.Action {
+		switch action {
 		case "AuthorizeSecurityGroupIngress":
 			ok = told(steps.StepIngress, "sg-")
 		case "CreateVpcEndpoint":
@@ -112,20 +113,27 @@ func readsLagWrites(t *testing.T) bool {
 		case "CreateTags": // a create's tags, recorded beside it
 			continue
 		case "DescribeVpcEndpoints":
+			// A poll describes all the endpoints at once, then, at a
+			// NotFound, each alone: one NotFound whose endpoint was known
+			// by the describes of each is no wait. A second is one.
+			if n < 2 {
+				delete(met, action)
+				continue
+			}
 			ok = told(steps.StepEndpoints, "the ecr.dkr endpoint vpce-") || told(steps.StepEndpoints, "the ecr.api endpoint vpce-") ||
 				told(steps.StepEndpoints, "the s3 endpoint vpce-")
 		default:
-			t.Errorf("up met EC2's lag in %s", c.Action)
+			t.Errorf("up met EC2's lag in %s", action)
 			continue
 		}
 		if !ok {
-			t.Errorf("up met EC2's lag in %s and did not say so", c.Action)
+			t.Errorf("up met EC2's lag in %s and did not say so", action)
 		}
 	}
 	t.Logf("up met the lag in %v", met)
 	// A world where up met it after the group's create and after the
 	// endpoints' is the one this test is about.
-	return (met["AuthorizeSecurityGroupIngress"] || met["CreateVpcEndpoint"]) && met["DescribeVpcEndpoints"]
+	return (met["AuthorizeSecurityGroupIngress"] > 0 || met["CreateVpcEndpoint"] > 0) && met["DescribeVpcEndpoints"] > 0
 }
 
 // TestQuickRerunKeepsTheEndpoints: up stopped right after the endpoints
