@@ -128,7 +128,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			t.Parallel()
 			// A lab of its own: what another case did to a shared one
 			// (a step stopped, a challenge checked) would change the keys.
-			f := patientFuzzer(t, 200, 40)
+			f := offlineFuzzer(t, 200, 40, true)
 			tc.setup(f)
 			var got []string
 			for _, e := range helpEntries(f.m.bindings()) {
@@ -209,12 +209,12 @@ func TestTextsNameKeysFromTheKeyMap(t *testing.T) {
 	}
 }
 
-// patientFuzzer drives a wizard on an offline lab of its own in a w×h
-// window, closed when the test ends. The form moves its focus and an
-// operation ends through their own commands: it lets them answer even on a
-// busy machine, for as long as they are at work rather than waiting on a
-// tick or an engine event.
-func patientFuzzer(t *testing.T, w, h int) *fuzzer {
+// offlineFuzzer drives a wizard on an offline lab of its own in a w×h
+// window, closed when the test ends. A patient one lets the form move its
+// focus and an operation end through their own commands, even on a busy
+// machine, for as long as they are at work rather than waiting on a tick
+// or an engine event.
+func offlineFuzzer(t *testing.T, w, h int, patient bool) *fuzzer {
 	t.Helper()
 	lab, err := offlineLabIn(t.TempDir())
 	if err != nil {
@@ -222,7 +222,9 @@ func patientFuzzer(t *testing.T, w, h int) *fuzzer {
 	}
 	f := newFuzzerOn(t, lab, nil)
 	t.Cleanup(f.close)
-	f.wait, f.patient = 200*time.Millisecond, true
+	if patient {
+		f.wait, f.patient = 200*time.Millisecond, true
+	}
 	f.update(tea.WindowSizeMsg{Width: w, Height: h})
 	return f
 }
@@ -233,7 +235,7 @@ func patientFuzzer(t *testing.T, w, h int) *fuzzer {
 // down and up again.
 func TestPolicyListCursorInSight(t *testing.T) {
 	t.Parallel()
-	f := patientFuzzer(t, 60, 16)
+	f := offlineFuzzer(t, 60, 16, true)
 	f.m.goTo(scrPolicy)
 	f.settle()
 	f.press("tab")
@@ -258,13 +260,7 @@ func TestPolicyListCursorInSight(t *testing.T) {
 // words, none is cut at the window's edge.
 func TestDialogsFitSixtyColumns(t *testing.T) {
 	t.Parallel()
-	lab, err := offlineLabIn(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFuzzerOn(t, lab, nil)
-	defer f.close()
-	f.update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	f := offlineFuzzer(t, 60, 16, false)
 	f.done(scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress, scrPolicy)
 	for _, tc := range []struct {
 		name  string

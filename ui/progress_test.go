@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/internal/problem"
@@ -188,13 +187,7 @@ func TestElapsedStaysOnNarrowScreens(t *testing.T) {
 // wizard at work, or hung), and Enter is "go on", not "try again".
 func TestStoppedEndpointsOnComingBack(t *testing.T) {
 	t.Parallel()
-	lab, err := offlineLabIn(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFuzzerOn(t, lab, nil)
-	defer f.close()
-	f.update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	f := offlineFuzzer(t, 100, 30, false)
 	created := time.Now().Add(-40 * time.Second)
 	f.m.st.Steps = map[steps.StepID]steps.StepRecord{steps.StepEndpoints: {Status: steps.StatusStopped}}
 	f.m.st.Endpoints = map[string]*steps.Record{
@@ -219,13 +212,7 @@ func TestStoppedEndpointsOnComingBack(t *testing.T) {
 // inside team-a/alpine:v2 or a subnet's ID.
 func TestScreensKeepNamesWhole(t *testing.T) {
 	t.Parallel()
-	lab, err := offlineLabIn(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFuzzerOn(t, lab, nil)
-	defer f.close()
-	f.update(tea.WindowSizeMsg{Width: 60, Height: 40})
+	f := offlineFuzzer(t, 60, 40, false)
 	f.m.st.Workspace.SubnetID = "subnet-734e9930117f96b03"
 	f.withPolicy()
 	for scr, names := range map[screenID][]string{
@@ -247,13 +234,7 @@ func TestScreensKeepNamesWhole(t *testing.T) {
 // it gives up first: nothing may be left billing for want of a line.
 func TestFinishKeepsTheWayOut(t *testing.T) {
 	t.Parallel()
-	lab, err := offlineLabIn(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFuzzerOn(t, lab, nil)
-	defer f.close()
-	f.update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	f := offlineFuzzer(t, 60, 16, false)
 	f.withPolicy()
 	created := time.Now().Add(-10 * time.Minute)
 	f.m.st.Workspace = steps.Workspace{VpcID: "vpc-1", SubnetID: "subnet-1", SecurityGroupID: "sg-1", RouteTableID: "rtb-1", AZ: "us-west-2a"}
