@@ -129,8 +129,7 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		words := state.Label()
 		if width > 0 {
 			// What is left for the state once the time has its place.
-			room := width - lipgloss.Width(head) - len(elapsed) - 1
-			words = cutEnd(words, max(1, room))
+			words = stateWords(state, max(1, width-lipgloss.Width(head)-len(elapsed)-1))
 		}
 		row := head + st.stateStyle(state).Render(words)
 		if elapsed != "" {
@@ -158,6 +157,26 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 		}
 	}
 	return b.String()
+}
+
+// stateWords is a state's label in room cells: whole, or in fewer words
+// a person still reads ("releasing ENIs", not "waiting fo…"), cut only
+// when even those do not fit.
+func stateWords(state steps.ResourceState, room int) string {
+	words := state.Label()
+	if len(words) <= room {
+		return words
+	}
+	shorter := map[steps.ResourceState][]string{
+		steps.ResReleasing:         {"releasing its ENIs", "releasing ENIs", "releasing"},
+		steps.ResPendingAcceptance: {"awaiting acceptance", "awaiting"},
+	}[state]
+	for _, w := range shorter {
+		if len(w) <= room {
+			return w
+		}
+	}
+	return cutEnd(words, room)
 }
 
 // wholeSeconds prints a running duration in whole seconds ("7s", "1m05s").
