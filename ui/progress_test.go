@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,28 @@ func TestFinishKeepsTheWayOut(t *testing.T) {
 	s := ansi.Strip(f.m.render())
 	if !contains2(flat(s), "ecr-vpce-lab down --sandbox", "--yes", "Press T to tear everything down") {
 		t.Errorf("the Finish screen at 60x16 lost the way out:\n%s", s)
+	}
+}
+
+// TestTeardownVerdictInSight: at 60×16 a finished teardown of a dozen
+// resources keeps its verdict and what to press in sight: the lines
+// already done fold into one, and what is left or failed stays.
+func TestTeardownVerdictInSight(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 60, 16, false)
+	t0 := time.Now().Add(-time.Minute)
+	f.m.phase = phaseTeardown
+	for i := 0; i < 12; i++ {
+		r := steps.ResourceEvent{Kind: steps.KindSchedule, Name: fmt.Sprintf("s%d", i)}
+		l := &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: fmt.Sprintf("id-%d", i), State: steps.ResDeleted, Started: t0, Ended: t0.Add(time.Second)}
+		if i == 9 {
+			l.State, l.Err = steps.ResFailed, "DependencyViolation: still in use"
+		}
+		f.m.teardown = append(f.m.teardown, l)
+	}
+	f.m.tdReport = &steps.TeardownReport{}
+	s := ansi.Strip(f.m.render())
+	if !contains2(s, "9 done: ", "id-9", "DependencyViolation", "id-11", "Press Enter to quit.") {
+		t.Errorf("the teardown's end at 60x16:\n%s", s)
 	}
 }

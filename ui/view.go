@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -254,7 +255,7 @@ func (m *Model) bodyView(height int) string {
 	case phaseResume:
 		return m.resumeView()
 	case phaseTeardown:
-		return m.teardownView()
+		return m.teardownView(height)
 	case phaseChallenges:
 		if m.chal != nil {
 			return m.challengesView(height)
@@ -1172,20 +1173,18 @@ func (m *Model) resumeView() string {
 	return "\n" + indent(body, 2)
 }
 
-func (m *Model) teardownView() string {
+func (m *Model) teardownView(height int) string {
 	st := m.c.Styles
 	w := m.c.Width - 4
-	var b strings.Builder
-	b.WriteString(st.Title.Render("Tear down") + "\n")
+	title := st.Title.Render("Tear down")
 	intro := "Everything the lab made goes, in the order AWS needs: the endpoints first, then, once their network interfaces are released, the rule and the security group; then the pushed tag, the local image copy and the lab's lines in ~/.ecr_security."
 	if m.c.Height < TallHeight {
 		intro = "The endpoints go first; the rule and the security group once the endpoints' network interfaces are released."
 	}
-	b.WriteString(wrapWords(intro, w) + "\n\n")
-	if len(m.teardown) == 0 && m.busy() {
-		b.WriteString(st.Spinner.Render(m.frame()) + " looking for what to remove…")
-	} else {
-		lines := derefLines(m.teardown)
+	intro = wrapWords(intro, w)
+	var lines []ResourceLine
+	if !(len(m.teardown) == 0 && m.busy()) {
+		lines = derefLines(m.teardown)
 		if m.c.Height < TallHeight {
 			// A short screen keeps one line per resource, so the verdict
 			// under them stays in view: the way each went (deleting →
@@ -1194,8 +1193,8 @@ func (m *Model) teardownView() string {
 				lines[i].Past, lines[i].Detail = nil, ""
 			}
 		}
-		b.WriteString(RenderResourceLines(st, lines, m.linesFrame(), m.now, w))
 	}
+	var b strings.Builder
 	if m.tdErr != "" {
 		b.WriteString("\n\n" + st.Error.Render("✗ ") + wrapIndent(m.tdErr, w-2, "  "))
 		if m.tdFix != "" {
@@ -1221,11 +1220,47 @@ func (m *Model) teardownView() string {
 		}
 		b.WriteString("\n\n" + st.Action.Render(m.keysIn("Press {Next} to "+next+".")))
 	}
-	if m.c.Height < TallHeight {
-		// Every line counts on a small screen.
-		return indent(b.String(), 2)
+	tail := b.String()
+	list := func(folded int) string {
+		if len(lines) == 0 {
+			if !m.busy() {
+				return ""
+			}
+			return st.Spinner.Render(m.frame()) + " looking for what to remove…"
+		}
+		out := RenderResourceLines(st, lines[folded:], m.linesFrame(), m.now, w)
+		if folded > 0 {
+			var names []string
+			for _, l := range lines[:folded] {
+				names = append(names, cmp.Or(l.Short, l.Label))
+			}
+			out = st.OK.Render("✓ ") + st.Faint.Render(truncate(fmt.Sprintf("%d done: %s", folded, strings.Join(names, ", ")), w-2)) + "\n" + out
+		}
+		return out
 	}
-	return "\n" + indent(b.String(), 2)
+	body := list(0)
+	top := "\n"
+	if m.c.Height < TallHeight {
+		top = "" // every line counts on a small screen
+	}
+	tall := func() int {
+		return lipgloss.Height(top) - 1 + 1 + lipgloss.Height(intro) + 1 + lipgloss.Height(body) + lipgloss.Height(tail) - 1
+	}
+	if over := tall() - height; over > 0 {
+		intro = cutLines(intro, max(1, lipgloss.Height(intro)-over), w)
+	}
+	if over := tall() - height; over > 0 && len(lines) > 0 {
+		// The lines already done fold into one, first to last: what is
+		// still at work, what failed and the verdict stay.
+		done := 0
+		for done < len(lines) && !lines[done].Ended.IsZero() && lines[done].Err == "" && !lines[done].State.Failed() {
+			done++
+		}
+		if fold := min(done, over+1); fold >= 2 {
+			body = list(fold)
+		}
+	}
+	return top + indent(title+"\n"+intro+"\n\n"+body+tail, 2)
 }
 
 func derefLines(ls []*ResourceLine) []ResourceLine {
