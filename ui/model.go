@@ -181,6 +181,8 @@ type Model struct {
 	knownAccount string
 	// exitNote is printed after the program ends (how to come back).
 	exitNote string
+	// exitErr is the failure the learner quit on (ExitErr).
+	exitErr error
 }
 
 // Messages.
@@ -228,6 +230,36 @@ func New(ctx context.Context, opts Options) *Model {
 
 // ExitNote is what to print once the program has ended.
 func (m *Model) ExitNote() string { return m.exitNote }
+
+// ExitErr is the failure the learner quit on, nil when none: a step that
+// failed and was not got past, or a teardown that left something. A quit
+// after it is no success, and the command exits non-zero.
+func (m *Model) ExitErr() error { return m.exitErr }
+
+// unresolved is the failure on the screens when the learner quits: the
+// first step that failed and was not run again with success, or a
+// teardown that stopped short.
+func (m *Model) unresolved() *problem.Error {
+	if m.phase == phaseTeardown && m.tdErr != "" {
+		return &problem.Error{Message: "quit with the teardown unfinished: " + m.tdErr, Fix: m.tdFix}
+	}
+	if m.phase == phaseTeardown && m.tdReport != nil && len(m.tdReport.Left) > 0 {
+		return &problem.Error{Message: "quit with resources the teardown could not remove", Fix: "run '" + m.labCmd(" down") + " --yes' again in a minute"}
+	}
+	if m.phase != phaseLab && m.phase != phaseChallenges {
+		return nil
+	}
+	for i, sc := range m.screens {
+		if sc.status == steps.StatusFailed {
+			what := "quit with the step " + screens[i].title + " failed"
+			if sc.err != "" {
+				what += ": " + sc.err
+			}
+			return &problem.Error{Message: what, Fix: sc.fix}
+		}
+	}
+	return nil
+}
 
 // Init starts detection or connection, and asks the terminal its background.
 func (m *Model) Init() tea.Cmd {
@@ -556,6 +588,9 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 		// knowing it is there, nor how to remove it (as accessible mode).
 		m.exitNote = fmt.Sprintf("What the lab created so far is still there (none of it is billed). Run '%s' to come back, or '%s' to remove it.",
 			m.labCmd(""), m.labCmd(" down")+" --yes")
+	}
+	if f := m.unresolved(); f != nil {
+		m.exitErr = f
 	}
 	m.quitting = true
 	if save := m.saveBeforeQuit(); save != nil {

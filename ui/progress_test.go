@@ -250,6 +250,11 @@ func TestFinishKeepsTheWayOut(t *testing.T) {
 	if !contains2(flat(s), "ecr-vpce-lab down --sandbox", "--yes", "Press T to tear everything down") {
 		t.Errorf("the Finish screen at 60x16 lost the way out:\n%s", s)
 	}
+	// Quitting a lab that went well is no failure.
+	f.press("q", "y")
+	if err := f.m.ExitErr(); err != nil {
+		t.Errorf("q on a lab that went well: %v", err)
+	}
 }
 
 // TestTeardownVerdictInSight: at 60×16 a finished teardown of a dozen

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -61,5 +62,11 @@ func TestWhyAfterAFailedStep(t *testing.T) {
 	d.settle()
 	if m.overlay != overlayNone {
 		t.Fatalf("esc did not close the explanation")
+	}
+	// q now leaves with the failure unresolved: no success, and the
+	// command exits non-zero with the failure and its fix.
+	d.key("q")
+	if err := m.ExitErr(); err == nil || !strings.Contains(err.Error(), "Preflight failed") || !strings.Contains(problem.FixOf(err), "ec2:DescribeRouteTables") {
+		t.Fatalf("q after a failed step: ExitErr %v (fix %q)", err, problem.FixOf(err))
 	}
 }

@@ -147,6 +147,10 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 		if note := fm.ExitNote(); note != "" {
 			fmt.Fprintln(cmd.ErrOrStderr(), note)
 		}
+		if ferr := fm.ExitErr(); err == nil && ferr != nil {
+			// A quit on a failure is not a finished lab.
+			err = withFix(exitCode(1, "%v", ferr), problem.FixOf(ferr))
+		}
 	}
 	return err
 }
