@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"ecr-vpce-lab/internal/boundedread"
@@ -440,7 +441,13 @@ func seedLayer(files []struct{ name, body string }) (tarBytes, layer []byte) {
 	return tarBuf.Bytes(), gz.Bytes()
 }
 
-func buildSeedImage() seedImage {
+// buildSeedImage is the seed image, built once per process: every new world
+// (each account of a fleet, each sandbox a test starts) stores the same
+// bytes, and gzip at its best compression costs a few milliseconds a time
+// (ten times that under the race detector). Its bytes are only read.
+var buildSeedImage = sync.OnceValue(makeSeedImage)
+
+func makeSeedImage() seedImage {
 	epoch := seedEpoch
 	tarBytes, layer := seedLayer([]struct{ name, body string }{
 		{"etc/alpine-release", "3.20.3\n"},
