@@ -371,7 +371,7 @@ func TestAgainstMoto(t *testing.T) {
 // first query, one without by the main-table fallback, as RouteTableOf
 // decides.
 func TestRouteTableCommandsOnMoto(t *testing.T) {
-	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the lab's commands")
+	awsCLI := testtool.AWSCLI(t, "the AWS CLI runs the lab's commands")
 	bash := testtool.Require(t, "bash", "the commands are shell lines")
 	t.Parallel() // its own moto_server; TestMain keeps the metadata service off
 	url := startMoto(t)

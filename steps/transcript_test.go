@@ -26,7 +26,7 @@ import (
 // are these scripts written to a file: the AWS CLI runs them here only,
 // once.)
 func TestDiscoveryCommandsRunAsWritten(t *testing.T) {
-	awsCLI := testtool.Require(t, "aws", "the AWS CLI runs the transcript")
+	awsCLI := testtool.AWSCLI(t, "the AWS CLI runs the transcript")
 	bash := testtool.Require(t, "bash", "the transcript is a bash script")
 	testtool.Require(t, "curl", "the transcript reads the instance metadata with curl")
 	// Most of its time is the AWS CLI's, one process after another: beside
