@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	ec2 "ecr-vpce-lab/internal/ec2query"
+	ec2types "ecr-vpce-lab/internal/ec2query/types"
 	"ecr-vpce-lab/internal/testtool"
 )
 
@@ -187,8 +188,8 @@ func bash(t *testing.T, env []string, dir, script string) (string, error) {
 func awsCLIs(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	if p, err := exec.LookPath("aws"); err == nil {
-		out["path"] = p
+	if _, err := exec.LookPath("aws"); err == nil {
+		out["path"] = testtool.AWSCLI(t, "")
 	}
 	if _, err := os.Stat("/usr/bin/aws"); err == nil && (out["path"] == "" || !sameFile(out["path"], "/usr/bin/aws")) {
 		out["debian"] = "/usr/bin/aws"
@@ -289,7 +290,11 @@ echo "BEFORE_API=$(dig @$DNS_HOST -p $DNS_PORT +short api.ecr.$AWS_REGION.amazon
 		step := i + 1
 		b = strings.ReplaceAll(b, "http://169.254.169.254", "$AWS_EC2_METADATA_SERVICE_ENDPOINT")
 		if strings.Contains(b, "docker push") {
-			b = `aws ecr get-login-password --region $AWS_REGION | skopeo login --tls-verify=false --username AWS --password-stdin $ECR_REGISTRY
+			// The password once: skopeo logs in with it, and its start
+			// is checked (LOGIN).
+			b = `PASSWORD=$(aws ecr get-login-password --region $AWS_REGION)
+echo "LOGIN=$(printf %s "$PASSWORD" | cut -c1-10)"
+printf %s "$PASSWORD" | skopeo login --tls-verify=false --username AWS --password-stdin $ECR_REGISTRY
 set +e
 skopeo copy --src-tls-verify=false --dest-tls-verify=false docker://$ECR_REGISTRY/$ECR_REPO_A:v1 docker://$ECR_REGISTRY/$ECR_REPO_A:v2 2>&1
 echo "PUSH_EXIT=$?"
@@ -307,7 +312,11 @@ echo "INTERFACE_ID=$INTERFACE_ID WORKSPACE_SG_ID=$WORKSPACE_SG_ID SUBNET_ID=$SUB
 `)
 		}
 		if strings.Contains(b, "S3_VPCE_ID=") {
-			script.WriteString(`echo "STATES=$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID --query 'VpcEndpoints[].State' --output text | xargs)"
+			// One describe call: the three states, and the dkr
+			// endpoint's policy as step 5 gave it.
+			script.WriteString(`ENDPOINTS=$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID --query 'VpcEndpoints[].{id:VpcEndpointId,state:State,policy:PolicyDocument}' --output json)
+echo "STATES=$(printf %s "$ENDPOINTS" | jq -r '.[].state' | xargs)"
+[ "$(printf %s "$ENDPOINTS" | jq -r --arg id "$DKR_VPCE_ID" '.[] | select(.id == $id) | .policy')" = "$DKR_VPCE_POLICY" ] && echo POLICY_KEPT
 echo "AFTER_DKR=$(dig @$DNS_HOST -p $DNS_PORT +short $ACCOUNT_ID.dkr.ecr.$AWS_REGION.amazonaws.com | xargs)"
 echo "AFTER_API=$(dig @$DNS_HOST -p $DNS_PORT +short api.ecr.$AWS_REGION.amazonaws.com | xargs)"
 echo "VPC_CIDR=$(curl -s $AWS_EC2_METADATA_SERVICE_ENDPOINT/latest/meta-data/network/interfaces/macs/${INTERFACE_ID}vpc-ipv4-cidr-block)"
@@ -315,9 +324,6 @@ echo "VPC_CIDR=$(curl -s $AWS_EC2_METADATA_SERVICE_ENDPOINT/latest/meta-data/net
 		}
 	}
 	script.WriteString(`echo '### after'
-aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID --query 'VpcEndpoints[].State' --output text
-[ "$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID --query 'VpcEndpoints[0].PolicyDocument' --output text)" = "$DKR_VPCE_POLICY" ] && echo POLICY_KEPT
-echo "LOGIN=$(aws ecr get-login-password --region $AWS_REGION | cut -c1-10)"
 aws sts get-caller-identity --query Arn --output text
 `)
 	out, err := bash(t, env, home, script.String())
@@ -338,7 +344,7 @@ aws sts get-caller-identity --query Arn --output text
 	}
 	mustMatch(`SEED_ROUTE_TABLE_ID=\[\]`)
 	mustMatch(`INTERFACE_ID=02(:[0-9a-f]{2}){5}/ WORKSPACE_SG_ID=sg-[0-9a-f]{17} SUBNET_ID=subnet-[0-9a-f]{17} VPC_ID=vpc-[0-9a-f]{17} ROUTE_TABLE_ID=rtb-[0-9a-f]{17}`)
-	mustMatch(`(?m)^available\s+available\s+available$`)
+	// The three endpoints available: STATES, in checkRegistryAndDNS.
 	mustMatch(`(?m)^POLICY_KEPT$`)
 	mustMatch(`LOGIN=eyJhY2NvdW`) // the password: base64 of {"account"...
 	mustMatch(`arn:aws:sts::123456789012:assumed-role/ecr-vpce-lab-workspace/i-[0-9a-f]{17}`)
@@ -383,16 +389,21 @@ aws ec2 describe-security-group-rules --security-group-rule-ids $SG_RULE_ID --qu
 aws ec2 delete-vpc-endpoints --vpc-endpoint-ids $DKR_VPCE_ID $API_VPCE_ID $S3_VPCE_ID
 aws ec2 revoke-security-group-ingress --group-id $VPCE_SG_ID --security-group-rule-ids $SG_RULE_ID --query Return
 aws ec2 delete-security-group --group-id $VPCE_SG_ID
-echo "GROUPS=$(aws ec2 describe-security-groups --filters Name=group-id,Values=$VPCE_SG_ID --query 'length(SecurityGroups)')"
-echo "ENDPOINTS=$(aws ec2 describe-vpc-endpoints --query 'length(VpcEndpoints)')"
 `)
 	if err != nil {
 		t.Fatalf("after restart: %v\n%s", err, out)
 	}
 	t.Logf("after restart:\n%s", out)
+	// What the CLI's teardown left is read in-process: the CLI's part is
+	// the teardown, and an AWS CLI call costs half a second of CPU.
+	ctx := context.Background()
+	groups, err := servedEC2(s2).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{ids["VPCE_SG_ID"]}}}})
+	must(t, "DescribeSecurityGroups after the teardown", err)
+	endpoints, err := servedEC2(s2).DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{})
+	must(t, "DescribeVpcEndpoints after the teardown", err)
 	if !regexp.MustCompile(`(?m)^available\s+available\s+available$`).MatchString(out) || !regexp.MustCompile(`"Unsuccessful": \[\]`).MatchString(out) ||
-		!strings.Contains(out, "GROUPS=0\n") || !strings.Contains(out, "ENDPOINTS=0\n") || len(regexp.MustCompile(`(?m)^true$`).FindAllString(out, -1)) != 1 {
-		t.Errorf("after restart the world is not as the lab left it:\n%s", out)
+		len(groups.SecurityGroups) != 0 || len(endpoints.VpcEndpoints) != 0 || len(regexp.MustCompile(`(?m)^true$`).FindAllString(out, -1)) != 1 {
+		t.Errorf("after restart the world is not as the lab left it (%d groups named %s, %d endpoints left):\n%s", len(groups.SecurityGroups), ids["VPCE_SG_ID"], len(endpoints.VpcEndpoints), out)
 	}
 
 	// --reset: a fresh world with fresh credentials.
@@ -401,12 +412,20 @@ echo "ENDPOINTS=$(aws ec2 describe-vpc-endpoints --query 'length(VpcEndpoints)')
 	if s3.env["AWS_ACCESS_KEY_ID"] == s.env["AWS_ACCESS_KEY_ID"] {
 		t.Errorf("--reset kept the old credentials")
 	}
-	env3 := cliEnv(t, s3, home)
-	env3[0] = env[0]
-	out, err = bash(t, env3, home, "aws ec2 describe-security-groups --query 'length(SecurityGroups)'")
-	if err != nil || strings.TrimSpace(out) != "2" {
-		t.Errorf("after --reset: %v %q", err, out)
+	fresh, err := servedEC2(s3).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})
+	if err != nil || len(fresh.SecurityGroups) != 2 {
+		t.Errorf("after --reset: %v %d groups", err, len(fresh.SecurityGroups))
 	}
+}
+
+// servedEC2 is an EC2 client of a served sandbox, with its exports.
+func servedEC2(s *served) *ec2.Client {
+	return ec2.NewFromConfig(aws.Config{
+		Region:       s.env["AWS_REGION"],
+		Credentials:  credentials.NewStaticCredentialsProvider(s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"], ""),
+		BaseEndpoint: aws.String(s.env["AWS_ENDPOINT_URL"]),
+		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+	})
 }
 
 // TestSandboxCommandSurvivesKill: the world is saved before a change is
@@ -417,14 +436,7 @@ func TestSandboxCommandSurvivesKill(t *testing.T) {
 	bin := testtool.LabBinary(t)
 	state := t.TempDir()
 	s := serve(t, bin, "--state-dir", state, "--timing", "instant")
-	sdk := func(s *served) *ec2.Client {
-		return ec2.NewFromConfig(aws.Config{
-			Region:       s.env["AWS_REGION"],
-			Credentials:  credentials.NewStaticCredentialsProvider(s.env["AWS_ACCESS_KEY_ID"], s.env["AWS_SECRET_ACCESS_KEY"], ""),
-			BaseEndpoint: aws.String(s.env["AWS_ENDPOINT_URL"]),
-			Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
-		})
-	}
+	sdk := servedEC2
 	ctx := context.Background()
 	vpcs, err := sdk(s).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
 	must(t, "DescribeVpcs", err)
