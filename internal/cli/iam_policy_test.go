@@ -40,6 +40,9 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	called := map[string]bool{}
 	refusedByEndpointPolicy := map[string]bool{}
+	// challengesCalled gathers what TestChallengesIAMPolicy's run called:
+	// the lab's up and down around every challenge's model answer.
+	var challengesCalled map[string]bool
 	runLab := func(opts sandbox.Options, upArgs ...string) {
 		t.Helper()
 		f := newFaultLab(t, opts)
@@ -65,13 +68,31 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// The workshop's lab also plays every challenge (after status,
+		// before down): those calls are the challenges' document's, not
+		// the lab's, so they are kept apart by their place in the log.
+		withChallenges := len(upArgs) == 0 && !opts.Faults.VPCDNSOff
+		var upEnd, challengesStart, challengesEnd int
 		for _, args := range [][]string{append(append([]string{"up", "--yes"}, sd...), upArgs...), append([]string{"test"}, sd...),
 			append([]string{"status"}, sd...), append([]string{"down", "--yes"}, sd...)} {
+			if args[0] == "down" && withChallenges {
+				challengesStart = len(f.sb.Calls())
+				playChallenges(t, f, sd)
+				challengesEnd = len(f.sb.Calls())
+			}
 			if code, out := f.run(args...); code != 0 {
 				t.Fatalf("%s: exit %d\n%s", args[0], code, out)
 			}
+			if args[0] == "up" {
+				upEnd = len(f.sb.Calls())
+			}
 		}
-		for _, a := range f.sb.CallLog().IAMActions() {
+		calls := f.sb.Calls()
+		if withChallenges {
+			challengesCalled = challengeActions(f.sb, append(append(slices.Clone(calls[:upEnd]), calls[challengesStart:challengesEnd]...), calls[challengesEnd:]...))
+			calls = append(slices.Clone(calls[:challengesStart]), calls[challengesEnd:]...)
+		}
+		for _, a := range iamActions(calls) {
 			called[a] = true
 		}
 		for _, c := range f.sb.Calls() {
@@ -171,4 +192,15 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 	if !slices.Contains(calledList, "ecr:GetAuthorizationToken") {
 		t.Error("the lab never logged in to the registry?")
 	}
+	t.Run("ChallengesIAMPolicy", func(t *testing.T) { checkChallengesIAMPolicy(t, challengesCalled) })
+}
+
+// iamActions returns the distinct IAM actions of successful and DryRun
+// calls, as sandbox.CallLog.IAMActions does for a whole log.
+func iamActions(calls []sandbox.Call) []string {
+	var log sandbox.CallLog
+	for _, c := range calls {
+		log.Record(c)
+	}
+	return log.IAMActions()
 }
