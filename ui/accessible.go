@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/policy"
@@ -626,7 +627,7 @@ func (a *accessible) event(e steps.Event) {
 			}
 			line := name + " " + stands(r.State) + "."
 			if r.Detail != "" {
-				line += " " + r.Detail
+				line += " " + sentence(r.Detail)
 			}
 			a.say(line)
 		}
@@ -637,13 +638,13 @@ func (a *accessible) event(e steps.Event) {
 				a.say("Check passed: " + c.Title + ".")
 			case c.Warning:
 				// A warning stops nothing; it is not a failed check.
-				w := "Note: " + c.Title + ". " + strings.TrimSuffix(c.Message, ".") + "."
+				w := "Note: " + c.Title + ". " + sentence(c.Message)
 				if c.Fix != "" {
 					w += " What to do: " + c.Fix
 				}
 				a.say(w)
 			default:
-				a.say("Check failed: " + c.Title + ". " + c.Message + ". What to do: " + c.Fix)
+				a.say("Check failed: " + c.Title + ". " + sentence(c.Message) + orEmpty(" What to do: ", c.Fix))
 			}
 		}
 	case steps.EventDNS:
@@ -671,7 +672,7 @@ func (a *accessible) event(e steps.Event) {
 	case steps.EventDone:
 		a.say("Finished: " + e.Message + ".")
 	case steps.EventSkipped:
-		a.say("Skipped, not passed: " + e.Message + ". " + e.Reason)
+		a.say("Skipped, not passed: " + e.Message + ". " + sentence(e.Reason))
 	}
 }
 
@@ -793,4 +794,21 @@ func doneOrSkipped(lab *steps.Lab, ids []steps.StepID) string {
 		}
 	}
 	return "Step done."
+}
+
+// sentence makes words that follow a full stop a sentence of their own:
+// a capital first letter and a full stop at the end (a screen reader
+// reads "subnet. its route" as one run-on phrase).
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	s = string(r)
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
 }
