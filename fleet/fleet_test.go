@@ -125,7 +125,14 @@ func TestFleetPerformance(t *testing.T) {
 	ctx := context.Background()
 	var surveys []time.Duration
 	var sv, first fleet.Survey
-	for i := range 3 {
+	// Three surveys for the median the 5 s is checked against.
+	// Under the race detector no time is checked, and a second survey
+	// reusing the roles is TestSurvey's: one survey proves all there is.
+	n := 3
+	if raceEnabled {
+		n = 1
+	}
+	for i := range n {
 		var err error
 		sv, err = fl.Survey(ctx)
 		if err != nil {
