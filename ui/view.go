@@ -1281,8 +1281,7 @@ func (m *Model) confirmTeardownView(height int) string {
 	// words are wrapped to that, never cut at the screen's edge.
 	w := max(20, min(62, m.c.Width-8))
 	para := func(s string) string { return wrapWords(s, w) + "\n\n" }
-	msg := st.Error.Render(title) + "\n\n" +
-		para("The endpoints, the rule, the security group and any pushed tag will be deleted. This cannot be undone.")
+	msg := st.Error.Render(title) + "\n\n" + para(m.teardownWhat())
 	if m.autoTornDown() {
 		// Say what is really left to remove.
 		what := "The auto-teardown removed the endpoints, the rule and the security group. Its IAM role, any pushed tag and the saved run will be deleted. This cannot be undone."
@@ -1297,6 +1296,39 @@ func (m *Model) confirmTeardownView(height int) string {
 	}
 	msg += m.dialogKeys(w)
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
+}
+
+// teardownWhat says what a teardown will delete, from what the run has
+// made: a run that has made nothing is not told its endpoints will go.
+func (m *Model) teardownWhat() string {
+	st := m.st
+	var what []string
+	the := func(n int, word string) string {
+		if n == 1 {
+			return "the " + word
+		}
+		return "the " + plural(n, word)
+	}
+	if n := len(st.Endpoints); n > 0 {
+		what = append(what, the(n, "endpoint"))
+	}
+	if st.Rule != nil {
+		what = append(what, "the rule")
+	}
+	if st.SecurityGroup != nil {
+		what = append(what, "the security group")
+	}
+	if n := len(st.PushedTags); n > 0 {
+		what = append(what, the(n, "pushed tag"))
+	}
+	if len(what) == 0 {
+		return "This run has made nothing yet: the teardown looks for anything tagged by this lab all the same, and deletes what it finds. This cannot be undone."
+	}
+	list := what[0]
+	if len(what) > 1 {
+		list = strings.Join(what[:len(what)-1], ", ") + " and " + what[len(what)-1]
+	}
+	return strings.ToUpper(list[:1]) + list[1:] + " will be deleted, with anything else tagged by this lab. This cannot be undone."
 }
 
 // commandsIn fills {Again} and {Down} in a text with the command lines
