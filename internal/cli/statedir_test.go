@@ -19,7 +19,7 @@ import (
 // and 'down --sandbox --state-dir X' uses that serving sandbox.
 func TestStateDirIsOneDirectory(t *testing.T) {
 	t.Parallel()
-	awsCLI := testtool.Require(t, "aws", "the AWS CLI inspects the served world")
+	awsCLI := testtool.AWSCLI(t, "the AWS CLI inspects the served world")
 	h := newProcHome(t)
 	// Not the default under $XDG_STATE_HOME: the flag must carry it.
 	h.state = filepath.Join(t.TempDir(), "lab")
