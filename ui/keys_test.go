@@ -252,6 +252,13 @@ func TestPolicyListCursorInSight(t *testing.T) {
 			t.Fatalf("after %d keys the cursor is off the screen:\n%s", i+1, s)
 		}
 	}
+	// ? here lists the most keys of any screen: at 60×16 every one of
+	// them, and how to close the list, is in sight.
+	f.press("?")
+	s := ansi.Strip(f.m.render())
+	if !contains2(flatBox(s), "ctrl+s apply", "T tear down", "space toggle", "shift+tab previous field", "h hint", "esc closes this") {
+		t.Fatalf("the keys at 60x16:\n%s", s)
+	}
 }
 
 // TestDialogsFitSixtyColumns: at 60×16, the smallest window the wizard

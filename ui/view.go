@@ -219,7 +219,32 @@ func (m *Model) helpView(height int) string {
 	if lipgloss.Width(body) > m.c.Width-6 {
 		body = strings.Join(cols, "\n\n")
 	}
-	box := st.Pane.Render(st.PaneTitle.Render("Keys that act now") + "\n\n" + body + "\n\n" + st.Faint.Render(m.keysIn("{Close} closes this")))
+	// The title, the line under the keys, the blank lines, the border.
+	gap := "\n\n"
+	if lipgloss.Height(body)+6 > height {
+		gap = "\n"
+		// A short window: each group's keys run on as a paragraph, so
+		// every key is listed rather than the last ones cut.
+		var paras []string
+		for _, g := range []group{groupStep, groupField, groupAnywhere} {
+			var sub []binding
+			for _, b := range m.helpFor {
+				if b.group == g {
+					sub = append(sub, b)
+				}
+			}
+			var keys []string
+			for _, e := range helpEntries(sub) {
+				// One key and what it does stay on one line.
+				keys = append(keys, strings.ReplaceAll(st.HelpKey.Render(e[0])+" "+st.HelpDesc.Render(e[1]), " ", "\u00a0"))
+			}
+			if len(keys) > 0 {
+				paras = append(paras, st.PaneTitle.Render(titles[g])+"\n"+wrapWords(strings.Join(keys, " · "), max(20, m.c.Width-8)))
+			}
+		}
+		body = strings.Join(paras, "\n")
+	}
+	box := st.Pane.Render(st.PaneTitle.Render("Keys that act now") + gap + body + gap + st.Faint.Render(m.keysIn("{Close} closes this")))
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, box)
 }
 
