@@ -82,6 +82,10 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 			t.Errorf("up output lacks %q:\n%s", want, out)
 		}
 	}
+	// The default world is Cloud9's (sandbox.DefaultWorld): this walk is
+	// TestEveryWorldHeadless's for cloud9 too, which checks the first
+	// lines say where the lab runs and why, and with which credentials.
+	wantAll(t, "up", out, cloud9Here, cloud9Creds, cloud9Up)
 	b, _ := os.ReadFile(filepath.Join(home, ".ecr_security"))
 	if !strings.HasPrefix(string(b), mine) || strings.Count(string(b), "# ecr-vpce-lab run=") != 5 {
 		t.Fatalf("~/.ecr_security:\n%s", b)
@@ -147,6 +151,11 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 	code, out, _ = l.lab("status", "--sandbox")
 	if code != 0 || !strings.Contains(out, "no lab run is saved here") || !strings.Contains(out, "nothing is billing") {
 		t.Fatalf("status after down: exit %d\n%s", code, out)
+	}
+	// The JSON output carries the place too (TestEveryWorldHeadless).
+	code, out, _ = l.lab("status", "--sandbox", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"environment"`) || !strings.Contains(out, `"credentialSource"`) {
+		t.Fatalf("status -o json after down: exit %d\n%s", code, out)
 	}
 	code, _, _ = l.lab(append([]string{"down", "--yes"}, fast...)...)
 	if code != 0 {

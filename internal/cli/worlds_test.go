@@ -60,6 +60,13 @@ func wantAll(t *testing.T, what, out string, want ...string) {
 	}
 }
 
+// What the lab says in Cloud9, the sandbox's default world.
+const (
+	cloud9Here  = "here: AWS Cloud9 (the metadata service issued an IMDSv2 token; C9_USER is set)"
+	cloud9Creds = "credentials: the instance role (instance metadata)"
+	cloud9Up    = "(the VPC's main table: the subnet is only implicitly associated)"
+)
+
 // TestEveryWorldHeadless: in each place a workshop runs, up, test and down
 // on the sandbox give the outcome that place should have; the first lines
 // say where the lab runs and why it thinks so, and which credentials it
@@ -74,8 +81,8 @@ func TestEveryWorldHeadless(t *testing.T) {
 		outside   bool
 		hopAdvice bool
 	}{
-		{world: "cloud9", here: []string{"here: AWS Cloud9 (the metadata service issued an IMDSv2 token; C9_USER is set)"},
-			creds: "credentials: the instance role (instance metadata)", up: []string{"(the VPC's main table: the subnet is only implicitly associated)"}},
+		// cloud9, the default world, is walked by TestLabCommandsOnSandbox
+		// (cloud9Here, cloud9Creds, cloud9Up).
 		{world: "vscode-ec2", here: []string{"here: a VS Code server on EC2 (the metadata service issued an IMDSv2 token; VSCODE_PROXY_URI is set)"},
 			creds: "credentials: the instance role (instance metadata)", up: []string{"VPC vpc-", "(10.100.0.0/16)"}},
 		{world: "container", here: []string{"here: a container on EC2 (the metadata service's token request went unanswered, as from a container when the hop limit is 1; /.dockerenv exists)"},
