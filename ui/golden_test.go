@@ -117,19 +117,38 @@ func (g *goldenRun) check(name string, wantStep string, texts ...string) Snapsho
 // is the one drawn before it. The test reads the screen through snapshots,
 // never through the terminal's output, and drawing each polled screen a
 // second time for that output was half of the test's rendering.
+//
+// Likewise a snapshot right after a snapshot is the same snapshot: nothing
+// reached the model in between. waitIdle polls until three in a row agree,
+// and rendering each of them again was most of the rest.
 type snapshotted struct {
 	*Model
 	last  tea.View
 	drawn bool
-	// snapshot: the last message was a SnapshotMsg.
+	// snapshot: the last message was a SnapshotMsg, whose answer was snap.
 	snapshot bool
+	snap     Snapshot
 }
 
 func (s *snapshotted) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	_, s.snapshot = msg.(SnapshotMsg)
-	next, cmd := s.Model.Update(msg)
-	s.Model = next.(*Model)
-	return s, cmd
+	sm, isSnap := msg.(SnapshotMsg)
+	if !isSnap {
+		s.snapshot = false
+		next, cmd := s.Model.Update(msg)
+		s.Model = next.(*Model)
+		return s, cmd
+	}
+	if !s.snapshot {
+		reply := make(chan Snapshot, 1)
+		next, _ := s.Model.Update(SnapshotMsg{Reply: reply})
+		s.Model = next.(*Model)
+		s.snap, s.snapshot = <-reply, true
+	}
+	select {
+	case sm.Reply <- s.snap:
+	default:
+	}
+	return s, nil
 }
 
 func (s *snapshotted) View() tea.View {
