@@ -26,9 +26,10 @@ import (
 // the policy would: on the policy screen ↓ to ecr:BatchGetImage, toggle it,
 // apply; the push is refused for PutImage and the pull for BatchGetImage;
 // then p, deny nothing, apply: the push goes through and v2 is listed.
-// Then it tears down and checks that the sandbox's world holds nothing of
-// the lab. On the way it measures the CPU the wizard uses while it waits
-// for a key.
+// At the finish it plays policy challenge 1 (playChallengeOne), quits
+// with the lab up and resumes in a second wizard. Then it tears down and
+// checks that the sandbox's world holds nothing of the lab. On the way it
+// measures the CPU the wizard uses while it waits for a key.
 func TestWizardEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and walks the lab; skipped with -short")
@@ -83,8 +84,9 @@ func TestWizardEndToEnd(t *testing.T) {
 	if strings.Contains(screen, "AWS refused") {
 		t.Fatalf("nothing is refused any more:\n%s", screen)
 	}
-	step(enter, "10 · Finish", "Press T to tear everything down", "T tear down")
+	step(enter, "10 · Finish", "Press T to tear everything down", "T tear down", "g for challenges")
 	idleCPU(t, term, "Finish, endpoints billing")
+	term, step = playChallengeOne(t, term, step, home)
 	tearDownAndExit(t, term, step)
 	t.Logf("whole lab in %s", time.Since(start).Round(time.Millisecond))
 
@@ -261,46 +263,21 @@ func cpuTicks(pid int) (int64, error) {
 	return utime + stime, nil
 }
 
-// TestWizardPlaysChallengeOne plays policy challenge 1 in the built
-// binary, in a pseudo-terminal, with keys only, on the sandbox, as a
-// learner would: the lab walked, g for the challenges, the arrows through
-// the list, two hints one at a time, a check of the starting policy
-// (refused by simulation, on the request that shows why), x for why, s for
-// a model answer (offered only once a check failed), then the learner's
-// own fix typed into the editor (arrows, End, Backspace, a character) and
-// checked with ctrl+s: by simulation, then for real through the
-// endpoints. Then the wizard quits with the lab up; started again, it
-// resumes at the finish, and the challenges show the progress, the hints
-// and the draft kept. The teardown leaves nothing.
-func TestWizardPlaysChallengeOne(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and walks the lab; skipped with -short")
-	}
-	t.Parallel()
-	home := t.TempDir()
-	term, step := wizardTermIn(t, home)
+// playChallengeOne plays policy challenge 1 from the finish screen of the
+// wizard in term, with keys only, as a learner would (this was
+// TestWizardPlaysChallengeOne, which walked the whole lab for it once more):
+// g for the challenges, the arrows through the list, two hints one at a
+// time, a check of the starting policy (refused by simulation, on the
+// request that shows why), x for why, s for a model answer (offered only
+// once a check failed), then the learner's own fix typed into the editor
+// (arrows, End, Backspace, a character) and checked with ctrl+s: by
+// simulation, then for real through the endpoints. Then the wizard quits
+// with the lab up; started again in home, it resumes at the finish, and the
+// challenges show the progress, the hints and the draft kept. It returns
+// the second wizard, on the finish screen.
+func playChallengeOne(t *testing.T, term *ptytest.Term, step func(keys []string, want ...string) string, home string) (*ptytest.Term, func(keys []string, want ...string) string) {
+	t.Helper()
 	enter := []string{ptytest.Enter}
-	if screen, err := term.WaitForText(10*time.Second, "1 · Preflight", "Press Enter"); err != nil {
-		t.Fatalf("first frame: %v\n%s", err, screen)
-	}
-	step(enter, "Credentials and region", "Press Enter to continue")
-	step(enter, "2 · Workspace")
-	step(enter, "3 · Security group", "Press Enter to create")
-	step(enter, "ECR_VPCE_SG", "created", "Press Enter to continue")
-	step(enter, "4 · Ingress rule")
-	step(enter, "ingress rule tcp/443", "created", "Press Enter to continue")
-	step(enter, "5 · Endpoint policy", "Deny (DenyPutImage)")
-	step([]string{ptytest.Tab}, "Actions to deny")
-	step(enter, "Attach the policy to")
-	step(enter, "6 · Endpoints", "Press Enter to create")
-	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
-	step(enter, "7 · Private DNS")
-	step(enter, "8 · Push test")
-	step(enter, "push denied", "enter continue")
-	step(enter, "9 · List test")
-	step(enter, "list-images allowed", "pull allowed", "p change policy")
-	step(enter, "10 · Finish", "g for challenges")
-
 	// The list, walked with the arrows.
 	step([]string{"g"}, "Policy challenges", "› · 1  Read-only team", "Press Enter to open")
 	step([]string{ptytest.Down}, "› · 2  Only our account")
@@ -374,5 +351,5 @@ func TestWizardPlaysChallengeOne(t *testing.T) {
 	step([]string{ptytest.Esc}, "Press e to edit")
 	step([]string{ptytest.Esc}, "Policy challenges")
 	step([]string{ptytest.Esc}, "10 · Finish")
-	tearDownAndExit(t, term, step)
+	return term, step
 }
