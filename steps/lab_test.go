@@ -107,6 +107,7 @@ func TestMain(m *testing.M) {
 	}
 	_ = os.Setenv("HOME", home)
 	_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	testtool.FewerCollections()
 	testtool.MoreParallelTests()
 	code := m.Run()
 	_ = os.RemoveAll(home)

@@ -213,6 +213,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("HOME", home)
 	// The tests mostly wait (on their sandboxes, on the wizard's quiet
 	// moments), not on the CPU.
+	testtool.FewerCollections()
 	testtool.MoreParallelTests()
 	code := m.Run()
 	for _, c := range cleanups {

