@@ -193,15 +193,21 @@ func (m *Model) dialogKeys(width int) string {
 func (m *Model) helpView(height int) string {
 	st := m.c.Styles
 	titles := map[group]string{groupStep: "This screen", groupField: "The focused field", groupAnywhere: "Anywhere"}
-	var cols []string
-	for _, g := range []group{groupStep, groupField, groupAnywhere} {
+	groups := []group{groupStep, groupField, groupAnywhere}
+	// Each group's entries, once, for whichever layout fits.
+	entriesOf := map[group][][2]string{}
+	for _, g := range groups {
 		var sub []binding
 		for _, b := range m.helpFor {
 			if b.group == g {
 				sub = append(sub, b)
 			}
 		}
-		entries := helpEntries(sub)
+		entriesOf[g] = helpEntries(sub)
+	}
+	var cols []string
+	for _, g := range groups {
+		entries := entriesOf[g]
 		if len(entries) == 0 {
 			continue
 		}
@@ -226,15 +232,9 @@ func (m *Model) helpView(height int) string {
 		// A short window: each group's keys run on as a paragraph, so
 		// every key is listed rather than the last ones cut.
 		var paras []string
-		for _, g := range []group{groupStep, groupField, groupAnywhere} {
-			var sub []binding
-			for _, b := range m.helpFor {
-				if b.group == g {
-					sub = append(sub, b)
-				}
-			}
+		for _, g := range groups {
 			var keys []string
-			for _, e := range helpEntries(sub) {
+			for _, e := range entriesOf[g] {
 				// One key and what it does stay on one line.
 				keys = append(keys, strings.ReplaceAll(st.HelpKey.Render(e[0])+" "+st.HelpDesc.Render(e[1]), " ", "\u00a0"))
 			}
