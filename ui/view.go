@@ -412,7 +412,7 @@ func (m *Model) screenView(width, height int) string {
 	if over := tall() - room; over > 0 && body != "" {
 		keep := max(1, lipgloss.Height(body)-over)
 		if m.bodyEndsWithNews() {
-			body = cutLinesBefore(body, keep, width)
+			body = cutLinesBefore(body, keep)
 		} else {
 			body = cutLines(body, keep, width)
 		}
@@ -477,7 +477,7 @@ func cutLines(s string, n, width int) string {
 
 // cutLinesBefore keeps the last n lines of s, a line saying "…" first in
 // place of what went.
-func cutLinesBefore(s string, n, width int) string {
+func cutLinesBefore(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) <= n {
 		return s
