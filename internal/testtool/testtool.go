@@ -145,11 +145,36 @@ func Main(m *testing.M) int {
 	binDir = dir
 	defer os.RemoveAll(dir)
 	if raceBuild && os.Getenv("GORACE") == "" {
-		os.Setenv("GORACE", noExitSleep)
+		os.Setenv("GORACE", noExitSleep+" log_path="+filepath.Join(dir, raceLog))
 	}
 	FewerCollections()
 	MoreParallelTests()
-	return m.Run()
+	code := m.Run()
+	if reports := programRaces(dir); reports != "" {
+		fmt.Fprintf(os.Stderr, "testtool: a program these tests started found a data race:\n%s", reports)
+		code = max(code, 1)
+	}
+	return code
+}
+
+// raceLog names the files (raceLog.PID, in Main's directory) where the
+// programs the tests start write their race reports: a report then reads
+// whole whatever the test does with the program's output (a terminal
+// emulator's screen keeps only what fits, a test that stops its program
+// may not read it at all), and Main fails the package on it even when no
+// test looked at the program's exit status.
+const raceLog = "race"
+
+// programRaces is the race reports the programs left in dir, "" for none.
+func programRaces(dir string) string {
+	files, _ := filepath.Glob(filepath.Join(dir, raceLog+".*"))
+	var b strings.Builder
+	for _, f := range files {
+		if data, err := os.ReadFile(f); err == nil && len(data) > 0 {
+			fmt.Fprintf(&b, "--- %s\n%s\n", filepath.Base(f), data)
+		}
+	}
+	return b.String()
 }
 
 // fewerCollections is GOGC for test processes and the programs they
@@ -174,7 +199,7 @@ func FewerCollections() {
 // noExitSleep is GORACE for the programs a -race test starts: a -race
 // program sleeps a second on its way out by default (so its goroutines can
 // report), and every lab command a test runs would pay it. Races found are
-// still reported and still fail the program.
+// still reported (Main adds where) and still fail the program.
 const noExitSleep = "atexit_sleep_ms=0"
 
 // ProgramGORACE is the GORACE setting, as an environment entry, for a
