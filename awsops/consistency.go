@@ -77,6 +77,13 @@ func LagNote(what string, since time.Time, wait time.Duration) string {
 		what, time.Since(since).Round(time.Second), wait.Round(100*time.Millisecond))
 }
 
+// StillListedNote says, in a sentence, that EC2 still lists what was
+// deleted moments ago and that the look for what is left is made again
+// until it does not; for progress lines.
+func StillListedNote(what string) string {
+	return "EC2 still lists " + what + ", deleted moments ago: its reads lag its writes for a few seconds, so the check that nothing is left looks again until they catch up"
+}
+
 // stillUnknown is the error for a resource created moments ago that EC2
 // has not come to know within ConsistencyWait.
 func (c *Cloud) stillUnknown(op, what string) error {

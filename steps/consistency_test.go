@@ -131,6 +131,28 @@ func readsLagWrites(t *testing.T) bool {
 		}
 	}
 	t.Logf("up met the lag in %v", met)
+	// Down's last look (is anything tagged left?) waits while EC2 still
+	// lists what it deleted moments ago: said too, or the learner watches
+	// a silent pause. Each look describes the groups once, and nothing
+	// after the group's delete describes them but the look.
+	looks := 0
+	for _, c := range f.sb.Calls() {
+		switch {
+		case c.Action == "DeleteSecurityGroup" && c.ErrorCode == "":
+			looks = 0
+		case c.Action == "DescribeSecurityGroups":
+			looks++
+		}
+	}
+	stillListed := false
+	for _, e := range f.all() {
+		stillListed = stillListed || e.Kind == steps.EventDetail && e.Step == steps.StepTeardown &&
+			strings.HasPrefix(e.Message, "EC2 still lists the security group sg-") && strings.Contains(e.Message, "the check that nothing is left looks again")
+	}
+	if looks > 1 && !stillListed {
+		t.Errorf("down looked %d times for what is left, waiting for EC2 to stop listing the group, and did not say so", looks)
+	}
+	t.Logf("down looked %d times for what is left", looks)
 	// A world where up met it after the group's create and after the
 	// endpoints' is the one this test is about.
 	return (met["AuthorizeSecurityGroupIngress"] > 0 || met["CreateVpcEndpoint"] > 0) && met["DescribeVpcEndpoints"] > 0

@@ -298,7 +298,25 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 // or after), it asks again until EC2's reads catch up.
 func (l *Lab) leftovers(ctx context.Context, tagValue string, deleted map[string]bool, since time.Time) ([]ResourceEvent, error) {
 	var left []ResourceEvent
-	err := l.cloud.Settle(ctx, since, nil, func() error {
+	// Said once for each set of names still listed: the look is made
+	// again every poll, and a learner watching a silent pause takes it for
+	// a hang.
+	told := ""
+	onLag := func(error, time.Duration) {
+		var names []string
+		for _, r := range left {
+			if r.Kind == KindEndpoint {
+				names = append(names, "the "+r.Name+" endpoint "+r.ID)
+			} else {
+				names = append(names, "the security group "+r.ID+" ("+r.Name+")")
+			}
+		}
+		if what := strings.Join(names, ", "); what != told {
+			told = what
+			l.detail(StepTeardown, "%s", awsops.StillListedNote(what))
+		}
+	}
+	err := l.cloud.Settle(ctx, since, onLag, func() error {
 		left = left[:0]
 		eps, sgs, err := Tagged(ctx, l.cloud, TagKey, tagValue)
 		if err != nil {

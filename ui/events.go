@@ -218,10 +218,13 @@ func resourceShortLabel(r steps.ResourceEvent) string {
 
 func (m *Model) teardownEvent(e steps.Event) {
 	switch e.Kind {
+	case steps.EventDetail:
+		m.tdNote = e.Message
 	case steps.EventResource:
 		if e.Resource == nil {
 			return
 		}
+		m.tdNote = "" // what it waited for has moved on
 		r := *e.Resource
 		key := string(r.Kind) + "/" + r.ID + "/" + r.Name
 		line, ok := m.tdIndex[key]

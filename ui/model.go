@@ -116,7 +116,10 @@ type Model struct {
 	tdReport *steps.TeardownReport
 	tdErr    string
 	tdFix    string
-	afterTD  func() (tea.Model, tea.Cmd)
+	// tdNote is what the teardown says it waits for (EC2's reads lagging
+	// its writes), shown while nothing else moves.
+	tdNote  string
+	afterTD func() (tea.Model, tea.Cmd)
 	// tdKeepDNS asks the next teardown to leave on the VPC DNS
 	// attributes the lab turned on.
 	tdKeepDNS bool

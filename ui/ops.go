@@ -193,7 +193,7 @@ func (m *Model) startTeardown() tea.Cmd {
 	}
 	m.phase = phaseTeardown
 	m.overlay = overlayNone
-	m.teardown, m.tdIndex, m.tdReport, m.tdErr, m.tdFix = nil, map[string]*ResourceLine{}, nil, "", ""
+	m.teardown, m.tdIndex, m.tdReport, m.tdErr, m.tdFix, m.tdNote = nil, map[string]*ResourceLine{}, nil, "", "", ""
 	opts := steps.TeardownOptions{KeepVPCDNS: m.tdKeepDNS}
 	m.tdKeepDNS = false
 	return m.start(opTeardown, steps.StepTeardown, func(ctx context.Context, lab *steps.Lab) opResult {

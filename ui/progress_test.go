@@ -273,9 +273,19 @@ func TestTeardownVerdictInSight(t *testing.T) {
 		}
 		f.m.teardown = append(f.m.teardown, l)
 	}
+	// While its last look waits for EC2 to stop listing what it deleted,
+	// the teardown says so under its lines, in sight, and not once a
+	// line moves on or the teardown has ended.
+	f.m.op = &inflight{kind: opTeardown, seq: 7, step: steps.StepTeardown, cancel: func() {}, started: t0}
+	f.m.teardownEvent(steps.Event{Kind: steps.EventDetail, Step: steps.StepTeardown,
+		Message: "EC2 still lists the security group sg-1 (ECR_VPCE_SG), deleted moments ago: its reads lag its writes"})
+	if s := ansi.Strip(f.m.render()); !strings.Contains(strings.Join(strings.Fields(s), " "), "EC2 still lists the security group sg-1 (ECR_VPCE_SG)") {
+		t.Errorf("the teardown waiting for EC2's reads, at 60x16:\n%s", s)
+	}
+	f.m.op = nil
 	f.m.tdReport = &steps.TeardownReport{}
 	s := ansi.Strip(f.m.render())
-	if !contains2(s, "9 done: ", "id-9", "DependencyViolation", "id-11", "Press Enter to quit.") {
+	if !contains2(s, "9 done: ", "id-9", "DependencyViolation", "id-11", "Press Enter to quit.") || strings.Contains(s, "still lists") {
 		t.Errorf("the teardown's end at 60x16:\n%s", s)
 	}
 }

@@ -1263,7 +1263,13 @@ func (m *Model) teardownView(height int) string {
 		}
 		return out
 	}
-	body := list(0)
+	note := ""
+	if m.tdNote != "" && m.busy() && len(lines) > 0 {
+		// What the teardown waits for meanwhile (EC2's reads lagging
+		// its writes): a pause with nothing moving looks like a hang.
+		note = "\n" + st.Spinner.Render(m.frame()) + " " + st.Faint.Render(wrapIndent(m.tdNote, w-2, "  "))
+	}
+	body := list(0) + note
 	top := "\n"
 	if m.c.Height < TallHeight {
 		top = "" // every line counts on a small screen
@@ -1282,7 +1288,7 @@ func (m *Model) teardownView(height int) string {
 			done++
 		}
 		if fold := min(done, over+1); fold >= 2 {
-			body = list(fold)
+			body = list(fold) + note
 		}
 	}
 	return top + indent(title+"\n"+intro+"\n\n"+body+tail, 2)
