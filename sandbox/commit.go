@@ -54,10 +54,7 @@ func (s *Sandbox) read(fn func(*world)) { fn(s.cur.Load()) }
 func (s *Sandbox) update(fn func(w *world, now time.Time) (changed bool, err error)) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	w, err := decodeWorld(s.committed)
-	if err != nil {
-		return fmt.Errorf("copying the world: %w", err)
-	}
+	w := s.cur.Load().clone()
 	changed, err := fn(w, s.opts.Clock.Now())
 	if err != nil || !changed {
 		return err
@@ -88,7 +85,6 @@ func (s *Sandbox) commit(w *world) error {
 			return &SaveError{Path: path, Err: err}
 		}
 	}
-	s.committed = b
 	s.cur.Store(w)
 	return nil
 }
@@ -103,9 +99,8 @@ func (s *Sandbox) writeState(path string, b []byte) error {
 }
 
 // encodeWorld is the saved form of w. It is compact JSON: every change
-// encodes the whole world, and the next change decodes it again to copy it
-// (update), so indenting it would add a pass over the text at each end for
-// a file no one edits by hand (a world saved indented still reads).
+// encodes the whole world, so indenting it would add a pass over the text
+// for a file no one edits by hand (a world saved indented still reads).
 func encodeWorld(w *world) ([]byte, error) {
 	b, err := json.Marshal(w)
 	if err != nil {
@@ -114,7 +109,7 @@ func encodeWorld(w *world) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// decodeWorld reads a saved world (the state file, or the committed copy).
+// decodeWorld reads a saved world.
 func decodeWorld(b []byte) (*world, error) {
 	var w world
 	if err := json.Unmarshal(b, &w); err != nil {

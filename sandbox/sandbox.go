@@ -41,11 +41,10 @@ type Sandbox struct {
 	closing chan struct{}
 
 	// cur is the world requests read; it is never changed in place (see
-	// commit.go). committed is its saved form, the source of the copy the
-	// next change is made to. writeMu lets one change through at a time.
-	cur       atomic.Pointer[world]
-	committed []byte
-	writeMu   sync.Mutex
+	// commit.go): the next change is made to a clone of it. writeMu lets
+	// one change through at a time.
+	cur     atomic.Pointer[world]
+	writeMu sync.Mutex
 	// writeFile, when set, replaces the atomic write of the state file
 	// (tests make it fail the way a full disk does).
 	writeFile func(path string, data []byte, mode os.FileMode) error
@@ -304,11 +303,6 @@ func (s *Sandbox) openWorld() error {
 				return &WorldMismatchError{Dir: dir, Account: w.Account, Region: w.Region, World: saved.Name, AskedWorld: s.def.Name}
 			}
 			s.def = saved
-			b, err := encodeWorld(w)
-			if err != nil {
-				return err
-			}
-			s.committed = b
 			s.cur.Store(w)
 			if oc, ok := s.opts.Clock.(*OffsetClock); ok && !s.member {
 				oc.set(w.ClockOffset)
