@@ -16,9 +16,13 @@ import (
 // they run, so they visibly tick every second.
 const frameEvery = 250 * time.Millisecond
 
-// pulse is a one-cell spinner that breathes rather than spins: calmer during
-// minutes of waiting, and drawn with glyphs every common monospace font has.
-var pulse = []string{"·", "•", "●", "•"}
+// pulse is a one-cell spinner: a quarter block turning clockwise. Its frames
+// share no glyph with a mark (· not run, ✓ ✗ ■ – settled), so a still screen
+// tells a running step from one not begun; a dot that breathed through
+// · • ● once read as "not started". Quarter blocks are in every common
+// monospace font (braille is not: the README's renderer draws it as boxes)
+// and are one column wide in every locale (· and ● are ambiguous-width).
+var pulse = []string{"▖", "▘", "▝", "▗"}
 
 // frame is the spinner's current glyph, from the clock.
 func (m *Model) frame() string {

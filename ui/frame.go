@@ -121,7 +121,7 @@ func renderSidebar(st Styles, items []StepItem, current int, frame string, width
 }
 
 // renderCompactProgress folds the step list into one line for small
-// terminals: "Step 6/10 Endpoints  ✓✓✓✓✓⠋····".
+// terminals: "Step 6/10 Endpoints  ✓✓✓✓✓▘····".
 func renderCompactProgress(st Styles, items []StepItem, current int, frame string, width int) string {
 	var marks strings.Builder
 	for _, it := range items {

@@ -75,17 +75,35 @@ func TestEveryStateHasItsColour(t *testing.T) {
 	}
 }
 
-// TestSkippedHasItsOwnMark: a skipped step is not drawn as passed.
+// TestSkippedHasItsOwnMark: a skipped step is not drawn as passed, and no
+// frame of the spinner looks like a settled or not-started mark: a learner
+// reading a still screen tells a running step from one not begun.
 func TestSkippedHasItsOwnMark(t *testing.T) {
 	t.Parallel()
 	st := NewStyles(true)
-	marks := map[string]steps.StepStatus{}
-	for _, s := range []steps.StepStatus{steps.StatusPending, steps.StatusDone, steps.StatusFailed, steps.StatusSkipped} {
+	marks := map[string]string{}
+	for _, s := range []steps.StepStatus{steps.StatusPending, steps.StatusDone, steps.StatusFailed, steps.StatusSkipped, steps.StatusStopped} {
 		mark := ansi.Strip(st.stepMark(s, "●"))
 		if other, ok := marks[mark]; ok {
 			t.Errorf("%q and %q share the mark %q", s, other, mark)
 		}
-		marks[mark] = s
+		marks[mark] = "step " + s.Label()
+	}
+	// The resource lines' marks: waiting, failed, ended, stopped.
+	t0 := time.Unix(0, 0)
+	for _, l := range []ResourceLine{{Label: "x", State: steps.ResPending}, {Label: "x", Err: "boom"}, {Label: "x", Started: t0, Ended: t0}, {Label: "x", State: steps.ResPending, Started: t0}} {
+		mark, _, _ := strings.Cut(strings.TrimSpace(ansi.Strip(RenderResourceLines(st, []ResourceLine{l}, "", t0, 80))), " ")
+		if marks[mark] == "" {
+			marks[mark] = "resource line"
+		}
+	}
+	seen := map[string]bool{}
+	for n := range len(pulse) * 4 {
+		m := &Model{now: t0.Add(time.Duration(n) * frameEvery)}
+		if f := m.frame(); marks[f] != "" && !seen[f] {
+			seen[f] = true
+			t.Errorf("the spinner's frame %q is also the mark of a %s", f, marks[f])
+		}
 	}
 }
 

@@ -29,6 +29,7 @@ var (
 	reRunName = regexp.MustCompile(`teardown-[0-9a-f]{1,10}\b|\b[0-9a-f]{1,10}-(endpoints|group)\b|…([a-z]*-)?[0-9a-f]{1,10}\b|\b[0-9a-f]{1,10}…`)
 	reDigit   = regexp.MustCompile(`\d`)
 	reISOTime = regexp.MustCompile(`T\d\d:\d\d:\d\d`)
+	reSpinner = regexp.MustCompile(`[▖▘▝▗]`)
 )
 
 // Normalise strips colours and replaces what varies with fixed text of the
@@ -52,8 +53,8 @@ func Normalise(s string) string {
 	s = reLeft.ReplaceAllStringFunc(s, func(m string) string { return reDigit.ReplaceAllString(m, "n") })
 	s = reISOTime.ReplaceAllString(s, "Thh:mm:ss")
 	s = reRunName.ReplaceAllStringFunc(s, maskRunID)
-	// The spinner breathes through · • ●; any frame may be caught.
-	s = strings.NewReplacer("●", "·", "•", "·").Replace(s)
+	// The spinner turns through quarter blocks; any frame may be caught.
+	s = reSpinner.ReplaceAllLiteralString(s, "▖")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
