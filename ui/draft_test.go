@@ -200,3 +200,41 @@ func TestDraftFitsASmallWindow(t *testing.T) {
 		t.Errorf("what Enter does is not on the screen whole:\n%s", screen)
 	}
 }
+
+// TestDraftFocusSurvivesAResize: a resize that changes the form's layout
+// (one page per field on a small window, one page on a large one) rebuilds
+// the form; the learner stays on the field they were in, with the cursor on
+// the same action, and their ticks are kept.
+func TestDraftFocusSurvivesAResize(t *testing.T) {
+	m := draftModel(t, 120, 40)
+	focused := func() string { return m.editor.form.GetFocusedField().GetKey() }
+	m.editor.form.NextField() // as tab: from the repository to the actions
+	if focused() != "deny" {
+		t.Fatalf("the form's second field is %q", focused())
+	}
+	typeDraft(m, "down", "space", "down") // tick BatchGetImage, rest on the one after it
+	want, _ := m.editor.denyField.Hovered()
+	for _, size := range [][2]int{{100, 30}, {60, 16}, {120, 40}} {
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		if got := focused(); got != "deny" {
+			t.Fatalf("after a resize to %d×%d the focus is on %q, not the actions:\n%s", size[0], size[1], got, plainScreen(m))
+		}
+		if got, _ := m.editor.denyField.Hovered(); got != want {
+			t.Errorf("after a resize to %d×%d the cursor is on %q, not %q", size[0], size[1], got, want)
+		}
+		if screen := plainScreen(m); !strings.Contains(screen, "> • "+want) {
+			t.Errorf("after a resize to %d×%d the cursor line is not drawn on %s:\n%s", size[0], size[1], want, screen)
+		}
+	}
+	if !contains(m.editor.deny, "ecr:BatchGetImage") || !contains(m.editor.deny, "ecr:PutImage") {
+		t.Errorf("the ticks after the resizes: %v", m.editor.deny)
+	}
+	// The last field, on the one-page layout and on the paged one.
+	m.editor.form.NextField()
+	for _, size := range [][2]int{{100, 30}, {120, 40}} {
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		if got := focused(); got != "target" {
+			t.Fatalf("after a resize to %d×%d the focus is on %q, not where to attach the policy", size[0], size[1], got)
+		}
+	}
+}

@@ -362,7 +362,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.editor != nil {
 			m.editor.isDark = msg.IsDark()
 			if !m.editor.rawMode {
-				return m, m.editor.resetForm()
+				return m, m.editor.rebuildForm()
 			}
 		}
 		return m, nil
@@ -804,12 +804,6 @@ func (m *Model) layoutEditor() {
 	if m.editor == nil {
 		return
 	}
-	if compact := !m.wide(); compact != m.editor.compact {
-		m.editor.compact = compact
-		if !m.editor.rawMode {
-			m.editor.resetForm()
-		}
-	}
 	w := m.bodyWidth()
 	left := w
 	if m.wide() {
@@ -820,6 +814,13 @@ func (m *Model) layoutEditor() {
 	// The screen's header, step line, title, one line of introduction and
 	// what to press leave the rest to the form: at 16 rows, 6.
 	m.editor.SetListHeight(min(8, max(5, m.c.Height-10)))
+	// Sized first: the rebuilt list scrolls its cursor into its new height.
+	if compact := !m.wide(); compact != m.editor.compact {
+		m.editor.compact = compact
+		if !m.editor.rawMode {
+			m.editor.rebuildForm()
+		}
+	}
 }
 
 // Close releases the connection (a sandbox started in-process) once the

@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textarea"
@@ -140,6 +141,54 @@ func (e *policyEditor) resetForm() tea.Cmd {
 	return e.form.Init()
 }
 
+// rebuildForm builds the form again (a new layout, a new theme) and puts
+// the learner back where they were: on the same field, the list's cursor
+// on the same action. A resize must not send them to the first field.
+func (e *policyEditor) rebuildForm() tea.Cmd {
+	if e.form == nil {
+		return e.resetForm()
+	}
+	field := e.form.GetFocusedField().GetKey()
+	hovered, _ := e.denyField.Hovered()
+	cmds := []tea.Cmd{e.resetForm()}
+	// Each step moves one field on; the form has three.
+	for range 3 {
+		if e.form.GetFocusedField().GetKey() == field {
+			break
+		}
+		if e.compact {
+			// One field per page: the next page. NextGroup on the last
+			// page would submit; the loop stops before it.
+			cmds = append(cmds, e.form.NextGroup())
+		} else {
+			cmds = append(cmds, e.form.NextField())
+		}
+	}
+	if field == "deny" && e.form.GetFocusedField() == e.denyField {
+		choices := denyChoices()
+		at := func() int {
+			h, _ := e.denyField.Hovered()
+			return slices.Index(choices, h)
+		}
+		target := slices.Index(choices, hovered)
+		for range choices {
+			cur := at()
+			if cur == target || target < 0 {
+				break
+			}
+			k := tea.KeyPressMsg{Code: tea.KeyDown}
+			if cur > target {
+				k = tea.KeyPressMsg{Code: tea.KeyUp}
+			}
+			var cmd tea.Cmd
+			e.form, cmd = updateForm(e.form, k)
+			cmds = append(cmds, cmd)
+		}
+	}
+	e.redraw()
+	return tea.Batch(cmds...)
+}
+
 // validateRepo checks the form's repository with the rule every command
 // uses, so the wizard accepts exactly the names ECR does.
 func validateRepo(s string) error {
@@ -172,6 +221,35 @@ func (e *policyEditor) SetListHeight(h int) {
 	e.denyHeight = h
 	if e.denyField != nil {
 		e.denyField.Height(h)
+		e.scrollToCursor()
+	}
+}
+
+// scrollToCursor brings the list's cursor line into its window. huh's
+// Height shrinks the window without scrolling, so a learner deep in the
+// list whose terminal got shorter saw no cursor: a step up and back down
+// scrolls as the learner's own keys do, and leaves the cursor where it was.
+func (e *policyEditor) scrollToCursor() {
+	h, _ := e.denyField.Hovered()
+	keys := []tea.KeyPressMsg{{Code: tea.KeyUp}, {Code: tea.KeyDown}}
+	if slices.Index(denyChoices(), h) <= 0 {
+		keys[0], keys[1] = keys[1], keys[0]
+	}
+	for _, k := range keys {
+		e.denyField.Update(k)
+	}
+	e.redraw()
+}
+
+// redrawMsg asks the form to draw its fields again.
+type redrawMsg struct{}
+
+// redraw makes the form draw what its fields show now: a huh group keeps
+// the view of its last update, which a change of height or cursor made
+// from outside does not refresh.
+func (e *policyEditor) redraw() {
+	if e.form != nil {
+		e.form, _ = updateForm(e.form, redrawMsg{})
 	}
 }
 
