@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -236,5 +237,55 @@ func TestDraftFocusSurvivesAResize(t *testing.T) {
 		if got := focused(); got != "target" {
 			t.Fatalf("after a resize to %d×%d the focus is on %q, not where to attach the policy", size[0], size[1], got)
 		}
+	}
+}
+
+// TestDraftJSONCursor: the JSON editor opens with its cursor where the
+// learner has work to do. On the lab's policy that is the Deny's action
+// (what the lab is about); on JSON AWS would refuse it is the first error,
+// also when ctrl+s refuses it; on JSON the learner left for a look at the
+// form it is where they left it.
+func TestDraftJSONCursor(t *testing.T) {
+	m := draftModel(t, 80, 24)
+	at := func() (int, int) { return m.editor.raw.Line() + 1, m.editor.raw.Column() + 1 }
+	typeDraft(m, "ctrl+o")
+	lines := strings.Split(m.editor.raw.Value(), "\n")
+	want := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, `"Action": "ecr:PutImage"`) }) + 1
+	if line, col := at(); line != want || col != strings.Index(lines[want-1], `"ecr:PutImage"`)+1 {
+		t.Errorf("the lab's policy opens with the cursor at %d:%d, not on the Deny's action at line %d", line, col, want)
+	}
+	if s := plainScreen(m); !strings.Contains(s, `"Action": "ecr:PutImage"`) {
+		t.Errorf("the line under the cursor is not on the screen:\n%s", s)
+	}
+
+	// A missing comma: the error is at the next key, line 5.
+	broken := strings.Replace(defaultJSON(t, m), `"Effect": "Deny",`, `"Effect": "Deny"`, 1)
+	setJSON(t, m, broken)
+	f := firstError(m.editor.findings)
+	if f.Line == 0 {
+		t.Fatalf("no error in %s", broken)
+	}
+	if line, col := at(); line != f.Line || col != f.Column {
+		t.Errorf("JSON with an error opens with the cursor at %d:%d, not at the error %d:%d (%s)", line, col, f.Line, f.Column, f.Message)
+	}
+	m.editor.raw.MoveToBegin()
+	typeDraft(m, "ctrl+s")
+	if m.screens[scrPolicy].err == "" {
+		t.Fatal("ctrl+s on broken JSON said nothing")
+	}
+	if line, col := at(); line != f.Line || col != f.Column {
+		t.Errorf("after ctrl+s refused the JSON the cursor is at %d:%d, not at the error %d:%d", line, col, f.Line, f.Column)
+	}
+
+	// JSON the form cannot show, left for a look at the form: back where
+	// the learner was.
+	setJSON(t, m, `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+ "Action": "*", "Resource": "*"}]}`)
+	m.editor.raw.MoveToEnd()
+	m.editor.raw.CursorUp()
+	m.editor.raw.SetCursorColumn(4)
+	typeDraft(m, "esc", "ctrl+o")
+	if line, col := at(); line != 1 || col != 5 {
+		t.Errorf("back in the JSON the learner left, the cursor is at %d:%d, not 1:5", line, col)
 	}
 }

@@ -768,6 +768,10 @@ func (m *Model) applyPolicy() tea.Cmd {
 	sc := &m.screens[scrPolicy]
 	if err != nil {
 		sc.err, sc.fix, sc.draftErr = "this policy cannot be applied: "+err.Error(), "fix it in the editor, then apply again", true
+		if m.editor.rawMode {
+			// The message names a line and column: the cursor goes there.
+			m.editor.cursorToError()
+		}
 		return nil
 	}
 	sc.err, sc.fix, sc.draftErr = "", "", false
