@@ -27,10 +27,10 @@ func Default(account, region, repo string, denied []string) (*Document, error) {
 		if !strings.Contains(a, ":") {
 			a = "ecr:" + a
 		}
-		name := strings.TrimPrefix(a, "ecr:")
-		if !strings.HasPrefix(a, "ecr:") || (!strings.ContainsAny(name, "*?") && !IsECRAction(name)) {
-			return nil, fmt.Errorf("%q is not an ECR action: use names like ecr:PutImage (see 'policy check' for the full list)", a)
+		if err := CheckAction(a); err != nil {
+			return nil, err
 		}
+		name := strings.TrimPrefix(a, "ecr:")
 		if !strings.ContainsAny(name, "*?") {
 			a = "ecr:" + ecrActionIndex[strings.ToLower(name)]
 		}
@@ -57,4 +57,24 @@ func AllowAll() *Document {
 		Version:    "2012-10-17",
 		Statements: []Statement{{Sid: "AllowAll", Effect: Allow, Principal: &Principal{Any: true}, Action: Values{"*"}, Resource: Values{"*"}}},
 	}
+}
+
+// CheckAction says why a, an action to deny as the lab's prompts and flags
+// take it (the ecr: prefix may be left out), names no ECR action or, with a
+// wildcard, matches none; nil when it does. It is the linter's rule, so a
+// policy built from what it lets through passes the check made before the
+// policy is applied: a wildcard that matches nothing (it would deny
+// nothing) is refused where it is typed.
+func CheckAction(a string) error {
+	a = strings.TrimSpace(a)
+	if !strings.Contains(a, ":") {
+		a = "ecr:" + a
+	}
+	if !strings.HasPrefix(a, "ecr:") {
+		return fmt.Errorf("%q is not an ECR action: use names like ecr:PutImage (see 'policy check' for the full list)", a)
+	}
+	if msg, fix := ecrActionProblem(a); msg != "" {
+		return fmt.Errorf("%s: %s", msg, fix)
+	}
+	return nil
 }

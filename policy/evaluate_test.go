@@ -296,6 +296,31 @@ func TestDefaultPolicy(t *testing.T) {
 	if _, err := Default(acct, region, "", []string{"s3:GetObject"}); err == nil {
 		t.Fatal("a non-ECR action must be refused")
 	}
+	// One rule for what a learner types (Default, the accessible prompt,
+	// --deny) and for the linter (the JSON editor, the check before a
+	// policy is applied): what one refuses the other refuses, in the same
+	// words; a wildcard that matches nothing included.
+	for _, a := range []string{"ecr:Put*", "ecr:Pu*Imagez", "ecr:PushImage", "ecr:putimage", "ecr:Get?uthorizationToken", "ecr:*Teleport*"} {
+		src := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"` + a + `","Resource":"*"}]}`
+		var lintErr string
+		for _, f := range Lint([]byte(src)) {
+			if f.Severity == SeverityError {
+				lintErr = f.Message + ": " + f.Fix
+			}
+		}
+		_, err := Default(acct, region, "", []string{a})
+		if got := ""; err != nil {
+			got = err.Error()
+			if got != lintErr {
+				t.Errorf("%s: Default says %q, the linter %q", a, got, lintErr)
+			}
+		} else if lintErr != "" {
+			t.Errorf("%s: Default takes it, the linter says %q", a, lintErr)
+		}
+		if strings.Contains(a, "Imagez") && (err == nil || !strings.Contains(err.Error(), "matches no ECR action")) {
+			t.Errorf("%s: %v", a, err)
+		}
+	}
 }
 
 func TestWildcardMatch(t *testing.T) {

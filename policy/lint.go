@@ -283,19 +283,34 @@ func (l *linter) action(a, path string, pos Pos) {
 	if !strings.EqualFold(prefix, "ecr") {
 		return
 	}
+	if msg, fix := ecrActionProblem(a); msg != "" {
+		l.add(SeverityError, "action-unknown", path, pos, msg, fix)
+	}
+}
+
+// ecrActionProblem says why a, an action with the ecr prefix, names no ECR
+// action (or, with a wildcard, matches none), and what to write instead;
+// "" when it names one. One rule for the linter (the wizard's JSON editor,
+// 'policy check', a policy before it is applied) and Default (the form,
+// the accessible prompt, --deny), so each refuses the same actions in the
+// same words.
+func ecrActionProblem(a string) (msg, fix string) {
+	_, name, _ := strings.Cut(a, ":")
 	if strings.ContainsAny(name, "*?") {
-		if len(ecrActionsMatching(a)) == 0 {
-			l.add(SeverityError, "action-unknown", path, pos, fmt.Sprintf("%q matches no ECR action", a), "check the spelling; 'ecr:*' covers every ECR action")
+		if len(ecrActionsMatching(a)) > 0 {
+			return "", ""
 		}
-		return
+		return fmt.Sprintf("%q matches no ECR action", a),
+			"check the spelling; a wildcard stands for part of a name, as in ecr:Put* (ecr:PutImage and the other Put actions), and ecr:* for every ECR action"
 	}
-	if !IsECRAction(name) {
-		fix := "check the spelling against the ECR actions list"
-		if s := closest(name, ecrActions); s != "" {
-			fix = fmt.Sprintf("did you mean \"ecr:%s\"?", s)
-		}
-		l.add(SeverityError, "action-unknown", path, pos, fmt.Sprintf("%q is not an ECR action", a), fix)
+	if IsECRAction(name) {
+		return "", ""
 	}
+	fix = "check the spelling against the ECR actions list"
+	if s := closest(name, ecrActions); s != "" {
+		fix = fmt.Sprintf("did you mean \"ecr:%s\"?", s)
+	}
+	return fmt.Sprintf("%q is not an ECR action", a), fix
 }
 
 func (l *linter) resource(r, path string, pos Pos) {

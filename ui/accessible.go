@@ -544,8 +544,10 @@ func (a *accessible) policy(ctx context.Context, lab *steps.Lab) error {
 					deny = append(deny, x)
 				}
 			}
+			// The rule the JSON editor's check and the apply use: what
+			// would be refused later is refused here, and asked again.
 			if _, err := policy.Default(s.Account, s.Region, repo, deny); err != nil {
-				a.say(err.Error())
+				a.say(sentence(err.Error()) + " The repository stays " + repo + "; type the actions again.")
 				continue
 			}
 			break

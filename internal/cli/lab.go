@@ -65,8 +65,8 @@ func newUpCmd() *cobra.Command {
 			}
 			cfg.Target = t
 			for _, a := range deny {
-				if !policy.IsECRAction(strings.TrimPrefix(a, "ecr:")) {
-					return exitCode(2, "--deny %s: not an ECR action (try ecr:PutImage)", a)
+				if err := policy.CheckAction(a); err != nil {
+					return exitCode(2, "--deny %s: %v", a, err)
 				}
 			}
 			if policyFile != "" {
