@@ -242,8 +242,9 @@ func LabBinary(t testing.TB) string {
 
 // Program returns the path of a program the tests run as a process: this
 // module's (ecr-vpce-lab) or a tool go.mod lists, named by its package
-// path. It is built once per test process, with the same build flags as
-// the tests themselves. Under -race that is `go build -race`: every
+// path. It is built with the same build flags as the tests themselves,
+// and linked once for all test processes (see buildRace). Under -race that
+// is a -race build: every
 // package of the standard library and of the module it shares with the
 // tests was compiled for the test binaries already, so only its own
 // packages and the link are new work, where a program built with the
@@ -271,21 +272,35 @@ func Program(t testing.TB, pkg string) string {
 	return p.path
 }
 
-// buildRace builds the program pkg with -race into dir.
+// buildRace builds the program pkg with -race into dir. `go run` keeps
+// the program it links in the build cache, where `go build -o` links it
+// again for every test process that asks (1.4 CPU-s each): so the program
+// is linked by `go run`, which hands it to cp to put in dir, and the next
+// test process (this package's or another's, now or in the next run)
+// copies it from the cache for 0.25 CPU-s. Test processes of one module
+// take turns (lockBuilds), so that two that start together do not both
+// link it.
 func buildRace(dir, pkg string) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		return "", fmt.Errorf("building %s needs the go command on PATH: %v", pkg, err)
 	}
+	cp, err := exec.LookPath("cp")
+	if err != nil {
+		return "", fmt.Errorf("building %s needs cp on PATH: %v", pkg, err)
+	}
 	out := filepath.Join(dir, path.Base(pkg))
-	cmd := exec.Command(goBin, "build", "-race", "-o", out, pkg)
+	cmd := exec.Command(goBin, "run", "-race", "-exec", cp, pkg, out)
 	// The environment the test process started with: a test that has
 	// already pointed HOME at a temp dir (t.Setenv) would otherwise send
 	// the go command to an empty build cache and module cache under it,
 	// and the build would take minutes and download modules.
 	cmd.Env = startEnv
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build -race %s: %v\n%s", pkg, err, msg)
+	unlock := lockBuilds()
+	msg, err := cmd.CombinedOutput()
+	unlock()
+	if err != nil {
+		return "", fmt.Errorf("building %s with -race: %v\n%s", pkg, err, msg)
 	}
 	return out, nil
 }
