@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/internal/screentext"
@@ -294,6 +296,85 @@ func TestDialogsFitSixtyColumns(t *testing.T) {
 		for _, w := range tc.want {
 			if !strings.Contains(flatBox(s), w) {
 				t.Errorf("%s: %q is cut or missing:\n%s", tc.name, w, s)
+			}
+		}
+	}
+}
+
+// TestPanesFitSixtyColumns: at 60×16 with the hint, CLI and log panes all
+// open, nothing goes off the screen without a word: each pane is on the
+// screen (cut with a mark if it must be) or named with its key on a line
+// saying there is no room, and a command in the CLI pane is wrapped
+// between words with a backslash, never cut inside one.
+func TestPanesFitSixtyColumns(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 60, 16, false)
+	f.done(scrPreflight)
+	f.m.phase, f.m.cur = phaseLab, scrWorkspace
+	f.m.screens[scrWorkspace].commands = []steps.Command{
+		{Comment: "the subnet's own route table, if it has one", Args: []string{"aws", "ec2", "describe-route-tables", "--filters", "Name=association.subnet-id,Values=$SUBNET_ID", "--query", "RouteTables[0].RouteTableId", "--output", "text"}, Capture: "ROUTE_TABLE_ID"},
+		{Comment: "none: the subnet uses the VPC's main route table", Args: []string{"aws", "ec2", "describe-route-tables", "--filters", "Name=vpc-id,Values=$VPC_ID", "Name=association.main,Values=true", "--query", "RouteTables[0].RouteTableId", "--output", "text"}, Capture: "ROUTE_TABLE_ID"},
+	}
+	for i := range 8 {
+		f.m.calls = append(f.m.calls, steps.Call{Service: "ec2", Operation: "Describe" + strconv.Itoa(i), Start: time.Now()})
+	}
+	f.m.showHint, f.m.showCLI, f.m.showLog = true, true, true
+	for _, size := range [][2]int{{60, 16}, {80, 24}, {100, 40}} {
+		f.update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		s := ansi.Strip(f.m.render())
+		lines := strings.Split(s, "\n")
+		if len(lines) > size[1] {
+			t.Errorf("%d×%d: %d lines", size[0], size[1], len(lines))
+		}
+		for _, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Errorf("%d×%d: a line %d wide: %q", size[0], size[1], w, l)
+			}
+			if strings.Contains(l, "…│") || strings.Contains(l, "… │") && !strings.Contains(l, "│ …") {
+				t.Errorf("%d×%d: a pane's line is cut: %q", size[0], size[1], l)
+			}
+		}
+		for _, p := range []struct{ title, key string }{{"Hint", "h hint"}, {"The same with the AWS CLI", "c CLI"}, {"API calls", "l log"}} {
+			if !strings.Contains(s, "│ "+p.title) && !strings.Contains(s, p.key+": no room") && !strings.Contains(s, p.key+", ") {
+				t.Errorf("%d×%d: the %s pane is open but neither shown nor named:\n%s", size[0], size[1], p.title, s)
+			}
+		}
+		if !strings.Contains(lines[len(lines)-1], "? keys") {
+			t.Errorf("%d×%d: the key line is not at the bottom:\n%s", size[0], size[1], s)
+		}
+		if size[1] == 40 && !contains2(flatText(s), "Name=association.main,Values=true \\", "--query 'RouteTables[0].RouteTableId'", "API calls") {
+			t.Errorf("%d×%d: the panes are not whole:\n%s", size[0], size[1], s)
+		}
+	}
+}
+
+// TestWrapShellKeepsTheCommand: a command wrapped for a narrow pane is the
+// same command once the shell joins its lines (a backslash and newline
+// vanish; outside quotes, more spaces are still one separator), and no
+// line is wider than the pane. Only a word wider than the pane itself is
+// broken inside (shown whole rather than cut).
+func TestWrapShellKeepsTheCommand(t *testing.T) {
+	t.Parallel()
+	for _, c := range []string{
+		`until [ "$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids "vpce-0123456789abcdef0" "vpce-0123456789abcdef1" --query 'length(VpcEndpoints[?State!=` + "`available`" + `])' --output text)" = 0 ]; do sleep 5; done`,
+		`  --filters "Name=vpc-id,Values=$VPC_ID" Name=association.main,Values=true \`,
+		`  --description 'ecr-vpce-lab run 0123456789 expires 2026-12-01T07:00:00Z: delete the group' \`,
+	} {
+		for _, width := range []int{30, 52, 76} {
+			lines := wrapShell(c, width)
+			joined := strings.ReplaceAll(strings.Join(lines, "\n"), "\\\n", "")
+			if width >= 52 && strings.HasPrefix(c, "until") && strings.Contains(joined, "\n") {
+				t.Errorf("%d columns: a word is broken inside, though every word fits: %q", width, lines)
+			}
+			joined = strings.ReplaceAll(joined, "\n", "")
+			squeeze := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+			if squeeze(joined) != squeeze(c) || strings.Count(joined, `"`) != strings.Count(c, `"`) {
+				t.Errorf("%d columns: %q joins to %q", width, c, joined)
+			}
+			for _, l := range lines {
+				if lipgloss.Width(l) > width {
+					t.Errorf("%d columns: a line %d wide: %q", width, lipgloss.Width(l), l)
+				}
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -396,7 +397,9 @@ func (m *Model) screenView(width, height int) string {
 		// Wrapped: cut, it loses its end, which says what the key does.
 		action = "\n\n" + wrapWords(line, width)
 	}
-	panes := m.panes(width)
+	// The panes leave the screen at least its title, a line of its
+	// explanation and a line of its body (the help bar says what to press).
+	panes := m.panes(width, height-5)
 	room := height
 	if panes != "" {
 		// Panes take the bottom of the screen; the body keeps what is left.
@@ -1052,62 +1055,153 @@ func (m *Model) finishBody(width int) string {
 	return out
 }
 
-// panes are the optional CLI, log and hint boxes.
-func (m *Model) panes(width int) string {
+// panes are the optional hint, CLI and log boxes, in at most budget lines.
+// Each is drawn whole when there is room; otherwise it gives up lines
+// (its cut marked), and a box with no room at all is named on a line of
+// its own with its key: a pane the learner opened never vanishes without
+// a word.
+func (m *Model) panes(width, budget int) string {
 	st := m.c.Styles
-	var out []string
+	type pane struct {
+		key   key.Binding
+		title string
+		// body is the pane's lines, at most n of them (n ≥ least).
+		body func(n int) []string
+		// least is the fewest lines worth showing: fewer say nothing.
+		least int
+	}
+	var open []pane
 	if m.showHint {
-		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("Hint")+"\n"+wrapWords(commandsIn(m.keysIn(screens[m.cur].hint), m.labCmd(""), m.labCmd(" down")), width-4)))
+		open = append(open, pane{m.c.Keys.Hint, "Hint", func(n int) []string {
+			text := wrapWords(commandsIn(m.keysIn(screens[m.cur].hint), m.labCmd(""), m.labCmd(" down")), width-4)
+			return strings.Split(cutLines(text, n, width-4), "\n")
+		}, 2})
 	}
 	if m.showCLI {
-		cmds := append([]steps.Command(nil), m.screens[m.cur].commands...)
-		// The three endpoints are created at once; show them in the lab's
-		// order, not in the order AWS answered.
-		rank := func(c steps.Command) int {
-			for i, v := range []string{"DKR_VPCE_ID", "API_VPCE_ID", "S3_VPCE_ID"} {
-				if c.Capture == v {
-					return i
-				}
-			}
-			return 3
-		}
-		sort.SliceStable(cmds, func(i, j int) bool { return rank(cmds[i]) < rank(cmds[j]) })
-		var lines []string
-		// The newest commands that fit: a pane never takes more than half
-		// the screen.
-		budget := max(4, m.c.Height/2-4)
-		for i := len(cmds) - 1; i >= 0; i-- {
-			block := cliLines(st, cmds[i], width-4)
-			if len(lines) > 0 && len(lines)+len(block) > budget {
-				lines = append([]string{st.Faint.Render(fmt.Sprintf("… %d earlier command(s)", i+1))}, lines...)
-				break
-			}
-			lines = append(block, lines...)
-		}
-		if len(lines) == 0 {
-			lines = append(lines, st.Faint.Render("No AWS calls on this screen yet; run it and the equivalent commands appear here."))
-		}
-		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("The same with the AWS CLI")+"\n"+strings.Join(lines, "\n")))
+		open = append(open, pane{m.c.Keys.CLI, "The same with the AWS CLI", func(n int) []string { return m.cliPaneLines(width-4, n) }, 3})
 	}
 	if m.showLog {
-		var lines []string
-		for _, c := range lastCalls(m.calls, 6) {
-			res := st.OK.Render("ok")
-			if c.Code != "" {
-				res = st.Error.Render(c.Code)
+		open = append(open, pane{m.c.Keys.Log, "API calls", func(n int) []string {
+			calls := lastCalls(m.calls, 6)
+			var lines []string
+			if len(calls) > n {
+				calls = calls[len(calls)-(n-1):]
+				lines = append(lines, st.Faint.Render(fmt.Sprintf("… %d earlier call(s)", len(m.calls)-len(calls))))
 			}
-			retry := ""
-			if c.Retries > 0 {
-				retry = st.Warn.Render(fmt.Sprintf(" %d retries", c.Retries))
+			for _, c := range calls {
+				res := st.OK.Render("ok")
+				if c.Code != "" {
+					res = st.Error.Render(c.Code)
+				}
+				retry := ""
+				if c.Retries > 0 {
+					retry = st.Warn.Render(fmt.Sprintf(" %d retries", c.Retries))
+				}
+				lines = append(lines, truncate(fmt.Sprintf("%s %s:%s %s %s%s", st.Faint.Render(c.Start.Format("15:04:05")), c.Service, c.Operation, st.Faint.Render(c.Duration.Round(time.Millisecond).String()), res, retry), width-4))
 			}
-			lines = append(lines, truncate(fmt.Sprintf("%s %s:%s %s %s%s", st.Faint.Render(c.Start.Format("15:04:05")), c.Service, c.Operation, st.Faint.Render(c.Duration.Round(time.Millisecond).String()), res, retry), width-4))
+			if len(lines) == 0 {
+				lines = append(lines, st.Faint.Render("No API calls yet."))
+			}
+			return lines
+		}, 2})
+	}
+	if len(open) == 0 {
+		return ""
+	}
+	// A pane's border and title take three lines.
+	const frame = 3
+	draw := func(p pane, n int) string {
+		return st.Pane.Width(width).Render(st.PaneTitle.Render(p.title) + "\n" + strings.Join(p.body(n), "\n"))
+	}
+	// The most any pane takes: half the window, or its own length.
+	most := max(4, m.c.Height/2-4)
+	var whole []string
+	total := 0
+	for _, p := range open {
+		whole = append(whole, draw(p, most))
+		total += lipgloss.Height(whole[len(whole)-1])
+	}
+	if total <= budget {
+		return strings.Join(whole, "\n")
+	}
+	// Not all fit: a line is kept for naming those left out, and each
+	// pane in turn takes what it needs of what is left.
+	var out []string
+	var left []string
+	room := budget - 1
+	for i, p := range open {
+		need := lipgloss.Height(whole[i])
+		switch {
+		case need <= room:
+			out = append(out, whole[i])
+			room -= need
+		case room >= frame+p.least:
+			cut := draw(p, room-frame)
+			out = append(out, cut)
+			room -= lipgloss.Height(cut)
+		default:
+			left = append(left, p.key.Help().Key+" "+p.key.Help().Desc)
 		}
-		if len(lines) == 0 {
-			lines = append(lines, st.Faint.Render("No API calls yet."))
+	}
+	if len(left) > 0 {
+		note := strings.Join(left, ", ") + ": no room"
+		if more := note + "; close a pane or enlarge the window"; lipgloss.Width(more) <= width {
+			note = more
 		}
-		out = append(out, st.Pane.Width(width).Render(st.PaneTitle.Render("API calls")+"\n"+strings.Join(lines, "\n")))
+		out = append(out, st.Faint.Render(note))
 	}
 	return strings.Join(out, "\n")
+}
+
+// cliPaneLines is the CLI pane's body in at most n lines: the newest
+// commands that fit, the earlier ones counted.
+func (m *Model) cliPaneLines(width, n int) []string {
+	st := m.c.Styles
+	cmds := append([]steps.Command(nil), m.screens[m.cur].commands...)
+	// The three endpoints are created at once; show them in the lab's
+	// order, not in the order AWS answered.
+	rank := func(c steps.Command) int {
+		for i, v := range []string{"DKR_VPCE_ID", "API_VPCE_ID", "S3_VPCE_ID"} {
+			if c.Capture == v {
+				return i
+			}
+		}
+		return 3
+	}
+	sort.SliceStable(cmds, func(i, j int) bool { return rank(cmds[i]) < rank(cmds[j]) })
+	if len(cmds) == 0 {
+		return strings.Split(st.Faint.Render(wrapWords("No AWS calls on this screen yet; run it and the equivalent commands appear here.", width)), "\n")
+	}
+	blocks := make([][]string, len(cmds))
+	total := 0
+	for i, c := range cmds {
+		blocks[i] = cliLines(st, c, width)
+		total += len(blocks[i])
+	}
+	if total <= n {
+		var lines []string
+		for _, b := range blocks {
+			lines = append(lines, b...)
+		}
+		return lines
+	}
+	// The newest that fit, under a line counting the others.
+	var lines []string
+	shown := 0
+	for i := len(blocks) - 1; i >= 0 && len(lines)+len(blocks[i]) <= n-1; i-- {
+		lines = append(append([]string{}, blocks[i]...), lines...)
+		shown++
+	}
+	if shown == 0 && n >= 3 {
+		// Not even the newest fits whole: its start, marked.
+		newest := blocks[len(blocks)-1]
+		lines = append(append([]string{}, newest[:n-2]...), st.Faint.Render("…"))
+		shown = 1
+	}
+	if earlier := len(blocks) - shown; earlier > 0 {
+		lines = append([]string{st.Faint.Render(fmt.Sprintf("… %d earlier command(s)", earlier))}, lines...)
+	}
+	return lines
 }
 
 func lastCalls(c []steps.Call, n int) []steps.Call {
@@ -1388,41 +1482,112 @@ func (m *Model) confirmQuitView(height int) string {
 func cliLines(st Styles, c steps.Command, width int) []string {
 	var out []string
 	if c.Comment != "" {
-		out = append(out, st.Faint.Render(truncate("# "+c.Comment, width)))
+		for _, l := range strings.Split(wrapIndent("# "+c.Comment, width, "# "), "\n") {
+			out = append(out, st.Faint.Render(l))
+		}
 	}
+	var lines []string
 	if c.Shell != "" || len(c.Args) == 0 {
-		for _, l := range strings.Split(c.String(), "\n") {
-			out = append(out, st.Code.Render(truncate(l, width)))
+		lines = strings.Split(c.String(), "\n")
+	} else {
+		var groups []string
+		cur := ""
+		for _, a := range c.Args {
+			q := steps.ShellQuote(a)
+			if strings.HasPrefix(a, "--") && cur != "" {
+				groups = append(groups, cur)
+				cur = "  " + q
+				continue
+			}
+			if cur == "" {
+				cur = q
+			} else {
+				cur += " " + q
+			}
 		}
-		return out
+		groups = append(groups, cur)
+		if c.Capture != "" {
+			groups[0] = c.Capture + "=$(" + groups[0]
+			groups[len(groups)-1] += ")"
+		}
+		for i, g := range groups {
+			if i < len(groups)-1 {
+				g += " \\"
+			}
+			lines = append(lines, g)
+		}
 	}
-	var groups []string
-	cur := ""
-	for _, a := range c.Args {
-		q := steps.ShellQuote(a)
-		if strings.HasPrefix(a, "--") && cur != "" {
-			groups = append(groups, cur)
-			cur = "  " + q
-			continue
+	for _, l := range lines {
+		for _, w := range wrapShell(l, width) {
+			out = append(out, st.Code.Render(w))
 		}
-		if cur == "" {
-			cur = q
-		} else {
-			cur += " " + q
-		}
-	}
-	groups = append(groups, cur)
-	if c.Capture != "" {
-		groups[0] = c.Capture + "=$(" + groups[0]
-		groups[len(groups)-1] += ")"
-	}
-	for i, g := range groups {
-		if i < len(groups)-1 {
-			g += " \\"
-		}
-		out = append(out, st.Code.Render(truncate(g, width)))
 	}
 	return out
+}
+
+// wrapShell fits a shell command line to width, breaking it only at
+// spaces outside single quotes, each broken line ending in a backslash, so
+// the lines still run as one command when copied. Inside double quotes (a
+// $(…) in a test) the next line starts at its first column: a backslash
+// and newline vanish there, the indent would not. A word wider than the
+// pane is broken where it must, never cut short.
+func wrapShell(line string, width int) []string {
+	if lipgloss.Width(line) <= width || width < 8 {
+		return []string{line}
+	}
+	lead := line[:len(line)-len(strings.TrimLeft(line, " "))]
+	type word struct {
+		text   string
+		quoted bool // the space before it is inside double quotes
+	}
+	var words []word
+	var single, double, quotedSpace bool
+	start := len(lead)
+	for i, r := range line {
+		switch {
+		case i < len(lead):
+		case single:
+			single = r != '\''
+		case r == '\'':
+			single = true
+		case r == '"':
+			double = !double
+		case r == ' ':
+			if i > start {
+				words = append(words, word{line[start:i], quotedSpace})
+			}
+			start, quotedSpace = i+1, double
+		}
+	}
+	if start < len(line) {
+		words = append(words, word{line[start:], quotedSpace})
+	}
+	var out []string
+	cur := lead
+	for _, w := range words {
+		switch {
+		case strings.TrimSpace(cur) == "":
+			cur += w.text
+		case lipgloss.Width(cur)+1+lipgloss.Width(w.text)+2 <= width || w.text == "\\" && lipgloss.Width(cur)+2 <= width:
+			cur += " " + w.text
+		case w.quoted:
+			out = append(out, cur+" \\")
+			cur = w.text
+		default:
+			out = append(out, cur+" \\")
+			cur = lead + "    " + w.text
+		}
+	}
+	out = append(out, cur)
+	var fitted []string
+	for _, l := range out {
+		if lipgloss.Width(l) <= width {
+			fitted = append(fitted, l)
+			continue
+		}
+		fitted = append(fitted, strings.Split(ansi.Hardwrap(l, width, false), "\n")...)
+	}
+	return fitted
 }
 
 func plural(n int, word string) string {
