@@ -40,6 +40,14 @@ func DecodeCommand(encoded string) string {
 	return "aws sts decode-authorization-message --encoded-message " + ShellQuote(encoded) + " --query DecodedMessage --output text"
 }
 
+// DecodeFileCommand is DecodeCommand for a message kept in the file at
+// path: the AWS CLI reads a parameter's value from file://PATH, verbatim
+// (https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-parameters-file.html),
+// so the command stays one short line whatever the message's length.
+func DecodeFileCommand(path string) string {
+	return "aws sts decode-authorization-message --encoded-message " + ShellQuote("file://"+path) + " --query DecodedMessage --output text"
+}
+
 // explainPermission rewrites a permission problem's message and fix from
 // AWS's own sentence: the action it names, an explicit deny (which no
 // Allow in the role can override) and the command that decodes the
@@ -75,7 +83,8 @@ func explainPermission(e *problem.Error, called string) {
 	}
 	if encoded != "" {
 		e.Message = sentence + " " + encodedMarker + " (decoded by the command below)"
-		fix += "; to read AWS's whole reason, decode its message: " + DecodeCommand(encoded)
+		e.Encoded = encoded
+		fix += "; AWS sent an encoded explanation of the refusal, to read it: " + DecodeCommand(encoded)
 	}
 	e.Fix = fix
 }

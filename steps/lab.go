@@ -23,6 +23,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -498,6 +500,7 @@ func stopped(err error) error {
 }
 
 func (l *Lab) fail(s Step, start time.Time, err error) error {
+	l.keepEncoded(err)
 	fix := problem.FixOf(err)
 	if fix == "" {
 		fix = "run the command again with --verbose to see every API call"
@@ -650,4 +653,27 @@ func endpointPolicy(key string, pol string, target Target) string {
 		return pol
 	}
 	return ""
+}
+
+// keepEncoded puts the encoded authorization message AWS attached to the
+// refusal in err (hundreds of characters; a real one runs past a thousand)
+// in a file beside the state, and has the fix's command read it from
+// there: the fix stays a line a learner can read and copy, and still
+// says that AWS explained the refusal and how to decode it. The whole
+// message stays in the file, and in the fix when the file cannot be
+// written.
+func (l *Lab) keepEncoded(err error) {
+	pe, ok := problem.As(err)
+	if !ok || pe.Encoded == "" || l.store == nil {
+		return
+	}
+	long := awsops.DecodeCommand(pe.Encoded)
+	if !strings.Contains(pe.Fix, long) {
+		return
+	}
+	path := l.store.AuthMessagePath(pe.Encoded)
+	if os.MkdirAll(l.store.Dir, 0o700) != nil || os.WriteFile(path, []byte(pe.Encoded), 0o600) != nil {
+		return
+	}
+	pe.Fix = strings.Replace(pe.Fix, long, awsops.DecodeFileCommand(path), 1)
 }

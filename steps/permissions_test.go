@@ -2,7 +2,10 @@ package steps_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,12 +44,43 @@ func TestPreflightTriesTheCreatesWithTheirTags(t *testing.T) {
 			t.Errorf("message %q lacks %q", it.Message, w)
 		}
 	}
-	if !strings.Contains(it.Fix, "aws sts decode-authorization-message --encoded-message ") || !strings.Contains(se.Fix, "decode-authorization-message") {
-		t.Errorf("fix %q / %q: want the decode command", it.Fix, se.Fix)
+	// AWS's encoded message (hundreds of characters) is kept in a file
+	// beside the state; the fix says AWS sent it and gives the command
+	// that reads it from there, a line a learner can copy.
+	saved := savedAuthMessage(t, f, it.Fix)
+	if decoded, err := base64.RawURLEncoding.DecodeString(saved); err != nil || !strings.Contains(string(decoded), `"action":"ec2:CreateTags"`) {
+		t.Errorf("the file holds %q (%v); want AWS's encoded message alone, as the sandbox encodes it", saved, err)
+	}
+	if !strings.Contains(it.Fix, "AWS sent an encoded explanation of the refusal, to read it: aws sts decode-authorization-message") ||
+		strings.Contains(it.Fix, saved[:40]) || se.Fix != it.Fix {
+		t.Errorf("fix %q (%d characters) / %q: want the decode command, reading the message from its file", it.Fix, len(it.Fix), se.Fix)
 	}
 	if n := f.creates("CreateSecurityGroup"); n != 0 {
 		t.Errorf("%d groups created before the refusal was found", n)
 	}
+	// The run's teardown takes the kept message with the state file.
+	if _, err := f.lab.Teardown(context.Background(), steps.TeardownOptions{}); err != nil {
+		t.Fatalf("teardown: %v", err)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(f.store.Dir, "authorization-message-*")); len(kept) != 0 {
+		t.Errorf("left after the teardown: %v", kept)
+	}
+}
+
+// savedAuthMessage reads the file whose encoded authorization message the
+// decode command in fix reads: one in the state directory.
+func savedAuthMessage(t *testing.T, f *fixture, fix string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(fix, "aws sts decode-authorization-message --encoded-message file://")
+	path, _, _ := strings.Cut(rest, " ")
+	if !ok || filepath.Dir(path) != f.store.Dir {
+		t.Fatalf("fix %q: want the decode command reading a file in %s", fix, f.store.Dir)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestPreflightWarnsOnStandIns: a refusal met only on a stand-in (the
@@ -65,7 +99,7 @@ func TestPreflightWarnsOnStandIns(t *testing.T) {
 		t.Fatalf("preflight: %v", err)
 	}
 	it, ok := preflightItem(t, f, "permissions-stand-in")
-	if !ok || !it.Warning || !strings.Contains(it.Message, "ec2:DeleteSecurityGroup") || !strings.Contains(it.Fix, "c3RhbmQtaW4") {
+	if !ok || !it.Warning || !strings.Contains(it.Message, "ec2:DeleteSecurityGroup") || savedAuthMessage(t, f, it.Fix) != "c3RhbmQtaW4" {
 		t.Fatalf("stand-in item %+v", it)
 	}
 	if it, _ := preflightItem(t, f, "permissions"); !it.OK {

@@ -325,7 +325,7 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	if err != nil {
 		return items, err
 	}
-	for _, it := range permissionItems(checks) {
+	for _, it := range permissionItems(checks, l.keepEncoded) {
 		add(it)
 	}
 
@@ -458,7 +458,8 @@ func (l *Lab) proxyItem(st State) (CheckItem, bool) {
 // calls refused as the lab makes them (an error, with AWS's reason and
 // what to do), and those refused only on a stand-in (a warning: the lab's
 // own resource may be allowed where the stand-in is not).
-func permissionItems(checks []awsops.PermissionCheck) []CheckItem {
+// keep is called on each refusal whose fix a line shows (Lab.keepEncoded).
+func permissionItems(checks []awsops.PermissionCheck, keep func(error)) []CheckItem {
 	it := CheckItem{ID: "permissions", Title: "Permission for the lab's EC2 calls (DryRun, with their tags)", OK: true,
 		Message: "DryRun says every call would succeed"}
 	warn := CheckItem{ID: "permissions-stand-in", Title: "Permission on resources the lab has not made yet", OK: true, Warning: true}
@@ -480,12 +481,14 @@ func permissionItems(checks []awsops.PermissionCheck) []CheckItem {
 		if c.StandIn != "" {
 			standIn = append(standIn, what+", tried on "+c.StandIn)
 			if warn.Fix == "" {
+				keep(c.Refused)
 				warn.Fix = problem.FixOf(c.Refused) + "; if your role's policy allows these calls only on the lab's own resources (by their tags), this is fine"
 			}
 			continue
 		}
 		refused = append(refused, what)
 		if it.Fix == "" {
+			keep(c.Refused)
 			it.Fix = problem.FixOf(c.Refused)
 		}
 	}

@@ -3,6 +3,7 @@ package steps
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -237,6 +238,15 @@ func NewStore(dir, mode string) *Store { return &Store{Dir: dir, Mode: mode} }
 // Path is the state file's path.
 func (s *Store) Path() string { return filepath.Join(s.Dir, "lab-"+s.Mode+".json") }
 
+// AuthMessagePath is where an encoded authorization failure message AWS
+// sent is kept, for the command that decodes it: beside the state file,
+// one file for each message (named by its hash; a message is written once),
+// removed with the state file.
+func (s *Store) AuthMessagePath(encoded string) string {
+	sum := sha256.Sum256([]byte(encoded))
+	return filepath.Join(s.Dir, "authorization-message-"+s.Mode+"-"+hex.EncodeToString(sum[:4])+".txt")
+}
+
 // ImageDir is where the local copy of the image to push is kept: beside
 // the state file, as docker keeps images on the learner's machine.
 func (s *Store) ImageDir() string { return filepath.Join(s.Dir, "image-"+s.Mode) }
@@ -333,10 +343,15 @@ func (s *Store) saveEncoded(b []byte) error {
 	return writeFileAtomic(s.Path(), out.Bytes(), 0o600)
 }
 
-// Remove deletes the state file (a missing one is fine).
+// Remove deletes the state file (a missing one is fine), and the refusal
+// messages kept beside it.
 func (s *Store) Remove() error {
 	if err := os.Remove(s.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
+	}
+	kept, _ := filepath.Glob(filepath.Join(s.Dir, "authorization-message-"+s.Mode+"-*.txt"))
+	for _, p := range kept {
+		_ = os.Remove(p) // a refusal's explanation, of no use once the run is gone
 	}
 	return nil
 }

@@ -62,6 +62,7 @@ func (l *Lab) Teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	}
 	rep, err := l.teardown(ctx, opts)
 	if err != nil {
+		l.keepEncoded(err)
 		fix := problem.FixOf(err)
 		if fix == "" {
 			fix = "run 'down' again: it picks up where it stopped"
@@ -572,6 +573,7 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 	// Every endpoint AWS could not delete, each on its line.
 	refused := map[string]bool{}
 	for _, f := range del.Failed {
+		l.keepEncoded(f.Err)
 		sub(f.ID, ResFailed, problem.FixOf(f.Err))
 		refused[f.ID] = true
 	}

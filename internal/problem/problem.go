@@ -117,6 +117,12 @@ type Error struct {
 	Message string
 	// Fix is one sentence saying what to do next.
 	Fix string
+	// Encoded is the encoded authorization failure message AWS attached to
+	// a refusal (EC2's UnauthorizedOperation), which only
+	// sts:DecodeAuthorizationMessage reads: hundreds of characters, so it
+	// is not part of Message; Fix carries it in the command that decodes
+	// it, until someone who can keep it in a file (steps) shortens that.
+	Encoded string
 	// Err is the cause, for errors.Is/As; it is never shown as is.
 	Err error
 }
