@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/awsops"
-	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/labfixture"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -54,7 +54,7 @@ func benchNotice(b *testing.B, timing sandbox.Timing) {
 		var mu sync.Mutex
 		var events []steps.Event
 		em := steps.NewEmitter(func(e steps.Event) { mu.Lock(); events = append(events, e); mu.Unlock() })
-		lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")},
+		lab, err := labfixture.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")},
 			steps.NewStore(filepath.Join(dir, "state"), "sandbox"), em, func(o *awsops.Options) { o.Poll = 0 })
 		if err != nil {
 			b.Fatal(err)

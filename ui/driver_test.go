@@ -14,7 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/labfixture"
 	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -188,7 +188,7 @@ func sandboxOptionsWith(t *testing.T, so sandbox.Options) (opts Options, sb *san
 		Sandbox: true,
 		Connect: func(ctx context.Context, t Target, sink func(steps.Event)) (*Connection, error) {
 			store := steps.NewStore(stateDir, "sandbox")
-			lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
+			lab, err := labfixture.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
 			if err != nil {
 				return nil, err
 			}

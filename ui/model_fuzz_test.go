@@ -16,7 +16,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/labfixture"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -54,7 +54,7 @@ func offlineLabIn(dir string) (*steps.Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sandboxlab.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, steps.NewStore(filepath.Join(dir, "state"), "sandbox"), nil)
+	return labfixture.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, steps.NewStore(filepath.Join(dir, "state"), "sandbox"), nil)
 }
 
 // offlineLab is one offline lab that the property's many runs share; what

@@ -11,7 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/labfixture"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -36,7 +36,7 @@ func outsideOptions(t *testing.T) (Options, *atomic.Int32) {
 				sandboxed.Add(1)
 			}
 			store := steps.NewStore(filepath.Join(dir, "state"), "aws")
-			lab, err := sandboxlab.Lab(sb, steps.Config{Mode: "aws", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
+			lab, err := labfixture.Lab(sb, steps.Config{Mode: "aws", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
 			if err != nil {
 				return nil, err
 			}

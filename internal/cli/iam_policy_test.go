@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"ecr-vpce-lab/internal/sandboxlab"
+	"ecr-vpce-lab/internal/labfixture"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -53,7 +53,7 @@ func TestIAMPolicyIsLeastPrivilege(t *testing.T) {
 			// whose lists are asked for here too).
 			ws := f.sb.Workspace()
 			upArgs = []string{"--subnet", ws.SubnetID, "--workspace-sg", ws.SecurityGroupID}
-			lab, err := sandboxlab.Lab(f.sb, steps.Config{Mode: "sandbox"}, steps.NewStore(t.TempDir(), "sandbox"), nil)
+			lab, err := labfixture.Lab(f.sb, steps.Config{Mode: "sandbox"}, steps.NewStore(t.TempDir(), "sandbox"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

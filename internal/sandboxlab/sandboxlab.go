@@ -2,8 +2,9 @@
 // point every client at it (the APIs, the metadata service, the registry,
 // DNS), loopback only, with its dummy credentials. The command line uses it
 // for a sandbox it starts and for one already serving; tests use it for
-// theirs. It keeps that wiring in one place, and lets the wizard's tests
-// build a lab without importing awsops themselves.
+// theirs (internal/labfixture builds their labs with it). It keeps that
+// wiring in one place. It does not import steps, so that awsops's tests use
+// it without steps being compiled again for their test binary.
 //
 // It must not be imported by the sandbox's own tests: a server tested
 // through its client's code cannot catch the client's mistakes.
@@ -14,7 +15,6 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/sandbox"
-	"ecr-vpce-lab/steps"
 )
 
 // FromEnv returns the awsops options for the sandbox whose exports get
@@ -102,21 +102,4 @@ func Options(sb *sandbox.Sandbox) awsops.Options {
 	o.Poll = 5 * time.Millisecond
 	o.IMDSTimeouts = FixtureIMDSTimeouts
 	return o
-}
-
-// Lab builds a lab on sb that reports to em (API calls included), keeping
-// its state in store. mods adjust the options first.
-func Lab(sb *sandbox.Sandbox, cfg steps.Config, store *steps.Store, em *steps.Emitter, mods ...func(*awsops.Options)) (*steps.Lab, error) {
-	o := Options(sb)
-	if em != nil {
-		o.Observer = em.Call
-	}
-	for _, m := range mods {
-		m(&o)
-	}
-	cloud, err := awsops.New(o)
-	if err != nil {
-		return nil, err
-	}
-	return steps.New(cfg, cloud, store, em)
 }
