@@ -289,3 +289,30 @@ func TestDraftJSONCursor(t *testing.T) {
 		t.Errorf("back in the JSON the learner left, the cursor is at %d:%d, not 1:5", line, col)
 	}
 }
+
+// TestDraftErrorSaidOnce: what is wrong with a draft is said once on the
+// screen, whole, its words never split at a hyphen (huh's own copy of a
+// field's error broke "team-a" in two); a refused ctrl+s says it once more
+// at most, as what happened to the key.
+func TestDraftErrorSaidOnce(t *testing.T) {
+	m := draftModel(t, 80, 24)
+	typeDraft(m, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "tab")
+	s := plainScreen(m)
+	if n := strings.Count(flatText(s), "is not a repository name ECR accepts"); n != 1 {
+		t.Errorf("the repository's error is on the screen %d times:\n%s", n, s)
+	}
+	if !strings.Contains(flatText(s), "(did you mean team-a?)") {
+		t.Errorf("the repository's error is split:\n%s", s)
+	}
+	typeDraft(m, "a", "l", "p", "i", "n", "e")
+	setJSON(t, m, strings.Replace(defaultJSON(t, m), `"Effect": "Deny",`, `"Effect": "Deny"`, 1))
+	s = plainScreen(m)
+	if n := strings.Count(s, "expected ',' or '}'"); n != 1 {
+		t.Errorf("the JSON's error is on the screen %d times:\n%s", n, s)
+	}
+	typeDraft(m, "ctrl+s")
+	s = plainScreen(m)
+	if n := strings.Count(s, "expected ',' or '}'"); n > 2 {
+		t.Errorf("after ctrl+s the JSON's error is on the screen %d times:\n%s", n, s)
+	}
+}

@@ -136,7 +136,10 @@ func (e *policyEditor) resetForm() tea.Cmd {
 	if e.compact {
 		groups = []*huh.Group{huh.NewGroup(repo), huh.NewGroup(deny), huh.NewGroup(e.targetField)}
 	}
-	e.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(e.theme()).WithKeyMap(e.keys.FormKeys())
+	// The screen says a field's error itself, once, wrapped at spaces:
+	// huh's copy under the field repeated it and split "team-a" at its
+	// hyphen.
+	e.form = huh.NewForm(groups...).WithShowHelp(false).WithShowErrors(false).WithTheme(e.theme()).WithKeyMap(e.keys.FormKeys())
 	if e.width > 0 {
 		e.form = e.form.WithWidth(e.width)
 	}

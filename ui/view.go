@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
 )
 
@@ -823,6 +824,11 @@ func (m *Model) policyBody(width int) string {
 	doc, target, err := m.editor.Document()
 	s := m.st
 	if err != nil {
+		// Said once: the JSON editor lists its errors, and a refused
+		// apply says it below.
+		if m.editor.rawMode && policy.HasErrors(m.editor.findings) || m.screens[scrPolicy].draftErr {
+			return editor
+		}
 		return editor + "\n" + st.Error.Render("✗ ") + st.Faint.Render(wrapIndent(err.Error(), m.editor.width-2, "  "))
 	}
 	repo := strings.TrimSpace(m.editor.repo)
