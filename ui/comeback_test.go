@@ -69,8 +69,8 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	}
 	m.phase, m.tdReport = phaseLab, nil
 	m.quitNow()
-	if n := m.ExitNote(); !strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") || !strings.Contains(n, "'"+want+" --yes'") ||
-		!strings.Contains(n, "the sandbox bills nothing") {
+	if n := m.ExitNote(); !strings.Contains(n, "come back to the lab:\n  ecr-vpce-lab --sandbox --state-dir /tmp/my-lab") || !strings.Contains(n, "\n  "+want+" --yes\n") ||
+		!strings.Contains(flatNote(n), "the sandbox bills nothing") {
 		t.Errorf("the note after quitting: %s", n)
 	}
 }
@@ -91,11 +91,50 @@ func TestQuitSaysWhatIsLeft(t *testing.T) {
 	m.phase, m.cur = phaseLab, scrIngress
 	m.st.SecurityGroup = &steps.Record{ID: "sg-1", Created: true, CreatedAt: time.Now()}
 	m.quitNow()
-	if n := m.ExitNote(); !strings.Contains(n, "still there (none of it is billed)") ||
-		!strings.Contains(n, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' to come back") ||
-		!strings.Contains(n, "'ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes' to remove it") {
+	if n := m.ExitNote(); !strings.Contains(n, "still there (none of it is billed): the security group sg-1.") ||
+		!strings.Contains(n, "come back to the lab:\n  ecr-vpce-lab --sandbox --state-dir /tmp/my-lab") ||
+		!strings.Contains(n, "Remove everything now:\n  ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes\n") {
 		t.Errorf("the note after quitting with the security group made: %q", n)
 	}
+	// With endpoints billing: each is named, the expiry is said, and the
+	// command that removes them is on a line of its own, to copy whole;
+	// the words are wrapped at spaces to the window the wizard had.
+	m, _ = startWizard(t, opts, 60, 16)
+	m.phase, m.cur = phaseLab, scrEndpoints
+	m.st.SecurityGroup = &steps.Record{ID: "sg-1", Name: "ECR_VPCE_SG", Created: true, CreatedAt: time.Now()}
+	m.st.Rule = &steps.Record{ID: "sgr-1", Created: true}
+	m.st.Endpoints = map[string]*steps.Record{
+		steps.EndpointDKR: {ID: "vpce-1", Name: steps.EndpointDKR, Type: "Interface", Created: true, CreatedAt: time.Now(), State: steps.ResAvailable},
+		steps.EndpointAPI: {ID: "vpce-2", Name: steps.EndpointAPI, Type: "Interface", Created: true, CreatedAt: time.Now(), State: steps.ResAvailable},
+		steps.EndpointS3:  {ID: "vpce-3", Name: steps.EndpointS3, Type: "Gateway", Created: true, CreatedAt: time.Now(), State: steps.ResAvailable},
+	}
+	m.st.ExpiresAt = time.Now().Add(4 * time.Hour)
+	m.quitNow()
+	n := m.ExitNote()
+	for _, want := range []string{"Still running: the ecr.dkr and ecr.api interface endpoints (the sandbox bills nothing; on AWS, about $0.02 per hour), the s3 gateway endpoint and the security group ECR_VPCE_SG with its rule.",
+		"The run expires at", "the auto-teardown removes the endpoints",
+		"\n  ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes\n", "\n  ecr-vpce-lab --sandbox --state-dir /tmp/my-lab"} {
+		if !strings.Contains(flatNote(n), want) && !strings.Contains(n, want) {
+			t.Errorf("the note after quitting with the endpoints running lacks %q:\n%s", want, n)
+		}
+	}
+	for _, l := range strings.Split(n, "\n") {
+		if ansi.StringWidth(l) > 60 && !strings.HasPrefix(l, "  ecr-vpce-lab") {
+			t.Errorf("a line of the note %d wide: %q", ansi.StringWidth(l), l)
+		}
+	}
+}
+
+// flatNote is a note's words in one line, its commands left on theirs.
+func flatNote(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "  ") {
+			break
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, " ")
 }
 
 // flatText is a screen's words in one line, the boxes' sides left out.

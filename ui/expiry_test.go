@@ -289,7 +289,7 @@ func TestQuitNoteOfEndpointsBeingDeleted(t *testing.T) {
 	m.st = steps.State{Region: "us-east-1", TeardownStarted: m.now, Endpoints: map[string]*steps.Record{
 		steps.EndpointDKR: ep(steps.ResDeleting), steps.EndpointAPI: ep(steps.ResDeleting)}}
 	m.quitNow()
-	if !strings.Contains(m.exitNote, "The endpoints are being deleted (billed until AWS has deleted them, not by the hour)") {
+	if !strings.Contains(flatNote(m.exitNote), "The endpoints are being deleted (billed until AWS has deleted them, not by the hour)") {
 		t.Errorf("leaving with the endpoints being deleted: %q", m.exitNote)
 	}
 	if h := fmt.Sprint(m.headerParts()); !strings.Contains(h, "$0.00/h") {

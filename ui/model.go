@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -568,30 +569,7 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 		return m.quitAfterChallenge()
 	}
 	m.stop()
-	if c := m.cost(); c.InterfaceEndpoints > 0 {
-		price := fmt.Sprintf("about $%.2f per hour", c.PerHour)
-		if c.Unpriced {
-			price = "billed by the hour; " + c.NoPrice()
-		}
-		if m.c.Sandbox {
-			price = "the sandbox bills nothing; on AWS, " + price
-		}
-		running := "are still running"
-		if c.Deleting == c.InterfaceEndpoints {
-			// A stopped teardown: AWS goes on deleting them.
-			running, price = "are being deleted", "billed until AWS has deleted them, not by the hour"
-			if m.c.Sandbox {
-				price = "the sandbox bills nothing; on AWS, " + price
-			}
-		}
-		m.exitNote = fmt.Sprintf("The endpoints %s (%s). Run '%s' to come back, or '%s' to remove everything.",
-			running, price, m.labCmd(""), m.labCmd(" down")+" --yes")
-	} else if m.lab != nil && m.st.HasResources() {
-		// Nothing of it bills, but the learner should not leave without
-		// knowing it is there, nor how to remove it (as accessible mode).
-		m.exitNote = fmt.Sprintf("What the lab created so far is still there (none of it is billed). Run '%s' to come back, or '%s' to remove it.",
-			m.labCmd(""), m.labCmd(" down")+" --yes")
-	}
+	m.exitNote = m.leavingNote()
 	if f := m.unresolved(); f != nil {
 		m.exitErr = f
 	}
@@ -601,6 +579,118 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 		return m, tea.Sequence(save, tea.Quit)
 	}
 	return m, tea.Quit
+}
+
+// leavingNote is printed once the wizard has closed, when the lab leaves
+// something in the account: what it is, what it costs and until when, and
+// the command that removes it, on a line of its own to copy whole. The
+// words are wrapped to the window the wizard had (the terminal would cut
+// a command mid-word).
+func (m *Model) leavingNote() string {
+	c := m.cost()
+	what := m.stillThere(c)
+	var head string
+	switch {
+	case c.InterfaceEndpoints > 0 && c.Deleting == c.InterfaceEndpoints:
+		// A stopped teardown: AWS goes on deleting them.
+		price := "billed until AWS has deleted them, not by the hour"
+		if m.c.Sandbox {
+			price = "the sandbox bills nothing; on AWS, " + price
+		}
+		head = fmt.Sprintf("The endpoints are being deleted (%s).", price)
+		if rest := m.stillThereBut(steps.KindEndpoint); rest != "" {
+			head += " Still there: " + rest + "."
+		}
+	case c.InterfaceEndpoints > 0:
+		head = "Still running: " + what + "."
+		if e := steps.ExpirySentence(m.st, m.awsNow()); e != "" {
+			head += " " + e
+		}
+	case m.lab != nil && m.st.HasResources():
+		// Nothing of it bills, but the learner should not leave without
+		// knowing it is there, nor how to remove it (as accessible mode).
+		head = "What the lab created so far is still there (none of it is billed)"
+		if what != "" {
+			head += ": " + what
+		}
+		head += "."
+	default:
+		return ""
+	}
+	w := max(20, m.c.Width-1)
+	return wrapWords(head, w) + "\n" + wrapWords("Remove everything now:", w) + "\n  " + m.labCmd(" down") + " --yes\n" +
+		wrapWords("Or come back to the lab:", w) + "\n  " + m.labCmd("")
+}
+
+// stillThere names what the lab created and has not removed, the price
+// after the interface endpoints: "the ecr.dkr and ecr.api interface
+// endpoints (about $0.02 per hour), the s3 gateway endpoint and the
+// security group ECR_VPCE_SG with its rule".
+func (m *Model) stillThere(c steps.Cost) string {
+	return m.stillThereBut("", c)
+}
+
+// stillThereBut is stillThere without the resources of one kind.
+func (m *Model) stillThereBut(skip steps.ResourceKind, cost ...steps.Cost) string {
+	st := m.st
+	var parts, iface []string
+	gateway := ""
+	for _, k := range steps.EndpointKeys {
+		r := st.Endpoints[k]
+		if skip == steps.KindEndpoint || r == nil || !r.Created || r.State == steps.ResDeleted {
+			continue
+		}
+		if k == steps.EndpointS3 {
+			gateway = "the " + k + " gateway endpoint"
+			continue
+		}
+		iface = append(iface, k)
+	}
+	if len(iface) > 0 {
+		p := "the " + joinAnd(iface) + " interface endpoint"
+		if len(iface) > 1 {
+			p += "s"
+		}
+		if len(cost) > 0 {
+			c := cost[0]
+			price := fmt.Sprintf("about $%.2f per hour", c.PerHour)
+			if c.Unpriced {
+				price = "billed by the hour; " + c.NoPrice()
+			}
+			if m.c.Sandbox {
+				price = "the sandbox bills nothing; on AWS, " + price
+			}
+			p += " (" + price + ")"
+		}
+		parts = append(parts, p)
+	}
+	if gateway != "" {
+		parts = append(parts, gateway)
+	}
+	switch sg, rule := st.SecurityGroup, st.Rule; {
+	case sg != nil && sg.Created:
+		p := "the security group " + cmp.Or(sg.Name, sg.ID)
+		if rule != nil {
+			p += " with its rule"
+		}
+		parts = append(parts, p)
+	case rule != nil && rule.Created:
+		parts = append(parts, "the rule "+rule.ID)
+	}
+	if n := len(st.PushedTags); n == 1 {
+		parts = append(parts, "the pushed tag")
+	} else if n > 1 {
+		parts = append(parts, "the "+plural(n, "pushed tag"))
+	}
+	return joinAnd(parts)
+}
+
+// joinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // cost is what the lab's endpoints cost, from the state the engine sent.
