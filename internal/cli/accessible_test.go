@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
-	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -60,12 +60,19 @@ func TestAccessibleInputEndingIsNotSuccess(t *testing.T) {
 }
 
 // Ctrl-C at a question stops accessible mode at once (not after the next
-// Enter) and exits 130, the last words saying how to resume.
+// Enter) and exits 130, the last words saying how to resume; and no read
+// of its input is left waiting: on a terminal, the error's rendering reads
+// the same stdin (asking the background colour), and a read left waiting
+// there held it, so the program never exited.
 func TestAccessibleCtrlCAtAQuestion(t *testing.T) {
 	labHome(t)
 	dir := t.TempDir()
 	t.Setenv("NO_COLOR", "1")
-	stdin, typing := io.Pipe() // a learner who types nothing
+	stdin, typing, err := os.Pipe() // a file, as a terminal is; a learner who types nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
 	defer typing.Close()
 	ctx, interrupt := context.WithCancel(context.Background())
 	defer interrupt()
@@ -85,6 +92,16 @@ func TestAccessibleCtrlCAtAQuestion(t *testing.T) {
 		resume := "ecr-vpce-lab --accessible --sandbox --state-dir " + dir
 		if code != 130 || !strings.HasSuffix(out.String(), "\nStopped. Run "+resume+" again to resume.\n") || !strings.Contains(errs.String(), "run '"+resume+"' again to resume") {
 			t.Fatalf("exit %d, want 130 and how to resume:\n%s%s", code, out.String(), errs.String())
+		}
+		// What is typed now reaches whoever reads stdin next, not a
+		// read the lab left behind.
+		if _, err := typing.Write([]byte("probe\n")); err != nil {
+			t.Fatal(err)
+		}
+		_ = stdin.SetReadDeadline(time.Now().Add(5 * time.Second))
+		got := make([]byte, 16)
+		if n, err := stdin.Read(got); string(got[:n]) != "probe\n" {
+			t.Fatalf("after the lab returned, a line typed went to a read it left waiting (we read %q, %v)", got[:n], err)
 		}
 	case <-time.After(10 * time.Second):
 		typing.Close() // the old code waits for a line; let it end
