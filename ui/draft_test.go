@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -314,5 +315,24 @@ func TestDraftErrorSaidOnce(t *testing.T) {
 	s = plainScreen(m)
 	if n := strings.Count(s, "expected ',' or '}'"); n > 2 {
 		t.Errorf("after ctrl+s the JSON's error is on the screen %d times:\n%s", n, s)
+	}
+}
+
+// TestDraftJSONCursorInSight: at 60×16 a refused ctrl+s leaves little room
+// for the editor; what is left of it shows the line the cursor is on (the
+// error's), not the editor's first lines.
+func TestDraftJSONCursorInSight(t *testing.T) {
+	m := draftModel(t, 60, 16)
+	typeDraft(m, "ctrl+o")
+	setJSON(t, m, strings.Replace(defaultJSON(t, m), `"Effect": "Deny",`, `"Effect": "Deny"`, 1))
+	typeDraft(m, "ctrl+s")
+	f := firstError(m.editor.findings)
+	s := plainScreen(m)
+	if m.screens[scrPolicy].err == "" || !strings.Contains(s, "this policy cannot be applied") {
+		t.Fatalf("ctrl+s on broken JSON:\n%s", s)
+	}
+	line := strings.Split(m.editor.raw.Value(), "\n")[f.Line-1]
+	if !strings.Contains(s, fmt.Sprintf("%d %s", f.Line, line)) {
+		t.Errorf("the error's line %d (%s) is not on the screen:\n%s", f.Line, strings.TrimSpace(line), s)
 	}
 }

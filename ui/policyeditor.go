@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
@@ -460,7 +462,12 @@ func (e *policyEditor) Update(msg tea.Msg) (cmd tea.Cmd, submitted bool) {
 }
 
 // View draws the editor: the form, or the JSON with its findings.
-func (e *policyEditor) View(st Styles) string {
+func (e *policyEditor) View(st Styles) string { return e.ViewTrimmed(st, 0) }
+
+// ViewTrimmed is View with the JSON's window trim lines shorter (two at
+// least), for a screen short of room: the lines kept are those around the
+// cursor, which is where the learner types and where an error put it.
+func (e *policyEditor) ViewTrimmed(st Styles, trim int) string {
 	if !e.rawMode {
 		if e.kept != "" && e.draft() == e.keptForm {
 			note := "The form cannot show the JSON you wrote: " + keyWord(e.keys.JSON) +
@@ -470,7 +477,7 @@ func (e *policyEditor) View(st Styles) string {
 		return e.form.View()
 	}
 	var b strings.Builder
-	b.WriteString(e.raw.View())
+	b.WriteString(e.rawWindow(trim))
 	b.WriteString("\n")
 	if len(e.findings) == 0 {
 		b.WriteString(st.OK.Render("✓ valid"))
@@ -501,6 +508,36 @@ func (e *policyEditor) View(st Styles) string {
 		b.WriteString(st.Error.Render("AWS would reject this policy; fix the errors to apply it."))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// rawWindow is the JSON editor's view, trim lines shorter, keeping the
+// cursor's line and the one after it (then the lines before those).
+func (e *policyEditor) rawWindow(trim int) string {
+	v := e.raw.View()
+	lines := strings.Split(v, "\n")
+	n := max(1, len(lines)-trim)
+	if trim <= 0 || n >= len(lines) {
+		return v
+	}
+	end := min(e.cursorViewLine()+2, len(lines))
+	if n < 3 {
+		end-- // no room for the line after
+	}
+	start := max(0, end-n)
+	return strings.Join(lines[start:start+n], "\n")
+}
+
+// cursorViewLine is the line of the JSON editor's view the cursor is on
+// (0 for the first). The cursor's row is the view line whose gutter shows
+// its number; a long row goes on over lines with an empty gutter.
+func (e *policyEditor) cursorViewLine() int {
+	want := strconv.Itoa(e.raw.Line() + 1)
+	for i, l := range strings.Split(e.raw.View(), "\n") {
+		if f := strings.Fields(ansi.Strip(l)); len(f) > 0 && f[0] == want {
+			return i + e.raw.LineInfo().RowOffset
+		}
+	}
+	return 0
 }
 
 // simulationRows evaluates the lab's operations for the lab repository and

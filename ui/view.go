@@ -413,6 +413,19 @@ func (m *Model) screenView(width, height int) string {
 	if over := tall() - room; over > 0 {
 		intro = cutLines(intro, max(1, lipgloss.Height(intro)-over), width)
 	}
+	if over := tall() - room; over > 0 && m.cur == scrPolicy && m.picker == nil && m.editor != nil && m.editor.rawMode {
+		// The body is cut from its end, and the JSON comes first: if that
+		// would hide the line the learner types on (where an error put
+		// the cursor), the JSON gives up lines away from it instead.
+		keep := lipgloss.Height(body) - over
+		end := m.editor.cursorViewLine() + 2
+		if keep < 3 {
+			end-- // no room for the line after
+		}
+		if end > keep {
+			body = m.policyBodyTrimmed(width, end-max(1, keep))
+		}
+	}
 	if over := tall() - room; over > 0 && body != "" {
 		keep := max(1, lipgloss.Height(body)-over)
 		if m.bodyEndsWithNews() {
@@ -815,12 +828,16 @@ func (m *Model) ingressBody(width int) string {
 	return m.withLines(plan, steps.KindIngressRule, width)
 }
 
-func (m *Model) policyBody(width int) string {
+func (m *Model) policyBody(width int) string { return m.policyBodyTrimmed(width, 0) }
+
+// policyBodyTrimmed is the policy screen's body with the JSON editor's
+// window trim lines shorter.
+func (m *Model) policyBodyTrimmed(width, trim int) string {
 	st := m.c.Styles
 	if m.editor == nil {
 		return ""
 	}
-	editor := m.editor.View(st)
+	editor := m.editor.ViewTrimmed(st, trim)
 	doc, target, err := m.editor.Document()
 	s := m.st
 	if err != nil {
