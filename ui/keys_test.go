@@ -379,3 +379,47 @@ func TestWrapShellKeepsTheCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftKeptOnEscBack: before a policy is applied, esc on the policy
+// form says "back", not "cancel": a learner who steps back to read the
+// step before and returns finds the actions they ticked and the field they
+// were on. Once a policy is in force, esc cancels, and the screen opens on
+// that policy.
+func TestDraftKeptOnEscBack(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 100, 30, true)
+	f.done(scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress)
+	f.m.goTo(scrPolicy)
+	f.settle()
+	f.press("tab")
+	f.settle()
+	f.press("down", "down", "space")
+	want, _ := f.m.editor.denyField.Hovered()
+	f.press("esc")
+	f.settle()
+	if f.m.cur != scrIngress {
+		t.Fatalf("esc on the form went to %v", f.m.cur)
+	}
+	f.press("enter")
+	f.settle()
+	if f.m.cur != scrPolicy || f.m.editor == nil {
+		t.Fatalf("enter on the rule's screen went to %v", f.m.cur)
+	}
+	if !contains(f.m.editor.deny, want) {
+		t.Errorf("back on the policy form, %s is no longer ticked: %v", want, f.m.editor.deny)
+	}
+	if got := f.m.editor.form.GetFocusedField().GetKey(); got != "deny" {
+		t.Errorf("back on the policy form, the focus is on %q", got)
+	}
+	// In force, esc cancels: the form opens on the policy in force.
+	f.m.screens[scrPolicy].status = steps.StatusDone
+	f.withPolicy()
+	f.press("space")
+	f.press("esc")
+	f.settle()
+	f.m.goTo(scrPolicy)
+	f.settle()
+	if len(f.m.editor.deny) != 1 || f.m.editor.deny[0] != "ecr:PutImage" {
+		t.Errorf("after esc (cancel), the form opens on %v, not the policy in force", f.m.editor.deny)
+	}
+}

@@ -153,6 +153,9 @@ type Model struct {
 
 	editor *policyEditor
 	picker *workspacePicker
+	// keptDraft is the policy editor as the learner left it before any
+	// policy was applied, reopened when they come back to the screen.
+	keptDraft *policyEditor
 	// policyFrom is the screen the policy editor was opened from (esc
 	// returns there, leaving the policy unchanged).
 	policyFrom screenID
@@ -755,6 +758,11 @@ func (m *Model) noWorkspaceYet() bool {
 
 // goTo shows screen s.
 func (m *Model) goTo(s screenID) tea.Cmd {
+	if m.editor != nil && s != scrPolicy && m.screens[scrPolicy].status != steps.StatusDone {
+		// No policy is in force yet: esc said "back", not "cancel", and
+		// the learner coming back finds their draft as they left it.
+		m.keptDraft = m.editor
+	}
 	m.cur = s
 	// The draft is put away (a policy screen opens on the policy in force).
 	m.dropDraftErr()
@@ -820,6 +828,14 @@ func firstEndpointID(s string) string {
 func (m *Model) openEditor() tea.Cmd {
 	if m.lab == nil {
 		return nil
+	}
+	if kept := m.keptDraft; kept != nil {
+		m.keptDraft = nil
+		if m.screens[scrPolicy].status != steps.StatusDone {
+			m.editor = kept
+			m.layoutEditor()
+			return nil
+		}
 	}
 	st := m.st
 	repo, deny, target := m.cfg.Repo, m.cfg.Deny, st.PolicyTarget
