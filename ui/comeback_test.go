@@ -90,11 +90,17 @@ func TestQuitSaysWhatIsLeft(t *testing.T) {
 	m, _ = startWizard(t, opts, 100, 30)
 	m.phase, m.cur = phaseLab, scrIngress
 	m.st.SecurityGroup = &steps.Record{ID: "sg-1", Created: true, CreatedAt: time.Now()}
-	m.quitNow()
-	if n := m.ExitNote(); !strings.Contains(n, "still there (none of it is billed): the security group sg-1.") ||
-		!strings.Contains(n, "come back to the lab:\n  ecr-vpce-lab --sandbox --state-dir /tmp/my-lab") ||
-		!strings.Contains(n, "Remove everything now:\n  ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes\n") {
-		t.Errorf("the note after quitting with the security group made: %q", n)
+	// A signal ends the program without a quit: the note says it all the
+	// same (the command's error line then points to it).
+	for _, how := range []string{"a signal", "q"} {
+		if how == "q" {
+			m.quitNow()
+		}
+		if n := m.ExitNote(); !strings.Contains(n, "still there (none of it is billed): the security group sg-1.") ||
+			!strings.Contains(n, "come back to the lab:\n  ecr-vpce-lab --sandbox --state-dir /tmp/my-lab") ||
+			!strings.Contains(n, "Remove everything now:\n  ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes\n") {
+			t.Errorf("the note after %s with the security group made: %q", how, n)
+		}
 	}
 	// With endpoints billing: each is named, the expiry is said, and the
 	// command that removes them is on a line of its own, to copy whole;

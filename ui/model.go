@@ -235,8 +235,9 @@ func New(ctx context.Context, opts Options) *Model {
 	return m
 }
 
-// ExitNote is what to print once the program has ended.
-func (m *Model) ExitNote() string { return m.exitNote }
+// ExitNote is what to print once the program has ended: also when it
+// ended without a quit (a signal), from the state the engine last sent.
+func (m *Model) ExitNote() string { return cmp.Or(m.exitNote, m.leavingNote()) }
 
 // ExitErr is the failure the learner quit on, nil when none: a step that
 // failed and was not got past, or a teardown that left something. A quit

@@ -140,3 +140,26 @@ func TestAccessibleExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// A wizard a signal stopped (ctrl+c is a key there; this is kill, a
+// closing IDE) exits 130, and its error line does not send the learner to
+// another lab: it points to the note above it, which names what the lab
+// left and the commands that come back or remove it, or, with no note,
+// gives the command that resumes with the flags that chose this lab.
+func TestWizardStoppedBySignal(t *testing.T) {
+	stopped := exitCode(130, "stopped")
+	resume := "ecr-vpce-lab --sandbox --state-dir /tmp/lab"
+	var ee *exitError
+	if err := signalled(stopped, "Still running: …", resume); !errors.As(err, &ee) || ee.code != 130 || ee.fix != "" || !strings.Contains(ee.msg, "is above") {
+		t.Errorf("with a note: %#v", ee)
+	}
+	if err := signalled(stopped, "", resume); !errors.As(err, &ee) || ee.code != 130 || ee.fix != "run '"+resume+"' again to continue where you were" {
+		t.Errorf("without a note: %#v", ee)
+	}
+	if err := signalled(exitCode(1, "failed"), "", resume); !errors.As(err, &ee) || ee.code != 1 || ee.fix != "" {
+		t.Errorf("not a signal: %#v", ee)
+	}
+	if signalled(nil, "a note", resume) != nil {
+		t.Error("a finished wizard is no error")
+	}
+}

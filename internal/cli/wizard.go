@@ -146,9 +146,10 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 			"'%s --yes', then 'test', 'status' and 'down --yes' (see --help), or pass --accessible for plain line prompts", f.next("up"))
 	}
 	final, err := runProgram(ctx, ui.New(ctx, opts), in, out, ui.ProgramOptions()...)
+	note := ""
 	if fm, ok := final.(*ui.Model); ok {
 		fm.Close()
-		if note := fm.ExitNote(); note != "" {
+		if note = fm.ExitNote(); note != "" {
 			fmt.Fprintln(cmd.ErrOrStderr(), note)
 		}
 		if ferr := fm.ExitErr(); err == nil && ferr != nil {
@@ -156,7 +157,23 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 			err = withFix(exitCode(1, "%v", ferr), problem.FixOf(ferr))
 		}
 	}
-	return err
+	return signalled(err, note, "ecr-vpce-lab"+f.again())
+}
+
+// signalled words the end of a wizard a signal stopped (exit 130; ctrl+c
+// itself is a key there, which asks first): the note printed above it
+// already says what the lab left and the commands that come back to it or
+// remove it; without one, the fix is the command that resumes, with the
+// flags that chose this lab (a bare 'ecr-vpce-lab' would open another).
+func signalled(err error, note, resume string) error {
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 130 {
+		return err
+	}
+	if note != "" {
+		return exitCode(130, "stopped before the lab finished (what it left, and how to remove it, is above)")
+	}
+	return withFix(exitCode(130, "stopped before the lab finished"), "run '"+resume+"' again to continue where you were")
 }
 
 // cancelableInput wraps accessible mode's input so that a read still
@@ -237,7 +254,7 @@ func runProgram(ctx context.Context, m tea.Model, in io.Reader, out io.Writer, o
 	case errors.Is(err, tea.ErrProgramPanic):
 		return final, &panicError{value: "a panic inside the terminal interface (its stack is printed above)"}
 	case ctx.Err() != nil:
-		return final, exitCode(130, "stopped: run ecr-vpce-lab again to continue where you were")
+		return final, exitCode(130, "stopped")
 	}
 	return final, exitCode(1, "the wizard stopped: %v", err)
 }
