@@ -83,7 +83,12 @@ func (d *driver) send(msg tea.Msg) {
 		d.quit = true
 		return
 	}
-	_, cmd := d.m.Update(msg)
+	next, cmd := d.m.Update(msg)
+	// The runtime goes on with the model Update returns: starting over is
+	// a new one (startOver), and the messages of its commands are its.
+	if nm, ok := next.(*Model); ok {
+		d.m = nm
+	}
 	d.exec(cmd)
 }
 

@@ -230,8 +230,8 @@ func TestResumeOffersChoices(t *testing.T) {
 	}
 	d3.key("enter")
 	d3.settle()
-	if m3.phase != phaseLab || m3.cur != scrPreflight {
-		t.Fatalf("after the teardown, the lab starts over: phase %d, screen %d\n%s", m3.phase, m3.cur, d3.screen())
+	if d3.m == m3 || d3.m.phase != phaseLab || d3.m.cur != scrPreflight {
+		t.Fatalf("after the teardown, the lab starts over: phase %d, screen %d\n%s", d3.m.phase, d3.m.cur, d3.screen())
 	}
 }
 
