@@ -346,6 +346,16 @@ func TestPanesFitSixtyColumns(t *testing.T) {
 			t.Errorf("%d×%d: the panes are not whole:\n%s", size[0], size[1], s)
 		}
 	}
+	// While something runs, the screen keeps a line of its body besides
+	// the mark of the cut: the panes do not hide a wait's progress.
+	f.update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	f.m.showHint = false
+	f.m.op = &inflight{kind: opWorkspace, screen: scrWorkspace, started: time.Now()}
+	s := ansi.Strip(f.m.render())
+	if !strings.Contains(s, "Not discovered yet") {
+		t.Errorf("60×16, busy: the body is hidden behind the panes:\n%s", s)
+	}
+	f.m.op = nil
 }
 
 // TestWrapShellKeepsTheCommand: a command wrapped for a narrow pane is the

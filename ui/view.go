@@ -399,8 +399,14 @@ func (m *Model) screenView(width, height int) string {
 		action = "\n\n" + wrapWords(line, width)
 	}
 	// The panes leave the screen at least its title, a line of its
-	// explanation and a line of its body (the help bar says what to press).
-	panes := m.panes(width, height-5)
+	// explanation and a line of its body (the help bar says what to press);
+	// while something runs, two: a wait's progress is not hidden behind
+	// a pane (one line would be only the mark of the cut).
+	reserve := 5
+	if m.busy() {
+		reserve = 6
+	}
+	panes := m.panes(width, height-reserve)
 	room := height
 	if panes != "" {
 		// Panes take the bottom of the screen; the body keeps what is left.
