@@ -667,6 +667,12 @@ func (a *accessible) event(e steps.Event) {
 			}
 		}
 	case steps.EventFailed:
+		if e.ErrKind == problem.Canceled {
+			// Stopped, not failed (ctrl-c): the stop's own words follow,
+			// with what is left and the commands that resume or remove it.
+			a.say("Interrupted: " + e.Error + ".")
+			return
+		}
 		a.say("Failed: " + e.Error)
 		if e.Fix != "" {
 			a.say("What to do: " + e.Fix)

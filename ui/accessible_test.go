@@ -7,6 +7,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/steps"
 )
 
 // TestAccessibleWalk finishes the whole lab with plain prompts and line
@@ -217,5 +220,18 @@ func TestAccessiblePolicyRefusesWhatMatchesNothing(t *testing.T) {
 	}
 	if strings.Contains(text, "Failed:") || strings.Contains(text, "not applied") || strings.Count(text, "Repository the Deny applies to?") != 1 {
 		t.Fatalf("the wildcard got past the prompt, or the repository was asked again:\n%s", text)
+	}
+}
+
+// A step ctrl-c stopped is said as interrupted, not as failed with a fix
+// of its own: the stop's words that follow say what is left and the
+// commands that resume or remove it.
+func TestAccessibleSaysAnInterruptionIsNoFailure(t *testing.T) {
+	var out bytes.Buffer
+	a := &accessible{out: &out}
+	a.event(steps.Event{Kind: steps.EventFailed, Step: steps.StepEndpoints, Message: "VPC endpoints", Error: "wait for the endpoints: interrupted",
+		Fix: "the operation was interrupted; run the command again to continue", ErrKind: problem.Canceled})
+	if got := out.String(); got != "Interrupted: wait for the endpoints: interrupted.\n" {
+		t.Errorf("an interrupted step is said as %q", got)
 	}
 }
