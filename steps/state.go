@@ -241,7 +241,7 @@ func (s *Store) Path() string { return filepath.Join(s.Dir, "lab-"+s.Mode+".json
 // AuthMessagePath is where an encoded authorization failure message AWS
 // sent is kept, for the command that decodes it: beside the state file,
 // one file for each message (named by its hash; a message is written once),
-// removed with the state file.
+// removed by the teardown.
 func (s *Store) AuthMessagePath(encoded string) string {
 	sum := sha256.Sum256([]byte(encoded))
 	return filepath.Join(s.Dir, "authorization-message-"+s.Mode+"-"+hex.EncodeToString(sum[:4])+".txt")
@@ -343,17 +343,23 @@ func (s *Store) saveEncoded(b []byte) error {
 	return writeFileAtomic(s.Path(), out.Bytes(), 0o600)
 }
 
-// Remove deletes the state file (a missing one is fine), and the refusal
-// messages kept beside it.
+// Remove deletes the state file (a missing one is fine).
 func (s *Store) Remove() error {
 	if err := os.Remove(s.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	return nil
+}
+
+// RemoveAuthMessages deletes the refusal messages kept beside the state
+// (AuthMessagePath): a teardown's, once the run is gone. Not Remove's: a
+// run that created nothing (a preflight AWS refused) loses its state file
+// as the command ends, and the fix it printed names the message's file.
+func (s *Store) RemoveAuthMessages() {
 	kept, _ := filepath.Glob(filepath.Join(s.Dir, "authorization-message-"+s.Mode+"-*.txt"))
 	for _, p := range kept {
-		_ = os.Remove(p) // a refusal's explanation, of no use once the run is gone
+		_ = os.Remove(p)
 	}
-	return nil
 }
 
 // LockedError says another command is working on the same lab.

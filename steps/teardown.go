@@ -92,6 +92,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 			if err := l.removeLocalImage(ctx, s, &rep); err != nil {
 				return rep, err
 			}
+			l.store.RemoveAuthMessages() // a refused preflight's
 			item := CheckItem{ID: "nothing-left", Title: "Nothing left", OK: true,
 				Message: "no saved run here, and nothing tagged " + TagKey + " in " + l.cloud.Region()}
 			l.emit(s, Event{Kind: EventCheck, Check: &item})
@@ -275,6 +276,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 	if err := l.store.Remove(); err != nil {
 		return rep, &problem.Error{Kind: problem.Local, Op: "remove the state file", Message: err.Error(), Err: err, Fix: "remove " + l.store.Path() + " by hand"}
 	}
+	l.store.RemoveAuthMessages()
 	l.resource(s, ResourceEvent{Kind: KindStateFile, ID: l.store.Path(), State: ResDeleted})
 	l.mu.Lock()
 	l.st = newState(l.cfg.Mode, l.cfg.Now())

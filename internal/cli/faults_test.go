@@ -247,7 +247,7 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 			args: fast, code: 1,
 			want: []string{"✘ Permission for the lab's EC2 calls (DryRun, with their tags): refused: ec2:CreateVpcEndpoint (no identity-based policy allows it)",
 				"fix: your role lacks ec2:CreateVpcEndpoint: add it to the role (docs/iam-policy.json lists every action the lab needs)",
-				"aws sts decode-authorization-message --encoded-message "},
+				"aws sts decode-authorization-message --encoded-message file://"},
 			absent: []string{"Security group for the endpoints"}},
 		{name: "permission missing for a read",
 			opts: func(*switchable) sandbox.Options {
@@ -313,6 +313,15 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 					t.Fatalf("the output has %q:\n%s", a, out)
 				}
 			}
+			// The encoded message of a refusal, which the fix's command
+			// reads from a file, is there once the command has ended.
+			kept := ""
+			if _, rest, ok := strings.Cut(out, "--encoded-message file://"); ok {
+				kept, _, _ = strings.Cut(rest, " ")
+				if b, err := os.ReadFile(kept); err != nil || len(b) < 20 || strings.ContainsAny(string(b), " \n") {
+					t.Errorf("the fix decodes %s, which holds %q (%v)", kept, b, err)
+				}
+			}
 			// Nothing leaked: what exists is on record... (the storm over, so
 			// that the test's own look at the world goes through)
 			sw.armed.Store(false)
@@ -331,6 +340,9 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 				t.Fatalf("down after the failure: exit %d\n%s", code, out)
 			}
 			assertNothingLeft(t, f.cloud, vpc, pre)
+			if _, err := os.Stat(kept); kept != "" && err == nil {
+				t.Errorf("down left the refusal's message %s", kept)
+			}
 		})
 	}
 }
