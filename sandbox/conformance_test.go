@@ -46,7 +46,7 @@ var notModelled = []struct{ what, why string }{
 	{"throttling buckets per operation (CreateVpcEndpoint: 4 burst, 0.3/s)",
 		"throttling is a seeded rate fault (--fault-throttle-rate), not a token bucket"},
 	{"IPv6 and dual-stack (IpAddressType dualstack/ipv6, Ipv6 CIDR blocks)", "the world's VPC has no IPv6 CIDR; such requests are refused saying so"},
-	{"the encoded authorization failure message of UnauthorizedOperation", "it is base64url JSON, readable but not encrypted; sts:DecodeAuthorizationMessage is not modelled"},
+	{"the encoded authorization failure message of UnauthorizedOperation", "it is base64url JSON, readable but not encrypted (sts:DecodeAuthorizationMessage decodes it, as on AWS)"},
 	{"Docker image manifest schema 1", "never produced: a client accepting only schema 1 gets 404 MANIFEST_UNKNOWN"},
 	{"registry policies, lifecycle policies, replication (repository policies are modelled)", "DescribeRegistry shows no replication rules; the others are not served"},
 	{"the registry's blob redirect to S3 for every layer (307 to a presigned prod-REGION-starport-layer-bucket URL)",
@@ -446,10 +446,32 @@ func conformance() []behaviour {
 			source: "modernisation-platform#12326 and a DisassociateRouteTable capture (research C.6); " + iamDenied,
 			check: func(f *conf) error {
 				g := newConf(f.t, Options{Faults: Faults{DenyActions: []string{"ec2:CreateVpcEndpoint"}}})
-				return g.ec2Error(403, "UnauthorizedOperation", "You are not authorized to perform this operation. User: "+g.ws.CallerARN+
+				if err := g.ec2Error(403, "UnauthorizedOperation", "You are not authorized to perform this operation. User: "+g.ws.CallerARN+
 					" is not authorized to perform: ec2:CreateVpcEndpoint on resource: arn:aws:ec2:"+g.sb.Region()+":"+g.sb.Account()+
 					":vpc-endpoint/* because no identity-based policy allows the ec2:CreateVpcEndpoint action. Encoded authorization failure message: …",
-					"CreateVpcEndpoint", "VpcId", g.ws.VpcID, "ServiceName", "com.amazonaws."+g.sb.Region()+".s3")
+					"CreateVpcEndpoint", "VpcId", g.ws.VpcID, "ServiceName", "com.amazonaws."+g.sb.Region()+".s3"); err != nil {
+					return err
+				}
+				// sts:DecodeAuthorizationMessage reads the encoded message
+				// back (the command the lab's fix gives); one changed is refused.
+				_, body := g.ec2("CreateVpcEndpoint", "VpcId", g.ws.VpcID, "ServiceName", "com.amazonaws."+g.sb.Region()+".s3")
+				_, encoded, _ := strings.Cut(body, "Encoded authorization failure message: ")
+				encoded, _, _ = strings.Cut(encoded, "<")
+				decode := func(m string) (int, string) {
+					return rawQuery(f.t, g.sb, "sts", url.Values{"Action": {"DecodeAuthorizationMessage"}, "Version": {"2011-06-15"}, "EncodedMessage": {m}})
+				}
+				var out struct {
+					Result struct{ DecodedMessage string } `xml:"DecodeAuthorizationMessageResult"`
+				}
+				st, b := decode(encoded)
+				if err := xml.Unmarshal([]byte(b), &out); st != 200 || err != nil ||
+					!strings.Contains(out.Result.DecodedMessage, `"action":"ec2:CreateVpcEndpoint"`) || !strings.Contains(out.Result.DecodedMessage, `"allowed":false`) {
+					return fmt.Errorf("decoding %q: %d %s", encoded, st, b)
+				}
+				if st, b := decode(encoded[:len(encoded)/2] + "\n" + encoded[len(encoded)/2:]); st != 400 || !strings.Contains(b, "<Code>InvalidAuthorizationMessageException</Code>") {
+					return fmt.Errorf("decoding a message with a line break in it: %d %s", st, b)
+				}
+				return nil
 			}},
 		{area: "ec2", name: "a dry run that would succeed", error: true, tag: "DOC",
 			aws: "412 DryRunOperation \"Request would have succeeded, but DryRun flag is set.\"", source: ec2ErrorsDoc + " (wording: INF)",
@@ -1094,7 +1116,7 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	t.Logf("conformance: %d of %d error outcomes right, %d of %d shapes right", errRight, errAll, shapeRight, shapeAll)
-	served := map[string]int{"ec2": len(EC2Actions()), "ecr": len(ECRActions()), "sts": 2}
+	served := map[string]int{"ec2": len(EC2Actions()), "ecr": len(ECRActions()), "sts": 3}
 	for _, svc := range []string{"ec2", "ecr", "sts"} {
 		all := 0
 		for op := range awsOperations {

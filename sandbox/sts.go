@@ -2,9 +2,12 @@ package sandbox
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,19 +16,24 @@ import (
 )
 
 // STS: GetCallerIdentity, the one call the lab makes, answering with the
-// workspace's identity (or an assumed role's); and AssumeRole, which a
+// workspace's identity (or an assumed role's); AssumeRole, which a
 // profile with role_arn makes before anything else (with an MFA code when
-// the profile has mfa_serial).
+// the profile has mfa_serial); and DecodeAuthorizationMessage, which the
+// lab's fix for an EC2 refusal tells the learner to run.
 
 func (s *Sandbox) handleSTS(c *apiCall, p params) ([]byte, *APIError) {
-	if c.action != "GetCallerIdentity" && c.action != "AssumeRole" {
-		return nil, notServed("sts", protoSTS, c.action, p.str("Version"), []string{"GetCallerIdentity", "AssumeRole"})
+	served := []string{"GetCallerIdentity", "AssumeRole", "DecodeAuthorizationMessage"}
+	if !slices.Contains(served, c.action) {
+		return nil, notServed("sts", protoSTS, c.action, p.str("Version"), served)
 	}
 	if e := checkVersion(c, p, "2011-06-15"); e != nil {
 		return nil, e
 	}
-	if c.action == "AssumeRole" {
+	switch c.action {
+	case "AssumeRole":
 		return s.assumeRole(c, p)
+	case "DecodeAuthorizationMessage":
+		return s.decodeAuthorizationMessage(c, p)
 	}
 	if e := p.allow(); e != nil {
 		return nil, badRequest("InvalidParameterValue", "%s", e.Message)
@@ -175,4 +183,34 @@ func (s *sessions) keys() []Credentials {
 		out = append(out, ss.creds)
 	}
 	return out
+}
+
+// decodeAuthorizationMessage reads back the encoded authorization failure
+// message an EC2 refusal carries. On AWS the message is encrypted and
+// only STS reads it, for a caller allowed sts:DecodeAuthorizationMessage;
+// the sandbox's is the same JSON document (allowed, explicitDeny,
+// matchedStatements, failures, context), base64url-encoded, and this
+// gives it back as AWS does, in DecodedMessage. A message that is not one
+// (cut short, a line break pasted into it) is
+// InvalidAuthorizationMessageException.
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html
+func (s *Sandbox) decodeAuthorizationMessage(c *apiCall, p params) ([]byte, *APIError) {
+	if e := p.allow("EncodedMessage"); e != nil {
+		return nil, badRequest("InvalidParameterValue", "%s", e.Message)
+	}
+	if s.opts.Faults.denies("sts", "DecodeAuthorizationMessage") {
+		var caller string
+		s.read(func(w *world) { caller = w.callerARN() })
+		return nil, apiErr(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: sts:DecodeAuthorizationMessage because no identity-based policy allows the sts:DecodeAuthorizationMessage action", caller)
+	}
+	msg := p.str("EncodedMessage")
+	if msg == "" {
+		return nil, badRequest("MissingParameter", "The request must contain the parameter EncodedMessage")
+	}
+	// (The decoder would skip a line break; AWS refuses one.)
+	doc, err := base64.RawURLEncoding.DecodeString(msg)
+	if err != nil || !json.Valid(doc) || strings.ContainsAny(msg, "\r\n\t ") {
+		return nil, badRequest("InvalidAuthorizationMessageException", "The encoded message is not one AWS issued, or it was changed (a character missing, or a line break in it)")
+	}
+	return queryResponse(c, "    <DecodedMessage>"+xmlEscape(string(doc))+"</DecodedMessage>\n"), nil
 }
