@@ -433,6 +433,10 @@ func cloudOptions(ctx context.Context, f *labFlags, stateDir string) (awsops.Opt
 	return awsops.Options{}, hostPlace(ctx, f), "AWS", nil, nil
 }
 
+// fastPoll is the cadence of waits on a sandbox started in this process
+// with the instant timing.
+const fastPoll = 5 * time.Millisecond
+
 // sandboxOptions returns the Cloud overrides for the sandbox of stateDir:
 // a running `ecr-vpce-lab sandbox` when one serves that world (its exports
 // in the environment say where), else one started in this process.
@@ -495,8 +499,12 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	}
 	closer := func() { _ = sb.Close() }
 	opts := sandboxlab.FromExports(sb.Env())
-	if timing == sandbox.Instant {
-		opts.Poll = 5 * time.Millisecond
+	if so.Timing == sandbox.Instant {
+		// Nothing in this world takes time: no wait needs AWS's cadence.
+		// A world the flags gave a lag or a propagation delay (instant
+		// otherwise) is waited on at AWS's cadence like any other: at
+		// 5 ms, every second of its lag was 200 rounds of calls.
+		opts.Poll = fastPoll
 	}
 	pl, err := viewPlace(ctx, sb.View(), sb.Region())
 	if err != nil {

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -117,5 +119,35 @@ func TestWizardOnADamagedStateFile(t *testing.T) {
 	code, out, errs = lab(t, append([]string{"down", "--yes"}, fast...)...)
 	if code != 0 || !strings.Contains(out, "ECR_VPCE_SG") || !strings.Contains(out, "Nothing is left.") || strings.Contains(out, "Removed 0 resource(s)") {
 		t.Fatalf("down after the wizard: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestSandboxPollsFastOnlyWhenNothingTakesTime: a sandbox started with the
+// instant timing is polled every 5 ms; given a read lag or a
+// policy propagation, its waits take AWS's cadence, as the realistic
+// timing's do (at 5 ms, each second of lag was 200 rounds of describes).
+func TestSandboxPollsFastOnlyWhenNothingTakesTime(t *testing.T) {
+	t.Parallel()
+	lag := optDuration{set: true, d: time.Second}
+	for _, c := range []struct {
+		name string
+		f    labFlags
+		fast bool
+	}{
+		{"instant", labFlags{sandboxTiming: "instant"}, true},
+		{"instant with --eventual-consistency", labFlags{sandboxTiming: "instant", wf: worldFlags{readLag: lag}}, false},
+		{"instant with --policy-propagation", labFlags{sandboxTiming: "instant", wf: worldFlags{propagation: lag}}, false},
+		{"realistic", labFlags{sandboxTiming: "realistic"}, false},
+	} {
+		opts, _, _, closer, err := sandboxOptions(context.Background(), t.TempDir(), &c.f)
+		if closer != nil {
+			closer()
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if fast := opts.Poll == fastPoll; fast != c.fast {
+			t.Errorf("%s: polls every %s", c.name, opts.Poll)
+		}
 	}
 }
