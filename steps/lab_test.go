@@ -52,7 +52,12 @@ func (f *fixture) reset() {
 func sandboxCloud(t *testing.T, sb *sandbox.Sandbox, observer func(awsops.Call), mod func(*awsops.Options)) *awsops.Cloud {
 	t.Helper()
 	opts := sandboxlab.Options(sb)
-	opts.Poll, opts.DependencyWait, opts.Observer = time.Millisecond, 10*time.Second, observer
+	opts.DependencyWait, opts.Observer = 10*time.Second, observer
+	if sb.Timing() == sandbox.Instant {
+		// Where something takes time, sandboxlab.FixturePoll's cadence:
+		// 1 ms polls made each second of a wait a thousand describes.
+		opts.Poll = time.Millisecond
+	}
 	if opts.RegistryAddr == "" || opts.DNSServer == "" {
 		t.Fatalf("the sandbox exports no ECR_REGISTRY / LAB_DNS_SERVER: %v", sb.Env())
 	}

@@ -90,16 +90,29 @@ func Lookup(env []sandbox.EnvVar) func(string) string {
 // its Metadata with the SDK's timeouts, as the lab does.
 var FixtureIMDSTimeouts = awsops.IMDSTimeouts{Dial: 5 * time.Second, Header: 5 * time.Second}
 
-// Options are awsops options that reach sb and nothing else, polling fast,
-// and patient with its metadata service (FixtureIMDSTimeouts): test
-// fixtures.
+// FixturePoll is the cadence of a test lab's waits on a sandbox with
+// timing: 5 ms on an instant one, where nothing takes time; 50 ms where
+// something does. A test's timings are AWS's scaled down to a second or
+// two; its waits (EC2's lag, an endpoint pending) polled every few
+// milliseconds were hundreds of describes a second, most of the CPU of the
+// tests that have them, where 50 ms still sees each state many times over.
+func FixturePoll(timing sandbox.Timing) time.Duration {
+	if timing == sandbox.Instant {
+		return 5 * time.Millisecond
+	}
+	return 50 * time.Millisecond
+}
+
+// Options are awsops options that reach sb and nothing else, polling fast
+// (FixturePoll), and patient with its metadata service
+// (FixtureIMDSTimeouts): test fixtures.
 func Options(sb *sandbox.Sandbox) awsops.Options {
 	o := FromExports(sb.Env())
 	// The sandbox's own keys, whatever the world exports (CloudShell's
 	// container credentials, a laptop's profile).
 	cr := sb.Credentials()
 	o.Config = awsops.StaticConfig(sb.Region(), cr.AccessKeyID, cr.SecretAccessKey)
-	o.Poll = 5 * time.Millisecond
+	o.Poll = FixturePoll(sb.Timing())
 	o.IMDSTimeouts = FixtureIMDSTimeouts
 	return o
 }
