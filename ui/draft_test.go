@@ -231,6 +231,18 @@ func TestDraftFocusSurvivesAResize(t *testing.T) {
 	if !contains(m.editor.deny, "ecr:BatchGetImage") || !contains(m.editor.deny, "ecr:PutImage") {
 		t.Errorf("the ticks after the resizes: %v", m.editor.deny)
 	}
+	// The repository's text cursor too: typed in mid-name after a resize,
+	// the letter goes where the learner left the cursor.
+	m.editor.form.PrevField()
+	typeDraft(m, "left", "left", "left", "left", "left", "left")
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	typeDraft(m, "x")
+	if m.editor.repo != "team-a/xalpine" {
+		t.Errorf("a letter typed after a resize went elsewhere: %q", m.editor.repo)
+	}
+	typeDraft(m, "backspace")
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.editor.form.NextField()
 	// The last field, on the one-page layout and on the paged one.
 	m.editor.form.NextField()
 	for _, size := range [][2]int{{100, 30}, {120, 40}} {

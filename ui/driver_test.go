@@ -105,6 +105,7 @@ var namedKeys = map[string]tea.KeyPressMsg{
 	"space":     {Code: tea.KeySpace, Text: " "},
 	"up":        {Code: tea.KeyUp},
 	"down":      {Code: tea.KeyDown},
+	"left":      {Code: tea.KeyLeft},
 	"backspace": {Code: tea.KeyBackspace},
 	"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
 	"ctrl+s":    {Code: 's', Mod: tea.ModCtrl},

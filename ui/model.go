@@ -925,13 +925,7 @@ func (m *Model) layoutEditor() {
 	// The screen's header, step line, title, one line of introduction and
 	// what to press leave the rest to the form: at 16 rows, 6.
 	m.editor.SetListHeight(min(8, max(5, m.c.Height-10)))
-	// Sized first: the rebuilt list scrolls its cursor into its new height.
-	if compact := !m.wide(); compact != m.editor.compact {
-		m.editor.compact = compact
-		if !m.editor.rawMode {
-			m.editor.rebuildForm()
-		}
-	}
+	m.editor.compact = !m.wide()
 }
 
 // Close releases the connection (a sandbox started in-process) once the

@@ -41,7 +41,7 @@ type policyEditor struct {
 
 	isDark bool
 	width  int
-	// compact splits the form into one field per page, for small terminals.
+	// compact shows only the field in focus, for small terminals.
 	compact bool
 	keys    KeyMap
 	// target is the last field: Enter on it applies the policy.
@@ -134,10 +134,9 @@ func (e *policyEditor) resetForm() tea.Cmd {
 		huh.NewOption("both ECR endpoints (recommended)", string(steps.TargetBoth)),
 		huh.NewOption("ecr.dkr only (ecr.api keeps full access)", string(steps.TargetDKR)),
 	).Value(&e.target)
+	// One group, whatever the window: a small one shows only the field
+	// in focus (View), so a resize changes no form and moves no cursor.
 	groups := []*huh.Group{huh.NewGroup(repo, deny, e.targetField)}
-	if e.compact {
-		groups = []*huh.Group{huh.NewGroup(repo), huh.NewGroup(deny), huh.NewGroup(e.targetField)}
-	}
 	// The screen says a field's error itself, once, wrapped at spaces:
 	// huh's copy under the field repeated it and split "team-a" at its
 	// hyphen.
@@ -148,9 +147,9 @@ func (e *policyEditor) resetForm() tea.Cmd {
 	return e.form.Init()
 }
 
-// rebuildForm builds the form again (a new layout, a new theme) and puts
-// the learner back where they were: on the same field, the list's cursor
-// on the same action. A resize must not send them to the first field.
+// rebuildForm builds the form again (huh's fields take a theme once: a new
+// background needs new fields) and puts the learner back where they were:
+// on the same field, the list's cursor on the same action.
 func (e *policyEditor) rebuildForm() tea.Cmd {
 	if e.form == nil {
 		return e.resetForm()
@@ -163,13 +162,7 @@ func (e *policyEditor) rebuildForm() tea.Cmd {
 		if e.form.GetFocusedField().GetKey() == field {
 			break
 		}
-		if e.compact {
-			// One field per page: the next page. NextGroup on the last
-			// page would submit; the loop stops before it.
-			cmds = append(cmds, e.form.NextGroup())
-		} else {
-			cmds = append(cmds, e.form.NextField())
-		}
+		cmds = append(cmds, e.form.NextField())
 	}
 	if field == "deny" && e.form.GetFocusedField() == e.denyField {
 		choices := denyChoices()
@@ -472,9 +465,9 @@ func (e *policyEditor) ViewTrimmed(st Styles, trim int) string {
 		if e.kept != "" && e.draft() == e.keptForm {
 			note := "The form cannot show the JSON you wrote: " + keyWord(e.keys.JSON) +
 				" goes back to it as you left it; applying the form replaces it."
-			return st.Warn.Render(wrapWords(note, max(20, e.width))) + "\n" + e.form.View()
+			return st.Warn.Render(wrapWords(note, max(20, e.width))) + "\n" + e.formView()
 		}
-		return e.form.View()
+		return e.formView()
 	}
 	var b strings.Builder
 	b.WriteString(e.rawWindow(trim))
@@ -508,6 +501,18 @@ func (e *policyEditor) ViewTrimmed(st Styles, trim int) string {
 		b.WriteString(st.Error.Render("AWS would reject this policy; fix the errors to apply it."))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// formView is the form, or on a small terminal only its field in focus.
+func (e *policyEditor) formView() string {
+	if !e.compact {
+		return e.form.View()
+	}
+	lines := strings.Split(e.form.GetFocusedField().View(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // rawWindow is the JSON editor's view, trim lines shorter, keeping the
