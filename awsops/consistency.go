@@ -62,7 +62,9 @@ func (c *Cloud) Settle(ctx context.Context, since time.Time, onLag func(err erro
 			onLag(err, wait)
 		}
 		if serr := sleep(ctx, wait); serr != nil {
-			return classify("wait for EC2 to know what was just created", serr)
+			// Said for the lag either way: a create not listed yet, or
+			// (the teardown's last look) a delete still listed.
+			return classify("wait for EC2's reads to catch up with its writes", serr)
 		}
 		if tries >= steadyLagTries {
 			wait = min(2*wait, maxLagBackoff)

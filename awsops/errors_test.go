@@ -174,3 +174,19 @@ func TestIMDSTimeoutNamed(t *testing.T) {
 		t.Errorf("the SDK's timeouts off loopback: %+v", d)
 	}
 }
+
+// Settle stopped while it waits out EC2's lag (ctrl-c) says what it was
+// waiting for in words true of a create not listed yet and of a delete
+// still listed (the teardown's last look), and that it was interrupted.
+func TestSettleInterrupted(t *testing.T) {
+	c := &Cloud{opts: Options{Poll: time.Minute, ConsistencyWait: 5 * time.Minute}}
+	ctx, cancel := context.WithCancel(context.Background())
+	lagged := 0
+	err := c.Settle(ctx, c.Now(), func(error, time.Duration) { lagged++; cancel() }, func() error {
+		return &problem.Error{Kind: problem.NotFound, Code: "Deleted.NotFound", Message: "still listed"}
+	})
+	pe, ok := problem.As(err)
+	if !ok || pe.Kind != problem.Canceled || lagged != 1 || pe.Op != "wait for EC2's reads to catch up with its writes" {
+		t.Fatalf("Settle interrupted: %v (%+v), %d waits", err, pe, lagged)
+	}
+}
