@@ -75,8 +75,12 @@ func (c *Cloud) Settle(ctx context.Context, since time.Time, onLag func(err erro
 // LagNote says, in a sentence, that EC2 does not know something created
 // moments ago yet; for progress lines.
 func LagNote(what string, since time.Time, wait time.Duration) string {
-	return fmt.Sprintf("EC2 does not know %s yet (created %s ago; its reads lag its writes for a few seconds): trying again in %s",
-		what, time.Since(since).Round(time.Second), wait.Round(100*time.Millisecond))
+	again := "in " + wait.Round(100*time.Millisecond).String()
+	if wait < 50*time.Millisecond {
+		again = "at once" // (the sandbox's instant timing), not "in 0s"
+	}
+	return fmt.Sprintf("EC2 does not know %s yet (created %s ago; its reads lag its writes for a few seconds): trying again %s",
+		what, time.Since(since).Round(time.Second), again)
 }
 
 // StillListedNote says, in a sentence, that EC2 still lists what was

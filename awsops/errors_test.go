@@ -189,4 +189,10 @@ func TestSettleInterrupted(t *testing.T) {
 	if !ok || pe.Kind != problem.Canceled || lagged != 1 || pe.Op != "wait for EC2's reads to catch up with its writes" {
 		t.Fatalf("Settle interrupted: %v (%+v), %d waits", err, pe, lagged)
 	}
+	// The note of a wait says when the next try comes, never "in 0s".
+	for wait, want := range map[time.Duration]string{time.Second: "trying again in 1s", 20 * time.Millisecond: "trying again at once", 1500 * time.Millisecond: "trying again in 1.5s"} {
+		if n := LagNote("sg-1", time.Now(), wait); !strings.HasSuffix(n, want) {
+			t.Errorf("wait %s: %q", wait, n)
+		}
+	}
 }
