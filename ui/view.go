@@ -1507,7 +1507,8 @@ func (m *Model) confirmQuitView(height int) string {
 }
 
 // cliLines lays a command out as a shell would accept it: one option per
-// line with continuations, each line cut to width rather than wrapped.
+// line with continuations, each line wrapped to width (wrapShell), never
+// cut.
 func cliLines(st Styles, c steps.Command, width int) []string {
 	var out []string
 	if c.Comment != "" {
