@@ -156,6 +156,11 @@ func (m *Model) introFor(s screenID) string {
 		return m.listSentence()
 	case scrFinish:
 		return m.finishSentence()
+	case scrPreflight:
+		if m.idsChosen {
+			// Back on step 1 from step 2: why.
+			return m.keysIn("The checks ran again, for the VPC, subnet and security group you chose. {Next} goes on with them.")
+		}
 	}
 	return info.intro
 }

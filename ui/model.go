@@ -153,6 +153,9 @@ type Model struct {
 
 	editor *policyEditor
 	picker *workspacePicker
+	// idsChosen: the learner picked the workspace's IDs on step 2, and the
+	// checks of step 1 ran again for them; step 1 says so until left.
+	idsChosen bool
 	// keptDraft is the policy editor as the learner left it before any
 	// policy was applied, reopened when they come back to the screen.
 	keptDraft *policyEditor
@@ -765,6 +768,9 @@ func (m *Model) goTo(s screenID) tea.Cmd {
 		m.keptDraft = m.editor
 	}
 	m.cur = s
+	if s != scrPreflight {
+		m.idsChosen = false
+	}
 	// The draft is put away (a policy screen opens on the policy in force).
 	m.dropDraftErr()
 	if m.cur == scrFinish {

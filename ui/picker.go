@@ -207,6 +207,7 @@ func (m *Model) pickerDone() (tea.Model, tea.Cmd) {
 	// Discover again with these IDs, then re-run the checks.
 	ws := steps.Workspace{VpcID: p.vpc, SubnetID: p.subnet, SecurityGroupID: p.sg}
 	m.cur = scrPreflight
+	m.idsChosen = true
 	m.screens[scrPreflight] = screenState{commands: m.screens[scrPreflight].commands}
 	m.screens[scrWorkspace].status = steps.StatusPending
 	m.checks = nil

@@ -113,6 +113,10 @@ func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
 	if sandboxed.Load() != 0 {
 		t.Fatal("connected to the sandbox")
 	}
+	// Back on step 1 after choosing on step 2: the screen says why.
+	if s := flatText(d.screen()); d.m.cur != scrPreflight || !strings.Contains(s, "The checks ran again, for the VPC, subnet and security group you chose") {
+		t.Errorf("after the IDs are chosen:\n%s", d.screen())
+	}
 	// Straight to DNS: its step is skipped by the lab.
 	m := d.m
 	m.cur = scrDNS
