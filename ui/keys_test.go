@@ -143,8 +143,10 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 			if bar != strings.Join(tc.want, " • ") {
 				t.Fatalf("help bar:\n got %q\nwant %q", bar, strings.Join(tc.want, " • "))
 			}
+			// Each dead key leaves the screen as it was, so the screen
+			// before every key is this one.
+			before := screentext.Normalise(f.m.render())
 			for _, dk := range tc.dead {
-				before := screentext.Normalise(f.m.render())
 				cur, phase, op := f.m.cur, f.m.phase, f.m.op
 				f.press(dk)
 				if f.m.cur != cur || f.m.phase != phase || f.m.op != op || f.m.overlay != overlayNone {
