@@ -265,11 +265,9 @@ func (l *Lab) update(fn func(*State)) error {
 	fn(&l.st)
 	l.st.Updated = l.cfg.Now()
 	l.seq++
-	// One encoding serves both the copy and the file: this runs at every
-	// change of the lab, and encoding is most of its cost.
 	seq := l.seq
 	b, err := json.Marshal(l.st)
-	snap := decodeCopy(b)
+	snap := l.st.clone()
 	l.mu.Unlock()
 
 	l.saveMu.Lock()

@@ -145,20 +145,6 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// clone returns a deep copy, so callers can read it without locks.
-func (s State) clone() State {
-	b, _ := json.Marshal(s)
-	return decodeCopy(b)
-}
-
-// decodeCopy is the state a json.Marshal of one encoded: a copy that
-// shares nothing with it.
-func decodeCopy(b []byte) State {
-	var c State
-	_ = json.Unmarshal(b, &c)
-	return c
-}
-
 // VPCDNSChange is which of a VPC's DNS attributes the lab turned on.
 type VPCDNSChange struct {
 	VpcID     string `json:"vpcId"`

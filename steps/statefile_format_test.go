@@ -3,16 +3,17 @@ package steps
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
 	"ecr-vpce-lab/awsops"
+	"ecr-vpce-lab/internal/testtool"
 )
 
-// TestSavedStateIsIndented: the lab saves its state from the one encoding
-// it also copies it from (Lab.update); the file stays the indented JSON
-// that people read, line for line what Save writes, and the copy is equal
-// to the state and shares none of its maps.
+// TestSavedStateIsIndented: the lab saves its state from one compact
+// encoding (Lab.update); the file stays the indented JSON that people
+// read, line for line what Save writes.
 func TestSavedStateIsIndented(t *testing.T) {
 	st := newState("sandbox", time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC))
 	st.Endpoints = map[string]*Record{EndpointDKR: {ID: "vpce-1", Type: awsops.Interface, Created: true}}
@@ -42,14 +43,28 @@ func TestSavedStateIsIndented(t *testing.T) {
 	if got, _ := os.ReadFile(s.Path()); string(got) != string(want) {
 		t.Fatalf("Save wrote:\n%s\nwant:\n%s", got, want)
 	}
+}
 
-	c := decodeCopy(b)
-	if cb, _ := json.Marshal(c); string(cb) != string(b) {
-		t.Fatalf("the copy differs:\n%s\n%s", cb, b)
+// TestStateCloneSharesNothing: a state with every field of every type it
+// holds set (two of each slice and map element) clones into an equal state
+// that saves to the same bytes and shares no pointer, slice or map with
+// it, so the copy the lab publishes, or hands a reader, never changes
+// under them. A field added with a slice, map or pointer that clone does
+// not copy fails here.
+func TestStateCloneSharesNothing(t *testing.T) {
+	st := new(State)
+	testtool.FillEvery(t, st)
+	st.Policy = json.RawMessage(`{"Version":"2012-10-17"}`) // a JSON document, as saved
+	c := st.clone()
+	if !reflect.DeepEqual(*st, c) {
+		t.Fatalf("the clone differs from the state:\n%+v\n%+v", *st, c)
 	}
-	c.Endpoints[EndpointDKR].ID = "vpce-2"
-	c.Tokens[EndpointAPI] = "t-2"
-	if st.Endpoints[EndpointDKR].ID != "vpce-1" || st.Tokens[EndpointAPI] != "t-1" {
-		t.Fatal("the copy shares the state's maps")
+	a, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if b, _ := json.Marshal(c); string(a) != string(b) {
+		t.Fatalf("the clone saves differently:\n%s\n%s", a, b)
+	}
+	testtool.SharesNothing(t, st, &c)
 }
