@@ -107,7 +107,10 @@ func Capture(ctx context.Context, bin, scratch string) ([]Shot, error) {
 	w.expect([]string{ptytest.Enter}, "5 · Endpoint policy", "Deny (DenyPutImage)", "Policy JSON")
 	w.shoot("policy-editor")
 	w.expect([]string{ptytest.Enter, ptytest.Enter, ptytest.Enter}, "6 · Endpoints", "Press Enter to create")
-	w.expect([]string{ptytest.Enter}, "ecr.dkr interface endpoint", "pending", "s3 gateway endpoint", "available")
+	// The cost line counts the interface endpoints once both are on
+	// record: a shot taken as soon as one line read pending showed "1
+	// interface endpoint" on a loaded machine.
+	w.expect([]string{ptytest.Enter}, "ecr.dkr interface endpoint", "pending", "s3 gateway endpoint", "available", "2 interface endpoints, billed per zone")
 	w.shoot("endpoints-pending")
 	w.tick()
 	w.expect(nil, "Press Enter to continue")
