@@ -55,6 +55,9 @@ func (m *Model) bindings() []binding {
 		if m.expiryConfirm && m.expiryThenCreate {
 			add(desc(k.Yes, "yes, create them"), actYes, groupStep)
 			add(desc(k.No, "no, choose again"), actNo, groupStep)
+		} else if m.expiryConfirm && m.expiryChoices()[m.expiryPick].d == steps.NeverExpires {
+			add(desc(k.Yes, "yes, never"), actYes, groupStep)
+			add(desc(k.No, "no, choose again"), actNo, groupStep)
 		} else if m.expiryConfirm {
 			add(desc(k.Yes, "yes, under an hour"), actYes, groupStep)
 			add(desc(k.No, "no, choose again"), actNo, groupStep)

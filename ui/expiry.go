@@ -73,10 +73,12 @@ func (m *Model) openExpiry() {
 	}
 }
 
-// chooseExpiry is Enter in the dialog: under an hour on AWS it asks first.
+// chooseExpiry is Enter in the dialog: on AWS, under an hour (the
+// endpoints may go before the tests) and never (nothing then removes a
+// forgotten lab, which bills by the hour) ask first.
 func (m *Model) chooseExpiry() tea.Cmd {
 	c := m.expiryChoices()[m.expiryPick]
-	if !m.c.Sandbox && c.d != steps.NeverExpires && c.d < time.Hour {
+	if !m.c.Sandbox && (c.d == steps.NeverExpires || c.d < time.Hour) {
 		m.expiryConfirm = true
 		return nil
 	}
@@ -213,18 +215,28 @@ func (m *Model) expiryView(height int) string {
 	st := m.c.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("When should the lab remove itself?") + "\n\n")
-	cur := "Now: " + orDefault(m.timeLeft(), "not set yet")
-	b.WriteString(st.Faint.Render(cur) + "\n\n")
+	if !m.expiryConfirm {
+		cur := "Now: " + orDefault(m.timeLeft(), "not set yet")
+		b.WriteString(st.Faint.Render(cur) + "\n\n")
+	}
 	for i, c := range m.expiryChoices() {
 		line := "  " + c.label
-		if i == m.expiryPick {
+		switch {
+		case i == m.expiryPick:
 			line = st.Action.Render("> " + c.label)
+		case m.expiryConfirm:
+			// The question is about the one chosen, and with the whole
+			// list it would not fit a 60x16 window.
+			continue
 		}
 		b.WriteString(line + "\n")
 	}
 	if m.expiryConfirm {
 		c := m.expiryChoices()[m.expiryPick]
 		q := fmt.Sprintf("Under an hour on AWS: the endpoints go %s from now, maybe before you have run the tests. Set it anyway?", c.label)
+		if c.d == steps.NeverExpires {
+			q = "Never on AWS: if this lab is forgotten, its endpoints bill by the hour until someone tears it down. Set it anyway?"
+		}
 		if m.expiryThenCreate {
 			q = fmt.Sprintf("This run expires in under an hour (%s): the auto-teardown may delete the endpoints before you have run the tests. Create them anyway?", orDefault(m.timeLeft(), c.label))
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/sandbox"
@@ -112,7 +113,8 @@ func TestExpiryInTheWizard(t *testing.T) {
 
 // TestShortExpiryOnAWSAsks: on AWS, choosing 30 minutes in the dialog asks
 // first; n goes back to the choices and esc closes the dialog, and
-// neither changes anything in AWS; y sets it (tags and schedules). A run
+// neither changes anything in AWS; y sets it (tags and schedules). Never
+// asks as well, and its n changes nothing. A run
 // that expires in under an hour (--expires 30m) asks again before its
 // endpoints are created; n and esc create nothing, y creates them. The
 // sandbox does not ask.
@@ -165,6 +167,28 @@ func TestShortExpiryOnAWSAsks(t *testing.T) {
 	d.key("esc") // esc is no here too: back to the choices
 	d.key("esc")
 	unchanged("esc, esc")
+
+	// Never removes the safety net: on AWS it asks too, and n changes nothing.
+	d.key("E")
+	for i := 0; i < 10 && m.expiryChoices()[m.expiryPick].d != steps.NeverExpires; i++ {
+		d.key("down")
+	}
+	d.key("enter")
+	if s := d.screen(); !m.expiryConfirm || !strings.Contains(s, "Never on AWS: if this lab is forgotten") || !strings.Contains(s, "y yes, never") {
+		t.Fatalf("never on AWS did not ask:\n%s", s)
+	}
+	// The question and its keys fit the smallest window the lab takes.
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
+	if s := d.screen(); !strings.Contains(s, "anyway?") || !strings.Contains(s, "y yes, never") {
+		t.Fatalf("at 60x16 the question or its keys are out of sight:\n%s", s)
+	}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	d.key("n")
+	if m.overlay != overlayExpiry || m.expiryConfirm {
+		t.Fatalf("n did not go back to the choices")
+	}
+	d.key("esc")
+	unchanged("never, then n")
 
 	thirty()
 	d.key("y")
