@@ -39,7 +39,8 @@ func (o LintOptions) typ() Type {
 }
 
 // Lint checks a policy document as the lab's editor and commands need it:
-// everything AWS would reject is an error; things AWS accepts but that cannot
+// everything AWS would reject, and actions ECR does not have, are errors (the
+// lab applies no policy with one); things AWS accepts but that cannot
 // be what the author meant are warnings. Findings come sorted by position.
 func Lint(src []byte) []Finding { return LintWith(src, LintOptions{}) }
 

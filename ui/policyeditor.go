@@ -498,7 +498,7 @@ func (e *policyEditor) ViewTrimmed(st Styles, trim int) string {
 		b.WriteString(st.Faint.Render(fmt.Sprintf("… and %d more", n)) + "\n")
 	}
 	if policy.HasErrors(e.findings) {
-		b.WriteString(st.Error.Render("AWS would reject this policy; fix the errors to apply it."))
+		b.WriteString(st.Error.Render("The lab applies no policy with errors: fix them first."))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -63,7 +63,7 @@ var screens = [numScreens]screenInfo{
 		intro: "An endpoint policy is a second gate: a push your IAM role allows is still refused if the endpoint's policy says no. " +
 			"This one lets everything through except PutImage on one repository; the table shows what AWS would decide.",
 		hint: "One policy on both ECR endpoints is what AWS recommends: ecr.dkr carries pushes and pulls, ecr.api carries logins and listings. " +
-			"Press {JSON} to edit the JSON yourself; the lab refuses a policy AWS would reject.",
+			"Press {JSON} to edit the JSON yourself; the lab refuses a policy with errors.",
 		steps: []steps.StepID{steps.StepPolicy},
 	},
 	scrEndpoints: {

@@ -81,7 +81,7 @@ func TestPolicyEditorRefusesInvalidJSON(t *testing.T) {
 		t.Fatal("an invalid policy must not be applied")
 	}
 	screen := d.screen()
-	if !contains2(screen, "cannot be applied", "AWS would reject this policy") {
+	if !contains2(screen, "cannot be applied", "The lab applies no policy with errors") {
 		t.Fatalf("the refusal must be explained:\n%s", screen)
 	}
 	// A valid policy applies.

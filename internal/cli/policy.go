@@ -123,7 +123,7 @@ func newPolicyCheckCmd() *cobra.Command {
 	var arnChecks bool
 	cmd := &cobra.Command{
 		Use:   "check FILE|-",
-		Short: "Lint an endpoint policy: errors AWS would reject, and likely mistakes",
+		Short: "Lint an endpoint policy: errors the lab refuses, and likely mistakes",
 		Long: "Check an endpoint policy and print each finding as LINE:COL SEVERITY MESSAGE with a\n" +
 			"suggested fix. Exit status: 0 no errors (warnings allowed), 1 errors found, 2 unreadable input.\n" +
 			"Give --account/--region (or export ACCOUNT_ID/AWS_REGION) to check ARNs against the lab's.",
@@ -317,7 +317,7 @@ func printFindingSummary(w io.Writer, findings []policy.Finding) {
 	case errs == 0:
 		lipgloss.Fprintln(w, cliStyles.warn.Render(fmt.Sprintf("%s, no errors: AWS will accept this policy", plural(warns, "warning"))))
 	default:
-		lipgloss.Fprintln(w, cliStyles.err.Render(fmt.Sprintf("%s, %s: AWS would reject this policy", plural(errs, "error"), plural(warns, "warning"))))
+		lipgloss.Fprintln(w, cliStyles.err.Render(fmt.Sprintf("%s, %s: the lab will not apply this policy", plural(errs, "error"), plural(warns, "warning"))))
 	}
 }
 
