@@ -37,6 +37,7 @@ import (
 // a real AWS endpoint, for the whole process: tests that want otherwise
 // say so with t.Setenv, and parallel tests (which may not) inherit it.
 func TestMain(m *testing.M) {
+	testtool.TempInMemory()
 	_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	_ = os.Unsetenv("AWS_ENDPOINT_URL")
 	os.Exit(m.Run())

@@ -105,6 +105,7 @@ func newSerialFixture(t *testing.T, sbo sandbox.Options, cfg steps.Config, mod f
 // tests wait on sandboxes' timings more than they compute: more of them
 // wait at once than one per core.
 func TestMain(m *testing.M) {
+	testtool.TempInMemory()
 	home, err := os.MkdirTemp("", "steps-test-home-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

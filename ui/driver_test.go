@@ -211,6 +211,7 @@ func TestMain(m *testing.M) {
 	// package's for whatever else would look there. Set once here rather
 	// than per test (t.Setenv), so the tests can run in parallel.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	testtool.TempInMemory()
 	home, err := os.MkdirTemp("", "ui-home")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

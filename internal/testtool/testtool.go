@@ -137,6 +137,7 @@ type program struct {
 //
 //	func TestMain(m *testing.M) { os.Exit(testtool.Main(m)) }
 func Main(m *testing.M) int {
+	TempInMemory()
 	dir, err := os.MkdirTemp("", "ecr-vpce-lab-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testtool:", err)
@@ -201,6 +202,23 @@ func FewerCollections() {
 // report), and every lab command a test runs would pay it. Races found are
 // still reported (Main adds where) and still fail the program.
 const noExitSleep = "atexit_sleep_ms=0"
+
+// TempInMemory points the process's temporary files (t.TempDir, and those
+// of the programs its tests start, which inherit TMPDIR) at /dev/shm, a
+// memory file system, where there is one with room and TMPDIR does not
+// already say where they go. The tests save state files as the lab does,
+// each with two fsyncs, a create and a rename: on a disk's journal that
+// was 2-3 CPU-s of kernel time in each of the biggest packages, and
+// nothing a test checks. Call it from TestMain before anything makes a
+// temporary file (Main does).
+func TempInMemory() {
+	if os.Getenv("TMPDIR") != "" {
+		return
+	}
+	if dir := memoryTemp(); dir != "" {
+		_ = os.Setenv("TMPDIR", dir)
+	}
+}
 
 // ProgramGORACE is the GORACE setting, as an environment entry, for a
 // program a test starts with an environment of its own: this process's
