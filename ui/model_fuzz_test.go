@@ -35,7 +35,7 @@ var offlineSandbox = sync.OnceValues(func() (*sandbox.Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
+	atEnd(func() { _ = os.RemoveAll(dir) })
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: dir, Timing: sandbox.Instant})
 	if err != nil {
 		return nil, err
@@ -65,12 +65,24 @@ var offlineLab = sync.OnceValues(func() (*steps.Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
+	atEnd(func() { _ = os.RemoveAll(dir) })
 	return offlineLabIn(dir)
 })
 
-// cleanups run after all the package's tests (TestMain).
-var cleanups []func()
+// cleanups run after all the package's tests (TestMain). The shared
+// sandbox and lab are made by whichever parallel tests first need them,
+// two at once at times: they add theirs under the lock.
+var (
+	cleanupsMu sync.Mutex
+	cleanups   []func()
+)
+
+// atEnd adds f to the cleanups.
+func atEnd(f func()) {
+	cleanupsMu.Lock()
+	defer cleanupsMu.Unlock()
+	cleanups = append(cleanups, f)
+}
 
 // fuzzer drives one model with a stream of bytes.
 type fuzzer struct {
