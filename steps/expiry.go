@@ -507,6 +507,15 @@ func (l *Lab) ensureTeardownRole(ctx context.Context, s StepID) error {
 		fctx, cancel := finish(ctx)
 		created, cmd, err := l.cloud.CreateRole(fctx, name, TeardownRolePath, "ecr-vpce-lab run "+st.RunID+": EventBridge Scheduler deletes this run's endpoints and security group at expiry",
 			l.teardownTrust(st), awsops.Tags{TagKey: st.RunID, ExpiresTagKey: expiresValue(st), RegionTagKey: st.Region})
+		if awsops.CodeOf(err) == "EntityAlreadyExists" {
+			// The name holds this run's ID, so the role is this run's: made
+			// by this very create when its answer was lost and the SDK sent
+			// it again (IAM's CreateRole takes no idempotency token), or by
+			// an attempt cut short that IAM's reads did not show yet.
+			if got, gerr := l.cloud.GetRole(fctx, name); gerr == nil && got != nil {
+				created, err = *got, nil
+			}
+		}
 		cancel()
 		l.command(s, cmd)
 		if err != nil {

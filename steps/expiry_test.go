@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,10 +236,38 @@ func TestSweepOtherRuns(t *testing.T) {
 
 // TestAutoTeardownRolePropagation: while IAM propagates the new role,
 // Scheduler refuses the schedule; the lab waits, says so, and succeeds.
+// Before that, the role's create meets a role of that name already there,
+// as when IAM made it but the answer was lost and the SDK sent the create
+// again (CreateRole takes no idempotency token): the name is the run's, so
+// up goes on with that role instead of failing on EntityAlreadyExists.
 func TestAutoTeardownRolePropagation(t *testing.T) {
-	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{RolePropagation: 5 * time.Second}}, steps.Config{Expires: time.Hour}, nil)
+	var f *fixture
+	var once atomic.Bool
+	sbo := sandbox.Options{Faults: sandbox.Faults{RolePropagation: 5 * time.Second}, Interceptors: []sandbox.Interceptor{
+		func(ctx context.Context, r sandbox.Request) *sandbox.APIError {
+			if r.Action != "CreateRole" || !once.CompareAndSwap(false, true) {
+				return nil
+			}
+			// The first create, made before the lab's own arrives.
+			name := steps.TeardownRoleName(f.lab.State().RunID)
+			if _, _, err := f.cloud.CreateRole(ctx, name, steps.TeardownRolePath, "made by the answer the lab did not get",
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"scheduler.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, nil); err != nil {
+				t.Errorf("the earlier create: %v", err)
+			}
+			return nil
+		}}}
+	f = newFixture(t, sbo, steps.Config{Expires: time.Hour}, nil)
 	if err := f.lab.Up(context.Background()); err != nil {
 		t.Fatalf("Up: %v", err)
+	}
+	exists := 0
+	for _, c := range f.sb.Calls() {
+		if c.Action == "CreateRole" && c.ErrorCode == "EntityAlreadyExists" {
+			exists++
+		}
+	}
+	if exists != 1 {
+		t.Errorf("%d creates of the role met it already there; want 1 (the interceptor did not bite)", exists)
 	}
 	waited := false
 	for _, e := range f.all() {
