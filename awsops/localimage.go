@@ -105,44 +105,19 @@ func layoutArtifact(dir, ref string) (artifact, error) {
 			continue
 		}
 		if d.MediaType.IsIndex() {
-			idx, err := p.ImageIndex()
-			if err == nil {
-				idx, err = idx.ImageIndex(d.Digest)
-			}
+			idx, err := ii.ImageIndex(d.Digest)
 			if err != nil {
 				return artifact{}, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
 			}
 			return artifact{idx: idx}, nil
 		}
-		img, err := layoutImage(dir, ref)
-		return artifact{img: img}, err
+		img, err := p.Image(d.Digest)
+		if err != nil {
+			return artifact{}, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
+		}
+		return artifact{img: img}, nil
 	}
 	return artifact{}, fmt.Errorf("%w: %s holds no %s", ErrNoLocalImage, dir, ref)
-}
-
-func layoutImage(dir, ref string) (v1.Image, error) {
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		return nil, fmt.Errorf("%w in %s", ErrNoLocalImage, dir)
-	}
-	ii, err := p.ImageIndex()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
-	}
-	im, err := ii.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
-	}
-	for _, d := range im.Manifests {
-		if d.Annotations[refAnnotation] == ref {
-			img, err := p.Image(d.Digest)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %s: %v", ErrNoLocalImage, dir, err)
-			}
-			return img, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: %s holds no %s", ErrNoLocalImage, dir, ref)
 }
 
 // describe fills in the digest, media type, platforms and sizes, checking
