@@ -187,35 +187,33 @@ func (e Environment) CannotProve() string {
 	return "Requests from " + e.Kind.Title() + " do not travel through your VPC, so the DNS step and the push through the endpoint (and what its policy allows) cannot be observed from here: they run from inside the VPC only."
 }
 
-// CredentialLabel names an aws.Credentials.Source in words. The strings
-// are the SDK's own. [research L.5]
+// credentialLabels names the aws.Credentials.Source values in words. The
+// keys are the SDK's own strings. [research L.5]
+var credentialLabels = map[string]string{
+	"EnvConfigCredentials":        "environment variables (AWS_ACCESS_KEY_ID)",
+	"StaticCredentials":           "static keys",
+	"EC2RoleProvider":             "the instance role (instance metadata)",
+	"CredentialsEndpointProvider": "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)",
+	"SSOProvider":                 "SSO (IAM Identity Center)",
+	"AssumeRoleProvider":          "an assumed role (the profile's role_arn)",
+	"WebIdentityCredentials":      "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)",
+	"ProcessProvider":             "the profile's credential_process",
+	"LoginProvider":               "an 'aws login' session",
+	"":                            "credentials of unknown origin",
+}
+
+// CredentialLabel names an aws.Credentials.Source in words; a source it
+// does not know is shown as it is.
 func CredentialLabel(source string) string {
-	switch {
-	case source == "EnvConfigCredentials":
-		return "environment variables (AWS_ACCESS_KEY_ID)"
-	case strings.HasPrefix(source, "SharedConfigCredentials"):
+	if label, ok := credentialLabels[source]; ok {
+		return label
+	}
+	// The shared config's source names the file after ": ".
+	if strings.HasPrefix(source, "SharedConfigCredentials") {
 		if _, path, ok := strings.Cut(source, ": "); ok {
 			return "a profile's keys in " + path
 		}
 		return "a profile's keys"
-	case source == "StaticCredentials":
-		return "static keys"
-	case source == "EC2RoleProvider":
-		return "the instance role (instance metadata)"
-	case source == "CredentialsEndpointProvider":
-		return "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)"
-	case source == "SSOProvider":
-		return "SSO (IAM Identity Center)"
-	case source == "AssumeRoleProvider":
-		return "an assumed role (the profile's role_arn)"
-	case source == "WebIdentityCredentials":
-		return "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)"
-	case source == "ProcessProvider":
-		return "the profile's credential_process"
-	case source == "LoginProvider":
-		return "an 'aws login' session"
-	case source == "":
-		return "credentials of unknown origin"
 	}
 	return source
 }
