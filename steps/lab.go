@@ -181,23 +181,16 @@ type Lab struct {
 // (a damaged state file is an error: the caller decides whether to fall
 // back to tags); otherwise it starts a new run.
 func New(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) (*Lab, error) {
-	if cfg.Now == nil {
-		cfg.Now = cloud.Now
-	}
-	cfg.normalise()
-	if em == nil {
-		em = NewEmitter(nil)
-	}
-	l := &Lab{cloud: cloud, cfg: cfg, store: store, em: em, env: EnvFile{Path: cfg.EnvFile}}
+	l := newLab(cfg, cloud, store, em)
 	st, err := store.Load()
 	switch {
 	case err == nil:
-		if st.Mode != cfg.Mode {
-			return nil, fmt.Errorf("the state file %s belongs to %s mode, not %s", store.Path(), st.Mode, cfg.Mode)
+		if st.Mode != l.cfg.Mode {
+			return nil, fmt.Errorf("the state file %s belongs to %s mode, not %s", store.Path(), st.Mode, l.cfg.Mode)
 		}
 		l.st, l.loaded = st, true
 	case errors.Is(err, ErrNoState):
-		l.st = newState(cfg.Mode, cfg.Now())
+		l.st = newState(l.cfg.Mode, l.cfg.Now())
 	default:
 		return nil, err
 	}
@@ -208,7 +201,7 @@ func New(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) (*Lab, erro
 			l.st.Region, cloud.Region(), l.st.Region, l.st.Region)
 	}
 	if l.st.Repo == "" {
-		l.st.Repo = cfg.Repo
+		l.st.Repo = l.cfg.Repo
 	}
 	// The names AWS gave an earlier command stand until it is asked again.
 	cloud.UseNames(l.st.Names)
@@ -218,6 +211,16 @@ func New(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) (*Lab, erro
 // NewFresh is New ignoring any saved state (for 'down' and 'status' when
 // the state file is damaged: they fall back to tags).
 func NewFresh(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) *Lab {
+	l := newLab(cfg, cloud, store, em)
+	l.st = newState(l.cfg.Mode, l.cfg.Now())
+	l.st.Region = cloud.Region()
+	l.st.Repo = l.cfg.Repo
+	return l
+}
+
+// newLab is a Lab with cfg completed (the cloud's clock, the defaults) and
+// no state yet: New and NewFresh differ only in where the state comes from.
+func newLab(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) *Lab {
 	if cfg.Now == nil {
 		cfg.Now = cloud.Now
 	}
@@ -225,11 +228,7 @@ func NewFresh(cfg Config, cloud *awsops.Cloud, store *Store, em *Emitter) *Lab {
 	if em == nil {
 		em = NewEmitter(nil)
 	}
-	l := &Lab{cloud: cloud, cfg: cfg, store: store, em: em, env: EnvFile{Path: cfg.EnvFile}}
-	l.st = newState(cfg.Mode, cfg.Now())
-	l.st.Region = cloud.Region()
-	l.st.Repo = cfg.Repo
-	return l
+	return &Lab{cloud: cloud, cfg: cfg, store: store, em: em, env: EnvFile{Path: cfg.EnvFile}}
 }
 
 // Resumed reports whether the lab continues a saved run.
