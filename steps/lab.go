@@ -440,22 +440,23 @@ var (
 // Steps lists every step with its last outcome.
 func (l *Lab) Steps() []StepInfo { return l.stepsOf(l.State()) }
 
-func stepByID(id StepID) (Step, bool) {
+// stepByID finds a step; an ID no step has is the caller's mistake.
+func stepByID(id StepID) (Step, error) {
 	for _, s := range allSteps {
 		if s.ID == id {
-			return s, true
+			return s, nil
 		}
 	}
-	return Step{}, false
+	return Step{}, fmt.Errorf("unknown step %q", id)
 }
 
 // Run runs one step, emitting started, then its progress, then done or
 // failed (with the fix). It is idempotent: resources that already exist
 // are adopted, not duplicated.
 func (l *Lab) Run(ctx context.Context, id StepID) error {
-	s, ok := stepByID(id)
-	if !ok {
-		return fmt.Errorf("unknown step %q", id)
+	s, err := stepByID(id)
+	if err != nil {
+		return err
 	}
 	l.op.Lock()
 	defer l.op.Unlock()
@@ -523,9 +524,9 @@ func (l *Lab) fail(s Step, start time.Time, err error) error {
 // step already done stays done. Like every operation it waits for the one
 // running (the caller stops that first, when it is the step to skip).
 func (l *Lab) Skip(id StepID, why string) error {
-	s, ok := stepByID(id)
-	if !ok {
-		return fmt.Errorf("unknown step %q", id)
+	s, err := stepByID(id)
+	if err != nil {
+		return err
 	}
 	if !s.Skippable {
 		return &problem.Error{Kind: problem.Invalid, Op: "skip " + s.Title, Message: "the later steps need what this step makes",
@@ -561,9 +562,9 @@ func (e *StepError) Unwrap() error { return e.Err }
 
 // Check runs a step's read-only check (for resume and the wizard's Check key).
 func (l *Lab) Check(ctx context.Context, id StepID) (CheckResult, error) {
-	s, ok := stepByID(id)
-	if !ok {
-		return CheckResult{}, fmt.Errorf("unknown step %q", id)
+	s, err := stepByID(id)
+	if err != nil {
+		return CheckResult{}, err
 	}
 	l.op.Lock()
 	defer l.op.Unlock()
@@ -574,9 +575,9 @@ func (l *Lab) Check(ctx context.Context, id StepID) (CheckResult, error) {
 
 // Undo reverses one step (deletes what it created, restores what it adopted).
 func (l *Lab) Undo(ctx context.Context, id StepID) error {
-	s, ok := stepByID(id)
-	if !ok {
-		return fmt.Errorf("unknown step %q", id)
+	s, err := stepByID(id)
+	if err != nil {
+		return err
 	}
 	l.op.Lock()
 	defer l.op.Unlock()
@@ -604,9 +605,9 @@ func (l *Lab) RunSteps(ctx context.Context, ids ...StepID) error {
 	l.op.Lock()
 	defer l.op.Unlock()
 	for _, id := range ids {
-		s, ok := stepByID(id)
-		if !ok {
-			return fmt.Errorf("unknown step %q", id)
+		s, err := stepByID(id)
+		if err != nil {
+			return err
 		}
 		if err := l.runLocked(ctx, s); err != nil {
 			return err
