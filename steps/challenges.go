@@ -548,11 +548,7 @@ var challenges = []Challenge{
 // its role: ECR refuses a policy naming a role it cannot find ("Principal
 // not found"), and on AWS the lab has no partner role to name.
 func partnerPullPolicy(c ChallengeContext) string {
-	account := partnerAccount
-	if a, ok := policy.ParseARN(c.Partner); ok {
-		account = a.Account
-	}
-	return `{"Version":"2012-10-17","Statement":[{"Sid":"PartnerPulls","Effect":"Allow","Principal":{"AWS":"` + account + `"},` +
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"PartnerPulls","Effect":"Allow","Principal":{"AWS":"` + c.partnerAccountID() + `"},` +
 		`"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer","ecr:ListImages"]}]}`
 }
 
@@ -754,15 +750,26 @@ func (ch Challenge) evalProbe(c ChallengeContext, docs map[policy.Endpoint]*poli
 	return out
 }
 
+// caller is the principal who makes a request, and its account.
+func (c ChallengeContext) caller(who Who) (principal, account string) {
+	if who == Partner {
+		return c.Partner, c.partnerAccountID()
+	}
+	return c.Principal, c.Account
+}
+
+// partnerAccountID is the partner principal's account (the stand-in
+// partner's when Partner is not an ARN).
+func (c ChallengeContext) partnerAccountID() string {
+	if a, ok := policy.ParseARN(c.Partner); ok {
+		return a.Account
+	}
+	return partnerAccount
+}
+
 // request is one action of a probe as AWS sees it.
 func (c ChallengeContext) request(p Probe, s policy.ActionStep) policy.Request {
-	principal, account := c.Principal, c.Account
-	if p.Who == Partner {
-		principal, account = c.Partner, partnerAccount
-		if a, ok := policy.ParseARN(c.Partner); ok {
-			account = a.Account
-		}
-	}
+	principal, account := c.caller(p.Who)
 	req := policy.RequestFor(s.Action, p.Repo, c.Account, c.Region, principal)
 	req.PrincipalAccount = account
 	if s.Global || s.Action == "ecr:GetAuthorizationToken" {
@@ -781,13 +788,7 @@ var partnerIdentity = policy.MustParse(`{"Version":"2012-10-17","Statement":[{"E
 // lab's account) organization, HTTPS, the region; through an endpoint its
 // ID, the VPC and the private address, from outside a public address.
 func (c ChallengeContext) requestContext(p Probe, e policy.Endpoint, through bool) map[string][]string {
-	principal, account := c.Principal, c.Account
-	if p.Who == Partner {
-		principal = c.Partner
-		if a, ok := policy.ParseARN(principal); ok {
-			account = a.Account
-		}
-	}
+	principal, account := c.caller(p.Who)
 	ctx := map[string][]string{
 		"aws:PrincipalAccount": {account},
 		"aws:PrincipalArn":     {roleARN(principal)},

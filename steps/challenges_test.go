@@ -105,6 +105,15 @@ func TestChallengeSimulationUsesTheRequestContext(t *testing.T) {
 	if _, ok := out["aws:SourceVpce"]; ok || out["aws:PrincipalAccount"][0] != "210987654321" || out["aws:SourceIp"] == nil {
 		t.Errorf("outside, as the partner: %v", out)
 	}
+	// The partner's request and its context name one account, even when
+	// Partner is no ARN to read it from (the context's computed the
+	// partner's account apart and fell back to the lab's own).
+	odd := c
+	odd.Partner = "partner-ci"
+	req := odd.request(Probe{Op: "pull", Repo: repoLab, Who: Partner, From: Inside}, policy.ActionStep{Action: "ecr:BatchGetImage", Endpoint: policy.EndpointDKR})
+	if req.PrincipalAccount != partnerAccount || req.Context["aws:PrincipalAccount"][0] != req.PrincipalAccount {
+		t.Errorf("a partner that is no ARN: request's account %q, context's %v", req.PrincipalAccount, req.Context["aws:PrincipalAccount"])
+	}
 	// Without endpoints the IDs are stand-ins, and say so.
 	if ex := NewChallengeContext(State{}); !ex.Example || ex.DKR == "" || ex.Account == "" {
 		t.Errorf("example context %+v", ex)
