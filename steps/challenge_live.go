@@ -69,15 +69,7 @@ type LiveResult struct {
 }
 
 // Failed lists the requests that went otherwise than the goal wants.
-func (r LiveResult) Failed() []ProbeResult {
-	var out []ProbeResult
-	for _, p := range r.Requests {
-		if p.Skipped == "" && !p.Match {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (r LiveResult) Failed() []ProbeResult { return failedRequests(r.Requests) }
 
 // Tags the checks use. A deletion deletes a tag that is never there: ECR
 // authorises the request first, and then answers ImageNotFound, so an

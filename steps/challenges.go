@@ -640,10 +640,15 @@ type SimulationResult struct {
 }
 
 // Failed lists the requests that went otherwise than the goal wants.
-func (r SimulationResult) Failed() []ProbeResult {
+func (r SimulationResult) Failed() []ProbeResult { return failedRequests(r.Requests) }
+
+// failedRequests lists the requests of a check, simulated or live, that
+// went otherwise than the goal wants. A request not made (Skipped, live
+// only) went neither way.
+func failedRequests(reqs []ProbeResult) []ProbeResult {
 	var out []ProbeResult
-	for _, p := range r.Requests {
-		if !p.Match {
+	for _, p := range reqs {
+		if p.Skipped == "" && !p.Match {
 			out = append(out, p)
 		}
 	}
