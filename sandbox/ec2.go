@@ -282,13 +282,18 @@ func unknownFilter(fs []filter, names []string, taggable bool) string {
 	return ""
 }
 
-// checkFilters refuses an unknown filter name as classic EC2 calls do:
-// InvalidParameterValue (not InvalidFilter, which no capture shows for it).
-func checkFilters(fs []filter, names []string, taggable bool) *APIError {
-	if bad := unknownFilter(fs, names, taggable); bad != "" {
-		return badFilter(bad)
+// knownFilters reads the request's filters and refuses an unknown filter
+// name as classic EC2 calls do: InvalidParameterValue (not InvalidFilter,
+// which no capture shows for it).
+func (p params) knownFilters(names []string, taggable bool) ([]filter, *APIError) {
+	fs, e := p.filters("Filter")
+	if e != nil {
+		return nil, e
 	}
-	return nil
+	if bad := unknownFilter(fs, names, taggable); bad != "" {
+		return nil, badFilter(bad)
+	}
+	return fs, nil
 }
 
 func badFilter(name string) *APIError {
@@ -923,12 +928,9 @@ func ec2DescribeTags(x *ec2Ctx) (any, *APIError) {
 	if e := x.p.allow("Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
 		return nil, e
 	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
 	names := []string{"resource-id", "resource-type", "key", "value"}
-	if e := checkFilters(fs, names, true); e != nil {
+	fs, e := x.p.knownFilters(names, true)
+	if e != nil {
 		return nil, e
 	}
 	if e := x.checkDryRun(); e != nil {

@@ -251,12 +251,9 @@ func ec2DescribeAvailabilityZones(x *ec2Ctx) (any, *APIError) {
 	if _, e := x.p.boolean("AllAvailabilityZones"); e != nil {
 		return nil, e
 	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
 	names := []string{"group-name", "message", "opt-in-status", "region-name", "state", "zone-id", "zone-name", "zone-type", "network-border-group", "group-long-name"}
-	if e := checkFilters(fs, names, false); e != nil {
+	fs, e := x.p.knownFilters(names, false)
+	if e != nil {
 		return nil, e
 	}
 	r := x.w.Region

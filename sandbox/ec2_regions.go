@@ -23,12 +23,9 @@ func ec2DescribeRegions(x *ec2Ctx) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
 	names := []string{"endpoint", "opt-in-status", "region-name"}
-	if e := checkFilters(fs, names, false); e != nil {
+	fs, e := x.p.knownFilters(names, false)
+	if e != nil {
 		return nil, e
 	}
 	var regions []xRegion

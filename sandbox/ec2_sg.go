@@ -143,11 +143,8 @@ func ec2DescribeSecurityGroups(x *ec2Ctx) (any, *APIError) {
 	if e := x.p.allow("GroupId", "GroupName", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
 		return nil, e
 	}
-	fs, e := x.p.filters("Filter")
+	fs, e := x.p.knownFilters(groupFilter(x, &securityGroup{}).names, true)
 	if e != nil {
-		return nil, e
-	}
-	if e := checkFilters(fs, groupFilter(x, &securityGroup{}).names, true); e != nil {
 		return nil, e
 	}
 	ids, names := x.p.list("GroupId"), x.p.list("GroupName")
@@ -613,12 +610,9 @@ func ec2DescribeSecurityGroupRules(x *ec2Ctx) (any, *APIError) {
 	if e := x.p.allow("SecurityGroupRuleId", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
 		return nil, e
 	}
-	fs, e := x.p.filters("Filter")
-	if e != nil {
-		return nil, e
-	}
 	names := []string{"group-id", "security-group-rule-id"}
-	if e := checkFilters(fs, names, true); e != nil {
+	fs, e := x.p.knownFilters(names, true)
+	if e != nil {
 		return nil, e
 	}
 	ids := x.p.list("SecurityGroupRuleId")

@@ -741,11 +741,8 @@ func ec2DescribeVpcEndpointServices(x *ec2Ctx) (any, *APIError) {
 	if e := x.p.allow("ServiceName", "Filter", "MaxResults", "NextToken", "DryRun"); e != nil {
 		return nil, e
 	}
-	fs, e := x.p.filters("Filter")
+	fs, e := x.p.knownFilters(serviceFilter(endpointService{}, "").names, true)
 	if e != nil {
-		return nil, e
-	}
-	if e := checkFilters(fs, serviceFilter(endpointService{}, "").names, true); e != nil {
 		return nil, e
 	}
 	names := x.p.list("ServiceName")
