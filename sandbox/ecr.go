@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -67,10 +66,7 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 	if !ok {
 		return nil, notServed("ecr", protoJSON, c.action, "", ECRActions())
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	if !json.Valid(body) || bytes.TrimSpace(body)[0] != '{' {
+	if !jsonObject(body) {
 		return nil, badRequest("SerializationException", "")
 	}
 	if s.opts.Faults.denies("ecr", c.action) && !c.caller.other {
@@ -95,17 +91,7 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 }
 
 // decode reads the request into v; a type mismatch is a SerializationException.
-func (x *ecrCtx) decode(v any) *APIError {
-	dec := json.NewDecoder(bytes.NewReader(x.body))
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return badRequest("SerializationException", "Unexpected value type for field %s.", te.Field)
-		}
-		return badRequest("SerializationException", "")
-	}
-	return nil
-}
+func (x *ecrCtx) decode(v any) *APIError { return decodeJSON(x.body, v) }
 
 func (x *ecrCtx) checkRegistry(id string) *APIError {
 	if id != "" && (len(id) != 12 || strings.Trim(id, "0123456789") != "") {

@@ -1,10 +1,7 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -180,19 +177,12 @@ func (s *Sandbox) handleOrganizations(c *apiCall, body []byte) ([]byte, *APIErro
 	default:
 		return nil, notServed("organizations", protoOrgs, c.action, "", []string{"DescribeOrganization", "ListAccounts"})
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
 	var in struct {
 		NextToken  *string
 		MaxResults *int
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, badRequest("SerializationException", "Unexpected value type for field %s.", te.Field)
-		}
-		return nil, badRequest("SerializationException", "")
+	if e := decodeJSON(body, &in); e != nil {
+		return nil, e
 	}
 	if e := s.refuseCaller(c, "organizations", c.action, "*"); e != nil {
 		return nil, e

@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -173,7 +171,7 @@ func (s *Sandbox) handleScheduler(c *apiCall, rt restRoute, body []byte) ([]byte
 	if !ok {
 		return nil, notServed("scheduler", protoREST, c.action, "", SchedulerActions())
 	}
-	if len(bytes.TrimSpace(body)) > 0 && (!json.Valid(body) || bytes.TrimSpace(body)[0] != '{') {
+	if !jsonObject(body) {
 		return nil, badRequest("SerializationException", "")
 	}
 	resource := "*"
@@ -268,15 +266,8 @@ func constraint(field, value, rule string) *APIError {
 // parse validates a Create or Update body into sch (name and group set).
 func (x *schedCtx) parse(sch *schedule) *APIError {
 	var in scheduleInput
-	if len(bytes.TrimSpace(x.body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(x.body))
-		if err := dec.Decode(&in); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				return badRequest("SerializationException", "Unexpected value type for field %s.", te.Field)
-			}
-			return badRequest("SerializationException", "")
-		}
+	if e := decodeJSON(x.body, &in); e != nil {
+		return e
 	}
 	if !scheduleNameRE.MatchString(sch.Name) {
 		return constraint("name", sch.Name, "Member must satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$")
