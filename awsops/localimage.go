@@ -267,30 +267,31 @@ func writeLayout(dir string, desc *remote.Descriptor, ref string) error {
 	if err != nil {
 		return err
 	}
-	anno := layout.WithAnnotations(map[string]string{refAnnotation: ref})
-	if desc.MediaType.IsIndex() {
-		idx, err := desc.ImageIndex()
-		if err == nil {
-			err = p.AppendIndex(idx, anno)
-		}
-		if err != nil {
-			_ = os.RemoveAll(tmp)
-			return err
-		}
-	} else {
-		img, err := desc.Image()
-		if err == nil {
-			err = p.AppendImage(img, anno)
-		}
-		if err != nil {
-			_ = os.RemoveAll(tmp)
-			return err
-		}
+	if err := appendArtifact(p, desc, layout.WithAnnotations(map[string]string{refAnnotation: ref})); err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
 	return os.Rename(tmp, dir)
+}
+
+// appendArtifact adds what desc names to the layout: an index as it is
+// (with its images), else the image.
+func appendArtifact(p layout.Path, desc *remote.Descriptor, anno layout.Option) error {
+	if desc.MediaType.IsIndex() {
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return err
+		}
+		return p.AppendIndex(idx, anno)
+	}
+	img, err := desc.Image()
+	if err != nil {
+		return err
+	}
+	return p.AppendImage(img, anno)
 }
 
 // RemoveLocalImage deletes the local copy (and, with docker, the pushed tag
