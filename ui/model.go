@@ -883,7 +883,7 @@ func (m *Model) applyPolicy() tea.Cmd {
 		sc.err, sc.fix, sc.draftErr = "this policy cannot be applied: "+err.Error(), "fix it in the editor, then apply again", true
 		if m.editor.rawMode {
 			// The message names a line and column: the cursor goes there.
-			m.editor.cursorToError()
+			cursorToError(&m.editor.raw, m.editor.findings)
 		}
 		return nil
 	}

@@ -4,14 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
@@ -329,104 +327,17 @@ func (e *policyEditor) ToggleRaw() tea.Cmd {
 	e.setRaw(text)
 	if back && !policy.HasErrors(e.findings) {
 		// Back to their own JSON: where the learner left it.
-		e.cursorAt(e.keptAt[0], e.keptAt[1])
+		cursorAt(&e.raw, e.keptAt[0], e.keptAt[1])
 	}
 	return e.raw.Focus()
 }
 
 // setRaw replaces the JSON and puts the cursor where the learner has work
-// to do (placeCursor).
+// to do (placeJSONCursor).
 func (e *policyEditor) setRaw(text string) {
 	e.raw.SetValue(text)
 	e.relint()
-	e.placeCursor()
-}
-
-// placeCursor puts the JSON editor's cursor on the first error AWS would
-// refuse the policy for, the place the message under the editor names.
-// With no error it goes to the first Deny's actions: the lab is about what
-// the Deny names, and at 80×24 that line is below the editor's edge, so a
-// learner opening the editor to change it would otherwise scroll for it.
-// A policy with no Deny opens at its start, read from its first line.
-func (e *policyEditor) placeCursor() {
-	if e.cursorToError() {
-		return
-	}
-	if line, col, ok := denyActionAt(e.raw.Value()); ok {
-		e.cursorAt(line, col)
-		return
-	}
-	e.raw.MoveToBegin()
-}
-
-// cursorToError moves the JSON editor's cursor to the first error, if any.
-func (e *policyEditor) cursorToError() bool {
-	f := firstError(e.findings)
-	if f.Line == 0 {
-		return false
-	}
-	e.cursorAt(f.Line, f.Column)
-	return true
-}
-
-// cursorAt moves the JSON editor's cursor to line:column (1-based, in
-// characters, as findings count them), scrolled as little as it takes to
-// show that line and the one after: what comes before is in sight, which
-// is where an error's cause usually is (a comma missing at the end of the
-// line before) and where the Deny's Effect and Sid are.
-func (e *policyEditor) cursorAt(line, col int) {
-	// The textarea hands its text to its scrolling window only when drawn
-	// or updated; until then it cannot scroll to a line past its height.
-	_ = e.raw.View()
-	e.raw.MoveToBegin()
-	last := e.raw.LineCount() - 1
-	row := min(max(line-1, 0), last)
-	// CursorDown steps through wrapped lines one at a time; the bound is
-	// only a guard.
-	for range e.raw.Length() + 1 {
-		if e.raw.Line() >= min(last, row+1) {
-			break
-		}
-		e.raw.CursorDown()
-	}
-	for range e.raw.Length() + 1 {
-		if e.raw.Line() <= row {
-			break
-		}
-		e.raw.CursorUp()
-	}
-	e.raw.SetCursorColumn(col - 1)
-}
-
-// denyActionAt finds the value of the first Deny statement's Action (or
-// NotAction) in JSON laid out one key a line, as Pretty writes it.
-func denyActionAt(text string) (line, col int, ok bool) {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		if !strings.Contains(l, `"Effect": "Deny"`) {
-			continue
-		}
-		// The statement's keys: back to its opening brace, on to its close.
-		from := i
-		for from > 0 && strings.TrimSpace(lines[from]) != "{" {
-			from--
-		}
-		for j := from; j < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[j]), "}"); j++ {
-			t := strings.TrimSpace(lines[j])
-			if !strings.HasPrefix(t, `"Action":`) && !strings.HasPrefix(t, `"NotAction":`) {
-				continue
-			}
-			_, value, _ := strings.Cut(lines[j], ": ")
-			if strings.TrimSpace(value) == "[" && j+1 < len(lines) {
-				// A list: its first action, on the next line.
-				next := lines[j+1]
-				return j + 2, len([]rune(next)) - len([]rune(strings.TrimLeft(next, " "))) + 1, true
-			}
-			return j + 1, len([]rune(lines[j])) - len([]rune(value)) + 1, true
-		}
-		return 0, 0, false
-	}
-	return 0, 0, false
+	placeJSONCursor(&e.raw, e.findings)
 }
 
 func (e *policyEditor) relint() {
@@ -524,25 +435,12 @@ func (e *policyEditor) rawWindow(trim int) string {
 	if trim <= 0 || n >= len(lines) {
 		return v
 	}
-	end := min(e.cursorViewLine()+2, len(lines))
+	end := min(cursorViewLine(&e.raw)+2, len(lines))
 	if n < 3 {
 		end-- // no room for the line after
 	}
 	start := max(0, end-n)
 	return strings.Join(lines[start:start+n], "\n")
-}
-
-// cursorViewLine is the line of the JSON editor's view the cursor is on
-// (0 for the first). The cursor's row is the view line whose gutter shows
-// its number; a long row goes on over lines with an empty gutter.
-func (e *policyEditor) cursorViewLine() int {
-	want := strconv.Itoa(e.raw.Line() + 1)
-	for i, l := range strings.Split(e.raw.View(), "\n") {
-		if f := strings.Fields(ansi.Strip(l)); len(f) > 0 && f[0] == want {
-			return i + e.raw.LineInfo().RowOffset
-		}
-	}
-	return 0
 }
 
 // simulationRows evaluates the lab's operations for the lab repository and

@@ -424,7 +424,7 @@ func (m *Model) screenView(width, height int) string {
 		// would hide the line the learner types on (where an error put
 		// the cursor), the JSON gives up lines away from it instead.
 		keep := lipgloss.Height(body) - over
-		end := m.editor.cursorViewLine() + 2
+		end := cursorViewLine(&m.editor.raw) + 2
 		if keep < 3 {
 			end-- // no room for the line after
 		}
