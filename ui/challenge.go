@@ -305,12 +305,15 @@ func (m *Model) openChallenge() tea.Cmd {
 	c.editor.Prompt = ""
 	c.editor.CharLimit = policy.MaxSize * 2
 	c.editor.SetValue(text)
-	c.editor.MoveToBegin()
 	c.loaded = c.editor.Value()
 	c.sim, c.live, c.checkErr, c.modelShown, c.editing = nil, nil, "", false, false
 	c.predict, c.predicting, c.predSel = nil, false, 0
 	m.relint()
 	m.layoutChallenge()
+	// As the policy step's editor: on the draft's first error, else on
+	// the Deny's actions; placed once the editor has its height, so the
+	// line is in sight.
+	placeJSONCursor(&c.editor, c.findings)
 	return nil
 }
 
@@ -367,6 +370,9 @@ func (m *Model) checkAnswer() tea.Cmd {
 	c.editing = false
 	c.editor.Blur()
 	m.layoutChallenge()
+	// A draft AWS would not accept: e edits it at its first error, the
+	// place the lint line names.
+	cursorToError(&c.editor, c.findings)
 	if !sim.Passed || !c.labUp {
 		c.progress.Checked(ch.ID, sim.Passed, false, m.draftOf(), time.Now())
 		return m.saveProgress(ch.ID)

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +43,7 @@ func TestChallengeDraftKeptWithoutACheck(t *testing.T) {
 	d.key("up")
 	d.key("enter")
 	d.key("e")
+	d.key("ctrl+home") // the editor opens at the Deny or an error; these type at the start
 	d.key("down")
 	d.key("x")
 	d.key("tab") // indents, as in any code editor
@@ -299,6 +302,7 @@ func TestChallengeProgressArrivesLate(t *testing.T) {
 	d.key("h")
 	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	d.key("e")
+	d.key("ctrl+home") // the editor opens at the Deny or an error; these type at the start
 	d.key("x")
 	d.send(read())
 	d.settle()
@@ -483,6 +487,7 @@ func TestChallengeProgressUnreadable(t *testing.T) {
 	d.key("esc")
 	d.key("enter")
 	d.key("e")
+	d.key("ctrl+home") // the editor opens at the Deny or an error; these type at the start
 	d.key("x")
 	d.key("esc")
 	d.until("the save again", 10*time.Second, func(m *Model) bool { return !m.chal.saveFailed })
@@ -501,6 +506,7 @@ func TestChallengeProgressUnreadable(t *testing.T) {
 	d2.key("enter")
 	d2.key("h")
 	d2.key("e")
+	d2.key("ctrl+home") // the editor opens at the Deny or an error; these type at the start
 	d2.key("x")
 	d2.key("esc")
 	d2.key("esc")
@@ -590,4 +596,55 @@ func TestChallengeQuitWaitsForThePolicyBack(t *testing.T) {
 	d2.key("y")
 	d2.key("ctrl+c")
 	d2.until("the quit", 10*time.Second, func(*Model) bool { return d2.quit })
+}
+
+// TestChallengeEditorOpensWhereTheWorkIs: as the policy step's JSON
+// editor, the challenge's opens on the Deny's actions (challenge 1's
+// starter), or at the start of a policy with no Deny (challenge 2's); a
+// check AWS would not accept puts the cursor on the first error, in sight
+// at 60×16, and the draft reopens there.
+func TestChallengeEditorOpensWhereTheWorkIs(t *testing.T) {
+	t.Parallel()
+	m, d := openChallengeN(t, 80, 24, 1)
+	at := func() (int, int) { return m.chal.editor.Line() + 1, m.chal.editor.Column() + 1 }
+	lines := strings.Split(m.chal.editor.Value(), "\n")
+	want := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, `"Action": "ecr:PutImage"`) }) + 1
+	if line, col := at(); line != want || col != strings.Index(lines[want-1], `"ecr:PutImage"`)+1 {
+		t.Errorf("challenge 1 opens with the cursor at %d:%d, not on the Deny's action at line %d", line, col, want)
+	}
+	if s := d.screen(); !strings.Contains(s, fmt.Sprintf("%d %s", want, lines[want-1])) {
+		t.Errorf("the Deny's action is not on the screen:\n%s", s)
+	}
+	// A stray character in the action, the cursor moved away, a check.
+	d.key("e")
+	d.key("X")
+	for range want {
+		d.key("up")
+	}
+	d.key("ctrl+s")
+	f := firstError(m.chal.findings)
+	if f.Line != want {
+		t.Fatalf("the stray X: first error %+v, want one on line %d", f, want)
+	}
+	if line, col := at(); line != f.Line || col != f.Column {
+		t.Errorf("after a check AWS would not accept, the cursor is at %d:%d, not at the error %d:%d", line, col, f.Line, f.Column)
+	}
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
+	broken := strings.Split(m.chal.editor.Value(), "\n")[f.Line-1]
+	if s := d.screen(); !strings.Contains(s, fmt.Sprintf("%d %s", f.Line, broken)) {
+		t.Errorf("at 60×16 the error's line %d is not on the screen:\n%s", f.Line, s)
+	}
+	// Reopened, the draft is at its error again.
+	d.key("esc")
+	d.key("enter")
+	if line, col := at(); line != f.Line || col != f.Column {
+		t.Errorf("the draft reopens with the cursor at %d:%d, not at the error %d:%d", line, col, f.Line, f.Column)
+	}
+	// No Deny, no error: the start.
+	d.key("esc")
+	d.key("down")
+	d.key("enter")
+	if line, col := at(); line != 1 || col != 1 {
+		t.Errorf("challenge 2 (no Deny) opens with the cursor at %d:%d, not 1:1", line, col)
+	}
 }

@@ -107,6 +107,7 @@ var namedKeys = map[string]tea.KeyPressMsg{
 	"down":      {Code: tea.KeyDown},
 	"left":      {Code: tea.KeyLeft},
 	"backspace": {Code: tea.KeyBackspace},
+	"ctrl+home": {Code: tea.KeyHome, Mod: tea.ModCtrl},
 	"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
 	"ctrl+s":    {Code: 's', Mod: tea.ModCtrl},
 	"ctrl+o":    {Code: 'o', Mod: tea.ModCtrl},

@@ -302,15 +302,12 @@ func playChallengeOne(t *testing.T, term *ptytest.Term, step func(keys []string,
 	step([]string{"s"}, "A model answer: yours may differ and still pass")
 	// Not taken: back to the list and in again, the learner's own draft
 	// comes back, and the learner fixes it by hand: the Deny's Resource
-	// (line 16) from team-a/alpine to team-a/*.
+	// (line 16, under the Action the editor opens on) from team-a/alpine
+	// to team-a/*.
 	step([]string{ptytest.Esc}, "… 1  Read-only team", "tried")
 	step(enter, "Challenge 1 · Read-only team", "Press e to edit")
 	step([]string{"e"}, "Editing: ctrl+s checks the answer")
-	var downs []string
-	for range 15 {
-		downs = append(downs, ptytest.Down)
-	}
-	keys := append(append([]string{}, downs...), ptytest.End, ptytest.Left)
+	keys := []string{ptytest.Down, ptytest.End, ptytest.Left}
 	for range len("alpine") {
 		keys = append(keys, ptytest.Backspace)
 	}
@@ -347,7 +344,7 @@ func playChallengeOne(t *testing.T, term *ptytest.Term, step func(keys []string,
 		t.Errorf("a hint the learner did not ask for:\n%s", screen)
 	}
 	step([]string{"e"}, "Editing")
-	step(downs, `repository/team-a/*"`)
+	step([]string{ptytest.Down}, `repository/team-a/*"`)
 	step([]string{ptytest.Esc}, "Press e to edit")
 	step([]string{ptytest.Esc}, "Policy challenges")
 	step([]string{ptytest.Esc}, "10 · Finish")
