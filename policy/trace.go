@@ -205,17 +205,11 @@ func (s Statement) elements(req Request, ctx evalContext, version string, full b
 			return set, ok
 		}
 	}
-	if s.Action != nil {
-		hit := firstMatch(s.Action, actMatch)
-		if !add(elemResult{element: ElementAction, written: "Action", ok: hit >= 0, hit: hit}) {
-			return set, ok
-		}
+	if s.Action != nil && !add(matchValues(ElementAction, "Action", s.Action, actMatch)) {
+		return set, ok
 	}
-	if s.NotAction != nil {
-		hit := firstMatch(s.NotAction, actMatch)
-		if !add(elemResult{element: ElementAction, written: "NotAction", ok: hit < 0, hit: hit}) {
-			return set, ok
-		}
+	if s.NotAction != nil && !add(matchValues(ElementAction, "NotAction", s.NotAction, actMatch)) {
+		return set, ok
 	}
 	// Resource. Without Resource or NotResource a statement does not
 	// restrict the resource (lint warns about it).
@@ -223,17 +217,11 @@ func (s Statement) elements(req Request, ctx evalContext, version string, full b
 		p, ok := substituteVariables(p, ctx, version)
 		return ok && matchResource(p, req.Resource)
 	}
-	if s.Resource != nil {
-		hit := firstMatch(s.Resource, resMatch)
-		if !add(elemResult{element: ElementResource, written: "Resource", ok: hit >= 0, hit: hit}) {
-			return set, ok
-		}
+	if s.Resource != nil && !add(matchValues(ElementResource, "Resource", s.Resource, resMatch)) {
+		return set, ok
 	}
-	if s.NotResource != nil {
-		hit := firstMatch(s.NotResource, resMatch)
-		if !add(elemResult{element: ElementResource, written: "NotResource", ok: hit < 0, hit: hit}) {
-			return set, ok
-		}
+	if s.NotResource != nil && !add(matchValues(ElementResource, "NotResource", s.NotResource, resMatch)) {
+		return set, ok
 	}
 	if s.Resource == nil && s.NotResource == nil {
 		add(elemResult{element: ElementResource, ok: true, hit: -1})
@@ -298,6 +286,18 @@ func mapKeys[V any](m map[string]V, sorted bool) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// matchValues matches a value element (Action or Resource, in the form
+// written) against the request: the plain form applies when one of its
+// values matches, a Not-form when none does.
+func matchValues(e Element, written string, vs Values, match func(string) bool) elemResult {
+	hit := firstMatch(vs, match)
+	applies := hit >= 0
+	if strings.HasPrefix(written, "Not") {
+		applies = !applies
+	}
+	return elemResult{element: e, written: written, ok: applies, hit: hit}
 }
 
 func firstMatch(vs Values, f func(string) bool) int {
