@@ -537,16 +537,7 @@ func (l *Lab) Skip(id StepID, why string) error {
 	if l.read().Steps[id].Status.Passed() {
 		return nil
 	}
-	if err := l.update(func(st *State) {
-		if st.Steps == nil {
-			st.Steps = map[StepID]StepRecord{}
-		}
-		st.Steps[id] = StepRecord{Status: StatusSkipped, At: l.cfg.Now(), Message: why}
-	}); err != nil {
-		return err
-	}
-	l.emit(id, Event{Kind: EventSkipped, Message: s.Title, Reason: why})
-	return nil
+	return l.skip(s, why)
 }
 
 // StepError is a failed step.
