@@ -522,10 +522,7 @@ func (l *Lab) ApplyPolicy(ctx context.Context, doc *policy.Document, target Targ
 		x.Policy, x.PolicyTarget = []byte(canon), target
 		// The policy step is done, however the policy came: the wizard's
 		// form applies it here rather than running the step.
-		if x.Steps == nil {
-			x.Steps = map[StepID]StepRecord{}
-		}
-		x.Steps[StepPolicy] = StepRecord{Status: StatusDone, At: l.cfg.Now()}
+		x.setStep(StepPolicy, StepRecord{Status: StatusDone, At: l.cfg.Now()})
 		// Earlier test results no longer describe the policy in force.
 		x.Tests = nil
 		delete(x.Steps, StepPush)

@@ -49,10 +49,7 @@ func (l *Lab) SkipReason(id StepID) string {
 // skip records a skipped step and says why.
 func (l *Lab) skip(s Step, reason string) error {
 	if err := l.update(func(st *State) {
-		if st.Steps == nil {
-			st.Steps = map[StepID]StepRecord{}
-		}
-		st.Steps[s.ID] = StepRecord{Status: StatusSkipped, At: l.cfg.Now(), Message: reason}
+		st.setStep(s.ID, StepRecord{Status: StatusSkipped, At: l.cfg.Now(), Message: reason})
 	}); err != nil {
 		return err
 	}

@@ -478,10 +478,7 @@ func (l *Lab) runLocked(ctx context.Context, s Step) error {
 	}
 	rec := StepRecord{Status: StatusDone, At: l.cfg.Now()}
 	if serr := l.update(func(st *State) {
-		if st.Steps == nil {
-			st.Steps = map[StepID]StepRecord{}
-		}
-		st.Steps[s.ID] = rec
+		st.setStep(s.ID, rec)
 		st.TeardownStarted = time.Time{} // building again, not half torn down
 	}); serr != nil {
 		return l.fail(s, start, serr)
@@ -505,14 +502,11 @@ func (l *Lab) fail(s Step, start time.Time, err error) error {
 	}
 	kind := problem.KindOf(err)
 	_ = l.update(func(st *State) {
-		if st.Steps == nil {
-			st.Steps = map[StepID]StepRecord{}
-		}
 		status := StatusFailed
 		if kind == problem.Canceled {
 			status = StatusStopped
 		}
-		st.Steps[s.ID] = StepRecord{Status: status, At: l.cfg.Now(), Message: err.Error()}
+		st.setStep(s.ID, StepRecord{Status: status, At: l.cfg.Now(), Message: err.Error()})
 	})
 	l.emit(s.ID, Event{Kind: EventFailed, Message: s.Title, Error: err.Error(), Fix: fix, ErrKind: kind, Err: err, Elapsed: time.Since(start)})
 	return &StepError{Step: s.ID, Title: s.Title, Err: err, Fix: fix}

@@ -193,6 +193,14 @@ func (s State) endpointIDs(createdOnly bool) []string {
 	return ids
 }
 
+// setStep records step id's outcome.
+func (s *State) setStep(id StepID, r StepRecord) {
+	if s.Steps == nil {
+		s.Steps = map[StepID]StepRecord{}
+	}
+	s.Steps[id] = r
+}
+
 // HasResources reports whether the state records anything in AWS.
 func (s State) HasResources() bool {
 	return s.SecurityGroup != nil || s.Rule != nil || len(s.Endpoints) > 0 || len(s.PushedTags) > 0 || len(s.Tokens) > 0
