@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -433,5 +434,33 @@ func TestDraftKeptOnEscBack(t *testing.T) {
 	f.settle()
 	if len(f.m.editor.deny) != 1 || f.m.editor.deny[0] != "ecr:PutImage" {
 		t.Errorf("after esc (cancel), the form opens on %v, not the policy in force", f.m.editor.deny)
+	}
+}
+
+// TestLogPaneCountsEarlierCalls: the log pane shows the newest calls and,
+// when there were more, says how many are above them, all in its six
+// lines at most (fewer in a small window, the count then counting more).
+func TestLogPaneCountsEarlierCalls(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 80, 24, false)
+	f.done(scrPreflight)
+	f.m.phase, f.m.cur = phaseLab, scrWorkspace
+	for i := range 20 {
+		f.m.calls = append(f.m.calls, steps.Call{Service: "ec2", Operation: "Describe" + strconv.Itoa(i), Start: time.Now()})
+	}
+	f.m.showLog = true
+	for _, size := range [][2]int{{80, 24}, {60, 16}} {
+		f.update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		s := ansi.Strip(f.m.render())
+		shown := 0
+		for i := range 20 {
+			if strings.Contains(s, " ec2:Describe"+strconv.Itoa(i)+" ") {
+				shown++
+			}
+		}
+		want := fmt.Sprintf("↑ %d earlier calls", 20-shown)
+		if shown == 0 || shown > 5 || !strings.Contains(s, want) || !strings.Contains(s, " ec2:Describe19 ") {
+			t.Errorf("%d×%d: %d calls shown, the newest among them, under %q:\n%s", size[0], size[1], shown, want, s)
+		}
 	}
 }

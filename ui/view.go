@@ -1111,11 +1111,15 @@ func (m *Model) panes(width, budget int) string {
 	}
 	if m.showLog {
 		open = append(open, pane{m.c.Keys.Log, "API calls", func(n int) []string {
-			calls := lastCalls(m.calls, 6)
+			// The newest calls, six lines at most; when there are earlier
+			// ones, the first line counts them: a pane of the last six
+			// calls otherwise reads as all the calls there were.
+			rows := min(n, 6)
+			calls := m.calls
 			var lines []string
-			if len(calls) > n {
-				calls = calls[len(calls)-(n-1):]
-				lines = append(lines, st.Faint.Render(fmt.Sprintf("… %d earlier call(s)", len(m.calls)-len(calls))))
+			if len(calls) > rows {
+				calls = calls[len(calls)-(rows-1):]
+				lines = append(lines, st.Faint.Render("↑ "+plural(len(m.calls)-len(calls), "earlier call")))
 			}
 			for _, c := range calls {
 				res := st.OK.Render("ok")
@@ -1228,16 +1232,9 @@ func (m *Model) cliPaneLines(width, n int) []string {
 		shown = 1
 	}
 	if earlier := len(blocks) - shown; earlier > 0 {
-		lines = append([]string{st.Faint.Render(fmt.Sprintf("… %d earlier command(s)", earlier))}, lines...)
+		lines = append([]string{st.Faint.Render("↑ " + plural(earlier, "earlier command"))}, lines...)
 	}
 	return lines
-}
-
-func lastCalls(c []steps.Call, n int) []steps.Call {
-	if len(c) > n {
-		return c[len(c)-n:]
-	}
-	return c
 }
 
 func (m *Model) noAccountView() string {
