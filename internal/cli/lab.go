@@ -46,7 +46,7 @@ func newUpCmd() *cobra.Command {
 			"It asks before creating anything; without a terminal, pass --yes.",
 		Example: "  ecr-vpce-lab up --sandbox --yes\n" +
 			"  ecr-vpce-lab up --yes --transcript lab.sh\n" +
-			"  ecr-vpce-lab up --vpc vpc-0abc --subnet subnet-0abc --workspace-sg sg-0abc",
+			"  ecr-vpce-lab up --vpc vpc-0abc1234def567890 --subnet subnet-0abc1234def567890 --workspace-sg sg-0abc1234def567890",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dnsTimeout <= 0 {
@@ -84,6 +84,11 @@ func newUpCmd() *cobra.Command {
 				}
 				cfg.Policy = doc
 			}
+			for _, id := range []struct{ flag, prefix, value string }{{"vpc", "vpc", vpc}, {"subnet", "subnet", subnet}, {"workspace-sg", "sg", workspaceSG}} {
+				if err := checkWorkspaceID(id.flag, id.prefix, id.value); err != nil {
+					return err
+				}
+			}
 			// Every flag is checked before --yes is asked for: fixing one
 			// refusal should not lead to the next.
 			if err := checkLabFlags(&f); err != nil {
@@ -116,6 +121,28 @@ func newUpCmd() *cobra.Command {
 	fl.BoolVar(&skipDNS, "skip-dns", false, "do not wait for private DNS (recorded as skipped; until the names resolve privately, tests may go the public way)")
 	addExpiresFlag(cmd, &expires)
 	return cmd
+}
+
+// checkWorkspaceID refuses a --vpc, --subnet or --workspace-sg value that
+// is not an EC2 ID of its kind (the kind's prefix, a dash, 8 or 17
+// lower-case hex digits) before AWS is reached: EC2 would refuse it only
+// after discovery began, as a bare InvalidSubnetID.Malformed, and the lab
+// would read that as an ID that no longer exists.
+func checkWorkspaceID(flag, prefix, id string) error {
+	if id == "" {
+		return nil
+	}
+	hex, ok := strings.CutPrefix(id, prefix+"-")
+	if ok && (len(hex) == 8 || len(hex) == 17) && strings.Trim(hex, "0123456789abcdef") == "" {
+		return nil
+	}
+	kind := map[string]struct{ name, list string }{
+		"vpc":    {"VPC", `aws ec2 describe-vpcs --query "Vpcs[].VpcId"`},
+		"subnet": {"subnet", `aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC --query "Subnets[].SubnetId"`},
+		"sg":     {"security group", `aws ec2 describe-security-groups --filters Name=vpc-id,Values=VPC --query "SecurityGroups[].GroupId"`},
+	}[prefix]
+	return withFix(exitCode(2, "--%s %q is not a %s ID: they look like %s-0abc1234def567890 (lower case)", flag, id, kind.name, prefix),
+		"copy the ID from the EC2 console, or from '"+kind.list+"'")
 }
 
 // addExpiresFlag declares --expires, which up and the wizard share.

@@ -116,6 +116,12 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		{append([]string{"test", "--repo", "a//b"}, fast...), `--repo: "a//b" is not a repository name ECR accepts`},
 		{append([]string{"status", "--region", "nowhere"}, fast...), `--region: "nowhere" is not an AWS region name`},
 		{append([]string{"up", "--yes", "--dns-timeout", "-5s"}, fast...), "--dns-timeout must be longer than zero"},
+		// The workspace's IDs have EC2's form, or AWS's bare
+		// InvalidSubnetID.Malformed comes back as an ID that is gone.
+		{append([]string{"up", "--yes", "--world", "laptop", "--vpc", "banana"}, fast...), `--vpc "banana" is not a VPC ID: they look like vpc-0abc1234def567890`},
+		{append([]string{"up", "--yes", "--subnet", "subnet-x", "--workspace-sg", "sg-0123456789abcdef0"}, fast...), `--subnet "subnet-x" is not a subnet ID`},
+		{append([]string{"up", "--yes", "--subnet", "SUBNET-0123456789abcdef0", "--workspace-sg", "sg-01234567"}, fast...), `--subnet "SUBNET-0123456789abcdef0" is not a subnet ID`},
+		{append([]string{"up", "--subnet", "subnet-01234567", "--workspace-sg", "sg-0123456789ABCDEF0"}, fast...), `--workspace-sg "sg-0123456789ABCDEF0" is not a security group ID: they look like sg-0abc1234def567890`},
 		{append([]string{"up", "--yes", "--dns-timeout", "0s"}, fast...), "--dns-timeout must be longer than zero"},
 		{append([]string{"up", "--yes", "--transcript", filepath.Join(home, "missing", "up.sh")}, fast...), "--transcript: cannot write " + filepath.Join(home, "missing", "up.sh")},
 		{append([]string{"up", "--yes", "--transcript", home}, fast...), "--transcript: " + home + " is a directory, not a regular file"},
