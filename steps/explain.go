@@ -215,16 +215,26 @@ func IsRefusal(text string) bool { return refusal.Parse(text).IsRefusal() }
 // cannot read: it allows what the lab does (preflight checks it).
 var labIdentity = policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
 
+// CheckExplainInput refuses an input explain cannot read, with no policy
+// or AWS call needed to tell: the command says so before it asks for
+// credentials, which would otherwise be the first thing to fix.
+func CheckExplainInput(in ExplainInput) error {
+	if strings.TrimSpace(in.Text) == "" && in.Operation == "" {
+		return &problem.Error{Kind: problem.Invalid, Op: "explain", Message: "nothing to explain",
+			Fix: "paste the refusal (as an argument, in a file, or on standard input), or name an operation with --op push --repo team-a/alpine"}
+	}
+	if strings.TrimSpace(in.Text) != "" && !IsRefusal(in.Text) {
+		return &problem.Error{Kind: problem.Invalid, Op: "explain", Message: "this text holds no refusal the lab recognises (no \"is not authorized to perform\" sentence, no registry error)",
+			Fix: "paste the whole error as the client printed it, or explain the operation instead: --op push --repo team-a/alpine"}
+	}
+	return nil
+}
+
 func explain(in ExplainInput, p explainPolicies, account, region, caller string) (Explanation, error) {
 	r := refusal.Parse(in.Text)
 	out := Explanation{Source: p.source, Notes: p.notes}
-	if strings.TrimSpace(in.Text) == "" && in.Operation == "" {
-		return out, &problem.Error{Kind: problem.Invalid, Op: "explain", Message: "nothing to explain",
-			Fix: "paste the refusal (as an argument, in a file, or on standard input), or name an operation with --op push --repo team-a/alpine"}
-	}
-	if strings.TrimSpace(in.Text) != "" && !r.IsRefusal() {
-		return out, &problem.Error{Kind: problem.Invalid, Op: "explain", Message: "this text holds no refusal the lab recognises (no \"is not authorized to perform\" sentence, no registry error)",
-			Fix: "paste the whole error as the client printed it, or explain the operation instead: --op push --repo team-a/alpine"}
+	if err := CheckExplainInput(in); err != nil {
+		return out, err
 	}
 	out.Input = oneLine(in.Text)
 	if out.Input == "" {

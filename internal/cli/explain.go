@@ -56,6 +56,9 @@ func newExplainCmd() *cobra.Command {
 				return err
 			}
 			in.Text = text
+			if err := steps.CheckExplainInput(in); err != nil {
+				return withFix(exitCode(2, "%v", err), problem.FixOf(err))
+			}
 			if policyFile != "" {
 				doc, err := readPolicyOfType(cmd, policyFile, policy.TypeEndpoint)
 				if err != nil {
@@ -84,11 +87,16 @@ func newExplainCmd() *cobra.Command {
 				ex, err = env.lab.Explain(cmd.Context(), in)
 			}
 			if err != nil {
-				code := 1
-				if problem.KindOf(err) == problem.Invalid {
+				code, fix := 1, problem.FixOf(err)
+				switch problem.KindOf(err) {
+				case problem.Invalid:
 					code = 2
+				case problem.NotReady:
+					// No lab here: up with this command's own flags (the
+					// sandbox, the state directory) is the one to run.
+					fix = "run '" + f.next("up") + "' first, or give the policy to evaluate with --policy FILE"
 				}
-				return withFix(exitCode(code, "%v", err), problem.FixOf(err))
+				return withFix(exitCode(code, "%v", err), fix)
 			}
 			if f.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), ex)

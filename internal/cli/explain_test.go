@@ -161,22 +161,46 @@ func TestExplainBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d, %q", tc.args, code, errs)
 		}
 	}
-	// Nothing to explain (an empty pipe, a blank argument, an empty file)
-	// is said before the lab opens: no sandbox starts, nothing is written.
+	// Nothing to explain (an empty pipe, a blank argument, an empty file),
+	// or a text with no refusal in it, is said before the lab opens: no
+	// sandbox starts, nothing is written, and on AWS no credentials are
+	// asked for first (they would be the thing to fix, only to be told
+	// then that the text was the problem).
 	labHome(t)
 	empty := filepath.Join(dir, "empty.txt")
 	if err := os.WriteFile(empty, []byte("\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state")
-	for _, args := range [][]string{{}, {" "}, {"--file", empty}} {
-		args = append([]string{"explain", "--sandbox", "--state-dir", state}, args...)
+	const nothing, noRefusal = "nothing to explain: paste the refusal", "holds no refusal the lab recognises"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sandbox"}, nothing}, {[]string{"--sandbox", " "}, nothing}, {[]string{"--sandbox", "--file", empty}, nothing},
+		{[]string{"--sandbox", "hello", "world"}, noRefusal}, {[]string{"hello world"}, noRefusal},
+	} {
+		args := append([]string{"explain", "--state-dir", state}, c.args...)
 		code, out, errs := runCLI(t, "", args...)
-		if code != 2 || !strings.Contains(errs, "nothing to explain: paste the refusal") || strings.Contains(out+errs, "sandbox:") {
+		if code != 2 || !strings.Contains(errs, c.want) || strings.Contains(out+errs, "sandbox:") || strings.Contains(errs, "credentials") {
 			t.Errorf("%v: exit %d\n%s%s", args, code, out, errs)
 		}
 		if _, err := os.Stat(state); err == nil {
 			t.Fatalf("%v: the state directory was made: the lab opened", args)
 		}
+	}
+}
+
+// Explaining a refusal before up says which up to run: this command's own,
+// with its sandbox and state directory, not a bare one that would set up
+// another lab (or reach AWS).
+func TestExplainBeforeUp(t *testing.T) {
+	labHome(t)
+	state := t.TempDir()
+	refused := "denied: User: " + goldenSession + " is not authorized to perform: ecr:PutImage on resource: " + goldenRepo + " with an explicit deny in a VPC endpoint policy"
+	code, out, errs := runCLI(t, "", "explain", "--sandbox", "--sandbox-timing", "instant", "--state-dir", state, refused)
+	up := "run 'ecr-vpce-lab up --sandbox --state-dir " + state + "' first"
+	if code != 1 || !strings.Contains(errs, "the lab has not been set up here") || !strings.Contains(errs, "fix: "+up) {
+		t.Fatalf("exit %d, want 1 and %q\n%s%s", code, up, out, errs)
 	}
 }
