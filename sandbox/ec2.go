@@ -83,14 +83,13 @@ func (s *Sandbox) handleEC2(c *apiCall, p params) ([]byte, *APIError) {
 	if e := s.authorizeEC2(c, p); e != nil {
 		return nil, e
 	}
-	var out any
-	if e := s.serve(protoEC2, op.writes, func(r *request) (e *APIError) {
+	out, e := op.run(s, protoEC2, func(r *request) *ec2Ctx {
 		if op.writes {
 			r.w.prune(r.now)
 		}
-		out, e = op.fn(&ec2Ctx{request: r, p: p, c: c, dryRun: dry})
-		return e
-	}); e != nil {
+		return &ec2Ctx{request: r, p: p, c: c, dryRun: dry}
+	})
+	if e != nil {
 		return nil, e
 	}
 	b, merr := marshalEC2(c.action, c.requestID, out)

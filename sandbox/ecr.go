@@ -76,11 +76,10 @@ func (s *Sandbox) handleECR(c *apiCall, body []byte) ([]byte, *APIError) {
 		_ = json.Unmarshal(body, &in)
 		return nil, s.deniedAction("ecr", c.action, in.RepositoryName)
 	}
-	var out any
-	if e := s.serve(protoJSON, op.writes, func(r *request) (e *APIError) {
-		out, e = op.fn(&ecrCtx{request: r, body: body, action: c.action, caller: c.caller, public: c.public})
-		return e
-	}); e != nil {
+	out, e := op.run(s, protoJSON, func(r *request) *ecrCtx {
+		return &ecrCtx{request: r, body: body, action: c.action, caller: c.caller, public: c.public}
+	})
+	if e != nil {
 		return nil, e
 	}
 	b, err := json.Marshal(out)

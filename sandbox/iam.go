@@ -119,11 +119,8 @@ func (s *Sandbox) handleIAM(c *apiCall, p params) ([]byte, *APIError) {
 			return nil, e
 		}
 	}
-	var body string
-	if e := s.serve(protoIAM, op.writes, func(r *request) (e *APIError) {
-		body, e = op.fn(&iamCtx{request: r, p: p, c: c})
-		return e
-	}); e != nil {
+	body, e := op.run(s, protoIAM, func(r *request) *iamCtx { return &iamCtx{request: r, p: p, c: c} })
+	if e != nil {
 		return nil, e
 	}
 	return queryResponse(c, body), nil

@@ -20,6 +20,17 @@ type operations[X, R any] map[string]operation[X, R]
 // names lists the actions, sorted.
 func (ops operations[X, R]) names() []string { return slices.Sorted(maps.Keys(ops)) }
 
+// run serves the operation on the world (see serve), its handler given the
+// service's context for the request, and returns what the handler answered.
+func (op operation[X, R]) run(s *Sandbox, protocol string, newCtx func(r *request) *X) (R, *APIError) {
+	var out R
+	e := s.serve(protocol, op.writes, func(r *request) (e *APIError) {
+		out, e = op.fn(newCtx(r))
+		return e
+	})
+	return out, e
+}
+
 // notServed refuses an action the service does not serve: one AWS has is
 // unsupported here (served lists what is), anything else is unknown, as
 // AWS words it for the protocol.

@@ -193,11 +193,8 @@ func (s *Sandbox) handleScheduler(c *apiCall, rt restRoute, body []byte) ([]byte
 	if e := s.refuseCaller(c, "scheduler", c.action, resource); e != nil {
 		return nil, e
 	}
-	var out any
-	if e := s.serve(protoREST, op.writes, func(r *request) (e *APIError) {
-		out, e = op.fn(&schedCtx{request: r, c: c, rt: rt, body: body})
-		return e
-	}); e != nil {
+	out, e := op.run(s, protoREST, func(r *request) *schedCtx { return &schedCtx{request: r, c: c, rt: rt, body: body} })
+	if e != nil {
 		return nil, e
 	}
 	b, err := json.Marshal(out)
