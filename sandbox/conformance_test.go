@@ -151,6 +151,16 @@ func emptyEl(body, element string) bool {
 	return regexp.MustCompile(`<` + element + `/>|<` + element + `>\s*</` + element + `>`).MatchString(body)
 }
 
+// emptyIn sends an EC2 request that must succeed and wants an empty element
+// in its answer.
+func (f *conf) emptyIn(element, action string, kv ...string) error {
+	body, err := f.ec2OK(action, kv...)
+	if err != nil || !emptyEl(body, element) {
+		return fmt.Errorf("no empty %s: %v %s", element, err, body)
+	}
+	return nil
+}
+
 // within returns the text of the first element named el.
 func within(body, el string) string {
 	m := regexp.MustCompile(`(?s)<` + el + `>(.*?)</` + el + `>`).FindStringSubmatch(body)
@@ -599,29 +609,17 @@ func conformance() []behaviour {
 		{area: "ec2", name: "a route table's tagSet when it has no tags", tag: "OBS",
 			aws: "<tagSet/> is always there (boto3 reads rt['Tags'])", source: "create/describe-route-tables CLI transcripts (\"Tags\": [])",
 			check: func(f *conf) error {
-				body, err := f.ec2OK("DescribeRouteTables")
-				if err != nil || !emptyEl(body, "tagSet") {
-					return fmt.Errorf("no empty tagSet: %v %s", err, body)
-				}
-				return nil
+				return f.emptyIn("tagSet", "DescribeRouteTables")
 			}},
 		{area: "ec2", name: "a subnet's ipv6CidrBlockAssociationSet", tag: "OBS",
 			aws: "always there, empty without IPv6", source: "create-subnet outputs (research D.2)",
 			check: func(f *conf) error {
-				body, err := f.ec2OK("DescribeSubnets")
-				if err != nil || !emptyEl(body, "ipv6CidrBlockAssociationSet") {
-					return fmt.Errorf("no empty ipv6CidrBlockAssociationSet: %v %s", err, body)
-				}
-				return nil
+				return f.emptyIn("ipv6CidrBlockAssociationSet", "DescribeSubnets")
 			}},
 		{area: "ec2", name: "a VPC's ipv6CidrBlockAssociationSet", tag: "OBS",
 			aws: "always there, empty without IPv6 (an untagged VPC has no tagSet, on AWS too)", source: "create-vpc output (research D.2; for describe-vpcs: INF)",
 			check: func(f *conf) error {
-				body, err := f.ec2OK("DescribeVpcs")
-				if err != nil || !emptyEl(body, "ipv6CidrBlockAssociationSet") {
-					return fmt.Errorf("no empty ipv6CidrBlockAssociationSet: %v %s", err, body)
-				}
-				return nil
+				return f.emptyIn("ipv6CidrBlockAssociationSet", "DescribeVpcs")
 			}},
 		{area: "ec2", name: "an endpoint's tagSet when it has no tags", tag: "OBS",
 			aws: "always there", source: "research D.1/D.2 (cloudsploit fixture, real create output)",
@@ -629,11 +627,7 @@ func conformance() []behaviour {
 				if _, err := f.gatewayEndpoint(); err != nil {
 					return err
 				}
-				body, err := f.ec2OK("DescribeVpcEndpoints")
-				if err != nil || !emptyEl(body, "tagSet") {
-					return fmt.Errorf("no empty tagSet: %v %s", err, body)
-				}
-				return nil
+				return f.emptyIn("tagSet", "DescribeVpcEndpoints")
 			}},
 		{area: "ec2", name: "a network interface's tagSet when it has no tags", tag: "OBS",
 			aws: "always there (\"TagSet\": [])", source: "describe-network-interfaces outputs",
@@ -641,11 +635,7 @@ func conformance() []behaviour {
 				if _, err := f.interfaceEndpoint("ecr.api"); err != nil {
 					return err
 				}
-				body, err := f.ec2OK("DescribeNetworkInterfaces", "Filter.1.Name", "interface-type", "Filter.1.Value.1", "vpc_endpoint")
-				if err != nil || !emptyEl(body, "tagSet") {
-					return fmt.Errorf("no empty tagSet: %v %s", err, body)
-				}
-				return nil
+				return f.emptyIn("tagSet", "DescribeNetworkInterfaces", "Filter.1.Name", "interface-type", "Filter.1.Value.1", "vpc_endpoint")
 			}},
 		{area: "ec2", name: "ServiceRegion of an endpoint", tag: "MODEL",
 			aws: "serviceRegion: the Region where the service is hosted (the endpoint's own for same-Region services)", source: "botocore ec2 VpcEndpoint.ServiceRegion (value: INF)",
