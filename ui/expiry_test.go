@@ -320,3 +320,47 @@ func TestQuitNoteOfEndpointsBeingDeleted(t *testing.T) {
 		t.Errorf("the header's hourly cost of endpoints being deleted: %s", h)
 	}
 }
+
+// TestQuitSaysWhatRemovesTheEndpoints: with the endpoints billing, the
+// quit dialog says when the auto-teardown removes them, or that nothing
+// is set to and they bill until the learner cleans up; at 60×16 that and
+// the dialog's keys are in sight, its box whole.
+func TestQuitSaysWhatRemovesTheEndpoints(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 80, 24, false)
+	f.m.c.Sandbox = false // as on AWS, where they bill
+	f.withPolicy()
+	created := time.Now().Add(-10 * time.Minute)
+	f.m.st.Workspace = steps.Workspace{VpcID: "vpc-1", SubnetID: "subnet-1", SecurityGroupID: "sg-1", RouteTableID: "rtb-1", AZ: "us-west-2a"}
+	f.m.st.Endpoints = map[string]*steps.Record{}
+	for _, k := range steps.EndpointKeys {
+		f.m.st.Endpoints[k] = &steps.Record{ID: "vpce-" + strings.ReplaceAll(k, ".", ""), Type: "Interface" /* awsops.Interface; ui does not import awsops */, Created: true, CreatedAt: created, AZs: 1, State: steps.ResAvailable}
+	}
+	f.done(scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress, scrPolicy, scrEndpoints, scrDNS, scrPush, scrList)
+	f.m.goTo(scrFinish)
+	f.m.st.ExpiresAt = f.m.awsNow().Add(3*time.Hour + 30*time.Minute)
+	at := "The auto-teardown removes them at " + f.m.st.ExpiresAt.Local().Format("15:04") + " (in 3h"
+	for _, tc := range []struct {
+		name string
+		set  func()
+		want string
+	}{
+		{"an expiry", func() {}, at},
+		{"never", func() { f.m.st.NeverExpires = true }, "No auto-teardown is set: they bill until you clean up."},
+		{"off", func() {
+			f.m.st.NeverExpires = false
+			f.m.st.AutoTeardown = &steps.AutoTeardown{Off: "your role lacks scheduler:CreateSchedule"}
+		}, "The auto-teardown is off: they bill until you clean up."},
+	} {
+		tc.set()
+		for _, size := range [][2]int{{80, 24}, {60, 16}} {
+			f.update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			f.press("q")
+			s := ansi.Strip(f.m.render())
+			if f.m.overlay != overlayConfirmQuit || !strings.Contains(flatText(s), tc.want) || !strings.Contains(s, "y yes, quit") || !strings.Contains(s, "╰") {
+				t.Errorf("%s, %d×%d: the quit dialog does not say %q, or its keys or its end are out of sight:\n%s", tc.name, size[0], size[1], tc.want, s)
+			}
+			f.press("n")
+		}
+	}
+}

@@ -1496,11 +1496,27 @@ func (m *Model) confirmQuitView(height int) string {
 		if m.c.Sandbox {
 			why = "The endpoints stay after you quit (the sandbox bills nothing)."
 		}
+		why += orSuffix(" ", m.quitExpiry("they", "them"))
+	} else {
+		why += orSuffix(" ", m.quitExpiry("the endpoints", "the endpoints"))
 	}
 	w := max(20, min(56, m.c.Width-8))
 	again := wrapWords("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", w)
-	msg := st.Warn.Render("Quit the lab?") + "\n\n" + wrapWords(why, w) + "\n" + again + "\n\n" + m.dialogKeys(w)
-	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.BorderForeground(m.c.Styles.Highlight).Render(msg))
+	box := st.Confirm.BorderForeground(m.c.Styles.Highlight)
+	dialog := func(box lipgloss.Style, again string) string {
+		return box.Render(st.Warn.Render("Quit the lab?") + "\n\n" + wrapWords(why, w) + again + "\n\n" + m.dialogKeys(w))
+	}
+	// A short window keeps the question, what happens to the endpoints
+	// and the keys: the box's blank lines go first, then the commands
+	// (the note printed on leaving says them again).
+	out := dialog(box, "\n"+again)
+	if lipgloss.Height(out) > height {
+		out = dialog(box.PaddingTop(0).PaddingBottom(0), "\n"+again)
+	}
+	if lipgloss.Height(out) > height {
+		out = dialog(box.PaddingTop(0).PaddingBottom(0), "")
+	}
+	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, out)
 }
 
 // cliLines lays a command out as a shell would accept it: one option per
