@@ -372,8 +372,32 @@ func confirmUp(cmd *cobra.Command, env *labEnv, f *labFlags) error {
 func askYes(cmd *cobra.Command, question string) bool {
 	fmt.Fprint(cmd.ErrOrStderr(), question+" [y/N] ")
 	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if !strings.HasSuffix(line, "\n") {
+		// Ctrl-D ends the input where the cursor is: what follows starts
+		// on a line of its own, not after the question.
+		fmt.Fprintln(cmd.ErrOrStderr())
+	}
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes"
+}
+
+// nothingDeleted is down's answer to a no: what goes on billing, until
+// when, and the command that removes it, so a learner who was unsure is not
+// left thinking that declining cost nothing.
+func nothingDeleted(env *labEnv, f *labFlags) string {
+	c := env.lab.Cost()
+	if c.InterfaceEndpoints == 0 {
+		return "nothing was deleted"
+	}
+	billing := fmt.Sprintf("about $%.3f per hour", c.PerHour)
+	if c.Unpriced {
+		billing = c.NoPrice()
+	}
+	msg := fmt.Sprintf("nothing was deleted: the run's %d interface endpoint(s) go on billing (%s); '%s' removes them when you are done", c.InterfaceEndpoints, billing, f.next("down"))
+	if e := steps.ExpirySentence(env.lab.State(), env.lab.Now()); e != "" {
+		msg += ". " + e
+	}
+	return msg
 }
 
 // downFailed is how a teardown (verb: "down", "down --expired") that did
@@ -705,7 +729,7 @@ func newDownCmd() *cobra.Command {
 					what = "every resource tagged " + steps.TagKey + " in " + env.cloud.Region()
 				}
 				if !askYes(cmd, "Delete "+what+"?") {
-					return exitCode(1, "nothing was deleted")
+					return exitCode(1, "%s", nothingDeleted(env, &f))
 				}
 			}
 			ctx, stop := interrupts(cmd.Context(), env.out, "run '"+f.next("down")+"' again to finish",

@@ -407,3 +407,46 @@ func TestUpAsksInATerminal(t *testing.T) {
 		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
 	}
 }
+
+// TestDownAsksInATerminal: without --yes, in a terminal, down asks; a no
+// (typed, or the input ended with Ctrl-D) deletes nothing and says what
+// goes on billing and how to remove it, on a line of its own.
+func TestDownAsksInATerminal(t *testing.T) {
+	t.Parallel()
+	l := newIsolatedLab(t)
+	if code, o, e := l.lab("up", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
+		t.Fatalf("up: exit %d\n%s\n%s", code, o, e)
+	}
+	env := append(l.environ(), "TERM=xterm-256color")
+	for _, answer := range []string{"n" + ptytest.Enter, "\x04"} {
+		term, err := ptytest.Start(200, 40, env, l.bin, "down", "--sandbox", "--sandbox-timing", "instant")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(term.Close)
+		if s, err := term.WaitForText(30*time.Second, "Delete this run's resources? [y/N]"); err != nil {
+			t.Fatalf("no question:\n%s", s)
+		}
+		_ = term.Send(answer)
+		s, err := term.WaitForText(10*time.Second, "nothing was deleted: the run's 2 interface endpoint(s) go on billing (about $0.020 per hour); 'ecr-vpce-lab down --sandbox' removes them when you are done.",
+			"The run expires at")
+		if err != nil {
+			t.Fatalf("after %q:\n%s", answer, s)
+		}
+		if err := term.Wait(10 * time.Second); err == nil {
+			t.Fatalf("answering %q exited 0", answer)
+		}
+		for _, line := range strings.Split(s, "\n") {
+			if strings.Contains(line, "[y/N]") && strings.Contains(line, "nothing was deleted") {
+				t.Fatalf("after %q the answer shares the question's line:\n%s", answer, s)
+			}
+		}
+	}
+	code, o, e := l.lab("status", "--sandbox")
+	if code != 0 || !strings.Contains(o, "available (created)") {
+		t.Fatalf("status after two noes: exit %d\n%s\n%s", code, o, e)
+	}
+	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
+		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
+	}
+}
