@@ -90,21 +90,51 @@ func (l *Lab) noWorkspace(ctx context.Context, env Environment) error {
 	}
 	fix := "choose where the endpoints go: pass --vpc, --subnet and --workspace-sg (in the wizard, press e to choose)"
 	if vpcs, err := l.cloud.ListVPCs(ctx); err == nil && len(vpcs) > 0 {
-		var vs []string
-		for i, v := range vpcs {
-			if i == 5 {
-				vs = append(vs, fmt.Sprintf("and %d more", len(vpcs)-5))
-				break
-			}
-			d := v.ID + " (" + v.Detail
-			if v.Name != "" {
-				d += ", " + v.Name
-			}
-			vs = append(vs, d+")")
-		}
-		fix += "; VPCs in " + l.cloud.Region() + ": " + strings.Join(vs, ", ") + ". 'aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC' lists a VPC's subnets"
+		fix += "; VPCs in " + l.cloud.Region() + ": " + choicesText(vpcs) + ". 'aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC' lists a VPC's subnets"
 	}
 	return &problem.Error{Kind: problem.NotOnEC2, Message: msg, Fix: fix}
+}
+
+// vpcChoices is what a learner who gave only the VPC needs next: its
+// subnets and security groups (a laptop may have no AWS CLI to list them),
+// as a clause to add to a fix; "" when there is no VPC or it cannot be read.
+func (l *Lab) vpcChoices(ctx context.Context, vpcID string) string {
+	if vpcID == "" {
+		return ""
+	}
+	subnets, err := l.cloud.ListSubnets(ctx, vpcID)
+	if err != nil || len(subnets) == 0 {
+		return ""
+	}
+	text := "; subnets in " + vpcID + ": " + choicesText(subnets)
+	if groups, err := l.cloud.ListSecurityGroups(ctx, vpcID); err == nil && len(groups) > 0 {
+		text += "; its security groups: " + choicesText(groups)
+	}
+	return text
+}
+
+// choicesText lists the first five choices as "ID (detail, name)" and says
+// how many more there are.
+func choicesText(cs []awsops.Choice) string {
+	var vs []string
+	for i, c := range cs {
+		if i == 5 {
+			vs = append(vs, fmt.Sprintf("and %d more", len(cs)-5))
+			break
+		}
+		var about []string
+		for _, a := range []string{c.Detail, c.Name} {
+			if a != "" {
+				about = append(about, a)
+			}
+		}
+		if len(about) == 0 {
+			vs = append(vs, c.ID)
+			continue
+		}
+		vs = append(vs, c.ID+" ("+strings.Join(about, ", ")+")")
+	}
+	return strings.Join(vs, ", ")
 }
 
 // placeWorkspace is the workspace the place itself gave (a CloudShell VPC

@@ -64,7 +64,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 		if ws.SubnetID == "" || ws.SecurityGroupID == "" {
 			return &problem.Error{Kind: problem.Invalid, Op: "use the workspace IDs you gave",
 				Message: "both a subnet and the workspace's security group are needed",
-				Fix:     "pass --subnet and --workspace-sg (and optionally --vpc)"}
+				Fix:     "pass --subnet and --workspace-sg (and optionally --vpc)" + l.vpcChoices(ctx, ws.VpcID)}
 		}
 		l.detail(StepDiscover, "using the IDs you gave: subnet %s, security group %s", ws.SubnetID, ws.SecurityGroupID)
 	case st.Workspace.SubnetID != "" && st.Workspace.SecurityGroupID != "":

@@ -121,10 +121,19 @@ func TestEveryWorldHeadless(t *testing.T) {
 				wantAll(t, "up without IDs", out, append(c.here, c.creds, "there is no workspace to discover in",
 					"fix: choose where the endpoints go: pass --vpc, --subnet and --workspace-sg", "VPCs in us-west-2: vpc-",
 					"the DNS step and the push through the endpoint (and what its policy allows) cannot be observed")...)
+				var ws sandbox.Workspace
 				worldOf(t, state, func(sb *sandbox.Sandbox, _ *ec2.Client) {
-					ws := sb.Workspace()
+					ws = sb.Workspace()
 					ids = []string{"--vpc", ws.VpcID, "--subnet", ws.SubnetID, "--workspace-sg", ws.SecurityGroupID}
 				})
+				// Only the VPC chosen from that list: up names its subnets
+				// and groups, to choose from without another tool.
+				code, out, errs = l.lab(append([]string{"up", "--yes", "--vpc", ws.VpcID}, w...)...)
+				if code != 1 {
+					t.Fatalf("up with only --vpc: exit %d\n%s%s", code, out, errs)
+				}
+				wantAll(t, "up with only --vpc", out, "both a subnet and the workspace's security group are needed", "fix: pass --subnet and --workspace-sg",
+					"; subnets in "+ws.VpcID+": ", ws.SubnetID+" (us-west-2a, ", "; its security groups: ", ws.SecurityGroupID+" (")
 			}
 			code, out, errs := l.lab(append(append([]string{"up", "--yes"}, w...), ids...)...)
 			if code != 0 {
