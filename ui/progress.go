@@ -70,6 +70,10 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 	// A state longer than most ("waiting for its network interfaces")
 	// cuts labels and IDs only as far as the common ones need: its own
 	// words are shortened rather than every name on the screen.
+	// An ID cut while its resource is still at work or failed is said
+	// whole on the line beneath: the learner may need to copy it (to
+	// watch it in the console, or to delete it by hand). A line that
+	// ended well needs it no more.
 	short := false
 	over := func() int { return 2 + labelW + 2 + idW + 2 + stateW - width }
 	if width > 0 && over() > 0 {
@@ -145,6 +149,9 @@ func RenderResourceLines(st Styles, lines []ResourceLine, frame string, now time
 				way = append(way, p.Label())
 			}
 			detail = strings.Join(append(way, state.Label()), " → ") + orSuffix(" · ", detail)
+		}
+		if cutMiddle(id, idW) != id && (l.busy() || l.Err != "" || l.State.Failed()) {
+			detail = id + orSuffix(" · ", detail)
 		}
 		if detail != "" {
 			b.WriteString("\n    " + st.Faint.Render(truncate(detail, width-4)))

@@ -171,14 +171,21 @@ func TestElapsedStaysOnNarrowScreens(t *testing.T) {
 	want := []string{"[0.1s]", "[3.0s]", "[1m15s]", "[1m15s]", "[1m02s]", "[2.0s]"}
 	for _, width := range []int{36, 46, 58, 68, 78, 98} {
 		out := ansi.Strip(RenderResourceLines(st, lines, "●", now, width))
-		rows := strings.Split(out, "\n")
+		// A row with its ID cut, still at work, has the ID whole on the
+		// line beneath (TestTeardownKeepsIDsWhole); the rows are the others.
+		var rows []string
+		for _, row := range strings.Split(out, "\n") {
+			if w := ansi.StringWidth(row); w > width {
+				t.Errorf("width %d: a line is %d cells wide:\n%s", width, w, row)
+			}
+			if !strings.HasPrefix(row, "    ") {
+				rows = append(rows, row)
+			}
+		}
 		if len(rows) != len(lines) {
 			t.Fatalf("width %d: %d rows for %d lines:\n%s", width, len(rows), len(lines), out)
 		}
 		for i, row := range rows {
-			if w := ansi.StringWidth(row); w > width {
-				t.Errorf("width %d: row %d is %d cells wide:\n%s", width, i, w, row)
-			}
 			if !strings.HasSuffix(row, " "+want[i]) {
 				t.Errorf("width %d: row %d lost its elapsed time %s:\n%s", width, i, want[i], out)
 			}
@@ -306,4 +313,35 @@ func TestTeardownVerdictInSight(t *testing.T) {
 	if !contains2(s, "9 done: ", "id-9", "DependencyViolation", "id-11", "Press Enter to quit.") || strings.Contains(s, "still lists") {
 		t.Errorf("the teardown's end at 60x16:\n%s", s)
 	}
+}
+
+// TestTeardownKeepsIDsWhole: at 60×16 the teardown's columns cut long IDs
+// to keep each row's state and time; the ID of a resource still at work
+// or failed, which the learner may need to copy, is then whole beneath
+// its row.
+func TestTeardownKeepsIDsWhole(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 60, 16, false)
+	t0 := time.Now().Add(-time.Minute)
+	f.m.phase = phaseTeardown
+	line := func(r steps.ResourceEvent, id string, state steps.ResourceState) *ResourceLine {
+		return &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: id, State: state, Started: t0}
+	}
+	sched := line(steps.ResourceEvent{Kind: steps.KindSchedule, Name: "endpoints"}, "ecr-vpce-lab-0123456789-endpoints", steps.ResDeleted)
+	sched.Ended = t0.Add(time.Second)
+	dkr := line(steps.ResourceEvent{Kind: steps.KindEndpoint, Name: steps.EndpointDKR}, "vpce-0123456789abcdef0", steps.ResDeleting)
+	sg := line(steps.ResourceEvent{Kind: steps.KindSecurityGroup, Name: "ECR_VPCE_SG"}, "sg-0fedcba9876543210", steps.ResFailed)
+	sg.Ended, sg.Err = t0.Add(time.Second), "DependencyViolation: still in use"
+	f.m.teardown = []*ResourceLine{sched, dkr, sg}
+	f.m.op = &inflight{kind: opTeardown, seq: 7, step: steps.StepTeardown, cancel: func() {}, started: t0}
+	s := ansi.Strip(f.m.render())
+	for _, id := range []string{"vpce-0123456789abcdef0", "sg-0fedcba9876543210"} {
+		if !strings.Contains(s, id) {
+			t.Errorf("at 60×16 the teardown cuts %s:\n%s", id, s)
+		}
+	}
+	if row := lineWith(s, "ecr.dkr"); !strings.Contains(row, "deleting [") {
+		t.Errorf("the endpoint's row lost its state or time: %q\n%s", row, s)
+	}
+	f.m.op = nil
 }

@@ -1333,7 +1333,8 @@ func (m *Model) teardownView(height int) string {
 		if m.c.Height < TallHeight {
 			// A short screen keeps one line per resource, so the verdict
 			// under them stays in view: the way each went (deleting →
-			// deleted → released) and notes that are not errors go.
+			// deleted → released) and notes that are not errors go (a
+			// cut ID of a line at work or failed still goes beneath it).
 			for i := range lines {
 				lines[i].Past, lines[i].Detail = nil, ""
 			}
