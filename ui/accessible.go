@@ -774,6 +774,12 @@ func finishWords(st steps.State) string {
 	if st.Endpoints[steps.EndpointDKR] == nil {
 		return "The endpoints were not created, so ECR traffic still takes the public way and nothing has shown the policy at work."
 	}
+	if st.Rule == nil {
+		// n passes over any step: without the rule the endpoints' group
+		// lets nothing in, so on AWS the workspace cannot reach them,
+		// whatever a sandbox's proofs said.
+		return "The endpoints exist, but their HTTPS rule (step 4) was skipped: their security group lets nothing in, so on AWS the workspace cannot reach them and nothing here shows the policy at work. Run the lab again and answer y at step 4." + bill
+	}
 	for _, id := range steps.TestSteps {
 		if st.Steps[id].Status == steps.StatusSkipped {
 			return "The endpoints exist, but from here the DNS step and the proofs were skipped: nothing has shown the policy at work yet." + bill

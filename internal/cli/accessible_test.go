@@ -163,3 +163,26 @@ func TestWizardStoppedBySignal(t *testing.T) {
 		t.Error("a finished wizard is no error")
 	}
 }
+
+// An n to the HTTPS rule (step 4) while the rest runs leaves endpoints no
+// one in the workspace can reach on AWS (the sandbox does not enforce
+// security groups, so its proofs still pass): the last words do not claim
+// the lab worked, and status shows the step not run instead of leaving
+// it out of a list of ticks.
+func TestAccessibleRulePassedOver(t *testing.T) {
+	labHome(t)
+	dir := t.TempDir()
+	// Preflight, the security group: Enter; the rule: n; then Enter
+	// (the defaults, and no to the teardown at the end).
+	code, out, errs := runCLI(t, "\n\nn\n"+strings.Repeat("\n", 40), "--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)
+	if code != 0 || !strings.Contains(out, "The endpoints exist, but their HTTPS rule (step 4) was skipped") || strings.Contains(out, "ECR now goes through private endpoints") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "status", "--sandbox", "--state-dir", dir)
+	if code != 0 || !strings.Contains(out, "! Allow HTTPS from the workspace     not run, yet the steps after it were: 'ecr-vpce-lab up --sandbox --state-dir "+dir+"' runs it") {
+		t.Fatalf("status: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "down", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir, "--yes"); code != 0 {
+		t.Fatalf("down: exit %d\n%s%s", code, out, errs)
+	}
+}
