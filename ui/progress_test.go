@@ -287,9 +287,7 @@ func TestFinishKeepsTheWayOut(t *testing.T) {
 // already done fold into one, and what is left or failed stays.
 func TestTeardownVerdictInSight(t *testing.T) {
 	t.Parallel()
-	f := offlineFuzzer(t, 60, 16, false)
-	t0 := time.Now().Add(-time.Minute)
-	f.m.phase = phaseTeardown
+	f, t0 := teardownAt60x16(t)
 	for i := 0; i < 12; i++ {
 		r := steps.ResourceEvent{Kind: steps.KindSchedule, Name: fmt.Sprintf("s%d", i)}
 		l := &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: fmt.Sprintf("id-%d", i), State: steps.ResDeleted, Started: t0, Ended: t0.Add(time.Second)}
@@ -321,9 +319,7 @@ func TestTeardownVerdictInSight(t *testing.T) {
 // its row.
 func TestTeardownKeepsIDsWhole(t *testing.T) {
 	t.Parallel()
-	f := offlineFuzzer(t, 60, 16, false)
-	t0 := time.Now().Add(-time.Minute)
-	f.m.phase = phaseTeardown
+	f, t0 := teardownAt60x16(t)
 	line := func(r steps.ResourceEvent, id string, state steps.ResourceState) *ResourceLine {
 		return &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: id, State: state, Started: t0}
 	}
@@ -344,4 +340,13 @@ func TestTeardownKeepsIDsWhole(t *testing.T) {
 		t.Errorf("the endpoint's row lost its state or time: %q\n%s", row, s)
 	}
 	f.m.op = nil
+}
+
+// teardownAt60x16 is a wizard in its teardown in a 60×16 window, with the
+// time its resource lines started, a minute ago.
+func teardownAt60x16(t *testing.T) (*fuzzer, time.Time) {
+	t.Helper()
+	f := offlineFuzzer(t, 60, 16, false)
+	f.m.phase = phaseTeardown
+	return f, time.Now().Add(-time.Minute)
 }
