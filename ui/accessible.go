@@ -623,7 +623,7 @@ func (a *accessible) event(e steps.Event) {
 		a.say(e.Message)
 	case steps.EventResource:
 		if r := e.Resource; r != nil {
-			name := resourceLabel(*r)
+			name, _ := resourceLabels(*r)
 			if r.ID != "" {
 				name += " " + r.ID
 			}

@@ -123,7 +123,8 @@ func (m *Model) setResource(r steps.ResourceEvent, at time.Time, restoring bool)
 	key := string(r.Kind) + "/" + r.Name
 	line, ok := m.resources[key]
 	if !ok {
-		line = &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r)}
+		label, short := resourceLabels(r)
+		line = &ResourceLine{Label: label, Short: short}
 		m.resources[key] = line
 		m.order = append(m.order, key)
 	}
@@ -155,65 +156,43 @@ func (m *Model) setResource(r steps.ResourceEvent, at time.Time, restoring bool)
 	}
 }
 
-func resourceLabel(r steps.ResourceEvent) string {
+// resourceLabels names a resource on a progress line: in full ("ecr.dkr
+// interface endpoint"), and in fewer words for a narrow screen
+// ("ecr.dkr"), where the ID beside it says the rest ("sg-…" is a group).
+func resourceLabels(r steps.ResourceEvent) (label, short string) {
 	switch r.Kind {
 	case steps.KindEndpoint:
 		switch r.Name {
 		case steps.EndpointS3:
-			return "s3 gateway endpoint"
+			return "s3 gateway endpoint", "s3 gateway"
 		case "":
-			return "endpoint"
+			return "endpoint", "endpoint"
 		}
-		return r.Name + " interface endpoint"
+		return r.Name + " interface endpoint", r.Name
 	case steps.KindSecurityGroup:
-		return "security group " + r.Name
+		return "security group " + r.Name, orDefault(r.Name, "group")
 	case steps.KindIngressRule:
-		return "ingress rule tcp/443"
+		return "ingress rule tcp/443", "tcp/443 rule"
 	case steps.KindImageTag:
-		return "image tag " + r.Name
+		label = "image tag " + r.Name
+		return label, orDefault(r.Name, label)
 	case steps.KindEnvFile:
-		return "~/.ecr_security lines"
+		return "~/.ecr_security lines", "~/.ecr_security"
 	case steps.KindStateFile:
-		return "state file"
+		return "state file", "state file"
 	case steps.KindVPCAttributes:
-		return "VPC DNS attributes"
+		return "VPC DNS attributes", "VPC DNS"
 	case steps.KindRepository:
-		return "repository " + r.Name
+		label = "repository " + r.Name
+		return label, orDefault(r.Name, label)
 	case steps.KindLocalImage:
-		return "local image"
+		return "local image", "local image"
 	}
+	label = r.Kind.Label()
 	if r.Name != "" {
-		return r.Kind.Label() + " " + r.Name
+		label += " " + r.Name
 	}
-	return r.Kind.Label()
-}
-
-// resourceShortLabel is resourceLabel in fewer words, for a narrow
-// screen: the ID beside it says the rest ("sg-…" is a group).
-func resourceShortLabel(r steps.ResourceEvent) string {
-	switch r.Kind {
-	case steps.KindEndpoint:
-		switch r.Name {
-		case steps.EndpointS3:
-			return "s3 gateway"
-		case "":
-			return "endpoint"
-		}
-		return r.Name
-	case steps.KindSecurityGroup:
-		return orDefault(r.Name, "group")
-	case steps.KindIngressRule:
-		return "tcp/443 rule"
-	case steps.KindEnvFile:
-		return "~/.ecr_security"
-	case steps.KindVPCAttributes:
-		return "VPC DNS"
-	case steps.KindRepository, steps.KindImageTag:
-		if r.Name != "" {
-			return r.Name
-		}
-	}
-	return resourceLabel(r)
+	return label, label
 }
 
 func (m *Model) teardownEvent(e steps.Event) {
@@ -234,7 +213,8 @@ func (m *Model) teardownEvent(e steps.Event) {
 				// A path says nothing to a learner here and does not fit.
 				id = filepath.Base(id)
 			}
-			line = &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: id, Started: e.Time}
+			label, short := resourceLabels(r)
+			line = &ResourceLine{Label: label, Short: short, ID: id, Started: e.Time}
 			m.tdIndex[key] = line
 			m.teardown = append(m.teardown, line)
 		}

@@ -154,7 +154,8 @@ func TestElapsedStaysOnNarrowScreens(t *testing.T) {
 		return steps.ResourceEvent{Kind: kind, Name: name}
 	}
 	line := func(r steps.ResourceEvent, id string, state steps.ResourceState, took time.Duration) ResourceLine {
-		l := ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: id, State: state, Started: t0}
+		label, short := resourceLabels(r)
+		l := ResourceLine{Label: label, Short: short, ID: id, State: state, Started: t0}
 		if took > 0 {
 			l.Ended = t0.Add(took)
 		}
@@ -290,7 +291,8 @@ func TestTeardownVerdictInSight(t *testing.T) {
 	f, t0 := teardownAt60x16(t)
 	for i := 0; i < 12; i++ {
 		r := steps.ResourceEvent{Kind: steps.KindSchedule, Name: fmt.Sprintf("s%d", i)}
-		l := &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: fmt.Sprintf("id-%d", i), State: steps.ResDeleted, Started: t0, Ended: t0.Add(time.Second)}
+		label, short := resourceLabels(r)
+		l := &ResourceLine{Label: label, Short: short, ID: fmt.Sprintf("id-%d", i), State: steps.ResDeleted, Started: t0, Ended: t0.Add(time.Second)}
 		if i == 9 {
 			l.State, l.Err = steps.ResFailed, "DependencyViolation: still in use"
 		}
@@ -321,7 +323,8 @@ func TestTeardownKeepsIDsWhole(t *testing.T) {
 	t.Parallel()
 	f, t0 := teardownAt60x16(t)
 	line := func(r steps.ResourceEvent, id string, state steps.ResourceState) *ResourceLine {
-		return &ResourceLine{Label: resourceLabel(r), Short: resourceShortLabel(r), ID: id, State: state, Started: t0}
+		label, short := resourceLabels(r)
+		return &ResourceLine{Label: label, Short: short, ID: id, State: state, Started: t0}
 	}
 	sched := line(steps.ResourceEvent{Kind: steps.KindSchedule, Name: "endpoints"}, "ecr-vpce-lab-0123456789-endpoints", steps.ResDeleted)
 	sched.Ended = t0.Add(time.Second)
