@@ -93,9 +93,6 @@ func newChallengeListCmd() *cobra.Command {
 		Short: "List the challenges and where you stand on each",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := validateOutput(f.output); err != nil {
-				return err
-			}
 			s, err := openChallenges(&f)
 			if err != nil {
 				return err
@@ -128,7 +125,7 @@ func newChallengeListCmd() *cobra.Command {
 	}
 	addStateDirFlag(cmd, &f.stateDir)
 	cmd.Flags().BoolVar(&f.sandbox, "sandbox", false, "the sandbox's lab (its endpoints' IDs go into the policies)")
-	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &f.output)
 	return cmd
 }
 
@@ -146,9 +143,6 @@ func newChallengeShowCmd() *cobra.Command {
 			"--answer prints a model answer instead, once a check of yours has failed.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := validateOutput(f.output); err != nil {
-				return err
-			}
 			ch, err := challengeArg(args[0])
 			if err != nil {
 				return err
@@ -211,7 +205,7 @@ func newChallengeShowCmd() *cobra.Command {
 	fl.BoolVar(&f.sandbox, "sandbox", false, "the sandbox's lab (its endpoints' IDs go into the policies)")
 	fl.BoolVar(&hint, "hint", false, "show one more hint")
 	fl.BoolVar(&answer, "answer", false, "print a model answer (after a failed check)")
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &f.output)
 	return cmd
 }
 

@@ -161,6 +161,8 @@ func newRootCmd() *cobra.Command {
 			"and removing everything again; a built-in sandbox stands in for AWS when you have no account.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command's --output is checked here, before it runs.
+		PersistentPreRunE: checkOutput,
 	}
 	root.AddGroup(
 		&cobra.Group{ID: groupLab, Title: "Lab"},

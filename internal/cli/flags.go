@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"ecr-vpce-lab/awsops"
@@ -62,7 +65,7 @@ func addLabFlags(cmd *cobra.Command, f *labFlags, groups flagGroup) {
 	fl.StringVar(&f.run, "run", "", "when the state file is gone, carry on with this run (its resources' ecr-vpce-lab:run tag)")
 	addWorldFlags(fl, &f.wf)
 	if groups&withOutput != 0 {
-		fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+		addOutputFlag(cmd, &f.output)
 		fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every API call (with timing and retries) and the equivalent AWS CLI commands")
 	}
 	if groups&withTranscript != 0 {
@@ -74,6 +77,44 @@ func addLabFlags(cmd *cobra.Command, f *labFlags, groups flagGroup) {
 	if groups&withAccessible != 0 {
 		fl.BoolVar(&f.accessible, "accessible", false, "plain prompts and line output for screen readers (also ACCESSIBLE=1 or TERM=dumb)")
 	}
+}
+
+// textAliasesKey is the annotation that lists a command's older words for
+// --output text.
+const textAliasesKey = "ecr-vpce-lab/output-text-aliases"
+
+// addOutputFlag declares --output, text or json, on cmd; textAliases are
+// older words the command still takes for text. checkOutput, the root's
+// hook, checks the value before any command runs, so no command checks it
+// itself.
+func addOutputFlag(cmd *cobra.Command, p *string, textAliases ...string) {
+	cmd.Flags().StringVarP(p, "output", "o", "text", "output format: text or json")
+	if len(textAliases) > 0 {
+		if cmd.Annotations == nil {
+			cmd.Annotations = map[string]string{}
+		}
+		cmd.Annotations[textAliasesKey] = strings.Join(textAliases, ",")
+	}
+}
+
+// checkOutput refuses an --output other than text or json (or one of the
+// command's aliases for text, which it turns into text).
+func checkOutput(cmd *cobra.Command, _ []string) error {
+	fl := cmd.Flags().Lookup("output")
+	if fl == nil {
+		return nil
+	}
+	v := fl.Value.String()
+	if aliases, ok := cmd.Annotations[textAliasesKey]; ok && slices.Contains(strings.Split(aliases, ","), v) {
+		v = "text"
+		if err := fl.Value.Set(v); err != nil {
+			return err
+		}
+	}
+	if v != "text" && v != "json" {
+		return exitCode(2, "unknown --output %q: use text or json", v)
+	}
+	return nil
 }
 
 // timingHelp says what each named sandbox timing means.

@@ -185,14 +185,6 @@ func newFleetStatusCmd(f *fleetFlags) *cobra.Command {
 		Example: "  ecr-vpce-lab fleet status --org --output json | jq '.rows[] | select(.stage)'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// "table" was this command's word for text before it took the
-			// one every other command uses; it keeps working.
-			if output == "table" {
-				output = "text"
-			}
-			if err := validateOutput(output); err != nil {
-				return err
-			}
 			_, sv, closer, err := surveyFleet(cmd.Context(), f)
 			if err != nil {
 				return err
@@ -213,7 +205,9 @@ func newFleetStatusCmd(f *fleetFlags) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	// "table" was this command's word for text before it took the
+	// one every other command uses; it keeps working.
+	addOutputFlag(cmd, &output, "table")
 	return cmd
 }
 
@@ -286,9 +280,6 @@ func newFleetDownCmd(f *fleetFlags) *cobra.Command {
 		Example: "  ecr-vpce-lab fleet down --org --regions all --expired --yes",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := validateOutput(output); err != nil {
-				return err
-			}
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return exitCode(2, "fleet down deletes AWS resources in every account and there is no terminal to ask on: add --yes to go ahead")
 			}
@@ -352,7 +343,7 @@ func newFleetDownCmd(f *fleetFlags) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&expired, "expired", false, "only the runs whose expiry has passed")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "remove without asking")
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 

@@ -360,9 +360,6 @@ func checkLabFlags(f *labFlags) error {
 	if !f.sandbox && f.wf != (worldFlags{}) {
 		return errSandboxOnly()
 	}
-	if f.output != "" {
-		return validateOutput(f.output)
-	}
 	return nil
 }
 

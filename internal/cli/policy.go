@@ -110,13 +110,6 @@ func policyType(s string) (policy.Type, error) {
 	return "", exitCode(2, "unknown --type %q: use endpoint or repository", s)
 }
 
-func validateOutput(format string) error {
-	if format != "text" && format != "json" {
-		return exitCode(2, "unknown --output %q: use text or json", format)
-	}
-	return nil
-}
-
 func newPolicyCheckCmd() *cobra.Command {
 	d := defaultsFromEnv()
 	var account, region, output, repo, typ string
@@ -131,9 +124,6 @@ func newPolicyCheckCmd() *cobra.Command {
 			"  ecr-vpce-lab policy default | ecr-vpce-lab policy check -",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := validateOutput(output); err != nil {
-				return err
-			}
 			if err := checkPolicyFlags(repo, account, region); err != nil {
 				return err
 			}
@@ -177,7 +167,7 @@ func newPolicyCheckCmd() *cobra.Command {
 	f.StringVar(&repo, "repo", d.repo, "the lab's repository (default $ECR_REPO_A)")
 	f.BoolVar(&arnChecks, "arn-checks", false, "check ARNs against the default account and region even when they are not given")
 	f.StringVar(&typ, "type", "endpoint", "the kind of policy: endpoint (a VPC endpoint's) or repository (an ECR repository's)")
-	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 
@@ -195,9 +185,6 @@ func newPolicySimulateCmd() *cobra.Command {
 		Example: "  ecr-vpce-lab policy default | ecr-vpce-lab policy simulate - --op push --repo team-a/alpine",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := validateOutput(output); err != nil {
-				return err
-			}
 			if op == "" {
 				return exitCode(2, "--op is required: choose one of %s", strings.Join(policy.OperationNames(), ", "))
 			}
@@ -236,7 +223,7 @@ func newPolicySimulateCmd() *cobra.Command {
 	f.StringVar(&repo, "repo", d.repo, "repository name (default $ECR_REPO_A or team-a/alpine)")
 	f.StringVar(&account, "account", d.account, "account ID (default $ACCOUNT_ID or 123456789012)")
 	f.StringVar(&region, "region", d.region, "region (default $AWS_REGION or us-west-2)")
-	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	addOutputFlag(cmd, &output)
 	_ = cmd.RegisterFlagCompletionFunc("op", cobra.FixedCompletions(policy.OperationNames(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
