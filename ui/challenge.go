@@ -795,7 +795,21 @@ func (m *Model) lintLine(width int) string {
 		return truncate(st.OK.Render("✓ AWS would accept it")+warn, width)
 	}
 	f := errs[0]
-	return truncate(st.Error.Render(fmt.Sprintf("✗ %d:%d %s", f.Line, f.Column, f.Message))+st.Faint.Render(fmt.Sprintf("  (%d error(s))", len(errs))), width)
+	// Wrapped, not cut, as under the policy step's editor: the end of
+	// the message is often what is wrong ("a value was expected").
+	// Line by line: a style pads a block's lines to its widest.
+	lines := strings.Split(wrapIndent(fmt.Sprintf("✗ %d:%d %s", f.Line, f.Column, f.Message), width-2, "  "), "\n")
+	last := len(lines) - 1
+	for i, l := range lines {
+		lines[i] = st.Error.Render(l)
+	}
+	count := "(" + plural(len(errs), "error") + ")"
+	if lipgloss.Width(lines[last])+2+len(count) <= width {
+		lines[last] += st.Faint.Render("  " + count)
+	} else {
+		lines = append(lines, "  "+st.Faint.Render(count))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // checkView is the last check's outcome: each request that went wrong,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -646,5 +647,27 @@ func TestChallengeEditorOpensWhereTheWorkIs(t *testing.T) {
 	d.key("enter")
 	if line, col := at(); line != 1 || col != 1 {
 		t.Errorf("challenge 2 (no Deny) opens with the cursor at %d:%d, not 1:1", line, col)
+	}
+}
+
+// TestChallengeLintSaidWhole: at 60×16 the line under the challenge's
+// editor says the draft's first error whole, wrapped, as the policy
+// step's editor does: its end ("a value was expected") is what is wrong.
+func TestChallengeLintSaidWhole(t *testing.T) {
+	t.Parallel()
+	_, d := openChallengeN(t, 60, 16, 1)
+	d.key("e")
+	d.key("X")
+	s := d.screen()
+	if !strings.Contains(flatText(s), "unexpected 'X', a value was expected (1 error)") {
+		t.Errorf("at 60×16 the draft's error is cut:\n%s", s)
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if w := ansi.StringWidth(l); w > 60 {
+			t.Errorf("a line %d wide: %q", w, l)
+		}
+	}
+	if n := strings.Count(s, "\n") + 1; n > 16 {
+		t.Errorf("the screen has %d lines:\n%s", n, s)
 	}
 }
