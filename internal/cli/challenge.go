@@ -38,6 +38,9 @@ func newChallengeCmd() *cobra.Command {
 }
 
 // challengeArg reads the challenge number.
+// challengeNumber is what the challenge commands' one argument is.
+var challengeNumber = fmt.Sprintf("the challenge's number, 1 to %d ('ecr-vpce-lab challenge list' lists them)", len(steps.Challenges()))
+
 func challengeArg(arg string) (steps.Challenge, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(arg))
 	ch, ok := steps.ChallengeByID(n)
@@ -141,7 +144,7 @@ func newChallengeShowCmd() *cobra.Command {
 			"and prints a policy to start from on standard output (your last draft, once you checked one),\n" +
 			"so 'challenge show 1 > answer.json' gives you a file to edit. --hint shows one more hint;\n" +
 			"--answer prints a model answer instead, once a check of yours has failed.",
-		Args: cobra.ExactArgs(1),
+		Args: oneArg(challengeNumber),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ch, err := challengeArg(args[0])
 			if err != nil {
@@ -227,7 +230,7 @@ func newChallengeCheckCmd() *cobra.Command {
 			"Exit status: 0 when the answer passes, 1 when it does not, 2 on bad input.",
 		Example: "  ecr-vpce-lab challenge check 3 --policy answer.json --sandbox\n" +
 			"  ecr-vpce-lab challenge check 3 --policy answer.json --simulate-only --output json",
-		Args: cobra.ExactArgs(1),
+		Args: oneArg(challengeNumber),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkLabFlags(&f); err != nil {
 				return err

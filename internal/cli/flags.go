@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -115,6 +116,22 @@ func checkOutput(cmd *cobra.Command, _ []string) error {
 		return exitCode(2, "unknown --output %q: use text or json", v)
 	}
 	return nil
+}
+
+// oneArg is cobra.ExactArgs(1) that says what the argument is: cobra's
+// "accepts 1 arg(s), received 0" leaves a learner to guess.
+func oneArg(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 1 {
+			return nil
+		}
+		given := "none was given"
+		if len(args) > 1 {
+			given = fmt.Sprintf("%d were given: %s", len(args), strings.Join(args, " "))
+		}
+		return withFix(exitCode(2, "%s takes one argument, %s; %s", cmd.CommandPath(), what, given),
+			"see '"+cmd.CommandPath()+" --help' for examples")
+	}
 }
 
 // timingHelp says what each named sandbox timing means.

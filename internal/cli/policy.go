@@ -110,6 +110,9 @@ func policyType(s string) (policy.Type, error) {
 	return "", exitCode(2, "unknown --type %q: use endpoint or repository", s)
 }
 
+// policyFileArg is what the policy commands' one argument is.
+const policyFileArg = "the policy's FILE, or - to read it from standard input"
+
 func newPolicyCheckCmd() *cobra.Command {
 	d := defaultsFromEnv()
 	var account, region, output, repo, typ string
@@ -122,7 +125,7 @@ func newPolicyCheckCmd() *cobra.Command {
 			"Give --account/--region (or export ACCOUNT_ID/AWS_REGION) to check ARNs against the lab's.",
 		Example: "  ecr-vpce-lab policy check policy.json\n" +
 			"  ecr-vpce-lab policy default | ecr-vpce-lab policy check -",
-		Args: cobra.ExactArgs(1),
+		Args: oneArg(policyFileArg),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkPolicyFlags(repo, account, region); err != nil {
 				return err
@@ -183,7 +186,7 @@ func newPolicySimulateCmd() *cobra.Command {
 			"Operations: " + strings.Join(policy.OperationNames(), ", ") + ".\n" +
 			"Exit status: 0 when it evaluated (whatever the verdict), 2 on unreadable input or a policy with errors.",
 		Example: "  ecr-vpce-lab policy default | ecr-vpce-lab policy simulate - --op push --repo team-a/alpine",
-		Args:    cobra.ExactArgs(1),
+		Args:    oneArg(policyFileArg),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if op == "" {
 				return exitCode(2, "--op is required: choose one of %s", strings.Join(policy.OperationNames(), ", "))

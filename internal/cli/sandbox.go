@@ -192,7 +192,7 @@ func newSandboxClockCmd() *cobra.Command {
 			"with its time, and the lab's commands and the AWS SDKs follow it; the clock never\n" +
 			"goes back.",
 		Example: "  ecr-vpce-lab sandbox clock +4h1m",
-		Args:    cobra.ExactArgs(1),
+		Args:    oneArg("how far to move the clock, such as +4h1m"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := time.ParseDuration(strings.TrimPrefix(args[0], "+"))
 			if err != nil || d <= 0 {

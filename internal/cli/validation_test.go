@@ -115,6 +115,10 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		{append([]string{"up", "--yes", "--repo", "x*"}, fast...), `--repo: repository name "x*" has a wildcard`},
 		{append([]string{"test", "--repo", "a//b"}, fast...), `--repo: "a//b" is not a repository name ECR accepts`},
 		{append([]string{"status", "--region", "nowhere"}, fast...), `--region: "nowhere" is not an AWS region name`},
+		// A missing or extra argument says what the argument is.
+		{[]string{"policy", "check"}, "ecr-vpce-lab policy check takes one argument, the policy's FILE, or - to read it from standard input; none was given"},
+		{[]string{"challenge", "check", "1", "2", "--policy", "-"}, "ecr-vpce-lab challenge check takes one argument, the challenge's number, 1 to 8 ('ecr-vpce-lab challenge list' lists them); 2 were given: 1 2"},
+		{[]string{"sandbox", "clock"}, "ecr-vpce-lab sandbox clock takes one argument, how far to move the clock, such as +4h1m; none was given"},
 		{append([]string{"up", "--yes", "--dns-timeout", "-5s"}, fast...), "--dns-timeout must be longer than zero"},
 		// The workspace's IDs have EC2's form, or AWS's bare
 		// InvalidSubnetID.Malformed comes back as an ID that is gone.
