@@ -9,6 +9,8 @@ package main
 import (
 	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"ecr-vpce-lab/internal/cli"
 )
@@ -21,6 +23,12 @@ var (
 )
 
 func main() {
+	// The commands take Ctrl-C and SIGTERM for themselves while they run.
+	// One that lands after a command has ended and let go of them (a second
+	// press, a script's kill loop) would otherwise kill the process by the
+	// signal's default action, in place of the exit status the command
+	// chose: the process keeps listening until it exits.
+	signal.Notify(make(chan os.Signal, 1), os.Interrupt, syscall.SIGTERM)
 	cli.Version, cli.Commit = version, commit
 	os.Exit(cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
