@@ -125,17 +125,20 @@ func pastedRefusal(cmd *cobra.Command, args []string, file string, haveOp bool) 
 	case file != "" && len(args) > 0:
 		return "", exitCode(2, "give the refusal either as arguments or with --file, not both")
 	case file == "-" || (len(args) == 1 && args[0] == "-"):
-		b, err = boundedread.Stream(cmd.InOrStdin(), "standard input", refusalLimit)
+		b, err = readStdin(cmd, refusalLimit)
 	case file != "":
 		b, err = boundedread.File(file, refusalLimit)
 	case len(args) > 0:
 		b = []byte(strings.Join(args, " "))
 	case !haveOp && !isTerminal(cmd.InOrStdin()):
-		b, err = boundedread.Stream(cmd.InOrStdin(), "standard input", refusalLimit)
+		b, err = readStdin(cmd, refusalLimit)
 	case !haveOp:
 		return "", exitCode(2, "%s", nothingToExplain)
 	}
 	if err != nil {
+		if cmd.Context().Err() != nil {
+			return "", stoppedReading()
+		}
 		var tl *boundedread.TooLargeError
 		var nr *boundedread.NotRegularError
 		var pe *os.PathError

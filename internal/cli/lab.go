@@ -369,9 +369,19 @@ func confirmUp(cmd *cobra.Command, env *labEnv, f *labFlags) error {
 
 // askYes asks question on stderr with a [y/N] prompt and reads one line:
 // only "y" or "yes" (any case) is a yes, so Enter or end of input is a no.
+// A Ctrl-C at the question ends the read at once and is a no (the
+// command's context then says it was an interruption, and so does the exit
+// status): it used to wait for Enter, the end of the grace, and a message
+// about calls in flight that did not exist.
 func askYes(cmd *cobra.Command, question string) bool {
 	fmt.Fprint(cmd.ErrOrStderr(), question+" [y/N] ")
-	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	in, done := interruptibleInput(cmd.Context(), cmd.InOrStdin())
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	done()
+	if cmd.Context().Err() != nil {
+		fmt.Fprintln(cmd.ErrOrStderr())
+		return false
+	}
 	if !strings.HasSuffix(line, "\n") {
 		// Ctrl-D ends the input where the cursor is: what follows starts
 		// on a line of its own, not after the question.

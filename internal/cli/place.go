@@ -197,7 +197,13 @@ func (e *labEnv) recoverRun(ctx context.Context, f *labFlags, mode recoverMode, 
 		fmt.Fprintf(out, "  %d) %s\n", i+1, r.Describe(time.Now()))
 	}
 	fmt.Fprintf(out, "Which one? [1-%d, or Enter for none] ", len(runs))
+	in, done := interruptibleInput(ctx, in)
 	line, _ := bufio.NewReader(in).ReadString('\n')
+	done()
+	if ctx.Err() != nil {
+		fmt.Fprintln(out)
+		return exitCode(130, "stopped at the question: no run chosen, nothing changed")
+	}
 	line = strings.TrimSpace(line)
 	if line == "" {
 		return exitCode(1, "no run chosen: pass --run ID to choose one ('%s' removes them all)", f.next("down --all"))
@@ -264,7 +270,10 @@ func prepareHost(ctx context.Context, f *labFlags, in io.Reader, out io.Writer) 
 	lo := awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true}
 	var armed atomic.Bool
 	armed.Store(true)
-	rd := bufio.NewReader(in)
+	// The MFA code and the SSO question are read so that Ctrl-C ends them.
+	stdin, done := interruptibleInput(ctx, in)
+	defer done()
+	rd := bufio.NewReader(stdin)
 	switch prompt.Kind {
 	case "mfa":
 		if !terminal {

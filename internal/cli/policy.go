@@ -61,12 +61,15 @@ func readPolicySource(cmd *cobra.Command, name string) ([]byte, error) {
 		err error
 	)
 	if name == "-" {
-		b, err = boundedread.Stream(cmd.InOrStdin(), "standard input", policyLimit)
+		b, err = readStdin(cmd, policyLimit)
 	} else {
 		b, err = boundedread.File(name, policyLimit)
 	}
 	if err == nil {
 		return b, nil
+	}
+	if cmd.Context().Err() != nil {
+		return nil, stoppedReading()
 	}
 	var (
 		tl *boundedread.TooLargeError

@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
-	"github.com/muesli/cancelreader"
 	"github.com/spf13/cobra"
 
 	"ecr-vpce-lab/awsops"
@@ -174,42 +173,6 @@ func signalled(err error, note, resume string) error {
 		return exitCode(130, "stopped before the lab finished (what it left, and how to remove it, is above)")
 	}
 	return withFix(exitCode(130, "stopped before the lab finished"), "run '"+resume+"' again to continue where you were")
-}
-
-// cancelableInput wraps accessible mode's input so that a read still
-// waiting for a line when the lab ends (ctrl-c at a question: the reader
-// goes on in the background) ends with it. Left blocked, that read holds
-// the terminal: the error's rendering asks the terminal its background
-// colour through the same stdin, waits on the read forever, and the
-// learner who pressed ctrl-c sees "Stopped." and a program that never
-// exits. A blocking read of a terminal cannot be stopped in Go itself:
-// cancelreader (charm's, already under bubbletea and lipgloss) waits in
-// epoll/kqueue/select and reads only what is there. stop cancels the read
-// and waits for it to end.
-func cancelableInput(in io.Reader) (io.Reader, func()) {
-	cr, err := cancelreader.NewReader(in)
-	if err != nil {
-		return in, func() {}
-	}
-	r := &stoppableReader{cr: cr}
-	return r, func() {
-		cr.Cancel()
-		r.reading.Wait()
-		_ = cr.Close()
-	}
-}
-
-// stoppableReader counts the reads in flight, so its stop knows when the
-// last one has ended (none starts after the lab has returned).
-type stoppableReader struct {
-	cr      cancelreader.CancelReader
-	reading sync.WaitGroup
-}
-
-func (r *stoppableReader) Read(p []byte) (int, error) {
-	r.reading.Add(1)
-	defer r.reading.Done()
-	return r.cr.Read(p)
 }
 
 // accessibleExit gives accessible mode's end its exit status. An error
