@@ -33,7 +33,7 @@ func RunAccessible(ctx context.Context, in io.Reader, out io.Writer, opts Option
 		// Interrupted (ctrl-c): stopped, not finished.
 		return &problem.Error{Kind: problem.Canceled, Message: "stopped before the lab finished", Fix: cmp.Or(a.next, "run '"+a.cmd(" --accessible", opts.Sandbox)+"' again to resume"), Err: ctx.Err()}
 	}
-	if err == nil && a.ended {
+	if err == nil && a.ended && !a.finished {
 		next := a.next
 		if next == "" {
 			next = "run '" + a.cmd(" --accessible", opts.Sandbox) + "' again and answer each question (Enter takes the answer it states)"
@@ -161,6 +161,7 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 			break
 		}
 	}
+	a.finished = true
 	say("")
 	say(finishWords(lab.State()))
 	if c := lab.Cost(); c.InterfaceEndpoints > 0 {
@@ -192,6 +193,15 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 	}
 	if len(lab.State().Endpoints) > 0 {
 		a.changeExpiry(ctx, lab, sandbox)
+	}
+	if lab.Cost().InterfaceEndpoints > 0 && ctx.Err() == nil {
+		// Kept running on purpose: no stop, nothing to resume.
+		until := "until the auto-teardown or " + a.cmd(" down", sandbox) + " --yes removes them"
+		if st := lab.State(); st.NeverExpires || st.AutoTeardown != nil && st.AutoTeardown.Off != "" {
+			until = "until " + a.cmd(" down", sandbox) + " --yes removes them"
+		}
+		a.say("Done. The endpoints keep running, and are billed, " + until + "; " + a.cmd(" --accessible", sandbox) + " brings you back to the lab.")
+		return nil
 	}
 	return a.stopped(lab, sandbox)
 }
@@ -313,6 +323,10 @@ type accessible struct {
 	again string
 	// ended is set once the input has ended (or cannot be read).
 	ended bool
+	// finished: every step has been offered and the last words said; what
+	// is asked after (tear down now, a new expiry) is optional, and an
+	// input that ends there ends a finished lab, as Enter would.
+	finished bool
 	// next is what to do next, as the last stop said it.
 	next string
 	// failed is the failure the learner has not got past yet (a step that

@@ -186,3 +186,27 @@ func TestAccessibleRulePassedOver(t *testing.T) {
 		t.Fatalf("down: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// A lab walked to its end and kept running is done, not stopped: the input
+// that ends at the questions after the finish (tear down now? a new
+// expiry?), which Enter would answer the same way, is no unfinished lab
+// (exit 0), and the last words say what goes on billing and how to remove
+// it, not "Stopped … again to resume".
+func TestAccessibleKeptLabIsDone(t *testing.T) {
+	// Eleven Enters reach the teardown question, twelve the expiry's,
+	// thirteen answer every question.
+	for _, enters := range []int{11, 12, 13} {
+		labHome(t)
+		dir := t.TempDir()
+		code, out, errs := runCLI(t, strings.Repeat("\n", enters), "--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		want := "Done. The endpoints keep running, and are billed, until the auto-teardown or ecr-vpce-lab down --sandbox --state-dir " + dir +
+			" --yes removes them; ecr-vpce-lab --accessible --sandbox --state-dir " + dir + " brings you back to the lab."
+		if code != 0 || lines[len(lines)-1] != want || !strings.Contains(out, "Tear everything down now?") {
+			t.Errorf("%d Enters: exit %d, last words %q\n%s%s", enters, code, lines[len(lines)-1], out, errs)
+		}
+		if code, out, errs := runCLI(t, "", "down", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir, "--yes"); code != 0 {
+			t.Fatalf("down: exit %d\n%s%s", code, out, errs)
+		}
+	}
+}
