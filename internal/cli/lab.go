@@ -262,7 +262,7 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 		return err
 	}
 	if err != nil {
-		return upFailed(f, err, st)
+		return upFailed(env, f, err)
 	}
 	if f.output != "json" {
 		out.line("")
@@ -337,11 +337,20 @@ func addErr(res map[string]any, err error) {
 	}
 }
 
-func upFailed(f *labFlags, err error, st steps.State) error {
+// upFailed is how an up that did not finish ends. Stopped with endpoints
+// made, it says first that they bill, and until when: the learner who
+// pressed Ctrl-C may be about to walk away.
+func upFailed(env *labEnv, f *labFlags, err error) error {
+	st := env.lab.State()
 	if problem.KindOf(err) == problem.Canceled {
 		msg := "stopped. Run '" + f.next("up") + "' to continue where it stopped"
 		if st.HasResources() {
 			msg += ", or '" + f.next("down") + "' to remove what was created"
+		}
+		if billing := billingNow(env, f); billing != "" {
+			// The expiry sentence, when there is one, ends with its stop.
+			msg = strings.TrimSpace("stopped: " + billing + ". " + steps.ExpirySentence(st, env.lab.Now()))
+			msg += " Run '" + f.next("up") + "' to continue where it stopped, or '" + f.next("down") + "' to remove what was created"
 		}
 		return exitCode(130, "%s", msg)
 	}
@@ -395,19 +404,34 @@ func askYes(cmd *cobra.Command, question string) bool {
 // when, and the command that removes it, so a learner who was unsure is not
 // left thinking that declining cost nothing.
 func nothingDeleted(env *labEnv, f *labFlags) string {
-	c := env.lab.Cost()
-	if c.InterfaceEndpoints == 0 {
+	billing := billingNow(env, f)
+	if billing == "" {
 		return "nothing was deleted"
 	}
-	billing := fmt.Sprintf("about $%.3f per hour", c.PerHour)
-	if c.Unpriced {
-		billing = c.NoPrice()
-	}
-	msg := fmt.Sprintf("nothing was deleted: the run's %d interface endpoint(s) go on billing (%s); '%s' removes them when you are done", c.InterfaceEndpoints, billing, f.next("down"))
+	msg := fmt.Sprintf("nothing was deleted: %s; '%s' removes them when you are done", billing, f.next("down"))
 	if e := steps.ExpirySentence(env.lab.State(), env.lab.Now()); e != "" {
 		msg += ". " + e
 	}
 	return msg
+}
+
+// billingNow says what of the run goes on billing while it is left as it
+// is: "the run's 2 interface endpoint(s) go on billing (about $0.020 per
+// hour)", or "" when nothing does. On the sandbox nothing is billed, and
+// it says so, with what AWS would bill.
+func billingNow(env *labEnv, f *labFlags) string {
+	c := env.lab.Cost()
+	if c.InterfaceEndpoints == 0 {
+		return ""
+	}
+	price := fmt.Sprintf("about $%.3f per hour", c.PerHour)
+	if c.Unpriced {
+		price = c.NoPrice()
+	}
+	if f.sandbox {
+		return fmt.Sprintf("the run's %d interface endpoint(s) are still there (the sandbox bills nothing; on AWS they would bill %s)", c.InterfaceEndpoints, price)
+	}
+	return fmt.Sprintf("the run's %d interface endpoint(s) go on billing (%s)", c.InterfaceEndpoints, price)
 }
 
 // downFailed is how a teardown (verb: "down", "down --expired") that did

@@ -408,6 +408,66 @@ func TestUpAsksInATerminal(t *testing.T) {
 	}
 }
 
+// TestUpCtrlCInATerminal: Ctrl-C at up's question ends it at once with
+// nothing created (it used to wait out the grace, then speak of calls in
+// flight that did not exist); Ctrl-C while the endpoints are pending says
+// first what is left and what it would bill, then how to go on or remove it.
+func TestUpCtrlCInATerminal(t *testing.T) {
+	t.Parallel()
+	l := newIsolatedLab(t)
+	env := append(l.environ(), "TERM=xterm-256color")
+	exitStatus := func(term *ptytest.Term) int {
+		var ee *exec.ExitError
+		if err := term.Wait(10 * time.Second); errors.As(err, &ee) {
+			return ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	}
+	term, err := ptytest.Start(200, 40, env, l.bin, "up", "--sandbox", "--sandbox-timing", "realistic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(term.Close)
+	if s, err := term.WaitForText(30*time.Second, "Go ahead? [y/N]"); err != nil {
+		t.Fatalf("no question:\n%s", s)
+	}
+	_ = term.Send("\x03")
+	s, err := term.WaitForText(stopGrace, "nothing was created")
+	if err != nil || strings.Contains(s, "Quitting now") {
+		t.Fatalf("ctrl-c at the question:\n%s", s)
+	}
+	if code := exitStatus(term); code != 130 {
+		t.Fatalf("ctrl-c at the question: exit %d, want 130\n%s", code, term.Screen())
+	}
+
+	term, err = ptytest.Start(200, 40, env, l.bin, "up", "--sandbox", "--sandbox-timing", "realistic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(term.Close)
+	if s, err := term.WaitForText(30*time.Second, "Go ahead? [y/N]"); err != nil {
+		t.Fatalf("no question:\n%s", s)
+	}
+	_ = term.Send("y" + ptytest.Enter)
+	if s, err := term.WaitFor(30*time.Second, func(s string) bool { return strings.Count(s, "pending") >= 2 }); err != nil {
+		t.Fatalf("no pending endpoints:\n%s", s)
+	}
+	_ = term.Send("\x03")
+	if s, err := term.WaitForText(10*time.Second, "stopped: the run's 2 interface endpoint(s) are still there (the sandbox bills nothing; on AWS they would bill about $0.020 per hour).",
+		// (fang wraps the error line at the window's width)
+		"The run expires at", "Run 'ecr-vpce-lab up --sandbox' to continue where it stopped", "or 'ecr-vpce-lab down --sandbox' to remove"); err != nil {
+		t.Fatalf("ctrl-c with endpoints pending:\n%s", s)
+	}
+	if code := exitStatus(term); code != 130 {
+		t.Fatalf("ctrl-c with endpoints pending: exit %d, want 130", code)
+	}
+	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
+		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
+	}
+}
+
 // TestDownAsksInATerminal: without --yes, in a terminal, down asks; a no
 // (typed, or the input ended with Ctrl-D) deletes nothing and says what
 // goes on billing and how to remove it, on a line of its own.
@@ -428,7 +488,8 @@ func TestDownAsksInATerminal(t *testing.T) {
 			t.Fatalf("no question:\n%s", s)
 		}
 		_ = term.Send(answer)
-		s, err := term.WaitForText(10*time.Second, "nothing was deleted: the run's 2 interface endpoint(s) go on billing (about $0.020 per hour); 'ecr-vpce-lab down --sandbox' removes them when you are done.",
+		s, err := term.WaitForText(10*time.Second, "nothing was deleted: the run's 2 interface endpoint(s) are still there (the sandbox bills nothing; on AWS they would bill about $0.020 per hour); 'ecr-vpce-lab down --sandbox' removes them",
+			"you are done.", // (fang wraps the error line at the window's width)
 			"The run expires at")
 		if err != nil {
 			t.Fatalf("after %q:\n%s", answer, s)
