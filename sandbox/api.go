@@ -88,7 +88,6 @@ func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request, public bool)
 	defer func() {
 		if v := recover(); v != nil {
 			s.opts.Logger.Error("sandbox: panic while serving", "action", q.call.action, "panic", v)
-			println("PANIC", fmt.Sprint(v))
 			s.writeError(rw, &q.call, internalError(q.call.protocol))
 		}
 	}()

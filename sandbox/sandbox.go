@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -208,8 +209,14 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.apiSrv, s.publicAPISrv = apiServer(false), apiServer(true)
 	s.regSrv, s.publicRegSrv = regServer(false), regServer(true)
 	s.imdsSrv = &http.Server{Handler: s.imds, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
-	for _, srv := range []*http.Server{s.apiSrv, s.imdsSrv, s.regSrv, s.publicAPISrv, s.publicRegSrv} {
+	// net/http reports what it cannot answer (a handler's panic, a
+	// superfluous WriteHeader) to ErrorLog, else through the log package
+	// to stderr: over the wizard's screen when it runs the sandbox in its
+	// own process. The sandbox's Logger hears them instead.
+	errorLog := slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn)
+	for _, srv := range s.servers() {
 		srv.ConnState = s.conns.hook
+		srv.ErrorLog = errorLog
 	}
 	go func() { _ = s.apiSrv.Serve(apiLn) }()
 	go func() { _ = s.imdsSrv.Serve(imdsLn) }()
@@ -228,6 +235,11 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 	}
 	return s, nil
+}
+
+// servers are the sandbox's HTTP servers.
+func (s *Sandbox) servers() []*http.Server {
+	return []*http.Server{s.apiSrv, s.imdsSrv, s.regSrv, s.publicAPISrv, s.publicRegSrv}
 }
 
 // WorldMismatchError: the world saved in Dir is not the one asked for: in
