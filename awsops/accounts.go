@@ -71,6 +71,10 @@ func WithProfile(ctx context.Context, base Options, profile string, configFiles,
 	if base.Config.Region != "" {
 		load = append(load, config.WithRegion(base.Config.Region))
 	}
+	if base.Config.Logger != nil {
+		// The profile's credential providers warn where the base's do.
+		load = append(load, config.WithLogger(base.Config.Logger))
+	}
 	if len(configFiles) > 0 {
 		load = append(load, config.WithSharedConfigFiles(configFiles))
 	}

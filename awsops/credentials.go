@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"ecr-vpce-lab/internal/problem"
 )
@@ -46,6 +48,10 @@ type LoadOptions struct {
 	// AllowNoRegion returns a configuration without a region instead of
 	// failing (for detection, which says so itself).
 	AllowNoRegion bool
+	// Log is where the SDK's own warnings go (retries, checksums, clock
+	// skew, credential refreshes): nil leaves the SDK's default, os.Stderr,
+	// which would print over a full-screen program.
+	Log io.Writer
 }
 
 // LoadConfig loads the SDK configuration for real AWS: --profile and
@@ -90,6 +96,12 @@ func LoadConfigWith(ctx context.Context, o LoadOptions) (Loaded, error) {
 		}
 	}))
 	opts = append(opts, config.WithRetryer(newRetryer))
+	if o.Log != nil {
+		// Given to the loader, not set afterwards: the credential
+		// providers it builds (STS, SSO, the instance role) keep the
+		// logger they were built with.
+		opts = append(opts, config.WithLogger(logging.NewStandardLogger(o.Log)))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return l, loadProblem(err, l.Profile)

@@ -34,6 +34,9 @@ type labFlags struct {
 	// pre is this machine's place, prepared before a full-screen program
 	// took the terminal (credentials that ask something).
 	pre *place
+	// msgs is where the libraries write while the wizard runs (nil for the
+	// headless commands: their stderr).
+	msgs *screenLog
 }
 
 // flagGroup selects the flags a command takes beyond the common ones

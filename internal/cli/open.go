@@ -444,7 +444,7 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	}
 	dir := worldDir(stateDir)
 	region := f.region
-	so := sandbox.Options{StateDir: dir, Region: region, Timing: timing}
+	so := inProcessSandbox(f, dir, timing)
 	if err := f.wf.apply(&so); err != nil {
 		return awsops.Options{}, place{}, "", nil, err
 	}
@@ -466,7 +466,7 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 					return awsops.Options{}, place{}, "", nil, withFix(exitCode(2, "--region %s: the running sandbox (process %d) serves the world in %s, in %s", region, pid, dir, opts.Config.Region),
 						fmt.Sprintf("leave --region out to use it, or pass another --state-dir for a world in %s", region))
 				}
-				pl, perr := viewPlace(ctx, v, opts.Config.Region)
+				pl, perr := viewPlace(ctx, v, opts.Config.Region, f.messages())
 				if perr != nil {
 					return awsops.Options{}, place{}, "", nil, exitCode(1, "%v", perr)
 				}
@@ -503,12 +503,19 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 		// 5 ms, every second of its lag was 200 rounds of calls.
 		opts.Poll = fastPoll
 	}
-	pl, err := viewPlace(ctx, sb.View(), sb.Region())
+	pl, err := viewPlace(ctx, sb.View(), sb.Region(), f.messages())
 	if err != nil {
 		return awsops.Options{}, place{}, "", closer, exitCode(1, "%v", err)
 	}
 	pl.exports = sandboxlab.Lookup(sb.Env())
 	return opts, pl, "sandbox: serving the world in " + dir + " in this process (world " + sb.World().Name + ")", closer, nil
+}
+
+// inProcessSandbox is the sandbox a lab command serves in its own process:
+// its servers' errors go where the SDK's warnings go, never over the
+// wizard's screen.
+func inProcessSandbox(f *labFlags, dir string, timing sandbox.Timing) sandbox.Options {
+	return sandbox.Options{StateDir: dir, Region: f.region, Timing: timing, Logger: sandboxLogger(f.messages())}
 }
 
 // worldMismatch says why the sandbox's saved world does not open as a lab

@@ -40,12 +40,12 @@ func hostPlace(ctx context.Context, f *labFlags) place {
 		return *f.pre
 	}
 	m := awsops.NewMetadata(awsops.MetadataOptions{})
-	l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true})
+	l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true, Log: f.messages()})
 	return place{signals: awsops.HostSignals(), meta: m, loaded: l, loadErr: err}
 }
 
 // viewPlace is a sandbox world's place, seen from its workspace.
-func viewPlace(ctx context.Context, v sandbox.View, region string) (place, error) {
+func viewPlace(ctx context.Context, v sandbox.View, region string, log io.Writer) (place, error) {
 	m := awsops.NewMetadata(awsops.MetadataOptions{Endpoint: v.IMDSEndpoint, Absent: v.IMDSEndpoint == "", LoopbackOnly: true})
 	pl := place{meta: m, signals: awsops.Signals{
 		Getenv:            v.Getenv,
@@ -62,7 +62,7 @@ func viewPlace(ctx context.Context, v sandbox.View, region string) (place, error
 			return pl, fmt.Errorf("the laptop world has no profile")
 		}
 		l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: v.Profile.Name, Region: region,
-			ConfigFiles: []string{v.Profile.ConfigFile}, CredentialsFiles: []string{v.Profile.CredentialsFile}, Metadata: m})
+			ConfigFiles: []string{v.Profile.ConfigFile}, CredentialsFiles: []string{v.Profile.CredentialsFile}, Metadata: m, Log: log})
 		if err != nil {
 			return pl, err
 		}
@@ -267,7 +267,7 @@ func prepareHost(ctx context.Context, f *labFlags, in io.Reader, out io.Writer) 
 	}
 	terminal := isTerminal(in)
 	m := awsops.NewMetadata(awsops.MetadataOptions{})
-	lo := awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true}
+	lo := awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true, Log: f.messages()}
 	var armed atomic.Bool
 	armed.Store(true)
 	// The MFA code and the SSO question are read so that Ctrl-C ends them.

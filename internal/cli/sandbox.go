@@ -115,6 +115,7 @@ func newSandboxCmd() *cobra.Command {
 				Account: account, Region: region, StateDir: worldDir(stateDir), Reset: reset,
 				Timing: t, IMDSv2Required: imdsv2, Faults: faults,
 				Accounts: accounts, Regions: regions, FleetDemo: fleetDemo,
+				Logger: sandboxLogger(cmd.ErrOrStderr()),
 			}
 			if err := wf.apply(&so); err != nil {
 				return err

@@ -41,9 +41,11 @@ func runWizard(cmd *cobra.Command, f *labFlags, cfg steps.Config) error {
 	if err := checkLabFlags(f); err != nil {
 		return err
 	}
-	if _, err := resolveStateDir(f.stateDir); err != nil {
+	stateDir, err := resolveStateDir(f.stateDir)
+	if err != nil {
 		return err
 	}
+	f.msgs = newScreenLog(cmd.ErrOrStderr(), stateDir)
 	out, err := openTranscript(f.transcript)
 	if err != nil {
 		return err
@@ -144,13 +146,25 @@ func wizard(cmd *cobra.Command, f *labFlags, opts ui.Options) error {
 		return exitCode(2, "the wizard needs a terminal. Without one, use the headless commands: "+
 			"'%s --yes', then 'test', 'status' and 'down --yes' (see --help), or pass --accessible for plain line prompts", f.next("up"))
 	}
+	if f.msgs != nil {
+		f.msgs.divert()
+	}
 	final, err := runProgram(ctx, ui.New(ctx, opts), in, out, ui.ProgramOptions()...)
 	note := ""
-	if fm, ok := final.(*ui.Model); ok {
+	fm, _ := final.(*ui.Model)
+	if fm != nil {
 		fm.Close()
 		if note = fm.ExitNote(); note != "" {
 			fmt.Fprintln(cmd.ErrOrStderr(), note)
 		}
+	}
+	if f.msgs != nil {
+		// After Close: the in-process sandbox may write until it stops.
+		if m := f.msgs.restore(); m != "" {
+			fmt.Fprintln(cmd.ErrOrStderr(), m)
+		}
+	}
+	if fm != nil {
 		if ferr := fm.ExitErr(); err == nil && ferr != nil {
 			// A quit on a failure is not a finished lab.
 			err = withFix(exitCode(1, "%v", ferr), problem.FixOf(ferr))

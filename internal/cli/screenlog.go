@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// screenLogName is the file in the state directory that holds what the
+// libraries said while the full-screen wizard owned the terminal.
+const screenLogName = "wizard-messages.log"
+
+// screenLog is where the lab's libraries write on their own: the AWS SDK's
+// warnings and the in-process sandbox's server errors. It is the command's
+// stderr, except while the full-screen wizard owns the terminal: a line
+// written there then would sit on top of the screen, unknown to its
+// renderer, until the next full repaint. Meanwhile the lines go to a file
+// in the state directory, which the exit note names.
+type screenLog struct {
+	mu       sync.Mutex
+	stderr   io.Writer
+	path     string
+	diverted bool
+	file     *os.File
+	// lines counts the lines the file got since the last restore.
+	lines int
+}
+
+func newScreenLog(stderr io.Writer, stateDir string) *screenLog {
+	return &screenLog{stderr: stderr, path: filepath.Join(stateDir, screenLogName)}
+}
+
+func (l *screenLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.diverted {
+		return l.stderr.Write(p)
+	}
+	if l.file == nil {
+		f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			// Nowhere else is safe while the screen is up: the line is
+			// dropped rather than drawn over the wizard.
+			return len(p), nil
+		}
+		l.file = f
+	}
+	l.lines += max(1, bytes.Count(p, []byte("\n")))
+	_, _ = l.file.Write(p)
+	return len(p), nil
+}
+
+// divert sends the lines to the file until restore.
+func (l *screenLog) divert() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.diverted = true
+}
+
+// restore sends the lines to stderr again, and returns a note naming the
+// file if any line went there meanwhile ("" if none did).
+func (l *screenLog) restore() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.diverted = false
+	if l.file != nil {
+		_ = l.file.Close()
+		l.file = nil
+	}
+	n := l.lines
+	l.lines = 0
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s from the AWS SDK or the sandbox came while the wizard ran: see %s", plural(n, "message"), l.path)
+}
+
+// messages is where the libraries of a lab opened with f write: the
+// wizard's screenLog, or, for the headless commands, which own their
+// stderr, the process's stderr as before.
+func (f *labFlags) messages() io.Writer {
+	if f.msgs != nil {
+		return f.msgs
+	}
+	return os.Stderr
+}
+
+// sandboxLogger is an in-process sandbox's logger: its warnings and errors
+// (net/http's among them), not its per-request debug lines, to w.
+func sandboxLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
