@@ -30,6 +30,12 @@ func TestExpiryInTheWizard(t *testing.T) {
 	if !strings.Contains(header, "left") || !strings.Contains(header, "3h5") {
 		t.Errorf("the header does not show the time left: %q", header)
 	}
+	// In a narrow IDE pane the header still says that something bills.
+	d.send(tea.WindowSizeMsg{Width: MinWidth, Height: MinHeight})
+	if header := strings.SplitN(d.screen(), "\n", 2)[0]; !strings.Contains(header, "so far") {
+		t.Errorf("at %d columns the header does not show the cost: %q", MinWidth, header)
+	}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	if !contains2(s, "then the auto-teardown removes the endpoints", "E changes it", "E expiry") {
 		t.Errorf("the endpoints screen does not speak of the expiry:\n%s", s)
 	}

@@ -47,19 +47,24 @@ type headerPart struct {
 }
 
 // renderHeader is the top bar: mode badge, identity, the running cost and
-// the time left.
+// the time left. Narrow, the facts at the right go before the account: the
+// cost is the one sign that something bills, and the account is said on
+// the first screen.
 func renderHeader(st Styles, sandbox bool, account, region string, parts []headerPart, width int) string {
 	badge := st.ModeAWS.Render("AWS")
 	if sandbox {
 		badge = st.ModeSandbox.Render("SANDBOX")
 	}
 	title := st.Header.Bold(true).Render("ecr-vpce-lab")
-	who := ""
+	var whos []string // the identity, longest first
 	if account != "" || region != "" {
-		who = st.HeaderFaint.Render(fmt.Sprintf(" %s · %s ", orDash(account), orDash(region)))
+		whos = append(whos, st.HeaderFaint.Render(fmt.Sprintf(" %s · %s ", orDash(account), orDash(region))))
+		if region != "" {
+			whos = append(whos, st.HeaderFaint.Render(" "+region+" "))
+		}
 	}
-	left := badge + title + who
-	right := func() string {
+	whos = append(whos, "")
+	right := func(parts []headerPart) string {
 		var ts []string
 		for _, p := range parts {
 			ts = append(ts, p.text)
@@ -69,24 +74,29 @@ func renderHeader(st Styles, sandbox bool, account, region string, parts []heade
 		}
 		return st.Cost.Render(" " + strings.Join(ts, " · ") + " ")
 	}
-	gap := width - lipgloss.Width(left) - lipgloss.Width(right())
-	// Narrow: the least telling part goes first (the rate, which the
-	// endpoints screen states, before the time left and the cost so far).
-	for gap < 0 && len(parts) > 1 {
-		low := 0
-		for i, p := range parts {
-			if p.rank < parts[low].rank {
-				low = i
+	left, r := badge+title+whos[0], ""
+	for _, who := range whos {
+		kept := parts
+		gap := width - lipgloss.Width(badge+title+who) - lipgloss.Width(right(kept))
+		// The least telling part goes first (the rate, which the
+		// endpoints screen states, before the time left and the cost
+		// so far).
+		for gap < 0 && len(kept) > 1 {
+			low := 0
+			for i, p := range kept {
+				if p.rank < kept[low].rank {
+					low = i
+				}
 			}
+			kept = append(kept[:low:low], kept[low+1:]...)
+			gap = width - lipgloss.Width(badge+title+who) - lipgloss.Width(right(kept))
 		}
-		parts = append(parts[:low:low], parts[low+1:]...)
-		gap = width - lipgloss.Width(left) - lipgloss.Width(right())
+		if gap >= 0 {
+			left, r = badge+title+who, right(kept)
+			break
+		}
 	}
-	r := right()
-	if gap < 0 {
-		r = ""
-		gap = max(0, width-lipgloss.Width(left))
-	}
+	gap := max(0, width-lipgloss.Width(left)-lipgloss.Width(r))
 	return truncate(left+st.HeaderFaint.Render(strings.Repeat(" ", gap))+r, width)
 }
 
