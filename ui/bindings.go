@@ -300,6 +300,8 @@ func (m *Model) enterLabel() string {
 			return "try again"
 		case sc.status == steps.StatusStopped:
 			return "go on"
+		case m.unobservable() != "":
+			return "skip (not observable here)"
 		case m.cur == scrPush || m.cur == scrList:
 			return "run the test"
 		}

@@ -46,7 +46,7 @@ func (m *Model) handleEvent(e steps.Event) {
 		if sid >= 0 {
 			m.screens[sid].status = steps.StatusSkipped
 			if e.Reason != "" {
-				m.screens[sid].note = "Skipped: " + e.Reason + "."
+				m.screens[sid].note = skippedNote(e.Reason)
 			}
 		}
 		return
@@ -100,10 +100,14 @@ func (m *Model) handleEvent(e steps.Event) {
 			return
 		}
 		sc.err, sc.fix = e.Error, withKind(e.ErrKind, e.Fix)
-	case steps.EventSkipped:
-		sc.skipped = true
-		sc.note = "Skipped, not passed: " + e.Reason
 	}
+}
+
+// skippedNote is a skipped step's note: one wording wherever the skip is
+// learnt (as it happens, from the state of a resumed run), and one full
+// stop, since some reasons are sentences of their own.
+func skippedNote(reason string) string {
+	return "Skipped, not passed: " + sentence(reason)
 }
 
 func (m *Model) setCheck(c steps.CheckItem) {

@@ -269,8 +269,29 @@ func (m *Model) listSentence() string {
 	return "Listing images goes through ecr.api, pulling " + orDefault(m.cfg.SourceTag, "v1") + " through ecr.dkr. The policy in force " + verdict + "."
 }
 
+// unobservable is why the current step cannot be observed from where the
+// lab runs (public CloudShell, a laptop: outside the VPC), or "" when it
+// can: the DNS step and the proofs then end skipped, not passed.
+func (m *Model) unobservable() string {
+	switch m.cur {
+	case scrDNS, scrPush, scrList:
+	default:
+		return ""
+	}
+	if m.place == nil {
+		return ""
+	}
+	return m.place.CannotProve()
+}
+
 func (m *Model) finishSentence() string {
 	route := "ECR now goes through private endpoints"
+	if p := m.place; p != nil && p.Kind.Outside() {
+		// Not "DNS was skipped": nobody chose to skip it, and the
+		// proofs were not run either. Say where they can be.
+		return "The endpoints exist, but from " + p.Kind.Title() + " neither private DNS nor the policy could be observed: those steps are skipped, not passed. " +
+			"From a workspace inside the VPC, ecr-vpce-lab test proves them. Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+	}
 	if m.screens[scrDNS].status == steps.StatusSkipped {
 		route = "The endpoints exist, but DNS was skipped, so ECR traffic may still take the public way"
 	}

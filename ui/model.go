@@ -501,7 +501,7 @@ func (m *Model) restoreFromState() {
 			if ok && (r.Status == steps.StatusSkipped || r.Status == steps.StatusStopped) {
 				m.screens[i].status = r.Status
 				if r.Status == steps.StatusSkipped && r.Message != "" {
-					m.screens[i].note = "Skipped: " + r.Message + "."
+					m.screens[i].note = skippedNote(r.Message)
 				}
 				if r.Status == steps.StatusStopped {
 					// Said as when it stopped in this window: a stopped

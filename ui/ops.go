@@ -286,7 +286,7 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if msg.res.skipped != "" {
-		sc.skipped, sc.note = true, "Skipped, not passed: "+msg.res.skipped
+		sc.skipped, sc.note = true, skippedNote(msg.res.skipped)
 	}
 	if len(m.queue) > 0 {
 		next := m.queue[0]
@@ -326,7 +326,7 @@ const skipReason = "the names may still resolve to public addresses, so the test
 func (m *Model) skipDNS() tea.Cmd {
 	sc := &m.screens[scrDNS]
 	sc.status, sc.err, sc.fix = steps.StatusSkipped, "", ""
-	sc.note = "Skipped: " + skipReason + "."
+	sc.note = skippedNote(skipReason)
 	m.queue = nil
 	if m.cur == scrDNS {
 		m.cur = scrPush

@@ -126,3 +126,46 @@ func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
 		t.Fatalf("DNS ended %s (%q):\n%s", st, d.m.screens[scrDNS].note, d.screen())
 	}
 }
+
+// TestOutsideTheVPCSaysTheSkipsBeforeAndAfter: from a laptop the DNS step
+// and both proofs cannot be observed. Each says so before Enter (Enter
+// goes on, it does not run a test), each ends skipped with the reason in
+// one wording and one full stop, the push does not say "not run yet"
+// once skipped, and the finish does not blame a skipped DNS alone.
+func TestOutsideTheVPCSaysTheSkipsBeforeAndAfter(t *testing.T) {
+	t.Parallel()
+	d, _ := outsideAtTheChoice(t)
+	d.key("enter")
+	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	d.key("enter")
+	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
+	d.key("enter")
+	d.key("enter")
+	d.until("preflight done", 20*time.Second, func(m *Model) bool {
+		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status == steps.StatusDone
+	})
+	walkTo(t, d, scrDNS)
+	for _, sid := range []screenID{scrDNS, scrPush, scrList} {
+		d.until(screens[sid].title, 20*time.Second, func(m *Model) bool { return m.cur == sid && !m.busy() })
+		if s := flatText(d.screen()); !strings.Contains(s, "this step cannot be observed, so it is marked skipped, not passed.") ||
+			!strings.Contains(s, "enter skip") {
+			t.Errorf("%s before Enter:\n%s", screens[sid].title, d.screen())
+		}
+		d.key("enter")
+		d.until(screens[sid].title+" skipped", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[sid].status == steps.StatusSkipped })
+		if note := d.m.screens[sid].note; !strings.HasPrefix(note, "Skipped, not passed: ") || strings.Contains(note, "..") {
+			t.Errorf("%s's note: %q", screens[sid].title, note)
+		}
+		if sid == scrPush {
+			d.m.cur = scrPush
+			if s := d.screen(); strings.Contains(s, "not run yet") {
+				t.Errorf("the skipped push says it has yet to run:\n%s", s)
+			}
+			d.key("enter")
+		}
+	}
+	walkTo(t, d, scrFinish)
+	if s := flatText(d.screen()); strings.Contains(s, "DNS was skipped") || !strings.Contains(s, "neither private DNS nor the policy could be observed") {
+		t.Errorf("the finish from a laptop:\n%s", d.screen())
+	}
+}

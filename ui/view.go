@@ -569,6 +569,10 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy:
 		return st.Action.Render("Tab moves between fields; Enter on the last one applies the policy.")
+	case m.unobservable() != "":
+		// Said before Enter, not after: from here the step is skipped,
+		// and the learner should not wait for a proof that cannot come.
+		return st.Action.Render(m.keysIn("Press {Next} to go on: from " + m.place.Kind.Title() + " this step cannot be observed, so it is marked skipped, not passed."))
 	case m.cur == scrPush || m.cur == scrList:
 		return st.Action.Render(m.keysIn("Press {Next} to run the test."))
 	}
@@ -955,6 +959,10 @@ func (m *Model) testView(name steps.TestName, width int) string {
 	if !ok {
 		if m.busy() {
 			return st.Spinner.Render(m.frame()) + " running…"
+		}
+		if m.screens[m.cur].status == steps.StatusSkipped {
+			// The note below says why; "not run yet" would promise a run.
+			return st.Faint.Render("not run")
 		}
 		return st.Faint.Render("not run yet")
 	}
