@@ -35,6 +35,9 @@ type fleetFlags struct {
 	stateDir    string
 	profile     string
 	region      string
+	// msgs is where the libraries write while the fleet view runs (nil
+	// for fleet status and down: their stderr).
+	msgs *screenLog
 }
 
 func addFleetFlags(cmd *cobra.Command, f *fleetFlags) {
@@ -75,6 +78,16 @@ func newFleetCmd() *cobra.Command {
 			if !isTerminal(cmd.InOrStdin()) || !isTerminalWriter(cmd.OutOrStdout()) {
 				return exitCode(2, "the fleet view needs a terminal; without one use 'ecr-vpce-lab fleet status' (--output text or json) and 'fleet down'")
 			}
+			dir, err := resolveStateDir(f.stateDir)
+			if err != nil {
+				if f.sandbox {
+					return err
+				}
+				// On AWS the view needs no state directory: its
+				// messages need only somewhere off the screen.
+				dir = os.TempDir()
+			}
+			f.msgs = newScreenLog("the fleet view", cmd.ErrOrStderr(), dir)
 			fl, closer, err := openFleet(cmd.Context(), &f)
 			if err != nil {
 				return err
@@ -86,6 +99,16 @@ func newFleetCmd() *cobra.Command {
 	addFleetFlags(cmd, &f)
 	cmd.AddCommand(newFleetStatusCmd(&f), newFleetDownCmd(&f))
 	return cmd
+}
+
+// fleetAWS is the facilitator's own configuration on AWS, the SDK's
+// warnings where the fleet's messages go.
+func fleetAWS(ctx context.Context, f *fleetFlags) (awsops.Options, error) {
+	l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: f.profile, Region: f.region, Log: f.msgs.writer()})
+	if err != nil {
+		return awsops.Options{}, withFix(exitCode(1, "%s", err), problem.FixOf(err))
+	}
+	return awsops.Options{Config: l.Config}, nil
 }
 
 // openFleet reaches the accounts.
@@ -117,7 +140,7 @@ func openFleet(ctx context.Context, f *fleetFlags) (*fleet.Fleet, func(), error)
 		if err != nil {
 			return nil, none, err
 		}
-		lf := &labFlags{sandbox: true, stateDir: dir, region: f.region, sandboxTiming: "instant"}
+		lf := &labFlags{sandbox: true, stateDir: dir, region: f.region, sandboxTiming: "instant", msgs: f.msgs}
 		opts, _, _, c, err := sandboxOptions(ctx, dir, lf)
 		if err != nil {
 			return nil, none, err
@@ -130,11 +153,10 @@ func openFleet(ctx context.Context, f *fleetFlags) (*fleet.Fleet, func(), error)
 			src.ConfigFiles, src.CredentialsFiles = []string{filepath.Join(ff, "config")}, []string{filepath.Join(ff, "credentials")}
 		}
 	} else {
-		cfg, err := awsops.LoadConfig(ctx, f.profile, f.region)
-		if err != nil {
-			return nil, none, withFix(exitCode(1, "%s", err), problem.FixOf(err))
+		var err error
+		if base, err = fleetAWS(ctx, f); err != nil {
+			return nil, none, err
 		}
-		base = awsops.Options{Config: cfg}
 	}
 	base.IMDSDisabled = true
 	cloud, err := awsops.New(base)
@@ -357,7 +379,11 @@ func deref(p *string) string {
 // runFleetTUI runs the full-screen fleet view.
 func runFleetTUI(cmd *cobra.Command, fl *fleet.Fleet, f *fleetFlags) error {
 	m := fleetui.New(cmd.Context(), fl, fleetui.Options{Title: fleetTitle(f), Sandbox: f.sandbox || os.Getenv("AWS_ENDPOINT_URL") != ""})
+	f.msgs.divert()
 	_, err := runProgram(cmd.Context(), m, cmd.InOrStdin(), cmd.OutOrStdout(), ui.ProgramOptions()...)
+	if note := f.msgs.restore(); note != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), note)
+	}
 	return err
 }
 

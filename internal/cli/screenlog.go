@@ -11,7 +11,8 @@ import (
 )
 
 // screenLogName is the file in the state directory that holds what the
-// libraries said while the full-screen wizard owned the terminal.
+// libraries said while the full-screen wizard (or fleet view) owned the
+// terminal.
 const screenLogName = "wizard-messages.log"
 
 // screenLog is where the lab's libraries write on their own: the AWS SDK's
@@ -21,7 +22,9 @@ const screenLogName = "wizard-messages.log"
 // renderer, until the next full repaint. Meanwhile the lines go to a file
 // in the state directory, which the exit note names.
 type screenLog struct {
-	mu       sync.Mutex
+	mu sync.Mutex
+	// screen names the full-screen program, for the note.
+	screen   string
 	stderr   io.Writer
 	path     string
 	diverted bool
@@ -30,8 +33,8 @@ type screenLog struct {
 	lines int
 }
 
-func newScreenLog(stderr io.Writer, stateDir string) *screenLog {
-	return &screenLog{stderr: stderr, path: filepath.Join(stateDir, screenLogName)}
+func newScreenLog(screen string, stderr io.Writer, stateDir string) *screenLog {
+	return &screenLog{screen: screen, stderr: stderr, path: filepath.Join(stateDir, screenLogName)}
 }
 
 func (l *screenLog) Write(p []byte) (int, error) {
@@ -56,6 +59,9 @@ func (l *screenLog) Write(p []byte) (int, error) {
 
 // divert sends the lines to the file until restore.
 func (l *screenLog) divert() {
+	if l == nil {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.diverted = true
@@ -64,6 +70,9 @@ func (l *screenLog) divert() {
 // restore sends the lines to stderr again, and returns a note naming the
 // file if any line went there meanwhile ("" if none did).
 func (l *screenLog) restore() string {
+	if l == nil {
+		return ""
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.diverted = false
@@ -76,18 +85,20 @@ func (l *screenLog) restore() string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s from the AWS SDK or the sandbox came while the wizard ran: see %s", plural(n, "message"), l.path)
+	return fmt.Sprintf("%s from the AWS SDK or the sandbox came while %s ran: see %s", plural(n, "message"), l.screen, l.path)
 }
 
-// messages is where the libraries of a lab opened with f write: the
-// wizard's screenLog, or, for the headless commands, which own their
-// stderr, the process's stderr as before.
-func (f *labFlags) messages() io.Writer {
-	if f.msgs != nil {
-		return f.msgs
+// writer is where the libraries write: l, or, for the headless commands
+// (no screenLog), which own their stderr, the process's stderr as before.
+func (l *screenLog) writer() io.Writer {
+	if l != nil {
+		return l
 	}
 	return os.Stderr
 }
+
+// messages is where the libraries of a lab opened with f write.
+func (f *labFlags) messages() io.Writer { return f.msgs.writer() }
 
 // sandboxLogger is an in-process sandbox's logger: its warnings and errors
 // (net/http's among them), not its per-request debug lines, to w.

@@ -13,9 +13,10 @@ import (
 	"ecr-vpce-lab/sandbox"
 )
 
-// TestLibrariesDoNotWriteOverTheWizard: while the full-screen wizard owns
-// the terminal, the AWS SDK's warnings (from the configuration loaded as the
-// wizard loads it, before it takes the screen) and the in-process sandbox's
+// TestLibrariesDoNotWriteOverTheWizard: while the full-screen wizard (or
+// fleet view) owns the terminal, the AWS SDK's warnings (from the
+// configuration loaded as each loads it, before it takes the screen) and
+// the in-process sandbox's
 // server errors go to a file in the state directory, which the note after
 // the wizard names; nothing reaches the process's stderr, where it would be
 // drawn over the screen. Afterwards they go to the command's stderr again.
@@ -39,16 +40,21 @@ func TestLibrariesDoNotWriteOverTheWizard(t *testing.T) {
 
 	stateDir := t.TempDir()
 	var cmdStderr bytes.Buffer
-	f := &labFlags{msgs: newScreenLog(&cmdStderr, stateDir)}
+	f := &labFlags{msgs: newScreenLog("the wizard", &cmdStderr, stateDir)}
 	pl := hostPlace(context.Background(), f) // the wizard's detection, on AWS
 	if pl.loadErr != nil {
 		t.Fatal(pl.loadErr)
 	}
 	sdk := pl.loaded.Config.Logger
+	fleetAt, err := fleetAWS(context.Background(), &fleetFlags{msgs: f.msgs}) // the fleet view's, on AWS
+	if err != nil {
+		t.Fatal(err)
+	}
 	inProcess := inProcessSandbox(&labFlags{sandbox: true, msgs: f.msgs}, filepath.Join(stateDir, "sandbox"), sandbox.Instant).Logger
 
 	f.msgs.divert() // the wizard takes the screen
 	sdk.Logf(logging.Warn, "Response has no supported checksum. Not validating response payload.")
+	fleetAt.Config.Logger.Logf(logging.Warn, "the fleet view's SDK warning")
 	inProcess.Warn("http: panic serving 127.0.0.1:4242: boom")
 	inProcess.Debug("sandbox: call") // per-request lines stay out
 	note := f.msgs.restore()
@@ -64,7 +70,7 @@ func TestLibrariesDoNotWriteOverTheWizard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the messages are not kept: %v", err)
 	}
-	for _, want := range []string{"WARN Response has no supported checksum", "http: panic serving"} {
+	for _, want := range []string{"WARN Response has no supported checksum", "the fleet view's SDK warning", "http: panic serving"} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("%s lacks %q:\n%s", path, want, got)
 		}
@@ -72,8 +78,8 @@ func TestLibrariesDoNotWriteOverTheWizard(t *testing.T) {
 	if strings.Contains(string(got), "sandbox: call") {
 		t.Errorf("%s holds the sandbox's per-request debug lines:\n%s", path, got)
 	}
-	if !strings.Contains(note, "2 messages") || !strings.Contains(note, path) {
-		t.Errorf("the note after the wizard = %q, want it to count 2 messages and name %s", note, path)
+	if !strings.Contains(note, "3 messages") || !strings.Contains(note, path) {
+		t.Errorf("the note after the wizard = %q, want it to count 3 messages and name %s", note, path)
 	}
 
 	// The screen is back: the command's stderr hears them again.

@@ -45,7 +45,7 @@ func runWizard(cmd *cobra.Command, f *labFlags, cfg steps.Config) error {
 	if err != nil {
 		return err
 	}
-	f.msgs = newScreenLog(cmd.ErrOrStderr(), stateDir)
+	f.msgs = newScreenLog("the wizard", cmd.ErrOrStderr(), stateDir)
 	out, err := openTranscript(f.transcript)
 	if err != nil {
 		return err
