@@ -66,7 +66,7 @@ func newUpCmd() *cobra.Command {
 			cfg.Target = t
 			for _, a := range deny {
 				if err := policy.CheckAction(a); err != nil {
-					return exitCode(2, "--deny %s: %v", a, err)
+					return withFix(exitCode(2, "--deny %s: %v", a, err), "the actions of "+strings.Join(policy.OperationNames(), ", ")+": "+strings.Join(clientActions(), ", "))
 				}
 			}
 			if policyFile != "" {
@@ -121,6 +121,21 @@ func newUpCmd() *cobra.Command {
 	fl.BoolVar(&skipDNS, "skip-dns", false, "do not wait for private DNS (recorded as skipped; until the names resolve privately, tests may go the public way)")
 	addExpiresFlag(cmd, &expires)
 	return cmd
+}
+
+// clientActions are the ECR actions of the client operations the lab
+// knows, each once, in the catalogue's order: the ones a learner most
+// likely means to deny.
+func clientActions() []string {
+	var actions []string
+	for _, op := range policy.Operations() {
+		for _, s := range op.Steps {
+			if !slices.Contains(actions, s.Action) {
+				actions = append(actions, s.Action)
+			}
+		}
+	}
+	return actions
 }
 
 // checkWorkspaceID refuses a --vpc, --subnet or --workspace-sg value that
