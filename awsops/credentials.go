@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,6 +53,11 @@ type LoadOptions struct {
 	// skew, credential refreshes): nil leaves the SDK's default, os.Stderr,
 	// which would print over a full-screen program.
 	Log io.Writer
+	// ProcessStdio, when set, gives a profile's credential_process its
+	// stdin and stderr at each run. The SDK gives it the terminal's: a
+	// refresh while a full-screen program runs would print over it and
+	// read its keys.
+	ProcessStdio func() (stdin io.Reader, stderr io.Writer)
 }
 
 // LoadConfig loads the SDK configuration for real AWS: --profile and
@@ -106,6 +112,9 @@ func LoadConfigWith(ctx context.Context, o LoadOptions) (Loaded, error) {
 	if err != nil {
 		return l, loadProblem(err, l.Profile)
 	}
+	if o.ProcessStdio != nil {
+		cfg.Credentials = withProcessStdio(cfg, o.ProcessStdio)
+	}
 	l.Config = cfg
 	switch {
 	case o.Region != "":
@@ -128,6 +137,39 @@ func LoadConfigWith(ctx context.Context, o LoadOptions) (Loaded, error) {
 			"pass --region, or export AWS_REGION (the workshop uses us-west-2)")
 	}
 	return l, nil
+}
+
+// withProcessStdio is cfg's credentials, with a credential_process of the
+// profile (when that is where they come from) run with stdio's stdin and
+// stderr. Only the provider the SDK resolved directly is replaced: a
+// process behind an assumed role's source_profile keeps the terminal's.
+func withProcessStdio(cfg aws.Config, stdio func() (io.Reader, io.Writer)) aws.CredentialsProvider {
+	c, ok := cfg.Credentials.(*aws.CredentialsCache)
+	if !ok || !c.IsCredentialsProvider(&processcreds.Provider{}) {
+		return cfg.Credentials
+	}
+	for _, s := range cfg.ConfigSources {
+		if sc, ok := s.(config.SharedConfig); ok && sc.CredentialProcess != "" {
+			return aws.NewCredentialsCache(processcreds.NewProviderCommand(processCommand{command: sc.CredentialProcess, stdio: stdio}))
+		}
+	}
+	return cfg.Credentials
+}
+
+// processCommand builds a credential_process's command as the SDK does,
+// with the stdin and stderr stdio gives at the time.
+type processCommand struct {
+	command string
+	stdio   func() (io.Reader, io.Writer)
+}
+
+func (p processCommand) NewCommand(ctx context.Context) (*exec.Cmd, error) {
+	cmd, err := processcreds.DefaultNewCommandBuilder{Args: []string{p.command}}.NewCommand(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdin, cmd.Stderr = p.stdio()
+	return cmd, nil
 }
 
 func orDefault(p string) string {

@@ -104,7 +104,7 @@ func newFleetCmd() *cobra.Command {
 // fleetAWS is the facilitator's own configuration on AWS, the SDK's
 // warnings where the fleet's messages go.
 func fleetAWS(ctx context.Context, f *fleetFlags) (awsops.Options, error) {
-	l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: f.profile, Region: f.region, Log: f.msgs.writer()})
+	l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: f.profile, Region: f.region, Log: f.msgs.writer(), ProcessStdio: f.msgs.processStdio})
 	if err != nil {
 		return awsops.Options{}, withFix(exitCode(1, "%s", err), problem.FixOf(err))
 	}

@@ -40,7 +40,7 @@ func hostPlace(ctx context.Context, f *labFlags) place {
 		return *f.pre
 	}
 	m := awsops.NewMetadata(awsops.MetadataOptions{})
-	l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true, Log: f.messages()})
+	l, err := awsops.LoadConfigWith(ctx, awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true, Log: f.messages(), ProcessStdio: f.msgs.processStdio})
 	return place{signals: awsops.HostSignals(), meta: m, loaded: l, loadErr: err}
 }
 
@@ -267,7 +267,7 @@ func prepareHost(ctx context.Context, f *labFlags, in io.Reader, out io.Writer) 
 	}
 	terminal := isTerminal(in)
 	m := awsops.NewMetadata(awsops.MetadataOptions{})
-	lo := awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true, Log: f.messages()}
+	lo := awsops.LoadOptions{Profile: f.profile, Region: f.region, Metadata: m, AllowNoRegion: true, Log: f.messages(), ProcessStdio: f.msgs.processStdio}
 	var armed atomic.Bool
 	armed.Store(true)
 	// The MFA code and the SSO question are read so that Ctrl-C ends them.

@@ -97,6 +97,22 @@ func (l *screenLog) writer() io.Writer {
 	return os.Stderr
 }
 
+// processStdio is what a credential_process gets at a run: the terminal
+// before and after the full-screen program; while it runs, no stdin (the
+// keys are the program's) and the file for its stderr.
+func (l *screenLog) processStdio() (io.Reader, io.Writer) {
+	if l == nil {
+		return os.Stdin, os.Stderr
+	}
+	l.mu.Lock()
+	diverted := l.diverted
+	l.mu.Unlock()
+	if diverted {
+		return nil, l
+	}
+	return os.Stdin, os.Stderr
+}
+
 // messages is where the libraries of a lab opened with f write.
 func (f *labFlags) messages() io.Writer { return f.msgs.writer() }
 

@@ -30,13 +30,7 @@ func TestLibrariesDoNotWriteOverTheWizard(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	realStderr := os.Stderr
-	processStderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Stderr = processStderr
-	t.Cleanup(func() { os.Stderr = realStderr; _ = processStderr.Close() })
+	processStderr := swapStderr(t)
 
 	stateDir := t.TempDir()
 	var cmdStderr bytes.Buffer
@@ -89,5 +83,84 @@ func TestLibrariesDoNotWriteOverTheWizard(t *testing.T) {
 	}
 	if f.msgs.restore() != "" {
 		t.Error("a second restore names the file again")
+	}
+}
+
+// swapStderr points os.Stderr at a file for the test, and returns it.
+func swapStderr(t *testing.T) *os.File {
+	t.Helper()
+	realStderr := os.Stderr
+	f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Stderr = f
+	t.Cleanup(func() { os.Stderr = realStderr; _ = f.Close() })
+	return f
+}
+
+// TestCredentialProcessDoesNotWriteOverTheWizard: a profile's
+// credential_process that runs while the wizard owns the terminal (its
+// credentials expired and are fetched again) has its stderr go to the
+// messages file, not to the terminal, and no stdin to take the wizard's
+// keys from. Not parallel: it swaps os.Stderr.
+func TestCredentialProcessDoesNotWriteOverTheWizard(t *testing.T) {
+	home := t.TempDir()
+	script := filepath.Join(home, "creds.sh")
+	// It says something on stderr, and says whether it got a stdin to read.
+	body := "#!/bin/sh\necho \"credential_process: touch your key\" >&2\n" +
+		"if read -r line; then echo \"credential_process read: $line\" >&2; fi\n" +
+		"printf '{\"Version\":1,\"AccessKeyId\":\"AKIAPROCESSEXAMPLE\",\"SecretAccessKey\":\"dummy\"}'\n"
+	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(home, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile proc]\ncredential_process = "+script+"\nregion = us-west-2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_REGION": "",
+		"AWS_PROFILE": "proc", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_CONFIG_FILE": cfgFile, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "credentials"),
+	} {
+		t.Setenv(k, v)
+	}
+	// The terminal's stdin, as the wizard's keys: a line waits to be read.
+	realStdin := os.Stdin
+	keys, err := os.CreateTemp(t.TempDir(), "stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = keys.WriteString("a key of the wizard's\n")
+	_, _ = keys.Seek(0, 0)
+	os.Stdin = keys
+	t.Cleanup(func() { os.Stdin = realStdin; _ = keys.Close() })
+	processStderr := swapStderr(t)
+
+	stateDir := t.TempDir()
+	var cmdStderr bytes.Buffer
+	f := &labFlags{msgs: newScreenLog("the wizard", &cmdStderr, stateDir)}
+	pl := hostPlace(context.Background(), f)
+	if pl.loadErr != nil {
+		t.Fatal(pl.loadErr)
+	}
+	f.msgs.divert()
+	creds, err := pl.loaded.Config.Credentials.Retrieve(context.Background())
+	note := f.msgs.restore()
+	if err != nil || creds.AccessKeyID != "AKIAPROCESSEXAMPLE" {
+		t.Fatalf("the credential_process's credentials: %v, %v", creds.AccessKeyID, err)
+	}
+	if b, _ := os.ReadFile(processStderr.Name()); len(b) > 0 {
+		t.Errorf("the terminal, under the wizard's screen, got:\n%s", b)
+	}
+	got, _ := os.ReadFile(filepath.Join(stateDir, screenLogName))
+	if !strings.Contains(string(got), "touch your key") {
+		t.Errorf("the messages file lacks the process's stderr:\n%s", got)
+	}
+	if strings.Contains(string(got), "read:") {
+		t.Errorf("the process read the wizard's stdin:\n%s", got)
+	}
+	if note == "" {
+		t.Error("no note names the messages file")
 	}
 }
