@@ -95,8 +95,12 @@ func (c *Cloud) RefusalFix(o Outcome) (string, bool) {
 	switch o.By {
 	case ByS3Gateway:
 		return "ECR's layers are downloaded from S3, through the S3 gateway endpoint on this subnet's route table, and its policy does not allow them: " +
-			"add a statement allowing s3:GetObject on " + c.LayerBucketARN() + " to that endpoint's policy (aws ec2 modify-vpc-endpoint --vpc-endpoint-id " + S3GatewayIDPlaceholder + " --policy-document file://s3-policy.json), " +
-			"or ask its owner to", true
+			"add a statement allowing s3:GetObject on " + c.LayerBucketARN() + " to that endpoint's policy, or ask its owner to. " +
+			// The file the command reads is said, not assumed: nothing
+			// writes s3-policy.json for the learner.
+			"Save the policy (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids " + S3GatewayIDPlaceholder + " --query 'VpcEndpoints[0].PolicyDocument' --output text > s3-policy.json), " +
+			`add {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + c.LayerBucketARN() + `"} to its Statement list, ` +
+			"and apply it (aws ec2 modify-vpc-endpoint --vpc-endpoint-id " + S3GatewayIDPlaceholder + " --policy-document file://s3-policy.json)", true
 	case "S3":
 		return "S3 refused the layer download (ECR keeps layers in " + c.LayerBucketARN() + "): check the S3 gateway endpoint's policy and any policy on S3 in your organization", true
 	case ByIdentityPolicy:

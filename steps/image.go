@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
@@ -52,6 +53,7 @@ func (l *Lab) ensureLocalImage(ctx context.Context, s StepID) (awsops.LocalImage
 		l.command(s, c)
 	}
 	if err != nil {
+		err = l.withS3GatewayID(err)
 		l.resource(s, ResourceEvent{Kind: KindLocalImage, ID: repo + ":" + tag, State: ResFailed, Since: since, Detail: err.Error()})
 		return li, err
 	}
@@ -133,6 +135,23 @@ func (l *Lab) removeLocalImage(ctx context.Context, s StepID, rep *TeardownRepor
 		return nil // nothing recorded: do not write a state file now
 	}
 	return l.update(func(x *State) { x.LocalImage = nil })
+}
+
+// withS3GatewayID fills the S3 gateway endpoint's ID into a fix that
+// names it only by a placeholder (a layer download S3 refused), once the
+// run has that endpoint: the learner should not have to look it up.
+func (l *Lab) withS3GatewayID(err error) error {
+	var pe *problem.Error
+	if !errors.As(err, &pe) || !strings.Contains(pe.Fix, awsops.S3GatewayIDPlaceholder) {
+		return err
+	}
+	rec := l.read().Endpoints[EndpointS3]
+	if rec == nil || rec.ID == "" {
+		return err
+	}
+	named := *pe
+	named.Fix = strings.ReplaceAll(pe.Fix, awsops.S3GatewayIDPlaceholder, rec.ID)
+	return &named
 }
 
 func exists(path string) bool {

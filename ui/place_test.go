@@ -169,3 +169,31 @@ func TestOutsideTheVPCSaysTheSkipsBeforeAndAfter(t *testing.T) {
 		t.Errorf("the finish from a laptop:\n%s", d.screen())
 	}
 }
+
+// TestS3GatewayRefusalNamesTheEndpoint: another team's S3 gateway on the
+// route table refuses ECR's layer bucket, so the push test cannot copy
+// team-a/alpine:v1. The fix names that gateway, which the run has adopted,
+// by its ID rather than a placeholder the learner must look up, and says
+// how to get the s3-policy.json its command reads.
+func TestS3GatewayRefusalNamesTheEndpoint(t *testing.T) {
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant, Faults: sandbox.Faults{S3GatewayPolicy: true}})
+	m, d := startWizard(t, opts, 100, 40)
+	walkTo(t, d, scrPolicy)
+	for range 3 {
+		d.key("enter")
+		d.settle()
+	}
+	d.until("the policy to be applied", 20*time.Second, func(m *Model) bool { return m.screens[scrPolicy].status == steps.StatusDone && !m.busy() })
+	walkTo(t, d, scrPush)
+	d.key("enter")
+	d.until("the push test to fail", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrPush].status == steps.StatusFailed })
+	gw := m.st.Endpoints[steps.EndpointS3]
+	if gw == nil || gw.Created {
+		t.Fatalf("the run's S3 gateway: %+v, want the one it adopted", gw)
+	}
+	if s := flatText(d.screen()); strings.Contains(s, "<the S3 gateway endpoint's id>") || !strings.Contains(s, "--vpc-endpoint-id "+gw.ID) ||
+		!strings.Contains(s, "--vpc-endpoint-ids "+gw.ID+" --query 'VpcEndpoints[0].PolicyDocument' --output text > s3-policy.json") {
+		t.Errorf("the push test's fix does not name %s:\n%s", gw.ID, d.screen())
+	}
+}
