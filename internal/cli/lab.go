@@ -64,10 +64,8 @@ func newUpCmd() *cobra.Command {
 				return exitCode(2, "--policy-target: %v", err)
 			}
 			cfg.Target = t
-			for _, a := range deny {
-				if err := policy.CheckAction(a); err != nil {
-					return withFix(exitCode(2, "--deny %s: %v", a, err), "the actions of "+strings.Join(policy.OperationNames(), ", ")+": "+strings.Join(clientActions(), ", "))
-				}
+			if err := checkDeny(deny); err != nil {
+				return err
 			}
 			if policyFile != "" {
 				src, err := readPolicySource(cmd, policyFile)
@@ -121,6 +119,17 @@ func newUpCmd() *cobra.Command {
 	fl.BoolVar(&skipDNS, "skip-dns", false, "do not wait for private DNS (recorded as skipped; until the names resolve privately, tests may go the public way)")
 	addExpiresFlag(cmd, &expires)
 	return cmd
+}
+
+// checkDeny refuses a --deny action that names no ECR action, with the
+// actions to choose from (up and 'policy default' share the flag).
+func checkDeny(deny []string) error {
+	for _, a := range deny {
+		if err := policy.CheckAction(a); err != nil {
+			return withFix(exitCode(2, "--deny %s: %v", a, err), "the actions of "+strings.Join(policy.OperationNames(), ", ")+": "+strings.Join(clientActions(), ", "))
+		}
+	}
+	return nil
 }
 
 // clientActions are the ECR actions of the client operations the lab

@@ -248,6 +248,9 @@ func newPolicyDefaultCmd() *cobra.Command {
 			if err := checkPolicyFlags(repo, account, region); err != nil {
 				return err
 			}
+			if err := checkDeny(deny); err != nil {
+				return err
+			}
 			doc, err := policy.Default(account, region, repo, deny)
 			if err != nil {
 				return exitCode(2, "%v", err)

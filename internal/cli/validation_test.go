@@ -118,6 +118,8 @@ func TestFlagsAreCheckedFirst(t *testing.T) {
 		// An action the lab does not know: the ones it does, to choose from.
 		{append([]string{"up", "--yes", "--deny", "banana"}, fast...), `--deny banana: "ecr:banana" is not an ECR action: check the spelling against the ECR actions list
   fix: the actions of push, pull, login, list-images, describe-images, create-repository: ecr:BatchCheckLayerAvailability, ecr:InitiateLayerUpload,`},
+		{[]string{"policy", "default", "--deny", "ecr:PutImage,banana"}, `--deny banana: "ecr:banana" is not an ECR action: check the spelling against the ECR actions list
+  fix: the actions of push, pull, login, list-images, describe-images, create-repository: ecr:BatchCheckLayerAvailability,`},
 		// A missing or extra argument says what the argument is.
 		{[]string{"policy", "check"}, "ecr-vpce-lab policy check takes one argument, the policy's FILE, or - to read it from standard input; none was given"},
 		{[]string{"challenge", "check", "1", "2", "--policy", "-"}, "ecr-vpce-lab challenge check takes one argument, the challenge's number, 1 to 8 ('ecr-vpce-lab challenge list' lists them); 2 were given: 1 2"},
