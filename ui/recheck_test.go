@@ -36,3 +36,32 @@ func TestRecheckMarksAWarningAsAWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestShortWindowNamesEveryPreflightWarning: the preflight body is cut
+// from the top in a short window. With two long warnings at 60×16 that
+// used to leave only the end of the last one: the first (the container's
+// metadata hop limit) was gone without a trace. Now each check that needs
+// reading keeps at least its line, and the screen says where the fixes
+// are; a window where they fit shows them whole.
+func TestShortWindowNamesEveryPreflightWarning(t *testing.T) {
+	m := New(context.Background(), Options{})
+	m.phase, m.cur = phaseLab, scrPreflight
+	m.screens[scrPreflight].status = steps.StatusDone
+	for _, title := range []string{"Credentials and region", "VPC DNS support", "VPC DNS hostnames", "No endpoint there already", "The repository", "Permission"} {
+		m.checks = append(m.checks, steps.CheckItem{ID: title, Title: title, OK: true})
+	}
+	m.checks = append(m.checks,
+		steps.CheckItem{ID: "imds", Title: "Metadata service", Warning: true, Message: strings.Repeat("read with IMDSv1 instead; ", 6),
+			Fix: "aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2"},
+		steps.CheckItem{ID: "main-route-table", Title: "The S3 gateway's route table", Warning: true, Message: strings.Repeat("other subnets use it too; ", 6),
+			Fix: "give the subnet a route table of its own"})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	screen := plainScreen(m)
+	if !contains2(screen, "! Metadata service", "! The S3 gateway's route table", "a taller window shows it") {
+		t.Errorf("at 60x16, a warning is not named:\n%s", screen)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
+	if screen := plainScreen(m); !contains2(screen, "→ aws ec2 modify-instance-metadata-options", "→ give the subnet a route table") || strings.Contains(screen, "a taller window shows it") {
+		t.Errorf("at 100x40, the fixes are not all there:\n%s", screen)
+	}
+}

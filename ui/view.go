@@ -432,6 +432,19 @@ func (m *Model) screenView(width, height int) string {
 			body = m.policyBodyTrimmed(width, end-max(1, keep))
 		}
 	}
+	if over := tall() - room; over > 0 && m.cur == scrPreflight && m.picker == nil {
+		// The cut below keeps the body's end, the checks, and drops the
+		// rows above them first. When the checks themselves do not fit,
+		// less of each rather than the first ones gone.
+		for detail := fullChecks; detail >= checkTitles; detail-- {
+			var checkLines int
+			body, checkLines = m.preflightBodyAt(width, detail)
+			// The line the cut leaves at the top is its "…".
+			if checkLines <= lipgloss.Height(body)-max(0, tall()-room)-1 {
+				break
+			}
+		}
+	}
 	if over := tall() - room; over > 0 && body != "" {
 		keep := max(1, lipgloss.Height(body)-over)
 		if m.bodyEndsWithNews() {
@@ -638,6 +651,23 @@ func kv(st Styles, rows [][2]string, width int) string {
 }
 
 func (m *Model) preflightBody(width int) string {
+	body, _ := m.preflightBodyAt(width, fullChecks)
+	return body
+}
+
+// How much of each check that needs reading the preflight body shows: a
+// short window gives up the fixes, then all but one line per check, so
+// that every warning and failure is still named rather than the first
+// ones lost above the last one's end.
+const (
+	checkTitles  = iota // one line each: mark, title, the start of the message
+	checkNoFixes        // the whole message, without the fix under it
+	fullChecks
+)
+
+// preflightBodyAt is the preflight body with detail of each check;
+// checkLines is how many of its last lines are the checks'.
+func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int) {
 	st := m.c.Styles
 	mode := st.ModeAWS.UnsetPadding().Render("AWS") + "  " + st.Faint.Render("real resources in your account; interface endpoints are billed")
 	if m.c.Sandbox {
@@ -662,9 +692,9 @@ func (m *Model) preflightBody(width int) string {
 	out := kv(st, rows, width)
 	if len(m.checks) == 0 {
 		if m.busy() {
-			return out + "\n\n" + st.Spinner.Render(m.frame()) + " " + st.Faint.Render("discovering the workspace…")
+			return out + "\n\n" + st.Spinner.Render(m.frame()) + " " + st.Faint.Render("discovering the workspace…"), 0
 		}
-		return out
+		return out, 0
 	}
 	var b strings.Builder
 	b.WriteString(out + "\n")
@@ -696,6 +726,7 @@ func (m *Model) preflightBody(width int) string {
 		}
 		checks = rest
 	}
+	cut := false
 	for _, c := range checks {
 		mark := st.OK.Render("✓")
 		switch {
@@ -708,17 +739,24 @@ func (m *Model) preflightBody(width int) string {
 		if c.Message != "" && (!c.OK || c.Warning) {
 			line += st.Faint.Render(" — " + c.Message)
 		}
-		if c.Warning {
+		if c.Warning && detail > checkTitles {
 			// A warning is read in full: it changes what the lab can show.
 			b.WriteString("\n" + wrapIndent(line, width, "  "))
 		} else {
 			b.WriteString("\n" + truncate(line, width))
 		}
 		if !c.OK && c.Fix != "" {
+			if detail < fullChecks {
+				cut = true
+				continue
+			}
 			b.WriteString("\n  " + st.Action.Render("→ ") + wrapIndent(c.Fix, width-4, "    "))
 		}
 	}
-	return b.String()
+	if cut {
+		b.WriteString("\n" + st.Faint.Render(wrapWords("What to do about each: a taller window shows it.", width)))
+	}
+	return b.String(), lipgloss.Height(b.String()) - lipgloss.Height(out)
 }
 
 func (m *Model) workspaceBody(width int) string {
