@@ -419,7 +419,7 @@ func (l *Lab) mainTableItem(ctx context.Context, st State) (CheckItem, bool, err
 	if len(others) == 1 {
 		subnetsUse = "1 other subnet uses"
 	}
-	return CheckItem{ID: "main-route-table", Title: "The S3 gateway affects only this subnet", OK: false, Warning: true,
+	return CheckItem{ID: "main-route-table", Title: "The S3 gateway reaches other subnets too", OK: false, Warning: true,
 		Message: fmt.Sprintf("its route goes into the VPC's main table %s, which %s too (%s): their S3 traffic takes the gateway as well until teardown, "+
 			"and may drop for a moment as it is added", ws.RouteTableID, subnetsUse, named),
 		Fix: "fine as it is (the gateway allows everything); to keep it to this subnet, give the subnet a route table of its own " +

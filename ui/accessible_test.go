@@ -35,7 +35,7 @@ func TestAccessibleWalk(t *testing.T) {
 		"Test list-images: allowed.",
 		"Nothing is left",
 		// What follows a full stop is a sentence of its own.
-		"Note: The S3 gateway affects only this subnet. Its route goes",
+		"Note: The S3 gateway reaches other subnets too. Its route goes",
 		"is creating. Copying it to this machine, as docker pull does.",
 	} {
 		if !strings.Contains(text, want) {

@@ -21,11 +21,11 @@ func TestRecheckMarksAWarningAsAWarning(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m.screens[scrPreflight].checked = &steps.CheckResult{OK: true, Message: "no check failed; 1 warning", Items: []steps.CheckItem{
 		{Title: "Credentials and region", OK: true},
-		{Title: "The S3 gateway affects only this subnet", Warning: true, Message: "its route goes into the VPC's main table"},
+		{Title: "The S3 gateway reaches other subnets too", Warning: true, Message: "its route goes into the VPC's main table"},
 	}}
 	m.screens[scrPreflight].checkedAt = time.Now()
 	screen := plainScreen(m)
-	if !strings.Contains(screen, "! The S3 gateway affects only this subnet") || strings.Contains(screen, "✗") {
+	if !strings.Contains(screen, "! The S3 gateway reaches other subnets too") || strings.Contains(screen, "✗") {
 		t.Fatalf("the warning after a check again:\n%s", screen)
 	}
 	// A long message wraps within the window, the time before it included.
