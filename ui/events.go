@@ -99,6 +99,11 @@ func (m *Model) handleEvent(e steps.Event) {
 			// arrive before this event).
 			return
 		}
+		if e.Step == steps.StepDiscover && e.ErrKind == problem.NotOnEC2 {
+			// No workspace here to discover: the learner chooses it (the
+			// operation's end opens the picker), nothing to fix.
+			return
+		}
 		sc.err, sc.fix = e.Error, withKind(e.ErrKind, e.Fix)
 	}
 }

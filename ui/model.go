@@ -81,7 +81,10 @@ type Model struct {
 	// with the proofs skipped rather than use the sandbox.
 	place               *steps.Environment
 	proofsSkippedChosen bool
-	conn                *Connection
+	// noWorkspaceHere: discovery found no workspace where the lab runs
+	// (not on EC2); the learner chooses the IDs instead.
+	noWorkspaceHere bool
+	conn            *Connection
 	// lab is used only inside operations (tea.Cmds), never by Update or
 	// View.
 	lab    *steps.Lab

@@ -278,8 +278,12 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 			sc.err, sc.fix = "", ""
 			sc.note = stoppedNote(m.c.Keys)
 		}
-		// Not on EC2: let the learner pick the IDs.
+		// Not on EC2: let the learner pick the IDs. Nothing failed (a
+		// laptop or public CloudShell has no workspace to discover), so
+		// step 1 is not marked ✗: it waits for the IDs.
 		if msg.step == steps.StepDiscover && problem.KindOf(err) == problem.NotOnEC2 {
+			sc.status, sc.err, sc.fix = steps.StatusPending, "", ""
+			m.noWorkspaceHere = true
 			m.cur = scrWorkspace
 			return m, m.openPicker()
 		}

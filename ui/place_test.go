@@ -197,3 +197,28 @@ func TestS3GatewayRefusalNamesTheEndpoint(t *testing.T) {
 		t.Errorf("the push test's fix does not name %s:\n%s", gw.ID, d.screen())
 	}
 }
+
+// TestNoWorkspaceHereIsNotAFailure: outside the VPC there is no workspace
+// to discover, and the wizard opens the choice of IDs. Step 1 is not
+// marked ✗ for it, and back on it, with the choice put off, the screen
+// says what Enter does rather than "there is no workspace … ✗" and
+// "try again".
+func TestNoWorkspaceHereIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	d, _ := outsideAtTheChoice(t)
+	d.key("enter")
+	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	d.key("esc")
+	d.until("the form to close", 10*time.Second, func(m *Model) bool { return m.picker == nil })
+	if st := d.m.screens[scrPreflight].status; st == steps.StatusFailed {
+		t.Errorf("step 1 is marked failed:\n%s", d.screen())
+	}
+	d.key("up")
+	s := d.screen()
+	if d.m.cur != scrPreflight || strings.Contains(s, "✗") || strings.Contains(s, "try again") ||
+		!strings.Contains(flatText(s), "There is no workspace to discover here: press Enter to choose the VPC, subnet and security group.") {
+		t.Errorf("back on step 1:\n%s", s)
+	}
+	d.key("enter")
+	d.until("the choice again", 10*time.Second, func(m *Model) bool { return m.picker != nil })
+}

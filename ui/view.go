@@ -553,6 +553,9 @@ func (m *Model) actionLine() string {
 		return ""
 	}
 	switch {
+	case m.cur == scrPreflight && m.noWorkspaceHere && m.st.Workspace.SubnetID == "" && sc.status == steps.StatusPending:
+		// Enter discovers again, finds nothing, and opens the choice.
+		return st.Action.Render(m.keysIn("There is no workspace to discover here: press {Next} to choose the VPC, subnet and security group."))
 	case m.noWorkspaceYet():
 		// The body says which key chooses them; Enter does the same.
 		return st.Action.Render(m.keysIn("Press {Next} to choose them."))
