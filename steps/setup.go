@@ -553,18 +553,29 @@ func (l *Lab) runPreflight(ctx context.Context) error {
 	}
 	var bad []string
 	var fix string
+	kind := problem.Invalid
 	for _, it := range items {
 		if !it.OK && !it.Warning {
 			bad = append(bad, it.Title+": "+it.Message)
 			if fix == "" {
-				fix = it.Fix
+				fix, kind = it.Fix, checkKind(it.ID)
 			}
 		}
 	}
 	if len(bad) > 0 {
-		return &problem.Error{Kind: problem.Invalid, Op: "preflight", Message: strings.Join(bad, "; "), Fix: fix}
+		return &problem.Error{Kind: kind, Op: "preflight", Message: strings.Join(bad, "; "), Fix: fix}
 	}
 	return nil
+}
+
+// checkKind is the kind of problem a failed preflight check is, for the
+// label shown with its fix: a refused call is a missing permission, not
+// a "not valid" setting.
+func checkKind(id string) problem.Kind {
+	if id == "permissions" {
+		return problem.Permission
+	}
+	return problem.Invalid
 }
 
 func (l *Lab) checkPreflight(ctx context.Context) (CheckResult, error) {

@@ -222,3 +222,17 @@ func TestNoWorkspaceHereIsNotAFailure(t *testing.T) {
 	d.key("enter")
 	d.until("the choice again", 10*time.Second, func(m *Model) bool { return m.picker != nil })
 }
+
+// TestPreflightRefusalIsLabelledAPermission: a role that may create but
+// not tag (--fault-tag-policy) fails preflight on the permissions check;
+// its fix is labelled a missing permission, not "not valid".
+func TestPreflightRefusalIsLabelledAPermission(t *testing.T) {
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant, Faults: sandbox.Faults{TagPolicy: true}})
+	_, d := startWizard(t, opts, 100, 40)
+	d.key("enter")
+	d.until("preflight to fail", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrPreflight].status == steps.StatusFailed })
+	if s := flatText(d.screen()); !strings.Contains(s, "→ [permission missing] your role lacks ec2:CreateTags") || strings.Contains(s, "[not valid]") {
+		t.Errorf("the refused preflight:\n%s", d.screen())
+	}
+}
