@@ -151,6 +151,9 @@ func (m *Model) bindings() []binding {
 				add(desc(k.Skip, "skip the wait"), actSkip, groupStep)
 			}
 			add(k.Stop, actStop, groupStep)
+			// A learner who wants it all gone mid-wait need not find esc
+			// first: T stops the wait, then (after a yes) tears down.
+			add(desc(k.Teardown, "stop, tear down"), actTeardown, groupStep)
 		}
 		add(k.Help, actHelp, groupAnywhere)
 		add(k.Quit, actQuit, groupAnywhere)
@@ -404,7 +407,7 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		switch m.overlay {
 		case overlayConfirmTeardown:
 			m.overlay = overlayNone
-			return m, m.startTeardown()
+			return m, m.teardownNowOrAfterStop()
 		case overlayConfirmQuit:
 			return m.quitNow()
 		case overlayExpiry:
@@ -414,7 +417,7 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		if m.overlay == overlayConfirmTeardown {
 			m.overlay = overlayNone
 			m.tdKeepDNS = true
-			return m, m.startTeardown()
+			return m, m.teardownNowOrAfterStop()
 		}
 	case actNo:
 		if m.overlay == overlayExpiry && m.expiryConfirm {

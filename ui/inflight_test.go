@@ -75,3 +75,33 @@ func TestStopAndSkipTheDNSWait(t *testing.T) {
 		t.Fatalf("a resumed run shows the skip:\n%s", d2.screen())
 	}
 }
+
+// TestTeardownDuringAWait: T during the DNS wait (a minute here) asks, and
+// after a yes stops the wait and tears everything down. It used to do
+// nothing at all: T was not a key while a step ran, and nothing said to
+// press esc first.
+func TestTeardownDuringAWait(t *testing.T) {
+	t.Parallel()
+	timing := sandbox.Instant
+	timing.DNSSwitch = time.Minute
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: timing})
+	m, d := startWizard(t, opts, 80, 24)
+	walkTo(t, d, scrDNS)
+	d.key("enter")
+	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	if s := d.screen(); !strings.Contains(s, "T stop, tear down") {
+		t.Errorf("the help bar during the wait does not offer T:\n%s", s)
+	}
+	d.key("T")
+	if m.overlay != overlayConfirmTeardown {
+		t.Fatalf("T during the wait did not ask:\n%s", d.screen())
+	}
+	d.key("y")
+	d.until("the teardown to end", 20*time.Second, func(m *Model) bool { return m.phase == phaseTeardown && !m.busy() })
+	if m.tdErr != "" || m.st.HasResources() {
+		t.Fatalf("the teardown after the wait: %q, resources left: %t\n%s", m.tdErr, m.st.HasResources(), d.screen())
+	}
+	if s := flatText(d.screen()); !strings.Contains(s, "Nothing left") {
+		t.Errorf("the teardown's end:\n%s", d.screen())
+	}
+}

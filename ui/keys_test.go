@@ -46,7 +46,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 		{"workspace", func(f *fuzzer) { f.done(scrPreflight, scrWorkspace); f.m.goTo(scrWorkspace) },
 			append([]string{h(k.Next, "continue"), h(k.EditIDs), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"k", "s"}},
 		{"DNS, watching", func(f *fuzzer) { f.m.goTo(scrDNS); f.update(keyMsg("enter")) },
-			append([]string{h(k.Skip, "skip the wait"), h(k.Stop), h(k.Help), h(k.Quit)}, panes...), []string{"T", "up", "p"}},
+			append([]string{h(k.Skip, "skip the wait"), h(k.Stop), h(k.Teardown, "stop, tear down"), h(k.Help), h(k.Quit)}, panes...), []string{"up", "p"}},
 		{"DNS, skipped", func(f *fuzzer) { f.m.goTo(scrDNS); f.press("s"); f.settle(); f.m.goTo(scrDNS) },
 			append([]string{h(k.Next, "continue"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s"}},
 		{"push, refused", func(f *fuzzer) { f.withPolicy(); f.done(scrPush); f.m.goTo(scrPush) },

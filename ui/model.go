@@ -84,7 +84,10 @@ type Model struct {
 	// noWorkspaceHere: discovery found no workspace where the lab runs
 	// (not on EC2); the learner chooses the IDs instead.
 	noWorkspaceHere bool
-	conn            *Connection
+	// teardownAfterStop: the learner said yes to a teardown while a step
+	// ran; it starts when that step's stop has ended it.
+	teardownAfterStop bool
+	conn              *Connection
 	// lab is used only inside operations (tea.Cmds), never by Update or
 	// View.
 	lab    *steps.Lab
@@ -400,6 +403,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.startTicking()
 	case opDoneMsg:
 		mm, cmd := m.opDone(msg)
+		if m.teardownAfterStop && m.op == nil {
+			m.teardownAfterStop = false
+			cmd = tea.Batch(cmd, m.startTeardown())
+		}
 		return mm, tea.Batch(cmd, m.startTicking())
 	case choicesMsg:
 		return m.gotChoices(msg)

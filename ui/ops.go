@@ -202,6 +202,20 @@ func (m *Model) startTeardown() tea.Cmd {
 	})
 }
 
+// teardownNowOrAfterStop starts the teardown, or, with a step still in
+// flight (T during a wait), stops it and starts the teardown once it has
+// ended: startTeardown refuses while an operation runs, and the yes must
+// not be lost.
+func (m *Model) teardownNowOrAfterStop() tea.Cmd {
+	if m.op == nil {
+		return m.startTeardown()
+	}
+	m.queue = nil
+	m.teardownAfterStop = true
+	m.stop()
+	return nil
+}
+
 // opDone finishes the operation in flight. A message for any other
 // operation (a stale one) changes nothing.
 func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
