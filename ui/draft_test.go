@@ -348,3 +348,20 @@ func TestDraftJSONCursorInSight(t *testing.T) {
 		t.Errorf("the error's line %d (%s) is not on the screen:\n%s", f.Line, strings.TrimSpace(line), s)
 	}
 }
+
+// TestPolicyIntroSaysWhichRepository: with the form's repository changed
+// (a q typed after team-a/alpine), the table shows the Deny on the form's
+// repository while the sentence above it, about the lab's, said "This one
+// denies nothing": both true, read together a contradiction. The sentence
+// now names both repositories.
+func TestPolicyIntroSaysWhichRepository(t *testing.T) {
+	t.Parallel()
+	_, d := sandboxWizard(t, 80, 24)
+	walkTo(t, d, scrPolicy)
+	d.key("q")
+	d.settle()
+	s := flatText(d.screen())
+	if !strings.Contains(s, "The form names team-a/alpineq, not team-a/alpine, the repository the tests use. On team-a/alpine this one denies nothing") {
+		t.Errorf("the policy screen with another repository:\n%s", d.screen())
+	}
+}

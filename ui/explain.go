@@ -148,6 +148,16 @@ func (m *Model) introFor(s screenID) string {
 			if target != steps.TargetDKR {
 				docs[policy.EndpointAPI] = doc
 			}
+			// The sentence is about the lab's repository, the table about
+			// the form's: when they differ (a typo, another team's), say
+			// so, or "denies nothing" sits over a table that shows a Deny.
+			if r, lab := strings.TrimSpace(m.editor.repo), m.cfg.Repo; r != "" && lab != "" && r != lab {
+				sentence := m.policySentence(docs)
+				if rest, ok := strings.CutPrefix(sentence, "This one"); ok {
+					sentence = "On " + lab + " this one" + rest
+				}
+				return gate + "The form names " + r + ", not " + lab + ", the repository the tests use. " + sentence
+			}
 		}
 		return gate + m.policySentence(docs)
 	case scrPush:
