@@ -181,7 +181,8 @@ func (m *Model) bindings() []binding {
 	if m.cur == scrWorkspace && !m.builtOnWorkspace() {
 		add(k.EditIDs, actEditIDs, groupStep)
 	}
-	if m.cur == scrDNS && sc.status != steps.StatusDone && sc.status != steps.StatusSkipped {
+	if m.cur == scrDNS && sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && m.unobservable() == "" {
+		// (Where DNS cannot be observed, Enter already skips: one key.)
 		add(k.Skip, actSkip, groupStep)
 	}
 	if m.cur >= scrPush && len(m.st.Policy) > 0 && !m.autoTornDown() {

@@ -955,6 +955,11 @@ func (m *Model) dnsBody(width int) string {
 		if m.screens[scrDNS].status != steps.StatusPending {
 			return m.pathPicture(width, false)
 		}
+		if m.unobservable() != "" {
+			// The action line says why; promising lookups would mislead.
+			return st.Faint.Render(wrapWords("From here the names resolve as the internet sees them, not as your VPC does, so the switch cannot be watched.", width)) +
+				"\n\n" + m.pathPicture(width, false)
+		}
 		return st.Faint.Render(wrapWords("The lab will look up the registry host and the API host and compare the answers with your VPC's address range.", width)) +
 			"\n\n" + m.pathPicture(width, false)
 	}
