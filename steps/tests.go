@@ -27,14 +27,19 @@ type TestResult struct {
 	ExpectedBy     string        `json:"expectedBy,omitempty"`
 	// Outcome is what AWS did, with its own words.
 	Outcome awsops.Outcome `json:"outcome"`
-	// Match is set when the outcome is what the simulation predicts.
-	Match bool               `json:"match"`
-	Push  *awsops.PushResult `json:"push,omitempty"`
-	List  *awsops.ListResult `json:"list,omitempty"`
-	Pull  *awsops.PullResult `json:"pull,omitempty"`
-	At    time.Time          `json:"at"`
-	Sim   *policy.Simulation `json:"simulation,omitempty"`
-	Notes []string           `json:"notes,omitempty"`
+	// Match is set when the outcome is what the simulation predicts and
+	// the request went through the endpoints, so it proves their policy.
+	Match bool `json:"match"`
+	// Unproven says why the outcome, whatever it was, proves nothing about
+	// the endpoint policy: the request went around an endpoint whose name
+	// does not resolve to a private address yet. Match is then false.
+	Unproven string             `json:"unproven,omitempty"`
+	Push     *awsops.PushResult `json:"push,omitempty"`
+	List     *awsops.ListResult `json:"list,omitempty"`
+	Pull     *awsops.PullResult `json:"pull,omitempty"`
+	At       time.Time          `json:"at"`
+	Sim      *policy.Simulation `json:"simulation,omitempty"`
+	Notes    []string           `json:"notes,omitempty"`
 	// Reason explains, in the lab's words, a refusal that came without
 	// AWS's (Outcome.Message empty: the answer to a HEAD request has no
 	// body), from what the policies in force say about the refused action.
@@ -59,6 +64,9 @@ func (t TestResult) Verdict() string {
 func (t TestResult) Mismatch() string {
 	if t.Match {
 		return ""
+	}
+	if t.Unproven != "" {
+		return NotProven + t.Unproven
 	}
 	if bodyless := t.Outcome.Message == "" && t.Outcome.Request != ""; !t.Outcome.Allowed && !bodyless && t.Outcome.By != awsops.ByEndpointPolicy {
 		switch by := t.Outcome.By; by {
@@ -87,17 +95,25 @@ func (t TestResult) ExpectedVerdict() string {
 // private DNS and its host name resolves to a private address of the VPC
 // (while DNS still answers with public addresses, requests bypass it).
 func (l *Lab) policiesInForce(ctx context.Context, st State) (map[policy.Endpoint]*policy.Document, []string, error) {
+	pols, notes, _, err := l.routes(ctx, st)
+	return pols, notes, err
+}
+
+// routes is policiesInForce with, for each endpoint the requests go
+// around (its host name still resolves to a public address), that name.
+func (l *Lab) routes(ctx context.Context, st State) (map[policy.Endpoint]*policy.Document, []string, map[policy.Endpoint]string, error) {
 	pols := map[policy.Endpoint]*policy.Document{}
+	bypassed := map[policy.Endpoint]string{}
 	var notes []string
 	if st.Workspace.VpcID == "" {
-		return pols, notes, nil
+		return pols, notes, bypassed, nil
 	}
 	hosts := l.cloud.LabHosts(st.Account)
 	hostOf := map[string]string{EndpointDKR: hosts[0], EndpointAPI: hosts[1]}
 	for _, key := range []string{EndpointDKR, EndpointAPI} {
 		eps, err := l.cloud.FindEndpoints(ctx, st.Workspace.VpcID, l.cloud.ServiceName(key))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		var live *awsops.Endpoint
 		for i, e := range eps {
@@ -110,6 +126,7 @@ func (l *Lab) policiesInForce(ctx context.Context, st State) (map[policy.Endpoin
 		}
 		if lk, err := l.cloud.LookupHost(ctx, hostOf[key], l.privacy(st)(hostOf[key])); err == nil && !lk.Private() {
 			notes = append(notes, hostOf[key]+" does not resolve to a private address yet, so requests bypass the "+key+" endpoint and its policy")
+			bypassed[policy.Endpoint(key)] = hostOf[key]
 			continue
 		}
 		if live.Policy == "" {
@@ -123,16 +140,16 @@ func (l *Lab) policiesInForce(ctx context.Context, st State) (map[policy.Endpoin
 		}
 		pols[policy.Endpoint(key)] = doc
 	}
-	return pols, notes, nil
+	return pols, notes, bypassed, nil
 }
 
 // expect simulates op (after the login it needs) under the policies in
-// force, which it returns too.
-func (l *Lab) expect(ctx context.Context, st State, test TestName) (policy.Simulation, []string, inForce, error) {
+// force, which it returns too, with the endpoints the requests go around.
+func (l *Lab) expect(ctx context.Context, st State, test TestName) (policy.Simulation, []string, inForce, map[policy.Endpoint]string, error) {
 	op := string(test)
-	pols, notes, err := l.policiesInForce(ctx, st)
+	pols, notes, bypassed, err := l.routes(ctx, st)
 	if err != nil {
-		return policy.Simulation{}, nil, nil, err
+		return policy.Simulation{}, nil, nil, nil, err
 	}
 	principal := st.Caller
 	if principal == "" {
@@ -141,16 +158,41 @@ func (l *Lab) expect(ctx context.Context, st State, test TestName) (policy.Simul
 	if test != ListTest {
 		login, err := policy.SimulateEndpoints(pols, "login", l.cfg.Repo, st.Account, st.Region, principal)
 		if err != nil {
-			return policy.Simulation{}, nil, nil, err
+			return policy.Simulation{}, nil, nil, nil, err
 		}
 		if login.Decision != policy.ResultAllow {
 			login.Operation = op
-			return login, append(notes, "the registry login (ecr:GetAuthorizationToken) is refused first"), pols, nil
+			return login, append(notes, "the registry login (ecr:GetAuthorizationToken) is refused first"), pols, bypassed, nil
 		}
 	}
 	sim, err := policy.SimulateEndpoints(pols, op, l.cfg.Repo, st.Account, st.Region, principal)
-	return sim, notes, pols, err
+	return sim, notes, pols, bypassed, err
 }
+
+// unproven says why a test's outcome proves nothing about the endpoint
+// policy ("" when it does): an action of the operation crossed an endpoint
+// the requests go around, so only AWS's default route decided it.
+func unproven(sim policy.Simulation, bypassed map[policy.Endpoint]string) string {
+	for _, a := range sim.Actions {
+		if host, ok := bypassed[a.Endpoint]; ok {
+			return "the request went around the " + string(a.Endpoint) + " endpoint (" + host + " does not resolve to a private address yet)"
+		}
+	}
+	return ""
+}
+
+// NotProven begins the reason recorded for a test step whose outcome
+// proves nothing about the endpoint policy (the step is skipped).
+const NotProven = "not proven: "
+
+// UnprovenFix is what to do about an unproven test.
+const UnprovenFix = "wait until private DNS answers with the endpoints' addresses ('status' shows it), then run the test again"
+
+// errUnproven ends a test whose outcome proves nothing about the endpoint
+// policy: the step is recorded as skipped, not passed, with why.
+type errUnproven struct{ reason string }
+
+func (e *errUnproven) Error() string { return e.reason }
 
 // inForce is the endpoint policies that carry the workspace's traffic; an
 // endpoint missing from it has AWS's full-access default.
@@ -280,6 +322,15 @@ func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error 
 	if otherRefuser {
 		r.Match = false
 	}
+	// What AWS did when the request went around the endpoint proves
+	// nothing about its policy, even when the prediction matches: the
+	// prediction then is AWS's full-access default, not the lab's policy.
+	proofless := r.Match && r.Unproven != ""
+	if proofless {
+		r.Match = false
+	} else {
+		r.Unproven = ""
+	}
 	if err := l.update(func(x *State) {
 		if x.Tests == nil {
 			x.Tests = map[TestName]TestResult{}
@@ -292,6 +343,9 @@ func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error 
 		return err
 	}
 	l.emit(id, Event{Kind: EventTest, Test: &r})
+	if proofless {
+		return &errUnproven{reason: NotProven + r.Unproven + "; " + UnprovenFix}
+	}
 	if !r.Match {
 		if why, expired := l.expiredUnderTest(context.Background(), l.read()); expired {
 			return &problem.Error{Kind: problem.Unexpected, Op: r.Name.Label(), Code: "RunExpired",
@@ -383,12 +437,13 @@ func (l *Lab) runTest(ctx context.Context, name TestName, do func(r *TestResult)
 	}
 	var pols inForce
 	r, err := l.propagating(ctx, id, func() (TestResult, error) {
-		sim, notes, p, err := l.expect(ctx, st, name)
+		sim, notes, p, bypassed, err := l.expect(ctx, st, name)
 		if err != nil {
 			return TestResult{}, err
 		}
 		pols = p
 		r := l.newResult(st, id, sim, notes)
+		r.Unproven = unproven(sim, bypassed)
 		err = do(&r)
 		return r, err
 	})

@@ -482,8 +482,11 @@ func newTestCmd() *cobra.Command {
 			"repository's images through the ECR API, and pulls v1, printing each outcome with the\n" +
 			"registry's or the API's own words. Exit status 0 when every outcome is what\n" +
 			"'policy simulate' predicts for the policies the endpoints carry, 1 otherwise, and 3\n" +
-			"when the proofs were skipped because they cannot be observed from here (public\n" +
-			"CloudShell, a laptop: outside the VPC).",
+			"when nothing was proven: the proofs were skipped because they cannot be observed\n" +
+			"from here (public CloudShell, a laptop: outside the VPC), or the requests went\n" +
+			"around the endpoints because their names do not resolve to private addresses yet\n" +
+			"(what AWS did is printed, but it says nothing about the endpoint policy: wait for\n" +
+			"private DNS, which 'status' shows, then test again).",
 		Example: "  ecr-vpce-lab test --sandbox\n  ecr-vpce-lab test --only push --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -519,13 +522,24 @@ func newTestCmd() *cobra.Command {
 			}
 			start := time.Now()
 			results, terr := env.lab.Tests(cmd.Context(), ids...)
-			ok, mismatch := terr == nil, false
+			ok, mismatch, unproven := terr == nil, false, ""
 			for _, r := range results {
+				if r.Unproven != "" {
+					// Not a mismatch, not a pass: the request went
+					// around the endpoint (exit 3 below).
+					if unproven == "" {
+						unproven = r.Unproven
+					}
+					continue
+				}
 				ok = ok && r.Match
 				mismatch = mismatch || !r.Match
 			}
 			skipped := skippedTests(env.lab, ids)
-			res := map[string]any{"ok": ok && skipped == "", "tests": results}
+			res := map[string]any{"ok": ok && skipped == "" && unproven == "", "tests": results}
+			if unproven != "" {
+				res["unproven"] = unproven
+			}
 			if skipped != "" {
 				res["skipped"] = skipped
 			}
@@ -542,6 +556,12 @@ func newTestCmd() *cobra.Command {
 			}
 			if !ok {
 				return exitCode(1, "not every outcome is what the policy in force predicts (see above)")
+			}
+			if unproven != "" {
+				// What AWS did is true, but it went around the endpoint:
+				// not a pass (0), not a failure of the policy (1).
+				return withFix(exitCode(3, "the endpoint policy is not proven: %s", unproven),
+					fmt.Sprintf("wait until private DNS answers with the endpoints' addresses ('%s' shows it), then run '%s' again", f.next("status"), f.next("test")))
 			}
 			if skipped != "" {
 				// Nothing was proven: not a pass (exit 0), not a failure (1).
@@ -693,7 +713,11 @@ func printStatus(env *labEnv, s steps.Status, up string) {
 	}
 	for _, name := range steps.TestNames {
 		if t, ok := s.Tests[name]; ok {
-			out.line(fmt.Sprintf("  last %s test: %s (%s)", name, t.Verdict(), map[bool]string{true: "as predicted", false: "NOT as predicted"}[t.Match]))
+			how := map[bool]string{true: "as predicted", false: "NOT as predicted"}[t.Match]
+			if t.Unproven != "" {
+				how = "not proven: " + t.Unproven
+			}
+			out.line(fmt.Sprintf("  last %s test: %s (%s)", name, t.Verdict(), how))
 		}
 	}
 	if a := s.AutoTeardown; a != nil {

@@ -194,9 +194,14 @@ func (p *printer) event(e steps.Event) {
 		p.line(cliStyles.ok.Render("✔ ") + e.Message + " " + cliStyles.faint.Render("("+seconds(e.Elapsed)+")"))
 	case steps.EventSkipped:
 		mark, st := stepStyle(steps.StatusSkipped)
-		line := st.Render(mark+" ") + e.Message + " " + st.Render(steps.StatusSkipped.Label())
-		if e.Reason != "" {
-			line += ": " + e.Reason
+		label, reason := steps.StatusSkipped.Label(), e.Reason
+		if rest, ok := strings.CutPrefix(reason, steps.NotProven); ok {
+			// The test ran (its outcome is above): what it lacks is proof.
+			label, reason = strings.TrimSuffix(steps.NotProven, ": "), rest
+		}
+		line := st.Render(mark+" ") + e.Message + " " + st.Render(label)
+		if reason != "" {
+			line += ": " + reason
 		}
 		p.line(line)
 	case steps.EventFailed:
@@ -229,7 +234,11 @@ func printTest(p *printer, t steps.TestResult) {
 		verdict = cliStyles.err.Render(t.Verdict())
 	}
 	expect := "as the policy predicts"
-	if !t.Match {
+	switch {
+	case t.Unproven != "":
+		// Not a contradiction of the policy: no evidence about it.
+		expect = cliStyles.warn.Render(t.Mismatch())
+	case !t.Match:
 		expect = cliStyles.err.Render(t.Mismatch())
 	}
 	what := string(t.Name) + " " + t.Repository
