@@ -670,7 +670,9 @@ func (a *accessible) event(e steps.Event) {
 	case steps.EventTest:
 		if t := e.Test; t != nil && !t.Retrying { // the detail said why it is tried again
 			line := fmt.Sprintf("Test %s: %s.", t.Name, t.Verdict())
-			if t.Match {
+			if t.Unproven != "" {
+				line += " Not proven: " + t.Unproven + ", so it says nothing about the endpoint policy."
+			} else if t.Match {
 				line += " That is what the policy predicts."
 			} else {
 				line += " The policy predicts otherwise."
@@ -694,6 +696,10 @@ func (a *accessible) event(e steps.Event) {
 	case steps.EventDone:
 		a.say("Finished: " + e.Message + ".")
 	case steps.EventSkipped:
+		if rest, ok := strings.CutPrefix(e.Reason, steps.NotProven); ok {
+			a.say("Not proven, not passed: " + e.Message + ". " + sentence(rest))
+			return
+		}
 		a.say("Skipped, not passed: " + e.Message + ". " + sentence(e.Reason))
 	}
 }
@@ -794,6 +800,9 @@ func finishWords(st steps.State) string {
 		// whatever a sandbox's proofs said.
 		return "The endpoints exist, but their HTTPS rule (step 4) was skipped: their security group lets nothing in, so on AWS the workspace cannot reach them and nothing here shows the policy at work. Run the lab again and answer y at step 4." + bill
 	}
+	if push, ok := st.Tests[steps.PushTest]; ok && push.Unproven != "" {
+		return unprovenFinish(push) + bill
+	}
 	for _, id := range steps.TestSteps {
 		if st.Steps[id].Status == steps.StatusSkipped {
 			return "The endpoints exist, but from here the DNS step and the proofs were skipped: nothing has shown the policy at work yet." + bill
@@ -813,11 +822,21 @@ func finishWords(st steps.State) string {
 	return route + ", and an endpoint policy refused a push your IAM role allows." + bill
 }
 
+// unprovenFinish is the closing words when the push test went around the
+// endpoints: what AWS did is no proof of the policy, and what to do.
+func unprovenFinish(push steps.TestResult) string {
+	return "The endpoints exist, but nothing has shown the policy at work yet: the push is not proven, because " +
+		push.Unproven + ". " + sentence(steps.UnprovenFix)
+}
+
 // doneOrSkipped says how a screen's steps ended: a skip is not a pass.
 func doneOrSkipped(lab *steps.Lab, ids []steps.StepID) string {
 	st := lab.State()
 	for _, id := range ids {
 		if r, ok := st.Steps[id]; ok && r.Status == steps.StatusSkipped {
+			if strings.HasPrefix(r.Message, steps.NotProven) {
+				return "Step not proven, not passed."
+			}
 			return "Step skipped, not passed."
 		}
 	}

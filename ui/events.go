@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path/filepath"
+	"strings"
 	"time"
 
 	"ecr-vpce-lab/internal/problem"
@@ -112,6 +113,10 @@ func (m *Model) handleEvent(e steps.Event) {
 // learnt (as it happens, from the state of a resumed run), and one full
 // stop, since some reasons are sentences of their own.
 func skippedNote(reason string) string {
+	if rest, ok := strings.CutPrefix(reason, steps.NotProven); ok {
+		// The test ran: what it lacks is proof, not a run.
+		return "Not proven, not passed: " + sentence(rest)
+	}
 	return "Skipped, not passed: " + sentence(reason)
 }
 

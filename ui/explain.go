@@ -307,6 +307,9 @@ func (m *Model) finishSentence() string {
 	}
 	what := ""
 	if t, ok := m.tests[steps.PushTest]; ok {
+		if t.Unproven != "" {
+			return unprovenFinish(t) + " Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+		}
 		if t.Outcome.Allowed {
 			what = m.keysIn(", and with the policy in force a push went through (press {Policy} to deny it again).")
 		} else {

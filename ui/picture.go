@@ -115,6 +115,9 @@ func (m *Model) dnsPublic() bool {
 func (m *Model) gateText() string {
 	st := m.c.Styles
 	if t, ok := m.tests[steps.PushTest]; ok {
+		if t.Unproven != "" {
+			return st.Warn.Render(steps.StatusSkipped.Mark()+" ") + "not reached: the push went around the endpoint"
+		}
 		if t.Outcome.Allowed {
 			return st.OK.Render("✓ ") + "let the push through"
 		}

@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// publicDNSTiming keeps the ECR names public for longer than a test runs:
+// the requests then go around the endpoints.
+func publicDNSTiming() sandbox.Timing {
+	timing := sandbox.Instant
+	timing.DNSSwitch = time.Hour
+	return timing
+}
+
+// TestWizardSaysABypassedPushProvesNothing: with the DNS wait skipped and
+// the names still public, the push goes around the endpoint. AWS allowed
+// it, but that proves nothing about the endpoint policy: the push screen
+// says "not proven" with the fix, the step is skipped (not done), and the
+// finish screen does not say the policy let a push through. It used to
+// show "✓ as the policy predicts" and mark the step done.
+func TestWizardSaysABypassedPushProvesNothing(t *testing.T) {
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
+	m, d := startWizard(t, opts, 120, 40)
+	walkTo(t, d, scrDNS)
+	d.key("enter")
+	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	d.key("s")
+	d.settle()
+	if m.cur != scrPush {
+		t.Fatalf("s must skip the wait and go on to the push:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
+	screen := flat(d.screen())
+	if got := m.screens[scrPush].status; got != steps.StatusSkipped {
+		t.Fatalf("a bypassed push is %q, want skipped (not passed):\n%s", got, d.screen())
+	}
+	if strings.Contains(screen, "as the policy predicts") || strings.Contains(screen, "let the push through") ||
+		!strings.Contains(screen, "Not proven, not passed") || !strings.Contains(screen, "then run the test again") {
+		t.Fatalf("the push screen must say the push proves nothing, with the fix:\n%s", d.screen())
+	}
+	walkTo(t, d, scrFinish)
+	fin := flat(d.screen())
+	if strings.Contains(fin, "a push went through") || !strings.Contains(fin, "nothing has shown the policy at work yet") {
+		t.Fatalf("the finish screen must not present the bypassed push as the policy at work:\n%s", d.screen())
+	}
+}
