@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -49,5 +51,35 @@ func TestWizardSaysABypassedPushProvesNothing(t *testing.T) {
 	fin := flat(d.screen())
 	if strings.Contains(fin, "a push went through") || !strings.Contains(fin, "nothing has shown the policy at work yet") {
 		t.Fatalf("the finish screen must not present the bypassed push as the policy at work:\n%s", d.screen())
+	}
+}
+
+// TestAccessibleSaysABypassedPushProvesNothing: the same in accessible
+// mode (no DNS wait, names still public): the test's line, the step's end
+// and the closing words say "not proven", never "That is what the policy
+// predicts" or that the policy let a push through.
+func TestAccessibleSaysABypassedPushProvesNothing(t *testing.T) {
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
+	in := strings.NewReader(strings.Repeat("\n", 8) + "s\n" + strings.Repeat("\n", 2) + "y\n")
+	var out bytes.Buffer
+	if err := RunAccessible(context.Background(), in, &out, opts); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{
+		"Test push: allowed. Not proven: the request went around the ecr.dkr endpoint",
+		"Not proven, not passed: Push test.",
+		"nothing has shown the policy at work yet: the push is not proven",
+		"Wait until private DNS answers with the endpoints' addresses ('status' shows it), then run the test again.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("missing %q in:\n%s", want, text)
+		}
+	}
+	for _, never := range []string{"Test push: allowed. That is what the policy predicts.", "a push went through", "Finished: Push test."} {
+		if strings.Contains(text, never) {
+			t.Fatalf("a bypassed push reads as a proof (%q):\n%s", never, text)
+		}
 	}
 }
