@@ -142,8 +142,17 @@ func TestOutcomesFromEverywhere(t *testing.T) {
 func createAPIEndpoint(t *testing.T, c *awsops.Cloud, sb *sandbox.Sandbox, doc string) {
 	t.Helper()
 	ws := sb.Workspace()
+	// The lab's group and its HTTPS rule: without them the endpoint's
+	// interfaces drop the workspace's connections.
+	sg, _, err := c.CreateSecurityGroup(context.Background(), ws.VpcID, "ECR_VPCE_SG", "ECR VPC endpoints", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.AuthorizeIngress(context.Background(), sg.ID, ws.SecurityGroupID, nil); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := c.CreateEndpoint(context.Background(), awsops.EndpointSpec{VpcID: ws.VpcID, Service: c.ServiceName("ecr.api"), Type: awsops.Interface,
-		SubnetIDs: []string{ws.SubnetID}, PrivateDNS: true, Policy: doc}); err != nil {
+		SubnetIDs: []string{ws.SubnetID}, SecurityGroupIDs: []string{sg.ID}, PrivateDNS: true, Policy: doc}); err != nil {
 		t.Fatal(err)
 	}
 }

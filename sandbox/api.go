@@ -85,6 +85,12 @@ func (s *Sandbox) serveAPI(rw http.ResponseWriter, r *http.Request, public bool)
 		m.serveAPI(rw, r, public)
 		return
 	}
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), ecrTargetPrefix) && s.sgDrops(serviceAPI, public) {
+		// The endpoint's security group drops the connection before ECR
+		// sees it: nothing is answered, nothing is recorded.
+		s.dropConnection(rw, r)
+		return
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			s.opts.Logger.Error("sandbox: panic while serving", "action", q.call.action, "panic", v)

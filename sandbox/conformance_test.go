@@ -172,7 +172,7 @@ func within(body, el string) string {
 
 func (f *conf) interfaceEndpoint(svc string, extra ...string) (string, error) {
 	kv := append([]string{"VpcId", f.ws.VpcID, "ServiceName", "com.amazonaws." + f.sb.Region() + "." + svc, "VpcEndpointType", "Interface",
-		"SubnetId.1", f.ws.SubnetID}, extra...)
+		"SubnetId.1", f.ws.SubnetID, "SecurityGroupId.1", labGroup(f.t, f.c, f.sb)}, extra...)
 	body, err := f.ec2OK("CreateVpcEndpoint", kv...)
 	return within(body, "vpcEndpointId"), err
 }

@@ -145,6 +145,13 @@
 // AccessDeniedException. The DNS server and the enforcement share one rule
 // (routedEndpoint), so what dig shows is what the policy sees.
 //
+// Before any of that, the endpoint's security groups must let the
+// workspace in on tcp/443 (an inbound rule from one of its groups, or from
+// a CIDR holding its address): otherwise the connection is held
+// unanswered for Timing.SecurityGroupDrop and then closed, with no HTTP
+// answer and nothing recorded, as AWS drops the packets (sgDrops). Presigned
+// S3 URLs travel the gateway endpoint, which has no security group.
+//
 // # Repository policies, principals and the public path
 //
 // SetRepositoryPolicy, GetRepositoryPolicy and DeleteRepositoryPolicy keep

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -267,4 +269,85 @@ func (s *Sandbox) enforceECRAPI(c *apiCall, body []byte) *APIError {
 		return apiErr(http.StatusBadRequest, "AccessDeniedException", "%s", msg)
 	}
 	return nil
+}
+
+// admitsHTTPS reports whether the security groups groupIDs let the
+// workspace interface n in on tcp/443: an inbound rule for tcp (or every
+// protocol) whose ports cover 443, from a group n carries or from a CIDR
+// holding n's address. Security groups only allow; what no rule admits is
+// dropped.
+func (w *world) admitsHTTPS(groupIDs []string, n *eni) bool {
+	ip, err := netip.ParseAddr(n.IP)
+	if err != nil {
+		return false
+	}
+	for _, r := range w.Rules {
+		if r.Egress || !slices.Contains(groupIDs, r.GroupID) {
+			continue
+		}
+		if r.Protocol != "-1" && !(r.Protocol == "tcp" && r.FromPort <= 443 && 443 <= r.ToPort) {
+			continue
+		}
+		if r.RefGroupID != "" && slices.Contains(n.GroupIDs, r.RefGroupID) {
+			return true
+		}
+		if r.CIDRv4 != "" {
+			if pfx, err := netip.ParsePrefix(r.CIDRv4); err == nil && pfx.Contains(ip) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sgDrops reports whether a request for service short from the workspace
+// (not public) travels through an interface endpoint whose security groups
+// do not admit the workspace on HTTPS: AWS then drops the connection, with
+// no answer at all.
+//
+// "The security group rules control the traffic to the endpoint network
+// interface from resources in your VPC"
+// [https://docs.aws.amazon.com/vpc/latest/userguide/vpce-interface.html]:
+// security groups hold only allow rules, and a packet none allows is
+// dropped without a reply, so the client's connection times out.
+func (s *Sandbox) sgDrops(short string, public bool) bool {
+	if public {
+		return false
+	}
+	drops := false
+	s.read(func(w *world) {
+		now := s.opts.Clock.Now()
+		e := s.routedEndpoint(w, now, short)
+		n := w.workspaceENI()
+		if e == nil || n == nil {
+			return
+		}
+		drops = !w.admitsHTTPS(e.GroupIDs, n)
+	})
+	return drops
+}
+
+// dropConnection is what the client of a dropped connection sees: nothing
+// for Timing.SecurityGroupDrop (the sandbox's stand-in for the client's
+// own timeout), then the connection closes without an HTTP answer. A
+// client that gives up sooner, or the sandbox closing, ends the wait.
+func (s *Sandbox) dropConnection(rw http.ResponseWriter, r *http.Request) {
+	if d := s.opts.Timing.SecurityGroupDrop; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+	}
+	if hj, ok := rw.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// Without the raw connection, net/http's own way to end a response
+	// unanswered.
+	panic(http.ErrAbortHandler)
 }

@@ -423,9 +423,17 @@ func (s *Sandbox) applyWorldFaults(w *world, now time.Time) {
 	if f.ExistingDKREndpoint {
 		x := &ec2Ctx{request: &request{s: s, w: w, now: now}}
 		created := now.UTC().Add(-48 * time.Hour).Truncate(time.Second)
+		// The platform team's endpoint admits HTTPS from the whole VPC
+		// (its own group): the lab adopts it without touching its groups,
+		// and the workspace reaches it.
+		sg := &securityGroup{ID: w.id("sg"), Name: "platform-team-vpce", Description: "HTTPS from the VPC to the platform team's endpoints", VpcID: v.ID}
+		w.Groups = append(w.Groups, sg)
+		w.Rules = append(w.Rules,
+			&sgRule{ID: w.id("sgr"), GroupID: sg.ID, Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRv4: v.CIDR},
+			&sgRule{ID: w.id("sgr"), GroupID: sg.ID, Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRv4: "0.0.0.0/0"})
 		ep := &vpcEndpoint{
 			ID: w.id("vpce"), Type: "Interface", VpcID: v.ID, ServiceName: serviceName(w.Region, serviceDKR, false),
-			Policy: defaultEndpointPolicy, SubnetIDs: []string{n.SubnetID}, GroupIDs: []string{w.defaultGroup(v.ID).ID},
+			Policy: defaultEndpointPolicy, SubnetIDs: []string{n.SubnetID}, GroupIDs: []string{sg.ID},
 			PrivateDNS: true, CreatedAt: created, AvailableAt: created, DNSSwitchAt: created,
 		}
 		ep.DNSLabel = w.hex("dns-label", 8)

@@ -142,6 +142,12 @@ type Timing struct {
 	// [https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html;
 	// research I.2]
 	PolicyPropagation time.Duration `json:"policyPropagation,omitempty"`
+	// SecurityGroupDrop is how long a connection to an interface endpoint
+	// whose security groups do not admit the workspace on tcp/443 is held,
+	// unanswered, before the sandbox closes it. AWS drops such packets
+	// silently: the client hears nothing until its own timeout. Zero
+	// closes the connection at once (tests).
+	SecurityGroupDrop time.Duration `json:"securityGroupDrop,omitempty"`
 }
 
 // Timing presets.
@@ -152,6 +158,7 @@ var (
 		ENIRelease:        15 * time.Second,
 		DNSSwitch:         5 * time.Second,
 		ReadLag:           2 * time.Second,
+		SecurityGroupDrop: 10 * time.Second,
 	}
 	Instant = Timing{}
 	// AWS draws each duration from the range AWS takes: an interface
@@ -165,7 +172,8 @@ var (
 		EndpointDelete: 20 * time.Second, EndpointDeleteMax: time.Minute,
 		ENIRelease: time.Minute, ENIReleaseMax: 5 * time.Minute,
 		DNSSwitch: 0, DNSSwitchMax: time.Minute,
-		ReadLag: 5 * time.Second,
+		ReadLag:           5 * time.Second,
+		SecurityGroupDrop: 30 * time.Second,
 	}
 )
 
@@ -201,6 +209,7 @@ func (t Timing) Longest() Timing {
 		DNSSwitch:         max(t.DNSSwitch, t.DNSSwitchMax),
 		ReadLag:           t.ReadLag,
 		PolicyPropagation: t.PolicyPropagation,
+		SecurityGroupDrop: t.SecurityGroupDrop,
 	}
 }
 

@@ -184,6 +184,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (rs *registryServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s := rs.s
 	s.fireOnTest(r.Context())
+	// A presigned S3 URL travels the s3 gateway endpoint, which has no
+	// security group; everything else meets the ecr.dkr endpoint's, which
+	// may drop the connection before the registry sees it.
+	if !strings.HasPrefix(r.URL.Path, s3RedirectPath) && s.sgDrops(serviceDKR, rs.public) {
+		s.dropConnection(rw, r)
+		return
+	}
 	w := &statusWriter{ResponseWriter: rw}
 	rt := parseRegistryPath(r.URL.Path)
 	actions := registryActions(r.Method, rt, r.URL.Query())

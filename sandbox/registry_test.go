@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	ec2 "ecr-vpce-lab/internal/ec2query"
+	ec2types "ecr-vpce-lab/internal/ec2query/types"
 	"ecr-vpce-lab/policy"
 )
 
@@ -117,6 +118,7 @@ func createEndpoint(t testing.TB, c clients, sb *Sandbox, short, doc string) str
 	in := &ec2.CreateVpcEndpointInput{
 		VpcId: aws.String(ws.VpcID), ServiceName: aws.String("com.amazonaws." + sb.Region() + "." + short),
 		VpcEndpointType: "Interface", SubnetIds: []string{ws.SubnetID}, PrivateDnsEnabled: aws.Bool(true),
+		SecurityGroupIds: []string{labGroup(t, c, sb)},
 	}
 	if doc != "" {
 		in.PolicyDocument = aws.String(doc)
@@ -125,6 +127,32 @@ func createEndpoint(t testing.TB, c clients, sb *Sandbox, short, doc string) str
 	must(t, "CreateVpcEndpoint "+short, err)
 	return aws.ToString(out.VpcEndpoint.VpcEndpointId)
 }
+
+// labGroup returns the lab's endpoint security group, created on first use
+// with its inbound HTTPS rule from the workspace's group, as the lab's
+// steps 2 and 3 make it: without it the endpoint's interfaces would drop
+// the workspace's connections.
+func labGroup(t testing.TB, c clients, sb *Sandbox) string {
+	t.Helper()
+	ctx := context.Background()
+	ws := sb.Workspace()
+	found, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("group-name"), Values: []string{labGroupName}}, {Name: aws.String("vpc-id"), Values: []string{ws.VpcID}}}})
+	must(t, "DescribeSecurityGroups", err)
+	if len(found.SecurityGroups) > 0 {
+		return aws.ToString(found.SecurityGroups[0].GroupId)
+	}
+	g, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(labGroupName),
+		Description: aws.String("ECR VPC endpoints"), VpcId: aws.String(ws.VpcID)})
+	must(t, "CreateSecurityGroup", err)
+	_, err = c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId,
+		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(ws.SecurityGroupID)}}}}})
+	must(t, "AuthorizeSecurityGroupIngress", err)
+	return aws.ToString(g.GroupId)
+}
+
+const labGroupName = "ECR_VPCE_SG"
 
 func denial(sb *Sandbox, action, resource, reason string) string {
 	return "User: " + sb.Workspace().CallerARN + " is not authorized to perform: " + action + " on resource: " + resource + " " + reason
