@@ -3,6 +3,7 @@ package awsops
 import (
 	"context"
 	"maps"
+	"net/netip"
 	"slices"
 	"sort"
 	"time"
@@ -90,6 +91,32 @@ func (c *Cloud) IngressRules(ctx context.Context, groupID string) ([]Rule, error
 			SourceGroup: aws.ToString(r.ReferencedGroupInfo.GroupId)})
 	}
 	return rs, nil
+}
+
+// AdmitsHTTPS reports whether the group's inbound rules let tcp/443 in
+// from the workspace: from one of its security groups, or from a CIDR
+// holding its private address. A group is all allow rules; traffic none
+// admits is dropped without an answer.
+func (c *Cloud) AdmitsHTTPS(ctx context.Context, groupID string, ws Workspace) (bool, error) {
+	out, err := c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}}})
+	if err != nil {
+		return false, classify("list the group's rules", err)
+	}
+	sources := append([]string{ws.SecurityGroupID}, ws.SecurityGroupIDs...)
+	ip, ipErr := netip.ParseAddr(ws.PrivateIP)
+	for _, r := range out.SecurityGroupRules {
+		proto := aws.ToString(r.IpProtocol)
+		if aws.ToBool(r.IsEgress) || (proto != "-1" && (proto != "tcp" || aws.ToInt32(r.FromPort) > 443 || aws.ToInt32(r.ToPort) < 443)) {
+			continue
+		}
+		if r.ReferencedGroupInfo != nil && slices.Contains(sources, aws.ToString(r.ReferencedGroupInfo.GroupId)) {
+			return true, nil
+		}
+		if pfx, err := netip.ParsePrefix(aws.ToString(r.CidrIpv4)); err == nil && ipErr == nil && pfx.Contains(ip) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // FindSecurityGroup returns the group of that name in the VPC, or nil.

@@ -448,9 +448,44 @@ func (l *Lab) runTest(ctx context.Context, name TestName, do func(r *TestResult)
 		return r, err
 	})
 	if err != nil {
-		return err
+		return l.droppedByGroup(ctx, st, err)
 	}
 	return l.finishTest(id, st, r, pols)
+}
+
+// codeSGDrops is the code of a test that got no answer because the
+// endpoints' security group does not admit the workspace on HTTPS.
+const codeSGDrops = "EndpointSecurityGroupDrops"
+
+// droppedByGroup names the cause of a test that got no answer when the
+// endpoints' security group has no inbound HTTPS rule from the workspace:
+// the endpoint's interfaces then drop the connections silently, and all
+// the request says is that AWS could not be reached or did not answer in
+// time. Any other failure, or one the group does not explain, is err.
+func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
+	if k := problem.KindOf(err); k != problem.Network && k != problem.Timeout {
+		return err
+	}
+	if st.SecurityGroup == nil || st.SecurityGroup.ID == "" || st.Workspace.SecurityGroupID == "" || len(st.Endpoints) == 0 {
+		return err
+	}
+	sg, ws := st.SecurityGroup.ID, st.Workspace.SecurityGroupID
+	admits, lookErr := l.cloud.AdmitsHTTPS(ctx, sg, st.Workspace)
+	if lookErr != nil || admits {
+		return err
+	}
+	op := "reach ECR through the endpoints"
+	if e, ok := problem.As(err); ok && e.Op != "" {
+		op = e.Op
+	}
+	name := st.SecurityGroup.Name
+	if name == "" {
+		name = "ECR_VPCE_SG"
+	}
+	return &problem.Error{Kind: problem.KindOf(err), Op: op, Code: codeSGDrops,
+		Message: fmt.Sprintf("the endpoint's security group %s (%s) does not allow HTTPS from the workspace's %s: its network interfaces drop the connections, so ECR never answers", name, sg, ws),
+		Fix: fmt.Sprintf("run 'ecr-vpce-lab up' again: step 4 adds the rule; or add it yourself: aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s",
+			sg, ws, st.Region)}
 }
 
 // notePushed records a tag the push test managed to push (teardown

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -165,17 +166,20 @@ func TestWizardStoppedBySignal(t *testing.T) {
 }
 
 // An n to the HTTPS rule (step 4) while the rest runs leaves endpoints no
-// one in the workspace can reach on AWS (the sandbox does not enforce
-// security groups, so its proofs still pass): the last words do not claim
-// the lab worked, and status shows the step not run instead of leaving
-// it out of a list of ticks.
+// one in the workspace can reach: their security group drops the
+// connections, in the sandbox as on AWS. The push test fails naming the
+// group, the workspace's group and the fix, never as a bare timeout; the
+// last words do not claim the lab worked, and status shows the step not
+// run instead of leaving it out of a list of ticks.
 func TestAccessibleRulePassedOver(t *testing.T) {
 	labHome(t)
 	dir := t.TempDir()
 	// Preflight, the security group: Enter; the rule: n; then Enter
-	// (the defaults, and no to the teardown at the end).
+	// (the defaults, then the push test again until the input ends).
 	code, out, errs := runCLI(t, "\n\nn\n"+strings.Repeat("\n", 40), "--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)
-	if code != 0 || !strings.Contains(out, "The endpoints exist, but their HTTPS rule (step 4) was skipped") || strings.Contains(out, "ECR now goes through private endpoints") {
+	if code != 1 || !regexp.MustCompile(`Failed: log in to the registry \(ecr get-login-password\): EndpointSecurityGroupDrops: the endpoint's security group ECR_VPCE_SG \((sg-[0-9a-f]+)\) does not allow HTTPS from the workspace's (sg-[0-9a-f]+)`).MatchString(out) ||
+		!regexp.MustCompile(`What to do: run 'ecr-vpce-lab up' again: step 4 adds the rule; or add it yourself: aws ec2 authorize-security-group-ingress --group-id sg-[0-9a-f]+ --protocol tcp --port 443 --source-group sg-[0-9a-f]+ --region us-west-2`).MatchString(out) ||
+		strings.Contains(out, "ECR now goes through private endpoints") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = runCLI(t, "", "status", "--sandbox", "--state-dir", dir)

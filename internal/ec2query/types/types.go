@@ -137,6 +137,7 @@ type SecurityGroupIdentifier struct {
 }
 
 type SecurityGroupRule struct {
+	CidrIpv4            *string                  `xml:"cidrIpv4"`
 	FromPort            *int32                   `xml:"fromPort"`
 	IpProtocol          *string                  `xml:"ipProtocol"`
 	IsEgress            *bool                    `xml:"isEgress"`
