@@ -145,8 +145,9 @@ type Timing struct {
 	// SecurityGroupDrop is how long a connection to an interface endpoint
 	// whose security groups do not admit the workspace on tcp/443 is held,
 	// unanswered, before the sandbox closes it. AWS drops such packets
-	// silently: the client hears nothing until its own timeout. Zero
-	// closes the connection at once (tests).
+	// silently: the client hears nothing until its own timeout (the
+	// lab's connect timeout is 10 s, and the SDK tries up to ten times).
+	// Zero closes the connection at once (tests).
 	SecurityGroupDrop time.Duration `json:"securityGroupDrop,omitempty"`
 }
 
@@ -158,7 +159,7 @@ var (
 		ENIRelease:        15 * time.Second,
 		DNSSwitch:         5 * time.Second,
 		ReadLag:           2 * time.Second,
-		SecurityGroupDrop: 10 * time.Second,
+		SecurityGroupDrop: 3 * time.Second,
 	}
 	Instant = Timing{}
 	// AWS draws each duration from the range AWS takes: an interface
@@ -173,7 +174,7 @@ var (
 		ENIRelease: time.Minute, ENIReleaseMax: 5 * time.Minute,
 		DNSSwitch: 0, DNSSwitchMax: time.Minute,
 		ReadLag:           5 * time.Second,
-		SecurityGroupDrop: 30 * time.Second,
+		SecurityGroupDrop: 10 * time.Second,
 	}
 )
 
