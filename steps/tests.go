@@ -482,7 +482,7 @@ func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
 	if name == "" {
 		name = "ECR_VPCE_SG"
 	}
-	return &problem.Error{Kind: problem.KindOf(err), Op: op, Code: codeSGDrops,
+	return &problem.Error{Kind: problem.KindOf(err), Op: op, Code: codeSGDrops, Err: err,
 		Message: fmt.Sprintf("the endpoint's security group %s (%s) does not allow HTTPS from the workspace's %s: its network interfaces drop the connections, so ECR never answers", name, sg, ws),
 		Fix: fmt.Sprintf("run 'ecr-vpce-lab up' again: step 4 adds the rule; or add it yourself: aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s",
 			sg, ws, st.Region)}
