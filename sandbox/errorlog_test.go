@@ -1,35 +1,17 @@
 package sandbox
 
 import (
-	"bytes"
 	"io"
 	"log"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"ecr-vpce-lab/internal/testtool"
 )
-
-// lockedBuffer is a bytes.Buffer the servers' goroutines may write to.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestServerErrorsGoToTheLogger: what net/http reports about a connection
 // (a handler's panic, a superfluous WriteHeader) reaches Options.Logger,
@@ -37,10 +19,10 @@ func (b *lockedBuffer) String() string {
 // wizard runs the sandbox in its own process. Not parallel: it captures
 // the log package's output.
 func TestServerErrorsGoToTheLogger(t *testing.T) {
-	var std lockedBuffer
+	var std testtool.SyncBuffer
 	log.SetOutput(&std)
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
-	var got lockedBuffer
+	var got testtool.SyncBuffer
 	s := startSandbox(t, Options{Logger: slog.New(slog.NewTextHandler(&got, nil))})
 
 	// A TLS greeting on each plain port: answered or dropped by net/http,

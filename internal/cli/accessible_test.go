@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/ui"
 )
 
@@ -77,7 +78,7 @@ func TestAccessibleCtrlCAtAQuestion(t *testing.T) {
 	defer typing.Close()
 	ctx, interrupt := context.WithCancel(context.Background())
 	defer interrupt()
-	var out, errs syncBuffer
+	var out, errs testtool.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, []string{"--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir}, stdin, &out, &errs)

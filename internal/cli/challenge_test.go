@@ -1,17 +1,16 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/steps"
 )
@@ -131,7 +130,7 @@ func TestChallengeCommands(t *testing.T) {
 		case <-time.After(time.Minute):
 		}
 	}()
-	var sout, serr syncBuffer
+	var sout, serr testtool.SyncBuffer
 	Run(context.Background(), append([]string{"challenge", "check", "1", "--policy", answer}, state...), strings.NewReader(""), &sout, &serr)
 	select {
 	case code := <-quit:
@@ -145,25 +144,6 @@ func TestChallengeCommands(t *testing.T) {
 		"' again, or 'ecr-vpce-lab down --sandbox --state-dir " + dir + "'"; !strings.Contains(sout.String(), want) {
 		t.Fatalf("the interrupted check's last words lack %q:\n%s%s", want, sout.String(), serr.String())
 	}
-}
-
-// syncBuffer is a buffer that a command's interrupt handler may write to
-// while the command does.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestChallengeForecastHeadless: challenge 5's check takes a forecast

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"ecr-vpce-lab/internal/testtool"
 )
 
 // Ctrl-C while a command waits for its input (up's or down's question, a
@@ -36,7 +38,7 @@ func TestCtrlCWhileReadingInput(t *testing.T) {
 			if args[len(args)-1] == "" {
 				args[len(args)-1] = t.TempDir()
 			}
-			var out, errs syncBuffer
+			var out, errs testtool.SyncBuffer
 			done := make(chan int, 1)
 			go func() { done <- Run(ctx, args, stdin, &out, &errs) }()
 			time.Sleep(100 * time.Millisecond)
@@ -55,7 +57,7 @@ func TestCtrlCWhileReadingInput(t *testing.T) {
 	t.Run("question", func(t *testing.T) {
 		t.Parallel()
 		stdin, ctx, interrupt := waiting(t)
-		var errs syncBuffer
+		var errs testtool.SyncBuffer
 		cmd := &cobra.Command{}
 		cmd.SetContext(ctx)
 		cmd.SetIn(stdin)
