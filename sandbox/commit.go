@@ -86,6 +86,9 @@ func (s *Sandbox) commit(w *world) error {
 		}
 	}
 	s.cur.Store(w)
+	if s.hub != nil {
+		s.hub.wakeScheduler()
+	}
 	return nil
 }
 

@@ -34,10 +34,20 @@ import (
 // AWS also in CloudWatch's AWS/Scheduler metrics and CloudTrail, which the
 // sandbox does not serve: Sandbox.Invocations keeps each attempt instead.
 
-// schedulerTick is how often (wall clock) the sandbox looks for schedules
-// that are due. EventBridge Scheduler fires within the minute of the time
-// (60-second precision); the sandbox at the time, within a tick.
-const schedulerTick = 200 * time.Millisecond
+// The sandbox sleeps until its next schedule is due, not on a fixed tick:
+// a wizard idle on a lab with the sandbox in its own process would
+// otherwise wake five times a second for a schedule four hours away.
+// EventBridge Scheduler fires within the minute of the time (60-second
+// precision); the sandbox at the time, within schedulerTick.
+const (
+	// schedulerTick is the shortest sleep, and the look-again interval
+	// under a clock that does not follow the wall clock (a ManualClock
+	// moved by a test).
+	schedulerTick = 200 * time.Millisecond
+	// schedulerIdle is the longest sleep: a look even when nothing is due,
+	// in case a schedule arrived by a way that did not wake the loop.
+	schedulerIdle = time.Minute
+)
 
 // Invocation is one invocation of a schedule's target.
 type Invocation struct {
@@ -66,7 +76,7 @@ const maxInvocations = 500
 
 // runScheduler fires due schedules until the sandbox closes.
 func (s *Sandbox) runScheduler() {
-	t := time.NewTicker(schedulerTick)
+	t := time.NewTimer(s.hub.schedulerSleep(s.opts.Clock))
 	defer t.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -78,10 +88,54 @@ func (s *Sandbox) runScheduler() {
 		select {
 		case <-s.closing:
 			return
+		case <-s.hub.wake:
+			// A world changed: a schedule may have come, gone or moved.
 		case <-t.C:
 			s.hub.fireDue(ctx, false)
 		}
+		t.Reset(s.hub.schedulerSleep(s.opts.Clock))
 	}
+}
+
+// wakeScheduler tells the schedule loop that a world changed, so it works
+// out its sleep again; it never blocks.
+func (h *hub) wakeScheduler() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// schedulerSleep is how long the schedule loop may sleep: until the first
+// pending schedule of any world is due by clock, at least schedulerTick
+// and at most schedulerIdle. A clock that does not follow the wall clock
+// is looked at every schedulerTick, as the sandbox cannot tell when it
+// moves.
+func (h *hub) schedulerSleep(clock Clock) time.Duration {
+	if _, wall := clock.(*OffsetClock); !wall {
+		return schedulerTick
+	}
+	var next time.Time
+	for _, m := range h.sorted() {
+		m.read(func(w *world) {
+			for _, sch := range w.Schedules {
+				if sch.Done || sch.State != "ENABLED" || sch.At.IsZero() {
+					continue
+				}
+				at := sch.At
+				if !sch.NextAttempt.IsZero() {
+					at = sch.NextAttempt
+				}
+				if next.IsZero() || at.Before(next) {
+					next = at
+				}
+			}
+		})
+	}
+	if next.IsZero() {
+		return schedulerIdle
+	}
+	return min(max(next.Sub(clock.Now()), schedulerTick), schedulerIdle)
 }
 
 // FireDue invokes every schedule of every account and region whose time

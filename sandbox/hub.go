@@ -30,6 +30,8 @@ type hub struct {
 
 	// fireMu lets one round of schedule invocations run at a time.
 	fireMu sync.Mutex
+	// wake tells the schedule loop that a world changed (wakeScheduler).
+	wake   chan struct{}
 	client *http.Client
 }
 
@@ -82,6 +84,7 @@ func newHub(home *Sandbox) *hub {
 		home: home, accounts: []string{home.opts.Account}, regions: []string{home.opts.Region},
 		members: map[memberKey]*Sandbox{{home.opts.Account, home.opts.Region}: home},
 		keys:    map[string]string{},
+		wake:    make(chan struct{}, 1),
 		client:  &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 8}},
 	}
 	home.hub = h
