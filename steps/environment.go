@@ -57,6 +57,18 @@ func (l *Lab) skip(s Step, reason string) error {
 	return nil
 }
 
+// unproven records a test that ran but proves nothing about the endpoint
+// policy (its requests went around the endpoints), with why and the fix.
+func (l *Lab) unproven(s Step, reason string) error {
+	if err := l.update(func(st *State) {
+		st.setStep(s.ID, StepRecord{Status: StatusUnproven, At: l.cfg.Now(), Message: reason})
+	}); err != nil {
+		return err
+	}
+	l.emit(s.ID, Event{Kind: EventUnproven, Message: s.Title, Reason: reason})
+	return nil
+}
+
 // environmentItems are preflight's lines about the place: where the lab
 // runs and why it thinks so, and what that means for the lab.
 func (l *Lab) environmentItems() []CheckItem {

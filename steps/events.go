@@ -40,6 +40,10 @@ const (
 	// EventSkipped: the learner went on without the step; Reason says why
 	// and what that means. A skipped step is not a passed one.
 	EventSkipped EventKind = "skipped"
+	// EventUnproven: a test ran (its EventTest came first), but its
+	// requests went around the endpoints, so it proves nothing about the
+	// endpoint policy; Reason says why and what to do. Not a pass.
+	EventUnproven EventKind = "unproven"
 )
 
 // ResourceEvent describes a resource in an event.

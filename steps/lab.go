@@ -474,8 +474,9 @@ func (l *Lab) runLocked(ctx context.Context, s Step) error {
 	}
 	err := s.run(l, ctx)
 	if up, ok := errors.AsType[*errUnproven](err); ok {
-		// The test ran, but what it showed is not a proof: not a pass.
-		return l.skip(s, up.reason)
+		// The test ran, but what it showed is not a proof: not a pass,
+		// and not a skip either.
+		return l.unproven(s, up.reason)
 	}
 	if err != nil {
 		return l.fail(s, start, err)

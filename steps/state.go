@@ -310,6 +310,14 @@ func (s *Store) Load() (State, error) {
 	if st.Rule != nil && st.Rule.ID == "" {
 		st.Rule = nil
 	}
+	for id, r := range st.Steps {
+		// Saved before unproven had a status of its own: a test that ran
+		// without proof was a skip whose reason said "not proven: ".
+		if rest, ok := strings.CutPrefix(r.Message, NotProven); ok && r.Status == StatusSkipped {
+			r.Status, r.Message = StatusUnproven, rest
+			st.Steps[id] = r
+		}
+	}
 	return st, nil
 }
 

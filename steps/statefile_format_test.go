@@ -68,3 +68,30 @@ func TestStateCloneSharesNothing(t *testing.T) {
 	}
 	testtool.SharesNothing(t, st, &c)
 }
+
+// TestOldUnprovenSkipLoadsAsUnproven: before unproven had a status of its
+// own, a test whose requests went around the endpoints was saved as a
+// skip whose reason began "not proven: ". Such a file loads as unproven
+// (status, the JSON and the wizard then say it one way), while a real
+// skip stays a skip.
+func TestOldUnprovenSkipLoadsAsUnproven(t *testing.T) {
+	st := newState("sandbox", time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC))
+	st.Steps = map[StepID]StepRecord{
+		StepDNS:  {Status: StatusSkipped, Message: "the learner pressed s"},
+		StepPush: {Status: StatusSkipped, Message: NotProven + "the request went around the ecr.dkr endpoint; " + UnprovenFix},
+	}
+	s := NewStore(t.TempDir(), "sandbox")
+	if err := s.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got.Steps[StepPush]; r.Status != StatusUnproven || r.Message != "the request went around the ecr.dkr endpoint; "+UnprovenFix {
+		t.Errorf("old not-proven skip loads as %+v", r)
+	}
+	if r := got.Steps[StepDNS]; r.Status != StatusSkipped || r.Message != "the learner pressed s" {
+		t.Errorf("a real skip loads as %+v", r)
+	}
+}

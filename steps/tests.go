@@ -181,15 +181,17 @@ func unproven(sim policy.Simulation, bypassed map[policy.Endpoint]string) string
 	return ""
 }
 
-// NotProven begins the reason recorded for a test step whose outcome
-// proves nothing about the endpoint policy (the step is skipped).
+// NotProven begins a test's Mismatch when its outcome proves nothing about
+// the endpoint policy. (Before StatusUnproven, such a step was saved as
+// skipped with a reason that began with it; Load reads those as unproven.)
 const NotProven = "not proven: "
 
 // UnprovenFix is what to do about an unproven test.
 const UnprovenFix = "wait until private DNS answers with the endpoints' addresses ('status' shows it), then run the test again"
 
 // errUnproven ends a test whose outcome proves nothing about the endpoint
-// policy: the step is recorded as skipped, not passed, with why.
+// policy: the step is recorded as unproven (not passed, not skipped), with
+// why and the fix.
 type errUnproven struct{ reason string }
 
 func (e *errUnproven) Error() string { return e.reason }
@@ -344,7 +346,7 @@ func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error 
 	}
 	l.emit(id, Event{Kind: EventTest, Test: &r})
 	if proofless {
-		return &errUnproven{reason: NotProven + r.Unproven + "; " + UnprovenFix}
+		return &errUnproven{reason: r.Unproven + "; " + UnprovenFix}
 	}
 	if !r.Match {
 		if why, expired := l.expiredUnderTest(context.Background(), l.read()); expired {

@@ -198,9 +198,9 @@ func (k ResourceKind) Label() string {
 	return strings.ReplaceAll(string(k), "-", " ")
 }
 
-// StepStatus is where a step stands. Done, failed, stopped and skipped are
-// saved in the state file; pending is the absence of a record and running
-// is only ever seen live.
+// StepStatus is where a step stands. Done, failed, stopped, skipped and
+// unproven are saved in the state file; pending is the absence of a record
+// and running is only ever seen live.
 type StepStatus string
 
 // Step statuses.
@@ -214,19 +214,33 @@ const (
 	// StatusSkipped: the learner chose to go on without it. It is not a
 	// pass: it has its own mark and word everywhere.
 	StatusSkipped StepStatus = "skipped"
+	// StatusUnproven: a test ran, but its requests went around the
+	// endpoints (their names do not resolve to private addresses yet), so
+	// what AWS did proves nothing about the endpoint policy. Not a pass,
+	// not a failure of the policy, and not a skip either: the request was
+	// made, and its outcome is recorded.
+	StatusUnproven StepStatus = "unproven"
 )
 
-// Passed reports whether the step ran and succeeded (skipped is not).
+// Passed reports whether the step ran and succeeded (skipped and unproven
+// are not).
 func (s StepStatus) Passed() bool { return s == StatusDone }
+
+// MovedOn reports whether the lab has gone on past the step: done, skipped,
+// or run without proof. (Failed and stopped steps wait to be run again.)
+func (s StepStatus) MovedOn() bool {
+	return s == StatusDone || s == StatusSkipped || s == StatusUnproven
+}
 
 // Failed reports whether the step failed.
 func (s StepStatus) Failed() bool { return s == StatusFailed }
 
 // Settled reports whether the step has an outcome the learner can act on
-// (done, failed, stopped or skipped), as opposed to pending or running.
+// (done, failed, stopped, skipped or unproven), as opposed to pending or
+// running.
 func (s StepStatus) Settled() bool {
 	switch s {
-	case StatusDone, StatusFailed, StatusStopped, StatusSkipped:
+	case StatusDone, StatusFailed, StatusStopped, StatusSkipped, StatusUnproven:
 		return true
 	}
 	return false
@@ -241,7 +255,7 @@ func (s StepStatus) Tone() Tone {
 		return ToneGood
 	case StatusFailed:
 		return ToneBad
-	case StatusStopped, StatusSkipped:
+	case StatusStopped, StatusSkipped, StatusUnproven:
 		return ToneNotice
 	}
 	return ToneIdle
@@ -259,14 +273,19 @@ func (s StepStatus) Mark() string {
 		return "■"
 	case StatusSkipped:
 		return "–"
+	case StatusUnproven:
+		return "?"
 	}
 	return "·"
 }
 
 // Label is the status in words.
 func (s StepStatus) Label() string {
-	if s == StatusPending {
+	switch s {
+	case StatusPending:
 		return "not run"
+	case StatusUnproven:
+		return "not proven"
 	}
 	return string(s)
 }

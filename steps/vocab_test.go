@@ -83,6 +83,9 @@ func TestStepStatuses(t *testing.T) {
 		{steps.StatusStopped, false, false, true, steps.ToneNotice, "■", "stopped"},
 		// Skipped is settled but not passed, and looks like nothing else.
 		{steps.StatusSkipped, false, false, true, steps.ToneNotice, "–", "skipped"},
+		// Unproven (a test that ran, but around the endpoints) is neither a
+		// pass, a failure nor a skip: its own mark and word.
+		{steps.StatusUnproven, false, false, true, steps.ToneNotice, "?", "not proven"},
 	} {
 		if tc.s.Passed() != tc.passed || tc.s.Failed() != tc.failed || tc.s.Settled() != tc.settled || tc.s.Tone() != tc.tone ||
 			tc.s.Mark() != tc.mark || tc.s.Label() != tc.label {

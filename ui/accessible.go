@@ -695,11 +695,9 @@ func (a *accessible) event(e steps.Event) {
 		}
 	case steps.EventDone:
 		a.say("Finished: " + e.Message + ".")
+	case steps.EventUnproven:
+		a.say("Not proven, not passed: " + e.Message + ". " + sentence(e.Reason))
 	case steps.EventSkipped:
-		if rest, ok := strings.CutPrefix(e.Reason, steps.NotProven); ok {
-			a.say("Not proven, not passed: " + e.Message + ". " + sentence(rest))
-			return
-		}
 		a.say("Skipped, not passed: " + e.Message + ". " + sentence(e.Reason))
 	}
 }
@@ -833,10 +831,10 @@ func unprovenFinish(push steps.TestResult) string {
 func doneOrSkipped(lab *steps.Lab, ids []steps.StepID) string {
 	st := lab.State()
 	for _, id := range ids {
+		if r, ok := st.Steps[id]; ok && r.Status == steps.StatusUnproven {
+			return "Step not proven, not passed."
+		}
 		if r, ok := st.Steps[id]; ok && r.Status == steps.StatusSkipped {
-			if strings.HasPrefix(r.Message, steps.NotProven) {
-				return "Step not proven, not passed."
-			}
 			return "Step skipped, not passed."
 		}
 	}

@@ -181,7 +181,7 @@ func (m *Model) bindings() []binding {
 	if m.cur == scrWorkspace && !m.builtOnWorkspace() {
 		add(k.EditIDs, actEditIDs, groupStep)
 	}
-	if m.cur == scrDNS && sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && m.unobservable() == "" {
+	if m.cur == scrDNS && !sc.status.MovedOn() && m.unobservable() == "" {
 		// (Where DNS cannot be observed, Enter already skips: one key.)
 		add(k.Skip, actSkip, groupStep)
 	}
@@ -203,7 +203,7 @@ func (m *Model) bindings() []binding {
 	if m.cur > 0 {
 		add(k.StepUp, actStepUp, groupStep)
 	}
-	if m.cur < scrFinish && (sc.status == steps.StatusDone || sc.status == steps.StatusSkipped) {
+	if m.cur < scrFinish && sc.status.MovedOn() {
 		add(k.StepDown, actStepDown, groupStep)
 	}
 	panes()
@@ -298,7 +298,7 @@ func (m *Model) enterLabel() string {
 		return "choose IDs"
 	}
 	sc := m.screens[m.cur]
-	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(screens[m.cur].steps) > 0 {
+	if !sc.status.MovedOn() && len(screens[m.cur].steps) > 0 {
 		switch {
 		case sc.status == steps.StatusFailed:
 			return "try again"

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"path/filepath"
-	"strings"
 	"time"
 
 	"ecr-vpce-lab/internal/problem"
@@ -41,13 +40,20 @@ func (m *Model) handleEvent(e steps.Event) {
 			}
 		}
 		return
-	case steps.EventSkipped:
+	case steps.EventSkipped, steps.EventUnproven:
 		// The engine recorded a skip (this wizard's, or the headless
-		// 'up --skip-dns' of a resumed run): say it in its words.
+		// 'up --skip-dns' of a resumed run), or a test that proves
+		// nothing: say it in its words.
 		if sid >= 0 {
-			m.screens[sid].status = steps.StatusSkipped
+			status := steps.StatusSkipped
+			if e.Kind == steps.EventUnproven {
+				status = steps.StatusUnproven
+			}
+			if m.screens[sid].status != steps.StatusUnproven {
+				m.screens[sid].status = status
+			}
 			if e.Reason != "" {
-				m.screens[sid].note = skippedNote(e.Reason)
+				m.screens[sid].note = notPassedNote(status, e.Reason)
 			}
 		}
 		return
@@ -113,11 +119,16 @@ func (m *Model) handleEvent(e steps.Event) {
 // learnt (as it happens, from the state of a resumed run), and one full
 // stop, since some reasons are sentences of their own.
 func skippedNote(reason string) string {
-	if rest, ok := strings.CutPrefix(reason, steps.NotProven); ok {
-		// The test ran: what it lacks is proof, not a run.
-		return "Not proven, not passed: " + sentence(rest)
-	}
 	return "Skipped, not passed: " + sentence(reason)
+}
+
+// notPassedNote is the note of a step that ended skipped, or unproven (the
+// test ran: what it lacks is proof, not a run).
+func notPassedNote(status steps.StepStatus, reason string) string {
+	if status == steps.StatusUnproven {
+		return "Not proven, not passed: " + sentence(reason)
+	}
+	return skippedNote(reason)
 }
 
 func (m *Model) setCheck(c steps.CheckItem) {

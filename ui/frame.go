@@ -113,7 +113,7 @@ func renderSidebar(st Styles, items []StepItem, current int, frame string, width
 	for i, it := range items {
 		num := st.Faint.Render(fmt.Sprintf("%2d ", i+1))
 		title := it.Title
-		if it.Status == steps.StatusSkipped {
+		if it.Status == steps.StatusSkipped || it.Status == steps.StatusUnproven {
 			title += " " + it.Status.Label()
 		}
 		row := num + st.stepMark(it.Status, frame) + " "
@@ -142,14 +142,20 @@ func renderCompactProgress(st Styles, items []StepItem, current int, frame strin
 		title = items[current].Title
 	}
 	line := fmt.Sprintf("%s %s  %s", st.Faint.Render(fmt.Sprintf("Step %d/%d", current+1, len(items))), st.StepActive.Render(title), marks.String())
-	var skipped []string
+	var skipped, unproven []string
 	for i, it := range items {
-		if it.Status == steps.StatusSkipped {
+		switch it.Status {
+		case steps.StatusSkipped:
 			skipped = append(skipped, fmt.Sprint(i+1))
+		case steps.StatusUnproven:
+			unproven = append(unproven, fmt.Sprint(i+1))
 		}
 	}
 	if len(skipped) > 0 {
-		line += st.Warn.Render("  – skipped: " + strings.Join(skipped, ", "))
+		line += st.Warn.Render("  " + steps.StatusSkipped.Mark() + " " + steps.StatusSkipped.Label() + ": " + strings.Join(skipped, ", "))
+	}
+	if len(unproven) > 0 {
+		line += st.Warn.Render("  " + steps.StatusUnproven.Mark() + " " + steps.StatusUnproven.Label() + ": " + strings.Join(unproven, ", "))
 	}
 	return truncate(line, width)
 }

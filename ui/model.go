@@ -47,11 +47,14 @@ const (
 type screenState struct {
 	status   steps.StepStatus
 	err, fix string
-	// note is a warning that is not a failure (a skipped step).
+	// note is a warning that is not a failure (a skipped step, a test
+	// that proves nothing).
 	note string
-	// skipped: the lab skipped a step of the screen (it cannot be
-	// observed from where the wizard runs); the screen ends skipped.
-	skipped  bool
+	// endedAs is how a step of the screen ended when it neither passed nor
+	// failed: skipped (it cannot be observed from where the wizard runs),
+	// or unproven (a test whose requests went around the endpoints). The
+	// screen ends so; unproven outranks skipped.
+	endedAs  steps.StepStatus
 	details  []string
 	commands []steps.Command
 	started  time.Time
@@ -508,10 +511,12 @@ func (m *Model) restoreFromState() {
 				failed = true
 				m.screens[i].err = r.Message
 			}
-			if ok && (r.Status == steps.StatusSkipped || r.Status == steps.StatusStopped) {
-				m.screens[i].status = r.Status
-				if r.Status == steps.StatusSkipped && r.Message != "" {
-					m.screens[i].note = skippedNote(r.Message)
+			if ok && (r.Status == steps.StatusSkipped || r.Status == steps.StatusUnproven || r.Status == steps.StatusStopped) {
+				if m.screens[i].status != steps.StatusUnproven {
+					m.screens[i].status = r.Status
+				}
+				if (r.Status == steps.StatusSkipped || r.Status == steps.StatusUnproven) && r.Message != "" {
+					m.screens[i].note = notPassedNote(r.Status, r.Message)
 				}
 				if r.Status == steps.StatusStopped {
 					// Said as when it stopped in this window: a stopped
@@ -525,8 +530,9 @@ func (m *Model) restoreFromState() {
 			m.screens[i].status = steps.StatusDone
 		case failed:
 			m.screens[i].status = steps.StatusFailed
-		case m.screens[i].status == steps.StatusSkipped || m.screens[i].status == steps.StatusStopped:
-			// As saved: a skip, or a step stopped half-way.
+		case m.screens[i].status == steps.StatusSkipped || m.screens[i].status == steps.StatusUnproven || m.screens[i].status == steps.StatusStopped:
+			// As saved: a skip, a test without proof, or a step stopped
+			// half-way.
 		default:
 			m.screens[i].status = steps.StatusPending
 		}
@@ -548,7 +554,7 @@ func (m *Model) restoreFromState() {
 // firstUnfinished is the screen to resume at.
 func (m *Model) firstUnfinished() screenID {
 	for i := scrPreflight; i < scrFinish; i++ {
-		if m.screens[i].status != steps.StatusDone && m.screens[i].status != steps.StatusSkipped {
+		if !m.screens[i].status.MovedOn() {
 			return i
 		}
 	}
@@ -741,7 +747,7 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 	}
 	sc := m.screens[m.cur]
 	ids := screens[m.cur].steps
-	if sc.status != steps.StatusDone && sc.status != steps.StatusSkipped && len(ids) > 0 {
+	if !sc.status.MovedOn() && len(ids) > 0 {
 		if m.cur == scrPreflight {
 			m.checks = nil
 		}
@@ -913,7 +919,7 @@ func (m *Model) policyApplied(err error) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	sc.status = steps.StatusDone
-	if m.screens[scrPush].status == steps.StatusDone || m.screens[scrPush].status == steps.StatusFailed {
+	if ps := m.screens[scrPush].status; ps == steps.StatusDone || ps == steps.StatusFailed || ps == steps.StatusUnproven {
 		for _, s := range []screenID{scrPush, scrList} {
 			m.screens[s] = screenState{commands: m.screens[s].commands}
 		}

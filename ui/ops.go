@@ -84,8 +84,9 @@ type opResult struct {
 	err      error
 	check    *steps.CheckResult
 	teardown *steps.TeardownReport
-	// skipped is why the lab skipped the step ("" when it ran).
-	skipped     string
+	// notPassed is the step's record when it ended neither passed nor
+	// failed: skipped, or unproven (zero otherwise).
+	notPassed   steps.StepRecord
 	explanation *steps.Explanation
 	live        *steps.LiveResult
 }
@@ -138,7 +139,7 @@ func (m *Model) runSteps(ids ...steps.StepID) tea.Cmd {
 	}
 	m.queue = ids[1:]
 	sc := &m.screens[m.cur]
-	sc.status, sc.err, sc.fix, sc.note, sc.checked, sc.skipped = steps.StatusRunning, "", "", "", nil, false
+	sc.status, sc.err, sc.fix, sc.note, sc.checked, sc.endedAs = steps.StatusRunning, "", "", "", nil, ""
 	if sc.started.IsZero() {
 		sc.started = m.now
 	}
@@ -149,8 +150,9 @@ func (m *Model) runStep(id steps.StepID) tea.Cmd {
 	return m.start(opStep, id, func(ctx context.Context, lab *steps.Lab) opResult {
 		err := lab.Run(ctx, id)
 		res := opResult{err: err}
-		if r, ok := lab.State().Steps[id]; ok && err == nil && r.Status == steps.StatusSkipped {
-			res.skipped = r.Message
+		st := lab.State()
+		if r, ok := st.Steps[id]; ok && err == nil && (r.Status == steps.StatusSkipped || r.Status == steps.StatusUnproven) {
+			res.notPassed = r
 		}
 		return res
 	})
@@ -303,8 +305,11 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if msg.res.skipped != "" {
-		sc.skipped, sc.note = true, skippedNote(msg.res.skipped)
+	if r := msg.res.notPassed; r.Status != "" {
+		if sc.endedAs != steps.StatusUnproven {
+			sc.endedAs = r.Status
+		}
+		sc.note = notPassedNote(r.Status, r.Message)
 	}
 	if len(m.queue) > 0 {
 		next := m.queue[0]
@@ -312,8 +317,8 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		return m, m.runStep(next)
 	}
 	sc.status = steps.StatusDone
-	if sc.skipped {
-		sc.status = steps.StatusSkipped
+	if sc.endedAs != "" {
+		sc.status = sc.endedAs
 	}
 	if op.screen == scrPreflight {
 		m.screens[scrWorkspace].status = steps.StatusDone

@@ -116,7 +116,7 @@ func (m *Model) gateText() string {
 	st := m.c.Styles
 	if t, ok := m.tests[steps.PushTest]; ok {
 		if t.Unproven != "" {
-			return st.Warn.Render(steps.StatusSkipped.Mark()+" ") + "not reached: the push went around the endpoint"
+			return st.Warn.Render(steps.StatusUnproven.Mark()+" ") + "not reached: the push went around the endpoint"
 		}
 		if t.Outcome.Allowed {
 			return st.OK.Render("✓ ") + "let the push through"

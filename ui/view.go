@@ -363,8 +363,8 @@ func (m *Model) screenView(width, height int) string {
 	}
 	if sc.note != "" {
 		mark := steps.StatusSkipped.Mark()
-		if sc.status == steps.StatusStopped {
-			mark = steps.StatusStopped.Mark()
+		if sc.status == steps.StatusStopped || sc.status == steps.StatusUnproven {
+			mark = sc.status.Mark()
 		}
 		parts = append(parts, "\n\n"+st.Warn.Render(mark+" ")+wrapIndent(sc.note, width-3, "  "))
 	}
@@ -570,7 +570,7 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, {Quit} to keep it running, {Challenges} for challenges."))
 	case sc.status == steps.StatusDone && m.cur == scrFinish:
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
-	case sc.status == steps.StatusDone || sc.status == steps.StatusSkipped || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
+	case sc.status.MovedOn() || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
 		return st.Action.Render(m.keysIn("Press {Next} to continue."))
 	case m.cur == scrFinish:
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
@@ -1028,7 +1028,7 @@ func (m *Model) testView(name steps.TestName, width int) string {
 	case t.Unproven != "":
 		// What AWS did is above; it went around the endpoint, so it says
 		// nothing about the policy: neither ✓ nor ✗.
-		exp = st.Warn.Render(steps.StatusSkipped.Mark() + " " + t.Mismatch())
+		exp = st.Warn.Render(steps.StatusUnproven.Mark() + " " + t.Mismatch())
 	case !t.Match:
 		exp = st.Error.Render("✗ " + strings.TrimPrefix(t.Mismatch(), "but "))
 	case !t.Outcome.Allowed && refused != "" && t.ExpectedAction != "" && !strings.EqualFold(refused, t.ExpectedAction):

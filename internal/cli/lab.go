@@ -856,7 +856,8 @@ func newDownCmd() *cobra.Command {
 	return cmd
 }
 
-// skippedTests is why the tests ids were all skipped ("" when any ran).
+// skippedTests is why the tests ids were all skipped ("" when any ran; a
+// test that ran without proof is unproven, not skipped).
 func skippedTests(lab *steps.Lab, ids []steps.StepID) string {
 	if len(ids) == 0 {
 		ids = steps.TestSteps

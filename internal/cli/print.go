@@ -81,7 +81,7 @@ func stateStyle(state steps.ResourceState) (string, lipgloss.Style) {
 }
 
 // stepStyle draws a step status: ✔ done, ✘ failed, and the status's own
-// mark (– skipped, ■ stopped) in yellow, so a skipped step never reads as
+// mark (– skipped, ? not proven, ■ stopped) in yellow, so a skipped step never reads as
 // a passed one.
 func stepStyle(status steps.StepStatus) (string, lipgloss.Style) {
 	switch status.Tone() {
@@ -192,16 +192,17 @@ func (p *printer) event(e steps.Event) {
 		}
 	case steps.EventDone:
 		p.line(cliStyles.ok.Render("✔ ") + e.Message + " " + cliStyles.faint.Render("("+seconds(e.Elapsed)+")"))
-	case steps.EventSkipped:
-		mark, st := stepStyle(steps.StatusSkipped)
-		label, reason := steps.StatusSkipped.Label(), e.Reason
-		if rest, ok := strings.CutPrefix(reason, steps.NotProven); ok {
-			// The test ran (its outcome is above): what it lacks is proof.
-			label, reason = strings.TrimSuffix(steps.NotProven, ": "), rest
+	case steps.EventSkipped, steps.EventUnproven:
+		// A skip, or a test that ran (its outcome is above) but proves
+		// nothing: each with its own mark and word.
+		status := steps.StatusSkipped
+		if e.Kind == steps.EventUnproven {
+			status = steps.StatusUnproven
 		}
-		line := st.Render(mark+" ") + e.Message + " " + st.Render(label)
-		if reason != "" {
-			line += ": " + reason
+		mark, st := stepStyle(status)
+		line := st.Render(mark+" ") + e.Message + " " + st.Render(status.Label())
+		if e.Reason != "" {
+			line += ": " + e.Reason
 		}
 		p.line(line)
 	case steps.EventFailed:

@@ -25,7 +25,7 @@ func TestTestSaysTheRequestsBypassedTheEndpoints(t *testing.T) {
 	}
 	for _, want := range []string{
 		"push team-a/alpine:v2: allowed, not proven: the request went around the ecr.dkr endpoint (123456789012.dkr.ecr.us-west-2.amazonaws.com does not resolve to a private address yet)",
-		"– Push test not proven: the request went around the ecr.dkr endpoint",
+		"? Push test not proven: the request went around the ecr.dkr endpoint",
 		"list-images team-a/alpine: allowed, not proven: the request went around the ecr.api endpoint (api.ecr.us-west-2.amazonaws.com does not resolve to a private address yet)",
 		"the endpoint policy is not proven",
 		"fix: wait until private DNS answers with the endpoints' addresses ('ecr-vpce-lab status --sandbox' shows it), then run 'ecr-vpce-lab test --sandbox' again",
@@ -44,8 +44,9 @@ func TestTestSaysTheRequestsBypassedTheEndpoints(t *testing.T) {
 		t.Fatalf("test --output json with public DNS: exit %d, want 3\n%s%s", got, js, errs)
 	}
 	var res struct {
-		OK       bool   `json:"ok"`
-		Unproven string `json:"unproven"`
+		OK       bool    `json:"ok"`
+		Unproven string  `json:"unproven"`
+		Skipped  *string `json:"skipped"`
 		Tests    []struct {
 			Name     string `json:"name"`
 			Match    bool   `json:"match"`
@@ -61,9 +62,68 @@ func TestTestSaysTheRequestsBypassedTheEndpoints(t *testing.T) {
 	if res.OK || !strings.Contains(res.Unproven, "went around") || len(res.Tests) != 3 {
 		t.Fatalf("JSON with public DNS: %+v\n%s", res, js)
 	}
+	if res.Skipped != nil {
+		// The tests ran: "skipped" is for proofs that could not be run.
+		t.Fatalf("JSON with public DNS calls the unproven tests skipped: %q\n%s", *res.Skipped, js)
+	}
 	for _, r := range res.Tests {
 		if r.Match || !r.Outcome.Allowed || !strings.Contains(r.Unproven, "does not resolve to a private address yet") {
 			t.Fatalf("JSON test %s with public DNS: %+v", r.Name, r)
 		}
 	}
+}
+
+// TestStatusSaysATestIsNotProvenNotSkipped: a test whose requests went
+// around the endpoints ran; what it lacks is proof. status says so with
+// its own word and mark (not "skipped", which is a step the lab went on
+// without), in the text and in the JSON, while the DNS step the learner
+// skipped stays skipped.
+func TestStatusSaysATestIsNotProvenNotSkipped(t *testing.T) {
+	_, state := labHome(t)
+	servedSandbox(t, state, sandbox.Faults{DNSNeverSwitches: true})
+	labRun(t, 0, "up", "--yes", "--sandbox", "--skip-dns")
+	labRun(t, 3, "test", "--sandbox", "--only", "push")
+	out := labRun(t, 0, "status", "--sandbox")
+	push := lineWith(out, "Push test")
+	if !strings.HasPrefix(strings.TrimSpace(push), "? Push test") || !strings.Contains(push, "not proven: the request went around the ecr.dkr endpoint") ||
+		!strings.Contains(push, "then run the test again") || strings.Contains(push, "skipped") {
+		t.Fatalf("status, push line %q, want ? … not proven with why and the fix:\n%s", push, out)
+	}
+	if dns := lineWith(out, "Private DNS"); !strings.Contains(dns, "– Private DNS") || !strings.Contains(dns, "skipped") {
+		t.Fatalf("status, DNS line %q, want skipped:\n%s", dns, out)
+	}
+	got, js, errs := lab(t, "status", "--sandbox", "--output", "json")
+	if got != 0 {
+		t.Fatalf("status --output json: exit %d\n%s%s", got, js, errs)
+	}
+	var res struct {
+		Steps []struct {
+			ID      string `json:"id"`
+			Status  string `json:"status"`
+			Message string `json:"message"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(js), &res); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	status := map[string]string{}
+	for _, s := range res.Steps {
+		status[s.ID] = s.Status
+		if s.ID == "push" && !strings.HasPrefix(s.Message, "the request went around the ecr.dkr endpoint") {
+			t.Fatalf("status JSON, push message %q", s.Message)
+		}
+	}
+	if status["push"] != "unproven" || status["dns"] != "skipped" {
+		t.Fatalf("status JSON steps %v, want push unproven and dns skipped\n%s", status, js)
+	}
+}
+
+// lineWith is the first line of s that holds sub, or "".
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
 }
