@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,10 @@ type driver struct {
 	msgs chan tea.Msg
 	mu   sync.Mutex
 	quit bool
+	// eventLag holds back each batch of engine events this long, as a
+	// busy terminal does: the end of an operation can then come first.
+	// (Set and read from different goroutines: an atomic.)
+	eventLag atomic.Int64
 }
 
 func newDriver(t *testing.T, m *Model, w, h int) *driver {
@@ -53,6 +58,9 @@ func (d *driver) exec(cmd tea.Cmd) {
 func (d *driver) deliver(msg tea.Msg) {
 	if msg == nil {
 		return
+	}
+	if _, ok := msg.(eventsMsg); ok {
+		time.Sleep(time.Duration(d.eventLag.Load()))
 	}
 	if b, ok := msg.(tea.BatchMsg); ok {
 		for _, c := range b {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path/filepath"
+	"strings"
 	"time"
 
 	"ecr-vpce-lab/internal/problem"
@@ -72,8 +73,7 @@ func (m *Model) handleEvent(e steps.Event) {
 		return
 	case steps.EventTest:
 		if e.Test != nil {
-			m.tests[e.Test.Name] = *e.Test
-			m.explainTest(*e.Test)
+			m.recordTest(*e.Test)
 		}
 		return
 	}
@@ -115,6 +115,13 @@ func (m *Model) handleEvent(e steps.Event) {
 	}
 }
 
+// recordTest keeps a test's latest result, as its event or its step's end
+// brings it (both may, in either order: the same result twice is one).
+func (m *Model) recordTest(t steps.TestResult) {
+	m.tests[t.Name] = t
+	m.explainTest(t)
+}
+
 // skippedNote is a skipped step's note: one wording wherever the skip is
 // learnt (as it happens, from the state of a resumed run), and one full
 // stop, since some reasons are sentences of their own.
@@ -123,9 +130,13 @@ func skippedNote(reason string) string {
 }
 
 // notPassedNote is the note of a step that ended skipped, or unproven (the
-// test ran: what it lacks is proof, not a run).
+// test ran: what it lacks is proof, not a run). An unproven test's result
+// above the note says why, so the note says what to do.
 func notPassedNote(status steps.StepStatus, reason string) string {
 	if status == steps.StatusUnproven {
+		if _, fix, ok := strings.Cut(reason, "; "); ok && fix == steps.UnprovenFix {
+			reason = fix
+		}
 		return "Not proven, not passed: " + sentence(reason)
 	}
 	return skippedNote(reason)

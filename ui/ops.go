@@ -86,7 +86,11 @@ type opResult struct {
 	teardown *steps.TeardownReport
 	// notPassed is the step's record when it ended neither passed nor
 	// failed: skipped, or unproven (zero otherwise).
-	notPassed   steps.StepRecord
+	notPassed steps.StepRecord
+	// test is what a test step recorded, when it got as far as an
+	// outcome: the model keeps it whatever the order in which the step's
+	// events and its end arrive.
+	test        *steps.TestResult
 	explanation *steps.Explanation
 	live        *steps.LiveResult
 }
@@ -148,11 +152,17 @@ func (m *Model) runSteps(ids ...steps.StepID) tea.Cmd {
 
 func (m *Model) runStep(id steps.StepID) tea.Cmd {
 	return m.start(opStep, id, func(ctx context.Context, lab *steps.Lab) opResult {
+		start := lab.Now()
 		err := lab.Run(ctx, id)
 		res := opResult{err: err}
 		st := lab.State()
 		if r, ok := st.Steps[id]; ok && err == nil && (r.Status == steps.StatusSkipped || r.Status == steps.StatusUnproven) {
 			res.notPassed = r
+		}
+		if name, ok := steps.TestOf(id); ok {
+			if t, ok := st.Tests[name]; ok && !t.At.Before(start) {
+				res.test = &t
+			}
 		}
 		return res
 	})
@@ -281,6 +291,11 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	// opStep.
 	if op.skip {
 		return m, m.skipDNS()
+	}
+	if t := msg.res.test; t != nil {
+		// The step's events, this result among them, may still be on
+		// their way: the result area must not say "not run" meanwhile.
+		m.recordTest(*t)
 	}
 	if err != nil {
 		m.queue = nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -80,6 +82,49 @@ func TestAccessibleSaysABypassedPushProvesNothing(t *testing.T) {
 	for _, never := range []string{"Test push: allowed. That is what the policy predicts.", "a push went through", "Finished: Push test."} {
 		if strings.Contains(text, never) {
 			t.Fatalf("a bypassed push reads as a proof (%q):\n%s", never, text)
+		}
+	}
+}
+
+// TestThePushResultIsKeptWhenItsEventsComeLate: the end of the push test
+// can reach the wizard before the step's events do (they come in batches,
+// and a busy terminal takes its time over each). The push screen then
+// said "not run" under the "Not proven" note, as if the push had never
+// happened: the result must come with the step's end, so the result area
+// says what AWS did, that it proves nothing, why, and what to do.
+func TestThePushResultIsKeptWhenItsEventsComeLate(t *testing.T) {
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
+	m, d := startWizard(t, opts, 80, 24)
+	walkTo(t, d, scrDNS)
+	d.key("enter")
+	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	d.key("s")
+	d.settle()
+	d.eventLag.Store(int64(400 * time.Millisecond))
+	d.key("enter")
+	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
+	screen := flat(d.screen())
+	if _, ok := m.tests[steps.PushTest]; !ok {
+		t.Fatalf("the push ended, but the wizard has no result of it:\n%s", d.screen())
+	}
+	if strings.Contains(screen, "not run") {
+		t.Fatalf("the push ran, but its screen says it did not:\n%s", d.screen())
+	}
+	for _, want := range []string{"push allowed", "not proven", "went around the ecr.dkr endpoint", "then run the test again"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("the push screen must say %q:\n%s", want, d.screen())
+		}
+	}
+	d.eventLag.Store(0)
+	d.settle()
+	// A small window keeps the outcome, why and the fix; it gives up
+	// where the image went first (it used to keep that and lose the rest).
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
+	small := flat(d.screen())
+	for _, want := range []string{"push allowed", "not proven", "went around the ecr.dkr endpoint", "then run the test again"} {
+		if !strings.Contains(small, want) {
+			t.Fatalf("at 60x16 the push screen must say %q:\n%s", want, d.screen())
 		}
 	}
 }

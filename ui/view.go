@@ -445,6 +445,10 @@ func (m *Model) screenView(width, height int) string {
 			}
 		}
 	}
+	if over := tall() - room; over > 0 && m.cur == scrPush && m.picker == nil {
+		// The outcome matters more than where the image went.
+		body = m.pushBodyAt(width, false)
+	}
 	if over := tall() - room; over > 0 && body != "" {
 		keep := max(1, lipgloss.Height(body)-over)
 		if m.bodyEndsWithNews() {
@@ -1008,6 +1012,7 @@ func (m *Model) testView(name steps.TestName, width int) string {
 		}
 		if m.screens[m.cur].status == steps.StatusSkipped {
 			// The note below says why; "not run yet" would promise a run.
+			// (An unproven test did run: its result is kept.)
 			return st.Faint.Render("not run")
 		}
 		return st.Faint.Render("not run yet")
@@ -1027,8 +1032,9 @@ func (m *Model) testView(name steps.TestName, width int) string {
 		exp = st.Warn.Render(fmt.Sprintf("… the new policy predicts %s: trying again", t.ExpectedVerdict()))
 	case t.Unproven != "":
 		// What AWS did is above; it went around the endpoint, so it says
-		// nothing about the policy: neither ✓ nor ✗.
-		exp = st.Warn.Render(steps.StatusUnproven.Mark() + " " + t.Mismatch())
+		// nothing about the policy: neither ✓ nor ✗. Why goes whole on
+		// the lines below (cut, it lost the host name that is the cause).
+		exp = st.Warn.Render(steps.StatusUnproven.Mark() + " " + steps.StatusUnproven.Label())
 	case !t.Match:
 		exp = st.Error.Render("✗ " + strings.TrimPrefix(t.Mismatch(), "but "))
 	case !t.Outcome.Allowed && refused != "" && t.ExpectedAction != "" && !strings.EqualFold(refused, t.ExpectedAction):
@@ -1037,6 +1043,9 @@ func (m *Model) testView(name steps.TestName, width int) string {
 	}
 	line := fmt.Sprintf("%s %s  %s", st.Bold.Render(string(name)), verdict, exp)
 	out := truncate(line, width)
+	if t.Unproven != "" && !t.Retrying {
+		out += "\n" + st.Warn.Render(wrapIndent(sentence(t.Unproven), width-2, ""))
+	}
 	if t.Outcome.Message != "" {
 		msg := t.Outcome.Message
 		if t.Outcome.Code == "DENIED" {
@@ -1065,11 +1074,16 @@ func (m *Model) testView(name steps.TestName, width int) string {
 	return out
 }
 
-func (m *Model) pushBody(width int) string {
+func (m *Model) pushBody(width int) string { return m.pushBodyAt(width, true) }
+
+// pushBodyAt is the push screen's body, with or without its head (where
+// the image went, how many layers were there): a short window gives up
+// the head first, so the outcome stays on the screen.
+func (m *Model) pushBodyAt(width int, withHead bool) string {
 	st := m.c.Styles
 	t, ok := m.tests[steps.PushTest]
 	head := ""
-	if ok && t.Push != nil {
+	if ok && t.Push != nil && withHead {
 		p := t.Push
 		head = st.Faint.Render(truncate(fmt.Sprintf("%s/%s:%s", p.Registry, p.Repository, p.Tag), width)) + "\n" +
 			st.Faint.Render(fmt.Sprintf("%s already there, %d uploaded", plural(p.LayersExisting, "layer"), p.LayersUploaded)) + "\n"
