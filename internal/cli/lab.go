@@ -481,12 +481,13 @@ func newTestCmd() *cobra.Command {
 			"nothing from the repository, so only the push's own actions are at stake), lists the\n" +
 			"repository's images through the ECR API, and pulls v1, printing each outcome with the\n" +
 			"registry's or the API's own words. Exit status 0 when every outcome is what\n" +
-			"'policy simulate' predicts for the policies the endpoints carry, 1 otherwise, and 3\n" +
-			"when nothing was proven: the proofs were skipped because they cannot be observed\n" +
-			"from here (public CloudShell, a laptop: outside the VPC), or the requests went\n" +
-			"around the endpoints because their names do not resolve to private addresses yet\n" +
-			"(what AWS did is printed, but it says nothing about the endpoint policy: wait for\n" +
-			"private DNS, which 'status' shows, then test again).",
+			"'policy simulate' predicts for the policies the endpoints carry; 1 when an outcome\n" +
+			"is not, or a test got no outcome, whatever the other tests showed; and 3 when no\n" +
+			"outcome contradicts the policy but a proof is missing: the proofs were skipped\n" +
+			"because they cannot be observed from here (public CloudShell, a laptop: outside the\n" +
+			"VPC), or a test's requests went around the endpoints because their names do not\n" +
+			"resolve to private addresses yet (what AWS did is printed, but it says nothing about\n" +
+			"the endpoint policy: wait for private DNS, which 'status' shows, then test again).",
 		Example: "  ecr-vpce-lab test --sandbox\n  ecr-vpce-lab test --only push --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

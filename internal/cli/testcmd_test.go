@@ -127,3 +127,51 @@ func lineWith(s, sub string) string {
 	}
 	return ""
 }
+
+// TestTestFailsOnAMismatchBesideAnUnprovenTest: the exit status contract
+// (help, README) is 1 when an outcome is not what the policy in force
+// predicts, 3 when nothing fails but something is not proven. With DNS
+// public, the list and the pull go around the endpoints (not proven), and
+// the role's own IAM policy refuses the push, which the policy in force
+// (AWS's full-access default, on the public way) does not predict: that
+// mismatch is a failure, exit 1, not hidden behind "not proven" (exit 3),
+// in the text and in the JSON, where the unproven tests are still named.
+func TestTestFailsOnAMismatchBesideAnUnprovenTest(t *testing.T) {
+	_, state := labHome(t)
+	servedSandbox(t, state, sandbox.Faults{DNSNeverSwitches: true, DenyActions: []string{"ecr:PutImage"}})
+	labRun(t, 0, "up", "--yes", "--sandbox", "--skip-dns")
+	out := labRun(t, 1, "test", "--sandbox")
+	for _, want := range []string{
+		"✘ Push test:",
+		"push was refused by an identity-based policy, not the endpoint policy",
+		"? List test not proven: the request went around the ecr.api endpoint",
+		"not every outcome is what the policy in force predicts",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("test with a mismatch and unproven tests, want %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "the endpoint policy is not proven") {
+		t.Fatalf("the mismatch is reported as 'not proven':\n%s", out)
+	}
+	got, js, errs := lab(t, "test", "--sandbox", "--output", "json")
+	if got != 1 {
+		t.Fatalf("test --output json: exit %d, want 1\n%s%s", got, js, errs)
+	}
+	var res struct {
+		OK       bool   `json:"ok"`
+		Unproven string `json:"unproven"`
+		Tests    []struct {
+			Name     string `json:"name"`
+			Match    bool   `json:"match"`
+			Unproven string `json:"unproven"`
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal([]byte(js), &res); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	if res.OK || !strings.Contains(res.Unproven, "went around the ecr.api endpoint") || len(res.Tests) != 3 ||
+		res.Tests[0].Name != "push" || res.Tests[0].Match || res.Tests[0].Unproven != "" {
+		t.Fatalf("JSON with a mismatch and unproven tests: %+v\n%s", res, js)
+	}
+}
