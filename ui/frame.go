@@ -151,13 +151,29 @@ func renderCompactProgress(st Styles, items []StepItem, current int, frame strin
 			unproven = append(unproven, fmt.Sprint(i+1))
 		}
 	}
-	if len(skipped) > 0 {
-		line += st.Warn.Render("  " + steps.StatusSkipped.Mark() + " " + steps.StatusSkipped.Label() + ": " + strings.Join(skipped, ", "))
+	// "– skipped: 7  ? not proven: 8", or on a narrow window "– 7  ? 8"
+	// rather than a cut that keeps the first word and loses the numbers.
+	tail := func(words bool) string {
+		var out string
+		for _, g := range []struct {
+			s    steps.StepStatus
+			nums []string
+		}{{steps.StatusSkipped, skipped}, {steps.StatusUnproven, unproven}} {
+			if len(g.nums) == 0 {
+				continue
+			}
+			out += "  " + g.s.Mark() + " "
+			if words {
+				out += g.s.Label() + ": "
+			}
+			out += strings.Join(g.nums, ", ")
+		}
+		return out
 	}
-	if len(unproven) > 0 {
-		line += st.Warn.Render("  " + steps.StatusUnproven.Mark() + " " + steps.StatusUnproven.Label() + ": " + strings.Join(unproven, ", "))
+	if t := tail(true); lipgloss.Width(line+t) <= width {
+		return line + st.Warn.Render(t)
 	}
-	return truncate(line, width)
+	return truncate(line+st.Warn.Render(tail(false)), width)
 }
 
 // renderTooSmall asks for a bigger terminal.

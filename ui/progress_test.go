@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"ecr-vpce-lab/internal/problem"
@@ -82,7 +83,7 @@ func TestSkippedHasItsOwnMark(t *testing.T) {
 	t.Parallel()
 	st := NewStyles(true)
 	marks := map[string]string{}
-	for _, s := range []steps.StepStatus{steps.StatusPending, steps.StatusDone, steps.StatusFailed, steps.StatusSkipped, steps.StatusStopped} {
+	for _, s := range []steps.StepStatus{steps.StatusPending, steps.StatusDone, steps.StatusFailed, steps.StatusSkipped, steps.StatusStopped, steps.StatusUnproven} {
 		mark := ansi.Strip(st.stepMark(s, "●"))
 		if other, ok := marks[mark]; ok {
 			t.Errorf("%q and %q share the mark %q", s, other, mark)
@@ -352,4 +353,26 @@ func teardownAt60x16(t *testing.T) (*fuzzer, time.Time) {
 	f := offlineFuzzer(t, 60, 16, false)
 	f.m.phase = phaseTeardown
 	return f, time.Now().Add(-time.Minute)
+}
+
+// TestCompactProgressKeepsTheNumbers: the one-line progress of a narrow
+// window names the skipped and unproven steps by number; when the words
+// do not fit, it keeps the marks and the numbers rather than "? not prov…".
+func TestCompactProgressKeepsTheNumbers(t *testing.T) {
+	t.Parallel()
+	st := NewStyles(true)
+	items := make([]StepItem, numScreens)
+	for i := range items {
+		items[i] = StepItem{Title: screens[i].title, Status: steps.StatusDone}
+	}
+	items[scrDNS].Status, items[scrPush].Status, items[scrList].Status = steps.StatusSkipped, steps.StatusUnproven, steps.StatusUnproven
+	for _, tc := range []struct {
+		width int
+		want  string
+	}{{80, "– skipped: 7  ? not proven: 8, 9"}, {58, "– 7  ? 8, 9"}} {
+		got := ansi.Strip(renderCompactProgress(st, items, int(scrList), "●", tc.width))
+		if !strings.HasSuffix(got, tc.want) || lipgloss.Width(got) > tc.width {
+			t.Errorf("at %d columns: %q, want it to end %q", tc.width, got, tc.want)
+		}
+	}
 }

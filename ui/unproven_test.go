@@ -54,6 +54,28 @@ func TestWizardSaysABypassedPushProvesNothing(t *testing.T) {
 	if strings.Contains(fin, "a push went through") || !strings.Contains(fin, "nothing has shown the policy at work yet") {
 		t.Fatalf("the finish screen must not present the bypassed push as the policy at work:\n%s", d.screen())
 	}
+	// Coming back: the welcome names what was skipped and what is not
+	// proven (it used to list only what was done), and the push screen
+	// shows the saved result with why.
+	m.Close()
+	m2, d2 := startWizard(t, opts, 80, 24)
+	if m2.phase != phaseResume {
+		t.Fatalf("a saved run must offer to resume:\n%s", d2.screen())
+	}
+	welcome := flat(d2.screen())
+	if !strings.Contains(welcome, "– Skipped: Private DNS") || !strings.Contains(welcome, "? Not proven: Push test") {
+		t.Fatalf("the welcome must name the skipped and the unproven steps:\n%s", d2.screen())
+	}
+	d2.key("enter")
+	d2.settle()
+	for i := 0; i < 10 && m2.cur != scrPush; i++ {
+		d2.key("up")
+		d2.settle()
+	}
+	back := flat(d2.screen())
+	if m2.cur != scrPush || !strings.Contains(back, "push allowed ? not proven") || !strings.Contains(back, "went around the ecr.dkr endpoint") {
+		t.Fatalf("the resumed push screen must show the saved result:\n%s", d2.screen())
+	}
 }
 
 // TestAccessibleSaysABypassedPushProvesNothing: the same in accessible
@@ -125,6 +147,43 @@ func TestThePushResultIsKeptWhenItsEventsComeLate(t *testing.T) {
 	for _, want := range []string{"push allowed", "not proven", "went around the ecr.dkr endpoint", "then run the test again"} {
 		if !strings.Contains(small, want) {
 			t.Fatalf("at 60x16 the push screen must say %q:\n%s", want, d.screen())
+		}
+	}
+}
+
+// TestTheListScreenSaysWhyBothTestsProveNothing: with the names public,
+// the list and the pull both go around the endpoints. At 80x24 the list
+// screen says, for each, what AWS did, that it proves nothing and which
+// endpoint it went around. The notes that repeated it for every endpoint
+// used to push the pull's reason off the screen.
+func TestTheListScreenSaysWhyBothTestsProveNothing(t *testing.T) {
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
+	m, d := startWizard(t, opts, 80, 24)
+	walkTo(t, d, scrDNS)
+	d.key("enter")
+	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	d.key("s")
+	d.settle()
+	d.key("enter")
+	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
+	d.settle()
+	d.key("down")
+	d.settle()
+	if m.cur != scrList {
+		t.Fatalf("↓ after the push must go on to the list test:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.until("the list and pull tests", 20*time.Second, func(m *Model) bool { return m.screens[scrList].status.Settled() && !m.busy() })
+	d.settle()
+	if got := m.screens[scrList].status; got != steps.StatusUnproven {
+		t.Fatalf("the list screen is %q, want unproven:\n%s", got, d.screen())
+	}
+	screen := flat(d.screen())
+	for _, want := range []string{"list-images allowed ? not proven", "went around the ecr.api endpoint",
+		"pull allowed ? not proven", "went around the ecr.dkr endpoint", "then run the test again"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("the list screen must say %q:\n%s", want, d.screen())
 		}
 	}
 }

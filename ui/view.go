@@ -1058,6 +1058,12 @@ func (m *Model) testView(name steps.TestName, width int) string {
 		out += "\n" + st.Faint.Render(m.serviceWords(t.Reason, width-2))
 	}
 	for _, n := range t.Notes {
+		if t.Unproven != "" && steps.IsBypassNote(n) {
+			// The line under the verdict says which endpoint the request
+			// went around and why; the list screen needs the room for
+			// the pull's.
+			continue
+		}
 		out += "\n" + st.Faint.Render(wrapIndent(n, width-2, ""))
 	}
 	if t.Retrying {
@@ -1364,16 +1370,29 @@ func (m *Model) chooseRunView() string {
 func (m *Model) resumeView() string {
 	st := m.c.Styles
 	s := m.st
-	var done []string
+	var done, skipped, unproven []string
 	for i := scrPreflight; i < scrFinish; i++ {
-		if m.screens[i].status == steps.StatusDone {
+		switch m.screens[i].status {
+		case steps.StatusDone:
 			done = append(done, screens[i].title)
+		case steps.StatusSkipped:
+			skipped = append(skipped, screens[i].title)
+		case steps.StatusUnproven:
+			unproven = append(unproven, screens[i].title)
 		}
 	}
 	body := st.Title.Render("Welcome back") + "\n\n" +
 		wrapWords(fmt.Sprintf("A run of this lab started %s is saved (run %s).", s.Started.Format("Mon 15:04"), s.RunID), m.c.Width-4) + "\n"
 	if len(done) > 0 {
 		body += st.Faint.Render(wrapWords("Done: "+strings.Join(done, ", "), m.c.Width-4)) + "\n"
+	}
+	// Not passed either way: a step the lab went on without, and a test
+	// that ran around the endpoints.
+	if len(skipped) > 0 {
+		body += st.Warn.Render(wrapWords(steps.StatusSkipped.Mark()+" Skipped: "+strings.Join(skipped, ", "), m.c.Width-4)) + "\n"
+	}
+	if len(unproven) > 0 {
+		body += st.Warn.Render(wrapWords(steps.StatusUnproven.Mark()+" Not proven: "+strings.Join(unproven, ", "), m.c.Width-4)) + "\n"
 	}
 	if t := s.TeardownStarted; !t.IsZero() {
 		// Its records list what may be gone: say so, not what they say.
