@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,7 +36,11 @@ func TestWizardEndToEnd(t *testing.T) {
 		t.Skip("builds the binary and walks the lab; skipped with -short")
 	}
 	t.Parallel()
-	term, step, home := wizardTerm(t)
+	home := t.TempDir()
+	// Every message the wizard handles is a line of this file: an idle
+	// wizard handles none (idleCPU).
+	trace := filepath.Join(home, "wizard-trace.txt")
+	term, step := wizardTermEnv(t, home, 100, 30, []string{"ECR_VPCE_LAB_TRACE=" + trace}, "--sandbox", "--sandbox-timing", "instant")
 	start := time.Now()
 	enter := []string{ptytest.Enter}
 	// The deadline is a loaded machine's; the time is logged.
@@ -43,7 +48,7 @@ func TestWizardEndToEnd(t *testing.T) {
 		t.Fatalf("first frame: %v\n%s", err, screen)
 	}
 	t.Logf("first frame after %s", time.Since(start).Round(time.Millisecond))
-	idleCPU(t, term, "Preflight, before anything")
+	idleCPU(t, term, trace, "Preflight, before anything")
 	step(enter, "Credentials and region", "Press Enter to continue")
 	step(enter, "2 · Workspace", "main table")
 	step(enter, "3 · Security group", "Press Enter to create")
@@ -85,7 +90,7 @@ func TestWizardEndToEnd(t *testing.T) {
 		t.Fatalf("nothing is refused any more:\n%s", screen)
 	}
 	step(enter, "10 · Finish", "Press T to tear everything down", "T tear down", "g for challenges")
-	idleCPU(t, term, "Finish, endpoints billing")
+	idleCPU(t, term, trace, "Finish, endpoints billing")
 	term, step = playChallengeOne(t, term, step, home)
 	tearDownAndExit(t, term, step)
 	t.Logf("whole lab in %s", time.Since(start).Round(time.Millisecond))
@@ -160,8 +165,14 @@ func wizardTermIn(t *testing.T, home string) (*ptytest.Term, func(keys []string,
 // for texts on the screen.
 func wizardTermWith(t *testing.T, home string, width, height int, args ...string) (*ptytest.Term, func(keys []string, want ...string) string) {
 	t.Helper()
+	return wizardTermEnv(t, home, width, height, nil, args...)
+}
+
+// wizardTermEnv is wizardTermWith with more environment variables.
+func wizardTermEnv(t *testing.T, home string, width, height int, env []string, args ...string) (*ptytest.Term, func(keys []string, want ...string) string) {
+	t.Helper()
 	bin := testtool.LabBinary(t)
-	term, err := ptytest.Start(width, height, procEnv(home, "TERM=xterm-256color"), bin, args...)
+	term, err := ptytest.Start(width, height, procEnv(home, append([]string{"TERM=xterm-256color"}, env...)...), bin, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +210,15 @@ func keySteps(t *testing.T, term *ptytest.Term) func(keys []string, want ...stri
 	}
 }
 
-// idleCPU measures the CPU time the wizard uses while it waits for a key,
-// from /proc, over a few seconds: an idle wizard must not tick.
-func idleCPU(t *testing.T, term *ptytest.Term, where string) {
+// idleCPU checks that the wizard does not tick while it waits for a key,
+// two ways, over a few seconds. It handles no message (the trace file has
+// a line per message; one is allowed, for a clock that moves once a
+// minute): that does not depend on the machine. And its CPU time, from
+// /proc, stays under 1 % of a core; on a machine loaded past its cores
+// (the gate runs the other packages' race tests beside this one) the
+// runtime's own idle wake-ups of a race build measured 1-1.6 %, so there
+// the limit is 5 %, which a wizard redrawing every frame still exceeds.
+func idleCPU(t *testing.T, term *ptytest.Term, trace, where string) {
 	t.Helper()
 	// Let the last frame settle first: until the wizard has used no CPU
 	// for a quarter of a second (on a loaded machine the last frame can
@@ -227,17 +244,63 @@ func idleCPU(t *testing.T, term *ptytest.Term, where string) {
 		before = now
 	}
 	const window = 5 * time.Second
+	msgsBefore := traceMessages(t, trace)
+	loadBefore := loadPerCPU()
 	time.Sleep(window)
 	after, err := cpuTicks(term.Pid())
 	if err != nil {
 		t.Fatal(err)
 	}
+	msgs := traceMessages(t, trace) - msgsBefore
+	load := max(loadBefore, loadPerCPU())
 	used := time.Duration(after-before) * time.Second / clockTicks
 	share := float64(used) / float64(window) * 100
-	t.Logf("idle CPU on %s: %s in %s (%.2f %% of one core)", where, used, window, share)
-	if share >= 1 {
-		t.Errorf("the wizard uses %.2f %% of a core on %s while waiting for a key; it must stay under 1 %%", share, where)
+	limit := 1.0
+	if load > 1 {
+		limit = 5
 	}
+	t.Logf("idle on %s: %d message(s), %s CPU in %s (%.2f %% of one core; load %.1f per core, limit %.0f %%)", where, msgs, used, window, share, load, limit)
+	if msgs > 1 {
+		t.Errorf("the wizard handled %d messages on %s while waiting for a key: it ticks", msgs, where)
+	}
+	if share >= limit {
+		t.Errorf("the wizard uses %.2f %% of a core on %s while waiting for a key; it must stay under %.0f %%", share, where, limit)
+	}
+}
+
+// traceMessages counts the messages in the wizard's trace file: the lines
+// that begin with a time (a message's own text may hold line breaks).
+func traceMessages(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the wizard's trace: %v", err)
+	}
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if len(l) > 13 && l[2] == ':' && l[5] == ':' && l[8] == '.' && l[12] == ' ' {
+			n++
+		}
+	}
+	return n
+}
+
+// loadPerCPU is the machine's one-minute load average per core (0 when
+// it cannot be read).
+func loadPerCPU() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	l, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0
+	}
+	return l / float64(runtime.NumCPU())
 }
 
 // clockTicks is the kernel's USER_HZ, in which /proc reports CPU time.
