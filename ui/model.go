@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -95,6 +96,15 @@ type Model struct {
 	// View.
 	lab    *steps.Lab
 	events chan steps.Event
+	// sent counts the engine's events as they go into events (by any
+	// goroutine); seen those Update has handled. An operation's end
+	// waits until seen has caught up with what sent counted when it
+	// ended (pendingDone), so its last events never land after it, in
+	// the next operation (a teardown tried again at once would show the
+	// last one's failure as its own).
+	sent        *atomic.Uint64
+	seen        uint64
+	pendingDone []opDoneMsg
 
 	// st is the engine's state as its last EventState said; cfg is the
 	// lab's configuration, read once when it connected.
@@ -233,6 +243,7 @@ func New(ctx context.Context, opts Options) *Model {
 		opts:      opts,
 		ctx:       ctx,
 		events:    make(chan steps.Event, 1024),
+		sent:      new(atomic.Uint64),
 		resources: map[string]*ResourceLine{},
 		tests:     map[steps.TestName]steps.TestResult{},
 		refusals:  map[steps.TestName]refusal{},
@@ -310,13 +321,16 @@ func (m *Model) detect() tea.Cmd {
 func (m *Model) connect(t Target, prev *Connection) tea.Cmd {
 	m.phase = phaseConnect
 	m.c.Sandbox = t.Sandbox
-	connect, ctx, events := m.opts.Connect, m.ctx, m.events
+	connect, ctx, events, sent := m.opts.Connect, m.ctx, m.events, m.sent
 	return tea.Batch(m.startTicking(), func() tea.Msg {
 		closeConn(prev)
 		if connect == nil {
 			return connectedMsg{err: errors.New("the wizard was built without a way to connect")}
 		}
-		conn, err := connect(ctx, t, func(e steps.Event) { events <- e })
+		conn, err := connect(ctx, t, func(e steps.Event) {
+			sent.Add(1)
+			events <- e
+		})
 		if err != nil {
 			return connectedMsg{err: err}
 		}
@@ -400,17 +414,28 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, e := range msg {
 			m.handleEvent(e)
 		}
-		return m, tea.Batch(m.waitEvent(), m.startTicking())
+		m.seen += uint64(len(msg))
+		var mm tea.Model = m
+		cmd := tea.Batch(m.waitEvent(), m.startTicking())
+		for len(m.pendingDone) > 0 && m.seen >= m.pendingDone[0].events {
+			done := m.pendingDone[0]
+			m.pendingDone = m.pendingDone[1:]
+			var c tea.Cmd
+			mm, c = m.finish(done)
+			cmd = tea.Batch(cmd, c)
+		}
+		return mm, cmd
 	case eventMsg:
 		m.handleEvent(steps.Event(msg))
 		return m, m.startTicking()
 	case opDoneMsg:
-		mm, cmd := m.opDone(msg)
-		if m.teardownAfterStop && m.op == nil {
-			m.teardownAfterStop = false
-			cmd = tea.Batch(cmd, m.startTeardown())
+		if m.op != nil && msg.seq == m.op.seq && msg.events > m.seen {
+			// Some of its events are still on their way: it ends after
+			// them.
+			m.pendingDone = append(m.pendingDone, msg)
+			return m, nil
 		}
-		return mm, tea.Batch(cmd, m.startTicking())
+		return m.finish(msg)
 	case choicesMsg:
 		return m.gotChoices(msg)
 	case tea.KeyPressMsg:
@@ -559,6 +584,16 @@ func (m *Model) firstUnfinished() screenID {
 		}
 	}
 	return scrFinish
+}
+
+// finish ends an operation whose events have all been handled.
+func (m *Model) finish(msg opDoneMsg) (tea.Model, tea.Cmd) {
+	mm, cmd := m.opDone(msg)
+	if m.teardownAfterStop && m.op == nil {
+		m.teardownAfterStop = false
+		cmd = tea.Batch(cmd, m.startTeardown())
+	}
+	return mm, tea.Batch(cmd, m.startTicking())
 }
 
 func (m *Model) startOver() (tea.Model, tea.Cmd) {

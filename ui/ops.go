@@ -101,6 +101,9 @@ type opDoneMsg struct {
 	kind opKind
 	step steps.StepID
 	res  opResult
+	// events is how many engine events had been sent when it ended: it
+	// ends once Update has handled that many (Model.sent).
+	events uint64
 }
 
 // start begins an operation; it is the only way anything runs against the
@@ -112,10 +115,13 @@ func (m *Model) start(kind opKind, step steps.StepID, run func(ctx context.Conte
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.opSeq++
 	m.op = &inflight{kind: kind, seq: m.opSeq, step: step, screen: m.cur, cancel: cancel, started: m.now}
-	lab, seq := m.lab, m.opSeq
+	lab, seq, sent := m.lab, m.opSeq, m.sent
 	return tea.Batch(m.startTicking(), func() tea.Msg {
 		defer cancel()
-		return opDoneMsg{seq: seq, kind: kind, step: step, res: run(ctx, lab)}
+		res := run(ctx, lab)
+		// The engine sends its events before it returns, so every event
+		// of this operation is counted by now.
+		return opDoneMsg{seq: seq, kind: kind, step: step, res: res, events: sent.Load()}
 	})
 }
 

@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	ec2 "ecr-vpce-lab/internal/ec2query"
+	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/sandbox"
+)
+
+// referencedTeardown is a wizard on a sandbox where another team's group
+// refers to the lab's (--fault-sg-referenced), walked to the endpoints,
+// torn down once: the teardown stops on the group. held are the messages
+// holdEvents kept back (nil when it did not).
+func referencedTeardown(t *testing.T, w, h int, holdEvents bool) (m *Model, d *driver, sb *sandbox.Sandbox, held []tea.Msg, fix string) {
+	t.Helper()
+	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant, Faults: sandbox.Faults{SGReferenced: true}})
+	m, d = startWizard(t, opts, w, h)
+	walkTo(t, d, scrEndpoints)
+	d.key("enter")
+	d.settle()
+	d.key("T")
+	d.key("y")
+	if !holdEvents {
+		d.until("the teardown to stop on the group", 20*time.Second, func(m *Model) bool { return m.phase == phaseTeardown && !m.busy() && m.tdErr != "" })
+		d.settle()
+		return m, d, sb, nil, m.tdFix
+	}
+	// The engine's events reach the model after the teardown's end, as
+	// they may in the program (two goroutines race to the runtime).
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case msg := <-d.msgs:
+			if _, ok := msg.(eventsMsg); ok {
+				held = append(held, msg)
+				continue
+			}
+			d.send(msg)
+			if done, ok := msg.(opDoneMsg); ok && done.kind == opTeardown {
+				return m, d, sb, held, problem.FixOf(done.res.err)
+			}
+		case <-deadline:
+			t.Fatalf("the teardown did not end:\n%s", d.screen())
+		}
+	}
+}
+
+// revokeReference removes the other team's rule that holds the lab's
+// group, as the fix says (the test acts as the learner in another shell).
+func revokeReference(t *testing.T, sb *sandbox.Sandbox, fix string) {
+	t.Helper()
+	_, rest, _ := strings.Cut(fix, "--group-id ")
+	_, rule, _ := strings.Cut(fix, "--security-group-rule-ids ")
+	if rest == "" || rule == "" {
+		t.Fatalf("the fix names no rule to revoke: %q", fix)
+	}
+	cr := sb.Credentials()
+	c := ec2.New(ec2.Options{Region: sb.Region(), BaseEndpoint: aws.String(sb.Endpoint()),
+		Credentials: credentials.NewStaticCredentialsProvider(cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken)})
+	if _, err := c.RevokeSecurityGroupEgress(context.Background(), &ec2.RevokeSecurityGroupEgressInput{
+		GroupId: aws.String(strings.Fields(rest)[0]), SecurityGroupRuleIds: []string{strings.Fields(rule)[0]}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTeardownAgainShowsOnlyItsOwnEvents: a teardown stopped on the group
+// another team's rule refers to; the learner removes the rule and tears
+// down again at once. The first teardown's last events (its failure, the
+// group's failed line) reached the wizard after its end and were taken
+// for the second's: the second, which deleted the group, showed the first
+// one's DependencyViolation and the rule that was gone. The steps engine
+// and the sandbox had it right (a second Teardown on the same Lab
+// succeeds, steps/referenced_test.go): the stale view was the wizard's, an
+// operation's end overtaking its own events. It now ends after them.
+func TestTeardownAgainShowsOnlyItsOwnEvents(t *testing.T) {
+	t.Parallel()
+	m, d, sb, held, fix := referencedTeardown(t, 80, 24, true)
+	if len(held) == 0 {
+		t.Fatal("no engine events were held back: the test shows nothing")
+	}
+	revokeReference(t, sb, fix)
+	// Again at once (what the wizard's retry does), then the late events.
+	started := false
+	if cmd := m.startTeardown(); cmd != nil {
+		started = true
+		d.exec(cmd)
+	}
+	for _, msg := range held {
+		d.send(msg)
+	}
+	d.settle()
+	if !started {
+		d.exec(m.startTeardown())
+	}
+	d.until("the second teardown", 20*time.Second, func(m *Model) bool { return m.phase == phaseTeardown && !m.busy() && m.tdReport != nil })
+	d.settle()
+	s := d.screen()
+	if m.tdErr != "" || strings.Contains(s, "refers to") || strings.Contains(s, "DependencyViolation") || !strings.Contains(flatText(s), "Nothing left") {
+		t.Fatalf("the second teardown shows the first one's failure (tdErr %q):\n%s", m.tdErr, s)
+	}
+}
