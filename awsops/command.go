@@ -54,3 +54,33 @@ func awsCmd(region string, args ...string) Command {
 	}
 	return Command{Args: a}
 }
+
+// CLI is how a command that a fix tells the learner to type calls the AWS
+// CLI: "aws", or, when the lab's calls go to an endpoint of their own (the
+// sandbox), "aws --endpoint-url URL", so that the command reaches the world
+// the lab runs in and never AWS. The learning pane and transcripts keep
+// the plain commands (Command.String): they show what the lab does on AWS.
+func (c *Cloud) CLI() string {
+	if c.opts.BaseEndpoint == "" {
+		return "aws"
+	}
+	return "aws --endpoint-url " + ShellQuote(c.opts.BaseEndpoint)
+}
+
+// Runnable is cmd as a fix says it: an AWS CLI command with CLI in place
+// of "aws"; any other command as it is.
+func (c *Cloud) Runnable(cmd Command) string {
+	if cmd.Shell == "" && len(cmd.Args) > 0 && cmd.Args[0] == "aws" {
+		return c.CLI() + strings.TrimPrefix(cmd.String(), "aws")
+	}
+	return cmd.String()
+}
+
+// RunnableLine is Runnable for a command written out ("aws ec2 ..."):
+// one that starts with "aws " gets the Cloud's CLI.
+func (c *Cloud) RunnableLine(line string) string {
+	if rest, ok := strings.CutPrefix(line, "aws "); ok {
+		return c.CLI() + " " + rest
+	}
+	return line
+}

@@ -98,15 +98,15 @@ func (c *Cloud) RefusalFix(o Outcome) (string, bool) {
 			"add a statement allowing s3:GetObject on " + c.LayerBucketARN() + " to that endpoint's policy, or ask its owner to. " +
 			// The file the command reads is said, not assumed: nothing
 			// writes s3-policy.json for the learner.
-			"Save the policy (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids " + S3GatewayIDPlaceholder + " --query 'VpcEndpoints[0].PolicyDocument' --output text > s3-policy.json), " +
+			"Save the policy (" + c.CLI() + " ec2 describe-vpc-endpoints --vpc-endpoint-ids " + S3GatewayIDPlaceholder + " --query 'VpcEndpoints[0].PolicyDocument' --output text > s3-policy.json), " +
 			`add {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + c.LayerBucketARN() + `"} to its Statement list, ` +
-			"and apply it (aws ec2 modify-vpc-endpoint --vpc-endpoint-id " + S3GatewayIDPlaceholder + " --policy-document file://s3-policy.json)", true
+			"and apply it (" + c.CLI() + " ec2 modify-vpc-endpoint --vpc-endpoint-id " + S3GatewayIDPlaceholder + " --policy-document file://s3-policy.json)", true
 	case "S3":
 		return "S3 refused the layer download (ECR keeps layers in " + c.LayerBucketARN() + "): check the S3 gateway endpoint's policy and any policy on S3 in your organization", true
 	case ByIdentityPolicy:
 		return "your IAM role or user is not allowed " + action + ", whatever the endpoint policy says: add it to the role's policy (docs/iam-policy.json lists what the lab needs), then run the test again", true
 	case ByResourcePolicy:
-		return "the repository's own policy refuses " + action + ": see it with aws ecr get-repository-policy --repository-name " + repoOfARN(o.Message) + ", and change or delete it", true
+		return "the repository's own policy refuses " + action + ": see it with " + c.CLI() + " ecr get-repository-policy --repository-name " + repoOfARN(o.Message) + ", and change or delete it", true
 	case string(refusals.SCP), string(refusals.RCP), string(refusals.Boundary), string(refusals.Session), string(refusals.EndpointViaSCP):
 		return "a " + o.By + " refuses " + action + ": it is set outside this lab (your organization's administrators, or the session's credentials); ask them, or run the lab in an account without it", true
 	}

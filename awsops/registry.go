@@ -220,7 +220,7 @@ func (c *Cloud) DeleteImageTag(ctx context.Context, repo, tag string) (Command, 
 			continue
 		}
 		return cmd, &problem.Error{Kind: problem.Unknown, Op: "delete " + repo + ":" + tag, Code: string(f.FailureCode), Message: aws.ToString(f.FailureReason),
-			Fix: "delete the tag by hand: " + cmd.String()}
+			Fix: "delete the tag by hand: " + c.Runnable(cmd)}
 	}
 	return cmd, nil
 }

@@ -111,7 +111,7 @@ func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 		// and end as "not on EC2". [research G.2, G.3]
 		return Workspace{}, &problem.Error{Kind: problem.NotOnEC2, Op: op, Code: "IMDSHopLimit",
 			Message: "the token request timed out (a container, with the instance's metadata hop limit at 1) and the instance refuses requests without a token",
-			Fix:     "raise the hop limit:  " + probe.HopLimitFix(c.region) + "  (on the instance itself), or pass --vpc, --subnet and --workspace-sg"}
+			Fix:     "raise the hop limit:  " + c.RunnableLine(probe.HopLimitFix(c.region)) + "  (on the instance itself), or pass --vpc, --subnet and --workspace-sg"}
 	case !probe.Answered():
 		return Workspace{}, &problem.Error{Kind: problem.NotOnEC2, Op: op, Message: "the instance metadata service did not answer (" + probe.Detail + ")",
 			Fix: "this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg, or run on the workshop's EC2 workspace"}

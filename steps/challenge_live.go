@@ -94,7 +94,7 @@ func (l *Lab) CheckChallengeLive(ctx context.Context, ch Challenge, doc *policy.
 	for _, key := range []string{EndpointDKR, EndpointAPI} {
 		if st.Endpoints[key] == nil {
 			return res, &problem.Error{Kind: problem.NotReady, Op: "check for real", Message: "the " + key + " endpoint does not exist",
-				Fix: "run 'ecr-vpce-lab up' first (the simulation's verdict stands without it)"}
+				Fix: "run '" + l.labCmd("up") + "' first (the simulation's verdict stands without it)"}
 		}
 	}
 	if _, notes, err := l.policiesInForce(ctx, st); err != nil {
@@ -434,7 +434,7 @@ func (l *Lab) restoreChallenge(ctx context.Context, s StepID, strict bool) error
 				continue
 			}
 			return &problem.Error{Kind: problem.Permission, Op: "delete the repository " + repo, Message: o.Message,
-				Fix: "delete it by hand once the policy that refuses it is gone: " + cmd.String()}
+				Fix: "delete it by hand once the policy that refuses it is gone: " + l.cloud.Runnable(cmd)}
 		}
 		l.resource(s, ResourceEvent{Kind: KindRepository, ID: repo, State: ResDeleted, Detail: "created for the challenges"})
 		if err := l.update(func(x *State) { x.Challenge.Repos = without(x.Challenge.Repos, repo) }); err != nil {

@@ -434,7 +434,7 @@ func (l *Lab) autoTeardownItem(ctx context.Context, st State) (CheckItem, error)
 	off := "your role lacks " + strings.Join(missing, ", ")
 	it.Message += off + ": the lab goes on without the schedule. Its resources carry the tag " + ExpiresTagKey +
 		", so 'ecr-vpce-lab down --expired' (or a facilitator's 'fleet down --expired') removes them after expiry"
-	it.Fix = "add the auto-teardown's actions of docs/iam-policy.json to your role, or run 'ecr-vpce-lab down' when you are done"
+	it.Fix = "add the auto-teardown's actions of docs/iam-policy.json to your role, or run '" + l.labCmd("down") + "' when you are done"
 	if err := l.update(func(x *State) {
 		if x.AutoTeardown == nil {
 			x.AutoTeardown = &AutoTeardown{}

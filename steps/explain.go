@@ -138,7 +138,7 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 	}
 	if st.Workspace.VpcID == "" || st.Account == "" {
 		return Explanation{}, &problem.Error{Kind: problem.NotReady, Op: "explain", Message: "the lab has not been set up here, so there are no endpoint policies to read",
-			Fix: "run 'ecr-vpce-lab up' first, or give the policy to evaluate with --policy FILE"}
+			Fix: "run '" + l.labCmd("up") + "' first, or give the policy to evaluate with --policy FILE"}
 	}
 	p := explainPolicies{endpoints: map[policy.Endpoint]*policy.Document{}, endpointID: map[policy.Endpoint]string{}, through: map[policy.Endpoint]bool{},
 		vpcID: st.Workspace.VpcID}

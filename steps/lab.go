@@ -113,6 +113,14 @@ type Config struct {
 	// PolicySettle bounds the wait for a policy a challenge applies to
 	// take effect (default 5 minutes: AWS says "a few minutes").
 	PolicySettle time.Duration
+	// Again are the flags that chose this lab (" --sandbox --state-dir
+	// DIR"): the lab's own commands in its fixes carry them, so that
+	// they open the same lab, on the sandbox the sandbox (labCmd).
+	Again string
+	// RetryTeardown, when set, is how the learner runs the teardown
+	// again here ("press r to try again", the wizard's key), said in the
+	// teardown's fixes in place of running down again.
+	RetryTeardown string
 }
 
 func (c *Config) normalise() {
@@ -302,6 +310,20 @@ func (l *Lab) read() State {
 func (l *Lab) emit(s StepID, e Event) {
 	e.Step = s
 	l.em.Emit(e)
+}
+
+// labCmd is one of the lab's own commands (sub: "up", "down --all") as a
+// fix says it, with the flags that chose this lab (Config.Again).
+func (l *Lab) labCmd(sub string) string {
+	return "ecr-vpce-lab " + sub + l.cfg.Again
+}
+
+// downAgain says how to run the teardown again: the wizard's key, or down.
+func (l *Lab) downAgain() string {
+	if l.cfg.RetryTeardown != "" {
+		return l.cfg.RetryTeardown
+	}
+	return "run '" + l.labCmd("down") + "' again"
 }
 
 func (l *Lab) detail(s StepID, format string, args ...any) {
@@ -659,9 +681,10 @@ func (l *Lab) keepEncoded(err error) {
 	if !strings.Contains(pe.Fix, long) {
 		return
 	}
+	cmd := long
 	path := l.store.AuthMessagePath(pe.Encoded)
-	if os.MkdirAll(l.store.Dir, 0o700) != nil || os.WriteFile(path, []byte(pe.Encoded), 0o600) != nil {
-		return
+	if os.MkdirAll(l.store.Dir, 0o700) == nil && os.WriteFile(path, []byte(pe.Encoded), 0o600) == nil {
+		cmd = awsops.DecodeFileCommand(path)
 	}
-	pe.Fix = strings.Replace(pe.Fix, long, awsops.DecodeFileCommand(path), 1)
+	pe.Fix = strings.Replace(pe.Fix, long, l.cloud.RunnableLine(cmd), 1)
 }

@@ -636,7 +636,7 @@ func TestTeardownRemovesWhatAppearsLate(t *testing.T) {
 	if late.ID == "" {
 		t.Fatal("no endpoint made during the teardown")
 	}
-	if problem.KindOf(err) != problem.Dependency || len(rep.Left) != 1 || rep.Left[0].ID != late.ID || !strings.Contains(problem.FixOf(err), "run 'down' again") {
+	if problem.KindOf(err) != problem.Dependency || len(rep.Left) != 1 || rep.Left[0].ID != late.ID || !strings.Contains(problem.FixOf(err), "run 'ecr-vpce-lab down' again") {
 		t.Fatalf("teardown with %s made behind its back: %+v %v", late.ID, rep, err)
 	}
 	if _, err := os.Stat(f.store.Path()); err != nil {

@@ -51,7 +51,7 @@ func TestPreflightTriesTheCreatesWithTheirTags(t *testing.T) {
 	if decoded, err := base64.RawURLEncoding.DecodeString(saved); err != nil || !strings.Contains(string(decoded), `"action":"ec2:CreateTags"`) {
 		t.Errorf("the file holds %q (%v); want AWS's encoded message alone, as the sandbox encodes it", saved, err)
 	}
-	if !strings.Contains(it.Fix, "AWS sent an encoded explanation of the refusal, to read it: aws sts decode-authorization-message") ||
+	if !strings.Contains(it.Fix, "AWS sent an encoded explanation of the refusal, to read it: aws --endpoint-url "+f.sb.Endpoint()+" sts decode-authorization-message") ||
 		strings.Contains(it.Fix, saved[:40]) || se.Fix != it.Fix {
 		t.Errorf("fix %q (%d characters) / %q: want the decode command, reading the message from its file", it.Fix, len(it.Fix), se.Fix)
 	}
@@ -71,7 +71,8 @@ func TestPreflightTriesTheCreatesWithTheirTags(t *testing.T) {
 // decode command in fix reads: one in the state directory.
 func savedAuthMessage(t *testing.T, f *fixture, fix string) string {
 	t.Helper()
-	_, rest, ok := strings.Cut(fix, "aws sts decode-authorization-message --encoded-message file://")
+	// (On the sandbox the AWS CLI is pointed at it: aws --endpoint-url URL.)
+	_, rest, ok := strings.Cut(fix, " sts decode-authorization-message --encoded-message file://")
 	path, _, _ := strings.Cut(rest, " ")
 	if !ok || filepath.Dir(path) != f.store.Dir {
 		t.Fatalf("fix %q: want the decode command reading a file in %s", fix, f.store.Dir)

@@ -213,8 +213,8 @@ func (l *Lab) Recover(ctx context.Context, run RunSummary, save bool) error {
 			for _, e := range eps {
 				if doc, err := policy.Parse([]byte(e.Policy)); err == nil && e.Tags[TagKey] == "" && string(doc.Canonical()) == string(st.Policy) {
 					notes = append(notes, fmt.Sprintf("%s (%s) carries this run's policy but not its tag: the run adopted it, and its own policy was in the lost state file; "+
-						"teardown leaves it alone, so restore its policy yourself (full access, AWS's default: aws ec2 modify-vpc-endpoint --vpc-endpoint-id %s --policy-document %s)",
-						e.ID, key, e.ID, awsops.ShellQuote(awsops.FullAccessPolicy)))
+						"teardown leaves it alone, so restore its policy yourself (full access, AWS's default: %s ec2 modify-vpc-endpoint --vpc-endpoint-id %s --policy-document %s)",
+						e.ID, key, l.cloud.CLI(), e.ID, awsops.ShellQuote(awsops.FullAccessPolicy)))
 				}
 			}
 		}

@@ -22,9 +22,13 @@ import (
 // the endpoints' interfaces are gone, down looks for what holds the group,
 // names the other group and its rule with the command that removes it, and
 // stops at once instead of waiting its ten minutes. Following the fix, the
-// next down finishes. [issue 15, item 6]
+// next down finishes. [issue 15, item 6] On the sandbox, the fix's
+// commands are the sandbox's: the AWS CLI pointed at it, and down with the
+// flags that chose this lab; a plain 'aws ec2 ...' copied from a rehearsal
+// would reach AWS, and a plain 'ecr-vpce-lab down' another lab.
 func TestDownNamesTheGroupThatRefersToOurs(t *testing.T) {
-	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{SGReferenced: true}}, steps.Config{},
+	const again = " --sandbox --state-dir /tmp/rehearsal"
+	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{SGReferenced: true}}, steps.Config{Again: again},
 		func(o *awsops.Options) { o.DependencyWait = 10 * time.Minute })
 	ctx := context.Background()
 	if err := f.lab.Up(ctx); err != nil {
@@ -50,8 +54,11 @@ func TestDownNamesTheGroupThatRefersToOurs(t *testing.T) {
 			t.Errorf("error %q lacks %q", err, w)
 		}
 	}
-	if !strings.Contains(se.Fix, "aws ec2 revoke-security-group-egress --group-id "+other+" --security-group-rule-ids sgr-") {
-		t.Errorf("fix %q lacks the command that removes the rule", se.Fix)
+	if !strings.Contains(se.Fix, "aws --endpoint-url "+f.sb.Endpoint()+" ec2 revoke-security-group-egress --group-id "+other+" --security-group-rule-ids sgr-") {
+		t.Errorf("fix %q lacks the command that removes the rule, on the sandbox", se.Fix)
+	}
+	if !strings.Contains(se.Fix, "then run 'ecr-vpce-lab down"+again+"' again") {
+		t.Errorf("fix %q does not say to run this lab's down again", se.Fix)
 	}
 	if n := deleteAttempts(f, sg); n > 2 {
 		t.Errorf("%d DeleteSecurityGroup attempts; want the diagnosis at the first refusal", n)

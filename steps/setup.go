@@ -551,7 +551,7 @@ func (l *Lab) leftoversItem(ctx context.Context, st State) (CheckItem, error) {
 		it.OK = false
 		it.Message = fmt.Sprintf("%s carry the %s tag of run %s, not of this run %s: an earlier run whose state file is gone",
 			strings.Join(ids, ", "), TagKey, strings.Join(runs, ", "), st.RunID)
-		it.Fix = "run 'ecr-vpce-lab down' first (it finds an earlier run's resources by their tags; with several runs, 'down --all'), then 'up' again"
+		it.Fix = "run '" + l.labCmd("down") + "' first (it finds an earlier run's resources by their tags; with several runs, 'down --all'), then 'up' again"
 	}
 	return it, nil
 }

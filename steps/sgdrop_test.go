@@ -33,7 +33,7 @@ func TestTestsNameTheMissingHTTPSRule(t *testing.T) {
 	if !ok || e.Code != "EndpointSecurityGroupDrops" ||
 		!strings.Contains(e.Message, "security group "+st.SecurityGroup.Name+" ("+sg+") does not allow HTTPS from the workspace's "+ws) ||
 		!strings.Contains(e.Fix, "'ecr-vpce-lab up' again") ||
-		!strings.Contains(e.Fix, "aws ec2 authorize-security-group-ingress --group-id "+sg+" --protocol tcp --port 443 --source-group "+ws) {
+		!strings.Contains(e.Fix, "aws --endpoint-url "+f.sb.Endpoint()+" ec2 authorize-security-group-ingress --group-id "+sg+" --protocol tcp --port 443 --source-group "+ws) {
 		t.Fatalf("list test without the rule: %#v", err)
 	}
 

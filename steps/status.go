@@ -91,7 +91,7 @@ func (l *Lab) Status(ctx context.Context) (Status, error) {
 		Saved: l.loaded, Workspace: st.Workspace, Resources: []ResourceStatus{}, Leftovers: []ResourceStatus{},
 		Policy: st.Policy, PolicyTarget: st.PolicyTarget, Steps: l.stepsOf(st), Tests: st.Tests, Recovered: recovered, Environment: place}
 	if t := st.TeardownStarted; !t.IsZero() {
-		out.Teardown = &StoppedTeardown{Started: t, Status: StatusStopped, Next: "ecr-vpce-lab down"}
+		out.Teardown = &StoppedTeardown{Started: t, Status: StatusStopped, Next: l.labCmd("down")}
 		for i, info := range out.Steps {
 			if out.Teardown.Undid(info) {
 				out.Steps[i].Message = beforeTeardown

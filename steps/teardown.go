@@ -65,7 +65,7 @@ func (l *Lab) Teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		l.keepEncoded(err)
 		fix := problem.FixOf(err)
 		if fix == "" {
-			fix = "run 'down' again: it picks up where it stopped"
+			fix = l.downAgain() + ": it picks up where it stopped"
 		}
 		l.emit(s, Event{Kind: EventFailed, Message: "Tear down", Error: err.Error(), Fix: fix, ErrKind: problem.KindOf(err), Err: err, Elapsed: time.Since(start)})
 		return rep, &StepError{Step: s, Title: "Tear down", Err: err, Fix: fix}
@@ -255,7 +255,7 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 			ids = append(ids, r.ID)
 		}
 		item.Message = "still there: " + strings.Join(ids, ", ")
-		item.Fix = "run 'down' again (in a few minutes, if they are still deleting): the run stays on record until nothing is left"
+		item.Fix = l.downAgain() + " (in a few minutes, if they are still deleting): the run stays on record until nothing is left"
 		l.emit(s, Event{Kind: EventCheck, Check: &item})
 		return rep, &problem.Error{Kind: problem.Dependency, Op: "check that nothing is left", Message: item.Message, Fix: item.Fix}
 	}
@@ -834,12 +834,12 @@ func (l *Lab) whatHoldsGroup(ctx context.Context, r *Record) (string, error) {
 			}
 			named = append(named, fmt.Sprintf("%s rule %s of security group %s", dir, ref.RuleID, g))
 			holders = append(holders, g)
-			cmds = append(cmds, ref.RevokeCommand(l.cloud.Region()).String())
+			cmds = append(cmds, l.cloud.Runnable(ref.RevokeCommand(l.cloud.Region())))
 		}
 		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation",
 			Err:     &groupHeld{"a rule of " + strings.Join(slices.Compact(holders), ", ") + " refers to it"},
 			Message: fmt.Sprintf("%s refers to %s (%s), and EC2 does not delete a group another group's rule refers to", strings.Join(named, "; "), r.ID, r.Name),
-			Fix:     fmt.Sprintf("if that rule may go, remove it: %s; then run 'down' again (or keep it, and delete %s yourself later)", strings.Join(cmds, " && "), r.ID)}
+			Fix:     fmt.Sprintf("if that rule may go, remove it: %s; then %s (or keep it, and delete %s yourself later)", strings.Join(cmds, " && "), l.downAgain(), r.ID)}
 	}
 	all, err := l.cloud.GroupInterfaces(ctx, r.ID)
 	if err != nil {
@@ -860,7 +860,7 @@ func (l *Lab) whatHoldsGroup(ctx context.Context, r *Record) (string, error) {
 		return "", &problem.Error{Kind: problem.Dependency, Op: "delete the security group " + r.ID, Code: "DependencyViolation",
 			Err:     &groupHeld{"used by " + strings.Join(ids, ", ") + ", not an endpoint's"},
 			Message: fmt.Sprintf("network interface(s) %s use %s (%s), and they are not the lab's endpoints'", strings.Join(named, ", "), r.ID, r.Name),
-			Fix:     "give them other security groups (EC2 console: Network interfaces, Actions, Change security groups), then run 'down' again"}
+			Fix:     "give them other security groups (EC2 console: Network interfaces, Actions, Change security groups), then " + l.downAgain()}
 	}
 	return "no endpoint interface or rule refers to it any more; EC2 may not have caught up yet", nil
 }

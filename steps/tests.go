@@ -367,7 +367,7 @@ func (l *Lab) finishTest(id StepID, st State, r TestResult, pols inForce) error 
 		if why, expired := l.expiredUnderTest(context.Background(), l.read()); expired {
 			return &problem.Error{Kind: problem.Unexpected, Op: r.Name.Label(), Code: "RunExpired",
 				Message: fmt.Sprintf("%s was %s, not %s: %s", r.Name, r.Verdict(), r.ExpectedVerdict(), why),
-				Fix:     "run 'ecr-vpce-lab up --expires 4h' to create the endpoints again (a longer --expires gives you more time), then the tests"}
+				Fix:     "run '" + l.labCmd("up --expires 4h") + "' to create the endpoints again (a longer --expires gives you more time), then the tests"}
 		}
 		if otherRefuser {
 			return l.refusedElsewhere(r)
@@ -501,8 +501,8 @@ func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
 	}
 	return &problem.Error{Kind: problem.KindOf(err), Op: op, Code: codeSGDrops, Err: err,
 		Message: fmt.Sprintf("the endpoint's security group %s (%s) does not allow HTTPS from the workspace's %s: its network interfaces drop the connections, so ECR never answers", name, sg, ws),
-		Fix: fmt.Sprintf("run 'ecr-vpce-lab up' again: step 4 adds the rule; or add it yourself: aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s",
-			sg, ws, st.Region)}
+		Fix: fmt.Sprintf("run '%s' again: step 4 adds the rule; or add it yourself: %s", l.labCmd("up"),
+			l.cloud.RunnableLine(fmt.Sprintf("aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s", sg, ws, st.Region)))}
 }
 
 // notePushed records a tag the push test managed to push (teardown

@@ -179,7 +179,9 @@ func TestAccessibleRulePassedOver(t *testing.T) {
 	// (the defaults, then the push test again until the input ends).
 	code, out, errs := runCLI(t, "\n\nn\n"+strings.Repeat("\n", 40), "--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)
 	if code != 1 || !regexp.MustCompile(`Failed: log in to the registry \(ecr get-login-password\): EndpointSecurityGroupDrops: the endpoint's security group ECR_VPCE_SG \((sg-[0-9a-f]+)\) does not allow HTTPS from the workspace's (sg-[0-9a-f]+)`).MatchString(out) ||
-		!regexp.MustCompile(`What to do: run 'ecr-vpce-lab up' again: step 4 adds the rule; or add it yourself: aws ec2 authorize-security-group-ingress --group-id sg-[0-9a-f]+ --protocol tcp --port 443 --source-group sg-[0-9a-f]+ --region us-west-2`).MatchString(out) ||
+		// On the sandbox, both commands are the sandbox's: up with this
+		// lab's flags, the AWS CLI pointed at the sandbox.
+		!regexp.MustCompile(`What to do: run 'ecr-vpce-lab up --sandbox --state-dir `+regexp.QuoteMeta(dir)+`' again: step 4 adds the rule; or add it yourself: aws --endpoint-url http://127\.0\.0\.1:[0-9]+ ec2 authorize-security-group-ingress --group-id sg-[0-9a-f]+ --protocol tcp --port 443 --source-group sg-[0-9a-f]+ --region us-west-2`).MatchString(out) ||
 		strings.Contains(out, "ECR now goes through private endpoints") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}

@@ -87,16 +87,13 @@ func newExplainCmd() *cobra.Command {
 				ex, err = env.lab.Explain(cmd.Context(), in)
 			}
 			if err != nil {
-				code, fix := 1, problem.FixOf(err)
-				switch problem.KindOf(err) {
-				case problem.Invalid:
+				// (No lab here: the fix names up with this command's own
+				// flags, the sandbox and the state directory: Config.Again.)
+				code := 1
+				if problem.KindOf(err) == problem.Invalid {
 					code = 2
-				case problem.NotReady:
-					// No lab here: up with this command's own flags (the
-					// sandbox, the state directory) is the one to run.
-					fix = "run '" + f.next("up") + "' first, or give the policy to evaluate with --policy FILE"
 				}
-				return withFix(exitCode(code, "%v", err), fix)
+				return withFix(exitCode(code, "%v", err), problem.FixOf(err))
 			}
 			if f.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), ex)

@@ -247,7 +247,7 @@ func TestEachFailureHasItsMessage(t *testing.T) {
 			args: fast, code: 1,
 			want: []string{"✘ Permission for the lab's EC2 calls (DryRun, with their tags): refused: ec2:CreateVpcEndpoint (no identity-based policy allows it)",
 				"fix: your role lacks ec2:CreateVpcEndpoint: add it to the role (docs/iam-policy.json lists every action the lab needs)",
-				"aws sts decode-authorization-message --encoded-message file://"},
+				"to read it: aws --endpoint-url http://127.0.0.1:", " sts decode-authorization-message --encoded-message file://"},
 			absent: []string{"Security group for the endpoints"}},
 		{name: "permission missing for a read",
 			opts: func(*switchable) sandbox.Options {

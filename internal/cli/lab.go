@@ -605,9 +605,8 @@ func newStatusCmd() *cobra.Command {
 			if err != nil {
 				return withFix(exitCode(1, "%v", err), problem.FixOf(err))
 			}
-			if s.Teardown != nil {
-				s.Teardown.Next = f.next("down")
-			}
+			// (A stopped teardown's Next is down with this lab's flags:
+			// Config.Again.)
 			if f.output == "json" {
 				if !s.Saved && !s.Recovered {
 					// No run here: the ID a new one would get names

@@ -358,7 +358,7 @@ func TestUpCtrlCTwice(t *testing.T) {
 			break
 		}
 		m := stillThere.FindStringSubmatch(o)
-		if try == 3 || len(st.Tokens) == 0 || code != 1 || m == nil || recorded[m[1]] || !strings.Contains(o, "fix: run 'down' again") {
+		if try == 3 || len(st.Tokens) == 0 || code != 1 || m == nil || recorded[m[1]] || !strings.Contains(o, "fix: run 'ecr-vpce-lab down --sandbox' again") {
 			t.Fatalf("down (try %d; creates cut short: %v): exit %d\n%s\n%s", try, st.Tokens, code, o, e)
 		}
 		t.Logf("down %d found %s, whose create was cut short, only in its last look; running it again", try, m[1])

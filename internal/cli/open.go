@@ -212,6 +212,9 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 	}
 	cfg.Mode = env.mode
 	cfg.Repo = f.repo
+	// The lab's fixes name its commands with the flags that chose it: on
+	// the sandbox, a bare 'ecr-vpce-lab up' would open a lab on AWS.
+	cfg.Again = f.again()
 	if cfg.Account == "" {
 		cfg.Account = os.Getenv("ACCOUNT_ID")
 	}

@@ -45,7 +45,8 @@ func TestFaultSGReferencedDown(t *testing.T) {
 		t.Fatalf("down: exit %d, want 1\n%s%s", code, out, errs)
 	}
 	wantAll(t, "down", out+errs, "an outbound rule sgr-", "of security group "+other+" ("+sandbox.ReferencingGroupName+") refers to sg-",
-		"fix: if that rule may go, remove it: aws ec2 revoke-security-group-egress --group-id "+other+" --security-group-rule-ids sgr-")
+		"fix: if that rule may go, remove it: aws --endpoint-url http://127.0.0.1:", " ec2 revoke-security-group-egress --group-id "+other+" --security-group-rule-ids sgr-",
+		"; then run 'ecr-vpce-lab down --sandbox --state-dir "+state+"' again")
 	if strings.Contains(out, "network interfaces still attached") {
 		t.Errorf("down blamed network interfaces:\n%s", out)
 	}
