@@ -115,6 +115,11 @@ func (m *Model) bindings() []binding {
 	case phaseChallenges:
 		return m.challengeBindings()
 	case phaseTeardown:
+		if m.teardownStoppedShort() {
+			// What is left bills on (or clutters): trying again comes
+			// first, before the way out.
+			add(k.Retry, actRetry, groupStep)
+		}
 		if !m.busy() {
 			what := "quit"
 			if m.afterTD != nil {
@@ -449,6 +454,10 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 	case actTeardown:
 		m.afterTD = nil
 		m.overlay = overlayConfirmTeardown
+	case actRetry:
+		// Asked already: the same teardown, with the same answers.
+		m.tdKeepDNS = m.tdKeptDNS
+		return m, m.startTeardown()
 	case actNext:
 		if m.phase == phaseTeardown {
 			if m.afterTD != nil {

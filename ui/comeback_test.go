@@ -64,7 +64,7 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 			t.Errorf("teardown at 70 columns, a line %d wide: %q", ansi.StringWidth(l), l)
 		}
 	}
-	if !strings.Contains(flatText(s), "run '"+want+" --yes' again in a minute") {
+	if !strings.Contains(flatText(s), "in a minute, press r to tear down again (later, from a shell: '"+want+" --yes')") {
 		t.Errorf("the teardown's retry line at 70 columns:\n%s", s)
 	}
 	m.phase, m.tdReport = phaseLab, nil

@@ -52,6 +52,10 @@ type Target struct {
 	// Run is the run to carry on with, chosen from the runs found by their
 	// tags ("" for the state file's run, or a new one).
 	Run string
+	// RetryTeardown is how the wizard runs a teardown again (its key),
+	// for the teardown's fixes to say in place of running down again
+	// (steps.Config.RetryTeardown).
+	RetryTeardown string
 }
 
 // Options configure the wizard. main supplies the functions, so the UI never

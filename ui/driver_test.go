@@ -203,7 +203,9 @@ func sandboxOptionsWith(t *testing.T, so sandbox.Options) (opts Options, sb *san
 		Sandbox: true,
 		Connect: func(ctx context.Context, t Target, sink func(steps.Event)) (*Connection, error) {
 			store := steps.NewStore(stateDir, "sandbox")
-			lab, err := labfixture.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security")}, store, steps.NewEmitter(sink))
+			// As the wizard's command builds it: the teardown's fixes
+			// name the wizard's key.
+			lab, err := labfixture.Lab(sb, steps.Config{Mode: "sandbox", EnvFile: filepath.Join(dir, ".ecr_security"), RetryTeardown: t.RetryTeardown}, store, steps.NewEmitter(sink))
 			if err != nil {
 				return nil, err
 			}

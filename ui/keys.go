@@ -27,6 +27,8 @@ type KeyMap struct {
 	StepUp   key.Binding
 	StepDown key.Binding
 	Teardown key.Binding
+	// Retry runs a teardown that stopped short again.
+	Retry key.Binding
 
 	// Panes and help.
 	CLI  key.Binding
@@ -93,6 +95,7 @@ func DefaultKeyMap() KeyMap {
 		StepUp:   b("↑", "previous step", "up"),
 		StepDown: b("↓", "next step", "down"),
 		Teardown: b("T", "tear down", "T"),
+		Retry:    b("r", "tear down again", "r"),
 
 		CLI:  b("c", "CLI", "c"),
 		Log:  b("l", "log", "l"),
@@ -203,6 +206,7 @@ const (
 	actStepUp
 	actStepDown
 	actTeardown
+	actRetry
 	actCLI
 	actLog
 	actHint

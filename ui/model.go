@@ -141,8 +141,9 @@ type Model struct {
 	tdNote  string
 	afterTD func() (tea.Model, tea.Cmd)
 	// tdKeepDNS asks the next teardown to leave on the VPC DNS
-	// attributes the lab turned on.
-	tdKeepDNS bool
+	// attributes the lab turned on; tdKeptDNS is what the last one was
+	// asked (a retry asks the same).
+	tdKeepDNS, tdKeptDNS bool
 
 	// runChoice is the runs found by their tags, when the wizard asks
 	// which one to carry on with; runCursor the one pointed at.
@@ -272,7 +273,10 @@ func (m *Model) ExitErr() error { return m.exitErr }
 // teardown that stopped short.
 func (m *Model) unresolved() *problem.Error {
 	if m.phase == phaseTeardown && m.tdErr != "" {
-		return &problem.Error{Message: "quit with the teardown unfinished: " + m.tdErr, Fix: m.tdFix}
+		// Once the wizard has closed, its key no longer runs the
+		// teardown again: the command does.
+		fix := strings.ReplaceAll(m.tdFix, m.retryPhrase(), "run '"+m.labCmd(" down")+" --yes' again")
+		return &problem.Error{Message: "quit with the teardown unfinished: " + m.tdErr, Fix: fix}
 	}
 	if m.phase == phaseTeardown && m.tdReport != nil && len(m.tdReport.Left) > 0 {
 		return &problem.Error{Message: "quit with resources the teardown could not remove", Fix: "run '" + m.labCmd(" down") + " --yes' again in a minute"}
@@ -316,11 +320,16 @@ func (m *Model) detect() tea.Cmd {
 	}
 }
 
+// retryPhrase is how the teardown's fixes say to run it again in the
+// wizard (steps.Config.RetryTeardown).
+func (m *Model) retryPhrase() string { return m.keysIn("press {Retry} to tear down again") }
+
 // connect builds the lab; prev, when set, is a connection to release first
 // (starting over).
 func (m *Model) connect(t Target, prev *Connection) tea.Cmd {
 	m.phase = phaseConnect
 	m.c.Sandbox = t.Sandbox
+	t.RetryTeardown = m.retryPhrase()
 	connect, ctx, events, sent := m.opts.Connect, m.ctx, m.events, m.sent
 	return tea.Batch(m.startTicking(), func() tea.Msg {
 		closeConn(prev)
@@ -645,6 +654,19 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 // words are wrapped to the window the wizard had (the terminal would cut
 // a command mid-word).
 func (m *Model) leavingNote() string {
+	head := m.leftBehind()
+	if head == "" {
+		return ""
+	}
+	w := max(20, m.c.Width-1)
+	return wrapWords(head, w) + "\n" + wrapWords("Remove everything now:", w) + "\n  " + m.labCmd(" down") + " --yes\n" +
+		wrapWords("Or come back to the lab:", w) + "\n  " + m.labCmd("")
+}
+
+// leftBehind says what the lab leaves in the account if the learner goes
+// now, and what of it bills ("" when nothing): the note printed on
+// leaving, and the teardown's screen when it stopped short.
+func (m *Model) leftBehind() string {
 	c := m.cost()
 	what := m.stillThere(c)
 	var head string
@@ -672,12 +694,8 @@ func (m *Model) leavingNote() string {
 			head += ": " + what
 		}
 		head += "."
-	default:
-		return ""
 	}
-	w := max(20, m.c.Width-1)
-	return wrapWords(head, w) + "\n" + wrapWords("Remove everything now:", w) + "\n  " + m.labCmd(" down") + " --yes\n" +
-		wrapWords("Or come back to the lab:", w) + "\n  " + m.labCmd("")
+	return head
 }
 
 // stillThere names what the lab created and has not removed, the price

@@ -213,11 +213,18 @@ func (m *Model) startTeardown() tea.Cmd {
 	m.overlay = overlayNone
 	m.teardown, m.tdIndex, m.tdReport, m.tdErr, m.tdFix, m.tdNote = nil, map[string]*ResourceLine{}, nil, "", "", ""
 	opts := steps.TeardownOptions{KeepVPCDNS: m.tdKeepDNS}
-	m.tdKeepDNS = false
+	m.tdKeptDNS, m.tdKeepDNS = m.tdKeepDNS, false
 	return m.start(opTeardown, steps.StepTeardown, func(ctx context.Context, lab *steps.Lab) opResult {
 		rep, err := lab.Teardown(ctx, opts)
 		return opResult{err: err, teardown: &rep}
 	})
+}
+
+// teardownStoppedShort reports whether the teardown ended without
+// removing everything (a failure, or resources still there): the learner
+// may try again.
+func (m *Model) teardownStoppedShort() bool {
+	return m.phase == phaseTeardown && !m.busy() && m.tdReport != nil && (m.tdErr != "" || len(m.tdReport.Left) > 0)
 }
 
 // teardownNowOrAfterStop starts the teardown, or, with a step still in

@@ -61,7 +61,7 @@ func TestSeveralRunsAreChosenFromAList(t *testing.T) {
 	d.until("the lab", 20*time.Second, func(m *Model) bool { return m.phase == phaseLab || m.phase == phaseFatal })
 	mu.Lock()
 	defer mu.Unlock()
-	if len(targets) != 2 || targets[1] != (Target{Sandbox: true, Run: "run0second"}) {
+	if len(targets) != 2 || targets[1] != (Target{Sandbox: true, Run: "run0second", RetryTeardown: "press r to tear down again"}) {
 		t.Fatalf("Connect was asked for %+v; want a second connection to run0second on the sandbox", targets)
 	}
 }

@@ -107,3 +107,88 @@ func TestTeardownAgainShowsOnlyItsOwnEvents(t *testing.T) {
 		t.Fatalf("the second teardown shows the first one's failure (tdErr %q):\n%s", m.tdErr, s)
 	}
 }
+
+// TestTeardownStoppedShortOffersRetry: a teardown that stopped on the group
+// another team's rule refers to offers r, in the help bar, in the fix and
+// above the way out, with what stays if the learner leaves now (in the
+// words the note printed on leaving uses). r runs the teardown again, with
+// its progress lines anew: while the rule is there it stops again; once
+// the learner has removed it, everything goes. Before, the only key was
+// Enter, which quit.
+func TestTeardownStoppedShortOffersRetry(t *testing.T) {
+	t.Parallel()
+	m, d, sb, _, fix := referencedTeardown(t, 80, 24, false)
+	s := d.screen()
+	flat := flatText(s)
+	left := "What the lab created so far is still there (none of it is billed): the security group ECR_VPCE_SG."
+	for _, want := range []string{"r tear down again", "then press r to tear down again", left, "Press r to tear down again, or Enter to quit."} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the stopped teardown lacks %q:\n%s", want, s)
+		}
+	}
+	if last := lastLine(s); !strings.HasPrefix(strings.TrimSpace(last), "r tear down again") {
+		t.Errorf("the help bar does not lead with r: %q", last)
+	}
+	deletes := func() int {
+		n := 0
+		for _, c := range sb.Calls() {
+			if c.Action == "DeleteSecurityGroup" && !c.DryRun {
+				n++
+			}
+		}
+		return n
+	}
+
+	// r with the rule still there: the teardown runs again, and stops
+	// again, on its own lines.
+	before := deletes()
+	d.key("r")
+	if !m.busy() {
+		t.Fatalf("r did not start the teardown again:\n%s", d.screen())
+	}
+	if s := d.screen(); strings.Contains(s, "DependencyViolation") {
+		t.Errorf("the teardown run again shows the last one's failure while it runs:\n%s", s)
+	}
+	d.until("the teardown run again", 20*time.Second, func(m *Model) bool { return !m.busy() && m.tdReport != nil })
+	d.settle()
+	if deletes() == before || m.tdErr == "" || !strings.Contains(d.screen(), "ECR_VPCE_SG") {
+		t.Fatalf("r: %d deletes before, %d after, error %q:\n%s", before, deletes(), m.tdErr, d.screen())
+	}
+
+	// The learner removes the rule, as the fix says; r then finishes.
+	revokeReference(t, sb, fix)
+	d.key("r")
+	d.until("the last teardown", 20*time.Second, func(m *Model) bool { return !m.busy() && m.tdReport != nil })
+	d.settle()
+	s = d.screen()
+	if m.tdErr != "" || !strings.Contains(flatText(s), "Nothing left") || strings.Contains(lastLine(s), "r tear down again") {
+		t.Fatalf("after the rule went, r: %q\n%s", m.tdErr, s)
+	}
+}
+
+// TestQuitAfterAStoppedTeardownSaysWhatStays: Enter after a teardown that
+// stopped short quits; the note says what is still there and whether it
+// bills, and the failure's fix names the command that tears down again,
+// not the key of a wizard that has closed.
+func TestQuitAfterAStoppedTeardownSaysWhatStays(t *testing.T) {
+	t.Parallel()
+	m, d, _, _, _ := referencedTeardown(t, 80, 24, false)
+	d.key("enter")
+	if !d.quit && !m.quitting {
+		t.Fatalf("Enter did not quit:\n%s", d.screen())
+	}
+	note := strings.Join(strings.Fields(m.ExitNote()), " ")
+	if !strings.Contains(note, "What the lab created so far is still there (none of it is billed): the security group ECR_VPCE_SG.") ||
+		!strings.Contains(note, "ecr-vpce-lab down --sandbox --yes") {
+		t.Errorf("the note on leaving: %q", m.ExitNote())
+	}
+	fix := problem.FixOf(m.ExitErr())
+	if !strings.Contains(fix, "then run 'ecr-vpce-lab down --sandbox --yes' again") || strings.Contains(fix, "press r") {
+		t.Errorf("the failure quit on says %q", fix)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}

@@ -1439,23 +1439,32 @@ func (m *Model) teardownView(height int) string {
 		}
 	}
 	if r := m.tdReport; r != nil {
-		b.WriteString("\n\n")
 		if r.Nothing() && m.tdErr == "" {
-			b.WriteString(st.OK.Render("✓ ") + st.OK.Render(wrapIndent("Nothing left: no resource tagged by this lab remains, and nothing is billing.", w-2, "  ")))
+			b.WriteString("\n\n" + st.OK.Render("✓ ") + st.OK.Render(wrapIndent("Nothing left: no resource tagged by this lab remains, and nothing is billing.", w-2, "  ")))
 		} else if len(r.Left) > 0 {
 			var ids []string
 			for _, x := range r.Left {
 				ids = append(ids, x.ID)
 			}
-			b.WriteString(st.Error.Render(wrapIndent("✗ Still there: "+strings.Join(ids, ", "), w, "  ")))
-			again := wrapWords("run '"+m.labCmd(" down")+" --yes' again in a minute; it picks up where this stopped", w-2)
+			b.WriteString("\n\n" + st.Error.Render(wrapIndent("✗ Still there: "+strings.Join(ids, ", "), w, "  ")))
+			again := wrapWords(m.keysIn("in a minute, press {Retry} to tear down again (later, from a shell: '"+m.labCmd(" down")+" --yes'); it picks up where this stopped"), w-2)
 			b.WriteString("\n" + st.Action.Render("→ "+strings.ReplaceAll(again, "\n", "\n  ")))
 		}
 		next := "quit"
 		if m.afterTD != nil {
 			next = "start a new run"
 		}
-		b.WriteString("\n\n" + st.Action.Render(m.keysIn("Press {Next} to "+next+".")))
+		b.WriteString("\n\n")
+		if m.teardownStoppedShort() {
+			// What stays if the learner goes now, in the words of the
+			// note printed on leaving, right above the way out.
+			if left := m.leftBehind(); left != "" {
+				b.WriteString(st.Warn.Render(wrapIndent(left, w, "")) + "\n")
+			}
+			b.WriteString(st.Action.Render(wrapWords(m.keysIn("Press {Retry} to tear down again, or {Next} to "+next+"."), w)))
+		} else {
+			b.WriteString(st.Action.Render(m.keysIn("Press {Next} to " + next + ".")))
+		}
 	}
 	tail := b.String()
 	list := func(folded int) string {

@@ -90,7 +90,9 @@ func runWizard(cmd *cobra.Command, f *labFlags, cfg steps.Config) error {
 			if t.Run != "" {
 				lf.run = t.Run // chosen in the wizard from the runs found by their tags
 			}
-			env, err := openLab(ctx, &lf, openOptions{cfg: cfg, sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true, elsewhere: true})
+			lc := cfg
+			lc.RetryTeardown = t.RetryTeardown
+			env, err := openLab(ctx, &lf, openOptions{cfg: lc, sink: sink, lock: true, writesEnv: true, damaged: tagsIfDamaged, transcript: tr, recover: true, elsewhere: true})
 			connMu.Lock()
 			lastConnErr = err
 			connMu.Unlock()
