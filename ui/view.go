@@ -748,7 +748,7 @@ func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int)
 		}
 		if c.Warning && detail > checkTitles {
 			// A warning is read in full: it changes what the lab can show.
-			b.WriteString("\n" + wrapIndent(line, width, "  "))
+			b.WriteString("\n" + wrapIndent(line, width-2, "  "))
 		} else {
 			b.WriteString("\n" + truncate(line, width))
 		}
