@@ -45,6 +45,51 @@ type Workspace struct {
 	// RouteTableMain is set when the subnet is only implicitly associated
 	// and the VPC's main route table was used.
 	RouteTableMain bool `json:"routeTableMain"`
+
+	// When the learner chose IDs by hand (--subnet, --workspace-sg, the
+	// wizard's picker) on a workspace whose own network is known (the
+	// instance's metadata), the fields above are the chosen ones, except
+	// InstanceID, MAC and SecurityGroupIDs, which stay the instance's own,
+	// and these say how the two differ. ChosenByHand names the IDs that
+	// differ from the instance's ("VPC", "subnet", "security group").
+	ChosenByHand []string `json:"chosenByHand,omitempty"`
+	// InstanceVpcID, InstanceSubnetID and InstanceAZ are the instance's own
+	// network (set whenever ChosenByHand is).
+	InstanceVpcID    string `json:"instanceVpcId,omitempty"`
+	InstanceSubnetID string `json:"instanceSubnetId,omitempty"`
+	InstanceAZ       string `json:"instanceAz,omitempty"`
+	// InstanceRouteTableID is the route table of the instance's own subnet
+	// when the learner chose another subnet (InstanceRouteTableMain: the
+	// VPC's main table): the S3 gateway goes on it, see GatewayRouteTable.
+	InstanceRouteTableID   string `json:"instanceRouteTableId,omitempty"`
+	InstanceRouteTableMain bool   `json:"instanceRouteTableMain,omitempty"`
+}
+
+// GatewayRouteTable is the route table the S3 gateway goes on, whether it
+// is the VPC's main table, and the subnet whose table it is: the
+// instance's own subnet's when another subnet was chosen by hand (a
+// gateway serves the requests that leave from the subnets of its route
+// tables, and the instance's layer downloads leave from its own), else
+// the workspace subnet's.
+func (w Workspace) GatewayRouteTable() (id string, main bool, subnet string) {
+	if w.InstanceRouteTableID != "" {
+		return w.InstanceRouteTableID, w.InstanceRouteTableMain, w.InstanceSubnetID
+	}
+	return w.RouteTableID, w.RouteTableMain, w.SubnetID
+}
+
+// Chosen reports whether the named ID ("VPC", "subnet", "security group")
+// was chosen by hand and differs from the instance's own.
+func (w Workspace) Chosen(what string) bool { return slices.Contains(w.ChosenByHand, what) }
+
+// InGroup reports whether the workspace's network interface is in the
+// security group: one of its groups when they are known, else the group
+// it was given.
+func (w Workspace) InGroup(id string) bool {
+	if len(w.SecurityGroupIDs) > 0 {
+		return slices.Contains(w.SecurityGroupIDs, id)
+	}
+	return id != "" && id == w.SecurityGroupID
 }
 
 // InVPC reports whether addr lies in one of the VPC's CIDR blocks (a

@@ -21,6 +21,7 @@ func (s State) clone() State {
 	c.Names.Services = maps.Clone(s.Names.Services)
 	c.Workspace.VpcCIDRs = slices.Clone(s.Workspace.VpcCIDRs)
 	c.Workspace.SecurityGroupIDs = slices.Clone(s.Workspace.SecurityGroupIDs)
+	c.Workspace.ChosenByHand = slices.Clone(s.Workspace.ChosenByHand)
 	c.SecurityGroup = s.SecurityGroup.clone()
 	c.Rule = s.Rule.clone()
 	c.Endpoints = cloneValues(s.Endpoints, (*Record).clone)

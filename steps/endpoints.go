@@ -155,14 +155,14 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 				}
 			}
 			return l.setEnv(map[string]string{endpointVars[key]: e.ID})
-		case key == EndpointS3 && slices.Contains(e.RouteTableIDs, st.Workspace.RouteTableID):
+		case key == EndpointS3 && slices.Contains(e.RouteTableIDs, gatewayTable(st.Workspace)):
 			// A gateway endpoint for S3 already serves the route table; a
 			// second one would be refused. Use it, and leave it be.
 			if err := l.record(key, e, false, nil); err != nil {
 				return err
 			}
 			l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: e.ID, Name: key, State: ResAdopted,
-				Detail: "an existing S3 gateway endpoint on " + st.Workspace.RouteTableID + "; left in place on teardown"})
+				Detail: "an existing S3 gateway endpoint on " + gatewayTable(st.Workspace) + "; left in place on teardown"})
 			return l.setEnv(map[string]string{endpointVars[key]: e.ID})
 		case key != EndpointS3 && e.PrivateDNS:
 			if !l.cfg.Adopt {
@@ -187,7 +187,7 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 	if spec.Type == awsops.Interface {
 		spec.SubnetIDs, spec.SecurityGroupIDs, spec.PrivateDNS = []string{st.Workspace.SubnetID}, []string{st.SecurityGroup.ID}, true
 	} else {
-		spec.RouteTableIDs = []string{st.Workspace.RouteTableID}
+		spec.RouteTableIDs = []string{gatewayTable(st.Workspace)}
 	}
 	since := l.cfg.Now()
 	l.resource(s, ResourceEvent{Kind: KindEndpoint, Name: key, State: ResCreating, Since: since})
@@ -638,4 +638,11 @@ func (l *Lab) checkDNS(ctx context.Context) (CheckResult, error) {
 		items = append(items, it)
 	}
 	return itemized(len(lks) > 0, items, "both ECR host names resolve to private addresses", "the ECR host names do not resolve to private addresses yet"), nil
+}
+
+// gatewayTable is the route table the S3 gateway goes on (see
+// awsops.Workspace.GatewayRouteTable).
+func gatewayTable(ws awsops.Workspace) string {
+	id, _, _ := ws.GatewayRouteTable()
+	return id
 }

@@ -54,6 +54,9 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	}
 	st := l.read()
 	var ws awsops.Workspace
+	// own is the instance's own network, when IDs were chosen by hand on
+	// one.
+	var own *awsops.Workspace
 	// Where the IDs came from decides the commands that show how to find
 	// them: the metadata reads, or the IDs themselves.
 	source := "imds"
@@ -61,6 +64,21 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	case explicit(l.cfg.Workspace):
 		source = "given"
 		ws = l.cfg.Workspace
+		// On an instance, its own network is known too: the preflight
+		// checks the chosen IDs against it, and an ID left out is its.
+		if o, ok := l.ownNetwork(ctx); ok {
+			own = &o
+			if ws.VpcID == "" || ws.VpcID == o.VpcID {
+				if ws.SubnetID == "" {
+					ws.SubnetID = o.SubnetID
+					l.detail(StepDiscover, "no subnet given: using the instance's own, %s", o.SubnetID)
+				}
+				if ws.SecurityGroupID == "" {
+					ws.SecurityGroupID = o.SecurityGroupID
+					l.detail(StepDiscover, "no security group given: using the instance's own, %s", o.SecurityGroupID)
+				}
+			}
+		}
 		if ws.SubnetID == "" || ws.SecurityGroupID == "" {
 			return &problem.Error{Kind: problem.Invalid, Op: "use the workspace IDs you gave",
 				Message: "both a subnet and the workspace's security group are needed",
@@ -104,6 +122,11 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 	}
 	ws = done
 	ws.OnEC2 = onEC2
+	if own != nil && source == "given" {
+		if ws, err = l.besideInstance(ctx, ws, *own); err != nil {
+			return err
+		}
+	}
 	var cmds []awsops.Command
 	switch source {
 	case "imds":
@@ -142,6 +165,77 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 		s.Region = l.cloud.Region()
 		s.Names = names
 	})
+}
+
+// ownNetwork is the workspace's own network, found without the IDs the
+// learner chose: a CloudShell VPC environment's interface, or the
+// instance's metadata. ok is false where there is none (a laptop, public
+// CloudShell) or it cannot be read.
+func (l *Lab) ownNetwork(ctx context.Context) (awsops.Workspace, bool) {
+	if pw, ok := l.placeWorkspace(); ok {
+		return pw, true
+	}
+	if env, ok := l.Environment(); ok && !env.Kind.OnEC2() {
+		return awsops.Workspace{}, false
+	}
+	ws, err := l.cloud.DiscoverIMDS(ctx)
+	if err != nil || ws.SubnetID == "" {
+		return awsops.Workspace{}, false
+	}
+	return ws, true
+}
+
+// besideInstance keeps, beside the IDs chosen by hand (ws, completed), the
+// instance's own network: its ID, its groups (the ones the endpoints'
+// security group must admit), its subnet, and, when the chosen subnet is
+// another of its VPC, its subnet's route table, which the S3 gateway goes
+// on. ChosenByHand names what differs.
+func (l *Lab) besideInstance(ctx context.Context, ws, own awsops.Workspace) (awsops.Workspace, error) {
+	ws.InstanceID, ws.MAC = own.InstanceID, own.MAC
+	if own.ENIID != "" {
+		ws.ENIID, ws.PrivateIP = own.ENIID, own.PrivateIP
+	}
+	ws.SecurityGroupIDs = slices.Clone(own.SecurityGroupIDs)
+	if len(ws.SecurityGroupIDs) == 0 && own.SecurityGroupID != "" {
+		ws.SecurityGroupIDs = []string{own.SecurityGroupID}
+	}
+	ws.ChosenByHand = nil
+	if ws.VpcID != own.VpcID {
+		ws.ChosenByHand = append(ws.ChosenByHand, "VPC")
+	}
+	if ws.SubnetID != own.SubnetID {
+		ws.ChosenByHand = append(ws.ChosenByHand, "subnet")
+	}
+	if ws.SecurityGroupID != own.SecurityGroupID {
+		ws.ChosenByHand = append(ws.ChosenByHand, "security group")
+	}
+	if len(ws.ChosenByHand) == 0 {
+		// The IDs given are the instance's own.
+		return ws, nil
+	}
+	ws.InstanceVpcID, ws.InstanceSubnetID, ws.InstanceAZ = own.VpcID, own.SubnetID, own.AZ
+	if ws.InstanceAZ == "" || ws.Chosen("subnet") && ws.VpcID == own.VpcID {
+		sn, err := l.cloud.Complete(ctx, awsops.Workspace{VpcID: own.VpcID, SubnetID: own.SubnetID, SecurityGroupID: own.SecurityGroupID,
+			VpcCIDR: own.VpcCIDR, VpcCIDRs: own.VpcCIDRs})
+		if err != nil {
+			return ws, err
+		}
+		ws.InstanceAZ = sn.AZ
+		if ws.Chosen("subnet") && ws.VpcID == own.VpcID {
+			ws.InstanceRouteTableID, ws.InstanceRouteTableMain = sn.RouteTableID, sn.RouteTableMain
+		}
+	}
+	l.detail(StepDiscover, "instance %s: subnet %s (%s), security groups %s; chosen by hand: %s",
+		orWord(ws.InstanceID, "of this workspace"), own.SubnetID, ws.InstanceAZ, strings.Join(ws.SecurityGroupIDs, ", "), strings.Join(ws.ChosenByHand, ", "))
+	return ws, nil
+}
+
+// orWord is s, or word when s is empty.
+func orWord(s, word string) string {
+	if s == "" {
+		return word
+	}
+	return s
 }
 
 func (l *Lab) checkDiscover(ctx context.Context) (CheckResult, error) {
@@ -187,6 +281,10 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	}
 	add(CheckItem{ID: "identity", Title: "Credentials and region", OK: true, Message: who})
 	for _, it := range l.environmentItems() {
+		add(it)
+	}
+	// IDs chosen by hand, against the instance's own network.
+	for _, it := range chosenItems(ws) {
 		add(it)
 	}
 
@@ -352,6 +450,60 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	return items, nil
 }
 
+// chosenItems check the IDs chosen by hand against the instance's own
+// network, when it is known. A VPC the instance is not in, or a workspace
+// security group it is not in, fails: the endpoints' security group
+// admits HTTPS from that group only, and so drops every connection of the
+// instance. Another subnet of its VPC works, with a warning: where the
+// endpoints get their addresses, what crossing zones costs, and which
+// route table the S3 gateway goes on.
+func chosenItems(ws awsops.Workspace) []CheckItem {
+	if len(ws.ChosenByHand) == 0 {
+		return nil
+	}
+	inst := "the instance"
+	if ws.InstanceID != "" {
+		inst = "instance " + ws.InstanceID
+	}
+	how := func(flag, id string) string {
+		return fmt.Sprintf("%s %s (in the wizard, the fix key or e on the Workspace step)", flag, id)
+	}
+	var items []CheckItem
+	if ws.Chosen("VPC") {
+		items = append(items, CheckItem{ID: "workspace-vpc", Title: "The workspace is in VPC " + ws.VpcID, Action: FixWorkspace,
+			Message: fmt.Sprintf("%s is in %s, not in %s (chosen by hand): endpoints there would not serve it", inst, ws.InstanceVpcID, ws.VpcID),
+			Fix:     "choose the instance's VPC: " + how("--vpc", ws.InstanceVpcID)})
+	}
+	groups := strings.Join(ws.SecurityGroupIDs, ", ")
+	if !ws.InGroup(ws.SecurityGroupID) {
+		one := ws.SecurityGroupIDs[0]
+		items = append(items, CheckItem{ID: "workspace-group", Title: "The workspace is in security group " + ws.SecurityGroupID, Action: FixWorkspace,
+			Message: fmt.Sprintf("%s is in %s, not in %s (chosen by hand): the endpoints' security group would allow HTTPS from %s only, "+
+				"and drop every connection of the instance", inst, groups, ws.SecurityGroupID, ws.SecurityGroupID),
+			Fix: "choose the instance's group: " + how("--workspace-sg", one)})
+	} else if ws.Chosen("security group") {
+		items = append(items, CheckItem{ID: "workspace-group", Title: "The workspace is in security group " + ws.SecurityGroupID, OK: true,
+			Message: fmt.Sprintf("%s is in %s (chosen by hand; its groups: %s)", inst, ws.SecurityGroupID, groups)})
+	}
+	if ws.Chosen("subnet") && !ws.Chosen("VPC") {
+		msg := fmt.Sprintf("the endpoints get their addresses in %s (%s, chosen by hand), not in the instance's %s (%s): the whole VPC reaches them",
+			ws.SubnetID, ws.AZ, ws.InstanceSubnetID, ws.InstanceAZ)
+		if ws.AZ != ws.InstanceAZ {
+			msg += ", but traffic across zones is billed per GB"
+		}
+		if rt, _, _ := ws.GatewayRouteTable(); rt != ws.RouteTableID {
+			msg += fmt.Sprintf("; the S3 gateway goes on the instance's subnet's route table %s, not on %s of %s: the instance's layer downloads "+
+				"would not take a gateway there", rt, ws.RouteTableID, ws.SubnetID)
+		} else {
+			msg += fmt.Sprintf("; the S3 gateway goes on route table %s, which both subnets use", rt)
+		}
+		items = append(items, CheckItem{ID: "workspace-subnet", Title: "Endpoints in another subnet than the instance's", Warning: true, Action: FixWorkspace,
+			Message: msg,
+			Fix:     "fine as it is; to put them beside the instance, choose its subnet: " + how("--subnet", ws.InstanceSubnetID)})
+	}
+	return items
+}
+
 // s3GatewayItem checks the policy of an S3 gateway endpoint that already
 // serves the workspace's route table (not this run's): ECR's layers are
 // downloaded from S3 through it, so it must allow s3:GetObject on
@@ -365,7 +517,7 @@ func (l *Lab) s3GatewayItem(ctx context.Context, st State) (CheckItem, bool, err
 		return CheckItem{}, false, err
 	}
 	for _, e := range eps {
-		if e.Tags[TagKey] == st.RunID || !slices.Contains(e.RouteTableIDs, ws.RouteTableID) || e.Gone() {
+		if e.Tags[TagKey] == st.RunID || !slices.Contains(e.RouteTableIDs, gatewayTable(ws)) || e.Gone() {
 			continue
 		}
 		it := CheckItem{ID: "s3-gateway", Title: "ECR's layers through the S3 gateway endpoint " + e.ID, OK: true,
@@ -386,7 +538,7 @@ func (l *Lab) s3GatewayItem(ctx context.Context, st State) (CheckItem, bool, err
 			// A warning: the endpoints, DNS and the list test still work.
 			it.OK, it.Warning = false, true
 			it.Message = fmt.Sprintf("%s already serves route table %s (the lab adopts it), and its policy does not allow s3:GetObject on %s (%s): every layer download would be refused by S3",
-				e.ID, ws.RouteTableID, bucket, d.Reason)
+				e.ID, gatewayTable(ws), bucket, d.Reason)
 			fix, _ := l.cloud.RefusalFix(awsops.Outcome{By: awsops.ByS3Gateway, Action: "s3:GetObject"})
 			it.Fix = strings.ReplaceAll(fix, awsops.S3GatewayIDPlaceholder, e.ID)
 		}
@@ -412,14 +564,15 @@ func orDefault(doc string) string {
 // ok is false when no other subnet is affected.
 func (l *Lab) mainTableItem(ctx context.Context, st State) (CheckItem, bool, error) {
 	ws := st.Workspace
-	if !ws.RouteTableMain || st.Endpoints[EndpointS3] != nil {
+	rt, main, own := ws.GatewayRouteTable()
+	if !main || st.Endpoints[EndpointS3] != nil {
 		return CheckItem{}, false, nil
 	}
 	subnets, err := l.cloud.ImplicitSubnets(ctx, ws.VpcID)
 	if err != nil {
 		return CheckItem{}, false, err
 	}
-	others := slices.DeleteFunc(subnets, func(s string) bool { return s == ws.SubnetID })
+	others := slices.DeleteFunc(subnets, func(s string) bool { return s == own })
 	if len(others) == 0 {
 		return CheckItem{}, false, nil
 	}
@@ -434,7 +587,7 @@ func (l *Lab) mainTableItem(ctx context.Context, st State) (CheckItem, bool, err
 	}
 	return CheckItem{ID: "main-route-table", Title: "The S3 gateway reaches other subnets too", OK: false, Warning: true,
 		Message: fmt.Sprintf("its route goes into the VPC's main table %s, which %s too (%s): their S3 traffic takes the gateway as well until teardown, "+
-			"and may drop for a moment as it is added", ws.RouteTableID, subnetsUse, named),
+			"and may drop for a moment as it is added", rt, subnetsUse, named),
 		Fix: "fine as it is (the gateway allows everything); to keep it to this subnet, give the subnet a route table of its own " +
 			"(aws ec2 create-route-table, associate-route-table) and run up again"}, true, nil
 }
