@@ -102,7 +102,12 @@ func (c *Cloud) AdmitsHTTPS(ctx context.Context, groupID string, ws Workspace) (
 	if err != nil {
 		return false, classify("list the group's rules", err)
 	}
-	sources := append([]string{ws.SecurityGroupID}, ws.SecurityGroupIDs...)
+	// The interface's own groups when they are known: a group chosen by
+	// hand that the instance is not in admits nothing of its traffic.
+	sources := ws.SecurityGroupIDs
+	if len(sources) == 0 {
+		sources = []string{ws.SecurityGroupID}
+	}
 	ip, ipErr := netip.ParseAddr(ws.PrivateIP)
 	for _, r := range out.SecurityGroupRules {
 		proto := aws.ToString(r.IpProtocol)

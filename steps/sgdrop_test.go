@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -42,5 +43,48 @@ func TestTestsNameTheMissingHTTPSRule(t *testing.T) {
 	}
 	if err := f.lab.Run(ctx, steps.StepList); err != nil {
 		t.Fatalf("list test once up put the rule back: %v", err)
+	}
+}
+
+// TestDroppedLoginNamesTheChosenGroup: run past the preflight, the lab
+// with a group the instance is not in makes endpoints that drop the
+// instance's connections. The push test's login fails naming the group
+// the rule admits, the groups the instance is in and the fix, as blocked
+// by a security group: never the network's own words, nor "AWS
+// unreachable".
+func TestDroppedLoginNamesTheChosenGroup(t *testing.T) {
+	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
+	ctx := context.Background()
+	ws := f.sb.Workspace()
+	def := otherGroup(t, f, ws)
+	f.lab.SetWorkspace(awsops.Workspace{SubnetID: ws.SubnetID, SecurityGroupID: def})
+	if err := f.lab.RunSteps(ctx, steps.StepDiscover, steps.StepSecurityGroup, steps.StepIngress, steps.StepPolicy, steps.StepEndpoints, steps.StepDNS); err != nil {
+		t.Fatalf("steps up to DNS: %v", err)
+	}
+	st := f.lab.State()
+	for _, id := range []steps.StepID{steps.StepPush, steps.StepList} {
+		err := f.lab.Run(ctx, id)
+		e, ok := problem.As(err)
+		if !ok || e.Code != "EndpointSecurityGroupDrops" || e.Kind != problem.Blocked ||
+			!strings.Contains(e.Message, "security group ECR_VPCE_SG ("+st.SecurityGroup.ID+") allows HTTPS only from "+def+", the group chosen by hand, but the workspace (instance "+ws.InstanceID+") is not in it (its groups: "+ws.SecurityGroupID+")") ||
+			!strings.Contains(e.Fix, "aws ec2 authorize-security-group-ingress --group-id "+st.SecurityGroup.ID+" --protocol tcp --port 443 --source-group "+ws.SecurityGroupID) ||
+			!strings.Contains(e.Fix, "--workspace-sg "+ws.SecurityGroupID) {
+			t.Fatalf("%s with the chosen group: %#v", id, err)
+		}
+		if id == steps.StepPush && !strings.HasPrefix(e.Op, "log in to the registry") {
+			t.Errorf("push failed at %q, not at the login", e.Op)
+		}
+		for _, raw := range []string{"readfrom tcp", "write tcp", "closed network connection", "EOF", "AWS unreachable", "[network]"} {
+			if strings.Contains(err.Error(), raw) || strings.Contains(e.Fix, raw) {
+				t.Errorf("%s shows %q: %v → %s", id, raw, err, e.Fix)
+			}
+		}
+	}
+	// The fix it gives works.
+	if _, _, err := f.cloud.AuthorizeIngress(ctx, st.SecurityGroup.ID, ws.SecurityGroupID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.Run(ctx, steps.StepList); err != nil {
+		t.Fatalf("list once the instance's group is let in: %v", err)
 	}
 }

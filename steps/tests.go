@@ -413,12 +413,14 @@ func (l *Lab) refusedElsewhere(r TestResult) error {
 }
 
 func (l *Lab) runPushTest(ctx context.Context) error {
-	if _, err := l.needWorkspace(); err != nil {
+	st, err := l.needWorkspace()
+	if err != nil {
 		return err
 	}
 	li, err := l.ensureLocalImage(ctx, StepPush)
 	if err != nil {
-		return err
+		// Copying the image again pulls it through the endpoints.
+		return l.droppedByGroup(ctx, st, err)
 	}
 	said := false
 	return l.runTest(ctx, PushTest, func(r *TestResult) error {
@@ -474,11 +476,13 @@ func (l *Lab) runTest(ctx context.Context, name TestName, do func(r *TestResult)
 // endpoints' security group does not admit the workspace on HTTPS.
 const codeSGDrops = "EndpointSecurityGroupDrops"
 
-// droppedByGroup names the cause of a test that got no answer when the
-// endpoints' security group has no inbound HTTPS rule from the workspace:
-// the endpoint's interfaces then drop the connections silently, and all
-// the request says is that AWS could not be reached or did not answer in
-// time. Any other failure, or one the group does not explain, is err.
+// droppedByGroup names the cause of a request that got no answer when the
+// endpoints' security group does not admit the workspace on HTTPS: the
+// endpoint's interfaces then drop the connections silently, and all the
+// request says is that AWS could not be reached or did not answer in
+// time. The group may lack the rule, or admit a group chosen by hand that
+// the instance is not in. Any other failure, or one the group does not
+// explain, is err.
 func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
 	if k := problem.KindOf(err); k != problem.Network && k != problem.Timeout {
 		return err
@@ -499,10 +503,33 @@ func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
 	if name == "" {
 		name = "ECR_VPCE_SG"
 	}
-	return &problem.Error{Kind: problem.KindOf(err), Op: op, Code: codeSGDrops, Err: err,
+	if !st.Workspace.InGroup(ws) {
+		// The rule admits the group chosen by hand, which the instance
+		// is not in.
+		if r, ferr := l.cloud.FindIngressRule(ctx, sg, ws); ferr == nil && r != nil {
+			own := strings.Join(st.Workspace.SecurityGroupIDs, ", ")
+			return &problem.Error{Kind: problem.Blocked, Op: op, Code: codeSGDrops, Err: err,
+				Message: fmt.Sprintf("the endpoint's security group %s (%s) allows HTTPS only from %s, the group chosen by hand, but the workspace%s is not in it (its groups: %s): "+
+					"the endpoints' network interfaces drop its connections, so ECR never answers", name, sg, ws, instanceWords(st.Workspace), own),
+				Fix: fmt.Sprintf("let the workspace's own group in: aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s; "+
+					"or tear down ('ecr-vpce-lab down', T in the wizard) and run up again with the instance's group (--workspace-sg %s)",
+					sg, st.Workspace.SecurityGroupIDs[0], st.Region, st.Workspace.SecurityGroupIDs[0])}
+		}
+		ws = st.Workspace.SecurityGroupIDs[0]
+	}
+	return &problem.Error{Kind: problem.Blocked, Op: op, Code: codeSGDrops, Err: err,
 		Message: fmt.Sprintf("the endpoint's security group %s (%s) does not allow HTTPS from the workspace's %s: its network interfaces drop the connections, so ECR never answers", name, sg, ws),
 		Fix: fmt.Sprintf("run '%s' again: step 4 adds the rule; or add it yourself: %s", l.labCmd("up"),
 			l.cloud.RunnableLine(fmt.Sprintf("aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s", sg, ws, st.Region)))}
+}
+
+// instanceWords is " (instance i-…)" for a workspace whose instance is
+// known, else "".
+func instanceWords(ws awsops.Workspace) string {
+	if ws.InstanceID == "" {
+		return ""
+	}
+	return " (instance " + ws.InstanceID + ")"
 }
 
 // notePushed records a tag the push test managed to push (teardown

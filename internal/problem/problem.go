@@ -31,6 +31,10 @@ const (
 	Dependency         Kind = "dependency"
 	// Network: AWS could not be reached at all (no answer, refused, DNS).
 	Network Kind = "network"
+	// Blocked: a security group drops the connections (AWS is there, but
+	// the way to it admits nothing from here): no answer, like Network,
+	// but trying again changes nothing until a rule does.
+	Blocked Kind = "blocked"
 	// Server: AWS answered, with a failure of its own (HTTP 5xx).
 	Server  Kind = "server"
 	Invalid Kind = "invalid"
@@ -61,6 +65,7 @@ var labels = map[Kind]string{
 	Conflict:           "already exists",
 	Dependency:         "still in use",
 	Network:            "AWS unreachable",
+	Blocked:            "blocked by a security group",
 	Server:             "AWS had a problem",
 	Invalid:            "not valid",
 	Region:             "no region",
