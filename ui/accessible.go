@@ -514,6 +514,16 @@ func (a *accessible) describeWorkspace(lab *steps.Lab) {
 		rt += ", the VPC's main table, because the subnet has none of its own"
 	}
 	a.say(rt + ".")
+	if gw := gatewayTable(ws); gw != ws.RouteTableID {
+		a.say("The S3 gateway goes on " + gw + ", the route table of the instance's own subnet " + ws.InstanceSubnetID + ".")
+	}
+	switch {
+	case ws.InstanceID != "" && len(ws.ChosenByHand) > 0:
+		a.say(fmt.Sprintf("Instance %s (from the instance metadata service): subnet %s, security groups %s; the %s chosen by hand.",
+			ws.InstanceID, ws.InstanceSubnetID, strings.Join(ws.SecurityGroupIDs, ", "), wordList(ws.ChosenByHand)))
+	case ws.InstanceID != "":
+		a.say("Instance " + ws.InstanceID + ".")
+	}
 }
 
 // policy chooses the endpoint policy and applies it; "n" at the end

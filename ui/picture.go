@@ -45,7 +45,7 @@ func (m *Model) pathPicture(width int, withAPI bool) string {
 	add("↓ policy gate", m.gateText())
 	add("↓ Amazon ECR", orDefault(m.cfg.Repo, m.st.Repo))
 	s3 := m.st.Endpoints[steps.EndpointS3]
-	add("  layers", "s3 gateway "+id(recordID(s3))+st.Faint.Render(" · "+id(ws.RouteTableID)))
+	add("  layers", "s3 gateway "+id(recordID(s3))+st.Faint.Render(" · "+id(gatewayTable(ws))))
 	if withAPI {
 		add("  API calls", "ecr.api "+id(recordID(m.st.Endpoints[steps.EndpointAPI]))+st.Faint.Render("  login, list-images"))
 	}

@@ -785,11 +785,28 @@ func (m *Model) workspaceBody(width int) string {
 		rt += st.Faint.Render("  associated with the subnet")
 	}
 	src := "chosen by hand"
-	if ws.OnEC2 {
+	switch {
+	case ws.OnEC2:
 		src = "read from the instance metadata service"
 		if ws.InstanceID != "" {
 			src = ws.InstanceID + st.Faint.Render("  "+src)
 		}
+	case ws.InstanceID != "" && len(ws.ChosenByHand) > 0:
+		// IDs chosen by hand on an instance: it is still the workspace.
+		src = ws.InstanceID + st.Faint.Render("  read from the instance metadata service; "+wordList(ws.ChosenByHand)+" chosen by hand")
+	case ws.InstanceID != "":
+		src = ws.InstanceID + st.Faint.Render("  the IDs chosen by hand are its own")
+	}
+	subnet := ws.SubnetID + st.Faint.Render("  "+ws.AZ)
+	if ws.Chosen("subnet") {
+		subnet += st.Faint.Render("  the instance's: " + ws.InstanceSubnetID + " " + ws.InstanceAZ)
+	}
+	group := ws.SecurityGroupID
+	if !ws.InGroup(ws.SecurityGroupID) {
+		group += st.Warn.Render("  the instance is not in it: " + strings.Join(ws.SecurityGroupIDs, ", "))
+	}
+	if gw, _, _ := ws.GatewayRouteTable(); gw != ws.RouteTableID {
+		rt += st.Faint.Render("; the S3 gateway goes on the instance's subnet's " + gw)
 	}
 	region := m.region()
 	if p := s.Names.Partition; p != "" && p != "aws" {
@@ -801,8 +818,8 @@ func (m *Model) workspaceBody(width int) string {
 		{"Account", s.Account},
 		{"Region", region},
 		{"VPC", ws.VpcID + st.Faint.Render("  "+vpcBlocks(ws.VpcCIDR, ws.VpcCIDRs))},
-		{"Subnet", ws.SubnetID + st.Faint.Render("  "+ws.AZ)},
-		{"Workspace group", ws.SecurityGroupID},
+		{"Subnet", subnet},
+		{"Workspace group", group},
 		{"Route table", rt},
 		{"Instance", src},
 	}, width)
@@ -932,7 +949,7 @@ func (m *Model) endpointsBody(width int) string {
 		return kv(st, [][2]string{
 			{"ecr.dkr", "interface · private DNS · subnet " + orDash(ws.SubnetID) + " · with the policy"},
 			{"ecr.api", "interface · private DNS · subnet " + orDash(ws.SubnetID) + " · with the policy"},
-			{"s3", "gateway · route table " + orDash(ws.RouteTableID)},
+			{"s3", "gateway · route table " + orDash(gatewayTable(ws))},
 		}, width)
 	}
 	out := RenderResourceLines(st, lines, m.linesFrame(), m.now, width)
@@ -1748,4 +1765,18 @@ func vpcBlocks(primary string, all []string) string {
 		return strings.Join(all, ", ")
 	}
 	return primary
+}
+
+// gatewayTable is the route table the S3 gateway goes on.
+func gatewayTable(ws steps.Workspace) string {
+	id, _, _ := ws.GatewayRouteTable()
+	return id
+}
+
+// wordList joins words as a sentence does: "a", "a and b", "a, b and c".
+func wordList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

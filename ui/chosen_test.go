@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// TestPickedGroupTheInstanceIsNotIn walks the Workspace step's picker
+// with the arrows, as a learner does: on the Cloud9 instance, Enter on
+// the VPC and the subnet, Down to the VPC's default group, Enter. The
+// checks that run again fail on it, naming the instance's group and the
+// key that changes it, and the Workspace step still names the instance,
+// with what was chosen by hand.
+func TestPickedGroupTheInstanceIsNotIn(t *testing.T) {
+	t.Parallel()
+	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	ws := sb.Workspace()
+	_, d := startWizard(t, opts, 90, 40)
+	d.key("enter")
+	d.until("preflight done", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrPreflight].status == steps.StatusDone })
+	d.key("enter")
+	d.until("the workspace step", 10*time.Second, func(m *Model) bool { return m.cur == scrWorkspace && !m.busy() })
+	d.key("e")
+	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	d.key("enter")
+	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
+	d.key("enter")
+	d.settle() // huh moves to the next field by a command
+	d.key("down")
+	if p := d.m.picker; p == nil || p.sg == ws.SecurityGroupID {
+		t.Fatalf("Down did not move off the instance's group:\n%s", d.screen())
+	}
+	chosen := d.m.picker.sg
+	d.key("enter")
+	d.until("preflight again", 20*time.Second, func(m *Model) bool {
+		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status.Settled()
+	})
+	s := flatText(d.screen())
+	if d.m.cur != scrPreflight || d.m.screens[scrPreflight].status != steps.StatusFailed ||
+		!strings.Contains(s, "The workspace is in security group "+chosen) ||
+		!strings.Contains(s, "is in "+ws.SecurityGroupID+", not in "+chosen+" (chosen by hand)") ||
+		!strings.Contains(s, "choose the instance's group: --workspace-sg "+ws.SecurityGroupID) {
+		t.Fatalf("preflight after picking %s:\n%s", chosen, d.screen())
+	}
+	d.m.cur = scrWorkspace
+	s = flatText(d.screen())
+	if strings.Contains(s, "Instance chosen by hand") ||
+		!strings.Contains(s, "Instance "+ws.InstanceID+" read from the instance metadata service; security group chosen by hand") ||
+		!strings.Contains(s, chosen+" the instance is not in it: "+ws.SecurityGroupID) {
+		t.Fatalf("the workspace step after the edit:\n%s", d.screen())
+	}
+}
+
+// TestPickedSubnetOfAnotherTable: in the VS Code world the learner picks
+// the private subnet (Down), not the instance's public one, which has a
+// route table of its own. The checks warn, in full at 90 columns, and the
+// Workspace step says where the S3 gateway goes: the instance's subnet's
+// table.
+func TestPickedSubnetOfAnotherTable(t *testing.T) {
+	t.Parallel()
+	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant, World: "vscode-ec2"})
+	ws := sb.Workspace()
+	_, d := startWizard(t, opts, 90, 40)
+	d.key("enter")
+	d.until("preflight done", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrPreflight].status == steps.StatusDone })
+	d.key("enter")
+	d.until("the workspace step", 10*time.Second, func(m *Model) bool { return m.cur == scrWorkspace && !m.busy() })
+	d.key("e")
+	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	// The VS Code VPC is the instance's, whichever line it is on.
+	if d.m.picker.vpc != ws.VpcID {
+		t.Fatalf("the VPC form starts on %s, not the instance's %s", d.m.picker.vpc, ws.VpcID)
+	}
+	d.key("enter")
+	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
+	d.key("down")
+	if d.m.picker.subnet == ws.SubnetID {
+		d.key("up") // the instance's subnet was the second line
+	}
+	chosen := d.m.picker.subnet
+	if chosen == ws.SubnetID {
+		t.Fatalf("the arrows did not leave the instance's subnet:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.settle()
+	d.key("enter")
+	d.until("preflight again", 20*time.Second, func(m *Model) bool {
+		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status.Settled()
+	})
+	raw := d.screen()
+	for _, l := range strings.Split(raw, "\n") {
+		if w := ansi.StringWidth(l); w > 90 {
+			t.Errorf("a line %d wide at 90 columns: %q", w, l)
+		}
+	}
+	s := flatText(raw)
+	if d.m.screens[scrPreflight].status != steps.StatusDone ||
+		!strings.Contains(s, "Endpoints in another subnet than the instance's — the endpoints get their addresses in "+chosen) ||
+		!strings.Contains(s, "the S3 gateway goes on the instance's subnet's route table "+ws.RouteTableID+", not on ") ||
+		!strings.Contains(s, "would not take a gateway there") {
+		t.Fatalf("preflight after picking %s:\n%s", chosen, raw)
+	}
+	d.m.cur = scrWorkspace
+	s = flatText(d.screen())
+	if !strings.Contains(s, "Instance "+ws.InstanceID+" read from the instance metadata service; subnet chosen by hand") ||
+		!strings.Contains(s, "the instance's: "+ws.SubnetID) ||
+		!strings.Contains(s, "the S3 gateway goes on the instance's subnet's "+ws.RouteTableID) {
+		t.Fatalf("the workspace step after the edit:\n%s", d.screen())
+	}
+}
