@@ -85,6 +85,12 @@ const (
 func (l *Lab) CheckChallengeLive(ctx context.Context, ch Challenge, doc *policy.Document) (res LiveResult, err error) {
 	l.op.Lock()
 	defer l.op.Unlock()
+	defer func() {
+		// Requests the endpoints' security group drops say so.
+		if err != nil {
+			err = l.droppedByGroup(ctx, l.read(), err)
+		}
+	}()
 	const s = StepPolicy
 	res = LiveResult{Challenge: ch.ID, Requests: []ProbeResult{}}
 	st, err := l.needWorkspace()

@@ -8,6 +8,7 @@ import (
 
 	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
+	"ecr-vpce-lab/policy"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -79,6 +80,13 @@ func TestDroppedLoginNamesTheChosenGroup(t *testing.T) {
 				t.Errorf("%s shows %q: %v → %s", id, raw, err, e.Fix)
 			}
 		}
+	}
+	// A challenge checked for real makes its requests through the same
+	// endpoints.
+	ch, _ := steps.ChallengeByID(1)
+	_, err := f.lab.CheckChallengeLive(ctx, ch, policy.MustParse(ch.Model(steps.NewChallengeContext(f.lab.State()))))
+	if e, ok := problem.As(err); !ok || e.Code != "EndpointSecurityGroupDrops" || e.Kind != problem.Blocked {
+		t.Fatalf("a challenge checked for real with the chosen group: %#v", err)
 	}
 	// The fix it gives works.
 	if _, _, err := f.cloud.AuthorizeIngress(ctx, st.SecurityGroup.ID, ws.SecurityGroupID, nil); err != nil {
