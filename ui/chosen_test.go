@@ -45,7 +45,9 @@ func TestPickedGroupTheInstanceIsNotIn(t *testing.T) {
 	if d.m.cur != scrPreflight || d.m.screens[scrPreflight].status != steps.StatusFailed ||
 		!strings.Contains(s, "The workspace is in security group "+chosen) ||
 		!strings.Contains(s, "is in "+ws.SecurityGroupID+", not in "+chosen+" (chosen by hand)") ||
-		!strings.Contains(s, "choose the instance's group: --workspace-sg "+ws.SecurityGroupID) {
+		!strings.Contains(s, "choose the instance's group: --workspace-sg "+ws.SecurityGroupID) ||
+		!strings.Contains(s, "The checks ran again, for the VPC, subnet and security group you chose, and one failed: what to do is below.") ||
+		strings.Contains(s, "goes on with them") {
 		t.Fatalf("preflight after picking %s:\n%s", chosen, d.screen())
 	}
 	d.m.cur = scrWorkspace

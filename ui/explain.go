@@ -169,6 +169,9 @@ func (m *Model) introFor(s screenID) string {
 	case scrPreflight:
 		if m.idsChosen {
 			// Back on step 1 from step 2: why.
+			if m.screens[scrPreflight].status == steps.StatusFailed {
+				return "The checks ran again, for the VPC, subnet and security group you chose, and one failed: what to do is below."
+			}
 			return m.keysIn("The checks ran again, for the VPC, subnet and security group you chose. {Next} goes on with them.")
 		}
 	}
