@@ -32,9 +32,7 @@ func TestAcceptanceReadsLagAndPolicyPropagates(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Clock: fastClock{start: time.Now(), speed: 10},
 		Timing: sandbox.Timing{ReadLag: 5 * time.Second, PolicyPropagation: 20 * time.Second, Seed: 15}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("up: %v", err)
-	}
+	f.up(ctx)
 	res, err := f.lab.Tests(ctx)
 	if err != nil {
 		t.Fatalf("test: %v", err)

@@ -52,9 +52,7 @@ func upWithElsewhereOn(t *testing.T, opts sandbox.Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.lab.Up(context.Background()); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(context.Background())
 	return f
 }
 

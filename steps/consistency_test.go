@@ -63,9 +63,7 @@ func TestReadsLagWrites(t *testing.T) {
 func readsLagWrites(t *testing.T) bool {
 	f := anotherFixture(t, sandbox.Options{Timing: sandbox.Timing{ReadLag: time.Second, Seed: 3}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	upCalls, upEvents := f.sb.Calls(), f.all()
 	if _, err := f.lab.Tests(ctx); err != nil {
 		t.Fatalf("Tests: %v", err)
@@ -231,9 +229,7 @@ func TestUpAfterAFailedDownUsesFreshTokens(t *testing.T) {
 	}}}
 	f := newFixture(t, sbo, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	refuse.Store(true)
 	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err == nil {
 		t.Fatal("Teardown succeeded; want it to fail on the group")

@@ -44,9 +44,7 @@ func TestStatusSeesAScheduleRunMidLook(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Clock: clock, Interceptors: []sandbox.Interceptor{intercept}}, steps.Config{}, nil)
 	sb = f.sb
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	group := st.AutoTeardown.Schedules[steps.ScheduleGroup].At
 	// The endpoints' schedule runs; the group's is still to come.

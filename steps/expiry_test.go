@@ -46,9 +46,7 @@ func TestAutoTeardown(t *testing.T) {
 	clock := sandbox.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	f := newFixture(t, sandbox.Options{Clock: clock, Timing: sandbox.Timing{ENIRelease: 30 * time.Second, EndpointDelete: 5 * time.Second}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	left, ok := st.TimeLeft(clock.Now())
 	// The sandbox's clock stands still here while this machine's moves on,
@@ -143,9 +141,7 @@ func TestAutoTeardownWithoutPermission(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Clock: clock, Faults: sandbox.Faults{DenyActions: []string{"iam:CreateRole", "iam:PassRole"}}},
 		steps.Config{Expires: 2 * time.Hour}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	var item *steps.CheckItem
 	for _, e := range f.all() {
 		if e.Kind == steps.EventCheck && e.Check.ID == "auto-teardown" {
@@ -205,9 +201,7 @@ func TestSweepOtherRuns(t *testing.T) {
 	clock := sandbox.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	f := newFixture(t, sandbox.Options{Clock: clock}, steps.Config{Expires: time.Hour}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	old := f.lab.State().RunID
 	runs, err := steps.FindRuns(ctx, f.cloud)
 	if err != nil || len(runs) != 1 || runs[0].ID != old || len(runs[0].Endpoints) != 3 || len(runs[0].Groups) != 1 || len(runs[0].Schedules) != 2 || runs[0].Role == "" {
@@ -257,9 +251,7 @@ func TestAutoTeardownRolePropagation(t *testing.T) {
 			return nil
 		}}}
 	f = newFixture(t, sbo, steps.Config{Expires: time.Hour}, nil)
-	if err := f.lab.Up(context.Background()); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(context.Background())
 	exists := 0
 	for _, c := range f.sb.Calls() {
 		if c.Action == "CreateRole" && c.ErrorCode == "EntityAlreadyExists" {
@@ -289,9 +281,7 @@ func TestAutoTeardownRolePropagation(t *testing.T) {
 func TestAutoTeardownDuringTest(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{FireOnTest: true}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	_, err := f.lab.Tests(ctx, steps.StepPush)
 	if problem.CodeOf(err) != "RunExpired" || !strings.Contains(err.Error(), "auto-teardown deleted the endpoints during the test") {
 		t.Fatalf("a push under the auto-teardown: %v", err)
@@ -303,9 +293,7 @@ func TestAutoTeardownDuringTest(t *testing.T) {
 func TestSetExpiry(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{Expires: time.Hour}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	before := f.lab.State().ExpiresAt
 	if err := f.lab.SetExpiry(ctx, 3*time.Hour); err != nil {
 		t.Fatal(err)
@@ -343,9 +331,7 @@ func TestRecoveredRunKeepsItsExpiry(t *testing.T) {
 	clock := sandbox.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	f := newFixture(t, sandbox.Options{Clock: clock}, steps.Config{Expires: 2 * time.Hour}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	before := f.lab.State()
 	if err := f.store.Remove(); err != nil {
 		t.Fatal(err)
@@ -443,9 +429,7 @@ func TestAutoTeardownInOtherPartitions(t *testing.T) {
 			clock := sandbox.NewManualClock(time.Now().UTC().Truncate(time.Second))
 			f := newFixture(t, sandbox.Options{World: world, Clock: clock}, steps.Config{Expires: time.Hour}, nil)
 			ctx := context.Background()
-			if err := f.lab.Up(ctx); err != nil {
-				t.Fatalf("Up: %v", err)
-			}
+			f.up(ctx)
 			st := f.lab.State()
 			if a := st.AutoTeardown; a == nil || a.Off != "" || len(a.Schedules) != 2 || !strings.HasPrefix(a.Role.ID, "arn:"+awsops.Partition(st.Caller)+":iam::") {
 				t.Fatalf("auto-teardown in %s: %+v", world, a)
@@ -473,9 +457,7 @@ func TestAutoTeardownInOtherPartitions(t *testing.T) {
 func TestSetExpiryMovesTheGroupsGap(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{Expires: 2 * time.Minute}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	gap := func() time.Duration {
 		t.Helper()
 		st := f.lab.State()

@@ -20,9 +20,7 @@ import (
 func TestARM64IndexIsCopiedAsItIs(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{ARM64Index: true}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	li := f.lab.State().LocalImage
 	if li == nil || !strings.Contains(li.MediaType, "image.index") || !slices.Equal(li.Platforms, []string{"linux/arm64/v8"}) {
 		t.Fatalf("local copy %+v: want the index, with its arm64 image", li)
@@ -41,9 +39,7 @@ func TestARM64IndexIsCopiedAsItIs(t *testing.T) {
 	// A policy that denies something else lets the push through: v2 is
 	// the same index as v1.
 	g := anotherFixture(t, sandbox.Options{Faults: sandbox.Faults{ARM64Index: true}}, steps.Config{Deny: []string{"ecr:DeleteRepository"}}, nil)
-	if err := g.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	g.up(ctx)
 	if res, err := g.lab.Tests(ctx, steps.StepPush); err != nil || !res[0].Outcome.Allowed {
 		t.Fatalf("push allowed by the policy: %+v %v", res, err)
 	}
@@ -68,9 +64,7 @@ func TestARM64IndexIsCopiedAsItIs(t *testing.T) {
 func TestRefusalsNotTheEndpoints(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{DenyActions: []string{"ecr:PutImage"}}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	res, err := f.lab.Tests(ctx, steps.StepPush)
 	if len(res) != 1 || res[0].Outcome.Allowed || res[0].Match || res[0].Outcome.By != "identity-based policy" {
 		t.Fatalf("push refused by IAM: %+v", res)
@@ -90,9 +84,7 @@ func TestRefusalsNotTheEndpoints(t *testing.T) {
 func TestS3GatewayRefusesLayers(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{S3GatewayPolicy: true}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	s3 := st.Endpoints[steps.EndpointS3]
 	if s3 == nil || s3.Created {

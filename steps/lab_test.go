@@ -42,6 +42,14 @@ func (f *fixture) all() []steps.Event {
 	return append([]steps.Event(nil), f.events...)
 }
 
+// up builds the whole lab (Up) and ends the test if that fails.
+func (f *fixture) up(ctx context.Context) {
+	f.t.Helper()
+	if err := f.lab.Up(ctx); err != nil {
+		f.t.Fatalf("Up: %v", err)
+	}
+}
+
 func (f *fixture) reset() {
 	f.mu.Lock()
 	f.events = nil
@@ -182,9 +190,7 @@ func TestWholeLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	ws := f.sb.Workspace()
 	if !st.Workspace.OnEC2 || st.Workspace.VpcID != ws.VpcID || st.Workspace.RouteTableID != ws.RouteTableID || !st.Workspace.RouteTableMain {
@@ -556,9 +562,7 @@ func TestInterruptedUpResumes(t *testing.T) {
 func TestTeardownFindsResourcesByTag(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.up(ctx)
 	// The state file is lost.
 	if err := os.Remove(f.store.Path()); err != nil {
 		t.Fatal(err)
@@ -611,9 +615,7 @@ func TestTeardownFindsResourcesByTag(t *testing.T) {
 func TestTeardownRemovesWhatAppearsLate(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.up(ctx)
 	ws, run := f.sb.Workspace(), f.lab.State().RunID
 	// Another client: the lab's reports its calls as events, and this one
 	// calls from inside the event sink.
@@ -728,9 +730,7 @@ func TestWaitsForAvailabilityAndDNS(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	if err := f.lab.Up(context.Background()); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(context.Background())
 	// A few 20 ms polls; the bound is the loaded machine's, not the lab's.
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("Up took %s, polling every 20ms", d)
@@ -806,9 +806,7 @@ func TestFailures(t *testing.T) {
 func TestPushTestPushesTheLocalCopy(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	li := st.LocalImage
 	if li == nil || li.Dir != f.store.ImageDir() || li.Ref() != "team-a/alpine:v1" || li.Layers == 0 {
@@ -1017,9 +1015,7 @@ func upAtDefaultCadence(t *testing.T, timing sandbox.Timing) *fixture {
 	if every := f.cloud.PollEvery(); every != awsops.DefaultPoll || every > time.Second {
 		t.Fatalf("poll cadence %s", every)
 	}
-	if err := f.lab.Up(context.Background()); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(context.Background())
 	return f
 }
 
@@ -1135,9 +1131,7 @@ func TestTeardownSubStates(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{EndpointDelete: time.Second, ENIRelease: time.Second}},
 		steps.Config{}, func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.up(ctx)
 	f.reset()
 	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
 		t.Fatal(err)

@@ -67,9 +67,7 @@ func TestApplyPolicyRecordsThePolicyStep(t *testing.T) {
 func TestPushRefusedAtTheLayerCheck(t *testing.T) {
 	f := newFixture(t, sandbox.Options{}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	doc, err := policy.Default(st.Account, st.Region, policy.DefaultRepository, []string{"ecr:BatchCheckLayerAvailability"})
 	if err != nil {

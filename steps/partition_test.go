@@ -29,9 +29,7 @@ func TestPartitionWorlds(t *testing.T) {
 		t.Run(c.world, func(t *testing.T) {
 			f := newFixture(t, sandbox.Options{World: c.world}, steps.Config{}, nil)
 			ctx := context.Background()
-			if err := f.lab.Up(ctx); err != nil {
-				t.Fatalf("Up: %v", err)
-			}
+			f.up(ctx)
 			st := f.lab.State()
 			if st.Names.Partition != c.partition || !strings.HasSuffix(st.Names.Registry, c.registrySuffix) {
 				t.Fatalf("names %+v; want partition %s, registry *%s", st.Names, c.partition, c.registrySuffix)

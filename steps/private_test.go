@@ -17,9 +17,7 @@ import (
 func TestSecondaryCIDRIsPrivate(t *testing.T) {
 	f := newFixture(t, sandbox.Options{World: sandbox.WorldSecondaryCIDR}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	if !strings.HasPrefix(st.Endpoints[steps.EndpointDKR].Addresses[0], "100.64.") || len(st.Workspace.VpcCIDRs) != 2 {
 		t.Fatalf("endpoint addresses %v, VPC blocks %v: want the secondary block", st.Endpoints[steps.EndpointDKR].Addresses, st.Workspace.VpcCIDRs)

@@ -31,9 +31,7 @@ func TestDownNamesTheGroupThatRefersToOurs(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Faults: sandbox.Faults{SGReferenced: true}}, steps.Config{Again: again},
 		func(o *awsops.Options) { o.DependencyWait = 10 * time.Minute })
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	sg := f.lab.State().SecurityGroup.ID
 	start := time.Now()
 	// (A minute at most: without the diagnosis down waits its ten.)

@@ -21,9 +21,7 @@ import (
 func TestTestsNameTheMissingHTTPSRule(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{SecurityGroupDrop: 50 * time.Millisecond}}, steps.Config{}, nil)
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	st := f.lab.State()
 	sg, ws := st.SecurityGroup.ID, st.Workspace.SecurityGroupID
 	if _, err := f.cloud.RevokeIngress(ctx, sg, st.Rule.ID, time.Time{}); err != nil {

@@ -19,9 +19,7 @@ func TestTeardownSaysWhatItWaitsFor(t *testing.T) {
 	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{ENIRelease: 2 * time.Second}}, steps.Config{},
 		func(o *awsops.Options) { o.Poll = 20 * time.Millisecond })
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	f.reset()
 	if _, err := f.lab.Teardown(ctx, steps.TeardownOptions{}); err != nil {
 		t.Fatalf("Teardown: %v", err)

@@ -48,9 +48,7 @@ func TestDiscoveryCommandsRunAsWritten(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	if err := f.lab.Up(ctx); err != nil {
-		t.Fatalf("Up: %v", err)
-	}
+	f.up(ctx)
 	ws := f.sb.Workspace()
 	want := []string{
 		`ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text --region us-west-2)`,

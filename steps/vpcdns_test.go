@@ -19,9 +19,7 @@ func TestTeardownRevertsTheVPCDNSItTurnedOn(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		f := anotherFixture(t, sandbox.Options{Faults: sandbox.Faults{VPCDNSOff: true}}, steps.Config{EnableVPCDNS: true}, nil)
 		ctx := context.Background()
-		if err := f.lab.Up(ctx); err != nil {
-			t.Fatalf("up: %v", err)
-		}
+		f.up(ctx)
 		vpc := f.sb.Workspace().VpcID
 		if ch := f.lab.State().VPCDNS; ch == nil || !ch.Support || !ch.Hostnames || ch.VpcID != vpc {
 			t.Fatalf("the state records %+v; want both attributes of %s turned on by the lab", ch, vpc)
