@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -14,15 +15,34 @@ import (
 // bar shows them in this order (dropping the tail when narrow), the ?
 // overlay shows them all, and key dispatch tries them in this order. A key
 // the focused field needs is never in the list as a wizard key.
+//
+// ctrl+c quits in every context, so it is added here, once, rather than by
+// each context: last, but before what is only shown (a-z type), which the
+// cursor already says.
 func (m *Model) bindings() []binding {
-	k := m.c.Keys
 	var out []binding
-	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
-	panes := func() {
-		add(k.CLI, actCLI, groupAnywhere)
-		add(k.Log, actLog, groupAnywhere)
-		add(k.Hint, actHint, groupAnywhere)
+	m.contextKeys(func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) })
+	i := len(out)
+	for i > 0 && out[i-1].act == actShow {
+		i--
 	}
+	return slices.Insert(out, i, binding{Binding: m.c.Keys.ForceQuit, act: actForceQuit, group: groupAnywhere})
+}
+
+// addKey puts a key at the end of the list of those that act now.
+type addKey func(b key.Binding, act action, g group)
+
+// panes adds the keys that show and hide the side panes.
+func (k KeyMap) panes(add addKey) {
+	add(k.CLI, actCLI, groupAnywhere)
+	add(k.Log, actLog, groupAnywhere)
+	add(k.Hint, actHint, groupAnywhere)
+}
+
+// contextKeys lists the keys of the context (dialog, phase, screen,
+// focused field, what is in flight), ctrl+c aside.
+func (m *Model) contextKeys(add addKey) {
+	k := m.c.Keys
 
 	switch m.overlay {
 	case overlayConfirmTeardown:
@@ -34,23 +54,19 @@ func (m *Model) bindings() []binding {
 			add(desc(k.Yes, "yes, tear down"), actYes, groupStep)
 		}
 		add(desc(k.No, "no, go back"), actNo, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case overlayConfirmQuit:
 		add(desc(k.Yes, "yes, quit"), actYes, groupStep)
 		add(desc(k.No, "no, stay"), actNo, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case overlayHelp:
 		add(k.Close, actClose, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case overlayWhy:
 		add(k.Close, actClose, groupStep)
 		add(k.ScrollUp, actScrollUp, groupStep)
 		add(k.ScrollDown, actScrollDown, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case overlayExpiry:
 		if m.expiryConfirm && m.expiryThenCreate {
 			add(desc(k.Yes, "yes, create them"), actYes, groupStep)
@@ -67,38 +83,32 @@ func (m *Model) bindings() []binding {
 			add(k.ChoiceDown, actExpiryDown, groupStep)
 			add(desc(k.Cancel, "keep it"), actClose, groupStep)
 		}
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	}
 
 	switch m.phase {
 	case phaseDetect, phaseConnect:
 		add(k.Quit, actQuit, groupAnywhere)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case phaseChooseRun:
 		if m.runChoice == nil || len(m.runChoice.Runs) == 0 {
 			add(k.Quit, actQuit, groupAnywhere)
-			add(k.ForceQuit, actForceQuit, groupAnywhere)
-			return out
+			return
 		}
 		add(desc(k.Confirm, "carry on with this run"), actChooseRun, groupStep)
 		add(k.ChoiceUp, actRunUp, groupStep)
 		add(k.ChoiceDown, actRunDown, groupStep)
 		add(k.Help, actHelp, groupAnywhere)
 		add(k.Quit, actQuit, groupAnywhere)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case phaseNoAccount:
 		add(k.Sandbox, actSandbox, groupStep)
 		add(k.Quit, actQuit, groupAnywhere)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case phaseFatal:
 		add(desc(k.Next, "quit"), actQuit, groupStep)
 		add(k.Quit, actQuit, groupAnywhere)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case phaseResume:
 		if m.st.TeardownStarted.IsZero() {
 			add(desc(k.Resume, "resume where you were"), actResume, groupStep)
@@ -110,10 +120,10 @@ func (m *Model) bindings() []binding {
 		add(desc(k.StartOver, "tear down and start over"), actStartOver, groupStep)
 		add(k.Help, actHelp, groupAnywhere)
 		add(k.Quit, actQuit, groupAnywhere)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case phaseChallenges:
-		return m.challengeBindings()
+		m.challengeKeys(add)
+		return
 	case phaseTeardown:
 		if m.teardownStoppedShort() {
 			// What is left bills on (or clutters): trying again comes
@@ -129,8 +139,7 @@ func (m *Model) bindings() []binding {
 		}
 		add(k.Quit, actQuit, groupAnywhere)
 		add(k.Help, actHelp, groupAnywhere)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	}
 
 	// phaseLab.
@@ -144,11 +153,11 @@ func (m *Model) bindings() []binding {
 			}
 		}
 		add(k.Cancel, actCancel, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	}
 	if m.cur == scrPolicy && m.editor != nil && !m.busy() {
-		return m.policyBindings()
+		m.policyKeys(add)
+		return
 	}
 	if m.busy() {
 		if m.op.kind == opStep || m.op.kind == opCheck {
@@ -162,9 +171,8 @@ func (m *Model) bindings() []binding {
 		}
 		add(k.Help, actHelp, groupAnywhere)
 		add(k.Quit, actQuit, groupAnywhere)
-		panes()
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		k.panes(add)
+		return
 	}
 	sc := m.screens[m.cur]
 	if m.cur != scrFinish {
@@ -211,24 +219,19 @@ func (m *Model) bindings() []binding {
 	if m.cur < scrFinish && sc.status.MovedOn() {
 		add(k.StepDown, actStepDown, groupStep)
 	}
-	panes()
-	add(k.ForceQuit, actForceQuit, groupAnywhere)
-	return out
+	k.panes(add)
 }
 
-// policyBindings are the policy screen's keys, by the focused field: a text
+// policyKeys are the policy screen's keys, by the focused field: a text
 // field keeps every printable key, a list keeps its arrows and j/k.
-func (m *Model) policyBindings() []binding {
+func (m *Model) policyKeys(add addKey) {
 	k := m.c.Keys
-	var out []binding
-	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
 	kind, last := m.editor.focus()
 	switch kind {
 	case fieldJSON:
 		add(k.Apply, actApply, groupStep)
 		add(k.FormBack, actFormBack, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	case fieldText:
 		// ? and q are text here, so an 80-column help bar must hold what
 		// matters: typing goes last, as the cursor already says it.
@@ -239,9 +242,8 @@ func (m *Model) policyBindings() []binding {
 		// A text input has no use for esc: the form opens here, so this
 		// is where a learner who pressed p by mistake wants out.
 		add(m.leaveBinding(), actLeave, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
 		add(k.Type, actShow, groupField)
-		return out
+		return
 	case fieldMulti:
 		add(k.Toggle, actField, groupField)
 		add(k.ChoiceUp, actField, groupField)
@@ -265,11 +267,7 @@ func (m *Model) policyBindings() []binding {
 	add(k.Help, actHelp, groupAnywhere)
 	add(k.Quit, actQuit, groupAnywhere)
 	add(k.Teardown, actTeardown, groupStep)
-	add(k.CLI, actCLI, groupAnywhere)
-	add(k.Log, actLog, groupAnywhere)
-	add(k.Hint, actHint, groupAnywhere)
-	add(k.ForceQuit, actForceQuit, groupAnywhere)
-	return out
+	k.panes(add)
 }
 
 // desc is b with its help text d (the key shown stays b's).

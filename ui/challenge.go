@@ -955,7 +955,7 @@ func (m *Model) challengeAction() string {
 	case c.editing:
 		return st.Action.Render(m.keysIn("Editing: {CheckNow} checks the answer, {Back} stops editing."))
 	case c.sim != nil && !c.sim.Passed || c.live != nil && !c.live.Passed:
-		// Only the keys that act now (challengeBindings): x needs a
+		// Only the keys that act now (challengeKeys): x needs a
 		// request that went wrong (a draft AWS would not accept has
 		// none), h a hint still to come.
 		_, why := c.failedRequest()
@@ -983,11 +983,9 @@ func (m *Model) challengeAction() string {
 	return st.Action.Render(m.keysIn("Press {EditAnswer} to edit the policy, {Next} to check it."))
 }
 
-// challengeBindings are the keys of the challenges.
-func (m *Model) challengeBindings() []binding {
+// challengeKeys are the keys of the challenges.
+func (m *Model) challengeKeys(add addKey) {
 	k := m.c.Keys
-	var out []binding
-	add := func(b key.Binding, act action, g group) { out = append(out, binding{Binding: b, act: act, group: g}) }
 	c := m.chal
 	if c.open < 0 {
 		add(k.Open, actOpen, groupStep)
@@ -1000,13 +998,11 @@ func (m *Model) challengeBindings() []binding {
 		add(desc(k.Back, "back to the lab"), actBack, groupStep)
 		add(k.Help, actHelp, groupAnywhere)
 		add(k.Quit, actQuit, groupAnywhere)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	}
 	if m.busy() {
 		add(k.Stop, actStop, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	}
 	if c.predicting {
 		add(desc(k.Next, "check"), actPredictDone, groupStep)
@@ -1014,15 +1010,13 @@ func (m *Model) challengeBindings() []binding {
 		add(k.ChoiceUp, actPredictUp, groupStep)
 		add(k.ChoiceDown, actPredictDown, groupStep)
 		add(desc(k.Back, "not now"), actPredictCancel, groupStep)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	}
 	if c.editing {
 		add(k.CheckNow, actCheckAnswer, groupStep)
 		add(desc(k.Back, "stop editing"), actStopEditing, groupStep)
 		add(k.Type, actShow, groupField)
-		add(k.ForceQuit, actForceQuit, groupAnywhere)
-		return out
+		return
 	}
 	ch := c.current()
 	add(desc(k.Next, "check"), actCheckAnswer, groupStep)
@@ -1041,8 +1035,6 @@ func (m *Model) challengeBindings() []binding {
 	add(desc(k.Back, "back to the challenges"), actBack, groupStep)
 	add(k.Help, actHelp, groupAnywhere)
 	add(k.Quit, actQuit, groupAnywhere)
-	add(k.ForceQuit, actForceQuit, groupAnywhere)
-	return out
 }
 
 // doChallenge performs a challenge action.
