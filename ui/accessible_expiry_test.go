@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -26,14 +25,11 @@ func accessibleLab(t *testing.T, aws bool, input string) (string, *steps.Lab, wo
 		return c, err
 	}
 	opts.Sandbox = !aws
-	var out bytes.Buffer
-	if err := RunAccessible(context.Background(), strings.NewReader(input), &out, opts); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
+	text := runAccessible(t, opts, input)
 	if lab == nil {
-		t.Fatalf("no lab:\n%s", out.String())
+		t.Fatalf("no lab:\n%s", text)
 	}
-	return out.String(), lab, readWorld(t, sb, lab.State().RunID)
+	return text, lab, readWorld(t, sb, lab.State().RunID)
 }
 
 // TestAccessibleSaysAndChangesTheExpiry: accessible mode says when the
@@ -44,16 +40,12 @@ func TestAccessibleSaysAndChangesTheExpiry(t *testing.T) {
 	t.Parallel()
 	// Enter through the ten steps, n: keep it, a bad answer, then 8h.
 	text, lab, w := accessibleLab(t, false, strings.Repeat("\n", 11)+"n\n"+"a fortnight\n"+"8h\n")
-	for _, want := range []string{
+	says(t, text,
 		"then the auto-teardown removes the endpoints, and the security group a little later, even with this window closed. You can change it at the end.",
 		"Change when the auto-teardown removes it?",
 		`"a fortnight" is not an expiry`,
 		"(in 7h59m)",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("missing %q in:\n%s", want, text)
-		}
-	}
+	)
 	// The lab's detail says the new expiry; accessible mode does not say it again.
 	if n := strings.Count(text, "(in 7h59m)"); n != 1 {
 		t.Errorf("the new expiry is said %d times:\n%s", n, text)

@@ -18,13 +18,8 @@ import (
 func TestAccessibleWalk(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
-	in := strings.NewReader(strings.Repeat("\n", 11) + "y\n")
-	var out bytes.Buffer
-	if err := RunAccessible(context.Background(), in, &out, opts); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	text := out.String()
-	for _, want := range []string{
+	text := runAccessible(t, opts, strings.Repeat("\n", 11)+"y\n")
+	says(t, text,
 		"Step 1 of 10: Preflight.",
 		"Check passed: VPC DNS support and host names.",
 		"With this policy, push on team-a/alpine is denied.",
@@ -37,11 +32,7 @@ func TestAccessibleWalk(t *testing.T) {
 		// What follows a full stop is a sentence of its own.
 		"Note: The S3 gateway reaches other subnets too. Its route goes",
 		"is creating. Copying it to this machine, as docker pull does.",
-	} {
-		if !strings.Contains(text, want) {
-			t.Fatalf("missing %q in:\n%s", want, text)
-		}
-	}
+	)
 	if strings.Contains(text, "\x1b[") {
 		t.Fatal("accessible output must not move the cursor or colour text")
 	}
@@ -52,12 +43,9 @@ func TestAccessibleStopsOnQ(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
 	opts.Again = " --state-dir /tmp/my-lab" // the flags that chose this lab come back with it
-	var out bytes.Buffer
-	if err := RunAccessible(context.Background(), strings.NewReader("q\n"), &out, opts); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "Stopped. Run ecr-vpce-lab --accessible --sandbox --state-dir /tmp/my-lab again to resume.") {
-		t.Fatalf("%s", out.String())
+	text := runAccessible(t, opts, "q\n")
+	if !strings.Contains(text, "Stopped. Run ecr-vpce-lab --accessible --sandbox --state-dir /tmp/my-lab again to resume.") {
+		t.Fatalf("%s", text)
 	}
 }
 
@@ -66,20 +54,36 @@ func TestAccessibleStopsOnQ(t *testing.T) {
 func TestAccessibleDeniesNothing(t *testing.T) {
 	t.Parallel()
 	opts, _ := sandboxOptions(t)
-	in := strings.NewReader(strings.Repeat("\n", 4) + "none\n" + strings.Repeat("\n", 6) + "y\n")
-	var out bytes.Buffer
-	if err := RunAccessible(context.Background(), in, &out, opts); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	text := out.String()
-	for _, want := range []string{"With this policy, push on team-a/alpine is allowed.", "Test push: allowed. That is what the policy predicts.",
-		"a push went through", "Nothing is left"} {
-		if !strings.Contains(text, want) {
-			t.Fatalf("missing %q in:\n%s", want, text)
-		}
-	}
+	text := runAccessible(t, opts, strings.Repeat("\n", 4)+"none\n"+strings.Repeat("\n", 6)+"y\n")
+	says(t, text, "With this policy, push on team-a/alpine is allowed.", "Test push: allowed. That is what the policy predicts.",
+		"a push went through", "Nothing is left")
 	if strings.Contains(text, "refused a push") {
 		t.Fatalf("the closing words say a push was refused; it went through:\n%s", text)
+	}
+}
+
+// runAccessible runs accessible mode on opts with input typed, and returns
+// what it said; an error from it fails the test.
+func runAccessible(t *testing.T, opts Options, input string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := RunAccessible(context.Background(), strings.NewReader(input), &out, opts); err != nil {
+		t.Fatalf("accessible mode returned %v\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+// says fails the test unless text holds each of wants, naming all it lacks.
+func says(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	var missing []string
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			missing = append(missing, w)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("missing %q in:\n%s", missing, text)
 	}
 }
 
@@ -174,12 +178,7 @@ func TestAccessibleNoToEverything(t *testing.T) {
 	// Preflight, security group, rule: n; the policy asks nothing without
 	// the account the preflight finds; endpoints, DNS, push, list: n; tear
 	// down: Enter (no).
-	in := strings.NewReader("n\nn\nn\nn\nn\nn\nn\n\n")
-	var out bytes.Buffer
-	if err := RunAccessible(context.Background(), in, &out, opts); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	text := out.String()
+	text := runAccessible(t, opts, "n\nn\nn\nn\nn\nn\nn\n\n")
 	if strings.Contains(text, "ECR now goes through private endpoints") || strings.Contains(text, "refused a push") ||
 		!strings.Contains(text, "The endpoints were not created") {
 		t.Fatalf("the closing words after n to every step:\n%s", text)
@@ -200,24 +199,15 @@ func TestAccessiblePolicyRefusesWhatMatchesNothing(t *testing.T) {
 	opts, _ := sandboxOptions(t)
 	// Preflight, group, rule: Enter; repository: team-b/nginx; actions:
 	// ecr:Pu*Imagez, then ecr:Put*; both endpoints, apply: Enter; then q.
-	in := strings.NewReader("\n\n\nteam-b/nginx\necr:Pu*Imagez\necr:Put*\n\n\nq\n")
-	var out bytes.Buffer
-	err := RunAccessible(context.Background(), in, &out, opts)
-	text := out.String()
-	if err != nil {
-		t.Fatalf("a clean stop after the policy was applied returned %v\n%s", err, text)
-	}
-	for _, want := range []string{
-		`"ecr:Pu*Imagez" matches no ECR action: check the spelling; a wildcard stands for part of a name, as in ecr:Put* (ecr:PutImage and the other Put actions), and ecr:* for every ECR action. ` +
+	// A clean stop after the policy was applied: no error.
+	text := runAccessible(t, opts, "\n\n\nteam-b/nginx\necr:Pu*Imagez\necr:Put*\n\n\nq\n")
+	says(t, text,
+		`"ecr:Pu*Imagez" matches no ECR action: check the spelling; a wildcard stands for part of a name, as in ecr:Put* (ecr:PutImage and the other Put actions), and ecr:* for every ECR action. `+
 			"The repository stays team-b/nginx; type the actions again.\nActions to deny",
 		"With this policy, push on team-b/nginx is denied.",
 		"With this policy, pull on team-b/nginx is allowed.",
 		"Policy applied.",
-	} {
-		if !strings.Contains(text, want) {
-			t.Fatalf("missing %q in:\n%s", want, text)
-		}
-	}
+	)
 	if strings.Contains(text, "Failed:") || strings.Contains(text, "not applied") || strings.Count(text, "Repository the Deny applies to?") != 1 {
 		t.Fatalf("the wildcard got past the prompt, or the repository was asked again:\n%s", text)
 	}

@@ -178,6 +178,27 @@ func sandboxWizard(t *testing.T, w, h int) (*Model, *driver) {
 	return startWizard(t, opts, w, h)
 }
 
+// publicDNSTiming keeps the ECR names public for longer than a test runs:
+// the requests then go around the endpoints.
+func publicDNSTiming() sandbox.Timing {
+	timing := sandbox.Instant
+	timing.DNSSwitch = time.Hour
+	return timing
+}
+
+// waitingForDNS is a wizard (w×h) on a sandbox whose names stay public
+// (publicDNSTiming), walked to the DNS step and watching for the switch;
+// opts opens the same lab again.
+func waitingForDNS(t *testing.T, w, h int) (*Model, *driver, Options) {
+	t.Helper()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
+	m, d := startWizard(t, opts, w, h)
+	walkTo(t, d, scrDNS)
+	d.key("enter")
+	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	return m, d, opts
+}
+
 // sandboxOptions runs the wizard against an in-process sandbox with instant
 // timing, with the state in a temp dir.
 func sandboxOptions(t *testing.T) (Options, *sandbox.Sandbox) {

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +99,7 @@ func (g *goldenRun) pressUntilChanged(k string) {
 func (g *goldenRun) check(name string, wantStep string, texts ...string) Snapshot {
 	g.t.Helper()
 	s := g.waitIdle(name)
-	for deadline := time.Now().Add(20 * time.Second); !containsAll(ansi.Strip(s.Screen), texts); {
+	for deadline := time.Now().Add(20 * time.Second); !contains2(ansi.Strip(s.Screen), texts...); {
 		if time.Now().After(deadline) {
 			// A text that never comes is a failure, not a 20-second wait
 			// and then a golden of whatever the screen showed.
@@ -273,13 +272,4 @@ func goldenWalk(t *testing.T, w, h int) {
 		g.press("enter")
 		tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	})
-}
-
-func containsAll(s string, subs []string) bool {
-	for _, x := range subs {
-		if !strings.Contains(s, x) {
-			return false
-		}
-	}
-	return true
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"ecr-vpce-lab/sandbox"
-
 	"ecr-vpce-lab/steps"
 )
 
@@ -33,19 +31,13 @@ func TestCheckThenSkipOnDNS(t *testing.T) {
 	}
 }
 
-// TestStopAndSkipTheDNSWait, against a sandbox whose DNS takes a minute to
-// switch: esc stops the wait (stopped, its own mark, not failed), Enter
+// TestStopAndSkipTheDNSWait, against a sandbox whose DNS does not switch
+// while the test runs: esc stops the wait (stopped, its own mark, not failed), Enter
 // watches again, and s skips while it watches (skipped, and on to the
 // push test).
 func TestStopAndSkipTheDNSWait(t *testing.T) {
 	t.Parallel()
-	timing := sandbox.Instant
-	timing.DNSSwitch = time.Minute
-	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: timing})
-	m, d := startWizard(t, opts, 120, 40)
-	walkTo(t, d, scrDNS)
-	d.key("enter")
-	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	m, d, opts := waitingForDNS(t, 120, 40)
 	d.key("esc")
 	d.settle()
 	sc := m.screens[scrDNS]
@@ -76,19 +68,13 @@ func TestStopAndSkipTheDNSWait(t *testing.T) {
 	}
 }
 
-// TestTeardownDuringAWait: T during the DNS wait (a minute here) asks, and
+// TestTeardownDuringAWait: T during the DNS wait (an hour here) asks, and
 // after a yes stops the wait and tears everything down. It used to do
 // nothing at all: T was not a key while a step ran, and nothing said to
 // press esc first.
 func TestTeardownDuringAWait(t *testing.T) {
 	t.Parallel()
-	timing := sandbox.Instant
-	timing.DNSSwitch = time.Minute
-	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: timing})
-	m, d := startWizard(t, opts, 80, 24)
-	walkTo(t, d, scrDNS)
-	d.key("enter")
-	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	m, d, _ := waitingForDNS(t, 80, 24)
 	if s := d.screen(); !strings.Contains(s, "T stop, tear down") {
 		t.Errorf("the help bar during the wait does not offer T:\n%s", s)
 	}

@@ -59,6 +59,20 @@ func outsideAtTheChoice(t *testing.T) (*driver, *atomic.Int32) {
 	return d, sandboxed
 }
 
+// chooseFirstIDs, on the VPC form, takes the first VPC, subnet and
+// security group (Enter on each) and waits for the preflight to pass again
+// with them.
+func chooseFirstIDs(t *testing.T, d *driver) {
+	t.Helper()
+	d.key("enter")
+	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
+	d.key("enter")
+	d.key("enter")
+	d.until("preflight done", 20*time.Second, func(m *Model) bool {
+		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status == steps.StatusDone
+	})
+}
+
 // TestOutsideTheVPCOffersTheSandbox: from a laptop there is no workspace;
 // before the VPC is chosen the wizard says what cannot be proven from
 // there and offers the sandbox, which it then connects to.
@@ -103,13 +117,7 @@ func TestOutsideTheVPCGoesOnWithTheProofsSkipped(t *testing.T) {
 	if d.m.cur != scrWorkspace {
 		t.Fatalf("Enter with no workspace went on to %s", screens[d.m.cur].title)
 	}
-	d.key("enter")
-	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
-	d.key("enter")
-	d.key("enter")
-	d.until("preflight done", 20*time.Second, func(m *Model) bool {
-		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status == steps.StatusDone
-	})
+	chooseFirstIDs(t, d)
 	if sandboxed.Load() != 0 {
 		t.Fatal("connected to the sandbox")
 	}
@@ -137,13 +145,7 @@ func TestOutsideTheVPCSaysTheSkipsBeforeAndAfter(t *testing.T) {
 	d, _ := outsideAtTheChoice(t)
 	d.key("enter")
 	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
-	d.key("enter")
-	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
-	d.key("enter")
-	d.key("enter")
-	d.until("preflight done", 20*time.Second, func(m *Model) bool {
-		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status == steps.StatusDone
-	})
+	chooseFirstIDs(t, d)
 	walkTo(t, d, scrDNS)
 	for _, sid := range []screenID{scrDNS, scrPush, scrList} {
 		d.until(screens[sid].title, 20*time.Second, func(m *Model) bool { return m.cur == sid && !m.busy() })
