@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"net/http"
@@ -133,10 +132,8 @@ var (
 func paginate[T any](x *ec2Ctx, items []T, rule pageRule) ([]T, string, *APIError) {
 	start := 0
 	if tok := x.p.str("NextToken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		act, num, ok := strings.Cut(string(b), ":")
-		n, err2 := strconv.Atoi(num)
-		if err != nil || !ok || act != x.c.action || err2 != nil || n < 0 || n > len(items) {
+		n, ok := tokenOffset(tok, x.c.action, len(items))
+		if !ok {
 			return nil, "", badRequest("InvalidNextToken", "The token '%s' is invalid.", tok)
 		}
 		start = n
@@ -157,12 +154,8 @@ func paginate[T any](x *ec2Ctx, items []T, rule pageRule) ([]T, string, *APIErro
 	case limit > rule.hi:
 		return nil, "", badRequest("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Expecting a value smaller than or equal to %d.", limit, rule.hi)
 	}
-	end := min(start+limit, len(items))
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(x.c.action + ":" + strconv.Itoa(end)))
-	}
-	return items[start:end], next, nil
+	page, next := pageFrom(items, x.c.action, start, limit)
+	return page, next, nil
 }
 
 // describeSpec is what differs between the Describe* actions that take IDs,

@@ -203,26 +203,21 @@ type jImageID struct {
 func pageOf[T any](items []T, action string, maxResults *int, nextToken string) ([]T, string, *APIError) {
 	start := 0
 	if nextToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(nextToken)
-		act, num, ok := strings.Cut(string(b), ":")
-		n, err2 := strconv.Atoi(num)
-		if err != nil || !ok || act != action || err2 != nil || n < 0 || n > len(items) {
+		n, ok := tokenOffset(nextToken, action, len(items))
+		if !ok {
 			return nil, "", ecrInvalid("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'")
 		}
 		start = n
 	}
-	end := len(items)
+	limit := len(items)
 	if maxResults != nil {
 		if *maxResults < 1 || *maxResults > 1000 {
 			return nil, "", ecrInvalid("Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000 and greater than or equal to 1'")
 		}
-		end = min(start+*maxResults, len(items))
+		limit = *maxResults
 	}
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(action + ":" + strconv.Itoa(end)))
-	}
-	return items[start:end], next, nil
+	page, next := pageFrom(items, action, start, limit)
+	return page, next, nil
 }
 
 // pageAnswer is a List/Describe answer: one page of the items under key

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/base64"
 	"net/http"
 	"regexp"
 	"slices"
@@ -392,7 +391,7 @@ func iamListRoles(x *iamCtx) (string, *APIError) {
 	roles = append(roles, x.w.Roles...)
 	roles = slices.DeleteFunc(slices.Clone(roles), func(r *iamRole) bool { return !strings.HasPrefix(r.Path, prefix) })
 	sort.SliceStable(roles, func(i, j int) bool { return roles[i].Name < roles[j].Name })
-	return iamList(x.p, "Roles", roles, func(r *iamRole) string {
+	return iamList(x, "Roles", roles, func(r *iamRole) string {
 		return "      <member>\n" + roleXML(r, x.s.part(), x.w.Account, false) + "      </member>\n"
 	})
 }
@@ -400,8 +399,8 @@ func iamListRoles(x *iamCtx) (string, *APIError) {
 // iamList answers a List* action: one page of the items (iamPage) in the
 // element list, each as member writes it, then IsTruncated and the Marker
 // of the next page.
-func iamList[T any](p params, list string, items []T, member func(T) string) (string, *APIError) {
-	page, marker, e := iamPage(p, items)
+func iamList[T any](x *iamCtx, list string, items []T, member func(T) string) (string, *APIError) {
+	page, marker, e := iamPage(x, items)
 	if e != nil {
 		return "", e
 	}
@@ -416,12 +415,12 @@ func iamList[T any](p params, list string, items []T, member func(T) string) (st
 }
 
 // iamPage applies MaxItems (1-1000, default 100) and Marker.
-func iamPage[T any](p params, items []T) ([]T, string, *APIError) {
+func iamPage[T any](x *iamCtx, items []T) ([]T, string, *APIError) {
+	p := x.p
 	start := 0
 	if m := p.str("Marker"); m != "" {
-		b, err := base64.RawURLEncoding.DecodeString(m)
-		n, err2 := strconv.Atoi(string(b))
-		if err != nil || err2 != nil || n < 0 || n > len(items) {
+		n, ok := tokenOffset(m, x.c.action, len(items))
+		if !ok {
 			return nil, "", iamInvalid("Invalid Marker.")
 		}
 		start = n
@@ -435,12 +434,8 @@ func iamPage[T any](p params, items []T) ([]T, string, *APIError) {
 		}
 		limit = v
 	}
-	end := min(start+limit, len(items))
-	marker := ""
-	if end < len(items) {
-		marker = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
-	}
-	return items[start:end], marker, nil
+	page, marker := pageFrom(items, x.c.action, start, limit)
+	return page, marker, nil
 }
 
 func truncated(marker string) string {
@@ -564,7 +559,7 @@ func iamListRolePolicies(x *iamCtx) (string, *APIError) {
 		names = append(names, p.Name)
 	}
 	sort.Strings(names)
-	return iamList(x.p, "PolicyNames", names, func(n string) string {
+	return iamList(x, "PolicyNames", names, func(n string) string {
 		return "      <member>" + xmlEscape(n) + "</member>\n"
 	})
 }

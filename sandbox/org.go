@@ -1,13 +1,11 @@
 package sandbox
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -208,17 +206,16 @@ func (s *Sandbox) handleOrganizations(c *apiCall, body []byte) ([]byte, *APIErro
 	}
 	start := 0
 	if in.NextToken != nil {
-		b, err := base64.RawURLEncoding.DecodeString(*in.NextToken)
-		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "accounts:"))
-		if err != nil || err2 != nil || n < 0 || n > len(h.accounts) {
+		n, ok := tokenOffset(*in.NextToken, "accounts", len(h.accounts))
+		if !ok {
 			return nil, badRequest("InvalidInputException", "The provided NextToken is invalid.")
 		}
 		start = n
 	}
-	end := min(start+limit, len(h.accounts))
+	page, next := pageFrom(h.accounts, "accounts", start, limit)
 	joined := s.cur.Load().Created
 	accounts := []map[string]any{}
-	for _, acct := range h.accounts[start:end] {
+	for _, acct := range page {
 		method := "CREATED"
 		if acct == mgmt {
 			method = "INVITED"
@@ -228,8 +225,8 @@ func (s *Sandbox) handleOrganizations(c *apiCall, body []byte) ([]byte, *APIErro
 			"Email": name + "@workshop.example", "Name": name, "Status": "ACTIVE", "State": "ACTIVE", "JoinedMethod": method, "JoinedTimestamp": epoch(joined)})
 	}
 	out := map[string]any{"Accounts": accounts}
-	if end < len(h.accounts) {
-		out["NextToken"] = base64.RawURLEncoding.EncodeToString([]byte("accounts:" + strconv.Itoa(end)))
+	if next != "" {
+		out["NextToken"] = next
 	}
 	return []byte(jsonString(out)), nil
 }

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -609,24 +608,23 @@ func schedList(x *schedCtx) (any, *APIError) {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Name < items[j].Name })
 	start := 0
 	if tok := q.Get("NextToken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "schedules:"))
-		if err != nil || err2 != nil || n < 0 || n > len(items) {
+		n, ok := tokenOffset(tok, "schedules", len(items))
+		if !ok {
 			return nil, schedValidation("Invalid NextToken.")
 		}
 		start = n
 	}
-	end := min(start+limit, len(items))
+	page, next := pageFrom(items, "schedules", start, limit)
 	out := map[string]any{}
 	list := []map[string]any{}
-	for _, sch := range items[start:end] {
+	for _, sch := range page {
 		list = append(list, map[string]any{"Arn": x.s.scheduleARN(sch.Group, sch.Name), "CreationDate": epoch(sch.Created),
 			"GroupName": sch.Group, "LastModificationDate": epoch(sch.Modified), "Name": sch.Name, "State": sch.State,
 			"Target": map[string]string{"Arn": sch.Target.Arn}})
 	}
 	out["Schedules"] = list
-	if end < len(items) {
-		out["NextToken"] = base64.RawURLEncoding.EncodeToString([]byte("schedules:" + strconv.Itoa(end)))
+	if next != "" {
+		out["NextToken"] = next
 	}
 	return out, nil
 }
