@@ -112,6 +112,8 @@ func TestBotocoreShapes(t *testing.T) {
 	mutate(sched, `"ActionAfterCompletion":"DELETE"`, `"ActionAfterCompletion":"REMOVE"`, "Scheduler enum value outside the model")
 	mutate(sched, `"CreationDate":`, `"creationDate":`, "mis-cased Scheduler key")
 	mutate(role, "<RoleName>", "<Rolename>", "mis-cased IAM element")
+	mutate(role, `<GetRoleResponse xmlns="`, `<GetRoleResponse xmlns="urn:elsewhere:`, "an IAM answer in another namespace")
+	mutate(vpcs, `<DescribeVpcsResponse xmlns="`, `<DescribeVpcsResponse xmlns="urn:elsewhere:`, "an EC2 answer in another namespace")
 	schedErr := find404(t, exs, "GetSchedule")
 	mutate(schedErr, `{"Message":`, `{"message":`, "a REST-JSON error body with message, not Message")
 

@@ -214,6 +214,15 @@ def expect_children(w, elem, names, path):
         w.fail(path, "children %s, want %s" % (got, names))
 
 
+def expect_root(w, root, want, path, namespace=None):
+    """The root element is <want>, in namespace when one is given."""
+    tag = local(root.tag)
+    if tag != want:
+        w.fail(path, "root <%s>, want <%s>" % (tag, want))
+    if namespace is not None and not root.tag.startswith("{" + namespace):
+        w.fail(path, "namespace of %s is not %s" % (root.tag, namespace))
+
+
 def check(ex):
     svc = model(ex["service"])
     protocol = svc.metadata["protocol"]
@@ -247,8 +256,7 @@ def check(ex):
         tag = local(root.tag)
         if protocol == "ec2":
             if is_error:
-                if tag != "Response":
-                    w.fail(where, "error root <%s>, want <Response>" % tag)
+                expect_root(w, root, "Response", where)
                 expect_children(w, root, ["Errors", "RequestID"], where)
                 errs = root.find("Errors")
                 if errs is not None:
@@ -257,10 +265,7 @@ def check(ex):
                     if e is not None:
                         expect_children(w, e, ["Code", "Message"], where + "/Errors/Error")
                 return w.problems
-            if tag != ex["action"] + "Response":
-                w.fail(where, "root <%s>, want <%sResponse>" % (tag, ex["action"]))
-            if not root.tag.startswith("{" + svc.metadata["xmlNamespace"]):
-                w.fail(where, "namespace of %s is not %s" % (root.tag, svc.metadata["xmlNamespace"]))
+            expect_root(w, root, ex["action"] + "Response", where, svc.metadata["xmlNamespace"])
             shape = op.output_shape
             for child in root:
                 ctag = local(child.tag)
@@ -279,8 +284,7 @@ def check(ex):
             return w.problems
         # query (STS, IAM)
         if is_error:
-            if tag != "ErrorResponse":
-                w.fail(where, "error root <%s>, want <ErrorResponse>" % tag)
+            expect_root(w, root, "ErrorResponse", where)
             expect_children(w, root, ["Error", "RequestId"], where)
             e = root.find("{*}Error")
             if e is not None:
@@ -289,10 +293,7 @@ def check(ex):
                 if t is not None and t.text not in ("Sender", "Receiver"):
                     w.fail(where, "error Type %r" % t.text)
             return w.problems
-        if tag != ex["action"] + "Response":
-            w.fail(where, "root <%s>" % tag)
-        if not root.tag.startswith("{" + svc.metadata["xmlNamespace"]):
-            w.fail(where, "namespace of %s is not %s" % (root.tag, svc.metadata["xmlNamespace"]))
+        expect_root(w, root, ex["action"] + "Response", where, svc.metadata["xmlNamespace"])
         if op.output_shape is None:
             expect_children(w, root, ["ResponseMetadata"], where)
             return w.problems
