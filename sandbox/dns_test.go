@@ -69,6 +69,13 @@ func classify(addrs []string) string {
 	return ""
 }
 
+// registryHost is the name the lab gives the registry of the sandbox's
+// account, spelled out here rather than asked of the sandbox, so that a
+// wrong name there shows.
+func registryHost(sb *Sandbox) string {
+	return sb.Account() + ".dkr.ecr." + sb.Region() + ".amazonaws.com"
+}
+
 // lookBoth resolves name with miekg over UDP and TCP and with Go's
 // resolver, and checks that all three agree.
 func lookBoth(t *testing.T, sb *Sandbox, name string) []string {
@@ -93,7 +100,7 @@ func TestDNSSwitchOver(t *testing.T) {
 	sb := startSandbox(t, Options{Clock: clock, Timing: Timing{EndpointAvailable: 20 * time.Second, DNSSwitch: 30 * time.Second, EndpointDelete: 10 * time.Second, ENIRelease: time.Minute}})
 	c := newClients(sb, nil)
 	ctx := context.Background()
-	dkrHost := sb.Account() + ".dkr.ecr." + sb.Region() + ".amazonaws.com"
+	dkrHost := registryHost(sb)
 	apiHost := "api.ecr." + sb.Region() + ".amazonaws.com"
 
 	pubDKR := lookBoth(t, sb, dkrHost)
@@ -168,7 +175,7 @@ func TestDigSeesTheSwitchOver(t *testing.T) {
 	sb := startSandbox(t, Options{})
 	c := newClients(sb, nil)
 	host, port, _ := net.SplitHostPort(sb.DNSAddr())
-	dkrHost := sb.Account() + ".dkr.ecr." + sb.Region() + ".amazonaws.com"
+	dkrHost := registryHost(sb)
 	run := func(args ...string) string {
 		t.Helper()
 		out, err := exec.Command(dig, append([]string{"@" + host, "-p", port, "+short", "+tries=1", "+time=3"}, args...)...).CombinedOutput()

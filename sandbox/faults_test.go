@@ -244,7 +244,7 @@ func TestFaultEndpointFails(t *testing.T) {
 		t.Fatalf("the api endpoint failed too: %s", s[api].State)
 	}
 	// A failed endpoint carries no traffic: DNS stays public, no policy applies.
-	if got := aRecords(query(t, sb, "udp", sb.Account()+".dkr.ecr."+sb.Region()+".amazonaws.com", dns.TypeA)); classify(got) != "public" {
+	if got := aRecords(query(t, sb, "udp", registryHost(sb), dns.TypeA)); classify(got) != "public" {
 		t.Fatalf("DNS with a failed endpoint: %v", got)
 	}
 	pushV1AsV2(t, c, sb, "push past a failed endpoint")
@@ -262,7 +262,7 @@ func TestFaultDNSNeverSwitches(t *testing.T) {
 			t.Fatalf("endpoint %s", e.State)
 		}
 	}
-	for _, h := range []string{sb.Account() + ".dkr.ecr." + sb.Region() + ".amazonaws.com", "api.ecr." + sb.Region() + ".amazonaws.com"} {
+	for _, h := range []string{registryHost(sb), "api.ecr." + sb.Region() + ".amazonaws.com"} {
 		if got := lookBoth(t, sb, h); classify(got) != "public" {
 			t.Fatalf("%s with DNS that never switches: %v", h, got)
 		}
@@ -284,8 +284,7 @@ func TestFaultVPCDNSOff(t *testing.T) {
 			t.Errorf("%s is on", attr)
 		}
 	}
-	_, err := c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(ws.VpcID), ServiceName: aws.String("com.amazonaws." + sb.Region() + ".ecr.dkr"),
-		VpcEndpointType: "Interface", SubnetIds: []string{ws.SubnetID}, PrivateDnsEnabled: aws.Bool(true)})
+	err := privateDKREndpoint(sb, c)
 	wantCode(t, "private DNS endpoint with DNS attributes off", err, "InvalidParameter")
 	if err == nil || !strings.Contains(err.Error(), "enableDnsSupport and enableDnsHostnames") {
 		t.Errorf("message: %v", err)
@@ -299,9 +298,20 @@ func TestFaultVPCDNSOff(t *testing.T) {
 		must(t, "ModifyVpcAttribute", err)
 	}
 	createEndpoint(t, c, sb, serviceDKR, "")
-	if got := lookBoth(t, sb, sb.Account()+".dkr.ecr."+sb.Region()+".amazonaws.com"); classify(got) != "private" {
+	if got := lookBoth(t, sb, registryHost(sb)); classify(got) != "private" {
 		t.Fatalf("after turning DNS on: %v", got)
 	}
+}
+
+// privateDKREndpoint asks for an ecr.dkr interface endpoint with private DNS
+// in the workspace's subnet, with no security group of its own, and
+// returns what EC2 answered.
+func privateDKREndpoint(sb *Sandbox, c clients) error {
+	ws := sb.Workspace()
+	_, err := c.ec2.CreateVpcEndpoint(context.Background(), &ec2.CreateVpcEndpointInput{VpcId: aws.String(ws.VpcID),
+		ServiceName: aws.String("com.amazonaws." + sb.Region() + ".ecr.dkr"), VpcEndpointType: "Interface", SubnetIds: []string{ws.SubnetID},
+		PrivateDnsEnabled: aws.Bool(true)})
+	return err
 }
 
 func TestFaultExistingDKREndpoint(t *testing.T) {
@@ -313,14 +323,12 @@ func TestFaultExistingDKREndpoint(t *testing.T) {
 	if len(out.VpcEndpoints) != 1 || out.VpcEndpoints[0].State != "available" || !aws.ToBool(out.VpcEndpoints[0].PrivateDnsEnabled) || len(out.VpcEndpoints[0].NetworkInterfaceIds) != 1 {
 		t.Fatalf("existing endpoint: %+v", out.VpcEndpoints)
 	}
-	ws := sb.Workspace()
-	_, err = c.ec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(ws.VpcID), ServiceName: aws.String("com.amazonaws." + sb.Region() + ".ecr.dkr"),
-		VpcEndpointType: "Interface", SubnetIds: []string{ws.SubnetID}, PrivateDnsEnabled: aws.Bool(true)})
+	err = privateDKREndpoint(sb, c)
 	wantCode(t, "a second private-DNS ecr.dkr endpoint", err, "InvalidParameter")
 	if err == nil || !strings.Contains(err.Error(), "conflicting DNS domain for dkr.ecr."+sb.Region()+".amazonaws.com") {
 		t.Errorf("message: %v", err)
 	}
-	if got := lookBoth(t, sb, sb.Account()+".dkr.ecr."+sb.Region()+".amazonaws.com"); classify(got) != "private" {
+	if got := lookBoth(t, sb, registryHost(sb)); classify(got) != "private" {
 		t.Fatalf("DNS with the existing endpoint: %v", got)
 	}
 }
