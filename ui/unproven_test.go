@@ -19,7 +19,7 @@ import (
 // show "✓ as the policy predicts" and mark the step done.
 func TestWizardSaysABypassedPushProvesNothing(t *testing.T) {
 	t.Parallel()
-	m, d, _ := waitingForDNS(t, 120, 40)
+	m, d, opts := waitingForDNS(t, 120, 40)
 	d.key("s")
 	d.settle()
 	if m.cur != scrPush {
