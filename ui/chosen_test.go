@@ -31,7 +31,7 @@ func TestPickedGroupTheInstanceIsNotIn(t *testing.T) {
 	d.key("enter")
 	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
 	d.key("enter")
-	d.settle() // huh moves to the next field by a command
+	untilGroupFocused(d)
 	d.key("down")
 	if p := d.m.picker; p == nil || p.sg == ws.SecurityGroupID {
 		t.Fatalf("Down did not move off the instance's group:\n%s", d.screen())
@@ -90,7 +90,7 @@ func TestPickedSubnetOfAnotherTable(t *testing.T) {
 		t.Fatalf("the arrows did not leave the instance's subnet:\n%s", d.screen())
 	}
 	d.key("enter")
-	d.settle()
+	untilGroupFocused(d)
 	d.key("enter")
 	d.until("preflight again", 20*time.Second, func(m *Model) bool {
 		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status.Settled()
@@ -115,4 +115,14 @@ func TestPickedSubnetOfAnotherTable(t *testing.T) {
 		!strings.Contains(s, "the S3 gateway goes on the instance's subnet's "+ws.RouteTableID) {
 		t.Fatalf("the workspace step after the edit:\n%s", d.screen())
 	}
+}
+
+// untilGroupFocused waits until the picker's focus is on the security group:
+// huh moves to the next field by a command, which a loaded machine may
+// deliver well after the key.
+func untilGroupFocused(d *driver) {
+	d.t.Helper()
+	d.until("the group field", 10*time.Second, func(m *Model) bool {
+		return m.picker != nil && strings.Contains(ansi.Strip(m.render()), "┃ Security group of your workspace")
+	})
 }
