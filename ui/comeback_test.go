@@ -41,7 +41,7 @@ func TestComeBackCommandsNameThisLab(t *testing.T) {
 	m.showHint = false
 	m.overlay = overlayConfirmQuit
 	if s := flatText(ansi.Strip(m.confirmQuitView(30))); !strings.Contains(s, "'ecr-vpce-lab --sandbox --state-dir /tmp/my-lab' again to resume") ||
-		!strings.Contains(s, "'"+want+"' to clean up") || strings.Contains(s, "billing") {
+		!strings.Contains(s, "'"+want+" --yes' to clean up") || strings.Contains(s, "billing") {
 		t.Errorf("the quit dialog:\n%s", s)
 	}
 	// In a narrow window the command wraps whole, at spaces.
@@ -96,7 +96,7 @@ func TestQuitSaysWhatIsLeft(t *testing.T) {
 		if how == "q" {
 			m.quitNow()
 		}
-		if n := m.ExitNote(); !strings.Contains(n, "still there (none of it is billed): the security group sg-1.") ||
+		if n := m.ExitNote(); !strings.Contains(n, "Still there (none of it bills): the security group sg-1.") ||
 			!strings.Contains(n, "come back to the lab:\n  ecr-vpce-lab --sandbox --state-dir /tmp/my-lab") ||
 			!strings.Contains(n, "Remove everything now:\n  ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes\n") {
 			t.Errorf("the note after %s with the security group made: %q", how, n)
@@ -107,18 +107,19 @@ func TestQuitSaysWhatIsLeft(t *testing.T) {
 	// the words are wrapped at spaces to the window the wizard had.
 	m, _ = startWizard(t, opts, 60, 16)
 	m.phase, m.cur = phaseLab, scrEndpoints
-	m.st.SecurityGroup = &steps.Record{ID: "sg-1", Name: "ECR_VPCE_SG", Created: true, CreatedAt: time.Now()}
+	made := m.now.Add(-time.Minute) // one endpoint-hour begun
+	m.st.SecurityGroup = &steps.Record{ID: "sg-1", Name: "ECR_VPCE_SG", Created: true, CreatedAt: made}
 	m.st.Rule = &steps.Record{ID: "sgr-1", Created: true}
 	m.st.Endpoints = map[string]*steps.Record{
-		steps.EndpointDKR: {ID: "vpce-1", Name: steps.EndpointDKR, Type: "Interface", Created: true, CreatedAt: time.Now(), State: steps.ResAvailable},
-		steps.EndpointAPI: {ID: "vpce-2", Name: steps.EndpointAPI, Type: "Interface", Created: true, CreatedAt: time.Now(), State: steps.ResAvailable},
-		steps.EndpointS3:  {ID: "vpce-3", Name: steps.EndpointS3, Type: "Gateway", Created: true, CreatedAt: time.Now(), State: steps.ResAvailable},
+		steps.EndpointDKR: {ID: "vpce-1", Name: steps.EndpointDKR, Type: "Interface", Created: true, CreatedAt: made, State: steps.ResAvailable},
+		steps.EndpointAPI: {ID: "vpce-2", Name: steps.EndpointAPI, Type: "Interface", Created: true, CreatedAt: made, State: steps.ResAvailable},
+		steps.EndpointS3:  {ID: "vpce-3", Name: steps.EndpointS3, Type: "Gateway", Created: true, CreatedAt: made, State: steps.ResAvailable},
 	}
 	m.st.ExpiresAt = time.Now().Add(4 * time.Hour)
 	m.quitNow()
 	n := m.ExitNote()
-	for _, want := range []string{"Still running: the ecr.dkr and ecr.api interface endpoints (the sandbox bills nothing; on AWS, about $0.02 per hour), the s3 gateway endpoint and the security group ECR_VPCE_SG with its rule.",
-		"The run expires at", "the auto-teardown removes the endpoints",
+	for _, want := range []string{"Still there: the ecr.dkr and ecr.api interface endpoints (on AWS: about $0.02 per hour, $0.02 so far; the sandbox bills nothing), the s3 gateway endpoint and the security group ECR_VPCE_SG with its rule.",
+		"The auto-teardown removes the endpoints at", "and the security group a little later.",
 		"\n  ecr-vpce-lab down --sandbox --state-dir /tmp/my-lab --yes\n", "\n  ecr-vpce-lab --sandbox --state-dir /tmp/my-lab"} {
 		if !strings.Contains(flatNote(n), want) && !strings.Contains(n, want) {
 			t.Errorf("the note after quitting with the endpoints running lacks %q:\n%s", want, n)

@@ -210,30 +210,6 @@ func (m *Model) expiryNote(short bool) string {
 	return m.keysIn(s)
 }
 
-// quitExpiry is the quit dialog's word on what removes the endpoints
-// once the wizard is gone (they and them name them): the auto-teardown,
-// at its time, or nothing, and they bill (on AWS) until the learner cleans
-// up. Empty with no interface endpoint, once the run has expired (the
-// banner says what the auto-teardown did) and during a teardown, which
-// removes the schedules first.
-func (m *Model) quitExpiry(they, them string) string {
-	st := m.st
-	stay := "bill"
-	if m.c.Sandbox {
-		stay = "stay"
-	}
-	switch {
-	case m.cost().InterfaceEndpoints == 0 || m.expired() || m.phase == phaseTeardown:
-		return ""
-	case st.NeverExpires || st.ExpiresAt.IsZero():
-		return fmt.Sprintf("No auto-teardown is set: %s %s until you clean up.", they, stay)
-	case st.AutoTeardown != nil && st.AutoTeardown.Off != "":
-		return fmt.Sprintf("The auto-teardown is off: %s %s until you clean up.", they, stay)
-	}
-	left, _ := st.TimeLeft(m.awsNow())
-	return fmt.Sprintf("The auto-teardown removes %s at %s (in %s).", them, st.ExpiresAt.Local().Format("15:04"), steps.FormatLeft(left))
-}
-
 // expiryView is the dialog.
 func (m *Model) expiryView(height int) string {
 	st := m.c.Styles

@@ -319,7 +319,7 @@ func TestQuitNoteOfEndpointsBeingDeleted(t *testing.T) {
 	m.st = steps.State{Region: "us-east-1", TeardownStarted: m.now, Endpoints: map[string]*steps.Record{
 		steps.EndpointDKR: ep(steps.ResDeleting), steps.EndpointAPI: ep(steps.ResDeleting)}}
 	m.quitNow()
-	if !strings.Contains(flatNote(m.exitNote), "The endpoints are being deleted (billed until AWS has deleted them, not by the hour)") {
+	if !strings.Contains(flatNote(m.exitNote), "the ecr.dkr and ecr.api interface endpoints, being deleted (billed until AWS has deleted them, not by the hour") {
 		t.Errorf("leaving with the endpoints being deleted: %q", m.exitNote)
 	}
 	if h := fmt.Sprint(m.headerParts()); !strings.Contains(h, "$0.00/h") {
@@ -345,18 +345,18 @@ func TestQuitSaysWhatRemovesTheEndpoints(t *testing.T) {
 	f.done(scrPreflight, scrWorkspace, scrSecurityGroup, scrIngress, scrPolicy, scrEndpoints, scrDNS, scrPush, scrList)
 	f.m.goTo(scrFinish)
 	f.m.st.ExpiresAt = f.m.awsNow().Add(3*time.Hour + 30*time.Minute)
-	at := "The auto-teardown removes them at " + f.m.st.ExpiresAt.Local().Format("15:04") + " (in 3h"
+	at := "The auto-teardown removes the endpoints at " + f.m.st.ExpiresAt.Local().Format("15:04") + " (in 3h"
 	for _, tc := range []struct {
 		name string
 		set  func()
 		want string
 	}{
 		{"an expiry", func() {}, at},
-		{"never", func() { f.m.st.NeverExpires = true }, "No auto-teardown is set: they bill until you clean up."},
+		{"never", func() { f.m.st.NeverExpires = true }, "No expiry: nothing removes the endpoints for you; they bill until you do."},
 		{"off", func() {
 			f.m.st.NeverExpires = false
 			f.m.st.AutoTeardown = &steps.AutoTeardown{Off: "your role lacks scheduler:CreateSchedule"}
-		}, "The auto-teardown is off: they bill until you clean up."},
+		}, "but nothing is scheduled to remove the endpoints (your role lacks scheduler:CreateSchedule): the endpoints bill until you remove them."},
 	} {
 		tc.set()
 		for _, size := range [][2]int{{80, 24}, {60, 16}} {

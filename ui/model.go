@@ -649,125 +649,39 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 }
 
 // leavingNote is printed once the wizard has closed, when the lab leaves
-// something in the account: what it is, what it costs and until when, and
-// the command that removes it, on a line of its own to copy whole. The
-// words are wrapped to the window the wizard had (the terminal would cut
-// a command mid-word).
+// something in the account: the lab's words for it (steps.LeftoverOf: what
+// it is, what it bills and until when), then the command that removes it,
+// on a line of its own to copy whole. The words are wrapped to the window
+// the wizard had (the terminal would cut a command mid-word).
 func (m *Model) leavingNote() string {
-	head := m.leftBehind()
-	if head == "" {
+	l := m.leftover()
+	if l.None() {
 		return ""
 	}
 	w := max(20, m.c.Width-1)
-	return wrapWords(head, w) + "\n" + wrapWords("Remove everything now:", w) + "\n  " + m.labCmd(" down") + " --yes\n" +
+	return wrapWords(l.Head(), w) + "\n" + wrapWords("Remove everything now:", w) + "\n  " + l.Down + "\n" +
 		wrapWords("Or come back to the lab:", w) + "\n  " + m.labCmd("")
 }
 
-// leftBehind says what the lab leaves in the account if the learner goes
-// now, and what of it bills ("" when nothing): the note printed on
-// leaving, and the teardown's screen when it stopped short.
-func (m *Model) leftBehind() string {
-	c := m.cost()
-	what := m.stillThere(c)
-	var head string
-	switch {
-	case c.InterfaceEndpoints > 0 && c.Deleting == c.InterfaceEndpoints:
-		// A stopped teardown: AWS goes on deleting them.
-		price := "billed until AWS has deleted them, not by the hour"
-		if m.c.Sandbox {
-			price = "the sandbox bills nothing; on AWS, " + price
-		}
-		head = fmt.Sprintf("The endpoints are being deleted (%s).", price)
-		if rest := m.stillThereBut(steps.KindEndpoint); rest != "" {
-			head += " Still there: " + rest + "."
-		}
-	case c.InterfaceEndpoints > 0:
-		head = "Still running: " + what + "."
-		if e := steps.ExpirySentence(m.st, m.awsNow()); e != "" {
-			head += " " + e
-		}
-	case m.lab != nil && m.st.HasResources():
-		// Nothing of it bills, but the learner should not leave without
-		// knowing it is there, nor how to remove it (as accessible mode).
-		head = "What the lab created so far is still there (none of it is billed)"
-		if what != "" {
-			head += ": " + what
-		}
-		head += "."
-	}
-	return head
-}
+// leftBehind says what the lab leaves if the learner goes now, what of it
+// bills and until when ("" when nothing): the note printed on leaving
+// says it, and so does the teardown's screen when it stopped short.
+func (m *Model) leftBehind() string { return m.leftover().Head() }
 
-// stillThere names what the lab created and has not removed, the price
-// after the interface endpoints: "the ecr.dkr and ecr.api interface
-// endpoints (about $0.02 per hour), the s3 gateway endpoint and the
-// security group ECR_VPCE_SG with its rule".
-func (m *Model) stillThere(c steps.Cost) string {
-	return m.stillThereBut("", c)
-}
-
-// stillThereBut is stillThere without the resources of one kind.
-func (m *Model) stillThereBut(skip steps.ResourceKind, cost ...steps.Cost) string {
+// leftover is what the run leaves if the learner quits now, in the lab's
+// words: as the engine's state says, less the endpoints the wizard saw
+// the auto-teardown remove.
+func (m *Model) leftover() steps.Leftover {
 	st := m.st
-	var parts, iface []string
-	gateway := ""
-	for _, k := range steps.EndpointKeys {
-		r := st.Endpoints[k]
-		if skip == steps.KindEndpoint || r == nil || !r.Created || r.State == steps.ResDeleted {
-			continue
-		}
-		if k == steps.EndpointS3 {
-			gateway = "the " + k + " gateway endpoint"
-			continue
-		}
-		iface = append(iface, k)
+	if m.autoTornDown() {
+		st.Endpoints = nil
 	}
-	if len(iface) > 0 {
-		p := "the " + joinAnd(iface) + " interface endpoint"
-		if len(iface) > 1 {
-			p += "s"
-		}
-		if len(cost) > 0 {
-			c := cost[0]
-			price := fmt.Sprintf("about $%.2f per hour", c.PerHour)
-			if c.Unpriced {
-				price = "billed by the hour; " + c.NoPrice()
-			}
-			if m.c.Sandbox {
-				price = "the sandbox bills nothing; on AWS, " + price
-			}
-			p += " (" + price + ")"
-		}
-		parts = append(parts, p)
-	}
-	if gateway != "" {
-		parts = append(parts, gateway)
-	}
-	switch sg, rule := st.SecurityGroup, st.Rule; {
-	case sg != nil && sg.Created:
-		p := "the security group " + cmp.Or(sg.Name, sg.ID)
-		if rule != nil {
-			p += " with its rule"
-		}
-		parts = append(parts, p)
-	case rule != nil && rule.Created:
-		parts = append(parts, "the rule "+rule.ID)
-	}
-	if n := len(st.PushedTags); n == 1 {
-		parts = append(parts, "the pushed tag")
-	} else if n > 1 {
-		parts = append(parts, "the "+plural(n, "pushed tag"))
-	}
-	return joinAnd(parts)
+	return steps.LeftoverOf(st, m.awsNow(), m.c.Sandbox, m.downCmd())
 }
 
-// joinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
-func joinAnd(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
-}
+// downCmd is the command that removes this lab without asking, as the
+// headless commands write it.
+func (m *Model) downCmd() string { return m.labCmd(" down") + " --yes" }
 
 // cost is what the lab's endpoints cost, from the state the engine sent.
 func (m *Model) cost() steps.Cost { return steps.CostOf(m.st, m.now) }

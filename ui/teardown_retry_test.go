@@ -120,7 +120,7 @@ func TestTeardownStoppedShortOffersRetry(t *testing.T) {
 	m, d, sb, _, fix := referencedTeardown(t, 80, 24, false)
 	s := d.screen()
 	flat := flatText(s)
-	left := "What the lab created so far is still there (none of it is billed): the security group ECR_VPCE_SG."
+	left := "Still there (none of it bills): the security group ECR_VPCE_SG."
 	for _, want := range []string{"r tear down again", "then press r to tear down again", left, "Press r to tear down again, or Enter to quit."} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the stopped teardown lacks %q:\n%s", want, s)
@@ -178,7 +178,7 @@ func TestQuitAfterAStoppedTeardownSaysWhatStays(t *testing.T) {
 		t.Fatalf("Enter did not quit:\n%s", d.screen())
 	}
 	note := strings.Join(strings.Fields(m.ExitNote()), " ")
-	if !strings.Contains(note, "What the lab created so far is still there (none of it is billed): the security group ECR_VPCE_SG.") ||
+	if !strings.Contains(note, "Still there (none of it bills): the security group ECR_VPCE_SG.") ||
 		!strings.Contains(note, "ecr-vpce-lab down --sandbox --yes") {
 		t.Errorf("the note on leaving: %q", m.ExitNote())
 	}

@@ -1608,18 +1608,19 @@ func commandsIn(s, again, down string) string {
 
 func (m *Model) confirmQuitView(height int) string {
 	st := m.c.Styles
-	why := "Work is in progress; it stops safely and is saved."
-	if !m.busy() {
-		why = "The endpoints keep running (and billing) after you quit."
-		if m.c.Sandbox {
-			why = "The endpoints stay after you quit (the sandbox bills nothing)."
-		}
-		why += orSuffix(" ", m.quitExpiry("they", "them"))
-	} else {
-		why += orSuffix(" ", m.quitExpiry("the endpoints", "the endpoints"))
+	// What stays after the quit, and what it bills, in the lab's words
+	// (those of the note printed on leaving, and of the headless
+	// commands): work in progress stops, but what it made stays.
+	why := m.leftover().Head()
+	switch {
+	case m.busy() && m.op.kind == opTeardown:
+		why = "The teardown stops safely where it is, and is saved. " + why
+	case m.busy():
+		why = "Work is in progress; it stops safely and is saved. " + why
 	}
+	why = strings.TrimSpace(why)
 	w := max(20, min(56, m.c.Width-8))
-	again := wrapWords("Run '"+m.labCmd("")+"' again to resume, or '"+m.labCmd(" down")+"' to clean up.", w)
+	again := wrapWords("Run '"+m.labCmd("")+"' again to resume, or '"+m.downCmd()+"' to clean up.", w)
 	box := st.Confirm.BorderForeground(m.c.Styles.Highlight)
 	dialog := func(box lipgloss.Style, again string) string {
 		return box.Render(st.Warn.Render("Quit the lab?") + "\n\n" + wrapWords(why, w) + again + "\n\n" + m.dialogKeys(w))

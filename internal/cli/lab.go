@@ -367,16 +367,13 @@ func addErr(res map[string]any, err error) {
 func upFailed(env *labEnv, f *labFlags, err error) error {
 	st := env.lab.State()
 	if problem.KindOf(err) == problem.Canceled {
-		msg := "stopped. Run '" + f.next("up") + "' to continue where it stopped"
-		if st.HasResources() {
-			msg += ", or '" + f.next("down") + "' to remove what was created"
+		// What was made, what it bills and until when, in the words the
+		// wizard says them (steps.LeftoverOf), then how to carry on.
+		msg := "stopped."
+		if l := leftover(env, f); !l.None() {
+			msg += " " + l.Sentence()
 		}
-		if billing := billingNow(env, f); billing != "" {
-			// The expiry sentence, when there is one, ends with its stop.
-			msg = strings.TrimSpace("stopped: " + billing + ". " + steps.ExpirySentence(st, env.lab.Now()))
-			msg += " Run '" + f.next("up") + "' to continue where it stopped, or '" + f.next("down") + "' to remove what was created"
-		}
-		return exitCode(130, "%s", msg)
+		return exitCode(130, "%s Run '%s' to continue where it stopped.", msg, f.next("up"))
 	}
 	if st.HasResources() {
 		return exitCode(1, "up did not finish; what it created is recorded: fix the problem above and run '%s' again, or '%s' to remove it", f.next("up"), f.next("down"))
@@ -424,38 +421,17 @@ func askYes(cmd *cobra.Command, question string) bool {
 	return a == "y" || a == "yes"
 }
 
-// nothingDeleted is down's answer to a no: what goes on billing, until
-// when, and the command that removes it, so a learner who was unsure is not
-// left thinking that declining cost nothing.
+// nothingDeleted is down's answer to a no: what is still there, what it
+// bills, until when, and the command that removes it, so a learner who was
+// unsure is not left thinking that declining cost nothing.
 func nothingDeleted(env *labEnv, f *labFlags) string {
-	billing := billingNow(env, f)
-	if billing == "" {
-		return "nothing was deleted"
-	}
-	msg := fmt.Sprintf("nothing was deleted: %s; '%s' removes them when you are done", billing, f.next("down"))
-	if e := steps.ExpirySentence(env.lab.State(), env.lab.Now()); e != "" {
-		msg += ". " + e
-	}
-	return msg
+	return strings.TrimSpace("nothing was deleted. " + leftover(env, f).Sentence())
 }
 
-// billingNow says what of the run goes on billing while it is left as it
-// is: "the run's 2 interface endpoint(s) go on billing (about $0.020 per
-// hour)", or "" when nothing does. On the sandbox nothing is billed, and
-// it says so, with what AWS would bill.
-func billingNow(env *labEnv, f *labFlags) string {
-	c := env.lab.Cost()
-	if c.InterfaceEndpoints == 0 {
-		return ""
-	}
-	price := fmt.Sprintf("about $%.3f per hour", c.PerHour)
-	if c.Unpriced {
-		price = c.NoPrice()
-	}
-	if f.sandbox {
-		return fmt.Sprintf("the run's %d interface endpoint(s) are still there (the sandbox bills nothing; on AWS they would bill %s)", c.InterfaceEndpoints, price)
-	}
-	return fmt.Sprintf("the run's %d interface endpoint(s) go on billing (%s)", c.InterfaceEndpoints, price)
+// leftover is what the run leaves while it is left as it is, in the lab's
+// words (the wizard says the same): on the sandbox, what AWS would bill.
+func leftover(env *labEnv, f *labFlags) steps.Leftover {
+	return steps.LeftoverOf(env.lab.State(), env.lab.Now(), f.sandbox, f.next("down")+" --yes")
 }
 
 // downFailed is how a teardown (verb: "down", "down --expired") that did

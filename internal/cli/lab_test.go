@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"ecr-vpce-lab/internal/ptytest"
 	"ecr-vpce-lab/sandbox"
@@ -455,9 +456,8 @@ func TestUpCtrlCInATerminal(t *testing.T) {
 		t.Fatalf("no pending endpoints:\n%s", s)
 	}
 	_ = term.Send("\x03")
-	if s, err := term.WaitForText(10*time.Second, "stopped: the run's 2 interface endpoint(s) are still there (the sandbox bills nothing; on AWS they would bill about $0.020 per hour).",
-		// (fang wraps the error line at the window's width)
-		"The run expires at", "Run 'ecr-vpce-lab up --sandbox' to continue where it stopped", "or 'ecr-vpce-lab down --sandbox' to remove"); err != nil {
+	if s, err := waitUnwrapped(term, 200, 10*time.Second, "stopped. Still there: the ecr.dkr and ecr.api interface endpoints (on AWS: about $0.02 per hour, $0.02 so far; the sandbox bills nothing)",
+		"The auto-teardown removes the endpoints at", "'ecr-vpce-lab down --sandbox --yes' removes it all now. Run 'ecr-vpce-lab up --sandbox' to continue where it stopped."); err != nil {
 		t.Fatalf("ctrl-c with endpoints pending:\n%s", s)
 	}
 	if code := exitStatus(term); code != 130 {
@@ -488,9 +488,8 @@ func TestDownAsksInATerminal(t *testing.T) {
 			t.Fatalf("no question:\n%s", s)
 		}
 		_ = term.Send(answer)
-		s, err := term.WaitForText(10*time.Second, "nothing was deleted: the run's 2 interface endpoint(s) are still there (the sandbox bills nothing; on AWS they would bill about $0.020 per hour); 'ecr-vpce-lab down --sandbox' removes them",
-			"you are done.", // (fang wraps the error line at the window's width)
-			"The run expires at")
+		s, err := waitUnwrapped(term, 200, 10*time.Second, "nothing was deleted. Still there: the ecr.dkr and ecr.api interface endpoints (on AWS: about $0.02 per hour, $0.02 so far; the sandbox bills nothing)",
+			"The auto-teardown removes the endpoints at", "'ecr-vpce-lab down --sandbox --yes' removes it all now.")
 		if err != nil {
 			t.Fatalf("after %q:\n%s", answer, s)
 		}
@@ -510,4 +509,26 @@ func TestDownAsksInATerminal(t *testing.T) {
 	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
 		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
 	}
+}
+
+// waitUnwrapped waits until the screen holds every one of want, with the
+// lines the terminal wrapped at its width joined again (fang wraps an
+// error line at the window's width, anywhere in a word).
+func waitUnwrapped(term *ptytest.Term, width int, d time.Duration, want ...string) (string, error) {
+	return term.WaitFor(d, func(s string) bool {
+		var b strings.Builder
+		for _, l := range strings.Split(s, "\n") {
+			b.WriteString(l)
+			if utf8.RuneCountInString(l) < width {
+				b.WriteString("\n")
+			}
+		}
+		flat := b.String()
+		for _, w := range want {
+			if !strings.Contains(flat, w) {
+				return false
+			}
+		}
+		return true
+	})
 }
