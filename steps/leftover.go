@@ -95,7 +95,7 @@ func LeftoverOf(st State, now time.Time, sandbox bool, down string) Leftover {
 	if len(deleting) > 0 {
 		// "Hourly billing for a VPC endpoint stops when you delete it"
 		// (BillOf): what they cost is the hours begun.
-		bill := "billed until AWS has deleted them, not by the hour"
+		bill := "no longer billed by the hour"
 		if priced {
 			bill += fmt.Sprintf(", $%.2f so far", delBill.SoFar)
 		}
@@ -168,7 +168,7 @@ func leftUntil(st State, now time.Time, bills bool) string {
 		return fmt.Sprintf("The run expires at %s, but nothing is scheduled to remove %s (%s).", when, them, st.AutoTeardown.Off)
 	case !st.TeardownStarted.IsZero() && !scheduled:
 		// A teardown removes the auto-teardown's schedules first.
-		return "A teardown began and stopped after it had removed the auto-teardown's schedules: nothing removes " + them + " at the expiry."
+		return "The teardown removed the auto-teardown's schedules first: nothing removes " + them + " at the expiry."
 	case !scheduled && len(st.createdEndpointIDs()) == 0:
 		// The schedules are set once the endpoints exist.
 		return "Nothing is scheduled yet to remove " + them + ": the auto-teardown is set once the endpoints exist."
@@ -190,6 +190,17 @@ func OnAWS(figures string, sandbox bool) string {
 		return figures
 	}
 	return "on AWS: " + figures + "; the sandbox bills nothing"
+}
+
+// CostSentence is a cost line of its own, framed as OnAWS frames figures:
+// "Cost: figures." on AWS, "On AWS: figures; the sandbox bills nothing."
+// on the sandbox.
+func CostSentence(figures string, sandbox bool) string {
+	if !sandbox {
+		return "Cost: " + figures + "."
+	}
+	s := OnAWS(figures, sandbox)
+	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
 // interfaces names interface endpoints: "the ecr.dkr and ecr.api

@@ -165,11 +165,12 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 	say("")
 	say(finishWords(lab.State()))
 	if c := lab.Cost(); c.InterfaceEndpoints > 0 {
+		// The finish screen's words: on the sandbox, what AWS would bill.
+		figures := fmt.Sprintf("$%.2f so far (AWS bills every started hour in full), $%.2f per hour while the endpoints exist", c.SoFar, c.PerHour)
 		if c.Unpriced {
-			say("The endpoints are billed for every hour they exist; " + c.NoPrice() + ".")
-		} else {
-			say(fmt.Sprintf("So far $%.2f, as AWS bills every started hour in full; $%.2f per hour while the endpoints exist.", c.SoFar, c.PerHour))
+			figures = "the endpoints are billed for every hour they exist; " + c.NoPrice()
 		}
+		say(steps.CostSentence(figures, sandbox))
 		say("While they exist, the policy challenges can be checked for real: '" + a.cmd(" challenge list", sandbox) +
 			"' states their goals and 'challenge check' checks an answer once this session has ended; '" + a.cmd(" explain", sandbox) + "' says why a request was refused.")
 	}
@@ -195,12 +196,12 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 		a.changeExpiry(ctx, lab, sandbox)
 	}
 	if lab.Cost().InterfaceEndpoints > 0 && ctx.Err() == nil {
-		// Kept running on purpose: no stop, nothing to resume.
-		until := "until the auto-teardown or " + a.cmd(" down", sandbox) + " --yes removes them"
-		if st := lab.State(); st.NeverExpires || st.AutoTeardown != nil && st.AutoTeardown.Off != "" {
-			until = "until " + a.cmd(" down", sandbox) + " --yes removes them"
-		}
-		a.say("Done. The endpoints keep running, and are billed, " + until + "; " + a.cmd(" --accessible", sandbox) + " brings you back to the lab.")
+		// Kept running on purpose: no stop, nothing to resume. What it
+		// leaves, in the words of the wizard and the headless commands;
+		// the expiry was said just above (or its change was).
+		l := a.leftover(lab, sandbox)
+		l.Until = ""
+		a.say("Done. " + l.Sentence() + " " + a.cmd(" --accessible", sandbox) + " brings you back to the lab.")
 		return nil
 	}
 	return a.stopped(lab, sandbox)
@@ -340,6 +341,11 @@ func (a *accessible) cmd(sub string, sandbox bool) string {
 	return labCommand(sub, sandbox, a.again)
 }
 
+// leftover is what the lab leaves if it ends now (steps.LeftoverOf).
+func (a *accessible) leftover(lab *steps.Lab, sandbox bool) steps.Leftover {
+	return steps.LeftoverOf(lab.State(), lab.Now(), sandbox, a.cmd(" down", sandbox)+" --yes")
+}
+
 func (a *accessible) say(s string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -476,7 +482,7 @@ func (a *accessible) stopped(lab *steps.Lab, sandbox bool) error {
 	}
 	switch {
 	case lab.Cost().InterfaceEndpoints > 0:
-		a.say(stop + " The endpoints keep running. Run " + resume + " again to resume, or " + down + " to remove everything.")
+		a.say(stop + " " + a.leftover(lab, sandbox).Sentence() + " Run " + resume + " again to resume.")
 		a.next = "run '" + resume + "' again to resume, or '" + down + "' to remove everything"
 	case lab.State().HasResources():
 		a.say(stop + " Run " + resume + " again to resume, or " + down + " to remove what the lab created.")

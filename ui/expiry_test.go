@@ -319,7 +319,7 @@ func TestQuitNoteOfEndpointsBeingDeleted(t *testing.T) {
 	m.st = steps.State{Region: "us-east-1", TeardownStarted: m.now, Endpoints: map[string]*steps.Record{
 		steps.EndpointDKR: ep(steps.ResDeleting), steps.EndpointAPI: ep(steps.ResDeleting)}}
 	m.quitNow()
-	if !strings.Contains(flatNote(m.exitNote), "the ecr.dkr and ecr.api interface endpoints, being deleted (billed until AWS has deleted them, not by the hour") {
+	if !strings.Contains(flatNote(m.exitNote), "the ecr.dkr and ecr.api interface endpoints, being deleted (no longer billed by the hour, $0.02 so far)") {
 		t.Errorf("leaving with the endpoints being deleted: %q", m.exitNote)
 	}
 	if h := fmt.Sprint(m.headerParts()); !strings.Contains(h, "$0.00/h") {

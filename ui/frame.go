@@ -51,17 +51,23 @@ type headerPart struct {
 // cost is the one sign that something bills, and the account is said on
 // the first screen.
 func renderHeader(st Styles, sandbox bool, account, region string, parts []headerPart, width int) string {
+	var whos []string // the identity, longest first
+	if account != "" || region != "" {
+		whos = append(whos, st.HeaderFaint.Render(fmt.Sprintf(" %s · %s ", orDash(account), orDash(region))))
+	}
+	return fitHeader(st, sandbox, region, whos, parts, width)
+}
+
+// fitHeader is renderHeader with the longer forms of the identity given
+// (whos): the region alone, and nothing, follow them.
+func fitHeader(st Styles, sandbox bool, region string, whos []string, parts []headerPart, width int) string {
 	badge := st.ModeAWS.Render("AWS")
 	if sandbox {
 		badge = st.ModeSandbox.Render("SANDBOX")
 	}
 	title := st.Header.Bold(true).Render("ecr-vpce-lab")
-	var whos []string // the identity, longest first
-	if account != "" || region != "" {
-		whos = append(whos, st.HeaderFaint.Render(fmt.Sprintf(" %s · %s ", orDash(account), orDash(region))))
-		if region != "" {
-			whos = append(whos, st.HeaderFaint.Render(" "+region+" "))
-		}
+	if region != "" {
+		whos = append(whos, st.HeaderFaint.Render(" "+region+" "))
 	}
 	whos = append(whos, "")
 	right := func(parts []headerPart) string {

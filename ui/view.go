@@ -44,7 +44,7 @@ func (m *Model) render() string {
 	if w < MinWidth || h < MinHeight {
 		return renderTooSmall(st, w, h)
 	}
-	header := renderHeader(st, m.c.Sandbox, m.account(), m.region(), m.headerParts(), w)
+	header := m.header(w)
 	helpBar := m.helpBar()
 	bodyH := h - lipgloss.Height(header) - lipgloss.Height(helpBar) - 1
 	var body string
@@ -79,15 +79,38 @@ func (m *Model) region() string {
 	return m.st.Region
 }
 
+// header is the top bar. On the sandbox, whose account is the replica's
+// (the same for everyone), the account gives way before a fact at the
+// right: its cost figures, framed as AWS's, are longer than on AWS, and
+// at 80 columns they would push out the time left.
+func (m *Model) header(w int) string {
+	st, parts := m.c.Styles, m.headerParts()
+	h := renderHeader(st, m.c.Sandbox, m.account(), m.region(), parts, w)
+	if m.c.Sandbox {
+		for _, p := range parts {
+			if !strings.Contains(ansi.Strip(h), p.text) {
+				return fitHeader(st, m.c.Sandbox, m.region(), nil, parts, w)
+			}
+		}
+	}
+	return h
+}
+
 // headerParts are the header's running facts: what the endpoints cost
 // (when there are any) and the run's time left (while it has resources).
 func (m *Model) headerParts() []headerPart {
 	var out []headerPart
 	if c := m.cost(); c.InterfaceEndpoints > 0 {
+		// On the sandbox, what AWS would bill: the badge says the
+		// sandbox, and the figures must not read as its bill.
+		onAWS := ""
+		if m.c.Sandbox {
+			onAWS = "on AWS: "
+		}
 		if c.Unpriced {
-			out = append(out, headerPart{"no price for " + c.Region, 1})
+			out = append(out, headerPart{onAWS + "no price for " + c.Region, 1})
 		} else {
-			out = append(out, headerPart{fmt.Sprintf("$%.2f so far", c.SoFar), 3}, headerPart{fmt.Sprintf("$%.2f/h", c.PerHour), 1})
+			out = append(out, headerPart{fmt.Sprintf("%s$%.2f so far", onAWS, c.SoFar), 3}, headerPart{fmt.Sprintf("$%.2f/h", c.PerHour), 1})
 		}
 	}
 	if m.autoTornDown() {
@@ -955,13 +978,13 @@ func (m *Model) endpointsBody(width int) string {
 	out := RenderResourceLines(st, lines, m.linesFrame(), m.now, width)
 	if m.lab != nil {
 		if c := m.cost(); c.InterfaceEndpoints > 0 && !m.autoTornDown() {
-			bill := fmt.Sprintf("%s, billed per zone: %d × $%.3f = $%.2f per hour while they exist; the S3 gateway is free.",
+			bill := fmt.Sprintf("%s, billed per zone at %d × $%.3f = $%.2f per hour while they exist (the S3 gateway is free)",
 				plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.Rate, c.PerHour)
 			if c.Unpriced {
-				bill = fmt.Sprintf("%s, billed per zone (%d) and per hour while they exist; %s. The S3 gateway is free.",
+				bill = fmt.Sprintf("%s, billed per zone (%d) and per hour while they exist (the S3 gateway is free); %s",
 					plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.NoPrice())
 			}
-			out += "\n\n" + st.Faint.Render(wrapWords(bill, width))
+			out += "\n\n" + st.Faint.Render(wrapWords(steps.CostSentence(bill, m.c.Sandbox), width))
 		}
 		if n := m.expiryNote(m.c.Height < TallHeight); n != "" {
 			out += "\n" + st.Faint.Render(wrapWords(n, width))
@@ -1145,28 +1168,17 @@ func (m *Model) finishBody(width int) string {
 	}
 	out := m.pathPicture(width, true)
 	c := m.cost()
-	cost := fmt.Sprintf("Cost so far $%.2f (AWS bills every started hour in full); $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
-	if c.Unpriced {
-		cost = "The interface endpoints are billed for every hour they exist; " + c.NoPrice() + "."
-	}
 	short := m.c.Height < TallHeight
-	if short && !c.Unpriced {
-		// A short window keeps the figures and drops the explanation, so
-		// what to press next still shows.
-		cost = fmt.Sprintf("Cost so far $%.2f; $%.2f per hour while the interface endpoints exist.", c.SoFar, c.PerHour)
+	figures := fmt.Sprintf("$%.2f so far (AWS bills every started hour in full), $%.2f per hour while the interface endpoints exist", c.SoFar, c.PerHour)
+	switch {
+	case c.Unpriced:
+		figures = "the interface endpoints are billed for every hour they exist; " + c.NoPrice()
+	case short:
+		// One line, so the expiry's line below it leaves 'Press T' on an
+		// 80×24 screen: the figures, not the explanation.
+		figures = fmt.Sprintf("$%.2f so far, $%.2f/h", c.SoFar, c.PerHour)
 	}
-	if m.c.Sandbox {
-		switch {
-		case short && !c.Unpriced:
-			// One line, so the expiry's line below it leaves 'Press T'
-			// on an 80×24 screen.
-			cost = fmt.Sprintf("Cost $%.2f so far, $%.2f/h while endpoints exist. The sandbox bills nothing.", c.SoFar, c.PerHour)
-		case c.Unpriced || short:
-			cost += " The sandbox bills nothing."
-		default:
-			cost += " The sandbox bills nothing: these are the prices AWS would charge."
-		}
-	}
+	cost := steps.CostSentence(figures, m.c.Sandbox)
 	if m.autoTornDown() {
 		cost = "The auto-teardown removed the endpoints: nothing bills any more."
 	}
@@ -1416,10 +1428,11 @@ func (m *Model) resumeView() string {
 		stopped := fmt.Sprintf("A teardown of it began %s and was stopped before the end: some of it is gone, and what is left may still be billing.", t.Format("Mon 15:04"))
 		body += st.Warn.Render(wrapWords(stopped, m.c.Width-4)) + "\n"
 	} else if c := m.cost(); c.InterfaceEndpoints > 0 {
-		running := fmt.Sprintf("Its endpoints are running: $%.2f so far, $%.2f per hour.", c.SoFar, c.PerHour)
+		bill := fmt.Sprintf("$%.2f so far, $%.2f per hour", c.SoFar, c.PerHour)
 		if c.Unpriced {
-			running = "Its endpoints are running, billed by the hour (" + c.NoPrice() + ")."
+			bill = "billed by the hour; " + c.NoPrice()
 		}
+		running := "Its endpoints are running (" + steps.OnAWS(bill, m.c.Sandbox) + ")."
 		body += st.Warn.Render(wrapWords(running, m.c.Width-4)) + "\n"
 	}
 	body += "\n" + m.dialogKeys(m.c.Width-4)
@@ -1611,29 +1624,45 @@ func (m *Model) confirmQuitView(height int) string {
 	// What stays after the quit, and what it bills, in the lab's words
 	// (those of the note printed on leaving, and of the headless
 	// commands): work in progress stops, but what it made stays.
-	why := m.leftover().Head()
+	left := m.leftover()
+	busy := ""
 	switch {
 	case m.busy() && m.op.kind == opTeardown:
-		why = "The teardown stops safely where it is, and is saved. " + why
+		busy = "The teardown stops safely where it is, and is saved."
 	case m.busy():
-		why = "Work is in progress; it stops safely and is saved. " + why
+		busy = "Work is in progress; it stops safely and is saved."
 	}
-	why = strings.TrimSpace(why)
 	w := max(20, min(56, m.c.Width-8))
 	again := wrapWords("Run '"+m.labCmd("")+"' again to resume, or '"+m.downCmd()+"' to clean up.", w)
 	box := st.Confirm.BorderForeground(m.c.Styles.Highlight)
-	dialog := func(box lipgloss.Style, again string) string {
-		return box.Render(st.Warn.Render("Quit the lab?") + "\n\n" + wrapWords(why, w) + again + "\n\n" + m.dialogKeys(w))
+	dialog := func(box lipgloss.Style, why, again string) string {
+		return box.Render(st.Warn.Render("Quit the lab?") + "\n\n" + wrapWords(strings.TrimSpace(why), w) + again + "\n\n" + m.dialogKeys(w))
 	}
-	// A short window keeps the question, what happens to the endpoints
+	// A short window keeps the question, what stays and what it bills,
 	// and the keys: the box's blank lines go first, then the commands
-	// (the note printed on leaving says them again).
-	out := dialog(box, "\n"+again)
-	if lipgloss.Height(out) > height {
-		out = dialog(box.PaddingTop(0).PaddingBottom(0), "\n"+again)
-	}
-	if lipgloss.Height(out) > height {
-		out = dialog(box.PaddingTop(0).PaddingBottom(0), "")
+	// (the note printed on leaving says them again), then that the work
+	// stops safely, then when the auto-teardown removes it (the note
+	// says it).
+	tight := box.PaddingTop(0).PaddingBottom(0)
+	var out string
+	for _, d := range []struct {
+		box        lipgloss.Style
+		why, again string
+	}{
+		{box, busy + " " + left.Head(), "\n" + again},
+		{tight, busy + " " + left.Head(), "\n" + again},
+		{tight, busy + " " + left.Head(), ""},
+		{tight, left.Head(), ""},
+		{tight, left.There, ""},
+	} {
+		if strings.TrimSpace(d.why) == "" {
+			// The work the dialog was opened for (a teardown) has ended
+			// under it, and left nothing.
+			d.why = cmp.Or(busy, "Nothing of this run is left.")
+		}
+		if out = dialog(d.box, d.why, d.again); lipgloss.Height(out) <= height {
+			break
+		}
 	}
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, out)
 }

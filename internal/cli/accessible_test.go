@@ -207,9 +207,10 @@ func TestAccessibleKeptLabIsDone(t *testing.T) {
 		dir := t.TempDir()
 		code, out, errs := runCLI(t, strings.Repeat("\n", enters), "--accessible", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		want := "Done. The endpoints keep running, and are billed, until the auto-teardown or ecr-vpce-lab down --sandbox --state-dir " + dir +
-			" --yes removes them; ecr-vpce-lab --accessible --sandbox --state-dir " + dir + " brings you back to the lab."
-		if code != 0 || lines[len(lines)-1] != want || !strings.Contains(out, "Tear everything down now?") {
+		want := regexp.MustCompile(`^Done\. Still there: the ecr\.dkr and ecr\.api interface endpoints \(on AWS: about \$0\.02 per hour, \$0\.02 so far; the sandbox bills nothing\), ` +
+			`the s3 gateway endpoint and the security group ECR_VPCE_SG with its rule\. ` +
+			regexp.QuoteMeta("'ecr-vpce-lab down --sandbox --state-dir "+dir+" --yes' removes it all now. ecr-vpce-lab --accessible --sandbox --state-dir "+dir+" brings you back to the lab.") + `$`)
+		if code != 0 || !want.MatchString(lines[len(lines)-1]) || !strings.Contains(out, "Tear everything down now?") {
 			t.Errorf("%d Enters: exit %d, last words %q\n%s%s", enters, code, lines[len(lines)-1], out, errs)
 		}
 		if code, out, errs := runCLI(t, "", "down", "--sandbox", "--sandbox-timing", "instant", "--state-dir", dir, "--yes"); code != 0 {

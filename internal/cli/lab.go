@@ -290,11 +290,13 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 	}
 	if f.output != "json" {
 		out.line("")
+		bill := fmt.Sprintf("%d interface endpoint(s) cost about $%.2f per hour while they exist", cost.InterfaceEndpoints, cost.PerHour)
 		if cost.Unpriced {
-			out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) are billed for every hour they exist; %s.", cost.InterfaceEndpoints, cost.NoPrice()))
-		} else {
-			out.line(cliStyles.ok.Render("The endpoints are up.") + fmt.Sprintf(" %d interface endpoint(s) cost about $%.3f per hour while they exist.", cost.InterfaceEndpoints, cost.PerHour))
+			bill = fmt.Sprintf("%d interface endpoint(s) are billed for every hour they exist; %s", cost.InterfaceEndpoints, cost.NoPrice())
 		}
+		// On the sandbox, what AWS would bill (steps.OnAWS).
+		bill = steps.OnAWS(bill, f.sandbox)
+		out.line(cliStyles.ok.Render("The endpoints are up.") + " " + strings.ToUpper(bill[:1]) + bill[1:] + ".")
 		if skipDNS {
 			out.line(cliStyles.warn.Render("Private DNS was not checked (--skip-dns):") + " run '" + f.next("status") + "' to see whether the names resolve privately before you test.")
 		}
@@ -734,17 +736,19 @@ func printStatus(env *labEnv, s steps.Status, up string) {
 	if c.Deleting > 0 {
 		deleting = fmt.Sprintf("; %d of them being deleted, billed until deleted, not by the hour", c.Deleting)
 	}
+	// On the sandbox the figures are what AWS would bill (steps.OnAWS).
+	cost := func(figures string) { out.line("  cost: " + steps.OnAWS(figures, s.Mode == "sandbox")) }
 	switch {
 	case c.InterfaceEndpoints > 0 && c.Deleting == c.InterfaceEndpoints && c.Unpriced:
-		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) being deleted, billed until they are deleted; %s", c.InterfaceEndpoints, c.NoPrice()))
+		cost(fmt.Sprintf("%d interface endpoint(s) being deleted, billed until they are deleted; %s", c.InterfaceEndpoints, c.NoPrice()))
 	case c.InterfaceEndpoints > 0 && c.Deleting == c.InterfaceEndpoints:
 		// No hourly rate: AWS stops billing by the hour once they go.
-		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) being deleted: about $%.4f so far (each hour begun is billed in full), billed until they are deleted",
+		cost(fmt.Sprintf("%d interface endpoint(s) being deleted: about $%.4f so far (each hour begun is billed in full), billed until they are deleted",
 			c.InterfaceEndpoints, c.SoFar))
 	case c.InterfaceEndpoints > 0 && c.Unpriced:
-		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ, billed by the hour%s; %s", c.InterfaceEndpoints, c.AZs, deleting, c.NoPrice()))
+		cost(fmt.Sprintf("%d interface endpoint(s) × %d AZ, billed by the hour%s; %s", c.InterfaceEndpoints, c.AZs, deleting, c.NoPrice()))
 	case c.InterfaceEndpoints > 0:
-		out.line(fmt.Sprintf("  cost: %d interface endpoint(s) × %d AZ-hour(s) at $%.3f: $%.3f per hour, about $%.4f so far%s",
+		cost(fmt.Sprintf("%d interface endpoint(s) × %d AZ-hour(s) at $%.3f: $%.3f per hour, about $%.4f so far%s",
 			c.InterfaceEndpoints, c.AZs, c.Rate, c.PerHour, c.SoFar, deleting))
 	default:
 		out.line("  cost: nothing is billing")

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"ecr-vpce-lab/internal/ptytest"
 	"ecr-vpce-lab/sandbox"
@@ -126,7 +125,7 @@ func TestLabCommandsOnSandbox(t *testing.T) {
 	}
 
 	code, out, _ = l.lab("status", "--sandbox")
-	for _, want := range []string{"SANDBOX  region us-west-2  account 123456789012", "ecr.api", "available (created)", "cost: 2 interface endpoint(s)"} {
+	for _, want := range []string{"SANDBOX  region us-west-2  account 123456789012", "ecr.api", "available (created)", "cost: on AWS: 2 interface endpoint(s)", "; the sandbox bills nothing"} {
 		if !strings.Contains(out, want) || code != 0 {
 			t.Errorf("status (exit %d) lacks %q:\n%s", code, want, out)
 		}
@@ -516,14 +515,7 @@ func TestDownAsksInATerminal(t *testing.T) {
 // error line at the window's width, anywhere in a word).
 func waitUnwrapped(term *ptytest.Term, width int, d time.Duration, want ...string) (string, error) {
 	return term.WaitFor(d, func(s string) bool {
-		var b strings.Builder
-		for _, l := range strings.Split(s, "\n") {
-			b.WriteString(l)
-			if utf8.RuneCountInString(l) < width {
-				b.WriteString("\n")
-			}
-		}
-		flat := b.String()
+		flat := joinWrapped(s, width)
 		for _, w := range want {
 			if !strings.Contains(flat, w) {
 				return false
