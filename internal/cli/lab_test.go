@@ -254,7 +254,7 @@ func TestUpInterrupted(t *testing.T) {
 	var out, errb bytes.Buffer
 	start := time.Now()
 	code := Run(ctx, []string{"up", "--sandbox", "--sandbox-timing", "realistic", "--eventual-consistency", "0s", "--yes"}, strings.NewReader(""), &out, &errb)
-	if code != 130 || !strings.Contains(errb.String(), "Run 'ecr-vpce-lab up --sandbox' to continue") || !strings.Contains(errb.String(), "'ecr-vpce-lab down --sandbox'") {
+	if code != 130 || !strings.Contains(errb.String(), "Run 'ecr-vpce-lab up --sandbox' to continue") || !strings.Contains(errb.String(), "'ecr-vpce-lab down --sandbox --yes' removes it all now.") {
 		t.Fatalf("interrupted up: exit %d after %s\n%s\n%s", code, time.Since(start), out.String(), errb.String())
 	}
 	if time.Since(start) > 15*time.Second {
