@@ -113,6 +113,16 @@ func TestSandboxCostLinesSayTheSandboxBillsNothing(t *testing.T) {
 			}
 			framed(screens[sc].title, strings.Join(lines[1:], "\n"))
 		}
+		// While the endpoints are being created: the wait's line takes
+		// room, and the frame's end must not be what a short window cuts.
+		f.m.goTo(scrEndpoints)
+		for _, r := range f.m.st.Endpoints {
+			if r.Type == "Interface" {
+				r.State = steps.ResPending
+			}
+		}
+		f.m.op = &inflight{kind: opStep, seq: 99, screen: scrEndpoints, step: steps.StepEndpoints, cancel: func() {}, started: f.m.now}
+		framed("the endpoints being created", strings.Join(strings.Split(ansi.Strip(f.m.render()), "\n")[1:], "\n"))
 		f.press("q")
 		framed("the quit dialog", ansi.Strip(f.m.render()))
 		f.press("n")

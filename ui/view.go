@@ -980,9 +980,15 @@ func (m *Model) endpointsBody(width int) string {
 		if c := m.cost(); c.InterfaceEndpoints > 0 && !m.autoTornDown() {
 			bill := fmt.Sprintf("%s, billed per zone at %d × $%.3f = $%.2f per hour while they exist (the S3 gateway is free)",
 				plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.Rate, c.PerHour)
-			if c.Unpriced {
+			switch {
+			case c.Unpriced:
 				bill = fmt.Sprintf("%s, billed per zone (%d) and per hour while they exist (the S3 gateway is free); %s",
 					plural(c.InterfaceEndpoints, "interface endpoint"), c.AZs, c.NoPrice())
+			case lipgloss.Height(wrapWords(steps.CostSentence(bill, m.c.Sandbox), width)) > 2:
+				// Two lines (at 60 columns), so that a short window does
+				// not cut the end, which on the sandbox says it bills
+				// nothing.
+				bill = fmt.Sprintf("$%.2f per hour while the %s exist", c.PerHour, plural(c.InterfaceEndpoints, "interface endpoint"))
 			}
 			out += "\n\n" + st.Faint.Render(wrapWords(steps.CostSentence(bill, m.c.Sandbox), width))
 		}
