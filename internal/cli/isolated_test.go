@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"ecr-vpce-lab/internal/ptytest"
 	"ecr-vpce-lab/internal/testtool"
 	"ecr-vpce-lab/steps"
 )
@@ -108,6 +109,22 @@ func (l *isolatedLab) runJoined(args ...string) (int, string) {
 	var out bytes.Buffer
 	code := l.start("", &out, &out, args...)
 	return code, out.String()
+}
+
+// ask starts a lab command in a pseudo-terminal cols wide (with TERM set,
+// so it asks before it acts) and waits for its question, every text of
+// question on the screen.
+func (l *isolatedLab) ask(cols int, question []string, args ...string) *ptytest.Term {
+	l.t.Helper()
+	term, err := ptytest.Start(cols, 40, append(l.environ(), "TERM=xterm-256color"), l.bin, args...)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(term.Close)
+	if s, err := term.WaitForText(30*time.Second, question...); err != nil {
+		l.t.Fatalf("%v: no question:\n%s", args, s)
+	}
+	return term
 }
 
 // upState runs up --yes with flags and returns the run's state.

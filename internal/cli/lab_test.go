@@ -371,17 +371,9 @@ func TestUpAsksInATerminal(t *testing.T) {
 	t.Parallel()
 	l := newIsolatedLab(t)
 	state := l.state
-	env := append(l.environ(), "TERM=xterm-256color")
 	start := func() *ptytest.Term {
-		term, err := ptytest.Start(120, 40, env, l.bin, "up", "--sandbox", "--sandbox-timing", "instant")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(term.Close)
-		if s, err := term.WaitForText(30*time.Second, "This creates, in account 123456789012 (us-west-2)", "security group ECR_VPCE_SG", "Go ahead? [y/N]"); err != nil {
-			t.Fatalf("no question:\n%s", s)
-		}
-		return term
+		return l.ask(120, []string{"This creates, in account 123456789012 (us-west-2)", "security group ECR_VPCE_SG", "Go ahead? [y/N]"},
+			"up", "--sandbox", "--sandbox-timing", "instant")
 	}
 	term := start()
 	_ = term.Send("n" + ptytest.Enter)
@@ -415,7 +407,6 @@ func TestUpAsksInATerminal(t *testing.T) {
 func TestUpCtrlCInATerminal(t *testing.T) {
 	t.Parallel()
 	l := newIsolatedLab(t)
-	env := append(l.environ(), "TERM=xterm-256color")
 	exitStatus := func(term *ptytest.Term) int {
 		var ee *exec.ExitError
 		if err := term.Wait(10 * time.Second); errors.As(err, &ee) {
@@ -425,14 +416,8 @@ func TestUpCtrlCInATerminal(t *testing.T) {
 		}
 		return 0
 	}
-	term, err := ptytest.Start(200, 40, env, l.bin, "up", "--sandbox", "--sandbox-timing", "realistic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(term.Close)
-	if s, err := term.WaitForText(30*time.Second, "Go ahead? [y/N]"); err != nil {
-		t.Fatalf("no question:\n%s", s)
-	}
+	up := []string{"up", "--sandbox", "--sandbox-timing", "realistic"}
+	term := l.ask(200, []string{"Go ahead? [y/N]"}, up...)
 	_ = term.Send("\x03")
 	s, err := term.WaitForText(stopGrace, "nothing was created")
 	if err != nil || strings.Contains(s, "Quitting now") {
@@ -442,14 +427,7 @@ func TestUpCtrlCInATerminal(t *testing.T) {
 		t.Fatalf("ctrl-c at the question: exit %d, want 130\n%s", code, term.Screen())
 	}
 
-	term, err = ptytest.Start(200, 40, env, l.bin, "up", "--sandbox", "--sandbox-timing", "realistic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(term.Close)
-	if s, err := term.WaitForText(30*time.Second, "Go ahead? [y/N]"); err != nil {
-		t.Fatalf("no question:\n%s", s)
-	}
+	term = l.ask(200, []string{"Go ahead? [y/N]"}, up...)
 	_ = term.Send("y" + ptytest.Enter)
 	if s, err := term.WaitFor(30*time.Second, func(s string) bool { return strings.Count(s, "pending") >= 2 }); err != nil {
 		t.Fatalf("no pending endpoints:\n%s", s)
@@ -476,16 +454,8 @@ func TestDownAsksInATerminal(t *testing.T) {
 	if code, o, e := l.lab("up", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
 		t.Fatalf("up: exit %d\n%s\n%s", code, o, e)
 	}
-	env := append(l.environ(), "TERM=xterm-256color")
 	for _, answer := range []string{"n" + ptytest.Enter, "\x04"} {
-		term, err := ptytest.Start(200, 40, env, l.bin, "down", "--sandbox", "--sandbox-timing", "instant")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(term.Close)
-		if s, err := term.WaitForText(30*time.Second, "Delete this run's resources? [y/N]"); err != nil {
-			t.Fatalf("no question:\n%s", s)
-		}
+		term := l.ask(200, []string{"Delete this run's resources? [y/N]"}, "down", "--sandbox", "--sandbox-timing", "instant")
 		_ = term.Send(answer)
 		s, err := waitUnwrapped(term, 200, 10*time.Second, "nothing was deleted. Still there: the ecr.dkr and ecr.api interface endpoints (on AWS: about $0.02 per hour, $0.02 so far; the sandbox bills nothing)",
 			"The auto-teardown removes the endpoints at", "'ecr-vpce-lab down --sandbox --yes' removes it all now.")
