@@ -65,34 +65,34 @@ func toneStyle(t steps.Tone) lipgloss.Style {
 	return cliStyles.faint
 }
 
-// stateStyle draws a resource state in the printer's glyphs: ✘ failed,
-// ◌ still moving, ✔ in yellow for what is settled but worth a look (kept,
-// adopted, restored), ✔ in green otherwise.
+// stateStyle draws a resource state in the printer's glyphs, in its
+// tone's colour: ✘ failed, ◌ still moving, ✔ otherwise (yellow for what is
+// settled but worth a look: kept, adopted, restored).
 func stateStyle(state steps.ResourceState) (string, lipgloss.Style) {
-	switch state.Tone() {
+	t := state.Tone()
+	mark := "✔"
+	switch t {
 	case steps.ToneBad:
-		return "✘", cliStyles.err
+		mark = "✘"
 	case steps.ToneBusy:
-		return "◌", cliStyles.warn
-	case steps.ToneNotice:
-		return "✔", cliStyles.warn
+		mark = "◌"
 	}
-	return "✔", cliStyles.ok
+	return mark, toneStyle(t)
 }
 
-// stepStyle draws a step status: ✔ done, ✘ failed, and the status's own
-// mark (– skipped, ? not proven, ■ stopped) in yellow, so a skipped step never reads as
-// a passed one.
+// stepStyle draws a step status in its tone's colour: ✔ done, ✘ failed,
+// and the status's own mark otherwise (– skipped, ? not proven, ■ stopped,
+// in yellow, so a skipped step never reads as a passed one).
 func stepStyle(status steps.StepStatus) (string, lipgloss.Style) {
-	switch status.Tone() {
+	t := status.Tone()
+	mark := status.Mark()
+	switch t {
 	case steps.ToneGood:
-		return "✔", cliStyles.ok
+		mark = "✔"
 	case steps.ToneBad:
-		return "✘", cliStyles.err
-	case steps.ToneNotice:
-		return status.Mark(), cliStyles.warn
+		mark = "✘"
 	}
-	return status.Mark(), cliStyles.faint
+	return mark, toneStyle(t)
 }
 
 func (p *printer) event(e steps.Event) {

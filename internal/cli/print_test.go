@@ -79,3 +79,21 @@ func TestPrinterNamesTheRefusal(t *testing.T) {
 		t.Errorf("a bare status where a sentence belongs:\n%s", got)
 	}
 }
+
+// TestMarksTakeTheirTonesColour: a resource state's and a step status's
+// mark are drawn in the colour toneStyle gives their tone, the one palette
+// of the headless commands (stateStyle drew an unset state in green and
+// stepStyle a running step faint, each with a palette of its own).
+func TestMarksTakeTheirTonesColour(t *testing.T) {
+	for _, s := range []steps.ResourceState{"", steps.ResCreating, steps.ResCreated, steps.ResAdopted, steps.ResKept, steps.ResPending,
+		steps.ResAvailable, steps.ResDeleting, steps.ResReleased, steps.ResGone, steps.ResFailed, steps.ResExpired} {
+		if _, st := stateStyle(s); st.Render("x") != toneStyle(s.Tone()).Render("x") {
+			t.Errorf("resource state %q: drawn %q, its tone is %q", s, st.Render("x"), toneStyle(s.Tone()).Render("x"))
+		}
+	}
+	for _, s := range []steps.StepStatus{steps.StatusPending, steps.StatusRunning, steps.StatusDone, steps.StatusFailed, steps.StatusStopped, steps.StatusSkipped} {
+		if _, st := stepStyle(s); st.Render("x") != toneStyle(s.Tone()).Render("x") {
+			t.Errorf("step status %q: drawn %q, its tone is %q", s, st.Render("x"), toneStyle(s.Tone()).Render("x"))
+		}
+	}
+}
