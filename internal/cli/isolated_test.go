@@ -135,3 +135,11 @@ func (l *isolatedLab) upState(flags []string) steps.State {
 	}
 	return sandboxState(l.t, l.state)
 }
+
+// down runs down --yes with flags, and fails the test unless it exits 0.
+func (l *isolatedLab) down(flags ...string) {
+	l.t.Helper()
+	if code, out, errs := l.lab(append([]string{"down", "--yes"}, flags...)...); code != 0 {
+		l.t.Fatalf("down: exit %d\n%s%s", code, out, errs)
+	}
+}

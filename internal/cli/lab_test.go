@@ -221,9 +221,7 @@ func TestLabOffEC2WithExplicitIDs(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "using the IDs you gave") || !strings.Contains(out, "the VPC's main table") {
 		t.Fatalf("up with explicit IDs: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, _, errs := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
-		t.Fatalf("down: %d %s", code, errs)
-	}
+	l.down("--sandbox", "--sandbox-timing", "instant")
 }
 
 // TestUpInterrupted: Ctrl-C while the endpoints are still pending stops the
@@ -395,9 +393,7 @@ func TestUpAsksInATerminal(t *testing.T) {
 	if err := term.Wait(10 * time.Second); err != nil {
 		t.Fatalf("up after y: %v", err)
 	}
-	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
-		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
-	}
+	l.down("--sandbox", "--sandbox-timing", "instant")
 }
 
 // TestUpCtrlCInATerminal: Ctrl-C at up's question ends it at once with
@@ -440,9 +436,7 @@ func TestUpCtrlCInATerminal(t *testing.T) {
 	if code := exitStatus(term); code != 130 {
 		t.Fatalf("ctrl-c with endpoints pending: exit %d, want 130", code)
 	}
-	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
-		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
-	}
+	l.down("--sandbox", "--sandbox-timing", "instant")
 }
 
 // TestDownAsksInATerminal: without --yes, in a terminal, down asks; a no
@@ -451,9 +445,7 @@ func TestUpCtrlCInATerminal(t *testing.T) {
 func TestDownAsksInATerminal(t *testing.T) {
 	t.Parallel()
 	l := newIsolatedLab(t)
-	if code, o, e := l.lab("up", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
-		t.Fatalf("up: exit %d\n%s\n%s", code, o, e)
-	}
+	l.upState([]string{"--sandbox", "--sandbox-timing", "instant"})
 	for _, answer := range []string{"n" + ptytest.Enter, "\x04"} {
 		term := l.ask(200, []string{"Delete this run's resources? [y/N]"}, "down", "--sandbox", "--sandbox-timing", "instant")
 		_ = term.Send(answer)
@@ -475,9 +467,7 @@ func TestDownAsksInATerminal(t *testing.T) {
 	if code != 0 || !strings.Contains(o, "available (created)") {
 		t.Fatalf("status after two noes: exit %d\n%s\n%s", code, o, e)
 	}
-	if code, o, e := l.lab("down", "--sandbox", "--sandbox-timing", "instant", "--yes"); code != 0 {
-		t.Fatalf("down: exit %d\n%s\n%s", code, o, e)
-	}
+	l.down("--sandbox", "--sandbox-timing", "instant")
 }
 
 // waitUnwrapped waits until the screen holds every one of want, with the
