@@ -21,13 +21,7 @@ func TestPickedGroupTheInstanceIsNotIn(t *testing.T) {
 	t.Parallel()
 	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
 	ws := sb.Workspace()
-	_, d := startWizard(t, opts, 90, 40)
-	d.key("enter")
-	d.until("preflight done", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrPreflight].status == steps.StatusDone })
-	d.key("enter")
-	d.until("the workspace step", 10*time.Second, func(m *Model) bool { return m.cur == scrWorkspace && !m.busy() })
-	d.key("e")
-	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	d := openIDPicker(t, opts)
 	d.key("enter")
 	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
 	d.key("enter")
@@ -68,13 +62,7 @@ func TestPickedSubnetOfAnotherTable(t *testing.T) {
 	t.Parallel()
 	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant, World: "vscode-ec2"})
 	ws := sb.Workspace()
-	_, d := startWizard(t, opts, 90, 40)
-	d.key("enter")
-	d.until("preflight done", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrPreflight].status == steps.StatusDone })
-	d.key("enter")
-	d.until("the workspace step", 10*time.Second, func(m *Model) bool { return m.cur == scrWorkspace && !m.busy() })
-	d.key("e")
-	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	d := openIDPicker(t, opts)
 	// The VS Code VPC is the instance's, whichever line it is on.
 	if d.m.picker.vpc != ws.VpcID {
 		t.Fatalf("the VPC form starts on %s, not the instance's %s", d.m.picker.vpc, ws.VpcID)
@@ -125,4 +113,18 @@ func untilGroupFocused(d *driver) {
 	d.until("the group field", 10*time.Second, func(m *Model) bool {
 		return m.picker != nil && strings.Contains(ansi.Strip(m.render()), "┃ Security group of your workspace")
 	})
+}
+
+// openIDPicker starts the wizard at 90x40, runs the preflight, goes on to
+// the Workspace step and presses e: the VPC form is open.
+func openIDPicker(t *testing.T, opts Options) *driver {
+	t.Helper()
+	_, d := startWizard(t, opts, 90, 40)
+	d.key("enter")
+	d.until("preflight done", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[scrPreflight].status == steps.StatusDone })
+	d.key("enter")
+	d.until("the workspace step", 10*time.Second, func(m *Model) bool { return m.cur == scrWorkspace && !m.busy() })
+	d.key("e")
+	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
+	return d
 }

@@ -93,11 +93,7 @@ func TestAccessibleSaysABypassedPushProvesNothing(t *testing.T) {
 // says what AWS did, that it proves nothing, why, and what to do.
 func TestThePushResultIsKeptWhenItsEventsComeLate(t *testing.T) {
 	t.Parallel()
-	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
-	m, d := startWizard(t, opts, 80, 24)
-	walkTo(t, d, scrDNS)
-	d.key("enter")
-	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	m, d, _ := waitingForDNS(t, 80, 24)
 	d.key("s")
 	d.settle()
 	d.eventLag.Store(int64(400 * time.Millisecond))
@@ -135,11 +131,7 @@ func TestThePushResultIsKeptWhenItsEventsComeLate(t *testing.T) {
 // used to push the pull's reason off the screen.
 func TestTheListScreenSaysWhyBothTestsProveNothing(t *testing.T) {
 	t.Parallel()
-	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
-	m, d := startWizard(t, opts, 80, 24)
-	walkTo(t, d, scrDNS)
-	d.key("enter")
-	d.until("the DNS wait", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	m, d, _ := waitingForDNS(t, 80, 24)
 	d.key("s")
 	d.settle()
 	d.key("enter")
