@@ -37,7 +37,7 @@ import (
 // Options configure a Cloud. The zero value (plus an aws.Config) talks to
 // real AWS.
 type Options struct {
-	// Config carries credentials, region and retryer. Use LoadConfig for
+	// Config carries credentials, region and retryer. Use LoadConfigWith for
 	// real AWS or StaticConfig for the sandbox.
 	Config aws.Config
 

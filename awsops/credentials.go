@@ -60,15 +60,9 @@ type LoadOptions struct {
 	ProcessStdio func() (stdin io.Reader, stderr io.Writer)
 }
 
-// LoadConfig loads the SDK configuration for real AWS: --profile and
-// --region (else AWS_REGION, the profile's region, or the instance's
-// region from IMDS).
-func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
-	l, err := LoadConfigWith(ctx, LoadOptions{Profile: profile, Region: region})
-	return l.Config, err
-}
-
-// LoadConfigWith loads the SDK configuration as LoadOptions say.
+// LoadConfigWith loads the SDK configuration for real AWS as LoadOptions
+// say: --profile and --region (else AWS_REGION, the profile's region, or
+// the instance's region from IMDS).
 func LoadConfigWith(ctx context.Context, o LoadOptions) (Loaded, error) {
 	var opts []func(*config.LoadOptions) error
 	l := Loaded{Profile: o.Profile}

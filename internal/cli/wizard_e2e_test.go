@@ -142,19 +142,11 @@ func TestWizardEndToEnd(t *testing.T) {
 	}
 }
 
-// wizardTerm starts the built binary's wizard in a 100×30 pseudo-terminal
-// on an instant sandbox, in a home of its own, and returns it with step:
+// wizardTermIn starts the built binary's wizard in a 100×30
+// pseudo-terminal on an instant sandbox, in the home given (a second run
+// finds the first one's lab and progress there), and returns it with step:
 // send keys, then wait until the screen shows every one of want. The
 // terminal closes when the test ends.
-func wizardTerm(t *testing.T) (*ptytest.Term, func(keys []string, want ...string) string, string) {
-	t.Helper()
-	home := t.TempDir()
-	term, step := wizardTermIn(t, home)
-	return term, step, home
-}
-
-// wizardTermIn is wizardTerm in the home given: a second run of the
-// wizard finds the first one's lab and progress there.
 func wizardTermIn(t *testing.T, home string) (*ptytest.Term, func(keys []string, want ...string) string) {
 	t.Helper()
 	return wizardTermWith(t, home, 100, 30, "--sandbox", "--sandbox-timing", "instant")
