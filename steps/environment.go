@@ -48,24 +48,23 @@ func (l *Lab) SkipReason(id StepID) string {
 
 // skip records a skipped step and says why.
 func (l *Lab) skip(s Step, reason string) error {
-	if err := l.update(func(st *State) {
-		st.setStep(s.ID, StepRecord{Status: StatusSkipped, At: l.cfg.Now(), Message: reason})
-	}); err != nil {
-		return err
-	}
-	l.emit(s.ID, Event{Kind: EventSkipped, Message: s.Title, Reason: reason})
-	return nil
+	return l.endWith(s, StatusSkipped, EventSkipped, reason)
 }
 
 // unproven records a test that ran but proves nothing about the endpoint
 // policy (its requests went around the endpoints), with why and the fix.
 func (l *Lab) unproven(s Step, reason string) error {
+	return l.endWith(s, StatusUnproven, EventUnproven, reason)
+}
+
+// endWith records how a step ended without being done, and says why.
+func (l *Lab) endWith(s Step, status StepStatus, kind EventKind, reason string) error {
 	if err := l.update(func(st *State) {
-		st.setStep(s.ID, StepRecord{Status: StatusUnproven, At: l.cfg.Now(), Message: reason})
+		st.setStep(s.ID, StepRecord{Status: status, At: l.cfg.Now(), Message: reason})
 	}); err != nil {
 		return err
 	}
-	l.emit(s.ID, Event{Kind: EventUnproven, Message: s.Title, Reason: reason})
+	l.emit(s.ID, Event{Kind: kind, Message: s.Title, Reason: reason})
 	return nil
 }
 
