@@ -127,9 +127,9 @@ func LeftoverOf(st State, now time.Time, sandbox bool, down string) Leftover {
 		// a create cut short): the teardown still has work to do.
 		l.There = "Still there: what this run recorded (none of it bills)."
 	case len(running)+len(deleting) == 0:
-		l.There = "Still there (none of it bills): " + joinAnd(parts) + "."
+		l.There = "Still there (none of it bills): " + JoinAnd(parts) + "."
 	default:
-		l.There = "Still there: " + joinAnd(parts) + "."
+		l.There = "Still there: " + JoinAnd(parts) + "."
 	}
 	l.Until = leftUntil(st, now, len(running) > 0 && !sandbox)
 	return l
@@ -148,7 +148,7 @@ func leftUntil(st State, now time.Time, bills bool) string {
 	if len(what) == 0 {
 		return ""
 	}
-	them := joinAnd(what)
+	them := JoinAnd(what)
 	when := st.ExpiresAt.Local().Format("15:04")
 	left := st.ExpiresAt.Sub(now)
 	off := st.AutoTeardown != nil && st.AutoTeardown.Off != ""
@@ -206,15 +206,15 @@ func CostSentence(figures string, sandbox bool) string {
 // interfaces names interface endpoints: "the ecr.dkr and ecr.api
 // interface endpoints".
 func interfaces(keys []string) string {
-	s := "the " + joinAnd(keys) + " interface endpoint"
+	s := "the " + JoinAnd(keys) + " interface endpoint"
 	if len(keys) > 1 {
 		s += "s"
 	}
 	return s
 }
 
-// joinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
-func joinAnd(words []string) string {
+// JoinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
+func JoinAnd(words []string) string {
 	if len(words) < 2 {
 		return strings.Join(words, "")
 	}

@@ -526,7 +526,7 @@ func (a *accessible) describeWorkspace(lab *steps.Lab) {
 	switch {
 	case ws.InstanceID != "" && len(ws.ChosenByHand) > 0:
 		a.say(fmt.Sprintf("Instance %s (from the instance metadata service): subnet %s, security groups %s; the %s chosen by hand.",
-			ws.InstanceID, ws.InstanceSubnetID, strings.Join(ws.SecurityGroupIDs, ", "), wordList(ws.ChosenByHand)))
+			ws.InstanceID, ws.InstanceSubnetID, strings.Join(ws.SecurityGroupIDs, ", "), steps.JoinAnd(ws.ChosenByHand)))
 	case ws.InstanceID != "":
 		a.say("Instance " + ws.InstanceID + ".")
 	}

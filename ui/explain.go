@@ -220,9 +220,9 @@ func (m *Model) policySentence(docs map[policy.Endpoint]*policy.Document) string
 	case 0:
 		return "This one denies nothing: everything goes through."
 	case 4:
-		return "On " + m.cfg.Repo + " this one refuses " + joinWords(refused) + ": nothing the lab does goes through."
+		return "On " + m.cfg.Repo + " this one refuses " + steps.JoinAnd(refused) + ": nothing the lab does goes through."
 	}
-	return "On " + m.cfg.Repo + " this one refuses " + joinWords(refused) + "; the rest goes through."
+	return "On " + m.cfg.Repo + " this one refuses " + steps.JoinAnd(refused) + "; the rest goes through."
 }
 
 func opWords(op string) string {
@@ -233,16 +233,6 @@ func opWords(op string) string {
 		return "the login"
 	}
 	return op
-}
-
-func joinWords(ws []string) string {
-	switch len(ws) {
-	case 0:
-		return ""
-	case 1:
-		return ws[0]
-	}
-	return strings.Join(ws[:len(ws)-1], ", ") + " and " + ws[len(ws)-1]
 }
 
 func (m *Model) pushSentence() string {

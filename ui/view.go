@@ -816,7 +816,7 @@ func (m *Model) workspaceBody(width int) string {
 		}
 	case ws.InstanceID != "" && len(ws.ChosenByHand) > 0:
 		// IDs chosen by hand on an instance: it is still the workspace.
-		src = ws.InstanceID + st.Faint.Render("  read from the instance metadata service; "+wordList(ws.ChosenByHand)+" chosen by hand")
+		src = ws.InstanceID + st.Faint.Render("  read from the instance metadata service; "+steps.JoinAnd(ws.ChosenByHand)+" chosen by hand")
 	case ws.InstanceID != "":
 		src = ws.InstanceID + st.Faint.Render("  the IDs chosen by hand are its own")
 	}
@@ -1612,10 +1612,7 @@ func (m *Model) teardownWhat() string {
 	if len(what) == 0 {
 		return "This run has made nothing yet: the teardown looks for anything tagged by this lab all the same, and deletes what it finds. This cannot be undone."
 	}
-	list := what[0]
-	if len(what) > 1 {
-		list = strings.Join(what[:len(what)-1], ", ") + " and " + what[len(what)-1]
-	}
+	list := steps.JoinAnd(what)
 	return strings.ToUpper(list[:1]) + list[1:] + " will be deleted, with anything else tagged by this lab. This cannot be undone."
 }
 
@@ -1807,12 +1804,4 @@ func vpcBlocks(primary string, all []string) string {
 func gatewayTable(ws steps.Workspace) string {
 	id, _, _ := ws.GatewayRouteTable()
 	return id
-}
-
-// wordList joins words as a sentence does: "a", "a and b", "a, b and c".
-func wordList(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
