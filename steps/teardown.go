@@ -151,7 +151,11 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		if err := l.waitInterfaces(ctx, s, sg.ID); err != nil {
 			return rep, err
 		}
-		if r := st.Rule; r != nil && r.Created {
+		if r := st.Rule; r != nil && ruleFate(r, sg).Keep {
+			ev := ResourceEvent{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: ResKept, Detail: ruleFate(r, sg).Why}
+			l.resource(s, ev)
+			rep.Kept = append(rep.Kept, ev)
+		} else if r != nil && r.Created {
 			fctx, cancel := finish(ctx)
 			l.resource(s, ResourceEvent{Kind: KindIngressRule, ID: r.ID, Name: r.Name, State: ResDeleting, Since: l.cfg.Now()})
 			cmd, err := l.cloud.RevokeIngress(fctx, sg.ID, r.ID, l.listedSince(sg))
@@ -166,13 +170,13 @@ func (l *Lab) teardown(ctx context.Context, opts TeardownOptions) (TeardownRepor
 		if err := l.update(func(x *State) { x.Rule = nil }); err != nil {
 			return rep, err
 		}
-		if sg.Created {
+		if fate := groupFate(sg); !fate.Keep {
 			if err := l.deleteGroup(ctx, s, sg); err != nil {
 				return rep, err
 			}
 			rep.Deleted = append(rep.Deleted, ResourceEvent{Kind: KindSecurityGroup, ID: sg.ID, Name: sg.Name, State: ResDeleted})
 		} else {
-			ev := ResourceEvent{Kind: KindSecurityGroup, ID: sg.ID, Name: sg.Name, State: ResKept, Detail: "not created by the lab"}
+			ev := ResourceEvent{Kind: KindSecurityGroup, ID: sg.ID, Name: sg.Name, State: ResKept, Detail: fate.Why}
 			l.resource(s, ev)
 			rep.Kept = append(rep.Kept, ev)
 		}
@@ -499,14 +503,16 @@ func (l *Lab) removeEndpoints(ctx context.Context, s StepID, st State, extra []a
 		if r == nil {
 			continue
 		}
-		if !r.Created {
-			if r.OriginalPolicy != nil && key != EndpointS3 {
+		// What the teardown's plan (PlanTeardown) says, which the
+		// wizard's confirmation shows.
+		if fate := endpointFate(key, r); fate.Keep {
+			if fate.Restore {
 				if err := l.restorePolicy(ctx, s, key, r); err != nil {
 					return err
 				}
 				rep.Kept = append(rep.Kept, ResourceEvent{Kind: KindEndpoint, ID: r.ID, Name: key, State: ResRestored})
 			} else {
-				ev := ResourceEvent{Kind: KindEndpoint, ID: r.ID, Name: key, State: ResKept, Detail: "not created by the lab"}
+				ev := ResourceEvent{Kind: KindEndpoint, ID: r.ID, Name: key, State: ResKept, Detail: fate.Why}
 				l.resource(s, ev)
 				rep.Kept = append(rep.Kept, ev)
 			}
@@ -704,7 +710,7 @@ func (l *Lab) restorePolicy(ctx context.Context, s StepID, key string, r *Record
 	if err != nil {
 		return err
 	}
-	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: r.ID, Name: key, State: ResRestored, Detail: "adopted: its own policy is back and it stays"})
+	l.resource(s, ResourceEvent{Kind: KindEndpoint, ID: r.ID, Name: key, State: ResRestored, Detail: "its own policy is back and it stays: " + whyAdopted})
 	return nil
 }
 

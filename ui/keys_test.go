@@ -286,7 +286,7 @@ func TestDialogsFitSixtyColumns(t *testing.T) {
 		{"tear down?, nothing made yet", func() { f.m.phase, f.m.overlay = phaseLab, overlayConfirmTeardown },
 			[]string{"This run has made nothing yet: the teardown looks for anything tagged by this lab all the same", "y yes, tear down", "n no, go back"}},
 		{"tear down?, a group and its rule", func() {
-			f.m.st.SecurityGroup, f.m.st.Rule = &steps.Record{ID: "sg-1"}, &steps.Record{ID: "sgr-1"}
+			f.m.st.SecurityGroup, f.m.st.Rule = &steps.Record{ID: "sg-1", Created: true}, &steps.Record{ID: "sgr-1", Created: true}
 		}, []string{"The rule and the security group will be deleted, with anything else tagged by this lab. This cannot be undone."}},
 		{"quit?", func() { f.m.overlay = overlayConfirmQuit },
 			[]string{"to clean up.", "y yes, quit", "n no, stay"}},

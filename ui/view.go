@@ -1586,34 +1586,12 @@ func (m *Model) confirmTeardownView(height int) string {
 	return lipgloss.Place(m.c.Width, height, lipgloss.Center, lipgloss.Center, st.Confirm.Render(msg))
 }
 
-// teardownWhat says what a teardown will delete, from what the run has
-// made: a run that has made nothing is not told its endpoints will go.
+// teardownWhat says what a teardown will delete and what it keeps, and
+// why, from the plan the teardown follows (steps.PlanTeardown): a run
+// that has made nothing is not told its endpoints will go, nor one that
+// adopted an endpoint that it goes.
 func (m *Model) teardownWhat() string {
-	st := m.st
-	var what []string
-	the := func(n int, word string) string {
-		if n == 1 {
-			return "the " + word
-		}
-		return "the " + plural(n, word)
-	}
-	if n := len(st.Endpoints); n > 0 {
-		what = append(what, the(n, "endpoint"))
-	}
-	if st.Rule != nil {
-		what = append(what, "the rule")
-	}
-	if st.SecurityGroup != nil {
-		what = append(what, "the security group")
-	}
-	if n := len(st.PushedTags); n > 0 {
-		what = append(what, the(n, "pushed tag"))
-	}
-	if len(what) == 0 {
-		return "This run has made nothing yet: the teardown looks for anything tagged by this lab all the same, and deletes what it finds. This cannot be undone."
-	}
-	list := steps.JoinAnd(what)
-	return strings.ToUpper(list[:1]) + list[1:] + " will be deleted, with anything else tagged by this lab. This cannot be undone."
+	return steps.PlanTeardown(m.st).Sentence() + " This cannot be undone."
 }
 
 // commandsIn fills {Again} and {Down} in a text with the command lines
