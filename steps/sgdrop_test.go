@@ -94,3 +94,56 @@ func TestDroppedLoginNamesTheChosenGroup(t *testing.T) {
 		t.Fatalf("list once the instance's group is let in: %v", err)
 	}
 }
+
+// TestUndoPushNamesTheDroppingGroup: a tag the push test pushed (with a
+// policy that lets pushes through), then the HTTPS rule removed behind the
+// lab's back: undoing the push test deletes the tag through the endpoints,
+// whose group drops the connection. The failure is the one the tests give
+// (blocked by a security group, with its fix), not the network's "EOF";
+// with the rule back, the undo deletes the tag.
+func TestUndoPushNamesTheDroppingGroup(t *testing.T) {
+	f := newFixture(t, sandbox.Options{Timing: sandbox.Timing{SecurityGroupDrop: 50 * time.Millisecond}}, steps.Config{}, nil)
+	ctx := context.Background()
+	f.up(ctx)
+	st := f.lab.State()
+	pullsOnly, _ := policy.Default(st.Account, st.Region, policy.DefaultRepository, []string{"ecr:BatchGetImage"})
+	if err := f.lab.ApplyPolicy(ctx, pullsOnly, steps.TargetBoth); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.Run(ctx, steps.StepPush); err != nil {
+		t.Fatalf("push with pulls denied: %v", err)
+	}
+	if tags := f.lab.State().PushedTags; len(tags) != 1 {
+		t.Fatalf("pushed tags %v", tags)
+	}
+	sg, ws := st.SecurityGroup.ID, st.Workspace.SecurityGroupID
+	if _, err := f.cloud.RevokeIngress(ctx, sg, st.Rule.ID, time.Time{}); err != nil {
+		t.Fatalf("RevokeIngress: %v", err)
+	}
+
+	err := f.lab.Undo(ctx, steps.StepPush)
+	e, ok := problem.As(err)
+	if !ok || e.Kind != problem.Blocked || e.Code != "EndpointSecurityGroupDrops" ||
+		!strings.Contains(e.Message, "does not allow HTTPS from the workspace's "+ws) ||
+		!strings.Contains(e.Fix, "authorize-security-group-ingress --group-id "+sg) {
+		t.Fatalf("undo of the push through the dropping group: %#v", err)
+	}
+	for _, raw := range []string{"EOF", "[network]", "AWS unreachable"} {
+		if strings.Contains(err.Error(), raw) || strings.Contains(e.Fix, raw) {
+			t.Errorf("the undo shows %q: %v → %s", raw, err, e.Fix)
+		}
+	}
+	if tags := f.lab.State().PushedTags; len(tags) != 1 {
+		t.Fatalf("a failed undo forgot the tag: %v", tags)
+	}
+
+	if _, _, err := f.cloud.AuthorizeIngress(ctx, sg, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.lab.Undo(ctx, steps.StepPush); err != nil {
+		t.Fatalf("undo once the rule is back: %v", err)
+	}
+	if tags := f.lab.State().PushedTags; len(tags) != 0 {
+		t.Fatalf("pushed tags after the undo: %v", tags)
+	}
+}
