@@ -131,11 +131,7 @@ func (m *Model) contextKeys(add addKey) {
 			add(k.Retry, actRetry, groupStep)
 		}
 		if !m.busy() {
-			what := "quit"
-			if m.afterTD != nil {
-				what = "start a new run"
-			}
-			add(desc(k.Next, what), actNext, groupStep)
+			add(desc(k.Next, m.afterTeardownLabel()), actNext, groupStep)
 		}
 		add(k.Quit, actQuit, groupAnywhere)
 		add(k.Help, actHelp, groupAnywhere)
@@ -458,7 +454,7 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		return m, m.startTeardown()
 	case actNext:
 		if m.phase == phaseTeardown {
-			if m.afterTD != nil {
+			if m.startsOver() {
 				f := m.afterTD
 				m.afterTD = nil
 				return f()

@@ -227,6 +227,25 @@ func (m *Model) teardownStoppedShort() bool {
 	return m.phase == phaseTeardown && !m.busy() && m.tdReport != nil && (m.tdErr != "" || len(m.tdReport.Left) > 0)
 }
 
+// startsOver reports whether Enter after the teardown starts a new run:
+// only when the learner asked to start over (n on the welcome back
+// screen) and the teardown removed everything. One that stopped short
+// leaves the run on record, and a new run would open on it again
+// ("Welcome back"), not start: Enter then quits, as after any teardown
+// that stopped short, and r tries again (and starts over once it is all
+// gone).
+func (m *Model) startsOver() bool {
+	return m.afterTD != nil && !m.teardownStoppedShort()
+}
+
+// afterTeardownLabel says what Enter does once the teardown has ended.
+func (m *Model) afterTeardownLabel() string {
+	if m.startsOver() {
+		return "start a new run"
+	}
+	return "quit"
+}
+
 // teardownNowOrAfterStop starts the teardown, or, with a step still in
 // flight (T during a wait), stops it and starts the teardown once it has
 // ended: startTeardown refuses while an operation runs, and the yes must

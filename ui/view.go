@@ -1486,10 +1486,7 @@ func (m *Model) teardownView(height int) string {
 			again := wrapWords(m.keysIn("in a minute, press {Retry} to tear down again (later, from a shell: '"+m.labCmd(" down")+" --yes'); it picks up where this stopped"), w-2)
 			b.WriteString("\n" + st.Action.Render("→ "+strings.ReplaceAll(again, "\n", "\n  ")))
 		}
-		next := "quit"
-		if m.afterTD != nil {
-			next = "start a new run"
-		}
+		next := m.afterTeardownLabel()
 		b.WriteString("\n\n")
 		if m.teardownStoppedShort() {
 			// What stays if the learner goes now, in the words of the
@@ -1497,7 +1494,12 @@ func (m *Model) teardownView(height int) string {
 			if left := m.leftBehind(); left != "" {
 				b.WriteString(st.Warn.Render(wrapIndent(left, w, "")) + "\n")
 			}
-			b.WriteString(st.Action.Render(wrapWords(m.keysIn("Press {Retry} to tear down again, or {Next} to "+next+"."), w)))
+			again := "Press {Retry} to tear down again, or {Next} to " + next + "."
+			if m.afterTD != nil {
+				// Starting over waits for a teardown that removes it all.
+				again = "Press {Retry} to tear down again (then {Next} starts a new run), or {Next} now to " + next + "."
+			}
+			b.WriteString(st.Action.Render(wrapWords(m.keysIn(again), w)))
 		} else {
 			b.WriteString(st.Action.Render(m.keysIn("Press {Next} to " + next + ".")))
 		}
