@@ -214,9 +214,14 @@ func interfaces(keys []string) string {
 }
 
 // JoinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
-func JoinAnd(words []string) string {
+func JoinAnd(words []string) string { return joinLast(words, " and ") }
+
+// JoinOr lists choices as a sentence does: "a", "a or b", "a, b or c".
+func JoinOr(words []string) string { return joinLast(words, " or ") }
+
+func joinLast(words []string, last string) string {
 	if len(words) < 2 {
 		return strings.Join(words, "")
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+	return strings.Join(words[:len(words)-1], ", ") + last + words[len(words)-1]
 }

@@ -184,7 +184,8 @@ func (m *Model) contextKeys(add addKey) {
 	if m.cur == scrFinish && m.st.HasResources() {
 		add(k.Challenges, actChallenges, groupStep)
 	}
-	if m.cur == scrPreflight && m.fixable() {
+	if (m.cur == scrPreflight || m.blockedByPreflight()) && m.fixable() && (m.cur == scrPreflight || m.fixAction() != steps.FixWorkspace) {
+		// (On the workspace screen a fix that chooses other IDs is e's.)
 		add(k.Fix, actFix, groupStep)
 	}
 	if m.cur == scrWorkspace && !m.builtOnWorkspace() {
@@ -212,7 +213,7 @@ func (m *Model) contextKeys(add addKey) {
 	if m.cur > 0 {
 		add(k.StepUp, actStepUp, groupStep)
 	}
-	if m.cur < scrFinish && sc.status.MovedOn() {
+	if m.cur < scrFinish && sc.status.MovedOn() && !m.blockedByPreflight() {
 		add(k.StepDown, actStepDown, groupStep)
 	}
 	k.panes(add)
@@ -295,6 +296,9 @@ func (m *Model) leaveTo() screenID {
 func (m *Model) enterLabel() string {
 	if m.noWorkspaceYet() {
 		return "choose IDs"
+	}
+	if m.blockedByPreflight() {
+		return "try again"
 	}
 	sc := m.screens[m.cur]
 	if !sc.status.MovedOn() && len(screens[m.cur].steps) > 0 {

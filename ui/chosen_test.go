@@ -128,3 +128,59 @@ func openIDPicker(t *testing.T, opts Options) *driver {
 	d.until("the VPC form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 1 })
 	return d
 }
+
+// TestWorkspaceAfterFailedPreflightGoesBack: the checks failed on a group
+// picked by hand; f opens the choice on the Workspace step and the
+// learner leaves it with esc. The step said "Press Enter to continue",
+// and Enter went on to create the security group past the failed checks
+// (so did ↓). It now says the lab cannot go on and what each key offered
+// does; ↓ is not offered, and Enter goes back to step 1 and runs the
+// checks again, as Enter there does.
+func TestWorkspaceAfterFailedPreflightGoesBack(t *testing.T) {
+	t.Parallel()
+	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	ws := sb.Workspace()
+	d := openIDPicker(t, opts)
+	d.key("enter")
+	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
+	d.key("enter")
+	untilGroupFocused(d)
+	d.key("down")
+	if p := d.m.picker; p == nil || p.sg == ws.SecurityGroupID {
+		t.Fatalf("Down did not move off the instance's group:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.until("preflight again", 20*time.Second, func(m *Model) bool {
+		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status == steps.StatusFailed
+	})
+	d.key("f")
+	d.until("the choice", 10*time.Second, func(m *Model) bool { return m.picker != nil })
+	d.key("esc")
+	d.until("the choice to close", 10*time.Second, func(m *Model) bool { return m.picker == nil })
+	if d.m.cur != scrWorkspace {
+		t.Fatalf("esc on the fix's choice left step %d:\n%s", d.m.cur, d.screen())
+	}
+	s := d.screen()
+	if flat := flatText(s); strings.Contains(flat, "Press Enter to continue") ||
+		!strings.Contains(flat, "The preflight failed (step 1 says why), so the lab cannot go on: press e to choose other IDs or Enter to go back to step 1 and try again.") ||
+		!strings.Contains(lastLine(s), "enter try again") {
+		t.Fatalf("the Workspace step after the failed checks:\n%s", s)
+	}
+	for _, b := range d.m.bindings() {
+		if b.act == actStepDown {
+			t.Errorf("↓ is offered past the failed checks:\n%s", s)
+		}
+	}
+	d.key("down")
+	if d.m.cur != scrWorkspace {
+		t.Fatalf("↓ went on past the failed checks to step %d:\n%s", d.m.cur, d.screen())
+	}
+	d.key("enter")
+	if d.m.cur != scrPreflight || !d.m.busy() {
+		t.Fatalf("Enter did not go back to the checks (step %d, busy %v):\n%s", d.m.cur, d.m.busy(), d.screen())
+	}
+	d.settle()
+	if d.m.screens[scrPreflight].status != steps.StatusFailed || d.m.st.SecurityGroup != nil || d.m.screens[scrSecurityGroup].status != steps.StatusPending {
+		t.Fatalf("after the checks again (the same group): preflight %s, group %+v\n%s", d.m.screens[scrPreflight].status, d.m.st.SecurityGroup, d.screen())
+	}
+}

@@ -712,6 +712,11 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 		// Nothing to go on with: every later step needs the workspace.
 		return m, m.openPicker()
 	}
+	if m.blockedByPreflight() {
+		// Nothing goes on past a failed preflight: Enter checks again,
+		// as it does on step 1 (where the failure and its fix show).
+		m.goTo(scrPreflight)
+	}
 	sc := m.screens[m.cur]
 	ids := screens[m.cur].steps
 	if !sc.status.MovedOn() && len(ids) > 0 {
@@ -727,6 +732,24 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m, m.goTo(m.cur + 1)
+}
+
+// blockedByPreflight: on the workspace screen (which the preflight's
+// discovery filled in) while the preflight's checks failed: the walk
+// cannot go on from here until they pass.
+func (m *Model) blockedByPreflight() bool {
+	return m.cur == scrWorkspace && m.screens[scrPreflight].status == steps.StatusFailed
+}
+
+// fixAction is the action of the fix the fix key applies (the first
+// failing check's that has one), "" when none.
+func (m *Model) fixAction() string {
+	for _, c := range m.checks {
+		if !c.OK && c.Action != "" {
+			return c.Action
+		}
+	}
+	return ""
 }
 
 // builtOnWorkspace: the lab has made (or adopted) something for the

@@ -586,6 +586,8 @@ func (m *Model) actionLine() string {
 	case m.noWorkspaceYet():
 		// The body says which key chooses them; Enter does the same.
 		return st.Action.Render(m.keysIn("Press {Next} to choose them."))
+	case m.blockedByPreflight():
+		return st.Action.Render(m.keysIn(m.preflightFailedLine()))
 	case m.cur == scrPolicy && m.editor != nil && m.editor.rawMode:
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy && m.editor != nil:
@@ -602,7 +604,7 @@ func (m *Model) actionLine() string {
 	case m.cur == scrFinish:
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
 	case sc.status == steps.StatusFailed && m.cur == scrPreflight && m.fixable():
-		return st.Action.Render(m.keysIn("Press {Fix} to apply the fix, or {Next} to check again."))
+		return st.Action.Render(m.keysIn("Press {Fix} to apply the fix, or {Next} to try again."))
 	case sc.status == steps.StatusFailed:
 		return st.Action.Render(m.keysIn("Press {Next} to try again."))
 	case sc.status == steps.StatusStopped:
@@ -621,6 +623,20 @@ func (m *Model) actionLine() string {
 	}
 	l := m.runLabel()
 	return st.Action.Render(m.keysIn("Press {Next} to " + strings.ToLower(l[:1]) + l[1:] + "."))
+}
+
+// preflightFailedLine is the workspace screen's way on while the
+// preflight's checks failed: what the keys offered there do about it.
+func (m *Model) preflightFailedLine() string {
+	var ways []string
+	if m.fixable() && m.fixAction() != steps.FixWorkspace {
+		ways = append(ways, "{Fix} to apply its fix")
+	}
+	if !m.builtOnWorkspace() {
+		ways = append(ways, "{EditIDs} to choose other IDs")
+	}
+	ways = append(ways, "{Next} to go back to step 1 and try again")
+	return "The preflight failed (step 1 says why), so the lab cannot go on: press " + steps.JoinOr(ways) + "."
 }
 
 func (m *Model) runLabel() string {
