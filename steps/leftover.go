@@ -192,6 +192,18 @@ func OnAWS(figures string, sandbox bool) string {
 	return "on AWS: " + figures + "; the sandbox bills nothing"
 }
 
+// HourlyNote is the closing reminder that interface endpoints bill by the
+// hour, framed as OnAWS frames figures: on AWS, "Interface endpoints are
+// billed for every hour they exist, so tear them down when you are done.";
+// on the sandbox, which bills nothing, what AWS would do.
+func HourlyNote(sandbox bool) string {
+	const billed = "interface endpoints are billed for every hour they exist"
+	if !sandbox {
+		return "I" + billed[1:] + ", so tear them down when you are done."
+	}
+	return CostSentence(billed, true) + " Tear them down when you are done, as you would on AWS."
+}
+
 // CostSentence is a cost line of its own, framed as OnAWS frames figures:
 // "Cost: figures." on AWS, "On AWS: figures; the sandbox bills nothing."
 // on the sandbox.

@@ -163,7 +163,7 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 	}
 	a.finished = true
 	say("")
-	say(finishWords(lab.State()))
+	say(finishWords(lab.State(), sandbox))
 	if c := lab.Cost(); c.InterfaceEndpoints > 0 {
 		// The finish screen's words: on the sandbox, what AWS would bill.
 		figures := fmt.Sprintf("$%.2f so far (AWS bills every started hour in full), $%.2f per hour while the endpoints exist", c.SoFar, c.PerHour)
@@ -802,9 +802,10 @@ func (a *accessible) chooseWorkspace(ctx context.Context, lab *steps.Lab) bool {
 }
 
 // finishWords says what the run has shown, from the lab's state: a step
-// the learner answered n to was not run, and is not reported as done.
-func finishWords(st steps.State) string {
-	const bill = " Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+// the learner answered n to was not run, and is not reported as done. On
+// the sandbox, the hourly bill is what AWS would charge.
+func finishWords(st steps.State, sandbox bool) string {
+	bill := " " + steps.HourlyNote(sandbox)
 	if st.Endpoints[steps.EndpointDKR] == nil {
 		return "The endpoints were not created, so ECR traffic still takes the public way and nothing has shown the policy at work."
 	}

@@ -293,7 +293,7 @@ func (m *Model) finishSentence() string {
 		// Not "DNS was skipped": nobody chose to skip it, and the
 		// proofs were not run either. Say where they can be.
 		return "The endpoints exist, but from " + p.Kind.Title() + " neither private DNS nor the policy could be observed: those steps are skipped, not passed. " +
-			"From a workspace inside the VPC, ecr-vpce-lab test proves them. Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+			"From a workspace inside the VPC, ecr-vpce-lab test proves them. " + steps.HourlyNote(m.c.Sandbox)
 	}
 	if m.screens[scrDNS].status == steps.StatusSkipped {
 		route = "The endpoints exist, but DNS was skipped, so ECR traffic may still take the public way"
@@ -301,7 +301,7 @@ func (m *Model) finishSentence() string {
 	what := ""
 	if t, ok := m.tests[steps.PushTest]; ok {
 		if t.Unproven != "" {
-			return unprovenFinish(t) + " Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+			return unprovenFinish(t) + " " + steps.HourlyNote(m.c.Sandbox)
 		}
 		if t.Outcome.Allowed {
 			what = m.keysIn(", and with the policy in force a push went through (press {Policy} to deny it again).")
@@ -311,7 +311,7 @@ func (m *Model) finishSentence() string {
 	} else {
 		what = "."
 	}
-	return route + what + " Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+	return route + what + " " + steps.HourlyNote(m.c.Sandbox)
 }
 
 // refusalText explains a refused test: the action AWS refused, the

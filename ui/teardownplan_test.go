@@ -65,3 +65,28 @@ func TestTeardownDialogNamesWhatStays(t *testing.T) {
 		t.Errorf("the teardown did not keep %s: %+v", gw.ID, rep.Kept)
 	}
 }
+
+// TestFinishBillsOnlyOnAWS: the finish step's opening words, and the
+// accessible mode's, said "Interface endpoints are billed for every hour
+// they exist" on the sandbox too, which bills nothing. On the sandbox they
+// now say what AWS would do, framed as the sandbox's cost lines are ("On
+// AWS: …; the sandbox bills nothing"); on AWS they are as they were.
+func TestFinishBillsOnlyOnAWS(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 80, 24, false)
+	const aws = "Interface endpoints are billed for every hour they exist, so tear them down when you are done."
+	const sandbox = "On AWS: interface endpoints are billed for every hour they exist; the sandbox bills nothing."
+	st := steps.State{Endpoints: map[string]*steps.Record{steps.EndpointDKR: {ID: "vpce-1", Created: true}}, Rule: &steps.Record{ID: "sgr-1", Created: true}}
+	for _, onSandbox := range []bool{true, false} {
+		f.m.c.Sandbox = onSandbox
+		want, not := aws, sandbox
+		if onSandbox {
+			want, not = sandbox, aws
+		}
+		for where, words := range map[string]string{"finish step": f.m.introFor(scrFinish), "accessible": finishWords(st, onSandbox)} {
+			if !strings.Contains(words, want) || strings.Contains(words, not) || onSandbox && strings.Contains(words, "Interface endpoints are billed") {
+				t.Errorf("%s, sandbox %v: %q", where, onSandbox, words)
+			}
+		}
+	}
+}

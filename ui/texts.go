@@ -96,8 +96,8 @@ var screens = [numScreens]screenInfo{
 	},
 	scrFinish: {
 		title: "Finish",
-		intro: "ECR now goes through private endpoints, and an endpoint policy refused a push your IAM role allows. " +
-			"Interface endpoints are billed for every hour they exist, so tear them down when you are done.",
+		// Its opening words are finishSentence's: what the run showed,
+		// and what it bills where it runs.
 		hint: "Press {Teardown} to remove everything now. Press {Quit} to leave it running; run '{Again}' again to come back, or '{Down}' to clean up later.",
 	},
 }
