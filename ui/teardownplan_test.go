@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
 )
@@ -87,6 +89,26 @@ func TestFinishBillsOnlyOnAWS(t *testing.T) {
 			if !strings.Contains(words, want) || strings.Contains(words, not) || onSandbox && strings.Contains(words, "Interface endpoints are billed") {
 				t.Errorf("%s, sandbox %v: %q", where, onSandbox, words)
 			}
+		}
+	}
+}
+
+// TestWelcomeBackAfterAStoppedTeardownBillsOnlyOnAWS: a run whose teardown
+// stopped part way said on the welcome back screen that what is left "may
+// still be billing", on the sandbox too, which bills nothing.
+func TestWelcomeBackAfterAStoppedTeardownBillsOnlyOnAWS(t *testing.T) {
+	t.Parallel()
+	f := offlineFuzzer(t, 80, 24, false)
+	f.done(scrPreflight, scrWorkspace, scrSecurityGroup)
+	f.m.phase = phaseResume
+	f.m.st.TeardownStarted = time.Now()
+	for _, onSandbox := range []bool{true, false} {
+		f.m.c.Sandbox = onSandbox
+		s := flatText(ansi.Strip(f.m.render()))
+		billing := strings.Contains(s, "what is left may still be billing.")
+		framed := strings.Contains(s, "on AWS what is left might still be billing; the sandbox bills nothing.")
+		if !strings.Contains(s, "was stopped before the end") || billing == onSandbox || framed != onSandbox {
+			t.Errorf("welcome back after a stopped teardown, sandbox %v:\n%s", onSandbox, s)
 		}
 	}
 }

@@ -1448,6 +1448,9 @@ func (m *Model) resumeView() string {
 	if t := s.TeardownStarted; !t.IsZero() {
 		// Its records list what may be gone: say so, not what they say.
 		stopped := fmt.Sprintf("A teardown of it began %s and was stopped before the end: some of it is gone, and what is left may still be billing.", t.Format("Mon 15:04"))
+		if m.c.Sandbox {
+			stopped = fmt.Sprintf("A teardown of it began %s and was stopped before the end: some of it is gone, and on AWS what is left might still be billing; the sandbox bills nothing.", t.Format("Mon 15:04"))
+		}
 		body += st.Warn.Render(wrapWords(stopped, m.c.Width-4)) + "\n"
 	} else if c := m.cost(); c.InterfaceEndpoints > 0 {
 		bill := fmt.Sprintf("$%.2f so far, $%.2f per hour", c.SoFar, c.PerHour)
