@@ -206,11 +206,28 @@ func (p *printer) event(e steps.Event) {
 		}
 		p.line(line)
 	case steps.EventFailed:
-		p.line(cliStyles.err.Render("✘ ") + e.Message + ": " + e.Error)
-		if e.Fix != "" {
+		p.line(cliStyles.err.Render("✘ ") + e.Message + ": " + failureWords(e))
+		switch {
+		case e.Fix != "":
 			p.line("  " + kindTag(e.ErrKind) + "fix: " + e.Fix)
+		case e.ErrKind.Known():
+			p.line("  " + strings.TrimSpace(kindTag(e.ErrKind)))
+		}
+		if code := problem.CodeOf(e.Err); p.verbose && code != "" {
+			p.line(cliStyles.faint.Render("  code: " + code))
 		}
 	}
+}
+
+// failureWords is a failure's sentence for a person: the error's code
+// (AWS's, or the lab's own such as RefusedElsewhere) gives way to the kind's
+// label beside the fix; the JSON output keeps both (error, errorKind), and
+// --verbose prints the code on a line of its own.
+func failureWords(e steps.Event) string {
+	if e.Err != nil && e.Error == e.Err.Error() {
+		return problem.Words(e.Err)
+	}
+	return e.Error
 }
 
 // kindTag names the kind of a problem before its fix ("[AWS had a

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,17 +43,52 @@ func TestPrinterDrawsStatesByMeaning(t *testing.T) {
 }
 
 // TestPrinterShowsTheKindOfAFailure: a failed step says what kind of
-// problem it is and what to do, never the SDK's stack.
+// problem it is, in words, and what to do, never the SDK's stack nor a code
+// (AWS's or the lab's own, such as RefusedElsewhere): those are for the
+// JSON output, and for --verbose.
 func TestPrinterShowsTheKindOfAFailure(t *testing.T) {
-	var b bytes.Buffer
-	err := &problem.Error{Kind: problem.Server, Op: "create the endpoints", Code: "InternalError", Message: "An internal error has occurred",
-		Fix: "wait a minute and run the command again"}
-	newPrinter(&b, false).event(steps.Event{Kind: steps.EventFailed, Message: "VPC endpoints", Error: err.Error(), Fix: err.Fix, ErrKind: err.Kind})
-	got := ansi.Strip(b.String())
-	for _, want := range []string{"✘ VPC endpoints: create the endpoints: InternalError: An internal error has occurred",
-		"AWS had a problem", "fix: wait a minute and run the command again"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("failure lines lack %q:\n%s", want, got)
+	for _, tc := range []struct {
+		err     *problem.Error
+		want    []string
+		code    string
+		wrapped bool
+	}{
+		{err: &problem.Error{Kind: problem.Server, Op: "create the endpoints", Code: "InternalError", Message: "An internal error has occurred",
+			Fix: "wait a minute and run the command again"},
+			want: []string{"✘ VPC endpoints: create the endpoints: An internal error has occurred\n",
+				"[AWS had a problem] fix: wait a minute and run the command again"}, code: "InternalError"},
+		{err: &problem.Error{Kind: problem.Permission, Op: "pull test", Code: "RefusedElsewhere", Message: "pull was refused by S3, on the layer download",
+			Fix: "add a statement allowing s3:GetObject"},
+			want: []string{"✘ VPC endpoints: copying: pull test: pull was refused by S3, on the layer download\n",
+				"[permission missing] fix: add a statement allowing s3:GetObject"}, code: "RefusedElsewhere", wrapped: true},
+		{err: &problem.Error{Kind: problem.Dependency, Op: "delete the group", Code: "DependencyViolation"},
+			want: []string{"✘ VPC endpoints: delete the group: still in use\n", "  [still in use]\n"}, code: "DependencyViolation"},
+	} {
+		var err error = tc.err
+		if tc.wrapped {
+			err = fmt.Errorf("copying: %w", tc.err)
+		}
+		ev := steps.Event{Kind: steps.EventFailed, Message: "VPC endpoints", Error: err.Error(), Fix: tc.err.Fix, ErrKind: tc.err.Kind, Err: err}
+		for _, verbose := range []bool{false, true} {
+			var b bytes.Buffer
+			newPrinter(&b, verbose).event(ev)
+			got := ansi.Strip(b.String())
+			for _, want := range tc.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("failure lines lack %q:\n%s", want, got)
+				}
+			}
+			if strings.Contains(got, tc.code) != verbose {
+				t.Errorf("verbose %v: the code %s shown %v:\n%s", verbose, tc.code, !verbose, got)
+			}
+		}
+		// The JSON output keeps the code, and the kind as a machine word.
+		j, jerr := json.Marshal(ev)
+		if jerr != nil {
+			t.Fatal(jerr)
+		}
+		if !strings.Contains(string(j), `"error":"`) || !strings.Contains(string(j), tc.code) || !strings.Contains(string(j), `"errorKind":"`+string(tc.err.Kind)+`"`) {
+			t.Errorf("the JSON event lost the code or the kind: %s", j)
 		}
 	}
 }

@@ -168,6 +168,34 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Plain is Error for a person: the code (AWS's, or one of the lab's own
+// such as RefusedElsewhere) is left out when the kind says in words what
+// went wrong; Error keeps it, for the JSON output and the logs.
+func (e *Error) Plain() string {
+	if e.Code == "" || !e.Kind.Known() {
+		return e.Error()
+	}
+	c := *e
+	c.Code = ""
+	if c.Message == "" {
+		c.Message = e.Kind.Label()
+	}
+	return c.Error()
+}
+
+// Words is err's text for a person: the problem in its chain said with
+// Plain, wherever the wrapping put it.
+func Words(err error) string {
+	if err == nil {
+		return ""
+	}
+	text := err.Error()
+	if e, ok := As(err); ok {
+		return strings.Replace(text, e.Error(), e.Plain(), 1)
+	}
+	return text
+}
+
 // As returns the problem in err's chain, if there is one.
 func As(err error) (*Error, bool) {
 	var e *Error
