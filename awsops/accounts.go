@@ -34,7 +34,7 @@ func (c *Cloud) OrgAccounts(ctx context.Context) ([]OrgAccount, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify("list the organization's accounts", err)
+			return nil, c.classify("list the organization's accounts", err)
 		}
 		for _, a := range page.Accounts {
 			state := string(a.State)
@@ -106,7 +106,7 @@ func (c *Cloud) ScheduleNames(ctx context.Context, prefix string) ([]string, err
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify("list the schedules named "+prefix+"…", err)
+			return nil, c.classify("list the schedules named "+prefix+"…", err)
 		}
 		for _, s := range page.Schedules {
 			names = append(names, aws.ToString(s.Name))

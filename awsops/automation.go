@@ -64,7 +64,7 @@ func (c *Cloud) CreateRole(ctx context.Context, name, path, description, trust s
 	cmd := c.iamCmd(args...)
 	out, err := c.iam.CreateRole(ctx, in)
 	if err != nil {
-		return Role{}, cmd, classify("create the role "+name, err)
+		return Role{}, cmd, c.classify("create the role "+name, err)
 	}
 	r := roleOf(out.Role)
 	cmd.Result = r.ARN
@@ -78,7 +78,7 @@ func (c *Cloud) GetRole(ctx context.Context, name string) (*Role, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, classify("look for the role "+name, err)
+		return nil, c.classify("look for the role "+name, err)
 	}
 	r := roleOf(out.Role)
 	return &r, nil
@@ -89,7 +89,7 @@ func (c *Cloud) PutRolePolicy(ctx context.Context, role, name, doc string) (Comm
 	cmd := c.iamCmd("put-role-policy", "--role-name", role, "--policy-name", name, "--policy-document", doc)
 	_, err := c.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
 	if err != nil {
-		return cmd, classify("give the role "+role+" its policy", err)
+		return cmd, c.classify("give the role "+role+" its policy", err)
 	}
 	return cmd, nil
 }
@@ -102,7 +102,7 @@ func (c *Cloud) RolePolicy(ctx context.Context, role, name string) (string, erro
 		return "", nil
 	}
 	if err != nil {
-		return "", classify("read the policy of the role "+role, err)
+		return "", c.classify("read the policy of the role "+role, err)
 	}
 	doc, derr := url.QueryUnescape(aws.ToString(out.PolicyDocument))
 	if derr != nil {
@@ -120,12 +120,12 @@ func (c *Cloud) DeleteRole(ctx context.Context, name string) (cmds []Command, ex
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, true, classify("list the policies of the role "+name, err)
+		return nil, true, c.classify("list the policies of the role "+name, err)
 	}
 	for _, p := range pols.PolicyNames {
 		cmds = append(cmds, c.iamCmd("delete-role-policy", "--role-name", name, "--policy-name", p))
 		if _, err := c.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !isCode(err, "NoSuchEntity") {
-			return cmds, true, classify("delete the policy "+p+" of the role "+name, err)
+			return cmds, true, c.classify("delete the policy "+p+" of the role "+name, err)
 		}
 	}
 	cmds = append(cmds, c.iamCmd("delete-role", "--role-name", name))
@@ -134,7 +134,7 @@ func (c *Cloud) DeleteRole(ctx context.Context, name string) (cmds []Command, ex
 		return cmds, true, nil
 	}
 	if err != nil {
-		return cmds, true, classify("delete the role "+name, err)
+		return cmds, true, c.classify("delete the role "+name, err)
 	}
 	return cmds, true, nil
 }
@@ -146,7 +146,7 @@ func (c *Cloud) ListRoles(ctx context.Context, pathPrefix string) ([]Role, error
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify("list the roles under "+pathPrefix, err)
+			return nil, c.classify("list the roles under "+pathPrefix, err)
 		}
 		for i := range page.Roles {
 			out = append(out, roleOf(&page.Roles[i]))
@@ -185,7 +185,7 @@ func (c *Cloud) SimulatePermissions(ctx context.Context, principal string, check
 		}
 		res, err := c.iam.SimulatePrincipalPolicy(ctx, in)
 		if err != nil {
-			return nil, classify("ask IAM's policy simulator about "+chk.Action, err)
+			return nil, c.classify("ask IAM's policy simulator about "+chk.Action, err)
 		}
 		r := SimulatedResult{SimulatedCheck: chk, Decision: "implicitDeny"}
 		for _, e := range res.EvaluationResults {
@@ -330,7 +330,7 @@ func (c *Cloud) CreateSchedule(ctx context.Context, s ScheduleSpec, onWait func(
 				State: "ENABLED", Target: s.Target, RoleARN: s.RoleARN, Input: s.Input, Description: s.Description, AfterCompletion: "DELETE"}, cmd, nil
 		}
 		if !IsRoleNotYetAssumable(err) || time.Now().Add(wait).After(deadline) {
-			e := classify("create the schedule "+s.Name, err)
+			e := c.classify("create the schedule "+s.Name, err)
 			if IsRoleNotYetAssumable(err) {
 				if pe, ok := problem.As(e); ok {
 					pe.Fix = fmt.Sprintf("EventBridge Scheduler still cannot assume the role after %s: IAM may be slow to propagate it; run the command again in a minute", RolePropagationWait)
@@ -342,7 +342,7 @@ func (c *Cloud) CreateSchedule(ctx context.Context, s ScheduleSpec, onWait func(
 			onWait(attempt, wait)
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return Schedule{}, cmd, classify("create the schedule "+s.Name, err)
+			return Schedule{}, cmd, c.classify("create the schedule "+s.Name, err)
 		}
 		wait = min(wait*2, 8*time.Second)
 	}
@@ -358,7 +358,7 @@ func (c *Cloud) UpdateSchedule(ctx context.Context, s ScheduleSpec) (Command, er
 		Description: aws.String(s.Description), FlexibleTimeWindow: &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
 		ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete, Target: target, ScheduleExpressionTimezone: aws.String("UTC")})
 	if err != nil {
-		return cmd, classify("update the schedule "+s.Name, err)
+		return cmd, c.classify("update the schedule "+s.Name, err)
 	}
 	return cmd, nil
 }
@@ -372,7 +372,7 @@ func (c *Cloud) GetSchedule(ctx context.Context, name string) (*Schedule, error)
 		return nil, nil
 	}
 	if err != nil {
-		return nil, classify("look for the schedule "+name, err)
+		return nil, c.classify("look for the schedule "+name, err)
 	}
 	s := scheduleOf(out)
 	return &s, nil
@@ -387,7 +387,7 @@ func (c *Cloud) DeleteSchedule(ctx context.Context, name string) (cmd Command, e
 		return cmd, false, nil
 	}
 	if err != nil {
-		return cmd, true, classify("delete the schedule "+name, err)
+		return cmd, true, c.classify("delete the schedule "+name, err)
 	}
 	return cmd, true, nil
 }
@@ -429,7 +429,7 @@ func (c *Cloud) TagResources(ctx context.Context, ids []string, tags Tags) (Comm
 	}
 	cmd := awsCmd(c.region, args...)
 	if _, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: ts}); err != nil {
-		return cmd, classify("tag "+strings.Join(ids, ", "), err)
+		return cmd, c.classify("tag "+strings.Join(ids, ", "), err)
 	}
 	return cmd, nil
 }
@@ -440,7 +440,7 @@ func (c *Cloud) TagResources(ctx context.Context, ids []string, tags Tags) (Comm
 func (c *Cloud) EnabledRegions(ctx context.Context) ([]string, error) {
 	out, err := c.ec2.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 	if err != nil {
-		return nil, classify("list the enabled regions", err)
+		return nil, c.classify("list the enabled regions", err)
 	}
 	var rs []string
 	for _, r := range out.Regions {

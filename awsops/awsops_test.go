@@ -970,7 +970,7 @@ func TestDryRunTriesTagOnCreate(t *testing.T) {
 		t.Fatalf("CreateSecurityGroup with tags: %+v; want refused, on nothing stood in for", first)
 	}
 	fix := problem.FixOf(first.Refused)
-	for _, w := range []string{"ec2:CreateTags", "aws sts decode-authorization-message --encoded-message "} {
+	for _, w := range []string{"ec2:CreateTags", cloud.CLI() + " sts decode-authorization-message --encoded-message "} {
 		if !strings.Contains(fix, w) {
 			t.Errorf("fix %q lacks %q", fix, w)
 		}

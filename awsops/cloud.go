@@ -354,7 +354,7 @@ type Identity struct {
 func (c *Cloud) WhoAmI(ctx context.Context) (Identity, error) {
 	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return Identity{}, c.Explain(ctx, classify("find out who you are (sts get-caller-identity)", err))
+		return Identity{}, c.Explain(ctx, c.classify("find out who you are (sts get-caller-identity)", err))
 	}
 	id := Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
 	c.mu.Lock()
@@ -404,7 +404,7 @@ func (c *Cloud) regionDisabled(ctx context.Context) error {
 	return &problem.Error{Kind: problem.RegionDisabled, Op: "use the region " + c.region, Code: "RegionNotEnabled",
 		Message: fmt.Sprintf("AWS refuses these credentials in %s but accepts them in us-east-1 (account %s): %s is an opt-in region this account has not enabled",
 			c.region, aws.ToString(out.Account), c.region),
-		Fix: fmt.Sprintf("enable it (console: Account → AWS Regions, or  aws account enable-region --region-name %s), wait until it shows Enabled, then run again; or pass --region with a region that is enabled", c.region)}
+		Fix: fmt.Sprintf("enable it (console: Account → AWS Regions, or  "+c.CLI()+" account enable-region --region-name %s), wait until it shows Enabled, then run again; or pass --region with a region that is enabled", c.region)}
 }
 
 // Metadata is the Cloud's metadata service.

@@ -1,6 +1,11 @@
 package awsops
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+
+	"ecr-vpce-lab/internal/problem"
+)
 
 // Command is the AWS CLI equivalent of one call, for the learning pane and
 // for transcripts. Args start with the program ("aws").
@@ -60,11 +65,19 @@ func awsCmd(region string, args ...string) Command {
 // sandbox), "aws --endpoint-url URL", so that the command reaches the world
 // the lab runs in and never AWS. The learning pane and transcripts keep
 // the plain commands (Command.String): they show what the lab does on AWS.
-func (c *Cloud) CLI() string {
-	if c.opts.BaseEndpoint == "" {
+func (c *Cloud) CLI() string { return cliFor(c.opts.BaseEndpoint) }
+
+// RegistryAddr is where the lab's registry requests go when not to ECR's
+// own host name (the sandbox's registry, host:port), "" otherwise: a
+// docker login a fix names goes there too.
+func (c *Cloud) RegistryAddr() string { return c.opts.RegistryAddr }
+
+// cliFor is CLI for calls that go to endpoint ("" for AWS's own).
+func cliFor(endpoint string) string {
+	if endpoint == "" {
 		return "aws"
 	}
-	return "aws --endpoint-url " + ShellQuote(c.opts.BaseEndpoint)
+	return "aws --endpoint-url " + ShellQuote(endpoint)
 }
 
 // Runnable is cmd as a fix says it: an AWS CLI command with CLI in place
@@ -83,4 +96,53 @@ func (c *Cloud) RunnableLine(line string) string {
 		return c.CLI() + " " + rest
 	}
 	return line
+}
+
+// awsInText finds where a text starts an AWS CLI command ("aws " and a
+// service): at its start, or after a space, a parenthesis or a quote.
+// "aws --endpoint-url" does not match, so rewriting twice changes nothing.
+var awsInText = regexp.MustCompile(`(^|[\s("'])aws ([a-z])`)
+
+// RunnableText is RunnableLine for a sentence that names AWS CLI commands
+// anywhere in it (a fix: "create it (aws ecr create-repository), or ..."):
+// each gets the Cloud's CLI, but those that set up this shell's
+// credentials (aws sso, aws configure: LocalCLICommand), which no endpoint
+// of the world serves.
+func (c *Cloud) RunnableText(text string) string {
+	cli := c.CLI()
+	if cli == "aws" {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range awsInText.FindAllStringSubmatchIndex(text, -1) {
+		// m[3] ends what comes before "aws", m[4] starts its arguments.
+		args := m[4]
+		if LocalCLICommand(text[args:]) {
+			continue
+		}
+		b.WriteString(text[last:m[3]])
+		b.WriteString(cli + " ")
+		last = args
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// LocalCLICommand reports whether the AWS CLI command with these arguments
+// ("sso login", "configure list") sets up or shows this shell's
+// credentials rather than calling the world's services: --endpoint-url
+// plays no part in it (aws sso login would send the sign-in there).
+func LocalCLICommand(args string) bool {
+	return strings.HasPrefix(args, "sso") || strings.HasPrefix(args, "configure")
+}
+
+// classify is the package's classify for a call of this Cloud: the fix's
+// AWS CLI commands reach the world its calls go to (RunnableText).
+func (c *Cloud) classify(op string, err error) error {
+	out := classify(op, err)
+	if e, ok := problem.As(out); ok {
+		e.Fix = c.RunnableText(e.Fix)
+	}
+	return out
 }

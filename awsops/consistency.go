@@ -64,7 +64,7 @@ func (c *Cloud) Settle(ctx context.Context, since time.Time, onLag func(err erro
 		if serr := sleep(ctx, wait); serr != nil {
 			// Said for the lag either way: a create not listed yet, or
 			// (the teardown's last look) a delete still listed.
-			return classify("wait for EC2's reads to catch up with its writes", serr)
+			return c.classify("wait for EC2's reads to catch up with its writes", serr)
 		}
 		if tries >= steadyLagTries {
 			wait = min(2*wait, maxLagBackoff)

@@ -122,7 +122,7 @@ func TestDisabledRegionSaysToEnableIt(t *testing.T) {
 	sb := startSandbox(t, sandbox.Options{Region: "ap-east-1", Faults: sandbox.Faults{RegionDisabled: true}})
 	cloud, _ := cloudFor(t, sb, nil)
 	_, err := cloud.WhoAmI(context.Background())
-	if problem.KindOf(err) != problem.RegionDisabled || !strings.Contains(problem.FixOf(err), "aws account enable-region --region-name ap-east-1") {
+	if problem.KindOf(err) != problem.RegionDisabled || !strings.Contains(problem.FixOf(err), cloud.CLI()+" account enable-region --region-name ap-east-1") {
 		t.Fatalf("a disabled region: kind %s: %v (fix %q)", problem.KindOf(err), err, problem.FixOf(err))
 	}
 	// Keys that are bad everywhere stay bad keys.

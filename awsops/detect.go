@@ -227,6 +227,10 @@ type DetectInput struct {
 	// Metadata is the metadata service (probed once, here).
 	Metadata *Metadata
 	Signals  Signals
+	// Endpoint is where the lab's calls will go when not to AWS (the
+	// sandbox's base endpoint): the AWS CLI commands a fix names go there
+	// too (Cloud.CLI).
+	Endpoint string
 }
 
 // Detect finds where the lab runs without calling any AWS API: it probes
@@ -253,7 +257,7 @@ func Detect(ctx context.Context, in DetectInput) Environment {
 	}
 	wg.Wait()
 	env.IMDS = m.Probe(ctx)
-	classifyPlace(ctx, &env, in.Signals)
+	classifyPlace(ctx, &env, in.Signals, cliFor(in.Endpoint))
 	if env.Region == "" && env.IMDS.Region != "" {
 		env.Region, env.RegionFrom = env.IMDS.Region, "the instance's metadata (placement/region)"
 	}
@@ -306,7 +310,8 @@ func findCredentials(ctx context.Context, cfg aws.Config, m *Metadata, env *Envi
 }
 
 // classifyPlace decides the kind of place from the signals and the probe.
-func classifyPlace(ctx context.Context, env *Environment, sig Signals) {
+// cli is the AWS CLI as the fixes say it (Cloud.CLI).
+func classifyPlace(ctx context.Context, env *Environment, sig Signals, cli string) {
 	p := env.IMDS
 	add := func(s string) { env.Evidence = append(env.Evidence, s) }
 	cloudShell := strings.EqualFold(sig.getenv("AWS_EXECUTION_ENV"), "CloudShell")
@@ -337,7 +342,7 @@ func classifyPlace(ctx context.Context, env *Environment, sig Signals) {
 		if container != "" {
 			add(container)
 		}
-		fix := "let containers use tokens: " + p.HopLimitFix(env.Region)
+		fix := "let containers use tokens: " + cli + strings.TrimPrefix(p.HopLimitFix(env.Region), "aws")
 		if p.State == IMDSTokenTimeoutV2Only {
 			env.Problem = "The metadata service cannot be read from this container: its token request times out (hop limit 1) and the instance refuses requests without a token."
 			env.Fix = fix + " (run it where credentials allow it, on the instance itself), or choose the workspace's VPC, subnet and security group"
@@ -435,7 +440,7 @@ func (c *Cloud) Locate(ctx context.Context, env *Environment, sig Signals) error
 	if ids := eniAltNames(ctx, sig); len(ids) > 0 {
 		out, err := c.ec2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ids[:1]})
 		if err != nil && CodeOf(err) != "InvalidNetworkInterfaceID.NotFound" {
-			return classify(op, err)
+			return c.classify(op, err)
 		}
 		if err == nil && len(out.NetworkInterfaces) > 0 {
 			found, how = &out.NetworkInterfaces[0], "its interface "+ids[0]+" (an altname in `ip -o link`)"
@@ -449,7 +454,7 @@ func (c *Cloud) Locate(ctx context.Context, env *Environment, sig Signals) error
 		out, err := c.ec2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{
 			Filters: []types.Filter{{Name: aws.String("addresses.private-ip-address"), Values: addrs}}})
 		if err != nil {
-			return classify(op, err)
+			return c.classify(op, err)
 		}
 		// Prefer the one CloudShell tagged. [research H.1]
 		for i, n := range out.NetworkInterfaces {

@@ -77,10 +77,10 @@ func (c *Cloud) LookupHost(ctx context.Context, host string, pv Privacy) (Lookup
 	code := ""
 	if err != nil {
 		if ctx.Err() != nil {
-			return l, classify("look up "+host, ctx.Err())
+			return l, c.classify("look up "+host, ctx.Err())
 		}
 		if ge, ok := err.(*GuardError); ok {
-			return l, classify("look up "+host, ge)
+			return l, c.classify("look up "+host, ge)
 		}
 		if e, ok := err.(*problem.Error); ok {
 			// Not a DNS answer but a setup problem: waiting cannot help.
@@ -196,7 +196,7 @@ func (c *Cloud) WatchDNS(ctx context.Context, hosts []string, privacy func(host 
 			return round, &problem.Error{Kind: problem.Timeout, Op: "wait for private DNS", Code: "DNSNotPrivate", Message: msg, Fix: fix}
 		}
 		if err := p.wait(ctx); err != nil {
-			return round, classify("wait for private DNS", err)
+			return round, c.classify("wait for private DNS", err)
 		}
 	}
 }

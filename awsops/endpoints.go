@@ -157,7 +157,7 @@ func (c *Cloud) CreateEndpoint(ctx context.Context, s EndpointSpec) (Endpoint, C
 	cmd.Capture, cmd.Query = s.Capture, "VpcEndpoint.VpcEndpointId"
 	out, err := c.ec2.CreateVpcEndpoint(ctx, in)
 	if err != nil {
-		return Endpoint{}, cmd, classify("create the "+shortService(s.Service)+" endpoint", err)
+		return Endpoint{}, cmd, c.classify("create the "+shortService(s.Service)+" endpoint", err)
 	}
 	e := endpointOf(*out.VpcEndpoint)
 	cmd.Result = e.ID
@@ -183,7 +183,7 @@ func (c *Cloud) describeEndpoints(ctx context.Context, op string, filters []type
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify(op, err)
+			return nil, c.classify(op, err)
 		}
 		for _, v := range page.VpcEndpoints {
 			out = append(out, endpointOf(v))
@@ -206,8 +206,8 @@ func (c *Cloud) Endpoints(ctx context.Context, ids ...string) ([]Endpoint, error
 	switch {
 	case err == nil:
 		return out, nil
-	case problem.KindOf(classify("", err)) != problem.NotFound:
-		return nil, classify(op, err)
+	case problem.KindOf(c.classify("", err)) != problem.NotFound:
+		return nil, c.classify(op, err)
 	case len(ids) == 1:
 		return nil, nil
 	}
@@ -215,10 +215,10 @@ func (c *Cloud) Endpoints(ctx context.Context, ids ...string) ([]Endpoint, error
 	for _, id := range ids {
 		one, err := c.describeByID(ctx, []string{id})
 		if err != nil {
-			if problem.KindOf(classify("", err)) == problem.NotFound {
+			if problem.KindOf(c.classify("", err)) == problem.NotFound {
 				continue
 			}
-			return nil, classify(op, err)
+			return nil, c.classify(op, err)
 		}
 		out = append(out, one...)
 	}
@@ -277,7 +277,7 @@ func tagFilter(key, value string) types.Filter {
 func (c *Cloud) TaggedSecurityGroups(ctx context.Context, key, value string) ([]SecurityGroup, error) {
 	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{tagFilter(key, value)}})
 	if err != nil {
-		return nil, classify("look for the lab's security groups", err)
+		return nil, c.classify("look for the lab's security groups", err)
 	}
 	var gs []SecurityGroup
 	for _, g := range out.SecurityGroups {
@@ -361,7 +361,7 @@ func (c *Cloud) WaitEndpoints(ctx context.Context, ids []string, created map[str
 				Fix:     "AWS is slow to provision them: run 'up' again in a few minutes (it keeps what exists), or 'down' to remove them"}
 		}
 		if err := p.wait(ctx); err != nil {
-			return eps, classify(op, err)
+			return eps, c.classify(op, err)
 		}
 	}
 }
@@ -468,7 +468,7 @@ func (c *Cloud) WaitEndpointsReleased(ctx context.Context, ids []string, enis ma
 				"check them in the VPC console, then run 'down' again")
 		}
 		if err := p.wait(ctx); err != nil {
-			return classify("wait for the endpoints to be deleted", err)
+			return c.classify("wait for the endpoints to be deleted", err)
 		}
 	}
 }
@@ -490,7 +490,7 @@ func (c *Cloud) ModifyEndpointPolicy(ctx context.Context, id, policyJSON string)
 	in := &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(id), PolicyDocument: aws.String(policyJSON)}
 	cmd := awsCmd(c.region, "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", id, "--policy-document", policyJSON)
 	if _, err := c.ec2.ModifyVpcEndpoint(ctx, in); err != nil {
-		return cmd, classify("change the policy of "+id, err)
+		return cmd, c.classify("change the policy of "+id, err)
 	}
 	return cmd, nil
 }
@@ -555,7 +555,7 @@ func (c *Cloud) DeleteEndpoints(ctx context.Context, ids []string) (Deletion, Co
 			d.Missing = ids
 			return d, cmd, nil
 		}
-		return d, cmd, classify("delete the endpoints", err)
+		return d, cmd, c.classify("delete the endpoints", err)
 	}
 	byID := map[string]types.UnsuccessfulItem{}
 	for _, u := range out.Unsuccessful {
@@ -635,7 +635,7 @@ func (c *Cloud) enis(ctx context.Context, f []types.Filter) ([]NetworkInterface,
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify("describe the network interfaces", err)
+			return nil, c.classify("describe the network interfaces", err)
 		}
 		for _, n := range page.NetworkInterfaces {
 			out = append(out, NetworkInterface{ID: aws.ToString(n.NetworkInterfaceId), PrivateIP: aws.ToString(n.PrivateIpAddress),
@@ -669,7 +669,7 @@ func (c *Cloud) WaitInterfacesReleased(ctx context.Context, groupID string, onPo
 				fmt.Sprintf("%d endpoint network interfaces still use %s", len(ns), groupID), "wait a few minutes and run 'down' again")
 		}
 		if err := p.wait(ctx); err != nil {
-			return classify("wait for the network interfaces to be released", err)
+			return c.classify("wait for the network interfaces to be released", err)
 		}
 	}
 }

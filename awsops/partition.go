@@ -118,8 +118,8 @@ func (c *Cloud) ResolveNames(ctx context.Context, account string) (Names, error)
 	out, err := c.ec2.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{
 		Filters: []types.Filter{{Name: aws.String("service-name"), Values: candidates}}})
 	if err != nil {
-		if k := problem.KindOf(classify("", err)); k == problem.Canceled {
-			return c.Names(), classify("find the endpoint services' names", err)
+		if k := problem.KindOf(c.classify("", err)); k == problem.Canceled {
+			return c.Names(), c.classify("find the endpoint services' names", err)
 		}
 		return c.Names(), nil
 	}

@@ -133,7 +133,7 @@ func (c *Cloud) ListImages(ctx context.Context, repo string) (ListResult, Comman
 				res.Outcome = deny
 				return res, cmd, nil
 			}
-			return res, cmd, classify("list the images of "+repo, err)
+			return res, cmd, c.classify("list the images of "+repo, err)
 		}
 		for _, id := range page.ImageIds {
 			res.Images = append(res.Images, Image{Tag: aws.ToString(id.ImageTag), Digest: aws.ToString(id.ImageDigest)})
@@ -173,7 +173,7 @@ func (c *Cloud) DescribeRepository(ctx context.Context, repo, tag string) (Repos
 		if CodeOf(err) == "RepositoryNotFoundException" {
 			return r, nil
 		}
-		return r, classify("look for the repository "+repo, err)
+		return r, c.classify("look for the repository "+repo, err)
 	}
 	if len(out.Repositories) == 0 {
 		return r, nil
@@ -186,7 +186,7 @@ func (c *Cloud) DescribeRepository(ctx context.Context, repo, tag string) (Repos
 	switch {
 	case CodeOf(err) == "ImageNotFoundException":
 	case err != nil:
-		return r, classify("look for "+repo+":"+tag, err)
+		return r, c.classify("look for "+repo+":"+tag, err)
 	default:
 		r.HasTag = len(im.ImageDetails) > 0
 	}
@@ -198,7 +198,7 @@ func (c *Cloud) CreateRepository(ctx context.Context, repo string) (Command, err
 	cmd := awsCmd(c.region, "ecr", "create-repository", "--repository-name", repo)
 	_, err := c.ecr.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo)})
 	if err != nil && CodeOf(err) != "RepositoryAlreadyExistsException" {
-		return cmd, classify("create the repository "+repo, err)
+		return cmd, c.classify("create the repository "+repo, err)
 	}
 	return cmd, nil
 }
@@ -210,10 +210,10 @@ func (c *Cloud) DeleteImageTag(ctx context.Context, repo, tag string) (Command, 
 	out, err := c.ecr.BatchDeleteImage(ctx, &ecr.BatchDeleteImageInput{RepositoryName: aws.String(repo),
 		ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
 	if err != nil {
-		if problem.KindOf(classify("", err)) == problem.NotFound {
+		if problem.KindOf(c.classify("", err)) == problem.NotFound {
 			return cmd, nil
 		}
-		return cmd, classify("delete "+repo+":"+tag, err)
+		return cmd, c.classify("delete "+repo+":"+tag, err)
 	}
 	for _, f := range out.Failures {
 		if f.FailureCode == ecrtypes.ImageFailureCodeImageNotFound || f.FailureCode == ecrtypes.ImageFailureCodeImageTagDoesNotMatchDigest {
@@ -241,7 +241,7 @@ func (c *Cloud) login(ctx context.Context) (registryAuth, error) {
 	}
 	out, err := c.ecr.GetAuthorizationToken(ctx, in)
 	if err != nil {
-		return registryAuth{}, classify("log in to the registry (ecr get-login-password)", err)
+		return registryAuth{}, c.classify("log in to the registry (ecr get-login-password)", err)
 	}
 	if len(out.AuthorizationData) == 0 {
 		return registryAuth{}, problem.New(problem.Server, "log in to the registry", "GetAuthorizationToken returned no token", "run the command again")
@@ -526,6 +526,7 @@ func (c *Cloud) registryError(op string, err error) error {
 		if len(te.Errors) > 0 {
 			msg = te.Errors[0].String()
 			if p := tokenProblem(op, te.Errors[0].Message, err); p != nil {
+				p.Fix = c.RunnableText(p.Fix)
 				return p
 			}
 		}
@@ -550,7 +551,7 @@ func (c *Cloud) registryError(op string, err error) error {
 		return &problem.Error{Kind: problem.Unknown, Op: op, Code: fmt.Sprint(te.StatusCode), Message: msg, Err: err,
 			Fix: "run the command again with --verbose to see every registry request"}
 	}
-	return classify(op, err)
+	return c.classify(op, err)
 }
 
 // refusedAction names the ECR action the registry refused, from the

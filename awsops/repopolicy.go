@@ -42,7 +42,7 @@ func (c *Cloud) GetRepositoryPolicy(ctx context.Context, repo string) (string, b
 	case CodeOf(err) == "RepositoryPolicyNotFoundException":
 		return "", false, nil
 	case err != nil:
-		return "", false, classify("read the policy of "+repo, err)
+		return "", false, c.classify("read the policy of "+repo, err)
 	}
 	return aws.ToString(out.PolicyText), true, nil
 }
@@ -52,7 +52,7 @@ func (c *Cloud) SetRepositoryPolicy(ctx context.Context, repo, text string) (Com
 	cmd := awsCmd(c.region, c.registryArgs("ecr", "set-repository-policy", "--repository-name", repo, "--policy-text", "file://repository-policy.json")...)
 	_, err := c.ecr.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String(repo), PolicyText: aws.String(text), RegistryId: c.registryID()})
 	if err != nil {
-		e := classify("set the policy of "+repo, err)
+		e := c.classify("set the policy of "+repo, err)
 		if p, ok := problem.As(e); ok && CodeOf(err) == "InvalidParameterException" {
 			p.Kind = problem.Invalid
 			p.Fix = "ECR refuses this repository policy: a repository policy names a Principal and no Resource, and only principals that exist; check it with 'ecr-vpce-lab policy check --type repository'"
@@ -70,7 +70,7 @@ func (c *Cloud) DeleteRepositoryPolicy(ctx context.Context, repo string) (Comman
 	case "", "RepositoryPolicyNotFoundException", "RepositoryNotFoundException":
 		return cmd, nil
 	}
-	return cmd, classify("delete the policy of "+repo, err)
+	return cmd, c.classify("delete the policy of "+repo, err)
 }
 
 // Login asks for a registry token (ecr:GetAuthorizationToken), as
@@ -127,7 +127,7 @@ func (c *Cloud) apiOutcome(err error, action, op string, cmd Command) (Outcome, 
 	if o, ok := refusal(err, action); ok {
 		return o, cmd, nil
 	}
-	return Outcome{}, cmd, classify(op, err)
+	return Outcome{}, cmd, c.classify(op, err)
 }
 
 // PushRandom pushes a small image of fresh layers as repo:tag, so every

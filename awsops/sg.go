@@ -80,7 +80,7 @@ type Rule struct {
 func (c *Cloud) IngressRules(ctx context.Context, groupID string) ([]Rule, error) {
 	out, err := c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}}})
 	if err != nil {
-		return nil, classify("list the group's rules", err)
+		return nil, c.classify("list the group's rules", err)
 	}
 	var rs []Rule
 	for _, r := range out.SecurityGroupRules {
@@ -100,7 +100,7 @@ func (c *Cloud) IngressRules(ctx context.Context, groupID string) ([]Rule, error
 func (c *Cloud) AdmitsHTTPS(ctx context.Context, groupID string, ws Workspace) (bool, error) {
 	out, err := c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}}})
 	if err != nil {
-		return false, classify("list the group's rules", err)
+		return false, c.classify("list the group's rules", err)
 	}
 	// The interface's own groups when they are known: a group chosen by
 	// hand that the instance is not in admits nothing of its traffic.
@@ -131,7 +131,7 @@ func (c *Cloud) FindSecurityGroup(ctx context.Context, vpcID, name string) (*Sec
 		{Name: aws.String("group-name"), Values: []string{name}},
 	}})
 	if err != nil {
-		return nil, classify("look for the security group "+name, err)
+		return nil, c.classify("look for the security group "+name, err)
 	}
 	for _, g := range out.SecurityGroups {
 		if aws.ToString(g.GroupName) == name {
@@ -145,7 +145,7 @@ func (c *Cloud) FindSecurityGroup(ctx context.Context, vpcID, name string) (*Sec
 func (c *Cloud) SecurityGroupExists(ctx context.Context, id string) (bool, error) {
 	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{id}}}})
 	if err != nil {
-		return false, classify("look for the security group "+id, err)
+		return false, c.classify("look for the security group "+id, err)
 	}
 	return len(out.SecurityGroups) > 0, nil
 }
@@ -159,7 +159,7 @@ func (c *Cloud) CreateSecurityGroup(ctx context.Context, vpcID, name, descriptio
 		TagSpecifications: tags.spec(types.ResourceTypeSecurityGroup),
 	})
 	if err != nil {
-		return SecurityGroup{}, cmd, classify("create the security group "+name, err)
+		return SecurityGroup{}, cmd, c.classify("create the security group "+name, err)
 	}
 	cmd.Result = aws.ToString(out.GroupId)
 	return SecurityGroup{ID: aws.ToString(out.GroupId), Name: name, Description: description, VpcID: vpcID, Tags: tags}, cmd, nil
@@ -169,7 +169,7 @@ func (c *Cloud) CreateSecurityGroup(ctx context.Context, vpcID, name, descriptio
 func (c *Cloud) FindIngressRule(ctx context.Context, groupID, sourceGroup string) (*Rule, error) {
 	out, err := c.ec2.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}}})
 	if err != nil {
-		return nil, classify("look for the ingress rule", err)
+		return nil, c.classify("look for the ingress rule", err)
 	}
 	for _, r := range out.SecurityGroupRules {
 		if aws.ToBool(r.IsEgress) || aws.ToString(r.IpProtocol) != "tcp" || aws.ToInt32(r.FromPort) > 443 || aws.ToInt32(r.ToPort) < 443 {
@@ -204,7 +204,7 @@ func (c *Cloud) AuthorizeIngress(ctx context.Context, groupID, sourceGroup strin
 		}
 	}
 	if err != nil {
-		return Rule{}, cmd, classify("allow HTTPS from the workspace into the endpoints' security group", err)
+		return Rule{}, cmd, c.classify("allow HTTPS from the workspace into the endpoints' security group", err)
 	}
 	r := Rule{GroupID: groupID, Tags: tags}
 	if len(out.SecurityGroupRules) > 0 {
@@ -223,8 +223,8 @@ func (c *Cloud) RevokeIngress(ctx context.Context, groupID, ruleID string, since
 		_, err := c.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{ruleID}})
 		return err
 	})
-	if err != nil && problem.KindOf(classify("", err)) != problem.NotFound {
-		return cmd, classify("remove the ingress rule "+ruleID, err)
+	if err != nil && problem.KindOf(c.classify("", err)) != problem.NotFound {
+		return cmd, c.classify("remove the ingress rule "+ruleID, err)
 	}
 	return cmd, nil
 }
@@ -248,7 +248,7 @@ func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, since time.T
 		if err == nil {
 			return cmd, nil
 		}
-		e := classify("delete the security group "+id, err)
+		e := c.classify("delete the security group "+id, err)
 		switch problem.KindOf(e) {
 		case problem.NotFound:
 			return cmd, nil
@@ -262,7 +262,7 @@ func (c *Cloud) DeleteSecurityGroup(ctx context.Context, id string, since time.T
 				}
 			}
 			if err := p.wait(ctx); err != nil {
-				return cmd, classify("delete the security group "+id, err)
+				return cmd, c.classify("delete the security group "+id, err)
 			}
 			continue
 		}
@@ -305,7 +305,7 @@ func (c *Cloud) GroupReferences(ctx context.Context, groupID string) ([]GroupRef
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return nil, classify(op, err)
+				return nil, c.classify(op, err)
 			}
 			for _, g := range page.SecurityGroups {
 				id := aws.ToString(g.GroupId)
@@ -323,7 +323,7 @@ func (c *Cloud) GroupReferences(ctx context.Context, groupID string) ([]GroupRef
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return nil, classify(op, err)
+				return nil, c.classify(op, err)
 			}
 			for _, r := range page.SecurityGroupRules {
 				if r.ReferencedGroupInfo != nil && aws.ToString(r.ReferencedGroupInfo.GroupId) == groupID {

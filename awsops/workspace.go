@@ -173,7 +173,7 @@ func (c *Cloud) DiscoverIMDS(ctx context.Context) (Workspace, error) {
 	mac, err := c.imdsGet(pctx, "mac")
 	if err != nil {
 		if ctx.Err() != nil {
-			return Workspace{}, classify(op, ctx.Err())
+			return Workspace{}, c.classify(op, ctx.Err())
 		}
 		e := &problem.Error{Kind: problem.NotOnEC2, Op: op, Err: err, Message: "the instance metadata service did not answer (" + shortErr(err) + ")",
 			Fix: "this does not look like an EC2 instance: pass --vpc, --subnet and --workspace-sg, or run on the workshop's EC2 workspace"}
@@ -229,7 +229,7 @@ func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
 	}
 	sn, err := c.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{ws.SubnetID}})
 	if err != nil {
-		return ws, classify(op, err)
+		return ws, c.classify(op, err)
 	}
 	if len(sn.Subnets) == 0 {
 		return ws, problem.New(problem.NotFound, op, "subnet "+ws.SubnetID+" does not exist", "check --subnet and --region")
@@ -244,7 +244,7 @@ func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
 	if ws.VpcCIDR == "" || len(ws.VpcCIDRs) == 0 {
 		v, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{ws.VpcID}})
 		if err != nil {
-			return ws, classify(op, err)
+			return ws, c.classify(op, err)
 		}
 		if len(v.Vpcs) > 0 {
 			ws.VpcCIDR, ws.VpcCIDRs = aws.ToString(v.Vpcs[0].CidrBlock), nil
@@ -260,7 +260,7 @@ func (c *Cloud) Complete(ctx context.Context, ws Workspace) (Workspace, error) {
 	}
 	g, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{ws.SecurityGroupID}})
 	if err != nil {
-		return ws, classify(op, err)
+		return ws, c.classify(op, err)
 	}
 	if len(g.SecurityGroups) == 0 || aws.ToString(g.SecurityGroups[0].VpcId) != ws.VpcID {
 		return ws, problem.New(problem.Invalid, op, fmt.Sprintf("security group %s is not in %s", ws.SecurityGroupID, ws.VpcID),
@@ -285,7 +285,7 @@ func (c *Cloud) RouteTableOf(ctx context.Context, vpcID, subnetID string) (strin
 		Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnetID}}},
 	})
 	if err != nil {
-		return "", false, classify(op, err)
+		return "", false, c.classify(op, err)
 	}
 	for _, rt := range own.RouteTables {
 		for _, a := range rt.Associations {
@@ -298,7 +298,7 @@ func (c *Cloud) RouteTableOf(ctx context.Context, vpcID, subnetID string) (strin
 		Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}, {Name: aws.String("association.main"), Values: []string{"true"}}},
 	})
 	if err != nil {
-		return "", false, classify(op, err)
+		return "", false, c.classify(op, err)
 	}
 	for _, rt := range main.RouteTables {
 		for _, a := range rt.Associations {
@@ -321,7 +321,7 @@ func (c *Cloud) ImplicitSubnets(ctx context.Context, vpcID string) ([]string, er
 	for rts.HasMorePages() {
 		page, err := rts.NextPage(ctx)
 		if err != nil {
-			return nil, classify(op, err)
+			return nil, c.classify(op, err)
 		}
 		for _, rt := range page.RouteTables {
 			for _, a := range rt.Associations {
@@ -336,7 +336,7 @@ func (c *Cloud) ImplicitSubnets(ctx context.Context, vpcID string) ([]string, er
 	for sns.HasMorePages() {
 		page, err := sns.NextPage(ctx)
 		if err != nil {
-			return nil, classify(op, err)
+			return nil, c.classify(op, err)
 		}
 		for _, s := range page.Subnets {
 			if id := aws.ToString(s.SubnetId); !explicit[id] {
@@ -371,7 +371,7 @@ func (c *Cloud) ListVPCs(ctx context.Context) ([]Choice, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify("list the VPCs", err)
+			return nil, c.classify("list the VPCs", err)
 		}
 		for _, v := range page.Vpcs {
 			d := aws.ToString(v.CidrBlock)
@@ -392,7 +392,7 @@ func (c *Cloud) ListSubnets(ctx context.Context, vpcID string) ([]Choice, error)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify("list the subnets", err)
+			return nil, c.classify("list the subnets", err)
 		}
 		for _, s := range page.Subnets {
 			out = append(out, Choice{ID: aws.ToString(s.SubnetId), Name: nameTag(s.Tags), Detail: aws.ToString(s.AvailabilityZone) + ", " + aws.ToString(s.CidrBlock)})
@@ -409,7 +409,7 @@ func (c *Cloud) ListSecurityGroups(ctx context.Context, vpcID string) ([]Choice,
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify("list the security groups", err)
+			return nil, c.classify("list the security groups", err)
 		}
 		for _, g := range page.SecurityGroups {
 			out = append(out, Choice{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), Detail: aws.ToString(g.Description)})
@@ -425,11 +425,11 @@ func (c *Cloud) VPCDNS(ctx context.Context, vpcID string) (support, hostnames bo
 	const op = "read the VPC's DNS attributes"
 	a, err := c.ec2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpcID), Attribute: types.VpcAttributeNameEnableDnsSupport})
 	if err != nil {
-		return false, false, classify(op, err)
+		return false, false, c.classify(op, err)
 	}
 	b, err := c.ec2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpcID), Attribute: types.VpcAttributeNameEnableDnsHostnames})
 	if err != nil {
-		return false, false, classify(op, err)
+		return false, false, c.classify(op, err)
 	}
 	return a.EnableDnsSupport != nil && aws.ToBool(a.EnableDnsSupport.Value),
 		b.EnableDnsHostnames != nil && aws.ToBool(b.EnableDnsHostnames.Value), nil
@@ -472,7 +472,7 @@ func (c *Cloud) SetVPCDNS(ctx context.Context, vpcID string, on, support, hostna
 	for _, a := range todo {
 		cmds = append(cmds, awsCmd(c.region, "ec2", "modify-vpc-attribute", "--vpc-id", vpcID, a.flag, val))
 		if _, err := c.ec2.ModifyVpcAttribute(ctx, a.in); err != nil {
-			return cmds, classify(op, err)
+			return cmds, c.classify(op, err)
 		}
 	}
 	return cmds, nil
@@ -482,7 +482,7 @@ func (c *Cloud) SetVPCDNS(ctx context.Context, vpcID string, on, support, hostna
 func (c *Cloud) ServiceZones(ctx context.Context, services ...string) (map[string][]string, error) {
 	out, err := c.ec2.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{ServiceNames: services})
 	if err != nil {
-		return nil, classify("check where the endpoint services are offered", err)
+		return nil, c.classify("check where the endpoint services are offered", err)
 	}
 	m := map[string][]string{}
 	for _, d := range out.ServiceDetails {
@@ -530,13 +530,13 @@ func (c *Cloud) DryRun(ctx context.Context, ws Workspace, sgID string, tags Tags
 		pc := PermissionCheck{Action: action, StandIn: standIn}
 		switch {
 		case err == nil || code == "DryRunOperation":
-		case code == "UnauthorizedOperation" || code == "AccessDenied" || problem.KindOf(classify("", err)) == problem.Permission:
-			pc.Refused = classify("check "+action+" with DryRun", err)
+		case code == "UnauthorizedOperation" || code == "AccessDenied" || problem.KindOf(c.classify("", err)) == problem.Permission:
+			pc.Refused = c.classify("check "+action+" with DryRun", err)
 			pc.Why = refusedWhy(pc.Refused, action)
 		default:
-			k := problem.KindOf(classify("", err))
+			k := problem.KindOf(c.classify("", err))
 			if k == problem.NoCredentials || k == problem.ExpiredCredentials || k == problem.InvalidCredentials || k == problem.Network || k == problem.Canceled || k == problem.Throttled {
-				return classify("check permissions with DryRun", err)
+				return c.classify("check permissions with DryRun", err)
 			}
 			// Anything else (a parameter EC2 checks before permissions)
 			// says nothing about permissions.

@@ -109,7 +109,7 @@ func (l *Lab) CheckChallengeLive(ctx context.Context, ch Challenge, doc *policy.
 		for _, n := range notes {
 			if strings.Contains(n, "does not resolve to a private address") {
 				return res, &problem.Error{Kind: problem.NotReady, Op: "check for real", Message: n,
-					Fix: "wait until both ECR names resolve privately ('ecr-vpce-lab status' shows DNS), then check again"}
+					Fix: "wait until both ECR names resolve privately ('" + l.labCmd("status") + "' shows DNS), then check again"}
 			}
 		}
 	}

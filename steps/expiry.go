@@ -205,7 +205,7 @@ func (l *Lab) setExpiry(ctx context.Context, s StepID, d time.Duration) error {
 		return err
 	}
 	st := l.read()
-	l.detail(s, "%s", ExpirySentence(st, l.cfg.Now()))
+	l.detail(s, "%s", l.ExpirySentence(st, l.cfg.Now()))
 	// What exists says so.
 	var ids []string
 	young := map[string]bool{}
@@ -278,20 +278,30 @@ func noteExpiry(tags awsops.Tags, never *bool, at *time.Time) {
 // it then ("" while it has no expiry yet), on the local clock. The lab's
 // own detail and accessible mode say it; the wizard's screens say
 // ExpirySentenceKey.
-func ExpirySentence(st State, now time.Time) string { return expirySentence(st, now, "") }
+func ExpirySentence(st State, now time.Time) string {
+	return expirySentence(st, now, "", "'ecr-vpce-lab down'")
+}
+
+// ExpirySentence is the package's ExpirySentence with this lab's down
+// command (on the sandbox, with --sandbox and its state directory).
+func (l *Lab) ExpirySentence(st State, now time.Time) string {
+	return expirySentence(st, now, "", "'"+l.labCmd("down")+"'")
+}
 
 // ExpirySentenceKey is ExpirySentence where a key tears the run down (the
 // wizard's T): the way out is said once, as that key.
 func ExpirySentenceKey(st State, now time.Time, key string) string {
-	return expirySentence(st, now, key)
+	return expirySentence(st, now, key, "")
 }
 
-func expirySentence(st State, now time.Time, key string) string {
+// expirySentence: key is the wizard's key that tears down, or down the
+// command that does ('ecr-vpce-lab down', quoted).
+func expirySentence(st State, now time.Time, key, down string) string {
 	switch {
 	case st.NeverExpires && key != "":
 		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down with " + key + "."
 	case st.NeverExpires:
-		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down ('ecr-vpce-lab down')."
+		return "No expiry: nothing removes the endpoints for you; they are billed until you tear them down (" + down + ")."
 	case st.ExpiresAt.IsZero():
 		return ""
 	}
@@ -402,7 +412,7 @@ func (l *Lab) autoTeardownChecks(st State) []awsops.SimulatedCheck {
 func (l *Lab) autoTeardownItem(ctx context.Context, st State) (CheckItem, error) {
 	it := CheckItem{ID: "auto-teardown", Title: "Auto-teardown at expiry", OK: true, Warning: true}
 	if st.NeverExpires {
-		it.Message = ExpirySentence(st, l.cfg.Now())
+		it.Message = l.ExpirySentence(st, l.cfg.Now())
 		return it, nil
 	}
 	if at, ok := st.ExpiryTime(); ok {
@@ -433,7 +443,7 @@ func (l *Lab) autoTeardownItem(ctx context.Context, st State) (CheckItem, error)
 	it.OK = false
 	off := "your role lacks " + strings.Join(missing, ", ")
 	it.Message += off + ": the lab goes on without the schedule. Its resources carry the tag " + ExpiresTagKey +
-		", so 'ecr-vpce-lab down --expired' (or a facilitator's 'fleet down --expired') removes them after expiry"
+		", so '" + l.labCmd("down --expired") + "' (or a facilitator's 'fleet down --expired') removes them after expiry"
 	it.Fix = "add the auto-teardown's actions of docs/iam-policy.json to your role, or run '" + l.labCmd("down") + "' when you are done"
 	if err := l.update(func(x *State) {
 		if x.AutoTeardown == nil {
@@ -784,7 +794,7 @@ func (l *Lab) autoTeardownStatus(ctx context.Context, st State, look scheduleLoo
 	out := &AutoTeardownStatus{Schedules: []ScheduleStatus{}}
 	if st.NeverExpires {
 		out.Never = true
-		out.Outcome = ExpirySentence(st, now)
+		out.Outcome = l.ExpirySentence(st, now)
 		return out, nil
 	}
 	at, ok := st.ExpiryTime()
@@ -810,7 +820,7 @@ func (l *Lab) autoTeardownStatus(ctx context.Context, st State, look scheduleLoo
 			out.Role = rs
 		}
 	}
-	out.Outcome = teardownOutcome(out, gone, endpointsLeft, groupLeft, now)
+	out.Outcome = teardownOutcome(out, gone, endpointsLeft, groupLeft, now, l.labCmd)
 	return out, nil
 }
 
@@ -818,14 +828,15 @@ func (l *Lab) autoTeardownStatus(ctx context.Context, st State, look scheduleLoo
 // Scheduler keeps no record of a run (a one-time schedule deletes itself
 // after running, whether its call succeeded or not; research D.5), so the
 // resources themselves tell.
-func teardownOutcome(a *AutoTeardownStatus, gone map[string]bool, endpointsLeft, groupLeft bool, now time.Time) string {
+// labCmd names the lab's commands (Lab.labCmd).
+func teardownOutcome(a *AutoTeardownStatus, gone map[string]bool, endpointsLeft, groupLeft bool, now time.Time, labCmd func(string) string) string {
 	made := len(a.Schedules) > 0
 	switch {
 	case a.Off != "" && !a.Expired:
-		return "no schedule (" + a.Off + "); expires in " + a.Left + ": then 'ecr-vpce-lab down --expired' removes the run"
+		return "no schedule (" + a.Off + "); expires in " + a.Left + ": then '" + labCmd("down --expired") + "' removes the run"
 	case a.Off != "":
 		if endpointsLeft || groupLeft {
-			return "expired " + FormatLeft(now.Sub(a.ExpiresAt)) + " ago, and no schedule removed it (" + a.Off + "): run 'ecr-vpce-lab down --expired' (or 'down')"
+			return "expired " + FormatLeft(now.Sub(a.ExpiresAt)) + " ago, and no schedule removed it (" + a.Off + "): run '" + labCmd("down --expired") + "' (or 'down')"
 		}
 		return "expired; nothing of the run is left"
 	case !made:
@@ -839,7 +850,7 @@ func teardownOutcome(a *AutoTeardownStatus, gone map[string]bool, endpointsLeft,
 		parts = append(parts, "the auto-teardown removed the endpoints after the expiry")
 	case gone[ScheduleEndpoints] && endpointsLeft:
 		parts = append(parts, "the endpoints' schedule has run (it deleted itself) but the endpoints are still there: its call failed "+
-			"(EventBridge Scheduler keeps no record; CloudTrail shows DeleteVpcEndpoints by the role); run 'ecr-vpce-lab down'")
+			"(EventBridge Scheduler keeps no record; CloudTrail shows DeleteVpcEndpoints by the role); run '"+labCmd("down")+"'")
 	case !gone[ScheduleEndpoints]:
 		parts = append(parts, "expired; the endpoints' schedule is due and fires within a minute")
 	}
@@ -848,7 +859,7 @@ func teardownOutcome(a *AutoTeardownStatus, gone map[string]bool, endpointsLeft,
 		case gone[ScheduleGroup] && !groupLeft:
 			parts = append(parts, "then removed the security group and its rule")
 		case gone[ScheduleGroup] && groupLeft:
-			parts = append(parts, "the group's schedule has run but the group is still there: run 'ecr-vpce-lab down'")
+			parts = append(parts, "the group's schedule has run but the group is still there: run '"+labCmd("down")+"'")
 		default:
 			parts = append(parts, "the group goes a little later")
 		}

@@ -108,6 +108,10 @@ type explainPolicies struct {
 // (none given means no endpoint policy is known). account and region
 // complete a request the text does not name.
 func ExplainOffline(in ExplainInput, account, region string) (Explanation, error) {
+	return explainOffline(in, account, region, commands{})
+}
+
+func explainOffline(in ExplainInput, account, region string, say commands) (Explanation, error) {
 	p := explainPolicies{endpoints: map[policy.Endpoint]*policy.Document{}, endpointID: map[policy.Endpoint]string{},
 		through: map[policy.Endpoint]bool{}, repository: in.RepositoryPolicy, source: in.Source}
 	if in.EndpointPolicy != nil {
@@ -115,7 +119,7 @@ func ExplainOffline(in ExplainInput, account, region string) (Explanation, error
 			p.endpoints[e], p.through[e] = in.EndpointPolicy, true
 		}
 	}
-	return explain(in, p, account, region, "")
+	return explain(in, p, account, region, "", say)
 }
 
 // Explain explains a refusal with the policies in force: the live policies
@@ -129,12 +133,12 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 		in.Repo = l.cfg.Repo
 	}
 	if in.EndpointPolicy != nil || in.RepositoryPolicy != nil {
-		return ExplainOffline(in, st.Account, st.Region)
+		return explainOffline(in, st.Account, st.Region, l.commands())
 	}
 	if r := refusal.Parse(in.Text); strings.TrimSpace(in.Text) != "" && (r.Kind != refusal.Policy && r.Kind != refusal.SentenceLost || notECR(r.Action)) {
 		// No policy to read: an expired login, a missing repository, or
 		// another service's action (a failed step's EC2 or STS call).
-		return explain(in, explainPolicies{}, st.Account, st.Region, st.Caller)
+		return explain(in, explainPolicies{}, st.Account, st.Region, st.Caller, l.commands())
 	}
 	if st.Workspace.VpcID == "" || st.Account == "" {
 		return Explanation{}, &problem.Error{Kind: problem.NotReady, Op: "explain", Message: "the lab has not been set up here, so there are no endpoint policies to read",
@@ -194,7 +198,7 @@ func (l *Lab) Explain(ctx context.Context, in ExplainInput) (Explanation, error)
 	}
 	p.source = "live: " + strings.Join(sources, "; ")
 	principal := st.Caller
-	return explain(in, p, st.Account, st.Region, principal)
+	return explain(in, p, st.Account, st.Region, principal, l.commands())
 }
 
 // readPretty parses a policy AWS holds as it is shown (indented), so the
@@ -230,7 +234,7 @@ func CheckExplainInput(in ExplainInput) error {
 	return nil
 }
 
-func explain(in ExplainInput, p explainPolicies, account, region, caller string) (Explanation, error) {
+func explain(in ExplainInput, p explainPolicies, account, region, caller string, say commands) (Explanation, error) {
 	r := refusal.Parse(in.Text)
 	out := Explanation{Source: p.source, Notes: p.notes}
 	if err := CheckExplainInput(in); err != nil {
@@ -268,7 +272,7 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 		principal = policy.LabPrincipal(account)
 	}
 
-	if cause, look, ok := notAPolicy(r.Kind, account, region, repo); ok {
+	if cause, look, ok := notAPolicy(r.Kind, account, region, repo, say); ok {
 		out.Cause, out.Look = cause, look
 		return out, nil
 	}
@@ -277,7 +281,7 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 		// A step's call to EC2, STS or IAM: it never meets an ECR
 		// endpoint's policy or a repository's.
 		out.EndpointPossible = r.PolicyType == refusal.Endpoint
-		out.Cause, out.Look = otherService(r, principal, region)
+		out.Cause, out.Look = otherService(r, principal, region, say)
 		return out, nil
 	}
 
@@ -301,7 +305,7 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 	}
 	if len(actions) == 0 {
 		out.Cause = "The client was refused, but its output does not say which request was."
-		out.Look = []string{"run the command again and explain the operation: ecr-vpce-lab explain --op push --repo " + repo}
+		out.Look = []string{"run the command again and explain the operation: " + say.lab("explain --op push --repo "+repo)}
 		return out, nil
 	}
 	var chosen *policy.Authorization
@@ -345,14 +349,14 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 	switch {
 	case r.Kind == refusal.Policy && !r.EndpointPossible() && named != policy.TypeRepository:
 		out.Agrees = false
-		out.Cause, out.Look = elsewhere(r, chosenReq, account, region)
+		out.Cause, out.Look = elsewhere(r, chosenReq, account, region, say)
 		if !chosen.Allowed {
 			out.Notes = append(out.Notes, "the lab's policies refuse it too: "+chosen.Message)
 		}
 		return out, nil
 	case named == policy.TypeRepository && p.repository == nil:
 		out.Cause = fmt.Sprintf("ECR says a resource-based policy refused %s: the repository policy of %s. The lab could not read one.", chosenReq.Action, repo)
-		out.Look = []string{"aws ecr get-repository-policy --repository-name " + repo + " --region " + orRegion(region)}
+		out.Look = []string{say.aws("ecr get-repository-policy --repository-name " + repo + " --region " + orRegion(region))}
 		if r.Deny == refusal.Implicit {
 			out.Look = append(out.Look, "a principal of another account needs the repository policy to allow it by name (and its own IAM policy too)")
 		}
@@ -363,7 +367,7 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 		if len(steps) > 1 {
 			out.Cause = "The policies in force allow every step of " + in.Operation + ": " + strings.Join(steps, ", ") + "."
 		}
-		out.Look = []string{"the caller's IAM policies: aws iam list-attached-role-policies --role-name " + roleOf(chosenReq.Principal) + " (and list-role-policies)"}
+		out.Look = []string{"the caller's IAM policies: " + say.aws("iam list-attached-role-policies --role-name "+roleOf(chosenReq.Principal)) + " (and list-role-policies)"}
 		if r.Kind == refusal.SentenceLost {
 			out.Look = append([]string{"the client lost AWS's reason (a HEAD answer has no body; docker's containerd image store drops it): explain the operation with --op " +
 				orOp(firstNonEmpty(in.Operation, r.Operation)) + " --repo " + repo}, out.Look...)
@@ -398,7 +402,7 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 		out.Diff = policy.Diff(doc, e.Policy)
 	}
 	if chosen.Type == policy.TypeIdentity {
-		out.Look = []string{"the caller's IAM policies: aws iam list-attached-role-policies --role-name ROLE, and aws iam simulate-principal-policy"}
+		out.Look = []string{"the caller's IAM policies: " + say.aws("iam list-attached-role-policies --role-name ROLE") + ", and " + say.aws("iam simulate-principal-policy")}
 	}
 	return out, nil
 }
@@ -406,32 +410,32 @@ func explain(in ExplainInput, p explainPolicies, account, region, caller string)
 // notAPolicy is the cause of a refusal no policy decided (an expired or
 // missing login, a missing repository or image, throttling...) and what to
 // do about it; ok is false for a refusal a policy may have decided.
-func notAPolicy(kind refusal.Kind, account, region, repo string) (cause string, look []string, ok bool) {
+func notAPolicy(kind refusal.Kind, account, region, repo string, say commands) (cause string, look []string, ok bool) {
 	switch kind {
 	case refusal.ExpiredToken:
 		return "The registry login has expired: a token from GetAuthorizationToken lasts 12 hours, or only as long as the temporary credentials it came from. No policy refused anything.",
-			[]string{"log in again: " + dockerLogin(account, region)}, true
+			[]string{"log in again: " + dockerLogin(account, region, say)}, true
 	case refusal.InvalidToken:
 		return "The registry did not accept the login token: it was not issued for this registry (another account or region), or it was garbled. No policy refused anything.",
-			[]string{"log in with a token of this registry's account and region: aws ecr get-login-password --region " + orRegion(region)}, true
+			[]string{"log in with a token of this registry's account and region: " + say.aws("ecr get-login-password --region "+orRegion(region))}, true
 	case refusal.NoLogin:
 		return "The registry was sent no login at all (HTTP 401). No policy refused anything.",
-			[]string{"log in first: " + dockerLogin(account, region)}, true
+			[]string{"log in first: " + dockerLogin(account, region, say)}, true
 	case refusal.ExpiredSession:
 		return "The AWS credentials themselves have expired (an STS session), before any policy was looked at.",
 			[]string{"on an EC2 workspace or in CloudShell the credentials renew by themselves within minutes: run the command again",
-				"with a profile or AWS SSO, log in again (aws sso login); exported AWS_SESSION_TOKEN values must be replaced by fresh ones",
-				"check which credentials are used and until when: aws sts get-caller-identity, aws configure list"}, true
+				"with a profile or AWS SSO, log in again (" + say.aws("sso login") + "); exported AWS_SESSION_TOKEN values must be replaced by fresh ones",
+				"check which credentials are used and until when: " + say.aws("sts get-caller-identity") + ", " + say.aws("configure list")}, true
 	case refusal.InvalidCredentials:
 		return "AWS does not know these credentials (the access key), so no policy was looked at.",
-			[]string{"check AWS_ACCESS_KEY_ID / AWS_PROFILE: aws sts get-caller-identity"}, true
+			[]string{"check AWS_ACCESS_KEY_ID / AWS_PROFILE: " + say.aws("sts get-caller-identity")}, true
 	case refusal.MissingRepository:
 		return fmt.Sprintf("The repository %s does not exist in the registry of account %s: ECR answers that before it looks at any policy, and does not create repositories on push.", orUnknown(repo), orUnknown(account)),
-			[]string{"check the repository's name, the account and the region: aws ecr describe-repositories --region " + orRegion(region),
-				"create it if it should exist: aws ecr create-repository --repository-name " + orUnknown(repo)}, true
+			[]string{"check the repository's name, the account and the region: " + say.aws("ecr describe-repositories --region "+orRegion(region)),
+				"create it if it should exist: " + say.aws("ecr create-repository --repository-name "+orUnknown(repo))}, true
 	case refusal.MissingImage:
 		return "The repository exists but has no image with that tag or digest. No policy refused anything.",
-			[]string{"list its tags: aws ecr list-images --repository-name " + orUnknown(repo)}, true
+			[]string{"list its tags: " + say.aws("ecr list-images --repository-name "+orUnknown(repo))}, true
 	case refusal.MissingRepositoryPolicy:
 		return "The repository has no repository policy, so there is none to read. Not a refusal: only the endpoint and IAM policies apply to it.", nil, true
 	case refusal.Throttled:
@@ -442,8 +446,12 @@ func notAPolicy(kind refusal.Kind, account, region, repo string) (cause string, 
 }
 
 // dockerLogin is the command that logs docker in to the registry.
-func dockerLogin(account, region string) string {
-	return "aws ecr get-login-password --region " + orRegion(region) + " | docker login --username AWS --password-stdin " + registryHost(account, region)
+func dockerLogin(account, region string, say commands) string {
+	host := registryHost(account, region)
+	if say.registry != "" {
+		host = say.registry
+	}
+	return say.aws("ecr get-login-password --region "+orRegion(region)) + " | docker login --username AWS --password-stdin " + host
 }
 
 func denyOf(r policy.Result) string {
@@ -508,7 +516,7 @@ func policyTypeOf(t string) policy.Type {
 
 // elsewhere says where to look when the refusal names a policy the lab
 // does not hold.
-func elsewhere(r refusal.Refusal, req policy.Request, account, region string) (string, []string) {
+func elsewhere(r refusal.Refusal, req policy.Request, account, region string, say commands) (string, []string) {
 	what := req.Action + " was refused by " + article(string(r.PolicyType))
 	switch r.Deny {
 	case refusal.Explicit:
@@ -521,17 +529,17 @@ func elsewhere(r refusal.Refusal, req policy.Request, account, region string) (s
 	switch refusal.PolicyType(r.PolicyType) {
 	case refusal.Identity:
 		return cause, []string{
-			"the caller's IAM policies: aws iam list-attached-role-policies --role-name " + role + " and aws iam list-role-policies --role-name " + role,
-			"test a change before you make it: aws iam simulate-principal-policy --policy-source-arn " + roleARN(req.Principal) + " --action-names " + req.Action,
+			"the caller's IAM policies: " + say.aws("iam list-attached-role-policies --role-name "+role) + " and " + say.aws("iam list-role-policies --role-name "+role),
+			"test a change before you make it: " + say.aws("iam simulate-principal-policy --policy-source-arn "+roleARN(req.Principal)+" --action-names "+req.Action),
 		}
 	case refusal.SCP, refusal.RCP, refusal.EndpointViaSCP:
-		return cause, []string{"the organization's service or resource control policies, in AWS Organizations (ask the account's administrators): aws organizations list-policies-for-target --target-id " + orUnknown(account) + " --filter SERVICE_CONTROL_POLICY"}
+		return cause, []string{"the organization's service or resource control policies, in AWS Organizations (ask the account's administrators): " + say.aws("organizations list-policies-for-target --target-id "+orUnknown(account)+" --filter SERVICE_CONTROL_POLICY")}
 	case refusal.Boundary:
-		return cause, []string{"the role's permissions boundary: aws iam get-role --role-name " + role + " --query Role.PermissionsBoundary"}
+		return cause, []string{"the role's permissions boundary: " + say.aws("iam get-role --role-name "+role+" --query Role.PermissionsBoundary")}
 	case refusal.Session:
 		return cause, []string{"the session policy passed when the role was assumed (the Policy or PolicyArns of sts:AssumeRole): start a session without it"}
 	case refusal.Trust:
-		return cause, []string{"the role's trust policy: aws iam get-role --role-name " + role + " --query Role.AssumeRolePolicyDocument"}
+		return cause, []string{"the role's trust policy: " + say.aws("iam get-role --role-name "+role+" --query Role.AssumeRolePolicyDocument")}
 	}
 	return cause, nil
 }
@@ -547,15 +555,15 @@ func notECR(action string) bool {
 // policy refused it, and where to look. A VPC endpoint policy there is
 // that service's endpoint's (an ec2 interface endpoint in the VPC), not
 // the lab's.
-func otherService(r refusal.Refusal, principal, region string) (string, []string) {
+func otherService(r refusal.Refusal, principal, region string, say commands) (string, []string) {
 	svc, _, _ := strings.Cut(r.Action, ":")
 	cause := fmt.Sprintf("%s is an action of %s, not of ECR: its requests never pass through the lab's ECR endpoints, so neither their policies nor a repository policy can have refused it.",
 		r.Action, strings.ToUpper(svc))
 	req := policy.Request{Action: r.Action, Principal: principal}
 	role := roleOf(principal)
 	iam := []string{
-		"the caller's IAM policies: aws iam list-attached-role-policies --role-name " + role + " and aws iam list-role-policies --role-name " + role,
-		"the permissions the lab needs, as an IAM policy: docs/iam-policy.json (ecr-vpce-lab preflight checks them)",
+		"the caller's IAM policies: " + say.aws("iam list-attached-role-policies --role-name "+role) + " and " + say.aws("iam list-role-policies --role-name "+role),
+		"the permissions the lab needs, as an IAM policy: docs/iam-policy.json (up's preflight checks them)",
 	}
 	switch refusal.PolicyType(r.PolicyType) {
 	case refusal.Endpoint:
@@ -564,11 +572,11 @@ func otherService(r refusal.Refusal, principal, region string) (string, []string
 			what = "an explicit deny in a VPC endpoint policy refuses it"
 		}
 		return cause + " AWS says " + what + ": the policy of " + article(svc) + " endpoint of your VPC, not one of the lab's.",
-			[]string{"the VPC's endpoints for " + svc + " and their policies: aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws." + orRegion(region) + "." + svc}
+			[]string{"the VPC's endpoints for " + svc + " and their policies: " + say.aws("ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws."+orRegion(region)+"."+svc)}
 	case refusal.Unnamed:
 		return cause + " The sentence does not say which policy refused it; most often it is the caller's IAM policy.", iam
 	}
-	why, look := elsewhere(r, req, "", region)
+	why, look := elsewhere(r, req, "", region, say)
 	if len(look) == 0 {
 		look = iam
 	}

@@ -314,9 +314,30 @@ func (l *Lab) emit(s StepID, e Event) {
 
 // labCmd is one of the lab's own commands (sub: "up", "down --all") as a
 // fix says it, with the flags that chose this lab (Config.Again).
-func (l *Lab) labCmd(sub string) string {
-	return "ecr-vpce-lab " + sub + l.cfg.Again
+func (l *Lab) labCmd(sub string) string { return l.commands().lab(sub) }
+
+// commands names what the lab tells a learner to type: the AWS CLI as this
+// lab's world needs it (awsops.Cloud.CLI: on the sandbox, with its
+// endpoint) and the lab's own commands with the flags that chose it
+// (Config.Again). The zero value says both plain.
+// registry, when set, is the registry docker logs in to instead of ECR's
+// host name (awsops.Cloud.RegistryAddr).
+type commands struct{ awsCLI, again, registry string }
+
+func (l *Lab) commands() commands {
+	return commands{awsCLI: l.cloud.CLI(), again: l.cfg.Again, registry: l.cloud.RegistryAddr()}
 }
+
+// aws is the AWS CLI command with these arguments ("ecr list-images ...").
+func (c commands) aws(args string) string {
+	if c.awsCLI == "" || awsops.LocalCLICommand(args) {
+		return "aws " + args
+	}
+	return c.awsCLI + " " + args
+}
+
+// lab is one of the lab's own commands (sub: "up", "explain --op push").
+func (c commands) lab(sub string) string { return "ecr-vpce-lab " + sub + c.again }
 
 // downAgain says how to run the teardown again: the wizard's key, or down.
 func (l *Lab) downAgain() string {
@@ -389,6 +410,8 @@ type StepInfo struct {
 	Status  StepStatus `json:"status,omitempty"`
 	At      time.Time  `json:"at,omitzero"`
 	Message string     `json:"message,omitempty"`
+	// Code is a failure's code, for machines (StepRecord.Code).
+	Code string `json:"code,omitempty"`
 }
 
 // CheckItem is one line of a check (a preflight checklist item).
@@ -677,7 +700,12 @@ func (l *Lab) keepEncoded(err error) {
 	if !ok || pe.Encoded == "" || l.store == nil {
 		return
 	}
-	long := awsops.DecodeCommand(pe.Encoded)
+	// The Cloud said the command as its world needs it (Cloud.classify),
+	// or plain.
+	long := l.cloud.RunnableLine(awsops.DecodeCommand(pe.Encoded))
+	if !strings.Contains(pe.Fix, long) {
+		long = awsops.DecodeCommand(pe.Encoded)
+	}
 	if !strings.Contains(pe.Fix, long) {
 		return
 	}

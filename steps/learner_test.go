@@ -113,7 +113,7 @@ func TestPushRefusedAtTheLayerCheck(t *testing.T) {
 	if r.Outcome.Allowed || r.Outcome.Action != "ecr:BatchCheckLayerAvailability" {
 		t.Fatalf("push under the repository's policy: %+v", r.Outcome)
 	}
-	for _, want := range []string{"no body", "ecr.dkr endpoint's policy allows it", "another policy refused it", "aws ecr batch-check-layer-availability --repository-name team-a/alpine --layer-digests sha256:"} {
+	for _, want := range []string{"no body", "ecr.dkr endpoint's policy allows it", "another policy refused it", f.cloud.CLI() + " ecr batch-check-layer-availability --repository-name team-a/alpine --layer-digests sha256:"} {
 		if !strings.Contains(r.Reason, want) {
 			t.Fatalf("reason %q lacks %q", r.Reason, want)
 		}

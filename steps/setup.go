@@ -589,7 +589,7 @@ func (l *Lab) mainTableItem(ctx context.Context, st State) (CheckItem, bool, err
 		Message: fmt.Sprintf("its route goes into the VPC's main table %s, which %s too (%s): their S3 traffic takes the gateway as well until teardown, "+
 			"and may drop for a moment as it is added", rt, subnetsUse, named),
 		Fix: "fine as it is (the gateway allows everything); to keep it to this subnet, give the subnet a route table of its own " +
-			"(aws ec2 create-route-table, associate-route-table) and run up again"}, true, nil
+			"(" + l.commands().aws("ec2 create-route-table") + ", associate-route-table) and run up again"}, true, nil
 }
 
 // proxyItem warns when HTTPS_PROXY (not excepted by NO_PROXY) would send

@@ -66,7 +66,7 @@ func TestDroppedLoginNamesTheChosenGroup(t *testing.T) {
 		e, ok := problem.As(err)
 		if !ok || e.Code != "EndpointSecurityGroupDrops" || e.Kind != problem.Blocked ||
 			!strings.Contains(e.Message, "security group ECR_VPCE_SG ("+st.SecurityGroup.ID+") allows HTTPS only from "+def+", the group chosen by hand, but the workspace (instance "+ws.InstanceID+") is not in it (its groups: "+ws.SecurityGroupID+")") ||
-			!strings.Contains(e.Fix, "aws ec2 authorize-security-group-ingress --group-id "+st.SecurityGroup.ID+" --protocol tcp --port 443 --source-group "+ws.SecurityGroupID) ||
+			!strings.Contains(e.Fix, f.cloud.CLI()+" ec2 authorize-security-group-ingress --group-id "+st.SecurityGroup.ID+" --protocol tcp --port 443 --source-group "+ws.SecurityGroupID) ||
 			!strings.Contains(e.Fix, "--workspace-sg "+ws.SecurityGroupID) {
 			t.Fatalf("%s with the chosen group: %#v", id, err)
 		}

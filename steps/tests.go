@@ -255,7 +255,7 @@ func (l *Lab) bodylessReason(st State, o awsops.Outcome, pols inForce) string {
 		out += "the " + string(ep) + " endpoint has AWS's full-access default policy"
 	}
 	return out + ", so another policy refused it: your IAM role's, or the repository's. For AWS's own sentence, ask the ECR API the same question: " +
-		"aws ecr batch-check-layer-availability --repository-name " + l.cfg.Repo + " --layer-digests " + digest + " --region " + st.Region
+		l.commands().aws("ecr batch-check-layer-availability --repository-name "+l.cfg.Repo) + " --layer-digests " + digest + " --region " + st.Region
 }
 
 func (l *Lab) newResult(st State, id StepID, sim policy.Simulation, notes []string) TestResult {
@@ -511,9 +511,10 @@ func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
 			return &problem.Error{Kind: problem.Blocked, Op: op, Code: codeSGDrops, Err: err,
 				Message: fmt.Sprintf("the endpoint's security group %s (%s) allows HTTPS only from %s, the group chosen by hand, but the workspace%s is not in it (its groups: %s): "+
 					"the endpoints' network interfaces drop its connections, so ECR never answers", name, sg, ws, instanceWords(st.Workspace), own),
-				Fix: fmt.Sprintf("let the workspace's own group in: aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s; "+
-					"or tear down ('ecr-vpce-lab down', T in the wizard) and run up again with the instance's group (--workspace-sg %s)",
-					sg, st.Workspace.SecurityGroupIDs[0], st.Region, st.Workspace.SecurityGroupIDs[0])}
+				Fix: fmt.Sprintf("let the workspace's own group in: %s; "+
+					"or tear down ('%s', T in the wizard) and run up again with the instance's group (--workspace-sg %s)",
+					l.commands().aws(fmt.Sprintf("ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s",
+						sg, st.Workspace.SecurityGroupIDs[0], st.Region)), l.labCmd("down"), st.Workspace.SecurityGroupIDs[0])}
 		}
 		ws = st.Workspace.SecurityGroupIDs[0]
 	}

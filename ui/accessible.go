@@ -153,7 +153,7 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 				a.failed = nil
 				say(doneOrSkipped(lab, info.steps))
 				if i == scrEndpoints && len(lab.State().Endpoints) > 0 {
-					if e := steps.ExpirySentence(lab.State(), lab.Now()); e != "" {
+					if e := lab.ExpirySentence(lab.State(), lab.Now()); e != "" {
 						say(e + " You can change it at the end.")
 					}
 				}
@@ -174,7 +174,7 @@ func (a *accessible) run(ctx context.Context, opts Options) error {
 		say("While they exist, the policy challenges can be checked for real: '" + a.cmd(" challenge list", sandbox) +
 			"' states their goals and 'challenge check' checks an answer once this session has ended; '" + a.cmd(" explain", sandbox) + "' says why a request was refused.")
 	}
-	if e := steps.ExpirySentence(lab.State(), lab.Now()); e != "" {
+	if e := lab.ExpirySentence(lab.State(), lab.Now()); e != "" {
 		say(e)
 	}
 	if a.choose(askTeardown) == answerYes {

@@ -43,7 +43,7 @@ func TestWhyAfterAFailedStep(t *testing.T) {
 	d.until("the explanation", 20*time.Second, func(m *Model) bool { return m.why != nil || m.whyErr != "" })
 	screen := d.screen()
 	for _, want := range []string{"Why: ec2:DescribeRouteTables", "is an action of EC2, not of ECR", "no identity-based policy allows it",
-		"aws iam list-attached-role-policies", "No endpoint policy can have refused this"} {
+		"aws --endpoint-url http://127.0.0.1:", "iam list-attached-role-policies", "No endpoint policy can have refused this"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("the explanation lacks %q:\n%s", want, screen)
 		}

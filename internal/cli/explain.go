@@ -75,7 +75,10 @@ func newExplainCmd() *cobra.Command {
 				in.Source = strings.TrimPrefix(in.Source+", repository policy "+repoPolicy, ", ")
 			}
 			var ex steps.Explanation
-			if in.EndpointPolicy != nil || in.RepositoryPolicy != nil {
+			note := ""
+			// On the sandbox the lab opens even with the policies given: the
+			// commands the explanation names then reach its world.
+			if (in.EndpointPolicy != nil || in.RepositoryPolicy != nil) && !f.sandbox {
 				d := defaultsFromEnv()
 				ex, err = steps.ExplainOffline(in, d.account, d.region)
 			} else {
@@ -84,6 +87,7 @@ func newExplainCmd() *cobra.Command {
 					return oerr
 				}
 				defer env.close()
+				note = env.cliNote
 				ex, err = env.lab.Explain(cmd.Context(), in)
 			}
 			if err != nil {
@@ -98,7 +102,7 @@ func newExplainCmd() *cobra.Command {
 			if f.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), ex)
 			}
-			printExplanation(cmd.OutOrStdout(), ex)
+			printExplanation(cmd.OutOrStdout(), ex, note)
 			return nil
 		},
 	}
@@ -206,8 +210,9 @@ func kindWords(ex steps.Explanation) string {
 	return strings.ReplaceAll(ex.Kind, "-", " ")
 }
 
-// printExplanation writes an explanation for a person.
-func printExplanation(w io.Writer, ex steps.Explanation) {
+// printExplanation writes an explanation for a person; note, on the
+// sandbox, says what the aws commands it names need (sandboxCLINote).
+func printExplanation(w io.Writer, ex steps.Explanation, note string) {
 	bold, faint := cliStyles.bold, cliStyles.faint
 	row := func(k, v string) {
 		if v != "" {
@@ -267,8 +272,13 @@ func printExplanation(w io.Writer, ex steps.Explanation) {
 		} else {
 			lipgloss.Fprintln(w, bold.Render("No endpoint policy can have refused this. Where to look:"))
 		}
+		named := false
 		for _, l := range ex.Look {
 			lipgloss.Fprintln(w, "  - "+l)
+			named = named || strings.Contains(l, sandboxCLI)
+		}
+		if named && note != "" {
+			lipgloss.Fprintln(w, faint.Render("  note: "+note))
 		}
 	}
 	if len(ex.Notes) > 0 || (ex.Source != "" && ex.Authorization != nil) {

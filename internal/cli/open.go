@@ -39,6 +39,9 @@ type labEnv struct {
 	closers []func()
 	// place is where the lab runs (detected, then located).
 	place awsops.Environment
+	// cliNote, on the sandbox, says what the aws commands the lab names
+	// need to work (sandboxCLINote).
+	cliNote string
 	// recovered: the run was found by its tags; runs are the runs found
 	// when there were several and none was chosen (status lists them).
 	recovered bool
@@ -92,6 +95,9 @@ type openOptions struct {
 	// runs against (the headless commands print both).
 	onPlace func(awsops.Environment)
 	note    func(string)
+	// cliNote hears, on the sandbox, what the aws commands the lab names
+	// need (sandboxCLINote), before anything is printed that names one.
+	cliNote func(string)
 	// elsewhere gives the lab the sandbox's other vantage points (a
 	// machine outside the VPC, another account's role) for the
 	// challenges' live checks.
@@ -173,6 +179,12 @@ func openLab(ctx context.Context, f *labFlags, o openOptions) (*labEnv, error) {
 	env.where = where
 	if f.sandbox && o.note != nil {
 		o.note(where)
+	}
+	if f.sandbox {
+		env.cliNote = sandboxCLINote(f, closer != nil)
+		if o.cliNote != nil {
+			o.cliNote(env.cliNote)
+		}
 	}
 	if err := env.detect(ctx, pl, &opts); err != nil {
 		env.close()
@@ -316,12 +328,19 @@ func openHeadless(cmd *cobra.Command, f *labFlags, o openOptions) (*labEnv, erro
 	o.sink = out.event
 	o.onPlace = func(e awsops.Environment) { out.printPlace(e, f.sandbox) }
 	o.note = func(s string) { out.note("%s", s) }
+	o.cliNote = out.setCLINote
 	if o.recover {
 		o.in, o.ask = cmd.InOrStdin(), cmd.ErrOrStderr()
 	}
 	env, err := openLab(cmd.Context(), f, o)
 	if err != nil {
 		tf.close()
+		// A fix the error handler prints (the hop limit's, say) may name
+		// an aws command too.
+		var ee *exitError
+		if errors.As(err, &ee) {
+			out.noteCLIIn(ee.fix)
+		}
 		return nil, err
 	}
 	env.out = out
@@ -512,6 +531,20 @@ func sandboxOptions(ctx context.Context, stateDir string, f *labFlags) (awsops.O
 	}
 	pl.exports = sandboxlab.Lookup(sb.Env())
 	return opts, pl, "sandbox: serving the world in " + dir + " in this process (world " + sb.World().Name + ")", closer, nil
+}
+
+// sandboxCLINote says, once, what the aws commands a fix names on the
+// sandbox (aws --endpoint-url http://127.0.0.1:PORT ...) need: that
+// sandbox serving, and its keys in the shell. A sandbox this command
+// started stops with it, so its address is good only until then.
+func sandboxCLINote(f *labFlags, inProcess bool) string {
+	sd := stateDirFlag(f.stateDir)
+	keys := `eval "$(ecr-vpce-lab sandbox env` + sd + `)"`
+	if inProcess {
+		return "these AWS CLI commands reach the sandbox only while it serves, with its keys in your shell, and the one this command started ends with it: " +
+			"serve the world with 'ecr-vpce-lab sandbox" + sd + " >/dev/null 2>&1 &', run this command again for that sandbox's address, then " + keys
+	}
+	return "these AWS CLI commands reach the running sandbox while it serves, with its keys in your shell: " + keys
 }
 
 // inProcessSandbox is the sandbox a lab command serves in its own process:

@@ -85,7 +85,7 @@ func keysPlace(o awsops.Options, get func(string) string) place {
 // detect finds where the lab runs, and refuses to go on without
 // credentials or a region, saying why and what to do.
 func (e *labEnv) detect(ctx context.Context, pl place, o *awsops.Options) error {
-	e.place = awsops.Detect(ctx, awsops.DetectInput{Loaded: pl.loaded, LoadErr: pl.loadErr, Metadata: pl.meta, Signals: pl.signals})
+	e.place = awsops.Detect(ctx, awsops.DetectInput{Loaded: pl.loaded, LoadErr: pl.loadErr, Metadata: pl.meta, Signals: pl.signals, Endpoint: o.BaseEndpoint})
 	o.Config = pl.loaded.Config
 	o.Metadata = pl.meta
 	if !e.place.Credentials || e.place.Region == "" {

@@ -25,6 +25,10 @@ type printer struct {
 	lastDNS string
 	// notes are the tests' notes already printed: each is said once.
 	notes map[string]bool
+	// cliNote, on the sandbox, says what the aws commands the lab names
+	// need (sandboxCLINote): said once, after the first line naming one.
+	cliNote  string
+	cliNoted bool
 }
 
 func newPrinter(w io.Writer, verbose bool) *printer { return &printer{w: w, verbose: verbose} }
@@ -33,6 +37,35 @@ func (p *printer) line(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	lipgloss.Fprintln(p.w, s)
+	p.noteCLI(s)
+}
+
+// sandboxCLI is how an aws command the lab names on the sandbox starts
+// (awsops.Cloud.CLI).
+const sandboxCLI = "aws --endpoint-url "
+
+func (p *printer) setCLINote(note string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cliNote = note
+}
+
+// noteCLI says the sandbox's note after s when s names an aws command
+// and the note has not been said yet. p.mu is held.
+func (p *printer) noteCLI(s string) {
+	if p.cliNote == "" || p.cliNoted || !strings.Contains(s, sandboxCLI) {
+		return
+	}
+	p.cliNoted = true
+	lipgloss.Fprintln(p.w, cliStyles.faint.Render("  note: "+p.cliNote))
+}
+
+// noteCLIIn says the note when text, printed elsewhere (an error's fix),
+// names an aws command.
+func (p *printer) noteCLIIn(text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.noteCLI(text)
 }
 
 func (p *printer) note(format string, args ...any) {

@@ -172,7 +172,7 @@ func newSandboxCmd() *cobra.Command {
 	f.IntVar(&accounts, "accounts", 1, "serve an organization of this many accounts: this world's is the management account, the others members with OrganizationAccountAccessRole")
 	f.StringSliceVar(&regions, "regions", nil, "more regions every account has a world in (DescribeRegions lists them as enabled)")
 	f.BoolVar(&fleetDemo, "fleet-demo", false, "seed learners' runs at every stage across the member accounts (and a second region), some expired, one failed")
-	cmd.AddCommand(newSandboxClockCmd())
+	cmd.AddCommand(newSandboxClockCmd(), newSandboxEnvCmd())
 	f.StringSliceVar(&faults.DenyActions, "fault-deny-action", nil, "IAM actions the caller's role lacks (ec2:CreateVpcEndpoint, ecr:ListImages, iam:CreateRole, iam:PassRole, scheduler:CreateSchedule, ...): refused as AWS refuses them")
 	f.Float64Var(&faults.SchedulerThrottleRate, "fault-scheduler-throttle-rate", 0, "fraction of EventBridge Scheduler calls refused with ThrottlingException")
 	f.DurationVar(&faults.RolePropagation, "fault-role-propagation", 0, "how long a new IAM role stays unknown to EventBridge Scheduler (CreateSchedule answers that it cannot assume the role meanwhile)")
@@ -216,4 +216,53 @@ func newSandboxClockCmd() *cobra.Command {
 	}
 	addStateDirFlag(cmd, &stateDir)
 	return cmd
+}
+
+// newSandboxEnvCmd prints the exports of the sandbox serving a state
+// directory, so that another shell (the one a facilitator rehearses in)
+// reaches it with the AWS CLI: the sandbox prints them once, when it
+// starts, on its own standard output.
+func newSandboxEnvCmd() *cobra.Command {
+	var stateDir string
+	cmd := &cobra.Command{
+		Use:   "env",
+		Short: "Print the export lines of the running sandbox, for eval in a shell",
+		Long: "env prints the `export` lines of the sandbox serving the state directory (its\n" +
+			"endpoint, keys, region, registry and DNS), as the sandbox printed them when it\n" +
+			"started. Evaluated in a shell, they let the AWS CLI, skopeo and dig reach it, and the\n" +
+			"aws commands the lab's fixes name on the sandbox (aws --endpoint-url ...) work.",
+		Example: "  ecr-vpce-lab sandbox --state-dir lab >/dev/null 2>&1 &\n" +
+			"  eval \"$(ecr-vpce-lab sandbox env --state-dir lab)\"\n" +
+			"  aws ec2 describe-vpc-endpoints",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := resolveStateDir(stateDir)
+			if err != nil {
+				return err
+			}
+			env, _, err := sandbox.Running(worldDir(dir))
+			if errors.Is(err, fs.ErrNotExist) {
+				return withFix(exitCode(1, "no sandbox is serving %s", worldDir(dir)),
+					"start one with 'ecr-vpce-lab sandbox"+stateDirFlag(stateDir)+" >/dev/null 2>&1 &', or pass the --state-dir it uses")
+			}
+			if err != nil {
+				return exitCode(1, "reading the running sandbox's exports: %v", err)
+			}
+			out := cmd.OutOrStdout()
+			for _, e := range env {
+				fmt.Fprintf(out, "export %s=%s\n", e.Name, awsops.ShellQuote(e.Value))
+			}
+			return nil
+		},
+	}
+	addStateDirFlag(cmd, &stateDir)
+	return cmd
+}
+
+// stateDirFlag is " --state-dir DIR" when dir was given, "" otherwise.
+func stateDirFlag(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return " --state-dir " + awsops.ShellQuote(dir)
 }

@@ -20,8 +20,10 @@ var (
 	reDay     = regexp.MustCompile(`(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:\d\d`)
 	reDigest  = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
 	reIP      = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`)
-	reCost    = regexp.MustCompile(`\$\d+\.\d\d so far`)
-	reCount   = regexp.MustCompile(`next look in \d+s`)
+	// A sandbox's port, in the AWS CLI commands a fix names there.
+	rePort  = regexp.MustCompile(`n\.n\.n\.n:\d{1,5}\b`)
+	reCost  = regexp.MustCompile(`\$\d+\.\d\d so far`)
+	reCount = regexp.MustCompile(`next look in \d+s`)
 	// The run's expiry: the time left and the wall-clock time it falls at.
 	reLeft = regexp.MustCompile(`\b(\d+h\d\dm|\d+m|\d+s) left\b|\(in (\d+h\d\dm|\d+m|\d+s)\)|[Ee]xpire[sd] at \d\d:\d\d|\b\d{4}-\d\d-\d\dT`)
 	// The auto-teardown's schedules and role carry the run id, whole or
@@ -48,6 +50,7 @@ func Normalise(s string) string {
 	s = reDigest.ReplaceAllString(s, "sha256:"+strings.Repeat("d", 64))
 	// Concurrent creation hands the endpoints' addresses out in any order.
 	s = reIP.ReplaceAllString(s, "n.n.n.n")
+	s = rePort.ReplaceAllStringFunc(s, func(m string) string { return "n.n.n.n:" + strings.Repeat("n", len(m)-len("n.n.n.n:")) })
 	s = reCost.ReplaceAllLiteralString(s, "$n.nn so far")
 	s = reCount.ReplaceAllString(s, "next look in ns")
 	s = reLeft.ReplaceAllStringFunc(s, func(m string) string { return reDigit.ReplaceAllString(m, "n") })

@@ -11,6 +11,8 @@ func TestNormalise(t *testing.T) {
 		"i-\nxxxxxxxxxxxxxxxxx ▖ ▖ • $n.nn so far · next look in ns"
 	in += "$0.02/h · 3h59m left · Expires at 12:41 (in 12m) · 40s left"
 	want += "\n\n$0.02/h · nhnnm left · Expires at nn:nn (in nnm) · nns left"
+	in += "\n(aws --endpoint-url http://127.0.0.1:35791 ec2 create-route-table"
+	want += "\n(aws --endpoint-url http://n.n.n.n:nnnnn ec2 create-route-table"
 	if got := Normalise(in); got != want {
 		t.Fatalf("got\n%q\nwant\n%q", got, want)
 	}
