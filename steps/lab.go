@@ -556,7 +556,7 @@ func (l *Lab) fail(s Step, start time.Time, err error) error {
 		if kind == problem.Canceled {
 			status = StatusStopped
 		}
-		st.setStep(s.ID, StepRecord{Status: status, At: l.cfg.Now(), Message: err.Error()})
+		st.setStep(s.ID, StepRecord{Status: status, At: l.cfg.Now(), Message: problem.Words(err), Code: problem.CodeOf(err)})
 	})
 	l.emit(s.ID, Event{Kind: EventFailed, Message: s.Title, Error: err.Error(), Fix: fix, ErrKind: kind, Err: err, Elapsed: time.Since(start)})
 	return &StepError{Step: s.ID, Title: s.Title, Err: err, Fix: fix}

@@ -62,6 +62,9 @@ type StepRecord struct {
 	Status  StepStatus `json:"status"`
 	At      time.Time  `json:"at"`
 	Message string     `json:"message,omitempty"`
+	// Code is the failure's code (AWS's, or the lab's own such as
+	// RefusedElsewhere), for machines: Message says it in words.
+	Code string `json:"code,omitempty"`
 }
 
 // State is everything the lab remembers between commands.

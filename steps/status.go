@@ -252,7 +252,7 @@ func (l *Lab) stepsOf(st State) []StepInfo {
 	for _, s := range allSteps {
 		info := StepInfo{Step: s}
 		if r, ok := st.Steps[s.ID]; ok {
-			info.Status, info.At, info.Message = r.Status, r.At, r.Message
+			info.Status, info.At, info.Message, info.Code = r.Status, r.At, r.Message, r.Code
 		}
 		out = append(out, info)
 	}
