@@ -105,7 +105,14 @@ func TestSandboxPrintsOnlyCommandsThatReachIt(t *testing.T) {
 		}
 	}
 	run(a, 1, "test")
-	run(a, 0, "status")
+	// The pull test failed on the foreign gateway: status says so in
+	// words, and its JSON keeps the code.
+	if out := run(a, 0, "status"); !strings.Contains(out, "failed: pull test: pull was refused by S3") || strings.Contains(out, "RefusedElsewhere") {
+		t.Errorf("status says the failed pull test with its code, or not at all:\n%s", out)
+	}
+	if code, out, errs := h.lab("status", "--sandbox", "--state-dir", a, "--output", "json"); code != 0 || !strings.Contains(out, `"code": "RefusedElsewhere"`) {
+		t.Errorf("status --output json: exit %d, the failed pull test's code lost:\n%s%s", code, out, errs)
+	}
 	const caller = "arn:aws:sts::123456789012:assumed-role/ecr-vpce-lab-workspace/i-0abc"
 	for _, refusal := range []string{
 		"denied: Your authorization token has expired. Reauthenticate and try again.",
