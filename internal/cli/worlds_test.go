@@ -141,8 +141,9 @@ func TestEveryWorldHeadless(t *testing.T) {
 			}
 			wantAll(t, "up", out, append(append(c.here, c.creds, "The endpoints are up."), c.up...)...)
 			if c.hopAdvice {
-				wantAll(t, "up", out, "read with IMDSv1 instead; to let containers use tokens: aws ec2 modify-instance-metadata-options --instance-id i-",
-					"--http-put-response-hop-limit 2")
+				// (The command reaches the sandbox: aws --endpoint-url ...)
+				wantAll(t, "up", out, "read with IMDSv1 instead; to let containers use tokens: aws --endpoint-url http://127.0.0.1:",
+					" ec2 modify-instance-metadata-options --instance-id i-", "--http-put-response-hop-limit 2")
 			}
 			code, out, errs = l.lab(append([]string{"test"}, w...)...)
 			if c.outside {
