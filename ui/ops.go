@@ -379,10 +379,6 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 			}
 		}
 	}
-	// DNS goes on by itself once both names are private.
-	if op.screen == scrDNS && m.cur == scrDNS {
-		m.cur = scrPush
-	}
 	return m, nil
 }
 

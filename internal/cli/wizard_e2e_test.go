@@ -67,6 +67,7 @@ func TestWizardEndToEnd(t *testing.T) {
 	step(enter, "6 · Endpoints", "Press Enter to create")
 	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
 	step(enter, "7 · Private DNS")
+	step(enter, "private", "Press Enter to continue")
 	step(enter, "8 · Push test", "denies exactly that", "(DenyActions), so the registry should refuse it")
 	// The result shows a moment before the step ends (the lab then
 	// records the run's stage on its group): wait for the prompt, since

@@ -53,6 +53,7 @@ func TestWizardInWorlds(t *testing.T) {
 			step([]string{ptytest.Enter, ptytest.Enter, ptytest.Enter}, "6 · Endpoints", "Press Enter to create")
 			step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
 			step(enter, "7 · Private DNS")
+			step(enter, "private", "Press Enter to continue")
 			step(enter, "8 · Push test")
 			// Each key only once the help bar offers it: results show a
 			// moment before the operation ends, and a key pressed then does

@@ -118,7 +118,8 @@ func Capture(ctx context.Context, bin, scratch string) ([]Shot, error) {
 	w.expect([]string{ptytest.Enter}, "public", "api.ecr.us-west-2.amazonaws.com", "next look in")
 	w.shoot("dns-public")
 	w.tick()
-	w.expect(nil, "8 · Push test", "Press Enter to run the test")
+	w.expect(nil, "7 · Private DNS", "private", "Press Enter to continue")
+	w.expect([]string{ptytest.Enter}, "8 · Push test", "Press Enter to run the test")
 	// The step is over when the action line asks for Enter (a shot taken
 	// while the push test still read "working" failed on a loaded machine).
 	w.expect([]string{ptytest.Enter}, "push denied", "AWS refused ecr:PutImage", "Press Enter to continue")
