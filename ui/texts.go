@@ -35,7 +35,7 @@ var screens = [numScreens]screenInfo{
 		title: "Preflight",
 		intro: "First the lab finds out who you are and which network your workspace is in. " +
 			"Then it checks what would make the endpoints fail later: the VPC's DNS settings, an endpoint that already exists, the repository.",
-		hint:  "A red line comes with the fix; press {Fix} to let the lab apply it for you, or fix it yourself and press {Check} to check again.",
+		hint:  "A red line comes with the fix; press {Fix} to let the lab apply it for you, or fix it yourself and press {Next} to run the checks again ({Check} only looks, and leaves the step as it was).",
 		steps: []steps.StepID{steps.StepDiscover, steps.StepPreflight},
 	},
 	scrWorkspace: {
