@@ -302,8 +302,13 @@ func runUp(cmd *cobra.Command, env *labEnv, f *labFlags, yes, skipDNS bool) erro
 		}
 		if r := env.place.CannotProve(); r != "" {
 			out.line(cliStyles.warn.Render("The proofs are skipped from here. ") + r)
-			out.line("Next: " + cliStyles.bold.Render(f.next("down")) + " to remove everything; " +
-				cliStyles.bold.Render("ecr-vpce-lab --sandbox") + " shows the proofs.")
+			// On the sandbox already, another world shows them: one inside
+			// the VPC, in a state directory of its own.
+			proofs := cliStyles.bold.Render("ecr-vpce-lab --sandbox") + " shows the proofs."
+			if f.sandbox {
+				proofs = "a world inside the VPC (--world cloud9, vscode-ec2, container or cloudshell-vpc, with another --state-dir) shows the proofs."
+			}
+			out.line("Next: " + cliStyles.bold.Render(f.next("down")) + " to remove everything; " + proofs)
 		} else {
 			out.line("Next: " + cliStyles.bold.Render(f.next("test")) + " to see the policy at work; " +
 				cliStyles.bold.Render(f.next("down")) + " to remove everything.")

@@ -90,7 +90,9 @@ func TestEveryWorldHeadless(t *testing.T) {
 		{world: "cloudshell-vpc", here: []string{"here: a CloudShell VPC environment (AWS_EXECUTION_ENV=CloudShell; its interface eni-", "(an altname in `ip -o link`) is in vpc-", "tagged ManagedByCloudShell)"},
 			creds: "credentials: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", up: []string{"CloudShell VPC environment: its network interface eni-"}},
 		{world: "cloudshell", here: []string{"here: public CloudShell (AWS_EXECUTION_ENV=CloudShell; no network interface with address 10.132.50.112 in this account's VPCs in us-west-2)"},
-			creds: "credentials: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", outside: true},
+			creds: "credentials: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", outside: true,
+			// Already on the sandbox: another world shows the proofs, not --sandbox.
+			up: []string{"to remove everything; a world inside the VPC (--world cloud9"}},
 		// Issue 15: GovCloud and China. The Deny names the repository in
 		// the partition (arn:aws:… would never match: the push would go
 		// through), the endpoints are the partition's services.
