@@ -100,6 +100,7 @@ func newSandboxCmd() *cobra.Command {
 			if flags.Changed("dns-switch-after") {
 				t.DNSSwitch, t.DNSSwitchMax = dnsSwitch, 0
 			}
+			stateArg := stateDir // as given, for the commands it names
 			if stateDir, err = resolveStateDir(stateDir); err != nil {
 				return err
 			}
@@ -121,6 +122,11 @@ func newSandboxCmd() *cobra.Command {
 				return err
 			}
 			sb, err := sandbox.Start(cmd.Context(), so)
+			var le *sandbox.LockedError
+			if errors.As(err, &le) {
+				// Served already: its exports are what this shell needs.
+				return withFix(exitCode(1, "%v", err), `to reach it from this shell: eval "$(ecr-vpce-lab sandbox env`+stateDirFlag(stateArg)+`)"`)
+			}
 			if err != nil {
 				return exitCode(1, "%v", err)
 			}

@@ -77,3 +77,30 @@ func TestDamagedWorldNamesTheSandboxsReset(t *testing.T) {
 		t.Fatalf("exit %d, want 1 and %q:\n%s%s", code, want, out, errs)
 	}
 }
+
+// TestSandboxServedAlreadySaysHowToReachIt: a second 'ecr-vpce-lab sandbox'
+// for a served world is refused, and says how this shell gets the exports
+// of the one serving it; 'sandbox env' prints them, and says what to run
+// when nothing serves.
+func TestSandboxServedAlreadySaysHowToReachIt(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	stateDir := filepath.Join(home, "state")
+	code, out, errs := runCLI(t, "", "sandbox", "env", "--state-dir", stateDir)
+	if code != 1 || out != "" || !strings.Contains(errs, "no sandbox is serving") || !strings.Contains(errs, "fix: start one with 'ecr-vpce-lab sandbox --state-dir "+stateDir+" >/dev/null 2>&1 &'") {
+		t.Fatalf("sandbox env with nothing serving: exit %d\n%s%s", code, out, errs)
+	}
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: filepath.Join(stateDir, "sandbox")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	code, out, errs = runCLI(t, "", "sandbox", "--state-dir", stateDir, "--timing", "instant")
+	if code != 1 || !strings.Contains(errs, "already served by process") || !strings.Contains(errs, `fix: to reach it from this shell: eval "$(ecr-vpce-lab sandbox env --state-dir `+stateDir+`)"`) {
+		t.Fatalf("a second sandbox for the world: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "sandbox", "env", "--state-dir", stateDir)
+	if code != 0 || !strings.Contains(out, "export AWS_ENDPOINT_URL="+sb.Endpoint()+"\n") || !strings.Contains(out, "export AWS_ACCESS_KEY_ID=") {
+		t.Fatalf("sandbox env: exit %d\n%s%s", code, out, errs)
+	}
+}
