@@ -70,7 +70,9 @@ func (l *Lab) ensureLocalImage(ctx context.Context, s StepID) (awsops.LocalImage
 
 // localImageItem is preflight's line about the local copy. Making it is
 // never fatal to preflight: the push test tries again and says why.
-func (l *Lab) localImageItem(ctx context.Context, fix bool) (CheckItem, error) {
+// gateway finds the S3 gateway endpoint already on the route table, for a
+// copy S3 refused through it.
+func (l *Lab) localImageItem(ctx context.Context, fix bool, gateway func() (s3Gateway, error)) (CheckItem, error) {
 	ref := l.cfg.Repo + ":" + l.cfg.SourceTag
 	it := CheckItem{ID: "local-image", Title: "Local copy of " + ref}
 	if !fix {
@@ -95,7 +97,14 @@ func (l *Lab) localImageItem(ctx context.Context, fix bool) (CheckItem, error) {
 			return it, err
 		}
 		it.Warning, it.Message, it.Fix = true, err.Error(), problem.FixOf(err)
-		return it, nil
+		if !strings.Contains(it.Fix, awsops.S3GatewayIDPlaceholder) {
+			return it, nil
+		}
+		gw, gerr := gateway()
+		if gerr != nil {
+			return it, gerr
+		}
+		return refusedThroughGateway(it, gw, problem.CodeOf(err)), nil
 	}
 	it.OK = true
 	if li.Docker {
@@ -135,6 +144,28 @@ func (l *Lab) removeLocalImage(ctx context.Context, s StepID, rep *TeardownRepor
 		return nil // nothing recorded: do not write a state file now
 	}
 	return l.update(func(x *State) { x.LocalImage = nil })
+}
+
+// refusedThroughGateway is the local copy's line when S3 refused its
+// layers through a gateway endpoint the run has not made (preflight has
+// not recorded it yet). When that gateway's own check says what to do
+// (its policy does not allow the layer bucket), the line says what refused
+// and points there, rather than repeating the same long fix; otherwise the
+// fix names the gateway by its ID, not by a placeholder.
+func refusedThroughGateway(it CheckItem, gw s3Gateway, code string) CheckItem {
+	if gw.ID == "" {
+		return it
+	}
+	if gw.Item.OK || gw.Item.Fix == "" {
+		it.Fix = strings.ReplaceAll(it.Fix, awsops.S3GatewayIDPlaceholder, gw.ID)
+		return it
+	}
+	it.Message = "S3 refused its layers through the S3 gateway endpoint " + gw.ID + ", whose policy does not allow ECR's layer bucket"
+	if code != "" {
+		it.Message += " (" + code + ")"
+	}
+	it.Fix = "change " + gw.ID + "'s policy as the check on it below says; the push test copies the image once S3 allows it"
+	return it
 }
 
 // withS3GatewayID fills the S3 gateway endpoint's ID into a fix that

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"ecr-vpce-lab/awsops"
 	"ecr-vpce-lab/internal/problem"
 	"ecr-vpce-lab/sandbox"
 	"ecr-vpce-lab/steps"
@@ -90,8 +91,25 @@ func TestS3GatewayRefusesLayers(t *testing.T) {
 	if s3 == nil || s3.Created {
 		t.Fatalf("the S3 gateway was not adopted: %+v", s3)
 	}
-	if it, ok := checkItem(f, "local-image"); !ok || it.OK || !strings.Contains(it.Fix, "arn:aws:s3:::prod-us-west-2-starport-layer-bucket/*") {
+	// The local copy S3 refused names the gateway by its ID and points at
+	// the gateway's own check, which says what to do: once, not twice.
+	if it, ok := checkItem(f, "local-image"); !ok || it.OK || !it.Warning || !strings.Contains(it.Message, s3.ID) || !strings.Contains(it.Fix, s3.ID) {
 		t.Fatalf("preflight's local copy: %+v", it)
+	}
+	statement := `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::prod-us-west-2-starport-layer-bucket/*"}`
+	said := 0
+	for _, e := range f.all() {
+		if e.Kind != steps.EventCheck {
+			continue
+		}
+		if c := e.Check; strings.Contains(c.Message+c.Fix, awsops.S3GatewayIDPlaceholder) {
+			t.Errorf("preflight's %s names the gateway by a placeholder: %+v", c.ID, c)
+		} else {
+			said += strings.Count(c.Fix, statement)
+		}
+	}
+	if said != 1 {
+		t.Errorf("preflight says the statement to add %d times, want once", said)
 	}
 	// Preflight read the gateway's policy before anything was made.
 	if it, ok := checkItem(f, "s3-gateway"); !ok || it.OK || !it.Warning || !strings.Contains(it.Message, s3.ID) ||

@@ -268,6 +268,19 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 		return nil, err
 	}
 	ws := st.Workspace
+	// The S3 gateway endpoint already on the route table, looked up once:
+	// a local copy it refused needs its ID before its own check comes.
+	var gw *s3Gateway
+	gateway := func() (s3Gateway, error) {
+		if gw == nil {
+			g, err := l.s3GatewayItem(ctx, st)
+			if err != nil {
+				return g, err
+			}
+			gw = &g
+		}
+		return *gw, nil
+	}
 	var items []CheckItem
 	add := func(it CheckItem) {
 		items = append(items, it)
@@ -398,7 +411,7 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 		add(it)
 		if it.OK {
 			// The image the push test pushes, copied while nothing refuses it.
-			if it, err = l.localImageItem(ctx, fix); err != nil {
+			if it, err = l.localImageItem(ctx, fix, gateway); err != nil {
 				return items, err
 			}
 			add(it)
@@ -416,10 +429,10 @@ func (l *Lab) preflight(ctx context.Context, fix bool) ([]CheckItem, error) {
 	// layer bucket. Otherwise the lab's own gateway's route goes into the
 	// subnet's route table: when that is the VPC's main table, other
 	// subnets get it too.
-	if it, ok, err := l.s3GatewayItem(ctx, st); err != nil {
+	if g, err := gateway(); err != nil {
 		return items, err
-	} else if ok {
-		add(it)
+	} else if g.ID != "" {
+		add(g.Item)
 	} else if it, ok, err := l.mainTableItem(ctx, st); err != nil {
 		return items, err
 	} else if ok {
@@ -504,17 +517,24 @@ func chosenItems(ws awsops.Workspace) []CheckItem {
 	return items
 }
 
+// s3Gateway is an S3 gateway endpoint that already serves the workspace's
+// route table (not this run's), and preflight's check of its policy; ID is
+// "" when there is none.
+type s3Gateway struct {
+	ID   string
+	Item CheckItem
+}
+
 // s3GatewayItem checks the policy of an S3 gateway endpoint that already
 // serves the workspace's route table (not this run's): ECR's layers are
 // downloaded from S3 through it, so it must allow s3:GetObject on
 // arn:PARTITION:s3:::prod-REGION-starport-layer-bucket/* (ECR user guide,
-// "Minimum Amazon S3 bucket permissions for Amazon ECR"). ok is false when
-// there is none.
-func (l *Lab) s3GatewayItem(ctx context.Context, st State) (CheckItem, bool, error) {
+// "Minimum Amazon S3 bucket permissions for Amazon ECR").
+func (l *Lab) s3GatewayItem(ctx context.Context, st State) (s3Gateway, error) {
 	ws := st.Workspace
 	eps, err := l.cloud.FindEndpoints(ctx, ws.VpcID, l.cloud.ServiceName(EndpointS3))
 	if err != nil {
-		return CheckItem{}, false, err
+		return s3Gateway{}, err
 	}
 	for _, e := range eps {
 		if e.Tags[TagKey] == st.RunID || !slices.Contains(e.RouteTableIDs, gatewayTable(ws)) || e.Gone() {
@@ -527,7 +547,7 @@ func (l *Lab) s3GatewayItem(ctx context.Context, st State) (CheckItem, bool, err
 		if perr != nil {
 			it.OK, it.Warning = false, true
 			it.Message = fmt.Sprintf("its policy could not be read (%v)", perr)
-			return it, true, nil
+			return s3Gateway{ID: e.ID, Item: it}, nil
 		}
 		principal := st.Caller
 		if principal == "" {
@@ -542,9 +562,9 @@ func (l *Lab) s3GatewayItem(ctx context.Context, st State) (CheckItem, bool, err
 			fix, _ := l.cloud.RefusalFix(awsops.Outcome{By: awsops.ByS3Gateway, Action: "s3:GetObject"})
 			it.Fix = strings.ReplaceAll(fix, awsops.S3GatewayIDPlaceholder, e.ID)
 		}
-		return it, true, nil
+		return s3Gateway{ID: e.ID, Item: it}, nil
 	}
-	return CheckItem{}, false, nil
+	return s3Gateway{}, nil
 }
 
 // orDefault is an endpoint policy, AWS's full-access default when empty.
