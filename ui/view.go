@@ -64,7 +64,18 @@ func (m *Model) render() string {
 	}
 	body = clipLines(body, bodyH)
 	gap := bodyH - lipgloss.Height(body)
-	return header + "\n" + body + strings.Repeat("\n", max(0, gap)+1) + helpBar
+	return fitWidth(header+"\n"+body+strings.Repeat("\n", max(0, gap)+1)+helpBar, w)
+}
+
+// fitWidth cuts each line wider than width, marking the cut with "…": the
+// terminal would cut it without a trace. Every frame passes here, so no
+// line is lost at the window's edge unseen.
+func fitWidth(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = truncate(l, width)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (m *Model) account() string {
