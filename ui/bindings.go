@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -66,6 +67,10 @@ func (m *Model) contextKeys(add addKey) {
 		add(k.Close, actClose, groupStep)
 		add(k.ScrollUp, actScrollUp, groupStep)
 		add(k.ScrollDown, actScrollDown, groupStep)
+		add(k.PageUp, actPageUp, groupStep)
+		add(k.PageDown, actPageDown, groupStep)
+		add(k.ScrollTop, actScrollTop, groupStep)
+		add(k.ScrollEnd, actScrollEnd, groupStep)
 		return
 	case overlayExpiry:
 		if m.expiryConfirm && m.expiryThenCreate {
@@ -165,6 +170,9 @@ func (m *Model) contextKeys(add addKey) {
 			// first: T stops the wait, then (after a yes) tears down.
 			add(desc(k.Teardown, "stop, tear down"), actTeardown, groupStep)
 		}
+		if m.screenCut() {
+			add(k.Whole, actWhole, groupStep)
+		}
 		add(k.Help, actHelp, groupAnywhere)
 		add(k.Quit, actQuit, groupAnywhere)
 		k.panes(add)
@@ -180,6 +188,11 @@ func (m *Model) contextKeys(add addKey) {
 	}
 	if _, ok := m.whyInput(); ok {
 		add(k.Explain, actExplain, groupStep)
+	}
+	// Only when the window cut something: then before the rest, so a
+	// narrow help bar keeps it.
+	if m.screenCut() {
+		add(k.Whole, actWhole, groupStep)
 	}
 	if m.cur == scrFinish && m.st.HasResources() {
 		add(k.Challenges, actChallenges, groupStep)
@@ -391,10 +404,20 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		}
 	case actChallenges:
 		return m, m.openChallenges()
+	case actWhole:
+		m.showWhole()
 	case actScrollUp:
-		m.whyScroll = max(0, m.whyScroll-1)
+		m.scrollWhy(m.whyScroll - 1)
 	case actScrollDown:
-		m.whyScroll++
+		m.scrollWhy(m.whyScroll + 1)
+	case actPageUp:
+		m.scrollWhy(m.whyScroll - m.whyPage())
+	case actPageDown:
+		m.scrollWhy(m.whyScroll + m.whyPage())
+	case actScrollTop:
+		m.scrollWhy(0)
+	case actScrollEnd:
+		m.scrollWhy(math.MaxInt)
 	case actForceQuit:
 		return m.askQuit()
 	case actQuit:

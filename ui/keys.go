@@ -61,6 +61,13 @@ type KeyMap struct {
 	Back       key.Binding
 	ScrollUp   key.Binding
 	ScrollDown key.Binding
+	PageUp     key.Binding
+	PageDown   key.Binding
+	ScrollTop  key.Binding
+	ScrollEnd  key.Binding
+	// Whole opens what a small window cut short (a warning, a failed
+	// step's fix) in full, in the scrolling overlay.
+	Whole key.Binding
 
 	// The policy editor.
 	Apply    key.Binding
@@ -122,8 +129,15 @@ func DefaultKeyMap() KeyMap {
 		NextHint:   b("h", "a hint", "h"),
 		Answer:     b("s", "show a model answer", "s"),
 		Back:       b("esc", "back", "esc"),
-		ScrollUp:   b("↑", "scroll up", "up"),
-		ScrollDown: b("↓", "scroll down", "down"),
+		// Each pair shares its words, so a key line says them once:
+		// "↑/↓ scroll".
+		ScrollUp:   b("↑", "scroll", "up"),
+		ScrollDown: b("↓", "scroll", "down"),
+		PageUp:     b("pgup", "page", "pgup"),
+		PageDown:   b("pgdn", "page", "pgdown"),
+		ScrollTop:  b("home", "first/last", "home"),
+		ScrollEnd:  b("end", "first/last", "end"),
+		Whole:      b("m", "read all", "m"),
 
 		Apply:    b("ctrl+s", "apply", "ctrl+s"),
 		JSON:     b("ctrl+o", "edit JSON", "ctrl+o"),
@@ -231,6 +245,11 @@ const (
 	actBack
 	actScrollUp
 	actScrollDown
+	actPageUp
+	actPageDown
+	actScrollTop
+	actScrollEnd
+	actWhole
 	actStopEditing
 	// The forecast before a check (challenge 5).
 	actPredictUp

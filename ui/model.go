@@ -157,6 +157,9 @@ type Model struct {
 	// whyText, when set, is what the overlay shows instead (a check's
 	// requests, one by one).
 	whyText []string
+	// whole: the overlay shows the current screen whole (m), for what a
+	// small window cut short.
+	whole bool
 	// chal is the policy challenges (nil until they are opened).
 	chal *challenges
 	// progress is the learner's progress through the challenges, read

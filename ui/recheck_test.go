@@ -41,8 +41,8 @@ func TestRecheckMarksAWarningAsAWarning(t *testing.T) {
 // from the top in a short window. With two long warnings at 60×16 that
 // used to leave only the end of the last one: the first (the container's
 // metadata hop limit) was gone without a trace. Now each check that needs
-// reading keeps at least its line, and the screen says where the fixes
-// are; a window where they fit shows them whole.
+// reading keeps at least its line, and the screen names the key that
+// shows the fixes; a window where they fit shows them whole.
 func TestShortWindowNamesEveryPreflightWarning(t *testing.T) {
 	m := New(context.Background(), Options{})
 	m.phase, m.cur = phaseLab, scrPreflight
@@ -57,11 +57,11 @@ func TestShortWindowNamesEveryPreflightWarning(t *testing.T) {
 			Fix: "give the subnet a route table of its own"})
 	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
 	screen := plainScreen(m)
-	if !contains2(screen, "! Metadata service", "! The S3 gateway's route table", "a taller window shows it") {
+	if !contains2(screen, "! Metadata service", "! The S3 gateway's route table", "What to do about each: press m to read it all.") {
 		t.Errorf("at 60x16, a warning is not named:\n%s", screen)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
-	if screen := plainScreen(m); !contains2(screen, "→ aws ec2 modify-instance-metadata-options", "→ give the subnet a route table") || strings.Contains(screen, "a taller window shows it") {
+	if screen := plainScreen(m); !contains2(screen, "→ aws ec2 modify-instance-metadata-options", "→ give the subnet a route table") || strings.Contains(screen, "press m to read it all") {
 		t.Errorf("at 100x40, the fixes are not all there:\n%s", screen)
 	}
 }

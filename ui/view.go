@@ -46,7 +46,7 @@ func (m *Model) render() string {
 	}
 	header := m.header(w)
 	helpBar := m.helpBar()
-	bodyH := h - lipgloss.Height(header) - lipgloss.Height(helpBar) - 1
+	bodyH := m.bodyHeight()
 	var body string
 	switch m.overlay {
 	case overlayConfirmTeardown:
@@ -65,6 +65,12 @@ func (m *Model) render() string {
 	body = clipLines(body, bodyH)
 	gap := bodyH - lipgloss.Height(body)
 	return fitWidth(header+"\n"+body+strings.Repeat("\n", max(0, gap)+1)+helpBar, w)
+}
+
+// bodyHeight is the height between the header and the help bar (one
+// line each), less the line above the help bar.
+func (m *Model) bodyHeight() int {
+	return m.c.Height - lipgloss.Height(m.header(m.c.Width)) - 2
 }
 
 // fitWidth cuts each line wider than width, marking the cut with "…": the
@@ -203,12 +209,15 @@ func (m *Model) dialogKeys(width int) string {
 	st := m.c.Styles
 	var b strings.Builder
 	line := 0
+	var bs []binding
 	for _, bd := range m.bindings() {
-		if bd.act == actForceQuit {
-			continue
+		if bd.act != actForceQuit {
+			bs = append(bs, bd)
 		}
-		h := bd.Help()
-		part := st.Action.Render(h.Key) + " " + h.Desc
+	}
+	// Keys that do the same share one entry: "↑/↓ scroll".
+	for _, h := range helpEntries(bs) {
+		part := st.Action.Render(h[0]) + " " + h[1]
 		switch w := lipgloss.Width(part); {
 		case line == 0:
 			line = w
@@ -363,36 +372,51 @@ func clipLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// screenView is the current screen: title, the explanation, the body, what
-// to press, then the optional panes. A screen taller than the window gives
-// up its explanation first (one line is left), then the part of its body
-// that matters least; what went wrong, its fix and what to press stay.
-func (m *Model) screenView(width, height int) string {
+// screenText is the current screen before it is fitted to a height: its
+// title, its explanation, its body, what went wrong and what to do (parts,
+// each kept from its start when cut), and what to press.
+type screenText struct {
+	title, intro string
+	body         string
+	parts        []string
+	action       string
+	// cut: a line was shortened to the width (a check's message), or
+	// the body left something out for want of room.
+	cut bool
+}
+
+// screenText lays out the current screen's parts at width; whole draws
+// each check in full (the overlay that shows the screen whole).
+func (m *Model) screenText(width int, whole bool) screenText {
 	st := m.c.Styles
 	info := screens[m.cur]
 	sc := m.screens[m.cur]
-	title := st.Title.Render(fmt.Sprintf("%d · %s", m.cur+1, info.title))
-	var intro string
+	t := screenText{title: st.Title.Render(fmt.Sprintf("%d · %s", m.cur+1, info.title))}
 	if banner := m.expiredBanner(); banner != "" {
 		// The auto-teardown acted under the wizard: that, not the step's
 		// introduction, is what the learner needs to read.
-		intro = st.Warn.Render(wrapWords("⏱ "+banner, width))
+		t.intro = st.Warn.Render(wrapWords("⏱ "+banner, width))
 	} else {
-		intro = st.Prose.Render(wrapWords(m.introFor(m.cur), width))
+		t.intro = st.Prose.Render(wrapWords(m.introFor(m.cur), width))
 	}
-	var body string
-	if m.picker != nil {
-		body = m.picker.View(st)
-	} else {
-		body = m.screenBody(width)
+	switch {
+	case m.picker != nil:
+		t.body = m.picker.View(st)
+	case m.cur == scrPreflight:
+		detail := fullChecks
+		if whole {
+			detail = wholeChecks
+		}
+		t.body, _, t.cut = m.preflightBodyAt(width, detail)
+	default:
+		t.body = m.screenBody(width)
 	}
 	// What went wrong and what to do, each a part of its own, so a short
 	// window keeps the start of every one of them.
-	var parts []string
 	if sc.err != "" {
-		parts = append(parts, "\n\n"+st.Error.Render("✗ ")+wrapIndent(sc.err, width-3, "  "))
+		t.parts = append(t.parts, "\n\n"+st.Error.Render("✗ ")+wrapIndent(sc.err, width-3, "  "))
 		if sc.fix != "" {
-			parts = append(parts, "\n"+st.Action.Render("→ ")+wrapIndent(sc.fix, width-3, "  "))
+			t.parts = append(t.parts, "\n"+st.Action.Render("→ ")+wrapIndent(sc.fix, width-3, "  "))
 		}
 	}
 	if sc.note != "" {
@@ -400,7 +424,7 @@ func (m *Model) screenView(width, height int) string {
 		if sc.status == steps.StatusStopped || sc.status == steps.StatusUnproven {
 			mark = sc.status.Mark()
 		}
-		parts = append(parts, "\n\n"+st.Warn.Render(mark+" ")+wrapIndent(sc.note, width-3, "  "))
+		t.parts = append(t.parts, "\n\n"+st.Warn.Render(mark+" ")+wrapIndent(sc.note, width-3, "  "))
 	}
 	if c := sc.checked; c != nil {
 		mark, style := "✓", st.OK
@@ -417,21 +441,47 @@ func (m *Model) screenView(width, height int) string {
 		var b strings.Builder
 		b.WriteString("\n\n" + style.Render(mark+" ") + st.Faint.Render(head) + text)
 		for _, it := range c.Items {
-			switch {
-			case !it.OK && it.Warning:
-				b.WriteString("\n  " + st.Warn.Render("! ") + truncate(it.Title+": "+it.Message, width-4))
-			case !it.OK:
-				b.WriteString("\n  " + st.Error.Render("✗ ") + truncate(it.Title+": "+it.Message, width-4))
+			if it.OK {
+				continue
 			}
+			mark := st.Error.Render("✗ ")
+			if it.Warning {
+				mark = st.Warn.Render("! ")
+			}
+			line := it.Title + ": " + it.Message
+			switch {
+			case whole:
+				line = wrapIndent(line, width-4, "    ")
+			case lipgloss.Width(line) > width-4:
+				line, t.cut = truncate(line, width-4), true
+			}
+			b.WriteString("\n  " + mark + line)
 		}
-		parts = append(parts, b.String())
+		t.parts = append(t.parts, b.String())
 	}
-	news := strings.Join(parts, "")
-	action := ""
 	if line := m.actionLine(); line != "" {
 		// Wrapped: cut, it loses its end, which says what the key does.
-		action = "\n\n" + wrapWords(line, width)
+		t.action = "\n\n" + wrapWords(line, width)
 	}
+	return t
+}
+
+// screenView is the current screen: title, the explanation, the body, what
+// to press, then the optional panes.
+func (m *Model) screenView(width, height int) string {
+	s, _ := m.fitScreen(width, height)
+	return s
+}
+
+// fitScreen is screenView, and whether it left something out for want of
+// room (then the Whole key shows it). A screen taller than the window
+// gives up its explanation first (one line is left), then the part of its
+// body that matters least; what went wrong, its fix and what to press
+// stay.
+func (m *Model) fitScreen(width, height int) (string, bool) {
+	t := m.screenText(width, false)
+	intro, body, parts, action, cut := t.intro, t.body, t.parts, t.action, t.cut
+	news := strings.Join(parts, "")
 	// The panes leave the screen at least its title, a line of its
 	// explanation and a line of its body (the help bar says what to press);
 	// while something runs, two: a wait's progress is not hidden behind
@@ -451,6 +501,7 @@ func (m *Model) screenView(width, height int) string {
 		return 1 + lipgloss.Height(intro) + 1 + lipgloss.Height(body) + lipgloss.Height(news) - 1 + lipgloss.Height(action) - 1
 	}
 	if over := tall() - room; over > 0 {
+		cut = true
 		intro = cutLines(intro, max(1, lipgloss.Height(intro)-over), width)
 	}
 	if over := tall() - room; over > 0 && m.cur == scrPolicy && m.picker == nil && m.editor != nil && m.editor.rawMode {
@@ -472,7 +523,9 @@ func (m *Model) screenView(width, height int) string {
 		// less of each rather than the first ones gone.
 		for detail := fullChecks; detail >= checkTitles; detail-- {
 			var checkLines int
-			body, checkLines = m.preflightBodyAt(width, detail)
+			var less bool
+			body, checkLines, less = m.preflightBodyAt(width, detail)
+			cut = cut || less
 			// The line the cut leaves at the top is its "…".
 			if checkLines <= lipgloss.Height(body)-max(0, tall()-room)-1 {
 				break
@@ -494,18 +547,54 @@ func (m *Model) screenView(width, height int) string {
 	for most := lipgloss.Height(news); tall() > room && most > 1; most-- {
 		// A failure longer than the window: the start of each part (what
 		// went wrong, what to do), then what to press.
-		var cut strings.Builder
+		var b strings.Builder
 		for _, p := range parts {
 			text := strings.TrimLeft(p, "\n")
-			cut.WriteString(p[:len(p)-len(text)] + cutLines(text, most, width))
+			b.WriteString(p[:len(p)-len(text)] + cutLines(text, most, width))
 		}
-		news = cut.String()
+		news = b.String()
 	}
-	main := title + "\n" + intro + "\n\n" + body + news + action
+	main := t.title + "\n" + intro + "\n\n" + body + news + action
 	if panes == "" {
-		return main
+		return main, cut
 	}
-	return clipLines(main, room) + "\n" + panes
+	return clipLines(main, room) + "\n" + panes, cut || lipgloss.Height(main) > room
+}
+
+// screenSize is the width and height the current lab screen is drawn in
+// (bodyView's).
+func (m *Model) screenSize() (width, height int) {
+	if m.wide() {
+		return m.bodyWidth(), m.bodyHeight()
+	}
+	return m.bodyWidth(), m.bodyHeight() - 1 // the progress line
+}
+
+// screenCut reports whether the current lab screen, as the window draws
+// it, leaves out something the Whole key would show.
+func (m *Model) screenCut() bool {
+	if m.phase != phaseLab || m.overlay != overlayNone || m.picker != nil {
+		return false
+	}
+	if m.c.Width < MinWidth || m.c.Height < MinHeight {
+		return false
+	}
+	_, cut := m.fitScreen(m.screenSize())
+	return cut
+}
+
+// wholeHeight stands for a window tall enough for any screen.
+const wholeHeight = 1 << 12
+
+// wholeLines is the current lab screen as a window tall enough for all of
+// it would draw it in width columns (every check in full, no line cut for
+// want of height), without the panes or the line of keys: what the Whole
+// key shows.
+func (m *Model) wholeLines(width int) []string {
+	tall := *m
+	tall.c.Height = wholeHeight
+	t := tall.screenText(width, true)
+	return strings.Split(t.title+"\n"+t.intro+"\n\n"+t.body+strings.Join(t.parts, ""), "\n")
 }
 
 // bodyEndsWithNews reports whether the current screen's body puts what
@@ -708,23 +797,26 @@ func kv(st Styles, rows [][2]string, width int) string {
 }
 
 func (m *Model) preflightBody(width int) string {
-	body, _ := m.preflightBodyAt(width, fullChecks)
+	body, _, _ := m.preflightBodyAt(width, fullChecks)
 	return body
 }
 
 // How much of each check that needs reading the preflight body shows: a
 // short window gives up the fixes, then all but one line per check, so
 // that every warning and failure is still named rather than the first
-// ones lost above the last one's end.
+// ones lost above the last one's end. The Whole key shows every check in
+// full, the passed ones by name.
 const (
 	checkTitles  = iota // one line each: mark, title, the start of the message
 	checkNoFixes        // the whole message, without the fix under it
 	fullChecks
+	wholeChecks // every message whole, failures' too, and the passed checks named
 )
 
 // preflightBodyAt is the preflight body with detail of each check;
-// checkLines is how many of its last lines are the checks'.
-func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int) {
+// checkLines is how many of its last lines are the checks'; less, whether
+// it left out something the Whole key shows.
+func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int, less bool) {
 	st := m.c.Styles
 	mode := st.ModeAWS.UnsetPadding().Render("AWS") + "  " + st.Faint.Render("real resources in your account; interface endpoints are billed")
 	if m.c.Sandbox {
@@ -749,9 +841,9 @@ func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int)
 	out := kv(st, rows, width)
 	if len(m.checks) == 0 {
 		if m.busy() {
-			return out + "\n\n" + st.Spinner.Render(m.frame()) + " " + st.Faint.Render("discovering the workspace…"), 0
+			return out + "\n\n" + st.Spinner.Render(m.frame()) + " " + st.Faint.Render("discovering the workspace…"), 0, false
 		}
-		return out, 0
+		return out, 0, false
 	}
 	var b strings.Builder
 	b.WriteString(out + "\n")
@@ -774,10 +866,11 @@ func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int)
 		}
 		if len(passed) > 0 {
 			line := fmt.Sprintf("%d of %d checks passed: %s.", len(passed), len(checks), strings.Join(passed, ", "))
-			if m.c.Height < TallHeight && len(rest) > 0 {
+			if m.c.Height < TallHeight && len(rest) > 0 && detail < wholeChecks {
 				// A short window keeps the checks that need reading and
 				// only counts the passed ones.
-				line = fmt.Sprintf("%d of %d checks passed (a taller window names them).", len(passed), len(checks))
+				line = m.keysIn(fmt.Sprintf("%d of %d checks passed (press {Whole} for their names).", len(passed), len(checks)))
+				less = true
 			}
 			b.WriteString("\n" + st.OK.Render("✓ ") + wrapIndent(line, width-2, "  "))
 		}
@@ -796,10 +889,11 @@ func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int)
 		if c.Message != "" && (!c.OK || c.Warning) {
 			line += st.Faint.Render(" — " + c.Message)
 		}
-		if c.Warning && detail > checkTitles {
+		if c.Warning && detail > checkTitles || detail == wholeChecks {
 			// A warning is read in full: it changes what the lab can show.
 			b.WriteString("\n" + wrapIndent(line, width-2, "  "))
 		} else {
+			less = less || lipgloss.Width(line) > width
 			b.WriteString("\n" + truncate(line, width))
 		}
 		if !c.OK && c.Fix != "" {
@@ -811,9 +905,9 @@ func (m *Model) preflightBodyAt(width, detail int) (body string, checkLines int)
 		}
 	}
 	if cut {
-		b.WriteString("\n" + st.Faint.Render(wrapWords("What to do about each: a taller window shows it.", width)))
+		b.WriteString("\n" + st.Faint.Render(wrapWords(m.keysIn("What to do about each: press {Whole} to read it all."), width)))
 	}
-	return b.String(), lipgloss.Height(b.String()) - lipgloss.Height(out)
+	return b.String(), lipgloss.Height(b.String()) - lipgloss.Height(out), less || cut
 }
 
 func (m *Model) workspaceBody(width int) string {

@@ -53,22 +53,42 @@ func (m *Model) whyInput() (steps.ExplainInput, bool) {
 // openWhy asks the engine to explain in (an operation: it reads the live
 // policies) and opens the overlay, which shows it once it comes.
 func (m *Model) openWhy(in steps.ExplainInput) tea.Cmd {
-	m.why, m.whyErr, m.whyScroll, m.whyText = nil, "", 0, nil
-	m.overlay = overlayWhy
+	m.openScroll(nil, nil, false)
 	return m.start(opExplain, "", m.explainOp(in))
 }
 
 // showLines opens the overlay on lines made elsewhere (a check's requests).
-func (m *Model) showLines(lines []string) {
-	m.why, m.whyErr, m.whyScroll, m.whyText = nil, "", 0, lines
-	m.overlay = overlayWhy
-}
+func (m *Model) showLines(lines []string) { m.openScroll(nil, lines, false) }
 
 // showWhy opens the overlay on an explanation at hand (a challenge's
 // failed request, traced by the simulation).
-func (m *Model) showWhy(ex *steps.Explanation) {
-	m.why, m.whyErr, m.whyScroll, m.whyText = ex, "", 0, nil
+func (m *Model) showWhy(ex *steps.Explanation) { m.openScroll(ex, nil, false) }
+
+// showWhole opens the overlay on the current screen whole, as a window
+// tall enough would draw it: what a small window cut short (a warning, a
+// failed step's fix), to read in full. It is drawn afresh each time, so
+// it follows the window's width and what the screen says.
+func (m *Model) showWhole() { m.openScroll(nil, nil, true) }
+
+// openScroll opens the scrolling overlay on one of what it shows, at its
+// first line.
+func (m *Model) openScroll(ex *steps.Explanation, lines []string, whole bool) {
+	m.why, m.whyErr, m.whyScroll, m.whyText, m.whole = ex, "", 0, lines, whole
 	m.overlay = overlayWhy
+}
+
+// scrollWhy moves the overlay to first line top, kept where there is
+// something to show: the last page ends on the last line.
+func (m *Model) scrollWhy(top int) {
+	lines, room, _ := m.whyLayout(m.bodyHeight())
+	m.whyScroll = max(0, min(top, len(lines)-room))
+}
+
+// whyPage is how many lines pgup and pgdn move: a page, less a line the
+// reader keeps in sight.
+func (m *Model) whyPage() int {
+	_, room, _ := m.whyLayout(m.bodyHeight())
+	return max(1, room-1)
 }
 
 // whyDone receives an explanation.
@@ -193,10 +213,23 @@ func diffContext(diff []policy.DiffLine, n int) []policy.DiffLine {
 
 // whyView is the overlay: the explanation, scrolled, in a box.
 func (m *Model) whyView(height int) string {
+	lines, room, foot := m.whyLayout(height)
+	// A window made taller since the last scroll shows more, from as far
+	// up as the last page needs.
+	top := max(0, min(m.whyScroll, len(lines)-room))
+	shown := lines[top:min(len(lines), top+room)]
+	return indent(strings.Join(shown, "\n")+"\n\n"+foot(top, len(shown)), 2)
+}
+
+// whyLayout is what the overlay shows in height lines: all its lines, how
+// many of them fit (room), and its foot for the lines shown: where the
+// reader is and the keys.
+func (m *Model) whyLayout(height int) (lines []string, room int, foot func(top, shown int) string) {
 	st := m.c.Styles
 	w := m.c.Width - 6
-	var lines []string
 	switch {
+	case m.whole:
+		lines = m.wholeLines(w)
 	case m.whyText != nil:
 		lines = m.whyText
 	case m.whyErr != "":
@@ -208,23 +241,26 @@ func (m *Model) whyView(height int) string {
 	}
 	// The lines, a blank line and the keys fill the body; on a narrow
 	// window the keys take two lines rather than lose their end.
-	var shown []string
-	foot := ""
-	for footH := 1; ; footH++ {
-		room := max(3, height-1-footH)
-		m.whyScroll = max(0, min(m.whyScroll, len(lines)-room))
-		shown = lines[m.whyScroll:min(len(lines), m.whyScroll+room)]
-		where := ""
-		if len(lines) > room {
-			where = st.Faint.Render(fmt.Sprintf("lines %d-%d of %d  ", m.whyScroll+1, m.whyScroll+len(shown), len(lines)))
-		}
+	keys := func(where string) string {
 		keys := m.dialogKeys(max(20, m.c.Width-4-lipgloss.Width(where)))
-		foot = where + strings.ReplaceAll(keys, "\n", "\n"+strings.Repeat(" ", lipgloss.Width(where)))
-		if lipgloss.Height(foot) <= footH || footH >= 3 {
+		return where + strings.ReplaceAll(keys, "\n", "\n"+strings.Repeat(" ", lipgloss.Width(where)))
+	}
+	where := func(top, shown int) string {
+		if len(lines) <= room {
+			return ""
+		}
+		return st.Faint.Render(fmt.Sprintf("lines %d-%d of %d  ", top+1, top+shown, len(lines)))
+	}
+	for footH := 1; ; footH++ {
+		room = max(3, height-1-footH)
+		// The longest "where" the foot can say, so the foot's height does
+		// not change as the reader scrolls.
+		widest := where(len(lines)-1, 1)
+		if lipgloss.Height(keys(widest)) <= footH || footH >= 3 {
 			break
 		}
 	}
-	return indent(strings.Join(shown, "\n")+"\n\n"+foot, 2)
+	return lines, room, func(top, shown int) string { return keys(where(top, shown)) }
 }
 
 // explainOp runs the engine's explanation.

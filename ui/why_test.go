@@ -54,7 +54,7 @@ func TestWhyAfterAFailedStep(t *testing.T) {
 	// At 60×16 the explanation scrolls, and its key line says every key
 	// whole beside where the reader is.
 	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
-	if s := d.screen(); !contains2(s, "lines 1-", "esc close", "↑ scroll up", "↓ scroll down") || ansi.StringWidth(lineWith(s, "esc close")) > 60 {
+	if s := d.screen(); !contains2(s, "lines 1-", "esc close", "↑/↓ scroll", "pgup/pgdn page", "home/end first/last") || ansi.StringWidth(lineWith(s, "esc close")) > 60 {
 		t.Errorf("at 60x16 the explanation's keys are cut:\n%s", s)
 	}
 	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
