@@ -361,7 +361,34 @@ func TestPolicyIntroSaysWhichRepository(t *testing.T) {
 	d.key("q")
 	d.settle()
 	s := flatText(d.screen())
-	if !strings.Contains(s, "The form names team-a/alpineq, not team-a/alpine, the repository the tests use. On team-a/alpine this one denies nothing") {
+	if !strings.Contains(s, "On team-a/alpine this policy denies nothing: everything goes through. The form names team-a/alpineq, not team-a/alpine, the repository the tests use.") {
 		t.Errorf("the policy screen with another repository:\n%s", d.screen())
+	}
+}
+
+// TestPolicySentenceStaysInSight: what the policy does to the lab's
+// repository is the policy screen's key sentence. At 80×24, with the form
+// naming another repository, the list of actions in focus cut it ("The
+// form names team-a/alb, not …"); it now comes first and stays whole on
+// every field, down to 60×16.
+func TestPolicySentenceStaysInSight(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {60, 16}} {
+		m := draftModel(t, size[0], size[1])
+		typeDraft(m, "backspace", "backspace", "backspace", "backspace", "b")
+		for field := range 3 {
+			s := flatText(plainScreen(m))
+			if !contains2(s, "On team-a/alpine this", "denies nothing: everything goes through.") || field == 0 && !strings.Contains(s, "> team-a/alb") {
+				t.Errorf("%dx%d, field %d: the sentence about team-a/alpine is cut:\n%s", size[0], size[1], field+1, plainScreen(m))
+			}
+			m.editor.form.NextField() // as tab
+			m.editor.redraw()
+		}
+	}
+	// The same with a deny on team-a/alpine, on the list of actions.
+	m := draftModel(t, 80, 24)
+	m.editor.form.NextField()
+	m.editor.redraw()
+	if s := flatText(plainScreen(m)); !strings.Contains(s, "On team-a/alpine this policy refuses push at ecr:PutImage (DenyPutImage); the rest goes through.") {
+		t.Errorf("the policy's sentence on the list of actions:\n%s", plainScreen(m))
 	}
 }

@@ -132,17 +132,24 @@ func refusedAt(sim policy.Simulation) (action, by string) {
 // prediction comes from simulating the policy in force (on the policy
 // screen, the policy being edited), so it never contradicts the result.
 func (m *Model) introFor(s screenID) string {
-	info := screens[s]
+	lead, rest := m.introParts(s)
+	return strings.TrimSpace(lead + " " + rest)
+}
+
+// introParts is introFor in two: lead, the sentence that must stay in
+// sight however short the window (what the policy does to the lab's
+// repository), and the rest, which a short window may cut.
+func (m *Model) introParts(s screenID) (lead, rest string) {
 	switch s {
 	case scrPolicy:
-		const gate = "An endpoint policy is a second gate: a push your IAM role allows is still refused if the endpoint's policy says no. "
+		const gate = "An endpoint policy is a second gate: a push your IAM role allows is still refused if the endpoint's policy says no."
 		docs := m.appliedPolicies()
 		if m.editor != nil {
 			doc, target, err := m.editor.Document()
 			if err != nil {
 				// What is in force is not what is on the screen: saying
 				// what it allows would describe another policy.
-				return gate + "This one cannot be applied as it stands: fix what is marked below."
+				return "This policy cannot be applied as it stands: fix what is marked below.", gate
 			}
 			docs = map[policy.Endpoint]*policy.Document{policy.EndpointDKR: doc}
 			if target != steps.TargetDKR {
@@ -153,13 +160,21 @@ func (m *Model) introFor(s screenID) string {
 			// so, or "denies nothing" sits over a table that shows a Deny.
 			if r, lab := strings.TrimSpace(m.editor.repo), m.cfg.Repo; r != "" && lab != "" && r != lab {
 				sentence := m.policySentence(docs)
-				if rest, ok := strings.CutPrefix(sentence, "This one"); ok {
-					sentence = "On " + lab + " this one" + rest
+				if rest, ok := strings.CutPrefix(sentence, "This policy"); ok {
+					sentence = "On " + lab + " this policy" + rest
 				}
-				return gate + "The form names " + r + ", not " + lab + ", the repository the tests use. " + sentence
+				return sentence, "The form names " + r + ", not " + lab + ", the repository the tests use. " + gate
 			}
 		}
-		return gate + m.policySentence(docs)
+		return m.policySentence(docs), gate
+	}
+	return "", m.introRest(s)
+}
+
+// introRest is the opening text of a screen that has no sentence to keep.
+func (m *Model) introRest(s screenID) string {
+	info := screens[s]
+	switch s {
 	case scrPush:
 		return m.pushIntro() + m.pushSentence()
 	case scrList:
@@ -218,11 +233,11 @@ func (m *Model) policySentence(docs map[policy.Endpoint]*policy.Document) string
 	}
 	switch len(refused) {
 	case 0:
-		return "This one denies nothing: everything goes through."
+		return "This policy denies nothing: everything goes through."
 	case 4:
-		return "On " + m.cfg.Repo + " this one refuses " + steps.JoinAnd(refused) + ": nothing the lab does goes through."
+		return "On " + m.cfg.Repo + " this policy refuses " + steps.JoinAnd(refused) + ": nothing the lab does goes through."
 	}
-	return "On " + m.cfg.Repo + " this one refuses " + steps.JoinAnd(refused) + "; the rest goes through."
+	return "On " + m.cfg.Repo + " this policy refuses " + steps.JoinAnd(refused) + "; the rest goes through."
 }
 
 func opWords(op string) string {

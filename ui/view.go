@@ -373,10 +373,13 @@ func clipLines(s string, n int) string {
 }
 
 // screenText is the current screen before it is fitted to a height: its
-// title, its explanation, its body, what went wrong and what to do (parts,
-// each kept from its start when cut), and what to press.
+// title, its explanation (whose first leadLines lines are never cut), its
+// body, what went wrong and what to do (parts, each kept from its start
+// when cut), and what to press.
 type screenText struct {
 	title, intro string
+	lead         string
+	leadLines    int
 	body         string
 	parts        []string
 	action       string
@@ -397,7 +400,11 @@ func (m *Model) screenText(width int, whole bool) screenText {
 		// introduction, is what the learner needs to read.
 		t.intro = st.Warn.Render(wrapWords("⏱ "+banner, width))
 	} else {
-		t.intro = st.Prose.Render(wrapWords(m.introFor(m.cur), width))
+		lead, rest := m.introParts(m.cur)
+		t.intro = st.Prose.Render(wrapWords(strings.TrimSpace(lead+" "+rest), width))
+		if lead != "" {
+			t.lead, t.leadLines = lead, lipgloss.Height(wrapWords(lead, width))
+		}
 	}
 	switch {
 	case m.picker != nil:
@@ -475,10 +482,11 @@ func (m *Model) screenView(width, height int) string {
 
 // fitScreen is screenView, and whether it left something out for want of
 // room (then the Whole key shows it). A screen taller than the window
-// gives up its explanation first (one line is left), then the part of its
-// body that matters least; what went wrong, its fix and what to press
-// stay.
+// gives up its explanation first (down to the sentence that must stay, or
+// one line), then the part of its body that matters least; what went
+// wrong, its fix and what to press stay.
 func (m *Model) fitScreen(width, height int) (string, bool) {
+	st := m.c.Styles
 	t := m.screenText(width, false)
 	intro, body, parts, action, cut := t.intro, t.body, t.parts, t.action, t.cut
 	news := strings.Join(parts, "")
@@ -502,7 +510,18 @@ func (m *Model) fitScreen(width, height int) (string, bool) {
 	}
 	if over := tall() - room; over > 0 {
 		cut = true
-		intro = cutLines(intro, max(1, lipgloss.Height(intro)-over), width)
+		if keep := max(1, lipgloss.Height(intro)-over); keep > t.leadLines {
+			intro = cutLines(intro, keep, width)
+		} else if t.leadLines > 0 && t.leadLines < lipgloss.Height(intro) {
+			// The sentence that says what matters stays whole (what the
+			// policy does to the lab's repository); the rest goes.
+			intro = st.Prose.Render(markEnd(wrapWords(t.lead, width), width))
+		}
+	}
+	if over := tall() - room; over > 0 && m.cur == scrPolicy && m.picker == nil && m.editor != nil && !m.editor.rawMode {
+		// The form's line about Enter goes before the field in focus:
+		// the help bar names the same keys.
+		action = ""
 	}
 	if over := tall() - room; over > 0 && m.cur == scrPolicy && m.picker == nil && m.editor != nil && m.editor.rawMode {
 		// The body is cut from its end, and the JSON comes first: if that
@@ -559,6 +578,16 @@ func (m *Model) fitScreen(width, height int) (string, bool) {
 		return main, cut
 	}
 	return clipLines(main, room) + "\n" + panes, cut || lipgloss.Height(main) > room
+}
+
+// markEnd puts the mark of a cut after the last line of s, when it fits
+// in width.
+func markEnd(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	if last := lines[len(lines)-1]; lipgloss.Width(last)+2 <= width {
+		lines[len(lines)-1] = last + " …"
+	}
+	return strings.Join(lines, "\n")
 }
 
 // screenSize is the width and height the current lab screen is drawn in

@@ -62,7 +62,7 @@ func TestWizardEndToEnd(t *testing.T) {
 	// the list, not the wizard's step navigation.
 	step([]string{ptytest.Tab}, "Actions to deny", "> ✓ ecr:PutImage")
 	step([]string{ptytest.Down}, "> • ecr:BatchGetImage")
-	step([]string{ptytest.Space}, "> ✓ ecr:BatchGetImage", "pull at ecr:BatchGetImage")
+	step([]string{ptytest.Space}, "> ✓ ecr:BatchGetImage", "(DenyActions) and pull at")
 	step(enter, "Attach the policy to")
 	step(enter, "6 · Endpoints", "Press Enter to create")
 	step(enter, "ecr.dkr interface endpoint", "ecr.api interface endpoint", "s3 gateway endpoint", "Press Enter to continue")
