@@ -208,7 +208,7 @@ func (m *Model) contextKeys(add addKey) {
 		// (Where DNS cannot be observed, Enter already skips: one key.)
 		add(k.Skip, actSkip, groupStep)
 	}
-	if m.cur >= scrPush && len(m.st.Policy) > 0 && !m.autoTornDown() {
+	if (m.cur >= scrPush || m.cur == scrPolicy) && len(m.st.Policy) > 0 && !m.autoTornDown() {
 		add(k.Policy, actPolicy, groupStep)
 	}
 	if m.expiryOffered() {
@@ -299,7 +299,7 @@ func (m *Model) leaveBinding() key.Binding {
 
 // leaveTo is the screen esc on the policy form returns to.
 func (m *Model) leaveTo() screenID {
-	if m.screens[scrPolicy].status != steps.StatusDone || m.policyFrom == scrPolicy {
+	if m.screens[scrPolicy].status != steps.StatusDone {
 		return scrPolicy - 1
 	}
 	return m.policyFrom
@@ -506,16 +506,20 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 	case actStop:
 		m.stop()
 	case actPolicy:
+		// From the policy's own review, esc comes back to that review.
 		m.policyFrom = m.cur
+		m.policyReview = false
 		return m, m.goTo(scrPolicy)
 	case actStepUp:
 		if m.cur-1 == scrPolicy {
 			m.policyFrom = m.cur
+			m.policyReview = true
 		}
 		return m, m.goTo(m.cur - 1)
 	case actStepDown:
 		if m.cur+1 == scrPolicy {
 			m.policyFrom = scrEndpoints
+			m.policyReview = true
 		}
 		return m, m.goTo(m.cur + 1)
 	case actCLI:
@@ -537,7 +541,9 @@ func (m *Model) do(act action, msg tea.KeyPressMsg, context []binding) (tea.Mode
 		return m, cmd
 	case actLeave:
 		// Leave the policy as it is, back to where the learner came from.
-		return m, m.goTo(m.leaveTo())
+		to := m.leaveTo()
+		m.policyReview = to == scrPolicy
+		return m, m.goTo(to)
 	case actRunUp:
 		m.runCursor = max(m.runCursor-1, 0)
 	case actRunDown:

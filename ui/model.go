@@ -185,6 +185,11 @@ type Model struct {
 	// policyFrom is the screen the policy editor was opened from (esc
 	// returns there, leaving the policy unchanged).
 	policyFrom screenID
+	// policyReview: the policy screen shows the policy in force, read
+	// only, with the step keys. The learner came to it with ↑ or ↓ (or
+	// left the editor with esc), and the form would take those arrows for
+	// its own fields and hold them there. p opens the form.
+	policyReview bool
 
 	showCLI, showLog, showHint bool
 	now                        time.Time
@@ -786,8 +791,14 @@ func (m *Model) goTo(s screenID) tea.Cmd {
 		m.screens[scrFinish].status = steps.StatusDone
 	}
 	if m.cur == scrPolicy {
+		if m.policyReview && m.screens[scrPolicy].status == steps.StatusDone && len(m.st.Policy) > 0 {
+			m.editor = nil
+			return nil
+		}
+		m.policyReview = false
 		return m.openEditor()
 	}
+	m.policyReview = false
 	m.editor = nil
 	return nil
 }

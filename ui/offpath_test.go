@@ -60,10 +60,12 @@ func TestPolicyFormReopensOnAllowAll(t *testing.T) {
 		t.Fatalf("deny %v after unticking", m.editor.deny)
 	}
 	applyPolicyForm(t, d)
-	d.key("up") // back to the policy screen
+	d.key("up") // back to the policy screen, seen again; p opens the form
+	d.settle()
+	d.key("p")
 	d.settle()
 	if m.cur != scrPolicy || m.editor == nil {
-		t.Fatalf("up from Endpoints: screen %d", m.cur)
+		t.Fatalf("up from Endpoints, then p: screen %d", m.cur)
 	}
 	if m.editor.repo != m.cfg.Repo {
 		t.Fatalf("the form reopens with repository %q, want %q:\n%s", m.editor.repo, m.cfg.Repo, d.screen())

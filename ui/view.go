@@ -721,6 +721,8 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Edit the JSON; {Apply} applies it, {FormBack} returns to the form."))
 	case m.cur == scrPolicy && m.editor != nil:
 		return st.Action.Render(m.keysIn("{Confirm} moves to the next field; {Confirm} on the last one applies the policy."))
+	case m.cur == scrPolicy && m.editor == nil && sc.status == steps.StatusDone:
+		return st.Action.Render(m.keysIn("Press {Policy} to change the policy, {Next} to continue."))
 	case m.cur == scrFinish && m.autoTornDown():
 		// Nothing left running to keep.
 		return st.Action.Render(m.keysIn("Press {Teardown} to tidy up what is left, or {Quit} to leave."))
@@ -1080,7 +1082,7 @@ func (m *Model) policyBody(width int) string { return m.policyBodyTrimmed(width,
 func (m *Model) policyBodyTrimmed(width, trim int) string {
 	st := m.c.Styles
 	if m.editor == nil {
-		return ""
+		return m.policyReviewBody(width)
 	}
 	editor := m.editor.ViewTrimmed(st, trim)
 	doc, target, err := m.editor.Document()
@@ -1109,6 +1111,44 @@ func (m *Model) policyBodyTrimmed(width, trim int) string {
 	left := editor + "\n\n" + st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, rows, leftW)
 	right := st.PaneTitle.Render("Policy JSON") + "\n" + st.Code.Render(wrapAt(string(doc.Pretty()), width-leftW-2, ":/ "))
 	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(leftW).Render(left), "  ", lipgloss.NewStyle().Width(width-leftW-2).Render(right))
+}
+
+// policyReviewBody is the policy screen seen again with the step keys:
+// the policy in force, where it is attached and what it allows, read only
+// (p opens the form on it).
+func (m *Model) policyReviewBody(width int) string {
+	st := m.c.Styles
+	if len(m.st.Policy) == 0 {
+		return ""
+	}
+	doc, err := policy.Parse(m.st.Policy)
+	if err != nil {
+		return st.Error.Render("✗ ") + st.Faint.Render(wrapIndent("the policy on record cannot be read: "+err.Error(), width-2, "  "))
+	}
+	repo := m.cfg.Repo
+	if r, _, ok := formOf(doc, m.st.Account, m.st.Region); ok && r != "" {
+		repo = r
+	}
+	where := "both ECR endpoints (ecr.dkr and ecr.api)"
+	if m.st.PolicyTarget == steps.TargetDKR {
+		where = "ecr.dkr only (ecr.api keeps full access)"
+	}
+	rows := simulationRows(doc, m.st.PolicyTarget, m.st.Account, m.st.Region, repo)
+	if !m.wide() {
+		var mine [][]string
+		for _, r := range rows {
+			if r[1] == repo || r[1] == "*" {
+				mine = append(mine, r)
+			}
+		}
+		rows = mine
+	}
+	out := kv(st, [][2]string{{"Attached to", where}}, width) + "\n\n" +
+		st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, rows, width)
+	if m.wide() {
+		out += "\n\n" + st.PaneTitle.Render("Policy JSON") + "\n" + st.Code.Render(wrapAt(string(doc.Pretty()), width, ":/ "))
+	}
+	return out
 }
 
 func (m *Model) endpointsBody(width int) string {
