@@ -437,10 +437,14 @@ const (
 
 // CheckResult is the outcome of a read-only check.
 type CheckResult struct {
-	Step    StepID      `json:"step"`
-	OK      bool        `json:"ok"`
-	Message string      `json:"message"`
-	Items   []CheckItem `json:"items,omitempty"`
+	Step StepID `json:"step"`
+	OK   bool   `json:"ok"`
+	// Unproven marks a test that is not OK only because its requests
+	// went around the endpoints (TestResult.Unproven): not a failure,
+	// and not a pass; Message says why and what to do.
+	Unproven bool        `json:"unproven,omitempty"`
+	Message  string      `json:"message"`
+	Items    []CheckItem `json:"items,omitempty"`
 }
 
 var allSteps = []Step{

@@ -579,6 +579,10 @@ func checkTest(id StepID) func(*Lab, context.Context) (CheckResult, error) {
 			return CheckResult{Message: "not run yet"}, nil
 		}
 		msg := fmt.Sprintf("%s was %s, as the policy predicts", r.Name, r.Verdict())
+		if r.Unproven != "" && !r.Match {
+			// What the run said: not proven (not failed), why, and the fix.
+			return CheckResult{Unproven: true, Message: fmt.Sprintf("%s was %s, %s%s; %s", r.Name, r.Verdict(), NotProven, r.Unproven, UnprovenFix)}, nil
+		}
 		if !r.Match {
 			msg = fmt.Sprintf("%s was %s, %s", r.Name, r.Verdict(), r.Mismatch())
 		}

@@ -314,6 +314,9 @@ func (m *Model) enterLabel() string {
 		return "try again"
 	}
 	sc := m.screens[m.cur]
+	if m.waitDNSAgain() {
+		return "wait for DNS"
+	}
 	if !sc.status.MovedOn() && len(screens[m.cur].steps) > 0 {
 		switch {
 		case sc.status == steps.StatusFailed:

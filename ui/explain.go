@@ -256,6 +256,18 @@ func (m *Model) pushSentence() string {
 		return ""
 	}
 	action, by := refusedAt(sim)
+	if route := m.pushRouteSentence(); route != "" {
+		// What the policy says, then what really happens to the push.
+		switch {
+		case action == "":
+			return "The policy in force allows every step of a push. " + route
+		case action == "ecr:GetAuthorizationToken":
+			return "The policy in force refuses the login (ecr:GetAuthorizationToken, " + by + "), through the endpoint. " + route
+		case action == "ecr:PutImage":
+			return "The policy in force denies exactly that (" + by + "), through the endpoint. " + route
+		}
+		return "The policy in force refuses " + action + " (" + by + "), through the endpoint. " + route
+	}
 	switch {
 	case action == "":
 		return "The policy in force allows every step of a push, so it should go through, and " + orDefault(m.cfg.PushTag, "v2") + " appear in the list."

@@ -727,6 +727,10 @@ func (m *Model) next() (tea.Model, tea.Cmd) {
 	}
 	sc := m.screens[m.cur]
 	ids := screens[m.cur].steps
+	if m.waitDNSAgain() {
+		// Skipped before: the learner came back to wait after all.
+		return m, m.runSteps(ids...)
+	}
 	if !sc.status.MovedOn() && len(ids) > 0 {
 		if m.cur == scrPreflight {
 			m.checks = nil
@@ -758,6 +762,13 @@ func (m *Model) fixAction() string {
 		}
 	}
 	return ""
+}
+
+// waitDNSAgain: Enter on the DNS step, skipped before, waits for private
+// DNS after all (the push screen sends the learner back here to prove
+// the policy).
+func (m *Model) waitDNSAgain() bool {
+	return m.cur == scrDNS && m.screens[scrDNS].status == steps.StatusSkipped && m.unobservable() == ""
 }
 
 // builtOnWorkspace: the lab has made (or adopted) something for the

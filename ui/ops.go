@@ -189,12 +189,16 @@ func (m *Model) check() tea.Cmd {
 	return m.start(opCheck, ids[len(ids)-1], func(ctx context.Context, lab *steps.Lab) opResult {
 		all := steps.CheckResult{Step: ids[len(ids)-1], OK: true}
 		var msgs []string
+		failed := false
 		for _, id := range ids {
 			res, err := lab.Check(ctx, id)
 			if err != nil {
 				return opResult{err: err, check: &res}
 			}
 			all.OK = all.OK && res.OK
+			// Unproven, as the run says, unless another one failed.
+			failed = failed || (!res.OK && !res.Unproven)
+			all.Unproven = !all.OK && !failed
 			all.Items = append(all.Items, res.Items...)
 			if res.Message != "" {
 				msgs = append(msgs, res.Message)
@@ -379,7 +383,31 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 			}
 		}
 	}
+	if op.screen == scrDNS && sc.status == steps.StatusDone {
+		// The names answer privately now: a test that went around the
+		// endpoints before proves nothing, and Enter runs it again.
+		for _, s := range []screenID{scrPush, scrList} {
+			if m.screens[s].status == steps.StatusUnproven {
+				m.screens[s] = screenState{commands: m.screens[s].commands}
+				for _, name := range screenTests(s) {
+					delete(m.tests, name)
+					delete(m.refusals, name)
+				}
+			}
+		}
+	}
 	return m, nil
+}
+
+// screenTests are the tests a screen shows.
+func screenTests(s screenID) []steps.TestName {
+	var out []steps.TestName
+	for _, id := range screens[s].steps {
+		if name, ok := steps.TestOf(id); ok {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // skipReason says what going on without private DNS means.

@@ -34,11 +34,14 @@ func (m *Model) pathPicture(width int, withAPI bool) string {
 
 	dkr := m.st.Endpoints[steps.EndpointDKR]
 	eni := m.privateAddress()
-	bypass := m.dnsPublic()
-	switch {
-	case bypass:
+	route := m.pushRoute()
+	switch route {
+	case routeAround:
 		add("↓ ecr.dkr ENI", id(eni)+"  "+id(recordID(dkr)))
-		add("", st.Error.Render("✗ ")+"DNS still answers with public addresses: the push goes around the endpoint and its policy")
+		add("", st.Error.Render("✗ ")+"DNS answers with public addresses: the push goes around this")
+	case routeMaybeAround:
+		add("↓ ecr.dkr ENI", id(eni)+"  "+id(recordID(dkr)))
+		add("", st.Warn.Render("? ")+"DNS was skipped: the push may go around this")
 	default:
 		add("↓ ecr.dkr ENI", id(eni)+st.Faint.Render("  "+id(recordID(dkr))))
 	}
@@ -48,6 +51,9 @@ func (m *Model) pathPicture(width int, withAPI bool) string {
 	add("  layers", "s3 gateway "+id(recordID(s3))+st.Faint.Render(" · "+id(gatewayTable(ws))))
 	if withAPI {
 		add("  API calls", "ecr.api "+id(recordID(m.st.Endpoints[steps.EndpointAPI]))+st.Faint.Render("  login, list-images"))
+	}
+	if route != routeThrough {
+		add("to prove it", m.proveWords())
 	}
 
 	lw := 0
@@ -99,17 +105,6 @@ func (m *Model) privateAddress() string {
 	return ""
 }
 
-// dnsPublic reports whether the registry's name was last seen resolving
-// to a public address.
-func (m *Model) dnsPublic() bool {
-	for _, l := range m.lookups {
-		if strings.Contains(l.Name, ".dkr.") && len(l.Addresses) > 0 && !l.Private() {
-			return true
-		}
-	}
-	return false
-}
-
 // gateText says what the endpoint policy does to a push: what the push
 // test saw, or, before it ran, what the policy in force predicts.
 func (m *Model) gateText() string {
@@ -136,7 +131,18 @@ func (m *Model) gateText() string {
 	if !ok {
 		return st.Faint.Render("—")
 	}
-	if action, by := refusedAt(sim); action != "" {
+	action, by := refusedAt(sim)
+	switch m.pushRoute() {
+	case routeAround:
+		// The policy never sees the push: what it would decide is moot.
+		return st.Warn.Render(steps.StatusUnproven.Mark()+" ") + "not reached: the push " + m.aroundOutcome() + " unchecked"
+	case routeMaybeAround:
+		if action != "" {
+			return st.Warn.Render(steps.StatusUnproven.Mark()+" ") + "refuses at " + action + " only if the push comes this way"
+		}
+		return st.Warn.Render(steps.StatusUnproven.Mark()+" ") + "lets the push through, if it comes this way"
+	}
+	if action != "" {
 		return st.Error.Render("✗ ") + "will refuse the push at " + action + " (" + by + ")"
 	}
 	return st.OK.Render("✓ ") + "will let the push through"

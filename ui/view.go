@@ -435,7 +435,11 @@ func (m *Model) screenText(width int, whole bool) screenText {
 	}
 	if c := sc.checked; c != nil {
 		mark, style := "✓", st.OK
-		if !c.OK {
+		switch {
+		case !c.OK && c.Unproven:
+			// As the run says it: not proven, neither ✓ nor ✗.
+			mark, style = steps.StatusUnproven.Mark(), st.Warn
+		case !c.OK:
 			mark, style = "✗", st.Error
 		}
 		msg := c.Message
@@ -469,6 +473,10 @@ func (m *Model) screenText(width int, whole bool) screenText {
 	if line := m.actionLine(); line != "" {
 		// Wrapped: cut, it loses its end, which says what the key does.
 		t.action = "\n\n" + wrapWords(line, width)
+	}
+	if w := m.routeWarning(); w != "" {
+		// Beside the key, where a short window still shows it.
+		t.action = "\n\n" + st.Warn.Render(truncate("! "+w, width)) + strings.TrimPrefix(t.action, "\n")
 	}
 	return t
 }
@@ -730,6 +738,8 @@ func (m *Model) actionLine() string {
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, {Quit} to keep it running, {Challenges} for challenges."))
 	case sc.status == steps.StatusDone && m.cur == scrFinish:
 		return st.Action.Render(m.keysIn("Press {Teardown} to tear everything down, or {Quit} to keep it running."))
+	case m.waitDNSAgain():
+		return st.Action.Render(m.keysIn("Press {Next} to wait for private DNS after all, or {StepDown} to go on without it."))
 	case sc.status.MovedOn() || len(screens[m.cur].steps) == 0 && m.cur != scrFinish:
 		return st.Action.Render(m.keysIn("Press {Next} to continue."))
 	case m.cur == scrFinish:

@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"ecr-vpce-lab/sandbox"
+	"ecr-vpce-lab/steps"
+)
+
+// TestASkippedDNSWaitIsNotAPromiseOfARefusal: the DNS step skipped before
+// anything looked at the names. The push screen used to say nothing of it
+// (and "the registry should refuse it"), the DNS step's diagram "will
+// refuse the push". Now the push screen warns in one line, with the key
+// back; its introduction says the push may go around the endpoints and
+// get through unproven; the diagram says the policy refuses only a push
+// that comes its way, and what proves it; and Enter back on the DNS step
+// waits for DNS after all.
+func TestASkippedDNSWaitIsNotAPromiseOfARefusal(t *testing.T) {
+	t.Parallel()
+	opts, _, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
+	m, d := startWizard(t, opts, 80, 24)
+	walkTo(t, d, scrDNS)
+	d.key("s")
+	d.settle()
+	if m.cur != scrPush || len(m.lookups) != 0 {
+		t.Fatalf("s must skip the DNS step, before any lookup, to the push:\n%s", d.screen())
+	}
+	screen := d.screen()
+	if !strings.Contains(screen, "! DNS was skipped: this push may go around the endpoints. ↑ goes back.") {
+		t.Fatalf("the push screen must warn in one line that the push may go around the endpoints, with the key back:\n%s", screen)
+	}
+	intro := m.introFor(scrPush)
+	if strings.Contains(intro, "should refuse it") || !strings.Contains(intro, "the DNS wait was skipped") ||
+		!strings.Contains(intro, "goes around the endpoints and their policy, and gets through without proving anything") {
+		t.Fatalf("the push's introduction must say what a skipped DNS wait means for it: %q", intro)
+	}
+	d.key("up")
+	d.settle()
+	pic := flat(d.screen())
+	if m.cur != scrDNS || strings.Contains(pic, "will refuse the push") ||
+		!contains2(pic, "DNS was skipped: the push may go around this", "refuses at ecr:PutImage only if the push comes this way") ||
+		!strings.Contains(pic, "to prove it Enter waits for private DNS; then push again") {
+		t.Fatalf("the DNS step's diagram must not promise a refusal after a skip, and must say what proves it:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.until("the DNS wait again", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	if m.cur != scrDNS {
+		t.Fatalf("Enter on the skipped DNS step must wait for DNS after all:\n%s", d.screen())
+	}
+	// DNS answers publicly now: that is what the diagram says.
+	if pic := flat(d.screen()); !contains2(pic, "DNS answers with public addresses: the push goes around this", "not reached: the push gets through unchecked") {
+		t.Fatalf("with the names public, the diagram must say the push goes around the policy:\n%s", d.screen())
+	}
+	d.key("s")
+	d.settle()
+}
+
+// TestPublicDNSSaysThePushGoesAround: DNS answers with public addresses
+// and the wait is skipped. The push's introduction used to say the
+// registry should refuse the push; it goes around the endpoint and gets
+// through, which proves nothing. Now it says so, why, and what to do.
+// "k" on the push that went around then keeps it unproven (it used to
+// mark it ✗), in the words the run used.
+func TestPublicDNSSaysThePushGoesAround(t *testing.T) {
+	t.Parallel()
+	m, d, _ := waitingForDNS(t, 120, 40)
+	if pic := flat(d.screen()); strings.Contains(pic, "will refuse the push") {
+		t.Fatalf("with the names public, the DNS step's diagram must not promise a refusal:\n%s", d.screen())
+	}
+	d.key("s")
+	d.settle()
+	screen := flat(d.screen())
+	for _, want := range []string{
+		"through the endpoint. But DNS still answers with public addresses, so the push goes around the endpoints and their policy: it gets through, and that proves nothing about the policy (? not proven).",
+		"To prove it, press ↑ to go back to the DNS step, wait there until both names answer privately, then push again.",
+		"! DNS answers publicly: this push goes around the endpoints. ↑ goes back.",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("the push screen must say %q:\n%s", want, d.screen())
+		}
+	}
+	if strings.Contains(screen, "should refuse it") {
+		t.Fatalf("the push screen promises a refusal that cannot come:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
+	if got := m.screens[scrPush].status; got != steps.StatusUnproven {
+		t.Fatalf("the push went around the endpoint: it is %q, want unproven:\n%s", got, d.screen())
+	}
+	d.key("k")
+	d.until("the check", 10*time.Second, func(m *Model) bool { return m.screens[scrPush].checked != nil && !m.busy() })
+	checked := flat(d.screen())
+	if strings.Contains(checked, "✗ checked") || !strings.Contains(checked, "? checked") ||
+		!strings.Contains(checked, "push was allowed, not proven: the request went around the ecr.dkr endpoint") ||
+		!strings.Contains(checked, "then run the test again") {
+		t.Fatalf("k on an unproven push must keep it unproven, with why and what to do:\n%s", d.screen())
+	}
+}
