@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -61,11 +62,9 @@ func TestASkippedDNSWaitIsNotAPromiseOfARefusal(t *testing.T) {
 // and the wait is skipped. The push's introduction used to say the
 // registry should refuse the push; it goes around the endpoint and gets
 // through, which proves nothing. Now it says so, why, and what to do.
-// "k" on the push that went around then keeps it unproven (it used to
-// mark it ✗), in the words the run used.
 func TestPublicDNSSaysThePushGoesAround(t *testing.T) {
 	t.Parallel()
-	m, d, _ := waitingForDNS(t, 120, 40)
+	_, d, _ := waitingForDNS(t, 120, 40)
 	if pic := flat(d.screen()); strings.Contains(pic, "will refuse the push") {
 		t.Fatalf("with the names public, the DNS step's diagram must not promise a refusal:\n%s", d.screen())
 	}
@@ -84,6 +83,16 @@ func TestPublicDNSSaysThePushGoesAround(t *testing.T) {
 	if strings.Contains(screen, "should refuse it") {
 		t.Fatalf("the push screen promises a refusal that cannot come:\n%s", d.screen())
 	}
+}
+
+// TestCheckAgainKeepsAPushUnproven: "k" on a push that went around the
+// endpoint used to mark it ✗, though the run marked it "? not proven". Now
+// the check says what the run said: the unproven mark, why and the fix.
+func TestCheckAgainKeepsAPushUnproven(t *testing.T) {
+	t.Parallel()
+	m, d, _ := waitingForDNS(t, 100, 30)
+	d.key("s")
+	d.settle()
 	d.key("enter")
 	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
 	if got := m.screens[scrPush].status; got != steps.StatusUnproven {
@@ -96,5 +105,42 @@ func TestPublicDNSSaysThePushGoesAround(t *testing.T) {
 		!strings.Contains(checked, "push was allowed, not proven: the request went around the ecr.dkr endpoint") ||
 		!strings.Contains(checked, "then run the test again") {
 		t.Fatalf("k on an unproven push must keep it unproven, with why and what to do:\n%s", d.screen())
+	}
+}
+
+// TestWaitingForDNSAfterASkipProvesThePush: the learner skipped the DNS
+// wait, pushed (around the endpoint: not proven), went back and waited.
+// Once the names answer privately, the push that went around proves
+// nothing: Enter on the push screen runs it again (it used to say
+// "continue", with no way to prove the policy), and this time the
+// endpoint policy refuses it.
+func TestWaitingForDNSAfterASkipProvesThePush(t *testing.T) {
+	t.Parallel()
+	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
+	m, d := startWizard(t, opts, 100, 30)
+	walkTo(t, d, scrDNS)
+	d.key("s")
+	d.settle()
+	d.key("enter")
+	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
+	if got := m.screens[scrPush].status; got != steps.StatusUnproven {
+		t.Fatalf("the push went around the endpoint: it is %q, want unproven:\n%s", got, d.screen())
+	}
+	d.key("up")
+	d.settle()
+	d.key("enter")
+	d.until("the DNS wait again", 10*time.Second, func(m *Model) bool { return m.busy() && len(m.lookups) > 0 })
+	if _, err := sb.AdvanceClock(context.Background(), 2*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	d.until("private DNS", 30*time.Second, func(m *Model) bool { return m.screens[scrDNS].status == steps.StatusDone && !m.busy() })
+	d.settle()
+	if m.cur != scrPush || m.screens[scrPush].status != steps.StatusPending || m.routeWarning() != "" {
+		t.Fatalf("with private DNS, the push that went around must wait to run again, with no warning left:\n%s", d.screen())
+	}
+	d.key("enter")
+	d.until("the push test again", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
+	if got := m.screens[scrPush].status; got != steps.StatusDone || !strings.Contains(flat(d.screen()), "push denied ✓ as the policy predicts") {
+		t.Fatalf("through the endpoint, the push must be refused as the policy predicts (%q):\n%s", got, d.screen())
 	}
 }
