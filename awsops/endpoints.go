@@ -121,23 +121,14 @@ func endpointOf(v types.VpcEndpoint) Endpoint {
 	return e
 }
 
-// CreateEndpoint creates a VPC endpoint. PrivateDnsEnabled and
-// VpcEndpointType are always sent explicitly.
-func (c *Cloud) CreateEndpoint(ctx context.Context, s EndpointSpec) (Endpoint, Command, error) {
+// CreateEndpointCommand is CreateEndpoint's AWS CLI equivalent (the client
+// token left out: the CLI makes its own).
+func (c *Cloud) CreateEndpointCommand(s EndpointSpec) Command {
 	args := []string{"ec2", "create-vpc-endpoint", "--vpc-id", s.VpcID, "--vpc-endpoint-type", s.Type, "--service-name", s.Service}
-	in := &ec2.CreateVpcEndpointInput{
-		VpcId: aws.String(s.VpcID), ServiceName: aws.String(s.Service), VpcEndpointType: types.VpcEndpointType(s.Type),
-		TagSpecifications: s.Tags.spec(types.ResourceTypeVpcEndpoint),
-	}
-	if s.ClientToken != "" {
-		in.ClientToken = aws.String(s.ClientToken)
-	}
 	if s.Policy != "" {
-		in.PolicyDocument = aws.String(s.Policy)
 		args = append(args, "--policy-document", s.Policy)
 	}
 	if s.Type == Interface {
-		in.SubnetIds, in.SecurityGroupIds, in.PrivateDnsEnabled = s.SubnetIDs, s.SecurityGroupIDs, aws.Bool(s.PrivateDNS)
 		args = append(args, "--subnet-ids")
 		args = append(args, s.SubnetIDs...)
 		args = append(args, "--security-group-ids")
@@ -148,13 +139,34 @@ func (c *Cloud) CreateEndpoint(ctx context.Context, s EndpointSpec) (Endpoint, C
 			args = append(args, "--no-private-dns-enabled")
 		}
 	} else {
-		in.RouteTableIds = s.RouteTableIDs
 		args = append(args, "--route-table-ids")
 		args = append(args, s.RouteTableIDs...)
 	}
 	args = append(args, s.Tags.cli("vpc-endpoint")...)
 	cmd := awsCmd(c.region, args...)
 	cmd.Capture, cmd.Query = s.Capture, "VpcEndpoint.VpcEndpointId"
+	return cmd
+}
+
+// CreateEndpoint creates a VPC endpoint. PrivateDnsEnabled and
+// VpcEndpointType are always sent explicitly.
+func (c *Cloud) CreateEndpoint(ctx context.Context, s EndpointSpec) (Endpoint, Command, error) {
+	in := &ec2.CreateVpcEndpointInput{
+		VpcId: aws.String(s.VpcID), ServiceName: aws.String(s.Service), VpcEndpointType: types.VpcEndpointType(s.Type),
+		TagSpecifications: s.Tags.spec(types.ResourceTypeVpcEndpoint),
+	}
+	if s.ClientToken != "" {
+		in.ClientToken = aws.String(s.ClientToken)
+	}
+	if s.Policy != "" {
+		in.PolicyDocument = aws.String(s.Policy)
+	}
+	if s.Type == Interface {
+		in.SubnetIds, in.SecurityGroupIds, in.PrivateDnsEnabled = s.SubnetIDs, s.SecurityGroupIDs, aws.Bool(s.PrivateDNS)
+	} else {
+		in.RouteTableIds = s.RouteTableIDs
+	}
+	cmd := c.CreateEndpointCommand(s)
 	out, err := c.ec2.CreateVpcEndpoint(ctx, in)
 	if err != nil {
 		return Endpoint{}, cmd, c.classify("create the "+shortService(s.Service)+" endpoint", err)

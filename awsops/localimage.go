@@ -338,7 +338,7 @@ func (c *Cloud) PushImage(ctx context.Context, li LocalImage, repo, tag string) 
 		return PushResult{}, nil, err
 	}
 	res := PushResult{Registry: a.host, Repository: repo, Tag: tag}
-	cmds := c.pushCommands(a.host, li, repo, tag)
+	cmds := c.PushCommands(a.host, li, repo, tag)
 	if li.Docker {
 		return c.dockerPushLocal(ctx, a, li, res, cmds)
 	}
@@ -448,8 +448,9 @@ func dockerCmd(args ...string) Command {
 	return Command{Args: append([]string{"docker"}, args...), Check: true}
 }
 
-// pushCommands are what a learner types to push the local copy as repo:tag.
-func (c *Cloud) pushCommands(host string, li LocalImage, repo, tag string) []Command {
+// PushCommands are what a learner types to push the local copy as repo:tag
+// to the registry at host.
+func (c *Cloud) PushCommands(host string, li LocalImage, repo, tag string) []Command {
 	return []Command{
 		loginCommand(c.region, host),
 		dockerCmd("tag", host+"/"+li.Ref(), host+"/"+repo+":"+tag),

@@ -120,10 +120,15 @@ func (c *Cloud) ECRAPIHost() string {
 	return "api.ecr." + c.region + "." + partition.Named(c.Partition()).DNSSuffix
 }
 
+// ListImagesCommand is ListImages's AWS CLI equivalent.
+func (c *Cloud) ListImagesCommand(repo string) Command {
+	return awsCmd(c.region, "ecr", "list-images", "--repository-name", repo)
+}
+
 // ListImages lists a repository's images through the ECR API (the api
 // endpoint). A refusal by an endpoint policy is an outcome, not an error.
 func (c *Cloud) ListImages(ctx context.Context, repo string) (ListResult, Command, error) {
-	cmd := awsCmd(c.region, "ecr", "list-images", "--repository-name", repo)
+	cmd := c.ListImagesCommand(repo)
 	res := ListResult{Repository: repo, Images: []Image{}}
 	p := ecr.NewListImagesPaginator(c.ecr, &ecr.ListImagesInput{RepositoryName: aws.String(repo)})
 	for p.HasMorePages() {
@@ -565,6 +570,17 @@ func refusedAction(steps []regStep) string {
 	return ""
 }
 
+// PullCommands are what a learner types to pull repo:tag from the registry
+// at host: a login, then docker pull (with the docker CLI, whose login the
+// lab made already, the pull alone).
+func (c *Cloud) PullCommands(host, repo, tag string) []Command {
+	pull := dockerCmd("pull", host+"/"+repo+":"+tag)
+	if c.opts.DockerCLI != "" {
+		return []Command{pull}
+	}
+	return []Command{loginCommand(c.region, host), pull}
+}
+
 // Pull pulls REPO:tag: its manifest, then every layer. A refusal is an
 // outcome, not an error.
 func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Command, error) {
@@ -579,7 +595,7 @@ func (c *Cloud) Pull(ctx context.Context, repo, tag string) (PullResult, []Comma
 		return PullResult{}, nil, err
 	}
 	res := PullResult{Registry: a.host, Repository: repo, Tag: tag}
-	cmds := []Command{loginCommand(c.region, a.host), dockerCmd("pull", a.host+"/"+repo+":"+tag)}
+	cmds := c.PullCommands(a.host, repo, tag)
 	ref, err := parseRef(a.addr, repo, tag)
 	if err != nil {
 		return res, cmds, err
@@ -752,7 +768,7 @@ func (c *Cloud) dockerPull(ctx context.Context, repo, tag string) (PullResult, [
 		return PullResult{}, nil, err
 	}
 	res := PullResult{Registry: a.host, Repository: repo, Tag: tag}
-	cmds := []Command{dockerCmd("pull", a.host+"/"+repo+":"+tag)}
+	cmds := c.PullCommands(a.host, repo, tag)
 	out, err := c.docker(ctx, "", "pull", a.addr+"/"+repo+":"+tag)
 	if err != nil {
 		if o, ok := dockerDenied(out); ok {

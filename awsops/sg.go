@@ -150,10 +150,16 @@ func (c *Cloud) SecurityGroupExists(ctx context.Context, id string) (bool, error
 	return len(out.SecurityGroups) > 0, nil
 }
 
-// CreateSecurityGroup creates a security group in the VPC.
-func (c *Cloud) CreateSecurityGroup(ctx context.Context, vpcID, name, description string, tags Tags) (SecurityGroup, Command, error) {
+// CreateSecurityGroupCommand is CreateSecurityGroup's AWS CLI equivalent.
+func (c *Cloud) CreateSecurityGroupCommand(vpcID, name, description string, tags Tags) Command {
 	cmd := awsCmd(c.region, append([]string{"ec2", "create-security-group", "--group-name", name, "--description", description, "--vpc-id", vpcID}, tags.cli("security-group")...)...)
 	cmd.Capture, cmd.Query = "VPCE_SG_ID", "GroupId"
+	return cmd
+}
+
+// CreateSecurityGroup creates a security group in the VPC.
+func (c *Cloud) CreateSecurityGroup(ctx context.Context, vpcID, name, description string, tags Tags) (SecurityGroup, Command, error) {
+	cmd := c.CreateSecurityGroupCommand(vpcID, name, description, tags)
 	out, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
 		GroupName: aws.String(name), Description: aws.String(description), VpcId: aws.String(vpcID),
 		TagSpecifications: tags.spec(types.ResourceTypeSecurityGroup),
@@ -182,11 +188,17 @@ func (c *Cloud) FindIngressRule(ctx context.Context, groupID, sourceGroup string
 	return nil, nil
 }
 
+// AuthorizeIngressCommand is AuthorizeIngress's AWS CLI equivalent.
+func (c *Cloud) AuthorizeIngressCommand(groupID, sourceGroup string, tags Tags) Command {
+	cmd := awsCmd(c.region, append([]string{"ec2", "authorize-security-group-ingress", "--group-id", groupID, "--protocol", "tcp", "--port", "443", "--source-group", sourceGroup}, tags.cli("security-group-rule")...)...)
+	cmd.Capture, cmd.Query = "SG_RULE_ID", "SecurityGroupRules[0].SecurityGroupRuleId"
+	return cmd
+}
+
 // AuthorizeIngress allows tcp/443 into groupID from sourceGroup. A rule that
 // already exists (InvalidPermission.Duplicate) is found and returned.
 func (c *Cloud) AuthorizeIngress(ctx context.Context, groupID, sourceGroup string, tags Tags) (Rule, Command, error) {
-	cmd := awsCmd(c.region, append([]string{"ec2", "authorize-security-group-ingress", "--group-id", groupID, "--protocol", "tcp", "--port", "443", "--source-group", sourceGroup}, tags.cli("security-group-rule")...)...)
-	cmd.Capture, cmd.Query = "SG_RULE_ID", "SecurityGroupRules[0].SecurityGroupRuleId"
+	cmd := c.AuthorizeIngressCommand(groupID, sourceGroup, tags)
 	out, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
 		GroupId: aws.String(groupID),
 		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),

@@ -180,15 +180,8 @@ func (l *Lab) ensureEndpoint(ctx context.Context, st State, key string) error {
 	if err != nil {
 		return err
 	}
-	spec := awsops.EndpointSpec{
-		VpcID: st.Workspace.VpcID, Service: svc, Type: endpointType(key), Policy: want,
-		ClientToken: token, Tags: l.tags("ecr-vpce-lab " + key), Capture: endpointVars[key],
-	}
-	if spec.Type == awsops.Interface {
-		spec.SubnetIDs, spec.SecurityGroupIDs, spec.PrivateDNS = []string{st.Workspace.SubnetID}, []string{st.SecurityGroup.ID}, true
-	} else {
-		spec.RouteTableIDs = []string{gatewayTable(st.Workspace)}
-	}
+	spec := l.endpointSpec(st, key, st.SecurityGroup.ID)
+	spec.ClientToken = token
 	since := l.cfg.Now()
 	l.resource(s, ResourceEvent{Kind: KindEndpoint, Name: key, State: ResCreating, Since: since})
 	fctx, cancel := finish(ctx)
@@ -581,8 +574,7 @@ func (l *Lab) runDNS(ctx context.Context) error {
 		return err
 	}
 	hosts := l.cloud.LabHosts(st.Account)
-	l.command(StepDNS, awsops.Command{Shell: "host " + hosts[0] + ` | grep "has address"; host ` + hosts[1] + ` | grep "has address"`,
-		Comment: "both names should resolve to private addresses of the VPC", Check: true})
+	l.command(StepDNS, dnsCommand(hosts))
 	_, err = l.cloud.WatchDNS(ctx, hosts, l.privacy(st), l.cfg.DNSTimeout, func(round []awsops.Lookup, next time.Duration) {
 		l.emit(StepDNS, Event{Kind: EventDNS, Lookups: round, NextPoll: next})
 	})

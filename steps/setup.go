@@ -48,6 +48,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 		return err
 	}
 	l.command(StepDiscover, l.cloud.WhoAmICommand(id.Account))
+	// (Preview shows these commands before the run: keep them alike.)
 	l.detail(StepDiscover, "account %s, region %s, calling as %s", id.Account, l.cloud.Region(), id.ARN)
 	if l.cfg.Account != "" && l.cfg.Account != id.Account {
 		l.detail(StepDiscover, "note: ACCOUNT_ID is %s but your credentials belong to %s; using %s", l.cfg.Account, id.Account, id.Account)
@@ -127,16 +128,7 @@ func (l *Lab) runDiscover(ctx context.Context) error {
 			return err
 		}
 	}
-	var cmds []awsops.Command
-	switch source {
-	case "imds":
-		cmds = l.cloud.IMDSCommands(ws)
-	case "given":
-		cmds = l.cloud.GivenIDCommands(l.cfg.Workspace, ws, "the workspace IDs you gave")
-	default:
-		cmds = l.cloud.GivenIDCommands(ws, ws, "the workspace found earlier in this run")
-	}
-	for _, c := range append(cmds, l.cloud.RouteTableCommands(ws)...) {
+	for _, c := range l.discoverCommands(source, ws) {
 		l.command(StepDiscover, c)
 	}
 	rt := ws.RouteTableID
@@ -915,9 +907,7 @@ func (l *Lab) runSecurityGroup(ctx context.Context) error {
 	l.resource(s, ResourceEvent{Kind: KindSecurityGroup, Name: l.cfg.GroupName, State: ResCreating, Since: since})
 	fctx, cancel := finish(ctx)
 	defer cancel()
-	sgTags := l.tags(l.cfg.GroupName)
-	sgTags[StageTagKey] = StageValue(StageSecurityGroup, l.cfg.Now())
-	g2, cmd, err := l.cloud.CreateSecurityGroup(fctx, st.Workspace.VpcID, l.cfg.GroupName, "Security group for ECR VPC Endpoints", sgTags)
+	g2, cmd, err := l.cloud.CreateSecurityGroup(fctx, st.Workspace.VpcID, l.cfg.GroupName, groupDescription, l.groupTags())
 	l.command(s, cmd)
 	if awsops.CodeOf(err) == "InvalidGroup.Duplicate" {
 		// EC2 knows the name but its reads did not list the group: one
@@ -1021,7 +1011,7 @@ func (l *Lab) runIngress(ctx context.Context) error {
 	var cmd awsops.Command
 	err = l.cloud.Settle(fctx, st.SecurityGroup.CreatedAt, l.onLag(s, sg, st.SecurityGroup.CreatedAt), func() error {
 		var err error
-		rule, cmd, err = l.cloud.AuthorizeIngress(fctx, sg, src, l.tags("ECR_VPCE_SG tcp/443"))
+		rule, cmd, err = l.cloud.AuthorizeIngress(fctx, sg, src, l.tags(ruleName))
 		return err
 	})
 	l.command(s, cmd)

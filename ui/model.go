@@ -123,6 +123,9 @@ type Model struct {
 	resources map[string]*ResourceLine // by kind/name, for the build screens
 	order     []string
 	lookups   []steps.Lookup
+	// preview is what Enter would run on the current screen, as AWS CLI
+	// commands (refreshPreview), while it has run none.
+	preview []steps.Command
 	// dkrAddress is the ecr.dkr interface's private address, as the
 	// endpoint reported it.
 	dkrAddress string
@@ -385,6 +388,28 @@ func (m *Model) waitEvent() tea.Cmd {
 // Update handles one message. It never blocks and never does I/O: both
 // happen in the commands it returns.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	m.refreshPreview()
+	return next, cmd
+}
+
+// refreshPreview asks the lab what the current screen's steps would run
+// (the CLI pane shows it before Enter), from the state the last message
+// left. It calls nothing: the lab builds the commands from its state.
+func (m *Model) refreshPreview() {
+	m.preview = nil
+	if m.lab == nil || m.phase != phaseLab {
+		return
+	}
+	if sc := m.screens[m.cur]; sc.status.MovedOn() || sc.status == steps.StatusRunning || len(sc.commands) > 0 {
+		return
+	}
+	for _, id := range screens[m.cur].steps {
+		m.preview = append(m.preview, m.lab.Preview(id)...)
+	}
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.opts.Trace != nil {
 		fmt.Fprintf(m.opts.Trace, "%s %T %v\n", time.Now().Format("15:04:05.000"), msg, msg)
 	}

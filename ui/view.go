@@ -1515,9 +1515,23 @@ func (m *Model) cliPaneLines(width, n int) []string {
 		return 3
 	}
 	sort.SliceStable(cmds, func(i, j int) bool { return rank(cmds[i]) < rank(cmds[j]) })
+	var head []string
+	if len(cmds) == 0 && len(m.preview) > 0 {
+		cmds = m.preview
+		head = strings.Split(st.Warn.Render(wrapWords(m.keysIn("Not run yet: {Next} runs these."), width)), "\n")
+		n -= len(head)
+	}
 	if len(cmds) == 0 {
 		return strings.Split(st.Faint.Render(wrapWords("No AWS calls on this screen yet; run it and the equivalent commands appear here.", width)), "\n")
 	}
+	lines := cliBlocks(st, cmds, width, n, head != nil)
+	return append(head, lines...)
+}
+
+// cliBlocks is commands in at most n lines: the newest that fit, the
+// earlier ones counted; or, for commands not run yet (first), the first
+// that fit, the later ones counted.
+func cliBlocks(st Styles, cmds []steps.Command, width, n int, first bool) []string {
 	blocks := make([][]string, len(cmds))
 	total := 0
 	for i, c := range cmds {
@@ -1531,9 +1545,24 @@ func (m *Model) cliPaneLines(width, n int) []string {
 		}
 		return lines
 	}
-	// The newest that fit, under a line counting the others.
 	var lines []string
 	shown := 0
+	if first {
+		// What runs first, over a line counting the rest.
+		for i := 0; i < len(blocks) && len(lines)+len(blocks[i]) <= n-1; i++ {
+			lines = append(lines, blocks[i]...)
+			shown++
+		}
+		if shown == 0 && n >= 3 {
+			lines = append(append([]string{}, blocks[0][:n-2]...), st.Faint.Render("…"))
+			shown = 1
+		}
+		if later := len(blocks) - shown; later > 0 {
+			lines = append(lines, st.Faint.Render("↓ "+plural(later, "more command")))
+		}
+		return lines
+	}
+	// The newest that fit, under a line counting the others.
 	for i := len(blocks) - 1; i >= 0 && len(lines)+len(blocks[i]) <= n-1; i-- {
 		lines = append(append([]string{}, blocks[i]...), lines...)
 		shown++
