@@ -48,7 +48,7 @@ func TestHelpBarListsWhatActsNow(t *testing.T) {
 		{"DNS, watching", func(f *fuzzer) { f.m.goTo(scrDNS); f.update(keyMsg("enter")) },
 			append([]string{h(k.Skip, "skip the wait"), h(k.Stop), h(k.Teardown, "stop, tear down"), h(k.Help), h(k.Quit)}, panes...), []string{"up", "p"}},
 		{"DNS, skipped", func(f *fuzzer) { f.m.goTo(scrDNS); f.press("s"); f.settle(); f.m.goTo(scrDNS) },
-			append([]string{h(k.Next, "continue"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s"}},
+			append([]string{h(k.Next, "wait for DNS"), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s"}},
 		{"push, refused", func(f *fuzzer) { f.withPolicy(); f.done(scrPush); f.m.goTo(scrPush) },
 			append([]string{h(k.Next, "continue"), h(k.Policy), h(k.Check), h(k.Help), h(k.Quit), h(k.Teardown), h(k.StepUp), h(k.StepDown)}, panes...), []string{"s", "f", "E"}},
 		{"push, refused with AWS's words: x explains it", func(f *fuzzer) {

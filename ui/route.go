@@ -22,9 +22,14 @@ const (
 )
 
 // pushRoute decides from the newest evidence: the last lookup of the
-// registry's name, or the last push (an unproven one went around). With
-// neither, a skipped DNS step leaves it open.
+// registry's name (the DNS wait's, or a check's), or the last push (an
+// unproven one went around). With none, a skipped DNS step leaves it open.
 func (m *Model) pushRoute() pushRoute {
+	if m.place != nil && m.place.CannotProve() != "" {
+		// Outside the VPC nothing here can watch the route; the screens
+		// say so in their own words.
+		return routeThrough
+	}
 	var seen time.Time
 	route, known := routeThrough, false
 	for _, l := range m.lookups {
@@ -34,6 +39,17 @@ func (m *Model) pushRoute() pushRoute {
 		seen, known = l.Checked, true
 		if !l.Private() {
 			route = routeAround
+		}
+	}
+	// A check of the DNS step (k) looked at the names too.
+	if c, at := m.screens[scrDNS].checked, m.screens[scrDNS].checkedAt; c != nil && (!known || at.After(seen)) {
+		for _, it := range c.Items {
+			if strings.Contains(it.Title, ".dkr.") {
+				seen, known, route = at, true, routeThrough
+				if !it.OK {
+					route = routeAround
+				}
+			}
 		}
 	}
 	if t, ok := m.tests[steps.PushTest]; ok && !t.Retrying && (!known || t.At.After(seen)) {
