@@ -202,6 +202,12 @@ func haveBlob(dir string, b v1.Descriptor) error {
 	return nil
 }
 
+// CopyCommands are what a learner types to copy repo:tag from the registry
+// at host to this machine (SaveImage): a login, then docker pull.
+func (c *Cloud) CopyCommands(host, repo, tag string) []Command {
+	return []Command{loginCommand(c.region, host), dockerCmd("pull", host+"/"+repo+":"+tag)}
+}
+
 // SaveImage reads repo:tag from the registry and keeps it in dir (docker
 // pull). The copy is written beside dir and renamed into place, so dir holds
 // a whole image or nothing. With the docker CLI, docker pulls it into its
@@ -215,7 +221,7 @@ func (c *Cloud) SaveImage(ctx context.Context, repo, tag, dir string) (LocalImag
 	if err != nil {
 		return LocalImage{}, nil, err
 	}
-	cmds := []Command{loginCommand(c.region, a.host), dockerCmd("pull", a.host+"/"+repo+":"+tag)}
+	cmds := c.CopyCommands(a.host, repo, tag)
 	ref, err := parseRef(a.addr, repo, tag)
 	if err != nil {
 		return LocalImage{}, cmds, err
@@ -464,7 +470,7 @@ func (c *Cloud) dockerSave(ctx context.Context, repo, tag string) (LocalImage, [
 		return LocalImage{}, nil, err
 	}
 	src := a.addr + "/" + repo + ":" + tag
-	cmds := []Command{loginCommand(c.region, a.host), dockerCmd("pull", a.host+"/"+repo+":"+tag)}
+	cmds := c.CopyCommands(a.host, repo, tag)
 	li := LocalImage{Repository: repo, Tag: tag, Docker: true, Addr: a.addr, Host: a.host}
 	// Was it there before? Then it is the learner's, and stays.
 	if _, err := c.docker(ctx, "", "image", "inspect", src); err != nil {

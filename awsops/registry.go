@@ -574,11 +574,10 @@ func refusedAction(steps []regStep) string {
 // at host: a login, then docker pull (with the docker CLI, whose login the
 // lab made already, the pull alone).
 func (c *Cloud) PullCommands(host, repo, tag string) []Command {
-	pull := dockerCmd("pull", host+"/"+repo+":"+tag)
 	if c.opts.DockerCLI != "" {
-		return []Command{pull}
+		return []Command{dockerCmd("pull", host+"/"+repo+":"+tag)}
 	}
-	return []Command{loginCommand(c.region, host), pull}
+	return c.CopyCommands(host, repo, tag)
 }
 
 // Pull pulls REPO:tag: its manifest, then every layer. A refusal is an

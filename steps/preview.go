@@ -11,7 +11,9 @@ import (
 // transcript keeps it in ($VPCE_SG_ID). It calls nothing and waits for no
 // operation. nil for a step that makes no AWS call of its own (the
 // policy is written here, and goes onto the endpoints with them), or
-// that finds what it would make already there.
+// whose state says it has what it would make. Preflight's read-only
+// checks are left out (its copy of the image is in); the endpoints'
+// auto-teardown role and schedules are one comment.
 func (l *Lab) Preview(id StepID) []Command {
 	st := l.read()
 	ws := st.Workspace
@@ -31,6 +33,13 @@ func (l *Lab) Preview(id StepID) []Command {
 			ws.RouteTableMain = true
 		}
 		return append([]Command{l.cloud.WhoAmICommand(st.Account)}, l.discoverCommands(source, ws)...)
+	case StepPreflight:
+		// Its checks only read; what it makes is the local copy of the
+		// image the push test pushes.
+		if st.LocalImage != nil {
+			return nil
+		}
+		return l.cloud.CopyCommands(l.cloud.RegistryHost(orVar(st.Account, "ACCOUNT_ID")), l.cfg.Repo, l.cfg.SourceTag)
 	case StepSecurityGroup:
 		if st.SecurityGroup != nil {
 			return nil
