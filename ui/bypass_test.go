@@ -135,6 +135,8 @@ func TestWaitingForDNSAfterASkipProvesThePush(t *testing.T) {
 	}
 	d.until("private DNS", 30*time.Second, func(m *Model) bool { return m.screens[scrDNS].status == steps.StatusDone && !m.busy() })
 	d.settle()
+	d.key("enter")
+	d.settle()
 	if m.cur != scrPush || m.screens[scrPush].status != steps.StatusPending || m.routeWarning() != "" {
 		t.Fatalf("with private DNS, the push that went around must wait to run again, with no warning left:\n%s", d.screen())
 	}
