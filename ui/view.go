@@ -506,7 +506,8 @@ func (m *Model) fitScreen(width, height int) (string, bool) {
 	if m.busy() {
 		reserve = 6
 	}
-	panes := m.panes(width, height-reserve)
+	panes, panesCut := m.panes(width, height-reserve)
+	cut = cut || panesCut
 	room := height
 	if panes != "" {
 		// Panes take the bottom of the screen; the body keeps what is left.
@@ -631,7 +632,12 @@ func (m *Model) wholeLines(width int) []string {
 	tall := *m
 	tall.c.Height = wholeHeight
 	t := tall.screenText(width, true)
-	return strings.Split(t.title+"\n"+t.intro+"\n\n"+t.body+strings.Join(t.parts, ""), "\n")
+	text := t.title + "\n" + t.intro + "\n\n" + t.body + strings.Join(t.parts, "")
+	// The panes the learner opened, each in full under its title.
+	for _, p := range m.openPanes(width) {
+		text += "\n\n" + m.c.Styles.PaneTitle.Render(p.title) + "\n" + strings.Join(p.body(wholeHeight), "\n")
+	}
+	return strings.Split(text, "\n")
 }
 
 // bodyEndsWithNews reports whether the current screen's body puts what
@@ -1397,21 +1403,79 @@ func (m *Model) finishBody(width int) string {
 	return out
 }
 
+// pane is one of the optional boxes under a lab screen.
+type pane struct {
+	key   key.Binding
+	title string
+	// body is the pane's lines, at most n of them (n ≥ least).
+	body func(n int) []string
+	// least is the fewest lines worth showing: fewer say nothing.
+	least int
+}
+
 // panes are the optional hint, CLI and log boxes, in at most budget lines.
 // Each is drawn whole when there is room; otherwise it gives up lines
 // (its cut marked), and a box with no room at all is named on a line of
 // its own with its key: a pane the learner opened never vanishes without
-// a word.
-func (m *Model) panes(width, budget int) string {
+// a word. cut reports a pane that shows less than it holds (the Whole key
+// then shows it all).
+func (m *Model) panes(width, budget int) (_ string, cut bool) {
 	st := m.c.Styles
-	type pane struct {
-		key   key.Binding
-		title string
-		// body is the pane's lines, at most n of them (n ≥ least).
-		body func(n int) []string
-		// least is the fewest lines worth showing: fewer say nothing.
-		least int
+	open := m.openPanes(width)
+	if len(open) == 0 {
+		return "", false
 	}
+	// A pane's border and title take three lines.
+	const frame = 3
+	draw := func(p pane, n int) string {
+		return st.Pane.Width(width).Render(st.PaneTitle.Render(p.title) + "\n" + strings.Join(p.body(n), "\n"))
+	}
+	// The most any pane takes: half the window, or its own length.
+	most := max(4, m.c.Height/2-4)
+	var whole []string
+	total := 0
+	for _, p := range open {
+		whole = append(whole, draw(p, most))
+		total += lipgloss.Height(whole[len(whole)-1])
+		cut = cut || len(p.body(most)) < len(p.body(wholeHeight))
+	}
+	if total <= budget {
+		return strings.Join(whole, "\n"), cut
+	}
+	// Not all fit: a line is kept for naming those left out, and each
+	// pane in turn takes what it needs of what is left.
+	var out []string
+	var left []string
+	room := budget - 1
+	for i, p := range open {
+		need := lipgloss.Height(whole[i])
+		switch {
+		case need <= room:
+			out = append(out, whole[i])
+			room -= need
+		case room >= frame+p.least:
+			drawn := draw(p, room-frame)
+			out = append(out, drawn)
+			room -= lipgloss.Height(drawn)
+			cut = true
+		default:
+			left = append(left, p.key.Help().Key+" "+p.key.Help().Desc)
+			cut = true
+		}
+	}
+	if len(left) > 0 {
+		note := strings.Join(left, ", ") + ": no room"
+		if more := note + "; close a pane or enlarge the window"; lipgloss.Width(more) <= width {
+			note = more
+		}
+		out = append(out, st.Faint.Render(note))
+	}
+	return strings.Join(out, "\n"), cut
+}
+
+// openPanes are the panes the learner opened, in the order they stack.
+func (m *Model) openPanes(width int) []pane {
+	st := m.c.Styles
 	var open []pane
 	if m.showHint {
 		open = append(open, pane{m.c.Keys.Hint, "Hint", func(n int) []string {
@@ -1451,52 +1515,7 @@ func (m *Model) panes(width, budget int) string {
 			return lines
 		}, 2})
 	}
-	if len(open) == 0 {
-		return ""
-	}
-	// A pane's border and title take three lines.
-	const frame = 3
-	draw := func(p pane, n int) string {
-		return st.Pane.Width(width).Render(st.PaneTitle.Render(p.title) + "\n" + strings.Join(p.body(n), "\n"))
-	}
-	// The most any pane takes: half the window, or its own length.
-	most := max(4, m.c.Height/2-4)
-	var whole []string
-	total := 0
-	for _, p := range open {
-		whole = append(whole, draw(p, most))
-		total += lipgloss.Height(whole[len(whole)-1])
-	}
-	if total <= budget {
-		return strings.Join(whole, "\n")
-	}
-	// Not all fit: a line is kept for naming those left out, and each
-	// pane in turn takes what it needs of what is left.
-	var out []string
-	var left []string
-	room := budget - 1
-	for i, p := range open {
-		need := lipgloss.Height(whole[i])
-		switch {
-		case need <= room:
-			out = append(out, whole[i])
-			room -= need
-		case room >= frame+p.least:
-			cut := draw(p, room-frame)
-			out = append(out, cut)
-			room -= lipgloss.Height(cut)
-		default:
-			left = append(left, p.key.Help().Key+" "+p.key.Help().Desc)
-		}
-	}
-	if len(left) > 0 {
-		note := strings.Join(left, ", ") + ": no room"
-		if more := note + "; close a pane or enlarge the window"; lipgloss.Width(more) <= width {
-			note = more
-		}
-		out = append(out, st.Faint.Render(note))
-	}
-	return strings.Join(out, "\n")
+	return open
 }
 
 // cliPaneLines is the CLI pane's body in at most n lines: the newest

@@ -254,3 +254,37 @@ func TestWholeScreenWithTheS3GatewayFault(t *testing.T) {
 		t.Errorf("the whole preflight does not name %s:\n%s", gw, whole)
 	}
 }
+
+// TestWholeScreenShowsTheCLIPaneInFull: the CLI pane the learner opened
+// shows the newest commands that fit; m then reads every one of them, in
+// full. At 80×24 the security group's one command is cut; at 120×40 the
+// endpoints' three are more than the pane holds, though the screen above
+// it fits (m used to be offered only for the screen, so it was not there).
+func TestWholeScreenShowsTheCLIPaneInFull(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		w, h   int
+		screen screenID
+		want   []string
+	}{
+		{80, 24, scrSecurityGroup, []string{"create-security-group", "--group-name ECR_VPCE_SG", "--region us-west-2)"}},
+		{120, 40, scrEndpoints, []string{"DKR_VPCE_ID=$(aws ec2 create-vpc-endpoint", "API_VPCE_ID=$(aws ec2 create-vpc-endpoint", "S3_VPCE_ID=$(aws ec2 create-vpc-endpoint"}},
+	} {
+		t.Run(strconv.Itoa(c.w)+"x"+strconv.Itoa(c.h), func(t *testing.T) {
+			t.Parallel()
+			m, d := sandboxWizard(t, c.w, c.h)
+			walkTo(t, d, c.screen)
+			d.key("c")
+			d.key("enter")
+			d.until(screens[c.screen].title+" done", 20*time.Second, func(m *Model) bool { return !m.busy() && m.screens[c.screen].status == steps.StatusDone })
+			d.settle()
+			if screen := d.screen(); !strings.Contains(screen, "m read all") {
+				t.Fatalf("the CLI pane is cut and the help bar offers no m:\n%s", screen)
+			}
+			whole := readWhole(t, m)
+			if !holds(whole, append([]string{"The same with the AWS CLI"}, c.want...)...) {
+				t.Errorf("the whole screen lacks the pane's commands:\n%s", whole)
+			}
+		})
+	}
+}
