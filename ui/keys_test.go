@@ -374,9 +374,18 @@ func TestWrapShellKeepsTheCommand(t *testing.T) {
 		`until [ "$(aws ec2 describe-vpc-endpoints --vpc-endpoint-ids "vpce-0123456789abcdef0" "vpce-0123456789abcdef1" --query 'length(VpcEndpoints[?State!=` + "`available`" + `])' --output text)" = 0 ]; do sleep 5; done`,
 		`  --filters "Name=vpc-id,Values=$VPC_ID" Name=association.main,Values=true \`,
 		`  --description 'ecr-vpce-lab run 0123456789 expires 2026-12-01T07:00:00Z: delete the group' \`,
+		// A quoted word wider than the pane, then the line's own
+		// continuation: the backslash ends the word's last line, not a
+		// line of its own.
+		`      'ResourceType=security-group,Tags=[{Key=Name,Value=ECR_VPCE_SG},{Key=ecr-vpce-lab:run,Value=f2ccc14bda}]' \`,
 	} {
 		for _, width := range []int{30, 52, 76} {
 			lines := wrapShell(c, width)
+			for _, l := range lines {
+				if strings.TrimSpace(l) == `\` {
+					t.Errorf("%d columns: a line holding only the backslash: %q", width, lines)
+				}
+			}
 			joined := strings.ReplaceAll(strings.Join(lines, "\n"), "\\\n", "")
 			if width >= 52 && strings.HasPrefix(c, "until") && strings.Contains(joined, "\n") {
 				t.Errorf("%d columns: a word is broken inside, though every word fits: %q", width, lines)

@@ -1995,6 +1995,11 @@ func wrapShell(line string, width int) []string {
 			cur += w.text
 		case lipgloss.Width(cur)+1+lipgloss.Width(w.text)+2 <= width || w.text == "\\" && lipgloss.Width(cur)+2 <= width:
 			cur += " " + w.text
+		case w.text == "\\":
+			// The line's own continuation ends the line it continues, even
+			// one too wide (broken below): alone on a line of its own it
+			// reads as a stray mark.
+			cur += " \\"
 		case w.quoted:
 			out = append(out, cur+" \\")
 			cur = w.text
