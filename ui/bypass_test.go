@@ -90,14 +90,8 @@ func TestPublicDNSSaysThePushGoesAround(t *testing.T) {
 // the check says what the run said: the unproven mark, why and the fix.
 func TestCheckAgainKeepsAPushUnproven(t *testing.T) {
 	t.Parallel()
-	m, d, _ := waitingForDNS(t, 100, 30)
-	d.key("s")
-	d.settle()
-	d.key("enter")
-	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
-	if got := m.screens[scrPush].status; got != steps.StatusUnproven {
-		t.Fatalf("the push went around the endpoint: it is %q, want unproven:\n%s", got, d.screen())
-	}
+	_, d, _ := waitingForDNS(t, 100, 30)
+	pushAroundTheEndpoint(t, d)
 	d.key("k")
 	d.until("the check", 10*time.Second, func(m *Model) bool { return m.screens[scrPush].checked != nil && !m.busy() })
 	checked := flat(d.screen())
@@ -119,13 +113,7 @@ func TestWaitingForDNSAfterASkipProvesThePush(t *testing.T) {
 	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: publicDNSTiming()})
 	m, d := startWizard(t, opts, 100, 30)
 	walkTo(t, d, scrDNS)
-	d.key("s")
-	d.settle()
-	d.key("enter")
-	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
-	if got := m.screens[scrPush].status; got != steps.StatusUnproven {
-		t.Fatalf("the push went around the endpoint: it is %q, want unproven:\n%s", got, d.screen())
-	}
+	pushAroundTheEndpoint(t, d)
 	d.key("up")
 	d.settle()
 	d.key("enter")
@@ -144,5 +132,19 @@ func TestWaitingForDNSAfterASkipProvesThePush(t *testing.T) {
 	d.until("the push test again", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
 	if got := m.screens[scrPush].status; got != steps.StatusDone || !strings.Contains(flat(d.screen()), "push denied ✓ as the policy predicts") {
 		t.Fatalf("through the endpoint, the push must be refused as the policy predicts (%q):\n%s", got, d.screen())
+	}
+}
+
+// pushAroundTheEndpoint skips the DNS step (s) while the names still
+// answer publicly and runs the push test, which goes around the endpoint:
+// not proven.
+func pushAroundTheEndpoint(t *testing.T, d *driver) {
+	t.Helper()
+	d.key("s")
+	d.settle()
+	d.key("enter")
+	d.until("the push test", 20*time.Second, func(m *Model) bool { return m.screens[scrPush].status.Settled() && !m.busy() })
+	if got := d.m.screens[scrPush].status; got != steps.StatusUnproven {
+		t.Fatalf("the push went around the endpoint: it is %q, want unproven:\n%s", got, d.screen())
 	}
 }

@@ -19,17 +19,7 @@ import (
 // with what was chosen by hand.
 func TestPickedGroupTheInstanceIsNotIn(t *testing.T) {
 	t.Parallel()
-	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
-	ws := sb.Workspace()
-	d := openIDPicker(t, opts)
-	d.key("enter")
-	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
-	d.key("enter")
-	untilGroupFocused(d)
-	d.key("down")
-	if p := d.m.picker; p == nil || p.sg == ws.SecurityGroupID {
-		t.Fatalf("Down did not move off the instance's group:\n%s", d.screen())
-	}
+	d, ws := downToAnotherGroup(t)
 	chosen := d.m.picker.sg
 	d.key("enter")
 	d.until("preflight again", 20*time.Second, func(m *Model) bool {
@@ -138,17 +128,7 @@ func openIDPicker(t *testing.T, opts Options) *driver {
 // checks again, as Enter there does.
 func TestWorkspaceAfterFailedPreflightGoesBack(t *testing.T) {
 	t.Parallel()
-	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
-	ws := sb.Workspace()
-	d := openIDPicker(t, opts)
-	d.key("enter")
-	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
-	d.key("enter")
-	untilGroupFocused(d)
-	d.key("down")
-	if p := d.m.picker; p == nil || p.sg == ws.SecurityGroupID {
-		t.Fatalf("Down did not move off the instance's group:\n%s", d.screen())
-	}
+	d, _ := downToAnotherGroup(t)
 	d.key("enter")
 	d.until("preflight again", 20*time.Second, func(m *Model) bool {
 		return m.picker == nil && !m.busy() && m.screens[scrPreflight].status == steps.StatusFailed
@@ -183,4 +163,23 @@ func TestWorkspaceAfterFailedPreflightGoesBack(t *testing.T) {
 	if d.m.screens[scrPreflight].status != steps.StatusFailed || d.m.st.SecurityGroup != nil || d.m.screens[scrSecurityGroup].status != steps.StatusPending {
 		t.Fatalf("after the checks again (the same group): preflight %s, group %+v\n%s", d.m.screens[scrPreflight].status, d.m.st.SecurityGroup, d.screen())
 	}
+}
+
+// downToAnotherGroup opens the ID picker on the Cloud9 instance of a
+// sandbox, keeps its VPC and subnet (Enter, Enter) and moves Down off the
+// instance's own group, to the VPC's default group, not yet chosen.
+func downToAnotherGroup(t *testing.T) (*driver, sandbox.Workspace) {
+	t.Helper()
+	opts, sb, _ := sandboxOptionsWith(t, sandbox.Options{Timing: sandbox.Instant})
+	ws := sb.Workspace()
+	d := openIDPicker(t, opts)
+	d.key("enter")
+	d.until("the subnet form", 10*time.Second, func(m *Model) bool { return m.picker != nil && m.picker.stage == 3 })
+	d.key("enter")
+	untilGroupFocused(d)
+	d.key("down")
+	if p := d.m.picker; p == nil || p.sg == ws.SecurityGroupID {
+		t.Fatalf("Down did not move off the instance's group:\n%s", d.screen())
+	}
+	return d, ws
 }
