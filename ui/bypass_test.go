@@ -148,3 +148,22 @@ func pushAroundTheEndpoint(t *testing.T, d *driver) {
 		t.Fatalf("the push went around the endpoint: it is %q, want unproven:\n%s", got, d.screen())
 	}
 }
+
+// TestListIntroSaysTheRequestsGoAround: after a push that went around the
+// endpoint (DNS skipped while it answered publicly), the list screen's
+// introduction said only "The policy in force allows both", as if the
+// listing and the pull were about to prove it. It now says they go
+// around the endpoints too and prove nothing about the policy.
+func TestListIntroSaysTheRequestsGoAround(t *testing.T) {
+	t.Parallel()
+	_, d, _ := waitingForDNS(t, 100, 30)
+	pushAroundTheEndpoint(t, d)
+	d.key("enter")
+	d.settle()
+	if d.m.cur != scrList {
+		t.Fatalf("Enter after the push went to %s:\n%s", screens[d.m.cur].title, d.screen())
+	}
+	if s := flat(d.screen()); !strings.Contains(s, "these requests go around the endpoints") || !strings.Contains(s, "proves nothing about it") {
+		t.Fatalf("the list screen does not say its requests go around the endpoints:\n%s", d.screen())
+	}
+}

@@ -296,7 +296,8 @@ func (m *Model) listSentence() string {
 	if list == "allows the listing" && pull == "allows the pull" {
 		verdict = "allows both"
 	}
-	return "Listing images goes through ecr.api, pulling " + orDefault(m.cfg.SourceTag, "v1") + " through ecr.dkr. The policy in force " + verdict + "."
+	return "Listing images goes through ecr.api, pulling " + orDefault(m.cfg.SourceTag, "v1") + " through ecr.dkr. The policy in force " + verdict + "." +
+		m.listRouteSentence()
 }
 
 // unobservable is why the current step cannot be observed from where the

@@ -125,3 +125,18 @@ func (m *Model) routeWarning() string {
 	}
 	return ""
 }
+
+// listRouteSentence is what the list screen's introduction adds when its
+// requests may not meet the endpoints' policy (the route the push took, or
+// may take): what they show then proves nothing about it. "" when they go
+// through the endpoints.
+func (m *Model) listRouteSentence() string {
+	unproven := " (" + steps.StatusUnproven.Mark() + " " + steps.StatusUnproven.Label() + ")"
+	switch m.pushRoute() {
+	case routeAround:
+		return " But DNS still answers with public addresses, so these requests go around the endpoints and their policy too, and what they show proves nothing about it" + unproven + "."
+	case routeMaybeAround:
+		return " But the DNS wait was skipped: while the names still resolve to public addresses, these requests go around the endpoints and their policy, and prove nothing about it" + unproven + "."
+	}
+	return ""
+}
