@@ -961,11 +961,7 @@ func (m *Model) policyApplied(err error) (tea.Model, tea.Cmd) {
 	sc.status = steps.StatusDone
 	if ps := m.screens[scrPush].status; ps == steps.StatusDone || ps == steps.StatusFailed || ps == steps.StatusUnproven {
 		for _, s := range []screenID{scrPush, scrList} {
-			m.screens[s] = screenState{commands: m.screens[s].commands}
-		}
-		for _, name := range steps.TestNames {
-			delete(m.tests, name)
-			delete(m.refusals, name)
+			m.forgetTests(s)
 		}
 		m.goTo(scrPush)
 		return m, m.runSteps(screens[scrPush].steps...)

@@ -388,15 +388,21 @@ func (m *Model) opDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		// endpoints before proves nothing, and Enter runs it again.
 		for _, s := range []screenID{scrPush, scrList} {
 			if m.screens[s].status == steps.StatusUnproven {
-				m.screens[s] = screenState{commands: m.screens[s].commands}
-				for _, name := range screenTests(s) {
-					delete(m.tests, name)
-					delete(m.refusals, name)
-				}
+				m.forgetTests(s)
 			}
 		}
 	}
 	return m, nil
+}
+
+// forgetTests clears what screen s's tests showed, so that Enter runs
+// them again: after a policy change, or once DNS answers privately.
+func (m *Model) forgetTests(s screenID) {
+	m.screens[s] = screenState{commands: m.screens[s].commands}
+	for _, name := range screenTests(s) {
+		delete(m.tests, name)
+		delete(m.refusals, name)
+	}
 }
 
 // screenTests are the tests a screen shows.

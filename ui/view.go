@@ -1102,7 +1102,6 @@ func (m *Model) policyBodyTrimmed(width, trim int) string {
 	}
 	editor := m.editor.ViewTrimmed(st, trim)
 	doc, target, err := m.editor.Document()
-	s := m.st
 	if err != nil {
 		// Said once: the JSON editor lists its errors, and a refused
 		// apply says it below.
@@ -1112,21 +1111,30 @@ func (m *Model) policyBodyTrimmed(width, trim int) string {
 		return editor + "\n" + st.Error.Render("✗ ") + st.Faint.Render(wrapIndent(err.Error(), m.editor.width-2, "  "))
 	}
 	repo := strings.TrimSpace(m.editor.repo)
-	rows := simulationRows(doc, target, s.Account, s.Region, repo)
+	rows := m.simulationFor(doc, target, repo)
 	if !m.wide() {
-		// Small screens: the lab repository's rows only.
-		var mine [][]string
-		for _, r := range rows {
-			if r[1] == repo || r[1] == "*" {
-				mine = append(mine, r)
-			}
-		}
-		return editor + "\n" + st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, mine, width)
+		return editor + "\n" + st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, rows, width)
 	}
 	leftW := width * 11 / 20
 	left := editor + "\n\n" + st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, rows, leftW)
 	right := st.PaneTitle.Render("Policy JSON") + "\n" + st.Code.Render(wrapAt(string(doc.Pretty()), width-leftW-2, ":/ "))
 	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(leftW).Render(left), "  ", lipgloss.NewStyle().Width(width-leftW-2).Render(right))
+}
+
+// simulationFor is the table of what doc allows, for repo and another
+// team's; on a small screen, the lab repository's rows only.
+func (m *Model) simulationFor(doc *policy.Document, target steps.Target, repo string) [][]string {
+	rows := simulationRows(doc, target, m.st.Account, m.st.Region, repo)
+	if m.wide() {
+		return rows
+	}
+	var mine [][]string
+	for _, r := range rows {
+		if r[1] == repo || r[1] == "*" {
+			mine = append(mine, r)
+		}
+	}
+	return mine
 }
 
 // policyReviewBody is the policy screen seen again with the step keys:
@@ -1149,16 +1157,7 @@ func (m *Model) policyReviewBody(width int) string {
 	if m.st.PolicyTarget == steps.TargetDKR {
 		where = "ecr.dkr only (ecr.api keeps full access)"
 	}
-	rows := simulationRows(doc, m.st.PolicyTarget, m.st.Account, m.st.Region, repo)
-	if !m.wide() {
-		var mine [][]string
-		for _, r := range rows {
-			if r[1] == repo || r[1] == "*" {
-				mine = append(mine, r)
-			}
-		}
-		rows = mine
-	}
+	rows := m.simulationFor(doc, m.st.PolicyTarget, repo)
 	out := kv(st, [][2]string{{"Attached to", where}}, width) + "\n\n" +
 		st.PaneTitle.Render("What this policy allows") + "\n" + renderSimulation(st, rows, width)
 	if m.wide() {
