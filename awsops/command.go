@@ -90,12 +90,19 @@ func (c *Cloud) Runnable(cmd Command) string {
 }
 
 // RunnableLine is Runnable for a command written out ("aws ec2 ..."):
-// one that starts with "aws " gets the Cloud's CLI.
-func (c *Cloud) RunnableLine(line string) string {
-	if rest, ok := strings.CutPrefix(line, "aws "); ok {
-		return c.CLI() + " " + rest
+// one that starts with "aws " gets the Cloud's CLI (CLILine).
+func (c *Cloud) RunnableLine(line string) string { return CLILine(c.CLI(), line) }
+
+// CLILine is line with cli ("aws --endpoint-url URL", a Cloud's CLI) in
+// place of the "aws" it starts with; a line that is not an AWS CLI
+// command, or one that sets up this shell's credentials
+// (LocalCLICommand), stays as it is, and so does any line for cli "".
+func CLILine(cli, line string) string {
+	rest, ok := strings.CutPrefix(line, "aws ")
+	if !ok || cli == "" || LocalCLICommand(rest) {
+		return line
 	}
-	return line
+	return cli + " " + rest
 }
 
 // awsInText finds where a text starts an AWS CLI command ("aws " and a

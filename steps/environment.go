@@ -101,7 +101,7 @@ func (l *Lab) noWorkspace(ctx context.Context, env Environment) error {
 	}
 	fix := "choose where the endpoints go: pass --vpc, --subnet and --workspace-sg (in the wizard, press e to choose)"
 	if vpcs, err := l.cloud.ListVPCs(ctx); err == nil && len(vpcs) > 0 {
-		fix += "; VPCs in " + l.cloud.Region() + ": " + choicesText(vpcs) + ". '" + l.cloud.RunnableLine("aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC") + "' lists a VPC's subnets"
+		fix += "; VPCs in " + l.cloud.Region() + ": " + choicesText(vpcs) + ". '" + l.commands().aws("ec2 describe-subnets --filters Name=vpc-id,Values=VPC") + "' lists a VPC's subnets"
 	}
 	return &problem.Error{Kind: problem.NotOnEC2, Message: msg, Fix: fix}
 }

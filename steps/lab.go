@@ -329,12 +329,7 @@ func (l *Lab) commands() commands {
 }
 
 // aws is the AWS CLI command with these arguments ("ecr list-images ...").
-func (c commands) aws(args string) string {
-	if c.awsCLI == "" || awsops.LocalCLICommand(args) {
-		return "aws " + args
-	}
-	return c.awsCLI + " " + args
-}
+func (c commands) aws(args string) string { return awsops.CLILine(c.awsCLI, "aws "+args) }
 
 // lab is one of the lab's own commands (sub: "up", "explain --op push").
 func (c commands) lab(sub string) string { return "ecr-vpce-lab " + sub + c.again }

@@ -503,6 +503,10 @@ func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
 	if name == "" {
 		name = "ECR_VPCE_SG"
 	}
+	// The rule that lets a group in, as a learner adds it by hand.
+	allow := func(source string) string {
+		return l.commands().aws(fmt.Sprintf("ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s", sg, source, st.Region))
+	}
 	if !st.Workspace.InGroup(ws) {
 		// The rule admits the group chosen by hand, which the instance
 		// is not in.
@@ -513,15 +517,14 @@ func (l *Lab) droppedByGroup(ctx context.Context, st State, err error) error {
 					"the endpoints' network interfaces drop its connections, so ECR never answers", name, sg, ws, instanceWords(st.Workspace), own),
 				Fix: fmt.Sprintf("let the workspace's own group in: %s; "+
 					"or tear down ('%s', T in the wizard) and run up again with the instance's group (--workspace-sg %s)",
-					l.commands().aws(fmt.Sprintf("ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s",
-						sg, st.Workspace.SecurityGroupIDs[0], st.Region)), l.labCmd("down"), st.Workspace.SecurityGroupIDs[0])}
+					allow(st.Workspace.SecurityGroupIDs[0]), l.labCmd("down"), st.Workspace.SecurityGroupIDs[0])}
 		}
 		ws = st.Workspace.SecurityGroupIDs[0]
 	}
 	return &problem.Error{Kind: problem.Blocked, Op: op, Code: codeSGDrops, Err: err,
 		Message: fmt.Sprintf("the endpoint's security group %s (%s) does not allow HTTPS from the workspace's %s: its network interfaces drop the connections, so ECR never answers", name, sg, ws),
 		Fix: fmt.Sprintf("run '%s' again: step 4 adds the rule; or add it yourself: %s", l.labCmd("up"),
-			l.cloud.RunnableLine(fmt.Sprintf("aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port 443 --source-group %s --region %s", sg, ws, st.Region)))}
+			allow(ws))}
 }
 
 // instanceWords is " (instance i-…)" for a workspace whose instance is
